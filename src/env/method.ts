@@ -1,0 +1,30 @@
+// Message declarations: each RPC method and one-way notice is declared once, with zod schemas
+// for its params and result. The wire boundary (both worlds) validates against these and nothing
+// else does; handlers receive typed, already-validated values.
+import { z } from 'zod';
+
+export interface Method<P, R> {
+  readonly kind: 'method';
+  readonly name: string;
+  readonly params: z.ZodType<P>;
+  readonly result: z.ZodType<R>;
+}
+
+export interface Notice<P> {
+  readonly kind: 'notice';
+  readonly name: string;
+  readonly params: z.ZodType<P>;
+}
+
+export function method<P, R>(name: string, params: z.ZodType<P>, result: z.ZodType<R>): Method<P, R> {
+  return { kind: 'method', name, params, result };
+}
+
+export function notice<P>(name: string, params: z.ZodType<P>): Notice<P> {
+  return { kind: 'notice', name, params };
+}
+
+/** Human-readable reason a value failed its schema, for JSON-RPC -32602 replies and trace events. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
+}

@@ -1,0 +1,89 @@
+// The environment: everything lab code may touch of the outside world, and nothing else.
+// Lab code gets one Env per node and never reaches past it (no Date.now, Math.random, real
+// timers or fs). Two worlds implement it: src/env/real (processes, ws, files) and src/env/sim.
+import type { Method, Notice } from './method.js';
+
+/** A node's address. Real world: "127.0.0.1:40000". Simulated world: "n0", "n1", ... */
+export type NodeId = string;
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface CallOptions {
+  /** Reject with an RpcError of kind 'timeout' if no reply arrives within this many ms. */
+  timeoutMs: number;
+}
+
+/** Why a call failed: no reply in time, no connection to the peer, or the peer's handler threw / rejected the params. */
+export type RpcErrorKind = 'timeout' | 'unreachable' | 'remote';
+
+export class RpcError extends Error {
+  constructor(
+    readonly kind: RpcErrorKind,
+    readonly peer: NodeId,
+    readonly method: string,
+    detail: string,
+  ) {
+    super(`${method} to ${peer}: ${kind}${detail ? ` (${detail})` : ''}`);
+    this.name = 'RpcError';
+  }
+}
+
+export function isRpcError(e: unknown, kind?: RpcErrorKind): e is RpcError {
+  return e instanceof RpcError && (kind === undefined || e.kind === kind);
+}
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+/**
+ * A node's disk: named files of bytes. Writes are volatile until fsync: a crash may lose or
+ * tear them (the simulator's disk faults). A read returns what is on the medium, corrupt or not.
+ */
+export interface Disk {
+  /** The whole file, or `length` bytes from `offset`; an empty array if the file does not exist. */
+  read(file: string, offset?: number, length?: number): Promise<Uint8Array>;
+  write(file: string, offset: number, data: Uint8Array): Promise<void>;
+  append(file: string, data: Uint8Array): Promise<void>;
+  truncate(file: string, size: number): Promise<void>;
+  size(file: string): Promise<number>;
+  fsync(file: string): Promise<void>;
+  list(): Promise<string[]>;
+  remove(file: string): Promise<void>;
+}
+
+/** The yfs breakpoints: 1 and 2 live in the RSM layer, 3 and 4 in the Paxos proposer. */
+export type BreakpointNumber = 1 | 2 | 3 | 4;
+
+export type Handler<P, R> = (params: P, from: NodeId) => R | Promise<R>;
+
+export interface Env {
+  /** This node's own address. */
+  readonly me: NodeId;
+
+  /** Call `method` on `peer`. Params are validated here and again at the peer; the reply is validated before it resolves. */
+  call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R>;
+  /** Register the handler for `method`. A handler that throws answers the caller with an RpcError of kind 'remote'. */
+  serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void;
+  /** One-way message: no reply, no error, may be lost. */
+  send<P>(peer: NodeId, notice: Notice<P>, params: P): void;
+  /** Register the handler for a one-way message. */
+  on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void;
+
+  setTimer(ms: number, fn: () => void): TimerHandle;
+  clearTimer(timer: TimerHandle): void;
+  sleep(ms: number): Promise<void>;
+  /** Milliseconds: virtual time in the simulator, wall-clock time in the real world. */
+  now(): number;
+  /** Uniform in [0, 1): the simulator's seeded PRNG, or a real PRNG. */
+  random(): number;
+
+  readonly disk: Disk;
+
+  /** Append a 'log' event to this node's trace. */
+  log(what: string, fields?: Record<string, Json>): void;
+  /** If breakpoint n is armed on this node, the node dies here and now (exit(1) in the real world, a crash in the simulator). */
+  breakpoint(n: BreakpointNumber): void;
+  /** If a partition is armed on this node, cut it from every other node now (the seed's partition1()). */
+  partitionPoint(): void;
+}

@@ -1,0 +1,27 @@
+// What a lab is to the framework: a factory that builds one node's protocol stack on an Env.
+// The framework starts, kills and restarts nodes and asks them for status; it never reaches
+// into a lab's state any other way.
+import type { Env, Json, NodeId } from './env/types.js';
+import type { Timing } from './timing.js';
+
+export interface LabOptions {
+  /** The node to join through (the seed's "master"); a node whose first is itself founds view 1. */
+  first: NodeId;
+  timing: Timing;
+  /** Which replicated app the RSM lab runs ('kv' or 'lock'); ignored by labs without one. */
+  app?: string;
+}
+
+export interface LabNode {
+  /** A JSON snapshot for the control plane's `status` and the tester's checks. Never blocks. */
+  status(): Json;
+}
+
+export interface Lab {
+  readonly name: string;
+  /**
+   * Build the node on `env`: read its disk, register its handlers, start its timers.
+   * Called at first start and at every restart (same disk, fresh memory).
+   */
+  start(env: Env, options: LabOptions): Promise<LabNode>;
+}

@@ -1,0 +1,36 @@
+// Every protocol timing constant, in one object. Labs read them from here and nowhere else;
+// the tester scales them down for real-process runs. Classic values are the seed's.
+
+export interface Timing {
+  /** Config heartbeater period (seed: 3 s). */
+  heartbeatMs: number;
+  /** Timeout of every Paxos, heartbeat and RSM invoke RPC (seed: rpcc::to(1000)). */
+  rpcTimeoutMs: number;
+  /** How long a joiner waits between join attempts (seed: sleep(5) after the 2012 patch). */
+  joinRetryMs: number;
+  /** Timeout of a join RPC, which runs a whole Paxos round on the primary (seed: to(120000)). */
+  joinTimeoutMs: number;
+  /** Timeout of a client request to the primary (seed rsm_client: to(5000)). */
+  clientTimeoutMs: number;
+  /** How long a client waits after BUSY before retrying (seed: 3 s). */
+  clientBusyRetryMs: number;
+  /** Pause between retries of a failed Paxos round or a failed state transfer. */
+  retryMs: number;
+}
+
+export const classicTiming: Timing = {
+  heartbeatMs: 3000,
+  rpcTimeoutMs: 1000,
+  joinRetryMs: 5000,
+  joinTimeoutMs: 120000,
+  clientTimeoutMs: 5000,
+  clientBusyRetryMs: 3000,
+  retryMs: 1000,
+};
+
+/** Every constant multiplied by `factor` (real-process tests use 0.1: a 300 ms heartbeat). */
+export function scaleTiming(timing: Timing, factor: number): Timing {
+  const scaled = { ...timing };
+  for (const key of Object.keys(scaled) as (keyof Timing)[]) scaled[key] = Math.max(1, Math.round(timing[key] * factor));
+  return scaled;
+}

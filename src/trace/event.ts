@@ -1,0 +1,65 @@
+// The trace event: one JSONL line per thing that happened in a world. Both worlds write this
+// one format; the simulator's traces are byte-identical for a seed, the real world's are not.
+// This module owns the shape and its canonical serialization, never where events are stored.
+import type { Json, NodeId } from '../env/types.js';
+
+export type TraceKind =
+  | 'start' // a node process/instance began (detail: first, restarted)
+  | 'send' // a message left its sender
+  | 'deliver' // a message reached its receiver's handler (cause = the send's seq)
+  | 'drop' // a message was lost: loss fault, partition, dead receiver (cause = the send's seq)
+  | 'timer' // a timer fired
+  | 'crash' // a node died (kill, signal, breakpoint); memory gone, disk kept
+  | 'restart' // a crashed node was built anew from its disk
+  | 'breakpoint' // a breakpoint was armed or hit (detail: n, hit)
+  | 'partition' // a node was cut off (or armed to be)
+  | 'heal' // a node's partition was healed
+  | 'faults' // network fault settings changed
+  | 'disk' // a disk fault was injected or applied
+  | 'client' // a client operation: invoke / ok / fail / info
+  | 'log'; // a lab's own env.log line
+
+export interface MessageSummary {
+  /** Unique per world: correlates a send with its deliver/drop, and a reply with its request. */
+  id: number;
+  from: NodeId;
+  to: NodeId;
+  method: string;
+  /** 'req' and 'res' are the two halves of a call; 'notice' is one-way. */
+  type: 'req' | 'res' | 'notice';
+  /** Short text of the params or result, at most ~160 characters. */
+  summary: string;
+}
+
+export interface TraceEvent {
+  /** Position in this trace, from 0. */
+  seq: number;
+  /** World time in ms: virtual in the simulator, since the run began in the real world. */
+  t: number;
+  node: NodeId;
+  kind: TraceKind;
+  msg?: MessageSummary;
+  /** For deliver/drop: the seq of the send event this is the consequence of. */
+  cause?: number;
+  detail?: Record<string, Json>;
+}
+
+const MAX_SUMMARY = 160;
+
+/** Summarize params or results for a trace line: compact JSON, cut to a bounded length. */
+export function summarize(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length <= MAX_SUMMARY ? text : `${text.slice(0, MAX_SUMMARY - 1)}…`;
+}
+
+/** The canonical line for an event: fixed key order, so equal events give equal bytes. */
+export function formatEvent(e: TraceEvent): string {
+  const ordered: Record<string, unknown> = { seq: e.seq, t: e.t, node: e.node, kind: e.kind };
+  if (e.msg) {
+    const m = e.msg;
+    ordered.msg = { id: m.id, from: m.from, to: m.to, method: m.method, type: m.type, summary: m.summary };
+  }
+  if (e.cause !== undefined) ordered.cause = e.cause;
+  if (e.detail !== undefined) ordered.detail = e.detail;
+  return JSON.stringify(ordered);
+}

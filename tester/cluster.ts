@@ -1,0 +1,59 @@
+// The cluster a scenario drives, written once for both worlds. Nodes are named by index
+// (p0 < p1 < ... as in rsm_tester.pl); tester/real-cluster.ts runs them as OS processes and
+// tester/sim-cluster.ts inside the simulator. Scenarios must use only this interface.
+import type { Env, Json, NodeId } from '../src/env/types.js';
+import type { Timing } from '../src/timing.js';
+
+export type World = 'real' | 'sim';
+
+export interface NetFaults {
+  /** Probability in [0, 1] that a message on this node's links is lost. */
+  loss?: number;
+  /** Probability in [0, 1] that a message on this node's links is delivered twice. */
+  dup?: number;
+  /** Extra delay in ms added to each message on this node's links. */
+  delayMs?: number;
+}
+
+export interface StartOptions {
+  /** Index of the node to join through (the seed's master). Default 0. */
+  first?: number;
+}
+
+export interface Cluster {
+  readonly world: World;
+  readonly timing: Timing;
+  /** Node index -> NodeId (ordered: id(0) < id(1) < ...). */
+  id(index: number): NodeId;
+  /** Index of a NodeId, or -1. */
+  indexOf(id: NodeId): number;
+
+  /** Start (or restart from its disk) node `index`, joining through `first`. */
+  start(index: number, options?: StartOptions): Promise<void>;
+  /** Kill node `index` (SIGTERM in the real world, like the seed; a crash in the simulator). Disk is kept. */
+  kill(index: number, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Whether node `index` is running (it may have died at a breakpoint). */
+  alive(index: number): boolean;
+
+  /** Arm breakpoint n (1..4) on node `index`. */
+  breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void>;
+  /** Arm a partition of node `index` (taking effect at its next partitionPoint()), or cut at once with now=true. */
+  partition(index: number, now?: boolean): Promise<void>;
+  heal(index: number): Promise<void>;
+  faults(index: number, faults: NetFaults): Promise<void>;
+
+  /** The lab's status JSON of a live node, or null if it is dead or does not answer. */
+  status(index: number): Promise<Json | null>;
+
+  /** Let `ms` of world time pass (wall clock, or virtual time in the simulator). */
+  sleep(ms: number): Promise<void>;
+
+  /** An Env for an in-world client (not a member): a simulated node, or an in-process real client. */
+  clientEnv(name: string): Env;
+
+  /** The world's trace so far as JSONL (the simulator's, or the real nodes' traces merged by time). */
+  traceJsonl(): Promise<string>;
+
+  /** Stop every node and release ports, processes and temp dirs. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,36 @@
+// A scenario: one graded test, written once against the Cluster interface and run in both
+// worlds (tester/run.ts decides which). A scenario fails by throwing; it never prints verdicts,
+// exits the process or reads the clock: the runner owns timing, seeds, artifacts and output.
+import type { Cluster } from './cluster.js';
+
+export interface ScenarioContext {
+  cluster: Cluster;
+  /** The simulator's seed (also given in the real world, for the scenario's own random choices). */
+  seed: number;
+  /** Deterministic randomness for the scenario's own choices (e.g. "kill after 1+rand(10) s"). */
+  random(): number;
+  /** A progress line, kept in the failure report. */
+  note(message: string): void;
+}
+
+export interface Scenario {
+  /** Stable test id, e.g. "0" .. "16" for the seed's tests, "loss-backups" for ours. */
+  id: string;
+  title: string;
+  /** Lab the nodes run ('paxos' or 'rsm'). */
+  lab: string;
+  /** App for the RSM lab. */
+  app?: 'kv' | 'lock';
+  /** How many nodes the scenario may start (ports/ids are allocated for all of them). */
+  nodes: number;
+  points: number;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+/** Thrown by checks: what was expected, what was seen. */
+export class ScenarioFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioFailure';
+  }
+}
