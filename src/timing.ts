@@ -16,6 +16,12 @@ export interface Timing {
   clientBusyRetryMs: number;
   /** Pause between retries of a failed Paxos round or a failed state transfer. */
   retryMs: number;
+  /**
+   * How long a lock grant lasts in the lock service without a request from its owner, measured in
+   * primary-stamped time (not in the seed, whose lock server had no leases). Long enough to ride
+   * out a view change, short enough that a vanished client's lock comes free in a test.
+   */
+  lockLeaseMs: number;
 }
 
 export const classicTiming: Timing = {
@@ -26,6 +32,7 @@ export const classicTiming: Timing = {
   clientTimeoutMs: 5000,
   clientBusyRetryMs: 3000,
   retryMs: 1000,
+  lockLeaseMs: 60000,
 };
 
 /** Every constant multiplied by `factor` (real-process tests use 0.1: a 300 ms heartbeat). */
