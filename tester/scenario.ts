@@ -11,6 +11,8 @@ export interface ScenarioContext {
   random(): number;
   /** A progress line, kept in the failure report. */
   note(message: string): void;
+  /** Keep a file with the failure artifacts (e.g. 'history.jsonl'); written only if the run fails. */
+  attach(name: string, content: string): void;
 }
 
 export interface Scenario {

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// The `rsmlab` command: parses arguments (commander) and hands each subcommand to a function
+// that a test can call directly. It owns exit codes: 0 ok, 1 failed/not linearizable, 2 could
+// not run (bad usage, missing lab, unexpected error). No logic lives here.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { classicTiming, scaleTiming } from '../timing.js';
+
+function int(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
+    return n;
+  };
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
+  return n;
+}
+
+/** Run a subcommand and exit with its code; an unexpected error is exit 2 with a clear message. */
+function exitWith(run: () => Promise<number | void>): Promise<void> {
+  return run().then(
+    (code) => {
+      if (typeof code === 'number') process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`rsmlab: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
+
+const program = new Command('rsmlab')
+  .description('Replicated state machine labs: one protocol code, a deterministic simulator and real processes.')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+program
+  .command('start')
+  .description('start a local cluster of real node processes and narrate it (what `npm start` runs)')
+  .option('--lab <lab>', 'lab to run', 'paxos')
+  .option('--app <app>', 'replicated app for the rsm lab (kv or lock)')
+  .option('--nodes <n>', 'how many nodes', int('--nodes'), 3)
+  .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', fraction, 0.5)
+  .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', int('--seconds'))
+  .action((o: { lab: string; app?: string; nodes: number; timingScale: number; seconds?: number }) =>
+    exitWith(async () => (await import('./start-command.js')).startCommand(o)),
+  );
+
+program
+  .command('node')
+  .description('run one node as this process: protocol on --port, test-control plane on --port+1')
+  .requiredOption('--lab <lab>', 'lab to run (paxos, rsm, echo)')
+  .requiredOption('--port <port>', 'protocol port (control plane on port+1)', int('--port'))
+  .requiredOption('--first <host:port>', 'the node to join through; a node whose first is itself founds view 1')
+  .requiredOption('--dir <dir>', 'data directory (disk, trace, log)')
+  .option('--app <app>', 'replicated app for the rsm lab (kv or lock)')
+  .option('--host <host>', 'address to bind and to be known by', '127.0.0.1')
+  .option('--control-host <host>', 'address the control plane binds', '127.0.0.1')
+  .option('--timing-scale <factor>', 'multiply every timing constant (0.1 = 300 ms heartbeats)', fraction, 1)
+  .option('--timing <json>', 'every timing constant as a JSON object (overrides --timing-scale; the tester passes its exact timing)')
+  .action((o: { lab: string; port: number; first: string; dir: string; app?: string; host: string; controlHost: string; timingScale: number; timing?: string }) =>
+    exitWith(async () => {
+      const { runNode, timingFromJson } = await import('../env/real/node-process.js');
+      const timing = o.timing === undefined ? scaleTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
+      await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, timing });
+    }),
+  );
+
+program
+  .command('test')
+  .description('run a lab\'s scenarios and print a table with points; exit 0 all passed, 1 some failed, 2 could not run')
+  .argument('<lab>', 'paxos or rsm')
+  .addOption(new Option('--world <world>', 'where to run').choices(['sim', 'real', 'both']).default('both'))
+  .option('--seeds <n>', 'simulator seeds per scenario', int('--seeds'), 200)
+  .option('--seed <n>', 'first seed', int('--seed'), 1)
+  .option('--only <ids>', 'comma-separated scenario ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--jobs <n>', 'worker processes at once (default: 2 in the simulator, 1 for real processes)', int('--jobs'))
+  .option('--gradescope <file>', 'also write Gradescope results.json here')
+  .option('--junit <file>', 'also write JUnit XML here')
+  .option('--json', 'print the results as JSON instead of a table')
+  .option('--artifacts <dir>', 'where failing runs leave their trace and notes', 'failures')
+  .option('--hang-ms <ms>', 'kill a run that makes no progress for this long', int('--hang-ms'))
+  .option('--no-progress', 'no progress bar')
+  .action((lab: string, o: { world: 'sim' | 'real' | 'both'; seeds: number; seed: number; only?: string[]; jobs?: number; gradescope?: string; junit?: string; json?: boolean; artifacts: string; hangMs?: number; progress: boolean }) =>
+    exitWith(async () => {
+      const { testCommand } = await import('./test-command.js');
+      return testCommand(lab, { ...o, seedBase: o.seed, progress: o.progress && process.stderr.isTTY === true });
+    }),
+  );
+
+program
+  .command('sim')
+  .description('replay one scenario in the simulator with a seed; prints PASS/FAIL and the trace hash')
+  .argument('<lab>', 'paxos or rsm')
+  .argument('<scenario>', 'scenario id')
+  .requiredOption('--seed <n>', 'the seed', int('--seed'))
+  .option('--trace <file>', 'write the trace JSONL here')
+  .option('--json', 'print the result as JSON')
+  .option('--artifacts <dir>', 'where a failing run leaves its trace and notes', 'failures')
+  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string }) =>
+    exitWith(async () => (await import('./sim-command.js')).simCommand(lab, scenario, o)),
+  );
+
+program
+  .command('ctl')
+  .description('drive a live node through its test-control plane (port+1)')
+  .argument('<node>', 'the node\'s protocol address HOST:PORT')
+  .argument('<command>', 'status | breakpoint N | partition [--now] | heal | faults [--loss P] [--dup P] [--delay MS] | disk-fault FILE OFFSET LENGTH | disk-files')
+  .argument('[args...]', 'the command\'s arguments')
+  .allowUnknownOption()
+  .helpOption(false)
+  .action((node: string, command: string, args: string[]) =>
+    exitWith(async () => {
+      const { ctl } = await import('../control/client.js');
+      process.stdout.write(`${JSON.stringify(await ctl(node, command, args), null, 2)}\n`);
+    }),
+  );
+
+program
+  .command('check')
+  .description('check a history for linearizability; exit 0 linearizable, 1 not, 2 unknown or unreadable')
+  .argument('<file>', 'history file')
+  .addOption(new Option('--model <model>', 'the object the history talks to').choices(['register', 'kv', 'lock']).makeOptionMandatory())
+  .addOption(new Option('--format <format>', 'history format (default: detected from the content)').choices(['jsonl', 'jepsen', 'edn']))
+  .option('--json', 'print the verdict, the time taken and the diagnostics as JSON')
+  .option('--timeout-ms <ms>', 'give up with "unknown" after this long', int('--timeout-ms'))
+  .action((file: string, o: { model: 'register' | 'kv' | 'lock'; format?: 'jsonl' | 'jepsen' | 'edn'; json?: boolean; timeoutMs?: number }) =>
+    exitWith(async () => {
+      const { runCheck } = await import('../check/run.js');
+      const { exitCode, output } = await runCheck(file, o);
+      process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+      return exitCode;
+    }),
+  );
+
+program
+  .command('handout')
+  .description('write the student distribution: this tree with every solution region replaced by its stub')
+  .requiredOption('--out <dir>', 'an empty or new folder')
+  .action((o: { out: string }) =>
+    exitWith(async () => {
+      const { generateHandout } = await import('../handout/generate.js');
+      const { repoRoot } = await import('./repo.js');
+      const summary = generateHandout(repoRoot(), o.out);
+      const regions = Object.values(summary.stripped).reduce((a, b) => a + b, 0);
+      process.stdout.write(`wrote ${summary.files} files to ${summary.out}; replaced ${regions} solution regions in ${Object.keys(summary.stripped).length} lab files\n`);
+    }),
+  );
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`rsmlab: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,41 @@
+// Writes the student distribution: the repository's tree with every solution region in labs/
+// replaced by its stub (src/handout/strip.ts). It copies; it never edits the reference tree.
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { stripSolutions } from './strip.js';
+
+/** What a student gets: the framework, the labs, the tester, the write-ups, and how to build them. */
+const DISTRIBUTED = ['src', 'labs', 'tester', 'test', 'bench', 'handouts', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.json', 'README.md', 'CONTRIBUTING.md', '.gitignore'];
+
+export interface HandoutSummary {
+  out: string;
+  files: number;
+  /** Lab files that had solution regions, with how many each. */
+  stripped: Record<string, number>;
+}
+
+function walk(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path).flatMap((name) => walk(join(path, name)));
+}
+
+export function generateHandout(repo: string, out: string): HandoutSummary {
+  if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} is not empty: choose a new folder for the handout`);
+  const summary: HandoutSummary = { out, files: 0, stripped: {} };
+  for (const entry of DISTRIBUTED.filter((e) => existsSync(join(repo, e)))) {
+    for (const file of walk(join(repo, entry))) {
+      const rel = relative(repo, file);
+      const target = join(out, rel);
+      mkdirSync(dirname(target), { recursive: true });
+      summary.files++;
+      if (!rel.endsWith('.ts')) {
+        cpSync(file, target);
+        continue;
+      }
+      const { text, regions } = stripSolutions(rel, readFileSync(file, 'utf8'));
+      if (regions > 0) summary.stripped[rel] = regions;
+      writeFileSync(target, text);
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,21 @@
+// The scenario registry: lab name -> its graded scenarios. The suite runner, the CLI and the
+// mocha tests find scenarios here and only here.
+import type { Scenario } from './scenario.js';
+
+export const testedLabs = ['paxos'] as const;
+
+export async function loadScenarios(lab: string): Promise<Scenario[]> {
+  switch (lab) {
+    case 'paxos':
+      return (await import('./paxos/scenarios.js')).paxosScenarios;
+    default:
+      throw new Error(`no scenarios for lab '${lab}' (known: ${testedLabs.join(', ')})`);
+  }
+}
+
+export async function findScenario(lab: string, id: string): Promise<Scenario> {
+  const all = await loadScenarios(lab);
+  const found = all.find((s) => s.id === id);
+  if (!found) throw new Error(`lab '${lab}' has no scenario '${id}' (known: ${all.map((s) => s.id).join(', ')})`);
+  return found;
+}

@@ -1,0 +1,110 @@
+// Runs one scenario once, in one world, with one seed, and turns the outcome into a result a
+// grader can trust: pass/fail, the error, the trace hash, the replay command, and (on failure)
+// the trace and attachments written to a folder. It never prints and never exits the process.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { classicTiming, scaleTiming, type Timing } from '../src/timing.js';
+import { seededRandom } from '../src/random.js';
+import type { Cluster, World } from './cluster.js';
+import type { Scenario, ScenarioContext } from './scenario.js';
+import { RealCluster } from './real-cluster.js';
+import { SimCluster } from './sim-cluster.js';
+
+/** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
+export const REAL_TIMING_SCALE = 0.1;
+
+export interface RunOptions {
+  world: World;
+  seed: number;
+  /** Where failure artifacts go (default ./failures). */
+  artifactsDir?: string;
+  /** Override the timing (default: classic in the simulator, scaled in the real world). */
+  timing?: Timing;
+  /** Return the whole trace in the result even when the run passes (for `rsmlab sim --trace`). */
+  keepTrace?: boolean;
+}
+
+export interface ScenarioResult {
+  lab: string;
+  scenario: string;
+  title: string;
+  world: World;
+  seed: number;
+  ok: boolean;
+  error?: string;
+  /** sha256 of the trace (simulator only: the real world's trace is not reproducible). */
+  traceHash?: string;
+  /** The one command that reruns exactly this case. */
+  replay: string;
+  /** Folder with trace.jsonl, notes.txt and attachments, written only on failure. */
+  artifacts?: string;
+  notes: string[];
+  /** The trace JSONL, when asked for with keepTrace. */
+  trace?: string;
+}
+
+export function defaultTiming(world: World): Timing {
+  return world === 'sim' ? classicTiming : scaleTiming(classicTiming, REAL_TIMING_SCALE);
+}
+
+export function replayCommand(scenario: Scenario, world: World, seed: number): string {
+  return world === 'sim'
+    ? `npx rsmlab sim ${scenario.lab} ${scenario.id} --seed ${seed}`
+    : `npx rsmlab test ${scenario.lab} --world real --only ${scenario.id} --seed ${seed}`;
+}
+
+function createCluster(scenario: Scenario, options: RunOptions, timing: Timing): Cluster {
+  const common = { lab: scenario.lab, nodes: scenario.nodes, timing, app: scenario.app };
+  return options.world === 'sim'
+    ? new SimCluster({ ...common, seed: options.seed })
+    : new RealCluster(common);
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const timing = options.timing ?? defaultTiming(options.world);
+  const notes: string[] = [];
+  const attachments = new Map<string, string>();
+  const result: ScenarioResult = {
+    lab: scenario.lab,
+    scenario: scenario.id,
+    title: scenario.title,
+    world: options.world,
+    seed: options.seed,
+    ok: false,
+    replay: replayCommand(scenario, options.world, options.seed),
+    notes,
+  };
+  let cluster: Cluster | undefined;
+  try {
+    cluster = createCluster(scenario, options, timing);
+    const ctx: ScenarioContext = {
+      cluster,
+      seed: options.seed,
+      random: seededRandom(options.seed ^ 0x5eed),
+      note: (message) => notes.push(message),
+      attach: (name, content) => attachments.set(name, content),
+    };
+    await scenario.run(ctx);
+    result.ok = true;
+  } catch (e) {
+    result.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  }
+  if (cluster) {
+    const trace = await cluster.traceJsonl().catch(() => '');
+    if (cluster instanceof SimCluster) result.traceHash = cluster.traceHash();
+    if (!result.ok) result.artifacts = writeArtifacts(result, options, trace, attachments);
+    if (options.keepTrace) result.trace = trace;
+    await cluster.close().catch(() => undefined);
+  }
+  return result;
+}
+
+function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: string, attachments: Map<string, string>): string {
+  const dir = resolve(options.artifactsDir ?? 'failures', `${result.lab}-${result.scenario}-${result.world}-seed${result.seed}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'trace.jsonl'), trace);
+  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, '', ...result.notes, '', result.error ?? ''];
+  writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
+  for (const [name, content] of attachments) writeFileSync(join(dir, name.replace(/[^\w.-]/g, '_')), content);
+  return dir;
+}
