@@ -12,7 +12,9 @@ function earned(o: ScenarioOutcome): number {
 
 function failureText(o: ScenarioOutcome): string {
   if (o.failure) {
-    const lines = [`seed ${o.failure.seed}: ${(o.failure.error ?? '').split('\n').slice(0, 6).join('\n  ')}`, `replay: ${o.failure.replay}`];
+    const lines = [`seed ${o.failure.seed}: ${(o.failure.error ?? '').split('\n').slice(0, 6).join('\n  ')}`];
+    if (o.failure.labErrors?.length) lines.push('lab code threw:', ...o.failure.labErrors.map((e) => `  ${e}`));
+    lines.push(`replay: ${o.failure.replay}`);
     if (o.failure.artifacts) lines.push(`trace and notes: ${o.failure.artifacts}`);
     return lines.join('\n');
   }
@@ -22,10 +24,12 @@ function failureText(o: ScenarioOutcome): string {
 export function formatTable(result: SuiteResult): string {
   const seeds = result.world === 'sim' ? `${result.seeds.length} seed${result.seeds.length === 1 ? '' : 's'} (${result.seeds[0]}..${result.seeds.at(-1)})` : `seed ${result.seeds[0]}`;
   const lines = [`rsmlab test ${result.lab} — world ${result.world}, ${seeds}`, ''];
-  lines.push(`${pad('test', 18)}${pad('title', 46)}${pad('result', 9)}${pad('seeds', 11)}${pad('time', 9)}points`);
+  const idWidth = Math.max(6, ...result.outcomes.map((o) => o.id.length + 2));
+  const titleWidth = Math.max(7, ...result.outcomes.map((o) => o.title.length + 2));
+  lines.push(`${pad('test', idWidth)}${pad('title', titleWidth)}${pad('result', 9)}${pad('seeds', 11)}${pad('time', 9)}points`);
   for (const o of result.outcomes) {
     const time = `${(o.elapsedMs / 1000).toFixed(1)}s`;
-    lines.push(`${pad(o.id, 18)}${pad(o.title, 46)}${pad(o.status.toUpperCase(), 9)}${pad(`${o.passedSeeds}/${o.totalSeeds}`, 11)}${pad(time, 9)}${earned(o)}/${o.points}`);
+    lines.push(`${pad(o.id, idWidth)}${pad(o.title, titleWidth)}${pad(o.status.toUpperCase(), 9)}${pad(`${o.passedSeeds}/${o.totalSeeds}`, 11)}${pad(time, 9)}${earned(o)}/${o.points}`);
   }
   const passed = result.outcomes.filter((o) => o.status === 'passed').length;
   const points = result.outcomes.reduce((sum, o) => sum + earned(o), 0);

@@ -41,6 +41,20 @@ export interface ScenarioResult {
   notes: string[];
   /** The trace JSONL, when asked for with keepTrace. */
   trace?: string;
+  /** Distinct errors thrown by lab handlers during a failed run (from the trace), first ones first. */
+  labErrors?: string[];
+}
+
+const MAX_LAB_ERRORS = 5;
+
+/** Errors that lab handlers threw, as the trace recorded their error replies ("error -32000: …"). */
+export function labErrorsIn(trace: string): string[] {
+  const seen = new Set<string>();
+  for (const m of trace.matchAll(/"summary":"error -32000: ((?:[^"\\]|\\.)*)"/g)) {
+    seen.add(m[1]!);
+    if (seen.size === MAX_LAB_ERRORS) break;
+  }
+  return [...seen];
 }
 
 export function defaultTiming(world: World): Timing {
@@ -92,7 +106,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (cluster) {
     const trace = await cluster.traceJsonl().catch(() => '');
     if (cluster instanceof SimCluster) result.traceHash = cluster.traceHash();
-    if (!result.ok) result.artifacts = writeArtifacts(result, options, trace, attachments);
+    if (!result.ok) {
+      result.artifacts = writeArtifacts(result, options, trace, attachments);
+      result.labErrors = labErrorsIn(trace);
+    }
     if (options.keepTrace) result.trace = trace;
     await cluster.close().catch(() => undefined);
   }

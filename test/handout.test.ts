@@ -1,0 +1,47 @@
+// The student handout is derived from the reference tree: it must build, its framework tests must
+// pass, and the lab's graded scenarios must fail on the stubs (so the tests bite).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { generateHandout } from '../src/handout/generate.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('handout', function () {
+  this.timeout(240_000);
+  let out: string;
+  let parent: string;
+
+  before(() => {
+    // Beside a copy of shared/ so that the handout's tests find the Porcupine data as a student's clone would.
+    parent = mkdtempSync(join(tmpdir(), 'rsmlab-handout-'));
+    symlinkSync(join(repo, '..', 'shared'), join(parent, 'shared'));
+    out = join(parent, 'handout');
+    const summary = generateHandout(repo, out);
+    expect(Object.keys(summary.stripped)).to.include.members(['labs/paxos/acceptor.ts', 'labs/paxos/proposer.ts']);
+    symlinkSync(join(repo, 'node_modules'), join(out, 'node_modules'));
+  });
+  after(() => rmSync(parent, { recursive: true, force: true }));
+
+  const run = (command: string, args: string[]) => spawnSync(command, args, { cwd: out, encoding: 'utf8', timeout: 200_000 });
+
+  it('builds with the strict tsconfig', () => {
+    const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']);
+    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+  });
+
+  it('passes its framework tests', () => {
+    const mocha = run(process.execPath, [join(repo, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--timeout', '60000', 'dist/test/check-conformance.test.js', 'dist/test/handout-strip.test.js', 'dist/test/record-log.test.js']);
+    expect(mocha.status, mocha.stdout + mocha.stderr).to.equal(0);
+  });
+
+  it('fails every Lab 1 scenario on the stubs, with a TODO naming the part to write', () => {
+    const test = run(process.execPath, ['dist/src/cli/main.js', 'test', 'paxos', '--world', 'sim', '--seeds', '1', '--no-progress']);
+    expect(test.status, test.stdout + test.stderr).to.equal(1);
+    expect(test.stdout).to.include('0/8 tests passed');
+    expect(test.stdout).to.match(/TODO: (acceptor|proposer)\./);
+  });
+});

@@ -1,0 +1,98 @@
+// The README is true: every command block it shows (marked <!-- readme:NAME -->) runs here, as
+// written, with bash in the repository, and must succeed. The quick-start commands are covered
+// by CI itself (npm test) and by the npm-start test below.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The shell blocks of the README, by the name in their <!-- readme:NAME --> marker. */
+export function readmeBlocks(text: string): Map<string, string> {
+  const blocks = new Map<string, string>();
+  const pattern = /<!-- readme:(\w+) -->\s*```sh\n([\s\S]*?)```/g;
+  for (const m of text.matchAll(pattern)) blocks.set(m[1]!, m[2]!);
+  return blocks;
+}
+
+function runBlock(script: string): { status: number | null; output: string } {
+  const result = spawnSync('bash', ['-e', '-c', script], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
+  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+describe('README commands', function () {
+  this.timeout(300_000);
+  const blocks = readmeBlocks(readFileSync(join(repo, 'README.md'), 'utf8'));
+  after(() => {
+    for (const path of ['demo', 'results.json', 'junit.xml', 'trace.jsonl', 'failures']) rmSync(join(repo, path), { recursive: true, force: true });
+  });
+
+  it('has the blocks this test knows how to judge', () => {
+    expect([...blocks.keys()].sort()).to.deep.equal(['check', 'handout', 'run', 'tutorial']);
+  });
+
+  it('run: the tester, grader outputs and replay', () => {
+    const { status, output } = runBlock(blocks.get('run')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/8\/8 tests passed\. Points: \d+\/\d+/);
+    expect(output).to.match(/2\/2 tests passed/);
+    expect(output).to.match(/paxos 7 .* seed 42: PASS/);
+    const gradescope = JSON.parse(readFileSync(join(repo, 'results.json'), 'utf8')) as { tests: { status: string }[] };
+    expect(gradescope.tests).to.have.length(8);
+    expect(gradescope.tests.every((t) => t.status === 'passed')).to.equal(true);
+    expect(readFileSync(join(repo, 'junit.xml'), 'utf8')).to.include('<testsuite name="rsmlab paxos (sim)" tests="8" failures="0"');
+    expect(readFileSync(join(repo, 'trace.jsonl'), 'utf8').split('\n').length).to.be.greaterThan(100);
+  });
+
+  it('tutorial: a live cluster by hand, partitioned and healed', () => {
+    const { status, output } = runBlock(blocks.get('tutorial')!);
+    expect(status, output).to.equal(0);
+    const views = [...output.matchAll(/"vid": (\d+)/g)].map((m) => Number(m[1]));
+    expect(views[0], output).to.equal(3);
+    expect(views.at(-1), output).to.be.greaterThan(3);
+    expect(output).to.match(/"members": \[\s*"127\.0\.0\.1:7000",\s*"127\.0\.0\.1:7002"\s*\]/);
+  });
+
+  it('check: a linearizable and a non-linearizable history', () => {
+    const { status, output } = runBlock(blocks.get('check')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/linearizable/);
+    expect(output).to.match(/"verdict": ?"not linearizable"|"verdict": ?"illegal"|not linearizable/);
+  });
+
+  it('handout: writes the student tree without solutions', () => {
+    const out = join(repo, '..', 'rsmlab-handout');
+    rmSync(out, { recursive: true, force: true });
+    try {
+      const { status, output } = runBlock(blocks.get('handout')!);
+      expect(status, output).to.equal(0);
+      expect(output).to.match(/replaced \d+ solution regions/);
+      const grep = spawnSync('grep', ['-rl', 'BEGIN SOLUTION', join(out, 'labs')], { encoding: 'utf8' });
+      expect(grep.stdout).to.equal('');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('npm start: narrates a 3-node cluster and stops cleanly on Ctrl-C', async () => {
+    const child = spawn('npm', ['start', '--silent'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no view 3 within 60 s:\n${output}`)), 60_000);
+      child.stdout.on('data', () => {
+        if (/node 2 now in view 3 = \{[^}]+, [^}]+, [^}]+\}/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(output).to.match(/stopped \(Ctrl-C\); all nodes killed/);
+    expect(code).to.equal(0);
+  });
+});
