@@ -1,0 +1,45 @@
+// The Paxos messages (the seed's paxos_protocol.h): prepare, accept and decide, declared once
+// with their zod schemas, plus proposal numbers and their order. It never holds state and never
+// sends anything; the wire boundary validates every message against these schemas.
+import { z } from 'zod';
+import { method } from '../../src/env/method.js';
+import { compareNodeIds } from '../../src/env/node-id.js';
+
+/** A proposal number (the seed's prop_t): round n, made unique by the proposer's node id m. */
+export const propSchema = z.object({ n: z.number().int().nonnegative(), m: z.string() });
+export type Prop = z.infer<typeof propSchema>;
+
+/** Order proposals by n, then by node id (compareNodeIds). Negative if a < b. */
+export function compareProps(a: Prop, b: Prop): number {
+  return a.n !== b.n ? a.n - b.n : compareNodeIds(a.m, b.m);
+}
+
+/** A Paxos value: opaque to Paxos (Config stores a view's member list in it). */
+export const valueSchema = z.string();
+
+export const prepareArgs = z.object({ instance: z.number().int().positive(), n: propSchema });
+export type PrepareArgs = z.infer<typeof prepareArgs>;
+
+/**
+ * The acceptor's answer to prepare. `oldinstance`: the instance is already decided here, and v_a
+ * is its decided value. Otherwise `accept` says whether n was above n_h; if so, n_a/v_a are what
+ * this acceptor accepted in the instance so far (v_a null: nothing yet).
+ */
+export const prepareRes = z.object({
+  oldinstance: z.boolean(),
+  accept: z.boolean(),
+  n_a: propSchema,
+  v_a: valueSchema.nullable(),
+});
+export type PrepareRes = z.infer<typeof prepareRes>;
+
+export const acceptArgs = z.object({ instance: z.number().int().positive(), n: propSchema, v: valueSchema });
+export type AcceptArgs = z.infer<typeof acceptArgs>;
+
+export const decideArgs = z.object({ instance: z.number().int().positive(), v: valueSchema });
+export type DecideArgs = z.infer<typeof decideArgs>;
+
+export const paxosPrepare = method('paxos.prepare', prepareArgs, prepareRes);
+/** true: accepted (n >= n_h). */
+export const paxosAccept = method('paxos.accept', acceptArgs, z.boolean());
+export const paxosDecide = method('paxos.decide', decideArgs, z.null());

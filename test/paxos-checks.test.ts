@@ -1,0 +1,106 @@
+// Unit tests of the Paxos lab's checks (tester/paxos/checks.ts) on hand-made statuses: each check
+// passes on a consistent cluster and fails, naming the node and view, on a disagreeing one.
+import { expect } from 'chai';
+import type { PaxosStatus } from '../labs/paxos/status.js';
+import {
+  checkLastView,
+  checkNoNewViews,
+  checkNotInView,
+  checkViewsStartWith,
+  checkWellFormed,
+  type Observed,
+  ViewLedger,
+} from '../tester/paxos/checks.js';
+import { ScenarioFailure } from '../tester/scenario.js';
+
+function node(name: string, views: string[][]): Observed {
+  const status: PaxosStatus = {
+    vid: views.length,
+    members: views.at(-1) ?? [],
+    views: views.map((members, i) => ({ vid: i + 1, members })),
+    acceptor: { instance_h: views.length, n_h: { n: 0, m: name }, n_a: { n: 0, m: name }, v_a: null },
+    proposer: { running: false, my_n: { n: 0, m: name } },
+    joining: false,
+  };
+  return { name, status };
+}
+
+const v1 = ['n0'];
+const v2 = ['n0', 'n1'];
+const v3 = ['n0', 'n1', 'n2'];
+
+describe('paxos checks', () => {
+  describe('ViewLedger (agreement of every pair of nodes, over time)', () => {
+    it('accepts nodes that agree on every view they share, whatever their lengths', () => {
+      const ledger = new ViewLedger();
+      ledger.observe(node('p0', [v1, v2, v3]));
+      ledger.observe(node('p1', [v1, v2]));
+      expect(() => ledger.observe(node('p2', [v1, v2, v3, ['n0', 'n1']]))).to.not.throw();
+    });
+
+    it('rejects two nodes that decided different members for one view, naming both', () => {
+      const ledger = new ViewLedger();
+      ledger.observe(node('p1', [v1, v2, v3, ['n0', 'n1']]));
+      expect(() => ledger.observe(node('p2', [v1, v2, v3, ['n1', 'n2']]))).to.throw(ScenarioFailure, /view 4: p2 has \{n1,n2\}, p1 has \{n0,n1\}/);
+    });
+
+    it('rejects a different join order for the same view (values are compared exactly)', () => {
+      const ledger = new ViewLedger();
+      ledger.observe(node('p0', [v1, v2, ['n0', 'n1', 'n2']]));
+      expect(() => ledger.observe(node('p1', [v1, v2, ['n0', 'n2', 'n1']]))).to.throw(ScenarioFailure, 'view 3');
+    });
+
+    it('remembers a view after its node died: a later node must agree with it too', () => {
+      const ledger = new ViewLedger();
+      ledger.observe(node('p0', [v1, v2, v3, v2, ['n0', 'n1', 'n2']]));
+      expect(() => ledger.observe(node('p1', [v1, v2, v3, v2, ['n1', 'n2', 'n3']]))).to.throw(ScenarioFailure, 'view 5');
+    });
+
+    it('rejects a status whose vid, views and members do not fit together', () => {
+      const bad = node('p0', [v1, v2]);
+      bad.status.vid = 3;
+      expect(() => new ViewLedger().observe(bad)).to.throw(ScenarioFailure, 'vid is 3');
+      const gap = node('p0', [v1, v2]);
+      gap.status.views[1] = { vid: 3, members: v2 };
+      expect(() => checkWellFormed(gap)).to.throw(ScenarioFailure, 'position 1 holds view 3');
+      const stale = node('p0', [v1, v2]);
+      stale.status.members = v1;
+      expect(() => checkWellFormed(stale)).to.throw(ScenarioFailure, 'members {n0} differ');
+    });
+  });
+
+  describe('exact view membership', () => {
+    it('passes exact prefixes (in any order of members) and allows later views', () => {
+      checkViewsStartWith(node('p1', [v1, v2, v3, ['n1', 'n0']]), [v1, v2, v3, ['n0', 'n1']]);
+      checkLastView(node('p1', [v1, v2, ['n2', 'n0', 'n1']]), v3);
+    });
+
+    it('fails a view of the right size with the wrong members (the seed checked sizes only)', () => {
+      expect(() => checkViewsStartWith(node('p0', [v1, v2, v3, ['n1', 'n2']]), [v1, v2, v3, ['n0', 'n1']])).to.throw(
+        ScenarioFailure,
+        'p0: view 4 is {n1,n2}, expected {n0,n1}',
+      );
+      expect(() => checkLastView(node('p0', [v1, v2, ['n0', 'n1', 'n3']]), v3)).to.throw(ScenarioFailure, 'latest view 3 is {n0,n1,n3}');
+    });
+
+    it('fails a node that has too few views', () => {
+      expect(() => checkViewsStartWith(node('p2', [v1, v2]), [v1, v2, v3])).to.throw(ScenarioFailure, 'p2: has 2 views, expected at least 3');
+    });
+  });
+
+  describe('no new view without a majority', () => {
+    it('passes while no node knows a view past the bound, and fails naming the node that does', () => {
+      checkNoNewViews([node('p0', [v1, v2, v3, v2]), node('p2', [v1, v2, v3])], 4);
+      expect(() => checkNoNewViews([node('p0', [v1, v2, v3, v2]), node('p2', [v1, v2, v3, v2, ['n0']])], 4)).to.throw(
+        ScenarioFailure,
+        'p2: knows view 5 {n0}',
+      );
+    });
+
+    it('checks who is not in a view', () => {
+      checkNotInView(node('p0', [v1, v2, v3, v2]), 4, 'n2');
+      expect(() => checkNotInView(node('p0', [v1, v2, v3, v3]), 4, 'n2')).to.throw(ScenarioFailure, 'must not include n2');
+      expect(() => checkNotInView(node('p0', [v1, v2, v3]), 4, 'n2')).to.throw(ScenarioFailure, 'does not know view 4');
+    });
+  });
+});

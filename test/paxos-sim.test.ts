@@ -1,0 +1,92 @@
+// The Paxos lab's scenarios (rsm_tester.pl tests 0-7) in the simulator, over many seeds each, on
+// the reference lab; and the same scenarios failing on deliberately broken variants (the checks
+// bite). A failure names its seed, the replay command and the trace written under failures/.
+import { expect } from 'chai';
+import type { Lab } from '../src/lab.js';
+import { seededRandom } from '../src/random.js';
+import { paxosScenarios } from '../tester/paxos/scenarios.js';
+import { runScenario } from '../tester/run.js';
+import type { Scenario } from '../tester/scenario.js';
+import { SimCluster } from '../tester/sim-cluster.js';
+import { amnesiacPaxosLab, halfQuorumPaxosLab, stubbornPaxosLab } from './fixtures/paxos-broken.js';
+
+/** Seeds per scenario: 8 scenarios x 500 seeds take about 10 s on an idle machine (20 s loaded). */
+const SEEDS = 500;
+const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
+
+function scenario(id: string): Scenario {
+  const found = paxosScenarios.find((s) => s.id === id);
+  if (!found) throw new Error(`no paxos scenario ${id}`);
+  return found;
+}
+
+/** Run a scenario on another Lab object (a broken variant) in the simulator; the error, or null if it passed. */
+async function runOn(lab: Lab, s: Scenario, seed: number): Promise<string | null> {
+  const cluster = new SimCluster({ lab, seed, nodes: s.nodes, keepTrace: false });
+  try {
+    await s.run({ cluster, seed, random: seededRandom(seed ^ 0x5eed), note: () => undefined, attach: () => undefined });
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    await cluster.close();
+  }
+}
+
+describe('paxos scenarios in the simulator', () => {
+  for (const s of paxosScenarios) {
+    it(`test ${s.id} passes on ${SEEDS} seeds: ${s.title}`, async () => {
+      for (const seed of seeds) {
+        const result = await runScenario(s, { world: 'sim', seed });
+        if (!result.ok) {
+          expect.fail(`test ${s.id} failed with seed ${seed}\nreplay: ${result.replay}\ntrace: ${result.artifacts}/trace.jsonl\n${result.notes.join('\n')}\n${result.error}`);
+        }
+      }
+    });
+  }
+
+  it('replays a seed exactly: same seed, same trace hash', async () => {
+    const [a, b, c] = await Promise.all([7, 7, 8].map((seed) => runScenario(scenario('7'), { world: 'sim', seed })));
+    expect(a!.traceHash).to.be.a('string').and.equal(b!.traceHash);
+    expect(c!.traceHash).to.not.equal(a!.traceHash);
+  });
+});
+
+describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
+  const brokenSeeds = seeds.slice(0, 30);
+
+  async function failures(lab: Lab, id: string): Promise<string[]> {
+    const errors: string[] = [];
+    for (const seed of brokenSeeds) {
+      const error = await runOn(lab, scenario(id), seed);
+      if (error !== null) errors.push(error);
+    }
+    return errors;
+  }
+
+  it('an acceptor that does not persist n_a/v_a fails test 7: view 5 is lost across the restarts', async () => {
+    const errors = await failures(amnesiacPaxosLab, '7');
+    expect(errors.length, 'seeds on which test 7 failed').to.be.greaterThan(0);
+    expect(errors[0]).to.match(/view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/);
+  });
+
+  it('the same acceptor still passes test 6 (nobody restarts there): the failure is the persistence', async () => {
+    expect(await failures(amnesiacPaxosLab, '6')).to.deep.equal([]);
+  });
+
+  it('a proposer that ignores the highest-n_a v_a fails tests 6 and 7', async () => {
+    for (const id of ['6', '7']) {
+      const errors = await failures(stubbornPaxosLab, id);
+      expect(errors.length, `seeds on which test ${id} failed`).to.be.greaterThan(0);
+      expect(errors[0]).to.match(/view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/);
+    }
+  });
+
+  it('a proposer that counts half the view as a majority forms views without one (tests 4, 6, 7)', async () => {
+    for (const id of ['4', '6', '7']) {
+      const errors = await failures(halfQuorumPaxosLab, id);
+      expect(errors.length, `seeds on which test ${id} failed`).to.be.greaterThan(0);
+      expect(errors[0]).to.match(/knows view \d+ .*, but no view past 4 can form without a majority/);
+    }
+  });
+});

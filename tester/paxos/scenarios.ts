@@ -1,0 +1,205 @@
+// The Paxos lab's graded scenarios: rsm_tester.pl tests 0-7 (reference/yfs-labs.md section 1),
+// written once against the Cluster interface. Sleeps are the seed's seconds scaled to the world's
+// heartbeat (observer.ms); checks are exact views, agreement and "no view without a majority".
+// They never read the clock, print or exit: they throw ScenarioFailure (tester/scenario.ts).
+import type { NodeId } from '../../src/env/types.js';
+import type { Scenario, ScenarioContext } from '../scenario.js';
+import { checkLastView, checkNoNewViews, checkNotInView, checkViewsStartWith, type Observed } from './checks.js';
+import { PaxosObserver } from './observer.js';
+
+/** A scenario body with the views it expects so far (the seed's @views). */
+interface Run {
+  o: PaxosObserver;
+  views: NodeId[][];
+}
+
+/** The seed's start_nodes(n): start p0..p(n-1) through p0; after each, every member has views {p0}, {p0,p1}, ... */
+async function startNodes(run: Run, n: number): Promise<void> {
+  const { o } = run;
+  for (let i = 0; i < n; i++) {
+    await o.cluster.start(i, { first: 0 });
+    await o.sleep(1);
+    run.views.push(o.ids(range(0, i + 1)));
+    await o.expectViews(range(0, i + 1), run.views);
+  }
+  o.note(`started p0..p${n - 1}: views ${run.views.map((v) => `{${v.join(',')}}`).join(' ')}`);
+}
+
+/** The next view (the seed's wait_and_check_expected_view): every member of it knows it, and all views so far. */
+async function expectNextView(run: Run, members: number[]): Promise<void> {
+  run.views.push(run.o.ids(members));
+  await run.o.expectViews(members, run.views);
+}
+
+/** The final check of tests 4-7 (check_views with a last view): these nodes reach `last`, and their views start with the expected ones. */
+async function expectFinalView(run: Run, indices: number[], last: number[], boundSeedSeconds: number): Promise<void> {
+  checkFinal(run, await run.o.waitForLastView(indices, run.o.ids(last), boundSeedSeconds), last);
+}
+
+function checkFinal(run: Run, observed: Observed[], last: number[]): void {
+  for (const o of observed) {
+    checkViewsStartWith(o, run.views);
+    checkLastView(o, run.o.ids(last));
+  }
+}
+
+/** While no majority can form, no node has a view past `vid`. */
+async function expectNoNewViews(run: Run, indices: number[], vid: number): Promise<void> {
+  checkNoNewViews(await run.o.observeAll(indices), vid);
+}
+
+async function kill(o: PaxosObserver, index: number): Promise<void> {
+  o.note(`kill p${index}`);
+  await o.cluster.kill(index);
+}
+
+async function restart(o: PaxosObserver, index: number, first: number): Promise<void> {
+  o.note(`restart p${index} through p${first}`);
+  await o.cluster.start(index, { first });
+}
+
+async function armBreakpoint(o: PaxosObserver, index: number, n: 3 | 4): Promise<void> {
+  o.note(`breakpoint ${n} on p${index}`);
+  await o.cluster.breakpoint(index, n);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+const test0 = async (run: Run): Promise<void> => {
+  await startNodes(run, 3);
+};
+
+const test1 = async (run: Run): Promise<void> => {
+  await startNodes(run, 3);
+  await kill(run.o, 2);
+  await run.o.sleep(5);
+  await expectNextView(run, [0, 1]);
+};
+
+const test2 = async (run: Run): Promise<void> => {
+  await startNodes(run, 3);
+  await kill(run.o, 0);
+  await run.o.sleep(5);
+  await expectNextView(run, [1, 2]);
+};
+
+const test3 = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  await kill(o, 2);
+  await o.sleep(5);
+  await expectNextView(run, [0, 1]);
+  await restart(o, 2, 0);
+  await o.sleep(5);
+  await expectNextView(run, [0, 1, 2]);
+};
+
+const test4 = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  await kill(o, 2);
+  await o.sleep(5);
+  await expectNextView(run, [0, 1]);
+  await kill(o, 1);
+  await o.sleep(5);
+  await restart(o, 2, 0);
+  await o.sleep(5);
+  // p0 and p2 are not a majority of view 4 {p0,p1}: no view 5, and p2 stays out of view 4.
+  await expectNoNewViews(run, [0, 2], 4);
+  const [p0] = await o.observeAll([0]);
+  checkNotInView(p0!, 4, o.id(2));
+  await kill(o, 2);
+  await o.sleep(5);
+  await restart(o, 1, 0);
+  await o.sleep(7);
+  // Intermediate views may vary from here on; the last one has everybody.
+  await restart(o, 2, 0);
+  await expectFinalView(run, [0, 1, 2], [0, 1, 2], 20);
+};
+
+const test5 = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  await armBreakpoint(o, 0, 3);
+  await o.sleep(1);
+  await kill(o, 2);
+  await o.sleep(5);
+  // p0 dies after a prepare majority for view 4 (removing p2); p1 alone is no majority of view 3.
+  await o.waitForDeath(0, 'paxos breakpoint 3', 20);
+  await expectNoNewViews(run, [1], 3);
+  await restart(o, 2, 0); // p2 is still in view 3: it does not join, and p1+p2 are a majority.
+  run.views.push(o.ids([1, 2]));
+  await expectFinalView(run, [1, 2], [1, 2], 20);
+  await o.sleep(10);
+  checkFinal(run, await o.observeAll([1, 2]), [1, 2]);
+};
+
+const test6 = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 4);
+  await armBreakpoint(o, 0, 4);
+  await o.sleep(1);
+  await kill(o, 3);
+  await o.sleep(5);
+  // p0 dies after an accept majority for view 5 = {p0,p1,p2}; p1+p2 are no majority of view 4.
+  await o.waitForDeath(0, 'paxos breakpoint 4', 20);
+  await expectNoNewViews(run, [1, 2], 4);
+  await o.sleep(5);
+  await restart(o, 3, 1);
+  await o.sleep(5);
+  // The value accepted before p0 died must win view 5; then p0 goes and p3 comes back.
+  run.views.push(o.ids([0, 1, 2]));
+  await o.sleep(10);
+  await expectFinalView(run, [1, 2, 3], [1, 2, 3], 50);
+};
+
+const test7 = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 4);
+  await armBreakpoint(o, 0, 4);
+  await o.sleep(3);
+  await kill(o, 3);
+  await o.sleep(5);
+  // p0 dies after an accept majority for view 5 = {p0,p1,p2}.
+  await o.waitForDeath(0, 'paxos breakpoint 4', 20);
+  await kill(o, 2);
+  await kill(o, 1);
+  await o.sleep(5);
+  await restart(o, 1, 0);
+  await o.sleep(5);
+  await restart(o, 2, 0);
+  await o.sleep(5);
+  await expectNoNewViews(run, [1, 2], 4);
+  await restart(o, 3, 1);
+  await o.sleep(5);
+  // View 5 must be the value p1 and p2 accepted before their crash: n_a/v_a were on disk.
+  run.views.push(o.ids([0, 1, 2]));
+  await o.sleep(15);
+  await expectFinalView(run, [1, 2, 3], [1, 2, 3], 20);
+};
+
+function scenario(id: string, nodes: number, title: string, body: (run: Run) => Promise<void>): Scenario {
+  return {
+    id,
+    title,
+    lab: 'paxos',
+    nodes,
+    points: 10,
+    async run(ctx: ScenarioContext): Promise<void> {
+      await body({ o: new PaxosObserver(ctx), views: [] });
+    },
+  };
+}
+
+export const paxosScenarios: Scenario[] = [
+  scenario('0', 3, 'start 3 nodes: views {p0}, {p0,p1}, {p0,p1,p2}', test0),
+  scenario('1', 3, 'start 3, kill p2: view 4 = {p0,p1}', test1),
+  scenario('2', 3, 'start 3, kill p0 (the hub): view 4 = {p1,p2}', test2),
+  scenario('3', 3, 'kill p2, restart it: {p0,p1}, then {p0,p1,p2}', test3),
+  scenario('4', 3, 'no view without a majority, then {p0,p1,p2}', test4),
+  scenario('5', 3, 'breakpoint 3 on p0: no view, then {p1,p2}', test5),
+  scenario('6', 4, 'breakpoint 4 on p0: accepted view 5 wins', test6),
+  scenario('7', 4, 'breakpoint 4, restarts: view 5 survives', test7),
+];
