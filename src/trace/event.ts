@@ -48,18 +48,44 @@ const MAX_SUMMARY = 160;
 
 /** Summarize params or results for a trace line: compact JSON, cut to a bounded length. */
 export function summarize(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
+  return summarizeText(JSON.stringify(value) ?? 'undefined');
+}
+
+/** The same summary from JSON text already at hand (a message's wire text): cut to a bounded length. */
+export function summarizeText(text: string): string {
   return text.length <= MAX_SUMMARY ? text : `${text.slice(0, MAX_SUMMARY - 1)}…`;
 }
 
 /** The canonical line for an event: fixed key order, so equal events give equal bytes. */
 export function formatEvent(e: TraceEvent): string {
-  const ordered: Record<string, unknown> = { seq: e.seq, t: e.t, node: e.node, kind: e.kind };
-  if (e.msg) {
-    const m = e.msg;
-    ordered.msg = { id: m.id, from: m.from, to: m.to, method: m.method, type: m.type, summary: m.summary };
-  }
-  if (e.cause !== undefined) ordered.cause = e.cause;
-  if (e.detail !== undefined) ordered.detail = e.detail;
-  return JSON.stringify(ordered);
+  return formatLine(e.seq, e);
+}
+
+/**
+ * The canonical line of `e` numbered `seq`: the same bytes as JSON.stringify of the event with its
+ * keys in the fixed order, written out by hand because the simulator formats millions of them.
+ */
+export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
+  let line = `{"seq":${number(seq)},"t":${number(e.t)},"node":${JSON.stringify(e.node)},"kind":${JSON.stringify(e.kind)}`;
+  const m = e.msg;
+  if (m) line += `,"msg":${'json' in m ? (m as FormattedMessage).json : messageJson(m)}`;
+  if (e.cause !== undefined) line += `,"cause":${number(e.cause)}`;
+  if (e.detail !== undefined) line += `,"detail":${JSON.stringify(e.detail)}`;
+  return `${line}}`;
+}
+
+/** The canonical JSON of a message summary (its part of a trace line). */
+export function messageJson(m: MessageSummary): string {
+  return `{"id":${number(m.id)},"from":${JSON.stringify(m.from)},"to":${JSON.stringify(m.to)},"method":${JSON.stringify(m.method)},"type":${JSON.stringify(m.type)},"summary":${JSON.stringify(m.summary)}}`;
+}
+
+/** A message summary that carries its canonical JSON, formatted once (the simulator traces a message up to three times). */
+export interface FormattedMessage extends MessageSummary {
+  /** messageJson(this). */
+  readonly json: string;
+}
+
+/** A number as JSON writes it (non-finite numbers become null). */
+function number(x: number): string {
+  return Number.isFinite(x) ? `${x}` : 'null';
 }

@@ -3,39 +3,96 @@
 // It never decides what happens; worlds call emit() for what they did.
 import { createHash, type Hash } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { formatEvent, type TraceEvent } from './event.js';
+import { formatLine, type TraceEvent } from './event.js';
 
 export type EventInput = Omit<TraceEvent, 'seq'>;
+
+const HASH_CHUNK = 1 << 16;
+
+/** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
+export interface TraceSink {
+  write(line: string): void;
+  /** Make every line written so far durable in the sink now (before the process exits). */
+  flush(): void;
+}
 
 export interface RecorderOptions {
   /** Keep the formatted lines in memory (for the viewer, tests and writing on failure). Default true. */
   keep?: boolean;
   /** Also append each line to this JSONL file as it happens (the real world's per-node trace). */
   file?: string;
+  /** Also hand each line to this sink; flush() flushes it. */
+  sink?: TraceSink;
+  /** Hash the lines (default true). The real world turns it off: its traces are not reproducible. */
+  hash?: boolean;
 }
 
 export class TraceRecorder {
   private nextSeq = 0;
   private readonly hash: Hash = createHash('sha256');
-  private readonly lines: string[] = [];
+  /** Kept text (keep: true), in chunks of whole lines: a few large strings cost the GC far less than one per line. */
+  private readonly chunks: string[] = [];
   private readonly keep: boolean;
   private readonly file: string | undefined;
+  private readonly sink: TraceSink | undefined;
+  private readonly hashing: boolean;
+  /** Lines not yet hashed or kept: hashing in chunks gives the same digest, much faster. */
+  private unhashed = '';
+  /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
+  private later: EventInput[] = [];
+  private laterSeq = 0;
 
   constructor(options: RecorderOptions = {}) {
     this.keep = options.keep ?? true;
     this.file = options.file;
+    this.sink = options.sink;
+    this.hashing = options.hash ?? true;
     if (this.file) writeFileSync(this.file, '');
   }
 
   /** Record an event and return its seq (for `cause` links). */
   emit(input: EventInput): number {
+    this.formatLater();
     const seq = this.nextSeq++;
-    const line = formatEvent({ seq, ...input });
-    this.hash.update(line);
-    this.hash.update('\n');
-    if (this.keep) this.lines.push(line);
-    if (this.file) appendFileSync(this.file, `${line}\n`);
+    this.record(seq, input);
     return seq;
+  }
+
+  /**
+   * Record an event now but format it a moment later (at the end of this event-loop turn, or at the
+   * next emit/flush/jsonl/digest, whichever comes first), so a real node's reply leaves before its
+   * trace lines are written. The caller must never change `input` or anything in it afterwards.
+   */
+  emitLater(input: EventInput): number {
+    if (this.later.length === 0) {
+      this.laterSeq = this.nextSeq;
+      setImmediate(this.formatLater);
+    }
+    this.later.push(input);
+    return this.nextSeq++;
+  }
+
+  private readonly formatLater = (): void => {
+    const events = this.later;
+    if (events.length === 0) return;
+    this.later = [];
+    for (let i = 0; i < events.length; i++) this.record(this.laterSeq + i, events[i]!);
+  };
+
+  private record(seq: number, input: EventInput): void {
+    const line = formatLine(seq, input);
+    if (this.hashing || this.keep) {
+      this.unhashed += `${line}\n`;
+      if (this.unhashed.length >= HASH_CHUNK) this.hashPending();
+    }
+    if (this.file) appendFileSync(this.file, `${line}\n`);
+    this.sink?.write(line);
+  }
+
+  /** Flush the sink, if any (before the process exits). */
+  flush(): void {
+    this.formatLater();
+    this.sink?.flush();
   }
 
   get length(): number {
@@ -44,11 +101,21 @@ export class TraceRecorder {
 
   /** The kept lines, one JSON event per line. */
   jsonl(): string {
-    return this.lines.length === 0 ? '' : `${this.lines.join('\n')}\n`;
+    this.formatLater();
+    return this.keep ? this.chunks.join('') + this.unhashed : '';
   }
 
   /** sha256 (hex) of every line emitted so far, each followed by '\n'. Equal to hashing jsonl(). */
   digest(): string {
+    if (!this.hashing) throw new Error('this trace recorder was made with hash: false');
+    this.formatLater();
+    this.hashPending();
     return this.hash.copy().digest('hex');
+  }
+
+  private hashPending(): void {
+    if (this.hashing) this.hash.update(this.unhashed);
+    if (this.keep) this.chunks.push(this.unhashed);
+    this.unhashed = '';
   }
 }

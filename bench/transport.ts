@@ -1,0 +1,111 @@
+// Transport benchmark: rsmlab RPC calls/s from this process to an echo node process, one at a time
+// and with 64 in flight, against the limit measured in the same run: raw `ws` echoing the same
+// JSON text between the same two kinds of process. It reports; it never asserts on time.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { figure, median, type Figure } from './figure.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { RealEnv } from '../src/env/real/env.js';
+import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
+import { classicTiming } from '../src/timing.js';
+import { ping } from '../labs/echo/lab.js';
+
+/** Short rounds, alternating rsmlab and raw, so both see the same machine load; medians are reported. */
+const ROUNDS = 15;
+const SEQUENTIAL_CALLS = 1000;
+const PIPELINED_CALLS = 10000;
+const IN_FLIGHT = 64;
+const TEXT = 'the quick brown fox';
+
+/** Run `total` operations with `width` in flight; resolves with operations per second. */
+export async function rate(total: number, width: number, op: () => Promise<unknown>): Promise<number> {
+  let started = 0;
+  const lane = async (): Promise<void> => {
+    while (started < total) {
+      started++;
+      await op();
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: width }, lane));
+  return total / ((performance.now() - t0) / 1000);
+}
+
+/** A raw ws peer: sends a text frame, resolves on the next frame back (the echo); no parsing, no ids. */
+export class RawEcho {
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly socket: WebSocket) {
+    socket.on('message', () => this.waiting.shift()!());
+  }
+
+  static async connect(port: number): Promise<RawEcho> {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    await once(socket, 'open');
+    return new RawEcho(socket);
+  }
+
+  roundTrip(text: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.socket.send(text);
+    });
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
+
+/** A child process running a bare ws server that sends every text frame straight back. */
+export async function rawEchoServer(port: number): Promise<ChildProcess> {
+  const code = `import { WebSocketServer } from 'ws';
+const wss = new WebSocketServer({ host: '127.0.0.1', port: ${port}, perMessageDeflate: false });
+wss.on('connection', (c) => c.on('message', (d) => c.send(d, { binary: false })));
+wss.on('listening', () => process.stdout.write('ready\\n'));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout!, 'data');
+  return child;
+}
+
+/** The exact frame text rsmlab sends for one ping, so the raw limit moves the same bytes. */
+function pingFrame(id: number): string {
+  return `{"jsonrpc":"2.0","id":${id},"method":"echo.ping","params":{"text":"${TEXT}"}}`;
+}
+
+export async function run(): Promise<Figure[]> {
+  const cluster = new RealCluster({ lab: 'echo', nodes: 1, timing: classicTiming });
+  const ports = await reservePortPairs(1);
+  const raw = await rawEchoServer(ports[0]!);
+  const client = RealEnv.client('bench');
+  const echo = await RawEcho.connect(ports[0]!);
+  try {
+    await cluster.start(0);
+    const node = cluster.id(0);
+    const call = (): Promise<unknown> => client.call(node, ping, { text: TEXT }, { timeoutMs: 10_000 });
+    let id = 2 ** 40;
+    const bounce = (): Promise<void> => echo.roundTrip(pingFrame(id++));
+    await rate(2000, IN_FLIGHT, call); // warm up both paths (JIT, connections)
+    await rate(2000, IN_FLIGHT, bounce);
+    const seq = { rsmlab: [] as number[], raw: [] as number[] };
+    const pipe = { rsmlab: [] as number[], raw: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      seq.rsmlab.push(await rate(SEQUENTIAL_CALLS, 1, call));
+      seq.raw.push(await rate(SEQUENTIAL_CALLS, 1, bounce));
+      pipe.rsmlab.push(await rate(PIPELINED_CALLS, IN_FLIGHT, call));
+      pipe.raw.push(await rate(PIPELINED_CALLS, IN_FLIGHT, bounce));
+    }
+    return [
+      figure('transport.calls_sequential', median(seq.rsmlab), 'calls/s', median(seq.raw)),
+      figure(`transport.calls_${IN_FLIGHT}_in_flight`, median(pipe.rsmlab), 'calls/s', median(pipe.raw)),
+    ];
+  } finally {
+    echo.close();
+    await client.close();
+    raw.kill('SIGKILL');
+    releasePorts(ports);
+    await cluster.close();
+  }
+}

@@ -1,0 +1,69 @@
+// The echo lab: a tiny, deterministic node for framework tests in both worlds (not a protocol).
+// It answers echo.ping, counts echo.note notices durably (disk + fsync), calls breakpoint(1) and
+// partitionPoint() on every ping, and asserts on echo.check. It touches the world only through Env.
+import { z } from 'zod';
+import { method, notice } from '../../src/env/method.js';
+import type { Env } from '../../src/env/types.js';
+import type { Lab, LabNode } from '../../src/lab.js';
+import { assert } from '../../src/assert.js';
+
+export const ping = method('echo.ping', z.object({ text: z.string() }), z.object({ text: z.string(), count: z.number() }));
+export const note = notice('echo.note', z.object({ text: z.string() }));
+/** Asserts `ok`: with ok=false the node violates an invariant (and must crash loudly). */
+export const check = method('echo.check', z.object({ ok: z.boolean() }), z.object({ ok: z.literal(true) }));
+
+/** The file holding the durable count: 8 bytes, a little-endian float64. */
+export const countFile = 'count';
+
+export type EchoStatus = {
+  /** Pings answered by this incarnation. */
+  pings: number;
+  /** Notes received by this incarnation. */
+  notes: number;
+  /** Notes ever counted by this node (durable across restarts). */
+  count: number;
+  /** The count known to be on disk (written and fsynced). */
+  synced: number;
+};
+
+async function readCount(env: Env): Promise<number> {
+  const bytes = await env.disk.read(countFile);
+  return bytes.length === 8 ? new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true) : 0;
+}
+
+function encodeCount(count: number): Uint8Array {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setFloat64(0, count, true);
+  return bytes;
+}
+
+export const echoLab: Lab = {
+  name: 'echo',
+  async start(env: Env): Promise<LabNode> {
+    const count = await readCount(env);
+    const status: EchoStatus = { pings: 0, notes: 0, count, synced: count };
+    let persisted = Promise.resolve();
+    env.serve(ping, ({ text }) => {
+      env.breakpoint(1);
+      env.partitionPoint();
+      status.pings++;
+      return { text, count: status.count };
+    });
+    env.serve(check, ({ ok }) => {
+      assert(ok, 'echo.check: asked to violate an invariant');
+      return { ok };
+    });
+    env.on(note, ({ text }) => {
+      status.notes++;
+      status.count++;
+      const count = status.count;
+      env.log('note', { text, count });
+      persisted = persisted.then(async () => {
+        await env.disk.write(countFile, 0, encodeCount(count));
+        await env.disk.fsync(countFile);
+        status.synced = count;
+      });
+    });
+    return { status: () => ({ ...status }) };
+  },
+};

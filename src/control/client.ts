@@ -1,0 +1,79 @@
+// Talking to a node's test-control plane (port p+1) from outside: one short-lived connection per
+// call. `ctl` is the whole of `rsmlab ctl HOST:PORT <command> [args]`, so the CLI only prints.
+// It never keeps connections open and never reaches a node's protocol port.
+import { parseArgs } from 'node:util';
+import type { Method } from '../env/method.js';
+import { describeIssues } from '../env/method.js';
+import type { Json, NodeId } from '../env/types.js';
+import { controlAddressOf, linkUrl } from '../env/real/address.js';
+import { PeerLink } from '../env/real/peer-link.js';
+import { encodeRequest } from '../wire/frame.js';
+import * as control from './protocol.js';
+
+export const defaultControlTimeoutMs = 2000;
+
+/** Call a control method on node `node` ("HOST:PORT"; the control plane listens on PORT+1). Rejects with RpcError. */
+export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, params: P, timeoutMs = defaultControlTimeoutMs): Promise<R> {
+  const address = controlAddressOf(node);
+  const peer = `${address.host}:${address.port}`;
+  const checked = method.params.safeParse(params);
+  if (!checked.success) throw new Error(`invalid params for ${method.name}: ${describeIssues(checked.error)}`);
+  const link = new PeerLink(peer, linkUrl(address, 'client:ctl'));
+  try {
+    const reply = link.expect(1, method as Method<unknown, R>, timeoutMs);
+    link.transmit(encodeRequest(1, JSON.stringify(method.name), JSON.stringify(checked.data)));
+    return await reply;
+  } finally {
+    link.close();
+  }
+}
+
+export const ctlCommands = ['status', 'breakpoint', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files'] as const;
+
+export const ctlUsage = [
+  'status',
+  'breakpoint N            arm breakpoint N (1..4)',
+  'partition [--now]       cut at the next partitionPoint(), or at once',
+  'heal',
+  'faults [--loss P] [--dup P] [--delay MS]',
+  'disk-fault FILE OFFSET LENGTH',
+  'disk-files',
+].join('\n');
+
+function number(text: string | undefined, what: string): number {
+  const n = Number(text);
+  if (text === undefined || text === '' || !Number.isFinite(n)) throw new Error(`${what} must be a number (usage:\n${ctlUsage})`);
+  return n;
+}
+
+/** Run one `rsmlab ctl` command against node `node` and return the control plane's JSON answer. */
+export async function ctl(node: NodeId, command: string, args: readonly string[], timeoutMs = defaultControlTimeoutMs): Promise<Json> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: { now: { type: 'boolean' }, loss: { type: 'string' }, dup: { type: 'string' }, delay: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const call = <P, R extends Json>(method: Method<P, R>, params: P): Promise<R> => controlCall(node, method, params, timeoutMs);
+  switch (command) {
+    case 'status':
+      return call(control.status, {});
+    case 'breakpoint':
+      return call(control.breakpoint, { n: number(positionals[0], 'N') as 1 | 2 | 3 | 4 });
+    case 'partition':
+      return call(control.netRepair, { heal: false, now: values.now === true });
+    case 'heal':
+      return call(control.netRepair, { heal: true });
+    case 'faults':
+      return call(control.faults, {
+        ...(values.loss !== undefined && { loss: number(values.loss, '--loss') }),
+        ...(values.dup !== undefined && { dup: number(values.dup, '--dup') }),
+        ...(values.delay !== undefined && { delayMs: number(values.delay, '--delay') }),
+      });
+    case 'disk-fault':
+      return call(control.diskFault, { file: positionals[0] ?? '', offset: number(positionals[1], 'OFFSET'), length: number(positionals[2], 'LENGTH') });
+    case 'disk-files':
+      return call(control.diskFiles, {});
+    default:
+      throw new Error(`unknown ctl command '${command}' (one of: ${ctlCommands.join(', ')})\n${ctlUsage}`);
+  }
+}

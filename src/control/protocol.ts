@@ -1,0 +1,49 @@
+// The test-control plane's messages (port p+1), declared once with zod: partition/heal, breakpoints,
+// status, link faults and disk faults. Both the server (control/server.ts) and every client
+// (control/client.ts, the CLI, the tester, the dashboard) use these declarations. No behaviour here.
+import { z } from 'zod';
+import { method } from '../env/method.js';
+
+export const faultSettings = z.object({
+  /** Probability in [0, 1] that a message on the node's links is lost. */
+  loss: z.number().min(0).max(1),
+  /** Probability in [0, 1] that a message on the node's links is delivered twice. */
+  dup: z.number().min(0).max(1),
+  /** Extra delay in ms for each message on the node's links. */
+  delayMs: z.int().min(0).max(600_000),
+});
+
+const partitionState = z.object({ partitioned: z.boolean(), partitionArmed: z.boolean() });
+
+/** heal=false arms a partition (cut at the next partitionPoint(), or at once with now=true); heal=true heals at once. */
+export const netRepair = method('net_repair', z.object({ heal: z.boolean(), now: z.boolean().optional() }), partitionState);
+
+/** Arm breakpoint n: the node exits(1) the next time its code calls env.breakpoint(n). */
+export const breakpoint = method('breakpoint', z.object({ n: z.literal([1, 2, 3, 4]) }), z.object({ breakpoints: z.array(z.int()) }));
+
+export const nodeStatus = z.object({
+  node: z.string(),
+  lab: z.string(),
+  pid: z.int(),
+  partitioned: z.boolean(),
+  partitionArmed: z.boolean(),
+  breakpoints: z.array(z.int()),
+  faults: faultSettings,
+  /** The lab's LabNode.status(), or null while the lab is still starting. */
+  state: z.json(),
+});
+export type NodeStatus = z.infer<typeof nodeStatus>;
+
+export const status = method('status', z.object({}), nodeStatus);
+
+/** Change some link fault settings (the others keep their values); returns all of them. */
+export const faults = method('faults', faultSettings.partial(), faultSettings);
+
+/** Corrupt `length` bytes of a disk file from `offset` (XOR with random non-zero bytes); bytes past the end are skipped. */
+export const diskFault = method(
+  'disk_fault',
+  z.object({ file: z.string(), offset: z.int().min(0), length: z.int().min(1).max(1 << 20) }),
+  z.object({ file: z.string(), offset: z.int(), corrupted: z.int() }),
+);
+
+export const diskFiles = method('disk_files', z.object({}), z.object({ files: z.array(z.object({ name: z.string(), size: z.int() })) }));

@@ -1,0 +1,154 @@
+// The real world's Disk: named files in one directory, with real fsync (of the file, and of the
+// directory when a name was created or removed). File names are plain names: never a path, so
+// lab code can never reach outside its node's directory.
+import { open, readdir, rm, stat, mkdir, type FileHandle } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { join } from 'node:path';
+import type { Disk } from '../types.js';
+
+const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/** Throws unless `file` is a plain file name (letters, digits, '.', '_', '-'; no '/', no leading '.'). */
+export function checkFileName(file: string): void {
+  if (!FILE_NAME.test(file)) throw new Error(`bad file name '${file}': use letters, digits, '.', '_' and '-' only, no leading '.'`);
+}
+
+function isMissing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+export class RealDisk implements Disk {
+  /** Names created or removed since the directory was last fsynced. */
+  private dirDirty = false;
+
+  constructor(readonly dir: string) {}
+
+  /** Create the directory if needed. */
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  private path(file: string): string {
+    checkFileName(file);
+    return join(this.dir, file);
+  }
+
+  async read(file: string, offset = 0, length?: number): Promise<Uint8Array> {
+    const path = this.path(file);
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (e) {
+      if (isMissing(e)) return new Uint8Array(0);
+      throw e;
+    }
+    try {
+      const size = (await handle.stat()).size;
+      const n = Math.max(0, Math.min(length ?? size, size - offset));
+      const buffer = new Uint8Array(n);
+      if (n > 0) await handle.read(buffer, 0, n, offset);
+      return buffer;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async write(file: string, offset: number, data: Uint8Array): Promise<void> {
+    const handle = await this.openForWrite(file);
+    try {
+      await handle.write(data, 0, data.length, offset);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async append(file: string, data: Uint8Array): Promise<void> {
+    const handle = await open(this.path(file), 'a');
+    try {
+      if ((await handle.stat()).size === 0) this.dirDirty = true; // maybe just created
+      await handle.write(data, 0, data.length);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async truncate(file: string, size: number): Promise<void> {
+    const handle = await this.openForWrite(file);
+    try {
+      await handle.truncate(size);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async size(file: string): Promise<number> {
+    try {
+      return (await stat(this.path(file))).size;
+    } catch (e) {
+      if (isMissing(e)) return 0;
+      throw e;
+    }
+  }
+
+  async fsync(file: string): Promise<void> {
+    let handle;
+    try {
+      handle = await open(this.path(file), 'r');
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+    try {
+      await handle?.sync();
+    } finally {
+      await handle?.close();
+    }
+    await this.syncDir();
+  }
+
+  async list(): Promise<string[]> {
+    return (await readdir(this.dir)).filter((name) => FILE_NAME.test(name)).sort();
+  }
+
+  async remove(file: string): Promise<void> {
+    await rm(this.path(file), { force: true });
+    this.dirDirty = true;
+    await this.syncDir();
+  }
+
+  /** Instructors' disk fault: XOR `length` bytes from `offset` with random non-zero bytes. Returns how many changed. */
+  async corrupt(file: string, offset: number, length: number): Promise<number> {
+    const bytes = await this.read(file, offset, length);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = bytes[i]! ^ randomInt(1, 256);
+    if (bytes.length > 0) await this.write(file, offset, bytes);
+    return bytes.length;
+  }
+
+  /** Every file with its size, for the control plane. */
+  async files(): Promise<{ name: string; size: number }[]> {
+    const names = await this.list();
+    return Promise.all(names.map(async (name) => ({ name, size: await this.size(name) })));
+  }
+
+  /** Open for writing, creating the file (and noting the new name for the directory fsync) if needed. */
+  private async openForWrite(file: string): Promise<FileHandle> {
+    const path = this.path(file);
+    try {
+      return await open(path, 'r+');
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+      this.dirDirty = true;
+      return open(path, 'w+');
+    }
+  }
+
+  private async syncDir(): Promise<void> {
+    if (!this.dirDirty) return;
+    this.dirDirty = false;
+    const handle = await open(this.dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}

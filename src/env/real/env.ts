@@ -1,0 +1,321 @@
+// The real world's Env: JSON-RPC over WebSocket to other processes, real timers and clock, files
+// with fsync, and a per-node JSONL trace of every send/deliver/drop/timer/fault. It also holds the
+// node's fault state (partition, breakpoints, link faults) for the control plane. Never protocol logic.
+import { randomInt } from 'node:crypto';
+import { InvariantViolation } from '../../assert.js';
+import type { z } from 'zod';
+import { describeIssues, type Method, type Notice } from '../method.js';
+import {
+  RpcError,
+  type BreakpointNumber,
+  type CallOptions,
+  type Disk,
+  type Env,
+  type Handler,
+  type Json,
+  type NodeId,
+  type TimerHandle,
+} from '../types.js';
+import { TraceRecorder, type EventInput } from '../../trace/recorder.js';
+import { summarize, summarizeText, type MessageSummary, type TraceKind } from '../../trace/event.js';
+import { Dispatcher, isThenable } from '../../wire/dispatch.js';
+import { decodeFrame, encodeError, encodeNotice, encodeRequest, type Frame } from '../../wire/frame.js';
+import { clientId, linkUrl, nodeId, parseAddress } from './address.js';
+import { LinkFaults, type FaultSettings } from './link-faults.js';
+import { PeerLink, type ResponseFrame } from './peer-link.js';
+import { RpcServer, type Inbound } from './server.js';
+
+export interface NodeEnvOptions {
+  host: string;
+  port: number;
+  disk: Disk;
+  trace: TraceRecorder;
+  /** What a hit breakpoint does after flushing the trace (default: process.exit). */
+  exit?: (code: number) => void;
+}
+
+export interface ClientEnvOptions {
+  /** Where the client's events go (default: counted, not kept). */
+  trace?: TraceRecorder;
+}
+
+/** The trace summary of a received value: from the text it travelled as, if at hand. */
+function summaryOf(payload: string | undefined, value: unknown): string {
+  return payload === undefined ? summarize(value) : summarizeText(payload);
+}
+
+/** An invariant violation crashes the process loudly; it must not become a polite 'remote' error. */
+function crashIfViolation(e: unknown): void {
+  if (e instanceof InvariantViolation) {
+    process.nextTick(() => {
+      throw e;
+    });
+  }
+}
+
+/** Run a handler, crashing the process if it violates an invariant, now or in its promise. */
+function guarded<T>(run: () => T): T {
+  try {
+    const result = run();
+    if (isThenable(result)) result.then(undefined, crashIfViolation);
+    return result;
+  } catch (e) {
+    crashIfViolation(e);
+    throw e;
+  }
+}
+
+/** A disk for an Env that has none (clients): every call fails with a clear message. */
+function noDisk(me: NodeId): Disk {
+  const fail = (): Promise<never> => Promise.reject(new Error(`${me} is a client and has no disk`));
+  return { read: fail, write: fail, append: fail, truncate: fail, size: fail, fsync: fail, list: fail, remove: fail };
+}
+
+export class RealEnv implements Env {
+  /** Partition and link-fault state; the control plane changes it through the methods below. */
+  readonly links = new LinkFaults();
+  private readonly armed = new Set<BreakpointNumber>();
+  private readonly dispatcher = new Dispatcher();
+  private readonly peers = new Map<NodeId, PeerLink>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private nextTimer = 0;
+  /** Message ids: a random per-incarnation prefix times 2^32, plus a counter, so ids from all processes rarely collide. */
+  private nextMessage = randomInt(1, 2 ** 20) * 2 ** 32;
+  private server: RpcServer | undefined;
+
+  private constructor(
+    readonly me: NodeId,
+    readonly disk: Disk,
+    readonly trace: TraceRecorder,
+    private readonly exit: (code: number) => void,
+  ) {}
+
+  /** A node: serves the protocol on host:port (resolves once listening). */
+  static async listen(o: NodeEnvOptions): Promise<RealEnv> {
+    const env = new RealEnv(nodeId(o.host, o.port), o.disk, o.trace, o.exit ?? ((code) => process.exit(code)));
+    env.server = await RpcServer.listen(o.host, o.port, (text, inbound) => env.received(text, inbound));
+    return env;
+  }
+
+  /** A client: calls and sends, serves nothing, has no disk. Its id is `client:<name>`. */
+  static client(name: string, o: ClientEnvOptions = {}): RealEnv {
+    const me = clientId(name);
+    return new RealEnv(me, noDisk(me), o.trace ?? new TraceRecorder({ keep: false, hash: false }), () => {
+      throw new Error(`${me}: clients have no breakpoints`);
+    });
+  }
+
+  // ---- messages -------------------------------------------------------------------------
+
+  call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R> {
+    const checked = method.params.safeParse(params);
+    if (!checked.success) return Promise.reject(this.invalidParams(method.name, checked.error));
+    const paramsJson = JSON.stringify(params);
+    const id = this.nextMessage++;
+    const msg: MessageSummary = { id, from: this.me, to: peer, method: method.name, type: 'req', summary: summarizeText(paramsJson) };
+    const sent = this.emitMessage('send', msg);
+    const link = this.linkTo(peer);
+    if (link === undefined) {
+      this.emitMessage('drop', msg, sent, 'not a node address');
+      return Promise.reject(new RpcError('unreachable', peer, method.name, 'not a node address (HOST:PORT)'));
+    }
+    const reply = link.expect(id, method, opts.timeoutMs);
+    this.pass(msg, sent, () => link.transmit(encodeRequest(id, JSON.stringify(method.name), paramsJson)));
+    return reply;
+  }
+
+  serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void {
+    this.mustServe();
+    this.dispatcher.addMethod(method, (params, from) => guarded(() => handler(params, from)));
+  }
+
+  send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
+    const checked = notice.params.safeParse(params);
+    if (!checked.success) throw this.invalidParams(notice.name, checked.error);
+    const paramsJson = JSON.stringify(params);
+    const id = this.nextMessage++;
+    const msg: MessageSummary = { id, from: this.me, to: peer, method: notice.name, type: 'notice', summary: summarizeText(paramsJson) };
+    const sent = this.emitMessage('send', msg);
+    const link = this.linkTo(peer);
+    if (link === undefined) this.emitMessage('drop', msg, sent, 'not a node address');
+    else this.pass(msg, sent, () => link.transmit(encodeNotice(id, JSON.stringify(notice.name), paramsJson)));
+  }
+
+  on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
+    this.mustServe();
+    this.dispatcher.addNotice(notice, (params, from) => {
+      const result: unknown = guarded(() => handler(params, from));
+      if (isThenable(result)) result.then(undefined, (e: unknown) => this.note('log', { what: 'notice handler failed', notice: notice.name, error: String(e) }));
+    });
+  }
+
+  // ---- time, randomness, trace -----------------------------------------------------------
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`setTimer: bad delay ${ms} ms`);
+    const id = ++this.nextTimer;
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      this.trace.emitLater({ t: Date.now(), node: this.me, kind: 'timer', detail: { id, ms } });
+      fn();
+    }, ms);
+    this.timers.set(id, timer);
+    return { id };
+  }
+
+  clearTimer(timer: TimerHandle): void {
+    clearTimeout(this.timers.get(timer.id));
+    this.timers.delete(timer.id);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(ms, resolve));
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  random(): number {
+    return Math.random();
+  }
+
+  log(what: string, fields: Record<string, Json> = {}): void {
+    this.note('log', { ...fields, what });
+  }
+
+  // ---- faults: breakpoints and partitions -------------------------------------------------
+
+  breakpoint(n: BreakpointNumber): void {
+    if (!this.armed.has(n)) return;
+    this.note('breakpoint', { n, hit: true });
+    this.note('crash', { reason: 'breakpoint', n });
+    this.trace.flush();
+    this.exit(1);
+  }
+
+  partitionPoint(): void {
+    if (!this.links.partitionArmed) return;
+    this.links.partitionArmed = false;
+    this.links.partitioned = true;
+    this.note('partition', { at: 'partitionPoint' });
+  }
+
+  armBreakpoint(n: BreakpointNumber): void {
+    this.armed.add(n);
+    this.note('breakpoint', { n, hit: false });
+  }
+
+  get breakpoints(): BreakpointNumber[] {
+    return [...this.armed].sort();
+  }
+
+  /** Cut this node off now, or at its next partitionPoint(). */
+  partition(now: boolean): void {
+    if (now) this.links.partitioned = true;
+    else this.links.partitionArmed = true;
+    this.note('partition', { at: now ? 'now' : 'armed' });
+  }
+
+  heal(): void {
+    this.links.partitioned = false;
+    this.links.partitionArmed = false;
+    this.note('heal', {});
+  }
+
+  setFaults(change: Partial<FaultSettings>): FaultSettings {
+    const faults = this.links.setFaults(change);
+    this.note('faults', { ...faults });
+    return faults;
+  }
+
+  /** Record a lifecycle event (start, crash, ...) in this node's trace. */
+  note(kind: TraceKind, detail: Record<string, Json>): void {
+    this.trace.emit({ t: Date.now(), node: this.me, kind, detail });
+  }
+
+  /** Stop serving, close every link and timer, flush the trace. */
+  async close(): Promise<void> {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const link of this.peers.values()) link.close();
+    this.peers.clear();
+    await this.server?.close();
+    this.trace.flush();
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private mustServe(): void {
+    if (this.server === undefined) throw new Error(`${this.me}: clients do not serve`);
+  }
+
+  private invalidParams(name: string, error: z.ZodError): Error {
+    return new Error(`${this.me}: invalid params for ${name}: ${describeIssues(error)}`);
+  }
+
+  private linkTo(peer: NodeId): PeerLink | undefined {
+    const existing = this.peers.get(peer);
+    if (existing !== undefined) return existing;
+    const address = parseAddress(peer);
+    if (address === undefined) return undefined;
+    const link = new PeerLink(peer, linkUrl(address, this.me), (frame, method, settle) => this.replied(peer, frame, method, settle));
+    this.peers.set(peer, link);
+    return link;
+  }
+
+  /** Send one message through this node's link faults, tracing a drop. */
+  private pass(msg: MessageSummary, sent: number | undefined, deliver: () => void): void {
+    const dropped = this.links.pass(deliver);
+    if (dropped !== undefined) this.emitMessage('drop', msg, sent, dropped);
+  }
+
+  /** A reply arrived on one of our links: through the faults, then it settles its call. */
+  private replied(peer: NodeId, frame: ResponseFrame, method: string, settle: () => void): void {
+    const summary = frame.type === 'result' ? summaryOf(frame.payload, frame.result) : `error ${frame.code}: ${summarizeText(frame.message)}`;
+    const msg: MessageSummary = { id: typeof frame.id === 'number' ? frame.id : -1, from: peer, to: this.me, method, type: 'res', summary };
+    this.pass(msg, undefined, () => {
+      this.emitMessage('deliver', msg);
+      settle();
+    });
+  }
+
+  /** A frame arrived on our server port. */
+  private received(text: string, inbound: Inbound): void {
+    if (this.links.partitioned) return; // the seed's rpcs drops everything while unreachable
+    const frame = decodeFrame(text);
+    if (frame.type === 'request') this.requested(frame, inbound);
+    else if (frame.type === 'notice') this.noticed(frame, inbound);
+    else if (frame.type === 'invalid') inbound.reply(encodeError(frame.id, frame.code, frame.message));
+  }
+
+  private requested(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound): void {
+    const id = typeof frame.id === 'number' ? frame.id : this.nextMessage++;
+    const msg: MessageSummary = { id, from: inbound.from, to: this.me, method: frame.method, type: 'req', summary: summaryOf(frame.payload, frame.params) };
+    this.pass(msg, undefined, () => {
+      this.emitMessage('deliver', msg);
+      this.dispatcher.request(frame.id, frame.method, frame.params, inbound.from, (reply) => {
+        const res: MessageSummary = { id, from: this.me, to: inbound.from, method: frame.method, type: 'res', summary: summarizeText(reply.summary) };
+        const sent = this.emitMessage('send', res);
+        this.pass(res, sent, () => inbound.reply(reply.text));
+      });
+    });
+  }
+
+  private noticed(frame: Extract<Frame, { type: 'notice' }>, inbound: Inbound): void {
+    const id = frame.mid ?? this.nextMessage++;
+    const msg: MessageSummary = { id, from: inbound.from, to: this.me, method: frame.method, type: 'notice', summary: summaryOf(frame.payload, frame.params) };
+    this.pass(msg, undefined, () => {
+      this.emitMessage('deliver', msg);
+      const problem = this.dispatcher.notify(frame.method, frame.params, inbound.from);
+      if (problem !== undefined) this.note('log', { what: 'notice not handled', reason: problem });
+    });
+  }
+
+  private emitMessage(kind: 'send' | 'deliver' | 'drop', msg: MessageSummary, cause?: number, reason?: string): number {
+    const event: EventInput = { t: Date.now(), node: this.me, kind, msg };
+    if (cause !== undefined) event.cause = cause;
+    if (reason !== undefined) event.detail = { reason };
+    return this.trace.emitLater(event);
+  }
+}

@@ -1,0 +1,91 @@
+// One node as this OS process: lays out its directory (disk/, trace.jsonl), serves the protocol on
+// port p and the control plane on p+1, then starts the lab on a RealEnv. It owns the process's
+// signals and exit; it never runs protocol logic and never changes the lab's state.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Json } from '../types.js';
+import { classicTiming, type Timing } from '../../timing.js';
+import type { LabNode } from '../../lab.js';
+import { loadLab } from '../../../labs/index.js';
+import { TraceRecorder } from '../../trace/recorder.js';
+import { startControlPlane } from '../../control/server.js';
+import { RealDisk } from './disk.js';
+import { RealEnv } from './env.js';
+import { TraceFile } from './trace-file.js';
+
+export interface NodeProcessOptions {
+  lab: string;
+  port: number;
+  /** The node to join through; a node whose first is itself founds view 1. */
+  first: string;
+  /** Data directory: disk/ (the lab's files), trace.jsonl (appended to across restarts). */
+  dir: string;
+  timing: Timing;
+  app?: string;
+  /** Address to bind the protocol port and to be known by (default 127.0.0.1). */
+  host?: string;
+  /** Address the control plane binds (default 127.0.0.1). */
+  controlHost?: string;
+}
+
+/** The Timing in `--timing <json>`: every constant of classicTiming, each a positive number. */
+export function timingFromJson(text: string): Timing {
+  const value: unknown = JSON.parse(text);
+  const timing = { ...classicTiming };
+  for (const key of Object.keys(classicTiming) as (keyof Timing)[]) {
+    const v = (value as Record<string, unknown> | null)?.[key];
+    if (typeof v !== 'number' || !(v > 0)) throw new Error(`--timing: ${key} must be a positive number`);
+    timing[key] = v;
+  }
+  return timing;
+}
+
+function hasFiles(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).length > 0;
+}
+
+/** Exit codes: 1 at a breakpoint (as the seed), these otherwise. */
+const EXIT_LAB_ERROR = 70;
+const EXIT_SIGNAL = { SIGTERM: 143, SIGINT: 130 } as const;
+
+/** Record the process's death in the trace (a stop signal, its cluster's death, or a lab error such as a violated invariant), then exit. */
+function recordDeath(env: RealEnv): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      env.note('crash', { reason: 'signal', signal });
+      env.trace.flush();
+      process.exit(EXIT_SIGNAL[signal]);
+    });
+  }
+  process.once('disconnect', () => {
+    // Started by a RealCluster whose process has died: do not outlive it as an orphan.
+    env.note('crash', { reason: 'parent exited' });
+    env.trace.flush();
+    process.exit(EXIT_SIGNAL.SIGTERM);
+  });
+  process.once('uncaughtException', (e) => {
+    env.note('crash', { reason: 'error', error: String(e) });
+    env.trace.flush();
+    process.stderr.write(`rsmlab node ${env.me}: ${e.stack ?? String(e)}\n`);
+    process.exit(EXIT_LAB_ERROR);
+  });
+}
+
+/** Run the node until the process is killed, dies at a breakpoint (exit 1) or from a lab error (exit 70). */
+export async function runNode(o: NodeProcessOptions): Promise<void> {
+  const lab = await loadLab(o.lab);
+  const host = o.host ?? '127.0.0.1';
+  const disk = new RealDisk(join(o.dir, 'disk'));
+  const restarted = hasFiles(disk.dir);
+  await disk.init();
+  const trace = new TraceRecorder({ keep: false, hash: false, sink: new TraceFile(join(o.dir, 'trace.jsonl')) });
+  const env = await RealEnv.listen({ host, port: o.port, disk, trace });
+  process.once('exit', () => trace.flush());
+  recordDeath(env);
+  let node: LabNode | undefined;
+  const state = (): Json => (node === undefined ? null : node.status());
+  await startControlPlane({ env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1);
+  env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
+  process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
+  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app });
+}

@@ -1,0 +1,132 @@
+// JSON-RPC 2.0 framing: turns one WebSocket text frame into a typed Frame (via jsonrpc-lite) and
+// builds outgoing frames from already-encoded JSON text. It never throws on input, never looks at
+// method semantics (that is dispatch.ts) and never touches sockets.
+import { parseObject, RpcStatusType, type JsonRpcError } from 'jsonrpc-lite';
+
+/** JSON-RPC 2.0 error codes (spec §5.1); handler failures use `server` (the -32000 range). */
+export const ErrorCode = {
+  parse: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internal: -32603,
+  server: -32000,
+} as const;
+
+export type RpcId = string | number;
+
+/**
+ * `payload` is the params' (or result's) JSON text exactly as it travelled, when the frame has the
+ * layout our encoders write (payload last); traces summarize it without serializing the value again.
+ */
+export type Frame =
+  | { type: 'request'; id: RpcId; method: string; params: unknown; payload: string | undefined }
+  /** `mid`: the sender's message id (an rsmlab extension member, for trace correlation). */
+  | { type: 'notice'; method: string; params: unknown; mid: number | undefined; payload: string | undefined }
+  | { type: 'result'; id: RpcId; result: unknown; payload: string | undefined }
+  | { type: 'error'; id: RpcId | null; code: number; message: string }
+  /** Not a JSON-RPC message: answer with this error (id is null when none could be read). */
+  | { type: 'invalid'; id: RpcId | null; code: number; message: string };
+
+const MAX_ERROR_TEXT = 200;
+
+/** Peer-supplied text quoted in an error message, cut to a bounded length. */
+export function clip(text: string): string {
+  return text.length <= MAX_ERROR_TEXT ? text : `${text.slice(0, MAX_ERROR_TEXT - 1)}…`;
+}
+
+function isRpcId(x: unknown): x is RpcId {
+  return (typeof x === 'string' && x !== '') || Number.isSafeInteger(x);
+}
+
+const has = (o: object, key: string): boolean => Object.hasOwn(o, key);
+
+/** Absent, or an object or array (JSON-RPC §4.2). */
+function isParams(x: unknown): boolean {
+  return x === undefined || (typeof x === 'object' && x !== null);
+}
+
+/**
+ * The hot path: well-formed requests, notices and results, classified exactly as jsonrpc-lite
+ * would (same checks) without its copies and re-serialization. Anything else returns undefined.
+ */
+function wellFormed(o: Record<string, unknown>, text: string): Frame | undefined {
+  if (o.jsonrpc !== '2.0') return undefined;
+  const method = o.method;
+  if (typeof method === 'string' && method !== '' && isParams(o.params)) {
+    if (!has(o, 'id')) {
+      const mid = Number.isSafeInteger(o.mid) ? (o.mid as number) : undefined;
+      const payload = mid === undefined ? undefined : after(text, `{"jsonrpc":"2.0","mid":${mid},"method":${JSON.stringify(method)},"params":`);
+      return { type: 'notice', method, params: o.params, mid, payload };
+    }
+    if (!isRpcId(o.id)) return undefined;
+    return { type: 'request', id: o.id, method, params: o.params, payload: after(text, `{"jsonrpc":"2.0","id":${JSON.stringify(o.id)},"method":${JSON.stringify(method)},"params":`) };
+  }
+  if (!has(o, 'method') && isRpcId(o.id) && has(o, 'result')) {
+    return { type: 'result', id: o.id, result: o.result, payload: after(text, `{"jsonrpc":"2.0","id":${JSON.stringify(o.id)},"result":`) };
+  }
+  return undefined;
+}
+
+/** The text between `prefix` and the closing brace, if `text` is laid out that way. */
+function after(text: string, prefix: string): string | undefined {
+  return text.length > prefix.length + 1 && text.startsWith(prefix) && text.endsWith('}') ? text.slice(prefix.length, -1) : undefined;
+}
+
+function invalid(id: RpcId | null, code: number, message: string): Frame {
+  return { type: 'invalid', id, code, message: clip(message) };
+}
+
+function fromParseError(value: Record<string, unknown>, err: JsonRpcError): Frame {
+  const code = err.code === ErrorCode.invalidParams ? ErrorCode.invalidParams : ErrorCode.invalidRequest;
+  const detail = typeof err.data === 'string' ? err.data : 'not a JSON-RPC 2.0 request, notification or response';
+  return invalid(isRpcId(value.id) ? value.id : null, code, `${err.message}: ${detail}`);
+}
+
+/** Classify one incoming frame. Never throws. */
+export function decodeFrame(text: string): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return invalid(null, ErrorCode.parse, `Parse error: ${(e as Error).message}`);
+  }
+  if (Array.isArray(value)) return invalid(null, ErrorCode.invalidRequest, 'Invalid request: batches are not supported');
+  if (value === null || typeof value !== 'object') return invalid(null, ErrorCode.invalidRequest, 'Invalid request: not an object');
+  const object = value as Record<string, unknown>;
+  const common = wellFormed(object, text);
+  if (common !== undefined) return common;
+  const parsed = parseObject(object);
+  switch (parsed.type) {
+    case RpcStatusType.request:
+      return { type: 'request', id: parsed.payload.id as RpcId, method: parsed.payload.method, params: parsed.payload.params, payload: undefined };
+    case RpcStatusType.notification: {
+      const mid = Number.isSafeInteger(object.mid) ? (object.mid as number) : undefined;
+      return { type: 'notice', method: parsed.payload.method, params: parsed.payload.params, mid, payload: undefined };
+    }
+    case RpcStatusType.success:
+      return { type: 'result', id: parsed.payload.id as RpcId, result: parsed.payload.result, payload: undefined };
+    case RpcStatusType.error:
+      return { type: 'error', id: parsed.payload.id, code: parsed.payload.error.code, message: String(parsed.payload.error.message) };
+    case RpcStatusType.invalid:
+      return fromParseError(object, parsed.payload);
+  }
+}
+
+/** A request frame; `methodJson` and `paramsJson` are already JSON text (JSON.stringify of the name / params). */
+export function encodeRequest(id: number, methodJson: string, paramsJson: string): string {
+  return `{"jsonrpc":"2.0","id":${id},"method":${methodJson},"params":${paramsJson}}`;
+}
+
+/** A notification frame, carrying the sender's message id in the extension member `mid`. */
+export function encodeNotice(mid: number, methodJson: string, paramsJson: string): string {
+  return `{"jsonrpc":"2.0","mid":${mid},"method":${methodJson},"params":${paramsJson}}`;
+}
+
+export function encodeResult(id: RpcId, resultJson: string): string {
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
+}
+
+export function encodeError(id: RpcId | null, code: number, message: string): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } });
+}

@@ -1,0 +1,274 @@
+// The real transport, in-process on loopback: two RealEnvs calling and sending to each other,
+// timeouts, fast unreachable, reconnect after restart, schema checks at both ends, handler
+// errors, partitions, loss/dup faults, client envs, the trace of a call; and the real disk.
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { method, notice } from '../src/env/method.js';
+import { isRpcError, type NodeId } from '../src/env/types.js';
+import { RealEnv } from '../src/env/real/env.js';
+import { RealDisk } from '../src/env/real/disk.js';
+import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
+import { TraceRecorder } from '../src/trace/recorder.js';
+import type { TraceEvent } from '../src/trace/event.js';
+
+const add = method('t.add', z.object({ a: z.number(), b: z.number() }), z.object({ sum: z.number(), from: z.string() }));
+const addLoose = method('t.add', z.object({ a: z.unknown(), b: z.unknown() }), z.object({ sum: z.number(), from: z.string() }));
+const fail = method('t.fail', z.object({}), z.object({}));
+const hang = method('t.hang', z.object({}), z.object({}));
+const badResult = method('t.badResult', z.object({}), z.object({ n: z.number() }));
+const badResultServed = method('t.badResult', z.object({}), z.object({ n: z.string() }));
+const tick = notice('t.tick', z.object({ n: z.int() }));
+
+interface Ticks {
+  seen: { n: number; from: NodeId }[];
+}
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    (v) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(v)}`);
+    },
+    (e: unknown) => e,
+  );
+}
+
+function until(check: () => boolean, attempts = 200): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let left = attempts;
+    const poll = (): void => {
+      if (check()) resolve();
+      else if (--left === 0) reject(new Error('condition never held'));
+      else setTimeout(poll, 10);
+    };
+    poll();
+  });
+}
+
+function events(trace: TraceRecorder): TraceEvent[] {
+  return trace
+    .jsonl()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as TraceEvent);
+}
+
+describe('real transport (two RealEnvs on loopback)', function () {
+  let ports: number[];
+  let dir: string;
+  let a: RealEnv;
+  let b: RealEnv;
+  let ticks: Ticks;
+
+  async function startNode(port: number, name: string, served: Ticks): Promise<RealEnv> {
+    const env = await RealEnv.listen({ host: '127.0.0.1', port, disk: new RealDisk(join(dir, name)), trace: new TraceRecorder() });
+    env.serve(add, ({ a: x, b: y }, from) => ({ sum: x + y, from }));
+    env.serve(fail, () => {
+      throw new Error('boom');
+    });
+    env.serve(hang, () => new Promise<Record<string, never>>(() => undefined));
+    env.serve(badResultServed, () => ({ n: 'not a number' }));
+    env.on(tick, ({ n }, from) => served.seen.push({ n, from }));
+    return env;
+  }
+
+  beforeEach(async function () {
+    ports = await reservePortPairs(3);
+    dir = mkdtempSync(join(tmpdir(), 'rsmlab-transport-'));
+    ticks = { seen: [] };
+    a = await startNode(ports[0]!, 'a', { seen: [] });
+    b = await startNode(ports[1]!, 'b', ticks);
+  });
+
+  afterEach(async function () {
+    await a.close();
+    await b.close();
+    releasePorts(ports);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('calls and serves, telling the handler who called', async function () {
+    expect(await a.call(b.me, add, { a: 2, b: 3 }, { timeoutMs: 2000 })).to.deep.equal({ sum: 5, from: a.me });
+    expect(await b.call(a.me, add, { a: -1, b: 1 }, { timeoutMs: 2000 })).to.deep.equal({ sum: 0, from: b.me });
+    const many = await Promise.all([...Array(50).keys()].map((i) => a.call(b.me, add, { a: i, b: i }, { timeoutMs: 2000 })));
+    expect(many.map((r) => r.sum)).to.deep.equal([...Array(50).keys()].map((i) => 2 * i));
+  });
+
+  it('delivers one-way notices in order, with the sender, traced with one message id', async function () {
+    for (let n = 0; n < 5; n++) a.send(b.me, tick, { n });
+    await until(() => ticks.seen.length === 5);
+    expect(ticks.seen).to.deep.equal([0, 1, 2, 3, 4].map((n) => ({ n, from: a.me })));
+    const sent = events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.tick');
+    const delivered = events(b.trace).filter((e) => e.kind === 'deliver' && e.msg?.method === 't.tick');
+    expect(delivered.map((e) => e.msg)).to.deep.equal(sent.map((e) => e.msg));
+    expect(sent[4]!.msg).to.include({ type: 'notice', summary: '{"n":4}' });
+  });
+
+  it('times out a call with no reply', async function () {
+    const e = await failure(a.call(b.me, hang, {}, { timeoutMs: 50 }));
+    expect(isRpcError(e, 'timeout'), String(e)).to.equal(true);
+  });
+
+  it('fails fast as unreachable when nobody listens (no waiting for the timeout)', async function () {
+    this.timeout(10_000); // a call that waited for its 10-minute timeout would fail this test
+    const e = await failure(a.call(`127.0.0.1:${ports[2]}`, add, { a: 1, b: 1 }, { timeoutMs: 600_000 }));
+    expect(isRpcError(e, 'unreachable'), String(e)).to.equal(true);
+    const bad = await failure(a.call('n7', add, { a: 1, b: 1 }, { timeoutMs: 600_000 }));
+    expect(isRpcError(bad, 'unreachable'), String(bad)).to.equal(true);
+  });
+
+  it('fails calls in flight as unreachable when the peer dies, and reconnects after it restarts', async function () {
+    this.timeout(10_000);
+    const inFlight = a.call(b.me, hang, {}, { timeoutMs: 600_000 });
+    await until(() => events(b.trace).some((e) => e.kind === 'deliver' && e.msg?.method === 't.hang'));
+    await b.close();
+    const e = await failure(inFlight);
+    expect(isRpcError(e, 'unreachable'), String(e)).to.equal(true);
+    const down = await failure(a.call(b.me, add, { a: 1, b: 2 }, { timeoutMs: 600_000 }));
+    expect(isRpcError(down, 'unreachable'), String(down)).to.equal(true);
+    b = await startNode(ports[1]!, 'b', ticks);
+    expect(await a.call(b.me, add, { a: 1, b: 2 }, { timeoutMs: 2000 })).to.deep.equal({ sum: 3, from: a.me });
+  });
+
+  it('rejects params that fail the schema: at the caller (Error) and at the receiver (remote -32602)', async function () {
+    const local = await failure(a.call(b.me, add, { a: 1, b: 'x' as unknown as number }, { timeoutMs: 2000 }));
+    expect(isRpcError(local)).to.equal(false);
+    expect(String(local)).to.match(/invalid params for t\.add: b:/);
+    const remote = await failure(a.call(b.me, addLoose, { a: 1, b: 'x' }, { timeoutMs: 2000 }));
+    expect(isRpcError(remote, 'remote'), String(remote)).to.equal(true);
+    expect(String(remote)).to.match(/-32602: Invalid params for t\.add: b: /);
+  });
+
+  it('rejects a reply that fails the result schema at the caller', async function () {
+    const e = await failure(a.call(b.me, badResult, {}, { timeoutMs: 2000 }));
+    expect(isRpcError(e, 'remote'), String(e)).to.equal(true);
+    expect(String(e)).to.match(/reply does not match its schema: n: /);
+  });
+
+  it('turns a throwing handler into a remote error with its message', async function () {
+    const e = await failure(a.call(b.me, fail, {}, { timeoutMs: 2000 }));
+    expect(isRpcError(e, 'remote'), String(e)).to.equal(true);
+    expect(String(e)).to.contain('-32000: boom');
+  });
+
+  it('partitions: nothing leaves or arrives until healed; an armed partition cuts at partitionPoint', async function () {
+    a.partition(true);
+    const out = await failure(a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));
+    expect(isRpcError(out, 'timeout'), String(out)).to.equal(true);
+    const inn = await failure(b.call(a.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));
+    expect(isRpcError(inn, 'timeout'), String(inn)).to.equal(true);
+    a.heal();
+    expect((await b.call(a.me, add, { a: 1, b: 1 }, { timeoutMs: 2000 })).sum).to.equal(2);
+    a.partition(false);
+    expect((await a.call(b.me, add, { a: 2, b: 2 }, { timeoutMs: 2000 })).sum).to.equal(4);
+    a.partitionPoint();
+    expect(a.links.partitioned).to.equal(true);
+    const cut = await failure(a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));
+    expect(isRpcError(cut, 'timeout'), String(cut)).to.equal(true);
+    expect(events(a.trace).filter((e) => e.kind === 'drop').map((e) => e.detail?.reason)).to.include('partition');
+  });
+
+  it('applies loss and duplication faults to the node\'s links', async function () {
+    a.setFaults({ loss: 1 });
+    const lost = await failure(a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));
+    expect(isRpcError(lost, 'timeout'), String(lost)).to.equal(true);
+    expect(events(a.trace).some((e) => e.kind === 'drop' && e.detail?.reason === 'loss')).to.equal(true);
+    a.setFaults({ loss: 0 });
+    b.setFaults({ dup: 1 });
+    a.send(b.me, tick, { n: 7 });
+    await until(() => ticks.seen.length === 2);
+    expect(ticks.seen).to.deep.equal([
+      { n: 7, from: a.me },
+      { n: 7, from: a.me },
+    ]);
+    expect((await a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 2000 })).sum).to.equal(2); // the duplicate reply is ignored
+  });
+
+  it('serves client envs, which are named client:<name> and cannot serve', async function () {
+    const c = RealEnv.client('alice');
+    try {
+      expect(await c.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 2000 })).to.deep.equal({ sum: 2, from: 'client:alice' });
+      expect(() => c.serve(add, () => ({ sum: 0, from: '' }))).to.throw('clients do not serve');
+      expect(() => c.on(tick, () => undefined)).to.throw('clients do not serve');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('traces a call as send/deliver at both ends with one message id', async function () {
+    await a.call(b.me, add, { a: 4, b: 5 }, { timeoutMs: 2000 });
+    const atA = events(a.trace).filter((e) => e.msg?.method === 't.add');
+    const atB = events(b.trace).filter((e) => e.msg?.method === 't.add');
+    expect(atA.map((e) => [e.kind, e.msg?.type])).to.deep.equal([
+      ['send', 'req'],
+      ['deliver', 'res'],
+    ]);
+    expect(atB.map((e) => [e.kind, e.msg?.type])).to.deep.equal([
+      ['deliver', 'req'],
+      ['send', 'res'],
+    ]);
+    const ids = new Set([...atA, ...atB].map((e) => e.msg?.id));
+    expect(ids.size).to.equal(1);
+    expect(atA[0]!.msg).to.include({ from: a.me, to: b.me, summary: '{"a":4,"b":5}' });
+    expect(atB[0]!.msg).to.include({ from: a.me, to: b.me, summary: '{"a":4,"b":5}' });
+    expect(atB[1]!.msg).to.include({ from: b.me, to: a.me, summary: `{"sum":9,"from":"${a.me}"}` });
+    expect(atA[1]!.msg).to.include({ from: b.me, to: a.me, summary: `{"sum":9,"from":"${a.me}"}` });
+  });
+});
+
+describe('real disk', function () {
+  let dir: string;
+  let disk: RealDisk;
+
+  beforeEach(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'rsmlab-disk-'));
+    disk = new RealDisk(join(dir, 'disk'));
+    await disk.init();
+  });
+
+  afterEach(function () {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bytes = (...xs: number[]): Uint8Array => new Uint8Array(xs);
+
+  it('reads, writes, appends, truncates, fsyncs, lists and removes files', async function () {
+    expect(await disk.read('log')).to.deep.equal(bytes());
+    expect(await disk.size('log')).to.equal(0);
+    await disk.append('log', bytes(1, 2, 3));
+    await disk.append('log', bytes(4));
+    await disk.write('log', 1, bytes(9, 9));
+    await disk.fsync('log');
+    expect(await disk.read('log')).to.deep.equal(bytes(1, 9, 9, 4));
+    expect(await disk.read('log', 2)).to.deep.equal(bytes(9, 4));
+    expect(await disk.read('log', 1, 2)).to.deep.equal(bytes(9, 9));
+    await disk.write('meta', 2, bytes(7));
+    expect(await disk.read('meta')).to.deep.equal(bytes(0, 0, 7));
+    await disk.truncate('log', 2);
+    expect(await disk.size('log')).to.equal(2);
+    expect(await disk.list()).to.deep.equal(['log', 'meta']);
+    await disk.remove('meta');
+    await disk.remove('meta');
+    expect(await disk.list()).to.deep.equal(['log']);
+    expect(await disk.files()).to.deep.equal([{ name: 'log', size: 2 }]);
+  });
+
+  it('refuses file names that could leave the directory', async function () {
+    for (const name of ['../x', '/etc/passwd', '.hidden', 'a/b', '', '..', 'x\0y']) {
+      const e = await failure(disk.write(name, 0, bytes(1)));
+      expect(String(e), name).to.match(/bad file name/);
+    }
+  });
+
+  it('corrupts exactly the asked bytes (instructors\' disk fault)', async function () {
+    await disk.write('f', 0, bytes(0, 0, 0, 0, 0));
+    expect(await disk.corrupt('f', 1, 2)).to.equal(2);
+    const after = await disk.read('f');
+    expect([after[0], after[3], after[4]]).to.deep.equal([0, 0, 0]);
+    expect(after[1]).to.not.equal(0);
+    expect(after[2]).to.not.equal(0);
+    expect(await disk.corrupt('f', 4, 10)).to.equal(1);
+  });
+});

@@ -1,0 +1,214 @@
+// The real-world Cluster: each node is an OS process (`rsmlab node`) on its own port pair, driven
+// through signals and its control plane, with its directory under one temp folder. It owns those
+// processes, ports and folders, and never reaches into a node except through the control plane.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cluster, NetFaults, StartOptions, World } from './cluster.js';
+import type { Env, Json, NodeId } from '../src/env/types.js';
+import type { Timing } from '../src/timing.js';
+import { controlCall } from '../src/control/client.js';
+import * as control from '../src/control/protocol.js';
+import { nodeId } from '../src/env/real/address.js';
+import { RealEnv } from '../src/env/real/env.js';
+import { releasePorts, reservePortPairsSync } from '../src/env/real/ports.js';
+import { TraceRecorder } from '../src/trace/recorder.js';
+import { TraceFile } from '../src/env/real/trace-file.js';
+
+export interface RealClusterOptions {
+  lab: string;
+  /** How many nodes the cluster may run (a port pair is reserved for each up front). */
+  nodes: number;
+  timing: Timing;
+  app?: string;
+  /** Where the cluster's temp folder is made (default: the OS temp dir). */
+  baseDir?: string;
+  /** Keep the folder (traces, node.log, disks) at close, for a failure report. */
+  keepArtifacts?: boolean;
+  /** Address the nodes bind and are known by (default 127.0.0.1). */
+  host?: string;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface NodeProcess {
+  child: ChildProcess;
+  exited: Promise<ExitStatus>;
+  exit?: ExitStatus;
+}
+
+const mainJs = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** A node that does not answer `status` this long after its spawn failed to start. */
+const START_LIMIT_MS = 20_000;
+const STATUS_TIMEOUT_MS = 1000;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function fileName(name: string): string {
+  return name.replace(/[^\w.-]/g, '_');
+}
+
+/** The `t` of one trace line (lines are canonical: seq first, then t). */
+function timeOf(line: string): number {
+  return Number(/"t":(\d+)/.exec(line)?.[1] ?? 0);
+}
+
+export class RealCluster implements Cluster {
+  readonly world: World = 'real';
+  readonly timing: Timing;
+  /** The cluster's folder: p0/, p1/, ... (disk/, trace.jsonl, node.log) and clients/. */
+  readonly dir: string;
+  keepArtifacts: boolean;
+  private readonly host: string;
+  private readonly ports: number[];
+  private readonly procs: (NodeProcess | undefined)[];
+  private readonly clients: RealEnv[] = [];
+
+  constructor(private readonly options: RealClusterOptions) {
+    this.timing = options.timing;
+    this.keepArtifacts = options.keepArtifacts ?? false;
+    this.host = options.host ?? '127.0.0.1';
+    this.ports = reservePortPairsSync(options.nodes, this.host);
+    this.procs = new Array<NodeProcess | undefined>(options.nodes).fill(undefined);
+    const base = options.baseDir ?? tmpdir();
+    mkdirSync(base, { recursive: true });
+    this.dir = mkdtempSync(join(base, `rsmlab-${options.lab}-`));
+  }
+
+  id(index: number): NodeId {
+    const port = this.ports[index];
+    if (port === undefined) throw new Error(`no node ${index} (the cluster has ${this.ports.length})`);
+    return nodeId(this.host, port);
+  }
+
+  indexOf(id: NodeId): number {
+    return this.ports.findIndex((_, i) => this.id(i) === id);
+  }
+
+  nodeDir(index: number): string {
+    return join(this.dir, `p${index}`);
+  }
+
+  async start(index: number, options: StartOptions = {}): Promise<void> {
+    if (this.alive(index)) throw new Error(`node ${index} is already running`);
+    const dir = this.nodeDir(index);
+    mkdirSync(dir, { recursive: true });
+    const log = openSync(join(dir, 'node.log'), 'a');
+    const args = [mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
+    if (this.options.app !== undefined) args.push('--app', this.options.app);
+    // The IPC channel is how the node notices that this process died (it then exits too: no orphans).
+    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log, 'ipc'] });
+    child.channel?.unref();
+    closeSync(log);
+    const proc: NodeProcess = {
+      child,
+      exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve((proc.exit = { code, signal })))),
+    };
+    this.procs[index] = proc;
+    await this.untilServing(index, proc);
+  }
+
+  /** Poll the control plane until it answers; fail if the process dies or never answers. */
+  private async untilServing(index: number, proc: NodeProcess): Promise<void> {
+    const deadline = Date.now() + START_LIMIT_MS;
+    while (proc.exit === undefined) {
+      const answered = await controlCall(this.id(index), control.status, {}, STATUS_TIMEOUT_MS).then(() => true, () => false);
+      if (answered) return;
+      if (Date.now() > deadline) throw new Error(`node ${index} (${this.id(index)}) did not start within ${START_LIMIT_MS} ms; see ${join(this.nodeDir(index), 'node.log')}`);
+      await pause(25);
+    }
+    throw new Error(`node ${index} (${this.id(index)}) exited (${JSON.stringify(proc.exit)}) while starting:\n${this.logTail(index)}`);
+  }
+
+  /** The end of node `index`'s node.log (its stdout and stderr). */
+  logTail(index: number, lines = 20): string {
+    const file = join(this.nodeDir(index), 'node.log');
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n') : '';
+  }
+
+  async kill(index: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const proc = this.procs[index];
+    if (proc === undefined || proc.exit !== undefined) return;
+    proc.child.kill(signal);
+    await proc.exited;
+  }
+
+  alive(index: number): boolean {
+    const proc = this.procs[index];
+    return proc !== undefined && proc.exit === undefined;
+  }
+
+  /** How node `index`'s last process ended (undefined while it runs or if it never started). */
+  exitStatus(index: number): ExitStatus | undefined {
+    return this.procs[index]?.exit;
+  }
+
+  /** Resolves when node `index`'s current process has exited. */
+  async exited(index: number): Promise<ExitStatus> {
+    const proc = this.procs[index];
+    if (proc === undefined) throw new Error(`node ${index} was never started`);
+    return proc.exited;
+  }
+
+  async breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void> {
+    await controlCall(this.id(index), control.breakpoint, { n });
+  }
+
+  async partition(index: number, now = false): Promise<void> {
+    await controlCall(this.id(index), control.netRepair, { heal: false, now });
+  }
+
+  async heal(index: number): Promise<void> {
+    await controlCall(this.id(index), control.netRepair, { heal: true });
+  }
+
+  async faults(index: number, faults: NetFaults): Promise<void> {
+    await controlCall(this.id(index), control.faults, faults);
+  }
+
+  async status(index: number): Promise<Json | null> {
+    if (!this.alive(index)) return null;
+    return controlCall(this.id(index), control.status, {}, STATUS_TIMEOUT_MS).then(
+      (s) => s.state,
+      () => null,
+    );
+  }
+
+  sleep(ms: number): Promise<void> {
+    return pause(ms);
+  }
+
+  clientEnv(name: string): Env {
+    const dir = join(this.dir, 'clients');
+    mkdirSync(dir, { recursive: true });
+    const trace = new TraceRecorder({ keep: false, hash: false, sink: new TraceFile(join(dir, `${fileName(name)}.trace.jsonl`)) });
+    const env = RealEnv.client(name, { trace });
+    this.clients.push(env);
+    return env;
+  }
+
+  /** Every node's and client's trace, merged by time (ties keep each trace's own order). */
+  async traceJsonl(): Promise<string> {
+    for (const client of this.clients) client.trace.flush();
+    const files = this.procs.map((_, i) => join(this.nodeDir(i), 'trace.jsonl'));
+    const clientDir = join(this.dir, 'clients');
+    if (existsSync(clientDir)) files.push(...readdirSync(clientDir).map((f) => join(clientDir, f)));
+    const lines = files.filter(existsSync).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l !== ''));
+    const merged = lines.map((line) => ({ line, t: timeOf(line) })).sort((a, b) => a.t - b.t);
+    return merged.length === 0 ? '' : `${merged.map((m) => m.line).join('\n')}\n`;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.procs.map((_, i) => this.kill(i, 'SIGKILL')));
+    await Promise.all(this.clients.map((c) => c.close()));
+    releasePorts(this.ports);
+    if (!this.keepArtifacts) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
