@@ -1,0 +1,76 @@
+// Benchmark of the simulator: simulated message deliveries per CPU-second (process.cpuUsage) with 3
+// Paxos nodes under load: the lab's own acceptors and proposer, n0 running round after round, each
+// round 3 phases to 3 nodes with durable log writes. Also the same with the trace kept in memory, and
+// the wire alone (echo pings) for scale. Medians of several runs; it never asserts anything about time.
+import type { Env } from '../src/env/types.js';
+import type { Lab, LabNode, LabOptions } from '../src/lab.js';
+import { startPaxos } from '../labs/paxos/paxos.js';
+import { echoLab, ping } from '../labs/echo/lab.js';
+import { SimCluster } from '../tester/sim-cluster.js';
+import { figure, median, type Figure } from './figure.js';
+
+const RUNS = 5;
+const NODES = ['n0', 'n1', 'n2'];
+/** Virtual time per run: about 50k deliveries of Paxos. */
+const VIRTUAL_MS = 120_000;
+const GOAL = 300_000;
+
+/** Paxos under load: every node is an acceptor; n0 proposes instance after instance, back to back. */
+const paxosLoad: Lab = {
+  name: 'paxos-load',
+  async start(env: Env, options: LabOptions): Promise<LabNode> {
+    const paxos = await startPaxos(env, options.timing);
+    paxos.acceptor.serve(() => undefined);
+    if (env.me === NODES[0]) {
+      void (async () => {
+        for (let round = 1; ; round++) await paxos.proposer.run(paxos.acceptor.instance() + 1, NODES, `v${round}`);
+      })();
+    }
+    return { status: () => paxos.acceptor.instance() };
+  },
+};
+
+/** The wire alone: n0 pings n1 and n2, each back to back, with the echo lab's handler. */
+const pingLoad: Lab = {
+  name: 'ping-load',
+  async start(env: Env, options: LabOptions): Promise<LabNode> {
+    const node = await echoLab.start(env, options);
+    if (env.me === NODES[0]) {
+      for (const peer of NODES.slice(1)) {
+        void (async () => {
+          for (;;) await env.call(peer, ping, { text: 'hello' }, { timeoutMs: options.timing.rpcTimeoutMs });
+        })();
+      }
+    }
+    return node;
+  },
+};
+
+/** Deliveries per CPU-second of one run. */
+async function once(lab: Lab, seed: number, keepTrace: boolean): Promise<number> {
+  const cluster = new SimCluster({ lab, seed, nodes: NODES.length, keepTrace });
+  for (let i = 0; i < NODES.length; i++) await cluster.start(i);
+  const before = cluster.stats.delivered;
+  const cpu = process.cpuUsage();
+  await cluster.sleep(VIRTUAL_MS);
+  const used = process.cpuUsage(cpu);
+  const delivered = cluster.stats.delivered - before;
+  await cluster.close();
+  return delivered / ((used.user + used.system) / 1e6);
+}
+
+async function measure(lab: Lab, keepTrace: boolean): Promise<number> {
+  await once(lab, 0, keepTrace); // warm up the JIT
+  const samples: number[] = [];
+  for (let seed = 1; seed <= RUNS; seed++) samples.push(await once(lab, seed, keepTrace));
+  return median(samples);
+}
+
+export async function run(): Promise<Figure[]> {
+  const unit = 'deliveries/CPU-s';
+  return [
+    figure('sim: 3 Paxos nodes under load, trace hashed', await measure(paxosLoad, false), unit, GOAL),
+    figure('sim: 3 Paxos nodes under load, trace hashed and kept in memory', await measure(paxosLoad, true), unit, GOAL),
+    figure('sim: echo pings (the wire alone), trace hashed', await measure(pingLoad, false), unit, GOAL),
+  ];
+}

@@ -1,0 +1,182 @@
+// The simulated network's model: delay range, loss and duplication (for the whole run and per node,
+// changeable at run time) and partitions (a node cut from all others, armed cuts, symmetric node sets,
+// one-way blocked links). It decides what happens to a message on a link; it never moves messages,
+// traces or runs code.
+import type { NodeId } from '../types.js';
+import type { Prng } from './prng.js';
+
+export interface NetConfig {
+  /** Each message copy takes a uniform integer delay in [minDelayMs, maxDelayMs]; random delays reorder. */
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Probability that a message is lost. */
+  loss: number;
+  /** Probability that a message is delivered twice (each copy with its own delay). */
+  dup: number;
+}
+
+export const defaultNet: NetConfig = { minDelayMs: 1, maxDelayMs: 10, loss: 0, dup: 0 };
+
+/** Faults on one node's links: combined with the run's (probabilities compound, delays add). */
+export interface NodeFaults {
+  loss: number;
+  dup: number;
+  delayMs: number;
+}
+
+const noFaults: NodeFaults = { loss: 0, dup: 0, delayMs: 0 };
+
+function checkProbability(name: string, p: number): void {
+  if (!(p >= 0 && p <= 1)) throw new Error(`${name} must be a probability in [0, 1], not ${p}`);
+}
+
+function checkDelay(name: string, ms: number): void {
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`${name} must be a non-negative integer of ms, not ${ms}`);
+}
+
+function defined<T extends object>(change: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** 1 - (1-a)(1-b)(1-c): the chance that at least one of three independent faults strikes. */
+function compound(a: number, b: number, c: number): number {
+  return 1 - (1 - a) * (1 - b) * (1 - c);
+}
+
+export class Network {
+  private config: NetConfig;
+  private readonly faults = new Map<NodeId, NodeFaults>();
+  private readonly isolated = new Set<NodeId>();
+  private readonly armed = new Set<NodeId>();
+  private readonly blocked = new Set<string>();
+
+  constructor(
+    private readonly prng: Prng,
+    config: Partial<NetConfig> = {},
+  ) {
+    this.config = { ...defaultNet };
+    this.configure(config);
+  }
+
+  get settings(): NetConfig {
+    return { ...this.config };
+  }
+
+  /** Change some of the run's settings; the others keep their values. */
+  configure(change: Partial<NetConfig>): NetConfig {
+    const next = { ...this.config, ...defined(change) };
+    checkDelay('minDelayMs', next.minDelayMs);
+    checkDelay('maxDelayMs', next.maxDelayMs);
+    if (next.maxDelayMs < next.minDelayMs) throw new Error(`maxDelayMs ${next.maxDelayMs} < minDelayMs ${next.minDelayMs}`);
+    checkProbability('loss', next.loss);
+    checkProbability('dup', next.dup);
+    this.config = next;
+    return this.settings;
+  }
+
+  /** Change some of one node's link faults; the others keep their values. */
+  setFaults(node: NodeId, change: Partial<NodeFaults>): NodeFaults {
+    const next = { ...(this.faults.get(node) ?? noFaults), ...defined(change) };
+    checkProbability('loss', next.loss);
+    checkProbability('dup', next.dup);
+    checkDelay('delayMs', next.delayMs);
+    if (next.loss === 0 && next.dup === 0 && next.delayMs === 0) this.faults.delete(node);
+    else this.faults.set(node, next);
+    return { ...next };
+  }
+
+  /** How many copies of one message from→to travel: 0 (lost), 1, or 2 (duplicated). */
+  copies(from: NodeId, to: NodeId): number {
+    let loss = this.config.loss;
+    let dup = this.config.dup;
+    if (this.faults.size > 0) {
+      const a = this.faults.get(from) ?? noFaults;
+      const b = this.faults.get(to) ?? noFaults;
+      loss = compound(loss, a.loss, b.loss);
+      dup = compound(dup, a.dup, b.dup);
+    }
+    if (this.prng.chance(loss)) return 0;
+    return this.prng.chance(dup) ? 2 : 1;
+  }
+
+  /** The delay of one copy of a message from→to. */
+  delay(from: NodeId, to: NodeId): number {
+    const base = this.prng.int(this.config.minDelayMs, this.config.maxDelayMs);
+    if (this.faults.size === 0) return base;
+    return base + (this.faults.get(from) ?? noFaults).delayMs + (this.faults.get(to) ?? noFaults).delayMs;
+  }
+
+  /** Whether a partition blocks the link from→to right now. */
+  cut(from: NodeId, to: NodeId): boolean {
+    if (this.isolated.size > 0 && (this.isolated.has(from) || this.isolated.has(to))) return true;
+    return this.blocked.size > 0 && this.blocked.has(linkKey(from, to));
+  }
+
+  /** Cut `node` from every node (itself included, like the seed's set_reachable(false)) and every client. */
+  isolate(node: NodeId): void {
+    this.armed.delete(node);
+    this.isolated.add(node);
+  }
+
+  /** Cut `node` at its next partitionPoint(). */
+  arm(node: NodeId): void {
+    this.armed.add(node);
+  }
+
+  /** A node reached a partition point: cut it if a cut was armed. Returns whether it was. */
+  partitionPoint(node: NodeId): boolean {
+    if (!this.armed.has(node)) return false;
+    this.isolate(node);
+    return true;
+  }
+
+  /** Symmetric partition: block every link between nodes of different groups (others are untouched). */
+  split(groups: readonly (readonly NodeId[])[]): void {
+    groups.forEach((group, i) =>
+      groups.forEach((other, j) => {
+        if (i === j) return;
+        for (const a of group) for (const b of other) this.blocked.add(linkKey(a, b));
+      }),
+    );
+  }
+
+  /** One-way partition: messages from→to are lost, to→from still arrive. */
+  block(from: NodeId, to: NodeId): void {
+    this.blocked.add(linkKey(from, to));
+  }
+
+  unblock(from: NodeId, to: NodeId): void {
+    this.blocked.delete(linkKey(from, to));
+  }
+
+  /** Remove every partition that involves `node`: its cut, an armed cut, and blocked links to or from it. */
+  heal(node: NodeId): void {
+    this.isolated.delete(node);
+    this.armed.delete(node);
+    for (const key of [...this.blocked]) {
+      const [from, to] = key.split(LINK);
+      if (from === node || to === node) this.blocked.delete(key);
+    }
+  }
+
+  healAll(): void {
+    this.isolated.clear();
+    this.armed.clear();
+    this.blocked.clear();
+  }
+
+  /**
+   * A node's process died: its own cut (a property of the process in the seed, and in the real world)
+   * and an armed cut are gone. Blocked links and node sets are the network's and stay.
+   */
+  forget(node: NodeId): void {
+    this.isolated.delete(node);
+    this.armed.delete(node);
+  }
+}
+
+const LINK = '\u0000';
+
+function linkKey(from: NodeId, to: NodeId): string {
+  return `${from}${LINK}${to}`;
+}

@@ -1,0 +1,246 @@
+// The simulator's clock and its one loop: virtual time, the event queue, and the stepping rule that
+// makes runs exact and deterministic. It decides when things run, never what they do; it never
+// reads the real clock, and time only moves while the tester waits on the simulation.
+//
+// Execution semantics (the contract lab code and tester code can rely on):
+// - Virtual time is an integer number of ms. It moves only from one event to the next; no code ever
+//   runs "between" two instants, and time never moves under a running handler.
+// - One event at a time. After an event that ran code (a handler, a timer, a settled promise), every
+//   promise continuation it caused, transitively, runs to completion before the next event. All
+//   awaits on Env calls therefore resume at the virtual time of the event that settled them.
+// - How: each step is a process.nextTick callback that fires events until one ran code, then queues
+//   a microtask whose only job is to queue the next step with process.nextTick. Node runs nextTick
+//   callbacks only once V8's microtask queue is empty, so the next step starts exactly when the drain
+//   is over. Measured: 100 ns per step, against 880 ns for a setImmediate per event (also exact),
+//   and no timers or I/O of the host run until the simulation pauses. Worlds running at once in one
+//   process take turns step by step in this one loop.
+// - Bookkeeping events (a cancelled timer, a dropped message) run no code and are batched in one step.
+// - Each event runs the code of one party only: one node incarnation, one client, or the tester.
+//   Promises the tester awaits are settled by events of their own, never inside a node's event, so
+//   the determinism guards know whose code runs (guard.ts).
+// - The loop runs while some tester-side promise is pending on the simulation (`wait`): a sleep, a
+//   node start, a client's call. When none is left, it pauses: the tester's own code between two
+//   awaits always runs at one virtual instant, and time never moves while it awaits anything else.
+// - Lab code should not use process.nextTick: its callback may run before or after the next event
+//   (deterministic still, but not exact).
+import { runAs } from './guard.js';
+import { EventQueue, SimEvent } from './event-queue.js';
+import type { Prng } from './prng.js';
+
+export class SimulationFailure extends Error {
+  constructor(
+    message: string,
+    readonly seed: number,
+    readonly time: number,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'SimulationFailure';
+  }
+}
+
+export interface Limits {
+  /** Fail the run after this many events in total. */
+  maxEvents: number;
+  /** Fail the run after this many events at one virtual instant (a node spinning on 0 ms timers). */
+  maxEventsPerInstant: number;
+}
+
+export const defaultLimits: Limits = { maxEvents: 50_000_000, maxEventsPerInstant: 200_000 };
+
+/** Queueing a microtask through a settled promise is half the cost of queueMicrotask (no AsyncResource). */
+const settled = Promise.resolve();
+
+/**
+ * The process's one simulation loop, shared by every world so that the steps of two worlds never
+ * share a microtask drain (which would blur whose code runs for the guards). Worlds that want to run
+ * take turns, one step each.
+ */
+const ready: Scheduler[] = [];
+let looping = false;
+
+const afterDrain = (): void => {
+  process.nextTick(loop);
+};
+
+function loop(): void {
+  while (ready.length > 0) {
+    const scheduler = ready[0]!;
+    if (scheduler.step()) {
+      if (ready.length > 1) ready.push(ready.shift()!); // its turn again after the others'
+      void settled.then(afterDrain);
+      return;
+    }
+    ready.shift();
+    scheduler.ready = false;
+  }
+  looping = false;
+  runAs(null);
+}
+
+/** A closure run as an event, outside any node (the tester's and the world's own work). */
+class Task extends SimEvent {
+  constructor(private readonly run: () => void) {
+    super();
+  }
+
+  fire(): boolean {
+    this.run();
+    return true;
+  }
+}
+
+interface Waiter {
+  reject(error: Error): void;
+}
+
+export class Scheduler {
+  private clock = 0;
+  private nextSeq = 0;
+  private readonly queue = new EventQueue();
+  private readonly waiters = new Set<Waiter>();
+  private holds = 0;
+  /** In the loop's list of runs that want to step. */
+  ready = false;
+  private closed = false;
+  private failure: SimulationFailure | undefined;
+  private eventCount = 0;
+  private instantEvents = 0;
+
+  constructor(
+    private readonly prng: Prng,
+    private readonly limits: Limits,
+    /** The one command that replays this run, for failure messages. */
+    private readonly replay: string,
+  ) {}
+
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Events fired so far. */
+  get events(): number {
+    return this.eventCount;
+  }
+
+  /** Why the run failed, if it did. */
+  get failed(): SimulationFailure | undefined {
+    return this.failure;
+  }
+
+  /** Queue `event` to fire `delayMs` from now (0: at this instant, after what is already due). */
+  schedule(event: SimEvent, delayMs: number): void {
+    event.time = this.clock + delayMs;
+    event.tie = this.prng.uint32();
+    event.seq = this.nextSeq++;
+    this.queue.push(event);
+  }
+
+  /** Run `fn` as an event outside any node, `delayMs` from now. */
+  task(delayMs: number, fn: () => void): void {
+    this.schedule(new Task(fn), delayMs);
+  }
+
+  /**
+   * A tester-side promise on the simulation: the loop runs until it settles (or the run fails, which
+   * rejects it). `register` arranges for resolve/reject to be called by events.
+   */
+  wait<T>(register: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('the simulation is closed'));
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = { reject };
+      this.waiters.add(waiter);
+      const done = (): boolean => this.waiters.delete(waiter);
+      register(
+        (value) => {
+          if (done()) resolve(value);
+        },
+        (error) => {
+          if (done()) reject(error);
+        },
+      );
+      this.kick();
+    });
+  }
+
+  /** Pause the loop (e.g. while a lab module loads from disk); call the returned function to resume. */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.kick();
+    };
+  }
+
+  /** End the run: every pending and future wait rejects with a failure naming the seed (and `where`, if given). */
+  fail(cause: unknown, where?: string): void {
+    if (this.failure) return;
+    runAs(null); // whatever runs after a failure (the tester's catch, mocha) is not lab code
+    const what = cause instanceof Error ? (where === undefined ? cause.message : `${cause.name}: ${cause.message}`) : String(cause);
+    const why = where === undefined ? what : `${where}: ${what}`;
+    this.failure = new SimulationFailure(
+      `simulation failed at t=${this.clock} ms (seed ${this.prng.seed}): ${why}\n  replay: ${this.replay}`,
+      this.prng.seed,
+      this.clock,
+      cause,
+    );
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const w of waiters) w.reject(this.failure);
+  }
+
+  /** Stop for good; promises still pending stay pending. */
+  close(): void {
+    this.closed = true;
+    this.waiters.clear();
+  }
+
+  private kick(): void {
+    if (this.ready || !this.wantsToRun()) return;
+    this.ready = true;
+    ready.push(this);
+    if (!looping) {
+      looping = true;
+      void settled.then(afterDrain);
+    }
+  }
+
+  private wantsToRun(): boolean {
+    return this.waiters.size > 0 && this.holds === 0 && !this.failure && !this.closed;
+  }
+
+  /** Fire events until one ran code (true: let its continuations drain) or the run pauses (false). */
+  step(): boolean {
+    for (;;) {
+      if (!this.wantsToRun()) return false;
+      const event = this.queue.pop();
+      if (event === undefined) {
+        this.fail(new Error('the tester waits on the simulation, but no event is scheduled: nothing can ever happen'));
+        continue;
+      }
+      this.advance(event.time);
+      if (this.failure) continue;
+      runAs(null);
+      try {
+        if (event.fire()) return true;
+      } catch (e) {
+        this.fail(e);
+      }
+    }
+  }
+
+  private advance(time: number): void {
+    this.instantEvents = time === this.clock ? this.instantEvents + 1 : 0;
+    this.clock = time;
+    this.eventCount++;
+    if (this.instantEvents > this.limits.maxEventsPerInstant) {
+      this.fail(new Error(`runaway: more than ${this.limits.maxEventsPerInstant} events at t=${time} ms without time moving (0 ms timers in a loop?)`));
+    } else if (this.eventCount > this.limits.maxEvents) {
+      this.fail(new Error(`runaway: more than ${this.limits.maxEvents} events in this run`));
+    }
+  }
+}

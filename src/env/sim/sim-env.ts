@@ -1,0 +1,172 @@
+// The Env of one simulated node incarnation (or of a client): lab code's only door to the simulated
+// world. Once its node has crashed the env is dead: its calls, sleeps and disk operations never
+// settle and its sends, timers and logs have no effect, so a crashed node can never act again.
+import type { Method, Notice } from '../method.js';
+import type { BreakpointNumber, CallOptions, Disk, Env, Handler, Json, NodeId, TimerHandle } from '../types.js';
+import { Dispatcher } from '../../wire/dispatch.js';
+import { InvariantViolation } from '../../assert.js';
+import { NodeCrashed } from './crash.js';
+import { SimEvent } from './event-queue.js';
+import { runAs, type DeterminismError, type GuardedCode } from './guard.js';
+import type { Endpoint } from './transport.js';
+
+/** What an env asks of its world. */
+export interface EnvHost {
+  readonly now: number;
+  random(): number;
+  call<P, R>(env: SimEnv, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R>;
+  send<P>(env: SimEnv, peer: NodeId, notice: Notice<P>, params: P): void;
+  /** Schedule `timer` to fire `ms` from now. */
+  schedule(timer: Timer, ms: number): void;
+  /** A client's promise: the simulation runs until it settles. */
+  wait<T>(promise: Promise<T>): Promise<T>;
+  timerFired(env: SimEnv, timer: Timer): void;
+  log(env: SimEnv, what: string, fields: Record<string, Json> | undefined): void;
+  breakpoint(env: SimEnv, n: BreakpointNumber): void;
+  partitionPoint(env: SimEnv): void;
+  /** Lab code threw where no one can catch it, or broke a determinism guard: the run fails. */
+  labError(env: SimEnv, where: string, error: unknown): void;
+}
+
+const never = new Promise<never>(() => {});
+
+/** A timer or a sleep of one env; it is its own TimerHandle. */
+export class Timer extends SimEvent implements TimerHandle {
+  cancelled = false;
+  constructor(
+    readonly env: SimEnv,
+    readonly id: number,
+    readonly ms: number,
+    private readonly fn: () => void,
+  ) {
+    super();
+  }
+
+  fire(): boolean {
+    const env = this.env;
+    if (this.cancelled || env.dead) return false;
+    env.host.timerFired(env, this);
+    runAs(env.code);
+    try {
+      this.fn();
+    } catch (e) {
+      env.host.labError(env, 'timer', e);
+    }
+    return true;
+  }
+}
+
+function checkMs(what: string, ms: number): number {
+  if (!Number.isFinite(ms) || ms < 0) throw new Error(`${what}: bad delay ${ms} ms`);
+  return Math.ceil(ms);
+}
+
+export class SimEnv implements Env, Endpoint, GuardedCode {
+  dead = false;
+  readonly dispatcher = new Dispatcher();
+  private nextTimer = 1;
+
+  constructor(
+    readonly me: NodeId,
+    readonly host: EnvHost,
+    readonly disk: Disk,
+    /** A member node runs guarded lab code; a client runs the tester's code. */
+    readonly member: boolean,
+  ) {}
+
+  get code(): GuardedCode | null {
+    return this.member ? this : null;
+  }
+
+  violation(error: DeterminismError): void {
+    this.host.labError(this, 'determinism guard', error);
+  }
+
+  call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R> {
+    if (this.dead) return never;
+    const reply = this.host.call(this, peer, method, params, opts.timeoutMs);
+    return this.member ? reply : this.host.wait(reply);
+  }
+
+  serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void {
+    this.mustServe();
+    this.dispatcher.addMethod(method, (params, from) => this.guardHandler(method.name, () => handler(params, from)));
+  }
+
+  send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
+    if (!this.dead) this.host.send(this, peer, notice, params);
+  }
+
+  on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
+    this.mustServe();
+    this.dispatcher.addNotice(notice, (params, from) => {
+      const result = this.guardHandler(notice.name, () => handler(params, from)) as unknown;
+      if (isThenable(result)) result.then(undefined, (e: unknown) => this.host.labError(this, `notice ${notice.name}`, e));
+    });
+  }
+
+  /** Like the real world's: a client calls and sends, it serves nothing. */
+  private mustServe(): void {
+    if (!this.member) throw new Error(`${this.me}: clients do not serve`);
+  }
+
+  /** Run a handler; an invariant violation fails the run (it must not become a polite 'remote' error). */
+  private guardHandler<T>(name: string, run: () => T): T {
+    try {
+      const result = run();
+      if (isThenable(result)) {
+        result.then(undefined, (e: unknown) => {
+          if (e instanceof InvariantViolation) this.host.labError(this, `handler ${name}`, e);
+        });
+      }
+      return result;
+    } catch (e) {
+      if (e instanceof InvariantViolation) this.host.labError(this, `handler ${name}`, e);
+      throw e;
+    }
+  }
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const timer = new Timer(this, this.nextTimer++, checkMs('setTimer', ms), fn);
+    if (!this.dead) this.host.schedule(timer, timer.ms);
+    return timer;
+  }
+
+  clearTimer(timer: TimerHandle): void {
+    if (timer instanceof Timer && timer.env === this) timer.cancelled = true;
+  }
+
+  sleep(ms: number): Promise<void> {
+    if (this.dead) return never;
+    const woken = new Promise<void>((resolve) => {
+      const timer = new Timer(this, this.nextTimer++, checkMs('sleep', ms), resolve);
+      this.host.schedule(timer, timer.ms);
+    });
+    return this.member ? woken : this.host.wait(woken);
+  }
+
+  now(): number {
+    return this.host.now;
+  }
+
+  random(): number {
+    return this.host.random();
+  }
+
+  log(what: string, fields?: Record<string, Json>): void {
+    if (!this.dead) this.host.log(this, what, fields);
+  }
+
+  breakpoint(n: BreakpointNumber): void {
+    if (this.dead) throw new NodeCrashed(this.me);
+    this.host.breakpoint(this, n);
+  }
+
+  partitionPoint(): void {
+    if (!this.dead) this.host.partitionPoint(this);
+  }
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}

@@ -1,0 +1,284 @@
+// The simulated wire: every message crosses it as JSON text, through the network model (delay, loss,
+// duplication, partitions), and is parsed and validated at the receiver by the same Dispatcher as the
+// real world's, so no object reference ever leaks between nodes. It owns message ids, pending calls
+// and their timeouts, and traces every send, deliver and drop. It never decides what the network does
+// (network.ts) or when things run (scheduler.ts).
+import type { z } from 'zod';
+import type { Method, Notice } from '../method.js';
+import { describeIssues } from '../method.js';
+import { RpcError, type NodeId, type RpcErrorKind } from '../types.js';
+import type { Dispatcher, Reply } from '../../wire/dispatch.js';
+import { messageJson, summarizeText, type FormattedMessage } from '../../trace/event.js';
+import type { TraceRecorder } from '../../trace/recorder.js';
+import { SimEvent } from './event-queue.js';
+import { runAs, type GuardedCode } from './guard.js';
+import type { Network } from './network.js';
+import type { Scheduler } from './scheduler.js';
+
+/** One node incarnation (or client) as the wire sees it. */
+export interface Endpoint {
+  readonly me: NodeId;
+  readonly dead: boolean;
+  readonly dispatcher: Dispatcher;
+  /** Whose code runs when this endpoint's handlers and continuations run (null: not lab code). */
+  readonly code: GuardedCode | null;
+}
+
+/** Where messages go: the live endpoint for an address, and whether the address was ever a node. */
+export interface Directory {
+  endpoint(id: NodeId): Endpoint | undefined;
+  known(id: NodeId): boolean;
+}
+
+/** A message on the wire; it is also the event of its first copy's arrival. */
+class Message extends SimEvent implements FormattedMessage {
+  sendSeq = 0;
+  readonly json: string;
+  constructor(
+    private readonly wire: Transport,
+    readonly id: number,
+    readonly from: NodeId,
+    readonly to: NodeId,
+    readonly method: string,
+    readonly type: 'req' | 'res' | 'notice',
+    /** Params (req, notice) or the JSON-RPC reply frame (res), as JSON text. */
+    readonly text: string,
+    readonly summary: string,
+  ) {
+    super();
+    this.json = messageJson(this);
+  }
+
+  fire(): boolean {
+    return this.wire.deliver(this);
+  }
+}
+
+/** The arrival of a duplicate copy of a message. */
+class Duplicate extends SimEvent {
+  constructor(
+    private readonly wire: Transport,
+    private readonly msg: Message,
+  ) {
+    super();
+  }
+
+  fire(): boolean {
+    return this.wire.deliver(this.msg);
+  }
+}
+
+/** A call waiting for its reply; it is also the event of its own timeout. */
+class PendingCall extends SimEvent {
+  settled = false;
+  /** Dropped once settled: a settled call waits in the queue until its timeout, holding nothing. */
+  private resolve: ((value: unknown) => void) | undefined;
+  private reject: ((error: RpcError) => void) | undefined;
+
+  constructor(
+    private readonly wire: Transport,
+    readonly id: number,
+    readonly caller: Endpoint,
+    readonly peer: NodeId,
+    readonly method: Method<unknown, unknown>,
+    readonly timeoutMs: number,
+    resolve: (value: unknown) => void,
+    reject: (error: RpcError) => void,
+  ) {
+    super();
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  fire(): boolean {
+    return this.wire.timeout(this);
+  }
+
+  /** Settle the caller's promise, in the caller's context. */
+  succeed(value: unknown): void {
+    const resolve = this.resolve!;
+    this.release();
+    runAs(this.caller.code);
+    resolve(value);
+  }
+
+  fail(kind: RpcErrorKind, detail: string): void {
+    const reject = this.reject!;
+    this.release();
+    runAs(this.caller.code);
+    reject(new RpcError(kind, this.peer, this.method.name, detail));
+  }
+
+  private release(): void {
+    this.resolve = undefined;
+    this.reject = undefined;
+  }
+}
+
+/** Params as wire text, validated at the sender first, exactly as the real world's env does. */
+function encode(sender: NodeId, name: string, schema: z.ZodType, params: unknown): string {
+  const checked = schema.safeParse(params);
+  if (!checked.success) throw new Error(`${sender}: invalid params for ${name}: ${describeIssues(checked.error)}`);
+  return JSON.stringify(params) ?? 'null';
+}
+
+interface ReplyFrame {
+  result?: unknown;
+  error?: { code: number; message: string };
+}
+
+export interface WireStats {
+  sent: number;
+  delivered: number;
+  dropped: number;
+}
+
+export class Transport {
+  private nextId = 1;
+  private readonly calls = new Map<number, PendingCall>();
+  readonly stats: WireStats = { sent: 0, delivered: 0, dropped: 0 };
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly net: Network,
+    private readonly trace: TraceRecorder,
+    private readonly directory: Directory,
+  ) {}
+
+  call<P, R>(caller: Endpoint, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R> {
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new Error(`call ${method.name}: bad timeoutMs ${timeoutMs}`);
+    return new Promise<R>((resolve, reject) => {
+      const text = encode(caller.me, method.name, method.params, params);
+      const id = this.nextId++;
+      const m = method as Method<unknown, unknown>;
+      const call = new PendingCall(this, id, caller, peer, m, timeoutMs, resolve as (v: unknown) => void, reject);
+      this.calls.set(id, call);
+      this.scheduler.schedule(call, Math.ceil(timeoutMs));
+      this.transmit(new Message(this, id, caller.me, peer, method.name, 'req', text, summarizeText(text)));
+    });
+  }
+
+  send<P>(sender: Endpoint, peer: NodeId, notice: Notice<P>, params: P): void {
+    const text = encode(sender.me, notice.name, notice.params, params);
+    this.transmit(new Message(this, this.nextId++, sender.me, peer, notice.name, 'notice', text, summarizeText(text)));
+  }
+
+  private transmit(msg: Message): void {
+    msg.sendSeq = this.trace.emit({ t: this.scheduler.now, node: msg.from, kind: 'send', msg });
+    this.stats.sent++;
+    const copies = this.net.copies(msg.from, msg.to);
+    if (copies === 0) return this.drop(msg, 'loss');
+    this.scheduler.schedule(msg, this.net.delay(msg.from, msg.to));
+    if (copies === 2) this.scheduler.schedule(new Duplicate(this, msg), this.net.delay(msg.from, msg.to));
+  }
+
+  private drop(msg: Message, reason: string): void {
+    this.trace.emit({ t: this.scheduler.now, node: msg.to, kind: 'drop', msg, cause: msg.sendSeq, detail: { reason } });
+    this.stats.dropped++;
+  }
+
+  private delivered(msg: Message): void {
+    this.trace.emit({ t: this.scheduler.now, node: msg.to, kind: 'deliver', msg, cause: msg.sendSeq });
+    this.stats.delivered++;
+  }
+
+  /** A copy of `msg` arrives. Returns whether code ran (see SimEvent.fire). */
+  deliver(msg: Message): boolean {
+    if (this.net.cut(msg.from, msg.to)) {
+      this.drop(msg, 'partition');
+      return false;
+    }
+    return msg.type === 'res' ? this.deliverReply(msg) : this.deliverToHandler(msg);
+  }
+
+  private deliverToHandler(msg: Message): boolean {
+    const target = this.directory.endpoint(msg.to);
+    if (target === undefined) {
+      this.drop(msg, this.directory.known(msg.to) ? 'dead' : 'unknown');
+      return msg.type === 'req' && this.refuse(msg);
+    }
+    this.delivered(msg);
+    runAs(target.code);
+    const params: unknown = JSON.parse(msg.text);
+    if (msg.type === 'req') {
+      target.dispatcher.request(msg.id, msg.method, params, msg.from, (reply) => this.reply(target, msg, reply));
+    } else {
+      const problem = target.dispatcher.notify(msg.method, params, msg.from);
+      if (problem !== undefined && !target.dead) {
+        this.trace.emit({ t: this.scheduler.now, node: msg.to, kind: 'log', detail: { what: 'notice not handled', reason: problem } });
+      }
+    }
+    return true;
+  }
+
+  /** The receiver is dead or unknown: the caller's connection is refused. */
+  private refuse(msg: Message): boolean {
+    const call = this.take(msg.id);
+    if (call === undefined) return false;
+    call.fail('unreachable', 'connection refused');
+    return true;
+  }
+
+  private reply(callee: Endpoint, req: Message, reply: Reply): void {
+    if (callee.dead) return; // died while handling: no reply ever leaves
+    this.transmit(new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, summarizeText(reply.summary)));
+  }
+
+  private deliverReply(msg: Message): boolean {
+    const waiting = this.calls.get(msg.id);
+    if (waiting === undefined || waiting.caller.dead) {
+      this.drop(msg, waiting === undefined ? 'late' : 'dead');
+      this.take(msg.id);
+      return false;
+    }
+    this.delivered(msg);
+    const call = this.take(msg.id)!;
+    runAs(call.caller.code);
+    const frame = JSON.parse(msg.text) as ReplyFrame;
+    if (frame.error !== undefined) {
+      call.fail('remote', `${frame.error.code}: ${frame.error.message}`);
+      return true;
+    }
+    const checked = call.method.result.safeParse(frame.result);
+    if (checked.success) call.succeed(checked.data);
+    else call.fail('remote', `invalid result: ${describeIssues(checked.error)}`);
+    return true;
+  }
+
+  /** The pending call `id`, now settled, if its caller still waits for it. */
+  private take(id: number): PendingCall | undefined {
+    const call = this.calls.get(id);
+    if (call === undefined) return undefined;
+    this.calls.delete(id);
+    call.settled = true;
+    return call.caller.dead ? undefined : call;
+  }
+
+  /**
+   * Node `peer` died: every call waiting on it sees its connection close ('unreachable') one message
+   * delay later, as in the real world, unless the link is cut by then (then the call times out).
+   */
+  peerDied(peer: NodeId): void {
+    for (const call of this.calls.values()) {
+      if (call.peer !== peer || call.caller.dead) continue;
+      this.scheduler.task(this.net.delay(peer, call.caller.me), () => this.connectionClosed(call));
+    }
+  }
+
+  private connectionClosed(call: PendingCall): void {
+    if (call.settled || this.net.cut(call.peer, call.caller.me) || this.take(call.id) === undefined) return;
+    call.fail('unreachable', 'connection closed');
+  }
+
+  timeout(call: PendingCall): boolean {
+    if (call.settled || this.take(call.id) === undefined) return false;
+    this.trace.emit({
+      t: this.scheduler.now,
+      node: call.caller.me,
+      kind: 'timer',
+      detail: { timeout: call.method.name, id: call.id, peer: call.peer },
+    });
+    call.fail('timeout', `no reply within ${call.timeoutMs} ms`);
+    return true;
+  }
+}

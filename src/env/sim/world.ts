@@ -1,0 +1,359 @@
+// The simulated world: nodes (incarnations over a disk that outlives them), clients, the wire, the
+// network model, the clock and the trace, all driven by one seeded PRNG. It is the tester's handle on
+// the simulation (start, crash, sleep, faults) and the host of every SimEnv. It never runs lab code
+// outside an event, and never lets a dead incarnation act.
+import type { LabNode } from '../../lab.js';
+import type { BreakpointNumber, Disk, Env, Json, NodeId } from '../types.js';
+import type { Method, Notice } from '../method.js';
+import { TraceRecorder } from '../../trace/recorder.js';
+import type { TraceKind } from '../../trace/event.js';
+import { ignoreCrashRejections, NodeCrashed } from './crash.js';
+import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
+import { installGuards, runAs } from './guard.js';
+import { Network, type NetConfig, type NodeFaults } from './network.js';
+import { Prng } from './prng.js';
+import { defaultLimits, Scheduler, type Limits, type SimulationFailure } from './scheduler.js';
+import { SimEnv, type EnvHost, type Timer } from './sim-env.js';
+import { Transport, type Directory, type Endpoint } from './transport.js';
+
+export interface WorldOptions {
+  seed: number;
+  net?: Partial<NetConfig>;
+  disk?: Partial<DiskFaults>;
+  /** Keep the trace's lines in memory (default true); false keeps only its hash (long benchmarks). */
+  keepTrace?: boolean;
+  limits?: Partial<Limits>;
+  /** The one command that replays this run, printed with every failure. Default: "seed <seed>". */
+  replay?: string;
+}
+
+/** Builds a node's protocol stack on its env (e.g. env => lab.start(env, options)). */
+export type Boot = (env: Env) => Promise<LabNode>;
+
+/** The trace's node name for world-wide events (network settings, node sets). */
+export const WORLD = '*';
+
+/** A client's disk: like the real world's, it has none, and says so. */
+function noDisk(me: NodeId): Disk {
+  const fail = (): Promise<never> => Promise.reject(new Error(`${me} is a client and has no disk`));
+  return { read: fail, write: fail, append: fail, truncate: fail, size: fail, fsync: fail, list: fail, remove: fail };
+}
+
+export interface WorldStats {
+  now: number;
+  events: number;
+  sent: number;
+  delivered: number;
+  dropped: number;
+}
+
+class SimNode {
+  env: SimEnv | null = null;
+  lab: LabNode | null = null;
+  readonly breakpoints = new Set<BreakpointNumber>();
+  /** Settles the tester's start() once lab.start has resolved or the node has died. */
+  started: (() => void) | null = null;
+  diskFaults: DiskFaults | null = null;
+  readonly disk = new SimDisk();
+}
+
+export class SimWorld implements EnvHost, Directory {
+  readonly seed: number;
+  readonly trace: TraceRecorder;
+  private readonly prng: Prng;
+  private readonly scheduler: Scheduler;
+  private readonly net: Network;
+  private readonly transport: Transport;
+  private readonly nodes = new Map<NodeId, SimNode>();
+  private readonly clients = new Map<NodeId, SimEnv>();
+  private diskFaults: DiskFaults;
+
+  constructor(options: WorldOptions) {
+    installGuards();
+    ignoreCrashRejections();
+    this.seed = options.seed;
+    this.prng = new Prng(options.seed);
+    this.trace = new TraceRecorder({ keep: options.keepTrace ?? true });
+    this.scheduler = new Scheduler(this.prng, { ...defaultLimits, ...options.limits }, options.replay ?? `seed ${options.seed}`);
+    this.net = new Network(this.prng, options.net);
+    this.transport = new Transport(this.scheduler, this.net, this.trace, this);
+    this.diskFaults = { ...noDiskFaults, ...options.disk };
+  }
+
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  get stats(): WorldStats {
+    return { now: this.now, events: this.scheduler.events, ...this.transport.stats };
+  }
+
+  /** Why the run failed (a lab error, a guard, a runaway), if it did. */
+  get failure(): SimulationFailure | undefined {
+    return this.scheduler.failed;
+  }
+
+  private emit(kind: TraceKind, node: NodeId, detail?: Record<string, Json>): void {
+    this.trace.emit(detail === undefined ? { t: this.now, node, kind } : { t: this.now, node, kind, detail });
+  }
+
+  // ---- the tester's side ------------------------------------------------------------------
+
+  /** Let `ms` of virtual time pass (everything due in the meantime happens). */
+  sleep(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new Error(`sleep: bad duration ${ms}`));
+    return this.scheduler.wait<void>((resolve) => this.scheduler.task(Math.ceil(ms), () => resolve()));
+  }
+
+  /** Pause the simulation while something outside it completes (e.g. loading a lab module). */
+  hold(): () => void {
+    return this.scheduler.hold();
+  }
+
+  /**
+   * Start node `id` (or restart it on its disk): a new incarnation runs `boot` at this instant.
+   * Resolves once boot has resolved or the node has died; a throwing boot fails the run.
+   */
+  start(id: NodeId, boot: Boot, detail: Record<string, Json> = {}): Promise<void> {
+    const existing = this.nodes.get(id);
+    if (existing?.env) return Promise.reject(new Error(`start: ${id} is already running`));
+    const node = existing ?? new SimNode();
+    this.nodes.set(id, node);
+    const env: SimEnv = new SimEnv(id, this, new NodeDisk(node.disk, () => !env.dead), true);
+    node.env = env;
+    this.emit('start', id, { ...detail, restarted: existing !== undefined });
+    return this.scheduler.wait<void>((resolve) => {
+      node.started = resolve;
+      this.scheduler.task(0, () => this.boot(node, env, boot));
+    });
+  }
+
+  private boot(node: SimNode, env: SimEnv, boot: Boot): void {
+    if (env.dead) return;
+    runAs(env.code);
+    let started: Promise<LabNode>;
+    try {
+      started = boot(env);
+    } catch (e) {
+      return this.labError(env, 'start', e);
+    }
+    started.then(
+      (lab) => {
+        if (env.dead) return;
+        node.lab = lab;
+        this.startSettled(node);
+      },
+      (e: unknown) => this.labError(env, 'start', e),
+    );
+  }
+
+  /** Resolve the tester's start() from an event of its own, so tester code never runs as lab code. */
+  private startSettled(node: SimNode): void {
+    const resolve = node.started;
+    node.started = null;
+    if (resolve) this.scheduler.task(0, resolve);
+  }
+
+  /** Crash node `id` now: memory and pending promises gone, disk settled as the disk faults say. */
+  crash(id: NodeId, why: Record<string, Json> = { reason: 'crash' }): void {
+    const node = this.nodes.get(id);
+    const env = node?.env;
+    if (!node || !env) return;
+    env.dead = true;
+    node.env = null;
+    node.lab = null;
+    node.breakpoints.clear();
+    this.net.forget(id);
+    this.emit('crash', id, why);
+    this.transport.peerDied(id);
+    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.prng)) this.emit('disk', id, effectDetail(effect));
+    this.startSettled(node);
+  }
+
+  alive(id: NodeId): boolean {
+    return this.nodes.get(id)?.env != null;
+  }
+
+  /** The lab's status of a live, started node (a JSON copy), or null. */
+  status(id: NodeId): Json | null {
+    const node = this.nodes.get(id);
+    if (!node?.env || !node.lab) return null;
+    runAs(node.env.code);
+    try {
+      return JSON.parse(JSON.stringify(node.lab.status())) as Json;
+    } finally {
+      runAs(null);
+    }
+  }
+
+  /** The env of an in-world client `client:<name>`: not a member, never guarded, never crashes. */
+  client(name: string): Env {
+    const id = `client:${name}`;
+    let env = this.clients.get(id);
+    if (env === undefined) {
+      env = new SimEnv(id, this, noDisk(id), false);
+      this.clients.set(id, env);
+    }
+    return env;
+  }
+
+  /** Trace a client operation (invoke / ok / fail / info) of the workload. */
+  recordClient(node: NodeId, detail: Record<string, Json>): void {
+    this.emit('client', node, detail);
+  }
+
+  /** The disk of node `id` (for inspection and faults); created with the node. */
+  disk(id: NodeId): SimDisk {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`disk: no node ${id}`);
+    return node.disk;
+  }
+
+  /** Stop for good: pending promises stay pending, every incarnation is dead, nothing is traced. */
+  close(): void {
+    this.scheduler.close();
+    for (const node of this.nodes.values()) if (node.env) node.env.dead = true;
+  }
+
+  // ---- faults ------------------------------------------------------------------------------
+
+  private liveNode(id: NodeId, what: string): SimNode {
+    const node = this.nodes.get(id);
+    if (!node?.env) throw new Error(`${what}: node ${id} is not running`);
+    return node;
+  }
+
+  /** Arm breakpoint n: the node dies at its next env.breakpoint(n). Disarmed by its death. */
+  armBreakpoint(id: NodeId, n: BreakpointNumber): void {
+    this.liveNode(id, 'breakpoint').breakpoints.add(n);
+    this.emit('breakpoint', id, { n, hit: false });
+  }
+
+  /** Cut node `id` from every other node and client now, or at its next env.partitionPoint(). */
+  partition(id: NodeId, now = false): void {
+    this.liveNode(id, 'partition');
+    if (now) this.net.isolate(id);
+    else this.net.arm(id);
+    this.emit('partition', id, { at: now ? 'now' : 'armed' });
+  }
+
+  /** Heal every partition involving `id` (its cut, an armed cut, blocked links to or from it). */
+  heal(id: NodeId): void {
+    this.net.heal(id);
+    this.emit('heal', id, {});
+  }
+
+  healAll(): void {
+    this.net.healAll();
+    this.emit('heal', WORLD, { all: true });
+  }
+
+  /** Symmetric partition between node sets (nodes not named keep all their links). */
+  split(groups: NodeId[][]): void {
+    this.net.split(groups);
+    this.emit('partition', WORLD, { groups });
+  }
+
+  /** One-way partition: messages from→to are lost. */
+  block(from: NodeId, to: NodeId): void {
+    this.net.block(from, to);
+    this.emit('partition', from, { to, oneWay: true });
+  }
+
+  unblock(from: NodeId, to: NodeId): void {
+    this.net.unblock(from, to);
+    this.emit('heal', from, { to, oneWay: true });
+  }
+
+  /** Change the run's network settings (delay range, loss, dup). */
+  configureNet(change: Partial<NetConfig>): NetConfig {
+    const settings = this.net.configure(change);
+    this.emit('faults', WORLD, { ...settings });
+    return settings;
+  }
+
+  /** Change one node's link faults. */
+  setFaults(id: NodeId, change: Partial<NodeFaults>): NodeFaults {
+    const faults = this.net.setFaults(id, change);
+    this.emit('faults', id, { ...faults });
+    return faults;
+  }
+
+  /** Change the disk faults applied at crashes: of one node, or (no id) of every node without its own. */
+  setDiskFaults(change: Partial<DiskFaults>, id?: NodeId): DiskFaults {
+    const faults = id === undefined ? this.diskFaults : (this.nodes.get(id)?.diskFaults ?? this.diskFaults);
+    const next = { ...faults, ...change };
+    if (id === undefined) this.diskFaults = next;
+    else this.knownNode(id).diskFaults = next;
+    this.emit('disk', id ?? WORLD, { fault: 'config', ...next });
+    return next;
+  }
+
+  private knownNode(id: NodeId): SimNode {
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`no node ${id}`);
+    return node;
+  }
+
+  /** Corrupt bytes on node `id`'s disk (XOR with non-zero noise). Returns how many bytes changed. */
+  corrupt(id: NodeId, file: string, offset: number, length: number): number {
+    const corrupted = this.knownNode(id).disk.corrupt(file, offset, length, this.prng);
+    this.emit('disk', id, { fault: 'corrupt', file, offset, length, corrupted });
+    return corrupted;
+  }
+
+  // ---- EnvHost and Directory -------------------------------------------------------------------
+
+  random(): number {
+    return this.prng.float();
+  }
+
+  call<P, R>(env: SimEnv, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R> {
+    return this.transport.call(env, peer, method, params, timeoutMs);
+  }
+
+  send<P>(env: SimEnv, peer: NodeId, notice: Notice<P>, params: P): void {
+    this.transport.send(env, peer, notice, params);
+  }
+
+  schedule(timer: Timer, ms: number): void {
+    this.scheduler.schedule(timer, ms);
+  }
+
+  wait<T>(promise: Promise<T>): Promise<T> {
+    return this.scheduler.wait<T>((resolve, reject) => promise.then(resolve, reject));
+  }
+
+  timerFired(env: SimEnv, timer: Timer): void {
+    this.emit('timer', env.me, { id: timer.id, ms: timer.ms });
+  }
+
+  log(env: SimEnv, what: string, fields: Record<string, Json> | undefined): void {
+    this.emit('log', env.me, fields === undefined ? { what } : { ...fields, what });
+  }
+
+  breakpoint(env: SimEnv, n: BreakpointNumber): void {
+    const node = this.nodes.get(env.me);
+    if (!node?.breakpoints.has(n)) return;
+    this.emit('breakpoint', env.me, { n, hit: true });
+    this.crash(env.me, { reason: 'breakpoint', n });
+    throw new NodeCrashed(env.me);
+  }
+
+  partitionPoint(env: SimEnv): void {
+    if (this.net.partitionPoint(env.me)) this.emit('partition', env.me, { at: 'partitionPoint' });
+  }
+
+  labError(env: SimEnv, where: string, error: unknown): void {
+    if (error instanceof NodeCrashed) return;
+    this.scheduler.fail(error, `${env.me}, ${where}`);
+  }
+
+  endpoint(id: NodeId): Endpoint | undefined {
+    return this.nodes.get(id)?.env ?? this.clients.get(id);
+  }
+
+  known(id: NodeId): boolean {
+    return this.nodes.has(id) || this.clients.has(id);
+  }
+}

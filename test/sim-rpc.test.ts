@@ -1,0 +1,128 @@
+// Calls and notices across the simulated wire: replies, timeouts at virtual time, unreachable
+// peers, remote errors, validation at both ends exactly as the real world does, and no shared
+// object references between nodes.
+import { expect } from 'chai';
+import { z } from 'zod';
+import { method } from '../src/env/method.js';
+import { isRpcError, RpcError, type Env } from '../src/env/types.js';
+import { events, get, probeCluster, tell } from './fixtures/sim-probe.js';
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const fixedDelay = { minDelayMs: 5, maxDelayMs: 5, loss: 0, dup: 0 };
+
+describe('sim rpc', () => {
+  it('answers a call after one delay each way', async () => {
+    const cluster = await probeCluster((env) => env.serve(get, ({ key }) => ({ value: key.length })), { net: fixedDelay });
+    const client = cluster.clientEnv('c');
+    expect(await client.call('n1', get, { key: 'abcd' }, { timeoutMs: 1000 })).to.deep.equal({ value: 4 });
+    expect(cluster.sim.now).to.equal(10);
+    expect(await events(cluster, 'send', 'deliver')).to.have.length(4);
+  });
+
+  it('times out at exactly timeoutMs of virtual time when no reply comes', async () => {
+    const cluster = await probeCluster((env) => env.serve(get, () => new Promise<{ value: number }>(() => undefined)), { net: fixedDelay });
+    await cluster.sleep(100);
+    const error = await failure(cluster.clientEnv('c').call('n0', get, { key: 'k' }, { timeoutMs: 777 }));
+    expect(isRpcError(error, 'timeout')).to.equal(true);
+    expect(error.message).to.equal('probe.get to n0: timeout (no reply within 777 ms)');
+    expect(cluster.sim.now).to.equal(877);
+  });
+
+  it('is unreachable (after one delay) for an unknown node, a crashed node, and a callee that crashes mid-call', async () => {
+    const cluster = await probeCluster((env) => env.serve(get, () => new Promise<{ value: number }>(() => undefined)), { net: fixedDelay });
+    const client = cluster.clientEnv('c');
+    const unknown = await failure(client.call('n9', get, { key: 'k' }, { timeoutMs: 1000 }));
+    expect(unknown.message).to.equal('probe.get to n9: unreachable (connection refused)');
+    expect(cluster.sim.now).to.equal(5);
+    await cluster.kill(2);
+    const dead = await failure(client.call('n2', get, { key: 'k' }, { timeoutMs: 1000 }));
+    expect(isRpcError(dead, 'unreachable')).to.equal(true);
+    expect(cluster.sim.now).to.equal(10);
+    const pending = failure(client.call('n1', get, { key: 'k' }, { timeoutMs: 1000 }));
+    await cluster.sleep(20);
+    await cluster.kill(1);
+    expect((await pending).message).to.equal('probe.get to n1: unreachable (connection closed)');
+    expect(cluster.sim.now).to.equal(35);
+  });
+
+  it('turns handler errors, unknown methods and bad results into remote errors', async () => {
+    const badResult = method('probe.bad', z.object({}), z.object({ value: z.number() }));
+    const loose = method('probe.bad', z.object({}), z.unknown());
+    const cluster = await probeCluster((env) => {
+      env.serve(get, () => {
+        throw new Error('no such key');
+      });
+      env.serve(loose, () => ({ value: 'not a number' }));
+    });
+    const client = cluster.clientEnv('c');
+    const thrown = await failure(client.call('n0', get, { key: 'k' }, { timeoutMs: 1000 }));
+    expect(isRpcError(thrown, 'remote')).to.equal(true);
+    expect(thrown.message).to.equal('probe.get to n0: remote (-32000: no such key)');
+    const missing = await failure(client.call('n0', method('probe.none', z.object({}), z.null()), {}, { timeoutMs: 1000 }));
+    expect(missing.message).to.equal('probe.none to n0: remote (-32601: Method not found: probe.none)');
+    const bad = await failure(client.call('n0', badResult, {}, { timeoutMs: 1000 }));
+    expect(bad).to.be.instanceOf(RpcError);
+    expect(bad.message).to.match(/^probe\.bad to n0: remote \(invalid result: value: /);
+  });
+
+  it('validates params at the sender (a plain Error, nothing sent) and again at the receiver', async () => {
+    let handled = 0;
+    const cluster = await probeCluster((env) => {
+      env.serve(get, () => {
+        handled++;
+        return { value: 1 };
+      });
+    });
+    const client = cluster.clientEnv('c');
+    const local = await failure(client.call('n0', get, { key: 5 } as never, { timeoutMs: 1000 }));
+    expect(local).to.not.be.instanceOf(RpcError);
+    expect(local.message).to.match(/^client:c: invalid params for probe\.get: key: /);
+    const sloppy = method('probe.get', z.object({ key: z.unknown() }), z.object({ value: z.number() }));
+    const remote = await failure(client.call('n0', sloppy, { key: 5 }, { timeoutMs: 1000 }));
+    expect(remote.message).to.match(/^probe\.get to n0: remote \(-32602: Invalid params for probe\.get: key: /);
+    expect(handled).to.equal(0);
+    expect(await events(cluster, 'send')).to.have.length(2); // the sloppy request and its error reply
+  });
+
+  it('shares no object between nodes: both ends get fresh JSON copies', async () => {
+    const echo = method('probe.echo', z.object({ list: z.array(z.number()) }), z.object({ list: z.array(z.number()) }));
+    let received: number[] | undefined;
+    let replied: { list: number[] } | undefined;
+    const cluster = await probeCluster((env) =>
+      env.serve(echo, (params) => {
+        received = params.list;
+        replied = { list: params.list };
+        return replied;
+      }),
+    );
+    const sent = { list: [1, 2, 3] };
+    const reply = await cluster.clientEnv('c').call('n0', echo, sent, { timeoutMs: 1000 });
+    expect(reply).to.deep.equal(sent);
+    expect(received).to.not.equal(sent.list);
+    expect(reply).to.not.equal(replied);
+    received!.push(4);
+    expect(sent.list).to.deep.equal([1, 2, 3]);
+  });
+
+  it('delivers notices to their handler and logs the ones no handler takes', async () => {
+    const got: [number, string][] = [];
+    const cluster = await probeCluster((env: Env) => {
+      if (env.me === 'n0') env.on(tell, ({ n }, from) => got.push([n, from]));
+    });
+    const client = cluster.clientEnv('c');
+    client.send('n0', tell, { n: 7 });
+    client.send('n1', tell, { n: 8 });
+    await cluster.sleep(50);
+    expect(got).to.deep.equal([[7, 'client:c']]);
+    const logs = await events(cluster, 'log');
+    expect(logs.map((e) => e.detail)).to.deep.equal([{ what: 'notice not handled', reason: 'no handler for notice probe.tell' }]);
+  });
+});

@@ -1,0 +1,144 @@
+// The Cluster of the simulated world: nodes n0, n1, ... of one lab inside a SimWorld, driven by the
+// scenario's awaits (time moves only while the scenario waits on the simulation). It maps the
+// Cluster interface onto the world; it never decides what happens (the world and its seed do).
+import type { Lab } from '../src/lab.js';
+import type { Env, Json, NodeId } from '../src/env/types.js';
+import { classicTiming, type Timing } from '../src/timing.js';
+import { loadLab } from '../labs/index.js';
+import { SimWorld, type WorldStats } from '../src/env/sim/world.js';
+import type { NetConfig } from '../src/env/sim/network.js';
+import type { DiskFaults } from '../src/env/sim/disk.js';
+import type { Limits } from '../src/env/sim/scheduler.js';
+import type { Cluster, NetFaults, StartOptions } from './cluster.js';
+
+export interface SimClusterOptions {
+  /** The lab, or its name in labs/index.ts. */
+  lab: Lab | string;
+  seed: number;
+  nodes: number;
+  timing?: Timing;
+  app?: string | undefined;
+  net?: Partial<NetConfig>;
+  disk?: Partial<DiskFaults>;
+  limits?: Partial<Limits>;
+  /** Keep the trace's lines (default true); false keeps only its hash. */
+  keepTrace?: boolean;
+  /** The command that replays this run, printed with every simulation failure. */
+  replay?: string;
+}
+
+export class SimCluster implements Cluster {
+  readonly world = 'sim' as const;
+  readonly timing: Timing;
+  /** The simulator itself: disk faults, one-way partitions, node sets, network settings, stats. */
+  readonly sim: SimWorld;
+  private readonly nodes: number;
+  private readonly app: string | undefined;
+  private lab: Lab | undefined;
+  private readonly labName: string;
+
+  constructor(options: SimClusterOptions) {
+    this.timing = options.timing ?? classicTiming;
+    this.nodes = options.nodes;
+    this.app = options.app;
+    this.lab = typeof options.lab === 'string' ? undefined : options.lab;
+    this.labName = typeof options.lab === 'string' ? options.lab : options.lab.name;
+    this.sim = new SimWorld({
+      seed: options.seed,
+      net: options.net,
+      disk: options.disk,
+      limits: options.limits,
+      keepTrace: options.keepTrace,
+      replay: options.replay,
+    });
+  }
+
+  id(index: number): NodeId {
+    if (!Number.isInteger(index) || index < 0 || index >= this.nodes) throw new Error(`no node ${index} (nodes 0..${this.nodes - 1})`);
+    return `n${index}`;
+  }
+
+  indexOf(id: NodeId): number {
+    const m = /^n(\d+)$/.exec(id);
+    const index = m ? Number(m[1]) : -1;
+    return index < this.nodes && id === `n${index}` ? index : -1;
+  }
+
+  /** The lab, loaded once; the simulation is held still while its module loads (real I/O). */
+  private async loadedLab(): Promise<Lab> {
+    if (this.lab) return this.lab;
+    const resume = this.sim.hold();
+    try {
+      this.lab = await loadLab(this.labName);
+      return this.lab;
+    } finally {
+      resume();
+    }
+  }
+
+  async start(index: number, options: StartOptions = {}): Promise<void> {
+    const id = this.id(index);
+    const first = this.id(options.first ?? 0);
+    const lab = await this.loadedLab();
+    const labOptions = { first, timing: this.timing, ...(this.app === undefined ? {} : { app: this.app }) };
+    await this.sim.start(id, (env) => lab.start(env, labOptions), { lab: lab.name, first });
+  }
+
+  async kill(index: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    this.sim.crash(this.id(index), { reason: 'signal', signal });
+  }
+
+  alive(index: number): boolean {
+    return this.sim.alive(this.id(index));
+  }
+
+  async breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void> {
+    this.sim.armBreakpoint(this.id(index), n);
+  }
+
+  async partition(index: number, now = false): Promise<void> {
+    this.sim.partition(this.id(index), now);
+  }
+
+  async heal(index: number): Promise<void> {
+    this.sim.heal(this.id(index));
+  }
+
+  async faults(index: number, faults: NetFaults): Promise<void> {
+    this.sim.setFaults(this.id(index), faults);
+  }
+
+  async status(index: number): Promise<Json | null> {
+    return this.sim.status(this.id(index));
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.sim.sleep(ms);
+  }
+
+  clientEnv(name: string): Env {
+    return this.sim.client(name);
+  }
+
+  /** Trace a client operation of the workload (kind 'client'), as client:<name>. */
+  recordClient(name: string, detail: Record<string, Json>): void {
+    this.sim.recordClient(`client:${name}`, detail);
+  }
+
+  async traceJsonl(): Promise<string> {
+    return this.sim.trace.jsonl();
+  }
+
+  /** sha256 of the trace so far: equal seeds give equal hashes. */
+  traceHash(): string {
+    return this.sim.trace.digest();
+  }
+
+  get stats(): WorldStats {
+    return this.sim.stats;
+  }
+
+  async close(): Promise<void> {
+    this.sim.close();
+  }
+}
