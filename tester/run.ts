@@ -70,7 +70,7 @@ export function replayCommand(scenario: Scenario, world: World, seed: number): s
 function createCluster(scenario: Scenario, options: RunOptions, timing: Timing): Cluster {
   const common = { lab: scenario.lab, nodes: scenario.nodes, timing, app: scenario.app };
   return options.world === 'sim'
-    ? new SimCluster({ ...common, seed: options.seed })
+    ? new SimCluster({ ...common, seed: options.seed, replay: replayCommand(scenario, 'sim', options.seed) })
     : new RealCluster(common);
 }
 
