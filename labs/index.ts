@@ -2,13 +2,17 @@
 // labs here and only here; loading is lazy so `rsmlab check` never loads protocol code.
 import type { Lab } from '../src/lab.js';
 
-export const labNames = ['paxos'] as const;
+export const labNames = ['paxos', 'echo', 'rsm'] as const;
 export type LabName = (typeof labNames)[number];
 
 export async function loadLab(name: string): Promise<Lab> {
   switch (name) {
     case 'paxos':
       return (await import('./paxos/lab.js')).paxosLab;
+    case 'echo':
+      return (await import('./echo/lab.js')).echoLab;
+    case 'rsm':
+      return (await import('./rsm/lab.js')).rsmLab;
     default:
       throw new Error(`unknown lab '${name}' (known: ${labNames.join(', ')})`);
   }

@@ -2,12 +2,14 @@
 // mocha tests find scenarios here and only here.
 import type { Scenario } from './scenario.js';
 
-export const testedLabs = ['paxos'] as const;
+export const testedLabs = ['paxos', 'rsm'] as const;
 
 export async function loadScenarios(lab: string): Promise<Scenario[]> {
   switch (lab) {
     case 'paxos':
       return (await import('./paxos/scenarios.js')).paxosScenarios;
+    case 'rsm':
+      return (await import('./rsm/scenarios.js')).rsmScenarios;
     default:
       throw new Error(`no scenarios for lab '${lab}' (known: ${testedLabs.join(', ')})`);
   }

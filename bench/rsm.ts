@@ -1,0 +1,103 @@
+// RSM benchmark: KV ops/s through the client library against 3 replicas as real processes, one
+// sequential client and 16 concurrent ones (with p50/p99 latency), against limits measured in the
+// same run from raw `ws` round trips between two processes. It reports; it never asserts on time.
+import { performance } from 'node:perf_hooks';
+import { figure, median, type Figure } from './figure.js';
+import { RawEcho, rate, rawEchoServer } from './transport.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { RealEnv } from '../src/env/real/env.js';
+import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
+import { classicTiming } from '../src/timing.js';
+import { rsmStatusSchema } from '../labs/rsm/status.js';
+import { RsmClient } from '../labs/rsm/client.js';
+
+const ROUNDS = 7;
+const SEQUENTIAL_OPS = 400;
+const CLIENTS = 16;
+const OPS_PER_CLIENT = 100;
+const RAW_ROUND_TRIPS = 1000;
+/** A client request frame of the size the benchmark sends, for the raw limit. */
+const FRAME = '{"jsonrpc":"2.0","id":1099511627776,"method":"rsm.client_invoke","params":{"client":"client:bench/0","seq":1,"op":{"f":"put","key":"k1","value":"v-12345"}}}';
+
+interface Concurrent {
+  opsPerSecond: number;
+  latenciesMs: number[];
+}
+
+/** `clients` clients, `ops` puts each, all at once: throughput and every op's latency. */
+async function concurrent(clients: RsmClient[], ops: number): Promise<Concurrent> {
+  const latenciesMs: number[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (client, c) => {
+      for (let i = 0; i < ops; i++) {
+        const started = performance.now();
+        await client.invoke({ f: 'put', key: `k${c % 4}`, value: `v${i}` });
+        latenciesMs.push(performance.now() - started);
+      }
+    }),
+  );
+  return { opsPerSecond: (clients.length * ops) / ((performance.now() - t0) / 1000), latenciesMs };
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Wait until the 3 replicas are members of view 3 and out of the view change. */
+async function settle(cluster: RealCluster): Promise<void> {
+  for (let tries = 0; tries < 400; tries++) {
+    const statuses = await Promise.all([0, 1, 2].map(async (i) => rsmStatusSchema.safeParse(await cluster.status(i))));
+    if (statuses.every((s) => s.success && s.data.vid_commit === 3 && !s.data.inviewchange)) return;
+    await cluster.sleep(25);
+  }
+  throw new Error('bench: the 3 replicas did not settle in view 3');
+}
+
+export async function run(): Promise<Figure[]> {
+  const timing = classicTiming;
+  const cluster = new RealCluster({ lab: 'rsm', nodes: 3, timing, app: 'kv' });
+  const ports = await reservePortPairs(1);
+  const raw = await rawEchoServer(ports[0]!);
+  const echo = await RawEcho.connect(ports[0]!);
+  const envs = Array.from({ length: CLIENTS }, (_, i) => RealEnv.client(`bench${i}`));
+  try {
+    for (let i = 0; i < 3; i++) await cluster.start(i, { first: 0 });
+    await settle(cluster);
+    const members = [0, 1, 2].map((i) => cluster.id(i));
+    const clients = envs.map((env) => new RsmClient(env, { members, timing }));
+    const sequential = clients[0]!;
+    let n = 0;
+    const put = (): Promise<unknown> => sequential.invoke({ f: 'put', key: 'k', value: `v${n++}` });
+    const bounce = (): Promise<void> => echo.roundTrip(FRAME);
+    await rate(500, 1, put); // warm up: JIT, connections, primary discovery
+    await rate(500, 1, bounce);
+    await concurrent(clients, 20);
+    const seq: number[] = [];
+    const rawSeq: number[] = [];
+    const many: Concurrent[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      seq.push(await rate(SEQUENTIAL_OPS, 1, put));
+      rawSeq.push(await rate(RAW_ROUND_TRIPS, 1, bounce));
+      many.push(await concurrent(clients, OPS_PER_CLIENT));
+    }
+    // An op is at least two round trips in sequence (client -> primary, primary -> backups in parallel).
+    const limit = median(rawSeq) / 2;
+    const latencies = many.flatMap((m) => m.latenciesMs);
+    // Latency limit: 16 requests served one after another at that ideal op time.
+    const latencyLimitMs = (CLIENTS * 1000) / limit;
+    return [
+      figure('rsm.kv_ops_1_client', median(seq), 'ops/s', limit),
+      figure(`rsm.kv_ops_${CLIENTS}_clients`, median(many.map((m) => m.opsPerSecond)), 'ops/s', limit),
+      figure(`rsm.kv_latency_p50_${CLIENTS}_clients`, percentile(latencies, 50), 'ms', latencyLimitMs),
+      figure(`rsm.kv_latency_p99_${CLIENTS}_clients`, percentile(latencies, 99), 'ms', latencyLimitMs),
+    ];
+  } finally {
+    echo.close();
+    await Promise.all(envs.map((env) => env.close()));
+    raw.kill('SIGKILL');
+    releasePorts(ports);
+    await cluster.close();
+  }
+}

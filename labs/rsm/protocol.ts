@@ -1,0 +1,81 @@
+// The RSM messages (the seed's rsm_protocol.h and rsm_client_protocol.h): client requests,
+// replication to backups, state transfer and join, declared once with their zod schemas, plus
+// viewstamps and their order. It never holds state or sends anything; the wire validates against it.
+import { z } from 'zod';
+import { method } from '../../src/env/method.js';
+import type { AppResult } from '../../src/apps/app.js';
+import { viewSchema } from '../config/view.js';
+
+/** A viewstamp: the view a request was stamped in and its position in that view (from 1). */
+export const viewstampSchema = z.strictObject({ vid: z.number().int().nonnegative(), seqno: z.number().int().nonnegative() });
+export type Viewstamp = z.infer<typeof viewstampSchema>;
+
+export function sameViewstamp(a: Viewstamp, b: Viewstamp): boolean {
+  return a.vid === b.vid && a.seqno === b.seqno;
+}
+
+/** Negative if a comes before b: by view, then by position in the view. */
+export function compareViewstamps(a: Viewstamp, b: Viewstamp): number {
+  return a.vid !== b.vid ? a.vid - b.vid : a.seqno - b.seqno;
+}
+
+const nodeId = z.string().min(1);
+const vid = z.number().int().nonnegative();
+
+/** A client's request: the op is untrusted JSON, validated by the app when it executes. */
+export const clientRequestSchema = z.strictObject({ client: z.string().min(1), seq: z.number().int().nonnegative(), op: z.json() });
+export type ClientRequestArgs = z.infer<typeof clientRequestSchema>;
+
+/** A request as the primary replicates it: stamped with the primary's clock (apps never read clocks). */
+export const replicatedRequestSchema = clientRequestSchema.extend({ time: z.number() });
+export type ReplicatedRequest = z.infer<typeof replicatedRequestSchema>;
+
+export const appResultSchema: z.ZodType<AppResult> = z.union([
+  z.strictObject({ ok: z.literal(true), value: z.json() }),
+  z.strictObject({ ok: z.literal(false), error: z.string() }),
+]);
+
+/** BUSY: a view change is running, retry later. NOTPRIMARY: ask client_members who is. */
+export const clientInvokeRes = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('OK'), result: appResultSchema }),
+  z.strictObject({ status: z.literal('BUSY') }),
+  z.strictObject({ status: z.literal('NOTPRIMARY') }),
+]);
+export type ClientInvokeRes = z.infer<typeof clientInvokeRes>;
+
+export const rsmClientInvoke = method('rsm.client_invoke', clientRequestSchema, clientInvokeRes);
+
+/** The members of the view this node last committed, and who it thinks is primary. */
+export const membersRes = z.strictObject({ vid, members: z.array(nodeId), primary: nodeId });
+export type MembersRes = z.infer<typeof membersRes>;
+export const rsmClientMembers = method('rsm.client_members', z.strictObject({}), membersRes);
+
+/** Primary -> backup: execute this request, which must be exactly the backup's next viewstamp. */
+export const invokeArgs = z.strictObject({ vs: viewstampSchema, req: replicatedRequestSchema });
+export type InvokeArgs = z.infer<typeof invokeArgs>;
+export const rsmInvoke = method('rsm.invoke', invokeArgs, z.strictObject({ status: z.enum(['OK', 'ERR']) }));
+
+/** Backup -> primary: my last executed viewstamp is `last`; send your state for view `vid`. */
+export const transferArgs = z.strictObject({ src: nodeId, last: viewstampSchema, vid });
+/** OK: the primary's last viewstamp, and its snapshot unless the backup's `last` already equals it. */
+export const transferRes = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('OK'), last: viewstampSchema, state: z.json().optional() }),
+  z.strictObject({ status: z.literal('BUSY') }),
+]);
+export type TransferRes = z.infer<typeof transferRes>;
+export const rsmTransfer = method('rsm.transferreq', transferArgs, transferRes);
+
+/** Backup -> primary: I hold your state of view `vid`. */
+export const transferDoneArgs = z.strictObject({ src: nodeId, vid });
+export const rsmTransferDone = method('rsm.transferdonereq', transferDoneArgs, z.strictObject({ status: z.enum(['OK', 'BUSY']) }));
+
+/** Joiner -> primary: add me to the view. */
+export const joinArgs = z.strictObject({ src: nodeId, last: viewstampSchema });
+/**
+ * OK: added (or already added and still to sync). BUSY: try later. NOTPRIMARY: ask `primary`.
+ * Every answer carries the views the answerer knows: a joiner behind on views catches up from
+ * anyone (its Paxos acceptor refuses instances past the next one until it does).
+ */
+export const joinRes = z.strictObject({ status: z.enum(['OK', 'BUSY', 'NOTPRIMARY']), primary: nodeId, views: z.array(viewSchema) });
+export type JoinRes = z.infer<typeof joinRes>;
+export const rsmJoin = method('rsm.joinreq', joinArgs, joinRes);

@@ -1,0 +1,66 @@
+// The RSM lab's scenarios (rsm_tester.pl tests 8-16 and our own) once each with real node
+// processes over WebSocket JSON-RPC, at the scaled-down real timing (tester/run.ts). A failure
+// names the seed, the replay command and the artifacts folder (traces, node logs, history).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { runCheck } from '../src/check/run.js';
+import { rsmStatusSchema, type RsmStatus } from '../labs/rsm/status.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { rsmScenarios } from '../tester/rsm/scenarios.js';
+import { runLoad } from '../tester/rsm/run-load.js';
+import { settled } from '../tester/rsm/checks.js';
+import { defaultTiming, runScenario } from '../tester/run.js';
+
+/** One fixed seed: it picks the scenarios' random kill times, so a failure can be rerun. */
+const SEED = 1;
+
+describe('rsm scenarios with real processes', function () {
+  this.timeout(120_000);
+
+  for (const s of rsmScenarios) {
+    it(`${s.id}: ${s.title}`, async () => {
+      const result = await runScenario(s, { world: 'real', seed: SEED });
+      if (!result.ok) expect.fail(`rsm ${s.id} failed in the real world (seed ${SEED})\nreplay: ${result.replay}\nartifacts: ${result.artifacts}\n${result.notes.join('\n')}\n${result.error}`);
+    });
+  }
+});
+
+describe('rsmlab load against a live cluster', function () {
+  this.timeout(60_000);
+
+  it('drives kv clients through the RSM client library and writes a linearizable JSONL history', async () => {
+    const timing = defaultTiming('real');
+    const cluster = new RealCluster({ lab: 'rsm', nodes: 3, timing, app: 'kv' });
+    const dir = mkdtempSync(join(tmpdir(), 'rsm-load-'));
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i, { first: 0 });
+      await settledStatuses(cluster, 3);
+      const history = join(dir, 'history.jsonl');
+      const members = [0, 1, 2].map((i) => cluster.id(i));
+      const result = await runLoad({ members, clients: 4, ops: 25, app: 'kv', history, timing, seed: 7 });
+      expect(result.counts).to.deep.equal({ invoke: 100, ok: 100, fail: 0, info: 0 });
+      expect(readFileSync(history, 'utf8').trim().split('\n')).to.have.length(200);
+      const verdict = await runCheck(history, { model: 'kv' });
+      expect(verdict.exitCode, verdict.output).to.equal(0);
+      const hashes = (await settledStatuses(cluster, 3)).map((s) => s.snapshotHash);
+      expect(new Set(hashes).size, `replica snapshots ${hashes.join(' ')}`).to.equal(1);
+    } finally {
+      await cluster.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Poll until all `n` nodes are in the same view (at least view n), out of their view change, at the same last viewstamp. */
+async function settledStatuses(cluster: RealCluster, n: number): Promise<RsmStatus[]> {
+  for (let tries = 0; tries < 200; tries++) {
+    const parsed = await Promise.all(Array.from({ length: n }, async (_, i) => rsmStatusSchema.safeParse(await cluster.status(i))));
+    const statuses = parsed.flatMap((p) => (p.success ? [p.data] : []));
+    const vid = statuses[0]?.vid_commit ?? 0;
+    if (statuses.length === n && vid >= n && settled(statuses, vid)) return statuses;
+    await cluster.sleep(50);
+  }
+  throw new Error(`the cluster did not settle in view ${n} or later`);
+}

@@ -1,0 +1,144 @@
+// Unit tests of the RSM lab's small parts and of its tester checks on hand-made inputs: who is
+// primary, the async mutex and condition, and each check failing on a bad history or status.
+import { expect } from 'chai';
+import type { NodeId } from '../src/env/types.js';
+import type { HistoryEvent } from '../src/check/history.js';
+import { primaryOf } from '../labs/rsm/primary.js';
+import { Mutex } from '../labs/rsm/mutex.js';
+import { Condition } from '../labs/rsm/condition.js';
+import type { RsmStatus, SyncRecord } from '../labs/rsm/status.js';
+import { SyncLedger, checkHistory, checkPrimary, checkReplicasEqual, settled, type RsmObserved } from '../tester/rsm/checks.js';
+import { ScenarioFailure } from '../tester/scenario.js';
+
+function lookup(views: NodeId[][]): (vid: number) => NodeId[] | undefined {
+  return (vid) => views[vid - 1];
+}
+
+describe('rsm: primaryOf (set_primary)', () => {
+  it('the founder is primary of view 1 and stays while it is a member', () => {
+    const views = [['n0'], ['n0', 'n1'], ['n0', 'n1', 'n2'], ['n0', 'n1']];
+    expect([1, 2, 3, 4].map((v) => primaryOf(lookup(views), v))).to.deep.equal(['n0', 'n0', 'n0', 'n0']);
+  });
+
+  it('a departed primary is replaced by the first survivor of the previous view in join order, not the lowest-numbered', () => {
+    // n0 rejoined last in view 5; when n1 (primary since view 4) leaves, n2 joined before n0 and takes over.
+    const views = [['n0'], ['n0', 'n1'], ['n0', 'n1', 'n2'], ['n1', 'n2'], ['n1', 'n2', 'n0'], ['n2', 'n0']];
+    expect(primaryOf(lookup(views), 4)).to.equal('n1');
+    expect(primaryOf(lookup(views), 6)).to.equal('n2');
+  });
+
+  it('refuses to name a primary through a view it does not know', () => {
+    expect(() => primaryOf(lookup([['n0'], ['n0', 'n1']]), 3)).to.throw(/view 3 is unknown/);
+  });
+});
+
+describe('rsm: Mutex and Condition', () => {
+  it('a mutex runs critical sections one at a time, in arrival order', async () => {
+    const mutex = new Mutex();
+    const log: string[] = [];
+    const section = (name: string) => mutex.run(async () => {
+      log.push(`${name}+`);
+      await Promise.resolve();
+      await Promise.resolve();
+      log.push(`${name}-`);
+    });
+    await Promise.all([section('a'), section('b'), section('c')]);
+    expect(log).to.deep.equal(['a+', 'a-', 'b+', 'b-', 'c+', 'c-']);
+  });
+
+  it('a mutex is released when a critical section throws', async () => {
+    const mutex = new Mutex();
+    await mutex.run(async () => Promise.reject(new Error('boom'))).catch(() => undefined);
+    expect(await mutex.run(async () => 'next')).to.equal('next');
+  });
+
+  it('notifyAll wakes every waiter, and a notify with nobody waiting is lost', async () => {
+    const cond = new Condition();
+    cond.notifyAll();
+    let woken = 0;
+    const waiters = [cond.wait(), cond.wait()].map((w) => w.then(() => woken++));
+    await Promise.resolve();
+    expect(woken).to.equal(0);
+    cond.notifyAll();
+    await Promise.all(waiters);
+    expect(woken).to.equal(2);
+  });
+});
+
+function status(over: Partial<RsmStatus>): RsmStatus {
+  const base: RsmStatus = {
+    vid: 3,
+    members: ['n0', 'n1', 'n2'],
+    views: [
+      { vid: 1, members: ['n0'] },
+      { vid: 2, members: ['n0', 'n1'] },
+      { vid: 3, members: ['n0', 'n1', 'n2'] },
+    ],
+    acceptor: { instance_h: 3, n_h: { n: 0, m: 'n0' }, n_a: { n: 0, m: 'n0' }, v_a: null },
+    proposer: { running: false, my_n: { n: 0, m: 'n0' } },
+    joining: false,
+    app: 'kv',
+    vid_commit: 3,
+    primary: 'n0',
+    inviewchange: false,
+    insync: false,
+    joined: true,
+    myvs: { vid: 3, seqno: 5 },
+    last_myvs: { vid: 3, seqno: 4 },
+    executed: 4,
+    snapshot: '{"app":"kv","clients":[],"state":[]}',
+    snapshotHash: 'aaaa',
+    syncs: [],
+  };
+  return { ...base, ...over };
+}
+
+function sync(vid: number, hash: string, seqno = 0): SyncRecord {
+  return { vid, last: { vid: vid - 1, seqno }, hash };
+}
+
+describe('rsm tester checks', () => {
+  it('the sync ledger accepts equal states per view and names the nodes that disagree', () => {
+    const ledger = new SyncLedger();
+    ledger.observe({ name: 'p0', status: status({ syncs: [sync(2, 'h2'), sync(3, 'h3')] }) });
+    ledger.observe({ name: 'p1', status: status({ syncs: [sync(3, 'h3')] }) });
+    expect(ledger.views).to.equal(2);
+    expect(() => ledger.observe({ name: 'p2', status: status({ syncs: [sync(3, 'other')] }) })).to.throw(ScenarioFailure, /replicas disagree after the sync of view 3: p2 .* p0/);
+    expect(() => ledger.observe({ name: 'p2', status: status({ syncs: [sync(2, 'h2', 9)] }) })).to.throw(ScenarioFailure, /view 2/);
+  });
+
+  it('settled replicas must hold the same snapshot', () => {
+    const a: RsmObserved = { name: 'p0', status: status({}) };
+    const b: RsmObserved = { name: 'p1', status: status({ snapshot: '{"app":"kv","clients":[],"state":[["k","v"]]}', snapshotHash: 'bbbb' }) };
+    expect(() => checkReplicasEqual([a, { ...a, name: 'p2' }])).to.not.throw();
+    expect(() => checkReplicasEqual([a, b])).to.throw(ScenarioFailure, /replica state differs at 3.4: p0 aaaa .* p1 bbbb/);
+  });
+
+  it('settled needs the same view, no view change and the same last viewstamp everywhere', () => {
+    expect(settled([status({}), status({})], 3)).to.equal(true);
+    expect(settled([status({}), status({ inviewchange: true })], 3)).to.equal(false);
+    expect(settled([status({}), status({ last_myvs: { vid: 3, seqno: 3 } })], 3)).to.equal(false);
+    expect(settled([status({})], 4)).to.equal(false);
+  });
+
+  it('a node naming another primary than the view history does is caught', () => {
+    expect(() => checkPrimary([{ name: 'p1', status: status({ primary: 'n0' }) }])).to.not.throw();
+    expect(() => checkPrimary([{ name: 'p1', status: status({ primary: 'n1' }) }])).to.throw(ScenarioFailure, /primary of view 3 is n1, but the view history names n0/);
+  });
+
+  const ev = (process: string, type: HistoryEvent['type'], f: string, key: string, value: HistoryEvent['value'], time: number): HistoryEvent => ({ process, type, f, key, value, time });
+
+  it('a kv history that lost an acknowledged write is not linearizable', () => {
+    const good = [ev('c0', 'invoke', 'put', 'k', 'x', 0), ev('c0', 'ok', 'put', 'k', null, 1), ev('c1', 'invoke', 'get', 'k', null, 2), ev('c1', 'ok', 'get', 'k', 'x', 3)];
+    expect(() => checkHistory('kv', good)).to.not.throw();
+    const lost = [...good.slice(0, 3), ev('c1', 'ok', 'get', 'k', '', 3)];
+    expect(() => checkHistory('kv', lost)).to.throw(ScenarioFailure, /NOT linearizable/);
+  });
+
+  it('two clients holding one lock at once violate mutual exclusion', () => {
+    const grant = (c: string, t: number): HistoryEvent[] => [ev(c, 'invoke', 'acquire', 'l0', c, t), ev(c, 'ok', 'acquire', 'l0', { granted: true, owner: c }, t + 1)];
+    const release = (c: string, t: number): HistoryEvent[] => [ev(c, 'invoke', 'release', 'l0', c, t), ev(c, 'ok', 'release', 'l0', null, t + 1)];
+    expect(() => checkHistory('lock', [...grant('c0', 0), ...release('c0', 5), ...grant('c1', 10), ...release('c1', 15)])).to.not.throw();
+    expect(() => checkHistory('lock', [...grant('c0', 0), ...grant('c1', 2), ...release('c0', 5), ...release('c1', 15)])).to.throw(ScenarioFailure, /mutual exclusion violated/);
+  });
+});

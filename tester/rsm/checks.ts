@@ -1,0 +1,103 @@
+// The RSM lab's checks: client histories are linearizable (and, for locks, mutually exclusive);
+// replica state agrees after every completed sync and at the end; the primary is who the view
+// history says. Pure functions of what was observed: they never talk to a cluster (observer.ts does).
+import type { NodeId } from '../../src/env/types.js';
+import type { AppName } from '../../src/apps/app.js';
+import type { RsmStatus, SyncRecord } from '../../labs/rsm/status.js';
+import { primaryOf } from '../../labs/rsm/primary.js';
+import type { HistoryEvent, HistoryLine } from '../../src/check/history.js';
+import { checkOperations } from '../../src/check/check.js';
+import { kvModel } from '../../src/check/models/kv.js';
+import type { Model } from '../../src/check/model.js';
+import { lockModel } from '../../src/check/models/lock.js';
+import { checkMutualExclusion, describeMutex } from '../../src/check/mutex.js';
+import { pairOperations } from '../../src/check/operation.js';
+import { reportData, reportText } from '../../src/check/report.js';
+import { ScenarioFailure } from '../scenario.js';
+
+/** One node's RSM status, with the name failure messages use (e.g. "p1 (n1)"). */
+export interface RsmObserved {
+  name: string;
+  status: RsmStatus;
+}
+
+/** Search budget of one linearizability check: scenario histories are small, so running out is a failure, never a pass. */
+const CHECK_BUDGET = { timeoutMs: 20_000, maxSteps: 5_000_000 };
+
+/** The history is linearizable for the app's model; for locks, no two clients ever held a lock at once. */
+export function checkHistory(app: AppName, history: readonly HistoryEvent[]): void {
+  const lines: HistoryLine[] = history.map((event, i) => ({ line: i + 1, event }));
+  if (app === 'kv') return checkLinearizable(kvModel, lines);
+  const mutex = checkMutualExclusion(pairOperations(lockModel, lines));
+  if (!mutex.ok) throw new ScenarioFailure(`lock mutual exclusion violated: ${describeMutex(mutex)}`);
+  checkLinearizable(lockModel, lines);
+}
+
+function checkLinearizable<S, I, O>(model: Model<S, I, O>, lines: HistoryLine[]): void {
+  const { ops } = pairOperations(model, lines);
+  const result = checkOperations(model, ops, CHECK_BUDGET);
+  if (result.verdict === 'linearizable') return;
+  throw new ScenarioFailure(`client history is ${result.verdict === 'unknown' ? 'not provably linearizable (checker budget ran out)' : 'NOT linearizable'}:\n${reportText(reportData(model, ops, result))}`);
+}
+
+/**
+ * Every completed sync of a view, as first observed on any node: whoever else completes a sync
+ * of the same view must hold the same state (same last viewstamp, same snapshot hash, duplicate
+ * table included). Kept across polls, so records of nodes that died meanwhile still count.
+ */
+export class SyncLedger {
+  private readonly first = new Map<number, SyncRecord & { seenOn: string }>();
+
+  observe({ name, status }: RsmObserved): void {
+    for (const sync of status.syncs) {
+      const known = this.first.get(sync.vid);
+      if (known === undefined) this.first.set(sync.vid, { ...sync, seenOn: name });
+      else if (known.hash !== sync.hash || known.last.vid !== sync.last.vid || known.last.seqno !== sync.last.seqno) {
+        throw new ScenarioFailure(
+          `replicas disagree after the sync of view ${sync.vid}: ${name} entered it with state ${sync.hash} at ${vs(sync.last)}, ${known.seenOn} with ${known.hash} at ${vs(known.last)}`,
+        );
+      }
+    }
+  }
+
+  /** How many views had a completed sync observed. */
+  get views(): number {
+    return this.first.size;
+  }
+}
+
+/** Quiescent replicas (same view, none in a view change, same last viewstamp) hold the same snapshot, duplicate table included. */
+export function checkReplicasEqual(observed: readonly RsmObserved[]): void {
+  const [a, ...rest] = observed;
+  if (a === undefined) return;
+  for (const b of rest) {
+    if (b.status.snapshot !== a.status.snapshot) {
+      throw new ScenarioFailure(`replica state differs at ${vs(a.status.last_myvs)}: ${a.name} ${a.status.snapshotHash} = ${a.status.snapshot}, ${b.name} ${b.status.snapshotHash} = ${b.status.snapshot}`);
+    }
+  }
+}
+
+/** Members of the same view agree on it and on who its primary is, and that primary is the one the view history names. */
+export function checkPrimary(observed: readonly RsmObserved[]): void {
+  for (const { name, status } of observed) {
+    if (status.vid_commit === 0 || !status.joined) continue;
+    const expected = primaryOf((v) => status.views[v - 1]?.members, status.vid_commit);
+    if (status.primary !== expected) throw new ScenarioFailure(`${name}: primary of view ${status.vid_commit} is ${status.primary}, but the view history names ${expected}`);
+  }
+}
+
+/** Settled: every node is a joined member of view `vid`, out of its view change, at the same last viewstamp. */
+export function settled(statuses: readonly RsmStatus[], vid: number): boolean {
+  const [a] = statuses;
+  return statuses.every(
+    (s) => s.joined && s.vid_commit === vid && !s.inviewchange && a !== undefined && s.last_myvs.vid === a.last_myvs.vid && s.last_myvs.seqno === a.last_myvs.seqno,
+  );
+}
+
+export function showMembers(members: readonly NodeId[]): string {
+  return `{${members.join(',')}}`;
+}
+
+function vs(v: { vid: number; seqno: number }): string {
+  return `${v.vid}.${v.seqno}`;
+}

@@ -1,0 +1,97 @@
+// Client load for the RSM scenarios (the seed's lock_tester, replaced): concurrent workload clients
+// drive the replicated app through the RSM client library from in-world client Envs, in the
+// background while the scenario injects faults. It records the history; tester/rsm/checks.ts judges it.
+import type { Env, NodeId } from '../../src/env/types.js';
+import type { Timing } from '../../src/timing.js';
+import type { AppName } from '../../src/apps/app.js';
+import { runWorkload, type Invoker, type WorkloadResult } from '../../src/workload/workload.js';
+import { RsmClient } from '../../labs/rsm/client.js';
+import type { Cluster } from '../cluster.js';
+import { ScenarioFailure } from '../scenario.js';
+
+export interface InvokerOptions {
+  /** Where each client first asks for the view. */
+  members: readonly NodeId[];
+  timing: Timing;
+  /** A client gives up on a request after this long (its outcome is then unknown). */
+  giveUpMs?: number;
+}
+
+/**
+ * The invoker runWorkload needs: one RsmClient per workload client, whose id in the duplicate
+ * table is the client's name (the workload keeps names unique per cluster with its prefix).
+ */
+export function rsmInvoker(envOf: (client: string) => Env, options: InvokerOptions): Invoker {
+  return (client) => {
+    const rsm = new RsmClient(envOf(client), { members: options.members, timing: options.timing, id: client, giveUpMs: options.giveUpMs });
+    return (op) => rsm.invoke(op);
+  };
+}
+
+export interface LoadOptions {
+  app: AppName;
+  clients: number;
+  /** Per client: KV ops, or lock acquire/release cycles. */
+  ops: number;
+  /** Client-name prefix: use a new one for each load on the same cluster. */
+  prefix?: string;
+  /** Pause before each op, uniform in [0, thinkMs). */
+  thinkMs?: number;
+}
+
+/** A workload running in the background of a scenario. */
+export class BackgroundLoad {
+  private result: WorkloadResult | undefined;
+  private error: unknown;
+  private readonly running: Promise<void>;
+  /** The history's JSONL lines so far, for a failure report while the load still runs. */
+  private readonly lines: string[] = [];
+
+  /** `members`: the nodes clients first ask for the view (they learn the rest from it). */
+  constructor(cluster: Cluster, members: readonly NodeId[], options: LoadOptions, random: () => number) {
+    const prefix = options.prefix ?? 'c';
+    const clock = cluster.clientEnv(`${prefix}-clock`);
+    const timing = cluster.timing;
+    const invoker = rsmInvoker((client) => cluster.clientEnv(client), { members, timing, giveUpMs: giveUpMs(timing) });
+    this.running = runWorkload({
+      app: options.app,
+      clients: options.clients,
+      opsPerClient: options.ops,
+      invoker,
+      clock,
+      random,
+      clientPrefix: prefix,
+      thinkMs: options.thinkMs ?? 0,
+      holdMs: Math.max(1, Math.round(timing.rpcTimeoutMs / 20)),
+      retryMs: Math.max(1, Math.round(timing.rpcTimeoutMs / 10)),
+      write: (line) => void this.lines.push(line),
+    }).then(
+      (r) => void (this.result = r),
+      (e: unknown) => void (this.error = e),
+    );
+  }
+
+  /** The history recorded so far, as JSONL. */
+  historyJsonl(): string {
+    return this.lines.join('');
+  }
+
+  get finished(): boolean {
+    return this.result !== undefined || this.error !== undefined;
+  }
+
+  /** Let world time pass until the load finishes; a load still running after `boundMs` is a liveness failure. */
+  async finish(cluster: Cluster, boundMs: number): Promise<WorkloadResult> {
+    const step = Math.max(1, Math.round(cluster.timing.heartbeatMs / 6));
+    for (let waited = 0; !this.finished && waited < boundMs; waited += step) await cluster.sleep(step);
+    if (!this.finished) throw new ScenarioFailure(`the client load did not finish within ${boundMs} ms of world time (no progress: liveness)`);
+    await this.running;
+    if (this.error !== undefined) throw this.error;
+    return this.result!;
+  }
+}
+
+/** A client stops retrying a request after this long: long enough to ride out several view changes. */
+export function giveUpMs(timing: Timing): number {
+  return 20 * timing.heartbeatMs;
+}

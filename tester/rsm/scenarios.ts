@@ -1,0 +1,298 @@
+// The RSM lab's graded scenarios: rsm_tester.pl tests 8-16 (reference/yfs-labs.md section 1) plus
+// our own (loss and duplication, kill -9 mid-transfer, five nodes losing two), written once
+// against the Cluster interface. The seed's lock_tester becomes concurrent workload clients whose
+// history must be linearizable (and mutually exclusive for locks); views are checked exactly;
+// replica state is compared after every completed sync and at the end. Scenarios throw
+// ScenarioFailure; they never read the clock, print or exit.
+import type { NodeId } from '../../src/env/types.js';
+import type { AppName } from '../../src/apps/app.js';
+import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenario.js';
+import { checkLastView, sameMembers } from '../paxos/checks.js';
+import type { RsmStatus } from '../../labs/rsm/status.js';
+import { BackgroundLoad } from './load.js';
+import { RsmObserver } from './observer.js';
+import { checkHistory, checkReplicasEqual, settled, showMembers } from './checks.js';
+
+/** A scenario body's state: the observer, the views expected so far (the seed's @views), the load. */
+interface Run {
+  o: RsmObserver;
+  ctx: ScenarioContext;
+  app: AppName;
+  views: NodeId[][];
+  load?: BackgroundLoad;
+}
+
+/** The client load: enough ops, spread by think time, to outlast the faults (tens of seed seconds). */
+const LOAD = { clients: 3, ops: 12, thinkSeedSeconds: 3 };
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+/** The seed's start_nodes(n): start p0..p(n-1) through p0; after each, every member has views {p0}, {p0,p1}, ... */
+async function startNodes(run: Run, n: number): Promise<void> {
+  const { o } = run;
+  for (let i = 0; i < n; i++) {
+    await o.cluster.start(i, { first: 0 });
+    await o.sleep(1);
+    run.views.push(o.ids(range(0, i + 1)));
+    await o.expectViews(range(0, i + 1), run.views);
+  }
+  o.note(`started p0..p${n - 1}`);
+}
+
+/** Start the client load (the seed's lock_tester) against every node of the cluster. */
+function startLoad(run: Run, nodes: number): void {
+  const { o, ctx } = run;
+  const members = o.ids(range(0, nodes));
+  o.note(`load: ${LOAD.clients} ${run.app} clients x ${LOAD.ops} ops`);
+  run.load = new BackgroundLoad(o.cluster, members, { app: run.app, clients: LOAD.clients, ops: LOAD.ops, thinkMs: o.ms(LOAD.thinkSeedSeconds) }, ctx.random);
+}
+
+/** The next view has exactly `members`: every node of `on` (default: the members) knows it, and every view before it as expected. */
+async function expectNextView(run: Run, members: number[], on: number[] = members, boundSeedSeconds = 20): Promise<void> {
+  run.views.push(run.o.ids(members));
+  await run.o.expectViews(on, run.views, boundSeedSeconds);
+  run.o.note(`view ${run.views.length} = ${showMembers(run.o.ids(members))}`);
+}
+
+/** Every node of `indices` has committed view `vid` (and no later one) and names `primary` as its primary. */
+async function expectPrimary(run: Run, indices: number[], vid: number, primary: number): Promise<void> {
+  const want = run.o.id(primary);
+  const all = await run.o.waitForRsm(`view ${vid} on ${indices.map((i) => `p${i}`).join(',')}`, indices, (s) => s.every((x) => x.vid_commit >= vid), 20);
+  for (const { name, status } of all) {
+    if (status.vid_commit !== vid) throw new ScenarioFailure(`${name}: expected to be in view ${vid}, but it committed view ${status.vid_commit}`);
+    if (status.primary !== want) throw new ScenarioFailure(`${name}: primary of view ${vid} is ${status.primary}, expected p${primary} (${want})`);
+  }
+}
+
+async function kill(run: Run, index: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  run.o.note(`kill ${signal === 'SIGKILL' ? '-9 ' : ''}p${index}`);
+  await run.o.cluster.kill(index, signal);
+}
+
+async function restart(run: Run, index: number, first: number): Promise<void> {
+  run.o.note(`restart p${index} through p${first}`);
+  await run.o.cluster.start(index, { first });
+}
+
+async function armBreakpoint(run: Run, index: number, n: 1 | 2): Promise<void> {
+  run.o.note(`breakpoint ${n} on p${index}`);
+  await run.o.cluster.breakpoint(index, n);
+}
+
+/** The seed's random "1+rand(10)" seconds before a kill. */
+function randomSeedSeconds(run: Run): number {
+  return 1 + Math.floor(run.ctx.random() * 10);
+}
+
+/**
+ * The end of every scenario: the load finishes (liveness), the final view's members settle and
+ * hold equal state, and the history is linearizable (mutually exclusive for locks).
+ */
+async function finish(run: Run, members: number[]): Promise<void> {
+  const vid = run.views.length;
+  await finishIn(run, members, `view ${vid}`, (s) => settled(s, vid), 30);
+}
+
+/**
+ * finish() when the views on the way are not predictable (message loss): the final view is
+ * exactly `members`, whatever its vid. The bound covers a lost joinreq (its timeout is 120 seed seconds).
+ */
+async function finishInAnyView(run: Run, members: number[]): Promise<void> {
+  const want = run.o.ids(members);
+  await finishIn(run, members, `a view ${showMembers(want)}`, (s) => s[0] !== undefined && sameMembers(s[0].members, want) && settled(s, s[0].vid_commit), 200);
+}
+
+async function finishIn(run: Run, members: number[], what: string, done: (s: RsmStatus[]) => boolean, boundSeedSeconds: number): Promise<void> {
+  const { o } = run;
+  if (run.load === undefined) throw new Error('scenario finished without a load');
+  const result = await run.load.finish(o.cluster, o.ms(300));
+  o.note(`load done: ${JSON.stringify(result.counts)}`);
+  if (result.counts.ok === 0) throw new ScenarioFailure('no client operation succeeded');
+  const observed = await o.waitForRsm(`the members of ${what} to settle at the same viewstamp`, members, done, boundSeedSeconds);
+  for (const m of observed) checkLastView(m, o.ids(members));
+  checkReplicasEqual(observed);
+  checkHistory(run.app, result.history);
+  if (o.syncs.views === 0) throw new ScenarioFailure('no completed sync was observed');
+}
+
+/** A scenario over `nodes` nodes; `body` runs with a fresh Run. */
+function scenario(id: string, nodes: number, title: string, app: AppName, body: (run: Run) => Promise<void>): Scenario {
+  return {
+    id,
+    title,
+    lab: 'rsm',
+    app,
+    nodes,
+    points: 10,
+    run: async (ctx) => {
+      const run: Run = { o: new RsmObserver(ctx), ctx, app, views: [] };
+      try {
+        await body(run);
+      } finally {
+        // Kept only if the run fails: the clients' history so far (complete once the load finished).
+        if (run.load !== undefined) ctx.attach('history.jsonl', run.load.historyJsonl());
+      }
+    },
+  };
+}
+
+const test8 = async (run: Run): Promise<void> => {
+  await startNodes(run, 3);
+  startLoad(run, 3);
+  await finish(run, [0, 1, 2]);
+};
+
+/** Tests 9 and 10: the backup p2 dies under load; view 4 = {p0,p1}. */
+async function killBackup(run: Run): Promise<void> {
+  await startNodes(run, 3);
+  startLoad(run, 3);
+  await run.o.sleep(randomSeedSeconds(run));
+  await kill(run, 2);
+  await run.o.sleep(3);
+  await expectNextView(run, [0, 1]);
+  await expectPrimary(run, [0, 1], 4, 0);
+}
+
+const test9 = async (run: Run): Promise<void> => {
+  await killBackup(run);
+  await finish(run, [0, 1]);
+};
+
+const test10 = async (run: Run): Promise<void> => {
+  await killBackup(run);
+  await restart(run, 2, 0);
+  await run.o.sleep(3);
+  await expectNextView(run, [0, 1, 2]);
+  await finish(run, [0, 1, 2]);
+};
+
+const test11 = async (run: Run): Promise<void> => {
+  await startNodes(run, 3);
+  startLoad(run, 3);
+  await run.o.sleep(randomSeedSeconds(run));
+  await kill(run, 0);
+  await run.o.sleep(3);
+  await expectNextView(run, [1, 2]);
+  await expectPrimary(run, [1, 2], 4, 1);
+  await finish(run, [1, 2]);
+};
+
+/** Tests 12 and 13: `victim` dies at breakpoint 1 under load, the others form view 4, it rejoins through `first` into view 5. */
+async function breakpointOne(run: Run, victim: number, first: number): Promise<void> {
+  const survivors = [0, 1, 2].filter((i) => i !== victim);
+  await startNodes(run, 3);
+  startLoad(run, 3);
+  await run.o.sleep(1);
+  await armBreakpoint(run, victim, 1);
+  await run.o.waitForDeath(victim, 'breakpoint 1', 30);
+  await run.o.sleep(1);
+  await expectNextView(run, survivors);
+  await expectPrimary(run, survivors, 4, survivors[0]!);
+  await restart(run, victim, first);
+  await run.o.sleep(3);
+  await expectNextView(run, [...survivors, victim]);
+  await finish(run, [0, 1, 2]);
+}
+
+const test12 = (run: Run): Promise<void> => breakpointOne(run, 0, 1);
+const test13 = (run: Run): Promise<void> => breakpointOne(run, 2, 0);
+
+/** Tests 14 and 15: breakpoint 1 on p4 and breakpoint 2 on `second`; two view changes, each to an exact view. */
+async function twoBreakpoints(run: Run, second: number): Promise<void> {
+  await startNodes(run, 5);
+  startLoad(run, 5);
+  await run.o.sleep(1);
+  await armBreakpoint(run, 4, 1);
+  await armBreakpoint(run, second, 2);
+  await run.o.waitForDeath(4, 'breakpoint 1', 30);
+  // First view change: view 6 = {p0..p3}; `second` dies as it commits there (breakpoint 2), the others know it.
+  const final = [0, 1, 2, 3].filter((i) => i !== second);
+  await expectNextView(run, [0, 1, 2, 3], final, 30);
+  await run.o.waitForDeath(second, 'breakpoint 2', 30);
+  // Second view change: view 7 without `second`. A new view, not the threshold the first wait already met.
+  await expectNextView(run, final, final, 30);
+  await expectPrimary(run, final, 7, final[0]!);
+  await finish(run, final);
+}
+
+const test14 = (run: Run): Promise<void> => twoBreakpoints(run, 3);
+const test15 = (run: Run): Promise<void> => twoBreakpoints(run, 0);
+
+const test16 = async (run: Run): Promise<void> => {
+  await startNodes(run, 3);
+  startLoad(run, 3);
+  await run.o.sleep(1);
+  run.o.note('partition p0 (at its next request)');
+  await run.o.cluster.partition(0);
+  await run.o.sleep(3);
+  await expectNextView(run, [1, 2]);
+  await expectPrimary(run, [1, 2], 4, 1);
+  await run.o.sleep(1);
+  run.o.note('heal p0');
+  await run.o.cluster.heal(0);
+  // The seed's "xxx it should test that this is the 5th view": it is, with p0 joined last.
+  await expectNextView(run, [1, 2, 0]);
+  await finish(run, [0, 1, 2]);
+};
+
+/** Our own: 3% loss and 10% duplication on every link of both backups, under load; faults cleared at the end. */
+const lossBackups = async (run: Run): Promise<void> => {
+  await startNodes(run, 3);
+  run.o.note('faults on p1, p2: loss 0.03, dup 0.1');
+  for (const i of [1, 2]) await run.o.cluster.faults(i, { loss: 0.03, dup: 0.1 });
+  startLoad(run, 3);
+  await run.o.sleep(40);
+  run.o.note('faults cleared');
+  for (const i of [1, 2]) await run.o.cluster.faults(i, { loss: 0, dup: 0 });
+  await finishInAnyView(run, [0, 1, 2]);
+};
+
+/** Our own: the primary dies (kill -9) while it hands its state to a joiner; the old backup p1 takes over in view 6. */
+const kill9MidTransfer = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  startLoad(run, 3);
+  await o.sleep(randomSeedSeconds(run));
+  await kill(run, 2, 'SIGKILL');
+  await expectNextView(run, [0, 1]);
+  // Slow links at the primary stretch the state transfer over several status polls.
+  await o.cluster.faults(0, { delayMs: Math.round(o.cluster.timing.rpcTimeoutMs / 10) });
+  await restart(run, 2, 0);
+  const p0 = await o.pollRsm('p0 to hand out its state for view 5', 0, (s) => s.vid_commit === 5 && s.insync, 0.05, 30);
+  o.note(`p0 insync for view ${p0.status.vid_commit}: state transfer under way`);
+  await kill(run, 0, 'SIGKILL');
+  run.views.push(o.ids([0, 1, 2]));
+  await expectNextView(run, [1, 2]);
+  await expectPrimary(run, [1, 2], 6, 1);
+  await finish(run, [1, 2]);
+};
+
+/** Our own: five nodes lose the primary p0 and the backup p3 at once (kill -9): views 6 = {p1..p4}, 7 = {p1,p2,p4}. */
+const fiveLoseTwo = async (run: Run): Promise<void> => {
+  await startNodes(run, 5);
+  startLoad(run, 5);
+  await run.o.sleep(randomSeedSeconds(run));
+  await kill(run, 0, 'SIGKILL');
+  await kill(run, 3, 'SIGKILL');
+  await expectNextView(run, [1, 2, 3, 4], [1, 2, 4], 30);
+  await expectNextView(run, [1, 2, 4], [1, 2, 4], 30);
+  await expectPrimary(run, [1, 2, 4], 7, 1);
+  await finish(run, [1, 2, 4]);
+};
+
+export const rsmScenarios: Scenario[] = [
+  scenario('8', 3, 'start 3, concurrent lock clients: linearizable, mutually exclusive, replicas equal', 'lock', test8),
+  scenario('9', 3, 'kill backup p2 under load: view 4 = {p0,p1}', 'lock', test9),
+  scenario('10', 3, 'as 9, then restart p2: view 5 = {p0,p1,p2} after state transfer under load', 'lock', test10),
+  scenario('11', 3, 'kill primary p0 under load: view 4 = {p1,p2}, primary p1, clients fail over', 'lock', test11),
+  scenario('12', 3, 'breakpoint 1 on primary p0: view 4 = {p1,p2}; p0 rejoins via p1: view 5 = {p1,p2,p0}', 'lock', test12),
+  scenario('13', 3, 'breakpoint 1 on backup p2: view 4 = {p0,p1}; p2 rejoins via p0: view 5 = {p0,p1,p2}', 'lock', test13),
+  scenario('14', 5, 'start 5; breakpoint 1 on p4, breakpoint 2 on p3: views 6 = {p0..p3}, 7 = {p0,p1,p2}', 'lock', test14),
+  scenario('15', 5, 'start 5; breakpoint 1 on p4, breakpoint 2 on primary p0: views 6 = {p0..p3}, 7 = {p1,p2,p3}', 'lock', test15),
+  scenario('16', 3, 'partition primary p0 mid-request: view 4 = {p1,p2}; healed, p0 rejoins: view 5 = {p1,p2,p0}', 'lock', test16),
+  scenario('loss-backups', 3, 'loss and duplication on both backups\' links under load: linearizable, replicas equal', 'kv', lossBackups),
+  scenario('kill9-transfer', 3, 'kill -9 of the primary while it transfers state to a joiner: view 6 = {p1,p2}, primary p1', 'kv', kill9MidTransfer),
+  scenario('five-lose-two', 5, '5 nodes lose primary p0 and backup p3 at once: views 6 = {p1,p2,p3,p4}, 7 = {p1,p2,p4}', 'kv', fiveLoseTwo),
+];
