@@ -30,13 +30,14 @@ describe('README commands', function () {
   });
 
   it('has the blocks this test knows how to judge', () => {
-    expect([...blocks.keys()].sort()).to.deep.equal(['check', 'handout', 'run', 'tutorial']);
+    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'handout', 'kv', 'run', 'tutorial']);
   });
 
   it('run: the tester, grader outputs and replay', () => {
     const { status, output } = runBlock(blocks.get('run')!);
     expect(status, output).to.equal(0);
     expect(output).to.match(/8\/8 tests passed\. Points: \d+\/\d+/);
+    expect(output).to.match(/12\/12 tests passed\. Points: \d+\/\d+/);
     expect(output).to.match(/2\/2 tests passed/);
     expect(output).to.match(/paxos 7 .* seed 42: PASS/);
     const gradescope = JSON.parse(readFileSync(join(repo, 'results.json'), 'utf8')) as { tests: { status: string }[] };
@@ -55,11 +56,32 @@ describe('README commands', function () {
     expect(output).to.match(/"members": \[\s*"127\.0\.0\.1:7000",\s*"127\.0\.0\.1:7002"\s*\]/);
   });
 
+  it('kv: a replicated KV under load, its primary killed with kill -9, the history linearizable', () => {
+    const { status, output } = runBlock(blocks.get('kv')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/2000 operations by 4 clients .*: \d+ ok/);
+    expect(output).to.match(/^linearizable: 2000 ops of the kv model/m);
+    const members = /"members": \[([^\]]*)\]/.exec(output)?.[1]?.replace(/\s/g, '');
+    expect(members, output).to.equal('"127.0.0.1:7102","127.0.0.1:7104"');
+  });
+
   it('check: a linearizable and a non-linearizable history', () => {
     const { status, output } = runBlock(blocks.get('check')!);
     expect(status, output).to.equal(0);
-    expect(output).to.match(/linearizable/);
-    expect(output).to.match(/"verdict": ?"not linearizable"|"verdict": ?"illegal"|not linearizable/);
+    expect(output).to.match(/^linearizable: /m);
+    expect(output).to.match(/"verdict": ?"not linearizable"/);
+  });
+
+  it('bench: one JSON figure per line, with the ratio to a limit', () => {
+    const { status, output } = runBlock(blocks.get('bench')!);
+    expect(status, output).to.equal(0);
+    const figures = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(figures.length).to.be.greaterThan(8);
+    for (const f of figures) expect(Object.keys(f)).to.deep.equal(['name', 'value', 'unit', 'limit', 'ratio']);
+    const names = figures.map((f) => String(f.name));
+    for (const wanted of ['transport.calls_sequential', 'transport.calls_64_in_flight', 'rsm.kv_ops_1_client']) expect(names).to.include(wanted);
+    expect(names.some((n) => n.startsWith('sim: 3 Paxos nodes'))).to.equal(true);
+    expect(names.some((n) => n.startsWith('checker: all 108'))).to.equal(true);
   });
 
   it('handout: writes the student tree without solutions', () => {
@@ -90,9 +112,14 @@ describe('README commands', function () {
         }
       });
     });
+    // Ctrl-C in a terminal signals the whole foreground process group: npm and rsmlab alike.
     process.kill(-child.pid!, 'SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
     expect(output).to.match(/stopped \(Ctrl-C\); all nodes killed/);
-    expect(code).to.equal(0);
+    expect(code === 0 || signal === 'SIGINT', `exit ${code} ${signal}`).to.equal(true);
+    const ports = [...output.matchAll(/node \d is 127\.0\.0\.1:(\d+)/g)].map((m) => m[1]!);
+    expect(ports).to.have.length(3);
+    const left = spawnSync('pgrep', ['-f', `--port (${ports.join('|')}) `], { encoding: 'utf8' });
+    expect(left.stdout, 'node processes left running').to.equal('');
   });
 });

@@ -107,7 +107,7 @@ program
   .command('ctl')
   .description('drive a live node through its test-control plane (port+1)')
   .argument('<node>', 'the node\'s protocol address HOST:PORT')
-  .argument('<command>', 'status | breakpoint N | partition [--now] | heal | faults [--loss P] [--dup P] [--delay MS] | disk-fault FILE OFFSET LENGTH | disk-files')
+  .argument('<command>', 'status | pid | breakpoint N | partition [--now] | heal | faults [--loss P] [--dup P] [--delay MS] | disk-fault FILE OFFSET LENGTH | disk-files')
   .argument('[args...]', 'the command\'s arguments')
   .allowUnknownOption()
   .helpOption(false)
@@ -132,6 +132,25 @@ program
       const { exitCode, output } = await runCheck(file, o);
       process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
       return exitCode;
+    }),
+  );
+
+program
+  .command('load')
+  .description('drive a live rsm cluster with concurrent clients and record the history for `rsmlab check`')
+  .requiredOption('--members <list>', 'comma-separated HOST:PORT of the cluster\'s nodes', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--clients <n>', 'concurrent clients', int('--clients'), 4)
+  .option('--ops <m>', 'operations per client (KV ops, or lock acquire/release cycles)', int('--ops'), 100)
+  .addOption(new Option('--app <app>', 'the app the cluster runs').choices(['kv', 'lock']).default('kv'))
+  .option('--history <file>', 'write the history here as JSONL')
+  .option('--timing-scale <factor>', 'the cluster\'s timing scale (client timeouts and retry pauses follow it)', fraction, 1)
+  .option('--seed <n>', 'seed of the workload\'s choices', int('--seed'))
+  .action((o: { members: string[]; clients: number; ops: number; app: 'kv' | 'lock'; history?: string; timingScale: number; seed?: number }) =>
+    exitWith(async () => {
+      const { runLoad } = await import('../../tester/rsm/run-load.js');
+      const r = await runLoad({ ...o, timing: scaleTiming(classicTiming, o.timingScale) });
+      const { invoke, ok, fail, info } = r.counts;
+      process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);
     }),
   );
 

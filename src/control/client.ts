@@ -28,10 +28,11 @@ export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, para
   }
 }
 
-export const ctlCommands = ['status', 'breakpoint', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files'] as const;
+export const ctlCommands = ['status', 'pid', 'breakpoint', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files'] as const;
 
 export const ctlUsage = [
   'status',
+  'pid                     the node process\'s pid, for kill -9 $(rsmlab ctl HOST:PORT pid)',
   'breakpoint N            arm breakpoint N (1..4)',
   'partition [--now]       cut at the next partitionPoint(), or at once',
   'heal',
@@ -57,6 +58,8 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
   switch (command) {
     case 'status':
       return call(control.status, {});
+    case 'pid':
+      return (await call(control.status, {})).pid;
     case 'breakpoint':
       return call(control.breakpoint, { n: number(positionals[0], 'N') as 1 | 2 | 3 | 4 });
     case 'partition':
