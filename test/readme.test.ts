@@ -2,7 +2,7 @@
 // written, with bash in the repository, and must succeed. The quick-start commands are covered
 // by CI itself (npm test) and by the npm-start test below.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -61,8 +61,8 @@ describe('README commands', function () {
     expect(status, output).to.equal(0);
     expect(output).to.match(/2000 operations by 4 clients .*: \d+ ok/);
     expect(output).to.match(/^linearizable: 2000 ops of the kv model/m);
-    const members = /"members": \[([^\]]*)\]/.exec(output)?.[1]?.replace(/\s/g, '');
-    expect(members, output).to.equal('"127.0.0.1:7102","127.0.0.1:7104"');
+    const members = /"members": \[([^\]]*)\]/.exec(output)?.[1]?.replace(/[\s"]/g, '').split(',').sort();
+    expect(members, output).to.deep.equal(['127.0.0.1:7102', '127.0.0.1:7104']);
   });
 
   it('check: a linearizable and a non-linearizable history', () => {
@@ -121,5 +121,19 @@ describe('README commands', function () {
     expect(ports).to.have.length(3);
     const left = spawnSync('pgrep', ['-f', `--port (${ports.join('|')}) `], { encoding: 'utf8' });
     expect(left.stdout, 'node processes left running').to.equal('');
+  });
+});
+
+describe('handout write-ups', () => {
+  it('show only commands that the README test runs', () => {
+    const readme = [...readmeBlocks(readFileSync(join(repo, 'README.md'), 'utf8')).values()].join('\n');
+    const tested = new Set(readme.split('\n').map((l) => l.trim()).filter(Boolean));
+    const dir = join(repo, 'handouts');
+    const shown = readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n').map((l) => ({ f, l: l.trim() }))))
+      .filter(({ l }) => l !== '');
+    expect(shown.length).to.be.greaterThan(4);
+    expect(shown.filter(({ l }) => !tested.has(l))).to.deep.equal([]);
   });
 });

@@ -212,8 +212,9 @@ export class RealEnv implements Env {
 
   /** Cut this node off now, or at its next partitionPoint(). */
   partition(now: boolean): void {
+    // Cutting now consumes an armed cut, as the simulator does: the node is partitioned either way.
     if (now) this.links.partitioned = true;
-    else this.links.partitionArmed = true;
+    this.links.partitionArmed = !now;
     this.note('partition', { at: now ? 'now' : 'armed' });
   }
 

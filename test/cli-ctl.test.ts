@@ -1,0 +1,79 @@
+// `rsmlab ctl` as an instructor types it: every subcommand the guides show, through the real CLI
+// binary, against a live node process, with its effect read back from `status`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { RealCluster } from '../tester/real-cluster.js';
+import { classicTiming, scaleTiming } from '../src/timing.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+function rsmlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(args: string[]): Record<string, unknown> {
+  const r = rsmlab(...args);
+  expect(r.status, r.stderr).to.equal(0);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+describe('rsmlab ctl (CLI)', function () {
+  this.timeout(60_000);
+  let cluster: RealCluster;
+  let node: string;
+
+  before(async () => {
+    cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+    await cluster.start(0);
+    node = cluster.id(0);
+  });
+  after(() => cluster.close());
+
+  it('status and pid name the live process', () => {
+    const status = json(['ctl', node, 'status']);
+    expect(status.node).to.equal(node);
+    expect(status.lab).to.equal('paxos');
+    const pid = Number(rsmlab('ctl', node, 'pid').stdout);
+    expect(pid).to.equal(status.pid);
+    expect(() => process.kill(pid, 0)).to.not.throw();
+  });
+
+  it('faults, partition, heal and breakpoint change exactly what they say', () => {
+    expect(json(['ctl', node, 'faults', '--loss', '0.25', '--dup', '0.5', '--delay', '7'])).to.deep.equal({ loss: 0.25, dup: 0.5, delayMs: 7 });
+    expect(json(['ctl', node, 'partition'])).to.deep.equal({ partitioned: false, partitionArmed: true });
+    expect(json(['ctl', node, 'partition', '--now'])).to.deep.equal({ partitioned: true, partitionArmed: false });
+    expect(json(['ctl', node, 'heal'])).to.deep.equal({ partitioned: false, partitionArmed: false });
+    expect(json(['ctl', node, 'breakpoint', '2'])).to.deep.equal({ breakpoints: [2] });
+    const status = json(['ctl', node, 'status']);
+    expect(status.faults).to.deep.equal({ loss: 0.25, dup: 0.5, delayMs: 7 });
+    expect(status.breakpoints).to.deep.equal([2]);
+  });
+
+  it('disk-files lists the node\'s files and disk-fault corrupts bytes of one', () => {
+    const { files } = json(['ctl', node, 'disk-files']) as { files: { name: string; size: number }[] };
+    expect(files.length).to.be.greaterThan(0);
+    const file = files.find((f) => f.size > 0)!;
+    expect(json(['ctl', node, 'disk-fault', file.name, '0', '4'])).to.deep.equal({ file: file.name, offset: 0, corrupted: Math.min(4, file.size) });
+  });
+
+  it('bad usage exits 2 with a message, and the node keeps serving', () => {
+    const unknown = rsmlab('ctl', node, 'explode');
+    expect(unknown.status).to.equal(2);
+    expect(unknown.stderr).to.match(/unknown ctl command 'explode'/);
+    const badN = rsmlab('ctl', node, 'breakpoint', '9');
+    expect(badN.status).to.equal(2);
+    expect(badN.stderr).to.match(/invalid params for breakpoint/);
+    const noNode = rsmlab('ctl', '127.0.0.1:1', 'status');
+    expect(noNode.status).to.equal(2);
+    expect(json(['ctl', node, 'status']).node).to.equal(node);
+  });
+
+  it('other commands refuse bad input with exit 2', () => {
+    expect(rsmlab('test', 'nosuchlab', '--world', 'sim', '--seeds', '1').status).to.equal(2);
+    expect(rsmlab('sim', 'paxos', '99', '--seed', '1').status).to.equal(2);
+    expect(rsmlab('sim', 'paxos', '0', '--seed', 'x').status).to.equal(2);
+    expect(rsmlab('check', '/nonexistent', '--model', 'kv').status).to.equal(2);
+  });
+});
