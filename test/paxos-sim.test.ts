@@ -3,34 +3,18 @@
 // bite). A failure names its seed, the replay command and the trace written under failures/.
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import { seededRandom } from '../src/random.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
+import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
-import type { Scenario } from '../tester/scenario.js';
-import { SimCluster } from '../tester/sim-cluster.js';
 import { amnesiacPaxosLab, halfQuorumPaxosLab, stubbornPaxosLab } from './fixtures/paxos-broken.js';
 
 /** Seeds per scenario: 8 scenarios x 500 seeds take about 10 s on an idle machine (20 s loaded). */
 const SEEDS = 500;
 const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
 
-function scenario(id: string): Scenario {
-  const found = paxosScenarios.find((s) => s.id === id);
-  if (!found) throw new Error(`no paxos scenario ${id}`);
-  return found;
-}
-
-/** Run a scenario on another Lab object (a broken variant) in the simulator; the error, or null if it passed. */
-async function runOn(lab: Lab, s: Scenario, seed: number): Promise<string | null> {
-  const cluster = new SimCluster({ lab, seed, nodes: s.nodes, keepTrace: false });
-  try {
-    await s.run({ cluster, seed, random: seededRandom(seed ^ 0x5eed), note: () => undefined, attach: () => undefined });
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    await cluster.close();
-  }
+/** A registered scenario run on another Lab object (a broken variant); its error, or null if it passed. */
+async function runOn(lab: Lab, id: string, seed: number): Promise<string | null> {
+  return (await runScenario(await findScenario('paxos', id), { world: 'sim', seed, lab, quiet: true })).error ?? null;
 }
 
 describe('paxos scenarios in the simulator', () => {
@@ -46,7 +30,8 @@ describe('paxos scenarios in the simulator', () => {
   }
 
   it('replays a seed exactly: same seed, same trace hash', async () => {
-    const [a, b, c] = await Promise.all([7, 7, 8].map((seed) => runScenario(scenario('7'), { world: 'sim', seed })));
+    const s = await findScenario('paxos', '7');
+    const [a, b, c] = await Promise.all([7, 7, 8].map((seed) => runScenario(s, { world: 'sim', seed })));
     expect(a!.traceHash).to.be.a('string').and.equal(b!.traceHash);
     expect(c!.traceHash).to.not.equal(a!.traceHash);
   });
@@ -58,7 +43,7 @@ describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
   async function failures(lab: Lab, id: string): Promise<string[]> {
     const errors: string[] = [];
     for (const seed of brokenSeeds) {
-      const error = await runOn(lab, scenario(id), seed);
+      const error = await runOn(lab, id, seed);
       if (error !== null) errors.push(error);
     }
     return errors;

@@ -3,11 +3,9 @@
 // checks bite). A failure names its seed, the replay command and the artifacts (trace, history).
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import { seededRandom } from '../src/random.js';
 import { rsmScenarios } from '../tester/rsm/scenarios.js';
+import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
-import type { Scenario } from '../tester/scenario.js';
-import { SimCluster } from '../tester/sim-cluster.js';
 import { rsmLab } from '../labs/rsm/lab.js';
 import { carelessPrimaryLab, forgetfulTransferLab } from './fixtures/rsm-broken.js';
 
@@ -15,23 +13,9 @@ import { carelessPrimaryLab, forgetfulTransferLab } from './fixtures/rsm-broken.
 const SEEDS = 200;
 const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
 
-function scenario(id: string): Scenario {
-  const found = rsmScenarios.find((s) => s.id === id);
-  if (!found) throw new Error(`no rsm scenario ${id}`);
-  return found;
-}
-
-/** Run a scenario on another Lab object (a broken variant) in the simulator; the error, or null if it passed. */
-async function runOn(lab: Lab, s: Scenario, seed: number): Promise<string | null> {
-  const cluster = new SimCluster({ lab, seed, nodes: s.nodes, app: s.app, keepTrace: false });
-  try {
-    await s.run({ cluster, seed, random: seededRandom(seed ^ 0x5eed), note: () => undefined, attach: () => undefined });
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  } finally {
-    await cluster.close();
-  }
+/** A registered scenario run on another Lab object (a broken variant); its error, or null if it passed. */
+async function runOn(lab: Lab, id: string, seed: number): Promise<string | null> {
+  return (await runScenario(await findScenario('rsm', id), { world: 'sim', seed, lab, quiet: true })).error ?? null;
 }
 
 describe('rsm scenarios in the simulator', () => {
@@ -47,7 +31,8 @@ describe('rsm scenarios in the simulator', () => {
   }
 
   it('replays a seed exactly: same seed, same trace hash', async () => {
-    const [a, b, c] = await Promise.all([5, 5, 6].map((seed) => runScenario(scenario('12'), { world: 'sim', seed })));
+    const s = await findScenario('rsm', '12');
+    const [a, b, c] = await Promise.all([5, 5, 6].map((seed) => runScenario(s, { world: 'sim', seed })));
     expect(a!.ok && b!.ok && c!.ok).to.equal(true);
     expect(a!.traceHash).to.be.a('string').and.equal(b!.traceHash);
     expect(c!.traceHash).to.not.equal(a!.traceHash);
@@ -58,7 +43,7 @@ describe('rsm scenarios catch broken RSMs (the checks bite)', () => {
   async function failures(lab: Lab, id: string, count: number): Promise<string[]> {
     const errors: string[] = [];
     for (const seed of seeds.slice(0, count)) {
-      const error = await runOn(lab, scenario(id), seed);
+      const error = await runOn(lab, id, seed);
       if (error !== null) errors.push(error);
     }
     return errors;

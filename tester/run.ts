@@ -3,6 +3,7 @@
 // the trace and attachments written to a folder. It never prints and never exits the process.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Lab } from '../src/lab.js';
 import { classicTiming, scaleTiming, type Timing } from '../src/timing.js';
 import { seededRandom } from '../src/random.js';
 import type { Cluster, World } from './cluster.js';
@@ -22,6 +23,10 @@ export interface RunOptions {
   timing?: Timing;
   /** Return the whole trace in the result even when the run passes (for `rsmlab sim --trace`). */
   keepTrace?: boolean;
+  /** Run this Lab instead of the scenario's own (simulator only: tests run deliberately broken variants). */
+  lab?: Lab;
+  /** Keep no trace and write no artifacts (runs that are expected to fail, many times over). */
+  quiet?: boolean;
 }
 
 export interface ScenarioResult {
@@ -69,9 +74,11 @@ export function replayCommand(scenario: Scenario, world: World, seed: number): s
 
 function createCluster(scenario: Scenario, options: RunOptions, timing: Timing): Cluster {
   const common = { lab: scenario.lab, nodes: scenario.nodes, timing, app: scenario.app };
-  return options.world === 'sim'
-    ? new SimCluster({ ...common, seed: options.seed, replay: replayCommand(scenario, 'sim', options.seed) })
-    : new RealCluster(common);
+  if (options.world === 'real') {
+    if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
+    return new RealCluster(common);
+  }
+  return new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, replay: replayCommand(scenario, 'sim', options.seed), keepTrace: !options.quiet });
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
@@ -106,7 +113,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (cluster) {
     const trace = await cluster.traceJsonl().catch(() => '');
     if (cluster instanceof SimCluster) result.traceHash = cluster.traceHash();
-    if (!result.ok) {
+    if (!result.ok && !options.quiet) {
       result.artifacts = writeArtifacts(result, options, trace, attachments);
       result.labErrors = labErrorsIn(trace);
     }

@@ -7,14 +7,14 @@ import type { Scenario, ScenarioContext } from '../scenario.js';
 import { checkLastView, checkNoNewViews, checkNotInView, checkViewsStartWith, type Observed } from './checks.js';
 import { PaxosObserver } from './observer.js';
 
-/** A scenario body with the views it expects so far (the seed's @views). */
-interface Run {
+/** A scenario body with the views it expects so far (the seed's @views); Lab 2's scenarios extend it. */
+export interface Run {
   o: PaxosObserver;
   views: NodeId[][];
 }
 
 /** The seed's start_nodes(n): start p0..p(n-1) through p0; after each, every member has views {p0}, {p0,p1}, ... */
-async function startNodes(run: Run, n: number): Promise<void> {
+export async function startNodes(run: Run, n: number): Promise<void> {
   const { o } = run;
   for (let i = 0; i < n; i++) {
     await o.cluster.start(i, { first: 0 });
@@ -63,7 +63,7 @@ async function armBreakpoint(o: PaxosObserver, index: number, n: 3 | 4): Promise
   await o.cluster.breakpoint(index, n);
 }
 
-function range(from: number, to: number): number[] {
+export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
 

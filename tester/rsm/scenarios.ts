@@ -8,6 +8,7 @@ import type { NodeId } from '../../src/env/types.js';
 import type { AppName } from '../../src/apps/app.js';
 import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenario.js';
 import { checkLastView, sameMembers } from '../paxos/checks.js';
+import { range, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
 import { RsmObserver } from './observer.js';
@@ -25,21 +26,7 @@ interface Run {
 /** The client load: enough ops, spread by think time, to outlast the faults (tens of seed seconds). */
 const LOAD = { clients: 3, ops: 12, thinkSeedSeconds: 3 };
 
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
-}
 
-/** The seed's start_nodes(n): start p0..p(n-1) through p0; after each, every member has views {p0}, {p0,p1}, ... */
-async function startNodes(run: Run, n: number): Promise<void> {
-  const { o } = run;
-  for (let i = 0; i < n; i++) {
-    await o.cluster.start(i, { first: 0 });
-    await o.sleep(1);
-    run.views.push(o.ids(range(0, i + 1)));
-    await o.expectViews(range(0, i + 1), run.views);
-  }
-  o.note(`started p0..p${n - 1}`);
-}
 
 /** Start the client load (the seed's lock_tester) against every node of the cluster. */
 function startLoad(run: Run, nodes: number): void {
