@@ -50,6 +50,8 @@ export interface Cluster {
 
   /** An Env for an in-world client (not a member): a simulated node, or an in-process real client. */
   clientEnv(name: string): Env;
+  /** Put one client operation event (invoke, ok, fail, info) in the world's trace, as client:<name>. */
+  recordClient(name: string, detail: Record<string, Json>): void;
 
   /** The world's trace so far as JSONL (the simulator's, or the real nodes' traces merged by time). */
   traceJsonl(): Promise<string>;

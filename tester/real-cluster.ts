@@ -194,6 +194,12 @@ export class RealCluster implements Cluster {
     return env;
   }
 
+  /** Trace a client operation of the workload (kind 'client') in that client's own trace file. */
+  recordClient(name: string, detail: Record<string, Json>): void {
+    const env = this.clients.find((c) => c.me === `client:${name}`) ?? (this.clientEnv(name) as RealEnv);
+    env.note('client', detail);
+  }
+
   /** Every node's and client's trace, merged by time (ties keep each trace's own order). */
   async traceJsonl(): Promise<string> {
     for (const client of this.clients) client.trace.flush();

@@ -14,10 +14,12 @@ export class HistoryLog {
   /**
    * @param now the world's clock (virtual in the simulator): stamps every event.
    * @param write gets each event's canonical JSONL line, newline included, as it happens.
+   * @param observe gets each event as it happens (the tester traces them as 'client' events).
    */
   constructor(
     private readonly now: () => number,
     private readonly write?: (line: string) => void,
+    private readonly observe?: (event: HistoryEvent) => void,
   ) {}
 
   /** Record an invoke; the returned function records its one completion. */
@@ -35,5 +37,6 @@ export class HistoryLog {
     this.events.push(event);
     this.counts[event.type]++;
     this.write?.(`${formatHistoryEvent(event)}\n`);
+    this.observe?.(event);
   }
 }

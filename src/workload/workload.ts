@@ -41,6 +41,8 @@ export interface WorkloadOptions {
   thinkMs?: number;
   /** Gets each history event's JSONL line (newline included) as it happens: the CLI's file writer. */
   write?: (line: string) => void;
+  /** Gets each history event as it happens: the tester puts them in the world's trace. */
+  observe?: (event: HistoryEvent) => void;
 }
 
 export interface WorkloadResult {
@@ -53,7 +55,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const { app, clients, opsPerClient, clock, random, thinkMs = 0 } = options;
   assert(Number.isInteger(clients) && clients > 0, `workload: clients must be a positive integer, got ${clients}`);
   assert(Number.isInteger(opsPerClient) && opsPerClient >= 0, `workload: opsPerClient must be a non-negative integer, got ${opsPerClient}`);
-  const log = new HistoryLog(() => clock.now(), options.write);
+  const log = new HistoryLog(() => clock.now(), options.write, options.observe);
   const think = () => (thinkMs > 0 ? clock.sleep(Math.floor(random() * thinkMs)) : Promise.resolve());
   const sleep = (ms: number) => clock.sleep(ms);
   const prefix = options.clientPrefix ?? 'c';

@@ -65,6 +65,7 @@ export class BackgroundLoad {
       holdMs: Math.max(1, Math.round(timing.rpcTimeoutMs / 20)),
       retryMs: Math.max(1, Math.round(timing.rpcTimeoutMs / 10)),
       write: (line) => void this.lines.push(line),
+      observe: ({ process, type, f, key, value }) => cluster.recordClient(String(process), { type, f, key: key ?? null, value }),
     }).then(
       (r) => void (this.result = r),
       (e: unknown) => void (this.error = e),
