@@ -5,14 +5,8 @@ import type { NodeId } from '../../src/env/types.js';
 import type { AppName } from '../../src/apps/app.js';
 import type { RsmStatus, SyncRecord } from '../../labs/rsm/status.js';
 import { primaryOf } from '../../labs/rsm/primary.js';
-import type { HistoryEvent, HistoryLine } from '../../src/check/history.js';
-import { checkOperations } from '../../src/check/check.js';
-import { kvModel } from '../../src/check/models/kv.js';
-import type { Model } from '../../src/check/model.js';
-import { lockModel } from '../../src/check/models/lock.js';
-import { checkMutualExclusion, describeMutex } from '../../src/check/mutex.js';
-import { pairOperations } from '../../src/check/operation.js';
-import { reportData, reportText } from '../../src/check/report.js';
+import type { HistoryEvent } from '../../src/check/history.js';
+import { judgeEvents } from '../../src/check/judge.js';
 import { ScenarioFailure } from '../scenario.js';
 
 /** One node's RSM status, with the name failure messages use (e.g. "p1 (n1)"). */
@@ -26,18 +20,10 @@ const CHECK_BUDGET = { timeoutMs: 20_000, maxSteps: 5_000_000 };
 
 /** The history is linearizable for the app's model; for locks, no two clients ever held a lock at once. */
 export function checkHistory(app: AppName, history: readonly HistoryEvent[]): void {
-  const lines: HistoryLine[] = history.map((event, i) => ({ line: i + 1, event }));
-  if (app === 'kv') return checkLinearizable(kvModel, lines);
-  const mutex = checkMutualExclusion(pairOperations(lockModel, lines));
-  if (!mutex.ok) throw new ScenarioFailure(`lock mutual exclusion violated: ${describeMutex(mutex)}`);
-  checkLinearizable(lockModel, lines);
-}
-
-function checkLinearizable<S, I, O>(model: Model<S, I, O>, lines: HistoryLine[]): void {
-  const { ops } = pairOperations(model, lines);
-  const result = checkOperations(model, ops, CHECK_BUDGET);
-  if (result.verdict === 'linearizable') return;
-  throw new ScenarioFailure(`client history is ${result.verdict === 'unknown' ? 'not provably linearizable (checker budget ran out)' : 'NOT linearizable'}:\n${reportText(reportData(model, ops, result))}`);
+  const { verdict, mutex, text } = judgeEvents(app, history, CHECK_BUDGET);
+  if (verdict === 'linearizable') return;
+  const what = mutex?.ok === false ? 'violates lock mutual exclusion' : verdict === 'unknown' ? 'not provably linearizable (checker budget ran out)' : 'NOT linearizable';
+  throw new ScenarioFailure(`client history ${what}:\n${text}`);
 }
 
 /**
