@@ -66,7 +66,7 @@ export function formatEvent(e: TraceEvent): string {
  * keys in the fixed order, written out by hand because the simulator formats millions of them.
  */
 export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
-  let line = `{"seq":${number(seq)},"t":${number(e.t)},"node":${JSON.stringify(e.node)},"kind":${JSON.stringify(e.kind)}`;
+  let line = `{"seq":${number(seq)},"t":${number(e.t)},"node":${quoted(e.node)},"kind":${quoted(e.kind)}`;
   const m = e.msg;
   if (m) line += `,"msg":${'json' in m ? (m as FormattedMessage).json : messageJson(m)}`;
   if (e.cause !== undefined) line += `,"cause":${number(e.cause)}`;
@@ -76,7 +76,20 @@ export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
 
 /** The canonical JSON of a message summary (its part of a trace line). */
 export function messageJson(m: MessageSummary): string {
-  return `{"id":${number(m.id)},"from":${JSON.stringify(m.from)},"to":${JSON.stringify(m.to)},"method":${JSON.stringify(m.method)},"type":${JSON.stringify(m.type)},"summary":${JSON.stringify(m.summary)}}`;
+  return `{"id":${number(m.id)},"from":${quoted(m.from)},"to":${quoted(m.to)},"method":${quoted(m.method)},"type":${quoted(m.type)},"summary":${JSON.stringify(m.summary)}}`;
+}
+
+/** JSON.stringify of the few short strings every line repeats (node ids, kinds, method names), memoized. */
+const quotes = new Map<string, string>();
+const MAX_QUOTES = 4096;
+
+function quoted(s: string): string {
+  let q = quotes.get(s);
+  if (q === undefined) {
+    q = JSON.stringify(s);
+    if (s.length <= 64 && quotes.size < MAX_QUOTES) quotes.set(s, q);
+  }
+  return q;
 }
 
 /** A message summary that carries its canonical JSON, formatted once (the simulator traces a message up to three times). */

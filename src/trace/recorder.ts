@@ -8,6 +8,8 @@ import { formatLine, type TraceEvent } from './event.js';
 export type EventInput = Omit<TraceEvent, 'seq'>;
 
 const HASH_CHUNK = 1 << 16;
+/** Room for a chunk plus one more line of up to HASH_CHUNK characters (3 UTF-8 bytes each at most). */
+const PENDING_BYTES = 4 * HASH_CHUNK + 1;
 
 /** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
 export interface TraceSink {
@@ -36,8 +38,12 @@ export class TraceRecorder {
   private readonly file: string | undefined;
   private readonly sink: TraceSink | undefined;
   private readonly hashing: boolean;
-  /** Lines not yet hashed or kept: hashing in chunks gives the same digest, much faster. */
-  private unhashed = '';
+  /**
+   * Lines not yet hashed or kept, as UTF-8 bytes in `pending[0, pendingBytes)`: hashing in chunks gives
+   * the same digest, much faster, and writing each line into one buffer saves building a string rope.
+   */
+  private readonly pending: Buffer;
+  private pendingBytes = 0;
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
   private later: EventInput[] = [];
   private laterSeq = 0;
@@ -47,6 +53,7 @@ export class TraceRecorder {
     this.file = options.file;
     this.sink = options.sink;
     this.hashing = options.hash ?? true;
+    this.pending = Buffer.allocUnsafe(this.hashing || this.keep ? PENDING_BYTES : 0);
     if (this.file) writeFileSync(this.file, '');
   }
 
@@ -81,12 +88,23 @@ export class TraceRecorder {
 
   private record(seq: number, input: EventInput): void {
     const line = formatLine(seq, input);
-    if (this.hashing || this.keep) {
-      this.unhashed += `${line}\n`;
-      if (this.unhashed.length >= HASH_CHUNK) this.hashPending();
-    }
+    if (this.hashing || this.keep) this.hold(line);
     if (this.file) appendFileSync(this.file, `${line}\n`);
     this.sink?.write(line);
+  }
+
+  /** Add `line` and its newline to the bytes not yet hashed or kept. */
+  private hold(line: string): void {
+    if (line.length > HASH_CHUNK) {
+      this.hashPending();
+      this.hashText(`${line}\n`);
+      return;
+    }
+    let at = this.pendingBytes;
+    at += this.pending.write(line, at, 'utf8');
+    this.pending[at++] = 0x0a;
+    this.pendingBytes = at;
+    if (at >= HASH_CHUNK) this.hashPending();
   }
 
   /** Flush the sink, if any (before the process exits). */
@@ -102,7 +120,7 @@ export class TraceRecorder {
   /** The kept lines, one JSON event per line. */
   jsonl(): string {
     this.formatLater();
-    return this.keep ? this.chunks.join('') + this.unhashed : '';
+    return this.keep ? this.chunks.join('') + this.pending.toString('utf8', 0, this.pendingBytes) : '';
   }
 
   /** sha256 (hex) of every line emitted so far, each followed by '\n'. Equal to hashing jsonl(). */
@@ -114,8 +132,15 @@ export class TraceRecorder {
   }
 
   private hashPending(): void {
-    if (this.hashing) this.hash.update(this.unhashed);
-    if (this.keep) this.chunks.push(this.unhashed);
-    this.unhashed = '';
+    if (this.pendingBytes === 0) return;
+    const bytes = this.pending.subarray(0, this.pendingBytes);
+    if (this.hashing) this.hash.update(bytes);
+    if (this.keep) this.chunks.push(bytes.toString('utf8'));
+    this.pendingBytes = 0;
+  }
+
+  private hashText(text: string): void {
+    if (this.hashing) this.hash.update(text);
+    if (this.keep) this.chunks.push(text);
   }
 }

@@ -52,6 +52,26 @@ class Bytes {
   }
 }
 
+const SLAB_BYTES = 1 << 16;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/**
+ * A private copy of written bytes. Small copies are carved out of shared 64 KiB slabs: one
+ * ArrayBuffer per slab rather than one per write (a backing store each costs the GC far more).
+ */
+function copyOf(data: Uint8Array): Uint8Array {
+  if (data.length > SLAB_BYTES >> 4) return data.slice();
+  if (slabUsed + data.length > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const copy = slab.subarray(slabUsed, slabUsed + data.length);
+  copy.set(data);
+  slabUsed += data.length;
+  return copy;
+}
+
 /** A change not yet fsynced: a write of bytes at an offset, or a new size. */
 type Change = { offset: number; data: Uint8Array } | { size: number };
 
@@ -115,12 +135,12 @@ export class SimDisk {
 
   write(name: string, offset: number, data: Uint8Array): void {
     if (!Number.isInteger(offset) || offset < 0) throw new Error(`disk.write: bad offset ${offset}`);
-    this.fileForWrite(name).change({ offset, data: data.slice() });
+    this.fileForWrite(name).change({ offset, data: copyOf(data) });
   }
 
   append(name: string, data: Uint8Array): void {
     const f = this.fileForWrite(name);
-    f.change({ offset: f.current.length, data: data.slice() });
+    f.change({ offset: f.current.length, data: copyOf(data) });
   }
 
   truncate(name: string, size: number): void {
