@@ -22,7 +22,7 @@ const CHECK_BUDGET = { timeoutMs: 20_000, maxSteps: 5_000_000 };
 export function checkHistory(app: AppName, history: readonly HistoryEvent[]): void {
   const { verdict, mutex, text } = judgeEvents(app, history, CHECK_BUDGET);
   if (verdict === 'linearizable') return;
-  const what = mutex?.ok === false ? 'violates lock mutual exclusion' : verdict === 'unknown' ? 'not provably linearizable (checker budget ran out)' : 'NOT linearizable';
+  const what = mutex?.ok === false ? 'violates lock mutual exclusion' : verdict === 'unknown' ? 'is not provably linearizable (checker budget ran out)' : 'is NOT linearizable';
   throw new ScenarioFailure(`client history ${what}:\n${text}`);
 }
 
