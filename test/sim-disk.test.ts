@@ -2,7 +2,7 @@
 // faults: unsynced writes lost or kept at a crash, the last one torn, bytes corrupted on the medium.
 import { expect } from 'chai';
 import { NodeDisk, SimDisk } from '../src/env/sim/disk.js';
-import { Prng } from '../src/env/sim/prng.js';
+import { Prng } from '../src/random.js';
 import { SimWorld } from '../src/env/sim/world.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -4,7 +4,7 @@
 // Semantics follow src/env/real/disk.ts (file names, missing files, remove is durable at once).
 import type { Disk, Json } from '../types.js';
 import { checkFileName } from '../real/disk.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../random.js';
 
 export interface DiskFaults {
   /** Probability that each unsynced write reached the medium before a crash (0: only fsynced data survives). */

@@ -3,7 +3,7 @@
 // one-way blocked links). It decides what happens to a message on a link; it never moves messages,
 // traces or runs code.
 import type { NodeId } from '../types.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../random.js';
 
 export interface NetConfig {
   /** Each message copy takes a uniform integer delay in [minDelayMs, maxDelayMs]; random delays reorder. */

@@ -25,7 +25,7 @@
 //   (deterministic still, but not exact).
 import { runAs } from './guard.js';
 import { EventQueue, SimEvent } from './event-queue.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../../random.js';
 
 export class SimulationFailure extends Error {
   constructor(

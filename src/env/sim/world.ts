@@ -11,7 +11,7 @@ import { ignoreCrashRejections, NodeCrashed } from './crash.js';
 import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
 import { installGuards, runAs } from './guard.js';
 import { Network, type NetConfig, type NodeFaults } from './network.js';
-import { Prng } from './prng.js';
+import { Prng } from '../../random.js';
 import { defaultLimits, Scheduler, type Limits, type SimulationFailure } from './scheduler.js';
 import { SimEnv, type EnvHost, type Timer } from './sim-env.js';
 import { Transport, type Directory, type Endpoint } from './transport.js';
