@@ -1,9 +1,11 @@
 // RSM benchmark: KV ops/s through the client library against 3 replicas as real processes, one
 // sequential client and 16 concurrent ones (with p50/p99 latency), against limits measured in the
-// same run from raw `ws` round trips between two processes. It reports; it never asserts on time.
+// same run from raw `ws`: round trips between two processes, and a relay in the RSM's four-process
+// topology. It reports; it never asserts on time.
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { figure, median, type Figure } from './figure.js';
-import { RawEcho, rate, rawEchoServer } from './transport.js';
+import { RawEcho, rate, rawEchoServer, rawRelayServer } from './transport.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
@@ -18,6 +20,32 @@ const OPS_PER_CLIENT = 100;
 const RAW_ROUND_TRIPS = 1000;
 /** A client request frame of the size the benchmark sends, for the raw limit. */
 const FRAME = '{"jsonrpc":"2.0","id":1099511627776,"method":"rsm.client_invoke","params":{"client":"client:bench/0","seq":1,"op":{"f":"put","key":"k1","value":"v-12345"}}}';
+/** The frames of the rest of one op, for the raw relay: primary -> backup, backup -> primary, primary -> client. */
+const INVOKE_FRAME = '{"jsonrpc":"2.0","id":1099511627776,"method":"rsm.invoke","params":{"vs":{"vid":3,"seqno":1234},"req":{"client":"client:bench/0","seq":1,"op":{"f":"put","key":"k1","value":"v-12345"},"time":1700000000000}}}';
+const BACKUP_REPLY = '{"jsonrpc":"2.0","id":1099511627776,"result":{"status":"OK"}}';
+const CLIENT_REPLY = '{"jsonrpc":"2.0","id":1099511627776,"result":{"status":"OK","result":{"ok":true,"value":null}}}';
+
+/** Raw `ws` in the RSM's topology: this process as the client, a relaying primary and 2 backups as processes. */
+interface Relay {
+  client: RawEcho;
+  processes: ChildProcess[];
+  ports: number[];
+}
+
+async function startRelay(): Promise<Relay> {
+  const ports = await reservePortPairs(3);
+  const primary = ports[0]!;
+  const backups = ports.slice(1);
+  const processes = await Promise.all(backups.map((port) => rawEchoServer(port, BACKUP_REPLY)));
+  processes.push(await rawRelayServer(primary, backups, INVOKE_FRAME, CLIENT_REPLY));
+  return { client: await RawEcho.connect(primary), processes, ports };
+}
+
+function stopRelay(relay: Relay): void {
+  relay.client.close();
+  for (const child of relay.processes) child.kill('SIGKILL');
+  releasePorts(relay.ports);
+}
 
 interface Concurrent {
   opsPerSecond: number;
@@ -61,6 +89,7 @@ export async function run(): Promise<Figure[]> {
   const ports = await reservePortPairs(1);
   const raw = await rawEchoServer(ports[0]!);
   const echo = await RawEcho.connect(ports[0]!);
+  const relay = await startRelay();
   const envs = Array.from({ length: CLIENTS }, (_, i) => RealEnv.client(`bench${i}`));
   try {
     for (let i = 0; i < 3; i++) await cluster.start(i, { first: 0 });
@@ -71,15 +100,19 @@ export async function run(): Promise<Figure[]> {
     let n = 0;
     const put = (): Promise<unknown> => sequential.invoke({ f: 'put', key: 'k', value: `v${n++}` });
     const bounce = (): Promise<void> => echo.roundTrip(FRAME);
+    const relayed = (): Promise<void> => relay.client.roundTrip(FRAME);
     await rate(500, 1, put); // warm up: JIT, connections, primary discovery
     await rate(500, 1, bounce);
+    await rate(500, 1, relayed);
     await concurrent(clients, 20);
     const seq: number[] = [];
     const rawSeq: number[] = [];
+    const relaySeq: number[] = [];
     const many: Concurrent[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       seq.push(await rate(SEQUENTIAL_OPS, 1, put));
       rawSeq.push(await rate(RAW_ROUND_TRIPS, 1, bounce));
+      relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed));
       many.push(await concurrent(clients, OPS_PER_CLIENT));
     }
     // An op is at least two round trips in sequence (client -> primary, primary -> backups in parallel).
@@ -89,12 +122,15 @@ export async function run(): Promise<Figure[]> {
     const latencyLimitMs = (CLIENTS * 1000) / limit;
     return [
       figure('rsm.kv_ops_1_client', median(seq), 'ops/s', limit),
+      // The same ops against raw `ws` moving the same frames through the same four processes.
+      figure('rsm.kv_ops_1_client_vs_raw_relay', median(seq), 'ops/s', median(relaySeq)),
       figure(`rsm.kv_ops_${CLIENTS}_clients`, median(many.map((m) => m.opsPerSecond)), 'ops/s', limit),
       figure(`rsm.kv_latency_p50_${CLIENTS}_clients`, percentile(latencies, 50), 'ms', latencyLimitMs),
       figure(`rsm.kv_latency_p99_${CLIENTS}_clients`, percentile(latencies, 99), 'ms', latencyLimitMs),
     ];
   } finally {
     echo.close();
+    stopRelay(relay);
     await Promise.all(envs.map((env) => env.close()));
     raw.kill('SIGKILL');
     releasePorts(ports);

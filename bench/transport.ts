@@ -59,15 +59,43 @@ export class RawEcho {
   }
 }
 
-/** A child process running a bare ws server that sends every text frame straight back. */
-export async function rawEchoServer(port: number): Promise<ChildProcess> {
-  const code = `import { WebSocketServer } from 'ws';
-const wss = new WebSocketServer({ host: '127.0.0.1', port: ${port}, perMessageDeflate: false });
-wss.on('connection', (c) => c.on('message', (d) => c.send(d, { binary: false })));
-wss.on('listening', () => process.stdout.write('ready\\n'));`;
+/** A child process running `code` (an ES module) that resolves once the process prints that it is ready. */
+async function rawProcess(code: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
   await once(child.stdout!, 'data');
   return child;
+}
+
+/** A child process running a bare ws server that sends every text frame straight back, or answers it with `reply`. */
+export async function rawEchoServer(port: number, reply?: string): Promise<ChildProcess> {
+  const answer = reply === undefined ? 'd' : JSON.stringify(reply);
+  return rawProcess(`import { WebSocketServer } from 'ws';
+const wss = new WebSocketServer({ host: '127.0.0.1', port: ${port}, perMessageDeflate: false });
+wss.on('connection', (c) => c.on('message', (d) => c.send(${answer}, { binary: false })));
+wss.on('listening', () => process.stdout.write('ready\\n'));`);
+}
+
+/**
+ * A child process relaying like an RSM primary with bare ws: each frame from its client sends `forward`
+ * to every backup (raw echo servers on `backupPorts`) at once; when all have answered, `reply` to the client.
+ */
+export async function rawRelayServer(port: number, backupPorts: readonly number[], forward: string, reply: string): Promise<ChildProcess> {
+  return rawProcess(`import WebSocket, { WebSocketServer } from 'ws';
+const connect = (p) => new Promise((resolve) => {
+  const s = new WebSocket('ws://127.0.0.1:' + p + '/', { perMessageDeflate: false });
+  s.on('open', () => resolve(s));
+});
+const backups = await Promise.all(${JSON.stringify(backupPorts)}.map(connect));
+let client;
+let waiting = 0;
+for (const b of backups) b.on('message', () => { if (--waiting === 0) client.send(${JSON.stringify(reply)}); });
+const wss = new WebSocketServer({ host: '127.0.0.1', port: ${port}, perMessageDeflate: false });
+wss.on('connection', (c) => c.on('message', () => {
+  client = c;
+  waiting = backups.length;
+  for (const b of backups) b.send(${JSON.stringify(forward)});
+}));
+wss.on('listening', () => process.stdout.write('ready\\n'));`);
 }
 
 /** The exact frame text rsmlab sends for one ping, so the raw limit moves the same bytes. */
