@@ -197,6 +197,22 @@ describe('real transport (two RealEnvs on loopback)', function () {
     }
   });
 
+  it('a closed client env is dead: its calls never settle, its sends and timers do nothing, it traces nothing', async function () {
+    const trace = new TraceRecorder();
+    const c = RealEnv.client('ghost', { trace });
+    expect(await c.call(b.me, add, { a: 1, b: 2 }, { timeoutMs: 2000 })).to.deep.equal({ sum: 3, from: 'client:ghost' });
+    await c.close();
+    const traced = trace.length;
+    let fired = false;
+    c.setTimer(1, () => (fired = true));
+    c.send(b.me, tick, { n: 99 });
+    const outcome = await Promise.race([c.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 20 }).then(() => 'settled', () => 'settled'), new Promise((r) => setTimeout(() => r('pending'), 100))]);
+    expect(outcome).to.equal('pending');
+    expect(fired).to.equal(false);
+    expect(ticks.seen).to.deep.equal([]);
+    expect(trace.length).to.equal(traced);
+  });
+
   it('traces a call as send/deliver at both ends with one message id', async function () {
     await a.call(b.me, add, { a: 4, b: 5 }, { timeoutMs: 2000 });
     const atA = events(a.trace).filter((e) => e.msg?.method === 't.add');

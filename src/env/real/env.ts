@@ -75,6 +75,7 @@ export class RealEnv implements Env {
   /** Partition and link-fault state; the control plane changes it through the methods below. */
   readonly links = new LinkFaults();
   private readonly armed = new Set<BreakpointNumber>();
+  private closed = false;
   private readonly dispatcher = new Dispatcher();
   private readonly peers = new Map<NodeId, PeerLink>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
@@ -108,6 +109,7 @@ export class RealEnv implements Env {
   // ---- messages -------------------------------------------------------------------------
 
   call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R> {
+    if (this.closed) return new Promise<R>(() => undefined); // a closed env is dead: nothing it starts resumes
     const checked = method.params.safeParse(params);
     if (!checked.success) return Promise.reject(this.invalidParams(method.name, checked.error));
     const paramsJson = JSON.stringify(params);
@@ -130,6 +132,7 @@ export class RealEnv implements Env {
   }
 
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
+    if (this.closed) return;
     const checked = notice.params.safeParse(params);
     if (!checked.success) throw this.invalidParams(notice.name, checked.error);
     const paramsJson = JSON.stringify(params);
@@ -154,6 +157,7 @@ export class RealEnv implements Env {
   setTimer(ms: number, fn: () => void): TimerHandle {
     if (!Number.isFinite(ms) || ms < 0) throw new Error(`setTimer: bad delay ${ms} ms`);
     const id = ++this.nextTimer;
+    if (this.closed) return { id };
     const timer = setTimeout(() => {
       this.timers.delete(id);
       this.trace.emitLater({ t: Date.now(), node: this.me, kind: 'timer', detail: { id, ms } });
@@ -235,8 +239,13 @@ export class RealEnv implements Env {
     this.trace.emit({ t: Date.now(), node: this.me, kind, detail });
   }
 
-  /** Stop serving, close every link and timer, flush the trace. */
+  /**
+   * Stop serving, close every link and timer, flush the trace. From then on the env is dead, like a
+   * crashed node in the simulator: its calls never settle, its sends and timers do nothing, so code
+   * still running on it (a client retrying after its cluster closed) can neither act nor trace.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const link of this.peers.values()) link.close();
