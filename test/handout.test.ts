@@ -1,7 +1,7 @@
 // The student handout is derived from the reference tree: it must build, its framework tests must
 // pass, and the lab's graded scenarios must fail on the stubs (so the tests bite).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,5 +43,36 @@ describe('handout', function () {
     expect(test.status, test.stdout + test.stderr).to.equal(1);
     expect(test.stdout).to.include('0/8 tests passed');
     expect(test.stdout).to.match(/TODO: (acceptor|proposer)\./);
+  });
+
+  /** Replace the student's proposer.prepare stub with `body`, rebuild, and run tests 0 and 1 on two seeds. */
+  function runWithPrepare(body: string): { status: number | null; stdout: string } {
+    const proposer = join(out, 'labs', 'paxos', 'proposer.ts');
+    const stub = readFileSync(proposer, 'utf8');
+    const source = stub.replace(/(protected async prepare\(instance: number, nodes: NodeId\[\]\): Promise<Promised \| null> \{\n)[^\n]*\n/, `$1    ${body}\n`);
+    expect(source).to.not.equal(stub);
+    writeFileSync(proposer, source);
+    const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']);
+    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+    const test = run(process.execPath, ['dist/src/cli/main.js', 'test', 'paxos', '--world', 'sim', '--seeds', '2', '--only', '0,1', '--hang-ms', '4000', '--no-progress']);
+    return { status: test.status, stdout: test.stdout };
+  }
+
+  it('a submission that hangs costs those tests only: killed by the watchdog, with a replay command', () => {
+    const { status, stdout } = runWithPrepare('for (;;) instance += nodes.length * 0;');
+    expect(status, stdout).to.equal(1);
+    expect(stdout).to.match(/^0 .* HUNG +0\/2/m);
+    expect(stdout).to.match(/^1 .* HUNG +0\/2/m);
+    expect(stdout).to.include('no progress for 4000 ms at seed 1: the run was killed');
+    expect(stdout).to.include('replay: npx rsmlab sim paxos 0 --seed 1');
+  });
+
+  it('a submission that kills its own process costs those tests only, with a replay command', () => {
+    const { status, stdout } = runWithPrepare('return globalThis.process.exit(nodes.length > instance ? 41 : 42);');
+    expect(status, stdout).to.equal(1);
+    expect(stdout).to.match(/^0 .* CRASHED +0\/2/m);
+    expect(stdout).to.match(/^1 .* CRASHED +0\/2/m);
+    expect(stdout).to.include('worker exited (code 42) at seed 1');
+    expect(stdout).to.include('replay: npx rsmlab sim paxos 1 --seed 1');
   });
 });
