@@ -1,7 +1,7 @@
 // The student handout is derived from the reference tree: it must build, its framework tests must
 // pass, and the lab's graded scenarios must fail on the stubs (so the tests bite).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,5 +74,15 @@ describe('handout', function () {
     expect(stdout).to.match(/^1 .* CRASHED +0\/2/m);
     expect(stdout).to.include('worker exited (code 42) at seed 1');
     expect(stdout).to.include('replay: npx rsmlab sim paxos 1 --seed 1');
+  });
+
+  it('fails every Lab 2 scenario on the Lab 2 stubs even with Lab 1 solved, naming the rsm part to write', () => {
+    cpSync(join(repo, 'labs', 'paxos'), join(out, 'labs', 'paxos'), { recursive: true });
+    const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']);
+    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+    const test = run(process.execPath, ['dist/src/cli/main.js', 'test', 'rsm', '--world', 'sim', '--seeds', '1', '--no-progress']);
+    expect(test.status, test.stdout + test.stderr).to.equal(1);
+    expect(test.stdout).to.include('0/12 tests passed');
+    expect(test.stdout).to.match(/TODO: rsm\./);
   });
 });

@@ -1,6 +1,7 @@
 // The unwinding of a simulated crash: env.breakpoint() throws NodeCrashed so that nothing after the
 // breakpoint runs, and a dead env's code may throw it too. It must never be treated as a lab error,
-// and an unhandled NodeCrashed rejection must never kill the process.
+// and an unhandled NodeCrashed rejection must never kill the process. Any other unhandled rejection
+// while a simulation is live is lab code's (a promise nobody awaited or caught): it fails the runs.
 
 export class NodeCrashed extends Error {
   constructor(readonly node: string) {
@@ -11,15 +12,19 @@ export class NodeCrashed extends Error {
 
 let filtering = false;
 
+/** Takes an unhandled rejection that is not NodeCrashed; returns whether a live simulation took it as its failure. */
+export type RejectionSink = (reason: unknown) => boolean;
+
 /**
  * Swallow unhandled rejections whose reason is NodeCrashed (a crashed node's abandoned async code);
- * any other reason keeps Node's default when no one else listens: it is thrown as uncaught.
+ * hand any other to `sink` (the live simulations fail with it, as a real node would crash); with no
+ * live simulation, keep Node's default when no one else listens: it is thrown as uncaught.
  */
-export function ignoreCrashRejections(): void {
+export function routeUnhandledRejections(sink: RejectionSink): void {
   if (filtering) return;
   filtering = true;
   process.on('unhandledRejection', (reason) => {
-    if (reason instanceof NodeCrashed) return;
+    if (reason instanceof NodeCrashed || sink(reason)) return;
     if (process.listenerCount('unhandledRejection') === 1) throw reason;
   });
 }

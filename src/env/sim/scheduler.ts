@@ -23,6 +23,11 @@
 //   awaits always runs at one virtual instant, and time never moves while it awaits anything else.
 // - Lab code should not use process.nextTick: its callback may run before or after the next event
 //   (deterministic still, but not exact).
+// - At each new tester wait, and every YIELD_EVERY steps, the loop lets the host's event loop turn
+//   once (setImmediate) so that Node reports unhandled rejections: one from lab code (a promise
+//   nobody awaited or caught, which would crash a real node) fails every live run, at a point fixed
+//   by the tester's waits and the step count.
+import { routeUnhandledRejections } from './crash.js';
 import { runAs } from './guard.js';
 import { EventQueue, SimEvent } from './event-queue.js';
 import type { Prng } from '../../random.js';
@@ -58,10 +63,27 @@ const settled = Promise.resolve();
  */
 const ready: Scheduler[] = [];
 let looping = false;
+/** Steps between two turns of the host's event loop (where Node reports unhandled rejections). */
+const YIELD_EVERY = 4096;
+let steps = 0;
+/** Runs not closed: the ones an unhandled rejection of lab code fails. */
+const live = new Set<Scheduler>();
+
+/** Set when the tester starts a wait: the loop lets the host turn once before going on. */
+let turnSoon = false;
 
 const afterDrain = (): void => {
-  process.nextTick(loop);
+  if (!turnSoon && ++steps % YIELD_EVERY !== 0) return void process.nextTick(loop);
+  turnSoon = false;
+  runAs(null); // whatever the host runs meanwhile is not lab code
+  setImmediate(loop);
 };
+
+routeUnhandledRejections((reason) => {
+  if (live.size === 0) return false;
+  for (const scheduler of live) scheduler.fail(reason, 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node would crash)');
+  return true;
+});
 
 function loop(): void {
   while (ready.length > 0) {
@@ -112,7 +134,9 @@ export class Scheduler {
     private readonly limits: Limits,
     /** The one command that replays this run, for failure messages. */
     private readonly replay: string,
-  ) {}
+  ) {
+    live.add(this);
+  }
 
   get now(): number {
     return this.clock;
@@ -148,6 +172,7 @@ export class Scheduler {
   wait<T>(register: (resolve: (value: T) => void, reject: (error: Error) => void) => void): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('the simulation is closed'));
+    turnSoon = true;
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter = { reject };
       this.waiters.add(waiter);
@@ -196,6 +221,7 @@ export class Scheduler {
   /** Stop for good; promises still pending stay pending. */
   close(): void {
     this.closed = true;
+    live.delete(this);
     this.waiters.clear();
   }
 

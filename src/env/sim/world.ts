@@ -7,7 +7,7 @@ import type { BreakpointNumber, Disk, Env, Json, NodeId } from '../types.js';
 import type { Method, Notice } from '../method.js';
 import { TraceRecorder } from '../../trace/recorder.js';
 import type { TraceKind } from '../../trace/event.js';
-import { ignoreCrashRejections, NodeCrashed } from './crash.js';
+import { NodeCrashed } from './crash.js';
 import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
 import { installGuards, runAs } from './guard.js';
 import { Network, type NetConfig, type NodeFaults } from './network.js';
@@ -70,7 +70,6 @@ export class SimWorld implements EnvHost, Directory {
 
   constructor(options: WorldOptions) {
     installGuards();
-    ignoreCrashRejections();
     this.seed = options.seed;
     this.prng = new Prng(options.seed);
     this.trace = new TraceRecorder({ keep: options.keepTrace ?? true });

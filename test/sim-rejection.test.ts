@@ -1,0 +1,54 @@
+// Lab code that starts a promise and never awaits or catches it: in the real world its rejection
+// crashes the node; in the simulator it fails the run, at the instant it happened, naming the error.
+// A crashed node's abandoned code (NodeCrashed) is not an error.
+import { expect } from 'chai';
+import type { Env } from '../src/env/types.js';
+import type { Lab } from '../src/lab.js';
+import { SimCluster } from '../tester/sim-cluster.js';
+
+function labWith(background: (env: Env) => Promise<void>): Lab {
+  return {
+    name: 'background',
+    async start(env) {
+      void background(env);
+      return { status: () => null };
+    },
+  };
+}
+
+describe('simulator: unhandled rejections in lab code', () => {
+  it('fail the run at the instant they happened, with the error and the replay command', async () => {
+    const lab = labWith(async (env) => {
+      await env.sleep(100);
+      throw new Error('forgot to await this');
+    });
+    const cluster = new SimCluster({ lab, seed: 3, nodes: 1, replay: 'npx rsmlab sim x y --seed 3' });
+    try {
+      await cluster.start(0);
+      const error = await cluster.sleep(10_000).then(
+        () => null,
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
+      expect(error).to.match(/^simulation failed at t=100 ms \(seed 3\): unhandled rejection in lab code .*Error: forgot to await this/);
+      expect(error).to.include('replay: npx rsmlab sim x y --seed 3');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('do not count when the node crashed at a breakpoint (its abandoned code unwinds)', async () => {
+    const lab = labWith(async (env) => {
+      await env.sleep(100);
+      env.breakpoint(1);
+    });
+    const cluster = new SimCluster({ lab, seed: 4, nodes: 1 });
+    try {
+      await cluster.start(0);
+      await cluster.breakpoint(0, 1);
+      await cluster.sleep(10_000);
+      expect(cluster.alive(0)).to.equal(false);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
