@@ -17,6 +17,7 @@ function node(name: string, views: string[][]): Observed {
   const status: PaxosStatus = {
     vid: views.length,
     members: views.at(-1) ?? [],
+    primary: null,
     views: views.map((members, i) => ({ vid: i + 1, members })),
     acceptor: { instance_h: views.length, n_h: { n: 0, m: name }, n_a: { n: 0, m: name }, v_a: null },
     proposer: { running: false, my_n: { n: 0, m: name } },

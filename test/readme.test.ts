@@ -54,6 +54,7 @@ describe('README commands', function () {
     expect(views[0], output).to.equal(3);
     expect(views.at(-1), output).to.be.greaterThan(3);
     expect(output).to.match(/"members": \[\s*"127\.0\.0\.1:7000",\s*"127\.0\.0\.1:7002"\s*\]/);
+    expect(output).to.match(/"primary": "127\.0\.0\.1:7000"/);
   });
 
   it('kv: a replicated KV under load, its primary killed with kill -9, the history linearizable', () => {

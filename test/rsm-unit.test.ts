@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { NodeId } from '../src/env/types.js';
 import type { HistoryEvent } from '../src/check/history.js';
-import { primaryOf } from '../labs/rsm/primary.js';
+import { primaryOf } from '../labs/config/primary.js';
 import { Mutex } from '../labs/rsm/mutex.js';
 import { Condition } from '../labs/rsm/condition.js';
 import type { RsmStatus, SyncRecord } from '../labs/rsm/status.js';

@@ -3,6 +3,7 @@
 import type { Env } from '../../src/env/types.js';
 import type { Lab, LabNode, LabOptions } from '../../src/lab.js';
 import { Config } from '../config/config.js';
+import { primaryOf } from '../config/primary.js';
 import type { PaxosKinds } from './paxos.js';
 import type { PaxosStatus } from './status.js';
 
@@ -25,6 +26,7 @@ export function paxosStatus(cfg: Config): PaxosStatus {
   return {
     vid: cfg.vid,
     members: cfg.members,
+    primary: cfg.vid === 0 ? null : primaryOf((v) => cfg.viewOf(v), cfg.vid),
     views: cfg.views(),
     acceptor: acceptor.state(),
     proposer: { running: proposer.isRunning(), my_n: proposer.proposal() },

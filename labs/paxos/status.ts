@@ -9,6 +9,8 @@ export const paxosStatusSchema = z.object({
   /** The latest view this node knows (0: none yet), and its members in join order. */
   vid: z.number().int().nonnegative(),
   members: z.array(z.string()),
+  /** Primary of view vid by the seed's set_primary rule (labs/config/primary.ts); null before view 1. */
+  primary: z.string().nullable(),
   /** Every decided view this node knows: vids 1..vid. */
   views: z.array(viewSchema),
   acceptor: z.object({

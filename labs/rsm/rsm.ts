@@ -5,7 +5,7 @@
 //
 // The seed's header comment, in short:
 // - If the primary of the previous view is in the new view, it stays primary; otherwise the first
-//   surviving member of the previous view takes over (labs/rsm/primary.ts). Either way the new
+//   surviving member of the previous view takes over (labs/config/primary.ts). Either way the new
 //   primary holds every acknowledged request, so its state is authoritative.
 // - inviewchange: a view committed and the sync is not done; clients are told BUSY.
 //   insync: the primary is handing out its state (transferreq) and waiting for transferdonereq.
@@ -33,7 +33,7 @@ import { ExactlyOnce } from '../../src/apps/exactly-once.js';
 import { Config } from '../config/config.js';
 import { Condition } from './condition.js';
 import { Mutex } from './mutex.js';
-import { primaryOf } from './primary.js';
+import { primaryOf } from '../config/primary.js';
 import {
   rsmClientInvoke,
   rsmClientMembers,

@@ -4,7 +4,7 @@
 import type { NodeId } from '../../src/env/types.js';
 import type { AppName } from '../../src/apps/app.js';
 import type { RsmStatus, SyncRecord } from '../../labs/rsm/status.js';
-import { primaryOf } from '../../labs/rsm/primary.js';
+import { primaryOf } from '../../labs/config/primary.js';
 import type { HistoryEvent } from '../../src/check/history.js';
 import { judgeEvents } from '../../src/check/judge.js';
 import { ScenarioFailure } from '../scenario.js';
