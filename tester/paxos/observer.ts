@@ -4,7 +4,8 @@
 // real world. It never decides pass/fail beyond "not within the bound" (tester/paxos/checks.ts does).
 import type { NodeId } from '../../src/env/types.js';
 import { describeIssues } from '../../src/env/method.js';
-import { paxosStatusSchema } from '../../labs/paxos/status.js';
+import type { z } from 'zod';
+import { paxosStatusSchema, type PaxosStatus } from '../../labs/paxos/status.js';
 import type { Cluster } from '../cluster.js';
 import { ScenarioFailure, type ScenarioContext } from '../scenario.js';
 import { checkViewsStartWith, sameMembers, type Observed, ViewLedger } from './checks.js';
@@ -46,9 +47,14 @@ export class PaxosObserver {
 
   /** Node `index`'s status, checked against the ledger; null if it is dead or does not answer. */
   async observe(index: number): Promise<Observed | null> {
+    return this.observeAs(index, paxosStatusSchema);
+  }
+
+  /** Node `index`'s status parsed with `schema` (a lab's extension of the Paxos status) and checked against the view ledger. */
+  protected async observeAs<S extends PaxosStatus>(index: number, schema: z.ZodType<S>): Promise<{ name: string; status: S } | null> {
     const raw = await this.cluster.status(index);
     if (raw === null) return null;
-    const parsed = paxosStatusSchema.safeParse(raw);
+    const parsed = schema.safeParse(raw);
     if (!parsed.success) throw new ScenarioFailure(`${this.name(index)}: malformed status: ${describeIssues(parsed.error)}`);
     const observed = { name: this.name(index), status: parsed.data };
     this.ledger.observe(observed);

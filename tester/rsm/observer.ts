@@ -1,7 +1,6 @@
 // How RSM scenarios look at a cluster: the Paxos observer's names, seed seconds, view ledger and
 // bounded waits, with every status parsed as the RSM lab's and fed to the sync ledger as well.
 // It never decides pass/fail beyond "not within the bound" and the ledgers' agreement checks.
-import { describeIssues } from '../../src/env/method.js';
 import { rsmStatusSchema, type RsmStatus } from '../../labs/rsm/status.js';
 import { PaxosObserver } from '../paxos/observer.js';
 import type { Observed } from '../paxos/checks.js';
@@ -18,15 +17,11 @@ export class RsmObserver extends PaxosObserver {
   }
 
   async observeRsm(index: number): Promise<RsmObserved | null> {
-    const raw = await this.cluster.status(index);
-    if (raw === null) return null;
-    const parsed = rsmStatusSchema.safeParse(raw);
-    if (!parsed.success) throw new ScenarioFailure(`${this.name(index)}: malformed status: ${describeIssues(parsed.error)}`);
-    const observed = { name: this.name(index), status: parsed.data };
-    this.ledger.observe(observed);
+    const observed = await this.observeAs(index, rsmStatusSchema);
+    if (observed === null) return null;
     this.syncs.observe(observed);
     checkPrimary([observed]);
-    this.latest.set(index, parsed.data);
+    this.latest.set(index, observed.status);
     return observed;
   }
 
