@@ -39,39 +39,85 @@ export function formatTable(result: SuiteResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Gradescope's autograder results.json (https://gradescope-autograders.readthedocs.io, "Output format"). */
-export function formatGradescope(result: SuiteResult): string {
-  const tests = result.outcomes.map((o) => ({
-    name: `${result.lab} ${o.id}: ${o.title} [${result.world}]`,
-    score: earned(o),
-    max_score: o.points,
-    status: o.status === 'passed' ? 'passed' : 'failed',
-    output: o.status === 'passed' ? `passed ${o.passedSeeds}/${o.totalSeeds} seeds` : failureText(o),
-  }));
+/** The one name a test has in every grader format: lab, id, title and the world it ran in. */
+export function testName(result: SuiteResult, o: ScenarioOutcome): string {
+  return `${result.lab} ${o.id}: ${o.title} [${result.world}]`;
+}
+
+/** Gradescope's autograder results.json (https://gradescope-autograders.readthedocs.io, "Output format"): every world's tests. */
+export function formatGradescope(results: SuiteResult[]): string {
+  const tests = results.flatMap((result) =>
+    result.outcomes.map((o) => ({
+      name: testName(result, o),
+      score: earned(o),
+      max_score: o.points,
+      status: o.status === 'passed' ? 'passed' : 'failed',
+      output: o.status === 'passed' ? `passed ${o.passedSeeds}/${o.totalSeeds} seeds` : failureText(o),
+    })),
+  );
   const score = tests.reduce((sum, t) => sum + t.score, 0);
   return `${JSON.stringify({ score, tests }, null, 2)}\n`;
+}
+
+/** `rsmlab test --json`: one object for the whole run, every test labelled with its world, failures with their replay. */
+export function formatJson(results: SuiteResult[]): string {
+  const tests = results.flatMap((result) =>
+    result.outcomes.map((o) => ({
+      name: testName(result, o),
+      lab: result.lab,
+      world: result.world,
+      id: o.id,
+      title: o.title,
+      status: o.status,
+      score: earned(o),
+      max_score: o.points,
+      passed_seeds: o.passedSeeds,
+      total_seeds: o.totalSeeds,
+      elapsed_ms: o.elapsedMs,
+      ...(o.status !== 'passed' && {
+        failure: {
+          seed: o.failure?.seed,
+          error: o.failure?.error ?? o.message,
+          lab_errors: o.failure?.labErrors ?? [],
+          replay: o.failure?.replay ?? o.replay,
+          artifacts: o.failure?.artifacts,
+        },
+      }),
+    })),
+  );
+  const summary = {
+    lab: results[0]?.lab,
+    worlds: results.map((r) => ({ world: r.world, seeds: r.seeds.length, first_seed: r.seeds[0] })),
+    passed: tests.filter((t) => t.status === 'passed').length,
+    total: tests.length,
+    score: tests.reduce((sum, t) => sum + t.score, 0),
+    max_score: tests.reduce((sum, t) => sum + t.max_score, 0),
+    tests,
+  };
+  return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
 function xml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function formatJunit(result: SuiteResult): string {
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+function junitSuite(result: SuiteResult): string[] {
   const failures = result.outcomes.filter((o) => o.status !== 'passed').length;
-  const seconds = (ms: number): string => (ms / 1000).toFixed(3);
   const total = result.outcomes.reduce((sum, o) => sum + o.elapsedMs, 0);
   const cases = result.outcomes.map((o) => {
     const open = `    <testcase classname="rsmlab.${xml(result.lab)}.${result.world}" name="${xml(`${o.id}: ${o.title}`)}" time="${seconds(o.elapsedMs)}"`;
     if (o.status === 'passed') return `${open}/>`;
     return `${open}>\n      <failure message="${xml(o.status)}">${xml(failureText(o))}</failure>\n    </testcase>`;
   });
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${result.outcomes.length}" failures="${failures}" time="${seconds(total)}">`,
-    `  <testsuite name="rsmlab ${xml(result.lab)} (${result.world})" tests="${result.outcomes.length}" failures="${failures}" time="${seconds(total)}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return [`  <testsuite name="rsmlab ${xml(result.lab)} (${result.world})" tests="${result.outcomes.length}" failures="${failures}" time="${seconds(total)}">`, ...cases, '  </testsuite>'];
+}
+
+/** JUnit XML: one <testsuite> per world, so a CI shows the simulator's and the real world's results apart. */
+export function formatJunit(results: SuiteResult[]): string {
+  const outcomes = results.flatMap((r) => r.outcomes);
+  const failures = outcomes.filter((o) => o.status !== 'passed').length;
+  const total = outcomes.reduce((sum, o) => sum + o.elapsedMs, 0);
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites tests="${outcomes.length}" failures="${failures}" time="${seconds(total)}">`, ...results.flatMap(junitSuite), '</testsuites>', ''].join('\n');
 }

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { World } from '../../tester/cluster.js';
-import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
+import { formatGradescope, formatJson, formatJunit, formatTable } from '../../tester/report.js';
 import { runSuite, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
 
 export interface TestCommandOptions {
@@ -52,21 +52,9 @@ export async function testCommand(lab: string, options: TestCommandOptions): Pro
   const worlds: World[] = options.world === 'both' ? ['sim', 'real'] : [options.world];
   const results: SuiteResult[] = [];
   for (const world of worlds) results.push(await runWorld(lab, world, options));
-  if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  if (options.json) process.stdout.write(formatJson(results));
   else for (const r of results) process.stdout.write(`${formatTable(r)}\n`);
-  const merged = mergeResults(results);
-  if (options.gradescope) writeFileSync(options.gradescope, formatGradescope(merged));
-  if (options.junit) writeFileSync(options.junit, formatJunit(merged));
+  if (options.gradescope) writeFileSync(options.gradescope, formatGradescope(results));
+  if (options.junit) writeFileSync(options.junit, formatJunit(results));
   return Math.max(...results.map(suiteExitCode));
-}
-
-/** One result for the grader files: the outcomes of every world, each test named with its world. */
-function mergeResults(results: SuiteResult[]): SuiteResult {
-  if (results.length === 1) return results[0]!;
-  return {
-    lab: results[0]!.lab,
-    world: results[0]!.world,
-    seeds: results[0]!.seeds,
-    outcomes: results.flatMap((r) => r.outcomes.map((o) => ({ ...o, id: `${o.id} [${r.world}]` }))),
-  };
 }
