@@ -1,5 +1,5 @@
 // Benchmark of the simulator: simulated message deliveries per CPU-second (process.cpuUsage) with 3
-// Paxos nodes under load: the lab's own acceptors and proposer, n0 running round after round, each
+// Paxos nodes under load: the lab's own acceptors and proposer, p0 running round after round, each
 // round 3 phases to 3 nodes with durable log writes. Also the same with the trace kept in memory, and
 // the wire alone (echo pings) for scale. Medians of several runs; it never asserts anything about time.
 import type { Env } from '../src/env/types.js';
@@ -10,12 +10,12 @@ import { SimCluster } from '../tester/sim-cluster.js';
 import { figure, median, type Figure } from './figure.js';
 
 const RUNS = 5;
-const NODES = ['n0', 'n1', 'n2'];
+const NODES = ['p0', 'p1', 'p2'];
 /** Virtual time per run: about 50k deliveries of Paxos. */
 const VIRTUAL_MS = 120_000;
 const GOAL = 300_000;
 
-/** Paxos under load: every node is an acceptor; n0 proposes instance after instance, back to back. */
+/** Paxos under load: every node is an acceptor; p0 proposes instance after instance, back to back. */
 const paxosLoad: Lab = {
   name: 'paxos-load',
   async start(env: Env, options: LabOptions): Promise<LabNode> {
@@ -30,7 +30,7 @@ const paxosLoad: Lab = {
   },
 };
 
-/** The wire alone: n0 pings n1 and n2, each back to back, with the echo lab's handler. */
+/** The wire alone: p0 pings p1 and p2, each back to back, with the echo lab's handler. */
 const pingLoad: Lab = {
   name: 'ping-load',
   async start(env: Env, options: LabOptions): Promise<LabNode> {

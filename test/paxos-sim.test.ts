@@ -52,7 +52,7 @@ describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
   it('an acceptor that does not persist n_a/v_a fails test 7: view 5 is lost across the restarts', async () => {
     const errors = await failures(amnesiacPaxosLab, '7');
     expect(errors.length, 'seeds on which test 7 failed').to.be.greaterThan(0);
-    expect(errors[0]).to.match(/view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/);
+    expect(errors[0]).to.match(/view 5 is \{p1,p2,p3\}, expected \{p0,p1,p2\}/);
   });
 
   it('the same acceptor still passes test 6 (nobody restarts there): the failure is the persistence', async () => {
@@ -63,7 +63,7 @@ describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
     for (const id of ['6', '7']) {
       const errors = await failures(stubbornPaxosLab, id);
       expect(errors.length, `seeds on which test ${id} failed`).to.be.greaterThan(0);
-      expect(errors[0]).to.match(/view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/);
+      expect(errors[0]).to.match(/view 5 is \{p1,p2,p3\}, expected \{p0,p1,p2\}/);
     }
   });
 

@@ -6,11 +6,11 @@ import { SimCluster } from '../tester/sim-cluster.js';
 import { events, probeLab } from './fixtures/sim-probe.js';
 
 describe('sim cluster', () => {
-  it('names nodes n0, n1, ... and maps them back', () => {
+  it('names nodes p0, p1, ... as the test titles do and maps them back', () => {
     const cluster = new SimCluster({ lab: 'echo', seed: 1, nodes: 3 });
     expect(cluster.world).to.equal('sim');
-    expect([0, 1, 2].map((i) => cluster.id(i))).to.deep.equal(['n0', 'n1', 'n2']);
-    expect(['n2', 'n3', 'n02', 'x'].map((id) => cluster.indexOf(id))).to.deep.equal([2, -1, -1, -1]);
+    expect([0, 1, 2].map((i) => cluster.id(i))).to.deep.equal(['p0', 'p1', 'p2']);
+    expect(['p2', 'p3', 'p02', 'x'].map((id) => cluster.indexOf(id))).to.deep.equal([2, -1, -1, -1]);
     expect(() => cluster.id(3)).to.throw(/no node 3/);
     expect(cluster.timing.heartbeatMs).to.equal(3000);
   });
@@ -24,13 +24,13 @@ describe('sim cluster', () => {
     expect(await cluster.status(1)).to.deep.equal({ pings: 0, notes: 0, count: 0, synced: 0 });
     let error: unknown;
     await cluster.start(1).catch((e: unknown) => (error = e));
-    expect(String(error)).to.contain('n1 is already running');
+    expect(String(error)).to.contain('p1 is already running');
     await cluster.kill(1);
     await cluster.start(1);
     const starts = (await events(cluster, 'start')).map((e) => e.detail);
     expect(starts).to.deep.equal([
-      { lab: 'echo', first: 'n1', restarted: false },
-      { lab: 'echo', first: 'n0', restarted: true },
+      { lab: 'echo', first: 'p1', restarted: false },
+      { lab: 'echo', first: 'p0', restarted: true },
     ]);
   });
 
@@ -44,7 +44,7 @@ describe('sim cluster', () => {
       timing: { heartbeatMs: 1, rpcTimeoutMs: 2, joinRetryMs: 3, joinTimeoutMs: 4, clientTimeoutMs: 5, clientBusyRetryMs: 6, retryMs: 7, lockLeaseMs: 8 },
     });
     await cluster.start(1, { first: 0 });
-    expect(seen).to.deep.equal([['n1', 'n0', 2, 'kv']]);
+    expect(seen).to.deep.equal([['p1', 'p0', 2, 'kv']]);
   });
 
   it('gives clients an env inside the world, and traces their operations', async () => {
@@ -53,7 +53,7 @@ describe('sim cluster', () => {
     const client = cluster.clientEnv('w1');
     expect(client.me).to.equal('client:w1');
     cluster.recordClient('w1', { op: 'invoke', f: 'ping' });
-    const reply = await client.call('n0', ping, { text: 'hi' }, { timeoutMs: 100 });
+    const reply = await client.call('p0', ping, { text: 'hi' }, { timeoutMs: 100 });
     cluster.recordClient('w1', { op: 'ok', value: reply.text });
     await client.sleep(10);
     const ops = (await events(cluster, 'client')).map((e) => [e.node, e.detail]);

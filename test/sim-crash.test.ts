@@ -17,9 +17,9 @@ describe('sim crash', () => {
     let n0: Env | undefined;
     const cluster = await probeCluster((env) => {
       env.serve(get, () => new Promise<{ value: number }>(() => undefined));
-      if (env.me !== 'n0') return;
+      if (env.me !== 'p0') return;
       n0 = env;
-      void env.call('n1', get, { key: 'k' }, { timeoutMs: 500 }).finally(() => resumed.push('call'));
+      void env.call('p1', get, { key: 'k' }, { timeoutMs: 500 }).finally(() => resumed.push('call'));
       void env.sleep(100).then(() => resumed.push('sleep'));
       env.setTimer(100, () => resumed.push('timer'));
       void env.disk.write('f', 0, bytes('x')).then(() => resumed.push('disk'));
@@ -28,16 +28,16 @@ describe('sim crash', () => {
     const traced = (await cluster.traceJsonl()).split('\n').length;
     await cluster.sleep(1000);
     expect(resumed).to.deep.equal(['disk']); // the write settled before the kill; nothing after it
-    n0!.send('n1', tell, { n: 1 });
+    n0!.send('p1', tell, { n: 1 });
     n0!.log('after death');
     n0!.setTimer(1, () => resumed.push('late timer'));
     void n0!.disk.write('g', 0, bytes('y')).then(() => resumed.push('late disk'));
-    void n0!.call('n1', get, { key: 'k' }, { timeoutMs: 1 }).catch(() => resumed.push('late call'));
+    void n0!.call('p1', get, { key: 'k' }, { timeoutMs: 1 }).catch(() => resumed.push('late call'));
     await cluster.sleep(100);
     expect(resumed).to.deep.equal(['disk']);
-    expect(cluster.sim.disk('n0').list()).to.deep.equal([]); // 'f' was never fsynced
+    expect(cluster.sim.disk('p0').list()).to.deep.equal([]); // 'f' was never fsynced
     const after = (await cluster.traceJsonl()).trim().split('\n').slice(traced - 1).map((l) => JSON.parse(l) as { node: string; kind: string });
-    expect(after.filter((e) => e.node === 'n0')).to.deep.equal([]);
+    expect(after.filter((e) => e.node === 'p0')).to.deep.equal([]);
     expect(await cluster.status(0)).to.equal(null);
     expect(cluster.alive(0)).to.equal(false);
   });
@@ -46,19 +46,19 @@ describe('sim crash', () => {
     const cluster = new SimCluster({ lab: 'echo', seed: 3, nodes: 1 });
     await cluster.start(0);
     const client = cluster.clientEnv('c');
-    for (const t of ['a', 'b', 'c']) client.send('n0', note, { text: t });
+    for (const t of ['a', 'b', 'c']) client.send('p0', note, { text: t });
     await cluster.sleep(50);
     expect(await cluster.status(0)).to.deep.equal({ pings: 0, notes: 3, count: 3, synced: 3 } satisfies EchoStatus);
-    await client.call('n0', ping, { text: 'p' }, { timeoutMs: 100 });
+    await client.call('p0', ping, { text: 'p' }, { timeoutMs: 100 });
     await cluster.kill(0, 'SIGKILL');
     expect(cluster.alive(0)).to.equal(false);
     await cluster.start(0);
     expect(await cluster.status(0)).to.deep.equal({ pings: 0, notes: 0, count: 3, synced: 3 } satisfies EchoStatus);
     const lifecycle = (await events(cluster, 'start', 'crash')).map((e) => [e.kind, e.detail]);
     expect(lifecycle).to.deep.equal([
-      ['start', { lab: 'echo', first: 'n0', restarted: false }],
+      ['start', { lab: 'echo', first: 'p0', restarted: false }],
       ['crash', { reason: 'signal', signal: 'SIGKILL' }],
-      ['start', { lab: 'echo', first: 'n0', restarted: true }],
+      ['start', { lab: 'echo', first: 'p0', restarted: true }],
     ]);
   });
 
@@ -98,18 +98,18 @@ describe('sim crash', () => {
         } catch (e) {
           after.push(e instanceof NodeCrashed ? 'unwound' : 'other');
         }
-        env.send('n1', tell, { n: 1 });
+        env.send('p1', tell, { n: 1 });
         after.push('ran on');
         return { value: 1 };
       });
     });
     const client = cluster.clientEnv('c');
-    expect(await client.call('n0', get, { key: 'k' }, { timeoutMs: 100 })).to.deep.equal({ value: 1 });
+    expect(await client.call('p0', get, { key: 'k' }, { timeoutMs: 100 })).to.deep.equal({ value: 1 });
     await cluster.breakpoint(0, 2);
-    const error = await client.call('n0', get, { key: 'k' }, { timeoutMs: 100 }).catch((e: unknown) => e);
+    const error = await client.call('p0', get, { key: 'k' }, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect(isRpcError(error, 'unreachable')).to.equal(true);
     expect(after).to.deep.equal(['ran on', 'unwound', 'ran on']); // its code ran on, but could not act:
-    const n0 = (await events(cluster, 'send', 'breakpoint', 'crash')).filter((e) => e.node === 'n0').map((e) => [e.kind, e.detail ?? (e.msg as { type: string }).type]);
+    const n0 = (await events(cluster, 'send', 'breakpoint', 'crash')).filter((e) => e.node === 'p0').map((e) => [e.kind, e.detail ?? (e.msg as { type: string }).type]);
     expect(n0).to.deep.equal([
       ['send', 'notice'],
       ['send', 'res'],
@@ -118,7 +118,7 @@ describe('sim crash', () => {
       ['crash', { reason: 'breakpoint', n: 2 }],
     ]);
     await cluster.start(0); // a new incarnation: the breakpoint was armed in the old one only
-    expect(await client.call('n0', get, { key: 'k' }, { timeoutMs: 100 })).to.deep.equal({ value: 1 });
+    expect(await client.call('p0', get, { key: 'k' }, { timeoutMs: 100 })).to.deep.equal({ value: 1 });
   });
 
   it('kills the echo lab at breakpoint 1 before it counts the ping', async () => {
@@ -126,7 +126,7 @@ describe('sim crash', () => {
     await cluster.start(0);
     await cluster.start(1);
     await cluster.breakpoint(1, 1);
-    const error = await cluster.clientEnv('c').call('n1', ping, { text: 'x' }, { timeoutMs: 1000 }).catch((e: unknown) => e);
+    const error = await cluster.clientEnv('c').call('p1', ping, { text: 'x' }, { timeoutMs: 1000 }).catch((e: unknown) => e);
     expect(isRpcError(error, 'unreachable')).to.equal(true);
     expect(cluster.alive(1)).to.equal(false);
     expect(cluster.alive(0)).to.equal(true);

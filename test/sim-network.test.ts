@@ -8,12 +8,12 @@ import { SimCluster } from '../tester/sim-cluster.js';
 import type { SimClusterOptions } from '../tester/sim-cluster.js';
 import { events, get, probeCluster, tell } from './fixtures/sim-probe.js';
 
-/** Send `count` notices from a client to n0 at one instant; the order and number in which n0 got them. */
+/** Send `count` notices from a client to p0 at one instant; the order and number in which p0 got them. */
 async function blast(options: Partial<SimClusterOptions>, count: number): Promise<{ got: number[]; cluster: SimCluster }> {
   const got: number[] = [];
   const cluster = await probeCluster((env) => env.on(tell, ({ n }) => got.push(n)), { nodes: 1, ...options });
   const client = cluster.clientEnv('c');
-  for (let n = 0; n < count; n++) client.send('n0', tell, { n });
+  for (let n = 0; n < count; n++) client.send('p0', tell, { n });
   await cluster.sleep(1000);
   return { got, cluster };
 }
@@ -60,9 +60,9 @@ describe('sim network', () => {
     const { got, cluster } = await blast({ seed: 2 }, 0);
     const client = cluster.clientEnv('c');
     expect(cluster.sim.configureNet({ loss: 1 })).to.deep.equal({ minDelayMs: 1, maxDelayMs: 10, loss: 1, dup: 0 });
-    client.send('n0', tell, { n: 1 });
+    client.send('p0', tell, { n: 1 });
     cluster.sim.configureNet({ loss: 0, minDelayMs: 20, maxDelayMs: 20 });
-    client.send('n0', tell, { n: 2 });
+    client.send('p0', tell, { n: 2 });
     await cluster.sleep(19);
     expect(got).to.deep.equal([]);
     await cluster.sleep(2);
@@ -80,7 +80,7 @@ describe('sim network', () => {
     await cluster.faults(0, { delayMs: 100 });
     const client = cluster.clientEnv('c');
     const t0 = cluster.sim.now;
-    client.send('n0', tell, { n: 1 });
+    client.send('p0', tell, { n: 1 });
     await cluster.sleep(103);
     expect(got).to.deep.equal([]);
     await cluster.sleep(2);
@@ -88,7 +88,7 @@ describe('sim network', () => {
     const [delivered] = await events(cluster, 'deliver');
     expect(delivered!.t).to.equal(t0 + 104);
     await cluster.faults(0, { delayMs: 0, loss: 1 });
-    client.send('n0', tell, { n: 2 });
+    client.send('p0', tell, { n: 2 });
     await cluster.sleep(50);
     expect(got).to.deep.equal([1]);
     const faults = await events(cluster, 'faults');
@@ -110,43 +110,43 @@ describe('sim network', () => {
     it('cuts a node from every node and client now, and heals it', async () => {
       const c = await cluster();
       await c.partition(0, true);
-      expect(await reaches(c, 'c', 'n0')).to.equal(false);
-      expect(await reaches(c, 0, 'n1')).to.equal(false);
-      expect(await reaches(c, 1, 'n0')).to.equal(false);
-      expect(await reaches(c, 0, 'n0')).to.equal(false); // like the seed's set_reachable(false)
-      expect(await reaches(c, 1, 'n2')).to.equal(true);
+      expect(await reaches(c, 'c', 'p0')).to.equal(false);
+      expect(await reaches(c, 0, 'p1')).to.equal(false);
+      expect(await reaches(c, 1, 'p0')).to.equal(false);
+      expect(await reaches(c, 0, 'p0')).to.equal(false); // like the seed's set_reachable(false)
+      expect(await reaches(c, 1, 'p2')).to.equal(true);
       await c.heal(0);
-      expect(await reaches(c, 'c', 'n0')).to.equal(true);
-      expect(await reaches(c, 0, 'n1')).to.equal(true);
+      expect(await reaches(c, 'c', 'p0')).to.equal(true);
+      expect(await reaches(c, 0, 'p1')).to.equal(true);
       const cuts = await events(c, 'partition', 'heal');
       expect(cuts.map((e) => [e.kind, e.node, e.detail])).to.deep.equal([
-        ['partition', 'n0', { at: 'now' }],
-        ['heal', 'n0', {}],
+        ['partition', 'p0', { at: 'now' }],
+        ['heal', 'p0', {}],
       ]);
     });
 
     it('blocks one direction of a link only', async () => {
       const c = await cluster();
-      c.sim.block('n0', 'n1');
-      expect(await reaches(c, 0, 'n1')).to.equal(false); // the request is lost
-      expect(await reaches(c, 1, 'n0')).to.equal(false); // the request arrives, the reply is lost
-      const delivered = (await events(c, 'deliver')).filter((e) => (e.msg as { to: string }).to === 'n0');
+      c.sim.block('p0', 'p1');
+      expect(await reaches(c, 0, 'p1')).to.equal(false); // the request is lost
+      expect(await reaches(c, 1, 'p0')).to.equal(false); // the request arrives, the reply is lost
+      const delivered = (await events(c, 'deliver')).filter((e) => (e.msg as { to: string }).to === 'p0');
       expect(delivered).to.have.length(1);
-      expect(await reaches(c, 2, 'n1')).to.equal(true);
-      c.sim.unblock('n0', 'n1');
-      expect(await reaches(c, 0, 'n1')).to.equal(true);
+      expect(await reaches(c, 2, 'p1')).to.equal(true);
+      c.sim.unblock('p0', 'p1');
+      expect(await reaches(c, 0, 'p1')).to.equal(true);
     });
 
     it('splits node sets symmetrically', async () => {
       const c = await cluster();
-      c.sim.split([['n0', 'n1'], ['n2']]);
-      expect(await reaches(c, 0, 'n1')).to.equal(true);
-      expect(await reaches(c, 1, 'n0')).to.equal(true);
-      expect(await reaches(c, 0, 'n2')).to.equal(false);
-      expect(await reaches(c, 2, 'n1')).to.equal(false);
-      expect(await reaches(c, 'c', 'n2')).to.equal(true);
+      c.sim.split([['p0', 'p1'], ['p2']]);
+      expect(await reaches(c, 0, 'p1')).to.equal(true);
+      expect(await reaches(c, 1, 'p0')).to.equal(true);
+      expect(await reaches(c, 0, 'p2')).to.equal(false);
+      expect(await reaches(c, 2, 'p1')).to.equal(false);
+      expect(await reaches(c, 'c', 'p2')).to.equal(true);
       c.sim.healAll();
-      expect(await reaches(c, 2, 'n1')).to.equal(true);
+      expect(await reaches(c, 2, 'p1')).to.equal(true);
     });
 
     it('arms a cut that takes effect at the node\'s next partitionPoint()', async () => {
@@ -155,17 +155,17 @@ describe('sim network', () => {
       await c.start(1);
       await c.partition(1);
       const client = c.clientEnv('c');
-      expect(await client.call('n0', ping, { text: 'a' }, { timeoutMs: 100 })).to.deep.equal({ text: 'a', count: 0 });
-      const cut = await client.call('n1', ping, { text: 'b' }, { timeoutMs: 100 }).catch((e: unknown) => e);
+      expect(await client.call('p0', ping, { text: 'a' }, { timeoutMs: 100 })).to.deep.equal({ text: 'a', count: 0 });
+      const cut = await client.call('p1', ping, { text: 'b' }, { timeoutMs: 100 }).catch((e: unknown) => e);
       expect(isRpcError(cut, 'timeout')).to.equal(true);
       expect(await c.status(1)).to.include({ pings: 1 });
-      const later = await client.call('n1', ping, { text: 'c' }, { timeoutMs: 100 }).catch((e: unknown) => e);
+      const later = await client.call('p1', ping, { text: 'c' }, { timeoutMs: 100 }).catch((e: unknown) => e);
       expect(isRpcError(later, 'timeout')).to.equal(true);
       expect(await c.status(1)).to.include({ pings: 1 });
       const marks = (await events(c, 'partition')).map((e) => e.detail);
       expect(marks).to.deep.equal([{ at: 'armed' }, { at: 'partitionPoint' }]);
       await c.heal(1);
-      expect(await client.call('n1', ping, { text: 'd' }, { timeoutMs: 100 })).to.deep.equal({ text: 'd', count: 0 });
+      expect(await client.call('p1', ping, { text: 'd' }, { timeoutMs: 100 })).to.deep.equal({ text: 'd', count: 0 });
     });
   });
 });

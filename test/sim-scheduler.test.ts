@@ -121,12 +121,12 @@ describe('sim scheduler', () => {
   it('fails the run when lab code throws where no one can catch it, naming node and error', async () => {
     const cluster = await probeCluster(
       (env) => {
-        if (env.me === 'n1') env.setTimer(50, () => { throw new Error('boom'); });
+        if (env.me === 'p1') env.setTimer(50, () => { throw new Error('boom'); });
       },
       { nodes: 2, seed: 9 },
     );
     const error = await rejection(cluster.sleep(100));
-    expect(error.message).to.contain('t=50 ms (seed 9): n1, timer: Error: boom');
+    expect(error.message).to.contain('t=50 ms (seed 9): p1, timer: Error: boom');
     expect(cluster.sim.failure).to.equal(error);
   });
 
@@ -141,9 +141,9 @@ describe('sim scheduler', () => {
       { nodes: 1, seed: 4 },
     );
     const client = cluster.clientEnv('c');
-    expect(await client.call('n0', get, { key: 'good' }, { timeoutMs: 100 })).to.deep.equal({ value: 1 });
-    const error = await rejection(client.call('n0', get, { key: 'bad' }, { timeoutMs: 100 }));
+    expect(await client.call('p0', get, { key: 'good' }, { timeoutMs: 100 })).to.deep.equal({ value: 1 });
+    const error = await rejection(client.call('p0', get, { key: 'bad' }, { timeoutMs: 100 }));
     expect(error).to.be.instanceOf(SimulationFailure);
-    expect(error.message).to.contain('(seed 4): n0, handler probe.get: InvariantViolation: n_a went backwards on n0');
+    expect(error.message).to.contain('(seed 4): p0, handler probe.get: InvariantViolation: n_a went backwards on p0');
   });
 });

@@ -1,4 +1,4 @@
-// The Cluster of the simulated world: nodes n0, n1, ... of one lab inside a SimWorld, driven by the
+// The Cluster of the simulated world: nodes p0, p1, ... (the names test titles use) of one lab inside a SimWorld, driven by the
 // scenario's awaits (time moves only while the scenario waits on the simulation). It maps the
 // Cluster interface onto the world; it never decides what happens (the world and its seed do).
 import type { Lab } from '../src/lab.js';
@@ -55,13 +55,13 @@ export class SimCluster implements Cluster {
 
   id(index: number): NodeId {
     if (!Number.isInteger(index) || index < 0 || index >= this.nodes) throw new Error(`no node ${index} (nodes 0..${this.nodes - 1})`);
-    return `n${index}`;
+    return `p${index}`;
   }
 
   indexOf(id: NodeId): number {
-    const m = /^n(\d+)$/.exec(id);
+    const m = /^p(\d+)$/.exec(id);
     const index = m ? Number(m[1]) : -1;
-    return index < this.nodes && id === `n${index}` ? index : -1;
+    return index < this.nodes && id === `p${index}` ? index : -1;
   }
 
   /** The lab, loaded once; the simulation is held still while its module loads (real I/O). */

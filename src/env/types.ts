@@ -3,7 +3,7 @@
 // timers or fs). Two worlds implement it: src/env/real (processes, ws, files) and src/env/sim.
 import type { Method, Notice } from './method.js';
 
-/** A node's address. Real world: "127.0.0.1:40000". Simulated world: "n0", "n1", ... */
+/** A node's address. Real world: "127.0.0.1:40000". Simulated world: "p0", "p1", ... (as test titles name them) */
 export type NodeId = string;
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -6,7 +6,7 @@ import type { PaxosStatus } from '../../labs/paxos/status.js';
 import { sortNodeIds } from '../../src/env/node-id.js';
 import { ScenarioFailure } from '../scenario.js';
 
-/** One node's status, with the name the failure messages use (e.g. "p1 (n1)"). */
+/** One node's status, with the name the failure messages use (e.g. "p1", or "p1 (127.0.0.1:40002)" in the real world). */
 export interface Observed {
   name: string;
   status: PaxosStatus;

@@ -28,7 +28,8 @@ export class PaxosObserver {
   }
 
   name(index: number): string {
-    return `p${index} (${this.id(index)})`;
+    const id = this.id(index);
+    return id === `p${index}` ? id : `p${index} (${id})`;
   }
 
   /** The seed's "sleep s": s seconds of a 3 s heartbeat, i.e. s/3 heartbeats of this world's timing. */

@@ -9,7 +9,7 @@ import type { HistoryEvent } from '../../src/check/history.js';
 import { judgeEvents } from '../../src/check/judge.js';
 import { ScenarioFailure } from '../scenario.js';
 
-/** One node's RSM status, with the name failure messages use (e.g. "p1 (n1)"). */
+/** One node's RSM status, with the name failure messages use (e.g. "p1", or "p1 (127.0.0.1:40002)" in the real world). */
 export interface RsmObserved {
   name: string;
   status: RsmStatus;
