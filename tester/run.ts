@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../src/lab.js';
 import { classicTiming, scaleTiming, type Timing } from '../src/timing.js';
-import { seededRandom } from '../src/random.js';
+import { streamRandom } from '../src/random.js';
 import type { Cluster, World } from './cluster.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { RealCluster } from './real-cluster.js';
@@ -101,7 +101,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const ctx: ScenarioContext = {
       cluster,
       seed: options.seed,
-      random: seededRandom(options.seed ^ 0x5eed),
+      random: streamRandom(options.seed, 'workload'),
       note: (message) => notes.push(message),
       attach: (name, content) => attachments.set(name, content),
     };

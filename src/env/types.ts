@@ -75,8 +75,13 @@ export interface Env {
   sleep(ms: number): Promise<void>;
   /** Milliseconds: virtual time in the simulator, wall-clock time in the real world. */
   now(): number;
-  /** Uniform in [0, 1): the simulator's seeded PRNG, or a real PRNG. */
+  /** Uniform in [0, 1): the node's own seeded stream in the simulator, or a real PRNG. */
   random(): number;
+  /**
+   * A unique id (a UUID string), e.g. a recovery nonce: drawn from the node's seeded stream in the
+   * simulator (same seed, same nonces), cryptographically random in the real world.
+   */
+  nonce(): string;
 
   readonly disk: Disk;
 

@@ -1,7 +1,7 @@
 // The real world's Env: JSON-RPC over WebSocket to other processes, real timers and clock, files
 // with fsync, and a per-node JSONL trace of every send/deliver/drop/timer/fault. It also holds the
 // node's fault state (partition, breakpoints, link faults) for the control plane. Never protocol logic.
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { InvariantViolation } from '../../assert.js';
 import type { z } from 'zod';
 import { describeIssues, type Method, type Notice } from '../method.js';
@@ -182,6 +182,10 @@ export class RealEnv implements Env {
 
   random(): number {
     return Math.random();
+  }
+
+  nonce(): string {
+    return randomUUID();
   }
 
   log(what: string, fields: Record<string, Json> = {}): void {

@@ -130,7 +130,10 @@ export class Scheduler {
   private instantEvents = 0;
 
   constructor(
-    private readonly prng: Prng,
+    /** The run's seed, for failure messages. */
+    private readonly seed: number,
+    /** The stream that orders events due at the same instant. */
+    private readonly ties: Prng,
     private readonly limits: Limits,
     /** The one command that replays this run, for failure messages. */
     private readonly replay: string,
@@ -155,7 +158,7 @@ export class Scheduler {
   /** Queue `event` to fire `delayMs` from now (0: at this instant, after what is already due). */
   schedule(event: SimEvent, delayMs: number): void {
     event.time = this.clock + delayMs;
-    event.tie = this.prng.uint32();
+    event.tie = this.ties.uint32();
     event.seq = this.nextSeq++;
     this.queue.push(event);
   }
@@ -208,8 +211,8 @@ export class Scheduler {
     const what = cause instanceof Error ? (where === undefined ? cause.message : `${cause.name}: ${cause.message}`) : String(cause);
     const why = where === undefined ? what : `${where}: ${what}`;
     this.failure = new SimulationFailure(
-      `simulation failed at t=${this.clock} ms (seed ${this.prng.seed}): ${why}\n  replay: ${this.replay}`,
-      this.prng.seed,
+      `simulation failed at t=${this.clock} ms (seed ${this.seed}): ${why}\n  replay: ${this.replay}`,
+      this.seed,
       this.clock,
       cause,
     );

@@ -13,7 +13,9 @@ import type { Endpoint } from './transport.js';
 /** What an env asks of its world. */
 export interface EnvHost {
   readonly now: number;
-  random(): number;
+  /** env.random() and env.nonce(): drawn from the node's own stream, never from the world's. */
+  random(env: SimEnv): number;
+  nonce(env: SimEnv): string;
   call<P, R>(env: SimEnv, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R>;
   send<P>(env: SimEnv, peer: NodeId, notice: Notice<P>, params: P): void;
   /** Schedule `timer` to fire `ms` from now. */
@@ -150,7 +152,11 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
   }
 
   random(): number {
-    return this.host.random();
+    return this.host.random(this);
+  }
+
+  nonce(): string {
+    return this.host.nonce(this);
   }
 
   log(what: string, fields?: Record<string, Json>): void {

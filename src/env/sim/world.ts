@@ -1,5 +1,5 @@
 // The simulated world: nodes (incarnations over a disk that outlives them), clients, the wire, the
-// network model, the clock and the trace, all driven by one seeded PRNG. It is the tester's handle on
+// network model, the clock and the trace, all driven by the seed's per-purpose PRNG streams. It is the tester's handle on
 // the simulation (start, crash, sleep, faults) and the host of every SimEnv. It never runs lab code
 // outside an event, and never lets a dead incarnation act.
 import type { LabNode } from '../../lab.js';
@@ -11,7 +11,7 @@ import { NodeCrashed } from './crash.js';
 import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
 import { installGuards, runAs } from './guard.js';
 import { Network, type NetConfig, type NodeFaults } from './network.js';
-import { Prng } from '../../random.js';
+import { Streams } from '../../random.js';
 import { defaultLimits, Scheduler, type Limits, type SimulationFailure } from './scheduler.js';
 import { SimEnv, type EnvHost, type Timer } from './sim-env.js';
 import { Transport, type Directory, type Endpoint } from './transport.js';
@@ -60,7 +60,8 @@ class SimNode {
 export class SimWorld implements EnvHost, Directory {
   readonly seed: number;
   readonly trace: TraceRecorder;
-  private readonly prng: Prng;
+  /** The run's randomness, one stream per purpose (src/random.ts). */
+  readonly streams: Streams;
   private readonly scheduler: Scheduler;
   private readonly net: Network;
   private readonly transport: Transport;
@@ -71,10 +72,11 @@ export class SimWorld implements EnvHost, Directory {
   constructor(options: WorldOptions) {
     installGuards();
     this.seed = options.seed;
-    this.prng = new Prng(options.seed);
+    this.streams = new Streams(options.seed);
     this.trace = new TraceRecorder({ keep: options.keepTrace ?? true });
-    this.scheduler = new Scheduler(this.prng, { ...defaultLimits, ...options.limits }, options.replay ?? `seed ${options.seed}`);
-    this.net = new Network(this.prng, options.net);
+    const replay = options.replay ?? `seed ${options.seed}`;
+    this.scheduler = new Scheduler(options.seed, this.streams.ties, { ...defaultLimits, ...options.limits }, replay);
+    this.net = new Network(this.streams.network, options.net);
     this.transport = new Transport(this.scheduler, this.net, this.trace, this);
     this.diskFaults = { ...noDiskFaults, ...options.disk };
   }
@@ -165,7 +167,7 @@ export class SimWorld implements EnvHost, Directory {
     this.net.forget(id);
     this.emit('crash', id, why);
     this.transport.peerDied(id);
-    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.prng)) this.emit('disk', id, effectDetail(effect));
+    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.streams.disk)) this.emit('disk', id, effectDetail(effect));
     this.startSettled(node);
   }
 
@@ -296,15 +298,19 @@ export class SimWorld implements EnvHost, Directory {
 
   /** Corrupt bytes on node `id`'s disk (XOR with non-zero noise). Returns how many bytes changed. */
   corrupt(id: NodeId, file: string, offset: number, length: number): number {
-    const corrupted = this.knownNode(id).disk.corrupt(file, offset, length, this.prng);
+    const corrupted = this.knownNode(id).disk.corrupt(file, offset, length, this.streams.disk);
     this.emit('disk', id, { fault: 'corrupt', file, offset, length, corrupted });
     return corrupted;
   }
 
   // ---- EnvHost and Directory -------------------------------------------------------------------
 
-  random(): number {
-    return this.prng.float();
+  random(env: SimEnv): number {
+    return this.streams.lab(env.me).float();
+  }
+
+  nonce(env: SimEnv): string {
+    return this.streams.lab(env.me).uuid();
   }
 
   call<P, R>(env: SimEnv, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R> {
