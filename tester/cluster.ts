@@ -3,6 +3,7 @@
 // tester/sim-cluster.ts inside the simulator. Scenarios must use only this interface.
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
+import type { FaultControl } from '../src/control/fault-control.js';
 
 export type World = 'real' | 'sim';
 
@@ -23,6 +24,11 @@ export interface StartOptions {
 export interface Cluster {
   readonly world: World;
   readonly timing: Timing;
+  /**
+   * The world's one fault-and-control interface, by NodeId (the same one `rsmlab ctl` and the
+   * dashboard use). The fault methods below are shorthands over it, by index.
+   */
+  readonly control: FaultControl;
   /** Node index -> NodeId (ordered: id(0) < id(1) < ...). */
   id(index: number): NodeId;
   /** Index of a NodeId, or -1. */

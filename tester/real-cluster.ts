@@ -11,6 +11,7 @@ import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
 import { controlCall } from '../src/control/client.js';
 import * as control from '../src/control/protocol.js';
+import { RemoteFaultControl } from '../src/control/remote-control.js';
 import { nodeId } from '../src/env/real/address.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { releasePorts, reservePortPairsSync } from '../src/env/real/ports.js';
@@ -70,6 +71,10 @@ export class RealCluster implements Cluster {
   private readonly ports: number[];
   private readonly procs: (NodeProcess | undefined)[];
   private readonly clients: RealEnv[] = [];
+  /** The node each index last joined through: a restart from the control interface joins the same way. */
+  private readonly firsts = new Map<number, number>();
+  /** The control planes' client; this cluster owns the processes, so it kills and restarts them. */
+  readonly control: RemoteFaultControl;
 
   constructor(private readonly options: RealClusterOptions) {
     this.timing = options.timing;
@@ -80,6 +85,14 @@ export class RealCluster implements Cluster {
     const base = options.baseDir ?? tmpdir();
     mkdirSync(base, { recursive: true });
     this.dir = mkdtempSync(join(base, `rsmlab-${options.lab}-`));
+    this.control = new RemoteFaultControl({
+      statusTimeoutMs: STATUS_TIMEOUT_MS,
+      owner: {
+        kill: (id, signal) => this.kill(this.indexOf(id), signal),
+        restart: (id) => this.start(this.indexOf(id), { first: this.firsts.get(this.indexOf(id)) ?? 0 }),
+        alive: (id) => this.alive(this.indexOf(id)),
+      },
+    });
   }
 
   id(index: number): NodeId {
@@ -99,6 +112,7 @@ export class RealCluster implements Cluster {
   async start(index: number, options: StartOptions = {}): Promise<void> {
     if (this.alive(index)) throw new Error(`node ${index} is already running`);
     const dir = this.nodeDir(index);
+    this.firsts.set(index, options.first ?? 0);
     mkdirSync(dir, { recursive: true });
     const log = openSync(join(dir, 'node.log'), 'a');
     const args = [mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
@@ -158,27 +172,23 @@ export class RealCluster implements Cluster {
   }
 
   async breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void> {
-    await controlCall(this.id(index), control.breakpoint, { n });
+    await this.control.breakpoint(this.id(index), n);
   }
 
   async partition(index: number, now = false): Promise<void> {
-    await controlCall(this.id(index), control.netRepair, { heal: false, now });
+    await this.control.partition(this.id(index), now);
   }
 
   async heal(index: number): Promise<void> {
-    await controlCall(this.id(index), control.netRepair, { heal: true });
+    await this.control.heal(this.id(index));
   }
 
   async faults(index: number, faults: NetFaults): Promise<void> {
-    await controlCall(this.id(index), control.faults, faults);
+    await this.control.netFaults(this.id(index), faults);
   }
 
   async status(index: number): Promise<Json | null> {
-    if (!this.alive(index)) return null;
-    return controlCall(this.id(index), control.status, {}, STATUS_TIMEOUT_MS).then(
-      (s) => s.state,
-      () => null,
-    );
+    return (await this.control.status(this.id(index))).state;
   }
 
   sleep(ms: number): Promise<void> {

@@ -10,6 +10,7 @@ import type { NetConfig } from '../src/env/sim/network.js';
 import type { DiskFaults } from '../src/env/sim/disk.js';
 import type { Limits } from '../src/env/sim/scheduler.js';
 import type { Cluster, NetFaults, StartOptions } from './cluster.js';
+import { SimFaultControl } from '../src/control/sim-control.js';
 
 export interface SimClusterOptions {
   /** The lab, or its name in labs/index.ts. */
@@ -36,6 +37,9 @@ export class SimCluster implements Cluster {
   private readonly app: string | undefined;
   private lab: Lab | undefined;
   private readonly labName: string;
+  /** The node each index last joined through: a restart from the control interface joins the same way. */
+  private readonly firsts = new Map<number, number>();
+  readonly control: SimFaultControl;
 
   constructor(options: SimClusterOptions) {
     this.timing = options.timing ?? classicTiming;
@@ -50,6 +54,11 @@ export class SimCluster implements Cluster {
       limits: options.limits,
       keepTrace: options.keepTrace,
       replay: options.replay,
+    });
+    this.control = new SimFaultControl(this.sim, this.labName, {
+      kill: (id, signal) => this.kill(this.indexOf(id), signal),
+      restart: (id) => this.start(this.indexOf(id), { first: this.firsts.get(this.indexOf(id)) ?? 0 }),
+      alive: (id) => this.sim.alive(id),
     });
   }
 
@@ -79,6 +88,7 @@ export class SimCluster implements Cluster {
   async start(index: number, options: StartOptions = {}): Promise<void> {
     const id = this.id(index);
     const first = this.id(options.first ?? 0);
+    this.firsts.set(index, options.first ?? 0);
     const lab = await this.loadedLab();
     const labOptions = { first, timing: this.timing, ...(this.app === undefined ? {} : { app: this.app }) };
     await this.sim.start(id, (env) => lab.start(env, labOptions), { lab: lab.name, first });
@@ -93,23 +103,23 @@ export class SimCluster implements Cluster {
   }
 
   async breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void> {
-    this.sim.armBreakpoint(this.id(index), n);
+    await this.control.breakpoint(this.id(index), n);
   }
 
   async partition(index: number, now = false): Promise<void> {
-    this.sim.partition(this.id(index), now);
+    await this.control.partition(this.id(index), now);
   }
 
   async heal(index: number): Promise<void> {
-    this.sim.heal(this.id(index));
+    await this.control.heal(this.id(index));
   }
 
   async faults(index: number, faults: NetFaults): Promise<void> {
-    this.sim.setFaults(this.id(index), faults);
+    await this.control.netFaults(this.id(index), faults);
   }
 
   async status(index: number): Promise<Json | null> {
-    return this.sim.status(this.id(index));
+    return (await this.control.status(this.id(index))).state;
   }
 
   sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 // The echo lab: a tiny, deterministic node for framework tests in both worlds (not a protocol).
-// It answers echo.ping, counts echo.note notices durably (disk + fsync), calls breakpoint(1) and
-// partitionPoint() on every ping, and asserts on echo.check. It touches the world only through Env.
+// It answers echo.ping, counts echo.note notices durably (disk + fsync), calls breakpoint(1), the
+// fault point 'echo.ping' and partitionPoint() on every ping, and asserts on echo.check. It touches
+// the world only through Env.
 import { z } from 'zod';
 import { method, notice } from '../../src/env/method.js';
 import type { Env } from '../../src/env/types.js';
@@ -45,6 +46,7 @@ export const echoLab: Lab = {
     let persisted = Promise.resolve();
     env.serve(ping, ({ text }) => {
       env.breakpoint(1);
+      env.faultPoint('echo.ping');
       env.partitionPoint();
       status.pings++;
       return { text, count: status.count };

@@ -1,6 +1,7 @@
 // Talking to a node's test-control plane (port p+1) from outside: one short-lived connection per
-// call. `ctl` is the whole of `rsmlab ctl HOST:PORT <command> [args]`, so the CLI only prints.
-// It never keeps connections open and never reaches a node's protocol port.
+// call. `ctl` is the whole of `rsmlab ctl HOST:PORT <command> [args]`, a thin parser over the one
+// fault-and-control interface (remote-control.ts), so the CLI only prints. It never keeps
+// connections open and never reaches a node's protocol port.
 import { parseArgs } from 'node:util';
 import type { Method } from '../env/method.js';
 import { describeIssues } from '../env/method.js';
@@ -8,7 +9,8 @@ import type { Json, NodeId } from '../env/types.js';
 import { controlAddressOf, linkUrl } from '../env/real/address.js';
 import { PeerLink } from '../env/real/peer-link.js';
 import { encodeRequest } from '../wire/frame.js';
-import * as control from './protocol.js';
+import type { BreakpointNumber } from '../env/types.js';
+import { RemoteFaultControl } from './remote-control.js';
 
 export const defaultControlTimeoutMs = 2000;
 
@@ -28,12 +30,13 @@ export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, para
   }
 }
 
-export const ctlCommands = ['status', 'pid', 'breakpoint', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files'] as const;
+export const ctlCommands = ['status', 'pid', 'breakpoint', 'fault-point', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files'] as const;
 
 export const ctlUsage = [
   'status',
   'pid                     the node process\'s pid, for kill -9 $(rsmlab ctl HOST:PORT pid)',
   'breakpoint N            arm breakpoint N (1..4)',
+  'fault-point NAME        arm the named fault point (the node dies at env.faultPoint(NAME))',
   'partition [--now]       cut at the next partitionPoint(), or at once',
   'heal',
   'faults [--loss P] [--dup P] [--delay MS]',
@@ -54,28 +57,30 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
     options: { now: { type: 'boolean' }, loss: { type: 'string' }, dup: { type: 'string' }, delay: { type: 'string' } },
     allowPositionals: true,
   });
-  const call = <P, R extends Json>(method: Method<P, R>, params: P): Promise<R> => controlCall(node, method, params, timeoutMs);
+  const control = new RemoteFaultControl({ timeoutMs });
   switch (command) {
     case 'status':
-      return call(control.status, {});
+      return control.status(node);
     case 'pid':
-      return (await call(control.status, {})).pid;
+      return (await control.status(node)).pid;
     case 'breakpoint':
-      return call(control.breakpoint, { n: number(positionals[0], 'N') as 1 | 2 | 3 | 4 });
+      return control.breakpoint(node, number(positionals[0], 'N') as BreakpointNumber);
+    case 'fault-point':
+      return control.faultPoint(node, positionals[0] ?? '');
     case 'partition':
-      return call(control.netRepair, { heal: false, now: values.now === true });
+      return control.partition(node, values.now === true);
     case 'heal':
-      return call(control.netRepair, { heal: true });
+      return control.heal(node);
     case 'faults':
-      return call(control.faults, {
+      return control.netFaults(node, {
         ...(values.loss !== undefined && { loss: number(values.loss, '--loss') }),
         ...(values.dup !== undefined && { dup: number(values.dup, '--dup') }),
         ...(values.delay !== undefined && { delayMs: number(values.delay, '--delay') }),
       });
     case 'disk-fault':
-      return call(control.diskFault, { file: positionals[0] ?? '', offset: number(positionals[1], 'OFFSET'), length: number(positionals[2], 'LENGTH') });
+      return control.diskFault(node, { kind: 'corrupt', file: positionals[0] ?? '', offset: number(positionals[1], 'OFFSET'), length: number(positionals[2], 'LENGTH') });
     case 'disk-files':
-      return call(control.diskFiles, {});
+      return { files: await control.diskFiles(node) };
     default:
       throw new Error(`unknown ctl command '${command}' (one of: ${ctlCommands.join(', ')})\n${ctlUsage}`);
   }

@@ -3,6 +3,7 @@
 // (control/client.ts, the CLI, the tester, the dashboard) use these declarations. No behaviour here.
 import { z } from 'zod';
 import { method } from '../env/method.js';
+import { FAULT_POINT_NAME } from './fault-control.js';
 
 export const faultSettings = z.object({
   /** Probability in [0, 1] that a message on the node's links is lost. */
@@ -21,6 +22,9 @@ export const netRepair = method('net_repair', z.object({ heal: z.boolean(), now:
 /** Arm breakpoint n: the node exits(1) the next time its code calls env.breakpoint(n). */
 export const breakpoint = method('breakpoint', z.object({ n: z.literal([1, 2, 3, 4]) }), z.object({ breakpoints: z.array(z.int()) }));
 
+/** Arm the named fault point: the node exits(1) the next time its code calls env.faultPoint(name). */
+export const faultPoint = method('fault_point', z.object({ name: z.string().regex(FAULT_POINT_NAME) }), z.object({ faultPoints: z.array(z.string()) }));
+
 export const nodeStatus = z.object({
   node: z.string(),
   lab: z.string(),
@@ -28,6 +32,7 @@ export const nodeStatus = z.object({
   partitioned: z.boolean(),
   partitionArmed: z.boolean(),
   breakpoints: z.array(z.int()),
+  faultPoints: z.array(z.string()),
   faults: faultSettings,
   /** The lab's LabNode.status(), or null while the lab is still starting. */
   state: z.json(),

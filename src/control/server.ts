@@ -1,47 +1,74 @@
 // The test-control plane of one node: a JSON-RPC/WebSocket server on port p+1 (loopback unless
-// told otherwise) that partitions, heals, arms breakpoints, sets link faults, corrupts disk bytes
-// and reports status. It is never partitioned or faulted itself, and never runs protocol logic.
-import type { Json } from '../env/types.js';
-import type { RealEnv } from '../env/real/env.js';
-import type { RealDisk } from '../env/real/disk.js';
+// told otherwise) that partitions, heals, arms breakpoints and fault points, sets link faults,
+// corrupts disk bytes and reports status. It is never partitioned or faulted itself, and never runs
+// protocol logic. It drives the node through the narrow ControlledNode interface, not a concrete Env.
+import type { BreakpointNumber, Json, NodeId } from '../env/types.js';
+import type { TraceKind } from '../trace/event.js';
 import { RpcServer } from '../env/real/server.js';
 import { Dispatcher } from '../wire/dispatch.js';
+import type { DiskFile, NetFaults, PartitionState } from './fault-control.js';
 import * as control from './protocol.js';
 
+/** The fault state of one running node, as the control plane changes it (src/env/real/env.ts implements it). */
+export interface ControlledNode {
+  readonly me: NodeId;
+  readonly links: PartitionState & { readonly faults: NetFaults };
+  readonly breakpoints: BreakpointNumber[];
+  readonly faultPoints: string[];
+  partition(now: boolean): void;
+  heal(): void;
+  armBreakpoint(n: BreakpointNumber): void;
+  armFaultPoint(name: string): void;
+  setFaults(change: Partial<NetFaults>): NetFaults;
+  /** Record what the control plane did in the node's trace. */
+  note(kind: TraceKind, detail: Record<string, Json>): void;
+}
+
+/** The node's files, as the control plane lists and corrupts them. */
+export interface ControlledDisk {
+  corrupt(file: string, offset: number, length: number): Promise<number>;
+  files(): Promise<DiskFile[]>;
+}
+
 export interface ControlTarget {
-  env: RealEnv;
-  disk: RealDisk;
+  node: ControlledNode;
+  disk: ControlledDisk;
   lab: string;
   /** The lab's LabNode.status(), or null while it is starting. */
   state(): Json;
 }
 
 function controlMethods(target: ControlTarget): Dispatcher {
-  const { env, disk } = target;
+  const { node, disk } = target;
   const d = new Dispatcher();
-  const partitionState = () => ({ partitioned: env.links.partitioned, partitionArmed: env.links.partitionArmed });
+  const partitionState = (): PartitionState => ({ partitioned: node.links.partitioned, partitionArmed: node.links.partitionArmed });
   d.addMethod(control.netRepair, ({ heal, now }) => {
-    if (heal) env.heal();
-    else env.partition(now ?? false);
+    if (heal) node.heal();
+    else node.partition(now ?? false);
     return partitionState();
   });
   d.addMethod(control.breakpoint, ({ n }) => {
-    env.armBreakpoint(n);
-    return { breakpoints: env.breakpoints };
+    node.armBreakpoint(n);
+    return { breakpoints: node.breakpoints };
+  });
+  d.addMethod(control.faultPoint, ({ name }) => {
+    node.armFaultPoint(name);
+    return { faultPoints: node.faultPoints };
   });
   d.addMethod(control.status, () => ({
-    node: env.me,
+    node: node.me,
     lab: target.lab,
     pid: process.pid,
     ...partitionState(),
-    breakpoints: env.breakpoints,
-    faults: env.links.faults,
+    breakpoints: node.breakpoints,
+    faultPoints: node.faultPoints,
+    faults: node.links.faults,
     state: target.state(),
   }));
-  d.addMethod(control.faults, (change) => env.setFaults(change));
+  d.addMethod(control.faults, (change) => node.setFaults(change));
   d.addMethod(control.diskFault, async ({ file, offset, length }) => {
     const corrupted = await disk.corrupt(file, offset, length);
-    env.note('disk', { fault: 'corrupt', file, offset, length, corrupted });
+    node.note('disk', { fault: 'corrupt', file, offset, length, corrupted });
     return { file, offset, corrupted };
   });
   d.addMethod(control.diskFiles, async () => ({ files: await disk.files() }));

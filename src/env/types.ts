@@ -89,6 +89,12 @@ export interface Env {
   log(what: string, fields?: Record<string, Json>): void;
   /** If breakpoint n is armed on this node, the node dies here and now (exit(1) in the real world, a crash in the simulator). */
   breakpoint(n: BreakpointNumber): void;
+  /**
+   * If the fault point `name` is armed on this node, the node dies here and now, exactly like a
+   * breakpoint. Named fault points serve labs beyond yfs's four (e.g. "vsr.after_prepare_write");
+   * they are armed through the fault-and-control interface (src/control/fault-control.ts).
+   */
+  faultPoint(name: string): void;
   /** If a partition is armed on this node, cut it from every other node now (the seed's partition1()). */
   partitionPoint(): void;
 }

@@ -75,6 +75,7 @@ export class RealEnv implements Env {
   /** Partition and link-fault state; the control plane changes it through the methods below. */
   readonly links = new LinkFaults();
   private readonly armed = new Set<BreakpointNumber>();
+  private readonly armedPoints = new Set<string>();
   private closed = false;
   private readonly dispatcher = new Dispatcher();
   private readonly peers = new Map<NodeId, PeerLink>();
@@ -195,9 +196,17 @@ export class RealEnv implements Env {
   // ---- faults: breakpoints and partitions -------------------------------------------------
 
   breakpoint(n: BreakpointNumber): void {
-    if (!this.armed.has(n)) return;
-    this.note('breakpoint', { n, hit: true });
-    this.note('crash', { reason: 'breakpoint', n });
+    if (this.armed.has(n)) this.die({ n }, { reason: 'breakpoint', n });
+  }
+
+  faultPoint(name: string): void {
+    if (this.armedPoints.has(name)) this.die({ point: name }, { reason: 'faultPoint', name });
+  }
+
+  /** Die at a hit breakpoint or fault point: trace it, flush, exit(1) as the seed's breakpoints do. */
+  private die(hit: Record<string, Json>, crash: Record<string, Json>): void {
+    this.note('breakpoint', { ...hit, hit: true });
+    this.note('crash', crash);
     this.trace.flush();
     this.exit(1);
   }
@@ -216,6 +225,15 @@ export class RealEnv implements Env {
 
   get breakpoints(): BreakpointNumber[] {
     return [...this.armed].sort();
+  }
+
+  armFaultPoint(name: string): void {
+    this.armedPoints.add(name);
+    this.note('breakpoint', { point: name, hit: false });
+  }
+
+  get faultPoints(): string[] {
+    return [...this.armedPoints].sort();
   }
 
   /** Cut this node off now, or at its next partitionPoint(). */

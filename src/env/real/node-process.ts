@@ -84,7 +84,7 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   recordDeath(env);
   let node: LabNode | undefined;
   const state = (): Json => (node === undefined ? null : node.status());
-  await startControlPlane({ env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1);
+  await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1);
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
   node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app });

@@ -85,6 +85,16 @@ export class Network {
     return { ...next };
   }
 
+  /** One node's own link faults (not counting the run's). */
+  faultsOf(node: NodeId): NodeFaults {
+    return { ...(this.faults.get(node) ?? noFaults) };
+  }
+
+  /** Whether `node` is cut off from everyone now, and whether a cut is armed for its next partitionPoint(). */
+  partitionOf(node: NodeId): { partitioned: boolean; partitionArmed: boolean } {
+    return { partitioned: this.isolated.has(node), partitionArmed: this.armed.has(node) };
+  }
+
   /** How many copies of one message from→to travel: 0 (lost), 1, or 2 (duplicated). */
   copies(from: NodeId, to: NodeId): number {
     let loss = this.config.loss;

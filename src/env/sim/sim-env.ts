@@ -25,6 +25,7 @@ export interface EnvHost {
   timerFired(env: SimEnv, timer: Timer): void;
   log(env: SimEnv, what: string, fields: Record<string, Json> | undefined): void;
   breakpoint(env: SimEnv, n: BreakpointNumber): void;
+  faultPoint(env: SimEnv, name: string): void;
   partitionPoint(env: SimEnv): void;
   /** Lab code threw where no one can catch it, or broke a determinism guard: the run fails. */
   labError(env: SimEnv, where: string, error: unknown): void;
@@ -166,6 +167,11 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
   breakpoint(n: BreakpointNumber): void {
     if (this.dead) throw new NodeCrashed(this.me);
     this.host.breakpoint(this, n);
+  }
+
+  faultPoint(name: string): void {
+    if (this.dead) throw new NodeCrashed(this.me);
+    this.host.faultPoint(this, name);
   }
 
   partitionPoint(): void {

@@ -51,6 +51,7 @@ class SimNode {
   env: SimEnv | null = null;
   lab: LabNode | null = null;
   readonly breakpoints = new Set<BreakpointNumber>();
+  readonly faultPoints = new Set<string>();
   /** Settles the tester's start() once lab.start has resolved or the node has died. */
   started: (() => void) | null = null;
   diskFaults: DiskFaults | null = null;
@@ -164,6 +165,7 @@ export class SimWorld implements EnvHost, Directory {
     node.env = null;
     node.lab = null;
     node.breakpoints.clear();
+    node.faultPoints.clear();
     this.net.forget(id);
     this.emit('crash', id, why);
     this.transport.peerDied(id);
@@ -230,12 +232,30 @@ export class SimWorld implements EnvHost, Directory {
     this.emit('breakpoint', id, { n, hit: false });
   }
 
+  /** Arm the named fault point: the node dies at its next env.faultPoint(name). Disarmed by its death. */
+  armFaultPoint(id: NodeId, name: string): void {
+    this.liveNode(id, 'faultPoint').faultPoints.add(name);
+    this.emit('breakpoint', id, { point: name, hit: false });
+  }
+
+  /** What is armed on a live node: breakpoints and fault points (empty for a dead or unknown node). */
+  armed(id: NodeId): { breakpoints: BreakpointNumber[]; faultPoints: string[] } {
+    const node = this.nodes.get(id);
+    if (!node?.env) return { breakpoints: [], faultPoints: [] };
+    return { breakpoints: [...node.breakpoints].sort(), faultPoints: [...node.faultPoints].sort() };
+  }
+
   /** Cut node `id` from every other node and client now, or at its next env.partitionPoint(). */
   partition(id: NodeId, now = false): void {
     this.liveNode(id, 'partition');
     if (now) this.net.isolate(id);
     else this.net.arm(id);
     this.emit('partition', id, { at: now ? 'now' : 'armed' });
+  }
+
+  /** Node `id`'s own partition state and link faults. */
+  netState(id: NodeId): { partitioned: boolean; partitionArmed: boolean; faults: NodeFaults } {
+    return { ...this.net.partitionOf(id), faults: this.net.faultsOf(id) };
   }
 
   /** Heal every partition involving `id` (its cut, an armed cut, blocked links to or from it). */
@@ -342,6 +362,14 @@ export class SimWorld implements EnvHost, Directory {
     if (!node?.breakpoints.has(n)) return;
     this.emit('breakpoint', env.me, { n, hit: true });
     this.crash(env.me, { reason: 'breakpoint', n });
+    throw new NodeCrashed(env.me);
+  }
+
+  faultPoint(env: SimEnv, name: string): void {
+    const node = this.nodes.get(env.me);
+    if (!node?.faultPoints.has(name)) return;
+    this.emit('breakpoint', env.me, { point: name, hit: true });
+    this.crash(env.me, { reason: 'faultPoint', name });
     throw new NodeCrashed(env.me);
   }
 

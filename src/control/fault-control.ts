@@ -1,0 +1,139 @@
+// The one fault-and-control interface: everything a scenario, `rsmlab ctl` or the dashboard may do to
+// a cluster's nodes (crash/restart, partition/heal, breakpoints and named fault points, network and
+// disk faults) and read back (status), the same in both worlds. It owns only the vocabulary; the
+// simulator (sim-control.ts) and the real control plane's client (remote-control.ts) implement it.
+import type { BreakpointNumber, Json, NodeId } from '../env/types.js';
+
+export type ControlWorld = 'real' | 'sim';
+
+export type PartitionState = {
+  /** Cut off from every other node now. */
+  partitioned: boolean;
+  /** To be cut off at the node's next env.partitionPoint(). */
+  partitionArmed: boolean;
+};
+
+/** Faults on one node's links. */
+export type NetFaults = {
+  /** Probability in [0, 1] that a message is lost. */
+  loss: number;
+  /** Probability in [0, 1] that a message is delivered twice. */
+  dup: number;
+  /** Extra delay in ms for each message. */
+  delayMs: number;
+};
+
+/**
+ * A disk fault injected into a live node. Today one kind: corrupt `length` bytes of `file` from
+ * `offset` (XOR with non-zero noise; bytes past the end are skipped). The sector fault kinds of
+ * src/env/disk-faults.ts join this union as they land.
+ */
+export type CorruptBytes = {
+  kind: 'corrupt';
+  file: string;
+  offset: number;
+  length: number;
+};
+export type DiskFaultRequest = CorruptBytes;
+
+export type DiskFaultResult = {
+  file: string;
+  offset: number;
+  /** How many bytes changed. */
+  corrupted: number;
+};
+
+export type DiskFile = {
+  name: string;
+  size: number;
+};
+
+export type FaultStatus = PartitionState & {
+  node: NodeId;
+  /** Running (a real process answering its control plane, or a live simulated incarnation). */
+  alive: boolean;
+  lab: string;
+  /** The OS process id (real world, while alive), else null. */
+  pid: number | null;
+  breakpoints: number[];
+  /** Armed named fault points. */
+  faultPoints: string[];
+  faults: NetFaults;
+  /** The lab's LabNode.status(), or null while the node is down or still starting. */
+  state: Json;
+};
+
+export interface FaultControl {
+  readonly world: ControlWorld;
+
+  /** Kill node `node` (memory gone, disk kept). Resolves once it is dead. A dead node is left alone. */
+  crash(node: NodeId, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Start a dead node again from its disk. Resolves once it serves. */
+  restart(node: NodeId): Promise<void>;
+
+  /** Cut the node off now (now=true), or arm a cut taken at its next env.partitionPoint(). */
+  partition(node: NodeId, now?: boolean): Promise<PartitionState>;
+  /** Heal every cut of the node, armed or taken. */
+  heal(node: NodeId): Promise<PartitionState>;
+
+  /** Arm breakpoint n: the node dies at its next env.breakpoint(n). */
+  breakpoint(node: NodeId, n: BreakpointNumber): Promise<{ breakpoints: number[] }>;
+  /** Arm the named fault point: the node dies at its next env.faultPoint(name). */
+  faultPoint(node: NodeId, name: string): Promise<{ faultPoints: string[] }>;
+
+  /** Change some of the node's link faults (the others keep their values); returns all of them. */
+  netFaults(node: NodeId, change: Partial<NetFaults>): Promise<NetFaults>;
+
+  /** Inject a disk fault into the node's files. */
+  diskFault(node: NodeId, fault: DiskFaultRequest): Promise<DiskFaultResult>;
+  /** The node's disk files (for choosing where to inject). */
+  diskFiles(node: NodeId): Promise<DiskFile[]>;
+
+  /** What the node is and what is armed on it. A dead or silent node is `alive: false` with `state: null`. */
+  status(node: NodeId): Promise<FaultStatus>;
+}
+
+/** Who owns a world's node processes or incarnations: the only one that can kill and restart them. */
+export interface NodeOwner {
+  kill(node: NodeId, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  restart(node: NodeId): Promise<void>;
+  alive(node: NodeId): boolean;
+}
+
+/** A well-formed fault point name: what env.faultPoint(name) and the control plane accept. */
+export const FAULT_POINT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export function checkFaultPointName(name: string): void {
+  if (!FAULT_POINT_NAME.test(name)) throw new Error(`fault point name must match ${FAULT_POINT_NAME.source}, not ${JSON.stringify(name)}`);
+}
+
+/** One control action, as the dashboard's event stream and a run's fault schedule record it. */
+export type ControlAction = {
+  action: keyof Omit<FaultControl, 'world' | 'status' | 'diskFiles'>;
+  node: NodeId;
+  args: Json;
+};
+
+/**
+ * `control` with every action reported to `observe` before it runs (status and reads are not
+ * actions). The dashboard uses it so each button press appears in its event stream.
+ */
+export function observed(control: FaultControl, observe: (action: ControlAction) => void): FaultControl {
+  const act = <T>(action: ControlAction['action'], node: NodeId, args: Json, run: () => Promise<T>): Promise<T> => {
+    observe({ action, node, args });
+    return run();
+  };
+  return {
+    world: control.world,
+    crash: (node, signal) => act('crash', node, { signal: signal ?? 'SIGTERM' }, () => control.crash(node, signal)),
+    restart: (node) => act('restart', node, {}, () => control.restart(node)),
+    partition: (node, now) => act('partition', node, { now: now ?? false }, () => control.partition(node, now)),
+    heal: (node) => act('heal', node, {}, () => control.heal(node)),
+    breakpoint: (node, n) => act('breakpoint', node, { n }, () => control.breakpoint(node, n)),
+    faultPoint: (node, name) => act('faultPoint', node, { name }, () => control.faultPoint(node, name)),
+    netFaults: (node, change) => act('netFaults', node, { ...change }, () => control.netFaults(node, change)),
+    diskFault: (node, fault) => act('diskFault', node, { ...fault }, () => control.diskFault(node, fault)),
+    diskFiles: (node) => control.diskFiles(node),
+    status: (node) => control.status(node),
+  };
+}

@@ -1,0 +1,80 @@
+// The fault-and-control interface over the simulator: each call is one SimWorld fault or query,
+// taking effect at the current virtual instant. Restarting needs the lab, so it goes to the node's
+// owner (the SimCluster). It never advances time and never decides anything the seed decides.
+import type { BreakpointNumber, NodeId } from '../env/types.js';
+import type { SimWorld } from '../env/sim/world.js';
+import type { DiskFaultRequest, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
+import { checkFaultPointName } from './fault-control.js';
+
+export class SimFaultControl implements FaultControl {
+  readonly world = 'sim' as const;
+
+  constructor(
+    private readonly sim: SimWorld,
+    private readonly lab: string,
+    /** Restarts nodes (it has the lab); kill and alive also go through it so it sees every death. */
+    private readonly owner: NodeOwner,
+  ) {}
+
+  crash(node: NodeId, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    return this.owner.kill(node, signal);
+  }
+
+  restart(node: NodeId): Promise<void> {
+    return this.owner.restart(node);
+  }
+
+  async partition(node: NodeId, now = false): Promise<PartitionState> {
+    this.sim.partition(node, now);
+    return this.partitionState(node);
+  }
+
+  async heal(node: NodeId): Promise<PartitionState> {
+    this.sim.heal(node);
+    return this.partitionState(node);
+  }
+
+  async breakpoint(node: NodeId, n: BreakpointNumber): Promise<{ breakpoints: number[] }> {
+    this.sim.armBreakpoint(node, n);
+    return { breakpoints: this.sim.armed(node).breakpoints };
+  }
+
+  async faultPoint(node: NodeId, name: string): Promise<{ faultPoints: string[] }> {
+    checkFaultPointName(name);
+    this.sim.armFaultPoint(node, name);
+    return { faultPoints: this.sim.armed(node).faultPoints };
+  }
+
+  async netFaults(node: NodeId, change: Partial<NetFaults>): Promise<NetFaults> {
+    return this.sim.setFaults(node, change);
+  }
+
+  async diskFault(node: NodeId, fault: DiskFaultRequest): Promise<DiskFaultResult> {
+    const { file, offset, length } = fault;
+    return { file, offset, corrupted: this.sim.corrupt(node, file, offset, length) };
+  }
+
+  async diskFiles(node: NodeId): Promise<DiskFile[]> {
+    const disk = this.sim.disk(node);
+    return disk.list().map((name) => ({ name, size: disk.size(name) }));
+  }
+
+  async status(node: NodeId): Promise<FaultStatus> {
+    const { faults, ...partition } = this.sim.netState(node);
+    return {
+      node,
+      alive: this.owner.alive(node),
+      lab: this.lab,
+      pid: null,
+      ...partition,
+      ...this.sim.armed(node),
+      faults,
+      state: this.sim.status(node),
+    };
+  }
+
+  private partitionState(node: NodeId): PartitionState {
+    const { partitioned, partitionArmed } = this.sim.netState(node);
+    return { partitioned, partitionArmed };
+  }
+}
