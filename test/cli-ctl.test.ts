@@ -46,16 +46,18 @@ describe('rsmlab ctl (CLI)', function () {
     expect(json(['ctl', node, 'partition', '--now'])).to.deep.equal({ partitioned: true, partitionArmed: false });
     expect(json(['ctl', node, 'heal'])).to.deep.equal({ partitioned: false, partitionArmed: false });
     expect(json(['ctl', node, 'breakpoint', '2'])).to.deep.equal({ breakpoints: [2] });
+    expect(json(['ctl', node, 'fault-point', 'paxos.test'])).to.deep.equal({ faultPoints: ['paxos.test'] });
     const status = json(['ctl', node, 'status']);
     expect(status.faults).to.deep.equal({ loss: 0.25, dup: 0.5, delayMs: 7 });
     expect(status.breakpoints).to.deep.equal([2]);
+    expect(status.faultPoints).to.deep.equal(['paxos.test']);
   });
 
   it('disk-files lists the node\'s files and disk-fault corrupts bytes of one', () => {
     const { files } = json(['ctl', node, 'disk-files']) as { files: { name: string; size: number }[] };
     expect(files.length).to.be.greaterThan(0);
     const file = files.find((f) => f.size > 0)!;
-    expect(json(['ctl', node, 'disk-fault', file.name, '0', '4'])).to.deep.equal({ file: file.name, offset: 0, corrupted: Math.min(4, file.size) });
+    expect(json(['ctl', node, 'disk-fault', file.name, '0', '4'])).to.deep.equal({ kind: 'corrupt', file: file.name, offset: 0, corrupted: Math.min(4, file.size), sectors: { first: 0, count: 1 } });
   });
 
   it('bad usage exits 2 with a message, and the node keeps serving', () => {

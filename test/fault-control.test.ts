@@ -86,7 +86,7 @@ for (const [world, make] of Object.entries(worlds)) {
       const c = observed(cluster.control, (a) => actions.push(a));
       cluster.clientEnv('t').send(n0, note, { text: 'x' });
       await until(cluster, 'the count file exists', async () => (await c.diskFiles(n0)).some((f) => f.name === 'count' && f.size === 8));
-      expect(await c.diskFault(n0, { kind: 'corrupt', file: 'count', offset: 0, length: 4 })).to.deep.equal({ file: 'count', offset: 0, corrupted: 4 });
+      expect(await c.diskFault(n0, { kind: 'corrupt', file: 'count', offset: 0, length: 4 })).to.deep.equal({ kind: 'corrupt', file: 'count', offset: 0, corrupted: 4, sectors: { first: 0, count: 1 } });
       await c.crash(n0, 'SIGKILL');
       expect(cluster.alive(0)).to.equal(false);
       expect((await c.status(n0)).alive).to.equal(false);

@@ -3,6 +3,9 @@
 // disk faults) and read back (status), the same in both worlds. It owns only the vocabulary; the
 // simulator (sim-control.ts) and the real control plane's client (remote-control.ts) implement it.
 import type { BreakpointNumber, Json, NodeId } from '../env/types.js';
+import { DEFAULT_SECTOR_BYTES, sectorsOf, type DiskFault, type DiskFaultResult } from '../env/disk-faults.js';
+
+export type { DiskFault, DiskFaultResult };
 
 export type ControlWorld = 'real' | 'sim';
 
@@ -24,24 +27,17 @@ export type NetFaults = {
 };
 
 /**
- * A disk fault injected into a live node. Today one kind: corrupt `length` bytes of `file` from
- * `offset` (XOR with non-zero noise; bytes past the end are skipped). The sector fault kinds of
- * src/env/disk-faults.ts join this union as they land.
+ * Until a world applies every kind of src/env/disk-faults.ts (storage's faulty-disk layers), its
+ * diskFault applies `corrupt` and refuses the others with this error; nothing is changed.
  */
-export type CorruptBytes = {
-  kind: 'corrupt';
-  file: string;
-  offset: number;
-  length: number;
-};
-export type DiskFaultRequest = CorruptBytes;
+export function onlyCorruptYet(world: ControlWorld, fault: DiskFault): asserts fault is Extract<DiskFault, { kind: 'corrupt' }> {
+  if (fault.kind !== 'corrupt') throw new Error(`disk fault '${fault.kind}' is not applied by the ${world} world yet (only 'corrupt')`);
+}
 
-export type DiskFaultResult = {
-  file: string;
-  offset: number;
-  /** How many bytes changed. */
-  corrupted: number;
-};
+/** The result of a `corrupt` fault that changed `corrupted` bytes, on the default sector size. */
+export function corruptResult(fault: Extract<DiskFault, { kind: 'corrupt' }>, corrupted: number): DiskFaultResult {
+  return { kind: 'corrupt', file: fault.file, offset: fault.offset, corrupted, sectors: sectorsOf(fault.offset, fault.length, DEFAULT_SECTOR_BYTES) };
+}
 
 export type DiskFile = {
   name: string;
@@ -84,8 +80,8 @@ export interface FaultControl {
   /** Change some of the node's link faults (the others keep their values); returns all of them. */
   netFaults(node: NodeId, change: Partial<NetFaults>): Promise<NetFaults>;
 
-  /** Inject a disk fault into the node's files. */
-  diskFault(node: NodeId, fault: DiskFaultRequest): Promise<DiskFaultResult>;
+  /** Inject a disk fault (any kind of src/env/disk-faults.ts) into the node's files. */
+  diskFault(node: NodeId, fault: DiskFault): Promise<DiskFaultResult>;
   /** The node's disk files (for choosing where to inject). */
   diskFiles(node: NodeId): Promise<DiskFile[]>;
 

@@ -5,8 +5,9 @@
 import type { BreakpointNumber, NodeId } from '../env/types.js';
 import type { Method } from '../env/method.js';
 import { controlCall, defaultControlTimeoutMs } from './client.js';
-import type { DiskFaultRequest, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
+import type { DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
 import * as control from './protocol.js';
+import { corruptResult, onlyCorruptYet } from './fault-control.js';
 
 export interface RemoteControlOptions {
   /** Who owns the node processes; without one, crash and restart are refused. */
@@ -65,9 +66,10 @@ export class RemoteFaultControl implements FaultControl {
     return this.call(node, control.faults, change);
   }
 
-  diskFault(node: NodeId, fault: DiskFaultRequest): Promise<DiskFaultResult> {
-    const { file, offset, length } = fault;
-    return this.call(node, control.diskFault, { file, offset, length });
+  async diskFault(node: NodeId, fault: DiskFault): Promise<DiskFaultResult> {
+    onlyCorruptYet(this.world, fault);
+    const { corrupted } = await this.call(node, control.diskFault, { file: fault.file, offset: fault.offset, length: fault.length });
+    return corruptResult(fault, corrupted);
   }
 
   async diskFiles(node: NodeId): Promise<DiskFile[]> {

@@ -3,8 +3,8 @@
 // owner (the SimCluster). It never advances time and never decides anything the seed decides.
 import type { BreakpointNumber, NodeId } from '../env/types.js';
 import type { SimWorld } from '../env/sim/world.js';
-import type { DiskFaultRequest, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
-import { checkFaultPointName } from './fault-control.js';
+import type { DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
+import { checkFaultPointName, corruptResult, onlyCorruptYet } from './fault-control.js';
 
 export class SimFaultControl implements FaultControl {
   readonly world = 'sim' as const;
@@ -49,9 +49,9 @@ export class SimFaultControl implements FaultControl {
     return this.sim.setFaults(node, change);
   }
 
-  async diskFault(node: NodeId, fault: DiskFaultRequest): Promise<DiskFaultResult> {
-    const { file, offset, length } = fault;
-    return { file, offset, corrupted: this.sim.corrupt(node, file, offset, length) };
+  async diskFault(node: NodeId, fault: DiskFault): Promise<DiskFaultResult> {
+    onlyCorruptYet(this.world, fault);
+    return corruptResult(fault, this.sim.corrupt(node, fault.file, fault.offset, fault.length));
   }
 
   async diskFiles(node: NodeId): Promise<DiskFile[]> {
