@@ -11,17 +11,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 
 /**
  * Every node chats with the others every 3 ms over a lossy, duplicating network and appends to its
- * disk without fsync; n1 crashes and restarts mid-run. `extraDraw`: n0 draws one more env.random().
+ * disk without fsync; p1 crashes and restarts mid-run. `extraDraw`: p0 draws one more env.random().
  */
 async function chatty(seed: number, extraDraw: boolean): Promise<{ hash: string; faults: string[]; draws: Json }> {
   const draws: Record<string, number[]> = {};
   const build = (env: Env): void => {
-    if (extraDraw && env.me === 'n0') env.random();
+    if (extraDraw && env.me === 'p0') env.random();
     const mine = (draws[env.me] ??= []);
     let round = 0;
     const tick = (): void => {
       mine.push(env.random());
-      for (const peer of ['n0', 'n1', 'n2']) if (peer !== env.me) env.send(peer, tell, { n: round });
+      for (const peer of ['p0', 'p1', 'p2']) if (peer !== env.me) env.send(peer, tell, { n: round });
       void env.disk.append('log', new Uint8Array([round & 0xff]));
       if (++round < 40) env.setTimer(3, tick);
     };
@@ -34,7 +34,9 @@ async function chatty(seed: number, extraDraw: boolean): Promise<{ hash: string;
   await cluster.start(1);
   await cluster.sleep(200);
   const faults = (await events(cluster, 'drop', 'deliver', 'disk', 'crash')).map((e) => JSON.stringify(e));
-  const result = { hash: cluster.traceHash(), faults, draws: { n1: draws.n1!, n2: draws.n2! } };
+  expect(Object.keys(draws).sort()).to.deep.equal(['p0', 'p1', 'p2']);
+  expect(faults.filter((f) => f.includes('"deliver"')).length).to.be.greaterThan(100);
+  const result = { hash: cluster.traceHash(), faults, draws: { p1: draws.p1!, p2: draws.p2! } };
   await cluster.close();
   return result;
 }
