@@ -1,11 +1,12 @@
 // Unit tests of the durable record log (src/storage/record-log.ts) on an in-memory Disk: round
-// trips, fsync before resolve, torn and garbled tails dropped and truncated, middle corruption refused.
+// trips, fsync before resolve, torn and garbled last appends dropped and truncated, and every
+// other corruption refused without touching the file (property: a flipped byte anywhere).
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { InvariantViolation } from '../src/assert.js';
 import type { Disk } from '../src/env/types.js';
-import { encodeRecord, RecordLog, RecordLogCorrupt } from '../src/storage/record-log.js';
+import { encodeRecords, RecordLog, RecordLogCorrupt } from '../src/storage/record-log.js';
 import { MemoryDisk } from './fixtures/paxos-memory.js';
 
 const recordSchema = z.object({ k: z.string(), v: z.number() });
@@ -89,12 +90,62 @@ describe('storage: record log', () => {
     expect(report.droppedBytes).to.equal(encodeRecords(three.slice(2)).length);
   });
 
-  it('drops a last record whose length field was garbled past the end of the file', async () => {
+  it('refuses a last record whose length field was garbled past the end of the file: a header is never torn', async () => {
     const disk = await written(three);
     const bytes = disk.files.get(FILE)!.slice();
-    bytes[encodeRecords(three.slice(0, 2)).length + 2] = 0x7f;
+    const third = encodeRecords(three.slice(0, 2)).length;
+    bytes[third + 2] = 0x7f;
     disk.set(FILE, bytes);
-    expect(await open(disk).replay()).to.deep.equal(three.slice(0, 2));
+    const error = await open(disk).replay().then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(RecordLogCorrupt);
+    expect((error as Error).message).to.include(`byte ${third}`).and.include('header checksum');
+    expect(disk.files.get(FILE)).to.deep.equal(bytes);
+  });
+
+  it("refuses a middle record whose length was garbled to run past the end of the file (PAR's Truncate failure)", async () => {
+    const disk = await written(three);
+    const bytes = disk.files.get(FILE)!.slice();
+    const second = encodeRecords(three.slice(0, 1)).length;
+    bytes[second + 1] = 0xff; // length ~64 KiB: past the end of the file
+    disk.set(FILE, bytes);
+    const error = await open(disk).replay().then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(RecordLogCorrupt);
+    expect(disk.files.get(FILE)).to.deep.equal(bytes);
+  });
+
+  it('reads again before it judges: a transient read error is neither a torn tail nor corruption', async () => {
+    const disk = await written(three);
+    const medium = disk.files.get(FILE)!;
+    let reads = 0;
+    const flaky = Object.assign(Object.create(disk) as MemoryDisk, {
+      read: async (file: string): Promise<Uint8Array> => {
+        const bytes = (await disk.read(file)).slice();
+        if (reads++ === 0) bytes[bytes.length - 3] ^= 0x10;
+        return bytes;
+      },
+    });
+    expect(await open(flaky).replay()).to.deep.equal(three);
+    expect(reads).to.equal(2);
+    expect(disk.files.get(FILE)).to.deep.equal(medium);
+  });
+
+  it('keeps headers off 512-byte boundaries, so a sector-aligned tear cuts payloads and never garbles a header', async () => {
+    const records = Array.from({ length: 40 }, (_, i) => ({ k: 'x'.repeat(i * 7), v: i }));
+    const bytes = (await written(records)).files.get(FILE)!;
+    const buf = Buffer.from(bytes);
+    let offset = 0;
+    for (let i = 0; i < records.length; i++) {
+      if (512 - (offset % 512) < 12) offset += 512 - (offset % 512);
+      expect(Math.floor(offset / 512), `record ${i}'s header`).to.equal(Math.floor((offset + 11) / 512));
+      offset += 12 + buf.readUInt32LE(offset);
+    }
+    expect(offset).to.equal(bytes.length);
+    for (let cut = 512; cut < bytes.length; cut += 512) {
+      const disk = new MemoryDisk();
+      disk.set(FILE, bytes.slice(0, cut));
+      const replayed = await open(disk).replay();
+      expect(replayed, `torn at ${cut}`).to.deep.equal(records.slice(0, replayed.length));
+    }
   });
 
   it('refuses a corrupt record in the middle, naming its offset, and leaves the file alone', async () => {
@@ -125,8 +176,41 @@ describe('storage: record log', () => {
       { numRuns: 200 },
     );
   });
-});
 
-function encodeRecords(records: Rec[]): Uint8Array {
-  return Buffer.concat(records.map((r) => encodeRecord(r)));
-}
+  it('property: a flip of any byte of any record drops at most the last record, never an earlier one, and otherwise refuses loudly', async () => {
+    const rec = fc.record({ k: fc.string({ maxLength: 90 }), v: fc.integer() });
+    let dropped = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(rec, { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 255 }), async (records, mask) => {
+        const full = encodeRecords(records);
+        const lastStart = encodeRecords(records.slice(0, -1)).length;
+        for (let at = 0; at < full.length; at++) {
+          const bytes = full.slice();
+          bytes[at]! ^= mask;
+          const disk = new MemoryDisk();
+          disk.set(FILE, bytes.slice());
+          const outcome = await open(disk).replayReport().then((r) => r, (e: unknown) => e);
+          if (outcome instanceof RecordLogCorrupt) {
+            refused++;
+            expect(disk.files.get(FILE), `flip at ${at}: a refusal changes nothing`).to.deep.equal(bytes);
+            continue;
+          }
+          if (!('records' in (outcome as object))) throw outcome;
+          const { records: got } = outcome as { records: Rec[] };
+          if (got.length === records.length) {
+            expect(got, `flip at ${at}`).to.deep.equal(records); // a flip in padding: nothing is lost
+          } else {
+            dropped++;
+            expect(at, `flip at ${at} dropped a record: only a flip in the last record may`).to.be.at.least(lastStart);
+            expect(got, `flip at ${at}`).to.deep.equal(records.slice(0, -1));
+            expect(disk.files.get(FILE)!.length).to.equal(lastStart);
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+    expect(dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
+    expect(refused, 'flips that were refused as corruption').to.be.greaterThan(0);
+  });
+});

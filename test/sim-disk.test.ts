@@ -4,6 +4,10 @@ import { expect } from 'chai';
 import { NodeDisk, SimDisk } from '../src/env/sim/disk.js';
 import { Prng } from '../src/random.js';
 import { SimWorld } from '../src/env/sim/world.js';
+import { z } from 'zod';
+import type { Env } from '../src/env/types.js';
+import type { LabNode } from '../src/lab.js';
+import { RecordLog } from '../src/storage/record-log.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -129,4 +133,27 @@ describe('sim disk', () => {
     expect(disk[2]!.detail).to.include({ file: 'log', unsynced: 1, kept: 1 });
     expect(disk[2]!.detail).to.have.property('tornAt');
   });
+
+  it('a node whose record log is corrupt refuses to start: it dies, traced, and the run goes on', async () => {
+    const world = new SimWorld({ seed: 5 });
+    const schema = z.object({ i: z.number() });
+    const boot = async (env: Env): Promise<LabNode> => {
+      const log = new RecordLog(env.disk, 'r.log', schema);
+      const records = await log.replay();
+      if (records.length === 0) for (let i = 0; i < 3; i++) await log.append({ i });
+      return { status: () => records.length };
+    };
+    await world.start('n0', boot);
+    world.crash('n0');
+    world.corrupt('n0', 'r.log', 14, 1); // the first record's payload: more records follow
+    await world.start('n0', boot);
+    expect(world.alive('n0')).to.equal(false);
+    expect(world.failure).to.equal(undefined);
+    const crash = world.trace.jsonl().trim().split('\n').map((l) => JSON.parse(l) as { kind: string; detail: Record<string, unknown> }).filter((e) => e.kind === 'crash').pop();
+    expect(crash!.detail.reason).to.equal('corrupt disk');
+    expect(String(crash!.detail.error)).to.match(/r\.log: corrupt record at byte 0/);
+    await world.sleep(10);
+    world.close();
+  });
 });
+

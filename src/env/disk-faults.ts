@@ -8,10 +8,13 @@ import type { NodeId } from './types.js';
 /** Sectors are 4 KiB unless a disk is configured otherwise: the unit of every sector fault. */
 export const DEFAULT_SECTOR_BYTES = 4096;
 
-/** A sector size: a power of two from 1 byte to 1 MiB (small sizes make small tests exact). */
+/** The smallest sector a disk may have; storage formats may rely on it (src/storage/record-log.ts). */
+export const MIN_SECTOR_BYTES = 512;
+
+/** A sector size: a power of two from 512 bytes to 1 MiB. */
 export const sectorBytesSchema = z
   .int()
-  .min(1)
+  .min(MIN_SECTOR_BYTES)
   .max(1 << 20)
   .refine((n) => (n & (n - 1)) === 0, 'the sector size must be a power of two');
 

@@ -1,26 +1,42 @@
 // The durable record log: an append-only file of checksummed JSON records on an Env disk.
-// It owns the byte format, the fsync-before-resolve rule and torn-tail recovery; it never
-// touches `fs` (only `Disk`) and never interprets what a record means.
+// It owns the byte format, the fsync-before-resolve rule and the replay rule that tells a torn
+// tail from corruption; it never touches `fs` (only `Disk`) and never interprets what a record
+// means. It never truncates durable history on corruption: it refuses, loudly.
 //
-// Format, per record: [length: u32 LE][crc: u32 LE][payload: `length` bytes of UTF-8 JSON],
-// crc = CRC32 over the length bytes and the payload.
+// Format, per record: [length: u32 LE][hcrc: u32 LE][crc: u32 LE][payload: `length` bytes of UTF-8 JSON],
+// hcrc = CRC32 over the length bytes, crc = CRC32 over the length bytes and the payload. A header
+// never straddles a 512-byte boundary (the smallest sector): when fewer than 12 bytes are left
+// before the boundary, the append first pads with zeros to it. A crash tears a write at a sector
+// boundary, so it cuts a record's payload or drops its header whole, never garbles a header.
 //
-// Replay rule. Records are read from offset 0 until the end of the file.
-// - A torn tail is dropped and truncated away: a partial header, a length that runs past the end
-//   of the file, or a bad checksum on the record that ends exactly at the end of the file (the
-//   last append, cut or garbled by a crash before its fsync).
-// - A bad checksum on a record that is followed by more bytes is corruption in the middle of
-//   durable history: replay throws RecordLogCorrupt and recovers nothing past it, because a
-//   protocol that silently forgets an fsynced promise is unsafe.
+// Replay rule. Appends are sequential, each fsynced before the next starts, so only the last
+// append can be torn by a crash. Records are read from offset 0; at the first bad one:
+// - the file ends inside it (a partial header, or a valid header whose length runs past the end
+//   of the file): the last append, cut. Dropped and truncated away.
+// - its header is valid, it ends exactly at the end of the file, its payload checksum fails: the
+//   last append, garbled (or the last record corrupted on the medium: the two cannot be told
+//   apart locally). Dropped and truncated away: only this one record, never one before it.
+// - anything else (a bad header checksum, a bad payload followed by more bytes) is corruption of
+//   durable history: replay throws RecordLogCorrupt, changes nothing, recovers nothing.
+// Before it drops or refuses anything, replay reads the file a second time, so a transient read
+// error is never taken for a torn tail.
 import type { z } from 'zod';
 import { assert } from '../assert.js';
+import { MIN_SECTOR_BYTES } from '../env/disk-faults.js';
 import type { Disk } from '../env/types.js';
+import { StorageCorrupt } from './storage-corrupt.js';
 
-const HEADER_BYTES = 8;
+const HEADER_BYTES = 12;
+/** Headers never straddle a multiple of this (the smallest sector of any disk). */
+const HEADER_ALIGN = MIN_SECTOR_BYTES;
 
-export class RecordLogCorrupt extends Error {
-  constructor(file: string, offset: number, detail: string) {
-    super(`record log ${file}: corrupt record at byte ${offset} (${detail}); it is followed by more data, so it is not a torn tail`);
+export class RecordLogCorrupt extends StorageCorrupt {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    detail: string,
+  ) {
+    super(`record log ${file}: corrupt record at byte ${offset} (${detail}); it is not a torn last append, so the log refuses to replay rather than forget durable records`);
     this.name = 'RecordLogCorrupt';
   }
 }
@@ -34,8 +50,12 @@ export interface ReplayReport<T> {
 
 export class RecordLog<T> {
   private replayed = false;
+  /** Where the next record goes (the log is the file's only writer). */
+  private end = 0;
   /** Appends run one after another, in call order, so the file order is the call order. */
   private queue: Promise<void> = Promise.resolve();
+  /** Set when an append failed: what is on the medium is unknown, so no later append may follow it. */
+  private broken: Error | null = null;
 
   constructor(
     private readonly disk: Disk,
@@ -43,30 +63,44 @@ export class RecordLog<T> {
     private readonly schema: z.ZodType<T>,
   ) {}
 
-  /** Every valid record, in order. Drops (and truncates) a torn tail; throws RecordLogCorrupt on a bad record in the middle. Call once, before the first append. */
+  /** Every valid record, in order. Drops (and truncates) a torn tail; throws RecordLogCorrupt on any other bad record. Call once, before the first append. */
   async replay(): Promise<T[]> {
     return (await this.replayReport()).records;
   }
 
   async replayReport(): Promise<ReplayReport<T>> {
     assert(!this.replayed, `record log ${this.file}: replay() called twice`);
-    const bytes = await this.disk.read(this.file);
-    const { payloads, validEnd } = scan(this.file, bytes);
-    if (validEnd < bytes.length) {
-      await this.disk.truncate(this.file, validEnd);
+    let bytes = await this.disk.read(this.file);
+    let found = scan(bytes);
+    if (found.bad !== null) {
+      bytes = await this.disk.read(this.file); // a transient read error must not pass for a torn tail
+      found = scan(bytes);
+    }
+    if (found.bad?.corrupt === true) throw new RecordLogCorrupt(this.file, found.validEnd, found.bad.why);
+    if (found.validEnd < bytes.length) {
+      await this.disk.truncate(this.file, found.validEnd);
       await this.disk.fsync(this.file);
     }
     this.replayed = true;
-    return { records: payloads.map((p, i) => this.parse(p, i)), droppedBytes: bytes.length - validEnd };
+    this.end = found.validEnd;
+    return { records: found.payloads.map((p, i) => this.parse(p, i)), droppedBytes: bytes.length - found.validEnd };
   }
 
   /** Append one record; resolves once it is on the medium (written and fsynced). */
   append(record: T): Promise<void> {
     assert(this.replayed, `record log ${this.file}: append() before replay() (a torn tail must be cut first)`);
-    const frame = encodeRecord(record);
+    const at = this.end;
+    const frame = encodeRecord(record, at);
+    this.end = at + frame.length;
     const done = this.queue.then(async () => {
-      await this.disk.append(this.file, frame);
-      await this.disk.fsync(this.file);
+      if (this.broken) throw this.broken;
+      try {
+        await this.disk.write(this.file, at, frame);
+        await this.disk.fsync(this.file);
+      } catch (e) {
+        this.broken = new Error(`record log ${this.file}: an append failed, so no later one may follow it (${e instanceof Error ? e.message : String(e)})`);
+        throw e;
+      }
     });
     this.queue = done.catch(() => undefined);
     return done;
@@ -91,15 +125,41 @@ const CRC_TABLE = ((): Int32Array => {
   return table;
 })();
 
-/** One record as bytes: header (length, crc) + JSON payload. Written in place: one allocation per record. */
-export function encodeRecord(record: unknown): Uint8Array {
+/** Zero padding before a header at `offset`, so that the header does not straddle a HEADER_ALIGN boundary. */
+function paddingAt(offset: number): number {
+  const left = HEADER_ALIGN - (offset % HEADER_ALIGN);
+  return left < HEADER_BYTES ? left : 0;
+}
+
+/** One record as bytes, to be written at file offset `at`: zero padding, header (length, hcrc, crc), JSON payload. One allocation per record. */
+export function encodeRecord(record: unknown, at = 0): Uint8Array {
   const json = JSON.stringify(record);
   const length = Buffer.byteLength(json, 'utf8');
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + length);
-  frame.writeUInt32LE(length, 0);
-  frame.write(json, HEADER_BYTES, 'utf8');
-  frame.writeUInt32LE(checksum(frame, 0, HEADER_BYTES, frame.length), 4);
+  const pad = paddingAt(at);
+  const frame = Buffer.alloc(pad + HEADER_BYTES + length);
+  frame.writeUInt32LE(length, pad);
+  frame.write(json, pad + HEADER_BYTES, 'utf8');
+  frame.writeUInt32LE(checksum(frame, pad, 0, 0), pad + 4);
+  frame.writeUInt32LE(checksum(frame, pad, pad + HEADER_BYTES, frame.length), pad + 8);
   return frame;
+}
+
+/** A whole log as bytes (tests, tools): the records appended one after another from offset 0. */
+export function encodeRecords(records: readonly unknown[]): Uint8Array {
+  const frames: Uint8Array[] = [];
+  let at = 0;
+  for (const r of records) {
+    const frame = encodeRecord(r, at);
+    frames.push(frame);
+    at += frame.length;
+  }
+  const log = new Uint8Array(at); // a plain Uint8Array: its slice() copies, unlike a Buffer's
+  at = 0;
+  for (const frame of frames) {
+    log.set(frame, at);
+    at += frame.length;
+  }
+  return log;
 }
 
 /** CRC32 (the zlib/PNG polynomial, as node:zlib's crc32) of the 4 length bytes at `at` and the payload [from, to). */
@@ -110,22 +170,32 @@ function checksum(bytes: Uint8Array, at: number, from: number, to: number): numb
   return ~c >>> 0;
 }
 
-/** Walk the frames; return the good payloads and where the good prefix ends. */
-function scan(file: string, bytes: Uint8Array): { payloads: Uint8Array[]; validEnd: number } {
+interface Scan {
+  payloads: Uint8Array[];
+  /** Where the good prefix ends: the first bad record starts here (its padding included). */
+  validEnd: number;
+  /** The first bad record: a torn last append (corrupt false) or corruption of durable history. */
+  bad: { corrupt: boolean; why: string } | null;
+}
+
+/** Walk the frames; return the good payloads, where the good prefix ends and what the first bad record is. */
+function scan(bytes: Uint8Array): Scan {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const payloads: Uint8Array[] = [];
   let offset = 0;
+  const stop = (corrupt: boolean, why: string): Scan => ({ payloads, validEnd: offset, bad: { corrupt, why } });
   while (offset < buf.length) {
-    if (buf.length - offset < HEADER_BYTES) break;
-    const length = buf.readUInt32LE(offset);
-    const end = offset + HEADER_BYTES + length;
-    if (end > buf.length) break;
-    if (checksum(buf, offset, offset + HEADER_BYTES, end) !== buf.readUInt32LE(offset + 4)) {
-      if (end === buf.length) break;
-      throw new RecordLogCorrupt(file, offset, 'checksum mismatch');
+    const header = offset + paddingAt(offset);
+    if (buf.length - header < HEADER_BYTES) return stop(false, 'the file ends inside a header');
+    const length = buf.readUInt32LE(header);
+    if (checksum(buf, header, 0, 0) !== buf.readUInt32LE(header + 4)) return stop(true, 'header checksum mismatch');
+    const end = header + HEADER_BYTES + length;
+    if (end > buf.length) return stop(false, 'the file ends inside the record');
+    if (checksum(buf, header, header + HEADER_BYTES, end) !== buf.readUInt32LE(header + 8)) {
+      return stop(end < buf.length, end < buf.length ? 'payload checksum mismatch, and more records follow' : 'payload checksum mismatch in the last record');
     }
-    payloads.push(buf.subarray(offset + HEADER_BYTES, end));
+    payloads.push(buf.subarray(header + HEADER_BYTES, end));
     offset = end;
   }
-  return { payloads, validEnd: offset };
+  return { payloads, validEnd: offset, bad: null };
 }

@@ -63,12 +63,15 @@ function recordDeath(env: RealEnv): void {
     env.trace.flush();
     process.exit(EXIT_SIGNAL.SIGTERM);
   });
-  process.once('uncaughtException', (e) => {
-    env.note('crash', { reason: 'error', error: String(e) });
-    env.trace.flush();
-    process.stderr.write(`rsmlab node ${env.me}: ${e.stack ?? String(e)}\n`);
-    process.exit(EXIT_LAB_ERROR);
-  });
+  process.once('uncaughtException', (e) => dieOfError(env, 'error', e));
+}
+
+/** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced, told on stderr, exit 70. Nothing half-starts. */
+function dieOfError(env: RealEnv, reason: string, e: unknown): never {
+  env.note('crash', { reason, error: String(e) });
+  env.trace.flush();
+  process.stderr.write(`rsmlab node ${env.me}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(EXIT_LAB_ERROR);
 }
 
 /** Run the node until the process is killed, dies at a breakpoint (exit 1) or from a lab error (exit 70). */
@@ -87,5 +90,5 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1);
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
-  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app });
+  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app }).catch((e: unknown) => dieOfError(env, 'start failed', e));
 }

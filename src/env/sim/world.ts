@@ -8,6 +8,7 @@ import type { Method, Notice } from '../method.js';
 import { TraceRecorder } from '../../trace/recorder.js';
 import type { TraceKind } from '../../trace/event.js';
 import { NodeCrashed } from './crash.js';
+import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
 import { installGuards, runAs } from './guard.js';
 import { Network, type NetConfig, type NodeFaults } from './network.js';
@@ -145,8 +146,13 @@ export class SimWorld implements EnvHost, Directory {
         node.lab = lab;
         this.startSettled(node);
       },
-      (e: unknown) => this.labError(env, 'start', e),
+      (e: unknown) => (e instanceof StorageCorrupt ? this.refuseToStart(env, e) : this.labError(env, 'start', e)),
     );
+  }
+
+  /** The node found its disk corrupt and refuses to start: it dies (traced), as a real node exits; the run goes on. */
+  private refuseToStart(env: SimEnv, e: StorageCorrupt): void {
+    if (!env.dead) this.crash(env.me, { reason: 'corrupt disk', error: e.message });
   }
 
   /** Resolve the tester's start() from an event of its own, so tester code never runs as lab code. */
