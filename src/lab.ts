@@ -10,6 +10,13 @@ export interface LabOptions {
   timing: Timing;
   /** Which replicated app the RSM lab runs ('kv' or 'lock'); ignored by labs without one. */
   app?: string;
+  /**
+   * The fixed replica set, in replica-index order (labs with a static configuration, e.g. VSR).
+   * Both cluster drivers and `rsmlab node --replicas` fill it; labs with dynamic views ignore it.
+   */
+  replicas?: NodeId[];
+  /** This node's index in `replicas` (replicas[index] === env.me). Set whenever replicas is. */
+  index?: number;
 }
 
 export interface LabNode {

@@ -117,6 +117,7 @@ export class RealCluster implements Cluster {
     const log = openSync(join(dir, 'node.log'), 'a');
     const args = [mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
     if (this.options.app !== undefined) args.push('--app', this.options.app);
+    args.push('--replicas', this.ports.map((_, i) => this.id(i)).join(','), '--index', String(index));
     // The IPC channel is how the node notices that this process died (it then exits too: no orphans).
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log, 'ipc'] });
     child.channel?.unref();

@@ -1,7 +1,7 @@
 // The Cluster of the simulated world: nodes p0, p1, ... (the names test titles use) of one lab inside a SimWorld, driven by the
 // scenario's awaits (time moves only while the scenario waits on the simulation). It maps the
 // Cluster interface onto the world; it never decides what happens (the world and its seed do).
-import type { Lab } from '../src/lab.js';
+import type { Lab, LabOptions } from '../src/lab.js';
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import { classicTiming, type Timing } from '../src/timing.js';
 import { loadLab } from '../labs/index.js';
@@ -90,7 +90,8 @@ export class SimCluster implements Cluster {
     const first = this.id(options.first ?? 0);
     this.firsts.set(index, options.first ?? 0);
     const lab = await this.loadedLab();
-    const labOptions = { first, timing: this.timing, ...(this.app === undefined ? {} : { app: this.app }) };
+    const replicas = Array.from({ length: this.nodes }, (_, i) => this.id(i));
+    const labOptions: LabOptions = { first, timing: this.timing, replicas, index, ...(this.app === undefined ? {} : { app: this.app }) };
     await this.sim.start(id, (env) => lab.start(env, labOptions), { lab: lab.name, first });
   }
 

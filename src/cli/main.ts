@@ -60,13 +60,9 @@ program
   .option('--control-host <host>', 'address the control plane binds', '127.0.0.1')
   .option('--timing-scale <factor>', 'multiply every timing constant (0.1 = 300 ms heartbeats)', fraction, 1)
   .option('--timing <json>', 'every timing constant as a JSON object (overrides --timing-scale; the tester passes its exact timing)')
-  .action((o: { lab: string; port: number; first: string; dir: string; app?: string; host: string; controlHost: string; timingScale: number; timing?: string }) =>
-    exitWith(async () => {
-      const { runNode, timingFromJson } = await import('../env/real/node-process.js');
-      const timing = o.timing === undefined ? scaleTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
-      await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, timing });
-    }),
-  );
+  .option('--replicas <list>', 'the static replica set, comma-separated HOST:PORT in replica-index order (vsr)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--index <i>', 'this node\'s index in --replicas (default: where --host:--port appears in it)', int('--index'))
+  .action((o: import('./node-command.js').NodeCommandOptions) => exitWith(async () => (await import('./node-command.js')).nodeCommand(o)));
 
 program
   .command('test')

@@ -26,6 +26,9 @@ export interface NodeProcessOptions {
   host?: string;
   /** Address the control plane binds (default 127.0.0.1). */
   controlHost?: string;
+  /** The static replica set and this node's index in it (LabOptions.replicas/index). */
+  replicas?: string[];
+  index?: number;
 }
 
 /** The Timing in `--timing <json>`: every constant of classicTiming, each a positive number. */
@@ -90,5 +93,5 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1);
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
-  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app }).catch((e: unknown) => dieOfError(env, 'start failed', e));
+  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));
 }

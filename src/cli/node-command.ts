@@ -1,0 +1,42 @@
+// `rsmlab node`: one node as this process. It turns the command's flags into runNode's options
+// (timing, the replica set and this node's index in it) and refuses inconsistent ones before
+// anything starts; it never runs protocol logic.
+import { nodeId } from '../env/real/address.js';
+import { classicTiming, scaleTiming } from '../timing.js';
+
+export interface NodeCommandOptions {
+  lab: string;
+  port: number;
+  first: string;
+  dir: string;
+  app?: string;
+  host: string;
+  controlHost: string;
+  timingScale: number;
+  timing?: string;
+  /** The static replica set (HOST:PORT, in replica-index order), for labs with one (vsr). */
+  replicas?: string[];
+  /** This node's index in --replicas (default: where HOST:PORT appears in it). */
+  index?: number;
+}
+
+/** The replica set and this node's index in it, or an error naming what is inconsistent. */
+export function replicaPlacement(me: string, replicas: string[] | undefined, index: number | undefined): { replicas?: string[]; index?: number } {
+  if (replicas === undefined) {
+    if (index !== undefined) throw new Error('--index needs --replicas');
+    return {};
+  }
+  if (replicas.length === 0) throw new Error('--replicas must name at least one HOST:PORT');
+  if (new Set(replicas).size !== replicas.length) throw new Error(`--replicas names a node twice: ${replicas.join(',')}`);
+  const found = replicas.indexOf(me);
+  if (found < 0) throw new Error(`--replicas ${replicas.join(',')} does not include this node (${me})`);
+  if (index !== undefined && index !== found) throw new Error(`--index ${index} disagrees with --replicas, where ${me} is at index ${found}`);
+  return { replicas, index: found };
+}
+
+export async function nodeCommand(o: NodeCommandOptions): Promise<void> {
+  const { runNode, timingFromJson } = await import('../env/real/node-process.js');
+  const timing = o.timing === undefined ? scaleTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
+  const placement = replicaPlacement(nodeId(o.host, o.port), o.replicas, o.index);
+  await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, timing, ...placement });
+}
