@@ -11,7 +11,8 @@ describe('vsr: LabOptions.replicas and index', () => {
     const cluster = new SimCluster({ lab, seed: 1, nodes: 3 });
     try {
       for (const i of [0, 1, 2]) await cluster.start(i);
-      for (const i of [0, 1, 2]) expect(await cluster.status(i)).to.deep.equal({ me: `n${i}`, replicas: ['n0', 'n1', 'n2'], index: i });
+      const ids = [0, 1, 2].map((i) => cluster.id(i));
+      for (const i of [0, 1, 2]) expect(await cluster.status(i)).to.deep.equal({ me: ids[i], replicas: ids, index: i });
     } finally {
       await cluster.close();
     }
