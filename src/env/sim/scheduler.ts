@@ -124,6 +124,11 @@ export class Scheduler {
   private holds = 0;
   /** In the loop's list of runs that want to step. */
   ready = false;
+  /**
+   * The tester's look at the world after every step (once the last event's continuations have run,
+   * before the next event): a checker of invariants. It runs as no one's code; a throw fails the run.
+   */
+  observer: (() => void) | undefined;
   private closed = false;
   private failure: SimulationFailure | undefined;
   private eventCount = 0;
@@ -244,6 +249,15 @@ export class Scheduler {
 
   /** Fire events until one ran code (true: let its continuations drain) or the run pauses (false). */
   step(): boolean {
+    if (this.observer !== undefined && this.wantsToRun()) {
+      runAs(null);
+      try {
+        this.observer();
+      } catch (e) {
+        this.fail(e);
+        return false;
+      }
+    }
     for (;;) {
       if (!this.wantsToRun()) return false;
       const event = this.queue.pop();

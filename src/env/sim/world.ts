@@ -195,6 +195,20 @@ export class SimWorld implements EnvHost, Directory {
     }
   }
 
+  /**
+   * Call `observe` after every step of the simulation (see Scheduler.observer): the tester's state
+   * checker. A throw from it fails the run with that error.
+   */
+  observeSteps(observe: () => void): void {
+    this.scheduler.observer = observe;
+  }
+
+  /** The LabNode of a live, started node (for the tester's checks in the simulator only), or null. */
+  labNode(id: NodeId): LabNode | null {
+    const node = this.nodes.get(id);
+    return node?.env ? node.lab : null;
+  }
+
   /** The env of an in-world client `client:<name>`: not a member, never guarded, never crashes. */
   client(name: string): Env {
     const id = `client:${name}`;
