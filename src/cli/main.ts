@@ -38,13 +38,17 @@ const program = new Command('rsmlab')
 
 program
   .command('start')
-  .description('start a local cluster of real node processes and narrate it (what `npm start` runs)')
-  .option('--lab <lab>', 'lab to run', 'paxos')
-  .option('--app <app>', 'replicated app for the rsm lab (kv or lock)')
+  .description('the main job (`npm start`): a local cluster of real node processes under light client load, with the dashboard')
+  .option('--lab <lab>', 'lab to run', 'rsm')
+  .option('--app <app>', 'replicated app for the rsm lab (kv or lock; default kv)')
   .option('--nodes <n>', 'how many nodes', int('--nodes'), 3)
+  .option('--port <port>', 'the dashboard\'s port (0: any free port)', int('--port'), 8080)
+  .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
+  .option('--token <token>', 'the token every control request must carry (default on loopback: a random one, given to the page)')
+  .option('--clients <n>', 'client load on an rsm cluster: concurrent clients (0: none)', int('--clients'), 2)
   .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', fraction, 0.5)
   .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', int('--seconds'))
-  .action((o: { lab: string; app?: string; nodes: number; timingScale: number; seconds?: number }) =>
+  .action((o: { lab: string; app?: string; nodes: number; port: number; host: string; token?: string; clients: number; timingScale: number; seconds?: number }) =>
     exitWith(async () => (await import('./start-command.js')).startCommand(o)),
   );
 
@@ -148,6 +152,33 @@ program
       const { invoke, ok, fail, info } = r.counts;
       process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);
     }),
+  );
+
+program
+  .command('view')
+  .description('open a failure artifact (a failures/ folder or a trace file) in the trace viewer in your browser')
+  .argument('<target>', 'a failures/ folder or a trace .jsonl file')
+  .option('--html <file>', 'write one self-contained page here instead of serving it')
+  .option('--port <port>', 'the viewer\'s port (0: any free port)', int('--port'), 8080)
+  .option('--host <address>', 'the viewer\'s address; anything but loopback needs --token', '127.0.0.1')
+  .option('--token <token>', 'required with a non-loopback --host')
+  .option('--seconds <s>', 'stop serving after this many seconds (default: until Ctrl-C)', int('--seconds'))
+  .action((target: string, o: { html?: string; port: number; host: string; token?: string; seconds?: number }) =>
+    exitWith(async () => (await import('./view-command.js')).viewCommand(target, o)),
+  );
+
+program
+  .command('dashboard')
+  .description('the dashboard for a running cluster (--members) or a simulated run, live (--sim LAB TEST --seed N)')
+  .option('--members <list>', 'comma-separated HOST:PORT of a running cluster\'s nodes', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--sim <lab-and-test...>', 'run scenario TEST of LAB in the simulator, live: play, pause, step, speed')
+  .option('--seed <n>', 'the simulated run\'s seed', int('--seed'), 1)
+  .option('--port <port>', 'the dashboard\'s port (0: any free port)', int('--port'), 8080)
+  .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
+  .option('--token <token>', 'the token every control request must carry')
+  .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)', int('--seconds'))
+  .action((o: { members?: string[]; sim?: string[]; seed: number; port: number; host: string; token?: string; seconds?: number }) =>
+    exitWith(async () => (await import('./dashboard-command.js')).dashboardCommand(o)),
   );
 
 program

@@ -1,31 +1,33 @@
-// `rsmlab start` (what `npm start` runs): a local cluster of real node processes, narrated.
-// It starts the nodes, prints every view as the nodes agree on it and the commands an
-// instructor can use to break things, and stops everything cleanly on Ctrl-C or after --seconds.
+// `rsmlab start` (what `npm start` runs): the main job. A local cluster of real node processes (by
+// default a 3-node replicated KV store on the reference labs) under a light client load, with the
+// dashboard at http://127.0.0.1:8080. It narrates views as the nodes agree on them, prints the
+// dashboard's address and the commands to break things, and on Ctrl-C (or after --seconds) stops
+// the load, the dashboard and every node, leaving no process or port behind.
 import { RealCluster } from '../../tester/real-cluster.js';
+import { BackgroundLoad } from '../../tester/rsm/load.js';
 import type { Json } from '../env/types.js';
+import { seededRandom } from '../random.js';
 import { classicTiming, scaleTiming } from '../timing.js';
+import { LiveFeed } from '../dashboard/live.js';
+import { RealLiveSource } from '../dashboard/real-source.js';
+import { DashboardServer } from '../dashboard/server.js';
+import { summarize } from '../dashboard/node-summary.js';
 
 export interface StartCommandOptions {
   lab: string;
   app?: string;
   nodes: number;
   timingScale: number;
+  /** The dashboard's port (0: any free one). */
+  port: number;
+  /** The dashboard's address (default 127.0.0.1); another needs a token. */
+  host?: string;
+  token?: string;
+  /** Client load (rsm lab only): this many clients, each pausing up to thinkMs between ops. */
+  clients: number;
   /** Stop by itself after this many seconds (default: run until Ctrl-C). */
   seconds?: number;
   print?: (line: string) => void;
-}
-
-interface ViewLine {
-  vid: number;
-  members: string[];
-  primary?: string;
-}
-
-function viewOf(status: Json | null): ViewLine | undefined {
-  if (status === null || typeof status !== 'object' || Array.isArray(status)) return undefined;
-  const { vid, members, primary } = status;
-  if (typeof vid !== 'number' || !Array.isArray(members)) return undefined;
-  return { vid, members: members.map(String), ...(typeof primary === 'string' && { primary }) };
 }
 
 function untilStopped(seconds: number | undefined): Promise<string> {
@@ -37,34 +39,84 @@ function untilStopped(seconds: number | undefined): Promise<string> {
   });
 }
 
+function viewText(state: Json): string | undefined {
+  const s = summarize('', state);
+  if (s.view === null) return undefined;
+  return s.view === 0 ? 'no view yet (joining)' : `view ${s.view} = {${s.members.join(', ')}}${s.primary ? ` primary ${s.primary}` : ''}`;
+}
+
+/** A light, endless client load: rounds of a few ops per client, each round with fresh client names. */
+function lightLoad(cluster: RealCluster, o: StartCommandOptions, stopped: () => boolean): void {
+  if (o.lab !== 'rsm' || o.clients <= 0) return;
+  const members = Array.from({ length: o.nodes }, (_, i) => cluster.id(i));
+  const random = seededRandom(Date.now() >>> 0);
+  const round = (n: number): void => {
+    if (stopped()) return;
+    const load = new BackgroundLoad(cluster, members, { app: (o.app ?? 'kv') as 'kv' | 'lock', clients: o.clients, ops: 20, prefix: `r${n}`, thinkMs: 400 }, random);
+    const check = setInterval(() => {
+      if (!load.finished && !stopped()) return;
+      clearInterval(check);
+      round(n + 1);
+    }, 250);
+  };
+  round(1);
+}
+
 export async function startCommand(o: StartCommandOptions): Promise<number> {
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  if (!(o.nodes >= 1 && o.nodes <= 9)) throw new Error(`--nodes must be between 1 and 9, not ${o.nodes}`);
   const timing = scaleTiming(classicTiming, o.timingScale);
-  const cluster = new RealCluster({ lab: o.lab, app: o.app, nodes: o.nodes, timing });
-  const began = Date.now();
-  const stamp = (): string => `[${((Date.now() - began) / 1000).toFixed(1).padStart(5)} s]`;
-  print(`rsmlab: starting a ${o.nodes}-node ${o.lab}${o.app ? `/${o.app}` : ''} cluster of real processes (heartbeat ${timing.heartbeatMs} ms); data in ${cluster.dir}`);
-  const stopped = untilStopped(o.seconds);
-  const seen = new Map<number, string>();
-  const watch = setInterval(() => {
-    void Promise.all(Array.from({ length: o.nodes }, (_, i) => cluster.status(i))).then((all) => {
-      all.forEach((status, i) => {
-        const view = viewOf(status);
-        if (!view) return;
-        const text = view.vid === 0 ? 'no view yet (joining)' : `view ${view.vid} = {${view.members.join(', ')}}${view.primary ? ` primary ${view.primary}` : ''}`;
-        if (seen.get(i) !== text) print(`${stamp()} node ${i} now in ${text}`);
-        seen.set(i, text);
-      });
+  const app = o.lab === 'rsm' ? (o.app ?? 'kv') : o.app;
+  const cluster = new RealCluster({ lab: o.lab, ...(app !== undefined && { app }), nodes: o.nodes, timing });
+  let stopping = false;
+  let dashboard: DashboardServer | undefined;
+  let closed: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping = true;
+    closed ??= (async () => {
+      await dashboard?.close();
+      await cluster.close();
+    })();
+    return closed;
+  };
+  try {
+    const began = Date.now();
+    const stamp = (): string => `[${((Date.now() - began) / 1000).toFixed(1).padStart(5)} s]`;
+    const label = `${o.lab}${app ? `/${app}` : ''}`;
+    dashboard = await DashboardServer.start({
+      mode: 'live',
+      port: o.port,
+      ...(o.host !== undefined && { host: o.host }),
+      ...(o.token !== undefined && { token: o.token }),
+      feed: new LiveFeed(new RealLiveSource(cluster, o.nodes, `${o.nodes}-node ${label} cluster (real processes)`)),
     });
-  }, Math.max(100, timing.heartbeatMs / 3));
-  for (let i = 0; i < o.nodes; i++) {
-    await cluster.start(i, { first: 0 });
-    print(`${stamp()} node ${i} is ${cluster.id(i)} (control plane on port+1)`);
+    print(`rsmlab: starting a ${o.nodes}-node ${label} cluster of real processes (heartbeat ${timing.heartbeatMs} ms); data in ${cluster.dir}`);
+    print(`rsmlab: dashboard at ${dashboard.url}`);
+    const stopped = untilStopped(o.seconds);
+    const seen = new Map<number, string>();
+    const watch = setInterval(() => {
+      void Promise.all(Array.from({ length: o.nodes }, (_, i) => cluster.status(i))).then((all) => {
+        all.forEach((status, i) => {
+          const text = status === null ? undefined : viewText(status);
+          if (text === undefined) return;
+          if (seen.get(i) !== text) print(`${stamp()} node ${i} now in ${text}`);
+          seen.set(i, text);
+        });
+      });
+    }, Math.max(100, timing.heartbeatMs / 3));
+    for (let i = 0; i < o.nodes; i++) {
+      await cluster.start(i, { first: 0 });
+      print(`${stamp()} node ${i} is ${cluster.id(i)} (control plane on port+1)`);
+    }
+    lightLoad(cluster, o, () => stopping);
+    print(`Break it from the dashboard (${dashboard.url}) or from another terminal:\n  npx rsmlab ctl ${cluster.id(0)} status\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} partition --now\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} heal\nCtrl-C stops the cluster.`);
+    const why = await stopped;
+    stopping = true;
+    clearInterval(watch);
+    await shutdown();
+    print(`${stamp()} stopped (${why}); all nodes killed and their data removed`);
+    return 0;
+  } finally {
+    await shutdown();
   }
-  print(`Break it from another terminal:\n  npx rsmlab ctl ${cluster.id(0)} status\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} partition --now\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} heal\nCtrl-C stops the cluster.`);
-  const why = await stopped;
-  clearInterval(watch);
-  await cluster.close();
-  print(`${stamp()} stopped (${why}); all nodes killed and their data removed`);
-  return 0;
 }

@@ -1,0 +1,668 @@
+// rsmlab's one page: the live cluster (and a simulated run) with its fault controls, and the trace
+// viewer (space-time diagram on a canvas, linearizability view). Plain browser JavaScript, no
+// libraries, nothing loaded from elsewhere: the server (src/dashboard/server.ts) or the
+// self-contained file (`rsmlab view --html`) provides the config and the data.
+'use strict';
+(function () {
+  const config = JSON.parse(document.getElementById('rsmlab-config').textContent);
+  const token = config.token || new URLSearchParams(location.hash.slice(1)).get('token') || '';
+  const root = document.getElementById('app');
+
+  /** h('div.cls', {attrs}, ...children): a DOM element. */
+  function h(spec, attrs, ...children) {
+    const [tag, ...classes] = spec.split('.');
+    const el = document.createElement(tag || 'div');
+    if (classes.length) el.className = classes.join(' ');
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else if (k === 'text') el.textContent = v;
+      else if (v !== undefined && v !== null && v !== false) el.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined) el.append(c);
+    return el;
+  }
+
+  function short(text, n) {
+    return text.length > n ? `${text.slice(0, n - 1)}…` : text;
+  }
+
+  // ---- the live page ---------------------------------------------------------------------
+
+  async function post(path, body) {
+    const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-rsmlab-token': token }, body: JSON.stringify(body) });
+    const answer = await res.json();
+    if (!res.ok) throw new Error(answer.error || res.statusText);
+    return answer;
+  }
+
+  function startLive() {
+    const cards = new Map();
+    const stream = h('div.stream', { id: 'stream' });
+    const messages = h('div.messages.stream', { id: 'messages' });
+    const clientOps = h('pre', { id: 'client-ops' });
+    const totals = h('span.meta', { id: 'totals' });
+    const conn = h('span.meta', { id: 'connection', text: 'connecting…' });
+    const status = h('span.meta', { id: 'action-status' });
+    const nodes = h('div.nodes', { id: 'nodes' });
+    const header = h('header', {}, h('h1', { id: 'title', text: 'rsmlab' }), totals, conn, status);
+    if (config.mode === 'sim') header.append(playerBar());
+    root.append(
+      header,
+      h('div.live', {}, nodes, h('div.side', {}, h('div.panel', {}, h('h3', { text: 'Event stream' }), stream), h('div.panel', {}, h('h3', { text: 'Messages (rate-limited)' }), messages), h('div.panel', {}, h('h3', { text: 'Last client operations' }), clientOps))),
+    );
+
+    function say(text) {
+      status.textContent = text;
+    }
+
+    async function act(body) {
+      try {
+        const answer = await post('/api/control', body);
+        say(`${body.action} ${body.node}: ${JSON.stringify(answer)}`);
+        return answer;
+      } catch (e) {
+        say(`${body.action} ${body.node} failed: ${e.message}`);
+        return null;
+      }
+    }
+
+    function card(node) {
+      const el = h('div.card', { 'data-node': node });
+      const title = h('h2', {}, h('span.node-id', { text: node }), h('span.badge.up-down'), h('span.badge.role'), h('span.badge.warn.flags'));
+      const kv = h('dl.kv');
+      const bp = h('select.bp-n', {}, [1, 2, 3, 4].map((n) => h('option', { value: n, text: `breakpoint ${n}` })));
+      const loss = h('input.loss', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'loss probability' });
+      const dup = h('input.dup', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'duplication probability' });
+      const file = h('select.disk-file', {}, h('option', { value: '', text: '(files)' }));
+      const kind = h('select.disk-kind', {}, ['corrupt', 'corrupt-read', 'corrupt-write', 'misdirect', 'lost-write'].map((k) => h('option', { value: k, text: k })));
+      const offset = h('input.disk-offset', { type: 'number', min: 0, value: 0, title: 'offset' });
+      const length = h('input.disk-length', { type: 'number', min: 1, value: 16, title: 'length' });
+      const button = (cls, text, run) => h(`button.${cls}`, { text, onclick: run });
+      el.append(
+        title,
+        kv,
+        h('div.controls', {}, button('kill.danger', 'Kill', () => act({ action: 'crash', node })), button('restart', 'Restart', () => act({ action: 'restart', node })), button('partition', 'Partition', () => act({ action: 'partition', node, now: true })), button('heal', 'Heal', () => act({ action: 'heal', node }))),
+        h('div.controls', {}, bp, button('arm-bp', 'Arm', () => act({ action: 'breakpoint', node, n: Number(bp.value) }))),
+        h('div.controls', {}, h('label', { text: 'loss' }), loss, h('label', { text: 'dup' }), dup, button('set-faults', 'Set', () => act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value) }))),
+        h(
+          'div.controls',
+          {},
+          file,
+          button('disk-refresh', '↻', async () => {
+            const answer = await act({ action: 'diskFiles', node });
+            if (!answer) return;
+            file.replaceChildren(...answer.files.map((f) => h('option', { value: f.name, text: `${f.name} (${f.size} B)` })));
+          }),
+          kind,
+          offset,
+          length,
+          button('disk-fault', 'Inject', () => act({ action: 'diskFault', node, fault: { kind: kind.value, file: file.value, offset: Number(offset.value), length: Number(length.value) } })),
+        ),
+        h('div.section-title', { text: 'log tail' }),
+        h('pre.log-tail'),
+        h('div.section-title', { text: 'last client requests' }),
+        h('pre.client-requests'),
+      );
+      nodes.append(el);
+      return el;
+    }
+
+    function render(u) {
+      document.getElementById('title').textContent = `rsmlab — ${u.title}`;
+      totals.textContent = `messages: ${u.totals.sent} sent, ${u.totals.delivered} delivered, ${u.totals.dropped} dropped`;
+      for (const n of u.nodes) {
+        const id = n.status.node;
+        const el = cards.get(id) || cards.set(id, card(id)).get(id);
+        const s = n.summary;
+        el.classList.toggle('down', !n.status.alive);
+        el.querySelector('.up-down').textContent = n.status.alive ? 'up' : 'down';
+        el.querySelector('.up-down').className = `badge up-down ${n.status.alive ? 'up' : 'down'}`;
+        const role = el.querySelector('.role');
+        role.textContent = n.status.alive ? s.role : '';
+        role.className = `badge role ${s.role}`;
+        const flags = [n.status.partitioned ? 'partitioned' : '', n.status.partitionArmed ? 'partition armed' : '', ...n.status.breakpoints.map((b) => `bp ${b}`), ...n.status.faultPoints.map((p) => `fp ${p}`), n.status.faults.loss ? `loss ${n.status.faults.loss}` : '', n.status.faults.dup ? `dup ${n.status.faults.dup}` : ''].filter(Boolean);
+        el.querySelector('.flags').textContent = flags.join(', ');
+        el.querySelector('.flags').hidden = flags.length === 0;
+        el.querySelector('.kv').replaceChildren(
+          h('dt', { text: 'view' }),
+          h('dd.view', { text: s.view === null ? '-' : String(s.view) }),
+          h('dt', { text: 'members' }),
+          h('dd.members', { text: s.members.join(', ') || '-' }),
+          h('dt', { text: 'primary' }),
+          h('dd.primary', { text: s.primary || '-' }),
+          h('dt', { text: 'op / commit' }),
+          h('dd.op', { text: `${s.op === null ? '-' : s.op} / ${s.commit === null ? '-' : s.commit}` }),
+        );
+        el.querySelector('.log-tail').textContent = n.logTail.join('\n');
+        el.querySelector('.client-requests').textContent = n.clientRequests.map((r) => short(r, 90)).join('\n');
+      }
+      for (const e of u.stream) stream.prepend(h(`div.${e.kind}`, { text: `${(e.t / 1000).toFixed(1)}s ${e.node} ${e.kind}: ${e.text}` }));
+      while (stream.childElementCount > 300) stream.lastChild.remove();
+      for (const m of u.messages) messages.prepend(h('div', { text: `${m.kind} ${m.msg.from} → ${m.msg.to} ${m.msg.method} ${short(m.msg.summary, 60)}` }));
+      if (u.skipped > 0) messages.prepend(h('div', { text: `… ${u.skipped} more messages (rate limit)` }));
+      while (messages.childElementCount > 100) messages.lastChild.remove();
+      clientOps.textContent = u.clientOps.join('\n');
+      if (u.player) renderPlayer(u.player);
+    }
+
+    fetch('/api/events')
+      .then((r) => r.json())
+      .then((events) => {
+        for (const e of events) stream.prepend(h(`div.${e.kind}`, { text: `${(e.t / 1000).toFixed(1)}s ${e.node} ${e.kind}: ${e.text}` }));
+      });
+    function connect() {
+      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?token=${encodeURIComponent(token)}`);
+      ws.onopen = () => (conn.textContent = 'live');
+      ws.onmessage = (m) => render(JSON.parse(m.data));
+      ws.onclose = () => {
+        conn.textContent = 'disconnected; retrying…';
+        setTimeout(connect, 1000);
+      };
+    }
+    connect();
+
+    function playerBar() {
+      const speed = h('input', { id: 'speed', type: 'range', min: 0, max: 4, step: 1, value: 2, title: 'speed' });
+      const label = h('span.meta', { id: 'sim-time' });
+      const send = (body) => post('/api/player', body).then((p) => renderPlayer(p), (e) => (status.textContent = e.message));
+      speed.addEventListener('change', () => send({ action: 'speed', speed: Number(speed.value) }));
+      return h('div.player', {}, h('button', { id: 'play', text: '▶ play', onclick: () => send({ action: 'play' }) }), h('button', { id: 'pause', text: '❚❚ pause', onclick: () => send({ action: 'pause' }) }), h('button', { id: 'step', text: 'step', onclick: () => send({ action: 'step' }) }), h('label', { text: 'speed' }), speed, label);
+    }
+
+    function renderPlayer(p) {
+      const label = document.getElementById('sim-time');
+      if (label) label.textContent = `${p.playing ? 'playing' : 'paused'} at ${(p.now / 1000).toFixed(3)} s virtual, ×${p.rate}${p.done ? ` — run finished: ${p.done}` : ''}`;
+    }
+  }
+
+  // ---- the trace viewer -------------------------------------------------------------------
+
+  const DRAWN = new Set(['send', 'deliver', 'drop', 'crash', 'start', 'restart', 'partition', 'heal', 'breakpoint', 'disk', 'faults', 'client', 'log']);
+  const HEARTBEAT = /heartbeat|ping|tick/i;
+  const MARK_COLOR = { crash: '#c0392b', start: '#1e8449', restart: '#1e8449', partition: '#e67e22', heal: '#16a085', breakpoint: '#8e44ad', disk: '#b9770e', faults: '#7f8c8d', client: '#1d6fd1', log: '#95a5a6' };
+  const OP_COLOR = { linearized: '#58b368', ok: '#a9d8b3', failing: '#c0392b', unplaced: '#f0a35e', unchecked: '#c8ced6' };
+
+  function laneOf(node, clientLanes) {
+    return node.startsWith('client:') && !clientLanes ? 'clients' : node;
+  }
+
+  function startViewer() {
+    if (config.data) return viewer(config.data);
+    fetch('/api/view')
+      .then((r) => r.json())
+      .then(viewer, (e) => root.append(h('div.error', { text: `could not load the trace: ${e.message}` })));
+  }
+
+  function viewer(data) {
+    const state = { trace: 0, rowH: 12, cursor: null, hidden: new Set(), hiddenKinds: new Set(), collapse: true, highlight: null };
+    const tip = h('div.tip', { id: 'tip' });
+    const canvas = h('canvas', { id: 'diagram-canvas' });
+    const spacer = h('div');
+    const diagram = h('div.diagram', { id: 'diagram' }, canvas, spacer);
+    const cursorPanel = h('div.panel', { id: 'cursor-panel' }, h('h3', { text: 'At the time cursor' }), h('div', { id: 'cursor-status', text: 'click the diagram to place the cursor' }));
+    const linPanel = h('div.panel.lin', { id: 'lin' });
+    const notes = h('div.panel', {}, h('h3', { text: 'Notes' }), h('pre.notes', { text: data.notes || '(none)' }));
+    const toolbar = h('div.toolbar', { id: 'toolbar' });
+    const cursorInput = h('input', { id: 'cursor', type: 'range', min: 0, max: 0, value: 0, title: 'time cursor' });
+    root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, cursorPanel, linPanel, notes)), tip);
+
+    let model;
+    function build() {
+      const trace = data.traces[state.trace];
+      const events = trace.events;
+      const clientNodes = new Set(events.filter((e) => e.node.startsWith('client:')).map((e) => e.node));
+      const clientLanes = clientNodes.size <= 4;
+      const laneNames = [];
+      const laneIndex = new Map();
+      const addLane = (name) => {
+        if (!laneIndex.has(name)) laneIndex.set(name, laneNames.push(name) - 1);
+      };
+      [...new Set(events.filter((e) => e.node !== '*' && !e.node.startsWith('client:')).map((e) => e.node))].sort().forEach(addLane);
+      [...clientNodes].sort().forEach((n) => addLane(laneOf(n, clientLanes)));
+      const methods = [...new Set(events.filter((e) => e.msg).map((e) => e.msg.method))].sort();
+      const lanes = laneNames.filter((l) => !state.hidden.has(l));
+      const visibleLane = new Map(lanes.map((l, i) => [l, i]));
+      const rows = [];
+      const rowOfSeq = new Map();
+      const sends = new Map();
+      const arrows = [];
+      let hiddenBeats = 0;
+      const keyOf = (m) => `${m.from}|${m.id}|${m.type}`;
+      for (const e of events) {
+        if (!DRAWN.has(e.kind)) continue;
+        if (e.msg) {
+          if (state.hiddenKinds.has(e.msg.method)) continue;
+          if (state.collapse && HEARTBEAT.test(e.msg.method)) {
+            if (e.kind === 'send') hiddenBeats++;
+            continue;
+          }
+        }
+        const lane = visibleLane.get(laneOf(e.node, clientLanes));
+        if (e.kind === 'deliver' || e.kind === 'drop') {
+          const from = visibleLane.get(laneOf(e.msg.from, clientLanes));
+          const to = visibleLane.get(laneOf(e.msg.to, clientLanes));
+          const send = e.cause !== undefined && rowOfSeq.has(e.cause) ? sends.get(e.cause) : sends.get(keyOf(e.msg));
+          if (from === undefined || to === undefined) continue;
+          rowOfSeq.set(e.seq, rows.length);
+          rows.push({ e, lane: e.kind === 'drop' ? to : lane === undefined ? to : lane });
+          if (send) {
+            const dup = send.delivered > 0 && e.kind === 'deliver';
+            if (e.kind === 'deliver') send.delivered++;
+            arrows.push({ from, to, start: send.row, end: rows.length - 1, e, send: send.e, kind: e.kind === 'drop' ? 'drop' : dup ? 'dup' : 'deliver' });
+          }
+          continue;
+        }
+        if (lane === undefined) continue;
+        rowOfSeq.set(e.seq, rows.length);
+        if (e.kind === 'send') {
+          const s = { row: rows.length, e, delivered: 0 };
+          sends.set(e.seq, s);
+          sends.set(keyOf(e.msg), s);
+        }
+        rows.push({ e, lane });
+      }
+      arrows.sort((a, b) => a.start - b.start);
+      const LONG = 400;
+      model = { trace, events, lanes, laneNames, methods, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
+      document.getElementById('counts').textContent = `${events.length} events, ${rows.length} drawn, ${arrows.length} messages${hiddenBeats ? `, ${hiddenBeats} heartbeats collapsed` : ''}`;
+      cursorInput.max = String(Math.max(0, rows.length - 1));
+      layout();
+      buildToolbar();
+      buildLin();
+      draw();
+    }
+
+    function buildToolbar() {
+      const traceSelect = data.traces.length > 1 ? h('select', { id: 'trace-select', onchange: (ev) => ((state.trace = Number(ev.target.value)), build()) }, data.traces.map((t, i) => h('option', { value: i, text: t.name, selected: i === state.trace }))) : null;
+      const zoom = h('input', { id: 'zoom', type: 'range', min: 1, max: 30, value: state.rowH, title: 'zoom' });
+      zoom.addEventListener('input', () => {
+        const center = (diagram.scrollTop + diagram.clientHeight / 2) / state.rowH;
+        state.rowH = Number(zoom.value);
+        layout();
+        diagram.scrollTop = center * state.rowH - diagram.clientHeight / 2;
+        draw();
+      });
+      const check = (id, label, checked, on) => h('label', {}, h('input', { type: 'checkbox', id, checked, onchange: (ev) => on(ev.target.checked) }), ` ${label}`);
+      toolbar.replaceChildren(
+        ...(traceSelect ? [traceSelect] : []),
+        h('label', { text: 'zoom' }),
+        zoom,
+        check('collapse', 'collapse heartbeats', state.collapse, (v) => ((state.collapse = v), build())),
+        h('fieldset', { id: 'node-filter' }, h('span', { text: 'nodes:' }), model.laneNames.map((l) => check(`lane-${l}`, short(l, 24), !state.hidden.has(l), (v) => (v ? state.hidden.delete(l) : state.hidden.add(l), build())))),
+        h('fieldset', { id: 'kind-filter' }, h('span', { text: 'messages:' }), model.methods.map((m) => check(`kind-${m}`, m, !state.hiddenKinds.has(m), (v) => (v ? state.hiddenKinds.delete(m) : state.hiddenKinds.add(m), build())))),
+        h('label', { text: 'time cursor' }),
+        cursorInput,
+      );
+    }
+
+    const LEFT = 70;
+    const TOP = 24;
+    function laneX(i) {
+      const w = (diagram.clientWidth - LEFT - 20) / Math.max(1, model.lanes.length);
+      return LEFT + w * (i + 0.5);
+    }
+    function rowY(r) {
+      return TOP + r * state.rowH + state.rowH / 2;
+    }
+
+    function layout() {
+      const ratio = window.devicePixelRatio || 1;
+      const w = diagram.clientWidth;
+      const hgt = diagram.clientHeight;
+      canvas.width = w * ratio;
+      canvas.height = hgt * ratio;
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${hgt}px`;
+      spacer.style.height = `${Math.max(0, TOP + model.rows.length * state.rowH + 40 - hgt)}px`;
+    }
+
+    function visibleArrows(a, b) {
+      const out = [];
+      const list = model.arrows;
+      let lo = 0;
+      let hi = list.length;
+      const from = a - model.LONG;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid].start < from) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < list.length && list[i].start <= b; i++) if (list[i].end >= a) out.push(list[i]);
+      for (const arrow of model.long) if (arrow.start < from && arrow.end >= a) out.push(arrow);
+      return out;
+    }
+
+    let pending = false;
+    function draw() {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        paint();
+      });
+    }
+
+    function paint() {
+      const ctx = canvas.getContext('2d');
+      const ratio = window.devicePixelRatio || 1;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const w = diagram.clientWidth;
+      const hgt = diagram.clientHeight;
+      const top = diagram.scrollTop;
+      ctx.clearRect(0, 0, w, hgt);
+      ctx.save();
+      ctx.translate(0, -top);
+      const a = Math.max(0, Math.floor((top - TOP) / state.rowH) - 1);
+      const b = Math.min(model.rows.length - 1, Math.ceil((top + hgt) / state.rowH) + 1);
+      ctx.strokeStyle = '#d5dae0';
+      ctx.lineWidth = 1;
+      model.lanes.forEach((_, i) => {
+        ctx.beginPath();
+        ctx.moveTo(laneX(i), top);
+        ctx.lineTo(laneX(i), top + hgt);
+        ctx.stroke();
+      });
+      ctx.fillStyle = '#7b8794';
+      ctx.font = '10px ui-monospace, Menlo, monospace';
+      let lastLabel = -Infinity;
+      for (let r = a; r <= b; r++) {
+        const y = rowY(r);
+        if (y - lastLabel >= 40) {
+          ctx.fillText(`${model.rows[r].e.t} ms`, 4, y + 3);
+          lastLabel = y;
+        }
+      }
+      for (const arrow of visibleArrows(a, b)) drawArrow(ctx, arrow);
+      for (let r = a; r <= b; r++) drawMark(ctx, model.rows[r], r);
+      if (state.cursor !== null) {
+        const y = rowY(state.cursor);
+        ctx.strokeStyle = '#1d6fd1';
+        ctx.setLineDash([4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(LEFT - 10, y);
+        ctx.lineTo(w, y);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      ctx.restore();
+      // lane names stay on top
+      ctx.fillStyle = 'rgba(255,255,255,0.92)';
+      ctx.fillRect(0, 0, w, TOP);
+      ctx.fillStyle = '#1d232a';
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.textAlign = 'center';
+      model.lanes.forEach((l, i) => ctx.fillText(short(l, 22), laneX(i), 15));
+      ctx.textAlign = 'left';
+    }
+
+    function drawArrow(ctx, arrow) {
+      const x1 = laneX(arrow.from);
+      const y1 = rowY(arrow.start);
+      const x2 = laneX(arrow.to);
+      const y2 = rowY(arrow.end);
+      const hl = state.highlight !== null && (arrow.e.seq === state.highlight || arrow.send.seq === state.highlight);
+      ctx.strokeStyle = hl ? '#f1c40f' : arrow.kind === 'drop' ? '#c0392b' : arrow.kind === 'dup' ? '#8e44ad' : arrow.e.msg.type === 'res' ? '#5d9cec' : '#34495e';
+      ctx.lineWidth = hl ? 3 : 1;
+      ctx.setLineDash(arrow.kind === 'dup' ? [3, 3] : arrow.kind === 'drop' ? [2, 2] : []);
+      const xe = arrow.kind === 'drop' ? x1 + (x2 - x1) * 0.6 : x2;
+      const ye = arrow.kind === 'drop' ? y1 + (y2 - y1) * 0.6 : y2;
+      ctx.beginPath();
+      ctx.moveTo(x1, y1);
+      ctx.lineTo(xe, ye);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      if (arrow.kind === 'drop') {
+        ctx.beginPath();
+        ctx.moveTo(xe - 4, ye - 4);
+        ctx.lineTo(xe + 4, ye + 4);
+        ctx.moveTo(xe + 4, ye - 4);
+        ctx.lineTo(xe - 4, ye + 4);
+        ctx.stroke();
+      } else {
+        const angle = Math.atan2(ye - y1, xe - x1);
+        ctx.beginPath();
+        ctx.moveTo(xe, ye);
+        ctx.lineTo(xe - 6 * Math.cos(angle - 0.4), ye - 6 * Math.sin(angle - 0.4));
+        ctx.lineTo(xe - 6 * Math.cos(angle + 0.4), ye - 6 * Math.sin(angle + 0.4));
+        ctx.closePath();
+        ctx.fillStyle = ctx.strokeStyle;
+        ctx.fill();
+      }
+      ctx.lineWidth = 1;
+    }
+
+    function drawMark(ctx, row, r) {
+      const kind = row.e.kind;
+      if (kind === 'send' || kind === 'deliver' || kind === 'drop') return;
+      const x = laneX(row.lane);
+      const y = rowY(r);
+      ctx.fillStyle = MARK_COLOR[kind] || '#7f8c8d';
+      const hl = state.highlight === row.e.seq;
+      if (kind === 'crash') {
+        ctx.fillRect(x - 7, y - 2, 14, 4);
+      } else if (kind === 'start' || kind === 'restart' || kind === 'heal') {
+        ctx.fillRect(x - 7, y - 1.5, 14, 3);
+      } else if (kind === 'log') {
+        ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
+      } else {
+        ctx.beginPath();
+        ctx.arc(x, y, hl ? 6 : 4, 0, Math.PI * 2);
+        ctx.fill();
+      }
+      if (state.rowH >= 10 && kind !== 'log') {
+        ctx.font = '10px system-ui, sans-serif';
+        ctx.fillText(markLabel(row.e), x + 8, y + 3);
+      }
+    }
+
+    function markLabel(e) {
+      const d = e.detail || {};
+      if (e.kind === 'breakpoint') return d.point ? `fault point ${d.point}${d.hit ? ' hit' : ''}` : `bp ${d.n}${d.hit ? ' hit' : ' armed'}`;
+      if (e.kind === 'client') return `${d.type} ${d.f}${d.key !== undefined && d.key !== null ? ` ${d.key}` : ''}`;
+      if (e.kind === 'crash') return `crash (${d.reason || ''})`;
+      if (e.kind === 'disk') return `disk ${d.fault || ''}`;
+      return e.kind;
+    }
+
+    function describe(e) {
+      const lines = [`#${e.seq} t=${e.t} ms ${e.node} ${e.kind}`];
+      if (e.msg) lines.push(`${e.msg.type} ${e.msg.method} ${e.msg.from} → ${e.msg.to} (id ${e.msg.id})`, e.msg.summary);
+      if (e.detail) lines.push(JSON.stringify(e.detail));
+      return lines.join('\n');
+    }
+
+    function distance(px, py, x1, y1, x2, y2) {
+      const dx = x2 - x1;
+      const dy = y2 - y1;
+      const len = dx * dx + dy * dy;
+      const t = len === 0 ? 0 : Math.max(0, Math.min(1, ((px - x1) * dx + (py - y1) * dy) / len));
+      return Math.hypot(px - (x1 + t * dx), py - (y1 + t * dy));
+    }
+
+    /** What is under the point (canvas coordinates, scroll included): an arrow or a mark. */
+    function hit(px, py) {
+      const r = Math.round((py - TOP - state.rowH / 2) / state.rowH);
+      let best = null;
+      let bestD = 6;
+      for (let i = Math.max(0, r - 1); i <= Math.min(model.rows.length - 1, r + 1); i++) {
+        const row = model.rows[i];
+        if (row.e.msg) continue;
+        const d = Math.hypot(px - laneX(row.lane), py - rowY(i));
+        if (d < bestD) (best = { event: row.e }), (bestD = d);
+      }
+      const rowsOnScreen = Math.ceil(diagram.clientHeight / state.rowH);
+      for (const arrow of visibleArrows(Math.max(0, r - rowsOnScreen), r + rowsOnScreen)) {
+        const d = distance(px, py, laneX(arrow.from), rowY(arrow.start), laneX(arrow.to), rowY(arrow.end));
+        if (d < bestD) (best = { event: arrow.e, send: arrow.send, kind: arrow.kind }), (bestD = d);
+      }
+      return best;
+    }
+
+    function canvasPoint(ev) {
+      const box = canvas.getBoundingClientRect();
+      return { x: ev.clientX - box.left, y: ev.clientY - box.top + diagram.scrollTop };
+    }
+
+    canvas.addEventListener('mousemove', (ev) => {
+      const p = canvasPoint(ev);
+      const found = hit(p.x, p.y);
+      if (!found) {
+        tip.style.display = 'none';
+        return;
+      }
+      const text = found.send ? `${found.kind === 'drop' ? 'DROPPED ' : found.kind === 'dup' ? 'DUPLICATE ' : ''}${describe(found.event)}\nsent #${found.send.seq} at t=${found.send.t} ms` : describe(found.event);
+      tip.textContent = text;
+      tip.style.display = 'block';
+      tip.style.left = `${Math.min(ev.clientX + 14, window.innerWidth - 490)}px`;
+      tip.style.top = `${ev.clientY + 14}px`;
+    });
+    canvas.addEventListener('mouseleave', () => (tip.style.display = 'none'));
+    canvas.addEventListener('click', (ev) => {
+      const p = canvasPoint(ev);
+      setCursor(Math.max(0, Math.min(model.rows.length - 1, Math.round((p.y - TOP - state.rowH / 2) / state.rowH))));
+    });
+    cursorInput.addEventListener('input', () => setCursor(Number(cursorInput.value)));
+    diagram.addEventListener('scroll', draw);
+    window.addEventListener('resize', () => (layout(), draw()));
+
+    function setCursor(r) {
+      state.cursor = r;
+      cursorInput.value = String(r);
+      renderCursor();
+      draw();
+    }
+
+    /** Each node's status at the cursor's event, from every event up to it (filters do not apply). */
+    function renderCursor() {
+      const row = model.rows[state.cursor];
+      if (!row) return;
+      const until = row.e.seq;
+      const nodes = new Map();
+      const get = (n, kind) => nodes.get(n) || nodes.set(n, { up: kind !== 'crash', partitioned: false, armed: new Set(), last: '', sent: 0, received: 0 }).get(n);
+      for (const e of model.events) {
+        if (e.seq > until) break;
+        if (e.node === '*' || e.node.startsWith('client:')) continue;
+        const s = get(e.node, e.kind);
+        const d = e.detail || {};
+        if (e.kind === 'start' || e.kind === 'restart') (s.up = true), (s.partitioned = false), s.armed.clear();
+        else if (e.kind === 'crash') (s.up = false), (s.partitioned = false), s.armed.clear(), (s.last = `crashed (${d.reason || ''})`);
+        else if (e.kind === 'partition' && d.at !== 'armed') s.partitioned = true;
+        else if (e.kind === 'heal') s.partitioned = false;
+        else if (e.kind === 'breakpoint') d.hit ? s.armed.clear() : s.armed.add(d.point ? `fp ${d.point}` : `bp ${d.n}`);
+        else if (e.kind === 'send') s.sent++;
+        else if (e.kind === 'deliver') s.received++;
+        if (e.kind === 'log') s.last = `${d.what || 'log'} ${JSON.stringify(d)}`;
+      }
+      const table = h(
+        'table.cursor-status',
+        {},
+        h('tr', {}, h('th', { text: 'node' }), h('th', { text: 'status' }), h('th', { text: 'msgs out/in' }), h('th', { text: 'last log' })),
+        [...nodes.entries()].sort().map(([n, s]) => h('tr', { 'data-node': n }, h('td', { text: n }), h('td.node-state', { text: [s.up ? 'up' : 'down', s.partitioned ? 'partitioned' : '', [...s.armed].join(' ')].filter(Boolean).join(', ') }), h('td', { text: `${s.sent}/${s.received}` }), h('td', { text: short(s.last, 80) }))),
+      );
+      document.getElementById('cursor-status').replaceChildren(h('div', { id: 'cursor-time', text: `event #${row.e.seq}, t = ${row.e.t} ms` }), table);
+    }
+
+    /** Scroll the diagram so that trace event `seq` is in the middle, put the cursor on it and highlight it. */
+    function jumpTo(seq) {
+      let r = model.rowOfSeq.get(seq);
+      if (r === undefined) r = model.rows.findIndex((row) => row.e.seq >= seq);
+      if (r < 0) return;
+      state.highlight = seq;
+      diagram.scrollTop = Math.max(0, rowY(r) - diagram.clientHeight / 2);
+      setCursor(r);
+    }
+
+    function buildLin() {
+      const lin = model.trace.lin;
+      if (!lin) {
+        linPanel.replaceChildren(h('h3', { text: 'Linearizability' }), h('div', { text: 'no client operations in this trace' }));
+        return;
+      }
+      const bad = lin.verdict !== 'linearizable';
+      const detail = h('pre', { id: 'op-detail' });
+      const processes = [...new Set(lin.ops.map((o) => o.process))].sort();
+      const lc = h('canvas', { id: 'lin-canvas' });
+      const failing = lin.ops.filter((o) => o.status === 'failing' || o.status === 'unplaced');
+      const select = (op) => {
+        detail.textContent = `#${op.id} process ${op.process}: ${op.op}\n${op.status}; call ${op.call} ms, ${op.ret === null ? 'never returned' : `return ${op.ret} ms`}`;
+        if (op.seq !== null) jumpTo(op.seq);
+      };
+      linPanel.replaceChildren(
+        h('h3', { text: 'Linearizability' }),
+        h(`div.${bad ? 'verdict-bad' : 'verdict-ok'}`, { id: 'verdict', text: `${lin.verdict} (${lin.model} model, ${lin.ops.length} ops)` }),
+        h('div', { text: `longest linearizable prefix: ${lin.ops.filter((o) => o.status === 'linearized').length} ops; could not be placed: ${lin.ops.filter((o) => o.status === 'failing').length}` }),
+        lc,
+        h('div.failing', { id: 'failing-ops' }, failing.slice(0, 30).map((op) => h('button', { 'data-op': op.id, text: `${op.status === 'failing' ? '✗' : '?'} #${op.id} ${op.process}: ${short(op.op, 60)}`, onclick: () => select(op) }))),
+        detail,
+        h('details', {}, h('summary', { text: 'checker report' }), h('pre', { text: lin.text })),
+      );
+      const t0 = Math.min(...lin.ops.map((o) => o.call));
+      const t1 = Math.max(...lin.ops.map((o) => (o.ret === null ? o.call : o.ret))) + 1;
+      const laneH = 16;
+      const width = linPanel.clientWidth - 18;
+      const height = processes.length * laneH + 6;
+      const ratio = window.devicePixelRatio || 1;
+      lc.width = width * ratio;
+      lc.height = height * ratio;
+      lc.style.height = `${height}px`;
+      const x = (t) => ((t - t0) / (t1 - t0)) * (width - 4) + 2;
+      const boxes = lin.ops.map((op) => {
+        const p = processes.indexOf(op.process);
+        const x1 = x(op.call);
+        const x2 = Math.max(x1 + 3, op.ret === null ? width - 2 : x(op.ret));
+        return { op, x1, x2, y: 3 + p * laneH, h: laneH - 4 };
+      });
+      const ctx = lc.getContext('2d');
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      for (const b of boxes) {
+        ctx.fillStyle = OP_COLOR[b.op.status];
+        ctx.fillRect(b.x1, b.y, b.x2 - b.x1, b.h);
+      }
+      for (const b of boxes.filter((b) => b.op.status === 'failing')) {
+        ctx.strokeStyle = '#7b241c';
+        ctx.strokeRect(b.x1, b.y, b.x2 - b.x1, b.h);
+      }
+      lc.addEventListener('click', (ev) => {
+        const box = lc.getBoundingClientRect();
+        const px = ev.clientX - box.left;
+        const py = ev.clientY - box.top;
+        const found = boxes.filter((b) => px >= b.x1 - 2 && px <= b.x2 + 2 && py >= b.y && py <= b.y + b.h).sort((a, b) => a.x2 - a.x1 - (b.x2 - b.x1))[0];
+        if (found) select(found.op);
+      });
+      viewerApi.opBox = (id) => {
+        const b = boxes.find((bb) => bb.op.id === id);
+        if (!b) return null;
+        const box = lc.getBoundingClientRect();
+        return { x: box.left + (b.x1 + b.x2) / 2, y: box.top + b.y + b.h / 2 };
+      };
+    }
+
+    /** For tests and the curious: where things are drawn, in page coordinates. */
+    const viewerApi = {
+      model: () => ({ rows: model.rows.length, arrows: model.arrows.length, lanes: model.lanes.slice(), cursor: state.cursor, scrollTop: diagram.scrollTop, highlight: state.highlight }),
+      /** The page point of the middle of the first arrow of a message drawn on screen now. */
+      arrowPoint: (method) => {
+        const box = canvas.getBoundingClientRect();
+        const top = diagram.scrollTop;
+        const a = Math.floor((top - TOP) / state.rowH);
+        const b = a + Math.floor(diagram.clientHeight / state.rowH);
+        const arrow = visibleArrows(a, b).find((ar) => ar.kind === 'deliver' && ar.from !== ar.to && (!method || ar.e.msg.method === method) && rowY(ar.start) > top + TOP + 10 && rowY(ar.end) < top + diagram.clientHeight - 10);
+        if (!arrow) return null;
+        const mx = (laneX(arrow.from) + laneX(arrow.to)) / 2;
+        const my = (rowY(arrow.start) + rowY(arrow.end)) / 2;
+        return { x: box.left + mx, y: box.top + my - top, method: arrow.e.msg.method, seq: arrow.e.seq };
+      },
+      jumpTo,
+      opBox: () => null,
+    };
+    window.rsmlabViewer = viewerApi;
+    build();
+  }
+
+  try {
+    if (config.mode === 'view') startViewer();
+    else startLive();
+  } catch (e) {
+    root.append(h('div.error', { text: `rsmlab page error: ${e.message}` }));
+  }
+})();

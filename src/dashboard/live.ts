@@ -1,0 +1,228 @@
+// The live feed behind the dashboard's live page: every tick it reads each node's status through
+// the one fault-and-control interface and the new trace events of the world, and turns them into
+// one update for the page (node cards, log tails, client ops, a rate-limited message stream, the
+// event stream). Control requests from the page go through the same interface, observed so that
+// each appears in the event stream. It never touches a node except through FaultControl.
+import { z } from 'zod';
+import type { Json, NodeId } from '../env/types.js';
+import type { TraceEvent } from '../trace/event.js';
+import { diskFaultSchema } from '../env/disk-faults.js';
+import { observed, type ControlAction, type FaultControl, type FaultStatus } from '../control/fault-control.js';
+import { summarize, type NodeSummary } from './node-summary.js';
+
+/** Where a live feed's world comes from: a real cluster's folder, or a simulated run. */
+export interface LiveSource {
+  readonly world: 'real' | 'sim';
+  readonly title: string;
+  readonly nodes: readonly NodeId[];
+  readonly control: FaultControl;
+  /** Trace events that happened since the last call, in order. */
+  events(): TraceEvent[];
+}
+
+/** At most this many message events go to the page per tick; the rest are counted. */
+export const MESSAGES_PER_TICK = 40;
+const LOG_TAIL = 8;
+const CLIENT_OPS = 12;
+const EVENTS_KEPT = 200;
+
+export interface NodeView {
+  status: Omit<FaultStatus, 'state'>;
+  summary: NodeSummary;
+  /** The node's last lifecycle, fault and log events, as text. */
+  logTail: string[];
+  /** The last client requests this node received. */
+  clientRequests: string[];
+}
+
+/** One line of the event stream: a world event, a view change seen in status, or a control action. */
+export interface StreamEvent {
+  t: number;
+  node: NodeId;
+  kind: string;
+  text: string;
+}
+
+export interface LiveUpdate {
+  type: 'update';
+  world: 'real' | 'sim';
+  title: string;
+  tick: number;
+  nodes: NodeView[];
+  /** New stream events since the previous update. */
+  stream: StreamEvent[];
+  /** New message events (send/deliver/drop), at most MESSAGES_PER_TICK. */
+  messages: TraceEvent[];
+  /** Message events left out of this update by the rate limit. */
+  skipped: number;
+  clientOps: string[];
+  totals: { sent: number; delivered: number; dropped: number };
+}
+
+const nodeField = z.string().min(1).max(200);
+export const controlRequestSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('crash'), node: nodeField, signal: z.enum(['SIGTERM', 'SIGKILL']).optional() }),
+  z.object({ action: z.literal('restart'), node: nodeField }),
+  z.object({ action: z.literal('partition'), node: nodeField, now: z.boolean().optional() }),
+  z.object({ action: z.literal('heal'), node: nodeField }),
+  z.object({ action: z.literal('breakpoint'), node: nodeField, n: z.literal([1, 2, 3, 4]) }),
+  z.object({ action: z.literal('faultPoint'), node: nodeField, name: z.string() }),
+  z.object({ action: z.literal('netFaults'), node: nodeField, loss: z.number().min(0).max(1).optional(), dup: z.number().min(0).max(1).optional(), delayMs: z.int().min(0).max(600_000).optional() }),
+  z.object({ action: z.literal('diskFault'), node: nodeField, fault: diskFaultSchema }),
+  z.object({ action: z.literal('diskFiles'), node: nodeField }),
+]);
+export type ControlRequest = z.infer<typeof controlRequestSchema>;
+
+function ring<T>(list: T[], item: T, keep: number): void {
+  list.push(item);
+  if (list.length > keep) list.splice(0, list.length - keep);
+}
+
+function detailText(detail: Record<string, Json> | undefined): string {
+  if (detail === undefined) return '';
+  return Object.entries(detail)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+function isMessage(e: TraceEvent): boolean {
+  return e.kind === 'send' || e.kind === 'deliver' || e.kind === 'drop';
+}
+
+export class LiveFeed {
+  private readonly control: FaultControl;
+  private readonly logTails = new Map<NodeId, string[]>();
+  private readonly requests = new Map<NodeId, string[]>();
+  private readonly clientOps: string[] = [];
+  private readonly views = new Map<NodeId, number | null>();
+  private pending: StreamEvent[] = [];
+  /** The event stream so far (bounded), for a page that connects late. */
+  readonly history: StreamEvent[] = [];
+  private tickCount = 0;
+  private readonly totals = { sent: 0, delivered: 0, dropped: 0 };
+  private readonly started = Date.now();
+
+  constructor(private readonly source: LiveSource) {
+    this.control = observed(source.control, (a) => this.stream(this.now(), a.node, 'control', actionText(a)));
+  }
+
+  private now(): number {
+    return Date.now() - this.started;
+  }
+
+  private stream(t: number, node: NodeId, kind: string, text: string): void {
+    const event = { t, node, kind, text };
+    this.pending.push(event);
+    ring(this.history, event, EVENTS_KEPT);
+  }
+
+  /** Read the world once and build the next update. */
+  async tick(): Promise<LiveUpdate> {
+    const events = this.source.events();
+    const messages: TraceEvent[] = [];
+    let skipped = 0;
+    for (const e of events) {
+      if (isMessage(e)) {
+        this.count(e);
+        if (e.msg?.from.startsWith('client:') && e.kind === 'deliver') ring(this.requestsOf(e.node), `${e.msg.method} ${e.msg.summary}`, 5);
+        if (messages.length < MESSAGES_PER_TICK) messages.push(e);
+        else skipped++;
+      } else if (e.kind === 'client') {
+        ring(this.clientOps, `${e.node.replace(/^client:/, '')} ${detailText(e.detail)}`, CLIENT_OPS);
+      } else if (e.kind !== 'timer') {
+        ring(this.logTailOf(e.node), `${e.kind} ${detailText(e.detail)}`.trim(), LOG_TAIL);
+        if (e.kind !== 'log') this.stream(e.t, e.node, e.kind, detailText(e.detail));
+      }
+    }
+    const statuses = await Promise.all(this.source.nodes.map((n) => this.source.control.status(n)));
+    const nodes = statuses.map((s) => this.nodeView(s));
+    const stream = this.pending;
+    this.pending = [];
+    return {
+      type: 'update',
+      world: this.source.world,
+      title: this.source.title,
+      tick: ++this.tickCount,
+      nodes,
+      stream,
+      messages,
+      skipped,
+      clientOps: [...this.clientOps],
+      totals: { ...this.totals },
+    };
+  }
+
+  private count(e: TraceEvent): void {
+    if (e.kind === 'send') this.totals.sent++;
+    else if (e.kind === 'deliver') this.totals.delivered++;
+    else this.totals.dropped++;
+  }
+
+  private logTailOf(node: NodeId): string[] {
+    let tail = this.logTails.get(node);
+    if (tail === undefined) this.logTails.set(node, (tail = []));
+    return tail;
+  }
+
+  private requestsOf(node: NodeId): string[] {
+    let list = this.requests.get(node);
+    if (list === undefined) this.requests.set(node, (list = []));
+    return list;
+  }
+
+  private nodeView(status: FaultStatus): NodeView {
+    const { state, ...rest } = status;
+    const summary = summarize(status.node, state);
+    const before = this.views.get(status.node);
+    if (status.alive && summary.view !== null && summary.view !== before) {
+      this.stream(this.now(), status.node, 'view', `now in view ${summary.view} = {${summary.members.join(', ')}}${summary.primary ? ` primary ${summary.primary}` : ''}`);
+    }
+    if (status.alive) this.views.set(status.node, summary.view);
+    else this.views.delete(status.node);
+    return { status: rest, summary, logTail: [...(this.logTails.get(status.node) ?? [])], clientRequests: [...(this.requests.get(status.node) ?? [])] };
+  }
+
+  /** Carry out one control request from the page (already authorized); the answer is JSON. */
+  async act(body: unknown): Promise<Json> {
+    const checked = controlRequestSchema.safeParse(body);
+    if (!checked.success) throw new BadRequest(`bad control request: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const r = checked.data;
+    if (!this.source.nodes.includes(r.node)) throw new BadRequest(`no node ${r.node} (nodes: ${this.source.nodes.join(', ')})`);
+    const c = this.control;
+    try {
+      switch (r.action) {
+        case 'crash':
+          await c.crash(r.node, r.signal);
+          return { ok: true };
+        case 'restart':
+          await c.restart(r.node);
+          return { ok: true };
+        case 'partition':
+          return await c.partition(r.node, r.now);
+        case 'heal':
+          return await c.heal(r.node);
+        case 'breakpoint':
+          return await c.breakpoint(r.node, r.n);
+        case 'faultPoint':
+          return await c.faultPoint(r.node, r.name);
+        case 'netFaults':
+          return await c.netFaults(r.node, { ...(r.loss !== undefined && { loss: r.loss }), ...(r.dup !== undefined && { dup: r.dup }), ...(r.delayMs !== undefined && { delayMs: r.delayMs }) });
+        case 'diskFault':
+          return await c.diskFault(r.node, r.fault);
+        case 'diskFiles':
+          return { files: await c.diskFiles(r.node) };
+      }
+    } catch (e) {
+      this.stream(this.now(), r.node, 'control', `${r.action} failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+  }
+}
+
+/** A request the page got wrong (HTTP 400), as opposed to a control action that failed (HTTP 500). */
+export class BadRequest extends Error {}
+
+function actionText(a: ControlAction): string {
+  const args = detailText(a.args !== null && typeof a.args === 'object' && !Array.isArray(a.args) ? a.args : undefined);
+  return `${a.action}${args ? ` ${args}` : ''}`;
+}

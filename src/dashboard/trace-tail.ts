@@ -1,0 +1,66 @@
+// Follows the JSONL trace files of a live real cluster's folder (each node's trace.jsonl and each
+// client's), returning the complete lines appended since the last look, parsed. It reads files
+// only; a half-written last line waits for the next look, and a bad line is skipped, never fatal.
+import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TraceEvent } from '../trace/event.js';
+import { parseEvent } from '../trace/reader.js';
+
+/** At most this many bytes are read from one file per look (the rest comes next time). */
+const MAX_READ = 1 << 20;
+
+export class TraceTail {
+  private readonly offsets = new Map<string, number>();
+  private readonly partial = new Map<string, string>();
+
+  /** `files()` lists the files to follow now (it may grow as nodes and clients appear). */
+  constructor(private readonly files: () => string[]) {}
+
+  /** New events from every file, ordered by time. */
+  poll(): TraceEvent[] {
+    const events: TraceEvent[] = [];
+    for (const file of this.files()) events.push(...this.read(file));
+    return events.sort((a, b) => a.t - b.t);
+  }
+
+  private read(file: string): TraceEvent[] {
+    if (!existsSync(file)) return [];
+    const from = this.offsets.get(file) ?? 0;
+    const size = statSync(file).size;
+    if (size <= from) return [];
+    const length = Math.min(size - from, MAX_READ);
+    const buffer = Buffer.alloc(length);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buffer, 0, length, from);
+    } finally {
+      closeSync(fd);
+    }
+    this.offsets.set(file, from + length);
+    const text = (this.partial.get(file) ?? '') + buffer.toString('utf8');
+    const lines = text.split('\n');
+    this.partial.set(file, lines.pop() ?? '');
+    const events: TraceEvent[] = [];
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        events.push(parseEvent(line));
+      } catch {
+        // a torn or foreign line: the viewer shows what it can read
+      }
+    }
+    return events;
+  }
+}
+
+/** The trace files of a RealCluster folder: p<i>/trace.jsonl and clients/*.jsonl. */
+export function clusterTraceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const files: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    if (/^p\d+$/.test(entry)) files.push(join(dir, entry, 'trace.jsonl'));
+  }
+  const clients = join(dir, 'clients');
+  if (existsSync(clients)) for (const f of readdirSync(clients)) if (f.endsWith('.jsonl')) files.push(join(clients, f));
+  return files;
+}
