@@ -1,5 +1,6 @@
 // Turns a suite result into what graders consume: a human table with points, Gradescope's
 // results.json, and JUnit XML. Pure formatting: it never runs anything or touches files.
+import { viewCommand } from '../src/dashboard/view-command.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
 
 function pad(text: string, width: number): string {
@@ -15,7 +16,7 @@ function failureText(o: ScenarioOutcome): string {
     const lines = [`seed ${o.failure.seed}: ${(o.failure.error ?? '').split('\n').slice(0, 6).join('\n  ')}`];
     if (o.failure.labErrors?.length) lines.push('lab code threw:', ...o.failure.labErrors.map((e) => `  ${e}`));
     lines.push(`replay: ${o.failure.replay}`);
-    if (o.failure.artifacts) lines.push(`trace and notes: ${o.failure.artifacts}`);
+    if (o.failure.artifacts) lines.push(`trace and notes: ${o.failure.artifacts}`, `see it: ${viewCommand(o.failure.artifacts)}`);
     return lines.join('\n');
   }
   return [o.message ?? '', o.replay ? `replay: ${o.replay}` : ''].filter(Boolean).join('\n');

@@ -1,6 +1,7 @@
 // Runs one scenario once, in one world, with one seed, and turns the outcome into a result a
 // grader can trust: pass/fail, the error, the trace hash, the replay command, and (on failure)
 // the trace and attachments written to a folder. It never prints and never exits the process.
+import { viewCommand } from '../src/dashboard/view-command.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../src/lab.js';
@@ -9,7 +10,7 @@ import { streamRandom } from '../src/random.js';
 import type { Cluster, World } from './cluster.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { RealCluster } from './real-cluster.js';
-import { SimCluster } from './sim-cluster.js';
+import { SimCluster, type Pacer } from './sim-cluster.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
@@ -27,6 +28,8 @@ export interface RunOptions {
   lab?: Lab;
   /** Keep no trace and write no artifacts (runs that are expected to fail, many times over). */
   quiet?: boolean;
+  /** Simulator only: watch the run live (the dashboard): its pacer, and the cluster once made. */
+  watch?: { pacer: Pacer; cluster(cluster: SimCluster): void };
 }
 
 export interface ScenarioResult {
@@ -78,7 +81,9 @@ function createCluster(scenario: Scenario, options: RunOptions, timing: Timing):
     if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
     return new RealCluster(common);
   }
-  return new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, replay: replayCommand(scenario, 'sim', options.seed), keepTrace: !options.quiet });
+  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, replay: replayCommand(scenario, 'sim', options.seed), keepTrace: !options.quiet, ...(options.watch && { pacer: options.watch.pacer }) });
+  options.watch?.cluster(sim);
+  return sim;
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
@@ -127,7 +132,7 @@ function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: stri
   const dir = resolve(options.artifactsDir ?? 'failures', `${result.lab}-${result.scenario}-${result.world}-seed${result.seed}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'trace.jsonl'), trace);
-  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, '', ...result.notes, '', result.error ?? ''];
+  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', result.error ?? ''];
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
   for (const [name, content] of attachments) writeFileSync(join(dir, name.replace(/[^\w.-]/g, '_')), content);
   return dir;

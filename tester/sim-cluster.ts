@@ -26,6 +26,16 @@ export interface SimClusterOptions {
   keepTrace?: boolean;
   /** The command that replays this run, printed with every simulation failure. */
   replay?: string;
+  /** Watched live (the dashboard): the scenario's sleeps pass in slices, each let through by the pacer. */
+  pacer?: Pacer;
+}
+
+/** Lets a watched run's virtual time pass at a chosen wall-clock pace, paused or one slice at a time. */
+export interface Pacer {
+  /** Virtual ms per slice of a sleep. */
+  readonly sliceMs: number;
+  /** Resolves when the next slice of `ms` virtual ms may pass. */
+  gate(ms: number): Promise<void>;
 }
 
 export class SimCluster implements Cluster {
@@ -40,6 +50,7 @@ export class SimCluster implements Cluster {
   /** The node each index last joined through: a restart from the control interface joins the same way. */
   private readonly firsts = new Map<number, number>();
   readonly control: SimFaultControl;
+  private readonly pacer: Pacer | undefined;
 
   constructor(options: SimClusterOptions) {
     this.timing = options.timing ?? classicTiming;
@@ -55,6 +66,7 @@ export class SimCluster implements Cluster {
       keepTrace: options.keepTrace,
       replay: options.replay,
     });
+    this.pacer = options.pacer;
     this.control = new SimFaultControl(this.sim, this.labName, {
       kill: (id, signal) => this.kill(this.indexOf(id), signal),
       restart: (id) => this.start(this.indexOf(id), { first: this.firsts.get(this.indexOf(id)) ?? 0 }),
@@ -123,8 +135,15 @@ export class SimCluster implements Cluster {
     return (await this.control.status(this.id(index))).state;
   }
 
-  sleep(ms: number): Promise<void> {
-    return this.sim.sleep(ms);
+  async sleep(ms: number): Promise<void> {
+    const pacer = this.pacer;
+    if (pacer === undefined) return this.sim.sleep(ms);
+    for (let left = ms; left > 0; ) {
+      const slice = Math.min(left, pacer.sliceMs);
+      await pacer.gate(slice);
+      await this.sim.sleep(slice);
+      left -= slice;
+    }
   }
 
   clientEnv(name: string): Env {

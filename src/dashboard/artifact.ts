@@ -50,11 +50,6 @@ export interface ViewData {
   traces: ViewTrace[];
 }
 
-/** The command that opens `target` in the viewer, as failures print it. */
-export function viewCommand(target: string): string {
-  return `npx rsmlab view ${target}`;
-}
-
 function modelFor(events: readonly HistoryEvent[]): ModelName | undefined {
   const fs = new Set(events.map((e) => e.f));
   if (['acquire', 'release', 'renew'].some((f) => fs.has(f))) return 'lock';

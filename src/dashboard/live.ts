@@ -18,6 +18,10 @@ export interface LiveSource {
   readonly control: FaultControl;
   /** Trace events that happened since the last call, in order. */
   events(): TraceEvent[];
+  /** Set once the world is over (a finished simulated run): the page keeps its last state, faults are refused. */
+  readonly over?: string | null;
+  /** A simulated run's player state (play/pause, speed, virtual time), shown in the page's player bar. */
+  player?(): Json;
 }
 
 /** At most this many message events go to the page per tick; the rest are counted. */
@@ -57,6 +61,7 @@ export interface LiveUpdate {
   skipped: number;
   clientOps: string[];
   totals: { sent: number; delivered: number; dropped: number };
+  player?: Json;
 }
 
 const nodeField = z.string().min(1).max(200);
@@ -90,7 +95,6 @@ function isMessage(e: TraceEvent): boolean {
 }
 
 export class LiveFeed {
-  private readonly control: FaultControl;
   private readonly logTails = new Map<NodeId, string[]>();
   private readonly requests = new Map<NodeId, string[]>();
   private readonly clientOps: string[] = [];
@@ -102,9 +106,10 @@ export class LiveFeed {
   private readonly totals = { sent: 0, delivered: 0, dropped: 0 };
   private readonly started = Date.now();
 
-  constructor(private readonly source: LiveSource) {
-    this.control = observed(source.control, (a) => this.stream(this.now(), a.node, 'control', actionText(a)));
-  }
+  private lastNodes: NodeView[] = [];
+  private overSeen = false;
+
+  constructor(private readonly source: LiveSource) {}
 
   private now(): number {
     return Date.now() - this.started;
@@ -134,8 +139,13 @@ export class LiveFeed {
         if (e.kind !== 'log') this.stream(e.t, e.node, e.kind, detailText(e.detail));
       }
     }
-    const statuses = await Promise.all(this.source.nodes.map((n) => this.source.control.status(n)));
-    const nodes = statuses.map((s) => this.nodeView(s));
+    const over = this.source.over ?? null;
+    if (over !== null && !this.overSeen) {
+      this.overSeen = true;
+      this.stream(this.now(), '*', 'over', `the run is over: ${over}`);
+    }
+    const nodes = over !== null ? this.lastNodes : (await Promise.all(this.source.nodes.map((n) => this.source.control.status(n)))).map((s) => this.nodeView(s));
+    this.lastNodes = nodes;
     const stream = this.pending;
     this.pending = [];
     return {
@@ -149,6 +159,7 @@ export class LiveFeed {
       skipped,
       clientOps: [...this.clientOps],
       totals: { ...this.totals },
+      ...(this.source.player && { player: this.source.player() }),
     };
   }
 
@@ -188,7 +199,8 @@ export class LiveFeed {
     if (!checked.success) throw new BadRequest(`bad control request: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const r = checked.data;
     if (!this.source.nodes.includes(r.node)) throw new BadRequest(`no node ${r.node} (nodes: ${this.source.nodes.join(', ')})`);
-    const c = this.control;
+    if (this.source.over) throw new BadRequest(`the run is over (${this.source.over}): replay it to try again`);
+    const c = observed(this.source.control, (a) => this.stream(this.now(), a.node, 'control', actionText(a)));
     try {
       switch (r.action) {
         case 'crash':

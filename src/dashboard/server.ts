@@ -135,6 +135,7 @@ export class DashboardServer {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     try {
       if (req.method === 'GET' && path === '/') return send(res, 200, 'text/html; charset=utf-8', servedPage({ mode: this.options.mode, token: this.access.tokenInPage ? this.access.token : null, data: null }));
+      if (req.method === 'GET' && path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
       if (req.method === 'GET' && path === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', asset('app.js'));
       if (req.method === 'GET' && path === '/app.css') return send(res, 200, 'text/css; charset=utf-8', asset('app.css'));
       if (req.method === 'GET' && path === '/api/view' && this.options.view) return sendJson(res, 200, this.options.view);

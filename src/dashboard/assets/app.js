@@ -582,7 +582,7 @@
       const detail = h('pre', { id: 'op-detail' });
       const processes = [...new Set(lin.ops.map((o) => o.process))].sort();
       const lc = h('canvas', { id: 'lin-canvas' });
-      const failing = lin.ops.filter((o) => o.status === 'failing' || o.status === 'unplaced');
+      const failing = lin.ops.filter((o) => o.status === 'failing').concat(lin.ops.filter((o) => o.status === 'unplaced'));
       const select = (op) => {
         detail.textContent = `#${op.id} process ${op.process}: ${op.op}\n${op.status}; call ${op.call} ms, ${op.ret === null ? 'never returned' : `return ${op.ret} ms`}`;
         if (op.seq !== null) jumpTo(op.seq);
@@ -590,7 +590,7 @@
       linPanel.replaceChildren(
         h('h3', { text: 'Linearizability' }),
         h(`div.${bad ? 'verdict-bad' : 'verdict-ok'}`, { id: 'verdict', text: `${lin.verdict} (${lin.model} model, ${lin.ops.length} ops)` }),
-        h('div', { text: `longest linearizable prefix: ${lin.ops.filter((o) => o.status === 'linearized').length} ops; could not be placed: ${lin.ops.filter((o) => o.status === 'failing').length}` }),
+        h('div', { text: bad ? `longest linearizable prefix: ${lin.ops.filter((o) => o.status === 'linearized').length} ops; could not be placed: ${lin.ops.filter((o) => o.status === 'failing').length}` : 'every operation placed' }),
         lc,
         h('div.failing', { id: 'failing-ops' }, failing.slice(0, 30).map((op) => h('button', { 'data-op': op.id, text: `${op.status === 'failing' ? '✗' : '?'} #${op.id} ${op.process}: ${short(op.op, 60)}`, onclick: () => select(op) }))),
         detail,

@@ -1,0 +1,83 @@
+// `rsmlab dashboard`: the live page for a cluster that is already running (--members: status,
+// faults and breakpoints through its control planes; killing needs the processes' owner, `rsmlab
+// start`), or for a simulated run watched live (--sim LAB TEST --seed N: play, pause, step, speed;
+// faults from the page land in the run and its trace). Runs until Ctrl-C or --seconds.
+import type { NodeId } from '../env/types.js';
+import type { TraceEvent } from '../trace/event.js';
+import { RemoteFaultControl } from '../control/remote-control.js';
+import { findScenario } from '../../tester/index.js';
+import { runScenario } from '../../tester/run.js';
+import { LiveFeed, type LiveSource } from '../dashboard/live.js';
+import { DashboardServer } from '../dashboard/server.js';
+import { SimLiveSource } from '../dashboard/sim-source.js';
+import { SimPlayer } from '../dashboard/sim-player.js';
+import { viewCommand as viewerCommand } from '../dashboard/view-command.js';
+
+export interface DashboardCommandOptions {
+  members?: string[];
+  sim?: string[];
+  seed: number;
+  port: number;
+  host?: string;
+  token?: string;
+  seconds?: number;
+  /** Start the simulated run paused (default: playing). */
+  paused?: boolean;
+  print?: (line: string) => void;
+}
+
+function untilStopped(seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (seconds !== undefined) setTimeout(resolve, seconds * 1000);
+  });
+}
+
+/** A running cluster known only by its members' addresses: control planes only, no trace files. */
+function membersSource(members: NodeId[]): LiveSource {
+  return { world: 'real', title: `cluster ${members.join(', ')}`, nodes: members, control: new RemoteFaultControl({ timeoutMs: 1000 }), events: (): TraceEvent[] => [] };
+}
+
+export async function dashboardCommand(o: DashboardCommandOptions): Promise<number> {
+  const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const access = { port: o.port, ...(o.host !== undefined && { host: o.host }), ...(o.token !== undefined && { token: o.token }) };
+  if ((o.members === undefined) === (o.sim === undefined)) throw new Error('give either --members HOST:PORT,... or --sim LAB TEST');
+  if (o.members !== undefined) {
+    if (o.members.length === 0) throw new Error('--members: no addresses');
+    const server = await DashboardServer.start({ mode: 'live', ...access, feed: new LiveFeed(membersSource(o.members)) });
+    print(`rsmlab: dashboard for ${o.members.join(', ')} at ${server.url}\nCtrl-C stops it.`);
+    await untilStopped(o.seconds);
+    await server.close();
+    return 0;
+  }
+  const [lab, test, ...rest] = o.sim ?? [];
+  if (lab === undefined || test === undefined || rest.length > 0) throw new Error('--sim takes a lab and a test: --sim paxos 7');
+  const scenario = await findScenario(lab, test);
+  const nodes = Array.from({ length: scenario.nodes }, (_, i) => `p${i}`);
+  let now = (): number => 0;
+  const player = new SimPlayer(() => now(), { playing: o.paused !== true });
+  const source = new SimLiveSource(`${lab} ${scenario.id} (${scenario.title}), seed ${o.seed}, simulated`, nodes, () => player.state());
+  const server = await DashboardServer.start({ mode: 'sim', ...access, feed: new LiveFeed(source), player: (body) => player.handle(body) });
+  print(`rsmlab: simulated run of ${lab} ${scenario.id} seed ${o.seed}, live at ${server.url}\nCtrl-C stops it.`);
+  const stopped = untilStopped(o.seconds);
+  const run = runScenario(scenario, {
+    world: 'sim',
+    seed: o.seed,
+    watch: {
+      pacer: player,
+      cluster: (cluster) => {
+        source.attach(cluster);
+        now = () => cluster.sim.now;
+      },
+    },
+  }).then((result) => {
+    player.done = result.ok ? 'PASS' : `FAIL: ${(result.error ?? '').split('\n')[0]}`;
+    source.over = player.done;
+    print(`run finished: ${player.done}${result.artifacts ? `\n  trace and notes: ${result.artifacts}\n  view: ${viewerCommand(result.artifacts)}` : ''}`);
+  });
+  await Promise.race([stopped, run]);
+  await stopped;
+  await server.close();
+  return 0;
+}

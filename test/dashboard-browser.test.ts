@@ -1,0 +1,260 @@
+// The dashboard and the trace viewer in real Chromium (Debian's, driven by playwright-core): the
+// live page against a real 3-node replicated KV cluster under load (kill the primary with its
+// button and see a new view; partition and heal a node), a recorded failure in the viewer (hover a
+// message, move the time cursor, click a non-linearizable op), a 50,000-event trace scrolled, and
+// the self-contained page with no network. Screenshots go to artifacts/screenshots/.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { expect } from 'chai';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { RealCluster } from '../tester/real-cluster.js';
+import { SimCluster } from '../tester/sim-cluster.js';
+import { BackgroundLoad } from '../tester/rsm/load.js';
+import { findScenario } from '../tester/index.js';
+import { runScenario } from '../tester/run.js';
+import { classicTiming, scaleTiming } from '../src/timing.js';
+import { seededRandom } from '../src/random.js';
+import { LiveFeed } from '../src/dashboard/live.js';
+import { RealLiveSource } from '../src/dashboard/real-source.js';
+import { DashboardServer } from '../src/dashboard/server.js';
+import { loadArtifact } from '../src/dashboard/artifact.js';
+import { selfContainedPage } from '../src/dashboard/page.js';
+import { carelessPrimaryLab } from './fixtures/rsm-broken.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const shots = join(repo, 'artifacts', 'screenshots');
+/** A seed on which the careless primary loses acknowledged writes (the history is not linearizable). */
+const FAILING_SEED = 7;
+
+/** Chromium headless with the issue's flags and a fresh user-data dir; fails loudly if Chromium is missing. */
+async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
+  const profile = mkdtempSync(join(tmpdir(), 'rsmlab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1400, height: 900 } });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+/** Every request the page makes, to prove it loads nothing from elsewhere. */
+function requests(page: Page): string[] {
+  const urls: string[] = [];
+  page.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+describe('dashboard in Chromium', function () {
+  this.timeout(120_000);
+  let browser: Awaited<ReturnType<typeof launch>>;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    browser = await launch();
+  });
+  after(() => browser.close());
+  beforeEach(async () => {
+    page = await browser.context.newPage();
+    errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+  });
+  afterEach(async () => {
+    await page.close();
+    expect(errors, 'errors in the page').to.deep.equal([]);
+  });
+
+  describe('the live page against a real 3-node replicated KV cluster', () => {
+    let cluster: RealCluster;
+    let server: DashboardServer;
+    const timing = scaleTiming(classicTiming, 0.1);
+
+    before(async () => {
+      cluster = new RealCluster({ lab: 'rsm', app: 'kv', nodes: 3, timing });
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      new BackgroundLoad(cluster, [0, 1, 2].map((i) => cluster.id(i)), { app: 'kv', clients: 2, ops: 100_000, thinkMs: 100 }, seededRandom(1));
+      server = await DashboardServer.start({ mode: 'live', port: 0, feed: new LiveFeed(new RealLiveSource(cluster, 3, '3-node rsm/kv cluster')), tickMs: 200 });
+    });
+    after(async () => {
+      await server.close();
+      await cluster.close();
+    });
+
+    const card = (node: string) => page.locator(`.card[data-node="${node}"]`);
+    const viewOf = async (node: string) => Number(await card(node).locator('dd.view').textContent());
+    const membersOf = async (node: string) => ((await card(node).locator('dd.members').textContent()) ?? '').split(', ').sort();
+    async function until(what: string, done: () => Promise<boolean>, ms = 30_000): Promise<void> {
+      for (const end = Date.now() + ms; Date.now() < end; await page.waitForTimeout(100)) if (await done()) return;
+      throw new Error(`the page never showed: ${what}`);
+    }
+
+    it('shows every node: up, view 3 with all members, one primary, op/commit and client load; loads nothing from elsewhere', async () => {
+      const urls = requests(page);
+      await page.goto(server.url);
+      const all = [0, 1, 2].map((i) => cluster.id(i)).sort();
+      await until('all three nodes in view 3', async () => (await Promise.all(all.map(viewOf))).every((v) => v === 3));
+      for (const node of all) {
+        expect(await membersOf(node)).to.deep.equal(all);
+        expect(await card(node).locator('.up-down').textContent()).to.equal('up');
+      }
+      expect(await page.locator('.badge.role.primary').count()).to.equal(1);
+      expect(await card(cluster.id(0)).locator('.role').textContent()).to.equal('primary');
+      await until('client operations flowing', async () => ((await page.locator('#client-ops').textContent()) ?? '').includes('type=ok'));
+      await until('messages flowing', async () => (await page.locator('#messages div').count()) > 5);
+      await shot(page, 'live');
+      const origin = new URL(server.url).origin;
+      expect(urls.filter((u) => !u.startsWith(origin) && !u.startsWith('ws://127.0.0.1'))).to.deep.equal([]);
+    });
+
+    it('kills the primary with its button, and a new view without it appears; the action is in the event stream', async () => {
+      await page.goto(server.url);
+      const primary = cluster.id(0);
+      await until('the primary card', async () => (await card(primary).locator('.role').textContent()) === 'primary');
+      const before = await viewOf(cluster.id(1));
+      await card(primary).locator('button.kill').click();
+      await until('the primary down', async () => (await card(primary).locator('.up-down').textContent()) === 'down');
+      const survivors = [cluster.id(1), cluster.id(2)].sort();
+      await until('a new view of the survivors', async () => (await viewOf(survivors[0]!)) > before && (await membersOf(survivors[0]!)).join() === survivors.join());
+      await until('a new primary', async () => (await page.locator('.badge.role.primary').count()) === 1);
+      expect(cluster.alive(0)).to.equal(false);
+      expect(await page.locator('#stream').textContent()).to.match(new RegExp(`${primary} control: crash`));
+      await shot(page, 'live-killed-primary');
+      await card(primary).locator('button.restart').click();
+      await until('the old primary back up', async () => (await card(primary).locator('.up-down').textContent()) === 'up');
+    });
+
+    it('partitions a node away from the view and heals it back in', async () => {
+      await page.goto(server.url);
+      const all = [0, 1, 2].map((i) => cluster.id(i)).sort();
+      await until('all three in one view', async () => (await Promise.all(all.map(membersOf))).every((m) => m.join() === all.join()));
+      const primary = (await page.locator('.card:has(.badge.role.primary)').getAttribute('data-node'))!;
+      const victim = all.find((n) => n !== primary)!;
+      const others = all.filter((n) => n !== victim);
+      await card(victim).locator('button.partition').click();
+      await until('the partition flag', async () => ((await card(victim).locator('.flags').textContent()) ?? '').includes('partitioned'));
+      await until('a view without the partitioned node', async () => (await membersOf(primary)).join() === others.join());
+      await shot(page, 'live-partitioned');
+      await card(victim).locator('button.heal').click();
+      await until('the flag gone', async () => !((await card(victim).locator('.flags').textContent()) ?? '').includes('partitioned'));
+      await until('the healed node back in the view', async () => (await membersOf(primary)).join() === all.join(), 60_000);
+      const stream = (await page.locator('#stream').textContent()) ?? '';
+      expect(stream).to.match(new RegExp(`${victim} control: partition`));
+      expect(stream).to.match(new RegExp(`${victim} control: heal`));
+    });
+  });
+
+  describe('the trace viewer', () => {
+    let dir: string;
+    let folder: string;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'rsmlab-viewer-'));
+      const scenario = await findScenario('rsm', 'loss-backups');
+      const result = await runScenario(scenario, { world: 'sim', seed: FAILING_SEED, lab: carelessPrimaryLab, artifactsDir: dir });
+      expect(result.ok).to.equal(false);
+      expect(result.error).to.match(/NOT linearizable/);
+      folder = result.artifacts!;
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('opens a recorded failure: hover a message, move the time cursor, click a non-linearizable op', async () => {
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(folder) });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#verdict');
+        expect(await page.locator('#verdict').textContent()).to.match(/^not linearizable \(kv model/);
+        // hover: the tooltip shows the message's method and content
+        await page.evaluate("document.getElementById('diagram').scrollTop = 600");
+        await page.waitForTimeout(100);
+        const point = await page.evaluate<{ x: number; y: number; method: string } | null>('rsmlabViewer.arrowPoint()');
+        expect(point, 'a message arrow on screen').to.not.equal(null);
+        await page.mouse.move(point!.x, point!.y);
+        await page.waitForSelector('#tip', { state: 'visible' });
+        const tip = (await page.locator('#tip').textContent()) ?? '';
+        expect(tip).to.include(point!.method);
+        expect(tip).to.match(/→/);
+        // the time cursor: each node's status at that moment
+        const box = (await page.locator('#diagram-canvas').boundingBox())!;
+        await page.mouse.click(box.x + 30, box.y + 300);
+        const rows = page.locator('#cursor-status tr[data-node]');
+        expect(await rows.count()).to.equal(3);
+        expect(await page.locator('#cursor-status tr[data-node="p0"] .node-state').textContent()).to.match(/^up/);
+        const first = await page.locator('#cursor-time').textContent();
+        await page.locator('#cursor').fill('700');
+        expect(await page.locator('#cursor-time').textContent()).to.not.equal(first);
+        await shot(page, 'viewer');
+        // the linearizability view: click the op that could not be placed; the diagram jumps to it
+        const failing = page.locator('#failing-ops button', { hasText: '✗' }).first();
+        const id = Number(await failing.getAttribute('data-op'));
+        const before = await page.evaluate<number>('rsmlabViewer.model().scrollTop');
+        const opPoint = await page.evaluate<{ x: number; y: number } | null>(`rsmlabViewer.opBox(${id})`);
+        await page.mouse.click(opPoint!.x, opPoint!.y);
+        expect(await page.locator('#op-detail').textContent()).to.match(new RegExp(`^#${id} .*\\nfailing`));
+        const after = await page.evaluate<{ scrollTop: number; highlight: number | null; cursor: number | null }>('rsmlabViewer.model()');
+        expect(after.highlight).to.be.a('number');
+        expect(after.scrollTop).to.not.equal(before);
+        expect(await page.locator('#cursor-time').textContent()).to.include(`event #${after.highlight}`);
+        await shot(page, 'viewer-linearizability');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('writes a self-contained page that works from a file with no network at all', async () => {
+      const out = join(dir, 'failure.html');
+      writeFileSync(out, selfContainedPage(loadArtifact(folder)));
+      const urls = requests(page);
+      await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+      await page.goto(pathToFileURL(out).href);
+      await page.waitForSelector('#verdict');
+      expect(await page.locator('#verdict').textContent()).to.match(/^not linearizable/);
+      expect(urls.every((u) => u.startsWith('file:'))).to.equal(true);
+    });
+
+    it('scrolls and zooms a 50,000-event trace drawn on one canvas', async () => {
+      const cluster = new SimCluster({ lab: 'rsm', app: 'kv', nodes: 3, seed: 1 });
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      const load = new BackgroundLoad(cluster, [0, 1, 2].map((i) => cluster.id(i)), { app: 'kv', clients: 3, ops: 1300 }, seededRandom(1));
+      await load.finish(cluster, 3_600_000);
+      const file = join(dir, 'big.jsonl');
+      writeFileSync(file, await cluster.traceJsonl());
+      await cluster.close();
+      const view = loadArtifact(file);
+      expect(view.traces[0]!.events.length).to.be.at.least(50_000);
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#verdict');
+        const model = await page.evaluate<{ rows: number; arrows: number; scrollTop: number }>('rsmlabViewer.model()');
+        expect(model.rows).to.be.greaterThan(20_000);
+        for (const fraction of [0.25, 0.5, 0.9, 0.1]) {
+          const top = await page.evaluate<number>(`(() => {
+            const d = document.getElementById('diagram');
+            d.scrollTop = ${fraction} * d.scrollHeight;
+            return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(d.scrollTop))));
+          })()`);
+          expect(top).to.be.greaterThan(0);
+        }
+        await page.locator('#zoom').fill('3');
+        await page.evaluate('new Promise((resolve) => requestAnimationFrame(resolve))');
+        expect(await page.evaluate<number>("document.getElementsByTagName('*').length"), 'DOM elements (the diagram is one canvas)').to.be.lessThan(2000);
+        await page.mouse.move(500, 500);
+        await shot(page, 'viewer-50k');
+      } finally {
+        await server.close();
+      }
+    });
+  });
+});
