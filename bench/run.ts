@@ -8,6 +8,7 @@ const benches: ReadonlyArray<{ name: string; load: () => Promise<{ run: () => Pr
   { name: 'sim', load: () => import('./sim.js') },
   { name: 'checker', load: () => import('./checker.js') },
   { name: 'rsm', load: () => import('./rsm.js') },
+  { name: 'shrink', load: () => import('./shrink.js') },
 ];
 
 async function main(): Promise<void> {

@@ -1,16 +1,14 @@
-// The Paxos lab's scenarios (rsm_tester.pl tests 0-7) in the simulator, over many seeds each, on
-// the reference lab; and the same scenarios failing on deliberately broken variants (the checks
-// bite). A failure names its seed, the replay command and the trace written under failures/.
+// The Paxos lab's scenarios (rsm_tester.pl tests 0-7) in the simulator on the reference lab, and the
+// same scenarios failing on deliberately broken variants (the checks bite). The reference passing
+// every scenario on 1000 seeds is test/suite.test.ts's `rsmlab test paxos --seeds 1000` (run with
+// --jobs 1 and 2), which names any failing seed, its replay command and its trace folder.
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { amnesiacPaxosLab, halfQuorumPaxosLab, stubbornPaxosLab } from './fixtures/paxos-broken.js';
 
-/** Seeds per scenario: 8 scenarios x 500 seeds take about 10 s on an idle machine (20 s loaded). */
-const SEEDS = 500;
-const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
+const seeds = Array.from({ length: 30 }, (_, i) => i + 1);
 
 /** A registered scenario run on another Lab object (a broken variant); its error, or null if it passed. */
 async function runOn(lab: Lab, id: string, seed: number): Promise<string | null> {
@@ -18,17 +16,6 @@ async function runOn(lab: Lab, id: string, seed: number): Promise<string | null>
 }
 
 describe('paxos scenarios in the simulator', () => {
-  for (const s of paxosScenarios) {
-    it(`test ${s.id} passes on ${SEEDS} seeds: ${s.title}`, async () => {
-      for (const seed of seeds) {
-        const result = await runScenario(s, { world: 'sim', seed });
-        if (!result.ok) {
-          expect.fail(`test ${s.id} failed with seed ${seed}\nreplay: ${result.replay}\ntrace: ${result.artifacts}/trace.jsonl\n${result.notes.join('\n')}\n${result.error}`);
-        }
-      }
-    });
-  }
-
   it('replays a seed exactly: same seed, same trace hash', async () => {
     const s = await findScenario('paxos', '7');
     const [a, b, c] = await Promise.all([7, 7, 8].map((seed) => runScenario(s, { world: 'sim', seed })));
@@ -38,7 +25,7 @@ describe('paxos scenarios in the simulator', () => {
 });
 
 describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
-  const brokenSeeds = seeds.slice(0, 30);
+  const brokenSeeds = seeds;
 
   async function failures(lab: Lab, id: string): Promise<string[]> {
     const errors: string[] = [];

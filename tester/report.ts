@@ -1,6 +1,8 @@
 // Turns a suite result into what graders consume: a human table with points, Gradescope's
-// results.json, and JUnit XML. Pure formatting: it never runs anything or touches files.
+// results.json, and JUnit XML. Pure formatting: it never runs anything or touches files. The
+// table holds no wall times, so the same run gives the same table whatever the number of workers.
 import { viewCommand } from '../src/dashboard/view-command.js';
+import { byKind, type ShrinkResult } from './shrink.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
 
 function pad(text: string, width: number): string {
@@ -11,15 +13,47 @@ function earned(o: ScenarioOutcome): number {
   return o.status === 'passed' ? o.points : 0;
 }
 
+/** "3 of 1000 seeds failed (lowest: 17)", and what was not run. */
+function seedsLine(o: ScenarioOutcome): string {
+  const lowest = o.lowestFailingSeed === undefined ? '' : ` (lowest: ${o.lowestFailingSeed})`;
+  const failed = o.failedSeeds === 0 ? 'no seed failed' : `${o.failedSeeds} of ${o.totalSeeds} seed${o.totalSeeds === 1 ? '' : 's'} failed${lowest}`;
+  return o.skippedSeeds === 0 ? failed : `${failed}; ${o.skippedSeeds} not run (stopped ${o.status === 'failed' ? 'at the first failure' : `after the ${o.status} seed`})`;
+}
+
 function failureText(o: ScenarioOutcome): string {
+  return [seedsLine(o), seedText(o)].join('\n');
+}
+
+function seedText(o: ScenarioOutcome): string {
   if (o.failure) {
     const lines = [`seed ${o.failure.seed}: ${(o.failure.error ?? '').split('\n').slice(0, 6).join('\n  ')}`];
     if (o.failure.labErrors?.length) lines.push('lab code threw:', ...o.failure.labErrors.map((e) => `  ${e}`));
     lines.push(`replay: ${o.failure.replay}`);
     if (o.failure.artifacts) lines.push(`trace and notes: ${o.failure.artifacts}`, `see it: ${viewCommand(o.failure.artifacts)}`);
+    if (o.shrink) lines.push(...shrinkText(o.shrink));
     return lines.join('\n');
   }
   return [o.message ?? '', o.replay ? `replay: ${o.replay}` : ''].filter(Boolean).join('\n');
+}
+
+const KEPT_SHOWN = 12;
+
+function kinds(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).map(([kind, n]) => `${kind} ${n}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
+/** The shrunk failure: decisions and trace events before → after, what is left, and how to replay it. */
+export function shrinkText(s: ShrinkResult): string[] {
+  const shown = s.kept.slice(0, KEPT_SHOWN).join(', ') + (s.kept.length > KEPT_SHOWN ? `, … ${s.kept.length - KEPT_SHOWN} more` : '');
+  return [
+    `shrunk in ${s.runs} reruns${s.complete ? '' : ' (the budget ran out: smaller, not minimal)'}, still failing the same check:`,
+    `  fault decisions ${s.decisionsBefore}${kinds(s.kindsBefore)} → ${s.decisionsAfter}${kinds(byKind(s.kept))}`,
+    `  trace events ${s.eventsBefore} → ${s.eventsAfter}`,
+    ...(s.kept.length > 0 ? [`  left: ${shown}`] : []),
+    `  shrunk replay: ${s.replay}`,
+    `  shrunk trace and notes: ${s.artifacts}`,
+  ];
 }
 
 export function formatTable(result: SuiteResult): string {
@@ -27,10 +61,10 @@ export function formatTable(result: SuiteResult): string {
   const lines = [`rsmlab test ${result.lab} — world ${result.world}, ${seeds}`, ''];
   const idWidth = Math.max(6, ...result.outcomes.map((o) => o.id.length + 2));
   const titleWidth = Math.max(7, ...result.outcomes.map((o) => o.title.length + 2));
-  lines.push(`${pad('test', idWidth)}${pad('title', titleWidth)}${pad('result', 9)}${pad('seeds', 11)}${pad('time', 9)}points`);
+  const seedsWidth = Math.max(7, ...result.outcomes.map((o) => `${o.passedSeeds}/${o.totalSeeds}`.length + 2));
+  lines.push(`${pad('test', idWidth)}${pad('title', titleWidth)}${pad('result', 9)}${pad('seeds', seedsWidth)}points`);
   for (const o of result.outcomes) {
-    const time = `${(o.elapsedMs / 1000).toFixed(1)}s`;
-    lines.push(`${pad(o.id, idWidth)}${pad(o.title, titleWidth)}${pad(o.status.toUpperCase(), 9)}${pad(`${o.passedSeeds}/${o.totalSeeds}`, 11)}${pad(time, 9)}${earned(o)}/${o.points}`);
+    lines.push(`${pad(o.id, idWidth)}${pad(o.title, titleWidth)}${pad(o.status.toUpperCase(), 9)}${pad(`${o.passedSeeds}/${o.totalSeeds}`, seedsWidth)}${earned(o)}/${o.points}`);
   }
   const passed = result.outcomes.filter((o) => o.status === 'passed').length;
   const points = result.outcomes.reduce((sum, o) => sum + earned(o), 0);

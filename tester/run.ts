@@ -7,10 +7,12 @@ import { join, resolve } from 'node:path';
 import type { Lab } from '../src/lab.js';
 import { classicTiming, scaleTiming, type Timing } from '../src/timing.js';
 import { streamRandom } from '../src/random.js';
+import type { Decision, VetoPolicy } from '../src/env/sim/decisions.js';
 import type { Cluster, World } from './cluster.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { RealCluster } from './real-cluster.js';
 import { SimCluster, type Pacer } from './sim-cluster.js';
+import { loadVariant, variantFlag } from './variant.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
@@ -26,10 +28,18 @@ export interface RunOptions {
   keepTrace?: boolean;
   /** Run this Lab instead of the scenario's own (simulator only: tests run deliberately broken variants). */
   lab?: Lab;
+  /** Run the Lab this module exports instead (FILE#EXPORT, tester/variant.ts); replay commands name it. */
+  variant?: string;
   /** Keep no trace and write no artifacts (runs that are expected to fail, many times over). */
   quiet?: boolean;
   /** Simulator only: watch the run live (the dashboard): its pacer, and the cluster once made. */
   watch?: { pacer: Pacer; cluster(cluster: SimCluster): void };
+  /** Simulator only: fault decisions that take their benign outcome (tester/shrink.ts). */
+  veto?: VetoPolicy;
+  /** The replay command to print, when it is not the plain seed's (a run with a veto file). */
+  replay?: string;
+  /** Where the artifacts go inside artifactsDir (default: <lab>-<scenario>-<world>-seed<seed>). */
+  artifactsName?: string;
 }
 
 export interface ScenarioResult {
@@ -51,6 +61,10 @@ export interface ScenarioResult {
   trace?: string;
   /** Distinct errors thrown by lab handlers during a failed run (from the trace), first ones first. */
   labErrors?: string[];
+  /** Simulator only: the run's fault decisions, in order (vetoed ones marked). */
+  decisions?: Decision[];
+  /** Simulator only: how many events the trace holds. */
+  traceEvents?: number;
 }
 
 const MAX_LAB_ERRORS = 5;
@@ -69,19 +83,19 @@ export function defaultTiming(world: World): Timing {
   return world === 'sim' ? classicTiming : scaleTiming(classicTiming, REAL_TIMING_SCALE);
 }
 
-export function replayCommand(scenario: Scenario, world: World, seed: number): string {
+export function replayCommand(scenario: Scenario, world: World, seed: number, variant?: string): string {
   return world === 'sim'
-    ? `npx rsmlab sim ${scenario.lab} ${scenario.id} --seed ${seed}`
+    ? `npx rsmlab sim ${scenario.lab} ${scenario.id} --seed ${seed}${variantFlag(variant)}`
     : `npx rsmlab test ${scenario.lab} --world real --only ${scenario.id} --seed ${seed}`;
 }
 
-function createCluster(scenario: Scenario, options: RunOptions, timing: Timing): Cluster {
+function createCluster(scenario: Scenario, options: RunOptions & { lab?: Lab | undefined }, timing: Timing): Cluster {
   const common = { lab: scenario.lab, nodes: scenario.nodes, timing, app: scenario.app };
   if (options.world === 'real') {
     if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
     return new RealCluster(common);
   }
-  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, replay: replayCommand(scenario, 'sim', options.seed), keepTrace: !options.quiet, ...(options.watch && { pacer: options.watch.pacer }) });
+  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, veto: options.veto, ...(options.watch && { pacer: options.watch.pacer }) });
   options.watch?.cluster(sim);
   return sim;
 }
@@ -97,12 +111,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     world: options.world,
     seed: options.seed,
     ok: false,
-    replay: replayCommand(scenario, options.world, options.seed),
+    replay: options.replay ?? replayCommand(scenario, options.world, options.seed, options.variant),
     notes,
   };
   let cluster: Cluster | undefined;
   try {
-    cluster = createCluster(scenario, options, timing);
+    const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(options.variant));
+    cluster = createCluster(scenario, { ...options, lab }, timing);
     const ctx: ScenarioContext = {
       cluster,
       seed: options.seed,
@@ -117,7 +132,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
   if (cluster) {
     const trace = await cluster.traceJsonl().catch(() => '');
-    if (cluster instanceof SimCluster) result.traceHash = cluster.traceHash();
+    if (cluster instanceof SimCluster) {
+      result.traceHash = cluster.traceHash();
+      result.decisions = [...cluster.sim.decisions.all];
+      result.traceEvents = cluster.sim.trace.events;
+    }
     if (!result.ok && !options.quiet) {
       result.artifacts = writeArtifacts(result, options, trace, attachments);
       result.labErrors = labErrorsIn(trace);
@@ -128,8 +147,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   return result;
 }
 
+export function artifactsName(result: { lab: string; scenario: string; world: World; seed: number }): string {
+  return `${result.lab}-${result.scenario}-${result.world}-seed${result.seed}`;
+}
+
 function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: string, attachments: Map<string, string>): string {
-  const dir = resolve(options.artifactsDir ?? 'failures', `${result.lab}-${result.scenario}-${result.world}-seed${result.seed}`);
+  const dir = resolve(options.artifactsDir ?? 'failures', options.artifactsName ?? artifactsName(result));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'trace.jsonl'), trace);
   const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', result.error ?? ''];

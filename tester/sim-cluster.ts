@@ -9,6 +9,7 @@ import { SimWorld, type WorldStats } from '../src/env/sim/world.js';
 import type { NetConfig } from '../src/env/sim/network.js';
 import type { DiskFaults } from '../src/env/sim/disk.js';
 import type { Limits } from '../src/env/sim/scheduler.js';
+import type { VetoPolicy } from '../src/env/sim/decisions.js';
 import type { Cluster, NetFaults, StartOptions } from './cluster.js';
 import { SimFaultControl } from '../src/control/sim-control.js';
 
@@ -28,6 +29,8 @@ export interface SimClusterOptions {
   replay?: string;
   /** Watched live (the dashboard): the scenario's sleeps pass in slices, each let through by the pacer. */
   pacer?: Pacer;
+  /** Fault decisions that take their benign outcome (a shrunk rerun). */
+  veto?: VetoPolicy;
 }
 
 /** Lets a watched run's virtual time pass at a chosen wall-clock pace, paused or one slice at a time. */
@@ -65,6 +68,7 @@ export class SimCluster implements Cluster {
       limits: options.limits,
       keepTrace: options.keepTrace,
       replay: options.replay,
+      veto: options.veto,
     });
     this.pacer = options.pacer;
     this.control = new SimFaultControl(this.sim, this.labName, {

@@ -1,13 +1,15 @@
-// Runs a lab's scenarios over many seeds with a pool of worker processes, each job bounded by a
-// watchdog, and gathers one outcome per scenario. It owns isolation and time bounds; it never
-// formats output (tester/report.ts) and never decides pass/fail itself (the scenarios do).
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Runs a lab's scenarios over many seeds on a pool of worker processes: each scenario's seeds are
+// cut into chunks that any lane may take, so one scenario's seeds use every core. It gathers one
+// outcome per scenario that does not depend on how many lanes ran it: the seeds that failed, the
+// lowest one (rerun with its artifacts, and shrunk), hangs and crashes. It owns isolation and
+// time bounds; it never formats output (tester/report.ts) nor decides pass/fail (the scenarios do).
 import type { World } from './cluster.js';
 import { loadScenarios } from './index.js';
+import { Lane, type JobEnd } from './lane.js';
 import { replayCommand, type ScenarioResult } from './run.js';
 import type { Scenario } from './scenario.js';
-import type { WorkerJob, WorkerMessage } from './worker.js';
+import type { ShrinkResult } from './shrink.js';
+import type { WorkerMessage } from './worker.js';
 
 export interface SuiteOptions {
   lab: string;
@@ -15,9 +17,15 @@ export interface SuiteOptions {
   seeds: number[];
   /** Run only these scenario ids (default: all). */
   only?: string[];
-  /** Worker processes at once. */
+  /** Worker processes at once (a positive integer). */
   jobs: number;
-  /** A worker that reports nothing for this long is killed and its test fails ("hung"). */
+  /** Stop each scenario at its first failing seed (seeds below it still run, so the lowest is found). */
+  failFast?: boolean;
+  /** Shrink the lowest failing seed of each failed scenario for up to this long (simulator only; 0: never). */
+  shrinkMs?: number;
+  /** Run the Lab this module exports instead of the lab's own (FILE#EXPORT, simulator only). */
+  variant?: string;
+  /** A worker that reports nothing for this long is killed and its seed fails ("hung"). */
   seedTimeoutMs: number;
   artifactsDir: string;
   /** Called after each seed of each scenario, for progress bars. */
@@ -30,14 +38,24 @@ export interface ScenarioOutcome {
   id: string;
   title: string;
   points: number;
+  /** 'passed' when every seed passed; otherwise how the lowest failing seed failed. */
   status: OutcomeStatus;
   passedSeeds: number;
+  /** Seeds that failed, hung or crashed. */
+  failedSeeds: number;
   totalSeeds: number;
-  /** The failing run (seed, error, replay command, artifacts) when status is 'failed'. */
+  /** The lowest seed that failed, hung or crashed: the one reported. */
+  lowestFailingSeed?: number;
+  /** Seeds never run: after a hang or crash, or with --fail-fast, the seeds above it are skipped. */
+  skippedSeeds: number;
+  /** The lowest failing seed (seed, error, replay command, artifacts) when status is 'failed'. */
   failure?: ScenarioResult;
+  /** That seed's fault decisions, shrunk (simulator only, with a shrink budget). */
+  shrink?: ShrinkResult;
   /** For 'hung' and 'crashed': what happened and the command that reruns the seed in question. */
   message?: string;
   replay?: string;
+  /** Wall time spent on this scenario's seeds, summed over lanes (never shown in the table: it varies). */
   elapsedMs: number;
 }
 
@@ -48,77 +66,133 @@ export interface SuiteResult {
   outcomes: ScenarioOutcome[];
 }
 
-const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
+/** How one seed failed: the run's own error, or its worker hung or crashed. */
+interface SeedFailure {
+  status: Exclude<OutcomeStatus, 'passed'>;
+  message: string;
+  /** The full result, when the seed ran with its artifacts (the real world). */
+  result?: ScenarioResult;
+}
+
+/** What one scenario's seeds did so far. */
+class Tally {
+  passed = 0;
+  ran = 0;
+  elapsedMs = 0;
+  readonly failed = new Map<number, SeedFailure>();
+  /** Seeds above this are not run (a hang, a crash, or --fail-fast). */
+  stopAbove = Infinity;
+
+  constructor(readonly scenario: Scenario) {}
+
+  lowestFailure(): number | undefined {
+    return this.failed.size === 0 ? undefined : Math.min(...this.failed.keys());
+  }
+}
+
+interface Chunk {
+  tally: Tally;
+  seeds: number[];
+}
+
+/** Seeds per chunk: small enough that every lane stays busy, large enough that IPC is noise. */
+function chunkSize(seeds: number, jobs: number): number {
+  return Math.max(1, Math.min(50, Math.ceil(seeds / (4 * jobs))));
+}
 
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
-  const all = await loadScenarios(options.lab);
-  const selected = options.only?.length ? all.filter((s) => options.only!.includes(s.id)) : all;
-  const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`lab '${options.lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
+  if (!Number.isInteger(options.jobs) || options.jobs < 1) throw new Error(`jobs must be a positive whole number, not ${options.jobs}`);
+  const selected = await selectScenarios(options);
+  const tallies = selected.map((s) => new Tally(s));
+  const size = chunkSize(options.seeds.length, options.jobs);
+  const queue: Chunk[] = tallies.flatMap((tally) => Array.from({ length: Math.ceil(options.seeds.length / size) }, (_, i) => ({ tally, seeds: options.seeds.slice(i * size, (i + 1) * size) })));
   const total = selected.length * options.seeds.length;
   let done = 0;
   const progress = (): void => options.onProgress?.(++done, total);
-  const outcomes = new Array<ScenarioOutcome>(selected.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < selected.length) {
-      const index = next++;
-      outcomes[index] = await runJob(selected[index]!, options, progress);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
-  return { lab: options.lab, world: options.world, seeds: options.seeds, outcomes };
+  const lanes = Array.from({ length: options.jobs }, () => new Lane(options.seedTimeoutMs));
+  try {
+    await Promise.all(lanes.map(async (lane) => {
+      for (let chunk = queue.shift(); chunk; chunk = queue.shift()) await runChunk(lane, chunk, options, progress);
+    }));
+    const outcomes: ScenarioOutcome[] = [];
+    for (const tally of tallies) outcomes.push(await outcomeOf(tally, options, lanes[0]!));
+    return { lab: options.lab, world: options.world, seeds: options.seeds, outcomes };
+  } finally {
+    for (const lane of lanes) lane.close();
+  }
 }
 
-function runJob(scenario: Scenario, options: SuiteOptions, progress: () => void): Promise<ScenarioOutcome> {
-  const started = Date.now();
-  const base = { id: scenario.id, title: scenario.title, points: scenario.points, totalSeeds: options.seeds.length };
-  const job: WorkerJob = { lab: options.lab, scenario: scenario.id, world: options.world, seeds: options.seeds, artifactsDir: options.artifactsDir };
-  return new Promise((resolve) => {
-    const child: ChildProcess = fork(workerPath, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    let currentSeed = options.seeds[0] ?? 0;
-    let seedsStarted = 0;
-    let settled = false;
-    const finish = (outcome: Omit<ScenarioOutcome, 'id' | 'title' | 'points' | 'totalSeeds' | 'elapsedMs'>): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(watchdog);
-      child.kill('SIGKILL');
-      resolve({ ...base, ...outcome, elapsedMs: Date.now() - started });
-    };
-    const hung = (): void =>
-      finish({
-        status: 'hung',
-        passedSeeds: Math.max(0, seedsStarted - 1),
-        message: `no progress for ${options.seedTimeoutMs} ms at seed ${currentSeed}: the run was killed`,
-        replay: replayCommand(scenario, options.world, currentSeed),
-      });
-    let watchdog = setTimeout(hung, options.seedTimeoutMs);
-    child.on('message', (message: WorkerMessage) => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(hung, options.seedTimeoutMs);
-      if (message.type === 'seed') {
-        if (seedsStarted > 0) progress();
-        seedsStarted++;
-        currentSeed = message.seed;
-        return;
-      }
+async function selectScenarios(options: SuiteOptions): Promise<Scenario[]> {
+  const all = await loadScenarios(options.lab);
+  const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`lab '${options.lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
+  return options.only?.length ? all.filter((s) => options.only!.includes(s.id)) : all;
+}
+
+async function runChunk(lane: Lane, chunk: Chunk, options: SuiteOptions, progress: () => void): Promise<void> {
+  const { tally } = chunk;
+  let pending = chunk.seeds.filter((seed) => seed <= tally.stopAbove);
+  while (pending.length > 0) {
+    const started = Date.now();
+    let current = pending[0]!;
+    const job = { type: 'seeds', lab: options.lab, scenario: tally.scenario.id, world: options.world, seeds: pending, ...variant(options), failFast: options.failFast ?? false, artifacts: options.world === 'real', artifactsDir: options.artifactsDir } as const;
+    const onMessage = (m: WorkerMessage): void => {
+      if (m.type === 'seed') current = m.seed;
+      if (m.type !== 'ran') return;
+      tally.ran++;
       progress();
-      if (message.failure) finish({ status: 'failed', passedSeeds: message.passed, failure: message.failure });
-      else finish({ status: 'passed', passedSeeds: message.passed });
-    });
-    child.on('exit', (code, signal) =>
-      finish({
-        status: 'crashed',
-        passedSeeds: Math.max(0, seedsStarted - 1),
-        message: `worker exited (${signal ?? `code ${code}`}) at seed ${currentSeed}${stderr ? `:\n${stderr.trim()}` : ''}`,
-        replay: replayCommand(scenario, options.world, currentSeed),
-      }),
-    );
-    child.send(job);
-  });
+      if (m.ok) tally.passed++;
+      else failed(tally, m.seed, { status: 'failed', message: m.error ?? '', ...(m.result ? { result: m.result } : {}) }, options.failFast);
+    };
+    const end = await lane.run(job, onMessage, () => `seed ${current}`);
+    tally.elapsedMs += Date.now() - started;
+    if (end.kind !== 'done') {
+      tally.ran++;
+      progress();
+      failed(tally, current, { status: end.kind, message: end.message }, true);
+    }
+    pending = end.kind === 'done' ? [] : pending.filter((seed) => seed > current && seed <= tally.stopAbove);
+  }
+}
+
+function failed(tally: Tally, seed: number, failure: SeedFailure, stop: boolean | undefined): void {
+  tally.failed.set(seed, failure);
+  if (stop) tally.stopAbove = Math.min(tally.stopAbove, seed);
+}
+
+/** The scenario's outcome; the lowest failing seed of the simulator is rerun with artifacts and shrunk. */
+async function outcomeOf(tally: Tally, options: SuiteOptions, lane: Lane): Promise<ScenarioOutcome> {
+  const { scenario } = tally;
+  const totalSeeds = options.seeds.length;
+  const base = { id: scenario.id, title: scenario.title, points: scenario.points, passedSeeds: tally.passed, failedSeeds: tally.failed.size, totalSeeds, skippedSeeds: totalSeeds - tally.ran, elapsedMs: tally.elapsedMs };
+  const lowest = tally.lowestFailure();
+  if (lowest === undefined) return { ...base, status: base.skippedSeeds === 0 ? 'passed' : 'failed' };
+  const first = tally.failed.get(lowest)!;
+  const failing = { ...base, lowestFailingSeed: lowest };
+  const replay = replayCommand(scenario, options.world, lowest, options.variant);
+  if (first.status !== 'failed') return { ...failing, status: first.status, message: first.message, replay };
+  if (first.result) return { ...failing, status: 'failed', failure: first.result };
+  const reported = await reportSeed(lane, scenario, lowest, options);
+  if (reported.kind !== 'done') return { ...failing, status: reported.kind, message: reported.message, replay };
+  const { failure } = reported.report;
+  if (failure.ok) failure.error = `seed ${lowest} failed in the suite but passed when rerun alone: the run is not deterministic\n${first.message}`;
+  return { ...failing, status: 'failed', ...reported.report, failure: { ...failure, ok: false } };
+}
+
+function variant(options: SuiteOptions): { variant?: string } {
+  return options.variant === undefined ? {} : { variant: options.variant };
+}
+
+/** Rerun a failing simulator seed in a worker, with its artifacts, and shrink it within the budget. */
+async function reportSeed(lane: Lane, scenario: Scenario, seed: number, options: SuiteOptions): Promise<{ kind: 'done'; report: { failure: ScenarioResult; shrink?: ShrinkResult } } | Exclude<JobEnd, { kind: 'done' }>> {
+  let report: { failure: ScenarioResult; shrink?: ShrinkResult } | undefined;
+  const job = { type: 'report', lab: options.lab, scenario: scenario.id, seed, ...variant(options), artifactsDir: options.artifactsDir, shrinkMs: options.shrinkMs ?? 0 } as const;
+  const end = await lane.run(job, (m) => {
+    if (m.type === 'report') report = { failure: m.result, ...(m.shrink ? { shrink: m.shrink } : {}) };
+  }, () => `seed ${seed} (rerun with its artifacts${job.shrinkMs > 0 ? ', then shrinking' : ''})`);
+  if (end.kind !== 'done') return end;
+  if (!report) throw new Error(`the worker reported nothing for seed ${seed} of ${scenario.lab} ${scenario.id}`);
+  return { kind: 'done', report };
 }
 
 /** 0: every scenario passed; 1: some failed, hung or crashed. (2, could not run, is the CLI's.) */

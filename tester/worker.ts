@@ -1,21 +1,50 @@
-// A test worker: a child process that runs one scenario over a list of seeds and reports each
-// step to its parent over IPC. It exists so that a hanging or crashing submission costs one test,
-// never the grader: the parent (tester/suite.ts) kills a worker that stops reporting.
+// A test worker: a child process that runs jobs from its parent (tester/suite.ts) and reports each
+// step over IPC: a chunk of one scenario's seeds, or the full report of one failing seed (its
+// artifacts, then its shrinking). It exists so that a hanging or crashing submission costs one
+// test, never the grader: the parent kills a worker that stops reporting (tester/lane.ts).
 import { findScenario } from './index.js';
 import { runScenario, type ScenarioResult } from './run.js';
+import { shrinkFailure, type ShrinkResult } from './shrink.js';
 import type { World } from './cluster.js';
 
-export interface WorkerJob {
+/** Run `seeds` of one scenario, in order; with `failFast`, stop at the first failing seed. */
+export interface SeedsJob {
+  type: 'seeds';
   lab: string;
   scenario: string;
   world: World;
   seeds: number[];
+  /** Run the Lab this module exports instead of the lab's own (FILE#EXPORT, tester/variant.ts). */
+  variant?: string;
+  failFast: boolean;
+  /** Keep traces and write artifacts (false: hash only; the suite reruns the seed it reports). */
+  artifacts: boolean;
   artifactsDir: string;
 }
 
+/** Rerun one failing seed with its artifacts, then shrink its fault decisions for up to `shrinkMs`. */
+export interface ReportJob {
+  type: 'report';
+  lab: string;
+  scenario: string;
+  seed: number;
+  variant?: string;
+  artifactsDir: string;
+  shrinkMs: number;
+}
+
+export type WorkerJob = SeedsJob | ReportJob;
+
 export type WorkerMessage =
+  /** About to run `seed` (also every rerun while shrinking): the watchdog's heartbeat. */
   | { type: 'seed'; seed: number }
-  | { type: 'done'; passed: number; failure?: ScenarioResult; traceHash?: string };
+  | { type: 'ran'; seed: number; ok: boolean; error?: string; result?: ScenarioResult }
+  | { type: 'report'; result: ScenarioResult; shrink?: ShrinkResult }
+  | { type: 'done' };
+
+function variant(job: WorkerJob): { variant?: string } {
+  return job.variant === undefined ? {} : { variant: job.variant };
+}
 
 function report(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -24,26 +53,35 @@ function report(message: WorkerMessage): Promise<void> {
   });
 }
 
-async function work(job: WorkerJob): Promise<void> {
+async function runSeeds(job: SeedsJob): Promise<void> {
   const scenario = await findScenario(job.lab, job.scenario);
-  let passed = 0;
-  let traceHash: string | undefined;
   for (const seed of job.seeds) {
     await report({ type: 'seed', seed });
-    const result = await runScenario(scenario, { world: job.world, seed, artifactsDir: job.artifactsDir });
-    if (!result.ok) return report({ type: 'done', passed, failure: result });
-    passed++;
-    traceHash = result.traceHash;
+    const result = await runScenario(scenario, { world: job.world, seed, artifactsDir: job.artifactsDir, quiet: !job.artifacts, ...variant(job) });
+    await report({ type: 'ran', seed, ok: result.ok, ...(result.ok ? {} : { error: result.error ?? '' }), ...(job.artifacts && !result.ok ? { result } : {}) });
+    if (!result.ok && job.failFast) break;
   }
-  await report({ type: 'done', passed, traceHash });
 }
 
-process.once('message', (job: WorkerJob) => {
-  work(job).then(
-    () => process.exit(0),
+async function runReport(job: ReportJob): Promise<void> {
+  const scenario = await findScenario(job.lab, job.scenario);
+  await report({ type: 'seed', seed: job.seed });
+  const result = await runScenario(scenario, { world: 'sim', seed: job.seed, artifactsDir: job.artifactsDir, ...variant(job) });
+  const heartbeat = (): Promise<void> => report({ type: 'seed', seed: job.seed });
+  const shrink = result.ok || job.shrinkMs <= 0 ? undefined : await shrinkFailure(scenario, result, { budgetMs: job.shrinkMs, artifactsDir: job.artifactsDir, onRun: heartbeat, ...variant(job) });
+  // The decisions travel in the shrink result's counts; the full list stays in the artifacts.
+  const { decisions: _decisions, ...sent } = result;
+  await report({ type: 'report', result: sent, ...(shrink ? { shrink } : {}) });
+}
+
+process.on('message', (job: WorkerJob) => {
+  (job.type === 'seeds' ? runSeeds(job) : runReport(job)).then(
+    () => report({ type: 'done' }),
     (e: unknown) => {
       console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
       process.exit(3);
     },
   );
 });
+// The parent closes the channel when the suite is over; nothing else keeps a worker alive.
+process.on('disconnect', () => process.exit(0));

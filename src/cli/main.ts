@@ -13,6 +13,14 @@ function int(name: string) {
   };
 }
 
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = int(name)(value);
+    if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1`);
+    return n;
+  };
+}
+
 function fraction(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
@@ -76,14 +84,17 @@ program
   .option('--seeds <n>', 'simulator seeds per scenario', int('--seeds'), 200)
   .option('--seed <n>', 'first seed', int('--seed'), 1)
   .option('--only <ids>', 'comma-separated scenario ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .option('--jobs <n>', 'worker processes at once (default: 2 in the simulator, 1 for real processes)', int('--jobs'))
+  .option('--jobs <n>', 'worker processes at once; one scenario\'s seeds are split across them (default: the number of cores in the simulator, 1 for real processes)', positiveInt('--jobs'))
+  .option('--fail-fast', 'stop each test at its first failing seed (default: run every seed and count the failures)')
+  .option('--shrink-ms <ms>', 'shrink the lowest failing seed of each failed test for up to this long (simulator; 0: never)', int('--shrink-ms'), 10_000)
+  .option('--lab-module <file#export>', 'run the scenarios on the Lab this compiled module exports (a broken variant) instead of the lab itself (simulator only)')
   .option('--gradescope <file>', 'also write Gradescope results.json here')
   .option('--junit <file>', 'also write JUnit XML here')
   .option('--json', 'print the results as JSON instead of a table')
   .option('--artifacts <dir>', 'where failing runs leave their trace and notes', 'failures')
   .option('--hang-ms <ms>', 'kill a run that makes no progress for this long', int('--hang-ms'))
   .option('--no-progress', 'no progress bar')
-  .action((lab: string, o: { world: 'sim' | 'real' | 'both'; seeds: number; seed: number; only?: string[]; jobs?: number; gradescope?: string; junit?: string; json?: boolean; artifacts: string; hangMs?: number; progress: boolean }) =>
+  .action((lab: string, o: { world: 'sim' | 'real' | 'both'; seeds: number; seed: number; only?: string[]; jobs?: number; failFast?: boolean; shrinkMs: number; labModule?: string; gradescope?: string; junit?: string; json?: boolean; artifacts: string; hangMs?: number; progress: boolean }) =>
     exitWith(async () => {
       const { testCommand } = await import('./test-command.js');
       return testCommand(lab, { ...o, seedBase: o.seed, progress: o.progress && process.stderr.isTTY === true });
@@ -99,8 +110,24 @@ program
   .option('--trace <file>', 'write the trace JSONL here')
   .option('--json', 'print the result as JSON')
   .option('--artifacts <dir>', 'where a failing run leaves its trace and notes', 'failures')
-  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string }) =>
+  .option('--veto <file-or-ids>', 'veto fault decisions: a veto file written by `rsmlab shrink`, or comma-separated decision ids')
+  .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
+  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string; veto?: string; labModule?: string }) =>
     exitWith(async () => (await import('./sim-command.js')).simCommand(lab, scenario, o)),
+  );
+
+program
+  .command('shrink')
+  .description('shrink a failing simulator seed: the fewest fault decisions that still fail the same check, with its replay command')
+  .argument('<lab>', 'paxos or rsm')
+  .argument('<scenario>', 'scenario id')
+  .requiredOption('--seed <n>', 'the failing seed', int('--seed'))
+  .option('--shrink-ms <ms>', 'search for at most this long; the smallest failing set found so far is the result', positiveInt('--shrink-ms'), 60_000)
+  .option('--artifacts <dir>', 'where the failing run and its shrunk rerun leave their traces and notes', 'failures')
+  .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
+  .option('--json', 'print the failing run and the shrink result as JSON')
+  .action((lab: string, scenario: string, o: { seed: number; shrinkMs: number; artifacts: string; labModule?: string; json?: boolean }) =>
+    exitWith(async () => (await import('./shrink-command.js')).shrinkCommand(lab, scenario, o)),
   );
 
 program

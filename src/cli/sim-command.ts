@@ -1,26 +1,55 @@
 // `rsmlab sim <lab> <scenario> --seed N`: replay one scenario in the simulator, exactly as the
 // failing run did, and print the verdict and trace hash (optionally writing the trace).
 import { viewCommand } from '../dashboard/view-command.js';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseVetoPolicy, type VetoPolicy } from '../env/sim/decisions.js';
+import type { Json } from '../env/types.js';
 import { findScenario } from '../../tester/index.js';
-import { runScenario } from '../../tester/run.js';
+import { replayCommand, runScenario } from '../../tester/run.js';
+import { byKind } from '../../tester/shrink.js';
+import { loadVariant } from '../../tester/variant.js';
 
 export interface SimCommandOptions {
   seed: number;
   trace?: string;
   json?: boolean;
   artifacts: string;
+  /** A veto file (`rsmlab shrink` writes one), or decision ids to veto, comma-separated. */
+  veto?: string;
+  labModule?: string;
+}
+
+/** The veto policy of `--veto`: a file's JSON, or a comma-separated list of decision ids to veto. */
+function vetoPolicy(value: string): VetoPolicy {
+  if (!existsSync(value)) return { veto: value.split(',').map((id) => id.trim()).filter(Boolean) };
+  let json: Json;
+  try {
+    json = JSON.parse(readFileSync(value, 'utf8')) as Json;
+  } catch (e) {
+    throw new Error(`--veto ${value}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseVetoPolicy(json);
 }
 
 export async function simCommand(lab: string, scenarioId: string, options: SimCommandOptions): Promise<number> {
   const scenario = await findScenario(lab, scenarioId);
-  const result = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, keepTrace: Boolean(options.trace) });
+  if (options.labModule !== undefined) await loadVariant(options.labModule);
+  const veto = options.veto === undefined ? {} : { veto: vetoPolicy(options.veto), replay: `${replayCommand(scenario, 'sim', options.seed, options.labModule)} --veto ${options.veto}` };
+  const variant = options.labModule === undefined ? {} : { variant: options.labModule };
+  const result = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, keepTrace: Boolean(options.trace), ...veto, ...variant, ...(options.veto === undefined ? {} : { artifactsName: `${lab}-${scenario.id}-sim-seed${options.seed}-veto` }) });
   if (options.trace && result.trace !== undefined) writeFileSync(options.trace, result.trace);
   if (options.json) {
-    const { trace: _omitted, ...rest } = result;
+    const { trace: _omitted, decisions: _decisions, ...rest } = result;
     process.stdout.write(`${JSON.stringify(rest)}\n`);
   } else {
-    const lines = [`${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: ${result.ok ? 'PASS' : 'FAIL'}`, `trace sha256 ${result.traceHash ?? '-'}`];
+    const taken = (result.decisions ?? []).filter((d) => !d.vetoed).map((d) => d.id);
+    const vetoed = (result.decisions ?? []).length - taken.length;
+    const kinds = Object.entries(byKind(taken)).map(([kind, n]) => `${kind} ${n}`).join(', ');
+    const lines = [
+      `${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: ${result.ok ? 'PASS' : 'FAIL'}`,
+      `trace sha256 ${result.traceHash ?? '-'} (${result.traceEvents ?? 0} events)`,
+      `fault decisions: ${taken.length}${kinds ? ` (${kinds})` : ''}${options.veto === undefined ? '' : `; ${vetoed} vetoed`}`,
+    ];
     if (!result.ok) lines.push(result.error ?? '', `artifacts: ${result.artifacts ?? '-'}`, ...(result.artifacts ? [`see it: ${viewCommand(result.artifacts)}`] : []));
     process.stdout.write(`${lines.join('\n')}\n`);
   }

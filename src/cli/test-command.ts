@@ -1,17 +1,25 @@
 // `rsmlab test <lab>`: run a lab's scenarios in one or both worlds and print what graders need
 // (table, Gradescope JSON, JUnit XML). Exit 0 all passed, 1 some failed, 2 could not run.
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import type { World } from '../../tester/cluster.js';
 import { formatGradescope, formatJson, formatJunit, formatTable } from '../../tester/report.js';
 import { runSuite, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
+import { loadVariant } from '../../tester/variant.js';
 
 export interface TestCommandOptions {
   world: World | 'both';
   seeds: number;
   seedBase: number;
   only?: string[];
+  /** Worker processes (default: the cores in the simulator, 1 for real processes). */
   jobs?: number;
+  failFast?: boolean;
+  /** Shrink budget per failed test (simulator; 0: never). */
+  shrinkMs?: number;
+  /** Run this module's Lab (FILE#EXPORT) instead of the lab's own (simulator only). */
+  labModule?: string;
   gradescope?: string;
   junit?: string;
   json?: boolean;
@@ -34,7 +42,10 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions):
     world,
     seeds: seedList(world, options),
     only: options.only,
-    jobs: options.jobs ?? (world === 'sim' ? 2 : 1),
+    jobs: options.jobs ?? (world === 'sim' ? availableParallelism() : 1),
+    failFast: options.failFast ?? false,
+    shrinkMs: options.shrinkMs ?? 0,
+    ...(options.labModule === undefined ? {} : { variant: options.labModule }),
     seedTimeoutMs: options.hangMs ?? (world === 'sim' ? 60_000 : 180_000),
     artifactsDir: options.artifacts,
     onProgress: (done, total) => {
@@ -49,6 +60,11 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions):
 }
 
 export async function testCommand(lab: string, options: TestCommandOptions): Promise<number> {
+  if (options.shrinkMs !== undefined && options.shrinkMs < 0) throw new Error(`--shrink-ms must be 0 (no shrinking) or more, not ${options.shrinkMs}`);
+  if (options.labModule !== undefined) {
+    if (options.world !== 'sim') throw new Error('--lab-module runs a Lab object in the simulator only: add --world sim');
+    await loadVariant(options.labModule);
+  }
   const worlds: World[] = options.world === 'both' ? ['sim', 'real'] : [options.world];
   const results: SuiteResult[] = [];
   for (const world of worlds) results.push(await runWorld(lab, world, options));

@@ -57,6 +57,11 @@ export class TraceRecorder {
     if (this.file) writeFileSync(this.file, '');
   }
 
+  /** How many events were recorded so far. */
+  get events(): number {
+    return this.nextSeq;
+  }
+
   /** Record an event and return its seq (for `cause` links). */
   emit(input: EventInput): number {
     this.formatLater();

@@ -171,23 +171,27 @@ export class SimDisk {
     return (this.file(name)?.unsynced.length ?? 0) > 0;
   }
 
-  /** The node crashed: each file becomes what reached its medium. Returns what happened to unsynced writes. */
-  crash(faults: DiskFaults, prng: Prng): CrashEffect[] {
+  /**
+   * The node crashed: each file becomes what reached its medium. Returns what happened to unsynced
+   * writes. A torn write is a fault decision: `allowTear(file)` false keeps the write whole (or lost).
+   */
+  crash(faults: DiskFaults, prng: Prng, allowTear: (file: string) => boolean = () => true): CrashEffect[] {
     const effects: CrashEffect[] = [];
     for (const [name, f] of [...this.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (f.unsynced.length === 0) continue;
-      const effect = this.settle(name, f, faults, prng);
+      const effect = this.settle(name, f, faults, prng, allowTear);
       effects.push(effect);
     }
     return effects;
   }
 
-  private settle(name: string, f: SimFile, faults: DiskFaults, prng: Prng): CrashEffect {
+  private settle(name: string, f: SimFile, faults: DiskFaults, prng: Prng, allowTear: (file: string) => boolean): CrashEffect {
     const reached = f.unsynced.filter(() => prng.chance(faults.unsyncedKept));
     const effect: CrashEffect = { file: name, unsynced: f.unsynced.length, kept: reached.length };
     const last = f.unsynced[f.unsynced.length - 1]!;
-    if ('data' in last && last.data.length > 0 && prng.chance(faults.torn)) {
-      const torn = tear(last, prng);
+    const tearing = 'data' in last && last.data.length > 0 && prng.chance(faults.torn);
+    const torn = tearing ? tear(last, prng) : undefined;
+    if (torn && allowTear(name)) {
       if (reached[reached.length - 1] === last) reached.pop();
       reached.push(torn.change);
       effect.tornAt = torn.kept;

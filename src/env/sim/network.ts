@@ -1,9 +1,10 @@
 // The simulated network's model: delay range, loss and duplication (for the whole run and per node,
 // changeable at run time) and partitions (a node cut from all others, armed cuts, symmetric node sets,
-// one-way blocked links). It decides what happens to a message on a link; it never moves messages,
-// traces or runs code.
+// one-way blocked links). It decides what happens to a message on a link, each fault as a decision
+// (decisions.ts) that a rerun may veto; it never moves messages, traces or runs code.
 import type { NodeId } from '../types.js';
 import type { Prng } from '../../random.js';
+import { Decisions } from './decisions.js';
 
 export interface NetConfig {
   /** Each message copy takes a uniform integer delay in [minDelayMs, maxDelayMs]; random delays reorder. */
@@ -49,10 +50,13 @@ export class Network {
   private readonly isolated = new Set<NodeId>();
   private readonly armed = new Set<NodeId>();
   private readonly blocked = new Set<string>();
+  /** Messages per link and method: the ordinal in a decision's name. */
+  private readonly ordinals = new Map<string, number>();
 
   constructor(
     private readonly prng: Prng,
     config: Partial<NetConfig> = {},
+    private readonly decisions: Decisions = new Decisions(() => 0),
   ) {
     this.config = { ...defaultNet };
     this.configure(config);
@@ -95,25 +99,46 @@ export class Network {
     return { partitioned: this.isolated.has(node), partitionArmed: this.armed.has(node) };
   }
 
-  /** How many copies of one message from→to travel: 0 (lost), 1, or 2 (duplicated). */
-  copies(from: NodeId, to: NodeId): number {
+  /**
+   * The fate of one message from→to (`what`: its method, with " reply" for a reply): the delay of
+   * each copy that travels, none if it is lost. Loss, duplication, and a delay past the minimum
+   * (random or a node's extra delay) are decisions; the draws are the same whether or not a rerun
+   * vetoes them. A vetoed delay is the minimum.
+   */
+  fate(from: NodeId, to: NodeId, what: string): number[] {
     let loss = this.config.loss;
     let dup = this.config.dup;
+    let extra = 0;
     if (this.faults.size > 0) {
       const a = this.faults.get(from) ?? noFaults;
       const b = this.faults.get(to) ?? noFaults;
       loss = compound(loss, a.loss, b.loss);
       dup = compound(dup, a.dup, b.dup);
+      extra = a.delayMs + b.delayMs;
     }
-    if (this.prng.chance(loss)) return 0;
-    return this.prng.chance(dup) ? 2 : 1;
+    const lost = this.prng.chance(loss);
+    const duplicated = this.prng.chance(dup);
+    const delays = duplicated ? [this.baseDelay() + extra, this.baseDelay() + extra] : [this.baseDelay() + extra];
+    if (!this.decisions.active) return lost ? [] : delays;
+    const subject = `${from}>${to} ${what}`;
+    const ordinal = (this.ordinals.get(subject) ?? 0) + 1;
+    this.ordinals.set(subject, ordinal);
+    if (lost && this.decisions.allow('drop', subject, ordinal)) return [];
+    const min = this.config.minDelayMs;
+    const late = delays.some((ms) => ms > min) && this.decisions.allow('delay', subject, ordinal);
+    const copies = late ? delays : delays.map(() => min);
+    return duplicated && !this.decisions.allow('duplicate', subject, ordinal) ? copies.slice(0, 1) : copies;
   }
 
-  /** The delay of one copy of a message from→to. */
+  /** The delay of a connection's news from→to (a closed connection): no message, so no decision. */
   delay(from: NodeId, to: NodeId): number {
-    const base = this.prng.int(this.config.minDelayMs, this.config.maxDelayMs);
+    const base = this.baseDelay();
     if (this.faults.size === 0) return base;
     return base + (this.faults.get(from) ?? noFaults).delayMs + (this.faults.get(to) ?? noFaults).delayMs;
+  }
+
+  private baseDelay(): number {
+    return this.prng.int(this.config.minDelayMs, this.config.maxDelayMs);
   }
 
   /** Whether a partition blocks the link from→to right now. */

@@ -166,10 +166,10 @@ export class Transport {
   private transmit(msg: Message): void {
     msg.sendSeq = this.trace.emit({ t: this.scheduler.now, node: msg.from, kind: 'send', msg });
     this.stats.sent++;
-    const copies = this.net.copies(msg.from, msg.to);
-    if (copies === 0) return this.drop(msg, 'loss');
-    this.scheduler.schedule(msg, this.net.delay(msg.from, msg.to));
-    if (copies === 2) this.scheduler.schedule(new Duplicate(this, msg), this.net.delay(msg.from, msg.to));
+    const delays = this.net.fate(msg.from, msg.to, msg.type === 'res' ? `${msg.method} reply` : msg.method);
+    if (delays.length === 0) return this.drop(msg, 'loss');
+    this.scheduler.schedule(msg, delays[0]!);
+    if (delays.length === 2) this.scheduler.schedule(new Duplicate(this, msg), delays[1]!);
   }
 
   private drop(msg: Message, reason: string): void {

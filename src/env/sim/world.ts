@@ -9,6 +9,7 @@ import { TraceRecorder } from '../../trace/recorder.js';
 import type { TraceKind } from '../../trace/event.js';
 import { NodeCrashed } from './crash.js';
 import { StorageCorrupt } from '../../storage/storage-corrupt.js';
+import { Decisions, type VetoPolicy } from './decisions.js';
 import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
 import { installGuards, runAs } from './guard.js';
 import { Network, type NetConfig, type NodeFaults } from './network.js';
@@ -26,6 +27,10 @@ export interface WorldOptions {
   limits?: Partial<Limits>;
   /** The one command that replays this run, printed with every failure. Default: "seed <seed>". */
   replay?: string;
+  /** Fault decisions that take their benign outcome on this run (decisions.ts). */
+  veto?: VetoPolicy;
+  /** Record every fault decision (default: when the trace's lines are kept; a veto always does). */
+  recordDecisions?: boolean;
 }
 
 /** Builds a node's protocol stack on its env (e.g. env => lab.start(env, options)). */
@@ -64,6 +69,8 @@ export class SimWorld implements EnvHost, Directory {
   readonly trace: TraceRecorder;
   /** The run's randomness, one stream per purpose (src/random.ts). */
   readonly streams: Streams;
+  /** Every fault decision of the run: drawn by the seed or scripted by the tester. */
+  readonly decisions: Decisions;
   private readonly scheduler: Scheduler;
   private readonly net: Network;
   private readonly transport: Transport;
@@ -78,7 +85,8 @@ export class SimWorld implements EnvHost, Directory {
     this.trace = new TraceRecorder({ keep: options.keepTrace ?? true });
     const replay = options.replay ?? `seed ${options.seed}`;
     this.scheduler = new Scheduler(options.seed, this.streams.ties, { ...defaultLimits, ...options.limits }, replay);
-    this.net = new Network(this.streams.network, options.net);
+    this.decisions = new Decisions(() => this.now, { policy: options.veto, record: options.recordDecisions ?? options.keepTrace ?? true });
+    this.net = new Network(this.streams.network, options.net, this.decisions);
     this.transport = new Transport(this.scheduler, this.net, this.trace, this);
     this.diskFaults = { ...noDiskFaults, ...options.disk };
   }
@@ -119,7 +127,10 @@ export class SimWorld implements EnvHost, Directory {
    */
   start(id: NodeId, boot: Boot, detail: Record<string, Json> = {}): Promise<void> {
     const existing = this.nodes.get(id);
+    // A node whose crash was vetoed is still up when the tester restarts it: the restart does nothing.
+    if (existing?.env && this.decisions.vetoing) return Promise.resolve();
     if (existing?.env) return Promise.reject(new Error(`start: ${id} is already running`));
+    if (existing && !this.decisions.allow('restart', id)) return Promise.resolve();
     const node = existing ?? new SimNode();
     this.nodes.set(id, node);
     const env: SimEnv = new SimEnv(id, this, new NodeDisk(node.disk, () => !env.dead), true);
@@ -162,8 +173,12 @@ export class SimWorld implements EnvHost, Directory {
     if (resolve) this.scheduler.task(0, resolve);
   }
 
-  /** Crash node `id` now: memory and pending promises gone, disk settled as the disk faults say. */
+  /** Crash node `id` now (a fault decision): memory and pending promises gone, disk settled as the disk faults say. */
   crash(id: NodeId, why: Record<string, Json> = { reason: 'crash' }): void {
+    if (this.nodes.get(id)?.env && this.decisions.allow('crash', id)) this.die(id, why);
+  }
+
+  private die(id: NodeId, why: Record<string, Json>): void {
     const node = this.nodes.get(id);
     const env = node?.env;
     if (!node || !env) return;
@@ -175,7 +190,8 @@ export class SimWorld implements EnvHost, Directory {
     this.net.forget(id);
     this.emit('crash', id, why);
     this.transport.peerDied(id);
-    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.streams.disk)) this.emit('disk', id, effectDetail(effect));
+    const allowTear = (file: string): boolean => this.decisions.allow('disk', `${id} torn ${file}`);
+    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.streams.disk, allowTear)) this.emit('disk', id, effectDetail(effect));
     this.startSettled(node);
   }
 
@@ -248,7 +264,9 @@ export class SimWorld implements EnvHost, Directory {
 
   /** Arm breakpoint n: the node dies at its next env.breakpoint(n). Disarmed by its death. */
   armBreakpoint(id: NodeId, n: BreakpointNumber): void {
-    this.liveNode(id, 'breakpoint').breakpoints.add(n);
+    const node = this.liveNode(id, 'breakpoint');
+    if (!this.decisions.allow('breakpoint', `${id} ${n}`)) return;
+    node.breakpoints.add(n);
     this.emit('breakpoint', id, { n, hit: false });
   }
 
@@ -268,6 +286,7 @@ export class SimWorld implements EnvHost, Directory {
   /** Cut node `id` from every other node and client now, or at its next env.partitionPoint(). */
   partition(id: NodeId, now = false): void {
     this.liveNode(id, 'partition');
+    if (!this.decisions.allow('partition', id)) return;
     if (now) this.net.isolate(id);
     else this.net.arm(id);
     this.emit('partition', id, { at: now ? 'now' : 'armed' });
@@ -291,12 +310,14 @@ export class SimWorld implements EnvHost, Directory {
 
   /** Symmetric partition between node sets (nodes not named keep all their links). */
   split(groups: NodeId[][]): void {
+    if (!this.decisions.allow('partition', groups.map((g) => g.join(',')).join('|'))) return;
     this.net.split(groups);
     this.emit('partition', WORLD, { groups });
   }
 
   /** One-way partition: messages from→to are lost. */
   block(from: NodeId, to: NodeId): void {
+    if (!this.decisions.allow('partition', `${from}>${to}`)) return;
     this.net.block(from, to);
     this.emit('partition', from, { to, oneWay: true });
   }
@@ -338,6 +359,7 @@ export class SimWorld implements EnvHost, Directory {
 
   /** Corrupt bytes on node `id`'s disk (XOR with non-zero noise). Returns how many bytes changed. */
   corrupt(id: NodeId, file: string, offset: number, length: number): number {
+    if (!this.decisions.allow('disk', `${id} corrupt ${file}`)) return 0;
     const corrupted = this.knownNode(id).disk.corrupt(file, offset, length, this.streams.disk);
     this.emit('disk', id, { fault: 'corrupt', file, offset, length, corrupted });
     return corrupted;
@@ -381,7 +403,7 @@ export class SimWorld implements EnvHost, Directory {
     const node = this.nodes.get(env.me);
     if (!node?.breakpoints.has(n)) return;
     this.emit('breakpoint', env.me, { n, hit: true });
-    this.crash(env.me, { reason: 'breakpoint', n });
+    this.die(env.me, { reason: 'breakpoint', n });
     throw new NodeCrashed(env.me);
   }
 

@@ -1,0 +1,40 @@
+// `rsmlab shrink <lab> <test> --seed N`: rerun a failing simulator seed, then delta-debug its fault
+// decisions down to a set that still fails the same check, and print both runs with their replay
+// commands. The search is tester/shrink.ts; this only runs it and prints.
+import { findScenario } from '../../tester/index.js';
+import { shrinkText } from '../../tester/report.js';
+import { runScenario } from '../../tester/run.js';
+import { shrinkFailure } from '../../tester/shrink.js';
+import { loadVariant } from '../../tester/variant.js';
+
+export interface ShrinkCommandOptions {
+  seed: number;
+  shrinkMs: number;
+  artifacts: string;
+  labModule?: string;
+  json?: boolean;
+}
+
+export async function shrinkCommand(lab: string, scenarioId: string, options: ShrinkCommandOptions): Promise<number> {
+  if (options.shrinkMs < 1) throw new Error(`--shrink-ms must be at least 1, not ${options.shrinkMs}`);
+  const scenario = await findScenario(lab, scenarioId);
+  if (options.labModule !== undefined) await loadVariant(options.labModule);
+  const variant = options.labModule === undefined ? {} : { variant: options.labModule };
+  const failed = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, ...variant });
+  if (failed.ok) throw new Error(`${lab} ${scenario.id} passes with seed ${options.seed}: there is no failure to shrink`);
+  const shrink = await shrinkFailure(scenario, failed, { budgetMs: options.shrinkMs, artifactsDir: options.artifacts, ...variant });
+  if (options.json) {
+    const { decisions: _decisions, ...result } = failed;
+    process.stdout.write(`${JSON.stringify({ result, shrink }, null, 2)}\n`);
+    return 0;
+  }
+  const lines = [
+    `${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`,
+    `  ${(failed.error ?? '').split('\n').slice(0, 6).join('\n  ')}`,
+    `replay: ${failed.replay}`,
+    `trace and notes: ${failed.artifacts ?? '-'}`,
+    ...shrinkText(shrink),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

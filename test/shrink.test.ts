@@ -1,0 +1,162 @@
+// Fault decisions and shrinking: every drop, duplicate, delay, crash, restart, breakpoint and
+// partition of a simulated run is recorded under a stable name; a rerun with the same seed can veto
+// any of them (the draws still happen, so the others keep their names); and `rsmlab shrink` finds a
+// small set that still fails the same check for every broken variant the tests keep.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Lab } from '../src/lab.js';
+import type { Json } from '../src/env/types.js';
+import { parseVetoPolicy, type Decision } from '../src/env/sim/decisions.js';
+import type { SimClusterOptions } from '../tester/sim-cluster.js';
+import { findScenario } from '../tester/index.js';
+import { runScenario, type ScenarioResult } from '../tester/run.js';
+import { ddmin, failureKey, shrinkFailure } from '../tester/shrink.js';
+import { brokenVariants } from './fixtures/broken-variants.js';
+import { get, probeCluster, tell } from './fixtures/sim-probe.js';
+
+/** `count` notices from a client to n0 at one instant: what n0 got, the decisions and the trace hash. */
+async function blast(options: Partial<SimClusterOptions>, count: number): Promise<{ got: number[]; decisions: Decision[]; hash: string }> {
+  const got: number[] = [];
+  const cluster = await probeCluster((env) => env.on(tell, ({ n }) => got.push(n)), { nodes: 1, ...options });
+  const client = cluster.clientEnv('c');
+  for (let n = 0; n < count; n++) client.send('n0', tell, { n });
+  await cluster.sleep(1000);
+  const decisions = [...cluster.sim.decisions.all];
+  const hash = cluster.traceHash();
+  await cluster.close();
+  return { got, decisions, hash };
+}
+
+const faulty = { seed: 7, net: { loss: 0.2, dup: 0.1 } };
+
+describe('fault decisions', () => {
+  it('names every drop, duplicate and late delivery of a run, the same names for the same seed', async () => {
+    const a = await blast(faulty, 300);
+    const b = await blast(faulty, 300);
+    expect(b.decisions).to.deep.equal(a.decisions);
+    const kinds = new Set(a.decisions.map((d) => d.kind));
+    expect([...kinds].sort()).to.deep.equal(['delay', 'drop', 'duplicate']);
+    const drops = a.decisions.filter((d) => d.kind === 'drop');
+    expect(drops.length).to.equal(300 - new Set(a.got).size);
+    expect(drops[0]!.id).to.match(/^drop client:c>n0 probe\.tell#\d+$/);
+    expect(a.decisions.every((d) => !d.vetoed)).to.equal(true);
+  });
+
+  it('a vetoed drop delivers its message, and every other decision keeps its name and outcome (the draws still happen)', async () => {
+    const a = await blast(faulty, 300);
+    const drop = a.decisions.find((d) => d.kind === 'drop')!;
+    const n = Number(/#(\d+)$/.exec(drop.id)![1]) - 1;
+    expect(a.got).to.not.include(n);
+    const b = await blast({ ...faulty, veto: { veto: [drop.id] } }, 300);
+    expect(b.got).to.include(n);
+    // The message that now travels may be late or doubled: decisions of its own. All others are as they were.
+    const others = (ds: Decision[]): string[] => ds.map((d) => d.id).filter((id) => !id.endsWith(drop.id.slice('drop '.length)));
+    expect(others(b.decisions)).to.deep.equal(others(a.decisions));
+    expect(b.decisions.filter((d) => d.vetoed).map((d) => d.id)).to.deep.equal([drop.id]);
+    expect(b.got.filter((m) => m !== n)).to.deep.equal(a.got);
+  });
+
+  it('keeping every decision replays the run exactly; keeping none gives a run without faults', async () => {
+    const a = await blast(faulty, 300);
+    const all = await blast({ ...faulty, veto: { keep: a.decisions.map((d) => d.id) } }, 300);
+    expect(all.hash).to.equal(a.hash);
+    const none = await blast({ ...faulty, veto: { keep: [] } }, 300);
+    expect([...none.got].sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i));
+    expect(none.decisions.every((d) => d.vetoed)).to.equal(true);
+  });
+
+  it('scripted faults are decisions too: a vetoed kill leaves the node up, its restart does nothing, a vetoed partition cuts nothing', async () => {
+    const build = (env: Parameters<Parameters<typeof probeCluster>[0]>[0]): void => env.serve(get, () => ({ value: 1 }));
+    const plain = await probeCluster(build, { seed: 3 });
+    await plain.kill(1);
+    await plain.start(1);
+    await plain.partition(2, true);
+    expect(plain.sim.decisions.all.filter((d) => d.kind !== 'delay').map((d) => d.id)).to.deep.equal(['crash n1#1', 'restart n1#1', 'partition n2#1']);
+    const vetoed = await probeCluster(build, { seed: 3, veto: { veto: ['crash n1#1', 'partition n2#1'] } });
+    await vetoed.kill(1);
+    expect(vetoed.alive(1)).to.equal(true);
+    await vetoed.start(1);
+    await vetoed.partition(2, true);
+    const answer = vetoed.clientEnv('c').call('n2', get, { key: 'x' }, { timeoutMs: 100 });
+    await vetoed.sleep(101);
+    expect(await answer).to.deep.equal({ value: 1 });
+    const scripted = vetoed.sim.decisions.all.filter((d) => d.kind !== 'delay');
+    expect(scripted.map((d) => `${d.id}${d.vetoed ? ' (vetoed)' : ''}`)).to.deep.equal(['crash n1#1 (vetoed)', 'partition n2#1 (vetoed)']);
+  });
+
+  it('reads a veto file, and refuses one that says neither or both', () => {
+    expect(parseVetoPolicy({ keep: ['crash n0#1'] })).to.deep.equal({ keep: ['crash n0#1'] });
+    expect(parseVetoPolicy({ veto: [], seed: 3 })).to.deep.equal({ veto: [] });
+    for (const bad of [{}, { keep: [], veto: [] }, { keep: [1] }, [], 'keep'] as Json[]) expect(() => parseVetoPolicy(bad)).to.throw(/either "keep" .* or "veto"/);
+  });
+});
+
+describe('shrinking', () => {
+  it('ddmin finds a 1-minimal failing subset', async () => {
+    const items = 'abcdefghijklmnopqrstuvwxyz'.split('');
+    let runs = 0;
+    const fails = async (subset: string[]): Promise<boolean> => (runs++, subset.includes('c') && subset.includes('q') && subset.includes('r'));
+    expect(await ddmin(items, fails, () => false)).to.deep.equal({ kept: ['c', 'q', 'r'], complete: true });
+    expect(runs).to.be.lessThan(100);
+    expect(await ddmin(items, async () => true, () => false)).to.deep.equal({ kept: [], complete: true });
+    expect((await ddmin(items, fails, () => true)).complete).to.equal(false);
+  });
+
+  it('"the same check" is the error class and first line with numbers and digests masked', () => {
+    expect(failureKey('ScenarioFailure: p1 (n1): view 5 is {n1,n2,n3}, expected {n0,n1,n2}\n    at x (y.js:1:2)')).to.equal('ScenarioFailure: p# (n#): view # is {n#,n#,n#}, expected {n#,n#,n#}');
+    expect(failureKey('ScenarioFailure: state d4c3e2f0e2219fd4 at 3.29')).to.equal(failureKey('ScenarioFailure: state 39abfd06505c892d at 4.1'));
+    expect(failureKey('ScenarioFailure: view 5 is {n1,n2}')).to.not.equal(failureKey('ScenarioFailure: view 5 is {n1,n2,n3}'));
+    expect(failureKey('TypeError: x is undefined')).to.not.equal(failureKey('RangeError: x is undefined'));
+  });
+
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'rsmlab-shrink-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+
+  async function lowestFailing(lab: Lab, labName: string, id: string): Promise<ScenarioResult> {
+    const scenario = await findScenario(labName, id);
+    for (let seed = 1; seed <= 40; seed++) {
+      const result = await runScenario(scenario, { world: 'sim', seed, lab, artifactsDir: dir });
+      if (!result.ok) return result;
+    }
+    throw new Error(`${labName} ${id} passed 40 seeds`);
+  }
+
+  for (const v of brokenVariants) {
+    it(`shrinks the lowest failing seed of the ${v.name} (${v.labName} ${v.scenario}), and the shrunk run fails the same check`, async () => {
+      const { labName, scenario: id } = v;
+      const scenario = await findScenario(labName, id);
+      const failed = await lowestFailing(v.lab, labName, id);
+      // A bound in reruns, not in time: the result is the same on any machine.
+      const shrunk = await shrinkFailure(scenario, failed, { budgetMs: 600_000, maxRuns: 60, lab: v.lab, artifactsDir: dir });
+      expect(shrunk.decisionsAfter).to.be.lessThan(shrunk.decisionsBefore);
+      expect(shrunk.decisionsAfter).to.equal(shrunk.kept.length);
+      expect(shrunk.check).to.equal(failureKey(failed.error!));
+      const veto = parseVetoPolicy(JSON.parse(readFileSync(join(shrunk.artifacts, 'veto.json'), 'utf8')) as Json);
+      const again = await runScenario(scenario, { world: 'sim', seed: failed.seed, lab: v.lab, quiet: true, veto });
+      expect(again.ok).to.equal(false);
+      expect(failureKey(again.error!)).to.equal(shrunk.check);
+      expect(again.decisions!.filter((d) => !d.vetoed).map((d) => d.id)).to.deep.equal(shrunk.kept);
+      expect(readFileSync(join(shrunk.artifacts, 'trace.jsonl'), 'utf8').trim().split('\n')).to.have.length(shrunk.eventsAfter);
+      expect(shrunk.replay).to.equal(`npx rsmlab sim ${labName} ${id} --seed ${failed.seed} --veto ${join(shrunk.artifacts, 'veto.json')}`);
+    });
+  }
+
+  it('`rsmlab shrink` prints both runs and the shrunk replay command; a passing seed is an error (exit 2)', () => {
+    const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+    const variant = `${join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js')}#stubbornPaxosLab`;
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args, '--artifacts', join(dir, 'cli')], { encoding: 'utf8', timeout: 120_000 });
+    const r = run('shrink', 'paxos', '6', '--seed', '1', '--lab-module', variant);
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.include('paxos 6 (breakpoint 4 on p0: accepted view 5 wins) seed 1: FAIL');
+    expect(r.stdout).to.match(/fault decisions \d+ \(delay \d+, .*\) → 3 \(breakpoint 1, crash 1, restart 1\)/);
+    expect(r.stdout).to.include(`shrunk replay: npx rsmlab sim paxos 6 --seed 1 --lab-module ${variant} --veto ${join(dir, 'cli', 'paxos-6-sim-seed1', 'shrunk', 'veto.json')}`);
+    const pass = run('shrink', 'paxos', '6', '--seed', '1');
+    expect(pass.status).to.equal(2);
+    expect(pass.stderr).to.include('paxos 6 passes with seed 1: there is no failure to shrink');
+  });
+});

@@ -1,0 +1,86 @@
+// `rsmlab test` on every core: one scenario's seeds split across worker processes, every seed run
+// past the failing ones, the lowest failing seed reported with its replay command (and shrunk), and
+// the same report whatever --jobs is. Also the clear refusals of a bad --jobs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+
+const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+const paxosBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js');
+const rsmBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'rsm-broken.js');
+
+describe('rsmlab test: seeds on every core', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'rsmlab-suite-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function rsmlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const extra = args[0] === 'test' ? ['--no-progress'] : [];
+    const r = spawnSync(process.execPath, [cli, ...args, ...extra, '--artifacts', join(dir, 'failures')], { encoding: 'utf8', timeout: 300_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  // This is also the reference Paxos passing every scenario on 1000 seeds (test/paxos-sim.test.ts relies on it).
+  it('`rsmlab test paxos --world sim --seeds 1000 --jobs 2` prints the same report as --jobs 1, every seed passing', () => {
+    const two = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1000', '--jobs', '2');
+    const one = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1000', '--jobs', '1');
+    expect(two.status, two.stdout + two.stderr).to.equal(0);
+    expect(two.stdout).to.equal(one.stdout);
+    expect(two.stdout).to.include('1000 seeds (1..1000)');
+    expect(two.stdout).to.include('8/8 tests passed');
+    expect(two.stdout.match(/ PASSED +1000\/1000 /g)).to.have.length(8);
+  });
+
+  it('goes on past failing seeds, counts them, and names the lowest with its replay command; the same for any --jobs', () => {
+    const args = ['test', 'rsm', '--world', 'sim', '--seeds', '20', '--only', 'loss-backups', '--shrink-ms', '0', '--lab-module', `${rsmBroken}#carelessPrimaryLab`];
+    const two = rsmlab(...args, '--jobs', '2');
+    const one = rsmlab(...args, '--jobs', '1');
+    expect(two.status, two.stdout + two.stderr).to.equal(1);
+    expect(two.stdout).to.equal(one.stdout);
+    const counted = /(\d+) of 20 seeds failed \(lowest: (\d+)\)\n/.exec(two.stdout);
+    expect(counted, two.stdout).to.not.equal(null);
+    const [failed, lowest] = [Number(counted![1]), Number(counted![2])];
+    expect(failed).to.be.within(2, 19);
+    expect(two.stdout).to.match(new RegExp(`FAILED +${20 - failed}/20 `));
+    expect(two.stdout).to.include(`seed ${lowest}: ScenarioFailure: client history is NOT linearizable`);
+    expect(two.stdout).to.include(`replay: npx rsmlab sim rsm loss-backups --seed ${lowest} --lab-module ${rsmBroken}#carelessPrimaryLab`);
+    expect(two.stdout).to.include(join(dir, 'failures', `rsm-loss-backups-sim-seed${lowest}`));
+    expect(two.stdout).to.not.include('shrunk');
+  });
+
+  it('--fail-fast stops at the first failing seed; the lowest one is still found', () => {
+    const r = rsmlab('test', 'rsm', '--world', 'sim', '--seeds', '20', '--only', 'loss-backups', '--shrink-ms', '0', '--fail-fast', '--jobs', '1', '--lab-module', `${rsmBroken}#carelessPrimaryLab`);
+    expect(r.status, r.stdout + r.stderr).to.equal(1);
+    const m = /1 of 20 seeds failed \(lowest: (\d+)\); (\d+) not run \(stopped at the first failure\)/.exec(r.stdout);
+    expect(m, r.stdout).to.not.equal(null);
+    expect(Number(m![2])).to.equal(20 - Number(m![1]));
+  });
+
+  it('shrinks the lowest failing seed in the report: fault decisions and trace events before and after, and the shrunk replay', () => {
+    const args = ['test', 'paxos', '--world', 'sim', '--seeds', '6', '--only', '7', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`];
+    const two = rsmlab(...args, '--jobs', '2');
+    expect(two.status, two.stdout + two.stderr).to.equal(1);
+    expect(rsmlab(...args, '--jobs', '1').stdout).to.equal(two.stdout);
+    const m = /fault decisions (\d+) \(.*\) → (\d+) \(.*\)\n +trace events \d+ → \d+\n +left: (.*)\n +shrunk replay: (npx rsmlab sim paxos 7 --seed \d+ --lab-module \S+ --veto (\S+))\n/.exec(two.stdout);
+    expect(m, two.stdout).to.not.equal(null);
+    expect(Number(m![2])).to.be.lessThan(Number(m![1]));
+    expect(m![3]).to.include('breakpoint n0 4#1');
+    const replay = m![4]!.replace(/^npx rsmlab /, '').split(' ');
+    const shrunk = rsmlab(...replay);
+    expect(shrunk.status, shrunk.stdout + shrunk.stderr).to.equal(1);
+    expect(shrunk.stdout).to.match(/: FAIL\n/);
+    expect(shrunk.stdout).to.include(`fault decisions: ${m![2]} (`);
+    expect(shrunk.stdout).to.include('view 5 is {n1,n2,n3}, expected {n0,n1,n2}');
+  });
+
+  for (const bad of ['0', '-1', '1.5', 'two']) {
+    it(`refuses --jobs ${bad} with a clear error and exit 2`, () => {
+      const r = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--jobs', bad);
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.match(/--jobs must be (at least 1|a whole number)/);
+      expect(r.stdout).to.equal('');
+    });
+  }
+});
