@@ -38,7 +38,7 @@ describe('README commands', function () {
     expect(status, output).to.equal(0);
     expect(output).to.match(/fault decisions \d+ \(delay \d+, .*\) → 7 \(breakpoint 1, crash 3, restart 3\)/);
     expect(output).to.include('shrunk replay: npx rsmlab sim paxos 7 --seed 1 --lab-module dist/test/fixtures/paxos-broken.js#amnesiacPaxosLab --veto ');
-    expect(output).to.match(/paxos 7 .* seed 1: FAIL\n.*\nfault decisions: 7 \(breakpoint 1, crash 3, restart 3\); \d+ vetoed\n.*view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/);
+    expect(output).to.match(/paxos 7 .* seed 1: FAIL\n.*\nfault decisions: 7 \(breakpoint 1, crash 3, restart 3\); \d+ vetoed\n.*view 5 is \{p1,p2,p3\}, expected \{p0,p1,p2\}/);
   });
 
   it('run: the tester, grader outputs and replay', () => {

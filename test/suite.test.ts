@@ -66,13 +66,13 @@ describe('rsmlab test: seeds on every core', () => {
     const m = /fault decisions (\d+) \(.*\) → (\d+) \(.*\)\n +trace events \d+ → \d+\n +left: (.*)\n +shrunk replay: (npx rsmlab sim paxos 7 --seed \d+ --lab-module \S+ --veto (\S+))\n/.exec(two.stdout);
     expect(m, two.stdout).to.not.equal(null);
     expect(Number(m![2])).to.be.lessThan(Number(m![1]));
-    expect(m![3]).to.include('breakpoint n0 4#1');
+    expect(m![3]).to.include('breakpoint p0 4#1');
     const replay = m![4]!.replace(/^npx rsmlab /, '').split(' ');
     const shrunk = rsmlab(...replay);
     expect(shrunk.status, shrunk.stdout + shrunk.stderr).to.equal(1);
     expect(shrunk.stdout).to.match(/: FAIL\n/);
     expect(shrunk.stdout).to.include(`fault decisions: ${m![2]} (`);
-    expect(shrunk.stdout).to.include('view 5 is {n1,n2,n3}, expected {n0,n1,n2}');
+    expect(shrunk.stdout).to.include('view 5 is {p1,p2,p3}, expected {p0,p1,p2}');
   });
 
   for (const bad of ['0', '-1', '1.5', 'two']) {
