@@ -31,6 +31,7 @@ function seedText(o: ScenarioOutcome): string {
     lines.push(`replay: ${o.failure.replay}`);
     if (o.failure.artifacts) lines.push(`trace and notes: ${o.failure.artifacts}`, `see it: ${viewCommand(o.failure.artifacts)}`);
     if (o.shrink) lines.push(...shrinkText(o.shrink));
+    if (o.shrinkProblem) lines.push(o.shrinkProblem);
     return lines.join('\n');
   }
   return [o.message ?? '', o.replay ? `replay: ${o.replay}` : ''].filter(Boolean).join('\n');

@@ -157,6 +157,7 @@ function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: stri
   writeFileSync(join(dir, 'trace.jsonl'), trace);
   const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', result.error ?? ''];
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
+  if (result.decisions?.length) writeFileSync(join(dir, 'decisions.txt'), result.decisions.map((d) => `t=${d.t} ${d.id}${d.vetoed ? ' (vetoed)' : ''}\n`).join(''));
   for (const [name, content] of attachments) writeFileSync(join(dir, name.replace(/[^\w.-]/g, '_')), content);
   return dir;
 }

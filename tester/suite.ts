@@ -52,6 +52,8 @@ export interface ScenarioOutcome {
   failure?: ScenarioResult;
   /** That seed's fault decisions, shrunk (simulator only, with a shrink budget). */
   shrink?: ShrinkResult;
+  /** Why shrinking that seed gave nothing: its worker hung or crashed while it searched. */
+  shrinkProblem?: string;
   /** For 'hung' and 'crashed': what happened and the command that reruns the seed in question. */
   message?: string;
   replay?: string;
@@ -172,27 +174,30 @@ async function outcomeOf(tally: Tally, options: SuiteOptions, lane: Lane): Promi
   const replay = replayCommand(scenario, options.world, lowest, options.variant);
   if (first.status !== 'failed') return { ...failing, status: first.status, message: first.message, replay };
   if (first.result) return { ...failing, status: 'failed', failure: first.result };
-  const reported = await reportSeed(lane, scenario, lowest, options);
-  if (reported.kind !== 'done') return { ...failing, status: reported.kind, message: reported.message, replay };
-  const { failure } = reported.report;
+  const { failure, shrink, end } = await reportSeed(lane, scenario, lowest, options);
+  if (!failure) return { ...failing, status: end.kind === 'done' ? 'crashed' : end.kind, message: end.kind === 'done' ? 'the worker reported nothing' : end.message, replay };
   if (failure.ok) failure.error = `seed ${lowest} failed in the suite but passed when rerun alone: the run is not deterministic\n${first.message}`;
-  return { ...failing, status: 'failed', ...reported.report, failure: { ...failure, ok: false } };
+  const problem = end.kind === 'done' ? {} : { shrinkProblem: `shrinking ${end.kind === 'hung' ? 'hung' : 'crashed'}: ${end.message}` };
+  return { ...failing, status: 'failed', failure: { ...failure, ok: false }, ...(shrink && { shrink }), ...problem };
 }
 
 function variant(options: SuiteOptions): { variant?: string } {
   return options.variant === undefined ? {} : { variant: options.variant };
 }
 
-/** Rerun a failing simulator seed in a worker, with its artifacts, and shrink it within the budget. */
-async function reportSeed(lane: Lane, scenario: Scenario, seed: number, options: SuiteOptions): Promise<{ kind: 'done'; report: { failure: ScenarioResult; shrink?: ShrinkResult } } | Exclude<JobEnd, { kind: 'done' }>> {
-  let report: { failure: ScenarioResult; shrink?: ShrinkResult } | undefined;
+/**
+ * Rerun a failing simulator seed in a worker, with its artifacts, then shrink it within the budget.
+ * A worker that hangs or crashes while shrinking leaves the rerun's result standing.
+ */
+async function reportSeed(lane: Lane, scenario: Scenario, seed: number, options: SuiteOptions): Promise<{ failure?: ScenarioResult; shrink?: ShrinkResult; end: JobEnd }> {
+  let failure: ScenarioResult | undefined;
+  let shrink: ShrinkResult | undefined;
   const job = { type: 'report', lab: options.lab, scenario: scenario.id, seed, ...variant(options), artifactsDir: options.artifactsDir, shrinkMs: options.shrinkMs ?? 0 } as const;
   const end = await lane.run(job, (m) => {
-    if (m.type === 'report') report = { failure: m.result, ...(m.shrink ? { shrink: m.shrink } : {}) };
-  }, () => `seed ${seed} (rerun with its artifacts${job.shrinkMs > 0 ? ', then shrinking' : ''})`);
-  if (end.kind !== 'done') return end;
-  if (!report) throw new Error(`the worker reported nothing for seed ${seed} of ${scenario.lab} ${scenario.id}`);
-  return { kind: 'done', report };
+    if (m.type === 'report') failure = m.result;
+    if (m.type === 'shrunk') shrink = m.shrink;
+  }, () => `seed ${seed} (${failure ? 'shrinking it' : 'rerun with its artifacts'})`);
+  return { ...(failure && { failure }), ...(shrink && { shrink }), end };
 }
 
 /** 0: every scenario passed; 1: some failed, hung or crashed. (2, could not run, is the CLI's.) */

@@ -39,7 +39,10 @@ export type WorkerMessage =
   /** About to run `seed` (also every rerun while shrinking): the watchdog's heartbeat. */
   | { type: 'seed'; seed: number }
   | { type: 'ran'; seed: number; ok: boolean; error?: string; result?: ScenarioResult }
-  | { type: 'report'; result: ScenarioResult; shrink?: ShrinkResult }
+  /** The failing seed rerun with its artifacts (its decision list left in them)... */
+  | { type: 'report'; result: ScenarioResult }
+  /** ...then its shrinking, if asked for. */
+  | { type: 'shrunk'; shrink: ShrinkResult }
   | { type: 'done' };
 
 function variant(job: WorkerJob): { variant?: string } {
@@ -67,11 +70,12 @@ async function runReport(job: ReportJob): Promise<void> {
   const scenario = await findScenario(job.lab, job.scenario);
   await report({ type: 'seed', seed: job.seed });
   const result = await runScenario(scenario, { world: 'sim', seed: job.seed, artifactsDir: job.artifactsDir, ...variant(job) });
-  const heartbeat = (): Promise<void> => report({ type: 'seed', seed: job.seed });
-  const shrink = result.ok || job.shrinkMs <= 0 ? undefined : await shrinkFailure(scenario, result, { budgetMs: job.shrinkMs, artifactsDir: job.artifactsDir, onRun: heartbeat, ...variant(job) });
-  // The decisions travel in the shrink result's counts; the full list stays in the artifacts.
   const { decisions: _decisions, ...sent } = result;
-  await report({ type: 'report', result: sent, ...(shrink ? { shrink } : {}) });
+  await report({ type: 'report', result: sent });
+  if (result.ok || job.shrinkMs <= 0) return;
+  const heartbeat = (): Promise<void> => report({ type: 'seed', seed: job.seed });
+  const shrink = await shrinkFailure(scenario, result, { budgetMs: job.shrinkMs, artifactsDir: job.artifactsDir, onRun: heartbeat, ...variant(job) });
+  await report({ type: 'shrunk', shrink });
 }
 
 process.on('message', (job: WorkerJob) => {
