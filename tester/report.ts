@@ -2,7 +2,8 @@
 // results.json, and JUnit XML. Pure formatting: it never runs anything or touches files. The
 // table holds no wall times, so the same run gives the same table whatever the number of workers.
 import { viewCommand } from '../src/dashboard/view-command.js';
-import { byKind, type ShrinkResult } from './shrink.js';
+import { countKinds, describeCount } from '../src/env/sim/decisions.js';
+import type { ShrinkResult } from './shrink.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
 
 function pad(text: string, width: number): string {
@@ -39,17 +40,12 @@ function seedText(o: ScenarioOutcome): string {
 
 const KEPT_SHOWN = 12;
 
-function kinds(counts: Record<string, number>): string {
-  const parts = Object.entries(counts).map(([kind, n]) => `${kind} ${n}`);
-  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
-}
-
 /** The shrunk failure: decisions and trace events before → after, what is left, and how to replay it. */
 export function shrinkText(s: ShrinkResult): string[] {
   const shown = s.kept.slice(0, KEPT_SHOWN).join(', ') + (s.kept.length > KEPT_SHOWN ? `, … ${s.kept.length - KEPT_SHOWN} more` : '');
   return [
     `shrunk in ${s.runs} reruns${s.complete ? '' : ' (the budget ran out: smaller, not minimal)'}, still failing the same check:`,
-    `  fault decisions ${s.decisionsBefore}${kinds(s.kindsBefore)} → ${s.decisionsAfter}${kinds(byKind(s.kept))}`,
+    `  fault decisions ${describeCount(s.decisionsBefore, s.kindsBefore)} → ${describeCount(s.decisionsAfter, countKinds(s.kept))}`,
     `  trace events ${s.eventsBefore} → ${s.eventsAfter}`,
     ...(s.kept.length > 0 ? [`  left: ${shown}`] : []),
     `  shrunk replay: ${s.replay}`,

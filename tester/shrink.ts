@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../src/lab.js';
-import type { Decision, DecisionKind } from '../src/env/sim/decisions.js';
+import { countKinds, type Decision, type DecisionKind } from '../src/env/sim/decisions.js';
 import { artifactsName, replayCommand, runScenario, type ScenarioResult } from './run.js';
 import type { Scenario } from './scenario.js';
 
@@ -164,16 +164,6 @@ function split<T>(items: T[], n: number): T[][] {
   return chunks;
 }
 
-/** How many decisions of each kind (an id starts with its kind). */
-export function byKind(ids: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const id of ids) {
-    const kind = id.split(' ', 1)[0]!;
-    counts[kind] = (counts[kind] ?? 0) + 1;
-  }
-  return counts;
-}
-
 /** Rerun the shrunk set with its artifacts, in <original>/shrunk with veto.json, and describe both runs. */
 async function writeShrunk(scenario: Scenario, failed: ScenarioResult, keep: string[], o: ShrinkOptions & { check: string; runs: number; complete: boolean }): Promise<ShrinkResult> {
   const original = failed.artifacts ?? resolve(o.artifactsDir ?? 'failures', artifactsName(failed));
@@ -197,7 +187,7 @@ async function writeShrunk(scenario: Scenario, failed: ScenarioResult, keep: str
     seed: failed.seed,
     check: o.check,
     decisionsBefore: takenIds(failed).length,
-    kindsBefore: byKind(takenIds(failed)),
+    kindsBefore: countKinds(takenIds(failed)),
     decisionsAfter: kept.length,
     eventsBefore: failed.traceEvents ?? 0,
     eventsAfter: shrunk.traceEvents ?? 0,

@@ -2,11 +2,10 @@
 // failing run did, and print the verdict and trace hash (optionally writing the trace).
 import { viewCommand } from '../dashboard/view-command.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseVetoPolicy, type VetoPolicy } from '../env/sim/decisions.js';
+import { countKinds, describeCount, parseVetoPolicy, type VetoPolicy } from '../env/sim/decisions.js';
 import type { Json } from '../env/types.js';
 import { findScenario } from '../../tester/index.js';
 import { replayCommand, runScenario } from '../../tester/run.js';
-import { byKind } from '../../tester/shrink.js';
 import { loadVariant } from '../../tester/variant.js';
 
 export interface SimCommandOptions {
@@ -44,11 +43,10 @@ export async function simCommand(lab: string, scenarioId: string, options: SimCo
   } else {
     const taken = (result.decisions ?? []).filter((d) => !d.vetoed).map((d) => d.id);
     const vetoed = (result.decisions ?? []).length - taken.length;
-    const kinds = Object.entries(byKind(taken)).map(([kind, n]) => `${kind} ${n}`).join(', ');
     const lines = [
       `${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: ${result.ok ? 'PASS' : 'FAIL'}`,
       `trace sha256 ${result.traceHash ?? '-'} (${result.traceEvents ?? 0} events)`,
-      `fault decisions: ${taken.length}${kinds ? ` (${kinds})` : ''}${options.veto === undefined ? '' : `; ${vetoed} vetoed`}`,
+      `fault decisions: ${describeCount(taken.length, countKinds(taken))}${options.veto === undefined ? '' : `; ${vetoed} vetoed`}`,
     ];
     if (!result.ok) lines.push(result.error ?? '', `artifacts: ${result.artifacts ?? '-'}`, ...(result.artifacts ? [`see it: ${viewCommand(result.artifacts)}`] : []));
     process.stdout.write(`${lines.join('\n')}\n`);

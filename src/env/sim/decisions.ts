@@ -89,3 +89,19 @@ export class Decisions {
     return this.made.filter((d) => !d.vetoed);
   }
 }
+
+/** How many decisions of each kind (a decision's id starts with its kind). */
+export function countKinds(ids: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const id of ids) {
+    const kind = id.split(' ', 1)[0]!;
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** "199 (delay 192, crash 3, ...)": a count of decisions and its kinds. */
+export function describeCount(total: number, kinds: Record<string, number>): string {
+  const parts = Object.entries(kinds).map(([kind, n]) => `${kind} ${n}`);
+  return parts.length === 0 ? `${total}` : `${total} (${parts.join(', ')})`;
+}
