@@ -1,0 +1,778 @@
+// The VSR replica as a deterministic engine (VR Revisited as TigerBeetle 0.8.1 implements it):
+// step(state, event) mutates the plain state and returns the commands for the driver to carry out
+// (send, write, write_superblock, reply). It never does I/O, reads a clock, draws real randomness
+// or awaits; assertInvariants runs after every step. src/engine/driver.ts is its world.
+import type { Json } from '../../src/env/types.js';
+import { assert } from '../../src/assert.js';
+import { createStateMachine, type AppResult } from '../../src/apps/app.js';
+import { ok } from '../../src/apps/result.js';
+import { bodyChecksum, headerChecksum, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
+import { isReadOnly } from './read-only.js';
+import {
+  RECOVERY_ATTEMPTS_ALONE,
+  TICKS,
+  timeoutNames,
+  type ClientSession,
+  type ReplicaState,
+  type TimeoutName,
+} from './state.js';
+
+// ---- events in, commands out ----------------------------------------------------------------
+
+export type Event =
+  | { kind: 'message'; message: Message }
+  /** A client's request; `time` is the driver's clock, stamped into the prepare (apps never read clocks). */
+  | { kind: 'request'; request: ClientRequest; time: number }
+  | { kind: 'tick' }
+  /** The write of `op` with this header checksum is durable. */
+  | { kind: 'written'; op: number; checksum: string }
+  /** This incarnation's nonce (env.nonce()), given once at start. */
+  | { kind: 'nonce'; nonce: string };
+
+export type EngineCommand =
+  | { kind: 'send'; to: number; message: Message }
+  /** Append `entry` to the log durably (write + fsync); it replaces any ops ≥ entry's op on disk. Completes as a `written` event. */
+  | { kind: 'write'; entry: Entry }
+  /** Persist view and log_view (two checksummed copies); messages after it in this batch go out only once it is durable. */
+  | { kind: 'write_superblock'; view: number; log_view: number }
+  | { kind: 'reply'; client: string; request: number; request_kind: ClientRequest['kind']; reply: ClientReply };
+
+type Out = EngineCommand[];
+
+/** Run one event through the replica; returns the commands it produced, in order. */
+export function step(s: ReplicaState, event: Event): EngineCommand[] {
+  const out: Out = [];
+  switch (event.kind) {
+    case 'message':
+      onMessage(s, out, event.message);
+      break;
+    case 'request':
+      onRequest(s, out, event.request, event.time);
+      break;
+    case 'tick':
+      onTick(s, out);
+      break;
+    case 'written':
+      onWritten(s, out, event.op, event.checksum);
+      break;
+    case 'nonce':
+      onNonce(s, out, event.nonce);
+      break;
+    default:
+      assertNever(event);
+  }
+  assertInvariants(s);
+  return out;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`vsr: unexpected ${JSON.stringify(x)}`);
+}
+
+// ---- small helpers (framework side of the engine: students use them) ------------------------
+
+export function replicaCount(s: ReplicaState): number {
+  return s.config.replicas.length;
+}
+
+export function primaryIndex(s: ReplicaState, view: number): number {
+  return view % replicaCount(s);
+}
+
+export function isPrimary(s: ReplicaState): boolean {
+  return primaryIndex(s, s.view) === s.config.replica;
+}
+
+export function base(s: ReplicaState) {
+  return { cluster: s.config.cluster, replica: s.config.replica, view: s.view };
+}
+
+/** The one send helper: asserts each message's outgoing contract. */
+export function send(s: ReplicaState, out: Out, to: number, message: Message): void {
+  assert(to !== s.config.replica && to >= 0 && to < replicaCount(s), `vsr: send ${message.command} to replica ${to}`);
+  assert(message.view <= s.superblock.view || message.command === 'recovery', `vsr: ${message.command} advertises view ${message.view} before it is durable (${s.superblock.view})`);
+  if (message.command === 'prepare_ok') {
+    assert(s.status === 'normal' && to === primaryIndex(s, s.view) && message.op <= s.log_durable, 'vsr: prepare_ok only when normal, durable, to the primary of the view');
+  }
+  if (message.command === 'prepare' && message.entry.header.op > s.commit_max) assert(s.status === 'normal', 'vsr: uncommitted prepares only from a normal replica');
+  out.push({ kind: 'send', to, message });
+}
+
+export function broadcast(s: ReplicaState, out: Out, message: Message): void {
+  for (let i = 0; i < replicaCount(s); i++) if (i !== s.config.replica) send(s, out, i, message);
+}
+
+export function insertSorted(list: number[], value: number): boolean {
+  if (list.includes(value)) return false;
+  list.push(value);
+  list.sort((a, b) => a - b);
+  return true;
+}
+
+export function start(s: ReplicaState, name: TimeoutName): void {
+  const t = s.timeouts[name];
+  t.ticking = true;
+  t.ticks = 0;
+  t.attempts = 0;
+  t.after = TICKS[name] + jitter(s, name);
+}
+
+export function stop(s: ReplicaState, name: TimeoutName): void {
+  s.timeouts[name].ticking = false;
+}
+
+/** Restart a running timeout from zero (heard from the primary, progress made). */
+export function reset(s: ReplicaState, name: TimeoutName): void {
+  const t = s.timeouts[name];
+  assert(t.ticking, `vsr: reset of stopped timeout ${name}`);
+  t.ticks = 0;
+}
+
+/** After firing: run again, later each attempt (capped exponential backoff). */
+function backoff(s: ReplicaState, name: TimeoutName): void {
+  const t = s.timeouts[name];
+  t.ticks = 0;
+  t.attempts++;
+  t.after = TICKS[name] * Math.min(2 ** Math.min(t.attempts, 3), 8) + jitter(s, name);
+}
+
+/** View-change timeouts get jitter so competing replicas do not duel forever. */
+function jitter(s: ReplicaState, name: TimeoutName): number {
+  if (name !== 'normal' && name !== 'view_change') return 0;
+  let x = s.prng;
+  x ^= x << 13;
+  x >>>= 0;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  s.prng = x >>> 0 || 1;
+  return s.prng % TICKS[name];
+}
+
+export function persistView(s: ReplicaState, out: Out): void {
+  if (s.superblock.view === s.view && s.superblock.log_view === s.log_view) return;
+  s.superblock = { view: s.view, log_view: s.log_view };
+  out.push({ kind: 'write_superblock', view: s.view, log_view: s.log_view });
+}
+
+export function reply(out: Out, client: string, request: number, kind: ClientRequest['kind'], r: ClientReply): void {
+  out.push({ kind: 'reply', client, request, request_kind: kind, reply: r });
+}
+
+// ---- the log --------------------------------------------------------------------------------
+
+export function head(s: ReplicaState): Entry {
+  return s.log[s.op]!;
+}
+
+/** Append the next op (its parent must be our head), and write it. */
+export function append(s: ReplicaState, out: Out, entry: Entry): void {
+  assert(entry.header.op === s.op + 1, `vsr: append op ${entry.header.op} after ${s.op}`);
+  assert(entry.header.parent === head(s).header.checksum, `vsr: append op ${entry.header.op} would break the hash chain`);
+  s.log.push(entry);
+  s.op = entry.header.op;
+  out.push({ kind: 'write', entry });
+}
+
+/**
+ * Make our log equal `entries` (ops 1..op of a log chosen by a view change or recovery): keep the
+ * common prefix, replace the rest, write what changed. Executed ops are committed, so they never change.
+ */
+export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: number): void {
+  assert(entries.length === op, `vsr: a log of ${entries.length} entries for op ${op}`);
+  let same = 0;
+  while (same < Math.min(s.op, op) && s.log[same + 1]!.header.checksum === entries[same]!.header.checksum) same++;
+  assert(same >= s.commit_min, `vsr: a new log would change executed op ${same + 1} (commit_min ${s.commit_min})`);
+  s.log.length = same + 1;
+  s.op = same;
+  s.log_durable = Math.min(s.log_durable, same);
+  s.pipeline = s.pipeline.filter((p) => p.op <= same);
+  for (const entry of entries.slice(same)) append(s, out, entry);
+}
+
+// ---- the client table and the app -----------------------------------------------------------
+
+export function session(s: ReplicaState, client: string): ClientSession | undefined {
+  return s.clients.find((c) => c.client === client);
+}
+
+/** Whether `client`'s `request` is prepared but not executed here (it will be answered when committed). */
+export function inFlight(s: ReplicaState, client: string, request: number, operation: 'register' | 'request'): boolean {
+  for (let op = s.commit_min + 1; op <= s.op; op++) {
+    const h = s.log[op]!.header;
+    if (h.client === client && h.request === request && h.operation === operation) return true;
+  }
+  return false;
+}
+
+export function runApp(s: ReplicaState, body: Json, client: string, time: number, keep: boolean): AppResult {
+  const app = createStateMachine(s.config.app);
+  app.restore(s.app);
+  const result = app.execute(body, { client, time });
+  if (keep) s.app = app.snapshot();
+  return result;
+}
+
+/** A new client-table row: the session is the op of its register, whose reply is the session number. */
+export function newSession(client: string, op: number): ClientSession {
+  return { client, session: op, request: 0, op, reply: ok(op) };
+}
+
+/** The next prepare for a client's register or write, chained to our head and stamped with `time`. */
+export function prepareEntry(s: ReplicaState, r: ClientRequest, time: number): Entry {
+  const body: Json = r.kind === 'register' ? null : r.op;
+  const fields: HeaderFields = {
+    checksum_body: bodyChecksum(body),
+    parent: head(s).header.checksum,
+    cluster: s.config.cluster,
+    view: s.view,
+    op: s.op + 1,
+    commit: s.commit_max,
+    timestamp: Math.max(head(s).header.timestamp, Math.floor(time)),
+    client: r.client,
+    request: r.kind === 'register' ? 0 : r.request,
+    operation: r.kind === 'register' ? 'register' : 'request',
+    replica: s.config.replica,
+  };
+  return { header: { ...fields, checksum: headerChecksum(fields) }, body };
+}
+
+/** Execute op commit_min+1 (committed, over a complete chain); a duplicate request is never executed again. */
+export function execute(s: ReplicaState, out: Out): void {
+  const entry = s.log[s.commit_min + 1]!;
+  const h = entry.header;
+  assert(h.parent === s.log[s.commit_min]!.header.checksum, `vsr: commit of op ${h.op} over a broken chain`);
+  // BEGIN SOLUTION
+  let row = session(s, h.client);
+  if (h.operation === 'register' && row === undefined) {
+    row = newSession(h.client, h.op);
+    s.clients.push(row);
+    s.clients.sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0));
+  } else if (h.operation === 'request' && row !== undefined && h.request > row.request) {
+    row.reply = runApp(s, entry.body, h.client, h.timestamp, true);
+    row.request = h.request;
+    row.op = h.op;
+  }
+  s.commit_min = h.op;
+  if (s.status === 'normal' && isPrimary(s) && row !== undefined && h.operation !== 'root') {
+    const kind = h.operation === 'register' ? 'register' : 'write';
+    reply(out, h.client, h.request, kind, { status: 'ok', view: s.view, request: row.request, op: row.op, result: row.reply });
+  }
+  // STUDENT: void [s, out];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: execute the op through the client table');
+  // END SOLUTION
+}
+
+/** Execute every committed op we hold. */
+export function commitOps(s: ReplicaState, out: Out): void {
+  while (s.commit_min < Math.min(s.commit_max, s.op)) execute(s, out);
+  if (s.status === 'normal' && isPrimary(s)) releaseReads(s, out);
+}
+
+export function advanceCommit(s: ReplicaState, commit: number): void {
+  if (commit > s.commit_max) s.commit_max = commit;
+}
+
+// ---- normal operation: the primary ----------------------------------------------------------
+
+function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): void {
+  if (s.status !== 'normal' || !isPrimary(s)) {
+    const primary = s.status === 'normal' ? s.config.replicas[primaryIndex(s, s.view)]! : null;
+    return reply(out, r.client, r.request, r.kind, s.status === 'normal' ? { status: 'not_primary', view: s.view, primary } : { status: 'busy', view: s.view });
+  }
+  if (r.kind === 'read') return onRead(s, out, r);
+  // BEGIN SOLUTION
+  const row = session(s, r.client);
+  const operation = r.kind === 'register' ? 'register' : 'request';
+  if (r.kind === 'register' && row !== undefined) {
+    return reply(out, r.client, r.request, r.kind, { status: 'ok', view: s.view, request: 0, op: row.session, result: row.reply });
+  }
+  if (r.kind === 'write') {
+    if (row === undefined) return reply(out, r.client, r.request, r.kind, { status: 'rejected', view: s.view, reason: 'no session: register first' });
+    if (r.request === row.request) return reply(out, r.client, r.request, r.kind, { status: 'ok', view: s.view, request: row.request, op: row.op, result: row.reply });
+    if (r.request !== row.request + 1) {
+      return reply(out, r.client, r.request, r.kind, { status: 'rejected', view: s.view, reason: `request ${r.request} is not the next one (last executed: ${row.request})` });
+    }
+  }
+  if (inFlight(s, r.client, r.kind === 'register' ? 0 : r.request, operation)) return; // answered when it commits
+  if (s.pipeline.length >= s.config.pipeline_max) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
+  const entry = prepareEntry(s, r, time);
+  append(s, out, entry);
+  s.pipeline.push({ op: entry.header.op, checksum: entry.header.checksum, ok_from: [] });
+  if (!s.timeouts.prepare.ticking) start(s, 'prepare');
+  broadcast(s, out, { command: 'prepare', ...base(s), entry });
+  // STUDENT: void [s, out, r, time];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: check the client table, then prepare the request');
+  // END SOLUTION
+}
+
+/** A durable write finished: the primary counts itself, a backup acks (only now: prepare_ok after the durable write). */
+function onWritten(s: ReplicaState, out: Out, op: number, checksum: string): void {
+  if (op !== s.log_durable + 1 || op > s.op || s.log[op]!.header.checksum !== checksum) return; // replaced since
+  s.log_durable = op;
+  if (s.status !== 'normal') return;
+  // BEGIN SOLUTION
+  if (isPrimary(s)) {
+    countPrepareOk(s, out, s.config.replica, op);
+  } else {
+    send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op, checksum });
+  }
+  // STUDENT: void [s, out, op, checksum];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count your own prepare_ok (primary) or send one (backup)');
+  // END SOLUTION
+}
+
+function onPrepareOk(s: ReplicaState, out: Out, m: MessageOf<'prepare_ok'>): void {
+  if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view) return;
+  if (m.op > s.op || s.log[m.op]!.header.checksum !== m.checksum) return;
+  assert(m.replica !== s.config.replica, 'vsr: prepare_ok from self over the network');
+  countPrepareOk(s, out, m.replica, m.op);
+}
+
+/** `replica` holds every op up to `op` of this view's log durably; commit what has a quorum now. */
+export function countPrepareOk(s: ReplicaState, out: Out, replica: number, op: number): void {
+  // BEGIN SOLUTION
+  for (const p of s.pipeline) if (p.op <= op) insertSorted(p.ok_from, replica);
+  let progressed = false;
+  while (s.pipeline.length > 0 && s.pipeline[0]!.ok_from.length >= s.config.quorum_replication) {
+    const p = s.pipeline.shift()!;
+    assert(p.op === s.commit_max + 1, `vsr: pipeline commits op ${p.op} after ${s.commit_max}`);
+    s.commit_max = p.op;
+    progressed = true;
+  }
+  if (progressed) {
+    commitOps(s, out);
+    if (s.pipeline.length === 0) stop(s, 'prepare');
+    else start(s, 'prepare');
+  }
+  // STUDENT: void [s, out, replica, op];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count the prepare_ok and commit once a quorum holds the op');
+  // END SOLUTION
+}
+
+/** The primary's heartbeat: the commit number, and a new beat for read verification. */
+export function sendCommit(s: ReplicaState, out: Out): void {
+  s.beat++;
+  broadcast(s, out, { command: 'commit', ...base(s), commit: s.commit_max, beat: s.beat });
+}
+
+// ---- reads with authority verification (read-rebuild-vr.md §1) -----------------------------
+
+function onRead(s: ReplicaState, out: Out, r: ClientRequest): void {
+  if (!isReadOnly(s.config.app, r.op)) return reply(out, r.client, r.request, 'read', { status: 'rejected', view: s.view, reason: 'not a read-only op' });
+  // BEGIN SOLUTION
+  s.reads.push({ client: r.client, request: r.request, body: r.op, op: s.op, beat: s.beat + 1, expires: s.ticks + TICKS.read });
+  sendCommit(s, out);
+  reset(s, 'commit');
+  releaseReads(s, out);
+  // STUDENT: void [s, out, r];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: queue the read and start a heartbeat round');
+  // END SOLUTION
+}
+
+/** Answer, in arrival order, the reads whose authority is verified and whose op is executed. */
+export function releaseReads(s: ReplicaState, out: Out): void {
+  // BEGIN SOLUTION
+  // The primary counts itself; a view change needs quorum_view_change replicas, so acks from
+  // n − qvc + 1 replicas, all after the read arrived, leave no room for a newer view before it.
+  const needed = replicaCount(s) - s.config.quorum_view_change + 1;
+  while (s.reads.length > 0) {
+    const read = s.reads[0]!;
+    const acked = 1 + s.beat_acked.filter((b, i) => i !== s.config.replica && b >= read.beat).length;
+    if (acked < needed || s.commit_min < read.op) return;
+    s.reads.shift();
+    const result = runApp(s, read.body, read.client, 0, false);
+    reply(out, read.client, read.request, 'read', { status: 'ok', view: s.view, request: read.request, op: s.commit_min, result });
+  }
+  // STUDENT: void [s, out];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: release the verified reads');
+  // END SOLUTION
+}
+
+function onCommitOk(s: ReplicaState, out: Out, m: MessageOf<'commit_ok'>): void {
+  if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view) return;
+  if (m.beat > s.beat_acked[m.replica]! && m.beat <= s.beat) s.beat_acked[m.replica] = m.beat;
+  releaseReads(s, out);
+}
+
+/** Pending reads can no longer be verified (the view moved on): they fail, never answered stale. */
+export function dropReads(s: ReplicaState, out: Out, why: ClientReply): void {
+  for (const read of s.reads) reply(out, read.client, read.request, 'read', why);
+  s.reads = [];
+}
+
+// ---- normal operation: backups --------------------------------------------------------------
+
+/** A normal-operation message from a newer view: we missed a view change, so ask its primary for it. */
+function viewJump(s: ReplicaState, out: Out, m: Message): boolean {
+  if (m.view <= s.view || s.status === 'recovering') return false;
+  if (s.status === 'normal' || s.status === 'view_change') {
+    const primary = primaryIndex(s, m.view);
+    if (primary !== s.config.replica) send(s, out, primary, { command: 'request_start_view', ...base(s) });
+  }
+  return true;
+}
+
+function onPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
+  if (viewJump(s, out, m)) return;
+  if (s.status !== 'normal' || m.view !== s.view || isPrimary(s)) return;
+  if (m.replica === primaryIndex(s, s.view)) reset(s, 'normal');
+  // BEGIN SOLUTION
+  const h = m.entry.header;
+  advanceCommit(s, h.commit);
+  if (h.op <= s.op) {
+    // The liveness fix: a prepare we already hold gets prepare_ok again (the first may be lost).
+    if (s.log[h.op]!.header.checksum === h.checksum && h.op <= s.log_durable) send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op: h.op, checksum: h.checksum });
+  } else if (h.op === s.op + 1 && h.parent === head(s).header.checksum) {
+    append(s, out, m.entry);
+  }
+  repairGap(s, out, h.op);
+  commitOps(s, out);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: append the prepare if it extends the chain');
+  // END SOLUTION
+}
+
+function onCommit(s: ReplicaState, out: Out, m: MessageOf<'commit'>): void {
+  if (viewJump(s, out, m)) return;
+  if (s.status !== 'normal' || m.view !== s.view || isPrimary(s) || m.replica !== primaryIndex(s, s.view)) return;
+  reset(s, 'normal');
+  // BEGIN SOLUTION
+  send(s, out, m.replica, { command: 'commit_ok', ...base(s), beat: m.beat });
+  advanceCommit(s, m.commit);
+  repairGap(s, out, m.commit);
+  commitOps(s, out);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: learn the commit number and execute');
+  // END SOLUTION
+}
+
+/** A backup that knows of ops past its head asks the primary for the next one (catch-up without a view change). */
+export function repairGap(s: ReplicaState, out: Out, known: number): void {
+  if (known <= s.op || s.status !== 'normal' || isPrimary(s)) return;
+  send(s, out, primaryIndex(s, s.view), { command: 'request_prepare', ...base(s), op: s.op + 1, checksum: null });
+}
+
+function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
+  if (s.status !== 'normal' || m.view !== s.view || m.op > s.op || m.op === 0) return;
+  const entry = s.log[m.op]!;
+  if (m.checksum !== null && m.checksum !== entry.header.checksum) return;
+  send(s, out, m.replica, { command: 'prepare', ...base(s), entry });
+}
+
+// ---- view change ----------------------------------------------------------------------------
+
+export function transitionToViewChange(s: ReplicaState, out: Out, view: number): void {
+  assert(view > s.view || (view === s.view && s.status === 'normal' && !isPrimary(s)), `vsr: view change to ${view} from ${s.view}`);
+  assert(s.status !== 'recovering', 'vsr: a recovering replica takes no part in view changes');
+  // BEGIN SOLUTION
+  if (s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view });
+  s.status = 'view_change';
+  s.view = view;
+  s.pipeline = [];
+  s.start_view_change_from = [];
+  s.do_view_change_from = [];
+  s.do_view_change_sent = false;
+  s.beat_acked.fill(0);
+  persistView(s, out);
+  for (const name of timeoutNames) stop(s, name);
+  start(s, 'view_change');
+  start(s, 'resend');
+  broadcast(s, out, { command: 'start_view_change', ...base(s) });
+  // STUDENT: void [s, out, view];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: enter view_change status for the new view');
+  // END SOLUTION
+}
+
+/** A view-change message: older views are ignored, a newer one pulls us into it; true if it is for our view now. */
+function joinViewChange(s: ReplicaState, out: Out, m: Message): boolean {
+  if (s.status === 'recovering' || m.view < s.view) return false;
+  if (m.view > s.view) transitionToViewChange(s, out, m.view);
+  return s.status === 'view_change' && m.view === s.view;
+}
+
+function onStartViewChange(s: ReplicaState, out: Out, m: MessageOf<'start_view_change'>): void {
+  if (!joinViewChange(s, out, m)) return;
+  // BEGIN SOLUTION
+  insertSorted(s.start_view_change_from, m.replica);
+  if (!s.do_view_change_sent && s.start_view_change_from.length >= s.config.quorum_view_change - 1) sendDoViewChange(s, out);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count start_view_change; at a quorum send do_view_change');
+  // END SOLUTION
+}
+
+export function doViewChangeMessage(s: ReplicaState): MessageOf<'do_view_change'> {
+  return { command: 'do_view_change', ...base(s), log_view: s.log_view, op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) };
+}
+
+export function sendDoViewChange(s: ReplicaState, out: Out): void {
+  s.do_view_change_sent = true;
+  const m = doViewChangeMessage(s);
+  const primary = primaryIndex(s, s.view);
+  if (primary === s.config.replica) onDoViewChange(s, out, m);
+  else send(s, out, primary, m);
+}
+
+function onDoViewChange(s: ReplicaState, out: Out, m: MessageOf<'do_view_change'>): void {
+  if (primaryIndex(s, m.view) !== s.config.replica) return;
+  if (!joinViewChange(s, out, m)) return;
+  // BEGIN SOLUTION
+  s.do_view_change_from = s.do_view_change_from.filter((d) => d.replica !== m.replica);
+  s.do_view_change_from.push({ replica: m.replica, log_view: m.log_view, op: m.op, commit_max: m.commit_max, entries: m.entries });
+  s.do_view_change_from.sort((a, b) => a.replica - b.replica);
+  if (!s.do_view_change_sent || s.do_view_change_from.length < s.config.quorum_view_change) return;
+  startViewAsPrimary(s, out);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: collect do_view_change; at a quorum start the view');
+  // END SOLUTION
+}
+
+/** The new primary: the log with the highest log_view, then the highest op; commit = the highest commit. */
+export function startViewAsPrimary(s: ReplicaState, out: Out): void {
+  // BEGIN SOLUTION
+  let best = s.do_view_change_from[0]!;
+  for (const d of s.do_view_change_from) if (d.log_view > best.log_view || (d.log_view === best.log_view && d.op > best.op)) best = d;
+  const commit = Math.max(s.commit_max, ...s.do_view_change_from.map((d) => d.commit_max));
+  assert(commit <= best.op, `vsr: the chosen log (op ${best.op}) lacks committed op ${commit}`);
+  replaceLog(s, out, best.entries, best.op);
+  s.commit_max = commit;
+  becomeNormal(s, out);
+  for (let op = s.commit_max + 1; op <= s.op; op++) {
+    s.pipeline.push({ op, checksum: s.log[op]!.header.checksum, ok_from: op <= s.log_durable ? [s.config.replica] : [] });
+  }
+  broadcast(s, out, { command: 'start_view', ...base(s), op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) });
+  if (s.pipeline.length > 0) start(s, 'prepare');
+  commitOps(s, out);
+  countPrepareOk(s, out, s.config.replica, s.log_durable);
+  // STUDENT: void [s, out];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: choose the log and start the view as its primary');
+  // END SOLUTION
+}
+
+/** Status normal in our view: persist it, start the timeouts of our role. */
+export function becomeNormal(s: ReplicaState, out: Out): void {
+  s.status = 'normal';
+  s.log_view = s.view;
+  s.start_view_change_from = [];
+  s.do_view_change_from = [];
+  s.do_view_change_sent = false;
+  s.recovery_responses = [];
+  s.beat_acked.fill(0);
+  persistView(s, out);
+  startRoleTimeouts(s);
+}
+
+/** Stop every timeout, start those of a normal primary or backup. */
+function startRoleTimeouts(s: ReplicaState): void {
+  for (const name of timeoutNames) stop(s, name);
+  if (isPrimary(s)) start(s, 'commit');
+  else {
+    start(s, 'normal');
+    start(s, 'resend');
+  }
+}
+
+/** A backup adopting a log from a new primary (start_view) or recovery: say where it stands. */
+export function becomeBackup(s: ReplicaState, out: Out, entries: Entry[], op: number, commit: number): void {
+  replaceLog(s, out, entries, op);
+  advanceCommit(s, commit);
+  s.pipeline = [];
+  becomeNormal(s, out);
+  commitOps(s, out);
+  // The liveness fix: prepare_ok for our last entry now if it is durable (else when its write completes).
+  if (s.log_durable === s.op && s.op > 0) send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op: s.op, checksum: head(s).header.checksum });
+}
+
+function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): void {
+  if (s.status === 'recovering' || m.view < s.view || (m.view === s.view && s.status === 'normal')) return;
+  if (m.replica !== primaryIndex(s, m.view)) return;
+  // BEGIN SOLUTION
+  if (m.view > s.view && s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view: m.view });
+  s.view = m.view;
+  becomeBackup(s, out, m.entries, m.op, m.commit_max);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: adopt the new view\'s log as a backup');
+  // END SOLUTION
+}
+
+function onRequestStartView(s: ReplicaState, out: Out, m: MessageOf<'request_start_view'>): void {
+  if (s.status !== 'normal' || !isPrimary(s) || m.view > s.view) return;
+  send(s, out, m.replica, { command: 'start_view', ...base(s), op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) });
+}
+
+// ---- recovery -------------------------------------------------------------------------------
+
+function onNonce(s: ReplicaState, out: Out, nonce: string): void {
+  assert(s.nonce === null, 'vsr: a second nonce in one incarnation');
+  s.nonce = nonce;
+  if (s.status === 'normal') return startRoleTimeouts(s); // a fresh replica: normal in view 0
+  start(s, 'recovery');
+  broadcast(s, out, { command: 'recovery', ...base(s), nonce });
+}
+
+function onRecovery(s: ReplicaState, out: Out, m: MessageOf<'recovery'>): void {
+  if (s.status !== 'normal') return;
+  // BEGIN SOLUTION
+  const entries = isPrimary(s) ? s.log.slice(1) : null;
+  send(s, out, m.replica, { command: 'recovery_response', ...base(s), nonce: m.nonce, log_view: s.log_view, op: s.op, commit_max: s.commit_max, entries });
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: answer a recovery (the primary sends its log)');
+  // END SOLUTION
+}
+
+function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_response'>): void {
+  if (s.status !== 'recovering' || s.nonce === null) return;
+  // BEGIN SOLUTION
+  if (m.nonce !== s.nonce) return; // a replayed answer to an older incarnation
+  s.recovery_responses = s.recovery_responses.filter((r) => r.replica !== m.replica);
+  s.recovery_responses.push({ replica: m.replica, view: m.view, log_view: m.log_view, op: m.op, commit_max: m.commit_max, entries: m.entries });
+  s.recovery_responses.sort((a, b) => a.replica - b.replica);
+  if (s.recovery_responses.length < s.config.quorum_view_change) return;
+  const view = Math.max(...s.recovery_responses.map((r) => r.view));
+  const leader = s.recovery_responses.find((r) => r.replica === primaryIndex(s, view) && r.view === view && r.entries !== null);
+  if (leader === undefined || view < s.view) return;
+  s.view = view;
+  becomeBackup(s, out, leader.entries!, leader.op, leader.commit_max);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: a quorum of answers with our nonce, the leader\'s included: adopt its log');
+  // END SOLUTION
+}
+
+// ---- messages and ticks ---------------------------------------------------------------------
+
+function onMessage(s: ReplicaState, out: Out, m: Message): void {
+  assert(m.cluster === s.config.cluster && m.replica !== s.config.replica && m.replica < replicaCount(s), 'vsr: the driver delivers only valid peer messages');
+  switch (m.command) {
+    case 'prepare':
+      return onPrepare(s, out, m);
+    case 'prepare_ok':
+      return onPrepareOk(s, out, m);
+    case 'commit':
+      return onCommit(s, out, m);
+    case 'commit_ok':
+      return onCommitOk(s, out, m);
+    case 'request_prepare':
+      return onRequestPrepare(s, out, m);
+    case 'start_view_change':
+      return onStartViewChange(s, out, m);
+    case 'do_view_change':
+      return onDoViewChange(s, out, m);
+    case 'start_view':
+      return onStartView(s, out, m);
+    case 'request_start_view':
+      return onRequestStartView(s, out, m);
+    case 'recovery':
+      return onRecovery(s, out, m);
+    case 'recovery_response':
+      return onRecoveryResponse(s, out, m);
+    default:
+      return assertNever(m);
+  }
+}
+
+/** Advance every running timeout, then run the fired ones in a fixed order. */
+function onTick(s: ReplicaState, out: Out): void {
+  s.ticks++;
+  const fired: TimeoutName[] = [];
+  for (const name of timeoutNames) {
+    const t = s.timeouts[name];
+    if (!t.ticking) continue;
+    t.ticks++;
+    if (t.ticks >= t.after) fired.push(name);
+  }
+  for (const name of fired) if (s.timeouts[name].ticking) onTimeout(s, out, name);
+  expireReads(s, out);
+}
+
+function expireReads(s: ReplicaState, out: Out): void {
+  const expired = s.reads.filter((r) => r.expires <= s.ticks);
+  if (expired.length === 0) return;
+  s.reads = s.reads.filter((r) => r.expires > s.ticks);
+  for (const read of expired) reply(out, read.client, read.request, 'read', { status: 'busy', view: s.view });
+}
+
+function onTimeout(s: ReplicaState, out: Out, name: TimeoutName): void {
+  switch (name) {
+    case 'commit':
+      assert(s.status === 'normal' && isPrimary(s), 'vsr: commit timeout off a normal primary');
+      sendCommit(s, out);
+      return reset(s, 'commit');
+    case 'prepare':
+      // The liveness fix: resend the uncommitted prepares, not a bare commit.
+      assert(s.status === 'normal' && isPrimary(s), 'vsr: prepare timeout off a normal primary');
+      for (const p of s.pipeline) {
+        for (let i = 0; i < replicaCount(s); i++) {
+          if (i !== s.config.replica && !p.ok_from.includes(i)) send(s, out, i, { command: 'prepare', ...base(s), entry: s.log[p.op]! });
+        }
+      }
+      return backoff(s, 'prepare');
+    case 'normal':
+      assert(s.status === 'normal' && !isPrimary(s), 'vsr: normal timeout off a normal backup');
+      return transitionToViewChange(s, out, s.view + 1);
+    case 'view_change':
+      return transitionToViewChange(s, out, s.view + 1);
+    case 'resend':
+      onResend(s, out);
+      return reset(s, 'resend');
+    case 'recovery':
+      return onRecoveryTimeout(s, out);
+    default:
+      return assertNever(name);
+  }
+}
+
+function onResend(s: ReplicaState, out: Out): void {
+  if (s.status === 'view_change') {
+    broadcast(s, out, { command: 'start_view_change', ...base(s) });
+    const primary = primaryIndex(s, s.view);
+    if (s.do_view_change_sent && primary !== s.config.replica) send(s, out, primary, doViewChangeMessage(s));
+  } else if (s.status === 'normal' && !isPrimary(s)) {
+    repairGap(s, out, s.commit_max);
+  }
+}
+
+/** Resend recovery. Beyond TB 0.8.1: if nobody answers at all (every replica restarted at once), the
+ * durable superblock and log hold every promise this replica made, so it may rejoin by a view change. */
+function onRecoveryTimeout(s: ReplicaState, out: Out): void {
+  assert(s.status === 'recovering' && s.nonce !== null, 'vsr: recovery timeout off a recovering replica');
+  if (s.timeouts.recovery.attempts + 1 >= RECOVERY_ATTEMPTS_ALONE && s.recovery_responses.length === 0) {
+    s.status = 'view_change'; // leaves recovering only to enter a view change at once
+    return transitionToViewChange(s, out, s.view + 1);
+  }
+  broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce });
+  backoff(s, 'recovery');
+}
+
+// ---- invariants -----------------------------------------------------------------------------
+
+/** Everything that must hold between any two steps. */
+export function assertInvariants(s: ReplicaState): void {
+  const n = replicaCount(s);
+  assert(s.log.length === s.op + 1, `vsr: log holds ${s.log.length} entries for op ${s.op}`);
+  assert(s.commit_min <= s.commit_max || s.status === 'recovering', `vsr: commit_min ${s.commit_min} > commit_max ${s.commit_max}`);
+  assert(s.commit_min <= s.op, `vsr: commit_min ${s.commit_min} > op ${s.op}`);
+  assert(s.log_durable <= s.op, `vsr: log_durable ${s.log_durable} > op ${s.op}`);
+  assert(s.log_view <= s.view, `vsr: log_view ${s.log_view} > view ${s.view}`);
+  assert(s.superblock.view === s.view || s.status === 'recovering', `vsr: view ${s.view} is not durable (superblock ${s.superblock.view})`);
+  assert(s.status !== 'normal' || s.log_view === s.view, `vsr: normal in view ${s.view} with log_view ${s.log_view}`);
+  const tail = s.log[s.op]!;
+  assert(tail.header.op === s.op, `vsr: head entry holds op ${tail.header.op}`);
+  for (let op = Math.max(1, s.commit_min); op <= s.op; op++) {
+    assert(s.log[op]!.header.parent === s.log[op - 1]!.header.checksum, `vsr: hash chain broken at op ${op}`);
+  }
+  if (s.pipeline.length > 0) {
+    assert(s.status === 'normal' && isPrimary(s), 'vsr: a pipeline off a normal primary');
+    s.pipeline.forEach((p, i) => {
+      assert(p.op === s.commit_max + 1 + i && p.op <= s.op, `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`);
+      assert(s.log[p.op]!.header.checksum === p.checksum, `vsr: pipeline op ${p.op} is not the log's`);
+      assert(p.ok_from.length < s.config.quorum_replication, `vsr: pipeline op ${p.op} has a quorum but is not committed`);
+    });
+  }
+  if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
+  assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
+  assert(s.start_view_change_from.length < n && !s.start_view_change_from.includes(s.config.replica), 'vsr: start_view_change counted from self');
+  for (let i = 1; i < s.clients.length; i++) assert(s.clients[i - 1]!.client < s.clients[i]!.client, 'vsr: client table out of order');
+  for (const name of timeoutNames) {
+    const t = s.timeouts[name];
+    assert(!t.ticking || t.ticks < t.after, `vsr: timeout ${name} fired and was not reset`);
+  }
+}

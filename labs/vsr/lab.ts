@@ -1,0 +1,58 @@
+// Lab 3 as the framework sees it: a node runs one VSR replica engine under the framework's driver
+// (src/engine/driver.ts) and reports the replica's status. It owns only this wiring: the replica
+// set and quorums from LabOptions, the tick length from Timing; the protocol lives in engine.ts.
+import type { Env, Json } from '../../src/env/types.js';
+import type { Lab, LabNode, LabOptions } from '../../src/lab.js';
+import type { Timing } from '../../src/timing.js';
+import { isAppName } from '../../src/apps/app.js';
+import { checksum } from '../../src/engine/checksum.js';
+import { EngineDriver } from '../../src/engine/driver.js';
+import type { EngineCommand, Event } from './engine.js';
+import { majority, type ReplicaState, type VsrConfig } from './state.js';
+import { vsrStatus } from './status.js';
+
+export interface VsrLabOptions {
+  /** Default: a majority. */
+  quorum_replication?: number;
+  /** Default: a majority. */
+  quorum_view_change?: number;
+  /** Default 32. */
+  pipeline_max?: number;
+  /** Called after every engine step of every replica (the tester's state checker, clone tests). */
+  afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
+}
+
+/** One engine tick: a tenth of the heartbeat (300 ms classic, 30 ms at the tests' 0.1 scale). */
+export function tickMs(timing: Timing): number {
+  return Math.max(1, Math.round(timing.heartbeatMs / 10));
+}
+
+/** The cluster id: a number derived from the replica set, so nodes of two clusters never mix. */
+export function clusterId(replicas: readonly string[]): number {
+  return parseInt(checksum(replicas.slice()).slice(0, 8), 16);
+}
+
+export function makeVsrLab(o: VsrLabOptions = {}): Lab {
+  return {
+    name: 'vsr',
+    async start(env: Env, options: LabOptions): Promise<LabNode> {
+      const { replicas, index } = options;
+      if (replicas === undefined || index === undefined) throw new Error('vsr lab: needs the replica set (rsmlab node --replicas HOST:PORT,... --index I)');
+      const app = options.app ?? 'kv';
+      if (!isAppName(app)) throw new Error(`vsr lab: unknown app '${app}' (known: kv, lock)`);
+      const config: VsrConfig = {
+        cluster: clusterId(replicas),
+        replica: index,
+        replicas: [...replicas],
+        quorum_replication: o.quorum_replication ?? majority(replicas.length),
+        quorum_view_change: o.quorum_view_change ?? majority(replicas.length),
+        pipeline_max: o.pipeline_max ?? 32,
+        app,
+      };
+      const driver = await EngineDriver.start(env, { config, tickMs: tickMs(options.timing), requestTimeoutMs: options.timing.clientTimeoutMs, afterStep: o.afterStep });
+      return { status: (): Json => vsrStatus(driver.state) };
+    },
+  };
+}
+
+export const vsrLab: Lab = makeVsrLab();

@@ -1,0 +1,164 @@
+// The VSR messages (VR Revisited names, TigerBeetle 0.8.1 shapes): the prepare header with its hash
+// chain, every replica-to-replica message as one discriminated union, and the client's request and
+// reply. Declared once; the wire validates against these and nothing else does. It holds no state.
+// Lab 4 adds its journal-repair messages (request_headers, headers, nack_prepare) to the union.
+import { z } from 'zod';
+import { method, notice } from '../../src/env/method.js';
+import type { Json } from '../../src/env/types.js';
+import type { AppResult } from '../../src/apps/app.js';
+import { checksum } from '../../src/engine/checksum.js';
+
+const uint = z.number().int().nonnegative();
+const hash = z.string().regex(/^[0-9a-f]{32}$/);
+
+/** What a prepare asks the state machine to do: the root of the chain (op 0), open a session, or run a client's op. */
+export const operations = ['root', 'register', 'request'] as const;
+export type Operation = (typeof operations)[number];
+
+/**
+ * A prepare's header. `checksum` covers the canonical encoding of every other field (so the
+ * header is self-certifying) and `checksum_body` the body; `parent` is the checksum of op−1's
+ * header: the hash chain. `commit` is the primary's commit_max when it prepared the op.
+ */
+export const headerSchema = z.strictObject({
+  checksum: hash,
+  checksum_body: hash,
+  parent: hash,
+  cluster: uint,
+  view: uint,
+  op: uint,
+  commit: uint,
+  timestamp: uint,
+  client: z.string(),
+  request: uint,
+  operation: z.enum(operations),
+  /** The primary that prepared it. */
+  replica: uint,
+});
+export type Header = z.infer<typeof headerSchema>;
+
+/** A log entry: the header and its body (the client's app op; null for root and register). */
+export const entrySchema = z.strictObject({ header: headerSchema, body: z.json() });
+export type Entry = z.infer<typeof entrySchema>;
+
+export type HeaderFields = Omit<Header, 'checksum'>;
+
+/** The checksum a header must carry: over every field but itself. */
+export function headerChecksum(fields: HeaderFields): string {
+  const { checksum: _ignored, ...rest } = fields as Header;
+  return checksum(rest as unknown as Json);
+}
+
+export function bodyChecksum(body: Json): string {
+  return checksum({ body });
+}
+
+/** Whether the entry's header certifies itself and its body. */
+export function entryValid(entry: Entry): boolean {
+  return entry.header.checksum === headerChecksum(entry.header) && entry.header.checksum_body === bodyChecksum(entry.body);
+}
+
+/** The root prepare (op 0) of a cluster: every replica starts its chain from it. */
+export function rootEntry(cluster: number): Entry {
+  const fields: HeaderFields = {
+    checksum_body: bodyChecksum(null),
+    parent: '0'.repeat(32),
+    cluster,
+    view: 0,
+    op: 0,
+    commit: 0,
+    timestamp: 0,
+    client: '',
+    request: 0,
+    operation: 'root',
+    replica: 0,
+  };
+  return { header: { ...fields, checksum: headerChecksum(fields) }, body: null };
+}
+
+// ---- replica-to-replica messages ------------------------------------------------------------
+
+/** Every message names its cluster, its sender (replica index) and the sender's view; `checksum` covers the rest. */
+const base = { cluster: uint, replica: uint, view: uint };
+
+export const messageSchema = z.discriminatedUnion('command', [
+  /** Primary → backups (and any replica answering request_prepare): append this op. */
+  z.strictObject({ command: z.literal('prepare'), ...base, entry: entrySchema }),
+  /** Backup → primary of `view`: I hold ops up to `op` durably, `op`'s header has `checksum`. */
+  z.strictObject({ command: z.literal('prepare_ok'), ...base, op: uint, checksum: hash }),
+  /** Primary → backups, while idle: ops up to `commit` are committed; `beat` numbers this heartbeat. */
+  z.strictObject({ command: z.literal('commit'), ...base, commit: uint, beat: uint }),
+  /** Backup → primary: I am still in your view and heard heartbeat `beat` (read authority). */
+  z.strictObject({ command: z.literal('commit_ok'), ...base, beat: uint }),
+  /** Backup → anyone: send me op `op` (a lagging backup's catch-up); checksum if known. */
+  z.strictObject({ command: z.literal('request_prepare'), ...base, op: uint, checksum: hash.nullable() }),
+  z.strictObject({ command: z.literal('start_view_change'), ...base }),
+  /** → the primary of `view`: my log, the last view I was normal in, and my commit numbers. */
+  z.strictObject({ command: z.literal('do_view_change'), ...base, log_view: uint, op: uint, commit_max: uint, entries: z.array(entrySchema) }),
+  /** New primary → all: the log of `view` (ops 1..op) and its commit number. */
+  z.strictObject({ command: z.literal('start_view'), ...base, op: uint, commit_max: uint, entries: z.array(entrySchema) }),
+  /** A replica behind in views → the primary of `view`: send me start_view. */
+  z.strictObject({ command: z.literal('request_start_view'), ...base }),
+  /** A restarted replica → all: who is primary, and what is the log? `nonce` is this incarnation's. */
+  z.strictObject({ command: z.literal('recovery'), ...base, nonce: z.string().min(1) }),
+  /** A normal replica → the recovering one: its view, and (primary only) its log and commit number. */
+  z.strictObject({
+    command: z.literal('recovery_response'),
+    ...base,
+    nonce: z.string().min(1),
+    log_view: uint,
+    op: uint,
+    commit_max: uint,
+    entries: z.array(entrySchema).nullable(),
+  }),
+]);
+
+/** A message as the engine makes and takes it (no checksum: the driver seals and checks it). */
+export type Message = z.infer<typeof messageSchema>;
+export type Command = Message['command'];
+export type MessageOf<C extends Command> = Extract<Message, { command: C }>;
+
+/** On the wire: the message and the checksum of its canonical encoding. */
+export const sealedSchema = z.strictObject({ checksum: hash, message: messageSchema });
+export type Sealed = z.infer<typeof sealedSchema>;
+export const vsrMessage = notice('vsr.message', sealedSchema);
+
+export function seal(message: Message): Sealed {
+  return { checksum: checksum(message as unknown as Json), message };
+}
+
+export function sealValid(sealed: Sealed): boolean {
+  return sealed.checksum === checksum(sealed.message as unknown as Json);
+}
+
+// ---- clients --------------------------------------------------------------------------------
+
+/**
+ * A client request. `register` opens the client's session (request 0); `write` is request number
+ * `request` (exactly last+1) through the log; `read` runs a read-only op at the primary without a
+ * log entry, once its authority is verified (its `request` is the client's last, for tracing).
+ */
+export const requestKinds = ['register', 'write', 'read'] as const;
+export const clientRequestSchema = z.strictObject({ client: z.string().min(1).max(200), request: uint, kind: z.enum(requestKinds), op: z.json() });
+export type ClientRequest = z.infer<typeof clientRequestSchema>;
+
+export const appResultSchema: z.ZodType<AppResult> = z.union([
+  z.strictObject({ ok: z.literal(true), value: z.json() }),
+  z.strictObject({ ok: z.literal(false), error: z.string() }),
+]);
+
+/**
+ * ok: done (a write's `op` is its log position; a register's result value is the session).
+ * not_primary: ask `primary` (a replica index, or null when unknown). busy: retry later (view
+ * change, full pipeline, a read not yet verified). rejected: the request can never succeed
+ * (no session, or a request number that is not the next one).
+ */
+export const clientReplySchema = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('ok'), view: uint, request: uint, op: uint, result: appResultSchema }),
+  z.strictObject({ status: z.literal('not_primary'), view: uint, primary: z.string().nullable() }),
+  z.strictObject({ status: z.literal('busy'), view: uint }),
+  z.strictObject({ status: z.literal('rejected'), view: uint, reason: z.string() }),
+]);
+export type ClientReply = z.infer<typeof clientReplySchema>;
+
+export const vsrRequest = method('vsr.request', clientRequestSchema, clientReplySchema);

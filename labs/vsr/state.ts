@@ -1,0 +1,216 @@
+// A VSR replica's whole state as plain data (arrays, numbers, strings, plain objects): what the
+// engine steps, the tester clones and compares, and the viewer shows. It owns the state's shape,
+// how a replica's state starts (fresh, or from its disk) and cloneState; it never does I/O.
+import type { NodeId, Json } from '../../src/env/types.js';
+import type { AppName, AppResult } from '../../src/apps/app.js';
+import { createStateMachine } from '../../src/apps/app.js';
+import { assert } from '../../src/assert.js';
+import { rootEntry, type Entry } from './protocol.js';
+
+export const statuses = ['normal', 'view_change', 'recovering'] as const;
+export type Status = (typeof statuses)[number];
+
+export interface VsrConfig {
+  cluster: number;
+  /** This replica's index in `replicas`. */
+  replica: number;
+  /** Every replica's address, by index. */
+  replicas: NodeId[];
+  /** Replicas (the primary included) that must hold a prepare durably before it commits. */
+  quorum_replication: number;
+  /** Replicas that must take part in a view change (and answer a recovery). */
+  quorum_view_change: number;
+  /** Uncommitted prepares the primary keeps in flight at most. */
+  pipeline_max: number;
+  app: AppName;
+}
+
+/** A timeout counted in ticks (TigerBeetle's Timeout): fires when `ticks` reaches `after`, if ticking. */
+export interface Timeout {
+  after: number;
+  ticks: number;
+  ticking: boolean;
+  attempts: number;
+}
+
+export const timeoutNames = ['commit', 'prepare', 'normal', 'view_change', 'resend', 'recovery'] as const;
+export type TimeoutName = (typeof timeoutNames)[number];
+
+/** An uncommitted prepare at the primary and the replicas that hold it durably (by index, sorted). */
+export interface PipelineOp {
+  op: number;
+  checksum: string;
+  ok_from: number[];
+}
+
+/** The client table's row: the session (op of its register), the last request executed and its reply. */
+export interface ClientSession {
+  client: string;
+  session: number;
+  request: number;
+  /** The op that executed `request` (the register's op for request 0). */
+  op: number;
+  reply: AppResult;
+}
+
+/** A read-only request waiting for the primary's authority to be verified. */
+export interface PendingRead {
+  client: string;
+  request: number;
+  body: Json;
+  /** The op the reply must reflect at least: the primary's whole log when the read arrived. */
+  op: number;
+  /** The first heartbeat sent after the read arrived: acks of it (or later) verify authority. */
+  beat: number;
+  /** Give up (answer busy) at this tick. */
+  expires: number;
+}
+
+export interface DoViewChangeRecord {
+  replica: number;
+  log_view: number;
+  op: number;
+  commit_max: number;
+  entries: Entry[];
+}
+
+export interface RecoveryResponseRecord {
+  replica: number;
+  view: number;
+  log_view: number;
+  op: number;
+  commit_max: number;
+  entries: Entry[] | null;
+}
+
+/** What a replica reads from its disk at start: its superblock (null if none) and its log (ops 1..n). */
+export interface Durable {
+  superblock: { view: number; log_view: number } | null;
+  entries: Entry[];
+}
+
+export interface ReplicaState {
+  config: VsrConfig;
+  status: Status;
+  /** The current view; its primary is view mod n. */
+  view: number;
+  /** The last view in which this replica's status was normal (VRR's v′). */
+  log_view: number;
+  /** The head of the log. */
+  op: number;
+  /** Ops executed here. */
+  commit_min: number;
+  /** The highest op known committed (VRR's commit-number). */
+  commit_max: number;
+  /** log[i] is op i; log[0] is the cluster's root prepare. A complete hash chain at every moment. */
+  log: Entry[];
+  /** The highest op such that log[0..op] is on disk exactly as in memory. */
+  log_durable: number;
+  /** The view and log_view last handed to the disk (persisted before they are advertised). */
+  superblock: { view: number; log_view: number };
+  pipeline: PipelineOp[];
+  /** Sorted by client. */
+  clients: ClientSession[];
+  /** The app's snapshot after commit_min ops. */
+  app: Json;
+  /** Replicas (not self) whose start_view_change for `view` arrived, sorted. */
+  start_view_change_from: number[];
+  do_view_change_sent: boolean;
+  /** do_view_change messages for `view` (self included once sent), sorted by replica. */
+  do_view_change_from: DoViewChangeRecord[];
+  /** This incarnation's recovery nonce (from env.nonce(), given by the driver). */
+  nonce: string | null;
+  recovery_responses: RecoveryResponseRecord[];
+  /** Heartbeats sent in this incarnation, and the newest each replica acked in this view. */
+  beat: number;
+  beat_acked: number[];
+  reads: PendingRead[];
+  ticks: number;
+  /** xorshift32 state for timeout jitter. */
+  prng: number;
+  timeouts: Record<TimeoutName, Timeout>;
+}
+
+function timeout(after: number): Timeout {
+  return { after, ticks: 0, ticking: false, attempts: 0 };
+}
+
+/** A replica's state at start: fresh (normal in view 0, only the root) or, with a disk, recovering. */
+export function createState(config: VsrConfig, durable: Durable): ReplicaState {
+  const n = config.replicas.length;
+  assert(n >= 1 && config.replica >= 0 && config.replica < n, `vsr: replica ${config.replica} of ${n}`);
+  assert(config.quorum_replication >= 1 && config.quorum_replication <= n, `vsr: quorum_replication ${config.quorum_replication} for ${n} replicas`);
+  assert(config.quorum_view_change >= 1 && config.quorum_view_change <= n, `vsr: quorum_view_change ${config.quorum_view_change} for ${n} replicas`);
+  assert(config.quorum_replication + config.quorum_view_change > n, 'vsr: a replication quorum and a view-change quorum must intersect');
+  const log = [rootEntry(config.cluster), ...durable.entries];
+  log.forEach((e, i) => {
+    assert(e.header.op === i, `vsr: disk log entry ${i} holds op ${e.header.op}`);
+    assert(i === 0 || e.header.parent === log[i - 1]!.header.checksum, `vsr: disk log breaks the hash chain at op ${i}`);
+  });
+  const restarted = durable.superblock !== null || durable.entries.length > 0;
+  const superblock = durable.superblock ?? { view: 0, log_view: 0 };
+  return {
+    config,
+    status: restarted ? 'recovering' : 'normal',
+    view: superblock.view,
+    log_view: superblock.log_view,
+    op: log.length - 1,
+    commit_min: 0,
+    commit_max: 0,
+    log,
+    log_durable: log.length - 1,
+    superblock: { ...superblock },
+    pipeline: [],
+    clients: [],
+    app: createStateMachine(config.app).snapshot(),
+    start_view_change_from: [],
+    do_view_change_sent: false,
+    do_view_change_from: [],
+    nonce: null,
+    recovery_responses: [],
+    beat: 0,
+    beat_acked: new Array<number>(n).fill(0),
+    reads: [],
+    ticks: 0,
+    prng: (0x9e3779b9 ^ (config.replica + 1) * 0x85ebca6b) >>> 0 || 1,
+    timeouts: {
+      commit: timeout(TICKS.commit),
+      prepare: timeout(TICKS.prepare),
+      normal: timeout(TICKS.normal),
+      view_change: timeout(TICKS.view_change),
+      resend: timeout(TICKS.resend),
+      recovery: timeout(TICKS.recovery),
+    },
+  };
+}
+
+/** Every timeout's base length in ticks (a tick is Timing.heartbeatMs / 10). */
+export const TICKS = {
+  /** Primary: the commit heartbeat. */
+  commit: 3,
+  /** Primary: resend uncommitted prepares that have no quorum yet. */
+  prepare: 4,
+  /** Backup: no word from the primary this long → start a view change (plus jitter). */
+  normal: 12,
+  /** A view change that has not finished this long → try the next view (plus jitter). */
+  view_change: 12,
+  /** Resend view-change messages, and a lagging backup's catch-up requests. */
+  resend: 3,
+  /** Recovering: resend recovery. */
+  recovery: 4,
+  /** A read not verified this long is answered busy. */
+  read: 8,
+} as const;
+
+/** Recovery attempts without a single answer after which a replica with an intact superblock rejoins by a view change. */
+export const RECOVERY_ATTEMPTS_ALONE = 6;
+
+/** A deep copy that continues identically (the state is plain data). */
+export function cloneState(state: ReplicaState): ReplicaState {
+  return structuredClone(state);
+}
+
+/** Default quorums: majorities (VR Revisited). */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}

@@ -1,0 +1,235 @@
+// The VSR engine's driver, the same in both worlds: it reads the replica's disk at start, feeds
+// the engine events (peer messages, client requests, ticks from an env timer, IO completions, the
+// nonce) and carries its commands out through the Env, one after another in order (so a message
+// never overtakes the write it depends on). It checks every peer message before the engine sees
+// it: a bad checksum, a wrong cluster, an impossible sender, op or view is dropped and traced,
+// never crashing the node or touching its state. It never makes protocol decisions.
+import type { Env, NodeId } from '../env/types.js';
+import { RecordLog } from '../storage/record-log.js';
+import { StorageCorrupt } from '../storage/storage-corrupt.js';
+import { Superblock } from './superblock.js';
+import { step, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
+import { createState, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
+import {
+  entrySchema,
+  entryValid,
+  rootEntry,
+  seal,
+  sealValid,
+  vsrMessage,
+  vsrRequest,
+  type ClientReply,
+  type ClientRequest,
+  type Entry,
+  type Message,
+  type Sealed,
+} from '../../labs/vsr/protocol.js';
+
+export const LOG_FILE = 'vsr.log';
+/** Views and ops past these are impossible in any run (and would lose precision as JSON numbers). */
+const VIEW_MAX = 2 ** 32;
+const OP_MAX = 2 ** 40;
+
+export interface DriverOptions {
+  config: VsrConfig;
+  /** Length of one engine tick in env milliseconds. */
+  tickMs: number;
+  /** A client request not answered this long (env ms) is answered busy, freeing its call. */
+  requestTimeoutMs: number;
+  /** Called after every step with the state and what the step did (the tester's state checker). */
+  afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
+}
+
+interface PendingCall {
+  key: string;
+  deadline: number;
+  resolve(reply: ClientReply): void;
+}
+
+/** Read the log file: records in order, a record for op k replacing ops ≥ k (views change the tail). */
+async function readLog(log: RecordLog<Entry>, cluster: number): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  const root = rootEntry(cluster);
+  for (const entry of await log.replay()) {
+    const op = entry.header.op;
+    if (!entryValid(entry) || entry.header.cluster !== cluster || op < 1 || op > entries.length + 1) {
+      throw new StorageCorrupt(`vsr log: a record for op ${op} that is not the next op or fails its checksum`);
+    }
+    entries.length = op - 1;
+    const parent = op === 1 ? root : entries[op - 2]!;
+    if (entry.header.parent !== parent.header.checksum) throw new StorageCorrupt(`vsr log: op ${op} does not chain to op ${op - 1}`);
+    entries.push(entry);
+  }
+  return entries;
+}
+
+export class EngineDriver {
+  readonly state: ReplicaState;
+  private queue: Promise<void> = Promise.resolve();
+  private pending: PendingCall[] = [];
+
+  private constructor(
+    private readonly env: Env,
+    private readonly options: DriverOptions,
+    private readonly log: RecordLog<Entry>,
+    private readonly superblock: Superblock,
+    state: ReplicaState,
+  ) {
+    this.state = state;
+  }
+
+  static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
+    const { config } = options;
+    const { superblock, value } = await Superblock.open(env.disk, config.cluster);
+    const log = new RecordLog<Entry>(env.disk, LOG_FILE, entrySchema);
+    const entries = await readLog(log, config.cluster);
+    const state = createState(config, { superblock: value, entries });
+    const driver = new EngineDriver(env, options, log, superblock, state);
+    env.log('vsr.start', { replica: config.replica, status: state.status, view: state.view, log_view: state.log_view, op: state.op });
+    env.on(vsrMessage, (sealed, from) => driver.onPeer(sealed, from));
+    env.serve(vsrRequest, (request) => driver.onClient(request));
+    driver.step({ kind: 'nonce', nonce: env.nonce() });
+    driver.tick();
+    return driver;
+  }
+
+  private tick(): void {
+    this.env.setTimer(this.options.tickMs, () => {
+      this.step({ kind: 'tick' });
+      this.expireCalls();
+      this.tick();
+    });
+  }
+
+  private step(event: Event): void {
+    const commands = step(this.state, event);
+    this.options.afterStep?.(this.state, event, commands);
+    for (const command of commands) this.carryOut(command);
+  }
+
+  /** Queue a command behind every earlier one: sends follow the writes before them. */
+  private carryOut(command: EngineCommand): void {
+    switch (command.kind) {
+      case 'send':
+        this.enqueue(async () => this.env.send(this.options.config.replicas[command.to]!, vsrMessage, seal(command.message)));
+        return;
+      case 'write': {
+        const { op, checksum } = command.entry.header;
+        this.enqueue(async () => {
+          await this.log.append(command.entry);
+          this.step({ kind: 'written', op, checksum });
+        });
+        return;
+      }
+      case 'write_superblock':
+        this.enqueue(() => this.superblock.write({ view: command.view, log_view: command.log_view }));
+        return;
+      case 'reply':
+        this.enqueue(async () => this.answer(callKey(command.client, command.request, command.request_kind), command.reply));
+        return;
+    }
+  }
+
+  private enqueue(run: () => Promise<void>): void {
+    const next = this.queue.then(run);
+    // An IO failure is the node's death (a crash in the simulator): never swallowed.
+    this.queue = next;
+  }
+
+  private onPeer(sealed: Sealed, from: NodeId): void {
+    const problem = this.peerProblem(sealed, from);
+    if (problem !== null) {
+      this.env.log('vsr.drop', { from, command: sealed.message.command, reason: problem });
+      return;
+    }
+    this.step({ kind: 'message', message: sealed.message });
+  }
+
+  /** Why a peer message must be dropped, or null. */
+  private peerProblem(sealed: Sealed, from: NodeId): string | null {
+    const m = sealed.message;
+    const { config } = this.options;
+    if (!sealValid(sealed)) return 'bad checksum';
+    if (m.cluster !== config.cluster) return `wrong cluster ${m.cluster}`;
+    if (m.replica === config.replica || m.replica >= config.replicas.length || config.replicas[m.replica] !== from) return `impossible sender: replica ${m.replica} from ${from}`;
+    if (m.view > VIEW_MAX) return `impossible view ${m.view}`;
+    return messageProblem(m, config.cluster);
+  }
+
+  private onClient(request: ClientRequest): Promise<ClientReply> {
+    return new Promise((resolve) => {
+      this.pending.push({ key: callKey(request.client, request.request, request.kind), deadline: this.env.now() + this.options.requestTimeoutMs, resolve });
+      this.step({ kind: 'request', request, time: this.env.now() });
+    });
+  }
+
+  private answer(key: string, reply: ClientReply): void {
+    const waiting = this.pending.filter((p) => p.key === key);
+    if (waiting.length === 0) return;
+    this.pending = this.pending.filter((p) => p.key !== key);
+    for (const p of waiting) p.resolve(reply);
+  }
+
+  private expireCalls(): void {
+    const now = this.env.now();
+    const expired = this.pending.filter((p) => p.deadline <= now);
+    if (expired.length === 0) return;
+    this.pending = this.pending.filter((p) => p.deadline > now);
+    for (const p of expired) p.resolve({ status: 'busy', view: this.state.view });
+  }
+}
+
+function callKey(client: string, request: number, kind: string): string {
+  return `${kind}\u0000${request}\u0000${client}`;
+}
+
+/** Structural impossibilities in a message's numbers and entries (the engine sees only consistent messages). */
+export function messageProblem(m: Message, cluster: number): string | null {
+  switch (m.command) {
+    case 'prepare':
+      return entryProblem(m.entry, cluster) ?? (m.entry.header.view > m.view ? `prepare of view ${m.entry.header.view} in view ${m.view}` : null);
+    case 'prepare_ok':
+    case 'request_prepare':
+      return m.op < 1 || m.op > OP_MAX ? `impossible op ${m.op}` : null;
+    case 'commit':
+      return m.commit > OP_MAX ? `impossible commit ${m.commit}` : null;
+    case 'do_view_change':
+      return m.log_view > m.view ? `log_view ${m.log_view} > view ${m.view}` : logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
+    case 'start_view':
+      return logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
+    case 'recovery_response':
+      if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
+      return m.entries === null ? (m.commit_max > m.op ? `commit ${m.commit_max} > op ${m.op}` : null) : logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
+    case 'commit_ok':
+    case 'start_view_change':
+    case 'request_start_view':
+    case 'recovery':
+      return null;
+  }
+}
+
+function entryProblem(entry: Entry, cluster: number): string | null {
+  const h = entry.header;
+  if (!entryValid(entry)) return `op ${h.op}: header or body fails its checksum`;
+  if (h.cluster !== cluster) return `op ${h.op}: of cluster ${h.cluster}`;
+  if (h.op < 1 || h.op > OP_MAX) return `impossible op ${h.op}`;
+  if (h.commit >= h.op) return `op ${h.op} claims commit ${h.commit}`;
+  if (h.operation === 'root') return `op ${h.op} claims to be the root`;
+  return null;
+}
+
+/** A whole log (ops 1..op) in a view-change or recovery message: every entry valid and chained from the root. */
+function logProblem(entries: Entry[], op: number, commit: number, view: number, cluster: number): string | null {
+  if (entries.length !== op) return `${entries.length} entries for op ${op}`;
+  if (commit > op) return `commit ${commit} > op ${op}`;
+  let parent = rootEntry(cluster).header.checksum;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const problem = entryProblem(entry, cluster);
+    if (problem !== null) return problem;
+    if (entry.header.op !== i + 1 || entry.header.parent !== parent) return `entry ${i} (op ${entry.header.op}) breaks the hash chain`;
+    if (entry.header.view > view) return `op ${entry.header.op} of view ${entry.header.view} in view ${view}`;
+    parent = entry.header.checksum;
+  }
+  return null;
+}
