@@ -1,9 +1,9 @@
 // The dashboard and the trace viewer in real Chromium (Debian's, driven by playwright-core): the
 // live page against a real 3-node replicated KV cluster under load (kill the primary with its
 // button and see a new view; partition and heal a node), a recorded failure in the viewer (hover a
-// message, move the time cursor, click a non-linearizable op), a 50,000-event trace scrolled, and
-// the self-contained page with no network. Screenshots go to artifacts/screenshots/.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+// message, move the time cursor, click a non-linearizable op), a 50,000-event trace scrolled, the
+// self-contained page with no network, and a simulated run played, paused, stepped and faulted. Screenshots go to artifacts/screenshots/.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +22,7 @@ import { DashboardServer } from '../src/dashboard/server.js';
 import { loadArtifact } from '../src/dashboard/artifact.js';
 import { selfContainedPage } from '../src/dashboard/page.js';
 import { carelessPrimaryLab } from './fixtures/rsm-broken.js';
+import { startSimRun } from '../src/dashboard/sim-run.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
@@ -47,6 +48,12 @@ async function launch(): Promise<{ context: BrowserContext; close: () => Promise
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+/** Poll a JavaScript expression in the page until it is true (waitForFunction's eval is refused by the page's CSP). */
+async function waitFor(page: Page, expression: string, ms = 30_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await page.waitForTimeout(50)) if (await page.evaluate<boolean>(expression)) return;
+  throw new Error(`the page never made this true: ${expression}`);
 }
 
 /** Every request the page makes, to prove it loads nothing from elsewhere. */
@@ -152,6 +159,46 @@ describe('dashboard in Chromium', function () {
       const stream = (await page.locator('#stream').textContent()) ?? '';
       expect(stream).to.match(new RegExp(`${victim} control: partition`));
       expect(stream).to.match(new RegExp(`${victim} control: heal`));
+    });
+  });
+
+  describe('a simulated run, live', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'rsmlab-simlive-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('steps, plays and pauses the run; a partition from the page lands in the run and its trace', async () => {
+      const run = await startSimRun({ lab: 'rsm', test: '12', seed: 3, port: 0, paused: true, artifactsDir: dir });
+      try {
+        await page.goto(run.server.url);
+        const time = async () => Number(/at ([\d.]+) s virtual/.exec((await page.locator('#sim-time').textContent()) ?? '')?.[1]);
+        await waitFor(page, "/paused at/.test(document.getElementById('sim-time').textContent)");
+        const t0 = await time();
+        await page.locator('#step').click();
+        await waitFor(page, `Number(/at ([\\d.]+) s/.exec(document.getElementById('sim-time').textContent)?.[1]) > ${t0}`);
+        const t1 = await time();
+        expect(t1).to.be.greaterThan(t0);
+        expect(run.player.playing).to.equal(false);
+        await page.locator('#speed').fill('4');
+        await page.locator('#play').click();
+        await waitFor(page, `Number(/at ([\\d.]+) s/.exec(document.getElementById('sim-time').textContent)?.[1]) > ${t1 + 2}`);
+        await waitFor(page, "document.querySelectorAll('.card .up-down.up').length === 3");
+        await page.locator('#pause').click();
+        await page.locator('.card[data-node="p2"] button.partition').click();
+        await waitFor(page, "/p2 control: partition/.test(document.getElementById('stream').textContent)");
+        // the world's own trace event, not just the page's echo of the request
+        await waitFor(page, "/p2 partition: at=now/.test(document.getElementById('stream').textContent)");
+        const trace = await (await fetch(`${run.server.url}api/state`)).json() as { nodes: { status: { node: string; partitioned: boolean } }[] };
+        expect(trace.nodes.find((n) => n.status.node === 'p2')?.status.partitioned).to.equal(true);
+        await shot(page, 'sim');
+      } finally {
+        await run.close();
+      }
+      await run.result;
+      expect(run.player.done).to.equal('stopped');
+      expect(readdirSync(dir), 'a stopped run leaves no failure artifacts').to.deep.equal([]);
     });
   });
 

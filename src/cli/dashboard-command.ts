@@ -5,12 +5,9 @@
 import type { NodeId } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
 import { RemoteFaultControl } from '../control/remote-control.js';
-import { findScenario } from '../../tester/index.js';
-import { runScenario } from '../../tester/run.js';
 import { LiveFeed, type LiveSource } from '../dashboard/live.js';
 import { DashboardServer } from '../dashboard/server.js';
-import { SimLiveSource } from '../dashboard/sim-source.js';
-import { SimPlayer } from '../dashboard/sim-player.js';
+import { startSimRun } from '../dashboard/sim-run.js';
 import { viewCommand as viewerCommand } from '../dashboard/view-command.js';
 
 export interface DashboardCommandOptions {
@@ -53,31 +50,14 @@ export async function dashboardCommand(o: DashboardCommandOptions): Promise<numb
   }
   const [lab, test, ...rest] = o.sim ?? [];
   if (lab === undefined || test === undefined || rest.length > 0) throw new Error('--sim takes a lab and a test: --sim paxos 7');
-  const scenario = await findScenario(lab, test);
-  const nodes = Array.from({ length: scenario.nodes }, (_, i) => `p${i}`);
-  let now = (): number => 0;
-  const player = new SimPlayer(() => now(), { playing: o.paused !== true });
-  const source = new SimLiveSource(`${lab} ${scenario.id} (${scenario.title}), seed ${o.seed}, simulated`, nodes, () => player.state());
-  const server = await DashboardServer.start({ mode: 'sim', ...access, feed: new LiveFeed(source), player: (body) => player.handle(body) });
-  print(`rsmlab: simulated run of ${lab} ${scenario.id} seed ${o.seed}, live at ${server.url}\nCtrl-C stops it.`);
+  const run = await startSimRun({ lab, test, seed: o.seed, ...access, ...(o.paused !== undefined && { paused: o.paused }) });
+  print(`rsmlab: simulated run of ${lab} ${test} seed ${o.seed}, live at ${run.server.url}\nCtrl-C stops it.`);
   const stopped = untilStopped(o.seconds);
-  const run = runScenario(scenario, {
-    world: 'sim',
-    seed: o.seed,
-    watch: {
-      pacer: player,
-      cluster: (cluster) => {
-        source.attach(cluster);
-        now = () => cluster.sim.now;
-      },
-    },
-  }).then((result) => {
-    player.done = result.ok ? 'PASS' : `FAIL: ${(result.error ?? '').split('\n')[0]}`;
-    source.over = player.done;
-    print(`run finished: ${player.done}${result.artifacts ? `\n  trace and notes: ${result.artifacts}\n  view: ${viewerCommand(result.artifacts)}` : ''}`);
+  void run.result.then((result) => {
+    if (run.player.done === 'stopped') return;
+    print(`run finished: ${run.player.done}${result.artifacts ? `\n  trace and notes: ${result.artifacts}\n  see it: ${viewerCommand(result.artifacts)}` : ''}`);
   });
-  await Promise.race([stopped, run]);
   await stopped;
-  await server.close();
+  await run.close();
   return 0;
 }

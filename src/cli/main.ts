@@ -200,11 +200,12 @@ program
   .option('--members <list>', 'comma-separated HOST:PORT of a running cluster\'s nodes', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--sim <lab-and-test...>', 'run scenario TEST of LAB in the simulator, live: play, pause, step, speed')
   .option('--seed <n>', 'the simulated run\'s seed', int('--seed'), 1)
+  .option('--paused', 'start the simulated run paused (play or step it from the page)')
   .option('--port <port>', 'the dashboard\'s port (0: any free port)', int('--port'), 8080)
   .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
   .option('--token <token>', 'the token every control request must carry')
   .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)', int('--seconds'))
-  .action((o: { members?: string[]; sim?: string[]; seed: number; port: number; host: string; token?: string; seconds?: number }) =>
+  .action((o: { members?: string[]; sim?: string[]; seed: number; paused?: boolean; port: number; host: string; token?: string; seconds?: number }) =>
     exitWith(async () => (await import('./dashboard-command.js')).dashboardCommand(o)),
   );
 

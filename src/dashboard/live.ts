@@ -20,6 +20,8 @@ export interface LiveSource {
   events(): TraceEvent[];
   /** Set once the world is over (a finished simulated run): the page keeps its last state, faults are refused. */
   readonly over?: string | null;
+  /** The world's clock (ms), the one its trace events are stamped with: virtual time in a simulated run, Date.now() by default. */
+  now?(): number;
   /** A simulated run's player state (play/pause, speed, virtual time), shown in the page's player bar. */
   player?(): Json;
 }
@@ -104,15 +106,22 @@ export class LiveFeed {
   readonly history: StreamEvent[] = [];
   private tickCount = 0;
   private readonly totals = { sent: 0, delivered: 0, dropped: 0 };
-  private readonly started = Date.now();
+  /** The stream shows times from the moment the feed began. */
+  private readonly origin: number;
 
   private lastNodes: NodeView[] = [];
   private overSeen = false;
 
-  constructor(private readonly source: LiveSource) {}
+  constructor(private readonly source: LiveSource) {
+    this.origin = this.clock();
+  }
+
+  private clock(): number {
+    return this.source.now ? this.source.now() : Date.now();
+  }
 
   private now(): number {
-    return Date.now() - this.started;
+    return this.clock() - this.origin;
   }
 
   private stream(t: number, node: NodeId, kind: string, text: string): void {
@@ -136,7 +145,7 @@ export class LiveFeed {
         ring(this.clientOps, `${e.node.replace(/^client:/, '')} ${detailText(e.detail)}`, CLIENT_OPS);
       } else if (e.kind !== 'timer') {
         ring(this.logTailOf(e.node), `${e.kind} ${detailText(e.detail)}`.trim(), LOG_TAIL);
-        if (e.kind !== 'log') this.stream(e.t, e.node, e.kind, detailText(e.detail));
+        if (e.kind !== 'log') this.stream(e.t - this.origin, e.node, e.kind, detailText(e.detail));
       }
     }
     const over = this.source.over ?? null;

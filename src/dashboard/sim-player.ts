@@ -29,7 +29,8 @@ export class SimPlayer implements Pacer {
   readonly sliceMs = 20;
   playing: boolean;
   private speed = 2;
-  private waiting: (() => void) | undefined;
+  private waiting: { resume: () => void; stop: (e: Error) => void } | undefined;
+  private stopped = false;
   private stepsAllowed = 0;
   done: string | null = null;
 
@@ -45,6 +46,7 @@ export class SimPlayer implements Pacer {
   }
 
   async gate(ms: number): Promise<void> {
+    if (this.stopped) throw new Error('the run was stopped from the dashboard');
     if (this.playing) {
       await new Promise((resolve) => setTimeout(resolve, ms / this.rate));
       if (this.playing) return;
@@ -53,13 +55,22 @@ export class SimPlayer implements Pacer {
       this.stepsAllowed--;
       return;
     }
-    await new Promise<void>((resolve) => (this.waiting = resolve));
+    await new Promise<void>((resume, stop) => (this.waiting = { resume, stop }));
   }
 
   private release(): void {
-    const resume = this.waiting;
+    const waiting = this.waiting;
     this.waiting = undefined;
-    resume?.();
+    waiting?.resume();
+  }
+
+  /** End the run: the scenario's next slice fails (it is reported, its cluster closed). */
+  stop(): void {
+    this.stopped = true;
+    this.playing = false;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.stop(new Error('the run was stopped from the dashboard'));
   }
 
   state(): PlayerState {

@@ -34,6 +34,10 @@ export class SimLiveSource implements LiveSource {
     return this.cluster;
   }
 
+  now(): number {
+    return this.cluster?.sim.now ?? 0;
+  }
+
   get control(): FaultControl {
     return this.live.control;
   }

@@ -73,6 +73,7 @@
       const bp = h('select.bp-n', {}, [1, 2, 3, 4].map((n) => h('option', { value: n, text: `breakpoint ${n}` })));
       const loss = h('input.loss', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'loss probability' });
       const dup = h('input.dup', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'duplication probability' });
+      const point = h('input.fault-point', { type: 'text', placeholder: 'fault point name', size: 16 });
       const file = h('select.disk-file', {}, h('option', { value: '', text: '(files)' }));
       const kind = h('select.disk-kind', {}, ['corrupt', 'corrupt-read', 'corrupt-write', 'misdirect', 'lost-write'].map((k) => h('option', { value: k, text: k })));
       const offset = h('input.disk-offset', { type: 'number', min: 0, value: 0, title: 'offset' });
@@ -82,7 +83,7 @@
         title,
         kv,
         h('div.controls', {}, button('kill.danger', 'Kill', () => act({ action: 'crash', node })), button('restart', 'Restart', () => act({ action: 'restart', node })), button('partition', 'Partition', () => act({ action: 'partition', node, now: true })), button('heal', 'Heal', () => act({ action: 'heal', node }))),
-        h('div.controls', {}, bp, button('arm-bp', 'Arm', () => act({ action: 'breakpoint', node, n: Number(bp.value) }))),
+        h('div.controls', {}, bp, button('arm-bp', 'Arm', () => act({ action: 'breakpoint', node, n: Number(bp.value) })), point, button('arm-fp', 'Arm', () => act({ action: 'faultPoint', node, name: point.value }))),
         h('div.controls', {}, h('label', { text: 'loss' }), loss, h('label', { text: 'dup' }), dup, button('set-faults', 'Set', () => act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value) }))),
         h(
           'div.controls',
