@@ -3,6 +3,7 @@
 // anything starts; it never runs protocol logic.
 import { nodeId } from '../env/real/address.js';
 import { classicTiming, scaleTiming } from '../timing.js';
+import { controlPlaneToken } from '../control/access.js';
 
 export interface NodeCommandOptions {
   lab: string;
@@ -12,6 +13,8 @@ export interface NodeCommandOptions {
   app?: string;
   host: string;
   controlHost: string;
+  /** Required with a non-loopback --control-host: every control call must carry it. */
+  controlToken?: string;
   timingScale: number;
   timing?: string;
   /** The static replica set (HOST:PORT, in replica-index order), for labs with one (vsr). */
@@ -38,5 +41,6 @@ export async function nodeCommand(o: NodeCommandOptions): Promise<void> {
   const { runNode, timingFromJson } = await import('../env/real/node-process.js');
   const timing = o.timing === undefined ? scaleTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
   const placement = replicaPlacement(nodeId(o.host, o.port), o.replicas, o.index);
-  await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, timing, ...placement });
+  const controlToken = controlPlaneToken(o.controlHost, o.controlToken); // refused before anything listens
+  await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, ...(controlToken !== undefined && { controlToken }), timing, ...placement });
 }

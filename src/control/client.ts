@@ -15,12 +15,13 @@ import { RemoteFaultControl } from './remote-control.js';
 export const defaultControlTimeoutMs = 2000;
 
 /** Call a control method on node `node` ("HOST:PORT"; the control plane listens on PORT+1). Rejects with RpcError. */
-export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, params: P, timeoutMs = defaultControlTimeoutMs): Promise<R> {
+export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, params: P, timeoutMs = defaultControlTimeoutMs, token?: string): Promise<R> {
   const address = controlAddressOf(node);
   const peer = `${address.host}:${address.port}`;
   const checked = method.params.safeParse(params);
   if (!checked.success) throw new Error(`invalid params for ${method.name}: ${describeIssues(checked.error)}`);
-  const link = new PeerLink(peer, linkUrl(address, 'client:ctl'));
+  const url = linkUrl(address, 'client:ctl');
+  const link = new PeerLink(peer, token === undefined ? url : `${url}&token=${encodeURIComponent(token)}`);
   try {
     const reply = link.expect(1, method as Method<unknown, R>, timeoutMs);
     link.transmit(encodeRequest(1, JSON.stringify(method.name), JSON.stringify(checked.data)));
@@ -42,6 +43,7 @@ export const ctlUsage = [
   'faults [--loss P] [--dup P] [--delay MS]',
   'disk-fault FILE OFFSET LENGTH',
   'disk-files',
+  '(any command) --token T  the control plane\'s token, when it binds a non-loopback address (or RSMLAB_CONTROL_TOKEN)',
 ].join('\n');
 
 function number(text: string | undefined, what: string): number {
@@ -54,10 +56,11 @@ function number(text: string | undefined, what: string): number {
 export async function ctl(node: NodeId, command: string, args: readonly string[], timeoutMs = defaultControlTimeoutMs): Promise<Json> {
   const { values, positionals } = parseArgs({
     args: [...args],
-    options: { now: { type: 'boolean' }, loss: { type: 'string' }, dup: { type: 'string' }, delay: { type: 'string' } },
+    options: { now: { type: 'boolean' }, loss: { type: 'string' }, dup: { type: 'string' }, delay: { type: 'string' }, token: { type: 'string' } },
     allowPositionals: true,
   });
-  const control = new RemoteFaultControl({ timeoutMs });
+  const token = values.token ?? process.env.RSMLAB_CONTROL_TOKEN;
+  const control = new RemoteFaultControl({ timeoutMs, ...(token !== undefined && { token }) });
   switch (command) {
     case 'status':
       return control.status(node);

@@ -15,6 +15,8 @@ export interface RemoteControlOptions {
   timeoutMs?: number;
   /** For status (polled often; a slow answer counts as down). Default: timeoutMs. */
   statusTimeoutMs?: number;
+  /** The control planes' token, when they bind a non-loopback address. */
+  token?: string;
 }
 
 export class RemoteFaultControl implements FaultControl {
@@ -22,15 +24,17 @@ export class RemoteFaultControl implements FaultControl {
   private readonly owner: NodeOwner | undefined;
   private readonly timeoutMs: number;
   private readonly statusTimeoutMs: number;
+  private readonly token: string | undefined;
 
   constructor(options: RemoteControlOptions = {}) {
     this.owner = options.owner;
     this.timeoutMs = options.timeoutMs ?? defaultControlTimeoutMs;
     this.statusTimeoutMs = options.statusTimeoutMs ?? this.timeoutMs;
+    this.token = options.token;
   }
 
   private call<P, R>(node: NodeId, method: Method<P, R>, params: P): Promise<R> {
-    return controlCall(node, method, params, this.timeoutMs);
+    return controlCall(node, method, params, this.timeoutMs, this.token);
   }
 
   private processOwner(what: string): NodeOwner {
@@ -81,7 +85,7 @@ export class RemoteFaultControl implements FaultControl {
    * Without one (`rsmlab ctl`), a silent control plane is an error: dead and unreachable look alike.
    */
   async status(node: NodeId): Promise<FaultStatus> {
-    const status = () => controlCall(node, control.status, {}, this.statusTimeoutMs);
+    const status = () => controlCall(node, control.status, {}, this.statusTimeoutMs, this.token);
     if (this.owner === undefined) return { ...(await status()), alive: true };
     if (!this.owner.alive(node)) return downStatus(node);
     return status().then(

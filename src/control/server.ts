@@ -4,7 +4,9 @@
 // protocol logic. It drives the node through the narrow ControlledNode interface, not a concrete Env.
 import type { BreakpointNumber, Json, NodeId } from '../env/types.js';
 import type { TraceKind } from '../trace/event.js';
-import { RpcServer } from '../env/real/server.js';
+import { RpcServer, type Inbound } from '../env/real/server.js';
+import { decodeFrame, encodeError } from '../wire/frame.js';
+import { controlPlaneToken, tokenMatches } from './access.js';
 import { Dispatcher } from '../wire/dispatch.js';
 import type { DiskFile, NetFaults, PartitionState } from './fault-control.js';
 import * as control from './protocol.js';
@@ -75,8 +77,24 @@ function controlMethods(target: ControlTarget): Dispatcher {
   return d;
 }
 
-/** Serve the control plane of `target` on host:port (resolves once listening). */
-export function startControlPlane(target: ControlTarget, host: string, port: number): Promise<RpcServer> {
+/** JSON-RPC error code of a control call without the control plane's token. */
+export const UNAUTHORIZED = -32001;
+
+/**
+ * Serve the control plane of `target` on host:port (resolves once listening). A non-loopback host
+ * needs `token`; with a token, every call must carry it (`?token=` on its connection) or it is
+ * answered with UNAUTHORIZED and changes nothing.
+ */
+export function startControlPlane(target: ControlTarget, host: string, port: number, token?: string): Promise<RpcServer> {
+  const required = controlPlaneToken(host, token);
   const dispatcher = controlMethods(target);
-  return RpcServer.listen(host, port, (text, inbound) => dispatcher.answer(text, inbound.from, (reply) => inbound.reply(reply)));
+  return RpcServer.listen(host, port, (text, inbound) => {
+    if (required !== undefined && !tokenMatches(required, inbound.token)) return refuse(text, inbound);
+    dispatcher.answer(text, inbound.from, (reply) => inbound.reply(reply));
+  });
+}
+
+function refuse(text: string, inbound: Inbound): void {
+  const frame = decodeFrame(text);
+  if (frame.type === 'request') inbound.reply(encodeError(frame.id, UNAUTHORIZED, 'unauthorized: this control plane needs its token (rsmlab ctl --token T)'));
 }

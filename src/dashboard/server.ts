@@ -9,7 +9,7 @@ import type { Json } from '../env/types.js';
 import type { ViewData } from './artifact.js';
 import { BadRequest, type LiveFeed, type LiveUpdate } from './live.js';
 import { asset, servedPage, type PageMode } from './page.js';
-import { accessFor, isLoopback, tokenMatches, type Access } from './security.js';
+import { accessFor, isLoopback, tokenMatches, type Access } from '../control/access.js';
 
 export interface DashboardOptions {
   mode: PageMode;

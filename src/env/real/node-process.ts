@@ -24,8 +24,10 @@ export interface NodeProcessOptions {
   app?: string;
   /** Address to bind the protocol port and to be known by (default 127.0.0.1). */
   host?: string;
-  /** Address the control plane binds (default 127.0.0.1). */
+  /** Address the control plane binds (default 127.0.0.1). Any other needs controlToken. */
   controlHost?: string;
+  /** The token every control call must carry (required for a non-loopback controlHost). */
+  controlToken?: string;
   /** The static replica set and this node's index in it (LabOptions.replicas/index). */
   replicas?: string[];
   index?: number;
@@ -90,7 +92,7 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   recordDeath(env);
   let node: LabNode | undefined;
   const state = (): Json => (node === undefined ? null : node.status());
-  await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1);
+  await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken);
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
   node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));

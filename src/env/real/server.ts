@@ -17,6 +17,8 @@ export interface Inbound {
   readonly from: NodeId;
   /** Send a frame back on this connection (dropped if it has closed). */
   reply(text: string): void;
+  /** The connection URL's `?token=`, if any (the control plane's access check). */
+  readonly token: string | null;
 }
 
 export type FrameHandler = (text: string, inbound: Inbound) => void;
@@ -31,12 +33,16 @@ export function peerIdOf(request: IncomingMessage): NodeId {
   return parseAddress(from) !== undefined || isClientId(from) ? from : `client:anonymous-${++anonymous}`;
 }
 
-function fromParam(url: string): string {
+function urlParam(url: string, name: string): string | null {
   try {
-    return new URL(url, 'ws://x').searchParams.get('from') ?? '';
+    return new URL(url, 'ws://x').searchParams.get(name);
   } catch {
-    return ''; // a garbled URL: an anonymous client
+    return null; // a garbled URL: an anonymous client without a token
   }
+}
+
+function fromParam(url: string): string {
+  return urlParam(url, 'from') ?? '';
 }
 
 function textOf(data: RawData): string {
@@ -49,6 +55,7 @@ class InboundSocket implements Inbound {
 
   constructor(
     readonly from: NodeId,
+    readonly token: string | null,
     private readonly socket: WebSocket,
     tcp: Socket,
   ) {
@@ -84,7 +91,7 @@ export class RpcServer {
   }
 
   private static accept(socket: WebSocket, request: IncomingMessage, onFrame: FrameHandler): void {
-    const inbound = new InboundSocket(peerIdOf(request), socket, request.socket as Socket);
+    const inbound = new InboundSocket(peerIdOf(request), urlParam(request.url ?? '/', 'token'), socket, request.socket as Socket);
     socket.on('error', ignore); // oversized or malformed frames: ws closes this connection only (1009/1007)
     socket.on('message', (data) => onFrame(textOf(data), inbound));
   }

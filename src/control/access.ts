@@ -1,6 +1,7 @@
-// Who may drive a dashboard: it binds loopback unless told otherwise, a non-loopback address needs
-// an explicit token, and every control request must carry the token (a random one on loopback, put
-// into the page it serves). It owns these rules only; it never serves or controls anything.
+// Who may drive a cluster, for the control plane and the dashboard alike: they bind loopback unless
+// told otherwise, a non-loopback address needs an explicit token, and then every control request
+// must carry it (the dashboard also makes a random one on loopback and gives it to its own page).
+// It owns these rules only; it never serves or controls anything.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -26,6 +27,13 @@ export function accessFor(host: string, token: string | undefined): Access {
   if (isLoopback(host)) return { host, token: token ?? randomBytes(16).toString('hex'), tokenInPage: token === undefined };
   if (token === undefined) throw new Error(`binding ${host} (not loopback) needs --token T: every control call must then carry it`);
   return { host, token, tokenInPage: false };
+}
+
+/** The control plane's rule: loopback needs no token; any other address needs one (then checked on every call). */
+export function controlPlaneToken(host: string, token: string | undefined): string | undefined {
+  if (token !== undefined && token.length < 16) throw new Error('--control-token must be at least 16 characters');
+  if (!isLoopback(host) && token === undefined) throw new Error(`a control plane on ${host} (not loopback) needs --control-token T: every control call must then carry it`);
+  return token;
 }
 
 /** Constant-time token comparison; a missing token never matches. */
