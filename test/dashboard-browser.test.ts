@@ -28,8 +28,8 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const shots = join(repo, 'artifacts', 'screenshots');
-/** A seed on which the careless primary loses acknowledged writes (the history is not linearizable). */
-const FAILING_SEED = 7;
+/** Seeds searched for a run in which the careless primary loses acknowledged writes (about one in five does). */
+const SEARCHED_SEEDS = 60;
 
 /** Chromium headless with the issue's flags and a fresh user-data dir; fails loudly if Chromium is missing. */
 async function launch(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
@@ -192,6 +192,8 @@ describe('dashboard in Chromium', function () {
         await waitFor(page, "/p2 partition: at=now/.test(document.getElementById('stream').textContent)");
         const trace = await (await fetch(`${run.server.url}api/state`)).json() as { nodes: { status: { node: string; partitioned: boolean } }[] };
         expect(trace.nodes.find((n) => n.status.node === 'p2')?.status.partitioned).to.equal(true);
+        // the run's record of fault decisions (what rsmlab shrink works on) has it
+        expect(run.cluster()!.sim.decisions.taken().map((d) => d.id)).to.include('partition p2#1');
         await shot(page, 'sim');
       } finally {
         await run.close();
@@ -204,20 +206,21 @@ describe('dashboard in Chromium', function () {
 
   describe('the trace viewer', () => {
     let dir: string;
-    let folder: string;
+    let folder: string | undefined;
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'rsmlab-viewer-'));
       const scenario = await findScenario('rsm', 'loss-backups');
-      const result = await runScenario(scenario, { world: 'sim', seed: FAILING_SEED, lab: carelessPrimaryLab, artifactsDir: dir });
-      expect(result.ok).to.equal(false);
-      expect(result.error).to.match(/NOT linearizable/);
-      folder = result.artifacts!;
+      for (let seed = 1; seed <= SEARCHED_SEEDS && folder === undefined; seed++) {
+        const result = await runScenario(scenario, { world: 'sim', seed, lab: carelessPrimaryLab, artifactsDir: dir });
+        if (/NOT linearizable/.test(result.error ?? '')) folder = result.artifacts;
+      }
+      expect(folder, `a non-linearizable failure among ${SEARCHED_SEEDS} seeds`).to.be.a('string');
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     it('opens a recorded failure: hover a message, move the time cursor, click a non-linearizable op', async () => {
-      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(folder) });
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(folder!) });
       try {
         await page.goto(server.url);
         await page.waitForSelector('#verdict');
@@ -261,7 +264,7 @@ describe('dashboard in Chromium', function () {
 
     it('writes a self-contained page that works from a file with no network at all', async () => {
       const out = join(dir, 'failure.html');
-      writeFileSync(out, selfContainedPage(loadArtifact(folder)));
+      writeFileSync(out, selfContainedPage(loadArtifact(folder!)));
       const urls = requests(page);
       await page.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
       await page.goto(pathToFileURL(out).href);

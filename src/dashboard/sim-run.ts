@@ -1,9 +1,10 @@
 // A simulated run watched live: the scenario runs in the simulator under a SimPlayer (play, pause,
 // step, speed), its world feeds the dashboard, and faults from the page go into the run through its
-// fault-and-control interface. It owns the run's lifetime (stop ends it); what happens is the seed's.
+// fault-and-control interface, so the world records them as fault decisions like its own. It owns the run's lifetime (stop ends it); what happens is the seed's.
 import { rmSync } from 'node:fs';
 import { findScenario } from '../../tester/index.js';
 import { runScenario, type ScenarioResult } from '../../tester/run.js';
+import type { SimCluster } from '../../tester/sim-cluster.js';
 import { LiveFeed } from './live.js';
 import { DashboardServer } from './server.js';
 import { SimLiveSource } from './sim-source.js';
@@ -27,6 +28,8 @@ export interface SimRun {
   player: SimPlayer;
   /** Settles when the scenario has finished (or was stopped). */
   result: Promise<ScenarioResult>;
+  /** The run's cluster, once made: its world records every fault decision, those from the page included. */
+  cluster(): SimCluster | undefined;
   /** Stop the run and the dashboard. */
   close(): Promise<void>;
 }
@@ -36,6 +39,7 @@ export async function startSimRun(o: SimRunOptions): Promise<SimRun> {
   const nodes = Array.from({ length: scenario.nodes }, (_, i) => `p${i}`);
   let now = (): number => 0;
   let stopping = false;
+  let made: SimCluster | undefined;
   const player = new SimPlayer(() => now(), { playing: o.paused !== true });
   const source = new SimLiveSource(`${o.lab} ${scenario.id} (${scenario.title}), seed ${o.seed}, simulated`, nodes, () => player.state());
   const server = await DashboardServer.start({
@@ -53,6 +57,7 @@ export async function startSimRun(o: SimRunOptions): Promise<SimRun> {
     watch: {
       pacer: player,
       cluster: (cluster) => {
+        made = cluster;
         source.attach(cluster);
         now = () => cluster.sim.now;
       },
@@ -68,6 +73,7 @@ export async function startSimRun(o: SimRunOptions): Promise<SimRun> {
     server,
     player,
     result,
+    cluster: () => made,
     close: async () => {
       stopping = player.done === null;
       player.stop();

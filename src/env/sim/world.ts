@@ -272,7 +272,9 @@ export class SimWorld implements EnvHost, Directory {
 
   /** Arm the named fault point: the node dies at its next env.faultPoint(name). Disarmed by its death. */
   armFaultPoint(id: NodeId, name: string): void {
-    this.liveNode(id, 'faultPoint').faultPoints.add(name);
+    const node = this.liveNode(id, 'faultPoint');
+    if (!this.decisions.allow('breakpoint', `${id} ${name}`)) return;
+    node.faultPoints.add(name);
     this.emit('breakpoint', id, { point: name, hit: false });
   }
 
