@@ -24,6 +24,26 @@ describe('lab purity (static determinism check)', () => {
     expect(found[1]!.use).to.equal('env.random()');
   });
 
+  it('flags node:crypto\'s random ids, microtask queues, performance and hrtime, naming env.nonce() for ids', () => {
+    const bad = [
+      "import { randomUUID } from 'node:crypto';",
+      'const nonce = crypto.randomUUID();',
+      'const b = randomBytes(16);',
+      'crypto.webcrypto.getRandomValues(buf);',
+      'process.nextTick(f);',
+      'queueMicrotask(f);',
+      'setImmediate(f);',
+      'const t0 = performance.timeOrigin;',
+      'const [s] = process.hrtime();',
+    ].join('\n');
+    const found = findPurityViolations('bad.ts', bad);
+    expect(found.map((v) => v.line)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(found[1]!.use).to.equal('env.nonce() for unique ids, env.random() for numbers');
+    expect(found[4]!.use).to.equal('env.setTimer(0, fn) or an await');
+    expect(found[8]!.use).to.equal('env.now()');
+    expect(findPurityViolations('ok.ts', "import { createHash } from 'node:crypto';\nconst id = env.nonce();")).to.deep.equal([]);
+  });
+
   it('passes env calls and comments', () => {
     expect(findPurityViolations('ok.ts', 'const t = env.now();\n// Date.now() is not allowed\nenv.setTimer(5, f);')).to.deep.equal([]);
   });

@@ -1,6 +1,7 @@
 // The determinism guards: lab code under the simulator that reaches for the clock, Math.random,
 // real timers or fs fails the run with an error naming the Env call to use; the tester, mocha and
 // everything else in the process keep working.
+import crypto, { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
 import * as timersPromises from 'node:timers/promises';
@@ -9,6 +10,8 @@ import type { Env } from '../src/env/types.js';
 import { DeterminismError } from '../src/env/sim/guard.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { get, probeCluster } from './fixtures/sim-probe.js';
+
+const NONCE = 'env.nonce() for unique ids, env.random() for numbers';
 
 const forbidden: [string, () => unknown, string][] = [
   ['Date.now()', () => Date.now(), 'env.now()'],
@@ -22,9 +25,22 @@ const forbidden: [string, () => unknown, string][] = [
   ['fs.readFileSync()', () => readFileSync('/etc/hostname'), 'env.disk'],
   ['fs.promises.readFile()', () => fsPromises.readFile('/etc/hostname'), 'env.disk'],
   ['timers/promises setTimeout()', () => timersPromises.setTimeout(1), 'env.setTimer() or env.sleep()'],
+  ['crypto.randomUUID()', () => crypto.randomUUID(), NONCE],
+  ['crypto.randomUUID()', () => randomUUID(), NONCE], // a named import of node:crypto
+  ['crypto.randomBytes()', () => crypto.randomBytes(8), NONCE],
+  ['crypto.randomInt()', () => crypto.randomInt(10), NONCE],
+  ['crypto.getRandomValues()', () => crypto.getRandomValues(new Uint8Array(4)), NONCE],
+  ['crypto.getRandomValues()', () => crypto.webcrypto.getRandomValues(new Uint8Array(4)), NONCE],
+  ['crypto.randomUUID()', () => globalThis.crypto.randomUUID(), NONCE],
+  ['process.nextTick()', () => process.nextTick(() => undefined), 'env.setTimer(0, fn)'],
+  ['queueMicrotask()', () => queueMicrotask(() => undefined), 'env.setTimer(0, fn) or an await'],
+  ['performance.mark()', () => performance.mark('x'), 'env.now()'],
+  ['performance.timeOrigin', () => performance.timeOrigin, 'env.now()'],
+  ['process.hrtime()', () => process.hrtime(), 'env.now()'],
+  ['process.hrtime.bigint()', () => process.hrtime.bigint(), 'env.now()'],
 ];
 
-/** Run `act` in n0's handler of probe.get, with the lab catching what it throws; the run's failure. */
+/** Run `act` in p0's handler of probe.get, with the lab catching what it throws; the run's failure. */
 async function violation(act: (env: Env) => unknown): Promise<SimulationFailure> {
   const cluster = await probeCluster(
     (env) =>
@@ -38,7 +54,7 @@ async function violation(act: (env: Env) => unknown): Promise<SimulationFailure>
       }),
     { nodes: 1, seed: 21 },
   );
-  cluster.clientEnv('c').call('n0', get, { key: 'k' }, { timeoutMs: 100 }).catch(() => undefined); // fails with the run
+  cluster.clientEnv('c').call('p0', get, { key: 'k' }, { timeoutMs: 100 }).catch(() => undefined); // fails with the run
   try {
     await cluster.sleep(200);
   } catch (e) {
@@ -49,10 +65,10 @@ async function violation(act: (env: Env) => unknown): Promise<SimulationFailure>
 
 describe('sim determinism guards', () => {
   for (const [call, act, use] of forbidden) {
-    it(`refuses ${call} in lab code, naming ${use}`, async () => {
+    it(`refuses ${act.toString().slice(6)} in lab code as ${call}, naming ${use}`, async () => {
       const failure = await violation(act);
       expect(failure).to.be.instanceOf(SimulationFailure);
-      expect(failure.message).to.contain(`(seed 21): n0, determinism guard: DeterminismError: ${call} is not allowed in lab code under the simulator: use ${use} (node n0)`);
+      expect(failure.message).to.contain(`(seed 21): p0, determinism guard: DeterminismError: ${call} is not allowed in lab code under the simulator: use ${use} (node p0)`);
       expect(failure.cause).to.be.instanceOf(DeterminismError);
     });
   }
@@ -74,15 +90,20 @@ describe('sim determinism guards', () => {
     await cluster.sleep(5);
     expect(Date.now()).to.be.greaterThan(0);
     expect(Math.random()).to.be.within(0, 1);
-    const reply = await cluster.clientEnv('c').call('n0', get, { key: 'k' }, { timeoutMs: 100 });
+    const reply = await cluster.clientEnv('c').call('p0', get, { key: 'k' }, { timeoutMs: 100 });
     expect(reply).to.deep.equal({ value: 2 });
     expect(new Date().getFullYear()).to.be.greaterThan(2000);
     expect(readFileSync('/etc/hostname').length).to.be.greaterThan(0);
+    expect(crypto.randomUUID()).to.have.length(36);
+    expect(performance.now()).to.be.greaterThan(0);
+    expect(process.hrtime.bigint() > 0n).to.equal(true);
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    await new Promise<void>((resolve) => queueMicrotask(resolve));
   });
 
   it('guards the lab\'s status() too, and leaves mocha\'s own timers working', async () => {
     const cluster = await probeCluster(() => () => Math.random(), { nodes: 1 });
-    expect(() => cluster.sim.status('n0')).to.throw(DeterminismError, 'Math.random() is not allowed');
+    expect(() => cluster.sim.status('p0')).to.throw(DeterminismError, 'Math.random() is not allowed');
     await new Promise((resolve) => setTimeout(resolve, 2));
     await new Promise((resolve) => setImmediate(resolve));
     expect(await timersPromises.setTimeout(1, 'ok')).to.equal('ok');

@@ -22,7 +22,7 @@ describe('sim rpc', () => {
   it('answers a call after one delay each way', async () => {
     const cluster = await probeCluster((env) => env.serve(get, ({ key }) => ({ value: key.length })), { net: fixedDelay });
     const client = cluster.clientEnv('c');
-    expect(await client.call('n1', get, { key: 'abcd' }, { timeoutMs: 1000 })).to.deep.equal({ value: 4 });
+    expect(await client.call('p1', get, { key: 'abcd' }, { timeoutMs: 1000 })).to.deep.equal({ value: 4 });
     expect(cluster.sim.now).to.equal(10);
     expect(await events(cluster, 'send', 'deliver')).to.have.length(4);
   });
@@ -30,26 +30,26 @@ describe('sim rpc', () => {
   it('times out at exactly timeoutMs of virtual time when no reply comes', async () => {
     const cluster = await probeCluster((env) => env.serve(get, () => new Promise<{ value: number }>(() => undefined)), { net: fixedDelay });
     await cluster.sleep(100);
-    const error = await failure(cluster.clientEnv('c').call('n0', get, { key: 'k' }, { timeoutMs: 777 }));
+    const error = await failure(cluster.clientEnv('c').call('p0', get, { key: 'k' }, { timeoutMs: 777 }));
     expect(isRpcError(error, 'timeout')).to.equal(true);
-    expect(error.message).to.equal('probe.get to n0: timeout (no reply within 777 ms)');
+    expect(error.message).to.equal('probe.get to p0: timeout (no reply within 777 ms)');
     expect(cluster.sim.now).to.equal(877);
   });
 
   it('is unreachable (after one delay) for an unknown node, a crashed node, and a callee that crashes mid-call', async () => {
     const cluster = await probeCluster((env) => env.serve(get, () => new Promise<{ value: number }>(() => undefined)), { net: fixedDelay });
     const client = cluster.clientEnv('c');
-    const unknown = await failure(client.call('n9', get, { key: 'k' }, { timeoutMs: 1000 }));
-    expect(unknown.message).to.equal('probe.get to n9: unreachable (connection refused)');
+    const unknown = await failure(client.call('p9', get, { key: 'k' }, { timeoutMs: 1000 }));
+    expect(unknown.message).to.equal('probe.get to p9: unreachable (connection refused)');
     expect(cluster.sim.now).to.equal(5);
     await cluster.kill(2);
-    const dead = await failure(client.call('n2', get, { key: 'k' }, { timeoutMs: 1000 }));
+    const dead = await failure(client.call('p2', get, { key: 'k' }, { timeoutMs: 1000 }));
     expect(isRpcError(dead, 'unreachable')).to.equal(true);
     expect(cluster.sim.now).to.equal(10);
-    const pending = failure(client.call('n1', get, { key: 'k' }, { timeoutMs: 1000 }));
+    const pending = failure(client.call('p1', get, { key: 'k' }, { timeoutMs: 1000 }));
     await cluster.sleep(20);
     await cluster.kill(1);
-    expect((await pending).message).to.equal('probe.get to n1: unreachable (connection closed)');
+    expect((await pending).message).to.equal('probe.get to p1: unreachable (connection closed)');
     expect(cluster.sim.now).to.equal(35);
   });
 
@@ -63,14 +63,14 @@ describe('sim rpc', () => {
       env.serve(loose, () => ({ value: 'not a number' }));
     });
     const client = cluster.clientEnv('c');
-    const thrown = await failure(client.call('n0', get, { key: 'k' }, { timeoutMs: 1000 }));
+    const thrown = await failure(client.call('p0', get, { key: 'k' }, { timeoutMs: 1000 }));
     expect(isRpcError(thrown, 'remote')).to.equal(true);
-    expect(thrown.message).to.equal('probe.get to n0: remote (-32000: no such key)');
-    const missing = await failure(client.call('n0', method('probe.none', z.object({}), z.null()), {}, { timeoutMs: 1000 }));
-    expect(missing.message).to.equal('probe.none to n0: remote (-32601: Method not found: probe.none)');
-    const bad = await failure(client.call('n0', badResult, {}, { timeoutMs: 1000 }));
+    expect(thrown.message).to.equal('probe.get to p0: remote (-32000: no such key)');
+    const missing = await failure(client.call('p0', method('probe.none', z.object({}), z.null()), {}, { timeoutMs: 1000 }));
+    expect(missing.message).to.equal('probe.none to p0: remote (-32601: Method not found: probe.none)');
+    const bad = await failure(client.call('p0', badResult, {}, { timeoutMs: 1000 }));
     expect(bad).to.be.instanceOf(RpcError);
-    expect(bad.message).to.match(/^probe\.bad to n0: remote \(invalid result: value: /);
+    expect(bad.message).to.match(/^probe\.bad to p0: remote \(invalid result: value: /);
   });
 
   it('validates params at the sender (a plain Error, nothing sent) and again at the receiver', async () => {
@@ -82,12 +82,12 @@ describe('sim rpc', () => {
       });
     });
     const client = cluster.clientEnv('c');
-    const local = await failure(client.call('n0', get, { key: 5 } as never, { timeoutMs: 1000 }));
+    const local = await failure(client.call('p0', get, { key: 5 } as never, { timeoutMs: 1000 }));
     expect(local).to.not.be.instanceOf(RpcError);
     expect(local.message).to.match(/^client:c: invalid params for probe\.get: key: /);
     const sloppy = method('probe.get', z.object({ key: z.unknown() }), z.object({ value: z.number() }));
-    const remote = await failure(client.call('n0', sloppy, { key: 5 }, { timeoutMs: 1000 }));
-    expect(remote.message).to.match(/^probe\.get to n0: remote \(-32602: Invalid params for probe\.get: key: /);
+    const remote = await failure(client.call('p0', sloppy, { key: 5 }, { timeoutMs: 1000 }));
+    expect(remote.message).to.match(/^probe\.get to p0: remote \(-32602: Invalid params for probe\.get: key: /);
     expect(handled).to.equal(0);
     expect(await events(cluster, 'send')).to.have.length(2); // the sloppy request and its error reply
   });
@@ -104,7 +104,7 @@ describe('sim rpc', () => {
       }),
     );
     const sent = { list: [1, 2, 3] };
-    const reply = await cluster.clientEnv('c').call('n0', echo, sent, { timeoutMs: 1000 });
+    const reply = await cluster.clientEnv('c').call('p0', echo, sent, { timeoutMs: 1000 });
     expect(reply).to.deep.equal(sent);
     expect(received).to.not.equal(sent.list);
     expect(reply).to.not.equal(replied);
@@ -115,11 +115,11 @@ describe('sim rpc', () => {
   it('delivers notices to their handler and logs the ones no handler takes', async () => {
     const got: [number, string][] = [];
     const cluster = await probeCluster((env: Env) => {
-      if (env.me === 'n0') env.on(tell, ({ n }, from) => got.push([n, from]));
+      if (env.me === 'p0') env.on(tell, ({ n }, from) => got.push([n, from]));
     });
     const client = cluster.clientEnv('c');
-    client.send('n0', tell, { n: 7 });
-    client.send('n1', tell, { n: 8 });
+    client.send('p0', tell, { n: 7 });
+    client.send('p1', tell, { n: 8 });
     await cluster.sleep(50);
     expect(got).to.deep.equal([[7, 'client:c']]);
     const logs = await events(cluster, 'log');

@@ -1,5 +1,5 @@
 // The static half of the determinism rule: finds calls in lab code that reach past the Env
-// (clocks, randomness, real timers, files, the process). The simulator refuses the same calls at
+// (clocks, randomness, node:crypto's random ids, real timers and queues, files, the process). The simulator refuses the same calls at
 // run time; this check catches them before anything runs, in code paths no test reaches.
 
 export interface PurityViolation {
@@ -12,12 +12,15 @@ export interface PurityViolation {
 const forbidden: ReadonlyArray<{ pattern: RegExp; use: string }> = [
   { pattern: /\bDate\.now\s*\(/, use: 'env.now()' },
   { pattern: /\bnew\s+Date\s*\(/, use: 'env.now()' },
-  { pattern: /\bperformance\.now\s*\(/, use: 'env.now()' },
+  { pattern: /\bperformance\.\w+/, use: 'env.now()' },
+  { pattern: /\bprocess\.hrtime\b/, use: 'env.now()' },
   { pattern: /\bMath\.random\s*\(/, use: 'env.random()' },
+  { pattern: /\b(randomUUID|randomBytes|randomFill|randomFillSync|randomInt|getRandomValues|pseudoRandomBytes|webcrypto)\b/, use: 'env.nonce() for unique ids, env.random() for numbers' },
   { pattern: /\b(setTimeout|setInterval|setImmediate)\s*\(/, use: 'env.setTimer() or env.sleep()' },
+  { pattern: /\b(process\.nextTick|queueMicrotask)\b/, use: 'env.setTimer(0, fn) or an await' },
   { pattern: /from\s+['"](node:)?(fs|fs\/promises)['"]/, use: 'env.disk' },
   { pattern: /\brequire\s*\(/, use: 'an ES import of framework code' },
-  { pattern: /\bprocess\.(exit|env|argv|kill|hrtime)\b/, use: 'env (breakpoint, options)' },
+  { pattern: /\bprocess\.(exit|env|argv|kill)\b/, use: 'env (breakpoint, options)' },
 ];
 
 /** Lines of `source` that break the rule; comment-only lines are skipped. */

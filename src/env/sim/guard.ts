@@ -1,11 +1,14 @@
 // Determinism guards: while a simulated node's lab code runs, Date.now, new Date(), Math.random,
-// performance.now, real timers and fs throw a DeterminismError naming the Env call to use instead.
-// Outside lab code (the tester, mocha, the simulator itself) every patched function behaves as before.
+// node:crypto's random functions (and globalThis.crypto's), performance.*, process.hrtime, real
+// timers, process.nextTick, queueMicrotask and fs throw a DeterminismError naming the Env call to use
+// instead. Outside lab code (the tester, mocha, the simulator itself) every patched function behaves
+// as before; the simulator's own loop uses the unpatched hostNextTick.
 //
 // Who is running is one module variable, set by the scheduler for each event and kept through the
 // microtask drain that follows it (see scheduler.ts): exact because every event runs the code of
 // one context only. AsyncLocalStorage would also be exact but enables promise hooks process-wide,
 // measured at 2.5x the cost of a simulator step (787 vs 296 ns), so it is not used.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import timers from 'node:timers';
 import timersPromises from 'node:timers/promises';
@@ -30,6 +33,9 @@ export interface GuardedCode {
 }
 
 let running: GuardedCode | null = null;
+
+/** process.nextTick as it was before the guards: the simulator's loop queues its steps with it. */
+export const hostNextTick: typeof process.nextTick = process.nextTick.bind(process);
 
 /** Declare whose code runs from now until the next call: a node's lab code, or null (anything else). */
 export function runAs(code: GuardedCode | null): void {
@@ -67,6 +73,52 @@ function guardMethods(target: object, prefix: string, use: string): void {
     if (typeof value !== 'function' || !/^[a-z]/.test(key) || !descriptor?.writable) continue;
     record[key] = guarded(value as AnyFunction, `${prefix}.${key}()`, use);
   }
+}
+
+/**
+ * Guard the methods and getters an object inherits from its class (performance, globalThis.crypto):
+ * each becomes an own property of `target` that checks, then calls the original on `target`.
+ */
+function guardInherited(target: object, prefix: string, use: (key: string) => string | undefined): void {
+  const proto = Object.getPrototypeOf(target) as object;
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    const hint = key === 'constructor' ? undefined : use(key);
+    const descriptor = Object.getOwnPropertyDescriptor(proto, key);
+    if (hint === undefined || descriptor === undefined) continue;
+    if (typeof descriptor.value === 'function') {
+      const original = descriptor.value as AnyFunction;
+      Object.defineProperty(target, key, { value: guarded(original, `${prefix}.${key}()`, hint), writable: true, configurable: true });
+    } else if (descriptor.get !== undefined) {
+      const get = descriptor.get;
+      Object.defineProperty(target, key, {
+        get(this: unknown) {
+          check(`${prefix}.${key}`, hint);
+          return Reflect.apply(get, this, []) as unknown;
+        },
+        configurable: true,
+      });
+    }
+  }
+}
+
+const NONCE = 'env.nonce() for unique ids, env.random() for numbers';
+
+/** node:crypto's random functions and the Web Crypto ones (globalThis.crypto, crypto.webcrypto). */
+function guardCrypto(): void {
+  const record = crypto as unknown as Record<string, AnyFunction>;
+  for (const key of ['randomUUID', 'randomBytes', 'randomFill', 'randomFillSync', 'randomInt', 'pseudoRandomBytes']) {
+    if (Object.getOwnPropertyDescriptor(crypto, key)?.writable) record[key] = guarded(record[key]!, `crypto.${key}()`, NONCE);
+  }
+  // crypto.getRandomValues is a fixed getter that calls crypto.webcrypto's, which is globalThis.crypto.
+  guardInherited(crypto.webcrypto, 'crypto', (key) => (key === 'getRandomValues' || key === 'randomUUID' ? NONCE : undefined));
+}
+
+/** process.nextTick, queueMicrotask and process.hrtime: a lab runs in events and reads env.now(). */
+function guardProcess(): void {
+  process.nextTick = guarded(process.nextTick, 'process.nextTick()', 'env.setTimer(0, fn)');
+  globalThis.queueMicrotask = guarded(globalThis.queueMicrotask, 'queueMicrotask()', 'env.setTimer(0, fn) or an await');
+  const bigint = guarded(process.hrtime.bigint, 'process.hrtime.bigint()', 'env.now()');
+  process.hrtime = Object.assign(guarded(process.hrtime, 'process.hrtime()', 'env.now()'), { bigint });
 }
 
 function guardDate(): void {
@@ -107,7 +159,9 @@ export function installGuards(): void {
   installed = true;
   guardDate();
   Math.random = guarded(Math.random, 'Math.random()', 'env.random()');
-  performance.now = guarded(performance.now.bind(performance), 'performance.now()', 'env.now()');
+  guardInherited(performance, 'performance', () => 'env.now()');
+  guardCrypto();
+  guardProcess();
   guardTimers();
   guardMethods(fs, 'fs', 'env.disk');
   guardMethods(fs.promises, 'fs.promises', 'env.disk');

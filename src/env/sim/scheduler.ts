@@ -21,14 +21,15 @@
 // - The loop runs while some tester-side promise is pending on the simulation (`wait`): a sleep, a
 //   node start, a client's call. When none is left, it pauses: the tester's own code between two
 //   awaits always runs at one virtual instant, and time never moves while it awaits anything else.
-// - Lab code should not use process.nextTick: its callback may run before or after the next event
-//   (deterministic still, but not exact).
+// - Lab code may not use process.nextTick, queueMicrotask or setImmediate (the guards refuse them):
+//   their callbacks would run outside the event that queued them. The loop itself uses the
+//   unpatched hostNextTick.
 // - At each new tester wait, and every YIELD_EVERY steps, the loop lets the host's event loop turn
 //   once (setImmediate) so that Node reports unhandled rejections: one from lab code (a promise
 //   nobody awaited or caught, which would crash a real node) fails every live run, at a point fixed
 //   by the tester's waits and the step count.
 import { routeUnhandledRejections } from './crash.js';
-import { runAs } from './guard.js';
+import { hostNextTick, runAs } from './guard.js';
 import { EventQueue, SimEvent } from './event-queue.js';
 import type { Prng } from '../../random.js';
 
@@ -73,7 +74,7 @@ const live = new Set<Scheduler>();
 let turnSoon = false;
 
 const afterDrain = (): void => {
-  if (!turnSoon && ++steps % YIELD_EVERY !== 0) return void process.nextTick(loop);
+  if (!turnSoon && ++steps % YIELD_EVERY !== 0) return void hostNextTick(loop);
   turnSoon = false;
   runAs(null); // whatever the host runs meanwhile is not lab code
   setImmediate(loop);
