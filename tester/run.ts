@@ -30,7 +30,7 @@ export interface RunOptions {
   lab?: Lab;
   /** Run the Lab this module exports instead (FILE#EXPORT, tester/variant.ts); replay commands name it. */
   variant?: string;
-  /** Keep no trace and write no artifacts (runs that are expected to fail, many times over). */
+  /** Keep no trace (not even its hash) and write no artifacts (runs that are expected to fail, many times over). */
   quiet?: boolean;
   /** Simulator only: watch the run live (the dashboard): its pacer, and the cluster once made. */
   watch?: { pacer: Pacer; cluster(cluster: SimCluster): void };
@@ -95,7 +95,7 @@ function createCluster(scenario: Scenario, options: RunOptions & { lab?: Lab | u
     if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
     return new RealCluster(common);
   }
-  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, veto: options.veto, ...(options.watch && { pacer: options.watch.pacer }) });
+  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, hashTrace: !options.quiet, veto: options.veto, ...(options.watch && { pacer: options.watch.pacer }) });
   options.watch?.cluster(sim);
   return sim;
 }
@@ -133,7 +133,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (cluster) {
     const trace = await cluster.traceJsonl().catch(() => '');
     if (cluster instanceof SimCluster) {
-      result.traceHash = cluster.traceHash();
+      if (!options.quiet) result.traceHash = cluster.traceHash();
       result.decisions = [...cluster.sim.decisions.all];
       result.traceEvents = cluster.sim.trace.events;
     }

@@ -25,6 +25,8 @@ export interface SimClusterOptions {
   limits?: Partial<Limits>;
   /** Keep the trace's lines (default true); false keeps only its hash. */
   keepTrace?: boolean;
+  /** Hash the trace (default true). */
+  hashTrace?: boolean;
   /** The command that replays this run, printed with every simulation failure. */
   replay?: string;
   /** Watched live (the dashboard): the scenario's sleeps pass in slices, each let through by the pacer. */
@@ -40,6 +42,9 @@ export interface Pacer {
   /** Resolves when the next slice of `ms` virtual ms may pass. */
   gate(ms: number): Promise<void>;
 }
+
+/** Labs loaded by name, once per process: a run after the first starts without loading anything. */
+const loaded = new Map<string, Lab>();
 
 export class SimCluster implements Cluster {
   readonly world = 'sim' as const;
@@ -67,6 +72,7 @@ export class SimCluster implements Cluster {
       disk: options.disk,
       limits: options.limits,
       keepTrace: options.keepTrace,
+      hashTrace: options.hashTrace,
       replay: options.replay,
       veto: options.veto,
     });
@@ -89,12 +95,14 @@ export class SimCluster implements Cluster {
     return index < this.nodes && id === `p${index}` ? index : -1;
   }
 
-  /** The lab, loaded once; the simulation is held still while its module loads (real I/O). */
+  /** The lab, loaded once per process; the simulation is held still while its module loads (real I/O). */
   private async loadedLab(): Promise<Lab> {
+    this.lab ??= loaded.get(this.labName);
     if (this.lab) return this.lab;
     const resume = this.sim.hold();
     try {
       this.lab = await loadLab(this.labName);
+      loaded.set(this.labName, this.lab);
       return this.lab;
     } finally {
       resume();

@@ -92,6 +92,7 @@ export class TraceRecorder {
   };
 
   private record(seq: number, input: EventInput): void {
+    if (!this.hashing && !this.keep && !this.file && !this.sink) return; // counted only: no line to format
     const line = formatLine(seq, input);
     if (this.hashing || this.keep) this.hold(line);
     if (this.file) appendFileSync(this.file, `${line}\n`);

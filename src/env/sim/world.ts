@@ -24,6 +24,8 @@ export interface WorldOptions {
   disk?: Partial<DiskFaults>;
   /** Keep the trace's lines in memory (default true); false keeps only its hash (long benchmarks). */
   keepTrace?: boolean;
+  /** Hash the trace (default true); false with keepTrace false records nothing but the event count (many quiet runs). */
+  hashTrace?: boolean;
   limits?: Partial<Limits>;
   /** The one command that replays this run, printed with every failure. Default: "seed <seed>". */
   replay?: string;
@@ -82,7 +84,7 @@ export class SimWorld implements EnvHost, Directory {
     installGuards();
     this.seed = options.seed;
     this.streams = new Streams(options.seed);
-    this.trace = new TraceRecorder({ keep: options.keepTrace ?? true });
+    this.trace = new TraceRecorder({ keep: options.keepTrace ?? true, hash: options.hashTrace ?? true });
     const replay = options.replay ?? `seed ${options.seed}`;
     this.scheduler = new Scheduler(options.seed, this.streams.ties, { ...defaultLimits, ...options.limits }, replay);
     this.decisions = new Decisions(() => this.now, { policy: options.veto, record: options.recordDecisions ?? options.keepTrace ?? true });
