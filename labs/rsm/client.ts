@@ -47,6 +47,11 @@ export class RsmClient {
     this.candidates = [...options.members];
   }
 
+  /** The sequence number of the latest request (0: none yet); a request acknowledged by invoke() is in every replica's duplicate table. */
+  sequence(): number {
+    return this.seq;
+  }
+
   /** Execute `op` on the replicated app exactly once; retries until a primary answers (or giveUpMs passes). */
   async invoke(op: Json): Promise<AppResult> {
     const request: ClientRequestArgs = { client: this.id, seq: ++this.seq, op };

@@ -132,6 +132,21 @@ program
   );
 
 program
+  .command('mutants')
+  .description('the mutant gate: run the lab\'s scenarios against every planted bug of its corpus; exit 0 all caught, 1 some survived')
+  .argument('<lab>', 'paxos or rsm')
+  .option('--seeds <n>', 'simulator seeds per scenario', positiveInt('--seeds'), 30)
+  .option('--seed <n>', 'first seed', int('--seed'), 1)
+  .option('--jobs <n>', 'worker processes at once', positiveInt('--jobs'), 2)
+  .option('--only <ids>', 'comma-separated mutant ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--rates', 'run every seed of every scenario and print detection rates (slower)')
+  .option('--json', 'print the verdicts as JSON')
+  .option('--hang-ms <ms>', 'a mutant whose run makes no progress for this long counts as caught (hung)', int('--hang-ms'), 60_000)
+  .action((lab: string, o: { seeds: number; seed: number; jobs: number; only?: string[]; rates?: boolean; json?: boolean; hangMs: number }) =>
+    exitWith(async () => (await import('./mutants-command.js')).mutantsCommand(lab, o)),
+  );
+
+program
   .command('ctl')
   .description('drive a live node through its test-control plane (port+1)')
   .argument('<node>', 'the node\'s protocol address HOST:PORT')

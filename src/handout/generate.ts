@@ -1,11 +1,17 @@
 // Writes the student distribution: the repository's tree with every solution region in labs/
 // replaced by its stub (src/handout/strip.ts). It copies; it never edits the reference tree.
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { stripSolutions } from './strip.js';
 
 /** What a student gets: the framework, the labs, the tester, the write-ups, and how to build them. */
 const DISTRIBUTED = ['src', 'labs', 'tester', 'test', 'bench', 'handouts', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.json', 'README.md', 'CONTRIBUTING.md', '.gitignore'];
+
+/**
+ * Instructor-only files inside the distributed folders: the mutant corpora (each mutant is the
+ * reference with one bug, so together they show the solution) and the tests built on them.
+ */
+export const INSTRUCTOR_ONLY = ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts', 'test/fixtures/paxos-broken.ts', 'test/fixtures/rsm-broken.ts', 'test/mutants.test.ts', 'test/paxos-sim.test.ts', 'test/rsm-sim.test.ts'];
 
 export interface HandoutSummary {
   out: string;
@@ -25,6 +31,7 @@ export function generateHandout(repo: string, out: string): HandoutSummary {
   for (const entry of DISTRIBUTED.filter((e) => existsSync(join(repo, e)))) {
     for (const file of walk(join(repo, entry))) {
       const rel = relative(repo, file);
+      if (INSTRUCTOR_ONLY.includes(rel.split(sep).join('/'))) continue;
       const target = join(out, rel);
       mkdirSync(dirname(target), { recursive: true });
       summary.files++;

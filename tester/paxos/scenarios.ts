@@ -180,6 +180,27 @@ const test7 = async (run: Run): Promise<void> => {
   await expectFinalView(run, [1, 2, 3], [1, 2, 3], 20);
 };
 
+/**
+ * Our own: a node partitioned away misses two view changes (a removal, then a join), is healed, and
+ * must learn views 4 and 5 exactly as decided, by asking for instances that are long decided
+ * (oldinstance); then it rejoins, appended last in join order, under the primary the views imply.
+ */
+const catchUp = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  o.note('partition p2 at once');
+  await o.cluster.partition(2, true);
+  await o.sleep(5);
+  await expectNextView(run, [0, 1]);
+  await o.cluster.start(3, { first: 0 });
+  await o.sleep(1);
+  await expectNextView(run, [0, 1, 3]);
+  o.note('heal p2');
+  await o.cluster.heal(2);
+  run.views.push(o.ids([0, 1, 3, 2]));
+  await o.expectViews([0, 1, 2, 3], run.views, 30);
+};
+
 function scenario(id: string, nodes: number, title: string, body: (run: Run) => Promise<void>): Scenario {
   return {
     id,
@@ -202,4 +223,5 @@ export const paxosScenarios: Scenario[] = [
   scenario('5', 3, 'breakpoint 3 on p0: no view, then {p1,p2}', test5),
   scenario('6', 4, 'breakpoint 4 on p0: accepted view 5 wins', test6),
   scenario('7', 4, 'breakpoint 4, restarts: view 5 survives', test7),
+  scenario('catch-up', 4, 'p2 cut off misses views 4 and 5, learns them exactly, rejoins last: view 6 = {p0,p1,p3,p2}', catchUp),
 ];

@@ -15,6 +15,14 @@ export interface InvokerOptions {
   timing: Timing;
   /** A client gives up on a request after this long (its outcome is then unknown). */
   giveUpMs?: number;
+  /** Told of every acknowledged request: the client's id in the duplicate table and the request's seq. */
+  onAck?: (ack: Ack) => void;
+}
+
+/** An acknowledged request, as the replicas' exactly-once tables must hold it. */
+export interface Ack {
+  client: string;
+  seq: number;
 }
 
 /**
@@ -24,7 +32,11 @@ export interface InvokerOptions {
 export function rsmInvoker(envOf: (client: string) => Env, options: InvokerOptions): Invoker {
   return (client) => {
     const rsm = new RsmClient(envOf(client), { members: options.members, timing: options.timing, id: client, giveUpMs: options.giveUpMs });
-    return (op) => rsm.invoke(op);
+    return async (op) => {
+      const result = await rsm.invoke(op);
+      options.onAck?.({ client: rsm.id, seq: rsm.sequence() });
+      return result;
+    };
   };
 }
 
@@ -46,13 +58,15 @@ export class BackgroundLoad {
   private readonly running: Promise<void>;
   /** The history's JSONL lines so far, for a failure report while the load still runs. */
   private readonly lines: string[] = [];
+  /** Every acknowledged request so far. */
+  readonly acked: Ack[] = [];
 
   /** `members`: the nodes clients first ask for the view (they learn the rest from it). */
   constructor(cluster: Cluster, members: readonly NodeId[], options: LoadOptions, random: () => number) {
     const prefix = options.prefix ?? 'c';
     const clock = cluster.clientEnv(`${prefix}-clock`);
     const timing = cluster.timing;
-    const invoker = rsmInvoker((client) => cluster.clientEnv(client), { members, timing, giveUpMs: giveUpMs(timing) });
+    const invoker = rsmInvoker((client) => cluster.clientEnv(client), { members, timing, giveUpMs: giveUpMs(timing), onAck: (ack) => void this.acked.push(ack) });
     this.running = runWorkload({
       app: options.app,
       clients: options.clients,

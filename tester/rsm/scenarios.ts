@@ -11,8 +11,9 @@ import { checkLastView, sameMembers } from '../paxos/checks.js';
 import { range, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
+import { rsmClientInvoke } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
-import { checkHistory, checkReplicasEqual, settled, showMembers } from './checks.js';
+import { checkAckedKept, checkHistory, checkReplicasEqual, settled, showMembers } from './checks.js';
 
 /** A scenario body's state: the observer, the views expected so far (the seed's @views), the load. */
 interface Run {
@@ -74,6 +75,21 @@ function randomSeedSeconds(run: Run): number {
 }
 
 /**
+ * Liveness as new work: a fresh load of requests invoked now (after a heal or the end of faults)
+ * must complete, every one of them, within a bound of world time.
+ */
+async function expectNewWork(run: Run, nodes: number, boundSeedSeconds: number): Promise<void> {
+  const { o } = run;
+  // After the scenario's own load: both write the same keys, and its history is checked alone.
+  await run.load?.finish(o.cluster, o.ms(300));
+  const load = new BackgroundLoad(o.cluster, o.ids(range(0, nodes)), { app: run.app, clients: 2, ops: 3, prefix: 'after' }, run.ctx.random);
+  const result = await load.finish(o.cluster, o.ms(boundSeedSeconds));
+  const done = result.counts.ok + result.counts.fail;
+  o.note(`new work after the heal: ${JSON.stringify(result.counts)}`);
+  if (result.counts.info > 0 || done < result.counts.invoke) throw new ScenarioFailure(`after the heal, ${result.counts.invoke - done} of ${result.counts.invoke} new requests did not complete`);
+}
+
+/**
  * The end of every scenario: the load finishes (liveness), the final view's members settle and
  * hold equal state, and the history is linearizable (mutually exclusive for locks).
  */
@@ -100,6 +116,7 @@ async function finishIn(run: Run, members: number[], what: string, done: (s: Rsm
   const observed = await o.waitForRsm(`the members of ${what} to settle at the same viewstamp`, members, done, boundSeedSeconds);
   for (const m of observed) checkLastView(m, o.ids(members));
   checkReplicasEqual(observed);
+  checkAckedKept(observed, run.load.acked);
   checkHistory(run.app, result.history);
   if (o.syncs.views === 0) throw new ScenarioFailure('no completed sync was observed');
 }
@@ -221,6 +238,7 @@ const test16 = async (run: Run): Promise<void> => {
   await run.o.cluster.heal(0);
   // The seed's "xxx it should test that this is the 5th view": it is, with p0 joined last.
   await expectNextView(run, [1, 2, 0]);
+  await expectNewWork(run, 3, 60);
   await finish(run, [0, 1, 2]);
 };
 
@@ -234,6 +252,7 @@ const lossBackups = async (run: Run): Promise<void> => {
   run.o.note('faults cleared');
   for (const i of [1, 2]) await run.o.cluster.faults(i, { loss: 0, dup: 0 });
   await finishInAnyView(run, [0, 1, 2]);
+  await expectNewWork(run, 3, 60);
 };
 
 /** Our own: the primary dies (kill -9) while it hands its state to a joiner; the old backup p1 takes over in view 6. */
@@ -269,6 +288,54 @@ const fiveLoseTwo = async (run: Run): Promise<void> => {
   await finish(run, [1, 2, 4]);
 };
 
+/**
+ * Our own: a replica answers BUSY during a view change, asked directly. p1 joins p0 while p0's
+ * links are slow, so p0 spends several message delays in the view change to view 2 (the join
+ * reply, the state transfer, transferdonereq), and a client request that reaches it after one delay
+ * must get BUSY. After the change, the same request must succeed.
+ */
+const busyInViewChange = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await o.cluster.start(0, { first: 0 });
+  await o.sleep(1);
+  run.views.push(o.ids([0]));
+  await o.expectViews([0], run.views);
+  await o.cluster.faults(0, { delayMs: Math.round(o.cluster.timing.rpcTimeoutMs / 8) });
+  await restart(run, 1, 0);
+  await o.pollRsm('p0 in the view change to view 2', 0, (s) => s.vid_commit === 2 && s.inviewchange, 0.02, 30);
+  const probe = o.cluster.clientEnv('busy-probe');
+  const request = { client: 'busy-probe', seq: 1, op: { type: 'put', key: 'k', value: 'v' } };
+  const answer = await probe.call(o.id(0), rsmClientInvoke, request, { timeoutMs: o.cluster.timing.clientTimeoutMs });
+  o.note(`p0 answered ${answer.status} during its view change`);
+  if (answer.status !== 'BUSY') throw new ScenarioFailure(`p0 answered ${answer.status} to a client request during its view change to view 2; it must answer BUSY until its backups synced`);
+  await o.cluster.faults(0, { delayMs: 0 });
+  run.views.push(o.ids([0, 1]));
+  await o.waitForRsm('p0 and p1 to settle in view 2', [0, 1], (all) => settled(all, 2), 30);
+  const after = await probe.call(o.id(0), rsmClientInvoke, request, { timeoutMs: o.cluster.timing.clientTimeoutMs });
+  if (after.status !== 'OK') throw new ScenarioFailure(`p0 answered ${after.status} to a client request after the view change to view 2 ended`);
+};
+
+/**
+ * Our own: the primary's links duplicate messages and the backups' links are slow, under load, so
+ * client requests arrive twice and replies overtake replication; the primary is killed mid-load, and
+ * every acknowledged request must survive into view 4 = {p1,p2}.
+ */
+const clientDupDelay = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  const slow = { delayMs: Math.round(o.cluster.timing.rpcTimeoutMs / 8) };
+  o.note(`faults on p0: dup 0.3; on p1, p2: ${JSON.stringify(slow)}`);
+  await o.cluster.faults(0, { dup: 0.3 });
+  for (const i of [1, 2]) await o.cluster.faults(i, slow);
+  startLoad(run, 3);
+  await o.sleep(randomSeedSeconds(run));
+  await kill(run, 0, 'SIGKILL');
+  for (const i of [1, 2]) await o.cluster.faults(i, { delayMs: 0 });
+  await expectNextView(run, [1, 2]);
+  await expectPrimary(run, [1, 2], 4, 1);
+  await finish(run, [1, 2]);
+};
+
 export const rsmScenarios: Scenario[] = [
   scenario('8', 3, 'start 3, concurrent lock clients: linearizable, mutually exclusive, replicas equal', 'lock', test8),
   scenario('9', 3, 'kill backup p2 under load: view 4 = {p0,p1}', 'lock', test9),
@@ -281,5 +348,7 @@ export const rsmScenarios: Scenario[] = [
   scenario('16', 3, 'partition primary p0 mid-request: view 4 = {p1,p2}; healed, p0 rejoins: view 5 = {p1,p2,p0}', 'lock', test16),
   scenario('loss-backups', 3, 'loss and duplication on both backups\' links under load: linearizable, replicas equal', 'kv', lossBackups),
   scenario('kill9-transfer', 3, 'kill -9 of the primary while it transfers state to a joiner: view 6 = {p1,p2}, primary p1', 'kv', kill9MidTransfer),
+  scenario('busy', 2, 'a primary answers BUSY to a client during its view change (asked directly), OK after it', 'kv', busyInViewChange),
+  scenario('client-dup', 3, 'duplicated and delayed client-primary messages, then the primary killed: acked requests survive', 'kv', clientDupDelay),
   scenario('five-lose-two', 5, '5 nodes lose primary p0 and backup p3 at once: views 6 = {p1,p2,p3,p4}, 7 = {p1,p2,p4}', 'kv', fiveLoseTwo),
 ];

@@ -1,0 +1,67 @@
+// The mutant gate in CI: every planted bug of Lab 1's and Lab 2's corpora is caught by the lab's
+// scenarios in the simulator (100%, on a fixed seed list, over worker processes on both cores),
+// and the checks that catch them do so at a stated rate on pinned seeds, not on one lucky seed.
+import { expect } from 'chai';
+import { findScenario } from '../tester/index.js';
+import { runScenario } from '../tester/run.js';
+import { findMutant } from '../tester/mutants/index.js';
+import { runGate } from '../tester/mutants/gate.js';
+import { formatGate } from '../tester/mutants/report.js';
+
+const gateSeeds = Array.from({ length: 20 }, (_, i) => i + 1);
+const pinned = Array.from({ length: 50 }, (_, i) => i + 1);
+
+/** On how many of the pinned seeds scenario `id` fails against mutant `mutant`, and the first error. */
+async function detections(lab: string, mutant: string, id: string): Promise<{ failed: number; error: string }> {
+  const { lab: broken } = await findMutant(lab, mutant);
+  const scenario = await findScenario(lab, id);
+  let failed = 0;
+  let error = '';
+  for (const seed of pinned) {
+    const result = await runScenario(scenario, { world: 'sim', seed, lab: broken, quiet: true });
+    if (result.ok) continue;
+    failed++;
+    error ||= result.error ?? '';
+  }
+  return { failed, error };
+}
+
+describe('mutant gate', function () {
+  this.timeout(300_000);
+
+  for (const lab of ['paxos', 'rsm']) {
+    it(`rsmlab mutants ${lab}: at least 12 mutants, every one caught`, async () => {
+      const result = await runGate({ lab, seeds: gateSeeds, jobs: 2, hangMs: 60_000 });
+      expect(result.verdicts.length).to.be.at.least(12);
+      expect(result.verdicts.filter((v) => !v.caught).map((v) => v.mutant), formatGate(result)).to.deep.equal([]);
+    });
+  }
+
+  // Each row: the check, the mutant it must catch, and the least number of the 50 pinned seeds it must fail on.
+  const rates: [lab: string, mutant: string, scenario: string, atLeast: number, error: RegExp][] = [
+    ['paxos', 'amnesiac-accept', '7', 45, /view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/],
+    ['paxos', 'stubborn-proposer', '6', 45, /view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/],
+    ['paxos', 'half-quorum', '4', 45, /no view past 4 can form without a majority/],
+    ['paxos', 'wrong-old-value', 'catch-up', 45, /disagreement on view 4/],
+    ['rsm', 'forgetful-transfer', '10', 45, /replicas disagree after the sync of view \d+/],
+    ['rsm', 'smallest-primary', '12', 45, /primary of view 5 is n0, but the view history names n1/],
+    ['rsm', 'no-busy', 'busy', 45, /p0 answered OK to a client request during its view change/],
+    ['rsm', 'careless-primary', 'loss-backups', 10, /.+/],
+  ];
+  for (const [lab, mutant, scenario, atLeast, error] of rates) {
+    it(`${lab} ${scenario} catches ${mutant} on at least ${atLeast} of ${pinned.length} pinned seeds`, async () => {
+      const found = await detections(lab, mutant, scenario);
+      expect(found.failed, found.error).to.be.at.least(atLeast);
+      expect(found.error).to.match(error);
+    });
+  }
+
+  it('a corpus the tree does not have is a clear error (the hand-out leaves them out)', async () => {
+    try {
+      await findMutant('echo', 'x');
+      expect.fail('no corpus for echo');
+    } catch (e) {
+      expect((e as Error).message).to.match(/no mutant corpus for lab 'echo'/);
+    }
+  });
+});

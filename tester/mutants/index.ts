@@ -1,0 +1,45 @@
+// The mutant registry: lab name -> its corpus. The corpora are instructor-only files that the
+// hand-out leaves out, so they are loaded by a computed path that the hand-out's build never
+// resolves; a tree without them says so clearly instead of failing to compile.
+import type { Mutant } from './mutant.js';
+
+export const mutantLabs = ['paxos', 'rsm'] as const;
+
+/** Each lab's corpus module and its export; the order of `gateOrder` is the order scenarios are tried in. */
+const corpora: Record<(typeof mutantLabs)[number], { module: string; mutants: string; gateOrder: string }> = {
+  paxos: { module: '../paxos/mutants.js', mutants: 'paxosMutants', gateOrder: 'paxosGateOrder' },
+  rsm: { module: '../rsm/mutants.js', mutants: 'rsmMutants', gateOrder: 'rsmGateOrder' },
+};
+
+export interface Corpus {
+  mutants: Mutant[];
+  /** Scenario ids, the likeliest to catch a bug first (the gate stops at the first catch). */
+  gateOrder: string[];
+}
+
+function isLab(lab: string): lab is (typeof mutantLabs)[number] {
+  return (mutantLabs as readonly string[]).includes(lab);
+}
+
+export async function loadCorpus(lab: string): Promise<Corpus> {
+  if (!isLab(lab)) throw new Error(`no mutant corpus for lab '${lab}' (known: ${mutantLabs.join(', ')})`);
+  const { module, mutants, gateOrder } = corpora[lab];
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(new URL(module, import.meta.url).href)) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new Error(`the ${lab} mutant corpus is not in this tree (the student hand-out leaves it out)`);
+    throw e;
+  }
+  const list = loaded[mutants];
+  const order = loaded[gateOrder];
+  if (!Array.isArray(list) || !Array.isArray(order)) throw new Error(`${module} must export ${mutants} and ${gateOrder} arrays`);
+  return { mutants: list as Mutant[], gateOrder: order as string[] };
+}
+
+export async function findMutant(lab: string, id: string): Promise<Mutant> {
+  const { mutants } = await loadCorpus(lab);
+  const found = mutants.find((m) => m.id === id);
+  if (!found) throw new Error(`lab '${lab}' has no mutant '${id}' (known: ${mutants.map((m) => m.id).join(', ')})`);
+  return found;
+}

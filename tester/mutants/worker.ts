@@ -1,0 +1,69 @@
+// A mutant worker: a child process that runs one mutant against a lab's scenarios in the
+// simulator, scenario by scenario in gate order, and reports each run and the verdict over IPC.
+// It exists so that mutants run on every core and a mutant that hangs the simulator is killed
+// (tester/mutants/gate.ts), never the gate.
+import { findScenario } from '../index.js';
+import { runScenario } from '../run.js';
+import { findMutant } from './index.js';
+
+export interface MutantJob {
+  lab: string;
+  mutant: string;
+  /** Scenario ids in the order to try them. */
+  scenarios: string[];
+  seeds: number[];
+  /** Run every seed of every scenario (detection rates) instead of stopping at the first catch. */
+  rates: boolean;
+}
+
+/** How one scenario did against the mutant: the seeds it failed on, of those it ran. */
+export interface ScenarioCatch {
+  scenario: string;
+  failed: number;
+  ran: number;
+  /** The first failing seed and the first line of its error. */
+  seed?: number;
+  error?: string;
+}
+
+export type MutantMessage = { type: 'run'; scenario: string; seed: number } | { type: 'done'; scenarios: ScenarioCatch[] };
+
+function report(message: MutantMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) throw new Error('tester/mutants/worker.js must be started by the mutant gate (no IPC channel)');
+    process.send(message, () => resolve());
+  });
+}
+
+async function work(job: MutantJob): Promise<void> {
+  const mutant = await findMutant(job.lab, job.mutant);
+  const results: ScenarioCatch[] = [];
+  for (const id of job.scenarios) {
+    const scenario = await findScenario(job.lab, id);
+    const result: ScenarioCatch = { scenario: id, failed: 0, ran: 0 };
+    results.push(result);
+    for (const seed of job.seeds) {
+      await report({ type: 'run', scenario: id, seed });
+      const run = await runScenario(scenario, { world: 'sim', seed, lab: mutant.lab, quiet: true });
+      result.ran++;
+      if (run.ok) continue;
+      result.failed++;
+      if (result.seed === undefined) {
+        result.seed = seed;
+        result.error = (run.error ?? '').split('\n')[0];
+      }
+      if (!job.rates) return report({ type: 'done', scenarios: results });
+    }
+  }
+  await report({ type: 'done', scenarios: results });
+}
+
+process.once('message', (job: MutantJob) => {
+  work(job).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      process.exit(3);
+    },
+  );
+});

@@ -1,0 +1,142 @@
+// Lab 1's mutant corpus: plausible student bugs in the parts students write (the acceptor's and the
+// proposer's handlers, and how they use the provided log), each a subclass of the reference class
+// that overrides one method (never a copy of it). `rsmlab mutants paxos` must catch every one.
+// Instructor-only: the hand-out generator leaves this file out (src/handout/generate.ts).
+import type { NodeId } from '../../src/env/types.js';
+import { makePaxosLab } from '../../labs/paxos/lab.js';
+import { PaxosLog } from '../../labs/paxos/paxos-log.js';
+import { Acceptor } from '../../labs/paxos/acceptor.js';
+import { compareProps, paxosPrepare, type AcceptArgs, type PrepareArgs, type PrepareRes, type Prop } from '../../labs/paxos/protocol.js';
+import { Proposer, type Promised } from '../../labs/paxos/proposer.js';
+import type { Mutant } from '../mutants/mutant.js';
+
+/** An acceptor log that never writes `accepted` records: n_a/v_a live in memory only and a restart forgets them. */
+export class AmnesiacLog extends PaxosLog {
+  override logaccept(_n_a: Prop, _v_a: string): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** An acceptor log that never writes `done`: a restarted node forgets every decided view. */
+export class ForgetsDoneLog extends PaxosLog {
+  override loginstance(_instance: number, _v: string): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A proposer that ignores the v_a of earlier rounds and always proposes its own value. */
+export class StubbornProposer extends Proposer {
+  protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
+    const promised = await super.prepare(instance, nodes);
+    return promised && { ...promised, v: null };
+  }
+}
+
+/** The reference proposer with phase 1's raw answers at hand, for the variants that misread them. */
+class PrepareReading extends Proposer {
+  protected async replies(instance: number, nodes: NodeId[]): Promise<{ node: NodeId; r: PrepareRes | null }[]> {
+    return Promise.all(nodes.map(async (node) => ({ node, r: await this.rpc(node, paxosPrepare, { instance, n: this.my_n }) })));
+  }
+
+}
+
+/** A proposer that takes half of the view for a majority: two halves can decide without overlapping. */
+export class HalfQuorumProposer extends Proposer {
+  protected override majority(l1: readonly NodeId[], l2: readonly NodeId[]): boolean {
+    return 2 * l1.filter((node) => l2.includes(node)).length >= l1.length;
+  }
+}
+
+/** A proposer whose majority is one short (present >= floor(n/2), the +1 forgotten): one node of three is a "majority". */
+export class OffByOneQuorumProposer extends Proposer {
+  protected override majority(l1: readonly NodeId[], l2: readonly NodeId[]): boolean {
+    return l1.filter((node) => l2.includes(node)).length >= Math.floor(l1.length / 2);
+  }
+}
+
+/** A proposer that treats an oldinstance answer as a refusal: a node that is behind never learns the decided view. */
+export class IgnoresOldInstanceProposer extends PrepareReading {
+  protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
+    const promises = (await this.replies(instance, nodes)).filter(({ r }) => r?.accept && !r.oldinstance);
+    return { accepts: promises.map(({ node }) => node), v: highestValue(promises) };
+  }
+}
+
+/** The v_a with the highest n_a among promises (the reference rule). */
+function highestValue(replies: { r: PrepareRes | null }[]): string | null {
+  let best: PrepareRes | undefined;
+  for (const { r } of replies) if (r?.accept && r.v_a !== null && (!best || compareProps(r.n_a, best.n_a) > 0)) best = r;
+  return best?.v_a ?? null;
+}
+
+/** An acceptor that accepts only n > n_h (">" for ">="): it refuses the very proposal it just promised. */
+export class StrictAcceptor extends Acceptor {
+  protected override acceptreq(a: AcceptArgs): Promise<boolean> {
+    return compareProps(a.n, this.n_h) <= 0 ? Promise.resolve(false) : super.acceptreq(a);
+  }
+}
+
+/** An acceptor that answers oldinstance with its latest decided value, not the asked instance's. */
+export class WrongOldValueAcceptor extends Acceptor {
+  protected override preparereq(a: PrepareArgs): Promise<PrepareRes> {
+    if (a.instance <= this.instance_h) return Promise.resolve({ oldinstance: true, accept: false, n_a: this.n_a, v_a: this.values.get(this.instance_h) ?? null });
+    return super.preparereq(a);
+  }
+}
+
+/** An acceptor whose promise leaves out v_a (a forgotten field): proposers never see what it accepted. */
+export class StaleReplyAcceptor extends Acceptor {
+  protected override async preparereq(a: PrepareArgs): Promise<PrepareRes> {
+    const reply = await super.preparereq(a);
+    return reply.accept ? { ...reply, v_a: null } : reply;
+  }
+}
+
+/** An acceptor that forgets what it accepted whenever it promises a new proposal (it resets n_a/v_a with n_h). */
+export class PromiseResetsAcceptor extends Acceptor {
+  protected override async preparereq(a: PrepareArgs): Promise<PrepareRes> {
+    const reply = await super.preparereq(a);
+    if (reply.accept && !reply.oldinstance) {
+      this.n_a = { n: 0, m: this.env.me };
+      this.v_a = null;
+      await this.log.logaccept(this.n_a, '');
+      return { ...reply, n_a: this.n_a, v_a: null };
+    }
+    return reply;
+  }
+}
+
+/** An acceptor that answers oldinstance without the decided value (a forgotten field): a node behind cannot catch up. */
+export class OldInstanceNoValueAcceptor extends Acceptor {
+  protected override async preparereq(a: PrepareArgs): Promise<PrepareRes> {
+    const reply = await super.preparereq(a);
+    return reply.oldinstance ? { ...reply, v_a: null } : reply;
+  }
+}
+
+/** A proposer that sends decide to the other acceptors but never records the decision itself. */
+export class DecideOthersProposer extends Proposer {
+  protected override decide(instance: number, accepts: NodeId[], v: string): Promise<void> {
+    return super.decide(instance, accepts.filter((node) => node !== this.env.me), v);
+  }
+}
+
+const lab = makePaxosLab;
+
+export const paxosMutants: Mutant[] = [
+  { id: 'amnesiac-accept', area: 'persistence', bug: 'logaccept is never written: a restarted acceptor forgets n_a/v_a', lab: lab({ Log: AmnesiacLog }) },
+  { id: 'forgets-done', area: 'persistence', bug: 'decisions are never logged: a restarted node forgets its views', lab: lab({ Log: ForgetsDoneLog }) },
+  { id: 'stubborn-proposer', area: 'choosing a value', bug: 'the proposer ignores every v_a and proposes its own value', lab: lab({ Proposer: StubbornProposer }) },
+  { id: 'promise-without-v_a', area: 'choosing a value', bug: 'the acceptor leaves v_a out of its promise', lab: lab({ Acceptor: StaleReplyAcceptor }) },
+  { id: 'half-quorum', area: 'quorum', bug: 'half of the view counts as a majority (>= n/2)', lab: lab({ Proposer: HalfQuorumProposer }) },
+  { id: 'majority-off-by-one', area: 'quorum', bug: 'the majority test forgets the +1: present >= floor(n/2)', lab: lab({ Proposer: OffByOneQuorumProposer }) },
+  { id: 'strict-accept', area: 'comparison', bug: 'acceptreq accepts only n > n_h (> for >=)', lab: lab({ Acceptor: StrictAcceptor }) },
+  { id: 'promise-resets-accepted', area: 'persistence', bug: 'a new promise resets n_a/v_a', lab: lab({ Acceptor: PromiseResetsAcceptor }) },
+  { id: 'oldinstance-without-value', area: 'framework point', bug: 'oldinstance answers leave out the decided value', lab: lab({ Acceptor: OldInstanceNoValueAcceptor }) },
+  { id: 'decide-others-only', area: 'framework point', bug: 'the proposer sends decide to the others but not to its own acceptor', lab: lab({ Proposer: DecideOthersProposer }) },
+  { id: 'ignores-oldinstance', area: 'framework point', bug: 'the proposer treats oldinstance as a refusal and never commits the decided value', lab: lab({ Proposer: IgnoresOldInstanceProposer }) },
+  { id: 'wrong-old-value', area: 'framework point', bug: 'oldinstance answers carry the latest decided value, not the asked instance\'s', lab: lab({ Acceptor: WrongOldValueAcceptor }) },
+];
+
+/** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants paxos --rates`). */
+export const paxosGateOrder: string[] = ['7', 'catch-up', '6', '4', '5', '3', '0', '1', '2'];

@@ -1,0 +1,155 @@
+// Lab 2's mutant corpus: plausible student bugs in the RSM (replication, state transfer, view
+// changes, exactly-once, the fault points), each a subclass of the reference Rsm that overrides one
+// method (never a copy of it). `rsmlab mutants rsm` must catch every one.
+// Instructor-only: the hand-out generator leaves this file out (src/handout/generate.ts).
+import type { Json, NodeId } from '../../src/env/types.js';
+import type { AppResult } from '../../src/apps/app.js';
+import { makeRsmLab } from '../../labs/rsm/lab.js';
+import { Rsm } from '../../labs/rsm/rsm.js';
+import { rsmInvoke, type ClientInvokeRes, type ClientRequestArgs, type InvokeArgs, type ReplicatedRequest, type TransferRes, type Viewstamp } from '../../labs/rsm/protocol.js';
+import type { Mutant } from '../mutants/mutant.js';
+
+/** A primary that executes and replies whatever its backups answer: one invoke each, and a timeout or an ERR counts as done. */
+export class CarelessPrimary extends Rsm {
+  protected override async invokeBackup(backup: NodeId, args: InvokeArgs): Promise<boolean> {
+    await this.env.call(backup, rsmInvoke, args, { timeoutMs: this.timing.rpcTimeoutMs }).catch(() => undefined);
+    return true;
+  }
+}
+
+/** A primary whose state transfer drops the duplicate table (it sends the app state alone). */
+export class ForgetfulTransfer extends Rsm {
+  protected override transferreq(src: NodeId, last: Viewstamp, vid: number): TransferRes {
+    const answer = super.transferreq(src, last, vid);
+    if (answer.status !== 'OK' || !isObject(answer.state)) return answer;
+    return { ...answer, state: { ...answer.state, clients: [] } };
+  }
+}
+
+function isObject(value: Json | undefined): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A primary that forgets to await the replication: it executes and replies before any backup has the request. */
+export class UnawaitedReplicate extends Rsm {
+  protected override replicate(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean> {
+    void super.replicate(vs, req);
+    return Promise.resolve(true);
+  }
+}
+
+/** A backup that executes an invoke but forgets to advance myvs: the next one never matches. */
+export class StuckBackup extends Rsm {
+  protected override invoke(args: InvokeArgs): { status: 'OK' | 'ERR' } {
+    const myvs = this.myvs;
+    const answer = super.invoke(args);
+    this.myvs = myvs;
+    return answer;
+  }
+}
+
+/** A backup that answers ERR to a retry of the request it executed last (its first OK was lost). */
+export class NoRetryOkBackup extends Rsm {
+  protected override invoke(args: InvokeArgs): { status: 'OK' | 'ERR' } {
+    const retry = args.vs.vid === this.last_myvs.vid && args.vs.seqno === this.last_myvs.seqno;
+    return retry ? { status: 'ERR' } : super.invoke(args);
+  }
+}
+
+/** A backup that restores the primary's state but keeps its own last viewstamp (a forgotten field). */
+export class StaleLastTransfer extends Rsm {
+  protected override async statetransfer(primary: NodeId): Promise<boolean> {
+    const last = this.last_myvs;
+    const ok = await super.statetransfer(primary);
+    this.last_myvs = last;
+    return ok;
+  }
+}
+
+/** A primary that skips the state transfer whenever the backup's last viewstamp is of the same view (it compares vids only). */
+export class VidOnlyTransfer extends Rsm {
+  protected override transferreq(src: NodeId, last: Viewstamp, vid: number): TransferRes {
+    const answer = super.transferreq(src, last, vid);
+    return answer.status === 'OK' && last.vid === this.last_myvs.vid ? { status: 'OK', last: this.last_myvs } : answer;
+  }
+}
+
+/** Every node takes the smallest id of the new view as its primary (the seed's comment, not its code). */
+export class SmallestPrimary extends Rsm {
+  protected override commitChange(vid: number): void {
+    super.commitChange(vid);
+    const members = this.cfg.viewOf(vid);
+    if (members !== undefined && vid === this.vid_commit) this.primary = [...members].sort()[0]!;
+  }
+}
+
+/** A backup that applies the primary's requests to the app directly, past the duplicate table. */
+export class BackupSkipsDedup extends Rsm {
+  protected override execute(vs: Viewstamp, req: ReplicatedRequest): AppResult {
+    if (this.primary === this.me) return super.execute(vs, req);
+    this.last_myvs = vs;
+    this.executed++;
+    return this.state.app.execute(req.op, { client: req.client, time: req.time });
+  }
+}
+
+/** A primary that replicates without calling the fault points (partitionPoint, breakpoint 1) the tester relies on. */
+export class NoFaultPoints extends Rsm {
+  protected override async replicate(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean> {
+    const backups = this.viewMembers(vs.vid).filter((m) => m !== this.me);
+    return (await Promise.all(backups.map((b) => this.invokeBackup(b, { vs, req })))).every(Boolean);
+  }
+}
+
+/** A backup that declares itself in the new view before it fetched the primary's state. */
+export class EarlyEnterBackup extends Rsm {
+  protected override syncWithPrimary(): Promise<boolean> {
+    this.enterView();
+    return super.syncWithPrimary();
+  }
+}
+
+/** A primary that enters the new view without waiting for its backups' transferdonereq. */
+export class ImpatientPrimary extends Rsm {
+  protected override async syncWithBackups(): Promise<boolean> {
+    await this.invokeMutex.run(async () => undefined);
+    if (this.vid_insync !== this.vid_commit) return false;
+    this.enterView();
+    return true;
+  }
+}
+
+/** A primary that never answers BUSY: it takes requests in the middle of a view change. */
+export class NoBusyPrimary extends Rsm {
+  protected override clientInvoke(args: ClientRequestArgs): Promise<ClientInvokeRes> {
+    return this.invokeMutex.run(async () => {
+      if (this.primary !== this.me) return { status: 'NOTPRIMARY' };
+      const done = this.answeredAlready(args);
+      if (done !== undefined) return { status: 'OK', result: done };
+      const vs = this.myvs;
+      this.myvs = { vid: vs.vid, seqno: vs.seqno + 1 };
+      const req: ReplicatedRequest = { ...args, time: this.env.now() };
+      if (!(await this.replicate(vs, req))) return { status: 'BUSY' };
+      return { status: 'OK', result: this.execute(vs, req) };
+    });
+  }
+}
+
+export const rsmMutants: Mutant[] = [
+  { id: 'careless-primary', area: 'quorum', bug: 'the primary counts a timeout or ERR from a backup as done', lab: makeRsmLab(CarelessPrimary) },
+  { id: 'unawaited-replicate', area: 'missed await', bug: 'clientInvoke does not await replicate: it replies before the backups have the request', lab: makeRsmLab(UnawaitedReplicate) },
+  { id: 'forgetful-transfer', area: 'state transfer', bug: 'the transferred snapshot leaves out the duplicate table', lab: makeRsmLab(ForgetfulTransfer) },
+  { id: 'stale-last', area: 'state transfer', bug: 'the backup restores the state but not last_myvs', lab: makeRsmLab(StaleLastTransfer) },
+  { id: 'vid-only-transfer', area: 'state transfer', bug: 'transferreq compares only the vid of the backup\'s last viewstamp', lab: makeRsmLab(VidOnlyTransfer) },
+  { id: 'backup-myvs-stuck', area: 'ordering', bug: 'the backup executes an invoke but does not advance myvs', lab: makeRsmLab(StuckBackup) },
+  { id: 'early-enter', area: 'ordering', bug: 'the backup enters the new view before it fetched the primary\'s state', lab: makeRsmLab(EarlyEnterBackup) },
+  { id: 'no-retry-ok', area: 'exactly-once', bug: 'the backup answers ERR to a retry of the invoke it executed last', lab: makeRsmLab(NoRetryOkBackup) },
+  { id: 'backup-skips-dedup', area: 'exactly-once', bug: 'the backup applies requests to the app directly, past the duplicate table', lab: makeRsmLab(BackupSkipsDedup) },
+  { id: 'smallest-primary', area: 'view change', bug: 'the primary of a new view is its smallest id, not the seed\'s rule', lab: makeRsmLab(SmallestPrimary) },
+  { id: 'impatient-primary', area: 'view change', bug: 'the primary enters the view without waiting for its backups\' transferdonereq', lab: makeRsmLab(ImpatientPrimary) },
+  { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
+  { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
+];
+
+/** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants rsm --rates`). */
+export const rsmGateOrder: string[] = ['12', 'busy', 'client-dup', 'loss-backups', '10', '11', '8'];
