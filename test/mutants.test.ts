@@ -39,12 +39,12 @@ describe('mutant gate', function () {
 
   // Each row: the check, the mutant it must catch, and the least number of the 50 pinned seeds it must fail on.
   const rates: [lab: string, mutant: string, scenario: string, atLeast: number, error: RegExp][] = [
-    ['paxos', 'amnesiac-accept', '7', 45, /view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/],
-    ['paxos', 'stubborn-proposer', '6', 45, /view 5 is \{n1,n2,n3\}, expected \{n0,n1,n2\}/],
+    ['paxos', 'amnesiac-accept', '7', 45, /view 5 is \{p1,p2,p3\}, expected \{p0,p1,p2\}/],
+    ['paxos', 'stubborn-proposer', '6', 45, /view 5 is \{p1,p2,p3\}, expected \{p0,p1,p2\}/],
     ['paxos', 'half-quorum', '4', 45, /no view past 4 can form without a majority/],
     ['paxos', 'wrong-old-value', 'catch-up', 45, /disagreement on view 4/],
     ['rsm', 'forgetful-transfer', '10', 45, /replicas disagree after the sync of view \d+/],
-    ['rsm', 'smallest-primary', '12', 45, /primary of view 5 is n0, but the view history names n1/],
+    ['rsm', 'smallest-primary', '12', 45, /primary of view 5 is p0, but the view history names p1/],
     ['rsm', 'no-busy', 'busy', 45, /p0 answered OK to a client request during its view change/],
     ['rsm', 'careless-primary', 'loss-backups', 10, /.+/],
   ];

@@ -11,7 +11,7 @@ const DISTRIBUTED = ['src', 'labs', 'tester', 'test', 'bench', 'handouts', 'pack
  * Instructor-only files inside the distributed folders: the mutant corpora (each mutant is the
  * reference with one bug, so together they show the solution) and the tests built on them.
  */
-export const INSTRUCTOR_ONLY = ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts', 'test/fixtures/paxos-broken.ts', 'test/fixtures/rsm-broken.ts', 'test/mutants.test.ts', 'test/paxos-sim.test.ts', 'test/rsm-sim.test.ts'];
+export const INSTRUCTOR_ONLY = ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts', 'test/mutants.test.ts'];
 
 export interface HandoutSummary {
   out: string;
