@@ -22,6 +22,8 @@ export interface VsrClientOptions {
   reads?: boolean;
   /** Give up on a request after this many ms with VsrGiveUp: its outcome is unknown. Default: never. */
   giveUpMs?: number;
+  /** Told of every ok reply (the tester's state checker: a write acked as op N must be committed op N). */
+  onReply?: (request: ClientRequest, reply: Extract<ClientReply, { status: 'ok' }>) => void;
 }
 
 /** A request the client stopped retrying: it may or may not have executed. */
@@ -91,6 +93,7 @@ export class VsrClient {
       }
       switch (reply.status) {
         case 'ok':
+          this.options.onReply?.(request, reply);
           return reply;
         case 'rejected':
           throw new VsrRejected(reply.reason);

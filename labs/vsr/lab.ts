@@ -22,6 +22,16 @@ export interface VsrLabOptions {
   afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
 }
 
+/** A VSR node: its status, and (for the simulator's state checker) its replica's live state. */
+export interface VsrNode extends LabNode {
+  state(): ReplicaState;
+}
+
+/** The replica state of a LabNode of this lab, or null for any other LabNode. */
+export function replicaState(node: LabNode): ReplicaState | null {
+  return 'state' in node && typeof node.state === 'function' ? (node as VsrNode).state() : null;
+}
+
 /** One engine tick: a tenth of the heartbeat (300 ms classic, 30 ms at the tests' 0.1 scale). */
 export function tickMs(timing: Timing): number {
   return Math.max(1, Math.round(timing.heartbeatMs / 10));
@@ -50,7 +60,8 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         app,
       };
       const driver = await EngineDriver.start(env, { config, tickMs: tickMs(options.timing), requestTimeoutMs: options.timing.clientTimeoutMs, afterStep: o.afterStep });
-      return { status: (): Json => vsrStatus(driver.state) };
+      const node: VsrNode = { status: (): Json => vsrStatus(driver.state), state: () => driver.state };
+      return node;
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Env, NodeId } from '../env/types.js';
 import { RecordLog } from '../storage/record-log.js';
 import { StorageCorrupt } from '../storage/storage-corrupt.js';
 import { Superblock } from './superblock.js';
-import { step, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
+import { isPrimary, step, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
   entrySchema,
@@ -26,6 +26,14 @@ import {
 } from '../../labs/vsr/protocol.js';
 
 export const LOG_FILE = 'vsr.log';
+
+/** The named fault points (env.faultPoint) the driver passes: an armed one kills the node there. */
+export const FAULT_POINTS = {
+  /** The primary has a quorum of prepare_oks for an op; its commit, replies and heartbeat have not left it. */
+  beforeCommit: 'vsr.primary.before_commit',
+  /** The primary's own write of an op is durable; its prepares have not been sent. */
+  beforePrepare: 'vsr.primary.before_prepare',
+} as const;
 /** Views and ops past these are impossible in any run (and would lose precision as JSON numbers). */
 const VIEW_MAX = 2 ** 32;
 const OP_MAX = 2 ** 40;
@@ -102,8 +110,11 @@ export class EngineDriver {
   }
 
   private step(event: Event): void {
+    const committed = this.state.commit_max;
     const commands = step(this.state, event);
     this.options.afterStep?.(this.state, event, commands);
+    // A primary that just learned of a quorum may die before anything of the commit leaves it.
+    if (this.state.commit_max > committed && this.state.status === 'normal' && isPrimary(this.state)) this.env.faultPoint(FAULT_POINTS.beforeCommit);
     for (const command of commands) this.carryOut(command);
   }
 
@@ -111,7 +122,11 @@ export class EngineDriver {
   private carryOut(command: EngineCommand): void {
     switch (command.kind) {
       case 'send':
-        this.enqueue(async () => this.env.send(this.options.config.replicas[command.to]!, vsrMessage, seal(command.message)));
+        this.enqueue(async () => {
+          // Behind its own (durable) write in the queue: a primary that dies here holds the op alone.
+          if (command.message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) this.env.faultPoint(FAULT_POINTS.beforePrepare);
+          this.env.send(this.options.config.replicas[command.to]!, vsrMessage, seal(command.message));
+        });
         return;
       case 'write': {
         const { op, checksum } = command.entry.header;
