@@ -83,4 +83,14 @@ describe('rsmlab test: seeds on every core', () => {
       expect(r.stdout).to.equal('');
     });
   }
+
+  it('refuses a negative --shrink-ms and a --lab-module that exports no Lab, with exit 2', () => {
+    const negative = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--shrink-ms', '-1');
+    expect(negative.status).to.equal(2);
+    expect(negative.stderr).to.include('--shrink-ms must be 0 (no shrinking) or more, not -1');
+    const missing = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--lab-module', `${paxosBroken}#noSuchLab`);
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.include(`${paxosBroken} exports no Lab named 'noSuchLab'`);
+    expect(rsmlab('test', 'paxos', '--seeds', '1', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`).stderr).to.include('--lab-module runs a Lab object in the simulator only');
+  });
 });

@@ -116,8 +116,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     await Promise.all(lanes.map(async (lane) => {
       for (let chunk = queue.shift(); chunk; chunk = queue.shift()) await runChunk(lane, chunk, options, progress);
     }));
-    const outcomes: ScenarioOutcome[] = [];
-    for (const tally of tallies) outcomes.push(await outcomeOf(tally, options, lanes[0]!));
+    // Each failed scenario's lowest seed is rerun (and shrunk) on whichever lane is free.
+    const outcomes = new Array<ScenarioOutcome>(tallies.length);
+    let next = 0;
+    await Promise.all(lanes.map(async (lane) => {
+      for (let i = next++; i < tallies.length; i = next++) outcomes[i] = await outcomeOf(tallies[i]!, options, lane);
+    }));
     return { lab: options.lab, world: options.world, seeds: options.seeds, outcomes };
   } finally {
     for (const lane of lanes) lane.close();
