@@ -49,6 +49,8 @@ export class VsrClient {
   readonly id: string;
   /** The last request number used (0: the register). */
   private request = 0;
+  /** The last read number used: reads are numbered apart from writes, so every call has its own answer. */
+  private read = 0;
   private registered = false;
   /** Where the next request goes first. */
   private target = 0;
@@ -72,7 +74,7 @@ export class VsrClient {
   async invoke(op: Json): Promise<AppResult> {
     await this.register();
     if (this.options.reads !== false && isReadOnly(this.options.app ?? 'kv', op)) {
-      return (await this.send({ client: this.id, request: this.request, kind: 'read', op })).result;
+      return (await this.send({ client: this.id, request: ++this.read, kind: 'read', op })).result;
     }
     this.request++;
     return (await this.send({ client: this.id, request: this.request, kind: 'write', op })).result;

@@ -9,7 +9,7 @@ import { ok } from '../../src/apps/result.js';
 import { bodyChecksum, headerChecksum, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
-  RECOVERY_ATTEMPTS_ALONE,
+  RECOVERY_ATTEMPTS_WITHOUT_QUORUM,
   TICKS,
   timeoutNames,
   type ClientSession,
@@ -730,16 +730,23 @@ function onResend(s: ReplicaState, out: Out): void {
   }
 }
 
-/** Resend recovery. Beyond TB 0.8.1: if nobody answers at all (every replica restarted at once), the
- * durable superblock and log hold every promise this replica made, so it may rejoin by a view change. */
+/**
+ * Resend recovery. Beyond TB 0.8.1: when too few replicas are normal to ever answer with a quorum
+ * (every replica lost power at once, or a second one restarted), or every answer is of a view older
+ * than our own (we were in a view change that never finished), waiting would stall forever. The
+ * durable superblock and log hold every promise this replica made (its view is persisted before it
+ * is advertised, prepare_ok follows the durable write), so it may rejoin through a view change.
+ */
 function onRecoveryTimeout(s: ReplicaState, out: Out): void {
   assert(s.status === 'recovering' && s.nonce !== null, 'vsr: recovery timeout off a recovering replica');
-  if (s.timeouts.recovery.attempts + 1 >= RECOVERY_ATTEMPTS_ALONE && s.recovery_responses.length === 0) {
+  const answered = s.recovery_responses.length >= s.config.quorum_view_change && Math.max(...s.recovery_responses.map((r) => r.view)) >= s.view;
+  if (s.timeouts.recovery.attempts + 1 >= RECOVERY_ATTEMPTS_WITHOUT_QUORUM && !answered) {
     s.status = 'view_change'; // leaves recovering only to enter a view change at once
     return transitionToViewChange(s, out, s.view + 1);
   }
   broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce });
-  backoff(s, 'recovery');
+  s.timeouts.recovery.attempts++;
+  s.timeouts.recovery.ticks = 0;
 }
 
 // ---- invariants -----------------------------------------------------------------------------

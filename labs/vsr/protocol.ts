@@ -136,7 +136,8 @@ export function sealValid(sealed: Sealed): boolean {
 /**
  * A client request. `register` opens the client's session (request 0); `write` is request number
  * `request` (exactly last+1) through the log; `read` runs a read-only op at the primary without a
- * log entry, once its authority is verified (its `request` is the client's last, for tracing).
+ * log entry, once its authority is verified (its `request` numbers the client's reads, 1, 2, ...,
+ * apart from its writes, so that each call gets its own answer).
  */
 export const requestKinds = ['register', 'write', 'read'] as const;
 export const clientRequestSchema = z.strictObject({ client: z.string().min(1).max(200), request: uint, kind: z.enum(requestKinds), op: z.json() });

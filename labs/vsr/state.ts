@@ -202,8 +202,8 @@ export const TICKS = {
   read: 8,
 } as const;
 
-/** Recovery attempts without a single answer after which a replica with an intact superblock rejoins by a view change. */
-export const RECOVERY_ATTEMPTS_ALONE = 6;
+/** Recovery attempts without a quorum of answers after which a replica rejoins by a view change (see onRecoveryTimeout). */
+export const RECOVERY_ATTEMPTS_WITHOUT_QUORUM = 6;
 
 /** A deep copy that continues identically (the state is plain data). */
 export function cloneState(state: ReplicaState): ReplicaState {
