@@ -146,7 +146,7 @@ export class Config {
         const views = await this.join(this);
         if (views) await this.restore(views);
         if (this.isMember(this.env.me)) return;
-        await this.env.sleep(this.options.timing.joinRetryMs);
+        await this.env.sleep(this.options.timing.joinRetryMs, 'config.join_retry');
       }
     } finally {
       this.joining = false;

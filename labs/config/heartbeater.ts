@@ -24,7 +24,7 @@ export function serveHeartbeat(env: Env, cfg: Config): void {
 /** The heartbeat loop; it runs as long as the node lives. */
 export async function runHeartbeater(env: Env, timing: Timing, cfg: Config): Promise<void> {
   for (;;) {
-    await env.sleep(timing.heartbeatMs);
+    await env.sleep(timing.heartbeatMs, 'heartbeat');
     await beat(env, timing, cfg);
   }
 }

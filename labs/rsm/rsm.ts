@@ -164,7 +164,7 @@ export class Rsm {
   private async becomeMember(): Promise<void> {
     while (!(this.joined && this.cfg.isMember(this.me, this.vid_commit))) {
       if (!this.joined && this.cfg.isMember(this.me)) await this.leaveView();
-      else if (!(await this.join())) await this.env.sleep(this.timing.joinRetryMs);
+      else if (!(await this.join())) await this.env.sleep(this.timing.joinRetryMs, 'rsm.join_retry');
     }
   }
 
@@ -180,7 +180,7 @@ export class Rsm {
       return;
     }
     await this.cfg.remove(this.me, this.cfg.vid);
-    if (this.cfg.isMember(this.me)) await this.env.sleep(this.timing.joinRetryMs);
+    if (this.cfg.isMember(this.me)) await this.env.sleep(this.timing.joinRetryMs, 'rsm.leave_retry');
   }
 
   /** One joinreq to whom we believe is primary, catching up on the views it knows; true if this node is now a joined member. */
@@ -247,7 +247,7 @@ export class Rsm {
     for (;;) {
       if (this.vid_insync !== this.vid_commit) return false;
       if (await attempt()) return this.vid_insync === this.vid_commit;
-      await this.env.sleep(this.timing.retryMs);
+      await this.env.sleep(this.timing.retryMs, 'rsm.sync_retry');
     }
   }
 
@@ -391,7 +391,7 @@ export class Rsm {
         if (!isRpcError(e)) throw e;
         if (isRpcError(e, 'timeout')) continue;
       }
-      await this.env.sleep(this.timing.retryMs);
+      await this.env.sleep(this.timing.retryMs, 'rsm.invoke_retry');
     }
     return false;
   }

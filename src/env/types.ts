@@ -70,9 +70,11 @@ export interface Env {
   /** Register the handler for a one-way message. */
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void;
 
-  setTimer(ms: number, fn: () => void): TimerHandle;
+  /** `name` (e.g. 'heartbeat') goes into the trace's timer event, so a reader sees which timer fired. */
+  setTimer(ms: number, fn: () => void, name?: string): TimerHandle;
   clearTimer(timer: TimerHandle): void;
-  sleep(ms: number): Promise<void>;
+  /** `name` labels the timer event in the trace, as for setTimer. */
+  sleep(ms: number, name?: string): Promise<void>;
   /** Milliseconds: virtual time in the simulator, wall-clock time in the real world. */
   now(): number;
   /** Uniform in [0, 1): the node's own seeded stream in the simulator, or a real PRNG. */

@@ -155,13 +155,13 @@ export class RealEnv implements Env {
 
   // ---- time, randomness, trace -----------------------------------------------------------
 
-  setTimer(ms: number, fn: () => void): TimerHandle {
+  setTimer(ms: number, fn: () => void, name?: string): TimerHandle {
     if (!Number.isFinite(ms) || ms < 0) throw new Error(`setTimer: bad delay ${ms} ms`);
     const id = ++this.nextTimer;
     if (this.closed) return { id };
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      this.trace.emitLater({ t: Date.now(), node: this.me, kind: 'timer', detail: { id, ms } });
+      this.trace.emitLater({ t: Date.now(), node: this.me, kind: 'timer', detail: name === undefined ? { id, ms } : { id, ms, name } });
       fn();
     }, ms);
     this.timers.set(id, timer);
@@ -173,8 +173,8 @@ export class RealEnv implements Env {
     this.timers.delete(timer.id);
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.setTimer(ms, resolve));
+  sleep(ms: number, name?: string): Promise<void> {
+    return new Promise((resolve) => this.setTimer(ms, resolve, name));
   }
 
   now(): number {

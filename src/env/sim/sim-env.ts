@@ -41,6 +41,8 @@ export class Timer extends SimEvent implements TimerHandle {
     readonly id: number,
     readonly ms: number,
     private readonly fn: () => void,
+    /** What the lab called it (setTimer/sleep's name), for the trace. */
+    readonly name?: string,
   ) {
     super();
   }
@@ -129,8 +131,8 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
     }
   }
 
-  setTimer(ms: number, fn: () => void): TimerHandle {
-    const timer = new Timer(this, this.nextTimer++, checkMs('setTimer', ms), fn);
+  setTimer(ms: number, fn: () => void, name?: string): TimerHandle {
+    const timer = new Timer(this, this.nextTimer++, checkMs('setTimer', ms), fn, name);
     if (!this.dead) this.host.schedule(timer, timer.ms);
     return timer;
   }
@@ -139,10 +141,10 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
     if (timer instanceof Timer && timer.env === this) timer.cancelled = true;
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, name?: string): Promise<void> {
     if (this.dead) return never;
     const woken = new Promise<void>((resolve) => {
-      const timer = new Timer(this, this.nextTimer++, checkMs('sleep', ms), resolve);
+      const timer = new Timer(this, this.nextTimer++, checkMs('sleep', ms), resolve, name);
       this.host.schedule(timer, timer.ms);
     });
     return this.member ? woken : this.host.wait(woken);

@@ -396,7 +396,7 @@ export class SimWorld implements EnvHost, Directory {
   }
 
   timerFired(env: SimEnv, timer: Timer): void {
-    this.emit('timer', env.me, { id: timer.id, ms: timer.ms });
+    this.emit('timer', env.me, timer.name === undefined ? { id: timer.id, ms: timer.ms } : { id: timer.id, ms: timer.ms, name: timer.name });
   }
 
   log(env: SimEnv, what: string, fields: Record<string, Json> | undefined): void {
