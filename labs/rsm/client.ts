@@ -60,14 +60,18 @@ export class RsmClient {
     while (this.env.now() < deadline) {
       const primary = this.primary ?? (await this.findPrimary());
       if (primary === undefined) {
-        await this.env.sleep(this.options.timing.retryMs);
+        await this.env.sleep(this.options.timing.retryMs, 'client.no_primary');
         continue;
       }
       const answer = await this.send(primary, request);
       if (answer.status === 'OK') return answer.result;
       lastProblem = `${primary}: ${answer.status}`;
-      if (answer.status === 'BUSY') await this.env.sleep(this.options.timing.clientBusyRetryMs);
-      else this.primaryFailure(primary);
+      if (answer.status === 'BUSY') await this.env.sleep(this.options.timing.clientBusyRetryMs, 'client.busy');
+      else {
+        // A dead primary refuses at once: pause before asking again, or the client spins a core until a new view forms.
+        this.primaryFailure(primary);
+        await this.env.sleep(this.options.timing.retryMs, 'client.failover');
+      }
     }
     throw new RsmGiveUp(request.seq, lastProblem);
   }
