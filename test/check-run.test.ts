@@ -71,7 +71,7 @@ describe('check: runCheck', () => {
     expect(JSON.parse((await runCheck(edn, { model: 'kv', json: true })).output)).to.include({ verdict: 'linearizable', format: 'edn' });
     const wrong = await runCheck(edn, { model: 'kv', format: 'jsonl' });
     expect(wrong.exitCode).to.equal(2);
-    expect(wrong.output).to.match(/^error: .*kv\.edn: line 1: not JSON/);
+    expect(wrong.error).to.match(/kv\.edn: line 1: not JSON/);
   });
 
   it('checks mutual exclusion for locks and exits 1 on a double grant', async () => {
@@ -87,15 +87,24 @@ describe('check: runCheck', () => {
     const bad = file('bad.jsonl', '{"process":0,"type":"invoke","f":"read","value":null,"time":1}\n{"process":0,"type":"ok"}\n');
     const r = await runCheck(bad, { model: 'register' });
     expect(r.exitCode).to.equal(2);
-    expect(r.output).to.match(/^error: .*bad\.jsonl: line 2: bad history event/);
+    expect(r.error).to.match(/bad\.jsonl: line 2: bad history event/);
     const json = JSON.parse((await runCheck(bad, { model: 'register', json: true })).output) as { verdict: string; error: string };
     expect(json.verdict).to.equal('error');
     expect(json.error).to.contain('line 2');
     const missing = await runCheck(join(dir, 'absent.jsonl'), { model: 'register' });
     expect(missing).to.deep.include({ exitCode: 2 });
-    expect(missing.output).to.match(/^error: cannot read .*absent\.jsonl/);
+    expect(missing.error).to.match(/^cannot read .*absent\.jsonl/);
     const model = await runCheck(bad, { model: 'queue' as 'kv' });
-    expect(model.output).to.equal("error: unknown model 'queue' (expected register, kv, lock)");
+    expect(model.error).to.equal("unknown model 'queue' (expected register, kv, lock)");
+  });
+
+  it('exits 2 on an empty or blank file: no operations prove nothing', async () => {
+    for (const [name, text] of [['empty.jsonl', ''], ['blank.jsonl', '\n  \n']] as const) {
+      const r = await runCheck(file(name, text), { model: 'kv' });
+      expect(r.exitCode, name).to.equal(2);
+      expect(r.error).to.match(/no operations in the history/);
+      expect(r.output).to.equal('');
+    }
   });
 });
 

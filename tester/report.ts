@@ -1,7 +1,7 @@
 // Turns a suite result into what graders consume: a human table with points, Gradescope's
 // results.json, and JUnit XML. Pure formatting: it never runs anything or touches files. The
 // table holds no wall times, so the same run gives the same table whatever the number of workers.
-import { viewCommand } from '../src/dashboard/view-command.js';
+import { failureLines } from './failure-text.js';
 import { countKinds, describeCount } from '../src/env/sim/decisions.js';
 import type { ShrinkResult } from './shrink.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
@@ -27,10 +27,7 @@ function failureText(o: ScenarioOutcome): string {
 
 function seedText(o: ScenarioOutcome): string {
   if (o.failure) {
-    const lines = [`seed ${o.failure.seed}: ${(o.failure.error ?? '').split('\n').slice(0, 6).join('\n  ')}`];
-    if (o.failure.labErrors?.length) lines.push('lab code threw:', ...o.failure.labErrors.map((e) => `  ${e}`));
-    lines.push(`replay: ${o.failure.replay}`);
-    if (o.failure.artifacts) lines.push(`trace and notes: ${o.failure.artifacts}`, `see it: ${viewCommand(o.failure.artifacts)}`);
+    const lines = failureLines(o.failure);
     if (o.shrink) lines.push(...shrinkText(o.shrink));
     if (o.shrinkProblem) lines.push(o.shrinkProblem);
     return lines.join('\n');

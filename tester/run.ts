@@ -9,10 +9,11 @@ import { classicTiming, scaleTiming, type Timing } from '../src/timing.js';
 import { streamRandom } from '../src/random.js';
 import type { Decision, VetoPolicy } from '../src/env/sim/decisions.js';
 import type { Cluster, World } from './cluster.js';
-import type { Scenario, ScenarioContext } from './scenario.js';
+import { ScenarioFailure, type Scenario, type ScenarioContext } from './scenario.js';
 import { RealCluster } from './real-cluster.js';
 import { SimCluster, type Pacer } from './sim-cluster.js';
 import { loadVariant, variantFlag } from './variant.js';
+import { describeError, labErrorLines } from './failure-text.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
@@ -115,6 +116,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     notes,
   };
   let cluster: Cluster | undefined;
+  let thrown: unknown;
   try {
     const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(options.variant));
     cluster = createCluster(scenario, { ...options, lab }, timing);
@@ -128,7 +130,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await scenario.run(ctx);
     result.ok = true;
   } catch (e) {
-    result.error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    thrown = e;
+    result.error = describeError(e);
   }
   if (cluster) {
     const trace = await cluster.traceJsonl().catch(() => '');
@@ -138,8 +141,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       result.traceEvents = cluster.sim.trace.events;
     }
     if (!result.ok && !options.quiet) {
-      result.artifacts = writeArtifacts(result, options, trace, attachments);
       result.labErrors = labErrorsIn(trace);
+      result.artifacts = writeArtifacts(result, options, trace, attachments, thrown);
     }
     if (options.keepTrace) result.trace = trace;
     await cluster.close().catch(() => undefined);
@@ -151,11 +154,12 @@ export function artifactsName(result: { lab: string; scenario: string; world: Wo
   return `${result.lab}-${result.scenario}-${result.world}-seed${result.seed}`;
 }
 
-function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: string, attachments: Map<string, string>): string {
+function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: string, attachments: Map<string, string>, thrown: unknown): string {
   const dir = resolve(options.artifactsDir ?? 'failures', options.artifactsName ?? artifactsName(result));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'trace.jsonl'), trace);
-  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', result.error ?? ''];
+  const stack = thrown instanceof Error && !(thrown instanceof ScenarioFailure) && thrown.stack ? ['', 'full stack (for framework developers):', thrown.stack] : [];
+  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', result.error ?? '', ...labErrorLines(result.labErrors), ...stack];
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
   if (result.decisions?.length) writeFileSync(join(dir, 'decisions.txt'), result.decisions.map((d) => `t=${d.t} ${d.id}${d.vetoed ? ' (vetoed)' : ''}\n`).join(''));
   for (const [name, content] of attachments) writeFileSync(join(dir, name.replace(/[^\w.-]/g, '_')), content);

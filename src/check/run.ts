@@ -18,7 +18,10 @@ export interface RunCheckOptions {
 
 export interface RunCheckResult {
   exitCode: 0 | 1 | 2;
+  /** For stdout: the verdict (or, with --json, the error as JSON); empty for a plain-text error. */
   output: string;
+  /** Why the history could not be judged (exit 2), for stderr. */
+  error?: string;
 }
 
 export async function runCheck(file: string, opts: RunCheckOptions): Promise<RunCheckResult> {
@@ -33,6 +36,7 @@ export async function runCheck(file: string, opts: RunCheckOptions): Promise<Run
   }
   try {
     const { format, lines } = readHistory(text, opts.format);
+    if (lines.length === 0) return failure(opts, `${file}: no operations in the history (an empty file proves nothing)`);
     const checkOptions: CheckOptions = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
     return output(judgeLines(opts.model, lines, checkOptions), format, opts, performance.now() - started);
   } catch (err) {
@@ -51,5 +55,5 @@ function output(judged: Judgement, format: HistoryFormat, opts: RunCheckOptions,
 }
 
 function failure(opts: RunCheckOptions, message: string): RunCheckResult {
-  return { exitCode: 2, output: opts.json ? JSON.stringify({ verdict: 'error', model: opts.model, error: message }) : `error: ${message}` };
+  return { exitCode: 2, output: opts.json ? JSON.stringify({ verdict: 'error', model: opts.model, error: message }) : '', error: message };
 }

@@ -1,12 +1,12 @@
 // `rsmlab sim <lab> <scenario> --seed N`: replay one scenario in the simulator, exactly as the
 // failing run did, and print the verdict and trace hash (optionally writing the trace).
-import { viewCommand } from '../dashboard/view-command.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { countKinds, describeCount, parseVetoPolicy, type VetoPolicy } from '../env/sim/decisions.js';
 import type { Json } from '../env/types.js';
 import { findScenario } from '../../tester/index.js';
 import { replayCommand, runScenario } from '../../tester/run.js';
 import { loadVariant } from '../../tester/variant.js';
+import { failureLines } from '../../tester/failure-text.js';
 
 export interface SimCommandOptions {
   seed: number;
@@ -48,7 +48,7 @@ export async function simCommand(lab: string, scenarioId: string, options: SimCo
       `trace sha256 ${result.traceHash ?? '-'} (${result.traceEvents ?? 0} events)`,
       `fault decisions: ${describeCount(taken.length, countKinds(taken))}${options.veto === undefined ? '' : `; ${vetoed} vetoed`}`,
     ];
-    if (!result.ok) lines.push(result.error ?? '', `artifacts: ${result.artifacts ?? '-'}`, ...(result.artifacts ? [`see it: ${viewCommand(result.artifacts)}`] : []));
+    if (!result.ok) lines.push(...failureLines(result));
     process.stdout.write(`${lines.join('\n')}\n`);
   }
   return result.ok ? 0 : 1;
