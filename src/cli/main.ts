@@ -2,29 +2,15 @@
 // The `rsmlab` command: parses arguments (commander) and hands each subcommand to a function
 // that a test can call directly. It owns exit codes: 0 ok, 1 failed/not linearizable, 2 could
 // not run (bad usage, missing lab, unexpected error). No logic lives here.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { classicTiming, scaleTiming } from '../timing.js';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ctlUsage } from '../control/client.js';
+import { list, positive, whole } from './args.js';
+import { repoRoot } from './repo.js';
 
-function int(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a whole number`);
-    return n;
-  };
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = int(name)(value);
-    if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1`);
-    return n;
-  };
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
-  return n;
+/** Every error the command prints starts with this, on stderr. */
+function complain(e: unknown): void {
+  process.stderr.write(`rsmlab: ${e instanceof Error ? e.message : String(e)}\n`);
 }
 
 /** Run a subcommand and exit with its code; an unexpected error is exit 2 with a clear message. */
@@ -34,14 +20,26 @@ function exitWith(run: () => Promise<number | void>): Promise<void> {
       if (typeof code === 'number') process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`rsmlab: ${e instanceof Error ? e.message : String(e)}\n`);
+      complain(e);
       process.exitCode = 2;
     },
   );
 }
 
+/** For a long-running server: a startup error exits 2 at once, closing whatever it had opened (nothing half-starts). */
+function exitAtOnce(run: () => Promise<void>): Promise<void> {
+  return run().catch((e: unknown) => {
+    complain(e);
+    process.exit(2);
+  });
+}
+
+const { version } = JSON.parse(readFileSync(`${repoRoot()}/package.json`, 'utf8')) as { version: string };
+
 const program = new Command('rsmlab')
   .description('Replicated state machine labs: one protocol code, a deterministic simulator and real processes.')
+  .version(version, '-V, --version', 'print rsmlab\'s version')
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'rsmlab: ')) })
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
@@ -49,13 +47,13 @@ program
   .description('the main job (`npm start`): a local cluster of real node processes under light client load, with the dashboard')
   .option('--lab <lab>', 'lab to run', 'rsm')
   .option('--app <app>', 'replicated app for the rsm lab (kv or lock; default kv)')
-  .option('--nodes <n>', 'how many nodes', int('--nodes'), 3)
-  .option('--port <port>', 'the dashboard\'s port (0: any free port)', int('--port'), 8080)
+  .option('--nodes <n>', 'how many nodes', whole('--nodes', 1), 3)
+  .option('--port <port>', 'the dashboard\'s port (0: any free port)', whole('--port', 0, 65535), 8080)
   .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
   .option('--token <token>', 'the token every control request must carry (default on loopback: a random one, given to the page)')
-  .option('--clients <n>', 'client load on an rsm cluster: concurrent clients (0: none)', int('--clients'), 2)
-  .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', fraction, 0.5)
-  .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', int('--seconds'))
+  .option('--clients <n>', 'client load on an rsm cluster: concurrent clients (0: none)', whole('--clients', 0), 2)
+  .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', positive('--timing-scale'), 0.5)
+  .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', whole('--seconds', 1))
   .action((o: { lab: string; app?: string; nodes: number; port: number; host: string; token?: string; clients: number; timingScale: number; seconds?: number }) =>
     exitWith(async () => (await import('./start-command.js')).startCommand(o)),
   );
@@ -64,36 +62,36 @@ program
   .command('node')
   .description('run one node as this process: protocol on --port, test-control plane on --port+1')
   .requiredOption('--lab <lab>', 'lab to run (paxos, rsm, echo)')
-  .requiredOption('--port <port>', 'protocol port (control plane on port+1)', int('--port'))
+  .requiredOption('--port <port>', 'protocol port (control plane on port+1)', whole('--port', 1, 65534))
   .requiredOption('--first <host:port>', 'the node to join through; a node whose first is itself founds view 1')
   .requiredOption('--dir <dir>', 'data directory (disk, trace, log)')
   .option('--app <app>', 'replicated app for the rsm lab (kv or lock)')
   .option('--host <host>', 'address to bind and to be known by', '127.0.0.1')
   .option('--control-host <host>', 'address the control plane binds; anything but loopback needs --control-token', '127.0.0.1')
   .option('--control-token <token>', 'the token every control call must carry (rsmlab ctl --token T)')
-  .option('--timing-scale <factor>', 'multiply every timing constant (0.1 = 300 ms heartbeats)', fraction, 1)
+  .option('--timing-scale <factor>', 'multiply every timing constant (0.1 = 300 ms heartbeats)', positive('--timing-scale'), 1)
   .option('--timing <json>', 'every timing constant as a JSON object (overrides --timing-scale; the tester passes its exact timing)')
-  .option('--replicas <list>', 'the static replica set, comma-separated HOST:PORT in replica-index order (vsr)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .option('--index <i>', 'this node\'s index in --replicas (default: where --host:--port appears in it)', int('--index'))
-  .action((o: import('./node-command.js').NodeCommandOptions) => exitWith(async () => (await import('./node-command.js')).nodeCommand(o)));
+  .option('--replicas <list>', 'the static replica set, comma-separated HOST:PORT in replica-index order (vsr)', list('--replicas'))
+  .option('--index <i>', 'this node\'s index in --replicas (default: where --host:--port appears in it)', whole('--index', 0))
+  .action((o: import('./node-command.js').NodeCommandOptions) => exitAtOnce(async () => (await import('./node-command.js')).nodeCommand(o)));
 
 program
   .command('test')
   .description('run a lab\'s scenarios and print a table with points; exit 0 all passed, 1 some failed, 2 could not run')
   .argument('<lab>', 'paxos or rsm')
   .addOption(new Option('--world <world>', 'where to run').choices(['sim', 'real', 'both']).default('both'))
-  .option('--seeds <n>', 'simulator seeds per scenario', int('--seeds'), 200)
-  .option('--seed <n>', 'first seed', int('--seed'), 1)
-  .option('--only <ids>', 'comma-separated scenario ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .option('--jobs <n>', 'worker processes at once; one scenario\'s seeds are split across them (default: the number of cores in the simulator, 1 for real processes)', positiveInt('--jobs'))
+  .option('--seeds <n>', 'simulator seeds per scenario', whole('--seeds', 1), 200)
+  .option('--seed <n>', 'first seed', whole('--seed', 0), 1)
+  .option('--only <ids>', 'comma-separated scenario ids', list('--only'))
+  .option('--jobs <n>', 'worker processes at once; one scenario\'s seeds are split across them (default: the number of cores in the simulator, 1 for real processes)', whole('--jobs', 1))
   .option('--fail-fast', 'stop each test at its first failing seed (default: run every seed and count the failures)')
-  .option('--shrink-ms <ms>', 'shrink the lowest failing seed of each failed test for up to this long (simulator; 0: never)', int('--shrink-ms'), 10_000)
+  .option('--shrink-ms <ms>', 'shrink the lowest failing seed of each failed test for up to this long (simulator; 0: never)', whole('--shrink-ms', 0), 10_000)
   .option('--lab-module <file#export>', 'run the scenarios on the Lab this compiled module exports (a broken variant) instead of the lab itself (simulator only)')
   .option('--gradescope <file>', 'also write Gradescope results.json here')
   .option('--junit <file>', 'also write JUnit XML here')
   .option('--json', 'print the results as JSON instead of a table')
   .option('--artifacts <dir>', 'where failing runs leave their trace and notes', 'failures')
-  .option('--hang-ms <ms>', 'kill a run that makes no progress for this long', int('--hang-ms'))
+  .option('--hang-ms <ms>', 'kill a run that makes no progress for this long', whole('--hang-ms', 1))
   .option('--no-progress', 'no progress bar')
   .action((lab: string, o: { world: 'sim' | 'real' | 'both'; seeds: number; seed: number; only?: string[]; jobs?: number; failFast?: boolean; shrinkMs: number; labModule?: string; gradescope?: string; junit?: string; json?: boolean; artifacts: string; hangMs?: number; progress: boolean }) =>
     exitWith(async () => {
@@ -107,7 +105,7 @@ program
   .description('replay one scenario in the simulator with a seed; prints PASS/FAIL and the trace hash')
   .argument('<lab>', 'paxos or rsm')
   .argument('<scenario>', 'scenario id')
-  .requiredOption('--seed <n>', 'the seed', int('--seed'))
+  .requiredOption('--seed <n>', 'the seed', whole('--seed', 0))
   .option('--trace <file>', 'write the trace JSONL here')
   .option('--json', 'print the result as JSON')
   .option('--artifacts <dir>', 'where a failing run leaves its trace and notes', 'failures')
@@ -122,8 +120,8 @@ program
   .description('shrink a failing simulator seed: the fewest fault decisions that still fail the same check, with its replay command')
   .argument('<lab>', 'paxos or rsm')
   .argument('<scenario>', 'scenario id')
-  .requiredOption('--seed <n>', 'the failing seed', int('--seed'))
-  .option('--shrink-ms <ms>', 'search for at most this long; the smallest failing set found so far is the result', positiveInt('--shrink-ms'), 60_000)
+  .requiredOption('--seed <n>', 'the failing seed', whole('--seed', 0))
+  .option('--shrink-ms <ms>', 'search for at most this long; the smallest failing set found so far is the result', whole('--shrink-ms', 1), 60_000)
   .option('--artifacts <dir>', 'where the failing run and its shrunk rerun leave their traces and notes', 'failures')
   .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
   .option('--json', 'print the failing run and the shrink result as JSON')
@@ -135,13 +133,13 @@ program
   .command('mutants')
   .description('the mutant gate: run the lab\'s scenarios against every planted bug of its corpus; exit 0 all caught, 1 some survived')
   .argument('<lab>', 'paxos or rsm')
-  .option('--seeds <n>', 'simulator seeds per scenario', positiveInt('--seeds'), 30)
-  .option('--seed <n>', 'first seed', int('--seed'), 1)
-  .option('--jobs <n>', 'worker processes at once', positiveInt('--jobs'), 2)
-  .option('--only <ids>', 'comma-separated mutant ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--seeds <n>', 'simulator seeds per scenario', whole('--seeds', 1), 30)
+  .option('--seed <n>', 'first seed', whole('--seed', 0), 1)
+  .option('--jobs <n>', 'worker processes at once', whole('--jobs', 1), 2)
+  .option('--only <ids>', 'comma-separated mutant ids', list('--only'))
   .option('--rates', 'run every seed of every scenario and print detection rates (slower)')
   .option('--json', 'print the verdicts as JSON')
-  .option('--hang-ms <ms>', 'a mutant whose run makes no progress for this long counts as caught (hung)', int('--hang-ms'), 60_000)
+  .option('--hang-ms <ms>', 'a mutant whose run makes no progress for this long counts as caught (hung)', whole('--hang-ms', 1), 60_000)
   .action((lab: string, o: { seeds: number; seed: number; jobs: number; only?: string[]; rates?: boolean; json?: boolean; hangMs: number }) =>
     exitWith(async () => (await import('./mutants-command.js')).mutantsCommand(lab, o)),
   );
@@ -150,10 +148,10 @@ program
   .command('ctl')
   .description('drive a live node through its test-control plane (port+1)')
   .argument('<node>', 'the node\'s protocol address HOST:PORT')
-  .argument('<command>', 'status | pid | breakpoint N | partition [--now] | heal | faults [--loss P] [--dup P] [--delay MS] | disk-fault FILE OFFSET LENGTH | disk-files')
+  .argument('<command>', 'one of the commands below')
   .argument('[args...]', 'the command\'s arguments')
   .allowUnknownOption()
-  .helpOption(false)
+  .addHelpText('after', () => `\nCommands:\n${ctlUsage.replace(/^/gm, '  ')}\n\nExample: rsmlab ctl 127.0.0.1:7000 partition --now`)
   .action((node: string, command: string, args: string[]) =>
     exitWith(async () => {
       const { ctl } = await import('../control/client.js');
@@ -168,12 +166,13 @@ program
   .addOption(new Option('--model <model>', 'the object the history talks to').choices(['register', 'kv', 'lock']).makeOptionMandatory())
   .addOption(new Option('--format <format>', 'history format (default: detected from the content)').choices(['jsonl', 'jepsen', 'edn']))
   .option('--json', 'print the verdict, the time taken and the diagnostics as JSON')
-  .option('--timeout-ms <ms>', 'give up with "unknown" after this long', int('--timeout-ms'))
+  .option('--timeout-ms <ms>', 'give up with "unknown" after this long', whole('--timeout-ms', 1))
   .action((file: string, o: { model: 'register' | 'kv' | 'lock'; format?: 'jsonl' | 'jepsen' | 'edn'; json?: boolean; timeoutMs?: number }) =>
     exitWith(async () => {
       const { runCheck } = await import('../check/run.js');
-      const { exitCode, output } = await runCheck(file, o);
-      process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+      const { exitCode, output, error } = await runCheck(file, o);
+      if (output !== '') process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+      if (error !== undefined) complain(error);
       return exitCode;
     }),
   );
@@ -181,20 +180,15 @@ program
 program
   .command('load')
   .description('drive a live rsm cluster with concurrent clients and record the history for `rsmlab check`')
-  .requiredOption('--members <list>', 'comma-separated HOST:PORT of the cluster\'s nodes', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .option('--clients <n>', 'concurrent clients', int('--clients'), 4)
-  .option('--ops <m>', 'operations per client (KV ops, or lock acquire/release cycles)', int('--ops'), 100)
+  .requiredOption('--members <list>', 'comma-separated HOST:PORT of the cluster\'s nodes', list('--members'))
+  .option('--clients <n>', 'concurrent clients', whole('--clients', 1), 4)
+  .option('--ops <m>', 'operations per client (KV ops, or lock acquire/release cycles)', whole('--ops', 1), 100)
   .addOption(new Option('--app <app>', 'the app the cluster runs').choices(['kv', 'lock']).default('kv'))
   .option('--history <file>', 'write the history here as JSONL')
-  .option('--timing-scale <factor>', 'the cluster\'s timing scale (client timeouts and retry pauses follow it)', fraction, 1)
-  .option('--seed <n>', 'seed of the workload\'s choices', int('--seed'))
+  .option('--timing-scale <factor>', 'the cluster\'s timing scale (client timeouts and retry pauses follow it)', positive('--timing-scale'), 1)
+  .option('--seed <n>', 'seed of the workload\'s choices', whole('--seed', 0))
   .action((o: { members: string[]; clients: number; ops: number; app: 'kv' | 'lock'; history?: string; timingScale: number; seed?: number }) =>
-    exitWith(async () => {
-      const { runLoad } = await import('../../tester/rsm/run-load.js');
-      const r = await runLoad({ ...o, timing: scaleTiming(classicTiming, o.timingScale) });
-      const { invoke, ok, fail, info } = r.counts;
-      process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);
-    }),
+    exitWith(async () => (await import('./load-command.js')).loadCommand(o)),
   );
 
 program
@@ -202,10 +196,10 @@ program
   .description('open a failure artifact (a failures/ folder or a trace file) in the trace viewer in your browser')
   .argument('<target>', 'a failures/ folder or a trace .jsonl file')
   .option('--html <file>', 'write one self-contained page here instead of serving it')
-  .option('--port <port>', 'the viewer\'s port (0: any free port)', int('--port'), 8080)
+  .option('--port <port>', 'the viewer\'s port (0: any free port)', whole('--port', 0, 65535), 8080)
   .option('--host <address>', 'the viewer\'s address; anything but loopback needs --token', '127.0.0.1')
   .option('--token <token>', 'required with a non-loopback --host')
-  .option('--seconds <s>', 'stop serving after this many seconds (default: until Ctrl-C)', int('--seconds'))
+  .option('--seconds <s>', 'stop serving after this many seconds (default: until Ctrl-C)', whole('--seconds', 1))
   .action((target: string, o: { html?: string; port: number; host: string; token?: string; seconds?: number }) =>
     exitWith(async () => (await import('./view-command.js')).viewCommand(target, o)),
   );
@@ -213,14 +207,14 @@ program
 program
   .command('dashboard')
   .description('the dashboard for a running cluster (--members) or a simulated run, live (--sim LAB TEST --seed N)')
-  .option('--members <list>', 'comma-separated HOST:PORT of a running cluster\'s nodes', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--members <list>', 'comma-separated HOST:PORT of a running cluster\'s nodes', list('--members'))
   .option('--sim <lab-and-test...>', 'run scenario TEST of LAB in the simulator, live: play, pause, step, speed')
-  .option('--seed <n>', 'the simulated run\'s seed', int('--seed'), 1)
+  .option('--seed <n>', 'the simulated run\'s seed', whole('--seed', 0), 1)
   .option('--paused', 'start the simulated run paused (play or step it from the page)')
-  .option('--port <port>', 'the dashboard\'s port (0: any free port)', int('--port'), 8080)
+  .option('--port <port>', 'the dashboard\'s port (0: any free port)', whole('--port', 0, 65535), 8080)
   .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
   .option('--token <token>', 'the token every control request must carry')
-  .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)', int('--seconds'))
+  .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)', whole('--seconds', 1))
   .action((o: { members?: string[]; sim?: string[]; seed: number; paused?: boolean; port: number; host: string; token?: string; seconds?: number }) =>
     exitWith(async () => (await import('./dashboard-command.js')).dashboardCommand(o)),
   );

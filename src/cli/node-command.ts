@@ -4,6 +4,7 @@
 import { nodeId } from '../env/real/address.js';
 import { classicTiming, scaleTiming } from '../timing.js';
 import { controlPlaneToken } from '../control/access.js';
+import { appNames, isAppName } from '../apps/app.js';
 
 export interface NodeCommandOptions {
   lab: string;
@@ -37,10 +38,18 @@ export function replicaPlacement(me: string, replicas: string[] | undefined, ind
   return { replicas, index: found };
 }
 
+/** `--app` names one of the rsm lab's apps, and only the rsm lab takes one: refused before anything listens. */
+export function checkApp(lab: string, app: string | undefined): void {
+  if (app === undefined) return;
+  if (lab !== 'rsm') throw new Error(`--app is for the rsm lab (lab ${lab} has no apps)`);
+  if (!isAppName(app)) throw new Error(`unknown app '${app}' (known: ${appNames.join(', ')})`);
+}
+
 export async function nodeCommand(o: NodeCommandOptions): Promise<void> {
   const { runNode, timingFromJson } = await import('../env/real/node-process.js');
   const timing = o.timing === undefined ? scaleTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
   const placement = replicaPlacement(nodeId(o.host, o.port), o.replicas, o.index);
   const controlToken = controlPlaneToken(o.controlHost, o.controlToken); // refused before anything listens
+  checkApp(o.lab, o.app);
   await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, ...(controlToken !== undefined && { controlToken }), timing, ...placement });
 }

@@ -69,6 +69,9 @@ function controlMethods(target: ControlTarget): Dispatcher {
   }));
   d.addMethod(control.faults, (change) => node.setFaults(change));
   d.addMethod(control.diskFault, async ({ file, offset, length }) => {
+    const size = (await disk.files()).find((f) => f.name === file)?.size;
+    if (size === undefined) throw new Error(`no file '${file}' on this node's disk (ctl … disk-files lists them)`);
+    if (offset >= size) throw new Error(`offset ${offset} is past the end of '${file}' (${size} bytes)`);
     const corrupted = await disk.corrupt(file, offset, length);
     node.note('disk', { fault: 'corrupt', file, offset, length, corrupted });
     return { file, offset, corrupted };

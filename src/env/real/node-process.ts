@@ -12,6 +12,7 @@ import { startControlPlane } from '../../control/server.js';
 import { RealDisk } from './disk.js';
 import { RealEnv } from './env.js';
 import { TraceFile } from './trace-file.js';
+import { LogLines } from './log-lines.js';
 
 export interface NodeProcessOptions {
   lab: string;
@@ -86,13 +87,15 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   const disk = new RealDisk(join(o.dir, 'disk'));
   const restarted = hasFiles(disk.dir);
   await disk.init();
-  const trace = new TraceRecorder({ keep: false, hash: false, sink: new TraceFile(join(o.dir, 'trace.jsonl')) });
+  const trace = new TraceRecorder({ keep: false, hash: false, sink: new LogLines(new TraceFile(join(o.dir, 'trace.jsonl'))) });
   const env = await RealEnv.listen({ host, port: o.port, disk, trace });
   process.once('exit', () => trace.flush());
   recordDeath(env);
   let node: LabNode | undefined;
   const state = (): Json => (node === undefined ? null : node.status());
-  await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken);
+  await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken).catch((e: unknown) => {
+    throw new Error(`cannot serve the control plane on port ${o.port + 1}: ${e instanceof Error ? e.message : String(e)}`);
+  });
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
   node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));

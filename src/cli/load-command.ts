@@ -1,0 +1,52 @@
+// `rsmlab load`: client load against a live rsm cluster. It first checks that some member answers
+// (a dead cluster is exit 2 at once, not a minute of silent retries), then runs the load and exits
+// 1 when no operation succeeded. The load itself is tester/rsm/run-load.ts.
+import type { NodeId } from '../env/types.js';
+import { isRpcError } from '../env/types.js';
+import { RealEnv } from '../env/real/env.js';
+import { rsmClientMembers } from '../../labs/rsm/protocol.js';
+import { runLoad } from '../../tester/rsm/run-load.js';
+import type { AppName } from '../apps/app.js';
+import { classicTiming, scaleTiming, type Timing } from '../timing.js';
+
+export interface LoadCommandOptions {
+  members: NodeId[];
+  clients: number;
+  ops: number;
+  app: AppName;
+  history?: string;
+  timingScale: number;
+  seed?: number;
+}
+
+/** The members that answer a client's "who is the primary?" within the RPC timeout. */
+async function answering(members: readonly NodeId[], timing: Timing): Promise<NodeId[]> {
+  const env = RealEnv.client(`load-probe-${process.pid}`);
+  try {
+    const answers = await Promise.all(
+      members.map((m) =>
+        env.call(m, rsmClientMembers, {}, { timeoutMs: Math.max(timing.rpcTimeoutMs, 1000) }).then(
+          () => m,
+          (e: unknown) => {
+            if (!isRpcError(e)) throw e;
+            return undefined;
+          },
+        ),
+      ),
+    );
+    return answers.filter((m): m is NodeId => m !== undefined);
+  } finally {
+    await env.close();
+  }
+}
+
+export async function loadCommand(o: LoadCommandOptions): Promise<number> {
+  const timing = scaleTiming(classicTiming, o.timingScale);
+  if ((await answering(o.members, timing)).length === 0) throw new Error(`no member of the cluster answers (${o.members.join(', ')}): is it running? (rsmlab node … --lab rsm, or npm start)`);
+  const r = await runLoad({ ...o, timing });
+  const { invoke, ok, fail, info } = r.counts;
+  process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);
+  if (ok > 0) return 0;
+  process.stderr.write('rsmlab: no operation succeeded: the cluster never served a request\n');
+  return 1;
+}

@@ -1,0 +1,40 @@
+// A real node's human-readable log: the trace lines a person follows (the lab's env.log lines,
+// start, crash, breakpoints, partitions, faults) as one short line each on the node's stdout, which
+// `rsmlab node … > n0.log` keeps. It passes every line on to the trace file; it never drops one.
+import type { TraceSink } from '../../trace/recorder.js';
+import type { Json } from '../types.js';
+
+/** The kinds a log reader wants; messages and timers stay in the trace (too many to read). */
+const LOGGED = /^\{"seq":\d+,"t":\d+,"node":"(?:[^"\\]|\\.)*","kind":"(log|start|crash|restart|breakpoint|partition|heal|faults|disk)"/;
+
+function value(v: Json): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** `12:00:01.250 log paxos.propose instance=2 n=5` for a trace line of a logged kind. */
+export function logLine(line: string): string | undefined {
+  const kind = LOGGED.exec(line)?.[1];
+  if (kind === undefined) return undefined;
+  const event = JSON.parse(line) as { t: number; detail?: Record<string, Json> };
+  const { what, ...fields } = event.detail ?? {};
+  const time = new Date(event.t).toISOString().slice(11, 23);
+  const words = [time, kind, ...(what === undefined ? [] : [value(what)]), ...Object.entries(fields).map(([k, v]) => `${k}=${value(v)}`)];
+  return words.join(' ');
+}
+
+export class LogLines implements TraceSink {
+  constructor(
+    private readonly next: TraceSink,
+    private readonly out: (text: string) => void = (text) => void process.stdout.write(text),
+  ) {}
+
+  write(line: string): void {
+    this.next.write(line);
+    const text = logLine(line);
+    if (text !== undefined) this.out(`${text}\n`);
+  }
+
+  flush(): void {
+    this.next.flush();
+  }
+}

@@ -1,0 +1,236 @@
+// The first-hour traps, each as a newcomer meets it through the real `rsmlab` binary: bad flag
+// values and bad input files are exit 2 with an `rsmlab:` message on stderr, never a silent pass;
+// a node that cannot start exits at once with its ports closed; `load` refuses a dead cluster;
+// a node's stdout log holds its log lines; timers and nodes are named as the tests name them.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { SimCluster } from '../tester/sim-cluster.js';
+import { describeError } from '../tester/failure-text.js';
+import { ScenarioFailure } from '../tester/scenario.js';
+import { classicTiming, scaleTiming } from '../src/timing.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+function rsmlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** True when nothing listens on 127.0.0.1:port (we can bind it ourselves). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Run `rsmlab node …` to its end (bounded); a node that starts would run forever and fail the bound. */
+function nodeRun(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'node', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const bound = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`rsmlab node ${args.join(' ')} still running after 15 s (half-started?)\n${stderr}`));
+    }, 15_000);
+    child.on('exit', (code) => {
+      clearTimeout(bound);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('first-hour traps (CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  const reserved: number[] = [];
+  /** A free port pair (p, p+1) for this test's own node processes. */
+  const freePort = async (): Promise<number> => {
+    const [port] = await reservePortPairs(1);
+    reserved.push(port!);
+    return port!;
+  };
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'rsmlab-traps-'))));
+  after(() => {
+    releasePorts(reserved);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every bad flag value is exit 2 with a message naming the flag, on stderr, prefixed rsmlab:', () => {
+    const cases: [string[], RegExp][] = [
+      [['test', 'paxos', '--world', 'sim', '--seeds', '0'], /--seeds must be at least 1/],
+      [['test', 'paxos', '--world', 'sim', '--seeds', '-3'], /--seeds must be at least 1/],
+      [['test', 'paxos', '--world', 'sim', '--seeds', '2.5'], /--seeds must be a whole number/],
+      [['test', 'paxos', '--world', 'sim', '--jobs', '0'], /--jobs must be at least 1/],
+      [['test', 'paxos', '--world', 'sim', '--only', ','], /--only needs at least one/],
+      [['test', 'paxos', '--world', 'moon'], /Allowed choices are sim, real, both/],
+      [['sim', 'paxos', '0', '--seed', 'x'], /--seed must be a whole number/],
+      [['sim', 'paxos', '0', '--seed', '-1'], /--seed must be at least 0/],
+      [['node', '--lab', 'paxos', '--port', '0', '--first', 'a:1', '--dir', dir], /--port must be between 1 and 65534/],
+      [['node', '--lab', 'paxos', '--port', '7000', '--first', 'a:1', '--dir', dir, '--timing-scale', '0'], /--timing-scale must be a number above 0/],
+      [['start', '--nodes', '0'], /--nodes must be at least 1/],
+      [['load', '--members', '127.0.0.1:1', '--clients', '0'], /--clients must be at least 1/],
+      [['load', '--members', '127.0.0.1:1', '--ops', '-5'], /--ops must be at least 1/],
+      [['check', 'x', '--model', 'kv', '--timeout-ms', '0'], /--timeout-ms must be at least 1/],
+    ];
+    for (const [args, message] of cases) {
+      const r = rsmlab(...args);
+      expect(r.status, `rsmlab ${args.join(' ')}: ${r.stdout}${r.stderr}`).to.equal(2);
+      expect(r.stderr, args.join(' ')).to.match(/^rsmlab: /).and.match(message);
+      expect(r.stdout, args.join(' ')).to.equal('');
+    }
+  });
+
+  it('check: an empty or blank file and a missing file are exit 2, the error on stderr as every command writes it', () => {
+    for (const text of ['', '\n\n']) {
+      const file = join(dir, 'empty.jsonl');
+      writeFileSync(file, text);
+      const r = rsmlab('check', file, '--model', 'kv');
+      expect(r.status).to.equal(2);
+      expect(r.stdout).to.equal('');
+      expect(r.stderr).to.equal(`rsmlab: ${file}: no operations in the history (an empty file proves nothing)\n`);
+    }
+    const missing = rsmlab('check', join(dir, 'absent.jsonl'), '--model', 'kv');
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.match(/^rsmlab: cannot read .*absent\.jsonl/);
+  });
+
+  it('--version prints the package version; ctl --help lists every ctl command', () => {
+    const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
+    expect(rsmlab('--version')).to.deep.include({ status: 0, stdout: `${version}\n` });
+    const help = rsmlab('ctl', '--help');
+    expect(help.status, help.stderr).to.equal(0);
+    for (const command of ['status', 'pid', 'breakpoint N', 'partition [--now]', 'heal', 'faults [--loss P]', 'disk-fault FILE OFFSET LENGTH', 'disk-files']) expect(help.stdout).to.include(command);
+  });
+
+  describe('rsmlab node: a startup error exits 2 at once and leaves no port open', () => {
+    let blocker: Server | undefined;
+    afterEach(() => blocker?.close());
+
+    it('its control port is taken', async () => {
+      const port = await freePort();
+      blocker = createServer().listen(port + 1, '127.0.0.1');
+      await new Promise((resolve) => blocker!.once('listening', resolve));
+      const r = await nodeRun(['--lab', 'paxos', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', join(dir, 'taken')]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(new RegExp(`^rsmlab: cannot serve the control plane on port ${port + 1}: .*EADDRINUSE`));
+      expect(await portIsFree(port), 'protocol port left open').to.equal(true);
+    });
+
+    it('--app nosuch', async () => {
+      const port = await freePort();
+      const r = await nodeRun(['--lab', 'rsm', '--app', 'nosuch', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', join(dir, 'nosuch')]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.equal("rsmlab: unknown app 'nosuch' (known: kv, lock)\n");
+      expect([await portIsFree(port), await portIsFree(port + 1)], 'ports left open').to.deep.equal([true, true]);
+    });
+
+    it('--app for a lab without apps', async () => {
+      const port = await freePort();
+      const r = await nodeRun(['--lab', 'paxos', '--app', 'kv', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', join(dir, 'paxosapp')]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal('rsmlab: --app is for the rsm lab (lab paxos has no apps)\n');
+    });
+
+    it('an unknown lab', async () => {
+      const port = await freePort();
+      const r = await nodeRun(['--lab', 'nosuch', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', join(dir, 'nolab')]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(/^rsmlab: unknown lab 'nosuch'/);
+    });
+  });
+
+  it('load against a dead cluster is exit 2 at once, naming the members', () => {
+    const started = Date.now();
+    const r = rsmlab('load', '--members', '127.0.0.1:1,127.0.0.1:3', '--ops', '5', '--timing-scale', '0.1');
+    expect(r.status, r.stdout + r.stderr).to.equal(2);
+    expect(r.stderr).to.match(/^rsmlab: no member of the cluster answers \(127\.0\.0\.1:1, 127\.0\.0\.1:3\)/);
+    // Not a wall-time gate: a dead cluster must not be retried for the client's give-up time (20 heartbeats).
+    expect(Date.now() - started).to.be.below(25_000);
+  });
+
+  describe('against a live node', () => {
+    let cluster: RealCluster;
+    before(async () => {
+      cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+      await cluster.start(0);
+    });
+    after(() => cluster.close());
+
+    it('ctl disk-fault on a file the node does not have, or past its end, is exit 2', () => {
+      const node = cluster.id(0);
+      const missing = rsmlab('ctl', node, 'disk-fault', 'nosuch.log', '0', '4');
+      expect(missing.status, missing.stdout).to.equal(2);
+      expect(missing.stderr).to.match(/^rsmlab: .*no file 'nosuch\.log' on this node's disk/);
+      const { files } = JSON.parse(rsmlab('ctl', node, 'disk-files').stdout) as { files: { name: string; size: number }[] };
+      const file = files.find((f) => f.size > 0)!;
+      const past = rsmlab('ctl', node, 'disk-fault', file.name, String(file.size), '4');
+      expect(past.status).to.equal(2);
+      expect(past.stderr).to.match(/is past the end/);
+    });
+
+    it('load against a cluster that is not an rsm cluster is exit 2 (no member answers as rsm)', () => {
+      const r = rsmlab('load', '--members', cluster.id(0), '--ops', '1', '--timing-scale', '0.1');
+      expect(r.status).to.equal(2);
+      expect(r.stderr).to.match(/no member of the cluster answers/);
+    });
+  });
+
+  it('a node\'s stdout (its log file) holds its log lines, not only its banner', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [cli, 'node', '--lab', 'paxos', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', join(dir, 'logged'), '--timing-scale', '0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const bound = setTimeout(() => reject(new Error(`no log line within 20 s:\n${out}`)), 20_000);
+        child.stdout.on('data', () => {
+          if (/ log paxos\.commit instance=1 /.test(out)) {
+            clearTimeout(bound);
+            resolve();
+          }
+        });
+      });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+    expect(out).to.match(/^\d\d:\d\d:\d\d\.\d{3} start lab=paxos /m);
+    expect(out).to.match(/^rsmlab node 127\.0\.0\.1:\d+ lab=paxos/m);
+    expect(out).to.match(/^\d\d:\d\d:\d\d\.\d{3} crash reason=signal signal=SIGTERM$/m);
+  });
+});
+
+describe('names in traces', () => {
+  it('simulated nodes are p0, p1, … as in test titles, and timer events name their timer', async () => {
+    const cluster = new SimCluster({ lab: 'paxos', seed: 3, nodes: 2 });
+    await cluster.start(0);
+    await cluster.start(1, { first: 0 });
+    await cluster.sleep(10_000);
+    const events = (await cluster.traceJsonl()).trim().split('\n').map((l) => JSON.parse(l) as { node: string; kind: string; detail?: { name?: string } });
+    await cluster.close();
+    expect([...new Set(events.filter((e) => e.kind === 'start').map((e) => e.node))]).to.deep.equal(['p0', 'p1']);
+    const timers = events.filter((e) => e.kind === 'timer');
+    expect(timers.length).to.be.greaterThan(2);
+    expect(new Set(timers.map((e) => e.detail?.name))).to.include('heartbeat');
+  });
+});
+
+describe('failure text', () => {
+  it('a scenario failure is its message; other errors keep only lab frames', () => {
+    expect(describeError(new ScenarioFailure('view 2 is {p0}'))).to.equal('ScenarioFailure: view 2 is {p0}');
+    const e = new TypeError('x is undefined');
+    e.stack = 'TypeError: x is undefined\n    at Proposer.run (file:///h/dist/labs/paxos/proposer.js:9:1)\n    at runScenario (file:///h/dist/tester/run.js:64:9)';
+    expect(describeError(e)).to.equal('TypeError: x is undefined\n    at Proposer.run (file:///h/dist/labs/paxos/proposer.js:9:1)');
+  });
+});
