@@ -195,6 +195,16 @@ export function session(s: ReplicaState, client: string): ClientSession | undefi
   return s.clients.find((c) => c.client === client);
 }
 
+/** The highest request of `client` prepared but not executed here (0 if none). */
+export function latestInFlight(s: ReplicaState, client: string): number {
+  let latest = 0;
+  for (let op = s.commit_min + 1; op <= s.op; op++) {
+    const h = s.log[op]!.header;
+    if (h.client === client && h.operation === 'request') latest = Math.max(latest, h.request);
+  }
+  return latest;
+}
+
 /** Whether `client`'s `request` is prepared but not executed here (it will be answered when committed). */
 export function inFlight(s: ReplicaState, client: string, request: number, operation: 'register' | 'request'): boolean {
   for (let op = s.commit_min + 1; op <= s.op; op++) {
@@ -282,18 +292,19 @@ function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): v
   if (r.kind === 'read') return onRead(s, out, r);
   // BEGIN SOLUTION
   const row = session(s, r.client);
-  const operation = r.kind === 'register' ? 'register' : 'request';
   if (r.kind === 'register' && row !== undefined) {
     return reply(out, r.client, r.request, r.kind, { status: 'ok', view: s.view, request: 0, op: row.session, result: row.reply });
   }
   if (r.kind === 'write') {
     if (row === undefined) return reply(out, r.client, r.request, r.kind, { status: 'rejected', view: s.view, reason: 'no session: register first' });
     if (r.request === row.request) return reply(out, r.client, r.request, r.kind, { status: 'ok', view: s.view, request: row.request, op: row.op, result: row.reply });
-    if (r.request !== row.request + 1) {
-      return reply(out, r.client, r.request, r.kind, { status: 'rejected', view: s.view, reason: `request ${r.request} is not the next one (last executed: ${row.request})` });
+    const latest = Math.max(row.request, latestInFlight(s, r.client));
+    if (r.request <= latest) return; // prepared, not executed yet: answered when it commits
+    if (r.request !== latest + 1) {
+      return reply(out, r.client, r.request, r.kind, { status: 'rejected', view: s.view, reason: `request ${r.request} is not the next one (last: ${latest})` });
     }
   }
-  if (inFlight(s, r.client, r.kind === 'register' ? 0 : r.request, operation)) return; // answered when it commits
+  if (r.kind === 'register' && inFlight(s, r.client, 0, 'register')) return; // answered when it commits
   if (s.pipeline.length >= s.config.pipeline_max) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
   const entry = prepareEntry(s, r, time);
   append(s, out, entry);

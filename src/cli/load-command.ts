@@ -11,6 +11,8 @@ import { classicTiming, scaleTiming, type Timing } from '../timing.js';
 
 export interface LoadCommandOptions {
   members: NodeId[];
+  /** The lab the cluster runs (its client library). Default rsm. */
+  lab?: 'rsm' | 'vsr';
   clients: number;
   ops: number;
   app: AppName;
@@ -19,7 +21,7 @@ export interface LoadCommandOptions {
   seed?: number;
 }
 
-/** The members that answer a client's "who is the primary?" within the RPC timeout. */
+/** The members that answer a client's call within the RPC timeout (an error answer counts: a vsr node knows no client_members, but it is up). */
 async function answering(members: readonly NodeId[], timing: Timing): Promise<NodeId[]> {
   const env = RealEnv.client(`load-probe-${process.pid}`);
   try {
@@ -29,7 +31,7 @@ async function answering(members: readonly NodeId[], timing: Timing): Promise<No
           () => m,
           (e: unknown) => {
             if (!isRpcError(e)) throw e;
-            return undefined;
+            return e.kind === 'remote' ? m : undefined;
           },
         ),
       ),
@@ -42,7 +44,7 @@ async function answering(members: readonly NodeId[], timing: Timing): Promise<No
 
 export async function loadCommand(o: LoadCommandOptions): Promise<number> {
   const timing = scaleTiming(classicTiming, o.timingScale);
-  if ((await answering(o.members, timing)).length === 0) throw new Error(`no member of the cluster answers (${o.members.join(', ')}): is it running? (rsmlab node … --lab rsm, or npm start)`);
+  if ((await answering(o.members, timing)).length === 0) throw new Error(`no member of the cluster answers (${o.members.join(', ')}): is it running? (rsmlab node … --lab ${o.lab ?? 'rsm'}, or npm start)`);
   const r = await runLoad({ ...o, timing });
   const { invoke, ok, fail, info } = r.counts;
   process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);

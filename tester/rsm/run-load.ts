@@ -10,10 +10,13 @@ import type { AppName } from '../../src/apps/app.js';
 import { seededRandom } from '../../src/random.js';
 import { runWorkload, type WorkloadResult } from '../../src/workload/workload.js';
 import { giveUpMs, rsmInvoker } from './load.js';
+import { vsrInvoker } from '../../labs/vsr/client.js';
 
 export interface RunLoadOptions {
   /** Cluster members as HOST:PORT (any of them; clients learn the view from whoever answers). */
   members: NodeId[];
+  /** The lab the cluster runs, whose client library the clients use. Default rsm. */
+  lab?: 'rsm' | 'vsr';
   clients: number;
   /** Per client: KV ops, or lock acquire/release cycles. */
   ops: number;
@@ -49,7 +52,10 @@ export async function runLoad(options: RunLoadOptions): Promise<RunLoadResult> {
       app: options.app,
       clients: options.clients,
       opsPerClient: options.ops,
-      invoker: rsmInvoker(envOf, { members: options.members, timing, giveUpMs: giveUpMs(timing) }),
+      invoker:
+        options.lab === 'vsr'
+          ? vsrInvoker(envOf, { replicas: options.members, timing, app: options.app, giveUpMs: giveUpMs(timing) })
+          : rsmInvoker(envOf, { members: options.members, timing, giveUpMs: giveUpMs(timing) }),
       clock: envOf(`${prefix}clock`),
       random: seededRandom(options.seed ?? started),
       clientPrefix: prefix,
