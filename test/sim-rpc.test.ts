@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { z } from 'zod';
 import { method } from '../src/env/method.js';
 import { isRpcError, RpcError, type Env } from '../src/env/types.js';
+import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { events, get, probeCluster, tell } from './fixtures/sim-probe.js';
 
 async function failure(p: Promise<unknown>): Promise<Error> {
@@ -53,24 +54,28 @@ describe('sim rpc', () => {
     expect(cluster.sim.now).to.equal(35);
   });
 
-  it('turns handler errors, unknown methods and bad results into remote errors', async () => {
+  it('turns unknown methods and bad results into remote errors', async () => {
     const badResult = method('probe.bad', z.object({}), z.object({ value: z.number() }));
     const loose = method('probe.bad', z.object({}), z.unknown());
-    const cluster = await probeCluster((env) => {
-      env.serve(get, () => {
-        throw new Error('no such key');
-      });
-      env.serve(loose, () => ({ value: 'not a number' }));
-    });
+    const cluster = await probeCluster((env) => env.serve(loose, () => ({ value: 'not a number' })));
     const client = cluster.clientEnv('c');
-    const thrown = await failure(client.call('p0', get, { key: 'k' }, { timeoutMs: 1000 }));
-    expect(isRpcError(thrown, 'remote')).to.equal(true);
-    expect(thrown.message).to.equal('probe.get to p0: remote (-32000: no such key)');
     const missing = await failure(client.call('p0', method('probe.none', z.object({}), z.null()), {}, { timeoutMs: 1000 }));
     expect(missing.message).to.equal('probe.none to p0: remote (-32601: Method not found: probe.none)');
     const bad = await failure(client.call('p0', badResult, {}, { timeoutMs: 1000 }));
     expect(bad).to.be.instanceOf(RpcError);
     expect(bad.message).to.match(/^probe\.bad to p0: remote \(invalid result: value: /);
+  });
+
+  it('fails the run (no polite remote error) when a handler throws', async () => {
+    const cluster = await probeCluster((env) =>
+      env.serve(get, () => {
+        throw new Error('no such key');
+      }),
+    );
+    const call = cluster.clientEnv('c').call('p0', get, { key: 'k' }, { timeoutMs: 1000 });
+    const thrown = await failure(call);
+    expect(thrown).to.be.instanceOf(SimulationFailure);
+    expect(thrown.message).to.match(/\(seed 1\): p0, handler probe\.get: Error: no such key\n\s+at /);
   });
 
   it('validates params at the sender (a plain Error, nothing sent) and again at the receiver', async () => {
@@ -112,7 +117,7 @@ describe('sim rpc', () => {
     expect(sent.list).to.deep.equal([1, 2, 3]);
   });
 
-  it('delivers notices to their handler and logs the ones no handler takes', async () => {
+  it('delivers notices to their handler and drops (traced) the ones no handler takes', async () => {
     const got: [number, string][] = [];
     const cluster = await probeCluster((env: Env) => {
       if (env.me === 'p0') env.on(tell, ({ n }, from) => got.push([n, from]));
@@ -122,7 +127,7 @@ describe('sim rpc', () => {
     client.send('p1', tell, { n: 8 });
     await cluster.sleep(50);
     expect(got).to.deep.equal([[7, 'client:c']]);
-    const logs = await events(cluster, 'log');
-    expect(logs.map((e) => e.detail)).to.deep.equal([{ what: 'notice not handled', reason: 'no handler for notice probe.tell' }]);
+    const drops = await events(cluster, 'drop');
+    expect(drops.map((e) => [e.node, e.detail])).to.deep.equal([['p1', { reason: 'no handler for notice probe.tell' }]]);
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { method, notice } from '../src/env/method.js';
 import { isRpcError, type NodeId } from '../src/env/types.js';
-import { RealEnv } from '../src/env/real/env.js';
+import { LabError, RealEnv } from '../src/env/real/env.js';
 import { RealDisk } from '../src/env/real/disk.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
@@ -21,6 +21,7 @@ const hang = method('t.hang', z.object({}), z.object({}));
 const badResult = method('t.badResult', z.object({}), z.object({ n: z.number() }));
 const badResultServed = method('t.badResult', z.object({}), z.object({ n: z.string() }));
 const tick = notice('t.tick', z.object({ n: z.int() }));
+const boom = notice('t.boom', z.object({}));
 
 interface Ticks {
   seen: { n: number; from: NodeId }[];
@@ -61,9 +62,12 @@ describe('real transport (two RealEnvs on loopback)', function () {
   let a: RealEnv;
   let b: RealEnv;
   let ticks: Ticks;
+  /** Lab errors of the nodes: in a node process each would crash it (test/lab-errors.test.ts). */
+  let crashes: LabError[];
 
   async function startNode(port: number, name: string, served: Ticks): Promise<RealEnv> {
-    const env = await RealEnv.listen({ host: '127.0.0.1', port, disk: new RealDisk(join(dir, name)), trace: new TraceRecorder() });
+    const crash = (e: LabError): void => void crashes.push(e);
+    const env = await RealEnv.listen({ host: '127.0.0.1', port, disk: new RealDisk(join(dir, name)), trace: new TraceRecorder(), crash });
     env.serve(add, ({ a: x, b: y }, from) => ({ sum: x + y, from }));
     env.serve(fail, () => {
       throw new Error('boom');
@@ -71,6 +75,9 @@ describe('real transport (two RealEnvs on loopback)', function () {
     env.serve(hang, () => new Promise<Record<string, never>>(() => undefined));
     env.serve(badResultServed, () => ({ n: 'not a number' }));
     env.on(tick, ({ n }, from) => served.seen.push({ n, from }));
+    env.on(boom, () => {
+      throw new RangeError('boom in a notice');
+    });
     return env;
   }
 
@@ -78,6 +85,7 @@ describe('real transport (two RealEnvs on loopback)', function () {
     ports = await reservePortPairs(3);
     dir = mkdtempSync(join(tmpdir(), 'rsmlab-transport-'));
     ticks = { seen: [] };
+    crashes = [];
     a = await startNode(ports[0]!, 'a', { seen: [] });
     b = await startNode(ports[1]!, 'b', ticks);
   });
@@ -147,10 +155,13 @@ describe('real transport (two RealEnvs on loopback)', function () {
     expect(String(e)).to.match(/reply does not match its schema: n: /);
   });
 
-  it('turns a throwing handler into a remote error with its message', async function () {
-    const e = await failure(a.call(b.me, fail, {}, { timeoutMs: 2000 }));
-    expect(isRpcError(e, 'remote'), String(e)).to.equal(true);
-    expect(String(e)).to.contain('-32000: boom');
+  it('crashes the node (no reply, never a remote error) when a handler or a notice handler throws', async function () {
+    const e = await failure(a.call(b.me, fail, {}, { timeoutMs: 300 }));
+    expect(isRpcError(e, 'timeout'), String(e)).to.equal(true);
+    a.send(b.me, boom, {});
+    await until(() => crashes.length === 2);
+    expect(crashes.map((c) => c.message.split('\n')[0])).to.deep.equal([`${b.me}: handler t.fail threw: Error: boom`, `${b.me}: notice t.boom threw: RangeError: boom in a notice`]);
+    expect(crashes[0]!.message).to.match(/\n\s+at .*transport\.test\.js/);
   });
 
   it('partitions: nothing leaves or arrives until healed; an armed partition cuts at partitionPoint', async function () {

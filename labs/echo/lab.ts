@@ -1,7 +1,7 @@
 // The echo lab: a tiny, deterministic node for framework tests in both worlds (not a protocol).
 // It answers echo.ping, counts echo.note notices durably (disk + fsync), calls breakpoint(1), the
-// fault point 'echo.ping' and partitionPoint() on every ping, and asserts on echo.check. It touches
-// the world only through Env.
+// fault point 'echo.ping' and partitionPoint() on every ping, asserts on echo.check, and throws on
+// echo.fail / echo.fail_note (lab errors, in each kind of handler). It touches the world only through Env.
 import { z } from 'zod';
 import { method, notice } from '../../src/env/method.js';
 import type { Env } from '../../src/env/types.js';
@@ -12,6 +12,17 @@ export const ping = method('echo.ping', z.object({ text: z.string() }), z.object
 export const note = notice('echo.note', z.object({ text: z.string() }));
 /** Asserts `ok`: with ok=false the node violates an invariant (and must crash loudly). */
 export const check = method('echo.check', z.object({ ok: z.boolean() }), z.object({ ok: z.literal(true) }));
+
+/** Where echo.fail throws: in its handler, in an async handler, in a timer, or on a disk write's completion. */
+export const failIn = z.enum(['handler', 'async', 'timer', 'disk']);
+export const fail = method('echo.fail', z.object({ in: failIn }), z.object({ ok: z.literal(true) }));
+/** A one-way message whose handler throws. */
+export const failNote = notice('echo.fail_note', z.object({}));
+
+/** The error echo.fail throws: a bug a student could write. */
+function bug(where: string): never {
+  throw new TypeError(`echo: a lab bug thrown in ${where}`);
+}
 
 /** The file holding the durable count: 8 bytes, a little-endian float64. */
 export const countFile = 'count';
@@ -55,6 +66,14 @@ export const echoLab: Lab = {
       assert(ok, 'echo.check: asked to violate an invariant');
       return { ok };
     });
+    env.serve(fail, (params) => {
+      if (params.in === 'handler') bug('a handler');
+      if (params.in === 'async') return env.sleep(1).then(() => bug('an async handler'));
+      if (params.in === 'timer') env.setTimer(1, () => bug('a timer'));
+      if (params.in === 'disk') void env.disk.write('scratch', 0, new Uint8Array(1)).then(() => bug('a disk completion'));
+      return { ok: true as const };
+    });
+    env.on(failNote, () => bug('a notice handler'));
     env.on(note, ({ text }) => {
       status.notes++;
       status.count++;

@@ -63,11 +63,15 @@ export interface Env {
 
   /** Call `method` on `peer`. Params are validated here and again at the peer; the reply is validated before it resolves. */
   call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R>;
-  /** Register the handler for `method`. A handler that throws answers the caller with an RpcError of kind 'remote'. */
+  /**
+   * Register the handler for `method`. Params that fail the schema are answered with an RpcError of
+   * kind 'remote' (the handler never runs). A handler that throws or rejects is a lab error: it fails
+   * the simulated run and crashes a real node; no reply is sent.
+   */
   serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void;
   /** One-way message: no reply, no error, may be lost. */
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void;
-  /** Register the handler for a one-way message. */
+  /** Register the handler for a one-way message. One that fails the schema is dropped (traced); a throw is a lab error, as for serve. */
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void;
 
   /** `name` (e.g. 'heartbeat') goes into the trace's timer event, so a reader sees which timer fired. */

@@ -1,6 +1,8 @@
 // The receiving end of declared messages: method/notice name -> handler, with params validated
-// against the declared zod schema once, here at the wire boundary. It turns every outcome into a
-// reply frame (never throws on peer input) and never touches sockets, faults or traces.
+// against the declared zod schema once, here at the wire boundary. Peer input that fails there is
+// answered with a JSON-RPC error (a request) or refused with a reason (a notice), never thrown.
+// A lab's handler that throws or rejects is a lab error, handed to the env's `fatal` (the run fails,
+// the real node crashes); it never becomes a polite reply. Never touches sockets, faults or traces.
 import type { Method, Notice } from '../env/method.js';
 import { describeIssues } from '../env/method.js';
 import type { Handler, NodeId } from '../env/types.js';
@@ -46,9 +48,24 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Where a lab handler's throw or rejection goes: `where` names the handler ("handler paxos.prepare",
+ * "notice vsr.prepare_ok"). It must end the run or the process; no reply is sent.
+ */
+export type Fatal = (where: string, error: unknown) => void;
+
+/** A validated notice, ready to run its handler; or, as a string, why it was refused. */
+export type NoticeDelivery = (() => void) | string;
+
 export class Dispatcher {
   private readonly methods = new Map<string, MethodRoute>();
   private readonly notices = new Map<string, NoticeRoute>();
+
+  /**
+   * `fatal`: a lab's env passes where handler errors go. Without it (the control plane, framework
+   * code) a method handler's error is answered as a JSON-RPC server error, and notices are not served.
+   */
+  constructor(private readonly fatal?: Fatal) {}
 
   addMethod<P, R>(method: Method<P, R>, handler: Handler<P, R>): void {
     if (this.methods.has(method.name)) throw new Error(`method ${method.name} is already served`);
@@ -56,6 +73,7 @@ export class Dispatcher {
   }
 
   addNotice<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
+    if (this.fatal === undefined) throw new Error(`notice ${notice.name}: this dispatcher has nowhere to report a handler's error`);
     if (this.notices.has(notice.name)) throw new Error(`notice ${notice.name} already has a handler`);
     this.notices.set(notice.name, { params: notice.params, handler: handler as (params: unknown, from: NodeId) => void });
   }
@@ -64,40 +82,59 @@ export class Dispatcher {
   answer(text: string, from: NodeId, reply: (text: string) => void): void {
     const frame = decodeFrame(text);
     if (frame.type === 'request') this.request(frame.id, frame.method, frame.params, from, (r) => reply(r.text));
-    else if (frame.type === 'notice') this.notify(frame.method, frame.params, from);
+    else if (frame.type === 'notice') this.runNotice(frame.method, frame.params, from);
     else if (frame.type === 'invalid') reply(encodeError(frame.id, frame.code, frame.message));
   }
 
-  /** Run the method's handler and hand its reply frame to `respond`: at once if the handler returns a value, later if a promise. Never throws. */
+  /**
+   * Run the method's handler and hand its reply frame to `respond`: at once if the handler returns a
+   * value, later if a promise. A handler that throws or rejects goes to `fatal` (no reply). Never throws.
+   */
   request(id: RpcId, name: string, params: unknown, from: NodeId, respond: (reply: Reply) => void): void {
     const route = this.methods.get(name);
     if (route === undefined) return respond(failure(id, ErrorCode.methodNotFound, `Method not found: ${clip(name)}`));
     const checked = route.params.safeParse(params ?? {});
     if (!checked.success) return respond(failure(id, ErrorCode.invalidParams, `Invalid params for ${name}: ${describeIssues(checked.error)}`));
+    const failed = (e: unknown): void => {
+      if (this.fatal === undefined) respond(failure(id, ErrorCode.server, errorText(e)));
+      else this.fatal(`handler ${name}`, e);
+    };
     let result: unknown;
     try {
       result = route.handler(checked.data, from);
     } catch (e) {
-      return respond(failure(id, ErrorCode.server, errorText(e)));
+      return failed(e);
     }
     if (!isThenable(result)) return respond(success(id, result));
-    result.then(
-      (value) => respond(success(id, value)),
-      (e: unknown) => respond(failure(id, ErrorCode.server, errorText(e))),
-    );
+    result.then((value) => respond(success(id, value)), failed);
   }
 
-  /** Run the notice's handler. Returns why it was not handled, or undefined. Never throws. */
-  notify(name: string, params: unknown, from: NodeId): string | undefined {
+  /** Run a notice's handler if it passes validation; returns why it was refused, or undefined. */
+  runNotice(name: string, params: unknown, from: NodeId): string | undefined {
+    const delivery = this.notice(name, params, from);
+    if (typeof delivery === 'string') return delivery;
+    delivery();
+    return undefined;
+  }
+
+  /**
+   * Validate a notice at the wire boundary: the call that runs its handler (a throw or rejection
+   * goes to `fatal`), or why it is refused (no handler, invalid params). Never throws.
+   */
+  notice(name: string, params: unknown, from: NodeId): NoticeDelivery {
     const route = this.notices.get(name);
     if (route === undefined) return `no handler for notice ${clip(name)}`;
     const checked = route.params.safeParse(params ?? {});
     if (!checked.success) return `invalid params for ${name}: ${describeIssues(checked.error)}`;
-    try {
-      route.handler(checked.data, from);
-      return undefined;
-    } catch (e) {
-      return `handler of ${name} threw: ${errorText(e)}`;
-    }
+    const fatal = this.fatal!;
+    return () => {
+      let result: unknown;
+      try {
+        result = route.handler(checked.data, from);
+      } catch (e) {
+        return fatal(`notice ${name}`, e);
+      }
+      if (isThenable(result)) result.then(undefined, (e: unknown) => fatal(`notice ${name}`, e));
+    };
   }
 }

@@ -2,7 +2,6 @@
 // with fsync, and a per-node JSONL trace of every send/deliver/drop/timer/fault. It also holds the
 // node's fault state (partition, breakpoints, link faults) for the control plane. Never protocol logic.
 import { randomInt, randomUUID } from 'node:crypto';
-import { InvariantViolation } from '../../assert.js';
 import type { z } from 'zod';
 import { describeIssues, type Method, type Notice } from '../method.js';
 import {
@@ -18,7 +17,7 @@ import {
 } from '../types.js';
 import { TraceRecorder, type EventInput } from '../../trace/recorder.js';
 import { summarize, summarizeText, type MessageSummary, type TraceKind } from '../../trace/event.js';
-import { Dispatcher, isThenable } from '../../wire/dispatch.js';
+import { Dispatcher } from '../../wire/dispatch.js';
 import { decodeFrame, encodeError, encodeNotice, encodeRequest, type Frame } from '../../wire/frame.js';
 import { clientId, linkUrl, nodeId, parseAddress } from './address.js';
 import { LinkFaults, type FaultSettings } from './link-faults.js';
@@ -32,6 +31,8 @@ export interface NodeEnvOptions {
   trace: TraceRecorder;
   /** What a hit breakpoint does after flushing the trace (default: process.exit). */
   exit?: (code: number) => void;
+  /** What a lab handler's throw or rejection does once traced (default: crash the process with it). */
+  crash?: (error: LabError) => void;
 }
 
 export interface ClientEnvOptions {
@@ -44,25 +45,21 @@ function summaryOf(payload: string | undefined, value: unknown): string {
   return payload === undefined ? summarize(value) : summarizeText(payload);
 }
 
-/** An invariant violation crashes the process loudly; it must not become a polite 'remote' error. */
-function crashIfViolation(e: unknown): void {
-  if (e instanceof InvariantViolation) {
-    process.nextTick(() => {
-      throw e;
-    });
+/** A lab handler threw or rejected: the node crashes with this (its stack shows the handler's error). */
+export class LabError extends Error {
+  constructor(node: NodeId, where: string, error: unknown) {
+    const what = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    super(`${node}: ${where} threw: ${what}`, { cause: error });
+    this.name = 'LabError';
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
-/** Run a handler, crashing the process if it violates an invariant, now or in its promise. */
-function guarded<T>(run: () => T): T {
-  try {
-    const result = run();
-    if (isThenable(result)) result.then(undefined, crashIfViolation);
-    return result;
-  } catch (e) {
-    crashIfViolation(e);
-    throw e;
-  }
+/** The default for a node process: the error becomes uncaught, so the process logs it and exits non-zero (node-process.ts). */
+function crashProcess(error: LabError): void {
+  process.nextTick(() => {
+    throw error;
+  });
 }
 
 /** A disk for an Env that has none (clients): every call fails with a clear message. */
@@ -77,7 +74,8 @@ export class RealEnv implements Env {
   private readonly armed = new Set<BreakpointNumber>();
   private readonly armedPoints = new Set<string>();
   private closed = false;
-  private readonly dispatcher = new Dispatcher();
+  /** A handler's throw or rejection crashes the node: no reply, never a polite 'remote' error. */
+  private readonly dispatcher = new Dispatcher((where, error) => this.labError(where, error));
   private readonly peers = new Map<NodeId, PeerLink>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   private nextTimer = 0;
@@ -90,11 +88,12 @@ export class RealEnv implements Env {
     readonly disk: Disk,
     readonly trace: TraceRecorder,
     private readonly exit: (code: number) => void,
+    private readonly crash: (error: LabError) => void = crashProcess,
   ) {}
 
   /** A node: serves the protocol on host:port (resolves once listening). */
   static async listen(o: NodeEnvOptions): Promise<RealEnv> {
-    const env = new RealEnv(nodeId(o.host, o.port), o.disk, o.trace, o.exit ?? ((code) => process.exit(code)));
+    const env = new RealEnv(nodeId(o.host, o.port), o.disk, o.trace, o.exit ?? ((code) => process.exit(code)), o.crash);
     env.server = await RpcServer.listen(o.host, o.port, (text, inbound) => env.received(text, inbound));
     return env;
   }
@@ -129,7 +128,7 @@ export class RealEnv implements Env {
 
   serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void {
     this.mustServe();
-    this.dispatcher.addMethod(method, (params, from) => guarded(() => handler(params, from)));
+    this.dispatcher.addMethod(method, handler);
   }
 
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
@@ -147,10 +146,7 @@ export class RealEnv implements Env {
 
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
     this.mustServe();
-    this.dispatcher.addNotice(notice, (params, from) => {
-      const result: unknown = guarded(() => handler(params, from));
-      if (isThenable(result)) result.then(undefined, (e: unknown) => this.note('log', { what: 'notice handler failed', notice: notice.name, error: String(e) }));
-    });
+    this.dispatcher.addNotice(notice, handler);
   }
 
   // ---- time, randomness, trace -----------------------------------------------------------
@@ -282,6 +278,11 @@ export class RealEnv implements Env {
     if (this.server === undefined) throw new Error(`${this.me}: clients do not serve`);
   }
 
+  /** A lab handler threw or rejected: the node crashes (node-process.ts traces and logs it); a closed env is already dead. */
+  private labError(where: string, error: unknown): void {
+    if (!this.closed) this.crash(new LabError(this.me, where, error));
+  }
+
   private invalidParams(name: string, error: z.ZodError): Error {
     return new Error(`${this.me}: invalid params for ${name}: ${describeIssues(error)}`);
   }
@@ -338,9 +339,10 @@ export class RealEnv implements Env {
     const id = frame.mid ?? this.nextMessage++;
     const msg: MessageSummary = { id, from: inbound.from, to: this.me, method: frame.method, type: 'notice', summary: summaryOf(frame.payload, frame.params) };
     this.pass(msg, undefined, () => {
+      const delivery = this.dispatcher.notice(frame.method, frame.params, inbound.from);
+      if (typeof delivery === 'string') return void this.emitMessage('drop', msg, undefined, delivery); // refused at the wire boundary
       this.emitMessage('deliver', msg);
-      const problem = this.dispatcher.notify(frame.method, frame.params, inbound.from);
-      if (problem !== undefined) this.note('log', { what: 'notice not handled', reason: problem });
+      delivery();
     });
   }
 

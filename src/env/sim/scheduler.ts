@@ -210,11 +210,12 @@ export class Scheduler {
     };
   }
 
-  /** End the run: every pending and future wait rejects with a failure naming the seed (and `where`, if given). */
+  /** End the run: every pending and future wait rejects with a failure naming the seed, the replay command and (for a lab error: `where`) the error's stack. */
   fail(cause: unknown, where?: string): void {
     if (this.failure) return;
     runAs(null); // whatever runs after a failure (the tester's catch, mocha) is not lab code
-    const what = cause instanceof Error ? (where === undefined ? cause.message : `${cause.name}: ${cause.message}`) : String(cause);
+    // A lab error (`where` says whose) shows its stack: the student's file and line.
+    const what = cause instanceof Error ? (where === undefined ? cause.message : (cause.stack ?? `${cause.name}: ${cause.message}`)) : String(cause);
     const why = where === undefined ? what : `${where}: ${what}`;
     this.failure = new SimulationFailure(
       `simulation failed at t=${this.clock} ms (seed ${this.seed}): ${why}\n  replay: ${this.replay}`,

@@ -3,8 +3,7 @@
 // settle and its sends, timers and logs have no effect, so a crashed node can never act again.
 import type { Method, Notice } from '../method.js';
 import type { BreakpointNumber, CallOptions, Disk, Env, Handler, Json, NodeId, TimerHandle } from '../types.js';
-import { Dispatcher } from '../../wire/dispatch.js';
-import { InvariantViolation } from '../../assert.js';
+import { Dispatcher, isThenable } from '../../wire/dispatch.js';
 import { NodeCrashed } from './crash.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type DeterminismError, type GuardedCode } from './guard.js';
@@ -52,11 +51,13 @@ export class Timer extends SimEvent implements TimerHandle {
     if (this.cancelled || env.dead) return false;
     env.host.timerFired(env, this);
     runAs(env.code);
+    let result: unknown;
     try {
-      this.fn();
+      result = this.fn();
     } catch (e) {
       env.host.labError(env, 'timer', e);
     }
+    if (isThenable(result)) result.then(undefined, (e: unknown) => env.host.labError(env, 'timer', e)); // an async fn
     return true;
   }
 }
@@ -68,7 +69,8 @@ function checkMs(what: string, ms: number): number {
 
 export class SimEnv implements Env, Endpoint, GuardedCode {
   dead = false;
-  readonly dispatcher = new Dispatcher();
+  /** A handler's throw or rejection fails the run (with its stack, seed and replay command). */
+  readonly dispatcher = new Dispatcher((where, error) => this.host.labError(this, where, error));
   private nextTimer = 1;
 
   constructor(
@@ -95,7 +97,7 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
 
   serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void {
     this.mustServe();
-    this.dispatcher.addMethod(method, (params, from) => this.guardHandler(method.name, () => handler(params, from)));
+    this.dispatcher.addMethod(method, handler);
   }
 
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
@@ -104,31 +106,12 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
 
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
     this.mustServe();
-    this.dispatcher.addNotice(notice, (params, from) => {
-      const result = this.guardHandler(notice.name, () => handler(params, from)) as unknown;
-      if (isThenable(result)) result.then(undefined, (e: unknown) => this.host.labError(this, `notice ${notice.name}`, e));
-    });
+    this.dispatcher.addNotice(notice, handler);
   }
 
   /** Like the real world's: a client calls and sends, it serves nothing. */
   private mustServe(): void {
     if (!this.member) throw new Error(`${this.me}: clients do not serve`);
-  }
-
-  /** Run a handler; an invariant violation fails the run (it must not become a polite 'remote' error). */
-  private guardHandler<T>(name: string, run: () => T): T {
-    try {
-      const result = run();
-      if (isThenable(result)) {
-        result.then(undefined, (e: unknown) => {
-          if (e instanceof InvariantViolation) this.host.labError(this, `handler ${name}`, e);
-        });
-      }
-      return result;
-    } catch (e) {
-      if (e instanceof InvariantViolation) this.host.labError(this, `handler ${name}`, e);
-      throw e;
-    }
   }
 
   setTimer(ms: number, fn: () => void, name?: string): TimerHandle {
@@ -179,8 +162,4 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
   partitionPoint(): void {
     if (!this.dead) this.host.partitionPoint(this);
   }
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }

@@ -197,17 +197,21 @@ export class Transport {
       this.drop(msg, this.directory.known(msg.to) ? 'dead' : 'unknown');
       return msg.type === 'req' && this.refuse(msg);
     }
-    this.delivered(msg);
-    runAs(target.code);
     const params: unknown = JSON.parse(msg.text);
     if (msg.type === 'req') {
+      this.delivered(msg);
+      runAs(target.code);
       target.dispatcher.request(msg.id, msg.method, params, msg.from, (reply) => this.reply(target, msg, reply));
-    } else {
-      const problem = target.dispatcher.notify(msg.method, params, msg.from);
-      if (problem !== undefined && !target.dead) {
-        this.trace.emit({ t: this.scheduler.now, node: msg.to, kind: 'log', detail: { what: 'notice not handled', reason: problem } });
-      }
+      return true;
     }
+    const delivery = target.dispatcher.notice(msg.method, params, msg.from);
+    if (typeof delivery === 'string') {
+      this.drop(msg, delivery); // refused at the wire boundary: no handler, or params that fail the schema
+      return false;
+    }
+    this.delivered(msg);
+    runAs(target.code);
+    delivery();
     return true;
   }
 

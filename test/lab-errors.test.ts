@@ -1,0 +1,114 @@
+// Errors never vanish: a lab error thrown in any kind of handler (an RPC handler, sync or async, a
+// one-way handler, a timer, a disk write's completion) fails the simulated run with its stack, the
+// seed and the replay command, and crashes a real node (exit 70, the error in its log). Only a
+// message refused at the wire boundary is dropped, and the drop is traced.
+import { expect } from 'chai';
+import { z } from 'zod';
+import { fail, failNote, ping } from '../labs/echo/lab.js';
+import { notice } from '../src/env/method.js';
+import type { Env } from '../src/env/types.js';
+import { SimulationFailure } from '../src/env/sim/scheduler.js';
+import { classicTiming, scaleTiming } from '../src/timing.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { SimCluster } from '../tester/sim-cluster.js';
+import { events } from './fixtures/sim-probe.js';
+
+type Trigger = (client: Env, node: string) => void;
+
+const kinds: [string, Trigger, string][] = [
+  ['an RPC handler', (c, n) => void c.call(n, fail, { in: 'handler' }, { timeoutMs: 1000 }).catch(() => undefined), 'handler echo.fail'],
+  ['an async RPC handler', (c, n) => void c.call(n, fail, { in: 'async' }, { timeoutMs: 1000 }).catch(() => undefined), 'handler echo.fail'],
+  ['a one-way handler', (c, n) => c.send(n, failNote, {}), 'notice echo.fail_note'],
+  ['a timer', (c, n) => void c.call(n, fail, { in: 'timer' }, { timeoutMs: 1000 }).catch(() => undefined), 'timer'],
+  // A disk completion's callback runs in a promise chain: its rejection is one nobody caught.
+  ['a disk completion', (c, n) => void c.call(n, fail, { in: 'disk' }, { timeoutMs: 1000 }).catch(() => undefined), 'unhandled rejection in lab code'],
+];
+
+const thrownIn: Record<string, string> = {
+  'an RPC handler': 'a handler',
+  'an async RPC handler': 'an async handler',
+  'a one-way handler': 'a notice handler',
+  'a timer': 'a timer',
+  'a disk completion': 'a disk completion',
+};
+
+describe('lab errors in the simulator', () => {
+  for (const [kind, trigger, where] of kinds) {
+    it(`fail the run when ${kind} throws: where, stack, seed and replay command`, async () => {
+      const cluster = new SimCluster({ lab: 'echo', seed: 17, nodes: 1, replay: 'npx rsmlab test echo x --seed 17' });
+      try {
+        await cluster.start(0);
+        trigger(cluster.clientEnv('c'), cluster.id(0));
+        const failure = await cluster.sleep(1000).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(failure).to.be.instanceOf(SimulationFailure);
+        const message = (failure as SimulationFailure).message;
+        expect(message).to.match(/^simulation failed at t=\d+ ms \(seed 17\): /);
+        expect(message).to.contain(where.startsWith('unhandled') ? where : `p0, ${where}`);
+        expect(message).to.contain(`TypeError: echo: a lab bug thrown in ${thrownIn[kind]}`);
+        expect(message).to.match(/\n\s+at .*labs\/echo\/lab\.js:\d+/); // the stack, down to the lab's line
+        expect(message).to.contain('replay: npx rsmlab test echo x --seed 17');
+      } finally {
+        await cluster.close();
+      }
+    });
+  }
+
+  it('drop (and trace) only the notices refused at the wire boundary', async () => {
+    const cluster = new SimCluster({ lab: 'echo', seed: 18, nodes: 1 });
+    try {
+      await cluster.start(0);
+      const client = cluster.clientEnv('c');
+      client.send(cluster.id(0), notice('echo.note', z.object({ text: z.number() })), { text: 5 });
+      client.send(cluster.id(0), notice('echo.nothing', z.object({})), {});
+      expect(await client.call(cluster.id(0), ping, { text: 'alive' }, { timeoutMs: 1000 })).to.deep.equal({ text: 'alive', count: 0 });
+      const drops = await events(cluster, 'drop');
+      expect(drops.map((e) => (e.detail as { reason: string }).reason).sort()).to.deep.equal(['invalid params for echo.note: text: Invalid input: expected string, received number', 'no handler for notice echo.nothing']);
+      expect((await events(cluster, 'deliver')).map((e) => (e.msg as { method: string }).method)).to.deep.equal(['echo.ping', 'echo.ping']);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
+describe('lab errors in the real world', function () {
+  let cluster: RealCluster;
+  let client: Env;
+
+  before(async function () {
+    cluster = new RealCluster({ lab: 'echo', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+    client = cluster.clientEnv('tester');
+  });
+
+  after(async function () {
+    await cluster?.close();
+  });
+
+  for (const [kind, trigger] of kinds) {
+    it(`crash the node when ${kind} throws: exit 70, the error and its stack in the node's log`, async function () {
+      await cluster.start(0);
+      expect((await client.call(cluster.id(0), ping, { text: 'up' }, { timeoutMs: 5000 })).text).to.equal('up');
+      trigger(client, cluster.id(0));
+      expect(await cluster.exited(0)).to.deep.equal({ code: 70, signal: null });
+      const log = cluster.logTail(0, 40);
+      expect(log).to.contain(`TypeError: echo: a lab bug thrown in ${thrownIn[kind]}`);
+      expect(log).to.match(/at .*labs\/echo\/lab\.js:\d+/);
+    });
+  }
+
+  it('drop (and trace) a notice refused at the wire boundary, and keep serving', async function () {
+    await cluster.start(0);
+    client.send(cluster.id(0), notice('echo.note', z.object({ text: z.number() })), { text: 5 });
+    expect((await client.call(cluster.id(0), ping, { text: 'still up' }, { timeoutMs: 5000 })).text).to.equal('still up');
+    let trace: string[] = [];
+    for (let i = 0; i < 100 && trace.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the node's trace file is flushed within 20 ms
+      trace = (await cluster.traceJsonl()).split('\n').filter((l) => l.includes('"drop"') && l.includes('echo.note'));
+    }
+    expect(trace).to.have.length(1);
+    expect(trace[0]).to.contain('invalid params for echo.note: text: ');
+    expect(cluster.alive(0)).to.equal(true);
+  });
+});
