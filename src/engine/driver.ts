@@ -209,12 +209,13 @@ export function messageProblem(m: Message, cluster: number): string | null {
     case 'commit':
       return m.commit > OP_MAX ? `impossible commit ${m.commit}` : null;
     case 'do_view_change':
-      return m.log_view > m.view ? `log_view ${m.log_view} > view ${m.view}` : logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
+      // A lagging backup may know a commit number past its own log's head: only the chosen log must hold it.
+      return m.log_view > m.view ? `log_view ${m.log_view} > view ${m.view}` : logProblem(m.entries, m.op, Math.min(m.commit_max, m.op), m.view, cluster);
     case 'start_view':
       return logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
     case 'recovery_response':
       if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
-      return m.entries === null ? (m.commit_max > m.op ? `commit ${m.commit_max} > op ${m.op}` : null) : logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
+      return m.entries === null ? null : logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
     case 'commit_ok':
     case 'start_view_change':
     case 'request_start_view':
