@@ -1,0 +1,186 @@
+// Batch grading: every submission folder of a class, over a pool of child processes. Each
+// submission gets its own grading tree (its labs/ over the grader's framework), runs there in a
+// process group of its own under a time and a memory bound, and is cleaned up by killing that group,
+// so a submission that hangs, exits, floods its output, exhausts memory or leaves processes behind
+// still gets a report and costs only its own tests. It owns the pool, the bounds and the files it
+// writes (grades.csv, and per student report.txt, results.json, junit.xml); never the scoring rules.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadScenarios } from '../../tester/index.js';
+import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
+import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
+import { buildWorkspace, compiled } from './workspace.js';
+import type { GradeOneJob } from './grade-one.js';
+
+export interface GradeOptions {
+  /** The grader's own rsmlab tree (built). */
+  repo: string;
+  lab: string;
+  /** A folder of submission folders, one per student, each holding the student's labs/. */
+  submissions: string;
+  out: string;
+  /** Submissions graded at once. */
+  jobs: number;
+  /** The fixed seed list every submission runs. */
+  seeds: number[];
+  /** Scenario ids (default: all). */
+  only?: string[];
+  /** A scenario run that makes no progress for this long is killed and scores 0 (hung). */
+  hangMs: number;
+  /** A whole submission that takes longer is stopped; the tests it did not finish score 0. */
+  timeoutMs: number;
+  /** Heap bound of every process that runs submission code. */
+  memoryMb: number;
+}
+
+export interface StudentGrade {
+  student: string;
+  score: number;
+  max: number;
+  result: SuiteResult;
+  /** What stopped grading before the tests ran to their end (timeout, crash, no labs/, ...). */
+  problem?: string;
+  /** The student's folder of outputs. */
+  dir: string;
+}
+
+const TAIL = 4000;
+
+/** Submission folders, sorted by name. */
+export function listSubmissions(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--submissions ${dir} is not a folder`);
+  const names = readdirSync(dir).filter((name) => !name.startsWith('.') && statSync(join(dir, name)).isDirectory()).sort();
+  if (names.length === 0) throw new Error(`--submissions ${dir} holds no submission folders`);
+  return names;
+}
+
+export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
+  const students = listSubmissions(options.submissions);
+  const scenarios = (await loadScenarios(options.lab)).filter((s) => !options.only?.length || options.only.includes(s.id));
+  if (scenarios.length === 0) throw new Error(`lab '${options.lab}' has no scenario ${options.only?.join(', ')}`);
+  const grades = new Array<StudentGrade>(students.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < students.length) {
+      const index = next++;
+      grades[index] = await gradeOne(options, students[index]!, scenarios);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
+  writeFileSync(join(options.out, 'grades.csv'), gradesCsv(grades, scenarios.map((s) => s.id)));
+  rmSync(join(options.out, '.work'), { recursive: true, force: true });
+  return grades;
+}
+
+type Planned = { id: string; title: string; points: number };
+
+async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[]): Promise<StudentGrade> {
+  const dir = resolve(options.out, student);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  let result: SuiteResult | undefined;
+  let problem: string | undefined;
+  const labs = join(options.submissions, student, 'labs');
+  if (!existsSync(labs)) problem = `the submission has no labs/ folder (it must hold the student's copy of labs/)`;
+  else {
+    const workspace = buildWorkspace(options.repo, labs, resolve(options.out, '.work', student));
+    if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
+    else {
+      if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
+      const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options);
+      result = run.result;
+      problem = run.problem;
+    }
+  }
+  result ??= { lab: options.lab, world: 'sim', seeds: options.seeds, outcomes: [] };
+  result = withEveryScenario(result, scenarios, problem, options.memoryMb);
+  const score = result.outcomes.reduce((sum, o) => sum + (o.status === 'passed' ? o.points : 0), 0);
+  const max = scenarios.reduce((sum, s) => sum + s.points, 0);
+  const header = [`student: ${student}`, `score: ${score}/${max}`, ...(problem ? [`problem: ${problem}`] : []), ''];
+  writeFileSync(join(dir, 'report.txt'), `${header.join('\n')}\n${formatTable(result)}`);
+  writeFileSync(join(dir, 'results.json'), formatGradescope([result]));
+  writeFileSync(join(dir, 'junit.xml'), formatJunit([result]));
+  return { student, score, max, result, dir, ...(problem ? { problem } : {}) };
+}
+
+/**
+ * Run grade-one in the grading tree as a child process in its own process group, bounded in time
+ * and heap; afterwards kill the whole group, so nothing the submission started outlives its grading.
+ */
+function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions): Promise<{ result?: SuiteResult; problem?: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(tree, 'dist', 'src', 'grade', 'grade-one.js'), JSON.stringify(job)], {
+      cwd: tree,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${options.memoryMb}` },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-TAIL)));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, options.timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      killGroup(child.pid);
+      const file = join(job.out, 'result.json');
+      if (existsSync(file)) {
+        const result = JSON.parse(readFileSync(file, 'utf8')) as SuiteResult;
+        rmSync(file);
+        return done({ result });
+      }
+      if (timedOut) return done({ problem: `grading took longer than ${options.timeoutMs} ms and was stopped` });
+      done({ problem: `the grading process ended (${signal ?? `exit code ${code}`}) before any result: ${explainText(stderr, options.memoryMb) || 'no message'}` });
+    });
+  });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/**
+ * Every planned scenario has an outcome: one the run did not reach scores 0 with the problem as
+ * its reason, and a crash says plainly what it was.
+ */
+function withEveryScenario(result: SuiteResult, scenarios: Planned[], problem: string | undefined, memoryMb: number): SuiteResult {
+  const outcomes = scenarios.map((s): ScenarioOutcome => {
+    const ran = result.outcomes.find((o) => o.id === s.id);
+    if (ran === undefined) return { ...s, status: 'crashed', passedSeeds: 0, failedSeeds: 0, skippedSeeds: result.seeds.length, totalSeeds: result.seeds.length, message: problem ?? 'not run', elapsedMs: 0 };
+    if (ran.status !== 'crashed' || ran.message === undefined) return ran;
+    return { ...ran, message: `${explainText(ran.message, memoryMb)}\n${ran.message}` };
+  });
+  return { ...result, outcomes };
+}
+
+/** A one-line reason for what a dead process left on stderr. */
+function explainText(text: string, memoryMb: number): string {
+  if (/heap out of memory|Reached heap limit/i.test(text)) return `ran out of memory (the bound is ${memoryMb} MB of heap)`;
+  if (/exited \(code \d+\)/.test(text)) return 'the submission\'s code ended the test process (process.exit or a crash)';
+  return text.trim().split('\n').slice(-3).join(' | ');
+}
+
+function csvField(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** grades.csv: one row per student, the score, the maximum, every test's points, and the problem if any. */
+export function gradesCsv(grades: readonly StudentGrade[], ids: readonly string[]): string {
+  const rows = [['student', 'score', 'max', ...ids.map((id) => `test ${id}`), 'problem']];
+  for (const g of grades) {
+    const points = ids.map((id) => {
+      const o = g.result.outcomes.find((x) => x.id === id);
+      return String(o?.status === 'passed' ? o.points : 0);
+    });
+    rows.push([g.student, String(g.score), String(g.max), ...points, (g.problem ?? '').split('\n')[0]!]);
+  }
+  return `${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
+}

@@ -1,0 +1,42 @@
+// A grading tree for one submission: the grader's own framework (src/, tester/, package.json) with
+// the submission's labs/ in place of the grader's, compiled with the grader's TypeScript. Students
+// edit only labs/, so nothing else of theirs is ever used. It copies and compiles; it never runs
+// the submission (src/grade/batch.ts does, in a child process).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What a grading tree takes from the grader's tree (never the grader's labs/, tests or mutant corpora). */
+const FROM_GRADER = ['src', 'tester', 'package.json'];
+const INSTRUCTOR_ONLY = [join('tester', 'paxos', 'mutants.ts'), join('tester', 'rsm', 'mutants.ts')];
+
+export interface Workspace {
+  dir: string;
+  /** tsc's diagnostics (type errors do not stop grading: tsc still emits what it can). */
+  compileErrors: string;
+}
+
+/** Build the grading tree in `dir` (a new folder) from the grader's tree `repo` and the submission's `labs` folder. */
+export function buildWorkspace(repo: string, labs: string, dir: string): Workspace {
+  mkdirSync(dir, { recursive: true });
+  for (const entry of FROM_GRADER) {
+    cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !INSTRUCTOR_ONLY.some((f) => source === join(repo, f)) });
+  }
+  cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => !source.endsWith('.js') && !source.includes('node_modules') });
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  const tsconfig = {
+    extends: join(repo, 'tsconfig.json'),
+    compilerOptions: { outDir: 'dist', rootDir: '.', types: ['node'], sourceMap: false, noUnusedLocals: false, noUnusedParameters: false },
+    include: ['src', 'labs', 'tester'],
+  };
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  const tsc = spawnSync(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  const compileErrors = `${tsc.stdout ?? ''}${tsc.stderr ?? ''}`.trim();
+  return { dir, compileErrors };
+}
+
+/** Whether the compiled tree can run `rsmlab`'s grading entry at all. */
+export function compiled(workspace: Workspace): boolean {
+  const entry = join(workspace.dir, 'dist', 'src', 'grade', 'grade-one.js');
+  return existsSync(entry) && statSync(entry).isFile();
+}

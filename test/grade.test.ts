@@ -1,0 +1,157 @@
+// Batch grading (`rsmlab grade`): three sample submissions (the reference, the bare hand-out, one
+// with a planted bug and a planted hang) get the right score in every format without the hang
+// stalling the batch; and a submission that loops, throws at import, exits, floods stdout,
+// exhausts memory or leaves processes and ports behind still gets a report with a clear reason.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { stripSolutions } from '../src/handout/strip.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(repo, 'dist', 'src', 'cli', 'main.js');
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+}
+
+/** A submission folder `name` holding a copy of the reference labs/, each file passed through `edit`. */
+function submission(root: string, name: string, edit: (file: string, text: string) => string = (_f, t) => t): void {
+  const labs = join(repo, 'labs');
+  for (const file of walk(labs)) {
+    const rel = relative(labs, file);
+    const target = join(root, name, 'labs', rel);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, edit(rel, readFileSync(file, 'utf8')));
+  }
+}
+
+/** Replace `find` in lab file `rel` (which must contain it) with `replace`. */
+function plant(rel: string, find: string, replace: string): (file: string, text: string) => string {
+  return (file, text) => {
+    if (file !== rel) return text;
+    expect(text, `${rel} holds the line to plant in`).to.include(find);
+    return text.replace(find, replace);
+  };
+}
+
+function grade(submissions: string, out: string, extra: string[]): { status: number | null; output: string } {
+  const run = spawnSync(process.execPath, [cli, 'grade', '--lab', 'paxos', '--submissions', submissions, '--out', out, ...extra], { encoding: 'utf8', timeout: 240_000 });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+interface Gradescope {
+  score: number;
+  tests: { name: string; score: number; status: string; output: string }[];
+}
+
+const PREPARE = '    const args = { instance, n: this.my_n };\n';
+const STATUS = 'export const paxosStatusSchema = z.object({\n';
+
+describe('rsmlab grade', function () {
+  this.timeout(300_000);
+  let root: string;
+  before(() => (root = mkdtempSync(join(tmpdir(), 'rsmlab-grade-'))));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('grades the reference, the bare hand-out and a planted bug + hang: right scores in CSV, report, results.json and JUnit', () => {
+    const subs = join(root, 'samples');
+    submission(subs, 'reference');
+    submission(subs, 'handout', (file, text) => (file.endsWith('.ts') ? stripSolutions(file, text).text : text));
+    // The bug: acceptreq no longer logs n_a/v_a (test 7 loses view 5). The hang: proposing view 6 among three nodes loops forever.
+    const bug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
+    const hang = plant('paxos/proposer.ts', PREPARE, `${PREPARE}    while (instance === 6 && nodes.length === 3) args.n = this.my_n;\n`);
+    submission(subs, 'planted', (file, text) => hang(file, bug(file, text)));
+    const out = join(root, 'samples-out');
+    const { status, output } = grade(subs, out, ['--seeds', '2', '--hang-ms', '3000', '--jobs', '2']);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/^planted +60\/90$/m);
+
+    const csv = readFileSync(join(out, 'grades.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).to.equal('student,score,max,test 0,test 1,test 2,test 3,test 4,test 5,test 6,test 7,test catch-up,problem');
+    expect(csv.slice(1)).to.deep.equal(['handout,0,90,0,0,0,0,0,0,0,0,0,', 'planted,60,90,10,10,10,10,10,10,0,0,0,', 'reference,90,90,10,10,10,10,10,10,10,10,10,']);
+
+    const report = readFileSync(join(out, 'planted', 'report.txt'), 'utf8');
+    expect(report).to.include('score: 60/90');
+    expect(report).to.match(/^6 .* HUNG /m);
+    expect(report).to.match(/^7 .* FAILED /m);
+    expect(report).to.include('no progress for 3000 ms at seed 1: the run was killed');
+    expect(report).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
+    expect(report).to.match(/see it: npx rsmlab view .*planted\/failures\/paxos-7-sim-seed1/);
+    expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.match(/TODO: (acceptor|proposer)\./);
+
+    for (const [student, score] of [['reference', 90], ['handout', 0], ['planted', 60]] as const) {
+      const gs = JSON.parse(readFileSync(join(out, student, 'results.json'), 'utf8')) as Gradescope;
+      expect(gs.score, student).to.equal(score);
+      expect(gs.tests).to.have.length(9);
+      const junit = readFileSync(join(out, student, 'junit.xml'), 'utf8');
+      expect(junit, student).to.include(`tests="9" failures="${(90 - score) / 10}"`);
+    }
+    const planted = JSON.parse(readFileSync(join(out, 'planted', 'results.json'), 'utf8')) as Gradescope;
+    expect(planted.tests.filter((t) => t.status === 'failed').map((t) => t.name.split(':')[0])).to.deep.equal(['paxos 6', 'paxos 7', 'paxos catch-up']);
+  });
+
+  it('grades the same submission to the same score on every run', () => {
+    const alone = join(root, 'planted-alone');
+    cpSync(join(root, 'samples', 'planted'), join(alone, 'planted'), { recursive: true });
+    const again = join(root, 'samples-again');
+    const { status, output } = grade(alone, again, ['--seeds', '2', '--hang-ms', '3000', '--jobs', '1']);
+    expect(status, output).to.equal(0);
+    const first = readFileSync(join(root, 'samples-out', 'grades.csv'), 'utf8').split('\n').find((l) => l.startsWith('planted,'));
+    expect(readFileSync(join(again, 'grades.csv'), 'utf8').split('\n')[1]).to.equal(first);
+    const statuses = (dir: string) => (JSON.parse(readFileSync(join(dir, 'planted', 'results.json'), 'utf8')) as Gradescope).tests.map((t) => `${t.name} ${t.status} ${t.score}`);
+    expect(statuses(again)).to.deep.equal(statuses(join(root, 'samples-out')));
+  });
+
+  it('isolates a submission that loops, throws at import, exits, floods stdout, exhausts memory or leaves processes and ports behind', async () => {
+    const subs = join(root, 'isolation');
+    const port = 20_000 + (process.pid % 20_000);
+    submission(subs, 'loops', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    for (;;) args.n = this.my_n;\n`));
+    submission(subs, 'throws-at-import', plant('paxos/acceptor.ts', '/** Called once per decided instance', "throw new Error('planted: acceptor.ts fails at import');\n\n/** Called once per decided instance"));
+    submission(subs, 'exits', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    globalThis.process.exit(instance + 40);\n`));
+    // Module top level runs where the tester imports it too: in the grading process and in every worker.
+    submission(subs, 'floods-stdout', plant('paxos/status.ts', STATUS, `for (let i = 0; i < 2000; i++) console.log('flood '.repeat(2000));\n${STATUS}`));
+    submission(subs, 'allocates', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    const hoard: number[][] = [];\n    for (;;) hoard.push(new Array(1_000_000).fill(instance));\n`));
+    const marker = join(root, 'spawned');
+    const leave = `void import('node:' + 'child_process').then((cp) => cp.spawn('sh', ['-c', 'touch ${marker}; exec sleep 317'], { stdio: 'ignore' }));\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
+    submission(subs, 'leaves-processes', plant('paxos/status.ts', STATUS, leave));
+    const out = join(root, 'isolation-out');
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '3000', '--memory-mb', '128', '--jobs', '2']);
+    expect(status, output).to.equal(0);
+    const report = (student: string): string => readFileSync(join(out, student, 'report.txt'), 'utf8');
+    const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
+    for (const student of ['loops', 'throws-at-import', 'exits', 'allocates']) {
+      expect(csv, student).to.match(new RegExp(`^${student},0,20,0,0,`, 'm'));
+      expect(report(student), student).to.include('score: 0/20');
+    }
+    expect(report('loops')).to.include('no progress for 3000 ms at seed 1: the run was killed');
+    expect(report('throws-at-import')).to.include('planted: acceptor.ts fails at import');
+    expect(report('exits')).to.match(/the submission's code ended the test process[\s\S]*code 4\d/);
+    expect(report('allocates')).to.include('ran out of memory (the bound is 128 MB of heap)');
+    expect(csv).to.match(/^floods-stdout,20,20,10,10,/m);
+    expect(report('floods-stdout')).to.not.include('flood flood');
+    expect(csv).to.match(/^leaves-processes,20,20,10,10,/m);
+    expect(existsSync(marker), 'the planted process ran').to.equal(true);
+    expect(spawnSync('pgrep', ['-f', 'sleep 317'], { encoding: 'utf8' }).stdout, 'processes left behind').to.equal('');
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('connect', () => (socket.destroy(), resolve(false)));
+      socket.on('error', () => resolve(true));
+    });
+    expect(refused, `port ${port} left open`).to.equal(true);
+  });
+
+  it('refuses a submissions folder that does not exist or holds nothing, with exit 2', () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    for (const dir of [join(root, 'nosuch'), empty]) {
+      const { status, output } = grade(dir, join(root, 'x'), []);
+      expect(status, output).to.equal(2);
+      expect(output).to.match(/--submissions .* (is not a folder|holds no submission folders)/);
+    }
+  });
+});
+
