@@ -150,12 +150,12 @@ program
   .requiredOption('--lab <lab>', 'paxos or rsm')
   .requiredOption('--submissions <dir>', 'a folder with one folder per student, each holding the student\'s labs/')
   .option('--out <dir>', 'where grades.csv and the reports go', 'grades')
-  .option('--jobs <n>', 'submissions graded at once', positiveInt('--jobs'), 2)
-  .option('--seeds <n>', 'simulator seeds per scenario (seeds 1..n, the same for everyone)', positiveInt('--seeds'), 20)
+  .option('--jobs <n>', 'submissions graded at once', whole('--jobs', 1), 2)
+  .option('--seeds <n>', 'simulator seeds per scenario (seeds 1..n, the same for everyone)', whole('--seeds', 1), 20)
   .option('--only <ids>', 'comma-separated scenario ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .option('--hang-ms <ms>', 'a scenario run with no progress for this long scores 0 (hung)', positiveInt('--hang-ms'), 10_000)
-  .option('--timeout-ms <ms>', 'a whole submission taking longer is stopped; unfinished tests score 0', positiveInt('--timeout-ms'), 900_000)
-  .option('--memory-mb <mb>', 'heap bound of every process running submission code', positiveInt('--memory-mb'), 512)
+  .option('--hang-ms <ms>', 'a scenario run with no progress for this long scores 0 (hung)', whole('--hang-ms', 1), 10_000)
+  .option('--timeout-ms <ms>', 'a whole submission taking longer is stopped; unfinished tests score 0', whole('--timeout-ms', 1), 900_000)
+  .option('--memory-mb <mb>', 'heap bound of every process running submission code', whole('--memory-mb', 1), 512)
   .action((o: { lab: string; submissions: string; out: string; jobs: number; seeds: number; only?: string[]; hangMs: number; timeoutMs: number; memoryMb: number }) =>
     exitWith(async () => (await import('./grade-command.js')).gradeCommand(o)),
   );
