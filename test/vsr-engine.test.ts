@@ -1,0 +1,280 @@
+// The VSR engine's handlers, driven by events with no driver and no world: a tiny in-memory bus
+// delivers the commands of three replicas by hand, so each test states exactly which messages,
+// ticks and write completions happen, and checks the exact commands that come out.
+import { expect } from 'chai';
+import { step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
+import { cloneState, createState, majority, TICKS, type ReplicaState } from '../labs/vsr/state.js';
+import { rootEntry, type ClientRequest, type Message } from '../labs/vsr/protocol.js';
+import { vsrStatus } from '../labs/vsr/status.js';
+
+const REPLICAS = ['r0', 'r1', 'r2'];
+
+function replica(index: number, n = 3): ReplicaState {
+  const replicas = REPLICAS.slice(0, n).concat(Array.from({ length: Math.max(0, n - 3) }, (_, i) => `r${i + 3}`));
+  const config = { cluster: 7, replica: index, replicas, quorum_replication: majority(n), quorum_view_change: majority(n), pipeline_max: 8, app: 'kv' as const };
+  const s = createState(config, { superblock: null, entries: [] });
+  step(s, { kind: 'nonce', nonce: `nonce-${index}` });
+  return s;
+}
+
+/** A cluster of engines and the commands in flight; nothing moves unless a test says so. */
+class Bench {
+  readonly states: ReplicaState[];
+  /** Messages sent and not yet delivered, in order. */
+  inbox: { to: number; message: Message }[] = [];
+  /** Writes handed out and not yet completed. */
+  writes: { replica: number; op: number; checksum: string }[] = [];
+  replies: (EngineCommand & { kind: 'reply' })[] = [];
+  down = new Set<number>();
+
+  constructor(n = 3) {
+    this.states = Array.from({ length: n }, (_, i) => replica(i, n));
+  }
+
+  run(i: number, event: Event): EngineCommand[] {
+    const commands = step(this.states[i]!, event);
+    for (const c of commands) {
+      if (c.kind === 'send') this.inbox.push({ to: c.to, message: c.message });
+      if (c.kind === 'write') this.writes.push({ replica: i, op: c.entry.header.op, checksum: c.entry.header.checksum });
+      if (c.kind === 'reply') this.replies.push(c);
+    }
+    return commands;
+  }
+
+  request(r: Omit<ClientRequest, 'op'> & { op?: ClientRequest['op'] }, to = 0): EngineCommand[] {
+    return this.run(to, { kind: 'request', request: { op: null, ...r }, time: 1000 });
+  }
+
+  /** Complete every pending write (of live replicas), in order. */
+  flushWrites(): void {
+    while (this.writes.length > 0) {
+      const w = this.writes.shift()!;
+      if (!this.down.has(w.replica)) this.run(w.replica, { kind: 'written', op: w.op, checksum: w.checksum });
+    }
+  }
+
+  /** Deliver every message (to live replicas) and complete every write until nothing is left. */
+  settle(limit = 10_000): void {
+    for (let n = 0; (this.inbox.length > 0 || this.writes.length > 0) && n < limit; n++) {
+      this.flushWrites();
+      const m = this.inbox.shift();
+      if (m !== undefined && !this.down.has(m.to) && !this.down.has(m.message.replica)) this.run(m.to, { kind: 'message', message: m.message });
+    }
+    expect(this.inbox.length + this.writes.length, 'settled').to.equal(0);
+  }
+
+  tick(times: number): void {
+    for (let t = 0; t < times; t++) {
+      this.states.forEach((_, i) => this.down.has(i) || this.run(i, { kind: 'tick' }));
+      this.settle();
+    }
+  }
+
+  /** Register `client` and run writes 1..count through the primary `to`. */
+  writeSome(client: string, count: number, to = 0): void {
+    this.request({ client, request: 0, kind: 'register' }, to);
+    this.settle();
+    for (let r = 1; r <= count; r++) {
+      this.request({ client, request: r, kind: 'write', op: { f: 'append', key: 'k', value: `${client}.${r}` } }, to);
+      this.settle();
+    }
+  }
+}
+
+function sent(commands: EngineCommand[], command: Message['command']): Message[] {
+  return commands.flatMap((c) => (c.kind === 'send' && c.message.command === command ? [c.message] : []));
+}
+
+describe('vsr engine: normal operation', () => {
+  it('request → prepare → durable write → prepare_ok → commit → one reply, over a hash chain', () => {
+    const b = new Bench();
+    b.writeSome('c', 3);
+    const oks = b.replies.filter((r) => r.reply.status === 'ok');
+    expect(oks.map((r) => [r.request_kind, r.request])).to.deep.equal([['register', 0], ['write', 1], ['write', 2], ['write', 3]]);
+    expect(b.states.map((s) => [s.op, s.commit_max])).to.deep.equal([[4, 4], [4, 3], [4, 3]]); // backups learn the last commit from the heartbeat
+    for (const s of b.states) {
+      expect(s.log[0]!.header.checksum).to.equal(rootEntry(7).header.checksum);
+      for (let op = 1; op <= s.op; op++) expect(s.log[op]!.header.parent).to.equal(s.log[op - 1]!.header.checksum);
+    }
+    b.tick(TICKS.commit); // the commit heartbeat tells the backups to execute
+    expect(new Set(b.states.map((s) => vsrStatus(s).state_hash)).size).to.equal(1);
+    expect(b.states.map((s) => s.commit_min)).to.deep.equal([4, 4, 4]);
+  });
+
+  it('a backup sends prepare_ok only once its write is durable, and the primary commits only with a quorum', () => {
+    const b = new Bench();
+    b.request({ client: 'c', request: 0, kind: 'register' });
+    const prepare = b.inbox.shift()!;
+    b.inbox = [];
+    expect(prepare.message.command).to.equal('prepare');
+    const onPrepare = b.run(1, { kind: 'message', message: prepare.message });
+    expect(sent(onPrepare, 'prepare_ok')).to.deep.equal([]);
+    expect(onPrepare.filter((c) => c.kind === 'write')).to.have.length(1);
+    const backupWrite = b.writes.find((w) => w.replica === 1)!;
+    const onWritten = b.run(1, { kind: 'written', op: backupWrite.op, checksum: backupWrite.checksum });
+    const [ok] = sent(onWritten, 'prepare_ok');
+    expect(ok).to.include({ command: 'prepare_ok', op: 1, view: 0, replica: 1 });
+    // The primary's own write is not done: one prepare_ok is not a quorum of 2 with itself.
+    b.run(0, { kind: 'message', message: ok! });
+    expect(b.states[0]!.commit_max).to.equal(0);
+    expect(b.replies).to.deep.equal([]);
+    const own = b.writes.find((w) => w.replica === 0)!;
+    b.run(0, { kind: 'written', op: own.op, checksum: own.checksum });
+    expect(b.states[0]!.commit_max).to.equal(1);
+    expect(b.replies.map((r) => r.reply.status)).to.deep.equal(['ok']);
+  });
+
+  it('a duplicate request gets the cached reply and is never prepared again; one in flight gets no second prepare', () => {
+    const b = new Bench();
+    b.writeSome('c', 1);
+    const before = b.states[0]!.op;
+    b.replies = [];
+    b.request({ client: 'c', request: 1, kind: 'write', op: { f: 'append', key: 'k', value: 'again' } });
+    expect(b.states[0]!.op).to.equal(before);
+    expect(b.replies.map((r) => r.reply)).to.deep.equal([{ status: 'ok', view: 0, request: 1, op: 2, result: { ok: true, value: null } }]);
+    // Request 2 twice before it commits: prepared once.
+    b.request({ client: 'c', request: 2, kind: 'write', op: { f: 'append', key: 'k', value: 'x' } });
+    b.request({ client: 'c', request: 2, kind: 'write', op: { f: 'append', key: 'k', value: 'x' } });
+    expect(b.states[0]!.op).to.equal(before + 1);
+    b.settle();
+    b.tick(TICKS.commit);
+    expect(b.states.map((s) => JSON.stringify(s.app))).to.deep.equal(Array(3).fill(JSON.stringify([['k', 'c.1x']])));
+  });
+
+  it('answers not_primary from a backup, rejects a write without a session or with a gap', () => {
+    const b = new Bench();
+    b.request({ client: 'c', request: 1, kind: 'write', op: { f: 'get', key: 'k' } }, 1);
+    b.request({ client: 'c', request: 1, kind: 'write', op: { f: 'get', key: 'k' } }, 0);
+    b.writeSome('d', 0);
+    b.request({ client: 'd', request: 3, kind: 'write', op: { f: 'get', key: 'k' } }, 0);
+    expect(b.replies.map((r) => r.reply.status)).to.deep.equal(['not_primary', 'rejected', 'ok', 'rejected']);
+    expect(b.replies[0]!.reply).to.deep.equal({ status: 'not_primary', view: 0, primary: 'r0' });
+  });
+
+  it('a primary whose prepare_oks are lost resends the prepare (not a bare commit) at its timeout', () => {
+    const b = new Bench();
+    b.request({ client: 'c', request: 0, kind: 'register' });
+    b.inbox = []; // the prepares are lost
+    b.flushWrites();
+    let resent: Message[] = [];
+    for (let t = 0; t < TICKS.prepare && resent.length === 0; t++) resent = sent(b.run(0, { kind: 'tick' }), 'prepare');
+    expect(resent.map((m) => m.command === 'prepare' && m.entry.header.op)).to.deep.equal([1, 1]);
+  });
+});
+
+describe('vsr engine: view change and recovery', () => {
+  it('backups that stop hearing from the primary elect the next one, keep every committed op, and go on', () => {
+    const b = new Bench();
+    b.writeSome('c', 3);
+    b.down.add(0);
+    b.tick(3 * TICKS.normal);
+    const [, r1, r2] = b.states;
+    expect([r1!.status, r1!.view, r2!.status, r2!.view]).to.deep.equal(['normal', 1, 'normal', 1]);
+    expect(r1!.op).to.equal(4);
+    b.replies = [];
+    b.request({ client: 'c', request: 4, kind: 'write', op: { f: 'append', key: 'k', value: 'c.4' } }, 1);
+    b.settle();
+    expect(b.replies.map((r) => r.reply.status)).to.deep.equal(['ok']);
+    b.tick(TICKS.commit);
+    expect(r2!.app).to.deep.equal([['k', 'c.1c.2c.3c.4']]);
+  });
+
+  it('the new primary takes the log of the highest log_view, not the longest', () => {
+    const b = new Bench();
+    b.writeSome('c', 1); // ops 1, 2 committed in view 0
+    const [r0, r1, r2] = b.states;
+    // Op 3 of view 0 reaches only r0's own log.
+    b.request({ client: 'c', request: 2, kind: 'write', op: { f: 'put', key: 'k', value: 'view0' } }, 0);
+    b.inbox = [];
+    b.writes = [];
+    // r0 is cut off; r1 and r2 move to view 1 (primary r1), where op 3' reaches only r1.
+    b.down.add(0);
+    b.tick(3 * TICKS.normal);
+    expect([r1!.view, r1!.status, r2!.view, r2!.log_view]).to.deep.equal([1, 'normal', 1, 1]);
+    b.request({ client: 'c', request: 2, kind: 'write', op: { f: 'put', key: 'k', value: 'view1' } }, 1);
+    b.inbox = [];
+    b.writes = [];
+    // Now r1 is cut off and r0 is back: r0 (log_view 0, op 3) and r2 (log_view 1, op 2) elect r2 for view 2.
+    b.down.delete(0);
+    b.down.add(1);
+    b.tick(3 * TICKS.view_change);
+    expect([r2!.view, r2!.status]).to.deep.equal([2, 'normal']);
+    expect(r0!.op, 'r0 dropped its op 3 of view 0 for the log of view 1').to.equal(r2!.op);
+    expect(r2!.log.slice(1).map((e) => e.body)).to.not.deep.include({ f: 'put', key: 'k', value: 'view0' });
+  });
+
+  it('a recovering replica ignores answers with another nonce and needs the leader of the highest view', () => {
+    const b = new Bench();
+    b.writeSome('c', 2);
+    const restarted = createState(b.states[2]!.config, { superblock: { view: 0, log_view: 0 }, entries: b.states[2]!.log.slice(1) });
+    b.states[2] = restarted;
+    expect(restarted.status).to.equal('recovering');
+    b.run(2, { kind: 'nonce', nonce: 'fresh' });
+    const recoveries = b.inbox.filter((m) => m.message.command === 'recovery');
+    expect(recoveries.map((m) => m.to)).to.deep.equal([0, 1]);
+    b.inbox = [];
+    const answer = (replica: number, nonce: string, primary: boolean): Message => ({
+      command: 'recovery_response', cluster: 7, replica, view: 0, nonce, log_view: 0, op: 3, commit_max: 3,
+      entries: primary ? b.states[0]!.log.slice(1) : null,
+    });
+    b.run(2, { kind: 'message', message: answer(0, 'stale', true) });
+    b.run(2, { kind: 'message', message: answer(1, 'stale', false) });
+    expect(restarted.status).to.equal('recovering');
+    b.run(2, { kind: 'message', message: answer(1, 'fresh', false) });
+    expect(restarted.status, 'a quorum without the leader').to.equal('recovering');
+    b.run(2, { kind: 'message', message: answer(0, 'fresh', true) });
+    expect([restarted.status, restarted.view, restarted.commit_max]).to.deep.equal(['normal', 0, 3]);
+    expect(restarted.commit_min).to.equal(3);
+  });
+
+  it('a recovering replica takes no part in a view change', () => {
+    const b = new Bench();
+    const s = createState(b.states[2]!.config, { superblock: { view: 0, log_view: 0 }, entries: [] });
+    b.states[2] = s;
+    b.run(2, { kind: 'nonce', nonce: 'n' });
+    b.inbox = [];
+    const commands = b.run(2, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 1, view: 1 } });
+    expect(commands).to.deep.equal([]);
+    expect([s.status, s.view]).to.deep.equal(['recovering', 0]);
+  });
+});
+
+describe('vsr engine: reads with authority verification', () => {
+  it('a partitioned old primary never answers a read; a connected one answers after a quorum acks a later beat', () => {
+    const b = new Bench();
+    b.writeSome('c', 1);
+    b.replies = [];
+    // Connected: the read triggers a heartbeat; one backup's commit_ok makes 2 of 3.
+    b.request({ client: 'c', request: 1, kind: 'read', op: { f: 'get', key: 'k' } });
+    expect(b.replies).to.deep.equal([]);
+    b.settle();
+    expect(b.replies.map((r) => r.reply)).to.deep.equal([{ status: 'ok', view: 0, request: 1, op: 2, result: { ok: true, value: 'c.1' } }]);
+    // Partitioned: no ack ever arrives; the read expires busy, never answered with data.
+    b.replies = [];
+    b.down.add(1);
+    b.down.add(2);
+    b.request({ client: 'c', request: 2, kind: 'read', op: { f: 'get', key: 'k' } });
+    b.tick(TICKS.read + 1);
+    expect(b.replies.map((r) => r.reply.status)).to.deep.equal(['busy']);
+  });
+});
+
+describe('vsr engine: state is plain data', () => {
+  it('a clone taken mid-run continues identically: same commands, same state', () => {
+    const b = new Bench();
+    b.writeSome('c', 2);
+    b.down.add(0);
+    b.tick(TICKS.normal); // mid view change on some replicas
+    const twin = b.states.map(cloneState);
+    expect(twin).to.deep.equal(b.states);
+    const events: Event[] = [
+      { kind: 'tick' },
+      { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 2, view: 1 } },
+      { kind: 'tick' },
+      { kind: 'request', request: { client: 'c', request: 3, kind: 'write', op: { f: 'put', key: 'k', value: 'v' } }, time: 5 },
+    ];
+    for (const e of events) expect(step(twin[1]!, structuredClone(e))).to.deep.equal(step(b.states[1]!, structuredClone(e)));
+    expect(twin[1]).to.deep.equal(b.states[1]);
+    expect(JSON.parse(JSON.stringify(b.states[1]))).to.deep.equal(b.states[1]);
+  });
+});
