@@ -107,25 +107,28 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const selected = await selectScenarios(options);
   const tallies = selected.map((s) => new Tally(s));
   const size = chunkSize(options.seeds.length, options.jobs);
-  const queue: Chunk[] = tallies.flatMap((tally) => Array.from({ length: Math.ceil(options.seeds.length / size) }, (_, i) => ({ tally, seeds: options.seeds.slice(i * size, (i + 1) * size) })));
+  const chunks: Chunk[] = tallies.flatMap((tally) => Array.from({ length: Math.ceil(options.seeds.length / size) }, (_, i) => ({ tally, seeds: options.seeds.slice(i * size, (i + 1) * size) })));
   const total = selected.length * options.seeds.length;
   let done = 0;
   const progress = (): void => options.onProgress?.(++done, total);
   const lanes = Array.from({ length: options.jobs }, () => new Lane(options.seedTimeoutMs));
   try {
-    await Promise.all(lanes.map(async (lane) => {
-      for (let chunk = queue.shift(); chunk; chunk = queue.shift()) await runChunk(lane, chunk, options, progress);
-    }));
+    await onLanes(lanes, chunks, (lane, chunk) => runChunk(lane, chunk, options, progress));
     // Each failed scenario's lowest seed is rerun (and shrunk) on whichever lane is free.
     const outcomes = new Array<ScenarioOutcome>(tallies.length);
-    let next = 0;
-    await Promise.all(lanes.map(async (lane) => {
-      for (let i = next++; i < tallies.length; i = next++) outcomes[i] = await outcomeOf(tallies[i]!, options, lane);
-    }));
+    await onLanes(lanes, tallies, async (lane, tally, i) => void (outcomes[i] = await outcomeOf(tally, options, lane)));
     return { lab: options.lab, world: options.world, seeds: options.seeds, outcomes };
   } finally {
     for (const lane of lanes) lane.close();
   }
+}
+
+/** Do `work` for every item, in order, each on whichever lane is free next. */
+async function onLanes<T>(lanes: Lane[], items: readonly T[], work: (lane: Lane, item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(lanes.map(async (lane) => {
+    for (let i = next++; i < items.length; i = next++) await work(lane, items[i]!, i);
+  }));
 }
 
 async function selectScenarios(options: SuiteOptions): Promise<Scenario[]> {
