@@ -38,10 +38,13 @@ export function replicaPlacement(me: string, replicas: string[] | undefined, ind
   return { replicas, index: found };
 }
 
-/** `--app` names one of the rsm lab's apps, and only the rsm lab takes one: refused before anything listens. */
+/** The labs that replicate an app (src/apps). */
+const APP_LABS = ['rsm', 'vsr'];
+
+/** `--app` names one of the apps, and only a lab that replicates one takes it: refused before anything listens. */
 export function checkApp(lab: string, app: string | undefined): void {
   if (app === undefined) return;
-  if (lab !== 'rsm') throw new Error(`--app is for the rsm lab (lab ${lab} has no apps)`);
+  if (!APP_LABS.includes(lab)) throw new Error(`--app is for the ${APP_LABS.join(' and ')} labs (lab ${lab} has no apps)`);
   if (!isAppName(app)) throw new Error(`unknown app '${app}' (known: ${appNames.join(', ')})`);
 }
 
