@@ -26,11 +26,11 @@ describe('README commands', function () {
   this.timeout(300_000);
   const blocks = readmeBlocks(readFileSync(join(repo, 'README.md'), 'utf8'));
   after(() => {
-    for (const path of ['demo', 'results.json', 'junit.xml', 'trace.jsonl', 'failures']) rmSync(join(repo, path), { recursive: true, force: true });
+    for (const path of ['demo', 'results.json', 'junit.xml', 'trace.jsonl', 'trace.html', 'failures']) rmSync(join(repo, path), { recursive: true, force: true });
   });
 
   it('has the blocks this test knows how to judge', () => {
-    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'handout', 'kv', 'run', 'shrink', 'tutorial']);
+    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'handout', 'kv', 'run', 'shrink', 'tutorial', 'view']);
   });
 
   it('shrink: a broken Paxos\'s failing seed shrunk to the faults that matter, and its shrunk replay', () => {
@@ -74,6 +74,16 @@ describe('README commands', function () {
     expect(members, output).to.deep.equal(['127.0.0.1:7102', '127.0.0.1:7104']);
   });
 
+  it('view: a trace as one self-contained page, and a simulated run live in the dashboard', () => {
+    const { status, output } = runBlock(blocks.get('view')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/^wrote trace\.html: \d+ events; open it in any browser/m);
+    const html = readFileSync(join(repo, 'trace.html'), 'utf8');
+    expect(html).to.include('"mode":"view"');
+    expect(html).to.not.match(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
+    expect(output).to.match(/simulated run of rsm 12 seed 3, live at http:\/\/127\.0\.0\.1:8080\//);
+  });
+
   it('check: a linearizable and a non-linearizable history', () => {
     const { status, output } = runBlock(blocks.get('check')!);
     expect(status, output).to.equal(0);
@@ -107,7 +117,7 @@ describe('README commands', function () {
     }
   });
 
-  it('npm start: narrates a 3-node cluster and stops cleanly on Ctrl-C', async () => {
+  it('npm start: a 3-node KV cluster under load, narrated, with the dashboard at 127.0.0.1:8080; Ctrl-C stops it all', async () => {
     const child = spawn('npm', ['start', '--silent'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -121,6 +131,17 @@ describe('README commands', function () {
         }
       });
     });
+    expect(output).to.match(/^rsmlab: dashboard at http:\/\/127\.0\.0\.1:8080\/$/m);
+    expect(await (await fetch('http://127.0.0.1:8080/')).text()).to.include('id="rsmlab-config"');
+    type State = { nodes: { summary: { view: number | null; role: string } }[]; clientOps: string[] } | null;
+    let state: State = null;
+    for (let i = 0; i < 300 && !state?.clientOps.some((op) => op.includes('type=ok')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = (await (await fetch('http://127.0.0.1:8080/api/state')).json()) as State;
+    }
+    expect(state?.nodes.map((n) => n.summary.view), 'the dashboard sees view 3 on every node').to.deep.equal([3, 3, 3]);
+    expect(state?.nodes.filter((n) => n.summary.role === 'primary')).to.have.length(1);
+    expect(state?.clientOps.some((op) => op.includes('type=ok')), 'client load').to.equal(true);
     // Ctrl-C in a terminal signals the whole foreground process group: npm and rsmlab alike.
     process.kill(-child.pid!, 'SIGINT');
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
@@ -130,6 +151,7 @@ describe('README commands', function () {
     expect(ports).to.have.length(3);
     const left = spawnSync('pgrep', ['-f', `--port (${ports.join('|')}) `], { encoding: 'utf8' });
     expect(left.stdout, 'node processes left running').to.equal('');
+    expect(await fetch('http://127.0.0.1:8080/').then(() => 'still serving', () => 'closed'), 'the dashboard port').to.equal('closed');
   });
 });
 

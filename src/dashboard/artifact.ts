@@ -1,8 +1,8 @@
 // What the trace viewer shows, read from a failure artifact: a trace.jsonl (or a failures/ folder
-// holding one, its notes and a shrunk trace), and the linearizability of the client operations the
+// holding one, its notes and the shrunk run's trace in shrunk/), and the linearizability of the client operations the
 // trace recorded, with each op tied to its trace events so the page can jump between the two views.
 // It reads files and runs the checker; it never writes and never runs a world.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Json } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
@@ -116,11 +116,12 @@ export function loadArtifact(target: string): ViewData {
   }
   const main = join(path, 'trace.jsonl');
   if (!existsSync(main)) throw new Error(`${target}: no trace.jsonl in this folder (is it a failures/ folder?)`);
-  const shrunk = readdirSync(path).filter((f) => /shrunk.*\.jsonl$/.test(f)).sort();
+  // rsmlab shrink writes the shrunk run's own artifacts (trace.jsonl, notes.txt, veto.json) in shrunk/.
+  const shrunk = join(path, 'shrunk', 'trace.jsonl');
   const notesFile = join(path, 'notes.txt');
   return {
     title: basename(path),
     notes: existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '',
-    traces: [traceOf('trace.jsonl', main), ...shrunk.map((f) => traceOf(f, join(path, f)))],
+    traces: [traceOf('trace.jsonl', main), ...(existsSync(shrunk) ? [traceOf('shrunk/trace.jsonl (after shrinking)', shrunk)] : [])],
   };
 }

@@ -46,9 +46,10 @@ export class SimPlayer implements Pacer {
   }
 
   async gate(ms: number): Promise<void> {
-    if (this.stopped) throw new Error('the run was stopped from the dashboard');
+    this.mustGoOn();
     if (this.playing) {
       await new Promise((resolve) => setTimeout(resolve, ms / this.rate));
+      this.mustGoOn();
       if (this.playing) return;
     }
     if (this.stepsAllowed > 0) {
@@ -62,6 +63,10 @@ export class SimPlayer implements Pacer {
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.resume();
+  }
+
+  private mustGoOn(): void {
+    if (this.stopped) throw new Error('the run was stopped from the dashboard');
   }
 
   /** End the run: the scenario's next slice fails (it is reported, its cluster closed). */
