@@ -2,6 +2,7 @@
 // faults and breakpoints through its control planes; killing needs the processes' owner, `rsmlab
 // start`), or for a simulated run watched live (--sim LAB TEST --seed N: play, pause, step, speed;
 // faults from the page land in the run and its trace). Runs until Ctrl-C or --seconds.
+import { untilStopped } from './until-stopped.js';
 import type { NodeId } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
 import { RemoteFaultControl } from '../control/remote-control.js';
@@ -21,14 +22,6 @@ export interface DashboardCommandOptions {
   /** Start the simulated run paused (default: playing). */
   paused?: boolean;
   print?: (line: string) => void;
-}
-
-function untilStopped(seconds: number | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    if (seconds !== undefined) setTimeout(resolve, seconds * 1000);
-  });
 }
 
 /** A running cluster known only by its members' addresses: control planes only, no trace files. */

@@ -3,6 +3,7 @@
 // dashboard at http://127.0.0.1:8080. It narrates views as the nodes agree on them, prints the
 // dashboard's address and the commands to break things, and on Ctrl-C (or after --seconds) stops
 // the load, the dashboard and every node, leaving no process or port behind.
+import { untilStopped } from './until-stopped.js';
 import { RealCluster } from '../../tester/real-cluster.js';
 import { BackgroundLoad } from '../../tester/rsm/load.js';
 import type { Json } from '../env/types.js';
@@ -28,15 +29,6 @@ export interface StartCommandOptions {
   /** Stop by itself after this many seconds (default: run until Ctrl-C). */
   seconds?: number;
   print?: (line: string) => void;
-}
-
-function untilStopped(seconds: number | undefined): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (why: string) => () => resolve(why);
-    process.once('SIGINT', stop('Ctrl-C'));
-    process.once('SIGTERM', stop('SIGTERM'));
-    if (seconds !== undefined) setTimeout(stop(`${seconds} s elapsed`), seconds * 1000);
-  });
 }
 
 function viewText(state: Json): string | undefined {

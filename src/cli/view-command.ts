@@ -1,5 +1,6 @@
 // `rsmlab view FOLDER|FILE`: open a failure artifact (a failures/ folder or a trace file) in the
 // trace viewer, served on 127.0.0.1 until Ctrl-C, or with --html write it as one self-contained page.
+import { untilStopped } from './until-stopped.js';
 import { writeFileSync } from 'node:fs';
 import { loadArtifact } from '../dashboard/artifact.js';
 import { selfContainedPage } from '../dashboard/page.js';
@@ -26,11 +27,7 @@ export async function viewCommand(target: string, o: ViewCommandOptions): Promis
   }
   const server = await DashboardServer.start({ mode: 'view', view: data, port: o.port, ...(o.host !== undefined && { host: o.host }), ...(o.token !== undefined && { token: o.token }) });
   print(`rsmlab: trace viewer for ${target} (${events} events) at ${server.url}\nCtrl-C stops it.`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    if (o.seconds !== undefined) setTimeout(resolve, o.seconds * 1000);
-  });
+  await untilStopped(o.seconds);
   await server.close();
   return 0;
 }
