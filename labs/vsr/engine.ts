@@ -640,7 +640,14 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
   if (s.recovery_responses.length < s.config.quorum_view_change) return;
   const view = Math.max(...s.recovery_responses.map((r) => r.view));
   const leader = s.recovery_responses.find((r) => r.replica === primaryIndex(s, view) && r.view === view && r.entries !== null);
-  if (leader === undefined || view < s.view) return;
+  if (view < s.view) {
+    // A quorum is normal in a view older than the one we had durably entered: that view change
+    // never finished. Our superblock and log hold every promise we made, so rejoin as a replica
+    // that restarted alone does: by a view change past it (waiting would stall us forever).
+    s.status = 'view_change';
+    return transitionToViewChange(s, out, s.view + 1);
+  }
+  if (leader === undefined) return;
   s.view = view;
   becomeBackup(s, out, leader.entries!, leader.op, leader.commit_max);
   // STUDENT: void [s, out, m];
