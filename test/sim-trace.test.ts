@@ -8,6 +8,7 @@ import { formatEvent, messageJson, type TraceEvent } from '../src/trace/event.js
 import { TraceRecorder } from '../src/trace/recorder.js';
 import { parseTrace, TraceParseError } from '../src/trace/reader.js';
 import { SimCluster } from '../tester/sim-cluster.js';
+import { get, probeCluster } from './fixtures/sim-probe.js';
 
 /** The canonical line as the contract defines it: JSON.stringify of the event in key order. */
 function reference(e: TraceEvent): string {
@@ -58,6 +59,47 @@ describe('sim trace lines', () => {
     expect(early).to.equal(createHash('sha256').update(recorder.jsonl()).digest('hex'));
     recorder.emit({ t: 1, node: 'n0', kind: 'log' });
     expect(recorder.digest()).to.equal(createHash('sha256').update(recorder.jsonl()).digest('hex'));
+  });
+
+  it('hashes what lines only summarize (absorbed) without keeping it', () => {
+    const lines = new TraceRecorder();
+    const full = new TraceRecorder();
+    for (const r of [lines, full]) r.emit({ t: 0, node: 'p0', kind: 'log' });
+    full.absorb('a message text', new Uint8Array([1, 2, 3]));
+    expect(full.jsonl()).to.equal(lines.jsonl());
+    expect(full.absorbed).to.equal(1);
+    expect(full.digest()).to.not.equal(lines.digest());
+    const other = new TraceRecorder();
+    other.emit({ t: 0, node: 'p0', kind: 'log' });
+    other.absorb('a message text', new Uint8Array([1, 2, 4]));
+    expect(other.digest()).to.not.equal(full.digest());
+  });
+
+  it('gives different hashes to runs that differ only past the 160 characters a message line shows', async () => {
+    const run = async (tail: string): Promise<{ jsonl: string; hash: string }> => {
+      const cluster = await probeCluster((env) => env.serve(get, ({ key }) => ({ value: key.length })), { nodes: 1, seed: 9 });
+      await cluster.clientEnv('c').call('p0', get, { key: `${'k'.repeat(300)}${tail}` }, { timeoutMs: 100 });
+      const result = { jsonl: await cluster.traceJsonl(), hash: cluster.traceHash() };
+      await cluster.close();
+      return result;
+    };
+    const [a, b, again] = [await run('a'), await run('b'), await run('a')];
+    expect(b.jsonl).to.equal(a.jsonl);
+    expect(b.hash).to.not.equal(a.hash);
+    expect(again.hash).to.equal(a.hash);
+  });
+
+  it('gives different hashes to runs that differ only in the bytes a node writes to its disk', async () => {
+    const run = async (byte: number): Promise<{ jsonl: string; hash: string }> => {
+      const cluster = await probeCluster((env) => env.disk.append('log', new Uint8Array([7, byte])), { nodes: 1, seed: 9 });
+      await cluster.sleep(1);
+      const result = { jsonl: await cluster.traceJsonl(), hash: cluster.traceHash() };
+      await cluster.close();
+      return result;
+    };
+    const [a, b] = [await run(1), await run(2)];
+    expect(b.jsonl).to.equal(a.jsonl);
+    expect(b.hash).to.not.equal(a.hash);
   });
 
   it('reads a simulated run back to the same lines', async () => {

@@ -1,6 +1,8 @@
 // The trace recorder: numbers events, keeps them (in memory and/or a JSONL file) and hashes the
-// canonical lines as they come, so a trace's hash is known without re-reading it.
-// It never decides what happens; worlds call emit() for what they did.
+// canonical lines as they come, so a trace's hash is known without re-reading it. The hash also
+// covers what lines only summarize (absorb(): a message's full wire text, every disk operation and
+// the bytes it writes), so two runs with equal lines but different bytes never share a hash.
+// It never decides what happens; worlds call emit() and absorb() for what they did.
 import { createHash, type Hash } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { formatLine, type TraceEvent } from './event.js';
@@ -29,6 +31,52 @@ export interface RecorderOptions {
   hash?: boolean;
 }
 
+/**
+ * The hashed side stream of a trace (what its lines only summarize), buffered like the lines: a
+ * record is UTF-8 text and optional bytes, tagged with the number of lines before it.
+ */
+class Content {
+  private readonly hash: Hash = createHash('sha256');
+  private readonly buffer = Buffer.allocUnsafe(PENDING_BYTES);
+  private used = 0;
+  records = 0;
+
+  add(lines: number, text: string, bytes: Uint8Array | undefined): void {
+    this.records++;
+    this.text(`${lines} ${text}\n`);
+    if (bytes === undefined) return;
+    if (bytes.length > HASH_CHUNK) {
+      this.flush();
+      this.hash.update(bytes);
+    } else {
+      this.buffer.set(bytes, this.used);
+      this.used += bytes.length;
+    }
+    this.text('\n');
+  }
+
+  private text(text: string): void {
+    if (text.length > HASH_CHUNK) {
+      this.flush();
+      this.hash.update(text);
+      return;
+    }
+    this.used += this.buffer.write(text, this.used, 'utf8');
+    if (this.used >= HASH_CHUNK) this.flush();
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.hash.update(this.buffer.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  digest(): string {
+    this.flush();
+    return this.hash.copy().digest('hex');
+  }
+}
+
 export class TraceRecorder {
   private nextSeq = 0;
   private readonly hash: Hash = createHash('sha256');
@@ -44,6 +92,8 @@ export class TraceRecorder {
    */
   private readonly pending: Buffer;
   private pendingBytes = 0;
+  /** What the lines only summarize, hashed (hash: true); created at the first absorb(). */
+  private content: Content | undefined;
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
   private later: EventInput[] = [];
   private laterSeq = 0;
@@ -113,6 +163,22 @@ export class TraceRecorder {
     if (at >= HASH_CHUNK) this.hashPending();
   }
 
+  /**
+   * Hash what the lines only summarize, here in the order of events: `text` (one line of it, e.g. a
+   * message's full wire text or a disk operation) and then `bytes` (the data a disk write carries).
+   * Not kept, not written: it changes only the digest. A no-op unless hashing.
+   */
+  absorb(text: string, bytes?: Uint8Array): void {
+    if (!this.hashing) return;
+    this.formatLater();
+    (this.content ??= new Content()).add(this.nextSeq, text, bytes);
+  }
+
+  /** How many records absorb() hashed. */
+  get absorbed(): number {
+    return this.content?.records ?? 0;
+  }
+
   /** Flush the sink, if any (before the process exits). */
   flush(): void {
     this.formatLater();
@@ -129,12 +195,17 @@ export class TraceRecorder {
     return this.keep ? this.chunks.join('') + this.pending.toString('utf8', 0, this.pendingBytes) : '';
   }
 
-  /** sha256 (hex) of every line emitted so far, each followed by '\n'. Equal to hashing jsonl(). */
+  /**
+   * The trace's hash (hex). Lines only: sha256 of every line emitted so far, each followed by '\n'
+   * (equal to hashing jsonl()). Once anything was absorbed: sha256 of "<that> <sha256 of the absorbed
+   * records>", so it covers full message texts and disk operations too.
+   */
   digest(): string {
     if (!this.hashing) throw new Error('this trace recorder was made with hash: false');
     this.formatLater();
     this.hashPending();
-    return this.hash.copy().digest('hex');
+    const lines = this.hash.copy().digest('hex');
+    return this.content === undefined ? lines : createHash('sha256').update(`${lines} ${this.content.digest()}`).digest('hex');
   }
 
   private hashPending(): void {

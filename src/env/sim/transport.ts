@@ -33,7 +33,10 @@ export interface Directory {
 /** A message on the wire; it is also the event of its first copy's arrival. */
 class Message extends SimEvent implements FormattedMessage {
   sendSeq = 0;
-  readonly json: string;
+  readonly summary: string;
+  /** The wire text, if the summary does not hold all of it: the trace hash absorbs it (the line cannot). */
+  readonly full: string | undefined;
+  private formatted: string | undefined;
   constructor(
     private readonly wire: Transport,
     readonly id: number,
@@ -43,10 +46,17 @@ class Message extends SimEvent implements FormattedMessage {
     readonly type: 'req' | 'res' | 'notice',
     /** Params (req, notice) or the JSON-RPC reply frame (res), as JSON text. */
     readonly text: string,
-    readonly summary: string,
+    /** What the trace line summarizes: the text itself, or a reply's result JSON (or error). */
+    summarized: string = text,
   ) {
     super();
-    this.json = messageJson(this);
+    this.summary = summarizeText(summarized);
+    this.full = this.summary === summarized ? undefined : text;
+  }
+
+  /** Its part of a trace line, formatted once, and only if a line is made (the simulator traces a message up to three times). */
+  get json(): string {
+    return (this.formatted ??= messageJson(this));
   }
 
   fire(): boolean {
@@ -154,17 +164,18 @@ export class Transport {
       const call = new PendingCall(this, id, caller, peer, m, timeoutMs, resolve as (v: unknown) => void, reject);
       this.calls.set(id, call);
       this.scheduler.schedule(call, Math.ceil(timeoutMs));
-      this.transmit(new Message(this, id, caller.me, peer, method.name, 'req', text, summarizeText(text)));
+      this.transmit(new Message(this, id, caller.me, peer, method.name, 'req', text));
     });
   }
 
   send<P>(sender: Endpoint, peer: NodeId, notice: Notice<P>, params: P): void {
     const text = encode(sender.me, notice.name, notice.params, params);
-    this.transmit(new Message(this, this.nextId++, sender.me, peer, notice.name, 'notice', text, summarizeText(text)));
+    this.transmit(new Message(this, this.nextId++, sender.me, peer, notice.name, 'notice', text));
   }
 
   private transmit(msg: Message): void {
     msg.sendSeq = this.trace.emit({ t: this.scheduler.now, node: msg.from, kind: 'send', msg });
+    if (msg.full !== undefined) this.trace.absorb(msg.full); // its deliver and drop lines name the same text by id
     this.stats.sent++;
     const delays = this.net.fate(msg.from, msg.to, msg.type === 'res' ? `${msg.method} reply` : msg.method);
     if (delays.length === 0) return this.drop(msg, 'loss');
@@ -225,7 +236,7 @@ export class Transport {
 
   private reply(callee: Endpoint, req: Message, reply: Reply): void {
     if (callee.dead) return; // died while handling: no reply ever leaves
-    this.transmit(new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, summarizeText(reply.summary)));
+    this.transmit(new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, reply.summary));
   }
 
   private deliverReply(msg: Message): boolean {

@@ -12,6 +12,7 @@ import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 import { Decisions, type VetoPolicy } from './decisions.js';
 import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
 import { installGuards, runAs } from './guard.js';
+import { HashedDisk } from './hashed-disk.js';
 import { Network, type NetConfig, type NodeFaults } from './network.js';
 import { Streams } from '../../random.js';
 import { defaultLimits, Scheduler, type Limits, type SimulationFailure } from './scheduler.js';
@@ -135,7 +136,7 @@ export class SimWorld implements EnvHost, Directory {
     if (existing && !this.decisions.allow('restart', id)) return Promise.resolve();
     const node = existing ?? new SimNode();
     this.nodes.set(id, node);
-    const env: SimEnv = new SimEnv(id, this, new NodeDisk(node.disk, () => !env.dead), true);
+    const env: SimEnv = new SimEnv(id, this, new HashedDisk(new NodeDisk(node.disk, () => !env.dead), id, this.trace), true);
     node.env = env;
     this.emit('start', id, { ...detail, restarted: existing !== undefined });
     return this.scheduler.wait<void>((resolve) => {
