@@ -161,6 +161,18 @@ program
   );
 
 program
+  .command('autograder')
+  .description('write a Gradescope autograder bundle for a lab (setup.sh, run_autograder and the framework, without solutions)')
+  .requiredOption('--lab <lab>', 'paxos or rsm')
+  .requiredOption('--out <file.zip>', 'the bundle to write')
+  .option('--seeds <n>', 'simulator seeds per scenario (seeds 1..n, the same for everyone)', whole('--seeds', 1), 20)
+  .option('--hang-ms <ms>', 'a scenario run with no progress for this long scores 0 (hung)', whole('--hang-ms', 1), 10_000)
+  .option('--memory-mb <mb>', 'heap bound of every process running submission code', whole('--memory-mb', 1), 512)
+  .action((o: { lab: string; out: string; seeds: number; hangMs: number; memoryMb: number }) =>
+    exitWith(async () => (await import('./autograder-command.js')).autograderCommand(o)),
+  );
+
+program
   .command('ctl')
   .description('drive a live node through its test-control plane (port+1)')
   .argument('<node>', 'the node\'s protocol address HOST:PORT')

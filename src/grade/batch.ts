@@ -165,7 +165,8 @@ function withEveryScenario(result: SuiteResult, scenarios: Planned[], problem: s
 function explainText(text: string, memoryMb: number): string {
   if (/heap out of memory|Reached heap limit/i.test(text)) return `ran out of memory (the bound is ${memoryMb} MB of heap)`;
   if (/exited \(code \d+\)/.test(text)) return 'the submission\'s code ended the test process (process.exit or a crash)';
-  return text.trim().split('\n').slice(-3).join(' | ');
+  const lines = text.trim().split('\n');
+  return lines.find((l) => /^\w*Error\b|Error:/.test(l.trim()))?.trim() ?? lines.slice(-3).join(' | ');
 }
 
 function csvField(text: string): string {

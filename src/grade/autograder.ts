@@ -1,0 +1,83 @@
+// The Gradescope autograder bundle (`rsmlab autograder`): a zip whose root is what Gradescope
+// unpacks into /autograder/source: setup.sh (Node, npm ci, build), run_autograder (grades
+// /autograder/submission with `rsmlab grade` and writes /autograder/results/results.json), and the
+// grader's framework with the hand-out's labs (stubs: the bundle never carries the solutions; the
+// submission brings its own labs/). It writes the zip; it never runs a submission.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import AdmZip from 'adm-zip';
+import { stripSolutions } from '../handout/strip.js';
+
+/** What the bundle carries from the grader's tree. */
+const CARRIED = ['src', 'tester', 'labs', 'package.json', 'package-lock.json', 'tsconfig.json'];
+/** Instructor-only files the bundle leaves out, as the hand-out does. */
+const LEFT_OUT = ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts'];
+
+export interface AutograderOptions {
+  lab: string;
+  /** Simulator seeds per scenario (1..seeds), fixed: the same submission gets the same score. */
+  seeds: number;
+  hangMs: number;
+  memoryMb: number;
+}
+
+function walk(path: string): string[] {
+  return statSync(path).isDirectory() ? readdirSync(path).flatMap((name) => walk(join(path, name))) : [path];
+}
+
+export function setupScript(): string {
+  return `#!/usr/bin/env bash
+# Gradescope runs this once when it builds the autograder image (as root, in /autograder/source).
+set -euo pipefail
+cd "$(dirname "$0")"
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
+  apt-get update
+  apt-get install -y ca-certificates curl gnupg
+  curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
+  apt-get install -y nodejs
+fi
+[ -d node_modules ] || npm ci
+npm run build
+`;
+}
+
+export function runScript(options: AutograderOptions): string {
+  return `#!/usr/bin/env bash
+# Gradescope runs this for every submission. Paths follow Gradescope's layout; each can be moved
+# with an environment variable (the bundle's own test does).
+set -uo pipefail
+ROOT="\${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="\${AUTOGRADER_SOURCE:-$ROOT/source}"
+SUBMISSION="\${AUTOGRADER_SUBMISSION:-$ROOT/submission}"
+RESULTS="\${AUTOGRADER_RESULTS:-$ROOT/results/results.json}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/submissions/submission" "$(dirname "$RESULTS")"
+# The upload is the student's labs/ folder, or the folder's contents.
+if [ -d "$SUBMISSION/labs" ]; then cp -r "$SUBMISSION/labs" "$WORK/submissions/submission/labs"; else cp -r "$SUBMISSION" "$WORK/submissions/submission/labs"; fi
+node "$SOURCE/dist/src/cli/main.js" grade --lab ${options.lab} --submissions "$WORK/submissions" --out "$WORK/out" --jobs 1 --seeds ${options.seeds} --hang-ms ${options.hangMs} --memory-mb ${options.memoryMb} > "$WORK/grade.log" 2>&1
+if [ -f "$WORK/out/submission/results.json" ]; then
+  cp "$WORK/out/submission/results.json" "$RESULTS"
+else
+  node -e 'const [log, out] = process.argv.slice(1); require("fs").writeFileSync(out, JSON.stringify({ score: 0, output: "The autograder could not grade this submission:\\n" + require("fs").readFileSync(log, "utf8").slice(-4000) }));' "$WORK/grade.log" "$RESULTS"
+fi
+`;
+}
+
+/** The bundle as a zip buffer: setup.sh, run_autograder and the carried tree, labs stripped to their stubs. */
+export function buildAutograder(repo: string, options: AutograderOptions): Buffer {
+  const zip = new AdmZip();
+  const executable = 0o755;
+  zip.addFile('setup.sh', Buffer.from(setupScript()), '', executable);
+  zip.addFile('run_autograder', Buffer.from(runScript(options)), '', executable);
+  for (const entry of CARRIED) {
+    for (const file of walk(join(repo, entry))) {
+      const rel = relative(repo, file).split(sep).join('/');
+      if (LEFT_OUT.includes(rel)) continue;
+      const text = readFileSync(file);
+      const content = rel.startsWith('labs/') && rel.endsWith('.ts') ? Buffer.from(stripSolutions(rel, text.toString('utf8')).text) : text;
+      zip.addFile(rel, content);
+    }
+  }
+  return zip.toBuffer();
+}

@@ -1,0 +1,89 @@
+// The Gradescope autograder bundle (`rsmlab autograder`): unpacked as Gradescope would, set up,
+// and run with run_autograder against sample submissions, with Gradescope's paths moved into a
+// temporary folder; results.json must be valid Gradescope output with the right score.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AdmZip from 'adm-zip';
+import { expect } from 'chai';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Results {
+  score: number;
+  output?: string;
+  tests?: { name: string; score: number; max_score: number; status: string; output: string }[];
+}
+
+/** Gradescope's results.json: a numeric score equal to the sum of the tests', each test named and scored. */
+function checkResults(results: Results): void {
+  expect(results.score).to.be.a('number');
+  for (const t of results.tests ?? []) {
+    expect(Object.keys(t).sort()).to.deep.equal(['max_score', 'name', 'output', 'score', 'status']);
+    expect(t.status).to.be.oneOf(['passed', 'failed']);
+    expect(t.score).to.be.within(0, t.max_score);
+  }
+  expect((results.tests ?? []).reduce((sum, t) => sum + t.score, 0)).to.equal(results.score);
+}
+
+describe('rsmlab autograder', function () {
+  this.timeout(300_000);
+  let root: string;
+  let source: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'rsmlab-autograder-'));
+    const zip = join(root, 'autograder.zip');
+    const made = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'main.js'), 'autograder', '--lab', 'paxos', '--out', zip, '--seeds', '2', '--hang-ms', '5000'], { encoding: 'utf8' });
+    expect(made.status, made.stdout + made.stderr).to.equal(0);
+    source = join(root, 'source');
+    new AdmZip(zip).extractAllTo(source, true, true);
+    // Gradescope's setup.sh would run `npm ci`; here the packages come from this tree.
+    symlinkSync(join(repo, 'node_modules'), join(source, 'node_modules'));
+    const setup = spawnSync('bash', [join(source, 'setup.sh')], { cwd: source, encoding: 'utf8', timeout: 240_000 });
+    expect(setup.status, setup.stdout + setup.stderr).to.equal(0);
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('carries setup.sh and run_autograder (executable) and no solutions', () => {
+    for (const script of ['setup.sh', 'run_autograder']) expect(spawnSync('test', ['-x', join(source, script)]).status, script).to.equal(0);
+    const acceptor = readFileSync(join(source, 'labs', 'paxos', 'acceptor.ts'), 'utf8');
+    expect(acceptor).to.include('TODO: acceptor.preparereq');
+    expect(acceptor).to.not.include('BEGIN SOLUTION');
+    expect(existsSync(join(source, 'tester', 'paxos', 'mutants.ts'))).to.equal(false);
+  });
+
+  function runAutograder(name: string, fill: (submission: string) => void): Results {
+    const home = join(root, name);
+    mkdirSync(join(home, 'submission'), { recursive: true });
+    fill(join(home, 'submission'));
+    const run = spawnSync('bash', [join(source, 'run_autograder')], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, AUTOGRADER_ROOT: home, AUTOGRADER_SOURCE: source } });
+    expect(run.status, run.stdout + run.stderr).to.equal(0);
+    const results = JSON.parse(readFileSync(join(home, 'results', 'results.json'), 'utf8')) as Results;
+    checkResults(results);
+    return results;
+  }
+
+  it('run_autograder grades a submission with a planted bug: valid results.json, test 7 lost', () => {
+    const results = runAutograder('planted', (submission) => {
+      cpSync(join(repo, 'labs'), join(submission, 'labs'), { recursive: true });
+      const acceptor = join(submission, 'labs', 'paxos', 'acceptor.ts');
+      writeFileSync(acceptor, readFileSync(acceptor, 'utf8').replace('    await this.log.logaccept(this.n_a, this.v_a);\n', ''));
+    });
+    expect(results.score).to.equal(80);
+    expect(results.tests).to.have.length(9);
+    const failed = results.tests!.filter((t) => t.status === 'failed');
+    expect(failed.map((t) => t.name.split(':')[0])).to.deep.equal(['paxos 7']);
+    expect(failed[0]!.output).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
+  });
+
+  it('run_autograder scores an upload of the labs folder\'s contents the same, and an empty upload 0 with a reason', () => {
+    const contents = runAutograder('contents', (submission) => cpSync(join(repo, 'labs'), submission, { recursive: true }));
+    expect(contents.score).to.equal(90);
+    const empty = runAutograder('empty', () => undefined);
+    expect(empty.score).to.equal(0);
+    expect(empty.tests!.every((t) => t.status === 'failed'), JSON.stringify(empty)).to.equal(true);
+    expect(empty.tests![0]!.output).to.match(/Cannot find module .*labs/);
+  });
+});
