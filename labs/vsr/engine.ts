@@ -33,6 +33,8 @@ export type EngineCommand =
   | { kind: 'send'; to: number; message: Message }
   /** Append `entry` to the log durably (write + fsync); it replaces any ops ≥ entry's op on disk. Completes as a `written` event. */
   | { kind: 'write'; entry: Entry }
+  /** The log now ends at `op`: recorded before any later write, so a restart never brings back a replaced tail. */
+  | { kind: 'truncate'; op: number }
   /** Persist view and log_view (two checksummed copies); messages after it in this batch go out only once it is durable. */
   | { kind: 'write_superblock'; view: number; log_view: number }
   | { kind: 'reply'; client: string; request: number; request_kind: ClientRequest['kind']; reply: ClientReply };
@@ -182,6 +184,7 @@ export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: numb
   let same = 0;
   while (same < Math.min(s.op, op) && s.log[same + 1]!.header.checksum === entries[same]!.header.checksum) same++;
   assert(same >= s.commit_min, `vsr: a new log would change executed op ${same + 1} (commit_min ${s.commit_min})`);
+  if (same < s.op) out.push({ kind: 'truncate', op: same });
   s.log.length = same + 1;
   s.op = same;
   s.log_durable = Math.min(s.log_durable, same);

@@ -4,6 +4,7 @@
 // never overtakes the write it depends on). It checks every peer message before the engine sees
 // it: a bad checksum, a wrong cluster, an impossible sender, op or view is dropped and traced,
 // never crashing the node or touching its state. It never makes protocol decisions.
+import { z } from 'zod';
 import type { Env, NodeId } from '../env/types.js';
 import { RecordLog } from '../storage/record-log.js';
 import { StorageCorrupt } from '../storage/storage-corrupt.js';
@@ -54,11 +55,21 @@ interface PendingCall {
   resolve(reply: ClientReply): void;
 }
 
-/** Read the log file: records in order, a record for op k replacing ops ≥ k (views change the tail). */
-async function readLog(log: RecordLog<Entry>, cluster: number): Promise<Entry[]> {
+/** A record of the log file: an entry (replacing any ops ≥ its op), or the log's new end. */
+const logRecordSchema = z.union([entrySchema, z.strictObject({ truncate: z.number().int().nonnegative() })]);
+type LogRecord = z.infer<typeof logRecordSchema>;
+
+/** Read the log file: records in order, a record for op k replacing ops ≥ k, a truncation cutting the tail. */
+async function readLog(log: RecordLog<LogRecord>, cluster: number): Promise<Entry[]> {
   const entries: Entry[] = [];
   const root = rootEntry(cluster);
-  for (const entry of await log.replay()) {
+  for (const record of await log.replay()) {
+    if ('truncate' in record) {
+      if (record.truncate > entries.length) throw new StorageCorrupt(`vsr log: a truncation to op ${record.truncate} past the end (op ${entries.length})`);
+      entries.length = record.truncate;
+      continue;
+    }
+    const entry = record;
     const op = entry.header.op;
     if (!entryValid(entry) || entry.header.cluster !== cluster || op < 1 || op > entries.length + 1) {
       throw new StorageCorrupt(`vsr log: a record for op ${op} that is not the next op or fails its checksum`);
@@ -73,13 +84,18 @@ async function readLog(log: RecordLog<Entry>, cluster: number): Promise<Entry[]>
 
 export class EngineDriver {
   readonly state: ReplicaState;
-  private queue: Promise<void> = Promise.resolve();
+  /** The IO lane: log and superblock writes, one after another. */
+  private io: Promise<void> = Promise.resolve();
+  /** Log records waiting for the next group commit. */
+  private unwritten: LogRecord[] = [];
+  /** Settles when the last superblock write handed out so far is durable (and the sends queued behind it went). */
+  private superblockWritten: Promise<void> = Promise.resolve();
   private pending: PendingCall[] = [];
 
   private constructor(
     private readonly env: Env,
     private readonly options: DriverOptions,
-    private readonly log: RecordLog<Entry>,
+    private readonly log: RecordLog<LogRecord>,
     private readonly superblock: Superblock,
     state: ReplicaState,
   ) {
@@ -89,7 +105,7 @@ export class EngineDriver {
   static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
     const { config } = options;
     const { superblock, value } = await Superblock.open(env.disk, config.cluster);
-    const log = new RecordLog<Entry>(env.disk, LOG_FILE, entrySchema);
+    const log = new RecordLog<LogRecord>(env.disk, LOG_FILE, logRecordSchema);
     const entries = await readLog(log, config.cluster);
     const state = createState(config, { superblock: value, entries });
     const driver = new EngineDriver(env, options, log, superblock, state);
@@ -118,37 +134,52 @@ export class EngineDriver {
     for (const command of commands) this.carryOut(command);
   }
 
-  /** Queue a command behind every earlier one: sends follow the writes before them. */
+  /**
+   * Carry out one command. Disk writes run one after another on the IO lane, consecutive log
+   * writes as one append with one fsync (group commit). A message or reply waits only for the
+   * superblock writes before it (a view is durable before it is advertised); it never waits for a
+   * log write, because prepare_ok is made only after its write completed.
+   */
   private carryOut(command: EngineCommand): void {
     switch (command.kind) {
-      case 'send':
-        this.enqueue(async () => {
-          // Behind its own (durable) write in the queue: a primary that dies here holds the op alone.
-          if (command.message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) this.env.faultPoint(FAULT_POINTS.beforePrepare);
-          this.env.send(this.options.config.replicas[command.to]!, vsrMessage, seal(command.message));
-        });
-        return;
-      case 'write': {
-        const { op, checksum } = command.entry.header;
-        this.enqueue(async () => {
-          await this.log.append(command.entry);
-          this.step({ kind: 'written', op, checksum });
-        });
+      case 'send': {
+        const to = this.options.config.replicas[command.to]!;
+        const sealed = seal(command.message);
+        this.afterSuperblock(() => this.env.send(to, vsrMessage, sealed));
         return;
       }
+      case 'write':
+        return this.logRecord(command.entry);
+      case 'truncate':
+        return this.logRecord({ truncate: command.op });
       case 'write_superblock':
-        this.enqueue(() => this.superblock.write({ view: command.view, log_view: command.log_view }));
+        this.io = this.io.then(() => this.superblock.write({ view: command.view, log_view: command.log_view }));
+        this.superblockWritten = this.io;
         return;
-      case 'reply':
-        this.enqueue(async () => this.answer(callKey(command.client, command.request, command.request_kind), command.reply));
+      case 'reply': {
+        const key = callKey(command.client, command.request, command.request_kind);
+        this.afterSuperblock(() => this.answer(key, command.reply));
         return;
+      }
     }
   }
 
-  private enqueue(run: () => Promise<void>): void {
-    const next = this.queue.then(run);
-    // An IO failure is the node's death (a crash in the simulator): never swallowed.
-    this.queue = next;
+  private afterSuperblock(run: () => void): void {
+    // An IO failure is the node's death (a crash in the simulator): the rejection is never swallowed.
+    this.superblockWritten = this.superblockWritten.then(run);
+  }
+
+  private logRecord(record: LogRecord): void {
+    this.unwritten.push(record);
+    if (this.unwritten.length === 1) this.io = this.io.then(() => this.flushLog());
+  }
+
+  /** Append every log record queued so far in one go, then tell the engine of each entry, in order. */
+  private async flushLog(): Promise<void> {
+    const records = this.unwritten;
+    this.unwritten = [];
+    await this.log.appendAll(records);
+    for (const r of records) if ('header' in r) this.step({ kind: 'written', op: r.header.op, checksum: r.header.checksum });
   }
 
   private onPeer(sealed: Sealed, from: NodeId): void {

@@ -88,14 +88,24 @@ export class RecordLog<T> {
 
   /** Append one record; resolves once it is on the medium (written and fsynced). */
   append(record: T): Promise<void> {
+    return this.appendAll([record]);
+  }
+
+  /** Append records in order with one write and one fsync (group commit); resolves once all are on the medium. */
+  appendAll(records: readonly T[]): Promise<void> {
     assert(this.replayed, `record log ${this.file}: append() before replay() (a torn tail must be cut first)`);
+    assert(records.length > 0, `record log ${this.file}: appendAll() of nothing`);
     const at = this.end;
-    const frame = encodeRecord(record, at);
-    this.end = at + frame.length;
+    const frames = records.map((record) => {
+      const frame = encodeRecord(record, this.end);
+      this.end += frame.length;
+      return frame;
+    });
+    const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     const done = this.queue.then(async () => {
       if (this.broken) throw this.broken;
       try {
-        await this.disk.write(this.file, at, frame);
+        await this.disk.write(this.file, at, bytes);
         await this.disk.fsync(this.file);
       } catch (e) {
         this.broken = new Error(`record log ${this.file}: an append failed, so no later one may follow it (${e instanceof Error ? e.message : String(e)})`);
