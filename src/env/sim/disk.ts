@@ -1,19 +1,27 @@
-// The simulated disk of one node: named files in memory that outlive the node's crashes. Writes are
-// volatile until fsync: at a crash, unsynced writes are lost (by default), or partly kept or torn as
-// the run's disk faults say; instructors can corrupt bytes on the medium. It never touches fs.
-// Semantics follow src/env/real/disk.ts (file names, missing files, remove is durable at once).
-import type { Disk, Json } from '../types.js';
+// The simulated disk of one node: named files in memory that outlive the node's crashes, with the
+// faults of one model for both worlds (src/env/sector-faults.ts). IO takes time: every operation
+// takes effect in program order when it is issued (as the page cache would) and completes as a
+// scheduled event after a seeded latency, one after another; an fsync makes durable only when it
+// completes. Writes are volatile until then: at a crash each is kept, lost, or torn at a sector
+// boundary. It never touches fs. File semantics follow src/env/real/disk.ts.
+import type { Disk, Json, NodeId } from '../types.js';
 import { checkFileName } from '../real/disk.js';
+import { perfectDisk, type DiskFaultRates, type FaultAtlas } from '../disk-faults.js';
+import { SectorFaults, type ArmedFault, type FaultDecision } from '../sector-faults.js';
 import type { Prng } from '../../random.js';
+import { SimEvent } from './event-queue.js';
+import { runAs, type GuardedCode } from './guard.js';
 
-export interface DiskFaults {
-  /** Probability that each unsynced write reached the medium before a crash (0: only fsynced data survives). */
-  unsyncedKept: number;
-  /** Probability that a file's last unsynced write is torn at a crash: a prefix survives, and half the time the rest of its range is garbage. */
-  torn: number;
+/** A latency range in ms: each operation takes a uniform integer in [min, max]. */
+export type LatencyRange = readonly [number, number];
+
+/** A simulated disk's settings: its fault rates and sector size (both worlds' model), and how long IO takes. */
+export interface DiskFaults extends DiskFaultRates {
+  latencyMs: { read: LatencyRange; write: LatencyRange; fsync: LatencyRange };
 }
 
-export const noDiskFaults: DiskFaults = { unsyncedKept: 0, torn: 0 };
+/** A perfect disk whose IO takes a little time: fsync is the slow one, as on real hardware. */
+export const noDiskFaults: DiskFaults = { ...perfectDisk, latencyMs: { read: [0, 2], write: [0, 1], fsync: [1, 8] } };
 
 /** A growable byte array. */
 class Bytes {
@@ -86,17 +94,22 @@ class SimFile {
   /** What an fsync made durable; null while the file has never been fsynced. */
   durable: Bytes | null = null;
   unsynced: Change[] = [];
+  /** Changes ever made durable or settled by a crash: unsynced[i] is change number `settled + i`. */
+  settled = 0;
 
   change(c: Change): void {
     apply(this.current, c);
     this.unsynced.push(c);
   }
 
-  fsync(): void {
-    if (this.unsynced.length === 0) return;
+  /** Make durable the changes before change number `upTo` (all of them by default). */
+  fsync(upTo = this.settled + this.unsynced.length): void {
+    const n = upTo - this.settled;
+    if (n <= 0) return;
     this.durable ??= new Bytes();
-    for (const c of this.unsynced) apply(this.durable, c);
-    this.unsynced = [];
+    for (const c of this.unsynced.slice(0, n)) apply(this.durable, c);
+    this.unsynced = this.unsynced.slice(n);
+    this.settled = upTo;
   }
 }
 
@@ -104,14 +117,33 @@ class SimFile {
 export interface CrashEffect {
   file: string;
   unsynced: number;
+  /** Changes that reached the medium whole. */
   kept: number;
-  /** Bytes of the torn last write that survived, if it was torn. */
-  tornAt?: number;
-  garbage?: boolean;
+  /** Writes of which only a prefix of sectors reached the medium. */
+  torn: number;
 }
+
+/** What became of one unsynced change at a crash. */
+type Fate = { kind: 'kept' } | { kind: 'lost' } | { kind: 'torn'; change: Change };
 
 export class SimDisk {
   private readonly files = new Map<string, SimFile>();
+  /** The node's sector faults: armed, latent and drawn (configured by the world). */
+  readonly faults: SectorFaults;
+  /** Faults the operations met since the world last took them, to trace them. */
+  private noted: Record<string, Json>[] = [];
+
+  /**
+   * `allow(kind, file)`: whether a drawn fault may happen (a fault decision, src/env/sim/decisions.ts);
+   * false gives it its benign outcome, the draws behind it still made.
+   */
+  constructor(
+    node: NodeId = 'disk',
+    draws?: Prng,
+    private readonly allow: FaultDecision = () => true,
+  ) {
+    this.faults = new SectorFaults(node, draws ?? { chance: () => false, int: (min) => min }, allow);
+  }
 
   private file(name: string): SimFile | undefined {
     checkFileName(name);
@@ -127,20 +159,33 @@ export class SimDisk {
     return f;
   }
 
+  /** The faults the operations since the last call met (to trace them). */
+  takeNoted(): Record<string, Json>[] {
+    const noted = this.noted;
+    if (noted.length > 0) this.noted = [];
+    return noted;
+  }
+
   read(name: string, offset = 0, length?: number): Uint8Array {
     const f = this.file(name);
     if (f === undefined) return new Uint8Array(0);
-    return f.current.slice(offset, length ?? f.current.length);
+    const bytes = f.current.slice(offset, length ?? f.current.length);
+    this.note(this.faults.read(name, offset, bytes));
+    return bytes;
   }
 
   write(name: string, offset: number, data: Uint8Array): void {
     if (!Number.isInteger(offset) || offset < 0) throw new Error(`disk.write: bad offset ${offset}`);
-    this.fileForWrite(name).change({ offset, data: copyOf(data) });
+    const f = this.fileForWrite(name);
+    const plan = this.faults.write(name, offset, data);
+    this.note(plan.faults);
+    const end = offset + data.length;
+    if ((plan.lost || plan.offset !== offset) && end > f.current.length) f.change({ size: end }); // the metadata made it, the data did not
+    if (!plan.lost) f.change({ offset: plan.offset, data: copyOf(plan.data) });
   }
 
   append(name: string, data: Uint8Array): void {
-    const f = this.fileForWrite(name);
-    f.change({ offset: f.current.length, data: copyOf(data) });
+    this.write(name, this.size(name), data);
   }
 
   truncate(name: string, size: number): void {
@@ -156,6 +201,17 @@ export class SimDisk {
     this.file(name)?.fsync();
   }
 
+  /** Where an fsync issued now stops: it makes durable the changes made so far, and no later one. */
+  fsyncMark(name: string): number {
+    const f = this.file(name);
+    return f === undefined ? 0 : f.settled + f.unsynced.length;
+  }
+
+  /** An fsync issued at `mark` completes. */
+  fsyncTo(name: string, mark: number): void {
+    this.files.get(name)?.fsync(mark);
+  }
+
   list(): string[] {
     return [...this.files.keys()].sort();
   }
@@ -164,6 +220,7 @@ export class SimDisk {
   remove(name: string): void {
     this.file(name);
     this.files.delete(name);
+    this.faults.forget(name);
   }
 
   /** Whether any write is not yet fsynced (tests, status). */
@@ -171,31 +228,33 @@ export class SimDisk {
     return (this.file(name)?.unsynced.length ?? 0) > 0;
   }
 
-  /**
-   * The node crashed: each file becomes what reached its medium. Returns what happened to unsynced
-   * writes. A torn write is a fault decision: `allowTear(file)` false keeps the write whole (or lost).
-   */
-  crash(faults: DiskFaults, prng: Prng, allowTear: (file: string) => boolean = () => true): CrashEffect[] {
+  /** Arm a sector fault on this disk. */
+  arm(fault: ArmedFault): ReturnType<SectorFaults['arm']> {
+    checkFileName(fault.file);
+    return this.faults.arm(fault);
+  }
+
+  configure(config: DiskFaults, atlas: FaultAtlas | undefined): void {
+    this.faults.configure(config, atlas);
+  }
+
+  /** The node crashed: each file becomes what reached its medium. Returns what happened to unsynced writes. */
+  crash(config: DiskFaults, prng: Prng): CrashEffect[] {
     const effects: CrashEffect[] = [];
     for (const [name, f] of [...this.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (f.unsynced.length === 0) continue;
-      const effect = this.settle(name, f, faults, prng, allowTear);
-      effects.push(effect);
+      if (f.unsynced.length > 0) effects.push(this.settle(name, f, config, prng));
     }
     return effects;
   }
 
-  private settle(name: string, f: SimFile, faults: DiskFaults, prng: Prng, allowTear: (file: string) => boolean): CrashEffect {
-    const reached = f.unsynced.filter(() => prng.chance(faults.unsyncedKept));
-    const effect: CrashEffect = { file: name, unsynced: f.unsynced.length, kept: reached.length };
-    const last = f.unsynced[f.unsynced.length - 1]!;
-    const tearing = 'data' in last && last.data.length > 0 && prng.chance(faults.torn);
-    const torn = tearing ? tear(last, prng) : undefined;
-    if (torn && allowTear(name)) {
-      if (reached[reached.length - 1] === last) reached.pop();
-      reached.push(torn.change);
-      effect.tornAt = torn.kept;
-      effect.garbage = torn.garbage;
+  private settle(name: string, f: SimFile, config: DiskFaults, prng: Prng): CrashEffect {
+    const effect: CrashEffect = { file: name, unsynced: f.unsynced.length, kept: 0, torn: 0 };
+    const reached: Change[] = [];
+    for (const c of f.unsynced) {
+      const fate = crashFate(c, config, prng, () => this.allow('torn', name));
+      if (fate.kind === 'kept') effect.kept++;
+      if (fate.kind === 'torn') effect.torn++;
+      if (fate.kind !== 'lost') reached.push(fate.kind === 'torn' ? fate.change : c);
     }
     if (f.durable === null && reached.length === 0) {
       this.files.delete(name);
@@ -205,6 +264,7 @@ export class SimDisk {
     for (const c of reached) apply(medium, c);
     f.current = medium;
     f.durable = new Bytes(medium);
+    f.settled += f.unsynced.length;
     f.unsynced = [];
     return effect;
   }
@@ -220,70 +280,152 @@ export class SimDisk {
     f.durable?.xor(offset, mask);
     return n;
   }
+
+  private note(faults: Record<string, Json>[]): void {
+    for (const fault of faults) this.noted.push(fault);
+  }
 }
 
-/** A torn copy of a write: a random prefix survives; with probability 1/2 the rest of its range is garbage. */
-function tear(write: { offset: number; data: Uint8Array }, prng: Prng): { change: Change; kept: number; garbage: boolean } {
-  const kept = prng.int(0, write.data.length - 1);
-  const garbage = prng.chance(0.5);
-  const data = garbage ? write.data.slice() : write.data.slice(0, kept);
-  if (garbage) for (let i = kept; i < data.length; i++) data[i] = prng.int(0, 255);
-  return { change: { offset: write.offset, data }, kept, garbage };
+/**
+ * The crash's decision for one unsynced change: torn at a sector boundary inside it (a prefix of
+ * its sectors reached the medium, the rest did not), else kept whole, else lost.
+ */
+function crashFate(c: Change, config: DiskFaults, prng: Prng, allowTear: () => boolean): Fate {
+  let torn: Fate | null = null;
+  if ('data' in c && prng.chance(config.torn)) {
+    const S = config.sectorBytes;
+    const firstBoundary = (Math.floor(c.offset / S) + 1) * S;
+    const boundaries = Math.ceil((c.offset + c.data.length - firstBoundary) / S);
+    if (boundaries > 0) {
+      const cut = firstBoundary + S * prng.int(0, boundaries - 1);
+      torn = { kind: 'torn', change: { offset: c.offset, data: c.data.subarray(0, cut - c.offset) } };
+    }
+  }
+  const kept = prng.chance(config.unsyncedKept); // drawn either way, so a vetoed tear shifts no later draw
+  if (torn !== null && allowTear()) return torn;
+  return kept ? { kind: 'kept' } : { kind: 'lost' };
 }
 
 const never = new Promise<never>(() => {});
 
+/** The incarnation a NodeDisk belongs to (its SimEnv): IO of a dead one never completes. */
+export interface DiskOwner {
+  readonly dead: boolean;
+  readonly code: GuardedCode | null;
+}
+
+/** What a node's disk needs of the world: its clock, IO latencies drawn from the disk stream, and the trace. */
+export interface IoHost {
+  readonly now: number;
+  schedule(event: SimEvent, delayMs: number): void;
+  /** The latency of one operation of `kind`, in ms (one draw). */
+  latency(node: NodeId, kind: IoKind): number;
+  /** Trace the sector faults an operation met. */
+  traceDiskFaults(node: NodeId, faults: Record<string, Json>[]): void;
+}
+
+export type IoKind = 'read' | 'write' | 'fsync';
+
+/** An operation waiting for its completion. */
+interface Pending {
+  due: number;
+  complete(): void;
+}
+
+/** The event at which a node's disk completes what is due. */
+class IoDone extends SimEvent {
+  constructor(private readonly disk: NodeDisk) {
+    super();
+  }
+
+  fire(): boolean {
+    return this.disk.completeDue();
+  }
+}
+
 /**
- * The Disk one node incarnation sees: the node's SimDisk while it lives; once it is dead, every call
- * has no effect and never settles (a dead node cannot act).
+ * The Disk one node incarnation sees. Each operation takes effect on the node's SimDisk when it is
+ * issued and completes after a latency, in issue order (one device queue); an fsync makes durable
+ * what was written before it, when it completes. Once the incarnation is dead, nothing completes.
  */
 export class NodeDisk implements Disk {
+  private readonly queue: Pending[] = [];
+  private lastDue = 0;
+
   constructor(
     private readonly disk: SimDisk,
-    private readonly alive: () => boolean,
+    private readonly node: NodeId,
+    private readonly owner: () => DiskOwner,
+    private readonly host: IoHost,
   ) {}
 
-  private run<T>(op: () => T): Promise<T> {
-    if (!this.alive()) return never;
+  private run<T>(kind: IoKind, op: () => T, completed?: () => void): Promise<T> {
+    if (this.owner().dead) return never;
+    let value: T;
+    let error: unknown = null;
     try {
-      return Promise.resolve(op());
+      value = op();
     } catch (e) {
-      return Promise.reject(e as Error);
+      error = e;
     }
+    const faults = this.disk.takeNoted();
+    if (faults.length > 0) this.host.traceDiskFaults(this.node, faults);
+    return new Promise<T>((resolve, reject) => {
+      const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.node, kind));
+      this.lastDue = due;
+      this.queue.push({
+        due,
+        complete: () => {
+          completed?.();
+          if (error === null) resolve(value);
+          else reject(error as Error);
+        },
+      });
+      this.host.schedule(new IoDone(this), due - this.host.now);
+    });
+  }
+
+  /** Complete every operation due by now, in issue order (an IoDone event). Returns whether any did. */
+  completeDue(): boolean {
+    const owner = this.owner();
+    if (owner.dead || this.queue.length === 0 || this.queue[0]!.due > this.host.now) return false;
+    runAs(owner.code);
+    while (this.queue.length > 0 && this.queue[0]!.due <= this.host.now) this.queue.shift()!.complete();
+    return true;
   }
 
   read(file: string, offset?: number, length?: number): Promise<Uint8Array> {
-    return this.run(() => this.disk.read(file, offset, length));
+    return this.run('read', () => this.disk.read(file, offset, length));
   }
   write(file: string, offset: number, data: Uint8Array): Promise<void> {
-    return this.run(() => this.disk.write(file, offset, data));
+    return this.run('write', () => this.disk.write(file, offset, data));
   }
   append(file: string, data: Uint8Array): Promise<void> {
-    return this.run(() => this.disk.append(file, data));
+    return this.run('write', () => this.disk.append(file, data));
   }
   truncate(file: string, size: number): Promise<void> {
-    return this.run(() => this.disk.truncate(file, size));
+    return this.run('write', () => this.disk.truncate(file, size));
   }
   size(file: string): Promise<number> {
-    return this.run(() => this.disk.size(file));
+    return this.run('read', () => this.disk.size(file));
   }
   fsync(file: string): Promise<void> {
-    return this.run(() => this.disk.fsync(file));
+    let mark = 0;
+    return this.run(
+      'fsync',
+      () => void (mark = this.disk.fsyncMark(file)),
+      () => this.disk.fsyncTo(file, mark),
+    );
   }
   list(): Promise<string[]> {
-    return this.run(() => this.disk.list());
+    return this.run('read', () => this.disk.list());
   }
   remove(file: string): Promise<void> {
-    return this.run(() => this.disk.remove(file));
+    return this.run('write', () => this.disk.remove(file));
   }
 }
 
 /** A crash effect as trace detail. */
 export function effectDetail(e: CrashEffect): Record<string, Json> {
-  const detail: Record<string, Json> = { fault: 'crash', file: e.file, unsynced: e.unsynced, kept: e.kept };
-  if (e.tornAt !== undefined) {
-    detail.tornAt = e.tornAt;
-    detail.garbage = e.garbage ?? false;
-  }
-  return detail;
+  return { fault: 'crash', file: e.file, unsynced: e.unsynced, kept: e.kept, torn: e.torn };
 }

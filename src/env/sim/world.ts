@@ -10,7 +10,9 @@ import type { TraceKind } from '../../trace/event.js';
 import { NodeCrashed } from './crash.js';
 import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 import { Decisions, type VetoPolicy } from './decisions.js';
-import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults } from './disk.js';
+import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults, type IoHost, type IoKind } from './disk.js';
+import { sectorsOf, type DiskFault, type DiskFaultResult, type FaultAtlas } from '../disk-faults.js';
+import type { SimEvent } from './event-queue.js';
 import { installGuards, runAs } from './guard.js';
 import { HashedDisk } from './hashed-disk.js';
 import { Network, type NetConfig, type NodeFaults } from './network.js';
@@ -23,6 +25,8 @@ export interface WorldOptions {
   seed: number;
   net?: Partial<NetConfig>;
   disk?: Partial<DiskFaults>;
+  /** Which sectors of which node may ever be faulty (default: any). */
+  atlas?: FaultAtlas;
   /** Keep the trace's lines in memory (default true); false keeps only its hash (long benchmarks). */
   keepTrace?: boolean;
   /** Hash the trace (default true); false with keepTrace false records nothing but the event count (many quiet runs). */
@@ -57,6 +61,8 @@ export interface WorldStats {
 }
 
 class SimNode {
+  constructor(readonly disk: SimDisk) {}
+
   env: SimEnv | null = null;
   lab: LabNode | null = null;
   readonly breakpoints = new Set<BreakpointNumber>();
@@ -64,10 +70,9 @@ class SimNode {
   /** Settles the tester's start() once lab.start has resolved or the node has died. */
   started: (() => void) | null = null;
   diskFaults: DiskFaults | null = null;
-  readonly disk = new SimDisk();
 }
 
-export class SimWorld implements EnvHost, Directory {
+export class SimWorld implements EnvHost, Directory, IoHost {
   readonly seed: number;
   readonly trace: TraceRecorder;
   /** The run's randomness, one stream per purpose (src/random.ts). */
@@ -80,6 +85,7 @@ export class SimWorld implements EnvHost, Directory {
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly clients = new Map<NodeId, SimEnv>();
   private diskFaults: DiskFaults;
+  private atlas: FaultAtlas | undefined;
 
   constructor(options: WorldOptions) {
     installGuards();
@@ -92,6 +98,7 @@ export class SimWorld implements EnvHost, Directory {
     this.net = new Network(this.streams.network, options.net, this.decisions);
     this.transport = new Transport(this.scheduler, this.net, this.trace, this);
     this.diskFaults = { ...noDiskFaults, ...options.disk };
+    this.atlas = options.atlas;
   }
 
   get now(): number {
@@ -134,15 +141,21 @@ export class SimWorld implements EnvHost, Directory {
     if (existing?.env && this.decisions.vetoing) return Promise.resolve();
     if (existing?.env) return Promise.reject(new Error(`start: ${id} is already running`));
     if (existing && !this.decisions.allow('restart', id)) return Promise.resolve();
-    const node = existing ?? new SimNode();
-    this.nodes.set(id, node);
-    const env: SimEnv = new SimEnv(id, this, new HashedDisk(new NodeDisk(node.disk, () => !env.dead), id, this.trace), true);
+    const node = existing ?? this.newNode(id);
+    const env: SimEnv = new SimEnv(id, this, new HashedDisk(new NodeDisk(node.disk, id, () => env, this), id, this.trace), true);
     node.env = env;
     this.emit('start', id, { ...detail, restarted: existing !== undefined });
     return this.scheduler.wait<void>((resolve) => {
       node.started = resolve;
       this.scheduler.task(0, () => this.boot(node, env, boot));
     });
+  }
+
+  private newNode(id: NodeId): SimNode {
+    const node = new SimNode(new SimDisk(id, this.streams.disk, (kind, file) => this.decisions.allow('disk', `${id} ${kind} ${file}`)));
+    node.disk.configure(this.diskFaults, this.atlas);
+    this.nodes.set(id, node);
+    return node;
   }
 
   private boot(node: SimNode, env: SimEnv, boot: Boot): void {
@@ -193,8 +206,7 @@ export class SimWorld implements EnvHost, Directory {
     this.net.forget(id);
     this.emit('crash', id, why);
     this.transport.peerDied(id);
-    const allowTear = (file: string): boolean => this.decisions.allow('disk', `${id} torn ${file}`);
-    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.streams.disk, allowTear)) this.emit('disk', id, effectDetail(effect));
+    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.streams.disk)) this.emit('disk', id, effectDetail(effect));
     this.startSettled(node);
   }
 
@@ -352,8 +364,21 @@ export class SimWorld implements EnvHost, Directory {
     const next = { ...faults, ...change };
     if (id === undefined) this.diskFaults = next;
     else this.knownNode(id).diskFaults = next;
-    this.emit('disk', id ?? WORLD, { fault: 'config', ...next });
+    this.configureDisks();
+    const { latencyMs, ...rates } = next;
+    this.emit('disk', id ?? WORLD, { fault: 'config', ...rates, latencyMs: { read: [...latencyMs.read], write: [...latencyMs.write], fsync: [...latencyMs.fsync] } });
     return next;
+  }
+
+  /** Bound which sectors of which node may ever draw a fault (undefined: any). */
+  setAtlas(atlas: FaultAtlas | undefined): void {
+    this.atlas = atlas;
+    this.configureDisks();
+    this.emit('disk', WORLD, { fault: 'atlas', atlas: atlas ?? null });
+  }
+
+  private configureDisks(): void {
+    for (const node of this.nodes.values()) node.disk.configure(node.diskFaults ?? this.diskFaults, this.atlas);
   }
 
   private knownNode(id: NodeId): SimNode {
@@ -368,6 +393,20 @@ export class SimWorld implements EnvHost, Directory {
     const corrupted = this.knownNode(id).disk.corrupt(file, offset, length, this.streams.disk);
     this.emit('disk', id, { fault: 'corrupt', file, offset, length, corrupted });
     return corrupted;
+  }
+
+  /** Apply (`corrupt`) or arm (every other kind) a disk fault on node `id`, dead or alive. */
+  diskFault(id: NodeId, fault: DiskFault): DiskFaultResult {
+    const disk = this.knownNode(id).disk;
+    if (fault.kind === 'corrupt') {
+      const corrupted = this.corrupt(id, fault.file, fault.offset, fault.length);
+      return { kind: 'corrupt', file: fault.file, offset: fault.offset, corrupted, sectors: sectorsOf(fault.offset, fault.length, disk.faults.sectorBytes) };
+    }
+    const sectors = sectorsOf(fault.offset, fault.length, disk.faults.sectorBytes);
+    if (!this.decisions.allow('disk', `${id} ${fault.kind} ${fault.file}`)) return { kind: fault.kind, file: fault.file, offset: fault.offset, corrupted: 0, sectors };
+    const result = disk.arm(fault);
+    this.emit('disk', id, { ...fault, fault: 'armed' });
+    return result;
   }
 
   // ---- EnvHost and Directory -------------------------------------------------------------------
@@ -388,7 +427,16 @@ export class SimWorld implements EnvHost, Directory {
     this.transport.send(env, peer, notice, params);
   }
 
-  schedule(timer: Timer, ms: number): void {
+  latency(id: NodeId, kind: IoKind): number {
+    const [min, max] = (this.nodes.get(id)?.diskFaults ?? this.diskFaults).latencyMs[kind];
+    return this.streams.disk.int(min, max);
+  }
+
+  traceDiskFaults(id: NodeId, faults: Record<string, Json>[]): void {
+    for (const fault of faults) this.emit('disk', id, fault);
+  }
+
+  schedule(timer: Timer | SimEvent, ms: number): void {
     this.scheduler.schedule(timer, ms);
   }
 
