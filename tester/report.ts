@@ -1,6 +1,7 @@
 // Turns a suite result into what graders consume: a human table with points, Gradescope's
 // results.json, and JUnit XML. Pure formatting: it never runs anything or touches files. The
 // table holds no wall times, so the same run gives the same table whatever the number of workers.
+import { viewCommand } from '../src/dashboard/view-command.js';
 import { failureLines } from './failure-text.js';
 import { countKinds, describeCount } from '../src/env/sim/decisions.js';
 import type { ShrinkResult } from './shrink.js';
@@ -47,6 +48,7 @@ export function shrinkText(s: ShrinkResult): string[] {
     ...(s.kept.length > 0 ? [`  left: ${shown}`] : []),
     `  shrunk replay: ${s.replay}`,
     `  shrunk trace and notes: ${s.artifacts}`,
+    `  see it: ${viewCommand(s.artifacts)}`,
   ];
 }
 

@@ -2,6 +2,7 @@
 // decisions down to a set that still fails the same check, and print both runs with their replay
 // commands. The search is tester/shrink.ts; this only runs it and prints.
 import { findScenario } from '../../tester/index.js';
+import { failureLines } from '../../tester/failure-text.js';
 import { shrinkText } from '../../tester/report.js';
 import { runScenario } from '../../tester/run.js';
 import { shrinkFailure } from '../../tester/shrink.js';
@@ -28,13 +29,7 @@ export async function shrinkCommand(lab: string, scenarioId: string, options: Sh
     process.stdout.write(`${JSON.stringify({ result, shrink }, null, 2)}\n`);
     return 0;
   }
-  const lines = [
-    `${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`,
-    `  ${(failed.error ?? '').split('\n').slice(0, 6).join('\n  ')}`,
-    `replay: ${failed.replay}`,
-    `trace and notes: ${failed.artifacts ?? '-'}`,
-    ...shrinkText(shrink),
-  ];
+  const lines = [`${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`, ...failureLines(failed), ...shrinkText(shrink)];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
