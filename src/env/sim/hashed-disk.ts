@@ -12,7 +12,7 @@ export class HashedDisk implements Disk {
   ) {}
 
   private op(what: string, file: string, data?: Uint8Array): void {
-    this.trace.absorb(`disk ${this.node} ${what} ${JSON.stringify(file)}`, data);
+    this.trace.absorb(`disk ${this.node} ${what} ${file}`, data); // file names are checked: no spaces or newlines
   }
 
   read(file: string, offset?: number, length?: number): Promise<Uint8Array> {

@@ -19,6 +19,8 @@ export interface EnvHost {
   send<P>(env: SimEnv, peer: NodeId, notice: Notice<P>, params: P): void;
   /** Schedule `timer` to fire `ms` from now. */
   schedule(timer: Timer, ms: number): void;
+  /** `timer` was cleared: it leaves the queue. */
+  cancel(timer: Timer): void;
   /** A client's promise: the simulation runs until it settles. */
   wait<T>(promise: Promise<T>): Promise<T>;
   timerFired(env: SimEnv, timer: Timer): void;
@@ -121,7 +123,9 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
   }
 
   clearTimer(timer: TimerHandle): void {
-    if (timer instanceof Timer && timer.env === this) timer.cancelled = true;
+    if (!(timer instanceof Timer) || timer.env !== this) return;
+    timer.cancelled = true;
+    this.host.cancel(timer);
   }
 
   sleep(ms: number, name?: string): Promise<void> {

@@ -266,6 +266,7 @@ export class Transport {
     if (call === undefined) return undefined;
     this.calls.delete(id);
     call.settled = true;
+    this.scheduler.cancel(call); // its timeout can no longer do anything
     return call.caller.dead ? undefined : call;
   }
 

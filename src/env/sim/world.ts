@@ -440,6 +440,10 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     this.scheduler.schedule(timer, ms);
   }
 
+  cancel(timer: Timer): void {
+    this.scheduler.cancel(timer);
+  }
+
   wait<T>(promise: Promise<T>): Promise<T> {
     return this.scheduler.wait<T>((resolve, reject) => promise.then(resolve, reject));
   }
