@@ -175,6 +175,13 @@ export function append(s: ReplicaState, out: Out, entry: Entry): void {
   out.push({ kind: 'write', entry });
 }
 
+/** Whether a log (ops 1..) would change an op we executed: no honest replica sends one; such a message is dropped. */
+export function contradictsExecuted(s: ReplicaState, entries: Entry[]): boolean {
+  const upTo = Math.min(s.commit_min, entries.length);
+  for (let op = 1; op <= upTo; op++) if (entries[op - 1]!.header.checksum !== s.log[op]!.header.checksum) return true;
+  return entries.length < s.commit_min;
+}
+
 /**
  * Make our log equal `entries` (ops 1..op of a log chosen by a view change or recovery): keep the
  * common prefix, replace the rest, write what changed. Executed ops are committed, so they never change.
@@ -527,7 +534,7 @@ export function sendDoViewChange(s: ReplicaState, out: Out): void {
 }
 
 function onDoViewChange(s: ReplicaState, out: Out, m: MessageOf<'do_view_change'>): void {
-  if (primaryIndex(s, m.view) !== s.config.replica) return;
+  if (primaryIndex(s, m.view) !== s.config.replica || contradictsExecuted(s, m.entries)) return;
   if (!joinViewChange(s, out, m)) return;
   // BEGIN SOLUTION
   s.do_view_change_from = s.do_view_change_from.filter((d) => d.replica !== m.replica);
@@ -598,7 +605,7 @@ export function becomeBackup(s: ReplicaState, out: Out, entries: Entry[], op: nu
 
 function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): void {
   if (s.status === 'recovering' || m.view < s.view || (m.view === s.view && s.status === 'normal')) return;
-  if (m.replica !== primaryIndex(s, m.view)) return;
+  if (m.replica !== primaryIndex(s, m.view) || contradictsExecuted(s, m.entries)) return;
   // BEGIN SOLUTION
   if (m.view > s.view && s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view: m.view });
   s.view = m.view;
@@ -634,7 +641,7 @@ function onRecovery(s: ReplicaState, out: Out, m: MessageOf<'recovery'>): void {
 }
 
 function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_response'>): void {
-  if (s.status !== 'recovering' || s.nonce === null) return;
+  if (s.status !== 'recovering' || s.nonce === null || (m.entries !== null && contradictsExecuted(s, m.entries))) return;
   // BEGIN SOLUTION
   if (m.nonce !== s.nonce) return; // a replayed answer to an older incarnation
   s.recovery_responses = s.recovery_responses.filter((r) => r.replica !== m.replica);
