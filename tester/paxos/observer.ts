@@ -112,11 +112,12 @@ export class PaxosObserver {
   }
 
   /** Wait until node `index` has died (at an armed breakpoint). */
-  async waitForDeath(index: number, why: string, boundSeedSeconds: number): Promise<void> {
+  /** Poll every `pollMs` of world time (default: a seed second) until node `index` is dead. */
+  async waitForDeath(index: number, why: string, boundSeedSeconds: number, pollMs = this.ms(1)): Promise<void> {
     const deadline = this.ms(boundSeedSeconds);
-    for (let waited = 0; this.cluster.alive(index); waited += this.ms(1)) {
+    for (let waited = 0; this.cluster.alive(index); waited += pollMs) {
       if (waited >= deadline) throw new ScenarioFailure(`${this.name(index)} is still alive after ${boundSeedSeconds} seed-seconds; expected it to die at ${why}`);
-      await this.cluster.sleep(this.ms(1));
+      await this.cluster.sleep(pollMs);
     }
   }
 }

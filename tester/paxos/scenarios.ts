@@ -201,6 +201,28 @@ const catchUp = async (run: Run): Promise<void> => {
   await o.expectViews([0, 1, 2, 3], run.views, 30);
 };
 
+/**
+ * Our own: the power fails on an acceptor right after it accepted. p0 dies at breakpoint 4, after an
+ * accept majority {p0,p1} for view 4 = {p0,p1}, and p1 is killed -9 the moment p0 is seen dead. View 4
+ * was chosen, so p1's disk must still hold it: restarted with p2, p1 must decide exactly {p0,p1}. An
+ * acceptor that answers before its log write is durable can lose it here (simulated IO takes time).
+ */
+const powerAfterAccept = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  await armBreakpoint(o, 0, 4);
+  await o.sleep(1);
+  await kill(o, 2);
+  await o.waitForDeath(0, 'paxos breakpoint 4', 20, 1);
+  o.note('kill -9 p1 the moment p0 is seen dead (the power fails)');
+  await o.cluster.kill(1, 'SIGKILL');
+  await o.sleep(1);
+  await restart(o, 1, 1);
+  await restart(o, 2, 1);
+  run.views.push(o.ids([0, 1]));
+  await o.expectViews([1], run.views, 30);
+};
+
 function scenario(id: string, nodes: number, title: string, body: (run: Run) => Promise<void>): Scenario {
   return {
     id,
@@ -223,5 +245,6 @@ export const paxosScenarios: Scenario[] = [
   scenario('5', 3, 'breakpoint 3 on p0: no view, then {p1,p2}', test5),
   scenario('6', 4, 'breakpoint 4 on p0: accepted view 5 wins', test6),
   scenario('7', 4, 'breakpoint 4, restarts: view 5 survives', test7),
+  scenario('power-accept', 3, 'breakpoint 4 on p0, p1 killed -9 at once: the accepted view 4 = {p0,p1} survives on p1', powerAfterAccept),
   scenario('catch-up', 4, 'p2 cut off misses views 4 and 5, learns them exactly, rejoins last: view 6 = {p0,p1,p3,p2}', catchUp),
 ];

@@ -21,7 +21,7 @@ export interface DiskFaults extends DiskFaultRates {
 }
 
 /** A perfect disk whose IO takes a little time: fsync is the slow one, as on real hardware. */
-export const noDiskFaults: DiskFaults = { ...perfectDisk, latencyMs: { read: [0, 2], write: [0, 1], fsync: [1, 8] } };
+export const noDiskFaults: DiskFaults = { ...perfectDisk, latencyMs: { read: [0, 2], write: [0, 1], fsync: [2, 20] } };
 
 /** A growable byte array. */
 class Bytes {
