@@ -89,6 +89,34 @@ describe('fault decisions', () => {
     expect(scripted.map((d) => `${d.id}${d.vetoed ? ' (vetoed)' : ''}`)).to.deep.equal(['crash p1#1 (vetoed)', 'partition p2#1 (vetoed)']);
   });
 
+  it('drawn disk faults are decisions: a vetoed lost write lands, and every other disk decision stays as it was', async () => {
+    /** 40 appends of 10 bytes (each fsynced) on p0, with writes lost at random: how many landed, and the decisions. */
+    const appends = async (veto?: { veto: string[] }): Promise<{ landed: number; ids: string[]; vetoed: string[] }> => {
+      const build = async (env: Parameters<Parameters<typeof probeCluster>[0]>[0]): Promise<void> => {
+        for (let i = 0; i < 40; i++) {
+          await env.disk.append('log', new Uint8Array(10).fill(i + 1));
+          await env.disk.fsync('log');
+        }
+      };
+      const cluster = await probeCluster(build, { seed: 5, nodes: 1, disk: { lostWrite: 0.2 }, ...(veto ? { veto } : {}) });
+      await cluster.sleep(1000);
+      const disk = cluster.sim.decisions.all.filter((d) => d.kind === 'disk');
+      const bytes = cluster.sim.disk('p0').read('log');
+      const landed = Array.from({ length: 40 }, (_, i) => bytes[10 * i] === i + 1).filter(Boolean).length;
+      const result = { landed, ids: disk.map((d) => d.id), vetoed: disk.filter((d) => d.vetoed).map((d) => d.id) };
+      await cluster.close();
+      return result;
+    };
+    const a = await appends();
+    expect(a.ids.length).to.be.within(2, 20);
+    expect(a.ids[0]).to.match(/^disk p0 lost-write log#\d+$/);
+    const b = await appends({ veto: [a.ids[0]!] });
+    expect(b.ids).to.deep.equal(a.ids);
+    expect(b.vetoed).to.deep.equal([a.ids[0]]);
+    expect(a.landed).to.equal(40 - a.ids.length);
+    expect(b.landed).to.equal(a.landed + 1);
+  });
+
   it('reads a veto file, and refuses one that says neither or both', () => {
     expect(parseVetoPolicy({ keep: ['crash p0#1'] })).to.deep.equal({ keep: ['crash p0#1'] });
     expect(parseVetoPolicy({ veto: [], seed: 3 })).to.deep.equal({ veto: [] });

@@ -179,7 +179,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
 
   /** The node found its disk corrupt and refuses to start: it dies (traced), as a real node exits; the run goes on. */
   private refuseToStart(env: SimEnv, e: StorageCorrupt): void {
-    if (!env.dead) this.crash(env.me, { reason: 'corrupt disk', error: e.message });
+    if (!env.dead) this.die(env.me, { reason: 'corrupt disk', error: e.message }); // a consequence, not a fault decision
   }
 
   /** Resolve the tester's start() from an event of its own, so tester code never runs as lab code. */
