@@ -6,6 +6,9 @@ import { runWorkload } from '../src/workload/workload.js';
 import { vsrInvoker } from '../labs/vsr/client.js';
 import { vsrStatusSchema, type VsrStatus } from '../labs/vsr/status.js';
 import { kvVerdict } from './vsr-helpers.js';
+import { makeVsrLab } from '../labs/vsr/lab.js';
+import { step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
+import { cloneState, type ReplicaState } from '../labs/vsr/state.js';
 
 async function statuses(cluster: SimCluster, n: number): Promise<(VsrStatus | null)[]> {
   const out: (VsrStatus | null)[] = [];
@@ -42,6 +45,37 @@ describe('vsr: the lab in the simulator', function () {
       expect(new Set(all.map((s) => s.state_hash)).size).to.equal(1);
       expect(all[0]!.commit_min).to.be.greaterThan(4);
       expect(kvVerdict(result!.history)).to.equal('ok');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('a replica state cloned mid-run (during a view change) continues identically on the rest of the run\'s events', async () => {
+    const recorded: { event: Event; commands: EngineCommand[] }[] = [];
+    let clone: ReplicaState | undefined;
+    const lab = makeVsrLab({
+      afterStep: (state, event, commands) => {
+        if (state.config.replica !== 1) return;
+        if (clone !== undefined) recorded.push({ event: structuredClone(event), commands: structuredClone([...commands]) });
+        else if (state.status === 'view_change') clone = cloneState(state);
+      },
+    });
+    const cluster = new SimCluster({ lab, seed: 5, nodes: 3, keepTrace: false });
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      const client = cluster.clientEnv('w');
+      const replicas = [0, 1, 2].map((i) => cluster.id(i));
+      const invoke = vsrInvoker(() => client, { replicas, timing: cluster.timing, giveUpMs: 60_000 })('w');
+      await Promise.race([invoke({ f: 'put', key: 'k', value: '1' }), cluster.sleep(5000)]);
+      await cluster.kill(0, 'SIGKILL');
+      const second = invoke({ f: 'put', key: 'k', value: '2' });
+      await cluster.sleep(20_000);
+      await second;
+      expect(clone, 'replica 1 went through a view change').to.not.equal(undefined);
+      expect(recorded.length).to.be.greaterThan(50);
+      for (const { event, commands } of recorded) expect(step(clone!, structuredClone(event))).to.deep.equal(commands);
+      const live = vsrStatusSchema.parse(await cluster.status(1));
+      expect([clone!.view, clone!.op, clone!.commit_min, clone!.status]).to.deep.equal([live.view, live.op, live.commit_min, live.status]);
     } finally {
       await cluster.close();
     }
