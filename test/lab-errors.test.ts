@@ -39,10 +39,13 @@ describe('lab errors in the simulator', () => {
       try {
         await cluster.start(0);
         trigger(cluster.clientEnv('c'), cluster.id(0));
-        const failure = await cluster.sleep(1000).then(
+        const waited = await cluster.sleep(1000).then(
           () => undefined,
           (e: unknown) => e,
         );
+        // An unhandled rejection is reported when the host's event loop turns, which may be after the wait.
+        await new Promise((resolve) => setImmediate(resolve));
+        const failure = waited ?? cluster.sim.failure;
         expect(failure).to.be.instanceOf(SimulationFailure);
         const message = (failure as SimulationFailure).message;
         expect(message).to.match(/^simulation failed at t=\d+ ms \(seed 17\): /);
