@@ -5,8 +5,10 @@
 // the load, the dashboard and every node, leaving no process or port behind.
 import { untilStopped } from './until-stopped.js';
 import { RealCluster } from '../../tester/real-cluster.js';
-import { BackgroundLoad } from '../../tester/rsm/load.js';
-import type { Json } from '../env/types.js';
+import { BackgroundLoad, giveUpMs } from '../../tester/rsm/load.js';
+import { vsrInvoker } from '../../labs/vsr/client.js';
+import type { AppName } from '../apps/app.js';
+import type { Json, NodeId } from '../env/types.js';
 import { seededRandom } from '../random.js';
 import { classicTiming, scaleTiming } from '../timing.js';
 import { LiveFeed } from '../dashboard/live.js';
@@ -31,20 +33,22 @@ export interface StartCommandOptions {
   print?: (line: string) => void;
 }
 
-function viewText(state: Json): string | undefined {
-  const s = summarize('', state);
+function viewText(node: NodeId, state: Json): string | undefined {
+  const s = summarize(node, state);
   if (s.view === null) return undefined;
-  return s.view === 0 ? 'no view yet (joining)' : `view ${s.view} = {${s.members.join(', ')}}${s.primary ? ` primary ${s.primary}` : ''}`;
+  if (s.role === 'joining' || s.members.length === 0) return 'no view yet (joining)';
+  return `view ${s.view} = {${s.members.join(', ')}}${s.primary ? ` primary ${s.primary}` : ''}`;
 }
 
-/** A light, endless client load: rounds of a few ops per client, each round with fresh client names. */
-function lightLoad(cluster: RealCluster, o: StartCommandOptions, stopped: () => boolean): void {
-  if (o.lab !== 'rsm' || o.clients <= 0) return;
+/** A light, endless client load (rsm and vsr labs): rounds of a few ops per client, each round with fresh client names. */
+function lightLoad(cluster: RealCluster, o: StartCommandOptions, app: AppName, stopped: () => boolean): void {
+  if ((o.lab !== 'rsm' && o.lab !== 'vsr') || o.clients <= 0) return;
   const members = Array.from({ length: o.nodes }, (_, i) => cluster.id(i));
   const random = seededRandom(Date.now() >>> 0);
+  const invoker = o.lab === 'vsr' ? vsrInvoker((c) => cluster.clientEnv(c), { replicas: members, timing: cluster.timing, app, giveUpMs: giveUpMs(cluster.timing) }) : undefined;
   const round = (n: number): void => {
     if (stopped()) return;
-    const load = new BackgroundLoad(cluster, members, { app: (o.app ?? 'kv') as 'kv' | 'lock', clients: o.clients, ops: 20, prefix: `r${n}`, thinkMs: 400 }, random);
+    const load = new BackgroundLoad(cluster, members, { app, clients: o.clients, ops: 20, prefix: `r${n}`, thinkMs: 400, ...(invoker && { invoker }) }, random);
     const check = setInterval(() => {
       if (!load.finished && !stopped()) return;
       clearInterval(check);
@@ -58,7 +62,7 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (!(o.nodes >= 1 && o.nodes <= 9)) throw new Error(`--nodes must be between 1 and 9, not ${o.nodes}`);
   const timing = scaleTiming(classicTiming, o.timingScale);
-  const app = o.lab === 'rsm' ? (o.app ?? 'kv') : o.app;
+  const app = o.lab === 'rsm' || o.lab === 'vsr' ? (o.app ?? 'kv') : o.app;
   const cluster = new RealCluster({ lab: o.lab, ...(app !== undefined && { app }), nodes: o.nodes, timing });
   let stopping = false;
   let dashboard: DashboardServer | undefined;
@@ -89,7 +93,7 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
     const watch = setInterval(() => {
       void Promise.all(Array.from({ length: o.nodes }, (_, i) => cluster.status(i))).then((all) => {
         all.forEach((status, i) => {
-          const text = status === null ? undefined : viewText(status);
+          const text = status === null ? undefined : viewText(cluster.id(i), status);
           if (text === undefined) return;
           if (seen.get(i) !== text) print(`${stamp()} node ${i} now in ${text}`);
           seen.set(i, text);
@@ -100,7 +104,7 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
       await cluster.start(i, { first: 0 });
       print(`${stamp()} node ${i} is ${cluster.id(i)} (control plane on port+1)`);
     }
-    lightLoad(cluster, o, () => stopping);
+    if (app === 'kv' || app === 'lock') lightLoad(cluster, o, app, () => stopping);
     print(`Break it from the dashboard (${dashboard.url}) or from another terminal:\n  npx rsmlab ctl ${cluster.id(0)} status\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} partition --now\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} heal\nCtrl-C stops the cluster.`);
     const why = await stopped;
     stopping = true;

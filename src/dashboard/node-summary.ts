@@ -1,6 +1,6 @@
 // What the dashboard shows of one node's lab status, whatever the lab: view and members, the node's
-// role, op and commit numbers. It reads the status JSON the lab already publishes (paxos, rsm, and
-// VSR-style fields) and never asks a node anything itself.
+// role and protocol status, op and commit numbers, the tail of its replicated log. It reads the
+// status JSON the labs already publish (paxos, rsm, vsr) and never asks a node anything itself.
 import type { Json, NodeId } from '../env/types.js';
 
 export interface NodeSummary {
@@ -10,9 +10,16 @@ export interface NodeSummary {
   role: 'primary' | 'backup' | 'joining' | 'unknown';
   /** The latest op this node holds (rsm: the next viewstamp's seqno - 1; vsr: op). */
   op: number | null;
-  /** The latest op it executed/committed (rsm: last executed viewstamp's seqno; vsr: commit). */
+  /** The latest op it executed/committed (rsm: last executed viewstamp's seqno; vsr: commit_min). */
   commit: number | null;
+  /** The replica's protocol status when the lab has one (vsr: normal, view_change, recovering). */
+  status: string | null;
+  /** The last entries of the replica's own log, when its status carries one (vsr). */
+  log: string[];
 }
+
+/** How many of the replica's log entries the dashboard shows. */
+const LOG_SHOWN = 6;
 
 type Obj = { [key: string]: Json };
 
@@ -26,16 +33,27 @@ function num(x: Json | undefined): number | null {
 
 export function summarize(node: NodeId, state: Json): NodeSummary {
   const s = obj(state);
-  if (s === undefined) return { view: null, members: [], primary: null, role: 'unknown', op: null, commit: null };
-  const view = num(s.vid_commit) ?? num(s.vid) ?? num(s.view);
+  if (s === undefined) return { view: null, members: [], primary: null, role: 'unknown', op: null, commit: null, status: null, log: [] };
+  const view = num(s.vid) ?? num(s.view);
   const rawMembers = s.members ?? s.replicas;
   const members = Array.isArray(rawMembers) ? rawMembers.filter((m): m is string => typeof m === 'string') : [];
-  const primary = typeof s.primary === 'string' ? s.primary : null;
+  const primary = typeof s.primary === 'string' ? s.primary : typeof s.primary_id === 'string' ? s.primary_id : null;
   const seqno = (x: Json | undefined): number | null => num(obj(x)?.seqno);
   const nextVs = seqno(s.myvs);
   const op = num(s.op) ?? (nextVs === null ? null : nextVs - 1);
   const commit = num(s.commit) ?? num(s.commit_min) ?? seqno(s.last_myvs);
   const joining = s.joining === true || (members.length > 0 && !members.includes(node));
   const role = joining ? 'joining' : primary === null ? 'unknown' : primary === node ? 'primary' : 'backup';
-  return { view, members, primary, role, op, commit };
+  const status = typeof s.status === 'string' ? s.status : null;
+  return { view, members, primary, role, op, commit, status, log: logTail(s.log) };
+}
+
+/** The last log entries as text: "op 7 v2 put c1#3" (vsr headers), or each entry's JSON. */
+function logTail(log: Json | undefined): string[] {
+  if (!Array.isArray(log)) return [];
+  return log.slice(-LOG_SHOWN).map((entry) => {
+    const e = obj(entry);
+    if (e === undefined || typeof e.op !== 'number') return JSON.stringify(entry);
+    return `op ${e.op} v${String(e.view)} ${String(e.operation ?? '')} ${e.client ? `${String(e.client)}#${String(e.request)}` : ''}`.trim();
+  });
 }

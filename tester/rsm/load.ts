@@ -49,6 +49,8 @@ export interface LoadOptions {
   prefix?: string;
   /** Pause before each op, uniform in [0, thinkMs). */
   thinkMs?: number;
+  /** The clients' library (default: the RSM client's, which also records acknowledgements); e.g. the VSR client's. */
+  invoker?: Invoker;
 }
 
 /** A workload running in the background of a scenario. */
@@ -66,7 +68,7 @@ export class BackgroundLoad {
     const prefix = options.prefix ?? 'c';
     const clock = cluster.clientEnv(`${prefix}-clock`);
     const timing = cluster.timing;
-    const invoker = rsmInvoker((client) => cluster.clientEnv(client), { members, timing, giveUpMs: giveUpMs(timing), onAck: (ack) => void this.acked.push(ack) });
+    const invoker = options.invoker ?? rsmInvoker((client) => cluster.clientEnv(client), { members, timing, giveUpMs: giveUpMs(timing), onAck: (ack) => void this.acked.push(ack) });
     this.running = runWorkload({
       app: options.app,
       clients: options.clients,

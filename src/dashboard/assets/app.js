@@ -133,6 +133,8 @@
           h('dd.primary', { text: s.primary || '-' }),
           h('dt', { text: 'op / commit' }),
           h('dd.op', { text: `${s.op === null ? '-' : s.op} / ${s.commit === null ? '-' : s.commit}` }),
+          ...(s.status ? [h('dt', { text: 'status' }), h('dd.status', { text: s.status })] : []),
+          ...(s.log.length ? [h('dt', { text: 'log' }), h('dd', {}, h('pre.replica-log', { text: s.log.join('\n') }))] : []),
         );
         el.querySelector('.log-tail').textContent = n.logTail.join('\n');
         el.querySelector('.client-requests').textContent = n.clientRequests.map((r) => short(r, 90)).join('\n');
