@@ -629,7 +629,8 @@
         const box = lc.getBoundingClientRect();
         const px = ev.clientX - box.left;
         const py = ev.clientY - box.top;
-        const found = boxes.filter((b) => px >= b.x1 - 2 && px <= b.x2 + 2 && py >= b.y && py <= b.y + b.h).sort((a, b) => a.x2 - a.x1 - (b.x2 - b.x1))[0];
+        const off = (b) => Math.abs(px - (b.x1 + b.x2) / 2);
+        const found = boxes.filter((b) => px >= b.x1 - 2 && px <= b.x2 + 2 && py >= b.y && py <= b.y + b.h).sort((a, b) => off(a) - off(b))[0];
         if (found) select(found.op);
       });
       viewerApi.opBox = (id) => {
