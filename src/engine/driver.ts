@@ -136,16 +136,23 @@ export class EngineDriver {
 
   /**
    * Carry out one command. Disk writes run one after another on the IO lane, consecutive log
-   * writes as one append with one fsync (group commit). A message or reply waits only for the
-   * superblock writes before it (a view is durable before it is advertised); it never waits for a
-   * log write, because prepare_ok is made only after its write completed.
+   * writes as one append with one fsync (group commit). The primary's prepares follow its own
+   * write on that lane. Other messages and replies wait only for the superblock writes before them
+   * (a view is durable before it is advertised), never for a log write: prepare_ok is made only
+   * after its write completed.
    */
   private carryOut(command: EngineCommand): void {
     switch (command.kind) {
       case 'send': {
         const to = this.options.config.replicas[command.to]!;
         const sealed = seal(command.message);
-        this.afterSuperblock(() => this.env.send(to, vsrMessage, sealed));
+        if (command.message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) {
+          // Behind its own write on the IO lane: a primary that dies here holds the op alone, durably.
+          this.io = this.io.then(() => {
+            this.env.faultPoint(FAULT_POINTS.beforePrepare);
+            this.env.send(to, vsrMessage, sealed);
+          });
+        } else this.afterSuperblock(() => this.env.send(to, vsrMessage, sealed));
         return;
       }
       case 'write':
