@@ -82,7 +82,7 @@ describe('handout', function () {
     expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
     const test = run(process.execPath, ['dist/src/cli/main.js', 'test', 'rsm', '--world', 'sim', '--seeds', '1', '--no-progress']);
     expect(test.status, test.stdout + test.stderr).to.equal(1);
-    expect(test.stdout).to.include('0/14 tests passed');
+    expect(test.stdout).to.include('0/15 tests passed');
     expect(test.stdout).to.match(/TODO: rsm\./);
   });
 });

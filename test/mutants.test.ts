@@ -8,7 +8,7 @@ import { findMutant } from '../tester/mutants/index.js';
 import { runGate } from '../tester/mutants/gate.js';
 import { formatGate } from '../tester/mutants/report.js';
 
-const gateSeeds = Array.from({ length: 20 }, (_, i) => i + 1);
+const gateSeeds = Array.from({ length: 30 }, (_, i) => i + 1);
 const pinned = Array.from({ length: 50 }, (_, i) => i + 1);
 
 /** On how many of the pinned seeds scenario `id` fails against mutant `mutant`, and the first error. */

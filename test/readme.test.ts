@@ -26,11 +26,11 @@ describe('README commands', function () {
   this.timeout(300_000);
   const blocks = readmeBlocks(readFileSync(join(repo, 'README.md'), 'utf8'));
   after(() => {
-    for (const path of ['demo', 'results.json', 'junit.xml', 'trace.jsonl', 'trace.html', 'failures']) rmSync(join(repo, path), { recursive: true, force: true });
+    for (const path of ['demo', 'results.json', 'junit.xml', 'trace.jsonl', 'trace.html', 'failures', 'submissions', 'grades', 'autograder.zip']) rmSync(join(repo, path), { recursive: true, force: true });
   });
 
   it('has the blocks this test knows how to judge', () => {
-    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'handout', 'kv', 'run', 'shrink', 'tutorial', 'view']);
+    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'run', 'shrink', 'tutorial', 'view']);
   });
 
   it('shrink: a broken Paxos\'s failing seed shrunk to the faults that matter, and its shrunk replay', () => {
@@ -45,7 +45,7 @@ describe('README commands', function () {
     const { status, output } = runBlock(blocks.get('run')!);
     expect(status, output).to.equal(0);
     expect(output).to.match(/9\/9 tests passed\. Points: \d+\/\d+/);
-    expect(output).to.match(/14\/14 tests passed\. Points: \d+\/\d+/);
+    expect(output).to.match(/15\/15 tests passed\. Points: \d+\/\d+/);
     expect(output).to.match(/2\/2 tests passed/);
     expect(output).to.match(/paxos 7 .* seed 42: PASS/);
     const gradescope = JSON.parse(readFileSync(join(repo, 'results.json'), 'utf8')) as { tests: { status: string }[] };
@@ -63,6 +63,23 @@ describe('README commands', function () {
     expect(views.at(-1), output).to.be.greaterThan(3);
     expect(output).to.match(/"members": \[\s*"127\.0\.0\.1:7000",\s*"127\.0\.0\.1:7002"\s*\]/);
     expect(output).to.match(/"primary": "127\.0\.0\.1:7000"/);
+  });
+
+  it('grade: a class of one reference submission, full marks in the CSV; an autograder bundle', () => {
+    const { status, output } = runBlock(blocks.get('grade')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/^reference +90\/90$/m);
+    expect(output).to.include('student,score,max,test 0,');
+    expect(output).to.match(/^reference,90,90,10,10,10,10,10,10,10,10,10,$/m);
+    expect(output).to.match(/^wrote autograder\.zip \(\d+ KiB\)/m);
+  });
+
+  it('mutants: every planted bug of Lab 1 caught; one of Lab 2 with every scenario\'s detection rate', () => {
+    const { status, output } = runBlock(blocks.get('mutants')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/^(\d+)\/\1 mutants caught \(100%\)$/m);
+    expect(output).to.match(/^no-busy .* caught by busy \(failed 5\/5 seeds\)/m);
+    expect(output).to.match(/rates: .*busy 5\/5, loss-backups 0\/5/);
   });
 
   it('kv: a replicated KV under load, its primary killed with kill -9, the history linearizable', () => {

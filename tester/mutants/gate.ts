@@ -2,7 +2,7 @@
 // a fixed seed list, over a pool of worker processes. A mutant is caught when some scenario fails
 // on some seed (or hangs the simulator); the gate passes only if every mutant is caught. It owns
 // the pool and the verdicts; it never prints (tester/mutants/report.ts formats).
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadScenarios } from '../index.js';
 import { loadCorpus } from './index.js';
@@ -57,58 +57,83 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   const verdicts = new Array<MutantVerdict>(selected.length);
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < selected.length) {
-      const index = next++;
-      const m = selected[index]!;
-      const job: MutantJob = { lab: options.lab, mutant: m.id, scenarios, seeds: options.seeds, rates: options.rates ?? false };
-      const outcome = await runJob(job, options.hangMs);
-      const by = outcome.scenarios.find((s) => s.failed > 0);
-      verdicts[index] = {
-        mutant: m.id,
-        area: m.area,
-        bug: m.bug,
-        caught: by !== undefined,
-        ...(by ? { by } : {}),
-        scenarios: outcome.scenarios,
-        runs: outcome.scenarios.reduce((sum, s) => sum + s.ran, 0),
-        ...(outcome.problem ? { problem: outcome.problem } : {}),
-      };
+    const worker = new Worker();
+    try {
+      while (next < selected.length) {
+        const index = next++;
+        const m = selected[index]!;
+        const job: MutantJob = { lab: options.lab, mutant: m.id, scenarios, seeds: options.seeds, rates: options.rates ?? false };
+        const outcome = await worker.run(job, options.hangMs);
+        const by = outcome.scenarios.find((s) => s.failed > 0);
+        verdicts[index] = {
+          mutant: m.id,
+          area: m.area,
+          bug: m.bug,
+          caught: by !== undefined,
+          ...(by ? { by } : {}),
+          scenarios: outcome.scenarios,
+          runs: outcome.scenarios.reduce((sum, s) => sum + s.ran, 0),
+          ...(outcome.problem ? { problem: outcome.problem } : {}),
+        };
+      }
+    } finally {
+      worker.stop();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
   return { lab: options.lab, seeds: options.seeds, scenarios, verdicts };
 }
 
-/** One mutant in a worker process; a worker that stops reporting is killed, and the run it was on named. */
-function runJob(job: MutantJob, hangMs: number): Promise<{ scenarios: ScenarioCatch[]; problem?: string }> {
-  return new Promise((resolve) => {
+/**
+ * A worker process that runs one mutant job after another (one process per lane, not per mutant).
+ * A worker that stops reporting is killed, and the run it was on named; the next job gets a new one.
+ */
+class Worker {
+  private child: ChildProcess | undefined;
+  private stderr = '';
+
+  private spawn(): ChildProcess {
     const child = fork(workerPath, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    let current = { scenario: job.scenarios[0] ?? '', seed: job.seeds[0]! };
-    let settled = false;
-    const finish = (scenarios: ScenarioCatch[], problem?: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(watchdog);
-      child.kill('SIGKILL');
-      resolve(problem === undefined ? { scenarios } : { scenarios, problem });
-    };
-    const hung = (): void => finish([{ scenario: current.scenario, failed: 1, ran: 1, seed: current.seed, error: `hung: no progress for ${hangMs} ms` }], `hung in scenario ${current.scenario} at seed ${current.seed}`);
-    let watchdog = setTimeout(hung, hangMs);
-    child.on('message', (message: MutantMessage) => {
-      clearTimeout(watchdog);
+    this.stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
+    this.child = child;
+    return child;
+  }
+
+  run(job: MutantJob, hangMs: number): Promise<{ scenarios: ScenarioCatch[]; problem?: string }> {
+    const child = this.child ?? this.spawn();
+    return new Promise((resolve) => {
+      let current = { scenario: job.scenarios[0] ?? '', seed: job.seeds[0]! };
+      let watchdog: NodeJS.Timeout;
+      const finish = (scenarios: ScenarioCatch[], problem?: string): void => {
+        clearTimeout(watchdog);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (problem !== undefined) this.stop();
+        resolve(problem === undefined ? { scenarios } : { scenarios, problem });
+      };
+      const hung = (): void => finish([{ scenario: current.scenario, failed: 1, ran: 1, seed: current.seed, error: `hung: no progress for ${hangMs} ms` }], `hung in scenario ${current.scenario} at seed ${current.seed}`);
+      const onMessage = (message: MutantMessage): void => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(hung, hangMs);
+        if (message.type === 'run') current = { scenario: message.scenario, seed: message.seed };
+        else finish(message.scenarios);
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+        this.child = undefined;
+        finish([], `worker exited (${signal ?? `code ${code}`}) in scenario ${current.scenario} at seed ${current.seed}${this.stderr ? `: ${this.stderr.trim()}` : ''}`);
+      };
       watchdog = setTimeout(hung, hangMs);
-      if (message.type === 'run') current = { scenario: message.scenario, seed: message.seed };
-      else finish(message.scenarios);
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send(job);
     });
-    child.on('exit', (code, signal) => {
-      if (settled) return;
-      const why = `worker exited (${signal ?? `code ${code}`}) in scenario ${current.scenario} at seed ${current.seed}${stderr ? `: ${stderr.trim()}` : ''}`;
-      finish([], why);
-    });
-    child.send(job);
-  });
+  }
+
+  stop(): void {
+    this.child?.kill('SIGKILL');
+    this.child = undefined;
+  }
 }
 
 /** 0: every mutant caught; 1: some survived. */

@@ -1,4 +1,4 @@
-// A mutant worker: a child process that runs one mutant against a lab's scenarios in the
+// A mutant worker: a child process that runs mutants, one job at a time, against a lab's scenarios in the
 // simulator, scenario by scenario in gate order, and reports each run and the verdict over IPC.
 // It exists so that mutants run on every core and a mutant that hangs the simulator is killed
 // (tester/mutants/gate.ts), never the gate.
@@ -58,12 +58,10 @@ async function work(job: MutantJob): Promise<void> {
   await report({ type: 'done', scenarios: results });
 }
 
-process.once('message', (job: MutantJob) => {
-  work(job).then(
-    () => process.exit(0),
-    (e: unknown) => {
-      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      process.exit(3);
-    },
-  );
+// One job after another, as the gate sends them; the gate kills the worker when it is done.
+process.on('message', (job: MutantJob) => {
+  work(job).catch((e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(3);
+  });
 });

@@ -336,6 +336,29 @@ const clientDupDelay = async (run: Run): Promise<void> => {
   await finish(run, [1, 2]);
 };
 
+/**
+ * Our own: no acknowledged request is lost when the primary dies the moment it answers. The
+ * backups' links are slow; a client sends one request to the primary p0 and kills p0 as soon as
+ * the answer is OK. The request must then be in the exactly-once table of p1 and p2, and in their
+ * state, in view 4 = {p1,p2}.
+ */
+const ackThenKill = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  for (const i of [1, 2]) await o.cluster.faults(i, { delayMs: Math.round(o.cluster.timing.rpcTimeoutMs / 8) });
+  const client = o.cluster.clientEnv('acker');
+  const request = { client: 'acker', seq: 1, op: { type: 'put', key: 'acked', value: 'yes' } };
+  const answer = await client.call(o.id(0), rsmClientInvoke, request, { timeoutMs: o.cluster.timing.clientTimeoutMs });
+  if (answer.status !== 'OK') throw new ScenarioFailure(`p0 answered ${answer.status} to the only request of a settled cluster`);
+  await kill(run, 0, 'SIGKILL');
+  for (const i of [1, 2]) await o.cluster.faults(i, { delayMs: 0 });
+  await expectNextView(run, [1, 2]);
+  await expectPrimary(run, [1, 2], 4, 1);
+  const observed = await o.waitForRsm('p1 and p2 to settle in view 4', [1, 2], (all) => settled(all, 4), 30);
+  checkReplicasEqual(observed);
+  checkAckedKept(observed, [{ client: 'acker', seq: 1 }]);
+};
+
 export const rsmScenarios: Scenario[] = [
   scenario('8', 3, 'start 3, concurrent lock clients: linearizable, mutually exclusive, replicas equal', 'lock', test8),
   scenario('9', 3, 'kill backup p2 under load: view 4 = {p0,p1}', 'lock', test9),
@@ -350,5 +373,6 @@ export const rsmScenarios: Scenario[] = [
   scenario('kill9-transfer', 3, 'kill -9 of the primary while it transfers state to a joiner: view 6 = {p1,p2}, primary p1', 'kv', kill9MidTransfer),
   scenario('busy', 2, 'a primary answers BUSY to a client during its view change (asked directly), OK after it', 'kv', busyInViewChange),
   scenario('client-dup', 3, 'duplicated and delayed client-primary messages, then the primary killed: acked requests survive', 'kv', clientDupDelay),
+  scenario('ack-kill', 3, 'the primary killed the moment it acknowledges a request: the request survives in view 4 = {p1,p2}', 'kv', ackThenKill),
   scenario('five-lose-two', 5, '5 nodes lose primary p0 and backup p3 at once: views 6 = {p1,p2,p3,p4}, 7 = {p1,p2,p4}', 'kv', fiveLoseTwo),
 ];
