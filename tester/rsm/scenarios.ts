@@ -345,6 +345,7 @@ const clientDupDelay = async (run: Run): Promise<void> => {
 const ackThenKill = async (run: Run): Promise<void> => {
   const { o } = run;
   await startNodes(run, 3);
+  await o.waitForRsm('p0, p1, p2 to settle in view 3', [0, 1, 2], (all) => settled(all, 3), 30);
   for (const i of [1, 2]) await o.cluster.faults(i, { delayMs: Math.round(o.cluster.timing.rpcTimeoutMs / 8) });
   const client = o.cluster.clientEnv('acker');
   const request = { client: 'acker', seq: 1, op: { type: 'put', key: 'acked', value: 'yes' } };
