@@ -210,6 +210,8 @@
     root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, cursorPanel, linPanel, notes)), tip);
 
     let model;
+    /** Times from the trace's first event (a real trace's are wall-clock ms since 1970). */
+    const rel = (t) => t - model.t0;
     function build() {
       const trace = data.traces[state.trace];
       const events = trace.events;
@@ -266,7 +268,7 @@
       }
       arrows.sort((a, b) => a.start - b.start);
       const LONG = 400;
-      model = { trace, events, lanes, laneNames, methods, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
+      model = { t0: events.length ? events[0].t : 0, trace, events, lanes, laneNames, methods, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
       document.getElementById('counts').textContent = `${events.length} events, ${rows.length} drawn, ${arrows.length} messages${hiddenBeats ? `, ${hiddenBeats} heartbeats collapsed` : ''}`;
       cursorInput.max = String(Math.max(0, rows.length - 1));
       layout();
@@ -371,7 +373,7 @@
       for (let r = a; r <= b; r++) {
         const y = rowY(r);
         if (y - lastLabel >= 40) {
-          ctx.fillText(`${model.rows[r].e.t} ms`, 4, y + 3);
+          ctx.fillText(`${rel(model.rows[r].e.t)} ms`, 4, y + 3);
           lastLabel = y;
         }
       }
@@ -468,7 +470,7 @@
     }
 
     function describe(e) {
-      const lines = [`#${e.seq} t=${e.t} ms ${e.node} ${e.kind}`];
+      const lines = [`#${e.seq} t=${rel(e.t)} ms ${e.node} ${e.kind}`];
       if (e.msg) lines.push(`${e.msg.type} ${e.msg.method} ${e.msg.from} → ${e.msg.to} (id ${e.msg.id})`, e.msg.summary);
       if (e.detail) lines.push(JSON.stringify(e.detail));
       return lines.join('\n');
@@ -513,7 +515,7 @@
         tip.style.display = 'none';
         return;
       }
-      const text = found.send ? `${found.kind === 'drop' ? 'DROPPED ' : found.kind === 'dup' ? 'DUPLICATE ' : ''}${describe(found.event)}\nsent #${found.send.seq} at t=${found.send.t} ms` : describe(found.event);
+      const text = found.send ? `${found.kind === 'drop' ? 'DROPPED ' : found.kind === 'dup' ? 'DUPLICATE ' : ''}${describe(found.event)}\nsent #${found.send.seq} at t=${rel(found.send.t)} ms` : describe(found.event);
       tip.textContent = text;
       tip.style.display = 'block';
       tip.style.left = `${Math.min(ev.clientX + 14, window.innerWidth - 490)}px`;
@@ -562,7 +564,7 @@
         h('tr', {}, h('th', { text: 'node' }), h('th', { text: 'status' }), h('th', { text: 'msgs out/in' }), h('th', { text: 'last log' })),
         [...nodes.entries()].sort().map(([n, s]) => h('tr', { 'data-node': n }, h('td', { text: n }), h('td.node-state', { text: [s.up ? 'up' : 'down', s.partitioned ? 'partitioned' : '', [...s.armed].join(' ')].filter(Boolean).join(', ') }), h('td', { text: `${s.sent}/${s.received}` }), h('td', { text: short(s.last, 80) }))),
       );
-      document.getElementById('cursor-status').replaceChildren(h('div', { id: 'cursor-time', text: `event #${row.e.seq}, t = ${row.e.t} ms` }), table);
+      document.getElementById('cursor-status').replaceChildren(h('div', { id: 'cursor-time', text: `event #${row.e.seq}, t = ${rel(row.e.t)} ms` }), table);
     }
 
     /** Scroll the diagram so that trace event `seq` is in the middle, put the cursor on it and highlight it. */
@@ -587,7 +589,7 @@
       const lc = h('canvas', { id: 'lin-canvas' });
       const failing = lin.ops.filter((o) => o.status === 'failing').concat(lin.ops.filter((o) => o.status === 'unplaced'));
       const select = (op) => {
-        detail.textContent = `#${op.id} process ${op.process}: ${op.op}\n${op.status}; call ${op.call} ms, ${op.ret === null ? 'never returned' : `return ${op.ret} ms`}`;
+        detail.textContent = `#${op.id} process ${op.process}: ${op.op}\n${op.status}; call ${rel(op.call)} ms, ${op.ret === null ? 'never returned' : `return ${rel(op.ret)} ms`}`;
         if (op.seq !== null) jumpTo(op.seq);
       };
       linPanel.replaceChildren(
@@ -599,8 +601,8 @@
         detail,
         h('details', {}, h('summary', { text: 'checker report' }), h('pre', { text: lin.text })),
       );
-      const t0 = Math.min(...lin.ops.map((o) => o.call));
-      const t1 = Math.max(...lin.ops.map((o) => (o.ret === null ? o.call : o.ret))) + 1;
+      const t0 = lin.ops.reduce((m, o) => Math.min(m, o.call), Infinity);
+      const t1 = lin.ops.reduce((m, o) => Math.max(m, o.ret === null ? o.call : o.ret), -Infinity) + 1;
       const laneH = 16;
       const width = linPanel.clientWidth - 18;
       const height = processes.length * laneH + 6;

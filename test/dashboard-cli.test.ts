@@ -1,0 +1,75 @@
+// The long-running dashboard commands as a user runs them: `rsmlab view DIR` serving the viewer and
+// `rsmlab dashboard --members …` watching a cluster started by hand, each printing its address,
+// answering there, and on Ctrl-C (SIGINT) exiting 0 with its port closed.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { RealCluster } from '../tester/real-cluster.js';
+import { classicTiming, scaleTiming } from '../src/timing.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** Run `rsmlab ARGS` until it prints its address; then `use` it, Ctrl-C it, and return its exit code. */
+async function served(args: string[], use: (url: string) => Promise<void>): Promise<{ code: number | null; url: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`exited before serving:\n${output}`)));
+  });
+  try {
+    await use(url);
+  } finally {
+    child.kill('SIGINT');
+  }
+  return { code: await exited, url };
+}
+
+describe('rsmlab view and rsmlab dashboard (CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rsmlab-dash-cli-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('rsmlab view FILE serves the viewer until Ctrl-C, then exits 0 and frees its port', async () => {
+    const trace = join(dir, 'trace.jsonl');
+    writeFileSync(trace, `${JSON.stringify({ seq: 0, t: 0, node: 'p0', kind: 'start', detail: {} })}\n`);
+    const { code, url } = await served(['view', trace, '--port', '0'], async (url) => {
+      const data = (await (await fetch(`${url}api/view`)).json()) as { traces: { events: unknown[] }[] };
+      expect(data.traces[0]!.events).to.have.length(1);
+      expect(await (await fetch(url)).text()).to.include('"mode":"view"');
+    });
+    expect(code).to.equal(0);
+    expect(await fetch(url).then(() => 'open', () => 'closed')).to.equal('closed');
+  });
+
+  it('rsmlab dashboard --members watches a running cluster through its control planes', async () => {
+    const cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+    try {
+      await cluster.start(0);
+      const { code } = await served(['dashboard', '--members', cluster.id(0), '--port', '0'], async (url) => {
+        type State = { nodes: { status: { node: string; alive: boolean }; summary: { view: number | null; role: string } }[] } | null;
+        let state: State = null;
+        for (let i = 0; i < 100 && state === null; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          state = (await (await fetch(`${url}api/state`)).json()) as State;
+        }
+        expect(state?.nodes.map((n) => [n.status.node, n.status.alive, n.summary.view, n.summary.role])).to.deep.equal([[cluster.id(0), true, 1, 'primary']]);
+      });
+      expect(code).to.equal(0);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
