@@ -127,7 +127,12 @@ export class EngineDriver {
 
   private step(event: Event): void {
     const committed = this.state.commit_max;
+    const { status, view } = this.state;
     const commands = step(this.state, event);
+    if (this.state.status !== status || this.state.view !== view) {
+      const s = this.state;
+      this.env.log('vsr.status', { status: s.status, view: s.view, log_view: s.log_view, op: s.op, commit_max: s.commit_max, primary: s.view % s.config.replicas.length });
+    }
     this.options.afterStep?.(this.state, event, commands);
     // A primary that just learned of a quorum may die before anything of the commit leaves it.
     if (this.state.commit_max > committed && this.state.status === 'normal' && isPrimary(this.state)) this.env.faultPoint(FAULT_POINTS.beforeCommit);
