@@ -78,6 +78,20 @@ describe('vsr engine: normal operation', () => {
     expect(b.replies[0]!.reply).to.deep.equal({ status: 'not_primary', view: 0, primary: 'r0' });
   });
 
+  it('configurable quorums: with 5 replicas and a replication quorum of 2, one backup\'s prepare_ok commits', () => {
+    const b = new Bench(5, { replication: 2, view_change: 4 });
+    b.request({ client: 'c', request: 0, kind: 'register' });
+    const toR1 = b.inbox.find((m) => m.to === 1)!;
+    b.inbox = [];
+    b.flushWrites(); // the primary's own write
+    b.run(1, { kind: 'message', message: toR1.message });
+    b.flushWrites();
+    b.settle();
+    expect(b.states[0]!.commit_max).to.equal(1);
+    expect(b.replies.map((r) => r.reply.status)).to.deep.equal(['ok']);
+    expect(() => new Bench(5, { replication: 2, view_change: 3 })).to.throw('must intersect');
+  });
+
   it('a primary whose prepare_oks are lost resends the prepare (not a bare commit) at its timeout', () => {
     const b = new Bench();
     b.request({ client: 'c', request: 0, kind: 'register' });

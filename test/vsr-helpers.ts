@@ -13,11 +13,15 @@ export function kvVerdict(history: readonly HistoryEvent[]): string {
   return j.verdict === 'linearizable' ? 'ok' : `${j.verdict}\n${j.text}`;
 }
 
-const REPLICAS = ['r0', 'r1', 'r2'];
+/** Replication and view-change quorums (default: majorities). */
+export interface Quorums {
+  replication?: number;
+  view_change?: number;
+}
 
-function replica(index: number, n = 3): ReplicaState {
-  const replicas = REPLICAS.slice(0, n).concat(Array.from({ length: Math.max(0, n - 3) }, (_, i) => `r${i + 3}`));
-  const config = { cluster: 7, replica: index, replicas, quorum_replication: majority(n), quorum_view_change: majority(n), pipeline_max: 8, app: 'kv' as const };
+function replica(index: number, n: number, q: Quorums): ReplicaState {
+  const replicas = Array.from({ length: n }, (_, i) => `r${i}`);
+  const config = { cluster: 7, replica: index, replicas, quorum_replication: q.replication ?? majority(n), quorum_view_change: q.view_change ?? majority(n), pipeline_max: 8, app: 'kv' as const };
   const s = createState(config, { superblock: null, entries: [] });
   step(s, { kind: 'nonce', nonce: `nonce-${index}` });
   return s;
@@ -35,8 +39,8 @@ export class Bench {
   readonly sentLog: Message[] = [];
   down = new Set<number>();
 
-  constructor(n = 3) {
-    this.states = Array.from({ length: n }, (_, i) => replica(i, n));
+  constructor(n = 3, quorums: Quorums = {}) {
+    this.states = Array.from({ length: n }, (_, i) => replica(i, n, quorums));
   }
 
   run(i: number, event: Event): EngineCommand[] {

@@ -16,7 +16,7 @@ export interface VsrLabOptions {
   quorum_replication?: number;
   /** Default: a majority. */
   quorum_view_change?: number;
-  /** Default 32. */
+  /** Default 64 (the throughput bench's client count: every client keeps one write in flight). */
   pipeline_max?: number;
   /** Called after every engine step of every replica (the tester's state checker, clone tests). */
   afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
@@ -56,7 +56,7 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         replicas: [...replicas],
         quorum_replication: o.quorum_replication ?? majority(replicas.length),
         quorum_view_change: o.quorum_view_change ?? majority(replicas.length),
-        pipeline_max: o.pipeline_max ?? 32,
+        pipeline_max: o.pipeline_max ?? 64,
         app,
       };
       const driver = await EngineDriver.start(env, { config, tickMs: tickMs(options.timing), requestTimeoutMs: options.timing.clientTimeoutMs, afterStep: o.afterStep });
