@@ -40,16 +40,9 @@ export async function startSimRun(o: SimRunOptions): Promise<SimRun> {
   let now = (): number => 0;
   let stopping = false;
   let made: SimCluster | undefined;
-  const player = new SimPlayer(() => now(), { playing: o.paused !== true });
+  // Paused until the page can show it; the run's cluster exists before the first tick reads it.
+  const player = new SimPlayer(() => now(), { playing: false });
   const source = new SimLiveSource(`${o.lab} ${scenario.id} (${scenario.title}), seed ${o.seed}, simulated`, nodes, () => player.state());
-  const server = await DashboardServer.start({
-    mode: 'sim',
-    port: o.port,
-    ...(o.host !== undefined && { host: o.host }),
-    ...(o.token !== undefined && { token: o.token }),
-    feed: new LiveFeed(source),
-    player: (body) => player.handle(body),
-  });
   const result = runScenario(scenario, {
     world: 'sim',
     seed: o.seed,
@@ -69,15 +62,33 @@ export async function startSimRun(o: SimRunOptions): Promise<SimRun> {
     source.over = player.done;
     return r;
   });
+  const stop = async (): Promise<void> => {
+    stopping = player.done === null;
+    player.stop();
+    await result;
+  };
+  let server: DashboardServer;
+  try {
+    server = await DashboardServer.start({
+      mode: 'sim',
+      port: o.port,
+      ...(o.host !== undefined && { host: o.host }),
+      ...(o.token !== undefined && { token: o.token }),
+      feed: new LiveFeed(source),
+      player: (body) => player.handle(body),
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  if (o.paused !== true) await player.handle({ action: 'play' });
   return {
     server,
     player,
     result,
     cluster: () => made,
     close: async () => {
-      stopping = player.done === null;
-      player.stop();
-      await result;
+      await stop();
       await server.close();
     },
   };
