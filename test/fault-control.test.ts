@@ -1,6 +1,7 @@
 // The one fault-and-control interface (src/control/fault-control.ts), driven the same way in both
 // worlds on the echo lab: every action's effect is read back from status, a named fault point
 // kills its node like a breakpoint, and a crashed node restarts from its disk.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import type { Cluster } from '../tester/cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
