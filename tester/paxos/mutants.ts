@@ -6,29 +6,16 @@ import type { NodeId } from '../../src/env/types.js';
 import { makePaxosLab } from '../../labs/paxos/lab.js';
 import { PaxosLog } from '../../labs/paxos/paxos-log.js';
 import { Acceptor } from '../../labs/paxos/acceptor.js';
-import { compareProps, paxosPrepare, type AcceptArgs, type PrepareArgs, type PrepareRes, type Prop } from '../../labs/paxos/protocol.js';
+import { compareProps, paxosPrepare, type AcceptArgs, type PrepareArgs, type PrepareRes } from '../../labs/paxos/protocol.js';
 import { Proposer, type Promised } from '../../labs/paxos/proposer.js';
 import type { Mutant } from '../mutants/mutant.js';
-
-/** An acceptor log that never writes `accepted` records: n_a/v_a live in memory only and a restart forgets them. */
-export class AmnesiacLog extends PaxosLog {
-  override logaccept(_n_a: Prop, _v_a: string): Promise<void> {
-    return Promise.resolve();
-  }
-}
+// The broken variants the framework's own tests use are corpus members too (one copy of each).
+import { AmnesiacLog, EagerLog, HalfQuorumProposer, StubbornProposer } from '../../test/fixtures/paxos-broken.js';
 
 /** An acceptor log that never writes `done`: a restarted node forgets every decided view. */
 export class ForgetsDoneLog extends PaxosLog {
   override loginstance(_instance: number, _v: string): Promise<void> {
     return Promise.resolve();
-  }
-}
-
-/** A proposer that ignores the v_a of earlier rounds and always proposes its own value. */
-export class StubbornProposer extends Proposer {
-  protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
-    const promised = await super.prepare(instance, nodes);
-    return promised && { ...promised, v: null };
   }
 }
 
@@ -38,13 +25,6 @@ class PrepareReading extends Proposer {
     return Promise.all(nodes.map(async (node) => ({ node, r: await this.rpc(node, paxosPrepare, { instance, n: this.my_n }) })));
   }
 
-}
-
-/** A proposer that takes half of the view for a majority: two halves can decide without overlapping. */
-export class HalfQuorumProposer extends Proposer {
-  protected override majority(l1: readonly NodeId[], l2: readonly NodeId[]): boolean {
-    return 2 * l1.filter((node) => l2.includes(node)).length >= l1.length;
-  }
 }
 
 /** A proposer whose majority is one short (present >= floor(n/2), the +1 forgotten): one node of three is a "majority". */
@@ -125,6 +105,7 @@ const lab = makePaxosLab;
 
 export const paxosMutants: Mutant[] = [
   { id: 'amnesiac-accept', area: 'persistence', bug: 'logaccept is never written: a restarted acceptor forgets n_a/v_a', lab: lab({ Log: AmnesiacLog }) },
+  { id: 'eager-log', area: 'missed await', bug: 'the acceptor replies before its log write completes (a void where an await belongs)', lab: lab({ Log: EagerLog }) },
   { id: 'forgets-done', area: 'persistence', bug: 'decisions are never logged: a restarted node forgets its views', lab: lab({ Log: ForgetsDoneLog }) },
   { id: 'stubborn-proposer', area: 'choosing a value', bug: 'the proposer ignores every v_a and proposes its own value', lab: lab({ Proposer: StubbornProposer }) },
   { id: 'promise-without-v_a', area: 'choosing a value', bug: 'the acceptor leaves v_a out of its promise', lab: lab({ Acceptor: StaleReplyAcceptor }) },
@@ -139,4 +120,4 @@ export const paxosMutants: Mutant[] = [
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants paxos --rates`). */
-export const paxosGateOrder: string[] = ['7', 'catch-up', '6', '4', '5', '3', '0', '1', '2'];
+export const paxosGateOrder: string[] = ['7', 'catch-up', 'power-accept', '6', '4', '5', '3', '0', '1', '2'];

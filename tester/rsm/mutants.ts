@@ -2,33 +2,14 @@
 // changes, exactly-once, the fault points), each a subclass of the reference Rsm that overrides one
 // method (never a copy of it). `rsmlab mutants rsm` must catch every one.
 // Instructor-only: the hand-out generator leaves this file out (src/handout/generate.ts).
-import type { Json, NodeId } from '../../src/env/types.js';
+import type { NodeId } from '../../src/env/types.js';
 import type { AppResult } from '../../src/apps/app.js';
 import { makeRsmLab } from '../../labs/rsm/lab.js';
 import { Rsm } from '../../labs/rsm/rsm.js';
-import { rsmInvoke, type ClientInvokeRes, type ClientRequestArgs, type InvokeArgs, type ReplicatedRequest, type TransferRes, type Viewstamp } from '../../labs/rsm/protocol.js';
+import { type ClientInvokeRes, type ClientRequestArgs, type InvokeArgs, type ReplicatedRequest, type TransferRes, type Viewstamp } from '../../labs/rsm/protocol.js';
 import type { Mutant } from '../mutants/mutant.js';
-
-/** A primary that executes and replies whatever its backups answer: one invoke each, and a timeout or an ERR counts as done. */
-export class CarelessPrimary extends Rsm {
-  protected override async invokeBackup(backup: NodeId, args: InvokeArgs): Promise<boolean> {
-    await this.env.call(backup, rsmInvoke, args, { timeoutMs: this.timing.rpcTimeoutMs }).catch(() => undefined);
-    return true;
-  }
-}
-
-/** A primary whose state transfer drops the duplicate table (it sends the app state alone). */
-export class ForgetfulTransfer extends Rsm {
-  protected override transferreq(src: NodeId, last: Viewstamp, vid: number): TransferRes {
-    const answer = super.transferreq(src, last, vid);
-    if (answer.status !== 'OK' || !isObject(answer.state)) return answer;
-    return { ...answer, state: { ...answer.state, clients: [] } };
-  }
-}
-
-function isObject(value: Json | undefined): value is { [key: string]: Json } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+// The broken variants the framework's own tests use are corpus members too (one copy of each).
+import { carelessPrimaryLab, forgetfulTransferLab } from '../../test/fixtures/rsm-broken.js';
 
 /** A primary that forgets to await the replication: it executes and replies before any backup has the request. */
 export class UnawaitedReplicate extends Rsm {
@@ -136,9 +117,9 @@ export class NoBusyPrimary extends Rsm {
 }
 
 export const rsmMutants: Mutant[] = [
-  { id: 'careless-primary', area: 'quorum', bug: 'the primary counts a timeout or ERR from a backup as done', lab: makeRsmLab(CarelessPrimary) },
+  { id: 'careless-primary', area: 'quorum', bug: 'the primary counts a timeout or ERR from a backup as done', lab: carelessPrimaryLab },
   { id: 'unawaited-replicate', area: 'missed await', bug: 'clientInvoke does not await replicate: it replies before the backups have the request', lab: makeRsmLab(UnawaitedReplicate) },
-  { id: 'forgetful-transfer', area: 'state transfer', bug: 'the transferred snapshot leaves out the duplicate table', lab: makeRsmLab(ForgetfulTransfer) },
+  { id: 'forgetful-transfer', area: 'state transfer', bug: 'the transferred snapshot leaves out the duplicate table', lab: forgetfulTransferLab },
   { id: 'stale-last', area: 'state transfer', bug: 'the backup restores the state but not last_myvs', lab: makeRsmLab(StaleLastTransfer) },
   { id: 'vid-only-transfer', area: 'state transfer', bug: 'transferreq compares only the vid of the backup\'s last viewstamp', lab: makeRsmLab(VidOnlyTransfer) },
   { id: 'backup-myvs-stuck', area: 'ordering', bug: 'the backup executes an invoke but does not advance myvs', lab: makeRsmLab(StuckBackup) },
