@@ -1,23 +1,21 @@
 // The dashboard and the trace viewer in real Chromium (Debian's, driven by playwright-core): the
-// live page against a real 3-node replicated KV cluster under load (kill the primary with its
-// button and see a new view; partition and heal a node), a recorded failure in the viewer (hover a
+// live page of the main job (`rsmlab start`, what `npm start` runs: a real 3-node replicated KV
+// cluster under load; kill the primary with its button and see a new view; partition and heal a
+// node; a disk fault; Ctrl-C leaves nothing behind), a recorded failure in the viewer (hover a
 // message, move the time cursor, click a non-linearizable op), a 50,000-event trace scrolled, the
 // self-contained page with no network, and a simulated run played, paused, stepped and faulted. Screenshots go to artifacts/screenshots/.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { RealCluster } from '../tester/real-cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { BackgroundLoad } from '../tester/rsm/load.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
-import { classicTiming, scaleTiming } from '../src/timing.js';
 import { seededRandom } from '../src/random.js';
-import { LiveFeed } from '../src/dashboard/live.js';
-import { RealLiveSource } from '../src/dashboard/real-source.js';
 import { DashboardServer } from '../src/dashboard/server.js';
 import { loadArtifact } from '../src/dashboard/artifact.js';
 import { selfContainedPage } from '../src/dashboard/page.js';
@@ -25,6 +23,7 @@ import { carelessPrimaryLab } from './fixtures/rsm-broken.js';
 import { startSimRun } from '../src/dashboard/sim-run.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const shots = join(repo, 'artifacts', 'screenshots');
@@ -56,6 +55,42 @@ async function waitFor(page: Page, expression: string, ms = 30_000): Promise<voi
   throw new Error(`the page never made this true: ${expression}`);
 }
 
+interface MainJob {
+  url: string;
+  /** The nodes' addresses, by index. */
+  nodes: string[];
+  /** pgrep's output for node processes still running (of all nodes, or of those indexes). */
+  processesLeft(indexes?: number[]): string;
+  /** Ctrl-C (SIGINT) and its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** `rsmlab start` (what `npm start` runs) on a free port, with 300 ms heartbeats; resolves once its 3 nodes are up. */
+async function startMainJob(): Promise<MainJob> {
+  const child = spawn(process.execPath, [cli, 'start', '--port', '0', '--timing-scale', '0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/node 2 is /.test(output)) resolve();
+    });
+    void exited.then(() => reject(new Error(`rsmlab start exited:\n${output}`)));
+  });
+  const url = /dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)![1]!;
+  const nodes = [0, 1, 2].map((i) => new RegExp(`node ${i} is (\\S+) `).exec(output)![1]!);
+  return {
+    url,
+    nodes,
+    processesLeft: (indexes = [0, 1, 2]) => spawnSync('pgrep', ['-f', `--port (${indexes.map((i) => nodes[i]!.split(':')[1]).join('|')}) `], { encoding: 'utf8' }).stdout,
+    stop: () => {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
 /** Every request the page makes, to prove it loads nothing from elsewhere. */
 function requests(page: Page): string[] {
   const urls: string[] = [];
@@ -83,20 +118,20 @@ describe('dashboard in Chromium', function () {
     expect(errors, 'errors in the page').to.deep.equal([]);
   });
 
-  describe('the live page against a real 3-node replicated KV cluster', () => {
-    let cluster: RealCluster;
-    let server: DashboardServer;
-    const timing = scaleTiming(classicTiming, 0.1);
+  describe('the live page of the main job (rsmlab start: a real 3-node replicated KV cluster under load)', () => {
+    let job: MainJob;
+    const cluster = { id: (i: number): string => job.nodes[i]! };
+    let server: { url: string };
 
     before(async () => {
-      cluster = new RealCluster({ lab: 'rsm', app: 'kv', nodes: 3, timing });
-      for (let i = 0; i < 3; i++) await cluster.start(i);
-      new BackgroundLoad(cluster, [0, 1, 2].map((i) => cluster.id(i)), { app: 'kv', clients: 2, ops: 100_000, thinkMs: 100 }, seededRandom(1));
-      server = await DashboardServer.start({ mode: 'live', port: 0, feed: new LiveFeed(new RealLiveSource(cluster, 3, '3-node rsm/kv cluster')), tickMs: 200 });
+      job = await startMainJob();
+      server = { url: job.url };
     });
     after(async () => {
-      await server.close();
-      await cluster.close();
+      const code = await job.stop();
+      expect(code, 'rsmlab start exits 0 on Ctrl-C').to.equal(0);
+      expect(job.processesLeft(), 'node processes left running').to.equal('');
+      expect(await fetch(job.url).then(() => 'open', () => 'closed'), 'the dashboard port').to.equal('closed');
     });
 
     const card = (node: string) => page.locator(`.card[data-node="${node}"]`);
@@ -135,7 +170,7 @@ describe('dashboard in Chromium', function () {
       const survivors = [cluster.id(1), cluster.id(2)].sort();
       await until('a new view of the survivors', async () => (await viewOf(survivors[0]!)) > before && (await membersOf(survivors[0]!)).join() === survivors.join());
       await until('a new primary', async () => (await page.locator('.badge.role.primary').count()) === 1);
-      expect(cluster.alive(0)).to.equal(false);
+      expect(job.processesLeft([0]), 'the killed node\'s process').to.equal('');
       expect(await page.locator('#stream').textContent()).to.match(new RegExp(`${primary} control: crash`));
       await shot(page, 'live-killed-primary');
       await card(primary).locator('button.restart').click();
