@@ -3,7 +3,8 @@
 // cluster under load; kill the primary with its button and see a new view; partition and heal a
 // node; a disk fault; Ctrl-C leaves nothing behind), a recorded failure in the viewer (hover a
 // message, move the time cursor, click a non-linearizable op), a 50,000-event trace scrolled, the
-// self-contained page with no network, and a simulated run played, paused, stepped and faulted. Screenshots go to artifacts/screenshots/.
+// self-contained page with no network, and a simulated run played, paused, stepped and faulted.
+// Screenshots go to artifacts/screenshots/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
