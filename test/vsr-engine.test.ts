@@ -219,3 +219,21 @@ describe('vsr engine: state is plain data', () => {
     expect(JSON.parse(JSON.stringify(b.states[1]))).to.deep.equal(b.states[1]);
   });
 });
+
+describe('vsr engine: a lost start_view', () => {
+  it('a backup still changing views asks the new primary for start_view when it hears from it, and adopts it', () => {
+    const b = new Bench();
+    b.writeSome('c', 1);
+    b.down.add(0);
+    b.tick(3 * TICKS.normal);
+    const [, r1, r2] = b.states;
+    expect([r1!.status, r1!.view, r2!.status]).to.deep.equal(['normal', 1, 'normal']);
+    // Put r2 back in view change for view 1, as if r1's start_view never reached it.
+    r2!.status = 'view_change';
+    r2!.timeouts.normal.ticking = false;
+    const commands = b.run(2, { kind: 'message', message: { command: 'commit', cluster: 7, replica: 1, view: 1, commit: r1!.commit_max, beat: 99 } });
+    expect(sent(commands, 'request_start_view').map((m) => m.view)).to.deep.equal([1]);
+    b.settle();
+    expect([r2!.status, r2!.view, r2!.op]).to.deep.equal(['normal', 1, r1!.op]);
+  });
+});

@@ -423,13 +423,16 @@ export function dropReads(s: ReplicaState, out: Out, why: ClientReply): void {
 
 // ---- normal operation: backups --------------------------------------------------------------
 
-/** A normal-operation message from a newer view: we missed a view change, so ask its primary for it. */
+/**
+ * A normal-operation message from a newer view (we missed a view change), or from the primary of
+ * the view we are still changing to (its start_view was lost): ask that primary for start_view.
+ */
 function viewJump(s: ReplicaState, out: Out, m: Message): boolean {
-  if (m.view <= s.view || s.status === 'recovering') return false;
-  if (s.status === 'normal' || s.status === 'view_change') {
-    const primary = primaryIndex(s, m.view);
-    if (primary !== s.config.replica) send(s, out, primary, { command: 'request_start_view', ...base(s) });
-  }
+  if (s.status === 'recovering') return false;
+  const missedStartView = m.view === s.view && s.status === 'view_change' && m.replica === primaryIndex(s, m.view);
+  if (m.view <= s.view && !missedStartView) return false;
+  const primary = primaryIndex(s, m.view);
+  if (primary !== s.config.replica) send(s, out, primary, { command: 'request_start_view', ...base(s) });
   return true;
 }
 
