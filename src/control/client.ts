@@ -11,6 +11,7 @@ import { PeerLink } from '../env/real/peer-link.js';
 import { encodeRequest } from '../wire/frame.js';
 import type { BreakpointNumber } from '../env/types.js';
 import { RemoteFaultControl } from './remote-control.js';
+import { diskFaultSchema, type DiskFault } from '../env/disk-faults.js';
 
 export const defaultControlTimeoutMs = 2000;
 
@@ -41,7 +42,9 @@ export const ctlUsage = [
   'partition [--now]       cut at the next partitionPoint(), or at once',
   'heal',
   'faults [--loss P] [--dup P] [--delay MS]',
-  'disk-fault FILE OFFSET LENGTH',
+  'disk-fault FILE OFFSET LENGTH [--kind K] [--latent] [--count N] [--to OFFSET]',
+  '                        K: corrupt (XOR the bytes now; the default), corrupt-read, corrupt-write,',
+  '                        misdirect, lost-write (armed: they strike the next --count IOs on those sectors)',
   'disk-files',
   '(any command) --token T  the control plane\'s token, when it binds a non-loopback address (or RSMLAB_CONTROL_TOKEN)',
 ].join('\n');
@@ -52,11 +55,36 @@ function number(text: string | undefined, what: string): number {
   return n;
 }
 
+/** The DiskFault of `disk-fault FILE OFFSET LENGTH [--kind K] [--latent] [--count N] [--to OFFSET]`, or a clear error. */
+function diskFaultOf(positionals: readonly string[], values: { kind?: string; latent?: boolean; count?: string; to?: string }): DiskFault {
+  const fault = diskFaultSchema.safeParse({
+    kind: values.kind ?? 'corrupt',
+    file: positionals[0] ?? '',
+    offset: number(positionals[1], 'OFFSET'),
+    length: number(positionals[2], 'LENGTH'),
+    ...(values.latent !== undefined && { latent: values.latent }),
+    ...(values.count !== undefined && { count: number(values.count, '--count') }),
+    ...(values.to !== undefined && { to: number(values.to, '--to') }),
+  });
+  if (!fault.success) throw new Error(`disk-fault: ${describeIssues(fault.error)} (usage:\n${ctlUsage})`);
+  return fault.data;
+}
+
 /** Run one `rsmlab ctl` command against node `node` and return the control plane's JSON answer. */
 export async function ctl(node: NodeId, command: string, args: readonly string[], timeoutMs = defaultControlTimeoutMs): Promise<Json> {
   const { values, positionals } = parseArgs({
     args: [...args],
-    options: { now: { type: 'boolean' }, loss: { type: 'string' }, dup: { type: 'string' }, delay: { type: 'string' }, token: { type: 'string' } },
+    options: {
+      now: { type: 'boolean' },
+      loss: { type: 'string' },
+      dup: { type: 'string' },
+      delay: { type: 'string' },
+      token: { type: 'string' },
+      kind: { type: 'string' },
+      latent: { type: 'boolean' },
+      count: { type: 'string' },
+      to: { type: 'string' },
+    },
     allowPositionals: true,
   });
   const token = values.token ?? process.env.RSMLAB_CONTROL_TOKEN;
@@ -81,7 +109,7 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
         ...(values.delay !== undefined && { delayMs: number(values.delay, '--delay') }),
       });
     case 'disk-fault':
-      return control.diskFault(node, { kind: 'corrupt', file: positionals[0] ?? '', offset: number(positionals[1], 'OFFSET'), length: number(positionals[2], 'LENGTH') });
+      return control.diskFault(node, diskFaultOf(positionals, values));
     case 'disk-files':
       return { files: await control.diskFiles(node) };
     default:

@@ -3,7 +3,7 @@
 // disk faults) and read back (status), the same in both worlds. It owns only the vocabulary; the
 // simulator (sim-control.ts) and the real control plane's client (remote-control.ts) implement it.
 import type { BreakpointNumber, Json, NodeId } from '../env/types.js';
-import { DEFAULT_SECTOR_BYTES, sectorsOf, type DiskFault, type DiskFaultResult } from '../env/disk-faults.js';
+import type { DiskFault, DiskFaultResult } from '../env/disk-faults.js';
 
 export type { DiskFault, DiskFaultResult };
 
@@ -25,19 +25,6 @@ export type NetFaults = {
   /** Extra delay in ms for each message. */
   delayMs: number;
 };
-
-/**
- * Until a world applies every kind of src/env/disk-faults.ts (storage's faulty-disk layers), its
- * diskFault applies `corrupt` and refuses the others with this error; nothing is changed.
- */
-export function onlyCorruptYet(world: ControlWorld, fault: DiskFault): asserts fault is Extract<DiskFault, { kind: 'corrupt' }> {
-  if (fault.kind !== 'corrupt') throw new Error(`disk fault '${fault.kind}' is not applied by the ${world} world yet (only 'corrupt')`);
-}
-
-/** The result of a `corrupt` fault that changed `corrupted` bytes, on the default sector size. */
-export function corruptResult(fault: Extract<DiskFault, { kind: 'corrupt' }>, corrupted: number): DiskFaultResult {
-  return { kind: 'corrupt', file: fault.file, offset: fault.offset, corrupted, sectors: sectorsOf(fault.offset, fault.length, DEFAULT_SECTOR_BYTES) };
-}
 
 export type DiskFile = {
   name: string;

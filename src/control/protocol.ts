@@ -3,6 +3,7 @@
 // (control/client.ts, the CLI, the tester, the dashboard) use these declarations. No behaviour here.
 import { z } from 'zod';
 import { method } from '../env/method.js';
+import { diskFaultResultSchema, diskFaultSchema } from '../env/disk-faults.js';
 import { FAULT_POINT_NAME } from './fault-control.js';
 
 export const faultSettings = z.object({
@@ -44,11 +45,14 @@ export const status = method('status', z.object({}), nodeStatus);
 /** Change some link fault settings (the others keep their values); returns all of them. */
 export const faults = method('faults', faultSettings.partial(), faultSettings);
 
-/** Corrupt `length` bytes of a disk file from `offset` (XOR with random non-zero bytes); bytes past the end are skipped. */
+/**
+ * Apply or arm a disk fault of any kind (src/env/disk-faults.ts). Params without a `kind` are the
+ * instructors' original `corrupt`: XOR `length` bytes from `offset` with random non-zero bytes now.
+ */
 export const diskFault = method(
   'disk_fault',
-  z.object({ file: z.string(), offset: z.int().min(0), length: z.int().min(1).max(1 << 20) }),
-  z.object({ file: z.string(), offset: z.int(), corrupted: z.int() }),
+  z.preprocess((v) => (typeof v === 'object' && v !== null && !('kind' in v) ? { ...v, kind: 'corrupt' } : v), diskFaultSchema),
+  diskFaultResultSchema,
 );
 
 export const diskFiles = method('disk_files', z.object({}), z.object({ files: z.array(z.object({ name: z.string(), size: z.int() })) }));

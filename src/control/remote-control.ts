@@ -7,7 +7,6 @@ import type { Method } from '../env/method.js';
 import { controlCall, defaultControlTimeoutMs } from './client.js';
 import type { DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
 import * as control from './protocol.js';
-import { corruptResult, onlyCorruptYet } from './fault-control.js';
 
 export interface RemoteControlOptions {
   /** Who owns the node processes; without one, crash and restart are refused. */
@@ -71,9 +70,7 @@ export class RemoteFaultControl implements FaultControl {
   }
 
   async diskFault(node: NodeId, fault: DiskFault): Promise<DiskFaultResult> {
-    onlyCorruptYet(this.world, fault);
-    const { corrupted } = await this.call(node, control.diskFault, { file: fault.file, offset: fault.offset, length: fault.length });
-    return corruptResult(fault, corrupted);
+    return this.call(node, control.diskFault, fault);
   }
 
   async diskFiles(node: NodeId): Promise<DiskFile[]> {

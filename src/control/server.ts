@@ -1,6 +1,6 @@
 // The test-control plane of one node: a JSON-RPC/WebSocket server on port p+1 (loopback unless
 // told otherwise) that partitions, heals, arms breakpoints and fault points, sets link faults,
-// corrupts disk bytes and reports status. It is never partitioned or faulted itself, and never runs
+// injects disk faults and reports status. It is never partitioned or faulted itself, and never runs
 // protocol logic. It drives the node through the narrow ControlledNode interface, not a concrete Env.
 import type { BreakpointNumber, Json, NodeId } from '../env/types.js';
 import type { TraceKind } from '../trace/event.js';
@@ -8,7 +8,7 @@ import { RpcServer, type Inbound } from '../env/real/server.js';
 import { decodeFrame, encodeError } from '../wire/frame.js';
 import { controlPlaneToken, tokenMatches } from './access.js';
 import { Dispatcher } from '../wire/dispatch.js';
-import type { DiskFile, NetFaults, PartitionState } from './fault-control.js';
+import type { DiskFault, DiskFaultResult, DiskFile, NetFaults, PartitionState } from './fault-control.js';
 import * as control from './protocol.js';
 
 /** The fault state of one running node, as the control plane changes it (src/env/real/env.ts implements it). */
@@ -26,9 +26,10 @@ export interface ControlledNode {
   note(kind: TraceKind, detail: Record<string, Json>): void;
 }
 
-/** The node's files, as the control plane lists and corrupts them. */
+/** The node's files, as the control plane lists and faults them (src/env/real/faulty-disk.ts implements it). */
 export interface ControlledDisk {
-  corrupt(file: string, offset: number, length: number): Promise<number>;
+  /** Apply (`corrupt`) or arm (every other kind) a disk fault. */
+  diskFault(fault: DiskFault): Promise<DiskFaultResult>;
   files(): Promise<DiskFile[]>;
 }
 
@@ -68,13 +69,10 @@ function controlMethods(target: ControlTarget): Dispatcher {
     state: target.state(),
   }));
   d.addMethod(control.faults, (change) => node.setFaults(change));
-  d.addMethod(control.diskFault, async ({ file, offset, length }) => {
-    const size = (await disk.files()).find((f) => f.name === file)?.size;
-    if (size === undefined) throw new Error(`no file '${file}' on this node's disk (ctl … disk-files lists them)`);
-    if (offset >= size) throw new Error(`offset ${offset} is past the end of '${file}' (${size} bytes)`);
-    const corrupted = await disk.corrupt(file, offset, length);
-    node.note('disk', { fault: 'corrupt', file, offset, length, corrupted });
-    return { file, offset, corrupted };
+  d.addMethod(control.diskFault, async (fault) => {
+    const result = await disk.diskFault(fault);
+    node.note('disk', fault.kind === 'corrupt' ? { ...fault, fault: 'corrupt', corrupted: result.corrupted } : { ...fault, fault: 'armed' });
+    return result;
   });
   d.addMethod(control.diskFiles, async () => ({ files: await disk.files() }));
   return d;

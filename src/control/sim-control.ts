@@ -4,7 +4,7 @@
 import type { BreakpointNumber, NodeId } from '../env/types.js';
 import type { SimWorld } from '../env/sim/world.js';
 import type { DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
-import { checkFaultPointName, corruptResult, onlyCorruptYet } from './fault-control.js';
+import { checkFaultPointName } from './fault-control.js';
 
 export class SimFaultControl implements FaultControl {
   readonly world = 'sim' as const;
@@ -50,8 +50,7 @@ export class SimFaultControl implements FaultControl {
   }
 
   async diskFault(node: NodeId, fault: DiskFault): Promise<DiskFaultResult> {
-    onlyCorruptYet(this.world, fault);
-    return corruptResult(fault, this.sim.corrupt(node, fault.file, fault.offset, fault.length));
+    return this.sim.diskFault(node, fault);
   }
 
   async diskFiles(node: NodeId): Promise<DiskFile[]> {

@@ -10,6 +10,8 @@ import { loadLab } from '../../../labs/index.js';
 import { TraceRecorder } from '../../trace/recorder.js';
 import { startControlPlane } from '../../control/server.js';
 import { RealDisk } from './disk.js';
+import { FaultyDisk } from './faulty-disk.js';
+import { nodeId } from './address.js';
 import { RealEnv } from './env.js';
 import { TraceFile } from './trace-file.js';
 import { LogLines } from './log-lines.js';
@@ -88,12 +90,14 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   const restarted = hasFiles(disk.dir);
   await disk.init();
   const trace = new TraceRecorder({ keep: false, hash: false, sink: new LogLines(new TraceFile(join(o.dir, 'trace.jsonl'))) });
-  const env = await RealEnv.listen({ host, port: o.port, disk, trace });
+  let env: RealEnv | undefined;
+  const faulty = new FaultyDisk(disk, nodeId(host, o.port), (detail) => env?.note('disk', detail));
+  env = await RealEnv.listen({ host, port: o.port, disk: faulty, trace });
   process.once('exit', () => trace.flush());
   recordDeath(env);
   let node: LabNode | undefined;
   const state = (): Json => (node === undefined ? null : node.status());
-  await startControlPlane({ node: env, disk, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken).catch((e: unknown) => {
+  await startControlPlane({ node: env, disk: faulty, lab: lab.name, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken).catch((e: unknown) => {
     throw new Error(`cannot serve the control plane on port ${o.port + 1}: ${e instanceof Error ? e.message : String(e)}`);
   });
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
