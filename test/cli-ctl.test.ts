@@ -60,6 +60,22 @@ describe('rsmlab ctl (CLI)', function () {
     expect(json(['ctl', node, 'disk-fault', file.name, '0', '4'])).to.deep.equal({ kind: 'corrupt', file: file.name, offset: 0, corrupted: Math.min(4, file.size), sectors: { first: 0, count: 1 } });
   });
 
+  it('disk-fault arms every other kind with --kind (and --latent, --count, --to), and refuses a bad one with exit 2', () => {
+    const armed = (kind: string, ...more: string[]) => json(['ctl', node, 'disk-fault', 'scratch.bin', '5000', '10', '--kind', kind, ...more]);
+    const sectors = { first: 1, count: 1 };
+    expect(armed('corrupt-read', '--latent')).to.deep.equal({ kind: 'corrupt-read', file: 'scratch.bin', offset: 5000, corrupted: 0, sectors });
+    expect(armed('corrupt-read', '--count', '3')).to.deep.equal({ kind: 'corrupt-read', file: 'scratch.bin', offset: 5000, corrupted: 0, sectors });
+    expect(armed('corrupt-write')).to.include({ kind: 'corrupt-write' });
+    expect(armed('misdirect', '--to', '0')).to.include({ kind: 'misdirect' });
+    expect(armed('lost-write', '--count', '2')).to.include({ kind: 'lost-write' });
+    const bad = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', '--kind', 'melt');
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.match(/disk-fault: kind/);
+    const badCount = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', '--kind', 'lost-write', '--count', '0');
+    expect(badCount.status).to.equal(2);
+    expect(badCount.stderr).to.match(/disk-fault: count/);
+  });
+
   it('bad usage exits 2 with a message, and the node keeps serving', () => {
     const unknown = rsmlab('ctl', node, 'explode');
     expect(unknown.status).to.equal(2);

@@ -4,6 +4,7 @@
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
 import type { FaultControl } from '../src/control/fault-control.js';
+import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
 
 export type World = 'real' | 'sim';
 
@@ -47,6 +48,12 @@ export interface Cluster {
   partition(index: number, now?: boolean): Promise<void>;
   heal(index: number): Promise<void>;
   faults(index: number, faults: NetFaults): Promise<void>;
+  /**
+   * Apply (`corrupt`) or arm (every other kind) a disk fault (src/env/disk-faults.ts) on node
+   * `index`'s disk, so a storage scenario is written once for both worlds. The real world needs the
+   * node running (its control plane applies it; a restart forgets armed faults); the simulator does not.
+   */
+  diskFault(index: number, fault: DiskFault): Promise<DiskFaultResult>;
 
   /** The lab's status JSON of a live node, or null if it is dead or does not answer. */
   status(index: number): Promise<Json | null>;

@@ -6,6 +6,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
 import type { Cluster, NetFaults, StartOptions, World } from './cluster.js';
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
@@ -186,6 +187,10 @@ export class RealCluster implements Cluster {
 
   async faults(index: number, faults: NetFaults): Promise<void> {
     await this.control.netFaults(this.id(index), faults);
+  }
+
+  diskFault(index: number, fault: DiskFault): Promise<DiskFaultResult> {
+    return this.control.diskFault(this.id(index), fault);
   }
 
   async status(index: number): Promise<Json | null> {

@@ -10,6 +10,7 @@ import type { NetConfig } from '../src/env/sim/network.js';
 import type { DiskFaults } from '../src/env/sim/disk.js';
 import type { Limits } from '../src/env/sim/scheduler.js';
 import type { VetoPolicy } from '../src/env/sim/decisions.js';
+import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
 import type { Cluster, NetFaults, StartOptions } from './cluster.js';
 import { SimFaultControl } from '../src/control/sim-control.js';
 
@@ -141,6 +142,10 @@ export class SimCluster implements Cluster {
 
   async faults(index: number, faults: NetFaults): Promise<void> {
     await this.control.netFaults(this.id(index), faults);
+  }
+
+  diskFault(index: number, fault: DiskFault): Promise<DiskFaultResult> {
+    return this.control.diskFault(this.id(index), fault);
   }
 
   async status(index: number): Promise<Json | null> {

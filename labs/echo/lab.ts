@@ -1,7 +1,8 @@
 // The echo lab: a tiny, deterministic node for framework tests in both worlds (not a protocol).
-// It answers echo.ping, counts echo.note notices durably (disk + fsync), calls breakpoint(1), the
-// fault point 'echo.ping' and partitionPoint() on every ping, asserts on echo.check, and throws on
-// echo.fail / echo.fail_note (lab errors, in each kind of handler). It touches the world only through Env.
+// It answers echo.ping, counts echo.note notices durably (disk + fsync), writes and reads disk bytes
+// on request, calls breakpoint(1), the fault point 'echo.ping' and partitionPoint() on every ping,
+// asserts on echo.check, and throws on echo.fail / echo.fail_note (lab errors, in each kind of
+// handler). It touches the world only through Env.
 import { z } from 'zod';
 import { method, notice } from '../../src/env/method.js';
 import type { Env } from '../../src/env/types.js';
@@ -12,6 +13,19 @@ export const ping = method('echo.ping', z.object({ text: z.string() }), z.object
 export const note = notice('echo.note', z.object({ text: z.string() }));
 /** Asserts `ok`: with ok=false the node violates an invariant (and must crash loudly). */
 export const check = method('echo.check', z.object({ ok: z.boolean() }), z.object({ ok: z.literal(true) }));
+
+/** Framework tests of the disk in both worlds: write `length` bytes of value `fill` at `offset` and fsync. */
+export const diskWrite = method(
+  'echo.disk_write',
+  z.object({ file: z.string(), offset: z.int().min(0), length: z.int().min(0).max(1 << 20), fill: z.int().min(0).max(255) }),
+  z.object({ ok: z.literal(true) }),
+);
+/** Read bytes back, as runs [value, how many] (small on the wire); a missing file reads as none. */
+export const diskRead = method(
+  'echo.disk_read',
+  z.object({ file: z.string(), offset: z.int().min(0), length: z.int().min(0).max(1 << 20) }),
+  z.object({ runs: z.array(z.tuple([z.int(), z.int()])) }),
+);
 
 /** Where echo.fail throws: in its handler, in an async handler, in a timer, or on a disk write's completion. */
 export const failIn = z.enum(['handler', 'async', 'timer', 'disk']);
@@ -41,6 +55,17 @@ export type EchoStatus = {
 async function readCount(env: Env): Promise<number> {
   const bytes = await env.disk.read(countFile);
   return bytes.length === 8 ? new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true) : 0;
+}
+
+/** Bytes as runs of equal values: [value, how many]. */
+function runsOf(bytes: Uint8Array): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const b of bytes) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[0] === b) last[1]++;
+    else runs.push([b, 1]);
+  }
+  return runs;
 }
 
 function encodeCount(count: number): Uint8Array {
@@ -74,6 +99,12 @@ export const echoLab: Lab = {
       return { ok: true as const };
     });
     env.on(failNote, () => bug('a notice handler'));
+    env.serve(diskWrite, async ({ file, offset, length, fill }) => {
+      await env.disk.write(file, offset, new Uint8Array(length).fill(fill));
+      await env.disk.fsync(file);
+      return { ok: true as const };
+    });
+    env.serve(diskRead, async ({ file, offset, length }) => ({ runs: runsOf(await env.disk.read(file, offset, length)) }));
     env.on(note, ({ text }) => {
       status.notes++;
       status.count++;

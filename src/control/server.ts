@@ -70,6 +70,11 @@ function controlMethods(target: ControlTarget): Dispatcher {
   }));
   d.addMethod(control.faults, (change) => node.setFaults(change));
   d.addMethod(control.diskFault, async (fault) => {
+    if (fault.kind === 'corrupt') {
+      const size = (await disk.files()).find((f) => f.name === fault.file)?.size;
+      if (size === undefined) throw new Error(`no file '${fault.file}' on this node's disk (ctl … disk-files lists them)`);
+      if (fault.offset >= size) throw new Error(`offset ${fault.offset} is past the end of '${fault.file}' (${size} bytes)`);
+    }
     const result = await disk.diskFault(fault);
     node.note('disk', fault.kind === 'corrupt' ? { ...fault, fault: 'corrupt', corrupted: result.corrupted } : { ...fault, fault: 'armed' });
     return result;

@@ -1,0 +1,124 @@
+// Every disk-fault kind, written once against the Cluster interface (cluster.diskFault) and run in
+// both worlds: the simulator's disk and a real node's faulty-disk layer over its files, driven
+// through the control plane. The echo lab writes and reads the bytes on request. And a node whose
+// record log is corrupt refuses to start in both worlds: it dies, it does not half-start.
+import { expect } from 'chai';
+import type { Cluster } from '../tester/cluster.js';
+import { SimCluster } from '../tester/sim-cluster.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { diskRead, diskWrite } from '../labs/echo/lab.js';
+import { classicTiming, scaleTiming } from '../src/timing.js';
+import { DEFAULT_SECTOR_BYTES as S } from '../src/env/disk-faults.js';
+
+const FILE = 'f';
+
+/** The bytes of runs [value, count]. */
+function expand(runs: [number, number][]): number[] {
+  return runs.flatMap(([value, count]) => new Array<number>(count).fill(value));
+}
+
+/** The sectors (relative to the bytes' start) holding any byte other than `fill`. */
+function sectorsNot(bytes: number[], fill: number): number[] {
+  const sectors = new Set<number>();
+  bytes.forEach((b, i) => b !== fill && sectors.add(Math.floor(i / S)));
+  return [...sectors];
+}
+
+/** One storage scenario for both worlds: each kind of fault, and what a read sees after it. */
+async function everyKind(cluster: Cluster): Promise<void> {
+  await cluster.start(0);
+  const client = cluster.clientEnv('disk');
+  const p0 = cluster.id(0);
+  const write = (offset: number, length: number, fill: number) => client.call(p0, diskWrite, { file: FILE, offset, length, fill }, { timeoutMs: 5000 });
+  const read = async (offset = 0, length = 4 * S) => expand((await client.call(p0, diskRead, { file: FILE, offset, length }, { timeoutMs: 5000 })).runs);
+  await write(0, 4 * S, 1);
+
+  const corrupt = await cluster.diskFault(0, { kind: 'corrupt', file: FILE, offset: S + 10, length: 3 });
+  expect(corrupt).to.deep.equal({ kind: 'corrupt', file: FILE, offset: S + 10, corrupted: 3, sectors: { first: 1, count: 1 } });
+  expect((await read()).flatMap((b, i) => (b === 1 ? [] : [i])), 'corrupt: the bytes changed on the medium').to.deep.equal([S + 10, S + 11, S + 12]);
+  await write(S, S, 1);
+
+  expect((await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: S, length: 1 })).sectors).to.deep.equal({ first: 1, count: 1 });
+  expect(sectorsNot(await read(), 1), 'corrupt-read (transient): the next read').to.deep.equal([1]);
+  expect(sectorsNot(await read(), 1), 'corrupt-read (transient): the medium is intact').to.deep.equal([]);
+
+  await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: 2 * S, length: S, latent: true });
+  expect(sectorsNot(await read(), 1), 'corrupt-read (latent)').to.deep.equal([2]);
+  expect(sectorsNot(await read(), 1), 'corrupt-read (latent): sticky').to.deep.equal([2]);
+  await write(2 * S, S, 1);
+  expect(sectorsNot(await read(), 1), 'corrupt-read (latent): healed by a write').to.deep.equal([]);
+
+  await cluster.diskFault(0, { kind: 'corrupt-write', file: FILE, offset: 3 * S, length: 1 });
+  await write(2 * S, 2 * S, 5);
+  expect(sectorsNot(await read(2 * S, 2 * S), 5), 'corrupt-write: one sector of the write garbled').to.deep.equal([1]);
+
+  await cluster.diskFault(0, { kind: 'misdirect', file: FILE, offset: 2 * S, length: 1 });
+  await write(2 * S, S, 7);
+  const misdirected = await read();
+  expect(misdirected.slice(S, 2 * S).every((b) => b === 7), 'misdirect: it landed one sector before').to.equal(true);
+  expect(misdirected.slice(2 * S, 3 * S).every((b) => b === 5), 'misdirect: the intended sector kept its bytes').to.equal(true);
+
+  await cluster.diskFault(0, { kind: 'lost-write', file: FILE, offset: 0, length: 5 * S, count: 2 });
+  await write(0, S, 9);
+  await write(4 * S, 10, 9);
+  const lost = await read(0, 5 * S);
+  expect(lost.length, 'lost-write: an append past the end still grows the file').to.equal(4 * S + 10);
+  expect(sectorsNot(lost.slice(0, S), 1), 'lost-write: acknowledged, never on the medium').to.deep.equal([]);
+  expect(lost.slice(4 * S), 'lost-write: zeros where the append went').to.deep.equal(new Array(10).fill(0));
+  await write(0, 1, 9);
+  expect((await read(0, 1))[0], 'lost-write: spent after its count').to.equal(9);
+}
+
+/** A Paxos node whose log (views 1 and 2: several records) gets a flipped byte in its first record refuses to start again. */
+async function refusesCorruptLog(cluster: Cluster): Promise<void> {
+  await cluster.start(0);
+  await cluster.start(1, { first: 0 });
+  await cluster.sleep(2 * cluster.timing.heartbeatMs);
+  await cluster.diskFault(0, { kind: 'corrupt', file: 'paxos.log', offset: 14, length: 1 }); // the first record's payload: more records follow
+  await cluster.kill(0);
+  const error = await cluster.start(0).then(() => null, (e: unknown) => e);
+  expect(cluster.alive(0), 'the node with a corrupt log is not running').to.equal(false);
+  if (error !== null) expect(String(error)).to.match(/paxos\.log: corrupt record at byte 0/);
+}
+
+describe('disk faults of every kind, one scenario for both worlds', () => {
+  it('in the simulator', async () => {
+    const cluster = new SimCluster({ lab: 'echo', seed: 4, nodes: 1 });
+    try {
+      await everyKind(cluster);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('with a real node process (the faulty-disk layer, driven through its control plane)', async () => {
+    const cluster = new RealCluster({ lab: 'echo', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+    try {
+      await everyKind(cluster);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('a Paxos node with a corrupt log refuses to start, in the simulator', async () => {
+    const cluster = new SimCluster({ lab: 'paxos', seed: 4, nodes: 2 });
+    try {
+      await refusesCorruptLog(cluster);
+      const crash = (await cluster.traceJsonl()).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; detail: { reason?: string } }).filter((e) => e.kind === 'crash').pop();
+      expect(crash?.detail.reason).to.equal('corrupt disk');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('a Paxos node with a corrupt log refuses to start, with real processes: exit 70 and the reason on stderr', async () => {
+    const cluster = new RealCluster({ lab: 'paxos', nodes: 2, timing: scaleTiming(classicTiming, 0.1) });
+    try {
+      await refusesCorruptLog(cluster);
+      expect(cluster.exitStatus(0)).to.deep.equal({ code: 70, signal: null });
+      expect(cluster.logTail(0)).to.match(/paxos\.log: corrupt record at byte 0 \(payload checksum mismatch, and more records follow\)/);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
