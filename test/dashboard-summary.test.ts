@@ -5,9 +5,9 @@ import { expect } from 'chai';
 import { summarize } from '../src/dashboard/node-summary.js';
 
 describe('dashboard node summary', () => {
-  it('reads a paxos/rsm status: view and members of the latest view, primary by address, viewstamps as op/commit', () => {
+  it('reads a paxos/rsm status: view and members of the latest view, primary by address, the last viewstamp executed as op/commit', () => {
     const rsm = { vid: 3, vid_commit: 3, members: ['a', 'b', 'c'], primary: 'a', joining: false, myvs: { vid: 3, seqno: 42 }, last_myvs: { vid: 3, seqno: 41 } };
-    expect(summarize('a', rsm)).to.deep.equal({ view: 3, members: ['a', 'b', 'c'], primary: 'a', role: 'primary', op: 41, commit: 41, status: null, log: [] });
+    expect(summarize('a', rsm)).to.deep.equal({ view: 3, members: ['a', 'b', 'c'], primary: 'a', role: 'primary', op: '3.41', commit: '3.41', status: null, log: [] });
     expect(summarize('b', rsm).role).to.equal('backup');
     expect(summarize('d', rsm).role, 'not a member of its latest view').to.equal('joining');
     expect(summarize('a', { ...rsm, joining: true }).role).to.equal('joining');
@@ -17,7 +17,7 @@ describe('dashboard node summary', () => {
     const log = Array.from({ length: 9 }, (_, op) => ({ op, view: 1, operation: op === 0 ? 'root' : 'put', client: op === 0 ? '' : 'c1', request: op }));
     const vsr = { replica: 1, replicas: ['a', 'b', 'c'], status: 'view_change', view: 1, op: 8, commit_min: 6, commit_max: 7, primary: 1, primary_id: 'b', log };
     const s = summarize('b', vsr);
-    expect(s).to.deep.include({ view: 1, members: ['a', 'b', 'c'], primary: 'b', role: 'primary', op: 8, commit: 6, status: 'view_change' });
+    expect(s).to.deep.include({ view: 1, members: ['a', 'b', 'c'], primary: 'b', role: 'primary', op: '8', commit: '6', status: 'view_change' });
     expect(s.log).to.deep.equal(['op 3 v1 put c1#3', 'op 4 v1 put c1#4', 'op 5 v1 put c1#5', 'op 6 v1 put c1#6', 'op 7 v1 put c1#7', 'op 8 v1 put c1#8']);
   });
 

@@ -8,10 +8,13 @@ export interface NodeSummary {
   members: NodeId[];
   primary: NodeId | null;
   role: 'primary' | 'backup' | 'joining' | 'unknown';
-  /** The latest op this node holds (rsm: the next viewstamp's seqno - 1; vsr: op). */
-  op: number | null;
-  /** The latest op it executed/committed (rsm: last executed viewstamp's seqno; vsr: commit_min). */
-  commit: number | null;
+  /**
+   * The latest op this node holds, and the latest it committed: vsr's op and commit_min; for the
+   * primary/backup RSM, whose ops are committed as they are executed, both are the viewstamp of
+   * the last op executed ("2.6": view 2, seqno 6).
+   */
+  op: string | null;
+  commit: string | null;
   /** The replica's protocol status when the lab has one (vsr: normal, view_change, recovering). */
   status: string | null;
   /** The last entries of the replica's own log, when its status carries one (vsr). */
@@ -31,6 +34,16 @@ function num(x: Json | undefined): number | null {
   return typeof x === 'number' ? x : null;
 }
 
+function numText(x: Json | undefined): string | null {
+  return typeof x === 'number' ? String(x) : null;
+}
+
+/** A viewstamp {vid, seqno} as "vid.seqno". */
+function viewstamp(x: Json | undefined): string | null {
+  const vs = obj(x);
+  return vs !== undefined && typeof vs.vid === 'number' && typeof vs.seqno === 'number' ? `${vs.vid}.${vs.seqno}` : null;
+}
+
 export function summarize(node: NodeId, state: Json): NodeSummary {
   const s = obj(state);
   if (s === undefined) return { view: null, members: [], primary: null, role: 'unknown', op: null, commit: null, status: null, log: [] };
@@ -38,10 +51,9 @@ export function summarize(node: NodeId, state: Json): NodeSummary {
   const rawMembers = s.members ?? s.replicas;
   const members = Array.isArray(rawMembers) ? rawMembers.filter((m): m is string => typeof m === 'string') : [];
   const primary = typeof s.primary === 'string' ? s.primary : typeof s.primary_id === 'string' ? s.primary_id : null;
-  const seqno = (x: Json | undefined): number | null => num(obj(x)?.seqno);
-  const nextVs = seqno(s.myvs);
-  const op = num(s.op) ?? (nextVs === null ? null : nextVs - 1);
-  const commit = num(s.commit) ?? num(s.commit_min) ?? seqno(s.last_myvs);
+  const executed = viewstamp(s.last_myvs);
+  const op = numText(s.op) ?? executed;
+  const commit = numText(s.commit_min) ?? numText(s.commit) ?? executed;
   const joining = s.joining === true || (members.length > 0 && !members.includes(node));
   const role = joining ? 'joining' : primary === null ? 'unknown' : primary === node ? 'primary' : 'backup';
   const status = typeof s.status === 'string' ? s.status : null;

@@ -73,7 +73,7 @@
       const bp = h('select.bp-n', {}, [1, 2, 3, 4].map((n) => h('option', { value: n, text: `breakpoint ${n}` })));
       const loss = h('input.loss', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'loss probability' });
       const dup = h('input.dup', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'duplication probability' });
-      const point = h('input.fault-point', { type: 'text', placeholder: 'fault point name', size: 16 });
+      const point = h('input.fault-point', { type: 'text', placeholder: 'fault point', size: 12 });
       const file = h('select.disk-file', {}, h('option', { value: '', text: '(files)' }));
       const kind = h('select.disk-kind', {}, ['corrupt', 'corrupt-read', 'corrupt-write', 'misdirect', 'lost-write'].map((k) => h('option', { value: k, text: k })));
       const offset = h('input.disk-offset', { type: 'number', min: 0, value: 0, title: 'offset' });
@@ -95,7 +95,9 @@
             file.replaceChildren(...answer.files.map((f) => h('option', { value: f.name, text: `${f.name} (${f.size} B)` })));
           }),
           kind,
+          h('label', { text: 'offset' }),
           offset,
+          h('label', { text: 'length' }),
           length,
           button('disk-fault', 'Inject', () => act({ action: 'diskFault', node, fault: { kind: kind.value, file: file.value, offset: Number(offset.value), length: Number(length.value) } })),
         ),
@@ -119,8 +121,9 @@
         el.querySelector('.up-down').textContent = n.status.alive ? 'up' : 'down';
         el.querySelector('.up-down').className = `badge up-down ${n.status.alive ? 'up' : 'down'}`;
         const role = el.querySelector('.role');
-        role.textContent = n.status.alive ? s.role : '';
+        role.textContent = s.role;
         role.className = `badge role ${s.role}`;
+        role.hidden = !n.status.alive;
         const flags = [n.status.partitioned ? 'partitioned' : '', n.status.partitionArmed ? 'partition armed' : '', ...n.status.breakpoints.map((b) => `bp ${b}`), ...n.status.faultPoints.map((p) => `fp ${p}`), n.status.faults.loss ? `loss ${n.status.faults.loss}` : '', n.status.faults.dup ? `dup ${n.status.faults.dup}` : ''].filter(Boolean);
         el.querySelector('.flags').textContent = flags.join(', ');
         el.querySelector('.flags').hidden = flags.length === 0;
@@ -132,7 +135,7 @@
           h('dt', { text: 'primary' }),
           h('dd.primary', { text: s.primary || '-' }),
           h('dt', { text: 'op / commit' }),
-          h('dd.op', { text: `${s.op === null ? '-' : s.op} / ${s.commit === null ? '-' : s.commit}` }),
+          h('dd.op', { text: `${s.op ?? '-'} / ${s.commit ?? '-'}` }),
           ...(s.status ? [h('dt', { text: 'status' }), h('dd.status', { text: s.status })] : []),
           ...(s.log.length ? [h('dt', { text: 'log' }), h('dd', {}, h('pre.replica-log', { text: s.log.join('\n') }))] : []),
         );
