@@ -194,7 +194,7 @@ export class LiveFeed {
     const { state, ...rest } = status;
     const summary = summarize(status.node, state);
     const before = this.views.get(status.node);
-    if (status.alive && summary.view !== null && summary.view !== before) {
+    if (status.alive && summary.view !== null && summary.members.length > 0 && summary.view !== before) {
       this.stream(this.now(), status.node, 'view', `now in view ${summary.view} = {${summary.members.join(', ')}}${summary.primary ? ` primary ${summary.primary}` : ''}`);
     }
     if (status.alive) this.views.set(status.node, summary.view);
