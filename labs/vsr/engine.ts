@@ -1,7 +1,9 @@
 // The VSR replica as a deterministic engine (VR Revisited as TigerBeetle 0.8.1 implements it):
 // step(state, event) mutates the plain state and returns the commands for the driver to carry out
-// (send, write, write_superblock, reply). It never does I/O, reads a clock, draws real randomness
-// or awaits; assertInvariants runs after every step. src/engine/driver.ts is its world.
+// (send, write, truncate, write_superblock, reply). It never does I/O, reads a clock, draws real
+// randomness or awaits; assertInvariants runs after every step. src/engine/driver.ts is its world.
+// Lab 3's log is an append-only file whose writes are durable when they complete (write + fsync in
+// one command); Lab 4's journal adds read commands and their completions, repair and nack messages.
 import type { Json } from '../../src/env/types.js';
 import { assert } from '../../src/assert.js';
 import { createStateMachine, type AppResult } from '../../src/apps/app.js';
