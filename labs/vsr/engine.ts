@@ -374,8 +374,9 @@ export function countPrepareOk(s: ReplicaState, out: Out, replica: number, op: n
 
 /** The primary's heartbeat: the commit number, and a new beat for read verification. */
 export function sendCommit(s: ReplicaState, out: Out): void {
-  s.beat++;
-  broadcast(s, out, { command: 'commit', ...base(s), commit: s.commit_max, beat: s.beat });
+  // A new beat (which backups ack) only while reads wait for one; beat 0 asks for no ack.
+  const beat = s.reads.length > 0 ? ++s.beat : 0;
+  broadcast(s, out, { command: 'commit', ...base(s), commit: s.commit_max, beat });
 }
 
 // ---- reads with authority verification (read-rebuild-vr.md §1) -----------------------------
@@ -463,7 +464,7 @@ function onCommit(s: ReplicaState, out: Out, m: MessageOf<'commit'>): void {
   if (s.status !== 'normal' || m.view !== s.view || isPrimary(s) || m.replica !== primaryIndex(s, s.view)) return;
   reset(s, 'normal');
   // BEGIN SOLUTION
-  send(s, out, m.replica, { command: 'commit_ok', ...base(s), beat: m.beat });
+  if (m.beat > 0) send(s, out, m.replica, { command: 'commit_ok', ...base(s), beat: m.beat });
   advanceCommit(s, m.commit);
   repairGap(s, out, m.commit);
   commitOps(s, out);

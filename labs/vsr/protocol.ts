@@ -86,7 +86,7 @@ export const messageSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('prepare'), ...base, entry: entrySchema }),
   /** Backup → primary of `view`: I hold ops up to `op` durably, `op`'s header has `checksum`. */
   z.strictObject({ command: z.literal('prepare_ok'), ...base, op: uint, checksum: hash }),
-  /** Primary → backups, while idle: ops up to `commit` are committed; `beat` numbers this heartbeat. */
+  /** Primary → backups, while idle: ops up to `commit` are committed; `beat` (> 0) numbers a heartbeat that reads wait on, to be acked; 0 asks for no ack. */
   z.strictObject({ command: z.literal('commit'), ...base, commit: uint, beat: uint }),
   /** Backup → primary: I am still in your view and heard heartbeat `beat` (read authority). */
   z.strictObject({ command: z.literal('commit_ok'), ...base, beat: uint }),
