@@ -156,6 +156,7 @@ describe('dashboard in Chromium', function () {
       expect(await card(cluster.id(0)).locator('.role').textContent()).to.equal('primary');
       await until('client operations flowing', async () => ((await page.locator('#client-ops').textContent()) ?? '').includes('type=ok'));
       await until('messages flowing', async () => (await page.locator('#messages div').count()) > 5);
+      await until('arrows in the message strip', async () => Number(await page.locator('#flow').getAttribute('data-arrows')) > 0);
       await shot(page, 'live');
       const origin = new URL(server.url).origin;
       expect(urls.filter((u) => !u.startsWith(origin) && !u.startsWith('ws://127.0.0.1'))).to.deep.equal([]);

@@ -44,11 +44,12 @@
     const conn = h('span.meta', { id: 'connection', text: 'connecting…' });
     const status = h('span.meta', { id: 'action-status' });
     const nodes = h('div.nodes', { id: 'nodes' });
+    const flow = messageFlow();
     const header = h('header', {}, h('h1', { id: 'title', text: 'rsmlab' }), totals, conn, status);
     if (config.mode === 'sim') header.append(playerBar());
     root.append(
       header,
-      h('div.live', {}, nodes, h('div.side', {}, h('div.panel', {}, h('h3', { text: 'Event stream' }), stream), h('div.panel', {}, h('h3', { text: 'Messages (rate-limited)' }), messages), h('div.panel', {}, h('h3', { text: 'Last client operations' }), clientOps))),
+      h('div.live', {}, h('div.main', {}, h('div.panel.flow', {}, h('h3', { text: 'Messages between nodes (recent)' }), flow.canvas), nodes), h('div.side', {}, h('div.panel', {}, h('h3', { text: 'Event stream' }), stream), h('div.panel', {}, h('h3', { text: 'Messages (rate-limited)' }), messages), h('div.panel', {}, h('h3', { text: 'Last client operations' }), clientOps))),
     );
 
     function say(text) {
@@ -144,6 +145,7 @@
       }
       for (const e of u.stream) stream.prepend(h(`div.${e.kind}`, { text: `${(e.t / 1000).toFixed(1)}s ${e.node} ${e.kind}: ${e.text}` }));
       while (stream.childElementCount > 300) stream.lastChild.remove();
+      flow.add(u.messages, u.nodes.map((n) => n.status.node));
       for (const m of u.messages) messages.prepend(h('div', { text: `${m.kind} ${m.msg.from} → ${m.msg.to} ${m.msg.method} ${short(m.msg.summary, 60)}` }));
       if (u.skipped > 0) messages.prepend(h('div', { text: `… ${u.skipped} more messages (rate limit)` }));
       while (messages.childElementCount > 100) messages.lastChild.remove();
@@ -179,6 +181,78 @@
       const label = document.getElementById('sim-time');
       if (label) label.textContent = `${p.playing ? 'playing' : 'paused'} at ${(p.now / 1000).toFixed(3)} s virtual, ×${p.rate}${p.done ? ` — run finished: ${p.done}` : ''}`;
     }
+  }
+
+  /**
+   * The live page's message strip: one lane per node, time left to right over the last few seconds
+   * of the world's clock, one arrow per message whose send and delivery both came through the rate
+   * limit (a drop ends in a cross). It keeps a bounded buffer and redraws on each update.
+   */
+  function messageFlow() {
+    const canvas = h('canvas', { id: 'flow' });
+    const WINDOW = config.mode === 'sim' ? 2000 : 4000;
+    const KEEP = 600;
+    let events = [];
+    let lanes = [];
+    let arrows = [];
+    const keyOf = (m) => `${m.from}|${m.id}|${m.type}`;
+    function add(batch, nodeIds) {
+      lanes = nodeIds;
+      events = events.concat(batch).slice(-KEEP);
+      const sends = new Map();
+      arrows = [];
+      for (const e of events) {
+        if (e.kind === 'send') sends.set(keyOf(e.msg), e);
+        else {
+          const s = sends.get(keyOf(e.msg));
+          if (s) arrows.push({ from: s.msg.from, to: e.msg.to, t0: s.t, t1: e.t, drop: e.kind === 'drop', res: e.msg.type === 'res' });
+        }
+      }
+      draw();
+    }
+    function draw() {
+      const ratio = window.devicePixelRatio || 1;
+      const width = canvas.parentElement ? canvas.parentElement.clientWidth - 18 : 600;
+      const laneH = 26;
+      const height = Math.max(1, lanes.length) * laneH + 8;
+      canvas.width = width * ratio;
+      canvas.height = height * ratio;
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+      const ctx = canvas.getContext('2d');
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.clearRect(0, 0, width, height);
+      const end = events.length ? events[events.length - 1].t : 0;
+      const LEFT = 150;
+      const x = (t) => LEFT + ((t - (end - WINDOW)) / WINDOW) * (width - LEFT - 6);
+      const y = (node) => 4 + lanes.indexOf(node) * laneH + laneH / 2;
+      ctx.font = '11px ui-monospace, Menlo, monospace';
+      lanes.forEach((node) => {
+        ctx.fillStyle = '#3b4652';
+        ctx.fillText(short(node, 22), 4, y(node) + 4);
+        ctx.strokeStyle = '#d5dae0';
+        ctx.beginPath();
+        ctx.moveTo(LEFT, y(node));
+        ctx.lineTo(width - 4, y(node));
+        ctx.stroke();
+      });
+      let drawn = 0;
+      for (const a of arrows) {
+        if (a.t1 < end - WINDOW || !lanes.includes(a.from) || !lanes.includes(a.to)) continue;
+        const x1 = x(Math.max(a.t0, end - WINDOW));
+        const x2 = x(a.t1) + (a.t1 === a.t0 ? 2 : 0);
+        ctx.strokeStyle = a.drop ? '#c0392b' : a.res ? '#5d9cec' : '#34495e';
+        ctx.beginPath();
+        ctx.moveTo(x1, y(a.from));
+        ctx.lineTo(x2, y(a.to));
+        ctx.stroke();
+        if (a.drop) ctx.strokeText('×', x2 - 3, y(a.to) + 4);
+        drawn++;
+      }
+      canvas.dataset.arrows = String(drawn);
+    }
+    window.addEventListener('resize', draw);
+    return { canvas, add };
   }
 
   // ---- the trace viewer -------------------------------------------------------------------
