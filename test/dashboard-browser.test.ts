@@ -179,19 +179,25 @@ describe('dashboard in Chromium', function () {
       await until('the old primary back up', async () => (await card(primary).locator('.up-down').textContent()) === 'up');
     });
 
-    it('injects a disk fault into a node\'s file from the page, through the same interface', async () => {
+    it('injects disk faults (corrupt now, a lost write armed) into a node\'s file from the page, through the same interface', async () => {
       await page.goto(server.url);
       const node = cluster.id(2);
       await until('the card', async () => (await card(node).locator('.up-down').textContent()) === 'up');
       await card(node).locator('button.disk-refresh').click();
-      await until('the node\'s files listed', async () => (await card(node).locator('select.disk-file option').count()) > 0 && ((await card(node).locator('select.disk-file option').first().getAttribute('value')) ?? '') !== '');
-      const file = (await card(node).locator('select.disk-file option').first().getAttribute('value'))!;
+      const written = card(node).locator('select.disk-file option').filter({ hasNotText: '(0 B)' }).filter({ hasText: ' B)' });
+      await until('the node\'s files listed', async () => (await written.count()) > 0);
+      const file = (await written.first().getAttribute('value'))!;
+      await card(node).locator('select.disk-file').selectOption(file);
       await card(node).locator('select.disk-kind').selectOption('corrupt');
       await card(node).locator('input.disk-offset').fill('0');
       await card(node).locator('input.disk-length').fill('4');
       await card(node).locator('button.disk-fault').click();
       await until('the action in the stream', async () => ((await page.locator('#stream').textContent()) ?? '').includes(`${node} control: diskFault kind=corrupt file=${file}`));
       await until('the answer', async () => /diskFault .*"corrupted":4/.test((await page.locator('#action-status').textContent()) ?? ''));
+      // a sector fault kind: armed for the node's next write there
+      await card(node).locator('select.disk-kind').selectOption('lost-write');
+      await card(node).locator('button.disk-fault').click();
+      await until('the armed fault', async () => /diskFault .*"kind":"lost-write".*"sectors":\{"first":0,"count":1\}/.test((await page.locator('#action-status').textContent()) ?? ''));
     });
 
     it('partitions a node away from the view and heals it back in', async () => {
