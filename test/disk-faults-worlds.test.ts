@@ -81,44 +81,33 @@ async function refusesCorruptLog(cluster: Cluster): Promise<void> {
   if (error !== null) expect(String(error)).to.match(/paxos\.log: corrupt record at byte 0/);
 }
 
+/** Run `body` on `cluster`, then close it. */
+async function on<C extends Cluster>(cluster: C, body: (cluster: C) => Promise<void>): Promise<void> {
+  try {
+    await body(cluster);
+  } finally {
+    await cluster.close();
+  }
+}
+
+const realTiming = scaleTiming(classicTiming, 0.1);
+
 describe('disk faults of every kind, one scenario for both worlds', () => {
-  it('in the simulator', async () => {
-    const cluster = new SimCluster({ lab: 'echo', seed: 4, nodes: 1 });
-    try {
-      await everyKind(cluster);
-    } finally {
-      await cluster.close();
-    }
-  });
+  it('in the simulator', () => on(new SimCluster({ lab: 'echo', seed: 4, nodes: 1 }), everyKind));
 
-  it('with a real node process (the faulty-disk layer, driven through its control plane)', async () => {
-    const cluster = new RealCluster({ lab: 'echo', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
-    try {
-      await everyKind(cluster);
-    } finally {
-      await cluster.close();
-    }
-  });
+  it('with a real node process (the faulty-disk layer, driven through its control plane)', () => on(new RealCluster({ lab: 'echo', nodes: 1, timing: realTiming }), everyKind));
 
-  it('a Paxos node with a corrupt log refuses to start, in the simulator', async () => {
-    const cluster = new SimCluster({ lab: 'paxos', seed: 4, nodes: 2 });
-    try {
+  it('a Paxos node with a corrupt log refuses to start, in the simulator', () =>
+    on(new SimCluster({ lab: 'paxos', seed: 4, nodes: 2 }), async (cluster) => {
       await refusesCorruptLog(cluster);
       const crash = (await cluster.traceJsonl()).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; detail: { reason?: string } }).filter((e) => e.kind === 'crash').pop();
       expect(crash?.detail.reason).to.equal('corrupt disk');
-    } finally {
-      await cluster.close();
-    }
-  });
+    }));
 
-  it('a Paxos node with a corrupt log refuses to start, with real processes: exit 70 and the reason on stderr', async () => {
-    const cluster = new RealCluster({ lab: 'paxos', nodes: 2, timing: scaleTiming(classicTiming, 0.1) });
-    try {
+  it('a Paxos node with a corrupt log refuses to start, with real processes: exit 70 and the reason on stderr', () =>
+    on(new RealCluster({ lab: 'paxos', nodes: 2, timing: realTiming }), async (cluster) => {
       await refusesCorruptLog(cluster);
       expect(cluster.exitStatus(0)).to.deep.equal({ code: 70, signal: null });
       expect(cluster.logTail(0)).to.match(/paxos\.log: corrupt record at byte 0 \(payload checksum mismatch, and more records follow\)/);
-    } finally {
-      await cluster.close();
-    }
-  });
+    }));
 });

@@ -294,6 +294,26 @@ describe('sim disk', () => {
       }
       world.close();
     });
+
+    it('draws write faults (garbled, misdirected, lost) at their rates, only where the atlas allows, and traces each', async () => {
+      const atlas = { nodes: { n0: [{ file: 'f', first: 2, count: 2 }] } };
+      for (const rate of ['writeCorrupt', 'misdirect', 'lostWrite'] as const) {
+        const world = new SimWorld({ seed: 6, disk: { sectorBytes: S, [rate]: 1 }, atlas });
+        let outside: number[] = [];
+        let inside: number[] = [];
+        await world.start('n0', async (env) => {
+          await env.disk.write('f', 0, new Uint8Array(S).fill(1)); // sector 0: outside the atlas
+          await env.disk.write('f', 3 * S, new Uint8Array(S).fill(1)); // sector 3: inside
+          outside = [...(await env.disk.read('f', 0, S))];
+          inside = [...(await env.disk.read('f', 3 * S, S))];
+          return { status: () => null };
+        });
+        expect(outside.every((b) => b === 1), `${rate}: sector 0 is never faulty`).to.equal(true);
+        expect(inside.every((b) => b === 1), `${rate}: sector 3 took the fault`).to.equal(false);
+        const kinds = world.trace.jsonl().trim().split('\n').map((l) => JSON.parse(l) as { kind: string; detail: { fault?: string } }).filter((e) => e.kind === 'disk').map((e) => e.detail.fault);
+        expect(kinds, rate).to.deep.equal([{ writeCorrupt: 'corrupt-write', misdirect: 'misdirect', lostWrite: 'lost-write' }[rate]]);
+        world.close();
+      }
+    });
   });
 });
-

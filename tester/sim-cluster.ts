@@ -10,7 +10,7 @@ import type { NetConfig } from '../src/env/sim/network.js';
 import type { DiskFaults } from '../src/env/sim/disk.js';
 import type { Limits } from '../src/env/sim/scheduler.js';
 import type { VetoPolicy } from '../src/env/sim/decisions.js';
-import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
+import type { DiskFault, DiskFaultResult, FaultAtlas } from '../src/env/disk-faults.js';
 import type { Cluster, NetFaults, StartOptions } from './cluster.js';
 import { SimFaultControl } from '../src/control/sim-control.js';
 
@@ -23,6 +23,8 @@ export interface SimClusterOptions {
   app?: string | undefined;
   net?: Partial<NetConfig>;
   disk?: Partial<DiskFaults>;
+  /** Which sectors of which node may ever draw a disk fault (src/env/disk-faults.ts; default: any). */
+  atlas?: FaultAtlas;
   limits?: Partial<Limits>;
   /** Keep the trace's lines (default true); false keeps only its hash. */
   keepTrace?: boolean;
@@ -71,6 +73,7 @@ export class SimCluster implements Cluster {
       seed: options.seed,
       net: options.net,
       disk: options.disk,
+      atlas: options.atlas,
       limits: options.limits,
       keepTrace: options.keepTrace,
       hashTrace: options.hashTrace,

@@ -77,11 +77,6 @@ export class SectorFaults {
     return { kind: fault.kind, file: fault.file, offset: fault.offset, corrupted: 0, sectors };
   }
 
-  /** Sectors of `file` with a latent error (tests, status). */
-  latentSectors(file: string): number[] {
-    return [...(this.latent.get(file) ?? [])].sort((a, b) => a - b);
-  }
-
   /** A file was removed: its latent errors and armed faults go with it. */
   forget(file: string): void {
     this.latent.delete(file);
@@ -90,7 +85,7 @@ export class SectorFaults {
 
   /** `bytes` were read from `offset` of `file`: garble them (in place) as the faults say. Returns what happened. */
   read(file: string, offset: number, bytes: Uint8Array): Record<string, Json>[] {
-    if (bytes.length === 0) return [];
+    if (bytes.length === 0 || (this.rates.readCorrupt === 0 && this.armed.length === 0 && this.latent.size === 0)) return none;
     const faults: Record<string, Json>[] = [];
     const { first, count } = sectorsOf(offset, bytes.length, this.sectorBytes);
     const garbled = new Set<number>();
@@ -114,8 +109,9 @@ export class SectorFaults {
 
   /** `data` is to be written at `offset` of `file`: what the medium does with it. Heals the latent errors of the sectors it writes. */
   write(file: string, offset: number, data: Uint8Array): WritePlan {
-    const plan: WritePlan = { lost: false, offset, data, faults: [] };
-    if (data.length === 0) return plan;
+    const plan: WritePlan = { lost: false, offset, data, faults: none };
+    if (data.length === 0 || this.perfectWrites()) return plan;
+    plan.faults = [];
     const { first, count } = sectorsOf(offset, data.length, this.sectorBytes);
     const latent = this.latent.get(file);
     if (latent) for (let s = first; s < first + count; s++) latent.delete(s);
@@ -183,6 +179,11 @@ export class SectorFaults {
     for (let i = from; i < to; i++) bytes[i]! ^= this.draws.int(1, 255);
   }
 
+  /** No write can meet a fault: nothing armed, no latent error to heal, no write fault rate (the fast path). */
+  private perfectWrites(): boolean {
+    return this.armed.length === 0 && this.latent.size === 0 && this.rates.lostWrite === 0 && this.rates.misdirect === 0 && this.rates.writeCorrupt === 0;
+  }
+
   // ---- bookkeeping --------------------------------------------------------------------------
 
   /** The misdirected place of a write at `offset`: one sector before it, or one after when there is none before. */
@@ -212,6 +213,9 @@ export class SectorFaults {
     return set;
   }
 }
+
+/** No faults met (shared, never changed). */
+const none: Record<string, Json>[] = [];
 
 /** The sectors an armed fault and an operation's sectors [first, first+count) have in common. */
 function overlap(a: { first: number; count: number }, first: number, count: number): { first: number; count: number } {

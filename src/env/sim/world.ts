@@ -85,7 +85,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly clients = new Map<NodeId, SimEnv>();
   private diskFaults: DiskFaults;
-  private atlas: FaultAtlas | undefined;
+  private readonly atlas: FaultAtlas | undefined;
 
   constructor(options: WorldOptions) {
     installGuards();
@@ -368,13 +368,6 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     const { latencyMs, ...rates } = next;
     this.emit('disk', id ?? WORLD, { fault: 'config', ...rates, latencyMs: { read: [...latencyMs.read], write: [...latencyMs.write], fsync: [...latencyMs.fsync] } });
     return next;
-  }
-
-  /** Bound which sectors of which node may ever draw a fault (undefined: any). */
-  setAtlas(atlas: FaultAtlas | undefined): void {
-    this.atlas = atlas;
-    this.configureDisks();
-    this.emit('disk', WORLD, { fault: 'atlas', atlas: atlas ?? null });
   }
 
   private configureDisks(): void {
