@@ -2,7 +2,7 @@
 // cluster fills them, and `rsmlab node` refuses a replica set that does not match the node.
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import { replicaPlacement } from '../src/cli/node-command.js';
+import { nodeCommand, replicaPlacement } from '../src/cli/node-command.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 
 describe('vsr: LabOptions.replicas and index', () => {
@@ -28,5 +28,12 @@ describe('vsr: LabOptions.replicas and index', () => {
     expect(() => replicaPlacement('h:1', ['h:1', 'h:1'], undefined)).to.throw('names a node twice');
     expect(() => replicaPlacement('h:1', [], undefined)).to.throw('at least one');
     expect(() => replicaPlacement('h:1', undefined, 0)).to.throw('--index needs --replicas');
+  });
+
+  it('rsmlab node --lab vsr without --replicas is refused before anything starts', async () => {
+    const o = { lab: 'vsr', port: 1, first: '127.0.0.1:1', dir: '/nonexistent/vsr', host: '127.0.0.1', controlHost: '127.0.0.1', timingScale: 1 };
+    let error: unknown;
+    await nodeCommand(o).catch((e: unknown) => (error = e));
+    expect(String(error)).to.include('--lab vsr needs --replicas');
   });
 });

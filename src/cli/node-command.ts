@@ -38,6 +38,9 @@ export function replicaPlacement(me: string, replicas: string[] | undefined, ind
   return { replicas, index: found };
 }
 
+/** The labs with a static replica set, given by --replicas. */
+const STATIC_LABS = ['vsr'];
+
 /** The labs that replicate an app (src/apps). */
 const APP_LABS = ['rsm', 'vsr'];
 
@@ -51,6 +54,7 @@ export function checkApp(lab: string, app: string | undefined): void {
 export async function nodeCommand(o: NodeCommandOptions): Promise<void> {
   const { runNode, timingFromJson } = await import('../env/real/node-process.js');
   const timing = o.timing === undefined ? scaleTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
+  if (STATIC_LABS.includes(o.lab) && o.replicas === undefined) throw new Error(`--lab ${o.lab} needs --replicas HOST:PORT,... (the replica set, in replica-index order)`);
   const placement = replicaPlacement(nodeId(o.host, o.port), o.replicas, o.index);
   const controlToken = controlPlaneToken(o.controlHost, o.controlToken); // refused before anything listens
   checkApp(o.lab, o.app);
