@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AdmZip from 'adm-zip';
 import { expect } from 'chai';
+import { paxosScenarios } from '../tester/paxos/scenarios.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -71,8 +72,8 @@ describe('rsmlab autograder', function () {
       const acceptor = join(submission, 'labs', 'paxos', 'acceptor.ts');
       writeFileSync(acceptor, readFileSync(acceptor, 'utf8').replace('    await this.log.logaccept(this.n_a, this.v_a);\n', ''));
     });
-    expect(results.score).to.equal(80);
-    expect(results.tests).to.have.length(9);
+    expect(results.score).to.equal(10 * (paxosScenarios.length - 1));
+    expect(results.tests).to.have.length(paxosScenarios.length);
     const failed = results.tests!.filter((t) => t.status === 'failed');
     expect(failed.map((t) => t.name.split(':')[0])).to.deep.equal(['paxos 7']);
     expect(failed[0]!.output).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
@@ -80,7 +81,7 @@ describe('rsmlab autograder', function () {
 
   it('run_autograder scores an upload of the labs folder\'s contents the same, and an empty upload 0 with a reason', () => {
     const contents = runAutograder('contents', (submission) => cpSync(join(repo, 'labs'), submission, { recursive: true }));
-    expect(contents.score).to.equal(90);
+    expect(contents.score).to.equal(10 * paxosScenarios.length);
     const empty = runAutograder('empty', () => undefined);
     expect(empty.score).to.equal(0);
     expect(empty.tests!.every((t) => t.status === 'failed'), JSON.stringify(empty)).to.equal(true);

@@ -19,12 +19,19 @@ export class ForgetsDoneLog extends PaxosLog {
   }
 }
 
+/** A proposer that forgets to await phase 2: every promised node counts as accepted at once. */
+export class UnawaitedAcceptProposer extends Proposer {
+  protected override accept(instance: number, nodes: NodeId[], v: string): Promise<NodeId[]> {
+    void super.accept(instance, nodes, v);
+    return Promise.resolve(nodes);
+  }
+}
+
 /** The reference proposer with phase 1's raw answers at hand, for the variants that misread them. */
 class PrepareReading extends Proposer {
   protected async replies(instance: number, nodes: NodeId[]): Promise<{ node: NodeId; r: PrepareRes | null }[]> {
     return Promise.all(nodes.map(async (node) => ({ node, r: await this.rpc(node, paxosPrepare, { instance, n: this.my_n }) })));
   }
-
 }
 
 /** A proposer whose majority is one short (present >= floor(n/2), the +1 forgotten): one node of three is a "majority". */
@@ -106,6 +113,7 @@ const lab = makePaxosLab;
 export const paxosMutants: Mutant[] = [
   { id: 'amnesiac-accept', area: 'persistence', bug: 'logaccept is never written: a restarted acceptor forgets n_a/v_a', lab: lab({ Log: AmnesiacLog }) },
   { id: 'eager-log', area: 'missed await', bug: 'the acceptor replies before its log write completes (a void where an await belongs)', lab: lab({ Log: EagerLog }) },
+  { id: 'unawaited-accept', area: 'missed await', bug: 'phase 2 is not awaited: every promised node counts as accepted', lab: lab({ Proposer: UnawaitedAcceptProposer }) },
   { id: 'forgets-done', area: 'persistence', bug: 'decisions are never logged: a restarted node forgets its views', lab: lab({ Log: ForgetsDoneLog }) },
   { id: 'stubborn-proposer', area: 'choosing a value', bug: 'the proposer ignores every v_a and proposes its own value', lab: lab({ Proposer: StubbornProposer }) },
   { id: 'promise-without-v_a', area: 'choosing a value', bug: 'the acceptor leaves v_a out of its promise', lab: lab({ Acceptor: StaleReplyAcceptor }) },
@@ -120,4 +128,4 @@ export const paxosMutants: Mutant[] = [
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants paxos --rates`). */
-export const paxosGateOrder: string[] = ['7', 'catch-up', 'power-accept', '6', '4', '5', '3', '0', '1', '2'];
+export const paxosGateOrder: string[] = ['7', 'catch-up', 'power-accept', 'duel', '6', '4', '5', '3', '0', '1', '2'];

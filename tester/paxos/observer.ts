@@ -42,6 +42,11 @@ export class PaxosObserver {
     return this.cluster.sleep(this.ms(seedSeconds) + Math.floor(this.ctx.random() * this.ms(1)));
   }
 
+  /** The scenario's seeded randomness, for its own choices (which node, how long). */
+  random(): number {
+    return this.ctx.random();
+  }
+
   note(message: string): void {
     this.ctx.note(message);
   }
@@ -73,8 +78,9 @@ export class PaxosObserver {
     return all;
   }
 
-  /** Poll every seed second until `done` holds for the statuses of `indices`, for at most `boundSeedSeconds`. */
-  async waitFor(what: string, indices: readonly number[], done: (all: Observed[]) => boolean, boundSeedSeconds: number): Promise<Observed[]> {
+  /** Poll every `stepSeedSeconds` (default one seed second) until `done` holds for the statuses of `indices`, for at most `boundSeedSeconds`. */
+  async waitFor(what: string, indices: readonly number[], done: (all: Observed[]) => boolean, boundSeedSeconds: number, stepSeedSeconds = 1): Promise<Observed[]> {
+    const step = Math.max(1, this.ms(stepSeedSeconds));
     const deadline = this.ms(boundSeedSeconds);
     let waited = 0;
     let last = '';
@@ -84,8 +90,8 @@ export class PaxosObserver {
       if (live.length === indices.length && done(live)) return live;
       last = all.map((o, k) => (o ? `${o.name}: ${describe(o)}` : `${this.name(indices[k]!)}: no status`)).join('; ');
       if (waited >= deadline) throw new ScenarioFailure(`timed out after ${boundSeedSeconds} seed-seconds (${deadline} ms) waiting for ${what}; last seen: ${last}`);
-      await this.cluster.sleep(this.ms(1));
-      waited += this.ms(1);
+      await this.cluster.sleep(step);
+      waited += step;
     }
   }
 

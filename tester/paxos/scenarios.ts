@@ -223,6 +223,34 @@ const powerAfterAccept = async (run: Run): Promise<void> => {
   await o.expectViews([1], run.views, 30);
 };
 
+/**
+ * Our own: two proposers compete for one view with different values, and an acceptor restarts
+ * between their rounds. Five nodes; p4 dies, so the hub p0 proposes view 6 without it; the moment
+ * p0's round starts, a new node p5 joins through p1, so p1 proposes view 6 with p5 (both rounds wait
+ * a whole RPC timeout for the dead p4, so they overlap); meanwhile p2 or p3 is killed and restarted
+ * from its disk. Every status seen must agree on every view (one value per view, whoever learned
+ * it), and in the end p0, p1, p2, p3 and p5 share one view of exactly those five.
+ */
+const duel = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 5);
+  await kill(o, 4);
+  await o.waitFor('p0 to start proposing a view without p4', [0], ([p0]) => p0!.status.proposer.running, 20, 0.02);
+  o.note('p0 proposes; p5 joins through p1 at once');
+  await o.cluster.start(5, { first: 1 });
+  const restarted = 2 + Math.floor(o.random() * 2);
+  await o.cluster.sleep(Math.floor(o.random() * o.ms(0.3)));
+  await kill(o, restarted);
+  await o.cluster.sleep(Math.floor(o.random() * o.ms(0.2)));
+  await restart(o, restarted, 0);
+  const live = [0, 1, 2, 3, 5];
+  for (let step = 0; step < 40; step++) {
+    await o.cluster.sleep(o.ms(0.1));
+    for (const i of live) await o.observe(i);
+  }
+  await o.waitForLastView(live, o.ids(live), 60);
+};
+
 function scenario(id: string, nodes: number, title: string, body: (run: Run) => Promise<void>): Scenario {
   return {
     id,
@@ -246,5 +274,6 @@ export const paxosScenarios: Scenario[] = [
   scenario('6', 4, 'breakpoint 4 on p0: accepted view 5 wins', test6),
   scenario('7', 4, 'breakpoint 4, restarts: view 5 survives', test7),
   scenario('power-accept', 3, 'breakpoint 4 on p0, p1 killed -9 at once: the accepted view 4 = {p0,p1} survives on p1', powerAfterAccept),
+  scenario('duel', 6, 'two proposers compete for view 6 with different values, an acceptor restarts between their rounds: one value per view', duel),
   scenario('catch-up', 4, 'p2 cut off misses views 4 and 5, learns them exactly, rejoins last: view 6 = {p0,p1,p3,p2}', catchUp),
 ];
