@@ -9,6 +9,11 @@ import { RealCluster } from '../tester/real-cluster.js';
 import { diskRead, diskWrite } from '../labs/echo/lab.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 import { DEFAULT_SECTOR_BYTES as S } from '../src/env/disk-faults.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RealDisk } from '../src/env/real/disk.js';
+import { FaultyDisk } from '../src/env/real/faulty-disk.js';
 
 const FILE = 'f';
 
@@ -110,4 +115,20 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       expect(cluster.exitStatus(0)).to.deep.equal({ code: 70, signal: null });
       expect(cluster.logTail(0)).to.match(/paxos\.log: corrupt record at byte 0 \(payload checksum mismatch, and more records follow\)/);
     }));
+
+  it('the real faulty disk keeps concurrent appends whole, with and without a write fault armed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
+    try {
+      const disk = new FaultyDisk(new RealDisk(dir), 'n0');
+      await disk.disk.init();
+      const appendAll = (file: string) => Promise.all([1, 2, 3, 4].map((b) => disk.append(file, new Uint8Array(100).fill(b))));
+      await appendAll('plain');
+      await disk.diskFault({ kind: 'lost-write', file: 'elsewhere', offset: 0, length: 1 });
+      await appendAll('armed');
+      for (const file of ['plain', 'armed']) expect([...new Set(await disk.read(file))].sort(), file).to.deep.equal([1, 2, 3, 4]);
+      expect(await disk.size('armed')).to.equal(400);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

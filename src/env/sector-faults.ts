@@ -180,7 +180,7 @@ export class SectorFaults {
   }
 
   /** No write can meet a fault: nothing armed, no latent error to heal, no write fault rate (the fast path). */
-  private perfectWrites(): boolean {
+  perfectWrites(): boolean {
     return this.armed.length === 0 && this.latent.size === 0 && this.rates.lostWrite === 0 && this.rates.misdirect === 0 && this.rates.writeCorrupt === 0;
   }
 

@@ -12,6 +12,8 @@ import type { RealDisk } from './disk.js';
 
 export class FaultyDisk implements Disk {
   readonly faults: SectorFaults;
+  /** Appends that must find the end of the file one after another. */
+  private appending: Promise<void> = Promise.resolve();
 
   constructor(
     readonly disk: RealDisk,
@@ -43,8 +45,12 @@ export class FaultyDisk implements Disk {
     if (!plan.lost) await this.disk.write(file, plan.offset, plan.data);
   }
 
-  async append(file: string, data: Uint8Array): Promise<void> {
-    await this.write(file, await this.disk.size(file), data);
+  /** A plain append (O_APPEND) while no write fault can strike; else a write at the end, one append at a time. */
+  append(file: string, data: Uint8Array): Promise<void> {
+    if (this.faults.perfectWrites()) return this.disk.append(file, data);
+    const done = this.appending.then(async () => this.write(file, await this.disk.size(file), data));
+    this.appending = done.catch(() => undefined);
+    return done;
   }
 
   truncate(file: string, size: number): Promise<void> {
