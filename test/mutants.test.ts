@@ -43,6 +43,7 @@ describe('mutant gate', function () {
     ['paxos', 'stubborn-proposer', '6', 45, /view 5 is \{p1,p2,p3\}, expected \{p0,p1,p2\}/],
     ['paxos', 'half-quorum', '4', 45, /no view past 4 can form without a majority/],
     ['paxos', 'wrong-old-value', 'catch-up', 45, /disagreement on view 4/],
+    ['paxos', 'accept-any', 'duel', 30, /view 6 was chosen as \{p0,p1,p2,p3\} .* but p\d decided/],
     ['rsm', 'forgetful-transfer', '10', 45, /replicas disagree after the sync of view \d+/],
     ['rsm', 'smallest-primary', '12', 45, /primary of view 5 is p0, but the view history names p1/],
     ['rsm', 'no-busy', 'busy', 45, /p0 answered OK to a client request during its view change/],

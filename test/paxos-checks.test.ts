@@ -70,6 +70,33 @@ describe('paxos checks', () => {
     });
   });
 
+  describe('ViewLedger (a value chosen by a majority of acceptors is the one decided)', () => {
+    /** `name` in views v1..v3, having accepted `value` under proposal n/m for instance 4. */
+    function accepted(name: string, n: number, m: string, value: string): Observed {
+      const o = node(name, [v1, v2, v3]);
+      o.status.acceptor = { instance_h: 3, n_h: { n, m }, n_a: { n, m }, v_a: value };
+      return o;
+    }
+
+    it('fails when instance 4 decides another value than the one a majority accepted under one proposal', () => {
+      const ledger = new ViewLedger();
+      ledger.observe(accepted('p0', 5, 'n0', 'n0 n1'));
+      ledger.observe(accepted('p1', 5, 'n0', 'n0 n1'));
+      expect(() => ledger.observe(node('p2', [v1, v2, v3, ['n1', 'n2']]))).to.throw(ScenarioFailure, /view 4 was chosen as \{n0,n1\} \(accepted under proposal 5\/n0 by p0, p1, a majority\), but p2 decided \{n1,n2\}/);
+    });
+
+    it('passes when the decision is the chosen value, and when no proposal reached a majority', () => {
+      const agreed = new ViewLedger();
+      agreed.observe(accepted('p0', 5, 'n0', 'n0 n1'));
+      agreed.observe(accepted('p1', 5, 'n0', 'n0 n1'));
+      agreed.observe(node('p2', [v1, v2, v3, ['n0', 'n1']]));
+      const split = new ViewLedger();
+      split.observe(accepted('p0', 5, 'n0', 'n0 n1'));
+      split.observe(accepted('p1', 6, 'n1', 'n1 n2'));
+      expect(() => split.observe(node('p2', [v1, v2, v3, ['n1', 'n2']]))).to.not.throw();
+    });
+  });
+
   describe('exact view membership', () => {
     it('passes exact prefixes (in any order of members) and allows later views', () => {
       checkViewsStartWith(node('p1', [v1, v2, v3, ['n1', 'n0']]), [v1, v2, v3, ['n0', 'n1']]);

@@ -37,9 +37,17 @@ export function checkWellFormed({ name, status }: Observed): void {
  * Every decided view, value for value, as first observed on any node. Checking each observation
  * against it compares every node's decided instances with every other node's (all pairs, across
  * crashes and restarts too, since a value seen once is kept).
+ *
+ * It also watches the acceptors: a value that a majority of an instance's acceptors (the members
+ * of the view before it) have accepted under the same proposal number is chosen, whether or not
+ * anybody learned it yet; the view that instance decides must be that value. This catches a
+ * chosen value that a later round overwrote while its proposer lay dead before deciding.
  */
 export class ViewLedger {
   private readonly decided = new Map<number, { members: NodeId[]; seenOn: string }>();
+  /** instance -> proposal "n/m" -> the value and who was seen having accepted it. */
+  private readonly accepted = new Map<number, Map<string, { value: string; by: Set<string> }>>();
+  private readonly chosen = new Map<number, { value: string; proposal: string; by: string[] }>();
 
   observe(observed: Observed): void {
     checkWellFormed(observed);
@@ -49,7 +57,35 @@ export class ViewLedger {
       else if (known.members.join(' ') !== view.members.join(' ')) {
         throw new ScenarioFailure(`disagreement on view ${view.vid}: ${observed.name} has ${show(view.members)}, ${known.seenOn} has ${show(known.members)}`);
       }
+      this.checkChosen(view.vid);
     }
+    this.observeAcceptor(observed);
+  }
+
+  private observeAcceptor({ name, status }: Observed): void {
+    const { instance_h, n_a, v_a } = status.acceptor;
+    const instance = instance_h + 1;
+    if (v_a === null || instance_h !== status.vid || this.chosen.has(instance)) return;
+    const proposals = this.accepted.get(instance) ?? new Map<string, { value: string; by: Set<string> }>();
+    this.accepted.set(instance, proposals);
+    const proposal = `${n_a.n}/${n_a.m}`;
+    const seen = proposals.get(proposal) ?? { value: v_a, by: new Set<string>() };
+    proposals.set(proposal, seen);
+    seen.by.add(name);
+    if (seen.by.size >= Math.floor(status.members.length / 2) + 1) {
+      this.chosen.set(instance, { value: v_a, proposal, by: [...seen.by] });
+      this.checkChosen(instance);
+    }
+  }
+
+  /** A decided view agrees with the value chosen for its instance, if one was seen chosen. */
+  private checkChosen(vid: number): void {
+    const chosen = this.chosen.get(vid);
+    const decided = this.decided.get(vid);
+    if (chosen === undefined || decided === undefined || chosen.value === decided.members.join(' ')) return;
+    throw new ScenarioFailure(
+      `view ${vid} was chosen as {${chosen.value.split(' ').join(',')}} (accepted under proposal ${chosen.proposal} by ${chosen.by.join(', ')}, a majority), but ${decided.seenOn} decided ${show(decided.members)}`,
+    );
   }
 }
 

@@ -27,6 +27,16 @@ export class UnawaitedAcceptProposer extends Proposer {
   }
 }
 
+/** An acceptor that accepts any proposal, promised or not (no n >= n_h test). */
+export class AcceptsAnyAcceptor extends Acceptor {
+  protected override async acceptreq(a: AcceptArgs): Promise<boolean> {
+    this.n_a = a.n;
+    this.v_a = a.v;
+    await this.log.logaccept(this.n_a, this.v_a);
+    return true;
+  }
+}
+
 /** The reference proposer with phase 1's raw answers at hand, for the variants that misread them. */
 class PrepareReading extends Proposer {
   protected async replies(instance: number, nodes: NodeId[]): Promise<{ node: NodeId; r: PrepareRes | null }[]> {
@@ -114,6 +124,7 @@ export const paxosMutants: Mutant[] = [
   { id: 'amnesiac-accept', area: 'persistence', bug: 'logaccept is never written: a restarted acceptor forgets n_a/v_a', lab: lab({ Log: AmnesiacLog }) },
   { id: 'eager-log', area: 'missed await', bug: 'the acceptor replies before its log write completes (a void where an await belongs)', lab: lab({ Log: EagerLog }) },
   { id: 'unawaited-accept', area: 'missed await', bug: 'phase 2 is not awaited: every promised node counts as accepted', lab: lab({ Proposer: UnawaitedAcceptProposer }) },
+  { id: 'accept-any', area: 'comparison', bug: 'acceptreq never compares n with n_h', lab: lab({ Acceptor: AcceptsAnyAcceptor }) },
   { id: 'forgets-done', area: 'persistence', bug: 'decisions are never logged: a restarted node forgets its views', lab: lab({ Log: ForgetsDoneLog }) },
   { id: 'stubborn-proposer', area: 'choosing a value', bug: 'the proposer ignores every v_a and proposes its own value', lab: lab({ Proposer: StubbornProposer }) },
   { id: 'promise-without-v_a', area: 'choosing a value', bug: 'the acceptor leaves v_a out of its promise', lab: lab({ Acceptor: StaleReplyAcceptor }) },
