@@ -36,7 +36,7 @@ describe('README commands', function () {
   });
 
   it('has the blocks this test knows how to judge', () => {
-    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'run', 'shrink', 'tutorial', 'view']);
+    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'run', 'shrink', 'tutorial', 'view', 'vsr', 'vsrtest']);
   });
 
   it('shrink: a broken Paxos\'s failing seed shrunk to the faults that matter, and its shrunk replay', () => {
@@ -105,6 +105,22 @@ describe('README commands', function () {
     expect(html).to.include('"mode":"view"');
     expect(html).to.not.match(/<script[^>]+src=|<link[^>]+href=|https?:\/\//);
     expect(output).to.match(/simulated run of rsm 12 seed 3, live at http:\/\/127\.0\.0\.1:8080\//);
+  });
+
+  it('vsr: three VSR replicas under load, the primary killed with kill -9, the history linearizable', () => {
+    const { status, output } = runBlock(blocks.get('vsr')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/1200 operations by 4 clients .*: 1200 ok, 0 failed, 0 unknown outcome/);
+    expect(output).to.match(/^linearizable: 1200 ops of the kv model/m);
+    expect(output).to.match(/"status": "normal"/);
+    expect(Number(/"view": (\d+)/.exec(output)?.[1]), output).to.be.greaterThan(0);
+  });
+
+  it('vsrtest: the Lab 3 tester and a VOPR replay', () => {
+    const { status, output } = runBlock(blocks.get('vsrtest')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/(\d+)\/\1 tests passed\. Points: \d+\/\d+/);
+    expect(output).to.match(/vsr vopr .* seed 42: PASS/);
   });
 
   it('check: a linearizable and a non-linearizable history', () => {

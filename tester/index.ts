@@ -2,7 +2,7 @@
 // mocha tests find scenarios here and only here.
 import type { Scenario } from './scenario.js';
 
-export const testedLabs = ['paxos', 'rsm'] as const;
+export const testedLabs = ['paxos', 'rsm', 'vsr'] as const;
 
 export async function loadScenarios(lab: string): Promise<Scenario[]> {
   switch (lab) {
@@ -10,6 +10,8 @@ export async function loadScenarios(lab: string): Promise<Scenario[]> {
       return (await import('./paxos/scenarios.js')).paxosScenarios;
     case 'rsm':
       return (await import('./rsm/scenarios.js')).rsmScenarios;
+    case 'vsr':
+      return (await import('./vsr/scenarios.js')).vsrScenarios;
     default:
       throw new Error(`no scenarios for lab '${lab}' (known: ${testedLabs.join(', ')})`);
   }

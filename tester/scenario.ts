@@ -26,6 +26,11 @@ export interface Scenario {
   /** How many nodes the scenario may start (ports/ids are allocated for all of them). */
   nodes: number;
   points: number;
+  /**
+   * In the simulator, run this many seeds for each seed asked for (consecutive from the first):
+   * the VOPR's runs are cheap and it wants many (5: the default 200 seeds give 1,000). Default 1.
+   */
+  seedFactor?: number;
   run(ctx: ScenarioContext): Promise<void>;
 }
 

@@ -97,6 +97,14 @@ interface Chunk {
   seeds: number[];
 }
 
+/** A scenario's seeds: the suite's, or (simulator, Scenario.seedFactor) that many times as many from the first. */
+function seedsOf(scenario: Scenario, options: SuiteOptions): number[] {
+  const factor = options.world === 'sim' ? (scenario.seedFactor ?? 1) : 1;
+  if (factor === 1) return options.seeds;
+  const first = options.seeds[0] ?? 1;
+  return Array.from({ length: options.seeds.length * factor }, (_, i) => first + i);
+}
+
 /** Seeds per chunk: small enough that every lane stays busy, large enough that IPC is noise. */
 function chunkSize(seeds: number, jobs: number): number {
   return Math.max(1, Math.min(50, Math.ceil(seeds / (4 * jobs))));
@@ -106,9 +114,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   if (!Number.isInteger(options.jobs) || options.jobs < 1) throw new Error(`jobs must be a positive whole number, not ${options.jobs}`);
   const selected = await selectScenarios(options);
   const tallies = selected.map((s) => new Tally(s));
-  const size = chunkSize(options.seeds.length, options.jobs);
-  const chunks: Chunk[] = tallies.flatMap((tally) => Array.from({ length: Math.ceil(options.seeds.length / size) }, (_, i) => ({ tally, seeds: options.seeds.slice(i * size, (i + 1) * size) })));
-  const total = selected.length * options.seeds.length;
+  const chunks: Chunk[] = tallies.flatMap((tally) => {
+    const seeds = seedsOf(tally.scenario, options);
+    const size = chunkSize(seeds.length, options.jobs);
+    return Array.from({ length: Math.ceil(seeds.length / size) }, (_, i) => ({ tally, seeds: seeds.slice(i * size, (i + 1) * size) }));
+  });
+  const total = selected.reduce((sum, s) => sum + seedsOf(s, options).length, 0);
   let done = 0;
   const progress = (): void => options.onProgress?.(++done, total);
   const lanes = Array.from({ length: options.jobs }, () => new Lane(options.seedTimeoutMs));
@@ -172,7 +183,7 @@ function failed(tally: Tally, seed: number, failure: SeedFailure, stop: boolean 
 /** The scenario's outcome; the lowest failing seed of the simulator is rerun with artifacts and shrunk. */
 async function outcomeOf(tally: Tally, options: SuiteOptions, lane: Lane): Promise<ScenarioOutcome> {
   const { scenario } = tally;
-  const totalSeeds = options.seeds.length;
+  const totalSeeds = seedsOf(scenario, options).length;
   const base = { id: scenario.id, title: scenario.title, points: scenario.points, passedSeeds: tally.passed, failedSeeds: tally.failed.size, totalSeeds, skippedSeeds: totalSeeds - tally.ran, elapsedMs: tally.elapsedMs };
   const lowest = tally.lowestFailure();
   if (lowest === undefined) return { ...base, status: base.skippedSeeds === 0 ? 'passed' : 'failed' };

@@ -47,7 +47,7 @@ export class StateChecker {
   /** What each replica had executed when last checked (reset at each restart). */
   private readonly seen = new Map<string, number>();
   /** Replicas restarted and not yet normal again: what the cluster had reached when each restarted. */
-  private readonly recovering = new Map<string, { view: number; committed: number }>();
+  private readonly recovering = new Map<string, { view: number; committed: number; seenRecovering: boolean }>();
   /** The highest view any replica was normal in. */
   private viewNormal = 0;
   private readonly acks: Ack[] = [];
@@ -60,18 +60,22 @@ export class StateChecker {
   }
 
   /**
-   * A replica (re)started: its commit may start again from what its disk holds, and once it is
-   * normal again it must be at least as current as the cluster is now (a recovery adopts only
-   * answers to this incarnation's recovery, never older ones).
+   * A replica (re)started: its commit may start again from what its disk holds, and if it goes
+   * through recovery, once it is normal again it must be at least as current as the cluster is now
+   * (a recovery adopts only answers to this incarnation's recovery, never older ones).
    */
   restarted(replica: string): void {
     this.seen.delete(replica);
-    this.recovering.set(replica, { view: this.viewNormal, committed: this.chain.length });
+    this.recovering.set(replica, { view: this.viewNormal, committed: this.chain.length, seenRecovering: false });
   }
 
   /** Check `replica` after a step. Cheap when nothing was committed since its last check. */
   check(replica: string, now: ReplicaSnapshot): void {
     this.steps++;
+    if (now.status === 'recovering') {
+      const since = this.recovering.get(replica);
+      if (since !== undefined) since.seenRecovering = true;
+    }
     if (now.status === 'normal') this.checkRecovered(replica, now);
     const before = this.seen.get(replica);
     if (before === now.commit) return;
@@ -112,6 +116,8 @@ export class StateChecker {
     const since = this.recovering.get(replica);
     if (since === undefined) return;
     this.recovering.delete(replica);
+    // A replica with nothing on its disk comes back as a fresh backup (it never acked or promised anything).
+    if (!since.seenRecovering) return;
     if (now.view < since.view || now.op < since.committed) {
       throw new ScenarioFailure(
         `${replica} came back normal in view ${now.view} at op ${now.op}, but when it restarted view ${since.view} was normal and ${since.committed} ops were committed: it adopted stale state (an answer to an older recovery?)`,

@@ -1,0 +1,73 @@
+// The Lab 3 scenarios bite: each deliberately broken VSR replica (test/fixtures/vsr-broken.ts) fails a
+// scenario on pinned seeds 1..10 at least as often as stated, with the check that should catch it;
+// the reference passes those same seeds (test/vsr-tester-sim.test.ts runs them).
+import { expect } from 'chai';
+import type { Lab } from '../src/lab.js';
+import { findScenario } from '../tester/index.js';
+import { runScenario } from '../tester/run.js';
+import { commitBeforeQuorumLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
+
+const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
+
+/** The errors of scenario `id` run on `lab` with the pinned seeds. */
+async function failures(lab: Lab, id: string): Promise<string[]> {
+  const scenario = await findScenario('vsr', id);
+  const errors: string[] = [];
+  for (const seed of SEEDS) {
+    const result = await runScenario(scenario, { world: 'sim', seed, lab, quiet: true });
+    if (!result.ok) errors.push(`seed ${seed}: ${result.error ?? ''}`);
+  }
+  return errors;
+}
+
+const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; check: RegExp }[] = [
+  {
+    what: 'a primary that commits before a quorum (its own write is enough)',
+    lab: commitBeforeQuorumLab,
+    scenario: '6',
+    atLeast: 6,
+    // It replied for ops only it held; the view change then finds a committed op in no log.
+    check: /lacks committed op|committed prefixes disagree|an acked op was lost|NOT linearizable/,
+  },
+  {
+    what: 'a new primary that takes the longest log instead of the one of the highest last-normal view',
+    lab: highestOpLab,
+    scenario: 'log-view',
+    atLeast: 2,
+    // The longer, older log would overwrite ops committed in the newer view.
+    check: /would change executed op|committed prefixes disagree|an acked op was lost|NOT linearizable/,
+  },
+  {
+    what: 'a recovering replica that takes answers carrying another nonce',
+    lab: staleNonceLab,
+    scenario: '10',
+    atLeast: 7,
+    check: /came back normal in view \d+ at op \d+, but when it restarted .* it adopted stale state/,
+  },
+  {
+    what: 'a replica that executes a retransmitted request again',
+    lab: duplicateAgainLab,
+    scenario: '2',
+    atLeast: 10,
+    check: /app state after \d+ committed ops differs from the sequential model's|cached reply|executed again/,
+  },
+  {
+    what: 'a primary that answers reads without verifying it is still primary',
+    lab: unverifiedReadsLab,
+    scenario: 'stale-read',
+    atLeast: 10,
+    check: /the old primary p0, cut off from the other replicas, answered a read/,
+  },
+];
+
+describe('vsr scenarios catch broken replicas (the checks bite)', function () {
+  this.timeout(300_000);
+
+  for (const m of mutants) {
+    it(`${m.what}: scenario ${m.scenario} fails on at least ${m.atLeast} of seeds 1..${SEEDS.length}`, async () => {
+      const errors = await failures(m.lab, m.scenario);
+      expect(errors.length, errors.join('\n---\n')).to.be.at.least(m.atLeast);
+      for (const e of errors) expect(e).to.match(m.check);
+    });
+  }
+});

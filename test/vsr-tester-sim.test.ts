@@ -1,0 +1,50 @@
+// Lab 3's scenarios in the simulator over many seeds each, and the VOPR over 1,000 seeds, with
+// every seed run (the runner deals them to one worker process per core), on the reference engine;
+// a VOPR seed replays exactly. A failure shows the runner's table: its lowest failing seed, the
+// replay command and the artifacts (trace, notes, history).
+import { expect } from 'chai';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findScenario } from '../tester/index.js';
+import { runScenario } from '../tester/run.js';
+import { formatTable } from '../tester/report.js';
+import { runSuite, type SuiteResult } from '../tester/suite.js';
+import { vsrScenarios } from '../tester/vsr/scenarios.js';
+import { VOPR } from '../tester/vsr/vopr.js';
+
+/** Seeds per scenario (the VOPR gets its own thousand). */
+const SEEDS = 10;
+const VOPR_SEEDS = 1000;
+
+function seeds(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+function suite(only: string[], count: number): Promise<SuiteResult> {
+  return runSuite({ lab: 'vsr', world: 'sim', seeds: seeds(count), only, jobs: availableParallelism(), seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-vsr-failures') });
+}
+
+describe('vsr scenarios in the simulator', function () {
+  this.timeout(600_000);
+  const ids = vsrScenarios.map((s) => s.id).filter((id) => id !== 'vopr');
+
+  it(`scenarios ${ids.join(', ')} pass on ${SEEDS} seeds each`, async () => {
+    const result = await suite(ids, SEEDS);
+    expect(result.outcomes.map((o) => `${o.id}: ${o.passedSeeds}/${o.totalSeeds}`), formatTable(result)).to.deep.equal(ids.map((id) => `${id}: ${SEEDS}/${SEEDS}`));
+  });
+
+  it(`the VOPR passes ${VOPR_SEEDS} seeds on every core: swarm faults, the state checker after every step, a linearizable history, a healed core converges`, async () => {
+    // rsmlab test vsr's way: 200 seeds asked for, five VOPR seeds for each.
+    const result = await suite(['vopr'], VOPR_SEEDS / VOPR.seedFactor);
+    expect(result.outcomes[0]!.totalSeeds).to.equal(VOPR_SEEDS);
+    expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(VOPR_SEEDS);
+  });
+
+  it('replays a VOPR seed exactly: same seed, same trace hash', async () => {
+    const s = await findScenario('vsr', 'vopr');
+    const [a, b, c] = await Promise.all([7, 7, 8].map((seed) => runScenario(s, { world: 'sim', seed })));
+    expect(a!.ok && b!.ok && c!.ok, [a, b, c].map((r) => r!.error).join('\n')).to.equal(true);
+    expect(a!.traceHash).to.be.a('string').and.equal(b!.traceHash);
+    expect(c!.traceHash).to.not.equal(a!.traceHash);
+  });
+});

@@ -1,0 +1,171 @@
+// The tester's adapter onto Lab 3: replica statuses parsed once, the engine's tick in world time,
+// the state checker fed from every replica's live state after every simulator step, the client
+// library as a workload invoker (acks go to the checker), and the engine's named fault points.
+// It never changes a replica.
+import type { Env, Json, NodeId } from '../../src/env/types.js';
+import { vsrRequest, type ClientReply, type ClientRequest } from '../../labs/vsr/protocol.js';
+import type { Timing } from '../../src/timing.js';
+import type { Invoker } from '../../src/workload/workload.js';
+import { describeIssues } from '../../src/env/method.js';
+import { executedState, vsrStatusSchema, type VsrStatus as LabStatus } from '../../labs/vsr/status.js';
+import { replicaState, tickMs as labTickMs } from '../../labs/vsr/lab.js';
+import type { ReplicaState } from '../../labs/vsr/state.js';
+import { vsrInvoker as labInvoker } from '../../labs/vsr/client.js';
+import type { Cluster } from '../cluster.js';
+import { FAULT_POINTS } from '../../src/engine/driver.js';
+import type { SimCluster } from '../sim-cluster.js';
+import { ScenarioFailure } from '../scenario.js';
+import type { VsrRun } from './observer.js';
+import type { CommittedHeader, ReplicaSnapshot, StateChecker } from './state-checker.js';
+
+/** What scenarios read of a replica's status. */
+export interface VsrStatus {
+  status: LabStatus['status'];
+  view: number;
+  op: number;
+  /** Ops executed here (commit_min). */
+  commit: number;
+  commitMax: number;
+  primary: number;
+  /** The checksum of the executed state (app and client table): equal on replicas that agree. */
+  stateHash(): string;
+}
+
+export function parseVsrStatus(name: string, raw: Json): VsrStatus {
+  const parsed = vsrStatusSchema.safeParse(raw);
+  if (!parsed.success) throw new ScenarioFailure(`${name}: malformed status: ${describeIssues(parsed.error)}`);
+  const s = parsed.data;
+  return { status: s.status, view: s.view, op: s.op, commit: s.commit_min, commitMax: s.commit_max, primary: s.primary, stateHash: () => s.state_hash };
+}
+
+/**
+ * In the simulator, a live replica's status read from its state in place: the same numbers as its
+ * status JSON without building it (scenarios poll every tick); null if it is down or still starting.
+ */
+export function simStatus(cluster: SimCluster, index: number): VsrStatus | null {
+  const node = cluster.sim.labNode(cluster.id(index));
+  const s = node === null ? null : replicaState(node);
+  if (s === null) return null;
+  return { status: s.status, view: s.view, op: s.op, commit: s.commit_min, commitMax: s.commit_max, primary: s.view % s.config.replicas.length, stateHash: () => executedState(s).hash };
+}
+
+/** One engine tick in this world's milliseconds. */
+export function tickMs(timing: Timing): number {
+  return labTickMs(timing);
+}
+
+/** The checker's view of a replica state (reads it in place: the checker never keeps it). */
+function snapshotOf(s: ReplicaState): ReplicaSnapshot {
+  return {
+    status: s.status,
+    view: s.view,
+    op: s.op,
+    commit: s.commit_min,
+    header(op: number): CommittedHeader | undefined {
+      const entry = s.log[op];
+      if (entry === undefined) return undefined;
+      const h = entry.header;
+      return { op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, client: h.client, request: h.request, operation: h.operation === 'request' ? entry.body : null };
+    },
+    appState: () => JSON.stringify(s.app),
+  };
+}
+
+/** Run the state checker over every live replica after every step of the simulation. */
+export function watchReplicas(cluster: SimCluster, checker: StateChecker, replicas: number): void {
+  const ids = Array.from({ length: replicas }, (_, i) => cluster.id(i));
+  cluster.sim.observeSteps(() => {
+    for (const id of ids) {
+      const node = cluster.sim.labNode(id);
+      const state = node === null ? null : replicaState(node);
+      if (state !== null) checker.check(id, snapshotOf(state));
+    }
+  });
+}
+
+/** Workload clients on Lab 3's client library; in the simulator every write's ack goes to the state checker. */
+export function vsrInvoker(cluster: Cluster, replicas: NodeId[], checker: StateChecker | null): Invoker {
+  return labInvoker((name) => cluster.clientEnv(name), {
+    replicas,
+    timing: cluster.timing,
+    ...(checker === null ? {} : { onReply: (request, reply) => request.kind === 'write' && checker.acked({ client: request.client, request: request.request, op: reply.op }) }),
+  });
+}
+
+export const faultPoints = FAULT_POINTS;
+
+export async function armFaultPoint(run: VsrRun, index: number, name: string): Promise<void> {
+  run.note(`arm fault point ${name} on ${run.name(index)}`);
+  await run.cluster.control.faultPoint(run.cluster.id(index), name);
+}
+
+/** A client by hand (its own session, request numbers and reads), for scenarios that need exact requests. */
+export class RawClient {
+  private readonly env: Env;
+  readonly client: string;
+
+  constructor(
+    private readonly run: VsrRun,
+    name: string,
+  ) {
+    this.env = run.cluster.clientEnv(name);
+    this.client = `client:${name}`;
+  }
+
+  call(to: number, request: number, kind: ClientRequest['kind'], op: Json): Promise<ClientReply> {
+    const { cluster } = this.run;
+    return this.env.call(cluster.id(to), vsrRequest, { client: this.client, request, kind, op }, { timeoutMs: cluster.timing.clientTimeoutMs });
+  }
+
+  /** The request's ok reply from replica `to` (retrying while it answers busy), or a failure naming what came instead. */
+  async ok(what: string, to: number, request: number, kind: ClientRequest['kind'], op: Json): Promise<Extract<ClientReply, { status: 'ok' }>> {
+    let reply = await this.call(to, request, kind, op);
+    for (let tries = 0; reply.status === 'busy' && tries < 20; tries++) {
+      await this.run.sleepTicks(1);
+      reply = await this.call(to, request, kind, op);
+    }
+    if (reply.status !== 'ok') throw new ScenarioFailure(`${what}: expected ok from ${this.run.name(to)}, got ${JSON.stringify(reply)}`);
+    return reply;
+  }
+}
+
+/**
+ * Scenario 2's client, by hand: a write acked as op N, sent again, gets the same reply and no new op;
+ * the same request number with another body is never executed (the client table answers it as the
+ * old request, or refuses it) and no op is added for it.
+ */
+export async function retransmitCheck(run: VsrRun): Promise<void> {
+  const raw = new RawClient(run, 'retransmit');
+  const primary = (await run.statusOf(0)).primary;
+  await raw.ok('register', primary, 0, 'register', null);
+  const first = await raw.ok('write 1', primary, 1, 'write', { f: 'append', key: 'retransmit', value: '[once]' });
+  run.note(`write 1 acked as op ${first.op}`);
+  const again = await raw.ok('write 1 again', primary, 1, 'write', { f: 'append', key: 'retransmit', value: '[once]' });
+  if (again.op !== first.op || JSON.stringify(again.result) !== JSON.stringify(first.result)) {
+    throw new ScenarioFailure(`a retransmitted request must get its cached reply (op ${first.op}, ${JSON.stringify(first.result)}), got op ${again.op}, ${JSON.stringify(again.result)}`);
+  }
+  const other = await raw.call(primary, 1, 'write', { f: 'append', key: 'retransmit', value: '[other]' });
+  run.note(`write 1 with another body: ${JSON.stringify(other)}`);
+  if (other.status === 'ok' && other.op !== first.op) throw new ScenarioFailure(`request 1 with another body was executed again as op ${other.op}`);
+  const read = await raw.ok('read', primary, 1, 'read', { f: 'get', key: 'retransmit' });
+  if (JSON.stringify(read.result) !== JSON.stringify({ ok: true, value: '[once]' })) {
+    throw new ScenarioFailure(`after request 1 sent three times (twice as itself, once with another body) the key must read '[once]', but reads ${JSON.stringify(read.result)}`);
+  }
+}
+
+/**
+ * read-rebuild-vr.md section 1: with the old primary p0 cut off from the other replicas but not from
+ * a client, and a write committed in the new view, a read through p0 must never be answered (it
+ * would be stale): p0 cannot confirm it is still primary.
+ */
+export async function staleReadCheck(run: VsrRun, newPrimary: number): Promise<void> {
+  const raw = new RawClient(run, 'stale-reader');
+  await raw.ok('register', newPrimary, 0, 'register', null);
+  await raw.ok('write in the new view', newPrimary, 1, 'write', { f: 'put', key: 'fresh', value: 'new view' });
+  run.note(`'fresh' written in view ${(await run.statusOf(newPrimary)).view} through p${newPrimary}`);
+  for (let read = 1; read <= 3; read++) {
+    const reply: ClientReply | { status: 'no answer'; error: string } = await raw.call(0, read, 'read', { f: 'get', key: 'fresh' }).catch((e: unknown) => ({ status: 'no answer' as const, error: String(e) }));
+    run.note(`read at the cut-off old primary p0: ${JSON.stringify(reply)}`);
+    if (reply.status === 'ok') throw new ScenarioFailure(`the old primary p0, cut off from the other replicas, answered a read (${JSON.stringify(reply.result)}) after view ${(await run.statusOf(newPrimary)).view} committed a write: it never verified it was still primary`);
+  }
+}

@@ -1,0 +1,360 @@
+// Lab 3's graded scenarios: 1-12 and 15 of vsr-par.md section 7, and the VOPR, written once against
+// the Cluster interface. Every scenario runs a KV client load and ends with the same checks: new
+// work succeeds, the live replicas converge (one view, one commit, equal state, nothing acked lost)
+// and the history is linearizable; in the simulator the state checker also runs after every step.
+// Scenarios throw ScenarioFailure; they never read the clock, print or exit.
+import { ScenarioFailure, type Scenario } from '../scenario.js';
+import { TICKS } from '../../labs/vsr/state.js';
+import { SimCluster } from '../sim-cluster.js';
+import { describe, VsrRun } from './observer.js';
+import { armFaultPoint, faultPoints, RawClient, retransmitCheck, staleReadCheck, type VsrStatus } from './replicas.js';
+import { VOPR, vopr } from './vopr.js';
+
+/** Every replica is normal in view `view`. */
+function normalIn(view: number): (s: VsrStatus[]) => boolean {
+  return (all) => all.every((s) => s.status === 'normal' && s.view === view);
+}
+
+/** Every replica is normal in one view past `view` (competing timeouts may skip a view or two). */
+function normalPast(view: number): (s: VsrStatus[]) => boolean {
+  return (all) => all.every((s) => s.status === 'normal' && s.view > view && s.view === all[0]!.view);
+}
+
+/** Bounds, in engine ticks. */
+const VIEW_CHANGE_TICKS = 1500;
+const CATCH_UP_TICKS = 1500;
+
+/** 1: 100 requests, no faults: all replicas converge (the state checker follows the hash chain after every step). */
+const noFaults = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 4, ops: 25 });
+  const [first] = await run.finish();
+  if (first!.view !== 0) throw new ScenarioFailure(`with no faults the view must stay 0, but it is ${first!.view}`);
+  if (first!.commit < run.writesAcked + 4) throw new ScenarioFailure(`${run.writesAcked} writes and 4 registers were acked but only ${first!.commit} ops are committed`);
+};
+
+/** 2: a request retransmitted after its reply gets the cached reply and no new op; the same number with another body is dropped. */
+const retransmit = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 2, ops: 10 });
+  await retransmitCheck(run);
+  await run.finish();
+};
+
+/** 3: 30% loss plus replays (duplicates) on every link: exactly-once execution and convergence. */
+const lossAndReplays = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  // A message crosses two nodes' link faults: 1 - 0.84^2 = 30% loss on each replica-to-replica link.
+  run.note('faults on every replica: loss 0.16, dup 0.16');
+  for (const i of run.all) await run.cluster.faults(i, { loss: 0.16, dup: 0.16 });
+  run.startLoad({ clients: 3, ops: 15 });
+  await run.sleepTicks(300);
+  run.note('faults cleared');
+  for (const i of run.all) await run.cluster.faults(i, { loss: 0, dup: 0 });
+  await run.finish();
+};
+
+/** 4: a backup partitioned away for 40 ops catches up after the heal, by repair, with no view change. */
+const laggingBackup = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  // One client and in-order links (as TCP gives the real world): prepares never overtake each
+  // other, so 40 ops take far less than a backup's view-change timeout.
+  if (run.cluster instanceof SimCluster) run.cluster.sim.configureNet({ minDelayMs: 2, maxDelayMs: 2 });
+  run.startLoad({ clients: 1, ops: 120 });
+  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 5, CATCH_UP_TICKS);
+  await run.isolate(2);
+  const cut = (await run.statusOf(0)).commit;
+  await run.waitUntil('40 more ops committed without p2', [0], (s) => s[0]!.commit >= cut + 40, CATCH_UP_TICKS);
+  const cutTicks = run.waitedTicks;
+  await run.heal(2);
+  const all = await run.finish();
+  // A backup that hears nothing for its view-change timeout rightly starts a view change; a cut well
+  // inside it (always so in the simulator, where 40 ops take a few ticks) must leave view 0 alone.
+  run.note(`p2 was cut off for about ${cutTicks} ticks (its view-change timeout is ${TICKS.normal} or more)`);
+  if (cutTicks <= TICKS.normal / 2 && all.some((s) => s.view !== 0)) throw new ScenarioFailure(`a lagging backup must catch up without a view change, but the view is ${all[0]!.view}`);
+};
+
+/** 5: the primary dies once op N has a quorum of prepare_oks, before it commits: N survives into view 1 and the retry gets its reply. */
+const primaryDiesBeforeCommit = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 30 });
+  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await armFaultPoint(run, 0, faultPoints.beforeCommit);
+  await waitForDeath(run, 0);
+  await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  await run.restart(0);
+  await run.finish();
+};
+
+/** 6: the primary dies with op N written only in its own log: N may be dropped, and the retry executes it once. */
+const primaryDiesAfterLocalWrite = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 30 });
+  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await armFaultPoint(run, 0, faultPoints.beforePrepare);
+  await waitForDeath(run, 0);
+  await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  await run.restart(0);
+  await run.finish();
+};
+
+/**
+ * 7: an old primary cut off from the other replicas keeps taking requests but cannot commit; the
+ * others move to view 1; healed, it learns view 1 and adopts the new log. (Outside the simulator the
+ * cut isolates it from clients too.)
+ */
+const isolatedOldPrimary = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 15 });
+  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  const cluster = run.cluster;
+  if (cluster instanceof SimCluster) {
+    run.note('cut p0 from p1 and p2 (clients still reach it)');
+    for (const peer of [1, 2]) {
+      cluster.sim.block(cluster.id(0), cluster.id(peer));
+      cluster.sim.block(cluster.id(peer), cluster.id(0));
+    }
+  } else {
+    await run.isolate(0);
+  }
+  const cut = await run.statusOf(0);
+  await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  await run.sleepTicks(100);
+  const old = await run.statusOf(0);
+  if (old.commit > cut.commit) throw new ScenarioFailure(`p0 committed ops ${cut.commit + 1}..${old.commit} while cut off from every other replica`);
+  run.note(`p0 cut off: ${describe(old)}`);
+  if (cluster instanceof SimCluster) cluster.sim.healAll();
+  else await run.heal(0);
+  await run.waitUntil('p0 to adopt the new view', [0], (s) => s[0]!.status === 'normal' && s[0]!.view >= 1, VIEW_CHANGE_TICKS);
+  await run.finish();
+};
+
+/**
+ * 8 (n=5): every do_view_change for view 1 is lost (its primary p1 is cut off): view 1 never
+ * starts; the view-change timeout moves the others to view 2 (led by p2) or, if their timeouts
+ * race, a later one led by a reachable replica.
+ */
+const lostDoViewChanges = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 12 });
+  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await run.isolate(1);
+  await run.crash(0);
+  let seen: VsrStatus[] = [];
+  for (let waited = 0; seen.length === 0 || !normalPast(0)(seen); waited++) {
+    if (waited > 2 * VIEW_CHANGE_TICKS) throw new ScenarioFailure(`p2, p3, p4 not normal in a new view within ${2 * VIEW_CHANGE_TICKS} ticks`);
+    await run.sleepTicks(1);
+    seen = await Promise.all([2, 3, 4].map((i) => run.statusOf(i)));
+    const early = seen.find((s) => s.status === 'normal' && s.view === 1);
+    if (early) throw new ScenarioFailure(`view 1 started (${describe(early)}), but its primary p1 is cut off and never got a do_view_change`);
+  }
+  const view = seen[0]!.view;
+  if (view < 2 || [0, 1].includes(view % 5)) throw new ScenarioFailure(`p2, p3, p4 settled in view ${view}, led by p${view % 5}, which is unreachable`);
+  run.note(`p2, p3, p4 normal in view ${view}, led by p${view % 5}`);
+  await run.heal(1);
+  await run.restart(0);
+  await run.finish();
+};
+
+/** 9: a backup restarts with its log intact: recovering, then normal once 2 replicas (the primary among them) answer, then caught up. */
+const backupRestarts = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 15 });
+  await run.waitUntil('some ops committed on p0 and p2 (it restarts with a log to recover)', [0, 2], (s) => s[1]!.commit >= 3 && s[0]!.commit >= 5, CATCH_UP_TICKS);
+  await run.crash(2);
+  await run.sleepTicks(50);
+  await run.restart(2);
+  const p2 = await run.statusOf(2);
+  run.note(`p2 after restart: ${describe(p2)}`);
+  if (run.cluster instanceof SimCluster && p2.status !== 'recovering') throw new ScenarioFailure(`a restarted replica must be recovering first, but p2 is ${describe(p2)}`);
+  await run.waitUntil('p2 normal in view 0', [2], normalIn(0), CATCH_UP_TICKS);
+  await run.finish();
+};
+
+/**
+ * 10: answers to an earlier recovery (an old nonce) arrive during a later one and are ignored: p2
+ * restarts, its links slow down, it dies before the answers come and restarts while they travel.
+ * The state checker fails a replica that comes back older than the cluster was when it restarted.
+ */
+const staleNonce = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 4, ops: 20 });
+  await run.waitUntil('some ops committed on p0 and p2 (it restarts with a log to recover)', [0, 2], (s) => s[1]!.commit >= 3 && s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await run.crash(2);
+  const delayMs = run.ms(40);
+  run.note(`p2's links slowed by ${delayMs} ms`);
+  await run.restart(2);
+  await run.cluster.faults(2, { delayMs });
+  // The answers to this recovery are on their way (they arrive delayMs after it); die before they do.
+  await run.cluster.sleep(Math.round(delayMs / 2));
+  await run.crash(2);
+  await run.restart(2);
+  await run.cluster.faults(2, { delayMs });
+  await run.cluster.sleep(delayMs * 4);
+  await run.cluster.faults(2, { delayMs: 0 });
+  await run.waitUntil('p2 normal', [2], (s) => s[0]!.status === 'normal', CATCH_UP_TICKS);
+  await run.finish();
+};
+
+/** 11 (n=5): a quorum of recovery answers, none from the primary (it is cut off): the restarted replica stays recovering. */
+const noAnswerFromPrimary = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 12 });
+  await run.waitUntil('some ops committed on p0 and p4 (it restarts with a log to recover)', [0, 4], (s) => s[1]!.commit >= 3 && s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await run.crash(4);
+  await run.isolate(0);
+  await run.restart(4);
+  // Until the others give up on p0 and change views, p4 has answers from p1..p3 only.
+  for (let polls = 0; polls < 10; polls++) {
+    const [p1, p4] = [await run.status(1), await run.status(4)];
+    if (p1 === null || p4 === null || p1.status !== 'normal' || p1.view !== 0) break;
+    if (p4.status !== 'recovering') throw new ScenarioFailure(`p4 must stay recovering without an answer from the primary p0, but it is ${describe(p4)}`);
+    await run.sleepTicks(2);
+  }
+  await run.waitUntil('p4 normal (recovered from the primary of a new view)', [4], (s) => s[0]!.status === 'normal', 2 * VIEW_CHANGE_TICKS);
+  await run.heal(0);
+  await run.finish();
+};
+
+/**
+ * 12 (n=5): the primary dies and a replica restarts at once: it stays recovering (no answer from a
+ * primary) and out of the view change the other 3 run; once they finish, it recovers from the new primary.
+ */
+const viewChangeDuringRecovery = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 12 });
+  await run.waitUntil('some ops committed on p0 and p4 (it restarts with a log to recover)', [0, 4], (s) => s[1]!.commit >= 3 && s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await run.crash(4);
+  await run.crash(0);
+  await run.restart(4);
+  await run.waitUntil('p1, p2, p3 normal in a new view (p4 still recovering meanwhile)', [1, 2, 3, 4], (all) => {
+    const p4 = all[3]!;
+    if (p4.status !== 'recovering') throw new ScenarioFailure(`p4 must stay recovering until a new view starts (no primary answers it), but it is ${describe(p4)}`);
+    return normalPast(0)(all.slice(0, 3));
+  }, 2 * VIEW_CHANGE_TICKS);
+  const p1 = await run.statusOf(1);
+  await run.waitUntil(`p4 normal in view ${p1.view}`, [4], normalIn(p1.view), CATCH_UP_TICKS);
+  await run.restart(0);
+  await run.finish();
+};
+
+/**
+ * Ours (VR Revisited 4.2): the new primary takes the log of the highest last-normal view, not the
+ * longest. The old primary p0, cut off from the other replicas, still takes requests (clients reach
+ * it in the simulator) and holds many uncommitted ops of view 0; p1 leads view 1 and commits. Then p0
+ * is healed as p1 crashes: p0 and p2 run a view change in which p0's log is longer but older.
+ */
+const highestLogView = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 20 });
+  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  const cluster = run.cluster;
+  if (cluster instanceof SimCluster) {
+    run.note('cut p0 from p1 and p2; 24 new clients register at p0 alone');
+    for (const peer of [1, 2]) {
+      cluster.sim.block(cluster.id(0), cluster.id(peer));
+      cluster.sim.block(cluster.id(peer), cluster.id(0));
+    }
+    for (let c = 0; c < 24; c++) void new RawClient(run, `lonely${c}`).call(0, 0, 'register', null).catch(() => undefined);
+  } else {
+    await run.isolate(0);
+  }
+  const cut = (await run.statusOf(0)).commit;
+  await run.waitUntil('p1, p2 normal in a new view with 3 ops committed in it', [1, 2], (all) => normalPast(0)(all) && all[1]!.commit >= cut + 3, 2 * VIEW_CHANGE_TICKS);
+  await run.sleepTicks(10);
+  const [p0, p2] = [await run.statusOf(0), await run.statusOf(2)];
+  run.note(`before the heal: p0 ${describe(p0)}; p2 ${describe(p2)}`);
+  if (cluster instanceof SimCluster) cluster.sim.healAll();
+  else await run.heal(0);
+  await run.crash(1);
+  await run.waitUntil('p0, p2 normal in a view past 1', [0, 2], normalPast(1), 2 * VIEW_CHANGE_TICKS);
+  await run.restart(1);
+  await run.finish();
+};
+
+/**
+ * Ours (read-rebuild-vr.md section 1): the old primary p0, idle, is cut off from the other replicas
+ * but not from a client (in the simulator; elsewhere from everyone); the others move to a new view
+ * and commit a write; a read sent to p0 must never be answered: it cannot confirm its authority.
+ */
+const staleRead = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  const writer = new RawClient(run, 'writer');
+  await writer.ok('register', 0, 0, 'register', null);
+  await writer.ok('write in view 0', 0, 1, 'write', { f: 'put', key: 'fresh', value: 'view 0' });
+  await run.sleepTicks(5);
+  const cluster = run.cluster;
+  if (cluster instanceof SimCluster) {
+    run.note('cut p0 from p1 and p2 (clients still reach it)');
+    for (const peer of [1, 2]) {
+      cluster.sim.block(cluster.id(0), cluster.id(peer));
+      cluster.sim.block(cluster.id(peer), cluster.id(0));
+    }
+  } else {
+    await run.isolate(0);
+  }
+  const [p1] = await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  await staleReadCheck(run, p1!.primary);
+  if (cluster instanceof SimCluster) cluster.sim.healAll();
+  else await run.heal(0);
+  run.startLoad({ clients: 3, ops: 10 });
+  await run.finish();
+};
+
+/** 15: power loss on every replica at once: they recover from their superblocks instead of stalling. */
+const powerLoss = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 3, ops: 15 });
+  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 8, CATCH_UP_TICKS);
+  run.note('power loss: every replica at once');
+  for (const i of run.all) await run.cluster.kill(i, 'SIGKILL');
+  for (const i of run.all) await run.restart(i);
+  await run.waitUntil('every replica normal again', run.all, (s) => s.every((x) => x.status === 'normal'), 2 * VIEW_CHANGE_TICKS);
+  await run.finish();
+};
+
+async function waitForDeath(run: VsrRun, index: number): Promise<void> {
+  for (let waited = 0; run.cluster.alive(index); waited += 5) {
+    if (waited > CATCH_UP_TICKS) throw new ScenarioFailure(`${run.name(index)} did not reach its armed fault point within ${CATCH_UP_TICKS} ticks`);
+    await run.sleepTicks(5);
+  }
+  run.note(`${run.name(index)} died at its fault point`);
+}
+
+function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1): Scenario {
+  return {
+    id,
+    title,
+    lab: 'vsr',
+    nodes: n,
+    points: 10,
+    seedFactor,
+    run: async (ctx) => {
+      const run = new VsrRun(ctx, n);
+      try {
+        await body(run);
+      } finally {
+        run.attachHistory();
+      }
+    },
+  };
+}
+
+export const vsrScenarios: Scenario[] = [
+  scenario('1', 3, '100 requests, no faults: replicas converge, hash chains agree', noFaults),
+  scenario('2', 3, 'a retransmitted request gets its cached reply and no new op; another body with the same number is dropped', retransmit),
+  scenario('3', 3, '30% loss plus replays: exactly-once execution and convergence', lossAndReplays),
+  scenario('4', 3, 'a backup partitioned for 40 ops catches up without a view change', laggingBackup),
+  scenario('5', 3, 'the primary dies after a prepare_ok quorum, before commit: the op survives into view 1', primaryDiesBeforeCommit),
+  scenario('6', 3, 'the primary dies with an op only in its own log: a retry executes it once', primaryDiesAfterLocalWrite),
+  scenario('7', 3, 'an isolated old primary cannot commit; healed, it adopts the new view', isolatedOldPrimary),
+  scenario('8', 5, 'every do_view_change for view 1 lost: view 1 never starts, a later view led by a reachable replica does', lostDoViewChanges),
+  scenario('9', 3, 'a backup restarts: recovering, then normal and caught up', backupRestarts),
+  scenario('10', 3, 'recovery answers with an old nonce are ignored', staleNonce),
+  scenario('11', 5, 'no recovery answer from the primary: the replica stays recovering', noAnswerFromPrimary),
+  scenario('12', 5, 'the primary dies during a recovery: the recovering replica stays out of the view change', viewChangeDuringRecovery),
+  scenario('15', 3, 'power loss on every replica: the superblock brings the cluster back', powerLoss),
+  scenario('log-view', 3, 'a view change picks the log of the highest last-normal view, not the longest', highestLogView),
+  scenario('stale-read', 3, 'an old primary cut off from the other replicas never answers a read', staleRead),
+  scenario('vopr', VOPR.replicas, `VOPR: ${VOPR.requests} requests under a swarm of faults, then a quorum core converges`, vopr, VOPR.seedFactor),
+];

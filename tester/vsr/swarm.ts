@@ -1,0 +1,68 @@
+// The VOPR's swarm parameters: one seed draws one set of fault rates (TigerBeetle's options_swarm),
+// so a thousand seeds cover calm runs, lossy ones, partitioned ones and crash-heavy ones. It only
+// draws numbers from its own stream of the seed; it never touches a cluster (tester/vsr/vopr.ts does).
+import { Prng } from '../../src/random.js';
+
+/** How the network is cut during the safety phase. */
+export type PartitionMode = 'none' | 'isolate' | 'symmetric' | 'asymmetric';
+export const partitionModes: readonly PartitionMode[] = ['none', 'isolate', 'symmetric', 'asymmetric'];
+
+export interface Swarm {
+  /** Every message's delay is uniform in [minDelayMs, maxDelayMs]. */
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Probability that a message is lost / delivered twice (each copy delayed on its own). */
+  loss: number;
+  dup: number;
+  partition: PartitionMode;
+  /** Per nemesis step: chance of cutting the network (as `partition` says) if it is whole, and of healing it if cut. */
+  partitionRate: number;
+  healRate: number;
+  /** Per nemesis step and live replica: chance that it crashes (never more than f down at once). */
+  crashRate: number;
+  /** Per nemesis step and crashed replica: chance that it restarts. */
+  restartRate: number;
+  /** At a crash: chance that each unsynced write reached the medium anyway, and that the last one is torn. */
+  unsyncedKept: number;
+  torn: number;
+  /** Concurrent clients; together they send the run's requests. */
+  clients: number;
+}
+
+/** A stream of its own, so the swarm of a seed never shifts the world's draws (same seed, same world). */
+const SWARM_STREAM = 0x5a4d;
+
+/** Uniform in [lo, hi), rounded to 3 decimals so the swarm prints readably. */
+function between(prng: Prng, lo: number, hi: number): number {
+  return Math.round((lo + prng.float() * (hi - lo)) * 1000) / 1000;
+}
+
+/** Some seeds get none of a fault at all: calm runs must pass too, and they reach the deeper code paths. */
+function sometimes(prng: Prng, p: number, draw: () => number): number {
+  return prng.chance(p) ? draw() : 0;
+}
+
+/** The swarm of `seed`: loss 0-30%, duplication 0-40%, delays up to 40 ms, partitions of each kind, crashes. */
+export function drawSwarm(seed: number): Swarm {
+  const prng = new Prng((seed * 0x9e37 + SWARM_STREAM) % Number.MAX_SAFE_INTEGER);
+  const minDelayMs = prng.int(1, 5);
+  const maxDelayMs = minDelayMs + prng.int(0, 35);
+  return {
+    minDelayMs,
+    maxDelayMs,
+    loss: sometimes(prng, 0.7, () => between(prng, 0, 0.3)),
+    dup: sometimes(prng, 0.6, () => between(prng, 0, 0.4)),
+    partition: partitionModes[prng.int(0, partitionModes.length - 1)]!,
+    partitionRate: between(prng, 0.02, 0.2),
+    healRate: between(prng, 0.1, 0.5),
+    crashRate: sometimes(prng, 0.7, () => between(prng, 0.005, 0.06)),
+    restartRate: between(prng, 0.05, 0.4),
+    unsyncedKept: sometimes(prng, 0.5, () => between(prng, 0, 1)),
+    torn: sometimes(prng, 0.5, () => between(prng, 0, 0.5)),
+    clients: prng.int(2, 8),
+  };
+}
+
+export function describeSwarm(s: Swarm): string {
+  return `delay ${s.minDelayMs}-${s.maxDelayMs} ms, loss ${s.loss}, dup ${s.dup}, partitions ${s.partition} (cut ${s.partitionRate}, heal ${s.healRate}), crash ${s.crashRate}, restart ${s.restartRate}, unsynced kept ${s.unsyncedKept}, torn ${s.torn}, ${s.clients} clients`;
+}

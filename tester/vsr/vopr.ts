@@ -1,0 +1,75 @@
+// The VOPR (TigerBeetle's Viewstamped Operation Replicator): one seed, one swarm of fault rates, 3
+// replicas and 200 client requests. A safety phase runs the load under the swarm's loss,
+// duplication, delays, partitions and crashes, with the state checker after every step; then a
+// liveness phase heals a quorum core (the others stay down) and the core must converge within a
+// bound counted in ticks, the load must finish, and its history must be linearizable.
+import { SimCluster } from '../sim-cluster.js';
+import { Nemesis } from './nemesis.js';
+import type { VsrRun } from './observer.js';
+import { describeSwarm, drawSwarm, type Swarm } from './swarm.js';
+
+export const VOPR = {
+  replicas: 3,
+  /** Seeds per seed asked for: `rsmlab test vsr` (200 seeds by default) runs 1,000 VOPR seeds. */
+  seedFactor: 5,
+  requests: 200,
+  /** The nemesis acts every this many ticks during the safety phase... */
+  nemesisEveryTicks: 10,
+  /** ...for between these many of its steps (drawn per seed). */
+  safetySteps: [10, 60] as const,
+  /** After the heal, the core converges within this many ticks. */
+  livenessTicks: 3000,
+};
+
+/** The network of the safety phase: in the simulator for every link, elsewhere on every node's links. */
+async function applyNet(run: VsrRun, swarm: Swarm): Promise<void> {
+  const { cluster } = run;
+  if (cluster instanceof SimCluster) {
+    cluster.sim.configureNet({ minDelayMs: swarm.minDelayMs, maxDelayMs: swarm.maxDelayMs, loss: swarm.loss, dup: swarm.dup });
+    cluster.sim.setDiskFaults({ unsyncedKept: swarm.unsyncedKept, torn: swarm.torn });
+    return;
+  }
+  // A message crosses two nodes' link faults in the real world: halve the rates to keep the swarm's.
+  for (const i of run.all) await cluster.faults(i, { loss: swarm.loss / 2, dup: swarm.dup / 2, delayMs: swarm.maxDelayMs });
+}
+
+/** The liveness phase's network: no loss or duplication, short delays, no cuts. */
+async function calmNet(run: VsrRun): Promise<void> {
+  const { cluster } = run;
+  if (cluster instanceof SimCluster) {
+    cluster.sim.healAll();
+    cluster.sim.configureNet({ loss: 0, dup: 0, minDelayMs: 1, maxDelayMs: 10 });
+    return;
+  }
+  for (const i of run.all) if (cluster.alive(i)) await cluster.faults(i, { loss: 0, dup: 0, delayMs: 0 });
+}
+
+export async function vopr(run: VsrRun): Promise<void> {
+  const swarm = drawSwarm(run.ctx.seed);
+  run.note(`swarm: ${describeSwarm(swarm)}`);
+  await run.startAll();
+  await applyNet(run, swarm);
+  const perClient = Math.ceil(VOPR.requests / swarm.clients);
+  run.startLoad({ clients: swarm.clients, ops: perClient, thinkTicks: 4 });
+  const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, run);
+  const [lo, hi] = VOPR.safetySteps;
+  const steps = lo + Math.floor(run.ctx.random() * (hi - lo + 1));
+  for (let s = 0; s < steps && !run.loadFinished; s++) {
+    await run.sleepTicks(VOPR.nemesisEveryTicks);
+    await nemesis.step();
+  }
+  // Liveness: a quorum core (drawn), restarted and healed; the others stay down. A replica that is
+  // down or recovering needs f+1 normal ones to answer its recovery, so then the core is everyone.
+  const failed = await nemesis.failed();
+  const drawn = run.all.filter(() => run.ctx.random() < 0.5);
+  for (const i of run.all) if (drawn.length < run.quorum && !drawn.includes(i)) drawn.push(i);
+  const core = failed.length > 0 ? run.all : drawn.sort((a, b) => a - b);
+  run.note(`liveness: core ${core.map((i) => run.name(i)).join(',')}`);
+  await nemesis.heal();
+  await calmNet(run);
+  for (const i of run.all) {
+    if (!core.includes(i) && run.cluster.alive(i)) await run.crash(i);
+    if (core.includes(i) && !run.cluster.alive(i)) await nemesis.restart(i);
+  }
+  await run.finish(core, VOPR.livenessTicks);
+}
