@@ -36,7 +36,7 @@ describe('rsmlab autograder', function () {
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'rsmlab-autograder-'));
     const zip = join(root, 'autograder.zip');
-    const made = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'main.js'), 'autograder', '--lab', 'paxos', '--out', zip, '--seeds', '2', '--hang-ms', '5000'], { encoding: 'utf8' });
+    const made = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'main.js'), 'autograder', '--lab', 'paxos', '--out', zip, '--seeds', '1', '--hang-ms', '5000'], { encoding: 'utf8' });
     expect(made.status, made.stdout + made.stderr).to.equal(0);
     source = join(root, 'source');
     new AdmZip(zip).extractAllTo(source, true, true);
@@ -66,10 +66,10 @@ describe('rsmlab autograder', function () {
     return results;
   }
 
-  it('run_autograder grades a submission with a planted bug: valid results.json, test 7 among the tests lost', () => {
+  it('run_autograder grades an upload of a labs folder\'s contents with a planted bug: valid results.json, test 7 among the tests lost', () => {
     const results = runAutograder('planted', (submission) => {
-      cpSync(join(repo, 'labs'), join(submission, 'labs'), { recursive: true });
-      const acceptor = join(submission, 'labs', 'paxos', 'acceptor.ts');
+      cpSync(join(repo, 'labs'), submission, { recursive: true });
+      const acceptor = join(submission, 'paxos', 'acceptor.ts');
       writeFileSync(acceptor, readFileSync(acceptor, 'utf8').replace('    await this.log.logaccept(this.n_a, this.v_a);\n', ''));
     });
     expect(results.tests).to.have.length(paxosScenarios.length);
@@ -80,9 +80,7 @@ describe('rsmlab autograder', function () {
     expect(seven!.output).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
   });
 
-  it('run_autograder scores an upload of the labs folder\'s contents the same, and an empty upload 0 with a reason', () => {
-    const contents = runAutograder('contents', (submission) => cpSync(join(repo, 'labs'), submission, { recursive: true }));
-    expect(contents.score).to.equal(10 * paxosScenarios.length);
+  it('run_autograder scores an empty upload 0 with a reason', () => {
     const empty = runAutograder('empty', () => undefined);
     expect(empty.score).to.equal(0);
     expect(empty.tests!.every((t) => t.status === 'failed'), JSON.stringify(empty)).to.equal(true);

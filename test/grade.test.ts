@@ -67,7 +67,7 @@ describe('rsmlab grade', function () {
     const hang = plant('paxos/proposer.ts', PREPARE, `${PREPARE}    while (instance === 6 && nodes.length === 3) args.n = this.my_n;\n`);
     submission(subs, 'planted', (file, text) => hang(file, bug(file, text)));
     const out = join(root, 'samples-out');
-    const { status, output } = grade(subs, out, ['--seeds', '2', '--hang-ms', '3000', '--jobs', '2']);
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--hang-ms', '2000', '--jobs', '2']);
     expect(status, output).to.equal(0);
 
     // Every format says the same: grades.csv, report.txt, results.json and junit.xml.
@@ -98,7 +98,7 @@ describe('rsmlab grade', function () {
     const report = readFileSync(join(out, 'planted', 'report.txt'), 'utf8');
     expect(report).to.match(/^6 .* HUNG /m);
     expect(report).to.match(/^7 .* FAILED /m);
-    expect(report).to.include('no progress for 3000 ms at seed 1: the run was killed');
+    expect(report).to.include('no progress for 2000 ms at seed 1: the run was killed');
     expect(report).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
     expect(report).to.match(/see it: npx rsmlab view .*planted\/failures\/paxos-7-sim-seed1/);
     expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.match(/TODO: (acceptor|proposer)\./);
@@ -108,7 +108,7 @@ describe('rsmlab grade', function () {
     const alone = join(root, 'planted-alone');
     cpSync(join(root, 'samples', 'planted'), join(alone, 'planted'), { recursive: true });
     const again = join(root, 'samples-again');
-    const { status, output } = grade(alone, again, ['--seeds', '2', '--hang-ms', '3000', '--jobs', '1']);
+    const { status, output } = grade(alone, again, ['--seeds', '1', '--hang-ms', '2000', '--jobs', '1']);
     expect(status, output).to.equal(0);
     const first = readFileSync(join(root, 'samples-out', 'grades.csv'), 'utf8').split('\n').find((l) => l.startsWith('planted,'));
     expect(readFileSync(join(again, 'grades.csv'), 'utf8').split('\n')[1]).to.equal(first);
@@ -129,7 +129,7 @@ describe('rsmlab grade', function () {
     const leave = `void import('node:' + 'child_process').then((cp) => cp.spawn('sh', ['-c', 'touch ${marker}; exec sleep 317'], { stdio: 'ignore' }));\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
     submission(subs, 'leaves-processes', plant('paxos/status.ts', STATUS, leave));
     const out = join(root, 'isolation-out');
-    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '3000', '--memory-mb', '128', '--jobs', '2']);
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '2000', '--memory-mb', '128', '--jobs', '2']);
     expect(status, output).to.equal(0);
     const report = (student: string): string => readFileSync(join(out, student, 'report.txt'), 'utf8');
     const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
@@ -137,7 +137,7 @@ describe('rsmlab grade', function () {
       expect(csv, student).to.match(new RegExp(`^${student},0,20,0,0,`, 'm'));
       expect(report(student), student).to.include('score: 0/20');
     }
-    expect(report('loops')).to.include('no progress for 3000 ms at seed 1: the run was killed');
+    expect(report('loops')).to.include('no progress for 2000 ms at seed 1: the run was killed');
     expect(report('throws-at-import')).to.include('planted: acceptor.ts fails at import');
     expect(report('exits')).to.match(/the submission's code ended the test process[\s\S]*code 4\d/);
     expect(report('allocates')).to.include('ran out of memory (the bound is 128 MB of heap)');
