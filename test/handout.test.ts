@@ -1,7 +1,7 @@
 // The student handout is derived from the reference tree: it must build, its framework tests must
 // pass, and the lab's graded scenarios must fail on the stubs (so the tests bite).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,13 @@ describe('handout', function () {
   it('builds with the strict tsconfig', () => {
     const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']);
     expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+  });
+
+  it('leaves out the mutant corpora (each mutant is the solution with one bug), and says so when asked for them', () => {
+    for (const file of ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts', 'test/mutants.test.ts']) expect(existsSync(join(out, file)), file).to.equal(false);
+    const mutants = run(process.execPath, ['dist/src/cli/main.js', 'mutants', 'paxos']);
+    expect(mutants.status, mutants.stdout + mutants.stderr).to.equal(2);
+    expect(mutants.stderr).to.include('the paxos mutant corpus is not in this tree (the student hand-out leaves it out)');
   });
 
   it('passes its framework tests', () => {
