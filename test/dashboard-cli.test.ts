@@ -1,6 +1,7 @@
-// The long-running dashboard commands as a user runs them: `rsmlab view DIR` serving the viewer and
-// `rsmlab dashboard --members …` watching a cluster started by hand, each printing its address,
-// answering there, and on Ctrl-C (SIGINT) exiting 0 with its port closed.
+// The long-running dashboard commands as a user runs them: `rsmlab view DIR` serving the viewer,
+// `rsmlab start` with another lab, size and port, and `rsmlab dashboard --members …` watching a
+// cluster started by hand, each printing its address, answering there, and on Ctrl-C (SIGINT)
+// exiting 0 with its port closed.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,21 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
       const data = (await (await fetch(`${url}api/view`)).json()) as { traces: { events: unknown[] }[] };
       expect(data.traces[0]!.events).to.have.length(1);
       expect(await (await fetch(url)).text()).to.include('"mode":"view"');
+    });
+    expect(code).to.equal(0);
+    expect(await fetch(url).then(() => 'open', () => 'closed')).to.equal('closed');
+  });
+
+  it('rsmlab start --lab paxos --nodes 5 --port P: another lab, size and port, the same page; Ctrl-C stops it all', async () => {
+    const { code, url } = await served(['start', '--lab', 'paxos', '--nodes', '5', '--port', '0', '--timing-scale', '0.1'], async (url) => {
+      type State = { nodes: { summary: { view: number | null; members: string[] } }[] } | null;
+      let state: State = null;
+      for (let i = 0; i < 300 && !state?.nodes.every((n) => n.summary.view === 5); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        state = (await (await fetch(`${url}api/state`)).json()) as State;
+      }
+      expect(state?.nodes.map((n) => n.summary.view)).to.deep.equal([5, 5, 5, 5, 5]);
+      expect(state?.nodes[0]?.summary.members).to.have.length(5);
     });
     expect(code).to.equal(0);
     expect(await fetch(url).then(() => 'open', () => 'closed')).to.equal('closed');
