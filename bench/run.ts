@@ -8,6 +8,7 @@ const benches: ReadonlyArray<{ name: string; load: () => Promise<{ run: () => Pr
   { name: 'sim', load: () => import('./sim.js') },
   { name: 'checker', load: () => import('./checker.js') },
   { name: 'rsm', load: () => import('./rsm.js') },
+  { name: 'vsr', load: () => import('./vsr.js') },
   { name: 'shrink', load: () => import('./shrink.js') },
 ];
 

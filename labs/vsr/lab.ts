@@ -60,7 +60,7 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         app,
       };
       const driver = await EngineDriver.start(env, { config, tickMs: tickMs(options.timing), requestTimeoutMs: options.timing.clientTimeoutMs, afterStep: o.afterStep });
-      const node: VsrNode = { status: (): Json => vsrStatus(driver.state), state: () => driver.state };
+      const node: VsrNode = { status: (): Json => ({ ...vsrStatus(driver.state), fsyncs: driver.fsyncs }), state: () => driver.state };
       return node;
     },
   };

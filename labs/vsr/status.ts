@@ -43,6 +43,8 @@ export const vsrStatusSchema = z.object({
   /** canonicalJson of {app, clients} after commit_min ops, and its checksum: equal ⇔ equal executed state. */
   state: z.string(),
   state_hash: z.string(),
+  /** fsyncs this process asked of its disk so far (group commit: one per batch of log appends). */
+  fsyncs: uint.optional(),
 });
 export type VsrStatus = z.infer<typeof vsrStatusSchema>;
 

@@ -88,6 +88,8 @@ export class EngineDriver {
   private io: Promise<void> = Promise.resolve();
   /** Log records waiting for the next group commit. */
   private unwritten: LogRecord[] = [];
+  /** fsyncs this incarnation asked of its disk: one per group-committed log append, one per superblock copy written. */
+  fsyncs = 0;
   /** Settles when the last superblock write handed out so far is durable (and the sends queued behind it went). */
   private superblockWritten: Promise<void> = Promise.resolve();
   private pending: PendingCall[] = [];
@@ -165,7 +167,10 @@ export class EngineDriver {
       case 'truncate':
         return this.logRecord({ truncate: command.op });
       case 'write_superblock':
-        this.io = this.io.then(() => this.superblock.write({ view: command.view, log_view: command.log_view }));
+        this.io = this.io.then(() => {
+          this.fsyncs++;
+          return this.superblock.write({ view: command.view, log_view: command.log_view });
+        });
         this.superblockWritten = this.io;
         return;
       case 'reply': {
@@ -190,6 +195,7 @@ export class EngineDriver {
   private async flushLog(): Promise<void> {
     const records = this.unwritten;
     this.unwritten = [];
+    this.fsyncs++;
     await this.log.appendAll(records);
     for (const r of records) if ('header' in r) this.step({ kind: 'written', op: r.header.op, checksum: r.header.checksum });
   }

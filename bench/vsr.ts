@@ -1,0 +1,65 @@
+// Lab 3 benchmarks. VSR throughput: 3 replica processes on real files with fsync, 64 concurrent
+// clients through Lab 3's client library: committed ops/s, p50/p99 latency and fsyncs per op, against
+// the raw pipelined `ws` call rate (64 in flight) measured in the same run. VOPR speed: seeds per
+// minute of the VOPR scenario (3 replicas, 200 requests, faults) on every core. It reports; it never
+// asserts on time.
+import { performance } from 'node:perf_hooks';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { figure, median, type Figure } from './figure.js';
+import { RawEcho, rate, rawEchoServer } from './transport.js';
+import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
+import { runSuite } from '../tester/suite.js';
+import { throughput, type Throughput } from '../tester/vsr/throughput.js';
+
+const ROUNDS = 3;
+const CLIENTS = 64;
+const OPS_PER_CLIENT = 25;
+const RAW_CALLS = 5000;
+const VOPR_SEEDS = 100;
+const VOPR_GOAL_PER_MINUTE = 1000;
+/** A request frame of the size the clients send, for the raw limit. */
+const FRAME = '{"jsonrpc":"2.0","id":1099511627776,"method":"vsr.request","params":{"client":"bench-12345-0","request":12,"kind":"write","op":{"f":"put","key":"k1","value":"v12"}}}';
+
+async function rawPipelined(): Promise<number[]> {
+  const ports = await reservePortPairs(1);
+  const server = await rawEchoServer(ports[0]!);
+  const echo = await RawEcho.connect(ports[0]!);
+  try {
+    await rate(1000, CLIENTS, () => echo.roundTrip(FRAME));
+    const rates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) rates.push(await rate(RAW_CALLS, CLIENTS, () => echo.roundTrip(FRAME)));
+    return rates;
+  } finally {
+    echo.close();
+    server.kill('SIGKILL');
+    releasePorts(ports);
+  }
+}
+
+async function voprSeedsPerMinute(): Promise<number> {
+  const started = performance.now();
+  const seeds = Array.from({ length: VOPR_SEEDS }, (_, i) => 100_000 + i);
+  const r = await runSuite({ lab: 'vsr', world: 'sim', seeds, only: ['vopr'], jobs: availableParallelism(), seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-bench-vopr') });
+  const outcome = r.outcomes[0]!;
+  if (outcome.status !== 'passed') throw new Error(`bench: the VOPR failed at seed ${outcome.lowestFailingSeed}: ${outcome.failure?.error ?? outcome.message}`);
+  return VOPR_SEEDS / ((performance.now() - started) / 60_000);
+}
+
+export async function run(): Promise<Figure[]> {
+  const raw = await rawPipelined();
+  const runs: Throughput[] = [];
+  for (let round = 0; round < ROUNDS; round++) runs.push(await throughput({ clients: CLIENTS, opsPerClient: OPS_PER_CLIENT }));
+  const limit = median(raw);
+  const opsPerSecond = median(runs.map((r) => r.opsPerSecond));
+  // 64 requests served one after another at the raw call rate: the latency a perfect pipeline would give.
+  const latencyLimitMs = (CLIENTS * 1000) / limit;
+  return [
+    figure(`vsr.ops_${CLIENTS}_clients_fsync`, opsPerSecond, 'ops/s', limit),
+    figure(`vsr.latency_p50_${CLIENTS}_clients`, median(runs.map((r) => r.p50Ms)), 'ms', latencyLimitMs),
+    figure(`vsr.latency_p99_${CLIENTS}_clients`, median(runs.map((r) => r.p99Ms)), 'ms', latencyLimitMs),
+    // Limit: one fsync per op on each of the 3 replicas, with no group commit.
+    figure('vsr.fsyncs_per_op', median(runs.map((r) => r.fsyncsPerOp)), 'fsyncs/op', 3),
+    figure('vsr.vopr_seeds_per_minute', await voprSeedsPerMinute(), 'seeds/min', VOPR_GOAL_PER_MINUTE),
+  ];
+}

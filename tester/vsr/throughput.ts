@@ -1,0 +1,83 @@
+// Lab 3's throughput run for `npm run bench`: 3 replica processes on real files with fsync, N
+// concurrent clients through Lab 3's client library, each sending puts back to back. It measures
+// committed ops/s, every op's latency, and the fsyncs the replicas asked of their disks per
+// committed op (their status counts them). It owns only the measuring; it never judges the numbers.
+import { performance } from 'node:perf_hooks';
+import type { Json } from '../../src/env/types.js';
+import { RealEnv } from '../../src/env/real/env.js';
+import { classicTiming } from '../../src/timing.js';
+import { VsrClient } from '../../labs/vsr/client.js';
+import { vsrStatusSchema, type VsrStatus } from '../../labs/vsr/status.js';
+import { RealCluster } from '../real-cluster.js';
+
+export interface Throughput {
+  opsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  fsyncsPerOp: number;
+}
+
+export interface ThroughputOptions {
+  clients: number;
+  opsPerClient: number;
+}
+
+const REPLICAS = [0, 1, 2];
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function statuses(cluster: RealCluster): Promise<VsrStatus[]> {
+  const all = await Promise.all(REPLICAS.map(async (i) => vsrStatusSchema.safeParse(await cluster.status(i))));
+  return all.flatMap((s) => (s.success ? [s.data] : []));
+}
+
+/** Wait until all 3 replicas are normal in one view at one commit. */
+async function settled(cluster: RealCluster): Promise<VsrStatus[]> {
+  for (let tries = 0; tries < 400; tries++) {
+    const all = await statuses(cluster);
+    if (all.length === 3 && all.every((s) => s.status === 'normal' && s.view === all[0]!.view && s.commit_min === all[0]!.commit_min)) return all;
+    await cluster.sleep(25);
+  }
+  throw new Error('bench: the 3 replicas did not settle');
+}
+
+function fsyncs(all: readonly VsrStatus[]): number {
+  return all.reduce((sum, s) => sum + (s.fsyncs ?? 0), 0);
+}
+
+export async function throughput(o: ThroughputOptions): Promise<Throughput> {
+  const timing = classicTiming;
+  const cluster = new RealCluster({ lab: 'vsr', nodes: 3, timing, app: 'kv' });
+  const envs = Array.from({ length: o.clients }, (_, i) => RealEnv.client(`bench${i}`));
+  try {
+    for (const i of REPLICAS) await cluster.start(i);
+    await settled(cluster);
+    const replicas = REPLICAS.map((i) => cluster.id(i));
+    const clients = envs.map((env, i) => new VsrClient(env, { replicas, timing, id: `bench-${process.pid}-${i}` }));
+    const put = (c: number, i: number): Json => ({ f: 'put', key: `k${c % 8}`, value: `v${i}` });
+    await Promise.all(clients.map((client, c) => client.invoke(put(c, -1)))); // sessions, connections, the primary found
+    const before = await settled(cluster);
+    const latencies: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      clients.map(async (client, c) => {
+        for (let i = 0; i < o.opsPerClient; i++) {
+          const started = performance.now();
+          const result = await client.invoke(put(c, i));
+          if (!result.ok) throw new Error(`bench: a put failed: ${result.error}`);
+          latencies.push(performance.now() - started);
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await settled(cluster);
+    const ops = after[0]!.commit_min - before[0]!.commit_min;
+    return { opsPerSecond: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), fsyncsPerOp: (fsyncs(after) - fsyncs(before)) / ops };
+  } finally {
+    await Promise.all(envs.map((env) => env.close()));
+    await cluster.close();
+  }
+}
