@@ -126,7 +126,9 @@ describe('rsmlab grade', function () {
     submission(subs, 'floods-stdout', plant('paxos/status.ts', STATUS, `for (let i = 0; i < 2000; i++) console.log('flood '.repeat(2000));\n${STATUS}`));
     submission(subs, 'allocates', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    const hoard: number[][] = [];\n    for (;;) hoard.push(new Array(1_000_000).fill(instance));\n`));
     const marker = join(root, 'spawned');
-    const leave = `void import('node:' + 'child_process').then((cp) => cp.spawn('sh', ['-c', 'touch ${marker}; exec sleep 317'], { stdio: 'ignore' }));\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
+    // Unique to this run, so that another run of this test at the same time cannot be mistaken for ours.
+    const sleeper = `sleep 317.${process.pid}`;
+    const leave = `void import('node:' + 'child_process').then((cp) => cp.spawn('sh', ['-c', 'touch ${marker}; exec ${sleeper}'], { stdio: 'ignore' }));\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
     submission(subs, 'leaves-processes', plant('paxos/status.ts', STATUS, leave));
     const out = join(root, 'isolation-out');
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '2000', '--memory-mb', '128', '--jobs', '2']);
@@ -145,7 +147,7 @@ describe('rsmlab grade', function () {
     expect(report('floods-stdout')).to.not.include('flood flood');
     expect(csv).to.match(/^leaves-processes,20,20,10,10,/m);
     expect(existsSync(marker), 'the planted process ran').to.equal(true);
-    expect(spawnSync('pgrep', ['-f', 'sleep 317'], { encoding: 'utf8' }).stdout, 'processes left behind').to.equal('');
+    expect(spawnSync('pgrep', ['-f', sleeper], { encoding: 'utf8' }).stdout, 'processes left behind').to.equal('');
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.on('connect', () => (socket.destroy(), resolve(false)));
