@@ -6,7 +6,7 @@
 import { ScenarioFailure, type Scenario } from '../scenario.js';
 import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
-import { describe, VsrRun } from './observer.js';
+import { describe, VsrRun, type LoadShape } from './observer.js';
 import { armFaultPoint, faultPoints, RawClient, retransmitCheck, staleReadCheck, type VsrStatus } from './replicas.js';
 import { VOPR, vopr } from './vopr.js';
 
@@ -23,6 +23,40 @@ function normalPast(view: number): (s: VsrStatus[]) => boolean {
 /** Bounds, in engine ticks. */
 const VIEW_CHANGE_TICKS = 1500;
 const CATCH_UP_TICKS = 1500;
+
+/** Start every replica and a client load, and wait until the primary p0 has committed `ops` ops. */
+async function startUnderLoad(run: VsrRun, load: LoadShape, ops: number): Promise<void> {
+  await run.startAll();
+  run.startLoad(load);
+  await run.waitUntil(`p0 to commit ${ops} ops`, [0], (s) => s[0]!.commit >= ops, CATCH_UP_TICKS);
+}
+
+/**
+ * Cut the old primary p0 off from p1 and p2: in the simulator both ways on those links only, so
+ * clients still reach it (true: it can still take requests); elsewhere from everyone.
+ */
+async function cutOldPrimary(run: VsrRun): Promise<boolean> {
+  const cluster = run.cluster;
+  if (!(cluster instanceof SimCluster)) {
+    await run.isolate(0);
+    return false;
+  }
+  run.note('cut p0 from p1 and p2 (clients still reach it)');
+  for (const peer of [1, 2]) {
+    cluster.sim.block(cluster.id(0), cluster.id(peer));
+    cluster.sim.block(cluster.id(peer), cluster.id(0));
+  }
+  return true;
+}
+
+async function healOldPrimary(run: VsrRun): Promise<void> {
+  if (run.cluster instanceof SimCluster) {
+    run.note('heal p0');
+    run.cluster.sim.healAll();
+  } else {
+    await run.heal(0);
+  }
+}
 
 /** 1: 100 requests, no faults: all replicas converge (the state checker follows the hash chain after every step). */
 const noFaults = async (run: VsrRun): Promise<void> => {
@@ -76,9 +110,7 @@ const laggingBackup = async (run: VsrRun): Promise<void> => {
 
 /** 5: the primary dies once op N has a quorum of prepare_oks, before it commits: N survives into view 1 and the retry gets its reply. */
 const primaryDiesBeforeCommit = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
-  run.startLoad({ clients: 3, ops: 30 });
-  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await startUnderLoad(run, { clients: 3, ops: 30 }, 3);
   await armFaultPoint(run, 0, faultPoints.beforeCommit);
   await waitForDeath(run, 0);
   await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
@@ -88,9 +120,7 @@ const primaryDiesBeforeCommit = async (run: VsrRun): Promise<void> => {
 
 /** 6: the primary dies with op N written only in its own log: N may be dropped, and the retry executes it once. */
 const primaryDiesAfterLocalWrite = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
-  run.startLoad({ clients: 3, ops: 30 });
-  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await startUnderLoad(run, { clients: 3, ops: 30 }, 3);
   await armFaultPoint(run, 0, faultPoints.beforePrepare);
   await waitForDeath(run, 0);
   await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
@@ -104,27 +134,15 @@ const primaryDiesAfterLocalWrite = async (run: VsrRun): Promise<void> => {
  * cut isolates it from clients too.)
  */
 const isolatedOldPrimary = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
-  run.startLoad({ clients: 3, ops: 15 });
-  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
-  const cluster = run.cluster;
-  if (cluster instanceof SimCluster) {
-    run.note('cut p0 from p1 and p2 (clients still reach it)');
-    for (const peer of [1, 2]) {
-      cluster.sim.block(cluster.id(0), cluster.id(peer));
-      cluster.sim.block(cluster.id(peer), cluster.id(0));
-    }
-  } else {
-    await run.isolate(0);
-  }
+  await startUnderLoad(run, { clients: 3, ops: 15 }, 3);
+  await cutOldPrimary(run);
   const cut = await run.statusOf(0);
   await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
   await run.sleepTicks(100);
   const old = await run.statusOf(0);
   if (old.commit > cut.commit) throw new ScenarioFailure(`p0 committed ops ${cut.commit + 1}..${old.commit} while cut off from every other replica`);
   run.note(`p0 cut off: ${describe(old)}`);
-  if (cluster instanceof SimCluster) cluster.sim.healAll();
-  else await run.heal(0);
+  await healOldPrimary(run);
   await run.waitUntil('p0 to adopt the new view', [0], (s) => s[0]!.status === 'normal' && s[0]!.view >= 1, VIEW_CHANGE_TICKS);
   await run.finish();
 };
@@ -135,9 +153,7 @@ const isolatedOldPrimary = async (run: VsrRun): Promise<void> => {
  * race, a later one led by a reachable replica.
  */
 const lostDoViewChanges = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
-  run.startLoad({ clients: 3, ops: 12 });
-  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await startUnderLoad(run, { clients: 3, ops: 12 }, 3);
   await run.isolate(1);
   await run.crash(0);
   let seen: VsrStatus[] = [];
@@ -245,27 +261,17 @@ const viewChangeDuringRecovery = async (run: VsrRun): Promise<void> => {
  * is healed as p1 crashes: p0 and p2 run a view change in which p0's log is longer but older.
  */
 const highestLogView = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
-  run.startLoad({ clients: 3, ops: 20 });
-  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
-  const cluster = run.cluster;
-  if (cluster instanceof SimCluster) {
-    run.note('cut p0 from p1 and p2; 24 new clients register at p0 alone');
-    for (const peer of [1, 2]) {
-      cluster.sim.block(cluster.id(0), cluster.id(peer));
-      cluster.sim.block(cluster.id(peer), cluster.id(0));
-    }
+  await startUnderLoad(run, { clients: 3, ops: 20 }, 3);
+  if (await cutOldPrimary(run)) {
+    run.note('24 new clients register at p0 alone');
     for (let c = 0; c < 24; c++) void new RawClient(run, `lonely${c}`).call(0, 0, 'register', null).catch(() => undefined);
-  } else {
-    await run.isolate(0);
   }
   const cut = (await run.statusOf(0)).commit;
   await run.waitUntil('p1, p2 normal in a new view with 3 ops committed in it', [1, 2], (all) => normalPast(0)(all) && all[1]!.commit >= cut + 3, 2 * VIEW_CHANGE_TICKS);
   await run.sleepTicks(10);
   const [p0, p2] = [await run.statusOf(0), await run.statusOf(2)];
   run.note(`before the heal: p0 ${describe(p0)}; p2 ${describe(p2)}`);
-  if (cluster instanceof SimCluster) cluster.sim.healAll();
-  else await run.heal(0);
+  await healOldPrimary(run);
   await run.crash(1);
   await run.waitUntil('p0, p2 normal in a view past 1', [0, 2], normalPast(1), 2 * VIEW_CHANGE_TICKS);
   await run.restart(1);
@@ -283,29 +289,17 @@ const staleRead = async (run: VsrRun): Promise<void> => {
   await writer.ok('register', 0, 0, 'register', null);
   await writer.ok('write in view 0', 0, 1, 'write', { f: 'put', key: 'fresh', value: 'view 0' });
   await run.sleepTicks(5);
-  const cluster = run.cluster;
-  if (cluster instanceof SimCluster) {
-    run.note('cut p0 from p1 and p2 (clients still reach it)');
-    for (const peer of [1, 2]) {
-      cluster.sim.block(cluster.id(0), cluster.id(peer));
-      cluster.sim.block(cluster.id(peer), cluster.id(0));
-    }
-  } else {
-    await run.isolate(0);
-  }
+  await cutOldPrimary(run);
   const [p1] = await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
   await staleReadCheck(run, p1!.primary);
-  if (cluster instanceof SimCluster) cluster.sim.healAll();
-  else await run.heal(0);
+  await healOldPrimary(run);
   run.startLoad({ clients: 3, ops: 10 });
   await run.finish();
 };
 
 /** 15: power loss on every replica at once: they recover from their superblocks instead of stalling. */
 const powerLoss = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
-  run.startLoad({ clients: 3, ops: 15 });
-  await run.waitUntil('some ops committed', [0], (s) => s[0]!.commit >= 8, CATCH_UP_TICKS);
+  await startUnderLoad(run, { clients: 3, ops: 15 }, 8);
   run.note('power loss: every replica at once');
   for (const i of run.all) await run.cluster.kill(i, 'SIGKILL');
   for (const i of run.all) await run.restart(i);
