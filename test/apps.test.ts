@@ -1,5 +1,6 @@
 // The replicated apps: every KV and lock op, bad input changing nothing (incl. generated garbage),
 // canonical snapshots and exact restore, lock leases, and the exactly-once layer across restore.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Json } from '../src/env/types.js';

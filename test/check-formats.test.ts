@@ -1,5 +1,6 @@
 // History input: the JSONL writer and parser, the EDN reader, the Jepsen log and EDN-map readers,
 // format detection and pairing, each with bad input that must give a clear error with its line.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { EdnError, EdnKeyword, EdnMap, EdnSymbol, parseEdn } from '../src/check/formats/edn.js';
 import { detectFormat, readHistory } from '../src/check/formats/format.js';

@@ -1,5 +1,6 @@
 // The checker's models on small hand-made histories: register, KV store and lock service, each
 // linearizable and deliberately not; unknown-outcome ops; and reports that name the right ops.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { HistoryBuilder } from '../src/check/builder.js';
 import { checkOperations, type CheckResult } from '../src/check/check.js';

@@ -1,5 +1,6 @@
 // The lock service's direct mutual-exclusion check: holds run from a granted acquire's ok to the
 // owner's release invoke; overlapping holds of one lock by two owners are reported as a pair.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { HistoryBuilder } from '../src/check/builder.js';
 import { lockModel } from '../src/check/models/lock.js';

@@ -1,5 +1,6 @@
 // The `check` command as the CLI calls it (runCheck): exit codes, text and --json output, and
 // clear errors for unreadable or malformed files. Files are written to a fresh temp directory.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

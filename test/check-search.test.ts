@@ -1,5 +1,6 @@
 // The search machinery: the visited cache, the entry list's order of equal times, P-compositionality
 // (partition by key, stop at the first failing partition) and the step budget's 'unknown'.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { HistoryBuilder } from '../src/check/builder.js';
 import { checkOperations, partitionOps } from '../src/check/check.js';

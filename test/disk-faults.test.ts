@@ -1,5 +1,6 @@
 // The disk-fault declarations (src/env/disk-faults.ts): the fault kinds as the wire takes them,
 // sector arithmetic, and the fault atlas with its "each chunk faulty on at most f replicas" builder.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { atlasAllows, chunkAtlas, diskFaultSchema, faultyCopies, sectorBytesSchema, sectorsOf } from '../src/env/disk-faults.js';
 

@@ -1,4 +1,5 @@
 // Lab code must reach the world only through Env: scan every lab source for forbidden calls.
+// handout: framework test (passes without the lab solutions)
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8,20 +8,31 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { rsmScenarios } from '../tester/rsm/scenarios.js';
+import { livingInGroup, readmeBlocks } from './fixtures/readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The shell blocks of the README, by the name in their <!-- readme:NAME --> marker. */
-export function readmeBlocks(text: string): Map<string, string> {
-  const blocks = new Map<string, string>();
-  const pattern = /<!-- readme:(\w+) -->\s*```sh\n([\s\S]*?)```/g;
-  for (const m of text.matchAll(pattern)) blocks.set(m[1]!, m[2]!);
-  return blocks;
+/** Kill what is left of process group `pgid` (ignoring a group that is gone); what was left, as `pgrep -a` lists it. */
+export function killGroup(pgid: number): string {
+  const left = livingInGroup(pgid);
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // nothing left
+  }
+  return left;
 }
 
+/**
+ * Run a block with `bash -e` in a session of its own (setsid), then kill whatever it left running:
+ * a block that fails halfway must not leave its background nodes behind, and one that passes
+ * but leaves a process running fails (status -1).
+ */
 function runBlock(script: string): { status: number | null; output: string } {
-  const result = spawnSync('bash', ['-e', '-c', script], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
-  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+  const result = spawnSync('setsid', ['bash', '-e', '-c', script], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
+  const left = result.pid === undefined ? '' : killGroup(result.pid);
+  const output = `${result.stdout}\n${result.stderr}`;
+  return left === '' ? { status: result.status, output } : { status: -1, output: `${output}\nleft running (killed):\n${left}` };
 }
 
 /** How many scenarios each lab has (the outputs below count them). */
@@ -158,49 +169,66 @@ describe('README commands', function () {
 
   it('npm start: a 3-node KV cluster under load, narrated, with the dashboard at 127.0.0.1:8080; Ctrl-C stops it all', async () => {
     const child = spawn('npm', ['start', '--silent'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no view 3 within 60 s:\n${output}`)), 60_000);
-      child.stdout.on('data', () => {
-        if (/node 2 now in view 3 = \{[^}]+, [^}]+, [^}]+\}/.test(output)) {
-          clearTimeout(timer);
-          resolve();
-        }
+    try {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no view 3 within 60 s:\n${output}`)), 60_000);
+        child.stdout.on('data', () => {
+          if (/node 2 now in view 3 = \{[^}]+, [^}]+, [^}]+\}/.test(output)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
       });
-    });
-    expect(output).to.match(/^rsmlab: dashboard at http:\/\/127\.0\.0\.1:8080\/$/m);
-    expect(await (await fetch('http://127.0.0.1:8080/')).text()).to.include('id="rsmlab-config"');
-    type State = { nodes: { summary: { view: number | null; role: string } }[]; clientOps: string[] } | null;
-    let state: State = null;
-    for (let i = 0; i < 300 && !state?.clientOps.some((op) => op.includes('type=ok')); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      state = (await (await fetch('http://127.0.0.1:8080/api/state')).json()) as State;
+      expect(output).to.match(/^rsmlab: dashboard at http:\/\/127\.0\.0\.1:8080\/$/m);
+      expect(await (await fetch('http://127.0.0.1:8080/')).text()).to.include('id="rsmlab-config"');
+      type State = { nodes: { summary: { view: number | null; role: string } }[]; clientOps: string[] } | null;
+      let state: State = null;
+      for (let i = 0; i < 300 && !state?.clientOps.some((op) => op.includes('type=ok')); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        state = (await (await fetch('http://127.0.0.1:8080/api/state')).json()) as State;
+      }
+      expect(state?.nodes.map((n) => n.summary.view), 'the dashboard sees view 3 on every node').to.deep.equal([3, 3, 3]);
+      expect(state?.nodes.filter((n) => n.summary.role === 'primary')).to.have.length(1);
+      expect(state?.clientOps.some((op) => op.includes('type=ok')), 'client load').to.equal(true);
+      // Ctrl-C in a terminal signals the whole foreground process group: npm and rsmlab alike.
+      process.kill(-child.pid!, 'SIGINT');
+      const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+      expect(output).to.match(/stopped \(Ctrl-C\); all nodes killed/);
+      expect(code === 0 || signal === 'SIGINT', `exit ${code} ${signal}`).to.equal(true);
+      const ports = [...output.matchAll(/node \d is 127\.0\.0\.1:(\d+)/g)].map((m) => m[1]!);
+      expect(ports).to.have.length(3);
+      const left = spawnSync('pgrep', ['-f', `--port (${ports.join('|')}) `], { encoding: 'utf8' });
+      expect(left.stdout, 'node processes left running').to.equal('');
+      expect(await fetch('http://127.0.0.1:8080/').then(() => 'still serving', () => 'closed'), 'the dashboard port').to.equal('closed');
+    } finally {
+      // Whatever happened above, npm start's cluster goes with it: a failing case must not leave nodes running.
+      killGroup(child.pid!);
     }
-    expect(state?.nodes.map((n) => n.summary.view), 'the dashboard sees view 3 on every node').to.deep.equal([3, 3, 3]);
-    expect(state?.nodes.filter((n) => n.summary.role === 'primary')).to.have.length(1);
-    expect(state?.clientOps.some((op) => op.includes('type=ok')), 'client load').to.equal(true);
-    // Ctrl-C in a terminal signals the whole foreground process group: npm and rsmlab alike.
-    process.kill(-child.pid!, 'SIGINT');
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
-    expect(output).to.match(/stopped \(Ctrl-C\); all nodes killed/);
-    expect(code === 0 || signal === 'SIGINT', `exit ${code} ${signal}`).to.equal(true);
-    const ports = [...output.matchAll(/node \d is 127\.0\.0\.1:(\d+)/g)].map((m) => m[1]!);
-    expect(ports).to.have.length(3);
-    const left = spawnSync('pgrep', ['-f', `--port (${ports.join('|')}) `], { encoding: 'utf8' });
-    expect(left.stdout, 'node processes left running').to.equal('');
-    expect(await fetch('http://127.0.0.1:8080/').then(() => 'still serving', () => 'closed'), 'the dashboard port').to.equal('closed');
   });
 });
 
 describe('handout write-ups', () => {
-  it('show only commands that the README test runs', () => {
+  /** Write-ups whose command blocks are marked and run by their own tests, by the block names those tests run. */
+  const selfTested: Record<string, string[]> = {
+    'student-README.md': ['lab', 'replay', 'setup'], // test/newcomer.test.ts, in a fresh hand-out
+    'lab0-tour.md': ['break', 'heal', 'replay', 'start', 'stop', 'trace'], // test/newcomer.test.ts, in the same hand-out
+  };
+
+  it('show only commands that a test runs: the README test\'s, or their own marked blocks', () => {
     const readme = [...readmeBlocks(readFileSync(join(repo, 'README.md'), 'utf8')).values()].join('\n');
     const tested = new Set(readme.split('\n').map((l) => l.trim()).filter(Boolean));
     const dir = join(repo, 'handouts');
-    const shown = readdirSync(dir)
-      .filter((f) => f.endsWith('.md'))
+    const files = readdirSync(dir).filter((f) => f.endsWith('.md'));
+    for (const [f, names] of Object.entries(selfTested)) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      expect([...readmeBlocks(text).keys()].sort(), f).to.deep.equal(names);
+      expect([...text.matchAll(/```sh\n/g)].length, `${f}: every sh block is marked`).to.equal(names.length);
+    }
+    const shown = files
+      .filter((f) => !(f in selfTested))
       .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split('\n').map((l) => ({ f, l: l.trim() }))))
       .filter(({ l }) => l !== '');
     expect(shown.length).to.be.greaterThan(4);

@@ -1,6 +1,7 @@
 // Unit tests of the durable record log (src/storage/record-log.ts) on an in-memory Disk: round
 // trips, fsync before resolve, torn and garbled last appends dropped and truncated, and every
 // other corruption refused without touching the file (property: a flipped byte anywhere).
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { z } from 'zod';

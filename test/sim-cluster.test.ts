@@ -1,5 +1,6 @@
 // SimCluster, the Cluster of the simulated world: node ids, a lab by name or by value, the node
 // lifecycle and status, clients inside the world, client trace events, and the world's counters.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { ping } from '../labs/echo/lab.js';
 import { SimCluster } from '../tester/sim-cluster.js';

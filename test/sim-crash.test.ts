@@ -1,6 +1,7 @@
 // Crashes in the simulator: memory and pending promises gone, a dead incarnation can never act,
 // the disk keeps what was fsynced, a restart builds a new node on that disk, and a breakpoint kills
 // at its exact point.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { isRpcError, type Env } from '../src/env/types.js';
 import { NodeCrashed } from '../src/env/sim/crash.js';

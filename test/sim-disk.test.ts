@@ -1,5 +1,6 @@
 // The simulated disk: file semantics (as the real disk's), writes volatile until fsync, and the
 // faults: unsynced writes lost or kept at a crash, the last one torn, bytes corrupted on the medium.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { noDiskFaults, SimDisk } from '../src/env/sim/disk.js';
 import { Prng } from '../src/random.js';

@@ -1,6 +1,7 @@
 // The determinism guards: lab code under the simulator that reaches for the clock, Math.random,
 // real timers or fs fails the run with an error naming the Env call to use; the tester, mocha and
 // everything else in the process keep working.
+// handout: framework test (passes without the lab solutions)
 import crypto, { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';

@@ -1,6 +1,7 @@
 // The simulated network: seeded loss, duplication and reordering (exact counts per seed, rates
 // near the setting), per-node faults, and partitions: a node cut now, one armed for its next
 // partitionPoint(), symmetric node sets, one-way links, and healing.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { isRpcError, type Env, type NodeId } from '../src/env/types.js';
 import { ping } from '../labs/echo/lab.js';

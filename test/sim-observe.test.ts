@@ -1,5 +1,6 @@
 // The simulator's step observer (the hook Lab 3's state checker runs on): it sees the world after
 // every step, with each started node's LabNode, and a throw from it fails the run with its message.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { ping } from '../labs/echo/lab.js';
 import { SimCluster } from '../tester/sim-cluster.js';

@@ -1,6 +1,7 @@
 // Lab code that starts a promise and never awaits or catches it: in the real world its rejection
 // crashes the node; in the simulator it fails the run, at the instant it happened, naming the error.
 // A crashed node's abandoned code (NodeCrashed) is not an error.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import type { Env } from '../src/env/types.js';
 import type { Lab } from '../src/lab.js';

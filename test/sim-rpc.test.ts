@@ -1,6 +1,7 @@
 // Calls and notices across the simulated wire: replies, timeouts at virtual time, unreachable
 // peers, remote errors, validation at both ends exactly as the real world does, and no shared
 // object references between nodes.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { z } from 'zod';
 import { method } from '../src/env/method.js';

@@ -1,5 +1,6 @@
 // The simulator's clock and stepping rule: virtual time, event order, ties by seed, every promise
 // continuation of an event before the next event, and runaway / deadlock / lab-error failures.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { SimCluster } from '../tester/sim-cluster.js';

@@ -1,6 +1,7 @@
 // Per-purpose randomness: the scheduler's ties, the network, the disk and each node's own code draw
 // from separate streams of the seed, so one extra env.random() in lab code moves no fault; env.nonce()
 // is seeded in the simulator and cryptographically random in the real world.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import type { Env, Json } from '../src/env/types.js';
 import { RealEnv } from '../src/env/real/env.js';

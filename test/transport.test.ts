@@ -1,6 +1,7 @@
 // The real transport, in-process on loopback: two RealEnvs calling and sending to each other,
 // timeouts, fast unreachable, reconnect after restart, schema checks at both ends, handler
 // errors, partitions, loss/dup faults, client envs, the trace of a call; and the real disk.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,7 @@
 // The workload generator against an in-memory replicated app (ExactlyOnce over a StateMachine) on
 // a fake virtual clock: histories are well-formed, deterministic per seed, linearizable when the
 // app is right (also with lost replies and unknown outcomes), and not when the app is broken.
+// handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { createStateMachine, type AppName, type AppResult } from '../src/apps/app.js';
 import { ExactlyOnce } from '../src/apps/exactly-once.js';

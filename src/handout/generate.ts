@@ -1,11 +1,28 @@
 // Writes the student distribution: the repository's tree with every solution region in labs/
-// replaced by its stub (src/handout/strip.ts). It copies; it never edits the reference tree.
+// replaced by its stub (src/handout/strip.ts), the students' README in place of the instructors',
+// and only the framework tests that pass without the solutions (so the hand-out's `npm test`
+// passes; the labs' scenarios are `npm run lab1`, `lab2`). It copies; it never edits the reference tree.
 import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { stripSolutions } from './strip.js';
 
 /** What a student gets: the framework, the labs, the tester, the write-ups, and how to build them. */
-const DISTRIBUTED = ['src', 'labs', 'tester', 'test', 'bench', 'handouts', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.json', 'README.md', 'CONTRIBUTING.md', '.gitignore'];
+const DISTRIBUTED = ['bin', 'src', 'labs', 'tester', 'test', 'bench', 'handouts', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.json', 'CONTRIBUTING.md', '.gitignore'];
+
+/** The hand-out's README.md (for students: what to edit, how to test, replay and view). */
+export const STUDENT_README = 'handouts/student-README.md';
+
+/**
+ * A test file that carries this line runs in the hand-out too: it tests the framework and passes
+ * on the stubs. Every other test file stays out of the hand-out (it needs the reference labs).
+ */
+export const HANDOUT_TEST_MARKER = '// handout: framework test (passes without the lab solutions)';
+
+/** Whether `rel` goes into the hand-out: test files only with the marker; support files under test/ always. */
+function distributed(rel: string, text: () => string): boolean {
+  if (!/^test[/\\].*\.test\.ts$/.test(rel)) return true;
+  return text().split('\n').some((line) => line.trim() === HANDOUT_TEST_MARKER);
+}
 
 /**
  * Instructor-only files inside the distributed folders: the mutant corpora (each mutant is the
@@ -32,6 +49,7 @@ export function generateHandout(repo: string, out: string): HandoutSummary {
     for (const file of walk(join(repo, entry))) {
       const rel = relative(repo, file);
       if (INSTRUCTOR_ONLY.includes(rel.split(sep).join('/'))) continue;
+      if (!distributed(rel, () => readFileSync(file, 'utf8'))) continue;
       const target = join(out, rel);
       mkdirSync(dirname(target), { recursive: true });
       summary.files++;
@@ -44,5 +62,7 @@ export function generateHandout(repo: string, out: string): HandoutSummary {
       writeFileSync(target, text);
     }
   }
+  cpSync(join(repo, STUDENT_README), join(out, 'README.md'));
+  summary.files++;
   return summary;
 }
