@@ -12,7 +12,9 @@ import { expect } from 'chai';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
-import { describeError } from '../tester/failure-text.js';
+import { RsmClient } from '../labs/rsm/client.js';
+import { describeError, labErrorsThrown } from '../tester/failure-text.js';
+import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 
@@ -179,10 +181,11 @@ describe('first-hour traps (CLI)', function () {
       expect(past.stderr).to.match(/is past the end/);
     });
 
-    it('load against a cluster that is not an rsm cluster is exit 2 (no member answers as rsm)', () => {
-      const r = rsmlab('load', '--members', cluster.id(0), '--ops', '1', '--timing-scale', '0.1');
-      expect(r.status).to.equal(2);
-      expect(r.stderr).to.match(/no member of the cluster answers/);
+    it('load against a live cluster that serves no request (a Paxos node) is exit 1: not one operation succeeded', () => {
+      const r = rsmlab('load', '--members', cluster.id(0), '--clients', '1', '--ops', '1', '--timing-scale', '0.1');
+      expect(r.status, r.stdout + r.stderr).to.equal(1);
+      expect(r.stdout).to.match(/^1 operations by 1 clients .*: 0 ok, 0 failed, 1 unknown outcome$/m);
+      expect(r.stderr).to.equal('rsmlab: no operation succeeded: the cluster never served a request\n');
     });
   });
 
@@ -232,5 +235,32 @@ describe('failure text', () => {
     const e = new TypeError('x is undefined');
     e.stack = 'TypeError: x is undefined\n    at Proposer.run (file:///h/dist/labs/paxos/proposer.js:9:1)\n    at runScenario (file:///h/dist/tester/run.js:64:9)';
     expect(describeError(e)).to.equal('TypeError: x is undefined\n    at Proposer.run (file:///h/dist/labs/paxos/proposer.js:9:1)');
+ 
+  });
+
+  it('a lab error that stopped the simulator is `lab code threw`, with its lab frames and none of the framework\'s', () => {
+    const cause = new Error('TODO: proposer.prepare (instance 2 at p0)');
+    const message = 'simulation failed at t=19 ms (seed 5): p0, handler config.join: Error: TODO: proposer.prepare (instance 2 at p0)\n    at Proposer.prepare (file:///h/dist/labs/paxos/proposer.js:73:15)\n    at Dispatcher.request (file:///h/dist/src/wire/dispatch.js:75:28)\n  replay: npx rsmlab sim paxos 0 --seed 5';
+    const failure = new SimulationFailure(message, 5, 19, cause, 'p0, handler config.join');
+    expect(describeError(failure)).to.equal('SimulationFailure: simulation failed at t=19 ms (seed 5): p0, handler config.join: Error: TODO: proposer.prepare (instance 2 at p0)\n    at Proposer.prepare (file:///h/dist/labs/paxos/proposer.js:73:15)');
+    expect(labErrorsThrown(failure)).to.deep.equal(['TODO: proposer.prepare (instance 2 at p0) (in p0, handler config.join)']);
+    expect(labErrorsThrown(new SimulationFailure('runaway', 5, 19, new Error('runaway')))).to.deep.equal([]);
+  });
+});
+
+describe('rsm client against a dead primary', () => {
+  it('pauses between attempts (retryMs) instead of spinning on calls that fail at once', async () => {
+    const cluster = new SimCluster({ lab: 'rsm', app: 'kv', seed: 5, nodes: 3 });
+    for (const i of [0, 1, 2]) await cluster.start(i, { first: 0 });
+    await cluster.sleep(15_000);
+    await cluster.kill(0);
+    const client = new RsmClient(cluster.clientEnv('c'), { members: [cluster.id(1), cluster.id(0)], timing: cluster.timing, id: 'c', giveUpMs: 1000 });
+    // The survivors still name p0 primary for a while, so every attempt goes to the dead node.
+    const outcome = await client.invoke({ f: 'put', key: 'k', value: 'v' }).then(() => 'ok', (e: unknown) => String(e));
+    const sends = (await cluster.traceJsonl()).split('\n').filter((l) => l.includes('"kind":"send"') && l.includes('"from":"client:c","to":"p0"')).length;
+    await cluster.close();
+    expect(outcome).to.match(/gave up/);
+    // One attempt per retryMs (100 ms) at most in the 1 s before giving up; a spinning client makes one per network delay.
+    expect(sends).to.be.greaterThan(2).and.at.most(1000 / cluster.timing.retryMs + 1);
   });
 });

@@ -149,8 +149,9 @@ describe('a newcomer\'s first hour (fresh clone, fresh hand-out, npm install, th
     const replay = await sh(blocks.get('replay')!.trim(), handout, 60_000);
     expect(replay.status, replay.output).to.equal(1);
     expect(replay.output).to.match(/^paxos 0 .* seed 1: FAIL$/m);
-    expect(replay.output).to.match(/^lab code threw: TODO: proposer\.prepare \(instance \d+ at p0\)$/m);
-    expect(replay.output).to.not.match(/^\s+at /m);
+    expect(replay.output).to.match(/^lab code threw: TODO: proposer\.prepare \(instance \d+ at p0\) \(in p0, handler config\.join\)$/m);
+    const frames = replay.output.split('\n').filter((l) => /^\s+at /.test(l));
+    expect(frames.filter((l) => !l.includes('/labs/')), 'framework stack frames').to.deep.equal([]);
     const trace = readFileSync(join(handout, 'trace.jsonl'), 'utf8');
     expect(trace).to.match(/"node":"p0"/).and.match(/"kind":"timer".*"name":"heartbeat"/);
     const notes = readFileSync(join(handout, 'failures', 'paxos-0-sim-seed1', 'notes.txt'), 'utf8');
@@ -172,11 +173,11 @@ describe('a newcomer\'s first hour (fresh clone, fresh hand-out, npm install, th
     const exits = Object.fromEntries([...tour.output.matchAll(/^@@ (\w+) exit (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
     expect(exits, tour.output).to.deep.equal({ start: 0, trace: 0, break: 0, heal: 0, replay: 1, stop: 0 });
     const section = (name: string): string => tour.output.split(/^@@ \w+ exit \d+$/m)[[...blocks.keys()].indexOf(name)]!;
-    expect(section('start')).to.match(/"vid": 1,/).and.match(/"joining": true/);
-    expect(section('trace')).to.match(/ log paxos\.propose instance=2 /).and.match(/error -32000: TODO: proposer\.prepare/);
+    expect(section('start')).to.match(/"node": "127\.0\.0\.1:7202"/).and.match(/"vid": 0,/).and.match(/"joining": true/);
+    expect(section('trace')).to.match(/ log paxos\.propose instance=2 /).and.match(/"kind":"crash".*TODO: proposer\.prepare/);
     expect(section('break')).to.match(/"partitioned": true/);
     expect(section('replay')).to.match(/^lab code threw: TODO: proposer\.prepare/m);
-    expect(readFileSync(join(handout, 'tour', 'p0.log'), 'utf8')).to.match(/ partition /);
+    expect(readFileSync(join(handout, 'tour', 'p1.log'), 'utf8')).to.match(/ partition at=now$/m);
     expect(readFileSync(join(handout, 'tour', 'sim.jsonl'), 'utf8')).to.match(/"node":"p1"/);
     expect(tour.leftover, 'the tour left nodes running').to.equal('');
   });

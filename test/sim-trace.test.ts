@@ -1,7 +1,6 @@
 // Trace lines as the simulator writes them and the reader reads them back: the hand-written
 // formatter gives the bytes of JSON.stringify in the fixed key order, the recorder's chunked hash
 // equals the hash of its JSONL, and the reader round-trips a real run and names bad lines.
-// handout: framework test (passes without the lab solutions)
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';

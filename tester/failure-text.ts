@@ -3,6 +3,7 @@
 // the command that opens it in the viewer.
 // One text for the table, `rsmlab sim`, graders' files and failures/…/notes.txt. Pure formatting.
 import { viewCommand } from '../src/dashboard/view-command.js';
+import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { ScenarioFailure } from './scenario.js';
 
 /** The part of a failed run a student reads first (a ScenarioResult's fields). */
@@ -19,14 +20,22 @@ const LAB_FRAME = /[/\\]labs[/\\]/;
 
 /**
  * An error as the failure report shows it: a scenario's own complaint is its message alone; any
- * other error keeps only the stack frames in labs/ (where the student can act on them).
+ * other error keeps its first line and only the stack frames in labs/ (where the student can act),
+ * including those of a lab error quoted in its message (a SimulationFailure's).
  */
 export function describeError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  const head = `${e.name}: ${e.message}`;
-  if (e instanceof ScenarioFailure) return head;
-  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l) && LAB_FRAME.test(l));
-  return [head, ...frames].join('\n');
+  const [head, ...rest] = `${e.name}: ${e.message}`.split('\n');
+  if (e instanceof ScenarioFailure) return [head, ...rest].join('\n');
+  const frames = [...rest, ...(e.stack ?? '').split('\n')].filter((l) => /^\s+at /.test(l) && LAB_FRAME.test(l));
+  return [head!, ...new Set(frames)].slice(0, 6).join('\n');
+}
+
+/** What the lab code threw, when that is what failed the run (the simulator stops at a lab handler's error). */
+export function labErrorsThrown(e: unknown): string[] {
+  if (!(e instanceof SimulationFailure) || e.where === undefined) return [];
+  const cause: unknown = e.cause;
+  return [`${cause instanceof Error ? cause.message : String(cause)} (in ${e.where})`];
 }
 
 /** One line per error the lab code threw during the run. */

@@ -13,7 +13,7 @@ import { ScenarioFailure, type Scenario, type ScenarioContext } from './scenario
 import { RealCluster } from './real-cluster.js';
 import { SimCluster, type Pacer } from './sim-cluster.js';
 import { loadVariant, variantFlag } from './variant.js';
-import { describeError, labErrorLines } from './failure-text.js';
+import { describeError, labErrorLines, labErrorsThrown } from './failure-text.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
@@ -141,7 +141,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       result.traceEvents = cluster.sim.trace.events;
     }
     if (!result.ok && !options.quiet) {
-      result.labErrors = labErrorsIn(trace);
+      result.labErrors = [...new Set([...labErrorsThrown(thrown), ...labErrorsIn(trace)])];
       result.artifacts = writeArtifacts(result, options, trace, attachments, thrown);
     }
     if (options.keepTrace) result.trace = trace;

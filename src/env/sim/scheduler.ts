@@ -40,6 +40,8 @@ export class SimulationFailure extends Error {
     readonly seed: number,
     readonly time: number,
     cause: unknown,
+    /** Whose code threw, for a lab error ("p0, handler config.join"); undefined for the simulator's own failures. */
+    readonly where?: string,
   ) {
     super(message, { cause });
     this.name = 'SimulationFailure';
@@ -228,6 +230,7 @@ export class Scheduler {
       this.seed,
       this.clock,
       cause,
+      where,
     );
     const waiters = [...this.waiters];
     this.waiters.clear();
