@@ -12,7 +12,6 @@ import { expect } from 'chai';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
-import { RsmClient } from '../labs/rsm/client.js';
 import { describeError, labErrorsThrown } from '../tester/failure-text.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { ScenarioFailure } from '../tester/scenario.js';
@@ -245,22 +244,5 @@ describe('failure text', () => {
     expect(describeError(failure)).to.equal('SimulationFailure: simulation failed at t=19 ms (seed 5): p0, handler config.join: Error: TODO: proposer.prepare (instance 2 at p0)\n    at Proposer.prepare (file:///h/dist/labs/paxos/proposer.js:73:15)');
     expect(labErrorsThrown(failure)).to.deep.equal(['TODO: proposer.prepare (instance 2 at p0) (in p0, handler config.join)']);
     expect(labErrorsThrown(new SimulationFailure('runaway', 5, 19, new Error('runaway')))).to.deep.equal([]);
-  });
-});
-
-describe('rsm client against a dead primary', () => {
-  it('pauses between attempts (retryMs) instead of spinning on calls that fail at once', async () => {
-    const cluster = new SimCluster({ lab: 'rsm', app: 'kv', seed: 5, nodes: 3 });
-    for (const i of [0, 1, 2]) await cluster.start(i, { first: 0 });
-    await cluster.sleep(15_000);
-    await cluster.kill(0);
-    const client = new RsmClient(cluster.clientEnv('c'), { members: [cluster.id(1), cluster.id(0)], timing: cluster.timing, id: 'c', giveUpMs: 1000 });
-    // The survivors still name p0 primary for a while, so every attempt goes to the dead node.
-    const outcome = await client.invoke({ f: 'put', key: 'k', value: 'v' }).then(() => 'ok', (e: unknown) => String(e));
-    const sends = (await cluster.traceJsonl()).split('\n').filter((l) => l.includes('"kind":"send"') && l.includes('"from":"client:c","to":"p0"')).length;
-    await cluster.close();
-    expect(outcome).to.match(/gave up/);
-    // One attempt per retryMs (100 ms) at most in the 1 s before giving up; a spinning client makes one per network delay.
-    expect(sends).to.be.greaterThan(2).and.at.most(1000 / cluster.timing.retryMs + 1);
   });
 });
