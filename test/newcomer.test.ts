@@ -10,7 +10,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { generateHandout } from '../src/handout/generate.js';
-import { livingInGroup, readmeBlocks } from './fixtures/readme-blocks.js';
+import { leftInGroup, readmeBlocks } from './fixtures/readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const INSTALL = 'npm install --prefer-offline --no-audit --no-fund';
@@ -50,7 +50,7 @@ function sh(command: string, cwd: string, boundMs: number): Promise<Ran> {
     }, boundMs);
     child.on('close', (status) => {
       clearTimeout(bound);
-      const leftover = livingInGroup(child.pid!);
+      const leftover = leftInGroup(child.pid!);
       killGroup();
       resolve({ status, output, leftover });
     });

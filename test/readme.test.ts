@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { rsmScenarios } from '../tester/rsm/scenarios.js';
-import { livingInGroup, readmeBlocks } from './fixtures/readme-blocks.js';
+import { leftInGroup, readmeBlocks } from './fixtures/readme-blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Kill what is left of process group `pgid` (ignoring a group that is gone); what was left, as `pgrep -a` lists it. */
-export function killGroup(pgid: number): string {
-  const left = livingInGroup(pgid);
+function killGroup(pgid: number): string {
+  const left = leftInGroup(pgid);
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch {
