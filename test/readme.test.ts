@@ -96,7 +96,7 @@ describe('README commands', function () {
     expect(status, output).to.equal(0);
     expect(output).to.match(/^(\d+)\/\1 mutants caught \(100%\)$/m);
     expect(output).to.match(/^no-busy .* caught by busy \(failed 3\/3 seeds\)/m);
-    expect(output).to.match(/rates: .*busy 3\/3, loss-backups 0\/3/);
+    expect(output).to.match(/rates: .*busy 3\/3, ack-kill 0\/3/);
   });
 
   it('kv: a replicated KV under load, its primary killed with kill -9, the history linearizable', () => {

@@ -133,4 +133,4 @@ export const rsmMutants: Mutant[] = [
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants rsm --rates`). */
-export const rsmGateOrder: string[] = ['12', 'busy', 'loss-backups', '16', 'kill9-transfer', 'ack-kill', 'client-dup', '10', '11', '8'];
+export const rsmGateOrder: string[] = ['12', 'busy', 'ack-kill', 'loss-backups', '16', 'kill9-transfer', 'client-dup', '10', '11', '8'];

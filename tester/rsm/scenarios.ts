@@ -13,7 +13,7 @@ import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
 import { rsmClientInvoke } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
-import { checkAckedKept, checkHistory, checkReplicasEqual, settled, showMembers } from './checks.js';
+import { checkAckedKept, checkHistory, checkReplicasEqual, settled, showMembers, type RsmObserved } from './checks.js';
 
 /** A scenario body's state: the observer, the views expected so far (the seed's @views), the load. */
 interface Run {
@@ -339,8 +339,8 @@ const clientDupDelay = async (run: Run): Promise<void> => {
 /**
  * Our own: no acknowledged request is lost when the primary dies the moment it answers. The
  * backups' links are slow; a client sends one request to the primary p0 and kills p0 as soon as
- * the answer is OK. The request must then be in the exactly-once table of p1 and p2, and in their
- * state, in view 4 = {p1,p2}.
+ * the answer is OK. The request must be in the exactly-once tables of p1 and p2 when the answer
+ * arrives, and still there, with equal state, in view 4 = {p1,p2}.
  */
 const ackThenKill = async (run: Run): Promise<void> => {
   const { o } = run;
@@ -351,6 +351,9 @@ const ackThenKill = async (run: Run): Promise<void> => {
   const request = { client: 'acker', seq: 1, op: { type: 'put', key: 'acked', value: 'yes' } };
   const answer = await client.call(o.id(0), rsmClientInvoke, request, { timeoutMs: o.cluster.timing.clientTimeoutMs });
   if (answer.status !== 'OK') throw new ScenarioFailure(`p0 answered ${answer.status} to the only request of a settled cluster`);
+  // The primary answers only once every backup executed the request: it is in their tables already.
+  const backups = await Promise.all([1, 2].map((i) => o.observeRsm(i)));
+  checkAckedKept(backups.filter((b): b is RsmObserved => b !== null), [{ client: 'acker', seq: 1 }]);
   await kill(run, 0, 'SIGKILL');
   for (const i of [1, 2]) await o.cluster.faults(i, { delayMs: 0 });
   await expectNextView(run, [1, 2]);
