@@ -181,7 +181,7 @@ describe('first-hour traps (CLI)', function () {
     });
 
     it('load against a live cluster that serves no request (a Paxos node) is exit 1: not one operation succeeded', () => {
-      const r = rsmlab('load', '--members', cluster.id(0), '--clients', '1', '--ops', '1', '--timing-scale', '0.1');
+      const r = rsmlab('load', '--members', cluster.id(0), '--clients', '1', '--ops', '1', '--timing-scale', '0.02');
       expect(r.status, r.stdout + r.stderr).to.equal(1);
       expect(r.stdout).to.match(/^1 operations by 1 clients .*: 0 ok, 0 failed, 1 unknown outcome$/m);
       expect(r.stderr).to.equal('rsmlab: no operation succeeded: the cluster never served a request\n');

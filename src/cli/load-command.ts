@@ -5,21 +5,11 @@ import type { NodeId } from '../env/types.js';
 import { isRpcError } from '../env/types.js';
 import { RealEnv } from '../env/real/env.js';
 import { rsmClientMembers } from '../../labs/rsm/protocol.js';
-import { runLoad } from '../../tester/rsm/run-load.js';
-import type { AppName } from '../apps/app.js';
+import { runLoad, type RunLoadOptions } from '../../tester/rsm/run-load.js';
 import { classicTiming, scaleTiming, type Timing } from '../timing.js';
 
-export interface LoadCommandOptions {
-  members: NodeId[];
-  /** The lab the cluster runs (its client library). Default rsm. */
-  lab?: 'rsm' | 'vsr';
-  clients: number;
-  ops: number;
-  app: AppName;
-  history?: string;
-  timingScale: number;
-  seed?: number;
-}
+/** runLoad's options, with the cluster's timing given as the scale the nodes were started with. */
+export type LoadCommandOptions = Omit<RunLoadOptions, 'timing'> & { timingScale: number };
 
 /** The members that answer a client's call within the RPC timeout (an error answer counts: a vsr node knows no client_members, but it is up). */
 async function answering(members: readonly NodeId[], timing: Timing): Promise<NodeId[]> {
