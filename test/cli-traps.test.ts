@@ -12,6 +12,11 @@ import { expect } from 'chai';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
+import { RsmClient } from '../labs/rsm/client.js';
+import { rsmClientMembers } from '../labs/rsm/protocol.js';
+import { RealEnv } from '../src/env/real/env.js';
+import { RealDisk } from '../src/env/real/disk.js';
+import { TraceRecorder } from '../src/trace/recorder.js';
 import { describeError, labErrorsThrown } from '../tester/failure-text.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { ScenarioFailure } from '../tester/scenario.js';
@@ -244,5 +249,33 @@ describe('failure text', () => {
     expect(describeError(failure)).to.equal('SimulationFailure: simulation failed at t=19 ms (seed 5): p0, handler config.join: Error: TODO: proposer.prepare (instance 2 at p0)\n    at Proposer.prepare (file:///h/dist/labs/paxos/proposer.js:73:15)');
     expect(labErrorsThrown(failure)).to.deep.equal(['TODO: proposer.prepare (instance 2 at p0) (in p0, handler config.join)']);
     expect(labErrorsThrown(new SimulationFailure('runaway', 5, 19, new Error('runaway')))).to.deep.equal([]);
+  });
+});
+
+describe('rsm client against a dead primary (real sockets)', () => {
+  it('pauses retryMs between attempts instead of spinning on calls that are refused at once', async () => {
+    const [port] = await reservePortPairs(1);
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-spin-'));
+    // A survivor that still names a dead node primary (as during a view change), and nothing on the dead node's port.
+    const dead = `127.0.0.1:${port! + 1}`;
+    const survivor = await RealEnv.listen({ host: '127.0.0.1', port: port!, disk: new RealDisk(dir), trace: new TraceRecorder({ keep: false, hash: false }) });
+    survivor.serve(rsmClientMembers, () => ({ vid: 2, members: [dead, survivor.me], primary: dead }));
+    const client = RealEnv.client('spin');
+    let calls = 0;
+    const counted = new Proxy(client, { get: (target, key) => (key === 'call' ? (...args: Parameters<RealEnv['call']>) => (calls++, target.call(...args)) : Reflect.get(target, key)) });
+    const timing = scaleTiming(classicTiming, 0.1); // retryMs 100
+    try {
+      const rsm = new RsmClient(counted, { members: [survivor.me], timing, id: 'spin', giveUpMs: 2000 });
+      const outcome = await rsm.invoke({ f: 'put', key: 'k', value: 'v' }).then(() => 'ok', (e: unknown) => String(e));
+      expect(outcome).to.match(/gave up on request 1: 127\.0\.0\.1:\d+: FAILED/);
+      // Each attempt is two calls (ask the survivor, try the dead primary), one attempt per retryMs (100 ms): about 40 in 2 s.
+      // A client that spins makes a refused call every few hundred microseconds: thousands.
+      expect(calls).to.be.at.least(8).and.at.most(2 * (2000 / timing.retryMs + 2));
+    } finally {
+      await client.close();
+      await survivor.close();
+      releasePorts([port!]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
