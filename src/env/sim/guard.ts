@@ -1,7 +1,7 @@
 // Determinism guards: while a simulated node's lab code runs, Date.now, new Date(), Math.random,
 // node:crypto's random functions (and globalThis.crypto's), performance.*, process.hrtime, real
 // timers, process.nextTick, queueMicrotask and fs throw a DeterminismError naming the Env call to use
-// instead. Outside lab code (the tester, mocha, the simulator itself) every patched function behaves
+// instead (console.* stays allowed, even when its write goes through fs). Outside lab code (the tester, mocha, the simulator itself) every patched function behaves
 // as before; the simulator's own loop uses the unpatched hostNextTick.
 //
 // Who is running is one module variable, set by the scheduler for each event and kept through the
@@ -151,6 +151,27 @@ function guardTimers(): void {
   }
 }
 
+/**
+ * console.* stays usable in lab code: printing cannot change a run, and students debug with it. Its
+ * write may reach fs.writeSync (stdout redirected to a file), so the guards rest while it runs.
+ */
+function exemptConsole(): void {
+  const record = console as unknown as Record<string, unknown>;
+  for (const key of ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table']) {
+    const original = record[key];
+    if (typeof original !== 'function') continue;
+    record[key] = function (this: unknown, ...args: unknown[]): void {
+      const code = running;
+      running = null;
+      try {
+        Reflect.apply(original as AnyFunction, this, args as never[]);
+      } finally {
+        running = code;
+      }
+    };
+  }
+}
+
 let installed = false;
 
 /** Install the guards in this process (idempotent). Until runAs() names a node they change nothing. */
@@ -165,5 +186,6 @@ export function installGuards(): void {
   guardTimers();
   guardMethods(fs, 'fs', 'env.disk');
   guardMethods(fs.promises, 'fs.promises', 'env.disk');
+  exemptConsole();
   syncBuiltinESMExports();
 }
