@@ -1,0 +1,166 @@
+// The two-ring journal's bytes (TigerBeetle 0.8.1 src/vsr/journal.zig): one file holding a header
+// ring (slot_count fixed-size header cells, packed into sectors) and then a prepare ring
+// (slot_count sector-aligned cells, each a prepare: its header and body); an op lives in slot
+// op % slot_count of both. It owns the layout, the encoding of cells and `headerOk`; it never does
+// IO and never decides what a slot's contents mean (recovery.ts does). Headers are Lab 3's
+// (protocol.ts: encoding, checksum, body checksum), plus the reserved header of an unused slot.
+import { z } from 'zod';
+import type { Json } from '../../../src/env/types.js';
+import { assert } from '../../../src/assert.js';
+import { checksum } from '../../../src/engine/checksum.js';
+import { canonicalJson } from '../../../src/json.js';
+import { entryValid, headerChecksum, headerSchema, rootEntry, type Entry, type Header } from '../protocol.js';
+
+/** The journal file's name on a replica's disk. */
+export const JOURNAL_FILE = 'vsr.journal';
+
+/** Bytes of one header cell in the header ring: a Lab 3 header's canonical text fits with room to spare. */
+export const HEADER_CELL_BYTES = 1024;
+
+/**
+ * A reserved header: the header of a slot that holds no prepare. Its `op` is the slot's index, so
+ * a reserved header written to (or read from) the wrong slot fails `headerOk`: misdirection shows.
+ */
+export const reservedSchema = z.strictObject({
+  command: z.literal('reserved'),
+  checksum: z.string(),
+  cluster: z.number().int().nonnegative(),
+  op: z.number().int().nonnegative(),
+});
+export type ReservedHeader = z.infer<typeof reservedSchema>;
+
+/** What a journal cell may hold: a prepare's header (Lab 3's) or a reserved one. */
+export type JournalHeader = Header | ReservedHeader;
+const journalHeaderSchema = z.union([headerSchema, reservedSchema]);
+/** A prepare cell: a prepare (Lab 3's entry) or a reserved header with a null body. */
+const prepareCellSchema = z.strictObject({ header: journalHeaderSchema, body: z.json() });
+export type PrepareCell = z.infer<typeof prepareCellSchema>;
+
+export function isReserved(h: JournalHeader): h is ReservedHeader {
+  return 'command' in h;
+}
+
+export function reservedHeader(cluster: number, slot: number): ReservedHeader {
+  return { command: 'reserved', checksum: reservedChecksum(cluster, slot), cluster, op: slot };
+}
+
+function reservedChecksum(cluster: number, op: number): string {
+  return checksum({ command: 'reserved', cluster, op });
+}
+
+export interface JournalLayout {
+  cluster: number;
+  /** Slots in each ring: a multiple of the headers that fill one sector. */
+  slot_count: number;
+  sector_bytes: number;
+  /** Bytes of one prepare cell: a multiple of sector_bytes (the largest prepare the journal holds). */
+  prepare_cell_bytes: number;
+}
+
+export function headersPerSector(layout: JournalLayout): number {
+  return layout.sector_bytes / HEADER_CELL_BYTES;
+}
+
+export function headerRingBytes(layout: JournalLayout): number {
+  return layout.slot_count * HEADER_CELL_BYTES;
+}
+
+/** The exact size of a journal file of this layout. */
+export function journalBytes(layout: JournalLayout): number {
+  return headerRingBytes(layout) + layout.slot_count * layout.prepare_cell_bytes;
+}
+
+export function checkLayout(layout: JournalLayout): void {
+  const { slot_count, sector_bytes, prepare_cell_bytes } = layout;
+  assert(sector_bytes >= HEADER_CELL_BYTES && sector_bytes % HEADER_CELL_BYTES === 0, `journal: sector_bytes ${sector_bytes} must be a multiple of ${HEADER_CELL_BYTES}`);
+  assert(slot_count >= 2 && slot_count % headersPerSector(layout) === 0, `journal: slot_count ${slot_count} must fill whole header sectors (${headersPerSector(layout)} each)`);
+  assert(prepare_cell_bytes >= sector_bytes && prepare_cell_bytes % sector_bytes === 0, `journal: prepare_cell_bytes ${prepare_cell_bytes} must be a multiple of sector_bytes`);
+}
+
+export function slotFor(layout: JournalLayout, op: number): number {
+  return op % layout.slot_count;
+}
+
+export function headerOffset(slot: number): number {
+  return slot * HEADER_CELL_BYTES;
+}
+
+export function prepareOffset(layout: JournalLayout, slot: number): number {
+  return headerRingBytes(layout) + slot * layout.prepare_cell_bytes;
+}
+
+/** The header sector that holds `slot`'s header: its first slot and its byte offset in the file. */
+export function headerSector(layout: JournalLayout, slot: number): { first: number; offset: number } {
+  const first = slot - (slot % headersPerSector(layout));
+  return { first, offset: headerOffset(first) };
+}
+
+/** The cell's text padded with zero bytes; a text that does not fit is a bug in the caller. */
+function encodeCell(value: Json, bytes: number): Uint8Array {
+  const text = new TextEncoder().encode(canonicalJson(value));
+  assert(text.length <= bytes, `journal: a cell of ${text.length} bytes does not fit in ${bytes}`);
+  const cell = new Uint8Array(bytes);
+  cell.set(text);
+  return cell;
+}
+
+/** The value a cell's text encodes, or null if it is not one (never throws on any bytes). */
+function decodeCell<T>(cell: Uint8Array, schema: z.ZodType<T>): T | null {
+  const end = cell.indexOf(0);
+  try {
+    const parsed = schema.safeParse(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(end < 0 ? cell : cell.subarray(0, end))));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A header cell: the header's canonical text, or (null) an invalid cell of zeros, which never decodes. */
+export function encodeHeaderCell(header: JournalHeader | null): Uint8Array {
+  return header === null ? new Uint8Array(HEADER_CELL_BYTES) : encodeCell(header as unknown as Json, HEADER_CELL_BYTES);
+}
+
+export function decodeHeader(cell: Uint8Array): JournalHeader | null {
+  return decodeCell(cell, journalHeaderSchema);
+}
+
+export function encodePrepare(layout: JournalLayout, cell: PrepareCell): Uint8Array {
+  return encodeCell(cell as unknown as Json, layout.prepare_cell_bytes);
+}
+
+export function decodePrepare(cell: Uint8Array): PrepareCell | null {
+  return decodeCell(cell, prepareCellSchema);
+}
+
+/**
+ * TB's header_ok: the checksum is valid, the cluster is ours, and the header belongs in `slot`
+ * (a prepare's op maps to it, a reserved header names it). A foreign cluster's valid header is
+ * not ok here; recovery refuses the whole file for it (see recovery.ts).
+ */
+export function headerOk(layout: JournalLayout, slot: number, h: JournalHeader | null): h is JournalHeader {
+  if (h === null || !checksumValid(h) || h.cluster !== layout.cluster) return false;
+  return isReserved(h) ? h.op === slot : slotFor(layout, h.op) === slot;
+}
+
+export function checksumValid(h: JournalHeader): boolean {
+  return isReserved(h) ? h.checksum === reservedChecksum(h.cluster, h.op) : h.checksum === headerChecksum(h);
+}
+
+/** A prepare cell is ok if its header is ok and (for a prepare) its body matches checksum_body. */
+export function prepareOk(layout: JournalLayout, slot: number, cell: PrepareCell | null): cell is PrepareCell {
+  if (cell === null || !headerOk(layout, slot, cell.header)) return false;
+  return isReserved(cell.header) ? cell.body === null : entryValid(cell as Entry);
+}
+
+/** A freshly formatted journal: the root prepare in slot 0, reserved headers and prepares elsewhere (TB vsr.zig format). */
+export function formatImage(layout: JournalLayout): Uint8Array {
+  checkLayout(layout);
+  const image = new Uint8Array(journalBytes(layout));
+  const root = rootEntry(layout.cluster);
+  for (let slot = 0; slot < layout.slot_count; slot++) {
+    const header: JournalHeader = slot === 0 ? root.header : reservedHeader(layout.cluster, slot);
+    image.set(encodeHeaderCell(header), headerOffset(slot));
+    image.set(encodePrepare(layout, { header, body: slot === 0 ? root.body : null }), prepareOffset(layout, slot));
+  }
+  return image;
+}
