@@ -27,17 +27,17 @@ export const CLUSTER = 7;
 /** 16 slots, 4 header cells per 4 KiB sector, one sector per prepare. */
 export const LAYOUT: JournalLayout = { cluster: CLUSTER, slot_count: 16, sector_bytes: 4096, prepare_cell_bytes: 4096 };
 
-/** Ops 0..count of one hash chain (op 0 is the cluster's root), every prepare of `view`. */
-export function chain(count: number, view = 0, cluster = CLUSTER): Entry[] {
+/** Ops 0..count of one hash chain (op 0 is the cluster's root), every prepare of `view`; `pad` lengthens each body. */
+export function chain(count: number, view = 0, cluster = CLUSTER, pad = ''): Entry[] {
   const entries = [rootEntry(cluster)];
-  for (let op = 1; op <= count; op++) entries.push(entryAfter(entries[op - 1]!, view));
+  for (let op = 1; op <= count; op++) entries.push(entryAfter(entries[op - 1]!, view, pad));
   return entries;
 }
 
 /** The prepare after `parent` in `view` (a different prepare for the same op when the view differs). */
-export function entryAfter(parent: Entry, view: number): Entry {
+export function entryAfter(parent: Entry, view: number, pad = ''): Entry {
   const op = parent.header.op + 1;
-  const body = { put: `k${op}`, value: `v${op}` };
+  const body = { put: `k${op}`, value: `v${op}${pad}` };
   const fields: HeaderFields = {
     checksum_body: bodyChecksum(body),
     parent: parent.header.checksum,

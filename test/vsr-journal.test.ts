@@ -222,6 +222,27 @@ describe('vsr journal: recovery of disk images on a simulated disk', () => {
     expect((await recoverImage(torn, three(LAYOUT, 9))).recovered!.slots[9]!.decision).to.equal('vsr');
   });
 
+  it('scenario 13 on a real crash: the tail prepare torn by the simulated disk at a crash before its fsync is cut, on each of 6 pinned seeds', async () => {
+    const layout: JournalLayout = { cluster: CLUSTER, slot_count: 16, sector_bytes: 1024, prepare_cell_bytes: 4096 };
+    const entries = chain(6, 0, CLUSTER, 'x'.repeat(3400)); // each prepare's text reaches its cell's 4th sector
+    for (let seed = 1; seed <= 6; seed++) {
+      const world = new SimWorld({ seed, disk: { sectorBytes: 1024, torn: 1 } });
+      await restart(world, three(layout), async (env, { journal }) => {
+        for (const entry of entries.slice(1, 6)) await writeThrough(env, journal, entry);
+        const write = writePrepare(journal, entries[6]!);
+        void env.disk.write(JOURNAL_FILE, write.offset, write.bytes); // the crash comes before its fsync
+      });
+      world.crash('r0');
+      const torn = world.trace.jsonl().trim().split('\n').map((l) => JSON.parse(l) as { kind: string; detail: { fault?: string; torn?: number } });
+      expect(torn.filter((e) => e.kind === 'disk' && e.detail.fault === 'crash').map((e) => e.detail.torn), `seed ${seed}`).to.deep.equal([1]);
+      const run = await restart(world, three(layout));
+      expect(run.recovered!.slots[6], `seed ${seed}`).to.deep.equal({ slot: 6, case: '@B', decision: 'cut' });
+      expect(run.recovered!.journal.faulty.some((f) => f)).to.equal(false);
+      expect(run.recovered!.op_max).to.equal(5);
+      world.close();
+    }
+  });
+
   it('scenario 14: a crash after the prepare is durable and before its header sector is written gives fix (@H, @K), written by the journal itself', async () => {
     const entries = chain(17);
     const world = new SimWorld({ seed: 2 });
