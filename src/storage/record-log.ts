@@ -141,16 +141,22 @@ function paddingAt(offset: number): number {
   return left < HEADER_BYTES ? left : 0;
 }
 
-/** One record as bytes, to be written at file offset `at`: zero padding, header (length, hcrc, crc), JSON payload. One allocation per record. */
+/**
+ * One record as bytes, to be written at file offset `at`: zero padding, header (length, hcrc, crc),
+ * JSON payload. Small frames come from Node's shared buffer pool (every byte is written here), which
+ * costs far less than a zeroed allocation of their own; nothing keeps a frame's `buffer`.
+ */
 export function encodeRecord(record: unknown, at = 0): Uint8Array {
   const json = JSON.stringify(record);
   const length = Buffer.byteLength(json, 'utf8');
   const pad = paddingAt(at);
-  const frame = Buffer.alloc(pad + HEADER_BYTES + length);
+  const frame = Buffer.allocUnsafe(pad + HEADER_BYTES + length);
+  if (pad > 0) frame.fill(0, 0, pad);
   frame.writeUInt32LE(length, pad);
   frame.write(json, pad + HEADER_BYTES, 'utf8');
-  frame.writeUInt32LE(checksum(frame, pad, 0, 0), pad + 4);
-  frame.writeUInt32LE(checksum(frame, pad, pad + HEADER_BYTES, frame.length), pad + 8);
+  const hcrc = crc32(~0, frame, pad, pad + 4);
+  frame.writeUInt32LE(~hcrc >>> 0, pad + 4);
+  frame.writeUInt32LE(~crc32(hcrc, frame, pad + HEADER_BYTES, frame.length) >>> 0, pad + 8);
   return frame;
 }
 
@@ -174,10 +180,13 @@ export function encodeRecords(records: readonly unknown[]): Uint8Array {
 
 /** CRC32 (the zlib/PNG polynomial, as node:zlib's crc32) of the 4 length bytes at `at` and the payload [from, to). */
 function checksum(bytes: Uint8Array, at: number, from: number, to: number): number {
-  let c = ~0;
-  for (let i = at; i < at + 4; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~crc32(crc32(~0, bytes, at, at + 4), bytes, from, to) >>> 0;
+}
+
+/** The running (not yet inverted) CRC32 state `c` carried over bytes [from, to). */
+function crc32(c: number, bytes: Uint8Array, from: number, to: number): number {
   for (let i = from; i < to; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
+  return c;
 }
 
 interface Scan {

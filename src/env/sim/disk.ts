@@ -326,20 +326,31 @@ export interface IoHost {
 
 export type IoKind = 'read' | 'write' | 'fsync';
 
-/** An operation waiting for its completion. */
-interface Pending {
-  due: number;
-  complete(): void;
-}
-
-/** The event at which a node's disk completes what is due. */
-class IoDone extends SimEvent {
-  constructor(private readonly disk: NodeDisk) {
+/**
+ * An operation waiting for its completion; it is also the event at which its disk completes what is
+ * due (one per operation, so every operation's completion is an event of its own in the queue).
+ */
+class IoOp extends SimEvent {
+  constructor(
+    private readonly disk: NodeDisk,
+    readonly due: number,
+    private readonly value: unknown,
+    private readonly error: unknown,
+    private readonly completed: (() => void) | undefined,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
     super();
   }
 
   fire(): boolean {
     return this.disk.completeDue();
+  }
+
+  complete(): void {
+    this.completed?.();
+    if (this.error === null) this.resolve(this.value);
+    else this.reject(this.error);
   }
 }
 
@@ -349,7 +360,7 @@ class IoDone extends SimEvent {
  * what was written before it, when it completes. Once the incarnation is dead, nothing completes.
  */
 export class NodeDisk implements Disk {
-  private readonly queue: Pending[] = [];
+  private readonly queue: IoOp[] = [];
   private lastDue = 0;
 
   constructor(
@@ -361,7 +372,7 @@ export class NodeDisk implements Disk {
 
   private run<T>(kind: IoKind, op: () => T, completed?: () => void): Promise<T> {
     if (this.owner().dead) return never;
-    let value: T;
+    let value: T | undefined;
     let error: unknown = null;
     try {
       value = op();
@@ -373,19 +384,13 @@ export class NodeDisk implements Disk {
     return new Promise<T>((resolve, reject) => {
       const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.node, kind));
       this.lastDue = due;
-      this.queue.push({
-        due,
-        complete: () => {
-          completed?.();
-          if (error === null) resolve(value);
-          else reject(error as Error);
-        },
-      });
-      this.host.schedule(new IoDone(this), due - this.host.now);
+      const io = new IoOp(this, due, value, error, completed, resolve as (value: unknown) => void, reject);
+      this.queue.push(io);
+      this.host.schedule(io, due - this.host.now);
     });
   }
 
-  /** Complete every operation due by now, in issue order (an IoDone event). Returns whether any did. */
+  /** Complete every operation due by now, in issue order (an IoOp's event). Returns whether any did. */
   completeDue(): boolean {
     const owner = this.owner();
     if (owner.dead || this.queue.length === 0 || this.queue[0]!.due > this.host.now) return false;
