@@ -10,8 +10,14 @@ import { formatLine, type TraceEvent } from './event.js';
 export type EventInput = Omit<TraceEvent, 'seq'>;
 
 const HASH_CHUNK = 1 << 16;
-/** Room for a chunk plus one more line of up to HASH_CHUNK characters (3 UTF-8 bytes each at most). */
+/** Room for a chunk plus one more record of up to HASH_CHUNK characters (3 UTF-8 bytes each at most) and its newline. */
 const PENDING_BYTES = 4 * HASH_CHUNK + 1;
+/**
+ * Characters of lines held as one string before they are hashed: short enough that the string's
+ * pieces die young (the GC never copies them out of the young generation), long enough to make few
+ * hash updates.
+ */
+const LINES_CHUNK = 1 << 13;
 
 /** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
 export interface TraceSink {
@@ -52,7 +58,8 @@ class Content {
       this.buffer.set(bytes, this.used);
       this.used += bytes.length;
     }
-    this.text('\n');
+    this.buffer[this.used++] = 0x0a;
+    if (this.used >= HASH_CHUNK) this.flush();
   }
 
   private text(text: string): void {
@@ -87,11 +94,10 @@ export class TraceRecorder {
   private readonly sink: TraceSink | undefined;
   private readonly hashing: boolean;
   /**
-   * Lines not yet hashed or kept, as UTF-8 bytes in `pending[0, pendingBytes)`: hashing in chunks gives
-   * the same digest, much faster, and writing each line into one buffer saves building a string rope.
+   * Lines not yet hashed or kept, each followed by '\n', as one string: hashing in chunks gives the
+   * same digest, much faster, and encoding a chunk at once costs far less than encoding line by line.
    */
-  private readonly pending: Buffer;
-  private pendingBytes = 0;
+  private pending = '';
   /** What the lines only summarize, hashed (hash: true); created at the first absorb(). */
   private content: Content | undefined;
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
@@ -103,7 +109,6 @@ export class TraceRecorder {
     this.file = options.file;
     this.sink = options.sink;
     this.hashing = options.hash ?? true;
-    this.pending = Buffer.allocUnsafe(this.hashing || this.keep ? PENDING_BYTES : 0);
     if (this.file) writeFileSync(this.file, '');
   }
 
@@ -149,18 +154,10 @@ export class TraceRecorder {
     this.sink?.write(line);
   }
 
-  /** Add `line` and its newline to the bytes not yet hashed or kept. */
+  /** Add `line` and its newline to the text not yet hashed or kept. */
   private hold(line: string): void {
-    if (line.length > HASH_CHUNK) {
-      this.hashPending();
-      this.hashText(`${line}\n`);
-      return;
-    }
-    let at = this.pendingBytes;
-    at += this.pending.write(line, at, 'utf8');
-    this.pending[at++] = 0x0a;
-    this.pendingBytes = at;
-    if (at >= HASH_CHUNK) this.hashPending();
+    this.pending += `${line}\n`;
+    if (this.pending.length >= LINES_CHUNK) this.hashPending();
   }
 
   /**
@@ -192,7 +189,7 @@ export class TraceRecorder {
   /** The kept lines, one JSON event per line. */
   jsonl(): string {
     this.formatLater();
-    return this.keep ? this.chunks.join('') + this.pending.toString('utf8', 0, this.pendingBytes) : '';
+    return this.keep ? this.chunks.join('') + this.pending : '';
   }
 
   /**
@@ -209,15 +206,10 @@ export class TraceRecorder {
   }
 
   private hashPending(): void {
-    if (this.pendingBytes === 0) return;
-    const bytes = this.pending.subarray(0, this.pendingBytes);
-    if (this.hashing) this.hash.update(bytes);
-    if (this.keep) this.chunks.push(bytes.toString('utf8'));
-    this.pendingBytes = 0;
-  }
-
-  private hashText(text: string): void {
-    if (this.hashing) this.hash.update(text);
+    const text = this.pending;
+    if (text.length === 0) return;
+    if (this.hashing) this.hash.update(text, 'utf8');
     if (this.keep) this.chunks.push(text);
+    this.pending = '';
   }
 }
