@@ -2,6 +2,13 @@
 // proposer's handlers, and how they use the provided log), each a subclass of the reference class
 // that overrides one method (never a copy of it). `rsmlab mutants paxos` must catch every one.
 // Instructor-only: the hand-out generator leaves this file out (src/handout/generate.ts).
+//
+// Known survivors, kept OUT of the gated corpus until a scenario catches them reliably (they need
+// deterministic competing proposers with per-link partitions, which the Cluster interface lacks):
+// an acceptor that forgets to persist its promise (n_h), a proposer that takes the first v_a it hears
+// instead of the highest-numbered one, a proposer that decides without an accept majority, an
+// acceptor that promises any proposal, and a proposer that proposes its own v_a. Adding a mutant that
+// survives means adding a scenario or a check, never removing the mutant.
 import type { NodeId } from '../../src/env/types.js';
 import { makePaxosLab } from '../../labs/paxos/lab.js';
 import { PaxosLog } from '../../labs/paxos/paxos-log.js';
