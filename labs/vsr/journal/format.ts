@@ -137,7 +137,7 @@ export function decodePrepare(cell: Uint8Array): PrepareCell | null {
  * (a prepare's op maps to it, a reserved header names it). A foreign cluster's valid header is
  * not ok here; recovery refuses the whole file for it (see recovery.ts).
  */
-export function headerOk(layout: JournalLayout, slot: number, h: JournalHeader | null): h is JournalHeader {
+export function headerOk(layout: JournalLayout, slot: number, h: JournalHeader | null): boolean {
   if (h === null || !checksumValid(h) || h.cluster !== layout.cluster) return false;
   return isReserved(h) ? h.op === slot : slotFor(layout, h.op) === slot;
 }
@@ -147,7 +147,7 @@ export function checksumValid(h: JournalHeader): boolean {
 }
 
 /** A prepare cell is ok if its header is ok and (for a prepare) its body matches checksum_body. */
-export function prepareOk(layout: JournalLayout, slot: number, cell: PrepareCell | null): cell is PrepareCell {
+export function prepareOk(layout: JournalLayout, slot: number, cell: PrepareCell | null): boolean {
   if (cell === null || !headerOk(layout, slot, cell.header)) return false;
   return isReserved(cell.header) ? cell.body === null : entryValid(cell as Entry);
 }

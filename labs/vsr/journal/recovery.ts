@@ -13,7 +13,6 @@ import {
   formatImage,
   headerOk,
   headerOffset,
-  headerRingBytes,
   HEADER_CELL_BYTES,
   isReserved,
   journalBytes,
@@ -70,12 +69,8 @@ export async function openJournal(disk: Disk, options: RecoveryOptions): Promise
   } else if (size !== journalBytes(layout)) {
     throw new StorageCorrupt(`journal ${JOURNAL_FILE}: ${size} bytes, but ${layout.slot_count} slots of this layout take ${journalBytes(layout)}; refusing to start on a journal that is not this replica's`);
   }
-  const headers = await disk.read(JOURNAL_FILE, 0, headerRingBytes(layout));
-  const prepares = await disk.read(JOURNAL_FILE, headerRingBytes(layout), journalBytes(layout) - headerRingBytes(layout));
-  const image = new Uint8Array(journalBytes(layout));
-  image.set(headers, 0);
-  image.set(prepares, headerRingBytes(layout));
-  return recoverJournal(options, image);
+  // Both rings in full, as TB reads them (they are one file: one read).
+  return recoverJournal(options, await disk.read(JOURNAL_FILE, 0, journalBytes(layout)));
 }
 
 /** Recover from the whole file's bytes (pure). */
