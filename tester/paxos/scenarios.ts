@@ -228,7 +228,7 @@ const powerAfterAccept = async (run: Run): Promise<void> => {
  * between their rounds. Five nodes; p4 dies, so the hub p0 proposes view 6 without it; the moment
  * p0's round starts, a new node p5 joins through p1, so p1 proposes view 6 with p5 (both rounds wait
  * a whole RPC timeout for the dead p4, so they overlap); meanwhile p2 or p3 is killed and restarted
- * from its disk. p0 carries breakpoint 4: if its round gets an accept majority, it dies before
+ * from its disk, through p1 (p0 may be dead of its breakpoint by then). p0 carries breakpoint 4: if its round gets an accept majority, it dies before
  * anyone learns the value, which is then chosen all the same. Every status is watched closely: one
  * value per view, and a chosen value is the one decided (the ledger's acceptor check). In the end
  * the live nodes share one view of exactly themselves.
@@ -250,7 +250,7 @@ const duel = async (run: Run): Promise<void> => {
   const restartAt = killAt + 1 + Math.floor(o.random() * 5);
   for (let step = 0; step < 150; step++) {
     if (step === killAt) await kill(o, restarted);
-    if (step === restartAt) await restart(o, restarted, 0);
+    if (step === restartAt) await restart(o, restarted, 1); // through p1: p0 may be dead of its breakpoint by now
     await o.cluster.sleep(Math.max(1, o.ms(0.002)));
     for (const i of live()) await o.observe(i);
   }
