@@ -18,6 +18,13 @@ import { describeError, labErrorLines, labErrorsThrown } from './failure-text.js
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
 
+/**
+ * ...but no RPC timeout shorter than this. A host's scheduling jitter does not shrink with the
+ * scale: on a busy 2-core machine a node process starting up stalls its peers' replies by 100 ms
+ * and more, and one heartbeat reply later than the timeout is a view change (p0 alone in view 3).
+ */
+export const REAL_RPC_TIMEOUT_FLOOR_MS = 250;
+
 export interface RunOptions {
   world: World;
   seed: number;
@@ -81,7 +88,9 @@ export function labErrorsIn(trace: string): string[] {
 }
 
 export function defaultTiming(world: World): Timing {
-  return world === 'sim' ? classicTiming : scaleTiming(classicTiming, REAL_TIMING_SCALE);
+  if (world === 'sim') return classicTiming;
+  const scaled = scaleTiming(classicTiming, REAL_TIMING_SCALE);
+  return { ...scaled, rpcTimeoutMs: Math.max(scaled.rpcTimeoutMs, REAL_RPC_TIMEOUT_FLOOR_MS) };
 }
 
 export function replayCommand(scenario: Scenario, world: World, seed: number, variant?: string): string {
