@@ -244,8 +244,11 @@ const viewChangeDuringRecovery = async (run: VsrRun): Promise<void> => {
   await run.crash(0);
   await run.restart(4);
   await run.waitUntil('p1, p2, p3 normal in a new view (p4 still recovering meanwhile)', [1, 2, 3, 4], (all) => {
+    // Polls are not atomic in the real world: p4 may already be back in the new view it just saw start.
     const p4 = all[3]!;
-    if (p4.status !== 'recovering') throw new ScenarioFailure(`p4 must stay recovering until a new view starts (no primary answers it), but it is ${describe(p4)}`);
+    if (p4.status === 'view_change' || (p4.status === 'normal' && p4.view === 0)) {
+      throw new ScenarioFailure(`p4 must stay recovering until a new view starts (no primary answers it, and it takes no part in view changes), but it is ${describe(p4)}`);
+    }
     return normalPast(0)(all.slice(0, 3));
   }, 2 * VIEW_CHANGE_TICKS);
   const p1 = await run.statusOf(1);
