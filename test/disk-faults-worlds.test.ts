@@ -7,6 +7,7 @@ import type { Cluster } from '../tester/cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { diskRead, diskWrite } from '../labs/echo/lab.js';
+import { paxosStatusSchema } from '../labs/paxos/status.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 import { DEFAULT_SECTOR_BYTES as S } from '../src/env/disk-faults.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,7 +79,11 @@ async function everyKind(cluster: Cluster): Promise<void> {
 async function refusesCorruptLog(cluster: Cluster): Promise<void> {
   await cluster.start(0);
   await cluster.start(1, { first: 0 });
-  await cluster.sleep(2 * cluster.timing.heartbeatMs);
+  // p0's log must hold p1's join (view 2) after the first record: a corrupt last record is a torn tail.
+  for (let tries = 0; (paxosStatusSchema.safeParse(await cluster.status(0)).data?.vid ?? 0) < 2; tries++) {
+    if (tries === 200) throw new Error('p1 never joined p0 in view 2');
+    await cluster.sleep(cluster.timing.heartbeatMs / 10);
+  }
   await cluster.diskFault(0, { kind: 'corrupt', file: 'paxos.log', offset: 14, length: 1 }); // the first record's payload: more records follow
   await cluster.kill(0);
   const error = await cluster.start(0).then(() => null, (e: unknown) => e);
