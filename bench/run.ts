@@ -9,6 +9,7 @@ const benches: ReadonlyArray<{ name: string; load: () => Promise<{ run: () => Pr
   { name: 'checker', load: () => import('./checker.js') },
   { name: 'rsm', load: () => import('./rsm.js') },
   { name: 'vsr', load: () => import('./vsr.js') },
+  { name: 'par', load: () => import('./par.js') },
   { name: 'shrink', load: () => import('./shrink.js') },
 ];
 

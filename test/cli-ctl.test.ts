@@ -88,6 +88,28 @@ describe('rsmlab ctl (CLI)', function () {
     expect(json(['ctl', node, 'status']).node).to.equal(node);
   });
 
+  it('corrupt refuses a node that is not a par replica, a dead host and bad flags, with exit 2 and the node untouched', () => {
+    const refused = (args: string[], message: RegExp) => {
+      const r = rsmlab('ctl', ...args);
+      expect(r.status, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(message);
+      expect(r.stdout).to.equal('');
+    };
+    refused([node, 'corrupt', '--slot', '1', '--ring', 'header'], /runs lab 'paxos', not 'par': only a Lab 4 replica keeps the two-ring journal \(vsr\.journal\)/);
+    refused(['127.0.0.1:1', 'corrupt', '--slot', '1', '--ring', 'header'], /unreachable/);
+    refused([node, 'corrupt', '--ring', 'header'], /corrupt needs --slot K/);
+    refused([node, 'corrupt', '--slot', '1'], /corrupt needs --ring header or --ring prepare/);
+    refused([node, 'corrupt', '--slot', '1', '--ring', 'body'], /--ring must be header or prepare, not 'body'/);
+    refused([node, 'corrupt', '--slot', 'x', '--ring', 'prepare'], /--slot must be a whole number/);
+    refused([node, 'corrupt', '--slot', '1.5', '--ring', 'prepare'], /--slot must be a whole number/);
+    refused([node, 'corrupt', '--slot=-1', '--ring', 'prepare'], /--slot must be at least 0/);
+    refused([node, 'corrupt', '--slot', '-1', '--ring', 'prepare'], /--slot/);
+    refused([node, 'corrupt', '3', '--ring', 'prepare'], /corrupt takes no arguments besides its flags/);
+    const { files } = json(['ctl', node, 'disk-files']) as { files: { name: string }[] };
+    expect(files.map((f) => f.name)).to.not.include('vsr.journal');
+    expect(json(['ctl', node, 'status']).node).to.equal(node);
+  });
+
   it('other commands refuse bad input with exit 2', () => {
     expect(rsmlab('test', 'nosuchlab', '--world', 'sim', '--seeds', '1').status).to.equal(2);
     expect(rsmlab('sim', 'paxos', '99', '--seed', '1').status).to.equal(2);

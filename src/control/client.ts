@@ -12,6 +12,8 @@ import { encodeRequest } from '../wire/frame.js';
 import type { BreakpointNumber } from '../env/types.js';
 import { RemoteFaultControl } from './remote-control.js';
 import { diskFaultSchema, type DiskFault } from '../env/disk-faults.js';
+import { corruptJournal } from './journal-corrupt.js';
+import { corruptUsage, journalCorruption } from '../cli/corrupt-command.js';
 
 export const defaultControlTimeoutMs = 2000;
 
@@ -32,7 +34,7 @@ export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, para
   }
 }
 
-export const ctlCommands = ['status', 'pid', 'breakpoint', 'fault-point', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files'] as const;
+export const ctlCommands = ['status', 'pid', 'breakpoint', 'fault-point', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files', 'corrupt'] as const;
 
 export const ctlUsage = [
   'status',
@@ -46,6 +48,7 @@ export const ctlUsage = [
   '                        K: corrupt (XOR the bytes now; the default), corrupt-read, corrupt-write,',
   '                        misdirect, lost-write (armed: they strike the next --count IOs on those sectors)',
   'disk-files',
+  corruptUsage,
   '(any command) --token T  the control plane\'s token, when it binds a non-loopback address (or RSMLAB_CONTROL_TOKEN)',
 ].join('\n');
 
@@ -84,6 +87,8 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
       latent: { type: 'boolean' },
       count: { type: 'string' },
       to: { type: 'string' },
+      slot: { type: 'string' },
+      ring: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -112,6 +117,8 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
       return control.diskFault(node, diskFaultOf(positionals, values));
     case 'disk-files':
       return { files: await control.diskFiles(node) };
+    case 'corrupt':
+      return { ...(await corruptJournal(control, node, journalCorruption(values, positionals))) };
     default:
       throw new Error(`unknown ctl command '${command}' (one of: ${ctlCommands.join(', ')})\n${ctlUsage}`);
   }

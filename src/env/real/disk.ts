@@ -115,11 +115,14 @@ export class RealDisk implements Disk {
     await this.syncDir();
   }
 
-  /** Instructors' disk fault: XOR `length` bytes from `offset` with random non-zero bytes. Returns how many changed. */
+  /** Instructors' disk fault: XOR `length` bytes from `offset` with random non-zero bytes, durably (fsynced). Returns how many changed. */
   async corrupt(file: string, offset: number, length: number): Promise<number> {
     const bytes = await this.read(file, offset, length);
     for (let i = 0; i < bytes.length; i++) bytes[i] = bytes[i]! ^ randomInt(1, 256);
-    if (bytes.length > 0) await this.write(file, offset, bytes);
+    if (bytes.length > 0) {
+      await this.write(file, offset, bytes);
+      await this.fsync(file);
+    }
     return bytes.length;
   }
 
