@@ -20,7 +20,8 @@ import {
   type JournalLayout,
 } from '../labs/vsr/journal/format.js';
 import { openJournal, type Recovered, type RecoveryOptions } from '../labs/vsr/journal/recovery.js';
-import type { JournalWrite } from '../labs/vsr/journal/journal.js';
+import { assertJournalInvariants, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState, type JournalWrite } from '../labs/vsr/journal/journal.js';
+import { assert } from '../src/assert.js';
 
 export const CLUSTER = 7;
 
@@ -164,4 +165,16 @@ export async function carryOut(env: Env, write: JournalWrite): Promise<void> {
 /** Each slot's "case decision" (e.g. "@N eql"), by slot. */
 export function decisions(recovered: Recovered): string[] {
   return recovered.slots.map((s) => `${s.case} ${s.decision}`);
+}
+
+/** Write an entry through the journal as the driver does: its prepare, then its header sector; the slot is then clean. */
+export async function writeThrough(env: Env, journal: JournalState, entry: Entry): Promise<void> {
+  const prepare = writePrepare(journal, entry);
+  assert(prepare.ring === 'prepare', 'journal: the prepare is written first');
+  await carryOut(env, prepare);
+  const header = onPrepareWritten(journal, prepare.slot, prepare.checksum);
+  assert(header !== null && header.ring === 'header', 'journal: the header sector follows its prepare');
+  await carryOut(env, header);
+  assert(onHeaderWritten(journal, header.slot, header.checksum), 'journal: the slot is clean once its header sector is durable');
+  assertJournalInvariants(journal);
 }

@@ -4,7 +4,6 @@
 // the refusals (n=1 with a faulty slot, wrong size, another cluster), and broken variants that fail.
 import { expect } from 'chai';
 import { SimWorld } from '../src/env/sim/world.js';
-import type { Entry } from '../labs/vsr/protocol.js';
 import { formatImage, headerSector, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { assertJournalInvariants, hasPrepare, journalAccepts, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
 import { recoverJournal, type RecoveryOptions } from '../labs/vsr/journal/recovery.js';
@@ -20,7 +19,7 @@ import {
   type RecoveryCase,
   type SlotFacts,
 } from '../labs/vsr/journal/recovery-table.js';
-import { buildImage, carryOut, chain, CLUSTER, decisions, entryAfter, LAYOUT, recoverImage, restart, type SlotContents } from './journal-image.js';
+import { buildImage, carryOut, chain, CLUSTER, decisions, entryAfter, LAYOUT, recoverImage, restart, writeThrough, type SlotContents } from './journal-image.js';
 
 const three = (layout: JournalLayout = LAYOUT, op_checkpoint = 0): RecoveryOptions => ({ layout, replica_count: 3, op_checkpoint });
 const one = (layout: JournalLayout = LAYOUT): RecoveryOptions => ({ layout, replica_count: 1, op_checkpoint: 0 });
@@ -365,18 +364,6 @@ describe('vsr journal: recovery of disk images on a simulated disk', () => {
 });
 
 // ---- writes ---------------------------------------------------------------------------------
-
-/** Write an entry through the journal as the driver would: prepare, then its header sector. */
-async function writeThrough(env: Parameters<typeof carryOut>[0], journal: JournalState, entry: Entry): Promise<void> {
-  const prepare = writePrepare(journal, entry);
-  expect(prepare.ring).to.equal('prepare');
-  await carryOut(env, prepare);
-  const header = onPrepareWritten(journal, prepare.slot, prepare.checksum);
-  expect(header!.ring).to.equal('header');
-  await carryOut(env, header!);
-  expect(onHeaderWritten(journal, header!.slot, header!.checksum)).to.equal(true);
-  assertJournalInvariants(journal);
-}
 
 function expectMemory(journal: JournalState, slot: number, decision: Decision): void {
   assertJournalInvariants(journal);

@@ -140,8 +140,13 @@ export interface ChunkAtlasOptions {
   nodes: readonly NodeId[];
   /** The files the chunks are in (each chunk covers the same sectors of every one); absent: every file. */
   files?: readonly string[];
-  /** Sectors per chunk. */
+  /** Sectors per chunk: chunk c is sectors [c * chunkSectors, (c + 1) * chunkSectors). */
   chunkSectors: number;
+  /**
+   * A chunk that is not one run of sectors: the runs chunk c covers (e.g. a journal's header
+   * sector and, elsewhere in the file, its prepares). Given, it replaces `chunkSectors`' layout.
+   */
+  areas?: (chunk: number) => { first: number; count: number }[];
   /** How many chunks (from sector 0). */
   chunks: number;
   /** Each chunk may be faulty on at most this many replicas (VSR: f, so that a quorum keeps a clean copy). */
@@ -160,7 +165,8 @@ export function chunkAtlas(o: ChunkAtlasOptions): FaultAtlas {
   for (let c = 0; c < o.chunks; c++) {
     for (let j = 0; j < o.f; j++) {
       const node = o.nodes[(c + j) % o.nodes.length]!;
-      for (const file of files) nodes[node]!.push({ ...(file === undefined ? {} : { file }), first: c * o.chunkSectors, count: o.chunkSectors });
+      const runs = o.areas?.(c) ?? [{ first: c * o.chunkSectors, count: o.chunkSectors }];
+      for (const file of files) for (const run of runs) nodes[node]!.push({ ...(file === undefined ? {} : { file }), ...run });
     }
   }
   return { nodes };

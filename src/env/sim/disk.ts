@@ -6,8 +6,8 @@
 // boundary. It never touches fs. File semantics follow src/env/real/disk.ts.
 import type { Disk, Json, NodeId } from '../types.js';
 import { checkFileName } from '../real/disk.js';
-import { perfectDisk, type DiskFaultRates, type FaultAtlas } from '../disk-faults.js';
-import { SectorFaults, type ArmedFault, type FaultDecision } from '../sector-faults.js';
+import { perfectDisk, sectorsOf, type DiskFaultRates, type FaultAtlas } from '../disk-faults.js';
+import { SectorFaults, type ArmedFault, type FaultDecision, type WritePlan } from '../sector-faults.js';
 import type { Prng } from '../../random.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type GuardedCode } from './guard.js';
@@ -132,6 +132,8 @@ export class SimDisk {
   readonly faults: SectorFaults;
   /** Faults the operations met since the world last took them, to trace them. */
   private noted: Record<string, Json>[] = [];
+  /** file -> sectors whose medium is not what their last writer wrote (see `damaged`). */
+  private readonly damage = new Map<string, Set<number>>();
 
   /**
    * `allow(kind, file)`: whether a drawn fault may happen (a fault decision, src/env/sim/decisions.ts);
@@ -179,6 +181,7 @@ export class SimDisk {
     const f = this.fileForWrite(name);
     const plan = this.faults.write(name, offset, data);
     this.note(plan.faults);
+    if (plan.faults.length > 0 || this.damage.size > 0) this.trackDamage(name, offset, data.length, plan);
     const end = offset + data.length;
     if ((plan.lost || plan.offset !== offset) && end > f.current.length) f.change({ size: end }); // the metadata made it, the data did not
     if (!plan.lost) f.change({ offset: plan.offset, data: copyOf(plan.data) });
@@ -221,6 +224,44 @@ export class SimDisk {
     this.file(name);
     this.files.delete(name);
     this.faults.forget(name);
+    this.damage.delete(name);
+  }
+
+  /**
+   * What reads of `name` would see with no read fault (for checkers in the simulator only: no
+   * draw, nothing traced). Empty if there is no such file.
+   */
+  medium(name: string): Uint8Array {
+    const f = this.file(name);
+    return f === undefined ? new Uint8Array(0) : f.current.slice(0, f.current.length);
+  }
+
+  /**
+   * The sectors of `name` that faults damaged since a faithful write last covered them whole: a
+   * garbled, lost or misdirected write (both where it was meant to land and where it landed), or
+   * bytes corrupted on the medium. A checker comparing the medium with what a node believes it
+   * wrote skips them (TigerBeetle's testing storage keeps the same set). Never drawn from.
+   */
+  damaged(name: string): ReadonlySet<number> {
+    return this.damage.get(name) ?? noSectors;
+  }
+
+  private trackDamage(name: string, offset: number, length: number, plan: WritePlan): void {
+    const S = this.faults.sectorBytes;
+    const damage = this.damage.get(name) ?? new Set<number>();
+    const meant = sectorsOf(offset, length, S);
+    if (plan.faults.length === 0) {
+      // A faithful write heals the sectors it covers whole.
+      const from = Math.ceil(offset / S);
+      const to = Math.floor((offset + length) / S);
+      for (let s = from; s < to; s++) damage.delete(s);
+    } else {
+      for (let s = meant.first; s < meant.first + meant.count; s++) damage.add(s);
+      const landed = sectorsOf(plan.offset, length, S);
+      if (!plan.lost) for (let s = landed.first; s < landed.first + landed.count; s++) damage.add(s);
+    }
+    if (damage.size > 0) this.damage.set(name, damage);
+    else this.damage.delete(name);
   }
 
   /** Whether any write is not yet fsynced (tests, status). */
@@ -278,6 +319,12 @@ export class SimDisk {
     for (let i = 0; i < n; i++) mask[i] = prng.int(1, 255);
     f.current.xor(offset, mask);
     f.durable?.xor(offset, mask);
+    if (n > 0) {
+      const damage = this.damage.get(name) ?? new Set<number>();
+      const hit = sectorsOf(offset, n, this.faults.sectorBytes);
+      for (let s = hit.first; s < hit.first + hit.count; s++) damage.add(s);
+      this.damage.set(name, damage);
+    }
     return n;
   }
 
@@ -307,6 +354,9 @@ function crashFate(c: Change, config: DiskFaults, prng: Prng, allowTear: () => b
 }
 
 const never = new Promise<never>(() => {});
+
+/** No damaged sectors (shared, never changed). */
+const noSectors: ReadonlySet<number> = new Set();
 
 /** The incarnation a NodeDisk belongs to (its SimEnv): IO of a dead one never completes. */
 export interface DiskOwner {
