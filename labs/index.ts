@@ -2,7 +2,7 @@
 // labs here and only here; loading is lazy so `rsmlab check` never loads protocol code.
 import type { Lab } from '../src/lab.js';
 
-export const labNames = ['paxos', 'echo', 'rsm', 'vsr'] as const;
+export const labNames = ['paxos', 'echo', 'rsm', 'vsr', 'par'] as const;
 export type LabName = (typeof labNames)[number];
 
 export async function loadLab(name: string): Promise<Lab> {
@@ -15,6 +15,8 @@ export async function loadLab(name: string): Promise<Lab> {
       return (await import('./rsm/lab.js')).rsmLab;
     case 'vsr':
       return (await import('./vsr/lab.js')).vsrLab;
+    case 'par':
+      return (await import('./vsr/lab.js')).parLab;
     default:
       throw new Error(`unknown lab '${name}' (known: ${labNames.join(', ')})`);
   }

@@ -2,7 +2,7 @@
 // mocha tests find scenarios here and only here.
 import type { Scenario } from './scenario.js';
 
-export const testedLabs = ['paxos', 'rsm', 'vsr'] as const;
+export const testedLabs = ['paxos', 'rsm', 'vsr', 'par'] as const;
 
 export async function loadScenarios(lab: string): Promise<Scenario[]> {
   switch (lab) {
@@ -12,6 +12,9 @@ export async function loadScenarios(lab: string): Promise<Scenario[]> {
       return (await import('./rsm/scenarios.js')).rsmScenarios;
     case 'vsr':
       return (await import('./vsr/scenarios.js')).vsrScenarios;
+    case 'par':
+      // Lab 4 runs Lab 3's scenarios (and the VOPR) on the two-ring journal.
+      return (await import('./vsr/scenarios.js')).vsrScenarios.map((s) => ({ ...s, lab: 'par' }));
     default:
       throw new Error(`no scenarios for lab '${lab}' (known: ${testedLabs.join(', ')})`);
   }

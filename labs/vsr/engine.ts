@@ -11,6 +11,7 @@ import { ok } from '../../src/apps/result.js';
 import { bodyChecksum, headerChecksum, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
+  isFaulty,
   RECOVERY_ATTEMPTS_WITHOUT_QUORUM,
   TICKS,
   timeoutNames,
@@ -164,6 +165,12 @@ export function reply(out: Out, client: string, request: number, kind: ClientReq
 
 // ---- the log --------------------------------------------------------------------------------
 
+/** Lab 4: whether the journal's ring can hold `op` (TB: no op ≥ op_checkpoint + slot_count); Lab 3's log always can. */
+export function ringAccepts(s: ReplicaState, op: number): boolean {
+  const j = s.config.journal;
+  return j === undefined || op < j.op_checkpoint + j.slot_count;
+}
+
 export function head(s: ReplicaState): Entry {
   return s.log[s.op]!;
 }
@@ -197,6 +204,8 @@ export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: numb
   s.log.length = same + 1;
   s.op = same;
   s.log_durable = Math.min(s.log_durable, same);
+  s.faulty = s.faulty.filter((f) => f <= same);
+  assert(s.faulty.length === 0, `vsr: a faulty op ${s.faulty[0]} below the common prefix (op ${same})`);
   s.pipeline = s.pipeline.filter((p) => p.op <= same);
   for (const entry of entries.slice(same)) append(s, out, entry);
 }
@@ -317,7 +326,7 @@ function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): v
     }
   }
   if (r.kind === 'register' && inFlight(s, r.client, 0, 'register')) return; // answered when it commits
-  if (s.pipeline.length >= s.config.pipeline_max) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
+  if (s.pipeline.length >= s.config.pipeline_max || !ringAccepts(s, s.op + 1)) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
   const entry = prepareEntry(s, r, time);
   append(s, out, entry);
   s.pipeline.push({ op: entry.header.op, checksum: entry.header.checksum, ok_from: [] });
@@ -482,6 +491,7 @@ export function repairGap(s: ReplicaState, out: Out, known: number): void {
 function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
   if (s.status !== 'normal' || m.view !== s.view || m.op > s.op || m.op === 0) return;
   const entry = s.log[m.op]!;
+  assert(!isFaulty(entry), `vsr: normal with faulty op ${m.op}`);
   if (m.checksum !== null && m.checksum !== entry.header.checksum) return;
   send(s, out, m.replica, { command: 'prepare', ...base(s), entry });
 }
@@ -660,6 +670,8 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
     // A quorum is normal in a view older than the one we had durably entered: that view change
     // never finished. Our superblock and log hold every promise we made, so rejoin as a replica
     // that restarted alone does: by a view change past it (waiting would stall us forever).
+    // Lab 4: not with faulty ops (our log cannot vouch for them); wait for a newer view instead.
+    if (s.faulty.length > 0) return;
     s.status = 'view_change';
     return transitionToViewChange(s, out, s.view + 1);
   }
@@ -774,7 +786,8 @@ function onResend(s: ReplicaState, out: Out): void {
 function onRecoveryTimeout(s: ReplicaState, out: Out): void {
   assert(s.status === 'recovering' && s.nonce !== null, 'vsr: recovery timeout off a recovering replica');
   const answered = s.recovery_responses.length >= s.config.quorum_view_change && Math.max(...s.recovery_responses.map((r) => r.view)) >= s.view;
-  if (s.timeouts.recovery.attempts + 1 >= RECOVERY_ATTEMPTS_WITHOUT_QUORUM && !answered) {
+  // A replica with faulty ops cannot vouch for its log in a view change: it waits for a normal quorum.
+  if (s.timeouts.recovery.attempts + 1 >= RECOVERY_ATTEMPTS_WITHOUT_QUORUM && !answered && s.faulty.length === 0) {
     s.status = 'view_change'; // leaves recovering only to enter a view change at once
     return transitionToViewChange(s, out, s.view + 1);
   }
@@ -798,8 +811,15 @@ export function assertInvariants(s: ReplicaState): void {
   const tail = s.log[s.op]!;
   assert(tail.header.op === s.op, `vsr: head entry holds op ${tail.header.op}`);
   for (let op = Math.max(1, s.commit_min); op <= s.op; op++) {
+    if (s.faulty.includes(op) || s.faulty.includes(op - 1)) continue;
     assert(s.log[op]!.header.parent === s.log[op - 1]!.header.checksum, `vsr: hash chain broken at op ${op}`);
   }
+  // Lab 4: faulty ops are placeholders past everything executed, and never in a normal replica's log.
+  assert(s.faulty.length === 0 || s.status !== 'normal', `vsr: normal with faulty ops ${s.faulty.join(',')}`);
+  s.faulty.forEach((op, i) => {
+    assert(op > s.commit_min && op <= s.op && op > s.log_durable && isFaulty(s.log[op]!), `vsr: faulty op ${op} (commit_min ${s.commit_min}, op ${s.op})`);
+    assert(i === 0 || s.faulty[i - 1]! < op, 'vsr: faulty ops out of order');
+  });
   if (s.pipeline.length > 0) {
     assert(s.status === 'normal' && isPrimary(s), 'vsr: a pipeline off a normal primary');
     s.pipeline.forEach((p, i) => {

@@ -7,6 +7,8 @@ import type { Timing } from '../../src/timing.js';
 import { isAppName } from '../../src/apps/app.js';
 import { checksum } from '../../src/engine/checksum.js';
 import { EngineDriver } from '../../src/engine/driver.js';
+import type { VsrStorage } from '../../src/engine/storage.js';
+import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
 import type { EngineCommand, Event } from './engine.js';
 import { majority, type ReplicaState, type VsrConfig } from './state.js';
 import { vsrStatus } from './status.js';
@@ -20,6 +22,10 @@ export interface VsrLabOptions {
   pipeline_max?: number;
   /** Called after every engine step of every replica (the tester's state checker, clone tests). */
   afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
+  /** Lab 3's append-only log (default, lab `vsr`) or Lab 4's two-ring journal (lab `par`). */
+  storage?: VsrStorage;
+  /** The journal's shape (default JOURNAL_SHAPE). */
+  journal?: JournalShape;
 }
 
 /** A VSR node: its status, and (for the simulator's state checker) its replica's live state. */
@@ -43,13 +49,16 @@ export function clusterId(replicas: readonly string[]): number {
 }
 
 export function makeVsrLab(o: VsrLabOptions = {}): Lab {
+  const storage = o.storage ?? 'log';
+  const name = storage === 'journal' ? 'par' : 'vsr';
+  const shape = o.journal ?? JOURNAL_SHAPE;
   return {
-    name: 'vsr',
+    name,
     async start(env: Env, options: LabOptions): Promise<LabNode> {
       const { replicas, index } = options;
-      if (replicas === undefined || index === undefined) throw new Error('vsr lab: needs the replica set (rsmlab node --replicas HOST:PORT,... --index I)');
+      if (replicas === undefined || index === undefined) throw new Error(`${name} lab: needs the replica set (rsmlab node --replicas HOST:PORT,... --index I)`);
       const app = options.app ?? 'kv';
-      if (!isAppName(app)) throw new Error(`vsr lab: unknown app '${app}' (known: kv, lock)`);
+      if (!isAppName(app)) throw new Error(`${name} lab: unknown app '${app}' (known: kv, lock)`);
       const config: VsrConfig = {
         cluster: clusterId(replicas),
         replica: index,
@@ -58,8 +67,16 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         quorum_view_change: o.quorum_view_change ?? majority(replicas.length),
         pipeline_max: o.pipeline_max ?? 64,
         app,
+        ...(storage === 'journal' && { journal: { slot_count: shape.slot_count, op_checkpoint: 0 } }),
       };
-      const driver = await EngineDriver.start(env, { config, tickMs: tickMs(options.timing), requestTimeoutMs: options.timing.clientTimeoutMs, afterStep: o.afterStep });
+      const driver = await EngineDriver.start(env, {
+        config,
+        tickMs: tickMs(options.timing),
+        requestTimeoutMs: options.timing.clientTimeoutMs,
+        afterStep: o.afterStep,
+        storage,
+        journal: shape,
+      });
       const node: VsrNode = { status: (): Json => ({ ...vsrStatus(driver.state), fsyncs: driver.fsyncs }), state: () => driver.state };
       return node;
     },
@@ -67,3 +84,6 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
 }
 
 export const vsrLab: Lab = makeVsrLab();
+
+/** Lab 4 (protocol-aware recovery): Lab 3's engine on the two-ring journal. */
+export const parLab: Lab = makeVsrLab({ storage: 'journal' });

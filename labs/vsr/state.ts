@@ -7,6 +7,19 @@ import { createStateMachine } from '../../src/apps/app.js';
 import { assert } from '../../src/assert.js';
 import { rootEntry, type Entry } from './protocol.js';
 
+/** The checksum of a placeholder: no header hashes to it (a 128-bit checksum of all zeros). */
+const FAULTY_CHECKSUM = '0'.repeat(32);
+
+/** Lab 4: the log entry of an op whose copy here is faulty: it chains to nothing and matches no prepare. */
+export function faultyEntry(cluster: number, op: number): Entry {
+  const header = { checksum: FAULTY_CHECKSUM, checksum_body: FAULTY_CHECKSUM, parent: FAULTY_CHECKSUM, cluster, view: 0, op, commit: 0, timestamp: 0, client: '', request: 0, operation: 'request' as const, replica: 0 };
+  return { header, body: null };
+}
+
+export function isFaulty(entry: Entry): boolean {
+  return entry.header.checksum === FAULTY_CHECKSUM;
+}
+
 export const statuses = ['normal', 'view_change', 'recovering'] as const;
 export type Status = (typeof statuses)[number];
 
@@ -23,6 +36,11 @@ export interface VsrConfig {
   /** Uncommitted prepares the primary keeps in flight at most. */
   pipeline_max: number;
   app: AppName;
+  /**
+   * Lab 4: the two-ring journal's ring (absent for Lab 3's append-only log). The primary takes no op
+   * the ring cannot hold: op ≥ op_checkpoint + slot_count (TB 0.8.1; no checkpoints yet, so 0).
+   */
+  journal?: { slot_count: number; op_checkpoint: number };
 }
 
 /** A timeout counted in ticks (TigerBeetle's Timeout): fires when `ticks` reaches `after`, if ticking. */
@@ -86,7 +104,12 @@ export interface RecoveryResponseRecord {
 /** What a replica reads from its disk at start: its superblock (null if none) and its log (ops 1..n). */
 export interface Durable {
   superblock: { view: number; log_view: number } | null;
+  /** Ops 1..n; a faulty op's entry is faultyEntry(cluster, op). */
   entries: Entry[];
+  /** Lab 4: ops among 1..n whose copy on this disk is faulty (corrupt, misdirected, lost), sorted. */
+  faulty?: number[];
+  /** Ops 1..log_durable are on disk exactly and clean (default n); later ones are rewritten first. */
+  log_durable?: number;
 }
 
 export interface ReplicaState {
@@ -106,6 +129,12 @@ export interface ReplicaState {
   log: Entry[];
   /** The highest op such that log[0..op] is on disk exactly as in memory. */
   log_durable: number;
+  /**
+   * Lab 4: ops in (commit_min, op] whose copy here is faulty, sorted: their log entry is a
+   * placeholder (faultyEntry) that matches no prepare. The log still runs to `op` (corruption never
+   * shortens it); a replica with faulty ops is never normal: it repairs them first.
+   */
+  faulty: number[];
   /** The view and log_view last handed to the disk (persisted before they are advertised). */
   superblock: { view: number; log_view: number };
   pipeline: PipelineOp[];
@@ -143,10 +172,15 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
   assert(config.quorum_view_change >= 1 && config.quorum_view_change <= n, `vsr: quorum_view_change ${config.quorum_view_change} for ${n} replicas`);
   assert(config.quorum_replication + config.quorum_view_change > n, 'vsr: a replication quorum and a view-change quorum must intersect');
   const log = [rootEntry(config.cluster), ...durable.entries];
+  const faulty = durable.faulty ?? [];
   log.forEach((e, i) => {
     assert(e.header.op === i, `vsr: disk log entry ${i} holds op ${e.header.op}`);
-    assert(i === 0 || e.header.parent === log[i - 1]!.header.checksum, `vsr: disk log breaks the hash chain at op ${i}`);
+    const linked = i === 0 || faulty.includes(i) || faulty.includes(i - 1) || e.header.parent === log[i - 1]!.header.checksum;
+    assert(linked, `vsr: disk log breaks the hash chain at op ${i}`);
   });
+  faulty.forEach((op) => assert(op >= 1 && op < log.length && isFaulty(log[op]!), `vsr: faulty op ${op} is not a placeholder in the disk log`));
+  const log_durable = durable.log_durable ?? log.length - 1;
+  assert(log_durable <= log.length - 1 && (faulty.length === 0 || log_durable < faulty[0]!), `vsr: log_durable ${log_durable} past a faulty op or the log`);
   const restarted = durable.superblock !== null || durable.entries.length > 0;
   const superblock = durable.superblock ?? { view: 0, log_view: 0 };
   return {
@@ -158,7 +192,8 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     commit_min: 0,
     commit_max: 0,
     log,
-    log_durable: log.length - 1,
+    log_durable,
+    faulty: [...faulty],
     superblock: { ...superblock },
     pipeline: [],
     clients: [],

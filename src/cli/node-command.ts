@@ -39,10 +39,10 @@ export function replicaPlacement(me: string, replicas: string[] | undefined, ind
 }
 
 /** The labs with a static replica set, given by --replicas. */
-const STATIC_LABS = ['vsr'];
+const STATIC_LABS = ['vsr', 'par'];
 
 /** The labs that replicate an app (src/apps). */
-const APP_LABS = ['rsm', 'vsr'];
+const APP_LABS = ['rsm', 'vsr', 'par'];
 
 /** `--app` names one of the apps, and only a lab that replicates one takes it: refused before anything listens. */
 export function checkApp(lab: string, app: string | undefined): void {

@@ -40,12 +40,17 @@ function viewText(node: NodeId, state: Json): string | undefined {
   return `view ${s.view} = {${s.members.join(', ')}}${s.primary ? ` primary ${s.primary}` : ''}`;
 }
 
-/** A light, endless client load (rsm and vsr labs): rounds of a few ops per client, each round with fresh client names. */
+/** The labs whose clients speak VSR: Lab 3 (vsr) and Lab 4 (par, the same engine on the journal). */
+function vsrFamily(lab: string): boolean {
+  return lab === 'vsr' || lab === 'par';
+}
+
+/** A light, endless client load (rsm, vsr and par labs): rounds of a few ops per client, each round with fresh client names. */
 function lightLoad(cluster: RealCluster, o: StartCommandOptions, app: AppName, stopped: () => boolean): void {
-  if ((o.lab !== 'rsm' && o.lab !== 'vsr') || o.clients <= 0) return;
+  if ((o.lab !== 'rsm' && !vsrFamily(o.lab)) || o.clients <= 0) return;
   const members = Array.from({ length: o.nodes }, (_, i) => cluster.id(i));
   const random = seededRandom(Date.now() >>> 0);
-  const invoker = o.lab === 'vsr' ? vsrInvoker((c) => cluster.clientEnv(c), { replicas: members, timing: cluster.timing, app, giveUpMs: giveUpMs(cluster.timing) }) : undefined;
+  const invoker = vsrFamily(o.lab) ? vsrInvoker((c) => cluster.clientEnv(c), { replicas: members, timing: cluster.timing, app, giveUpMs: giveUpMs(cluster.timing) }) : undefined;
   const round = (n: number): void => {
     if (stopped()) return;
     const load = new BackgroundLoad(cluster, members, { app, clients: o.clients, ops: 20, prefix: `r${n}`, thinkMs: 400, ...(invoker && { invoker }) }, random);
@@ -62,7 +67,7 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (!(o.nodes >= 1 && o.nodes <= 9)) throw new Error(`--nodes must be between 1 and 9, not ${o.nodes}`);
   const timing = scaleTiming(classicTiming, o.timingScale);
-  const app = o.lab === 'rsm' || o.lab === 'vsr' ? (o.app ?? 'kv') : o.app;
+  const app = o.lab === 'rsm' || vsrFamily(o.lab) ? (o.app ?? 'kv') : o.app;
   const cluster = new RealCluster({ lab: o.lab, ...(app !== undefined && { app }), nodes: o.nodes, timing });
   let stopping = false;
   let dashboard: DashboardServer | undefined;

@@ -4,15 +4,14 @@
 // never overtakes the write it depends on). It checks every peer message before the engine sees
 // it: a bad checksum, a wrong cluster, an impossible sender, op or view is dropped and traced,
 // never crashing the node or touching its state. It never makes protocol decisions.
-import { z } from 'zod';
 import type { Env, NodeId } from '../env/types.js';
-import { RecordLog } from '../storage/record-log.js';
-import { StorageCorrupt } from '../storage/storage-corrupt.js';
+import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
+import { LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
+import { JournalStorage, JOURNAL_SHAPE, opFits, type JournalShape } from './journal-storage.js';
 import { isPrimary, step, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
-import { createState, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
+import { createState, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
-  entrySchema,
   entryValid,
   rootEntry,
   seal,
@@ -25,8 +24,6 @@ import {
   type Message,
   type Sealed,
 } from '../../labs/vsr/protocol.js';
-
-export const LOG_FILE = 'vsr.log';
 
 /** The named fault points (env.faultPoint) the driver passes: an armed one kills the node there. */
 export const FAULT_POINTS = {
@@ -45,6 +42,9 @@ export interface DriverOptions {
   tickMs: number;
   /** A client request not answered this long (env ms) is answered busy, freeing its call. */
   requestTimeoutMs: number;
+  /** Lab 3's append-only log (default) or Lab 4's two-ring journal (its shape: JOURNAL_SHAPE by default). */
+  storage?: VsrStorage;
+  journal?: JournalShape;
   /** Called after every step with the state and what the step did (the tester's state checker). */
   afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
 }
@@ -55,41 +55,12 @@ interface PendingCall {
   resolve(reply: ClientReply): void;
 }
 
-/** A record of the log file: an entry (replacing any ops ≥ its op), or the log's new end. */
-const logRecordSchema = z.union([entrySchema, z.strictObject({ truncate: z.number().int().nonnegative() })]);
-type LogRecord = z.infer<typeof logRecordSchema>;
-
-/** Read the log file: records in order, a record for op k replacing ops ≥ k, a truncation cutting the tail. */
-async function readLog(log: RecordLog<LogRecord>, cluster: number): Promise<Entry[]> {
-  const entries: Entry[] = [];
-  const root = rootEntry(cluster);
-  for (const record of await log.replay()) {
-    if ('truncate' in record) {
-      if (record.truncate > entries.length) throw new StorageCorrupt(`vsr log: a truncation to op ${record.truncate} past the end (op ${entries.length})`);
-      entries.length = record.truncate;
-      continue;
-    }
-    const entry = record;
-    const op = entry.header.op;
-    if (!entryValid(entry) || entry.header.cluster !== cluster || op < 1 || op > entries.length + 1) {
-      throw new StorageCorrupt(`vsr log: a record for op ${op} that is not the next op or fails its checksum`);
-    }
-    entries.length = op - 1;
-    const parent = op === 1 ? root : entries[op - 2]!;
-    if (entry.header.parent !== parent.header.checksum) throw new StorageCorrupt(`vsr log: op ${op} does not chain to op ${op - 1}`);
-    entries.push(entry);
-  }
-  return entries;
-}
-
 export class EngineDriver {
   readonly state: ReplicaState;
   /** The IO lane: log and superblock writes, one after another. */
   private io: Promise<void> = Promise.resolve();
-  /** Log records waiting for the next group commit. */
-  private unwritten: LogRecord[] = [];
-  /** fsyncs this incarnation asked of its disk: one per group-committed log append, one per superblock copy written. */
-  fsyncs = 0;
+  /** Superblock fsyncs this incarnation asked of its disk: one per copy written. */
+  private superblockFsyncs = 0;
   /** Settles when the last superblock write handed out so far is durable (and the sends queued behind it went). */
   private superblockWritten: Promise<void> = Promise.resolve();
   private pending: PendingCall[] = [];
@@ -97,7 +68,7 @@ export class EngineDriver {
   private constructor(
     private readonly env: Env,
     private readonly options: DriverOptions,
-    private readonly log: RecordLog<LogRecord>,
+    private readonly storage: EngineStorage,
     private readonly superblock: Superblock,
     state: ReplicaState,
   ) {
@@ -107,16 +78,21 @@ export class EngineDriver {
   static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
     const { config } = options;
     const { superblock, value } = await Superblock.open(env.disk, config.cluster);
-    const log = new RecordLog<LogRecord>(env.disk, LOG_FILE, logRecordSchema);
-    const entries = await readLog(log, config.cluster);
-    const state = createState(config, { superblock: value, entries });
-    const driver = new EngineDriver(env, options, log, superblock, state);
+    const { storage, durable } = await openStorage(env, options, value);
+    const state = createState(config, durable);
+    const driver = new EngineDriver(env, options, storage, superblock, state);
     env.log('vsr.start', { replica: config.replica, status: state.status, view: state.view, log_view: state.log_view, op: state.op });
     env.on(vsrMessage, (sealed, from) => driver.onPeer(sealed, from));
     env.serve(vsrRequest, (request) => driver.onClient(request));
+    if (storage instanceof JournalStorage && storage.pending) driver.io = driver.io.then(() => driver.flush());
     driver.step({ kind: 'nonce', nonce: env.nonce() });
     driver.tick();
     return driver;
+  }
+
+  /** fsyncs this incarnation asked of its disk: the storage's (one per group commit) and the superblock's. */
+  get fsyncs(): number {
+    return this.storage.fsyncs + this.superblockFsyncs;
   }
 
   private tick(): void {
@@ -163,12 +139,14 @@ export class EngineDriver {
         return;
       }
       case 'write':
-        return this.logRecord(command.entry);
+        if (this.storage.write(command.entry)) this.io = this.io.then(() => this.flush());
+        return;
       case 'truncate':
-        return this.logRecord({ truncate: command.op });
+        if (this.storage.truncate(command.op)) this.io = this.io.then(() => this.flush());
+        return;
       case 'write_superblock':
         this.io = this.io.then(() => {
-          this.fsyncs++;
+          this.superblockFsyncs++;
           return this.superblock.write({ view: command.view, log_view: command.log_view });
         });
         this.superblockWritten = this.io;
@@ -186,18 +164,9 @@ export class EngineDriver {
     this.superblockWritten = this.superblockWritten.then(run);
   }
 
-  private logRecord(record: LogRecord): void {
-    this.unwritten.push(record);
-    if (this.unwritten.length === 1) this.io = this.io.then(() => this.flushLog());
-  }
-
-  /** Append every log record queued so far in one go, then tell the engine of each entry, in order. */
-  private async flushLog(): Promise<void> {
-    const records = this.unwritten;
-    this.unwritten = [];
-    this.fsyncs++;
-    await this.log.appendAll(records);
-    for (const r of records) if ('header' in r) this.step({ kind: 'written', op: r.header.op, checksum: r.header.checksum });
+  /** Carry out every write queued so far in one go, then tell the engine of each entry now durable, in order. */
+  private async flush(): Promise<void> {
+    for (const e of await this.storage.flush()) this.step({ kind: 'written', op: e.header.op, checksum: e.header.checksum });
   }
 
   private onPeer(sealed: Sealed, from: NodeId): void {
@@ -221,6 +190,9 @@ export class EngineDriver {
   }
 
   private onClient(request: ClientRequest): Promise<ClientReply> {
+    if (this.options.storage === 'journal' && !opFits(this.options.journal ?? JOURNAL_SHAPE, request.op)) {
+      return Promise.resolve({ status: 'rejected', view: this.state.view, reason: 'op too large for a journal prepare cell' });
+    }
     return new Promise((resolve) => {
       this.pending.push({ key: callKey(request.client, request.request, request.kind), deadline: this.env.now() + this.options.requestTimeoutMs, resolve });
       this.step({ kind: 'request', request, time: this.env.now() });
@@ -241,6 +213,18 @@ export class EngineDriver {
     this.pending = this.pending.filter((p) => p.deadline > now);
     for (const p of expired) p.resolve({ status: 'busy', view: this.state.view });
   }
+}
+
+/** The replica's storage, opened and read: Lab 3's log, or Lab 4's journal (recovered and traced). */
+async function openStorage(env: Env, options: DriverOptions, superblock: { view: number; log_view: number } | null): Promise<{ storage: EngineStorage; durable: Durable }> {
+  const { config } = options;
+  if (options.storage !== 'journal') {
+    const { storage, entries } = await LogStorage.open(env.disk, config.cluster);
+    return { storage, durable: { superblock, entries } };
+  }
+  const layout = { cluster: config.cluster, ...(options.journal ?? JOURNAL_SHAPE) };
+  assert(config.journal?.slot_count === layout.slot_count, `vsr: the engine's ring (${config.journal?.slot_count}) is not the journal's (${layout.slot_count} slots)`);
+  return JournalStorage.open(env, layout, config.replicas.length, superblock);
 }
 
 function callKey(client: string, request: number, kind: string): string {

@@ -9,6 +9,8 @@ import {
   encodeHeaderCell,
   encodePrepare,
   headerOk,
+  isReserved,
+  reservedHeader,
   headersPerSector,
   headerSector,
   HEADER_CELL_BYTES,
@@ -67,12 +69,37 @@ export function writePrepare(j: JournalState, entry: Entry): JournalWrite {
 }
 
 /**
- * Step 2: the prepare is durable. If the slot still holds that header (a view change may have
- * replaced it meanwhile), remember the prepare and write its header sector; else nothing.
+ * Truncation: every slot holding a prepare of an op past `op` gets a reserved header and a reserved
+ * prepare cell (the prepare first, as any write). The log's end is then durable: a restart never
+ * brings back a replaced tail (the reserved pair is @J, a crash between the writes leaves @I: faulty).
+ */
+export function writeTruncation(j: JournalState, op: number): JournalWrite[] {
+  const writes: JournalWrite[] = [];
+  j.headers.forEach((h, slot) => {
+    if (isReserved(h) || h.op <= op) return;
+    const reserved = reservedHeader(j.layout.cluster, slot);
+    j.headers[slot] = reserved;
+    j.dirty[slot] = true;
+    writes.push({ kind: 'journal_write', ring: 'prepare', slot, checksum: reserved.checksum, offset: prepareOffset(j.layout, slot), bytes: encodePrepare(j.layout, { header: reserved, body: null }) });
+  });
+  return writes;
+}
+
+/** Whether the prepare cell of `slot` durably holds what its header in memory says (a reserved header: no prepare). */
+export function prepareDurable(j: JournalState, slot: number): boolean {
+  const h = j.headers[slot]!;
+  return isReserved(h) ? !j.prepare_inhabited[slot] : j.prepare_checksums[slot] === h.checksum;
+}
+
+/**
+ * Step 2: the prepare (or the reserved cell) is durable. If the slot still holds that header (a
+ * view change may have replaced it meanwhile), remember the prepare and write its header sector;
+ * else nothing.
  */
 export function onPrepareWritten(j: JournalState, slot: number, checksum: string): JournalWrite | null {
-  j.prepare_checksums[slot] = checksum;
-  j.prepare_inhabited[slot] = true;
+  const reserved = reservedHeader(j.layout.cluster, slot).checksum === checksum;
+  j.prepare_checksums[slot] = reserved ? null : checksum;
+  j.prepare_inhabited[slot] = !reserved;
   if (j.headers[slot]!.checksum !== checksum) return null;
   const sector = headerSector(j.layout, slot);
   return { kind: 'journal_write', ring: 'header', slot, checksum, offset: sector.offset, bytes: headerSectorBytes(j, slot) };
@@ -80,7 +107,7 @@ export function onPrepareWritten(j: JournalState, slot: number, checksum: string
 
 /** Step 3: the header sector is durable. True if the slot is now clean with that header (the engine's `written`). */
 export function onHeaderWritten(j: JournalState, slot: number, checksum: string): boolean {
-  if (j.headers[slot]!.checksum !== checksum || j.prepare_checksums[slot] !== checksum) return false;
+  if (j.headers[slot]!.checksum !== checksum || !prepareDurable(j, slot)) return false;
   j.dirty[slot] = false;
   j.faulty[slot] = false;
   return true;
@@ -88,18 +115,19 @@ export function onHeaderWritten(j: JournalState, slot: number, checksum: string)
 
 /**
  * The bytes of the header sector that holds `slot`, rebuilt from memory (TB rewrites the whole
- * sector). `slot` gets its header: its prepare is durable. Every other slot gets its header from
- * memory (a reserved one for a slot that never held a prepare, e.g. on the first wrap) unless it is
- * faulty: then an invalid cell, so it is still faulty after a crash (never @D turned into @J).
+ * sector). The slots `written` (`slot`, and any other of the sector whose prepare was just made
+ * durable in the same batch) get their header. Every other slot gets its header from memory (a
+ * reserved one for a slot that never held a prepare, e.g. on the first wrap) unless it is faulty:
+ * then an invalid cell, so it is still faulty after a crash (never @D turned into @J).
  */
-export function headerSectorBytes(j: JournalState, slot: number): Uint8Array {
+export function headerSectorBytes(j: JournalState, slot: number, written: readonly number[] = [slot]): Uint8Array {
   const { first } = headerSector(j.layout, slot);
   const bytes = new Uint8Array(j.layout.sector_bytes);
   for (let i = 0; i < headersPerSector(j.layout); i++) {
     const s = first + i;
     // BEGIN SOLUTION
     // STUDENT: const cell = encodeHeaderCell(j.headers[s]!); // TODO: what must a faulty slot's header cell hold?
-    const cell = encodeHeaderCell(s !== slot && j.faulty[s] ? null : j.headers[s]!);
+    const cell = encodeHeaderCell(j.faulty[s] && !written.includes(s) ? null : j.headers[s]!);
     // END SOLUTION
     bytes.set(cell, i * HEADER_CELL_BYTES);
   }

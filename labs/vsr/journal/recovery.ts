@@ -26,6 +26,7 @@ import {
   type PrepareCell,
 } from './format.js';
 import { assertJournalInvariants, type JournalState } from './journal.js';
+import type { Entry } from '../protocol.js';
 import { caseDecision, recoveryCase, recoveryCases, type CaseName, type Comparison, type Decision, type RecoveryCase, type SlotFacts } from './recovery-table.js';
 
 export interface RecoveryOptions {
@@ -46,6 +47,8 @@ export interface SlotRecovery {
 export interface Recovered {
   journal: JournalState;
   slots: SlotRecovery[];
+  /** By slot: the valid prepare physically in it (its checksum is `journal.prepare_checksums`), or null. */
+  prepares: (Entry | null)[];
   /** max(op_checkpoint, the highest op of a valid prepare): the "max" of the table. */
   op_max: number;
 }
@@ -64,13 +67,29 @@ export async function openJournal(disk: Disk, options: RecoveryOptions): Promise
   checkLayout(layout);
   const size = await disk.size(JOURNAL_FILE);
   if (size === 0) {
-    await disk.write(JOURNAL_FILE, 0, formatImage(layout));
+    const fresh = formatted(options);
+    await disk.write(JOURNAL_FILE, 0, fresh.image);
     await disk.fsync(JOURNAL_FILE);
+    return structuredClone(fresh.recovered);
   } else if (size !== journalBytes(layout)) {
     throw new StorageCorrupt(`journal ${JOURNAL_FILE}: ${size} bytes, but ${layout.slot_count} slots of this layout take ${journalBytes(layout)}; refusing to start on a journal that is not this replica's`);
   }
   // Both rings in full, as TB reads them (they are one file: one read).
   return recoverJournal(options, await disk.read(JOURNAL_FILE, 0, journalBytes(layout)));
+}
+
+/** A formatted image and its recovery, by options: the same for every fresh replica of a layout (pure, so computed once). */
+const formattedCache = new Map<string, { image: Uint8Array; recovered: Recovered }>();
+
+function formatted(options: RecoveryOptions): { image: Uint8Array; recovered: Recovered } {
+  const key = JSON.stringify([options.layout, options.replica_count, options.op_checkpoint, options.cases ?? null]);
+  let fresh = formattedCache.get(key);
+  if (fresh === undefined) {
+    const image = formatImage(options.layout);
+    fresh = { image, recovered: recoverJournal(options, image) };
+    formattedCache.set(key, fresh);
+  }
+  return fresh;
 }
 
 /** Recover from the whole file's bytes (pure). */
@@ -88,7 +107,8 @@ export function recoverJournal(options: RecoveryOptions, image: Uint8Array): Rec
   reads.forEach((r, slot) => applyDecision(journal, slot, r, decisions[slot]!));
   refuseFaulty(journal, replica_count);
   assertJournalInvariants(journal);
-  return { journal, slots: reads.map((_, slot) => ({ slot, case: cases[slot]!.name, decision: decisions[slot]! })), op_max };
+  const prepares = reads.map((r) => (r.prepare_ok && !isReserved(r.prepare!.header) ? (r.prepare as Entry) : null));
+  return { journal, slots: reads.map((_, slot) => ({ slot, case: cases[slot]!.name, decision: decisions[slot]! })), prepares, op_max };
 }
 
 function readSlots(layout: JournalLayout, image: Uint8Array): SlotRead[] {

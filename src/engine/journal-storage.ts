@@ -1,0 +1,178 @@
+// Lab 4's storage: the two-ring journal (labs/vsr/journal) on the replica's disk. At start it opens
+// and recovers the journal, traces what recovery decided, and hands the engine its log: every op up
+// to the journal's head, a faulty one as a placeholder (corruption never shortens the log). It
+// carries the engine's writes out as journal writes (a batch's prepares, one fsync, then their
+// header sectors, one fsync) and reports an entry durable only once its slot is clean (TB
+// has_prepare). It never decides what to write and never repairs: the engine does.
+import type { Env } from '../env/types.js';
+import { StorageCorrupt } from '../storage/storage-corrupt.js';
+import { canonicalJson } from '../json.js';
+import type { EngineStorage } from './storage.js';
+import { faultyEntry, type Durable } from '../../labs/vsr/state.js';
+import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
+import { headerSector, isReserved, JOURNAL_FILE, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
+import {
+  assertJournalInvariants,
+  hasPrepare,
+  headerSectorBytes,
+  onHeaderWritten,
+  onPrepareWritten,
+  writePrepare,
+  writeTruncation,
+  type JournalState,
+  type JournalWrite,
+} from '../../labs/vsr/journal/journal.js';
+import { openJournal, type Recovered } from '../../labs/vsr/journal/recovery.js';
+
+/** The journal's shape: slots per ring, and bytes per sector and per prepare cell. */
+export type JournalShape = Omit<JournalLayout, 'cluster'>;
+
+/**
+ * 1,024 slots (no checkpoints yet: a cluster takes ops 1..1,023), 4 KiB sectors of four headers,
+ * one sector per prepare: a 5 MiB file. A request whose prepare does not fit a cell is refused.
+ */
+export const JOURNAL_SHAPE: JournalShape = { slot_count: 1024, sector_bytes: 4096, prepare_cell_bytes: 4096 };
+
+/** Bytes of a prepare cell a client's op may take: the rest holds the header and the cell's framing. */
+export function opBytesMax(shape: JournalShape): number {
+  return shape.prepare_cell_bytes - 1024;
+}
+
+/** Whether a client op fits a prepare cell of this shape (the driver refuses one that does not). */
+export function opFits(shape: JournalShape, op: unknown): boolean {
+  return new TextEncoder().encode(canonicalJson(op as never)).length <= opBytesMax(shape);
+}
+
+type Queued = { entry: Entry } | { truncate: number };
+
+export class JournalStorage implements EngineStorage {
+  private queued: Queued[] = [];
+  fsyncs = 0;
+
+  private constructor(
+    private readonly env: Env,
+    readonly journal: JournalState,
+  ) {}
+
+  /**
+   * Open and recover the journal, trace it (vsr.journal.recovered, one vsr.journal.slot per fix, vsr
+   * or cut slot), and build the engine's durable log. A refusal (wrong size, foreign cluster, n=1
+   * with a faulty slot) is traced as vsr.journal.refused and thrown: the node does not start.
+   */
+  static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock']): Promise<{ storage: JournalStorage; durable: Durable }> {
+    let recovered: Recovered;
+    try {
+      recovered = await openJournal(env.disk, { layout, replica_count, op_checkpoint: 0 });
+    } catch (e) {
+      if (e instanceof StorageCorrupt) env.log('vsr.journal.refused', { error: e.message });
+      throw e;
+    }
+    const storage = new JournalStorage(env, recovered.journal);
+    const durable = { superblock, ...journalLog(recovered) };
+    traceRecovered(env, recovered);
+    // Ops whose prepare is intact but whose slot is not clean (fix) are written again before any ack;
+    // so is a faulty root (slot 0 holds op 0 until the ring wraps, and the root is the cluster's).
+    if (recovered.journal.faulty[0]) storage.write(rootEntry(layout.cluster));
+    for (let op = durable.log_durable + 1; op <= durable.entries.length && !durable.faulty.includes(op); op++) storage.write(durable.entries[op - 1]!);
+    return { storage, durable };
+  }
+
+  /** Whether writes wait to be flushed. */
+  get pending(): boolean {
+    return this.queued.length > 0;
+  }
+
+  write(entry: Entry): boolean {
+    this.queued.push({ entry });
+    return this.queued.length === 1;
+  }
+
+  truncate(op: number): boolean {
+    this.queued.push({ truncate: op });
+    return this.queued.length === 1;
+  }
+
+  async flush(): Promise<Entry[]> {
+    const queued = this.queued;
+    this.queued = [];
+    const j = this.journal;
+    const wasFaulty = j.faulty.slice();
+    // 1. Every prepare cell (a truncation's reserved ones too), in order, then one fsync.
+    const prepares: JournalWrite[] = [];
+    const entries = new Map<string, Entry>();
+    for (const q of queued) {
+      if ('truncate' in q) prepares.push(...writeTruncation(j, q.truncate));
+      else {
+        prepares.push(writePrepare(j, q.entry));
+        entries.set(q.entry.header.checksum, q.entry);
+      }
+    }
+    for (const w of prepares) await this.env.disk.write(JOURNAL_FILE, w.offset, w.bytes);
+    await this.sync();
+    // 2. The header sectors of the slots that still hold what was written, each once, then one fsync.
+    const landed = prepares.filter((w) => onPrepareWritten(j, w.slot, w.checksum) !== null);
+    const slots = landed.map((w) => w.slot);
+    const sectors = new Map<number, number>();
+    for (const slot of slots) sectors.set(headerSector(j.layout, slot).offset, slot);
+    for (const [offset, slot] of sectors) await this.env.disk.write(JOURNAL_FILE, offset, headerSectorBytes(j, slot, slots));
+    if (sectors.size > 0) await this.sync();
+    // 3. Clean now: those slots; an entry is durable only if its slot is clean with it.
+    const clean = landed.filter((w) => onHeaderWritten(j, w.slot, w.checksum));
+    assertJournalInvariants(j);
+    for (const w of clean) {
+      if (wasFaulty[w.slot] && !j.faulty[w.slot]) this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: null });
+    }
+    const durable = clean.flatMap((w) => entries.get(w.checksum) ?? []).filter((e) => hasPrepare(j, e.header));
+    return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
+  }
+
+  private async sync(): Promise<void> {
+    this.fsyncs++;
+    await this.env.disk.fsync(JOURNAL_FILE);
+  }
+}
+
+/**
+ * The engine's log from the recovered journal (no wrap yet: op k is in slot k). From op 1 up: a
+ * clean or fixed prepare that chains to the op before it, or a faulty slot (a placeholder). The log
+ * ends before the first slot that holds neither: a reserved slot, or an older prepare that does not
+ * chain (never acknowledged: its header could not have been written before its parent's prepare).
+ * Faulty slots at the end are kept: they may hold ops this replica acknowledged.
+ */
+function journalLog(recovered: Recovered): { entries: Entry[]; faulty: number[]; log_durable: number } {
+  const j = recovered.journal;
+  const entries: Entry[] = [];
+  const faulty: number[] = [];
+  let parent: Entry | null = rootEntry(j.layout.cluster);
+  let log_durable = 0;
+  for (let op = 1; op < j.layout.slot_count; op++) {
+    const slot = slotFor(j.layout, op);
+    const h = j.headers[slot]!;
+    if (j.faulty[slot]) {
+      faulty.push(op);
+      entries.push(faultyEntry(j.layout.cluster, op));
+      parent = null;
+      continue;
+    }
+    const prepare = recovered.prepares[slot] ?? null;
+    if (isReserved(h) || h.op !== op || prepare === null || prepare.header.checksum !== h.checksum) break;
+    if (parent !== null && prepare.header.parent !== parent.header.checksum) break;
+    entries.push(prepare);
+    parent = prepare;
+    if (log_durable === op - 1 && faulty.length === 0 && !j.dirty[slot]) log_durable = op;
+  }
+  return { entries, faulty, log_durable };
+}
+
+function traceRecovered(env: Env, recovered: Recovered): void {
+  const counts = { eql: 0, nil: 0, fix: 0, vsr: 0, cut: 0 };
+  for (const s of recovered.slots) counts[s.decision]++;
+  const faulty = recovered.journal.faulty.flatMap((f, slot) => (f ? [slot] : []));
+  env.log('vsr.journal.recovered', { slot_count: recovered.journal.layout.slot_count, op_max: recovered.op_max, counts, faulty });
+  for (const s of recovered.slots) {
+    if (s.decision !== 'fix' && s.decision !== 'vsr' && s.decision !== 'cut') continue;
+    const h = recovered.journal.headers[s.slot]!;
+    const op = isReserved(h) ? (recovered.prepares[s.slot]?.header.op ?? null) : h.op;
+    env.log('vsr.journal.slot', { slot: s.slot, op, case: s.case, decision: s.decision });
+  }
+}
