@@ -77,7 +77,9 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         storage,
         journal: shape,
       });
-      const node: VsrNode = { status: (): Json => ({ ...vsrStatus(driver.state), fsyncs: driver.fsyncs }), state: () => driver.state };
+      const journal = storage === 'journal' ? { journal: { cluster: config.cluster, ...shape } } : {};
+      const status = (): Json => ({ ...vsrStatus(driver.state), fsyncs: driver.fsyncs, ...journal, ...(storage === 'journal' && { faulty: [...driver.state.faulty] }) });
+      const node: VsrNode = { status, state: () => driver.state };
       return node;
     },
   };

@@ -45,6 +45,9 @@ export const vsrStatusSchema = z.object({
   state_hash: z.string(),
   /** fsyncs this process asked of its disk so far (group commit: one per batch of log appends). */
   fsyncs: uint.optional(),
+  /** Lab 4 (par): the journal's layout (where each slot's cells are), and the ops whose copy here is faulty. */
+  journal: z.object({ cluster: uint, slot_count: uint, sector_bytes: uint, prepare_cell_bytes: uint }).optional(),
+  faulty: z.array(uint).optional(),
 });
 export type VsrStatus = z.infer<typeof vsrStatusSchema>;
 
