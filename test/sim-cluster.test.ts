@@ -67,7 +67,7 @@ describe('sim cluster', () => {
     const stats = cluster.stats;
     expect(stats).to.include({ sent: 2, delivered: 2, dropped: 0 });
     expect(stats.events).to.be.greaterThan(3);
-    expect(cluster.traceHash()).to.match(/^[0-9a-f]{64}$/);
+    expect(cluster.traceHash()).to.match(/^[0-9a-f]{32}$/);
     await cluster.close();
     expect(await cluster.sleep(1).catch((e: Error) => e.message)).to.equal('the simulation is closed');
   });

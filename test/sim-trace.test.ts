@@ -1,7 +1,6 @@
 // Trace lines as the simulator writes them and the reader reads them back: the hand-written
-// formatter gives the bytes of JSON.stringify in the fixed key order, the recorder's chunked hash
-// equals the hash of its JSONL, and the reader round-trips a real run and names bad lines.
-import { createHash } from 'node:crypto';
+// formatter gives the bytes of JSON.stringify in the fixed key order, the recorder's hash covers every
+// field a line shows (kept or not), and the reader round-trips a real run and names bad lines.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { formatEvent, messageJson, type TraceEvent } from '../src/trace/event.js';
@@ -52,13 +51,71 @@ describe('sim trace lines', () => {
     expect(formatEvent({ seq: 0, t: 1, node: 'a', kind: 'send', msg: carried })).to.equal(reference({ seq: 0, t: 1, node: 'a', kind: 'send', msg }));
   });
 
-  it('hashes in chunks to the same digest as hashing the JSONL', () => {
-    const recorder = new TraceRecorder();
-    for (let i = 0; i < 5000; i++) recorder.emit({ t: i, node: `n${i % 3}`, kind: 'log', detail: { what: 'x'.repeat(i % 50) } });
-    const early = recorder.digest();
-    expect(early).to.equal(createHash('sha256').update(recorder.jsonl()).digest('hex'));
-    recorder.emit({ t: 1, node: 'n0', kind: 'log' });
-    expect(recorder.digest()).to.equal(createHash('sha256').update(recorder.jsonl()).digest('hex'));
+  it('hashes the same events to the same digest whether lines are kept or not, and a digest taken early changes nothing', () => {
+    const kept = new TraceRecorder();
+    const quiet = new TraceRecorder({ keep: false });
+    const late = new TraceRecorder({ keep: false });
+    const early: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      for (const r of [kept, quiet, late]) {
+        r.emit({ t: i, node: `n${i % 3}`, kind: 'log', detail: { what: 'x'.repeat(i % 50) } });
+        if (i % 7 === 0) r.absorbDiskOp(`n${i % 3}`, 'write', 'log', i, 3, new Uint8Array([i & 0xff, 1, 2]));
+      }
+      if (i % 999 === 0) early.push(kept.digest(), quiet.digest());
+    }
+    expect(kept.digest()).to.match(/^[0-9a-f]{32}$/);
+    expect(quiet.digest()).to.equal(kept.digest());
+    expect(late.digest()).to.equal(kept.digest());
+    expect(new Set(early).size).to.equal(early.length / 2); // kept and quiet agree at every point, and every point differs
+    expect(quiet.jsonl()).to.equal('');
+    expect(kept.jsonl().split('\n')).to.have.length(5001);
+  });
+
+  it('gives different digests to events that differ in any field their lines show', () => {
+    fc.assert(
+      fc.property(event, event, (a, b) => {
+        const [x, y] = [new TraceRecorder({ keep: false }), new TraceRecorder({ keep: false })];
+        x.emit(a);
+        y.emit(b);
+        return (x.digest() === y.digest()) === (formatEvent({ ...a, seq: 0 }) === formatEvent({ ...b, seq: 0 }));
+      }),
+      { numRuns: 2000 },
+    );
+    const msg = { id: 1, from: 'p0', to: 'p1', method: 'paxos.prepare', type: 'req' as const, summary: '{"instance":1}' };
+    const base: TraceEvent = { seq: 0, t: 5, node: 'p0', kind: 'send', msg, cause: 2, detail: { reason: 'loss' } };
+    const variants: TraceEvent[] = [
+      base,
+      { ...base, t: 6 },
+      { ...base, t: 5.5 },
+      { ...base, t: 2 ** 40 },
+      { ...base, node: 'p1' },
+      { ...base, kind: 'deliver' },
+      { ...base, cause: 3 },
+      { ...base, cause: undefined },
+      { ...base, detail: { reason: 'partition' } },
+      { ...base, detail: undefined },
+      { ...base, msg: undefined },
+      ...(['id', 'from', 'to', 'method', 'type', 'summary'] as const).map((k) => ({ ...base, msg: { ...msg, [k]: k === 'id' ? 2 : k === 'type' ? 'res' : `${msg[k]}x` } })),
+    ];
+    const digests = variants.map((e) => {
+      const r = new TraceRecorder({ keep: false });
+      r.emit(e);
+      return r.digest();
+    });
+    expect(new Set(digests).size).to.equal(variants.length);
+  });
+
+  it('hashes a deliver\'s message in full unless it is the very object its cause hashed', () => {
+    const msg = { id: 7, from: 'p0', to: 'p1', method: 'm', type: 'req' as const, summary: 'x'.repeat(100) };
+    const digest = (deliverMsg: typeof msg): string => {
+      const r = new TraceRecorder({ keep: false });
+      const send = r.emit({ t: 0, node: 'p0', kind: 'send', msg });
+      r.emit({ t: 1, node: 'p1', kind: 'deliver', msg: deliverMsg, cause: send });
+      return r.digest();
+    };
+    // The mark stands for the very object the cause hashed; any other object is hashed in full.
+    expect(digest(msg)).to.not.equal(digest({ ...msg, summary: `${msg.summary}y` }));
+    expect(digest({ ...msg })).to.not.equal(digest({ ...msg, id: 8 }));
   });
 
   it('hashes what lines only summarize (absorbed) without keeping it', () => {

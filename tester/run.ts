@@ -58,7 +58,7 @@ export interface ScenarioResult {
   seed: number;
   ok: boolean;
   error?: string;
-  /** sha256 of the trace (simulator only: the real world's trace is not reproducible). */
+  /** The trace hash (simulator only: the real world's trace is not reproducible). */
   traceHash?: string;
   /** The one command that reruns exactly this case. */
   replay: string;

@@ -179,7 +179,7 @@ export class SimCluster implements Cluster {
     return this.sim.trace.jsonl();
   }
 
-  /** sha256 of the trace so far: equal seeds give equal hashes. */
+  /** The trace hash so far (src/trace/recorder.ts): equal seeds give equal hashes. */
   traceHash(): string {
     return this.sim.trace.digest();
   }

@@ -45,7 +45,7 @@ export async function simCommand(lab: string, scenarioId: string, options: SimCo
     const vetoed = (result.decisions ?? []).length - taken.length;
     const lines = [
       `${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: ${result.ok ? 'PASS' : 'FAIL'}`,
-      `trace sha256 ${result.traceHash ?? '-'} (${result.traceEvents ?? 0} events)`,
+      `trace hash ${result.traceHash ?? '-'} (${result.traceEvents ?? 0} events)`,
       `fault decisions: ${describeCount(taken.length, countKinds(taken))}${options.veto === undefined ? '' : `; ${vetoed} vetoed`}`,
     ];
     if (!result.ok) lines.push(...failureLines(result));

@@ -1,23 +1,37 @@
-// The trace recorder: numbers events, keeps them (in memory and/or a JSONL file) and hashes the
-// canonical lines as they come, so a trace's hash is known without re-reading it. The hash also
-// covers what lines only summarize (absorb(): a message's full wire text, every disk operation and
-// the bytes it writes), so two runs with equal lines but different bytes never share a hash.
+// The trace recorder: numbers events, keeps them (in memory and/or a JSONL file) and hashes them
+// as they come, so a trace's hash is known without re-reading it. The hash also covers what lines
+// only summarize (absorb(): a message's full wire text, every disk operation and the bytes it
+// writes), so two runs with equal lines but different bytes never share a hash. It hashes each
+// event's fields, not its line: a run that keeps no lines formats none (the simulator's many quiet
+// runs), and keeping lines never changes the hash.
 // It never decides what happens; worlds call emit() and absorb() for what they did.
-import { createHash, type Hash } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { formatLine, type TraceEvent } from './event.js';
+import { formatLine, type MessageSummary, type TraceEvent } from './event.js';
+import { RunningHash } from './running-hash.js';
 
 export type EventInput = Omit<TraceEvent, 'seq'>;
 
-const HASH_CHUNK = 1 << 16;
-/** Room for a chunk plus one more record of up to HASH_CHUNK characters (3 UTF-8 bytes each at most) and its newline. */
-const PENDING_BYTES = 4 * HASH_CHUNK + 1;
 /**
- * Characters of lines held as one string before they are hashed: short enough that the string's
- * pieces die young (the GC never copies them out of the young generation), long enough to make few
- * hash updates.
+ * Characters of kept lines held as one string before they join the kept chunks: short enough that
+ * the string's pieces die young (the GC never copies them out of the young generation).
  */
 const LINES_CHUNK = 1 << 13;
+
+/** The first word of each record in the hash: an event (with which optional fields it has) or an absorbed record. */
+const EVENT = 0x7e5e0000;
+const HAS_MSG = 1;
+const HAS_CAUSE = 2;
+const HAS_DETAIL = 4;
+const ABSORBED = 0x7e5e0100;
+const HAS_BYTES = 1;
+const DISK_OP = 0x7e5e0200;
+/** A disk operation's missing number (RunningHash.number starts with 0-3). */
+const NO_NUMBER = 4;
+/** Before an event's message: its fields follow, or it is the message of the event's cause. */
+const MESSAGE = 0x7e5e0300;
+const SAME_MESSAGE = 0x7e5e0301;
+/** Recent events whose message a later event may name by its cause (a power of two). */
+const MESSAGE_RING = 1 << 12;
 
 /** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
 export interface TraceSink {
@@ -33,73 +47,25 @@ export interface RecorderOptions {
   file?: string;
   /** Also hand each line to this sink; flush() flushes it. */
   sink?: TraceSink;
-  /** Hash the lines (default true). The real world turns it off: its traces are not reproducible. */
+  /** Hash the events (default true). The real world turns it off: its traces are not reproducible. */
   hash?: boolean;
-}
-
-/**
- * The hashed side stream of a trace (what its lines only summarize), buffered like the lines: a
- * record is UTF-8 text and optional bytes, tagged with the number of lines before it.
- */
-class Content {
-  private readonly hash: Hash = createHash('sha256');
-  private readonly buffer = Buffer.allocUnsafe(PENDING_BYTES);
-  private used = 0;
-  records = 0;
-
-  add(lines: number, text: string, bytes: Uint8Array | undefined): void {
-    this.records++;
-    this.text(`${lines} ${text}\n`);
-    if (bytes === undefined) return;
-    if (bytes.length > HASH_CHUNK) {
-      this.flush();
-      this.hash.update(bytes);
-    } else {
-      this.buffer.set(bytes, this.used);
-      this.used += bytes.length;
-    }
-    this.buffer[this.used++] = 0x0a;
-    if (this.used >= HASH_CHUNK) this.flush();
-  }
-
-  private text(text: string): void {
-    if (text.length > HASH_CHUNK) {
-      this.flush();
-      this.hash.update(text);
-      return;
-    }
-    this.used += this.buffer.write(text, this.used, 'utf8');
-    if (this.used >= HASH_CHUNK) this.flush();
-  }
-
-  private flush(): void {
-    if (this.used === 0) return;
-    this.hash.update(this.buffer.subarray(0, this.used));
-    this.used = 0;
-  }
-
-  digest(): string {
-    this.flush();
-    return this.hash.copy().digest('hex');
-  }
 }
 
 export class TraceRecorder {
   private nextSeq = 0;
-  private readonly hash: Hash = createHash('sha256');
+  /** The events and absorbed records so far (hash: true). */
+  private readonly hash: RunningHash | undefined;
   /** Kept text (keep: true), in chunks of whole lines: a few large strings cost the GC far less than one per line. */
   private readonly chunks: string[] = [];
   private readonly keep: boolean;
   private readonly file: string | undefined;
   private readonly sink: TraceSink | undefined;
-  private readonly hashing: boolean;
-  /**
-   * Lines not yet hashed or kept, each followed by '\n', as one string: hashing in chunks gives the
-   * same digest, much faster, and encoding a chunk at once costs far less than encoding line by line.
-   */
+  /** Kept lines not yet in `chunks`, each followed by '\n', as one string. */
   private pending = '';
-  /** What the lines only summarize, hashed (hash: true); created at the first absorb(). */
-  private content: Content | undefined;
+  private absorbedRecords = 0;
+  /** The message of recent events, by seq modulo MESSAGE_RING (for hashEvent's mark). */
+  private readonly ringMessages: (MessageSummary | undefined)[] = new Array<MessageSummary | undefined>(MESSAGE_RING).fill(undefined);
+  private readonly ringSeqs = new Float64Array(MESSAGE_RING).fill(-1);
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
   private later: EventInput[] = [];
   private laterSeq = 0;
@@ -108,7 +74,7 @@ export class TraceRecorder {
     this.keep = options.keep ?? true;
     this.file = options.file;
     this.sink = options.sink;
-    this.hashing = options.hash ?? true;
+    this.hash = (options.hash ?? true) ? new RunningHash() : undefined;
     if (this.file) writeFileSync(this.file, '');
   }
 
@@ -147,33 +113,93 @@ export class TraceRecorder {
   };
 
   private record(seq: number, input: EventInput): void {
-    if (!this.hashing && !this.keep && !this.file && !this.sink) return; // counted only: no line to format
+    if (this.hash !== undefined) this.hashEvent(this.hash, seq, input);
+    if (!this.keep && !this.file && !this.sink) return; // no line to make
     const line = formatLine(seq, input);
-    if (this.hashing || this.keep) this.hold(line);
+    if (this.keep) this.hold(line);
     if (this.file) appendFileSync(this.file, `${line}\n`);
     this.sink?.write(line);
   }
 
-  /** Add `line` and its newline to the text not yet hashed or kept. */
+  /**
+   * Hash an event's fields: all that its line shows but its seq (the place in the stream is the
+   * seq). A message is hashed by its summary (its sender absorbs a text the summary cuts short);
+   * an event whose message is the very object of its `cause` event's (a deliver or drop of a send)
+   * hashes a mark instead, since that event hashed the same message: messages never change.
+   */
+  private hashEvent(hash: RunningHash, seq: number, e: EventInput): void {
+    const m = e.msg;
+    const cause = e.cause;
+    hash.word(EVENT | (m === undefined ? 0 : HAS_MSG) | (cause === undefined ? 0 : HAS_CAUSE) | (e.detail === undefined ? 0 : HAS_DETAIL));
+    hash.number(e.t);
+    hash.recurring(e.node);
+    hash.recurring(e.kind);
+    if (cause !== undefined) hash.number(cause);
+    if (m !== undefined) {
+      const slot = cause === undefined ? -1 : cause & (MESSAGE_RING - 1);
+      if (slot >= 0 && this.ringSeqs[slot] === cause && this.ringMessages[slot] === m) {
+        hash.word(SAME_MESSAGE);
+      } else {
+        hash.word(MESSAGE);
+        hash.number(m.id);
+        hash.recurring(m.from);
+        hash.recurring(m.to);
+        hash.recurring(m.method);
+        hash.recurring(m.type);
+        hash.string(m.summary);
+      }
+      const own = seq & (MESSAGE_RING - 1);
+      this.ringSeqs[own] = seq;
+      this.ringMessages[own] = m;
+    }
+    if (e.detail !== undefined) hash.string(JSON.stringify(e.detail));
+  }
+
+  /** Add `line` and its newline to the kept text. */
   private hold(line: string): void {
     this.pending += `${line}\n`;
-    if (this.pending.length >= LINES_CHUNK) this.hashPending();
+    if (this.pending.length >= LINES_CHUNK) {
+      this.chunks.push(this.pending);
+      this.pending = '';
+    }
   }
 
   /**
-   * Hash what the lines only summarize, here in the order of events: `text` (one line of it, e.g. a
-   * message's full wire text or a disk operation) and then `bytes` (the data a disk write carries).
-   * Not kept, not written: it changes only the digest. A no-op unless hashing.
+   * Hash what the lines only summarize, here in the order of events: `text` (e.g. a message's full
+   * wire text) and then `bytes`, if any. Not kept, not written: it changes only the digest. A no-op
+   * unless hashing.
    */
   absorb(text: string, bytes?: Uint8Array): void {
-    if (!this.hashing) return;
+    const hash = this.hash;
+    if (hash === undefined) return;
     this.formatLater();
-    (this.content ??= new Content()).add(this.nextSeq, text, bytes);
+    this.absorbedRecords++;
+    hash.word(bytes === undefined ? ABSORBED : ABSORBED | HAS_BYTES);
+    hash.string(text);
+    if (bytes !== undefined) hash.bytes(bytes);
   }
 
-  /** How many records absorb() hashed. */
+  /**
+   * absorb() of one disk operation: node `node` did `op` (read, write, fsync, ...) on `file`, with
+   * up to two numbers (an offset, a length, a size) and the bytes it writes. Builds no text.
+   */
+  absorbDiskOp(node: string, op: string, file: string, a?: number, b?: number, bytes?: Uint8Array): void {
+    const hash = this.hash;
+    if (hash === undefined) return;
+    this.formatLater();
+    this.absorbedRecords++;
+    hash.word(bytes === undefined ? DISK_OP : DISK_OP | HAS_BYTES);
+    hash.recurring(node);
+    hash.recurring(op);
+    hash.recurring(file);
+    optionalNumber(hash, a);
+    optionalNumber(hash, b);
+    if (bytes !== undefined) hash.bytes(bytes);
+  }
+
+  /** How many records absorb() and absorbDiskOp() hashed. */
   get absorbed(): number {
-    return this.content?.records ?? 0;
+    return this.absorbedRecords;
   }
 
   /** Flush the sink, if any (before the process exits). */
@@ -193,23 +219,19 @@ export class TraceRecorder {
   }
 
   /**
-   * The trace's hash (hex). Lines only: sha256 of every line emitted so far, each followed by '\n'
-   * (equal to hashing jsonl()). Once anything was absorbed: sha256 of "<that> <sha256 of the absorbed
-   * records>", so it covers full message texts and disk operations too.
+   * The trace's hash (32 hex digits): a 128-bit running hash (running-hash.ts) of every event's
+   * fields (all that its line shows) and every absorbed record, in order. Equal traces give equal
+   * hashes in any process, whether or not lines are kept.
    */
   digest(): string {
-    if (!this.hashing) throw new Error('this trace recorder was made with hash: false');
+    if (this.hash === undefined) throw new Error('this trace recorder was made with hash: false');
     this.formatLater();
-    this.hashPending();
-    const lines = this.hash.copy().digest('hex');
-    return this.content === undefined ? lines : createHash('sha256').update(`${lines} ${this.content.digest()}`).digest('hex');
+    return this.hash.digest();
   }
+}
 
-  private hashPending(): void {
-    const text = this.pending;
-    if (text.length === 0) return;
-    if (this.hashing) this.hash.update(text, 'utf8');
-    if (this.keep) this.chunks.push(text);
-    this.pending = '';
-  }
+
+function optionalNumber(hash: RunningHash, x: number | undefined): void {
+  if (x === undefined) hash.word(NO_NUMBER);
+  else hash.number(x);
 }

@@ -11,40 +11,36 @@ export class HashedDisk implements Disk {
     private readonly trace: TraceRecorder,
   ) {}
 
-  private op(what: string, file: string, data?: Uint8Array): void {
-    this.trace.absorb(`disk ${this.node} ${what} ${file}`, data); // file names are checked: no spaces or newlines
-  }
-
   read(file: string, offset?: number, length?: number): Promise<Uint8Array> {
-    this.op(`read ${offset} ${length}`, file);
+    this.trace.absorbDiskOp(this.node, 'read', file, offset, length);
     return this.disk.read(file, offset, length);
   }
   write(file: string, offset: number, data: Uint8Array): Promise<void> {
-    this.op(`write ${offset} ${data.length}`, file, data);
+    this.trace.absorbDiskOp(this.node, 'write', file, offset, data.length, data);
     return this.disk.write(file, offset, data);
   }
   append(file: string, data: Uint8Array): Promise<void> {
-    this.op(`append ${data.length}`, file, data);
+    this.trace.absorbDiskOp(this.node, 'append', file, data.length, undefined, data);
     return this.disk.append(file, data);
   }
   truncate(file: string, size: number): Promise<void> {
-    this.op(`truncate ${size}`, file);
+    this.trace.absorbDiskOp(this.node, 'truncate', file, size);
     return this.disk.truncate(file, size);
   }
   size(file: string): Promise<number> {
-    this.op('size', file);
+    this.trace.absorbDiskOp(this.node, 'size', file);
     return this.disk.size(file);
   }
   fsync(file: string): Promise<void> {
-    this.op('fsync', file);
+    this.trace.absorbDiskOp(this.node, 'fsync', file);
     return this.disk.fsync(file);
   }
   list(): Promise<string[]> {
-    this.op('list', '');
+    this.trace.absorbDiskOp(this.node, 'list', '');
     return this.disk.list();
   }
   remove(file: string): Promise<void> {
-    this.op('remove', file);
+    this.trace.absorbDiskOp(this.node, 'remove', file);
     return this.disk.remove(file);
   }
 }
