@@ -31,7 +31,7 @@ const NO_NUMBER = 4;
 const MESSAGE = 0x7e5e0300;
 const SAME_MESSAGE = 0x7e5e0301;
 /** Recent events whose message a later event may name by its cause (a power of two). */
-const MESSAGE_RING = 1 << 12;
+const MESSAGE_RING = 1 << 8;
 
 /** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
 export interface TraceSink {

@@ -107,8 +107,9 @@ class SimFile {
     const n = upTo - this.settled;
     if (n <= 0) return;
     this.durable ??= new Bytes();
-    for (const c of this.unsynced.slice(0, n)) apply(this.durable, c);
-    this.unsynced = this.unsynced.slice(n);
+    for (let i = 0; i < n; i++) apply(this.durable, this.unsynced[i]!);
+    if (n === this.unsynced.length) this.unsynced.length = 0;
+    else this.unsynced.splice(0, n);
     this.settled = upTo;
   }
 }
@@ -148,8 +149,9 @@ export class SimDisk {
   }
 
   private file(name: string): SimFile | undefined {
-    checkFileName(name);
-    return this.files.get(name);
+    const f = this.files.get(name);
+    if (f === undefined) checkFileName(name); // a file's name was checked when it was made
+    return f;
   }
 
   private fileForWrite(name: string): SimFile {
@@ -384,9 +386,11 @@ class IoOp extends SimEvent {
   constructor(
     private readonly disk: NodeDisk,
     readonly due: number,
+    /** The operation's result; for an fsync (`synced` set), its mark (SimDisk.fsyncMark). */
     private readonly value: unknown,
     private readonly error: unknown,
-    private readonly completed: (() => void) | undefined,
+    /** The file an fsync makes durable when it completes. */
+    private readonly synced: string | undefined,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {
@@ -398,9 +402,10 @@ class IoOp extends SimEvent {
   }
 
   complete(): void {
-    this.completed?.();
-    if (this.error === null) this.resolve(this.value);
-    else this.reject(this.error);
+    if (this.error !== null) return this.reject(this.error);
+    if (this.synced === undefined) return this.resolve(this.value);
+    this.disk.fsynced(this.synced, this.value as number);
+    this.resolve(undefined);
   }
 }
 
@@ -420,7 +425,8 @@ export class NodeDisk implements Disk {
     private readonly host: IoHost,
   ) {}
 
-  private run<T>(kind: IoKind, op: () => T, completed?: () => void): Promise<T> {
+  /** Issue `op` now; it completes after a latency. `synced`: the op is an fsync of that file, and returns its mark. */
+  private run<T>(kind: IoKind, op: () => T, synced?: string): Promise<T> {
     if (this.owner().dead) return never;
     let value: T | undefined;
     let error: unknown = null;
@@ -434,7 +440,7 @@ export class NodeDisk implements Disk {
     return new Promise<T>((resolve, reject) => {
       const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.node, kind));
       this.lastDue = due;
-      const io = new IoOp(this, due, value, error, completed, resolve as (value: unknown) => void, reject);
+      const io = new IoOp(this, due, value, error, synced, resolve as (value: unknown) => void, reject);
       this.queue.push(io);
       this.host.schedule(io, due - this.host.now);
     });
@@ -465,12 +471,12 @@ export class NodeDisk implements Disk {
     return this.run('read', () => this.disk.size(file));
   }
   fsync(file: string): Promise<void> {
-    let mark = 0;
-    return this.run(
-      'fsync',
-      () => void (mark = this.disk.fsyncMark(file)),
-      () => this.disk.fsyncTo(file, mark),
-    );
+    return this.run('fsync', () => this.disk.fsyncMark(file), file) as Promise<unknown> as Promise<void>;
+  }
+
+  /** An fsync of `file` issued at `mark` completes (an IoOp's). */
+  fsynced(file: string, mark: number): void {
+    this.disk.fsyncTo(file, mark);
   }
   list(): Promise<string[]> {
     return this.run('read', () => this.disk.list());
