@@ -11,7 +11,8 @@ import { runWorkload } from '../src/workload/workload.js';
 import { seededRandom } from '../src/random.js';
 import { vsrInvoker } from '../labs/vsr/client.js';
 import { makeVsrLab, replicaState } from '../labs/vsr/lab.js';
-import { step } from '../labs/vsr/engine.js';
+import { step, type EngineCommand } from '../labs/vsr/engine.js';
+import type { Entry, Message, MessageOf } from '../labs/vsr/protocol.js';
 import { createState, faultyEntry, majority, type ReplicaState, type VsrConfig } from '../labs/vsr/state.js';
 import { formatImage, journalBytes, JOURNAL_FILE, prepareOffset, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { hasPrepare } from '../labs/vsr/journal/journal.js';
@@ -176,21 +177,131 @@ describe('par: the engine on the journal', () => {
     expect(replies).to.deep.equal(['ok', 'ok', 'ok', 'busy', 'busy']);
   });
 
-  it('a replica with a faulty op stays recovering (never rejoins by a view change) until a normal quorum gives it the log', () => {
+  it('a replica with a faulty op rejoins by a view change when no quorum answers, its do_view_change naming the faulty op', () => {
     const entries = chain(3, 0, 9);
     const durable = { superblock: { view: 0, log_view: 0 }, entries: [entries[1]!, faultyEntry(9, 2), entries[3]!], faulty: [2], log_durable: 1 };
-    const s = createState({ ...config(3, 16), replica: 1 }, durable);
+    const s = createState({ ...config(3, 16), replica: 2 }, durable);
     expect([s.status, s.op, s.faulty]).to.deep.equal(['recovering', 3, [2]]);
     step(s, { kind: 'nonce', nonce: 'n1' });
-    for (let t = 0; t < 500; t++) step(s, { kind: 'tick' });
-    expect(s.status, 'no quorum answered: still recovering').to.equal('recovering');
-    // The primary of view 0 and one other answer: the log is the primary's, the faulty op repaired.
-    const base = { cluster: 9, view: 0, nonce: 'n1', log_view: 0, op: 3, commit_max: 3 };
-    step(s, { kind: 'message', message: { command: 'recovery_response', replica: 2, ...base, entries: null } });
-    const out = step(s, { kind: 'message', message: { command: 'recovery_response', replica: 0, ...base, entries: entries.slice(1) } });
+    const sent: Message[] = [];
+    for (let t = 0; t < 2000 && s.status === 'recovering'; t++) for (const c of step(s, { kind: 'tick' })) if (c.kind === 'send') sent.push(c.message);
+    expect(s.status).to.equal('view_change');
+    step(s, { kind: 'message', message: { command: 'start_view_change', cluster: 9, replica: 0, view: s.view } });
+    const dvc = [...sent, ...step(s, { kind: 'tick' }).flatMap((c) => (c.kind === 'send' ? [c.message] : []))];
+    for (let t = 0; t < 50 && !dvc.some((m) => m.command === 'do_view_change'); t++) for (const c of step(s, { kind: 'tick' })) if (c.kind === 'send') dvc.push(c.message);
+    const m = dvc.find((x) => x.command === 'do_view_change');
+    expect(m, 'a do_view_change went out').to.not.equal(undefined);
+    expect(m).to.deep.include({ op: 3, faulty: [2] });
+    expect((m as MessageOf<'do_view_change'>).entries.map((e) => e.header.op)).to.deep.equal([1, 3]);
+  });
+});
+
+/**
+ * A new primary (replica 1 of 3, view 1) with do_view_change logs built by hand: its own and
+ * replica 2's; replica 0 (the old primary) answers later, or never.
+ */
+describe('par: repair and the nack rule in a view change (engine)', () => {
+  const cluster = 9;
+  const log = chain(4, 0, cluster);
+  function config(n = 3): VsrConfig {
+    const replicas = Array.from({ length: n }, (_, i) => `r${i}`);
+    return { cluster, replica: 1, replicas, quorum_replication: majority(n), quorum_view_change: majority(n), pipeline_max: 8, app: 'kv', journal: { slot_count: 16, op_checkpoint: 0 } };
+  }
+  /** Ops 1..op of `log`, the `faulty` ones as placeholders. */
+  function ops(op: number, faulty: number[] = []): Entry[] {
+    return log.slice(1, op + 1).map((e) => (faulty.includes(e.header.op) ? faultyEntry(cluster, e.header.op) : e));
+  }
+  function dvc(replica: number, op: number, faulty: number[], commit_max: number, log_view = 0, view = 1): MessageOf<'do_view_change'> {
+    const m: MessageOf<'do_view_change'> = { command: 'do_view_change', cluster, replica, view, log_view, op, commit_max, entries: ops(op, faulty).filter((e) => !faulty.includes(e.header.op)) };
+    return faulty.length === 0 ? m : { ...m, faulty };
+  }
+  /** The new primary, restarted with `faulty` ops of its log of `op`, in view 1's view change, its own do_view_change sent. */
+  function newPrimary(op: number, faulty: number[], view = 1, log_view = 0): { s: ReplicaState; out: EngineCommand[] } {
+    const s = createState(config(), { superblock: { view: log_view, log_view }, entries: ops(op, faulty), faulty, log_durable: faulty.length > 0 ? faulty[0]! - 1 : op });
+    step(s, { kind: 'nonce', nonce: 'n' });
+    s.status = 'view_change'; // as onRecoveryTimeout leaves it
+    const out = [...transition(s, view), ...step(s, { kind: 'message', message: { command: 'start_view_change', cluster, replica: 2, view } })];
+    return { s, out };
+  }
+  function transition(s: ReplicaState, view = 1): EngineCommand[] {
+    return step(s, { kind: 'message', message: { command: 'start_view_change', cluster, replica: 0, view } });
+  }
+  const sends = (out: EngineCommand[], command: string): Message[] => out.flatMap((c) => (c.kind === 'send' && c.message.command === command ? [c.message] : []));
+
+  it('scenario 22/23: an uncommitted faulty op is discarded, with what follows, only at n − qr nacks, one more when its own copy is faulty', () => {
+    // Own copy of op 4 faulty (it may have acked it): n − qr + 1 = 2 nacks needed. Replica 2's log ends at 3: one.
+    const { s } = newPrimary(4, [4]);
+    const out = step(s, { kind: 'message', message: dvc(2, 3, [], 2) });
+    expect(s.status).to.equal('view_change');
+    expect(sends(out, 'request_prepare')).to.deep.equal([0, 2].map(() => ({ command: 'request_prepare', cluster, replica: 1, view: 1, op: 4, checksum: null })));
+    expect(sends(out, 'start_view')).to.deep.equal([]);
+    // A second nack (replica 0, its log never reached op 4): now 2 ≥ 2, op 4 is discarded and the view starts at op 3.
+    const after = step(s, { kind: 'message', message: { command: 'nack_prepare', cluster, replica: 0, view: 1, op: 4, checksum: null } });
     expect([s.status, s.op, s.faulty]).to.deep.equal(['normal', 3, []]);
-    expect(out.filter((c) => c.kind === 'truncate').map((c) => c.kind === 'truncate' && c.op)).to.deep.equal([1]);
-    expect(out.filter((c) => c.kind === 'write').map((c) => c.kind === 'write' && c.entry.header.op)).to.deep.equal([2, 3]);
+    expect(sends(after, 'start_view').map((m) => (m as MessageOf<'start_view'>).op)).to.deep.equal([3, 3]);
+    expect(after.filter((c) => c.kind === 'truncate')).to.deep.equal([{ kind: 'truncate', op: 3 }]);
+  });
+
+  it('a nack that does not name the asked checksum, or comes twice, counts once or not at all', () => {
+    const { s } = newPrimary(4, [4]);
+    step(s, { kind: 'message', message: dvc(2, 3, [], 2) });
+    step(s, { kind: 'message', message: { command: 'nack_prepare', cluster, replica: 0, view: 1, op: 4, checksum: log[4]!.header.checksum } });
+    step(s, { kind: 'message', message: { command: 'nack_prepare', cluster, replica: 2, view: 1, op: 4, checksum: null } });
+    expect(s.status, 'replica 2 counted once (its log and its nack), replica 0 nacked another question').to.equal('view_change');
+    expect(s.view_repair).to.deep.include({ op: 4, nack_from: [2] });
+  });
+
+  it('scenario 24: a committed op is never discarded, whatever the nacks: the view does not start (unavailable, nothing lost)', () => {
+    const { s } = newPrimary(4, [4]);
+    step(s, { kind: 'message', message: dvc(2, 3, [], 4) });
+    const out = step(s, { kind: 'message', message: { command: 'nack_prepare', cluster, replica: 0, view: 1, op: 4, checksum: null } });
+    expect([s.status, s.op, s.faulty]).to.deep.equal(['view_change', 4, [4]]);
+    expect(sends(out, 'start_view')).to.deep.equal([]);
+  });
+
+  it('repairs a faulty op from the prepare that answers its request (checksum pinned by the chain), then starts the view once its journal holds the log', () => {
+    const { s } = newPrimary(4, [2]);
+    const asked = step(s, { kind: 'message', message: dvc(2, 1, [], 1) });
+    expect(sends(asked, 'request_prepare')[0]).to.deep.include({ op: 2, checksum: log[3]!.header.parent });
+    // A prepare that is not the pinned one is no repair.
+    const wrong = chain(2, 5, cluster)[2]!;
+    step(s, { kind: 'message', message: { command: 'prepare', cluster, replica: 0, view: 1, entry: wrong } });
+    expect(s.faulty).to.deep.equal([2]);
+    const out = step(s, { kind: 'message', message: { command: 'prepare', cluster, replica: 0, view: 1, entry: log[2]! } });
+    expect([s.status, s.faulty, s.start_view_pending]).to.deep.equal(['view_change', [], true]);
+    expect(out.filter((c) => c.kind === 'write').map((c) => c.kind === 'write' && c.entry.header.op)).to.deep.equal([2, 3, 4]);
+    expect(sends(out, 'start_view'), 'not before the journal is clean').to.deep.equal([]);
+    let started: EngineCommand[] = [];
+    for (const op of [2, 3, 4]) started = step(s, { kind: 'written', op, checksum: log[op]!.header.checksum });
+    expect(s.status).to.equal('normal');
+    expect(sends(started, 'start_view').map((m) => (m as MessageOf<'start_view'>).entries.map((e) => e.header.checksum))).to.deep.equal([0, 2].map(() => log.slice(1).map((e) => e.header.checksum)));
+  });
+
+  it('fills an unpinned faulty tail only from a log of the same view (never from an older view\'s op that also chains)', () => {
+    // View 4 (primary 1): its own log (log_view 2) has op 4 faulty; replica 2's (log_view 1) holds an op 4 that chains to op 3.
+    const { s } = newPrimary(4, [4], 4, 2);
+    const out = step(s, { kind: 'message', message: dvc(2, 4, [], 2, 1, 4) });
+    expect([s.status, s.faulty, s.start_view_pending], 'replica 2\'s op 4 may be another view\'s: not taken, not a nack either').to.deep.equal(['view_change', [4], false]);
+    expect(sends(out, 'request_prepare')[0]).to.deep.include({ op: 4, checksum: null });
+    expect(s.view_repair!.nack_from).to.deep.equal([]);
+    // Replica 0 was normal in view 2 too: its op 4 is the chosen log's.
+    step(s, { kind: 'message', message: dvc(0, 4, [], 2, 2, 4) });
+    expect([s.status, s.faulty, s.start_view_pending]).to.deep.equal(['view_change', [], true]);
+    step(s, { kind: 'written', op: 4, checksum: log[4]!.header.checksum });
+    expect([s.status, s.view, s.op]).to.deep.equal(['normal', 4, 4]);
+  });
+
+  it('scenario 21 (the guaranteed rule): asked by the new primary, a replica sends the prepare, stays silent if its copy is faulty, and nacks only what it never held', () => {
+    const s = createState({ ...config(), replica: 2 }, { superblock: { view: 0, log_view: 0 }, entries: ops(3, [2]), faulty: [2], log_durable: 1 });
+    step(s, { kind: 'nonce', nonce: 'n' });
+    s.status = 'view_change';
+    transition(s);
+    const ask = (op: number, checksum: string | null, replica = 1): EngineCommand[] => step(s, { kind: 'message', message: { command: 'request_prepare', cluster, replica, view: 1, op, checksum } });
+    expect(ask(2, log[2]!.header.checksum), 'faulty: silent, never a nack').to.deep.equal([]);
+    expect(sends(ask(3, log[3]!.header.checksum), 'prepare')).to.deep.equal([{ command: 'prepare', cluster, replica: 2, view: 1, entry: log[3]! }]);
+    expect(sends(ask(3, chain(3, 4, cluster)[3]!.header.checksum), 'nack_prepare'), 'another prepare for op 3: never acked').to.have.length(1);
+    expect(sends(ask(4, null), 'nack_prepare'), 'past its log').to.deep.equal([{ command: 'nack_prepare', cluster, replica: 2, view: 1, op: 4, checksum: null }]);
+    expect(ask(4, null, 0), 'only the new primary is answered').to.deep.equal([]);
   });
 });
 
@@ -246,6 +357,53 @@ describe('par: a cluster on the journal in the simulator', function () {
       expect(JSON.stringify(slot)).to.include('"slot":4').and.include('"decision":"vsr"');
       expect(JSON.stringify(logged(lines, 'vsr.journal.repaired').map((l) => l.detail))).to.include('"slot":4');
       expect(kvVerdict(run.history!)).to.equal('ok');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  /** Commit some ops, then power off every replica, damage `damage` (replica → ops whose prepare is corrupted), and power on. */
+  async function powerLossWithCorruption(seed: number, damage: Record<number, number[]>): Promise<{ cluster: SimCluster; committed: ReplicaState; run: ReturnType<typeof load> }> {
+    const cluster = new SimCluster({ lab: parLab, seed, nodes: 3, keepTrace: true });
+    for (let i = 0; i < 3; i++) await cluster.start(i);
+    const run = load(cluster, seed, 3, 8);
+    for (let t = 0; t < 600 && run.history === undefined; t++) await cluster.sleep(200);
+    const committed = await untilConverged(cluster, 30_000);
+    const layout = { cluster: committed[0]!.config.cluster, ...SHAPE };
+    for (let i = 0; i < 3; i++) await cluster.kill(i, 'SIGKILL');
+    for (const [i, ops] of Object.entries(damage)) {
+      for (const op of ops) await cluster.diskFault(Number(i), { kind: 'corrupt', file: JOURNAL_FILE, offset: prepareOffset(layout, op), length: 32 });
+    }
+    for (let i = 0; i < 3; i++) await cluster.start(i);
+    return { cluster, committed: structuredClone(committed[0]!), run };
+  }
+
+  it('power loss with committed ops corrupt on two replicas (each keeps an intact copy): the view change repairs them, nothing is lost', async () => {
+    const { cluster, committed, run } = await powerLossWithCorruption(12, { 0: [3, 9], 1: [5] });
+    try {
+      expect(committed.op, 'op 9 is committed').to.be.at.least(9);
+      expect([0, 1].map((i) => stateOf(cluster, i).faulty)).to.deep.equal([[3, 9], [5]]);
+      const all = await untilConverged(cluster, 60_000);
+      expect(all[0]!.log.slice(0, committed.op + 1).map((e) => e.header.checksum)).to.deep.equal(committed.log.map((e) => e.header.checksum));
+      expect(kvVerdict(run.history!)).to.equal('ok');
+      const repaired = logged(await traceLines(cluster), 'vsr.journal.repaired').map((l) => [l.node, (l.detail as { slot?: number }).slot]);
+      expect(repaired).to.deep.include.members([[cluster.id(0), 3], [cluster.id(1), 5]]);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('power loss with a committed op corrupt on every replica: the cluster stays unavailable and never truncates it (PAR: no copy left)', async () => {
+    const { cluster, committed } = await powerLossWithCorruption(13, { 0: [4], 1: [4], 2: [4] });
+    try {
+      await cluster.sleep(20_000);
+      const all = [0, 1, 2].map((i) => stateOf(cluster, i));
+      expect(all.map((s) => s.status)).to.not.include('normal');
+      for (const s of all) {
+        expect(s.op, 'the log still reaches the head').to.be.at.least(committed.op);
+        expect(s.faulty).to.include(4);
+        expect(s.log.slice(5, committed.op + 1).map((e) => e.header.checksum)).to.deep.equal(committed.log.slice(5).map((e) => e.header.checksum));
+      }
     } finally {
       await cluster.close();
     }

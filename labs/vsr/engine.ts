@@ -8,14 +8,16 @@ import type { Json } from '../../src/env/types.js';
 import { assert } from '../../src/assert.js';
 import { createStateMachine, type AppResult } from '../../src/apps/app.js';
 import { ok } from '../../src/apps/result.js';
-import { bodyChecksum, headerChecksum, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
+import { bodyChecksum, headerChecksum, rootEntry, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
+  faultyEntry,
   isFaulty,
   RECOVERY_ATTEMPTS_WITHOUT_QUORUM,
   TICKS,
   timeoutNames,
   type ClientSession,
+  type DoViewChangeRecord,
   type ReplicaState,
   type TimeoutName,
 } from './state.js';
@@ -99,7 +101,14 @@ export function send(s: ReplicaState, out: Out, to: number, message: Message): v
   if (message.command === 'prepare_ok') {
     assert(s.status === 'normal' && to === primaryIndex(s, s.view) && message.op <= s.log_durable, 'vsr: prepare_ok only when normal, durable, to the primary of the view');
   }
-  if (message.command === 'prepare' && message.entry.header.op > s.commit_max) assert(s.status === 'normal', 'vsr: uncommitted prepares only from a normal replica');
+  if (message.command === 'prepare' && message.entry.header.op > s.commit_max) {
+    // Lab 4: a replica in a view change answers its new primary's request_prepare with a prepare too.
+    assert(s.status === 'normal' || (s.status === 'view_change' && to === primaryIndex(s, s.view)), 'vsr: uncommitted prepares only from a normal replica');
+  }
+  if (message.command === 'prepare') assert(!isFaulty(message.entry), 'vsr: a faulty placeholder sent as a prepare');
+  if (message.command === 'nack_prepare') {
+    assert(s.status === 'view_change' && to === primaryIndex(s, s.view), 'vsr: nack_prepare only in a view change, to its new primary');
+  }
   out.push({ kind: 'send', to, message });
 }
 
@@ -187,7 +196,7 @@ export function append(s: ReplicaState, out: Out, entry: Entry): void {
 /** Whether a log (ops 1..) would change an op we executed: no honest replica sends one; such a message is dropped. */
 export function contradictsExecuted(s: ReplicaState, entries: Entry[]): boolean {
   const upTo = Math.min(s.commit_min, entries.length);
-  for (let op = 1; op <= upTo; op++) if (entries[op - 1]!.header.checksum !== s.log[op]!.header.checksum) return true;
+  for (let op = 1; op <= upTo; op++) if (!isFaulty(entries[op - 1]!) && entries[op - 1]!.header.checksum !== s.log[op]!.header.checksum) return true;
   return entries.length < s.commit_min;
 }
 
@@ -295,7 +304,9 @@ export function execute(s: ReplicaState, out: Out): void {
 
 /** Execute every committed op we hold. */
 export function commitOps(s: ReplicaState, out: Out): void {
-  while (s.commit_min < Math.min(s.commit_max, s.op)) execute(s, out);
+  // Only over a complete chain: never past a faulty op (Lab 4; a replica with one is never normal).
+  const complete = s.faulty.length === 0 ? s.op : s.faulty[0]! - 1;
+  while (s.commit_min < Math.min(s.commit_max, complete)) execute(s, out);
   if (s.status === 'normal' && isPrimary(s)) releaseReads(s, out);
 }
 
@@ -341,6 +352,7 @@ function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): v
 function onWritten(s: ReplicaState, out: Out, op: number, checksum: string): void {
   if (op !== s.log_durable + 1 || op > s.op || s.log[op]!.header.checksum !== checksum) return; // replaced since
   s.log_durable = op;
+  if (s.start_view_pending && s.log_durable === s.op) return startView(s, out);
   if (s.status !== 'normal') return;
   // BEGIN SOLUTION
   if (isPrimary(s)) {
@@ -449,6 +461,7 @@ function viewJump(s: ReplicaState, out: Out, m: Message): boolean {
 }
 
 function onPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
+  if (s.status === 'view_change' && m.view === s.view && isPrimary(s)) return onRepairPrepare(s, out, m);
   if (viewJump(s, out, m)) return;
   if (s.status !== 'normal' || m.view !== s.view || isPrimary(s)) return;
   if (m.replica === primaryIndex(s, s.view)) reset(s, 'normal');
@@ -489,11 +502,153 @@ export function repairGap(s: ReplicaState, out: Out, known: number): void {
 }
 
 function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
+  if (s.status === 'view_change' && s.config.journal !== undefined) return onRepairRequest(s, out, m);
   if (s.status !== 'normal' || m.view !== s.view || m.op > s.op || m.op === 0) return;
   const entry = s.log[m.op]!;
   assert(!isFaulty(entry), `vsr: normal with faulty op ${m.op}`);
   if (m.checksum !== null && m.checksum !== entry.header.checksum) return;
   send(s, out, m.replica, { command: 'prepare', ...base(s), entry });
+}
+
+// ---- Lab 4: repair in a view change, and the CTRL nack rule ----------------------------------
+
+/**
+ * A new primary asks for op `m.op` of the log it chose (TB on_request_prepare). A replica has
+ * guaranteed a prepare once it acknowledged it, and never nacks it: holding it, it answers with the
+ * prepare; with an unreadable (faulty) copy it stays silent; only holding no such op (none at all,
+ * or another prepare for it: acknowledged prepares are never replaced, since a log replaced by a
+ * view change loses only uncommitted ops) does it nack, in view_change status, to that new primary.
+ */
+function onRepairRequest(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
+  if (m.view !== s.view || m.replica !== primaryIndex(s, s.view) || m.op === 0) return;
+  // BEGIN SOLUTION
+  if (s.faulty.includes(m.op)) return; // guaranteed, maybe, and unreadable: silence (CTRL's haveFaulty)
+  const entry = m.op <= s.op ? s.log[m.op]! : null;
+  if (entry !== null && (m.checksum === null || m.checksum === entry.header.checksum)) {
+    return send(s, out, m.replica, { command: 'prepare', ...base(s), entry });
+  }
+  send(s, out, m.replica, { command: 'nack_prepare', ...base(s), op: m.op, checksum: m.checksum });
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: answer a new primary\'s request_prepare: the prepare, silence, or a nack');
+  // END SOLUTION
+}
+
+/** The new primary: a prepare for the op it is repairing is a candidate to fill it. */
+function onRepairPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
+  const r = s.view_repair;
+  if (r === null || m.entry.header.op !== r.op || r.prepares.some((p) => p.replica === m.replica && p.entry.header.checksum === m.entry.header.checksum)) return;
+  r.prepares.push({ replica: m.replica, entry: m.entry });
+  r.prepares.sort((a, b) => a.replica - b.replica);
+  startViewAsPrimary(s, out);
+}
+
+function onNackPrepare(s: ReplicaState, out: Out, m: MessageOf<'nack_prepare'>): void {
+  const r = s.view_repair;
+  if (s.status !== 'view_change' || m.view !== s.view || !isPrimary(s) || r === null) return;
+  if (m.op !== r.op || m.checksum !== r.checksum || !insertSorted(r.nack_from, m.replica)) return;
+  startViewAsPrimary(s, out);
+}
+
+/** Ops 1..op of a do_view_change, a faulty op as a placeholder. */
+export function viewChangeLog(m: MessageOf<'do_view_change'>): Entry[] {
+  const faulty = m.faulty ?? [];
+  if (faulty.length === 0) return m.entries;
+  assert(m.entries.length + faulty.length === m.op, `vsr: do_view_change of ${m.entries.length} entries and ${faulty.length} faulty ops for op ${m.op}`);
+  const entries: Entry[] = [];
+  let next = 0;
+  for (let op = 1; op <= m.op; op++) entries.push(faulty.includes(op) ? faultyEntry(m.cluster, op) : m.entries[next++]!);
+  return entries;
+}
+
+/**
+ * The log a new primary chose (`best`'s) with its faulty ops filled where a copy is certainly the
+ * same prepare: one whose checksum the chain pins (the next op's parent), or, when nothing pins it,
+ * one from a replica normal in the same view as `best` (logs of one view are prefixes of one log).
+ * Filled from the head down, each fill pins the op before it. Copies come from the do_view_change
+ * logs and from the prepares that answered the repair.
+ */
+export function fillChosenLog(s: ReplicaState, best: DoViewChangeRecord): Entry[] {
+  const entries = best.entries.slice();
+  const logViewOf = (replica: number): number => s.do_view_change_from.find((d) => d.replica === replica)?.log_view ?? -1;
+  // BEGIN SOLUTION
+  for (let op = best.op; op >= 1; op--) {
+    if (!isFaulty(entries[op - 1]!)) continue;
+    const pinned = pinnedChecksum(entries, op);
+    const left = op === 1 ? rootEntry(s.config.cluster) : entries[op - 2]!;
+    const copies = s.do_view_change_from.flatMap((d) => (op <= d.op && !isFaulty(d.entries[op - 1]!) ? [{ replica: d.replica, entry: d.entries[op - 1]! }] : []));
+    if (s.view_repair?.op === op) copies.push(...s.view_repair.prepares);
+    const same = copies.find(({ replica, entry }) => (pinned !== null ? entry.header.checksum === pinned : logViewOf(replica) === best.log_view) && (isFaulty(left) || entry.header.parent === left.header.checksum));
+    if (same !== undefined) entries[op - 1] = same.entry;
+  }
+  // STUDENT: void [s, best, logViewOf];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the chosen log\'s faulty ops from copies that are certainly the same prepare');
+  // END SOLUTION
+  return entries;
+}
+
+/** The checksum the chain pins for `op` of `entries` (the next op's parent), or null. */
+function pinnedChecksum(entries: Entry[], op: number): string | null {
+  const next = entries[op];
+  return next === undefined || isFaulty(next) ? null : next.header.parent;
+}
+
+/**
+ * The replicas that certainly never acknowledged op `op` with `checksum` (null: the op of the chosen
+ * log, unpinned): its nack_prepares, and each other do_view_change whose log does not reach `op`,
+ * or (pinned) holds another prepare there (TB's gap rule over the do_view_change headers). A
+ * replica whose copy is faulty never counts.
+ */
+export function nacksFor(s: ReplicaState, op: number, checksum: string | null): number[] {
+  const from = s.view_repair?.op === op && s.view_repair.checksum === checksum ? s.view_repair.nack_from.slice() : [];
+  // BEGIN SOLUTION
+  for (const d of s.do_view_change_from) {
+    if (d.replica === s.config.replica || d.faulty.includes(op)) continue;
+    if (op > d.op || (checksum !== null && d.entries[op - 1]!.header.checksum !== checksum)) insertSorted(from, d.replica);
+  }
+  // STUDENT: void [s, op, checksum];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count the replicas that never acknowledged the op');
+  // END SOLUTION
+  return from;
+}
+
+/**
+ * The CTRL rule (TB on_nack_prepare): a new primary discards an uncommitted op it cannot repair, and
+ * every op after it, only once n − qr other replicas nacked it, one more if its own copy is faulty
+ * (it may have acknowledged it): then no replication quorum can hold it. Committed ops never qualify.
+ */
+export function nacksNeeded(s: ReplicaState, op: number): number {
+  return replicaCount(s) - s.config.quorum_replication + (s.faulty.includes(op) ? 1 : 0);
+}
+
+/**
+ * Repair the chosen log (Lab 4): fill its faulty ops; then, from the highest one left down, discard
+ * it and all after it if the nack rule allows, else ask every replica for it and wait. The log, or
+ * null while waiting. A committed op is never discarded: unrepaired, the view does not start.
+ */
+function repairChosenLog(s: ReplicaState, out: Out, best: DoViewChangeRecord, commit: number): Entry[] | null {
+  const entries = fillChosenLog(s, best);
+  // BEGIN SOLUTION
+  for (let op = entries.length; op >= 1; op--) {
+    if (!isFaulty(entries[op - 1]!)) continue;
+    const checksum = pinnedChecksum(entries, op);
+    if (op > commit && nacksFor(s, op, checksum).length >= nacksNeeded(s, op)) {
+      entries.length = op - 1;
+      continue;
+    }
+    askForPrepare(s, out, op, checksum);
+    return null;
+  }
+  // STUDENT: void [s, out, commit];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: discard by the nack rule or ask for the highest faulty op');
+  // END SOLUTION
+  return entries;
+}
+
+function askForPrepare(s: ReplicaState, out: Out, op: number, checksum: string | null): void {
+  const r = s.view_repair;
+  if (r !== null && r.op === op && r.checksum === checksum) return;
+  s.view_repair = { op, checksum, nack_from: [], prepares: [] };
+  broadcast(s, out, { command: 'request_prepare', ...base(s), op, checksum });
 }
 
 // ---- view change ----------------------------------------------------------------------------
@@ -509,6 +664,8 @@ export function transitionToViewChange(s: ReplicaState, out: Out, view: number):
   s.start_view_change_from = [];
   s.do_view_change_from = [];
   s.do_view_change_sent = false;
+  s.view_repair = null;
+  s.start_view_pending = false;
   s.beat_acked.fill(0);
   persistView(s, out);
   for (const name of timeoutNames) stop(s, name);
@@ -538,7 +695,9 @@ function onStartViewChange(s: ReplicaState, out: Out, m: MessageOf<'start_view_c
 }
 
 export function doViewChangeMessage(s: ReplicaState): MessageOf<'do_view_change'> {
-  return { command: 'do_view_change', ...base(s), log_view: s.log_view, op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) };
+  const m: MessageOf<'do_view_change'> = { command: 'do_view_change', ...base(s), log_view: s.log_view, op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) };
+  if (s.faulty.length === 0) return m;
+  return { ...m, entries: m.entries.filter((e) => !isFaulty(e)), faulty: s.faulty.slice() };
 }
 
 export function sendDoViewChange(s: ReplicaState, out: Out): void {
@@ -550,11 +709,12 @@ export function sendDoViewChange(s: ReplicaState, out: Out): void {
 }
 
 function onDoViewChange(s: ReplicaState, out: Out, m: MessageOf<'do_view_change'>): void {
-  if (primaryIndex(s, m.view) !== s.config.replica || contradictsExecuted(s, m.entries)) return;
-  if (!joinViewChange(s, out, m)) return;
+  const entries = viewChangeLog(m);
+  if (primaryIndex(s, m.view) !== s.config.replica || contradictsExecuted(s, entries)) return;
+  if (!joinViewChange(s, out, m) || s.start_view_pending) return;
   // BEGIN SOLUTION
   s.do_view_change_from = s.do_view_change_from.filter((d) => d.replica !== m.replica);
-  s.do_view_change_from.push({ replica: m.replica, log_view: m.log_view, op: m.op, commit_max: m.commit_max, entries: m.entries });
+  s.do_view_change_from.push({ replica: m.replica, log_view: m.log_view, op: m.op, commit_max: m.commit_max, entries, faulty: m.faulty ?? [] });
   s.do_view_change_from.sort((a, b) => a.replica - b.replica);
   if (!s.do_view_change_sent || s.do_view_change_from.length < s.config.quorum_view_change) return;
   startViewAsPrimary(s, out);
@@ -570,8 +730,27 @@ export function startViewAsPrimary(s: ReplicaState, out: Out): void {
   for (const d of s.do_view_change_from) if (d.log_view > best.log_view || (d.log_view === best.log_view && d.op > best.op)) best = d;
   const commit = Math.max(s.commit_max, ...s.do_view_change_from.map((d) => d.commit_max));
   assert(commit <= best.op, `vsr: the chosen log (op ${best.op}) lacks committed op ${commit}`);
-  replaceLog(s, out, best.entries, best.op);
+  const entries = s.config.journal === undefined ? best.entries : repairChosenLog(s, out, best, commit);
+  if (entries === null) return; // Lab 4: repairing; asked every replica for the highest faulty op
+  assert(entries.length >= commit, `vsr: the repaired log (op ${entries.length}) lacks committed op ${commit}`);
+  replaceLog(s, out, entries, entries.length);
   s.commit_max = commit;
+  // Lab 4: the view starts once the new primary's journal holds its whole log, clean (TB asserts dirty = faulty = 0).
+  if (s.config.journal !== undefined && s.log_durable < s.op) {
+    s.start_view_pending = true;
+    return;
+  }
+  startView(s, out);
+  // STUDENT: void [s, out];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: choose the log and start the view as its primary');
+  // END SOLUTION
+}
+
+/** The new primary holds its view's whole log (Lab 4: clean in its journal): normal, its pipeline, start_view to all. */
+export function startView(s: ReplicaState, out: Out): void {
+  assert(s.status === 'view_change' && isPrimary(s) && s.faulty.length === 0, 'vsr: a view starts only from its new primary, with no faulty op');
+  s.start_view_pending = false;
+  // BEGIN SOLUTION
   becomeNormal(s, out);
   for (let op = s.commit_max + 1; op <= s.op; op++) {
     s.pipeline.push({ op, checksum: s.log[op]!.header.checksum, ok_from: op <= s.log_durable ? [s.config.replica] : [] });
@@ -581,7 +760,7 @@ export function startViewAsPrimary(s: ReplicaState, out: Out): void {
   commitOps(s, out);
   countPrepareOk(s, out, s.config.replica, s.log_durable);
   // STUDENT: void [s, out];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: choose the log and start the view as its primary');
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: start the view as its primary: pipeline, start_view');
   // END SOLUTION
 }
 
@@ -592,6 +771,8 @@ export function becomeNormal(s: ReplicaState, out: Out): void {
   s.start_view_change_from = [];
   s.do_view_change_from = [];
   s.do_view_change_sent = false;
+  s.view_repair = null;
+  s.start_view_pending = false;
   s.recovery_responses = [];
   s.beat_acked.fill(0);
   persistView(s, out);
@@ -670,8 +851,6 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
     // A quorum is normal in a view older than the one we had durably entered: that view change
     // never finished. Our superblock and log hold every promise we made, so rejoin as a replica
     // that restarted alone does: by a view change past it (waiting would stall us forever).
-    // Lab 4: not with faulty ops (our log cannot vouch for them); wait for a newer view instead.
-    if (s.faulty.length > 0) return;
     s.status = 'view_change';
     return transitionToViewChange(s, out, s.view + 1);
   }
@@ -698,6 +877,8 @@ function onMessage(s: ReplicaState, out: Out, m: Message): void {
       return onCommitOk(s, out, m);
     case 'request_prepare':
       return onRequestPrepare(s, out, m);
+    case 'nack_prepare':
+      return onNackPrepare(s, out, m);
     case 'start_view_change':
       return onStartViewChange(s, out, m);
     case 'do_view_change':
@@ -771,6 +952,8 @@ function onResend(s: ReplicaState, out: Out): void {
     broadcast(s, out, { command: 'start_view_change', ...base(s) });
     const primary = primaryIndex(s, s.view);
     if (s.do_view_change_sent && primary !== s.config.replica) send(s, out, primary, doViewChangeMessage(s));
+    const r = s.view_repair;
+    if (r !== null) broadcast(s, out, { command: 'request_prepare', ...base(s), op: r.op, checksum: r.checksum });
   } else if (s.status === 'normal' && !isPrimary(s)) {
     repairGap(s, out, s.commit_max);
   }
@@ -786,8 +969,7 @@ function onResend(s: ReplicaState, out: Out): void {
 function onRecoveryTimeout(s: ReplicaState, out: Out): void {
   assert(s.status === 'recovering' && s.nonce !== null, 'vsr: recovery timeout off a recovering replica');
   const answered = s.recovery_responses.length >= s.config.quorum_view_change && Math.max(...s.recovery_responses.map((r) => r.view)) >= s.view;
-  // A replica with faulty ops cannot vouch for its log in a view change: it waits for a normal quorum.
-  if (s.timeouts.recovery.attempts + 1 >= RECOVERY_ATTEMPTS_WITHOUT_QUORUM && !answered && s.faulty.length === 0) {
+  if (s.timeouts.recovery.attempts + 1 >= RECOVERY_ATTEMPTS_WITHOUT_QUORUM && !answered) {
     s.status = 'view_change'; // leaves recovering only to enter a view change at once
     return transitionToViewChange(s, out, s.view + 1);
   }
@@ -814,6 +996,9 @@ export function assertInvariants(s: ReplicaState): void {
     if (s.faulty.includes(op) || s.faulty.includes(op - 1)) continue;
     assert(s.log[op]!.header.parent === s.log[op - 1]!.header.checksum, `vsr: hash chain broken at op ${op}`);
   }
+  // Lab 4: a repair and a pending start are a new primary's, in its view change; the pending one holds a whole log.
+  assert(s.view_repair === null || (s.status === 'view_change' && isPrimary(s)), 'vsr: a view repair off a new primary');
+  assert(!s.start_view_pending || (s.status === 'view_change' && isPrimary(s) && s.faulty.length === 0 && s.log_durable < s.op), 'vsr: a pending start off a new primary with a whole, not yet durable log');
   // Lab 4: faulty ops are placeholders past everything executed, and never in a normal replica's log.
   assert(s.faulty.length === 0 || s.status !== 'normal', `vsr: normal with faulty ops ${s.faulty.join(',')}`);
   s.faulty.forEach((op, i) => {

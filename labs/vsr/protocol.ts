@@ -90,11 +90,32 @@ export const messageSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('commit'), ...base, commit: uint, beat: uint }),
   /** Backup → primary: I am still in your view and heard heartbeat `beat` (read authority). */
   z.strictObject({ command: z.literal('commit_ok'), ...base, beat: uint }),
-  /** Backup → anyone: send me op `op` (a lagging backup's catch-up); checksum if known. */
+  /**
+   * Send me op `op`, the prepare whose header has `checksum` if given: a lagging backup's catch-up
+   * (to its primary), or (Lab 4) a new primary repairing the log it chose (to all). The answer is a
+   * `prepare`, a `nack_prepare`, or silence.
+   */
   z.strictObject({ command: z.literal('request_prepare'), ...base, op: uint, checksum: hash.nullable() }),
+  /**
+   * Lab 4 (CTRL's dontHave): in view_change status, to the new primary only: I do not hold op `op`
+   * (with `checksum`, if given) and never acknowledged it. A replica whose copy is unreadable is silent.
+   */
+  z.strictObject({ command: z.literal('nack_prepare'), ...base, op: uint, checksum: hash.nullable() }),
   z.strictObject({ command: z.literal('start_view_change'), ...base }),
-  /** → the primary of `view`: my log, the last view I was normal in, and my commit numbers. */
-  z.strictObject({ command: z.literal('do_view_change'), ...base, log_view: uint, op: uint, commit_max: uint, entries: z.array(entrySchema) }),
+  /**
+   * → the primary of `view`: my log, the last view I was normal in, and my commit numbers. `entries`
+   * are ops 1..op, but (Lab 4) the ops in `faulty` (sorted; absent when none), whose copy here is
+   * faulty: `entries` then holds the others, in order. The log still runs to `op`.
+   */
+  z.strictObject({
+    command: z.literal('do_view_change'),
+    ...base,
+    log_view: uint,
+    op: uint,
+    commit_max: uint,
+    entries: z.array(entrySchema),
+    faulty: z.array(uint).optional(),
+  }),
   /** New primary → all: the log of `view` (ops 1..op) and its commit number. */
   z.strictObject({ command: z.literal('start_view'), ...base, op: uint, commit_max: uint, entries: z.array(entrySchema) }),
   /** A replica behind in views → the primary of `view`: send me start_view. */

@@ -89,7 +89,23 @@ export interface DoViewChangeRecord {
   log_view: number;
   op: number;
   commit_max: number;
+  /** Ops 1..op; a faulty one (Lab 4) is a placeholder (faultyEntry). */
   entries: Entry[];
+  /** Lab 4: the ops whose copy at that replica is faulty, sorted. */
+  faulty: number[];
+}
+
+/**
+ * Lab 4: a new primary repairing the log it chose before it starts its view (TB repair in a view
+ * change with the CTRL nack rule): the op it asks for (the chosen log's highest faulty op) and the
+ * checksum the chain pins for it (null if nothing does), the replicas that nacked it, and the
+ * prepares that came back for it.
+ */
+export interface ViewRepair {
+  op: number;
+  checksum: string | null;
+  nack_from: number[];
+  prepares: { replica: number; entry: Entry }[];
 }
 
 export interface RecoveryResponseRecord {
@@ -147,6 +163,10 @@ export interface ReplicaState {
   do_view_change_sent: boolean;
   /** do_view_change messages for `view` (self included once sent), sorted by replica. */
   do_view_change_from: DoViewChangeRecord[];
+  /** Lab 4: the new primary's repair in progress, or null. */
+  view_repair: ViewRepair | null;
+  /** Lab 4: the new primary holds the whole log of its view; it starts the view once its journal is clean. */
+  start_view_pending: boolean;
   /** This incarnation's recovery nonce (from env.nonce(), given by the driver). */
   nonce: string | null;
   recovery_responses: RecoveryResponseRecord[];
@@ -201,6 +221,8 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     start_view_change_from: [],
     do_view_change_sent: false,
     do_view_change_from: [],
+    view_repair: null,
+    start_view_pending: false,
     nonce: null,
     recovery_responses: [],
     beat: 0,

@@ -9,7 +9,7 @@ import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
 import { LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
 import { JournalStorage, JOURNAL_SHAPE, opFits, type JournalShape } from './journal-storage.js';
-import { isPrimary, step, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
+import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
   entryValid,
@@ -238,12 +238,14 @@ export function messageProblem(m: Message, cluster: number): string | null {
       return entryProblem(m.entry, cluster) ?? (m.entry.header.view > m.view ? `prepare of view ${m.entry.header.view} in view ${m.view}` : null);
     case 'prepare_ok':
     case 'request_prepare':
+    case 'nack_prepare':
       return m.op < 1 || m.op > OP_MAX ? `impossible op ${m.op}` : null;
     case 'commit':
       return m.commit > OP_MAX ? `impossible commit ${m.commit}` : null;
     case 'do_view_change':
       // A lagging backup may know a commit number past its own log's head: only the chosen log must hold it.
-      return m.log_view > m.view ? `log_view ${m.log_view} > view ${m.view}` : logProblem(m.entries, m.op, Math.min(m.commit_max, m.op), m.view, cluster);
+      if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
+      return faultyProblem(m.faulty ?? [], m.entries.length, m.op) ?? logProblem(viewChangeLog(m), m.op, Math.min(m.commit_max, m.op), m.view, cluster, m.faulty ?? []);
     case 'start_view':
       return logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
     case 'recovery_response':
@@ -267,16 +269,32 @@ function entryProblem(entry: Entry, cluster: number): string | null {
   return null;
 }
 
-/** A whole log (ops 1..op) in a view-change or recovery message: every entry valid and chained from the root. */
-function logProblem(entries: Entry[], op: number, commit: number, view: number, cluster: number): string | null {
+/** A do_view_change's faulty ops (Lab 4): sorted, distinct, within 1..op, and with its entries exactly ops 1..op. */
+function faultyProblem(faulty: number[], entries: number, op: number): string | null {
+  if (entries + faulty.length !== op) return `${entries} entries and ${faulty.length} faulty ops for op ${op}`;
+  for (let i = 0; i < faulty.length; i++) {
+    if (faulty[i]! < 1 || faulty[i]! > op || (i > 0 && faulty[i - 1]! >= faulty[i]!)) return `faulty ops ${faulty.join(',')} for op ${op}`;
+  }
+  return null;
+}
+
+/**
+ * A whole log (ops 1..op) in a view-change or recovery message: every entry valid and chained from
+ * the root, but (Lab 4, a do_view_change) the `faulty` ops, placeholders, across which no chain is checked.
+ */
+function logProblem(entries: Entry[], op: number, commit: number, view: number, cluster: number, faulty: number[] = []): string | null {
   if (entries.length !== op) return `${entries.length} entries for op ${op}`;
   if (commit > op) return `commit ${commit} > op ${op}`;
-  let parent = rootEntry(cluster).header.checksum;
+  let parent: string | null = rootEntry(cluster).header.checksum;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
+    if (faulty.includes(i + 1)) {
+      parent = null;
+      continue;
+    }
     const problem = entryProblem(entry, cluster);
     if (problem !== null) return problem;
-    if (entry.header.op !== i + 1 || entry.header.parent !== parent) return `entry ${i} (op ${entry.header.op}) breaks the hash chain`;
+    if (entry.header.op !== i + 1 || (parent !== null && entry.header.parent !== parent)) return `entry ${i} (op ${entry.header.op}) breaks the hash chain`;
     if (entry.header.view > view) return `op ${entry.header.op} of view ${entry.header.view} in view ${view}`;
     parent = entry.header.checksum;
   }
