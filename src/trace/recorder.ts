@@ -132,8 +132,8 @@ export class TraceRecorder {
     const cause = e.cause;
     hash.word(EVENT | (m === undefined ? 0 : HAS_MSG) | (cause === undefined ? 0 : HAS_CAUSE) | (e.detail === undefined ? 0 : HAS_DETAIL));
     hash.number(e.t);
-    hash.recurring(e.node);
-    hash.recurring(e.kind);
+    hash.string(e.node);
+    hash.string(e.kind);
     if (cause !== undefined) hash.number(cause);
     if (m !== undefined) {
       const slot = cause === undefined ? -1 : cause & (MESSAGE_RING - 1);
@@ -142,10 +142,10 @@ export class TraceRecorder {
       } else {
         hash.word(MESSAGE);
         hash.number(m.id);
-        hash.recurring(m.from);
-        hash.recurring(m.to);
-        hash.recurring(m.method);
-        hash.recurring(m.type);
+        hash.string(m.from);
+        hash.string(m.to);
+        hash.string(m.method);
+        hash.string(m.type);
         hash.string(m.summary);
       }
       const own = seq & (MESSAGE_RING - 1);
@@ -189,9 +189,9 @@ export class TraceRecorder {
     this.formatLater();
     this.absorbedRecords++;
     hash.word(bytes === undefined ? DISK_OP : DISK_OP | HAS_BYTES);
-    hash.recurring(node);
-    hash.recurring(op);
-    hash.recurring(file);
+    hash.string(node);
+    hash.string(op);
+    hash.string(file);
     optionalNumber(hash, a);
     optionalNumber(hash, b);
     if (bytes !== undefined) hash.bytes(bytes);

@@ -12,10 +12,6 @@ const C4 = 0xa1e38b93;
 const WORD = 0x1_0000_0000;
 /** Words buffered before they are mixed: a multiple of MurmurHash3's 4-word block. */
 const BUFFER_WORDS = 1024;
-/** The word before a recurring string's first appearance (a string's number is never negative). */
-const NEW_STRING = -1;
-/** Recurring strings remembered at once: the table is emptied when it is full. */
-const MAX_SEEN = 1 << 12;
 
 function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
@@ -63,9 +59,6 @@ export class RunningHash {
   private used = 0;
   /** Words mixed so far (with `used`: the length in the finalization). */
   private mixed = 0;
-  /** Recent recurring strings and their numbers. */
-  private readonly seen = new Map<string, number>();
-  private nextSeen = 0;
 
   /** One 32-bit word (the low 32 bits of `k`). */
   word(k: number): void {
@@ -97,20 +90,6 @@ export class RunningHash {
     let i = 0;
     for (; i + 1 < n; i += 2) this.word(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
     if (i < n) this.word(s.charCodeAt(i));
-  }
-
-  /**
-   * A string that recurs from a small set (a node id, a kind, a method name): the first time, a
-   * marker and the string; later, only the number it was given then. Exact (no two strings share a
-   * number) and deterministic (numbers are given in order of first appearance).
-   */
-  recurring(s: string): void {
-    const id = this.seen.get(s);
-    if (id !== undefined) return this.word(id);
-    if (this.seen.size >= MAX_SEEN) this.seen.clear(); // numbers are never reused: a string seen again gets a new one
-    this.seen.set(s, this.nextSeen++);
-    this.word(NEW_STRING);
-    this.string(s);
   }
 
   /** Bytes: their length, then the bytes four to a word (little-endian). */
