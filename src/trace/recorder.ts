@@ -12,8 +12,8 @@ import { RunningHash } from './running-hash.js';
 export type EventInput = Omit<TraceEvent, 'seq'>;
 
 /**
- * Characters of kept lines held as one string before they join the kept chunks: short enough that
- * the string's pieces die young (the GC never copies them out of the young generation).
+ * Characters of kept lines held before they are joined into one chunk: short enough that the lines
+ * die young (the GC never copies them out of the young generation).
  */
 const LINES_CHUNK = 1 << 13;
 
@@ -60,8 +60,9 @@ export class TraceRecorder {
   private readonly keep: boolean;
   private readonly file: string | undefined;
   private readonly sink: TraceSink | undefined;
-  /** Kept lines not yet in `chunks`, each followed by '\n', as one string. */
-  private pending = '';
+  /** Kept lines not yet in `chunks`, and how many characters they hold. */
+  private pending: string[] = [];
+  private pendingChars = 0;
   private absorbedRecords = 0;
   /** The message of recent events, by seq modulo MESSAGE_RING (for hashEvent's mark). */
   private readonly ringMessages: (MessageSummary | undefined)[] = new Array<MessageSummary | undefined>(MESSAGE_RING).fill(undefined);
@@ -155,12 +156,17 @@ export class TraceRecorder {
     if (e.detail !== undefined) hash.string(JSON.stringify(e.detail));
   }
 
-  /** Add `line` and its newline to the kept text. */
+  /**
+   * Add `line` to the kept text. Lines are joined a chunk at a time into one flat string (a string
+   * built by `+=` stays a rope of every piece until something flattens it, and the GC traces them all).
+   */
   private hold(line: string): void {
-    this.pending += `${line}\n`;
-    if (this.pending.length >= LINES_CHUNK) {
-      this.chunks.push(this.pending);
-      this.pending = '';
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    if (this.pendingChars >= LINES_CHUNK) {
+      this.chunks.push(joinLines(this.pending));
+      this.pending = [];
+      this.pendingChars = 0;
     }
   }
 
@@ -215,7 +221,7 @@ export class TraceRecorder {
   /** The kept lines, one JSON event per line. */
   jsonl(): string {
     this.formatLater();
-    return this.keep ? this.chunks.join('') + this.pending : '';
+    return this.keep ? this.chunks.join('') + joinLines(this.pending) : '';
   }
 
   /**
@@ -230,6 +236,11 @@ export class TraceRecorder {
   }
 }
 
+
+/** Lines, each followed by '\n'. */
+function joinLines(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
 
 function optionalNumber(hash: RunningHash, x: number | undefined): void {
   if (x === undefined) hash.word(NO_NUMBER);

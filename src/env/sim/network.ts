@@ -100,12 +100,12 @@ export class Network {
   }
 
   /**
-   * The fate of one message from→to (`what`: its method, with " reply" for a reply): the delay of
-   * each copy that travels, none if it is lost. Loss, duplication, and a delay past the minimum
+   * The fate of one message from→to (`method`, and whether it is a reply): the delay of each copy
+   * that travels, none if it is lost. Loss, duplication, and a delay past the minimum
    * (random or a node's extra delay) are decisions; the draws are the same whether or not a rerun
    * vetoes them. A vetoed delay is the minimum.
    */
-  fate(from: NodeId, to: NodeId, what: string): number[] {
+  fate(from: NodeId, to: NodeId, method: string, reply = false): number[] {
     let loss = this.config.loss;
     let dup = this.config.dup;
     let extra = 0;
@@ -120,7 +120,7 @@ export class Network {
     const duplicated = this.prng.chance(dup);
     const delays = duplicated ? [this.baseDelay() + extra, this.baseDelay() + extra] : [this.baseDelay() + extra];
     if (!this.decisions.active) return lost ? [] : delays;
-    const subject = `${from}>${to} ${what}`;
+    const subject = `${from}>${to} ${method}${reply ? ' reply' : ''}`;
     const ordinal = (this.ordinals.get(subject) ?? 0) + 1;
     this.ordinals.set(subject, ordinal);
     if (lost && this.decisions.allow('drop', subject, ordinal)) return [];

@@ -177,7 +177,7 @@ export class Transport {
     msg.sendSeq = this.trace.emit({ t: this.scheduler.now, node: msg.from, kind: 'send', msg });
     if (msg.full !== undefined) this.trace.absorb(msg.full); // its deliver and drop lines name the same text by id
     this.stats.sent++;
-    const delays = this.net.fate(msg.from, msg.to, msg.type === 'res' ? `${msg.method} reply` : msg.method);
+    const delays = this.net.fate(msg.from, msg.to, msg.method, msg.type === 'res');
     if (delays.length === 0) return this.drop(msg, 'loss');
     this.scheduler.schedule(msg, delays[0]!);
     if (delays.length === 2) this.scheduler.schedule(new Duplicate(this, msg), delays[1]!);
