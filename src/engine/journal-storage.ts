@@ -48,11 +48,15 @@ type Queued = { entry: Entry } | { truncate: number };
 export class JournalStorage implements EngineStorage {
   private queued: Queued[] = [];
   fsyncs = 0;
+  /** By slot: dirty or faulty when recovered and not yet clean (its first clean write is traced as repaired). */
+  private readonly unrepaired: boolean[];
 
   private constructor(
     private readonly env: Env,
     readonly journal: JournalState,
-  ) {}
+  ) {
+    this.unrepaired = journal.dirty.slice();
+  }
 
   /**
    * Open and recover the journal, trace it (vsr.journal.recovered, one vsr.journal.slot per fix, vsr
@@ -96,7 +100,6 @@ export class JournalStorage implements EngineStorage {
     const queued = this.queued;
     this.queued = [];
     const j = this.journal;
-    const wasFaulty = j.faulty.slice();
     // 1. Every prepare cell (a truncation's reserved ones too), in order, then one fsync.
     const prepares: JournalWrite[] = [];
     const entries = new Map<string, Entry>();
@@ -120,7 +123,9 @@ export class JournalStorage implements EngineStorage {
     const clean = landed.filter((w) => onHeaderWritten(j, w.slot, w.checksum));
     assertJournalInvariants(j);
     for (const w of clean) {
-      if (wasFaulty[w.slot] && !j.faulty[w.slot]) this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: null });
+      if (!this.unrepaired[w.slot]) continue;
+      this.unrepaired[w.slot] = false;
+      this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: null });
     }
     const durable = clean.flatMap((w) => entries.get(w.checksum) ?? []).filter((e) => hasPrepare(j, e.header));
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
