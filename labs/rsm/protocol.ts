@@ -3,6 +3,7 @@
 // viewstamps and their order. It never holds state or sends anything; the wire validates against it.
 import { z } from 'zod';
 import { method } from '../../src/env/method.js';
+import { json } from '../../src/env/json-value.js';
 import type { AppResult } from '../../src/apps/app.js';
 import { viewSchema } from '../config/view.js';
 
@@ -23,7 +24,7 @@ const nodeId = z.string().min(1);
 const vid = z.number().int().nonnegative();
 
 /** A client's request: the op is untrusted JSON, validated by the app when it executes. */
-export const clientRequestSchema = z.strictObject({ client: z.string().min(1), seq: z.number().int().nonnegative(), op: z.json() });
+export const clientRequestSchema = z.strictObject({ client: z.string().min(1), seq: z.number().int().nonnegative(), op: json() });
 export type ClientRequestArgs = z.infer<typeof clientRequestSchema>;
 
 /** A request as the primary replicates it: stamped with the primary's clock (apps never read clocks). */
@@ -31,7 +32,7 @@ export const replicatedRequestSchema = clientRequestSchema.extend({ time: z.numb
 export type ReplicatedRequest = z.infer<typeof replicatedRequestSchema>;
 
 export const appResultSchema: z.ZodType<AppResult> = z.union([
-  z.strictObject({ ok: z.literal(true), value: z.json() }),
+  z.strictObject({ ok: z.literal(true), value: json() }),
   z.strictObject({ ok: z.literal(false), error: z.string() }),
 ]);
 
@@ -59,7 +60,7 @@ export const rsmInvoke = method('rsm.invoke', invokeArgs, z.strictObject({ statu
 export const transferArgs = z.strictObject({ src: nodeId, last: viewstampSchema, vid });
 /** OK: the primary's last viewstamp, and its snapshot unless the backup's `last` already equals it. */
 export const transferRes = z.discriminatedUnion('status', [
-  z.strictObject({ status: z.literal('OK'), last: viewstampSchema, state: z.json().optional() }),
+  z.strictObject({ status: z.literal('OK'), last: viewstampSchema, state: json().optional() }),
   z.strictObject({ status: z.literal('BUSY') }),
 ]);
 export type TransferRes = z.infer<typeof transferRes>;
