@@ -16,12 +16,14 @@ import { decodeEntries, sortedEntries } from './snapshot.js';
 
 const lock = z.string().min(1);
 
-/** Every lock op, declared once. */
-export const lockOp = z.discriminatedUnion('f', [
-  z.strictObject({ f: z.literal('acquire'), lock }),
-  z.strictObject({ f: z.literal('release'), lock }),
-  z.strictObject({ f: z.literal('renew'), lock }),
-]);
+/** Every lock op, declared once (compiled: every replica checks every op it executes). */
+export const lockOp = z.compile(
+  z.discriminatedUnion('f', [
+    z.strictObject({ f: z.literal('acquire'), lock }),
+    z.strictObject({ f: z.literal('release'), lock }),
+    z.strictObject({ f: z.literal('renew'), lock }),
+  ]),
+);
 export type LockOp = z.infer<typeof lockOp>;
 
 /** What acquire answers: whether the caller now holds the lock, and who does. */
