@@ -1,8 +1,10 @@
 // One persistent outgoing WebSocket connection to a peer, with request-id correlation: calls wait
 // for their reply, a timeout, or the connection dying ('unreachable', at once). The next transmit
 // after a close opens a new connection. It never decides faults or traces: its owner does.
+// Timeouts share one timer per link, armed for the earliest deadline: a call costs no timer of its own.
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Coalescer } from './coalesce.js';
 import { decodeFrame, type Frame } from '../../wire/frame.js';
 import { RpcError, type NodeId } from '../types.js';
@@ -17,10 +19,14 @@ export type ResponseGate = (frame: ResponseFrame, method: string, settle: () => 
 interface PendingCall {
   readonly method: Method<unknown, unknown>;
   readonly timeoutMs: number;
+  /** performance.now() at which the call times out. */
+  readonly deadline: number;
   readonly resolve: (result: unknown) => void;
   readonly reject: (e: RpcError) => void;
-  timer: NodeJS.Timeout | undefined;
 }
+
+/** The longest delay setTimeout takes as it is (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const settleAtOnce: ResponseGate = (_frame, _method, settle) => settle();
 
@@ -29,6 +35,9 @@ export class PeerLink {
   private coalescer: Coalescer | undefined;
   private queued: string[] = [];
   private readonly pending = new Map<number | string, PendingCall>();
+  /** The timeout sweep, armed for `timerAt` (a deadline); it holds the process open only while calls wait. */
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
 
   constructor(
     readonly peer: NodeId,
@@ -39,15 +48,34 @@ export class PeerLink {
   /** Wait for the reply to request `id`: its result checked against the method's result schema, or an RpcError (remote, timeout, unreachable). */
   expect<R>(id: number, method: Method<unknown, R>, timeoutMs: number): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const call: PendingCall = { method, timeoutMs, resolve: resolve as (result: unknown) => void, reject, timer: undefined };
-      call.timer = setTimeout(this.expire, timeoutMs, id);
-      this.pending.set(id, call);
+      const deadline = performance.now() + timeoutMs;
+      if (this.pending.size === 0) this.timer?.ref();
+      this.pending.set(id, { method, timeoutMs, deadline, resolve: resolve as (result: unknown) => void, reject });
+      if (deadline < this.timerAt) this.arm(deadline);
     });
   }
 
-  private readonly expire = (id: number): void => {
-    const call = this.pending.get(id);
-    if (call !== undefined) this.fail(id, 'timeout', `no reply within ${call.timeoutMs} ms`);
+  /** (Re)arm the sweep for `deadline` (a timer waits at most MAX_TIMER_MS; the sweep then re-arms). */
+  private arm(deadline: number): void {
+    clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(this.sweep, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - performance.now()))));
+  }
+
+  /** Time out every call past its deadline, earliest first, and arm for the next deadline. */
+  private readonly sweep = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    const expired: [number | string, PendingCall][] = [];
+    let next = Infinity;
+    for (const entry of this.pending) {
+      if (entry[1].deadline <= now) expired.push(entry);
+      else next = Math.min(next, entry[1].deadline);
+    }
+    if (next < Infinity) this.arm(next);
+    expired.sort((a, b) => a[1].deadline - b[1].deadline);
+    for (const [id, call] of expired) this.fail(id, 'timeout', `no reply within ${call.timeoutMs} ms`);
   };
 
   /** Send a frame, opening the connection first if there is none. */
@@ -65,6 +93,9 @@ export class PeerLink {
   close(): void {
     this.socket?.terminate();
     this.closed('link closed');
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
   }
 
   private open(): WebSocket {
@@ -101,10 +132,8 @@ export class PeerLink {
   }
 
   private settle(id: number | string, frame: ResponseFrame): void {
-    const call = this.pending.get(id);
+    const call = this.take(id);
     if (call === undefined) return; // settled already: a duplicated reply
-    this.pending.delete(id);
-    clearTimeout(call.timer);
     if (frame.type === 'error') return call.reject(new RpcError('remote', this.peer, call.method.name, `${frame.code}: ${frame.message}`));
     const checked = call.method.result.safeParse(frame.result);
     if (checked.success) call.resolve(checked.data);
@@ -112,11 +141,17 @@ export class PeerLink {
   }
 
   private fail(id: number | string, kind: 'timeout' | 'unreachable', detail: string): void {
+    const call = this.take(id);
+    call?.reject(new RpcError(kind, this.peer, call.method.name, detail));
+  }
+
+  /** Stop waiting for call `id`; once none waits, the sweep no longer holds the process open. */
+  private take(id: number | string): PendingCall | undefined {
     const call = this.pending.get(id);
-    if (call === undefined) return;
+    if (call === undefined) return undefined;
     this.pending.delete(id);
-    clearTimeout(call.timer);
-    call.reject(new RpcError(kind, this.peer, call.method.name, detail));
+    if (this.pending.size === 0) this.timer?.unref();
+    return call;
   }
 
   private closed(reason: string): void {
