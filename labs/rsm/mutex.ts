@@ -2,18 +2,20 @@
 // run in arrival order. It never times out and never reenters: a holder that awaits itself hangs.
 
 export class Mutex {
-  private tail: Promise<void> = Promise.resolve();
+  private held = false;
+  /** Callers waiting for the mutex, in arrival order; a release hands it straight to the first. */
+  private readonly waiting: (() => void)[] = [];
 
   /** Run `critical` alone: it starts once every earlier caller's critical section has finished. */
   async run<T>(critical: () => Promise<T>): Promise<T> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
+    if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.held = true;
     try {
       return await critical();
     } finally {
-      release();
+      const next = this.waiting.shift();
+      if (next === undefined) this.held = false;
+      else next();
     }
   }
 }
