@@ -1,10 +1,23 @@
 // `rsmlab ctl HOST:PORT corrupt --slot K --ring header|prepare` (src/control/journal-corrupt.ts):
 // the bytes it damages are exactly slot K's cell of that ring, and damage there is what recovery
 // classifies (a prepare cell: @C; a header cell: @E, or @F for the highest op), never another slot.
-import { expect } from 'chai';
+// Then the instructor's demo on real processes: a live par replica's committed op damaged through
+// the CLI, the replica restarted, its trace showing the classification and the repair, and the
+// cluster converged on one state with a linearizable history.
+import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import { cellRange } from '../src/control/journal-corrupt.js';
-import { headerOffset, prepareOffset, type JournalLayout } from '../labs/vsr/journal/format.js';
+import { runCheck } from '../src/check/run.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { runLoad } from '../tester/rsm/run-load.js';
+import { defaultTiming } from '../tester/run.js';
+import { vsrStatusSchema, type VsrStatus } from '../labs/vsr/status.js';
+import { headerOffset, JOURNAL_FILE, prepareOffset, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { recoverJournal } from '../labs/vsr/journal/recovery.js';
 import { buildImage, chain, decisions, LAYOUT } from './journal-image.js';
 
@@ -44,4 +57,129 @@ describe('ctl corrupt: the cell it damages', () => {
       expect(changed(decisions(recoverJournal(options, damaged(image, layout, 12, 'header'))))).to.deep.equal(['12 @D vsr']);
     }
   });
+});
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+function rsmlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Logged = { what: string; slot?: number; op?: number | null; case?: string; decision?: string; faulty?: number[] };
+
+/** The vsr.journal.* lines of node `index`'s trace (all its incarnations), in order. */
+function journalLines(cluster: RealCluster, index: number): Logged[] {
+  return readFileSync(join(cluster.nodeDir(index), 'trace.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"vsr.journal.'))
+    .map((l) => (JSON.parse(l) as { detail: Logged }).detail);
+}
+
+async function statuses(cluster: RealCluster): Promise<(VsrStatus | null)[]> {
+  return Promise.all([0, 1, 2].map(async (i) => {
+    const s = vsrStatusSchema.safeParse(await cluster.status(i));
+    return s.success ? s.data : null;
+  }));
+}
+
+/** Wait until all three replicas are normal at one op, all of it committed, and return them. */
+async function converged(cluster: RealCluster): Promise<VsrStatus[]> {
+  let all: (VsrStatus | null)[] = [];
+  for (let tries = 0; tries < 400; tries++) {
+    all = await statuses(cluster);
+    const first = all[0];
+    if (first && all.every((s) => s !== null && s.status === 'normal' && s.op === first.op && s.commit_min === s.op)) return all as VsrStatus[];
+    await cluster.sleep(50);
+  }
+  throw new Error(`the three replicas did not converge: ${JSON.stringify(all.map((s) => s && { status: s.status, view: s.view, op: s.op, commit_min: s.commit_min }))}`);
+}
+
+describe('ctl corrupt on a live par cluster (real processes)', function () {
+  this.timeout(180_000);
+  const timing = defaultTiming('real');
+  let cluster: RealCluster;
+  let dir: string;
+  let members: string[];
+  /** Every load's history, in order. */
+  const histories: string[] = [];
+
+  before(async () => {
+    cluster = new RealCluster({ lab: 'par', nodes: 3, timing, app: 'kv' });
+    dir = mkdtempSync(join(tmpdir(), 'par-corrupt-'));
+    for (let i = 0; i < 3; i++) await cluster.start(i);
+    members = [0, 1, 2].map((i) => cluster.id(i));
+    histories.push(join(dir, 'before.jsonl'));
+    const load = await runLoad({ lab: 'par', members, clients: 2, ops: 10, app: 'kv', history: histories[0]!, timing, seed: 1 });
+    expect(load.counts).to.deep.equal({ invoke: 20, ok: 20, fail: 0, info: 0 });
+    await converged(cluster);
+  });
+
+  after(async () => {
+    await cluster.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Damage `ring` of `slot` on replica `index` through the CLI; check exactly that range of its journal file changed, durably. */
+  function corrupt(index: number, slot: number, ring: 'header' | 'prepare'): void {
+    const file = join(cluster.nodeDir(index), 'disk', JOURNAL_FILE);
+    const before = readFileSync(file);
+    const r = rsmlab('ctl', cluster.id(index), 'corrupt', '--slot', String(slot), '--ring', ring);
+    expect(r.status, r.stderr).to.equal(0);
+    const result = JSON.parse(r.stdout) as { offset: number; length: number; corrupted: number };
+    const layout: JournalLayout = { cluster: 0, slot_count: 1024, sector_bytes: 4096, prepare_cell_bytes: 4096 };
+    const range = cellRange(layout, { slot, ring });
+    expect(result).to.deep.equal({ node: cluster.id(index), file: JOURNAL_FILE, slot, ring, ...range, corrupted: range.length, slot_count: 1024 });
+    const after = readFileSync(file);
+    expect(after.length).to.equal(before.length);
+    const changed = [...after.keys()].filter((i) => after[i] !== before[i]);
+    expect(changed.length, 'every byte of the cell is XORed with non-zero noise').to.equal(range.length);
+    expect([changed[0], changed.at(-1)]).to.deep.equal([range.offset, range.offset + range.length - 1]);
+  }
+
+  /** Restart replica `index` and wait until its trace shows `slot` repaired and the cluster converged. */
+  async function restartAndRepair(index: number, slot: number): Promise<{ lines: Logged[]; all: VsrStatus[] }> {
+    const earlier = journalLines(cluster, index).length;
+    await cluster.kill(index, 'SIGTERM');
+    await cluster.start(index);
+    let lines: Logged[] = [];
+    for (let tries = 0; tries < 400 && !lines.some((l) => l.what === 'vsr.journal.repaired' && l.slot === slot); tries++) {
+      await cluster.sleep(25);
+      lines = journalLines(cluster, index).slice(earlier);
+    }
+    return { lines, all: await converged(cluster) };
+  }
+
+  it('refuses a slot past the ring with exit 2 and changes nothing', () => {
+    const file = join(cluster.nodeDir(1), 'disk', JOURNAL_FILE);
+    const before = readFileSync(file);
+    const r = rsmlab('ctl', cluster.id(1), 'corrupt', '--slot', '1024', '--ring', 'header');
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include('no slot 1024: the journal has slots 0..1023');
+    expect(readFileSync(file).equals(before)).to.equal(true);
+  });
+
+  for (const [ring, slot, index, expected] of [
+    ['prepare', 5, 2, '@C'],
+    ['header', 3, 1, '@E'],
+  ] as const) {
+    it(`a committed op's ${ring} cell on replica ${index}: at restart slot ${slot} is ${expected} vsr, then repaired from the others; the cluster converges`, async () => {
+      corrupt(index, slot, ring);
+      const { lines, all } = await restartAndRepair(index, slot);
+      const recovered = lines.find((l) => l.what === 'vsr.journal.recovered');
+      expect(recovered?.faulty, JSON.stringify(lines)).to.deep.equal([slot]);
+      expect(lines.filter((l) => l.what === 'vsr.journal.slot')).to.deep.equal([{ what: 'vsr.journal.slot', slot, op: slot, case: expected, decision: 'vsr' }]);
+      expect(lines.filter((l) => l.what === 'vsr.journal.repaired').map((l) => [l.slot, l.op])).to.deep.equal([[slot, slot]]);
+      expect(new Set(all.map((s) => s.state_hash)).size, 'one executed state').to.equal(1);
+      expect(all[index]!.log).to.deep.equal(all[0]!.log);
+      const more = await runLoad({ lab: 'par', members, clients: 2, ops: 5, app: 'kv', history: join(dir, `after-${ring}.jsonl`), timing, seed: 2 });
+      expect(more.counts.ok).to.equal(10);
+      histories.push(join(dir, `after-${ring}.jsonl`));
+      // One history from the cluster's first op: the keys' values carry over from load to load.
+      const whole = join(dir, 'whole.jsonl');
+      writeFileSync(whole, histories.map((f) => readFileSync(f, 'utf8')).join(''));
+      const verdict = await runCheck(whole, { model: 'kv' });
+      expect(verdict.exitCode, verdict.output).to.equal(0);
+    });
+  }
 });

@@ -47,7 +47,7 @@ describe('README commands', function () {
   });
 
   it('has the blocks this test knows how to judge', () => {
-    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'run', 'shrink', 'tutorial', 'view', 'vsr', 'vsrtest']);
+    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'par', 'run', 'shrink', 'tutorial', 'view', 'vsr', 'vsrtest']);
   });
 
   it('shrink: a broken Paxos\'s failing seed shrunk to the faults that matter, and its shrunk replay', () => {
@@ -132,6 +132,22 @@ describe('README commands', function () {
     expect(status, output).to.equal(0);
     expect(output).to.match(/(\d+)\/\1 tests passed\. Points: \d+\/\d+/);
     expect(output).to.match(/vsr vopr .* seed 42: PASS/);
+  });
+
+  it('par: a committed op\'s prepare corrupted on a live replica, classified @C vsr at its restart and repaired; the cluster stays correct', () => {
+    const { status, output } = runBlock(blocks.get('par')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/^20 operations by 2 clients .*: 20 ok, 0 failed, 0 unknown outcome/m);
+    expect(output).to.match(/"node": "127\.0\.0\.1:7304",\s*"file": "vsr\.journal",\s*"slot": 5,\s*"ring": "prepare",\s*"offset": 1069056,\s*"length": 4096,\s*"corrupted": 4096/);
+    const journal = output.split('\n').filter((l) => / log vsr\.journal\./.test(l));
+    expect(journal.filter((l) => l.includes('vsr.journal.recovered')), output).to.have.length(2);
+    expect(journal.at(-2), output).to.match(/ log vsr\.journal\.slot slot=5 op=5 case=@C decision=vsr$/);
+    expect(journal.at(-1), output).to.match(/ log vsr\.journal\.repaired slot=5 op=5 /);
+    expect(journal.filter((l) => l.includes('vsr.journal.slot')), 'no other slot is damaged').to.have.length(1);
+    expect(output).to.match(/^linearizable: 40 ops of the kv model/m);
+    const hashes = [...output.matchAll(/"state_hash": "(\w+)"/g)].map((m) => m[1]);
+    expect(hashes, output).to.have.length(2);
+    expect(hashes[0], 'replica 2 executed the same state as replica 0').to.equal(hashes[1]);
   });
 
   it('check: a linearizable and a non-linearizable history', () => {

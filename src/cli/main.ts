@@ -207,16 +207,16 @@ program
 
 program
   .command('load')
-  .description('drive a live rsm or vsr cluster with concurrent clients and record the history for `rsmlab check`')
+  .description('drive a live rsm, vsr or par cluster with concurrent clients and record the history for `rsmlab check`')
   .requiredOption('--members <list>', 'comma-separated HOST:PORT of the cluster\'s nodes', list('--members'))
-  .addOption(new Option('--lab <lab>', 'the lab the cluster runs (its client library)').choices(['rsm', 'vsr']).default('rsm'))
+  .addOption(new Option('--lab <lab>', 'the lab the cluster runs (its client library)').choices(['rsm', 'vsr', 'par']).default('rsm'))
   .option('--clients <n>', 'concurrent clients', whole('--clients', 1), 4)
   .option('--ops <m>', 'operations per client (KV ops, or lock acquire/release cycles)', whole('--ops', 1), 100)
   .addOption(new Option('--app <app>', 'the app the cluster runs').choices(['kv', 'lock']).default('kv'))
   .option('--history <file>', 'write the history here as JSONL')
   .option('--timing-scale <factor>', 'the cluster\'s timing scale (client timeouts and retry pauses follow it)', positive('--timing-scale'), 1)
   .option('--seed <n>', 'seed of the workload\'s choices', whole('--seed', 0))
-  .action((o: { members: string[]; lab: 'rsm' | 'vsr'; clients: number; ops: number; app: 'kv' | 'lock'; history?: string; timingScale: number; seed?: number }) =>
+  .action((o: { members: string[]; lab: 'rsm' | 'vsr' | 'par'; clients: number; ops: number; app: 'kv' | 'lock'; history?: string; timingScale: number; seed?: number }) =>
     exitWith(async () => (await import('./load-command.js')).loadCommand(o)),
   );
 

@@ -177,7 +177,9 @@ function traceRecovered(env: Env, recovered: Recovered): void {
   for (const s of recovered.slots) {
     if (s.decision !== 'fix' && s.decision !== 'vsr' && s.decision !== 'cut') continue;
     const h = recovered.journal.headers[s.slot]!;
-    const op = isReserved(h) ? (recovered.prepares[s.slot]?.header.op ?? null) : h.op;
+    // A vsr slot still names its op if either copy is intact (@C's header, @E's prepare); a cut slot's op never reached it.
+    const named = s.decision === 'vsr' ? recovered.header_ops[s.slot] : null;
+    const op = isReserved(h) ? (named ?? recovered.prepares[s.slot]?.header.op ?? null) : h.op;
     env.log('vsr.journal.slot', { slot: s.slot, op, case: s.case, decision: s.decision });
   }
 }

@@ -15,8 +15,8 @@ import { vsrInvoker } from '../../labs/vsr/client.js';
 export interface RunLoadOptions {
   /** Cluster members as HOST:PORT (any of them; clients learn the view from whoever answers). */
   members: NodeId[];
-  /** The lab the cluster runs, whose client library the clients use. Default rsm. */
-  lab?: 'rsm' | 'vsr';
+  /** The lab the cluster runs, whose client library the clients use (par: Lab 3's, the same protocol). Default rsm. */
+  lab?: 'rsm' | 'vsr' | 'par';
   clients: number;
   /** Per client: KV ops, or lock acquire/release cycles. */
   ops: number;
@@ -53,7 +53,7 @@ export async function runLoad(options: RunLoadOptions): Promise<RunLoadResult> {
       clients: options.clients,
       opsPerClient: options.ops,
       invoker:
-        options.lab === 'vsr'
+        options.lab === 'vsr' || options.lab === 'par'
           ? vsrInvoker(envOf, { replicas: options.members, timing, app: options.app, giveUpMs: giveUpMs(timing) })
           : rsmInvoker(envOf, { members: options.members, timing, giveUpMs: giveUpMs(timing) }),
       clock: envOf(`${prefix}clock`),

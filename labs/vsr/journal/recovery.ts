@@ -49,6 +49,8 @@ export interface Recovered {
   slots: SlotRecovery[];
   /** By slot: the valid prepare physically in it (its checksum is `journal.prepare_checksums`), or null. */
   prepares: (Entry | null)[];
+  /** By slot: the op its header cell names if that cell is ok and not reserved (even when the slot is not trusted), or null. */
+  header_ops: (number | null)[];
   /** max(op_checkpoint, the highest op of a valid prepare): the "max" of the table. */
   op_max: number;
 }
@@ -108,7 +110,8 @@ export function recoverJournal(options: RecoveryOptions, image: Uint8Array): Rec
   refuseFaulty(journal, replica_count);
   assertJournalInvariants(journal);
   const prepares = reads.map((r) => (r.prepare_ok && !isReserved(r.prepare!.header) ? (r.prepare as Entry) : null));
-  return { journal, slots: reads.map((_, slot) => ({ slot, case: cases[slot]!.name, decision: decisions[slot]! })), prepares, op_max };
+  const header_ops = reads.map((r) => (r.header_ok && !isReserved(r.header!) ? r.header!.op : null));
+  return { journal, slots: reads.map((_, slot) => ({ slot, case: cases[slot]!.name, decision: decisions[slot]! })), prepares, header_ops, op_max };
 }
 
 function readSlots(layout: JournalLayout, image: Uint8Array): SlotRead[] {
