@@ -6,7 +6,7 @@
 // one command); Lab 4's journal adds read commands and their completions, repair and nack messages.
 import type { Json } from '../../src/env/types.js';
 import { assert } from '../../src/assert.js';
-import { createStateMachine, type AppResult } from '../../src/apps/app.js';
+import { createStateMachine, type AppResult, type StateMachine } from '../../src/apps/app.js';
 import { ok } from '../../src/apps/result.js';
 import { bodyChecksum, headerChecksum, rootEntry, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
@@ -244,11 +244,31 @@ export function inFlight(s: ReplicaState, client: string, request: number, opera
   return false;
 }
 
-export function runApp(s: ReplicaState, body: Json, client: string, time: number, keep: boolean): AppResult {
+/**
+ * The live app whose state is the snapshot object it is keyed by: op after op runs on it with no
+ * restore from the snapshot. The state stays plain data (s.app is the snapshot); a clone's snapshot
+ * is another object, so a cloned state restores once and then goes on exactly like the original.
+ */
+const liveApps = new WeakMap<object, StateMachine>();
+
+/** The app at s.app, taken out of liveApps while it runs (a snapshot never maps to an app that moved past it). */
+function liveApp(s: ReplicaState): StateMachine {
+  const live = typeof s.app === 'object' && s.app !== null ? liveApps.get(s.app) : undefined;
+  if (live !== undefined) {
+    liveApps.delete(s.app as object);
+    return live;
+  }
   const app = createStateMachine(s.config.app);
   app.restore(s.app);
+  return app;
+}
+
+/** Run `body` on the app after commit_min ops; `keep` makes its change the new s.app (reads pass false: read-only ops change nothing). */
+export function runApp(s: ReplicaState, body: Json, client: string, time: number, keep: boolean): AppResult {
+  const app = liveApp(s);
   const result = app.execute(body, { client, time });
   if (keep) s.app = app.snapshot();
+  if (typeof s.app === 'object' && s.app !== null) liveApps.set(s.app, app);
   return result;
 }
 
