@@ -64,6 +64,7 @@ export class EngineDriver {
   /** Settles when the last superblock write handed out so far is durable (and the sends queued behind it went). */
   private superblockWritten: Promise<void> = Promise.resolve();
   private pending: PendingCall[] = [];
+  private readonly seals = new WeakMap<Message, Sealed>();
 
   private constructor(
     private readonly env: Env,
@@ -128,7 +129,7 @@ export class EngineDriver {
     switch (command.kind) {
       case 'send': {
         const to = this.options.config.replicas[command.to]!;
-        const sealed = seal(command.message);
+        const sealed = this.sealOnce(command.message);
         if (command.message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) {
           // Behind its own write on the IO lane: a primary that dies here holds the op alone, durably.
           this.io = this.io.then(() => {
@@ -157,6 +158,16 @@ export class EngineDriver {
         return;
       }
     }
+  }
+
+  /** A broadcast is one message to every peer: its checksum is computed once. (Sent messages are never changed.) */
+  private sealOnce(message: Message): Sealed {
+    let sealed = this.seals.get(message);
+    if (sealed === undefined) {
+      sealed = seal(message);
+      this.seals.set(message, sealed);
+    }
+    return sealed;
   }
 
   private afterSuperblock(run: () => void): void {
