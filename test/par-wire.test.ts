@@ -19,6 +19,7 @@ import { hasPrepare } from '../labs/vsr/journal/journal.js';
 import { openJournal } from '../labs/vsr/journal/recovery.js';
 import { JournalStorage, type JournalShape } from '../src/engine/journal-storage.js';
 import { LOG_FILE } from '../src/engine/storage.js';
+import { messageProblem } from '../src/engine/driver.js';
 import type { HistoryEvent } from '../src/check/history.js';
 import { chain, decisions, entryAfter } from './journal-image.js';
 import { kvVerdict } from './vsr-helpers.js';
@@ -302,6 +303,59 @@ describe('par: repair and the nack rule in a view change (engine)', () => {
     expect(sends(ask(3, chain(3, 4, cluster)[3]!.header.checksum), 'nack_prepare'), 'another prepare for op 3: never acked').to.have.length(1);
     expect(sends(ask(4, null), 'nack_prepare'), 'past its log').to.deep.equal([{ command: 'nack_prepare', cluster, replica: 2, view: 1, op: 4, checksum: null }]);
     expect(ask(4, null, 0), 'only the new primary is answered').to.deep.equal([]);
+  });
+});
+
+describe('par: a lagging backup repairs by headers, then prepares by checksum (engine)', () => {
+  const cluster = 9;
+  const log = chain(6, 0, cluster);
+  const config: VsrConfig = { cluster, replica: 2, replicas: ['r0', 'r1', 'r2'], quorum_replication: 2, quorum_view_change: 2, pipeline_max: 8, app: 'kv', journal: { slot_count: 16, op_checkpoint: 0 } };
+  const base = { cluster, replica: 0, view: 0 };
+  const sends = (out: EngineCommand[]): Message[] => out.flatMap((c) => (c.kind === 'send' ? [c.message] : []));
+
+  it('asks for the headers after its head, takes only those that extend its chain (repair_header), fetches their prepares and appends them in order', () => {
+    const s = createState(config, { superblock: null, entries: log.slice(1, 3) });
+    s.status = 'normal'; // a backup of view 0 at op 2 (as after its recovery)
+    step(s, { kind: 'nonce', nonce: 'n' });
+    const asked = sends(step(s, { kind: 'message', message: { command: 'commit', ...base, commit: 6, beat: 0 } }));
+    expect(asked).to.deep.equal([{ command: 'request_headers', cluster, replica: 2, view: 0, op_min: 3, op_max: 6 }]);
+    // Headers that skip op 3, or come from another chain, are not taken.
+    const other = chain(6, 1, cluster);
+    step(s, { kind: 'message', message: { command: 'headers', ...base, headers: [log[4]!.header, log[5]!.header] } });
+    step(s, { kind: 'message', message: { command: 'headers', ...base, headers: [other[3]!.header] } });
+    expect(s.repair_headers).to.deep.equal([]);
+    const fetch = sends(step(s, { kind: 'message', message: { command: 'headers', ...base, headers: [3, 4, 5, 6].map((op) => log[op]!.header) } }));
+    expect(s.repair_headers.map((r) => r.header.op)).to.deep.equal([3, 4, 5, 6]);
+    expect(fetch.filter((m) => m.command === 'request_prepare')).to.deep.equal([3, 4, 5, 6].map((op) => ({ command: 'request_prepare', cluster, replica: 2, view: 0, op, checksum: log[op]!.header.checksum })));
+    // The prepares come back out of order, one of them a prepare for op 4 of another chain: only the repaired chain is appended.
+    step(s, { kind: 'message', message: { command: 'prepare', ...base, entry: log[5]! } });
+    step(s, { kind: 'message', message: { command: 'prepare', ...base, entry: other[4]! } });
+    expect([s.op, s.commit_min], 'commits only over the complete chain: not op 5 before 3 and 4').to.deep.equal([2, 2]);
+    const writes: number[] = [];
+    for (const op of [3, 6, 4]) for (const c of step(s, { kind: 'message', message: { command: 'prepare', ...base, entry: log[op]! } })) if (c.kind === 'write') writes.push(c.entry.header.op);
+    expect(writes).to.deep.equal([3, 4, 5, 6]);
+    expect([s.op, s.repair_headers]).to.deep.equal([6, []]);
+    expect(s.log.map((e) => e.header.checksum)).to.deep.equal(log.map((e) => e.header.checksum));
+    expect(s.commit_min).to.equal(6);
+  });
+});
+
+describe('par: the driver checks Lab 4\'s messages at the wire', () => {
+  it('finds impossible nacks, header ranges, broken header chains and do_view_change faulty lists', () => {
+    const log = chain(3, 0, 5);
+    const base = { cluster: 5, replica: 1, view: 2 };
+    expect(messageProblem({ command: 'nack_prepare', ...base, op: 0, checksum: null }, 5)).to.equal('impossible op 0');
+    expect(messageProblem({ command: 'request_headers', ...base, op_min: 4, op_max: 3 }, 5)).to.equal('impossible ops 4..3');
+    expect(messageProblem({ command: 'headers', ...base, headers: [log[1]!.header, log[3]!.header] }, 5)).to.equal('header of op 3 breaks the hash chain');
+    expect(messageProblem({ command: 'headers', ...base, headers: [{ ...log[1]!.header, view: 1 }] }, 5)).to.match(/fails its checksum/);
+    expect(messageProblem({ command: 'headers', ...base, headers: [log[2]!.header, log[3]!.header] }, 5)).to.equal(null);
+    const dvc = { command: 'do_view_change' as const, ...base, log_view: 0, commit_max: 0 };
+    expect(messageProblem({ ...dvc, op: 3, entries: [log[1]!, log[3]!], faulty: [2] }, 5)).to.equal(null);
+    expect(messageProblem({ ...dvc, op: 3, entries: [log[1]!], faulty: [2] }, 5)).to.equal('1 entries and 1 faulty ops for op 3');
+    expect(messageProblem({ ...dvc, op: 3, entries: [log[1]!], faulty: [3, 2] }, 5)).to.equal('faulty ops 3,2 for op 3');
+    expect(messageProblem({ ...dvc, op: 3, entries: [log[2]!, log[3]!], faulty: [1] }, 5)).to.equal(null);
+    expect(messageProblem({ ...dvc, op: 3, entries: [log[1]!, log[2]!], faulty: [3] }, 5)).to.equal(null);
+    expect(messageProblem({ ...dvc, op: 3, entries: [log[1]!, log[1]!], faulty: [2] }, 5)).to.equal('entry 2 (op 1) breaks the hash chain');
   });
 });
 

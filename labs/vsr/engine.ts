@@ -8,7 +8,7 @@ import type { Json } from '../../src/env/types.js';
 import { assert } from '../../src/assert.js';
 import { createStateMachine, type AppResult, type StateMachine } from '../../src/apps/app.js';
 import { ok } from '../../src/apps/result.js';
-import { bodyChecksum, headerChecksum, rootEntry, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
+import { bodyChecksum, headerChecksum, HEADERS_MAX, rootEntry, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
   faultyEntry,
@@ -214,6 +214,7 @@ export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: numb
   s.op = same;
   s.log_durable = Math.min(s.log_durable, same);
   s.faulty = s.faulty.filter((f) => f <= same);
+  s.repair_headers = [];
   assert(s.faulty.length === 0, `vsr: a faulty op ${s.faulty[0]} below the common prefix (op ${same})`);
   s.pipeline = s.pipeline.filter((p) => p.op <= same);
   for (const entry of entries.slice(same)) append(s, out, entry);
@@ -494,6 +495,7 @@ function onPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
   } else if (h.op === s.op + 1 && h.parent === head(s).header.checksum) {
     append(s, out, m.entry);
   }
+  takeRepaired(s, out, m.entry);
   repairGap(s, out, h.op);
   commitOps(s, out);
   // STUDENT: void [s, out, m];
@@ -515,10 +517,69 @@ function onCommit(s: ReplicaState, out: Out, m: MessageOf<'commit'>): void {
   // END SOLUTION
 }
 
-/** A backup that knows of ops past its head asks the primary for the next one (catch-up without a view change). */
+/**
+ * A backup that knows of ops past its head catches up without a view change: Lab 3 asks its primary
+ * for the next op; Lab 4 closes the break after its head as TB repairs: the headers first
+ * (request_headers), then each prepare by its checksum (request_prepare), a window at a time.
+ */
 export function repairGap(s: ReplicaState, out: Out, known: number): void {
   if (known <= s.op || s.status !== 'normal' || isPrimary(s)) return;
-  send(s, out, primaryIndex(s, s.view), { command: 'request_prepare', ...base(s), op: s.op + 1, checksum: null });
+  const primary = primaryIndex(s, s.view);
+  if (s.config.journal === undefined) return send(s, out, primary, { command: 'request_prepare', ...base(s), op: s.op + 1, checksum: null });
+  // BEGIN SOLUTION
+  const last = s.op + s.repair_headers.length;
+  if (last < known) send(s, out, primary, { command: 'request_headers', ...base(s), op_min: last + 1, op_max: known });
+  for (const r of s.repair_headers.slice(0, REPAIR_WINDOW)) {
+    if (r.entry === null) send(s, out, primary, { command: 'request_prepare', ...base(s), op: r.header.op, checksum: r.header.checksum });
+  }
+  // STUDENT: void [s, out, primary];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: ask the primary for the headers after the head, then their prepares');
+  // END SOLUTION
+}
+
+/** Lab 4: prepares a lagging backup asks for at once. */
+const REPAIR_WINDOW = 8;
+
+/** Lab 4: the primary answers a backup's request_headers with its headers from op_min on. */
+function onRequestHeaders(s: ReplicaState, out: Out, m: MessageOf<'request_headers'>): void {
+  if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view || m.op_min > s.op || m.op_min > m.op_max) return;
+  const last = Math.min(m.op_max, s.op, m.op_min + HEADERS_MAX - 1);
+  send(s, out, m.replica, { command: 'headers', ...base(s), headers: s.log.slice(m.op_min, last + 1).map((e) => e.header) });
+}
+
+/**
+ * Lab 4, TB repair_header: a lagging backup takes a header only if it is the next after what it
+ * holds and chains to it (so it never replaces a header it has, never skips a gap, never breaks the
+ * chain, never takes a header of a newer view); then asks for the prepares.
+ */
+function onHeaders(s: ReplicaState, out: Out, m: MessageOf<'headers'>): void {
+  if (s.status !== 'normal' || isPrimary(s) || m.view !== s.view || m.replica !== primaryIndex(s, s.view)) return;
+  // BEGIN SOLUTION
+  for (const h of m.headers) {
+    const previous = s.repair_headers.length > 0 ? s.repair_headers[s.repair_headers.length - 1]!.header : head(s).header;
+    if (h.op <= previous.op) continue;
+    if (h.op !== previous.op + 1 || h.parent !== previous.checksum || h.view > s.view) break;
+    s.repair_headers.push({ header: h, entry: null });
+  }
+  repairGap(s, out, s.op + s.repair_headers.length);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: accept the headers that extend the chain (repair_header)');
+  // END SOLUTION
+}
+
+/** Lab 4: a prepare whose header the backup's repair holds fills it; every repaired op next after the head is appended. */
+export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
+  // BEGIN SOLUTION
+  while (s.repair_headers.length > 0 && s.repair_headers[0]!.header.op <= s.op) {
+    const r = s.repair_headers.shift()!;
+    if (s.log[r.header.op]!.header.checksum !== r.header.checksum) s.repair_headers = []; // our head moved another way
+  }
+  const r = s.repair_headers.find((x) => x.header.checksum === entry.header.checksum);
+  if (r !== undefined && r.entry === null) r.entry = entry;
+  while (s.repair_headers.length > 0 && s.repair_headers[0]!.entry !== null) append(s, out, s.repair_headers.shift()!.entry!);
+  // STUDENT: void [s, out, entry];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the repair with the prepare and append what is next');
+  // END SOLUTION
 }
 
 function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
@@ -684,6 +745,7 @@ export function transitionToViewChange(s: ReplicaState, out: Out, view: number):
   s.start_view_change_from = [];
   s.do_view_change_from = [];
   s.do_view_change_sent = false;
+  s.repair_headers = [];
   s.view_repair = null;
   s.start_view_pending = false;
   s.beat_acked.fill(0);
@@ -899,6 +961,10 @@ function onMessage(s: ReplicaState, out: Out, m: Message): void {
       return onRequestPrepare(s, out, m);
     case 'nack_prepare':
       return onNackPrepare(s, out, m);
+    case 'request_headers':
+      return onRequestHeaders(s, out, m);
+    case 'headers':
+      return onHeaders(s, out, m);
     case 'start_view_change':
       return onStartViewChange(s, out, m);
     case 'do_view_change':
@@ -1016,6 +1082,13 @@ export function assertInvariants(s: ReplicaState): void {
     if (s.faulty.includes(op) || s.faulty.includes(op - 1)) continue;
     assert(s.log[op]!.header.parent === s.log[op - 1]!.header.checksum, `vsr: hash chain broken at op ${op}`);
   }
+  // Lab 4: a lagging backup's repair holds the headers right after its head, chained.
+  s.repair_headers.forEach((r, i) => {
+    assert(s.status === 'normal' && !isPrimary(s), 'vsr: a header repair off a normal backup');
+    const previous = i === 0 ? s.log[s.op]!.header : s.repair_headers[i - 1]!.header;
+    assert(r.header.op === previous.op + 1 && r.header.parent === previous.checksum, `vsr: repair header of op ${r.header.op} does not chain`);
+    assert(r.entry === null || r.entry.header.checksum === r.header.checksum, `vsr: repair of op ${r.header.op} holds another prepare`);
+  });
   // Lab 4: a repair and a pending start are a new primary's, in its view change; the pending one holds a whole log.
   assert(s.view_repair === null || (s.status === 'view_change' && isPrimary(s)), 'vsr: a view repair off a new primary');
   assert(!s.start_view_pending || (s.status === 'view_change' && isPrimary(s) && s.faulty.length === 0 && s.log_durable < s.op), 'vsr: a pending start off a new primary with a whole, not yet durable log');

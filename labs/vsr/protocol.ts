@@ -78,6 +78,9 @@ export function rootEntry(cluster: number): Entry {
 
 // ---- replica-to-replica messages ------------------------------------------------------------
 
+/** Headers in one `headers` message at most. */
+export const HEADERS_MAX = 64;
+
 /** Every message names its cluster, its sender (replica index) and the sender's view; `checksum` covers the rest. */
 const base = { cluster: uint, replica: uint, view: uint };
 
@@ -101,6 +104,10 @@ export const messageSchema = z.discriminatedUnion('command', [
    * (with `checksum`, if given) and never acknowledged it. A replica whose copy is unreadable is silent.
    */
   z.strictObject({ command: z.literal('nack_prepare'), ...base, op: uint, checksum: hash.nullable() }),
+  /** Lab 4: a lagging backup → its primary: send me the headers of ops op_min..op_max (to close the break after my head). */
+  z.strictObject({ command: z.literal('request_headers'), ...base, op_min: uint, op_max: uint }),
+  /** Lab 4: the answer to request_headers: consecutive headers from op_min, at most HEADERS_MAX of them. */
+  z.strictObject({ command: z.literal('headers'), ...base, headers: z.array(headerSchema) }),
   z.strictObject({ command: z.literal('start_view_change'), ...base }),
   /**
    * → the primary of `view`: my log, the last view I was normal in, and my commit numbers. `entries`

@@ -5,7 +5,7 @@ import type { NodeId, Json } from '../../src/env/types.js';
 import type { AppName, AppResult } from '../../src/apps/app.js';
 import { createStateMachine } from '../../src/apps/app.js';
 import { assert } from '../../src/assert.js';
-import { rootEntry, type Entry } from './protocol.js';
+import { rootEntry, type Entry, type Header } from './protocol.js';
 
 /** The checksum of a placeholder: no header hashes to it (a 128-bit checksum of all zeros). */
 const FAULTY_CHECKSUM = '0'.repeat(32);
@@ -163,6 +163,11 @@ export interface ReplicaState {
   do_view_change_sent: boolean;
   /** do_view_change messages for `view` (self included once sent), sorted by replica. */
   do_view_change_from: DoViewChangeRecord[];
+  /**
+   * Lab 4: a lagging backup's repair: headers of ops op+1, op+2, ... learned from its primary (each
+   * chains to the one before, the first to our head), each with its prepare once that arrived.
+   */
+  repair_headers: { header: Header; entry: Entry | null }[];
   /** Lab 4: the new primary's repair in progress, or null. */
   view_repair: ViewRepair | null;
   /** Lab 4: the new primary holds the whole log of its view; it starts the view once its journal is clean. */
@@ -221,6 +226,7 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     start_view_change_from: [],
     do_view_change_sent: false,
     do_view_change_from: [],
+    repair_headers: [],
     view_repair: null,
     start_view_pending: false,
     nonce: null,

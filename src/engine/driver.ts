@@ -13,6 +13,8 @@ import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '
 import { createState, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
   entryValid,
+  headerChecksum,
+  HEADERS_MAX,
   rootEntry,
   seal,
   sealValid,
@@ -21,6 +23,7 @@ import {
   type ClientReply,
   type ClientRequest,
   type Entry,
+  type Header,
   type Message,
   type Sealed,
 } from '../../labs/vsr/protocol.js';
@@ -253,6 +256,10 @@ export function messageProblem(m: Message, cluster: number): string | null {
       return m.op < 1 || m.op > OP_MAX ? `impossible op ${m.op}` : null;
     case 'commit':
       return m.commit > OP_MAX ? `impossible commit ${m.commit}` : null;
+    case 'request_headers':
+      return m.op_min < 1 || m.op_min > m.op_max || m.op_max > OP_MAX ? `impossible ops ${m.op_min}..${m.op_max}` : null;
+    case 'headers':
+      return headersProblem(m.headers, m.view, cluster);
     case 'do_view_change':
       // A lagging backup may know a commit number past its own log's head: only the chosen log must hold it.
       if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
@@ -268,6 +275,18 @@ export function messageProblem(m: Message, cluster: number): string | null {
     case 'recovery':
       return null;
   }
+}
+
+/** Headers of consecutive ops, each certifying itself and chaining to the one before (Lab 4's `headers`). */
+function headersProblem(headers: Header[], view: number, cluster: number): string | null {
+  if (headers.length > HEADERS_MAX) return `${headers.length} headers (at most ${HEADERS_MAX})`;
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    if (h.checksum !== headerChecksum(h) || h.cluster !== cluster) return `header of op ${h.op} fails its checksum or is of cluster ${h.cluster}`;
+    if (h.op < 1 || h.op > OP_MAX || h.operation === 'root' || h.commit >= h.op || h.view > view) return `impossible header of op ${h.op}`;
+    if (i > 0 && (h.op !== headers[i - 1]!.op + 1 || h.parent !== headers[i - 1]!.checksum)) return `header of op ${h.op} breaks the hash chain`;
+  }
+  return null;
 }
 
 function entryProblem(entry: Entry, cluster: number): string | null {
