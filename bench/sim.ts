@@ -11,7 +11,7 @@ import { figure, median, type Figure } from './figure.js';
 
 const RUNS = 5;
 const NODES = ['p0', 'p1', 'p2'];
-/** Virtual time per run: about 50k deliveries of Paxos. */
+/** Virtual time per run: about 25k deliveries of Paxos (50k events). */
 const VIRTUAL_MS = 120_000;
 const GOAL = 300_000;
 

@@ -25,8 +25,8 @@ const HAS_DETAIL = 4;
 const ABSORBED = 0x7e5e0100;
 const HAS_BYTES = 1;
 const DISK_OP = 0x7e5e0200;
-/** A disk operation's missing number (RunningHash.number starts with 0-3). */
-const NO_NUMBER = 4;
+/** A disk operation's missing number (no word RunningHash.number starts with). */
+const NO_NUMBER = 0x4000_0100;
 /** Before an event's message: its fields follow, or it is the message of the event's cause. */
 const MESSAGE = 0x7e5e0300;
 const SAME_MESSAGE = 0x7e5e0301;

@@ -10,6 +10,12 @@ const C3 = 0x38b34ae5;
 const C4 = 0xa1e38b93;
 /** 2^32, to split a safe integer into two words. */
 const WORD = 0x1_0000_0000;
+/** number(): an integer in [0, 2^30) is its own word; any other number starts with one of these. */
+const SMALL_MASK = 0x3fff_ffff;
+const INT32 = 0x4000_0000;
+const SAFE_INTEGER = 0x4000_0001;
+const FRACTION = 0x4000_0002;
+const NON_FINITE = 0x4000_0003;
 /** Words buffered before they are mixed: a multiple of MurmurHash3's 4-word block. */
 const BUFFER_WORDS = 1024;
 
@@ -66,20 +72,25 @@ export class RunningHash {
     if (this.used === BUFFER_WORDS) this.mix();
   }
 
-  /** A number as JSON shows it: exactly for a safe integer, by its text for another finite number; NaN and ±Infinity are all null. */
+  /**
+   * A number as JSON shows it: exactly for a safe integer (one word for 0 <= x < 2^30, the common
+   * case), by its text for another finite number; NaN and ±Infinity are all null.
+   */
   number(x: number): void {
-    if ((x | 0) === x) {
-      this.word(0);
+    if ((x & SMALL_MASK) === x) {
+      this.word(x);
+    } else if ((x | 0) === x) {
+      this.word(INT32);
       this.word(x);
     } else if (Number.isSafeInteger(x)) {
-      this.word(1);
+      this.word(SAFE_INTEGER);
       this.word(x % WORD);
       this.word(Math.floor(x / WORD));
     } else if (Number.isFinite(x)) {
-      this.word(2);
+      this.word(FRACTION);
       this.string(`${x}`);
     } else {
-      this.word(3);
+      this.word(NON_FINITE);
     }
   }
 
