@@ -1,10 +1,19 @@
 // The real world's Disk: named files in one directory, with real fsync (of the file, and of the
 // directory when a name was created or removed). File names are plain names: never a path, so
-// lab code can never reach outside its node's directory.
-import { open, readdir, rm, stat, mkdir, type FileHandle } from 'node:fs/promises';
+// lab code can never reach outside its node's directory. A file written once stays open for
+// writing (until it is removed or the process ends), so a write and its fsync cost two IO calls.
+import { open, readdir, rm, stat, mkdir } from 'node:fs/promises';
+import { close, fsync, ftruncate, open as openFd, write as writeFd } from 'node:fs';
+import { promisify } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Disk } from '../types.js';
+
+const closeFd = promisify(close);
+const fsyncFd = promisify(fsync);
+const truncateFd = promisify(ftruncate);
+const openPath = promisify(openFd);
+const writeAt = promisify(writeFd);
 
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
@@ -20,6 +29,11 @@ function isMissing(e: unknown): boolean {
 export class RealDisk implements Disk {
   /** Names created or removed since the directory was last fsynced. */
   private dirDirty = false;
+  /**
+   * Descriptors of the files open for writing, by name. Plain descriptors, not FileHandles: they
+   * live as long as the process (a FileHandle left to the garbage collector warns and may throw).
+   */
+  private readonly writers = new Map<string, Promise<number>>();
 
   constructor(readonly dir: string) {}
 
@@ -54,12 +68,9 @@ export class RealDisk implements Disk {
   }
 
   async write(file: string, offset: number, data: Uint8Array): Promise<void> {
-    const handle = await this.openForWrite(file);
-    try {
-      await handle.write(data, 0, data.length, offset);
-    } finally {
-      await handle.close();
-    }
+    const fd = await this.writer(file);
+    let done = 0;
+    while (done < data.length) done += (await writeAt(fd, data, done, data.length - done, offset + done)).bytesWritten;
   }
 
   async append(file: string, data: Uint8Array): Promise<void> {
@@ -73,12 +84,7 @@ export class RealDisk implements Disk {
   }
 
   async truncate(file: string, size: number): Promise<void> {
-    const handle = await this.openForWrite(file);
-    try {
-      await handle.truncate(size);
-    } finally {
-      await handle.close();
-    }
+    await truncateFd(await this.writer(file), size);
   }
 
   async size(file: string): Promise<number> {
@@ -91,6 +97,11 @@ export class RealDisk implements Disk {
   }
 
   async fsync(file: string): Promise<void> {
+    const writer = this.writers.get(file);
+    if (writer !== undefined) {
+      await fsyncFd(await writer);
+      return this.syncDir();
+    }
     let handle;
     try {
       handle = await open(this.path(file), 'r');
@@ -110,6 +121,9 @@ export class RealDisk implements Disk {
   }
 
   async remove(file: string): Promise<void> {
+    const writer = this.writers.get(file);
+    this.writers.delete(file);
+    if (writer !== undefined) await closeFd(await writer);
     await rm(this.path(file), { force: true });
     this.dirDirty = true;
     await this.syncDir();
@@ -132,15 +146,26 @@ export class RealDisk implements Disk {
     return Promise.all(names.map(async (name) => ({ name, size: await this.size(name) })));
   }
 
+  /** The file's descriptor for writing, opened (and kept) on first use. */
+  private writer(file: string): Promise<number> {
+    const kept = this.writers.get(file);
+    if (kept !== undefined) return kept;
+    const opening = this.openForWrite(file);
+    this.writers.set(file, opening);
+    // A failed open is tried again next time (the caller sees the error through `opening`).
+    opening.catch(() => this.writers.get(file) === opening && this.writers.delete(file));
+    return opening;
+  }
+
   /** Open for writing, creating the file (and noting the new name for the directory fsync) if needed. */
-  private async openForWrite(file: string): Promise<FileHandle> {
+  private async openForWrite(file: string): Promise<number> {
     const path = this.path(file);
     try {
-      return await open(path, 'r+');
+      return await openPath(path, 'r+');
     } catch (e) {
       if (!isMissing(e)) throw e;
       this.dirDirty = true;
-      return open(path, 'w+');
+      return openPath(path, 'w+');
     }
   }
 
