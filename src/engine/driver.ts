@@ -135,10 +135,13 @@ export class EngineDriver {
         const sealed = this.sealOnce(command.message);
         if (command.message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) {
           // Behind its own write on the IO lane: a primary that dies here holds the op alone, durably.
-          this.io = this.io.then(() => {
+          // On the journal, as soon as its prepare cell is (recovery fixes the op from there: @H, @K).
+          const go = (): void => {
             this.env.faultPoint(FAULT_POINTS.beforePrepare);
             this.env.send(to, vsrMessage, sealed);
-          });
+          };
+          if (this.storage instanceof JournalStorage) this.storage.afterPreparesDurable(go);
+          else this.io = this.io.then(go);
         } else this.afterSuperblock(() => this.env.send(to, vsrMessage, sealed));
         return;
       }

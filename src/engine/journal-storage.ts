@@ -12,7 +12,7 @@ import { faultyEntry, type Durable } from '../../labs/vsr/state.js';
 import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
 import { headerSector, isReserved, JOURNAL_FILE, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import {
-  assertJournalInvariants,
+  assertSlotInvariants,
   hasPrepare,
   headerSectorBytes,
   onHeaderWritten,
@@ -47,6 +47,9 @@ type Queued = { entry: Entry } | { truncate: number };
 
 export class JournalStorage implements EngineStorage {
   private queued: Queued[] = [];
+  /** Run once the prepare cells of everything queued now are durable: for the next flush, and for the one under way. */
+  private waiting: (() => void)[] = [];
+  private preparesSynced: Promise<void> = Promise.resolve();
   fsyncs = 0;
   /** By slot: dirty or faulty when recovered and not yet clean (its first clean write is traced as repaired). */
   private readonly unrepaired: boolean[];
@@ -96,9 +99,22 @@ export class JournalStorage implements EngineStorage {
     return this.queued.length === 1;
   }
 
+  /**
+   * Run `then` once the prepare cells of every write queued so far are durable (before their header
+   * sectors are): a primary sends its prepares then, as it holds the op durably (@H/@K fix it).
+   */
+  afterPreparesDurable(then: () => void): void {
+    if (this.queued.length > 0) this.waiting.push(then);
+    else void this.preparesSynced.then(then);
+  }
+
   async flush(): Promise<Entry[]> {
     const queued = this.queued;
+    const waiting = this.waiting;
     this.queued = [];
+    this.waiting = [];
+    let synced = (): void => undefined;
+    this.preparesSynced = new Promise((resolve) => (synced = resolve));
     const j = this.journal;
     // 1. Every prepare cell (a truncation's reserved ones too), in order, then one fsync.
     const prepares: JournalWrite[] = [];
@@ -110,18 +126,21 @@ export class JournalStorage implements EngineStorage {
         entries.set(q.entry.header.checksum, q.entry);
       }
     }
-    for (const w of prepares) await this.env.disk.write(JOURNAL_FILE, w.offset, w.bytes);
+    await this.writeAll(prepares);
     await this.sync();
+    synced();
+    for (const then of waiting) then();
     // 2. The header sectors of the slots that still hold what was written, each once, then one fsync.
     const landed = prepares.filter((w) => onPrepareWritten(j, w.slot, w.checksum) !== null);
     const slots = landed.map((w) => w.slot);
     const sectors = new Map<number, number>();
     for (const slot of slots) sectors.set(headerSector(j.layout, slot).offset, slot);
-    for (const [offset, slot] of sectors) await this.env.disk.write(JOURNAL_FILE, offset, headerSectorBytes(j, slot, slots));
-    if (sectors.size > 0) await this.sync();
+    const headers = [...sectors].sort(([a], [b]) => a - b).map(([offset, slot]) => ({ offset, bytes: headerSectorBytes(j, slot, slots) }));
+    await this.writeAll(headers);
+    if (headers.length > 0) await this.sync();
     // 3. Clean now: those slots; an entry is durable only if its slot is clean with it.
     const clean = landed.filter((w) => onHeaderWritten(j, w.slot, w.checksum));
-    assertJournalInvariants(j);
+    for (const w of prepares) assertSlotInvariants(j, w.slot);
     for (const w of clean) {
       if (!this.unrepaired[w.slot]) continue;
       this.unrepaired[w.slot] = false;
@@ -129,6 +148,20 @@ export class JournalStorage implements EngineStorage {
     }
     const durable = clean.flatMap((w) => entries.get(w.checksum) ?? []).filter((e) => hasPrepare(j, e.header));
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
+  }
+
+  /** Carry out writes in order, each run of adjacent ones (consecutive slots) as one write. */
+  private async writeAll(writes: readonly { offset: number; bytes: Uint8Array }[]): Promise<void> {
+    let i = 0;
+    while (i < writes.length) {
+      let end = i + 1;
+      let length = writes[i]!.bytes.length;
+      while (end < writes.length && writes[end]!.offset === writes[i]!.offset + length) length += writes[end++]!.bytes.length;
+      const bytes = end === i + 1 ? writes[i]!.bytes : new Uint8Array(length);
+      if (end > i + 1) for (let k = i, at = 0; k < end; at += writes[k]!.bytes.length, k++) bytes.set(writes[k]!.bytes, at);
+      await this.env.disk.write(JOURNAL_FILE, writes[i]!.offset, bytes);
+      i = end;
+    }
   }
 
   private async sync(): Promise<void> {

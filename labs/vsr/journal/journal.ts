@@ -134,13 +134,16 @@ export function headerSectorBytes(j: JournalState, slot: number, written: readon
   return bytes;
 }
 
-/** The journal's invariants (run after recovery and after every completion). */
+/** The journal's invariants (run after recovery; after a batch of writes, assertSlotInvariants for the slots it wrote). */
 export function assertJournalInvariants(j: JournalState): void {
   const { slot_count } = j.layout;
   for (const array of [j.headers, j.dirty, j.faulty, j.prepare_checksums, j.prepare_inhabited]) assert(array.length === slot_count, 'journal: an array not of slot_count');
-  for (let slot = 0; slot < slot_count; slot++) {
-    assert(!j.faulty[slot] || j.dirty[slot], `journal: slot ${slot} is faulty but not dirty`);
-    assert(headerOk(j.layout, slot, j.headers[slot]!), `journal: slot ${slot} holds a header that is not ok for it`);
-    assert(j.prepare_inhabited[slot] === (j.prepare_checksums[slot] !== null), `journal: slot ${slot}: prepare_inhabited disagrees with prepare_checksums`);
-  }
+  for (let slot = 0; slot < slot_count; slot++) assertSlotInvariants(j, slot);
+}
+
+/** One slot's invariants: faulty ⊆ dirty, its header ok for it, prepare_inhabited ⇔ a prepare checksum. */
+export function assertSlotInvariants(j: JournalState, slot: number): void {
+  assert(!j.faulty[slot] || j.dirty[slot], `journal: slot ${slot} is faulty but not dirty`);
+  assert(headerOk(j.layout, slot, j.headers[slot]!), `journal: slot ${slot} holds a header that is not ok for it`);
+  assert(j.prepare_inhabited[slot] === (j.prepare_checksums[slot] !== null), `journal: slot ${slot}: prepare_inhabited disagrees with prepare_checksums`);
 }
