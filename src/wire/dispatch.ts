@@ -23,6 +23,8 @@ interface NoticeRoute {
 export interface Reply {
   text: string;
   summary: string;
+  /** A success's result JSON, exactly as `text` carries it (the simulator parses this, not the frame); undefined for an error. */
+  result?: string;
 }
 
 function failure(id: RpcId, code: number, message: string): Reply {
@@ -36,7 +38,7 @@ function success(id: RpcId, result: unknown): Reply {
   } catch (e) {
     return failure(id, ErrorCode.server, `result is not JSON: ${errorText(e)}`);
   }
-  return { text: encodeResult(id, resultJson), summary: resultJson };
+  return { text: encodeResult(id, resultJson), summary: resultJson, result: resultJson };
 }
 
 /** A promise, or anything that behaves like one. */

@@ -48,6 +48,8 @@ class Message extends SimEvent implements FormattedMessage {
     readonly text: string,
     /** What the trace line summarizes: the text itself, or a reply's result JSON (or error). */
     summarized: string = text,
+    /** A success reply's result JSON, as its frame carries it: the caller parses this, not the whole frame. */
+    readonly result?: string,
   ) {
     super();
     this.summary = summarizeText(summarized);
@@ -236,7 +238,7 @@ export class Transport {
 
   private reply(callee: Endpoint, req: Message, reply: Reply): void {
     if (callee.dead) return; // died while handling: no reply ever leaves
-    this.transmit(new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, reply.summary));
+    this.transmit(new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, reply.summary, reply.result));
   }
 
   private deliverReply(msg: Message): boolean {
@@ -249,12 +251,18 @@ export class Transport {
     this.delivered(msg);
     const call = this.take(msg.id)!;
     runAs(call.caller.code);
-    const frame = JSON.parse(msg.text) as ReplyFrame;
-    if (frame.error !== undefined) {
-      call.fail('remote', `${frame.error.code}: ${frame.error.message}`);
-      return true;
+    let result: unknown;
+    if (msg.result !== undefined) {
+      result = JSON.parse(msg.result); // a success: the frame's result, without parsing the frame around it
+    } else {
+      const frame = JSON.parse(msg.text) as ReplyFrame;
+      if (frame.error !== undefined) {
+        call.fail('remote', `${frame.error.code}: ${frame.error.message}`);
+        return true;
+      }
+      result = frame.result;
     }
-    const checked = call.method.result.safeParse(frame.result);
+    const checked = call.method.result.safeParse(result);
     if (checked.success) call.succeed(checked.data);
     else call.fail('remote', `invalid result: ${describeIssues(checked.error)}`);
     return true;
