@@ -105,6 +105,27 @@ describe('sim trace lines', () => {
     expect(new Set(digests).size).to.equal(variants.length);
   });
 
+  it('records a lab\'s log line as a log event with detail {...fields, what}, hashing its fields and what', () => {
+    const kept = new TraceRecorder();
+    const quiet = new TraceRecorder({ keep: false });
+    for (const r of [kept, quiet]) {
+      r.emitLog(3, 'p0', 'paxos.commit', { instance: 1, value: 'v1' });
+      r.emitLog(4, 'p1', 'tick', undefined);
+    }
+    expect(kept.jsonl()).to.equal(
+      `${formatEvent({ seq: 0, t: 3, node: 'p0', kind: 'log', detail: { instance: 1, value: 'v1', what: 'paxos.commit' } })}\n` +
+        `${formatEvent({ seq: 1, t: 4, node: 'p1', kind: 'log', detail: { what: 'tick' } })}\n`,
+    );
+    expect(quiet.digest()).to.equal(kept.digest());
+    const digest = (t: number, node: string, what: string, fields?: Record<string, string | number>): string => {
+      const r = new TraceRecorder({ keep: false });
+      r.emitLog(t, node, what, fields);
+      return r.digest();
+    };
+    const variants = [digest(3, 'p0', 'a', { x: 1 }), digest(4, 'p0', 'a', { x: 1 }), digest(3, 'p1', 'a', { x: 1 }), digest(3, 'p0', 'b', { x: 1 }), digest(3, 'p0', 'a', { x: 2 }), digest(3, 'p0', 'a')];
+    expect(new Set(variants).size).to.equal(variants.length);
+  });
+
   it('hashes a deliver\'s message in full unless it is the very object its cause hashed', () => {
     const msg = { id: 7, from: 'p0', to: 'p1', method: 'm', type: 'req' as const, summary: 'x'.repeat(100) };
     const digest = (deliverMsg: typeof msg): string => {

@@ -6,6 +6,7 @@
 // runs), and keeping lines never changes the hash.
 // It never decides what happens; worlds call emit() and absorb() for what they did.
 import { appendFileSync, writeFileSync } from 'node:fs';
+import type { Json } from '../env/types.js';
 import { formatLine, type MessageSummary, type TraceEvent } from './event.js';
 import { RunningHash } from './running-hash.js';
 
@@ -22,6 +23,9 @@ const EVENT = 0x7e5e0000;
 const HAS_MSG = 1;
 const HAS_CAUSE = 2;
 const HAS_DETAIL = 4;
+/** A lab's log line (emitLog), with or without fields. */
+const LOG = 0x7e5e0400;
+const HAS_FIELDS = 1;
 const ABSORBED = 0x7e5e0100;
 const HAS_BYTES = 1;
 const DISK_OP = 0x7e5e0200;
@@ -93,6 +97,25 @@ export class TraceRecorder {
   }
 
   /**
+   * Record a lab's env.log(what, fields): a 'log' event whose detail is {...fields, what}. That
+   * object is built only if a line is made; the hash takes `fields` and `what` as they are.
+   */
+  emitLog(t: number, node: string, what: string, fields: Record<string, Json> | undefined): number {
+    this.formatLater();
+    const seq = this.nextSeq++;
+    const hash = this.hash;
+    if (hash !== undefined) {
+      hash.word(fields === undefined ? LOG : LOG | HAS_FIELDS);
+      hash.number(t);
+      hash.string(node);
+      hash.string(what);
+      if (fields !== undefined) hash.string(JSON.stringify(fields));
+    }
+    if (this.keep || this.file || this.sink) this.line(seq, { t, node, kind: 'log', detail: fields === undefined ? { what } : { ...fields, what } });
+    return seq;
+  }
+
+  /**
    * Record an event now but format it a moment later (at the end of this event-loop turn, or at the
    * next emit/flush/jsonl/digest, whichever comes first), so a real node's reply leaves before its
    * trace lines are written. The caller must never change `input` or anything in it afterwards.
@@ -115,7 +138,11 @@ export class TraceRecorder {
 
   private record(seq: number, input: EventInput): void {
     if (this.hash !== undefined) this.hashEvent(this.hash, seq, input);
-    if (!this.keep && !this.file && !this.sink) return; // no line to make
+    if (this.keep || this.file || this.sink) this.line(seq, input);
+  }
+
+  /** Make the event's line and keep, append or hand it on. */
+  private line(seq: number, input: EventInput): void {
     const line = formatLine(seq, input);
     if (this.keep) this.hold(line);
     if (this.file) appendFileSync(this.file, `${line}\n`);

@@ -446,7 +446,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   }
 
   log(env: SimEnv, what: string, fields: Record<string, Json> | undefined): void {
-    this.emit('log', env.me, fields === undefined ? { what } : { ...fields, what });
+    this.trace.emitLog(this.now, env.me, what, fields);
   }
 
   breakpoint(env: SimEnv, n: BreakpointNumber): void {
