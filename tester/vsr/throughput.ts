@@ -20,6 +20,8 @@ export interface Throughput {
 export interface ThroughputOptions {
   clients: number;
   opsPerClient: number;
+  /** The replicas' lab: vsr (Lab 3's append-only log, the default) or par (the same engine on Lab 4's journal). */
+  lab?: 'vsr' | 'par';
 }
 
 const REPLICAS = [0, 1, 2];
@@ -50,7 +52,7 @@ function fsyncs(all: readonly VsrStatus[]): number {
 
 export async function throughput(o: ThroughputOptions): Promise<Throughput> {
   const timing = classicTiming;
-  const cluster = new RealCluster({ lab: 'vsr', nodes: 3, timing, app: 'kv' });
+  const cluster = new RealCluster({ lab: o.lab ?? 'vsr', nodes: 3, timing, app: 'kv' });
   const envs = Array.from({ length: o.clients }, (_, i) => RealEnv.client(`bench${i}`));
   try {
     for (const i of REPLICAS) await cluster.start(i);
