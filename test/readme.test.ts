@@ -47,7 +47,7 @@ describe('README commands', function () {
   });
 
   it('has the blocks this test knows how to judge', () => {
-    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'par', 'run', 'shrink', 'tutorial', 'view', 'vsr', 'vsrtest']);
+    expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'par', 'partest', 'run', 'shrink', 'tutorial', 'view', 'vsr', 'vsrtest']);
   });
 
   it('shrink: a broken Paxos\'s failing seed shrunk to the faults that matter, and its shrunk replay', () => {
@@ -148,6 +148,13 @@ describe('README commands', function () {
     const hashes = [...output.matchAll(/"state_hash": "(\w+)"/g)].map((m) => m[1]);
     expect(hashes, output).to.have.length(2);
     expect(hashes[0], 'replica 2 executed the same state as replica 0').to.equal(hashes[1]);
+  });
+
+  it('partest: the Lab 4 tester on the journal and a VOPR replay', () => {
+    const { status, output } = runBlock(blocks.get('partest')!);
+    expect(status, output).to.equal(0);
+    expect(output).to.match(/^1\/1 tests passed\. Points: 10\/10/m);
+    expect(output).to.match(/par vopr .* seed 42: PASS/);
   });
 
   it('check: a linearizable and a non-linearizable history', () => {
