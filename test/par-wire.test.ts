@@ -6,13 +6,13 @@
 import { expect } from 'chai';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { SimWorld } from '../src/env/sim/world.js';
-import type { Env } from '../src/env/types.js';
+import type { Env, Json } from '../src/env/types.js';
 import { runWorkload } from '../src/workload/workload.js';
 import { seededRandom } from '../src/random.js';
 import { vsrInvoker } from '../labs/vsr/client.js';
 import { makeVsrLab, replicaState } from '../labs/vsr/lab.js';
 import { step, type EngineCommand } from '../labs/vsr/engine.js';
-import type { Entry, Message, MessageOf } from '../labs/vsr/protocol.js';
+import { vsrRequest, type Entry, type Message, type MessageOf } from '../labs/vsr/protocol.js';
 import { createState, faultyEntry, majority, type ReplicaState, type VsrConfig } from '../labs/vsr/state.js';
 import { formatImage, journalBytes, JOURNAL_FILE, prepareOffset, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { hasPrepare } from '../labs/vsr/journal/journal.js';
@@ -458,6 +458,22 @@ describe('par: a cluster on the journal in the simulator', function () {
         expect(s.faulty).to.include(4);
         expect(s.log.slice(5, committed.op + 1).map((e) => e.header.checksum)).to.deep.equal(committed.log.slice(5).map((e) => e.header.checksum));
       }
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('answers a write whose prepare would not fit a journal cell with rejected, and takes the next one', async () => {
+    const cluster = new SimCluster({ lab: parLab, seed: 9, nodes: 3, keepTrace: false });
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      const env = cluster.clientEnv('big');
+      const call = (request: number, kind: 'register' | 'write', op: Json) => env.call(cluster.id(0), vsrRequest, { client: 'big', request, kind, op }, { timeoutMs: 5000 });
+      expect((await call(0, 'register', null)).status).to.equal('ok');
+      const tooBig = await call(1, 'write', { f: 'put', key: 'k', value: 'x'.repeat(SHAPE.prepare_cell_bytes) });
+      expect(tooBig).to.deep.include({ status: 'rejected', reason: 'op too large for a journal prepare cell' });
+      expect((await call(1, 'write', { f: 'put', key: 'k', value: 'x'.repeat(1000) })).status).to.equal('ok');
+      expect(stateOf(cluster, 0).op).to.equal(2);
     } finally {
       await cluster.close();
     }
