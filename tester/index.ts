@@ -13,8 +13,8 @@ export async function loadScenarios(lab: string): Promise<Scenario[]> {
     case 'vsr':
       return (await import('./vsr/scenarios.js')).vsrScenarios;
     case 'par':
-      // Lab 4 runs Lab 3's scenarios (and the VOPR) on the two-ring journal.
-      return (await import('./vsr/scenarios.js')).vsrScenarios.map((s) => ({ ...s, lab: 'par' }));
+      // Lab 4: Lab 3's scenarios on the two-ring journal, the VOPR with storage faults, the corruption sweep, scenarios 13-25.
+      return (await import('./par/scenarios.js')).parScenarios;
     default:
       throw new Error(`no scenarios for lab '${lab}' (known: ${testedLabs.join(', ')})`);
   }

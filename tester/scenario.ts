@@ -2,6 +2,7 @@
 // worlds (tester/run.ts decides which). A scenario fails by throwing; it never prints verdicts,
 // exits the process or reads the clock: the runner owns timing, seeds, artifacts and output.
 import type { Cluster } from './cluster.js';
+import type { FaultAtlas } from '../src/env/disk-faults.js';
 
 export interface ScenarioContext {
   cluster: Cluster;
@@ -31,6 +32,8 @@ export interface Scenario {
    * the VOPR's runs are cheap and it wants many (5: the default 200 seeds give 1,000). Default 1.
    */
   seedFactor?: number;
+  /** Simulator only: the sectors of each node that may ever draw a disk fault (src/env/disk-faults.ts; default: any). */
+  atlas?: FaultAtlas;
   run(ctx: ScenarioContext): Promise<void>;
 }
 

@@ -57,6 +57,8 @@ export interface ScenarioOutcome {
   /** For 'hung' and 'crashed': what happened and the command that reruns the seed in question. */
   message?: string;
   replay?: string;
+  /** Every seed that failed, hung or crashed, by seed, with its error (the table shows only the lowest). */
+  failures?: { seed: number; message: string }[];
   /** Wall time spent on this scenario's seeds, summed over lanes (never shown in the table: it varies). */
   elapsedMs: number;
 }
@@ -184,7 +186,7 @@ function failed(tally: Tally, seed: number, failure: SeedFailure, stop: boolean 
 async function outcomeOf(tally: Tally, options: SuiteOptions, lane: Lane): Promise<ScenarioOutcome> {
   const { scenario } = tally;
   const totalSeeds = seedsOf(scenario, options).length;
-  const base = { id: scenario.id, title: scenario.title, points: scenario.points, passedSeeds: tally.passed, failedSeeds: tally.failed.size, totalSeeds, skippedSeeds: totalSeeds - tally.ran, elapsedMs: tally.elapsedMs };
+  const base = { id: scenario.id, title: scenario.title, points: scenario.points, passedSeeds: tally.passed, failedSeeds: tally.failed.size, totalSeeds, skippedSeeds: totalSeeds - tally.ran, elapsedMs: tally.elapsedMs, failures: [...tally.failed].sort(([a], [b]) => a - b).map(([seed, f]) => ({ seed, message: f.message })) };
   const lowest = tally.lowestFailure();
   if (lowest === undefined) return { ...base, status: base.skippedSeeds === 0 ? 'passed' : 'failed' };
   const first = tally.failed.get(lowest)!;

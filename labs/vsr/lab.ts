@@ -10,6 +10,7 @@ import { EngineDriver } from '../../src/engine/driver.js';
 import type { VsrStorage } from '../../src/engine/storage.js';
 import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
 import type { EngineCommand, Event } from './engine.js';
+import type { JournalState } from './journal/journal.js';
 import { majority, type ReplicaState, type VsrConfig } from './state.js';
 import { vsrStatus } from './status.js';
 
@@ -31,6 +32,8 @@ export interface VsrLabOptions {
 /** A VSR node: its status, and (for the simulator's state checker) its replica's live state. */
 export interface VsrNode extends LabNode {
   state(): ReplicaState;
+  /** Lab 4: the journal's state in memory (null on Lab 3's log), for the tester's journal checks. */
+  journal(): JournalState | null;
 }
 
 /** The replica state of a LabNode of this lab, or null for any other LabNode. */
@@ -79,7 +82,7 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
       });
       const journal = storage === 'journal' ? { journal: { cluster: config.cluster, ...shape } } : {};
       const status = (): Json => ({ ...vsrStatus(driver.state), fsyncs: driver.fsyncs, ...journal, ...(storage === 'journal' && { faulty: [...driver.state.faulty] }) });
-      const node: VsrNode = { status, state: () => driver.state };
+      const node: VsrNode = { status, state: () => driver.state, journal: () => driver.journal };
       return node;
     },
   };

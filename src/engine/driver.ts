@@ -9,6 +9,7 @@ import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
 import { LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
 import { JournalStorage, JOURNAL_SHAPE, opFits, type JournalShape } from './journal-storage.js';
+import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
@@ -92,6 +93,11 @@ export class EngineDriver {
     driver.step({ kind: 'nonce', nonce: env.nonce() });
     driver.tick();
     return driver;
+  }
+
+  /** Lab 4: the journal's state in memory (the tester's journal checks read it), or null on Lab 3's log. */
+  get journal(): JournalState | null {
+    return this.storage instanceof JournalStorage ? this.storage.journal : null;
   }
 
   /** fsyncs this incarnation asked of its disk: the storage's (one per group commit) and the superblock's. */

@@ -4,6 +4,7 @@
 // and the history is linearizable; in the simulator the state checker also runs after every step.
 // Scenarios throw ScenarioFailure; they never read the clock, print or exit.
 import { ScenarioFailure, type Scenario } from '../scenario.js';
+import type { FaultAtlas } from '../../src/env/disk-faults.js';
 import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
@@ -318,14 +319,16 @@ async function waitForDeath(run: VsrRun, index: number): Promise<void> {
   run.note(`${run.name(index)} died at its fault point`);
 }
 
-function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1): Scenario {
+/** A scenario of a VSR lab (Lab 3's `vsr` by default; Lab 4's `par` runs them too, with its own): a VsrRun around `body`. */
+export function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1, lab: { name?: string; atlas?: FaultAtlas } = {}): Scenario {
   return {
     id,
     title,
-    lab: 'vsr',
+    lab: lab.name ?? 'vsr',
     nodes: n,
     points: 10,
     seedFactor,
+    ...(lab.atlas && { atlas: lab.atlas }),
     run: async (ctx) => {
       const run = new VsrRun(ctx, n);
       try {

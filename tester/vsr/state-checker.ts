@@ -95,6 +95,11 @@ export class StateChecker {
     this.seen.set(replica, now.commit);
   }
 
+  /** The checksum of canonical committed op `op`, or undefined past the chain's end. */
+  checksumAt(op: number): string | undefined {
+    return this.chain[op - 1]?.header.checksum;
+  }
+
   /** A client got a reply: its op must be in the chain (an ack is only sent for a committed op). */
   acked(ack: Ack): void {
     const entry = this.chain[ack.op - 1];

@@ -66,3 +66,32 @@ export function drawSwarm(seed: number): Swarm {
 export function describeSwarm(s: Swarm): string {
   return `delay ${s.minDelayMs}-${s.maxDelayMs} ms, loss ${s.loss}, dup ${s.dup}, partitions ${s.partition} (cut ${s.partitionRate}, heal ${s.healRate}), crash ${s.crashRate}, restart ${s.restartRate}, unsynced kept ${s.unsyncedKept}, torn ${s.torn}, ${s.clients} clients`;
 }
+
+/** Lab 4's storage faults: per-operation rates of each sector fault kind (within the scenario's fault atlas). */
+export interface StorageSwarm {
+  readCorrupt: number;
+  /** Of the read corruptions, the fraction that are latent (every read until a write heals the sector). */
+  latent: number;
+  writeCorrupt: number;
+  misdirect: number;
+  lostWrite: number;
+}
+
+/** A stream of its own: a seed's network swarm is the same with or without storage faults. */
+const STORAGE_STREAM = 0x5d15c;
+
+/** TigerBeetle's VOPR: reads and writes each corrupt at 0-9%; misdirected and lost writes (HEAD's additions) rarer. */
+export function drawStorageSwarm(seed: number): StorageSwarm {
+  const prng = new Prng((seed * 0x9e37 + STORAGE_STREAM) % Number.MAX_SAFE_INTEGER);
+  return {
+    readCorrupt: sometimes(prng, 0.8, () => between(prng, 0, 0.09)),
+    latent: between(prng, 0, 1),
+    writeCorrupt: sometimes(prng, 0.8, () => between(prng, 0, 0.09)),
+    misdirect: sometimes(prng, 0.5, () => between(prng, 0, 0.03)),
+    lostWrite: sometimes(prng, 0.5, () => between(prng, 0, 0.03)),
+  };
+}
+
+export function describeStorageSwarm(s: StorageSwarm): string {
+  return `disk: read corrupt ${s.readCorrupt} (latent ${s.latent}), write corrupt ${s.writeCorrupt}, misdirect ${s.misdirect}, lost write ${s.lostWrite}`;
+}

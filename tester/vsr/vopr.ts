@@ -2,11 +2,21 @@
 // replicas and 200 client requests. A safety phase runs the load under the swarm's loss,
 // duplication, delays, partitions and crashes, with the state checker after every step; then a
 // liveness phase heals a quorum core (the others stay down) and the core must converge within a
-// bound counted in ticks, the load must finish, and its history must be linearizable.
+// bound counted in ticks, the load must finish, and its history must be linearizable. Lab 4 runs
+// it with storage faults too (VoprStorage): sector faults inside the scenario's fault atlas during
+// the safety phase, its storage checks after every nemesis step and at the end.
 import { SimCluster } from '../sim-cluster.js';
 import { Nemesis } from './nemesis.js';
 import type { VsrRun } from './observer.js';
-import { describeSwarm, drawSwarm, type Swarm } from './swarm.js';
+import { describeStorageSwarm, describeSwarm, drawStorageSwarm, drawSwarm, type Swarm } from './swarm.js';
+
+/** Lab 4's storage faults in the VOPR (simulator only). */
+export interface VoprStorage {
+  /** Checks of the replicas' storage against what they believe (tester/par/journal-check.ts), after every nemesis step and at the end. */
+  check(run: VsrRun): void;
+  /** What the checks covered, noted at the end. */
+  summary(): string;
+}
 
 export const VOPR = {
   replicas: 3,
@@ -44,11 +54,23 @@ async function calmNet(run: VsrRun): Promise<void> {
   for (const i of run.all) if (cluster.alive(i)) await cluster.faults(i, { loss: 0, dup: 0, delayMs: 0 });
 }
 
-export async function vopr(run: VsrRun): Promise<void> {
+/**
+ * Sector faults at the seed's rates, inside the scenario's atlas; with none left to draw (the
+ * liveness phase: TB switches faults off on healthy replicas) what is damaged stays damaged.
+ */
+function applyStorageFaults(run: VsrRun, on: boolean): void {
+  if (!(run.cluster instanceof SimCluster)) throw new Error('the VOPR with storage faults runs in the simulator only');
+  const rates = on ? drawStorageSwarm(run.ctx.seed) : { readCorrupt: 0, latent: 0, writeCorrupt: 0, misdirect: 0, lostWrite: 0 };
+  if (on) run.note(describeStorageSwarm(rates));
+  run.cluster.sim.setDiskFaults(rates);
+}
+
+export async function vopr(run: VsrRun, storage?: VoprStorage): Promise<void> {
   const swarm = drawSwarm(run.ctx.seed);
   run.note(`swarm: ${describeSwarm(swarm)}`);
   await run.startAll();
   await applyNet(run, swarm);
+  if (storage) applyStorageFaults(run, true);
   const perClient = Math.ceil(VOPR.requests / swarm.clients);
   run.startLoad({ clients: swarm.clients, ops: perClient, thinkTicks: 4 });
   const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, run);
@@ -57,19 +79,26 @@ export async function vopr(run: VsrRun): Promise<void> {
   for (let s = 0; s < steps && !run.loadFinished; s++) {
     await run.sleepTicks(VOPR.nemesisEveryTicks);
     await nemesis.step();
+    storage?.check(run);
   }
   // Liveness: a quorum core (drawn), restarted and healed; the others stay down. A replica that is
   // down or recovering needs f+1 normal ones to answer its recovery, so then the core is everyone.
   const failed = await nemesis.failed();
   const drawn = run.all.filter(() => run.ctx.random() < 0.5);
   for (const i of run.all) if (drawn.length < run.quorum && !drawn.includes(i)) drawn.push(i);
-  const core = failed.length > 0 ? run.all : drawn.sort((a, b) => a - b);
+  // With storage faults every replica: an op's only intact copy may be on any one of them.
+  const core = failed.length > 0 || storage ? run.all : drawn.sort((a, b) => a - b);
   run.note(`liveness: core ${core.map((i) => run.name(i)).join(',')}`);
   await nemesis.heal();
   await calmNet(run);
+  if (storage) applyStorageFaults(run, false);
   for (const i of run.all) {
     if (!core.includes(i) && run.cluster.alive(i)) await run.crash(i);
     if (core.includes(i) && !run.cluster.alive(i)) await nemesis.restart(i);
   }
   await run.finish(core, VOPR.livenessTicks);
+  if (storage) {
+    storage.check(run);
+    run.note(storage.summary());
+  }
 }

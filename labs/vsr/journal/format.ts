@@ -44,8 +44,16 @@ export function reservedHeader(cluster: number, slot: number): ReservedHeader {
   return { command: 'reserved', checksum: reservedChecksum(cluster, slot), cluster, op: slot };
 }
 
+/** Reserved headers' checksums, by cluster and slot: a pure function of both, asked for every slot at every invariant check. */
+const reservedChecksums = new Map<number, string[]>();
+
 function reservedChecksum(cluster: number, op: number): string {
-  return checksum({ command: 'reserved', cluster, op });
+  let byOp = reservedChecksums.get(cluster);
+  if (byOp === undefined) {
+    byOp = [];
+    reservedChecksums.set(cluster, byOp);
+  }
+  return (byOp[op] ??= checksum({ command: 'reserved', cluster, op }));
 }
 
 export interface JournalLayout {

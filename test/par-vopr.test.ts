@@ -1,0 +1,57 @@
+// Lab 4's VOPR: Lab 3's VOPR on the `par` lab with storage faults (every sector fault kind of the
+// simulated disk, inside the journal fault atlas) and the journal checks after every nemesis step,
+// its seeds dealt to one worker per core. A seed replays exactly; the faults land and the checks
+// run (a seed's notes and trace say so); and a replica whose header ring is addressed off by one is
+// caught by the journal checks on every pinned seed.
+import { expect } from 'chai';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findScenario } from '../tester/index.js';
+import { runScenario } from '../tester/run.js';
+import { formatTable } from '../tester/report.js';
+import { runSuite } from '../tester/suite.js';
+import { VOPR } from '../tester/vsr/vopr.js';
+import { misplacedHeadersLab } from './fixtures/par-broken.js';
+
+/**
+ * VOPR seeds in npm test. The reference's journal makes a VOPR seed ~4x as costly as Lab 3's
+ * (journal invariants over every slot at every completion), so npm test runs 100 and
+ * `npx rsmlab test par --world sim --only vopr --seeds 200` runs 1,000.
+ */
+const VOPR_SEEDS = 100;
+
+describe('par: the VOPR with storage faults', function () {
+  this.timeout(900_000);
+
+  it(`passes ${VOPR_SEEDS} seeds on every core: network faults, crashes and sector faults inside the journal fault atlas, the state checker after every step, the journal checks after every nemesis step, a linearizable history, every replica converges`, async () => {
+    const seeds = Array.from({ length: VOPR_SEEDS / VOPR.seedFactor }, (_, i) => i + 1);
+    const result = await runSuite({ lab: 'par', world: 'sim', seeds, only: ['vopr'], jobs: availableParallelism(), seedTimeoutMs: 120_000, shrinkMs: 0, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') });
+    expect(result.outcomes[0]!.totalSeeds).to.equal(VOPR_SEEDS);
+    expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(VOPR_SEEDS);
+  });
+
+  it('replays a seed exactly, and its sector faults land and its journal checks run', async () => {
+    const s = await findScenario('par', 'vopr');
+    const [a, b, c] = await Promise.all([3, 3, 4].map((seed) => runScenario(s, { world: 'sim', seed, keepTrace: true })));
+    expect(a!.ok && b!.ok && c!.ok, [a, b, c].map((r) => r!.error).join('\n')).to.equal(true);
+    expect(a!.traceHash).to.be.a('string').and.equal(b!.traceHash);
+    expect(c!.traceHash).to.not.equal(a!.traceHash);
+    for (const r of [a!, c!]) {
+      expect(r.notes.join('\n')).to.match(/disk: read corrupt [\d.]+ \(latent [\d.]+\), write corrupt/);
+      const compared = /journal checks: (\d+) clean slots compared with their prepares \((\d+) skipped as damaged\), (\d+) executed ops' headers compared/.exec(r.notes.join('\n'));
+      expect(compared, r.notes.join('\n')).to.not.equal(null);
+      expect(Number(compared![1])).to.be.greaterThan(1000);
+      expect(Number(compared![3])).to.be.greaterThan(1000);
+      const faults = (r.trace ?? '').match(/"fault":"(corrupt-read|corrupt-write|misdirect|lost-write|latent)"/g) ?? [];
+      expect(faults.length, `seed ${r.seed}: sector faults in the trace`).to.be.greaterThan(0);
+    }
+  });
+
+  it('catches a replica whose header sectors land one sector off (the journal checks) on every seed of 1..5', async () => {
+    const s = await findScenario('par', 'vopr');
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = await runScenario(s, { world: 'sim', seed, lab: misplacedHeadersLab, quiet: true });
+      expect(r.error, `seed ${seed}`).to.match(/^ScenarioFailure: p\d: slot \d+ is clean with op \d+ \(checksum [0-9a-f]{12}\), but its header ring holds /);
+    }
+  });
+});

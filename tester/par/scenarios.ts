@@ -1,0 +1,49 @@
+// Lab 4's graded scenarios (`par`: Lab 3's engine on the two-ring journal): Lab 3's scenarios on the
+// journal, the VOPR with storage faults inside the journal fault atlas and the journal checks, and
+// PAR's targeted-corruption sweep (one combination per seed). Written against the Cluster interface
+// like Lab 3's; they throw ScenarioFailure and never read the clock, print or exit.
+import type { Scenario } from '../scenario.js';
+import { JOURNAL_SHAPE } from '../../src/engine/journal-storage.js';
+import type { JournalLayout } from '../../labs/vsr/journal/format.js';
+import { scenario, vsrScenarios } from '../vsr/scenarios.js';
+import { VOPR, vopr } from '../vsr/vopr.js';
+import { journalAtlas } from './atlas.js';
+import { journalStorage } from './replicas.js';
+import { COMBINATIONS, SWEEP, sweepScenario } from './sweep.js';
+import { corruptCommittedPrepareIsRepaired, corruptHeaderSector, misdirectedPrepare, prepareWithoutHeaderIsFixed, singleReplicaRefuses, tornTailIsCut } from './storage-scenarios.js';
+
+/** The reference's journal layout (the cluster id takes no part in where cells are). */
+export const PAR_LAYOUT: JournalLayout = { cluster: 0, ...JOURNAL_SHAPE };
+
+const nodes = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
+
+/** Faults only in the journal file, each chunk faulty on at most qr−1 = 1 of the VOPR's 3 replicas. */
+const VOPR_ATLAS = journalAtlas({ layout: PAR_LAYOUT, nodes: nodes(VOPR.replicas), quorum_replication: Math.floor(VOPR.replicas / 2) + 1, diskSectorBytes: 4096 });
+
+const par = { name: 'par' };
+
+export const parScenarios: Scenario[] = [
+  ...vsrScenarios.filter((s) => s.id !== 'vopr').map((s) => ({ ...s, lab: 'par' })),
+  scenario('13', 3, 'a crash tears the tail prepare before its fsync: recovery cuts it (head N−1, nothing faulty, no remote repair)', tornTailIsCut, 1, par),
+  scenario('14', 3, 'a crash after the prepare is durable, before its header sector: recovery fixes the slot from the prepare', prepareWithoutHeaderIsFixed, 1, par),
+  scenario('16', 3, "a bit flip in committed op 5's prepare: faulty (vsr), repaired from the cluster, ops after it kept", corruptCommittedPrepareIsRepaired, 1, par),
+  scenario('17', 3, 'one corrupt header sector, prepares intact: the max op fixed, the others faulty and repaired; nothing lost', corruptHeaderSector, 1, par),
+  scenario('18', 3, "a misdirected prepare (op 5 into slot 3's cell): both slots faulty and repaired, op 5 never taken as op 3", misdirectedPrepare, 1, par),
+  scenario('19', 1, 'a cluster of one with a corrupt committed prepare refuses to start, its journal untouched (never truncated)', singleReplicaRefuses, 1, par),
+  scenario(
+    'vopr',
+    VOPR.replicas,
+    `VOPR with storage faults: ${VOPR.requests} requests under a swarm of network faults, crashes and sector faults inside the journal fault atlas, journal checks after every nemesis step, then every replica converges`,
+    (run) => vopr(run, journalStorage()),
+    VOPR.seedFactor,
+    { ...par, atlas: VOPR_ATLAS },
+  ),
+  scenario(
+    'sweep',
+    SWEEP.replicas,
+    `targeted corruption: power loss, then the last ${SWEEP.ops} committed ops corrupt on some replicas (seed k: combination (k−1) mod ${COMBINATIONS}); recovered when each op kept an intact copy, else unavailable without data loss`,
+    (run) => sweepScenario(run, PAR_LAYOUT),
+    1,
+    par,
+  ),
+];

@@ -1,0 +1,210 @@
+// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-19) on a live `par` cluster in the simulator:
+// a replica crashes at a chosen instant of its journal's write order, or its journal is damaged
+// on its disk while it is down, and it restarts; what it holds right after the restart (its log's
+// head, its faulty ops, its journal's bits) says what recovery decided, and then every replica
+// converges with nothing acked lost. They read replicas in place and never change one; the
+// simulator's disk faults do the damage.
+import { ScenarioFailure } from '../scenario.js';
+import { SimCluster } from '../sim-cluster.js';
+import type { VsrRun } from '../vsr/observer.js';
+import { RawClient } from '../vsr/replicas.js';
+import { replicaState } from '../../labs/vsr/lab.js';
+import type { ReplicaState } from '../../labs/vsr/state.js';
+import { headerOffset, HEADER_CELL_BYTES, headerSector, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
+import type { JournalState } from '../../labs/vsr/journal/journal.js';
+import { journalOf } from './replicas.js';
+
+/** Bounds, in engine ticks / simulated ms. */
+const COMMIT_TICKS = 1500;
+const CONVERGE_TICKS = 3000;
+/** Bytes a scenario 13 write carries: its prepare's text spans more than 3 KiB of its 4 KiB cell (and the op fits a cell). */
+const PAD = 2900;
+/** How long (simulated ms) to watch for an instant of the write order before giving up. */
+const WATCH_MS = 5000;
+
+function simOf(run: VsrRun): SimCluster {
+  if (!(run.cluster instanceof SimCluster)) throw new Error('the par storage scenarios run in the simulator only');
+  return run.cluster;
+}
+
+/** Replica `index`'s live state and journal (it must be up). */
+function live(run: VsrRun, index: number): { state: ReplicaState; journal: JournalState } {
+  const node = simOf(run).sim.labNode(run.cluster.id(index));
+  const state = node === null ? null : replicaState(node);
+  const journal = node === null ? null : journalOf(node);
+  if (state === null || journal === null) throw new ScenarioFailure(`${run.name(index)}: expected up with a journal, but it is not`);
+  return { state, journal };
+}
+
+function layoutOf(run: VsrRun): JournalLayout {
+  return live(run, 0).journal.layout;
+}
+
+/** Whether replica `index` holds ops 1..op clean in its journal. */
+function cleanThrough(run: VsrRun, index: number, op: number): boolean {
+  const { journal } = live(run, index);
+  for (let o = 1; o <= op; o++) {
+    const slot = slotFor(journal.layout, o);
+    if (journal.dirty[slot] || journal.headers[slot]!.op !== o) return false;
+  }
+  return true;
+}
+
+/** Start every replica, a client that registers and writes until op `ops` is committed and clean everywhere, and a background load. */
+async function committed(run: VsrRun, ops: number, pad = 0): Promise<RawClient> {
+  await run.startAll();
+  const client = new RawClient(run, 'storage');
+  await client.ok('register', 0, 0, 'register', null);
+  for (let request = 1; request < ops; request++) await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]${'x'.repeat(pad)}` });
+  await run.waitUntil(`every replica to execute op ${ops} with ops 1..${ops} clean in its journal`, run.all, (all) => all.every((s, i) => s.commit >= ops && cleanThrough(run, i, ops)), COMMIT_TICKS);
+  return client;
+}
+
+/** Crash `index`, damage its journal with `damage` while it is down, restart it; its state right after the restart. */
+async function restartDamaged(run: VsrRun, index: number, what: string, damage: (layout: JournalLayout, id: string) => void): Promise<ReplicaState> {
+  const layout = layoutOf(run);
+  await run.crash(index);
+  run.note(`${run.name(index)}'s journal: ${what}`);
+  damage(layout, run.cluster.id(index));
+  await run.restart(index);
+  return live(run, index).state;
+}
+
+/**
+ * Right after a restart: the ops `faulty` are faulty (and, given, no op of `notFaulty` is; others past
+ * the cluster's head may be, as recovery keeps faulty slots at the end), and the log's head is at
+ * `headAtLeast` or later (nothing was cut off).
+ */
+function expectFaulty(run: VsrRun, index: number, s: ReplicaState, want: { faulty: number[]; notFaulty?: number[]; headAtLeast: number }, why: string): void {
+  const missing = want.faulty.filter((op) => !s.faulty.includes(op));
+  const extra = (want.notFaulty ?? []).filter((op) => s.faulty.includes(op));
+  if (missing.length > 0 || extra.length > 0 || s.op < want.headAtLeast) {
+    throw new ScenarioFailure(
+      `${run.name(index)} right after its restart: ${why}; expected faulty ops ${want.faulty.join(',')}${want.notFaulty ? ` (not ${want.notFaulty.join(',')})` : ''} and its log's head at op ${want.headAtLeast} or later, got faulty [${s.faulty.join(',')}] and head op ${s.op}`,
+    );
+  }
+}
+
+/** Sleep one simulated ms at a time until `ready` holds (for at most WATCH_MS). */
+async function watch(run: VsrRun, what: string, ready: () => boolean): Promise<void> {
+  for (let ms = 0; !ready(); ms++) {
+    if (ms > WATCH_MS) throw new ScenarioFailure(`not within ${WATCH_MS} ms: ${what}`);
+    await run.cluster.sleep(1);
+  }
+}
+
+/**
+ * 13: p2 crashes while the prepare of the tail op N is written and not yet fsynced, and the crash
+ * tears it (the disk's sector is 1 KiB, the prepare spans several): recovery cuts the torn tail.
+ * p2 restarts at op N−1 with no faulty op (no remote repair: N was never acked by it).
+ */
+export async function tornTailIsCut(run: VsrRun): Promise<void> {
+  // Each prepare's text ends past its cell's third 1 KiB sector: any torn prefix of it is invalid.
+  const client = await committed(run, 6, PAD);
+  const sim = simOf(run).sim;
+  const p2 = run.cluster.id(2);
+  sim.setDiskFaults({ sectorBytes: 1024, torn: 1, unsyncedKept: 0 }, p2);
+  const slot = slotFor(layoutOf(run), 7);
+  void client.ok('write 6 (op 7)', 0, 6, 'write', { f: 'append', key: 'k', value: `[6]${'x'.repeat(PAD)}` }).catch(() => undefined);
+  await watch(run, "p2's write of op 7's prepare issued and not yet fsynced", () => {
+    const { journal } = live(run, 2);
+    return journal.headers[slot]!.op === 7 && journal.prepare_checksums[slot] === null && sim.disk(p2).dirty(JOURNAL_FILE);
+  });
+  const s = await restartDamaged(run, 2, "op 7's prepare torn at the crash", () => undefined);
+  sim.setDiskFaults({ sectorBytes: 4096, torn: 0 }, p2);
+  if (s.op !== 6 || s.faulty.length > 0) throw new ScenarioFailure(`p2 right after its restart: a torn tail (op 7, never acked by p2) must be cut locally; expected head op 6 and no faulty op, got head op ${s.op}, faulty [${s.faulty.join(',')}]`);
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
+/**
+ * 14: p2 crashes after the prepare of op N is durable and before its header sector is: recovery
+ * fixes the slot from its prepare (@H/@K fix). p2 restarts with op N in its log, not faulty.
+ */
+export async function prepareWithoutHeaderIsFixed(run: VsrRun): Promise<void> {
+  const client = await committed(run, 6);
+  const sim = simOf(run).sim;
+  const p2 = run.cluster.id(2);
+  sim.setDiskFaults({ unsyncedKept: 0, torn: 0 }, p2);
+  const slot = slotFor(layoutOf(run), 7);
+  void client.ok('write 6 (op 7)', 0, 6, 'write', { f: 'append', key: 'k', value: '[6]' }).catch(() => undefined);
+  let checksum = '';
+  await watch(run, "p2's prepare of op 7 durable and its header sector written, not yet fsynced", () => {
+    const { journal } = live(run, 2);
+    checksum = journal.headers[slot]!.checksum;
+    return journal.headers[slot]!.op === 7 && journal.prepare_checksums[slot] === checksum && journal.dirty[slot]! && sim.disk(p2).dirty(JOURNAL_FILE);
+  });
+  const s = await restartDamaged(run, 2, "op 7's header sector never written", () => undefined);
+  if (s.op !== 7 || s.faulty.length > 0 || s.log[7]?.header.checksum !== checksum) {
+    throw new ScenarioFailure(`p2 right after its restart: op 7's prepare was durable (its header was not), so recovery must fix the slot from it; expected head op 7 with that prepare and no faulty op, got head op ${s.op} (${s.log[7]?.header.checksum.slice(0, 12) ?? 'none'}), faulty [${s.faulty.join(',')}]`);
+  }
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
+/**
+ * 16: a bit flip in the body of committed op 5's prepare on p2, then a restart: @C, vsr; op 5 is
+ * faulty and repaired from the cluster, and the ops after it are not truncated.
+ */
+export async function corruptCommittedPrepareIsRepaired(run: VsrRun): Promise<void> {
+  await committed(run, 10);
+  const s = await restartDamaged(run, 2, "8 bytes of op 5's prepare flipped", (layout, id) => simOf(run).sim.corrupt(id, JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 5)) + 200, 8));
+  expectFaulty(run, 2, s, { faulty: [5], notFaulty: [4, 6, 7, 8, 9, 10], headAtLeast: 10 }, 'a corrupt committed prepare is repaired from the cluster, never cut off with the ops after it');
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+  if (!cleanThrough(run, 2, 10)) throw new ScenarioFailure('p2 converged, but op 5 is not clean in its journal: it was never repaired');
+}
+
+/**
+ * 17: one header sector of p2 (slots 4-7) corrupt, the prepares intact: the max op among them
+ * is fixed from its prepare, the others are faulty and repaired; nothing is lost.
+ */
+export async function corruptHeaderSector(run: VsrRun): Promise<void> {
+  await committed(run, 6);
+  const s = await restartDamaged(run, 2, 'the header sector of slots 4-7 garbled', (layout, id) => simOf(run).sim.corrupt(id, JOURNAL_FILE, headerSector(layout, 4).offset, layout.sector_bytes));
+  // Ops 4, 5: @E vsr (faulty). Op 6 is the max: @F fix. Slot 7 holds a reserved prepare: @D vsr, past the head.
+  expectFaulty(run, 2, s, { faulty: [4, 5], notFaulty: [1, 2, 3, 6], headAtLeast: 6 }, 'ops 4 and 5 lost their headers (faulty, repaired remotely); op 6, the max, is fixed from its prepare');
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
+/**
+ * 18: p2's write of op 5's prepare is misdirected into slot 3's cell. On restart both slots fail
+ * their checks (slot 5: @I, slot 3: a prepare of another slot): both ops faulty and repaired; op 5
+ * is never taken as op 3.
+ */
+export async function misdirectedPrepare(run: VsrRun): Promise<void> {
+  await run.startAll();
+  const layout = layoutOf(run);
+  const p2 = run.cluster.id(2);
+  simOf(run).sim.diskFault(p2, { kind: 'misdirect', file: JOURNAL_FILE, offset: prepareOffset(layout, slotFor(layout, 5)), length: layout.prepare_cell_bytes, to: prepareOffset(layout, slotFor(layout, 3)) });
+  run.note("p2's next write of op 5's prepare lands in slot 3's cell");
+  const client = new RawClient(run, 'storage');
+  await client.ok('register', 0, 0, 'register', null);
+  for (let request = 1; request < 8; request++) await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` });
+  await run.waitUntil('every replica to execute op 8', run.all, (all) => all.every((s) => s.commit >= 8), COMMIT_TICKS);
+  const s = await restartDamaged(run, 2, 'as the misdirected write left it', () => undefined);
+  expectFaulty(run, 2, s, { faulty: [3, 5], notFaulty: [1, 2, 4, 6, 7, 8], headAtLeast: 8 }, "slot 3 holds op 5's prepare (the slot check fails) and slot 5 lacks its own");
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
+/** 19: a cluster of one with a corrupt committed prepare refuses to start ("WAL is corrupt") rather than truncate, and leaves its journal as it was. */
+export async function singleReplicaRefuses(run: VsrRun): Promise<void> {
+  await committed(run, 5);
+  const sim = simOf(run).sim;
+  const layout = layoutOf(run);
+  await run.crash(0);
+  sim.corrupt(run.cluster.id(0), JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 3)) + 200, 8);
+  const before = sim.disk(run.cluster.id(0)).medium(JOURNAL_FILE);
+  run.note("p0's journal: 8 bytes of op 3's prepare flipped; restart");
+  await run.restart(0);
+  if (run.cluster.alive(0)) throw new ScenarioFailure(`p0, alone with a faulty op 3, started (head op ${live(run, 0).state.op}): it must refuse ("WAL is corrupt"), since no one can repair it`);
+  const after = sim.disk(run.cluster.id(0)).medium(JOURNAL_FILE);
+  if (after.length !== before.length || after.some((b, i) => b !== before[i])) throw new ScenarioFailure('p0 refused to start but changed its journal: a refusal must leave the evidence as it was');
+  // The header ring still names op 3: nothing was cut.
+  const cell = after.subarray(headerOffset(slotFor(layout, 3)), headerOffset(slotFor(layout, 3)) + HEADER_CELL_BYTES);
+  if (!new TextDecoder().decode(cell).includes('"op":3')) throw new ScenarioFailure("p0's header ring lost op 3's header");
+  run.note('p0 refused to start, its journal untouched');
+}
+
