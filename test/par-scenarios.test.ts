@@ -1,7 +1,9 @@
-// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-19) on the `par` reference in the simulator,
-// each on seeds 1..5 dealt to one worker per core, and the checks bite: PAR's "truncate on
-// corruption" replica fails the scenarios where a corrupt op keeps its successors (16, 17, 18),
-// with the check that names what it cut off.
+// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-19, 24, 25) on the `par` reference in the
+// simulator, each on seeds 1..5 dealt to one worker per core, and the checks bite, each on every
+// seed: PAR's "truncate on corruption" replica fails the scenarios where a corrupt op keeps its
+// successors (16, 17, 18: the restart check names what it cut off) and PAR's Fig. 2 (25: the state
+// checker sees committed ops rewritten); a replica that nacks a prepare it cannot read (the
+// guaranteed rule broken) fails 24 and 25, the state checker seeing an acked op lost.
 import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +11,13 @@ import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
-import { truncateOnCorruptionLab } from './fixtures/par-broken.js';
+import type { Lab } from '../src/lab.js';
+import { nackWhenUnreadableLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
-const IDS = ['13', '14', '16', '17', '18', '19'];
+const IDS = ['13', '14', '16', '17', '18', '19', '24', '25'];
 
-describe('par: storage scenarios 13, 14, 16-19 in the simulator', function () {
+describe('par: storage scenarios 13, 14, 16-19, 24, 25 in the simulator', function () {
   this.timeout(600_000);
 
   it(`scenarios ${IDS.join(', ')} pass on seeds 1..${SEEDS.length} each`, async () => {
@@ -22,12 +25,21 @@ describe('par: storage scenarios 13, 14, 16-19 in the simulator', function () {
     expect(result.outcomes.map((o) => `${o.id}: ${o.passedSeeds}/${o.totalSeeds}`), formatTable(result)).to.deep.equal(IDS.map((id) => `${id}: ${SEEDS.length}/${SEEDS.length}`));
   });
 
-  for (const id of ['16', '17', '18']) {
-    it(`"truncate on corruption" fails scenario ${id} on every seed of 1..${SEEDS.length}: the corrupt op's successors are cut off`, async () => {
-      const s = await findScenario('par', id);
+  /** The state checker's verdict on a cluster that took a new log over committed ops. */
+  const lostOps = /^SimulationFailure: simulation failed at t=\d+ ms \(seed \d+\): p\d came back normal in view \d+ at op \d+, but when it restarted view \d+ was normal and \d+ ops were committed: it adopted stale state|committed prefixes disagree|an acked op was lost/;
+  const restartCheck = /^ScenarioFailure: p2 right after its restart: .*expected faulty ops [\d,]+ .*and its log's head at op \d+ or later, got faulty \[\] and head op \d+$/;
+  const mutants: { what: string; lab: Lab; id: string; check: RegExp }[] = [
+    ...['16', '17', '18'].map((id) => ({ what: '"truncate on corruption" (the corrupt op\'s successors cut off)', lab: truncateOnCorruptionLab, id, check: restartCheck })),
+    { what: '"truncate on corruption" (PAR Fig. 2: committed ops rewritten)', lab: truncateOnCorruptionLab, id: '25', check: lostOps },
+    { what: '"nack when unreadable" (a guaranteed prepare nacked: the acked op lost)', lab: nackWhenUnreadableLab, id: '24', check: lostOps },
+    { what: '"nack when unreadable" (committed ops discarded)', lab: nackWhenUnreadableLab, id: '25', check: lostOps },
+  ];
+  for (const m of mutants) {
+    it(`${m.what} fails scenario ${m.id} on every seed of 1..${SEEDS.length}`, async () => {
+      const s = await findScenario('par', m.id);
       for (const seed of SEEDS) {
-        const r = await runScenario(s, { world: 'sim', seed, lab: truncateOnCorruptionLab, quiet: true });
-        expect(r.error, `seed ${seed}`).to.match(/^ScenarioFailure: p2 right after its restart: .*expected faulty ops [\d,]+ .*and its log's head at op \d+ or later, got faulty \[\] and head op \d+$/);
+        const r = await runScenario(s, { world: 'sim', seed, lab: m.lab, quiet: true });
+        expect(r.error, `seed ${seed}`).to.match(m.check);
       }
     });
   }

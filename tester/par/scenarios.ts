@@ -10,7 +10,16 @@ import { VOPR, vopr } from '../vsr/vopr.js';
 import { journalAtlas } from './atlas.js';
 import { journalStorage } from './replicas.js';
 import { COMBINATIONS, SWEEP, sweepScenario } from './sweep.js';
-import { corruptCommittedPrepareIsRepaired, corruptHeaderSector, misdirectedPrepare, prepareWithoutHeaderIsFixed, singleReplicaRefuses, tornTailIsCut } from './storage-scenarios.js';
+import {
+  corruptCommittedPrepareIsRepaired,
+  corruptHeaderSector,
+  guaranteedPrepareNotNacked,
+  misdirectedPrepare,
+  prepareWithoutHeaderIsFixed,
+  singleReplicaRefuses,
+  tornTailIsCut,
+  truncationLosesCommittedOps,
+} from './storage-scenarios.js';
 
 /** The reference's journal layout (the cluster id takes no part in where cells are). */
 export const PAR_LAYOUT: JournalLayout = { cluster: 0, ...JOURNAL_SHAPE };
@@ -30,6 +39,8 @@ export const parScenarios: Scenario[] = [
   scenario('17', 3, 'one corrupt header sector, prepares intact: the max op fixed, the others faulty and repaired; nothing lost', corruptHeaderSector, 1, par),
   scenario('18', 3, "a misdirected prepare (op 5 into slot 3's cell): both slots faulty and repaired, op 5 never taken as op 3", misdirectedPrepare, 1, par),
   scenario('19', 1, 'a cluster of one with a corrupt committed prepare refuses to start, its journal untouched (never truncated)', singleReplicaRefuses, 1, par),
+  scenario('24', 3, 'an acked op whose only readable copy is on a crashed replica: the others (one lacks it, one cannot read it) stall rather than nack it; back with p0 it is repaired', guaranteedPrepareNotNacked, 1, par),
+  scenario('25', 5, "PAR Fig. 2: ops 1-3 committed on p0-p2, p1's op 1 corrupt, p1 back with the laggards p3, p4: unavailable, never truncated; back with p0, p2 op 1 is repaired", truncationLosesCommittedOps, 1, par),
   scenario(
     'vopr',
     VOPR.replicas,

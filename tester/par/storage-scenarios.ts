@@ -36,8 +36,11 @@ function live(run: VsrRun, index: number): { state: ReplicaState; journal: Journ
   return { state, journal };
 }
 
+/** The journal layout, from any replica that is up. */
 function layoutOf(run: VsrRun): JournalLayout {
-  return live(run, 0).journal.layout;
+  const up = run.all.find((i) => simOf(run).sim.labNode(run.cluster.id(i)) !== null);
+  if (up === undefined) throw new Error('no replica is up to read the journal layout from');
+  return live(run, up).journal.layout;
 }
 
 /** Whether replica `index` holds ops 1..op clean in its journal. */
@@ -208,3 +211,76 @@ export async function singleReplicaRefuses(run: VsrRun): Promise<void> {
   run.note('p0 refused to start, its journal untouched');
 }
 
+
+/** Ticks a cluster that must stay unavailable is watched, a client writing all the while. */
+const STALL_TICKS = 600;
+
+/** For STALL_TICKS, a client retries a write at every live replica: none may be acked (the state checker watches every step for a changed op). */
+async function staysUnavailable(run: VsrRun, client: RawClient, request: number, live: readonly number[], why: string): Promise<void> {
+  for (let waited = 0; waited < STALL_TICKS; waited += 20) {
+    for (const i of live) {
+      const reply = await client.call(i, request, 'write', { f: 'append', key: 'k', value: '[during the stall]' }).catch(() => null);
+      if (reply?.status === 'ok') throw new ScenarioFailure(`${why}, yet ${run.name(i)} acked a write as op ${reply.op} after ${waited} ticks: the cluster went on without the op`);
+    }
+    await run.sleepTicks(20);
+  }
+  run.note(`no write acked for ${STALL_TICKS} ticks: unavailable, nothing committed changed`);
+}
+
+/** A write acked to `client` by hand goes to the state checker as the load's acks do. */
+function acked(run: VsrRun, client: RawClient, request: number, op: number): void {
+  run.checker?.acked({ client: client.client, request, op });
+}
+
+/**
+ * 24: op 10 is committed on p0 and p2 (p1 never got it) and acked. p0 and p2 crash; p2's copy of
+ * op 10 is corrupt. p1 and p2 are a quorum, but p1 lacks op 10 and p2 cannot read it: p2 must not
+ * nack it (it acknowledged it), so the cluster stalls, safely. Once p0 is back with its intact copy,
+ * op 10 is repaired and nothing acked is lost. A replica that nacks here loses the acked op 10.
+ */
+export async function guaranteedPrepareNotNacked(run: VsrRun): Promise<void> {
+  const client = await committed(run, 9);
+  const sim = simOf(run).sim;
+  run.note('p0 -> p1 cut one way: op 10 reaches p2 only');
+  sim.block(run.cluster.id(0), run.cluster.id(1));
+  const reply = await client.ok('write 9 (op 10)', 0, 9, 'write', { f: 'append', key: 'k', value: '[9]' });
+  acked(run, client, 9, reply.op);
+  run.note(`op ${reply.op} acked, held by p0 and p2`);
+  await run.crash(0);
+  const s = await restartDamaged(run, 2, `op ${reply.op}'s prepare garbled (p0 stays down)`, (layout, id) => {
+    sim.healAll();
+    sim.corrupt(id, JOURNAL_FILE, prepareOffset(layout, slotFor(layout, reply.op)) + 200, 8);
+  });
+  expectFaulty(run, 2, s, { faulty: [reply.op], headAtLeast: reply.op }, 'its copy of the acked op is unreadable');
+  await staysUnavailable(run, client, 10, [1, 2], `op ${reply.op} was acked and its only readable copy is on the crashed p0`);
+  await run.restart(0);
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
+/**
+ * 25 (PAR Fig. 2, n=5): ops 1-3 are committed on p0-p2 while p3 and p4 are not yet started (they
+ * lag). p0-p2 lose power; p1's copy of op 1 is corrupt; p1 comes back with the laggards p3, p4: a
+ * view-change quorum that holds no intact copy of op 1. It must stay unavailable (op 1 is committed:
+ * never discarded); a replica that truncates at corruption joins the laggards in a fresh log and
+ * commits new ops 1-3 over the old. Once p0 and p2 are back, op 1 is repaired and nothing is lost.
+ */
+export async function truncationLosesCommittedOps(run: VsrRun): Promise<void> {
+  for (const i of [0, 1, 2]) await run.cluster.start(i);
+  run.note('p0, p1, p2 started; p3, p4 lag (not started)');
+  const client = new RawClient(run, 'storage');
+  await client.ok('register', 0, 0, 'register', null);
+  for (let request = 1; request < 3; request++) acked(run, client, request, (await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` })).op);
+  await run.waitUntil('p0, p1, p2 to execute op 3 with ops 1..3 clean', [0, 1, 2], (all) => all.every((s, k) => s.commit >= 3 && cleanThrough(run, k, 3)), COMMIT_TICKS);
+  const layout = layoutOf(run);
+  run.note('power loss on p0, p1, p2');
+  for (const i of [0, 1, 2]) await run.cluster.kill(i, 'SIGKILL');
+  simOf(run).sim.corrupt(run.cluster.id(1), JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 1)) + 200, 8);
+  run.note("p1's copy of op 1 garbled; p1 restarts with p3 and p4");
+  await run.restart(1);
+  for (const i of [3, 4]) await run.cluster.start(i);
+  await staysUnavailable(run, client, 3, [1, 3, 4], 'op 1 was committed on p0-p2 and the only copy within reach (p1) is unreadable');
+  for (const i of [0, 2]) await run.restart(i);
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+}
