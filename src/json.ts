@@ -4,17 +4,17 @@
 import type { Json } from './env/types.js';
 import { assert } from './assert.js';
 
-/** Object keys as JSON strings, kept: messages and headers use a few keys over and over. */
-const quotedKeys = new Map<string, string>();
-const QUOTED_KEYS_MAX = 4096;
+/** JSON.stringify of short strings that repeat (object keys, node ids, kinds, method names), memoized. */
+const quotes = new Map<string, string>();
+const QUOTES_MAX = 4096;
 
-function quoted(key: string): string {
-  let text = quotedKeys.get(key);
-  if (text === undefined) {
-    text = JSON.stringify(key);
-    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, text);
+export function quoted(s: string): string {
+  let q = quotes.get(s);
+  if (q === undefined) {
+    q = JSON.stringify(s);
+    if (s.length <= 64 && quotes.size < QUOTES_MAX) quotes.set(s, q);
   }
-  return text;
+  return q;
 }
 
 /** The canonical text of `value`: like JSON.stringify, but with keys sorted by code unit. */

@@ -2,6 +2,7 @@
 // one format; the simulator's traces are byte-identical for a seed, the real world's are not.
 // This module owns the shape and its canonical serialization, never where events are stored.
 import type { Json, NodeId } from '../env/types.js';
+import { quoted } from '../json.js';
 
 export type TraceKind =
   | 'start' // a node process/instance began (detail: first, restarted)
@@ -77,19 +78,6 @@ export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
 /** The canonical JSON of a message summary (its part of a trace line). */
 export function messageJson(m: MessageSummary): string {
   return `{"id":${number(m.id)},"from":${quoted(m.from)},"to":${quoted(m.to)},"method":${quoted(m.method)},"type":${quoted(m.type)},"summary":${JSON.stringify(m.summary)}}`;
-}
-
-/** JSON.stringify of the few short strings every line repeats (node ids, kinds, method names), memoized. */
-const quotes = new Map<string, string>();
-const MAX_QUOTES = 4096;
-
-function quoted(s: string): string {
-  let q = quotes.get(s);
-  if (q === undefined) {
-    q = JSON.stringify(s);
-    if (s.length <= 64 && quotes.size < MAX_QUOTES) quotes.set(s, q);
-  }
-  return q;
 }
 
 /** A message summary that carries its canonical JSON, formatted once (the simulator traces a message up to three times). */
