@@ -203,11 +203,8 @@ export class TraceRecorder {
    * unless hashing.
    */
   absorb(text: string, bytes?: Uint8Array): void {
-    const hash = this.hash;
+    const hash = this.absorbing(ABSORBED, bytes);
     if (hash === undefined) return;
-    this.formatLater();
-    this.absorbedRecords++;
-    hash.word(bytes === undefined ? ABSORBED : ABSORBED | HAS_BYTES);
     hash.string(text);
     if (bytes !== undefined) hash.bytes(bytes);
   }
@@ -217,17 +214,24 @@ export class TraceRecorder {
    * up to two numbers (an offset, a length, a size) and the bytes it writes. Builds no text.
    */
   absorbDiskOp(node: string, op: string, file: string, a?: number, b?: number, bytes?: Uint8Array): void {
-    const hash = this.hash;
+    const hash = this.absorbing(DISK_OP, bytes);
     if (hash === undefined) return;
-    this.formatLater();
-    this.absorbedRecords++;
-    hash.word(bytes === undefined ? DISK_OP : DISK_OP | HAS_BYTES);
     hash.string(node);
     hash.string(op);
     hash.string(file);
     optionalNumber(hash, a);
     optionalNumber(hash, b);
     if (bytes !== undefined) hash.bytes(bytes);
+  }
+
+  /** Start an absorbed record tagged `tag` (and whether bytes follow): the hash to feed it to, or undefined unless hashing. */
+  private absorbing(tag: number, bytes: Uint8Array | undefined): RunningHash | undefined {
+    const hash = this.hash;
+    if (hash === undefined) return undefined;
+    this.formatLater();
+    this.absorbedRecords++;
+    hash.word(bytes === undefined ? tag : tag | HAS_BYTES);
+    return hash;
   }
 
   /** How many records absorb() and absorbDiskOp() hashed. */
