@@ -17,6 +17,7 @@ import { RealCluster } from '../tester/real-cluster.js';
 import { runLoad } from '../tester/rsm/run-load.js';
 import { defaultTiming } from '../tester/run.js';
 import { vsrStatusSchema, type VsrStatus } from '../labs/vsr/status.js';
+import { JOURNAL_SHAPE } from '../src/engine/journal-storage.js';
 import { headerOffset, JOURNAL_FILE, prepareOffset, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { recoverJournal } from '../labs/vsr/journal/recovery.js';
 import { buildImage, chain, decisions, LAYOUT } from './journal-image.js';
@@ -127,9 +128,8 @@ describe('ctl corrupt on a live par cluster (real processes)', function () {
     const r = rsmlab('ctl', cluster.id(index), 'corrupt', '--slot', String(slot), '--ring', ring);
     expect(r.status, r.stderr).to.equal(0);
     const result = JSON.parse(r.stdout) as { offset: number; length: number; corrupted: number };
-    const layout: JournalLayout = { cluster: 0, slot_count: 1024, sector_bytes: 4096, prepare_cell_bytes: 4096 };
-    const range = cellRange(layout, { slot, ring });
-    expect(result).to.deep.equal({ node: cluster.id(index), file: JOURNAL_FILE, slot, ring, ...range, corrupted: range.length, slot_count: 1024 });
+    const range = cellRange({ cluster: 0, ...JOURNAL_SHAPE }, { slot, ring });
+    expect(result).to.deep.equal({ node: cluster.id(index), file: JOURNAL_FILE, slot, ring, ...range, corrupted: range.length, slot_count: JOURNAL_SHAPE.slot_count });
     const after = readFileSync(file);
     expect(after.length).to.equal(before.length);
     const changed = [...after.keys()].filter((i) => after[i] !== before[i]);
@@ -153,9 +153,10 @@ describe('ctl corrupt on a live par cluster (real processes)', function () {
   it('refuses a slot past the ring with exit 2 and changes nothing', () => {
     const file = join(cluster.nodeDir(1), 'disk', JOURNAL_FILE);
     const before = readFileSync(file);
-    const r = rsmlab('ctl', cluster.id(1), 'corrupt', '--slot', '1024', '--ring', 'header');
+    const slots = JOURNAL_SHAPE.slot_count;
+    const r = rsmlab('ctl', cluster.id(1), 'corrupt', '--slot', String(slots), '--ring', 'header');
     expect(r.status).to.equal(2);
-    expect(r.stderr).to.include('no slot 1024: the journal has slots 0..1023');
+    expect(r.stderr).to.include(`no slot ${slots}: the journal has slots 0..${slots - 1}`);
     expect(readFileSync(file).equals(before)).to.equal(true);
   });
 
