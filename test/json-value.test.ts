@@ -20,6 +20,7 @@ const strange = fc.oneof(
   fc.constant(null).map(() => JSON.parse('{"__proto__":{"a":1},"b":2}') as unknown),
   fc.constant(null).map(() => ({ [Symbol('k')]: 1 })),
   fc.constant(null).map(() => Object.defineProperty({ shown: 1 }, 'hidden', { value: NaN, enumerable: false })),
+  fc.constant(null).map(() => Object.defineProperty({ shown: 1 }, Symbol('hidden'), { value: NaN, enumerable: false })),
   // eslint-disable-next-line no-sparse-arrays
   fc.constant(null).map(() => [1, , 3]),
 );

@@ -51,12 +51,15 @@ function walkObject(o: object): Walk {
   if (!isPlainObject(o)) return INVALID;
   // A prototype other than Object's, or null, is dropped by zod's copy, as are non-enumerable keys.
   let result: Walk = Object.getPrototypeOf(o) === Object.prototype ? SAME : COPY;
-  for (const key of Reflect.ownKeys(o)) {
-    if (!Object.prototype.propertyIsEnumerable.call(o, key)) {
-      result = COPY;
-      continue;
-    }
-    if (typeof key !== 'string') return INVALID;
+  // Object.keys and the counts below, not Reflect.ownKeys (several times slower): zod reads own
+  // enumerable keys only, and an enumerable symbol key fails its record.
+  const keys = Object.keys(o);
+  if (Object.getOwnPropertyNames(o).length !== keys.length) result = COPY;
+  for (const symbol of Object.getOwnPropertySymbols(o)) {
+    if (Object.prototype.propertyIsEnumerable.call(o, symbol)) return INVALID;
+    result = COPY;
+  }
+  for (const key of keys) {
     if (key === PROTO) {
       result = COPY;
       continue;
