@@ -99,6 +99,15 @@ export class RunningHash {
     const n = s.length;
     this.word(n);
     let i = 0;
+    if (this.used + ((n + 1) >> 1) < BUFFER_WORDS) {
+      // Room for all of it: straight into the buffer.
+      const buffer = this.buffer;
+      let used = this.used;
+      for (; i + 1 < n; i += 2) buffer[used++] = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+      if (i < n) buffer[used++] = s.charCodeAt(i);
+      this.used = used;
+      return;
+    }
     for (; i + 1 < n; i += 2) this.word(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
     if (i < n) this.word(s.charCodeAt(i));
   }
@@ -108,6 +117,13 @@ export class RunningHash {
     const n = data.length;
     this.word(n);
     let i = 0;
+    if (this.used + ((n + 3) >> 2) < BUFFER_WORDS) {
+      // Room for all of it: straight into the buffer.
+      const buffer = this.buffer;
+      let used = this.used;
+      for (; i + 3 < n; i += 4) buffer[used++] = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+      this.used = used;
+    }
     for (; i + 3 < n; i += 4) this.word(data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
     if (i < n) {
       let k = 0;
