@@ -2,7 +2,7 @@
 // journal file (on its simulated disk), for the journal checks after every nemesis step of the
 // VOPR. It never changes a replica or a disk.
 import type { LabNode } from '../../src/lab.js';
-import { JOURNAL_FILE } from '../../labs/vsr/journal/format.js';
+import { isReserved, JOURNAL_FILE, slotFor } from '../../labs/vsr/journal/format.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { replicaState } from '../../labs/vsr/lab.js';
 import { ScenarioFailure } from '../scenario.js';
@@ -14,6 +14,21 @@ import { checkJournals, type JournalCheckCounts, type JournalOnDisk } from './jo
 /** The journal of a node of the `par` lab, or null for a node without one (Lab 3's log). */
 export function journalOf(node: LabNode): JournalState | null {
   return 'journal' in node && typeof node.journal === 'function' ? (node.journal as () => JournalState | null)() : null;
+}
+
+/** Whether `journal`'s slot for `op` holds op `op` (a reserved header carries its slot, not an op, in `op`). */
+export function holdsOp(journal: JournalState, op: number): boolean {
+  const h = journal.headers[slotFor(journal.layout, op)]!;
+  return !isReserved(h) && h.op === op;
+}
+
+/** Whether replica `index` is up and holds ops 1..op clean in its journal (each durable, prepare and header). */
+export function cleanThrough(cluster: SimCluster, index: number, op: number): boolean {
+  const node = cluster.sim.labNode(cluster.id(index));
+  const journal = node === null ? null : journalOf(node);
+  if (journal === null) return false;
+  for (let o = 1; o <= op; o++) if (!holdsOp(journal, o) || journal.dirty[slotFor(journal.layout, o)]) return false;
+  return true;
 }
 
 /** Every live replica's journal, in memory and as its disk holds it (a live replica without a journal is a failure). */

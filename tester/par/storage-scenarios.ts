@@ -12,7 +12,7 @@ import { replicaState } from '../../labs/vsr/lab.js';
 import type { ReplicaState } from '../../labs/vsr/state.js';
 import { headerOffset, HEADER_CELL_BYTES, headerSector, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
-import { journalOf } from './replicas.js';
+import { cleanThrough, holdsOp, journalOf } from './replicas.js';
 
 /** Bounds, in engine ticks / simulated ms. */
 const COMMIT_TICKS = 1500;
@@ -43,15 +43,6 @@ function layoutOf(run: VsrRun): JournalLayout {
   return live(run, up).journal.layout;
 }
 
-/** Whether replica `index` holds ops 1..op clean in its journal. */
-function cleanThrough(run: VsrRun, index: number, op: number): boolean {
-  const { journal } = live(run, index);
-  for (let o = 1; o <= op; o++) {
-    const slot = slotFor(journal.layout, o);
-    if (journal.dirty[slot] || journal.headers[slot]!.op !== o) return false;
-  }
-  return true;
-}
 
 /** Start every replica, a client that registers and writes until op `ops` is committed and clean everywhere, and a background load. */
 async function committed(run: VsrRun, ops: number, pad = 0): Promise<RawClient> {
@@ -59,7 +50,7 @@ async function committed(run: VsrRun, ops: number, pad = 0): Promise<RawClient> 
   const client = new RawClient(run, 'storage');
   await client.ok('register', 0, 0, 'register', null);
   for (let request = 1; request < ops; request++) await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]${'x'.repeat(pad)}` });
-  await run.waitUntil(`every replica to execute op ${ops} with ops 1..${ops} clean in its journal`, run.all, (all) => all.every((s, i) => s.commit >= ops && cleanThrough(run, i, ops)), COMMIT_TICKS);
+  await run.waitUntil(`every replica to execute op ${ops} with ops 1..${ops} clean in its journal`, run.all, (all) => all.every((s, i) => s.commit >= ops && cleanThrough(simOf(run), i, ops)), COMMIT_TICKS);
   return client;
 }
 
@@ -111,7 +102,7 @@ export async function tornTailIsCut(run: VsrRun): Promise<void> {
   void client.ok('write 6 (op 7)', 0, 6, 'write', { f: 'append', key: 'k', value: `[6]${'x'.repeat(PAD)}` }).catch(() => undefined);
   await watch(run, "p2's write of op 7's prepare issued and not yet fsynced", () => {
     const { journal } = live(run, 2);
-    return journal.headers[slot]!.op === 7 && journal.prepare_checksums[slot] === null && sim.disk(p2).dirty(JOURNAL_FILE);
+    return holdsOp(journal, 7) && journal.prepare_checksums[slot] === null && sim.disk(p2).dirty(JOURNAL_FILE);
   });
   const s = await restartDamaged(run, 2, "op 7's prepare torn at the crash", () => undefined);
   sim.setDiskFaults({ sectorBytes: 4096, torn: 0 }, p2);
@@ -135,7 +126,7 @@ export async function prepareWithoutHeaderIsFixed(run: VsrRun): Promise<void> {
   await watch(run, "p2's prepare of op 7 durable and its header sector written, not yet fsynced", () => {
     const { journal } = live(run, 2);
     checksum = journal.headers[slot]!.checksum;
-    return journal.headers[slot]!.op === 7 && journal.prepare_checksums[slot] === checksum && journal.dirty[slot]! && sim.disk(p2).dirty(JOURNAL_FILE);
+    return holdsOp(journal, 7) && journal.prepare_checksums[slot] === checksum && journal.dirty[slot]! && sim.disk(p2).dirty(JOURNAL_FILE);
   });
   const s = await restartDamaged(run, 2, "op 7's header sector never written", () => undefined);
   if (s.op !== 7 || s.faulty.length > 0 || s.log[7]?.header.checksum !== checksum) {
@@ -155,7 +146,7 @@ export async function corruptCommittedPrepareIsRepaired(run: VsrRun): Promise<vo
   expectFaulty(run, 2, s, { faulty: [5], notFaulty: [4, 6, 7, 8, 9, 10], headAtLeast: 10 }, 'a corrupt committed prepare is repaired from the cluster, never cut off with the ops after it');
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
-  if (!cleanThrough(run, 2, 10)) throw new ScenarioFailure('p2 converged, but op 5 is not clean in its journal: it was never repaired');
+  if (!cleanThrough(simOf(run), 2, 10)) throw new ScenarioFailure('p2 converged, but op 5 is not clean in its journal: it was never repaired');
 }
 
 /**
@@ -227,6 +218,18 @@ async function staysUnavailable(run: VsrRun, client: RawClient, request: number,
   run.note(`no write acked for ${STALL_TICKS} ticks: unavailable, nothing committed changed`);
 }
 
+/** The write `request` at whichever of `replicas` takes it, retried for up to CONVERGE_TICKS. */
+async function writeAnywhere(run: VsrRun, client: RawClient, replicas: readonly number[], request: number, what: string): Promise<{ op: number }> {
+  for (let waited = 0; waited < CONVERGE_TICKS; waited += 20) {
+    for (const i of replicas) {
+      const reply = await client.call(i, request, 'write', { f: 'append', key: 'k', value: `[${request}]` }).catch(() => null);
+      if (reply?.status === 'ok') return reply;
+    }
+    await run.sleepTicks(20);
+  }
+  throw new ScenarioFailure(`${what}: no replica of ${replicas.map((i) => run.name(i)).join(',')} acked it within ${CONVERGE_TICKS} ticks`);
+}
+
 /** A write acked to `client` by hand goes to the state checker as the load's acks do. */
 function acked(run: VsrRun, client: RawClient, request: number, op: number): void {
   run.checker?.acked({ client: client.client, request, op });
@@ -271,7 +274,7 @@ export async function truncationLosesCommittedOps(run: VsrRun): Promise<void> {
   const client = new RawClient(run, 'storage');
   await client.ok('register', 0, 0, 'register', null);
   for (let request = 1; request < 3; request++) acked(run, client, request, (await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` })).op);
-  await run.waitUntil('p0, p1, p2 to execute op 3 with ops 1..3 clean', [0, 1, 2], (all) => all.every((s, k) => s.commit >= 3 && cleanThrough(run, k, 3)), COMMIT_TICKS);
+  await run.waitUntil('p0, p1, p2 to execute op 3 with ops 1..3 clean', [0, 1, 2], (all) => all.every((s, k) => s.commit >= 3 && cleanThrough(simOf(run), k, 3)), COMMIT_TICKS);
   const layout = layoutOf(run);
   run.note('power loss on p0, p1, p2');
   for (const i of [0, 1, 2]) await run.cluster.kill(i, 'SIGKILL');
@@ -283,4 +286,41 @@ export async function truncationLosesCommittedOps(run: VsrRun): Promise<void> {
   for (const i of [0, 2]) await run.restart(i);
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
+}
+
+/**
+ * 23 (n=5; PAR Fig. 4(d)): op 10 reaches only p0 and p1 (uncommitted: qr = 3). p0 crashes; p1's
+ * copy is corrupt. While p4 is cut off, the others cannot tell that op 10 was not committed
+ * (p0, p1 and p4 would have been a quorum): the cluster waits. Once p4 is back and says it never
+ * had op 10, op 10 is discarded (n − qr nacks, one more for the faulty copy) and the cluster goes
+ * on without it.
+ */
+export async function uncommittedFaultyOpWaitsForNacks(run: VsrRun): Promise<void> {
+  const client = await committed(run, 9);
+  const sim = simOf(run).sim;
+  const ids = run.all.map((i) => run.cluster.id(i));
+  run.note('p0 -> p2, p3, p4 cut one way: op 10 reaches p1 only');
+  for (const to of [2, 3, 4]) sim.block(ids[0]!, ids[to]!);
+  void client.call(0, 9, 'write', { f: 'append', key: 'k', value: '[9]' }).catch(() => undefined);
+  const slot = slotFor(layoutOf(run), 10);
+  await watch(run, 'p1 to hold op 10 clean', () => {
+    const { journal } = live(run, 1);
+    return holdsOp(journal, 10) && !journal.dirty[slot];
+  });
+  await run.crash(0);
+  const s = await restartDamaged(run, 1, "op 10's prepare garbled (p0 stays down)", (layout, id) => {
+    sim.healAll();
+    sim.corrupt(id, JOURNAL_FILE, prepareOffset(layout, slot) + 200, 8);
+  });
+  expectFaulty(run, 1, s, { faulty: [10], headAtLeast: 10 }, 'its copy of op 10 is unreadable');
+  await run.isolate(4);
+  // Write 9 again (its first try, op 10, was never acked): it may be executed once, as a new op.
+  await staysUnavailable(run, client, 9, [1, 2, 3], 'p4, cut off, may hold op 10 (p0, p1, p4 would have committed it), so op 10 can be neither repaired nor discarded');
+  await run.heal(4);
+  const core = [1, 2, 3, 4];
+  const again = await writeAnywhere(run, client, core, 9, 'write 9 once p4 is back');
+  acked(run, client, 9, again.op);
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(core, CONVERGE_TICKS);
+  run.note(`write 9 acked as op ${again.op} in view ${live(run, 1).state.view}`);
 }

@@ -11,7 +11,7 @@ import { SimCluster } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import { RawClient } from '../vsr/replicas.js';
 import { JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
-import { journalOf } from './replicas.js';
+import { cleanThrough } from './replicas.js';
 
 export const SWEEP = {
   replicas: 3,
@@ -79,7 +79,7 @@ async function sweepRun(run: VsrRun, layout: JournalLayout, mask: number): Promi
   const client = new RawClient(run, 'sweep');
   await client.ok('register', 0, 0, 'register', null);
   for (let request = 1; request < n; request++) await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'sweep', value: `[${request}]` });
-  await run.waitUntil(`every replica to execute op ${n} with its journal clean`, run.all, (all) => all.every((s, i) => s.commit >= n && cleanThrough(run, i, layout, n)), 1000);
+  await run.waitUntil(`every replica to execute op ${n} with its journal clean`, run.all, (all) => all.every((s, i) => s.commit >= n && cleanThrough(cluster, i, n)), 1000);
   if (run.checker!.committed !== n) throw new Error(`sweep: ${run.checker!.committed} ops committed before the power loss, expected ${n}`);
   run.note(`power loss on every replica, then ${describeMask(mask)}`);
   for (const i of run.all) await run.cluster.kill(i, 'SIGKILL');
@@ -117,15 +117,6 @@ async function sweepRun(run: VsrRun, layout: JournalLayout, mask: number): Promi
   return { outcome: recoverable(mask) ? 'stalled' : 'unavailable', detail };
 }
 
-/** Replica `index`'s journal holds ops 1..op clean (every copy durable before the power loss). */
-function cleanThrough(run: VsrRun, index: number, layout: JournalLayout, op: number): boolean {
-  const cluster = run.cluster as SimCluster;
-  const node = cluster.sim.labNode(cluster.id(index));
-  const journal = node === null ? null : journalOf(node);
-  if (journal === null) return false;
-  for (let o = 1; o <= op; o++) if (journal.dirty[slotFor(layout, o)] || journal.headers[slotFor(layout, o)]!.op !== o) return false;
-  return true;
-}
 
 /** The combination's verdict: recovered when recoverable, unavailable when not; anything else fails, with the mask. */
 export async function sweepScenario(run: VsrRun, layout: JournalLayout): Promise<void> {
