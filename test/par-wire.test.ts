@@ -409,7 +409,7 @@ describe('par: a cluster on the journal in the simulator', function () {
       const lines = await traceLines(cluster);
       const slot = logged(lines, 'vsr.journal.slot').map((l) => l.detail);
       expect(JSON.stringify(slot)).to.include('"slot":4').and.include('"decision":"vsr"');
-      expect(JSON.stringify(logged(lines, 'vsr.journal.repaired').map((l) => l.detail))).to.include('"slot":4');
+      expect(logged(lines, 'vsr.journal.repaired').map(({ detail: { slot, op, from } }) => ({ slot, op, from })), 'repaired from the primary\'s log (its recovery answer)').to.deep.include({ slot: 4, op: 4, from: 0 });
       expect(kvVerdict(run.history!)).to.equal('ok');
     } finally {
       await cluster.close();
@@ -440,8 +440,13 @@ describe('par: a cluster on the journal in the simulator', function () {
       const all = await untilConverged(cluster, 60_000);
       expect(all[0]!.log.slice(0, committed.op + 1).map((e) => e.header.checksum)).to.deep.equal(committed.log.map((e) => e.header.checksum));
       expect(kvVerdict(run.history!)).to.equal('ok');
-      const repaired = logged(await traceLines(cluster), 'vsr.journal.repaired').map((l) => [l.node, (l.detail as { slot?: number }).slot]);
-      expect(repaired).to.deep.include.members([[cluster.id(0), 3], [cluster.id(1), 5]]);
+      // Each repair names the replica whose copy repaired it (never the damaged replica itself).
+      const repaired = logged(await traceLines(cluster), 'vsr.journal.repaired').map((l) => [l.node, (l.detail as { slot: number }).slot, (l.detail as { from: number | null }).from]);
+      const of = (i: number, slot: number) => repaired.filter(([node, s]) => node === cluster.id(i) && s === slot);
+      for (const [i, slot] of [[0, 3], [0, 9], [1, 5]] as const) {
+        expect(of(i, slot), `p${i} slot ${slot}`).to.have.length(1);
+        expect(of(i, slot)[0]![2]).to.be.a('number').and.not.equal(i);
+      }
     } finally {
       await cluster.close();
     }

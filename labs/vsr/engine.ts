@@ -36,8 +36,11 @@ export type Event =
 
 export type EngineCommand =
   | { kind: 'send'; to: number; message: Message }
-  /** Append `entry` to the log durably (write + fsync); it replaces any ops ≥ entry's op on disk. Completes as a `written` event. */
-  | { kind: 'write'; entry: Entry }
+  /**
+   * Append `entry` to the log durably (write + fsync); it replaces any ops ≥ entry's op on disk.
+   * Completes as a `written` event. `from`: the replica it came from (absent: made or held here).
+   */
+  | { kind: 'write'; entry: Entry; from?: number }
   /** The log now ends at `op`: recorded before any later write, so a restart never brings back a replaced tail. */
   | { kind: 'truncate'; op: number }
   /** Persist view and log_view (two checksummed copies); messages after it in this batch go out only once it is durable. */
@@ -185,12 +188,12 @@ export function head(s: ReplicaState): Entry {
 }
 
 /** Append the next op (its parent must be our head), and write it. */
-export function append(s: ReplicaState, out: Out, entry: Entry): void {
+export function append(s: ReplicaState, out: Out, entry: Entry, from: number | null = null): void {
   assert(entry.header.op === s.op + 1, `vsr: append op ${entry.header.op} after ${s.op}`);
   assert(entry.header.parent === head(s).header.checksum, `vsr: append op ${entry.header.op} would break the hash chain`);
   s.log.push(entry);
   s.op = entry.header.op;
-  out.push({ kind: 'write', entry });
+  out.push(from === null ? { kind: 'write', entry } : { kind: 'write', entry, from });
 }
 
 /** Whether a log (ops 1..) would change an op we executed: no honest replica sends one; such a message is dropped. */
@@ -204,7 +207,7 @@ export function contradictsExecuted(s: ReplicaState, entries: Entry[]): boolean 
  * Make our log equal `entries` (ops 1..op of a log chosen by a view change or recovery): keep the
  * common prefix, replace the rest, write what changed. Executed ops are committed, so they never change.
  */
-export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: number): void {
+export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: number, from: (op: number) => number | null = () => null): void {
   assert(entries.length === op, `vsr: a log of ${entries.length} entries for op ${op}`);
   let same = 0;
   while (same < Math.min(s.op, op) && s.log[same + 1]!.header.checksum === entries[same]!.header.checksum) same++;
@@ -217,7 +220,7 @@ export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: numb
   s.repair_headers = [];
   assert(s.faulty.length === 0, `vsr: a faulty op ${s.faulty[0]} below the common prefix (op ${same})`);
   s.pipeline = s.pipeline.filter((p) => p.op <= same);
-  for (const entry of entries.slice(same)) append(s, out, entry);
+  for (const entry of entries.slice(same)) append(s, out, entry, from(entry.header.op));
 }
 
 // ---- the client table and the app -----------------------------------------------------------
@@ -493,7 +496,7 @@ function onPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
     // The liveness fix: a prepare we already hold gets prepare_ok again (the first may be lost).
     if (s.log[h.op]!.header.checksum === h.checksum && h.op <= s.log_durable) send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op: h.op, checksum: h.checksum });
   } else if (h.op === s.op + 1 && h.parent === head(s).header.checksum) {
-    append(s, out, m.entry);
+    append(s, out, m.entry, m.replica);
   }
   takeRepaired(s, out, m.entry);
   repairGap(s, out, h.op);
@@ -576,7 +579,7 @@ export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
   }
   const r = s.repair_headers.find((x) => x.header.checksum === entry.header.checksum);
   if (r !== undefined && r.entry === null) r.entry = entry;
-  while (s.repair_headers.length > 0 && s.repair_headers[0]!.entry !== null) append(s, out, s.repair_headers.shift()!.entry!);
+  while (s.repair_headers.length > 0 && s.repair_headers[0]!.entry !== null) append(s, out, s.repair_headers.shift()!.entry!, primaryIndex(s, s.view));
   // STUDENT: void [s, out, entry];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the repair with the prepare and append what is next');
   // END SOLUTION
@@ -665,6 +668,13 @@ export function fillChosenLog(s: ReplicaState, best: DoViewChangeRecord): Entry[
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the chosen log\'s faulty ops from copies that are certainly the same prepare');
   // END SOLUTION
   return entries;
+}
+
+/** Which replica a new primary's entry of its chosen log came from (null: its own): `best`'s, or the copy that filled it. */
+function sourceOf(s: ReplicaState, best: DoViewChangeRecord, entry: Entry): number | null {
+  const op = entry.header.op;
+  const holder = best.entries[op - 1] === entry ? best.replica : (s.do_view_change_from.find((d) => d.entries[op - 1] === entry)?.replica ?? s.view_repair?.prepares.find((p) => p.entry === entry)?.replica);
+  return holder === undefined || holder === s.config.replica ? null : holder;
 }
 
 /** The checksum the chain pins for `op` of `entries` (the next op's parent), or null. */
@@ -815,7 +825,7 @@ export function startViewAsPrimary(s: ReplicaState, out: Out): void {
   const entries = s.config.journal === undefined ? best.entries : repairChosenLog(s, out, best, commit);
   if (entries === null) return; // Lab 4: repairing; asked every replica for the highest faulty op
   assert(entries.length >= commit, `vsr: the repaired log (op ${entries.length}) lacks committed op ${commit}`);
-  replaceLog(s, out, entries, entries.length);
+  replaceLog(s, out, entries, entries.length, (op) => sourceOf(s, best, entries[op - 1]!));
   s.commit_max = commit;
   // Lab 4: the view starts once the new primary's journal holds its whole log, clean (TB asserts dirty = faulty = 0).
   if (s.config.journal !== undefined && s.log_durable < s.op) {
@@ -872,8 +882,8 @@ function startRoleTimeouts(s: ReplicaState): void {
 }
 
 /** A backup adopting a log from a new primary (start_view) or recovery: say where it stands. */
-export function becomeBackup(s: ReplicaState, out: Out, entries: Entry[], op: number, commit: number): void {
-  replaceLog(s, out, entries, op);
+export function becomeBackup(s: ReplicaState, out: Out, entries: Entry[], op: number, commit: number, from: number): void {
+  replaceLog(s, out, entries, op, () => from);
   advanceCommit(s, commit);
   s.pipeline = [];
   becomeNormal(s, out);
@@ -888,7 +898,7 @@ function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): voi
   // BEGIN SOLUTION
   if (m.view > s.view && s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view: m.view });
   s.view = m.view;
-  becomeBackup(s, out, m.entries, m.op, m.commit_max);
+  becomeBackup(s, out, m.entries, m.op, m.commit_max, m.replica);
   // STUDENT: void [s, out, m];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: adopt the new view\'s log as a backup');
   // END SOLUTION
@@ -938,7 +948,7 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
   }
   if (leader === undefined) return;
   s.view = view;
-  becomeBackup(s, out, leader.entries!, leader.op, leader.commit_max);
+  becomeBackup(s, out, leader.entries!, leader.op, leader.commit_max, leader.replica);
   // STUDENT: void [s, out, m];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: a quorum of answers with our nonce, the leader\'s included: adopt its log');
   // END SOLUTION

@@ -152,7 +152,7 @@ export class EngineDriver {
         return;
       }
       case 'write':
-        if (this.storage.write(command.entry)) this.io = this.io.then(() => this.flush());
+        if (this.storage.write(command.entry, command.from ?? null)) this.io = this.io.then(() => this.flush());
         return;
       case 'truncate':
         if (this.storage.truncate(command.op)) this.io = this.io.then(() => this.flush());

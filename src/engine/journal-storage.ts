@@ -43,7 +43,7 @@ export function opFits(shape: JournalShape, op: unknown): boolean {
   return new TextEncoder().encode(canonicalJson(op as never)).length <= opBytesMax(shape);
 }
 
-type Queued = { entry: Entry } | { truncate: number };
+type Queued = { entry: Entry; from: number | null } | { truncate: number };
 
 export class JournalStorage implements EngineStorage {
   private queued: Queued[] = [];
@@ -89,8 +89,8 @@ export class JournalStorage implements EngineStorage {
     return this.queued.length > 0;
   }
 
-  write(entry: Entry): boolean {
-    this.queued.push({ entry });
+  write(entry: Entry, from: number | null = null): boolean {
+    this.queued.push({ entry, from });
     return this.queued.length === 1;
   }
 
@@ -118,12 +118,12 @@ export class JournalStorage implements EngineStorage {
     const j = this.journal;
     // 1. Every prepare cell (a truncation's reserved ones too), in order, then one fsync.
     const prepares: JournalWrite[] = [];
-    const entries = new Map<string, Entry>();
+    const entries = new Map<string, { entry: Entry; from: number | null }>();
     for (const q of queued) {
       if ('truncate' in q) prepares.push(...writeTruncation(j, q.truncate));
       else {
         prepares.push(writePrepare(j, q.entry));
-        entries.set(q.entry.header.checksum, q.entry);
+        entries.set(q.entry.header.checksum, q);
       }
     }
     await this.writeAll(prepares);
@@ -144,9 +144,9 @@ export class JournalStorage implements EngineStorage {
     for (const w of clean) {
       if (!this.unrepaired[w.slot]) continue;
       this.unrepaired[w.slot] = false;
-      this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: null });
+      this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: entries.get(w.checksum)?.from ?? null });
     }
-    const durable = clean.flatMap((w) => entries.get(w.checksum) ?? []).filter((e) => hasPrepare(j, e.header));
+    const durable = clean.flatMap((w) => entries.get(w.checksum)?.entry ?? []).filter((e) => hasPrepare(j, e.header));
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
   }
 

@@ -12,8 +12,8 @@ import { entrySchema, entryValid, rootEntry, type Entry } from '../../labs/vsr/p
 export type VsrStorage = 'log' | 'journal';
 
 export interface EngineStorage {
-  /** Queue a durable write of `entry` (it replaces any ops ≥ its op). True if the queue was empty before. */
-  write(entry: Entry): boolean;
+  /** Queue a durable write of `entry` (it replaces any ops ≥ its op), which came from replica `from` (null: made here). True if the queue was empty before. */
+  write(entry: Entry, from?: number | null): boolean;
   /** Queue the log's new end `op` (durable before any later write). True if the queue was empty before. */
   truncate(op: number): boolean;
   /** Carry out everything queued so far, in order; resolves with the written entries now durable (and clean), in order. */
