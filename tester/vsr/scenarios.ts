@@ -181,7 +181,8 @@ const backupRestarts = async (run: VsrRun): Promise<void> => {
   await run.crash(2);
   await run.sleepTicks(50);
   await run.restart(2);
-  const p2 = await run.statusOf(2);
+  // A real node may answer its control plane before its lab has read its disk (longer on a busy machine).
+  const [p2] = await run.waitUntil('p2 answers its status after the restart', [2], () => true, CATCH_UP_TICKS);
   run.note(`p2 after restart: ${describe(p2)}`);
   if (run.cluster instanceof SimCluster && p2.status !== 'recovering') throw new ScenarioFailure(`a restarted replica must be recovering first, but p2 is ${describe(p2)}`);
   await run.waitUntil('p2 normal in view 0', [2], normalIn(0), CATCH_UP_TICKS);
