@@ -3,7 +3,9 @@
 // seed: PAR's "truncate on corruption" replica fails the scenarios where a corrupt op keeps its
 // successors (16, 17, 18: the restart check names what it cut off) and PAR's Fig. 2 (25: the state
 // checker sees committed ops rewritten); a replica that nacks a prepare it cannot read (the
-// guaranteed rule broken) fails 24 and 25, the state checker seeing an acked op lost.
+// guaranteed rule broken) fails 24 and 25, the state checker seeing an acked op lost; a primary that
+// discards its own faulty op at n − qr nacks (not n − qr + 1) fails 23, going on while the replica
+// that may hold the op is cut off.
 import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
 import type { Lab } from '../src/lab.js';
-import { nackWhenUnreadableLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
+import { nackThresholdOffByOneLab, nackWhenUnreadableLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
 const IDS = ['13', '14', '16', '17', '18', '19', '23', '24', '25'];
@@ -33,6 +35,12 @@ describe('par: storage scenarios 13, 14, 16-19, 23-25 in the simulator', functio
     { what: '"truncate on corruption" (PAR Fig. 2: committed ops rewritten)', lab: truncateOnCorruptionLab, id: '25', check: lostOps },
     { what: '"nack when unreadable" (a guaranteed prepare nacked: the acked op lost)', lab: nackWhenUnreadableLab, id: '24', check: lostOps },
     { what: '"nack when unreadable" (committed ops discarded)', lab: nackWhenUnreadableLab, id: '25', check: lostOps },
+    {
+      what: 'a nack threshold off by one (a primary with a faulty copy discards at n − qr nacks)',
+      lab: nackThresholdOffByOneLab,
+      id: '23',
+      check: /^ScenarioFailure: p4, cut off, may hold op 10 .*, yet p\d acked a write as op \d+ after \d+ ticks: the cluster went on without the op$/,
+    },
   ];
   for (const m of mutants) {
     it(`${m.what} fails scenario ${m.id} on every seed of 1..${SEEDS.length}`, async () => {
