@@ -8,10 +8,10 @@ import { expect } from 'chai';
 import { SimWorld } from '../src/env/sim/world.js';
 import type { Env } from '../src/env/types.js';
 import type { Entry } from '../labs/vsr/protocol.js';
-import { headerSector, JOURNAL_FILE } from '../labs/vsr/journal/format.js';
+import { headerOffset, HEADER_CELL_BYTES, headerSector, JOURNAL_FILE } from '../labs/vsr/journal/format.js';
 import { onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
 import { openJournal } from '../labs/vsr/journal/recovery.js';
-import { checkJournals, type JournalOnDisk } from '../tester/par/journal-check.js';
+import { checkJournals, VerifiedCells, type JournalOnDisk } from '../tester/par/journal-check.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 import { carryOut, chain, entryAfter, LAYOUT, writeThrough } from './journal-image.js';
 
@@ -43,7 +43,7 @@ async function journals(writers: Writer[], commit_min = OPS): Promise<JournalOnD
       return { status: () => null };
     });
     const disk = world.disk(node);
-    out.push({ replica: node, journal: journal!, medium: disk.medium(JOURNAL_FILE), damaged: new Set(disk.damaged(JOURNAL_FILE)), diskSectorBytes: 4096, commit_min });
+    out.push({ replica: node, journal: journal!, medium: disk.medium(JOURNAL_FILE).slice(), damaged: new Set(disk.damaged(JOURNAL_FILE)), diskSectorBytes: 4096, commit_min });
   }
   world.close();
   return out;
@@ -127,5 +127,17 @@ describe('the journal checks (clean slot: redundant header = prepare header; has
     const broken = [...B.slice(0, 6), ...A.slice(6)]; // op 5 of view 1, then A's op 6 whose parent is A's op 5
     const disks = await journals([writeAll(broken)]);
     expect(failure(() => checkJournals(disks))).to.match(/^r0: its journal's hash chain breaks between executed ops 5 and 6 \(parent [0-9a-f]{12}, checksum [0-9a-f]{12}\)$/);
+  });
+
+  it('remember verified cells (a cell whose bytes are unchanged is not decoded again) without hiding a later change', async () => {
+    const disks = await journals([writeAll(A), writeAll(A), writeAll(A)]);
+    const verified = new VerifiedCells();
+    expect(checkJournals(disks, canonical, verified).slots).to.equal(3 * (OPS + 1));
+    expect(checkJournals(disks, canonical, verified).slots).to.equal(3 * (OPS + 1));
+    // Op 6's header cell rewritten on r1's medium with op 5's: same length, other bytes.
+    const medium = disks[1]!.medium.slice();
+    medium.set(medium.subarray(headerOffset(5), headerOffset(5) + HEADER_CELL_BYTES), headerOffset(6));
+    const changed = disks.map((d, i) => (i === 1 ? { ...d, medium } : d));
+    expect(failure(() => checkJournals(changed, canonical, verified))).to.match(/^r1: slot 6 is clean with op 6 \(checksum [0-9a-f]{12}\), but its header ring holds op 5 view 0/);
   });
 });

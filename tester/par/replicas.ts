@@ -9,7 +9,7 @@ import { ScenarioFailure } from '../scenario.js';
 import type { SimCluster } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import type { VoprStorage } from '../vsr/vopr.js';
-import { checkJournals, type JournalCheckCounts, type JournalOnDisk } from './journal-check.js';
+import { checkJournals, VerifiedCells, type JournalCheckCounts, type JournalOnDisk } from './journal-check.js';
 
 /** The journal of a node of the `par` lab, or null for a node without one (Lab 3's log). */
 export function journalOf(node: LabNode): JournalState | null {
@@ -50,10 +50,11 @@ export function journalsOnDisk(run: VsrRun, cluster: SimCluster): JournalOnDisk[
 /** The VOPR's storage side for Lab 4: the journal checks, with what they covered noted at the end. */
 export function journalStorage(): VoprStorage {
   const total: JournalCheckCounts = { slots: 0, damaged: 0, chained: 0 };
+  const verified = new VerifiedCells();
   return {
     check(run: VsrRun): void {
       const cluster = run.cluster as SimCluster;
-      const counts = checkJournals(journalsOnDisk(run, cluster), (op) => run.checker?.checksumAt(op));
+      const counts = checkJournals(journalsOnDisk(run, cluster), (op) => run.checker?.checksumAt(op), verified);
       total.slots += counts.slots;
       total.damaged += counts.damaged;
       total.chained += counts.chained;

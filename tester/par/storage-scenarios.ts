@@ -190,7 +190,7 @@ export async function singleReplicaRefuses(run: VsrRun): Promise<void> {
   const layout = layoutOf(run);
   await run.crash(0);
   sim.corrupt(run.cluster.id(0), JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 3)) + 200, 8);
-  const before = sim.disk(run.cluster.id(0)).medium(JOURNAL_FILE);
+  const before = sim.disk(run.cluster.id(0)).medium(JOURNAL_FILE).slice();
   run.note("p0's journal: 8 bytes of op 3's prepare flipped; restart");
   await run.restart(0);
   if (run.cluster.alive(0)) throw new ScenarioFailure(`p0, alone with a faulty op 3, started (head op ${live(run, 0).state.op}): it must refuse ("WAL is corrupt"), since no one can repair it`);

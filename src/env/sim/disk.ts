@@ -33,6 +33,11 @@ class Bytes {
     this.length = from?.length ?? 0;
   }
 
+  /** The bytes in place (no copy): valid until the next change. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
   slice(offset: number, length: number): Uint8Array {
     const start = Math.min(offset, this.length);
     return this.buf.slice(start, Math.min(this.length, start + length));
@@ -231,11 +236,12 @@ export class SimDisk {
 
   /**
    * What reads of `name` would see with no read fault (for checkers in the simulator only: no
-   * draw, nothing traced). Empty if there is no such file.
+   * draw, nothing traced), as a view of the file's bytes: valid until the next change to the
+   * file, never to be written to. Empty if there is no such file.
    */
   medium(name: string): Uint8Array {
     const f = this.file(name);
-    return f === undefined ? new Uint8Array(0) : f.current.slice(0, f.current.length);
+    return f === undefined ? new Uint8Array(0) : f.current.view();
   }
 
   /**
