@@ -67,7 +67,7 @@ function rsmlab(...args: string[]): { status: number | null; stdout: string; std
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-type Logged = { what: string; slot?: number; op?: number | null; case?: string; decision?: string; faulty?: number[] };
+type Logged = { what: string; slot?: number; op?: number | null; case?: string; decision?: string; faulty?: number[]; from?: number | null };
 
 /** The vsr.journal.* lines of node `index`'s trace (all its incarnations), in order. */
 function journalLines(cluster: RealCluster, index: number): Logged[] {
@@ -84,13 +84,13 @@ async function statuses(cluster: RealCluster): Promise<(VsrStatus | null)[]> {
   }));
 }
 
-/** Wait until all three replicas are normal at one op, all of it committed, and return them. */
+/** Wait until all three replicas are normal at one op, all of it committed and durable (no journal write left), and return them. */
 async function converged(cluster: RealCluster): Promise<VsrStatus[]> {
   let all: (VsrStatus | null)[] = [];
   for (let tries = 0; tries < 400; tries++) {
     all = await statuses(cluster);
     const first = all[0];
-    if (first && all.every((s) => s !== null && s.status === 'normal' && s.op === first.op && s.commit_min === s.op)) return all as VsrStatus[];
+    if (first && all.every((s) => s !== null && s.status === 'normal' && s.op === first.op && s.commit_min === s.op && s.log_durable === s.op)) return all as VsrStatus[];
     await cluster.sleep(50);
   }
   throw new Error(`the three replicas did not converge: ${JSON.stringify(all.map((s) => s && { status: s.status, view: s.view, op: s.op, commit_min: s.commit_min }))}`);
@@ -122,7 +122,8 @@ describe('ctl corrupt on a live par cluster (real processes)', function () {
   });
 
   /** Damage `ring` of `slot` on replica `index` through the CLI; check exactly that range of its journal file changed, durably. */
-  function corrupt(index: number, slot: number, ring: 'header' | 'prepare'): void {
+  async function corrupt(index: number, slot: number, ring: 'header' | 'prepare'): Promise<void> {
+    await converged(cluster); // no write of the last load still under way
     const file = join(cluster.nodeDir(index), 'disk', JOURNAL_FILE);
     const before = readFileSync(file);
     const r = rsmlab('ctl', cluster.id(index), 'corrupt', '--slot', String(slot), '--ring', ring);
@@ -165,12 +166,13 @@ describe('ctl corrupt on a live par cluster (real processes)', function () {
     ['header', 3, 1, '@E'],
   ] as const) {
     it(`a committed op's ${ring} cell on replica ${index}: at restart slot ${slot} is ${expected} vsr, then repaired from the others; the cluster converges`, async () => {
-      corrupt(index, slot, ring);
+      await corrupt(index, slot, ring);
       const { lines, all } = await restartAndRepair(index, slot);
       const recovered = lines.find((l) => l.what === 'vsr.journal.recovered');
       expect(recovered?.faulty, JSON.stringify(lines)).to.deep.equal([slot]);
       expect(lines.filter((l) => l.what === 'vsr.journal.slot')).to.deep.equal([{ what: 'vsr.journal.slot', slot, op: slot, case: expected, decision: 'vsr' }]);
-      expect(lines.filter((l) => l.what === 'vsr.journal.repaired').map((l) => [l.slot, l.op])).to.deep.equal([[slot, slot]]);
+      // Recovered from the primary of view 0 (replica 0), whose answer carries its log.
+      expect(lines.filter((l) => l.what === 'vsr.journal.repaired').map((l) => [l.slot, l.op, l.from])).to.deep.equal([[slot, slot, 0]]);
       expect(new Set(all.map((s) => s.state_hash)).size, 'one executed state').to.equal(1);
       expect(all[index]!.log).to.deep.equal(all[0]!.log);
       const more = await runLoad({ lab: 'par', members, clients: 2, ops: 5, app: 'kv', history: join(dir, `after-${ring}.jsonl`), timing, seed: 2 });
