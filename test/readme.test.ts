@@ -150,10 +150,10 @@ describe('README commands', function () {
     expect(hashes[0], 'replica 2 executed the same state as replica 0').to.equal(hashes[1]);
   });
 
-  it('partest: the Lab 4 tester on the journal and a VOPR replay', () => {
+  it('partest: two of the Lab 4 tester\'s storage scenarios and a VOPR replay with storage faults', () => {
     const { status, output } = runBlock(blocks.get('partest')!);
     expect(status, output).to.equal(0);
-    expect(output).to.match(/^1\/1 tests passed\. Points: 10\/10/m);
+    expect(output).to.match(/^2\/2 tests passed\. Points: 20\/20/m);
     expect(output).to.match(/par vopr .* seed 42: PASS/);
   });
 
