@@ -190,6 +190,8 @@ export class EngineDriver {
   /** Carry out every write queued so far in one go, then tell the engine of each entry now durable, in order. */
   private async flush(): Promise<void> {
     for (const e of await this.storage.flush()) this.step({ kind: 'written', op: e.header.op, checksum: e.header.checksum });
+    // The journal's last batch still needs its header sectors: the next batch takes them, or this.
+    if (this.storage instanceof JournalStorage && this.storage.headersWaiting) this.io = this.io.then(() => this.flush());
   }
 
   private onPeer(sealed: Sealed, from: NodeId): void {

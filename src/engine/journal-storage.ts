@@ -45,11 +45,19 @@ export function opFits(shape: JournalShape, op: unknown): boolean {
 
 type Queued = { entry: Entry; from: number | null } | { truncate: number };
 
+/** A batch whose prepare cells are durable: the writes that landed, and the entries written (by checksum). */
+interface Batch {
+  writes: JournalWrite[];
+  entries: Map<string, { entry: Entry; from: number | null }>;
+}
+
 export class JournalStorage implements EngineStorage {
   private queued: Queued[] = [];
   /** Run once the prepare cells of everything queued now are durable: for the next flush, and for the one under way. */
   private waiting: (() => void)[] = [];
   private preparesSynced: Promise<void> = Promise.resolve();
+  /** The last batch: its prepare cells durable, its header sectors not yet written. */
+  private landed: Batch | null = null;
   fsyncs = 0;
   /** By slot: dirty or faulty when recovered and not yet clean (its first clean write is traced as repaired). */
   private readonly unrepaired: boolean[];
@@ -86,7 +94,7 @@ export class JournalStorage implements EngineStorage {
 
   /** Whether writes wait to be flushed. */
   get pending(): boolean {
-    return this.queued.length > 0;
+    return this.queued.length > 0 || this.landed !== null;
   }
 
   write(entry: Entry, from: number | null = null): boolean {
@@ -108,6 +116,22 @@ export class JournalStorage implements EngineStorage {
     else void this.preparesSynced.then(then);
   }
 
+  /**
+   * Whether the last batch's header sectors wait for a flush that nothing has asked for: no write
+   * is queued (a queued write had its flush asked for when it was queued). The driver flushes then.
+   */
+  get headersWaiting(): boolean {
+    return this.landed !== null && this.queued.length === 0;
+  }
+
+  /**
+   * Carry out a batch, pipelined (TB writes prepares, then their headers): the header sectors of
+   * the previous batch (whose prepare cells are durable) and this batch's prepare cells go out
+   * together with one fsync; the previous batch's entries are then clean (returned: durable), and
+   * this batch's header sectors wait for the next flush (headersWaiting). A batch that rewrites a
+   * slot of the previous one, or truncates, first finishes the previous one on its own fsync, so
+   * that no header sector is ever written beside a prepare it describes.
+   */
   async flush(): Promise<Entry[]> {
     const queued = this.queued;
     const waiting = this.waiting;
@@ -116,7 +140,14 @@ export class JournalStorage implements EngineStorage {
     let synced = (): void => undefined;
     this.preparesSynced = new Promise((resolve) => (synced = resolve));
     const j = this.journal;
-    // 1. Every prepare cell (a truncation's reserved ones too), in order, then one fsync.
+    const durable: Entry[] = [];
+    const slotsOf = (batch: Batch): number[] => batch.writes.map((w) => w.slot);
+    if (this.landed !== null && queued.some((q) => 'truncate' in q || slotsOf(this.landed!).includes(slotFor(j.layout, q.entry.header.op)))) {
+      durable.push(...(await this.finish(this.takeLanded(), [])));
+    }
+    // The previous batch's header sectors, from memory before this batch changes it.
+    const previous = this.takeLanded();
+    const headers = previous === null ? [] : this.headerWrites(slotsOf(previous));
     const prepares: JournalWrite[] = [];
     const entries = new Map<string, { entry: Entry; from: number | null }>();
     for (const q of queued) {
@@ -126,28 +157,47 @@ export class JournalStorage implements EngineStorage {
         entries.set(q.entry.header.checksum, q);
       }
     }
-    await this.writeAll(prepares);
-    await this.sync();
+    durable.push(...(await this.finish(previous, [...headers, ...prepares])));
     synced();
     for (const then of waiting) then();
-    // 2. The header sectors of the slots that still hold what was written, each once, then one fsync.
+    // This batch's prepares are durable: its slots that still hold what was written wait for their header sectors.
     const landed = prepares.filter((w) => onPrepareWritten(j, w.slot, w.checksum) !== null);
-    const slots = landed.map((w) => w.slot);
-    const sectors = new Map<number, number>();
-    for (const slot of slots) sectors.set(headerSector(j.layout, slot).offset, slot);
-    const headers = [...sectors].sort(([a], [b]) => a - b).map(([offset, slot]) => ({ offset, bytes: headerSectorBytes(j, slot, slots) }));
-    await this.writeAll(headers);
-    if (headers.length > 0) await this.sync();
-    // 3. Clean now: those slots; an entry is durable only if its slot is clean with it.
-    const clean = landed.filter((w) => onHeaderWritten(j, w.slot, w.checksum));
     for (const w of prepares) assertSlotInvariants(j, w.slot);
+    if (landed.length > 0) this.landed = { writes: landed, entries };
+    return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
+  }
+
+  private takeLanded(): Batch | null {
+    const landed = this.landed;
+    this.landed = null;
+    return landed;
+  }
+
+  /** The header sectors holding `slots`, each once, in file order. */
+  private headerWrites(slots: number[]): { offset: number; bytes: Uint8Array }[] {
+    const sectors = new Map<number, number>();
+    for (const slot of slots) sectors.set(headerSector(this.journal.layout, slot).offset, slot);
+    return [...sectors].sort(([a], [b]) => a - b).map(([offset, slot]) => ({ offset, bytes: headerSectorBytes(this.journal, slot, slots) }));
+  }
+
+  /**
+   * Write `writes` (with `batch`'s header sectors among them, or written already when `writes` is
+   * empty) and fsync; then `batch`'s slots are clean: its entries durable, in order, each repair traced.
+   */
+  private async finish(batch: Batch | null, writes: { offset: number; bytes: Uint8Array }[]): Promise<Entry[]> {
+    const j = this.journal;
+    const all = batch !== null && writes.length === 0 ? this.headerWrites(batch.writes.map((w) => w.slot)) : writes;
+    await this.writeAll(all);
+    if (all.length > 0) await this.sync();
+    if (batch === null) return [];
+    const clean = batch.writes.filter((w) => onHeaderWritten(j, w.slot, w.checksum));
+    for (const w of batch.writes) assertSlotInvariants(j, w.slot);
     for (const w of clean) {
       if (!this.unrepaired[w.slot]) continue;
       this.unrepaired[w.slot] = false;
-      this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: entries.get(w.checksum)?.from ?? null });
+      this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: batch.entries.get(w.checksum)?.from ?? null });
     }
-    const durable = clean.flatMap((w) => entries.get(w.checksum)?.entry ?? []).filter((e) => hasPrepare(j, e.header));
-    return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
+    return clean.flatMap((w) => batch.entries.get(w.checksum)?.entry ?? []).filter((e) => hasPrepare(j, e.header));
   }
 
   /** Carry out writes in order, each run of adjacent ones (consecutive slots) as one write. */
