@@ -145,7 +145,7 @@ describe('first-hour traps (CLI)', function () {
       const port = await freePort();
       const r = await nodeRun(['--lab', 'paxos', '--app', 'kv', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', join(dir, 'paxosapp')]);
       expect(r.code).to.equal(2);
-      expect(r.stderr).to.equal('rsmlab: --app is for the rsm and vsr labs (lab paxos has no apps)\n');
+      expect(r.stderr).to.equal('rsmlab: --app is for the rsm, vsr and par labs (lab paxos has no apps)\n');
     });
 
     it('an unknown lab', async () => {

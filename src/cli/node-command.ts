@@ -47,7 +47,7 @@ const APP_LABS = ['rsm', 'vsr', 'par'];
 /** `--app` names one of the apps, and only a lab that replicates one takes it: refused before anything listens. */
 export function checkApp(lab: string, app: string | undefined): void {
   if (app === undefined) return;
-  if (!APP_LABS.includes(lab)) throw new Error(`--app is for the ${APP_LABS.join(' and ')} labs (lab ${lab} has no apps)`);
+  if (!APP_LABS.includes(lab)) throw new Error(`--app is for the ${listed(APP_LABS)} labs (lab ${lab} has no apps)`);
   if (!isAppName(app)) throw new Error(`unknown app '${app}' (known: ${appNames.join(', ')})`);
 }
 
@@ -59,4 +59,9 @@ export async function nodeCommand(o: NodeCommandOptions): Promise<void> {
   const controlToken = controlPlaneToken(o.controlHost, o.controlToken); // refused before anything listens
   checkApp(o.lab, o.app);
   await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, ...(controlToken !== undefined && { controlToken }), timing, ...placement });
+}
+
+/** 'a', 'a and b', 'a, b and c'. */
+function listed(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
 }
