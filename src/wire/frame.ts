@@ -56,21 +56,52 @@ function wellFormed(o: Record<string, unknown>, text: string): Frame | undefined
   if (typeof method === 'string' && method !== '' && isParams(o.params)) {
     if (!has(o, 'id')) {
       const mid = Number.isSafeInteger(o.mid) ? (o.mid as number) : undefined;
-      const payload = mid === undefined ? undefined : after(text, `{"jsonrpc":"2.0","mid":${mid},"method":${JSON.stringify(method)},"params":`);
+      const payload = mid === undefined ? undefined : paramsText(text, MID, mid, method);
       return { type: 'notice', method, params: o.params, mid, payload };
     }
     if (!isRpcId(o.id)) return undefined;
-    return { type: 'request', id: o.id, method, params: o.params, payload: after(text, `{"jsonrpc":"2.0","id":${JSON.stringify(o.id)},"method":${JSON.stringify(method)},"params":`) };
+    return { type: 'request', id: o.id, method, params: o.params, payload: paramsText(text, ID, o.id, method) };
   }
   if (!has(o, 'method') && isRpcId(o.id) && has(o, 'result')) {
-    return { type: 'result', id: o.id, result: o.result, payload: after(text, `{"jsonrpc":"2.0","id":${JSON.stringify(o.id)},"result":`) };
+    return { type: 'result', id: o.id, result: o.result, payload: textAfter(text, ID, o.id, RESULT) };
   }
   return undefined;
 }
 
-/** The text between `prefix` and the closing brace, if `text` is laid out that way. */
-function after(text: string, prefix: string): string | undefined {
-  return text.length > prefix.length + 1 && text.startsWith(prefix) && text.endsWith('}') ? text.slice(prefix.length, -1) : undefined;
+/** How our encoders start a frame, then its id or message id member. */
+const HEAD = '{"jsonrpc":"2.0",';
+const ID = '"id":';
+const MID = '"mid":';
+const METHOD = ',"method":';
+const PARAMS = ',"params":';
+const RESULT = ',"result":';
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** Where the id (or message id) token our encoders wrote for `id` ends, or -1; a number is read back, never formatted. */
+function idEnd(text: string, start: number, id: RpcId): number {
+  if (typeof id === 'string') {
+    const quoted = JSON.stringify(id);
+    return text.startsWith(quoted, start) ? start + quoted.length : -1;
+  }
+  let end = text.charCodeAt(start) === 0x2d ? start + 1 : start; // '-'
+  while (isDigit(text.charCodeAt(end))) end++;
+  return end > start && Number(text.slice(start, end)) === id ? end : -1;
+}
+
+/** The text between the member `key` (`,"result":`, say) right after the id and the closing brace, if `text` is laid out as our encoders write. */
+function textAfter(text: string, idMember: string, id: RpcId, key: string): string | undefined {
+  if (!text.startsWith(HEAD) || !text.startsWith(idMember, HEAD.length) || !text.endsWith('}')) return undefined;
+  const end = idEnd(text, HEAD.length + idMember.length, id);
+  if (end < 0 || !text.startsWith(key, end) || end + key.length >= text.length - 1) return undefined;
+  return text.slice(end + key.length, -1);
+}
+
+/** The params' text of a request or notice laid out as our encoders write it (method, then params, last). */
+function paramsText(text: string, idMember: string, id: RpcId, method: string): string | undefined {
+  const rest = textAfter(text, idMember, id, METHOD);
+  const methodJson = JSON.stringify(method);
+  return rest?.startsWith(methodJson) && rest.startsWith(PARAMS, methodJson.length) && rest.length > methodJson.length + PARAMS.length ? rest.slice(methodJson.length + PARAMS.length) : undefined;
 }
 
 function invalid(id: RpcId | null, code: number, message: string): Frame {

@@ -1,0 +1,66 @@
+// Frames (src/wire/frame.ts): what our encoders write decodes to the same message, and its payload
+// (what traces summarize) is exactly the params' or result's JSON text; for any other layout the
+// payload is absent or still exactly that text. Ids, method names and values are generated to hold
+// quotes, commas and member look-alikes (',"method":', ',"result":').
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { decodeFrame, encodeNotice, encodeRequest, encodeResult } from '../src/wire/frame.js';
+
+const tricky = fc.constantFrom(',"method":', ',"params":', ',"result":', '"', '\\', '}', '{"jsonrpc":"2.0","id":');
+const text = fc.oneof(fc.string({ minLength: 1 }), fc.tuple(fc.string(), tricky, fc.string()).map(([a, b, c]) => `${a}${b}${c}`));
+/** As it comes out of JSON.parse (no -0). */
+const wire = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+/** Keys that spell our members: an object holding them has ',"method":' and such in its text. */
+const key = fc.oneof(text, fc.constantFrom('method', 'params', 'result', 'id', 'jsonrpc'));
+const value = fc.oneof(fc.jsonValue(), fc.dictionary(key, fc.oneof(text, fc.jsonValue())), fc.array(text)).map(wire);
+const params = fc.oneof(fc.dictionary(key, value, { minKeys: 1 }), fc.array(value)).map(wire);
+const id = fc.oneof(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), text);
+
+/** The same members in another order, or with one more: a frame our encoders never write. */
+function shuffled(members: Record<string, unknown>, extra: boolean): string {
+  const keys = Object.keys(members).reverse();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = members[k];
+  if (extra) out.extra = 1;
+  return JSON.stringify(out);
+}
+
+describe('wire frames', () => {
+  it("decode our requests, notices and results with the params' or result's exact text as payload", () => {
+    fc.assert(
+      fc.property(id, fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), text, params, value, (rid, mid, method, p, r) => {
+        const paramsJson = JSON.stringify(p);
+        const numeric = typeof rid === 'number' ? rid : mid;
+        const request = decodeFrame(encodeRequest(numeric, JSON.stringify(method), paramsJson));
+        expect(request).to.deep.equal({ type: 'request', id: numeric, method, params: p, payload: paramsJson });
+        const notice = decodeFrame(encodeNotice(mid, JSON.stringify(method), paramsJson));
+        expect(notice).to.deep.equal({ type: 'notice', method, params: p, mid, payload: paramsJson });
+        const resultJson = JSON.stringify(r);
+        const result = decodeFrame(encodeResult(rid, resultJson));
+        expect(result).to.deep.equal({ type: 'result', id: rid, result: r, payload: resultJson });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never gives a payload other than the exact text for a frame laid out otherwise', () => {
+    fc.assert(
+      fc.property(id, text, params, value, fc.boolean(), (rid, method, p, r, extra) => {
+        const request = decodeFrame(shuffled({ jsonrpc: '2.0', id: rid, method, params: p }, extra));
+        expect(request.type).to.equal('request');
+        if (request.type === 'request' && request.payload !== undefined) expect(request.payload).to.equal(JSON.stringify(p));
+        const result = decodeFrame(shuffled({ jsonrpc: '2.0', id: rid, result: r }, extra));
+        if (result.type === 'result' && result.payload !== undefined) expect(result.payload).to.equal(JSON.stringify(r));
+        // A duplicated member: JSON.parse keeps the last one.
+        const twice = decodeFrame(`${encodeRequest(7, JSON.stringify(`${method}a`), JSON.stringify(p)).slice(0, -1)},"method":${JSON.stringify(`${method}b`)}}`);
+        expect(twice.type === 'request' && twice.method).to.equal(`${method}b`);
+        if (twice.type === 'request' && twice.payload !== undefined) expect(twice.payload).to.equal(JSON.stringify(p));
+        const other = typeof rid === 'number' ? rid + 1 : `${rid}x`;
+        const again = decodeFrame(`${encodeResult(other, JSON.stringify(p)).slice(0, -1)},"id":${JSON.stringify(rid)},"result":${JSON.stringify(r)}}`);
+        expect(again.type === 'result' && again.id).to.equal(rid);
+        if (again.type === 'result' && again.payload !== undefined) expect(again.payload).to.equal(JSON.stringify(r));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
