@@ -3,7 +3,8 @@
 // (send, write, truncate, write_superblock, reply). It never does I/O, reads a clock, draws real
 // randomness or awaits; assertInvariants runs after every step. src/engine/driver.ts is its world.
 // Lab 3's log is an append-only file whose writes are durable when they complete (write + fsync in
-// one command); Lab 4's journal adds read commands and their completions, repair and nack messages.
+// one command). Lab 4 keeps those commands (the driver carries them out on the two-ring journal,
+// `written` only once a slot is clean) and adds faulty ops, repair and the CTRL nack rule.
 import type { Json } from '../../src/env/types.js';
 import { assert } from '../../src/assert.js';
 import { createStateMachine, type AppResult, type StateMachine } from '../../src/apps/app.js';
