@@ -542,7 +542,7 @@ export function repairGap(s: ReplicaState, out: Out, known: number): void {
 }
 
 /** Lab 4: prepares a lagging backup asks for at once. */
-const REPAIR_WINDOW = 8;
+export const REPAIR_WINDOW = 8;
 
 /** Lab 4: the primary answers a backup's request_headers with its headers from op_min on. */
 function onRequestHeaders(s: ReplicaState, out: Out, m: MessageOf<'request_headers'>): void {
@@ -665,21 +665,21 @@ export function fillChosenLog(s: ReplicaState, best: DoViewChangeRecord): Entry[
     const same = copies.find(({ replica, entry }) => (pinned !== null ? entry.header.checksum === pinned : logViewOf(replica) === best.log_view) && (isFaulty(left) || entry.header.parent === left.header.checksum));
     if (same !== undefined) entries[op - 1] = same.entry;
   }
-  // STUDENT: void [s, best, logViewOf];
+  // STUDENT: void [s, best, logViewOf, rootEntry];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the chosen log\'s faulty ops from copies that are certainly the same prepare');
   // END SOLUTION
   return entries;
 }
 
 /** Which replica a new primary's entry of its chosen log came from (null: its own): `best`'s, or the copy that filled it. */
-function sourceOf(s: ReplicaState, best: DoViewChangeRecord, entry: Entry): number | null {
+export function sourceOf(s: ReplicaState, best: DoViewChangeRecord, entry: Entry): number | null {
   const op = entry.header.op;
   const holder = best.entries[op - 1] === entry ? best.replica : (s.do_view_change_from.find((d) => d.entries[op - 1] === entry)?.replica ?? s.view_repair?.prepares.find((p) => p.entry === entry)?.replica);
   return holder === undefined || holder === s.config.replica ? null : holder;
 }
 
 /** The checksum the chain pins for `op` of `entries` (the next op's parent), or null. */
-function pinnedChecksum(entries: Entry[], op: number): string | null {
+export function pinnedChecksum(entries: Entry[], op: number): string | null {
   const next = entries[op];
   return next === undefined || isFaulty(next) ? null : next.header.parent;
 }
@@ -717,7 +717,7 @@ export function nacksNeeded(s: ReplicaState, op: number): number {
  * it and all after it if the nack rule allows, else ask every replica for it and wait. The log, or
  * null while waiting. A committed op is never discarded: unrepaired, the view does not start.
  */
-function repairChosenLog(s: ReplicaState, out: Out, best: DoViewChangeRecord, commit: number): Entry[] | null {
+export function repairChosenLog(s: ReplicaState, out: Out, best: DoViewChangeRecord, commit: number): Entry[] | null {
   const entries = fillChosenLog(s, best);
   // BEGIN SOLUTION
   for (let op = entries.length; op >= 1; op--) {
@@ -736,7 +736,7 @@ function repairChosenLog(s: ReplicaState, out: Out, best: DoViewChangeRecord, co
   return entries;
 }
 
-function askForPrepare(s: ReplicaState, out: Out, op: number, checksum: string | null): void {
+export function askForPrepare(s: ReplicaState, out: Out, op: number, checksum: string | null): void {
   const r = s.view_repair;
   if (r !== null && r.op === op && r.checksum === checksum) return;
   s.view_repair = { op, checksum, nack_from: [], prepares: [] };

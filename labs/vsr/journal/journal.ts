@@ -126,7 +126,8 @@ export function headerSectorBytes(j: JournalState, slot: number, written: readon
   for (let i = 0; i < headersPerSector(j.layout); i++) {
     const s = first + i;
     // BEGIN SOLUTION
-    // STUDENT: const cell = encodeHeaderCell(j.headers[s]!); // TODO: what must a faulty slot's header cell hold?
+    // STUDENT: void written;
+    // STUDENT: const cell = encodeHeaderCell(j.headers[s]!); // TODO: what must a faulty slot's header cell hold (and a slot `written` in this batch)?
     const cell = encodeHeaderCell(j.faulty[s] && !written.includes(s) ? null : j.headers[s]!);
     // END SOLUTION
     bytes.set(cell, i * HEADER_CELL_BYTES);
