@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findScenario } from '../tester/index.js';
+import { findScenario, loadScenarios } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
@@ -51,4 +51,14 @@ describe('par: storage scenarios 13, 14, 16-19, 23-25 in the simulator', functio
       }
     });
   }
+
+  it('run in the simulator only: the real world leaves them out of `rsmlab test par`, and refuses them by name', async () => {
+    const real = { lab: 'par', world: 'real' as const, seeds: [1], jobs: 1, seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') };
+    await runSuite({ ...real, only: ['13', '24'] }).then(
+      () => expect.fail('the real world ran simulator-only scenarios'),
+      (e: unknown) => expect(String(e)).to.include("lab 'par': 13, 24 run(s) in the sim world only, not real (add --world sim)"),
+    );
+    const scenarios = await loadScenarios('par');
+    expect(scenarios.filter((s) => s.worlds?.includes('real') === false).map((s) => s.id)).to.deep.equal([...IDS, 'vopr', 'sweep'].sort((a, b) => scenarios.findIndex((s) => s.id === a) - scenarios.findIndex((s) => s.id === b)));
+  });
 });

@@ -1,7 +1,7 @@
 // A scenario: one graded test, written once against the Cluster interface and run in both
 // worlds (tester/run.ts decides which). A scenario fails by throwing; it never prints verdicts,
 // exits the process or reads the clock: the runner owns timing, seeds, artifacts and output.
-import type { Cluster } from './cluster.js';
+import type { Cluster, World } from './cluster.js';
 import type { FaultAtlas } from '../src/env/disk-faults.js';
 
 export interface ScenarioContext {
@@ -34,6 +34,8 @@ export interface Scenario {
   seedFactor?: number;
   /** Simulator only: the sectors of each node that may ever draw a disk fault (src/env/disk-faults.ts; default: any). */
   atlas?: FaultAtlas;
+  /** The worlds it runs in (default both): a scenario that needs the simulator's disk or its replicas' memory says ['sim']. */
+  worlds?: readonly World[];
   run(ctx: ScenarioContext): Promise<void>;
 }
 

@@ -148,7 +148,10 @@ async function selectScenarios(options: SuiteOptions): Promise<Scenario[]> {
   const all = await loadScenarios(options.lab);
   const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`lab '${options.lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
-  return options.only?.length ? all.filter((s) => options.only!.includes(s.id)) : all;
+  const chosen = options.only?.length ? all.filter((s) => options.only!.includes(s.id)) : all;
+  const here = chosen.filter((s) => s.worlds === undefined || s.worlds.includes(options.world));
+  if (here.length === 0 && chosen.length > 0) throw new Error(`lab '${options.lab}': ${chosen.map((s) => s.id).join(', ')} run(s) in the ${chosen[0]!.worlds!.join(', ')} world only, not ${options.world} (add --world ${chosen[0]!.worlds![0]})`);
+  return here;
 }
 
 async function runChunk(lane: Lane, chunk: Chunk, options: SuiteOptions, progress: () => void): Promise<void> {

@@ -30,7 +30,8 @@ const nodes = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i
 /** Faults only in the journal file, each chunk faulty on at most qr−1 = 1 of the VOPR's 3 replicas. */
 const VOPR_ATLAS = journalAtlas({ layout: PAR_LAYOUT, nodes: nodes(VOPR.replicas), quorum_replication: Math.floor(VOPR.replicas / 2) + 1, diskSectorBytes: 4096 });
 
-const par = { name: 'par' };
+/** Lab 4's own scenarios damage the simulated disk and read replicas' journals in place: simulator only. */
+const par = { name: 'par', worlds: ['sim'] as const };
 
 export const parScenarios: Scenario[] = [
   ...vsrScenarios.filter((s) => s.id !== 'vopr').map((s) => ({ ...s, lab: 'par' })),

@@ -5,6 +5,7 @@
 // Scenarios throw ScenarioFailure; they never read the clock, print or exit.
 import { ScenarioFailure, type Scenario } from '../scenario.js';
 import type { FaultAtlas } from '../../src/env/disk-faults.js';
+import type { World } from '../cluster.js';
 import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
@@ -321,7 +322,7 @@ async function waitForDeath(run: VsrRun, index: number): Promise<void> {
 }
 
 /** A scenario of a VSR lab (Lab 3's `vsr` by default; Lab 4's `par` runs them too, with its own): a VsrRun around `body`. */
-export function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1, lab: { name?: string; atlas?: FaultAtlas } = {}): Scenario {
+export function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1, lab: { name?: string; atlas?: FaultAtlas; worlds?: readonly World[] } = {}): Scenario {
   return {
     id,
     title,
@@ -330,6 +331,7 @@ export function scenario(id: string, n: number, title: string, body: (run: VsrRu
     points: 10,
     seedFactor,
     ...(lab.atlas && { atlas: lab.atlas }),
+    ...(lab.worlds && { worlds: lab.worlds }),
     run: async (ctx) => {
       const run = new VsrRun(ctx, n);
       try {
