@@ -42,11 +42,6 @@ export interface TraceSink {
   write(line: string): void;
   /** Make every line written so far durable in the sink now (before the process exits). */
   flush(): void;
-  /**
-   * Call `format` (which writes lines) before the sink next moves its lines on, and soon: a sink that
-   * buffers lines anyway lets the recorder format a batch of events when it writes them out, not per turn.
-   */
-  later?(format: () => void): void;
 }
 
 export interface RecorderOptions {
@@ -79,19 +74,12 @@ export class TraceRecorder {
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
   private later: EventInput[] = [];
   private laterSeq = 0;
-  /** Whether events become anything (a hash or a line); if not, the recorder only counts them (a client's). */
-  private readonly records: boolean;
-  /** The sink's later(), if it formats emitLater()'s events when it writes them out (nothing but the sink wants them sooner). */
-  private readonly sinkLater: ((format: () => void) => void) | undefined;
 
   constructor(options: RecorderOptions = {}) {
     this.keep = options.keep ?? true;
     this.file = options.file;
     this.sink = options.sink;
     this.hash = (options.hash ?? true) ? new RunningHash() : undefined;
-    this.records = this.hash !== undefined || this.keep || this.file !== undefined || this.sink !== undefined;
-    const onlySink = this.hash === undefined && !this.keep && this.file === undefined;
-    this.sinkLater = onlySink ? this.sink?.later?.bind(this.sink) : undefined;
     if (this.file) writeFileSync(this.file, '');
   }
 
@@ -131,15 +119,11 @@ export class TraceRecorder {
    * Record an event now but format it a moment later (at the end of this event-loop turn, or at the
    * next emit/flush/jsonl/digest, whichever comes first), so a real node's reply leaves before its
    * trace lines are written. The caller must never change `input` or anything in it afterwards.
-   * With only a sink that formats later (a real node's trace file), the events wait for the sink's
-   * next write-out instead of the end of the turn.
    */
   emitLater(input: EventInput): number {
-    if (!this.records) return this.nextSeq++;
     if (this.later.length === 0) {
       this.laterSeq = this.nextSeq;
-      if (this.sinkLater === undefined) setImmediate(this.formatLater);
-      else this.sinkLater(this.formatLater);
+      setImmediate(this.formatLater);
     }
     this.later.push(input);
     return this.nextSeq++;

@@ -21,9 +21,7 @@ const UNLOGGED = ['send"', 'deliver"', 'drop"', 'timer"'];
 
 function unlogged(line: string): boolean {
   const at = line.indexOf(KIND) + KIND.length;
-  if (at < KIND.length) return false;
-  for (const kind of UNLOGGED) if (line.startsWith(kind, at)) return true;
-  return false;
+  return at >= KIND.length && UNLOGGED.some((kind) => line.startsWith(kind, at));
 }
 
 /** `12:00:01.250 log paxos.propose instance=2 n=5` for a trace line of a logged kind. */
@@ -52,10 +50,5 @@ export class LogLines implements TraceSink {
 
   flush(): void {
     this.next.flush();
-  }
-
-  later(format: () => void): void {
-    if (this.next.later === undefined) setImmediate(format);
-    else this.next.later(format);
   }
 }

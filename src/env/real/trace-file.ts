@@ -2,8 +2,7 @@
 // appended to the file at most FLUSH_MS later (or when full), so tracing costs no syscall and keeps
 // no strings alive per event. It appends (a restarted node keeps its earlier lines); never parses.
 // The file stays open between timed flushes (one write each, not an open, a write and a close); an
-// explicit flush() closes it, so a finished env holds no descriptor. A recorder may hand it its
-// events' formatting (later()): they are formatted into the buffer just before each append.
+// explicit flush() closes it, so a finished env holds no descriptor.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { TraceSink } from '../../trace/recorder.js';
 
@@ -17,10 +16,7 @@ export class TraceFile implements TraceSink {
   private used = 0;
   private scheduled = false;
   private fd: number | undefined;
-  /** Writes lines still to be formatted (later()), called before the next append. */
-  private format: (() => void) | undefined;
   private readonly flushLater = (): void => {
-    this.formatPending();
     this.scheduled = false;
     this.append();
   };
@@ -33,26 +29,10 @@ export class TraceFile implements TraceSink {
     if (this.used + worst > CAPACITY) this.append();
     this.used += this.buffer.write(line, this.used);
     this.buffer[this.used++] = NEWLINE;
-    this.schedule();
-  }
-
-  /** Call `format` (which writes lines here) before the next append, at most FLUSH_MS from now. */
-  later(format: () => void): void {
-    this.format = format;
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setTimeout(this.flushLater, FLUSH_MS).unref();
-  }
-
-  private formatPending(): void {
-    const format = this.format;
-    if (format === undefined) return;
-    this.format = undefined;
-    format();
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setTimeout(this.flushLater, FLUSH_MS).unref();
+    }
   }
 
   /** Append every line written so far, and close the file until the next line. */
@@ -65,7 +45,6 @@ export class TraceFile implements TraceSink {
 
   /** Append the buffered lines, opening the file if it is not open. */
   private append(): void {
-    this.formatPending();
     if (this.used === 0) return;
     this.writeAll(this.buffer.subarray(0, this.used));
     this.used = 0;
