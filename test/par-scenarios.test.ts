@@ -1,4 +1,4 @@
-// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-19, 23-25) on the `par` reference in the
+// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-19, 21, 23-25) on the `par` reference in the
 // simulator, each on seeds 1..5 dealt to one worker per core, and the checks bite, each on every
 // seed: PAR's "truncate on corruption" replica fails the scenarios where a corrupt op keeps its
 // successors (16, 17, 18: the restart check names what it cut off) and PAR's Fig. 2 (25: the state
@@ -17,9 +17,9 @@ import type { Lab } from '../src/lab.js';
 import { nackThresholdOffByOneLab, nackWhenUnreadableLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
-const IDS = ['13', '14', '16', '17', '18', '19', '23', '24', '25'];
+const IDS = ['13', '14', '16', '17', '18', '19', '21', '23', '24', '25'];
 
-describe('par: storage scenarios 13, 14, 16-19, 23-25 in the simulator', function () {
+describe('par: storage scenarios 13, 14, 16-19, 21, 23-25 in the simulator', function () {
   this.timeout(600_000);
 
   it(`scenarios ${IDS.join(', ')} pass on seeds 1..${SEEDS.length} each`, async () => {

@@ -607,7 +607,13 @@ function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepa
 function onRepairRequest(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
   if (m.view !== s.view || m.replica !== primaryIndex(s, s.view) || m.op === 0) return;
   // BEGIN SOLUTION
-  if (s.faulty.includes(m.op)) return; // guaranteed, maybe, and unreadable: silence (CTRL's haveFaulty)
+  if (s.faulty.includes(m.op)) {
+    // Guaranteed, maybe, and unreadable as the op: silence (CTRL's haveFaulty), unless the prepare
+    // still in the slot is exactly the one asked for (TB on_request_prepare, prepare_checksums).
+    const copy = s.inhabited.find((e) => e.header.op === m.op && e.header.checksum === m.checksum);
+    if (copy !== undefined) send(s, out, m.replica, { command: 'prepare', ...base(s), entry: copy });
+    return;
+  }
   const entry = m.op <= s.op ? s.log[m.op]! : null;
   if (entry !== null && (m.checksum === null || m.checksum === entry.header.checksum)) {
     return send(s, out, m.replica, { command: 'prepare', ...base(s), entry });

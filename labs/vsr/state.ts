@@ -124,6 +124,8 @@ export interface Durable {
   entries: Entry[];
   /** Lab 4: ops among 1..n whose copy on this disk is faulty (corrupt, misdirected, lost), sorted. */
   faulty?: number[];
+  /** Lab 4: for faulty ops, the valid prepare still physically in the slot (TB prepare_checksums), sorted by op. */
+  inhabited?: Entry[];
   /** Ops 1..log_durable are on disk exactly and clean (default n); later ones are rewritten first. */
   log_durable?: number;
 }
@@ -151,6 +153,12 @@ export interface ReplicaState {
    * shortens it); a replica with faulty ops is never normal: it repairs them first.
    */
   faulty: number[];
+  /**
+   * Lab 4: for some faulty ops, the valid prepare still physically in the slot though its header is
+   * not (TB prepare_checksums), sorted by op. Never the op's entry (it may be an older wrap's or a
+   * replaced prepare); only sent to a new primary that asks for exactly its checksum.
+   */
+  inhabited: Entry[];
   /** The view and log_view last handed to the disk (persisted before they are advertised). */
   superblock: { view: number; log_view: number };
   pipeline: PipelineOp[];
@@ -219,6 +227,7 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     log,
     log_durable,
     faulty: [...faulty],
+    inhabited: (durable.inhabited ?? []).filter((e) => faulty.includes(e.header.op)),
     superblock: { ...superblock },
     pipeline: [],
     clients: [],

@@ -227,10 +227,11 @@ export class JournalStorage implements EngineStorage {
  * chain (never acknowledged: its header could not have been written before its parent's prepare).
  * Faulty slots at the end are kept: they may hold ops this replica acknowledged.
  */
-function journalLog(recovered: Recovered): { entries: Entry[]; faulty: number[]; log_durable: number } {
+function journalLog(recovered: Recovered): { entries: Entry[]; faulty: number[]; inhabited: Entry[]; log_durable: number } {
   const j = recovered.journal;
   const entries: Entry[] = [];
   const faulty: number[] = [];
+  const inhabited: Entry[] = [];
   let parent: Entry | null = rootEntry(j.layout.cluster);
   let log_durable = 0;
   for (let op = 1; op < j.layout.slot_count; op++) {
@@ -239,6 +240,8 @@ function journalLog(recovered: Recovered): { entries: Entry[]; faulty: number[];
     if (j.faulty[slot]) {
       faulty.push(op);
       entries.push(faultyEntry(j.layout.cluster, op));
+      const copy = recovered.prepares[slot] ?? null;
+      if (copy !== null && copy.header.op === op) inhabited.push(copy);
       parent = null;
       continue;
     }
@@ -249,7 +252,7 @@ function journalLog(recovered: Recovered): { entries: Entry[]; faulty: number[];
     parent = prepare;
     if (log_durable === op - 1 && faulty.length === 0 && !j.dirty[slot]) log_durable = op;
   }
-  return { entries, faulty, log_durable };
+  return { entries, faulty, inhabited, log_durable };
 }
 
 function traceRecovered(env: Env, recovered: Recovered): void {

@@ -13,6 +13,7 @@ import { COMBINATIONS, SWEEP, sweepScenario } from './sweep.js';
 import {
   corruptCommittedPrepareIsRepaired,
   corruptHeaderSector,
+  faultyHeaderPrepareForwarded,
   guaranteedPrepareNotNacked,
   uncommittedFaultyOpWaitsForNacks,
   misdirectedPrepare,
@@ -41,6 +42,7 @@ export const parScenarios: Scenario[] = [
   scenario('17', 3, 'one corrupt header sector, prepares intact: the max op fixed, the others faulty and repaired; nothing lost', corruptHeaderSector, 1, par),
   scenario('18', 3, "a misdirected prepare (op 5 into slot 3's cell): both slots faulty and repaired, op 5 never taken as op 3", misdirectedPrepare, 1, par),
   scenario('19', 1, 'a cluster of one with a corrupt committed prepare refuses to start, its journal untouched (never truncated)', singleReplicaRefuses, 1, par),
+  scenario('21', 3, "acked ops 10, 11 only on p0, p2; p0 down; p2's header of op 10 garbled, its prepare intact: asked for op 10 by checksum, p2 sends it (never a nack), the cluster recovers without p0", faultyHeaderPrepareForwarded, 1, par),
   scenario('23', 5, 'n=5: uncommitted op 10 on p0, p1 only; p0 down, p1 corrupt: the cluster waits while p4 is cut off, then discards op 10 by the nack rule and goes on', uncommittedFaultyOpWaitsForNacks, 1, par),
   scenario('24', 3, 'an acked op whose only readable copy is on a crashed replica: the others (one lacks it, one cannot read it) stall rather than nack it; back with p0 it is repaired', guaranteedPrepareNotNacked, 1, par),
   scenario('25', 5, "PAR Fig. 2: ops 1-3 committed on p0-p2, p1's op 1 corrupt, p1 back with the laggards p3, p4: unavailable, never truncated; back with p0, p2 op 1 is repaired", truncationLosesCommittedOps, 1, par),

@@ -324,3 +324,27 @@ export async function uncommittedFaultyOpWaitsForNacks(run: VsrRun): Promise<voi
   await run.finish(core, CONVERGE_TICKS);
   run.note(`write 9 acked as op ${again.op} in view ${live(run, 1).state.view}`);
 }
+
+/**
+ * 21 (the guaranteed rule, answering side): ops 10 and 11 are committed on p0 and p2 (p1 never got
+ * them) and acked. p0 crashes; p2's header cell of op 10 is garbled while its prepare is intact
+ * (@E: faulty, but the prepare physically in the slot is known by its checksum). Asked by the new
+ * primary p1 for op 10 with its checksum, p2 must send that prepare (never nack it, and need not
+ * wait for p0): the cluster recovers without p0, nothing acked lost.
+ */
+export async function faultyHeaderPrepareForwarded(run: VsrRun): Promise<void> {
+  const client = await committed(run, 9);
+  const sim = simOf(run).sim;
+  run.note('p0 -> p1 cut one way: ops 10 and 11 reach p2 only');
+  sim.block(run.cluster.id(0), run.cluster.id(1));
+  for (const request of [9, 10]) acked(run, client, request, (await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` })).op);
+  await run.waitUntil('p2 to hold ops 1..11 clean', [2], () => cleanThrough(simOf(run), 2, 11), COMMIT_TICKS);
+  await run.crash(0);
+  const s = await restartDamaged(run, 2, "op 10's header cell garbled, its prepare intact (p0 stays down)", (layout, id) => {
+    sim.healAll();
+    sim.corrupt(id, JOURNAL_FILE, headerOffset(slotFor(layout, 10)), HEADER_CELL_BYTES);
+  });
+  expectFaulty(run, 2, s, { faulty: [10], notFaulty: [11], headAtLeast: 11 }, "op 10's header is unreadable (its prepare is intact, but not the max: @E)");
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish([1, 2], CONVERGE_TICKS);
+}
