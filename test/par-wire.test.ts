@@ -11,7 +11,7 @@ import { runWorkload } from '../src/workload/workload.js';
 import { seededRandom } from '../src/random.js';
 import { vsrInvoker } from '../labs/vsr/client.js';
 import { makeVsrLab, replicaState } from '../labs/vsr/lab.js';
-import { step, type EngineCommand } from '../labs/vsr/engine.js';
+import { assertInvariants, step, type EngineCommand } from '../labs/vsr/engine.js';
 import { vsrRequest, type Entry, type Message, type MessageOf } from '../labs/vsr/protocol.js';
 import { createState, faultyEntry, majority, type ReplicaState, type VsrConfig } from '../labs/vsr/state.js';
 import { formatImage, journalBytes, JOURNAL_FILE, prepareOffset, type JournalLayout } from '../labs/vsr/journal/format.js';
@@ -286,6 +286,17 @@ describe('par: repair and the nack rule in a view change (engine)', () => {
     for (const op of [2, 3, 4]) started = step(s, { kind: 'written', op, checksum: log[op]!.header.checksum });
     expect(s.status).to.equal('normal');
     expect(sends(started, 'start_view').map((m) => (m as MessageOf<'start_view'>).entries.map((e) => e.header.checksum))).to.deep.equal([0, 2].map(() => log.slice(1).map((e) => e.header.checksum)));
+  });
+
+  it('forgets the intact prepare in a faulty slot (inhabited) once the op is repaired; the invariant catches one kept past that', () => {
+    const { s } = newPrimary(4, [2]);
+    const older = chain(2, 5, cluster)[2]!; // an older wrap's prepare still physically in op 2's slot
+    s.inhabited = [older];
+    step(s, { kind: 'message', message: dvc(2, 1, [], 1) });
+    step(s, { kind: 'message', message: { command: 'prepare', cluster, replica: 0, view: 1, entry: log[2]! } });
+    expect([s.faulty, s.inhabited]).to.deep.equal([[], []]);
+    s.inhabited = [older];
+    expect(() => assertInvariants(s)).to.throw('vsr: inhabited op 2 is not faulty');
   });
 
   it('fills an unpinned faulty tail only from a log of the same view (never from an older view\'s op that also chains)', () => {

@@ -218,6 +218,7 @@ export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: numb
   s.op = same;
   s.log_durable = Math.min(s.log_durable, same);
   s.faulty = s.faulty.filter((f) => f <= same);
+  s.inhabited = s.inhabited.filter((e) => s.faulty.includes(e.header.op));
   s.repair_headers = [];
   assert(s.faulty.length === 0, `vsr: a faulty op ${s.faulty[0]} below the common prefix (op ${same})`);
   s.pipeline = s.pipeline.filter((p) => p.op <= same);
@@ -1115,6 +1116,8 @@ export function assertInvariants(s: ReplicaState): void {
     assert(op > s.commit_min && op <= s.op && op > s.log_durable && isFaulty(s.log[op]!), `vsr: faulty op ${op} (commit_min ${s.commit_min}, op ${s.op})`);
     assert(i === 0 || s.faulty[i - 1]! < op, 'vsr: faulty ops out of order');
   });
+  // Lab 4: an intact prepare in a faulty op's slot is kept only while that op is faulty.
+  s.inhabited.forEach((e) => assert(s.faulty.includes(e.header.op), `vsr: inhabited op ${e.header.op} is not faulty`));
   if (s.pipeline.length > 0) {
     assert(s.status === 'normal' && isPrimary(s), 'vsr: a pipeline off a normal primary');
     s.pipeline.forEach((p, i) => {
