@@ -167,7 +167,7 @@ describe('par: the journal storage', () => {
 describe('par: the engine on the journal', () => {
   function config(n: number, slot_count: number): VsrConfig {
     const replicas = Array.from({ length: n }, (_, i) => `r${i}`);
-    return { cluster: 9, replica: 0, replicas, quorum_replication: majority(n), quorum_view_change: majority(n), pipeline_max: 8, app: 'kv', journal: { slot_count, op_checkpoint: 0 } };
+    return { cluster: 9, replica: 0, replicas, quorum_replication: majority(n), quorum_view_change: majority(n), pipeline_max: 8, app: 'kv', journal: { slot_count } };
   }
 
   it('the primary answers busy once the ring cannot take the next op (op ≥ op_checkpoint + slot_count)', () => {
@@ -216,7 +216,7 @@ describe('par: repair and the nack rule in a view change (engine)', () => {
   const log = chain(4, 0, cluster);
   function config(n = 3): VsrConfig {
     const replicas = Array.from({ length: n }, (_, i) => `r${i}`);
-    return { cluster, replica: 1, replicas, quorum_replication: majority(n), quorum_view_change: majority(n), pipeline_max: 8, app: 'kv', journal: { slot_count: 16, op_checkpoint: 0 } };
+    return { cluster, replica: 1, replicas, quorum_replication: majority(n), quorum_view_change: majority(n), pipeline_max: 8, app: 'kv', journal: { slot_count: 16 } };
   }
   /** Ops 1..op of `log`, the `faulty` ones as placeholders. */
   function ops(op: number, faulty: number[] = []): Entry[] {
@@ -330,7 +330,7 @@ describe('par: repair and the nack rule in a view change (engine)', () => {
 describe('par: a lagging backup repairs by headers, then prepares by checksum (engine)', () => {
   const cluster = 9;
   const log = chain(6, 0, cluster);
-  const config: VsrConfig = { cluster, replica: 2, replicas: ['r0', 'r1', 'r2'], quorum_replication: 2, quorum_view_change: 2, pipeline_max: 8, app: 'kv', journal: { slot_count: 16, op_checkpoint: 0 } };
+  const config: VsrConfig = { cluster, replica: 2, replicas: ['r0', 'r1', 'r2'], quorum_replication: 2, quorum_view_change: 2, pipeline_max: 8, app: 'kv', journal: { slot_count: 16 } };
   const base = { cluster, replica: 0, view: 0 };
   const sends = (out: EngineCommand[]): Message[] => out.flatMap((c) => (c.kind === 'send' ? [c.message] : []));
 

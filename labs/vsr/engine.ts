@@ -12,6 +12,8 @@ import { ok } from '../../src/apps/result.js';
 import { bodyChecksum, headerChecksum, HEADERS_MAX, rootEntry, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
+  checksumAt,
+  entryAt,
   faultyEntry,
   isFaulty,
   RECOVERY_ATTEMPTS_WITHOUT_QUORUM,
@@ -181,11 +183,17 @@ export function reply(out: Out, client: string, request: number, kind: ClientReq
 /** Lab 4: whether the journal's ring can hold `op` (TB: no op ≥ op_checkpoint + slot_count); Lab 3's log always can. */
 export function ringAccepts(s: ReplicaState, op: number): boolean {
   const j = s.config.journal;
-  return j === undefined || op < j.op_checkpoint + j.slot_count;
+  return j === undefined || op < s.op_checkpoint + j.slot_count;
 }
 
 export function head(s: ReplicaState): Entry {
-  return s.log[s.op]!;
+  return s.log[s.log.length - 1]!;
+}
+
+/** The log a view change or recovery message carries: ops op_checkpoint+1..op, `first` named only past a checkpoint (Lab 3's bytes never change). */
+export function logSuffix(s: ReplicaState): { first?: number; entries: Entry[] } {
+  const entries = s.log.slice(1);
+  return s.op_checkpoint === 0 ? { entries } : { first: s.op_checkpoint + 1, entries };
 }
 
 /** Append the next op (its parent must be our head), and write it. */
@@ -197,24 +205,45 @@ export function append(s: ReplicaState, out: Out, entry: Entry, from: number | n
   out.push(from === null ? { kind: 'write', entry } : { kind: 'write', entry, from });
 }
 
-/** Whether a log (ops 1..) would change an op we executed: no honest replica sends one; such a message is dropped. */
-export function contradictsExecuted(s: ReplicaState, entries: Entry[]): boolean {
-  const upTo = Math.min(s.commit_min, entries.length);
-  for (let op = 1; op <= upTo; op++) if (!isFaulty(entries[op - 1]!) && entries[op - 1]!.header.checksum !== s.log[op]!.header.checksum) return true;
-  return entries.length < s.commit_min;
+/** Whether a log (ops first..) would change an op we executed, or ends before them: no honest replica sends one; such a message is dropped. */
+export function contradictsExecuted(s: ReplicaState, first: number, entries: Entry[]): boolean {
+  const upTo = Math.min(s.commit_min, first + entries.length - 1);
+  for (let op = Math.max(first, s.op_checkpoint + 1); op <= upTo; op++) {
+    const entry = entries[op - first]!;
+    if (!isFaulty(entry) && entry.header.checksum !== entryAt(s, op).header.checksum) return true;
+  }
+  return first + entries.length - 1 < s.commit_min;
 }
 
 /**
- * Make our log equal `entries` (ops 1..op of a log chosen by a view change or recovery): keep the
- * common prefix, replace the rest, write what changed. Executed ops are committed, so they never change.
+ * Whether a log of ops first.. (chosen by a view change or recovery) joins ours, so that replaceLog
+ * can make ours equal it: it starts at or before our head + 1 and chains to what we hold before it
+ * (our anchor, when it starts before our checkpoint). If not, we lack ops nobody sends us any more:
+ * only a rebuild (Lab 4's state transfer) brings us to it. Lab 3's logs (first 1) always join.
  */
-export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: number, from: (op: number) => number | null = () => null): void {
-  assert(entries.length === op, `vsr: a log of ${entries.length} entries for op ${op}`);
-  let same = 0;
-  while (same < Math.min(s.op, op) && s.log[same + 1]!.header.checksum === entries[same]!.header.checksum) same++;
+export function joinsLog(s: ReplicaState, first: number, entries: Entry[]): boolean {
+  if (first > s.op + 1) return false;
+  if (first <= s.op_checkpoint) {
+    const anchor = entries[s.op_checkpoint - first];
+    return anchor !== undefined && (isFaulty(anchor) || anchor.header.checksum === s.log[0]!.header.checksum);
+  }
+  const next = entries[0];
+  return next === undefined || isFaulty(next) || next.header.parent === entryAt(s, first - 1).header.checksum;
+}
+
+/**
+ * Make our log equal `entries` (ops first..op of a log chosen by a view change or recovery, which
+ * joins ours): keep the common prefix, replace the rest, write what changed. Executed ops are
+ * committed, so they never change.
+ */
+export function replaceLog(s: ReplicaState, out: Out, first: number, entries: Entry[], op: number, from: (op: number) => number | null = () => null): void {
+  assert(first + entries.length - 1 === op, `vsr: a log of ${entries.length} entries from op ${first} for op ${op}`);
+  assert(joinsLog(s, first, entries), `vsr: a log from op ${first} does not join ours (ops ${s.op_checkpoint}..${s.op})`);
+  let same = Math.max(first, s.op_checkpoint + 1) - 1;
+  while (same < Math.min(s.op, op) && entryAt(s, same + 1).header.checksum === entries[same + 1 - first]!.header.checksum) same++;
   assert(same >= s.commit_min, `vsr: a new log would change executed op ${same + 1} (commit_min ${s.commit_min})`);
   if (same < s.op) out.push({ kind: 'truncate', op: same });
-  s.log.length = same + 1;
+  s.log.length = same - s.op_checkpoint + 1;
   s.op = same;
   s.log_durable = Math.min(s.log_durable, same);
   s.faulty = s.faulty.filter((f) => f <= same);
@@ -222,7 +251,7 @@ export function replaceLog(s: ReplicaState, out: Out, entries: Entry[], op: numb
   s.repair_headers = [];
   assert(s.faulty.length === 0, `vsr: a faulty op ${s.faulty[0]} below the common prefix (op ${same})`);
   s.pipeline = s.pipeline.filter((p) => p.op <= same);
-  for (const entry of entries.slice(same)) append(s, out, entry, from(entry.header.op));
+  for (const entry of entries.slice(same + 1 - first)) append(s, out, entry, from(entry.header.op));
 }
 
 // ---- the client table and the app -----------------------------------------------------------
@@ -235,7 +264,7 @@ export function session(s: ReplicaState, client: string): ClientSession | undefi
 export function latestInFlight(s: ReplicaState, client: string): number {
   let latest = 0;
   for (let op = s.commit_min + 1; op <= s.op; op++) {
-    const h = s.log[op]!.header;
+    const h = entryAt(s, op).header;
     if (h.client === client && h.operation === 'request') latest = Math.max(latest, h.request);
   }
   return latest;
@@ -244,7 +273,7 @@ export function latestInFlight(s: ReplicaState, client: string): number {
 /** Whether `client`'s `request` is prepared but not executed here (it will be answered when committed). */
 export function inFlight(s: ReplicaState, client: string, request: number, operation: 'register' | 'request'): boolean {
   for (let op = s.commit_min + 1; op <= s.op; op++) {
-    const h = s.log[op]!.header;
+    const h = entryAt(s, op).header;
     if (h.client === client && h.request === request && h.operation === operation) return true;
   }
   return false;
@@ -304,9 +333,9 @@ export function prepareEntry(s: ReplicaState, r: ClientRequest, time: number): E
 
 /** Execute op commit_min+1 (committed, over a complete chain); a duplicate request is never executed again. */
 export function execute(s: ReplicaState, out: Out): void {
-  const entry = s.log[s.commit_min + 1]!;
+  const entry = entryAt(s, s.commit_min + 1);
   const h = entry.header;
-  assert(h.parent === s.log[s.commit_min]!.header.checksum, `vsr: commit of op ${h.op} over a broken chain`);
+  assert(h.parent === entryAt(s, s.commit_min).header.checksum, `vsr: commit of op ${h.op} over a broken chain`);
   // BEGIN SOLUTION
   let row = session(s, h.client);
   if (h.operation === 'register' && row === undefined) {
@@ -376,7 +405,7 @@ function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): v
 
 /** A durable write finished: the primary counts itself, a backup acks (only now: prepare_ok after the durable write). */
 function onWritten(s: ReplicaState, out: Out, op: number, checksum: string): void {
-  if (op !== s.log_durable + 1 || op > s.op || s.log[op]!.header.checksum !== checksum) return; // replaced since
+  if (op !== s.log_durable + 1 || checksumAt(s, op) !== checksum) return; // replaced since
   s.log_durable = op;
   if (s.start_view_pending && s.log_durable === s.op) return startView(s, out);
   if (s.status !== 'normal') return;
@@ -393,7 +422,7 @@ function onWritten(s: ReplicaState, out: Out, op: number, checksum: string): voi
 
 function onPrepareOk(s: ReplicaState, out: Out, m: MessageOf<'prepare_ok'>): void {
   if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view) return;
-  if (m.op > s.op || s.log[m.op]!.header.checksum !== m.checksum) return;
+  if (checksumAt(s, m.op) !== m.checksum) return;
   assert(m.replica !== s.config.replica, 'vsr: prepare_ok from self over the network');
   countPrepareOk(s, out, m.replica, m.op);
 }
@@ -496,7 +525,7 @@ function onPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
   advanceCommit(s, h.commit);
   if (h.op <= s.op) {
     // The liveness fix: a prepare we already hold gets prepare_ok again (the first may be lost).
-    if (s.log[h.op]!.header.checksum === h.checksum && h.op <= s.log_durable) send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op: h.op, checksum: h.checksum });
+    if (checksumAt(s, h.op) === h.checksum && h.op <= s.log_durable) send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op: h.op, checksum: h.checksum });
   } else if (h.op === s.op + 1 && h.parent === head(s).header.checksum) {
     append(s, out, m.entry, m.replica);
   }
@@ -547,9 +576,10 @@ export const REPAIR_WINDOW = 8;
 
 /** Lab 4: the primary answers a backup's request_headers with its headers from op_min on. */
 function onRequestHeaders(s: ReplicaState, out: Out, m: MessageOf<'request_headers'>): void {
-  if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view || m.op_min > s.op || m.op_min > m.op_max) return;
+  if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view || m.op_min > s.op || m.op_min > m.op_max || m.op_min <= s.op_checkpoint) return;
   const last = Math.min(m.op_max, s.op, m.op_min + HEADERS_MAX - 1);
-  send(s, out, m.replica, { command: 'headers', ...base(s), headers: s.log.slice(m.op_min, last + 1).map((e) => e.header) });
+  const at = m.op_min - s.op_checkpoint;
+  send(s, out, m.replica, { command: 'headers', ...base(s), headers: s.log.slice(at, at + last - m.op_min + 1).map((e) => e.header) });
 }
 
 /**
@@ -577,7 +607,7 @@ export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
   // BEGIN SOLUTION
   while (s.repair_headers.length > 0 && s.repair_headers[0]!.header.op <= s.op) {
     const r = s.repair_headers.shift()!;
-    if (s.log[r.header.op]!.header.checksum !== r.header.checksum) s.repair_headers = []; // our head moved another way
+    if (checksumAt(s, r.header.op) !== r.header.checksum) s.repair_headers = []; // our head moved another way
   }
   const r = s.repair_headers.find((x) => x.header.checksum === entry.header.checksum);
   if (r !== undefined && r.entry === null) r.entry = entry;
@@ -589,8 +619,8 @@ export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
 
 function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
   if (s.status === 'view_change' && s.config.journal !== undefined) return onRepairRequest(s, out, m);
-  if (s.status !== 'normal' || m.view !== s.view || m.op > s.op || m.op === 0) return;
-  const entry = s.log[m.op]!;
+  if (s.status !== 'normal' || m.view !== s.view || m.op > s.op || m.op <= s.op_checkpoint) return;
+  const entry = entryAt(s, m.op);
   assert(!isFaulty(entry), `vsr: normal with faulty op ${m.op}`);
   if (m.checksum !== null && m.checksum !== entry.header.checksum) return;
   send(s, out, m.replica, { command: 'prepare', ...base(s), entry });
@@ -606,7 +636,7 @@ function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepa
  * view change loses only uncommitted ops) does it nack, in view_change status, to that new primary.
  */
 function onRepairRequest(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
-  if (m.view !== s.view || m.replica !== primaryIndex(s, s.view) || m.op === 0) return;
+  if (m.view !== s.view || m.replica !== primaryIndex(s, s.view) || m.op <= s.op_checkpoint) return;
   // BEGIN SOLUTION
   if (s.faulty.includes(m.op)) {
     // Guaranteed, maybe, and unreadable as the op: silence (CTRL's haveFaulty), unless the prepare
@@ -615,7 +645,7 @@ function onRepairRequest(s: ReplicaState, out: Out, m: MessageOf<'request_prepar
     if (copy !== undefined) send(s, out, m.replica, { command: 'prepare', ...base(s), entry: copy });
     return;
   }
-  const entry = m.op <= s.op ? s.log[m.op]! : null;
+  const entry = m.op <= s.op ? entryAt(s, m.op) : null;
   if (entry !== null && (m.checksum === null || m.checksum === entry.header.checksum)) {
     return send(s, out, m.replica, { command: 'prepare', ...base(s), entry });
   }
@@ -641,15 +671,21 @@ function onNackPrepare(s: ReplicaState, out: Out, m: MessageOf<'nack_prepare'>):
   startViewAsPrimary(s, out);
 }
 
-/** Ops 1..op of a do_view_change, a faulty op as a placeholder. */
+/** Ops first..op of a do_view_change, a faulty op as a placeholder. */
 export function viewChangeLog(m: MessageOf<'do_view_change'>): Entry[] {
   const faulty = m.faulty ?? [];
   if (faulty.length === 0) return m.entries;
-  assert(m.entries.length + faulty.length === m.op, `vsr: do_view_change of ${m.entries.length} entries and ${faulty.length} faulty ops for op ${m.op}`);
+  const first = m.first ?? 1;
+  assert(m.entries.length + faulty.length === m.op - first + 1, `vsr: do_view_change of ${m.entries.length} entries and ${faulty.length} faulty ops for ops ${first}..${m.op}`);
   const entries: Entry[] = [];
   let next = 0;
-  for (let op = 1; op <= m.op; op++) entries.push(faulty.includes(op) ? faultyEntry(m.cluster, op) : m.entries[next++]!);
+  for (let op = first; op <= m.op; op++) entries.push(faulty.includes(op) ? faultyEntry(m.cluster, op) : m.entries[next++]!);
   return entries;
+}
+
+/** A do_view_change's entry of `op`, if its log holds it (first ≤ op ≤ its head). */
+export function viewChangeEntry(d: DoViewChangeRecord, op: number): Entry | undefined {
+  return op >= d.first && op <= d.op ? d.entries[op - d.first] : undefined;
 }
 
 /**
@@ -661,18 +697,23 @@ export function viewChangeLog(m: MessageOf<'do_view_change'>): Entry[] {
  */
 export function fillChosenLog(s: ReplicaState, best: DoViewChangeRecord): Entry[] {
   const entries = best.entries.slice();
+  const first = best.first;
   const logViewOf = (replica: number): number => s.do_view_change_from.find((d) => d.replica === replica)?.log_view ?? -1;
   // BEGIN SOLUTION
-  for (let op = best.op; op >= 1; op--) {
-    if (!isFaulty(entries[op - 1]!)) continue;
-    const pinned = pinnedChecksum(entries, op);
-    const left = op === 1 ? rootEntry(s.config.cluster) : entries[op - 2]!;
-    const copies = s.do_view_change_from.flatMap((d) => (op <= d.op && !isFaulty(d.entries[op - 1]!) ? [{ replica: d.replica, entry: d.entries[op - 1]! }] : []));
+  for (let op = best.op; op >= first; op--) {
+    if (!isFaulty(entries[op - first]!)) continue;
+    const pinned = pinnedChecksum(entries, first, op);
+    // The op before: its entry, the root, or (the first after a checkpoint) unknown here.
+    const left = op > first ? entries[op - first - 1]! : first === 1 ? rootEntry(s.config.cluster) : null;
+    const copies = s.do_view_change_from.flatMap((d) => {
+      const entry = viewChangeEntry(d, op);
+      return entry !== undefined && !isFaulty(entry) ? [{ replica: d.replica, entry }] : [];
+    });
     if (s.view_repair?.op === op) copies.push(...s.view_repair.prepares);
-    const same = copies.find(({ replica, entry }) => (pinned !== null ? entry.header.checksum === pinned : logViewOf(replica) === best.log_view) && (isFaulty(left) || entry.header.parent === left.header.checksum));
-    if (same !== undefined) entries[op - 1] = same.entry;
+    const same = copies.find(({ replica, entry }) => (pinned !== null ? entry.header.checksum === pinned : logViewOf(replica) === best.log_view) && (left === null || isFaulty(left) || entry.header.parent === left.header.checksum));
+    if (same !== undefined) entries[op - first] = same.entry;
   }
-  // STUDENT: void [s, best, logViewOf, rootEntry];
+  // STUDENT: void [s, best, first, logViewOf, rootEntry, viewChangeEntry];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the chosen log\'s faulty ops from copies that are certainly the same prepare');
   // END SOLUTION
   return entries;
@@ -681,13 +722,13 @@ export function fillChosenLog(s: ReplicaState, best: DoViewChangeRecord): Entry[
 /** Which replica a new primary's entry of its chosen log came from (null: its own): `best`'s, or the copy that filled it. */
 export function sourceOf(s: ReplicaState, best: DoViewChangeRecord, entry: Entry): number | null {
   const op = entry.header.op;
-  const holder = best.entries[op - 1] === entry ? best.replica : (s.do_view_change_from.find((d) => d.entries[op - 1] === entry)?.replica ?? s.view_repair?.prepares.find((p) => p.entry === entry)?.replica);
+  const holder = viewChangeEntry(best, op) === entry ? best.replica : (s.do_view_change_from.find((d) => viewChangeEntry(d, op) === entry)?.replica ?? s.view_repair?.prepares.find((p) => p.entry === entry)?.replica);
   return holder === undefined || holder === s.config.replica ? null : holder;
 }
 
-/** The checksum the chain pins for `op` of `entries` (the next op's parent), or null. */
-export function pinnedChecksum(entries: Entry[], op: number): string | null {
-  const next = entries[op];
+/** The checksum the chain pins for `op` of `entries` (ops first..; the next op's parent), or null. */
+export function pinnedChecksum(entries: Entry[], first: number, op: number): string | null {
+  const next = entries[op + 1 - first];
   return next === undefined || isFaulty(next) ? null : next.header.parent;
 }
 
@@ -701,8 +742,9 @@ export function nacksFor(s: ReplicaState, op: number, checksum: string | null): 
   const from = s.view_repair?.op === op && s.view_repair.checksum === checksum ? s.view_repair.nack_from.slice() : [];
   // BEGIN SOLUTION
   for (const d of s.do_view_change_from) {
-    if (d.replica === s.config.replica || d.faulty.includes(op)) continue;
-    if (op > d.op || (checksum !== null && d.entries[op - 1]!.header.checksum !== checksum)) insertSorted(from, d.replica);
+    // A replica whose copy is faulty, or that checkpointed the op (executed: committed), never counts.
+    if (d.replica === s.config.replica || d.faulty.includes(op) || op < d.first) continue;
+    if (op > d.op || (checksum !== null && viewChangeEntry(d, op)!.header.checksum !== checksum)) insertSorted(from, d.replica);
   }
   // STUDENT: void [s, op, checksum];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count the replicas that never acknowledged the op');
@@ -726,18 +768,19 @@ export function nacksNeeded(s: ReplicaState, op: number): number {
  */
 export function repairChosenLog(s: ReplicaState, out: Out, best: DoViewChangeRecord, commit: number): Entry[] | null {
   const entries = fillChosenLog(s, best);
+  const first = best.first;
   // BEGIN SOLUTION
-  for (let op = entries.length; op >= 1; op--) {
-    if (!isFaulty(entries[op - 1]!)) continue;
-    const checksum = pinnedChecksum(entries, op);
+  for (let op = first + entries.length - 1; op >= first; op--) {
+    if (!isFaulty(entries[op - first]!)) continue;
+    const checksum = pinnedChecksum(entries, first, op);
     if (op > commit && nacksFor(s, op, checksum).length >= nacksNeeded(s, op)) {
-      entries.length = op - 1;
+      entries.length = op - first;
       continue;
     }
     askForPrepare(s, out, op, checksum);
     return null;
   }
-  // STUDENT: void [s, out, commit];
+  // STUDENT: void [s, out, commit, first];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: discard by the nack rule or ask for the highest faulty op');
   // END SOLUTION
   return entries;
@@ -795,7 +838,7 @@ function onStartViewChange(s: ReplicaState, out: Out, m: MessageOf<'start_view_c
 }
 
 export function doViewChangeMessage(s: ReplicaState): MessageOf<'do_view_change'> {
-  const m: MessageOf<'do_view_change'> = { command: 'do_view_change', ...base(s), log_view: s.log_view, op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) };
+  const m: MessageOf<'do_view_change'> = { command: 'do_view_change', ...base(s), log_view: s.log_view, op: s.op, commit_max: s.commit_max, ...logSuffix(s) };
   if (s.faulty.length === 0) return m;
   return { ...m, entries: m.entries.filter((e) => !isFaulty(e)), faulty: s.faulty.slice() };
 }
@@ -810,11 +853,12 @@ export function sendDoViewChange(s: ReplicaState, out: Out): void {
 
 function onDoViewChange(s: ReplicaState, out: Out, m: MessageOf<'do_view_change'>): void {
   const entries = viewChangeLog(m);
-  if (primaryIndex(s, m.view) !== s.config.replica || contradictsExecuted(s, entries)) return;
+  const first = m.first ?? 1;
+  if (primaryIndex(s, m.view) !== s.config.replica || contradictsExecuted(s, first, entries)) return;
   if (!joinViewChange(s, out, m) || s.start_view_pending) return;
   // BEGIN SOLUTION
   s.do_view_change_from = s.do_view_change_from.filter((d) => d.replica !== m.replica);
-  s.do_view_change_from.push({ replica: m.replica, log_view: m.log_view, op: m.op, commit_max: m.commit_max, entries, faulty: m.faulty ?? [] });
+  s.do_view_change_from.push({ replica: m.replica, log_view: m.log_view, op: m.op, commit_max: m.commit_max, first, entries, faulty: m.faulty ?? [] });
   s.do_view_change_from.sort((a, b) => a.replica - b.replica);
   if (!s.do_view_change_sent || s.do_view_change_from.length < s.config.quorum_view_change) return;
   startViewAsPrimary(s, out);
@@ -832,8 +876,11 @@ export function startViewAsPrimary(s: ReplicaState, out: Out): void {
   assert(commit <= best.op, `vsr: the chosen log (op ${best.op}) lacks committed op ${commit}`);
   const entries = s.config.journal === undefined ? best.entries : repairChosenLog(s, out, best, commit);
   if (entries === null) return; // Lab 4: repairing; asked every replica for the highest faulty op
-  assert(entries.length >= commit, `vsr: the repaired log (op ${entries.length}) lacks committed op ${commit}`);
-  replaceLog(s, out, entries, entries.length, (op) => sourceOf(s, best, entries[op - 1]!));
+  const op = best.first + entries.length - 1;
+  assert(op >= commit, `vsr: the repaired log (op ${op}) lacks committed op ${commit}`);
+  // Lab 4: a new primary too far behind to join the chosen log cannot lead this view; the view-change timeout moves on.
+  if (!joinsLog(s, best.first, entries)) return;
+  replaceLog(s, out, best.first, entries, op, (o) => sourceOf(s, best, entries[o - best.first]!));
   s.commit_max = commit;
   // Lab 4: the view starts once the new primary's journal holds its whole log, clean (TB asserts dirty = faulty = 0).
   if (s.config.journal !== undefined && s.log_durable < s.op) {
@@ -853,9 +900,9 @@ export function startView(s: ReplicaState, out: Out): void {
   // BEGIN SOLUTION
   becomeNormal(s, out);
   for (let op = s.commit_max + 1; op <= s.op; op++) {
-    s.pipeline.push({ op, checksum: s.log[op]!.header.checksum, ok_from: op <= s.log_durable ? [s.config.replica] : [] });
+    s.pipeline.push({ op, checksum: entryAt(s, op).header.checksum, ok_from: op <= s.log_durable ? [s.config.replica] : [] });
   }
-  broadcast(s, out, { command: 'start_view', ...base(s), op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) });
+  broadcast(s, out, { command: 'start_view', ...base(s), op: s.op, commit_max: s.commit_max, ...logSuffix(s) });
   if (s.pipeline.length > 0) start(s, 'prepare');
   commitOps(s, out);
   countPrepareOk(s, out, s.config.replica, s.log_durable);
@@ -890,8 +937,8 @@ function startRoleTimeouts(s: ReplicaState): void {
 }
 
 /** A backup adopting a log from a new primary (start_view) or recovery: say where it stands. */
-export function becomeBackup(s: ReplicaState, out: Out, entries: Entry[], op: number, commit: number, from: number): void {
-  replaceLog(s, out, entries, op, () => from);
+export function becomeBackup(s: ReplicaState, out: Out, first: number, entries: Entry[], op: number, commit: number, from: number): void {
+  replaceLog(s, out, first, entries, op, () => from);
   advanceCommit(s, commit);
   s.pipeline = [];
   becomeNormal(s, out);
@@ -902,11 +949,12 @@ export function becomeBackup(s: ReplicaState, out: Out, entries: Entry[], op: nu
 
 function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): void {
   if (s.status === 'recovering' || m.view < s.view || (m.view === s.view && s.status === 'normal')) return;
-  if (m.replica !== primaryIndex(s, m.view) || contradictsExecuted(s, m.entries)) return;
+  const first = m.first ?? 1;
+  if (m.replica !== primaryIndex(s, m.view) || contradictsExecuted(s, first, m.entries) || !joinsLog(s, first, m.entries)) return;
   // BEGIN SOLUTION
   if (m.view > s.view && s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view: m.view });
   s.view = m.view;
-  becomeBackup(s, out, m.entries, m.op, m.commit_max, m.replica);
+  becomeBackup(s, out, first, m.entries, m.op, m.commit_max, m.replica);
   // STUDENT: void [s, out, m];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: adopt the new view\'s log as a backup');
   // END SOLUTION
@@ -914,7 +962,7 @@ function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): voi
 
 function onRequestStartView(s: ReplicaState, out: Out, m: MessageOf<'request_start_view'>): void {
   if (s.status !== 'normal' || !isPrimary(s) || m.view > s.view) return;
-  send(s, out, m.replica, { command: 'start_view', ...base(s), op: s.op, commit_max: s.commit_max, entries: s.log.slice(1) });
+  send(s, out, m.replica, { command: 'start_view', ...base(s), op: s.op, commit_max: s.commit_max, ...logSuffix(s) });
 }
 
 // ---- recovery -------------------------------------------------------------------------------
@@ -930,19 +978,20 @@ function onNonce(s: ReplicaState, out: Out, nonce: string): void {
 function onRecovery(s: ReplicaState, out: Out, m: MessageOf<'recovery'>): void {
   if (s.status !== 'normal') return;
   // BEGIN SOLUTION
-  const entries = isPrimary(s) ? s.log.slice(1) : null;
-  send(s, out, m.replica, { command: 'recovery_response', ...base(s), nonce: m.nonce, log_view: s.log_view, op: s.op, commit_max: s.commit_max, entries });
+  const log = isPrimary(s) ? logSuffix(s) : { entries: null };
+  send(s, out, m.replica, { command: 'recovery_response', ...base(s), nonce: m.nonce, log_view: s.log_view, op: s.op, commit_max: s.commit_max, ...log });
   // STUDENT: void [s, out, m];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: answer a recovery (the primary sends its log)');
   // END SOLUTION
 }
 
 function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_response'>): void {
-  if (s.status !== 'recovering' || s.nonce === null || (m.entries !== null && contradictsExecuted(s, m.entries))) return;
+  const first = m.first ?? 1;
+  if (s.status !== 'recovering' || s.nonce === null || (m.entries !== null && contradictsExecuted(s, first, m.entries))) return;
   // BEGIN SOLUTION
   if (m.nonce !== s.nonce) return; // a replayed answer to an older incarnation
   s.recovery_responses = s.recovery_responses.filter((r) => r.replica !== m.replica);
-  s.recovery_responses.push({ replica: m.replica, view: m.view, log_view: m.log_view, op: m.op, commit_max: m.commit_max, entries: m.entries });
+  s.recovery_responses.push({ replica: m.replica, view: m.view, log_view: m.log_view, op: m.op, commit_max: m.commit_max, first, entries: m.entries });
   s.recovery_responses.sort((a, b) => a.replica - b.replica);
   if (s.recovery_responses.length < s.config.quorum_view_change) return;
   const view = Math.max(...s.recovery_responses.map((r) => r.view));
@@ -954,9 +1003,9 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
     s.status = 'view_change';
     return transitionToViewChange(s, out, s.view + 1);
   }
-  if (leader === undefined) return;
+  if (leader === undefined || !joinsLog(s, leader.first, leader.entries!)) return;
   s.view = view;
-  becomeBackup(s, out, leader.entries!, leader.op, leader.commit_max, leader.replica);
+  becomeBackup(s, out, leader.first, leader.entries!, leader.op, leader.commit_max, leader.replica);
   // STUDENT: void [s, out, m];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: a quorum of answers with our nonce, the leader\'s included: adopt its log');
   // END SOLUTION
@@ -1032,7 +1081,7 @@ function onTimeout(s: ReplicaState, out: Out, name: TimeoutName): void {
       assert(s.status === 'normal' && isPrimary(s), 'vsr: prepare timeout off a normal primary');
       for (const p of s.pipeline) {
         for (let i = 0; i < replicaCount(s); i++) {
-          if (i !== s.config.replica && !p.ok_from.includes(i)) send(s, out, i, { command: 'prepare', ...base(s), entry: s.log[p.op]! });
+          if (i !== s.config.replica && !p.ok_from.includes(i)) send(s, out, i, { command: 'prepare', ...base(s), entry: entryAt(s, p.op) });
         }
       }
       return backoff(s, 'prepare');
@@ -1087,23 +1136,26 @@ function onRecoveryTimeout(s: ReplicaState, out: Out): void {
 /** Everything that must hold between any two steps. */
 export function assertInvariants(s: ReplicaState): void {
   const n = replicaCount(s);
-  assert(s.log.length === s.op + 1, `vsr: log holds ${s.log.length} entries for op ${s.op}`);
+  assert(s.log.length === s.op - s.op_checkpoint + 1, `vsr: log holds ${s.log.length} entries for ops ${s.op_checkpoint}..${s.op}`);
+  assert(s.op_checkpoint <= s.commit_min && s.op_checkpoint <= s.log_durable, `vsr: op_checkpoint ${s.op_checkpoint} past commit_min ${s.commit_min} or log_durable ${s.log_durable}`);
+  assert(s.log[0]!.header.op === s.op_checkpoint && (s.checkpoint === null ? s.op_checkpoint === 0 : s.checkpoint.op === s.op_checkpoint), `vsr: the log's anchor is not op_checkpoint ${s.op_checkpoint}`);
+  assert(s.config.journal !== undefined || s.op_checkpoint === 0, 'vsr: Lab 3 never checkpoints');
   assert(s.commit_min <= s.commit_max || s.status === 'recovering', `vsr: commit_min ${s.commit_min} > commit_max ${s.commit_max}`);
   assert(s.commit_min <= s.op, `vsr: commit_min ${s.commit_min} > op ${s.op}`);
   assert(s.log_durable <= s.op, `vsr: log_durable ${s.log_durable} > op ${s.op}`);
   assert(s.log_view <= s.view, `vsr: log_view ${s.log_view} > view ${s.view}`);
   assert(s.superblock.view === s.view || s.status === 'recovering', `vsr: view ${s.view} is not durable (superblock ${s.superblock.view})`);
   assert(s.status !== 'normal' || s.log_view === s.view, `vsr: normal in view ${s.view} with log_view ${s.log_view}`);
-  const tail = s.log[s.op]!;
+  const tail = head(s);
   assert(tail.header.op === s.op, `vsr: head entry holds op ${tail.header.op}`);
-  for (let op = Math.max(1, s.commit_min); op <= s.op; op++) {
+  for (let op = Math.max(s.op_checkpoint + 1, s.commit_min); op <= s.op; op++) {
     if (s.faulty.includes(op) || s.faulty.includes(op - 1)) continue;
-    assert(s.log[op]!.header.parent === s.log[op - 1]!.header.checksum, `vsr: hash chain broken at op ${op}`);
+    assert(entryAt(s, op).header.parent === entryAt(s, op - 1).header.checksum, `vsr: hash chain broken at op ${op}`);
   }
   // Lab 4: a lagging backup's repair holds the headers right after its head, chained.
   s.repair_headers.forEach((r, i) => {
     assert(s.status === 'normal' && !isPrimary(s), 'vsr: a header repair off a normal backup');
-    const previous = i === 0 ? s.log[s.op]!.header : s.repair_headers[i - 1]!.header;
+    const previous = i === 0 ? head(s).header : s.repair_headers[i - 1]!.header;
     assert(r.header.op === previous.op + 1 && r.header.parent === previous.checksum, `vsr: repair header of op ${r.header.op} does not chain`);
     assert(r.entry === null || r.entry.header.checksum === r.header.checksum, `vsr: repair of op ${r.header.op} holds another prepare`);
   });
@@ -1113,7 +1165,7 @@ export function assertInvariants(s: ReplicaState): void {
   // Lab 4: faulty ops are placeholders past everything executed, and never in a normal replica's log.
   assert(s.faulty.length === 0 || s.status !== 'normal', `vsr: normal with faulty ops ${s.faulty.join(',')}`);
   s.faulty.forEach((op, i) => {
-    assert(op > s.commit_min && op <= s.op && op > s.log_durable && isFaulty(s.log[op]!), `vsr: faulty op ${op} (commit_min ${s.commit_min}, op ${s.op})`);
+    assert(op > s.commit_min && op <= s.op && op > s.log_durable && isFaulty(entryAt(s, op)), `vsr: faulty op ${op} (commit_min ${s.commit_min}, op ${s.op})`);
     assert(i === 0 || s.faulty[i - 1]! < op, 'vsr: faulty ops out of order');
   });
   // Lab 4: an intact prepare in a faulty op's slot is kept only while that op is faulty.
@@ -1122,7 +1174,7 @@ export function assertInvariants(s: ReplicaState): void {
     assert(s.status === 'normal' && isPrimary(s), 'vsr: a pipeline off a normal primary');
     s.pipeline.forEach((p, i) => {
       assert(p.op === s.commit_max + 1 + i && p.op <= s.op, `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`);
-      assert(s.log[p.op]!.header.checksum === p.checksum, `vsr: pipeline op ${p.op} is not the log's`);
+      assert(entryAt(s, p.op).header.checksum === p.checksum, `vsr: pipeline op ${p.op} is not the log's`);
       assert(p.ok_from.length < s.config.quorum_replication, `vsr: pipeline op ${p.op} has a quorum but is not committed`);
     });
   }

@@ -70,7 +70,7 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         quorum_view_change: o.quorum_view_change ?? majority(replicas.length),
         pipeline_max: o.pipeline_max ?? 64,
         app,
-        ...(storage === 'journal' && { journal: { slot_count: shape.slot_count, op_checkpoint: 0 } }),
+        ...(storage === 'journal' && { journal: { slot_count: shape.slot_count } }),
       };
       const driver = await EngineDriver.start(env, {
         config,

@@ -83,6 +83,11 @@ export const HEADERS_MAX = 64;
 
 /** Every message names its cluster, its sender (replica index) and the sender's view; `checksum` covers the rest. */
 const base = { cluster: uint, replica: uint, view: uint };
+/**
+ * The first op a log-carrying message holds (Lab 4: the sender's op_checkpoint + 1, the ops before
+ * it checkpointed). Absent when 1, so Lab 3's messages (which never checkpoint) are unchanged.
+ */
+const first = z.number().int().min(2);
 
 export const messageSchema = z.discriminatedUnion('command', [
   /** Primary → backups (and any replica answering request_prepare): append this op. */
@@ -111,8 +116,9 @@ export const messageSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('start_view_change'), ...base }),
   /**
    * → the primary of `view`: my log, the last view I was normal in, and my commit numbers. `entries`
-   * are ops 1..op, but (Lab 4) the ops in `faulty` (sorted; absent when none), whose copy here is
-   * faulty: `entries` then holds the others, in order. The log still runs to `op`.
+   * are ops first..op (`first`: absent when 1; Lab 4, past a checkpoint: op_checkpoint + 1), but
+   * (Lab 4) the ops in `faulty` (sorted; absent when none), whose copy here is faulty: `entries` then
+   * holds the others, in order. The log still runs to `op`.
    */
   z.strictObject({
     command: z.literal('do_view_change'),
@@ -120,11 +126,12 @@ export const messageSchema = z.discriminatedUnion('command', [
     log_view: uint,
     op: uint,
     commit_max: uint,
+    first: first.optional(),
     entries: z.array(entrySchema),
     faulty: z.array(uint).optional(),
   }),
-  /** New primary → all: the log of `view` (ops 1..op) and its commit number. */
-  z.strictObject({ command: z.literal('start_view'), ...base, op: uint, commit_max: uint, entries: z.array(entrySchema) }),
+  /** New primary → all: the log of `view` (ops first..op; `first` absent when 1) and its commit number. */
+  z.strictObject({ command: z.literal('start_view'), ...base, op: uint, commit_max: uint, first: first.optional(), entries: z.array(entrySchema) }),
   /** A replica behind in views → the primary of `view`: send me start_view. */
   z.strictObject({ command: z.literal('request_start_view'), ...base }),
   /** A restarted replica → all: who is primary, and what is the log? `nonce` is this incarnation's. */
@@ -137,6 +144,8 @@ export const messageSchema = z.discriminatedUnion('command', [
     log_view: uint,
     op: uint,
     commit_max: uint,
+    /** The first op of `entries` (absent when 1). */
+    first: first.optional(),
     entries: z.array(entrySchema).nullable(),
   }),
 ]);

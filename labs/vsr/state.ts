@@ -38,9 +38,9 @@ export interface VsrConfig {
   app: AppName;
   /**
    * Lab 4: the two-ring journal's ring (absent for Lab 3's append-only log). The primary takes no op
-   * the ring cannot hold: op ≥ op_checkpoint + slot_count (TB 0.8.1; no checkpoints yet, so 0).
+   * the ring cannot hold: op ≥ op_checkpoint + slot_count (TB 0.8.1; op_checkpoint is state).
    */
-  journal?: { slot_count: number; op_checkpoint: number };
+  journal?: { slot_count: number };
 }
 
 /** A timeout counted in ticks (TigerBeetle's Timeout): fires when `ticks` reaches `after`, if ticking. */
@@ -89,7 +89,9 @@ export interface DoViewChangeRecord {
   log_view: number;
   op: number;
   commit_max: number;
-  /** Ops 1..op; a faulty one (Lab 4) is a placeholder (faultyEntry). */
+  /** The first op of `entries` (1, or past the sender's checkpoint). */
+  first: number;
+  /** Ops first..op; a faulty one (Lab 4) is a placeholder (faultyEntry). */
   entries: Entry[];
   /** Lab 4: the ops whose copy at that replica is faulty, sorted. */
   faulty: number[];
@@ -114,19 +116,35 @@ export interface RecoveryResponseRecord {
   log_view: number;
   op: number;
   commit_max: number;
+  /** The first op of `entries`. */
+  first: number;
   entries: Entry[] | null;
 }
 
-/** What a replica reads from its disk at start: its superblock (null if none) and its log (ops 1..n). */
+/**
+ * Lab 4: a checkpoint (TB's superblock checkpoint): the state after executing ops 1..op: the
+ * prepare of `op` (the anchor its log's hash chain continues from), the app's snapshot and the
+ * client table. Durable before op_checkpoint advances to `op`.
+ */
+export interface Checkpoint {
+  op: number;
+  entry: Entry;
+  app: Json;
+  clients: ClientSession[];
+}
+
+/** What a replica reads from its disk at start: its superblock (null if none), its checkpoint and its log (ops after it). */
 export interface Durable {
   superblock: { view: number; log_view: number } | null;
-  /** Ops 1..n; a faulty op's entry is faultyEntry(cluster, op). */
+  /** Lab 4: the last durable checkpoint (absent: none, the log starts at the root). */
+  checkpoint?: Checkpoint;
+  /** Ops op_checkpoint+1..n; a faulty op's entry is faultyEntry(cluster, op). */
   entries: Entry[];
-  /** Lab 4: ops among 1..n whose copy on this disk is faulty (corrupt, misdirected, lost), sorted. */
+  /** Lab 4: ops among them whose copy on this disk is faulty (corrupt, misdirected, lost), sorted. */
   faulty?: number[];
   /** Lab 4: for faulty ops, the valid prepare still physically in the slot (TB prepare_checksums), sorted by op. */
   inhabited?: Entry[];
-  /** Ops 1..log_durable are on disk exactly and clean (default n); later ones are rewritten first. */
+  /** Ops up to log_durable are on disk exactly and clean (default n); later ones are rewritten first. */
   log_durable?: number;
 }
 
@@ -139,11 +157,23 @@ export interface ReplicaState {
   log_view: number;
   /** The head of the log. */
   op: number;
+  /**
+   * Lab 4: the op of the last durable checkpoint (0: none; Lab 3 never checkpoints). The log holds
+   * ops op_checkpoint..op; op_checkpoint ≤ commit_min, and the ring takes no op ≥ op_checkpoint + slot_count.
+   */
+  op_checkpoint: number;
+  /** Lab 4: the last durable checkpoint (its snapshot serves a lagging replica's rebuild), or null. */
+  checkpoint: Checkpoint | null;
+  /** Lab 4: the op of a checkpoint handed to the disk and not yet durable, or null. */
+  checkpoint_writing: number | null;
   /** Ops executed here. */
   commit_min: number;
   /** The highest op known committed (VRR's commit-number). */
   commit_max: number;
-  /** log[i] is op i; log[0] is the cluster's root prepare. A complete hash chain at every moment. */
+  /**
+   * log[i] is op op_checkpoint + i (read it with entryAt); log[0] is the anchor: the cluster's root
+   * prepare (op 0), or the checkpoint's op. A complete hash chain at every moment.
+   */
   log: Entry[];
   /** The highest op such that log[0..op] is on disk exactly as in memory. */
   log_durable: number;
@@ -204,34 +234,42 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
   assert(config.quorum_replication >= 1 && config.quorum_replication <= n, `vsr: quorum_replication ${config.quorum_replication} for ${n} replicas`);
   assert(config.quorum_view_change >= 1 && config.quorum_view_change <= n, `vsr: quorum_view_change ${config.quorum_view_change} for ${n} replicas`);
   assert(config.quorum_replication + config.quorum_view_change > n, 'vsr: a replication quorum and a view-change quorum must intersect');
-  const log = [rootEntry(config.cluster), ...durable.entries];
+  const checkpoint = durable.checkpoint ?? null;
+  assert(checkpoint === null || (config.journal !== undefined && checkpoint.op === checkpoint.entry.header.op && checkpoint.op > 0), 'vsr: a checkpoint off Lab 4, or not of its own op');
+  const op_checkpoint = checkpoint?.op ?? 0;
+  const log = [checkpoint?.entry ?? rootEntry(config.cluster), ...durable.entries];
   const faulty = durable.faulty ?? [];
   log.forEach((e, i) => {
-    assert(e.header.op === i, `vsr: disk log entry ${i} holds op ${e.header.op}`);
-    const linked = i === 0 || faulty.includes(i) || faulty.includes(i - 1) || e.header.parent === log[i - 1]!.header.checksum;
-    assert(linked, `vsr: disk log breaks the hash chain at op ${i}`);
+    const op = op_checkpoint + i;
+    assert(e.header.op === op, `vsr: disk log entry ${i} holds op ${e.header.op}, not ${op}`);
+    const linked = i === 0 || faulty.includes(op) || faulty.includes(op - 1) || e.header.parent === log[i - 1]!.header.checksum;
+    assert(linked, `vsr: disk log breaks the hash chain at op ${op}`);
   });
-  faulty.forEach((op) => assert(op >= 1 && op < log.length && isFaulty(log[op]!), `vsr: faulty op ${op} is not a placeholder in the disk log`));
-  const log_durable = durable.log_durable ?? log.length - 1;
-  assert(log_durable <= log.length - 1 && (faulty.length === 0 || log_durable < faulty[0]!), `vsr: log_durable ${log_durable} past a faulty op or the log`);
-  const restarted = durable.superblock !== null || durable.entries.length > 0;
+  const head = op_checkpoint + log.length - 1;
+  faulty.forEach((op) => assert(op > op_checkpoint && op <= head && isFaulty(log[op - op_checkpoint]!), `vsr: faulty op ${op} is not a placeholder in the disk log`));
+  const log_durable = durable.log_durable ?? head;
+  assert(log_durable >= op_checkpoint && log_durable <= head && (faulty.length === 0 || log_durable < faulty[0]!), `vsr: log_durable ${log_durable} past a faulty op or the log`);
+  const restarted = durable.superblock !== null || durable.entries.length > 0 || checkpoint !== null;
   const superblock = durable.superblock ?? { view: 0, log_view: 0 };
   return {
     config,
     status: restarted ? 'recovering' : 'normal',
     view: superblock.view,
     log_view: superblock.log_view,
-    op: log.length - 1,
-    commit_min: 0,
-    commit_max: 0,
+    op: head,
+    op_checkpoint,
+    checkpoint: checkpoint === null ? null : structuredClone(checkpoint),
+    checkpoint_writing: null,
+    commit_min: op_checkpoint,
+    commit_max: op_checkpoint,
     log,
     log_durable,
     faulty: [...faulty],
     inhabited: (durable.inhabited ?? []).filter((e) => faulty.includes(e.header.op)),
     superblock: { ...superblock },
     pipeline: [],
-    clients: [],
-    app: createStateMachine(config.app).snapshot(),
+    clients: checkpoint === null ? [] : structuredClone(checkpoint.clients),
+    app: checkpoint === null ? createStateMachine(config.app).snapshot() : structuredClone(checkpoint.app),
     start_view_change_from: [],
     do_view_change_sent: false,
     do_view_change_from: [],
@@ -276,6 +314,17 @@ export const TICKS = {
 
 /** Recovery attempts without a quorum of answers after which a replica rejoins by a view change (see onRecoveryTimeout). */
 export const RECOVERY_ATTEMPTS_WITHOUT_QUORUM = 6;
+
+/** The entry of `op`, which the log holds: op_checkpoint ≤ op ≤ op (the one accessor of s.log). */
+export function entryAt(s: ReplicaState, op: number): Entry {
+  assert(op >= s.op_checkpoint && op <= s.op, `vsr: op ${op} is outside the log (ops ${s.op_checkpoint}..${s.op})`);
+  return s.log[op - s.op_checkpoint]!;
+}
+
+/** The checksum of `op`'s header if the log holds it, else null (checkpointed away, or past the head). */
+export function checksumAt(s: ReplicaState, op: number): string | null {
+  return op >= s.op_checkpoint && op <= s.op ? s.log[op - s.op_checkpoint]!.header.checksum : null;
+}
 
 /** A deep copy that continues identically (the state is plain data). */
 export function cloneState(state: ReplicaState): ReplicaState {

@@ -274,12 +274,13 @@ export function messageProblem(m: Message, cluster: number): string | null {
     case 'do_view_change':
       // A lagging backup may know a commit number past its own log's head: only the chosen log must hold it.
       if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
-      return faultyProblem(m.faulty ?? [], m.entries.length, m.op) ?? logProblem(viewChangeLog(m), m.op, Math.min(m.commit_max, m.op), m.view, cluster, m.faulty ?? []);
+      return faultyProblem(m.faulty ?? [], m.entries.length, m.first ?? 1, m.op) ?? logProblem(viewChangeLog(m), m.first ?? 1, m.op, Math.min(m.commit_max, m.op), m.view, cluster, m.faulty ?? []);
     case 'start_view':
-      return logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
+      return logProblem(m.entries, m.first ?? 1, m.op, m.commit_max, m.view, cluster);
     case 'recovery_response':
       if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
-      return m.entries === null ? null : logProblem(m.entries, m.op, m.commit_max, m.view, cluster);
+      if (m.entries === null) return m.first === undefined ? null : 'a first op without entries';
+      return logProblem(m.entries, m.first ?? 1, m.op, m.commit_max, m.view, cluster);
     case 'commit_ok':
     case 'start_view_change':
     case 'request_start_view':
@@ -310,32 +311,35 @@ function entryProblem(entry: Entry, cluster: number): string | null {
   return null;
 }
 
-/** A do_view_change's faulty ops (Lab 4): sorted, distinct, within 1..op, and with its entries exactly ops 1..op. */
-function faultyProblem(faulty: number[], entries: number, op: number): string | null {
-  if (entries + faulty.length !== op) return `${entries} entries and ${faulty.length} faulty ops for op ${op}`;
+/** A do_view_change's faulty ops (Lab 4): sorted, distinct, within first..op, and with its entries exactly ops first..op. */
+function faultyProblem(faulty: number[], entries: number, first: number, op: number): string | null {
+  if (first > op + 1) return `a log from op ${first} to op ${op}`;
+  if (entries + faulty.length !== op - first + 1) return `${entries} entries and ${faulty.length} faulty ops for ops ${first}..${op}`;
   for (let i = 0; i < faulty.length; i++) {
-    if (faulty[i]! < 1 || faulty[i]! > op || (i > 0 && faulty[i - 1]! >= faulty[i]!)) return `faulty ops ${faulty.join(',')} for op ${op}`;
+    if (faulty[i]! < first || faulty[i]! > op || (i > 0 && faulty[i - 1]! >= faulty[i]!)) return `faulty ops ${faulty.join(',')} for ops ${first}..${op}`;
   }
   return null;
 }
 
 /**
- * A whole log (ops 1..op) in a view-change or recovery message: every entry valid and chained from
- * the root, but (Lab 4, a do_view_change) the `faulty` ops, placeholders, across which no chain is checked.
+ * A log (ops first..op) in a view-change or recovery message: every entry valid and chained (from
+ * the root when it starts at op 1; Lab 4: past a checkpoint, op first − 1 is committed), but (Lab 4,
+ * a do_view_change) the `faulty` ops, placeholders, across which no chain is checked.
  */
-function logProblem(entries: Entry[], op: number, commit: number, view: number, cluster: number, faulty: number[] = []): string | null {
-  if (entries.length !== op) return `${entries.length} entries for op ${op}`;
+function logProblem(entries: Entry[], first: number, op: number, commit: number, view: number, cluster: number, faulty: number[] = []): string | null {
+  if (first > op + 1 || entries.length !== op - first + 1) return `${entries.length} entries from op ${first} for op ${op}`;
   if (commit > op) return `commit ${commit} > op ${op}`;
-  let parent: string | null = rootEntry(cluster).header.checksum;
+  if (first - 1 > commit) return `a log from op ${first} with commit ${commit}: only committed ops are checkpointed`;
+  let parent: string | null = first === 1 ? rootEntry(cluster).header.checksum : null;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
-    if (faulty.includes(i + 1)) {
+    if (faulty.includes(first + i)) {
       parent = null;
       continue;
     }
     const problem = entryProblem(entry, cluster);
     if (problem !== null) return problem;
-    if (entry.header.op !== i + 1 || (parent !== null && entry.header.parent !== parent)) return `entry ${i} (op ${entry.header.op}) breaks the hash chain`;
+    if (entry.header.op !== first + i || (parent !== null && entry.header.parent !== parent)) return `entry ${i} (op ${entry.header.op}) breaks the hash chain`;
     if (entry.header.view > view) return `op ${entry.header.op} of view ${entry.header.view} in view ${view}`;
     parent = entry.header.checksum;
   }

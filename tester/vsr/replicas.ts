@@ -9,7 +9,7 @@ import type { Invoker } from '../../src/workload/workload.js';
 import { describeIssues } from '../../src/env/method.js';
 import { executedState, vsrStatusSchema, type VsrStatus as LabStatus } from '../../labs/vsr/status.js';
 import { replicaState, tickMs as labTickMs } from '../../labs/vsr/lab.js';
-import type { ReplicaState } from '../../labs/vsr/state.js';
+import { entryAt, type ReplicaState } from '../../labs/vsr/state.js';
 import { vsrInvoker as labInvoker } from '../../labs/vsr/client.js';
 import type { Cluster } from '../cluster.js';
 import { FAULT_POINTS } from '../../src/engine/driver.js';
@@ -62,8 +62,8 @@ function snapshotOf(s: ReplicaState): ReplicaSnapshot {
     op: s.op,
     commit: s.commit_min,
     header(op: number): CommittedHeader | undefined {
-      const entry = s.log[op];
-      if (entry === undefined) return undefined;
+      if (op < s.op_checkpoint || op > s.op) return undefined;
+      const entry = entryAt(s, op);
       const h = entry.header;
       return { op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, client: h.client, request: h.request, operation: h.operation === 'request' ? entry.body : null };
     },
