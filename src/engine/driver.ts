@@ -313,12 +313,16 @@ function entryProblem(entry: Entry, cluster: number): string | null {
 
 /** A do_view_change's faulty ops (Lab 4): sorted, distinct, within first..op, and with its entries exactly ops first..op. */
 function faultyProblem(faulty: number[], entries: number, first: number, op: number): string | null {
-  if (first > op + 1) return `a log from op ${first} to op ${op}`;
-  if (entries + faulty.length !== op - first + 1) return `${entries} entries and ${faulty.length} faulty ops for ops ${first}..${op}`;
+  if (entries + faulty.length !== op - first + 1) return `${entries} entries and ${faulty.length} faulty ops for op ${op}${from(first)}`;
   for (let i = 0; i < faulty.length; i++) {
-    if (faulty[i]! < first || faulty[i]! > op || (i > 0 && faulty[i - 1]! >= faulty[i]!)) return `faulty ops ${faulty.join(',')} for ops ${first}..${op}`;
+    if (faulty[i]! < first || faulty[i]! > op || (i > 0 && faulty[i - 1]! >= faulty[i]!)) return `faulty ops ${faulty.join(',')} for op ${op}${from(first)}`;
   }
   return null;
+}
+
+/** ' from op N' for a log that starts past op 1 (Lab 4, past a checkpoint); nothing for one from op 1. */
+function from(first: number): string {
+  return first === 1 ? '' : ` from op ${first}`;
 }
 
 /**
@@ -327,7 +331,7 @@ function faultyProblem(faulty: number[], entries: number, first: number, op: num
  * a do_view_change) the `faulty` ops, placeholders, across which no chain is checked.
  */
 function logProblem(entries: Entry[], first: number, op: number, commit: number, view: number, cluster: number, faulty: number[] = []): string | null {
-  if (first > op + 1 || entries.length !== op - first + 1) return `${entries.length} entries from op ${first} for op ${op}`;
+  if (first > op + 1 || entries.length !== op - first + 1) return `${entries.length} entries for op ${op}${from(first)}`;
   if (commit > op) return `commit ${commit} > op ${op}`;
   if (first - 1 > commit) return `a log from op ${first} with commit ${commit}: only committed ops are checkpointed`;
   let parent: string | null = first === 1 ? rootEntry(cluster).header.checksum : null;
