@@ -14,6 +14,7 @@ import {
   corruptCommittedPrepareIsRepaired,
   corruptHeaderSector,
   faultyHeaderPrepareForwarded,
+  faultySlotStaysFaulty,
   guaranteedPrepareNotNacked,
   uncommittedFaultyOpWaitsForNacks,
   misdirectedPrepare,
@@ -21,6 +22,7 @@ import {
   singleReplicaRefuses,
   tornTailIsCut,
   truncationLosesCommittedOps,
+  uncommittedTailDiscarded,
 } from './storage-scenarios.js';
 
 /** The reference's journal layout (the cluster id takes no part in where cells are). */
@@ -42,7 +44,9 @@ export const parScenarios: Scenario[] = [
   scenario('17', 3, 'one corrupt header sector, prepares intact: the max op fixed, the others faulty and repaired; nothing lost', corruptHeaderSector, 1, par),
   scenario('18', 3, "a misdirected prepare (op 5 into slot 3's cell): both slots faulty and repaired, op 5 never taken as op 3", misdirectedPrepare, 1, par),
   scenario('19', 1, 'a cluster of one with a corrupt committed prepare refuses to start, its journal untouched (never truncated)', singleReplicaRefuses, 1, par),
+  scenario('20', 3, "acked op 9 on p0, p2 only, p2's prepare write lost; p0 down; p2's header sector of slots 8-11 garbled: op 8 fixed, 9-11 faulty; a crash right after op 8's rewrite leaves 9-11 faulty (@D, not @J); stall, then repaired from p0", faultySlotStaysFaulty, 1, par),
   scenario('21', 3, "acked ops 10, 11 only on p0, p2; p0 down; p2's header of op 10 garbled, its prepare intact: asked for op 10 by checksum, p2 sends it (never a nack), the cluster recovers without p0", faultyHeaderPrepareForwarded, 1, par),
+  scenario('22', 3, 'ops 7-9 prepared with commit_max 6, only 9 reaches p1 (which learns their headers but holds none), none p2; p0 crashes: view 1 starts at op 6, 7-9 discarded; retried, each write executes once', uncommittedTailDiscarded, 1, par),
   scenario('23', 5, 'n=5: uncommitted op 10 on p0, p1 only; p0 down, p1 corrupt: the cluster waits while p4 is cut off, then discards op 10 by the nack rule and goes on', uncommittedFaultyOpWaitsForNacks, 1, par),
   scenario('24', 3, 'an acked op whose only readable copy is on a crashed replica: the others (one lacks it, one cannot read it) stall rather than nack it; back with p0 it is repaired', guaranteedPrepareNotNacked, 1, par),
   scenario('25', 5, "PAR Fig. 2: ops 1-3 committed on p0-p2, p1's op 1 corrupt, p1 back with the laggards p3, p4: unavailable, never truncated; back with p0, p2 op 1 is repaired", truncationLosesCommittedOps, 1, par),

@@ -1,4 +1,4 @@
-// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-19) on a live `par` cluster in the simulator:
+// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-25) on a live `par` cluster in the simulator:
 // a replica crashes at a chosen instant of its journal's write order, or its journal is damaged
 // on its disk while it is down, and it restarts; what it holds right after the restart (its log's
 // head, its faulty ops, its journal's bits) says what recovery decided, and then every replica
@@ -10,7 +10,7 @@ import type { VsrRun } from '../vsr/observer.js';
 import { RawClient } from '../vsr/replicas.js';
 import { replicaState } from '../../labs/vsr/lab.js';
 import type { ReplicaState } from '../../labs/vsr/state.js';
-import { headerOffset, HEADER_CELL_BYTES, headerSector, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
+import { headerOffset, HEADER_CELL_BYTES, headerSector, headersPerSector, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { cleanThrough, holdsOp, journalOf } from './replicas.js';
 
@@ -347,4 +347,128 @@ export async function faultyHeaderPrepareForwarded(run: VsrRun): Promise<void> {
   expectFaulty(run, 2, s, { faulty: [10], notFaulty: [11], headAtLeast: 11 }, "op 10's header is unreadable (its prepare is intact, but not the max: @E)");
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish([1, 2], CONVERGE_TICKS);
+}
+
+/**
+ * 20 (the write order's faulty cell): op 9 is acked and held by p0 and p2 only (p1 never got it),
+ * and p2's write of op 9's prepare was lost (its cell keeps the reserved prepare; the header went
+ * out). p0 goes down; p2's header sector of slots 8-11 is garbled while p2 is down. On restart
+ * slot 8 is fixed from its prepare (@F: op 8 is the highest valid prepare) and slots 9-11 are @D
+ * (vsr: faulty). p2 rewrites op 8 from its own prepare (clean while it is still recovering, before
+ * any peer answered it), and that header sector goes out from memory with slots 9-11 invalid, as
+ * they are still faulty. p2 crashes right after the sector is durable: restarted, slots 9-11 are
+ * still faulty (@D again, never @J: a valid reserved cell there would say p2 never held op 9, and
+ * it would nack the acked op). With p0 down the cluster stalls rather than lose op 9; back with
+ * p0, op 9 is repaired on p2 (the only intact copy was p0's) and nothing acked is lost.
+ */
+export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
+  const client = await committed(run, 8);
+  const sim = simOf(run).sim;
+  const layout = layoutOf(run);
+  const p2 = run.cluster.id(2);
+  run.note("p0 -> p1 cut one way: op 9 reaches p2 only; p2's write of op 9's prepare is lost");
+  sim.block(run.cluster.id(0), run.cluster.id(1));
+  sim.diskFault(p2, { kind: 'lost-write', file: JOURNAL_FILE, offset: prepareOffset(layout, slotFor(layout, 9)), length: layout.prepare_cell_bytes });
+  const reply = await client.ok('write 8 (op 9)', 0, 8, 'write', { f: 'append', key: 'k', value: '[8]' });
+  acked(run, client, 8, reply.op);
+  if (reply.op !== 9) throw new ScenarioFailure(`write 8 was acked as op ${reply.op}, not op 9 (ops 1..8 were committed before it)`);
+  await run.waitUntil('p2 to hold op 9 clean (as far as it knows: the lost write was acknowledged)', [2], () => cleanThrough(simOf(run), 2, 9), COMMIT_TICKS);
+  const op9 = live(run, 0).state.log[9]!.header.checksum;
+  await run.crash(0);
+  const sector = headerSector(layout, 8);
+  const slots = Array.from({ length: headersPerSector(layout) }, (_, i) => sector.first + i);
+  const faulty = slots.filter((slot) => slot > 8);
+  const first = await restartDamaged(run, 2, `the header sector of slots ${slots.join(',')} garbled (p0 stays down)`, (l, id) => {
+    sim.healAll();
+    sim.corrupt(id, JOURNAL_FILE, sector.offset, l.sector_bytes);
+  });
+  expectFaulty(run, 2, first, { faulty, notFaulty: [1, 2, 3, 4, 5, 6, 7, 8], headAtLeast: faulty[faulty.length - 1]! }, 'op 8 is the highest valid prepare (@F fix); slots 9-11 lost their headers and hold reserved prepares (@D vsr)');
+  await watch(run, "p2's rewrite of op 8 from its own prepare durable, header sector included", () => !live(run, 2).journal.dirty[slotFor(layout, 8)] && !sim.disk(p2).dirty(JOURNAL_FILE));
+  const { state, journal } = live(run, 2);
+  const medium = sim.disk(p2).medium(JOURNAL_FILE);
+  const invalid = faulty.filter((slot) => medium.subarray(headerOffset(slot), headerOffset(slot) + HEADER_CELL_BYTES).every((b) => b === 0));
+  if (state.status !== 'recovering' || state.log[8]!.header.checksum !== journal.headers[slotFor(layout, 8)]!.checksum || invalid.length !== faulty.length || !faulty.every((slot) => journal.faulty[slot])) {
+    throw new ScenarioFailure(
+      `p2 with op 8 clean again: expected it still recovering (op 8 came from its own prepare), slots ${faulty.join(',')} still faulty and written invalid in its header sector; got ${state.status}, faulty slots [${faulty.filter((slot) => journal.faulty[slot]).join(',')}], invalid cells [${invalid.join(',')}]`,
+    );
+  }
+  run.note(`p2 rewrote op 8 from its own prepare while recovering; its header sector holds slots ${faulty.join(',')} invalid`);
+  const again = await restartDamaged(run, 2, 'as the crash right after that header sector left it', () => undefined);
+  expectFaulty(run, 2, again, { faulty, notFaulty: [1, 2, 3, 4, 5, 6, 7, 8], headAtLeast: faulty[faulty.length - 1]! }, 'a faulty slot written beside a repaired one stays faulty across a crash (@D, not @J)');
+  if (live(run, 2).journal.dirty[slotFor(layout, 8)]) throw new ScenarioFailure("p2 right after its second restart: op 8's slot was written clean before the crash, but recovery did not find it so (@N eql)");
+  await staysUnavailable(run, client, 9, [1, 2], 'op 9 was acked and its only intact copy is on the crashed p0');
+  await run.restart(0);
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+  if (!cleanThrough(simOf(run), 2, 9) || live(run, 2).state.log[9]!.header.checksum !== op9) throw new ScenarioFailure("p2 converged, but its journal does not hold the acked op 9 clean: it was never repaired from p0's copy");
+}
+
+/**
+ * 22 (an uncommitted tail nobody can finish): ops 1-6 are committed (commit_max 6); the primary p0
+ * prepares ops 7-9. Ops 7 and 8 reach no one; op 9 reaches p1 only (p2 gets none of them). p1 asks
+ * p0 for the headers after its head and learns 7-9, but their prepares never come back (p0 -> p1
+ * cut again), so p1 never holds or acknowledges any of them. p0 crashes. The view change starts
+ * view 1 (primary p1) at exactly op 6 with commit 6: ops 7-9 are discarded, safely, as only p0 held
+ * them. (TB takes op 9 into p1's journal with 7 and 8 as gaps and discards them because p2's
+ * do_view_change, ending at 6, counts as the n − qr nack; this engine never lets a gap into a log:
+ * p1's unfinished repair is dropped at the view change, and its do_view_change ends at 6 too.)
+ * Retried, each write executes once, as ops 7-9 of view 1; back, p0 takes view 1's ops for its own.
+ */
+export async function uncommittedTailDiscarded(run: VsrRun): Promise<void> {
+  const client = await committed(run, 6);
+  const sim = simOf(run).sim;
+  const [p0, p1, p2] = [0, 1, 2].map((i) => run.cluster.id(i)) as [string, string, string];
+  const write = (request: number): void =>
+    void client.call(0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` }).then(
+      (r) => r.status === 'ok' && acked(run, client, request, r.op),
+      () => undefined,
+    );
+  run.note('p0 -> p1 and p0 -> p2 cut one way: ops 7 and 8 reach no one');
+  sim.block(p0, p1);
+  sim.block(p0, p2);
+  for (const [request, op] of [[6, 7], [7, 8]] as const) {
+    write(request);
+    await watch(run, `p0 to hold op ${op} durably (its prepares are sent once its prepare cell is)`, () => live(run, 0).state.log_durable === op);
+  }
+  await run.sleepTicks(1); // every prepare of ops 7 and 8 sent so far has met the cut
+  // Open p0 -> p1 only while p0's prepare timeout (which resends ops 7 and 8) last fired a tick ago or more (its resends met the cut) and is 3 ticks off.
+  await watch(run, "p0's prepare timeout between two firings", () => {
+    const t = live(run, 0).state.timeouts.prepare;
+    return t.ticking && t.ticks >= 1 && t.after - t.ticks >= 3;
+  });
+  sim.unblock(p0, p1);
+  write(8);
+  await watch(run, 'p1 to learn the headers of ops 7-9 from p0 (the repair of the gap before op 9)', () => live(run, 1).state.repair_headers.length === 3);
+  sim.block(p0, p1);
+  run.note("op 9 reached p1, which learned ops 7-9's headers; their prepares will not reach it");
+  await run.sleepTicks(2);
+  const s1 = live(run, 1).state;
+  const old = live(run, 0).state.log.slice(7, 10).map((e) => e.header.checksum);
+  if (s1.op !== 6 || s1.log_durable !== 6) throw new ScenarioFailure(`p1 holds op ${s1.op} (durable ${s1.log_durable}): ops 7 and 8 never reached it, so it must hold nothing past op 6`);
+  await run.crash(0);
+  await run.waitUntil('p1 and p2 to start a new view', [1, 2], (all) => all.every((s) => s.status === 'normal' && s.view > 0), CONVERGE_TICKS);
+  for (const i of [1, 2]) {
+    const s = live(run, i).state;
+    if (s.view !== 1 || s.op !== 6 || s.commit_max !== 6 || s.commit_min !== 6) {
+      throw new ScenarioFailure(`${run.name(i)} in the new view: ops 7-9 were held by p0 alone (never committed), so view 1 (primary p1) must start at op 6 with commit 6; got view ${s.view}, op ${s.op}, commit ${s.commit_min}/${s.commit_max}`);
+    }
+  }
+  run.note('view 1 started at op 6: ops 7-9 discarded');
+  for (const request of [6, 7, 8]) {
+    const r = await client.ok(`write ${request} again`, 1, request, 'write', { f: 'append', key: 'k', value: `[${request}]` });
+    acked(run, client, request, r.op);
+    const entry = live(run, 1).state.log[r.op]!;
+    if (r.op !== request + 1 || entry.header.view !== 1 || old.includes(entry.header.checksum)) {
+      throw new ScenarioFailure(`write ${request} again: expected it executed once, as op ${request + 1} of view 1, got op ${r.op} of view ${entry.header.view}${old.includes(entry.header.checksum) ? " (p0's discarded prepare)" : ''}`);
+    }
+  }
+  const read = await client.ok('read k', 1, 8, 'read', { f: 'get', key: 'k' });
+  const want = Array.from({ length: 8 }, (_, i) => `[${i + 1}]`).join('');
+  if (JSON.stringify(read.result) !== JSON.stringify({ ok: true, value: want })) throw new ScenarioFailure(`each write once: 'k' must read ${want}, but reads ${JSON.stringify(read.result)}`);
+  sim.healAll();
+  await run.restart(0);
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+  const p0log = live(run, 0).state.log.slice(7, 10).map((e) => e.header.checksum);
+  if (p0log.some((c) => old.includes(c)) || !cleanThrough(simOf(run), 0, 9)) throw new ScenarioFailure("p0 converged, but still holds its discarded ops 7-9 of view 0");
 }
