@@ -16,6 +16,8 @@ const ROUNDS = 3;
 const CLIENTS = 64;
 const OPS_PER_CLIENT = 25;
 const RAW_CALLS = 5000;
+/** Issue 7's goal: committed ops/s ≥ 0.25 × the raw pipelined call rate. */
+const GOAL = 0.25;
 /** Seeds asked of the suite; the VOPR scenario runs VOPR.seedFactor times as many (500). */
 const VOPR_SUITE_SEEDS = 100;
 const VOPR_GOAL_PER_MINUTE = 1000;
@@ -62,6 +64,9 @@ export async function run(): Promise<Figure[]> {
     figure(`vsr.latency_p99_${CLIENTS}_clients`, median(runs.map((r) => r.p99Ms)), 'ms', latencyLimitMs),
     // Limit: one fsync per op on each of the 3 replicas, with no group commit.
     figure('vsr.fsyncs_per_op', median(runs.map((r) => r.fsyncsPerOp)), 'fsyncs/op', 3),
+    // CPU (robust on a loaded machine), limit: the primary's budget per op at the goal (0.25 × the raw rate, one core).
+    figure('vsr.primary_cpu_us_per_op', median(runs.map((r) => r.primaryCpuUsPerOp)), 'us/op', 1e6 / (GOAL * limit)),
+    figure('vsr.replicas_cpu_us_per_op', median(runs.map((r) => r.replicasCpuUsPerOp)), 'us/op', (3 * 1e6) / (GOAL * limit)),
     figure('vsr.vopr_seeds_per_minute', await voprSeedsPerMinute(), 'seeds/min', VOPR_GOAL_PER_MINUTE),
   ];
 }

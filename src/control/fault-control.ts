@@ -38,6 +38,8 @@ export type FaultStatus = PartitionState & {
   lab: string;
   /** The OS process id (real world, while alive), else null. */
   pid: number | null;
+  /** CPU µs its process has used so far (real world, while alive; benchmarks' per-op CPU). */
+  cpu_us?: number;
   breakpoints: number[];
   /** Armed named fault points. */
   faultPoints: string[];

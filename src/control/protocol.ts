@@ -30,6 +30,8 @@ export const nodeStatus = z.object({
   node: z.string(),
   lab: z.string(),
   pid: z.int(),
+  /** CPU microseconds (user + system) this node's process has used so far (benchmarks' per-op CPU). */
+  cpu_us: z.int().nonnegative().optional(),
   partitioned: z.boolean(),
   partitionArmed: z.boolean(),
   breakpoints: z.array(z.int()),

@@ -41,6 +41,12 @@ export interface ControlTarget {
   state(): Json;
 }
 
+/** CPU microseconds this process has used (user + system). */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 function controlMethods(target: ControlTarget): Dispatcher {
   const { node, disk } = target;
   const d = new Dispatcher();
@@ -62,6 +68,7 @@ function controlMethods(target: ControlTarget): Dispatcher {
     node: node.me,
     lab: target.lab,
     pid: process.pid,
+    cpu_us: cpuMicros(),
     ...partitionState(),
     breakpoints: node.breakpoints,
     faultPoints: node.faultPoints,

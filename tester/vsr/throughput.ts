@@ -15,6 +15,10 @@ export interface Throughput {
   p50Ms: number;
   p99Ms: number;
   fsyncsPerOp: number;
+  /** CPU µs per committed op: the primary's process, the 3 replicas' together, and this (the clients') process. */
+  primaryCpuUsPerOp: number;
+  replicasCpuUsPerOp: number;
+  clientsCpuUsPerOp: number;
 }
 
 export interface ThroughputOptions {
@@ -31,13 +35,19 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function statuses(cluster: RealCluster): Promise<VsrStatus[]> {
-  const all = await Promise.all(REPLICAS.map(async (i) => vsrStatusSchema.safeParse(await cluster.status(i))));
-  return all.flatMap((s) => (s.success ? [s.data] : []));
+/** A replica's status and its process's CPU µs so far. */
+type Replica = VsrStatus & { cpu_us: number };
+
+async function statuses(cluster: RealCluster): Promise<Replica[]> {
+  const all = await Promise.all(REPLICAS.map((i) => cluster.control.status(cluster.id(i))));
+  return all.flatMap((node) => {
+    const s = vsrStatusSchema.safeParse(node.state);
+    return s.success ? [{ ...s.data, cpu_us: node.cpu_us ?? 0 }] : [];
+  });
 }
 
 /** Wait until all 3 replicas are normal in one view at one commit. */
-async function settled(cluster: RealCluster): Promise<VsrStatus[]> {
+async function settled(cluster: RealCluster): Promise<Replica[]> {
   for (let tries = 0; tries < 400; tries++) {
     const all = await statuses(cluster);
     if (all.length === 3 && all.every((s) => s.status === 'normal' && s.view === all[0]!.view && s.commit_min === all[0]!.commit_min)) return all;
@@ -63,6 +73,7 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
     await Promise.all(clients.map((client, c) => client.invoke(put(c, -1)))); // sessions, connections, the primary found
     const before = await settled(cluster);
     const latencies: number[] = [];
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(
       clients.map(async (client, c) => {
@@ -75,9 +86,20 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const after = await settled(cluster);
     const ops = after[0]!.commit_min - before[0]!.commit_min;
-    return { opsPerSecond: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), fsyncsPerOp: (fsyncs(after) - fsyncs(before)) / ops };
+    const primary = after[0]!.primary;
+    const cpuUs = (all: readonly Replica[]): number => all.reduce((sum, s) => sum + s.cpu_us, 0);
+    return {
+      opsPerSecond: latencies.length / seconds,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      fsyncsPerOp: (fsyncs(after) - fsyncs(before)) / ops,
+      primaryCpuUsPerOp: (after[primary]!.cpu_us - before[primary]!.cpu_us) / ops,
+      replicasCpuUsPerOp: (cpuUs(after) - cpuUs(before)) / ops,
+      clientsCpuUsPerOp: (cpu.user + cpu.system) / ops,
+    };
   } finally {
     await Promise.all(envs.map((env) => env.close()));
     await cluster.close();
