@@ -16,7 +16,7 @@ import {
   hasPrepare,
   headerSectorBytes,
   onHeaderWritten,
-  onPrepareWritten,
+  prepareWritten,
   writePrepare,
   writeTruncation,
   type JournalState,
@@ -161,7 +161,7 @@ export class JournalStorage implements EngineStorage {
     synced();
     for (const then of waiting) then();
     // This batch's prepares are durable: its slots that still hold what was written wait for their header sectors.
-    const landed = prepares.filter((w) => onPrepareWritten(j, w.slot, w.checksum) !== null);
+    const landed = prepares.filter((w) => prepareWritten(j, w.slot, w.checksum));
     for (const w of prepares) assertSlotInvariants(j, w.slot);
     if (landed.length > 0) this.landed = { writes: landed, entries };
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);

@@ -104,8 +104,10 @@ export function headerSector(layout: JournalLayout, slot: number): { first: numb
 }
 
 /** The cell's text padded with zero bytes; a text that does not fit is a bug in the caller. */
+const utf8 = new TextEncoder();
+
 function encodeCell(value: Json, bytes: number): Uint8Array {
-  const text = new TextEncoder().encode(canonicalJson(value));
+  const text = utf8.encode(canonicalJson(value));
   assert(text.length <= bytes, `journal: a cell of ${text.length} bytes does not fit in ${bytes}`);
   const cell = new Uint8Array(bytes);
   cell.set(text);

@@ -92,15 +92,23 @@ export function prepareDurable(j: JournalState, slot: number): boolean {
 }
 
 /**
+ * Step 2 without its header write: remember the durable prepare; true if the slot still holds that
+ * header (its header sector is then due). A batch's driver builds each sector once for all its slots.
+ */
+export function prepareWritten(j: JournalState, slot: number, checksum: string): boolean {
+  const reserved = reservedHeader(j.layout.cluster, slot).checksum === checksum;
+  j.prepare_checksums[slot] = reserved ? null : checksum;
+  j.prepare_inhabited[slot] = !reserved;
+  return j.headers[slot]!.checksum === checksum;
+}
+
+/**
  * Step 2: the prepare (or the reserved cell) is durable. If the slot still holds that header (a
  * view change may have replaced it meanwhile), remember the prepare and write its header sector;
  * else nothing.
  */
 export function onPrepareWritten(j: JournalState, slot: number, checksum: string): JournalWrite | null {
-  const reserved = reservedHeader(j.layout.cluster, slot).checksum === checksum;
-  j.prepare_checksums[slot] = reserved ? null : checksum;
-  j.prepare_inhabited[slot] = !reserved;
-  if (j.headers[slot]!.checksum !== checksum) return null;
+  if (!prepareWritten(j, slot, checksum)) return null;
   const sector = headerSector(j.layout, slot);
   return { kind: 'journal_write', ring: 'header', slot, checksum, offset: sector.offset, bytes: headerSectorBytes(j, slot) };
 }
