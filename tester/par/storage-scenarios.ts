@@ -9,7 +9,7 @@ import { SimCluster } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import { RawClient } from '../vsr/replicas.js';
 import { replicaState } from '../../labs/vsr/lab.js';
-import type { ReplicaState } from '../../labs/vsr/state.js';
+import { checksumAt, entryAt, type ReplicaState } from '../../labs/vsr/state.js';
 import { headerOffset, HEADER_CELL_BYTES, headerSector, headersPerSector, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { cleanThrough, holdsOp, journalOf } from './replicas.js';
@@ -373,7 +373,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   acked(run, client, 8, reply.op);
   if (reply.op !== 9) throw new ScenarioFailure(`write 8 was acked as op ${reply.op}, not op 9 (ops 1..8 were committed before it)`);
   await run.waitUntil('p2 to hold op 9 clean (as far as it knows: the lost write was acknowledged)', [2], () => cleanThrough(simOf(run), 2, 9), COMMIT_TICKS);
-  const op9 = live(run, 0).state.log[9]!.header.checksum;
+  const op9 = checksumAt(live(run, 0).state, 9);
   await run.crash(0);
   const sector = headerSector(layout, 8);
   const slots = Array.from({ length: headersPerSector(layout) }, (_, i) => sector.first + i);
@@ -387,7 +387,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   const { state, journal } = live(run, 2);
   const medium = sim.disk(p2).medium(JOURNAL_FILE);
   const invalid = faulty.filter((slot) => medium.subarray(headerOffset(slot), headerOffset(slot) + HEADER_CELL_BYTES).every((b) => b === 0));
-  if (state.status !== 'recovering' || state.log[8]!.header.checksum !== journal.headers[slotFor(layout, 8)]!.checksum || invalid.length !== faulty.length || !faulty.every((slot) => journal.faulty[slot])) {
+  if (state.status !== 'recovering' || checksumAt(state, 8) !== journal.headers[slotFor(layout, 8)]!.checksum || invalid.length !== faulty.length || !faulty.every((slot) => journal.faulty[slot])) {
     throw new ScenarioFailure(
       `p2 with op 8 clean again: expected it still recovering (op 8 came from its own prepare), slots ${faulty.join(',')} still faulty and written invalid in its header sector; got ${state.status}, faulty slots [${faulty.filter((slot) => journal.faulty[slot]).join(',')}], invalid cells [${invalid.join(',')}]`,
     );
@@ -400,7 +400,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   await run.restart(0);
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
-  if (!cleanThrough(simOf(run), 2, 9) || live(run, 2).state.log[9]!.header.checksum !== op9) throw new ScenarioFailure("p2 converged, but its journal does not hold the acked op 9 clean: it was never repaired from p0's copy");
+  if (!cleanThrough(simOf(run), 2, 9) || checksumAt(live(run, 2).state, 9) !== op9) throw new ScenarioFailure("p2 converged, but its journal does not hold the acked op 9 clean: it was never repaired from p0's copy");
 }
 
 /**
@@ -443,7 +443,7 @@ export async function uncommittedTailDiscarded(run: VsrRun): Promise<void> {
   run.note("op 9 reached p1, which learned ops 7-9's headers; their prepares will not reach it");
   await run.sleepTicks(2);
   const s1 = live(run, 1).state;
-  const old = live(run, 0).state.log.slice(7, 10).map((e) => e.header.checksum);
+  const old = [7, 8, 9].map((op) => checksumAt(live(run, 0).state, op));
   if (s1.op !== 6 || s1.log_durable !== 6) throw new ScenarioFailure(`p1 holds op ${s1.op} (durable ${s1.log_durable}): ops 7 and 8 never reached it, so it must hold nothing past op 6`);
   await run.crash(0);
   await run.waitUntil('p1 and p2 to start a new view', [1, 2], (all) => all.every((s) => s.status === 'normal' && s.view > 0), CONVERGE_TICKS);
@@ -457,7 +457,7 @@ export async function uncommittedTailDiscarded(run: VsrRun): Promise<void> {
   for (const request of [6, 7, 8]) {
     const r = await client.ok(`write ${request} again`, 1, request, 'write', { f: 'append', key: 'k', value: `[${request}]` });
     acked(run, client, request, r.op);
-    const entry = live(run, 1).state.log[r.op]!;
+    const entry = entryAt(live(run, 1).state, r.op);
     if (r.op !== request + 1 || entry.header.view !== 1 || old.includes(entry.header.checksum)) {
       throw new ScenarioFailure(`write ${request} again: expected it executed once, as op ${request + 1} of view 1, got op ${r.op} of view ${entry.header.view}${old.includes(entry.header.checksum) ? " (p0's discarded prepare)" : ''}`);
     }
@@ -469,6 +469,6 @@ export async function uncommittedTailDiscarded(run: VsrRun): Promise<void> {
   await run.restart(0);
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
-  const p0log = live(run, 0).state.log.slice(7, 10).map((e) => e.header.checksum);
+  const p0log = [7, 8, 9].map((op) => checksumAt(live(run, 0).state, op));
   if (p0log.some((c) => old.includes(c)) || !cleanThrough(simOf(run), 0, 9)) throw new ScenarioFailure("p0 converged, but still holds its discarded ops 7-9 of view 0");
 }
