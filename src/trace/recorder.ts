@@ -7,7 +7,7 @@
 // It never decides what happens; worlds call emit() and absorb() for what they did.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Json } from '../env/types.js';
-import { formatLine, type MessageSummary, type TraceEvent } from './event.js';
+import { formatLine, type MessageSummary, type TraceEvent, type TraceKind } from './event.js';
 import { RunningHash } from './running-hash.js';
 
 export type EventInput = Omit<TraceEvent, 'seq'>;
@@ -19,23 +19,46 @@ export type EventInput = Omit<TraceEvent, 'seq'>;
 const LINES_CHUNK = 1 << 13;
 
 /** The first word of each record in the hash: an event (with which optional fields it has) or an absorbed record. */
-const EVENT = 0x7e5e0000;
+const EVENT = 0x7e5f0000;
 const HAS_MSG = 1;
 const HAS_CAUSE = 2;
 const HAS_DETAIL = 4;
 /** A lab's log line (emitLog), with or without fields. */
-const LOG = 0x7e5e0400;
+const LOG = 0x7e5f0400;
 const HAS_FIELDS = 1;
-const ABSORBED = 0x7e5e0100;
+const ABSORBED = 0x7e5f0100;
 const HAS_BYTES = 1;
-const DISK_OP = 0x7e5e0200;
+const DISK_OP = 0x7e5f0200;
 /** A disk operation's missing number (no word RunningHash.number starts with). */
 const NO_NUMBER = 0x4000_0100;
 /** Before an event's message: its fields follow, or it is the message of the event's cause. */
-const MESSAGE = 0x7e5e0300;
-const SAME_MESSAGE = 0x7e5e0301;
+const MESSAGE = 0x7e5f0300;
+const SAME_MESSAGE = 0x7e5f0301;
+/** A message's summary that is the previous hashed summary again (a broadcast): no string length is this large. */
+const SAME_SUMMARY = 0x7e5f0302;
 /** Recent events whose message a later event may name by its cause (a power of two). */
 const MESSAGE_RING = 1 << 8;
+/**
+ * Names (nodes, kinds, methods, message types, disk operations, files, log names) are hashed in
+ * full the first time, after NEW_NAME, and as their number (1, 2, ...) afterwards: the numbers
+ * follow from the names hashed before, so the stream stays a function of the events. Past
+ * MAX_NAMES distinct names, a new one is hashed in full after UNNAMED.
+ */
+const NEW_NAME = 0;
+const UNNAMED = 0x7e5f0500;
+const MAX_NAMES = 4096;
+/**
+ * A JSON value's words (json()): a tag, then a string's or number's words, an array's length and
+ * elements, or an object's members (key as a name, then value) up to END_OBJECT.
+ */
+const J_NULL = 0x7e5f0600;
+const J_FALSE = 0x7e5f0601;
+const J_TRUE = 0x7e5f0602;
+const J_NUMBER = 0x7e5f0603;
+const J_STRING = 0x7e5f0604;
+const J_ARRAY = 0x7e5f0605;
+const J_OBJECT = 0x7e5f0606;
+const END_OBJECT = 0x7e5f0607;
 
 /** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
 export interface TraceSink {
@@ -71,6 +94,10 @@ export class TraceRecorder {
   /** The message of recent events, by seq modulo MESSAGE_RING (for hashEvent's mark). */
   private readonly ringMessages: (MessageSummary | undefined)[] = new Array<MessageSummary | undefined>(MESSAGE_RING).fill(undefined);
   private readonly ringSeqs = new Float64Array(MESSAGE_RING).fill(-1);
+  /** Names hashed so far, and their numbers (see NEW_NAME). */
+  private readonly names = new Map<string, number>();
+  /** The last message summary hashed (see SAME_SUMMARY). */
+  private lastSummary: string | undefined;
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
   private later: EventInput[] = [];
   private laterSeq = 0;
@@ -97,6 +124,19 @@ export class TraceRecorder {
   }
 
   /**
+   * Record a message event (a send, deliver or drop; `cause`: the send's seq, `detail`: a drop's
+   * reason) as emit() would, building the event object only if a line is made: the simulator
+   * records two or three of these per message.
+   */
+  emitMessage(t: number, node: string, kind: TraceKind, msg: MessageSummary, cause?: number, detail?: Record<string, Json>): number {
+    this.formatLater();
+    const seq = this.nextSeq++;
+    if (this.hash !== undefined) this.hashEvent(this.hash, seq, t, node, kind, msg, cause, detail);
+    if (this.keep || this.file || this.sink) this.line(seq, cause === undefined ? { t, node, kind, msg } : detail === undefined ? { t, node, kind, msg, cause } : { t, node, kind, msg, cause, detail });
+    return seq;
+  }
+
+  /**
    * Record a lab's env.log(what, fields): a 'log' event whose detail is {...fields, what}. That
    * object is built only if a line is made; the hash takes `fields` and `what` as they are.
    */
@@ -107,9 +147,9 @@ export class TraceRecorder {
     if (hash !== undefined) {
       hash.word(fields === undefined ? LOG : LOG | HAS_FIELDS);
       hash.number(t);
-      hash.string(node);
-      hash.string(what);
-      if (fields !== undefined) hash.string(JSON.stringify(fields));
+      this.name(hash, node);
+      this.name(hash, what);
+      if (fields !== undefined) this.json(hash, fields);
     }
     if (this.keep || this.file || this.sink) this.line(seq, { t, node, kind: 'log', detail: fields === undefined ? { what } : { ...fields, what } });
     return seq;
@@ -137,7 +177,7 @@ export class TraceRecorder {
   };
 
   private record(seq: number, input: EventInput): void {
-    if (this.hash !== undefined) this.hashEvent(this.hash, seq, input);
+    if (this.hash !== undefined) this.hashEvent(this.hash, seq, input.t, input.node, input.kind, input.msg, input.cause, input.detail);
     if (this.keep || this.file || this.sink) this.line(seq, input);
   }
 
@@ -155,13 +195,20 @@ export class TraceRecorder {
    * an event whose message is the very object of its `cause` event's (a deliver or drop of a send)
    * hashes a mark instead, since that event hashed the same message: messages never change.
    */
-  private hashEvent(hash: RunningHash, seq: number, e: EventInput): void {
-    const m = e.msg;
-    const cause = e.cause;
-    hash.word(EVENT | (m === undefined ? 0 : HAS_MSG) | (cause === undefined ? 0 : HAS_CAUSE) | (e.detail === undefined ? 0 : HAS_DETAIL));
-    hash.number(e.t);
-    hash.string(e.node);
-    hash.string(e.kind);
+  private hashEvent(
+    hash: RunningHash,
+    seq: number,
+    t: number,
+    node: string,
+    kind: string,
+    m: MessageSummary | undefined,
+    cause: number | undefined,
+    detail: Record<string, Json> | undefined,
+  ): void {
+    hash.word(EVENT | (m === undefined ? 0 : HAS_MSG) | (cause === undefined ? 0 : HAS_CAUSE) | (detail === undefined ? 0 : HAS_DETAIL));
+    hash.number(t);
+    this.name(hash, node);
+    this.name(hash, kind);
     if (cause !== undefined) hash.number(cause);
     if (m !== undefined) {
       const slot = cause === undefined ? -1 : cause & (MESSAGE_RING - 1);
@@ -170,17 +217,102 @@ export class TraceRecorder {
       } else {
         hash.word(MESSAGE);
         hash.number(m.id);
-        hash.string(m.from);
-        hash.string(m.to);
-        hash.string(m.method);
-        hash.string(m.type);
-        hash.string(m.summary);
+        this.name(hash, m.from);
+        this.name(hash, m.to);
+        this.name(hash, m.method);
+        this.name(hash, m.type);
+        if (m.summary === this.lastSummary) {
+          hash.word(SAME_SUMMARY);
+        } else {
+          hash.string(m.summary);
+          this.lastSummary = m.summary;
+        }
       }
       const own = seq & (MESSAGE_RING - 1);
       this.ringSeqs[own] = seq;
       this.ringMessages[own] = m;
     }
-    if (e.detail !== undefined) hash.string(JSON.stringify(e.detail));
+    if (detail !== undefined) this.json(hash, detail);
+  }
+
+  /**
+   * Hash a JSON value as its JSON text shows it, without making the text: equal texts give equal
+   * words and different texts different words. A value JSON.stringify cannot write throws as it does.
+   */
+  private json(hash: RunningHash, value: object): void {
+    try {
+      this.jsonValue(hash, value, '');
+    } catch (e) {
+      JSON.stringify(value); // its own error for what it cannot write (a cycle, a BigInt)
+      throw e;
+    }
+  }
+
+  /** The words of `value`, found under `key` (an index in an array); false if JSON leaves it out (undefined, a function, a symbol). */
+  private jsonValue(hash: RunningHash, value: unknown, key: string | number): boolean {
+    switch (typeof value) {
+      case 'string':
+        hash.word(J_STRING);
+        hash.string(value);
+        return true;
+      case 'number':
+        if (Number.isFinite(value)) {
+          hash.word(J_NUMBER);
+          hash.number(value);
+        } else {
+          hash.word(J_NULL);
+        }
+        return true;
+      case 'boolean':
+        hash.word(value ? J_TRUE : J_FALSE);
+        return true;
+      case 'object':
+        return value === null ? (hash.word(J_NULL), true) : this.jsonObject(hash, value, key);
+      case 'bigint':
+        throw new TypeError('Do not know how to serialize a BigInt');
+      default:
+        return false;
+    }
+  }
+
+  private jsonObject(hash: RunningHash, value: object, key: string | number): boolean {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return this.jsonValue(hash, (toJSON as (key: string) => unknown).call(value, `${key}`), key);
+    if (Array.isArray(value)) {
+      hash.word(J_ARRAY);
+      hash.word(value.length);
+      for (let i = 0; i < value.length; i++) if (!this.jsonValue(hash, value[i], i)) hash.word(J_NULL);
+      return true;
+    }
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) {
+      // A class instance, a boxed primitive, a Map: whatever JSON makes of it.
+      const text = JSON.stringify(value);
+      return text !== undefined && this.jsonValue(hash, JSON.parse(text), key);
+    }
+    hash.word(J_OBJECT);
+    const record = value as Record<string, unknown>;
+    for (const k of Object.keys(record)) {
+      const v = record[k];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      this.name(hash, k);
+      this.jsonValue(hash, v, k);
+    }
+    hash.word(END_OBJECT);
+    return true;
+  }
+
+  /** Hash a name: its number once it has one, else in full (see NEW_NAME). */
+  private name(hash: RunningHash, s: string): void {
+    const known = this.names.get(s);
+    if (known !== undefined) return hash.word(known);
+    if (this.names.size < MAX_NAMES) {
+      this.names.set(s, this.names.size + 1);
+      hash.word(NEW_NAME);
+    } else {
+      hash.word(UNNAMED);
+    }
+    hash.string(s);
   }
 
   /**
@@ -216,9 +348,9 @@ export class TraceRecorder {
   absorbDiskOp(node: string, op: string, file: string, a?: number, b?: number, bytes?: Uint8Array): void {
     const hash = this.absorbing(DISK_OP, bytes);
     if (hash === undefined) return;
-    hash.string(node);
-    hash.string(op);
-    hash.string(file);
+    this.name(hash, node);
+    this.name(hash, op);
+    this.name(hash, file);
     optionalNumber(hash, a);
     optionalNumber(hash, b);
     if (bytes !== undefined) hash.bytes(bytes);

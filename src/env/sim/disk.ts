@@ -11,6 +11,7 @@ import { SectorFaults, type ArmedFault, type FaultDecision, type WritePlan } fro
 import type { Prng } from '../../random.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type GuardedCode } from './guard.js';
+import { made, newPromise } from './promises.js';
 
 /** A latency range in ms: each operation takes a uniform integer in [min, max]. */
 export type LatencyRange = readonly [number, number];
@@ -415,6 +416,21 @@ class IoOp extends SimEvent {
   }
 }
 
+/** What a Disk call asks of the SimDisk. */
+type DiskCall = 'read' | 'write' | 'append' | 'truncate' | 'size' | 'fsync' | 'list' | 'remove';
+
+/** How long each call takes: a read, a write (of data or of metadata) or an fsync. */
+const CALL_KIND: Readonly<Record<DiskCall, IoKind>> = {
+  read: 'read',
+  write: 'write',
+  append: 'write',
+  truncate: 'write',
+  size: 'read',
+  fsync: 'fsync',
+  list: 'read',
+  remove: 'write',
+};
+
 /**
  * The Disk one node incarnation sees. Each operation takes effect on the node's SimDisk when it is
  * issued and completes after a latency, in issue order (one device queue); an fsync makes durable
@@ -431,25 +447,47 @@ export class NodeDisk implements Disk {
     private readonly host: IoHost,
   ) {}
 
-  /** Issue `op` now; it completes after a latency. `synced`: the op is an fsync of that file, and returns its mark. */
-  private run<T>(kind: IoKind, op: () => T, synced?: string): Promise<T> {
+  /** Issue `call` now (its arguments after the file: `a`, `b`, `data`); it completes after a latency. */
+  private run(call: DiskCall, file: string, a?: number, b?: number, data?: Uint8Array): Promise<unknown> {
     if (this.owner().dead) return never;
-    let value: T | undefined;
+    let value: unknown;
     let error: unknown = null;
     try {
-      value = op();
+      value = this.perform(call, file, a, b, data);
     } catch (e) {
       error = e;
     }
     const faults = this.disk.takeNoted();
     if (faults.length > 0) this.host.traceDiskFaults(this.node, faults);
-    return new Promise<T>((resolve, reject) => {
-      const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.node, kind));
-      this.lastDue = due;
-      const io = new IoOp(this, due, value, error, synced, resolve as (value: unknown) => void, reject);
-      this.queue.push(io);
-      this.host.schedule(io, due - this.host.now);
-    });
+    const promise = newPromise<unknown>();
+    const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.node, CALL_KIND[call]));
+    this.lastDue = due;
+    const io = new IoOp(this, due, value, error, call === 'fsync' ? file : undefined, made.resolve, made.reject);
+    this.queue.push(io);
+    this.host.schedule(io, due - this.host.now);
+    return promise;
+  }
+
+  /** What `call` does to the SimDisk when it is issued: its result (an fsync's: its mark). */
+  private perform(call: DiskCall, file: string, a: number | undefined, b: number | undefined, data: Uint8Array | undefined): unknown {
+    switch (call) {
+      case 'read':
+        return this.disk.read(file, a, b);
+      case 'write':
+        return this.disk.write(file, a!, data!);
+      case 'append':
+        return this.disk.append(file, data!);
+      case 'truncate':
+        return this.disk.truncate(file, a!);
+      case 'size':
+        return this.disk.size(file);
+      case 'fsync':
+        return this.disk.fsyncMark(file);
+      case 'list':
+        return this.disk.list();
+      case 'remove':
+        return this.disk.remove(file);
+    }
   }
 
   /** Complete every operation due by now, in issue order (an IoOp's event). Returns whether any did. */
@@ -462,22 +500,22 @@ export class NodeDisk implements Disk {
   }
 
   read(file: string, offset?: number, length?: number): Promise<Uint8Array> {
-    return this.run('read', () => this.disk.read(file, offset, length));
+    return this.run('read', file, offset, length) as Promise<Uint8Array>;
   }
   write(file: string, offset: number, data: Uint8Array): Promise<void> {
-    return this.run('write', () => this.disk.write(file, offset, data));
+    return this.run('write', file, offset, undefined, data) as Promise<void>;
   }
   append(file: string, data: Uint8Array): Promise<void> {
-    return this.run('write', () => this.disk.append(file, data));
+    return this.run('append', file, undefined, undefined, data) as Promise<void>;
   }
   truncate(file: string, size: number): Promise<void> {
-    return this.run('write', () => this.disk.truncate(file, size));
+    return this.run('truncate', file, size) as Promise<void>;
   }
   size(file: string): Promise<number> {
-    return this.run('read', () => this.disk.size(file));
+    return this.run('size', file) as Promise<number>;
   }
   fsync(file: string): Promise<void> {
-    return this.run('fsync', () => this.disk.fsyncMark(file), file) as Promise<unknown> as Promise<void>;
+    return this.run('fsync', file) as Promise<void>;
   }
 
   /** An fsync of `file` issued at `mark` completes (an IoOp's). */
@@ -485,10 +523,10 @@ export class NodeDisk implements Disk {
     this.disk.fsyncTo(file, mark);
   }
   list(): Promise<string[]> {
-    return this.run('read', () => this.disk.list());
+    return this.run('list', '') as Promise<string[]>;
   }
   remove(file: string): Promise<void> {
-    return this.run('write', () => this.disk.remove(file));
+    return this.run('remove', file) as Promise<void>;
   }
 }
 

@@ -12,6 +12,7 @@ import { messageJson, summarizeText, type FormattedMessage } from '../../trace/e
 import type { TraceRecorder } from '../../trace/recorder.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type GuardedCode } from './guard.js';
+import { made, newPromise } from './promises.js';
 import type { Network } from './network.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -159,15 +160,21 @@ export class Transport {
 
   call<P, R>(caller: Endpoint, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R> {
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new Error(`call ${method.name}: bad timeoutMs ${timeoutMs}`);
-    return new Promise<R>((resolve, reject) => {
-      const text = encode(caller.me, method.name, method.params, params);
-      const id = this.nextId++;
-      const m = method as Method<unknown, unknown>;
-      const call = new PendingCall(this, id, caller, peer, m, timeoutMs, resolve as (v: unknown) => void, reject);
-      this.calls.set(id, call);
-      this.scheduler.schedule(call, Math.ceil(timeoutMs));
-      this.transmit(new Message(this, id, caller.me, peer, method.name, 'req', text));
-    });
+    const reply = newPromise<R>();
+    const { resolve, reject } = made;
+    let text: string;
+    try {
+      text = encode(caller.me, method.name, method.params, params);
+    } catch (e) {
+      reject(e); // as a throw from the promise's executor
+      return reply;
+    }
+    const id = this.nextId++;
+    const call = new PendingCall(this, id, caller, peer, method as Method<unknown, unknown>, timeoutMs, resolve, reject);
+    this.calls.set(id, call);
+    this.scheduler.schedule(call, Math.ceil(timeoutMs));
+    this.transmit(new Message(this, id, caller.me, peer, method.name, 'req', text));
+    return reply;
   }
 
   send<P>(sender: Endpoint, peer: NodeId, notice: Notice<P>, params: P): void {
@@ -176,7 +183,7 @@ export class Transport {
   }
 
   private transmit(msg: Message): void {
-    msg.sendSeq = this.trace.emit({ t: this.scheduler.now, node: msg.from, kind: 'send', msg });
+    msg.sendSeq = this.trace.emitMessage(this.scheduler.now, msg.from, 'send', msg);
     if (msg.full !== undefined) this.trace.absorb(msg.full); // its deliver and drop lines name the same text by id
     this.stats.sent++;
     const delays = this.net.fate(msg.from, msg.to, msg.method, msg.type === 'res');
@@ -186,12 +193,12 @@ export class Transport {
   }
 
   private drop(msg: Message, reason: string): void {
-    this.trace.emit({ t: this.scheduler.now, node: msg.to, kind: 'drop', msg, cause: msg.sendSeq, detail: { reason } });
+    this.trace.emitMessage(this.scheduler.now, msg.to, 'drop', msg, msg.sendSeq, { reason });
     this.stats.dropped++;
   }
 
   private delivered(msg: Message): void {
-    this.trace.emit({ t: this.scheduler.now, node: msg.to, kind: 'deliver', msg, cause: msg.sendSeq });
+    this.trace.emitMessage(this.scheduler.now, msg.to, 'deliver', msg, msg.sendSeq);
     this.stats.delivered++;
   }
 
