@@ -18,21 +18,29 @@ export type EventInput = Omit<TraceEvent, 'seq'>;
  */
 const LINES_CHUNK = 1 << 13;
 
-/** The first word of each record in the hash: an event (with which optional fields it has) or an absorbed record. */
-const EVENT = 0x7e5f0000;
+/**
+ * The first word of each record in the hash: an event (with which optional fields it has, whether
+ * its node is its message's sender or receiver, and its kind's code) or another record.
+ */
+const EVENT = 0x7e60_0000;
 const HAS_MSG = 1;
 const HAS_CAUSE = 2;
 const HAS_DETAIL = 4;
+const NODE_IS_FROM = 8;
+const NODE_IS_TO = 16;
+const KIND_SHIFT = 8;
 /** A lab's log line (emitLog), with or without fields. */
 const LOG = 0x7e5f0400;
 const HAS_FIELDS = 1;
 const ABSORBED = 0x7e5f0100;
 const HAS_BYTES = 1;
+/** A disk operation, with its operation's code (or 0: its name follows). */
 const DISK_OP = 0x7e5f0200;
+const OP_SHIFT = 4;
 /** A disk operation's missing number (no word RunningHash.number starts with). */
 const NO_NUMBER = 0x4000_0100;
-/** Before an event's message: its fields follow, or it is the message of the event's cause. */
-const MESSAGE = 0x7e5f0300;
+/** Before an event's message: its fields follow (with its type's code, or 0: its name follows), or it is the message of the event's cause. */
+const MESSAGE = 0x7e5f0310;
 const SAME_MESSAGE = 0x7e5f0301;
 /** A message's summary that is the previous hashed summary again (a broadcast): no string length is this large. */
 const SAME_SUMMARY = 0x7e5f0302;
@@ -205,22 +213,25 @@ export class TraceRecorder {
     cause: number | undefined,
     detail: Record<string, Json> | undefined,
   ): void {
-    hash.word(EVENT | (m === undefined ? 0 : HAS_MSG) | (cause === undefined ? 0 : HAS_CAUSE) | (detail === undefined ? 0 : HAS_DETAIL));
+    const kindCode = codeOfKind(kind);
+    const nodeIs = m === undefined ? 0 : node === m.from ? NODE_IS_FROM : node === m.to ? NODE_IS_TO : 0;
+    hash.word(EVENT | (kindCode << KIND_SHIFT) | nodeIs | (m === undefined ? 0 : HAS_MSG) | (cause === undefined ? 0 : HAS_CAUSE) | (detail === undefined ? 0 : HAS_DETAIL));
     hash.number(t);
-    this.name(hash, node);
-    this.name(hash, kind);
+    if (nodeIs === 0) this.name(hash, node);
+    if (kindCode === 0) this.name(hash, kind);
     if (cause !== undefined) hash.number(cause);
     if (m !== undefined) {
       const slot = cause === undefined ? -1 : cause & (MESSAGE_RING - 1);
       if (slot >= 0 && this.ringSeqs[slot] === cause && this.ringMessages[slot] === m) {
         hash.word(SAME_MESSAGE);
       } else {
-        hash.word(MESSAGE);
+        const typeCode = codeOfType(m.type);
+        hash.word(MESSAGE | typeCode);
         hash.number(m.id);
         this.name(hash, m.from);
         this.name(hash, m.to);
         this.name(hash, m.method);
-        this.name(hash, m.type);
+        if (typeCode === 0) this.name(hash, m.type);
         if (m.summary === this.lastSummary) {
           hash.word(SAME_SUMMARY);
         } else {
@@ -346,10 +357,11 @@ export class TraceRecorder {
    * up to two numbers (an offset, a length, a size) and the bytes it writes. Builds no text.
    */
   absorbDiskOp(node: string, op: string, file: string, a?: number, b?: number, bytes?: Uint8Array): void {
-    const hash = this.absorbing(DISK_OP, bytes);
+    const opCode = codeOfOp(op);
+    const hash = this.absorbing(DISK_OP | (opCode << OP_SHIFT), bytes);
     if (hash === undefined) return;
     this.name(hash, node);
-    this.name(hash, op);
+    if (opCode === 0) this.name(hash, op);
     this.name(hash, file);
     optionalNumber(hash, a);
     optionalNumber(hash, b);
@@ -399,6 +411,66 @@ export class TraceRecorder {
   }
 }
 
+
+/** A trace kind's code in its event's first word (names are dearer to hash); 0 for one not listed. */
+function codeOfKind(kind: string): number {
+  switch (kind) {
+    case 'send':
+      return 1;
+    case 'deliver':
+      return 2;
+    case 'drop':
+      return 3;
+    case 'log':
+      return 4;
+    case 'timer':
+      return 5;
+    case 'client':
+      return 6;
+    case 'disk':
+      return 7;
+    default:
+      return 0;
+  }
+}
+
+/** A message type's code in its MESSAGE word; 0 for one not listed. */
+function codeOfType(type: string): number {
+  switch (type) {
+    case 'req':
+      return 1;
+    case 'res':
+      return 2;
+    case 'notice':
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+/** A disk operation's code in its DISK_OP word; 0 for one not listed. */
+function codeOfOp(op: string): number {
+  switch (op) {
+    case 'write':
+      return 1;
+    case 'fsync':
+      return 2;
+    case 'read':
+      return 3;
+    case 'append':
+      return 4;
+    case 'truncate':
+      return 5;
+    case 'size':
+      return 6;
+    case 'list':
+      return 7;
+    case 'remove':
+      return 8;
+    default:
+      return 0;
+  }
+}
 
 /** Lines, each followed by '\n'. */
 function joinLines(lines: readonly string[]): string {

@@ -12,6 +12,7 @@ import { messageJson, summarizeText, type FormattedMessage } from '../../trace/e
 import type { TraceRecorder } from '../../trace/recorder.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type GuardedCode } from './guard.js';
+import { jsonCopy } from './json-copy.js';
 import { made, newPromise } from './promises.js';
 import type { Network } from './network.js';
 import type { Scheduler } from './scheduler.js';
@@ -38,6 +39,9 @@ class Message extends SimEvent implements FormattedMessage {
   /** The wire text, if the summary does not hold all of it: the trace hash absorbs it (the line cannot). */
   readonly full: string | undefined;
   private formatted: string | undefined;
+  /** The receiver's params for the first delivery (see takeParams), until it is taken. */
+  private copy: unknown;
+  private copied = false;
   constructor(
     private readonly wire: Transport,
     readonly id: number,
@@ -64,6 +68,21 @@ class Message extends SimEvent implements FormattedMessage {
 
   fire(): boolean {
     return this.wire.deliver(this);
+  }
+
+  /** Hold `copy` (jsonCopy of the params `text` was written from) for the first delivery. */
+  holdCopy(copy: unknown): void {
+    this.copy = copy;
+    this.copied = copy !== undefined;
+  }
+
+  /** The params as the receiver gets them, JSON.parse(text): the copy held for the first delivery, a parse of the text for a duplicate. */
+  takeParams(): unknown {
+    if (!this.copied) return JSON.parse(this.text) as unknown;
+    const copy = this.copy;
+    this.copy = undefined;
+    this.copied = false;
+    return copy;
   }
 }
 
@@ -128,11 +147,14 @@ class PendingCall extends SimEvent {
   }
 }
 
-/** Params as wire text, validated at the sender first, exactly as the real world's env does. */
-function encode(sender: NodeId, name: string, schema: z.ZodType, params: unknown): string {
+/**
+ * Params validated at the sender first, exactly as the real world's env does, and copied as JSON
+ * carries them (jsonCopy): the receiver's copy, and what the wire text is written from.
+ */
+function checkedCopy(sender: NodeId, name: string, schema: z.ZodType, params: unknown): unknown {
   const checked = schema.safeParse(params);
   if (!checked.success) throw new Error(`${sender}: invalid params for ${name}: ${describeIssues(checked.error)}`);
-  return JSON.stringify(params) ?? 'null';
+  return jsonCopy(params);
 }
 
 interface ReplyFrame {
@@ -162,9 +184,9 @@ export class Transport {
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new Error(`call ${method.name}: bad timeoutMs ${timeoutMs}`);
     const reply = newPromise<R>();
     const { resolve, reject } = made;
-    let text: string;
+    let copy: unknown;
     try {
-      text = encode(caller.me, method.name, method.params, params);
+      copy = checkedCopy(caller.me, method.name, method.params, params);
     } catch (e) {
       reject(e); // as a throw from the promise's executor
       return reply;
@@ -173,13 +195,20 @@ export class Transport {
     const call = new PendingCall(this, id, caller, peer, method as Method<unknown, unknown>, timeoutMs, resolve, reject);
     this.calls.set(id, call);
     this.scheduler.schedule(call, Math.ceil(timeoutMs));
-    this.transmit(new Message(this, id, caller.me, peer, method.name, 'req', text));
+    this.transmit(this.paramsMessage(id, caller.me, peer, method.name, 'req', copy));
     return reply;
   }
 
   send<P>(sender: Endpoint, peer: NodeId, notice: Notice<P>, params: P): void {
-    const text = encode(sender.me, notice.name, notice.params, params);
-    this.transmit(new Message(this, this.nextId++, sender.me, peer, notice.name, 'notice', text));
+    const copy = checkedCopy(sender.me, notice.name, notice.params, params);
+    this.transmit(this.paramsMessage(this.nextId++, sender.me, peer, notice.name, 'notice', copy));
+  }
+
+  /** A request or notice carrying `copy` (checkedCopy of its params): its wire text, and the copy for its first delivery. */
+  private paramsMessage(id: number, from: NodeId, to: NodeId, method: string, type: 'req' | 'notice', copy: unknown): Message {
+    const msg = new Message(this, id, from, to, method, type, JSON.stringify(copy) ?? 'null');
+    msg.holdCopy(copy);
+    return msg;
   }
 
   private transmit(msg: Message): void {
@@ -217,7 +246,7 @@ export class Transport {
       this.drop(msg, this.directory.known(msg.to) ? 'dead' : 'unknown');
       return msg.type === 'req' && this.refuse(msg);
     }
-    const params: unknown = JSON.parse(msg.text);
+    const params = msg.takeParams();
     if (msg.type === 'req') {
       this.delivered(msg);
       runAs(target.code);
