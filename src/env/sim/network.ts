@@ -16,6 +16,20 @@ export interface NetConfig {
   dup: number;
 }
 
+/** What becomes of one message: `copies` travel (0: lost, 2: duplicated), the first after `first` ms, a duplicate after `second`. */
+export class Fate {
+  copies = 0;
+  first = 0;
+  second = 0;
+
+  set(copies: number, first: number, second: number): this {
+    this.copies = copies;
+    this.first = first;
+    this.second = second;
+    return this;
+  }
+}
+
 export const defaultNet: NetConfig = { minDelayMs: 1, maxDelayMs: 10, loss: 0, dup: 0 };
 
 /** Faults on one node's links: combined with the run's (probabilities compound, delays add). */
@@ -52,6 +66,8 @@ export class Network {
   private readonly blocked = new Set<string>();
   /** Messages per link and method: the ordinal in a decision's name. */
   private readonly ordinals = new Map<string, number>();
+  /** fate()'s answer, reused. */
+  private readonly answer = new Fate();
 
   constructor(
     private readonly prng: Prng,
@@ -100,12 +116,13 @@ export class Network {
   }
 
   /**
-   * The fate of one message from→to (`method`, and whether it is a reply): the delay of each copy
-   * that travels, none if it is lost. Loss, duplication, and a delay past the minimum
-   * (random or a node's extra delay) are decisions; the draws are the same whether or not a rerun
-   * vetoes them. A vetoed delay is the minimum.
+   * The fate of one message from→to (`method`, and whether it is a reply): how many copies travel
+   * (none if it is lost, two if duplicated) and their delays. Loss, duplication, and a delay past
+   * the minimum (random or a node's extra delay) are decisions; the draws are the same whether or
+   * not a rerun vetoes them. A vetoed delay is the minimum. The answer is one object, overwritten
+   * by the next call.
    */
-  fate(from: NodeId, to: NodeId, method: string, reply = false): number[] {
+  fate(from: NodeId, to: NodeId, method: string, reply = false): Fate {
     let loss = this.config.loss;
     let dup = this.config.dup;
     let extra = 0;
@@ -118,16 +135,18 @@ export class Network {
     }
     const lost = this.prng.chance(loss);
     const duplicated = this.prng.chance(dup);
-    const delays = duplicated ? [this.baseDelay() + extra, this.baseDelay() + extra] : [this.baseDelay() + extra];
-    if (!this.decisions.active) return lost ? [] : delays;
+    const first = this.baseDelay() + extra;
+    const second = duplicated ? this.baseDelay() + extra : 0;
+    const answer = this.answer;
+    if (!this.decisions.active) return answer.set(lost ? 0 : duplicated ? 2 : 1, first, second);
     const subject = `${from}>${to} ${method}${reply ? ' reply' : ''}`;
     const ordinal = (this.ordinals.get(subject) ?? 0) + 1;
     this.ordinals.set(subject, ordinal);
-    if (lost && this.decisions.allow('drop', subject, ordinal)) return [];
+    if (lost && this.decisions.allow('drop', subject, ordinal)) return answer.set(0, first, second);
     const min = this.config.minDelayMs;
-    const late = delays.some((ms) => ms > min) && this.decisions.allow('delay', subject, ordinal);
-    const copies = late ? delays : delays.map(() => min);
-    return duplicated && !this.decisions.allow('duplicate', subject, ordinal) ? copies.slice(0, 1) : copies;
+    const late = (first > min || (duplicated && second > min)) && this.decisions.allow('delay', subject, ordinal);
+    const copies = duplicated && this.decisions.allow('duplicate', subject, ordinal) ? 2 : 1;
+    return late ? answer.set(copies, first, second) : answer.set(copies, min, min);
   }
 
   /** The delay of a connection's news from→to (a closed connection): no message, so no decision. */

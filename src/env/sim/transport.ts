@@ -215,10 +215,10 @@ export class Transport {
     msg.sendSeq = this.trace.emitMessage(this.scheduler.now, msg.from, 'send', msg);
     if (msg.full !== undefined) this.trace.absorb(msg.full); // its deliver and drop lines name the same text by id
     this.stats.sent++;
-    const delays = this.net.fate(msg.from, msg.to, msg.method, msg.type === 'res');
-    if (delays.length === 0) return this.drop(msg, 'loss');
-    this.scheduler.schedule(msg, delays[0]!);
-    if (delays.length === 2) this.scheduler.schedule(new Duplicate(this, msg), delays[1]!);
+    const fate = this.net.fate(msg.from, msg.to, msg.method, msg.type === 'res');
+    if (fate.copies === 0) return this.drop(msg, 'loss');
+    this.scheduler.schedule(msg, fate.first);
+    if (fate.copies === 2) this.scheduler.schedule(new Duplicate(this, msg), fate.second);
   }
 
   private drop(msg: Message, reason: string): void {
@@ -278,14 +278,14 @@ export class Transport {
   }
 
   private deliverReply(msg: Message): boolean {
-    const waiting = this.calls.get(msg.id);
-    if (waiting === undefined || waiting.caller.dead) {
-      this.drop(msg, waiting === undefined ? 'late' : 'dead');
-      this.take(msg.id);
+    const call = this.calls.get(msg.id);
+    if (call === undefined || call.caller.dead) {
+      this.drop(msg, call === undefined ? 'late' : 'dead');
+      if (call !== undefined) this.settle(call);
       return false;
     }
     this.delivered(msg);
-    const call = this.take(msg.id)!;
+    this.settle(call);
     runAs(call.caller.code);
     let result: unknown;
     if (msg.result !== undefined) {
@@ -308,10 +308,15 @@ export class Transport {
   private take(id: number): PendingCall | undefined {
     const call = this.calls.get(id);
     if (call === undefined) return undefined;
-    this.calls.delete(id);
+    this.settle(call);
+    return call.caller.dead ? undefined : call;
+  }
+
+  /** `call` has its answer (or its end): it leaves the pending calls, and its timeout the queue. */
+  private settle(call: PendingCall): void {
+    this.calls.delete(call.id);
     call.settled = true;
     this.scheduler.cancel(call); // its timeout can no longer do anything
-    return call.caller.dead ? undefined : call;
   }
 
   /**
