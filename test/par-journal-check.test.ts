@@ -11,7 +11,7 @@ import type { Entry } from '../labs/vsr/protocol.js';
 import { headerOffset, HEADER_CELL_BYTES, headerSector, JOURNAL_FILE } from '../labs/vsr/journal/format.js';
 import { onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
 import { openJournal } from '../labs/vsr/journal/recovery.js';
-import { checkJournals, VerifiedCells, type JournalOnDisk } from '../tester/par/journal-check.js';
+import { checkJournals, checkMemory, VerifiedCells, type JournalOnDisk } from '../tester/par/journal-check.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 import { carryOut, chain, entryAfter, LAYOUT, writeThrough } from './journal-image.js';
 
@@ -127,6 +127,15 @@ describe('the journal checks (clean slot: redundant header = prepare header; has
     const broken = [...B.slice(0, 6), ...A.slice(6)]; // op 5 of view 1, then A's op 6 whose parent is A's op 5
     const disks = await journals([writeAll(broken)]);
     expect(failure(() => checkJournals(disks))).to.match(/^r0: its journal's hash chain breaks between executed ops 5 and 6 \(parent [0-9a-f]{12}, checksum [0-9a-f]{12}\)$/);
+  });
+
+  it('the full pass over memory catches a slot broken where no write went (faulty but clean), which the disk checks cannot see', async () => {
+    const disks = await journals([writeAll(A)]);
+    disks[0]!.journal.faulty[12] = true;
+    expect(checkJournals(disks, canonical).slots).to.equal(OPS + 1);
+    expect(failure(() => checkMemory(disks[0]!))).to.equal('r0: journal: slot 12 is faulty but not dirty');
+    disks[0]!.journal.faulty[12] = false;
+    checkMemory(disks[0]!);
   });
 
   it('remember verified cells (a cell whose bytes are unchanged is not decoded again) without hiding a later change', async () => {

@@ -1,8 +1,9 @@
 // Lab 4's VOPR: Lab 3's VOPR on the `par` lab with storage faults (every sector fault kind of the
 // simulated disk, inside the journal fault atlas) and the journal checks after every nemesis step,
 // its seeds dealt to one worker per core. A seed replays exactly; the faults land and the checks
-// run (a seed's notes and trace say so); and a replica whose header ring is addressed off by one is
-// caught by the journal checks on every pinned seed.
+// run (a seed's notes and trace say so); a replica whose header ring is addressed off by one is
+// caught by the journal checks on every pinned seed, and one whose journal memory breaks an
+// invariant in a slot no write touches by the final full pass over every slot.
 import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +12,12 @@ import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
 import { VOPR } from '../tester/vsr/vopr.js';
-import { misplacedHeadersLab } from './fixtures/par-broken.js';
+import { faultyCleanSlotLab, misplacedHeadersLab } from './fixtures/par-broken.js';
 
 /**
- * VOPR seeds in npm test. The reference's journal makes a VOPR seed ~4x as costly as Lab 3's
- * (journal invariants over every slot at every completion), so npm test runs 100 and
- * `npx rsmlab test par --world sim --only vopr --seeds 200` runs 1,000.
+ * VOPR seeds in npm test. A seed on the journal costs more than Lab 3's (recovery reads and
+ * classifies 1,024 slots at every restart; the journal checks after every nemesis step), so npm
+ * test runs 100 and `npx rsmlab test par --world sim --only vopr --seeds 200` runs 1,000.
  */
 const VOPR_SEEDS = 100;
 
@@ -44,6 +45,14 @@ describe('par: the VOPR with storage faults', function () {
       expect(Number(compared![3])).to.be.greaterThan(1000);
       const faults = (r.trace ?? '').match(/"fault":"(corrupt-read|corrupt-write|misdirect|lost-write|latent)"/g) ?? [];
       expect(faults.length, `seed ${r.seed}: sector faults in the trace`).to.be.greaterThan(0);
+    }
+  });
+
+  it('catches a journal invariant broken in a slot no write touches (faulty but clean) by its final full pass over memory, on every seed of 1..2', async () => {
+    const s = await findScenario('par', 'vopr');
+    for (const seed of [1, 2]) {
+      const r = await runScenario(s, { world: 'sim', seed, lab: faultyCleanSlotLab, quiet: true });
+      expect(r.error, `seed ${seed}`).to.match(/^ScenarioFailure: p\d: journal: slot 1023 is faulty but not dirty$/);
     }
   });
 

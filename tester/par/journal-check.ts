@@ -1,5 +1,8 @@
 // The journal checks of Lab 4's VOPR (TigerBeetle's JournalChecker): each replica's journal read
-// from its (simulated) disk against what the replica believes. A clean slot holding a prepare has,
+// from its (simulated) disk against what the replica believes. At the end of a run its memory
+// keeps the journal's invariants in every slot (the driver checks only the slots each batch wrote,
+// recovery all of them: the full pass, which recomputes every header's checksum, catches a slot
+// broken outside both). A clean slot holding a prepare has,
 // on the medium, that header in the header ring and a valid prepare with the same header in the
 // prepare ring (the redundant header equals its prepare's); and the hash chains agree: the header a
 // replica holds for an op it has executed is the canonical one and the same on every replica.
@@ -8,6 +11,7 @@
 // changes a replica or a disk.
 import { ScenarioFailure } from '../scenario.js';
 import { Buffer } from 'node:buffer';
+import { InvariantViolation } from '../../src/assert.js';
 import { sectorsOf } from '../../src/env/disk-faults.js';
 import {
   decodeHeader,
@@ -20,7 +24,7 @@ import {
   prepareOk,
   type JournalHeader,
 } from '../../labs/vsr/journal/format.js';
-import type { JournalState } from '../../labs/vsr/journal/journal.js';
+import { assertJournalInvariants, type JournalState } from '../../labs/vsr/journal/journal.js';
 
 /** One replica's journal, in memory and on its disk. */
 export interface JournalOnDisk {
@@ -86,6 +90,16 @@ function sameText(known: Uint8Array, cell: Uint8Array): boolean {
   return cell.length >= known.length && Buffer.compare(known, cell.subarray(0, known.length)) === 0;
 }
 
+/** The journal's invariants over every slot of the replica's memory (faulty ⊆ dirty, headers ok for their slots, prepare_inhabited ⇔ a checksum). */
+export function checkMemory(d: JournalOnDisk): void {
+  try {
+    assertJournalInvariants(d.journal);
+  } catch (e) {
+    if (e instanceof InvariantViolation) throw new ScenarioFailure(`${d.replica}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** A clean slot's redundant header equals its prepare's header, both as the replica holds them. */
 export function checkRedundantHeaders(d: JournalOnDisk, counts: JournalCheckCounts, verified?: VerifiedCells): void {
   const { journal: j } = d;
@@ -148,7 +162,7 @@ export function checkChains(disks: readonly JournalOnDisk[], canonical: (op: num
   }
 }
 
-/** Both checks over every replica given (`verified`: cells checked before, kept by the caller). Returns what they covered. */
+/** Both disk checks over every replica given (`verified`: cells checked before, kept by the caller). Returns what they covered. */
 export function checkJournals(disks: readonly JournalOnDisk[], canonical: (op: number) => string | undefined = () => undefined, verified?: VerifiedCells): JournalCheckCounts {
   const counts: JournalCheckCounts = { slots: 0, damaged: 0, chained: 0 };
   for (const d of disks) checkRedundantHeaders(d, counts, verified);

@@ -9,7 +9,7 @@ import { ScenarioFailure } from '../scenario.js';
 import type { SimCluster } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import type { VoprStorage } from '../vsr/vopr.js';
-import { checkJournals, VerifiedCells, type JournalCheckCounts, type JournalOnDisk } from './journal-check.js';
+import { checkJournals, checkMemory, VerifiedCells, type JournalCheckCounts, type JournalOnDisk } from './journal-check.js';
 
 /** The journal of a node of the `par` lab, or null for a node without one (Lab 3's log). */
 export function journalOf(node: LabNode): JournalState | null {
@@ -47,14 +47,16 @@ export function journalsOnDisk(run: VsrRun, cluster: SimCluster): JournalOnDisk[
   return disks;
 }
 
-/** The VOPR's storage side for Lab 4: the journal checks, with what they covered noted at the end. */
+/** The VOPR's storage side for Lab 4: the journal checks (the full memory pass at the end), with what they covered noted at the end. */
 export function journalStorage(): VoprStorage {
   const total: JournalCheckCounts = { slots: 0, damaged: 0, chained: 0 };
   const verified = new VerifiedCells();
   return {
-    check(run: VsrRun): void {
+    check(run: VsrRun, final = false): void {
       const cluster = run.cluster as SimCluster;
-      const counts = checkJournals(journalsOnDisk(run, cluster), (op) => run.checker?.checksumAt(op), verified);
+      const disks = journalsOnDisk(run, cluster);
+      if (final) disks.forEach(checkMemory);
+      const counts = checkJournals(disks, (op) => run.checker?.checksumAt(op), verified);
       total.slots += counts.slots;
       total.damaged += counts.damaged;
       total.chained += counts.chained;

@@ -12,8 +12,11 @@ import { describeStorageSwarm, describeSwarm, drawStorageSwarm, drawSwarm, type 
 
 /** Lab 4's storage faults in the VOPR (simulator only). */
 export interface VoprStorage {
-  /** Checks of the replicas' storage against what they believe (tester/par/journal-check.ts), after every nemesis step and at the end. */
-  check(run: VsrRun): void;
+  /**
+   * Checks of the replicas' storage against what they believe (tester/par/journal-check.ts), after
+   * every nemesis step and (`final`: the costlier full checks too) at the end.
+   */
+  check(run: VsrRun, final?: boolean): void;
   /** What the checks covered, noted at the end. */
   summary(): string;
 }
@@ -98,7 +101,7 @@ export async function vopr(run: VsrRun, storage?: VoprStorage): Promise<void> {
   }
   await run.finish(core, VOPR.livenessTicks);
   if (storage) {
-    storage.check(run);
+    storage.check(run, true);
     run.note(storage.summary());
   }
 }
