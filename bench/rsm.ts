@@ -1,10 +1,12 @@
 // RSM benchmark: KV ops/s through the client library against 3 replicas as real processes, one
 // sequential client and 16 concurrent ones (with p50/p99 latency), against limits measured in the
 // same run from raw `ws`: round trips between two processes, and a relay in the RSM's four-process
-// topology. It reports; it never asserts on time.
+// topology. Beside ops/s (wall clock), the same sequential ops per CPU-second of all four processes on
+// each side, which a shared machine's load disturbs far less. It reports; it never asserts on time.
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { figure, median, type Figure } from './figure.js';
+import { cpuMsOf } from './cpu.js';
 import { RawEcho, rate, rawEchoServer, rawRelayServer } from './transport.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { RealEnv } from '../src/env/real/env.js';
@@ -109,10 +111,16 @@ export async function run(): Promise<Figure[]> {
     const rawSeq: number[] = [];
     const relaySeq: number[] = [];
     const many: Concurrent[] = [];
+    const nodePids = [0, 1, 2].map((i) => cluster.pid(i));
+    const relayPids = relay.processes.map((child) => child.pid);
+    const cpuMs = { lab: 0 as number | undefined, relay: 0 as number | undefined };
+    const add = (side: 'lab' | 'relay', ms: number | undefined): void => {
+      cpuMs[side] = ms === undefined || cpuMs[side] === undefined ? undefined : cpuMs[side] + ms;
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      seq.push(await rate(SEQUENTIAL_OPS, 1, put));
+      add('lab', await cpuMsOf(nodePids, async () => void seq.push(await rate(SEQUENTIAL_OPS, 1, put))));
       rawSeq.push(await rate(RAW_ROUND_TRIPS, 1, bounce));
-      relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed));
+      add('relay', await cpuMsOf(relayPids, async () => void relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed))));
       many.push(await concurrent(clients, OPS_PER_CLIENT));
     }
     // An op is at least two round trips in sequence (client -> primary, primary -> backups in parallel).
@@ -120,10 +128,16 @@ export async function run(): Promise<Figure[]> {
     const latencies = many.flatMap((m) => m.latenciesMs);
     // Latency limit: 16 requests served one after another at that ideal op time.
     const latencyLimitMs = (CLIENTS * 1000) / limit;
+    // Ops per CPU-second of client + primary + 2 backups, over all rounds (absent where /proc cannot tell).
+    const perCpuSecond = (ops: number, ms: number | undefined): number | undefined => (ms === undefined || ms <= 0 ? undefined : ops / (ms / 1000));
+    const labPerCpu = perCpuSecond(ROUNDS * SEQUENTIAL_OPS, cpuMs.lab);
+    const relayPerCpu = perCpuSecond(ROUNDS * RAW_ROUND_TRIPS, cpuMs.relay);
+    const cpuFigures = labPerCpu === undefined || relayPerCpu === undefined ? [] : [figure('rsm.kv_ops_per_cpu_second_1_client_vs_raw_relay', labPerCpu, 'ops/cpu-s', relayPerCpu)];
     return [
       figure('rsm.kv_ops_1_client', median(seq), 'ops/s', limit),
       // The same ops against raw `ws` moving the same frames through the same four processes.
       figure('rsm.kv_ops_1_client_vs_raw_relay', median(seq), 'ops/s', median(relaySeq)),
+      ...cpuFigures,
       figure(`rsm.kv_ops_${CLIENTS}_clients`, median(many.map((m) => m.opsPerSecond)), 'ops/s', limit),
       figure(`rsm.kv_latency_p50_${CLIENTS}_clients`, percentile(latencies, 50), 'ms', latencyLimitMs),
       figure(`rsm.kv_latency_p99_${CLIENTS}_clients`, percentile(latencies, 99), 'ms', latencyLimitMs),

@@ -161,6 +161,11 @@ export class RealCluster implements Cluster {
     return proc !== undefined && proc.exit === undefined;
   }
 
+  /** The OS process id of node `index` while it runs (benchmarks read its CPU time). */
+  pid(index: number): number | undefined {
+    return this.alive(index) ? this.procs[index]!.child.pid : undefined;
+  }
+
   /** How node `index`'s last process ended (undefined while it runs or if it never started). */
   exitStatus(index: number): ExitStatus | undefined {
     return this.procs[index]?.exit;
