@@ -95,6 +95,8 @@ export class TraceRecorder {
   private readonly keep: boolean;
   private readonly file: string | undefined;
   private readonly sink: TraceSink | undefined;
+  /** Nothing to hash, keep, append or hand on (a real client's recorder): events are only counted. */
+  private readonly inert: boolean;
   /** Kept lines not yet in `chunks`, and how many characters they hold. */
   private pending: string[] = [];
   private pendingChars = 0;
@@ -115,6 +117,7 @@ export class TraceRecorder {
     this.file = options.file;
     this.sink = options.sink;
     this.hash = (options.hash ?? true) ? new RunningHash() : undefined;
+    this.inert = this.hash === undefined && !this.keep && !this.file && !this.sink;
     if (this.file) writeFileSync(this.file, '');
   }
 
@@ -169,6 +172,7 @@ export class TraceRecorder {
    * trace lines are written. The caller must never change `input` or anything in it afterwards.
    */
   emitLater(input: EventInput): number {
+    if (this.inert) return this.nextSeq++; // record() would do nothing with it: no turn to wait for
     if (this.later.length === 0) {
       this.laterSeq = this.nextSeq;
       setImmediate(this.formatLater);

@@ -18,6 +18,7 @@ import {
 import { TraceRecorder, type EventInput } from '../../trace/recorder.js';
 import { summarize, summarizeText, type MessageSummary, type TraceKind } from '../../trace/event.js';
 import { Dispatcher } from '../../wire/dispatch.js';
+import { quoted } from '../../json.js';
 import { decodeFrame, encodeError, encodeNotice, encodeRequest, type Frame } from '../../wire/frame.js';
 import { clientId, linkUrl, nodeId, parseAddress } from './address.js';
 import { LinkFaults, type FaultSettings } from './link-faults.js';
@@ -122,7 +123,7 @@ export class RealEnv implements Env {
       return Promise.reject(new RpcError('unreachable', peer, method.name, 'not a node address (HOST:PORT)'));
     }
     const reply = link.expect(id, method, opts.timeoutMs);
-    this.pass(msg, sent, () => link.transmit(encodeRequest(id, JSON.stringify(method.name), paramsJson)));
+    this.pass(msg, sent, () => link.transmit(encodeRequest(id, quoted(method.name), paramsJson)));
     return reply;
   }
 
@@ -141,7 +142,7 @@ export class RealEnv implements Env {
     const sent = this.emitMessage('send', msg);
     const link = this.linkTo(peer);
     if (link === undefined) this.emitMessage('drop', msg, sent, 'not a node address');
-    else this.pass(msg, sent, () => link.transmit(encodeNotice(id, JSON.stringify(notice.name), paramsJson)));
+    else this.pass(msg, sent, () => link.transmit(encodeNotice(id, quoted(notice.name), paramsJson)));
   }
 
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
