@@ -116,12 +116,43 @@ export function recoverJournal(options: RecoveryOptions, image: Uint8Array): Rec
 
 function readSlots(layout: JournalLayout, image: Uint8Array): SlotRead[] {
   const reads: SlotRead[] = [];
+  const formatted = formattedCells(layout);
   for (let slot = 0; slot < layout.slot_count; slot++) {
-    const header = decodeHeader(image.subarray(headerOffset(slot), headerOffset(slot) + HEADER_CELL_BYTES));
-    const prepare = decodePrepare(image.subarray(prepareOffset(layout, slot), prepareOffset(layout, slot) + layout.prepare_cell_bytes));
+    const headerCell = image.subarray(headerOffset(slot), headerOffset(slot) + HEADER_CELL_BYTES);
+    const prepareCell = image.subarray(prepareOffset(layout, slot), prepareOffset(layout, slot) + layout.prepare_cell_bytes);
+    // A cell still as formatting left it (most of a young journal) decodes to the slot's reserved header: no need to parse it.
+    const reserved = (): JournalHeader => reservedHeader(layout.cluster, slot);
+    const header = slot > 0 && sameText(formatted.header[slot]!, headerCell) ? reserved() : decodeHeader(headerCell);
+    const prepare = slot > 0 && sameText(formatted.prepare[slot]!, prepareCell) ? { header: reserved(), body: null } : decodePrepare(prepareCell);
     reads.push({ header, prepare, header_ok: headerOk(layout, slot, header), prepare_ok: prepareOk(layout, slot, prepare) });
   }
   return reads;
+}
+
+/** By layout: each slot's header and prepare cell text as formatImage writes it, with its terminating zero (all a decoder reads). */
+const formattedCellsCache = new Map<string, { header: Uint8Array[]; prepare: Uint8Array[] }>();
+
+function formattedCells(layout: JournalLayout): { header: Uint8Array[]; prepare: Uint8Array[] } {
+  const key = JSON.stringify(layout);
+  let cells = formattedCellsCache.get(key);
+  if (cells === undefined) {
+    const image = formatImage(layout);
+    const text = (offset: number, bytes: number): Uint8Array => image.slice(offset, offset + image.subarray(offset, offset + bytes).indexOf(0) + 1);
+    cells = { header: [], prepare: [] };
+    for (let slot = 0; slot < layout.slot_count; slot++) {
+      cells.header.push(text(headerOffset(slot), HEADER_CELL_BYTES));
+      cells.prepare.push(text(prepareOffset(layout, slot), layout.prepare_cell_bytes));
+    }
+    formattedCellsCache.set(key, cells);
+  }
+  return cells;
+}
+
+/** Whether `cell` begins with `text` (a cell's text and its terminating zero). */
+function sameText(text: Uint8Array, cell: Uint8Array): boolean {
+  if (cell.length < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (cell[i] !== text[i]) return false;
+  return true;
 }
 
 /** A header with a valid checksum for another cluster cannot come from a bit flip: this is someone else's journal. */
