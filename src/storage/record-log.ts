@@ -88,20 +88,33 @@ export class RecordLog<T> {
 
   /** Append one record; resolves once it is on the medium (written and fsynced). */
   append(record: T): Promise<void> {
-    return this.appendAll([record]);
+    this.mayAppend();
+    const at = this.end;
+    return this.persist(at, this.frame(record));
   }
 
   /** Append records in order with one write and one fsync (group commit); resolves once all are on the medium. */
   appendAll(records: readonly T[]): Promise<void> {
-    assert(this.replayed, `record log ${this.file}: append() before replay() (a torn tail must be cut first)`);
+    this.mayAppend();
     assert(records.length > 0, `record log ${this.file}: appendAll() of nothing`);
     const at = this.end;
-    const frames = records.map((record) => {
-      const frame = encodeRecord(record, this.end);
-      this.end += frame.length;
-      return frame;
-    });
-    const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    const frames = records.map((record) => this.frame(record));
+    return this.persist(at, frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+  }
+
+  private mayAppend(): void {
+    assert(this.replayed, `record log ${this.file}: append() before replay() (a torn tail must be cut first)`);
+  }
+
+  /** One record's frame, at the end of the log (which moves past it). */
+  private frame(record: T): Uint8Array {
+    const frame = encodeRecord(record, this.end);
+    this.end += frame.length;
+    return frame;
+  }
+
+  /** Write `bytes` at `at` and fsync, after every append before it; resolves once they are on the medium. */
+  private persist(at: number, bytes: Uint8Array): Promise<void> {
     const done = this.queue.then(async () => {
       if (this.broken) throw this.broken;
       try {
@@ -112,7 +125,7 @@ export class RecordLog<T> {
         throw e;
       }
     });
-    this.queue = done.catch(() => undefined);
+    this.queue = done.catch(ignore);
     return done;
   }
 
@@ -123,6 +136,9 @@ export class RecordLog<T> {
     return parsed.data;
   }
 }
+
+/** A failed append's error, as the queue of later appends sees it (they check `broken`). */
+function ignore(): void {}
 
 /**
  * CRC32 tables for slicing by four (reflected polynomial 0xEDB88320): table k (at k * 256) carries a

@@ -307,7 +307,8 @@ export class TraceRecorder {
     }
     hash.word(J_OBJECT);
     const record = value as Record<string, unknown>;
-    for (const k of Object.keys(record)) {
+    for (const k in record) {
+      if (!Object.hasOwn(record, k)) continue; // (for-in, not Object.keys: no array of keys per object)
       const v = record[k];
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
       this.name(hash, k);

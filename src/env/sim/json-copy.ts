@@ -49,7 +49,8 @@ function copyObject(value: object, key: string | number): unknown {
   }
   const out: Record<string, unknown> = {};
   const record = value as Record<string, unknown>;
-  for (const k of Object.keys(record)) {
+  for (const k in record) {
+    if (!Object.hasOwn(record, k)) continue; // (for-in, not Object.keys: no array of keys per object)
     const v = copy(record[k], k);
     if (v === undefined) continue;
     if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
