@@ -421,8 +421,8 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   }
 
   latency(id: NodeId, kind: IoKind): number {
-    const [min, max] = (this.nodes.get(id)?.diskFaults ?? this.diskFaults).latencyMs[kind];
-    return this.streams.disk.int(min, max);
+    const range = (this.nodes.get(id)?.diskFaults ?? this.diskFaults).latencyMs[kind];
+    return this.streams.disk.int(range[0], range[1]); // (indexed, not destructured: once per disk operation)
   }
 
   traceDiskFaults(id: NodeId, faults: Record<string, Json>[]): void {
