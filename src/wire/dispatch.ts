@@ -25,6 +25,8 @@ export interface Reply {
   summary: string;
   /** A success's result JSON, exactly as `text` carries it (the simulator parses this, not the frame); undefined for an error. */
   result?: string;
+  /** A success's result value, the one `result` was written from (the simulator copies it for the caller instead of parsing `result`); undefined for an error. */
+  value?: unknown;
 }
 
 function failure(id: RpcId, code: number, message: string): Reply {
@@ -38,7 +40,7 @@ function success(id: RpcId, result: unknown): Reply {
   } catch (e) {
     return failure(id, ErrorCode.server, `result is not JSON: ${errorText(e)}`);
   }
-  return { text: encodeResult(id, resultJson), summary: resultJson, result: resultJson };
+  return { text: encodeResult(id, resultJson), summary: resultJson, result: resultJson, value: result };
 }
 
 /** A promise, or anything that behaves like one. */

@@ -12,7 +12,7 @@ import { messageJson, summarizeText, type FormattedMessage } from '../../trace/e
 import type { TraceRecorder } from '../../trace/recorder.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type GuardedCode } from './guard.js';
-import { jsonCopy } from './json-copy.js';
+import { jsonCopy, plainJsonCopy } from './json-copy.js';
 import { made, newPromise } from './promises.js';
 import type { Network } from './network.js';
 import type { Scheduler } from './scheduler.js';
@@ -70,15 +70,18 @@ class Message extends SimEvent implements FormattedMessage {
     return this.wire.deliver(this);
   }
 
-  /** Hold `copy` (jsonCopy of the params `text` was written from) for the first delivery. */
+  /** Hold `copy` (jsonCopy of the params `text` was written from, or of a reply's result) for the first delivery. */
   holdCopy(copy: unknown): void {
     this.copy = copy;
     this.copied = copy !== undefined;
   }
 
-  /** The params as the receiver gets them, JSON.parse(text): the copy held for the first delivery, a parse of the text for a duplicate. */
+  /**
+   * The params (a reply's result) as the receiver gets them, JSON.parse of their text: the copy held
+   * for the first delivery, else a parse of the text (a duplicate; a result that is not plain data).
+   */
   takeParams(): unknown {
-    if (!this.copied) return JSON.parse(this.text) as unknown;
+    if (!this.copied) return JSON.parse(this.result ?? this.text) as unknown;
     const copy = this.copy;
     this.copy = undefined;
     this.copied = false;
@@ -274,7 +277,9 @@ export class Transport {
 
   private reply(callee: Endpoint, req: Message, reply: Reply): void {
     if (callee.dead) return; // died while handling: no reply ever leaves
-    this.transmit(new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, reply.summary, reply.result));
+    const msg = new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, reply.summary, reply.result);
+    if (reply.result !== undefined) msg.holdCopy(plainJsonCopy(reply.value ?? null)); // undefined (not held) when it must be parsed
+    this.transmit(msg);
   }
 
   private deliverReply(msg: Message): boolean {
@@ -289,7 +294,7 @@ export class Transport {
     runAs(call.caller.code);
     let result: unknown;
     if (msg.result !== undefined) {
-      result = JSON.parse(msg.result); // a success: the frame's result, without parsing the frame around it
+      result = msg.takeParams(); // a success: a copy of the callee's result, or a parse of its JSON (not of the frame around it)
     } else {
       const frame = JSON.parse(msg.text) as ReplyFrame;
       if (frame.error !== undefined) {
