@@ -20,6 +20,13 @@ const SEQUENTIAL_OPS = 400;
 const CLIENTS = 16;
 const OPS_PER_CLIENT = 100;
 const RAW_ROUND_TRIPS = 1000;
+/**
+ * Ops each path runs before any is measured. A node's hot path spans far more code than a raw relay's
+ * (env, wire, trace, Config, the RSM), and V8 keeps optimizing it until some 4,000-5,000 ops: after
+ * 500, each node still finished 14-92 TurboFan compiles per 500 ops (node --trace-opt), running on the
+ * shared cores and leaving the path half in baseline code while the rounds were timed.
+ */
+const WARM_UP_OPS = 6000;
 /** A client request frame of the size the benchmark sends, for the raw limit. */
 const FRAME = '{"jsonrpc":"2.0","id":1099511627776,"method":"rsm.client_invoke","params":{"client":"client:bench/0","seq":1,"op":{"f":"put","key":"k1","value":"v-12345"}}}';
 /** The frames of the rest of one op, for the raw relay: primary -> backup, backup -> primary, primary -> client. */
@@ -103,9 +110,9 @@ export async function run(): Promise<Figure[]> {
     const put = (): Promise<unknown> => sequential.invoke({ f: 'put', key: 'k', value: `v${n++}` });
     const bounce = (): Promise<void> => echo.roundTrip(FRAME);
     const relayed = (): Promise<void> => relay.client.roundTrip(FRAME);
-    await rate(500, 1, put); // warm up: JIT, connections, primary discovery
-    await rate(500, 1, bounce);
-    await rate(500, 1, relayed);
+    await rate(WARM_UP_OPS, 1, put); // warm up: JIT, connections, primary discovery
+    await rate(WARM_UP_OPS, 1, bounce);
+    await rate(WARM_UP_OPS, 1, relayed);
     await concurrent(clients, 20);
     const seq: number[] = [];
     const rawSeq: number[] = [];
