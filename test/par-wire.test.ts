@@ -102,7 +102,7 @@ describe('par: the journal storage', () => {
   it('reports entries durable only once their slots are clean; a truncation is durable before the writes after it', async () => {
     const entries = chain(4, 0, layout.cluster);
     const world = await inNode(async (env) => {
-      const { storage, durable } = await JournalStorage.open(env, layout, 3, null);
+      const { storage, durable } = await JournalStorage.open(env, layout, 3, null, null);
       expect(durable.entries).to.deep.equal([]);
       for (const e of entries.slice(1)) storage.write(e);
       const first = await storage.flush();
@@ -130,7 +130,7 @@ describe('par: the journal storage', () => {
     const image = formatImage(layout);
     const world = await inNode(async (env) => {
       await env.disk.write(JOURNAL_FILE, 0, image);
-      const { storage } = await JournalStorage.open(env, layout, 3, null);
+      const { storage } = await JournalStorage.open(env, layout, 3, null, null);
       for (const e of entries.slice(1)) storage.write(e);
       await flushAll(storage);
     });
@@ -156,7 +156,7 @@ describe('par: the journal storage', () => {
     await inNode(async (env) => {
       await env.disk.write(JOURNAL_FILE, 0, image);
       const recovered = await openJournal(env.disk, { layout, replica_count: 3, op_checkpoint: 0 });
-      const { durable } = await JournalStorage.open(env, layout, 3, null);
+      const { durable } = await JournalStorage.open(env, layout, 3, null, null);
       out = { durable, recovered };
     });
     return out!;

@@ -9,7 +9,9 @@ import type { Json } from '../../src/env/types.js';
 import { assert } from '../../src/assert.js';
 import { createStateMachine, type AppResult, type StateMachine } from '../../src/apps/app.js';
 import { ok } from '../../src/apps/result.js';
-import { bodyChecksum, headerChecksum, HEADERS_MAX, rootEntry, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
+import { checksum } from '../../src/engine/checksum.js';
+import { canonicalJson } from '../../src/json.js';
+import { bodyChecksum, headerChecksum, HEADERS_MAX, parseCheckpoint, rootEntry, SYNC_CHUNK_CHARS, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
   checksumAt,
@@ -19,7 +21,9 @@ import {
   RECOVERY_ATTEMPTS_WITHOUT_QUORUM,
   TICKS,
   timeoutNames,
+  type Checkpoint,
   type ClientSession,
+  type SyncSession,
   type DoViewChangeRecord,
   type ReplicaState,
   type TimeoutName,
@@ -35,7 +39,9 @@ export type Event =
   /** The write of `op` with this header checksum is durable. */
   | { kind: 'written'; op: number; checksum: string }
   /** This incarnation's nonce (env.nonce()), given once at start. */
-  | { kind: 'nonce'; nonce: string };
+  | { kind: 'nonce'; nonce: string }
+  /** Lab 4: the checkpoint of `op` is durable. */
+  | { kind: 'checkpointed'; op: number };
 
 export type EngineCommand =
   | { kind: 'send'; to: number; message: Message }
@@ -48,6 +54,10 @@ export type EngineCommand =
   | { kind: 'truncate'; op: number }
   /** Persist view and log_view (two checksummed copies); messages after it in this batch go out only once it is durable. */
   | { kind: 'write_superblock'; view: number; log_view: number }
+  /** Lab 4: persist this checkpoint (two checksummed copies); completes as a `checkpointed` event. */
+  | { kind: 'checkpoint'; checkpoint: Checkpoint }
+  /** Lab 4: a rebuild started or is done: the driver traces it (vsr.sync.start, vsr.sync.done). */
+  | { kind: 'trace'; what: 'vsr.sync.start' | 'vsr.sync.done'; detail: Record<string, number> }
   | { kind: 'reply'; client: string; request: number; request_kind: ClientRequest['kind']; reply: ClientReply };
 
 type Out = EngineCommand[];
@@ -70,6 +80,9 @@ export function step(s: ReplicaState, event: Event): EngineCommand[] {
       break;
     case 'nonce':
       onNonce(s, out, event.nonce);
+      break;
+    case 'checkpointed':
+      onCheckpointed(s, out, event.op);
       break;
     default:
       assertNever(event);
@@ -180,10 +193,13 @@ export function reply(out: Out, client: string, request: number, kind: ClientReq
 
 // ---- the log --------------------------------------------------------------------------------
 
-/** Lab 4: whether the journal's ring can hold `op` (TB: no op ≥ op_checkpoint + slot_count); Lab 3's log always can. */
+/**
+ * Lab 4: whether the journal's ring can hold `op` (TB: no op ≥ op_checkpoint + slot_count, the
+ * checkpoint a durable one: a rebuild's is not until written); Lab 3's log always can.
+ */
 export function ringAccepts(s: ReplicaState, op: number): boolean {
   const j = s.config.journal;
-  return j === undefined || op < s.op_checkpoint + j.slot_count;
+  return j === undefined || op < (s.checkpoint?.op ?? 0) + j.slot_count;
 }
 
 export function head(s: ReplicaState): Entry {
@@ -196,9 +212,10 @@ export function logSuffix(s: ReplicaState): { first?: number; entries: Entry[] }
   return s.op_checkpoint === 0 ? { entries } : { first: s.op_checkpoint + 1, entries };
 }
 
-/** Append the next op (its parent must be our head), and write it. */
+/** Append the next op (its parent must be our head, Lab 4: its slot free in the ring), and write it. */
 export function append(s: ReplicaState, out: Out, entry: Entry, from: number | null = null): void {
   assert(entry.header.op === s.op + 1, `vsr: append op ${entry.header.op} after ${s.op}`);
+  assert(ringAccepts(s, entry.header.op), `vsr: append op ${entry.header.op} past the ring (op_checkpoint ${s.op_checkpoint})`);
   assert(entry.header.parent === head(s).header.checksum, `vsr: append op ${entry.header.op} would break the hash chain`);
   s.log.push(entry);
   s.op = entry.header.op;
@@ -251,7 +268,11 @@ export function replaceLog(s: ReplicaState, out: Out, first: number, entries: En
   s.repair_headers = [];
   assert(s.faulty.length === 0, `vsr: a faulty op ${s.faulty[0]} below the common prefix (op ${same})`);
   s.pipeline = s.pipeline.filter((p) => p.op <= same);
-  for (const entry of entries.slice(same + 1 - first)) append(s, out, entry, from(entry.header.op));
+  // Lab 4: a backup takes what its ring holds now; it repairs the rest after its next checkpoint.
+  for (const entry of entries.slice(same + 1 - first)) {
+    if (!ringAccepts(s, entry.header.op)) break;
+    append(s, out, entry, from(entry.header.op));
+  }
 }
 
 // ---- the client table and the app -----------------------------------------------------------
@@ -362,7 +383,187 @@ export function commitOps(s: ReplicaState, out: Out): void {
   // Only over a complete chain: never past a faulty op (Lab 4; a replica with one is never normal).
   const complete = s.faulty.length === 0 ? s.op : s.faulty[0]! - 1;
   while (s.commit_min < Math.min(s.commit_max, complete)) execute(s, out);
+  syncDoneIfReached(s, out);
+  checkpointIfDue(s, out);
   if (s.status === 'normal' && isPrimary(s)) releaseReads(s, out);
+}
+
+// ---- Lab 4: checkpoints bound the ring ------------------------------------------------------
+
+/**
+ * Lab 4: ops executed between checkpoints: half the ring. A checkpoint of op c lets the ring take
+ * ops up to c + slot_count − 1, so the primary has half a ring of room while the next one is written.
+ */
+export function checkpointInterval(s: ReplicaState): number {
+  return Math.floor(s.config.journal!.slot_count / 2);
+}
+
+/** Lab 4: once commit_min is an interval past op_checkpoint, persist the state after commit_min ops (one checkpoint at a time). */
+export function checkpointIfDue(s: ReplicaState, out: Out): void {
+  if (s.config.journal === undefined || s.checkpoint_writing !== null || s.commit_min < s.op_checkpoint + checkpointInterval(s)) return;
+  const checkpoint: Checkpoint = { op: s.commit_min, entry: entryAt(s, s.commit_min), app: structuredClone(s.app), clients: structuredClone(s.clients) };
+  // A rebuild not yet done keeps its mark in every checkpoint until it is.
+  if (s.sync?.installed) checkpoint.sync_target = s.sync.target;
+  s.checkpoint_writing = checkpoint;
+  out.push({ kind: 'checkpoint', checkpoint });
+}
+
+/**
+ * Lab 4: the checkpoint is durable. A regular one anchors the log, ops before it leave memory; a
+ * rebuild's anchors it already. The ring moves on. A write a rebuild superseded completes unheeded.
+ */
+function onCheckpointed(s: ReplicaState, out: Out, op: number): void {
+  const checkpoint = s.checkpoint_writing;
+  if (checkpoint === null || checkpoint.op !== op) return;
+  // Executed ops never change, so the log still holds the checkpoint's prepare.
+  assert(op <= s.commit_min && checksumAt(s, op) === checkpoint.entry.header.checksum, `vsr: checkpoint ${op} is not of the log's op ${op}`);
+  s.checkpoint_writing = null;
+  s.log = s.log.slice(op - s.op_checkpoint);
+  s.op_checkpoint = op;
+  s.checkpoint = checkpoint;
+  s.log_durable = Math.max(s.log_durable, op);
+  checkpointIfDue(s, out);
+}
+
+// ---- Lab 4: catch up or rebuild (read-rebuild-vr.md §3) -------------------------------------
+
+/** Lab 4: chunks a rebuilding replica asks for at once. */
+export const SYNC_WINDOW = 8;
+
+/**
+ * The one threshold (Ceph's log_tail rule): a replica whose head is at or past our log's tail (the
+ * oldest op we hold: op_checkpoint + 1, or it holds op_checkpoint itself) catches up by repair;
+ * one behind it needs a rebuild: our checkpoint's snapshot, then the journal tail.
+ */
+export function catchesUp(s: ReplicaState, op: number): boolean {
+  return op >= s.op_checkpoint;
+}
+
+/** A checkpoint's canonical text (the rebuild's snapshot, without the sender's own rebuild mark), by checkpoint: computed once. */
+const checkpointTexts = new WeakMap<Checkpoint, { text: string; checksum: string }>();
+
+function checkpointText(c: Checkpoint): { text: string; checksum: string } {
+  let known = checkpointTexts.get(c);
+  if (known === undefined) {
+    const text = canonicalJson({ op: c.op, entry: c.entry, app: c.app, clients: c.clients } as unknown as Json);
+    known = { text, checksum: checksum(text) };
+    checkpointTexts.set(c, known);
+  }
+  return known;
+}
+
+/** Send chunk `chunk` of our durable checkpoint, with our commit_max as the rebuild's target. */
+function sendSyncChunk(s: ReplicaState, out: Out, to: number, chunk: number): void {
+  const c = s.checkpoint!;
+  const { text, checksum: sum } = checkpointText(c);
+  const chunks = Math.max(1, Math.ceil(text.length / SYNC_CHUNK_CHARS));
+  const k = Math.min(chunk, chunks - 1);
+  const data = text.slice(k * SYNC_CHUNK_CHARS, (k + 1) * SYNC_CHUNK_CHARS);
+  send(s, out, to, { command: 'sync', ...base(s), op_checkpoint: c.op, checksum: sum, chunk: k, chunks, data, target: Math.max(s.commit_max, c.op) });
+}
+
+/** We cannot join the log `to` sent (we lack ops before its first): report our head; `to` decides. */
+export function requestSync(s: ReplicaState, out: Out, to: number): void {
+  if (to === s.config.replica) return;
+  send(s, out, to, { command: 'request_sync', ...base(s), op: s.op, op_checkpoint: 0, chunk: 0 });
+}
+
+/** A rebuild collecting its snapshot asks its sender for the missing chunks, a window at a time. */
+function requestChunks(s: ReplicaState, out: Out): void {
+  const session = s.sync!;
+  let asked = 0;
+  for (let k = 0; k < session.chunks.length && asked < SYNC_WINDOW; k++) {
+    if (session.chunks[k] !== null) continue;
+    send(s, out, session.from, { command: 'request_sync', ...base(s), op: s.op, op_checkpoint: session.op_checkpoint, chunk: k });
+    asked++;
+  }
+}
+
+/** Any replica with a durable checkpoint answers a replica behind its log's tail with its checkpoint's chunks. */
+function onRequestSync(s: ReplicaState, out: Out, m: MessageOf<'request_sync'>): void {
+  const c = s.checkpoint;
+  if (c === null || catchesUp(s, m.op) || c.op <= m.op) return;
+  sendSyncChunk(s, out, m.replica, m.op_checkpoint === c.op ? m.chunk : 0);
+}
+
+/**
+ * A chunk of a snapshot. A snapshot newer than every op we hold starts a rebuild (or supersedes an
+ * older one); its chunks are collected until it is whole, then installed.
+ */
+function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
+  if (s.config.journal === undefined || (s.status === 'normal' && isPrimary(s)) || s.start_view_pending) return;
+  // BEGIN SOLUTION
+  let session = s.sync;
+  if (session === null || m.op_checkpoint > session.op_checkpoint) {
+    if (m.op_checkpoint <= s.op) return; // the log wins: a snapshot of ops we hold never replaces them
+    session = { op_checkpoint: m.op_checkpoint, checksum: m.checksum, from: m.replica, chunks: new Array<string | null>(m.chunks).fill(null), target: m.target, installed: false };
+    s.sync = session;
+    out.push({ kind: 'trace', what: 'vsr.sync.start', detail: { replica: s.config.replica, op_checkpoint: session.op_checkpoint, target: session.target } });
+  }
+  if (session.installed || m.op_checkpoint !== session.op_checkpoint || m.checksum !== session.checksum || m.chunks !== session.chunks.length) return;
+  session.chunks[m.chunk] ??= m.data;
+  if (session.chunks.includes(null)) return requestChunks(s, out);
+  installSnapshot(s, out, session);
+  // STUDENT: void [s, out, m];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: start or go on with a rebuild from this chunk (the log wins)');
+  // END SOLUTION
+}
+
+/**
+ * The snapshot is whole: it becomes our state at its op (app, client table, the log anchored at
+ * its prepare), durably with the rebuild's mark, unless we executed that op already (the log wins:
+ * a snapshot never rolls back an op applied here). Then the tail: our role's usual way to the log.
+ */
+export function installSnapshot(s: ReplicaState, out: Out, session: SyncSession): void {
+  const text = session.chunks.join('');
+  const c = checksum(text) === session.checksum ? parseCheckpoint(text, s.config.cluster) : null;
+  if (c === null || c.op !== session.op_checkpoint) {
+    s.sync = null; // not the snapshot announced: ask again
+    return;
+  }
+  // BEGIN SOLUTION
+  if (c.op <= s.commit_min) {
+    s.sync = null;
+    return;
+  }
+  const checkpoint: Checkpoint = { ...c, sync_target: session.target };
+  s.checkpoint_writing = checkpoint;
+  out.push({ kind: 'checkpoint', checkpoint });
+  s.log = [c.entry];
+  s.op_checkpoint = s.op = s.commit_min = s.log_durable = c.op;
+  s.commit_max = Math.max(s.commit_max, c.op);
+  s.app = c.app;
+  s.clients = c.clients;
+  s.faulty = [];
+  s.inhabited = [];
+  s.repair_headers = [];
+  s.view_repair = null;
+  session.installed = true;
+  session.chunks = [];
+  syncDoneIfReached(s, out);
+  // STUDENT: void [s, out, session];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: install the whole snapshot unless we executed its op already');
+  // END SOLUTION
+  if (s.status === 'recovering') {
+    s.recovery_responses = [];
+    broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce! });
+  } else if (s.status === 'view_change') {
+    send(s, out, session.from, { command: 'request_start_view', ...base(s) });
+  } else {
+    repairGap(s, out, s.commit_max);
+  }
+}
+
+/** Done means both: the snapshot installed and the tail executed up to the target taken when the rebuild started. */
+export function syncDoneIfReached(s: ReplicaState, out: Out): void {
+  const session = s.sync;
+  // BEGIN SOLUTION
+  if (session === null || !session.installed || s.commit_min < session.target) return;
+  s.sync = null;
+  out.push({ kind: 'trace', what: 'vsr.sync.done', detail: { op_checkpoint: session.op_checkpoint, op: s.commit_min } });
+  // STUDENT: void [s, out, session];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: end the rebuild once it is done');
+  // END SOLUTION
 }
 
 export function advanceCommit(s: ReplicaState, commit: number): void {
@@ -526,7 +727,7 @@ function onPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
   if (h.op <= s.op) {
     // The liveness fix: a prepare we already hold gets prepare_ok again (the first may be lost).
     if (checksumAt(s, h.op) === h.checksum && h.op <= s.log_durable) send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op: h.op, checksum: h.checksum });
-  } else if (h.op === s.op + 1 && h.parent === head(s).header.checksum) {
+  } else if (h.op === s.op + 1 && h.parent === head(s).header.checksum && ringAccepts(s, h.op)) {
     append(s, out, m.entry, m.replica);
   }
   takeRepaired(s, out, m.entry);
@@ -576,7 +777,9 @@ export const REPAIR_WINDOW = 8;
 
 /** Lab 4: the primary answers a backup's request_headers with its headers from op_min on. */
 function onRequestHeaders(s: ReplicaState, out: Out, m: MessageOf<'request_headers'>): void {
-  if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view || m.op_min > s.op || m.op_min > m.op_max || m.op_min <= s.op_checkpoint) return;
+  if (s.status !== 'normal' || !isPrimary(s) || m.view !== s.view || m.op_min > s.op || m.op_min > m.op_max) return;
+  // The backup's head is op_min − 1: behind our log's tail, it rebuilds from our checkpoint.
+  if (!catchesUp(s, m.op_min - 1)) return onRequestSync(s, out, { command: 'request_sync', ...base(s), replica: m.replica, op: m.op_min - 1, op_checkpoint: 0, chunk: 0 });
   const last = Math.min(m.op_max, s.op, m.op_min + HEADERS_MAX - 1);
   const at = m.op_min - s.op_checkpoint;
   send(s, out, m.replica, { command: 'headers', ...base(s), headers: s.log.slice(at, at + last - m.op_min + 1).map((e) => e.header) });
@@ -611,7 +814,7 @@ export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
   }
   const r = s.repair_headers.find((x) => x.header.checksum === entry.header.checksum);
   if (r !== undefined && r.entry === null) r.entry = entry;
-  while (s.repair_headers.length > 0 && s.repair_headers[0]!.entry !== null) append(s, out, s.repair_headers.shift()!.entry!, primaryIndex(s, s.view));
+  while (s.repair_headers.length > 0 && s.repair_headers[0]!.entry !== null && ringAccepts(s, s.op + 1)) append(s, out, s.repair_headers.shift()!.entry!, primaryIndex(s, s.view));
   // STUDENT: void [s, out, entry];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the repair with the prepare and append what is next');
   // END SOLUTION
@@ -878,8 +1081,9 @@ export function startViewAsPrimary(s: ReplicaState, out: Out): void {
   if (entries === null) return; // Lab 4: repairing; asked every replica for the highest faulty op
   const op = best.first + entries.length - 1;
   assert(op >= commit, `vsr: the repaired log (op ${op}) lacks committed op ${commit}`);
-  // Lab 4: a new primary too far behind to join the chosen log cannot lead this view; the view-change timeout moves on.
-  if (!joinsLog(s, best.first, entries)) return;
+  // Lab 4: a new primary too far behind to join the chosen log, or whose ring cannot hold it yet, cannot lead this view; the view-change timeout moves on.
+  if (!joinsLog(s, best.first, entries)) return requestSync(s, out, best.replica);
+  if (!ringAccepts(s, op)) return;
   replaceLog(s, out, best.first, entries, op, (o) => sourceOf(s, best, entries[o - best.first]!));
   s.commit_max = commit;
   // Lab 4: the view starts once the new primary's journal holds its whole log, clean (TB asserts dirty = faulty = 0).
@@ -950,7 +1154,8 @@ export function becomeBackup(s: ReplicaState, out: Out, first: number, entries: 
 function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): void {
   if (s.status === 'recovering' || m.view < s.view || (m.view === s.view && s.status === 'normal')) return;
   const first = m.first ?? 1;
-  if (m.replica !== primaryIndex(s, m.view) || contradictsExecuted(s, first, m.entries) || !joinsLog(s, first, m.entries)) return;
+  if (m.replica !== primaryIndex(s, m.view) || contradictsExecuted(s, first, m.entries)) return;
+  if (!joinsLog(s, first, m.entries)) return requestSync(s, out, m.replica);
   // BEGIN SOLUTION
   if (m.view > s.view && s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view: m.view });
   s.view = m.view;
@@ -1003,7 +1208,8 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
     s.status = 'view_change';
     return transitionToViewChange(s, out, s.view + 1);
   }
-  if (leader === undefined || !joinsLog(s, leader.first, leader.entries!)) return;
+  if (leader === undefined) return;
+  if (!joinsLog(s, leader.first, leader.entries!)) return requestSync(s, out, leader.replica);
   s.view = view;
   becomeBackup(s, out, leader.first, leader.entries!, leader.op, leader.commit_max, leader.replica);
   // STUDENT: void [s, out, m];
@@ -1044,6 +1250,10 @@ function onMessage(s: ReplicaState, out: Out, m: Message): void {
       return onRecovery(s, out, m);
     case 'recovery_response':
       return onRecoveryResponse(s, out, m);
+    case 'request_sync':
+      return onRequestSync(s, out, m);
+    case 'sync':
+      return onSync(s, out, m);
     default:
       return assertNever(m);
   }
@@ -1110,6 +1320,7 @@ function onResend(s: ReplicaState, out: Out): void {
   } else if (s.status === 'normal' && !isPrimary(s)) {
     repairGap(s, out, s.commit_max);
   }
+  if (s.sync !== null && !s.sync.installed) requestChunks(s, out);
 }
 
 /**
@@ -1127,6 +1338,7 @@ function onRecoveryTimeout(s: ReplicaState, out: Out): void {
     return transitionToViewChange(s, out, s.view + 1);
   }
   broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce });
+  if (s.sync !== null && !s.sync.installed) requestChunks(s, out);
   s.timeouts.recovery.attempts++;
   s.timeouts.recovery.ticks = 0;
 }
@@ -1138,8 +1350,16 @@ export function assertInvariants(s: ReplicaState): void {
   const n = replicaCount(s);
   assert(s.log.length === s.op - s.op_checkpoint + 1, `vsr: log holds ${s.log.length} entries for ops ${s.op_checkpoint}..${s.op}`);
   assert(s.op_checkpoint <= s.commit_min && s.op_checkpoint <= s.log_durable, `vsr: op_checkpoint ${s.op_checkpoint} past commit_min ${s.commit_min} or log_durable ${s.log_durable}`);
-  assert(s.log[0]!.header.op === s.op_checkpoint && (s.checkpoint === null ? s.op_checkpoint === 0 : s.checkpoint.op === s.op_checkpoint), `vsr: the log's anchor is not op_checkpoint ${s.op_checkpoint}`);
-  assert(s.config.journal !== undefined || s.op_checkpoint === 0, 'vsr: Lab 3 never checkpoints');
+  // The anchor is the durable checkpoint's op, or a rebuild's being written.
+  const anchoredBy = s.checkpoint_writing?.op === s.op_checkpoint ? s.checkpoint_writing : s.checkpoint;
+  assert(s.log[0]!.header.op === s.op_checkpoint && (anchoredBy?.op ?? 0) === s.op_checkpoint, `vsr: the log's anchor is not op_checkpoint ${s.op_checkpoint}`);
+  assert(s.config.journal !== undefined || (s.op_checkpoint === 0 && s.checkpoint_writing === null), 'vsr: Lab 3 never checkpoints');
+  assert(s.config.journal === undefined || s.op < s.op_checkpoint + s.config.journal.slot_count, `vsr: op ${s.op} past the ring (op_checkpoint ${s.op_checkpoint})`);
+  const writing = s.checkpoint_writing;
+  assert(writing === null || (writing.op >= s.op_checkpoint && writing.op <= s.commit_min), `vsr: checkpoint ${writing?.op} being written outside ${s.op_checkpoint}..${s.commit_min}`);
+  // Lab 4: a rebuild collects chunks until installed; then the log is anchored at its snapshot or later, short of its target.
+  const sync = s.sync;
+  assert(sync === null || (s.config.journal !== undefined && (sync.installed ? sync.chunks.length === 0 && s.op_checkpoint >= sync.op_checkpoint && s.commit_min < sync.target : sync.chunks.length > 0)), 'vsr: a rebuild installed but not anchoring the log, or done and not ended');
   assert(s.commit_min <= s.commit_max || s.status === 'recovering', `vsr: commit_min ${s.commit_min} > commit_max ${s.commit_max}`);
   assert(s.commit_min <= s.op, `vsr: commit_min ${s.commit_min} > op ${s.op}`);
   assert(s.log_durable <= s.op, `vsr: log_durable ${s.log_durable} > op ${s.op}`);

@@ -1,7 +1,8 @@
 // The VSR messages (VR Revisited names, TigerBeetle 0.8.1 shapes): the prepare header with its hash
 // chain, every replica-to-replica message as one discriminated union, and the client's request and
 // reply. Declared once; the wire validates against these and nothing else does. It holds no state.
-// Lab 4 adds its journal-repair messages (request_headers, headers, nack_prepare) to the union.
+// Lab 4 adds its journal-repair messages (request_headers, headers, nack_prepare) and its rebuild
+// messages (request_sync, sync) to the union.
 import { z } from 'zod';
 import { method, notice } from '../../src/env/method.js';
 import type { Json } from '../../src/env/types.js';
@@ -81,6 +82,9 @@ export function rootEntry(cluster: number): Entry {
 /** Headers in one `headers` message at most. */
 export const HEADERS_MAX = 64;
 
+/** Lab 4: characters of a checkpoint's text in one `sync` chunk at most (a rebuild's snapshot comes in chunks). */
+export const SYNC_CHUNK_CHARS = 1024;
+
 /** Every message names its cluster, its sender (replica index) and the sender's view; `checksum` covers the rest. */
 const base = { cluster: uint, replica: uint, view: uint };
 /**
@@ -113,6 +117,27 @@ export const messageSchema = z.discriminatedUnion('command', [
   z.strictObject({ command: z.literal('request_headers'), ...base, op_min: uint, op_max: uint }),
   /** Lab 4: the answer to request_headers: consecutive headers from op_min, at most HEADERS_MAX of them. */
   z.strictObject({ command: z.literal('headers'), ...base, headers: z.array(headerSchema) }),
+  /**
+   * Lab 4: a replica that cannot join a log it was sent (it lacks ops before that log's first) →
+   * the sender: my head is `op`; send me chunk `chunk` of your checkpoint `op_checkpoint` (0: your
+   * latest). The sender decides with one threshold: `op` at or past its op_checkpoint catches up by
+   * repair (no answer here), behind it rebuilds (a `sync` chunk).
+   */
+  z.strictObject({ command: z.literal('request_sync'), ...base, op: uint, op_checkpoint: uint, chunk: uint }),
+  /**
+   * Lab 4: chunk `chunk` of `chunks` of the sender's checkpoint of `op_checkpoint` (its canonical
+   * text; `checksum` covers the whole text), and the sender's commit_max as the rebuild's target.
+   */
+  z.strictObject({
+    command: z.literal('sync'),
+    ...base,
+    op_checkpoint: z.number().int().positive(),
+    checksum: hash,
+    chunk: uint,
+    chunks: z.number().int().positive(),
+    data: z.string().max(SYNC_CHUNK_CHARS),
+    target: uint,
+  }),
   z.strictObject({ command: z.literal('start_view_change'), ...base }),
   /**
    * → the primary of `view`: my log, the last view I was normal in, and my commit numbers. `entries`
@@ -166,6 +191,31 @@ export function seal(message: Message): Sealed {
 
 export function sealValid(sealed: Sealed): boolean {
   return sealed.checksum === checksum(sealed.message as unknown as Json);
+}
+
+/**
+ * Lab 4: a checkpoint as it travels in a rebuild and rests on disk: the state after executing ops
+ * 1..op (the op's prepare, the app's snapshot, the client table).
+ */
+export const checkpointSchema = z.strictObject({
+  op: z.number().int().positive(),
+  entry: entrySchema,
+  app: z.json(),
+  clients: z.array(z.strictObject({ client: z.string(), session: uint, request: uint, op: uint, reply: z.lazy(() => appResultSchema) })),
+});
+
+/** A checkpoint of `cluster` from its text (a rebuild's reassembled chunks), or null if the text is not one. */
+export function parseCheckpoint(text: string, cluster: number): z.infer<typeof checkpointSchema> | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = checkpointSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const { op, entry } = parsed.data;
+  return entryValid(entry) && entry.header.op === op && entry.header.cluster === cluster ? parsed.data : null;
 }
 
 // ---- clients --------------------------------------------------------------------------------

@@ -131,6 +131,26 @@ export interface Checkpoint {
   entry: Entry;
   app: Json;
   clients: ClientSession[];
+  /**
+   * The rebuild mark: present on a checkpoint a rebuild installed, until the next one: the op its
+   * tail must reach. A replica restarted with it resumes the rebuild (never counts as caught up).
+   */
+  sync_target?: number;
+}
+
+/**
+ * Lab 4: a rebuild (state transfer) under way: the checkpoint being collected (its op, the checksum
+ * of its text, its chunks, the replica sending it) and the target its tail must reach (the sender's
+ * commit_max when the rebuild started). Once the snapshot is whole and installed, `chunks` is empty
+ * and `installed` true; the rebuild is done when commit_min reaches the target.
+ */
+export interface SyncSession {
+  op_checkpoint: number;
+  checksum: string;
+  from: number;
+  chunks: (string | null)[];
+  target: number;
+  installed: boolean;
 }
 
 /** What a replica reads from its disk at start: its superblock (null if none), its checkpoint and its log (ops after it). */
@@ -164,8 +184,10 @@ export interface ReplicaState {
   op_checkpoint: number;
   /** Lab 4: the last durable checkpoint (its snapshot serves a lagging replica's rebuild), or null. */
   checkpoint: Checkpoint | null;
-  /** Lab 4: the op of a checkpoint handed to the disk and not yet durable, or null. */
-  checkpoint_writing: number | null;
+  /** Lab 4: a checkpoint handed to the disk and not yet durable, or null. */
+  checkpoint_writing: Checkpoint | null;
+  /** Lab 4: the rebuild under way, or null. */
+  sync: SyncSession | null;
   /** Ops executed here. */
   commit_min: number;
   /** The highest op known committed (VRR's commit-number). */
@@ -260,6 +282,7 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     op_checkpoint,
     checkpoint: checkpoint === null ? null : structuredClone(checkpoint),
     checkpoint_writing: null,
+    sync: checkpoint?.sync_target === undefined ? null : { op_checkpoint: checkpoint.op, checksum: '', from: config.replica, chunks: [], target: checkpoint.sync_target, installed: true },
     commit_min: op_checkpoint,
     commit_max: op_checkpoint,
     log,

@@ -7,11 +7,12 @@
 import type { Env, NodeId } from '../env/types.js';
 import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
+import { CheckpointStore } from './checkpoint.js';
 import { LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
-import { JournalStorage, JOURNAL_SHAPE, opFits, type JournalShape } from './journal-storage.js';
+import { JournalStorage, JOURNAL_SHAPE, opFits, refusingCorrupt, type JournalShape } from './journal-storage.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
-import { createState, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
+import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
   entryValid,
   headerChecksum,
@@ -39,6 +40,8 @@ export const FAULT_POINTS = {
 /** Views and ops past these are impossible in any run (and would lose precision as JSON numbers). */
 const VIEW_MAX = 2 ** 32;
 const OP_MAX = 2 ** 40;
+/** Lab 4: chunks of one checkpoint at most (a 1 GiB snapshot in SYNC_CHUNK_CHARS chunks). */
+const CHUNKS_MAX = 2 ** 20;
 
 export interface DriverOptions {
   config: VsrConfig;
@@ -75,6 +78,8 @@ export class EngineDriver {
     private readonly options: DriverOptions,
     private readonly storage: EngineStorage,
     private readonly superblock: Superblock,
+    /** Lab 4's checkpoint copies (null on Lab 3's log, which never checkpoints). */
+    private readonly checkpoints: CheckpointStore | null,
     state: ReplicaState,
   ) {
     this.state = state;
@@ -83,9 +88,9 @@ export class EngineDriver {
   static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
     const { config } = options;
     const { superblock, value } = await Superblock.open(env.disk, config.cluster);
-    const { storage, durable } = await openStorage(env, options, value);
+    const { storage, durable, checkpoints } = await openStorage(env, options, value);
     const state = createState(config, durable);
-    const driver = new EngineDriver(env, options, storage, superblock, state);
+    const driver = new EngineDriver(env, options, storage, superblock, checkpoints, state);
     env.log('vsr.start', { replica: config.replica, status: state.status, view: state.view, log_view: state.log_view, op: state.op });
     env.on(vsrMessage, (sealed, from) => driver.onPeer(sealed, from));
     env.serve(vsrRequest, (request) => driver.onClient(request));
@@ -169,7 +174,22 @@ export class EngineDriver {
         this.afterSuperblock(() => this.answer(key, command.reply));
         return;
       }
+      case 'checkpoint':
+        this.io = this.io.then(() => this.writeCheckpoint(command.checkpoint));
+        return;
+      case 'trace':
+        this.env.log(command.what, command.detail);
+        return;
     }
+  }
+
+  /** Lab 4: persist a checkpoint on the IO lane; once durable, the journal's ring moves on with the engine's. */
+  private async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    assert(this.checkpoints !== null && this.storage instanceof JournalStorage, 'vsr: a checkpoint off the journal');
+    await this.checkpoints.write(checkpoint);
+    this.storage.checkpointed(checkpoint.op);
+    this.env.log('vsr.checkpoint', { op: checkpoint.op });
+    this.step({ kind: 'checkpointed', op: checkpoint.op });
   }
 
   /** A broadcast is one message to every peer: its checksum is computed once. (Sent messages are never changed.) */
@@ -240,16 +260,17 @@ export class EngineDriver {
   }
 }
 
-/** The replica's storage, opened and read: Lab 3's log, or Lab 4's journal (recovered and traced). */
-async function openStorage(env: Env, options: DriverOptions, superblock: { view: number; log_view: number } | null): Promise<{ storage: EngineStorage; durable: Durable }> {
+/** The replica's storage, opened and read: Lab 3's log, or Lab 4's checkpoint and journal (recovered and traced). */
+async function openStorage(env: Env, options: DriverOptions, superblock: { view: number; log_view: number } | null): Promise<{ storage: EngineStorage; durable: Durable; checkpoints: CheckpointStore | null }> {
   const { config } = options;
   if (options.storage !== 'journal') {
     const { storage, entries } = await LogStorage.open(env.disk, config.cluster);
-    return { storage, durable: { superblock, entries } };
+    return { storage, durable: { superblock, entries }, checkpoints: null };
   }
   const layout = { cluster: config.cluster, ...(options.journal ?? JOURNAL_SHAPE) };
   assert(config.journal?.slot_count === layout.slot_count, `vsr: the engine's ring (${config.journal?.slot_count}) is not the journal's (${layout.slot_count} slots)`);
-  return JournalStorage.open(env, layout, config.replicas.length, superblock);
+  const { store, checkpoint } = await refusingCorrupt(env, () => CheckpointStore.open(env.disk, config.cluster));
+  return { ...(await JournalStorage.open(env, layout, config.replicas.length, superblock, checkpoint)), checkpoints: store };
 }
 
 function callKey(client: string, request: number, kind: string): string {
@@ -281,6 +302,11 @@ export function messageProblem(m: Message, cluster: number): string | null {
       if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
       if (m.entries === null) return m.first === undefined ? null : 'a first op without entries';
       return logProblem(m.entries, m.first ?? 1, m.op, m.commit_max, m.view, cluster);
+    case 'request_sync':
+      return m.op > OP_MAX || m.op_checkpoint > OP_MAX || m.chunk > CHUNKS_MAX ? `impossible request_sync of op ${m.op}, checkpoint ${m.op_checkpoint}, chunk ${m.chunk}` : null;
+    case 'sync':
+      if (m.op_checkpoint > OP_MAX || m.target > OP_MAX || m.target < m.op_checkpoint) return `impossible sync of checkpoint ${m.op_checkpoint} with target ${m.target}`;
+      return m.chunks > CHUNKS_MAX || m.chunk >= m.chunks ? `impossible sync chunk ${m.chunk} of ${m.chunks}` : null;
     case 'commit_ok':
     case 'start_view_change':
     case 'request_start_view':

@@ -8,7 +8,7 @@ import type { Env } from '../env/types.js';
 import { StorageCorrupt } from '../storage/storage-corrupt.js';
 import { canonicalJson } from '../json.js';
 import type { EngineStorage } from './storage.js';
-import { faultyEntry, type Durable } from '../../labs/vsr/state.js';
+import { faultyEntry, type Checkpoint, type Durable } from '../../labs/vsr/state.js';
 import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
 import { headerSector, isReserved, JOURNAL_FILE, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import {
@@ -74,22 +74,23 @@ export class JournalStorage implements EngineStorage {
    * or cut slot), and build the engine's durable log. A refusal (wrong size, foreign cluster, n=1
    * with a faulty slot) is traced as vsr.journal.refused and thrown: the node does not start.
    */
-  static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock']): Promise<{ storage: JournalStorage; durable: Durable }> {
-    let recovered: Recovered;
-    try {
-      recovered = await openJournal(env.disk, { layout, replica_count, op_checkpoint: 0 });
-    } catch (e) {
-      if (e instanceof StorageCorrupt) env.log('vsr.journal.refused', { error: e.message });
-      throw e;
-    }
+  static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock'], checkpoint: Checkpoint | null): Promise<{ storage: JournalStorage; durable: Durable }> {
+    const op_checkpoint = checkpoint?.op ?? 0;
+    const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint })));
     const storage = new JournalStorage(env, recovered.journal);
-    const durable = { superblock, ...journalLog(recovered) };
+    const durable: Durable = { superblock, ...(checkpoint !== null && { checkpoint }), ...journalLog(recovered, checkpoint?.entry ?? rootEntry(layout.cluster)) };
     traceRecovered(env, recovered);
     // Ops whose prepare is intact but whose slot is not clean (fix) are written again before any ack;
-    // so is a faulty root (slot 0 holds op 0 until the ring wraps, and the root is the cluster's).
-    if (recovered.journal.faulty[0]) storage.write(rootEntry(layout.cluster));
-    for (let op = durable.log_durable + 1; op <= durable.entries.length && !durable.faulty.includes(op); op++) storage.write(durable.entries[op - 1]!);
+    // so is a faulty root (slot 0 holds op 0 until the ring first wraps, and the root is the cluster's).
+    if (recovered.journal.faulty[0] && op_checkpoint === 0) storage.write(rootEntry(layout.cluster));
+    const faulty = durable.faulty ?? [];
+    for (let op = durable.log_durable! + 1; op <= op_checkpoint + durable.entries.length && !faulty.includes(op); op++) storage.write(durable.entries[op - op_checkpoint - 1]!);
     return { storage, durable };
+  }
+
+  /** The checkpoint of `op` is durable: the ring takes ops up to op + slot_count − 1 (slots of ops before `op` are free). */
+  checkpointed(op: number): void {
+    this.journal.op_checkpoint = op;
   }
 
   /** Whether writes wait to be flushed. */
@@ -220,21 +221,44 @@ export class JournalStorage implements EngineStorage {
   }
 }
 
+/** Run `open`; a refusal (StorageCorrupt) is traced as vsr.journal.refused and thrown: the node does not start. */
+export async function refusingCorrupt<T>(env: Env, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (e) {
+    if (e instanceof StorageCorrupt) env.log('vsr.journal.refused', { error: e.message });
+    throw e;
+  }
+}
+
 /**
- * The engine's log from the recovered journal (no wrap yet: op k is in slot k). From op 1 up: a
- * clean or fixed prepare that chains to the op before it, or a faulty slot (a placeholder). The log
- * ends before the first slot that holds neither: a reserved slot, or an older prepare that does not
- * chain (never acknowledged: its header could not have been written before its parent's prepare).
- * Faulty slots at the end are kept: they may hold ops this replica acknowledged.
+ * A journal holding an op the ring could not take after this checkpoint (op ≥ op_checkpoint +
+ * slot_count) was written after a newer checkpoint than the one read: refused, never cut back.
  */
-function journalLog(recovered: Recovered): { entries: Entry[]; faulty: number[]; inhabited: Entry[]; log_durable: number } {
+function refuseAhead(recovered: Recovered): Recovered {
+  const { op_checkpoint, layout } = recovered.journal;
+  if (recovered.op_max >= op_checkpoint + layout.slot_count) {
+    throw new StorageCorrupt(`journal ${JOURNAL_FILE}: it holds op ${recovered.op_max}, past checkpoint ${op_checkpoint} + ${layout.slot_count} slots: the checkpoint read is older than the journal; refusing to start`);
+  }
+  return recovered;
+}
+
+/**
+ * The engine's log from the recovered journal, from the checkpoint's op (its prepare, `anchor`, is
+ * the log's first entry) on: op k is in slot k mod slot_count. From op_checkpoint + 1 up: a clean or
+ * fixed prepare that chains to the op before it, or a faulty slot (a placeholder). The log ends
+ * before the first slot that holds neither: a reserved slot, an older wrap's op, or an older prepare
+ * that does not chain (never acknowledged: its header could not have been written before its
+ * parent's prepare). Faulty slots at the end are kept: they may hold ops this replica acknowledged.
+ */
+function journalLog(recovered: Recovered, anchor: Entry): { entries: Entry[]; faulty: number[]; inhabited: Entry[]; log_durable: number } {
   const j = recovered.journal;
   const entries: Entry[] = [];
   const faulty: number[] = [];
   const inhabited: Entry[] = [];
-  let parent: Entry | null = rootEntry(j.layout.cluster);
-  let log_durable = 0;
-  for (let op = 1; op < j.layout.slot_count; op++) {
+  let parent: Entry | null = anchor;
+  let log_durable = anchor.header.op;
+  for (let op = anchor.header.op + 1; op < anchor.header.op + j.layout.slot_count; op++) {
     const slot = slotFor(j.layout, op);
     const h = j.headers[slot]!;
     if (j.faulty[slot]) {
