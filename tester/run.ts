@@ -105,7 +105,7 @@ function createCluster(scenario: Scenario, options: RunOptions & { lab?: Lab | u
     if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
     return new RealCluster(common);
   }
-  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.lab, seed: options.seed, atlas: scenario.atlas, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, hashTrace: !options.quiet, veto: options.veto, ...(options.watch && { pacer: options.watch.pacer }) });
+  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.simLab ?? scenario.lab, seed: options.seed, atlas: scenario.atlas, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, hashTrace: !options.quiet, veto: options.veto, ...(options.watch && { pacer: options.watch.pacer }) });
   options.watch?.cluster(sim);
   return sim;
 }

@@ -3,6 +3,7 @@
 // exits the process or reads the clock: the runner owns timing, seeds, artifacts and output.
 import type { Cluster, World } from './cluster.js';
 import type { FaultAtlas } from '../src/env/disk-faults.js';
+import type { Lab } from '../src/lab.js';
 
 export interface ScenarioContext {
   cluster: Cluster;
@@ -36,6 +37,12 @@ export interface Scenario {
   atlas?: FaultAtlas;
   /** The worlds it runs in (default both): a scenario that needs the simulator's disk or its replicas' memory says ['sim']. */
   worlds?: readonly World[];
+  /**
+   * Simulator only: the Lab object its nodes run instead of the lab named by `lab` (a variant of
+   * it, e.g. Lab 4's rebuild scenarios on a 64-slot ring so the ring wraps within a short run).
+   * A Lab object given to the run (a broken variant) still takes precedence.
+   */
+  simLab?: Lab;
   run(ctx: ScenarioContext): Promise<void>;
 }
 

@@ -423,6 +423,8 @@ function onCheckpointed(s: ReplicaState, out: Out, op: number): void {
   s.checkpoint = checkpoint;
   s.log_durable = Math.max(s.log_durable, op);
   checkpointIfDue(s, out);
+  // A recovering replica whose ring was too small for its leader's log asks again now that it moved on.
+  if (s.status === 'recovering' && s.nonce !== null) broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce });
 }
 
 // ---- Lab 4: catch up or rebuild (read-rebuild-vr.md §3) -------------------------------------
@@ -468,11 +470,11 @@ export function requestSync(s: ReplicaState, out: Out, to: number): void {
   send(s, out, to, { command: 'request_sync', ...base(s), op: s.op, op_checkpoint: 0, chunk: 0 });
 }
 
-/** A rebuild collecting its snapshot asks its sender for the missing chunks, a window at a time. */
-function requestChunks(s: ReplicaState, out: Out): void {
+/** A rebuild collecting its snapshot asks its sender for missing chunks: the first `window` of them, or (pipelined) one. */
+function requestChunks(s: ReplicaState, out: Out, from = 0, window = SYNC_WINDOW): void {
   const session = s.sync!;
   let asked = 0;
-  for (let k = 0; k < session.chunks.length && asked < SYNC_WINDOW; k++) {
+  for (let k = from; k < session.chunks.length && asked < window; k++) {
     if (session.chunks[k] !== null) continue;
     send(s, out, session.from, { command: 'request_sync', ...base(s), op: s.op, op_checkpoint: session.op_checkpoint, chunk: k });
     asked++;
@@ -499,10 +501,12 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
     session = { op_checkpoint: m.op_checkpoint, checksum: m.checksum, from: m.replica, chunks: new Array<string | null>(m.chunks).fill(null), target: m.target, installed: false };
     s.sync = session;
     out.push({ kind: 'trace', what: 'vsr.sync.start', detail: { replica: s.config.replica, op_checkpoint: session.op_checkpoint, target: session.target } });
+    requestChunks(s, out);
   }
-  if (session.installed || m.op_checkpoint !== session.op_checkpoint || m.checksum !== session.checksum || m.chunks !== session.chunks.length) return;
-  session.chunks[m.chunk] ??= m.data;
-  if (session.chunks.includes(null)) return requestChunks(s, out);
+  if (session.installed || m.op_checkpoint !== session.op_checkpoint || m.checksum !== session.checksum || m.chunks !== session.chunks.length || session.chunks[m.chunk] !== null) return;
+  session.chunks[m.chunk] = m.data;
+  // A window of chunks in flight: each one in asks for the one a window further on.
+  if (session.chunks.includes(null)) return requestChunks(s, out, m.chunk + SYNC_WINDOW, 1);
   installSnapshot(s, out, session);
   // STUDENT: void [s, out, m];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: start or go on with a rebuild from this chunk (the log wins)');
@@ -510,22 +514,34 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
 }
 
 /**
- * The snapshot is whole: it becomes our state at its op (app, client table, the log anchored at
- * its prepare), durably with the rebuild's mark, unless we executed that op already (the log wins:
- * a snapshot never rolls back an op applied here). Then the tail: our role's usual way to the log.
+ * The snapshot is whole: it becomes our state at its op, unless we executed that op already (the
+ * log wins: a snapshot never rolls back an op applied here).
  */
-export function installSnapshot(s: ReplicaState, out: Out, session: SyncSession): void {
+function installSnapshot(s: ReplicaState, out: Out, session: SyncSession): void {
+  const c = wholeSnapshot(s, session);
+  // BEGIN SOLUTION
+  if (c === null || c.op <= s.commit_min) {
+    s.sync = null; // not the snapshot announced (ask again), or older than what we executed
+    return;
+  }
+  // STUDENT: void [c];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: install the whole snapshot unless we executed its op already');
+  // END SOLUTION
+  applySnapshot(s, out, session, c);
+}
+
+/** The checkpoint a rebuild's chunks make, or null if they are not the one announced (checksum, op). */
+export function wholeSnapshot(s: ReplicaState, session: SyncSession): Checkpoint | null {
   const text = session.chunks.join('');
   const c = checksum(text) === session.checksum ? parseCheckpoint(text, s.config.cluster) : null;
-  if (c === null || c.op !== session.op_checkpoint) {
-    s.sync = null; // not the snapshot announced: ask again
-    return;
-  }
-  // BEGIN SOLUTION
-  if (c.op <= s.commit_min) {
-    s.sync = null;
-    return;
-  }
+  return c !== null && c.op === session.op_checkpoint ? c : null;
+}
+
+/**
+ * Make `c` our state at its op (app, client table, the log anchored at its prepare), durably with
+ * the rebuild's mark; then the tail: our role's usual way to the log (recovery, start_view, repair).
+ */
+export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c: Checkpoint): void {
   const checkpoint: Checkpoint = { ...c, sync_target: session.target };
   s.checkpoint_writing = checkpoint;
   out.push({ kind: 'checkpoint', checkpoint });
@@ -540,10 +556,8 @@ export function installSnapshot(s: ReplicaState, out: Out, session: SyncSession)
   s.view_repair = null;
   session.installed = true;
   session.chunks = [];
+  s.sync = session;
   syncDoneIfReached(s, out);
-  // STUDENT: void [s, out, session];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: install the whole snapshot unless we executed its op already');
-  // END SOLUTION
   if (s.status === 'recovering') {
     s.recovery_responses = [];
     broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce! });
@@ -822,7 +836,9 @@ export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
 
 function onRequestPrepare(s: ReplicaState, out: Out, m: MessageOf<'request_prepare'>): void {
   if (s.status === 'view_change' && s.config.journal !== undefined) return onRepairRequest(s, out, m);
-  if (s.status !== 'normal' || m.view !== s.view || m.op > s.op || m.op <= s.op_checkpoint) return;
+  if (s.status !== 'normal' || m.view !== s.view || m.op > s.op || m.op === 0) return;
+  // Lab 4: a backup repairing an op we checkpointed away lacks ops behind our log's tail: it rebuilds.
+  if (m.op <= s.op_checkpoint) return onRequestSync(s, out, { command: 'request_sync', ...base(s), replica: m.replica, op: m.op - 1, op_checkpoint: 0, chunk: 0 });
   const entry = entryAt(s, m.op);
   assert(!isFaulty(entry), `vsr: normal with faulty op ${m.op}`);
   if (m.checksum !== null && m.checksum !== entry.header.checksum) return;
@@ -1210,6 +1226,13 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
   }
   if (leader === undefined) return;
   if (!joinsLog(s, leader.first, leader.entries!)) return requestSync(s, out, leader.replica);
+  if (!ringAccepts(s, leader.op)) {
+    // Lab 4: our ring cannot hold the leader's log yet: take what it can and execute the committed
+    // ops, still recovering; the checkpoint that follows moves the ring on, and we ask again.
+    replaceLog(s, out, leader.first, leader.entries!, leader.op, () => leader.replica);
+    advanceCommit(s, leader.commit_max);
+    return commitOps(s, out);
+  }
   s.view = view;
   becomeBackup(s, out, leader.first, leader.entries!, leader.op, leader.commit_max, leader.replica);
   // STUDENT: void [s, out, m];

@@ -3,7 +3,8 @@
 // PAR's targeted-corruption sweep (one combination per seed). Written against the Cluster interface
 // like Lab 3's; they throw ScenarioFailure and never read the clock, print or exit.
 import type { Scenario } from '../scenario.js';
-import { JOURNAL_SHAPE } from '../../src/engine/journal-storage.js';
+import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
+import { makeVsrLab } from '../../labs/vsr/lab.js';
 import type { JournalLayout } from '../../labs/vsr/journal/format.js';
 import { scenario, vsrScenarios } from '../vsr/scenarios.js';
 import { VOPR, vopr } from '../vsr/vopr.js';
@@ -24,6 +25,7 @@ import {
   truncationLosesCommittedOps,
   uncommittedTailDiscarded,
 } from './storage-scenarios.js';
+import { briefPartitionCatchesUp, crashMidRebuild, partitionedRebuilds, writesDuringRebuild } from './sync-scenarios.js';
 
 /** The reference's journal layout (the cluster id takes no part in where cells are). */
 export const PAR_LAYOUT: JournalLayout = { cluster: 0, ...JOURNAL_SHAPE };
@@ -35,6 +37,10 @@ const VOPR_ATLAS = journalAtlas({ layout: PAR_LAYOUT, nodes: nodes(VOPR.replicas
 
 /** Lab 4's own scenarios damage the simulated disk and read replicas' journals in place: simulator only. */
 const par = { name: 'par', worlds: ['sim'] as const };
+
+/** Lab 4's rebuild scenarios on a 64-slot ring (checkpoints every 32 ops): the ring wraps past a cut-off replica within a short run. */
+export const SYNC_RING: JournalShape = { ...JOURNAL_SHAPE, slot_count: 64 };
+const parSync = { ...par, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING }) };
 
 export const parScenarios: Scenario[] = [
   ...vsrScenarios.filter((s) => s.id !== 'vopr').map((s) => ({ ...s, lab: 'par' })),
@@ -50,6 +56,10 @@ export const parScenarios: Scenario[] = [
   scenario('23', 5, 'n=5: uncommitted op 10 on p0, p1 only; p0 down, p1 corrupt: the cluster waits while p4 is cut off, then discards op 10 by the nack rule and goes on', uncommittedFaultyOpWaitsForNacks, 1, par),
   scenario('24', 3, 'an acked op whose only readable copy is on a crashed replica: the others (one lacks it, one cannot read it) stall rather than nack it; back with p0 it is repaired', guaranteedPrepareNotNacked, 1, par),
   scenario('25', 5, "PAR Fig. 2: ops 1-3 committed on p0-p2, p1's op 1 corrupt, p1 back with the laggards p3, p4: unavailable, never truncated; back with p0, p2 op 1 is repaired", truncationLosesCommittedOps, 1, par),
+  scenario('sync-rebuild', 3, 'a backup cut off until the ring wrapped past its head rebuilds: a checkpoint snapshot in chunks, then the tail; done at its target', partitionedRebuilds, 1, parSync),
+  scenario('sync-catch-up', 3, "a backup cut off briefly (its head at or past the others' log tail) catches up by repair, with no rebuild", briefPartitionCatchesUp, 1, parSync),
+  scenario('sync-writes', 3, 'writes go on during a rebuild on a duplicating network: none is lost, the state checker holds after every step', writesDuringRebuild, 1, parSync),
+  scenario('sync-crash', 3, 'a crash mid-rebuild: the backup restarts, rebuilds again (or resumes from its durable mark), and only then is done', crashMidRebuild, 1, parSync),
   scenario(
     'vopr',
     VOPR.replicas,

@@ -9,6 +9,7 @@ import type { VsrRun } from '../vsr/observer.js';
 import { replicaState } from '../../labs/vsr/lab.js';
 import type { ReplicaState } from '../../labs/vsr/state.js';
 import { journalStorage } from './replicas.js';
+import { RawClient } from '../vsr/replicas.js';
 
 /** Bounds, in engine ticks. */
 const CONVERGE_TICKS = 6000;
@@ -70,4 +71,206 @@ export async function checkpointsWrapTheRing(run: VsrRun, laps = 4, downTicks = 
       throw new ScenarioFailure(`${run.name(i)} converged at op ${s.op} with op_checkpoint ${s.op_checkpoint}: expected the ring (${slots} slots) wrapped ${laps - 1}+ times and a checkpoint within a ring of the head`);
     }
   }
+}
+
+/** A rebuild as the tester saw it start: the replica, its checkpoint and target (the sender's commit_max), and the highest op committed anywhere then. */
+export interface SyncStart {
+  replica: string;
+  op_checkpoint: number;
+  target: number;
+  committed: number;
+  /** Resumed after a restart (its durable rebuild mark), not started by a snapshot's first chunk. */
+  resumed: boolean;
+}
+
+/** A rebuild as the tester saw it end done: its checkpoint and the replica's commit_min then. */
+export interface SyncDone {
+  replica: string;
+  op_checkpoint: number;
+  op: number;
+}
+
+/**
+ * Every replica's rebuilds, seen after every step of the simulation: each start and each done.
+ * Done means both (§5): a rebuild that ends with its snapshot installed must have executed up to
+ * the target it started with, or the run fails at that step. A crash ends a rebuild without it
+ * ever counting as done.
+ */
+export class SyncWatch {
+  readonly starts: SyncStart[] = [];
+  readonly dones: SyncDone[] = [];
+  private readonly open = new Map<number, SyncStart>();
+
+  constructor(private readonly run: VsrRun) {
+    run.stepObservers.push(() => this.observe());
+  }
+
+  startsOf(index: number): SyncStart[] {
+    return this.starts.filter((s) => s.replica === this.run.name(index));
+  }
+
+  donesOf(index: number): SyncDone[] {
+    return this.dones.filter((d) => d.replica === this.run.name(index));
+  }
+
+  private observe(): void {
+    for (const i of this.run.all) {
+      const s = stateOf(this.run, i);
+      const was = this.open.get(i);
+      if (s === null) {
+        this.open.delete(i);
+        continue;
+      }
+      const now = s.sync;
+      if (now !== null && (was === undefined || was.op_checkpoint !== now.op_checkpoint)) {
+        const resumed = was === undefined && now.installed;
+        const start: SyncStart = { replica: this.run.name(i), op_checkpoint: now.op_checkpoint, target: now.target, committed: this.run.checker?.committed ?? 0, resumed };
+        this.starts.push(start);
+        this.open.set(i, start);
+      } else if (now === null && was !== undefined) {
+        this.open.delete(i);
+        if (s.commit_min < was.op_checkpoint) continue; // dropped before its snapshot was installed (not the one announced, or older than what it executed)
+        this.dones.push({ replica: was.replica, op_checkpoint: was.op_checkpoint, op: s.commit_min });
+        if (s.commit_min < was.target) {
+          throw new ScenarioFailure(
+            `${was.replica}: its rebuild from checkpoint ${was.op_checkpoint} ended done at op ${s.commit_min}, before its tail reached its target op ${was.target}: done means the snapshot whole and the tail at the target`,
+          );
+        }
+      }
+    }
+  }
+}
+
+/** Values of the big writes, and how many: a snapshot of dozens of chunks, so a rebuild takes many round trips. */
+const BIG_VALUE_CHARS = 2900;
+const BIG_WRITES = 16;
+
+async function bigWrites(run: VsrRun): Promise<void> {
+  const client = new RawClient(run, 'big');
+  await client.ok('register', 0, 0, 'register', null);
+  for (let request = 1; request <= BIG_WRITES; request++) await client.ok(`write ${request}`, 0, request, 'write', { f: 'put', key: `big${request}`, value: 'x'.repeat(BIG_VALUE_CHARS) });
+}
+
+/** Writes per client of the rebuild scenarios' loads: enough for the cluster to wrap the ring past a partitioned replica and go on. */
+function rebuildLoadOps(slots: number): number {
+  return Math.ceil((5 * slots) / 8);
+}
+
+/** Cut off `index` once every replica committed `from` ops, until the others checkpointed past its head by more than a ring; then heal it. Its head when cut off. */
+async function cutOffPastTheRing(run: VsrRun, index: number, from: number): Promise<number> {
+  const slots = slotCount(run);
+  const others = run.all.filter((i) => i !== index);
+  await run.waitUntil(`every replica to commit ${from} ops`, run.all, (all) => all.every((s) => s.commit >= from), CONVERGE_TICKS);
+  await run.isolate(index);
+  const head = stateOf(run, index)!.op;
+  await run.waitUntil(
+    `the others to commit a ring (${slots} ops) past ${run.name(index)}'s head ${head} and checkpoint past it`,
+    others,
+    (all) => all.every((s) => s.commit > head + slots) && others.every((i) => (stateOf(run, i)?.op_checkpoint ?? 0) > head),
+    CONVERGE_TICKS,
+  );
+  await run.heal(index);
+  return head;
+}
+
+/** The replica's rebuild(s) since `after` starts: each from a checkpoint past its head `head`, and one done at or past its target. */
+function checkRebuilt(run: VsrRun, watch: SyncWatch, index: number, head: number, after = 0): void {
+  const starts = watch.startsOf(index).slice(after);
+  const dones = watch.donesOf(index);
+  if (starts.length === 0) throw new ScenarioFailure(`${run.name(index)} was cut off at op ${head} until the others' ring wrapped past it, but no rebuild started (no vsr.sync.start)`);
+  const early = starts.find((s) => !s.resumed && s.op_checkpoint <= head);
+  if (early !== undefined) throw new ScenarioFailure(`${run.name(index)} rebuilt from checkpoint ${early.op_checkpoint}, which it held already (head ${head}): a rebuild only replaces ops it lacks`);
+  const done = dones.at(-1);
+  const started = done === undefined ? undefined : starts.findLast((s) => s.op_checkpoint === done.op_checkpoint);
+  if (done === undefined || started === undefined || done.op < started.target) {
+    throw new ScenarioFailure(`${run.name(index)}'s last rebuild (from checkpoint ${starts.at(-1)!.op_checkpoint}, target ${starts.at(-1)!.target}) never ended done at its target (last done: ${done === undefined ? 'none' : `op ${done.op} from checkpoint ${done.op_checkpoint}`})`);
+  }
+  run.note(`${run.name(index)}: rebuilt from checkpoint ${done.op_checkpoint} (cut off at op ${head}), done at op ${done.op}; ${starts.length} rebuild start(s)`);
+}
+
+/** Wait until `index` finished a rebuild and has none open (one can supersede another when it falls behind again). */
+async function rebuilt(run: VsrRun, watch: SyncWatch, index: number): Promise<void> {
+  await run.waitUntil(`${run.name(index)} to finish its rebuild(s)`, [index], () => watch.donesOf(index).length > 0 && stateOf(run, index)?.sync === null, CONVERGE_TICKS);
+}
+
+/** §5: a replica cut off for longer than the ring rebuilds (a snapshot plus the tail) and converges with the others. */
+export async function partitionedRebuilds(run: VsrRun): Promise<void> {
+  await run.startAll();
+  const watch = new SyncWatch(run);
+  run.startLoad({ clients: 8, ops: rebuildLoadOps(slotCount(run)) });
+  const head = await cutOffPastTheRing(run, 2, 20);
+  await rebuilt(run, watch, 2);
+  checkRebuilt(run, watch, 2, head);
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
+/** §5: a replica cut off briefly (fewer ops than lie between checkpoints) catches up by repair: no rebuild. */
+export async function briefPartitionCatchesUp(run: VsrRun): Promise<void> {
+  await run.startAll();
+  const watch = new SyncWatch(run);
+  const slots = slotCount(run);
+  run.startLoad({ clients: 4, ops: Math.ceil(slots / 2), thinkTicks: 2 });
+  // Cut off just after the first checkpoint (it shows the threshold is the log's tail, not op 1),
+  // and healed well before the others' next checkpoint (half a ring on) could pass its head.
+  await run.waitUntil('every replica to checkpoint', run.all, () => run.all.every((i) => (stateOf(run, i)?.op_checkpoint ?? 0) > 0), CONVERGE_TICKS);
+  await run.isolate(2);
+  const head = stateOf(run, 2)!.op;
+  const gap = Math.floor(slots / 8);
+  await run.waitUntil(`the others to commit ${gap} ops past ${run.name(2)}'s head ${head}`, [0, 1], (all) => all.every((s) => s.commit >= head + gap), CONVERGE_TICKS);
+  const behind = Math.max(...[0, 1].map((i) => stateOf(run, i)!.commit_min));
+  const tail = Math.min(...[0, 1].map((i) => stateOf(run, i)!.op_checkpoint));
+  await run.heal(2);
+  if (tail > head) throw new ScenarioFailure(`the others checkpointed at op ${tail}, past ${run.name(2)}'s head ${head}, within ${gap} ops: the scenario needs a larger ring`);
+  await run.waitUntil(`${run.name(2)} to catch up to op ${behind}`, [2], (all) => all[0]!.commit >= behind, CONVERGE_TICKS);
+  await run.finish(run.all, CONVERGE_TICKS);
+  if (watch.startsOf(2).length > 0) throw new ScenarioFailure(`${run.name(2)} was cut off at op ${head}, at or past the others' log tail (op_checkpoint ${tail}), yet it rebuilt from checkpoint ${watch.startsOf(2)[0]!.op_checkpoint}: it should have caught up by repair`);
+  run.note(`${run.name(2)}: cut off at op ${head} (others' op_checkpoint ${tail}), caught up to op ${behind} by repair, no rebuild`);
+}
+
+/**
+ * §5: writes go on during a rebuild (on a network that duplicates and delays, so old chunks arrive
+ * late) and none is lost: ops are committed while the replica rebuilds, the state checker holds after
+ * every step, and the history is linearizable with every acked write kept.
+ */
+export async function writesDuringRebuild(run: VsrRun): Promise<void> {
+  await run.startAll();
+  const watch = new SyncWatch(run);
+  await bigWrites(run);
+  run.startLoad({ clients: 8, ops: rebuildLoadOps(slotCount(run)) });
+  const head = await cutOffPastTheRing(run, 2, 20);
+  simOf(run).sim.configureNet({ dup: 0.5, minDelayMs: 1, maxDelayMs: 200 });
+  await rebuilt(run, watch, 2);
+  const start = watch.startsOf(2)[0]!;
+  const committedDuring = (run.checker?.committed ?? 0) - start.committed;
+  await run.sleepTicks(30); // late duplicates of its snapshot's chunks still arrive
+  simOf(run).sim.configureNet({ dup: 0, maxDelayMs: 10 });
+  checkRebuilt(run, watch, 2, head);
+  if (committedDuring <= 0) throw new ScenarioFailure(`no write was committed while ${run.name(2)} rebuilt (from op ${start.committed}): the scenario must write during the rebuild`);
+  run.note(`${committedDuring} ops committed while ${run.name(2)} rebuilt`);
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
+
+/** §5: a crash mid-rebuild: the replica restarts, starts the rebuild again (or resumes it from its mark), and is done only then. */
+export async function crashMidRebuild(run: VsrRun): Promise<void> {
+  await run.startAll();
+  const watch = new SyncWatch(run);
+  // A slow network (below) makes a rebuild of a big snapshot last many ticks.
+  await bigWrites(run);
+  run.startLoad({ clients: 8, ops: rebuildLoadOps(slotCount(run)) });
+  // A slow network stretches the rebuild over many ticks, so the crash lands in the middle of it.
+  simOf(run).sim.configureNet({ minDelayMs: 60, maxDelayMs: 90 });
+  const head = await cutOffPastTheRing(run, 2, 20);
+  await run.waitUntil(`${run.name(2)} to start a rebuild`, [2], () => watch.startsOf(2).length > 0, CONVERGE_TICKS);
+  const mid = stateOf(run, 2)!.sync;
+  await run.crash(2);
+  simOf(run).sim.configureNet({ minDelayMs: 1, maxDelayMs: 10 });
+  if (watch.donesOf(2).length > 0) throw new ScenarioFailure(`${run.name(2)}'s rebuild was done before the crash; the scenario needs the crash mid-rebuild`);
+  run.note(`${run.name(2)} crashed mid-rebuild (checkpoint ${mid?.op_checkpoint}, ${mid?.installed ? 'snapshot installed, tail short of its target' : 'snapshot still in chunks'})`);
+  const before = watch.startsOf(2).length;
+  await run.restart(2);
+  await rebuilt(run, watch, 2);
+  if (watch.startsOf(2).length === before) throw new ScenarioFailure(`${run.name(2)} restarted mid-rebuild and was done without starting the rebuild again`);
+  checkRebuilt(run, watch, 2, head, before);
+  await run.finish(run.all, CONVERGE_TICKS);
 }

@@ -31,6 +31,8 @@ export class VsrRun {
   /** Writes the finished load saw acknowledged (each is one committed op, besides each client's register). */
   writesAcked = 0;
   private loads = 0;
+  /** Simulator only: the scenario's own checks, run after every step with the state checker (a throw fails the run). */
+  readonly stepObservers: (() => void)[] = [];
 
   constructor(
     readonly ctx: ScenarioContext,
@@ -39,7 +41,7 @@ export class VsrRun {
   ) {
     const cluster = ctx.cluster;
     this.checker = cluster instanceof SimCluster ? new StateChecker() : null;
-    if (cluster instanceof SimCluster && this.checker) watchReplicas(cluster, this.checker, n);
+    if (cluster instanceof SimCluster && this.checker) watchReplicas(cluster, this.checker, n, this.stepObservers);
   }
 
   get cluster(): Cluster {

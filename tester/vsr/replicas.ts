@@ -71,8 +71,8 @@ function snapshotOf(s: ReplicaState): ReplicaSnapshot {
   };
 }
 
-/** Run the state checker over every live replica after every step of the simulation. */
-export function watchReplicas(cluster: SimCluster, checker: StateChecker, replicas: number): void {
+/** Run the state checker over every live replica after every step of the simulation, then each of `more` (a scenario's own step checks). */
+export function watchReplicas(cluster: SimCluster, checker: StateChecker, replicas: number, more: readonly (() => void)[] = []): void {
   const ids = Array.from({ length: replicas }, (_, i) => cluster.id(i));
   cluster.sim.observeSteps(() => {
     for (const id of ids) {
@@ -80,6 +80,7 @@ export function watchReplicas(cluster: SimCluster, checker: StateChecker, replic
       const state = node === null ? null : replicaState(node);
       if (state !== null) checker.check(id, snapshotOf(state));
     }
+    for (const observe of more) observe();
   });
 }
 

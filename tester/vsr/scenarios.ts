@@ -6,6 +6,7 @@
 import { ScenarioFailure, type Scenario } from '../scenario.js';
 import type { FaultAtlas } from '../../src/env/disk-faults.js';
 import type { World } from '../cluster.js';
+import type { Lab } from '../../src/lab.js';
 import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
@@ -322,7 +323,7 @@ async function waitForDeath(run: VsrRun, index: number): Promise<void> {
 }
 
 /** A scenario of a VSR lab (Lab 3's `vsr` by default; Lab 4's `par` runs them too, with its own): a VsrRun around `body`. */
-export function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1, lab: { name?: string; atlas?: FaultAtlas; worlds?: readonly World[] } = {}): Scenario {
+export function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1, lab: { name?: string; atlas?: FaultAtlas; worlds?: readonly World[]; simLab?: Lab } = {}): Scenario {
   return {
     id,
     title,
@@ -332,6 +333,7 @@ export function scenario(id: string, n: number, title: string, body: (run: VsrRu
     seedFactor,
     ...(lab.atlas && { atlas: lab.atlas }),
     ...(lab.worlds && { worlds: lab.worlds }),
+    ...(lab.simLab && { simLab: lab.simLab }),
     run: async (ctx) => {
       const run = new VsrRun(ctx, n);
       try {
