@@ -7,13 +7,66 @@ import { runScenario } from '../tester/run.js';
 import { scenario } from '../tester/vsr/scenarios.js';
 import { checkpointsWrapTheRing } from '../tester/par/sync-scenarios.js';
 import { makeVsrLab } from '../labs/vsr/lab.js';
+import type { Disk } from '../src/env/types.js';
+import { SimDisk } from '../src/env/sim/disk.js';
+import { CheckpointStore, CHECKPOINT_FILES } from '../src/engine/checkpoint.js';
+import { StorageCorrupt } from '../src/storage/storage-corrupt.js';
+import { rootEntry, bodyChecksum, headerChecksum, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
+import type { Checkpoint } from '../labs/vsr/state.js';
+
+/** A simulated disk without faults behind the async Disk interface. */
+function memoryDisk(): Disk {
+  const d = new SimDisk();
+  return {
+    read: async (f, o, l) => d.read(f, o, l),
+    write: async (f, o, b) => d.write(f, o, b),
+    append: async (f, b) => d.append(f, b),
+    truncate: async (f, n) => d.truncate(f, n),
+    size: async (f) => d.size(f),
+    fsync: async () => undefined,
+    list: async () => d.list(),
+    remove: async (f) => d.remove(f),
+  };
+}
+
+/** A checkpoint of op `op` of cluster 5: a one-op chain from the root, an app of `keys` keys. */
+function checkpointAt(op: number, keys: number): Checkpoint {
+  const fields: HeaderFields = { checksum_body: bodyChecksum(null), parent: rootEntry(5).header.checksum, cluster: 5, view: 0, op, commit: op - 1, timestamp: 0, client: 'c', request: 0, operation: 'register', replica: 0 };
+  const entry: Entry = { header: { ...fields, checksum: headerChecksum(fields) }, body: null };
+  const app = Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, 'v'.repeat(i)]));
+  return { op, entry, app, clients: [{ client: 'c', session: 1, request: 0, op: 1, reply: { ok: true, value: 1 } }] };
+}
 
 /** A small ring: the cluster wraps it several times in a short run. */
 export const SMALL_RING = { slot_count: 64, sector_bytes: 4096, prepare_cell_bytes: 4096 };
-const SEEDS = [1, 2, 3];
+const SEEDS = [1, 2];
 
 describe('par: checkpoints bound the ring', function () {
   this.timeout(300_000);
+
+  it('keeps two checksummed copies: the newest intact one is read; a torn newest copy falls back to the older; both corrupt refuse to start', async () => {
+    const disk = memoryDisk();
+    expect((await CheckpointStore.open(disk, 5)).checkpoint).to.equal(null);
+    const { store } = await CheckpointStore.open(disk, 5);
+    await store.write(checkpointAt(32, 40));
+    await store.write(checkpointAt(64, 3)); // shorter text over nothing: the other file
+    await store.write(checkpointAt(96, 2)); // shorter text over the first copy's longer one
+    expect((await CheckpointStore.open(disk, 5)).checkpoint).to.deep.equal(checkpointAt(96, 2));
+    const newest = CHECKPOINT_FILES[1];
+    await disk.write(newest, 10, new TextEncoder().encode('#')); // a torn write: its checksum fails
+    expect((await CheckpointStore.open(disk, 5)).checkpoint!.op).to.equal(64);
+    await disk.write(CHECKPOINT_FILES[0], 10, new TextEncoder().encode('#'));
+    await CheckpointStore.open(disk, 5).then(
+      () => expect.fail('both copies corrupt, yet it opened'),
+      (e: unknown) => expect(e).to.be.instanceOf(StorageCorrupt).and.to.have.property('message', 'vsr checkpoint: every copy fails its checksum; refusing to start rather than forget the checkpointed ops'),
+    );
+    const other = memoryDisk();
+    await (await CheckpointStore.open(other, 6)).store.write(checkpointAt(32, 1));
+    await CheckpointStore.open(other, 5).then(
+      () => expect.fail("another cluster's checkpoint opened"),
+      (e: unknown) => expect(String(e)).to.include('vsr checkpoint: it belongs to cluster 6, not 5'),
+    );
+  });
 
   it(`a par cluster on a ${SMALL_RING.slot_count}-slot ring commits 4 rings of writes with crashes and restarts; every replica restarts from its checkpoint; the state checker and journal checks hold (seeds ${SEEDS.join(', ')})`, async () => {
     const s = scenario('checkpoints', 3, 'checkpoints wrap the ring', (run) => checkpointsWrapTheRing(run), 1, { name: 'par', worlds: ['sim'] });

@@ -69,6 +69,6 @@ describe('par: storage scenarios 13, 14, 16-25 in the simulator', function () {
       (e: unknown) => expect(String(e)).to.include("lab 'par': 13, 24 run(s) in the sim world only, not real (add --world sim)"),
     );
     const scenarios = await loadScenarios('par');
-    expect(scenarios.filter((s) => s.worlds?.includes('real') === false).map((s) => s.id)).to.deep.equal([...IDS, 'vopr', 'sweep'].sort((a, b) => scenarios.findIndex((s) => s.id === a) - scenarios.findIndex((s) => s.id === b)));
+    expect(scenarios.filter((s) => s.worlds?.includes('real') === false).map((s) => s.id)).to.deep.equal([...IDS, 'sync-rebuild', 'sync-catch-up', 'sync-writes', 'sync-crash', 'vopr', 'sweep'].sort((a, b) => scenarios.findIndex((s) => s.id === a) - scenarios.findIndex((s) => s.id === b)));
   });
 });

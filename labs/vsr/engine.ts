@@ -517,17 +517,17 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
  * The snapshot is whole: it becomes our state at its op, unless we executed that op already (the
  * log wins: a snapshot never rolls back an op applied here).
  */
-function installSnapshot(s: ReplicaState, out: Out, session: SyncSession): void {
+export function installSnapshot(s: ReplicaState, out: Out, session: SyncSession): void {
   const c = wholeSnapshot(s, session);
   // BEGIN SOLUTION
   if (c === null || c.op <= s.commit_min) {
     s.sync = null; // not the snapshot announced (ask again), or older than what we executed
     return;
   }
-  // STUDENT: void [c];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: install the whole snapshot unless we executed its op already');
-  // END SOLUTION
   applySnapshot(s, out, session, c);
+  // STUDENT: void [s, out, session, c];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: install the whole snapshot (applySnapshot) unless we executed its op already');
+  // END SOLUTION
 }
 
 /** The checkpoint a rebuild's chunks make, or null if they are not the one announced (checksum, op). */
