@@ -217,7 +217,7 @@ export class TraceRecorder {
     cause: number | undefined,
     detail: Record<string, Json> | undefined,
   ): void {
-    const kindCode = codeOfKind(kind);
+    const kindCode = codeOf(KIND_CODES, kind);
     const nodeIs = m === undefined ? 0 : node === m.from ? NODE_IS_FROM : node === m.to ? NODE_IS_TO : 0;
     hash.word(EVENT | (kindCode << KIND_SHIFT) | nodeIs | (m === undefined ? 0 : HAS_MSG) | (cause === undefined ? 0 : HAS_CAUSE) | (detail === undefined ? 0 : HAS_DETAIL));
     hash.number(t);
@@ -229,7 +229,7 @@ export class TraceRecorder {
       if (slot >= 0 && this.ringSeqs[slot] === cause && this.ringMessages[slot] === m) {
         hash.word(SAME_MESSAGE);
       } else {
-        const typeCode = codeOfType(m.type);
+        const typeCode = codeOf(TYPE_CODES, m.type);
         hash.word(MESSAGE | typeCode);
         hash.number(m.id);
         this.name(hash, m.from);
@@ -362,7 +362,7 @@ export class TraceRecorder {
    * up to two numbers (an offset, a length, a size) and the bytes it writes. Builds no text.
    */
   absorbDiskOp(node: string, op: string, file: string, a?: number, b?: number, bytes?: Uint8Array): void {
-    const opCode = codeOfOp(op);
+    const opCode = codeOf(OP_CODES, op);
     const hash = this.absorbing(DISK_OP | (opCode << OP_SHIFT), bytes);
     if (hash === undefined) return;
     this.name(hash, node);
@@ -417,64 +417,21 @@ export class TraceRecorder {
 }
 
 
-/** A trace kind's code in its event's first word (names are dearer to hash); 0 for one not listed. */
-function codeOfKind(kind: string): number {
-  switch (kind) {
-    case 'send':
-      return 1;
-    case 'deliver':
-      return 2;
-    case 'drop':
-      return 3;
-    case 'log':
-      return 4;
-    case 'timer':
-      return 5;
-    case 'client':
-      return 6;
-    case 'disk':
-      return 7;
-    default:
-      return 0;
-  }
+/**
+ * Codes of the names most events carry, in their record's first word (so they are not hashed as
+ * names): trace kinds in an event's, message types in a MESSAGE word, disk operations in a DISK_OP
+ * word. 0 for a name not listed: the name follows.
+ */
+const KIND_CODES = codes(['send', 'deliver', 'drop', 'log', 'timer', 'client', 'disk']);
+const TYPE_CODES = codes(['req', 'res', 'notice']);
+const OP_CODES = codes(['write', 'fsync', 'read', 'append', 'truncate', 'size', 'list', 'remove']);
+
+function codes(names: readonly string[]): ReadonlyMap<string, number> {
+  return new Map(names.map((name, i) => [name, i + 1]));
 }
 
-/** A message type's code in its MESSAGE word; 0 for one not listed. */
-function codeOfType(type: string): number {
-  switch (type) {
-    case 'req':
-      return 1;
-    case 'res':
-      return 2;
-    case 'notice':
-      return 3;
-    default:
-      return 0;
-  }
-}
-
-/** A disk operation's code in its DISK_OP word; 0 for one not listed. */
-function codeOfOp(op: string): number {
-  switch (op) {
-    case 'write':
-      return 1;
-    case 'fsync':
-      return 2;
-    case 'read':
-      return 3;
-    case 'append':
-      return 4;
-    case 'truncate':
-      return 5;
-    case 'size':
-      return 6;
-    case 'list':
-      return 7;
-    case 'remove':
-      return 8;
-    default:
-      return 0;
-  }
+function codeOf(codes: ReadonlyMap<string, number>, name: string): number {
+  return codes.get(name) ?? 0;
 }
 
 /** Lines, each followed by '\n'. */
