@@ -460,9 +460,10 @@ export class NodeDisk implements Disk {
     const faults = this.disk.takeNoted();
     if (faults.length > 0) this.host.traceDiskFaults(this.node, faults);
     const promise = newPromise<unknown>();
+    const { resolve, reject } = made;
     const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.node, CALL_KIND[call]));
     this.lastDue = due;
-    const io = new IoOp(this, due, value, error, call === 'fsync' ? file : undefined, made.resolve, made.reject);
+    const io = new IoOp(this, due, value, error, call === 'fsync' ? file : undefined, resolve, reject);
     this.queue.push(io);
     this.host.schedule(io, due - this.host.now);
     return promise;
