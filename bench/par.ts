@@ -16,6 +16,8 @@
 // - Lab 3's throughput benchmark (64 clients, 3 replica processes with fsync) on the journal, against
 //   the same run on Lab 3's log, round for round (fewer ops per client than bench/vsr.ts: the
 //   journal has no checkpoints yet, so a cluster takes 1,023 ops at most).
+// - Catch-up versus rebuild (bench/par-sync.ts): a backup 10,000 writes behind rebuilds, one 100
+//   behind catches up by repair; the engines' own cost, in one process.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +34,7 @@ import { RealCluster } from '../tester/real-cluster.js';
 import { runLoad } from '../tester/rsm/run-load.js';
 import { throughput } from '../tester/vsr/throughput.js';
 import { buildImage, chain } from '../test/journal-image.js';
+import { run as rebuildVsCatchUp } from './par-sync.js';
 
 const RECOVERY_ROUNDS = 7;
 /** The par lab's own journal: 1,024 slots of one 4 KiB prepare sector each, four headers per sector. */
@@ -193,5 +196,6 @@ export async function run(): Promise<Figure[]> {
     figure('par.repair_1_committed_op_request_prepare_round', median(round), 'ms', PAR_REPAIR_MS),
     figure('par.restart_with_1_corrupt_op_to_repaired', median(restart), 'ms', PAR_REPAIR_MS),
     figure(`par.ops_${CLIENTS}_clients_fsync_journal_vs_log`, journal, 'ops/s', log),
+    ...rebuildVsCatchUp(),
   ];
 }

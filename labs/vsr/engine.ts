@@ -4,7 +4,8 @@
 // randomness or awaits; assertInvariants runs after every step. src/engine/driver.ts is its world.
 // Lab 3's log is an append-only file whose writes are durable when they complete (write + fsync in
 // one command). Lab 4 keeps those commands (the driver carries them out on the two-ring journal,
-// `written` only once a slot is clean) and adds faulty ops, repair and the CTRL nack rule.
+// `written` only once a slot is clean) and adds faulty ops, repair and the CTRL nack rule, then
+// checkpoints (the log is a window from op_checkpoint; the ring wraps) and rebuild by state transfer.
 import type { Json } from '../../src/env/types.js';
 import { assert } from '../../src/assert.js';
 import { createStateMachine, type AppResult, type StateMachine } from '../../src/apps/app.js';
@@ -493,7 +494,8 @@ function onRequestSync(s: ReplicaState, out: Out, m: MessageOf<'request_sync'>):
  * older one); its chunks are collected until it is whole, then installed.
  */
 function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
-  if (s.config.journal === undefined || (s.status === 'normal' && isPrimary(s)) || s.start_view_pending) return;
+  // A primary takes a snapshot only from a newer view (it is a stale one, behind that view's log).
+  if (s.config.journal === undefined || (s.status === 'normal' && isPrimary(s) && m.view <= s.view) || s.start_view_pending) return;
   // BEGIN SOLUTION
   let session = s.sync;
   if (session === null || m.op_checkpoint > session.op_checkpoint) {
@@ -561,7 +563,12 @@ export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c
   if (s.status === 'recovering') {
     s.recovery_responses = [];
     broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce! });
-  } else if (s.status === 'view_change') {
+  } else if (s.status === 'view_change' || isPrimary(s)) {
+    if (s.status === 'normal') {
+      // A stale primary: its uncommitted ops were before the snapshot; it learns the newer view next.
+      dropReads(s, out, { status: 'busy', view: s.view });
+      s.pipeline = [];
+    }
     send(s, out, session.from, { command: 'request_start_view', ...base(s) });
   } else {
     repairGap(s, out, s.commit_max);

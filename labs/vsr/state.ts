@@ -282,7 +282,8 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     op_checkpoint,
     checkpoint: checkpoint === null ? null : structuredClone(checkpoint),
     checkpoint_writing: null,
-    sync: checkpoint?.sync_target === undefined ? null : { op_checkpoint: checkpoint.op, checksum: '', from: config.replica, chunks: [], target: checkpoint.sync_target, installed: true },
+    // A rebuild mark short of its target resumes the rebuild (one at its target was done).
+    sync: checkpoint === null || checkpoint.sync_target === undefined || checkpoint.sync_target <= checkpoint.op ? null : { op_checkpoint: checkpoint.op, checksum: '', from: config.replica, chunks: [], target: checkpoint.sync_target, installed: true },
     commit_min: op_checkpoint,
     commit_max: op_checkpoint,
     log,

@@ -28,7 +28,7 @@ import { openJournal, type Recovered } from '../../labs/vsr/journal/recovery.js'
 export type JournalShape = Omit<JournalLayout, 'cluster'>;
 
 /**
- * 1,024 slots (no checkpoints yet: a cluster takes ops 1..1,023), 4 KiB sectors of four headers,
+ * 1,024 slots (a checkpoint every 512 ops lets the ring wrap), 4 KiB sectors of four headers,
  * one sector per prepare: a 5 MiB file. A request whose prepare does not fit a cell is refused.
  */
 export const JOURNAL_SHAPE: JournalShape = { slot_count: 1024, sector_bytes: 4096, prepare_cell_bytes: 4096 };

@@ -37,6 +37,11 @@ export interface JournalOnDisk {
   diskSectorBytes: number;
   /** Ops the replica has executed (commit_min): their headers are settled history. */
   commit_min: number;
+  /**
+   * Lab 4: the replica's op_checkpoint (default 0): ops before it are outside its log, and a slot
+   * may still hold such an op from before a rebuild (an uncommitted one its snapshot replaced).
+   */
+  op_checkpoint?: number;
 }
 
 /** What the checks covered, for a test's evidence that they ran. */
@@ -142,7 +147,7 @@ export function checkChains(disks: readonly JournalOnDisk[], canonical: (op: num
     const { journal: j } = d;
     for (let slot = 0; slot < j.layout.slot_count; slot++) {
       const held = j.headers[slot]!;
-      if (j.dirty[slot] || isReserved(held) || held.op > d.commit_min || held.op === 0) continue;
+      if (j.dirty[slot] || isReserved(held) || held.op > d.commit_min || held.op === 0 || held.op < (d.op_checkpoint ?? 0)) continue;
       counts.chained++;
       const want = canonical(held.op);
       if (want !== undefined && want !== held.checksum) {

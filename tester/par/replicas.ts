@@ -42,7 +42,7 @@ export function journalsOnDisk(run: VsrRun, cluster: SimCluster): JournalOnDisk[
     const journal = journalOf(node);
     if (journal === null) throw new ScenarioFailure(`${id}: a live replica shows no journal to check (the VOPR with storage faults needs the par lab)`);
     const disk = cluster.sim.disk(id);
-    disks.push({ replica: id, journal, medium: disk.medium(JOURNAL_FILE), damaged: disk.damaged(JOURNAL_FILE), diskSectorBytes: disk.faults.sectorBytes, commit_min: state.commit_min });
+    disks.push({ replica: id, journal, medium: disk.medium(JOURNAL_FILE), damaged: disk.damaged(JOURNAL_FILE), diskSectorBytes: disk.faults.sectorBytes, commit_min: state.commit_min, op_checkpoint: state.op_checkpoint });
   }
   return disks;
 }
