@@ -126,10 +126,25 @@ export class VsrClient {
   }
 }
 
-/** The workload's invoker: one VsrClient per workload client, named by the client's name. */
+/**
+ * The workload's invoker: one VsrClient per workload client, named by the client's name. A call
+ * whose outcome is unknown (given up, or refused) ends that client's session, as a client that
+ * crashed: the history names a new process after it (src/workload/client.ts), and the next call
+ * opens a new session (`name/1`, `name/2`, ...). The old session could never go on: its next request
+ * number follows one that may never run, and the primary refuses a request past the next one.
+ */
 export function vsrInvoker(envOf: (client: string) => Env, options: Omit<VsrClientOptions, 'id'>): Invoker {
   return (client) => {
-    const vsr = new VsrClient(envOf(client), { ...options, id: client });
-    return (op) => vsr.invoke(op);
+    const env = envOf(client);
+    let sessions = 0;
+    let vsr = new VsrClient(env, { ...options, id: client });
+    return async (op) => {
+      try {
+        return await vsr.invoke(op);
+      } catch (e) {
+        vsr = new VsrClient(env, { ...options, id: `${client}/${++sessions}` });
+        throw e;
+      }
+    };
   };
 }

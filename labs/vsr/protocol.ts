@@ -185,6 +185,15 @@ export const sealedSchema = z.strictObject({ checksum: hash, message: messageSch
 export type Sealed = z.infer<typeof sealedSchema>;
 export const vsrMessage = notice('vsr.message', sealedSchema);
 
+/** Messages in one batch frame at most. */
+export const BATCH_MAX = 256;
+/**
+ * Several messages to one peer in one frame: what a replica's driver sends that peer at one moment
+ * (e.g. the prepares of one group commit), in order, each sealed on its own. A lone message goes as
+ * vsr.message. Never a new kind of message: the receiver takes them one by one, as if sent apart.
+ */
+export const vsrBatch = notice('vsr.batch', z.strictObject({ messages: z.array(sealedSchema).min(2).max(BATCH_MAX) }));
+
 export function seal(message: Message): Sealed {
   return { checksum: checksum(message as unknown as Json), message };
 }

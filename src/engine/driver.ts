@@ -21,12 +21,15 @@ import {
   seal,
   sealValid,
   vsrMessage,
+  vsrBatch,
+  BATCH_MAX,
   vsrRequest,
   type ClientReply,
   type ClientRequest,
   type Entry,
   type Header,
   type Message,
+  type MessageOf,
   type Sealed,
 } from '../../labs/vsr/protocol.js';
 
@@ -56,6 +59,32 @@ export interface DriverOptions {
   afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
 }
 
+/** Callbacks chained after one promise, run together in one job (see chainGrouped). */
+interface Group {
+  runs: (() => void)[];
+  done: boolean;
+  /** Settles once the runs ran: the chain's new tail. */
+  tail: Promise<void>;
+}
+
+/**
+ * Chain `run` after `tail`: into `last`'s group if nothing was chained after that group (so `run`
+ * waits for exactly what it would wait for on its own) and it has not run yet, else as a new group.
+ * Sends made by one group's runs leave together (one frame per peer).
+ */
+function chainGrouped(tail: Promise<void>, last: Group | null, run: () => void): Group {
+  if (last !== null && !last.done && last.tail === tail) {
+    last.runs.push(run);
+    return last;
+  }
+  const group: Group = { runs: [run], done: false, tail };
+  group.tail = tail.then(() => {
+    group.done = true;
+    for (const r of group.runs) r();
+  });
+  return group;
+}
+
 interface PendingCall {
   key: string;
   deadline: number;
@@ -72,6 +101,19 @@ export class EngineDriver {
   private superblockWritten: Promise<void> = Promise.resolve();
   private pending: PendingCall[] = [];
   private readonly seals = new WeakMap<Message, Sealed>();
+  /** The last groups chained on the IO lane (the primary's prepares) and behind the superblock (other sends, replies). */
+  private ioGroup: Group | null = null;
+  private superblockGroup: Group | null = null;
+  /** Sealed messages not yet sent, by peer index, in order: they leave when the current job is over (send). */
+  private outbox = new Map<number, Sealed[]>();
+  /** Whether the outbox holds a primary's prepare (it passed the beforePrepare fault point). */
+  private outboxPrepares = false;
+  /**
+   * While a flush steps the entries it made durable: the newest prepare_ok to each replica, held
+   * until the flush has stepped them all. A prepare_ok is cumulative (ops ≤ its op are durable here,
+   * in its view: countPrepareOk), so one per group commit says what one per op said.
+   */
+  private acks: Map<number, MessageOf<'prepare_ok'>> | null = null;
 
   private constructor(
     private readonly env: Env,
@@ -93,6 +135,9 @@ export class EngineDriver {
     const driver = new EngineDriver(env, options, storage, superblock, checkpoints, state);
     env.log('vsr.start', { replica: config.replica, status: state.status, view: state.view, log_view: state.log_view, op: state.op });
     env.on(vsrMessage, (sealed, from) => driver.onPeer(sealed, from));
+    env.on(vsrBatch, ({ messages }, from) => {
+      for (const sealed of messages) driver.onPeer(sealed, from);
+    });
     env.serve(vsrRequest, (request) => driver.onClient(request));
     if (storage instanceof JournalStorage && storage.pending) driver.io = driver.io.then(() => driver.flush());
     driver.step({ kind: 'nonce', nonce: env.nonce() });
@@ -141,21 +186,9 @@ export class EngineDriver {
    */
   private carryOut(command: EngineCommand): void {
     switch (command.kind) {
-      case 'send': {
-        const to = this.options.config.replicas[command.to]!;
-        const sealed = this.sealOnce(command.message);
-        if (command.message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) {
-          // Behind its own write on the IO lane: a primary that dies here holds the op alone, durably.
-          // On the journal, as soon as its prepare cell is (recovery fixes the op from there: @H, @K).
-          const go = (): void => {
-            this.env.faultPoint(FAULT_POINTS.beforePrepare);
-            this.env.send(to, vsrMessage, sealed);
-          };
-          if (this.storage instanceof JournalStorage) this.storage.afterPreparesDurable(go);
-          else this.io = this.io.then(go);
-        } else this.afterSuperblock(() => this.env.send(to, vsrMessage, sealed));
+      case 'send':
+        if (this.acks === null || !this.holdAck(this.acks, command.to, command.message)) this.sendMessage(command.to, command.message);
         return;
-      }
       case 'write':
         if (this.storage.write(command.entry, command.from ?? null)) this.io = this.io.then(() => this.flush());
         return;
@@ -192,6 +225,32 @@ export class EngineDriver {
     this.step({ kind: 'checkpointed', op: checkpoint.op });
   }
 
+  /**
+   * Send one message. The primary's prepares follow its own write on the IO lane; every other
+   * message waits only for the superblock writes before it (a view is durable before it is advertised).
+   */
+  private sendMessage(to: number, message: Message): void {
+    const sealed = this.sealOnce(message);
+    if (message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) {
+      // Behind its own write on the IO lane: a primary that dies here holds the op alone, durably.
+      // On the journal, as soon as its prepare cell is (recovery fixes the op from there: @H, @K).
+      const go = (): void => {
+        // The first prepare of a batch: what was sent before it leaves, then the node may die here.
+        if (!this.outboxPrepares) {
+          this.sendOutbox();
+          this.env.faultPoint(FAULT_POINTS.beforePrepare);
+          this.outboxPrepares = true;
+        }
+        this.send(to, sealed);
+      };
+      if (this.storage instanceof JournalStorage) this.storage.afterPreparesDurable(go);
+      else {
+        this.ioGroup = chainGrouped(this.io, this.ioGroup, go);
+        this.io = this.ioGroup.tail;
+      }
+    } else this.afterSuperblock(() => this.send(to, sealed));
+  }
+
   /** A broadcast is one message to every peer: its checksum is computed once. (Sent messages are never changed.) */
   private sealOnce(message: Message): Sealed {
     let sealed = this.seals.get(message);
@@ -204,12 +263,62 @@ export class EngineDriver {
 
   private afterSuperblock(run: () => void): void {
     // An IO failure is the node's death (a crash in the simulator): the rejection is never swallowed.
-    this.superblockWritten = this.superblockWritten.then(run);
+    this.superblockGroup = chainGrouped(this.superblockWritten, this.superblockGroup, run);
+    this.superblockWritten = this.superblockGroup.tail;
   }
 
-  /** Carry out every write queued so far in one go, then tell the engine of each entry now durable, in order. */
+  /**
+   * Send `sealed` to replica `to` once the current job is over, with whatever else this job sends
+   * it: one message as vsr.message, several as one vsr.batch frame (in order).
+   */
+  private send(to: number, sealed: Sealed): void {
+    const queued = this.outbox.get(to);
+    if (queued !== undefined) return void queued.push(sealed);
+    if (this.outbox.size === 0) void Promise.resolve().then(() => this.sendOutbox());
+    this.outbox.set(to, [sealed]);
+  }
+
+  private sendOutbox(): void {
+    const outbox = this.outbox;
+    this.outbox = new Map();
+    this.outboxPrepares = false;
+    for (const [index, messages] of outbox) {
+      const to = this.options.config.replicas[index]!;
+      for (let i = 0; i < messages.length; i += BATCH_MAX) {
+        const part = messages.slice(i, i + BATCH_MAX);
+        if (part.length === 1) this.env.send(to, vsrMessage, part[0]!);
+        else this.env.send(to, vsrBatch, { messages: part });
+      }
+    }
+  }
+
+  /**
+   * Hold a prepare_ok to `to` (true), sending the one held before unless this one covers it (same
+   * view, higher op); any other message to `to` first sends the one held (order per peer is kept).
+   */
+  private holdAck(acks: Map<number, MessageOf<'prepare_ok'>>, to: number, message: Message): boolean {
+    const held = acks.get(to);
+    const covers = message.command === 'prepare_ok' && held !== undefined && held.view === message.view && held.op < message.op;
+    if (held !== undefined && !covers) {
+      acks.delete(to);
+      this.sendMessage(to, held);
+    }
+    if (message.command !== 'prepare_ok') return false;
+    acks.set(to, message);
+    return true;
+  }
+
+  /** Carry out every write queued so far in one go, then tell the engine of each entry now durable, in order (one prepare_ok per peer). */
   private async flush(): Promise<void> {
-    for (const e of await this.storage.flush()) this.step({ kind: 'written', op: e.header.op, checksum: e.header.checksum });
+    const written = await this.storage.flush();
+    const acks = new Map<number, MessageOf<'prepare_ok'>>();
+    this.acks = acks;
+    try {
+      for (const e of written) this.step({ kind: 'written', op: e.header.op, checksum: e.header.checksum });
+    } finally {
+      this.acks = null;
+    }
+    for (const [to, message] of acks) this.sendMessage(to, message);
     // The journal's last batch still needs its header sectors: the next batch takes them, or this.
     if (this.storage instanceof JournalStorage && this.storage.headersWaiting) this.io = this.io.then(() => this.flush());
   }

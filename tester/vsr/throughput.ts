@@ -87,6 +87,10 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    // CPU right after the load: a status reads its process's CPU before it builds the replica's status
+    // (which walks the whole log), and the polls until the replicas settle are not counted.
+    const ended = await statuses(cluster);
+    if (ended.length !== REPLICAS.length) throw new Error(`bench: ${ended.length} of ${REPLICAS.length} replicas answered their status after the load`);
     const after = await settled(cluster);
     const ops = after[0]!.commit_min - before[0]!.commit_min;
     const primary = after[0]!.primary;
@@ -96,8 +100,8 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       fsyncsPerOp: (fsyncs(after) - fsyncs(before)) / ops,
-      primaryCpuUsPerOp: (after[primary]!.cpu_us - before[primary]!.cpu_us) / ops,
-      replicasCpuUsPerOp: (cpuUs(after) - cpuUs(before)) / ops,
+      primaryCpuUsPerOp: (ended[primary]!.cpu_us - before[primary]!.cpu_us) / ops,
+      replicasCpuUsPerOp: (cpuUs(ended) - cpuUs(before)) / ops,
       clientsCpuUsPerOp: (cpu.user + cpu.system) / ops,
     };
   } finally {
