@@ -8,6 +8,7 @@ export class InvariantViolation extends Error {
   }
 }
 
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new InvariantViolation(message);
+/** `message` may be a function, called only when the check fails: a hot path builds no text for checks that pass. */
+export function assert(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new InvariantViolation(typeof message === 'string' ? message : message());
 }

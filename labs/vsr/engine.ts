@@ -116,8 +116,8 @@ export function base(s: ReplicaState) {
 
 /** The one send helper: asserts each message's outgoing contract. */
 export function send(s: ReplicaState, out: Out, to: number, message: Message): void {
-  assert(to !== s.config.replica && to >= 0 && to < replicaCount(s), `vsr: send ${message.command} to replica ${to}`);
-  assert(message.view <= s.superblock.view || message.command === 'recovery', `vsr: ${message.command} advertises view ${message.view} before it is durable (${s.superblock.view})`);
+  assert(to !== s.config.replica && to >= 0 && to < replicaCount(s), () => `vsr: send ${message.command} to replica ${to}`);
+  assert(message.view <= s.superblock.view || message.command === 'recovery', () => `vsr: ${message.command} advertises view ${message.view} before it is durable (${s.superblock.view})`);
   if (message.command === 'prepare_ok') {
     assert(s.status === 'normal' && to === primaryIndex(s, s.view) && message.op <= s.log_durable, 'vsr: prepare_ok only when normal, durable, to the primary of the view');
   }
@@ -158,7 +158,7 @@ export function stop(s: ReplicaState, name: TimeoutName): void {
 /** Restart a running timeout from zero (heard from the primary, progress made). */
 export function reset(s: ReplicaState, name: TimeoutName): void {
   const t = s.timeouts[name];
-  assert(t.ticking, `vsr: reset of stopped timeout ${name}`);
+  assert(t.ticking, () => `vsr: reset of stopped timeout ${name}`);
   t.ticks = 0;
 }
 
@@ -215,9 +215,9 @@ export function logSuffix(s: ReplicaState): { first?: number; entries: Entry[] }
 
 /** Append the next op (its parent must be our head, Lab 4: its slot free in the ring), and write it. */
 export function append(s: ReplicaState, out: Out, entry: Entry, from: number | null = null): void {
-  assert(entry.header.op === s.op + 1, `vsr: append op ${entry.header.op} after ${s.op}`);
-  assert(ringAccepts(s, entry.header.op), `vsr: append op ${entry.header.op} past the ring (op_checkpoint ${s.op_checkpoint})`);
-  assert(entry.header.parent === head(s).header.checksum, `vsr: append op ${entry.header.op} would break the hash chain`);
+  assert(entry.header.op === s.op + 1, () => `vsr: append op ${entry.header.op} after ${s.op}`);
+  assert(ringAccepts(s, entry.header.op), () => `vsr: append op ${entry.header.op} past the ring (op_checkpoint ${s.op_checkpoint})`);
+  assert(entry.header.parent === head(s).header.checksum, () => `vsr: append op ${entry.header.op} would break the hash chain`);
   s.log.push(entry);
   s.op = entry.header.op;
   out.push(from === null ? { kind: 'write', entry } : { kind: 'write', entry, from });
@@ -357,7 +357,7 @@ export function prepareEntry(s: ReplicaState, r: ClientRequest, time: number): E
 export function execute(s: ReplicaState, out: Out): void {
   const entry = entryAt(s, s.commit_min + 1);
   const h = entry.header;
-  assert(h.parent === entryAt(s, s.commit_min).header.checksum, `vsr: commit of op ${h.op} over a broken chain`);
+  assert(h.parent === entryAt(s, s.commit_min).header.checksum, () => `vsr: commit of op ${h.op} over a broken chain`);
   // BEGIN SOLUTION
   let row = session(s, h.client);
   if (h.operation === 'register' && row === undefined) {
@@ -656,7 +656,7 @@ export function countPrepareOk(s: ReplicaState, out: Out, replica: number, op: n
   let progressed = false;
   while (s.pipeline.length > 0 && s.pipeline[0]!.ok_from.length >= s.config.quorum_replication) {
     const p = s.pipeline.shift()!;
-    assert(p.op === s.commit_max + 1, `vsr: pipeline commits op ${p.op} after ${s.commit_max}`);
+    assert(p.op === s.commit_max + 1, () => `vsr: pipeline commits op ${p.op} after ${s.commit_max}`);
     s.commit_max = p.op;
     progressed = true;
   }
@@ -1378,62 +1378,62 @@ function onRecoveryTimeout(s: ReplicaState, out: Out): void {
 /** Everything that must hold between any two steps. */
 export function assertInvariants(s: ReplicaState): void {
   const n = replicaCount(s);
-  assert(s.log.length === s.op - s.op_checkpoint + 1, `vsr: log holds ${s.log.length} entries for ops ${s.op_checkpoint}..${s.op}`);
-  assert(s.op_checkpoint <= s.commit_min && s.op_checkpoint <= s.log_durable, `vsr: op_checkpoint ${s.op_checkpoint} past commit_min ${s.commit_min} or log_durable ${s.log_durable}`);
+  assert(s.log.length === s.op - s.op_checkpoint + 1, () => `vsr: log holds ${s.log.length} entries for ops ${s.op_checkpoint}..${s.op}`);
+  assert(s.op_checkpoint <= s.commit_min && s.op_checkpoint <= s.log_durable, () => `vsr: op_checkpoint ${s.op_checkpoint} past commit_min ${s.commit_min} or log_durable ${s.log_durable}`);
   // The anchor is the durable checkpoint's op, or a rebuild's being written.
   const anchoredBy = s.checkpoint_writing?.op === s.op_checkpoint ? s.checkpoint_writing : s.checkpoint;
-  assert(s.log[0]!.header.op === s.op_checkpoint && (anchoredBy?.op ?? 0) === s.op_checkpoint, `vsr: the log's anchor is not op_checkpoint ${s.op_checkpoint}`);
+  assert(s.log[0]!.header.op === s.op_checkpoint && (anchoredBy?.op ?? 0) === s.op_checkpoint, () => `vsr: the log's anchor is not op_checkpoint ${s.op_checkpoint}`);
   assert(s.config.journal !== undefined || (s.op_checkpoint === 0 && s.checkpoint_writing === null), 'vsr: Lab 3 never checkpoints');
-  assert(s.config.journal === undefined || s.op < s.op_checkpoint + s.config.journal.slot_count, `vsr: op ${s.op} past the ring (op_checkpoint ${s.op_checkpoint})`);
+  assert(s.config.journal === undefined || s.op < s.op_checkpoint + s.config.journal.slot_count, () => `vsr: op ${s.op} past the ring (op_checkpoint ${s.op_checkpoint})`);
   const writing = s.checkpoint_writing;
-  assert(writing === null || (writing.op >= s.op_checkpoint && writing.op <= s.commit_min), `vsr: checkpoint ${writing?.op} being written outside ${s.op_checkpoint}..${s.commit_min}`);
+  assert(writing === null || (writing.op >= s.op_checkpoint && writing.op <= s.commit_min), () => `vsr: checkpoint ${writing?.op} being written outside ${s.op_checkpoint}..${s.commit_min}`);
   // Lab 4: a rebuild collects chunks until installed; then the log is anchored at its snapshot or later, short of its target.
   const sync = s.sync;
   assert(sync === null || (s.config.journal !== undefined && (sync.installed ? sync.chunks.length === 0 && s.op_checkpoint >= sync.op_checkpoint && s.commit_min < sync.target : sync.chunks.length > 0)), 'vsr: a rebuild installed but not anchoring the log, or done and not ended');
-  assert(s.commit_min <= s.commit_max || s.status === 'recovering', `vsr: commit_min ${s.commit_min} > commit_max ${s.commit_max}`);
-  assert(s.commit_min <= s.op, `vsr: commit_min ${s.commit_min} > op ${s.op}`);
-  assert(s.log_durable <= s.op, `vsr: log_durable ${s.log_durable} > op ${s.op}`);
-  assert(s.log_view <= s.view, `vsr: log_view ${s.log_view} > view ${s.view}`);
-  assert(s.superblock.view === s.view || s.status === 'recovering', `vsr: view ${s.view} is not durable (superblock ${s.superblock.view})`);
-  assert(s.status !== 'normal' || s.log_view === s.view, `vsr: normal in view ${s.view} with log_view ${s.log_view}`);
+  assert(s.commit_min <= s.commit_max || s.status === 'recovering', () => `vsr: commit_min ${s.commit_min} > commit_max ${s.commit_max}`);
+  assert(s.commit_min <= s.op, () => `vsr: commit_min ${s.commit_min} > op ${s.op}`);
+  assert(s.log_durable <= s.op, () => `vsr: log_durable ${s.log_durable} > op ${s.op}`);
+  assert(s.log_view <= s.view, () => `vsr: log_view ${s.log_view} > view ${s.view}`);
+  assert(s.superblock.view === s.view || s.status === 'recovering', () => `vsr: view ${s.view} is not durable (superblock ${s.superblock.view})`);
+  assert(s.status !== 'normal' || s.log_view === s.view, () => `vsr: normal in view ${s.view} with log_view ${s.log_view}`);
   const tail = head(s);
-  assert(tail.header.op === s.op, `vsr: head entry holds op ${tail.header.op}`);
+  assert(tail.header.op === s.op, () => `vsr: head entry holds op ${tail.header.op}`);
   for (let op = Math.max(s.op_checkpoint + 1, s.commit_min); op <= s.op; op++) {
     if (s.faulty.includes(op) || s.faulty.includes(op - 1)) continue;
-    assert(entryAt(s, op).header.parent === entryAt(s, op - 1).header.checksum, `vsr: hash chain broken at op ${op}`);
+    assert(entryAt(s, op).header.parent === entryAt(s, op - 1).header.checksum, () => `vsr: hash chain broken at op ${op}`);
   }
   // Lab 4: a lagging backup's repair holds the headers right after its head, chained.
   s.repair_headers.forEach((r, i) => {
     assert(s.status === 'normal' && !isPrimary(s), 'vsr: a header repair off a normal backup');
     const previous = i === 0 ? head(s).header : s.repair_headers[i - 1]!.header;
-    assert(r.header.op === previous.op + 1 && r.header.parent === previous.checksum, `vsr: repair header of op ${r.header.op} does not chain`);
-    assert(r.entry === null || r.entry.header.checksum === r.header.checksum, `vsr: repair of op ${r.header.op} holds another prepare`);
+    assert(r.header.op === previous.op + 1 && r.header.parent === previous.checksum, () => `vsr: repair header of op ${r.header.op} does not chain`);
+    assert(r.entry === null || r.entry.header.checksum === r.header.checksum, () => `vsr: repair of op ${r.header.op} holds another prepare`);
   });
   // Lab 4: a repair and a pending start are a new primary's, in its view change; the pending one holds a whole log.
   assert(s.view_repair === null || (s.status === 'view_change' && isPrimary(s)), 'vsr: a view repair off a new primary');
   assert(!s.start_view_pending || (s.status === 'view_change' && isPrimary(s) && s.faulty.length === 0 && s.log_durable < s.op), 'vsr: a pending start off a new primary with a whole, not yet durable log');
   // Lab 4: faulty ops are placeholders past everything executed, and never in a normal replica's log.
-  assert(s.faulty.length === 0 || s.status !== 'normal', `vsr: normal with faulty ops ${s.faulty.join(',')}`);
+  assert(s.faulty.length === 0 || s.status !== 'normal', () => `vsr: normal with faulty ops ${s.faulty.join(',')}`);
   s.faulty.forEach((op, i) => {
-    assert(op > s.commit_min && op <= s.op && op > s.log_durable && isFaulty(entryAt(s, op)), `vsr: faulty op ${op} (commit_min ${s.commit_min}, op ${s.op})`);
+    assert(op > s.commit_min && op <= s.op && op > s.log_durable && isFaulty(entryAt(s, op)), () => `vsr: faulty op ${op} (commit_min ${s.commit_min}, op ${s.op})`);
     assert(i === 0 || s.faulty[i - 1]! < op, 'vsr: faulty ops out of order');
   });
   // Lab 4: an intact prepare in a faulty op's slot is kept only while that op is faulty.
-  s.inhabited.forEach((e) => assert(s.faulty.includes(e.header.op), `vsr: inhabited op ${e.header.op} is not faulty`));
+  s.inhabited.forEach((e) => assert(s.faulty.includes(e.header.op), () => `vsr: inhabited op ${e.header.op} is not faulty`));
   if (s.pipeline.length > 0) {
     assert(s.status === 'normal' && isPrimary(s), 'vsr: a pipeline off a normal primary');
     s.pipeline.forEach((p, i) => {
-      assert(p.op === s.commit_max + 1 + i && p.op <= s.op, `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`);
-      assert(entryAt(s, p.op).header.checksum === p.checksum, `vsr: pipeline op ${p.op} is not the log's`);
-      assert(p.ok_from.length < s.config.quorum_replication, `vsr: pipeline op ${p.op} has a quorum but is not committed`);
+      assert(p.op === s.commit_max + 1 + i && p.op <= s.op, () => `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`);
+      assert(entryAt(s, p.op).header.checksum === p.checksum, () => `vsr: pipeline op ${p.op} is not the log's`);
+      assert(p.ok_from.length < s.config.quorum_replication, () => `vsr: pipeline op ${p.op} has a quorum but is not committed`);
     });
   }
-  if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
+  if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
   assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
   assert(s.start_view_change_from.length < n && !s.start_view_change_from.includes(s.config.replica), 'vsr: start_view_change counted from self');
   for (let i = 1; i < s.clients.length; i++) assert(s.clients[i - 1]!.client < s.clients[i]!.client, 'vsr: client table out of order');
   for (const name of timeoutNames) {
     const t = s.timeouts[name];
-    assert(!t.ticking || t.ticks < t.after, `vsr: timeout ${name} fired and was not reset`);
+    assert(!t.ticking || t.ticks < t.after, () => `vsr: timeout ${name} fired and was not reset`);
   }
 }

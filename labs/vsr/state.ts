@@ -341,7 +341,7 @@ export const RECOVERY_ATTEMPTS_WITHOUT_QUORUM = 6;
 
 /** The entry of `op`, which the log holds: op_checkpoint ≤ op ≤ op (the one accessor of s.log). */
 export function entryAt(s: ReplicaState, op: number): Entry {
-  assert(op >= s.op_checkpoint && op <= s.op, `vsr: op ${op} is outside the log (ops ${s.op_checkpoint}..${s.op})`);
+  assert(op >= s.op_checkpoint && op <= s.op, () => `vsr: op ${op} is outside the log (ops ${s.op_checkpoint}..${s.op})`);
   return s.log[op - s.op_checkpoint]!;
 }
 

@@ -61,7 +61,7 @@ export function hasPrepare(j: JournalState, header: JournalHeader): boolean {
 /** Step 1: take the entry into memory (dirty) and write its prepare cell. */
 export function writePrepare(j: JournalState, entry: Entry): JournalWrite {
   const { op, checksum } = entry.header;
-  assert(journalAccepts(j, op), `journal: op ${op} ≥ op_checkpoint ${j.op_checkpoint} + slot_count ${j.layout.slot_count}`);
+  assert(journalAccepts(j, op), () => `journal: op ${op} ≥ op_checkpoint ${j.op_checkpoint} + slot_count ${j.layout.slot_count}`);
   const slot = slotFor(j.layout, op);
   j.headers[slot] = entry.header;
   j.dirty[slot] = true;
@@ -152,7 +152,7 @@ export function assertJournalInvariants(j: JournalState): void {
 
 /** One slot's invariants: faulty ⊆ dirty, its header ok for it, prepare_inhabited ⇔ a prepare checksum. */
 export function assertSlotInvariants(j: JournalState, slot: number): void {
-  assert(!j.faulty[slot] || j.dirty[slot], `journal: slot ${slot} is faulty but not dirty`);
-  assert(headerOk(j.layout, slot, j.headers[slot]!), `journal: slot ${slot} holds a header that is not ok for it`);
-  assert(j.prepare_inhabited[slot] === (j.prepare_checksums[slot] !== null), `journal: slot ${slot}: prepare_inhabited disagrees with prepare_checksums`);
+  assert(!j.faulty[slot] || j.dirty[slot], () => `journal: slot ${slot} is faulty but not dirty`);
+  assert(headerOk(j.layout, slot, j.headers[slot]!), () => `journal: slot ${slot} holds a header that is not ok for it`);
+  assert(j.prepare_inhabited[slot] === (j.prepare_checksums[slot] !== null), () => `journal: slot ${slot}: prepare_inhabited disagrees with prepare_checksums`);
 }
