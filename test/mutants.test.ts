@@ -3,7 +3,7 @@
 // and the checks that catch them do so at a stated rate on pinned seeds, not on one lucky seed.
 import { expect } from 'chai';
 import { findScenario } from '../tester/index.js';
-import { runScenario } from '../tester/run.js';
+import { runScenario, type ScenarioResult } from '../tester/run.js';
 import { findMutant } from '../tester/mutants/index.js';
 import { runGate } from '../tester/mutants/gate.js';
 import { formatGate } from '../tester/mutants/report.js';
@@ -57,6 +57,42 @@ describe('mutant gate', function () {
       expect(found.error).to.match(error);
     });
   }
+
+  // The ghost duels (simulator only) and the five classic Paxos bugs they were written for: each
+  // caught on at least 19 of 20 pinned seeds (20 of 20 when written), and the reference passing
+  // every one of the same seeds.
+  const duelSeeds = Array.from({ length: 20 }, (_, i) => i + 1);
+  const duels: [mutant: string, scenario: string, error: RegExp][] = [
+    ['forgets-promise', 'ghost-promise', /\(seed \d+\): view 4 was chosen as \{p0,p1\} under proposal \d+\/p0 .*, but p2 accepted \{p1,p2\} under the higher proposal \d+\/client:ghost/],
+    ['promises-any', 'ghost-promise', /view 4 was chosen as \{p0,p1\} under proposal \d+\/p0 .*, but p2 accepted \{p1,p2\} under the higher proposal/],
+    ['first-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
+    ['own-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
+    ['counts-refusals', 'ghost-refusal', /view 4 = \{p0,p1\} was decided \(first seen on p\d\), but no majority of view 3 \{p0,p1,p2\} accepted it under one proposal \(accepted: \{p0,p1\} under \d+\/p0 by p0\)/],
+  ];
+  for (const [mutant, id, error] of duels) {
+    it(`paxos ${id} catches ${mutant} on at least 19 of ${duelSeeds.length} pinned seeds`, async () => {
+      const { lab: broken } = await findMutant('paxos', mutant);
+      const scenario = await findScenario('paxos', id);
+      const failed: ScenarioResult[] = [];
+      for (const seed of duelSeeds) {
+        const result = await runScenario(scenario, { world: 'sim', seed, lab: broken, quiet: true });
+        if (!result.ok) failed.push(result);
+      }
+      expect(failed.length, failed[0]?.error).to.be.at.least(19);
+      expect(failed[0]!.error).to.match(error);
+      expect(failed[0]!.replay).to.equal(`npx rsmlab sim paxos ${id} --seed ${failed[0]!.seed}`);
+    });
+  }
+
+  it('the reference passes the ghost duels on the same pinned seeds', async () => {
+    for (const id of new Set(duels.map(([, scenario]) => scenario))) {
+      const scenario = await findScenario('paxos', id);
+      for (const seed of duelSeeds) {
+        const result = await runScenario(scenario, { world: 'sim', seed, quiet: true });
+        expect(result.ok, `${id} seed ${seed}: ${result.error}`).to.equal(true);
+      }
+    }
+  });
 
   it('a corpus the tree does not have is a clear error (the hand-out leaves them out)', async () => {
     try {

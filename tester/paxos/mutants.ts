@@ -3,17 +3,16 @@
 // that overrides one method (never a copy of it). `rsmlab mutants paxos` must catch every one.
 // Instructor-only: the hand-out generator leaves this file out (src/handout/generate.ts).
 //
-// Known survivors, kept OUT of the gated corpus until a scenario catches them reliably (they need
-// deterministic competing proposers with per-link partitions, which the Cluster interface lacks):
-// an acceptor that forgets to persist its promise (n_h), a proposer that takes the first v_a it hears
-// instead of the highest-numbered one, a proposer that decides without an accept majority, an
-// acceptor that promises any proposal, and a proposer that proposes its own v_a. Adding a mutant that
-// survives means adding a scenario or a check, never removing the mutant.
+// The five classic bugs that once survived (a forgotten promise, the first v_a instead of the
+// highest-numbered one, deciding without an accept majority, promising any proposal, proposing the
+// proposer's own v_a) are caught by the simulator-only ghost duels (tester/paxos/ghost-scenarios.ts)
+// under the per-step safety watcher (tester/paxos/safety.ts). Adding a mutant that survives means
+// adding a scenario or a check, never removing the mutant.
 import type { NodeId } from '../../src/env/types.js';
 import { makePaxosLab } from '../../labs/paxos/lab.js';
 import { PaxosLog } from '../../labs/paxos/paxos-log.js';
 import { Acceptor } from '../../labs/paxos/acceptor.js';
-import { compareProps, paxosPrepare, type AcceptArgs, type PrepareArgs, type PrepareRes } from '../../labs/paxos/protocol.js';
+import { compareProps, paxosAccept, paxosPrepare, type AcceptArgs, type PrepareArgs, type PrepareRes, type Prop } from '../../labs/paxos/protocol.js';
 import { Proposer, type Promised } from '../../labs/paxos/proposer.js';
 import type { Mutant } from '../mutants/mutant.js';
 // The broken variants the framework's own tests use are corpus members too (one copy of each).
@@ -118,6 +117,54 @@ export class OldInstanceNoValueAcceptor extends Acceptor {
   }
 }
 
+/** An acceptor log that never writes `propseen`: a restarted acceptor forgets the promises it made (n_h). */
+export class ForgetsPromiseLog extends PaxosLog {
+  override logprop(_n_h: Prop): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** An acceptor that promises every prepare of the open instance (no n > n_h test): n_h may go down. */
+export class PromisesAnyAcceptor extends Acceptor {
+  protected override async preparereq(a: PrepareArgs): Promise<PrepareRes> {
+    if (a.instance <= this.instance_h) return super.preparereq(a);
+    this.n_h = a.n;
+    const reply: PrepareRes = { oldinstance: false, accept: true, n_a: this.n_a, v_a: this.v_a };
+    await this.log.logprop(this.n_h);
+    return reply;
+  }
+}
+
+/** A proposer that takes the first v_a among the promises (in the view's order), not the one with the highest n_a. */
+export class FirstValueProposer extends PrepareReading {
+  protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
+    const replies = await this.replies(instance, nodes);
+    const old = replies.find(({ r }) => r?.oldinstance)?.r;
+    if (old && old.v_a !== null) {
+      await this.acceptor.commit(instance, old.v_a);
+      return null;
+    }
+    const promises = replies.filter(({ r }) => r?.accept);
+    return { accepts: promises.map(({ node }) => node), v: promises.find(({ r }) => r?.v_a != null)?.r?.v_a ?? null };
+  }
+}
+
+/** A proposer that proposes its own acceptor's v_a (or its own value) instead of the promises' highest. */
+export class OwnValueProposer extends Proposer {
+  protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
+    const promised = await super.prepare(instance, nodes);
+    return promised && { ...promised, v: this.acceptor.state().v_a };
+  }
+}
+
+/** A proposer that counts every answer to phase 2 as an accept (ok !== null for ok === true): it decides on refusals. */
+export class CountsRefusalsProposer extends Proposer {
+  protected override async accept(instance: number, nodes: NodeId[], v: string): Promise<NodeId[]> {
+    const replies = await Promise.all(nodes.map(async (node) => ({ node, ok: await this.rpc(node, paxosAccept, { instance, n: this.my_n, v }) })));
+    return replies.filter(({ ok }) => ok !== null).map(({ node }) => node);
+  }
+}
+
 /** A proposer that sends decide to the other acceptors but never records the decision itself. */
 export class DecideOthersProposer extends Proposer {
   protected override decide(instance: number, accepts: NodeId[], v: string): Promise<void> {
@@ -142,6 +189,11 @@ export const paxosMutants: Mutant[] = [
   { id: 'oldinstance-without-value', area: 'framework point', bug: 'oldinstance answers leave out the decided value', lab: lab({ Acceptor: OldInstanceNoValueAcceptor }) },
   { id: 'decide-others-only', area: 'framework point', bug: 'the proposer sends decide to the others but not to its own acceptor', lab: lab({ Proposer: DecideOthersProposer }) },
   { id: 'ignores-oldinstance', area: 'framework point', bug: 'the proposer treats oldinstance as a refusal and never commits the decided value', lab: lab({ Proposer: IgnoresOldInstanceProposer }) },
+  { id: 'forgets-promise', area: 'persistence', bug: 'logprop is never written: a restarted acceptor forgets its promise n_h', lab: lab({ Log: ForgetsPromiseLog }) },
+  { id: 'promises-any', area: 'comparison', bug: 'preparereq promises every proposal (no n > n_h test)', lab: lab({ Acceptor: PromisesAnyAcceptor }) },
+  { id: 'first-v_a', area: 'choosing a value', bug: 'the proposer takes the first v_a among the promises, not the highest-numbered one', lab: lab({ Proposer: FirstValueProposer }) },
+  { id: 'own-v_a', area: 'choosing a value', bug: 'the proposer proposes its own acceptor\'s v_a instead of the promises\' highest', lab: lab({ Proposer: OwnValueProposer }) },
+  { id: 'counts-refusals', area: 'quorum', bug: 'phase 2 counts every answer as an accept: the proposer decides without an accept majority', lab: lab({ Proposer: CountsRefusalsProposer }) },
   { id: 'wrong-old-value', area: 'framework point', bug: 'oldinstance answers carry the latest decided value, not the asked instance\'s', lab: lab({ Acceptor: WrongOldValueAcceptor }) },
 ];
 

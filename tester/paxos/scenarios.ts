@@ -6,6 +6,8 @@ import type { NodeId } from '../../src/env/types.js';
 import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenario.js';
 import { checkLastView, checkNoNewViews, checkNotInView, checkViewsStartWith, sameMembers, type Observed } from './checks.js';
 import { PaxosObserver } from './observer.js';
+import { ghostChosen, ghostPromise, ghostRefusal } from './ghost-scenarios.js';
+import type { World } from '../cluster.js';
 
 /** A scenario body with the views it expects so far (the seed's @views); Lab 2's scenarios extend it. */
 export interface Run {
@@ -48,12 +50,12 @@ async function expectNoNewViews(run: Run, indices: number[], vid: number): Promi
   checkNoNewViews(await run.o.observeAll(indices), vid);
 }
 
-async function kill(o: PaxosObserver, index: number): Promise<void> {
+export async function kill(o: PaxosObserver, index: number): Promise<void> {
   o.note(`kill p${index}`);
   await o.cluster.kill(index);
 }
 
-async function restart(o: PaxosObserver, index: number, first: number): Promise<void> {
+export async function restart(o: PaxosObserver, index: number, first: number): Promise<void> {
   o.note(`restart p${index} through p${first}`);
   await o.cluster.start(index, { first });
 }
@@ -254,22 +256,28 @@ const duel = async (run: Run): Promise<void> => {
     await o.cluster.sleep(Math.max(1, o.ms(0.002)));
     for (const i of live()) await o.observe(i);
   }
-  for (let waited = 0; ; waited += o.ms(1)) {
-    const nodes = live();
-    const observed = await o.observeAll(nodes);
-    if (observed.every((x) => sameMembers(x.status.members, o.ids(nodes)))) break;
-    if (waited >= o.ms(60)) throw new ScenarioFailure(`the live nodes ${nodes.map((i) => `p${i}`).join(',')} did not reach one view of exactly themselves within 60 seed-seconds`);
-    await o.cluster.sleep(o.ms(1));
-  }
+  await expectLiveInOneView(o, all, 60);
 };
 
-function scenario(id: string, nodes: number, title: string, body: (run: Run) => Promise<void>): Scenario {
+/** The live nodes of `all` reach one view of exactly themselves within the bound (polled every seed second). */
+export async function expectLiveInOneView(o: PaxosObserver, all: readonly number[], boundSeedSeconds: number): Promise<void> {
+  for (let waited = 0; ; waited += o.ms(1)) {
+    const nodes = all.filter((i) => o.cluster.alive(i));
+    const observed = await o.observeAll(nodes);
+    if (observed.every((x) => sameMembers(x.status.members, o.ids(nodes)))) return;
+    if (waited >= o.ms(boundSeedSeconds)) throw new ScenarioFailure(`the live nodes ${nodes.map((i) => `p${i}`).join(',')} did not reach one view of exactly themselves within ${boundSeedSeconds} seed-seconds`);
+    await o.cluster.sleep(o.ms(1));
+  }
+}
+
+function scenario(id: string, nodes: number, title: string, body: (run: Run) => Promise<void>, worlds?: readonly World[]): Scenario {
   return {
     id,
     title,
     lab: 'paxos',
     nodes,
     points: 10,
+    ...(worlds === undefined ? {} : { worlds }),
     async run(ctx: ScenarioContext): Promise<void> {
       await body({ o: new PaxosObserver(ctx), views: [] });
     },
@@ -287,5 +295,8 @@ export const paxosScenarios: Scenario[] = [
   scenario('7', 4, 'breakpoint 4, restarts: view 5 survives', test7),
   scenario('power-accept', 3, 'breakpoint 4 on p0, p1 killed -9 at once: the accepted view 4 = {p0,p1} survives on p1', powerAfterAccept),
   scenario('duel', 6, 'two proposers compete for view 6 with different values, an acceptor restarts between their rounds: one value per view', duel),
+  scenario('ghost-promise', 3, 'a ghost holds promises for view 4 from p1,p2 (p1 restarts); p0 proposes lower: refused, one value chosen', ghostPromise, ['sim']),
+  scenario('ghost-chosen', 3, 'a ghost left {p0,p1} chosen under a higher proposal than p0\'s own accepted {p1,p2}: p0 must propose {p0,p1}', ghostChosen, ['sim']),
+  scenario('ghost-refusal', 3, 'p1 refuses p0\'s accept for view 4 (a ghost got a higher promise in between): p0 must not decide', ghostRefusal, ['sim']),
   scenario('catch-up', 4, 'p2 cut off misses views 4 and 5, learns them exactly, rejoins last: view 6 = {p0,p1,p3,p2}', catchUp),
 ];

@@ -1,0 +1,125 @@
+// Lab 1's simulator-only duels: a ghost proposer (tester/paxos/ghost.ts) runs part of a round for
+// view 4 at chosen acceptors, then a real node's proposer competes with it, while the safety
+// watcher (tester/paxos/safety.ts) checks every step. Each schedule is the textbook case of one
+// Paxos rule. They never touch a node's memory: only messages, crashes, link delays.
+import { encodeMembers } from '../../labs/config/view.js';
+import { compareProps } from '../../labs/paxos/protocol.js';
+import type { PaxosStatus } from '../../labs/paxos/status.js';
+import { SimCluster } from '../sim-cluster.js';
+import { ScenarioFailure } from '../scenario.js';
+import { GhostProposer } from './ghost.js';
+import type { PaxosObserver } from './observer.js';
+import { liveStatus, watchPaxosSafety } from './safety.js';
+import { expectLiveInOneView, kill, restart, startNodes, type Run } from './scenarios.js';
+
+/** Every duel decides view 4, the instance after the three founding views. */
+const VIEW = 4;
+
+function simOf(o: PaxosObserver): SimCluster {
+  if (!(o.cluster instanceof SimCluster)) throw new Error('the ghost duels run in the simulator only');
+  return o.cluster;
+}
+
+/** Three nodes in view 3 = {p0,p1,p2}, every step watched; the ghost, and p0's status. */
+async function setUp(run: Run): Promise<{ sim: SimCluster; ghost: GhostProposer; p0: () => PaxosStatus }> {
+  const sim = simOf(run.o);
+  watchPaxosSafety(sim, 3);
+  await startNodes(run, 3);
+  await run.o.sleep(1);
+  const p0 = (): PaxosStatus => {
+    const s = liveStatus(sim, 0);
+    if (s === null) throw new ScenarioFailure('p0: expected alive, but it gives no status');
+    return s;
+  };
+  return { sim, ghost: new GhostProposer(sim), p0 };
+}
+
+/** Poll node `index` every 20 ms until a round of its proposer has started and ended (or it died). */
+async function roundOver(sim: SimCluster, o: PaxosObserver, index: number, boundSeedSeconds: number): Promise<void> {
+  let started = false;
+  for (let waited = 0; waited <= o.ms(boundSeedSeconds); waited += 20) {
+    const s = liveStatus(sim, index);
+    if (s === null) return;
+    if (started && !s.proposer.running) return;
+    started ||= s.proposer.running;
+    await sim.sleep(20);
+  }
+  throw new ScenarioFailure(`p${index} did not run a Paxos round for view ${VIEW} within ${boundSeedSeconds} seed-seconds`);
+}
+
+function demand(what: string, ok: boolean): void {
+  if (!ok) throw new ScenarioFailure(what);
+}
+
+/**
+ * A promise binds across a crash, and binds whatever the proposal. The ghost gets promises for view
+ * 4 under proposal n from p1 and p2; p1 crashes and restarts; p2 dies, so p0 proposes {p0,p1} under a
+ * lower number, which p1 must refuse. Then p2 is back and the ghost asks p1 and p2 to accept {p1,p2}
+ * under n. An acceptor that forgot its promise (or promises any proposal) lets p0's value be chosen
+ * first, and then accepts the ghost's: two values chosen for one view.
+ */
+export const ghostPromise = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { sim, ghost, p0 } = await setUp(run);
+  const n = p0().proposer.my_n.n + 2 + Math.floor(o.random() * 3);
+  o.note(`ghost: prepare view ${VIEW} under ${n} at p1,p2`);
+  const promises = await ghost.prepare(VIEW, n, [1, 2]);
+  demand(`p1 and p2 must promise the ghost's proposal ${n} for view ${VIEW} (fresh round), but answered ${JSON.stringify(promises)}`, promises.every((r) => r?.accept === true));
+  await kill(o, 1);
+  await restart(o, 1, 0);
+  await kill(o, 2);
+  await roundOver(sim, o, 0, 15);
+  await restart(o, 2, 1);
+  const y = encodeMembers(o.ids([1, 2]));
+  o.note(`ghost: accept {p1,p2} under ${n} at p1,p2`);
+  const accepted = await ghost.accept(VIEW, n, y, [1, 2]);
+  if (accepted.every(Boolean)) await ghost.decide(VIEW, y, [1, 2]);
+  await expectLiveInOneView(o, [0, 1, 2], 60);
+};
+
+/**
+ * The value of the highest accepted proposal wins. The ghost had p0 accept {p1,p2} under proposal x,
+ * then p1 and p2 accept {p0,p1} under x+1 (chosen: a majority), and died. p2 dies too; p0 proposes
+ * view 4 with p0 and p1, whose promises carry both values: p0 must propose {p0,p1}, the one of the
+ * higher proposal, not the first it reads nor its own acceptor's.
+ */
+export const ghostChosen = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { sim, ghost, p0 } = await setUp(run);
+  const x = p0().proposer.my_n.n + 1 + Math.floor(o.random() * 3);
+  const [older, chosen] = [encodeMembers(o.ids([1, 2])), encodeMembers(o.ids([0, 1]))];
+  o.note(`ghost: p0 accepts {p1,p2} under ${x}; p1,p2 accept {p0,p1} under ${x + 1}`);
+  demand(`p0 must promise and accept the ghost's proposal ${x} for view ${VIEW} (fresh round)`, (await ghost.prepare(VIEW, x, [0]))[0]?.accept === true && (await ghost.accept(VIEW, x, older, [0]))[0] === true);
+  const promises = await ghost.prepare(VIEW, x + 1, [1, 2]);
+  const accepted = promises.every((r) => r?.accept === true) && (await ghost.accept(VIEW, x + 1, chosen, [1, 2])).every(Boolean);
+  demand(`p1 and p2 must promise and accept the ghost's proposal ${x + 1} for view ${VIEW} (fresh round)`, accepted);
+  await kill(o, 2);
+  await roundOver(sim, o, 0, 15);
+  await restart(o, 2, 0);
+  await expectLiveInOneView(o, [0, 1, 2], 60);
+};
+
+/**
+ * Only an accept majority decides. p2 dies, so p0 proposes {p0,p1}; p0's links are slowed, and the
+ * moment p1 has promised p0's proposal the ghost gets a higher promise from p1, which must then
+ * refuse p0's accept. p0 has one accept of three: it must not decide (it retries later).
+ */
+export const ghostRefusal = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { sim, ghost } = await setUp(run);
+  await o.cluster.faults(0, { delayMs: 100 });
+  await kill(o, 2);
+  let n = 0;
+  for (let waited = 0; n === 0; waited += 20) {
+    const [s0, s1] = [liveStatus(sim, 0), liveStatus(sim, 1)];
+    if (s0?.proposer.running && s1 && compareProps(s1.acceptor.n_h, s0.proposer.my_n) === 0) n = s0.proposer.my_n.n + 1;
+    else if (waited > o.ms(15)) throw new ScenarioFailure(`p1 did not promise a proposal of p0 for view ${VIEW} within 15 seed-seconds`);
+    else await sim.sleep(20);
+  }
+  o.note(`p1 promised p0; ghost: prepare view ${VIEW} under ${n} at p1`);
+  demand(`p1 must promise the ghost's higher proposal ${n}`, (await ghost.prepare(VIEW, n, [1]))[0]?.accept === true);
+  await o.cluster.faults(0, { delayMs: 0 });
+  await roundOver(sim, o, 0, 15);
+  await restart(o, 2, 0);
+  await expectLiveInOneView(o, [0, 1, 2], 60);
+};
