@@ -198,4 +198,4 @@ export const paxosMutants: Mutant[] = [
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants paxos --rates`). */
-export const paxosGateOrder: string[] = ['7', 'catch-up', 'power-accept', 'duel', '6', '4', '5', '3', '0', '1', '2'];
+export const paxosGateOrder: string[] = ['ghost-chosen', 'ghost-promise', 'ghost-refusal', '7', 'catch-up', 'power-accept', 'duel', '6', '4', '5', '3', '0', '1', '2'];

@@ -295,8 +295,8 @@ export const paxosScenarios: Scenario[] = [
   scenario('7', 4, 'breakpoint 4, restarts: view 5 survives', test7),
   scenario('power-accept', 3, 'breakpoint 4 on p0, p1 killed -9 at once: the accepted view 4 = {p0,p1} survives on p1', powerAfterAccept),
   scenario('duel', 6, 'two proposers compete for view 6 with different values, an acceptor restarts between their rounds: one value per view', duel),
-  scenario('ghost-promise', 3, 'a ghost holds promises for view 4 from p1,p2 (p1 restarts); p0 proposes lower: refused, one value chosen', ghostPromise, ['sim']),
-  scenario('ghost-chosen', 3, 'a ghost left {p0,p1} chosen under a higher proposal than p0\'s own accepted {p1,p2}: p0 must propose {p0,p1}', ghostChosen, ['sim']),
-  scenario('ghost-refusal', 3, 'p1 refuses p0\'s accept for view 4 (a ghost got a higher promise in between): p0 must not decide', ghostRefusal, ['sim']),
+  scenario('ghost-promise', 3, 'a ghost holds promises for view 4 from p1,p2 (p1 restarts); p0 proposes lower and is refused: view 4 = {p1,p2}, the ghost\'s', ghostPromise, ['sim']),
+  scenario('ghost-chosen', 3, 'a ghost left {p0,p1} chosen under a higher proposal than p0\'s own accepted {p1,p2}: view 4 = {p0,p1}', ghostChosen, ['sim']),
+  scenario('ghost-refusal', 3, 'p1 refuses p0\'s accept for view 4 (a ghost got a higher promise in between): no decision, then view 4 = {p0,p1}', ghostRefusal, ['sim']),
   scenario('catch-up', 4, 'p2 cut off misses views 4 and 5, learns them exactly, rejoins last: view 6 = {p0,p1,p3,p2}', catchUp),
 ];
