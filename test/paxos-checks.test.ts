@@ -1,5 +1,6 @@
 // Unit tests of the Paxos lab's checks (tester/paxos/checks.ts) on hand-made statuses: each check
-// passes on a consistent cluster and fails, naming the node and view, on a disagreeing one.
+// passes on a consistent cluster and fails, naming the node and view, on a disagreeing one; the same
+// for the simulator's per-step safety watcher (tester/paxos/safety.ts).
 import { expect } from 'chai';
 import type { PaxosStatus } from '../labs/paxos/status.js';
 import {
@@ -11,6 +12,7 @@ import {
   type Observed,
   ViewLedger,
 } from '../tester/paxos/checks.js';
+import { PaxosSafety } from '../tester/paxos/safety.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 
 function node(name: string, views: string[][]): Observed {
@@ -129,6 +131,45 @@ describe('paxos checks', () => {
       checkNotInView(node('p0', [v1, v2, v3, v2]), 4, 'n2');
       expect(() => checkNotInView(node('p0', [v1, v2, v3, v3]), 4, 'n2')).to.throw(ScenarioFailure, 'must not include n2');
       expect(() => checkNotInView(node('p0', [v1, v2, v3]), 4, 'n2')).to.throw(ScenarioFailure, 'does not know view 4');
+    });
+  });
+
+  describe('PaxosSafety (per instance: one decided value, decided only if a majority accepted it, P2b)', () => {
+    /** Node `name` knowing `views`, its acceptor holding v_a under proposal n/m for the next instance (or nothing). */
+    function at(name: string, views: string[][], accepted?: [n: number, m: string, v: string[]]): [string, PaxosStatus] {
+      const { status } = node(name, views);
+      if (accepted) status.acceptor = { ...status.acceptor, n_a: { n: accepted[0], m: accepted[1] }, v_a: accepted[2].join(' ') };
+      return [name, status];
+    }
+    /** Views 2 and 3 accepted by a majority of the view before, then decided: the history every case starts from. */
+    const founded = [at('n0', [v1], [1, 'n0', v2]), at('n0', [v1, v2], [2, 'n0', v3]), at('n1', [v1, v2], [2, 'n0', v3]), at('n0', [v1, v2, v3])];
+    const watch = (...steps: [string, PaxosStatus][]): PaxosSafety => {
+      const safety = new PaxosSafety();
+      for (const [name, status] of [...founded, ...steps]) safety.observe(name, status);
+      return safety;
+    };
+
+    it('passes a round that a majority accepted, then decided, and a higher round with the chosen value', () => {
+      expect(() => watch(at('n0', [v1, v2, v3], [3, 'n0', v2]), at('n1', [v1, v2, v3], [3, 'n0', v2]), at('n2', [v1, v2, v3], [5, 'n2', v2]), at('n0', [v1, v2, v3, v2]), at('n2', [v1, v2, v3, v2]))).to.not.throw();
+    });
+
+    it('fails a decision no majority accepted, naming the view, the node and what was accepted', () => {
+      expect(() => watch(at('n0', [v1, v2, v3], [3, 'n0', v2]), at('n0', [v1, v2, v3, v2]))).to.throw(
+        ScenarioFailure,
+        'view 4 = {n0,n1} was decided (first seen on n0), but no majority of view 3 {n0,n1,n2} accepted it under one proposal (accepted: {n0,n1} under 3/n0 by n0)',
+      );
+    });
+
+    it('fails a higher proposal accepted with another value than the chosen one (P2b), before anyone decides', () => {
+      expect(() => watch(at('n0', [v1, v2, v3], [3, 'n0', v2]), at('n1', [v1, v2, v3], [3, 'n0', v2]), at('n2', [v1, v2, v3], [4, 'n2', ['n1', 'n2']]))).to.throw(
+        ScenarioFailure,
+        'view 4 was chosen as {n0,n1} under proposal 3/n0 (accepted by n0, n1, a majority), but n2 accepted {n1,n2} under the higher proposal 4/n2',
+      );
+    });
+
+    it('fails two decided values for one view, and two values under one proposal', () => {
+      expect(() => watch(at('n1', [v1, ['n1']]))).to.throw(ScenarioFailure, 'disagreement on view 2: n1 has {n1}, n0 has {n0,n1}');
+      expect(() => watch(at('n0', [v1, v2, v3], [3, 'n0', v2]), at('n1', [v1, v2, v3], [3, 'n0', v3]))).to.throw(ScenarioFailure, 'view 4: proposal 3/n0 carries two values, {n0,n1} and {n0,n1,n2} (n1)');
     });
   });
 });
