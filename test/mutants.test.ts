@@ -65,7 +65,8 @@ describe('mutant gate', function () {
   const duels: [mutant: string, scenario: string, error: RegExp][] = [
     ['forgets-promise', 'ghost-promise', /\(seed \d+\): view 4 was chosen as \{p0,p1\} under proposal \d+\/p0 .*, but p2 accepted \{p1,p2\} under the higher proposal \d+\/client:ghost/],
     ['promises-any', 'ghost-promise', /view 4 was chosen as \{p0,p1\} under proposal \d+\/p0 .*, but p2 accepted \{p1,p2\} under the higher proposal/],
-    ['first-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
+    ['first-heard-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
+    ['first-listed-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
     ['own-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
     ['counts-refusals', 'ghost-refusal', /view 4 = \{p0,p1\} was decided \(first seen on p\d\), but no majority of view 3 \{p0,p1,p2\} accepted it under one proposal \(accepted: \{p0,p1\} under \d+\/p0 by p0\)/],
   ];

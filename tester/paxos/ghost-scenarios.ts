@@ -84,7 +84,8 @@ export const ghostPromise = async (run: Run): Promise<void> => {
  * The value of the highest accepted proposal wins. The ghost had p0 accept {p1,p2} under proposal x,
  * then p1 and p2 accept {p0,p1} under x+1 (chosen: a majority), and died. p2 dies too; p0 proposes
  * view 4 with p0 and p1, whose promises carry both values: p0 must propose {p0,p1}, the one of the
- * higher proposal, not the first it reads nor its own acceptor's: p0 and p1 know view 4 = {p0,p1}.
+ * higher proposal, not the first in the view's order, nor the first it hears (p1 is slowed, so p0's
+ * own promise comes first), nor its own acceptor's: p0 and p1 know view 4 = {p0,p1}.
  */
 export const ghostChosen = async (run: Run): Promise<void> => {
   const { o } = run;
@@ -96,8 +97,11 @@ export const ghostChosen = async (run: Run): Promise<void> => {
   const promises = await ghost.prepare(VIEW, x + 1, [1, 2]);
   const accepted = promises.every((r) => r?.accept === true) && (await ghost.accept(VIEW, x + 1, chosen, [1, 2])).every(Boolean);
   demand(`p1 and p2 must promise and accept the ghost's proposal ${x + 1} for view ${VIEW} (fresh round)`, accepted);
+  // p1's links are slow through p0's round: p0 hears its own promise (the older value) first.
+  await o.cluster.faults(1, { delayMs: 100 });
   await kill(o, 2);
   await roundOver(sim, o, 0, 15);
+  await o.cluster.faults(1, { delayMs: 0 });
   run.views.push(o.ids([0, 1]));
   await o.expectViews([0, 1], run.views);
 };

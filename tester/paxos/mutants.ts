@@ -45,10 +45,30 @@ export class AcceptsAnyAcceptor extends Acceptor {
 
 /** The reference proposer with phase 1's raw answers at hand, for the variants that misread them. */
 class PrepareReading extends Proposer {
-  protected async replies(instance: number, nodes: NodeId[]): Promise<{ node: NodeId; r: PrepareRes | null }[]> {
-    return Promise.all(nodes.map(async (node) => ({ node, r: await this.rpc(node, paxosPrepare, { instance, n: this.my_n }) })));
+  /** Phase 1's answers in `nodes` order; `heard` sees each answer as it arrives. */
+  protected async replies(instance: number, nodes: NodeId[], heard: (r: PrepareRes | null) => void = () => undefined): Promise<Reply[]> {
+    return Promise.all(
+      nodes.map(async (node) => {
+        const r = await this.rpc(node, paxosPrepare, { instance, n: this.my_n });
+        heard(r);
+        return { node, r };
+      }),
+    );
+  }
+
+  /** Phase 1's outcome as the reference reads it (oldinstance commits), but proposing `v` of the promises. */
+  protected async promisedWith(instance: number, replies: Reply[], v: (promises: Reply[]) => string | null): Promise<Promised | null> {
+    const old = replies.find(({ r }) => r?.oldinstance)?.r;
+    if (old && old.v_a !== null) {
+      await this.acceptor.commit(instance, old.v_a);
+      return null;
+    }
+    const promises = replies.filter(({ r }) => r?.accept);
+    return { accepts: promises.map(({ node }) => node), v: v(promises) };
   }
 }
+
+type Reply = { node: NodeId; r: PrepareRes | null };
 
 /** A proposer whose majority is one short (present >= floor(n/2), the +1 forgotten): one node of three is a "majority". */
 export class OffByOneQuorumProposer extends Proposer {
@@ -135,17 +155,21 @@ export class PromisesAnyAcceptor extends Acceptor {
   }
 }
 
-/** A proposer that takes the first v_a among the promises (in the view's order), not the one with the highest n_a. */
-export class FirstValueProposer extends PrepareReading {
+/** A proposer that takes the first v_a among the promises in the view's order, not the one with the highest n_a. */
+export class FirstListedValueProposer extends PrepareReading {
   protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
-    const replies = await this.replies(instance, nodes);
-    const old = replies.find(({ r }) => r?.oldinstance)?.r;
-    if (old && old.v_a !== null) {
-      await this.acceptor.commit(instance, old.v_a);
-      return null;
-    }
-    const promises = replies.filter(({ r }) => r?.accept);
-    return { accepts: promises.map(({ node }) => node), v: promises.find(({ r }) => r?.v_a != null)?.r?.v_a ?? null };
+    return this.promisedWith(instance, await this.replies(instance, nodes), (promises) => promises.find(({ r }) => r?.v_a != null)?.r?.v_a ?? null);
+  }
+}
+
+/** A proposer that takes the first v_a it hears (the earliest promise to arrive that carries one), not the highest-numbered. */
+export class FirstHeardValueProposer extends PrepareReading {
+  protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
+    let first: string | null = null;
+    const replies = await this.replies(instance, nodes, (r) => {
+      if (r?.accept && r.v_a !== null) first ??= r.v_a;
+    });
+    return this.promisedWith(instance, replies, () => first);
   }
 }
 
@@ -191,7 +215,8 @@ export const paxosMutants: Mutant[] = [
   { id: 'ignores-oldinstance', area: 'framework point', bug: 'the proposer treats oldinstance as a refusal and never commits the decided value', lab: lab({ Proposer: IgnoresOldInstanceProposer }) },
   { id: 'forgets-promise', area: 'persistence', bug: 'logprop is never written: a restarted acceptor forgets its promise n_h', lab: lab({ Log: ForgetsPromiseLog }) },
   { id: 'promises-any', area: 'comparison', bug: 'preparereq promises every proposal (no n > n_h test)', lab: lab({ Acceptor: PromisesAnyAcceptor }) },
-  { id: 'first-v_a', area: 'choosing a value', bug: 'the proposer takes the first v_a among the promises, not the highest-numbered one', lab: lab({ Proposer: FirstValueProposer }) },
+  { id: 'first-heard-v_a', area: 'choosing a value', bug: 'the proposer takes the first v_a it hears, not the highest-numbered one', lab: lab({ Proposer: FirstHeardValueProposer }) },
+  { id: 'first-listed-v_a', area: 'choosing a value', bug: 'the proposer takes the first v_a in the view\'s order, not the highest-numbered one', lab: lab({ Proposer: FirstListedValueProposer }) },
   { id: 'own-v_a', area: 'choosing a value', bug: 'the proposer proposes its own acceptor\'s v_a instead of the promises\' highest', lab: lab({ Proposer: OwnValueProposer }) },
   { id: 'counts-refusals', area: 'quorum', bug: 'phase 2 counts every answer as an accept: the proposer decides without an accept majority', lab: lab({ Proposer: CountsRefusalsProposer }) },
   { id: 'wrong-old-value', area: 'framework point', bug: 'oldinstance answers carry the latest decided value, not the asked instance\'s', lab: lab({ Acceptor: WrongOldValueAcceptor }) },
