@@ -8,7 +8,8 @@ import { vsrInvoker, VsrClient } from '../labs/vsr/client.js';
 import { vsrStatusSchema, type VsrStatus } from '../labs/vsr/status.js';
 import { z } from 'zod';
 import { notice } from '../src/env/method.js';
-import { BATCH_MAX, rootEntry, seal, vsrBatch, vsrMessage, type Message } from '../labs/vsr/protocol.js';
+import { BATCH_MAX, rootEntry, seal, vsrBatch, vsrMessage, type Message, type Sealed } from '../labs/vsr/protocol.js';
+import type { Env, NodeId } from '../src/env/types.js';
 import { messageProblem } from '../src/engine/driver.js';
 import { clusterId } from '../labs/vsr/lab.js';
 import type { HistoryEvent } from '../src/check/history.js';
@@ -48,8 +49,14 @@ function load(cluster: SimCluster, n: number, seed: number, ops: number) {
 describe('vsr driver: bad peer messages', function () {
   this.timeout(60_000);
 
-  it('drops and traces a bad checksum, a wrong cluster and an impossible sender; the replica is unchanged', async () => {
-    const cluster = new SimCluster({ lab: 'vsr', seed: 3, nodes: 3 });
+  /**
+   * A simulated cluster that took one write; `forge` sends to replica 1 from a client (every message
+   * of replica 0's, made by `svc`, is then from an impossible sender). Replica 1 must be unchanged,
+   * and the driver must have dropped exactly a bad checksum, a wrong cluster and an impossible sender.
+   * Returns the run's trace lines.
+   */
+  async function forgedTo1(seed: number, forge: (env: Env, to: NodeId, svc: (over: Partial<Message>) => Message, cluster_: number) => void): Promise<string[]> {
+    const cluster = new SimCluster({ lab: 'vsr', seed, nodes: 3 });
     try {
       for (let i = 0; i < 3; i++) await cluster.start(i);
       const env = cluster.clientEnv('writer');
@@ -59,51 +66,37 @@ describe('vsr driver: bad peer messages', function () {
       await written;
       const before = await statusOf(cluster, 1);
       const cluster_ = clusterId([0, 1, 2].map((i) => cluster.id(i)));
-      const svc = (over: Partial<Message>): Message => ({ command: 'start_view_change', cluster: cluster_, replica: 0, view: 9, ...over }) as Message;
-      const forged = env;
-      const badChecksum = { ...seal(svc({})), checksum: '0'.repeat(32) };
-      forged.send(cluster.id(1), vsrMessage, badChecksum);
-      forged.send(cluster.id(1), vsrMessage, seal(svc({ cluster: cluster_ + 1 })));
-      forged.send(cluster.id(1), vsrMessage, seal(svc({})));
-      await cluster.sleep(500);
-      const after = await statusOf(cluster, 1);
-      expect([after.view, after.status, after.op, after.log]).to.deep.equal([before.view, before.status, before.op, before.log]);
-      const drops = (await cluster.traceJsonl()).split('\n').filter((l) => l.includes('vsr.drop'));
-      expect(drops.map((l) => /"reason":"([^":]*)/.exec(l)?.[1]).sort()).to.deep.equal(['bad checksum', 'impossible sender', `wrong cluster ${cluster_ + 1}`]);
-    } finally {
-      await cluster.close();
-    }
-  });
-
-  it('takes a batch frame message by message (each bad one dropped and traced), and drops a malformed batch at the wire', async () => {
-    const cluster = new SimCluster({ lab: 'vsr', seed: 4, nodes: 3 });
-    try {
-      for (let i = 0; i < 3; i++) await cluster.start(i);
-      const env = cluster.clientEnv('writer');
-      const client = new VsrClient(env, { replicas: [0, 1, 2].map((i) => cluster.id(i)), timing: cluster.timing });
-      const written = client.invoke({ f: 'put', key: 'k', value: 'v' });
-      await cluster.sleep(2000);
-      await written;
-      const before = await statusOf(cluster, 1);
-      const cluster_ = clusterId([0, 1, 2].map((i) => cluster.id(i)));
-      const svc = (over: Partial<Message>): Message => ({ command: 'start_view_change', cluster: cluster_, replica: 0, view: 9, ...over }) as Message;
-      const good = seal(svc({}));
-      env.send(cluster.id(1), vsrBatch, { messages: [{ ...good, checksum: '0'.repeat(32) }, seal(svc({ cluster: cluster_ + 1 })), good] });
-      // Frames the real schema refuses, sent under a loose one of the same name: too few, too many, not messages.
-      const loose = notice('vsr.batch', z.unknown());
-      const malformed = [{ messages: [good] }, { messages: Array.from({ length: BATCH_MAX + 1 }, () => good) }, { messages: [good, { checksum: 'zz', message: 1 }] }, { messages: 'x' }, {}];
-      for (const params of malformed) env.send(cluster.id(1), loose, params);
+      forge(env, cluster.id(1), (over) => ({ command: 'start_view_change', cluster: cluster_, replica: 0, view: 9, ...over }) as Message, cluster_);
       await cluster.sleep(500);
       const after = await statusOf(cluster, 1);
       expect([after.view, after.status, after.op, after.log]).to.deep.equal([before.view, before.status, before.op, before.log]);
       const lines = (await cluster.traceJsonl()).split('\n');
       const drops = lines.filter((l) => l.includes('vsr.drop'));
       expect(drops.map((l) => /"reason":"([^":]*)/.exec(l)?.[1]).sort()).to.deep.equal(['bad checksum', 'impossible sender', `wrong cluster ${cluster_ + 1}`]);
-      const refused = lines.filter((l) => l.includes('"kind":"drop"') && l.includes('vsr.batch'));
-      expect(refused).to.have.length(malformed.length);
+      return lines;
     } finally {
       await cluster.close();
     }
+  }
+
+  it('drops and traces a bad checksum, a wrong cluster and an impossible sender; the replica is unchanged', async () => {
+    await forgedTo1(3, (env, to, svc, cluster_) => {
+      env.send(to, vsrMessage, { ...seal(svc({})), checksum: '0'.repeat(32) });
+      env.send(to, vsrMessage, seal(svc({ cluster: cluster_ + 1 })));
+      env.send(to, vsrMessage, seal(svc({})));
+    });
+  });
+
+  it('takes a batch frame message by message (each bad one dropped and traced), and drops a malformed batch at the wire', async () => {
+    // Frames the real schema refuses, sent under a loose one of the same name: too few, too many, not messages.
+    const loose = notice('vsr.batch', z.unknown());
+    const malformed = (good: Sealed): unknown[] => [{ messages: [good] }, { messages: Array.from({ length: BATCH_MAX + 1 }, () => good) }, { messages: [good, { checksum: 'zz', message: 1 }] }, { messages: 'x' }, {}];
+    const lines = await forgedTo1(4, (env, to, svc, cluster_) => {
+      const good = seal(svc({}));
+      env.send(to, vsrBatch, { messages: [{ ...good, checksum: '0'.repeat(32) }, seal(svc({ cluster: cluster_ + 1 })), good] });
+      for (const params of malformed(good)) env.send(to, loose, params);
+    });
+    expect(lines.filter((l) => l.includes('"kind":"drop"') && l.includes('vsr.batch'))).to.have.length(5);
   });
 
   it('finds impossible ops, views and broken chains in messages', () => {
