@@ -3,7 +3,7 @@
 // watcher (tester/paxos/safety.ts) checks every step. Each schedule is the textbook case of one
 // Paxos rule. They never touch a node's memory: only messages, crashes, link delays.
 import { encodeMembers } from '../../labs/config/view.js';
-import { compareProps } from '../../labs/paxos/protocol.js';
+import { compareProps, type Prop } from '../../labs/paxos/protocol.js';
 import type { PaxosStatus } from '../../labs/paxos/status.js';
 import { SimCluster } from '../sim-cluster.js';
 import { ScenarioFailure } from '../scenario.js';
@@ -34,14 +34,14 @@ async function setUp(run: Run): Promise<{ sim: SimCluster; ghost: GhostProposer;
   return { sim, ghost: new GhostProposer(sim), p0 };
 }
 
-/** Poll node `index` every 20 ms until a round of its proposer has started and ended (or it died). */
-async function roundOver(sim: SimCluster, o: PaxosObserver, index: number, boundSeedSeconds: number): Promise<void> {
-  let started = false;
+/**
+ * Poll node `index` every 20 ms until a round of its proposer has started (its my_n moved from
+ * `before`, so a round shorter than a poll counts too) and is over, or the node died.
+ */
+async function roundOver(sim: SimCluster, o: PaxosObserver, index: number, before: Prop, boundSeedSeconds: number): Promise<void> {
   for (let waited = 0; waited <= o.ms(boundSeedSeconds); waited += 20) {
     const s = liveStatus(sim, index);
-    if (s === null) return;
-    if (started && !s.proposer.running) return;
-    started ||= s.proposer.running;
+    if (s === null || (compareProps(s.proposer.my_n, before) !== 0 && !s.proposer.running)) return;
     await sim.sleep(20);
   }
   throw new ScenarioFailure(`p${index} did not run a Paxos round for view ${VIEW} within ${boundSeedSeconds} seed-seconds`);
@@ -68,8 +68,9 @@ export const ghostPromise = async (run: Run): Promise<void> => {
   demand(`p1 and p2 must promise the ghost's proposal ${n} for view ${VIEW} (fresh round), but answered ${JSON.stringify(promises)}`, promises.every((r) => r?.accept === true));
   await kill(o, 1);
   await restart(o, 1, 0);
+  const before = p0().proposer.my_n;
   await kill(o, 2);
-  await roundOver(sim, o, 0, 15);
+  await roundOver(sim, o, 0, before, 15);
   await restart(o, 2, 1);
   const y = encodeMembers(o.ids([1, 2]));
   o.note(`ghost: accept {p1,p2} under ${n} at p1,p2`);
@@ -99,8 +100,9 @@ export const ghostChosen = async (run: Run): Promise<void> => {
   demand(`p1 and p2 must promise and accept the ghost's proposal ${x + 1} for view ${VIEW} (fresh round)`, accepted);
   // p1's links are slow through p0's round: p0 hears its own promise (the older value) first.
   await o.cluster.faults(1, { delayMs: 100 });
+  const before = p0().proposer.my_n;
   await kill(o, 2);
-  await roundOver(sim, o, 0, 15);
+  await roundOver(sim, o, 0, before, 15);
   await o.cluster.faults(1, { delayMs: 0 });
   run.views.push(o.ids([0, 1]));
   await o.expectViews([0, 1], run.views);
@@ -114,8 +116,9 @@ export const ghostChosen = async (run: Run): Promise<void> => {
  */
 export const ghostRefusal = async (run: Run): Promise<void> => {
   const { o } = run;
-  const { sim, ghost } = await setUp(run);
+  const { sim, ghost, p0 } = await setUp(run);
   await o.cluster.faults(0, { delayMs: 100 });
+  const before = p0().proposer.my_n;
   await kill(o, 2);
   let n = 0;
   for (let waited = 0; n === 0; waited += 20) {
@@ -127,7 +130,7 @@ export const ghostRefusal = async (run: Run): Promise<void> => {
   o.note(`p1 promised p0; ghost: prepare view ${VIEW} under ${n} at p1`);
   demand(`p1 must promise the ghost's higher proposal ${n}`, (await ghost.prepare(VIEW, n, [1]))[0]?.accept === true);
   await o.cluster.faults(0, { delayMs: 0 });
-  await roundOver(sim, o, 0, 15);
+  await roundOver(sim, o, 0, before, 15);
   run.views.push(o.ids([0, 1]));
   await o.expectViews([0, 1], run.views);
 };
