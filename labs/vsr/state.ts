@@ -178,8 +178,9 @@ export interface ReplicaState {
   /** The head of the log. */
   op: number;
   /**
-   * Lab 4: the op of the last durable checkpoint (0: none; Lab 3 never checkpoints). The log holds
-   * ops op_checkpoint..op; op_checkpoint ≤ commit_min, and the ring takes no op ≥ op_checkpoint + slot_count.
+   * Lab 4: the op of the checkpoint anchoring the log (0: none; Lab 3 never checkpoints): the last
+   * durable one, or a rebuild's being written. The log holds ops op_checkpoint..op; op_checkpoint ≤
+   * commit_min; the ring takes no op ≥ the durable checkpoint's op + slot_count.
    */
   op_checkpoint: number;
   /** Lab 4: the last durable checkpoint (its snapshot serves a lagging replica's rebuild), or null. */
