@@ -68,6 +68,9 @@ describe('par: storage scenarios 13, 14, 16-25 in the simulator', function () {
       () => expect.fail('the real world ran simulator-only scenarios'),
       (e: unknown) => expect(String(e)).to.include("lab 'par': 13, 24 run(s) in the sim world only, not real (add --world sim)"),
     );
+    const direct = await runScenario(await findScenario('par', '13'), { world: 'real', seed: 1, quiet: true });
+    expect(direct.ok).to.equal(false);
+    expect(direct.error).to.include('scenario par 13 runs in the sim world only, not real');
     const scenarios = await loadScenarios('par');
     expect(scenarios.filter((s) => s.worlds?.includes('real') === false).map((s) => s.id)).to.deep.equal([...IDS, 'sync-rebuild', 'sync-catch-up', 'sync-writes', 'sync-crash', 'vopr', 'sweep'].sort((a, b) => scenarios.findIndex((s) => s.id === a) - scenarios.findIndex((s) => s.id === b)));
   });

@@ -127,6 +127,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let cluster: Cluster | undefined;
   let thrown: unknown;
   try {
+    // The suite leaves these out of a world they cannot run in; a direct caller is refused the same way, never half-run.
+    if (scenario.worlds !== undefined && !scenario.worlds.includes(options.world)) {
+      throw new Error(`scenario ${scenario.lab} ${scenario.id} runs in the ${scenario.worlds.join(', ')} world only, not ${options.world}`);
+    }
     const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(options.variant));
     cluster = createCluster(scenario, { ...options, lab }, timing);
     const ctx: ScenarioContext = {
