@@ -2,7 +2,7 @@
 // equal strings (replica snapshots are compared with ===). It never accepts what JSON cannot
 // carry (NaN, Infinity, undefined): that is a bug in the caller, and it throws.
 import type { Json } from './env/types.js';
-import { assert } from './assert.js';
+import { assert, InvariantViolation } from './assert.js';
 
 /** JSON.stringify of short strings that repeat (object keys, node ids, kinds, method names), memoized. */
 const quotes = new Map<string, string>();
@@ -19,20 +19,32 @@ export function quoted(s: string): string {
 
 /** The canonical text of `value`: like JSON.stringify, but with keys sorted by code unit. */
 export function canonicalJson(value: Json): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    assert(Number.isFinite(value), `canonicalJson: ${value} is not a JSON number`);
-    return JSON.stringify(value);
+  // Built by concatenation, not map/join or templates: checksums of every VSR message and header run through here.
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // A finite number's JSON text is its string (JSON.stringify's own rule).
+      assert(Number.isFinite(value), () => `canonicalJson: ${value} is not a JSON number`);
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        if (value.length === 0) return '[]';
+        let text = '[' + canonicalJson(value[0]!);
+        for (let i = 1; i < value.length; i++) text += ',' + canonicalJson(value[i]!);
+        return text + ']';
+      }
+      const keys = Object.keys(value);
+      if (keys.length === 0) return '{}';
+      keys.sort();
+      let text = '{' + quoted(keys[0]!) + ':' + canonicalJson(value[keys[0]!]!);
+      for (let i = 1; i < keys.length; i++) text += ',' + quoted(keys[i]!) + ':' + canonicalJson(value[keys[i]!]!);
+      return text + '}';
+    }
+    default:
+      throw new InvariantViolation(`canonicalJson: a ${typeof value} is not JSON`);
   }
-  assert(typeof value === 'object', `canonicalJson: a ${typeof value} is not JSON`);
-  // Built by concatenation, not map/join: checksums of every VSR message and header run through here.
-  if (Array.isArray(value)) {
-    let text = '[';
-    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i]!);
-    return `${text}]`;
-  }
-  const keys = Object.keys(value).sort();
-  let text = '{';
-  for (let i = 0; i < keys.length; i++) text += `${i === 0 ? '' : ','}${quoted(keys[i]!)}:${canonicalJson(value[keys[i]!]!)}`;
-  return `${text}}`;
 }

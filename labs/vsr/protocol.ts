@@ -5,6 +5,7 @@
 // messages (request_sync, sync) to the union.
 import { z } from 'zod';
 import { method, notice } from '../../src/env/method.js';
+import { json } from '../../src/env/json-value.js';
 import type { Json } from '../../src/env/types.js';
 import type { AppResult } from '../../src/apps/app.js';
 import { checksum } from '../../src/engine/checksum.js';
@@ -39,7 +40,7 @@ export const headerSchema = z.strictObject({
 export type Header = z.infer<typeof headerSchema>;
 
 /** A log entry: the header and its body (the client's app op; null for root and register). */
-export const entrySchema = z.strictObject({ header: headerSchema, body: z.json() });
+export const entrySchema = z.strictObject({ header: headerSchema, body: json() });
 export type Entry = z.infer<typeof entrySchema>;
 
 export type HeaderFields = Omit<Header, 'checksum'>;
@@ -209,7 +210,7 @@ export function sealValid(sealed: Sealed): boolean {
 export const checkpointSchema = z.strictObject({
   op: z.number().int().positive(),
   entry: entrySchema,
-  app: z.json(),
+  app: json(),
   clients: z.array(z.strictObject({ client: z.string(), session: uint, request: uint, op: uint, reply: z.lazy(() => appResultSchema) })),
 });
 
@@ -236,11 +237,11 @@ export function parseCheckpoint(text: string, cluster: number): z.infer<typeof c
  * apart from its writes, so that each call gets its own answer).
  */
 export const requestKinds = ['register', 'write', 'read'] as const;
-export const clientRequestSchema = z.strictObject({ client: z.string().min(1).max(200), request: uint, kind: z.enum(requestKinds), op: z.json() });
+export const clientRequestSchema = z.strictObject({ client: z.string().min(1).max(200), request: uint, kind: z.enum(requestKinds), op: json() });
 export type ClientRequest = z.infer<typeof clientRequestSchema>;
 
 export const appResultSchema: z.ZodType<AppResult> = z.union([
-  z.strictObject({ ok: z.literal(true), value: z.json() }),
+  z.strictObject({ ok: z.literal(true), value: json() }),
   z.strictObject({ ok: z.literal(false), error: z.string() }),
 ]);
 

@@ -9,6 +9,7 @@ import type { Json } from '../../../src/env/types.js';
 import { assert } from '../../../src/assert.js';
 import { checksum } from '../../../src/engine/checksum.js';
 import { canonicalJson } from '../../../src/json.js';
+import { json } from '../../../src/env/json-value.js';
 import { entryValid, headerChecksum, headerSchema, rootEntry, type Entry, type Header } from '../protocol.js';
 
 /** The journal file's name on a replica's disk. */
@@ -33,7 +34,7 @@ export type ReservedHeader = z.infer<typeof reservedSchema>;
 export type JournalHeader = Header | ReservedHeader;
 const journalHeaderSchema = z.union([headerSchema, reservedSchema]);
 /** A prepare cell: a prepare (Lab 3's entry) or a reserved header with a null body. */
-const prepareCellSchema = z.strictObject({ header: journalHeaderSchema, body: z.json() });
+const prepareCellSchema = z.strictObject({ header: journalHeaderSchema, body: json() });
 export type PrepareCell = z.infer<typeof prepareCellSchema>;
 
 export function isReserved(h: JournalHeader): h is ReservedHeader {
