@@ -3,7 +3,6 @@
 // committed ops/s, every op's latency, and the fsyncs the replicas asked of their disks per
 // committed op (their status counts them). It owns only the measuring; it never judges the numbers.
 import { performance } from 'node:perf_hooks';
-import type { Json } from '../../src/env/types.js';
 import { RealEnv } from '../../src/env/real/env.js';
 import { classicTiming } from '../../src/timing.js';
 import { VsrClient } from '../../labs/vsr/client.js';
@@ -24,6 +23,11 @@ export interface Throughput {
 export interface ThroughputOptions {
   clients: number;
   opsPerClient: number;
+  /**
+   * Puts each client sends before the measured window (default none): V8 keeps compiling a replica's
+   * hot path for thousands of ops, and the compiler's threads count in a process's CPU time.
+   */
+  warmupOpsPerClient?: number;
   /** The replicas' lab: vsr (Lab 3's append-only log, the default) or par (the same engine on Lab 4's journal). */
   lab?: 'vsr' | 'par';
 }
@@ -60,6 +64,16 @@ function fsyncs(all: readonly VsrStatus[]): number {
   return all.reduce((sum, s) => sum + (s.fsyncs ?? 0), 0);
 }
 
+/** Client `c` puts values from..to−1, one after another, telling `took` each one's latency in ms. */
+async function puts(client: VsrClient, c: number, from: number, to: number, took: (ms: number) => void): Promise<void> {
+  for (let i = from; i < to; i++) {
+    const started = performance.now();
+    const result = await client.invoke({ f: 'put', key: `k${c % 8}`, value: `v${i}` });
+    if (!result.ok) throw new Error(`bench: a put failed: ${result.error}`);
+    took(performance.now() - started);
+  }
+}
+
 export async function throughput(o: ThroughputOptions): Promise<Throughput> {
   const timing = classicTiming;
   const cluster = new RealCluster({ lab: o.lab ?? 'vsr', nodes: 3, timing, app: 'kv' });
@@ -69,22 +83,13 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
     await settled(cluster);
     const replicas = REPLICAS.map((i) => cluster.id(i));
     const clients = envs.map((env, i) => new VsrClient(env, { replicas, timing, id: `bench-${process.pid}-${i}` }));
-    const put = (c: number, i: number): Json => ({ f: 'put', key: `k${c % 8}`, value: `v${i}` });
-    await Promise.all(clients.map((client, c) => client.invoke(put(c, -1)))); // sessions, connections, the primary found
+    // Sessions, connections, the primary found; then the warm-up.
+    await Promise.all(clients.map((client, c) => puts(client, c, -1 - (o.warmupOpsPerClient ?? 0), 0, () => undefined)));
     const before = await settled(cluster);
     const latencies: number[] = [];
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await Promise.all(
-      clients.map(async (client, c) => {
-        for (let i = 0; i < o.opsPerClient; i++) {
-          const started = performance.now();
-          const result = await client.invoke(put(c, i));
-          if (!result.ok) throw new Error(`bench: a put failed: ${result.error}`);
-          latencies.push(performance.now() - started);
-        }
-      }),
-    );
+    await Promise.all(clients.map((client, c) => puts(client, c, 0, o.opsPerClient, (ms) => latencies.push(ms))));
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     // CPU right after the load: a status reads its process's CPU before it builds the replica's status
