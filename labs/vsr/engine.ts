@@ -285,8 +285,9 @@ export function session(s: ReplicaState, client: string): ClientSession | undefi
 /** The highest request of `client` prepared but not executed here (0 if none). */
 export function latestInFlight(s: ReplicaState, client: string): number {
   let latest = 0;
-  for (let op = s.commit_min + 1; op <= s.op; op++) {
-    const h = entryAt(s, op).header;
+  // Over the log itself (ops commit_min+1..op, all held): every write request walks the pipeline.
+  for (let i = s.commit_min + 1 - s.op_checkpoint; i < s.log.length; i++) {
+    const h = s.log[i]!.header;
     if (h.client === client && h.operation === 'request') latest = Math.max(latest, h.request);
   }
   return latest;
@@ -1398,9 +1399,12 @@ export function assertInvariants(s: ReplicaState): void {
   assert(s.status !== 'normal' || s.log_view === s.view, () => `vsr: normal in view ${s.view} with log_view ${s.log_view}`);
   const tail = head(s);
   assert(tail.header.op === s.op, () => `vsr: head entry holds op ${tail.header.op}`);
+  // Plain loops over the log below: these walks run after every step, over every uncommitted op.
+  const faulty = s.faulty.length > 0;
   for (let op = Math.max(s.op_checkpoint + 1, s.commit_min); op <= s.op; op++) {
-    if (s.faulty.includes(op) || s.faulty.includes(op - 1)) continue;
-    assert(entryAt(s, op).header.parent === entryAt(s, op - 1).header.checksum, () => `vsr: hash chain broken at op ${op}`);
+    if (faulty && (s.faulty.includes(op) || s.faulty.includes(op - 1))) continue;
+    const i = op - s.op_checkpoint;
+    assert(s.log[i]!.header.parent === s.log[i - 1]!.header.checksum, () => `vsr: hash chain broken at op ${op}`);
   }
   // Lab 4: a lagging backup's repair holds the headers right after its head, chained.
   s.repair_headers.forEach((r, i) => {
@@ -1422,11 +1426,12 @@ export function assertInvariants(s: ReplicaState): void {
   s.inhabited.forEach((e) => assert(s.faulty.includes(e.header.op), () => `vsr: inhabited op ${e.header.op} is not faulty`));
   if (s.pipeline.length > 0) {
     assert(s.status === 'normal' && isPrimary(s), 'vsr: a pipeline off a normal primary');
-    s.pipeline.forEach((p, i) => {
+    for (let i = 0; i < s.pipeline.length; i++) {
+      const p = s.pipeline[i]!;
       assert(p.op === s.commit_max + 1 + i && p.op <= s.op, () => `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`);
-      assert(entryAt(s, p.op).header.checksum === p.checksum, () => `vsr: pipeline op ${p.op} is not the log's`);
+      assert(s.log[p.op - s.op_checkpoint]!.header.checksum === p.checksum, () => `vsr: pipeline op ${p.op} is not the log's`);
       assert(p.ok_from.length < s.config.quorum_replication, () => `vsr: pipeline op ${p.op} has a quorum but is not committed`);
-    });
+    }
   }
   if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
   assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
