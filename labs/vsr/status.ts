@@ -1,6 +1,7 @@
-// The VSR replica's status JSON (what `status` on the control plane returns, and what the tester's
-// state checker reads): its numbers, its log's headers (to compare committed prefixes and hash
-// chains) and the canonical text and hash of its executed state. Declared once; it never reads a node.
+// The VSR replica's status JSON (what `status` on the control plane returns, and what the tester
+// reads of a real replica): its numbers, the headers of its log's last ops (a bounded suffix: the hash
+// chain makes op k's checksum stand for ops 0..k) and the canonical text and hash of its executed
+// state. Declared once; it never reads a node.
 import { z } from 'zod';
 import type { Json } from '../../src/env/types.js';
 import { canonicalJson } from '../../src/json.js';
@@ -22,6 +23,12 @@ export const logHeaderSchema = z.object({
 });
 export type LogHeader = z.infer<typeof logHeaderSchema>;
 
+/**
+ * Headers a status carries at most: the last ops of the log, so a status stays far below the wire's
+ * frame limit however long the log grows (256 headers are about 50 KB of JSON).
+ */
+export const STATUS_LOG_HEADERS = 256;
+
 export const vsrStatusSchema = z.object({
   /** This replica's index and the whole replica set, by index. */
   replica: uint,
@@ -35,8 +42,12 @@ export const vsrStatusSchema = z.object({
   /** The primary of `view`: its index and address. */
   primary: uint,
   primary_id: z.string(),
-  /** ops 0..op (0 is the root); a complete hash chain. */
-  log: z.array(logHeaderSchema),
+  /**
+   * The headers of the log's last ops, consecutive and ending at `op`: at most STATUS_LOG_HEADERS,
+   * from max(op_checkpoint, op − STATUS_LOG_HEADERS + 1) (op 0 is the root). Each header's checksum
+   * covers its parent's, so two replicas with equal checksums at op k hold equal ops 0..k.
+   */
+  log: z.array(logHeaderSchema).min(1).max(STATUS_LOG_HEADERS),
   /** The highest op on disk exactly as in memory. */
   log_durable: uint,
   app: z.enum(appNames),
@@ -48,8 +59,14 @@ export const vsrStatusSchema = z.object({
   /** Lab 4 (par): the journal's layout (where each slot's cells are), and the ops whose copy here is faulty. */
   journal: z.object({ cluster: uint, slot_count: uint, sector_bytes: uint, prepare_cell_bytes: uint }).optional(),
   faulty: z.array(uint).optional(),
-});
+}).refine((s) => s.log.every((h, i) => h.op === s.op - (s.log.length - 1 - i)), { message: 'log: the headers of consecutive ops ending at op', path: ['log'] });
 export type VsrStatus = z.infer<typeof vsrStatusSchema>;
+
+/** The header of `op` in a status, or undefined when its log suffix does not reach it (or op is past its head). */
+export function statusHeader(s: VsrStatus, op: number): LogHeader | undefined {
+  const first = s.op - s.log.length + 1;
+  return op >= first && op <= s.op ? s.log[op - first] : undefined;
+}
 
 /** The executed state (app snapshot and client table) as canonical text and its checksum. */
 export function executedState(s: ReplicaState): { text: string; hash: string } {
@@ -71,7 +88,7 @@ export function vsrStatus(s: ReplicaState): VsrStatus {
     commit_max: s.commit_max,
     primary,
     primary_id: s.config.replicas[primary]!,
-    log: s.log.map(({ header: h }) => ({ op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, client: h.client, request: h.request, operation: h.operation })),
+    log: s.log.slice(-STATUS_LOG_HEADERS).map(({ header: h }) => ({ op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, client: h.client, request: h.request, operation: h.operation })),
     log_durable: s.log_durable,
     app: s.config.app,
     state: text,

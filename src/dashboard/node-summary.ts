@@ -17,7 +17,7 @@ export interface NodeSummary {
   commit: string | null;
   /** The replica's protocol status when the lab has one (vsr: normal, view_change, recovering). */
   status: string | null;
-  /** The last entries of the replica's own log, when its status carries one (vsr). */
+  /** The last entries of the replica's own log, when its status carries one (vsr: the log's last ops, a bounded suffix). */
   log: string[];
 }
 

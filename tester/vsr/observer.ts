@@ -9,7 +9,7 @@ import { SimCluster } from '../sim-cluster.js';
 import { BackgroundLoad } from '../rsm/load.js';
 import { checkHistory } from '../rsm/checks.js';
 import { StateChecker } from './state-checker.js';
-import { parseVsrStatus, simStatus, tickMs, vsrInvoker, watchReplicas, type VsrStatus } from './replicas.js';
+import { checkCommittedPrefix, parseVsrStatus, simStatus, tickMs, vsrInvoker, watchReplicas, type VsrStatus } from './replicas.js';
 
 export interface LoadShape {
   clients: number;
@@ -154,7 +154,7 @@ export class VsrRun {
 
   /**
    * The end of a scenario: the load finishes (new work succeeds), the replicas `live` converge (all
-   * normal in one view, the same commit, equal app state, nothing acked lost), and the history is linearizable.
+   * normal in one view, the same commit, one committed prefix, equal app state, nothing acked lost), and the history is linearizable.
    */
   async finish(live: readonly number[] = this.all, boundTicks = 3000): Promise<VsrStatus[]> {
     if (this.load === undefined) throw new Error('scenario finished without a load');
@@ -167,7 +167,7 @@ export class VsrRun {
     return converged;
   }
 
-  /** Every replica of `live` is normal in the same view, at the same commit (every op committed anywhere), with equal state. */
+  /** Every replica of `live` is normal in the same view, at the same commit (every op committed anywhere), with one committed prefix and equal state. */
   async converge(live: readonly number[], boundTicks: number): Promise<VsrStatus[]> {
     const committed = (): number => this.checker?.committed ?? 0;
     const all = await this.waitUntil(
@@ -181,6 +181,7 @@ export class VsrRun {
     for (const [k, s] of all.entries()) {
       if (s.stateHash() !== hash) throw new ScenarioFailure(`replica state differs at commit ${s.commit}: ${this.name(live[0]!)} ${hash}, ${this.name(live[k]!)} ${s.stateHash()}`);
     }
+    checkCommittedPrefix(first!.commit, all.map((status, k) => ({ name: this.name(live[k]!), status })));
     this.checker?.checkNoAckLost(this.name(live[0]!), first!.commit);
     this.note(`converged: view ${first!.view}, commit ${first!.commit}${this.checker ? ` (state checker: ${this.checker.steps} steps)` : ''}`);
     return all;

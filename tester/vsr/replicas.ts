@@ -7,9 +7,9 @@ import { vsrRequest, type ClientReply, type ClientRequest } from '../../labs/vsr
 import type { Timing } from '../../src/timing.js';
 import type { Invoker } from '../../src/workload/workload.js';
 import { describeIssues } from '../../src/env/method.js';
-import { executedState, vsrStatusSchema, type VsrStatus as LabStatus } from '../../labs/vsr/status.js';
+import { executedState, statusHeader, vsrStatusSchema, type VsrStatus as LabStatus } from '../../labs/vsr/status.js';
 import { replicaState, tickMs as labTickMs } from '../../labs/vsr/lab.js';
-import { entryAt, type ReplicaState } from '../../labs/vsr/state.js';
+import { checksumAt, entryAt, type ReplicaState } from '../../labs/vsr/state.js';
 import { vsrInvoker as labInvoker } from '../../labs/vsr/client.js';
 import type { Cluster } from '../cluster.js';
 import { FAULT_POINTS } from '../../src/engine/driver.js';
@@ -29,13 +29,15 @@ export interface VsrStatus {
   primary: number;
   /** The checksum of the executed state (app and client table): equal on replicas that agree. */
   stateHash(): string;
+  /** The checksum of op `op`'s header, if the replica reports it (a real replica's status holds its log's last ops only). */
+  checksumAt(op: number): string | undefined;
 }
 
 export function parseVsrStatus(name: string, raw: Json): VsrStatus {
   const parsed = vsrStatusSchema.safeParse(raw);
   if (!parsed.success) throw new ScenarioFailure(`${name}: malformed status: ${describeIssues(parsed.error)}`);
   const s = parsed.data;
-  return { status: s.status, view: s.view, op: s.op, commit: s.commit_min, commitMax: s.commit_max, primary: s.primary, stateHash: () => s.state_hash };
+  return { status: s.status, view: s.view, op: s.op, commit: s.commit_min, commitMax: s.commit_max, primary: s.primary, stateHash: () => s.state_hash, checksumAt: (op) => statusHeader(s, op)?.checksum };
 }
 
 /**
@@ -46,7 +48,32 @@ export function simStatus(cluster: SimCluster, index: number): VsrStatus | null 
   const node = cluster.sim.labNode(cluster.id(index));
   const s = node === null ? null : replicaState(node);
   if (s === null) return null;
-  return { status: s.status, view: s.view, op: s.op, commit: s.commit_min, commitMax: s.commit_max, primary: s.view % s.config.replicas.length, stateHash: () => executedState(s).hash };
+  return {
+    status: s.status,
+    view: s.view,
+    op: s.op,
+    commit: s.commit_min,
+    commitMax: s.commit_max,
+    primary: s.view % s.config.replicas.length,
+    stateHash: () => executedState(s).hash,
+    checksumAt: (op) => checksumAt(s, op) ?? undefined,
+  };
+}
+
+/**
+ * Every named replica holds op `op` committed with one checksum: one committed prefix, since each
+ * header's checksum covers its parent's (equal at op k ⇒ equal ops 0..k). So a status's log suffix
+ * is enough, in either world, however long the logs grew.
+ */
+export function checkCommittedPrefix(op: number, replicas: readonly { name: string; status: VsrStatus }[]): void {
+  const [first, ...rest] = replicas.map(({ name, status }) => ({ name, sum: status.checksumAt(op) }));
+  if (first === undefined) return;
+  for (const r of [first, ...rest]) {
+    if (r.sum === undefined) throw new ScenarioFailure(`${r.name} reports no header for committed op ${op}: its committed prefix cannot be compared`);
+    if (r.sum !== first.sum) {
+      throw new ScenarioFailure(`committed prefixes disagree: op ${op} is ${r.sum.slice(0, 12)} on ${r.name} but ${first.sum!.slice(0, 12)} on ${first.name} (the hash chain: they differ at op ${op} or before)`);
+    }
+  }
 }
 
 /** One engine tick in this world's milliseconds. */
