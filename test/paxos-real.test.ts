@@ -4,10 +4,11 @@
 import { expect } from 'chai';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { REAL_TIMING_SCALE, runScenario } from '../tester/run.js';
+import { runsIn } from '../tester/scenario.js';
 
 describe(`paxos scenarios with real processes (timing x${REAL_TIMING_SCALE})`, function () {
   this.timeout(120_000);
-  for (const s of paxosScenarios.filter((x) => x.worlds === undefined || x.worlds.includes('real'))) {
+  for (const s of paxosScenarios.filter((x) => runsIn(x, 'real'))) {
     it(`test ${s.id}: ${s.title}`, async () => {
       const result = await runScenario(s, { world: 'real', seed: 1 });
       if (!result.ok) expect.fail(`test ${s.id} failed\nreplay: ${result.replay}\ntrace: ${result.artifacts}/trace.jsonl\n${result.notes.join('\n')}\n${result.error}`);

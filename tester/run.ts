@@ -9,7 +9,7 @@ import { classicTiming, scaleTiming, type Timing } from '../src/timing.js';
 import { streamRandom } from '../src/random.js';
 import type { Decision, VetoPolicy } from '../src/env/sim/decisions.js';
 import type { Cluster, World } from './cluster.js';
-import { ScenarioFailure, type Scenario, type ScenarioContext } from './scenario.js';
+import { runsIn, ScenarioFailure, type Scenario, type ScenarioContext } from './scenario.js';
 import { RealCluster } from './real-cluster.js';
 import { SimCluster, type Pacer } from './sim-cluster.js';
 import { loadVariant, variantFlag } from './variant.js';
@@ -128,8 +128,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let thrown: unknown;
   try {
     // The suite leaves these out of a world they cannot run in; a direct caller is refused the same way, never half-run.
-    if (scenario.worlds !== undefined && !scenario.worlds.includes(options.world)) {
-      throw new Error(`scenario ${scenario.lab} ${scenario.id} runs in the ${scenario.worlds.join(', ')} world only, not ${options.world}`);
+    if (!runsIn(scenario, options.world)) {
+      throw new Error(`scenario ${scenario.lab} ${scenario.id} runs in the ${scenario.worlds!.join(', ')} world only, not ${options.world}`);
     }
     const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(options.variant));
     cluster = createCluster(scenario, { ...options, lab }, timing);

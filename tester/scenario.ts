@@ -46,6 +46,14 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<void>;
 }
 
+/**
+ * Whether `scenario` may run in `world` (its `worlds`; default both): the one rule the runner's
+ * guard, the suite's selection and the tests that pick scenarios by world all apply.
+ */
+export function runsIn(scenario: Pick<Scenario, 'worlds'>, world: World): boolean {
+  return scenario.worlds === undefined || scenario.worlds.includes(world);
+}
+
 /** Thrown by checks: what was expected, what was seen. */
 export class ScenarioFailure extends Error {
   constructor(message: string) {

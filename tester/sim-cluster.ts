@@ -46,6 +46,16 @@ export interface Pacer {
   gate(ms: number): Promise<void>;
 }
 
+/**
+ * The cluster of a scenario that reads the simulator's memory or disk, as the simulator's. Such a
+ * scenario declares worlds ['sim'] and runScenario never gives it another world (runsIn); this
+ * narrows the type, and names the missing declaration if a scenario forgot it.
+ */
+export function simClusterOf(cluster: Cluster): SimCluster {
+  if (cluster instanceof SimCluster) return cluster;
+  throw new Error(`a simulator-only scenario was given a ${cluster.world} cluster: it must declare worlds ['sim'] (tester/scenario.ts runsIn)`);
+}
+
 /** Labs loaded by name, once per process: a run after the first starts without loading anything. */
 const loaded = new Map<string, Lab>();
 

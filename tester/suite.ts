@@ -7,7 +7,7 @@ import type { World } from './cluster.js';
 import { loadScenarios } from './index.js';
 import { Lane, type JobEnd } from './lane.js';
 import { replayCommand, type ScenarioResult } from './run.js';
-import type { Scenario } from './scenario.js';
+import { runsIn, type Scenario } from './scenario.js';
 import type { ShrinkResult } from './shrink.js';
 import type { WorkerMessage } from './worker.js';
 
@@ -149,7 +149,7 @@ async function selectScenarios(options: SuiteOptions): Promise<Scenario[]> {
   const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
   if (unknown.length > 0) throw new Error(`lab '${options.lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
   const chosen = options.only?.length ? all.filter((s) => options.only!.includes(s.id)) : all;
-  const here = chosen.filter((s) => s.worlds === undefined || s.worlds.includes(options.world));
+  const here = chosen.filter((s) => runsIn(s, options.world));
   if (here.length === 0 && chosen.length > 0) throw new Error(`lab '${options.lab}': ${chosen.map((s) => s.id).join(', ')} run(s) in the ${chosen[0]!.worlds!.join(', ')} world only, not ${options.world} (add --world ${chosen[0]!.worlds![0]})`);
   return here;
 }

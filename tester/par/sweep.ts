@@ -7,7 +7,7 @@
 // nothing committed changes) when one did not. It owns the combination, its run and its verdict;
 // the state checker (tester/vsr/state-checker.ts) watches every step for lost or changed ops.
 import { ScenarioFailure } from '../scenario.js';
-import { SimCluster } from '../sim-cluster.js';
+import { simClusterOf } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import { RawClient } from '../vsr/replicas.js';
 import { JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
@@ -72,8 +72,7 @@ export async function sweepOutcome(run: VsrRun, layout: JournalLayout, mask: num
 const lossPattern = /committed prefixes disagree|an acked op was lost|differs from the sequential model|a gap in what was committed|hash chain broken|commit went back|adopted stale state/;
 
 async function sweepRun(run: VsrRun, layout: JournalLayout, mask: number): Promise<{ outcome: SweepOutcome; detail: string }> {
-  const cluster = run.cluster;
-  if (!(cluster instanceof SimCluster)) throw new Error('the corruption sweep runs in the simulator only');
+  const cluster = simClusterOf(run.cluster);
   const n = SWEEP.committed;
   await run.startAll();
   const client = new RawClient(run, 'sweep');

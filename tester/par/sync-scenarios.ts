@@ -4,7 +4,7 @@
 // checkpoint while writes go on, and a crash mid-rebuild starts it again. They read replicas and
 // the trace in place and never change a replica; the state checker runs after every step.
 import { ScenarioFailure } from '../scenario.js';
-import { SimCluster } from '../sim-cluster.js';
+import { simClusterOf } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import { replicaState } from '../../labs/vsr/lab.js';
 import type { ReplicaState } from '../../labs/vsr/state.js';
@@ -14,14 +14,9 @@ import { RawClient } from '../vsr/replicas.js';
 /** Bounds, in engine ticks. */
 const CONVERGE_TICKS = 6000;
 
-function simOf(run: VsrRun): SimCluster {
-  if (!(run.cluster instanceof SimCluster)) throw new Error('the par sync scenarios run in the simulator only');
-  return run.cluster;
-}
-
 /** Replica `index`'s live state, or null while it is down or starting. */
 export function stateOf(run: VsrRun, index: number): ReplicaState | null {
-  const node = simOf(run).sim.labNode(run.cluster.id(index));
+  const node = simClusterOf(run.cluster).sim.labNode(run.cluster.id(index));
   return node === null ? null : replicaState(node);
 }
 
@@ -238,12 +233,12 @@ export async function writesDuringRebuild(run: VsrRun): Promise<void> {
   await bigWrites(run);
   run.startLoad({ clients: 8, ops: rebuildLoadOps(slotCount(run)) });
   const head = await cutOffPastTheRing(run, 2, 20);
-  simOf(run).sim.configureNet({ dup: 0.5, minDelayMs: 1, maxDelayMs: 200 });
+  simClusterOf(run.cluster).sim.configureNet({ dup: 0.5, minDelayMs: 1, maxDelayMs: 200 });
   await rebuilt(run, watch, 2);
   const start = watch.startsOf(2)[0]!;
   const committedDuring = (run.checker?.committed ?? 0) - start.committed;
   await run.sleepTicks(30); // late duplicates of its snapshot's chunks still arrive
-  simOf(run).sim.configureNet({ dup: 0, maxDelayMs: 10 });
+  simClusterOf(run.cluster).sim.configureNet({ dup: 0, maxDelayMs: 10 });
   checkRebuilt(run, watch, 2, head);
   if (committedDuring <= 0) throw new ScenarioFailure(`no write was committed while ${run.name(2)} rebuilt (from op ${start.committed}): the scenario must write during the rebuild`);
   run.note(`${committedDuring} ops committed while ${run.name(2)} rebuilt`);
@@ -259,12 +254,12 @@ export async function crashMidRebuild(run: VsrRun): Promise<void> {
   await bigWrites(run);
   run.startLoad({ clients: 8, ops: rebuildLoadOps(slotCount(run)) });
   // A slow network stretches the rebuild over many ticks, so the crash lands in the middle of it.
-  simOf(run).sim.configureNet({ minDelayMs: 60, maxDelayMs: 90 });
+  simClusterOf(run.cluster).sim.configureNet({ minDelayMs: 60, maxDelayMs: 90 });
   const head = await cutOffPastTheRing(run, 2, 20);
   await run.waitUntil(`${run.name(2)} to start a rebuild`, [2], () => watch.startsOf(2).length > 0, CONVERGE_TICKS);
   const mid = stateOf(run, 2)!.sync;
   await run.crash(2);
-  simOf(run).sim.configureNet({ minDelayMs: 1, maxDelayMs: 10 });
+  simClusterOf(run.cluster).sim.configureNet({ minDelayMs: 1, maxDelayMs: 10 });
   if (watch.donesOf(2).length > 0) throw new ScenarioFailure(`${run.name(2)}'s rebuild was done before the crash; the scenario needs the crash mid-rebuild`);
   run.note(`${run.name(2)} crashed mid-rebuild (checkpoint ${mid?.op_checkpoint}, ${mid?.installed ? 'snapshot installed, tail short of its target' : 'snapshot still in chunks'})`);
   const before = watch.startsOf(2).length;

@@ -5,7 +5,7 @@
 import { encodeMembers } from '../../labs/config/view.js';
 import { compareProps, type Prop } from '../../labs/paxos/protocol.js';
 import type { PaxosStatus } from '../../labs/paxos/status.js';
-import { SimCluster } from '../sim-cluster.js';
+import { simClusterOf, type SimCluster } from '../sim-cluster.js';
 import { ScenarioFailure } from '../scenario.js';
 import { GhostProposer } from './ghost.js';
 import type { PaxosObserver } from './observer.js';
@@ -15,14 +15,9 @@ import { kill, restart, startNodes, type Run } from './scenarios.js';
 /** Every duel decides view 4, the instance after the three founding views. */
 const VIEW = 4;
 
-function simOf(o: PaxosObserver): SimCluster {
-  if (!(o.cluster instanceof SimCluster)) throw new Error('the ghost duels run in the simulator only');
-  return o.cluster;
-}
-
 /** Three nodes in view 3 = {p0,p1,p2}, every step watched; the ghost, and p0's status. */
 async function setUp(run: Run): Promise<{ sim: SimCluster; ghost: GhostProposer; p0: () => PaxosStatus }> {
-  const sim = simOf(run.o);
+  const sim = simClusterOf(run.o.cluster);
   watchPaxosSafety(sim, 3);
   await startNodes(run, 3);
   await run.o.sleep(1);
