@@ -1,16 +1,21 @@
 // `rsmlab test` on every core: one scenario's seeds split across worker processes, every seed run
 // past the failing ones, the lowest failing seed reported with its replay command (and shrunk), and
-// the same report whatever --jobs is. Also the clear refusals of a bad --jobs.
+// the same report whatever --jobs is, a lab's stack frames named by their .ts lines. Also the clear
+// refusals of a bad --jobs, and the one rule of which world may run a scenario.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadScenarios } from '../tester/index.js';
+import { runsIn } from '../tester/scenario.js';
+import { simClusterOf } from '../tester/sim-cluster.js';
+import type { Cluster } from '../tester/cluster.js';
 
 const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 const paxosBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js');
 const rsmBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'rsm-broken.js');
+const vsrBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'vsr-broken.js');
 
 describe('rsmlab test: seeds on every core', () => {
   let dir: string;
@@ -94,5 +99,22 @@ describe('rsmlab test: seeds on every core', () => {
     expect(missing.status).to.equal(2);
     expect(missing.stderr).to.include(`${paxosBroken} exports no Lab named 'noSuchLab'`);
     expect(rsmlab('test', 'paxos', '--seeds', '1', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`).stderr).to.include('--lab-module runs a Lab object in the simulator only');
+  });
+
+  it("a failing seed's stack, from a worker process, names the lab's .ts lines (workers run with source maps)", () => {
+    const r = rsmlab('test', 'vsr', '--world', 'sim', '--seeds', '1', '--only', '1', '--jobs', '1', '--shrink-ms', '0', '--lab-module', `${vsrBroken}#lostClientTableLab`);
+    expect(r.status, r.stderr).to.equal(1);
+    expect(r.stdout).to.include("TypeError: Cannot read properties of undefined (reading 'find')");
+    const frames = r.stdout.split('\n').filter((l) => /^\s+at /.test(l));
+    expect(frames, r.stdout).to.not.deep.equal([]);
+    for (const frame of frames) expect(frame).to.match(/[/\\]labs[/\\]vsr[/\\]\w+\.ts:\d+:\d+\)$/);
+  });
+});
+
+describe('which world may run a scenario', () => {
+  it('runsIn: the worlds a scenario declares, both by default; a simulator-only body given another cluster names the missing declaration', () => {
+    expect([runsIn({}, 'sim'), runsIn({}, 'real')]).to.deep.equal([true, true]);
+    expect([runsIn({ worlds: ['sim'] }, 'sim'), runsIn({ worlds: ['sim'] }, 'real')]).to.deep.equal([true, false]);
+    expect(() => simClusterOf({ world: 'real' } as unknown as Cluster)).to.throw("a simulator-only scenario was given a real cluster: it must declare worlds ['sim']");
   });
 });

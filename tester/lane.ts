@@ -2,9 +2,10 @@
 // another, watched by a no-progress watchdog. A worker that stays silent too long is killed
 // ("hung"); one that exits is reported ("crashed"); the next job gets a fresh worker. It runs jobs
 // and passes their messages on; it never decides what they mean (tester/suite.ts does).
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { WorkerJob, WorkerMessage } from './worker.js';
+import { forkWorker } from './worker-process.js';
 
 const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -19,7 +20,7 @@ export class Lane {
 
   private worker(): ChildProcess {
     if (this.child) return this.child;
-    const child = fork(workerPath, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = forkWorker(workerPath);
     this.stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
     this.child = child;

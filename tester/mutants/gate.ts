@@ -2,12 +2,13 @@
 // a fixed seed list, over a pool of worker processes. A mutant is caught when some scenario fails
 // on some seed (or hangs the simulator); the gate passes only if every mutant is caught. It owns
 // the pool and the verdicts; it never prints (tester/mutants/report.ts formats).
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadScenarios } from '../index.js';
 import { loadCorpus } from './index.js';
 import type { MutantArea } from './mutant.js';
 import type { MutantJob, MutantMessage, ScenarioCatch } from './worker.js';
+import { forkWorker } from '../worker-process.js';
 
 export interface GateOptions {
   lab: string;
@@ -93,7 +94,7 @@ class Worker {
   private stderr = '';
 
   private spawn(): ChildProcess {
-    const child = fork(workerPath, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = forkWorker(workerPath);
     this.stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
     this.child = child;
