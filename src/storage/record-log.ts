@@ -25,6 +25,7 @@ import { assert } from '../assert.js';
 import { MIN_SECTOR_BYTES } from '../env/disk-faults.js';
 import type { Disk } from '../env/types.js';
 import { StorageCorrupt } from './storage-corrupt.js';
+import { carve } from '../slab.js';
 
 const HEADER_BYTES = 12;
 /** Headers never straddle a multiple of this (the smallest sector of any disk). */
@@ -163,21 +164,50 @@ function paddingAt(offset: number): number {
 
 /**
  * One record as bytes, to be written at file offset `at`: zero padding, header (length, hcrc, crc),
- * JSON payload. Small frames come from Node's shared buffer pool (every byte is written here), which
- * costs far less than a zeroed allocation of their own; nothing keeps a frame's `buffer`.
+ * JSON payload. A payload of ASCII only (nearly every record) is written and checksummed in one
+ * pass over its JSON text; frames are carved out of shared slabs (src/slab.ts), so nothing may keep
+ * a frame for long (the disk copies what it writes).
  */
 export function encodeRecord(record: unknown, at = 0): Uint8Array {
   const json = JSON.stringify(record);
-  const length = Buffer.byteLength(json, 'utf8');
   const pad = paddingAt(at);
-  const frame = Buffer.allocUnsafe(pad + HEADER_BYTES + length);
-  if (pad > 0) frame.fill(0, 0, pad);
-  frame.writeUInt32LE(length, pad);
-  frame.write(json, pad + HEADER_BYTES, 'utf8');
+  const n = json.length;
+  const frame = carve(pad + HEADER_BYTES + n); // zeroed: the padding is written
+  writeU32(frame, pad, n);
   const hcrc = crc32(~0, frame, pad, pad + 4);
-  frame.writeUInt32LE(~hcrc >>> 0, pad + 4);
-  frame.writeUInt32LE(~crc32(hcrc, frame, pad + HEADER_BYTES, frame.length) >>> 0, pad + 8);
+  const t = CRC_TABLES;
+  let c = hcrc;
+  let high = 0;
+  for (let i = 0, o = pad + HEADER_BYTES; i < n; i++, o++) {
+    const code = json.charCodeAt(i);
+    high |= code;
+    frame[o] = code;
+    c = t[(c ^ code) & 0xff]! ^ (c >>> 8);
+  }
+  if (high > 0x7f) return encodeUtf8Record(json, pad);
+  writeU32(frame, pad + 4, ~hcrc);
+  writeU32(frame, pad + 8, ~c);
   return frame;
+}
+
+/** encodeRecord's frame of a JSON text that is not all ASCII. */
+function encodeUtf8Record(json: string, pad: number): Uint8Array {
+  const payload = Buffer.from(json, 'utf8');
+  const frame = carve(pad + HEADER_BYTES + payload.length);
+  writeU32(frame, pad, payload.length);
+  frame.set(payload, pad + HEADER_BYTES);
+  const hcrc = crc32(~0, frame, pad, pad + 4);
+  writeU32(frame, pad + 4, ~hcrc);
+  writeU32(frame, pad + 8, ~crc32(hcrc, frame, pad + HEADER_BYTES, frame.length));
+  return frame;
+}
+
+/** Write the 32-bit word `x` little-endian at `at`. */
+function writeU32(bytes: Uint8Array, at: number, x: number): void {
+  bytes[at] = x;
+  bytes[at + 1] = x >>> 8;
+  bytes[at + 2] = x >>> 16;
+  bytes[at + 3] = x >>> 24;
 }
 
 /** A whole log as bytes (tests, tools): the records appended one after another from offset 0. */

@@ -12,6 +12,7 @@ import type { Prng } from '../../random.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type GuardedCode } from './guard.js';
 import { made, newPromise } from './promises.js';
+import { carve } from '../../slab.js';
 
 /** A latency range in ms: each operation takes a uniform integer in [min, max]. */
 export type LatencyRange = readonly [number, number];
@@ -66,23 +67,10 @@ class Bytes {
   }
 }
 
-const SLAB_BYTES = 1 << 16;
-let slab = new Uint8Array(0);
-let slabUsed = 0;
-
-/**
- * A private copy of written bytes. Small copies are carved out of shared 64 KiB slabs: one
- * ArrayBuffer per slab rather than one per write (a backing store each costs the GC far more).
- */
+/** A private copy of written bytes (its own; the writer may reuse `data` at once). */
 function copyOf(data: Uint8Array): Uint8Array {
-  if (data.length > SLAB_BYTES >> 4) return data.slice();
-  if (slabUsed + data.length > slab.length) {
-    slab = new Uint8Array(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const copy = slab.subarray(slabUsed, slabUsed + data.length);
+  const copy = carve(data.length);
   copy.set(data);
-  slabUsed += data.length;
   return copy;
 }
 

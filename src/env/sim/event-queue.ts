@@ -6,6 +6,7 @@
 
 export abstract class SimEvent {
   time = 0;
+  /** The tie draw, moved down by 2^31 (same order): a signed 32-bit integer, which V8 keeps unboxed. */
   tie = 0;
   seq = 0;
   /** Its place in the heap, or -1 when not queued. */

@@ -167,7 +167,7 @@ export class Scheduler {
   /** Queue `event` to fire `delayMs` from now (0: at this instant, after what is already due). */
   schedule(event: SimEvent, delayMs: number): void {
     event.time = this.clock + delayMs;
-    event.tie = this.ties.uint32();
+    event.tie = this.ties.uint32() ^ 0x8000_0000; // (the draw - 2^31, as an int32)
     event.seq = this.nextSeq++;
     this.queue.push(event);
   }
