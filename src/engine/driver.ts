@@ -86,7 +86,8 @@ function chainGrouped(tail: Promise<void>, last: Group | null, run: () => void):
 }
 
 interface PendingCall {
-  key: string;
+  /** Calls are numbered as they arrive: expired ones are answered in that order. */
+  seq: number;
   deadline: number;
   resolve(reply: ClientReply): void;
 }
@@ -99,7 +100,9 @@ export class EngineDriver {
   private superblockFsyncs = 0;
   /** Settles when the last superblock write handed out so far is durable (and the sends queued behind it went). */
   private superblockWritten: Promise<void> = Promise.resolve();
-  private pending: PendingCall[] = [];
+  /** Client calls waiting for their reply, by callKey (a retry of a request waits with the first call). */
+  private readonly pending = new Map<string, PendingCall[]>();
+  private calls = 0;
   private readonly seals = new WeakMap<Message, Sealed>();
   /** The last groups chained on the IO lane (the primary's prepares) and behind the superblock (other sends, replies). */
   private ioGroup: Group | null = null;
@@ -348,23 +351,33 @@ export class EngineDriver {
       return Promise.resolve({ status: 'rejected', view: this.state.view, reason: 'op too large for a journal prepare cell' });
     }
     return new Promise((resolve) => {
-      this.pending.push({ key: callKey(request.client, request.request, request.kind), deadline: this.env.now() + this.options.requestTimeoutMs, resolve });
+      const key = callKey(request.client, request.request, request.kind);
+      const call: PendingCall = { seq: this.calls++, deadline: this.env.now() + this.options.requestTimeoutMs, resolve };
+      const waiting = this.pending.get(key);
+      if (waiting === undefined) this.pending.set(key, [call]);
+      else waiting.push(call);
       this.step({ kind: 'request', request, time: this.env.now() });
     });
   }
 
   private answer(key: string, reply: ClientReply): void {
-    const waiting = this.pending.filter((p) => p.key === key);
-    if (waiting.length === 0) return;
-    this.pending = this.pending.filter((p) => p.key !== key);
+    const waiting = this.pending.get(key);
+    if (waiting === undefined) return;
+    this.pending.delete(key);
     for (const p of waiting) p.resolve(reply);
   }
 
   private expireCalls(): void {
     const now = this.env.now();
-    const expired = this.pending.filter((p) => p.deadline <= now);
-    if (expired.length === 0) return;
-    this.pending = this.pending.filter((p) => p.deadline > now);
+    const expired: PendingCall[] = [];
+    for (const [key, waiting] of this.pending) {
+      if (waiting.every((p) => p.deadline > now)) continue;
+      for (const p of waiting) if (p.deadline <= now) expired.push(p);
+      const kept = waiting.filter((p) => p.deadline > now);
+      if (kept.length === 0) this.pending.delete(key);
+      else this.pending.set(key, kept);
+    }
+    expired.sort((a, b) => a.seq - b.seq);
     for (const p of expired) p.resolve({ status: 'busy', view: this.state.view });
   }
 }
