@@ -178,11 +178,25 @@ export function encodeRecord(record: unknown, at = 0): Uint8Array {
   const t = CRC_TABLES;
   let c = hcrc;
   let high = 0;
-  for (let i = 0, o = pad + HEADER_BYTES; i < n; i++, o++) {
-    const code = json.charCodeAt(i);
-    high |= code;
-    frame[o] = code;
-    c = t[(c ^ code) & 0xff]! ^ (c >>> 8);
+  let i = 0;
+  let o = pad + HEADER_BYTES;
+  for (; i + 4 <= n; i += 4, o += 4) {
+    const b0 = json.charCodeAt(i);
+    const b1 = json.charCodeAt(i + 1);
+    const b2 = json.charCodeAt(i + 2);
+    const b3 = json.charCodeAt(i + 3);
+    high |= b0 | b1 | b2 | b3;
+    frame[o] = b0;
+    frame[o + 1] = b1;
+    frame[o + 2] = b2;
+    frame[o + 3] = b3;
+    c = crcWord(c ^ (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)));
+  }
+  for (; i < n; i++, o++) {
+    const b = json.charCodeAt(i);
+    high |= b;
+    frame[o] = b;
+    c = t[(c ^ b) & 0xff]! ^ (c >>> 8);
   }
   if (high > 0x7f) return encodeUtf8Record(json, pad);
   writeU32(frame, pad + 4, ~hcrc);
@@ -237,12 +251,15 @@ function checksum(bytes: Uint8Array, at: number, from: number, to: number): numb
 function crc32(c: number, bytes: Uint8Array, from: number, to: number): number {
   const t = CRC_TABLES;
   let i = from;
-  for (; i + 4 <= to; i += 4) {
-    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
-  }
+  for (; i + 4 <= to; i += 4) c = crcWord(c ^ (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)));
   for (; i < to; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return c;
+}
+
+/** The CRC32 state after four bytes, given the state already XORed with them (little-endian). */
+function crcWord(c: number): number {
+  const t = CRC_TABLES;
+  return t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
 }
 
 interface Scan {

@@ -422,16 +422,17 @@ export class TraceRecorder {
  * names): trace kinds in an event's, message types in a MESSAGE word, disk operations in a DISK_OP
  * word. 0 for a name not listed: the name follows.
  */
-const KIND_CODES = codes(['send', 'deliver', 'drop', 'log', 'timer', 'client', 'disk']);
-const TYPE_CODES = codes(['req', 'res', 'notice']);
-const OP_CODES = codes(['write', 'fsync', 'read', 'append', 'truncate', 'size', 'list', 'remove']);
+const KIND_CODES: readonly string[] = ['send', 'deliver', 'drop', 'log', 'timer', 'client', 'disk'];
+const TYPE_CODES: readonly string[] = ['req', 'res', 'notice'];
+const OP_CODES: readonly string[] = ['write', 'fsync', 'read', 'append', 'truncate', 'size', 'list', 'remove'];
 
-function codes(names: readonly string[]): ReadonlyMap<string, number> {
-  return new Map(names.map((name, i) => [name, i + 1]));
-}
-
-function codeOf(codes: ReadonlyMap<string, number>, name: string): number {
-  return codes.get(name) ?? 0;
+/**
+ * The code of `name` in `codes` (its place, from 1), or 0. A scan, not a Map: the names are few
+ * and callers pass the same literals, which compare by identity at once.
+ */
+function codeOf(codes: readonly string[], name: string): number {
+  for (let i = 0; i < codes.length; i++) if (codes[i] === name) return i + 1;
+  return 0;
 }
 
 /** Lines, each followed by '\n'. */

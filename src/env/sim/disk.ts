@@ -47,7 +47,7 @@ class Bytes {
 
   write(offset: number, data: Uint8Array): void {
     this.resize(Math.max(this.length, offset + data.length));
-    this.buf.set(data, offset);
+    copyInto(this.buf, offset, data);
   }
 
   /** Shrink, or grow with zeros. */
@@ -70,8 +70,18 @@ class Bytes {
 /** A private copy of written bytes (its own; the writer may reuse `data` at once). */
 function copyOf(data: Uint8Array): Uint8Array {
   const copy = carve(data.length);
-  copy.set(data);
+  copyInto(copy, 0, data);
   return copy;
+}
+
+/** Bytes below this are copied by a loop: TypedArray.prototype.set costs more than the copy itself on a record's few dozen bytes. */
+const LOOP_COPY_BYTES = 128;
+
+/** Copy `data` into `to` at `offset` (which has room for it). */
+function copyInto(to: Uint8Array, offset: number, data: Uint8Array): void {
+  const n = data.length;
+  if (n >= LOOP_COPY_BYTES) return to.set(data, offset);
+  for (let i = 0; i < n; i++) to[offset + i] = data[i]!;
 }
 
 /** A change not yet fsynced: a write of bytes at an offset, or a new size. */
@@ -129,6 +139,8 @@ export class SimDisk {
   private noted: Record<string, Json>[] = [];
   /** file -> sectors whose medium is not what their last writer wrote (see `damaged`). */
   private readonly damage = new Map<string, Set<number>>();
+  /** How long its operations take (configured by the world with its faults). */
+  latencyMs: DiskFaults['latencyMs'] = noDiskFaults.latencyMs;
 
   /**
    * `allow(kind, file)`: whether a drawn fault may happen (a fault decision, src/env/sim/decisions.ts);
@@ -274,6 +286,7 @@ export class SimDisk {
 
   configure(config: DiskFaults, atlas: FaultAtlas | undefined): void {
     this.faults.configure(config, atlas);
+    this.latencyMs = config.latencyMs;
   }
 
   /** The node crashed: each file becomes what reached its medium. Returns what happened to unsynced writes. */
@@ -365,8 +378,8 @@ export interface DiskOwner {
 export interface IoHost {
   readonly now: number;
   schedule(event: SimEvent, delayMs: number): void;
-  /** The latency of one operation of `kind`, in ms (one draw). */
-  latency(node: NodeId, kind: IoKind): number;
+  /** A latency in `range`, in ms (one draw). */
+  latency(range: LatencyRange): number;
   /** Trace the sector faults an operation met. */
   traceDiskFaults(node: NodeId, faults: Record<string, Json>[]): void;
 }
@@ -449,7 +462,7 @@ export class NodeDisk implements Disk {
     if (faults.length > 0) this.host.traceDiskFaults(this.node, faults);
     const promise = newPromise<unknown>();
     const { resolve, reject } = made;
-    const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.node, CALL_KIND[call]));
+    const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.disk.latencyMs[CALL_KIND[call]]));
     this.lastDue = due;
     const io = new IoOp(this, due, value, error, call === 'fsync' ? file : undefined, resolve, reject);
     this.queue.push(io);

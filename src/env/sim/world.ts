@@ -10,7 +10,7 @@ import type { TraceKind } from '../../trace/event.js';
 import { NodeCrashed } from './crash.js';
 import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 import { Decisions, type VetoPolicy } from './decisions.js';
-import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults, type IoHost, type IoKind } from './disk.js';
+import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults, type IoHost, type LatencyRange } from './disk.js';
 import { sectorsOf, type DiskFault, type DiskFaultResult, type FaultAtlas } from '../disk-faults.js';
 import type { SimEvent } from './event-queue.js';
 import { installGuards, runAs } from './guard.js';
@@ -420,8 +420,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     this.transport.send(env, peer, notice, params);
   }
 
-  latency(id: NodeId, kind: IoKind): number {
-    const range = (this.nodes.get(id)?.diskFaults ?? this.diskFaults).latencyMs[kind];
+  latency(range: LatencyRange): number {
     return this.streams.disk.int(range[0], range[1]); // (indexed, not destructured: once per disk operation)
   }
 
