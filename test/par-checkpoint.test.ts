@@ -1,7 +1,13 @@
 // Lab 4's checkpoints (issue 8 §1): the ring wraps past checkpoints with crashes and restarts on a
 // small ring (64 slots), with the state checker after every step and the journal checks; the
 // checkpoint's two copies on disk (a torn newest copy falls back to the older one, two corrupt
-// copies refuse to start), and a journal newer than its checkpoint is refused, never cut back.
+// copies refuse to start), and a journal newer than its checkpoint is refused, never cut back. A
+// real node (`rsmlab node --lab par`) whose two copies are both corrupt exits 70 at once with the
+// reason on stderr, every byte of its disk as it was.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { runScenario } from '../tester/run.js';
 import { scenario } from '../tester/vsr/scenarios.js';
@@ -13,6 +19,10 @@ import { CheckpointStore, CHECKPOINT_FILES } from '../src/engine/checkpoint.js';
 import { StorageCorrupt } from '../src/storage/storage-corrupt.js';
 import { rootEntry, bodyChecksum, headerChecksum, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
 import type { Checkpoint } from '../labs/vsr/state.js';
+import { JOURNAL_FILE } from '../labs/vsr/journal/format.js';
+import { RealCluster } from '../tester/real-cluster.js';
+import { runLoad } from '../tester/rsm/run-load.js';
+import { defaultTiming } from '../tester/run.js';
 
 /** A simulated disk without faults behind the async Disk interface. */
 function memoryDisk(): Disk {
@@ -75,5 +85,61 @@ describe('par: checkpoints bound the ring', function () {
       const r = await runScenario(s, { world: 'sim', seed, lab });
       expect(r.ok, `seed ${seed}: ${r.error}\n${r.notes.join('\n')}`).to.equal(true);
     }
+  });
+});
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** Every file under `dir` (recursively) with its bytes. */
+function filesUnder(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(dir, name);
+    if (statSync(path).isFile()) files.set(name, readFileSync(path));
+  }
+  return files;
+}
+
+describe('par: a real node whose two checkpoint copies are both corrupt refuses to start', function () {
+  this.timeout(300_000);
+  const timing = defaultTiming('real');
+  let cluster: RealCluster;
+
+  after(() => cluster.close());
+
+  it('exits non-zero at once with the reason on stderr, and leaves every byte of its disk as it was', async () => {
+    cluster = new RealCluster({ lab: 'par', nodes: 3, timing, app: 'kv' });
+    for (let i = 0; i < 3; i++) await cluster.start(i);
+    const members = [0, 1, 2].map((i) => cluster.id(i));
+    const disk = join(cluster.nodeDir(2), 'disk');
+    // Checkpoints every 512 ops: load until replica 2 wrote both copies (ops 512 and 1,024 or later).
+    for (let round = 0; !CHECKPOINT_FILES.every((f) => existsSync(join(disk, f))); round++) {
+      if (round === 20) throw new Error(`replica 2 wrote no two checkpoint copies after ${round} loads: ${readdirSync(disk).join(', ')}`);
+      const load = await runLoad({ lab: 'par', members, clients: 8, ops: 100, app: 'kv', timing, seed: round + 1 });
+      expect(load.counts.ok).to.be.greaterThan(0);
+    }
+    await cluster.kill(2, 'SIGKILL');
+    for (const f of CHECKPOINT_FILES) {
+      const path = join(disk, f);
+      const bytes = readFileSync(path);
+      bytes[20] = bytes[20]! ^ 0x5a; // inside the record: its checksum fails
+      writeFileSync(path, bytes);
+    }
+    const before = filesUnder(disk);
+    expect([...before.keys()]).to.include.members([...CHECKPOINT_FILES, JOURNAL_FILE]);
+    const port = Number(cluster.id(2).split(':').at(-1));
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'node', '--lab', 'par', '--port', String(port), '--first', cluster.id(0), '--dir', cluster.nodeDir(2), '--timing', JSON.stringify(timing), '--app', 'kv', '--replicas', members.join(','), '--index', '2'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.signal, 'it exited by itself, not killed at the bound').to.equal(null);
+    expect(r.status, r.stderr).to.equal(70);
+    expect(r.stderr).to.include('vsr checkpoint: every copy fails its checksum; refusing to start rather than forget the checkpointed ops');
+    const after = filesUnder(disk);
+    expect([...after.keys()].sort()).to.deep.equal([...before.keys()].sort());
+    for (const [name, bytes] of before) expect(after.get(name)!.equals(bytes), `${name} unchanged`).to.equal(true);
+    const refused = readFileSync(join(cluster.nodeDir(2), 'trace.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"vsr.journal.refused"'));
+    expect(refused.length, 'the refusal is traced').to.equal(1);
   });
 });

@@ -4,7 +4,11 @@
 // fails sync-writes on at least 3 of seeds 1..5 (8 of 1..10 when measured), the state checker
 // seeing a replica's commit go back; a rebuild declared done once its snapshot is installed (its
 // tail short of the target) fails sync-rebuild on every seed of 1..3 (10 of 1..10 measured), the
-// rebuild watch seeing it end below its target.
+// rebuild watch seeing it end below its target. A crash between a snapshot's install and its
+// tail's target (scenario sync-resume) resumes that rebuild from its durable mark: the trace shows
+// the restarted backup's vsr.sync.start (resumed) with the checkpoint and target of the start before
+// the crash, no fresh start, and vsr.sync.done from that checkpoint at the target, on seeds 1..3; a
+// replica that ignores the mark at startup fails it on every seed of 1..3 (5 of 1..5 measured).
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,7 +18,7 @@ import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
 import type { Lab } from '../src/lab.js';
-import { doneBeforeTargetLab, snapshotOverAppliedLab } from './fixtures/par-broken.js';
+import { doneBeforeTargetLab, rebuildMarkIgnoredLab, snapshotOverAppliedLab } from './fixtures/par-broken.js';
 import { ParEngines } from './par-engines.js';
 import { step } from '../labs/vsr/engine.js';
 import { cloneState, type ReplicaState } from '../labs/vsr/state.js';
@@ -62,6 +66,51 @@ describe('par: catch up or rebuild (scenarios sync-*) in the simulator', functio
       for (const e of errors) expect(e).to.match(m.check);
     });
   }
+});
+
+/** p2's rebuild events in a trace, in order, each after the last restart or not. */
+function p2SyncEvents(trace: string): { what: string; op_checkpoint: number; target?: number; op?: number; resumed?: number; restarted: boolean }[] {
+  const events: { what: string; op_checkpoint: number; target?: number; op?: number; resumed?: number; restarted: boolean }[] = [];
+  let restarts = 0;
+  for (const line of trace.split('\n')) {
+    if (!line.includes('"node":"p2","kind":"log"')) continue;
+    const detail = (JSON.parse(line) as { detail: { what: string; status?: string; op_checkpoint: number; target?: number; op?: number; resumed?: number } }).detail;
+    if (detail.what === 'vsr.start' && detail.status === 'recovering') restarts++;
+    if (detail.what === 'vsr.sync.start' || detail.what === 'vsr.sync.done') events.push({ ...detail, restarted: restarts > 0 });
+  }
+  return events;
+}
+
+describe('par: a crash mid-rebuild resumes it from the durable mark (scenario sync-resume)', function () {
+  this.timeout(300_000);
+  const seeds = [1, 2, 3];
+
+  it(`the restarted backup resumes the same rebuild (vsr.sync.start resumed: its checkpoint and target) and ends it with vsr.sync.done at the target, equal state, on seeds ${seeds.join(', ')}`, async () => {
+    const s = await findScenario('par', 'sync-resume');
+    for (const seed of seeds) {
+      const r = await runScenario(s, { world: 'sim', seed, keepTrace: true });
+      expect(r.ok, `seed ${seed}: ${r.error}\n${r.notes.join('\n')}`).to.equal(true);
+      const events = p2SyncEvents(r.trace ?? '');
+      const before = events.filter((e) => !e.restarted);
+      const after = events.filter((e) => e.restarted);
+      const started = before.at(-1)!;
+      expect(before.map((e) => e.what), `seed ${seed}: one rebuild started before the crash, not done`).to.deep.equal(['vsr.sync.start']);
+      expect(after, `seed ${seed}: after the restart, the same rebuild resumed, then done at its target`).to.deep.equal([
+        { what: 'vsr.sync.start', replica: 2, op_checkpoint: started.op_checkpoint, target: started.target, resumed: 1, restarted: true },
+        { what: 'vsr.sync.done', op_checkpoint: started.op_checkpoint, op: after[1]?.op, restarted: true },
+      ]);
+      expect(after[1]!.op).to.be.at.least(started.target!);
+      expect(r.notes.join('\n')).to.match(/^converged: view \d+, commit \d+/m);
+    }
+  });
+
+  it(`a replica that ignores its rebuild mark at startup (thinks itself caught up at the snapshot) fails it on every seed of ${seeds.join(', ')}`, async () => {
+    const s = await findScenario('par', 'sync-resume');
+    for (const seed of seeds) {
+      const r = await runScenario(s, { world: 'sim', seed, lab: rebuildMarkIgnoredLab, quiet: true });
+      expect(r.error, `seed ${seed}`).to.match(/^ScenarioFailure: p2 restarted mid-rebuild \(checkpoint \d+, target \d+ marked durably\) but did not resume that rebuild: no rebuild open$/);
+    }
+  });
 });
 
 /** Numbers a mutation puts in a rebuild message's fields: small, around the run's checkpoints, or far out. */

@@ -237,10 +237,12 @@ export function contradictsExecuted(s: ReplicaState, first: number, entries: Ent
  * Whether a log of ops first.. (chosen by a view change or recovery) joins ours, so that replaceLog
  * can make ours equal it: it starts at or before our head + 1 and chains to what we hold before it
  * (our anchor, when it starts before our checkpoint). If not, we lack ops nobody sends us any more:
- * only a rebuild (Lab 4's state transfer) brings us to it. Lab 3's logs (first 1) always join.
+ * only a rebuild (Lab 4's state transfer) brings us to it; so do faulty ops of ours before its
+ * first (a log anchored past them never repairs them). Lab 3's logs (first 1) always join.
  */
 export function joinsLog(s: ReplicaState, first: number, entries: Entry[]): boolean {
-  if (first > s.op + 1) return false;
+  // Lab 4: a faulty op of ours before the log's first is one it cannot repair.
+  if (first > completeHead(s) + 1) return false;
   if (first <= s.op_checkpoint) {
     const anchor = entries[s.op_checkpoint - first];
     return anchor !== undefined && (isFaulty(anchor) || anchor.header.checksum === s.log[0]!.header.checksum);
@@ -380,10 +382,22 @@ export function execute(s: ReplicaState, out: Out): void {
   // END SOLUTION
 }
 
+/** The head of the log we hold whole: our op, or (Lab 4) the op before our first faulty one. */
+export function completeHead(s: ReplicaState): number {
+  return s.faulty.length === 0 ? s.op : s.faulty[0]! - 1;
+}
+
+/** The highest op we hold intact (Lab 4: faulty ops at our head are placeholders, not held). */
+export function lastIntact(s: ReplicaState): number {
+  let op = s.op;
+  while (op > s.op_checkpoint && s.faulty.includes(op)) op--;
+  return op;
+}
+
 /** Execute every committed op we hold. */
 export function commitOps(s: ReplicaState, out: Out): void {
   // Only over a complete chain: never past a faulty op (Lab 4; a replica with one is never normal).
-  const complete = s.faulty.length === 0 ? s.op : s.faulty[0]! - 1;
+  const complete = completeHead(s);
   while (s.commit_min < Math.min(s.commit_max, complete)) execute(s, out);
   syncDoneIfReached(s, out);
   checkpointIfDue(s, out);
@@ -466,10 +480,10 @@ function sendSyncChunk(s: ReplicaState, out: Out, to: number, chunk: number): vo
   send(s, out, to, { command: 'sync', ...base(s), op_checkpoint: c.op, checksum: sum, chunk: k, chunks, data, target: Math.max(s.commit_max, c.op) });
 }
 
-/** We cannot join the log `to` sent (we lack ops before its first): report our head; `to` decides. */
+/** We cannot join the log `to` sent (we lack ops before its first): report the head of what we hold whole; `to` decides. */
 export function requestSync(s: ReplicaState, out: Out, to: number): void {
   if (to === s.config.replica) return;
-  send(s, out, to, { command: 'request_sync', ...base(s), op: s.op, op_checkpoint: 0, chunk: 0 });
+  send(s, out, to, { command: 'request_sync', ...base(s), op: completeHead(s), op_checkpoint: 0, chunk: 0 });
 }
 
 /** A rebuild collecting its snapshot asks its sender for missing chunks: the first `window` of them, or (pipelined) one. */
@@ -478,7 +492,7 @@ function requestChunks(s: ReplicaState, out: Out, from = 0, window = SYNC_WINDOW
   let asked = 0;
   for (let k = from; k < session.chunks.length && asked < window; k++) {
     if (session.chunks[k] !== null) continue;
-    send(s, out, session.from, { command: 'request_sync', ...base(s), op: s.op, op_checkpoint: session.op_checkpoint, chunk: k });
+    send(s, out, session.from, { command: 'request_sync', ...base(s), op: completeHead(s), op_checkpoint: session.op_checkpoint, chunk: k });
     asked++;
   }
 }
@@ -500,7 +514,7 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
   // BEGIN SOLUTION
   let session = s.sync;
   if (session === null || m.op_checkpoint > session.op_checkpoint) {
-    if (m.op_checkpoint <= s.op) return; // the log wins: a snapshot of ops we hold never replaces them
+    if (m.op_checkpoint <= lastIntact(s)) return; // the log wins: a snapshot of ops we hold never replaces them (faulty ones at our head we do not hold)
     session = { op_checkpoint: m.op_checkpoint, checksum: m.checksum, from: m.replica, chunks: new Array<string | null>(m.chunks).fill(null), target: m.target, installed: false };
     s.sync = session;
     out.push({ kind: 'trace', what: 'vsr.sync.start', detail: { replica: s.config.replica, op_checkpoint: session.op_checkpoint, target: session.target } });
@@ -548,13 +562,17 @@ export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c
   const checkpoint: Checkpoint = { ...c, sync_target: session.target };
   s.checkpoint_writing = checkpoint;
   out.push({ kind: 'checkpoint', checkpoint });
-  s.log = [c.entry];
-  s.op_checkpoint = s.op = s.commit_min = s.log_durable = c.op;
+  // Faulty ops of ours right after the snapshot's op stay faulty: we may have acked them, and a
+  // replica never forgets (nor nacks) a prepare it may have acked. The role's log replaces them.
+  const kept = s.faulty.filter((op) => op > c.op).length === s.op - c.op ? s.log.slice(c.op + 1 - s.op_checkpoint) : [];
+  s.log = [c.entry, ...kept];
+  s.op_checkpoint = s.commit_min = s.log_durable = c.op;
+  s.op = c.op + kept.length;
   s.commit_max = Math.max(s.commit_max, c.op);
   s.app = c.app;
   s.clients = c.clients;
-  s.faulty = [];
-  s.inhabited = [];
+  s.faulty = kept.map((e) => e.header.op);
+  s.inhabited = s.inhabited.filter((e) => s.faulty.includes(e.header.op));
   s.repair_headers = [];
   s.view_repair = null;
   session.installed = true;
@@ -1199,6 +1217,8 @@ function onRequestStartView(s: ReplicaState, out: Out, m: MessageOf<'request_sta
 function onNonce(s: ReplicaState, out: Out, nonce: string): void {
   assert(s.nonce === null, 'vsr: a second nonce in one incarnation');
   s.nonce = nonce;
+  // Lab 4: a rebuild mark read at startup: the rebuild goes on (traced as its start, resumed).
+  if (s.sync !== null) out.push({ kind: 'trace', what: 'vsr.sync.start', detail: { replica: s.config.replica, op_checkpoint: s.sync.op_checkpoint, target: s.sync.target, resumed: 1 } });
   if (s.status === 'normal') return startRoleTimeouts(s); // a fresh replica: normal in view 0
   start(s, 'recovery');
   broadcast(s, out, { command: 'recovery', ...base(s), nonce });

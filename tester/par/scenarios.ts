@@ -25,7 +25,8 @@ import {
   truncationLosesCommittedOps,
   uncommittedTailDiscarded,
 } from './storage-scenarios.js';
-import { briefPartitionCatchesUp, crashMidRebuild, partitionedRebuilds, writesDuringRebuild } from './sync-scenarios.js';
+import { RING_VOPR, ringVopr } from './ring-vopr.js';
+import { briefPartitionCatchesUp, crashMidRebuild, crashResumesRebuild, partitionedRebuilds, writesDuringRebuild } from './sync-scenarios.js';
 
 /** The reference's journal layout (the cluster id takes no part in where cells are). */
 export const PAR_LAYOUT: JournalLayout = { cluster: 0, ...JOURNAL_SHAPE };
@@ -41,6 +42,9 @@ const par = { name: 'par', worlds: ['sim'] as const };
 /** Lab 4's rebuild scenarios on a 64-slot ring (checkpoints every 32 ops): the ring wraps past a cut-off replica within a short run. */
 export const SYNC_RING: JournalShape = { ...JOURNAL_SHAPE, slot_count: 64 };
 const parSync = { ...par, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING }) };
+
+/** The small-ring VOPR's atlas: the same bound on the 64-slot ring's 16 chunks. */
+const RING_ATLAS = journalAtlas({ layout: { ...PAR_LAYOUT, ...SYNC_RING }, nodes: nodes(VOPR.replicas), quorum_replication: Math.floor(VOPR.replicas / 2) + 1, diskSectorBytes: 4096 });
 
 export const parScenarios: Scenario[] = [
   ...vsrScenarios.filter((s) => s.id !== 'vopr').map((s) => ({ ...s, lab: 'par' })),
@@ -60,6 +64,7 @@ export const parScenarios: Scenario[] = [
   scenario('sync-catch-up', 3, "a backup cut off briefly (its head at or past the others' log tail) catches up by repair, with no rebuild", briefPartitionCatchesUp, 1, parSync),
   scenario('sync-writes', 3, 'writes go on during a rebuild on a duplicating network: none is lost, the state checker holds after every step', writesDuringRebuild, 1, parSync),
   scenario('sync-crash', 3, 'a crash mid-rebuild: the backup restarts, rebuilds again (or resumes from its durable mark), and only then is done', crashMidRebuild, 1, parSync),
+  scenario('sync-resume', 3, 'a crash after the snapshot is installed, its tail short of the target: the restarted backup resumes that rebuild from its durable mark (same checkpoint and target) and ends it done there', crashResumesRebuild, 1, parSync),
   scenario(
     'vopr',
     VOPR.replicas,
@@ -67,6 +72,14 @@ export const parScenarios: Scenario[] = [
     (run) => vopr(run, journalStorage()),
     VOPR.seedFactor,
     { ...par, atlas: VOPR_ATLAS },
+  ),
+  scenario(
+    'vopr-ring',
+    VOPR.replicas,
+    `VOPR with storage faults on a ${SYNC_RING.slot_count}-slot ring: ${RING_VOPR.requests} requests wrap it ${RING_VOPR.wraps}+ times past checkpoints under network faults, crashes and sector faults; journal checks after every nemesis step, then every replica converges`,
+    ringVopr,
+    1,
+    { ...parSync, atlas: RING_ATLAS },
   ),
   scenario(
     'sweep',

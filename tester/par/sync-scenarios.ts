@@ -269,3 +269,61 @@ export async function crashMidRebuild(run: VsrRun): Promise<void> {
   checkRebuilt(run, watch, 2, head, before);
   await run.finish(run.all, CONVERGE_TICKS);
 }
+
+/**
+ * §5: a crash after the snapshot is installed (the rebuild mark durable in the checkpoint), the tail
+ * short of its target. The backup is cut off until the others' ring wrapped past it and their load
+ * is over (so no newer checkpoint supersedes the rebuild), healed, cut off again the step its
+ * snapshot is installed, and crashed once the mark is durable. Restarted, it resumes that rebuild
+ * from the mark (the same checkpoint and target: never a fresh start, never caught up by repair
+ * alone), ends it done at the target, and converges with equal state.
+ */
+export async function crashResumesRebuild(run: VsrRun): Promise<void> {
+  await run.startAll();
+  const watch = new SyncWatch(run);
+  const sim = simClusterOf(run.cluster).sim;
+  const slots = slotCount(run);
+  run.startLoad({ clients: 8, ops: rebuildLoadOps(slots) });
+  await run.waitUntil('every replica to commit 20 ops', run.all, (all) => all.every((s) => s.commit >= 20), CONVERGE_TICKS);
+  await run.isolate(2);
+  const head = stateOf(run, 2)!.op;
+  await run.waitUntil(`the load to finish, a ring (${slots} ops) past ${run.name(2)}'s head ${head} and checkpointed past it`, [0, 1], (all) => run.loadFinished && all.every((s) => s.commit > head + slots) && [0, 1].every((i) => (stateOf(run, i)?.op_checkpoint ?? 0) > head), CONVERGE_TICKS);
+  // A target past the checkpoint: writes until the others' commit is not at their checkpoint.
+  const client = new RawClient(run, 'tail');
+  const primary = (await run.statusOf(0)).primary;
+  await client.ok('register', primary, 0, 'register', null);
+  for (let request = 1; [0, 1].some((i) => stateOf(run, i)!.commit_max === stateOf(run, i)!.op_checkpoint); request++) {
+    await client.ok(`write ${request}`, primary, request, 'write', { f: 'put', key: 'tail', value: `${request}` });
+  }
+  let cut = false;
+  run.stepObservers.push(() => {
+    if (cut || stateOf(run, 2)?.sync?.installed !== true) return;
+    cut = true; // the step its snapshot is installed: nothing of its tail arrives after it
+    sim.partition(run.cluster.id(2), true);
+  });
+  await run.heal(2);
+  const marked = (): boolean => {
+    const s = stateOf(run, 2);
+    return s?.sync?.installed === true && s.checkpoint?.op === s.sync.op_checkpoint && s.checkpoint_writing === null;
+  };
+  await run.waitUntil(`${run.name(2)} to install its snapshot, its rebuild mark durable`, [2], marked, CONVERGE_TICKS);
+  const before = stateOf(run, 2)!;
+  const mark = { op_checkpoint: before.sync!.op_checkpoint, target: before.sync!.target };
+  if (before.commit_min >= mark.target) throw new ScenarioFailure(`${run.name(2)}'s tail reached its target ${mark.target} before the crash; the scenario needs the crash between install and done`);
+  await run.crash(2);
+  run.note(`${run.name(2)} crashed with its snapshot of checkpoint ${mark.op_checkpoint} installed, commit_min ${before.commit_min}, target ${mark.target}`);
+  await run.heal(2);
+  const starts = watch.startsOf(2).length;
+  await run.restart(2);
+  const resumed = watch.startsOf(2)[starts];
+  if (resumed === undefined || !resumed.resumed || resumed.op_checkpoint !== mark.op_checkpoint || resumed.target !== mark.target) {
+    throw new ScenarioFailure(`${run.name(2)} restarted mid-rebuild (checkpoint ${mark.op_checkpoint}, target ${mark.target} marked durably) but did not resume that rebuild: ${resumed === undefined ? 'no rebuild open' : `checkpoint ${resumed.op_checkpoint}, target ${resumed.target}${resumed.resumed ? '' : ', a fresh start'}`}`);
+  }
+  await rebuilt(run, watch, 2);
+  const done = watch.donesOf(2).at(-1)!;
+  if (watch.startsOf(2).length !== starts + 1 || done.op_checkpoint !== mark.op_checkpoint || done.op < mark.target) {
+    throw new ScenarioFailure(`${run.name(2)} resumed its rebuild of checkpoint ${mark.op_checkpoint} (target ${mark.target}) but ended ${watch.startsOf(2).length - starts} rebuild(s) with one done from checkpoint ${done.op_checkpoint} at op ${done.op}: expected the resumed one done at its target`);
+  }
+  run.note(`${run.name(2)} resumed its rebuild of checkpoint ${mark.op_checkpoint} from the mark and was done at op ${done.op} (target ${mark.target})`);
+  await run.finish(run.all, CONVERGE_TICKS);
+}

@@ -68,16 +68,23 @@ function applyStorageFaults(run: VsrRun, on: boolean): void {
   sim.setDiskFaults(rates);
 }
 
-export async function vopr(run: VsrRun, storage?: VoprStorage): Promise<void> {
+/** How much work a VOPR seed does: its client requests, and the range its safety phase's nemesis steps are drawn from. */
+export interface VoprShape {
+  requests: number;
+  safetySteps: readonly [number, number];
+}
+
+/** One VOPR seed (Lab 4's small-ring VOPR gives a bigger `shape`: its nemesis acts while the ring wraps several times). */
+export async function vopr(run: VsrRun, storage?: VoprStorage, shape: VoprShape = VOPR): Promise<void> {
   const swarm = drawSwarm(run.ctx.seed);
   run.note(`swarm: ${describeSwarm(swarm)}`);
   await run.startAll();
   await applyNet(run, swarm);
   if (storage) applyStorageFaults(run, true);
-  const perClient = Math.ceil(VOPR.requests / swarm.clients);
+  const perClient = Math.ceil(shape.requests / swarm.clients);
   run.startLoad({ clients: swarm.clients, ops: perClient, thinkTicks: 4 });
   const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, run);
-  const [lo, hi] = VOPR.safetySteps;
+  const [lo, hi] = shape.safetySteps;
   const steps = lo + Math.floor(run.ctx.random() * (hi - lo + 1));
   for (let s = 0; s < steps && !run.loadFinished; s++) {
     await run.sleepTicks(VOPR.nemesisEveryTicks);
