@@ -21,6 +21,13 @@ describe('dashboard node summary', () => {
     expect(s.log).to.deep.equal(['op 3 v1 put c1#3', 'op 4 v1 put c1#4', 'op 5 v1 put c1#5', 'op 6 v1 put c1#6', 'op 7 v1 put c1#7', 'op 8 v1 put c1#8']);
   });
 
+  it("reads a long vsr log's tail from the status's bounded suffix (the last 256 headers: ops 745..1000)", () => {
+    const log = Array.from({ length: 256 }, (_, i) => ({ op: 745 + i, view: 2, operation: 'request', client: 'c1', request: 700 + i }));
+    const s = summarize('a', { replica: 0, replicas: ['a', 'b', 'c'], status: 'normal', view: 2, op: 1000, commit_min: 1000, commit_max: 1000, primary: 2, primary_id: 'c', log });
+    expect([s.op, s.commit, s.role]).to.deep.equal(['1000', '1000', 'backup']);
+    expect(s.log).to.deep.equal([995, 996, 997, 998, 999, 1000].map((op) => `op ${op} v2 request c1#${op - 45}`));
+  });
+
   it('says unknown for a node that has no status yet', () => {
     expect(summarize('a', null)).to.deep.equal({ view: null, members: [], primary: null, role: 'unknown', op: null, commit: null, status: null, log: [] });
   });
