@@ -20,6 +20,11 @@ export interface RsmClientOptions {
   giveUpMs?: number;
 }
 
+function failed(e: unknown): Answer {
+  if (!isRpcError(e)) throw e;
+  return { status: 'FAILED' };
+}
+
 /** A request the client stopped retrying: it may or may not have executed. */
 export class RsmGiveUp extends Error {
   constructor(
@@ -76,13 +81,9 @@ export class RsmClient {
     throw new RsmGiveUp(request.seq, lastProblem);
   }
 
-  private async send(primary: NodeId, request: ClientRequestArgs): Promise<Answer> {
-    try {
-      return await this.env.call(primary, rsmClientInvoke, request, { timeoutMs: this.options.timing.clientTimeoutMs });
-    } catch (e) {
-      if (!isRpcError(e)) throw e;
-      return { status: 'FAILED' };
-    }
+  /** The primary's answer; FAILED for an RPC error (anything else is a bug and rejects). */
+  private send(primary: NodeId, request: ClientRequestArgs): Promise<Answer> {
+    return this.env.call(primary, rsmClientInvoke, request, { timeoutMs: this.options.timing.clientTimeoutMs }).catch(failed);
   }
 
   /** The seed's primary_failure (also after NOTPRIMARY): forget the primary and ask someone else first next time. */

@@ -94,6 +94,8 @@ export class Rsm {
   private joinFailures = 0;
   /** Who the last NOTPRIMARY answer named as primary: asked first at the next join. */
   private joinHint: NodeId | undefined;
+  /** viewMembers()'s last answer. */
+  private lastView: { vid: number; members: NodeId[] } = { vid: 0, members: [] };
 
   constructor(
     protected readonly env: Env,
@@ -440,9 +442,12 @@ export class Rsm {
     };
   }
 
+  /** The members of view `vid` (a decided view never changes: the last one asked for is kept, not decoded per request). Do not change the array. */
   protected viewMembers(vid: number): NodeId[] {
+    if (vid === this.lastView.vid) return this.lastView.members;
     const members = this.cfg.viewOf(vid);
     assert(members !== undefined, `view ${vid} is unknown here`);
+    this.lastView = { vid, members };
     return members;
   }
 }

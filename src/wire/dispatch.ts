@@ -99,18 +99,23 @@ export class Dispatcher {
     if (route === undefined) return respond(failure(id, ErrorCode.methodNotFound, `Method not found: ${clip(name)}`));
     const checked = route.params.safeParse(params ?? {});
     if (!checked.success) return respond(failure(id, ErrorCode.invalidParams, `Invalid params for ${name}: ${describeIssues(checked.error)}`));
-    const failed = (e: unknown): void => {
-      if (this.fatal === undefined) respond(failure(id, ErrorCode.server, errorText(e)));
-      else this.fatal(`handler ${name}`, e);
-    };
     let result: unknown;
     try {
       result = route.handler(checked.data, from);
     } catch (e) {
-      return failed(e);
+      return this.failed(id, name, respond, e);
     }
     if (!isThenable(result)) return respond(success(id, result));
-    result.then((value) => respond(success(id, value)), failed);
+    result.then(
+      (value) => respond(success(id, value)),
+      (e: unknown) => this.failed(id, name, respond, e),
+    );
+  }
+
+  /** A method handler threw or rejected: `fatal`, or (without one) a server error reply. */
+  private failed(id: RpcId, name: string, respond: (reply: Reply) => void, e: unknown): void {
+    if (this.fatal === undefined) respond(failure(id, ErrorCode.server, errorText(e)));
+    else this.fatal(`handler ${name}`, e);
   }
 
   /** Run a notice's handler if it passes validation; returns why it was refused, or undefined. */

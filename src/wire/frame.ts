@@ -2,6 +2,7 @@
 // builds outgoing frames from already-encoded JSON text. It never throws on input, never looks at
 // method semantics (that is dispatch.ts) and never touches sockets.
 import { parseObject, RpcStatusType, type JsonRpcError } from 'jsonrpc-lite';
+import { quoted } from '../json.js';
 
 /** JSON-RPC 2.0 error codes (spec §5.1); handler failures use `server` (the -32000 range). */
 export const ErrorCode = {
@@ -78,15 +79,21 @@ const RESULT = ',"result":';
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
-/** Where the id (or message id) token our encoders wrote for `id` ends, or -1; a number is read back, never formatted. */
+/**
+ * Where the id (or message id) token our encoders wrote for `id` ends, or -1. A number's digits are
+ * read back as they are scanned (exact: ids are safe integers), never formatted or sliced.
+ */
 function idEnd(text: string, start: number, id: RpcId): number {
   if (typeof id === 'string') {
-    const quoted = JSON.stringify(id);
-    return text.startsWith(quoted, start) ? start + quoted.length : -1;
+    const idJson = JSON.stringify(id);
+    return text.startsWith(idJson, start) ? start + idJson.length : -1;
   }
-  let end = text.charCodeAt(start) === 0x2d ? start + 1 : start; // '-'
-  while (isDigit(text.charCodeAt(end))) end++;
-  return end > start && Number(text.slice(start, end)) === id ? end : -1;
+  const negative = text.charCodeAt(start) === 0x2d; // '-'
+  const first = negative ? start + 1 : start;
+  let end = first;
+  let value = 0;
+  for (let c = text.charCodeAt(end); isDigit(c); c = text.charCodeAt(++end)) value = value * 10 + (c - 0x30);
+  return end > first && (negative ? -value : value) === id ? end : -1;
 }
 
 /** The text between the member `key` (`,"result":`, say) right after the id and the closing brace, if `text` is laid out as our encoders write. */
@@ -100,7 +107,7 @@ function textAfter(text: string, idMember: string, id: RpcId, key: string): stri
 /** The params' text of a request or notice laid out as our encoders write it (method, then params, last). */
 function paramsText(text: string, idMember: string, id: RpcId, method: string): string | undefined {
   const rest = textAfter(text, idMember, id, METHOD);
-  const methodJson = JSON.stringify(method);
+  const methodJson = quoted(method);
   return rest?.startsWith(methodJson) && rest.startsWith(PARAMS, methodJson.length) && rest.length > methodJson.length + PARAMS.length ? rest.slice(methodJson.length + PARAMS.length) : undefined;
 }
 

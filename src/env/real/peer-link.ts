@@ -13,8 +13,11 @@ import { MAX_FRAME_BYTES } from './server.js';
 
 export type ResponseFrame = Extract<Frame, { type: 'result' | 'error' }>;
 
+/** Settles the call a reply answers (a repeat of a settled one does nothing). */
+export type Settle = (frame: ResponseFrame) => void;
+
 /** Sees every reply to a waiting call before it settles it; may drop it (never call settle), delay or repeat it. */
-export type ResponseGate = (frame: ResponseFrame, method: string, settle: () => void) => void;
+export type ResponseGate = (frame: ResponseFrame, method: string, settle: Settle) => void;
 
 interface PendingCall {
   readonly method: Method<unknown, unknown>;
@@ -28,7 +31,7 @@ interface PendingCall {
 /** The longest delay setTimeout takes as it is (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const settleAtOnce: ResponseGate = (_frame, _method, settle) => settle();
+const settleAtOnce: ResponseGate = (frame, _method, settle) => settle(frame);
 
 export class PeerLink {
   private socket: WebSocket | undefined;
@@ -128,17 +131,18 @@ export class PeerLink {
     const id = frame.id;
     const call = id === null ? undefined : this.pending.get(id);
     if (id === null || call === undefined) return; // a late reply to a call that timed out, or a duplicate
-    this.gate(frame, call.method.name, () => this.settle(id, frame));
+    this.gate(frame, call.method.name, this.settle);
   }
 
-  private settle(id: number | string, frame: ResponseFrame): void {
-    const call = this.take(id);
+  /** (One function for every reply: no closure per call.) */
+  private readonly settle = (frame: ResponseFrame): void => {
+    const call = frame.id === null ? undefined : this.take(frame.id);
     if (call === undefined) return; // settled already: a duplicated reply
     if (frame.type === 'error') return call.reject(new RpcError('remote', this.peer, call.method.name, `${frame.code}: ${frame.message}`));
     const checked = call.method.result.safeParse(frame.result);
     if (checked.success) call.resolve(checked.data);
     else call.reject(new RpcError('remote', this.peer, call.method.name, `reply does not match its schema: ${describeIssues(checked.error)}`));
-  }
+  };
 
   private fail(id: number | string, kind: 'timeout' | 'unreachable', detail: string): void {
     const call = this.take(id);
