@@ -1,9 +1,9 @@
 // The trace recorder: numbers events, keeps them (in memory and/or a JSONL file) and hashes them
 // as they come, so a trace's hash is known without re-reading it. The hash also covers what lines
-// only summarize (absorb(): a message's full wire text, every disk operation and the bytes it
-// writes), so two runs with equal lines but different bytes never share a hash. It hashes each
-// event's fields, not its line: a run that keeps no lines formats none (the simulator's many quiet
-// runs), and keeping lines never changes the hash.
+// only summarize (a message's full wire text, absorbed or hashed as its value; every disk operation
+// and the bytes it writes), so two runs with equal lines but different bytes never share a hash.
+// It hashes each event's fields, not its line: a run that keeps no lines formats none (the
+// simulator's many quiet runs), and keeping lines never changes the hash.
 // It never decides what happens; worlds call emit() and absorb() for what they did.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Json } from '../env/types.js';
@@ -42,6 +42,9 @@ const NO_NUMBER = 0x4000_0100;
 /** Before an event's message: its fields follow (with its type's code, or 0: its name follows), or it is the message of the event's cause. */
 const MESSAGE = 0x7e5f0310;
 const SAME_MESSAGE = 0x7e5f0301;
+/** Before a ValuedMessage: its fields and value follow (with its type's code), or (then the seq of that event) it was hashed so before. */
+const VALUED_MESSAGE = 0x7e5f0320;
+const SAME_VALUED_MESSAGE = 0x7e5f0303;
 /** A message's summary that is the previous hashed summary again (a broadcast): no string length is this large. */
 const SAME_SUMMARY = 0x7e5f0302;
 /** Recent events whose message a later event may name by its cause (a power of two). */
@@ -67,6 +70,24 @@ const J_STRING = 0x7e5f0604;
 const J_ARRAY = 0x7e5f0605;
 const J_OBJECT = 0x7e5f0606;
 const END_OBJECT = 0x7e5f0607;
+
+/**
+ * A message whose content the hash takes as a JSON value, not as text (the simulator's requests and
+ * notices): `value` is plain JSON data (jsonCopy), the very value its wire text is written from, so
+ * its words (json()) stand for the whole text exactly and the text need not be made unless a line
+ * is. `hashedAt` belongs to the recorder: the seq of the event that hashed the value (-1: none
+ * yet). Every later event of the message (its deliver, its drop, a duplicate's deliver) hashes a
+ * mark instead: by then the receiver owns the value and may have changed it.
+ */
+export interface ValuedMessage extends MessageSummary {
+  readonly value: unknown;
+  hashedAt: number;
+}
+
+/** Whether `m` is a ValuedMessage: it has a number `hashedAt` (a message that may be either has it undefined when it is not). */
+function isValued(m: MessageSummary): m is ValuedMessage {
+  return typeof (m as { hashedAt?: unknown }).hashedAt === 'number';
+}
 
 /** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
 export interface TraceSink {
@@ -119,6 +140,11 @@ export class TraceRecorder {
     this.hash = (options.hash ?? true) ? new RunningHash() : undefined;
     this.inert = this.hash === undefined && !this.keep && !this.file && !this.sink;
     if (this.file) writeFileSync(this.file, '');
+  }
+
+  /** Whether events become lines (kept, appended to a file or handed to a sink): a message's summary is then read. */
+  get lines(): boolean {
+    return this.keep || this.file !== undefined || this.sink !== undefined;
   }
 
   /** How many events were recorded so far. */
@@ -203,9 +229,10 @@ export class TraceRecorder {
 
   /**
    * Hash an event's fields: all that its line shows but its seq (the place in the stream is the
-   * seq). A message is hashed by its summary (its sender absorbs a text the summary cuts short);
-   * an event whose message is the very object of its `cause` event's (a deliver or drop of a send)
-   * hashes a mark instead, since that event hashed the same message: messages never change.
+   * seq). A ValuedMessage is hashed by its value (valuedMessage()); another message by its summary
+   * (its sender absorbs a text the summary cuts short), and an event whose message is the very
+   * object of its `cause` event's (a deliver or drop of a send) hashes a mark instead, since that
+   * event hashed the same message: messages never change.
    */
   private hashEvent(
     hash: RunningHash,
@@ -224,7 +251,9 @@ export class TraceRecorder {
     if (nodeIs === 0) this.name(hash, node);
     if (kindCode === 0) this.name(hash, kind);
     if (cause !== undefined) hash.number(cause);
-    if (m !== undefined) {
+    if (m !== undefined && isValued(m)) {
+      this.valuedMessage(hash, seq, m);
+    } else if (m !== undefined) {
       const slot = cause === undefined ? -1 : cause & (MESSAGE_RING - 1);
       if (slot >= 0 && this.ringSeqs[slot] === cause && this.ringMessages[slot] === m) {
         hash.word(SAME_MESSAGE);
@@ -248,6 +277,24 @@ export class TraceRecorder {
       this.ringMessages[own] = m;
     }
     if (detail !== undefined) this.json(hash, detail);
+  }
+
+  /** Hash a ValuedMessage: in full by its value the first time (event `seq`), by a mark naming that event afterwards. */
+  private valuedMessage(hash: RunningHash, seq: number, m: ValuedMessage): void {
+    if (m.hashedAt >= 0) {
+      hash.word(SAME_VALUED_MESSAGE);
+      hash.number(m.hashedAt);
+      return;
+    }
+    const typeCode = codeOf(TYPE_CODES, m.type);
+    hash.word(VALUED_MESSAGE | typeCode);
+    hash.number(m.id);
+    this.name(hash, m.from);
+    this.name(hash, m.to);
+    this.name(hash, m.method);
+    if (typeCode === 0) this.name(hash, m.type);
+    if (!this.jsonValue(hash, m.value, '')) hash.word(J_NULL); // (undefined: the text says null)
+    m.hashedAt = seq;
   }
 
   /**

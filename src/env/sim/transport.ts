@@ -32,12 +32,17 @@ export interface Directory {
   known(id: NodeId): boolean;
 }
 
-/** A message on the wire; it is also the event of its first copy's arrival. */
+/**
+ * A message on the wire; it is also the event of its first copy's arrival. A request's or notice's
+ * params are hashed by the trace as their JSON value (a ValuedMessage: `value`, `hashedAt`), so
+ * their text is made only if something reads it (a line, a duplicate's delivery), each time before
+ * the first delivery hands the receiver the value; a reply carries its frame's text.
+ */
 class Message extends SimEvent implements FormattedMessage {
   sendSeq = 0;
-  readonly summary: string;
-  /** The wire text, if the summary does not hold all of it: the trace hash absorbs it (the line cannot). */
-  readonly full: string | undefined;
+  /** For the trace recorder (ValuedMessage): the seq of the event that hashed `value`; undefined for a reply, which is hashed by its summary. */
+  hashedAt: number | undefined;
+  private summaryText: string | undefined;
   private formatted: string | undefined;
   /** The receiver's params for the first delivery (see takeParams), until it is taken. */
   private copy: unknown;
@@ -49,16 +54,34 @@ class Message extends SimEvent implements FormattedMessage {
     readonly to: NodeId,
     readonly method: string,
     readonly type: 'req' | 'res' | 'notice',
-    /** Params (req, notice) or the JSON-RPC reply frame (res), as JSON text. */
-    readonly text: string,
-    /** What the trace line summarizes: the text itself, or a reply's result JSON (or error). */
-    summarized: string = text,
+    /** Params (req, notice: made when first read, from `value`) or the JSON-RPC reply frame (res), as JSON text. */
+    private text: string | undefined,
+    /** A request's or notice's params, jsonCopy of what lab code sent: what the text is written from. */
+    readonly value: unknown,
+    /** What the trace line summarizes, if not the text: a reply's result JSON (or error). */
+    private readonly summarized?: string,
     /** A success reply's result JSON, as its frame carries it: the caller parses this, not the whole frame. */
     readonly result?: string,
   ) {
     super();
-    this.summary = summarizeText(summarized);
-    this.full = this.summary === summarized ? undefined : text;
+    this.hashedAt = type === 'res' ? undefined : -1;
+  }
+
+  /** What a trace line shows of it: its text (a reply's result), cut to a bounded length. */
+  get summary(): string {
+    return (this.summaryText ??= summarizeText(this.summarized ?? this.wireText()));
+  }
+
+  /** The wire text, if the trace hash must absorb it: a reply's that its summary cuts short (params are hashed whole, as their value). */
+  get full(): string | undefined {
+    if (this.hashedAt !== undefined) return undefined;
+    const text = this.wireText();
+    return this.summary === (this.summarized ?? text) ? undefined : text;
+  }
+
+  /** The wire text, made now if it was not. */
+  wireText(): string {
+    return (this.text ??= JSON.stringify(this.value) ?? 'null');
   }
 
   /** Its part of a trace line, formatted once, and only if a line is made (the simulator traces a message up to three times). */
@@ -70,7 +93,7 @@ class Message extends SimEvent implements FormattedMessage {
     return this.wire.deliver(this);
   }
 
-  /** Hold `copy` (jsonCopy of the params `text` was written from, or of a reply's result) for the first delivery. */
+  /** Hold `copy` (jsonCopy of the params, or of a reply's result) for the first delivery. */
   holdCopy(copy: unknown): void {
     this.copy = copy;
     this.copied = copy !== undefined;
@@ -81,7 +104,7 @@ class Message extends SimEvent implements FormattedMessage {
    * for the first delivery, else a parse of the text (a duplicate; a result that is not plain data).
    */
   takeParams(): unknown {
-    if (!this.copied) return JSON.parse(this.result ?? this.text) as unknown;
+    if (!this.copied) return JSON.parse(this.result ?? this.wireText()) as unknown;
     const copy = this.copy;
     this.copy = undefined;
     this.copied = false;
@@ -207,21 +230,26 @@ export class Transport {
     this.transmit(this.paramsMessage(this.nextId++, sender.me, peer, notice.name, 'notice', copy));
   }
 
-  /** A request or notice carrying `copy` (checkedCopy of its params): its wire text, and the copy for its first delivery. */
+  /** A request or notice carrying `copy` (checkedCopy of its params), for its first delivery; its text is made now only if a line will show it. */
   private paramsMessage(id: number, from: NodeId, to: NodeId, method: string, type: 'req' | 'notice', copy: unknown): Message {
-    const msg = new Message(this, id, from, to, method, type, JSON.stringify(copy) ?? 'null');
+    const msg = new Message(this, id, from, to, method, type, undefined, copy);
     msg.holdCopy(copy);
+    if (this.trace.lines) msg.wireText();
     return msg;
   }
 
   private transmit(msg: Message): void {
     msg.sendSeq = this.trace.emitMessage(this.scheduler.now, msg.from, 'send', msg);
-    if (msg.full !== undefined) this.trace.absorb(msg.full); // its deliver and drop lines name the same text by id
+    const full = msg.full;
+    if (full !== undefined) this.trace.absorb(full); // its deliver and drop lines name the same text by id
     this.stats.sent++;
     const fate = this.net.fate(msg.from, msg.to, msg.method, msg.type === 'res');
     if (fate.copies === 0) return this.drop(msg, 'loss');
     this.scheduler.schedule(msg, fate.first);
-    if (fate.copies === 2) this.scheduler.schedule(new Duplicate(this, msg), fate.second);
+    if (fate.copies === 2) {
+      msg.wireText(); // the second copy's delivery parses it: made before the first hands out the value
+      this.scheduler.schedule(new Duplicate(this, msg), fate.second);
+    }
   }
 
   private drop(msg: Message, reason: string): void {
@@ -277,7 +305,7 @@ export class Transport {
 
   private reply(callee: Endpoint, req: Message, reply: Reply): void {
     if (callee.dead) return; // died while handling: no reply ever leaves
-    const msg = new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, reply.summary, reply.result);
+    const msg = new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, undefined, reply.summary, reply.result);
     if (reply.result !== undefined) msg.holdCopy(plainJsonCopy(reply.value ?? null)); // undefined (not held) when it must be parsed
     this.transmit(msg);
   }
@@ -296,7 +324,7 @@ export class Transport {
     if (msg.result !== undefined) {
       result = msg.takeParams(); // a success: a copy of the callee's result, or a parse of its JSON (not of the frame around it)
     } else {
-      const frame = JSON.parse(msg.text) as ReplyFrame;
+      const frame = JSON.parse(msg.wireText()) as ReplyFrame;
       if (frame.error !== undefined) {
         call.fail('remote', `${frame.error.code}: ${frame.error.message}`);
         return true;
