@@ -4,9 +4,10 @@
 import { fileURLToPath } from 'node:url';
 import { checkConformanceCase, readConformanceCases, type ConformanceCase } from '../src/check/conformance.js';
 import { figure, median, type Figure } from './figure.js';
+import { count, short } from './mode.js';
 
 const CORPUS = fileURLToPath(new URL('../../../shared/testdata/porcupine/', import.meta.url));
-const RUNS = 7;
+const RUNS = count(7, 1);
 const GOAL_MS = 1500;
 const PORCUPINE_ETCD_MS = 700;
 const PORCUPINE_KV_MS = 440;
@@ -15,7 +16,7 @@ export async function run(): Promise<Figure[]> {
   const cases = readConformanceCases(CORPUS);
   const etcd = cases.filter((c) => c.model === 'register');
   const kv = cases.filter((c) => c.model === 'kv');
-  timeAll(cases);
+  if (!short) timeAll(cases); // warm-up
   const etcdMs = median(Array.from({ length: RUNS }, () => timeAll(etcd)));
   const kvMs = median(Array.from({ length: RUNS }, () => timeAll(kv)));
   const totalMs = median(Array.from({ length: RUNS }, () => timeAll(cases)));

@@ -5,10 +5,11 @@
 // writes catches up by repair. Each figure is the median of several runs, in ms from the backup's
 // return to its commit_min at the primary's; it reports and never asserts on time.
 import { figure, median, type Figure } from './figure.js';
+import { count } from './mode.js';
 import { JOURNAL_SHAPE } from '../src/engine/journal-storage.js';
 import { ParEngines } from '../test/par-engines.js';
 
-const ROUNDS = 3;
+const ROUNDS = count(3, 1);
 const REBUILD_BEHIND = 10_000;
 const CATCH_UP_BEHIND = 100;
 /** Distinct keys the writes go to (the snapshot's size). */

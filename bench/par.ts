@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { figure, median, type Figure } from './figure.js';
+import { count, short } from './mode.js';
 import { RealDisk } from '../src/env/real/disk.js';
 import { corruptJournal } from '../src/control/journal-corrupt.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
@@ -36,17 +37,17 @@ import { throughput } from '../tester/vsr/throughput.js';
 import { buildImage, chain } from '../test/journal-image.js';
 import { run as rebuildVsCatchUp } from './par-sync.js';
 
-const RECOVERY_ROUNDS = 7;
+const RECOVERY_ROUNDS = count(7, 1);
 /** The par lab's own journal: 1,024 slots of one 4 KiB prepare sector each, four headers per sector. */
 const LAYOUT: JournalLayout = { cluster: 7, ...JOURNAL_SHAPE };
-const REPAIRS = [3, 7, 11];
+const REPAIRS = short ? [3] : [3, 7, 11];
 /** PAR's one repair (Alagappan et al., FAST '18, §5: 1.2 ms, 7 KB). */
 const PAR_REPAIR_MS = 1.2;
 /** One round each keeps npm test's bench block short (each round starts 3 replica processes); run the bench 3 times for medians. */
 const THROUGHPUT_ROUNDS = 1;
 const CLIENTS = 64;
 /** Ops per client: 64 client sessions, 64 warm-up puts and 64 × 13 puts fit the journal's 1,023 ops (no checkpoints yet). */
-const OPS_PER_CLIENT = 13;
+const OPS_PER_CLIENT = count(13, 2);
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -99,7 +100,7 @@ async function pollFor<T>(cluster: RealCluster, what: string, found: () => T | u
 
 /** The repair benchmarks run at a tenth of classic timing (30 ms ticks): a round's view change takes a fraction of a second. */
 const FAST = scaleTiming(classicTiming, 0.1);
-const REQUEST_ROUNDS = 3;
+const REQUEST_ROUNDS = count(3, 1);
 
 /** Every replica's status once all three are normal in one view at one op, all of it executed and durable in the journal. */
 function settled(cluster: RealCluster): Promise<VsrStatus[]> {

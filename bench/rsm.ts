@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { figure, median, type Figure } from './figure.js';
+import { count } from './mode.js';
 import { cpuMsOf } from './cpu.js';
 import { RawEcho, rate, rawEchoServer, rawRelayServer } from './transport.js';
 import { RealCluster } from '../tester/real-cluster.js';
@@ -15,18 +16,18 @@ import { classicTiming } from '../src/timing.js';
 import { rsmStatusSchema } from '../labs/rsm/status.js';
 import { RsmClient } from '../labs/rsm/client.js';
 
-const ROUNDS = 7;
-const SEQUENTIAL_OPS = 400;
+const ROUNDS = count(7, 1);
+const SEQUENTIAL_OPS = count(400, 40);
 const CLIENTS = 16;
-const OPS_PER_CLIENT = 100;
-const RAW_ROUND_TRIPS = 1000;
+const OPS_PER_CLIENT = count(100, 5);
+const RAW_ROUND_TRIPS = count(1000, 100);
 /**
  * Ops each path runs before any is measured. A node's hot path spans far more code than a raw relay's
  * (env, wire, trace, Config, the RSM), and V8 keeps optimizing it until some 4,000-5,000 ops: after
  * 500, each node still finished 14-92 TurboFan compiles per 500 ops (node --trace-opt), running on the
  * shared cores and leaving the path half in baseline code while the rounds were timed.
  */
-const WARM_UP_OPS = 6000;
+const WARM_UP_OPS = count(6000, 100);
 /** A client request frame of the size the benchmark sends, for the raw limit. */
 const FRAME = '{"jsonrpc":"2.0","id":1099511627776,"method":"rsm.client_invoke","params":{"client":"client:bench/0","seq":1,"op":{"f":"put","key":"k1","value":"v-12345"}}}';
 /** The frames of the rest of one op, for the raw relay: primary -> backup, backup -> primary, primary -> client. */

@@ -9,11 +9,12 @@ import { findScenario } from '../tester/index.js';
 import { runScenario, type ScenarioResult } from '../tester/run.js';
 import { shrinkFailure } from '../tester/shrink.js';
 import { figure, median, type Figure } from './figure.js';
+import { count } from './mode.js';
 
 const GOAL_FACTOR = 10;
 const MAX_SEEDS = 100;
 /** A bound in reruns (the same figure on any machine); the wall-time budget only guards against a runaway. */
-const MAX_RUNS = 100;
+const MAX_RUNS = count(100, 20);
 const BUDGET_MS = 120_000;
 
 async function lowestFailing(v: BrokenVariant, dir: string): Promise<ScenarioResult> {

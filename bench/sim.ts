@@ -8,11 +8,12 @@ import { startPaxos } from '../labs/paxos/paxos.js';
 import { echoLab, ping } from '../labs/echo/lab.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { figure, median, type Figure } from './figure.js';
+import { count, short } from './mode.js';
 
-const RUNS = 5;
+const RUNS = count(5, 1);
 const NODES = ['p0', 'p1', 'p2'];
 /** Virtual time per run: about 25k deliveries of Paxos (50k events). */
-const VIRTUAL_MS = 120_000;
+const VIRTUAL_MS = count(120_000, 10_000);
 const GOAL = 300_000;
 
 /** Paxos under load: every node is an acceptor; p0 proposes instance after instance, back to back. */
@@ -64,7 +65,7 @@ async function once(lab: Lab, seed: number, keepTrace: boolean): Promise<number>
  * Runs before the measured ones, to warm up the JIT: after one, the first measured run still went at
  * about half the speed of the rest (V8 was still tiering the hot paths up), after two it does not.
  */
-const WARMUP_SEEDS = [0, 1000];
+const WARMUP_SEEDS = short ? [] : [0, 1000];
 
 async function measure(lab: Lab, keepTrace: boolean): Promise<number> {
   for (const seed of WARMUP_SEEDS) await once(lab, seed, keepTrace);

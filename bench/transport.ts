@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { figure, median, type Figure } from './figure.js';
+import { count } from './mode.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
@@ -13,9 +14,10 @@ import { classicTiming } from '../src/timing.js';
 import { ping } from '../labs/echo/lab.js';
 
 /** Short rounds, alternating rsmlab and raw, so both see the same machine load; medians are reported. */
-const ROUNDS = 15;
-const SEQUENTIAL_CALLS = 1000;
-const PIPELINED_CALLS = 10000;
+const ROUNDS = count(15, 1);
+const SEQUENTIAL_CALLS = count(1000, 100);
+const PIPELINED_CALLS = count(10000, 1000);
+const WARM_UP_CALLS = count(2000, 200);
 const IN_FLIGHT = 64;
 const TEXT = 'the quick brown fox';
 
@@ -115,8 +117,8 @@ export async function run(): Promise<Figure[]> {
     const call = (): Promise<unknown> => client.call(node, ping, { text: TEXT }, { timeoutMs: 10_000 });
     let id = 2 ** 40;
     const bounce = (): Promise<void> => echo.roundTrip(pingFrame(id++));
-    await rate(2000, IN_FLIGHT, call); // warm up both paths (JIT, connections)
-    await rate(2000, IN_FLIGHT, bounce);
+    await rate(WARM_UP_CALLS, IN_FLIGHT, call); // warm up both paths (JIT, connections)
+    await rate(WARM_UP_CALLS, IN_FLIGHT, bounce);
     const seq = { rsmlab: [] as number[], raw: [] as number[] };
     const pipe = { rsmlab: [] as number[], raw: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {

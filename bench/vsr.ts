@@ -7,24 +7,25 @@ import { performance } from 'node:perf_hooks';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { figure, median, type Figure } from './figure.js';
+import { count } from './mode.js';
 import { RawEcho, rate, rawEchoServer } from './transport.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
 import { runSuite } from '../tester/suite.js';
 import { throughput, type Throughput } from '../tester/vsr/throughput.js';
 
-const ROUNDS = 3;
+const ROUNDS = count(3, 1);
 const CLIENTS = 64;
-const OPS_PER_CLIENT = 25;
+const OPS_PER_CLIENT = count(25, 3);
 /**
  * Puts per client before each measured window: without them the window measured V8 still compiling
  * the replicas' hot paths (their CPU per op fell ~40% over the first 30 puts per client, little after).
  */
-const WARMUP_OPS_PER_CLIENT = 30;
-const RAW_CALLS = 5000;
+const WARMUP_OPS_PER_CLIENT = count(30, 2);
+const RAW_CALLS = count(5000, 500);
 /** Issue 7's goal: committed ops/s ≥ 0.25 × the raw pipelined call rate. */
 const GOAL = 0.25;
 /** Seeds asked of the suite; the VOPR scenario runs VOPR.seedFactor times as many (500). */
-const VOPR_SUITE_SEEDS = 100;
+const VOPR_SUITE_SEEDS = count(100, 2);
 const VOPR_GOAL_PER_MINUTE = 1000;
 /** A request frame of the size the clients send, for the raw limit. */
 const FRAME = '{"jsonrpc":"2.0","id":1099511627776,"method":"vsr.request","params":{"client":"bench-12345-0","request":12,"kind":"write","op":{"f":"put","key":"k1","value":"v12"}}}';

@@ -28,8 +28,8 @@ function killGroup(pgid: number): string {
  * a block that fails halfway must not leave its background nodes behind, and one that passes
  * but leaves a process running fails (status -1).
  */
-function runBlock(script: string): { status: number | null; output: string } {
-  const result = spawnSync('setsid', ['bash', '-e', '-c', script], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
+function runBlock(script: string, env: NodeJS.ProcessEnv = {}): { status: number | null; output: string } {
+  const result = spawnSync('setsid', ['bash', '-e', '-c', script], { cwd: repo, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
   const left = result.pid === undefined ? '' : killGroup(result.pid);
   const output = `${result.stdout}\n${result.stderr}`;
   return left === '' ? { status: result.status, output } : { status: -1, output: `${output}\nleft running (killed):\n${left}` };
@@ -164,14 +164,27 @@ describe('README commands', function () {
     expect(output).to.match(/"verdict": ?"not linearizable"/);
   });
 
-  it('bench: one JSON figure per line, with the ratio to a limit', () => {
-    const { status, output } = runBlock(blocks.get('bench')!);
+  // The block runs as typed, in bench/mode.ts's short mode (RSMLAB_BENCH_SHORT=1): every benchmark and every
+  // figure once, with small counts (the full counts take minutes and their numbers are what `npm run bench` is for).
+  it('bench: one JSON figure per line, with the ratio to a limit, from every benchmark', () => {
+    const { status, output } = runBlock(blocks.get('bench')!, { RSMLAB_BENCH_SHORT: '1' });
     expect(status, output).to.equal(0);
     const figures = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(figures.length).to.be.greaterThan(8);
-    for (const f of figures) expect(Object.keys(f)).to.deep.equal(['name', 'value', 'unit', 'limit', 'ratio']);
+    for (const f of figures) {
+      expect(Object.keys(f), JSON.stringify(f)).to.deep.equal(['name', 'value', 'unit', 'limit', 'ratio']);
+      expect(f.name, JSON.stringify(f)).to.be.a('string');
+      expect(f.unit, JSON.stringify(f)).to.be.a('string').and.not.equal('');
+      for (const key of ['value', 'limit', 'ratio'] as const) expect(Number.isFinite(f[key]), `${key} of ${JSON.stringify(f)}`).to.equal(true);
+      const [value, limit, ratio] = [f.value as number, f.limit as number, f.ratio as number];
+      expect(limit, JSON.stringify(f)).to.not.equal(0);
+      expect(ratio, `ratio = value / limit in ${JSON.stringify(f)}`).to.be.closeTo(value / limit, 0.002 + Math.abs(value / limit) * 0.001);
+    }
     const names = figures.map((f) => String(f.name));
-    for (const wanted of ['transport.calls_sequential', 'transport.calls_64_in_flight', 'rsm.kv_ops_1_client']) expect(names).to.include(wanted);
+    expect(new Set(names).size, 'each figure printed once').to.equal(names.length);
+    expect([...output.matchAll(/^bench (\w+)\.\.\.$/gm)].map((m) => m[1]), 'every benchmark ran').to.deep.equal(['transport', 'sim', 'checker', 'rsm', 'vsr', 'par', 'shrink']);
+    for (const prefix of ['transport.', 'sim:', 'checker:', 'rsm.', 'vsr.', 'par.', 'shrink:']) expect(names.some((n) => n.startsWith(prefix)), `a figure of ${prefix}`).to.equal(true);
+    for (const wanted of ['transport.calls_sequential', 'transport.calls_64_in_flight', 'rsm.kv_ops_1_client', 'rsm.kv_ops_1_client_vs_raw_relay', 'vsr.ops_64_clients_fsync']) expect(names).to.include(wanted);
     expect(names.some((n) => n.startsWith('sim: 3 Paxos nodes'))).to.equal(true);
     expect(names.some((n) => n.startsWith('checker: all 108'))).to.equal(true);
   });
