@@ -15,12 +15,12 @@ import { throughput, type Throughput } from '../tester/vsr/throughput.js';
 
 const ROUNDS = count(3, 1);
 const CLIENTS = 64;
-const OPS_PER_CLIENT = count(25, 3);
 /**
- * Puts per client before each measured window: without them the window measured V8 still compiling
+ * The throughput workload (bench/par.ts runs it too, on both storages): 64 clients, each with 30
+ * warm-up puts before 25 measured ones. Without the warm-up the window measured V8 still compiling
  * the replicas' hot paths (their CPU per op fell ~40% over the first 30 puts per client, little after).
  */
-const WARMUP_OPS_PER_CLIENT = count(30, 2);
+export const WORKLOAD = { clients: CLIENTS, opsPerClient: count(25, 3), warmupOpsPerClient: count(30, 2) } as const;
 const RAW_CALLS = count(5000, 500);
 /** Issue 7's goal: committed ops/s ≥ 0.25 × the raw pipelined call rate. */
 const GOAL = 0.25;
@@ -59,7 +59,7 @@ async function voprSeedsPerMinute(): Promise<number> {
 export async function run(): Promise<Figure[]> {
   const raw = await rawPipelined();
   const runs: Throughput[] = [];
-  for (let round = 0; round < ROUNDS; round++) runs.push(await throughput({ clients: CLIENTS, opsPerClient: OPS_PER_CLIENT, warmupOpsPerClient: WARMUP_OPS_PER_CLIENT }));
+  for (let round = 0; round < ROUNDS; round++) runs.push(await throughput(WORKLOAD));
   const limit = median(raw);
   const opsPerSecond = median(runs.map((r) => r.opsPerSecond));
   // 64 requests served one after another at the raw call rate: the latency a perfect pipeline would give.
