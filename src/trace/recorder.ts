@@ -58,6 +58,8 @@ const MESSAGE_RING = 1 << 8;
 const NEW_NAME = 0;
 const UNNAMED = 0x7e5f0500;
 const MAX_NAMES = 4096;
+/** Slots of the recorder's cache of name numbers (a power of two). */
+const NAME_SLOTS = 64;
 /**
  * A JSON value's words (json()): a tag, then a string's or number's words, an array's length and
  * elements, or an object's members (key as a name, then value) up to END_OBJECT.
@@ -127,6 +129,12 @@ export class TraceRecorder {
   private readonly ringSeqs = new Float64Array(MESSAGE_RING).fill(-1);
   /** Names hashed so far, and their numbers (see NEW_NAME). */
   private readonly names = new Map<string, number>();
+  /**
+   * A direct-mapped cache in front of `names` (slot: nameSlot()): the same few names come again and
+   * again (nodes, methods, JSON keys), and a hit costs a fraction of a Map look-up.
+   */
+  private readonly slotNames: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+  private readonly slotNumbers = new Int32Array(NAME_SLOTS);
   /** The last message summary hashed (see SAME_SUMMARY). */
   private lastSummary: string | undefined;
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
@@ -367,8 +375,14 @@ export class TraceRecorder {
 
   /** Hash a name: its number once it has one, else in full (see NEW_NAME). */
   private name(hash: RunningHash, s: string): void {
+    const slot = nameSlot(s);
+    if (this.slotNames[slot] === s) return hash.word(this.slotNumbers[slot]!);
     const known = this.names.get(s);
-    if (known !== undefined) return hash.word(known);
+    if (known !== undefined) {
+      this.slotNames[slot] = s;
+      this.slotNumbers[slot] = known;
+      return hash.word(known);
+    }
     if (this.names.size < MAX_NAMES) {
       this.names.set(s, this.names.size + 1);
       hash.word(NEW_NAME);
@@ -480,6 +494,12 @@ const OP_CODES: readonly string[] = ['write', 'fsync', 'read', 'append', 'trunca
 function codeOf(codes: readonly string[], name: string): number {
   for (let i = 0; i < codes.length; i++) if (codes[i] === name) return i + 1;
   return 0;
+}
+
+/** The cache slot of a name: from its length and its first and last code units (p0, p1 and p2 differ). */
+function nameSlot(s: string): number {
+  const n = s.length;
+  return n === 0 ? 0 : (n * 7 + s.charCodeAt(0) * 3 + s.charCodeAt(n - 1)) & (NAME_SLOTS - 1);
 }
 
 /** Lines, each followed by '\n'. */
