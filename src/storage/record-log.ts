@@ -26,6 +26,7 @@ import { MIN_SECTOR_BYTES } from '../env/disk-faults.js';
 import type { Disk } from '../env/types.js';
 import { StorageCorrupt } from './storage-corrupt.js';
 import { carve } from '../slab.js';
+import { jsonScratch, writeJson } from './json-bytes.js';
 
 const HEADER_BYTES = 12;
 /** Headers never straddle a multiple of this (the smallest sector of any disk). */
@@ -164,28 +165,28 @@ function paddingAt(offset: number): number {
 
 /**
  * One record as bytes, to be written at file offset `at`: zero padding, header (length, hcrc, crc),
- * JSON payload. A payload of ASCII only (nearly every record) is written and checksummed in one
- * pass over its JSON text; frames are carved out of shared slabs (src/slab.ts), so nothing may keep
- * a frame for long (the disk copies what it writes).
+ * JSON payload. A record of simple JSON data (nearly every one) has its text written as bytes
+ * (json-bytes.ts) and copied into the frame and checksummed in one pass; anything else goes through
+ * JSON.stringify. Frames are carved out of shared slabs (src/slab.ts), so nothing may keep a frame
+ * for long (the disk copies what it writes).
  */
 export function encodeRecord(record: unknown, at = 0): Uint8Array {
-  const json = JSON.stringify(record);
   const pad = paddingAt(at);
-  const n = json.length;
+  const n = writeJson(record);
+  if (n < 0) return encodeText(JSON.stringify(record), pad);
+  const json = jsonScratch();
   const frame = carve(pad + HEADER_BYTES + n); // zeroed: the padding is written
   writeU32(frame, pad, n);
   const hcrc = crc32(~0, frame, pad, pad + 4);
   const t = CRC_TABLES;
   let c = hcrc;
-  let high = 0;
   let i = 0;
   let o = pad + HEADER_BYTES;
   for (; i + 4 <= n; i += 4, o += 4) {
-    const b0 = json.charCodeAt(i);
-    const b1 = json.charCodeAt(i + 1);
-    const b2 = json.charCodeAt(i + 2);
-    const b3 = json.charCodeAt(i + 3);
-    high |= b0 | b1 | b2 | b3;
+    const b0 = json[i]!;
+    const b1 = json[i + 1]!;
+    const b2 = json[i + 2]!;
+    const b3 = json[i + 3]!;
     frame[o] = b0;
     frame[o + 1] = b1;
     frame[o + 2] = b2;
@@ -193,19 +194,18 @@ export function encodeRecord(record: unknown, at = 0): Uint8Array {
     c = crcWord(c ^ (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)));
   }
   for (; i < n; i++, o++) {
-    const b = json.charCodeAt(i);
-    high |= b;
+    const b = json[i]!;
     frame[o] = b;
     c = t[(c ^ b) & 0xff]! ^ (c >>> 8);
   }
-  if (high > 0x7f) return encodeUtf8Record(json, pad);
   writeU32(frame, pad + 4, ~hcrc);
   writeU32(frame, pad + 8, ~c);
   return frame;
 }
 
-/** encodeRecord's frame of a JSON text that is not all ASCII. */
-function encodeUtf8Record(json: string, pad: number): Uint8Array {
+/** encodeRecord's frame of a record's JSON text (one that is not simple data). */
+function encodeText(json: string | undefined, pad: number): Uint8Array {
+  if (json === undefined) throw new TypeError('a record must be JSON data (JSON.stringify gave nothing)');
   const payload = Buffer.from(json, 'utf8');
   const frame = carve(pad + HEADER_BYTES + payload.length);
   writeU32(frame, pad, payload.length);
