@@ -2,7 +2,7 @@
 // past the failing ones, the lowest failing seed reported with its replay command (and shrunk), and
 // the same report whatever --jobs is, a lab's stack frames named by their .ts lines. Also the clear
 // refusals of a bad --jobs, and the one rule of which world may run a scenario.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,17 +22,33 @@ describe('rsmlab test: seeds on every core', () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), 'rsmlab-suite-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function rsmlab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const extra = args[0] === 'test' ? ['--no-progress'] : [];
-    const r = spawnSync(process.execPath, [cli, ...args, ...extra, '--artifacts', join(dir, 'failures')], { encoding: 'utf8', timeout: 300_000 });
+  type Run = { status: number | null; stdout: string; stderr: string };
+  const argv = (args: string[]): string[] => [cli, ...args, ...(args[0] === 'test' ? ['--no-progress'] : []), '--artifacts', join(dir, 'failures')];
+
+  function rsmlab(...args: string[]): Run {
+    const r = spawnSync(process.execPath, argv(args), { encoding: 'utf8', timeout: 300_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** The same run with --jobs 2 and with --jobs 1, both at once (the jobs-1 run leaves a core idle otherwise). */
+  async function twoAndOne(...args: string[]): Promise<[Run, Run]> {
+    const run = (jobs: string): Promise<Run> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, argv([...args, '--jobs', jobs]), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    return Promise.all([run('2'), run('1')]);
   }
 
   // This is also the reference Paxos passing every scenario on 1000 seeds (test/paxos-sim.test.ts relies on it).
   it('`rsmlab test paxos --world sim --seeds 1000 --jobs 2` prints the same report as --jobs 1, every seed passing', async () => {
     const scenarios = (await loadScenarios('paxos')).length;
-    const two = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1000', '--jobs', '2');
-    const one = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1000', '--jobs', '1');
+    const [two, one] = await twoAndOne('test', 'paxos', '--world', 'sim', '--seeds', '1000');
     expect(two.status, two.stdout + two.stderr).to.equal(0);
     expect(two.stdout).to.equal(one.stdout);
     expect(two.stdout).to.include('1000 seeds (1..1000)');
@@ -40,10 +56,8 @@ describe('rsmlab test: seeds on every core', () => {
     expect(two.stdout.match(/ PASSED +1000\/1000 /g)).to.have.length(scenarios);
   });
 
-  it('goes on past failing seeds, counts them, and names the lowest with its replay command; the same for any --jobs', () => {
-    const args = ['test', 'rsm', '--world', 'sim', '--seeds', '20', '--only', 'loss-backups', '--shrink-ms', '0', '--lab-module', `${rsmBroken}#carelessPrimaryLab`];
-    const two = rsmlab(...args, '--jobs', '2');
-    const one = rsmlab(...args, '--jobs', '1');
+  it('goes on past failing seeds, counts them, and names the lowest with its replay command; the same for any --jobs', async () => {
+    const [two, one] = await twoAndOne('test', 'rsm', '--world', 'sim', '--seeds', '20', '--only', 'loss-backups', '--shrink-ms', '0', '--lab-module', `${rsmBroken}#carelessPrimaryLab`);
     expect(two.status, two.stdout + two.stderr).to.equal(1);
     expect(two.stdout).to.equal(one.stdout);
     const counted = /(\d+) of 20 seeds failed \(lowest: (\d+)\)\n/.exec(two.stdout);
@@ -65,11 +79,10 @@ describe('rsmlab test: seeds on every core', () => {
     expect(Number(m![2])).to.equal(20 - Number(m![1]));
   });
 
-  it('shrinks the lowest failing seed in the report: fault decisions and trace events before and after, and the shrunk replay', () => {
-    const args = ['test', 'paxos', '--world', 'sim', '--seeds', '6', '--only', '7', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`];
-    const two = rsmlab(...args, '--jobs', '2');
+  it('shrinks the lowest failing seed in the report: fault decisions and trace events before and after, and the shrunk replay', async () => {
+    const [two, one] = await twoAndOne('test', 'paxos', '--world', 'sim', '--seeds', '6', '--only', '7', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`);
     expect(two.status, two.stdout + two.stderr).to.equal(1);
-    expect(rsmlab(...args, '--jobs', '1').stdout).to.equal(two.stdout);
+    expect(one.stdout).to.equal(two.stdout);
     const m = /fault decisions (\d+) \(.*\) → (\d+) \(.*\)\n +trace events \d+ → \d+\n +left: (.*)\n +shrunk replay: (npx rsmlab sim paxos 7 --seed \d+ --lab-module \S+ --veto (\S+))\n/.exec(two.stdout);
     expect(m, two.stdout).to.not.equal(null);
     expect(Number(m![2])).to.be.lessThan(Number(m![1]));
