@@ -21,16 +21,20 @@ interface NoticeRoute {
 
 /** A reply frame, and a short text of what it says (the result JSON or the error) for traces. */
 export interface Reply {
-  text: string;
-  summary: string;
-  /** A success's result JSON, exactly as `text` carries it (the simulator parses this, not the frame); undefined for an error. */
-  result?: string;
-  /** A success's result value, the one `result` was written from (the simulator copies it for the caller instead of parsing `result`); undefined for an error. */
-  value?: unknown;
+  readonly text: string;
+  readonly summary: string;
 }
+
+/** How a handler's result becomes its reply: success() writes its JSON into a frame (the simulator's keeps a copy instead). */
+export type ReplyEncoder = (id: RpcId, result: unknown) => Reply;
 
 function failure(id: RpcId, code: number, message: string): Reply {
   return { text: encodeError(id, code, message), summary: `error ${code}: ${message}` };
+}
+
+/** The reply to a handler's result that JSON cannot write (a BigInt, a cycle: `e` is JSON's error): a server error. */
+export function notJson(id: RpcId, e: unknown): Reply {
+  return failure(id, ErrorCode.server, `result is not JSON: ${errorText(e)}`);
 }
 
 function success(id: RpcId, result: unknown): Reply {
@@ -38,9 +42,9 @@ function success(id: RpcId, result: unknown): Reply {
   try {
     resultJson = JSON.stringify(result ?? null) ?? 'null'; // undefined for a function or symbol
   } catch (e) {
-    return failure(id, ErrorCode.server, `result is not JSON: ${errorText(e)}`);
+    return notJson(id, e);
   }
-  return { text: encodeResult(id, resultJson), summary: resultJson, result: resultJson, value: result };
+  return { text: encodeResult(id, resultJson), summary: resultJson };
 }
 
 /** A promise, or anything that behaves like one. */
@@ -91,10 +95,11 @@ export class Dispatcher {
   }
 
   /**
-   * Run the method's handler and hand its reply frame to `respond`: at once if the handler returns a
-   * value, later if a promise. A handler that throws or rejects goes to `fatal` (no reply). Never throws.
+   * Run the method's handler and hand its reply (made by `encode` from its result) to `respond`: at
+   * once if the handler returns a value, later if a promise. A handler that throws or rejects goes
+   * to `fatal` (no reply). Never throws.
    */
-  request(id: RpcId, name: string, params: unknown, from: NodeId, respond: (reply: Reply) => void): void {
+  request(id: RpcId, name: string, params: unknown, from: NodeId, respond: (reply: Reply) => void, encode: ReplyEncoder = success): void {
     const route = this.methods.get(name);
     if (route === undefined) return respond(failure(id, ErrorCode.methodNotFound, `Method not found: ${clip(name)}`));
     const checked = route.params.safeParse(params ?? {});
@@ -105,9 +110,9 @@ export class Dispatcher {
     } catch (e) {
       return this.failed(id, name, respond, e);
     }
-    if (!isThenable(result)) return respond(success(id, result));
+    if (!isThenable(result)) return respond(encode(id, result));
     result.then(
-      (value) => respond(success(id, value)),
+      (value) => respond(encode(id, value)),
       (e: unknown) => this.failed(id, name, respond, e),
     );
   }

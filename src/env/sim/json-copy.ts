@@ -11,31 +11,14 @@
  */
 export function jsonCopy(value: unknown): unknown {
   try {
-    return copy(value, '', false);
+    return copy(value, '');
   } catch {
     return JSON.parse(JSON.stringify(value) ?? 'null') as unknown; // JSON's own error (or, if it writes this value after all, its value)
   }
 }
 
-/** Thrown inside a strict copy where the value is not plain data. */
-const notPlain = new Error('not plain JSON data');
-
-/**
- * jsonCopy of a value whose text JSON.stringify has already written (a reply's result), if it is
- * plain data all through; undefined if anything in it has a toJSON or a prototype of its own (its
- * text is to be parsed instead, so that no toJSON runs twice), or is left out by JSON. (A getter
- * of a plain object runs again here: lab results are data.)
- */
-export function plainJsonCopy(value: unknown): unknown {
-  try {
-    return copy(value, '', true);
-  } catch {
-    return undefined; // not plain (or deeper than this copy goes): the text is parsed
-  }
-}
-
-/** The copy of `value` found under `key` (an index in an array); undefined for what JSON leaves out. `strict`: throw notPlain for what is not plain data. */
-function copy(value: unknown, key: string | number, strict: boolean): unknown {
+/** The copy of `value` found under `key` (an index in an array); undefined for what JSON leaves out. */
+function copy(value: unknown, key: string | number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -43,7 +26,7 @@ function copy(value: unknown, key: string | number, strict: boolean): unknown {
     case 'number':
       return Number.isFinite(value) ? value + 0 : null; // -0 + 0 is 0, as JSON writes it
     case 'object':
-      return value === null ? null : copyObject(value, key, strict);
+      return value === null ? null : copyObject(value, key);
     case 'bigint':
       throw new TypeError('Do not know how to serialize a BigInt');
     default:
@@ -51,20 +34,18 @@ function copy(value: unknown, key: string | number, strict: boolean): unknown {
   }
 }
 
-function copyObject(value: object, key: string | number, strict: boolean): unknown {
+function copyObject(value: object, key: string | number): unknown {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
-    if (strict) throw notPlain;
-    return copy((toJSON as (key: string) => unknown).call(value, `${key}`), key, strict);
+    return copy((toJSON as (key: string) => unknown).call(value, `${key}`), key);
   }
   if (Array.isArray(value)) {
     const out: unknown[] = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], i, strict) ?? null;
+    for (let i = 0; i < value.length; i++) out[i] = copy(value[i], i) ?? null;
     return out;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) {
-    if (strict) throw notPlain;
     const text = JSON.stringify(value);
     return text === undefined ? undefined : (JSON.parse(text) as unknown);
   }
@@ -72,7 +53,7 @@ function copyObject(value: object, key: string | number, strict: boolean): unkno
   const record = value as Record<string, unknown>;
   for (const k in record) {
     if (!Object.hasOwn(record, k)) continue; // (for-in, not Object.keys: no array of keys per object)
-    const v = copy(record[k], k, strict);
+    const v = copy(record[k], k);
     if (v === undefined) continue;
     if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
     else out[k] = v;

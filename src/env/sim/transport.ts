@@ -7,12 +7,13 @@ import type { z } from 'zod';
 import type { Method, Notice } from '../method.js';
 import { describeIssues } from '../method.js';
 import { RpcError, type NodeId, type RpcErrorKind } from '../types.js';
-import type { Dispatcher, Reply } from '../../wire/dispatch.js';
+import { notJson, type Dispatcher, type Reply } from '../../wire/dispatch.js';
+import { encodeResult, type RpcId } from '../../wire/frame.js';
 import { messageJson, summarizeText, type FormattedMessage } from '../../trace/event.js';
 import type { TraceRecorder } from '../../trace/recorder.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type GuardedCode } from './guard.js';
-import { jsonCopy, plainJsonCopy } from './json-copy.js';
+import { jsonCopy } from './json-copy.js';
 import { made, newPromise } from './promises.js';
 import type { Network } from './network.js';
 import type { Scheduler } from './scheduler.js';
@@ -34,19 +35,22 @@ export interface Directory {
 
 /**
  * A message on the wire; it is also the event of its first copy's arrival. A request's or notice's
- * params are hashed by the trace as their JSON value (a ValuedMessage: `value`, `hashedAt`), so
- * their text is made only if something reads it (a line, a duplicate's delivery), each time before
- * the first delivery hands the receiver the value; a reply carries its frame's text.
+ * params and a success reply's result travel as plain JSON data (`value`, jsonCopy of what lab code
+ * sent or returned), which the trace hashes in place of their text (a ValuedMessage: `value`,
+ * `hashedAt`); their text is made only if something reads it: a trace line (at the send, before
+ * any delivery) or a duplicate's delivery (made at transmit). An error reply carries its frame.
  */
 class Message extends SimEvent implements FormattedMessage {
   sendSeq = 0;
-  /** For the trace recorder (ValuedMessage): the seq of the event that hashed `value`; undefined for a reply, which is hashed by its summary. */
+  /** For the trace recorder (ValuedMessage): the seq of the event that hashed `value`; undefined for an error reply, hashed by its summary. */
   hashedAt: number | undefined;
   private summaryText: string | undefined;
   private formatted: string | undefined;
-  /** The receiver's params for the first delivery (see takeParams), until it is taken. */
+  /** A success reply's result JSON, made when first read. */
+  private resultJson: string | undefined;
+  /** The receiver's params (a reply's result) for the first delivery (see takeParams), until it is taken. */
   private copy: unknown;
-  private copied = false;
+  private copied: boolean;
   constructor(
     private readonly wire: Transport,
     readonly id: number,
@@ -54,34 +58,40 @@ class Message extends SimEvent implements FormattedMessage {
     readonly to: NodeId,
     readonly method: string,
     readonly type: 'req' | 'res' | 'notice',
-    /** Params (req, notice: made when first read, from `value`) or the JSON-RPC reply frame (res), as JSON text. */
+    /** The params (req, notice) or the JSON-RPC reply frame (res) as JSON text: given for an error reply, else made from `value` when first read. */
     private text: string | undefined,
-    /** A request's or notice's params, jsonCopy of what lab code sent: what the text is written from. */
+    /** The params, or a success reply's result, as plain JSON data; undefined for an error reply. */
     readonly value: unknown,
-    /** What the trace line summarizes, if not the text: a reply's result JSON (or error). */
+    /** An error reply's summary (the error). */
     private readonly summarized?: string,
-    /** A success reply's result JSON, as its frame carries it: the caller parses this, not the whole frame. */
-    readonly result?: string,
   ) {
     super();
-    this.hashedAt = type === 'res' ? undefined : -1;
+    this.hashedAt = value === undefined ? undefined : -1;
+    this.copy = value;
+    this.copied = value !== undefined;
   }
 
-  /** What a trace line shows of it: its text (a reply's result), cut to a bounded length. */
+  /** What a trace line shows of it: its params' JSON, a reply's result JSON or error, cut to a bounded length. */
   get summary(): string {
-    return (this.summaryText ??= summarizeText(this.summarized ?? this.wireText()));
+    return (this.summaryText ??= summarizeText(this.summarized ?? this.content()));
   }
 
-  /** The wire text, if the trace hash must absorb it: a reply's that its summary cuts short (params are hashed whole, as their value). */
+  /** The wire text, if the trace hash must absorb it: an error reply's that its summary cuts short (a value is hashed whole). */
   get full(): string | undefined {
     if (this.hashedAt !== undefined) return undefined;
     const text = this.wireText();
-    return this.summary === (this.summarized ?? text) ? undefined : text;
+    return this.summary === this.summarized ? undefined : text;
   }
 
-  /** The wire text, made now if it was not. */
+  /** The wire text (made now if it was not). */
   wireText(): string {
-    return (this.text ??= JSON.stringify(this.value) ?? 'null');
+    return (this.text ??= this.type === 'res' ? encodeResult(this.id, this.content()) : this.content());
+  }
+
+  /** The JSON text of `value`: the params' wire text, or a success reply's result as its frame carries it. */
+  content(): string {
+    if (this.type !== 'res') return (this.text ??= JSON.stringify(this.value) ?? 'null');
+    return (this.resultJson ??= JSON.stringify(this.value) ?? 'null');
   }
 
   /** Its part of a trace line, formatted once, and only if a line is made (the simulator traces a message up to three times). */
@@ -93,23 +103,44 @@ class Message extends SimEvent implements FormattedMessage {
     return this.wire.deliver(this);
   }
 
-  /** Hold `copy` (jsonCopy of the params, or of a reply's result) for the first delivery. */
-  holdCopy(copy: unknown): void {
-    this.copy = copy;
-    this.copied = copy !== undefined;
-  }
-
   /**
    * The params (a reply's result) as the receiver gets them, JSON.parse of their text: the copy held
-   * for the first delivery, else a parse of the text (a duplicate; a result that is not plain data).
+   * for the first delivery, else a parse of the text (a duplicate's).
    */
   takeParams(): unknown {
-    if (!this.copied) return JSON.parse(this.result ?? this.wireText()) as unknown;
+    if (!this.copied) return JSON.parse(this.content()) as unknown;
     const copy = this.copy;
     this.copy = undefined;
     this.copied = false;
     return copy;
   }
+}
+
+/** A success reply whose result is kept as plain JSON data (jsonCopy): its frame is written only if read. */
+class CopiedReply implements Reply {
+  constructor(
+    private readonly id: RpcId,
+    readonly value: unknown,
+  ) {}
+
+  get summary(): string {
+    return JSON.stringify(this.value) ?? 'null';
+  }
+
+  get text(): string {
+    return encodeResult(this.id, this.summary);
+  }
+}
+
+/** The simulator's ReplyEncoder: a copy of the result as JSON carries it, or the error JSON gives (as the real world's reply). */
+function copyReply(id: RpcId, result: unknown): Reply {
+  let copy: unknown;
+  try {
+    copy = jsonCopy(result ?? null);
+  } catch (e) {
+    return notJson(id, e);
+  }
+  return new CopiedReply(id, copy ?? null); // (undefined: a function or symbol, which JSON writes as null)
 }
 
 /** The arrival of a duplicate copy of a message. */
@@ -230,12 +261,9 @@ export class Transport {
     this.transmit(this.paramsMessage(this.nextId++, sender.me, peer, notice.name, 'notice', copy));
   }
 
-  /** A request or notice carrying `copy` (checkedCopy of its params), for its first delivery; its text is made now only if a line will show it. */
+  /** A request or notice carrying `copy` (checkedCopy of its params; undefined, which JSON writes as null, is null). */
   private paramsMessage(id: number, from: NodeId, to: NodeId, method: string, type: 'req' | 'notice', copy: unknown): Message {
-    const msg = new Message(this, id, from, to, method, type, undefined, copy);
-    msg.holdCopy(copy);
-    if (this.trace.lines) msg.wireText();
-    return msg;
+    return new Message(this, id, from, to, method, type, undefined, copy ?? null);
   }
 
   private transmit(msg: Message): void {
@@ -247,7 +275,7 @@ export class Transport {
     if (fate.copies === 0) return this.drop(msg, 'loss');
     this.scheduler.schedule(msg, fate.first);
     if (fate.copies === 2) {
-      msg.wireText(); // the second copy's delivery parses it: made before the first hands out the value
+      msg.content(); // the second copy's delivery parses it: made before the first hands out the value
       this.scheduler.schedule(new Duplicate(this, msg), fate.second);
     }
   }
@@ -281,7 +309,7 @@ export class Transport {
     if (msg.type === 'req') {
       this.delivered(msg);
       runAs(target.code);
-      target.dispatcher.request(msg.id, msg.method, params, msg.from, (reply) => this.reply(target, msg, reply));
+      target.dispatcher.request(msg.id, msg.method, params, msg.from, (reply) => this.reply(target, msg, reply), copyReply);
       return true;
     }
     const delivery = target.dispatcher.notice(msg.method, params, msg.from);
@@ -305,9 +333,8 @@ export class Transport {
 
   private reply(callee: Endpoint, req: Message, reply: Reply): void {
     if (callee.dead) return; // died while handling: no reply ever leaves
-    const msg = new Message(this, req.id, callee.me, req.from, req.method, 'res', reply.text, undefined, reply.summary, reply.result);
-    if (reply.result !== undefined) msg.holdCopy(plainJsonCopy(reply.value ?? null)); // undefined (not held) when it must be parsed
-    this.transmit(msg);
+    const valued = reply instanceof CopiedReply;
+    this.transmit(new Message(this, req.id, callee.me, req.from, req.method, 'res', valued ? undefined : reply.text, valued ? reply.value : undefined, valued ? undefined : reply.summary));
   }
 
   private deliverReply(msg: Message): boolean {
@@ -321,8 +348,8 @@ export class Transport {
     this.settle(call);
     runAs(call.caller.code);
     let result: unknown;
-    if (msg.result !== undefined) {
-      result = msg.takeParams(); // a success: a copy of the callee's result, or a parse of its JSON (not of the frame around it)
+    if (msg.value !== undefined) {
+      result = msg.takeParams(); // a success: the copy of the callee's result, or (a duplicate) a parse of its JSON, not of the frame around it
     } else {
       const frame = JSON.parse(msg.wireText()) as ReplyFrame;
       if (frame.error !== undefined) {
