@@ -301,7 +301,7 @@ export class TraceRecorder {
     this.name(hash, m.to);
     this.name(hash, m.method);
     if (typeCode === 0) this.name(hash, m.type);
-    if (!this.jsonValue(hash, m.value, '')) hash.word(J_NULL); // (undefined: the text says null)
+    if (!this.jsonValue(hash, m.value, '', true)) hash.word(J_NULL); // (undefined: the text says null)
     m.hashedAt = seq;
   }
 
@@ -311,15 +311,19 @@ export class TraceRecorder {
    */
   private json(hash: RunningHash, value: object): void {
     try {
-      this.jsonValue(hash, value, '');
+      this.jsonValue(hash, value, '', false);
     } catch (e) {
       JSON.stringify(value); // its own error for what it cannot write (a cycle, a BigInt)
       throw e;
     }
   }
 
-  /** The words of `value`, found under `key` (an index in an array); false if JSON leaves it out (undefined, a function, a symbol). */
-  private jsonValue(hash: RunningHash, value: unknown, key: string | number): boolean {
+  /**
+   * The words of `value`, found under `key` (an index in an array); false if JSON leaves it out
+   * (undefined, a function, a symbol). `plain`: the value is plain JSON data (jsonCopy's), with no
+   * toJSON and no prototype of its own to look for.
+   */
+  private jsonValue(hash: RunningHash, value: unknown, key: string | number, plain: boolean): boolean {
     switch (typeof value) {
       case 'string':
         hash.word(J_STRING);
@@ -337,7 +341,7 @@ export class TraceRecorder {
         hash.word(value ? J_TRUE : J_FALSE);
         return true;
       case 'object':
-        return value === null ? (hash.word(J_NULL), true) : this.jsonObject(hash, value, key);
+        return value === null ? (hash.word(J_NULL), true) : this.jsonObject(hash, value, key, plain);
       case 'bigint':
         throw new TypeError('Do not know how to serialize a BigInt');
       default:
@@ -345,20 +349,20 @@ export class TraceRecorder {
     }
   }
 
-  private jsonObject(hash: RunningHash, value: object, key: string | number): boolean {
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return this.jsonValue(hash, (toJSON as (key: string) => unknown).call(value, `${key}`), key);
+  private jsonObject(hash: RunningHash, value: object, key: string | number, plain: boolean): boolean {
+    const toJSON = plain ? undefined : (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return this.jsonValue(hash, (toJSON as (key: string) => unknown).call(value, `${key}`), key, false);
     if (Array.isArray(value)) {
       hash.word(J_ARRAY);
       hash.word(value.length);
-      for (let i = 0; i < value.length; i++) if (!this.jsonValue(hash, value[i], i)) hash.word(J_NULL);
+      for (let i = 0; i < value.length; i++) if (!this.jsonValue(hash, value[i], i, plain)) hash.word(J_NULL);
       return true;
     }
-    const proto = Object.getPrototypeOf(value) as unknown;
+    const proto = plain ? null : (Object.getPrototypeOf(value) as unknown);
     if (proto !== Object.prototype && proto !== null) {
       // A class instance, a boxed primitive, a Map: whatever JSON makes of it.
       const text = JSON.stringify(value);
-      return text !== undefined && this.jsonValue(hash, JSON.parse(text), key);
+      return text !== undefined && this.jsonValue(hash, JSON.parse(text), key, true);
     }
     hash.word(J_OBJECT);
     const record = value as Record<string, unknown>;
@@ -367,7 +371,7 @@ export class TraceRecorder {
       const v = record[k];
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
       this.name(hash, k);
-      this.jsonValue(hash, v, k);
+      this.jsonValue(hash, v, k, plain);
     }
     hash.word(END_OBJECT);
     return true;
