@@ -266,13 +266,7 @@ export class TraceRecorder {
       if (slot >= 0 && this.ringSeqs[slot] === cause && this.ringMessages[slot] === m) {
         hash.word(SAME_MESSAGE);
       } else {
-        const typeCode = codeOf(TYPE_CODES, m.type);
-        hash.word(MESSAGE | typeCode);
-        hash.number(m.id);
-        this.name(hash, m.from);
-        this.name(hash, m.to);
-        this.name(hash, m.method);
-        if (typeCode === 0) this.name(hash, m.type);
+        this.messageFields(hash, MESSAGE, m);
         if (m.summary === this.lastSummary) {
           hash.word(SAME_SUMMARY);
         } else {
@@ -294,15 +288,20 @@ export class TraceRecorder {
       hash.number(m.hashedAt);
       return;
     }
+    this.messageFields(hash, VALUED_MESSAGE, m);
+    if (!this.jsonValue(hash, m.value, '', true)) hash.word(J_NULL); // (undefined: the text says null)
+    m.hashedAt = seq;
+  }
+
+  /** A message's first word (`tag` with its type's code) and its fields but its content: id, sender, receiver, method (and its type, if it has no code). */
+  private messageFields(hash: RunningHash, tag: number, m: MessageSummary): void {
     const typeCode = codeOf(TYPE_CODES, m.type);
-    hash.word(VALUED_MESSAGE | typeCode);
+    hash.word(tag | typeCode);
     hash.number(m.id);
     this.name(hash, m.from);
     this.name(hash, m.to);
     this.name(hash, m.method);
     if (typeCode === 0) this.name(hash, m.type);
-    if (!this.jsonValue(hash, m.value, '', true)) hash.word(J_NULL); // (undefined: the text says null)
-    m.hashedAt = seq;
   }
 
   /**
