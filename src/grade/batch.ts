@@ -84,7 +84,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   const labs = join(options.submissions, student, 'labs');
   if (!existsSync(labs)) problem = `the submission has no labs/ folder (it must hold the student's copy of labs/)`;
   else {
-    const workspace = buildWorkspace(options.repo, labs, resolve(options.out, '.work', student));
+    const workspace = await buildWorkspace(options.repo, labs, resolve(options.out, '.work', student));
     if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
     else {
       if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
