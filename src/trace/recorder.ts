@@ -93,7 +93,8 @@ function isValued(m: MessageSummary): m is ValuedMessage {
 
 /** Somewhere else lines go as they are recorded (the real world's buffered per-node trace file). */
 export interface TraceSink {
-  write(line: string): void;
+  /** One event's line, and its kind (so a sink that treats kinds apart need not read the line for it). */
+  write(line: string, kind: string): void;
   /** Make every line written so far durable in the sink now (before the process exits). */
   flush(): void;
 }
@@ -153,6 +154,11 @@ export class TraceRecorder {
   /** Whether events become lines (kept, appended to a file or handed to a sink): a message's summary is then read. */
   get lines(): boolean {
     return this.keep || this.file !== undefined || this.sink !== undefined;
+  }
+
+  /** Whether events are used at all (hashed, kept, appended or handed on): a caller may skip building what none would read. */
+  get recording(): boolean {
+    return !this.inert;
   }
 
   /** How many events were recorded so far. */
@@ -232,7 +238,7 @@ export class TraceRecorder {
     const line = formatLine(seq, input);
     if (this.keep) this.hold(line);
     if (this.file) appendFileSync(this.file, `${line}\n`);
-    this.sink?.write(line);
+    this.sink?.write(line, input.kind);
   }
 
   /**

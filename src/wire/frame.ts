@@ -51,20 +51,20 @@ function isParams(x: unknown): boolean {
  * The hot path: well-formed requests, notices and results, classified exactly as jsonrpc-lite
  * would (same checks) without its copies and re-serialization. Anything else returns undefined.
  */
-function wellFormed(o: Record<string, unknown>, text: string): Frame | undefined {
+function wellFormed(o: Record<string, unknown>, text: string, payloads: boolean): Frame | undefined {
   if (o.jsonrpc !== '2.0') return undefined;
   const method = o.method;
   if (typeof method === 'string' && method !== '' && isParams(o.params)) {
     if (!has(o, 'id')) {
       const mid = Number.isSafeInteger(o.mid) ? (o.mid as number) : undefined;
-      const payload = mid === undefined ? undefined : paramsText(text, MID, mid, method);
+      const payload = mid === undefined || !payloads ? undefined : paramsText(text, MID, mid, method);
       return { type: 'notice', method, params: o.params, mid, payload };
     }
     if (!isRpcId(o.id)) return undefined;
-    return { type: 'request', id: o.id, method, params: o.params, payload: paramsText(text, ID, o.id, method) };
+    return { type: 'request', id: o.id, method, params: o.params, payload: payloads ? paramsText(text, ID, o.id, method) : undefined };
   }
   if (!has(o, 'method') && isRpcId(o.id) && has(o, 'result')) {
-    return { type: 'result', id: o.id, result: o.result, payload: textAfter(text, ID, o.id, RESULT) };
+    return { type: 'result', id: o.id, result: o.result, payload: payloads ? textAfter(text, ID, o.id, RESULT) : undefined };
   }
   return undefined;
 }
@@ -121,8 +121,8 @@ function fromParseError(value: Record<string, unknown>, err: JsonRpcError): Fram
   return invalid(isRpcId(value.id) ? value.id : null, code, `${err.message}: ${detail}`);
 }
 
-/** Classify one incoming frame. Never throws. */
-export function decodeFrame(text: string): Frame {
+/** Classify one incoming frame; `payloads: false` leaves every payload out (for a reader that traces nothing). Never throws. */
+export function decodeFrame(text: string, payloads = true): Frame {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -132,7 +132,7 @@ export function decodeFrame(text: string): Frame {
   if (Array.isArray(value)) return invalid(null, ErrorCode.invalidRequest, 'Invalid request: batches are not supported');
   if (value === null || typeof value !== 'object') return invalid(null, ErrorCode.invalidRequest, 'Invalid request: not an object');
   const object = value as Record<string, unknown>;
-  const common = wellFormed(object, text);
+  const common = wellFormed(object, text, payloads);
   if (common !== undefined) return common;
   const parsed = parseObject(object);
   switch (parsed.type) {

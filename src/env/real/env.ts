@@ -46,6 +46,14 @@ function summaryOf(payload: string | undefined, value: unknown): string {
   return payload === undefined ? summarize(value) : summarizeText(payload);
 }
 
+function replySummary(frame: ResponseFrame): string {
+  return frame.type === 'result' ? summaryOf(frame.payload, frame.result) : `error ${frame.code}: ${summarizeText(frame.message)}`;
+}
+
+function message(id: number, from: NodeId, to: NodeId, method: string, type: MessageSummary['type'], summary: string): MessageSummary {
+  return { id, from, to, method, type, summary };
+}
+
 /** A lab handler threw or rejected: the node crashes with this (its stack shows the handler's error). */
 export class LabError extends Error {
   constructor(node: NodeId, where: string, error: unknown) {
@@ -83,6 +91,8 @@ export class RealEnv implements Env {
   /** Message ids: a random per-incarnation prefix times 2^32, plus a counter, so ids from all processes rarely collide. */
   private nextMessage = randomInt(1, 2 ** 20) * 2 ** 32;
   private server: RpcServer | undefined;
+  /** Whether this env builds message events at all: a recorder that records nothing (a benchmark's client) needs none, nor their summaries. */
+  private readonly traced: boolean;
 
   private constructor(
     readonly me: NodeId,
@@ -90,7 +100,9 @@ export class RealEnv implements Env {
     readonly trace: TraceRecorder,
     private readonly exit: (code: number) => void,
     private readonly crash: (error: LabError) => void = crashProcess,
-  ) {}
+  ) {
+    this.traced = trace.recording;
+  }
 
   /** A node: serves the protocol on host:port (resolves once listening). */
   static async listen(o: NodeEnvOptions): Promise<RealEnv> {
@@ -115,7 +127,7 @@ export class RealEnv implements Env {
     if (!checked.success) return Promise.reject(this.invalidParams(method.name, checked.error));
     const paramsJson = JSON.stringify(params);
     const id = this.nextMessage++;
-    const msg: MessageSummary = { id, from: this.me, to: peer, method: method.name, type: 'req', summary: summarizeText(paramsJson) };
+    const msg = this.traced ? message(id, this.me, peer, method.name, 'req', summarizeText(paramsJson)) : undefined;
     const sent = this.emitMessage('send', msg);
     const link = this.linkTo(peer);
     if (link === undefined) {
@@ -140,7 +152,7 @@ export class RealEnv implements Env {
     if (!checked.success) throw this.invalidParams(notice.name, checked.error);
     const paramsJson = JSON.stringify(params);
     const id = this.nextMessage++;
-    const msg: MessageSummary = { id, from: this.me, to: peer, method: notice.name, type: 'notice', summary: summarizeText(paramsJson) };
+    const msg = this.traced ? message(id, this.me, peer, notice.name, 'notice', summarizeText(paramsJson)) : undefined;
     const sent = this.emitMessage('send', msg);
     const link = this.linkTo(peer);
     if (link === undefined) return void this.emitMessage('drop', msg, sent, 'not a node address');
@@ -297,21 +309,20 @@ export class RealEnv implements Env {
     if (existing !== undefined) return existing;
     const address = parseAddress(peer);
     if (address === undefined) return undefined;
-    const link = new PeerLink(peer, linkUrl(address, this.me), (frame, method, settle) => this.replied(peer, frame, method, settle));
+    const link = new PeerLink(peer, linkUrl(address, this.me), (frame, method, settle) => this.replied(peer, frame, method, settle), this.traced);
     this.peers.set(peer, link);
     return link;
   }
 
   /** Send one message through this node's link faults, tracing a drop. */
-  private pass(msg: MessageSummary, sent: number | undefined, deliver: () => void): void {
+  private pass(msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
     const dropped = this.links.pass(deliver);
     if (dropped !== undefined) this.emitMessage('drop', msg, sent, dropped);
   }
 
   /** A reply arrived on one of our links: through the faults, then it settles its call. */
   private replied(peer: NodeId, frame: ResponseFrame, method: string, settle: Settle): void {
-    const summary = frame.type === 'result' ? summaryOf(frame.payload, frame.result) : `error ${frame.code}: ${summarizeText(frame.message)}`;
-    const msg: MessageSummary = { id: typeof frame.id === 'number' ? frame.id : -1, from: peer, to: this.me, method, type: 'res', summary };
+    const msg = this.traced ? message(typeof frame.id === 'number' ? frame.id : -1, peer, this.me, method, 'res', replySummary(frame)) : undefined;
     if (this.links.clear) {
       this.emitMessage('deliver', msg);
       return settle(frame);
@@ -325,7 +336,7 @@ export class RealEnv implements Env {
   /** A frame arrived on our server port. */
   private received(text: string, inbound: Inbound): void {
     if (this.links.partitioned) return; // the seed's rpcs drops everything while unreachable
-    const frame = decodeFrame(text);
+    const frame = decodeFrame(text, this.traced);
     if (frame.type === 'request') this.requested(frame, inbound);
     else if (frame.type === 'notice') this.noticed(frame, inbound);
     else if (frame.type === 'invalid') inbound.reply(encodeError(frame.id, frame.code, frame.message));
@@ -333,16 +344,16 @@ export class RealEnv implements Env {
 
   private requested(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound): void {
     const id = typeof frame.id === 'number' ? frame.id : this.nextMessage++;
-    const msg: MessageSummary = { id, from: inbound.from, to: this.me, method: frame.method, type: 'req', summary: summaryOf(frame.payload, frame.params) };
-    if (this.links.clear) this.dispatch(frame, inbound, msg);
-    else this.pass(msg, undefined, () => this.dispatch(frame, inbound, msg));
+    const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'req', summaryOf(frame.payload, frame.params)) : undefined;
+    if (this.links.clear) this.dispatch(frame, inbound, id, msg);
+    else this.pass(msg, undefined, () => this.dispatch(frame, inbound, id, msg));
   }
 
   /** Deliver a request to its handler and send its reply back on the connection it came by (through the faults). */
-  private dispatch(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound, msg: MessageSummary): void {
+  private dispatch(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound, id: number, msg: MessageSummary | undefined): void {
     this.emitMessage('deliver', msg);
     this.dispatcher.request(frame.id, frame.method, frame.params, inbound.from, (reply) => {
-      const res: MessageSummary = { id: msg.id, from: this.me, to: inbound.from, method: frame.method, type: 'res', summary: summarizeText(reply.summary) };
+      const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
       if (this.links.clear) inbound.reply(reply.text);
       else this.pass(res, sent, () => inbound.reply(reply.text));
@@ -351,7 +362,7 @@ export class RealEnv implements Env {
 
   private noticed(frame: Extract<Frame, { type: 'notice' }>, inbound: Inbound): void {
     const id = frame.mid ?? this.nextMessage++;
-    const msg: MessageSummary = { id, from: inbound.from, to: this.me, method: frame.method, type: 'notice', summary: summaryOf(frame.payload, frame.params) };
+    const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'notice', summaryOf(frame.payload, frame.params)) : undefined;
     this.pass(msg, undefined, () => {
       const delivery = this.dispatcher.notice(frame.method, frame.params, inbound.from);
       if (typeof delivery === 'string') return void this.emitMessage('drop', msg, undefined, delivery); // refused at the wire boundary
@@ -361,7 +372,8 @@ export class RealEnv implements Env {
   }
 
   /** Trace a message event; each shape is one object literal (no fields added later, so every event of a shape shares one hidden class). */
-  private emitMessage(kind: 'send' | 'deliver' | 'drop', msg: MessageSummary, cause?: number, reason?: string): number {
+  private emitMessage(kind: 'send' | 'deliver' | 'drop', msg: MessageSummary | undefined, cause?: number, reason?: string): number | undefined {
+    if (msg === undefined) return undefined; // not traced
     const t = Date.now();
     const node = this.me;
     if (cause === undefined) return this.trace.emitLater(reason === undefined ? { t, node, kind, msg } : { t, node, kind, msg, detail: { reason } });

@@ -5,7 +5,8 @@ import type { TraceSink } from '../../trace/recorder.js';
 import type { Json } from '../types.js';
 
 /** The kinds a log reader wants; messages and timers stay in the trace (too many to read). */
-const LOGGED = /^\{"seq":\d+,"t":\d+,"node":"(?:[^"\\]|\\.)*","kind":"(log|start|crash|restart|breakpoint|partition|heal|faults|disk)"/;
+const LOGGED_KINDS: ReadonlySet<string> = new Set(['log', 'start', 'crash', 'restart', 'breakpoint', 'partition', 'heal', 'faults', 'disk']);
+const LOGGED = new RegExp(`^\\{"seq":\\d+,"t":\\d+,"node":"(?:[^"\\\\]|\\\\.)*","kind":"(${[...LOGGED_KINDS].join('|')})"`);
 
 function value(v: Json): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
@@ -42,8 +43,9 @@ export class LogLines implements TraceSink {
     private readonly out: (text: string) => void = (text) => void process.stdout.write(text),
   ) {}
 
-  write(line: string): void {
-    this.next.write(line);
+  write(line: string, kind: string): void {
+    this.next.write(line, kind);
+    if (!LOGGED_KINDS.has(kind)) return; // messages and timers, nearly every line: not read at all
     const text = logLine(line);
     if (text !== undefined) this.out(`${text}\n`);
   }

@@ -46,6 +46,8 @@ export class PeerLink {
     readonly peer: NodeId,
     private readonly url: string,
     private readonly gate: ResponseGate = settleAtOnce,
+    /** Whether replies keep their payload text (for the owner's trace); see decodeFrame. */
+    private readonly payloads = true,
   ) {}
 
   /** Wait for the reply to request `id`: its result checked against the method's result schema, or an RpcError (remote, timeout, unreachable). */
@@ -126,7 +128,7 @@ export class PeerLink {
   }
 
   private received(text: string): void {
-    const frame = decodeFrame(text);
+    const frame = decodeFrame(text, this.payloads);
     if (frame.type !== 'result' && frame.type !== 'error') return; // a confused peer; only replies travel this way
     const id = frame.id;
     const call = id === null ? undefined : this.pending.get(id);
