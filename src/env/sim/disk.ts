@@ -47,7 +47,7 @@ class Bytes {
 
   write(offset: number, data: Uint8Array): void {
     this.resize(Math.max(this.length, offset + data.length));
-    copyInto(this.buf, offset, data);
+    this.buf.set(data, offset);
   }
 
   /** Shrink, or grow with zeros. */
@@ -70,18 +70,8 @@ class Bytes {
 /** A private copy of written bytes (its own; the writer may reuse `data` at once). */
 function copyOf(data: Uint8Array): Uint8Array {
   const copy = carve(data.length);
-  copyInto(copy, 0, data);
+  copy.set(data);
   return copy;
-}
-
-/** Bytes below this are copied by a loop: TypedArray.prototype.set costs more than the copy itself on a record's few dozen bytes. */
-const LOOP_COPY_BYTES = 128;
-
-/** Copy `data` into `to` at `offset` (which has room for it). */
-function copyInto(to: Uint8Array, offset: number, data: Uint8Array): void {
-  const n = data.length;
-  if (n >= LOOP_COPY_BYTES) return to.set(data, offset);
-  for (let i = 0; i < n; i++) to[offset + i] = data[i]!;
 }
 
 /** A change not yet fsynced: a write of bytes at an offset, or a new size. */
