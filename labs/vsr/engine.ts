@@ -480,10 +480,13 @@ function sendSyncChunk(s: ReplicaState, out: Out, to: number, chunk: number): vo
   send(s, out, to, { command: 'sync', ...base(s), op_checkpoint: c.op, checksum: sum, chunk: k, chunks, data, target: Math.max(s.commit_max, c.op) });
 }
 
-/** We cannot join the log `to` sent (we lack ops before its first): report the head of what we hold whole; `to` decides. */
+/**
+ * We cannot join the log `to` sent (we lack ops before its first, or ours fork from it there):
+ * report what we executed (ops certainly on every log to come); `to` decides.
+ */
 export function requestSync(s: ReplicaState, out: Out, to: number): void {
   if (to === s.config.replica) return;
-  send(s, out, to, { command: 'request_sync', ...base(s), op: completeHead(s), op_checkpoint: 0, chunk: 0 });
+  send(s, out, to, { command: 'request_sync', ...base(s), op: s.commit_min, op_checkpoint: 0, chunk: 0 });
 }
 
 /** A rebuild collecting its snapshot asks its sender for missing chunks: the first `window` of them, or (pipelined) one. */
@@ -492,7 +495,7 @@ function requestChunks(s: ReplicaState, out: Out, from = 0, window = SYNC_WINDOW
   let asked = 0;
   for (let k = from; k < session.chunks.length && asked < window; k++) {
     if (session.chunks[k] !== null) continue;
-    send(s, out, session.from, { command: 'request_sync', ...base(s), op: completeHead(s), op_checkpoint: session.op_checkpoint, chunk: k });
+    send(s, out, session.from, { command: 'request_sync', ...base(s), op: s.commit_min, op_checkpoint: session.op_checkpoint, chunk: k });
     asked++;
   }
 }
@@ -514,7 +517,9 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
   // BEGIN SOLUTION
   let session = s.sync;
   if (session === null || m.op_checkpoint > session.op_checkpoint) {
-    if (m.op_checkpoint <= lastIntact(s)) return; // the log wins: a snapshot of ops we hold never replaces them (faulty ones at our head we do not hold)
+    // The log wins: a snapshot never replaces ops we executed, nor (a normal replica) ops we hold.
+    // A replica recovering or changing views asked for it: the log it must join forks from ours.
+    if (m.op_checkpoint <= s.commit_min || (s.status === 'normal' && m.op_checkpoint <= lastIntact(s))) return;
     session = { op_checkpoint: m.op_checkpoint, checksum: m.checksum, from: m.replica, chunks: new Array<string | null>(m.chunks).fill(null), target: m.target, installed: false };
     s.sync = session;
     out.push({ kind: 'trace', what: 'vsr.sync.start', detail: { replica: s.config.replica, op_checkpoint: session.op_checkpoint, target: session.target } });
@@ -562,16 +567,21 @@ export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c
   const checkpoint: Checkpoint = { ...c, sync_target: session.target };
   s.checkpoint_writing = checkpoint;
   out.push({ kind: 'checkpoint', checkpoint });
-  // Faulty ops of ours right after the snapshot's op stay faulty: we may have acked them, and a
-  // replica never forgets (nor nacks) a prepare it may have acked. The role's log replaces them.
-  const kept = s.faulty.filter((op) => op > c.op).length === s.op - c.op ? s.log.slice(c.op + 1 - s.op_checkpoint) : [];
+  // Our ops after the snapshot's op that may be committed stay (a replica never forgets, nor nacks,
+  // a prepare it may have acked); the role's log replaces what differs.
+  const kept = keptAfter(s, c);
+  // Our copy of the snapshot's op, if it is another (a fork, or faulty), is rewritten as the snapshot's.
+  if (c.op <= s.op && checksumAt(s, c.op) !== c.entry.header.checksum) out.push({ kind: 'write', entry: c.entry });
+  let durable = c.op;
+  while (durable - c.op < kept.length && durable < s.log_durable && !isFaulty(kept[durable - c.op]!)) durable++;
   s.log = [c.entry, ...kept];
-  s.op_checkpoint = s.commit_min = s.log_durable = c.op;
+  s.op_checkpoint = s.commit_min = c.op;
+  s.log_durable = durable;
   s.op = c.op + kept.length;
   s.commit_max = Math.max(s.commit_max, c.op);
   s.app = c.app;
   s.clients = c.clients;
-  s.faulty = kept.map((e) => e.header.op);
+  s.faulty = kept.filter(isFaulty).map((e) => e.header.op);
   s.inhabited = s.inhabited.filter((e) => s.faulty.includes(e.header.op));
   s.repair_headers = [];
   s.view_repair = null;
@@ -592,6 +602,24 @@ export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c
   } else {
     repairGap(s, out, s.commit_max);
   }
+}
+
+/**
+ * Our ops after a snapshot's op that may be committed ones, kept: those that chain onto its
+ * prepare, faulty ones (we may have acked them) and any after a faulty one (their chain cannot be
+ * checked). The first op that forks from the snapshot's chain ends them: it and every op after it
+ * were never committed (the committed ops chain onto the snapshot's).
+ */
+function keptAfter(s: ReplicaState, c: Checkpoint): Entry[] {
+  const kept: Entry[] = [];
+  let parent: string | null = c.entry.header.checksum;
+  for (let op = c.op + 1; op <= s.op; op++) {
+    const e = entryAt(s, op);
+    if (!isFaulty(e) && parent !== null && e.header.parent !== parent) break;
+    kept.push(e);
+    parent = isFaulty(e) ? null : e.header.checksum;
+  }
+  return kept;
 }
 
 /** Done means both: the snapshot installed and the tail executed up to the target taken when the rebuild started. */
