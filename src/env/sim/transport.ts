@@ -1,6 +1,7 @@
-// The simulated wire: every message crosses it as JSON text, through the network model (delay, loss,
-// duplication, partitions), and is parsed and validated at the receiver by the same Dispatcher as the
-// real world's, so no object reference ever leaks between nodes. It owns message ids, pending calls
+// The simulated wire: every message crosses it as JSON would carry it (a copy that is exactly what
+// JSON.parse of its text gives; the text itself is made only when something reads it), through the
+// network model (delay, loss, duplication, partitions), and is validated at the receiver by the same
+// Dispatcher as the real world's, so no object reference ever leaks between nodes. It owns message ids, pending calls
 // and their timeouts, and traces every send, deliver and drop. It never decides what the network does
 // (network.ts) or when things run (scheduler.ts).
 import type { z } from 'zod';
