@@ -41,3 +41,19 @@ export function scaleTiming(timing: Timing, factor: number): Timing {
   for (const key of Object.keys(scaled) as (keyof Timing)[]) scaled[key] = Math.max(1, Math.round(timing[key] * factor));
   return scaled;
 }
+
+/**
+ * Real processes take no RPC timeout shorter than this, whatever the scale: a host's scheduling
+ * jitter does not shrink with it. On a busy 2-core machine a peer's reply comes 100 ms late and
+ * more, and one heartbeat reply later than the timeout is a view change; drop a node of three that
+ * way and kill the primary of the two left, and Lab 2 is wedged for good (the survivor alone is no
+ * majority of its view; the dropped node can only rejoin through the dead primary).
+ */
+export const REAL_RPC_TIMEOUT_FLOOR_MS = 250;
+
+/** The timing of real processes at `factor`: every constant scaled, the RPC timeout no shorter than the floor. */
+export function realTiming(timing: Timing, factor: number): Timing {
+  const scaled = scaleTiming(timing, factor);
+  return { ...scaled, rpcTimeoutMs: Math.max(scaled.rpcTimeoutMs, REAL_RPC_TIMEOUT_FLOOR_MS) };
+}
+

@@ -14,7 +14,7 @@ import { classicTiming, scaleTiming } from '../src/timing.js';
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 /** Run `rsmlab ARGS` until it prints its address; then `use` it, Ctrl-C it, and return its exit code. */
-async function served(args: string[], use: (url: string) => Promise<void>): Promise<{ code: number | null; url: string }> {
+async function served(args: string[], use: (url: string) => Promise<void>): Promise<{ code: number | null; url: string; output: string }> {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -32,7 +32,7 @@ async function served(args: string[], use: (url: string) => Promise<void>): Prom
   } finally {
     child.kill('SIGINT');
   }
-  return { code: await exited, url };
+  return { code: await exited, url, output };
 }
 
 describe('rsmlab view and rsmlab dashboard (CLI)', function () {
@@ -56,7 +56,7 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
   });
 
   it('rsmlab start --lab paxos --nodes 5 --port P: another lab, size and port, the same page; Ctrl-C stops it all', async () => {
-    const { code, url } = await served(['start', '--lab', 'paxos', '--nodes', '5', '--port', '0', '--timing-scale', '0.1'], async (url) => {
+    const { code, url, output } = await served(['start', '--lab', 'paxos', '--nodes', '5', '--port', '0', '--timing-scale', '0.1'], async (url) => {
       type State = { nodes: { summary: { view: number | null; members: string[] } }[] } | null;
       let state: State = null;
       for (let i = 0; i < 300 && !state?.nodes.every((n) => n.summary.view === 5); i++) {
@@ -67,6 +67,8 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
       expect(state?.nodes[0]?.summary.members).to.have.length(5);
     });
     expect(code).to.equal(0);
+    // The tester's real-world timing: every constant x0.1 but the RPC timeout, which a loaded host's jitter would beat at 100 ms (src/timing.ts realTiming).
+    expect(output).to.include('(heartbeat 300 ms, RPC timeout 250 ms)');
     expect(await fetch(url).then(() => 'open', () => 'closed')).to.equal('closed');
   });
 

@@ -5,7 +5,7 @@ import { viewCommand } from '../src/dashboard/view-command.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Lab } from '../src/lab.js';
-import { classicTiming, scaleTiming, type Timing } from '../src/timing.js';
+import { classicTiming, realTiming, type Timing } from '../src/timing.js';
 import { streamRandom } from '../src/random.js';
 import type { Decision, VetoPolicy } from '../src/env/sim/decisions.js';
 import type { Cluster, World } from './cluster.js';
@@ -17,13 +17,6 @@ import { describeError, labErrorLines, labErrorsThrown } from './failure-text.js
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
-
-/**
- * ...but no RPC timeout shorter than this. A host's scheduling jitter does not shrink with the
- * scale: on a busy 2-core machine a node process starting up stalls its peers' replies by 100 ms
- * and more, and one heartbeat reply later than the timeout is a view change (p0 alone in view 3).
- */
-export const REAL_RPC_TIMEOUT_FLOOR_MS = 250;
 
 export interface RunOptions {
   world: World;
@@ -89,8 +82,7 @@ export function labErrorsIn(trace: string): string[] {
 
 export function defaultTiming(world: World): Timing {
   if (world === 'sim') return classicTiming;
-  const scaled = scaleTiming(classicTiming, REAL_TIMING_SCALE);
-  return { ...scaled, rpcTimeoutMs: Math.max(scaled.rpcTimeoutMs, REAL_RPC_TIMEOUT_FLOOR_MS) };
+  return realTiming(classicTiming, REAL_TIMING_SCALE);
 }
 
 export function replayCommand(scenario: Scenario, world: World, seed: number, variant?: string): string {

@@ -6,7 +6,7 @@ import { isRpcError } from '../env/types.js';
 import { RealEnv } from '../env/real/env.js';
 import { rsmClientMembers } from '../../labs/rsm/protocol.js';
 import { runLoad, type RunLoadOptions } from '../../tester/rsm/run-load.js';
-import { classicTiming, scaleTiming, type Timing } from '../timing.js';
+import { classicTiming, realTiming, type Timing } from '../timing.js';
 
 /** runLoad's options, with the cluster's timing given as the scale the nodes were started with. */
 export type LoadCommandOptions = Omit<RunLoadOptions, 'timing'> & { timingScale: number };
@@ -33,7 +33,7 @@ async function answering(members: readonly NodeId[], timing: Timing): Promise<No
 }
 
 export async function loadCommand(o: LoadCommandOptions): Promise<number> {
-  const timing = scaleTiming(classicTiming, o.timingScale);
+  const timing = realTiming(classicTiming, o.timingScale);
   if ((await answering(o.members, timing)).length === 0) throw new Error(`no member of the cluster answers (${o.members.join(', ')}): is it running? (rsmlab node … --lab ${o.lab ?? 'rsm'}, or npm start)`);
   const r = await runLoad({ ...o, timing });
   const { invoke, ok, fail, info } = r.counts;

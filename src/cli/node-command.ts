@@ -2,7 +2,7 @@
 // (timing, the replica set and this node's index in it) and refuses inconsistent ones before
 // anything starts; it never runs protocol logic.
 import { nodeId } from '../env/real/address.js';
-import { classicTiming, scaleTiming } from '../timing.js';
+import { classicTiming, realTiming } from '../timing.js';
 import { controlPlaneToken } from '../control/access.js';
 import { appNames, isAppName } from '../apps/app.js';
 
@@ -53,7 +53,7 @@ export function checkApp(lab: string, app: string | undefined): void {
 
 export async function nodeCommand(o: NodeCommandOptions): Promise<void> {
   const { runNode, timingFromJson } = await import('../env/real/node-process.js');
-  const timing = o.timing === undefined ? scaleTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
+  const timing = o.timing === undefined ? realTiming(classicTiming, o.timingScale) : timingFromJson(o.timing);
   if (STATIC_LABS.includes(o.lab) && o.replicas === undefined) throw new Error(`--lab ${o.lab} needs --replicas HOST:PORT,... (the replica set, in replica-index order)`);
   const placement = replicaPlacement(nodeId(o.host, o.port), o.replicas, o.index);
   const controlToken = controlPlaneToken(o.controlHost, o.controlToken); // refused before anything listens

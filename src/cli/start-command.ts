@@ -10,7 +10,7 @@ import { vsrInvoker } from '../../labs/vsr/client.js';
 import type { AppName } from '../apps/app.js';
 import type { Json, NodeId } from '../env/types.js';
 import { seededRandom } from '../random.js';
-import { classicTiming, scaleTiming } from '../timing.js';
+import { classicTiming, realTiming } from '../timing.js';
 import { LiveFeed } from '../dashboard/live.js';
 import { RealLiveSource } from '../dashboard/real-source.js';
 import { DashboardServer } from '../dashboard/server.js';
@@ -66,7 +66,7 @@ function lightLoad(cluster: RealCluster, o: StartCommandOptions, app: AppName, s
 export async function startCommand(o: StartCommandOptions): Promise<number> {
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (!(o.nodes >= 1 && o.nodes <= 9)) throw new Error(`--nodes must be between 1 and 9, not ${o.nodes}`);
-  const timing = scaleTiming(classicTiming, o.timingScale);
+  const timing = realTiming(classicTiming, o.timingScale);
   const app = o.lab === 'rsm' || vsrFamily(o.lab) ? (o.app ?? 'kv') : o.app;
   const cluster = new RealCluster({ lab: o.lab, ...(app !== undefined && { app }), nodes: o.nodes, timing });
   let stopping = false;
@@ -91,7 +91,7 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
       ...(o.token !== undefined && { token: o.token }),
       feed: new LiveFeed(new RealLiveSource(cluster, o.nodes, `${o.nodes}-node ${label} cluster (real processes)`)),
     });
-    print(`rsmlab: starting a ${o.nodes}-node ${label} cluster of real processes (heartbeat ${timing.heartbeatMs} ms); data in ${cluster.dir}`);
+    print(`rsmlab: starting a ${o.nodes}-node ${label} cluster of real processes (heartbeat ${timing.heartbeatMs} ms, RPC timeout ${timing.rpcTimeoutMs} ms); data in ${cluster.dir}`);
     print(`rsmlab: dashboard at ${dashboard.url}`);
     const stopped = untilStopped(o.seconds);
     const seen = new Map<number, string>();
