@@ -168,9 +168,9 @@ describe('dashboard in Chromium', function () {
       await page.goto(server.url);
       const primary = cluster.id(0);
       await until('the primary card', async () => (await card(primary).locator('.role').textContent()) === 'primary');
-      // The primary of a three-member view: under load a late heartbeat reply (over 100 ms at this timing)
-      // can drop a live node for a moment, and killing the primary of the two left wedges Lab 2 for good
-      // (the survivor alone is no majority of its view, and the dropped node can only rejoin through the primary).
+      // The primary of a three-member view: under load a heartbeat reply later than the RPC timeout (250 ms,
+      // src/timing.ts realTiming) drops a live node for a moment, and killing the primary of the two left wedges
+      // Lab 2 for good (the survivor alone is no majority of its view; the dropped node rejoins only through the primary).
       const all = [0, 1, 2].map((i) => cluster.id(i)).sort();
       await until('all three in one view', async () => (await Promise.all(all.map(membersOf))).every((m) => m.join() === all.join()));
       const before = await viewOf(cluster.id(1));
