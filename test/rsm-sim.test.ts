@@ -2,10 +2,14 @@
 // each, on the reference lab; then the same scenarios failing on deliberately broken variants (the
 // checks bite). A failure names its seed, the replay command and the artifacts (trace, history).
 import { expect } from 'chai';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Lab } from '../src/lab.js';
 import { rsmScenarios } from '../tester/rsm/scenarios.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
+import { formatTable } from '../tester/report.js';
+import { runSuite, type SuiteResult } from '../tester/suite.js';
 import { rsmLab } from '../labs/rsm/lab.js';
 import { carelessPrimaryLab, forgetfulTransferLab } from './fixtures/rsm-broken.js';
 
@@ -18,15 +22,20 @@ async function runOn(lab: Lab, id: string, seed: number): Promise<string | null>
   return (await runScenario(await findScenario('rsm', id), { world: 'sim', seed, lab, quiet: true })).error ?? null;
 }
 
-describe('rsm scenarios in the simulator', () => {
+describe('rsm scenarios in the simulator', function () {
+  this.timeout(600_000);
+  let suite: SuiteResult;
+  // Every seed of every scenario, dealt to one worker process per core (rsmlab test's way); each scenario's
+  // verdict below, with the runner's table on a failure (lowest failing seed, replay command, artifacts).
+  before(async () => {
+    suite = await runSuite({ lab: 'rsm', world: 'sim', seeds, jobs: availableParallelism(), seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-rsm-failures') });
+  });
+
   for (const s of rsmScenarios) {
-    it(`${s.id} passes on ${SEEDS} seeds: ${s.title}`, async () => {
-      for (const seed of seeds) {
-        const result = await runScenario(s, { world: 'sim', seed });
-        if (!result.ok) {
-          expect.fail(`rsm ${s.id} failed with seed ${seed}\nreplay: ${result.replay}\nartifacts (trace.jsonl, history.jsonl): ${result.artifacts}\n${result.notes.join('\n')}\n${result.error}`);
-        }
-      }
+    it(`${s.id} passes on ${SEEDS} seeds: ${s.title}`, () => {
+      const outcome = suite.outcomes.find((o) => o.id === s.id);
+      expect(outcome, `rsm ${s.id} was not run`).to.not.equal(undefined);
+      expect(`${outcome!.passedSeeds}/${outcome!.totalSeeds}`, formatTable({ ...suite, outcomes: [outcome!] })).to.equal(`${SEEDS}/${SEEDS}`);
     });
   }
 
