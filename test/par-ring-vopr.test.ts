@@ -4,8 +4,8 @@
 // scenario fails a seed that did not). Its seeds pass on the reference, dealt to one worker per
 // core; a seed's crashes, sector faults and checkpoints show in its notes and trace; and a replica
 // whose checkpoint copies leave out the client table (a forgotten field, still checksummed) fails
-// on at least 12 of seeds 1..20 (13 measured: every seed whose nemesis crashed a replica after its
-// first checkpoint; on the 1,024-slot ring no checkpoint is ever read back, so the VOPR there
+// on at least 9 of seeds 1..15 (10 measured, 13 of 1..20: the seeds whose nemesis crashed a replica
+// after its first checkpoint; on the 1,024-slot ring no checkpoint is ever read back, so the VOPR there
 // cannot see it).
 import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -18,8 +18,8 @@ import { RING_VOPR } from '../tester/par/ring-vopr.js';
 import { checkpointWithoutClientsLab } from './fixtures/par-broken.js';
 
 const SEEDS = 30;
-const MUTANT_SEEDS = 20;
-const MUTANT_AT_LEAST = 12;
+const MUTANT_SEEDS = 15;
+const MUTANT_AT_LEAST = 9;
 
 describe('par: the VOPR on a small ring (vopr-ring)', function () {
   this.timeout(900_000);
