@@ -95,7 +95,7 @@ export class Rsm {
   /** Who the last NOTPRIMARY answer named as primary: asked first at the next join. */
   private joinHint: NodeId | undefined;
   /** viewMembers()'s last answer. */
-  private lastView: { vid: number; members: NodeId[] } = { vid: 0, members: [] };
+  private lastView: { vid: number; members: NodeId[] } = { vid: -1, members: [] };
 
   constructor(
     protected readonly env: Env,

@@ -371,9 +371,9 @@ export class EngineDriver {
     const now = this.env.now();
     const expired: PendingCall[] = [];
     for (const [key, waiting] of this.pending) {
-      const kept = waiting.filter((p) => p.deadline > now);
+      const kept: PendingCall[] = [];
+      for (const p of waiting) (p.deadline <= now ? expired : kept).push(p);
       if (kept.length === waiting.length) continue;
-      for (const p of waiting) if (p.deadline <= now) expired.push(p);
       if (kept.length === 0) this.pending.delete(key);
       else this.pending.set(key, kept);
     }

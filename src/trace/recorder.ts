@@ -151,11 +151,6 @@ export class TraceRecorder {
     if (this.file) writeFileSync(this.file, '');
   }
 
-  /** Whether events become lines (kept, appended to a file or handed to a sink): a message's summary is then read. */
-  get lines(): boolean {
-    return this.keep || this.file !== undefined || this.sink !== undefined;
-  }
-
   /** Whether events are used at all (hashed, kept, appended or handed on): a caller may skip building what none would read. */
   get recording(): boolean {
     return !this.inert;

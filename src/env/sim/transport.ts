@@ -51,7 +51,6 @@ class Message extends SimEvent implements FormattedMessage {
   private resultJson: string | undefined;
   /** The receiver's params (a reply's result) for the first delivery (see takeParams), until it is taken. */
   private copy: unknown;
-  private copied: boolean;
   constructor(
     private readonly wire: Transport,
     readonly id: number,
@@ -69,7 +68,6 @@ class Message extends SimEvent implements FormattedMessage {
     super();
     this.hashedAt = value === undefined ? undefined : -1;
     this.copy = value;
-    this.copied = value !== undefined;
   }
 
   /** What a trace line shows of it: its params' JSON, a reply's result JSON or error, cut to a bounded length. */
@@ -109,10 +107,9 @@ class Message extends SimEvent implements FormattedMessage {
    * for the first delivery, else a parse of the text (a duplicate's).
    */
   takeParams(): unknown {
-    if (!this.copied) return JSON.parse(this.content()) as unknown;
     const copy = this.copy;
+    if (copy === undefined) return JSON.parse(this.content()) as unknown;
     this.copy = undefined;
-    this.copied = false;
     return copy;
   }
 }
