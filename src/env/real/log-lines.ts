@@ -12,22 +12,8 @@ function value(v: Json): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/**
- * Where the kind starts: a line's first `","kind":"` ends its node id (a quote inside a JSON string
- * is always escaped, so the node id cannot contain it).
- */
-const KIND = '","kind":"';
-/** The kinds nearly every line is (never logged): told at a glance, without the regex. */
-const UNLOGGED = ['send"', 'deliver"', 'drop"', 'timer"'];
-
-function unlogged(line: string): boolean {
-  const at = line.indexOf(KIND) + KIND.length;
-  return at >= KIND.length && UNLOGGED.some((kind) => line.startsWith(kind, at));
-}
-
 /** `12:00:01.250 log paxos.propose instance=2 n=5` for a trace line of a logged kind. */
 export function logLine(line: string): string | undefined {
-  if (unlogged(line)) return undefined;
   const kind = LOGGED.exec(line)?.[1];
   if (kind === undefined) return undefined;
   const event = JSON.parse(line) as { t: number; detail?: Record<string, Json> };
