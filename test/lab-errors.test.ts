@@ -97,7 +97,7 @@ describe('lab errors in the real world', function () {
       expect(await cluster.exited(0)).to.deep.equal({ code: 70, signal: null });
       const log = cluster.logTail(0, 40);
       expect(log).to.contain(`TypeError: echo: a lab bug thrown in ${thrownIn[kind]}`);
-      expect(log).to.match(/at .*labs\/echo\/lab\.js:\d+/);
+      expect(log).to.match(/at .*labs\/echo\/lab\.ts:\d+/);
     });
   }
 

@@ -114,13 +114,19 @@ describe('rsmlab test: seeds on every core', () => {
     expect(rsmlab('test', 'paxos', '--seeds', '1', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`).stderr).to.include('--lab-module runs a Lab object in the simulator only');
   });
 
-  it("a failing seed's stack, from a worker process, names the lab's .ts lines (workers run with source maps)", () => {
+  it("a failing seed's stack names the lab's .ts lines, from a worker process and in its replay (`rsmlab sim` runs with source maps)", () => {
     const r = rsmlab('test', 'vsr', '--world', 'sim', '--seeds', '1', '--only', '1', '--jobs', '1', '--shrink-ms', '0', '--lab-module', `${vsrBroken}#lostClientTableLab`);
     expect(r.status, r.stderr).to.equal(1);
     expect(r.stdout).to.include("TypeError: Cannot read properties of undefined (reading 'find')");
-    const frames = r.stdout.split('\n').filter((l) => /^\s+at /.test(l));
+    const stackFrames = (text: string): string[] => text.split('\n').filter((l) => /^\s+at /.test(l)).map((l) => l.trim());
+    const frames = stackFrames(r.stdout);
     expect(frames, r.stdout).to.not.deep.equal([]);
     for (const frame of frames) expect(frame).to.match(/[/\\]labs[/\\]vsr[/\\]\w+\.ts:\d+:\d+\)$/);
+    const replay = /^\s*replay: npx rsmlab (sim .*)$/m.exec(r.stdout)?.[1];
+    expect(replay, r.stdout).to.equal(`sim vsr 1 --seed 1 --lab-module ${vsrBroken}#lostClientTableLab`);
+    const replayed = rsmlab('sim', 'vsr', '1', '--seed', '1', '--lab-module', `${vsrBroken}#lostClientTableLab`);
+    expect(replayed.status, replayed.stderr).to.equal(1);
+    expect(stackFrames(replayed.stdout), replayed.stdout).to.deep.equal(frames);
   });
 });
 

@@ -8,6 +8,10 @@ import { ctlUsage } from '../control/client.js';
 import { list, positive, whole } from './args.js';
 import { repoRoot } from './repo.js';
 
+// A lab's stack trace names its .ts lines (labs/vsr/engine.ts:212), not dist/*.js: the subcommands,
+// the tester and the labs load after this line (dynamic imports), so their source maps are read.
+process.setSourceMapsEnabled(true);
+
 /** Every error the command prints starts with this, on stderr. */
 function complain(e: unknown): void {
   process.stderr.write(`rsmlab: ${e instanceof Error ? e.message : String(e)}\n`);
