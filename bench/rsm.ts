@@ -2,7 +2,8 @@
 // sequential client and 16 concurrent ones (with p50/p99 latency), against limits measured in the
 // same run from raw `ws`: round trips between two processes, and a relay in the RSM's four-process
 // topology. Beside ops/s (wall clock), the same sequential ops per CPU-second of all four processes on
-// each side, which a shared machine's load disturbs far less. It reports; it never asserts on time.
+// each side, which a shared machine's load disturbs far less. Every figure pools rounds on several
+// fresh clusters and relays (one cluster is one draw of a fast or slow mode). It reports; it never asserts on time.
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { figure, median, type Figure } from './figure.js';
@@ -16,7 +17,10 @@ import { classicTiming } from '../src/timing.js';
 import { rsmStatusSchema } from '../labs/rsm/status.js';
 import { RsmClient } from '../labs/rsm/client.js';
 
-const ROUNDS = count(7, 1);
+/** Fresh clusters (and raw relays) per figure: each lands in a fast or a slow mode for its life. */
+const CLUSTERS = count(3, 1);
+/** Rounds on each cluster. */
+const ROUNDS = count(3, 1);
 const SEQUENTIAL_OPS = count(400, 40);
 const CLIENTS = 16;
 const OPS_PER_CLIENT = count(100, 5);
@@ -93,15 +97,28 @@ async function settle(cluster: RealCluster): Promise<void> {
   throw new Error('bench: the 3 replicas did not settle in view 3');
 }
 
-export async function run(): Promise<Figure[]> {
+/** What the rounds on each cluster measured, pooled over all clusters. */
+interface Samples {
+  seq: number[];
+  rawSeq: number[];
+  relaySeq: number[];
+  many: Concurrent[];
+  /** CPU ms of all four processes over the sequential rounds (undefined once /proc could not tell). */
+  cpuMs: { lab: number | undefined; relay: number | undefined };
+}
+
+/**
+ * One cluster of 3 replicas and one raw relay, fresh processes both, warmed up, then ROUNDS of each
+ * measurement added to `samples`. A cluster's four processes land in a fast or a slow mode for
+ * their whole life (2.4x apart on this machine), so one cluster is one draw: the figures pool several.
+ */
+async function measureCluster(echo: RawEcho, samples: Samples): Promise<void> {
   const timing = classicTiming;
   const cluster = new RealCluster({ lab: 'rsm', nodes: 3, timing, app: 'kv' });
-  const ports = await reservePortPairs(1);
-  const raw = await rawEchoServer(ports[0]!);
-  const echo = await RawEcho.connect(ports[0]!);
-  const relay = await startRelay();
   const envs = Array.from({ length: CLIENTS }, (_, i) => RealEnv.client(`bench${i}`));
+  let relay: Relay | undefined;
   try {
+    relay = await startRelay();
     for (let i = 0; i < 3; i++) await cluster.start(i, { first: 0 });
     await settle(cluster);
     const members = [0, 1, 2].map((i) => cluster.id(i));
@@ -110,52 +127,62 @@ export async function run(): Promise<Figure[]> {
     let n = 0;
     const put = (): Promise<unknown> => sequential.invoke({ f: 'put', key: 'k', value: `v${n++}` });
     const bounce = (): Promise<void> => echo.roundTrip(FRAME);
-    const relayed = (): Promise<void> => relay.client.roundTrip(FRAME);
+    const relayClient = relay.client;
+    const relayed = (): Promise<void> => relayClient.roundTrip(FRAME);
     await rate(WARM_UP_OPS, 1, put); // warm up: JIT, connections, primary discovery
     await rate(WARM_UP_OPS, 1, bounce);
     await rate(WARM_UP_OPS, 1, relayed);
     await concurrent(clients, 20);
-    const seq: number[] = [];
-    const rawSeq: number[] = [];
-    const relaySeq: number[] = [];
-    const many: Concurrent[] = [];
     const nodePids = [0, 1, 2].map((i) => cluster.pid(i));
     const relayPids = relay.processes.map((child) => child.pid);
-    const cpuMs = { lab: 0 as number | undefined, relay: 0 as number | undefined };
+    const { cpuMs } = samples;
     const add = (side: 'lab' | 'relay', ms: number | undefined): void => {
-      cpuMs[side] = ms === undefined || cpuMs[side] === undefined ? undefined : cpuMs[side] + ms;
+      const sum = cpuMs[side];
+      cpuMs[side] = ms === undefined || sum === undefined ? undefined : sum + ms;
     };
     for (let round = 0; round < ROUNDS; round++) {
-      add('lab', await cpuMsOf(nodePids, async () => void seq.push(await rate(SEQUENTIAL_OPS, 1, put))));
-      rawSeq.push(await rate(RAW_ROUND_TRIPS, 1, bounce));
-      add('relay', await cpuMsOf(relayPids, async () => void relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed))));
-      many.push(await concurrent(clients, OPS_PER_CLIENT));
+      add('lab', await cpuMsOf(nodePids, async () => void samples.seq.push(await rate(SEQUENTIAL_OPS, 1, put))));
+      samples.rawSeq.push(await rate(RAW_ROUND_TRIPS, 1, bounce));
+      add('relay', await cpuMsOf(relayPids, async () => void samples.relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed))));
+      samples.many.push(await concurrent(clients, OPS_PER_CLIENT));
     }
-    // An op is at least two round trips in sequence (client -> primary, primary -> backups in parallel).
-    const limit = median(rawSeq) / 2;
-    const latencies = many.flatMap((m) => m.latenciesMs);
-    // Latency limit: 16 requests served one after another at that ideal op time.
-    const latencyLimitMs = (CLIENTS * 1000) / limit;
-    // Ops per CPU-second of client + primary + 2 backups, over all rounds (absent where /proc cannot tell).
-    const perCpuSecond = (ops: number, ms: number | undefined): number | undefined => (ms === undefined || ms <= 0 ? undefined : ops / (ms / 1000));
-    const labPerCpu = perCpuSecond(ROUNDS * SEQUENTIAL_OPS, cpuMs.lab);
-    const relayPerCpu = perCpuSecond(ROUNDS * RAW_ROUND_TRIPS, cpuMs.relay);
-    const cpuFigures = labPerCpu === undefined || relayPerCpu === undefined ? [] : [figure('rsm.kv_ops_per_cpu_second_1_client_vs_raw_relay', labPerCpu, 'ops/cpu-s', relayPerCpu)];
-    return [
-      figure('rsm.kv_ops_1_client', median(seq), 'ops/s', limit),
-      // The same ops against raw `ws` moving the same frames through the same four processes.
-      figure('rsm.kv_ops_1_client_vs_raw_relay', median(seq), 'ops/s', median(relaySeq)),
-      ...cpuFigures,
-      figure(`rsm.kv_ops_${CLIENTS}_clients`, median(many.map((m) => m.opsPerSecond)), 'ops/s', limit),
-      figure(`rsm.kv_latency_p50_${CLIENTS}_clients`, percentile(latencies, 50), 'ms', latencyLimitMs),
-      figure(`rsm.kv_latency_p99_${CLIENTS}_clients`, percentile(latencies, 99), 'ms', latencyLimitMs),
-    ];
   } finally {
-    echo.close();
-    stopRelay(relay);
+    if (relay !== undefined) stopRelay(relay);
     await Promise.all(envs.map((env) => env.close()));
-    raw.kill('SIGKILL');
-    releasePorts(ports);
     await cluster.close();
   }
+}
+
+export async function run(): Promise<Figure[]> {
+  const ports = await reservePortPairs(1);
+  const raw = await rawEchoServer(ports[0]!);
+  const echo = await RawEcho.connect(ports[0]!);
+  const samples: Samples = { seq: [], rawSeq: [], relaySeq: [], many: [], cpuMs: { lab: 0, relay: 0 } };
+  try {
+    for (let c = 0; c < CLUSTERS; c++) await measureCluster(echo, samples);
+  } finally {
+    echo.close();
+    raw.kill('SIGKILL');
+    releasePorts(ports);
+  }
+  const { seq, rawSeq, relaySeq, many, cpuMs } = samples;
+  // An op is at least two round trips in sequence (client -> primary, primary -> backups in parallel).
+  const limit = median(rawSeq) / 2;
+  const latencies = many.flatMap((m) => m.latenciesMs);
+  // Latency limit: 16 requests served one after another at that ideal op time.
+  const latencyLimitMs = (CLIENTS * 1000) / limit;
+  // Ops per CPU-second of client + primary + 2 backups, over all rounds (absent where /proc cannot tell).
+  const perCpuSecond = (ops: number, ms: number | undefined): number | undefined => (ms === undefined || ms <= 0 ? undefined : ops / (ms / 1000));
+  const labPerCpu = perCpuSecond(seq.length * SEQUENTIAL_OPS, cpuMs.lab);
+  const relayPerCpu = perCpuSecond(relaySeq.length * RAW_ROUND_TRIPS, cpuMs.relay);
+  const cpuFigures = labPerCpu === undefined || relayPerCpu === undefined ? [] : [figure('rsm.kv_ops_per_cpu_second_1_client_vs_raw_relay', labPerCpu, 'ops/cpu-s', relayPerCpu)];
+  return [
+    figure('rsm.kv_ops_1_client', median(seq), 'ops/s', limit),
+    // The same ops against raw `ws` moving the same frames through the same four processes.
+    figure('rsm.kv_ops_1_client_vs_raw_relay', median(seq), 'ops/s', median(relaySeq)),
+    ...cpuFigures,
+    figure(`rsm.kv_ops_${CLIENTS}_clients`, median(many.map((m) => m.opsPerSecond)), 'ops/s', limit),
+    figure(`rsm.kv_latency_p50_${CLIENTS}_clients`, percentile(latencies, 50), 'ms', latencyLimitMs),
+    figure(`rsm.kv_latency_p99_${CLIENTS}_clients`, percentile(latencies, 99), 'ms', latencyLimitMs),
+  ];
 }

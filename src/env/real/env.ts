@@ -136,8 +136,7 @@ export class RealEnv implements Env {
     }
     const reply = link.expect(id, method, opts.timeoutMs);
     const frame = encodeRequest(id, quoted(method.name), paramsJson);
-    if (this.links.clear) link.transmit(frame);
-    else this.pass(msg, sent, () => link.transmit(frame));
+    this.pass(msg, sent, () => link.transmit(frame));
     return reply;
   }
 
@@ -157,8 +156,7 @@ export class RealEnv implements Env {
     const link = this.linkTo(peer);
     if (link === undefined) return void this.emitMessage('drop', msg, sent, 'not a node address');
     const frame = encodeNotice(id, quoted(notice.name), paramsJson);
-    if (this.links.clear) link.transmit(frame);
-    else this.pass(msg, sent, () => link.transmit(frame));
+    this.pass(msg, sent, () => link.transmit(frame));
   }
 
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
@@ -314,7 +312,7 @@ export class RealEnv implements Env {
     return link;
   }
 
-  /** Send one message through this node's link faults, tracing a drop. */
+  /** Send one message through this node's link faults (the one place they are asked: with none, `deliver` runs now), tracing a drop. */
   private pass(msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
     const dropped = this.links.pass(deliver);
     if (dropped !== undefined) this.emitMessage('drop', msg, sent, dropped);
@@ -323,10 +321,6 @@ export class RealEnv implements Env {
   /** A reply arrived on one of our links: through the faults, then it settles its call. */
   private replied(peer: NodeId, frame: ResponseFrame, method: string, settle: Settle): void {
     const msg = this.traced ? message(typeof frame.id === 'number' ? frame.id : -1, peer, this.me, method, 'res', replySummary(frame)) : undefined;
-    if (this.links.clear) {
-      this.emitMessage('deliver', msg);
-      return settle(frame);
-    }
     this.pass(msg, undefined, () => {
       this.emitMessage('deliver', msg);
       settle(frame);
@@ -345,8 +339,7 @@ export class RealEnv implements Env {
   private requested(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound): void {
     const id = typeof frame.id === 'number' ? frame.id : this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'req', summaryOf(frame.payload, frame.params)) : undefined;
-    if (this.links.clear) this.dispatch(frame, inbound, id, msg);
-    else this.pass(msg, undefined, () => this.dispatch(frame, inbound, id, msg));
+    this.pass(msg, undefined, () => this.dispatch(frame, inbound, id, msg));
   }
 
   /** Deliver a request to its handler and send its reply back on the connection it came by (through the faults). */
@@ -355,8 +348,7 @@ export class RealEnv implements Env {
     this.dispatcher.request(frame.id, frame.method, frame.params, inbound.from, (reply) => {
       const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
-      if (this.links.clear) inbound.reply(reply.text);
-      else this.pass(res, sent, () => inbound.reply(reply.text));
+      this.pass(res, sent, () => inbound.reply(reply.text));
     });
   }
 

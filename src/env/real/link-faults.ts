@@ -29,12 +29,7 @@ export class LinkFaults {
     return this.settings;
   }
 
-  /** Every message passes once, now: no partition and no network faults (the common case, which needs no pass()). */
-  get clear(): boolean {
-    return !this.partitioned && this.settings === noFaults;
-  }
-
-  /** Pass one message through the link: `deliver` runs 0, 1 or 2 times, now or after delayMs. Returns why it was dropped. */
+  /** Pass one message through the link: `deliver` runs 0, 1 or 2 times, now or after delayMs (once, now, in the common case of no faults). Returns why it was dropped. */
   pass(deliver: () => void): DropReason | undefined {
     if (this.partitioned) return 'partition';
     const f = this.settings;
