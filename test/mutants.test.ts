@@ -3,28 +3,14 @@
 // and the checks that catch them do so at a stated rate on pinned seeds, not on one lucky seed.
 import { expect } from 'chai';
 import { findScenario } from '../tester/index.js';
-import { runScenario, type ScenarioResult } from '../tester/run.js';
+import { runScenario } from '../tester/run.js';
+import { failingRuns } from '../tester/mutant-rate.js';
 import { findMutant } from '../tester/mutants/index.js';
 import { runGate } from '../tester/mutants/gate.js';
 import { formatGate } from '../tester/mutants/report.js';
 
 const gateSeeds = Array.from({ length: 30 }, (_, i) => i + 1);
 const pinned = Array.from({ length: 50 }, (_, i) => i + 1);
-
-/** On how many of the pinned seeds scenario `id` fails against mutant `mutant`, and the first error. */
-async function detections(lab: string, mutant: string, id: string): Promise<{ failed: number; error: string }> {
-  const { lab: broken } = await findMutant(lab, mutant);
-  const scenario = await findScenario(lab, id);
-  let failed = 0;
-  let error = '';
-  for (const seed of pinned) {
-    const result = await runScenario(scenario, { world: 'sim', seed, lab: broken, quiet: true });
-    if (result.ok) continue;
-    failed++;
-    error ||= result.error ?? '';
-  }
-  return { failed, error };
-}
 
 describe('mutant gate', function () {
   this.timeout(300_000);
@@ -52,9 +38,9 @@ describe('mutant gate', function () {
   ];
   for (const [lab, mutant, scenario, atLeast, error] of rates) {
     it(`${lab} ${scenario} catches ${mutant} on at least ${atLeast} of ${pinned.length} pinned seeds`, async () => {
-      const found = await detections(lab, mutant, scenario);
-      expect(found.failed, found.error).to.be.at.least(atLeast);
-      expect(found.error).to.match(error);
+      const failed = await failingRuns(lab, scenario, (await findMutant(lab, mutant)).lab, pinned);
+      expect(failed.length, failed[0]?.error).to.be.at.least(atLeast);
+      expect(failed[0]?.error).to.match(error);
     });
   }
 
@@ -72,13 +58,7 @@ describe('mutant gate', function () {
   ];
   for (const [mutant, id, error] of duels) {
     it(`paxos ${id} catches ${mutant} on at least 19 of ${duelSeeds.length} pinned seeds`, async () => {
-      const { lab: broken } = await findMutant('paxos', mutant);
-      const scenario = await findScenario('paxos', id);
-      const failed: ScenarioResult[] = [];
-      for (const seed of duelSeeds) {
-        const result = await runScenario(scenario, { world: 'sim', seed, lab: broken, quiet: true });
-        if (!result.ok) failed.push(result);
-      }
+      const failed = await failingRuns('paxos', id, (await findMutant('paxos', mutant)).lab, duelSeeds);
       expect(failed.length, failed[0]?.error).to.be.at.least(19);
       expect(failed[0]!.error).to.match(error);
       expect(failed[0]!.replay).to.equal(`npx rsmlab sim paxos ${id} --seed ${failed[0]!.seed}`);

@@ -14,6 +14,7 @@ import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
+import { failingRuns } from '../tester/mutant-rate.js';
 import { RING_VOPR } from '../tester/par/ring-vopr.js';
 import { checkpointWithoutClientsLab } from './fixtures/par-broken.js';
 
@@ -50,12 +51,7 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
   });
 
   it(`catches checkpoint copies without the client table (restarts from them forget every session) on at least ${MUTANT_AT_LEAST} of seeds 1..${MUTANT_SEEDS}`, async () => {
-    const s = await findScenario('par', 'vopr-ring');
-    const errors: string[] = [];
-    for (let seed = 1; seed <= MUTANT_SEEDS; seed++) {
-      const r = await runScenario(s, { world: 'sim', seed, lab: checkpointWithoutClientsLab, quiet: true });
-      if (!r.ok) errors.push(r.error ?? '');
-    }
+    const errors = (await failingRuns('par', 'vopr-ring', checkpointWithoutClientsLab, Array.from({ length: MUTANT_SEEDS }, (_, i) => i + 1))).map((r) => r.error ?? '');
     expect(errors.length, errors.join('\n')).to.be.at.least(MUTANT_AT_LEAST);
     for (const e of errors) expect(e).to.match(/^SimulationFailure: simulation failed at t=\d+ ms \(seed \d+\): p\d: app state after \d+ committed ops differs from the sequential model's$/);
   });

@@ -17,6 +17,7 @@ import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
+import { failingRuns } from '../tester/mutant-rate.js';
 import type { Lab } from '../src/lab.js';
 import { doneBeforeTargetLab, rebuildMarkIgnoredLab, snapshotOverAppliedLab } from './fixtures/par-broken.js';
 import { ParEngines } from './par-engines.js';
@@ -56,12 +57,7 @@ describe('par: catch up or rebuild (scenarios sync-*) in the simulator', functio
   ];
   for (const m of mutants) {
     it(`${m.what} fails scenario ${m.id} on at least ${m.atLeast} of seeds 1..${m.seeds}`, async () => {
-      const s = await findScenario('par', m.id);
-      const errors: string[] = [];
-      for (let seed = 1; seed <= m.seeds; seed++) {
-        const r = await runScenario(s, { world: 'sim', seed, lab: m.lab, quiet: true });
-        if (!r.ok) errors.push(r.error ?? '');
-      }
+      const errors = (await failingRuns('par', m.id, m.lab, Array.from({ length: m.seeds }, (_, i) => i + 1))).map((r) => r.error ?? '');
       expect(errors.length, errors.join('\n')).to.be.at.least(m.atLeast);
       for (const e of errors) expect(e).to.match(m.check);
     });
@@ -105,11 +101,9 @@ describe('par: a crash mid-rebuild resumes it from the durable mark (scenario sy
   });
 
   it(`a replica that ignores its rebuild mark at startup (thinks itself caught up at the snapshot) fails it on every seed of ${seeds.join(', ')}`, async () => {
-    const s = await findScenario('par', 'sync-resume');
-    for (const seed of seeds) {
-      const r = await runScenario(s, { world: 'sim', seed, lab: rebuildMarkIgnoredLab, quiet: true });
-      expect(r.error, `seed ${seed}`).to.match(/^ScenarioFailure: p2 restarted mid-rebuild \(checkpoint \d+, target \d+ marked durably\) but did not resume that rebuild: no rebuild open$/);
-    }
+    const failed = await failingRuns('par', 'sync-resume', rebuildMarkIgnoredLab, seeds);
+    expect(failed.map((r) => r.seed)).to.deep.equal(seeds);
+    for (const r of failed) expect(r.error, `seed ${r.seed}`).to.match(/^ScenarioFailure: p2 restarted mid-rebuild \(checkpoint \d+, target \d+ marked durably\) but did not resume that rebuild: no rebuild open$/);
   });
 });
 

@@ -3,22 +3,10 @@
 // the reference passes those same seeds (test/vsr-tester-sim.test.ts runs them).
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import { findScenario } from '../tester/index.js';
-import { runScenario } from '../tester/run.js';
+import { failingRuns } from '../tester/mutant-rate.js';
 import { commitBeforeQuorumLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
 
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
-
-/** The errors of scenario `id` run on `lab` with the pinned seeds. */
-async function failures(lab: Lab, id: string): Promise<string[]> {
-  const scenario = await findScenario('vsr', id);
-  const errors: string[] = [];
-  for (const seed of SEEDS) {
-    const result = await runScenario(scenario, { world: 'sim', seed, lab, quiet: true });
-    if (!result.ok) errors.push(`seed ${seed}: ${result.error ?? ''}`);
-  }
-  return errors;
-}
 
 const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; check: RegExp }[] = [
   {
@@ -69,7 +57,7 @@ describe('vsr scenarios catch broken replicas (the checks bite)', function () {
 
   for (const m of mutants) {
     it(`${m.what}: scenario ${m.scenario} fails on at least ${m.atLeast} of seeds 1..${SEEDS.length}`, async () => {
-      const errors = await failures(m.lab, m.scenario);
+      const errors = (await failingRuns('vsr', m.scenario, m.lab, SEEDS)).map((r) => `seed ${r.seed}: ${r.error ?? ''}`);
       expect(errors.length, errors.join('\n---\n')).to.be.at.least(m.atLeast);
       for (const e of errors) expect(e).to.match(m.check);
     });
