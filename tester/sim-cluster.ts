@@ -1,7 +1,7 @@
 // The Cluster of the simulated world: nodes p0, p1, ... (the names test titles use) of one lab inside a SimWorld, driven by the
 // scenario's awaits (time moves only while the scenario waits on the simulation). It maps the
 // Cluster interface onto the world; it never decides what happens (the world and its seed do).
-import type { Lab, LabOptions } from '../src/lab.js';
+import type { Lab, LabNode, LabOptions } from '../src/lab.js';
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import { classicTiming, type Timing } from '../src/timing.js';
 import { loadLab } from '../labs/index.js';
@@ -54,6 +54,16 @@ export interface Pacer {
 export function simClusterOf(cluster: Cluster): SimCluster {
   if (cluster instanceof SimCluster) return cluster;
   throw new Error(`a simulator-only scenario was given a ${cluster.world} cluster: it must declare worlds ['sim'] (tester/scenario.ts runsIn)`);
+}
+
+/** The simulator a simulator-only scenario's run drives (its cluster narrowed by simClusterOf): disk faults, network settings, lab nodes. */
+export function simOf(run: { readonly cluster: Cluster }): SimWorld {
+  return simClusterOf(run.cluster).sim;
+}
+
+/** Replica `index`'s lab node in a simulator-only scenario's run, or null while it is down. */
+export function labNodeOf(run: { readonly cluster: Cluster }, index: number): LabNode | null {
+  return simOf(run).labNode(run.cluster.id(index));
 }
 
 /** Labs loaded by name, once per process: a run after the first starts without loading anything. */

@@ -6,7 +6,7 @@ import { isReserved, JOURNAL_FILE, slotFor } from '../../labs/vsr/journal/format
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { replicaState } from '../../labs/vsr/lab.js';
 import { ScenarioFailure } from '../scenario.js';
-import type { SimCluster } from '../sim-cluster.js';
+import { labNodeOf, simOf } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import type { VoprStorage } from '../vsr/vopr.js';
 import { checkJournals, checkMemory, VerifiedCells, type JournalCheckCounts, type JournalOnDisk } from './journal-check.js';
@@ -23,8 +23,8 @@ export function holdsOp(journal: JournalState, op: number): boolean {
 }
 
 /** Whether replica `index` is up and holds ops 1..op clean in its journal (each durable, prepare and header). */
-export function cleanThrough(cluster: SimCluster, index: number, op: number): boolean {
-  const node = cluster.sim.labNode(cluster.id(index));
+export function cleanThrough(run: VsrRun, index: number, op: number): boolean {
+  const node = labNodeOf(run, index);
   const journal = node === null ? null : journalOf(node);
   if (journal === null) return false;
   for (let o = 1; o <= op; o++) if (!holdsOp(journal, o) || journal.dirty[slotFor(journal.layout, o)]) return false;
@@ -32,16 +32,17 @@ export function cleanThrough(cluster: SimCluster, index: number, op: number): bo
 }
 
 /** Every live replica's journal, in memory and as its disk holds it (a live replica without a journal is a failure). */
-export function journalsOnDisk(run: VsrRun, cluster: SimCluster): JournalOnDisk[] {
+export function journalsOnDisk(run: VsrRun): JournalOnDisk[] {
+  const sim = simOf(run);
   const disks: JournalOnDisk[] = [];
   for (const i of run.all) {
-    const id = cluster.id(i);
-    const node = cluster.sim.labNode(id);
+    const id = run.cluster.id(i);
+    const node = sim.labNode(id);
     const state = node === null ? null : replicaState(node);
     if (node === null || state === null) continue;
     const journal = journalOf(node);
     if (journal === null) throw new ScenarioFailure(`${id}: a live replica shows no journal to check (the VOPR with storage faults needs the par lab)`);
-    const disk = cluster.sim.disk(id);
+    const disk = sim.disk(id);
     disks.push({ replica: id, journal, medium: disk.medium(JOURNAL_FILE), damaged: disk.damaged(JOURNAL_FILE), diskSectorBytes: disk.faults.sectorBytes, commit_min: state.commit_min, op_checkpoint: state.op_checkpoint });
   }
   return disks;
@@ -53,8 +54,7 @@ export function journalStorage(): VoprStorage {
   const verified = new VerifiedCells();
   return {
     check(run: VsrRun, final = false): void {
-      const cluster = run.cluster as SimCluster;
-      const disks = journalsOnDisk(run, cluster);
+      const disks = journalsOnDisk(run);
       if (final) disks.forEach(checkMemory);
       const counts = checkJournals(disks, (op) => run.checker?.checksumAt(op), verified);
       total.slots += counts.slots;

@@ -5,7 +5,7 @@
 // converges with nothing acked lost. They read replicas in place and never change one; the
 // simulator's disk faults do the damage.
 import { ScenarioFailure } from '../scenario.js';
-import { simClusterOf } from '../sim-cluster.js';
+import { labNodeOf, simOf } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import { RawClient } from '../vsr/replicas.js';
 import { replicaState } from '../../labs/vsr/lab.js';
@@ -24,7 +24,7 @@ const WATCH_MS = 5000;
 
 /** Replica `index`'s live state and journal (it must be up). */
 function live(run: VsrRun, index: number): { state: ReplicaState; journal: JournalState } {
-  const node = simClusterOf(run.cluster).sim.labNode(run.cluster.id(index));
+  const node = labNodeOf(run, index);
   const state = node === null ? null : replicaState(node);
   const journal = node === null ? null : journalOf(node);
   if (state === null || journal === null) throw new ScenarioFailure(`${run.name(index)}: expected up with a journal, but it is not`);
@@ -33,7 +33,7 @@ function live(run: VsrRun, index: number): { state: ReplicaState; journal: Journ
 
 /** The journal layout, from any replica that is up. */
 function layoutOf(run: VsrRun): JournalLayout {
-  const up = run.all.find((i) => simClusterOf(run.cluster).sim.labNode(run.cluster.id(i)) !== null);
+  const up = run.all.find((i) => labNodeOf(run, i) !== null);
   if (up === undefined) throw new Error('no replica is up to read the journal layout from');
   return live(run, up).journal.layout;
 }
@@ -45,7 +45,7 @@ async function committed(run: VsrRun, ops: number, pad = 0): Promise<RawClient> 
   const client = new RawClient(run, 'storage');
   await client.ok('register', 0, 0, 'register', null);
   for (let request = 1; request < ops; request++) await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]${'x'.repeat(pad)}` });
-  await run.waitUntil(`every replica to execute op ${ops} with ops 1..${ops} clean in its journal`, run.all, (all) => all.every((s, i) => s.commit >= ops && cleanThrough(simClusterOf(run.cluster), i, ops)), COMMIT_TICKS);
+  await run.waitUntil(`every replica to execute op ${ops} with ops 1..${ops} clean in its journal`, run.all, (all) => all.every((s, i) => s.commit >= ops && cleanThrough(run, i, ops)), COMMIT_TICKS);
   return client;
 }
 
@@ -90,7 +90,7 @@ async function watch(run: VsrRun, what: string, ready: () => boolean): Promise<v
 export async function tornTailIsCut(run: VsrRun): Promise<void> {
   // Each prepare's text ends past its cell's third 1 KiB sector: any torn prefix of it is invalid.
   const client = await committed(run, 6, PAD);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const p2 = run.cluster.id(2);
   sim.setDiskFaults({ sectorBytes: 1024, torn: 1, unsyncedKept: 0 }, p2);
   const slot = slotFor(layoutOf(run), 7);
@@ -112,7 +112,7 @@ export async function tornTailIsCut(run: VsrRun): Promise<void> {
  */
 export async function prepareWithoutHeaderIsFixed(run: VsrRun): Promise<void> {
   const client = await committed(run, 6);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const p2 = run.cluster.id(2);
   sim.setDiskFaults({ unsyncedKept: 0, torn: 0 }, p2);
   const slot = slotFor(layoutOf(run), 7);
@@ -137,11 +137,11 @@ export async function prepareWithoutHeaderIsFixed(run: VsrRun): Promise<void> {
  */
 export async function corruptCommittedPrepareIsRepaired(run: VsrRun): Promise<void> {
   await committed(run, 10);
-  const s = await restartDamaged(run, 2, "8 bytes of op 5's prepare flipped", (layout, id) => simClusterOf(run.cluster).sim.corrupt(id, JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 5)) + 200, 8));
+  const s = await restartDamaged(run, 2, "8 bytes of op 5's prepare flipped", (layout, id) => simOf(run).corrupt(id, JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 5)) + 200, 8));
   expectFaulty(run, 2, s, { faulty: [5], notFaulty: [4, 6, 7, 8, 9, 10], headAtLeast: 10 }, 'a corrupt committed prepare is repaired from the cluster, never cut off with the ops after it');
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
-  if (!cleanThrough(simClusterOf(run.cluster), 2, 10)) throw new ScenarioFailure('p2 converged, but op 5 is not clean in its journal: it was never repaired');
+  if (!cleanThrough(run, 2, 10)) throw new ScenarioFailure('p2 converged, but op 5 is not clean in its journal: it was never repaired');
 }
 
 /**
@@ -150,7 +150,7 @@ export async function corruptCommittedPrepareIsRepaired(run: VsrRun): Promise<vo
  */
 export async function corruptHeaderSector(run: VsrRun): Promise<void> {
   await committed(run, 6);
-  const s = await restartDamaged(run, 2, 'the header sector of slots 4-7 garbled', (layout, id) => simClusterOf(run.cluster).sim.corrupt(id, JOURNAL_FILE, headerSector(layout, 4).offset, layout.sector_bytes));
+  const s = await restartDamaged(run, 2, 'the header sector of slots 4-7 garbled', (layout, id) => simOf(run).corrupt(id, JOURNAL_FILE, headerSector(layout, 4).offset, layout.sector_bytes));
   // Ops 4, 5: @E vsr (faulty). Op 6 is the max: @F fix. Slot 7 holds a reserved prepare: @D vsr, past the head.
   expectFaulty(run, 2, s, { faulty: [4, 5], notFaulty: [1, 2, 3, 6], headAtLeast: 6 }, 'ops 4 and 5 lost their headers (faulty, repaired remotely); op 6, the max, is fixed from its prepare');
   run.startLoad({ clients: 2, ops: 5 });
@@ -166,7 +166,7 @@ export async function misdirectedPrepare(run: VsrRun): Promise<void> {
   await run.startAll();
   const layout = layoutOf(run);
   const p2 = run.cluster.id(2);
-  simClusterOf(run.cluster).sim.diskFault(p2, { kind: 'misdirect', file: JOURNAL_FILE, offset: prepareOffset(layout, slotFor(layout, 5)), length: layout.prepare_cell_bytes, to: prepareOffset(layout, slotFor(layout, 3)) });
+  simOf(run).diskFault(p2, { kind: 'misdirect', file: JOURNAL_FILE, offset: prepareOffset(layout, slotFor(layout, 5)), length: layout.prepare_cell_bytes, to: prepareOffset(layout, slotFor(layout, 3)) });
   run.note("p2's next write of op 5's prepare lands in slot 3's cell");
   const client = new RawClient(run, 'storage');
   await client.ok('register', 0, 0, 'register', null);
@@ -181,7 +181,7 @@ export async function misdirectedPrepare(run: VsrRun): Promise<void> {
 /** 19: a cluster of one with a corrupt committed prepare refuses to start ("WAL is corrupt") rather than truncate, and leaves its journal as it was. */
 export async function singleReplicaRefuses(run: VsrRun): Promise<void> {
   await committed(run, 5);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const layout = layoutOf(run);
   await run.crash(0);
   sim.corrupt(run.cluster.id(0), JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 3)) + 200, 8);
@@ -238,7 +238,7 @@ function acked(run: VsrRun, client: RawClient, request: number, op: number): voi
  */
 export async function guaranteedPrepareNotNacked(run: VsrRun): Promise<void> {
   const client = await committed(run, 9);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   run.note('p0 -> p1 cut one way: op 10 reaches p2 only');
   sim.block(run.cluster.id(0), run.cluster.id(1));
   const reply = await client.ok('write 9 (op 10)', 0, 9, 'write', { f: 'append', key: 'k', value: '[9]' });
@@ -269,11 +269,11 @@ export async function truncationLosesCommittedOps(run: VsrRun): Promise<void> {
   const client = new RawClient(run, 'storage');
   await client.ok('register', 0, 0, 'register', null);
   for (let request = 1; request < 3; request++) acked(run, client, request, (await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` })).op);
-  await run.waitUntil('p0, p1, p2 to execute op 3 with ops 1..3 clean', [0, 1, 2], (all) => all.every((s, k) => s.commit >= 3 && cleanThrough(simClusterOf(run.cluster), k, 3)), COMMIT_TICKS);
+  await run.waitUntil('p0, p1, p2 to execute op 3 with ops 1..3 clean', [0, 1, 2], (all) => all.every((s, k) => s.commit >= 3 && cleanThrough(run, k, 3)), COMMIT_TICKS);
   const layout = layoutOf(run);
   run.note('power loss on p0, p1, p2');
   for (const i of [0, 1, 2]) await run.cluster.kill(i, 'SIGKILL');
-  simClusterOf(run.cluster).sim.corrupt(run.cluster.id(1), JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 1)) + 200, 8);
+  simOf(run).corrupt(run.cluster.id(1), JOURNAL_FILE, prepareOffset(layout, slotFor(layout, 1)) + 200, 8);
   run.note("p1's copy of op 1 garbled; p1 restarts with p3 and p4");
   await run.restart(1);
   for (const i of [3, 4]) await run.cluster.start(i);
@@ -292,7 +292,7 @@ export async function truncationLosesCommittedOps(run: VsrRun): Promise<void> {
  */
 export async function uncommittedFaultyOpWaitsForNacks(run: VsrRun): Promise<void> {
   const client = await committed(run, 9);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const ids = run.all.map((i) => run.cluster.id(i));
   run.note('p0 -> p2, p3, p4 cut one way: op 10 reaches p1 only');
   for (const to of [2, 3, 4]) sim.block(ids[0]!, ids[to]!);
@@ -329,11 +329,11 @@ export async function uncommittedFaultyOpWaitsForNacks(run: VsrRun): Promise<voi
  */
 export async function faultyHeaderPrepareForwarded(run: VsrRun): Promise<void> {
   const client = await committed(run, 9);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   run.note('p0 -> p1 cut one way: ops 10 and 11 reach p2 only');
   sim.block(run.cluster.id(0), run.cluster.id(1));
   for (const request of [9, 10]) acked(run, client, request, (await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` })).op);
-  await run.waitUntil('p2 to hold ops 1..11 clean', [2], () => cleanThrough(simClusterOf(run.cluster), 2, 11), COMMIT_TICKS);
+  await run.waitUntil('p2 to hold ops 1..11 clean', [2], () => cleanThrough(run, 2, 11), COMMIT_TICKS);
   await run.crash(0);
   const s = await restartDamaged(run, 2, "op 10's header cell garbled, its prepare intact (p0 stays down)", (layout, id) => {
     sim.healAll();
@@ -358,7 +358,7 @@ export async function faultyHeaderPrepareForwarded(run: VsrRun): Promise<void> {
  */
 export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   const client = await committed(run, 8);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const layout = layoutOf(run);
   const p2 = run.cluster.id(2);
   run.note("p0 -> p1 cut one way: op 9 reaches p2 only; p2's write of op 9's prepare is lost");
@@ -367,7 +367,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   const reply = await client.ok('write 8 (op 9)', 0, 8, 'write', { f: 'append', key: 'k', value: '[8]' });
   acked(run, client, 8, reply.op);
   if (reply.op !== 9) throw new ScenarioFailure(`write 8 was acked as op ${reply.op}, not op 9 (ops 1..8 were committed before it)`);
-  await run.waitUntil('p2 to hold op 9 clean (as far as it knows: the lost write was acknowledged)', [2], () => cleanThrough(simClusterOf(run.cluster), 2, 9), COMMIT_TICKS);
+  await run.waitUntil('p2 to hold op 9 clean (as far as it knows: the lost write was acknowledged)', [2], () => cleanThrough(run, 2, 9), COMMIT_TICKS);
   const op9 = checksumAt(live(run, 0).state, 9);
   await run.crash(0);
   const sector = headerSector(layout, 8);
@@ -395,7 +395,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   await run.restart(0);
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
-  if (!cleanThrough(simClusterOf(run.cluster), 2, 9) || checksumAt(live(run, 2).state, 9) !== op9) throw new ScenarioFailure("p2 converged, but its journal does not hold the acked op 9 clean: it was never repaired from p0's copy");
+  if (!cleanThrough(run, 2, 9) || checksumAt(live(run, 2).state, 9) !== op9) throw new ScenarioFailure("p2 converged, but its journal does not hold the acked op 9 clean: it was never repaired from p0's copy");
 }
 
 /**
@@ -411,7 +411,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
  */
 export async function uncommittedTailDiscarded(run: VsrRun): Promise<void> {
   const client = await committed(run, 6);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const [p0, p1, p2] = [0, 1, 2].map((i) => run.cluster.id(i)) as [string, string, string];
   const write = (request: number): void =>
     void client.call(0, request, 'write', { f: 'append', key: 'k', value: `[${request}]` }).then(
@@ -465,5 +465,5 @@ export async function uncommittedTailDiscarded(run: VsrRun): Promise<void> {
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
   const p0log = [7, 8, 9].map((op) => checksumAt(live(run, 0).state, op));
-  if (p0log.some((c) => old.includes(c)) || !cleanThrough(simClusterOf(run.cluster), 0, 9)) throw new ScenarioFailure("p0 converged, but still holds its discarded ops 7-9 of view 0");
+  if (p0log.some((c) => old.includes(c)) || !cleanThrough(run, 0, 9)) throw new ScenarioFailure("p0 converged, but still holds its discarded ops 7-9 of view 0");
 }

@@ -7,7 +7,7 @@
 // nothing committed changes) when one did not. It owns the combination, its run and its verdict;
 // the state checker (tester/vsr/state-checker.ts) watches every step for lost or changed ops.
 import { ScenarioFailure } from '../scenario.js';
-import { simClusterOf } from '../sim-cluster.js';
+import { simOf } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import { RawClient } from '../vsr/replicas.js';
 import { JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
@@ -72,20 +72,20 @@ export async function sweepOutcome(run: VsrRun, layout: JournalLayout, mask: num
 const lossPattern = /committed prefixes disagree|an acked op was lost|differs from the sequential model|a gap in what was committed|hash chain broken|commit went back|adopted stale state/;
 
 async function sweepRun(run: VsrRun, layout: JournalLayout, mask: number): Promise<{ outcome: SweepOutcome; detail: string }> {
-  const cluster = simClusterOf(run.cluster);
+  const sim = simOf(run);
   const n = SWEEP.committed;
   await run.startAll();
   const client = new RawClient(run, 'sweep');
   await client.ok('register', 0, 0, 'register', null);
   for (let request = 1; request < n; request++) await client.ok(`write ${request}`, 0, request, 'write', { f: 'append', key: 'sweep', value: `[${request}]` });
-  await run.waitUntil(`every replica to execute op ${n} with its journal clean`, run.all, (all) => all.every((s, i) => s.commit >= n && cleanThrough(cluster, i, n)), 1000);
+  await run.waitUntil(`every replica to execute op ${n} with its journal clean`, run.all, (all) => all.every((s, i) => s.commit >= n && cleanThrough(run, i, n)), 1000);
   if (run.checker!.committed !== n) throw new Error(`sweep: ${run.checker!.committed} ops committed before the power loss, expected ${n}`);
   run.note(`power loss on every replica, then ${describeMask(mask)}`);
   for (const i of run.all) await run.cluster.kill(i, 'SIGKILL');
   for (let k = 0; k < SWEEP.ops; k++) {
     const op = n - SWEEP.ops + 1 + k;
     const offset = prepareOffset(layout, slotFor(layout, op));
-    for (const r of corruptCopies(mask, k)) cluster.sim.corrupt(cluster.id(r), JOURNAL_FILE, offset, layout.prepare_cell_bytes);
+    for (const r of corruptCopies(mask, k)) sim.corrupt(run.cluster.id(r), JOURNAL_FILE, offset, layout.prepare_cell_bytes);
   }
   for (const i of run.all) await run.restart(i);
   // One more write, to whichever replica is primary; it must be acked only after ops 1..n.

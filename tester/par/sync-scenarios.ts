@@ -4,7 +4,7 @@
 // checkpoint while writes go on, and a crash mid-rebuild starts it again. They read replicas and
 // the trace in place and never change a replica; the state checker runs after every step.
 import { ScenarioFailure } from '../scenario.js';
-import { simClusterOf } from '../sim-cluster.js';
+import { labNodeOf, simOf } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
 import { replicaState } from '../../labs/vsr/lab.js';
 import type { ReplicaState } from '../../labs/vsr/state.js';
@@ -16,7 +16,7 @@ const CONVERGE_TICKS = 6000;
 
 /** Replica `index`'s live state, or null while it is down or starting. */
 export function stateOf(run: VsrRun, index: number): ReplicaState | null {
-  const node = simClusterOf(run.cluster).sim.labNode(run.cluster.id(index));
+  const node = labNodeOf(run, index);
   return node === null ? null : replicaState(node);
 }
 
@@ -233,12 +233,12 @@ export async function writesDuringRebuild(run: VsrRun): Promise<void> {
   await bigWrites(run);
   run.startLoad({ clients: 8, ops: rebuildLoadOps(slotCount(run)) });
   const head = await cutOffPastTheRing(run, 2, 20);
-  simClusterOf(run.cluster).sim.configureNet({ dup: 0.5, minDelayMs: 1, maxDelayMs: 200 });
+  simOf(run).configureNet({ dup: 0.5, minDelayMs: 1, maxDelayMs: 200 });
   await rebuilt(run, watch, 2);
   const start = watch.startsOf(2)[0]!;
   const committedDuring = (run.checker?.committed ?? 0) - start.committed;
   await run.sleepTicks(30); // late duplicates of its snapshot's chunks still arrive
-  simClusterOf(run.cluster).sim.configureNet({ dup: 0, maxDelayMs: 10 });
+  simOf(run).configureNet({ dup: 0, maxDelayMs: 10 });
   checkRebuilt(run, watch, 2, head);
   if (committedDuring <= 0) throw new ScenarioFailure(`no write was committed while ${run.name(2)} rebuilt (from op ${start.committed}): the scenario must write during the rebuild`);
   run.note(`${committedDuring} ops committed while ${run.name(2)} rebuilt`);
@@ -254,12 +254,12 @@ export async function crashMidRebuild(run: VsrRun): Promise<void> {
   await bigWrites(run);
   run.startLoad({ clients: 8, ops: rebuildLoadOps(slotCount(run)) });
   // A slow network stretches the rebuild over many ticks, so the crash lands in the middle of it.
-  simClusterOf(run.cluster).sim.configureNet({ minDelayMs: 60, maxDelayMs: 90 });
+  simOf(run).configureNet({ minDelayMs: 60, maxDelayMs: 90 });
   const head = await cutOffPastTheRing(run, 2, 20);
   await run.waitUntil(`${run.name(2)} to start a rebuild`, [2], () => watch.startsOf(2).length > 0, CONVERGE_TICKS);
   const mid = stateOf(run, 2)!.sync;
   await run.crash(2);
-  simClusterOf(run.cluster).sim.configureNet({ minDelayMs: 1, maxDelayMs: 10 });
+  simOf(run).configureNet({ minDelayMs: 1, maxDelayMs: 10 });
   if (watch.donesOf(2).length > 0) throw new ScenarioFailure(`${run.name(2)}'s rebuild was done before the crash; the scenario needs the crash mid-rebuild`);
   run.note(`${run.name(2)} crashed mid-rebuild (checkpoint ${mid?.op_checkpoint}, ${mid?.installed ? 'snapshot installed, tail short of its target' : 'snapshot still in chunks'})`);
   const before = watch.startsOf(2).length;
@@ -281,7 +281,7 @@ export async function crashMidRebuild(run: VsrRun): Promise<void> {
 export async function crashResumesRebuild(run: VsrRun): Promise<void> {
   await run.startAll();
   const watch = new SyncWatch(run);
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const slots = slotCount(run);
   run.startLoad({ clients: 8, ops: rebuildLoadOps(slots) });
   await run.waitUntil('every replica to commit 20 ops', run.all, (all) => all.every((s) => s.commit >= 20), CONVERGE_TICKS);

@@ -5,7 +5,7 @@
 // bound counted in ticks, the load must finish, and its history must be linearizable. Lab 4 runs
 // it with storage faults too (VoprStorage): sector faults inside the scenario's fault atlas during
 // the safety phase, its storage checks after every nemesis step and at the end.
-import { SimCluster, simClusterOf } from '../sim-cluster.js';
+import { SimCluster, simOf } from '../sim-cluster.js';
 import { Nemesis } from './nemesis.js';
 import type { VsrRun } from './observer.js';
 import { describeStorageSwarm, describeSwarm, drawStorageSwarm, drawSwarm, type Swarm } from './swarm.js';
@@ -62,7 +62,7 @@ async function calmNet(run: VsrRun): Promise<void> {
  * liveness phase: TB switches faults off on healthy replicas) what is damaged stays damaged.
  */
 function applyStorageFaults(run: VsrRun, on: boolean): void {
-  const sim = simClusterOf(run.cluster).sim;
+  const sim = simOf(run);
   const rates = on ? drawStorageSwarm(run.ctx.seed) : { readCorrupt: 0, latent: 0, writeCorrupt: 0, misdirect: 0, lostWrite: 0 };
   if (on) run.note(describeStorageSwarm(rates));
   sim.setDiskFaults(rates);
