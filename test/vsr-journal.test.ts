@@ -4,7 +4,9 @@
 // the refusals (n=1 with a faulty slot, wrong size, another cluster), and broken variants that fail.
 import { expect } from 'chai';
 import { SimWorld } from '../src/env/sim/world.js';
-import { formatImage, headerSector, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../labs/vsr/journal/format.js';
+import { encodeHeaderCell, encodePrepare, formatImage, headerSector, HEADER_CELL_BYTES, JOURNAL_FILE, prepareOffset, reservedHeader, slotFor, type JournalLayout } from '../labs/vsr/journal/format.js';
+import { canonicalJson } from '../src/json.js';
+import type { Json } from '../src/env/types.js';
 import { assertJournalInvariants, hasPrepare, journalAccepts, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
 import { recoverJournal, type RecoveryOptions } from '../labs/vsr/journal/recovery.js';
 import {
@@ -404,6 +406,23 @@ describe('vsr journal: writes', () => {
     expect(j.prepare_checksums[5]).to.equal(a.header.checksum); // a is what is physically there
     expect(onHeaderWritten(j, 5, a.header.checksum)).to.equal(false);
     expect(j.dirty[5]).to.equal(true);
+  });
+
+  it('encodes cells as the canonical text of the header and of {body, header}, zero-padded (built from each header\'s text made once)', () => {
+    const cell = (value: unknown, bytes: number): Uint8Array => {
+      const out = new Uint8Array(bytes);
+      out.set(new TextEncoder().encode(canonicalJson(value as Json)));
+      return out;
+    };
+    const bodies: Json[] = [null, 0, -1.5, 'é\u0000"\\', [], {}, { z: 1, a: [true, { y: null, b: 'ü' }] }, { f: 'put', key: 'k1', value: 'v'.repeat(2000) }];
+    const entries = bodies.map((body, i) => ({ ...entryAfter(chain(i)[i]!, i), body }));
+    for (const e of [...entries, ...chain(3), { header: reservedHeader(CLUSTER, 3), body: null }]) {
+      for (let twice = 0; twice < 2; twice++) {
+        expect(encodePrepare(LAYOUT, e)).to.deep.equal(cell(e, LAYOUT.prepare_cell_bytes));
+        expect(encodeHeaderCell(e.header)).to.deep.equal(cell(e.header, HEADER_CELL_BYTES));
+      }
+    }
+    expect(() => encodePrepare(LAYOUT, { ...entries[0]!, body: 'é'.repeat(LAYOUT.prepare_cell_bytes / 2) })).to.throw(/a cell of \d+ bytes does not fit in 4096/);
   });
 
   it('refuses any op at or past op_checkpoint + slot_count', () => {

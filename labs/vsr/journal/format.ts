@@ -104,14 +104,29 @@ export function headerSector(layout: JournalLayout, slot: number): { first: numb
   return { first, offset: headerOffset(first) };
 }
 
-/** The cell's text padded with zero bytes; a text that does not fit is a bug in the caller. */
+/** The cells' UTF-8 encoder (one for all). */
 const utf8 = new TextEncoder();
 
-function encodeCell(value: Json, bytes: number): Uint8Array {
-  const text = utf8.encode(canonicalJson(value));
-  assert(text.length <= bytes, `journal: a cell of ${text.length} bytes does not fit in ${bytes}`);
+/**
+ * Headers' canonical text, by header: a header is never changed once made, and its text goes into
+ * its prepare cell and (once per batch that writes its sector) its header sector.
+ */
+const headerTexts = new WeakMap<JournalHeader, string>();
+
+function headerText(h: JournalHeader): string {
+  let text = headerTexts.get(h);
+  if (text === undefined) {
+    text = canonicalJson(h as unknown as Json);
+    headerTexts.set(h, text);
+  }
+  return text;
+}
+
+/** A cell of `bytes` holding `text` (UTF-8) padded with zero bytes; a text that does not fit is a bug in the caller. */
+function encodeCell(text: string, bytes: number): Uint8Array {
   const cell = new Uint8Array(bytes);
-  cell.set(text);
+  const { read } = utf8.encodeInto(text, cell);
+  assert(read === text.length, () => `journal: a cell of ${utf8.encode(text).length} bytes does not fit in ${bytes}`);
   return cell;
 }
 
@@ -128,15 +143,16 @@ function decodeCell<T>(cell: Uint8Array, schema: z.ZodType<T>): T | null {
 
 /** A header cell: the header's canonical text, or (null) an invalid cell of zeros, which never decodes. */
 export function encodeHeaderCell(header: JournalHeader | null): Uint8Array {
-  return header === null ? new Uint8Array(HEADER_CELL_BYTES) : encodeCell(header as unknown as Json, HEADER_CELL_BYTES);
+  return header === null ? new Uint8Array(HEADER_CELL_BYTES) : encodeCell(headerText(header), HEADER_CELL_BYTES);
 }
 
 export function decodeHeader(cell: Uint8Array): JournalHeader | null {
   return decodeCell(cell, journalHeaderSchema);
 }
 
+/** A prepare cell: the cell's canonical text (keys sorted: body, then header), its header's text made once. */
 export function encodePrepare(layout: JournalLayout, cell: PrepareCell): Uint8Array {
-  return encodeCell(cell as unknown as Json, layout.prepare_cell_bytes);
+  return encodeCell('{"body":' + canonicalJson(cell.body) + ',"header":' + headerText(cell.header) + '}', layout.prepare_cell_bytes);
 }
 
 export function decodePrepare(cell: Uint8Array): PrepareCell | null {
@@ -153,8 +169,15 @@ export function headerOk(layout: JournalLayout, slot: number, h: JournalHeader |
   return isReserved(h) ? h.op === slot : slotFor(layout, h.op) === slot;
 }
 
+/** Prepare headers whose checksum was found valid (a header is never changed once made): each slot's is checked after every write to it. */
+const validHeaders = new WeakSet<Header>();
+
 export function checksumValid(h: JournalHeader): boolean {
-  return isReserved(h) ? h.checksum === reservedChecksum(h.cluster, h.op) : h.checksum === headerChecksum(h);
+  if (isReserved(h)) return h.checksum === reservedChecksum(h.cluster, h.op);
+  if (validHeaders.has(h)) return true;
+  const valid = h.checksum === headerChecksum(h);
+  if (valid) validHeaders.add(h);
+  return valid;
 }
 
 /** A prepare cell is ok if its header is ok and (for a prepare) its body matches checksum_body. */
