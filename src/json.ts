@@ -31,20 +31,65 @@ export function canonicalJson(value: Json): string {
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        if (value.length === 0) return '[]';
-        let text = '[' + canonicalJson(value[0]!);
-        for (let i = 1; i < value.length; i++) text += ',' + canonicalJson(value[i]!);
-        return text + ']';
-      }
-      const keys = Object.keys(value);
-      if (keys.length === 0) return '{}';
-      keys.sort();
-      let text = '{' + quoted(keys[0]!) + ':' + canonicalJson(value[keys[0]!]!);
-      for (let i = 1; i < keys.length; i++) text += ',' + quoted(keys[i]!) + ':' + canonicalJson(value[keys[i]!]!);
-      return text + '}';
+      if (Array.isArray(value)) return canonicalArray(value, canonicalJson);
+      return canonicalObject(value, canonicalMember);
     }
     default:
       throw new InvariantViolation(`canonicalJson: a ${typeof value} is not JSON`);
   }
+}
+
+function canonicalMember(_key: string, value: Json): string {
+  return canonicalJson(value);
+}
+
+/** The canonical text of an array whose items' texts `item` writes (canonicalJson, or a caller's equal but faster text). */
+export function canonicalArray(value: readonly Json[], item: (value: Json) => string): string {
+  if (value.length === 0) return '[]';
+  let text = '[' + item(value[0]!);
+  for (let i = 1; i < value.length; i++) text += ',' + item(value[i]!);
+  return text + ']';
+}
+
+/**
+ * The canonical text of an object whose members' value texts `member` writes: canonicalJson's, or
+ * (a caller that knows a member's shape, e.g. a VSR entry) a text equal to it, built faster.
+ */
+export function canonicalObject(value: { [key: string]: Json }, member: (key: string, value: Json) => string): string {
+  const keys = Object.keys(value);
+  if (keys.length === 0) return '{}';
+  keys.sort();
+  let text = '{' + quoted(keys[0]!) + ':' + member(keys[0]!, value[keys[0]!]!);
+  for (let i = 1; i < keys.length; i++) text += ',' + quoted(keys[i]!) + ':' + member(keys[i]!, value[keys[i]!]!);
+  return text + '}';
+}
+
+/**
+ * Whether `value` is an object of `shape`: as many own keys as the shape has, and none of the
+ * shape's keys undefined (so they are the shape's keys: plain JSON data inherits no enumerable keys).
+ */
+export function hasShape(value: Json, shape: Shape): value is { [key: string]: Json } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== shape.keys.length) return false;
+  for (const key of shape.keys) if (value[key] === undefined) return false;
+  return true;
+}
+
+/** canonicalJson(value) for an object of a known shape (hasShape), built without Object.keys' sort; null for any other value. */
+export function shapedJson(value: Json, shape: Shape): string | null {
+  if (!hasShape(value, shape)) return null;
+  const { keys, heads } = shape;
+  let text = '';
+  for (let i = 0; i < keys.length; i++) text += heads[i]! + canonicalJson(value[keys[i]!]!);
+  return text + '}';
+}
+
+/** An object shape for shapedJson: its keys in canonical order and each one's text before its value. */
+export interface Shape {
+  readonly keys: readonly string[];
+  readonly heads: readonly string[];
+}
+
+export function shape(keys: readonly string[]): Shape {
+  assert(keys.length > 0 && keys.every((k, i) => i === 0 || keys[i - 1]! < k), () => `shape: keys ${keys.join(',')} are not sorted and distinct`);
+  return { keys, heads: keys.map((k, i) => (i === 0 ? '{' : ',') + JSON.stringify(k) + ':') };
 }

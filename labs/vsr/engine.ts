@@ -12,7 +12,7 @@ import { createStateMachine, type AppResult, type StateMachine } from '../../src
 import { ok } from '../../src/apps/result.js';
 import { checksum } from '../../src/engine/checksum.js';
 import { canonicalJson } from '../../src/json.js';
-import { bodyChecksum, headerChecksum, HEADERS_MAX, parseCheckpoint, rootEntry, SYNC_CHUNK_CHARS, type ClientReply, type ClientRequest, type Entry, type HeaderFields, type Message, type MessageOf } from './protocol.js';
+import { HEADERS_MAX, makeEntry, parseCheckpoint, rootEntry, SYNC_CHUNK_CHARS, type ClientReply, type ClientRequest, type Entry, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
   checksumAt,
@@ -280,8 +280,17 @@ export function replaceLog(s: ReplicaState, out: Out, first: number, entries: En
 
 // ---- the client table and the app -----------------------------------------------------------
 
+/** The client's row: a binary search, the table being sorted by client (assertInvariants). */
 export function session(s: ReplicaState, client: string): ClientSession | undefined {
-  return s.clients.find((c) => c.client === client);
+  let low = 0;
+  let high = s.clients.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (s.clients[middle]!.client < client) low = middle + 1;
+    else high = middle;
+  }
+  const row = s.clients[low];
+  return row?.client === client ? row : undefined;
 }
 
 /** The highest request of `client` prepared but not executed here (0 if none). */
@@ -339,21 +348,21 @@ export function newSession(client: string, op: number): ClientSession {
 
 /** The next prepare for a client's register or write, chained to our head and stamped with `time`. */
 export function prepareEntry(s: ReplicaState, r: ClientRequest, time: number): Entry {
-  const body: Json = r.kind === 'register' ? null : r.op;
-  const fields: HeaderFields = {
-    checksum_body: bodyChecksum(body),
-    parent: head(s).header.checksum,
-    cluster: s.config.cluster,
-    view: s.view,
-    op: s.op + 1,
-    commit: s.commit_max,
-    timestamp: Math.max(head(s).header.timestamp, Math.floor(time)),
-    client: r.client,
-    request: r.kind === 'register' ? 0 : r.request,
-    operation: r.kind === 'register' ? 'register' : 'request',
-    replica: s.config.replica,
-  };
-  return { header: { ...fields, checksum: headerChecksum(fields) }, body };
+  return makeEntry(
+    {
+      parent: head(s).header.checksum,
+      cluster: s.config.cluster,
+      view: s.view,
+      op: s.op + 1,
+      commit: s.commit_max,
+      timestamp: Math.max(head(s).header.timestamp, Math.floor(time)),
+      client: r.client,
+      request: r.kind === 'register' ? 0 : r.request,
+      operation: r.kind === 'register' ? 'register' : 'request',
+      replica: s.config.replica,
+    },
+    r.kind === 'register' ? null : r.op,
+  );
 }
 
 /** Execute op commit_min+1 (committed, over a complete chain); a duplicate request is never executed again. */
@@ -1425,6 +1434,28 @@ function onRecoveryTimeout(s: ReplicaState, out: Out): void {
 // ---- invariants -----------------------------------------------------------------------------
 
 /** Everything that must hold between any two steps. */
+/** The first uncommitted op whose parent is not its predecessor's checksum (faulty ops and their successors aside), or null. */
+function chainBreak(s: ReplicaState): number | null {
+  const faulty = s.faulty.length > 0;
+  for (let op = Math.max(s.op_checkpoint + 1, s.commit_min); op <= s.op; op++) {
+    if (faulty && (s.faulty.includes(op) || s.faulty.includes(op - 1))) continue;
+    const i = op - s.op_checkpoint;
+    if (s.log[i]!.header.parent !== s.log[i - 1]!.header.checksum) return op;
+  }
+  return null;
+}
+
+/** What is wrong with the first pipeline slot that is not op commit_max + 1 + slot as the log holds it, short of a quorum; or null. */
+function pipelineProblem(s: ReplicaState): string | null {
+  for (let i = 0; i < s.pipeline.length; i++) {
+    const p = s.pipeline[i]!;
+    if (p.op !== s.commit_max + 1 + i || p.op > s.op) return `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`;
+    if (s.log[p.op - s.op_checkpoint]!.header.checksum !== p.checksum) return `vsr: pipeline op ${p.op} is not the log's`;
+    if (p.ok_from.length >= s.config.quorum_replication) return `vsr: pipeline op ${p.op} has a quorum but is not committed`;
+  }
+  return null;
+}
+
 export function assertInvariants(s: ReplicaState): void {
   const n = replicaCount(s);
   assert(s.log.length === s.op - s.op_checkpoint + 1, () => `vsr: log holds ${s.log.length} entries for ops ${s.op_checkpoint}..${s.op}`);
@@ -1447,13 +1478,10 @@ export function assertInvariants(s: ReplicaState): void {
   assert(s.status !== 'normal' || s.log_view === s.view, () => `vsr: normal in view ${s.view} with log_view ${s.log_view}`);
   const tail = head(s);
   assert(tail.header.op === s.op, () => `vsr: head entry holds op ${tail.header.op}`);
-  // Plain loops over the log below: these walks run after every step, over every uncommitted op.
-  const faulty = s.faulty.length > 0;
-  for (let op = Math.max(s.op_checkpoint + 1, s.commit_min); op <= s.op; op++) {
-    if (faulty && (s.faulty.includes(op) || s.faulty.includes(op - 1))) continue;
-    const i = op - s.op_checkpoint;
-    assert(s.log[i]!.header.parent === s.log[i - 1]!.header.checksum, () => `vsr: hash chain broken at op ${op}`);
-  }
+  // Plain loops over the log below: these walks run after every step, over every uncommitted op
+  // (each finds the first violation, and one assert reports it: no message closure per op).
+  const broken = chainBreak(s);
+  assert(broken === null, () => `vsr: hash chain broken at op ${broken}`);
   // Lab 4: a lagging backup's repair holds the headers right after its head, chained.
   s.repair_headers.forEach((r, i) => {
     assert(s.status === 'normal' && !isPrimary(s), 'vsr: a header repair off a normal backup');
@@ -1474,17 +1502,15 @@ export function assertInvariants(s: ReplicaState): void {
   s.inhabited.forEach((e) => assert(s.faulty.includes(e.header.op), () => `vsr: inhabited op ${e.header.op} is not faulty`));
   if (s.pipeline.length > 0) {
     assert(s.status === 'normal' && isPrimary(s), 'vsr: a pipeline off a normal primary');
-    for (let i = 0; i < s.pipeline.length; i++) {
-      const p = s.pipeline[i]!;
-      assert(p.op === s.commit_max + 1 + i && p.op <= s.op, () => `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`);
-      assert(s.log[p.op - s.op_checkpoint]!.header.checksum === p.checksum, () => `vsr: pipeline op ${p.op} is not the log's`);
-      assert(p.ok_from.length < s.config.quorum_replication, () => `vsr: pipeline op ${p.op} has a quorum but is not committed`);
-    }
+    const problem = pipelineProblem(s);
+    assert(problem === null, () => problem!);
   }
   if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
   assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
   assert(s.start_view_change_from.length < n && !s.start_view_change_from.includes(s.config.replica), 'vsr: start_view_change counted from self');
-  for (let i = 1; i < s.clients.length; i++) assert(s.clients[i - 1]!.client < s.clients[i]!.client, 'vsr: client table out of order');
+  let ordered = true;
+  for (let i = 1; i < s.clients.length && ordered; i++) ordered = s.clients[i - 1]!.client < s.clients[i]!.client;
+  assert(ordered, 'vsr: client table out of order');
   for (const name of timeoutNames) {
     const t = s.timeouts[name];
     assert(!t.ticking || t.ticks < t.after, () => `vsr: timeout ${name} fired and was not reset`);

@@ -8,7 +8,9 @@ import { method, notice } from '../../src/env/method.js';
 import { json } from '../../src/env/json-value.js';
 import type { Json } from '../../src/env/types.js';
 import type { AppResult } from '../../src/apps/app.js';
-import { checksum } from '../../src/engine/checksum.js';
+import { checksumText } from '../../src/engine/checksum.js';
+import { canonicalJson } from '../../src/json.js';
+import { bodyJson, entryTexts, headerFieldsJson, keepTexts, messageJson } from './canonical.js';
 
 const uint = z.number().int().nonnegative();
 const hash = z.string().regex(/^[0-9a-f]{32}$/);
@@ -47,35 +49,32 @@ export type HeaderFields = Omit<Header, 'checksum'>;
 
 /** The checksum a header must carry: over every field but itself. */
 export function headerChecksum(fields: HeaderFields): string {
-  const { checksum: _ignored, ...rest } = fields as Header;
-  return checksum(rest as unknown as Json);
+  return checksumText(headerFieldsJson(fields));
 }
 
 export function bodyChecksum(body: Json): string {
-  return checksum({ body });
+  return checksumText(bodyJson(canonicalJson(body)));
 }
 
 /** Whether the entry's header certifies itself and its body. */
 export function entryValid(entry: Entry): boolean {
-  return entry.header.checksum === headerChecksum(entry.header) && entry.header.checksum_body === bodyChecksum(entry.body);
+  const { fields, body } = entryTexts(entry);
+  return entry.header.checksum === checksumText(fields) && entry.header.checksum_body === checksumText(bodyJson(body));
+}
+
+/** The entry of `fields` and `body` with its checksums: header keys in the order given, checksum_body first, checksum last. */
+export function makeEntry(fields: Omit<HeaderFields, 'checksum_body'>, body: Json): Entry {
+  const bodyText = canonicalJson(body);
+  const withBody: HeaderFields = { checksum_body: checksumText(bodyJson(bodyText)), ...fields };
+  const fieldsText = headerFieldsJson(withBody);
+  const entry: Entry = { header: { ...withBody, checksum: checksumText(fieldsText) }, body };
+  keepTexts(entry, { body: bodyText, fields: fieldsText });
+  return entry;
 }
 
 /** The root prepare (op 0) of a cluster: every replica starts its chain from it. */
 export function rootEntry(cluster: number): Entry {
-  const fields: HeaderFields = {
-    checksum_body: bodyChecksum(null),
-    parent: '0'.repeat(32),
-    cluster,
-    view: 0,
-    op: 0,
-    commit: 0,
-    timestamp: 0,
-    client: '',
-    request: 0,
-    operation: 'root',
-    replica: 0,
-  };
-  return { header: { ...fields, checksum: headerChecksum(fields) }, body: null };
+  return makeEntry({ parent: '0'.repeat(32), cluster, view: 0, op: 0, commit: 0, timestamp: 0, client: '', request: 0, operation: 'root', replica: 0 }, null);
 }
 
 // ---- replica-to-replica messages ------------------------------------------------------------
@@ -196,11 +195,11 @@ export const BATCH_MAX = 256;
 export const vsrBatch = notice('vsr.batch', z.strictObject({ messages: z.array(sealedSchema).min(2).max(BATCH_MAX) }));
 
 export function seal(message: Message): Sealed {
-  return { checksum: checksum(message as unknown as Json), message };
+  return { checksum: checksumText(messageJson(message)), message };
 }
 
 export function sealValid(sealed: Sealed): boolean {
-  return sealed.checksum === checksum(sealed.message as unknown as Json);
+  return sealed.checksum === checksumText(messageJson(sealed.message));
 }
 
 /**

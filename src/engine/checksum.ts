@@ -5,7 +5,12 @@ import { hash } from 'node:crypto';
 import type { Json } from '../env/types.js';
 import { canonicalJson } from '../json.js';
 
-/** crypto.hash, not createHash: one call with no Hash object (several times faster on texts this short). */
 export function checksum(value: Json): string {
-  return hash('sha256', canonicalJson(value)).slice(0, 32);
+  return checksumText(canonicalJson(value));
+}
+
+/** The checksum of a value whose canonical text the caller already has (it must be canonicalJson's). */
+export function checksumText(text: string): string {
+  // crypto.hash, not createHash: one call with no Hash object (several times faster on texts this short).
+  return hash('sha256', text).slice(0, 32);
 }

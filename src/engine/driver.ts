@@ -103,7 +103,8 @@ export class EngineDriver {
   /** Client calls waiting for their reply, by callKey (a retry of a request waits with the first call). */
   private readonly pending = new Map<string, PendingCall[]>();
   private calls = 0;
-  private readonly seals = new WeakMap<Message, Sealed>();
+  /** The message sealed last, and its seal: a broadcast's copies are consecutive (a one-slot cache, not a map of every message: that costs the garbage collector more). */
+  private lastSealed: { message: Message; sealed: Sealed } | null = null;
   /** The last groups chained on the IO lane (the primary's prepares) and behind the superblock (other sends, replies). */
   private ioGroup: Group | null = null;
   private superblockGroup: Group | null = null;
@@ -256,12 +257,8 @@ export class EngineDriver {
 
   /** A broadcast is one message to every peer: its checksum is computed once. (Sent messages are never changed.) */
   private sealOnce(message: Message): Sealed {
-    let sealed = this.seals.get(message);
-    if (sealed === undefined) {
-      sealed = seal(message);
-      this.seals.set(message, sealed);
-    }
-    return sealed;
+    if (this.lastSealed?.message !== message) this.lastSealed = { message, sealed: seal(message) };
+    return this.lastSealed.sealed;
   }
 
   private afterSuperblock(run: () => void): void {

@@ -1,0 +1,90 @@
+// The canonical texts of VSR's hot shapes (a header, an entry, a message carrying entries), equal to
+// canonicalJson's but built without its sort, and an entry's texts kept for its life (entries are
+// never changed once made), so sealing or checking a prepare encodes its header and body once. It
+// decides nothing about what a checksum covers: protocol.ts does, with these texts.
+import type { Json } from '../../src/env/types.js';
+import { canonicalArray, canonicalJson, canonicalObject, hasShape, shape, shapedJson } from '../../src/json.js';
+import type { Entry, Header, HeaderFields, Message } from './protocol.js';
+
+const FIELDS = ['checksum_body', 'client', 'cluster', 'commit', 'op', 'operation', 'parent', 'replica', 'request', 'timestamp', 'view'];
+/** A header's fields but its checksum, and a whole header ('checksum' sorts before every other field). */
+const HEADER_FIELDS = shape(FIELDS);
+const HEADER = shape(['checksum', ...FIELDS]);
+const ENTRY = shape(['body', 'header']);
+
+/** An entry's canonical texts: its body's, and its header's fields but the checksum. */
+export interface EntryTexts {
+  body: string;
+  fields: string;
+}
+
+/**
+ * The texts of the entry last encoded (one slot, not a map: a map of every entry costs the garbage
+ * collector more than it saves): checking a prepare reads them twice, and so does making and then
+ * sealing one. An entry is never changed once made.
+ */
+let last: { entry: Entry; texts: EntryTexts } | null = null;
+
+/** The text of a whole header's fields but its checksum, from the whole header's text. */
+function fieldsOf(headerText: string, header: Header): string {
+  return '{' + headerText.slice(HEADER.heads[0]!.length + canonicalJson(header.checksum).length + 1);
+}
+
+/** The canonical text of the header's fields but `checksum` (present or not). */
+export function headerFieldsJson(fields: HeaderFields): string {
+  const value = fields as unknown as Json;
+  if ('checksum' in fields) {
+    const whole = shapedJson(value, HEADER);
+    if (whole !== null) return fieldsOf(whole, fields as Header);
+  } else {
+    const text = shapedJson(value, HEADER_FIELDS);
+    if (text !== null) return text;
+  }
+  const { checksum: _ignored, ...rest } = fields as Header;
+  return canonicalJson(rest as unknown as Json);
+}
+
+/** The canonical text of `{ body }`, which checksum_body covers. */
+export function bodyJson(bodyText: string): string {
+  return '{"body":' + bodyText + '}';
+}
+
+/** An entry's kept texts, or null if it is not exactly an entry's shape (callers then take canonicalJson's way). */
+function textsOf(entry: Entry): EntryTexts | null {
+  if (last?.entry === entry) return last.texts;
+  if (!hasShape(entry as unknown as Json, ENTRY)) return null;
+  const header = shapedJson(entry.header as unknown as Json, HEADER);
+  if (header === null) return null;
+  const texts = { body: canonicalJson(entry.body), fields: fieldsOf(header, entry.header) };
+  last = { entry, texts };
+  return texts;
+}
+
+/** An entry's texts: its body's, and its header's fields but the checksum (what its two checksums cover). */
+export function entryTexts(entry: Entry): EntryTexts {
+  return textsOf(entry) ?? { body: canonicalJson(entry.body), fields: headerFieldsJson(entry.header) };
+}
+
+/** Keep the texts of an entry just made from them (its header of exactly a header's shape), so sealing it encodes nothing again. */
+export function keepTexts(entry: Entry, t: EntryTexts): void {
+  if (hasShape(entry as unknown as Json, ENTRY) && hasShape(entry.header as unknown as Json, HEADER)) last = { entry, texts: t };
+}
+
+/** canonicalJson(entry), from its kept texts. */
+export function entryJson(value: Json): string {
+  const entry = value as unknown as Entry;
+  const t = typeof value === 'object' && value !== null && !Array.isArray(value) ? textsOf(entry) : null;
+  if (t === null) return canonicalJson(value);
+  return '{"body":' + t.body + ',"header":{"checksum":' + canonicalJson(entry.header.checksum) + ',' + t.fields.slice(1) + '}';
+}
+
+function messageMember(key: string, value: Json): string {
+  if (key === 'entry') return entryJson(value);
+  if (key === 'entries' && Array.isArray(value)) return canonicalArray(value, entryJson);
+  return canonicalJson(value);
+}
+
+/** canonicalJson(message), its entries' texts from entryJson. */
+export function messageJson(message: Message): string {
+  return canonicalObject(message as unknown as { [key: string]: Json }, messageMember);
+}
