@@ -2,7 +2,7 @@
 // faults: unsynced writes lost or kept at a crash, the last one torn, bytes corrupted on the medium.
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
-import { noDiskFaults, SimDisk } from '../src/env/sim/disk.js';
+import { noDiskFaults, SimDisk, type CrashEffect, type DiskFaults } from '../src/env/sim/disk.js';
 import { Prng } from '../src/random.js';
 import { SimWorld } from '../src/env/sim/world.js';
 import { z } from 'zod';
@@ -14,6 +14,12 @@ import { chunkAtlas, faultyCopies } from '../src/env/disk-faults.js';
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const none = noDiskFaults;
+
+/** Crash `disk` with the settings `config` (a disk's crash follows its configuration). */
+function crash(disk: SimDisk, config: DiskFaults, prng: Prng): CrashEffect[] {
+  disk.configure(config, undefined);
+  return disk.crash(prng);
+}
 
 describe('sim disk', () => {
   it('reads, writes, appends, truncates and removes like a file system', () => {
@@ -54,7 +60,7 @@ describe('sim disk', () => {
     disk.append('f', bytes(' world'));
     disk.append('new', bytes('x'));
     expect(text(disk.read('f'))).to.equal('Jello world');
-    const effects = disk.crash(none, new Prng(1));
+    const effects = disk.crash(new Prng(1));
     expect(text(disk.read('f'))).to.equal('hello');
     expect(disk.list()).to.deep.equal(['f']);
     expect(effects).to.deep.equal([
@@ -68,7 +74,7 @@ describe('sim disk', () => {
     const outcome = (seed: number): string => {
       const disk = new SimDisk();
       for (let i = 0; i < 20; i++) disk.write('f', i, bytes(String.fromCharCode(97 + i)));
-      disk.crash({ ...none, unsyncedKept: 0.5 }, new Prng(seed));
+      crash(disk, { ...none, unsyncedKept: 0.5 }, new Prng(seed));
       return [...disk.read('f')].map((b) => (b === 0 ? '.' : String.fromCharCode(b))).join('');
     };
     const a = outcome(1);
@@ -85,7 +91,7 @@ describe('sim disk', () => {
       disk.write('f', 0, new Uint8Array(3000).fill(1));
       disk.fsync('f');
       disk.write('f', 100, new Uint8Array(2000).fill(2)); // bytes 100..2099: sector boundaries 512, 1024, 1536, 2048 inside
-      const [effect] = disk.crash({ ...none, sectorBytes: 512, torn: 1 }, new Prng(seed));
+      const [effect] = crash(disk, { ...none, sectorBytes: 512, torn: 1 }, new Prng(seed));
       expect(effect).to.deep.equal({ file: 'f', unsynced: 1, kept: 0, torn: 1 });
       const after = disk.read('f');
       expect(after.length).to.equal(3000);
@@ -101,11 +107,11 @@ describe('sim disk', () => {
   it('tears an append to a new end: the file ends at the cut; a write inside one sector is kept or lost whole', () => {
     const disk = new SimDisk();
     disk.write('f', 0, new Uint8Array(600).fill(7));
-    disk.crash({ ...none, sectorBytes: 512, torn: 1 }, new Prng(3));
+    crash(disk, { ...none, sectorBytes: 512, torn: 1 }, new Prng(3));
     expect(disk.size('f')).to.equal(512);
     disk.fsync('f');
     disk.write('f', 520, new Uint8Array(10).fill(9));
-    const [effect] = disk.crash({ ...none, sectorBytes: 512, torn: 1 }, new Prng(3));
+    const [effect] = crash(disk, { ...none, sectorBytes: 512, torn: 1 }, new Prng(3));
     expect(effect).to.include({ torn: 0, kept: 0 });
     expect(disk.size('f')).to.equal(512);
   });
@@ -117,7 +123,7 @@ describe('sim disk', () => {
     expect(disk.corrupt('f', 2, 3, new Prng(4))).to.equal(3);
     const changed = (b: Uint8Array): number[] => [...b].flatMap((x, i) => (x === bytes('abcdefgh')[i] ? [] : [i]));
     expect(changed(disk.read('f'))).to.deep.equal([2, 3, 4]);
-    disk.crash(none, new Prng(1));
+    disk.crash(new Prng(1));
     expect(changed(disk.read('f'))).to.deep.equal([2, 3, 4]);
     expect(disk.corrupt('f', 6, 100, new Prng(4))).to.equal(2);
     expect(disk.corrupt('missing', 0, 1, new Prng(4))).to.equal(0);

@@ -166,15 +166,24 @@ function paddingAt(offset: number): number {
 /**
  * One record as bytes, to be written at file offset `at`: zero padding, header (length, hcrc, crc),
  * JSON payload. A record of simple JSON data (nearly every one) has its text written as bytes
- * (json-bytes.ts) and copied into the frame and checksummed in one pass; anything else goes through
- * JSON.stringify. Frames are carved out of shared slabs (src/slab.ts), so nothing may keep a frame
- * for long (the disk copies what it writes).
+ * (json-bytes.ts); anything else goes through JSON.stringify. Frames are carved out of shared slabs
+ * (src/slab.ts), so nothing may keep a frame for long (the disk copies what it writes).
  */
 export function encodeRecord(record: unknown, at = 0): Uint8Array {
   const pad = paddingAt(at);
   const n = writeJson(record);
-  if (n < 0) return encodeText(JSON.stringify(record), pad);
-  const json = jsonScratch();
+  if (n >= 0) return seal(jsonScratch(), n, pad);
+  const json = JSON.stringify(record);
+  if (json === undefined) throw new TypeError('a record must be JSON data (JSON.stringify gave nothing)');
+  const payload = Buffer.from(json, 'utf8');
+  return seal(payload, payload.length, pad);
+}
+
+/**
+ * The frame of the payload `payload[0, n)` after `pad` bytes of zero padding: the payload copied into
+ * place and checksummed in one pass, then the header written (length, hcrc, crc).
+ */
+function seal(payload: Uint8Array, n: number, pad: number): Uint8Array {
   const frame = carve(pad + HEADER_BYTES + n); // zeroed: the padding is written
   writeU32(frame, pad, n);
   const hcrc = crc32(~0, frame, pad, pad + 4);
@@ -183,10 +192,10 @@ export function encodeRecord(record: unknown, at = 0): Uint8Array {
   let i = 0;
   let o = pad + HEADER_BYTES;
   for (; i + 4 <= n; i += 4, o += 4) {
-    const b0 = json[i]!;
-    const b1 = json[i + 1]!;
-    const b2 = json[i + 2]!;
-    const b3 = json[i + 3]!;
+    const b0 = payload[i]!;
+    const b1 = payload[i + 1]!;
+    const b2 = payload[i + 2]!;
+    const b3 = payload[i + 3]!;
     frame[o] = b0;
     frame[o + 1] = b1;
     frame[o + 2] = b2;
@@ -194,25 +203,12 @@ export function encodeRecord(record: unknown, at = 0): Uint8Array {
     c = crcWord(c ^ (b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)));
   }
   for (; i < n; i++, o++) {
-    const b = json[i]!;
+    const b = payload[i]!;
     frame[o] = b;
     c = t[(c ^ b) & 0xff]! ^ (c >>> 8);
   }
   writeU32(frame, pad + 4, ~hcrc);
   writeU32(frame, pad + 8, ~c);
-  return frame;
-}
-
-/** encodeRecord's frame of a record's JSON text (one that is not simple data). */
-function encodeText(json: string | undefined, pad: number): Uint8Array {
-  if (json === undefined) throw new TypeError('a record must be JSON data (JSON.stringify gave nothing)');
-  const payload = Buffer.from(json, 'utf8');
-  const frame = carve(pad + HEADER_BYTES + payload.length);
-  writeU32(frame, pad, payload.length);
-  frame.set(payload, pad + HEADER_BYTES);
-  const hcrc = crc32(~0, frame, pad, pad + 4);
-  writeU32(frame, pad + 4, ~hcrc);
-  writeU32(frame, pad + 8, ~crc32(hcrc, frame, pad + HEADER_BYTES, frame.length));
   return frame;
 }
 

@@ -129,8 +129,8 @@ export class SimDisk {
   private noted: Record<string, Json>[] = [];
   /** file -> sectors whose medium is not what their last writer wrote (see `damaged`). */
   private readonly damage = new Map<string, Set<number>>();
-  /** How long its operations take (configured by the world with its faults). */
-  latencyMs: DiskFaults['latencyMs'] = noDiskFaults.latencyMs;
+  /** Its settings (configure()): the fault rates its SectorFaults apply, what a crash does to unsynced writes, IO latencies. */
+  private config: DiskFaults = noDiskFaults;
 
   /**
    * `allow(kind, file)`: whether a drawn fault may happen (a fault decision, src/env/sim/decisions.ts);
@@ -177,6 +177,7 @@ export class SimDisk {
   write(name: string, offset: number, data: Uint8Array): void {
     if (!Number.isInteger(offset) || offset < 0) throw new Error(`disk.write: bad offset ${offset}`);
     const f = this.fileForWrite(name);
+    if (this.damage.size === 0 && this.faults.perfectWrites()) return f.change({ offset, data: copyOf(data) }); // what the plan below comes to, without one
     const plan = this.faults.write(name, offset, data);
     this.note(plan.faults);
     if (plan.faults.length > 0 || this.damage.size > 0) this.trackDamage(name, offset, data.length, plan);
@@ -274,25 +275,31 @@ export class SimDisk {
     return this.faults.arm(fault);
   }
 
+  /** Set its fault rates, sector size and IO latencies (also what its crashes do), and the fault atlas. */
   configure(config: DiskFaults, atlas: FaultAtlas | undefined): void {
+    this.config = config;
     this.faults.configure(config, atlas);
-    this.latencyMs = config.latencyMs;
   }
 
-  /** The node crashed: each file becomes what reached its medium. Returns what happened to unsynced writes. */
-  crash(config: DiskFaults, prng: Prng): CrashEffect[] {
+  /** How long its operations take. */
+  get latencyMs(): DiskFaults['latencyMs'] {
+    return this.config.latencyMs;
+  }
+
+  /** The node crashed: each file becomes what reached its medium, as the configured rates say. Returns what happened to unsynced writes. */
+  crash(prng: Prng): CrashEffect[] {
     const effects: CrashEffect[] = [];
     for (const [name, f] of [...this.files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (f.unsynced.length > 0) effects.push(this.settle(name, f, config, prng));
+      if (f.unsynced.length > 0) effects.push(this.settle(name, f, prng));
     }
     return effects;
   }
 
-  private settle(name: string, f: SimFile, config: DiskFaults, prng: Prng): CrashEffect {
+  private settle(name: string, f: SimFile, prng: Prng): CrashEffect {
     const effect: CrashEffect = { file: name, unsynced: f.unsynced.length, kept: 0, torn: 0 };
     const reached: Change[] = [];
     for (const c of f.unsynced) {
-      const fate = crashFate(c, config, prng, () => this.allow('torn', name));
+      const fate = crashFate(c, this.config, prng, () => this.allow('torn', name));
       if (fate.kind === 'kept') effect.kept++;
       if (fate.kind === 'torn') effect.torn++;
       if (fate.kind !== 'lost') reached.push(fate.kind === 'torn' ? fate.change : c);

@@ -206,7 +206,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     this.net.forget(id);
     this.emit('crash', id, why);
     this.transport.peerDied(id);
-    for (const effect of node.disk.crash(node.diskFaults ?? this.diskFaults, this.streams.disk)) this.emit('disk', id, effectDetail(effect));
+    for (const effect of node.disk.crash(this.streams.disk)) this.emit('disk', id, effectDetail(effect));
     this.startSettled(node);
   }
 
