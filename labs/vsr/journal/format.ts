@@ -122,11 +122,16 @@ function headerText(h: JournalHeader): string {
   return text;
 }
 
-/** A cell of `bytes` holding `text` (UTF-8) padded with zero bytes; a text that does not fit is a bug in the caller. */
-function encodeCell(text: string, bytes: number): Uint8Array {
-  const cell = new Uint8Array(bytes);
-  const { read } = utf8.encodeInto(text, cell);
+/**
+ * A cell of `bytes` holding `text` (UTF-8) padded with zero bytes: a new one, or `into` (a caller's
+ * buffer of exactly `bytes`, overwritten whole). A text that does not fit is a bug in the caller.
+ */
+function encodeCell(text: string, bytes: number, into?: Uint8Array): Uint8Array {
+  assert(into === undefined || into.length === bytes, () => `journal: a cell buffer of ${into!.length} bytes for a cell of ${bytes}`);
+  const cell = into ?? new Uint8Array(bytes);
+  const { read, written } = utf8.encodeInto(text, cell);
   assert(read === text.length, () => `journal: a cell of ${utf8.encode(text).length} bytes does not fit in ${bytes}`);
+  if (into !== undefined) cell.fill(0, written);
   return cell;
 }
 
@@ -150,9 +155,12 @@ export function decodeHeader(cell: Uint8Array): JournalHeader | null {
   return decodeCell(cell, journalHeaderSchema);
 }
 
-/** A prepare cell: the cell's canonical text (keys sorted: body, then header), its header's text made once. */
-export function encodePrepare(layout: JournalLayout, cell: PrepareCell): Uint8Array {
-  return encodeCell('{"body":' + canonicalJson(cell.body) + ',"header":' + headerText(cell.header) + '}', layout.prepare_cell_bytes);
+/**
+ * A prepare cell: the cell's canonical text (keys sorted: body, then header), its header's text made
+ * once; in `into` if given (prepare_cell_bytes of a caller's buffer: a batch's cells side by side).
+ */
+export function encodePrepare(layout: JournalLayout, cell: PrepareCell, into?: Uint8Array): Uint8Array {
+  return encodeCell('{"body":' + canonicalJson(cell.body) + ',"header":' + headerText(cell.header) + '}', layout.prepare_cell_bytes, into);
 }
 
 export function decodePrepare(cell: Uint8Array): PrepareCell | null {
@@ -165,11 +173,16 @@ export function decodePrepare(cell: Uint8Array): PrepareCell | null {
  * not ok here; recovery refuses the whole file for it (see recovery.ts).
  */
 export function headerOk(layout: JournalLayout, slot: number, h: JournalHeader | null): boolean {
-  if (h === null || !checksumValid(h) || h.cluster !== layout.cluster) return false;
+  return h !== null && checksumValid(h) && headerInSlot(layout, slot, h);
+}
+
+/** header_ok but the checksum: the cluster is ours and the header belongs in `slot`. */
+export function headerInSlot(layout: JournalLayout, slot: number, h: JournalHeader): boolean {
+  if (h.cluster !== layout.cluster) return false;
   return isReserved(h) ? h.op === slot : slotFor(layout, h.op) === slot;
 }
 
-/** Prepare headers whose checksum was found valid (a header is never changed once made): each slot's is checked after every write to it. */
+/** Prepare headers whose checksum was found valid (a header is never changed once made): the full invariant pass checks every slot's. */
 const validHeaders = new WeakSet<Header>();
 
 export function checksumValid(h: JournalHeader): boolean {
