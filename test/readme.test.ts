@@ -4,36 +4,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { rsmScenarios } from '../tester/rsm/scenarios.js';
-import { leftInGroup, readmeBlocks } from './fixtures/readme-blocks.js';
-
-const repo = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Kill what is left of process group `pgid` (ignoring a group that is gone); what was left, as `pgrep -a` lists it. */
-function killGroup(pgid: number): string {
-  const left = leftInGroup(pgid);
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // nothing left
-  }
-  return left;
-}
-
-/**
- * Run a block with `bash -e` in a session of its own (setsid), then kill whatever it left running:
- * a block that fails halfway must not leave its background nodes behind, and one that passes
- * but leaves a process running fails (status -1).
- */
-function runBlock(script: string, env: NodeJS.ProcessEnv = {}): { status: number | null; output: string } {
-  const result = spawnSync('setsid', ['bash', '-e', '-c', script], { cwd: repo, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
-  const left = result.pid === undefined ? '' : killGroup(result.pid);
-  const output = `${result.stdout}\n${result.stderr}`;
-  return left === '' ? { status: result.status, output } : { status: -1, output: `${output}\nleft running (killed):\n${left}` };
-}
+import { killGroup, readmeBlockOnce, readmeBlocks, repo, runBlock } from './fixtures/readme-blocks.js';
 
 /** How many scenarios each lab has (the outputs below count them). */
 const paxosCount = paxosScenarios.length;
@@ -92,7 +66,7 @@ describe('README commands', function () {
   });
 
   it('mutants: every planted bug of Lab 1 caught; one of Lab 2 with every scenario\'s detection rate', () => {
-    const { status, output } = runBlock(blocks.get('mutants')!);
+    const { status, output } = readmeBlockOnce('mutants'); // one run per suite: test/mutants.test.ts judges Lab 1's gate in it
     expect(status, output).to.equal(0);
     expect(output).to.match(/^(\d+)\/\1 mutants caught \(100%\)$/m);
     expect(output).to.match(/^no-busy .* caught by busy \(failed 3\/3 seeds\)/m);
