@@ -10,6 +10,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
+import { buildFramework, buildWorkspace } from '../src/grade/workspace.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,6 +51,8 @@ interface Gradescope {
 }
 
 const PREPARE = '    const args = { instance, n: this.my_n };\n';
+/** The planted bug: acceptreq no longer logs n_a/v_a (test 7 loses view 5). */
+const plantedBug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
 const STATUS = 'export const paxosStatusSchema = z.object({\n';
 
 describe('rsmlab grade', function () {
@@ -62,10 +65,9 @@ describe('rsmlab grade', function () {
     const subs = join(root, 'samples');
     submission(subs, 'reference');
     submission(subs, 'handout', (file, text) => (file.endsWith('.ts') ? stripSolutions(file, text).text : text));
-    // The bug: acceptreq no longer logs n_a/v_a (test 7 loses view 5). The hang: proposing view 6 among three nodes loops forever.
-    const bug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
+    // The bug (plantedBug) and the hang: proposing view 6 among three nodes loops forever.
     const hang = plant('paxos/proposer.ts', PREPARE, `${PREPARE}    while (instance === 6 && nodes.length === 3) args.n = this.my_n;\n`);
-    submission(subs, 'planted', (file, text) => hang(file, bug(file, text)));
+    submission(subs, 'planted', (file, text) => hang(file, plantedBug(file, text)));
     const out = join(root, 'samples-out');
     const { status, output } = grade(subs, out, ['--seeds', '1', '--hang-ms', '2000', '--jobs', '2']);
     expect(status, output).to.equal(0);
@@ -154,6 +156,28 @@ describe('rsmlab grade', function () {
       socket.on('error', () => resolve(true));
     });
     expect(refused, `port ${port} left open`).to.equal(true);
+  });
+
+  it("compiles a submission from the batch's framework build to the same dist/ and errors as from scratch, with none of the grader's lab code it changed or lacks", async () => {
+    const labs = join(root, 'changed', 'labs');
+    submission(join(root, 'changed'), '', (file, text) => (file === join('paxos', 'protocol.ts') ? `${text}\nexport const addedExport = 1;\n` : plantedBug(file, text)));
+    rmSync(join(labs, 'echo', 'lab.ts'));
+    writeFileSync(join(labs, 'paxos', 'added.ts'), 'export const added = 2;\n');
+    const work = join(root, 'compile', '.work');
+    const framework = await buildFramework(repo, join(work, '.framework'));
+    expect(framework, 'the framework build').to.not.equal(undefined);
+    expect(existsSync(join(work, '.framework')), 'the framework build is held in memory, not on disk').to.equal(false);
+    const scratch = await buildWorkspace(repo, labs, join(work, 'scratch'));
+    const cached = await buildWorkspace(repo, labs, join(work, 'cached'), framework);
+    const lines = (text: string): string[] => text.split('\n').sort();
+    expect(lines(cached.compileErrors)).to.deep.equal(lines(scratch.compileErrors));
+    expect(scratch.compileErrors).to.include("Cannot find module './echo/lab.js'");
+    const emitted = (tree: string): Map<string, string> =>
+      new Map(walk(join(tree, 'dist')).filter((f) => !f.endsWith('.tsbuildinfo')).map((f) => [relative(tree, f), readFileSync(f, 'utf8')]));
+    const fromScratch = emitted(scratch.dir);
+    expect([...fromScratch.keys()]).to.include.members([join('dist', 'labs', 'paxos', 'added.js'), join('dist', 'src', 'grade', 'grade-one.js')]).and.not.include(join('dist', 'labs', 'echo', 'lab.js'));
+    expect(fromScratch.get(join('dist', 'labs', 'paxos', 'acceptor.js'))).to.not.include('logaccept(this.n_a, this.v_a)');
+    expect(emitted(cached.dir)).to.deep.equal(fromScratch);
   });
 
   it('refuses a submissions folder that does not exist or holds nothing, with exit 2', () => {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
-import { buildWorkspace, compiled } from './workspace.js';
+import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from './workspace.js';
 import type { GradeOneJob } from './grade-one.js';
 
 export interface GradeOptions {
@@ -59,12 +59,14 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   const students = listSubmissions(options.submissions);
   const scenarios = (await loadScenarios(options.lab)).filter((s) => !options.only?.length || options.only.includes(s.id));
   if (scenarios.length === 0) throw new Error(`lab '${options.lab}' has no scenario ${options.only?.join(', ')}`);
+  // One framework compile serves the batch (a single submission compiles from scratch: no saving).
+  const framework = students.length > 1 ? await buildFramework(options.repo, resolve(options.out, '.work', '.framework')) : undefined;
   const grades = new Array<StudentGrade>(students.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < students.length) {
       const index = next++;
-      grades[index] = await gradeOne(options, students[index]!, scenarios);
+      grades[index] = await gradeOne(options, students[index]!, scenarios, framework);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
@@ -75,7 +77,7 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
 
 type Planned = { id: string; title: string; points: number };
 
-async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[]): Promise<StudentGrade> {
+async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], framework: FrameworkBuild | undefined): Promise<StudentGrade> {
   const dir = resolve(options.out, student);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -84,7 +86,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   const labs = join(options.submissions, student, 'labs');
   if (!existsSync(labs)) problem = `the submission has no labs/ folder (it must hold the student's copy of labs/)`;
   else {
-    const workspace = await buildWorkspace(options.repo, labs, resolve(options.out, '.work', student));
+    const workspace = await buildWorkspace(options.repo, labs, resolve(options.out, '.work', student), framework);
     if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
     else {
       if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);

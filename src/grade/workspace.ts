@@ -1,10 +1,11 @@
 // A grading tree for one submission: the grader's own framework (src/, tester/, package.json) with
 // the submission's labs/ in place of the grader's, compiled with the grader's TypeScript. Students
 // edit only labs/, so nothing else of theirs is ever used. It copies and compiles; it never runs
-// the submission (src/grade/batch.ts does, in a child process).
+// the submission (src/grade/batch.ts does, in a child process). A batch compiles the framework once
+// (with the grader's labs) and each tree's tsc starts from that build, redoing what its labs change.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 
 /** What a grading tree takes from the grader's tree (never the grader's labs/, tests or mutant corpora). */
 const FROM_GRADER = ['src', 'tester', 'package.json'];
@@ -16,8 +17,20 @@ export interface Workspace {
   compileErrors: string;
 }
 
-/** Build the grading tree in `dir` (a new folder) from the grader's tree `repo` and the submission's `labs` folder. */
-export async function buildWorkspace(repo: string, labs: string, dir: string): Promise<Workspace> {
+/**
+ * The framework compiled once for a batch: a grading tree of the grader's own labs/, compiled, its
+ * dist/ (tsc's incremental state among it) and labs/ held in memory, the tree itself deleted. It
+ * never holds a submission's code, and no submission can reach it (it is not on disk while they run).
+ */
+export interface FrameworkBuild {
+  /** dist/'s files, by path inside the tree. */
+  dist: Map<string, Buffer>;
+  /** The grader's labs/ files it compiled, by path inside labs/. */
+  labs: Map<string, Buffer>;
+}
+
+/** Build the grading tree in `dir` (a new folder) from the grader's tree `repo` and the submission's `labs` folder; from `framework`'s build, when given. */
+export async function buildWorkspace(repo: string, labs: string, dir: string, framework?: FrameworkBuild): Promise<Workspace> {
   mkdirSync(dir, { recursive: true });
   for (const entry of FROM_GRADER) {
     cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !INSTRUCTOR_ONLY.some((f) => source === join(repo, f)) });
@@ -30,7 +43,55 @@ export async function buildWorkspace(repo: string, labs: string, dir: string): P
     include: ['src', 'labs', 'tester'],
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
+  if (framework) startFrom(framework, dir);
   return { dir, compileErrors: await compile(repo, dir) };
+}
+
+/**
+ * The framework build of `repo` (its labs/ as the lab code), made in `dir` and kept in memory; none
+ * when the tree did not compile far enough to grade (then each submission compiles from scratch).
+ */
+export async function buildFramework(repo: string, dir: string): Promise<FrameworkBuild | undefined> {
+  const workspace = await buildWorkspace(repo, join(repo, 'labs'), dir);
+  const build = compiled(workspace) ? { dist: filesUnder(join(dir, 'dist')), labs: filesUnder(join(dir, 'labs')) } : undefined;
+  rmSync(dir, { recursive: true, force: true });
+  return build;
+}
+
+function filesUnder(root: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(root, path), readFileSync(path));
+    }
+  };
+  walk(root);
+  return files;
+}
+
+/**
+ * Put the framework build's dist/ in the tree, where tsc takes it as its previous build and redoes
+ * only what differs: the submission's labs and what their types reach. Of the grader's lab outputs
+ * it keeps only those whose source the submission holds byte for byte (tsc would not write them
+ * again), so no grader's lab code stands in for a file the submission changed or lacks.
+ */
+function startFrom(framework: FrameworkBuild, dir: string): void {
+  const labs = `labs${sep}`;
+  for (const [path, bytes] of framework.dist) {
+    if (path.startsWith(labs) && !sameLabSource(framework, dir, path.slice(labs.length))) continue;
+    mkdirSync(dirname(join(dir, 'dist', path)), { recursive: true });
+    writeFileSync(join(dir, 'dist', path), bytes);
+  }
+}
+
+/** Whether the submission in tree `dir` holds the grader's source of dist/labs/`output` (a .js from its .ts) byte for byte. */
+function sameLabSource(framework: FrameworkBuild, dir: string, output: string): boolean {
+  const source = output.replace(/\.([mc]?)js$/, '.$1ts');
+  const ours = framework.labs.get(source);
+  const theirs = join(dir, 'labs', source);
+  return ours !== undefined && existsSync(theirs) && readFileSync(theirs).equals(ours);
 }
 
 /**
