@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Json } from '../../../src/env/types.js';
 import { assert } from '../../../src/assert.js';
 import { checksum } from '../../../src/engine/checksum.js';
-import { canonicalJson } from '../../../src/json.js';
+import { canonicalJson, shape, shapedJson } from '../../../src/json.js';
 import { json } from '../../../src/env/json-value.js';
 import { entryValid, headerChecksum, headerSchema, rootEntry, type Entry, type Header } from '../protocol.js';
 
@@ -113,10 +113,13 @@ const utf8 = new TextEncoder();
  */
 const headerTexts = new WeakMap<JournalHeader, string>();
 
+/** A prepare header's keys in canonical order (its schema's): its text is built without canonicalJson's sort. */
+const HEADER_SHAPE = shape(Object.keys(headerSchema.shape).sort());
+
 function headerText(h: JournalHeader): string {
   let text = headerTexts.get(h);
   if (text === undefined) {
-    text = canonicalJson(h as unknown as Json);
+    text = (isReserved(h) ? null : shapedJson(h as unknown as Json, HEADER_SHAPE)) ?? canonicalJson(h as unknown as Json);
     headerTexts.set(h, text);
   }
   return text;
