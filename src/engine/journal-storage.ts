@@ -1,9 +1,11 @@
 // Lab 4's storage: the two-ring journal (labs/vsr/journal) on the replica's disk. At start it opens
 // and recovers the journal, traces what recovery decided, and hands the engine its log: every op up
 // to the journal's head, a faulty one as a placeholder (corruption never shortens the log). It
-// carries the engine's writes out as journal writes (a batch's prepares, one fsync, then their
-// header sectors, one fsync) and reports an entry durable only once its slot is clean (TB
-// has_prepare). It never decides what to write and never repairs: the engine does.
+// carries the engine's writes out as journal writes, pipelined: a batch's prepare cells share one
+// fsync with the header sectors of the batch before it (whose prepare cells are durable already), so
+// a header sector never goes out before the prepare it describes is durable; and it reports an entry
+// durable only once its slot is clean (TB has_prepare): after its header sector's fsync, the second
+// fsync it waits for. It never decides what to write and never repairs: the engine does.
 import type { Env } from '../env/types.js';
 import { StorageCorrupt } from '../storage/storage-corrupt.js';
 import { canonicalJson } from '../json.js';
@@ -60,11 +62,12 @@ export class JournalStorage implements EngineStorage {
   private landed: Batch | null = null;
   fsyncs = 0;
   /**
-   * A flush's prepare cells, side by side (reused: a flush's writes complete before the next flush
-   * starts, and a disk keeps no written buffer), so consecutive ops' cells go out as one write with
-   * no copy and no 4 KiB array per op for the garbage collector.
+   * A flush's prepare cells, side by side (see room), so consecutive ops' cells go out as one write
+   * with no copy and no 4 KiB array per op for the garbage collector.
    */
-  private cells = new Uint8Array(0);
+  private cells: Uint8Array = new Uint8Array(0);
+  /** A flush's header sectors, side by side (reused as `cells` is). */
+  private sectors: Uint8Array = new Uint8Array(0);
   /** By slot: dirty or faulty when recovered and not yet clean (its first clean write is traced as repaired). */
   private readonly unrepaired: boolean[];
 
@@ -157,7 +160,7 @@ export class JournalStorage implements EngineStorage {
     const headers = previous === null ? [] : this.headerWrites(slotsOf(previous));
     const prepares: JournalWrite[] = [];
     const entries = new Map<string, { entry: Entry; from: number | null }>();
-    const cells = this.cellsFor(queued.length);
+    const cells = (this.cells = room(this.cells, queued.length * j.layout.prepare_cell_bytes));
     const cellBytes = j.layout.prepare_cell_bytes;
     for (const q of queued) {
       if ('truncate' in q) prepares.push(...writeTruncation(j, q.truncate));
@@ -176,24 +179,21 @@ export class JournalStorage implements EngineStorage {
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
   }
 
-  /** Room for `count` prepare cells (the buffer grows, and is never shared with a write under way). */
-  private cellsFor(count: number): Uint8Array {
-    const bytes = count * this.journal.layout.prepare_cell_bytes;
-    if (this.cells.length < bytes) this.cells = new Uint8Array(Math.max(bytes, 2 * this.cells.length));
-    return this.cells;
-  }
-
   private takeLanded(): Batch | null {
     const landed = this.landed;
     this.landed = null;
     return landed;
   }
 
-  /** The header sectors holding `slots`, each once, in file order. */
+  /** The header sectors holding `slots`, each once, in file order, built side by side in `sectors`. */
   private headerWrites(slots: number[]): { offset: number; bytes: Uint8Array }[] {
-    const sectors = new Map<number, number>();
-    for (const slot of slots) sectors.set(headerSector(this.journal.layout, slot).offset, slot);
-    return [...sectors].sort(([a], [b]) => a - b).map(([offset, slot]) => ({ offset, bytes: headerSectorBytes(this.journal, slot, slots) }));
+    const { layout } = this.journal;
+    const bySector = new Map<number, number>();
+    for (const slot of slots) bySector.set(headerSector(layout, slot).offset, slot);
+    const sectors = (this.sectors = room(this.sectors, bySector.size * layout.sector_bytes));
+    return [...bySector]
+      .sort(([a], [b]) => a - b)
+      .map(([offset, slot], i) => ({ offset, bytes: headerSectorBytes(this.journal, slot, slots, sectors.subarray(i * layout.sector_bytes, (i + 1) * layout.sector_bytes)) }));
   }
 
   /**
@@ -241,6 +241,14 @@ export class JournalStorage implements EngineStorage {
     this.fsyncs++;
     await this.env.disk.fsync(JOURNAL_FILE);
   }
+}
+
+/**
+ * `buffer`, or a bigger one if it holds fewer than `bytes` (a flush's cells or sectors: reused, as a
+ * flush's writes complete before the next flush starts and a disk keeps no written buffer).
+ */
+function room(buffer: Uint8Array, bytes: number): Uint8Array {
+  return buffer.length >= bytes ? buffer : new Uint8Array(Math.max(bytes, 2 * buffer.length));
 }
 
 /** The writes' bytes one after another, in one new array of `length`. */

@@ -127,11 +127,13 @@ export function onHeaderWritten(j: JournalState, slot: number, checksum: string)
  * sector). The slots `written` (`slot`, and any other of the sector whose prepare was just made
  * durable in the same batch) get their header. Every other slot gets its header from memory (a
  * reserved one for a slot that never held a prepare, e.g. on the first wrap) unless it is faulty:
- * then an invalid cell, so it is still faulty after a crash (never @D turned into @J).
+ * then an invalid cell, so it is still faulty after a crash (never @D turned into @J). Built in
+ * `into` if given (sector_bytes of a caller's buffer: a batch's sectors side by side).
  */
-export function headerSectorBytes(j: JournalState, slot: number, written: readonly number[] = [slot]): Uint8Array {
+export function headerSectorBytes(j: JournalState, slot: number, written: readonly number[] = [slot], into?: Uint8Array): Uint8Array {
   const { first } = headerSector(j.layout, slot);
-  const bytes = new Uint8Array(j.layout.sector_bytes);
+  assert(into === undefined || into.length === j.layout.sector_bytes, () => `journal: a sector buffer of ${into!.length} bytes`);
+  const bytes = into ?? new Uint8Array(j.layout.sector_bytes);
   for (let i = 0; i < headersPerSector(j.layout); i++) {
     const s = first + i;
     // BEGIN SOLUTION
