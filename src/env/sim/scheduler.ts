@@ -166,10 +166,7 @@ export class Scheduler {
 
   /** Queue `event` to fire `delayMs` from now (0: at this instant, after what is already due). */
   schedule(event: SimEvent, delayMs: number): void {
-    event.time = this.clock + delayMs;
-    event.tie = this.ties.uint32() ^ 0x8000_0000; // (the draw - 2^31, as an int32)
-    event.seq = this.nextSeq++;
-    this.queue.push(event);
+    this.queue.push(event, this.clock + delayMs, this.ties.uint32() ^ 0x8000_0000, this.nextSeq++); // (the tie: the draw - 2^31, as an int32)
   }
 
   /** Take a queued event out: it can no longer do anything (a cancelled timer, a settled call's timeout). */
@@ -276,7 +273,7 @@ export class Scheduler {
         this.fail(new Error('the tester waits on the simulation, but no event is scheduled: nothing can ever happen'));
         continue;
       }
-      this.advance(event.time);
+      this.advance(this.queue.poppedTime);
       if (this.failure) continue;
       runAs(null);
       try {
