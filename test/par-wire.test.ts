@@ -14,9 +14,9 @@ import { makeVsrLab, replicaState } from '../labs/vsr/lab.js';
 import { assertInvariants, step, type EngineCommand } from '../labs/vsr/engine.js';
 import { vsrRequest, type Entry, type Message, type MessageOf } from '../labs/vsr/protocol.js';
 import { createState, faultyEntry, majority, type ReplicaState, type VsrConfig } from '../labs/vsr/state.js';
-import { formatImage, journalBytes, JOURNAL_FILE, prepareOffset, type JournalLayout } from '../labs/vsr/journal/format.js';
+import { encodePrepare, formatImage, journalBytes, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { hasPrepare } from '../labs/vsr/journal/journal.js';
-import { openJournal } from '../labs/vsr/journal/recovery.js';
+import { openJournal, recoverJournal } from '../labs/vsr/journal/recovery.js';
 import { JournalStorage, type JournalShape } from '../src/engine/journal-storage.js';
 import { LOG_FILE } from '../src/engine/storage.js';
 import { messageProblem } from '../src/engine/driver.js';
@@ -123,6 +123,27 @@ describe('par: the journal storage', () => {
     const d = decisions(recovered);
     expect(d.slice(0, 5)).to.deep.equal(['@N eql', '@N eql', '@N eql', '@N eql', '@J nil']);
     expect(recovered.journal.headers[3]).to.deep.include({ op: 3, view: 1 });
+  });
+
+  it('writes each op\'s own prepare cell from a batch encoded side by side, an op queued twice in one batch included, and after the ring wraps', async () => {
+    const entries = chain(layout.slot_count + 3, 0, layout.cluster);
+    const world = await inNode(async (env) => {
+      const { storage } = await JournalStorage.open(env, layout, 3, null, null);
+      for (const e of [entries[1]!, entries[2]!, entries[2]!, entries[3]!]) storage.write(e);
+      expect((await flushAll(storage)).map((e) => e.header.op)).to.deep.equal([1, 2, 2, 3]);
+      for (const e of entries.slice(1, 4)) {
+        expect(await env.disk.read(JOURNAL_FILE, prepareOffset(layout, e.header.op), layout.prepare_cell_bytes), `op ${e.header.op}'s cell`).to.deep.equal(encodePrepare(layout, e));
+      }
+      storage.checkpointed(4);
+      for (const e of entries.slice(4)) storage.write(e);
+      await flushAll(storage);
+    });
+    const image = world.disk('r0').read(JOURNAL_FILE);
+    for (const e of entries.slice(4)) {
+      const at = prepareOffset(layout, slotFor(layout, e.header.op));
+      expect(image.subarray(at, at + layout.prepare_cell_bytes), `op ${e.header.op}'s cell`).to.deep.equal(encodePrepare(layout, e));
+    }
+    expect(decisions(recoverJournal({ layout, replica_count: 3, op_checkpoint: 4 }, image)).every((d) => d === '@N eql'), 'every slot holds its op, clean').to.equal(true);
   });
 
   it('starts the engine from the recovered journal: a faulty op stays in the log as a placeholder, the log still ends at its head', async () => {

@@ -162,10 +162,11 @@ export class JournalStorage implements EngineStorage {
     const entries = new Map<string, { entry: Entry; from: number | null }>();
     const cells = (this.cells = room(this.cells, queued.length * j.layout.prepare_cell_bytes));
     const cellBytes = j.layout.prepare_cell_bytes;
+    let cell = 0;
     for (const q of queued) {
       if ('truncate' in q) prepares.push(...writeTruncation(j, q.truncate));
       else {
-        prepares.push(writePrepare(j, q.entry, cells.subarray(entries.size * cellBytes, (entries.size + 1) * cellBytes)));
+        prepares.push(writePrepare(j, q.entry, cells.subarray(cell * cellBytes, ++cell * cellBytes)));
         entries.set(q.entry.header.checksum, q);
       }
     }
