@@ -17,6 +17,23 @@ export function quoted(s: string): string {
   return q;
 }
 
+/** Past this, an integer is a heap number to V8, whose `${x}` costs several times a small one's. */
+const SMALL = 2 ** 30;
+const E8 = 1e8;
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000'];
+
+/**
+ * A finite number's JSON text, the same as `${x}`: a large safe integer (a message id, a wall-clock
+ * time) is written from its two halves around 10^8, each a small integer (exact: % on doubles is, and
+ * x - low is a multiple of 10^8 below 2^53). Every real message's id and each trace line go through here.
+ */
+export function numberText(x: number): string {
+  if (x < SMALL || !Number.isSafeInteger(x)) return `${x}`;
+  const low = x % E8;
+  const lowText = `${low}`;
+  return `${(x - low) / E8}${ZEROS[8 - lowText.length]!}${lowText}`;
+}
+
 /** The canonical text of `value`: like JSON.stringify, but with keys sorted by code unit. */
 export function canonicalJson(value: Json): string {
   // Built by concatenation, not map/join or templates: checksums of every VSR message and header run through here.

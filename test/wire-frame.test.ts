@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decodeFrame, encodeNotice, encodeRequest, encodeResult } from '../src/wire/frame.js';
+import { numberText } from '../src/json.js';
 
 const tricky = fc.constantFrom(',"method":', ',"params":', ',"result":', '"', '\\', '}', '{"jsonrpc":"2.0","id":');
 const text = fc.oneof(fc.string({ minLength: 1 }), fc.tuple(fc.string(), tricky, fc.string()).map(([a, b, c]) => `${a}${b}${c}`));
@@ -40,6 +41,17 @@ describe('wire frames', () => {
         expect(result).to.deep.equal({ type: 'result', id: rid, result: r, payload: resultJson });
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("writes every number as JSON does, large ids (two halves around 10^8) and multiples of 10^8 +- 1 included", () => {
+    const near = fc.tuple(fc.integer({ min: 0, max: 90_071_992 }), fc.integer({ min: -1, max: 1 })).map(([k, d]) => Math.max(0, k * 1e8 + d));
+    const numbers = fc.oneof(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), fc.maxSafeNat(), near, fc.double());
+    fc.assert(
+      fc.property(numbers, (x) => {
+        expect(numberText(x)).to.equal(`${x}`);
+      }),
+      { numRuns: 20000 },
     );
   });
 

@@ -2,7 +2,7 @@
 // one format; the simulator's traces are byte-identical for a seed, the real world's are not.
 // This module owns the shape and its canonical serialization, never where events are stored.
 import type { Json, NodeId } from '../env/types.js';
-import { quoted } from '../json.js';
+import { numberText, quoted } from '../json.js';
 
 export type TraceKind =
   | 'start' // a node process/instance began (detail: first, restarted)
@@ -77,7 +77,19 @@ export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
 
 /** The canonical JSON of a message summary (its part of a trace line). */
 export function messageJson(m: MessageSummary): string {
-  return `{"id":${number(m.id)},"from":${quoted(m.from)},"to":${quoted(m.to)},"method":${quoted(m.method)},"type":${quoted(m.type)},"summary":${JSON.stringify(m.summary)}}`;
+  return `{"id":${number(m.id)},"from":${quoted(m.from)},"to":${quoted(m.to)},"method":${quoted(m.method)},"type":${quoted(m.type)},"summary":${summaryJson(m.summary)}}`;
+}
+
+/** The last summary escaped, and its JSON: a message sent to several peers (an RSM primary's invoke, a broadcast) is escaped once, its longest part of a line. */
+let lastSummary = '';
+let lastSummaryJson = '""';
+
+function summaryJson(summary: string): string {
+  if (summary !== lastSummary) {
+    lastSummaryJson = JSON.stringify(summary);
+    lastSummary = summary;
+  }
+  return lastSummaryJson;
 }
 
 /** A message summary that carries its canonical JSON, formatted once (the simulator traces a message up to three times). */
@@ -88,5 +100,5 @@ export interface FormattedMessage extends MessageSummary {
 
 /** A number as JSON writes it (non-finite numbers become null). */
 function number(x: number): string {
-  return Number.isFinite(x) ? `${x}` : 'null';
+  return Number.isFinite(x) ? numberText(x) : 'null';
 }

@@ -2,7 +2,7 @@
 // builds outgoing frames from already-encoded JSON text. It never throws on input, never looks at
 // method semantics (that is dispatch.ts) and never touches sockets.
 import { parseObject, RpcStatusType, type JsonRpcError } from 'jsonrpc-lite';
-import { quoted } from '../json.js';
+import { numberText, quoted } from '../json.js';
 
 /** JSON-RPC 2.0 error codes (spec §5.1); handler failures use `server` (the -32000 range). */
 export const ErrorCode = {
@@ -153,16 +153,16 @@ export function decodeFrame(text: string, payloads = true): Frame {
 
 /** A request frame; `methodJson` and `paramsJson` are already JSON text (JSON.stringify of the name / params). */
 export function encodeRequest(id: number, methodJson: string, paramsJson: string): string {
-  return `{"jsonrpc":"2.0","id":${id},"method":${methodJson},"params":${paramsJson}}`;
+  return `{"jsonrpc":"2.0","id":${numberText(id)},"method":${methodJson},"params":${paramsJson}}`;
 }
 
 /** A notification frame, carrying the sender's message id in the extension member `mid`. */
 export function encodeNotice(mid: number, methodJson: string, paramsJson: string): string {
-  return `{"jsonrpc":"2.0","mid":${mid},"method":${methodJson},"params":${paramsJson}}`;
+  return `{"jsonrpc":"2.0","mid":${numberText(mid)},"method":${methodJson},"params":${paramsJson}}`;
 }
 
 export function encodeResult(id: RpcId, resultJson: string): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
+  return `{"jsonrpc":"2.0","id":${typeof id === 'number' ? numberText(id) : JSON.stringify(id)},"result":${resultJson}}`;
 }
 
 export function encodeError(id: RpcId | null, code: number, message: string): string {
