@@ -116,7 +116,8 @@ describe('README commands', function () {
     const journal = output.split('\n').filter((l) => / log vsr\.journal\./.test(l));
     expect(journal.filter((l) => l.includes('vsr.journal.recovered')), output).to.have.length(2);
     expect(journal.at(-2), output).to.match(/ log vsr\.journal\.slot slot=5 op=5 case=@C decision=vsr$/);
-    expect(journal.at(-1), output).to.match(/ log vsr\.journal\.repaired slot=5 op=5 from=0$/);
+    // From a healthy replica (0 is the primary unless a view change under load moved it), never from replica 2 itself.
+    expect(journal.at(-1), output).to.match(/ log vsr\.journal\.repaired slot=5 op=5 from=[01]$/);
     expect(journal.filter((l) => l.includes('vsr.journal.slot')), 'no other slot is damaged').to.have.length(1);
     expect(output).to.match(/^linearizable: 40 ops of the kv model/m);
     const hashes = [...output.matchAll(/"state_hash": "(\w+)"/g)].map((m) => m[1]);
