@@ -3,14 +3,14 @@
 // stalling the batch; and a submission that loops, throws at import, exits, floods stdout,
 // exhausts memory or leaves processes and ports behind still gets a report with a clear reason.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
-import { buildFramework, buildWorkspace } from '../src/grade/workspace.js';
+import { buildFramework, buildWorkspace, compiled } from '../src/grade/workspace.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -158,6 +158,42 @@ describe('rsmlab grade', function () {
     expect(refused, `port ${port} left open`).to.equal(true);
   });
 
+  it("grades the rest of the batch when a submission holds a directory, a symlink to one or a FIFO where a lab file goes, and ignores a killed batch's leftover tree", () => {
+    const subs = join(root, 'odd');
+    submission(subs, 'normal');
+    const acceptor = join('labs', 'paxos', 'acceptor.ts');
+    // The grader's framework build holds acceptor.ts: its check of the submission's copy met a directory.
+    submission(subs, 'dir-named-ts');
+    rmSync(join(subs, 'dir-named-ts', acceptor));
+    mkdirSync(join(subs, 'dir-named-ts', acceptor, 'inner.ts'), { recursive: true });
+    submission(subs, 'symlink-named-ts');
+    rmSync(join(subs, 'symlink-named-ts', acceptor));
+    symlinkSync('../echo', join(subs, 'symlink-named-ts', acceptor));
+    submission(subs, 'fifo');
+    expect(spawnSync('mkfifo', [join(subs, 'fifo', 'labs', 'paxos', 'pipe.ts')]).status, 'mkfifo').to.equal(0);
+    const out = join(root, 'odd-out');
+    // A killed batch left normal's tree: a lab file with a type error and its output. Neither may be used.
+    mkdirSync(join(out, '.work', 'normal', 'labs', 'paxos'), { recursive: true });
+    writeFileSync(join(out, '.work', 'normal', 'labs', 'paxos', 'stale.ts'), "export const stale: number = 'stale';\n");
+    mkdirSync(join(out, '.work', 'normal', 'dist', 'labs', 'paxos'), { recursive: true });
+    writeFileSync(join(out, '.work', 'normal', 'dist', 'labs', 'paxos', 'stale.js'), 'export const stale = 1;\n');
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0', '--hang-ms', '2000', '--jobs', '2']);
+    expect(status, output).to.equal(0);
+    const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
+    const report = (student: string): string => readFileSync(join(out, student, 'report.txt'), 'utf8');
+    expect(csv, csv).to.match(/^normal,10,10,10,$/m);
+    expect(existsSync(join(out, 'normal', 'compile-errors.txt')), 'the stale lab file was compiled').to.equal(false);
+    expect(report('normal')).to.not.include('problem:');
+    // No acceptor.ts file: graded, with tsc's errors, to 0.
+    for (const student of ['dir-named-ts', 'symlink-named-ts']) {
+      expect(csv, student).to.match(new RegExp(`^${student},0,10,0,`, 'm'));
+      expect(readFileSync(join(out, student, 'compile-errors.txt'), 'utf8'), student).to.include("Cannot find module './acceptor.js'");
+    }
+    expect(csv).to.match(/^fifo,0,10,0,the submission's labs\/ could not be made into a grading tree: /m);
+    expect(report('fifo')).to.match(/problem: the submission's labs\/ could not be made into a grading tree: .*FIFO/i);
+    expect(existsSync(join(out, '.work')), 'the batch removes its trees').to.equal(false);
+  });
+
   it("compiles a submission from the batch's framework build to the same dist/ and errors as from scratch, with none of the grader's lab code it changed or lacks", async () => {
     const labs = join(root, 'changed', 'labs');
     submission(join(root, 'changed'), '', (file, text) => (file === join('paxos', 'protocol.ts') ? `${text}\nexport const addedExport = 1;\n` : plantedBug(file, text)));
@@ -178,6 +214,20 @@ describe('rsmlab grade', function () {
     expect([...fromScratch.keys()]).to.include.members([join('dist', 'labs', 'paxos', 'added.js'), join('dist', 'src', 'grade', 'grade-one.js')]).and.not.include(join('dist', 'labs', 'echo', 'lab.js'));
     expect(fromScratch.get(join('dist', 'labs', 'paxos', 'acceptor.js'))).to.not.include('logaccept(this.n_a, this.v_a)');
     expect(emitted(cached.dir)).to.deep.equal(fromScratch);
+    expect(compiled(cached), 'a tsc that ran to its end with type errors').to.equal(true);
+
+    // A tsc that is killed (its time bound, the OOM killer) leaves the framework build's entry in place: not compiled.
+    const killer = join(root, 'killed-tsc');
+    for (const entry of ['src', 'tester', 'package.json']) {
+      mkdirSync(killer, { recursive: true });
+      symlinkSync(join(repo, entry), join(killer, entry));
+    }
+    mkdirSync(join(killer, 'node_modules', 'typescript', 'bin'), { recursive: true });
+    writeFileSync(join(killer, 'node_modules', 'typescript', 'bin', 'tsc'), "process.kill(process.pid, 'SIGKILL');\n");
+    const killed = await buildWorkspace(killer, labs, join(work, 'killed'), framework);
+    expect(existsSync(join(killed.dir, 'dist', 'src', 'grade', 'grade-one.js'))).to.equal(true);
+    expect(compiled(killed), 'a killed tsc').to.equal(false);
+    expect(killed.compileErrors).to.include('tsc was killed (SIGKILL');
   });
 
   it('refuses a submissions folder that does not exist or holds nothing, with exit 2', () => {

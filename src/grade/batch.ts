@@ -86,13 +86,19 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   const labs = join(options.submissions, student, 'labs');
   if (!existsSync(labs)) problem = `the submission has no labs/ folder (it must hold the student's copy of labs/)`;
   else {
-    const workspace = await buildWorkspace(options.repo, labs, resolve(options.out, '.work', student), framework);
-    if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
-    else {
-      if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
-      const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options);
-      result = run.result;
-      problem = run.problem;
+    // Whatever the submission's folder holds (a directory or a FIFO where a lab file should be, ...),
+    // a failure to build or compile its tree is that student's problem, never the batch's.
+    try {
+      const workspace = await buildWorkspace(options.repo, labs, resolve(options.out, '.work', student), framework);
+      if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
+      else {
+        if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
+        const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options);
+        result = run.result;
+        problem = run.problem;
+      }
+    } catch (e) {
+      problem = `the submission's labs/ could not be made into a grading tree: ${e instanceof Error ? e.message : String(e)}`;
     }
   }
   result ??= { lab: options.lab, world: 'sim', seeds: options.seeds, outcomes: [] };
@@ -130,9 +136,14 @@ function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions): Pro
       killGroup(child.pid);
       const file = join(job.out, 'result.json');
       if (existsSync(file)) {
-        const result = JSON.parse(readFileSync(file, 'utf8')) as SuiteResult;
-        rmSync(file);
-        return done({ result });
+        // The submission's code ran in that process: a result.json cut short (killed mid-write) is its problem, not a throw here.
+        try {
+          const result = JSON.parse(readFileSync(file, 'utf8')) as SuiteResult;
+          rmSync(file);
+          return done({ result });
+        } catch (e) {
+          return done({ problem: `the grading process left a result.json that cannot be read: ${e instanceof Error ? e.message : String(e)}` });
+        }
       }
       if (timedOut) return done({ problem: `grading took longer than ${options.timeoutMs} ms and was stopped` });
       done({ problem: `the grading process ended (${signal ?? `exit code ${code}`}) before any result: ${explainText(stderr, options.memoryMb) || 'no message'}` });

@@ -15,6 +15,8 @@ export interface Workspace {
   dir: string;
   /** tsc's diagnostics (type errors do not stop grading: tsc still emits what it can). */
   compileErrors: string;
+  /** Whether tsc ran to its end (an exit, with or without type errors); not when it was killed or could not start. */
+  tscFinished: boolean;
 }
 
 /**
@@ -29,8 +31,12 @@ export interface FrameworkBuild {
   labs: Map<string, Buffer>;
 }
 
-/** Build the grading tree in `dir` (a new folder) from the grader's tree `repo` and the submission's `labs` folder; from `framework`'s build, when given. */
+/**
+ * Build the grading tree in `dir` from the grader's tree `repo` and the submission's `labs` folder;
+ * from `framework`'s build, when given. Whatever `dir` held (a killed batch's tree) is deleted first.
+ */
 export async function buildWorkspace(repo: string, labs: string, dir: string, framework?: FrameworkBuild): Promise<Workspace> {
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const entry of FROM_GRADER) {
     cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !INSTRUCTOR_ONLY.some((f) => source === join(repo, f)) });
@@ -44,7 +50,7 @@ export async function buildWorkspace(repo: string, labs: string, dir: string, fr
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   if (framework) startFrom(framework, dir);
-  return { dir, compileErrors: await compile(repo, dir) };
+  return { dir, ...(await compile(repo, dir)) };
 }
 
 /**
@@ -91,27 +97,33 @@ function sameLabSource(framework: FrameworkBuild, dir: string, output: string): 
   const source = output.replace(/\.([mc]?)js$/, '.$1ts');
   const ours = framework.labs.get(source);
   const theirs = join(dir, 'labs', source);
-  return ours !== undefined && existsSync(theirs) && readFileSync(theirs).equals(ours);
+  return ours !== undefined && statSync(theirs, { throwIfNoEntry: false })?.isFile() === true && readFileSync(theirs).equals(ours);
 }
+
+const TSC_TIMEOUT_MS = 300_000;
 
 /**
  * tsc over the tree `dir`, in a child process that does not block this one (with --jobs, other
- * submissions' compiles and runs, and their watchdogs, go on meanwhile); what it printed.
+ * submissions' compiles and runs, and their watchdogs, go on meanwhile); what it printed, and
+ * whether it ran to its end (a tsc killed or never started says so in its output).
  */
-function compile(repo: string, dir: string): Promise<string> {
+function compile(repo: string, dir: string): Promise<{ compileErrors: string; tscFinished: boolean }> {
   return new Promise((resolve) => {
-    const tsc = spawn(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    const tsc = spawn(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: TSC_TIMEOUT_MS });
     let output = '';
     const add = (chunk: Buffer): void => void (output += chunk.toString());
     tsc.stdout.on('data', add);
     tsc.stderr.on('data', add);
-    tsc.on('error', (e) => resolve(`${output}${e.message}`.trim()));
-    tsc.on('close', () => resolve(output.trim()));
+    tsc.on('error', (e) => resolve({ compileErrors: `${output}\ntsc could not run: ${e.message}`.trim(), tscFinished: false }));
+    tsc.on('close', (code, signal) => {
+      if (code !== null) return resolve({ compileErrors: output.trim(), tscFinished: true });
+      resolve({ compileErrors: `${output}\ntsc was killed (${signal ?? 'no signal'}; its time bound is ${TSC_TIMEOUT_MS} ms)`.trim(), tscFinished: false });
+    });
   });
 }
 
-/** Whether the compiled tree can run `rsmlab`'s grading entry at all. */
+/** Whether tsc ran to its end over the tree and it can run `rsmlab`'s grading entry at all (the framework build's entry is there before tsc runs). */
 export function compiled(workspace: Workspace): boolean {
   const entry = join(workspace.dir, 'dist', 'src', 'grade', 'grade-one.js');
-  return existsSync(entry) && statSync(entry).isFile();
+  return workspace.tscFinished && existsSync(entry) && statSync(entry).isFile();
 }
