@@ -7,7 +7,7 @@ import { SimWorld } from '../src/env/sim/world.js';
 import { encodeHeaderCell, encodePrepare, formatImage, headerSector, HEADER_CELL_BYTES, JOURNAL_FILE, prepareOffset, reservedHeader, slotFor, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { canonicalJson } from '../src/json.js';
 import type { Json } from '../src/env/types.js';
-import { assertJournalInvariants, hasPrepare, journalAccepts, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
+import { assertJournalInvariants, assertSlotInvariants, hasPrepare, journalAccepts, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
 import { recoverJournal, type RecoveryOptions } from '../labs/vsr/journal/recovery.js';
 import {
   caseDecision,
@@ -423,6 +423,18 @@ describe('vsr journal: writes', () => {
       }
     }
     expect(() => encodePrepare(LAYOUT, { ...entries[0]!, body: 'é'.repeat(LAYOUT.prepare_cell_bytes / 2) })).to.throw(/a cell of \d+ bytes does not fit in 4096/);
+  });
+
+  it('a write of a header changed without its checksum fails the slot invariants at once; a made header cannot be changed', () => {
+    const j = fresh();
+    const entry = chain(5)[5]!;
+    writePrepare(j, entry);
+    assertSlotInvariants(j, 5);
+    // An engine that moves a prepare to its view by `{ ...header, view }` and keeps the stale checksum.
+    writePrepare(j, { ...entry, header: { ...entry.header, view: 1 } });
+    expect(() => assertSlotInvariants(j, 5)).to.throw(/slot 5 holds a header that fails its checksum/);
+    const made = chain(1)[0]!;
+    expect(() => ((made.header as { view: number }).view = 1)).to.throw(TypeError);
   });
 
   it('refuses any op at or past op_checkpoint + slot_count', () => {

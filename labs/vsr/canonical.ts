@@ -21,7 +21,8 @@ export interface EntryTexts {
 /**
  * The texts of the entry last encoded (one slot, not a map: a map of every entry costs the garbage
  * collector more than it saves): checking a prepare reads them twice, and so does making and then
- * sealing one. An entry is never changed once made.
+ * sealing one. An entry is never changed once made: makeEntry freezes the entry and its header, and
+ * entryValid the header it passes (protocol.ts); a body is not frozen, and nothing may change one.
  */
 let last: { entry: Entry; texts: EntryTexts } | null = null;
 
@@ -84,7 +85,7 @@ function messageMember(key: string, value: Json): string {
   return canonicalJson(value);
 }
 
-/** canonicalJson(message), its entries' texts from entryJson. */
-export function messageJson(message: Message): string {
+/** canonicalJson(message), its entries' texts from entryJson: the text a sealed VSR message's checksum covers (not the trace's messageJson, src/trace/event.ts). */
+export function sealedMessageJson(message: Message): string {
   return canonicalObject(message as unknown as { [key: string]: Json }, messageMember);
 }

@@ -71,6 +71,21 @@ export interface ClientSession {
   reply: AppResult;
 }
 
+/**
+ * Whether a client table is sorted by client, each client once: session() binary-searches it, so a
+ * table installed whole (a checkpoint's, from disk or a rebuild) is checked where it comes in.
+ */
+export function clientsSorted(clients: readonly ClientSession[]): boolean {
+  for (let i = 1; i < clients.length; i++) if (!(clients[i - 1]!.client < clients[i]!.client)) return false;
+  return true;
+}
+
+/** A copy of a checkpoint's client table, asserted sorted. */
+function sortedClients(clients: readonly ClientSession[]): ClientSession[] {
+  assert(clientsSorted(clients), 'vsr: a checkpoint client table out of order');
+  return structuredClone(clients) as ClientSession[];
+}
+
 /** A read-only request waiting for the primary's authority to be verified. */
 export interface PendingRead {
   client: string;
@@ -293,7 +308,7 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     inhabited: (durable.inhabited ?? []).filter((e) => faulty.includes(e.header.op)),
     superblock: { ...superblock },
     pipeline: [],
-    clients: checkpoint === null ? [] : structuredClone(checkpoint.clients),
+    clients: checkpoint === null ? [] : sortedClients(checkpoint.clients),
     app: checkpoint === null ? createStateMachine(config.app).snapshot() : structuredClone(checkpoint.app),
     start_view_change_from: [],
     do_view_change_sent: false,

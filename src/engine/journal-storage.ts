@@ -47,9 +47,13 @@ export function opFits(shape: JournalShape, op: unknown): boolean {
 
 type Queued = { entry: Entry; from: number | null } | { truncate: number };
 
-/** A batch whose prepare cells are durable: the writes that landed, and the entries written (by checksum). */
+/**
+ * A batch whose prepare cells are durable: the slots that landed with the checksum each was written
+ * for (not the writes: their bytes are views into `cells`, overwritten by the next flush), and the
+ * entries written (by checksum).
+ */
 interface Batch {
-  writes: JournalWrite[];
+  writes: { slot: number; checksum: string }[];
   entries: Map<string, { entry: Entry; from: number | null }>;
 }
 
@@ -174,7 +178,7 @@ export class JournalStorage implements EngineStorage {
     synced();
     for (const then of waiting) then();
     // This batch's prepares are durable: its slots that still hold what was written wait for their header sectors.
-    const landed = prepares.filter((w) => prepareWritten(j, w.slot, w.checksum));
+    const landed = prepares.filter((w) => prepareWritten(j, w.slot, w.checksum)).map(({ slot, checksum }) => ({ slot, checksum }));
     for (const w of prepares) assertSlotInvariants(j, w.slot);
     if (landed.length > 0) this.landed = { writes: landed, entries };
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);

@@ -10,7 +10,7 @@ import { assert } from '../../../src/assert.js';
 import { checksum } from '../../../src/engine/checksum.js';
 import { canonicalJson, shape, shapedJson } from '../../../src/json.js';
 import { json } from '../../../src/env/json-value.js';
-import { entryValid, headerChecksum, headerSchema, rootEntry, type Entry, type Header } from '../protocol.js';
+import { entryValid, headerSchema, headerValid, rootEntry, type Entry, type Header } from '../protocol.js';
 
 /** The journal file's name on a replica's disk. */
 export const JOURNAL_FILE = 'vsr.journal';
@@ -42,7 +42,7 @@ export function isReserved(h: JournalHeader): h is ReservedHeader {
 }
 
 export function reservedHeader(cluster: number, slot: number): ReservedHeader {
-  return { command: 'reserved', checksum: reservedChecksum(cluster, slot), cluster, op: slot };
+  return Object.freeze({ command: 'reserved', checksum: reservedChecksum(cluster, slot), cluster, op: slot });
 }
 
 /** Reserved headers' checksums, by cluster and slot: a pure function of both, asked for every slot at every invariant check. */
@@ -108,8 +108,9 @@ export function headerSector(layout: JournalLayout, slot: number): { first: numb
 const utf8 = new TextEncoder();
 
 /**
- * Headers' canonical text, by header: a header is never changed once made, and its text goes into
- * its prepare cell and (once per batch that writes its sector) its header sector.
+ * Headers' canonical text, by header: its text goes into its prepare cell and (once per batch that
+ * writes its sector) its header sector. A header is never changed once made: one made by makeEntry
+ * or found valid is frozen (protocol.ts), and a reserved one is frozen here.
  */
 const headerTexts = new WeakMap<JournalHeader, string>();
 
@@ -185,15 +186,9 @@ export function headerInSlot(layout: JournalLayout, slot: number, h: JournalHead
   return isReserved(h) ? h.op === slot : slotFor(layout, h.op) === slot;
 }
 
-/** Prepare headers whose checksum was found valid (a header is never changed once made): the full invariant pass checks every slot's. */
-const validHeaders = new WeakSet<Header>();
-
+/** Whether the header carries its checksum (a prepare header made or checked before: a set lookup, protocol.ts's headerValid). */
 export function checksumValid(h: JournalHeader): boolean {
-  if (isReserved(h)) return h.checksum === reservedChecksum(h.cluster, h.op);
-  if (validHeaders.has(h)) return true;
-  const valid = h.checksum === headerChecksum(h);
-  if (valid) validHeaders.add(h);
-  return valid;
+  return isReserved(h) ? h.checksum === reservedChecksum(h.cluster, h.op) : headerValid(h as Header);
 }
 
 /** A prepare cell is ok if its header is ok and (for a prepare) its body matches checksum_body. */

@@ -150,20 +150,18 @@ export function headerSectorBytes(j: JournalState, slot: number, written: readon
 export function assertJournalInvariants(j: JournalState): void {
   const { slot_count } = j.layout;
   for (const array of [j.headers, j.dirty, j.faulty, j.prepare_checksums, j.prepare_inhabited]) assert(array.length === slot_count, 'journal: an array not of slot_count');
-  for (let slot = 0; slot < slot_count; slot++) {
-    assertSlotInvariants(j, slot);
-    assert(checksumValid(j.headers[slot]!), () => `journal: slot ${slot} holds a header that fails its checksum`);
-  }
+  for (let slot = 0; slot < slot_count; slot++) assertSlotInvariants(j, slot);
 }
 
 /**
- * One slot's invariants: faulty ⊆ dirty, its header ours and in its slot, prepare_inhabited ⇔ a
- * prepare checksum. Not the header's checksum: that is checked where a header comes in (recovery's
- * reads, the driver's wire checks; the engine makes its own) and by the full pass above, never
- * once more per write (a hash per op, a quarter of a batch's cost).
+ * One slot's invariants: faulty ⊆ dirty, its header ours, in its slot and carrying its checksum,
+ * prepare_inhabited ⇔ a prepare checksum. The checksum check is a set lookup for a header made by
+ * makeEntry or checked where it came in (recovery's reads, the driver's wire checks: protocol.ts's
+ * headerValid) and a hash for any other, such as an engine's header changed without its checksum.
  */
 export function assertSlotInvariants(j: JournalState, slot: number): void {
   assert(!j.faulty[slot] || j.dirty[slot], () => `journal: slot ${slot} is faulty but not dirty`);
   assert(headerInSlot(j.layout, slot, j.headers[slot]!), () => `journal: slot ${slot} holds a header that is not ok for it`);
+  assert(checksumValid(j.headers[slot]!), () => `journal: slot ${slot} holds a header that fails its checksum`);
   assert(j.prepare_inhabited[slot] === (j.prepare_checksums[slot] !== null), () => `journal: slot ${slot}: prepare_inhabited disagrees with prepare_checksums`);
 }
