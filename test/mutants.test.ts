@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
-import { failingRuns } from '../tester/mutant-rate.js';
+import { failingRuns } from './fixtures/mutant-rate.js';
 import { findMutant } from '../tester/mutants/index.js';
 import { runGate } from '../tester/mutants/gate.js';
 import { formatGate } from '../tester/mutants/report.js';

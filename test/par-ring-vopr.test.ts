@@ -14,7 +14,7 @@ import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
-import { failingRuns } from '../tester/mutant-rate.js';
+import { failingRuns } from './fixtures/mutant-rate.js';
 import { RING_VOPR } from '../tester/par/ring-vopr.js';
 import { checkpointWithoutClientsLab } from './fixtures/par-broken.js';
 

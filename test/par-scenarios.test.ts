@@ -15,7 +15,7 @@ import { findScenario, loadScenarios } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
-import { failingRuns } from '../tester/mutant-rate.js';
+import { failsOnEvery } from './fixtures/mutant-rate.js';
 import type { Lab } from '../src/lab.js';
 import { ackOnReceiptLab, faultyCellAsReservedLab, nackThresholdOffByOneLab, nackWhenUnreadableLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
 
@@ -55,9 +55,7 @@ describe('par: storage scenarios 13, 14, 16-25 in the simulator', function () {
   ];
   for (const m of mutants) {
     it(`${m.what} fails scenario ${m.id} on every seed of 1..${SEEDS.length}`, async () => {
-      const failed = await failingRuns('par', m.id, m.lab, SEEDS);
-      expect(failed.map((r) => r.seed)).to.deep.equal(SEEDS);
-      for (const r of failed) expect(r.error, `seed ${r.seed}`).to.match(m.check);
+      await failsOnEvery('par', m.id, m.lab, SEEDS, m.check);
     });
   }
 

@@ -62,7 +62,7 @@ function load(cluster: SimCluster, seed: number, clients: number, ops: number) {
 }
 
 function stateOf(cluster: SimCluster, i: number): ReplicaState {
-  const node = cluster.sim.labNode(cluster.id(i));
+  const node = cluster.labNode(i);
   const s = node === null ? null : replicaState(node);
   if (s === null) throw new Error(`replica ${i} is not running`);
   return s;

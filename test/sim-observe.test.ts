@@ -10,7 +10,7 @@ describe('sim step observer', () => {
     const cluster = new SimCluster({ lab: 'echo', seed: 3, nodes: 2 });
     const pings: number[] = [];
     cluster.sim.observeSteps(() => {
-      const node = cluster.sim.labNode(cluster.id(1));
+      const node = cluster.labNode(1);
       if (node !== null) pings.push((node.status() as { pings: number }).pings);
     });
     await cluster.start(0);
@@ -19,9 +19,9 @@ describe('sim step observer', () => {
     for (let i = 0; i < 3; i++) await client.call(cluster.id(1), ping, { text: 'hi' }, { timeoutMs: 100 });
     expect(pings.length).to.be.greaterThan(3);
     expect(pings.at(-1)).to.equal(3);
-    expect(cluster.sim.labNode(cluster.id(1))).to.not.equal(null);
+    expect(cluster.labNode(1)).to.not.equal(null);
     await cluster.kill(1);
-    expect(cluster.sim.labNode(cluster.id(1))).to.equal(null);
+    expect(cluster.labNode(1)).to.equal(null);
   });
 
   it('a throw from the observer fails the run with its message and the seed', async () => {

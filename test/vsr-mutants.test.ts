@@ -3,7 +3,7 @@
 // the reference passes those same seeds (test/vsr-tester-sim.test.ts runs them).
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import { failingRuns } from '../tester/mutant-rate.js';
+import { failingRuns } from './fixtures/mutant-rate.js';
 import { commitBeforeQuorumLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
 
 const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);

@@ -63,7 +63,7 @@ export function simOf(run: { readonly cluster: Cluster }): SimWorld {
 
 /** Replica `index`'s lab node in a simulator-only scenario's run, or null while it is down. */
 export function labNodeOf(run: { readonly cluster: Cluster }, index: number): LabNode | null {
-  return simOf(run).labNode(run.cluster.id(index));
+  return simClusterOf(run.cluster).labNode(index);
 }
 
 /** Labs loaded by name, once per process: a run after the first starts without loading anything. */
@@ -111,6 +111,11 @@ export class SimCluster implements Cluster {
   id(index: number): NodeId {
     if (!Number.isInteger(index) || index < 0 || index >= this.nodes) throw new Error(`no node ${index} (nodes 0..${this.nodes - 1})`);
     return `p${index}`;
+  }
+
+  /** Node `index`'s lab node, or null while it is down. */
+  labNode(index: number): LabNode | null {
+    return this.sim.labNode(this.id(index));
   }
 
   indexOf(id: NodeId): number {

@@ -102,7 +102,7 @@ function statusOf(node: LabNode): PaxosStatus {
 
 /** Node `index`'s status read in place (no copy, no parse: scenarios poll every few ms); null if it is down. */
 export function liveStatus(cluster: SimCluster, index: number): PaxosStatus | null {
-  const node = cluster.sim.labNode(cluster.id(index));
+  const node = cluster.labNode(index);
   return node === null ? null : statusOf(node);
 }
 

@@ -45,7 +45,7 @@ export function parseVsrStatus(name: string, raw: Json): VsrStatus {
  * status JSON without building it (scenarios poll every tick); null if it is down or still starting.
  */
 export function simStatus(cluster: SimCluster, index: number): VsrStatus | null {
-  const node = cluster.sim.labNode(cluster.id(index));
+  const node = cluster.labNode(index);
   const s = node === null ? null : replicaState(node);
   if (s === null) return null;
   return {
