@@ -49,7 +49,7 @@ export function scaleTiming(timing: Timing, factor: number): Timing {
  * way and kill the primary of the two left, and Lab 2 is wedged for good (the survivor alone is no
  * majority of its view; the dropped node can only rejoin through the dead primary).
  */
-export const REAL_RPC_TIMEOUT_FLOOR_MS = 250;
+const REAL_RPC_TIMEOUT_FLOOR_MS = 250;
 
 /** The timing of real processes at `factor`: every constant scaled, the RPC timeout no shorter than the floor. */
 export function realTiming(timing: Timing, factor: number): Timing {

@@ -9,7 +9,8 @@ import type { Entry, Header, HeaderFields, Message } from './protocol.js';
 const FIELDS = ['checksum_body', 'client', 'cluster', 'commit', 'op', 'operation', 'parent', 'replica', 'request', 'timestamp', 'view'];
 /** A header's fields but its checksum, and a whole header ('checksum' sorts before every other field). */
 const HEADER_FIELDS = shape(FIELDS);
-const HEADER = shape(['checksum', ...FIELDS]);
+/** A whole header's shape: the one list of a header's keys in canonical order (the journal's header cells use it too). */
+export const HEADER = shape(['checksum', ...FIELDS]);
 const ENTRY = shape(['body', 'header']);
 
 /** An entry's canonical texts: its body's, and its header's fields but the checksum. */

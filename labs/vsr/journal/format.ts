@@ -8,8 +8,9 @@ import { z } from 'zod';
 import type { Json } from '../../../src/env/types.js';
 import { assert } from '../../../src/assert.js';
 import { checksum } from '../../../src/engine/checksum.js';
-import { canonicalJson, shape, shapedJson } from '../../../src/json.js';
+import { canonicalJson, shapedJson } from '../../../src/json.js';
 import { json } from '../../../src/env/json-value.js';
+import { HEADER } from '../canonical.js';
 import { entryValid, headerSchema, headerValid, rootEntry, type Entry, type Header } from '../protocol.js';
 
 /** The journal file's name on a replica's disk. */
@@ -114,13 +115,10 @@ const utf8 = new TextEncoder();
  */
 const headerTexts = new WeakMap<JournalHeader, string>();
 
-/** A prepare header's keys in canonical order (its schema's): its text is built without canonicalJson's sort. */
-const HEADER_SHAPE = shape(Object.keys(headerSchema.shape).sort());
-
 function headerText(h: JournalHeader): string {
   let text = headerTexts.get(h);
   if (text === undefined) {
-    text = (isReserved(h) ? null : shapedJson(h as unknown as Json, HEADER_SHAPE)) ?? canonicalJson(h as unknown as Json);
+    text = (isReserved(h) ? null : shapedJson(h as unknown as Json, HEADER)) ?? canonicalJson(h as unknown as Json);
     headerTexts.set(h, text);
   }
   return text;
