@@ -1,7 +1,8 @@
 // Batch grading (`rsmlab grade`): three sample submissions (the reference, the bare hand-out, one
 // with a planted bug and a planted hang) get the right score in every format without the hang
 // stalling the batch; and a submission that loops, throws at import, exits, floods stdout,
-// exhausts memory or leaves processes and ports behind still gets a report with a clear reason.
+// exhausts memory or leaves processes (escaped from its process group too) and ports behind still
+// gets a report with a clear reason.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -127,10 +128,22 @@ describe('rsmlab grade', function () {
     // Module top level runs where the tester imports it too: in the grading process and in every worker.
     submission(subs, 'floods-stdout', plant('paxos/status.ts', STATUS, `for (let i = 0; i < 2000; i++) console.log('flood '.repeat(2000));\n${STATUS}`));
     submission(subs, 'allocates', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    const hoard: number[][] = [];\n    for (;;) hoard.push(new Array(1_000_000).fill(instance));\n`));
-    const marker = join(root, 'spawned');
-    // Unique to this run, so that another run of this test at the same time cannot be mistaken for ours.
-    const sleeper = `sleep 317.${process.pid}`;
-    const leave = `void import('node:' + 'child_process').then((cp) => cp.spawn('sh', ['-c', 'touch ${marker}; exec ${sleeper}'], { stdio: 'ignore' }));\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
+    // Sleepers unique to this run (another run of this test at the same time cannot be mistaken for
+    // ours), each touching its marker first: one in the grading process's group, and four that
+    // escape it: a detached spawn (a session of its own), setsid(1), a double fork whose middle
+    // process exits at once (the sleeper is an orphan in a new session, reparented away from the run),
+    // and one with an emptied environment whose (detached) parent waits for it.
+    const escapes = {
+      child: (sh: string) => `cp.spawn('sh', ['-c', '${sh}'], { stdio: 'ignore' })`,
+      detached: (sh: string) => `cp.spawn('sh', ['-c', '${sh}'], { stdio: 'ignore', detached: true }).unref()`,
+      setsid: (sh: string) => `cp.spawn('setsid', ['sh', '-c', '${sh}'], { stdio: 'ignore' })`,
+      'double-fork': (sh: string) => `cp.spawn('sh', ['-c', '(setsid sh -c "${sh}" &)'], { stdio: 'ignore' })`,
+      'emptied-env': (sh: string) => `cp.spawn('sh', ['-c', 'env -i PATH=/usr/bin:/bin sh -c "${sh}" & wait'], { stdio: 'ignore', detached: true }).unref()`,
+    };
+    const sleeper = (k: number): string => `sleep 31${k}.${process.pid}`;
+    const marker = (name: string): string => join(root, `spawned-${name}`);
+    const spawns = Object.entries(escapes).map(([name, spawn], k) => spawn(`touch ${marker(name)}; exec ${sleeper(k)}`));
+    const leave = `void import('node:' + 'child_process').then((cp) => { ${spawns.join('; ')}; });\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
     submission(subs, 'leaves-processes', plant('paxos/status.ts', STATUS, leave));
     const out = join(root, 'isolation-out');
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '2000', '--memory-mb', '128', '--jobs', '2']);
@@ -142,14 +155,16 @@ describe('rsmlab grade', function () {
       expect(report(student), student).to.include('score: 0/20');
     }
     expect(report('loops')).to.include('no progress for 2000 ms at seed 1: the run was killed');
-    expect(report('throws-at-import')).to.include('planted: acceptor.ts fails at import');
+    expect(report('throws-at-import'), report('throws-at-import')).to.include('planted: acceptor.ts fails at import');
     expect(report('exits')).to.match(/the submission's code ended the test process[\s\S]*code 4\d/);
     expect(report('allocates')).to.include('ran out of memory (the bound is 128 MB of heap)');
     expect(csv).to.match(/^floods-stdout,20,20,10,10,/m);
     expect(report('floods-stdout')).to.not.include('flood flood');
     expect(csv).to.match(/^leaves-processes,20,20,10,10,/m);
-    expect(existsSync(marker), 'the planted process ran').to.equal(true);
-    expect(spawnSync('pgrep', ['-f', sleeper], { encoding: 'utf8' }).stdout, 'processes left behind').to.equal('');
+    for (const name of Object.keys(escapes)) expect(existsSync(marker(name)), `the planted ${name} process ran`).to.equal(true);
+    const left = spawnSync('pgrep', ['-af', `sleep 31[0-9][.]${process.pid}$`], { encoding: 'utf8' }).stdout;
+    spawnSync('pkill', ['-KILL', '-f', `sleep 31[0-9][.]${process.pid}$`]); // a failed run leaves none behind either
+    expect(left, 'processes left behind').to.equal('');
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.on('connect', () => (socket.destroy(), resolve(false)));

@@ -1,8 +1,9 @@
 // Batch grading: every submission folder of a class, over a pool of child processes. Each
 // submission gets its own grading tree (its labs/ over the grader's framework), runs there in a
-// process group of its own under a time and a memory bound, and is cleaned up by killing that group,
-// so a submission that hangs, exits, floods its output, exhausts memory or leaves processes behind
-// still gets a report and costs only its own tests. It owns the pool, the bounds and the files it
+// process group of its own under a time and a memory bound, and is cleaned up by killing that group
+// and every process that carries its run's token (src/grade/run-sweep.ts), so a submission that hangs,
+// exits, floods its output, exhausts memory or leaves processes behind (in its group or escaped from
+// it) still gets a report and costs only its own tests. It owns the pool, the bounds and the files it
 // writes (grades.csv, and per student report.txt, results.json, junit.xml); never the scoring rules.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
 import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from './workspace.js';
+import { RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
 import type { GradeOneJob } from './grade-one.js';
 
 export interface GradeOptions {
@@ -114,26 +116,29 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
 
 /**
  * Run grade-one in the grading tree as a child process in its own process group, bounded in time
- * and heap; afterwards kill the whole group, so nothing the submission started outlives its grading.
+ * and heap, its environment marked with a token of this run; afterwards kill the whole group and
+ * every process with the token, so nothing the submission started outlives its grading.
  */
 function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions): Promise<{ result?: SuiteResult; problem?: string }> {
+  const token = runToken();
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(tree, 'dist', 'src', 'grade', 'grade-one.js'), JSON.stringify(job)], {
       cwd: tree,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${options.memoryMb}` },
+      env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${options.memoryMb}`, [RUN_TOKEN_VAR]: token },
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-TAIL)));
     let timedOut = false;
+    const end = (): void => void (child.pid !== undefined && sweepRun(token, child.pid));
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child.pid);
+      end();
     }, options.timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      killGroup(child.pid);
+      end();
       const file = join(job.out, 'result.json');
       if (existsSync(file)) {
         // The submission's code ran in that process: a result.json cut short (killed mid-write) is its problem, not a throw here.
@@ -149,15 +154,6 @@ function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions): Pro
       done({ problem: `the grading process ended (${signal ?? `exit code ${code}`}) before any result: ${explainText(stderr, options.memoryMb) || 'no message'}` });
     });
   });
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // The group is gone already.
-  }
 }
 
 /**
