@@ -1,7 +1,8 @@
 // Every disk-fault kind, written once against the Cluster interface (cluster.diskFault) and run in
 // both worlds: the simulator's disk and a real node's faulty-disk layer over its files, driven
-// through the control plane. The echo lab writes and reads the bytes on request. And a node whose
-// record log is corrupt refuses to start in both worlds: it dies, it does not half-start.
+// through the control plane. The echo lab writes and reads the bytes on request. Armed faults belong
+// to the disk and outlive a node's restart in both worlds. And a node whose record log is corrupt
+// refuses to start in both worlds: it dies, it does not half-start.
 import { expect } from 'chai';
 import type { Cluster } from '../tester/cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
@@ -10,11 +11,11 @@ import { diskRead, diskWrite } from '../labs/echo/lab.js';
 import { paxosStatusSchema } from '../labs/paxos/status.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 import { DEFAULT_SECTOR_BYTES as S } from '../src/env/disk-faults.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealDisk } from '../src/env/real/disk.js';
-import { FaultyDisk } from '../src/env/real/faulty-disk.js';
+import { FAULTS_FILE, FaultyDisk } from '../src/env/real/faulty-disk.js';
 
 const FILE = 'f';
 
@@ -75,6 +76,41 @@ async function everyKind(cluster: Cluster): Promise<void> {
   expect((await read(0, 1))[0], 'lost-write: spent after its count').to.equal(9);
 }
 
+/**
+ * Faults armed on a node's disk are the disk's, not the process's: they survive a restart (SIGTERM
+ * and SIGKILL alike) as they were, spent uses and healed sectors included, until spent or healed.
+ */
+async function survivesRestart(cluster: Cluster): Promise<void> {
+  await cluster.start(0);
+  const client = cluster.clientEnv('disk');
+  const p0 = cluster.id(0);
+  const write = (offset: number, length: number, fill: number) => client.call(p0, diskWrite, { file: FILE, offset, length, fill }, { timeoutMs: 5000 });
+  const read = async (offset = 0, length = 4 * S) => expand((await client.call(p0, diskRead, { file: FILE, offset, length }, { timeoutMs: 5000 })).runs);
+  const restart = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
+    await cluster.kill(0, signal);
+    await cluster.start(0);
+  };
+  await write(0, 4 * S, 1);
+  await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: S, length: 1, count: 2 });
+  await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: 2 * S, length: S, latent: true });
+  await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: 3 * S, length: S, latent: true });
+  await cluster.diskFault(0, { kind: 'lost-write', file: FILE, offset: 0, length: 1, count: 2 });
+  expect(sectorsNot(await read(), 1), 'before the restart: a transient read error (1 of 2) and two latent ones').to.deep.equal([1, 2, 3]);
+  await write(0, 1, 9); // lost (1 of 2)
+  await write(3 * S, S, 1); // heals sector 3's latent error
+  await restart('SIGTERM');
+  expect(sectorsNot(await read(), 1), 'after a restart: the transient error has its last use, the unhealed latent error stays').to.deep.equal([1, 2]);
+  expect(sectorsNot(await read(), 1), 'the transient error is spent; the latent one is sticky').to.deep.equal([2]);
+  await restart('SIGKILL');
+  await write(0, 1, 9); // lost (2 of 2)
+  expect((await read(0, 1))[0], 'the lost write kept its last use across two restarts').to.equal(1);
+  await write(0, 1, 9);
+  expect((await read(0, 1))[0], 'the lost write is spent').to.equal(9);
+  await write(2 * S, S, 1);
+  await restart('SIGKILL');
+  expect(sectorsNot(await read(S, 3 * S), 1), 'healed by a write before the restart: still healed').to.deep.equal([]);
+}
+
 /** A Paxos node whose log (views 1 and 2: several records) gets a flipped byte in its first record refuses to start again. */
 async function refusesCorruptLog(cluster: Cluster): Promise<void> {
   await cluster.start(0);
@@ -109,6 +145,10 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
 
   it('with a real node process (the faulty-disk layer, driven through its control plane)', () => on(new RealCluster({ lab: 'echo', nodes: 1, timing: realTiming }), everyKind));
 
+  it('armed faults survive a restart as they were, in the simulator', () => on(new SimCluster({ lab: 'echo', seed: 4, nodes: 1 }), survivesRestart));
+
+  it('armed faults survive a restart as they were, with a real node process', () => on(new RealCluster({ lab: 'echo', nodes: 1, timing: realTiming }), survivesRestart));
+
   it('a Paxos node with a corrupt log refuses to start, in the simulator', () =>
     on(new SimCluster({ lab: 'paxos', seed: 4, nodes: 2 }), async (cluster) => {
       await refusesCorruptLog(cluster);
@@ -134,6 +174,22 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       await appendAll('armed');
       for (const file of ['plain', 'armed']) expect([...new Set(await disk.read(file))].sort(), file).to.deep.equal([1, 2, 3, 4]);
       expect(await disk.size('armed')).to.equal(400);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the real faulty disk keeps its faults in a file the lab never sees, gone once spent, and refuses one that is not theirs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
+    try {
+      const disk = new FaultyDisk(new RealDisk(dir), 'n0');
+      await disk.diskFault({ kind: 'lost-write', file: 'f', offset: 0, length: 1 });
+      expect(JSON.parse(readFileSync(join(dir, FAULTS_FILE), 'utf8'))).to.deep.equal({ armed: [{ kind: 'lost-write', file: 'f', first: 0, count: 1, left: 1 }], latent: {} });
+      expect(await disk.list(), 'the lab does not see it').to.deep.equal([]);
+      await disk.write('f', 0, new Uint8Array([1]));
+      expect(existsSync(join(dir, FAULTS_FILE)), 'spent: nothing left to keep').to.equal(false);
+      writeFileSync(join(dir, FAULTS_FILE), '{"armed": 1}');
+      expect(() => new FaultyDisk(new RealDisk(dir), 'n0')).to.throw(/\.faults\.json does not hold a disk's faults \(remove it to clear them\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -12,6 +12,7 @@ import {
   type DiskFaultResult,
   type FaultAtlas,
 } from './disk-faults.js';
+import { z } from 'zod';
 import type { Json, NodeId } from './types.js';
 
 /** The randomness faults draw from (a Prng: the simulator's disk stream, or a real one). */
@@ -34,6 +35,23 @@ interface Armed {
   left: number;
   to: number | undefined;
 }
+
+/** The faults a disk holds (armed, with their uses left, and latent), as a file keeps them across a restart. */
+export const heldFaultsSchema = z.object({
+  armed: z.array(
+    z.object({
+      kind: z.enum(['corrupt-read', 'corrupt-write', 'misdirect', 'lost-write']),
+      file: z.string(),
+      first: z.int().min(0),
+      count: z.int().min(1),
+      left: z.int().min(1),
+      to: z.int().min(0).optional(),
+    }),
+  ),
+  /** file -> its sectors with a latent error. */
+  latent: z.record(z.string(), z.array(z.int().min(0))),
+});
+export type HeldFaults = z.infer<typeof heldFaultsSchema>;
 
 /** What the medium does with one write: land `data` at `offset` (maybe elsewhere, maybe garbled), or lose it. */
 export interface WritePlan {
@@ -75,6 +93,28 @@ export class SectorFaults {
       this.armed.push({ kind: fault.kind, file: fault.file, ...sectors, left: fault.count ?? 1, to: fault.kind === 'misdirect' ? fault.to : undefined });
     }
     return { kind: fault.kind, file: fault.file, offset: fault.offset, corrupted: 0, sectors };
+  }
+
+  /** Whether any fault is armed or latent (none: no operation can change what it holds). */
+  holdsFaults(): boolean {
+    if (this.armed.length > 0) return true;
+    for (const sectors of this.latent.values()) if (sectors.size > 0) return true;
+    return false;
+  }
+
+  /** What it holds, armed and latent (a copy). */
+  held(): HeldFaults {
+    return {
+      armed: this.armed.map((a) => ({ kind: a.kind, file: a.file, first: a.first, count: a.count, left: a.left, ...(a.to === undefined ? {} : { to: a.to }) })),
+      latent: Object.fromEntries([...this.latent].filter(([, sectors]) => sectors.size > 0).map(([file, sectors]) => [file, [...sectors].sort((a, b) => a - b)])),
+    };
+  }
+
+  /** Hold `faults` (what held() gave), in place of what it held. */
+  hold(faults: HeldFaults): void {
+    this.armed = faults.armed.map((a) => ({ ...a, to: a.to }));
+    this.latent.clear();
+    for (const [file, sectors] of Object.entries(faults.latent)) this.latent.set(file, new Set(sectors));
   }
 
   /** A file was removed: its latent errors and armed faults go with it. */
