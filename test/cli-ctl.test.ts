@@ -74,6 +74,12 @@ describe('rsmlab ctl (CLI)', function () {
     const badCount = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', '--kind', 'lost-write', '--count', '0');
     expect(badCount.status).to.equal(2);
     expect(badCount.stderr).to.match(/disk-fault: count/);
+    // disk-clear drops what was armed on the file: four armed faults and one latent sector.
+    expect(json(['ctl', node, 'disk-clear', 'scratch.bin'])).to.deep.equal({ cleared: 5 });
+    expect(json(['ctl', node, 'disk-clear'])).to.deep.equal({ cleared: 0 });
+    const badFile = rsmlab('ctl', node, 'disk-clear', '../x');
+    expect(badFile.status).to.equal(2);
+    expect(badFile.stderr).to.match(/invalid params for disk_clear/);
   });
 
   it('bad usage exits 2 with a message, and the node keeps serving', () => {

@@ -44,6 +44,7 @@ function recordingControl(calls: string[]): FaultControl {
     faultPoint: refuse('faultPoint'),
     netFaults: refuse('netFaults'),
     diskFault: refuse('diskFault'),
+    clearDiskFaults: refuse('clearDiskFaults'),
     diskFiles: refuse('diskFiles'),
     status,
   };

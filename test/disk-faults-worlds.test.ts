@@ -78,7 +78,8 @@ async function everyKind(cluster: Cluster): Promise<void> {
 
 /**
  * Faults armed on a node's disk are the disk's, not the process's: they survive a restart (SIGTERM
- * and SIGKILL alike) as they were, spent uses and healed sectors included, until spent or healed.
+ * and SIGKILL alike) as they were, spent uses and healed sectors included, until spent, healed or
+ * cleared (clearDiskFaults, `rsmlab ctl … disk-clear`).
  */
 async function survivesRestart(cluster: Cluster): Promise<void> {
   await cluster.start(0);
@@ -109,6 +110,19 @@ async function survivesRestart(cluster: Cluster): Promise<void> {
   await write(2 * S, S, 1);
   await restart('SIGKILL');
   expect(sectorsNot(await read(S, 3 * S), 1), 'healed by a write before the restart: still healed').to.deep.equal([]);
+
+  // Cleared through the control interface (one file, then every file): gone, restart or not.
+  await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: S, length: 2 * S, latent: true });
+  await cluster.diskFault(0, { kind: 'lost-write', file: 'other', offset: 0, length: 1 });
+  await cluster.diskFault(0, { kind: 'corrupt-write', file: 'other', offset: 0, length: 1 });
+  expect(await cluster.control.clearDiskFaults(p0, FILE), 'two latent sectors of FILE').to.deep.equal({ cleared: 2 });
+  expect(sectorsNot(await read(S, 3 * S), 1), 'cleared: FILE reads clean').to.deep.equal([]);
+  await restart('SIGKILL');
+  expect(sectorsNot(await read(S, 3 * S), 1), 'cleared before the restart: still clean').to.deep.equal([]);
+  expect(await cluster.control.clearDiskFaults(p0), "the other file's two armed faults").to.deep.equal({ cleared: 2 });
+  await restart('SIGTERM');
+  await client.call(p0, diskWrite, { file: 'other', offset: 0, length: 1, fill: 3 }, { timeoutMs: 5000 });
+  expect(expand((await client.call(p0, diskRead, { file: 'other', offset: 0, length: 1 }, { timeoutMs: 5000 })).runs), 'cleared: the write lands whole').to.deep.equal([3]);
 }
 
 /** A Paxos node whose log (views 1 and 2: several records) gets a flipped byte in its first record refuses to start again. */

@@ -51,7 +51,8 @@ export interface Cluster {
   /**
    * Apply (`corrupt`) or arm (every other kind) a disk fault (src/env/disk-faults.ts) on node
    * `index`'s disk, so a storage scenario is written once for both worlds. The real world needs the
-   * node running (its control plane applies it; a restart forgets armed faults); the simulator does not.
+   * node running (its control plane applies it); the simulator does not. Armed faults are the disk's
+   * in both worlds: they outlive restarts until spent, healed or cleared (control.clearDiskFaults).
    */
   diskFault(index: number, fault: DiskFault): Promise<DiskFaultResult>;
 

@@ -34,7 +34,7 @@ export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, para
   }
 }
 
-export const ctlCommands = ['status', 'pid', 'breakpoint', 'fault-point', 'partition', 'heal', 'faults', 'disk-fault', 'disk-files', 'corrupt'] as const;
+export const ctlCommands = ['status', 'pid', 'breakpoint', 'fault-point', 'partition', 'heal', 'faults', 'disk-fault', 'disk-clear', 'disk-files', 'corrupt'] as const;
 
 export const ctlUsage = [
   'status',
@@ -47,6 +47,7 @@ export const ctlUsage = [
   'disk-fault FILE OFFSET LENGTH [--kind K] [--latent] [--count N] [--to OFFSET]',
   '                        K: corrupt (XOR the bytes now; the default), corrupt-read, corrupt-write,',
   '                        misdirect, lost-write (armed: they strike the next --count IOs on those sectors)',
+  'disk-clear [FILE]       drop the armed faults and latent errors of FILE (of every file); they outlive restarts',
   'disk-files',
   corruptUsage,
   '(any command) --token T  the control plane\'s token, when it binds a non-loopback address (or RSMLAB_CONTROL_TOKEN)',
@@ -115,6 +116,8 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
       });
     case 'disk-fault':
       return control.diskFault(node, diskFaultOf(positionals, values));
+    case 'disk-clear':
+      return control.clearDiskFaults(node, positionals[0]);
     case 'disk-files':
       return { files: await control.diskFiles(node) };
     case 'corrupt':

@@ -71,6 +71,11 @@ export interface FaultControl {
 
   /** Inject a disk fault (any kind of src/env/disk-faults.ts) into the node's files. */
   diskFault(node: NodeId, fault: DiskFault): Promise<DiskFaultResult>;
+  /**
+   * Drop the armed faults and latent errors of one file of the node's disk (of every file when
+   * `file` is absent); they are the disk's, so they would otherwise outlive restarts until spent.
+   */
+  clearDiskFaults(node: NodeId, file?: string): Promise<{ cleared: number }>;
   /** The node's disk files (for choosing where to inject). */
   diskFiles(node: NodeId): Promise<DiskFile[]>;
 
@@ -118,6 +123,7 @@ export function observed(control: FaultControl, observe: (action: ControlAction)
     faultPoint: (node, name) => act('faultPoint', node, { name }, () => control.faultPoint(node, name)),
     netFaults: (node, change) => act('netFaults', node, { ...change }, () => control.netFaults(node, change)),
     diskFault: (node, fault) => act('diskFault', node, { ...fault }, () => control.diskFault(node, fault)),
+    clearDiskFaults: (node, file) => act('clearDiskFaults', node, file === undefined ? {} : { file }, () => control.clearDiskFaults(node, file)),
     diskFiles: (node) => control.diskFiles(node),
     status: (node) => control.status(node),
   };

@@ -3,7 +3,7 @@
 // (control/client.ts, the CLI, the tester, the dashboard) use these declarations. No behaviour here.
 import { z } from 'zod';
 import { method } from '../env/method.js';
-import { diskFaultResultSchema, diskFaultSchema } from '../env/disk-faults.js';
+import { diskFaultResultSchema, diskFaultSchema, fileNameSchema } from '../env/disk-faults.js';
 import { FAULT_POINT_NAME } from './fault-control.js';
 
 export const faultSettings = z.object({
@@ -56,5 +56,8 @@ export const diskFault = method(
   z.preprocess((v) => (typeof v === 'object' && v !== null && !('kind' in v) ? { ...v, kind: 'corrupt' } : v), diskFaultSchema),
   diskFaultResultSchema,
 );
+
+/** Drop the armed faults and latent errors of one file (of every file when absent); they would otherwise outlive restarts until spent. */
+export const diskClear = method('disk_clear', z.object({ file: fileNameSchema.optional() }), z.object({ cleared: z.int() }));
 
 export const diskFiles = method('disk_files', z.object({}), z.object({ files: z.array(z.object({ name: z.string(), size: z.int() })) }));

@@ -73,6 +73,10 @@ export class RemoteFaultControl implements FaultControl {
     return this.call(node, control.diskFault, fault);
   }
 
+  clearDiskFaults(node: NodeId, file?: string): Promise<{ cleared: number }> {
+    return this.call(node, control.diskClear, file === undefined ? {} : { file });
+  }
+
   async diskFiles(node: NodeId): Promise<DiskFile[]> {
     return (await this.call(node, control.diskFiles, {})).files;
   }

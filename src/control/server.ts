@@ -30,6 +30,8 @@ export interface ControlledNode {
 export interface ControlledDisk {
   /** Apply (`corrupt`) or arm (every other kind) a disk fault. */
   diskFault(fault: DiskFault): Promise<DiskFaultResult>;
+  /** Drop the armed faults and latent errors of one file (every file when absent): how many went. */
+  clearFaults(file?: string): Promise<number>;
   files(): Promise<DiskFile[]>;
 }
 
@@ -85,6 +87,11 @@ function controlMethods(target: ControlTarget): Dispatcher {
     const result = await disk.diskFault(fault);
     node.note('disk', fault.kind === 'corrupt' ? { ...fault, fault: 'corrupt', corrupted: result.corrupted } : { ...fault, fault: 'armed' });
     return result;
+  });
+  d.addMethod(control.diskClear, async ({ file }) => {
+    const cleared = await disk.clearFaults(file);
+    node.note('disk', { fault: 'cleared', ...(file === undefined ? {} : { file }), cleared });
+    return { cleared };
   });
   d.addMethod(control.diskFiles, async () => ({ files: await disk.files() }));
   return d;

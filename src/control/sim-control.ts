@@ -53,6 +53,10 @@ export class SimFaultControl implements FaultControl {
     return this.sim.diskFault(node, fault);
   }
 
+  async clearDiskFaults(node: NodeId, file?: string): Promise<{ cleared: number }> {
+    return { cleared: this.sim.clearDiskFaults(node, file) };
+  }
+
   async diskFiles(node: NodeId): Promise<DiskFile[]> {
     const disk = this.sim.disk(node);
     return disk.list().map((name) => ({ name, size: disk.size(name) }));

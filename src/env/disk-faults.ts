@@ -18,12 +18,13 @@ export const sectorBytesSchema = z
   .max(1 << 20)
   .refine((n) => (n & (n - 1)) === 0, 'the sector size must be a power of two');
 
-const fileName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "a plain file name: letters, digits, '.', '_' and '-', no leading '.'");
+/** A file of a node's disk: a plain name. */
+export const fileNameSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "a plain file name: letters, digits, '.', '_' and '-', no leading '.'");
 const probability = z.number().min(0).max(1);
 
 /** Bytes [offset, offset + length) of one file; a fault covers every sector this range touches. */
 const range = {
-  file: fileName,
+  file: fileNameSchema,
   offset: z.int().min(0),
   length: z.int().min(1).max(1 << 30),
 };
@@ -103,7 +104,7 @@ export const perfectDisk: DiskFaultRates = {
 
 /** Sectors [first, first + count) of one file (every file when `file` is absent). */
 export const faultAreaSchema = z.object({
-  file: fileName.optional(),
+  file: fileNameSchema.optional(),
   first: z.int().min(0),
   count: z.int().min(1),
 });

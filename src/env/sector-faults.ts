@@ -117,6 +117,18 @@ export class SectorFaults {
     for (const [file, sectors] of Object.entries(faults.latent)) this.latent.set(file, new Set(sectors));
   }
 
+  /** Drop the armed faults and latent errors of `file` (of every file when absent): how many armed faults and latent sectors went. */
+  clear(file?: string): number {
+    const gone = this.armed.filter((a) => file === undefined || a.file === file).length;
+    let sectors = 0;
+    for (const [name, set] of this.latent) if (file === undefined || name === file) sectors += set.size;
+    if (file === undefined) {
+      this.armed = [];
+      this.latent.clear();
+    } else this.forget(file);
+    return gone + sectors;
+  }
+
   /** A file was removed: its latent errors and armed faults go with it. */
   forget(file: string): void {
     this.latent.delete(file);

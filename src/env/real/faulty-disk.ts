@@ -39,6 +39,11 @@ export class FaultyDisk implements Disk {
     return { kind: 'corrupt', file: fault.file, offset: fault.offset, corrupted, sectors: sectorsOf(fault.offset, fault.length, this.faults.sectorBytes) };
   }
 
+  /** Drop the armed faults and latent errors of `file` (of every file when absent): how many went. */
+  async clearFaults(file?: string): Promise<number> {
+    return this.keep(this.faults.clear(file));
+  }
+
   async read(file: string, offset = 0, length?: number): Promise<Uint8Array> {
     const bytes = await this.disk.read(file, offset, length);
     this.noted(this.keep(this.faults.read(file, offset, bytes)));

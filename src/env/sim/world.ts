@@ -402,6 +402,13 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     return result;
   }
 
+  /** Drop the armed faults and latent errors of one file of node `id`'s disk (every file when absent), dead or alive: how many went. */
+  clearDiskFaults(id: NodeId, file?: string): number {
+    const cleared = this.knownNode(id).disk.faults.clear(file);
+    this.emit('disk', id, { fault: 'cleared', ...(file === undefined ? {} : { file }), cleared });
+    return cleared;
+  }
+
   // ---- EnvHost and Directory -------------------------------------------------------------------
 
   random(env: SimEnv): number {
