@@ -2,7 +2,7 @@
 // and run with run_autograder against sample submissions, with Gradescope's paths moved into a
 // temporary folder; results.json must be valid Gradescope output with the right score.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ describe('rsmlab autograder', function () {
   let source: string;
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'rsmlab-autograder-'));
+    chmodSync(root, 0o755); // as /autograder is: searchable, so that (as root) each submission runs as a user of its own
     const zip = join(root, 'autograder.zip');
     const made = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'main.js'), 'autograder', '--lab', 'paxos', '--out', zip, '--seeds', '1', '--hang-ms', '5000'], { encoding: 'utf8' });
     expect(made.status, made.stdout + made.stderr).to.equal(0);

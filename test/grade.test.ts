@@ -4,10 +4,10 @@
 // exhausts memory or leaves processes (escaped from its process group too) and ports behind still
 // gets a report with a clear reason.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
@@ -51,6 +51,13 @@ interface Gradescope {
   tests: { name: string; score: number; status: string; output: string }[];
 }
 
+/** Whether a run with a user of its own can be had here: the grader is root and others can search every folder down to its packages. */
+function ownUsersExpected(): boolean {
+  const parts = realpathSync(join(repo, 'node_modules', 'zod')).split(sep);
+  const searchable = parts.every((_, k) => (statSync(parts.slice(0, k + 1).join(sep) || sep).mode & 0o001) !== 0);
+  return process.getuid?.() === 0 && searchable;
+}
+
 const PREPARE = '    const args = { instance, n: this.my_n };\n';
 /** The planted bug: acceptreq no longer logs n_a/v_a (test 7 loses view 5). */
 const plantedBug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
@@ -59,7 +66,10 @@ const STATUS = 'export const paxosStatusSchema = z.object({\n';
 describe('rsmlab grade', function () {
   this.timeout(300_000);
   let root: string;
-  before(() => (root = mkdtempSync(join(tmpdir(), 'rsmlab-grade-'))));
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'rsmlab-grade-'));
+    chmodSync(root, 0o755); // searchable by others: a run with a user of its own reaches its tree and outputs
+  });
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('grades the reference, the bare hand-out and a planted bug + hang: right scores in CSV, report, results.json and JUnit', () => {
@@ -119,8 +129,9 @@ describe('rsmlab grade', function () {
     expect(statuses(again)).to.deep.equal(statuses(join(root, 'samples-out')));
   });
 
-  it('isolates a submission that loops, throws at import, exits, floods stdout, exhausts memory or leaves processes and ports behind', async () => {
+  it('isolates a submission that loops, throws at import, exits, floods stdout, exhausts memory, leaves processes and ports behind or writes elsewhere', async () => {
     const subs = join(root, 'isolation');
+    const ownUsers = ownUsersExpected();
     const port = 20_000 + (process.pid % 20_000);
     submission(subs, 'loops', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    for (;;) args.n = this.my_n;\n`));
     submission(subs, 'throws-at-import', plant('paxos/acceptor.ts', '/** Called once per decided instance', "throw new Error('planted: acceptor.ts fails at import');\n\n/** Called once per decided instance"));
@@ -139,14 +150,28 @@ describe('rsmlab grade', function () {
       setsid: (sh: string) => `cp.spawn('setsid', ['sh', '-c', '${sh}'], { stdio: 'ignore' })`,
       'double-fork': (sh: string) => `cp.spawn('sh', ['-c', '(setsid sh -c "${sh}" &)'], { stdio: 'ignore' })`,
       'emptied-env': (sh: string) => `cp.spawn('sh', ['-c', 'env -i PATH=/usr/bin:/bin sh -c "${sh}" & wait'], { stdio: 'ignore', detached: true }).unref()`,
+      // Without its token and its parent: only a run with a user of its own can find it (grader.md's limits).
+      ...(ownUsers && { 'emptied-orphan': (sh: string) => `cp.spawn('sh', ['-c', '(env -i PATH=/usr/bin:/bin setsid sh -c "${sh}" &)'], { stdio: 'ignore' })` }),
     };
     const sleeper = (k: number): string => `sleep 31${k}.${process.pid}`;
-    const marker = (name: string): string => join(root, `spawned-${name}`);
+    const out = join(root, 'isolation-out');
+    const marker = (name: string): string => join(out, 'leaves-processes', `spawned-${name}`); // its own output folder: it may write there
     const spawns = Object.entries(escapes).map(([name, spawn], k) => spawn(`touch ${marker(name)}; exec ${sleeper(k)}`));
     const leave = `void import('node:' + 'child_process').then((cp) => { ${spawns.join('; ')}; });\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
     submission(subs, 'leaves-processes', plant('paxos/status.ts', STATUS, leave));
-    const out = join(root, 'isolation-out');
+    // Tries to write the grader's packages and tree, and every other student's grading tree (beside its
+    // own), outputs and submission; notes what each write did in its own output folder.
+    const planted = `.planted-${process.pid}`;
+    const targets = `[fs.realpathSync('node_modules') + '/${planted}', '${repo}/${planted}', ...[['..', 'tree'], ['${out}', 'outputs'], ['${subs}', 'submission']].flatMap(([dir, what]) => fs.readdirSync(dir).filter((n) => n !== 'writes-elsewhere' && n !== '.work' && fs.statSync(dir + '/' + n).isDirectory()).map((n) => what + ':' + dir + '/' + n + '/${planted}'))]`;
+    const writes = `void import('node:' + 'fs').then((fs) => { const done: Record<string, string> = {}; for (const t of ${targets}) { const path = t.replace(/^\\w+:/, ''); try { fs.writeFileSync(path, 'x'); done[t] = 'written'; } catch (e) { done[t] = (e as { code: string }).code; } } fs.writeFileSync('${out}/writes-elsewhere/attempts.json', JSON.stringify(done)); });\n${STATUS}`;
+    submission(subs, 'writes-elsewhere', plant('paxos/status.ts', STATUS, writes));
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '2000', '--memory-mb', '128', '--jobs', '2']);
+    const notes = join(out, 'writes-elsewhere', 'attempts.json');
+    const attempts = existsSync(notes) ? (JSON.parse(readFileSync(notes, 'utf8')) as Record<string, string>) : {};
+    const written = Object.entries(attempts).filter(([, what]) => what === 'written').map(([path]) => path.replace(/^\w+:/, ''));
+    for (const path of written) rmSync(path, { force: true }); // what a run with the grader's rights wrote
+    const left = spawnSync('pgrep', ['-af', `sleep 31[0-9][.]${process.pid}$`], { encoding: 'utf8' }).stdout;
+    for (const line of left.split('\n').filter((l) => l !== '')) process.kill(Number(line.split(' ')[0]), 'SIGKILL'); // a failed run leaves none behind either
     expect(status, output).to.equal(0);
     const report = (student: string): string => readFileSync(join(out, student, 'report.txt'), 'utf8');
     const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
@@ -161,9 +186,18 @@ describe('rsmlab grade', function () {
     expect(csv).to.match(/^floods-stdout,20,20,10,10,/m);
     expect(report('floods-stdout')).to.not.include('flood flood');
     expect(csv).to.match(/^leaves-processes,20,20,10,10,/m);
+    expect(csv).to.match(/^writes-elsewhere,20,20,10,10,/m);
+    const kinds = (kind: string): number => Object.keys(attempts).filter((t) => t.startsWith(`${kind}:`)).length;
+    expect([kinds('tree') >= 1, kinds('outputs') >= 1, kinds('submission')], 'the other students it found').to.deep.equal([true, true, 6]);
+    if (ownUsers) {
+      expect(output).to.not.include("submissions run as the grader's user");
+      expect(Object.values(attempts), JSON.stringify(attempts)).to.satisfy((all: string[]) => all.every((what) => what === 'EACCES'));
+    } else {
+      // Not root (or a folder others cannot search): the batch says so, and the writes are the stated limit.
+      expect(output).to.include("submissions run as the grader's user, with its rights: ");
+      expect(written.length).to.equal(Object.keys(attempts).length);
+    }
     for (const name of Object.keys(escapes)) expect(existsSync(marker(name)), `the planted ${name} process ran`).to.equal(true);
-    const left = spawnSync('pgrep', ['-af', `sleep 31[0-9][.]${process.pid}$`], { encoding: 'utf8' }).stdout;
-    spawnSync('pkill', ['-KILL', '-f', `sleep 31[0-9][.]${process.pid}$`]); // a failed run leaves none behind either
     expect(left, 'processes left behind').to.equal('');
     const refused = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');

@@ -52,6 +52,8 @@ SUBMISSION="\${AUTOGRADER_SUBMISSION:-$ROOT/submission}"
 RESULTS="\${AUTOGRADER_RESULTS:-$ROOT/results/results.json}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+# Searchable by others: the submission runs as a user of its own (rsmlab grade, as root) and must reach its tree.
+chmod 711 "$WORK"
 mkdir -p "$WORK/submissions/submission" "$(dirname "$RESULTS")"
 # The upload is the student's labs/ folder, or the folder's contents.
 if [ -d "$SUBMISSION/labs" ]; then cp -r "$SUBMISSION/labs" "$WORK/submissions/submission/labs"; else cp -r "$SUBMISSION" "$WORK/submissions/submission/labs"; fi

@@ -13,6 +13,7 @@ import { formatGradescope, formatJunit, formatTable } from '../../tester/report.
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
 import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from './workspace.js';
 import { RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
+import { handTo, runUsers, takeBack, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
 
 export interface GradeOptions {
@@ -34,6 +35,8 @@ export interface GradeOptions {
   timeoutMs: number;
   /** Heap bound of every process that runs submission code. */
   memoryMb: number;
+  /** Told why runs cannot get users of their own (then they run with the grader's rights). */
+  warn?: (text: string) => void;
 }
 
 export interface StudentGrade {
@@ -63,12 +66,14 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   if (scenarios.length === 0) throw new Error(`lab '${options.lab}' has no scenario ${options.only?.join(', ')}`);
   // One framework compile serves the batch (a single submission compiles from scratch: no saving).
   const framework = students.length > 1 ? await buildFramework(options.repo, resolve(options.out, '.work', '.framework')) : undefined;
+  const users = runUsers(options.repo, resolve(options.out, '.work'));
+  if ('reason' in users) options.warn?.(`submissions run as the grader's user, with its rights: ${users.reason}`);
   const grades = new Array<StudentGrade>(students.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < students.length) {
       const index = next++;
-      grades[index] = await gradeOne(options, students[index]!, scenarios, framework);
+      grades[index] = await gradeOne(options, students[index]!, scenarios, framework, 'user' in users ? users.user() : undefined);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
@@ -79,7 +84,7 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
 
 type Planned = { id: string; title: string; points: number };
 
-async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], framework: FrameworkBuild | undefined): Promise<StudentGrade> {
+async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], framework: FrameworkBuild | undefined, user: RunUser | undefined): Promise<StudentGrade> {
   const dir = resolve(options.out, student);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -95,7 +100,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
       if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
       else {
         if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
-        const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options);
+        const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options, user);
         result = run.result;
         problem = run.problem;
       }
@@ -116,22 +121,25 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
 
 /**
  * Run grade-one in the grading tree as a child process in its own process group, bounded in time
- * and heap, its environment marked with a token of this run; afterwards kill the whole group and
- * every process with the token, so nothing the submission started outlives its grading.
+ * and heap, its environment marked with a token of this run, as the run's own `user` if it has one
+ * (then it can write only job.out); afterwards kill the whole group and every process with the token
+ * or the user, so nothing the submission started outlives its grading, and take job.out back.
  */
-function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions): Promise<{ result?: SuiteResult; problem?: string }> {
+function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user: RunUser | undefined): Promise<{ result?: SuiteResult; problem?: string }> {
   const token = runToken();
+  if (user) handTo(job.out, user);
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(tree, 'dist', 'src', 'grade', 'grade-one.js'), JSON.stringify(job)], {
       cwd: tree,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${options.memoryMb}`, [RUN_TOKEN_VAR]: token },
+      ...user,
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-TAIL)));
     let timedOut = false;
-    const end = (): void => void (child.pid !== undefined && sweepRun(token, child.pid));
+    const end = (): void => void (child.pid !== undefined && sweepRun(token, child.pid, user?.uid));
     const timer = setTimeout(() => {
       timedOut = true;
       end();
@@ -139,6 +147,7 @@ function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions): Pro
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       end();
+      takeBack(job.out);
       const file = join(job.out, 'result.json');
       if (existsSync(file)) {
         // The submission's code ran in that process: a result.json cut short (killed mid-write) is its problem, not a throw here.

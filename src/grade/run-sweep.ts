@@ -1,9 +1,10 @@
 // Ends every process of one grading run, including those that left its process group (a detached
 // spawn, setsid, a double fork whose middle process exited): each carries the run's token in its
-// environment, and a /proc sweep finds the group, the token's bearers and their descendants, stops
-// them all (a stopped process cannot fork), then kills them. It never touches a process of no run.
+// environment (and, when the run has a user of its own, that user id), and a /proc sweep finds the
+// group, the token's bearers, the user's processes and their descendants, stops them all (a
+// stopped process cannot fork), then kills them. It never touches a process of no run.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 /** The environment variable that marks a grading run's processes (children inherit it). */
 export const RUN_TOKEN_VAR = 'RSMLAB_GRADING_RUN';
@@ -17,6 +18,7 @@ interface ProcessFacts {
   pid: number;
   ppid: number;
   pgid: number;
+  uid: number;
   /** Whether its environment holds the run's token. */
   marked: boolean;
 }
@@ -26,13 +28,15 @@ const MAX_ROUNDS = 50;
 
 /**
  * Kill every process of the run with token `token` whose group leader was `pgid`: the group, the
- * processes that carry the token, and every child of one caught. Returns how many it killed. Where
- * there is no /proc (not Linux), only the group is killed.
+ * processes that carry the token, those of the run's own user `uid` (when it has one), and every
+ * child of one caught. Returns how many it killed. Where there is no /proc (not Linux), only the
+ * group is killed.
  */
-export function sweepRun(token: string, pgid: number): number {
+export function sweepRun(token: string, pgid: number, uid?: number): number {
   const caught = new Set<number>();
+  const ofRun = (p: ProcessFacts): boolean => p.pgid === pgid || p.marked || p.uid === uid || caught.has(p.ppid);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const fresh = processes(token).filter((p) => p.pid !== process.pid && !caught.has(p.pid) && (p.pgid === pgid || p.marked || caught.has(p.ppid)));
+    const fresh = processes(token).filter((p) => p.pid !== process.pid && !caught.has(p.pid) && ofRun(p));
     if (fresh.length === 0) break;
     for (const p of fresh) {
       signal(p.pid, 'SIGSTOP');
@@ -60,7 +64,7 @@ function processes(token: string): ProcessFacts[] {
       // stat's fields after the command (which may hold spaces and parentheses): state ppid pgrp ...
       const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
       const [, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      facts.push({ pid: Number(name), ppid: Number(ppid), pgid: Number(pgid), marked: bears(name, mark) });
+      facts.push({ pid: Number(name), ppid: Number(ppid), pgid: Number(pgid), uid: statSync(`/proc/${name}`).uid, marked: bears(name, mark) });
     } catch {
       // Gone since the listing.
     }
