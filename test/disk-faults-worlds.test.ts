@@ -31,14 +31,20 @@ function sectorsNot(bytes: number[], fill: number): number[] {
   return [...sectors];
 }
 
-/** One storage scenario for both worlds: each kind of fault, and what a read sees after it. */
-async function everyKind(cluster: Cluster): Promise<void> {
+/** Start node 0 (the echo lab) and write 4 sectors of 1s to FILE; its write and read of FILE's bytes through a client. */
+async function echoDisk(cluster: Cluster) {
   await cluster.start(0);
   const client = cluster.clientEnv('disk');
   const p0 = cluster.id(0);
-  const write = (offset: number, length: number, fill: number) => client.call(p0, diskWrite, { file: FILE, offset, length, fill }, { timeoutMs: 5000 });
-  const read = async (offset = 0, length = 4 * S) => expand((await client.call(p0, diskRead, { file: FILE, offset, length }, { timeoutMs: 5000 })).runs);
+  const write = (offset: number, length: number, fill: number, file = FILE) => client.call(p0, diskWrite, { file, offset, length, fill }, { timeoutMs: 5000 });
+  const read = async (offset = 0, length = 4 * S, file = FILE) => expand((await client.call(p0, diskRead, { file, offset, length }, { timeoutMs: 5000 })).runs);
   await write(0, 4 * S, 1);
+  return { write, read };
+}
+
+/** One storage scenario for both worlds: each kind of fault, and what a read sees after it. */
+async function everyKind(cluster: Cluster): Promise<void> {
+  const { write, read } = await echoDisk(cluster);
 
   const corrupt = await cluster.diskFault(0, { kind: 'corrupt', file: FILE, offset: S + 10, length: 3 });
   expect(corrupt).to.deep.equal({ kind: 'corrupt', file: FILE, offset: S + 10, corrupted: 3, sectors: { first: 1, count: 1 } });
@@ -82,16 +88,12 @@ async function everyKind(cluster: Cluster): Promise<void> {
  * cleared (clearDiskFaults, `rsmlab ctl … disk-clear`).
  */
 async function survivesRestart(cluster: Cluster): Promise<void> {
-  await cluster.start(0);
-  const client = cluster.clientEnv('disk');
+  const { write, read } = await echoDisk(cluster);
   const p0 = cluster.id(0);
-  const write = (offset: number, length: number, fill: number) => client.call(p0, diskWrite, { file: FILE, offset, length, fill }, { timeoutMs: 5000 });
-  const read = async (offset = 0, length = 4 * S) => expand((await client.call(p0, diskRead, { file: FILE, offset, length }, { timeoutMs: 5000 })).runs);
   const restart = async (signal: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
     await cluster.kill(0, signal);
     await cluster.start(0);
   };
-  await write(0, 4 * S, 1);
   await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: S, length: 1, count: 2 });
   await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: 2 * S, length: S, latent: true });
   await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: 3 * S, length: S, latent: true });
@@ -121,8 +123,8 @@ async function survivesRestart(cluster: Cluster): Promise<void> {
   expect(sectorsNot(await read(S, 3 * S), 1), 'cleared before the restart: still clean').to.deep.equal([]);
   expect(await cluster.control.clearDiskFaults(p0), "the other file's two armed faults").to.deep.equal({ cleared: 2 });
   await restart('SIGTERM');
-  await client.call(p0, diskWrite, { file: 'other', offset: 0, length: 1, fill: 3 }, { timeoutMs: 5000 });
-  expect(expand((await client.call(p0, diskRead, { file: 'other', offset: 0, length: 1 }, { timeoutMs: 5000 })).runs), 'cleared: the write lands whole').to.deep.equal([3]);
+  await write(0, 1, 3, 'other');
+  expect(await read(0, 1, 'other'), 'cleared: the write lands whole').to.deep.equal([3]);
 }
 
 /** A Paxos node whose log (views 1 and 2: several records) gets a flipped byte in its first record refuses to start again. */
