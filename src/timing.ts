@@ -45,9 +45,10 @@ export function scaleTiming(timing: Timing, factor: number): Timing {
 /**
  * Real processes take no RPC timeout shorter than this, whatever the scale: a host's scheduling
  * jitter does not shrink with it. On a busy 2-core machine a peer's reply comes 100 ms late and
- * more, and one heartbeat reply later than the timeout is a view change; drop a node of three that
- * way and kill the primary of the two left, and Lab 2 is wedged for good (the survivor alone is no
- * majority of its view; the dropped node can only rejoin through the dead primary).
+ * more, and two heartbeat replies in a row later than the timeout (the heartbeater confirms one
+ * silent ping with another) are a view change; drop a node of three that way and kill the primary
+ * of the two left, and Lab 2 is wedged for good (the survivor alone is no majority of its view;
+ * the dropped node can only rejoin through the dead primary).
  */
 const REAL_RPC_TIMEOUT_FLOOR_MS = 250;
 

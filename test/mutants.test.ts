@@ -47,7 +47,7 @@ describe('mutant gate', function () {
     ['rsm', 'smallest-primary', '12', 45, /primary of view 5 is p0, but the view history names p1/],
     ['rsm', 'no-busy', 'busy', 45, /p0 answered OK to a client request during its view change/],
     ['rsm', 'unawaited-replicate', 'ack-kill', 45, /acknowledged request 1 of client acker is lost/],
-    ['rsm', 'careless-primary', 'loss-backups', 10, /.+/],
+    ['rsm', 'careless-primary', 'loss-backups', 25, /.+/], // 38 of 50 when written (12 before the heartbeater confirmed silent pings)
   ];
   for (const [lab, mutant, scenario, atLeast, error] of rates) {
     it(`${lab} ${scenario} catches ${mutant} on at least ${atLeast} of ${pinned.length} pinned seeds`, async () => {

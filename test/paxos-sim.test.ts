@@ -48,7 +48,7 @@ describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
       const error = await runOn(eagerPaxosLab, 'power-accept', seed);
       if (error !== null) errors.push(error);
     }
-    expect(errors.length, 'seeds of 1-50 on which power-accept failed (39 when this was written)').to.be.at.least(20);
+    expect(errors.length, 'seeds of 1-50 on which power-accept failed (37 when last measured, 39 before the heartbeater confirmed silent pings)').to.be.at.least(20);
     expect(errors[0]).to.match(/p1: view 4 is \{p1,p2\}, expected \{p0,p1\}/);
   });
 

@@ -1,6 +1,7 @@
 // Failure detection (the seed's config::heartbeater, provided): every heartbeatMs the smallest-id
-// member pings the others and the others ping it; a failed or out-of-view answer makes this node
-// propose the current view minus that member. It never changes a view except through Config.remove.
+// member pings the others and the others ping it; an out-of-view answer, or no answer to a ping and
+// to the one confirming it, makes this node propose the current view minus that member. It never
+// changes a view except through Config.remove.
 import { isRpcError, type Env, type NodeId } from '../../src/env/types.js';
 import { sortNodeIds } from '../../src/env/node-id.js';
 import type { Timing } from '../../src/timing.js';
@@ -29,6 +30,11 @@ export async function runHeartbeater(env: Env, timing: Timing, cfg: Config): Pro
   }
 }
 
+/**
+ * One round of pings. Unlike the seed, a silent peer is pinged once more, at once, before it is
+ * removed: one late reply (a slow host, a busy link) must not drop a live node, for a two-member
+ * view that then loses its other member is stuck for good (no majority is left in it).
+ */
 async function beat(env: Env, timing: Timing, cfg: Config): Promise<void> {
   const vid = cfg.vid;
   const members = cfg.members;
@@ -36,16 +42,21 @@ async function beat(env: Env, timing: Timing, cfg: Config): Promise<void> {
   const hub = sortNodeIds(members)[0]!;
   const targets = hub === env.me ? members.filter((m) => m !== env.me) : [hub];
   const answers = await Promise.all(targets.map((m) => ping(env, timing, m, vid)));
-  const failed = targets.find((_, i) => !answers[i]);
-  if (failed !== undefined) await cfg.remove(failed, vid);
+  const failed = targets.findIndex((_, i) => answers[i] !== 'ok');
+  if (failed === -1) return;
+  const suspect = targets[failed]!;
+  if (answers[failed] === 'silent' && (await ping(env, timing, suspect, vid)) === 'ok') return;
+  await cfg.remove(suspect, vid);
 }
 
-/** true: `peer` answered and is in view `vid` with us. */
-async function ping(env: Env, timing: Timing, peer: NodeId, vid: number): Promise<boolean> {
+/** ok: `peer` answered and is in view `vid` with us; stale: it answered that we are behind; silent: no answer in time. */
+type Answer = 'ok' | 'stale' | 'silent';
+
+async function ping(env: Env, timing: Timing, peer: NodeId, vid: number): Promise<Answer> {
   try {
-    return (await env.call(peer, configHeartbeat, { vid }, { timeoutMs: timing.rpcTimeoutMs })).ok;
+    return (await env.call(peer, configHeartbeat, { vid }, { timeoutMs: timing.rpcTimeoutMs })).ok ? 'ok' : 'stale';
   } catch (e) {
-    if (isRpcError(e)) return false;
+    if (isRpcError(e)) return 'silent';
     throw e;
   }
 }

@@ -1,8 +1,8 @@
 // The RSM lab's graded scenarios: rsm_tester.pl tests 8-16 (reference/yfs-labs.md section 1) plus
-// our own (loss and duplication, kill -9 mid-transfer, five nodes losing two), written once
-// against the Cluster interface. The seed's lock_tester becomes concurrent workload clients whose
-// history must be linearizable (and mutually exclusive for locks); views are checked exactly;
-// replica state is compared after every completed sync and at the end. Scenarios throw
+// our own (loss and duplication, kill -9 mid-transfer, late heartbeats, five nodes losing two),
+// written once against the Cluster interface. The seed's lock_tester becomes concurrent workload
+// clients whose history must be linearizable (and mutually exclusive for locks); views are checked
+// exactly; replica state is compared after every completed sync and at the end. Scenarios throw
 // ScenarioFailure; they never read the clock, print or exit.
 import type { NodeId } from '../../src/env/types.js';
 import type { AppName } from '../../src/apps/app.js';
@@ -363,6 +363,60 @@ const ackThenKill = async (run: Run): Promise<void> => {
   checkAckedKept(observed, [{ client: 'acker', seq: 1 }]);
 };
 
+/**
+ * Our own: heartbeats come back late for a moment, then the primary dies. Pulses of half an RPC
+ * timeout make p1's links an RPC timeout slower, so a heartbeat between p1 and the hub p0 caught in
+ * one comes back late; the pulses are a heartbeat and a pulse apart, so they sweep every heartbeat
+ * phase, and whatever is sent after a pulse is on time. A live node must not leave the view for one
+ * late answer: if it does, killing the primary of that two-member view wedges Lab 2 for good (the
+ * survivor alone is no majority of it, and the dropped node can only rejoin through the dead
+ * primary). The primary of the latest view is killed the moment a view change is seen (or after
+ * the pulses); the two live nodes must then form a view of exactly themselves and serve the load.
+ */
+const latePing = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { heartbeatMs, rpcTimeoutMs } = o.cluster.timing;
+  await startNodes(run, 3);
+  await o.waitForRsm('p0, p1, p2 to settle in view 3', [0, 1, 2], (all) => settled(all, 3), 30);
+  startLoad(run, 3);
+  const pulseMs = Math.floor(rpcTimeoutMs / 2);
+  const pulses = Math.ceil(heartbeatMs / pulseMs) + 1;
+  o.note(`${pulses} pulses of ${pulseMs} ms, each a heartbeat apart, making p1's links ${rpcTimeoutMs} ms slower`);
+  let changed: RsmObserved | null = null;
+  for (let pulse = 0; pulse < pulses && changed === null; pulse++) {
+    await o.cluster.faults(1, { delayMs: rpcTimeoutMs });
+    await o.cluster.sleep(pulseMs);
+    await o.cluster.faults(1, { delayMs: 0 });
+    changed = await viewChangeWithin(run, heartbeatMs);
+  }
+  const latest = changed ?? (await o.observeRsm(0));
+  if (latest === null) throw new ScenarioFailure(`${o.name(0)}: expected alive, but it gives no status`);
+  if (changed !== null) {
+    const { vid_commit: vid, views } = changed.status;
+    o.note(`${changed.name} committed view ${vid} = ${showMembers(views[vid - 1]!.members)} after a late heartbeat`);
+    run.views.push(views[vid - 1]!.members);
+  }
+  // The primary of the view `latest` committed last.
+  const primary = o.cluster.indexOf(latest.status.primary);
+  await kill(run, primary, 'SIGKILL');
+  const live = [0, 1, 2].filter((i) => i !== primary);
+  await expectNextView(run, live);
+  await finish(run, live);
+};
+
+/** The first node of p0..p2 seen to commit a view past 3, polled every few ms of world time for `ms`; null if none. */
+async function viewChangeWithin(run: Run, ms: number): Promise<RsmObserved | null> {
+  const step = Math.max(1, Math.floor(ms / 30));
+  for (let waited = 0; waited < ms; waited += step) {
+    for (const i of [0, 1, 2]) {
+      const observed = await run.o.observeRsm(i);
+      if (observed !== null && observed.status.vid_commit > 3) return observed;
+    }
+    await run.o.cluster.sleep(step);
+  }
+  return null;
+}
+
 export const rsmScenarios: Scenario[] = [
   scenario('8', 3, 'start 3, concurrent lock clients: linearizable, mutually exclusive, replicas equal', 'lock', test8),
   scenario('9', 3, 'kill backup p2 under load: view 4 = {p0,p1}', 'lock', test9),
@@ -378,5 +432,6 @@ export const rsmScenarios: Scenario[] = [
   scenario('busy', 2, 'a primary answers BUSY to a client during its view change (asked directly), OK after it', 'kv', busyInViewChange),
   scenario('client-dup', 3, 'duplicated and delayed client-primary messages, then the primary killed: acked requests survive', 'kv', clientDupDelay),
   scenario('ack-kill', 3, 'the primary killed the moment it acknowledges a request: the request survives in view 4 = {p1,p2}', 'kv', ackThenKill),
+  scenario('late-ping', 3, 'one late heartbeat answer, then the primary killed: the two live nodes form a view of themselves', 'kv', latePing),
   scenario('five-lose-two', 5, '5 nodes lose primary p0 and backup p3 at once: views 6 = {p1,p2,p3,p4}, 7 = {p1,p2,p4}', 'kv', fiveLoseTwo),
 ];
