@@ -72,12 +72,28 @@ export function keepTexts(entry: Entry, t: EntryTexts): void {
   if (hasShape(entry as unknown as Json, ENTRY) && hasShape(entry.header as unknown as Json, HEADER)) last = { entry, texts: t };
 }
 
+/** canonicalJson of an entry or prepare cell `{ body, header }` from its members' texts ('body' sorts before 'header'). */
+export function cellJson(bodyText: string, headerText: string): string {
+  return '{"body":' + bodyText + ',"header":' + headerText + '}';
+}
+
+/** A whole header's text from its fields' text (the checksum's member first: it sorts before every other field). */
+function headerJsonOf(header: Header, t: EntryTexts): string {
+  return '{"checksum":' + canonicalJson(header.checksum) + ',' + t.fields.slice(1);
+}
+
+/** canonicalJson(entry.header), from the entry's kept texts (the journal's cells hold it: its prepare cell and its header cell). */
+export function entryHeaderJson(entry: Entry): string {
+  const t = textsOf(entry);
+  return t === null ? canonicalJson(entry.header as unknown as Json) : headerJsonOf(entry.header, t);
+}
+
 /** canonicalJson(entry), from its kept texts. */
 export function entryJson(value: Json): string {
   const entry = value as unknown as Entry;
   const t = typeof value === 'object' && value !== null && !Array.isArray(value) ? textsOf(entry) : null;
   if (t === null) return canonicalJson(value);
-  return '{"body":' + t.body + ',"header":{"checksum":' + canonicalJson(entry.header.checksum) + ',' + t.fields.slice(1) + '}';
+  return cellJson(t.body, headerJsonOf(entry.header, t));
 }
 
 function messageMember(key: string, value: Json): string {

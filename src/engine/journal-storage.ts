@@ -12,7 +12,7 @@ import { canonicalJson } from '../json.js';
 import type { EngineStorage } from './storage.js';
 import { faultyEntry, type Checkpoint, type Durable } from '../../labs/vsr/state.js';
 import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
-import { headerSector, isReserved, JOURNAL_FILE, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
+import { headerSector, isReserved, JOURNAL_FILE, keepHeaderText, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import {
   assertSlotInvariants,
   hasPrepare,
@@ -112,6 +112,8 @@ export class JournalStorage implements EngineStorage {
   }
 
   write(entry: Entry, from: number | null = null): boolean {
+    // Now, while canonical.ts still holds the texts the entry's making or checking built, not at the flush.
+    keepHeaderText(entry);
     this.queued.push({ entry, from });
     return this.queued.length === 1;
   }
@@ -156,8 +158,9 @@ export class JournalStorage implements EngineStorage {
     const j = this.journal;
     const durable: Entry[] = [];
     const slotsOf = (batch: Batch): number[] => batch.writes.map((w) => w.slot);
-    if (this.landed !== null && queued.some((q) => 'truncate' in q || slotsOf(this.landed!).includes(slotFor(j.layout, q.entry.header.op)))) {
-      durable.push(...(await this.finish(this.takeLanded(), [])));
+    if (this.landed !== null) {
+      const landed = new Set(slotsOf(this.landed));
+      if (queued.some((q) => 'truncate' in q || landed.has(slotFor(j.layout, q.entry.header.op)))) durable.push(...(await this.finish(this.takeLanded(), [])));
     }
     // The previous batch's header sectors, from memory before this batch changes it.
     const previous = this.takeLanded();

@@ -10,7 +10,7 @@ import { assert } from '../../../src/assert.js';
 import { checksum } from '../../../src/engine/checksum.js';
 import { canonicalJson, shapedJson } from '../../../src/json.js';
 import { json } from '../../../src/env/json-value.js';
-import { HEADER } from '../canonical.js';
+import { cellJson, entryHeaderJson, HEADER } from '../canonical.js';
 import { entryValid, headerSchema, headerValid, rootEntry, type Entry, type Header } from '../protocol.js';
 
 /** The journal file's name on a replica's disk. */
@@ -115,13 +115,23 @@ const utf8 = new TextEncoder();
  */
 const headerTexts = new WeakMap<JournalHeader, string>();
 
-function headerText(h: JournalHeader): string {
+/** A header's canonical text; a prepare's `entry` given, from the texts canonical.ts keeps of it (its seal or check made them). */
+function headerText(h: JournalHeader, entry?: Entry): string {
   let text = headerTexts.get(h);
   if (text === undefined) {
-    text = (isReserved(h) ? null : shapedJson(h as unknown as Json, HEADER)) ?? canonicalJson(h as unknown as Json);
+    text = isReserved(h) ? canonicalJson(h as unknown as Json) : entry !== undefined ? entryHeaderJson(entry) : (shapedJson(h as unknown as Json, HEADER) ?? canonicalJson(h as unknown as Json));
     headerTexts.set(h, text);
   }
   return text;
+}
+
+/**
+ * Keep the text of a prepare's header for its cells while canonical.ts still holds the entry's
+ * texts: the journal storage calls it as a write is queued, right after the entry was made or
+ * checked, so a batch's cells are encoded later without encoding any header again.
+ */
+export function keepHeaderText(entry: Entry): void {
+  headerText(entry.header, entry);
 }
 
 /**
@@ -158,11 +168,11 @@ export function decodeHeader(cell: Uint8Array): JournalHeader | null {
 }
 
 /**
- * A prepare cell: the cell's canonical text (keys sorted: body, then header), its header's text made
- * once; in `into` if given (prepare_cell_bytes of a caller's buffer: a batch's cells side by side).
+ * A prepare cell: the cell's canonical text (canonical.ts's cellJson, as an entry's), its header's
+ * text made once; in `into` if given (prepare_cell_bytes of a caller's buffer: a batch's cells side by side).
  */
 export function encodePrepare(layout: JournalLayout, cell: PrepareCell, into?: Uint8Array): Uint8Array {
-  return encodeCell('{"body":' + canonicalJson(cell.body) + ',"header":' + headerText(cell.header) + '}', layout.prepare_cell_bytes, into);
+  return encodeCell(cellJson(canonicalJson(cell.body), headerText(cell.header, cell as Entry)), layout.prepare_cell_bytes, into);
 }
 
 export function decodePrepare(cell: Uint8Array): PrepareCell | null {
