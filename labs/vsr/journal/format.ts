@@ -158,9 +158,14 @@ function decodeCell<T>(cell: Uint8Array, schema: z.ZodType<T>): T | null {
   }
 }
 
-/** A header cell: the header's canonical text, or (null) an invalid cell of zeros, which never decodes. */
-export function encodeHeaderCell(header: JournalHeader | null): Uint8Array {
-  return header === null ? new Uint8Array(HEADER_CELL_BYTES) : encodeCell(headerText(header), HEADER_CELL_BYTES);
+/**
+ * A header cell: the header's canonical text, or (null) an invalid cell of zeros, which never
+ * decodes; in `into` if given (HEADER_CELL_BYTES of a caller's buffer: its place in a header sector).
+ */
+export function encodeHeaderCell(header: JournalHeader | null, into?: Uint8Array): Uint8Array {
+  if (header !== null) return encodeCell(headerText(header), HEADER_CELL_BYTES, into);
+  assert(into === undefined || into.length === HEADER_CELL_BYTES, () => `journal: a cell buffer of ${into!.length} bytes for a header cell`);
+  return into === undefined ? new Uint8Array(HEADER_CELL_BYTES) : into.fill(0);
 }
 
 export function decodeHeader(cell: Uint8Array): JournalHeader | null {

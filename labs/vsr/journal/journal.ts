@@ -138,10 +138,10 @@ export function headerSectorBytes(j: JournalState, slot: number, written: readon
     const s = first + i;
     // BEGIN SOLUTION
     // STUDENT: void written;
-    // STUDENT: const cell = encodeHeaderCell(j.headers[s]!); // TODO: what must a faulty slot's header cell hold (and a slot `written` in this batch)?
-    const cell = encodeHeaderCell(j.faulty[s] && !written.includes(s) ? null : j.headers[s]!);
+    // STUDENT: const header = j.headers[s]!; // TODO: what must a faulty slot's header cell hold (and a slot `written` in this batch)?
+    const header = j.faulty[s] && !written.includes(s) ? null : j.headers[s]!;
     // END SOLUTION
-    bytes.set(cell, i * HEADER_CELL_BYTES);
+    encodeHeaderCell(header, bytes.subarray(i * HEADER_CELL_BYTES, (i + 1) * HEADER_CELL_BYTES));
   }
   return bytes;
 }
