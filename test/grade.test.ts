@@ -1,8 +1,9 @@
 // Batch grading (`rsmlab grade`): three sample submissions (the reference, the bare hand-out, one
 // with a planted bug and a planted hang) get the right score in every format without the hang
 // stalling the batch; and a submission that loops, throws at import, exits, floods stdout,
-// exhausts memory or leaves processes (escaped from its process group too) and ports behind still
-// gets a report with a clear reason.
+// exhausts memory, leaves processes (escaped from its process group too) and ports behind, writes
+// outside its own outputs or leaves links there still gets a report with a clear reason, and (as
+// root) writes nothing of the grader's or of another student's.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -129,7 +130,7 @@ describe('rsmlab grade', function () {
     expect(statuses(again)).to.deep.equal(statuses(join(root, 'samples-out')));
   });
 
-  it('isolates a submission that loops, throws at import, exits, floods stdout, exhausts memory, leaves processes and ports behind or writes elsewhere', async () => {
+  it('isolates a submission that loops, throws at import, exits, floods stdout, exhausts memory, leaves processes and ports behind, writes elsewhere or leaves links', async () => {
     const subs = join(root, 'isolation');
     const ownUsers = ownUsersExpected();
     const port = 20_000 + (process.pid % 20_000);
@@ -165,6 +166,14 @@ describe('rsmlab grade', function () {
     const targets = `[fs.realpathSync('node_modules') + '/${planted}', '${repo}/${planted}', ...[['..', 'tree'], ['${out}', 'outputs'], ['${subs}', 'submission']].flatMap(([dir, what]) => fs.readdirSync(dir).filter((n) => n !== 'writes-elsewhere' && n !== '.work' && fs.statSync(dir + '/' + n).isDirectory()).map((n) => what + ':' + dir + '/' + n + '/${planted}'))]`;
     const writes = `void import('node:' + 'fs').then((fs) => { const done: Record<string, string> = {}; for (const t of ${targets}) { const path = t.replace(/^\\w+:/, ''); try { fs.writeFileSync(path, 'x'); done[t] = 'written'; } catch (e) { done[t] = (e as { code: string }).code; } } fs.writeFileSync('${out}/writes-elsewhere/attempts.json', JSON.stringify(done)); });\n${STATUS}`;
     submission(subs, 'writes-elsewhere', plant('paxos/status.ts', STATUS, writes));
+    // As the grading process exits (result.json written), turns result.json into a link to a file only
+    // the grader may read and report.txt into a link to a file of the grader's: neither may be followed.
+    const secret = join(root, 'secret.txt');
+    const victim = join(root, 'victim.txt');
+    writeFileSync(secret, 'SECRET-of-the-grader', { mode: 0o600 });
+    writeFileSync(victim, 'the grader\'s file', { mode: 0o600 });
+    const links = `void import('node:' + 'fs').then((fs) => globalThis.process.on('exit', () => { const own = '${out}/links-outputs/'; fs.rmSync(own + 'result.json', { force: true }); fs.symlinkSync('${secret}', own + 'result.json'); fs.symlinkSync('${victim}', own + 'report.txt'); }));\n${STATUS}`;
+    submission(subs, 'links-outputs', plant('paxos/status.ts', STATUS, links));
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '2000', '--memory-mb', '128', '--jobs', '2']);
     const notes = join(out, 'writes-elsewhere', 'attempts.json');
     const attempts = existsSync(notes) ? (JSON.parse(readFileSync(notes, 'utf8')) as Record<string, string>) : {};
@@ -187,8 +196,12 @@ describe('rsmlab grade', function () {
     expect(report('floods-stdout')).to.not.include('flood flood');
     expect(csv).to.match(/^leaves-processes,20,20,10,10,/m);
     expect(csv).to.match(/^writes-elsewhere,20,20,10,10,/m);
+    expect(csv, csv).to.match(/^links-outputs,0,20,0,0,"the grading process left a result\.json that cannot be read: ELOOP/m);
+    expect(report('links-outputs')).to.not.include('SECRET');
+    expect(readFileSync(victim, 'utf8'), 'report.txt was written through the link').to.equal("the grader's file");
+    expect(statSync(join(out, 'links-outputs', 'report.txt')).isFile()).to.equal(true);
     const kinds = (kind: string): number => Object.keys(attempts).filter((t) => t.startsWith(`${kind}:`)).length;
-    expect([kinds('tree') >= 1, kinds('outputs') >= 1, kinds('submission')], 'the other students it found').to.deep.equal([true, true, 6]);
+    expect([kinds('tree') >= 1, kinds('outputs') >= 1, kinds('submission')], 'the other students it found').to.deep.equal([true, true, 7]);
     if (ownUsers) {
       expect(output).to.not.include("submissions run as the grader's user");
       expect(Object.values(attempts), JSON.stringify(attempts)).to.satisfy((all: string[]) => all.every((what) => what === 'EACCES'));

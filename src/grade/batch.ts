@@ -6,14 +6,14 @@
 // it) still gets a report and costs only its own tests. It owns the pool, the bounds and the files it
 // writes (grades.csv, and per student report.txt, results.json, junit.xml); never the scoring rules.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
 import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from './workspace.js';
 import { RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
-import { handTo, runUsers, takeBack, type RunUser } from './sandbox.js';
+import { handTo, readLeft, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
 
 export interface GradeOptions {
@@ -113,9 +113,10 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   const score = result.outcomes.reduce((sum, o) => sum + (o.status === 'passed' ? o.points : 0), 0);
   const max = scenarios.reduce((sum, s) => sum + s.points, 0);
   const header = [`student: ${student}`, `score: ${score}/${max}`, ...(problem ? [`problem: ${problem}`] : []), ''];
-  writeFileSync(join(dir, 'report.txt'), `${header.join('\n')}\n${formatTable(result)}`);
-  writeFileSync(join(dir, 'results.json'), formatGradescope([result]));
-  writeFileSync(join(dir, 'junit.xml'), formatJunit([result]));
+  // The run's processes (maybe of a user of its own) wrote in `dir`: whatever they left there is replaced, not followed.
+  writeFresh(join(dir, 'report.txt'), `${header.join('\n')}\n${formatTable(result)}`);
+  writeFresh(join(dir, 'results.json'), formatGradescope([result]));
+  writeFresh(join(dir, 'junit.xml'), formatJunit([result]));
   return { student, score, max, result, dir, ...(problem ? { problem } : {}) };
 }
 
@@ -152,7 +153,7 @@ function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user
       if (existsSync(file)) {
         // The submission's code ran in that process: a result.json cut short (killed mid-write) is its problem, not a throw here.
         try {
-          const result = JSON.parse(readFileSync(file, 'utf8')) as SuiteResult;
+          const result = JSON.parse(readLeft(file)) as SuiteResult;
           rmSync(file);
           return done({ result });
         } catch (e) {
