@@ -7,7 +7,7 @@ import { SimWorld } from '../src/env/sim/world.js';
 import { encodeHeaderCell, encodePrepare, formatImage, headerSector, HEADER_CELL_BYTES, JOURNAL_FILE, prepareOffset, reservedHeader, slotFor, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { canonicalJson } from '../src/json.js';
 import type { Json } from '../src/env/types.js';
-import { assertJournalInvariants, assertSlotInvariants, hasPrepare, journalAccepts, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
+import { assertJournalInvariants, assertSlotInvariants, hasPrepare, headerSectorBytes, journalAccepts, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
 import { recoverJournal, type RecoveryOptions } from '../labs/vsr/journal/recovery.js';
 import {
   caseDecision,
@@ -423,6 +423,21 @@ describe('vsr journal: writes', () => {
       }
     }
     expect(() => encodePrepare(LAYOUT, { ...entries[0]!, body: 'é'.repeat(LAYOUT.prepare_cell_bytes / 2) })).to.throw(/a cell of \d+ bytes does not fit in 4096/);
+  });
+
+  it('builds a header sector into a reused buffer as into a new one: every cell overwritten whole, a faulty slot\'s cell all zeros', () => {
+    const j = fresh();
+    const entries = chain(7);
+    for (const e of entries.slice(4)) writePrepare(j, e);
+    j.faulty[6] = true; // dirty already: faulty ⊆ dirty
+    const cell = (bytes: Uint8Array, slot: number): Uint8Array => bytes.subarray((slot - 4) * HEADER_CELL_BYTES, (slot - 3) * HEADER_CELL_BYTES);
+    // A buffer left over from an earlier batch (the storage reuses one): bytes no cell text or zero padding holds.
+    const into = new Uint8Array(LAYOUT.sector_bytes).fill(0xff);
+    const built = headerSectorBytes(j, 5, [4, 5, 7], into);
+    expect(built).to.equal(into);
+    expect(built).to.deep.equal(headerSectorBytes(j, 5, [4, 5, 7]));
+    expect(cell(built, 6)).to.deep.equal(new Uint8Array(HEADER_CELL_BYTES));
+    for (const slot of [4, 5, 7]) expect(cell(built, slot), `slot ${slot}`).to.deep.equal(encodeHeaderCell(entries[slot]!.header));
   });
 
   it('a write of a header changed without its checksum fails the slot invariants at once; a made header cannot be changed', () => {
