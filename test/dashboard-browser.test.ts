@@ -20,7 +20,7 @@ import { seededRandom } from '../src/random.js';
 import { DashboardServer } from '../src/dashboard/server.js';
 import { loadArtifact } from '../src/dashboard/artifact.js';
 import { selfContainedPage } from '../src/dashboard/page.js';
-import { carelessPrimaryLab } from './fixtures/rsm-broken.js';
+import { carelessPrimaryLab, oneStrike } from './fixtures/rsm-broken.js';
 import { startSimRun } from '../src/dashboard/sim-run.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,7 +28,12 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const shots = join(repo, 'artifacts', 'screenshots');
-/** Seeds searched for a run in which the careless primary loses acknowledged writes (about one in five does). */
+/**
+ * Seeds searched for a run in which the careless primary loses acknowledged writes and the history
+ * is not linearizable. Over the one-strike heartbeater (as before the heartbeater confirmed silent
+ * pings), lost heartbeats change views often and seeds 42 and 43 of 1-60 do it; over the reference
+ * heartbeater only 2 of seeds 1-150 do.
+ */
 const SEARCHED_SEEDS = 60;
 
 /** Chromium headless with the issue's flags and a fresh user-data dir; fails loudly if Chromium is missing. */
@@ -277,7 +282,7 @@ describe('dashboard in Chromium', function () {
       dir = mkdtempSync(join(tmpdir(), 'rsmlab-viewer-'));
       const scenario = await findScenario('rsm', 'loss-backups');
       for (let seed = 1; seed <= SEARCHED_SEEDS && folder === undefined; seed++) {
-        const result = await runScenario(scenario, { world: 'sim', seed, lab: carelessPrimaryLab, artifactsDir: dir });
+        const result = await runScenario(scenario, { world: 'sim', seed, lab: oneStrike(carelessPrimaryLab), artifactsDir: dir });
         if (/NOT linearizable/.test(result.error ?? '')) folder = result.artifacts;
       }
       expect(folder, `a non-linearizable failure among ${SEARCHED_SEEDS} seeds`).to.be.a('string');
