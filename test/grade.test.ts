@@ -5,7 +5,7 @@
 // outside its own outputs or leaves links there still gets a report with a clear reason, and (as
 // root) writes nothing of the grader's or of another student's.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -13,19 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
 import { buildFramework, buildWorkspace, compiled } from '../src/grade/workspace.js';
+import { filesUnder } from '../src/files-under.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'src', 'cli', 'main.js');
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
-}
-
 /** A submission folder `name` holding a copy of the reference labs/, each file passed through `edit`. */
 function submission(root: string, name: string, edit: (file: string, text: string) => string = (_f, t) => t): void {
   const labs = join(repo, 'labs');
-  for (const file of walk(labs)) {
+  for (const file of filesUnder(labs)) {
     const rel = relative(labs, file);
     const target = join(root, name, 'labs', rel);
     mkdirSync(dirname(target), { recursive: true });
@@ -271,7 +268,7 @@ describe('rsmlab grade', function () {
     expect(lines(cached.compileErrors)).to.deep.equal(lines(scratch.compileErrors));
     expect(scratch.compileErrors).to.include("Cannot find module './echo/lab.js'");
     const emitted = (tree: string): Map<string, string> =>
-      new Map(walk(join(tree, 'dist')).filter((f) => !f.endsWith('.tsbuildinfo')).map((f) => [relative(tree, f), readFileSync(f, 'utf8')]));
+      new Map(filesUnder(join(tree, 'dist')).filter((f) => !f.endsWith('.tsbuildinfo')).map((f) => [relative(tree, f), readFileSync(f, 'utf8')]));
     const fromScratch = emitted(scratch.dir);
     expect([...fromScratch.keys()]).to.include.members([join('dist', 'labs', 'paxos', 'added.js'), join('dist', 'src', 'grade', 'grade-one.js')]).and.not.include(join('dist', 'labs', 'echo', 'lab.js'));
     expect(fromScratch.get(join('dist', 'labs', 'paxos', 'acceptor.js'))).to.not.include('logaccept(this.n_a, this.v_a)');

@@ -1,19 +1,16 @@
 // Lab code must reach the world only through Env: scan every lab source for forbidden calls.
 // handout: framework test (passes without the lab solutions)
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { findPurityViolations } from '../src/lint/purity.js';
+import { filesUnder } from '../src/files-under.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') ? [path] : [];
-  });
+  return filesUnder(dir).filter((path) => path.endsWith('.ts'));
 }
 
 describe('lab purity (static determinism check)', () => {

@@ -5,7 +5,8 @@
 // real node (`rsmlab node --lab par`) whose two copies are both corrupt exits 70 at once with the
 // reason on stderr, every byte of its disk as it was.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { bytesUnder } from '../src/files-under.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -90,16 +91,6 @@ describe('par: checkpoints bound the ring', function () {
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-/** Every file under `dir` (recursively) with its bytes. */
-function filesUnder(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const path = join(dir, name);
-    if (statSync(path).isFile()) files.set(name, readFileSync(path));
-  }
-  return files;
-}
-
 describe('par: a real node whose two checkpoint copies are both corrupt refuses to start', function () {
   this.timeout(300_000);
   const timing = defaultTiming('real');
@@ -125,7 +116,7 @@ describe('par: a real node whose two checkpoint copies are both corrupt refuses 
       bytes[20] = bytes[20]! ^ 0x5a; // inside the record: its checksum fails
       writeFileSync(path, bytes);
     }
-    const before = filesUnder(disk);
+    const before = bytesUnder(disk);
     expect([...before.keys()]).to.include.members([...CHECKPOINT_FILES, JOURNAL_FILE]);
     const port = Number(cluster.id(2).split(':').at(-1));
     const r = spawnSync(
@@ -136,7 +127,7 @@ describe('par: a real node whose two checkpoint copies are both corrupt refuses 
     expect(r.signal, 'it exited by itself, not killed at the bound').to.equal(null);
     expect(r.status, r.stderr).to.equal(70);
     expect(r.stderr).to.include('vsr checkpoint: every copy fails its checksum; refusing to start rather than forget the checkpointed ops');
-    const after = filesUnder(disk);
+    const after = bytesUnder(disk);
     expect([...after.keys()].sort()).to.deep.equal([...before.keys()].sort());
     for (const [name, bytes] of before) expect(after.get(name)!.equals(bytes), `${name} unchanged`).to.equal(true);
     const refused = readFileSync(join(cluster.nodeDir(2), 'trace.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"vsr.journal.refused"'));

@@ -3,10 +3,11 @@
 // /autograder/submission with `rsmlab grade` and writes /autograder/results/results.json), and the
 // grader's framework with the hand-out's labs (stubs: the bundle never carries the solutions; the
 // submission brings its own labs/). It writes the zip; it never runs a submission.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import AdmZip from 'adm-zip';
 import { stripSolutions } from '../handout/strip.js';
+import { filesUnder } from '../files-under.js';
 
 /** What the bundle carries from the grader's tree. */
 const CARRIED = ['src', 'tester', 'labs', 'package.json', 'package-lock.json', 'tsconfig.json'];
@@ -19,10 +20,6 @@ export interface AutograderOptions {
   seeds: number;
   hangMs: number;
   memoryMb: number;
-}
-
-function walk(path: string): string[] {
-  return statSync(path).isDirectory() ? readdirSync(path).flatMap((name) => walk(join(path, name))) : [path];
 }
 
 export function setupScript(): string {
@@ -73,7 +70,7 @@ export function buildAutograder(repo: string, options: AutograderOptions): Buffe
   zip.addFile('setup.sh', Buffer.from(setupScript()), '', executable);
   zip.addFile('run_autograder', Buffer.from(runScript(options)), '', executable);
   for (const entry of CARRIED) {
-    for (const file of walk(join(repo, entry))) {
+    for (const file of filesUnder(join(repo, entry))) {
       const rel = relative(repo, file).split(sep).join('/');
       if (LEFT_OUT.includes(rel)) continue;
       const text = readFileSync(file);

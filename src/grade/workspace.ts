@@ -4,8 +4,9 @@
 // the submission (src/grade/batch.ts does, in a child process). A batch compiles the framework once
 // (with the grader's labs) and each tree's tsc starts from that build, redoing what its labs change.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { bytesUnder } from '../files-under.js';
 
 /** What a grading tree takes from the grader's tree (never the grader's labs/, tests or mutant corpora). */
 const FROM_GRADER = ['src', 'tester', 'package.json'];
@@ -59,22 +60,9 @@ export async function buildWorkspace(repo: string, labs: string, dir: string, fr
  */
 export async function buildFramework(repo: string, dir: string): Promise<FrameworkBuild | undefined> {
   const workspace = await buildWorkspace(repo, join(repo, 'labs'), dir);
-  const build = compiled(workspace) ? { dist: filesUnder(join(dir, 'dist')), labs: filesUnder(join(dir, 'labs')) } : undefined;
+  const build = compiled(workspace) ? { dist: bytesUnder(join(dir, 'dist')), labs: bytesUnder(join(dir, 'labs')) } : undefined;
   rmSync(dir, { recursive: true, force: true });
   return build;
-}
-
-function filesUnder(root: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(root, path), readFileSync(path));
-    }
-  };
-  walk(root);
-  return files;
 }
 
 /**

@@ -2,8 +2,9 @@
 // replaced by its stub (src/handout/strip.ts), the students' README in place of the instructors',
 // and only the framework tests that pass without the solutions (so the hand-out's `npm test`
 // passes; the labs' scenarios are `npm run lab1`, `lab2`). It copies; it never edits the reference tree.
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { filesUnder } from '../files-under.js';
 import { stripSolutions } from './strip.js';
 
 /** What a student gets: the framework, the labs, the tester, the write-ups, and how to build them. */
@@ -37,16 +38,11 @@ export interface HandoutSummary {
   stripped: Record<string, number>;
 }
 
-function walk(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).flatMap((name) => walk(join(path, name)));
-}
-
 export function generateHandout(repo: string, out: string): HandoutSummary {
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${out} is not empty: choose a new folder for the handout`);
   const summary: HandoutSummary = { out, files: 0, stripped: {} };
   for (const entry of DISTRIBUTED.filter((e) => existsSync(join(repo, e)))) {
-    for (const file of walk(join(repo, entry))) {
+    for (const file of filesUnder(join(repo, entry))) {
       const rel = relative(repo, file);
       if (INSTRUCTOR_ONLY.includes(rel.split(sep).join('/'))) continue;
       if (!distributed(rel, () => readFileSync(file, 'utf8'))) continue;
