@@ -11,9 +11,10 @@ import { findMutant } from '../tester/mutants/index.js';
 import { runGate } from '../tester/mutants/gate.js';
 import { formatGate } from '../tester/mutants/report.js';
 import { readmeBlockOnce, readmeBlocks, repo } from './fixtures/readme-blocks.js';
+import { seedsThrough } from '../tester/suite.js';
 
-const gateSeeds = Array.from({ length: 30 }, (_, i) => i + 1);
-const pinned = Array.from({ length: 50 }, (_, i) => i + 1);
+const gateSeeds = seedsThrough(30);
+const pinned = seedsThrough(50);
 
 describe('mutant gate', function () {
   this.timeout(300_000);
@@ -60,7 +61,7 @@ describe('mutant gate', function () {
   // The ghost duels (simulator only) and the five classic Paxos bugs they were written for: each
   // caught on at least 19 of 20 pinned seeds (20 of 20 when written), and the reference passing
   // every one of the same seeds.
-  const duelSeeds = Array.from({ length: 20 }, (_, i) => i + 1);
+  const duelSeeds = seedsThrough(20);
   const duels: [mutant: string, scenario: string, error: RegExp][] = [
     ['forgets-promise', 'ghost-promise', /\(seed \d+\): view 4 was chosen as \{p0,p1\} under proposal \d+\/p0 .*, but p2 accepted \{p1,p2\} under the higher proposal \d+\/client:ghost/],
     ['promises-any', 'ghost-promise', /view 4 was chosen as \{p0,p1\} under proposal \d+\/p0 .*, but p2 accepted \{p1,p2\} under the higher proposal/],

@@ -14,6 +14,7 @@ import { JOURNAL_FILE, slotFor, type JournalLayout } from '../labs/vsr/journal/f
 import { openJournal, type RecoveryOptions } from '../labs/vsr/journal/recovery.js';
 import { atlasProblems, chunkSectors, journalAtlas, journalChunks, type JournalAtlasOptions } from '../tester/par/atlas.js';
 import { chain, CLUSTER, LAYOUT, writeThrough } from './journal-image.js';
+import { seedsThrough } from '../tester/suite.js';
 
 const NODES = ['r0', 'r1', 'r2'];
 
@@ -94,7 +95,7 @@ async function intactCopies(seed: number, atlas: FaultAtlas | undefined): Promis
 
 describe('the journal fault atlas in the simulator: every committed op keeps an intact copy', function () {
   this.timeout(120_000);
-  const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
+  const SEEDS = seedsThrough(20);
 
   it(`within the atlas, on seeds 1..${SEEDS.length}: every op intact on >= 2 of 3 replicas, and the faults did land`, async () => {
     const atlas = journalAtlas({ layout: LAYOUT, nodes: NODES, quorum_replication: 2, diskSectorBytes: 4096 });

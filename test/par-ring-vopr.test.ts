@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
-import { runSuite } from '../tester/suite.js';
+import { runSuite, seedsThrough } from '../tester/suite.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
 import { RING_VOPR } from '../tester/par/ring-vopr.js';
 import { checkpointWithoutClientsLab } from './fixtures/par-broken.js';
@@ -26,7 +26,7 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
   this.timeout(900_000);
 
   it(`passes seeds 1..${SEEDS} on every core: the ring wraps ${RING_VOPR.wraps}+ times past checkpoints under network faults, crashes and sector faults; the state checker, the journal checks, a linearizable history, every replica converges`, async () => {
-    const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
+    const seeds = seedsThrough(SEEDS);
     const result = await runSuite({ lab: 'par', world: 'sim', seeds, only: ['vopr-ring'], jobs: availableParallelism(), seedTimeoutMs: 300_000, shrinkMs: 0, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') });
     expect(result.outcomes[0]!.totalSeeds).to.equal(SEEDS);
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(SEEDS);
@@ -51,7 +51,7 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
   });
 
   it(`catches checkpoint copies without the client table (restarts from them forget every session) on at least ${MUTANT_AT_LEAST} of seeds 1..${MUTANT_SEEDS}`, async () => {
-    const errors = (await failingRuns('par', 'vopr-ring', checkpointWithoutClientsLab, Array.from({ length: MUTANT_SEEDS }, (_, i) => i + 1))).map((r) => r.error ?? '');
+    const errors = (await failingRuns('par', 'vopr-ring', checkpointWithoutClientsLab, seedsThrough(MUTANT_SEEDS))).map((r) => r.error ?? '');
     expect(errors.length, errors.join('\n')).to.be.at.least(MUTANT_AT_LEAST);
     for (const e of errors) expect(e).to.match(/^SimulationFailure: simulation failed at t=\d+ ms \(seed \d+\): p\d: app state after \d+ committed ops differs from the sequential model's$/);
   });

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
-import { runSuite } from '../tester/suite.js';
+import { runSuite, seedsThrough } from '../tester/suite.js';
 import { failingRuns, failsOnEvery } from './fixtures/mutant-rate.js';
 import type { Lab } from '../src/lab.js';
 import { doneBeforeTargetLab, rebuildMarkIgnoredLab, snapshotOverAppliedLab } from './fixtures/par-broken.js';
@@ -57,7 +57,7 @@ describe('par: catch up or rebuild (scenarios sync-*) in the simulator', functio
   ];
   for (const m of mutants) {
     it(`${m.what} fails scenario ${m.id} on at least ${m.atLeast} of seeds 1..${m.seeds}`, async () => {
-      const errors = (await failingRuns('par', m.id, m.lab, Array.from({ length: m.seeds }, (_, i) => i + 1))).map((r) => r.error ?? '');
+      const errors = (await failingRuns('par', m.id, m.lab, seedsThrough(m.seeds))).map((r) => r.error ?? '');
       expect(errors.length, errors.join('\n')).to.be.at.least(m.atLeast);
       for (const e of errors) expect(e).to.match(m.check);
     });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
-import { runSuite } from '../tester/suite.js';
+import { runSuite, seedsThrough } from '../tester/suite.js';
 import { failsOnEvery } from './fixtures/mutant-rate.js';
 import { VOPR } from '../tester/vsr/vopr.js';
 import { faultyCleanSlotLab, misplacedHeadersLab } from './fixtures/par-broken.js';
@@ -26,7 +26,7 @@ describe('par: the VOPR with storage faults', function () {
   this.timeout(900_000);
 
   it(`passes ${VOPR_SEEDS} seeds on every core: network faults, crashes and sector faults inside the journal fault atlas, the state checker after every step, the journal checks after every nemesis step, a linearizable history, every replica converges`, async () => {
-    const seeds = Array.from({ length: VOPR_SEEDS / VOPR.seedFactor }, (_, i) => i + 1);
+    const seeds = seedsThrough(VOPR_SEEDS / VOPR.seedFactor);
     const result = await runSuite({ lab: 'par', world: 'sim', seeds, only: ['vopr'], jobs: availableParallelism(), seedTimeoutMs: 120_000, shrinkMs: 0, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') });
     expect(result.outcomes[0]!.totalSeeds).to.equal(VOPR_SEEDS);
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(VOPR_SEEDS);

@@ -7,8 +7,9 @@ import type { Lab } from '../src/lab.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { amnesiacPaxosLab, eagerPaxosLab, halfQuorumPaxosLab, stubbornPaxosLab } from './fixtures/paxos-broken.js';
+import { seedsThrough } from '../tester/suite.js';
 
-const seeds = Array.from({ length: 30 }, (_, i) => i + 1);
+const seeds = seedsThrough(30);
 
 /** A registered scenario run on another Lab object (a broken variant); its error, or null if it passed. */
 async function runOn(lab: Lab, id: string, seed: number): Promise<string | null> {

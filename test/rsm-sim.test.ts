@@ -9,13 +9,13 @@ import { rsmScenarios } from '../tester/rsm/scenarios.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
-import { runSuite, type SuiteResult } from '../tester/suite.js';
+import { runSuite, seedsThrough, type SuiteResult } from '../tester/suite.js';
 import { rsmLab } from '../labs/rsm/lab.js';
 import { carelessPrimaryLab, forgetfulTransferLab, oneStrikeHeartbeatLab } from './fixtures/rsm-broken.js';
 
 /** Seeds per scenario: 16 scenarios x 200 seeds take about a minute. */
 const SEEDS = 200;
-const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
+const seeds = seedsThrough(SEEDS);
 
 /** A registered scenario run on another Lab object (a broken variant); its error, or null if it passed. */
 async function runOn(lab: Lab, id: string, seed: number): Promise<string | null> {

@@ -5,8 +5,9 @@ import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
 import { commitBeforeQuorumLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
+import { seedsThrough } from '../tester/suite.js';
 
-const SEEDS = Array.from({ length: 10 }, (_, i) => i + 1);
+const SEEDS = seedsThrough(10);
 
 const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; check: RegExp }[] = [
   {

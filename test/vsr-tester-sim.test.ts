@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
-import { runSuite, type SuiteResult } from '../tester/suite.js';
+import { runSuite, seedsThrough, type SuiteResult } from '../tester/suite.js';
 import { vsrScenarios } from '../tester/vsr/scenarios.js';
 import { VOPR } from '../tester/vsr/vopr.js';
 
@@ -16,12 +16,8 @@ import { VOPR } from '../tester/vsr/vopr.js';
 const SEEDS = 10;
 const VOPR_SEEDS = 1000;
 
-function seeds(count: number): number[] {
-  return Array.from({ length: count }, (_, i) => i + 1);
-}
-
 function suite(only: string[], count: number): Promise<SuiteResult> {
-  return runSuite({ lab: 'vsr', world: 'sim', seeds: seeds(count), only, jobs: availableParallelism(), seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-vsr-failures') });
+  return runSuite({ lab: 'vsr', world: 'sim', seeds: seedsThrough(count), only, jobs: availableParallelism(), seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-vsr-failures') });
 }
 
 describe('vsr scenarios in the simulator', function () {

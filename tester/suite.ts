@@ -99,12 +99,21 @@ interface Chunk {
   seeds: number[];
 }
 
+/** `count` consecutive seeds from `first`: first, first+1, … */
+export function seedsFrom(first: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+/** Seeds 1..n (the tests' pinned seed lists). */
+export function seedsThrough(n: number): number[] {
+  return seedsFrom(1, n);
+}
+
 /** A scenario's seeds: the suite's, or (simulator, Scenario.seedFactor) that many times as many from the first. */
 function seedsOf(scenario: Scenario, options: SuiteOptions): number[] {
   const factor = options.world === 'sim' ? (scenario.seedFactor ?? 1) : 1;
   if (factor === 1) return options.seeds;
-  const first = options.seeds[0] ?? 1;
-  return Array.from({ length: options.seeds.length * factor }, (_, i) => first + i);
+  return seedsFrom(options.seeds[0] ?? 1, options.seeds.length * factor);
 }
 
 /** Seeds per chunk: small enough that every lane stays busy, large enough that IPC is noise. */

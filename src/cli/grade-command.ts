@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { gradeAll } from '../grade/batch.js';
 import { repoRoot } from './repo.js';
+import { seedsThrough } from '../../tester/suite.js';
 
 export interface GradeCommandOptions {
   lab: string;
@@ -19,7 +20,7 @@ export interface GradeCommandOptions {
 }
 
 export async function gradeCommand(o: GradeCommandOptions): Promise<number> {
-  const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
+  const seeds = seedsThrough(o.seeds);
   const grades = await gradeAll({ repo: repoRoot(), lab: o.lab, submissions: resolve(o.submissions), out: resolve(o.out), jobs: o.jobs, seeds, ...(o.only ? { only: o.only } : {}), hangMs: o.hangMs, timeoutMs: o.timeoutMs, memoryMb: o.memoryMb, warn: (text) => process.stderr.write(`${text}\n`) });
   for (const g of grades) process.stdout.write(`${g.student.padEnd(24)} ${String(g.score).padStart(4)}/${g.max}${g.problem ? `  (${g.problem.split('\n')[0]})` : ''}\n`);
   process.stdout.write(`graded ${grades.length} submissions: ${resolve(o.out, 'grades.csv')}, reports in ${resolve(o.out)}/<student>/report.txt\n`);

@@ -3,6 +3,7 @@
 // Exit 0 when all were caught, 1 when any survived, 2 when it could not run.
 import { formatGate } from '../../tester/mutants/report.js';
 import { gateExitCode, runGate } from '../../tester/mutants/gate.js';
+import { seedsFrom } from '../../tester/suite.js';
 
 export interface MutantsCommandOptions {
   seeds: number;
@@ -18,7 +19,7 @@ export async function mutantsCommand(lab: string, options: MutantsCommandOptions
   for (const [name, n] of [['--seeds', options.seeds], ['--jobs', options.jobs], ['--hang-ms', options.hangMs]] as const) {
     if (n < 1) throw new Error(`${name} must be at least 1, not ${n}`);
   }
-  const seeds = Array.from({ length: options.seeds }, (_, i) => options.seed + i);
+  const seeds = seedsFrom(options.seed, options.seeds);
   const result = await runGate({ lab, seeds, jobs: options.jobs, rates: options.rates, only: options.only, hangMs: options.hangMs });
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatGate(result));
   return gateExitCode(result);

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import type { World } from '../../tester/cluster.js';
 import { formatGradescope, formatJson, formatJunit, formatTable } from '../../tester/report.js';
-import { runSuite, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
+import { runSuite, seedsFrom, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
 import { loadVariant } from '../../tester/variant.js';
 
 export interface TestCommandOptions {
@@ -31,7 +31,7 @@ export interface TestCommandOptions {
 
 function seedList(world: World, options: TestCommandOptions): number[] {
   const count = world === 'sim' ? Math.max(1, options.seeds) : 1;
-  return Array.from({ length: count }, (_, i) => options.seedBase + i);
+  return seedsFrom(options.seedBase, count);
 }
 
 async function runWorld(lab: string, world: World, options: TestCommandOptions): Promise<SuiteResult> {
