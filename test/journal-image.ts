@@ -6,7 +6,7 @@
 import { SimWorld } from '../src/env/sim/world.js';
 import type { Env } from '../src/env/types.js';
 import type { LabNode } from '../src/lab.js';
-import { bodyChecksum, headerChecksum, rootEntry, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
+import { headerChecksum, rootEntry, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
 import {
   encodeHeaderCell,
   encodePrepare,
@@ -22,6 +22,7 @@ import {
 import { openJournal, type Recovered, type RecoveryOptions } from '../labs/vsr/journal/recovery.js';
 import { assertJournalInvariants, onHeaderWritten, onPrepareWritten, writePrepare, type JournalState, type JournalWrite } from '../labs/vsr/journal/journal.js';
 import { assert } from '../src/assert.js';
+import { bodyChecksum } from './vsr-helpers.js';
 
 export const CLUSTER = 7;
 

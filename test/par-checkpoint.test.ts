@@ -18,12 +18,13 @@ import type { Disk } from '../src/env/types.js';
 import { SimDisk } from '../src/env/sim/disk.js';
 import { CheckpointStore, CHECKPOINT_FILES } from '../src/engine/checkpoint.js';
 import { StorageCorrupt } from '../src/storage/storage-corrupt.js';
-import { rootEntry, bodyChecksum, headerChecksum, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
+import { rootEntry, headerChecksum, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
 import type { Checkpoint } from '../labs/vsr/state.js';
 import { JOURNAL_FILE } from '../labs/vsr/journal/format.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { runLoad } from '../tester/rsm/run-load.js';
 import { defaultTiming } from '../tester/run.js';
+import { bodyChecksum } from './vsr-helpers.js';
 
 /** A simulated disk without faults behind the async Disk interface. */
 function memoryDisk(): Disk {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { Json } from '../src/env/types.js';
 import { canonicalJson, shape, shapedJson } from '../src/json.js';
 import { checksum } from '../src/engine/checksum.js';
-import { bodyChecksum, entryValid, headerChecksum, makeEntry, rootEntry, seal, sealValid, type Entry, type Header, type HeaderFields, type Message } from '../labs/vsr/protocol.js';
+import { entryValid, headerChecksum, makeEntry, rootEntry, seal, sealValid, type Entry, type Header, type HeaderFields, type Message } from '../labs/vsr/protocol.js';
 
 const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as Json);
 const hex = fc.stringMatching(/^[0-9a-f]{32}$/);
@@ -48,7 +48,7 @@ function headerReference(h: HeaderFields): string {
 describe('vsr canonical texts', () => {
   it('header and body checksums equal those of canonicalJson, for any fields', () => {
     fc.assert(fc.property(fc.oneof(fields, odd), (f) => headerChecksum(f) === headerReference(f)), { numRuns: 2000 });
-    fc.assert(fc.property(json, (body) => bodyChecksum(body) === checksum({ body })), { numRuns: 1000 });
+    fc.assert(fc.property(fields, json, ({ checksum_body: _made, ...f }, body) => makeEntry(f, body).header.checksum_body === checksum({ body })), { numRuns: 1000 });
   });
 
   it('entryValid and seal agree with canonicalJson, asked again and interleaved with other entries', () => {

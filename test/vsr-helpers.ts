@@ -6,6 +6,13 @@ import { judgeEvents } from '../src/check/judge.js';
 import { step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
 import { createState, majority, type ReplicaState } from '../labs/vsr/state.js';
 import type { ClientRequest, Message } from '../labs/vsr/protocol.js';
+import type { Json } from '../src/env/types.js';
+import { checksum } from '../src/engine/checksum.js';
+
+/** The checksum_body a header of `body` carries, as defined: over canonicalJson's text of {body} (tests that build headers by hand). */
+export function bodyChecksum(body: Json): string {
+  return checksum({ body });
+}
 
 /** The linearizability verdict of a KV history, with the checker's text when it is not 'ok'. */
 export function kvVerdict(history: readonly HistoryEvent[]): string {

@@ -5,12 +5,13 @@ import { expect } from 'chai';
 import type { Json } from '../src/env/types.js';
 import { MAX_FRAME_BYTES } from '../src/env/real/server.js';
 import { createState, type ReplicaState } from '../labs/vsr/state.js';
-import { bodyChecksum, headerChecksum, rootEntry, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
+import { headerChecksum, rootEntry, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
 import { STATUS_LOG_HEADERS, statusHeader, vsrStatus, vsrStatusSchema } from '../labs/vsr/status.js';
 import { VsrClient } from '../labs/vsr/client.js';
 import { checkCommittedPrefix, parseVsrStatus } from '../tester/vsr/replicas.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { defaultTiming } from '../tester/run.js';
+import { bodyChecksum } from './vsr-helpers.js';
 
 const CLUSTER = 7;
 

@@ -52,10 +52,6 @@ export function headerChecksum(fields: HeaderFields): string {
   return checksumText(headerFieldsJson(fields));
 }
 
-export function bodyChecksum(body: Json): string {
-  return checksumText(bodyJson(canonicalJson(body)));
-}
-
 /**
  * Headers known to carry their own checksum: made by makeEntry, or found valid (entryValid,
  * headerValid). Each is frozen as it is added, so a change to one throws rather than hiding
