@@ -574,7 +574,6 @@ export function wholeSnapshot(s: ReplicaState, session: SyncSession): Checkpoint
  * the rebuild's mark; then the tail: our role's usual way to the log (recovery, start_view, repair).
  */
 export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c: Checkpoint): void {
-  assert(clientsSorted(c.clients), 'vsr: a snapshot client table out of order (session() binary-searches it)');
   const checkpoint: Checkpoint = { ...c, sync_target: session.target };
   s.checkpoint_writing = checkpoint;
   out.push({ kind: 'checkpoint', checkpoint });
@@ -1510,7 +1509,7 @@ export function assertInvariants(s: ReplicaState): void {
   if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
   assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
   assert(s.start_view_change_from.length < n && !s.start_view_change_from.includes(s.config.replica), 'vsr: start_view_change counted from self');
-  assert(clientsSorted(s.clients), 'vsr: client table out of order');
+  assert(clientsSorted(s.clients), 'vsr: client table out of order (session() binary-searches it)');
   for (const name of timeoutNames) {
     const t = s.timeouts[name];
     assert(!t.ticking || t.ticks < t.after, () => `vsr: timeout ${name} fired and was not reset`);

@@ -15,7 +15,7 @@ import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '
 import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
   entryValid,
-  headerChecksum,
+  headerValid,
   HEADERS_MAX,
   rootEntry,
   seal,
@@ -439,7 +439,7 @@ function headersProblem(headers: Header[], view: number, cluster: number): strin
   if (headers.length > HEADERS_MAX) return `${headers.length} headers (at most ${HEADERS_MAX})`;
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
-    if (h.checksum !== headerChecksum(h) || h.cluster !== cluster) return `header of op ${h.op} fails its checksum or is of cluster ${h.cluster}`;
+    if (!headerValid(h) || h.cluster !== cluster) return `header of op ${h.op} fails its checksum or is of cluster ${h.cluster}`;
     if (h.op < 1 || h.op > OP_MAX || h.operation === 'root' || h.commit >= h.op || h.view > view) return `impossible header of op ${h.op}`;
     if (i > 0 && (h.op !== headers[i - 1]!.op + 1 || h.parent !== headers[i - 1]!.checksum)) return `header of op ${h.op} breaks the hash chain`;
   }
