@@ -10,21 +10,23 @@ export class NodeCrashed extends Error {
   }
 }
 
-let filtering = false;
-
 /** Takes an unhandled rejection that is not NodeCrashed; returns whether a live simulation took it as its failure. */
 export type RejectionSink = (reason: unknown) => boolean;
+
+/** The one listener (of the first sink given: the simulator's). */
+let listener: ((reason: unknown) => void) | null = null;
 
 /**
  * Swallow unhandled rejections whose reason is NodeCrashed (a crashed node's abandoned async code);
  * hand any other to `sink` (the live simulations fail with it, as a real node would crash); with no
- * live simulation, keep Node's default when no one else listens: it is thrown as uncaught.
+ * live simulation, keep Node's default when no one else listens: it is thrown as uncaught. Called
+ * as each run starts: a host may have removed every listener since (mocha's worker processes do
+ * after each test file), and then it listens again, once.
  */
 export function routeUnhandledRejections(sink: RejectionSink): void {
-  if (filtering) return;
-  filtering = true;
-  process.on('unhandledRejection', (reason) => {
+  listener ??= (reason) => {
     if (reason instanceof NodeCrashed || sink(reason)) return;
     if (process.listenerCount('unhandledRejection') === 1) throw reason;
-  });
+  };
+  if (!process.listeners('unhandledRejection').includes(listener)) process.on('unhandledRejection', listener);
 }

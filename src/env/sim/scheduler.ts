@@ -83,11 +83,12 @@ const afterDrain = (): void => {
   setImmediate(loop);
 };
 
-routeUnhandledRejections((reason) => {
+/** Fails every live run with an unhandled rejection of lab code (routed here by crash.ts). */
+function failLiveRuns(reason: unknown): boolean {
   if (live.size === 0) return false;
   for (const scheduler of live) scheduler.fail(reason, 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node would crash)');
   return true;
-});
+}
 
 function loop(): void {
   while (ready.length > 0) {
@@ -148,6 +149,7 @@ export class Scheduler {
     private readonly replay: string,
   ) {
     live.add(this);
+    routeUnhandledRejections(failLiveRuns);
   }
 
   get now(): number {
