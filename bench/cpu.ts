@@ -20,19 +20,19 @@ function childCpuMs(pid: number): number | undefined {
   return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
 }
 
-/** CPU ms used by this process and `pids` together while `work` ran: undefined if any could not be read. */
-export async function cpuMsOf(pids: readonly (number | undefined)[], work: () => Promise<void>): Promise<number | undefined> {
+/** CPU ms used by this process and by each of `pids` while `work` ran, in that order: undefined if any could not be read. */
+export async function cpuMsEach(pids: readonly (number | undefined)[], work: () => Promise<void>): Promise<number[] | undefined> {
   const before = pids.map((pid) => (pid === undefined ? undefined : childCpuMs(pid)));
   const own = process.cpuUsage();
   await work();
   const ownUs = process.cpuUsage(own);
-  let ms = (ownUs.user + ownUs.system) / 1000;
+  const each = [(ownUs.user + ownUs.system) / 1000];
   for (let i = 0; i < pids.length; i++) {
     const pid = pids[i];
     const start = before[i];
     const end = pid === undefined ? undefined : childCpuMs(pid);
     if (start === undefined || end === undefined) return undefined;
-    ms += end - start;
+    each.push(end - start);
   }
-  return ms;
+  return each;
 }

@@ -2,13 +2,14 @@
 // sequential client and 16 concurrent ones (with p50/p99 latency), against limits measured in the
 // same run from raw `ws`: round trips between two processes, and a relay in the RSM's four-process
 // topology. Beside ops/s (wall clock), the same sequential ops per CPU-second of all four processes on
-// each side, which a shared machine's load disturbs far less. Every figure pools rounds on several
+// each side, and each process's CPU us per op (client, primary, a backup), which a shared machine's
+// load disturbs far less and which show where an op's cost lies. Every figure pools rounds on several
 // fresh clusters and relays (one cluster is one draw of a fast or slow mode). It reports; it never asserts on time.
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { figure, median, type Figure } from './figure.js';
 import { count } from './mode.js';
-import { cpuMsOf } from './cpu.js';
+import { cpuMsEach } from './cpu.js';
 import { RawEcho, rate, rawEchoServer, rawRelayServer } from './transport.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { RealEnv } from '../src/env/real/env.js';
@@ -87,14 +88,28 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Wait until the 3 replicas are members of view 3 and out of the view change. */
-async function settle(cluster: RealCluster): Promise<void> {
+/** Wait until the 3 replicas are members of view 3 and out of the view change; the primary's index. */
+async function settle(cluster: RealCluster): Promise<number> {
   for (let tries = 0; tries < 400; tries++) {
     const statuses = await Promise.all([0, 1, 2].map(async (i) => rsmStatusSchema.safeParse(await cluster.status(i))));
-    if (statuses.every((s) => s.success && s.data.vid_commit === 3 && !s.data.inviewchange)) return;
+    const primary = statuses[0]!.success ? cluster.indexOf(statuses[0]!.data.primary) : -1;
+    if (primary >= 0 && statuses.every((s) => s.success && s.data.vid_commit === 3 && !s.data.inviewchange)) return primary;
     await cluster.sleep(25);
   }
   throw new Error('bench: the 3 replicas did not settle in view 3');
+}
+
+/** CPU ms over the sequential rounds of one side's four processes: this process (the client), the primary, both backups. */
+interface RoleMs {
+  client: number;
+  primary: number;
+  backups: number;
+}
+
+/** `sum` plus one round's CPU ms of [client, primary, backup, backup] (undefined once one could not be read). */
+function addRoles(sum: RoleMs | undefined, ms: number[] | undefined): RoleMs | undefined {
+  if (sum === undefined || ms === undefined) return undefined;
+  return { client: sum.client + ms[0]!, primary: sum.primary + ms[1]!, backups: sum.backups + ms[2]! + ms[3]! };
 }
 
 /** What the rounds on each cluster measured, pooled over all clusters. */
@@ -103,8 +118,8 @@ interface Samples {
   rawSeq: number[];
   relaySeq: number[];
   many: Concurrent[];
-  /** CPU ms of all four processes over the sequential rounds (undefined once /proc could not tell). */
-  cpuMs: { lab: number | undefined; relay: number | undefined };
+  /** CPU ms of each process over the sequential rounds (undefined once /proc could not tell). */
+  cpuMs: { lab: RoleMs | undefined; relay: RoleMs | undefined };
 }
 
 /**
@@ -120,7 +135,7 @@ async function measureCluster(echo: RawEcho, samples: Samples): Promise<void> {
   try {
     relay = await startRelay();
     for (let i = 0; i < 3; i++) await cluster.start(i, { first: 0 });
-    await settle(cluster);
+    const primary = await settle(cluster);
     const members = [0, 1, 2].map((i) => cluster.id(i));
     const clients = envs.map((env) => new RsmClient(env, { members, timing }));
     const sequential = clients[0]!;
@@ -133,17 +148,15 @@ async function measureCluster(echo: RawEcho, samples: Samples): Promise<void> {
     await rate(WARM_UP_OPS, 1, bounce);
     await rate(WARM_UP_OPS, 1, relayed);
     await concurrent(clients, 20);
-    const nodePids = [0, 1, 2].map((i) => cluster.pid(i));
-    const relayPids = relay.processes.map((child) => child.pid);
+    // Primary first, then the backups (startRelay started the relay's backups first).
+    const nodePids = [primary, ...[0, 1, 2].filter((i) => i !== primary)].map((i) => cluster.pid(i));
+    const relayProcesses = relay.processes;
+    const relayPids = [2, 0, 1].map((i) => relayProcesses[i]!.pid);
     const { cpuMs } = samples;
-    const add = (side: 'lab' | 'relay', ms: number | undefined): void => {
-      const sum = cpuMs[side];
-      cpuMs[side] = ms === undefined || sum === undefined ? undefined : sum + ms;
-    };
     for (let round = 0; round < ROUNDS; round++) {
-      add('lab', await cpuMsOf(nodePids, async () => void samples.seq.push(await rate(SEQUENTIAL_OPS, 1, put))));
+      cpuMs.lab = addRoles(cpuMs.lab, await cpuMsEach(nodePids, async () => void samples.seq.push(await rate(SEQUENTIAL_OPS, 1, put))));
       samples.rawSeq.push(await rate(RAW_ROUND_TRIPS, 1, bounce));
-      add('relay', await cpuMsOf(relayPids, async () => void samples.relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed))));
+      cpuMs.relay = addRoles(cpuMs.relay, await cpuMsEach(relayPids, async () => void samples.relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed))));
       samples.many.push(await concurrent(clients, OPS_PER_CLIENT));
     }
   } finally {
@@ -153,11 +166,25 @@ async function measureCluster(echo: RawEcho, samples: Samples): Promise<void> {
   }
 }
 
+/** Ops per CPU-second of all four processes, and CPU us per op of the client, the primary and a backup, against the raw relay's. */
+function cpuFiguresOf(lab: RoleMs, labOps: number, relay: RoleMs, relayOps: number): Figure[] {
+  const total = (ms: RoleMs): number => ms.client + ms.primary + ms.backups;
+  if (total(lab) <= 0 || total(relay) <= 0) return [];
+  const usPerOp = (ms: number, ops: number): number => (ms * 1000) / ops;
+  return [
+    figure('rsm.kv_ops_per_cpu_second_1_client_vs_raw_relay', labOps / (total(lab) / 1000), 'ops/cpu-s', relayOps / (total(relay) / 1000)),
+    figure('rsm.kv_cpu_us_per_op_client_vs_raw_relay', usPerOp(lab.client, labOps), 'us', usPerOp(relay.client, relayOps)),
+    figure('rsm.kv_cpu_us_per_op_primary_vs_raw_relay', usPerOp(lab.primary, labOps), 'us', usPerOp(relay.primary, relayOps)),
+    figure('rsm.kv_cpu_us_per_op_backup_vs_raw_relay', usPerOp(lab.backups / 2, labOps), 'us', usPerOp(relay.backups / 2, relayOps)),
+  ];
+}
+
 export async function run(): Promise<Figure[]> {
   const ports = await reservePortPairs(1);
   const raw = await rawEchoServer(ports[0]!);
   const echo = await RawEcho.connect(ports[0]!);
-  const samples: Samples = { seq: [], rawSeq: [], relaySeq: [], many: [], cpuMs: { lab: 0, relay: 0 } };
+  const none: RoleMs = { client: 0, primary: 0, backups: 0 };
+  const samples: Samples = { seq: [], rawSeq: [], relaySeq: [], many: [], cpuMs: { lab: none, relay: none } };
   try {
     for (let c = 0; c < CLUSTERS; c++) await measureCluster(echo, samples);
   } finally {
@@ -171,11 +198,8 @@ export async function run(): Promise<Figure[]> {
   const latencies = many.flatMap((m) => m.latenciesMs);
   // Latency limit: 16 requests served one after another at that ideal op time.
   const latencyLimitMs = (CLIENTS * 1000) / limit;
-  // Ops per CPU-second of client + primary + 2 backups, over all rounds (absent where /proc cannot tell).
-  const perCpuSecond = (ops: number, ms: number | undefined): number | undefined => (ms === undefined || ms <= 0 ? undefined : ops / (ms / 1000));
-  const labPerCpu = perCpuSecond(seq.length * SEQUENTIAL_OPS, cpuMs.lab);
-  const relayPerCpu = perCpuSecond(relaySeq.length * RAW_ROUND_TRIPS, cpuMs.relay);
-  const cpuFigures = labPerCpu === undefined || relayPerCpu === undefined ? [] : [figure('rsm.kv_ops_per_cpu_second_1_client_vs_raw_relay', labPerCpu, 'ops/cpu-s', relayPerCpu)];
+  // Per CPU-second of client + primary + 2 backups, and each process's CPU us per op, over all rounds (absent where /proc cannot tell).
+  const cpuFigures = cpuMs.lab === undefined || cpuMs.relay === undefined ? [] : cpuFiguresOf(cpuMs.lab, seq.length * SEQUENTIAL_OPS, cpuMs.relay, relaySeq.length * RAW_ROUND_TRIPS);
   return [
     figure('rsm.kv_ops_1_client', median(seq), 'ops/s', limit),
     // The same ops against raw `ws` moving the same frames through the same four processes.
