@@ -17,7 +17,9 @@ const paxosBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broke
 const rsmBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'rsm-broken.js');
 const vsrBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'vsr-broken.js');
 
-describe('rsmlab test: seeds on every core', () => {
+describe('rsmlab test: seeds on every core', function () {
+  // 1000 seeds twice (--jobs 2 and 1) share the cores with the rest of npm test (mocha runs two files at once).
+  this.timeout(600_000);
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'rsmlab-suite-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
