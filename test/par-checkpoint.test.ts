@@ -18,7 +18,7 @@ import type { Disk } from '../src/env/types.js';
 import { SimDisk } from '../src/env/sim/disk.js';
 import { CheckpointStore, CHECKPOINT_FILES } from '../src/engine/checkpoint.js';
 import { StorageCorrupt } from '../src/storage/storage-corrupt.js';
-import { rootEntry, headerChecksum, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
+import { rootEntry, headerChecksum, parseCheckpoint, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
 import type { Checkpoint } from '../labs/vsr/state.js';
 import { JOURNAL_FILE } from '../labs/vsr/journal/format.js';
 import { RealCluster } from '../tester/real-cluster.js';
@@ -91,6 +91,17 @@ describe('par: checkpoints bound the ring', function () {
 });
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+describe("par: a peer's checkpoint is checked where it comes in", function () {
+  it('a rebuild whose client table is out of order (or repeats a client) is refused, not asserted on', () => {
+    const row = (client: string) => ({ client, session: 1, request: 0, op: 1, reply: { ok: true, value: 1 } as const });
+    const withClients = (clients: ReturnType<typeof row>[]): string => JSON.stringify({ ...checkpointAt(32, 1), clients });
+    expect(parseCheckpoint(withClients([row('a'), row('b')]), 5)).to.not.equal(null);
+    expect(parseCheckpoint(withClients([row('b'), row('a')]), 5)).to.equal(null);
+    expect(parseCheckpoint(withClients([row('a'), row('a')]), 5)).to.equal(null);
+    expect(parseCheckpoint(withClients([row('a'), row('b')]), 6)).to.equal(null);
+  });
+});
 
 describe('par: a real node whose two checkpoint copies are both corrupt refuses to start', function () {
   this.timeout(300_000);

@@ -12,7 +12,7 @@ import { createStateMachine, type AppResult, type StateMachine } from '../../src
 import { ok } from '../../src/apps/result.js';
 import { checksum } from '../../src/engine/checksum.js';
 import { canonicalJson } from '../../src/json.js';
-import { HEADERS_MAX, makeEntry, parseCheckpoint, rootEntry, SYNC_CHUNK_CHARS, type ClientReply, type ClientRequest, type Entry, type Message, type MessageOf } from './protocol.js';
+import { clientsSorted, HEADERS_MAX, makeEntry, parseCheckpoint, rootEntry, SYNC_CHUNK_CHARS, type ClientReply, type ClientRequest, type Entry, type Message, type MessageOf } from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
   checksumAt,
@@ -24,7 +24,6 @@ import {
   timeoutNames,
   type Checkpoint,
   type ClientSession,
-  clientsSorted,
   type SyncSession,
   type DoViewChangeRecord,
   type ReplicaState,

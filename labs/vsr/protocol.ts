@@ -231,7 +231,20 @@ export const checkpointSchema = z.strictObject({
   clients: z.array(z.strictObject({ client: z.string(), session: uint, request: uint, op: uint, reply: z.lazy(() => appResultSchema) })),
 });
 
-/** A checkpoint of `cluster` from its text (a rebuild's reassembled chunks), or null if the text is not one. */
+/**
+ * Whether a client table is sorted by client, each client once: session() binary-searches it, so a
+ * table installed whole (a checkpoint's, from disk or a rebuild) is checked where it comes in.
+ */
+export function clientsSorted(clients: readonly { client: string }[]): boolean {
+  for (let i = 1; i < clients.length; i++) if (!(clients[i - 1]!.client < clients[i]!.client)) return false;
+  return true;
+}
+
+/**
+ * A checkpoint of `cluster` from its text (a rebuild's reassembled chunks), or null if the text is
+ * not one: a peer's table out of order is refused here, never asserted on (a node never crashes on a
+ * peer's bytes).
+ */
 export function parseCheckpoint(text: string, cluster: number): z.infer<typeof checkpointSchema> | null {
   let raw: unknown;
   try {
@@ -242,7 +255,7 @@ export function parseCheckpoint(text: string, cluster: number): z.infer<typeof c
   const parsed = checkpointSchema.safeParse(raw);
   if (!parsed.success) return null;
   const { op, entry } = parsed.data;
-  return entryValid(entry) && entry.header.op === op && entry.header.cluster === cluster ? parsed.data : null;
+  return entryValid(entry) && entry.header.op === op && entry.header.cluster === cluster && clientsSorted(parsed.data.clients) ? parsed.data : null;
 }
 
 // ---- clients --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import type { NodeId, Json } from '../../src/env/types.js';
 import type { AppName, AppResult } from '../../src/apps/app.js';
 import { createStateMachine } from '../../src/apps/app.js';
 import { assert } from '../../src/assert.js';
-import { rootEntry, type Entry, type Header } from './protocol.js';
+import { clientsSorted, rootEntry, type Entry, type Header } from './protocol.js';
 
 /** The checksum of a placeholder: no header hashes to it (a 128-bit checksum of all zeros). */
 const FAULTY_CHECKSUM = '0'.repeat(32);
@@ -69,15 +69,6 @@ export interface ClientSession {
   /** The op that executed `request` (the register's op for request 0). */
   op: number;
   reply: AppResult;
-}
-
-/**
- * Whether a client table is sorted by client, each client once: session() binary-searches it, so a
- * table installed whole (a checkpoint's, from disk or a rebuild) is checked where it comes in.
- */
-export function clientsSorted(clients: readonly ClientSession[]): boolean {
-  for (let i = 1; i < clients.length; i++) if (!(clients[i - 1]!.client < clients[i]!.client)) return false;
-  return true;
 }
 
 /** A copy of a checkpoint's client table, asserted sorted. */
