@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
 import { buildFramework, buildWorkspace, compiled } from '../src/grade/workspace.js';
+import { runIsolated } from '../src/grade/batch.js';
 import { filesUnder } from '../src/files-under.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 
@@ -287,6 +288,19 @@ describe('rsmlab grade', function () {
     expect(existsSync(join(killed.dir, 'dist', 'src', 'grade', 'grade-one.js'))).to.equal(true);
     expect(compiled(killed), 'a killed tsc').to.equal(false);
     expect(killed.compileErrors).to.include('tsc was killed (SIGKILL');
+  });
+
+  it('makes a grading process that cannot start (EAGAIN, ENOMEM, its tree gone) that student\'s problem, not an uncaught error', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'rsmlab-grade-nostart-'));
+    try {
+      const gone = join(out, 'no-such-tree');
+      const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 60_000, memoryMb: 256 };
+      const run = await runIsolated(gone, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
+      expect(run.result).to.equal(undefined);
+      expect(run.problem).to.match(/^the grading process could not start: spawn .*ENOENT/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('refuses a submissions folder that does not exist or holds nothing, with exit 2', () => {

@@ -126,7 +126,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
  * (then it can write only job.out); afterwards kill the whole group and every process with the token
  * or the user, so nothing the submission started outlives its grading, and take job.out back.
  */
-function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user: RunUser | undefined): Promise<{ result?: SuiteResult; problem?: string }> {
+export function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user: RunUser | undefined): Promise<{ result?: SuiteResult; problem?: string }> {
   const token = runToken();
   if (user) handTo(job.out, user);
   return new Promise((done) => {
@@ -145,6 +145,14 @@ function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user
       timedOut = true;
       end();
     }, options.timeoutMs);
+    // No process (EAGAIN when a run before this one used up the process table, ENOMEM, a tree gone):
+    // this student's problem, never an uncaught 'error' that ends the batch.
+    child.on('error', (e) => {
+      if (child.pid !== undefined) return; // it started: its 'exit' settles the run
+      clearTimeout(timer);
+      takeBack(job.out);
+      done({ problem: `the grading process could not start: ${e.message}` });
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       end();
