@@ -8,13 +8,9 @@ import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { amnesiacPaxosLab, eagerPaxosLab, halfQuorumPaxosLab, stubbornPaxosLab } from './fixtures/paxos-broken.js';
 import { seedsThrough } from '../tester/suite.js';
+import { failingRuns } from './fixtures/mutant-rate.js';
 
 const seeds = seedsThrough(30);
-
-/** A registered scenario run on another Lab object (a broken variant); its error, or null if it passed. */
-async function runOn(lab: Lab, id: string, seed: number): Promise<string | null> {
-  return (await runScenario(await findScenario('paxos', id), { world: 'sim', seed, lab, quiet: true })).error ?? null;
-}
 
 describe('paxos scenarios in the simulator', () => {
   it('replays a seed exactly: same seed, same trace hash', async () => {
@@ -28,13 +24,9 @@ describe('paxos scenarios in the simulator', () => {
 describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
   const brokenSeeds = seeds;
 
-  async function failures(lab: Lab, id: string): Promise<string[]> {
-    const errors: string[] = [];
-    for (const seed of brokenSeeds) {
-      const error = await runOn(lab, id, seed);
-      if (error !== null) errors.push(error);
-    }
-    return errors;
+  /** The errors of `lab` on scenario `id`, on brokenSeeds (those that failed). */
+  async function failures(lab: Lab, id: string, on: readonly number[] = brokenSeeds): Promise<string[]> {
+    return (await failingRuns('paxos', id, lab, on)).map((r) => r.error ?? '');
   }
 
   it('an acceptor that does not persist n_a/v_a fails test 7: view 5 is lost across the restarts', async () => {
@@ -44,11 +36,7 @@ describe('paxos scenarios catch broken Paxos (the checks bite)', () => {
   });
 
   it('an acceptor that replies before its log write completes fails power-accept on at least 20 of seeds 1-50 (IO takes time)', async () => {
-    const errors: string[] = [];
-    for (let seed = 1; seed <= 50; seed++) {
-      const error = await runOn(eagerPaxosLab, 'power-accept', seed);
-      if (error !== null) errors.push(error);
-    }
+    const errors = await failures(eagerPaxosLab, 'power-accept', seedsThrough(50));
     expect(errors.length, 'seeds of 1-50 on which power-accept failed (37 when last measured, 39 before the heartbeater confirmed silent pings)').to.be.at.least(20);
     expect(errors[0]).to.match(/p1: view 4 is \{p1,p2\}, expected \{p0,p1\}/);
   });

@@ -12,15 +12,11 @@ import { formatTable } from '../tester/report.js';
 import { runSuite, seedsThrough, type SuiteResult } from '../tester/suite.js';
 import { rsmLab } from '../labs/rsm/lab.js';
 import { carelessPrimaryLab, forgetfulTransferLab, oneStrikeHeartbeatLab } from './fixtures/rsm-broken.js';
+import { failingRuns } from './fixtures/mutant-rate.js';
 
 /** Seeds per scenario: 16 scenarios x 200 seeds take about a minute. */
 const SEEDS = 200;
 const seeds = seedsThrough(SEEDS);
-
-/** A registered scenario run on another Lab object (a broken variant); its error, or null if it passed. */
-async function runOn(lab: Lab, id: string, seed: number): Promise<string | null> {
-  return (await runScenario(await findScenario('rsm', id), { world: 'sim', seed, lab, quiet: true })).error ?? null;
-}
 
 describe('rsm scenarios in the simulator', function () {
   this.timeout(600_000);
@@ -49,13 +45,9 @@ describe('rsm scenarios in the simulator', function () {
 });
 
 describe('rsm scenarios catch broken RSMs (the checks bite)', () => {
+  /** The errors of `lab` on scenario `id`, seeds 1..count (those that failed). */
   async function failures(lab: Lab, id: string, count: number): Promise<string[]> {
-    const errors: string[] = [];
-    for (const seed of seeds.slice(0, count)) {
-      const error = await runOn(lab, id, seed);
-      if (error !== null) errors.push(error);
-    }
-    return errors;
+    return (await failingRuns('rsm', id, lab, seedsThrough(count))).map((r) => r.error ?? '');
   }
 
   it('a state transfer that drops the duplicate table: replicas disagree after the sync (test 10)', async () => {
