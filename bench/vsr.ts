@@ -10,7 +10,7 @@ import { figure, median, type Figure } from './figure.js';
 import { count } from './mode.js';
 import { RawEcho, rate, rawEchoServer } from './transport.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
-import { runSuite } from '../tester/suite.js';
+import { runSuite, seedsFrom } from '../tester/suite.js';
 import { throughput, type Throughput } from '../tester/vsr/throughput.js';
 
 const ROUNDS = count(3, 1);
@@ -50,7 +50,7 @@ async function rawPipelined(): Promise<number[]> {
 
 async function voprSeedsPerMinute(): Promise<number> {
   const started = performance.now();
-  const seeds = Array.from({ length: VOPR_SUITE_SEEDS }, (_, i) => 100_000 + i);
+  const seeds = seedsFrom(100_000, VOPR_SUITE_SEEDS);
   const r = await runSuite({ lab: 'vsr', world: 'sim', seeds, only: ['vopr'], jobs: availableParallelism(), seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-bench-vopr') });
   const outcome = r.outcomes[0]!;
   if (outcome.status !== 'passed') throw new Error(`bench: the VOPR failed at seed ${outcome.lowestFailingSeed}: ${outcome.failure?.error ?? outcome.message}`);
