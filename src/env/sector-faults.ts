@@ -27,15 +27,6 @@ export type FaultDecision = (kind: string, file: string) => boolean;
 /** A fault that is not applied at once: armed, it waits for the operations it matches. */
 export type ArmedFault = Exclude<DiskFault, { kind: 'corrupt' }>;
 
-interface Armed {
-  kind: ArmedFault['kind'];
-  file: string;
-  first: number;
-  count: number;
-  left: number;
-  to: number | undefined;
-}
-
 /** The faults a disk holds (armed, with their uses left, and latent), as a file keeps them across a restart. */
 export const heldFaultsSchema = z.object({
   armed: z.array(
@@ -52,6 +43,9 @@ export const heldFaultsSchema = z.object({
   latent: z.record(z.string(), z.array(z.int().min(0))),
 });
 export type HeldFaults = z.infer<typeof heldFaultsSchema>;
+
+/** An armed fault as held in memory: a held one (the schema above is the one list of its fields), `to` always present. */
+type Armed = Omit<HeldFaults['armed'][number], 'to'> & { to: number | undefined };
 
 /** What the medium does with one write: land `data` at `offset` (maybe elsewhere, maybe garbled), or lose it. */
 export interface WritePlan {
