@@ -1,7 +1,8 @@
-// The Paxos lab's graded scenarios: rsm_tester.pl tests 0-7 (reference/yfs-labs.md section 1),
-// written once against the Cluster interface. Sleeps are the seed's seconds scaled to the world's
-// heartbeat (observer.ms); checks are exact views, agreement and "no view without a majority".
-// They never read the clock, print or exit: they throw ScenarioFailure (tester/scenario.ts).
+// The Paxos lab's graded scenarios: rsm_tester.pl tests 0-7 (reference/yfs-labs.md section 1) plus
+// our own (paxosScenarios below; the ghost duels in ghost-scenarios.ts), written once against the
+// Cluster interface. Sleeps are the seed's seconds scaled to the world's heartbeat (observer.ms);
+// checks are exact views, agreement and "no view without a majority". They never read the clock,
+// print or exit: they throw ScenarioFailure (tester/scenario.ts).
 import type { NodeId } from '../../src/env/types.js';
 import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenario.js';
 import { checkLastView, checkNoNewViews, checkNotInView, checkViewsStartWith, sameMembers, type Observed } from './checks.js';

@@ -1,9 +1,8 @@
 // The RSM lab's graded scenarios: rsm_tester.pl tests 8-16 (reference/yfs-labs.md section 1) plus
-// our own (loss and duplication, kill -9 mid-transfer, late heartbeats, five nodes losing two),
-// written once against the Cluster interface. The seed's lock_tester becomes concurrent workload
-// clients whose history must be linearizable (and mutually exclusive for locks); views are checked
-// exactly; replica state is compared after every completed sync and at the end. Scenarios throw
-// ScenarioFailure; they never read the clock, print or exit.
+// our own (rsmScenarios below), written once against the Cluster interface. The seed's lock_tester
+// becomes concurrent workload clients whose history must be linearizable (and mutually exclusive
+// for locks); views are checked exactly; replica state is compared after every completed sync and
+// at the end. Scenarios throw ScenarioFailure; they never read the clock, print or exit.
 import type { NodeId } from '../../src/env/types.js';
 import type { AppName } from '../../src/apps/app.js';
 import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenario.js';

@@ -1,8 +1,9 @@
-// Lab 3's graded scenarios: 1-12 and 15 of vsr-par.md section 7, and the VOPR, written once against
-// the Cluster interface. Every scenario runs a KV client load and ends with the same checks: new
-// work succeeds, the live replicas converge (one view, one commit, equal state, nothing acked lost)
-// and the history is linearizable; in the simulator the state checker also runs after every step.
-// Scenarios throw ScenarioFailure; they never read the clock, print or exit.
+// Lab 3's graded scenarios: 1-12 and 15 of vsr-par.md section 7, our own (vsrScenarios below) and
+// the VOPR, written once against the Cluster interface. Every scenario runs a KV client load and
+// ends with the same checks: new work succeeds, the live replicas converge (one view, one commit,
+// equal state, nothing acked lost) and the history is linearizable; in the simulator the state
+// checker also runs after every step. Scenarios throw ScenarioFailure; they never read the clock,
+// print or exit.
 import { ScenarioFailure, type Scenario } from '../scenario.js';
 import type { FaultAtlas } from '../../src/env/disk-faults.js';
 import type { World } from '../cluster.js';
