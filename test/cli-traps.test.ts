@@ -21,6 +21,9 @@ import { describeError, labErrorsThrown } from '../tester/failure-text.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
+import { labNames } from '../labs/index.js';
+import { testedLabs } from '../tester/index.js';
+import { mutantLabs } from '../tester/mutants/index.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -117,6 +120,15 @@ describe('first-hour traps (CLI)', function () {
     const help = rsmlab('ctl', '--help');
     expect(help.status, help.stderr).to.equal(0);
     for (const command of ['status', 'pid', 'breakpoint N', 'partition [--now]', 'heal', 'faults [--loss P]', 'disk-fault FILE OFFSET LENGTH', 'disk-files']) expect(help.stdout).to.include(command);
+  });
+
+  it('each command\'s --help names the labs it takes: the registries\' (test, sim, shrink, grade, autograder), the mutant corpora\'s, every lab for node', () => {
+    const takes: Record<string, readonly string[]> = { test: testedLabs, sim: testedLabs, shrink: testedLabs, grade: testedLabs, autograder: testedLabs, mutants: mutantLabs, node: labNames };
+    for (const [command, labs] of Object.entries(takes)) {
+      const help = rsmlab(command, '--help');
+      expect(help.status, help.stderr).to.equal(0);
+      expect(help.stdout.replace(/\s+/g, ' '), command).to.include(labs.join(', '));
+    }
   });
 
   describe('rsmlab node: a startup error exits 2 at once and leaves no port open', () => {

@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ctlUsage } from '../control/client.js';
+import { labNames } from '../../labs/index.js';
+import { testedLabs } from '../../tester/index.js';
+import { mutantLabs } from '../../tester/mutants/index.js';
 import { list, positive, whole } from './args.js';
 import { repoRoot } from './repo.js';
 
@@ -65,7 +68,7 @@ program
 program
   .command('node')
   .description('run one node as this process: protocol on --port, test-control plane on --port+1')
-  .requiredOption('--lab <lab>', 'lab to run (paxos, rsm, echo)')
+  .requiredOption('--lab <lab>', `lab to run (${labNames.join(', ')})`)
   .requiredOption('--port <port>', 'protocol port (control plane on port+1)', whole('--port', 1, 65534))
   .requiredOption('--first <host:port>', 'the node to join through; a node whose first is itself founds view 1')
   .requiredOption('--dir <dir>', 'data directory (disk, trace, log)')
@@ -82,7 +85,7 @@ program
 program
   .command('test')
   .description('run a lab\'s scenarios and print a table with points; exit 0 all passed, 1 some failed, 2 could not run')
-  .argument('<lab>', 'paxos or rsm')
+  .argument('<lab>', testedLabs.join(', '))
   .addOption(new Option('--world <world>', 'where to run').choices(['sim', 'real', 'both']).default('both'))
   .option('--seeds <n>', 'simulator seeds per scenario', whole('--seeds', 1), 200)
   .option('--seed <n>', 'first seed', whole('--seed', 0), 1)
@@ -107,7 +110,7 @@ program
 program
   .command('sim')
   .description('replay one scenario in the simulator with a seed; prints PASS/FAIL and the trace hash')
-  .argument('<lab>', 'paxos or rsm')
+  .argument('<lab>', testedLabs.join(', '))
   .argument('<scenario>', 'scenario id')
   .requiredOption('--seed <n>', 'the seed', whole('--seed', 0))
   .option('--trace <file>', 'write the trace JSONL here')
@@ -122,7 +125,7 @@ program
 program
   .command('shrink')
   .description('shrink a failing simulator seed: the fewest fault decisions that still fail the same check, with its replay command')
-  .argument('<lab>', 'paxos or rsm')
+  .argument('<lab>', testedLabs.join(', '))
   .argument('<scenario>', 'scenario id')
   .requiredOption('--seed <n>', 'the failing seed', whole('--seed', 0))
   .option('--shrink-ms <ms>', 'search for at most this long; the smallest failing set found so far is the result', whole('--shrink-ms', 1), 60_000)
@@ -136,7 +139,7 @@ program
 program
   .command('mutants')
   .description('the mutant gate: run the lab\'s scenarios against every planted bug of its corpus; exit 0 all caught, 1 some survived')
-  .argument('<lab>', 'paxos or rsm')
+  .argument('<lab>', mutantLabs.join(', '))
   .option('--seeds <n>', 'simulator seeds per scenario', whole('--seeds', 1), 30)
   .option('--seed <n>', 'first seed', whole('--seed', 0), 1)
   .option('--jobs <n>', 'worker processes at once', whole('--jobs', 1), 2)
@@ -151,7 +154,7 @@ program
 program
   .command('grade')
   .description('grade a folder of submissions (each the student\'s labs/) in isolation; writes grades.csv and a report per student')
-  .requiredOption('--lab <lab>', 'paxos or rsm')
+  .requiredOption('--lab <lab>', `the lab (${testedLabs.join(', ')})`)
   .requiredOption('--submissions <dir>', 'a folder with one folder per student, each holding the student\'s labs/')
   .option('--out <dir>', 'where grades.csv and the reports go', 'grades')
   .option('--jobs <n>', 'submissions graded at once', whole('--jobs', 1), 2)
@@ -167,7 +170,7 @@ program
 program
   .command('autograder')
   .description('write a Gradescope autograder bundle for a lab (setup.sh, run_autograder and the framework, without solutions)')
-  .requiredOption('--lab <lab>', 'paxos or rsm')
+  .requiredOption('--lab <lab>', `the lab (${testedLabs.join(', ')})`)
   .requiredOption('--out <file.zip>', 'the bundle to write')
   .option('--seeds <n>', 'simulator seeds per scenario (seeds 1..n, the same for everyone)', whole('--seeds', 1), 20)
   .option('--hang-ms <ms>', 'a scenario run with no progress for this long scores 0 (hung)', whole('--hang-ms', 1), 10_000)
