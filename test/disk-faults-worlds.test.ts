@@ -80,6 +80,19 @@ async function everyKind(cluster: Cluster): Promise<void> {
   expect(lost.slice(4 * S), 'lost-write: zeros where the append went').to.deep.equal(new Array(10).fill(0));
   await write(0, 1, 9);
   expect((await read(0, 1))[0], 'lost-write: spent after its count').to.equal(9);
+
+  expect(await cluster.control.clearDiskFaults(cluster.id(0), FILE), 'every fault spent or healed').to.deep.equal({ cleared: 0 });
+  await cluster.kill(0, 'SIGTERM'); // a real node flushes its trace as it stops
+  const applied = (await cluster.traceJsonl()).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; detail?: { fault?: string } });
+  expect(applied.filter((e) => e.kind === 'disk' && ['corrupt', 'armed', 'cleared'].includes(e.detail?.fault ?? '')).map((e) => e.detail), 'the trace records each fault as the other world does').to.deep.equal([
+    { fault: 'corrupt', file: FILE, offset: S + 10, length: 3, corrupted: 3 },
+    { kind: 'corrupt-read', file: FILE, offset: S, length: 1, fault: 'armed' },
+    { kind: 'corrupt-read', file: FILE, offset: 2 * S, length: S, latent: true, fault: 'armed' },
+    { kind: 'corrupt-write', file: FILE, offset: 3 * S, length: 1, fault: 'armed' },
+    { kind: 'misdirect', file: FILE, offset: 2 * S, length: 1, fault: 'armed' },
+    { kind: 'lost-write', file: FILE, offset: 0, length: 5 * S, count: 2, fault: 'armed' },
+    { fault: 'cleared', file: FILE, cleared: 0 },
+  ]);
 }
 
 /**

@@ -9,6 +9,7 @@ import { decodeFrame, encodeError } from '../wire/frame.js';
 import { controlPlaneToken, tokenMatches } from './access.js';
 import { Dispatcher } from '../wire/dispatch.js';
 import type { DiskFault, DiskFaultResult, DiskFile, NetFaults, PartitionState } from './fault-control.js';
+import { armedDetail, clearedDetail, corruptDetail } from '../env/disk-fault-detail.js';
 import * as control from './protocol.js';
 
 /** The fault state of one running node, as the control plane changes it (src/env/real/env.ts implements it). */
@@ -85,12 +86,12 @@ function controlMethods(target: ControlTarget): Dispatcher {
       if (fault.offset >= size) throw new Error(`offset ${fault.offset} is past the end of '${fault.file}' (${size} bytes)`);
     }
     const result = await disk.diskFault(fault);
-    node.note('disk', fault.kind === 'corrupt' ? { ...fault, fault: 'corrupt', corrupted: result.corrupted } : { ...fault, fault: 'armed' });
+    node.note('disk', fault.kind === 'corrupt' ? corruptDetail(fault, result.corrupted) : armedDetail(fault));
     return result;
   });
   d.addMethod(control.diskClear, async ({ file }) => {
     const cleared = await disk.clearFaults(file);
-    node.note('disk', { fault: 'cleared', ...(file === undefined ? {} : { file }), cleared });
+    node.note('disk', clearedDetail(file, cleared));
     return { cleared };
   });
   d.addMethod(control.diskFiles, async () => ({ files: await disk.files() }));

@@ -12,6 +12,7 @@ import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 import { Decisions, type VetoPolicy } from './decisions.js';
 import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults, type IoHost, type LatencyRange } from './disk.js';
 import { sectorsOf, type DiskFault, type DiskFaultResult, type FaultAtlas } from '../disk-faults.js';
+import { armedDetail, clearedDetail, corruptDetail } from '../disk-fault-detail.js';
 import type { SimEvent } from './event-queue.js';
 import { installGuards, runAs } from './guard.js';
 import { HashedDisk } from './hashed-disk.js';
@@ -384,7 +385,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   corrupt(id: NodeId, file: string, offset: number, length: number): number {
     if (!this.decisions.allow('disk', `${id} corrupt ${file}`)) return 0;
     const corrupted = this.knownNode(id).disk.corrupt(file, offset, length, this.streams.disk);
-    this.emit('disk', id, { fault: 'corrupt', file, offset, length, corrupted });
+    this.emit('disk', id, corruptDetail({ file, offset, length }, corrupted));
     return corrupted;
   }
 
@@ -398,14 +399,14 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     const sectors = sectorsOf(fault.offset, fault.length, disk.faults.sectorBytes);
     if (!this.decisions.allow('disk', `${id} ${fault.kind} ${fault.file}`)) return { kind: fault.kind, file: fault.file, offset: fault.offset, corrupted: 0, sectors };
     const result = disk.arm(fault);
-    this.emit('disk', id, { ...fault, fault: 'armed' });
+    this.emit('disk', id, armedDetail(fault));
     return result;
   }
 
   /** Drop the armed faults and latent errors of one file of node `id`'s disk (every file when absent), dead or alive: how many went. */
   clearDiskFaults(id: NodeId, file?: string): number {
     const cleared = this.knownNode(id).disk.faults.clear(file);
-    this.emit('disk', id, { fault: 'cleared', ...(file === undefined ? {} : { file }), cleared });
+    this.emit('disk', id, clearedDetail(file, cleared));
     return cleared;
   }
 
