@@ -17,32 +17,42 @@ const paxosBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broke
 const rsmBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'rsm-broken.js');
 const vsrBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'vsr-broken.js');
 
+/**
+ * How long one rsmlab child may run before it is killed: 1000 seeds twice (--jobs 2 and 1) take about
+ * a minute on a quiet 2-core machine and share the cores with the rest of npm test (mocha runs two
+ * files at once). A child killed at this bound fails its test with the output it had, and the bound's.
+ */
+const CHILD_MS = 300_000;
+
 describe('rsmlab test: seeds on every core', function () {
-  // 1000 seeds twice (--jobs 2 and 1) share the cores with the rest of npm test (mocha runs two files at once).
-  this.timeout(600_000);
+  // A test runs at most two children one after the other (a report, then its replay): mocha's bound
+  // is theirs plus a margin, so a slow child is killed and reported before mocha gives up on the test.
+  this.timeout(2 * CHILD_MS + 60_000);
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'rsmlab-suite-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   type Run = { status: number | null; stdout: string; stderr: string };
+  /** A child's outcome; one killed at CHILD_MS says so on its stderr (its status is null). */
+  const outcome = (status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string): Run => ({ status, stdout, stderr: signal === null ? stderr : `${stderr}\n(ended by ${signal}; a child is killed after ${CHILD_MS} ms)` });
   const argv = (args: string[]): string[] => [cli, ...args, ...(args[0] === 'test' ? ['--no-progress'] : []), '--artifacts', join(dir, 'failures')];
 
   function rsmlab(...args: string[]): Run {
-    const r = spawnSync(process.execPath, argv(args), { encoding: 'utf8', timeout: 300_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    const r = spawnSync(process.execPath, argv(args), { encoding: 'utf8', timeout: CHILD_MS });
+    return outcome(r.status, r.signal, r.stdout, r.stderr);
   }
 
   /** The same run with --jobs 2 and with --jobs 1, both at once (the jobs-1 run leaves a core idle otherwise). */
   async function twoAndOne(...args: string[]): Promise<[Run, Run]> {
     const run = (jobs: string): Promise<Run> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, argv([...args, '--jobs', jobs]), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+        const child = spawn(process.execPath, argv([...args, '--jobs', jobs]), { stdio: ['ignore', 'pipe', 'pipe'], timeout: CHILD_MS });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
         child.on('error', reject);
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
+        child.on('close', (status, signal) => resolve(outcome(status, signal, stdout, stderr)));
       });
     return Promise.all([run('2'), run('1')]);
   }
