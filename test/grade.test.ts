@@ -5,7 +5,7 @@
 // outside its own outputs or leaves links there still gets a report with a clear reason, and (as
 // root) writes nothing of the grader's or of another student's.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -60,6 +60,10 @@ function ownUsersExpected(): boolean {
 const PREPARE = '    const args = { instance, n: this.my_n };\n';
 /** The planted bug: acceptreq no longer logs n_a/v_a (test 7 loses view 5). */
 const plantedBug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
+/** The planted hang: proposing view 6 among three nodes loops forever. */
+const plantedHang = plant('paxos/proposer.ts', PREPARE, `${PREPARE}    while (instance === 6 && nodes.length === 3) args.n = this.my_n;\n`);
+/** The 'planted' sample: the reference with the bug and the hang. */
+const plantedBugAndHang = (file: string, text: string): string => plantedHang(file, plantedBug(file, text));
 const STATUS = 'export const paxosStatusSchema = z.object({\n';
 
 describe('rsmlab grade', function () {
@@ -75,9 +79,7 @@ describe('rsmlab grade', function () {
     const subs = join(root, 'samples');
     submission(subs, 'reference');
     submission(subs, 'handout', (file, text) => (file.endsWith('.ts') ? stripSolutions(file, text).text : text));
-    // The bug (plantedBug) and the hang: proposing view 6 among three nodes loops forever.
-    const hang = plant('paxos/proposer.ts', PREPARE, `${PREPARE}    while (instance === 6 && nodes.length === 3) args.n = this.my_n;\n`);
-    submission(subs, 'planted', (file, text) => hang(file, plantedBug(file, text)));
+    submission(subs, 'planted', plantedBugAndHang);
     const out = join(root, 'samples-out');
     const { status, output } = grade(subs, out, ['--seeds', '1', '--hang-ms', '2000', '--jobs', '2']);
     expect(status, output).to.equal(0);
@@ -117,15 +119,25 @@ describe('rsmlab grade', function () {
   });
 
   it('grades the same submission to the same score on every run', () => {
-    const alone = join(root, 'planted-alone');
-    cpSync(join(root, 'samples', 'planted'), join(alone, 'planted'), { recursive: true });
-    const again = join(root, 'samples-again');
-    const { status, output } = grade(alone, again, ['--seeds', '1', '--hang-ms', '2000', '--jobs', '1']);
-    expect(status, output).to.equal(0);
-    const first = readFileSync(join(root, 'samples-out', 'grades.csv'), 'utf8').split('\n').find((l) => l.startsWith('planted,'));
-    expect(readFileSync(join(again, 'grades.csv'), 'utf8').split('\n')[1]).to.equal(first);
-    const statuses = (dir: string) => (JSON.parse(readFileSync(join(dir, 'planted', 'results.json'), 'utf8')) as Gradescope).tests.map((t) => `${t.name} ${t.status} ${t.score}`);
-    expect(statuses(again)).to.deep.equal(statuses(join(root, 'samples-out')));
+    // Its own copies of the planted sample: two graded at once (--jobs 2), then one alone (--jobs 1);
+    // on tests 5 (passes), 6 (hangs) and 7 (fails).
+    const together = join(root, 'same-together');
+    const alone = join(root, 'same-alone');
+    for (const [subs, name] of [[together, 'planted'], [together, 'twin'], [alone, 'planted']] as const) submission(subs, name, plantedBugAndHang);
+    const rows = (subs: string): Map<string, string> => {
+      const { status, output } = grade(subs, `${subs}-out`, ['--seeds', '1', '--hang-ms', '2000', '--only', '5,6,7', '--jobs', subs === together ? '2' : '1']);
+      expect(status, output).to.equal(0);
+      return new Map(readFileSync(join(`${subs}-out`, 'grades.csv'), 'utf8').trim().split('\n').slice(1).map((line) => [line.split(',')[0]!, line.slice(line.indexOf(','))]));
+    };
+    const [first, again] = [rows(together), rows(alone)];
+    expect([...first.keys(), ...again.keys()]).to.deep.equal(['planted', 'twin', 'planted']);
+    const score = first.get('planted')!;
+    expect(score.split(',').slice(3, -1), 'some tests pass and some fail: the scores compared are not all alike').to.include.members(['0', '10']);
+    expect(first.get('twin'), 'the twin graded beside it').to.equal(score);
+    expect(again.get('planted'), 'graded alone in another run').to.equal(score);
+    const statuses = (subs: string, name: string) => (JSON.parse(readFileSync(join(`${subs}-out`, name, 'results.json'), 'utf8')) as Gradescope).tests.map((t) => `${t.name} ${t.status} ${t.score}`);
+    expect(statuses(together, 'twin')).to.deep.equal(statuses(together, 'planted'));
+    expect(statuses(alone, 'planted')).to.deep.equal(statuses(together, 'planted'));
   });
 
   it('isolates a submission that loops, throws at import, exits, floods stdout, exhausts memory, leaves processes and ports behind, writes elsewhere or leaves links', async () => {
