@@ -57,6 +57,15 @@ function ownUsersExpected(): boolean {
   return process.getuid?.() === 0 && searchable;
 }
 
+/** File `name` of process `pid`'s /proc folder, '' once the process is gone. */
+function procFile(pid: number, name: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
 const PREPARE = '    const args = { instance, n: this.my_n };\n';
 /** The planted bug: acceptreq no longer logs n_a/v_a (test 7 loses view 5). */
 const plantedBug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
@@ -311,6 +320,31 @@ describe('rsmlab grade', function () {
       expect(run.result).to.equal(undefined);
       expect(run.problem).to.match(/^the grading process could not start: spawn .*ENOENT/);
     } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('stops a grading process that outlives --timeout-ms, with whatever it started, escaped from its group or not', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'rsmlab-grade-timeout-'));
+    let escaped: number | undefined;
+    try {
+      // A grading tree whose grade-one escapes by a double fork (a middle process starts one in a
+      // session of its own and exits: only the run's token finds it), then never ends.
+      const tree = join(out, 'tree');
+      mkdirSync(join(tree, 'dist', 'src', 'grade'), { recursive: true });
+      const forever = 'setInterval(() => {}, 1000)';
+      const escape = `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(forever)}], { detached: true, stdio: 'ignore' }); c.unref(); require('node:fs').writeFileSync(${JSON.stringify(join(out, 'escaped.pid'))}, String(c.pid));`;
+      writeFileSync(join(tree, 'dist', 'src', 'grade', 'grade-one.js'), `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(escape)}]);\n${forever};\n`);
+      const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 1500, memoryMb: 256 };
+      const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
+      expect(run).to.deep.equal({ problem: 'grading took longer than 1500 ms and was stopped' });
+      escaped = Number(readFileSync(join(out, 'escaped.pid'), 'utf8'));
+      const state = (): string => procFile(escaped!, 'stat').split(') ')[1]?.[0] ?? 'gone';
+      for (let waited = 0; !['gone', 'Z'].includes(state()) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect(state(), `the escaped process ${escaped}`).to.be.oneOf(['gone', 'Z']);
+    } finally {
+      // Never leave it behind when the check fails (and never kill another process that got its pid).
+      if (escaped !== undefined && procFile(escaped, 'cmdline').includes('setInterval')) process.kill(escaped, 'SIGKILL');
       rmSync(out, { recursive: true, force: true });
     }
   });

@@ -140,7 +140,13 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-TAIL)));
     let timedOut = false;
-    const end = (): void => void (child.pid !== undefined && sweepRun(token, child.pid, user?.uid));
+    let swept = false;
+    // Once: a timeout sweeps, and the exit it causes must not walk /proc again.
+    const end = (): void => {
+      if (swept || child.pid === undefined) return;
+      swept = true;
+      sweepRun(token, child.pid, user?.uid);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
       end();
