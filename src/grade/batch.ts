@@ -147,6 +147,10 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
       swept = true;
       sweepRun(token, child.pid, user?.uid);
     };
+    // Only a run of a user of its own wrote files that the grader must take back.
+    const reclaim = (): void => {
+      if (user) takeBack(job.out);
+    };
     const timer = setTimeout(() => {
       timedOut = true;
       end();
@@ -156,13 +160,13 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
     child.on('error', (e) => {
       if (child.pid !== undefined) return; // it started: its 'exit' settles the run
       clearTimeout(timer);
-      takeBack(job.out);
+      reclaim();
       done({ problem: `the grading process could not start: ${e.message}` });
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       end();
-      takeBack(job.out);
+      reclaim();
       const file = join(job.out, 'result.json');
       if (existsSync(file)) {
         // The submission's code ran in that process: a result.json cut short (killed mid-write) is its problem, not a throw here.
