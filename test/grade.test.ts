@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
 import { buildFramework, buildWorkspace, compiled } from '../src/grade/workspace.js';
 import { runIsolated } from '../src/grade/batch.js';
+import { freshIds } from '../src/grade/sandbox.js';
 import { filesUnder } from '../src/files-under.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 
@@ -347,6 +348,13 @@ describe('rsmlab grade', function () {
       if (escaped !== undefined && procFile(escaped, 'cmdline').includes('setInterval')) process.kill(escaped, 'SIGKILL');
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('gives each run a fresh id that no user or group of the system names, from ids read once per batch', () => {
+    const fresh = freshIds([[100_000, 100_004]], new Set([100_000, 100_001, 100_003]));
+    expect(new Set(Array.from({ length: 50 }, fresh))).to.deep.equal(new Set([100_002]));
+    expect(freshIds([[100_000, 100_002]], new Set([100_000, 100_001]))(), 'every mapped id named').to.equal(undefined);
+    expect(freshIds([], new Set())(), 'no mapped id').to.equal(undefined);
   });
 
   it('refuses a submissions folder that does not exist or holds nothing, with exit 2', () => {

@@ -44,22 +44,25 @@ function namedIds(): Set<number> {
   return ids;
 }
 
-/** A fresh id for one run: random within the mapped ids, named by no user or group; none when there is none. */
-function freshId(): number | undefined {
-  const ranges = mappedIds();
+/**
+ * Fresh ids for runs, one per call: random within `ranges` ([first, end) each), never one of
+ * `named`; none when the draws find none free.
+ */
+export function freshIds(ranges: readonly [number, number][], named: ReadonlySet<number>): () => number | undefined {
   const size = ranges.reduce((sum, [first, end]) => sum + end - first, 0);
-  const named = namedIds();
-  for (let tries = 0; size > 0 && tries < 100; tries++) {
-    let k = randomInt(size);
-    for (const [first, end] of ranges) {
-      if (k < end - first) {
-        if (!named.has(first + k)) return first + k;
-        break;
+  return () => {
+    for (let tries = 0; size > 0 && tries < 100; tries++) {
+      let k = randomInt(size);
+      for (const [first, end] of ranges) {
+        if (k < end - first) {
+          if (!named.has(first + k)) return first + k;
+          break;
+        }
+        k -= end - first;
       }
-      k -= end - first;
     }
-  }
-  return undefined;
+    return undefined;
+  };
 }
 
 /**
@@ -69,6 +72,8 @@ function freshId(): number | undefined {
  */
 export function runUsers(repo: string, work: string): { user: () => RunUser } | { reason: string } {
   if (process.getuid?.() !== 0) return { reason: 'the grader is not root, so runs cannot get users of their own' };
+  // The id map and the named ids are read once for the batch, not once per student.
+  const freshId = freshIds(mappedIds(), namedIds());
   const probe = freshId();
   if (probe === undefined) return { reason: 'no user id is free to give to runs (/proc/self/uid_map)' };
   if ((process.umask() & 0o055) !== 0) return { reason: `the umask ${process.umask().toString(8)} would keep grading trees from other users` };
