@@ -208,6 +208,34 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
     }
   });
 
+  it('the real faulty disk rewrites its faults file only when an IO changed the faults, and serialises them only then', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
+    try {
+      const disk = new FaultyDisk(new RealDisk(dir), 'n0');
+      await disk.disk.init();
+      let serialised = 0;
+      const held = disk.faults.held.bind(disk.faults);
+      disk.faults.held = () => (serialised++, held());
+      const kept = (): unknown => JSON.parse(readFileSync(join(dir, FAULTS_FILE), 'utf8'));
+      await disk.diskFault({ kind: 'lost-write', file: 'f', offset: 0, length: 1, count: 2 });
+      await disk.diskFault({ kind: 'corrupt-read', file: 'f', offset: S, length: 1, latent: true });
+      expect(serialised, 'each arming').to.equal(2);
+      for (let i = 0; i < 20; i++) {
+        await disk.write('other', i, new Uint8Array([i]));
+        await disk.read('other');
+        await disk.write('f', 2 * S, new Uint8Array([i])); // a sector no fault holds
+      }
+      expect(serialised, 'IO that meets no fault').to.equal(2);
+      await disk.write('f', 0, new Uint8Array([1])); // spends one use of the lost write
+      expect(kept()).to.deep.equal({ armed: [{ kind: 'lost-write', file: 'f', first: 0, count: 1, left: 1 }], latent: { f: [1] } });
+      await disk.write('f', S, new Uint8Array([1])); // heals the latent sector
+      expect(kept()).to.deep.equal({ armed: [{ kind: 'lost-write', file: 'f', first: 0, count: 1, left: 1 }], latent: {} });
+      expect(serialised, 'the two IOs that changed them').to.equal(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the real faulty disk keeps its faults in a file the lab never sees, gone once spent, and refuses one that is not theirs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
     try {

@@ -62,6 +62,8 @@ export class SectorFaults {
   private armed: Armed[] = [];
   /** file -> its sectors with a latent error: every read of them is garbled until a write heals them. */
   private readonly latent = new Map<string, Set<number>>();
+  /** Bumped whenever what held() returns may have changed: equal counts, equal held(). */
+  private heldVersion = 0;
 
   constructor(
     readonly node: NodeId,
@@ -73,6 +75,11 @@ export class SectorFaults {
     return this.rates.sectorBytes;
   }
 
+  /** A count that changes whenever what it holds may have changed (so a keeper of held() need not compare it whole). */
+  get version(): number {
+    return this.heldVersion;
+  }
+
   configure(rates: DiskFaultRates, atlas: FaultAtlas | undefined): void {
     this.rates = rates;
     this.atlas = atlas;
@@ -81,6 +88,7 @@ export class SectorFaults {
   /** Arm a fault (or, for a latent read error, mark its sectors now). */
   arm(fault: ArmedFault): DiskFaultResult {
     const sectors = sectorsOf(fault.offset, fault.length, this.sectorBytes);
+    this.heldVersion++;
     if (fault.kind === 'corrupt-read' && fault.latent === true) {
       for (let s = sectors.first; s < sectors.first + sectors.count; s++) this.latentOf(fault.file).add(s);
     } else {
@@ -106,6 +114,7 @@ export class SectorFaults {
 
   /** Hold `faults` (what held() gave), in place of what it held. */
   hold(faults: HeldFaults): void {
+    this.heldVersion++;
     this.armed = faults.armed.map((a) => ({ ...a, to: a.to }));
     this.latent.clear();
     for (const [file, sectors] of Object.entries(faults.latent)) this.latent.set(file, new Set(sectors));
@@ -116,6 +125,7 @@ export class SectorFaults {
     const gone = this.armed.filter((a) => file === undefined || a.file === file).length;
     let sectors = 0;
     for (const [name, set] of this.latent) if (file === undefined || name === file) sectors += set.size;
+    this.heldVersion++;
     if (file === undefined) {
       this.armed = [];
       this.latent.clear();
@@ -125,6 +135,7 @@ export class SectorFaults {
 
   /** A file was removed: its latent errors and armed faults go with it. */
   forget(file: string): void {
+    this.heldVersion++;
     this.latent.delete(file);
     this.armed = this.armed.filter((a) => a.file !== file);
   }
@@ -146,7 +157,10 @@ export class SectorFaults {
     const drawn = this.drawReadFault(file, first, count);
     if (drawn !== null) {
       garbled.add(drawn.sector);
-      if (drawn.latent) this.latentOf(file).add(drawn.sector);
+      if (drawn.latent) {
+        this.latentOf(file).add(drawn.sector);
+        this.heldVersion++;
+      }
       faults.push({ fault: 'corrupt-read', file, first: drawn.sector, count: 1, latent: drawn.latent, drawn: true });
     }
     for (const s of garbled) this.garble(bytes, offset, s);
@@ -160,7 +174,7 @@ export class SectorFaults {
     plan.faults = [];
     const { first, count } = sectorsOf(offset, data.length, this.sectorBytes);
     const latent = this.latent.get(file);
-    if (latent) for (let s = first; s < first + count; s++) latent.delete(s);
+    if (latent) for (let s = first; s < first + count; s++) if (latent.delete(s)) this.heldVersion++;
     const lost = this.take('lost-write', file, first, count) !== null || this.drawWhole('lost-write', this.rates.lostWrite, file, first, count);
     if (lost) {
       plan.lost = true;
@@ -246,6 +260,7 @@ export class SectorFaults {
     const i = this.armed.findIndex((a) => a.kind === kind && a.file === file && overlap(a, first, count).count > 0);
     if (i < 0) return null;
     const armed = this.armed[i]!;
+    this.heldVersion++;
     if (--armed.left === 0) this.armed.splice(i, 1);
     return armed;
   }

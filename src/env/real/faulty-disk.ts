@@ -21,6 +21,8 @@ export class FaultyDisk implements Disk {
   private appending: Promise<void> = Promise.resolve();
   /** What FAULTS_FILE holds. */
   private kept: string;
+  /** The faults' version when FAULTS_FILE was last brought up to date. */
+  private keptVersion: number;
 
   constructor(
     readonly disk: RealDisk,
@@ -30,6 +32,7 @@ export class FaultyDisk implements Disk {
   ) {
     this.faults = new SectorFaults(node, new Prng(randomInt(2 ** 47)));
     this.kept = this.load();
+    this.keptVersion = this.faults.version;
   }
 
   /** Apply (`corrupt`: XOR on the medium now) or arm (every other kind) a disk fault. */
@@ -109,9 +112,12 @@ export class FaultyDisk implements Disk {
 
   /**
    * Write what the faults hold now to FAULTS_FILE when it changed (whole, by a rename; the file goes
-   * once nothing is held), before the IO they decided happens. Returns `result`.
+   * once nothing is held), before the IO they decided happens. Returns `result`. An IO that changed
+   * nothing they hold (their version is as kept) costs no serialising.
    */
   private keep<T>(result: T): T {
+    if (this.faults.version === this.keptVersion) return result;
+    this.keptVersion = this.faults.version;
     const text = this.faults.holdsFaults() ? JSON.stringify(this.faults.held()) : '';
     if (text === this.kept) return result;
     const path = join(this.disk.dir, FAULTS_FILE);
