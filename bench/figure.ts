@@ -11,8 +11,15 @@ export interface Figure {
 }
 
 export function figure(name: string, value: number, unit: string, limit: number): Figure {
-  const round = (x: number): number => Math.round(x * 1000) / 1000;
   return { name, value: round(value), unit, limit: round(limit), ratio: round(value / limit) };
+}
+
+/**
+ * `x` to 3 decimals, or to 3 significant digits below 0.1, where 3 decimals would keep fewer (a
+ * figure of 0.000412 s or a ratio of 0.0004 is shown, not rounded to 0).
+ */
+export function round(x: number): number {
+  return Math.abs(x) >= 0.1 ? Math.round(x * 1000) / 1000 : Number(x.toPrecision(3));
 }
 
 export function median(values: readonly number[]): number {

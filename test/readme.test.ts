@@ -146,7 +146,7 @@ describe('README commands', function () {
       for (const key of ['value', 'limit', 'ratio'] as const) expect(Number.isFinite(f[key]), `${key} of ${JSON.stringify(f)}`).to.equal(true);
       const [value, limit, ratio] = [f.value as number, f.limit as number, f.ratio as number];
       expect(limit, JSON.stringify(f)).to.not.equal(0);
-      // value, limit and ratio are each rounded to 3 decimals (bench/figure.ts): ratio must be value / limit for some value and limit that round to those shown.
+      // value, limit and ratio are each rounded to 3 decimals or finer (bench/figure.ts): ratio must be value / limit for some value and limit that round to those shown.
       const ends = [-1, 1].flatMap((dv) => [-1, 1].map((dl) => (value + dv * 0.0005) / (limit + dl * 0.0005)));
       expect(ratio, `ratio = value / limit in ${JSON.stringify(f)}`).to.be.within(Math.min(...ends) - 0.0005, Math.max(...ends) + 0.0005);
     }
