@@ -127,6 +127,12 @@ function countBy(history: HistoryEvent[], pick: (e: HistoryEvent) => string): Re
   return counts;
 }
 
+/** Workload options that stop the clients once `n` ops were invoked. */
+function stopAfterInvokes(n: number): Pick<WorkloadOptions, 'stopped' | 'observe'> {
+  let invoked = 0;
+  return { stopped: () => invoked >= n, observe: (e) => void (e.type === 'invoke' && invoked++) };
+}
+
 /** The client (RSM name) behind a process: "c2/1" -> "c2". */
 const clientOf = (e: HistoryEvent) => String(e.process).split('/')[0]!;
 
@@ -172,6 +178,16 @@ describe('workload: KV', () => {
     const next = history.slice(after + 1).find((e) => clientOf(e) === clientOf(history[after]!));
     expect(next?.process).to.equal(`${infoProcess}/1`);
     expect(verdict(kvModel, jsonl)).to.equal('linearizable');
+  });
+
+  it('stops starting ops once stopped() holds, and finishes those in flight (a load sized by its scenario, not a count)', async () => {
+    const kv = await run({ app: 'kv', clients: 3, opsPerClient: 1000, seed: 6, thinkMs: 5, ...stopAfterInvokes(30) });
+    expectWellFormed(kv.history);
+    expect(kv.counts.invoke, 'at most one op in flight per client when it stops').to.be.within(30, 32);
+    expect(kv.counts.ok).to.equal(kv.counts.invoke);
+    const lock = await run({ app: 'lock', clients: 2, opsPerClient: 1000, seed: 6, thinkMs: 5, holdMs: 10, retryMs: 5, ...stopAfterInvokes(20) });
+    expectWellFormed(lock.history);
+    expect(lock.counts.invoke, 'a cycle (acquire, release) in flight per client finishes').to.be.within(20, 24);
   });
 
   it('the checker catches a store that serves stale reads (the workload gives it enough to see)', async () => {

@@ -12,6 +12,8 @@ export interface KvClientOptions {
   random(): number;
   /** Pause before each op (think time); may be a no-op. */
   think(): Promise<void>;
+  /** Asked after each think time: true ends the client before its next op. */
+  stopped(): boolean;
 }
 
 /** Cumulative op mix: 40% get, 20% put, 25% append, 15% cas. */
@@ -26,6 +28,7 @@ export async function runKvClient(client: WorkloadClient, options: KvClientOptio
   const seen = new Map<string, string>(); // key -> the value this client last read or wrote there
   for (let n = 0; n < options.ops; n++) {
     await options.think();
+    if (options.stopped()) return;
     const op = chooseOp(options, seen, `${client.name}.${n}`);
     const done = await client.op(op.f, op.key, invokeValue(op), async () => completionOf(await client.send(op)));
     if (done?.type === 'ok') remember(seen, op, done.value);

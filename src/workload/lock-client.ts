@@ -15,12 +15,15 @@ export interface LockClientOptions {
   random(): number;
   sleep(ms: number): Promise<void>;
   think(): Promise<void>;
+  /** Asked after each think time: true ends the client before its next cycle. */
+  stopped(): boolean;
 }
 
 export async function runLockClient(client: WorkloadClient, options: LockClientOptions): Promise<void> {
   const send = (op: LockOp) => client.send(op);
   for (let n = 0; n < options.cycles; n++) {
     await options.think();
+    if (options.stopped()) return;
     const lock = `l${Math.floor(options.random() * options.locks)}`;
     const acquired = await client.op('acquire', lock, client.name, async () => completionOf(await acquireUntilGranted(send, lock, options)));
     if (acquired?.type === 'fail') continue;

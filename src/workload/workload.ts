@@ -39,6 +39,8 @@ export interface WorkloadOptions {
   retryMs?: number;
   /** Pause before each op, uniform in [0, thinkMs) ms; default 0 (no pause). */
   thinkMs?: number;
+  /** Asked after each think time: once true, clients start no new op (those in flight finish). Default: never. */
+  stopped?: () => boolean;
   /** Gets each history event's JSONL line (newline included) as it happens: the CLI's file writer. */
   write?: (line: string) => void;
   /** Gets each history event as it happens: the tester puts them in the world's trace. */
@@ -52,7 +54,7 @@ export interface WorkloadResult {
 }
 
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
-  const { app, clients, opsPerClient, clock, random, thinkMs = 0 } = options;
+  const { app, clients, opsPerClient, clock, random, thinkMs = 0, stopped = () => false } = options;
   assert(Number.isInteger(clients) && clients > 0, `workload: clients must be a positive integer, got ${clients}`);
   assert(Number.isInteger(opsPerClient) && opsPerClient >= 0, `workload: opsPerClient must be a non-negative integer, got ${opsPerClient}`);
   const log = new HistoryLog(() => clock.now(), options.write, options.observe);
@@ -62,8 +64,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const runs = Array.from({ length: clients }, (_, i) => {
     const name = `${prefix}${i}`;
     const client = new WorkloadClient(name, options.invoker(name), log);
-    if (app === 'kv') return runKvClient(client, { ops: opsPerClient, keys: options.keys ?? 3, random, think });
-    return runLockClient(client, { cycles: opsPerClient, locks: options.locks ?? 2, holdMs: options.holdMs ?? 10, retryMs: options.retryMs ?? 20, random, sleep, think });
+    if (app === 'kv') return runKvClient(client, { ops: opsPerClient, keys: options.keys ?? 3, random, think, stopped });
+    return runLockClient(client, { cycles: opsPerClient, locks: options.locks ?? 2, holdMs: options.holdMs ?? 10, retryMs: options.retryMs ?? 20, random, sleep, think, stopped });
   });
   await Promise.all(runs);
   return { history: log.events, counts: log.counts };

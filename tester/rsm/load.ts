@@ -60,6 +60,8 @@ export class BackgroundLoad {
   private readonly running: Promise<void>;
   /** The history's JSONL lines so far, for a failure report while the load still runs. */
   private readonly lines: string[] = [];
+  /** Set by stop(): clients start no new op. */
+  private stopping = false;
   /** Every acknowledged request so far. */
   readonly acked: Ack[] = [];
 
@@ -80,6 +82,7 @@ export class BackgroundLoad {
       thinkMs: options.thinkMs ?? 0,
       holdMs: Math.max(1, Math.round(timing.rpcTimeoutMs / 20)),
       retryMs: Math.max(1, Math.round(timing.rpcTimeoutMs / 10)),
+      stopped: () => this.stopping,
       write: (line) => void this.lines.push(line),
       observe: ({ process, type, f, key, value }) => cluster.recordClient(String(process), { type, f, key: key ?? null, value }),
     }).then(
@@ -91,6 +94,11 @@ export class BackgroundLoad {
   /** The history recorded so far, as JSONL. */
   historyJsonl(): string {
     return this.lines.join('');
+  }
+
+  /** Clients start no new op from now on (ops in flight still complete): a load sized by the scenario's faults, not by a count. */
+  stop(): void {
+    this.stopping = true;
   }
 
   get finished(): boolean {

@@ -12,6 +12,7 @@ import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
 import { rsmClientInvoke } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
+import { decodeMembers } from '../../labs/config/view.js';
 import { checkAckedKept, checkHistory, checkReplicasEqual, settled, showMembers, type RsmObserved } from './checks.js';
 
 /** A scenario body's state: the observer, the views expected so far (the seed's @views), the load. */
@@ -23,17 +24,22 @@ interface Run {
   load?: BackgroundLoad;
 }
 
+/** A client load: clients, ops per client, and the think time before each op (uniform up to it). */
+interface LoadShape {
+  clients: number;
+  ops: number;
+  thinkSeedSeconds: number;
+}
+
 /** The client load: enough ops, spread by think time, to outlast the faults (tens of seed seconds). */
-const LOAD = { clients: 3, ops: 12, thinkSeedSeconds: 3 };
-
-
+const LOAD: LoadShape = { clients: 3, ops: 12, thinkSeedSeconds: 3 };
 
 /** Start the client load (the seed's lock_tester) against every node of the cluster. */
-function startLoad(run: Run, nodes: number): void {
+function startLoad(run: Run, nodes: number, shape: LoadShape = LOAD): void {
   const { o, ctx } = run;
   const members = o.ids(range(0, nodes));
-  o.note(`load: ${LOAD.clients} ${run.app} clients x ${LOAD.ops} ops`);
-  run.load = new BackgroundLoad(o.cluster, members, { app: run.app, clients: LOAD.clients, ops: LOAD.ops, thinkMs: o.ms(LOAD.thinkSeedSeconds) }, ctx.random);
+  o.note(`load: ${shape.clients} ${run.app} clients x ${shape.ops} ops`);
+  run.load = new BackgroundLoad(o.cluster, members, { app: run.app, clients: shape.clients, ops: shape.ops, thinkMs: o.ms(shape.thinkSeedSeconds) }, ctx.random);
 }
 
 /** The next view has exactly `members`: every node of `on` (default: the members) knows it, and every view before it as expected. */
@@ -254,6 +260,125 @@ const lossBackups = async (run: Run): Promise<void> => {
   await expectNewWork(run, 3, 60);
 };
 
+/** lossViews: loss on every node's links (a message between two nodes crosses two: about 6%). */
+const VIEW_LOSS = 0.03;
+/** lossViews: the kills, in order; each victim is restarted and rejoins before the next. */
+const VIEW_KILLS = ['primary', 'backup', 'primary'] as const;
+/** lossViews: requests acknowledged between a view's sync and the next kill, so a backup that silently missed one is likely. */
+const ACKS_PER_ROUND = 15;
+/** lossViews: the load, stopped after the last round (a lost join reply can stall a round for minutes); `ops` only bounds it. */
+const VIEW_LOAD: LoadShape = { clients: 3, ops: 1000, thinkSeedSeconds: 3 };
+/**
+ * lossViews: bound of each wait, in seed seconds. A joiner whose joinreq or its reply is lost waits
+ * out the join timeout (120 seed seconds) before it asks again, while its primary waits for it in
+ * the view change: under loss one view can take several. The longest of seeds 1..400 took 400-500.
+ */
+const VIEW_BOUND = 900;
+
+/**
+ * Our own: view changes forced under message loss (loss alone rarely changes a view since the
+ * heartbeater confirms a silent ping). 3% loss on every node's links while clients run; then, for
+ * each of VIEW_KILLS, once ACKS_PER_ROUND more requests were acknowledged and all three nodes are
+ * in one view with no view change under way, kill -9 the primary (or a backup the seed picks), wait
+ * for the live two to enter a view of exactly themselves, restart the victim through the primary
+ * and wait for a view of exactly all three. Every request acknowledged before a kill must be in the
+ * exactly-once table of every member of each view after it: a primary that acknowledges what a
+ * backup never executed loses it when that backup takes over (checked directly, not only through
+ * the history). Twice-lost heartbeats add views on the way, so each step checks the members of the
+ * view the nodes end in, not its number. The links are lossless from just before a kill until the
+ * live two entered their view: a lost heartbeat there could drop a live node before the dead one,
+ * and a view of two that holds a dead node wedges Lab 2 for good (late-ping). The rejoin, its
+ * Paxos round and state transfer run under loss on the live two's links. Loss is cleared before
+ * the end: the final view is exactly {p0,p1,p2}, settled, with equal replicas, every acknowledged
+ * request kept and a linearizable history. Both worlds: kill -9 is a real SIGKILL there.
+ */
+const lossViews = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const all = [0, 1, 2];
+  await startNodes(run, all.length);
+  await setLoss(run, all, VIEW_LOSS);
+  startLoad(run, all.length, VIEW_LOAD);
+  for (const role of VIEW_KILLS) {
+    await acksMore(run, ACKS_PER_ROUND, VIEW_BOUND);
+    // Lossless from here until the live two entered their view. Heartbeat rounds begun under loss (a
+    // ping and the one confirming it) end first, and a view change they started shows.
+    await setLoss(run, all, 0);
+    await o.cluster.sleep(2 * o.cluster.timing.rpcTimeoutMs);
+    await o.sleep(0);
+    const view = await enteredView(run, all, VIEW_BOUND, (s) => s.every((x) => !x.proposer.running) && pendingRemoval(run, s) !== null);
+    const primary = o.cluster.indexOf(view[0]!.status.primary);
+    const backups = all.filter((i) => i !== primary);
+    const pending = pendingRemoval(run, view.map((v) => v.status));
+    if (pending !== undefined) o.note(`a view without p${pending} was accepted but not decided: it is the next view, so p${pending} dies`);
+    const victim = pending ?? (role === 'primary' ? primary : backups[Math.floor(o.random() * backups.length)]!);
+    const live = all.filter((i) => i !== victim);
+    const acked = [...run.load!.acked];
+    o.note(`${acked.length} requests acknowledged`);
+    await kill(run, victim, 'SIGKILL');
+    const survivors = await enteredView(run, live, VIEW_BOUND);
+    checkAckedKept(survivors, acked);
+    await setLoss(run, live, VIEW_LOSS);
+    // The restarted victim's own links are lossless until it entered the view (as a new process's are).
+    await restart(run, victim, o.cluster.indexOf(survivors[0]!.status.primary));
+    checkAckedKept(await enteredView(run, all, VIEW_BOUND), acked);
+    await setLoss(run, [victim], VIEW_LOSS);
+  }
+  run.load!.stop();
+  await setLoss(run, all, 0);
+  await finishInAnyView(run, all);
+};
+
+async function setLoss(run: Run, indices: number[], loss: number): Promise<void> {
+  run.o.note(`loss ${loss} on ${indices.map((i) => `p${i}`).join(',')}`);
+  for (const i of indices) await run.o.cluster.faults(i, { loss });
+}
+
+/** Let world time pass until `count` more requests were acknowledged; fewer within the bound is a liveness failure. */
+async function acksMore(run: Run, count: number, boundSeedSeconds: number): Promise<void> {
+  const { o, load } = run;
+  if (load === undefined) throw new Error('acksMore without a load');
+  const target = load.acked.length + count;
+  const step = Math.max(1, Math.round(o.cluster.timing.heartbeatMs / 6));
+  for (let waited = 0; load.acked.length < target; waited += step) {
+    if (load.finished || waited > o.ms(boundSeedSeconds)) {
+      throw new ScenarioFailure(`only ${load.acked.length - target + count} of ${count} more client requests were acknowledged within ${boundSeedSeconds} seed-seconds`);
+    }
+    await o.cluster.sleep(step);
+  }
+}
+
+/**
+ * Wait until the nodes `indices` are joined members of a view of exactly themselves, its latest,
+ * and each has entered it (synced, out of the view change), and `also` holds; returns their
+ * statuses then. Not necessarily at the same viewstamp: clients keep the primary busy.
+ */
+async function enteredView(run: Run, indices: number[], boundSeedSeconds: number, also: (all: RsmStatus[]) => boolean = () => true): Promise<RsmObserved[]> {
+  const want = run.o.ids(indices);
+  const entered = (s: RsmStatus, vid: number): boolean => s.joined && s.vid === vid && s.vid_commit === vid && !s.inviewchange && sameMembers(s.members, want);
+  const what = `a view ${showMembers(want)} that ${indices.map((i) => `p${i}`).join(',')} entered`;
+  const observed = await run.o.waitForRsm(what, indices, (all) => all.every((s) => entered(s, all[0]!.vid_commit)) && also(all), boundSeedSeconds);
+  run.o.note(`view ${observed[0]!.status.vid_commit} = ${showMembers(want)}, primary ${observed[0]!.status.primary}`);
+  return observed;
+}
+
+/**
+ * The node that the next view leaves out, if the members of the latest view hold a value accepted
+ * for it (a removal whose Paxos round failed under loss: whoever proposes next must propose it
+ * again); undefined if none holds one, null if their values disagree. Killing any other node would
+ * make that view one of two holding a dead node, which wedges Lab 2.
+ */
+function pendingRemoval(run: Run, statuses: readonly RsmStatus[]): number | undefined | null {
+  const left = new Set<number>();
+  for (const s of statuses) {
+    if (s.acceptor.v_a === null) continue;
+    const next = decodeMembers(s.acceptor.v_a);
+    const out = s.members.filter((m) => !next.includes(m));
+    if (out.length !== 1 || next.length !== s.members.length - 1) return null;
+    left.add(run.o.cluster.indexOf(out[0]!));
+  }
+  return left.size === 0 ? undefined : left.size === 1 ? [...left][0]! : null;
+}
+
 /** Our own: the primary dies (kill -9) while it hands its state to a joiner; the old backup p1 takes over in view 6. */
 const kill9MidTransfer = async (run: Run): Promise<void> => {
   const { o } = run;
@@ -432,5 +557,6 @@ export const rsmScenarios: Scenario[] = [
   scenario('client-dup', 3, 'duplicated and delayed client-primary messages, then the primary killed: acked requests survive', 'kv', clientDupDelay),
   scenario('ack-kill', 3, 'the primary killed the moment it acknowledges a request: the request survives in view 4 = {p1,p2}', 'kv', ackThenKill),
   scenario('late-ping', 3, 'one late heartbeat answer, then the primary killed: the two live nodes form a view of themselves', 'kv', latePing),
+  scenario('loss-views', 3, 'under 3% loss with clients, kill -9 the primary, a backup, the primary, each rejoining: exact views, acked requests kept', 'kv', lossViews),
   scenario('five-lose-two', 5, '5 nodes lose primary p0 and backup p3 at once: views 6 = {p1,p2,p3,p4}, 7 = {p1,p2,p4}', 'kv', fiveLoseTwo),
 ];
