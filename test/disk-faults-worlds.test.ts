@@ -167,6 +167,16 @@ async function on<C extends Cluster>(cluster: C, body: (cluster: C) => Promise<v
   }
 }
 
+/** Run `body` on a real faulty disk over a fresh folder (`dir`), then remove the folder. */
+async function onFaultyDisk(body: (disk: FaultyDisk, dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
+  try {
+    await body(new FaultyDisk(new RealDisk(dir), 'n0'), dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const realTiming = scaleTiming(classicTiming, 0.1);
 
 describe('disk faults of every kind, one scenario for both worlds', () => {
@@ -192,27 +202,18 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       expect(cluster.logTail(0)).to.match(/paxos\.log: corrupt record at byte 0 \(payload checksum mismatch, and more records follow\)/);
     }));
 
-  it('the real faulty disk keeps concurrent appends whole, with and without a write fault armed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
-    try {
-      const disk = new FaultyDisk(new RealDisk(dir), 'n0');
-      await disk.disk.init();
+  it('the real faulty disk keeps concurrent appends whole, with and without a write fault armed', () =>
+    onFaultyDisk(async (disk) => {
       const appendAll = (file: string) => Promise.all([1, 2, 3, 4].map((b) => disk.append(file, new Uint8Array(100).fill(b))));
       await appendAll('plain');
       await disk.diskFault({ kind: 'lost-write', file: 'elsewhere', offset: 0, length: 1 });
       await appendAll('armed');
       for (const file of ['plain', 'armed']) expect([...new Set(await disk.read(file))].sort(), file).to.deep.equal([1, 2, 3, 4]);
       expect(await disk.size('armed')).to.equal(400);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('the real faulty disk rewrites its faults file only when an IO changed the faults, and serialises them only then', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
-    try {
-      const disk = new FaultyDisk(new RealDisk(dir), 'n0');
-      await disk.disk.init();
+  it('the real faulty disk rewrites its faults file only when an IO changed the faults, and serialises them only then', () =>
+    onFaultyDisk(async (disk, dir) => {
       let serialised = 0;
       const held = disk.faults.held.bind(disk.faults);
       disk.faults.held = () => (serialised++, held());
@@ -231,15 +232,10 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       await disk.write('f', S, new Uint8Array([1])); // heals the latent sector
       expect(kept()).to.deep.equal({ armed: [{ kind: 'lost-write', file: 'f', first: 0, count: 1, left: 1 }], latent: {} });
       expect(serialised, 'the two IOs that changed them').to.equal(4);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('the real faulty disk keeps its faults in a file the lab never sees, gone once spent, and refuses one that is not theirs', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-faulty-'));
-    try {
-      const disk = new FaultyDisk(new RealDisk(dir), 'n0');
+  it('the real faulty disk keeps its faults in a file the lab never sees, gone once spent, and refuses one that is not theirs', () =>
+    onFaultyDisk(async (disk, dir) => {
       await disk.diskFault({ kind: 'lost-write', file: 'f', offset: 0, length: 1 });
       expect(JSON.parse(readFileSync(join(dir, FAULTS_FILE), 'utf8'))).to.deep.equal({ armed: [{ kind: 'lost-write', file: 'f', first: 0, count: 1, left: 1 }], latent: {} });
       expect(await disk.list(), 'the lab does not see it').to.deep.equal([]);
@@ -247,8 +243,5 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       expect(existsSync(join(dir, FAULTS_FILE)), 'spent: nothing left to keep').to.equal(false);
       writeFileSync(join(dir, FAULTS_FILE), '{"armed": 1}');
       expect(() => new FaultyDisk(new RealDisk(dir), 'n0')).to.throw(/\.faults\.json does not hold a disk's faults \(remove it to clear them\)/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
