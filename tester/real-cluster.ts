@@ -6,8 +6,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
-import type { Cluster, NetFaults, StartOptions, World } from './cluster.js';
+import { ControlledCluster } from './controlled-cluster.js';
+import type { Cluster, StartOptions, World } from './cluster.js';
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
 import { controlCall } from '../src/control/client.js';
@@ -62,7 +62,7 @@ function timeOf(line: string): number {
   return Number(/"t":(\d+)/.exec(line)?.[1] ?? 0);
 }
 
-export class RealCluster implements Cluster {
+export class RealCluster extends ControlledCluster implements Cluster {
   readonly world: World = 'real';
   readonly timing: Timing;
   /** The cluster's folder: p0/, p1/, ... (disk/, trace.jsonl, node.log) and clients/. */
@@ -72,12 +72,11 @@ export class RealCluster implements Cluster {
   private readonly ports: number[];
   private readonly procs: (NodeProcess | undefined)[];
   private readonly clients: RealEnv[] = [];
-  /** The node each index last joined through: a restart from the control interface joins the same way. */
-  private readonly firsts = new Map<number, number>();
   /** The control planes' client; this cluster owns the processes, so it kills and restarts them. */
   readonly control: RemoteFaultControl;
 
   constructor(private readonly options: RealClusterOptions) {
+    super();
     this.timing = options.timing;
     this.keepArtifacts = options.keepArtifacts ?? false;
     this.host = options.host ?? '127.0.0.1';
@@ -90,7 +89,7 @@ export class RealCluster implements Cluster {
       statusTimeoutMs: STATUS_TIMEOUT_MS,
       owner: {
         kill: (id, signal) => this.kill(this.indexOf(id), signal),
-        restart: (id) => this.start(this.indexOf(id), { first: this.firsts.get(this.indexOf(id)) ?? 0 }),
+        restart: (id) => this.restartAsBefore(id),
         alive: (id) => this.alive(this.indexOf(id)),
       },
     });
@@ -113,7 +112,7 @@ export class RealCluster implements Cluster {
   async start(index: number, options: StartOptions = {}): Promise<void> {
     if (this.alive(index)) throw new Error(`node ${index} is already running`);
     const dir = this.nodeDir(index);
-    this.firsts.set(index, options.first ?? 0);
+    this.joinsThrough(index, options);
     mkdirSync(dir, { recursive: true });
     const log = openSync(join(dir, 'node.log'), 'a');
     const args = [mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
@@ -176,30 +175,6 @@ export class RealCluster implements Cluster {
     const proc = this.procs[index];
     if (proc === undefined) throw new Error(`node ${index} was never started`);
     return proc.exited;
-  }
-
-  async breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void> {
-    await this.control.breakpoint(this.id(index), n);
-  }
-
-  async partition(index: number, now = false): Promise<void> {
-    await this.control.partition(this.id(index), now);
-  }
-
-  async heal(index: number): Promise<void> {
-    await this.control.heal(this.id(index));
-  }
-
-  async faults(index: number, faults: NetFaults): Promise<void> {
-    await this.control.netFaults(this.id(index), faults);
-  }
-
-  diskFault(index: number, fault: DiskFault): Promise<DiskFaultResult> {
-    return this.control.diskFault(this.id(index), fault);
-  }
-
-  async status(index: number): Promise<Json | null> {
-    return (await this.control.status(this.id(index))).state;
   }
 
   sleep(ms: number): Promise<void> {

@@ -10,8 +10,9 @@ import type { NetConfig } from '../src/env/sim/network.js';
 import type { DiskFaults } from '../src/env/sim/disk.js';
 import type { Limits } from '../src/env/sim/scheduler.js';
 import type { VetoPolicy } from '../src/env/sim/decisions.js';
-import type { DiskFault, DiskFaultResult, FaultAtlas } from '../src/env/disk-faults.js';
-import type { Cluster, NetFaults, StartOptions } from './cluster.js';
+import type { FaultAtlas } from '../src/env/disk-faults.js';
+import { ControlledCluster } from './controlled-cluster.js';
+import type { Cluster, StartOptions } from './cluster.js';
 import { SimFaultControl } from '../src/control/sim-control.js';
 
 export interface SimClusterOptions {
@@ -69,7 +70,7 @@ export function labNodeOf(run: { readonly cluster: Cluster }, index: number): La
 /** Labs loaded by name, once per process: a run after the first starts without loading anything. */
 const loaded = new Map<string, Lab>();
 
-export class SimCluster implements Cluster {
+export class SimCluster extends ControlledCluster implements Cluster {
   readonly world = 'sim' as const;
   readonly timing: Timing;
   /** The simulator itself: disk faults, one-way partitions, node sets, network settings, stats. */
@@ -78,12 +79,11 @@ export class SimCluster implements Cluster {
   private readonly app: string | undefined;
   private lab: Lab | undefined;
   private readonly labName: string;
-  /** The node each index last joined through: a restart from the control interface joins the same way. */
-  private readonly firsts = new Map<number, number>();
   readonly control: SimFaultControl;
   private readonly pacer: Pacer | undefined;
 
   constructor(options: SimClusterOptions) {
+    super();
     this.timing = options.timing ?? classicTiming;
     this.nodes = options.nodes;
     this.app = options.app;
@@ -103,7 +103,7 @@ export class SimCluster implements Cluster {
     this.pacer = options.pacer;
     this.control = new SimFaultControl(this.sim, this.labName, {
       kill: (id, signal) => this.kill(this.indexOf(id), signal),
-      restart: (id) => this.start(this.indexOf(id), { first: this.firsts.get(this.indexOf(id)) ?? 0 }),
+      restart: (id) => this.restartAsBefore(id),
       alive: (id) => this.sim.alive(id),
     });
   }
@@ -141,7 +141,7 @@ export class SimCluster implements Cluster {
   async start(index: number, options: StartOptions = {}): Promise<void> {
     const id = this.id(index);
     const first = this.id(options.first ?? 0);
-    this.firsts.set(index, options.first ?? 0);
+    this.joinsThrough(index, options);
     const lab = await this.loadedLab();
     const replicas = Array.from({ length: this.nodes }, (_, i) => this.id(i));
     const labOptions: LabOptions = { first, timing: this.timing, replicas, index, ...(this.app === undefined ? {} : { app: this.app }) };
@@ -154,30 +154,6 @@ export class SimCluster implements Cluster {
 
   alive(index: number): boolean {
     return this.sim.alive(this.id(index));
-  }
-
-  async breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void> {
-    await this.control.breakpoint(this.id(index), n);
-  }
-
-  async partition(index: number, now = false): Promise<void> {
-    await this.control.partition(this.id(index), now);
-  }
-
-  async heal(index: number): Promise<void> {
-    await this.control.heal(this.id(index));
-  }
-
-  async faults(index: number, faults: NetFaults): Promise<void> {
-    await this.control.netFaults(this.id(index), faults);
-  }
-
-  diskFault(index: number, fault: DiskFault): Promise<DiskFaultResult> {
-    return this.control.diskFault(this.id(index), fault);
-  }
-
-  async status(index: number): Promise<Json | null> {
-    return (await this.control.status(this.id(index))).state;
   }
 
   async sleep(ms: number): Promise<void> {
