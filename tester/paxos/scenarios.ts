@@ -7,6 +7,7 @@ import type { NodeId } from '../../src/env/types.js';
 import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenario.js';
 import { checkLastView, checkNoNewViews, checkNotInView, checkViewsStartWith, sameMembers, type Observed } from './checks.js';
 import { PaxosObserver } from './observer.js';
+import { seedsFrom } from '../suite.js';
 import { ghostChosen, ghostPromise, ghostRefusal } from './ghost-scenarios.js';
 import type { World } from '../cluster.js';
 
@@ -22,8 +23,8 @@ export async function startNodes(run: Run, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     await o.cluster.start(i, { first: 0 });
     await o.sleep(1);
-    run.views.push(o.ids(range(0, i + 1)));
-    await o.expectViews(range(0, i + 1), run.views);
+    run.views.push(o.ids(firstNodes(i + 1)));
+    await o.expectViews(firstNodes(i + 1), run.views);
   }
   o.note(`started p0..p${n - 1}: views ${run.views.map((v) => `{${v.join(',')}}`).join(' ')}`);
 }
@@ -66,8 +67,9 @@ async function armBreakpoint(o: PaxosObserver, index: number, n: 3 | 4): Promise
   await o.cluster.breakpoint(index, n);
 }
 
-export function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from }, (_, i) => from + i);
+/** The indices of the first `count` nodes, 0..count-1 (a run of integers, like a seed list). */
+export function firstNodes(count: number): number[] {
+  return seedsFrom(0, count);
 }
 
 const test0 = async (run: Run): Promise<void> => {

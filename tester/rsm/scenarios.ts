@@ -7,7 +7,7 @@ import type { NodeId } from '../../src/env/types.js';
 import type { AppName } from '../../src/apps/app.js';
 import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenario.js';
 import { checkLastView, sameMembers } from '../paxos/checks.js';
-import { range, startNodes } from '../paxos/scenarios.js';
+import { firstNodes, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
 import { rsmClientInvoke } from '../../labs/rsm/protocol.js';
@@ -37,7 +37,7 @@ const LOAD: LoadShape = { clients: 3, ops: 12, thinkSeedSeconds: 3 };
 /** Start the client load (the seed's lock_tester) against every node of the cluster. */
 function startLoad(run: Run, nodes: number, shape: LoadShape = LOAD): void {
   const { o, ctx } = run;
-  const members = o.ids(range(0, nodes));
+  const members = o.ids(firstNodes(nodes));
   o.note(`load: ${shape.clients} ${run.app} clients x ${shape.ops} ops`);
   run.load = new BackgroundLoad(o.cluster, members, { app: run.app, clients: shape.clients, ops: shape.ops, thinkMs: o.ms(shape.thinkSeedSeconds) }, ctx.random);
 }
@@ -87,7 +87,7 @@ async function expectNewWork(run: Run, nodes: number, boundSeedSeconds: number):
   const { o } = run;
   // After the scenario's own load: both write the same keys, and its history is checked alone.
   await run.load?.finish(o.cluster, o.ms(300));
-  const load = new BackgroundLoad(o.cluster, o.ids(range(0, nodes)), { app: run.app, clients: 2, ops: 3, prefix: 'after' }, run.ctx.random);
+  const load = new BackgroundLoad(o.cluster, o.ids(firstNodes(nodes)), { app: run.app, clients: 2, ops: 3, prefix: 'after' }, run.ctx.random);
   const result = await load.finish(o.cluster, o.ms(boundSeedSeconds));
   const done = result.counts.ok + result.counts.fail;
   o.note(`new work after the heal: ${JSON.stringify(result.counts)}`);
