@@ -416,7 +416,7 @@ export class Rsm {
 
   /** Apply a request to the app (exactly once per client seq); last_myvs moves only here and in statetransfer. */
   protected execute(vs: Viewstamp, req: ReplicatedRequest): AppResult {
-    assert(compareViewstamps(vs, this.last_myvs) > 0, `execute ${vs.vid}.${vs.seqno} after ${this.last_myvs.vid}.${this.last_myvs.seqno}`);
+    assert(compareViewstamps(vs, this.last_myvs) > 0, () => `execute ${vs.vid}.${vs.seqno} after ${this.last_myvs.vid}.${this.last_myvs.seqno}`);
     this.last_myvs = vs;
     this.executed++;
     return this.state.apply(req);
