@@ -35,13 +35,16 @@ describe('rsm scenarios in the simulator', function () {
     });
   }
 
-  it('replays a seed exactly: same seed, same trace hash', async () => {
-    const s = await findScenario('rsm', '12');
-    const [a, b, c] = await Promise.all([5, 5, 6].map((seed) => runScenario(s, { world: 'sim', seed })));
-    expect(a!.ok && b!.ok && c!.ok).to.equal(true);
-    expect(a!.traceHash).to.be.a('string').and.equal(b!.traceHash);
-    expect(c!.traceHash).to.not.equal(a!.traceHash);
-  });
+  // 12, and loss-views: its victims, loss and kill times all come from the seed.
+  for (const id of ['12', 'loss-views']) {
+    it(`replays a seed exactly: same seed, same trace hash (${id})`, async () => {
+      const s = await findScenario('rsm', id);
+      const [a, b, c] = await Promise.all([5, 5, 6].map((seed) => runScenario(s, { world: 'sim', seed })));
+      expect(a!.ok && b!.ok && c!.ok).to.equal(true);
+      expect(a!.traceHash).to.be.a('string').and.equal(b!.traceHash);
+      expect(c!.traceHash).to.not.equal(a!.traceHash);
+    });
+  }
 });
 
 describe('rsm scenarios catch broken RSMs (the checks bite)', () => {
