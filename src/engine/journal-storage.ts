@@ -12,7 +12,7 @@ import { canonicalJson } from '../json.js';
 import type { EngineStorage } from './storage.js';
 import { faultyEntry, type Checkpoint, type Durable } from '../../labs/vsr/state.js';
 import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
-import { headerSector, isReserved, JOURNAL_FILE, keepHeaderText, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
+import { headerOffset, headersPerSector, isReserved, JOURNAL_FILE, keepHeaderText, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import {
   assertSlotInvariants,
   hasPrepare,
@@ -40,21 +40,40 @@ export function opBytesMax(shape: JournalShape): number {
   return shape.prepare_cell_bytes - 1024;
 }
 
-/** Whether a client op fits a prepare cell of this shape (the driver refuses one that does not). */
-export function opFits(shape: JournalShape, op: unknown): boolean {
-  return new TextEncoder().encode(canonicalJson(op as never)).length <= opBytesMax(shape);
-}
-
-type Queued = { entry: Entry; from: number | null } | { truncate: number };
+/** The ops' UTF-8 encoder (one for all). */
+const utf8 = new TextEncoder();
 
 /**
- * A batch whose prepare cells are durable: the slots that landed with the checksum each was written
- * for (not the writes: their bytes are views into `cells`, overwritten by the next flush), and the
- * entries written (by checksum).
+ * Whether a client op fits a prepare cell of this shape (the driver refuses one that does not). It
+ * runs on every request: a text of at most a third as many UTF-16 units as the cell's bytes fits
+ * (UTF-8 takes at most 3 bytes per unit) and is never encoded.
+ */
+export function opFits(shape: JournalShape, op: unknown): boolean {
+  const text = canonicalJson(op as never);
+  const max = opBytesMax(shape);
+  return text.length * 3 <= max || utf8.encode(text).length <= max;
+}
+
+type Queued = Written | { truncate: number };
+
+/** An entry queued or written, and the replica it came from (null: made here). */
+interface Written {
+  entry: Entry;
+  from: number | null;
+}
+
+/** Bytes to write at an offset of the journal file. */
+type Write = { offset: number; bytes: Uint8Array };
+
+/**
+ * A batch whose prepare cells are durable: the slots that landed, each with the checksum it was
+ * written for (not the writes: their bytes are views into `cells`, overwritten by the next flush),
+ * and the entries written (by checksum).
  */
 interface Batch {
-  writes: { slot: number; checksum: string }[];
-  entries: Map<string, { entry: Entry; from: number | null }>;
+  slots: number[];
+  checksums: string[];
+  entries: Map<string, Written>;
 }
 
 export class JournalStorage implements EngineStorage {
@@ -146,7 +165,8 @@ export class JournalStorage implements EngineStorage {
    * together with one fsync; the previous batch's entries are then clean (returned: durable), and
    * this batch's header sectors wait for the next flush (headersWaiting). A batch that rewrites a
    * slot of the previous one, or truncates, first finishes the previous one on its own fsync, so
-   * that no header sector is ever written beside a prepare it describes.
+   * that no header sector is ever written beside a prepare it describes. (Plain loops and arrays
+   * only ever pushed to: this runs for every batch, and V8 deoptimized it for each new array shape.)
    */
   async flush(): Promise<Entry[]> {
     const queued = this.queued;
@@ -155,35 +175,18 @@ export class JournalStorage implements EngineStorage {
     this.waiting = [];
     let synced = (): void => undefined;
     this.preparesSynced = new Promise((resolve) => (synced = resolve));
-    const j = this.journal;
     const durable: Entry[] = [];
-    const slotsOf = (batch: Batch): number[] => batch.writes.map((w) => w.slot);
-    if (this.landed !== null) {
-      const landed = new Set(slotsOf(this.landed));
-      if (queued.some((q) => 'truncate' in q || landed.has(slotFor(j.layout, q.entry.header.op)))) durable.push(...(await this.finish(this.takeLanded(), [])));
-    }
-    // The previous batch's header sectors, from memory before this batch changes it.
+    if (this.landed !== null && this.rewrites(this.landed, queued)) await this.finish(this.takeLanded(), null, durable);
     const previous = this.takeLanded();
-    const headers = previous === null ? [] : this.headerWrites(slotsOf(previous));
+    // The previous batch's header sectors, from memory before this batch changes it; then this batch's prepare cells.
+    const writes = previous === null ? [] : this.headerWrites(previous.slots);
     const prepares: JournalWrite[] = [];
-    const entries = new Map<string, { entry: Entry; from: number | null }>();
-    const cells = (this.cells = room(this.cells, queued.length * j.layout.prepare_cell_bytes));
-    const cellBytes = j.layout.prepare_cell_bytes;
-    let cell = 0;
-    for (const q of queued) {
-      if ('truncate' in q) prepares.push(...writeTruncation(j, q.truncate));
-      else {
-        prepares.push(writePrepare(j, q.entry, cells.subarray(cell * cellBytes, ++cell * cellBytes)));
-        entries.set(q.entry.header.checksum, q);
-      }
-    }
-    durable.push(...(await this.finish(previous, [...headers, ...prepares])));
+    const entries = this.writePrepares(queued, prepares);
+    for (const w of prepares) writes.push(w);
+    await this.finish(previous, writes, durable);
     synced();
     for (const then of waiting) then();
-    // This batch's prepares are durable: its slots that still hold what was written wait for their header sectors.
-    const landed = prepares.filter((w) => prepareWritten(j, w.slot, w.checksum)).map(({ slot, checksum }) => ({ slot, checksum }));
-    for (const w of prepares) assertSlotInvariants(j, w.slot);
-    if (landed.length > 0) this.landed = { writes: landed, entries };
+    this.land(prepares, entries);
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
   }
 
@@ -193,42 +196,97 @@ export class JournalStorage implements EngineStorage {
     return landed;
   }
 
-  /** The header sectors holding `slots`, each once, in file order, built side by side in `sectors`. */
-  private headerWrites(slots: number[]): { offset: number; bytes: Uint8Array }[] {
+  /** Whether `queued` truncates, or rewrites a slot of the landed batch (whose header sectors must then go out first, alone). */
+  private rewrites(landed: Batch, queued: readonly Queued[]): boolean {
     const { layout } = this.journal;
-    const bySector = new Map<number, number>();
-    for (const slot of slots) bySector.set(headerSector(layout, slot).offset, slot);
-    const sectors = (this.sectors = room(this.sectors, bySector.size * layout.sector_bytes));
-    return [...bySector]
-      .sort(([a], [b]) => a - b)
-      .map(([offset, slot], i) => ({ offset, bytes: headerSectorBytes(this.journal, slot, slots, sectors.subarray(i * layout.sector_bytes, (i + 1) * layout.sector_bytes)) }));
+    for (const q of queued) if ('truncate' in q || landed.slots.includes(slotFor(layout, q.entry.header.op))) return true;
+    return false;
+  }
+
+  /** The prepare-cell writes of `queued`, in order, into `prepares` (each entry's cell encoded in `cells`); the entries written, by checksum. */
+  private writePrepares(queued: readonly Queued[], prepares: JournalWrite[]): Map<string, Written> {
+    const j = this.journal;
+    const entries = new Map<string, Written>();
+    const cellBytes = j.layout.prepare_cell_bytes;
+    const cells = (this.cells = room(this.cells, queued.length * cellBytes));
+    let cell = 0;
+    for (const q of queued) {
+      if ('truncate' in q) {
+        for (const w of writeTruncation(j, q.truncate)) prepares.push(w);
+      } else {
+        prepares.push(writePrepare(j, q.entry, cells.subarray(cell * cellBytes, ++cell * cellBytes)));
+        entries.set(q.entry.header.checksum, q);
+      }
+    }
+    return entries;
+  }
+
+  /** This batch's prepares are durable: its slots that still hold what was written wait for their header sectors (the landed batch). */
+  private land(prepares: readonly JournalWrite[], entries: Map<string, Written>): void {
+    const j = this.journal;
+    const slots: number[] = [];
+    const checksums: string[] = [];
+    for (const w of prepares) {
+      if (!prepareWritten(j, w.slot, w.checksum)) continue;
+      slots.push(w.slot);
+      checksums.push(w.checksum);
+    }
+    for (const w of prepares) assertSlotInvariants(j, w.slot);
+    if (slots.length > 0) this.landed = { slots, checksums, entries };
+  }
+
+  /** The header sectors holding `slots`, each once, in file order, built side by side in `sectors`. */
+  private headerWrites(slots: readonly number[]): Write[] {
+    const j = this.journal;
+    const { layout } = j;
+    const perSector = headersPerSector(layout);
+    const firsts: number[] = [];
+    for (const slot of slots) firsts.push(slot - (slot % perSector));
+    firsts.sort((a, b) => a - b);
+    let count = 0;
+    for (let i = 0; i < firsts.length; i++) if (i === 0 || firsts[i] !== firsts[i - 1]) firsts[count++] = firsts[i]!;
+    const bytes = layout.sector_bytes;
+    const sectors = (this.sectors = room(this.sectors, count * bytes));
+    const writes: Write[] = [];
+    for (let i = 0; i < count; i++) writes.push({ offset: headerOffset(firsts[i]!), bytes: headerSectorBytes(j, firsts[i]!, slots, sectors.subarray(i * bytes, (i + 1) * bytes)) });
+    return writes;
   }
 
   /**
-   * Write `writes` (with `batch`'s header sectors among them, or written already when `writes` is
-   * empty) and fsync; then `batch`'s slots are clean: its entries durable, in order, each repair traced.
+   * Write `writes` (with `batch`'s header sectors among them; null: build them now) and fsync; then
+   * `batch`'s slots are clean: its entries durable (onto `durable`, in order), each repair traced.
    */
-  private async finish(batch: Batch | null, writes: { offset: number; bytes: Uint8Array }[]): Promise<Entry[]> {
-    const j = this.journal;
-    const all = batch !== null && writes.length === 0 ? this.headerWrites(batch.writes.map((w) => w.slot)) : writes;
+  private async finish(batch: Batch | null, writes: Write[] | null, durable: Entry[]): Promise<void> {
+    const all = writes ?? this.headerWrites(batch!.slots);
     await this.writeAll(all);
     if (all.length > 0) await this.sync();
-    if (batch === null) return [];
-    const clean = batch.writes.filter((w) => onHeaderWritten(j, w.slot, w.checksum));
-    for (const w of batch.writes) assertSlotInvariants(j, w.slot);
-    for (const w of clean) {
-      if (!this.unrepaired[w.slot]) continue;
-      this.unrepaired[w.slot] = false;
-      this.env.log('vsr.journal.repaired', { slot: w.slot, op: isReserved(j.headers[w.slot]!) ? null : j.headers[w.slot]!.op, from: batch.entries.get(w.checksum)?.from ?? null });
+    if (batch !== null) this.clean(batch, durable);
+  }
+
+  /** `batch`'s header sectors are durable: its slots still holding what was written are clean, their entries durable. */
+  private clean(batch: Batch, durable: Entry[]): void {
+    const j = this.journal;
+    const { slots, checksums, entries } = batch;
+    const clean: number[] = [];
+    for (let i = 0; i < slots.length; i++) if (onHeaderWritten(j, slots[i]!, checksums[i]!)) clean.push(i);
+    for (const slot of slots) assertSlotInvariants(j, slot);
+    for (const i of clean) {
+      const slot = slots[i]!;
+      if (!this.unrepaired[slot]) continue;
+      this.unrepaired[slot] = false;
+      this.env.log('vsr.journal.repaired', { slot, op: isReserved(j.headers[slot]!) ? null : j.headers[slot]!.op, from: entries.get(checksums[i]!)?.from ?? null });
     }
-    return clean.flatMap((w) => batch.entries.get(w.checksum)?.entry ?? []).filter((e) => hasPrepare(j, e.header));
+    for (const i of clean) {
+      const written = entries.get(checksums[i]!);
+      if (written !== undefined && hasPrepare(j, written.entry.header)) durable.push(written.entry);
+    }
   }
 
   /**
    * Carry out writes in order, each run of adjacent ones (consecutive slots) as one write: as they
    * lie in memory when their bytes are side by side there too (a flush's prepare cells), else copied.
    */
-  private async writeAll(writes: readonly { offset: number; bytes: Uint8Array }[]): Promise<void> {
+  private async writeAll(writes: readonly Write[]): Promise<void> {
     let i = 0;
     while (i < writes.length) {
       const first = writes[i]!.bytes;

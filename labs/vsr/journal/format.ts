@@ -49,7 +49,8 @@ export function reservedHeader(cluster: number, slot: number): ReservedHeader {
 /** Reserved headers' checksums, by cluster and slot: a pure function of both, asked for every slot at every invariant check. */
 const reservedChecksums = new Map<number, string[]>();
 
-function reservedChecksum(cluster: number, op: number): string {
+/** The checksum of the reserved header of `cluster`'s slot `op` (reservedHeader's, without making the header). */
+export function reservedChecksum(cluster: number, op: number): string {
   let byOp = reservedChecksums.get(cluster);
   if (byOp === undefined) {
     byOp = [];
@@ -109,19 +110,24 @@ export function headerSector(layout: JournalLayout, slot: number): { first: numb
 const utf8 = new TextEncoder();
 
 /**
- * Headers' canonical text, by header: its text goes into its prepare cell and (once per batch that
- * writes its sector) its header sector. A header is never changed once made: one made by makeEntry
- * or found valid is frozen (protocol.ts), and a reserved one is frozen here.
+ * Headers' canonical texts, kept by op (a reserved header's op is its slot) in a direct-mapped
+ * cache: a header's text goes into its prepare cell and (once per batch that writes its sector) its
+ * header sector. A hit is the same header object, and a header is never changed once made: one made
+ * by makeEntry or found valid is frozen (protocol.ts), and a reserved one is frozen here. Not a
+ * WeakMap by header: the ring's headers die at every checkpoint, and a weak table that keeps losing
+ * keys costs the garbage collector, and each lookup, several times this array's.
  */
-const headerTexts = new WeakMap<JournalHeader, string>();
+const HEADER_TEXTS = 4096;
+const textHeaders: (JournalHeader | null)[] = Array.from({ length: HEADER_TEXTS }, () => null);
+const headerTexts: string[] = Array.from({ length: HEADER_TEXTS }, () => '');
 
 /** A header's canonical text; a prepare's `entry` given, from the texts canonical.ts keeps of it (its seal or check made them). */
 function headerText(h: JournalHeader, entry?: Entry): string {
-  let text = headerTexts.get(h);
-  if (text === undefined) {
-    text = isReserved(h) ? canonicalJson(h as unknown as Json) : entry !== undefined ? entryHeaderJson(entry) : (shapedJson(h as unknown as Json, HEADER) ?? canonicalJson(h as unknown as Json));
-    headerTexts.set(h, text);
-  }
+  const at = h.op % HEADER_TEXTS;
+  if (textHeaders[at] === h) return headerTexts[at]!;
+  const text = isReserved(h) ? canonicalJson(h as unknown as Json) : entry !== undefined ? entryHeaderJson(entry) : (shapedJson(h as unknown as Json, HEADER) ?? canonicalJson(h as unknown as Json));
+  textHeaders[at] = h;
+  headerTexts[at] = text;
   return text;
 }
 

@@ -11,6 +11,7 @@ import {
   encodePrepare,
   headerInSlot,
   isReserved,
+  reservedChecksum,
   reservedHeader,
   headersPerSector,
   headerSector,
@@ -97,7 +98,7 @@ export function prepareDurable(j: JournalState, slot: number): boolean {
  * header (its header sector is then due). A batch's driver builds each sector once for all its slots.
  */
 export function prepareWritten(j: JournalState, slot: number, checksum: string): boolean {
-  const reserved = reservedHeader(j.layout.cluster, slot).checksum === checksum;
+  const reserved = reservedChecksum(j.layout.cluster, slot) === checksum;
   j.prepare_checksums[slot] = reserved ? null : checksum;
   j.prepare_inhabited[slot] = !reserved;
   return j.headers[slot]!.checksum === checksum;
