@@ -67,7 +67,7 @@ export function formatEvent(e: TraceEvent): string {
  * keys in the fixed order, written out by hand because the simulator formats millions of them.
  */
 export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
-  let line = `{"seq":${number(seq)},"t":${number(e.t)},"node":${quoted(e.node)},"kind":${quoted(e.kind)}`;
+  let line = `{"seq":${number(seq)},"t":${timeText(e.t)},"node":${quoted(e.node)},"kind":${quoted(e.kind)}`;
   const m = e.msg;
   if (m) line += `,"msg":${'json' in m ? (m as FormattedMessage).json : messageJson(m)}`;
   if (e.cause !== undefined) line += `,"cause":${number(e.cause)}`;
@@ -96,6 +96,18 @@ function summaryJson(summary: string): string {
 export interface FormattedMessage extends MessageSummary {
   /** messageJson(this). */
   readonly json: string;
+}
+
+/** The last event time written, and its text: the events of one millisecond (or one virtual instant) share it. */
+let lastTime = Number.NaN;
+let lastTimeText = 'null';
+
+function timeText(t: number): string {
+  if (t !== lastTime) {
+    lastTimeText = number(t);
+    lastTime = t;
+  }
+  return lastTimeText;
 }
 
 /** A number as JSON writes it (non-finite numbers become null). */

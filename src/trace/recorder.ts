@@ -17,6 +17,9 @@ export type EventInput = Omit<TraceEvent, 'seq'>;
  * die young (the GC never copies them out of the young generation).
  */
 const LINES_CHUNK = 1 << 13;
+/** How long, and for how many events, holdLinesWhile() may keep emitLater() lines waiting. */
+const HOLD_MS = 20;
+const HOLD_EVENTS = 1024;
 
 /**
  * The first word of each record in the hash: an event (with which optional fields it has, whether
@@ -141,6 +144,11 @@ export class TraceRecorder {
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
   private later: EventInput[] = [];
   private laterSeq = 0;
+  /** A turn's end is scheduled (setImmediate) to format `later`. */
+  private turnEnding = false;
+  /** See holdLinesWhile(); the timer that ends a hold. */
+  private holding: (() => boolean) | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RecorderOptions = {}) {
     this.keep = options.keep ?? true;
@@ -204,17 +212,40 @@ export class TraceRecorder {
   /**
    * Record an event now but format it a moment later (at the end of this event-loop turn, or at the
    * next emit/flush/jsonl/digest, whichever comes first), so a real node's reply leaves before its
-   * trace lines are written. The caller must never change `input` or anything in it afterwards.
+   * trace lines are written. While the owner's holdLinesWhile() predicate says so, a turn's end leaves
+   * them waiting too, for at most HOLD_MS. The caller must never change `input` or anything in it afterwards.
    */
   emitLater(input: EventInput): number {
     if (this.inert) return this.nextSeq++; // record() would do nothing with it: no turn to wait for
-    if (this.later.length === 0) {
-      this.laterSeq = this.nextSeq;
-      setImmediate(this.formatLater);
+    if (this.later.length === 0) this.laterSeq = this.nextSeq;
+    if (!this.turnEnding) {
+      this.turnEnding = true;
+      setImmediate(this.turnEnd);
     }
     this.later.push(input);
     return this.nextSeq++;
   }
+
+  /**
+   * Let emitLater() lines wait past a turn's end while `hold()` is true: a real node with calls
+   * awaiting replies (a Lab 2 primary between its invokes and their answers) formats them once the
+   * replies are in, not while the peers it just woke compete with it for the cores. The lines and
+   * their order are the same; only when they are written moves (by at most HOLD_MS, HOLD_EVENTS).
+   */
+  holdLinesWhile(hold: () => boolean): void {
+    this.holding = hold;
+  }
+
+  private readonly turnEnd = (): void => {
+    this.turnEnding = false;
+    if (this.holding === undefined || this.later.length >= HOLD_EVENTS || !this.holding()) return this.formatLater();
+    this.holdTimer ??= setTimeout(this.holdOver, HOLD_MS).unref();
+  };
+
+  private readonly holdOver = (): void => {
+    this.holdTimer = undefined;
+    this.formatLater();
+  };
 
   private readonly formatLater = (): void => {
     const events = this.later;
