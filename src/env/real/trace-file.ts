@@ -54,7 +54,7 @@ export class TraceFile implements TraceSink {
 
   /** Write every line recorded so far now (the chunk in flight again, in its place: the same bytes), and close the file until the next line. */
   flush(): void {
-    this.append();
+    this.append(false);
     const fd = this.fd;
     if (fd === undefined) return;
     for (const chunk of this.queue) writeAllSync(fd, chunk);
@@ -64,20 +64,20 @@ export class TraceFile implements TraceSink {
     this.fd = undefined;
   }
 
-  /** Hand the buffered lines to the writer and start filling a spare buffer. */
-  private append(): void {
+  /** Queue the buffered lines and start filling a spare buffer; `start`: start writing them now if no write is in flight (flush() writes them itself). */
+  private append(start = true): void {
     if (this.used === 0) return;
     const bytes = this.buffer.subarray(0, this.used);
     this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(CAPACITY);
     this.used = 0;
-    this.enqueue(bytes);
+    this.enqueue(bytes, start);
   }
 
-  private enqueue(bytes: Buffer): void {
+  private enqueue(bytes: Buffer, start = true): void {
     if (this.fd === undefined) this.open();
     this.queue.push({ bytes, position: this.position });
     this.position += bytes.length;
-    if (!this.writing) this.writeNext(this.fd!);
+    if (start && !this.writing) this.writeNext(this.fd!);
   }
 
   /** Open for positioned writes (not O_APPEND: a chunk written again in flush() must land where it did). */
