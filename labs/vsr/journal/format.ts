@@ -205,9 +205,21 @@ export function headerInSlot(layout: JournalLayout, slot: number, h: JournalHead
   return isReserved(h) ? h.op === slot : slotFor(layout, h.op) === slot;
 }
 
+/**
+ * Prepare headers found valid here, kept by op as headerTexts are (a hit is the same frozen header):
+ * the journal asks this of each slot it writes, twice, and protocol.ts's weak set of valid headers
+ * is slow to search once the ring's headers start dying at checkpoints.
+ */
+const validHeaders: (JournalHeader | null)[] = Array.from({ length: HEADER_TEXTS }, () => null);
+
 /** Whether the header carries its checksum (a prepare header made or checked before: a set lookup, protocol.ts's headerValid). */
 export function checksumValid(h: JournalHeader): boolean {
-  return isReserved(h) ? h.checksum === reservedChecksum(h.cluster, h.op) : headerValid(h as Header);
+  if (isReserved(h)) return h.checksum === reservedChecksum(h.cluster, h.op);
+  const at = h.op % HEADER_TEXTS;
+  if (validHeaders[at] === h) return true;
+  const valid = headerValid(h as Header);
+  if (valid) validHeaders[at] = h;
+  return valid;
 }
 
 /** A prepare cell is ok if its header is ok and (for a prepare) its body matches checksum_body. */
