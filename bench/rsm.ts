@@ -169,7 +169,9 @@ async function measureCluster(echo: RawEcho, samples: Samples): Promise<void> {
 /** Ops per CPU-second of all four processes, and CPU us per op of the client, the primary and a backup, against the raw relay's. */
 function cpuFiguresOf(lab: RoleMs, labOps: number, relay: RoleMs, relayOps: number): Figure[] {
   const total = (ms: RoleMs): number => ms.client + ms.primary + ms.backups;
-  if (total(lab) <= 0 || total(relay) <= 0) return [];
+  // /proc counts CPU in clock ticks (10 ms): a short run (RSMLAB_BENCH_SHORT) can see a role use none, and a figure against a limit of 0 has no ratio.
+  const measured = (ms: RoleMs): boolean => ms.client > 0 && ms.primary > 0 && ms.backups > 0;
+  if (!measured(lab) || !measured(relay)) return [];
   const usPerOp = (ms: number, ops: number): number => (ms * 1000) / ops;
   return [
     figure('rsm.kv_ops_per_cpu_second_1_client_vs_raw_relay', labOps / (total(lab) / 1000), 'ops/cpu-s', relayOps / (total(relay) / 1000)),
