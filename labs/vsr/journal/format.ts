@@ -109,6 +109,29 @@ export function headerSector(layout: JournalLayout, slot: number): { first: numb
 /** The cells' UTF-8 encoder (one for all). */
 const utf8 = new TextEncoder();
 
+/** Slots of a HeaderMemo: ops a ring of up to 4,096 slots holds at once map to distinct slots. */
+const HEADER_MEMO = 4096;
+
+/**
+ * What was worked out once from a header, kept by op in a direct-mapped table (op mod HEADER_MEMO):
+ * a hit is the same header object, which is never changed once made (frozen), so it still holds.
+ */
+class HeaderMemo<T> {
+  private readonly headers: (JournalHeader | null)[] = Array.from({ length: HEADER_MEMO }, () => null);
+  private readonly values: (T | undefined)[] = Array.from({ length: HEADER_MEMO }, () => undefined);
+
+  get(h: JournalHeader): T | undefined {
+    const at = h.op % HEADER_MEMO;
+    return this.headers[at] === h ? this.values[at] : undefined;
+  }
+
+  set(h: JournalHeader, value: T): void {
+    const at = h.op % HEADER_MEMO;
+    this.headers[at] = h;
+    this.values[at] = value;
+  }
+}
+
 /**
  * Headers' canonical texts, kept by op (a reserved header's op is its slot) in a direct-mapped
  * cache: a header's text goes into its prepare cell and (once per batch that writes its sector) its
@@ -117,17 +140,14 @@ const utf8 = new TextEncoder();
  * WeakMap by header: the ring's headers die at every checkpoint, and a weak table that keeps losing
  * keys costs the garbage collector, and each lookup, several times this array's.
  */
-const HEADER_TEXTS = 4096;
-const textHeaders: (JournalHeader | null)[] = Array.from({ length: HEADER_TEXTS }, () => null);
-const headerTexts: string[] = Array.from({ length: HEADER_TEXTS }, () => '');
+const headerTexts = new HeaderMemo<string>();
 
 /** A header's canonical text; a prepare's `entry` given, from the texts canonical.ts keeps of it (its seal or check made them). */
 function headerText(h: JournalHeader, entry?: Entry): string {
-  const at = h.op % HEADER_TEXTS;
-  if (textHeaders[at] === h) return headerTexts[at]!;
+  const kept = headerTexts.get(h);
+  if (kept !== undefined) return kept;
   const text = isReserved(h) ? canonicalJson(h as unknown as Json) : entry !== undefined ? entryHeaderJson(entry) : (shapedJson(h as unknown as Json, HEADER) ?? canonicalJson(h as unknown as Json));
-  textHeaders[at] = h;
-  headerTexts[at] = text;
+  headerTexts.set(h, text);
   return text;
 }
 
@@ -210,15 +230,14 @@ export function headerInSlot(layout: JournalLayout, slot: number, h: JournalHead
  * the journal asks this of each slot it writes, twice, and protocol.ts's weak set of valid headers
  * is slow to search once the ring's headers start dying at checkpoints.
  */
-const validHeaders: (JournalHeader | null)[] = Array.from({ length: HEADER_TEXTS }, () => null);
+const validHeaders = new HeaderMemo<true>();
 
 /** Whether the header carries its checksum (a prepare header made or checked before: a set lookup, protocol.ts's headerValid). */
 export function checksumValid(h: JournalHeader): boolean {
   if (isReserved(h)) return h.checksum === reservedChecksum(h.cluster, h.op);
-  const at = h.op % HEADER_TEXTS;
-  if (validHeaders[at] === h) return true;
+  if (validHeaders.get(h) === true) return true;
   const valid = headerValid(h as Header);
-  if (valid) validHeaders[at] = h;
+  if (valid) validHeaders.set(h, true);
   return valid;
 }
 
