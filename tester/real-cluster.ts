@@ -130,12 +130,12 @@ export class RealCluster extends ControlledCluster implements Cluster {
     await this.untilServing(index, proc);
   }
 
-  /** Poll the control plane until it answers; fail if the process dies or never answers. */
+  /** Poll the control plane until the node's lab has started; fail if the process dies or never gets there. */
   private async untilServing(index: number, proc: NodeProcess): Promise<void> {
     const deadline = Date.now() + START_LIMIT_MS;
     while (proc.exit === undefined) {
-      const answered = await controlCall(this.id(index), control.status, {}, STATUS_TIMEOUT_MS).then(() => true, () => false);
-      if (answered) return;
+      const started = await controlCall(this.id(index), control.status, {}, STATUS_TIMEOUT_MS).then((s) => s.started, () => false);
+      if (started) return;
       if (Date.now() > deadline) throw new Error(`node ${index} (${this.id(index)}) did not start within ${START_LIMIT_MS} ms; see ${join(this.nodeDir(index), 'node.log')}`);
       await pause(25);
     }

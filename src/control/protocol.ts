@@ -37,6 +37,8 @@ export const nodeStatus = z.object({
   breakpoints: z.array(z.int()),
   faultPoints: z.array(z.string()),
   faults: faultSettings,
+  /** Whether the lab's start() has returned; until then `state` is null (a node serves its control plane first). */
+  started: z.boolean(),
   /** The lab's LabNode.status(), or null while the lab is still starting. */
   state: z.json(),
 });

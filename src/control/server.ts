@@ -40,6 +40,8 @@ export interface ControlTarget {
   node: ControlledNode;
   disk: ControlledDisk;
   lab: string;
+  /** Whether the lab's start() has returned. */
+  started(): boolean;
   /** The lab's LabNode.status(), or null while it is starting. */
   state(): Json;
 }
@@ -76,6 +78,7 @@ function controlMethods(target: ControlTarget): Dispatcher {
     breakpoints: node.breakpoints,
     faultPoints: node.faultPoints,
     faults: node.links.faults,
+    started: target.started(),
     state: target.state(),
   }));
   d.addMethod(control.faults, (change) => node.setFaults(change));
