@@ -54,7 +54,9 @@ export const rsmClientMembers = method('rsm.client_members', z.strictObject({}),
 /** Primary -> backup: execute this request, which must be exactly the backup's next viewstamp. */
 export const invokeArgs = z.strictObject({ vs: viewstampSchema, req: replicatedRequestSchema });
 export type InvokeArgs = z.infer<typeof invokeArgs>;
-export const rsmInvoke = method('rsm.invoke', invokeArgs, z.strictObject({ status: z.enum(['OK', 'ERR']) }));
+export const invokeRes = z.strictObject({ status: z.enum(['OK', 'ERR']) });
+export type InvokeRes = z.infer<typeof invokeRes>;
+export const rsmInvoke = method('rsm.invoke', invokeArgs, invokeRes);
 
 /** Backup -> primary: my last executed viewstamp is `last`; send your state for view `vid`. */
 export const transferArgs = z.strictObject({ src: nodeId, last: viewstampSchema, vid });

@@ -46,6 +46,7 @@ import {
   type ClientInvokeRes,
   type ClientRequestArgs,
   type InvokeArgs,
+  type InvokeRes,
   type JoinRes,
   type MembersRes,
   type ReplicatedRequest,
@@ -365,11 +366,15 @@ export class Rsm {
   protected async replicate(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean> {
     // BEGIN SOLUTION
     // STUDENT: throw new Error(`TODO: rsm.replicate (${vs.vid}.${vs.seqno}: ${req.client} #${req.seq})`);
+    if (this.vid_commit !== vs.vid) return false;
     let first = true;
+    const args: InvokeArgs = { vs, req };
     const backups = this.viewMembers(vs.vid).filter((m) => m !== this.me);
+    // The first invoke to every backup at once, written once; invokeBackup awaits it and retries.
+    const sent = this.env.callEach(backups, rsmInvoke, args, { timeoutMs: this.timing.rpcTimeoutMs });
     const done = await Promise.all(
-      backups.map(async (backup) => {
-        const ok = await this.invokeBackup(backup, { vs, req });
+      backups.map(async (backup, i) => {
+        const ok = await this.invokeBackup(backup, args, sent[i]);
         if (ok && first) {
           first = false;
           // The seed's fault points: mid-request, after the first backup executed.
@@ -383,11 +388,17 @@ export class Rsm {
     // END SOLUTION
   }
 
-  /** Call rsm.invoke on `backup` until it answers OK (true) or view args.vs.vid is over (false). */
-  protected async invokeBackup(backup: NodeId, args: InvokeArgs): Promise<boolean> {
+  /**
+   * Call rsm.invoke on `backup` until it answers OK (true) or view args.vs.vid is over (false).
+   * `sent`: the first call's reply, if it was made already (replicate's callEach).
+   */
+  protected async invokeBackup(backup: NodeId, args: InvokeArgs, sent?: Promise<InvokeRes>): Promise<boolean> {
+    let reply = sent;
     while (this.vid_commit === args.vs.vid) {
+      const attempt = reply ?? this.env.call(backup, rsmInvoke, args, { timeoutMs: this.timing.rpcTimeoutMs });
+      reply = undefined;
       try {
-        const answer = await this.env.call(backup, rsmInvoke, args, { timeoutMs: this.timing.rpcTimeoutMs });
+        const answer = await attempt;
         if (answer.status === 'OK') return true;
       } catch (e) {
         if (!isRpcError(e)) throw e;

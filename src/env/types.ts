@@ -64,6 +64,12 @@ export interface Env {
   /** Call `method` on `peer`. Params are validated here and again at the peer; the reply is validated before it resolves. */
   call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R>;
   /**
+   * Call `method` on each of `peers` with the same params: one reply promise per peer, in `peers`'
+   * order. The same messages, in the same order, as a call to each in turn (so the same trace), but
+   * the params are validated and written once (a primary's request to its backups, a broadcast).
+   */
+  callEach<P, R>(peers: readonly NodeId[], method: Method<P, R>, params: P, opts: CallOptions): Promise<R>[];
+  /**
    * Register the handler for `method`. Params that fail the schema are answered with an RpcError of
    * kind 'remote' (the handler never runs). A handler that throws or rejects is a lab error: it fails
    * the simulated run and crashes a real node; no reply is sent.

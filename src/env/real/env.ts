@@ -124,10 +124,24 @@ export class RealEnv implements Env {
   // ---- messages -------------------------------------------------------------------------
 
   call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R> {
-    if (this.closed) return new Promise<R>(() => undefined); // a closed env is dead: nothing it starts resumes
+    return this.request(peer, method, this.paramsJson(method, params), opts);
+  }
+
+  callEach<P, R>(peers: readonly NodeId[], method: Method<P, R>, params: P, opts: CallOptions): Promise<R>[] {
+    const paramsJson = this.paramsJson(method, params);
+    return peers.map((peer) => this.request(peer, method, paramsJson, opts));
+  }
+
+  /** The params' JSON text to send, or why they may not be sent (they fail the method's schema). */
+  private paramsJson<P>(method: Method<P, unknown>, params: P): string | Error {
     const checked = method.params.safeParse(params);
-    if (!checked.success) return Promise.reject(this.invalidParams(method.name, checked.error));
-    const paramsJson = JSON.stringify(params);
+    return checked.success ? JSON.stringify(params) : this.invalidParams(method.name, checked.error);
+  }
+
+  /** One request carrying `paramsJson` (paramsJson()'s): its reply, or its error. */
+  private request<R>(peer: NodeId, method: Method<unknown, R>, paramsJson: string | Error, opts: CallOptions): Promise<R> {
+    if (this.closed) return new Promise<R>(() => undefined); // a closed env is dead: nothing it starts resumes
+    if (typeof paramsJson !== 'string') return Promise.reject(paramsJson);
     const id = this.nextMessage++;
     const msg = this.traced ? message(id, this.me, peer, method.name, 'req', summarizeText(paramsJson)) : undefined;
     const sent = this.emitMessage('send', msg);

@@ -16,6 +16,7 @@ export interface EnvHost {
   random(env: SimEnv): number;
   nonce(env: SimEnv): string;
   call<P, R>(env: SimEnv, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R>;
+  callEach<P, R>(env: SimEnv, peers: readonly NodeId[], method: Method<P, R>, params: P, timeoutMs: number): Promise<R>[];
   send<P>(env: SimEnv, peer: NodeId, notice: Notice<P>, params: P): void;
   /** Schedule `timer` to fire `ms` from now. */
   schedule(timer: Timer, ms: number): void;
@@ -95,6 +96,12 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
     if (this.dead) return never;
     const reply = this.host.call(this, peer, method, params, opts.timeoutMs);
     return this.member ? reply : this.host.wait(reply);
+  }
+
+  callEach<P, R>(peers: readonly NodeId[], method: Method<P, R>, params: P, opts: CallOptions): Promise<R>[] {
+    if (this.dead) return peers.map(() => never);
+    const replies = this.host.callEach(this, peers, method, params, opts.timeoutMs);
+    return this.member ? replies : replies.map((reply) => this.host.wait(reply));
   }
 
   serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void {

@@ -202,14 +202,14 @@ class PendingCall extends SimEvent {
   }
 }
 
-/**
- * Params validated at the sender first, exactly as the real world's env does, and copied as JSON
- * carries them (jsonCopy): the receiver's copy, and what the wire text is written from.
- */
-function checkedCopy(sender: NodeId, name: string, schema: z.ZodType, params: unknown): unknown {
+/** Params are validated at the sender first, exactly as the real world's env does: the error if they fail. */
+function invalidParams(sender: NodeId, name: string, schema: z.ZodType, params: unknown): Error | undefined {
   const checked = schema.safeParse(params);
-  if (!checked.success) throw new Error(`${sender}: invalid params for ${name}: ${describeIssues(checked.error)}`);
-  return jsonCopy(params);
+  return checked.success ? undefined : new Error(`${sender}: invalid params for ${name}: ${describeIssues(checked.error)}`);
+}
+
+function checkTimeout(method: string, timeoutMs: number): void {
+  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new Error(`call ${method}: bad timeoutMs ${timeoutMs}`);
 }
 
 interface ReplyFrame {
@@ -236,12 +236,28 @@ export class Transport {
   ) {}
 
   call<P, R>(caller: Endpoint, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R> {
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new Error(`call ${method.name}: bad timeoutMs ${timeoutMs}`);
+    checkTimeout(method.name, timeoutMs);
+    return this.request(caller, peer, method, params, timeoutMs, invalidParams(caller.me, method.name, method.params, params));
+  }
+
+  /** A call to each peer in turn (the same messages, events and schedule), the params validated once. */
+  callEach<P, R>(caller: Endpoint, peers: readonly NodeId[], method: Method<P, R>, params: P, timeoutMs: number): Promise<R>[] {
+    checkTimeout(method.name, timeoutMs);
+    const invalid = invalidParams(caller.me, method.name, method.params, params);
+    return peers.map((peer) => this.request(caller, peer, method, params, timeoutMs, invalid));
+  }
+
+  /**
+   * One request: its params copied as JSON carries them (jsonCopy: the receiver's copy, and what the
+   * wire text is written from), or the reply rejected with `invalid`, their validation's error.
+   */
+  private request<P, R>(caller: Endpoint, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number, invalid: Error | undefined): Promise<R> {
     const reply = newPromise<R>();
     const { resolve, reject } = made;
     let copy: unknown;
     try {
-      copy = checkedCopy(caller.me, method.name, method.params, params);
+      if (invalid !== undefined) throw invalid;
+      copy = jsonCopy(params);
     } catch (e) {
       reject(e); // as a throw from the promise's executor
       return reply;
@@ -255,7 +271,9 @@ export class Transport {
   }
 
   send<P>(sender: Endpoint, peer: NodeId, notice: Notice<P>, params: P): void {
-    const copy = checkedCopy(sender.me, notice.name, notice.params, params);
+    const invalid = invalidParams(sender.me, notice.name, notice.params, params);
+    if (invalid !== undefined) throw invalid;
+    const copy = jsonCopy(params);
     this.transmit(this.paramsMessage(this.nextId++, sender.me, peer, notice.name, 'notice', copy));
   }
 

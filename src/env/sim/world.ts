@@ -424,6 +424,10 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     return this.transport.call(env, peer, method, params, timeoutMs);
   }
 
+  callEach<P, R>(env: SimEnv, peers: readonly NodeId[], method: Method<P, R>, params: P, timeoutMs: number): Promise<R>[] {
+    return this.transport.callEach(env, peers, method, params, timeoutMs);
+  }
+
   send<P>(env: SimEnv, peer: NodeId, notice: Notice<P>, params: P): void {
     this.transport.send(env, peer, notice, params);
   }
