@@ -91,6 +91,21 @@ describe('rsmlab test: seeds on every core', function () {
     expect(Number(m![2])).to.equal(20 - Number(m![1]));
   });
 
+  it('calls a seed hung only when its simulation stops: a run longer than --hang-ms passes, a lab stuck in a loop is killed', () => {
+    type Test = { id: string; status: string; elapsed_ms: number; failure?: { error: string } };
+    const tests = (r: Run): Test[] => (JSON.parse(r.stdout) as { tests: Test[] }).tests;
+    // Four views under loss take longer than 200 ms of wall time, however fast the machine; the simulation beats throughout.
+    const slow = rsmlab('test', 'rsm', '--world', 'sim', '--seeds', '1', '--only', 'loss-views', '--hang-ms', '200', '--json');
+    expect(slow.status, slow.stdout + slow.stderr).to.equal(0);
+    const [long] = tests(slow);
+    expect(long).to.deep.include({ id: 'loss-views', status: 'passed' });
+    expect(long!.elapsed_ms, 'the run outlasted --hang-ms').to.be.greaterThan(200);
+    const stuck = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--only', '5,6', '--hang-ms', '1000', '--json', '--lab-module', `${paxosBroken}#spinningPaxosLab`);
+    expect(stuck.status, stuck.stdout + stuck.stderr).to.equal(1);
+    expect(tests(stuck).map((t) => [t.id, t.status])).to.deep.equal([['5', 'passed'], ['6', 'hung']]);
+    expect(tests(stuck)[1]!.failure?.error).to.match(/no progress for 1000 ms at seed 1: the run was killed/);
+  });
+
   it('shrinks the lowest failing seed in the report: fault decisions and trace events before and after, and the shrunk replay', async () => {
     const [two, one] = await twoAndOne('test', 'paxos', '--world', 'sim', '--seeds', '6', '--only', '7', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`);
     expect(two.status, two.stdout + two.stderr).to.equal(1);

@@ -2,9 +2,10 @@
 // another, watched by a no-progress watchdog. A worker that stays silent too long is killed
 // ("hung"); one that exits is reported ("crashed"); the next job gets a fresh worker. It runs jobs
 // and passes their messages on; it never decides what they mean (tester/suite.ts does).
+// A simulating worker beats while its simulation steps, so "silent" means stuck, not slow.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { WorkerJob, WorkerMessage } from './worker.js';
+import type { LaneJob, WorkerJob, WorkerMessage } from './worker.js';
 import { forkWorker } from './worker-process.js';
 
 const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -12,9 +13,22 @@ const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
 /** How a job ended: its worker said 'done', or it was killed for silence, or it exited. */
 export type JobEnd = { kind: 'done' } | { kind: 'hung' | 'crashed'; message: string };
 
+/**
+ * How long a fresh worker may take to load its modules before its first message. Loading is not
+ * lab progress, and on a loaded grading machine it alone can outlast a short --hang-ms.
+ */
+const STARTUP_MS = 30_000;
+
+/** A simulating worker beats four times per silence limit, at most every 250 ms. */
+function beatMs(silenceMs: number): number {
+  return Math.max(1, Math.min(250, Math.floor(silenceMs / 4)));
+}
+
 export class Lane {
   private child: ChildProcess | undefined;
   private stderr = '';
+  /** The worker has sent nothing yet (it may still be loading). */
+  private starting = false;
 
   constructor(private readonly silenceMs: number) {}
 
@@ -22,6 +36,7 @@ export class Lane {
     if (this.child) return this.child;
     const child = forkWorker(workerPath);
     this.stderr = '';
+    this.starting = true;
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
     this.child = child;
     return child;
@@ -39,10 +54,13 @@ export class Lane {
         if (result.kind !== 'done') this.discard();
         resolve(result);
       };
-      const hung = (): void => end({ kind: 'hung', message: `no progress for ${this.silenceMs} ms at ${at()}: the run was killed` });
+      let limitMs = this.starting ? Math.max(this.silenceMs, STARTUP_MS) : this.silenceMs;
+      const hung = (): void => end({ kind: 'hung', message: `no progress for ${limitMs} ms at ${at()}${this.starting ? ' (the worker never started)' : ''}: the run was killed` });
       const message = (m: WorkerMessage): void => {
+        this.starting = false;
+        limitMs = this.silenceMs;
         clearTimeout(watchdog);
-        watchdog = setTimeout(hung, this.silenceMs);
+        watchdog = setTimeout(hung, limitMs);
         if (m.type === 'done') return end({ kind: 'done' });
         onMessage(m);
       };
@@ -50,10 +68,10 @@ export class Lane {
         const stderr = this.stderr.trim();
         end({ kind: 'crashed', message: `worker exited (${signal ?? `code ${code}`}) at ${at()}${stderr ? `:\n${stderr}` : ''}` });
       };
-      watchdog = setTimeout(hung, this.silenceMs);
+      watchdog = setTimeout(hung, limitMs);
       child.on('message', message);
       child.once('exit', exited);
-      child.send(job);
+      child.send({ ...job, beatMs: beatMs(this.silenceMs) } satisfies LaneJob);
     });
   }
 

@@ -35,9 +35,14 @@ export interface ReportJob {
 
 export type WorkerJob = SeedsJob | ReportJob;
 
+/** A job as its lane sends it: with how often a simulating worker beats (a fraction of the lane's silence limit). */
+export type LaneJob = WorkerJob & { beatMs: number };
+
 export type WorkerMessage =
-  /** About to run `seed` (also every rerun while shrinking): the watchdog's heartbeat. */
+  /** About to run `seed` (also every rerun while shrinking). */
   | { type: 'seed'; seed: number }
+  /** The simulation is still stepping (see beatWhileSimulating): the watchdog's heartbeat within a seed. */
+  | { type: 'alive' }
   | { type: 'ran'; seed: number; ok: boolean; error?: string; result?: ScenarioResult }
   /** The failing seed rerun with its artifacts (its decision list left in them)... */
   | { type: 'report'; result: ScenarioResult }
@@ -54,6 +59,22 @@ function report(message: WorkerMessage): Promise<void> {
     if (!process.send) throw new Error('tester/worker.js must be started by the suite runner (no IPC channel)');
     process.send(message, () => resolve());
   });
+}
+
+/**
+ * Beat while `work` runs in the simulator. The simulation lets the host's event loop turn at each
+ * tester wait and every few thousand steps (src/env/sim/scheduler.ts), so beats flow exactly while
+ * it makes progress: lab code stuck in a loop stops them, a slow or starved machine does not. A real
+ * world run has no beat: its waits on real processes are not progress, so its silence is wall time.
+ */
+async function beatWhileSimulating<T>(world: World, beatMs: number, work: () => Promise<T>): Promise<T> {
+  if (world !== 'sim') return work();
+  const beat = setInterval(() => void report({ type: 'alive' }), beatMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 async function runSeeds(job: SeedsJob): Promise<void> {
@@ -78,8 +99,8 @@ async function runReport(job: ReportJob): Promise<void> {
   await report({ type: 'shrunk', shrink });
 }
 
-process.on('message', (job: WorkerJob) => {
-  (job.type === 'seeds' ? runSeeds(job) : runReport(job)).then(
+process.on('message', (job: LaneJob) => {
+  beatWhileSimulating(job.type === 'seeds' ? job.world : 'sim', job.beatMs, () => (job.type === 'seeds' ? runSeeds(job) : runReport(job))).then(
     () => report({ type: 'done' }),
     (e: unknown) => {
       console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
