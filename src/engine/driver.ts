@@ -96,6 +96,8 @@ export class EngineDriver {
   readonly state: ReplicaState;
   /** The IO lane: log and superblock writes, one after another. */
   private io: Promise<void> = Promise.resolve();
+  /** Lab 4: settles when the last checkpoint handed out so far is durable (checkpoints are written one after another). */
+  private checkpointWritten: Promise<void> = Promise.resolve();
   /** Superblock fsyncs this incarnation asked of its disk: one per copy written. */
   private superblockFsyncs = 0;
   /** Settles when the last superblock write handed out so far is durable (and the sends queued behind it went). */
@@ -183,7 +185,8 @@ export class EngineDriver {
 
   /**
    * Carry out one command. Disk writes run one after another on the IO lane, consecutive log
-   * writes as one append with one fsync (group commit). The primary's prepares follow its own
+   * writes as one append with one fsync (group commit); Lab 4's regular checkpoint runs beside
+   * the lane's later writes (a rebuild's on it). The primary's prepares follow its own
    * write on that lane. Other messages and replies wait only for the superblock writes before them
    * (a view is durable before it is advertised), never for a log write: prepare_ok is made only
    * after its write completed.
@@ -211,9 +214,15 @@ export class EngineDriver {
         this.afterSuperblock(() => this.answer(key, command.reply));
         return;
       }
-      case 'checkpoint':
-        this.io = this.io.then(() => this.writeCheckpoint(command.checkpoint));
+      case 'checkpoint': {
+        // After the writes before it and the checkpoint before it; the journal's flushes after it do
+        // not wait for it (the ring takes no op it would free until it is durable), but a rebuild's:
+        // the writes after it may be of ops only its ring takes.
+        const written = Promise.all([this.io, this.checkpointWritten]).then(() => this.writeCheckpoint(command.checkpoint));
+        this.checkpointWritten = written;
+        if (command.checkpoint.sync_target !== undefined) this.io = written;
         return;
+      }
       case 'trace':
         this.env.log(command.what, command.detail);
         return;

@@ -3,7 +3,8 @@
 // to the journal's head, a faulty one as a placeholder (corruption never shortens the log). It
 // carries the engine's writes out as journal writes, pipelined: a batch's prepare cells share one
 // fsync with the header sectors of the batch before it (whose prepare cells are durable already), so
-// a header sector never goes out before the prepare it describes is durable; and it reports an entry
+// a header sector never goes out before the prepare it describes is durable (prepares queued while a
+// flush writes join its fsync, header sectors never: they wait for theirs); and it reports an entry
 // durable only once its slot is clean (TB has_prepare): after its header sector's fsync, the second
 // fsync it waits for. It never decides what to write and never repairs: the engine does.
 import type { Env } from '../env/types.js';
@@ -162,11 +163,12 @@ export class JournalStorage implements EngineStorage {
   /**
    * Carry out a batch, pipelined (TB writes prepares, then their headers): the header sectors of
    * the previous batch (whose prepare cells are durable) and this batch's prepare cells go out
-   * together with one fsync; the previous batch's entries are then clean (returned: durable), and
-   * this batch's header sectors wait for the next flush (headersWaiting). A batch that rewrites a
-   * slot of the previous one, or truncates, first finishes the previous one on its own fsync, so
-   * that no header sector is ever written beside a prepare it describes. (Plain loops and arrays
-   * only ever pushed to: this runs for every batch, and V8 deoptimized it for each new array shape.)
+   * together with one fsync (with the prepares queued meanwhile: joinArrived); the previous batch's
+   * entries are then clean (returned: durable), and this batch's header sectors wait for the next
+   * flush (headersWaiting). A batch that rewrites a slot of the previous one, or truncates, first
+   * finishes the previous one on its own fsync, so that no header sector is ever written beside a
+   * prepare it describes. (Plain loops and arrays only ever pushed to: this runs for every batch,
+   * and V8 deoptimized it for each new array shape.)
    */
   async flush(): Promise<Entry[]> {
     const queued = this.queued;
@@ -176,18 +178,43 @@ export class JournalStorage implements EngineStorage {
     let synced = (): void => undefined;
     this.preparesSynced = new Promise((resolve) => (synced = resolve));
     const durable: Entry[] = [];
-    if (this.landed !== null && this.rewrites(this.landed, queued)) await this.finish(this.takeLanded(), null, durable);
+    if (this.landed !== null && this.rewrites(this.landed.slots, queued)) await this.finish(this.takeLanded()!, durable);
     const previous = this.takeLanded();
     // The previous batch's header sectors, from memory before this batch changes it; then this batch's prepare cells.
     const writes = previous === null ? [] : this.headerWrites(previous.slots);
     const prepares: JournalWrite[] = [];
     const entries = this.writePrepares(queued, prepares);
     for (const w of prepares) writes.push(w);
-    await this.finish(previous, writes, durable);
+    await this.writeAll(writes);
+    const joined = await this.joinArrived(previous, prepares, entries, waiting);
+    if (writes.length > 0 || joined) await this.sync();
+    if (previous !== null) this.clean(previous, durable);
     synced();
     for (const then of waiting) then();
     this.land(prepares, entries);
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
+  }
+
+  /**
+   * The prepares queued while this flush's writes went out (a backup's next prepares, often, while
+   * it writes the header sectors its acks wait for) join its fsync: their prepare cells are written
+   * now (onto `prepares` and `entries`, their waiting callbacks onto `waiting`), unless they
+   * truncate or rewrite a slot this flush writes. Once per flush, so the fsync is never put off
+   * for long. The flush the driver asked for them then finds them landed. True if any joined.
+   */
+  private async joinArrived(previous: Batch | null, prepares: JournalWrite[], entries: Map<string, Written>, waiting: (() => void)[]): Promise<boolean> {
+    const arrived = this.queued;
+    if (arrived.length === 0) return false;
+    const slots = previous === null ? [] : previous.slots.slice();
+    for (const w of prepares) slots.push(w.slot);
+    if (this.rewrites(slots, arrived)) return false;
+    this.queued = [];
+    for (const then of this.waiting) waiting.push(then);
+    this.waiting = [];
+    const first = prepares.length;
+    for (const [checksum, written] of this.writePrepares(arrived, prepares)) entries.set(checksum, written);
+    await this.writeAll(prepares.slice(first));
+    return true;
   }
 
   private takeLanded(): Batch | null {
@@ -196,10 +223,10 @@ export class JournalStorage implements EngineStorage {
     return landed;
   }
 
-  /** Whether `queued` truncates, or rewrites a slot of the landed batch (whose header sectors must then go out first, alone). */
-  private rewrites(landed: Batch, queued: readonly Queued[]): boolean {
+  /** Whether `queued` truncates, or rewrites one of `slots` (the landed batch's, whose header sectors must then go out first, alone). */
+  private rewrites(slots: readonly number[], queued: readonly Queued[]): boolean {
     const { layout } = this.journal;
-    for (const q of queued) if ('truncate' in q || landed.slots.includes(slotFor(layout, q.entry.header.op))) return true;
+    for (const q of queued) if ('truncate' in q || slots.includes(slotFor(layout, q.entry.header.op))) return true;
     return false;
   }
 
@@ -252,15 +279,11 @@ export class JournalStorage implements EngineStorage {
     return writes;
   }
 
-  /**
-   * Write `writes` (with `batch`'s header sectors among them; null: build them now) and fsync; then
-   * `batch`'s slots are clean: its entries durable (onto `durable`, in order), each repair traced.
-   */
-  private async finish(batch: Batch | null, writes: Write[] | null, durable: Entry[]): Promise<void> {
-    const all = writes ?? this.headerWrites(batch!.slots);
-    await this.writeAll(all);
-    if (all.length > 0) await this.sync();
-    if (batch !== null) this.clean(batch, durable);
+  /** Write `batch`'s header sectors alone and fsync; then its slots are clean: its entries durable (onto `durable`, in order), each repair traced. */
+  private async finish(batch: Batch, durable: Entry[]): Promise<void> {
+    await this.writeAll(this.headerWrites(batch.slots));
+    await this.sync();
+    this.clean(batch, durable);
   }
 
   /** `batch`'s header sectors are durable: its slots still holding what was written are clean, their entries durable. */
@@ -283,24 +306,37 @@ export class JournalStorage implements EngineStorage {
   }
 
   /**
-   * Carry out writes in order, each run of adjacent ones (consecutive slots) as one write: as they
-   * lie in memory when their bytes are side by side there too (a flush's prepare cells), else copied.
+   * Carry out writes, each run of adjacent ones (consecutive slots) as one write: as they lie in
+   * memory when their bytes are side by side there too (a flush's prepare cells), else copied. The
+   * runs go out together (each awaited IO call waits a turn of a busy node's event loop); a run
+   * that overlaps one in flight (an op written twice in a batch) waits for those, so the later wins.
    */
   private async writeAll(writes: readonly Write[]): Promise<void> {
+    const inFlight: Promise<void>[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
     let i = 0;
     while (i < writes.length) {
       const first = writes[i]!.bytes;
+      const offset = writes[i]!.offset;
       let end = i + 1;
       let length = first.length;
       let sideBySide = true;
-      while (end < writes.length && writes[end]!.offset === writes[i]!.offset + length) {
+      while (end < writes.length && writes[end]!.offset === offset + length) {
         const next = writes[end++]!.bytes;
         sideBySide &&= next.buffer === first.buffer && next.byteOffset === first.byteOffset + length;
         length += next.length;
       }
-      await this.env.disk.write(JOURNAL_FILE, writes[i]!.offset, sideBySide ? new Uint8Array(first.buffer, first.byteOffset, length) : joined(writes.slice(i, end), length));
+      if (overlaps(starts, ends, offset, offset + length)) {
+        await Promise.all(inFlight);
+        inFlight.length = starts.length = ends.length = 0;
+      }
+      inFlight.push(this.env.disk.write(JOURNAL_FILE, offset, sideBySide ? new Uint8Array(first.buffer, first.byteOffset, length) : joined(writes.slice(i, end), length)));
+      starts.push(offset);
+      ends.push(offset + length);
       i = end;
     }
+    await Promise.all(inFlight);
   }
 
   private async sync(): Promise<void> {
@@ -315,6 +351,12 @@ export class JournalStorage implements EngineStorage {
  */
 function room(buffer: Uint8Array, bytes: number): Uint8Array {
   return buffer.length >= bytes ? buffer : new Uint8Array(Math.max(bytes, 2 * buffer.length));
+}
+
+/** Whether bytes start..end overlap any of the ranges starts[i]..ends[i]. */
+function overlaps(starts: readonly number[], ends: readonly number[], start: number, end: number): boolean {
+  for (let i = 0; i < starts.length; i++) if (start < ends[i]! && starts[i]! < end) return true;
+  return false;
 }
 
 /** The writes' bytes one after another, in one new array of `length`. */
