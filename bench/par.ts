@@ -46,7 +46,11 @@ const LAYOUT: JournalLayout = { cluster: 7, ...JOURNAL_SHAPE };
 const REPAIRS = short ? [3] : [3, 7, 11];
 /** PAR's one repair (Alagappan et al., FAST '18, §5: 1.2 ms, 7 KB). */
 const PAR_REPAIR_MS = 1.2;
-const THROUGHPUT_ROUNDS = count(3, 1);
+/**
+ * Alternating rounds of the journal and the log: single runs of either spread ±15% on this shared
+ * 2-core host (16 runs of each: 0.83-1.35 of the log), so a median of 3 crossed 0.9 by chance.
+ */
+const THROUGHPUT_ROUNDS = count(5, 1);
 /** Issue 8's goal: the journal's throughput no worse than 0.9 × the log's. */
 const JOURNAL_GOAL = 0.9;
 
