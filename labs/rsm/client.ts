@@ -20,6 +20,7 @@ export interface RsmClientOptions {
   giveUpMs?: number;
 }
 
+/** A call's error as the primary's answer: FAILED for an RPC error (anything else is a bug: thrown again). */
 function failed(e: unknown): Answer {
   if (!isRpcError(e)) throw e;
   return { status: 'FAILED' };
@@ -68,7 +69,12 @@ export class RsmClient {
         await this.env.sleep(this.options.timing.retryMs, 'client.no_primary');
         continue;
       }
-      const answer = await this.send(primary, request);
+      let answer: Answer;
+      try {
+        answer = await this.env.call(primary, rsmClientInvoke, request, { timeoutMs: this.options.timing.clientTimeoutMs });
+      } catch (e) {
+        answer = failed(e);
+      }
       if (answer.status === 'OK') return answer.result;
       lastProblem = `${primary}: ${answer.status}`;
       if (answer.status === 'BUSY') await this.env.sleep(this.options.timing.clientBusyRetryMs, 'client.busy');
@@ -79,11 +85,6 @@ export class RsmClient {
       }
     }
     throw new RsmGiveUp(request.seq, lastProblem);
-  }
-
-  /** The primary's answer; FAILED for an RPC error (anything else is a bug and rejects). */
-  private send(primary: NodeId, request: ClientRequestArgs): Promise<Answer> {
-    return this.env.call(primary, rsmClientInvoke, request, { timeoutMs: this.options.timing.clientTimeoutMs }).catch(failed);
   }
 
   /** The seed's primary_failure (also after NOTPRIMARY): forget the primary and ask someone else first next time. */
