@@ -14,7 +14,6 @@ import { controlCall } from '../src/control/client.js';
 import * as control from '../src/control/protocol.js';
 import { RemoteFaultControl } from '../src/control/remote-control.js';
 import { nodeId } from '../src/env/real/address.js';
-import { NODE_V8_FLAGS } from '../src/env/real/node-flags.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { releasePorts, reservePortPairsSync } from '../src/env/real/ports.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
@@ -116,7 +115,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
     this.joinsThrough(index, options);
     mkdirSync(dir, { recursive: true });
     const log = openSync(join(dir, 'node.log'), 'a');
-    const args = [...NODE_V8_FLAGS, mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
+    const args = [mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
     if (this.options.app !== undefined) args.push('--app', this.options.app);
     args.push('--replicas', this.ports.map((_, i) => this.id(i)).join(','), '--index', String(index));
     // The IPC channel is how the node notices that this process died (it then exits too: no orphans).
