@@ -366,12 +366,12 @@ export class Rsm {
   protected async replicate(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean> {
     // BEGIN SOLUTION
     // STUDENT: throw new Error(`TODO: rsm.replicate (${vs.vid}.${vs.seqno}: ${req.client} #${req.seq})`);
-    if (this.vid_commit !== vs.vid) return false;
     let first = true;
     const args: InvokeArgs = { vs, req };
     const backups = this.viewMembers(vs.vid).filter((m) => m !== this.me);
     // The first invoke to every backup at once, written once; invokeBackup awaits it and retries.
-    const sent = this.env.callEach(backups, rsmInvoke, args, { timeoutMs: this.timing.rpcTimeoutMs });
+    // Nothing is sent once view vs.vid is over (invokeBackup would never await it).
+    const sent = this.vid_commit === vs.vid ? this.env.callEach(backups, rsmInvoke, args, { timeoutMs: this.timing.rpcTimeoutMs }) : [];
     const done = await Promise.all(
       backups.map(async (backup, i) => {
         const ok = await this.invokeBackup(backup, args, sent[i]);
