@@ -17,9 +17,9 @@ export type EventInput = Omit<TraceEvent, 'seq'>;
  * die young (the GC never copies them out of the young generation).
  */
 const LINES_CHUNK = 1 << 13;
-/** How long, and for how many events, a batching recorder (RecorderOptions.batch) may keep emitLater() lines waiting. */
-const BATCH_MS = 20;
-const BATCH_EVENTS = 1024;
+/** How long, and for how many events, holdLinesWhile() may keep emitLater() lines waiting. */
+const HOLD_MS = 20;
+const HOLD_EVENTS = 1024;
 
 /**
  * The first word of each record in the hash: an event (with which optional fields it has, whether
@@ -111,14 +111,6 @@ export interface RecorderOptions {
   sink?: TraceSink;
   /** Hash the events (default true). The real world turns it off: its traces are not reproducible. */
   hash?: boolean;
-  /**
-   * Format emitLater() lines in batches (a real node's recorder): at most BATCH_MS after the first
-   * of them waits, or at the end of the turn in which BATCH_EVENTS wait, not at the end of every
-   * turn. A node under load then formats tens of requests' lines at once, with its formatting code
-   * and data warm, once per BATCH_MS, not a few lines after each reply while the peers that reply
-   * woke need the cores. The lines and their order are the same; only when they are written moves.
-   */
-  batch?: boolean;
 }
 
 export class TraceRecorder {
@@ -154,9 +146,9 @@ export class TraceRecorder {
   private laterSeq = 0;
   /** A turn's end is scheduled (setImmediate) to format `later`. */
   private turnEnding = false;
-  private readonly batch: boolean;
-  /** A batching recorder's timer that formats `later` (see RecorderOptions.batch). */
-  private batchTimer: NodeJS.Timeout | undefined;
+  /** See holdLinesWhile(); the timer that ends a hold. */
+  private holding: (() => boolean) | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RecorderOptions = {}) {
     this.keep = options.keep ?? true;
@@ -164,7 +156,6 @@ export class TraceRecorder {
     this.sink = options.sink;
     this.hash = (options.hash ?? true) ? new RunningHash() : undefined;
     this.inert = this.hash === undefined && !this.keep && !this.file && !this.sink;
-    this.batch = options.batch ?? false;
     if (this.file) writeFileSync(this.file, '');
   }
 
@@ -219,33 +210,40 @@ export class TraceRecorder {
   }
 
   /**
-   * Record an event now but format it a moment later (at the end of this event-loop turn, or a
-   * batching recorder's BATCH_MS later; or at the next emit/flush/jsonl/digest, whichever comes
-   * first), so a real node's reply leaves before its trace lines are written. The caller must never
-   * change `input` or anything in it afterwards.
+   * Record an event now but format it a moment later (at the end of this event-loop turn, or at the
+   * next emit/flush/jsonl/digest, whichever comes first), so a real node's reply leaves before its
+   * trace lines are written. While the owner's holdLinesWhile() predicate says so, a turn's end leaves
+   * them waiting too, for at most HOLD_MS. The caller must never change `input` or anything in it afterwards.
    */
   emitLater(input: EventInput): number {
     if (this.inert) return this.nextSeq++; // record() would do nothing with it: no turn to wait for
     if (this.later.length === 0) this.laterSeq = this.nextSeq;
-    this.later.push(input);
-    if (!this.batch || this.later.length >= BATCH_EVENTS) {
-      if (!this.turnEnding) {
-        this.turnEnding = true;
-        setImmediate(this.turnEnd);
-      }
-    } else {
-      this.batchTimer ??= setTimeout(this.batchEnd, BATCH_MS).unref();
+    if (!this.turnEnding) {
+      this.turnEnding = true;
+      setImmediate(this.turnEnd);
     }
+    this.later.push(input);
     return this.nextSeq++;
+  }
+
+  /**
+   * Let emitLater() lines wait past a turn's end while `hold()` is true: a real node with calls
+   * awaiting replies (a Lab 2 primary between its invokes and their answers) formats them once the
+   * replies are in, not while the peers it just woke compete with it for the cores. The lines and
+   * their order are the same; only when they are written moves (by at most HOLD_MS, HOLD_EVENTS).
+   */
+  holdLinesWhile(hold: () => boolean): void {
+    this.holding = hold;
   }
 
   private readonly turnEnd = (): void => {
     this.turnEnding = false;
-    this.formatLater();
+    if (this.holding === undefined || this.later.length >= HOLD_EVENTS || !this.holding()) return this.formatLater();
+    this.holdTimer ??= setTimeout(this.holdOver, HOLD_MS).unref();
   };
 
-  private readonly batchEnd = (): void => {
-    this.batchTimer = undefined;
+  private readonly holdOver = (): void => {
+    this.holdTimer = undefined;
     this.formatLater();
   };
 

@@ -108,6 +108,8 @@ export class RealEnv implements Env {
   static async listen(o: NodeEnvOptions): Promise<RealEnv> {
     const env = new RealEnv(nodeId(o.host, o.port), o.disk, o.trace, o.exit ?? ((code) => process.exit(code)), o.crash);
     env.server = await RpcServer.listen(o.host, o.port, (text, inbound) => env.received(text, inbound));
+    // A node that has just sent calls formats its lines once their replies are in: the peers it woke get the cores first.
+    o.trace.holdLinesWhile(() => env.awaitingReplies());
     return env;
   }
 
@@ -314,6 +316,12 @@ export class RealEnv implements Env {
 
   private invalidParams(name: string, error: z.ZodError): Error {
     return new Error(`${this.me}: invalid params for ${name}: ${describeIssues(error)}`);
+  }
+
+  /** Whether a call of this node awaits its reply. */
+  private awaitingReplies(): boolean {
+    for (const link of this.peers.values()) if (link.waiting) return true;
+    return false;
   }
 
   private linkTo(peer: NodeId): PeerLink | undefined {

@@ -89,7 +89,7 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   const disk = new RealDisk(join(o.dir, 'disk'));
   const restarted = hasFiles(disk.dir);
   await disk.init();
-  const trace = new TraceRecorder({ keep: false, hash: false, batch: true, sink: new LogLines(new TraceFile(join(o.dir, 'trace.jsonl'))) });
+  const trace = new TraceRecorder({ keep: false, hash: false, sink: new LogLines(new TraceFile(join(o.dir, 'trace.jsonl'))) });
   let env: RealEnv | undefined;
   const faulty = new FaultyDisk(disk, nodeId(host, o.port), (detail) => env?.note('disk', detail));
   env = await RealEnv.listen({ host, port: o.port, disk: faulty, trace });

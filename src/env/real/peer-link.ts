@@ -60,6 +60,11 @@ export class PeerLink {
     });
   }
 
+  /** Whether any call on this link awaits its reply. */
+  get waiting(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** (Re)arm the sweep for `deadline` (a timer waits at most MAX_TIMER_MS; the sweep then re-arms). */
   private arm(deadline: number): void {
     clearTimeout(this.timer);
