@@ -98,6 +98,23 @@ describe('sim rpc', () => {
     expect(await events(cluster, 'send')).to.have.length(2); // the sloppy request and its error reply
   });
 
+  it('callEach is a call to each peer in turn: the same trace, replies in the peers\' order; bad params reject all, nothing sent', async () => {
+    const serve = (env: Env): void => env.serve(get, ({ key }) => ({ value: key.length + Number(env.me.slice(1)) }));
+    const peers = ['p2', 'p0', 'p9', 'p1'];
+    const outcomes = (replies: Promise<{ value: number }>[]): Promise<unknown[]> => Promise.all(replies.map((r) => r.then((v) => v.value, (e: unknown) => (isRpcError(e) ? e.kind : String(e)))));
+    const each = await probeCluster(serve);
+    const together = await outcomes(each.clientEnv('c').callEach(peers, get, { key: 'abc' }, { timeoutMs: 1000 }));
+    const inTurn = await probeCluster(serve);
+    const client = inTurn.clientEnv('c');
+    const oneByOne = await outcomes(peers.map((peer) => client.call(peer, get, { key: 'abc' }, { timeoutMs: 1000 })));
+    expect(together).to.deep.equal([5, 3, 'unreachable', 4]);
+    expect(oneByOne).to.deep.equal(together);
+    expect(await each.traceJsonl()).to.equal(await inTurn.traceJsonl());
+    const bad = await Promise.allSettled(each.clientEnv('d').callEach(['p0', 'p1'], get, { key: 5 } as never, { timeoutMs: 1000 }));
+    expect(bad.map((r) => r.status === 'rejected' && !(r.reason instanceof RpcError) && /invalid params for probe\.get/.test(String(r.reason)))).to.deep.equal([true, true]);
+    expect(await events(each, 'send')).to.have.length(await events(inTurn, 'send').then((e) => e.length));
+  });
+
   it('shares no object between nodes: both ends get fresh JSON copies', async () => {
     const echo = method('probe.echo', z.object({ list: z.array(z.number()) }), z.object({ list: z.array(z.number()) }));
     let received: number[] | undefined;

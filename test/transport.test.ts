@@ -225,6 +225,22 @@ describe('real transport (two RealEnvs on loopback)', function () {
     expect(trace.length).to.equal(traced);
   });
 
+  it('callEach: one request per peer with the same params, replies in the peers\' order, each failing alone; bad params reject all, nothing sent', async function () {
+    const dead = `127.0.0.1:${ports[2]}`;
+    const replies = a.callEach([b.me, dead, b.me], add, { a: 2, b: 5 }, { timeoutMs: 2000 });
+    expect(replies).to.have.length(3);
+    const settled = await Promise.allSettled(replies);
+    expect(settled.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[0] as PromiseFulfilledResult<unknown>).value).to.deep.equal({ sum: 7, from: a.me });
+    expect(isRpcError((settled[1] as PromiseRejectedResult).reason, 'unreachable')).to.equal(true);
+    const sent = events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.add');
+    expect(sent.map((e) => [e.msg?.to, e.msg?.summary])).to.deep.equal([b.me, dead, b.me].map((to) => [to, '{"a":2,"b":5}']));
+    expect(new Set(sent.map((e) => e.msg?.id)).size, 'a message id each').to.equal(3);
+    const bad = await Promise.allSettled(a.callEach([b.me, b.me], add, { a: 'x', b: 1 } as never, { timeoutMs: 2000 }));
+    expect(bad.map((r) => r.status === 'rejected' && !isRpcError(r.reason) && /invalid params for t\.add/.test(String(r.reason)))).to.deep.equal([true, true]);
+    expect(events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.add')).to.have.length(3);
+  });
+
   it('traces a call as send/deliver at both ends with one message id', async function () {
     await a.call(b.me, add, { a: 4, b: 5 }, { timeoutMs: 2000 });
     const atA = events(a.trace).filter((e) => e.msg?.method === 't.add');
