@@ -1,5 +1,6 @@
 // Lab 3 benchmarks. VSR throughput: 3 replica processes on real files with fsync, 64 concurrent
-// clients through Lab 3's client library (after a warm-up): committed ops/s, p50/p99 latency and fsyncs per op, against
+// clients through Lab 3's client library (after a warm-up; their sessions share one connection per replica, as
+// the limit's 64 calls share one socket): committed ops/s, p50/p99 latency and fsyncs per op, against
 // the raw pipelined `ws` call rate (64 in flight) measured in the same run. VOPR speed: seeds per
 // minute of the VOPR scenario (3 replicas, 200 requests, faults) on every core. It reports; it never
 // asserts on time.
