@@ -72,6 +72,13 @@ const YIELD_EVERY = 4096;
 let steps = 0;
 /** Runs not closed: the ones an unhandled rejection of lab code fails. */
 const live = new Set<Scheduler>();
+/**
+ * Failed runs just closed, until the host's loop turns: lab code of theirs already queued as promise
+ * jobs still runs after the close (a node's continuation that rejects again on the state its failure
+ * left), and its rejection is that failure's aftermath, never a new error of the next run. Without
+ * this, it was thrown as uncaught, killing the mutant gate's worker, or failed whichever run was live.
+ */
+const ending = new Set<Scheduler>();
 
 /** Set when the tester starts a wait: the loop lets the host turn once before going on. */
 let turnSoon = false;
@@ -85,6 +92,7 @@ const afterDrain = (): void => {
 
 /** Fails every live run with an unhandled rejection of lab code (routed here by crash.ts). */
 function failLiveRuns(reason: unknown): boolean {
+  if (ending.size > 0) return true; // a failed run's aftermath (see `ending`)
   if (live.size === 0) return false;
   for (const scheduler of live) scheduler.fail(reason, 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node would crash)');
   return true;
@@ -241,6 +249,9 @@ export class Scheduler {
     this.closed = true;
     live.delete(this);
     this.waiters.clear();
+    if (this.failure === undefined || ending.has(this)) return;
+    ending.add(this);
+    setImmediate(() => ending.delete(this));
   }
 
   private kick(): void {
