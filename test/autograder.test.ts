@@ -53,7 +53,7 @@ describe('rsmlab autograder', function () {
     const acceptor = readFileSync(join(source, 'labs', 'paxos', 'acceptor.ts'), 'utf8');
     expect(acceptor).to.include('TODO: acceptor.preparereq');
     expect(acceptor).to.not.include('BEGIN SOLUTION');
-    expect(existsSync(join(source, 'tester', 'paxos', 'mutants.ts'))).to.equal(false);
+    for (const lab of ['paxos', 'rsm', 'vsr', 'par']) expect(existsSync(join(source, 'tester', lab, 'mutants.ts')), lab).to.equal(false);
   });
 
   function runAutograder(name: string, fill: (submission: string) => void): Results {

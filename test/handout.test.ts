@@ -36,10 +36,13 @@ describe('handout', function () {
   });
 
   it('leaves out the mutant corpora (each mutant is the solution with one bug), and says so when asked for them', () => {
-    for (const file of ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts', 'test/mutants.test.ts']) expect(existsSync(join(out, file)), file).to.equal(false);
-    const mutants = run(process.execPath, ['dist/src/cli/main.js', 'mutants', 'paxos']);
-    expect(mutants.status, mutants.stdout + mutants.stderr).to.equal(2);
-    expect(mutants.stderr).to.include('the paxos mutant corpus is not in this tree (the student hand-out leaves it out)');
+    for (const lab of ['paxos', 'rsm', 'vsr', 'par']) expect(existsSync(join(out, 'tester', lab, 'mutants.ts')), lab).to.equal(false);
+    expect(existsSync(join(out, 'test', 'mutants.test.ts'))).to.equal(false);
+    for (const lab of ['paxos', 'vsr']) {
+      const mutants = run(process.execPath, ['dist/src/cli/main.js', 'mutants', lab]);
+      expect(mutants.status, mutants.stdout + mutants.stderr).to.equal(2);
+      expect(mutants.stderr).to.include(`the ${lab} mutant corpus is not in this tree (the student hand-out leaves it out)`);
+    }
   });
 
   it('holds the students\' README and only the framework tests marked for it (its `npm test` and the lab scenarios: test/newcomer.test.ts)', () => {

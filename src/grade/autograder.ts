@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import AdmZip from 'adm-zip';
 import { stripSolutions } from '../handout/strip.js';
+import { instructorOnly } from '../handout/instructor-only.js';
 import { filesUnder } from '../files-under.js';
 
 /** What the bundle carries from the grader's tree. */
 const CARRIED = ['src', 'tester', 'labs', 'package.json', 'package-lock.json', 'tsconfig.json'];
 /** Instructor-only files the bundle leaves out, as the hand-out does. */
-const LEFT_OUT = ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts'];
 
 export interface AutograderOptions {
   lab: string;
@@ -72,7 +72,7 @@ export function buildAutograder(repo: string, options: AutograderOptions): Buffe
   for (const entry of CARRIED) {
     for (const file of filesUnder(join(repo, entry))) {
       const rel = relative(repo, file).split(sep).join('/');
-      if (LEFT_OUT.includes(rel)) continue;
+      if (instructorOnly(rel)) continue;
       const text = readFileSync(file);
       const content = rel.startsWith('labs/') && rel.endsWith('.ts') ? Buffer.from(stripSolutions(rel, text.toString('utf8')).text) : text;
       zip.addFile(rel, content);

@@ -5,12 +5,12 @@
 // (with the grader's labs) and each tree's tsc starts from that build, redoing what its labs change.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { bytesUnder } from '../files-under.js';
+import { instructorOnly } from '../handout/instructor-only.js';
 
 /** What a grading tree takes from the grader's tree (never the grader's labs/, tests or mutant corpora). */
 const FROM_GRADER = ['src', 'tester', 'package.json'];
-const INSTRUCTOR_ONLY = [join('tester', 'paxos', 'mutants.ts'), join('tester', 'rsm', 'mutants.ts')];
 
 export interface Workspace {
   dir: string;
@@ -40,7 +40,7 @@ export async function buildWorkspace(repo: string, labs: string, dir: string, fr
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const entry of FROM_GRADER) {
-    cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !INSTRUCTOR_ONLY.some((f) => source === join(repo, f)) });
+    cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !instructorOnly(relative(repo, source)) });
   }
   cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => !source.endsWith('.js') && !source.includes('node_modules') });
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));

@@ -3,9 +3,10 @@
 // and only the framework tests that pass without the solutions (so the hand-out's `npm test`
 // passes; the labs' scenarios are `npm run lab1`, `lab2`). It copies; it never edits the reference tree.
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { filesUnder } from '../files-under.js';
 import { stripSolutions } from './strip.js';
+import { instructorOnly } from './instructor-only.js';
 
 /** What a student gets: the framework, the labs, the tester, the write-ups, and how to build them. */
 const DISTRIBUTED = ['bin', 'src', 'labs', 'tester', 'test', 'bench', 'handouts', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.json', 'CONTRIBUTING.md', '.gitignore'];
@@ -25,12 +26,6 @@ function distributed(rel: string, text: () => string): boolean {
   return text().split('\n').some((line) => line.trim() === HANDOUT_TEST_MARKER);
 }
 
-/**
- * Instructor-only files inside the distributed folders: the mutant corpora (each mutant is the
- * reference with one bug, so together they show the solution) and the tests built on them.
- */
-export const INSTRUCTOR_ONLY = ['tester/paxos/mutants.ts', 'tester/rsm/mutants.ts', 'test/mutants.test.ts'];
-
 export interface HandoutSummary {
   out: string;
   files: number;
@@ -44,7 +39,7 @@ export function generateHandout(repo: string, out: string): HandoutSummary {
   for (const entry of DISTRIBUTED.filter((e) => existsSync(join(repo, e)))) {
     for (const file of filesUnder(join(repo, entry))) {
       const rel = relative(repo, file);
-      if (INSTRUCTOR_ONLY.includes(rel.split(sep).join('/'))) continue;
+      if (instructorOnly(rel)) continue;
       if (!distributed(rel, () => readFileSync(file, 'utf8'))) continue;
       const target = join(out, rel);
       mkdirSync(dirname(target), { recursive: true });
