@@ -3,12 +3,14 @@
 // resolves; a tree without them says so clearly instead of failing to compile.
 import type { Mutant } from './mutant.js';
 
-export const mutantLabs = ['paxos', 'rsm'] as const;
+export const mutantLabs = ['paxos', 'rsm', 'vsr', 'par'] as const;
 
 /** Each lab's corpus module and its export; the order of `gateOrder` is the order scenarios are tried in. */
 const corpora: Record<(typeof mutantLabs)[number], { module: string; mutants: string; gateOrder: string }> = {
   paxos: { module: '../paxos/mutants.js', mutants: 'paxosMutants', gateOrder: 'paxosGateOrder' },
   rsm: { module: '../rsm/mutants.js', mutants: 'rsmMutants', gateOrder: 'rsmGateOrder' },
+  vsr: { module: '../vsr/mutants.js', mutants: 'vsrMutants', gateOrder: 'vsrGateOrder' },
+  par: { module: '../par/mutants.js', mutants: 'parMutants', gateOrder: 'parGateOrder' },
 };
 
 export interface Corpus {

@@ -5,11 +5,12 @@
 import { findScenario } from '../index.js';
 import { runScenario } from '../run.js';
 import { findMutant } from './index.js';
+import { scenarioOrder } from './mutant.js';
 
 export interface MutantJob {
   lab: string;
   mutant: string;
-  /** Scenario ids in the order to try them. */
+  /** Scenario ids in the gate's order (a mutant's own catchers go first: scenarioOrder). */
   scenarios: string[];
   seeds: number[];
   /** Run every seed of every scenario (detection rates) instead of stopping at the first catch. */
@@ -38,7 +39,7 @@ function report(message: MutantMessage): Promise<void> {
 async function work(job: MutantJob): Promise<void> {
   const mutant = await findMutant(job.lab, job.mutant);
   const results: ScenarioCatch[] = [];
-  for (const id of job.scenarios) {
+  for (const id of scenarioOrder(mutant, job.scenarios)) {
     const scenario = await findScenario(job.lab, id);
     const result: ScenarioCatch = { scenario: id, failed: 0, ran: 0 };
     results.push(result);

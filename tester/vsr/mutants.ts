@@ -1,0 +1,31 @@
+// Lab 3's mutant corpus: plausible student bugs in the VSR engine (quorums, the view change, the
+// recovery protocol, the client table, verified reads, durability), each the reference engine bent
+// by one hook (test/fixtures/vsr-broken.ts, par-broken.ts: never a copy of the engine).
+// `rsmlab mutants vsr` must catch every one. Instructor-only: the hand-out leaves this file out.
+import type { Mutant } from '../mutants/mutant.js';
+import {
+  commitBeforeQuorumLab,
+  duplicateAgainLab,
+  highestOpLab,
+  lostClientTableLab,
+  skipsRecoveryLab,
+  staleNonceLab,
+  unverifiedReadsLab,
+  viewChangeQuorumOneLab,
+} from '../../test/fixtures/vsr-broken.js';
+import { logAckOnReceiptLab } from '../../test/fixtures/par-broken.js';
+
+export const vsrMutants: Mutant[] = [
+  { id: 'commit-before-quorum', area: 'quorum', bug: 'the primary commits an op once its own write is durable', lab: commitBeforeQuorumLab, catchers: ['7'] },
+  { id: 'view-change-quorum-one', area: 'quorum', bug: 'the new primary counts one do_view_change too few (it forgets its own)', lab: viewChangeQuorumOneLab, catchers: ['7', 'vopr'] },
+  { id: 'highest-op', area: 'view change', bug: 'the new primary takes the log with the highest op, not the highest last-normal view', lab: highestOpLab, catchers: ['log-view'] },
+  { id: 'stale-nonce', area: 'recovery', bug: 'a recovering replica takes a recovery_response without comparing its nonce', lab: staleNonceLab, catchers: ['10'] },
+  { id: 'skips-recovery', area: 'recovery', bug: 'a restarted replica comes back normal at once, without the recovery protocol', lab: skipsRecoveryLab, catchers: ['11'] },
+  { id: 'duplicate-again', area: 'exactly-once', bug: 'the client table misses a retransmission: the primary prepares it again', lab: duplicateAgainLab, catchers: ['2'] },
+  { id: 'lost-client-table', area: 'exactly-once', bug: 'the replica drops its client table (`s.clients = undefined`) once it holds a few ops', lab: lostClientTableLab, catchers: ['2'] },
+  { id: 'unverified-reads', area: 'reads', bug: 'the primary answers a read at once, without heartbeats acked after it arrived', lab: unverifiedReadsLab, catchers: ['stale-read'] },
+  { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before its write is durable', lab: logAckOnReceiptLab, catchers: ['7', '5'] },
+];
+
+/** The gate's order for every mutant after its own catchers: the cheap, targeted scenarios first, the VOPR last. */
+export const vsrGateOrder: string[] = ['2', '7', '10', '11', 'log-view', 'stale-read', '5', 'vopr'];
