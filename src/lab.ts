@@ -17,6 +17,17 @@ export interface LabOptions {
   replicas?: NodeId[];
   /** This node's index in `replicas` (replicas[index] === env.me). Set whenever replicas is. */
   index?: number;
+  /**
+   * Engine limits for the VSR labs (`rsmlab node --pipeline-max/--batch-max`): each one given
+   * overrides the lab's own default; labs without an engine ignore them.
+   */
+  engine?: EngineLimits;
+}
+
+/** A VSR replica's pipeline and batching limits (see labs/vsr/state.ts, VsrConfig). */
+export interface EngineLimits {
+  pipeline_max?: number;
+  batch_max?: number;
 }
 
 export interface LabNode {

@@ -13,6 +13,7 @@ import { formatTable } from '../tester/report.js';
 import { runSuite, seedsThrough } from '../tester/suite.js';
 import { failsOnEvery } from './fixtures/mutant-rate.js';
 import { VOPR } from '../tester/vsr/vopr.js';
+import { SYNC_RING } from '../tester/par/scenarios.js';
 import { faultyCleanSlotLab, misplacedHeadersLab } from './fixtures/par-broken.js';
 
 /**
@@ -21,6 +22,8 @@ import { faultyCleanSlotLab, misplacedHeadersLab } from './fixtures/par-broken.j
  * test runs 100 and `npx rsmlab test par --world sim --only vopr --seeds 200` runs 1,000.
  */
 const VOPR_SEEDS = 100;
+/** Seeds of the batched VOPR on the journal (tester/par/scenarios.ts, vopr-batch). */
+const BATCH_SEEDS = 60;
 
 describe('par: the VOPR with storage faults', function () {
   this.timeout(900_000);
@@ -30,6 +33,11 @@ describe('par: the VOPR with storage faults', function () {
     const result = await runSuite({ lab: 'par', world: 'sim', seeds, only: ['vopr'], jobs: availableParallelism(), seedTimeoutMs: 120_000, shrinkMs: 0, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') });
     expect(result.outcomes[0]!.totalSeeds).to.equal(VOPR_SEEDS);
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(VOPR_SEEDS);
+  });
+
+  it(`the batched VOPR passes ${BATCH_SEEDS} seeds on a ${SYNC_RING.slot_count}-slot ring: batch prepares in journal cells, past checkpoints and rebuilds, every seed committing batches`, async () => {
+    const result = await runSuite({ lab: 'par', world: 'sim', seeds: seedsThrough(BATCH_SEEDS), only: ['vopr-batch'], jobs: availableParallelism(), seedTimeoutMs: 120_000, shrinkMs: 0, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') });
+    expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(BATCH_SEEDS);
   });
 
   it('replays a seed exactly, and its sector faults land and its journal checks run', async () => {

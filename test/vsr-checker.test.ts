@@ -18,7 +18,7 @@ const ops: Json[] = [
 function chain(operations: Json[], salt = ''): CommittedHeader[] {
   let parent = 'root';
   return operations.map((operation, i) => {
-    const header = { op: i + 1, view: 0, checksum: `sum${salt}${i + 1}`, parent, client: `c${i % 2}`, request: Math.floor(i / 2) + 1, operation };
+    const header = { op: i + 1, view: 0, checksum: `sum${salt}${i + 1}`, parent, requests: [{ client: `c${i % 2}`, request: Math.floor(i / 2) + 1, operation }] };
     parent = header.checksum;
     return header;
   });
@@ -27,7 +27,7 @@ function chain(operations: Json[], salt = ''): CommittedHeader[] {
 /** A replica that executed `commit` ops of `headers`, with the KV state they give (or `state`). */
 function replica(headers: CommittedHeader[], commit: number, extra: Partial<ReplicaSnapshot> = {}): ReplicaSnapshot {
   const kv = new KvStore();
-  for (const h of headers.slice(0, commit)) kv.execute(h.operation, { client: h.client, time: 0 });
+  for (const h of headers.slice(0, commit)) for (const r of h.requests) kv.execute(r.operation, { client: r.client, time: 0 });
   const state = JSON.stringify(kv.snapshot());
   return { status: 'normal', view: 0, op: headers.length, commit, header: (op) => headers[op - 1], appState: () => state, ...extra };
 }
@@ -68,9 +68,9 @@ describe('vsr state checker', () => {
 
   it('the model runs a repeated request once, as the client table does', () => {
     const m = new SequentialModel();
-    m.apply({ client: 'c0', request: 1, operation: { f: 'append', key: 'k', value: 'x' } });
-    m.apply({ client: 'c0', request: 1, operation: { f: 'append', key: 'k', value: 'x' } });
-    m.apply({ client: 'c0', request: 2, operation: null });
+    m.apply([{ client: 'c0', request: 1, operation: { f: 'append', key: 'k', value: 'x' } }]);
+    m.apply([{ client: 'c0', request: 1, operation: { f: 'append', key: 'k', value: 'x' } }]);
+    m.apply([{ client: 'c0', request: 2, operation: null }]);
     expect(m.stateAt(3)).to.equal('[["k","x"]]');
   });
 
@@ -81,6 +81,36 @@ describe('vsr state checker', () => {
     expect(() => c.acked({ client: 'c0', request: 9, op: 1 })).to.throw(/acked as op 1, but op 1 is .*c0#1/);
     c.acked({ client: 'c1', request: 1, op: 2 });
     expect(() => c.checkNoAckLost('p1', 1)).to.throw(/an acked op was lost/);
+  });
+
+  describe('batches: one op, several requests run in order', () => {
+    const x = { f: 'append', key: 'k', value: 'x' };
+    const y = { f: 'append', key: 'k', value: 'y' };
+    const batch: CommittedHeader = { op: 1, view: 0, checksum: 'sum1', parent: 'root', requests: [{ client: 'c0', request: 1, operation: x }, { client: 'c1', request: 1, operation: y }] };
+    /** A replica that committed `headers`, its app having run `ran` (each the KV op of a request). */
+    const ranAs = (headers: CommittedHeader[], ran: Json[]): ReplicaSnapshot => {
+      const kv = new KvStore();
+      for (const op of ran) kv.execute(op, { client: 'c', time: 0 });
+      const state = JSON.stringify(kv.snapshot());
+      return { status: 'normal', view: 0, op: headers.length, commit: headers.length, header: (op) => headers[op - 1], appState: () => state };
+    };
+
+    it('passes a replica that ran the batch in order, and acks of each of its requests as its op', () => {
+      const c = new StateChecker();
+      c.check('p0', ranAs([batch], [x, y]));
+      c.acked({ client: 'c0', request: 1, op: 1 });
+      c.acked({ client: 'c1', request: 1, op: 1 });
+      expect(() => c.acked({ client: 'c2', request: 1, op: 1 })).to.throw(/c2#1 was acked as op 1, but op 1 is op 1 view 0 batch c0#1,c1#1/);
+    });
+
+    it('fails a replica that ran the batch\'s requests out of order', () => {
+      expect(() => new StateChecker().check('p1', ranAs([batch], [y, x]))).to.throw(/p1: app state after 1 committed ops differs from the sequential model's/);
+    });
+
+    it('fails a replica that ran a batched request again when it came back (its client table kept only the batch\'s first request)', () => {
+      const again: CommittedHeader = { op: 2, view: 0, checksum: 'sum2', parent: 'sum1', requests: [{ client: 'c1', request: 1, operation: y }] };
+      expect(() => new StateChecker().check('p2', ranAs([batch, again], [x, y, y]))).to.throw(/p2: app state after 2 committed ops differs from the sequential model's/);
+    });
   });
 
   it('fails a commit number that goes back without a restart, and allows it after one', () => {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { HistoryEvent } from '../src/check/history.js';
 import { judgeEvents } from '../src/check/judge.js';
 import { step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
-import { createState, majority, type ReplicaState } from '../labs/vsr/state.js';
+import { createState, majority, type ReplicaState, type VsrConfig } from '../labs/vsr/state.js';
 import type { ClientRequest, Message } from '../labs/vsr/protocol.js';
 import type { Json } from '../src/env/types.js';
 import { checksum } from '../src/engine/checksum.js';
@@ -26,9 +26,12 @@ export interface Quorums {
   view_change?: number;
 }
 
-function replica(index: number, n: number, q: Quorums): ReplicaState {
+/** Pipeline and batching limits a bench's replicas take instead of the defaults (pipeline 8, no batching). */
+export type Limits = Partial<Pick<VsrConfig, 'pipeline_max' | 'batch_max' | 'batch_body_bytes_max'>>;
+
+function replica(index: number, n: number, q: Quorums, limits: Limits): ReplicaState {
   const replicas = Array.from({ length: n }, (_, i) => `r${i}`);
-  const config = { cluster: 7, replica: index, replicas, quorum_replication: q.replication ?? majority(n), quorum_view_change: q.view_change ?? majority(n), pipeline_max: 8, app: 'kv' as const };
+  const config = { cluster: 7, replica: index, replicas, quorum_replication: q.replication ?? majority(n), quorum_view_change: q.view_change ?? majority(n), pipeline_max: 8, app: 'kv' as const, ...limits };
   const s = createState(config, { superblock: null, entries: [] });
   step(s, { kind: 'nonce', nonce: `nonce-${index}` });
   return s;
@@ -46,8 +49,8 @@ export class Bench {
   readonly sentLog: Message[] = [];
   down = new Set<number>();
 
-  constructor(n = 3, quorums: Quorums = {}) {
-    this.states = Array.from({ length: n }, (_, i) => replica(i, n, quorums));
+  constructor(n = 3, quorums: Quorums = {}, limits: Limits = {}) {
+    this.states = Array.from({ length: n }, (_, i) => replica(i, n, quorums, limits));
   }
 
   run(i: number, event: Event): EngineCommand[] {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
-import { commitBeforeQuorumLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
+import { batchFirstOnlyLab, commitBeforeQuorumLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
 import { seedsThrough } from '../tester/suite.js';
 
 const SEEDS = seedsThrough(10);
@@ -43,6 +43,14 @@ const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; chec
     scenario: '2',
     atLeast: 10,
     check: /app state after \d+ committed ops differs from the sequential model's|cached reply|executed again/,
+  },
+  {
+    what: 'a client table that records only the first write of each batch (batched replicas)',
+    lab: batchFirstOnlyLab,
+    scenario: 'vopr-batch',
+    atLeast: 3,
+    // A forgotten write runs again when its client retries it: the state checker's model runs it once.
+    check: /app state after \d+ committed ops differs from the sequential model's/,
   },
   {
     what: 'a primary that answers reads without verifying it is still primary',

@@ -15,6 +15,8 @@ import { VOPR } from '../tester/vsr/vopr.js';
 /** Seeds per scenario (the VOPR gets its own thousand). */
 const SEEDS = 10;
 const VOPR_SEEDS = 1000;
+/** Seeds of the batched VOPR (tester/vsr/scenarios.ts, vopr-batch). */
+const BATCH_SEEDS = 200;
 
 function suite(only: string[], count: number): Promise<SuiteResult> {
   return runSuite({ lab: 'vsr', world: 'sim', seeds: seedsThrough(count), only, jobs: availableParallelism(), seedTimeoutMs: 60_000, artifactsDir: join(tmpdir(), 'rsmlab-vsr-failures') });
@@ -22,7 +24,7 @@ function suite(only: string[], count: number): Promise<SuiteResult> {
 
 describe('vsr scenarios in the simulator', function () {
   this.timeout(600_000);
-  const ids = vsrScenarios.map((s) => s.id).filter((id) => id !== 'vopr');
+  const ids = vsrScenarios.map((s) => s.id).filter((id) => id !== 'vopr' && id !== 'vopr-batch');
 
   it(`scenarios ${ids.join(', ')} pass on ${SEEDS} seeds each`, async () => {
     const result = await suite(ids, SEEDS);
@@ -34,6 +36,11 @@ describe('vsr scenarios in the simulator', function () {
     const result = await suite(['vopr'], VOPR_SEEDS / VOPR.seedFactor);
     expect(result.outcomes[0]!.totalSeeds).to.equal(VOPR_SEEDS);
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(VOPR_SEEDS);
+  });
+
+  it(`the batched VOPR passes ${BATCH_SEEDS} seeds: every seed commits batches of writes, each write runs once, the checker holds`, async () => {
+    const result = await suite(['vopr-batch'], BATCH_SEEDS);
+    expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(BATCH_SEEDS);
   });
 
   it('replays a VOPR seed exactly: same seed, same trace hash', async () => {

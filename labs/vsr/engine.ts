@@ -12,10 +12,29 @@ import { createStateMachine, type AppResult, type StateMachine } from '../../src
 import { ok } from '../../src/apps/result.js';
 import { checksum } from '../../src/engine/checksum.js';
 import { canonicalJson } from '../../src/json.js';
-import { clientsSorted, HEADERS_MAX, makeEntry, parseCheckpoint, rootEntry, SYNC_CHUNK_CHARS, type ClientReply, type ClientRequest, type Entry, type Message, type MessageOf } from './protocol.js';
+import {
+  clientsSorted,
+  HEADERS_MAX,
+  makeEntry,
+  parseCheckpoint,
+  preparedRequests,
+  rootEntry,
+  SYNC_CHUNK_CHARS,
+  utf8Bytes,
+  type BatchBody,
+  type ClientReply,
+  type ClientRequest,
+  type Entry,
+  type HeaderFields,
+  type Message,
+  type MessageOf,
+  type PreparedRequest,
+} from './protocol.js';
 import { isReadOnly } from './read-only.js';
 import {
+  batchMax,
   checksumAt,
+  queueMax,
   entryAt,
   faultyEntry,
   isFaulty,
@@ -24,6 +43,7 @@ import {
   timeoutNames,
   type Checkpoint,
   type ClientSession,
+  type QueuedRequest,
   type SyncSession,
   type DoViewChangeRecord,
   type ReplicaState,
@@ -293,24 +313,26 @@ export function session(s: ReplicaState, client: string): ClientSession | undefi
   return row?.client === client ? row : undefined;
 }
 
-/** The highest request of `client` prepared but not executed here (0 if none). */
+/** The highest write request of `client` prepared but not executed here, or queued for a prepare (0 if none). */
 export function latestInFlight(s: ReplicaState, client: string): number {
   let latest = 0;
   // Over the log itself (ops commit_min+1..op, all held): every write request walks the pipeline.
   for (let i = s.commit_min + 1 - s.op_checkpoint; i < s.log.length; i++) {
-    const h = s.log[i]!.header;
+    const { header: h, body } = s.log[i]!;
     if (h.client === client && h.operation === 'request') latest = Math.max(latest, h.request);
+    if (h.operation === 'batch') for (const r of (body as BatchBody).requests) if (r.client === client) latest = Math.max(latest, r.request);
   }
+  for (const q of s.queue) if (q.client === client && q.kind === 'write') latest = Math.max(latest, q.request);
   return latest;
 }
 
-/** Whether `client`'s `request` is prepared but not executed here (it will be answered when committed). */
-export function inFlight(s: ReplicaState, client: string, request: number, operation: 'register' | 'request'): boolean {
+/** Whether `client`'s register is prepared but not executed here, or queued (it will be answered when committed). */
+export function registerInFlight(s: ReplicaState, client: string): boolean {
   for (let op = s.commit_min + 1; op <= s.op; op++) {
     const h = entryAt(s, op).header;
-    if (h.client === client && h.request === request && h.operation === operation) return true;
+    if (h.client === client && h.operation === 'register') return true;
   }
-  return false;
+  return s.queue.some((q) => q.client === client && q.kind === 'register');
 }
 
 /**
@@ -346,23 +368,82 @@ export function newSession(client: string, op: number): ClientSession {
   return { client, session: op, request: 0, op, reply: ok(op) };
 }
 
+/** The header fields of our next prepare (op + 1, chained to our head), stamped with `time`. */
+function nextHeader(s: ReplicaState, time: number, client: string, request: number, operation: 'register' | 'request' | 'batch'): Omit<HeaderFields, 'checksum_body'> {
+  const { checksum, timestamp } = head(s).header;
+  return { parent: checksum, cluster: s.config.cluster, view: s.view, op: s.op + 1, commit: s.commit_max, timestamp: Math.max(timestamp, Math.floor(time)), client, request, operation, replica: s.config.replica };
+}
+
 /** The next prepare for a client's register or write, chained to our head and stamped with `time`. */
 export function prepareEntry(s: ReplicaState, r: ClientRequest, time: number): Entry {
-  return makeEntry(
-    {
-      parent: head(s).header.checksum,
-      cluster: s.config.cluster,
-      view: s.view,
-      op: s.op + 1,
-      commit: s.commit_max,
-      timestamp: Math.max(head(s).header.timestamp, Math.floor(time)),
-      client: r.client,
-      request: r.kind === 'register' ? 0 : r.request,
-      operation: r.kind === 'register' ? 'register' : 'request',
-      replica: s.config.replica,
-    },
-    r.kind === 'register' ? null : r.op,
-  );
+  if (r.kind === 'register') return makeEntry(nextHeader(s, time, r.client, 0, 'register'), null);
+  return makeEntry(nextHeader(s, time, r.client, r.request, 'request'), r.op);
+}
+
+/** The next prepare for two or more queued writes: one `batch` op that runs them in this order, stamped with the latest's time. */
+export function batchEntry(s: ReplicaState, writes: readonly QueuedRequest[]): Entry {
+  assert(writes.length >= 2 && writes.every((w) => w.kind === 'write'), 'vsr: a batch of two or more writes');
+  const body: BatchBody = { requests: writes.map((w) => ({ client: w.client, request: w.request, op: w.op })) };
+  return makeEntry(nextHeader(s, Math.max(...writes.map((w) => w.time)), '', 0, 'batch'), body);
+}
+
+/** Bytes of a batch body's canonical text around its requests' texts: `{"requests":[` and `]}`. */
+const BATCH_FRAME_BYTES = utf8Bytes('{"requests":[]}');
+
+/**
+ * Take the next prepare's requests off the queue's front: a register alone; else the writes up to
+ * the first register, batch_max of them at most, and (Lab 4) no more than the journal cell's body
+ * bound lets one batch body hold. The first always goes: alone it is a plain write, which fits.
+ */
+export function takeQueued(s: ReplicaState): QueuedRequest[] {
+  const taken = [s.queue.shift()!];
+  if (taken[0]!.kind === 'register') return taken;
+  const bound = s.config.batch_body_bytes_max;
+  let bytes = bound === undefined ? 0 : BATCH_FRAME_BYTES + batchItemBytes(taken[0]!);
+  while (s.queue.length > 0 && s.queue[0]!.kind === 'write' && taken.length < batchMax(s.config)) {
+    if (bound !== undefined) {
+      bytes += 1 + batchItemBytes(s.queue[0]!); // a comma, then the request
+      if (bytes > bound) break;
+    }
+    taken.push(s.queue.shift()!);
+  }
+  return taken;
+}
+
+/** Bytes of one request's canonical text in a batch body. */
+function batchItemBytes(w: QueuedRequest): number {
+  return utf8Bytes(canonicalJson({ client: w.client, request: w.request, op: w.op }));
+}
+
+/** Append our next prepare, open its pipeline slot and send it to every backup. */
+export function preparePipelined(s: ReplicaState, out: Out, entry: Entry): void {
+  append(s, out, entry);
+  s.pipeline.push({ op: entry.header.op, checksum: entry.header.checksum, ok_from: [] });
+  if (!s.timeouts.prepare.ticking) start(s, 'prepare');
+  broadcast(s, out, { command: 'prepare', ...base(s), entry });
+}
+
+/** A register or write that finds the pipeline full waits in the queue (batch_max > 1, room left), else is answered busy. */
+export function queueRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): void {
+  assert(r.kind !== 'read', 'vsr: a read never waits for a pipeline slot');
+  if (s.queue.length >= queueMax(s.config)) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
+  s.queue.push({ client: r.client, request: r.request, kind: r.kind, op: r.op, time });
+}
+
+/** Pipeline slots free: prepare what waits in the queue, each prepare as many writes as takeQueued packs (Lab 4: a full ring answers them busy). */
+export function prepareQueued(s: ReplicaState, out: Out): void {
+  while (s.queue.length > 0 && s.pipeline.length < s.config.pipeline_max) {
+    if (!ringAccepts(s, s.op + 1)) return dropQueue(s, out, { status: 'busy', view: s.view });
+    const taken = takeQueued(s);
+    const first = taken[0]!;
+    preparePipelined(s, out, taken.length === 1 ? prepareEntry(s, first, first.time) : batchEntry(s, taken));
+  }
+}
+
+/** Queued requests will never be prepared by us (we are no longer a normal primary, or our ring is full): they fail, and the client retries. */
+export function dropQueue(s: ReplicaState, out: Out, why: ClientReply): void {
+  for (const q of s.queue) reply(out, q.client, q.request, q.kind, why);
+  s.queue = [];
 }
 
 /** Execute op commit_min+1 (committed, over a complete chain); a duplicate request is never executed again. */
@@ -371,23 +452,33 @@ export function execute(s: ReplicaState, out: Out): void {
   const h = entry.header;
   assert(h.parent === entryAt(s, s.commit_min).header.checksum, () => `vsr: commit of op ${h.op} over a broken chain`);
   // BEGIN SOLUTION
-  let row = session(s, h.client);
-  if (h.operation === 'register' && row === undefined) {
-    row = newSession(h.client, h.op);
+  // A batch runs its writes in order, each through the client table, each answered on its own.
+  for (const r of preparedRequests(entry)) executeRequest(s, out, h.op, h.timestamp, r);
+  s.commit_min = h.op;
+  // STUDENT: void [s, out, preparedRequests];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: execute the op\'s requests (one, or a batch\'s) through the client table');
+  // END SOLUTION
+}
+
+/** Run one request op `op` carries (stamped `time`) through the client table; the primary answers it. */
+export function executeRequest(s: ReplicaState, out: Out, op: number, time: number, r: PreparedRequest): void {
+  // BEGIN SOLUTION
+  let row = session(s, r.client);
+  if (r.operation === 'register' && row === undefined) {
+    row = newSession(r.client, op);
     s.clients.push(row);
     s.clients.sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0));
-  } else if (h.operation === 'request' && row !== undefined && h.request > row.request) {
-    row.reply = runApp(s, entry.body, h.client, h.timestamp, true);
-    row.request = h.request;
-    row.op = h.op;
+  } else if (r.operation === 'request' && row !== undefined && r.request > row.request) {
+    row.reply = runApp(s, r.op, r.client, time, true);
+    row.request = r.request;
+    row.op = op;
   }
-  s.commit_min = h.op;
-  if (s.status === 'normal' && isPrimary(s) && row !== undefined && h.operation !== 'root') {
-    const kind = h.operation === 'register' ? 'register' : 'write';
-    reply(out, h.client, h.request, kind, { status: 'ok', view: s.view, request: row.request, op: row.op, result: row.reply });
+  if (s.status === 'normal' && isPrimary(s) && row !== undefined) {
+    const kind = r.operation === 'register' ? 'register' : 'write';
+    reply(out, r.client, r.request, kind, { status: 'ok', view: s.view, request: row.request, op: row.op, result: row.reply });
   }
-  // STUDENT: void [s, out];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: execute the op through the client table');
+  // STUDENT: void [s, out, op, time, r, newSession, runApp];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: run the request through the client table (a duplicate never runs again) and answer it');
   // END SOLUTION
 }
 
@@ -605,6 +696,7 @@ export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c
     if (s.status === 'normal') {
       // A stale primary: its uncommitted ops were before the snapshot; it learns the newer view next.
       dropReads(s, out, { status: 'busy', view: s.view });
+      dropQueue(s, out, { status: 'busy', view: s.view });
       s.pipeline = [];
     }
     send(s, out, session.from, { command: 'request_start_view', ...base(s) });
@@ -669,14 +761,12 @@ function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): v
       return reply(out, r.client, r.request, r.kind, { status: 'rejected', view: s.view, reason: `request ${r.request} is not the next one (last: ${latest})` });
     }
   }
-  if (r.kind === 'register' && inFlight(s, r.client, 0, 'register')) return; // answered when it commits
-  if (s.pipeline.length >= s.config.pipeline_max || !ringAccepts(s, s.op + 1)) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
-  const entry = prepareEntry(s, r, time);
-  append(s, out, entry);
-  s.pipeline.push({ op: entry.header.op, checksum: entry.header.checksum, ok_from: [] });
-  if (!s.timeouts.prepare.ticking) start(s, 'prepare');
-  broadcast(s, out, { command: 'prepare', ...base(s), entry });
-  // STUDENT: void [s, out, r, time];
+  if (r.kind === 'register' && registerInFlight(s, r.client)) return; // answered when it commits
+  // A full pipeline: the request waits for a slot (batching), or is answered busy.
+  if (s.pipeline.length >= s.config.pipeline_max) return queueRequest(s, out, r, time);
+  if (!ringAccepts(s, s.op + 1)) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
+  preparePipelined(s, out, prepareEntry(s, r, time));
+  // STUDENT: void [s, out, r, time, queueRequest, preparePipelined];
   // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: check the client table, then prepare the request');
   // END SOLUTION
 }
@@ -718,6 +808,7 @@ export function countPrepareOk(s: ReplicaState, out: Out, replica: number, op: n
   }
   if (progressed) {
     commitOps(s, out);
+    prepareQueued(s, out);
     if (s.pipeline.length === 0) stop(s, 'prepare');
     else start(s, 'prepare');
   }
@@ -1081,7 +1172,10 @@ export function transitionToViewChange(s: ReplicaState, out: Out, view: number):
   assert(view > s.view || (view === s.view && s.status === 'normal' && !isPrimary(s)), `vsr: view change to ${view} from ${s.view}`);
   assert(s.status !== 'recovering', 'vsr: a recovering replica takes no part in view changes');
   // BEGIN SOLUTION
-  if (s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view });
+  if (s.status === 'normal' && isPrimary(s)) {
+    dropReads(s, out, { status: 'busy', view });
+    dropQueue(s, out, { status: 'busy', view });
+  }
   s.status = 'view_change';
   s.view = view;
   s.pipeline = [];
@@ -1236,7 +1330,10 @@ function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): voi
   if (m.replica !== primaryIndex(s, m.view) || contradictsExecuted(s, first, m.entries)) return;
   if (!joinsLog(s, first, m.entries)) return requestSync(s, out, m.replica);
   // BEGIN SOLUTION
-  if (m.view > s.view && s.status === 'normal' && isPrimary(s)) dropReads(s, out, { status: 'busy', view: m.view });
+  if (m.view > s.view && s.status === 'normal' && isPrimary(s)) {
+    dropReads(s, out, { status: 'busy', view: m.view });
+    dropQueue(s, out, { status: 'busy', view: m.view });
+  }
   s.view = m.view;
   becomeBackup(s, out, first, m.entries, m.op, m.commit_max, m.replica);
   // STUDENT: void [s, out, m];
@@ -1507,6 +1604,12 @@ export function assertInvariants(s: ReplicaState): void {
   }
   if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
   assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
+  // Requests wait in the queue only at a normal primary whose pipeline is full (a freed slot takes them at once), and only so many.
+  if (s.queue.length > 0) {
+    assert(s.status === 'normal' && isPrimary(s), 'vsr: a request queue off a normal primary');
+    assert(s.pipeline.length === s.config.pipeline_max, () => `vsr: ${s.queue.length} requests queued with ${s.pipeline.length} of ${s.config.pipeline_max} pipeline slots used`);
+    assert(s.queue.length <= queueMax(s.config), () => `vsr: ${s.queue.length} requests queued (at most ${queueMax(s.config)})`);
+  }
   assert(s.start_view_change_from.length < n && !s.start_view_change_from.includes(s.config.replica), 'vsr: start_view_change counted from self');
   assert(clientsSorted(s.clients), 'vsr: client table out of order (session() binary-searches it)');
   for (const name of timeoutNames) {

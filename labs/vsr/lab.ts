@@ -8,7 +8,7 @@ import { isAppName } from '../../src/apps/app.js';
 import { checksum } from '../../src/engine/checksum.js';
 import { EngineDriver } from '../../src/engine/driver.js';
 import type { VsrStorage } from '../../src/engine/storage.js';
-import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
+import { JOURNAL_SHAPE, opBytesMax, type JournalShape } from '../../src/engine/journal-storage.js';
 import type { EngineCommand, Event } from './engine.js';
 import type { JournalState } from './journal/journal.js';
 import { majority, type ReplicaState, type VsrConfig } from './state.js';
@@ -21,6 +21,8 @@ export interface VsrLabOptions {
   quorum_view_change?: number;
   /** Default 64 (the throughput bench's client count: every client keeps one write in flight). */
   pipeline_max?: number;
+  /** Client writes one prepare carries at most (default 1: no batching; see VsrConfig.batch_max). */
+  batch_max?: number;
   /** Called after every engine step of every replica (the tester's state checker, clone tests). */
   afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
   /** Lab 3's append-only log (default, lab `vsr`) or Lab 4's two-ring journal (lab `par`). */
@@ -51,6 +53,15 @@ export function clusterId(replicas: readonly string[]): number {
   return parseInt(checksum(replicas.slice()).slice(0, 8), 16);
 }
 
+/**
+ * The config's batching fields: none with batch_max 1 (Lab 3's config and behaviour as without
+ * batching); else batch_max and (Lab 4) the bytes a batch body may take in a journal prepare cell.
+ */
+function batching(batch_max: number, bodyBytesMax: number | undefined): Pick<VsrConfig, 'batch_max' | 'batch_body_bytes_max'> {
+  if (batch_max === 1) return {};
+  return { batch_max, ...(bodyBytesMax !== undefined && { batch_body_bytes_max: bodyBytesMax }) };
+}
+
 export function makeVsrLab(o: VsrLabOptions = {}): Lab {
   const storage = o.storage ?? 'log';
   const name = storage === 'journal' ? 'par' : 'vsr';
@@ -68,7 +79,8 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         replicas: [...replicas],
         quorum_replication: o.quorum_replication ?? majority(replicas.length),
         quorum_view_change: o.quorum_view_change ?? majority(replicas.length),
-        pipeline_max: o.pipeline_max ?? 64,
+        pipeline_max: options.engine?.pipeline_max ?? o.pipeline_max ?? 64,
+        ...batching(options.engine?.batch_max ?? o.batch_max ?? 1, storage === 'journal' ? opBytesMax(shape) : undefined),
         app,
         ...(storage === 'journal' && { journal: { slot_count: shape.slot_count } }),
       };

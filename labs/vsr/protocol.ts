@@ -15,8 +15,12 @@ import { bodyJson, entryTexts, headerFieldsJson, keepTexts, sealedMessageJson } 
 const uint = z.number().int().nonnegative();
 const hash = z.string().regex(/^[0-9a-f]{32}$/);
 
-/** What a prepare asks the state machine to do: the root of the chain (op 0), open a session, or run a client's op. */
-export const operations = ['root', 'register', 'request'] as const;
+/**
+ * What a prepare asks the state machine to do: the root of the chain (op 0), open a session, run a
+ * client's op, or run several clients' ops in order (a `batch`: its body is a BatchBody, its
+ * header's client '' and request 0; the primary packs writes so only with batch_max > 1).
+ */
+export const operations = ['root', 'register', 'request', 'batch'] as const;
 export type Operation = (typeof operations)[number];
 
 /**
@@ -46,6 +50,48 @@ export const entrySchema = z.strictObject({ header: headerSchema, body: json() }
 export type Entry = z.infer<typeof entrySchema>;
 
 export type HeaderFields = Omit<Header, 'checksum'>;
+
+/** A batch prepare's body: two or more client writes, executed in this order (checksum_body covers them all). */
+export const batchBodySchema = z.strictObject({
+  requests: z.array(z.strictObject({ client: z.string().min(1).max(200), request: z.number().int().positive(), op: json() })).min(2),
+});
+export type BatchBody = z.infer<typeof batchBodySchema>;
+
+/** UTF-8 bytes of a text at most: 1 per ASCII unit, 2 below U+0800, else 3 (a surrogate pair's 4 counted as 6). */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
+  }
+  return bytes;
+}
+
+/** A client request a prepare carries, as its execution needs it (op: the app op; null for a register). */
+export interface PreparedRequest {
+  client: string;
+  request: number;
+  operation: 'register' | 'request';
+  op: Json;
+}
+
+/**
+ * The client requests `entry` carries, in execution order: none (the root), its one register or
+ * write, or a batch's writes. A batch's body is trusted here: the wire checked it (batchBodySchema).
+ */
+export function preparedRequests(entry: Entry): PreparedRequest[] {
+  const h = entry.header;
+  switch (h.operation) {
+    case 'root':
+      return [];
+    case 'register':
+      return [{ client: h.client, request: 0, operation: 'register', op: null }];
+    case 'request':
+      return [{ client: h.client, request: h.request, operation: 'request', op: entry.body }];
+    case 'batch':
+      return (entry.body as BatchBody).requests.map((r) => ({ client: r.client, request: r.request, operation: 'request', op: r.op }));
+  }
+}
 
 /** The checksum a header must carry: over every field but itself. */
 export function headerChecksum(fields: HeaderFields): string {

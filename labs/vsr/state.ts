@@ -35,6 +35,14 @@ export interface VsrConfig {
   quorum_view_change: number;
   /** Uncommitted prepares the primary keeps in flight at most. */
   pipeline_max: number;
+  /**
+   * Client writes one prepare carries at most (TigerBeetle's batching; absent: 1, no batching).
+   * Above 1, writes that find the pipeline full wait in `queue` (at most pipeline_max × batch_max),
+   * and a freed pipeline slot prepares the waiting ones together, as one `batch` prepare.
+   */
+  batch_max?: number;
+  /** Bytes a batch prepare's body may take at most (Lab 4: what a journal prepare cell holds); absent: no bound. */
+  batch_body_bytes_max?: number;
   app: AppName;
   /**
    * Lab 4: the two-ring journal's ring (absent for Lab 3's append-only log). The primary takes no op
@@ -75,6 +83,15 @@ export interface ClientSession {
 function sortedClients(clients: readonly ClientSession[]): ClientSession[] {
   assert(clientsSorted(clients), 'vsr: a checkpoint client table out of order');
   return structuredClone(clients) as ClientSession[];
+}
+
+/** A client's register or write waiting at the primary for a pipeline slot (batch_max > 1), with the driver's clock when it came. */
+export interface QueuedRequest {
+  client: string;
+  request: number;
+  kind: 'register' | 'write';
+  op: Json;
+  time: number;
 }
 
 /** A read-only request waiting for the primary's authority to be verified. */
@@ -221,6 +238,8 @@ export interface ReplicaState {
   /** The view and log_view last handed to the disk (persisted before they are advertised). */
   superblock: { view: number; log_view: number };
   pipeline: PipelineOp[];
+  /** The primary's registers and writes waiting for a pipeline slot, in arrival order (empty unless batch_max > 1). */
+  queue: QueuedRequest[];
   /** Sorted by client. */
   clients: ClientSession[];
   /** The app's snapshot after commit_min ops. */
@@ -263,6 +282,7 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
   assert(config.quorum_replication >= 1 && config.quorum_replication <= n, `vsr: quorum_replication ${config.quorum_replication} for ${n} replicas`);
   assert(config.quorum_view_change >= 1 && config.quorum_view_change <= n, `vsr: quorum_view_change ${config.quorum_view_change} for ${n} replicas`);
   assert(config.quorum_replication + config.quorum_view_change > n, 'vsr: a replication quorum and a view-change quorum must intersect');
+  assert(config.pipeline_max >= 1 && batchMax(config) >= 1, `vsr: pipeline_max ${config.pipeline_max}, batch_max ${config.batch_max}`);
   const checkpoint = durable.checkpoint ?? null;
   assert(checkpoint === null || (config.journal !== undefined && checkpoint.op === checkpoint.entry.header.op && checkpoint.op > 0), 'vsr: a checkpoint off Lab 4, or not of its own op');
   const op_checkpoint = checkpoint?.op ?? 0;
@@ -299,6 +319,7 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     inhabited: (durable.inhabited ?? []).filter((e) => faulty.includes(e.header.op)),
     superblock: { ...superblock },
     pipeline: [],
+    queue: [],
     clients: checkpoint === null ? [] : sortedClients(checkpoint.clients),
     app: checkpoint === null ? createStateMachine(config.app).snapshot() : structuredClone(checkpoint.app),
     start_view_change_from: [],
@@ -360,6 +381,16 @@ export function checksumAt(s: ReplicaState, op: number): string | null {
 /** A deep copy that continues identically (the state is plain data). */
 export function cloneState(state: ReplicaState): ReplicaState {
   return structuredClone(state);
+}
+
+/** Client writes one prepare carries at most (1: no batching). */
+export function batchMax(config: VsrConfig): number {
+  return config.batch_max ?? 1;
+}
+
+/** Requests the primary's queue holds at most: none without batching, else a full batch for every pipeline slot. */
+export function queueMax(config: VsrConfig): number {
+  return batchMax(config) === 1 ? 0 : config.pipeline_max * batchMax(config);
 }
 
 /** Default quorums: majorities (VR Revisited). */

@@ -14,6 +14,7 @@ import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
+  batchBodySchema,
   entryValid,
   headerValid,
   HEADERS_MAX,
@@ -462,6 +463,7 @@ function entryProblem(entry: Entry, cluster: number): string | null {
   if (h.op < 1 || h.op > OP_MAX) return `impossible op ${h.op}`;
   if (h.commit >= h.op) return `op ${h.op} claims commit ${h.commit}`;
   if (h.operation === 'root') return `op ${h.op} claims to be the root`;
+  if (h.operation === 'batch' && (h.client !== '' || h.request !== 0 || !batchBodySchema.safeParse(entry.body).success)) return `op ${h.op}: a batch whose header names a client or whose body is not a batch of writes`;
   return null;
 }
 

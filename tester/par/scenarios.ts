@@ -6,7 +6,7 @@ import type { Scenario } from '../scenario.js';
 import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
 import { makeVsrLab } from '../../labs/vsr/lab.js';
 import type { JournalLayout } from '../../labs/vsr/journal/format.js';
-import { scenario, vsrScenarios } from '../vsr/scenarios.js';
+import { scenario, voprBatch, VOPR_BATCH, vsrScenarios } from '../vsr/scenarios.js';
 import { VOPR, vopr } from '../vsr/vopr.js';
 import { journalAtlas } from './atlas.js';
 import { journalStorage } from './replicas.js';
@@ -47,7 +47,7 @@ const parSync = { ...par, simLab: makeVsrLab({ storage: 'journal', journal: SYNC
 const RING_ATLAS = journalAtlas({ layout: { ...PAR_LAYOUT, ...SYNC_RING }, nodes: nodes(VOPR.replicas), quorum_replication: Math.floor(VOPR.replicas / 2) + 1, diskSectorBytes: 4096 });
 
 export const parScenarios: Scenario[] = [
-  ...vsrScenarios.filter((s) => s.id !== 'vopr').map((s) => ({ ...s, lab: 'par' })),
+  ...vsrScenarios.filter((s) => s.id !== 'vopr' && s.id !== 'vopr-batch').map((s) => ({ ...s, lab: 'par' })),
   scenario('13', 3, 'a crash tears the tail prepare before its fsync: recovery cuts it (head N−1, nothing faulty, no remote repair)', tornTailIsCut, 1, par),
   scenario('14', 3, 'a crash after the prepare is durable, before its header sector: recovery fixes the slot from the prepare', prepareWithoutHeaderIsFixed, 1, par),
   scenario('16', 3, "a bit flip in committed op 5's prepare: faulty (vsr), repaired from the cluster, ops after it kept", corruptCommittedPrepareIsRepaired, 1, par),
@@ -80,6 +80,14 @@ export const parScenarios: Scenario[] = [
     ringVopr,
     1,
     { ...parSync, atlas: RING_ATLAS },
+  ),
+  scenario(
+    'vopr-batch',
+    VOPR.replicas,
+    `the batched VOPR (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}) with storage faults on a ${SYNC_RING.slot_count}-slot ring: batch prepares in journal cells, past checkpoints and rebuilds; each write runs once, every replica converges`,
+    (run) => voprBatch(run, journalStorage()),
+    1,
+    { ...par, atlas: RING_ATLAS, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING, pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max }) },
   ),
   scenario(
     'sweep',

@@ -1,7 +1,8 @@
 // The sequential model of Lab 3's replicated app (read-rebuild-vr.md section 2): the committed ops,
 // run one after another on a plain KV store with the client table's one rule (a client's request
-// runs once; a repeat of it changes nothing). It keeps the canonical state after every op, so a
-// replica that executed k ops can be compared with it. It never looks at a replica.
+// runs once; a repeat of it changes nothing); an op that is a batch runs its requests in order. It
+// keeps the canonical state after every op, so a replica that executed k ops can be compared with
+// it. It never looks at a replica.
 import type { Json } from '../../src/env/types.js';
 import { KvStore } from '../../src/apps/kv.js';
 
@@ -25,12 +26,14 @@ export class SequentialModel {
     return this.states.length - 1;
   }
 
-  /** Apply op `this.op + 1`. */
-  apply(next: ModelOp): void {
-    const last = this.executed.get(next.client) ?? 0;
-    if (next.operation !== null && next.request > last) {
-      this.kv.execute(next.operation, { client: next.client, time: 0 });
-      this.executed.set(next.client, next.request);
+  /** Apply op `this.op + 1`: its requests (one, or a batch's), in order. */
+  apply(requests: readonly ModelOp[]): void {
+    for (const next of requests) {
+      const last = this.executed.get(next.client) ?? 0;
+      if (next.operation !== null && next.request > last) {
+        this.kv.execute(next.operation, { client: next.client, time: 0 });
+        this.executed.set(next.client, next.request);
+      }
     }
     this.states.push(JSON.stringify(this.kv.snapshot()));
   }

@@ -4,6 +4,7 @@
 // `rsmlab mutants vsr` must catch every one. Instructor-only: the hand-out leaves this file out.
 import type { Mutant } from '../mutants/mutant.js';
 import {
+  batchFirstOnlyLab,
   commitBeforeQuorumLab,
   duplicateAgainLab,
   highestOpLab,
@@ -23,6 +24,7 @@ export const vsrMutants: Mutant[] = [
   { id: 'skips-recovery', area: 'recovery', bug: 'a restarted replica comes back normal at once, without the recovery protocol', lab: skipsRecoveryLab, catchers: ['11'] },
   { id: 'duplicate-again', area: 'exactly-once', bug: 'the client table misses a retransmission: the primary prepares it again', lab: duplicateAgainLab, catchers: ['2'] },
   { id: 'lost-client-table', area: 'exactly-once', bug: 'the replica drops its client table (`s.clients = undefined`) once it holds a few ops', lab: lostClientTableLab, catchers: ['2'] },
+  { id: 'batch-first-only', area: 'exactly-once', bug: 'with batching, the client table records only the first write of each batch', lab: batchFirstOnlyLab, catchers: ['vopr-batch'] },
   { id: 'unverified-reads', area: 'reads', bug: 'the primary answers a read at once, without heartbeats acked after it arrived', lab: unverifiedReadsLab, catchers: ['stale-read'] },
   { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before its write is durable', lab: logAckOnReceiptLab, catchers: ['7', '5'] },
 ];

@@ -3,7 +3,7 @@
 // library as a workload invoker (acks go to the checker), and the engine's named fault points.
 // It never changes a replica.
 import type { Env, Json, NodeId } from '../../src/env/types.js';
-import { vsrRequest, type ClientReply, type ClientRequest } from '../../labs/vsr/protocol.js';
+import { preparedRequests, vsrRequest, type ClientReply, type ClientRequest } from '../../labs/vsr/protocol.js';
 import type { Timing } from '../../src/timing.js';
 import type { Invoker } from '../../src/workload/workload.js';
 import { describeIssues } from '../../src/env/method.js';
@@ -92,7 +92,8 @@ function snapshotOf(s: ReplicaState): ReplicaSnapshot {
       if (op < s.op_checkpoint || op > s.op) return undefined;
       const entry = entryAt(s, op);
       const h = entry.header;
-      return { op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, client: h.client, request: h.request, operation: h.operation === 'request' ? entry.body : null };
+      const requests = preparedRequests(entry).map((r) => ({ client: r.client, request: r.request, operation: r.op }));
+      return { op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, requests };
     },
     appState: () => JSON.stringify(s.app),
   };

@@ -12,7 +12,8 @@ import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
 import { armFaultPoint, faultPoints, RawClient, retransmitCheck, staleReadCheck, type VsrStatus } from './replicas.js';
-import { VOPR, vopr } from './vopr.js';
+import { VOPR, vopr, type VoprStorage } from './vopr.js';
+import { makeVsrLab } from '../../labs/vsr/lab.js';
 
 /** Every replica is normal in view `view`. */
 function normalIn(view: number): (s: VsrStatus[]) => boolean {
@@ -323,6 +324,20 @@ async function waitForDeath(run: VsrRun, index: number): Promise<void> {
   run.note(`${run.name(index)} died at its fault point`);
 }
 
+/**
+ * The batched VOPR's replicas: a small pipeline and several writes per prepare (the engine's
+ * request queue and `batch` prepares), and a load dense enough to fill them on every seed.
+ */
+export const VOPR_BATCH = { pipeline_max: 1, batch_max: 4, clients: 12, thinkTicks: 1 };
+
+/** The VOPR on batching replicas; it fails if no committed op was a batch (it would pass vacuously). */
+export async function voprBatch(run: VsrRun, storage?: VoprStorage): Promise<void> {
+  await vopr(run, storage, { ...VOPR, clients: VOPR_BATCH.clients, thinkTicks: VOPR_BATCH.thinkTicks });
+  const batches = run.checker?.batches ?? 0;
+  run.note(`${batches} committed ops were batches of writes`);
+  if (batches === 0) throw new ScenarioFailure(`the batched VOPR committed no batch of writes (pipeline_max ${VOPR_BATCH.pipeline_max}, batch_max ${VOPR_BATCH.batch_max}): nothing about batching was checked`);
+}
+
 /** A scenario of a VSR lab (Lab 3's `vsr` by default; Lab 4's `par` runs them too, with its own): a VsrRun around `body`. */
 export function scenario(id: string, n: number, title: string, body: (run: VsrRun) => Promise<void>, seedFactor = 1, lab: { name?: string; atlas?: FaultAtlas; worlds?: readonly World[]; simLab?: Lab } = {}): Scenario {
   return {
@@ -363,4 +378,12 @@ export const vsrScenarios: Scenario[] = [
   scenario('log-view', 3, 'a view change picks the log of the highest last-normal view, not the longest', highestLogView),
   scenario('stale-read', 3, 'an old primary cut off from the other replicas never answers a read', staleRead),
   scenario('vopr', VOPR.replicas, `VOPR: ${VOPR.requests} requests under a swarm of faults, then a quorum core converges`, vopr, VOPR.seedFactor),
+  scenario(
+    'vopr-batch',
+    VOPR.replicas,
+    `VOPR with request batching (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}, ${VOPR_BATCH.clients} clients): batches form, each write runs once, a quorum core converges`,
+    (run) => voprBatch(run),
+    1,
+    { worlds: ['sim'], simLab: makeVsrLab({ pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max }) },
+  ),
 ];

@@ -2,17 +2,19 @@
 // every step and keeps the canonical chain of committed ops, the first copy of each op any replica
 // committed. Each commit a replica makes must match that chain or extend it by one op whose parent
 // is the chain's head; the replica's app state must equal the sequential model's after as many
-// ops; an op a client was told is done must be in the chain and can never be replaced. It throws
-// ScenarioFailure at the first violation and never changes a replica.
+// ops (a batch op's requests run in order); an op a client was told is done must be in the chain,
+// carrying that very request (once), and can never be replaced. It throws ScenarioFailure at the
+// first violation and never changes a replica.
 import { ScenarioFailure } from '../scenario.js';
 import { SequentialModel, type ModelOp } from './model.js';
 
-/** A committed op's header as the checker compares it. */
-export interface CommittedHeader extends ModelOp {
+/** A committed op's header as the checker compares it, with the client requests it carries (one; a batch's several, in order). */
+export interface CommittedHeader {
   op: number;
   view: number;
   checksum: string;
   parent: string;
+  requests: ModelOp[];
 }
 
 /** One replica at one instant, as the checker reads it (tester/vsr/replicas.ts builds it from the engine's state). */
@@ -37,7 +39,8 @@ export interface Ack {
 }
 
 function show(h: CommittedHeader): string {
-  return `op ${h.op} view ${h.view} ${h.client}#${h.request} checksum ${h.checksum.slice(0, 12)} parent ${h.parent.slice(0, 12)}`;
+  const requests = h.requests.map((r) => `${r.client}#${r.request}`).join(',');
+  return `op ${h.op} view ${h.view} ${h.requests.length > 1 ? `batch ${requests}` : requests} checksum ${h.checksum.slice(0, 12)} parent ${h.parent.slice(0, 12)}`;
 }
 
 export class StateChecker {
@@ -53,6 +56,8 @@ export class StateChecker {
   private readonly acks: Ack[] = [];
   /** Checks made, for the test's evidence that the checker ran. */
   steps = 0;
+  /** Canonical committed ops that carry more than one request (batches), for the batched VOPR's evidence that it batched. */
+  batches = 0;
 
   /** The canonical chain's length: ops committed by some replica. */
   get committed(): number {
@@ -100,11 +105,11 @@ export class StateChecker {
     return this.chain[op - 1]?.header.checksum;
   }
 
-  /** A client got a reply: its op must be in the chain (an ack is only sent for a committed op). */
+  /** A client got a reply: its op must be in the chain (an ack is only sent for a committed op) and carry exactly that request, once. */
   acked(ack: Ack): void {
     const entry = this.chain[ack.op - 1];
     if (entry === undefined) throw new ScenarioFailure(`${ack.client}#${ack.request} was acked as op ${ack.op}, but no replica has committed op ${ack.op} (chain ends at ${this.chain.length})`);
-    if (entry.header.client !== ack.client || entry.header.request !== ack.request) {
+    if (entry.header.requests.filter((r) => r.client === ack.client && r.request === ack.request).length !== 1) {
       throw new ScenarioFailure(`${ack.client}#${ack.request} was acked as op ${ack.op}, but op ${ack.op} is ${show(entry.header)} (committed first by ${entry.by})`);
     }
     this.acks.push(ack);
@@ -146,6 +151,7 @@ export class StateChecker {
       throw new ScenarioFailure(`hash chain broken at op ${header.op} on ${replica}: parent ${header.parent.slice(0, 12)} is not the checksum of op ${head.header.op} (${head.header.checksum.slice(0, 12)})`);
     }
     this.chain.push({ header, by: replica });
-    this.model.apply(header);
+    if (header.requests.length > 1) this.batches++;
+    this.model.apply(header.requests);
   }
 }

@@ -68,10 +68,16 @@ function applyStorageFaults(run: VsrRun, on: boolean): void {
   sim.setDiskFaults(rates);
 }
 
-/** How much work a VOPR seed does: its client requests, and the range its safety phase's nemesis steps are drawn from. */
+/**
+ * How much work a VOPR seed does: its client requests, and the range its safety phase's nemesis
+ * steps are drawn from; `clients` (default: the swarm's draw) and `thinkTicks` (default 4) make
+ * a denser load (the batched VOPR: enough writes at once to fill the pipeline).
+ */
 export interface VoprShape {
   requests: number;
   safetySteps: readonly [number, number];
+  clients?: number;
+  thinkTicks?: number;
 }
 
 /** One VOPR seed (Lab 4's small-ring VOPR gives a bigger `shape`: its nemesis acts while the ring wraps several times). */
@@ -81,8 +87,8 @@ export async function vopr(run: VsrRun, storage?: VoprStorage, shape: VoprShape 
   await run.startAll();
   await applyNet(run, swarm);
   if (storage) applyStorageFaults(run, true);
-  const perClient = Math.ceil(shape.requests / swarm.clients);
-  run.startLoad({ clients: swarm.clients, ops: perClient, thinkTicks: 4 });
+  const clients = shape.clients ?? swarm.clients;
+  run.startLoad({ clients, ops: Math.ceil(shape.requests / clients), thinkTicks: shape.thinkTicks ?? 4 });
   const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, run);
   const [lo, hi] = shape.safetySteps;
   const steps = lo + Math.floor(run.ctx.random() * (hi - lo + 1));
