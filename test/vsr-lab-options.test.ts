@@ -2,8 +2,11 @@
 // cluster fills them, and `rsmlab node` refuses a replica set that does not match the node.
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import { nodeCommand, replicaPlacement } from '../src/cli/node-command.js';
+import { engineLimits, nodeCommand, replicaPlacement } from '../src/cli/node-command.js';
 import { SimCluster } from '../tester/sim-cluster.js';
+import { parLab, replicaState, vsrLab } from '../labs/vsr/lab.js';
+import { JOURNAL_SHAPE, opBytesMax } from '../src/engine/journal-storage.js';
+import type { VsrConfig } from '../labs/vsr/state.js';
 
 describe('vsr: LabOptions.replicas and index', () => {
   it('the simulated cluster gives every node the whole replica set and its own index', async () => {
@@ -35,5 +38,27 @@ describe('vsr: LabOptions.replicas and index', () => {
     let error: unknown;
     await nodeCommand(o).catch((e: unknown) => (error = e));
     expect(String(error)).to.include('--lab vsr needs --replicas');
+  });
+
+  it('LabOptions.engine (rsmlab node --pipeline-max/--batch-max) sets the engine\'s limits; Lab 4 bounds a batch body by its prepare cell; none given, the config is as without batching', async () => {
+    const configOf = async (lab: Lab, engine?: { pipeline_max?: number; batch_max?: number }): Promise<VsrConfig> => {
+      const wrapped: Lab = { name: lab.name, start: (env, options) => lab.start(env, { ...options, ...(engine && { engine }) }) };
+      const cluster = new SimCluster({ lab: wrapped, seed: 1, nodes: 3 });
+      try {
+        await cluster.start(0);
+        return replicaState(cluster.labNode(0)!)!.config;
+      } finally {
+        await cluster.close();
+      }
+    };
+    const par = await configOf(parLab, { pipeline_max: 2, batch_max: 16 });
+    expect([par.pipeline_max, par.batch_max, par.batch_body_bytes_max]).to.deep.equal([2, 16, opBytesMax(JOURNAL_SHAPE)]);
+    const vsr = await configOf(vsrLab, { batch_max: 8 });
+    expect([vsr.pipeline_max, vsr.batch_max, 'batch_body_bytes_max' in vsr]).to.deep.equal([64, 8, false]);
+    const plain = await configOf(vsrLab);
+    expect(['batch_max' in plain, 'batch_body_bytes_max' in plain, plain.pipeline_max]).to.deep.equal([false, false, 64]);
+    expect(engineLimits('vsr', undefined, undefined)).to.equal(undefined);
+    expect(engineLimits('par', 4, undefined)).to.deep.equal({ pipeline_max: 4 });
+    expect(() => engineLimits('rsm', undefined, 8)).to.throw('--pipeline-max and --batch-max are for the vsr and par labs');
   });
 });

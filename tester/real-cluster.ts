@@ -10,6 +10,7 @@ import { ControlledCluster } from './controlled-cluster.js';
 import type { Cluster, StartOptions, World } from './cluster.js';
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
+import type { EngineLimits } from '../src/lab.js';
 import { controlCall } from '../src/control/client.js';
 import * as control from '../src/control/protocol.js';
 import { RemoteFaultControl } from '../src/control/remote-control.js';
@@ -31,6 +32,8 @@ export interface RealClusterOptions {
   keepArtifacts?: boolean;
   /** Address the nodes bind and are known by (default 127.0.0.1). */
   host?: string;
+  /** The VSR labs' engine limits, passed as --pipeline-max / --batch-max (absent: the lab's defaults). */
+  engine?: EngineLimits;
 }
 
 export interface ExitStatus {
@@ -118,6 +121,9 @@ export class RealCluster extends ControlledCluster implements Cluster {
     const args = [mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
     if (this.options.app !== undefined) args.push('--app', this.options.app);
     args.push('--replicas', this.ports.map((_, i) => this.id(i)).join(','), '--index', String(index));
+    const { pipeline_max, batch_max } = this.options.engine ?? {};
+    if (pipeline_max !== undefined) args.push('--pipeline-max', String(pipeline_max));
+    if (batch_max !== undefined) args.push('--batch-max', String(batch_max));
     // The IPC channel is how the node notices that this process died (it then exits too: no orphans).
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log, 'ipc'] });
     child.channel?.unref();

@@ -80,6 +80,8 @@ program
   .option('--timing <json>', 'every timing constant as a JSON object (overrides --timing-scale; the tester passes its exact timing)')
   .option('--replicas <list>', 'the static replica set, comma-separated HOST:PORT in replica-index order (vsr)', list('--replicas'))
   .option('--index <i>', 'this node\'s index in --replicas (default: where --host:--port appears in it)', whole('--index', 0))
+  .option('--pipeline-max <n>', 'vsr, par: uncommitted prepares the primary keeps in flight at most (default 64)', whole('--pipeline-max', 1, 1024))
+  .option('--batch-max <n>', 'vsr, par: client writes one prepare carries at most (default 1: no batching)', whole('--batch-max', 1, 1024))
   .action((o: import('./node-command.js').NodeCommandOptions) => exitAtOnce(async () => (await import('./node-command.js')).nodeCommand(o)));
 
 program

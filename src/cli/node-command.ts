@@ -5,6 +5,7 @@ import { nodeId } from '../env/real/address.js';
 import { classicTiming, realTiming } from '../timing.js';
 import { controlPlaneToken } from '../control/access.js';
 import { appNames, isAppName } from '../apps/app.js';
+import type { EngineLimits } from '../lab.js';
 
 export interface NodeCommandOptions {
   lab: string;
@@ -22,6 +23,9 @@ export interface NodeCommandOptions {
   replicas?: string[];
   /** This node's index in --replicas (default: where HOST:PORT appears in it). */
   index?: number;
+  /** The VSR engine's limits (labs vsr and par). */
+  pipelineMax?: number;
+  batchMax?: number;
 }
 
 /** The replica set and this node's index in it, or an error naming what is inconsistent. */
@@ -58,7 +62,15 @@ export async function nodeCommand(o: NodeCommandOptions): Promise<void> {
   const placement = replicaPlacement(nodeId(o.host, o.port), o.replicas, o.index);
   const controlToken = controlPlaneToken(o.controlHost, o.controlToken); // refused before anything listens
   checkApp(o.lab, o.app);
-  await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, ...(controlToken !== undefined && { controlToken }), timing, ...placement });
+  const engine = engineLimits(o.lab, o.pipelineMax, o.batchMax);
+  await runNode({ lab: o.lab, port: o.port, first: o.first, dir: o.dir, app: o.app, host: o.host, controlHost: o.controlHost, ...(controlToken !== undefined && { controlToken }), timing, ...placement, ...(engine !== undefined && { engine }) });
+}
+
+/** --pipeline-max and --batch-max as the lab's engine limits (none given: undefined); only the VSR labs take them, refused before anything listens. */
+export function engineLimits(lab: string, pipeline_max: number | undefined, batch_max: number | undefined): EngineLimits | undefined {
+  if (pipeline_max === undefined && batch_max === undefined) return undefined;
+  if (!STATIC_LABS.includes(lab)) throw new Error(`--pipeline-max and --batch-max are for the ${listed(STATIC_LABS)} labs (lab ${lab} has no VSR engine)`);
+  return { ...(pipeline_max !== undefined && { pipeline_max }), ...(batch_max !== undefined && { batch_max }) };
 }
 
 /** 'a', 'a and b', 'a, b and c'. */

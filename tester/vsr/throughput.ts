@@ -9,12 +9,16 @@ import { classicTiming } from '../../src/timing.js';
 import { VsrClient } from '../../labs/vsr/client.js';
 import { vsrStatusSchema, type VsrStatus } from '../../labs/vsr/status.js';
 import { RealCluster } from '../real-cluster.js';
+import type { EngineLimits } from '../../src/lab.js';
 
 export interface Throughput {
+  /** Committed client writes per second (with batching, several share one prepare: "op" means a client's op throughout). */
   opsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   fsyncsPerOp: number;
+  /** Client writes per committed prepare (1 without batching). */
+  requestsPerPrepare: number;
   /** CPU µs per committed op: the primary's process, the 3 replicas' together, and this (the clients') process. */
   primaryCpuUsPerOp: number;
   replicasCpuUsPerOp: number;
@@ -31,6 +35,8 @@ export interface ThroughputOptions {
   warmupOpsPerClient?: number;
   /** The replicas' lab: vsr (Lab 3's append-only log, the default) or par (the same engine on Lab 4's journal). */
   lab?: 'vsr' | 'par';
+  /** The replicas' pipeline and batching limits (rsmlab node --pipeline-max/--batch-max; absent: the lab's defaults). */
+  engine?: EngineLimits;
 }
 
 const REPLICAS = [0, 1, 2];
@@ -77,7 +83,7 @@ async function puts(client: VsrClient, c: number, from: number, to: number, took
 
 export async function throughput(o: ThroughputOptions): Promise<Throughput> {
   const timing = classicTiming;
-  const cluster = new RealCluster({ lab: o.lab ?? 'vsr', nodes: 3, timing, app: 'kv' });
+  const cluster = new RealCluster({ lab: o.lab ?? 'vsr', nodes: 3, timing, app: 'kv', ...(o.engine !== undefined && { engine: o.engine }) });
   // The clients share one Env, so one connection to each replica carries all 64 sessions' requests:
   // the topology of the limit (the raw pipelined rate, 64 calls in flight on one socket). 64 sockets
   // would measure per-socket kernel cost the limit never pays (64 raw sockets did 47.8k calls/s
@@ -102,7 +108,9 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
     const ended = await statuses(cluster);
     if (ended.length !== REPLICAS.length) throw new Error(`bench: ${ended.length} of ${REPLICAS.length} replicas answered their status after the load`);
     const after = await settled(cluster);
-    const ops = after[0]!.commit_min - before[0]!.commit_min;
+    // Every measured put committed (each client waited for its reply): the ops the figures are per.
+    const ops = latencies.length;
+    const prepares = after[0]!.commit_min - before[0]!.commit_min;
     const primary = after[0]!.primary;
     const cpuUs = (all: readonly Replica[]): number => all.reduce((sum, s) => sum + s.cpu_us, 0);
     return {
@@ -110,6 +118,7 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       fsyncsPerOp: (fsyncs(after) - fsyncs(before)) / ops,
+      requestsPerPrepare: ops / prepares,
       primaryCpuUsPerOp: (ended[primary]!.cpu_us - before[primary]!.cpu_us) / ops,
       replicasCpuUsPerOp: (cpuUs(ended) - cpuUs(before)) / ops,
       clientsCpuUsPerOp: (cpu.user + cpu.system) / ops,

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../types.js';
 import { classicTiming, type Timing } from '../../timing.js';
-import type { LabNode } from '../../lab.js';
+import type { EngineLimits, LabNode } from '../../lab.js';
 import { loadLab } from '../../../labs/index.js';
 import { TraceRecorder } from '../../trace/recorder.js';
 import { startControlPlane } from '../../control/server.js';
@@ -34,6 +34,8 @@ export interface NodeProcessOptions {
   /** The static replica set and this node's index in it (LabOptions.replicas/index). */
   replicas?: string[];
   index?: number;
+  /** The VSR engine's limits (LabOptions.engine). */
+  engine?: EngineLimits;
 }
 
 /** The Timing in `--timing <json>`: every constant of classicTiming, each a positive number. */
@@ -103,5 +105,5 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   });
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
-  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));
+  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }), ...(o.engine !== undefined && { engine: o.engine }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));
 }
