@@ -1,17 +1,19 @@
-// One lane of the suite's pool: a test worker process (tester/worker.ts) that runs jobs one after
-// another, watched by a no-progress watchdog. A worker that stays silent too long is killed
-// ("hung"); one that exits is reported ("crashed"); the next job gets a fresh worker. It runs jobs
-// and passes their messages on; it never decides what they mean (tester/suite.ts does).
-// A simulating worker beats while its simulation steps, so "silent" means stuck, not slow.
+// One lane of a worker pool (the suite's, tester/suite.ts, and the mutant gate's, tester/mutants/gate.ts):
+// a worker process that runs jobs one after another, watched by a no-progress watchdog. A worker
+// that stays silent too long is killed ("hung"); one that exits is reported ("crashed"); the next job
+// gets a fresh worker. It runs jobs and passes their messages on; it never decides what they mean.
+// A simulating worker beats while its simulation steps (tester/lane-worker.ts), so "silent" means stuck, not slow.
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { LaneJob, WorkerJob, WorkerMessage } from './worker.js';
 import { forkWorker } from './worker-process.js';
-
-const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /** How a job ended: its worker said 'done', or it was killed for silence, or it exited. */
 export type JobEnd = { kind: 'done' } | { kind: 'hung' | 'crashed'; message: string };
+
+/** What every lane worker sends besides its jobs' own messages: a beat while it simulates, and the end of a job. */
+export type LaneSignal = { type: 'alive' } | { type: 'done' };
+
+/** A job as its lane sends it: with how often a simulating worker beats (a fraction of the lane's silence limit). */
+export type LaneJob<J> = J & { beatMs: number };
 
 /**
  * How long a fresh worker may take to load its modules before its first message. Loading is not
@@ -24,17 +26,21 @@ function beatMs(silenceMs: number): number {
   return Math.max(1, Math.min(250, Math.floor(silenceMs / 4)));
 }
 
-export class Lane {
+/** A lane of the worker module at `workerPath`, which takes jobs `J` and sends messages `M` (tester/lane-worker.ts). */
+export class Lane<J extends object, M extends { type: string }> {
   private child: ChildProcess | undefined;
   private stderr = '';
   /** The worker has sent nothing yet (it may still be loading). */
   private starting = false;
 
-  constructor(private readonly silenceMs: number) {}
+  constructor(
+    private readonly workerPath: string,
+    private readonly silenceMs: number,
+  ) {}
 
   private worker(): ChildProcess {
     if (this.child) return this.child;
-    const child = forkWorker(workerPath);
+    const child = forkWorker(this.workerPath);
     this.stderr = '';
     this.starting = true;
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
@@ -42,8 +48,8 @@ export class Lane {
     return child;
   }
 
-  /** Run `job`; `onMessage` sees each of its messages. `at()` names where the worker was, for hung/crashed messages. */
-  run(job: WorkerJob, onMessage: (message: WorkerMessage) => void, at: () => string): Promise<JobEnd> {
+  /** Run `job`; `onMessage` sees each of its own messages. `at()` names where the worker was, for hung/crashed messages. */
+  run(job: J, onMessage: (message: M) => void, at: () => string): Promise<JobEnd> {
     const child = this.worker();
     return new Promise((resolve) => {
       let watchdog: NodeJS.Timeout;
@@ -56,13 +62,13 @@ export class Lane {
       };
       let limitMs = this.starting ? Math.max(this.silenceMs, STARTUP_MS) : this.silenceMs;
       const hung = (): void => end({ kind: 'hung', message: `no progress for ${limitMs} ms at ${at()}${this.starting ? ' (the worker never started)' : ''}: the run was killed` });
-      const message = (m: WorkerMessage): void => {
+      const message = (m: M | LaneSignal): void => {
         this.starting = false;
         limitMs = this.silenceMs;
         clearTimeout(watchdog);
         watchdog = setTimeout(hung, limitMs);
         if (m.type === 'done') return end({ kind: 'done' });
-        onMessage(m);
+        if (m.type !== 'alive') onMessage(m as M);
       };
       const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
         const stderr = this.stderr.trim();
@@ -71,7 +77,7 @@ export class Lane {
       watchdog = setTimeout(hung, limitMs);
       child.on('message', message);
       child.once('exit', exited);
-      child.send({ ...job, beatMs: beatMs(this.silenceMs) } satisfies LaneJob);
+      child.send({ ...job, beatMs: beatMs(this.silenceMs) } satisfies LaneJob<J>);
     });
   }
 

@@ -3,13 +3,18 @@
 // outcome per scenario that does not depend on how many lanes ran it: the seeds that failed, the
 // lowest one (rerun with its artifacts, and shrunk), hangs and crashes. It owns isolation and
 // time bounds; it never formats output (tester/report.ts) nor decides pass/fail (the scenarios do).
+import { fileURLToPath } from 'node:url';
 import type { World } from './cluster.js';
 import { loadScenarios } from './index.js';
 import { Lane, type JobEnd } from './lane.js';
 import { replayCommand, type ScenarioResult } from './run.js';
 import { runsIn, type Scenario } from './scenario.js';
 import type { ShrinkResult } from './shrink.js';
-import type { WorkerMessage } from './worker.js';
+import type { WorkerJob, WorkerMessage } from './worker.js';
+
+const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
+/** A lane of test workers (tester/worker.ts). */
+type TestLane = Lane<WorkerJob, WorkerMessage>;
 
 export interface SuiteOptions {
   lab: string;
@@ -133,7 +138,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const total = selected.reduce((sum, s) => sum + seedsOf(s, options).length, 0);
   let done = 0;
   const progress = (): void => options.onProgress?.(++done, total);
-  const lanes = Array.from({ length: options.jobs }, () => new Lane(options.seedTimeoutMs));
+  const lanes = Array.from({ length: options.jobs }, () => new Lane<WorkerJob, WorkerMessage>(workerPath, options.seedTimeoutMs));
   try {
     await onLanes(lanes, chunks, (lane, chunk) => runChunk(lane, chunk, options, progress));
     // Each failed scenario's lowest seed is rerun (and shrunk) on whichever lane is free.
@@ -146,7 +151,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 }
 
 /** Do `work` for every item, in order, each on whichever lane is free next. */
-async function onLanes<T>(lanes: Lane[], items: readonly T[], work: (lane: Lane, item: T, index: number) => Promise<void>): Promise<void> {
+async function onLanes<T>(lanes: TestLane[], items: readonly T[], work: (lane: TestLane, item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(lanes.map(async (lane) => {
     for (let i = next++; i < items.length; i = next++) await work(lane, items[i]!, i);
@@ -163,7 +168,7 @@ async function selectScenarios(options: SuiteOptions): Promise<Scenario[]> {
   return here;
 }
 
-async function runChunk(lane: Lane, chunk: Chunk, options: SuiteOptions, progress: () => void): Promise<void> {
+async function runChunk(lane: TestLane, chunk: Chunk, options: SuiteOptions, progress: () => void): Promise<void> {
   const { tally } = chunk;
   let pending = chunk.seeds.filter((seed) => seed <= tally.stopAbove);
   while (pending.length > 0) {
@@ -195,7 +200,7 @@ function failed(tally: Tally, seed: number, failure: SeedFailure, stop: boolean 
 }
 
 /** The scenario's outcome; the lowest failing seed of the simulator is rerun with artifacts and shrunk. */
-async function outcomeOf(tally: Tally, options: SuiteOptions, lane: Lane): Promise<ScenarioOutcome> {
+async function outcomeOf(tally: Tally, options: SuiteOptions, lane: TestLane): Promise<ScenarioOutcome> {
   const { scenario } = tally;
   const totalSeeds = seedsOf(scenario, options).length;
   const base = { id: scenario.id, title: scenario.title, points: scenario.points, passedSeeds: tally.passed, failedSeeds: tally.failed.size, totalSeeds, skippedSeeds: totalSeeds - tally.ran, elapsedMs: tally.elapsedMs, failures: [...tally.failed].sort(([a], [b]) => a - b).map(([seed, f]) => ({ seed, message: f.message })) };
@@ -221,7 +226,7 @@ function variant(options: SuiteOptions): { variant?: string } {
  * Rerun a failing simulator seed in a worker, with its artifacts, then shrink it within the budget.
  * A worker that hangs or crashes while shrinking leaves the rerun's result standing.
  */
-async function reportSeed(lane: Lane, scenario: Scenario, seed: number, options: SuiteOptions): Promise<{ failure?: ScenarioResult; shrink?: ShrinkResult; end: JobEnd }> {
+async function reportSeed(lane: TestLane, scenario: Scenario, seed: number, options: SuiteOptions): Promise<{ failure?: ScenarioResult; shrink?: ShrinkResult; end: JobEnd }> {
   let failure: ScenarioResult | undefined;
   let shrink: ShrinkResult | undefined;
   const job = { type: 'report', lab: options.lab, scenario: scenario.id, seed, ...variant(options), artifactsDir: options.artifactsDir, shrinkMs: options.shrinkMs ?? 0 } as const;

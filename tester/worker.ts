@@ -3,6 +3,7 @@
 // artifacts, then its shrinking). It exists so that a hanging or crashing submission costs one
 // test, never the grader: the parent kills a worker that stops reporting (tester/lane.ts).
 import { findScenario } from './index.js';
+import { report as send, serveJobs } from './lane-worker.js';
 import { runScenario, type ScenarioResult } from './run.js';
 import { shrinkFailure, type ShrinkResult } from './shrink.js';
 import type { World } from './cluster.js';
@@ -35,47 +36,20 @@ export interface ReportJob {
 
 export type WorkerJob = SeedsJob | ReportJob;
 
-/** A job as its lane sends it: with how often a simulating worker beats (a fraction of the lane's silence limit). */
-export type LaneJob = WorkerJob & { beatMs: number };
-
 export type WorkerMessage =
   /** About to run `seed` (also every rerun while shrinking). */
   | { type: 'seed'; seed: number }
-  /** The simulation is still stepping (see beatWhileSimulating): the watchdog's heartbeat within a seed. */
-  | { type: 'alive' }
   | { type: 'ran'; seed: number; ok: boolean; error?: string; result?: ScenarioResult }
   /** The failing seed rerun with its artifacts (its decision list left in them)... */
   | { type: 'report'; result: ScenarioResult }
   /** ...then its shrinking, if asked for. */
-  | { type: 'shrunk'; shrink: ShrinkResult }
-  | { type: 'done' };
+  | { type: 'shrunk'; shrink: ShrinkResult };
 
 function variant(job: WorkerJob): { variant?: string } {
   return job.variant === undefined ? {} : { variant: job.variant };
 }
 
-function report(message: WorkerMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) throw new Error('tester/worker.js must be started by the suite runner (no IPC channel)');
-    process.send(message, () => resolve());
-  });
-}
-
-/**
- * Beat while `work` runs in the simulator. The simulation lets the host's event loop turn at each
- * tester wait and every few thousand steps (src/env/sim/scheduler.ts), so beats flow exactly while
- * it makes progress: lab code stuck in a loop stops them, a slow or starved machine does not. A real
- * world run has no beat: its waits on real processes are not progress, so its silence is wall time.
- */
-async function beatWhileSimulating<T>(world: World, beatMs: number, work: () => Promise<T>): Promise<T> {
-  if (world !== 'sim') return work();
-  const beat = setInterval(() => void report({ type: 'alive' }), beatMs);
-  try {
-    return await work();
-  } finally {
-    clearInterval(beat);
-  }
-}
+const report: (message: WorkerMessage) => Promise<void> = send;
 
 async function runSeeds(job: SeedsJob): Promise<void> {
   const scenario = await findScenario(job.lab, job.scenario);
@@ -99,14 +73,4 @@ async function runReport(job: ReportJob): Promise<void> {
   await report({ type: 'shrunk', shrink });
 }
 
-process.on('message', (job: LaneJob) => {
-  beatWhileSimulating(job.type === 'seeds' ? job.world : 'sim', job.beatMs, () => (job.type === 'seeds' ? runSeeds(job) : runReport(job))).then(
-    () => report({ type: 'done' }),
-    (e: unknown) => {
-      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      process.exit(3);
-    },
-  );
-});
-// The parent closes the channel when the suite is over; nothing else keeps a worker alive.
-process.on('disconnect', () => process.exit(0));
+serveJobs((job: WorkerJob) => (job.type === 'seeds' ? runSeeds(job) : runReport(job)), (job) => job.type === 'report' || job.world === 'sim');

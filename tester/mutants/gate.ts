@@ -1,14 +1,14 @@
 // The mutant gate: every mutant of a lab's corpus against the lab's scenarios in the simulator, on
 // a fixed seed list, over a pool of worker processes. A mutant is caught when some scenario fails
 // on some seed (or hangs the simulator); the gate passes only if every mutant is caught. It owns
-// the pool and the verdicts; it never prints (tester/mutants/report.ts formats).
-import type { ChildProcess } from 'node:child_process';
+// the pool and the verdicts; it never prints (tester/mutants/report.ts formats). Its workers are
+// watched by the suite's no-progress watchdog (tester/lane.ts), so a slow machine never makes a hang.
 import { fileURLToPath } from 'node:url';
 import { loadScenarios } from '../index.js';
+import { Lane } from '../lane.js';
 import { loadCorpus } from './index.js';
 import type { MutantArea } from './mutant.js';
 import type { MutantJob, MutantMessage, ScenarioCatch } from './worker.js';
-import { forkWorker } from '../worker-process.js';
 
 export interface GateOptions {
   lab: string;
@@ -19,8 +19,13 @@ export interface GateOptions {
   rates?: boolean;
   /** Only these mutants (default: the whole corpus). */
   only?: string[];
-  /** A worker silent for this long is killed: the mutant hung the simulator, which counts as caught. */
+  /**
+   * A run whose simulation makes no progress (stops stepping) for this long is killed: the mutant
+   * hung the simulator, which counts as caught. A slow run that keeps stepping is never cut short.
+   */
   hangMs: number;
+  /** Take the mutants and gate order from this compiled module instead of the lab's corpus (tester/mutants/index.ts). */
+  corpus?: string;
 }
 
 export interface MutantVerdict {
@@ -48,7 +53,7 @@ export interface GateResult {
 const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 export async function runGate(options: GateOptions): Promise<GateResult> {
-  const { mutants, gateOrder } = await loadCorpus(options.lab);
+  const { mutants, gateOrder } = await loadCorpus(options.lab, options.corpus);
   const all = (await loadScenarios(options.lab)).map((s) => s.id);
   const scenarios = [...gateOrder.filter((id) => all.includes(id)), ...all.filter((id) => !gateOrder.includes(id))];
   const selected = options.only?.length ? mutants.filter((m) => options.only!.includes(m.id)) : mutants;
@@ -57,14 +62,14 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   if (options.seeds.length === 0) throw new Error('the mutant gate needs at least one seed');
   const verdicts = new Array<MutantVerdict>(selected.length);
   let next = 0;
-  const lane = async (): Promise<void> => {
-    const worker = new Worker();
+  const onLane = async (): Promise<void> => {
+    const lane = new Lane<MutantJob, MutantMessage>(workerPath, options.hangMs);
     try {
       while (next < selected.length) {
         const index = next++;
         const m = selected[index]!;
-        const job: MutantJob = { lab: options.lab, mutant: m.id, scenarios, seeds: options.seeds, rates: options.rates ?? false };
-        const outcome = await worker.run(job, options.hangMs);
+        const job: MutantJob = { lab: options.lab, mutant: m.id, ...(options.corpus === undefined ? {} : { corpus: options.corpus }), scenarios, seeds: options.seeds, rates: options.rates ?? false };
+        const outcome = await runMutant(lane, job);
         const by = outcome.scenarios.find((s) => s.failed > 0);
         verdicts[index] = {
           mutant: m.id,
@@ -78,63 +83,27 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
         };
       }
     } finally {
-      worker.stop();
+      lane.close();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, onLane));
   return { lab: options.lab, seeds: options.seeds, scenarios, verdicts };
 }
 
 /**
- * A worker process that runs one mutant job after another (one process per lane, not per mutant).
- * A worker that stops reporting is killed, and the run it was on named; the next job gets a new one.
+ * One mutant's job on `lane`: its worker's verdict, or the run it hung on (a catch: the simulator
+ * never finished) or crashed on (no catch: the gate itself broke).
  */
-class Worker {
-  private child: ChildProcess | undefined;
-  private stderr = '';
-
-  private spawn(): ChildProcess {
-    const child = forkWorker(workerPath);
-    this.stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-2000)));
-    this.child = child;
-    return child;
-  }
-
-  run(job: MutantJob, hangMs: number): Promise<{ scenarios: ScenarioCatch[]; problem?: string }> {
-    const child = this.child ?? this.spawn();
-    return new Promise((resolve) => {
-      let current = { scenario: job.scenarios[0] ?? '', seed: job.seeds[0]! };
-      let watchdog: NodeJS.Timeout;
-      const finish = (scenarios: ScenarioCatch[], problem?: string): void => {
-        clearTimeout(watchdog);
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        if (problem !== undefined) this.stop();
-        resolve(problem === undefined ? { scenarios } : { scenarios, problem });
-      };
-      const hung = (): void => finish([{ scenario: current.scenario, failed: 1, ran: 1, seed: current.seed, error: `hung: no progress for ${hangMs} ms` }], `hung in scenario ${current.scenario} at seed ${current.seed}`);
-      const onMessage = (message: MutantMessage): void => {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(hung, hangMs);
-        if (message.type === 'run') current = { scenario: message.scenario, seed: message.seed };
-        else finish(message.scenarios);
-      };
-      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-        this.child = undefined;
-        finish([], `worker exited (${signal ?? `code ${code}`}) in scenario ${current.scenario} at seed ${current.seed}${this.stderr ? `: ${this.stderr.trim()}` : ''}`);
-      };
-      watchdog = setTimeout(hung, hangMs);
-      child.on('message', onMessage);
-      child.on('exit', onExit);
-      child.send(job);
-    });
-  }
-
-  stop(): void {
-    this.child?.kill('SIGKILL');
-    this.child = undefined;
-  }
+async function runMutant(lane: Lane<MutantJob, MutantMessage>, job: MutantJob): Promise<{ scenarios: ScenarioCatch[]; problem?: string }> {
+  let current = { scenario: job.scenarios[0] ?? '', seed: job.seeds[0]! };
+  let scenarios: ScenarioCatch[] = [];
+  const end = await lane.run(job, (m) => {
+    if (m.type === 'run') current = { scenario: m.scenario, seed: m.seed };
+    else scenarios = m.scenarios;
+  }, () => `seed ${current.seed} of scenario ${current.scenario}`);
+  if (end.kind === 'done') return { scenarios };
+  if (end.kind === 'crashed') return { scenarios: [], problem: end.message };
+  return { scenarios: [{ scenario: current.scenario, failed: 1, ran: 1, seed: current.seed, error: `hung: ${end.message}` }], problem: `hung: ${end.message}` };
 }
 
 /** 0: every mutant caught; 1: some survived. */

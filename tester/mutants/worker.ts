@@ -1,8 +1,9 @@
 // A mutant worker: a child process that runs mutants, one job at a time, against a lab's scenarios in the
 // simulator, scenario by scenario in gate order, and reports each run and the verdict over IPC.
 // It exists so that mutants run on every core and a mutant that hangs the simulator is killed
-// (tester/mutants/gate.ts), never the gate.
+// (its lane, tester/lane.ts, watches it), never the gate.
 import { findScenario } from '../index.js';
+import { report as send, serveJobs } from '../lane-worker.js';
 import { runScenario } from '../run.js';
 import { findMutant } from './index.js';
 import { scenarioOrder } from './mutant.js';
@@ -10,6 +11,8 @@ import { scenarioOrder } from './mutant.js';
 export interface MutantJob {
   lab: string;
   mutant: string;
+  /** The corpus module to find it in, when not the lab's own (tester/mutants/index.ts). */
+  corpus?: string;
   /** Scenario ids in the gate's order (a mutant's own catchers go first: scenarioOrder). */
   scenarios: string[];
   seeds: number[];
@@ -27,17 +30,12 @@ export interface ScenarioCatch {
   error?: string;
 }
 
-export type MutantMessage = { type: 'run'; scenario: string; seed: number } | { type: 'done'; scenarios: ScenarioCatch[] };
+export type MutantMessage = { type: 'run'; scenario: string; seed: number } | { type: 'verdict'; scenarios: ScenarioCatch[] };
 
-function report(message: MutantMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) throw new Error('tester/mutants/worker.js must be started by the mutant gate (no IPC channel)');
-    process.send(message, () => resolve());
-  });
-}
+const report: (message: MutantMessage) => Promise<void> = send;
 
 async function work(job: MutantJob): Promise<void> {
-  const mutant = await findMutant(job.lab, job.mutant);
+  const mutant = await findMutant(job.lab, job.mutant, job.corpus);
   const results: ScenarioCatch[] = [];
   for (const id of scenarioOrder(mutant, job.scenarios)) {
     const scenario = await findScenario(job.lab, id);
@@ -53,16 +51,11 @@ async function work(job: MutantJob): Promise<void> {
         result.seed = seed;
         result.error = (run.error ?? '').split('\n')[0];
       }
-      if (!job.rates) return report({ type: 'done', scenarios: results });
+      if (!job.rates) return report({ type: 'verdict', scenarios: results });
     }
   }
-  await report({ type: 'done', scenarios: results });
+  await report({ type: 'verdict', scenarios: results });
 }
 
-// One job after another, as the gate sends them; the gate kills the worker when it is done.
-process.on('message', (job: MutantJob) => {
-  work(job).catch((e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-    process.exit(3);
-  });
-});
+// Every mutant job runs in the simulator, so every one beats.
+serveJobs(work, () => true);
