@@ -25,6 +25,12 @@ export class RsmObserver extends PaxosObserver {
     return observed;
   }
 
+  /** The statuses of those of `indices` that answer now. */
+  async observeAnswering(indices: readonly number[]): Promise<RsmObserved[]> {
+    const all = await Promise.all(indices.map((i) => this.observeRsm(i)));
+    return all.filter((o): o is RsmObserved => o !== null);
+  }
+
   /** Poll node `index` every `stepSeedSeconds` (finer than waitFor) until `done` holds, for at most `boundSeedSeconds`. */
   async pollRsm(what: string, index: number, done: (status: RsmStatus) => boolean, stepSeedSeconds: number, boundSeedSeconds: number): Promise<RsmObserved> {
     const step = Math.max(1, this.ms(stepSeedSeconds));

@@ -118,12 +118,27 @@ async function finishIn(run: Run, members: number[], what: string, done: (s: Rsm
   const result = await run.load.finish(o.cluster, o.ms(300));
   o.note(`load done: ${JSON.stringify(result.counts)}`);
   if (result.counts.ok === 0) throw new ScenarioFailure('no client operation succeeded');
-  const observed = await o.waitForRsm(`the members of ${what} to settle at the same viewstamp`, members, done, boundSeedSeconds);
+  const acked = run.load.acked;
+  const observed = await o.waitForRsm(`the members of ${what} to settle at the same viewstamp`, members, done, boundSeedSeconds).catch(async (e: unknown) => {
+    // Never settled: a member inside the latest view that lacks an acknowledged request is why.
+    checkAckedKept(inLatestView(await o.observeAnswering(members)), acked);
+    throw e;
+  });
   for (const m of observed) checkLastView(m, o.ids(members));
   checkReplicasEqual(observed);
   checkAckedKept(observed, run.load.acked);
   checkHistory(run.app, result.history);
   if (o.syncs.views === 0) throw new ScenarioFailure('no completed sync was observed');
+}
+
+/**
+ * The nodes joined to the latest view among `observed`, synced and out of its view change. The
+ * load being over, each must hold every acknowledged request: it executed those of its view before
+ * the primary answered, and the sync that let it in brought the earlier ones.
+ */
+function inLatestView(observed: readonly RsmObserved[]): RsmObserved[] {
+  const latest = Math.max(...observed.map((m) => m.status.vid_commit));
+  return observed.filter(({ status: s }) => s.joined && !s.inviewchange && s.vid_commit === latest);
 }
 
 /** A scenario over `nodes` nodes; `body` runs with a fresh Run. */
