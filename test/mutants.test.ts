@@ -85,6 +85,7 @@ describe('mutant gate', function () {
     ['rsm', 'smallest-primary', '12', 45, /primary of view 5 is p0, but the view history names p1/],
     ['rsm', 'no-busy', 'busy', 45, /p0 answered OK to a client request during its view change/],
     ['rsm', 'unawaited-replicate', 'ack-kill', 45, /acknowledged request 1 of client acker is lost/],
+    ['rsm', 'backup-myvs-stuck', '8', 45, /the client load did not finish within \d+ ms of world time \(no progress: liveness\)/], // 50 of 50 when written
     ['rsm', 'careless-primary', 'loss-backups', 32, /acknowledged request \d+ of client c\d+ is lost/], // 38 of 50 when written, all directly (12 before the heartbeater confirmed silent pings)
     // Lab 3's own slips (its pinned fixtures' rates are in test/vsr-mutants.test.ts). Scenario 7 was not
     // written for the last two: 8 of 50 each when written, so the gate's 30 seeds catch them.
