@@ -101,7 +101,7 @@ describe('mutant gate', function () {
     });
   }
 
-  // The ghost duels (simulator only) and the five classic Paxos bugs they were written for: each
+  // The ghost duels (simulator only) and the classic Paxos bugs they were written for: each
   // caught on at least 19 of 20 pinned seeds (20 of 20 when written), and the reference passing
   // every one of the same seeds.
   const duelSeeds = seedsThrough(20);
@@ -111,6 +111,7 @@ describe('mutant gate', function () {
     ['first-heard-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
     ['first-listed-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
     ['own-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
+    ['stubborn-proposer', 'ghost-leftover', /p\d: view 4 is \{p0,p1,p2,p3\}, expected \{p0,p1\}/],
     ['counts-refusals', 'ghost-refusal', /view 4 = \{p0,p1\} was decided \(first seen on p\d\), but no majority of view 3 \{p0,p1,p2\} accepted it under one proposal \(accepted: \{p0,p1\} under \d+\/p0 by p0\)/],
   ];
   for (const [mutant, id, error] of duels) {

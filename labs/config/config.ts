@@ -132,7 +132,15 @@ export class Config {
     return this.paxos.proposer.run(this.vid + 1, this.members, encodeMembers(next));
   }
 
-  /** The acceptor's upcall: tell the layer above, then rejoin if this view left us out. */
+  /**
+   * The acceptor's upcall: tell the layer above, then rejoin if this view left us out. A view may
+   * leave out a node that is alive: a value accepted in a round that never finished (a heartbeat's
+   * removal whose accepts were lost) is the value of the next round of its instance, whatever that
+   * round wanted, for no proposer can tell it was not chosen (Paxos; the yfs tests 6 and 7 rest on
+   * it). The node left out learns the view from the decide or, if it did not accept it, from its
+   * next heartbeat (answered stale, its round gets the value as oldinstance), and joins again here
+   * (scenario ghost-leftover).
+   */
   private paxosCommit(instance: number, value: string): void {
     this.options.onCommit?.(instance, decodeMembers(value));
     void this.joinWhileOutside();

@@ -10,7 +10,7 @@ import { ScenarioFailure } from '../scenario.js';
 import { GhostProposer } from './ghost.js';
 import type { PaxosObserver } from './observer.js';
 import { liveStatus, watchPaxosSafety } from './safety.js';
-import { kill, restart, startNodes, type Run } from './scenarios.js';
+import { expectLiveInOneView, kill, restart, startNodes, type Run } from './scenarios.js';
 
 /** Every duel decides view 4, the instance after the three founding views. */
 const VIEW = 4;
@@ -128,4 +128,27 @@ export const ghostRefusal = async (run: Run): Promise<void> => {
   await roundOver(sim, o, 0, before, 15);
   run.views.push(o.ids([0, 1]));
   await o.expectViews([0, 1], run.views);
+};
+
+/**
+ * A value accepted in a round that never finished is the next round's value, even when it leaves
+ * out a node that is alive. The ghost plays the hub's heartbeat round that removed p2 and failed
+ * under loss: p1 alone promised and accepted {p0,p1} for view 4 (no majority, so not chosen, but
+ * no proposer can tell). p3 then joins through p0, whose round for view 4 hears that value in p1's
+ * promise (its proposal is above the ghost's) and must propose it: view 4 = {p0,p1}, without the
+ * live p2 (the yfs labs' tests 6 and 7 rest on the same rule). p2 learns view 4 and joins again,
+ * as p3 does: all four end in one view of exactly themselves.
+ */
+export const ghostLeftover = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { p0, ghost } = await setUp(run);
+  const n = 1 + Math.floor(o.random() * (p0().proposer.my_n.n + 1)); // at most p0's next: (n, ghost) sorts below (n, p0)
+  const left = encodeMembers(o.ids([0, 1]));
+  o.note(`ghost: p1 promises and accepts {p0,p1} for view ${VIEW} under ${n}`);
+  demand(`p1 must promise and accept the ghost's proposal ${n} for view ${VIEW} (fresh round)`, (await ghost.prepare(VIEW, n, [1]))[0]?.accept === true && (await ghost.accept(VIEW, n, left, [1]))[0] === true);
+  o.note('p3 joins through p0');
+  await o.cluster.start(3, { first: 0 });
+  run.views.push(o.ids([0, 1]));
+  await o.expectViews([0, 1, 2], run.views, 20);
+  await expectLiveInOneView(o, [0, 1, 2, 3], 30);
 };

@@ -8,7 +8,7 @@ import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenari
 import { checkLastView, checkNoNewViews, checkNotInView, checkViewsStartWith, sameMembers, type Observed } from './checks.js';
 import { PaxosObserver } from './observer.js';
 import { seedsFrom } from '../suite.js';
-import { ghostChosen, ghostPromise, ghostRefusal } from './ghost-scenarios.js';
+import { ghostChosen, ghostLeftover, ghostPromise, ghostRefusal } from './ghost-scenarios.js';
 import type { World } from '../cluster.js';
 
 /** A scenario body with the views it expects so far (the seed's @views); Lab 2's scenarios extend it. */
@@ -301,5 +301,6 @@ export const paxosScenarios: Scenario[] = [
   scenario('ghost-promise', 3, 'a ghost holds promises for view 4 from p1,p2 (p1 restarts); p0 proposes lower and is refused: view 4 = {p1,p2}, the ghost\'s', ghostPromise, ['sim']),
   scenario('ghost-chosen', 3, 'a ghost left {p0,p1} chosen under a higher proposal than p0\'s own accepted {p1,p2}: view 4 = {p0,p1}', ghostChosen, ['sim']),
   scenario('ghost-refusal', 3, 'p1 refuses p0\'s accept for view 4 (a ghost got a higher promise in between): no decision, then view 4 = {p0,p1}', ghostRefusal, ['sim']),
+  scenario('ghost-leftover', 4, 'p1 alone accepted a ghost\'s {p0,p1} for view 4; p3 joins: view 4 = {p0,p1} leaves out the live p2, which joins again', ghostLeftover, ['sim']),
   scenario('catch-up', 4, 'p2 cut off misses views 4 and 5, learns them exactly, rejoins last: view 6 = {p0,p1,p3,p2}', catchUp),
 ];
