@@ -13,6 +13,8 @@ import { runSuite, seedsThrough, type SuiteResult } from '../tester/suite.js';
 import { rsmLab } from '../labs/rsm/lab.js';
 import { carelessPrimaryLab, forgetfulTransferLab, oneStrikeHeartbeatLab } from './fixtures/rsm-broken.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
+import { events } from './fixtures/sim-probe.js';
+import { SimCluster } from '../tester/sim-cluster.js';
 
 /** Seeds per scenario: 16 scenarios x 200 seeds take about a minute. */
 const SEEDS = 200;
@@ -73,7 +75,8 @@ describe('rsm scenarios catch broken RSMs (the checks bite)', () => {
   // loss-views kills the primary twice under loss while clients run: the backup that takes over
   // silently missed a request of a careless primary's (its first miss stalls it for the rest of the
   // view), so the requests acknowledged after that miss are gone from the new view. Caught by the
-  // direct check on 33 of seeds 1..40 when written (and 32 of seeds 41..80).
+  // direct check on 34 of seeds 1..40 (and 32 of seeds 41..80) since the rejoin runs under loss on
+  // every link (33 and 32 before).
   it('a primary that replies whatever its backups answer loses acknowledged requests when its backup takes over (loss-views: caught directly on at least 25 of seeds 1..40)', async () => {
     const errors = await failures(carelessPrimaryLab, 'loss-views', 40);
     const direct = errors.filter((e) => /^ScenarioFailure: p\d: acknowledged request \d+ of client c\d+ is lost/.test(e));
@@ -93,3 +96,26 @@ describe('rsm scenarios catch broken RSMs (the checks bite)', () => {
     for (const id of ['10', 'loss-backups', 'late-ping', 'loss-views']) expect(await failures(rsmLab, id, 10)).to.deep.equal([]);
   });
 });
+
+describe('rsm join under message loss', () => {
+  // A lost joinreq (or reply) is asked again after a join's worst case, 8 RPC timeouts, not after
+  // the seed's 120 s; each timeout in a row doubles the next, up to the join timeout. Env time.
+  it('a joiner whose every joinreq is lost asks again after 8, 16, 32, 64 RPC timeouts, then the join timeout, each plus the join retry pause', async () => {
+    const cluster = new SimCluster({ lab: 'rsm', seed: 1, nodes: 2, app: 'kv' });
+    await cluster.start(0, { first: 0 });
+    await cluster.sleep(1000);
+    await cluster.faults(1, { loss: 1 });
+    await cluster.start(1, { first: 0 });
+    await cluster.sleep(400_000);
+    const sent = (await events(cluster, 'send')).filter((e) => isJoinreqOf('p1', e.msg)).map((e) => e.t as number);
+    await cluster.close();
+    const { rpcTimeoutMs, joinRetryMs, joinTimeoutMs } = cluster.timing;
+    const timeouts = [8, 16, 32, 64].map((k) => k * rpcTimeoutMs).concat([joinTimeoutMs, joinTimeoutMs]);
+    expect(sent.slice(1, timeouts.length + 1).map((t, i) => t - sent[i]!)).to.deep.equal(timeouts.map((ms) => ms + joinRetryMs));
+  });
+});
+
+function isJoinreqOf(node: string, msg: unknown): boolean {
+  const m = msg as { method?: string; type?: string; from?: string } | undefined;
+  return m?.method === 'rsm.joinreq' && m.type === 'req' && m.from === node;
+}

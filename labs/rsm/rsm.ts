@@ -23,6 +23,9 @@
 // - A restarted node lost its replica state (it lives in memory). It acts as a member only after
 //   a view added it anew (a view past those on its disk, without it in the view before); if its
 //   disk says it is still a member, it first removes itself from the view.
+// - A joinreq whose request or reply was lost is asked again after a join's worst case (a few RPC
+//   timeouts), not after the seed's 120 s, doubling after each timeout in a row up to it (joinreq
+//   is safe to repeat: the primary answers a joiner it waits for with the views again).
 import type { Env, NodeId } from '../../src/env/types.js';
 import { isRpcError } from '../../src/env/types.js';
 import type { Timing } from '../../src/timing.js';
@@ -66,6 +69,13 @@ export interface RsmOptions {
 /** How many completed syncs status() reports. */
 const SYNCS_KEPT = 16;
 
+/**
+ * A joinreq's first timeout, in RPC timeouts: the primary's work for a join is at most two Paxos
+ * rounds (remove the joiner's old incarnation, add the new one) of three phases, each bounded by
+ * one RPC timeout, with the request and its reply on top.
+ */
+const JOIN_TIMEOUT_RPCS = 8;
+
 export class Rsm {
   protected cfg!: Config;
   /** The primary of vid_commit (before any view: the node to join through). */
@@ -93,6 +103,8 @@ export class Rsm {
   protected syncs: SyncRecord[] = [];
   /** Failed joinreq calls: the join target moves on after each. */
   private joinFailures = 0;
+  /** joinreq calls in a row that timed out: each doubles the next one's timeout (joinTimeout). */
+  private joinTimeouts = 0;
   /** Who the last NOTPRIMARY answer named as primary: asked first at the next join. */
   private joinHint: NodeId | undefined;
   /** viewMembers()'s last answer. */
@@ -191,12 +203,14 @@ export class Rsm {
     const target = this.joinTarget();
     let answer: JoinRes;
     try {
-      answer = await this.env.call(target, rsmJoin, { src: this.me, last: this.last_myvs }, { timeoutMs: this.timing.joinTimeoutMs });
+      answer = await this.env.call(target, rsmJoin, { src: this.me, last: this.last_myvs }, { timeoutMs: this.joinTimeout() });
     } catch (e) {
       if (!isRpcError(e)) throw e;
       this.joinFailures++;
+      if (isRpcError(e, 'timeout')) this.joinTimeouts++;
       return false;
     }
+    this.joinTimeouts = 0;
     if (answer.status === 'NOTPRIMARY') {
       this.joinHint = answer.primary;
       this.joinFailures = 0;
@@ -204,6 +218,11 @@ export class Rsm {
     await this.cfg.restore(answer.views);
     this.env.log('rsm.join', { via: target, status: answer.status, vid: this.cfg.vid, joined: this.joined });
     return this.joined && this.cfg.isMember(this.me, this.vid_commit);
+  }
+
+  /** The next joinreq's timeout: JOIN_TIMEOUT_RPCS RPC timeouts, doubled per timeout in a row, at most timing.joinTimeoutMs. */
+  private joinTimeout(): number {
+    return Math.min(this.timing.joinTimeoutMs, JOIN_TIMEOUT_RPCS * this.timing.rpcTimeoutMs * 2 ** this.joinTimeouts);
   }
 
   /** The hinted or believed primary, else (after failures, or if that is us) the first node and the known members in turn. */
