@@ -138,8 +138,9 @@ export class Config {
    * removal whose accepts were lost) is the value of the next round of its instance, whatever that
    * round wanted, for no proposer can tell it was not chosen (Paxos; the yfs tests 6 and 7 rest on
    * it). The node left out learns the view from the decide or, if it did not accept it, from its
-   * next heartbeat (answered stale, its round gets the value as oldinstance), and joins again here
-   * (scenario ghost-leftover).
+   * next heartbeat (answered stale, its round gets the value as oldinstance), and joins again: here
+   * (Lab 1, scenario ghost-leftover), or in Lab 2 (join: null) through the RSM's recovery loop, as
+   * any live node a view left out (rsm test 16).
    */
   private paxosCommit(instance: number, value: string): void {
     this.options.onCommit?.(instance, decodeMembers(value));
