@@ -75,7 +75,7 @@ describe('rsm scenarios catch broken RSMs (the checks bite)', () => {
   // loss-views kills the primary twice under loss while clients run: the backup that takes over
   // silently missed a request of a careless primary's (its first miss stalls it for the rest of the
   // view), so the requests acknowledged after that miss are gone from the new view. Caught by the
-  // direct check on 34 of seeds 1..40 (and 32 of seeds 41..80) since the rejoin runs under loss on
+  // direct check on 33 of seeds 1..40 and 36 of seeds 41..80 since the rejoin runs under loss on
   // every link (33 and 32 before).
   it('a primary that replies whatever its backups answer loses acknowledged requests when its backup takes over (loss-views: caught directly on at least 25 of seeds 1..40)', async () => {
     const errors = await failures(carelessPrimaryLab, 'loss-views', 40);
