@@ -43,6 +43,11 @@ describe('handout', function () {
       expect(mutants.status, mutants.stdout + mutants.stderr).to.equal(2);
       expect(mutants.stderr).to.include(`the ${lab} mutant corpus is not in this tree (the student hand-out leaves it out)`);
     }
+    for (const command of ['sim', 'shrink']) {
+      const replay = run(process.execPath, ['dist/src/cli/main.js', command, 'paxos', '7', '--seed', '1', '--mutant', 'amnesiac-accept']);
+      expect(replay.status, replay.stdout + replay.stderr).to.equal(2);
+      expect(replay.stderr).to.equal('rsmlab: the paxos mutant corpus is not in this tree (the student hand-out leaves it out)\n');
+    }
   });
 
   it('holds the students\' README and only the framework tests marked for it (its `npm test` and the lab scenarios: test/newcomer.test.ts)', () => {

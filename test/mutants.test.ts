@@ -1,7 +1,9 @@
 // The mutant gate in CI: every planted bug of every lab's corpus is caught by the lab's
 // scenarios in the simulator (100%, on a fixed seed list, over worker processes on both cores),
 // and the checks that catch them do so at a stated rate on pinned seeds, not on one lucky seed.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { findScenario } from '../tester/index.js';
@@ -131,6 +133,59 @@ describe('mutant gate', function () {
         expect(result.ok, `${id} seed ${seed}: ${result.error}`).to.equal(true);
       }
     }
+  });
+
+  // The gate's catch, replayed: its report names the one command, and that command, run as printed
+  // (from another folder), fails the same check at the same seed, with the trace hash of the gate's
+  // run (the worker's runScenario call, hashed here: the gate's own runs keep no trace).
+  describe('every catch prints the one command that replays it', () => {
+    const cli = join(repo, 'dist', 'src', 'cli', 'main.js');
+    let dir: string;
+    before(() => { dir = mkdtempSync(join(tmpdir(), 'rsmlab-mutant-replay-')); });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    /** `rsmlab ARGS` in `dir`, as a shell would run it. */
+    const rsmlab = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+
+    for (const [lab, mutant, scenario] of [['paxos', 'amnesiac-accept', '7'], ['vsr', 'duplicate-again', '2']] as const) {
+      it(`${lab} ${mutant}: the gate prints and reports \`rsmlab sim ${lab} ${scenario} --seed 1 --mutant ${mutant}\`, which fails as the gate's run did`, async () => {
+        const result = await runGate({ lab, seeds: [1], jobs: 1, only: [mutant], hangMs: 60_000 });
+        const [verdict] = result.verdicts;
+        const replay = `npx rsmlab sim ${lab} ${scenario} --seed 1 --mutant ${mutant}`;
+        expect(verdict, formatGate(result)).to.deep.include({ caught: true, replay });
+        expect(verdict!.by).to.deep.include({ scenario, seed: 1 });
+        expect(formatGate(result)).to.match(new RegExp(`^${mutant} .* caught by ${scenario} .*\\n(?: +rates: .*\\n)? {${mutant.length + 2 + 18}}replay: ${replay}$`, 'm'));
+        expect(JSON.parse(JSON.stringify(result)).verdicts[0].replay).to.equal(replay);
+
+        const [npx, command, ...args] = replay.split(' ');
+        expect([npx, command]).to.deep.equal(['npx', 'rsmlab']);
+        const cli = rsmlab(...args);
+        expect(cli.status, cli.stdout + cli.stderr).to.equal(1);
+        const gateRun = await runScenario(await findScenario(lab, scenario), { world: 'sim', seed: 1, lab: (await findMutant(lab, mutant)).lab, artifactsDir: join(dir, 'in-process') });
+        expect(gateRun.error!.split('\n')[0]).to.equal(verdict!.by!.error);
+        expect(cli.stdout).to.include(`seed 1: FAIL\ntrace hash ${gateRun.traceHash} (`);
+        expect(cli.stdout).to.include(`\nseed 1: ${verdict!.by!.error}`);
+        expect(cli.stdout).to.include(`\nreplay: ${replay}\n`);
+      });
+    }
+
+    it('`rsmlab shrink --mutant` shrinks the mutant\'s failure, and its shrunk replay names the mutant', () => {
+      const r = rsmlab('shrink', 'paxos', '7', '--seed', '1', '--mutant', 'amnesiac-accept', '--shrink-ms', '1');
+      expect(r.status, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout).to.include('\nreplay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept\n');
+      expect(r.stdout).to.include(`shrunk replay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept --veto ${join(dir, 'failures', 'paxos-7-sim-seed1', 'shrunk', 'veto.json')}`);
+    });
+
+    it('an unknown mutant, or --mutant with --lab-module, is a clear error (exit 2) before anything runs', () => {
+      for (const command of ['sim', 'shrink']) {
+        const unknown = rsmlab(command, 'paxos', '7', '--seed', '1', '--mutant', 'no-such-bug');
+        expect(unknown.status, unknown.stderr).to.equal(2);
+        expect(unknown.stderr).to.match(/^rsmlab: lab 'paxos' has no mutant 'no-such-bug' \(known: amnesiac-accept, /);
+        const both = rsmlab(command, 'paxos', '7', '--seed', '1', '--mutant', 'amnesiac-accept', '--lab-module', 'dist/test/fixtures/paxos-broken.js#amnesiacPaxosLab');
+        expect(both.status, both.stderr).to.equal(2);
+        expect(both.stderr).to.equal('rsmlab: --mutant and --lab-module each name the Lab to run: give one of them, not both\n');
+        expect(unknown.stdout + both.stdout).to.equal('');
+      }
+    });
   });
 
   it('a corpus the tree does not have is a clear error (the hand-out leaves them out)', async () => {

@@ -22,7 +22,7 @@ interface Sweep {
 }
 
 /** Run the `sweep` scenario of lab `par` (or a variant of it) on every combination in `masks`. */
-async function sweep(masks: number[], variant?: string): Promise<Sweep> {
+async function sweep(masks: number[], labModule?: string): Promise<Sweep> {
   const result = await runSuite({
     lab: 'par',
     world: 'sim',
@@ -32,7 +32,7 @@ async function sweep(masks: number[], variant?: string): Promise<Sweep> {
     seedTimeoutMs: 120_000,
     shrinkMs: 0,
     artifactsDir: join(tmpdir(), 'rsmlab-par-sweep-failures'),
-    ...(variant === undefined ? {} : { variant }),
+    ...(labModule === undefined ? {} : { variant: { labModule } }),
   });
   const outcome = result.outcomes[0]!;
   expect(outcome.totalSeeds).to.equal(masks.length);

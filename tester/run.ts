@@ -12,7 +12,7 @@ import type { Cluster, World } from './cluster.js';
 import { runsIn, ScenarioFailure, type Scenario, type ScenarioContext } from './scenario.js';
 import { RealCluster } from './real-cluster.js';
 import { SimCluster, type Pacer } from './sim-cluster.js';
-import { loadVariant, variantFlag } from './variant.js';
+import { loadVariant, variantFlag, type Variant } from './variant.js';
 import { describeError, labErrorLines, labErrorsThrown } from './failure-text.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
@@ -29,8 +29,8 @@ export interface RunOptions {
   keepTrace?: boolean;
   /** Run this Lab instead of the scenario's own (simulator only: tests run deliberately broken variants). */
   lab?: Lab;
-  /** Run the Lab this module exports instead (FILE#EXPORT, tester/variant.ts); replay commands name it. */
-  variant?: string;
+  /** Run the Lab this variant names instead (a module's export, a corpus mutant: tester/variant.ts); replay commands name it. */
+  variant?: Variant;
   /** Keep no trace (not even its hash) and write no artifacts (runs that are expected to fail, many times over). */
   quiet?: boolean;
   /** Simulator only: watch the run live (the dashboard): its pacer, and the cluster once made. */
@@ -85,7 +85,7 @@ export function defaultTiming(world: World): Timing {
   return realTiming(classicTiming, REAL_TIMING_SCALE);
 }
 
-export function replayCommand(scenario: Scenario, world: World, seed: number, variant?: string): string {
+export function replayCommand(scenario: Pick<Scenario, 'lab' | 'id'>, world: World, seed: number, variant?: Variant): string {
   return world === 'sim'
     ? `npx rsmlab sim ${scenario.lab} ${scenario.id} --seed ${seed}${variantFlag(variant)}`
     : `npx rsmlab test ${scenario.lab} --world real --only ${scenario.id} --seed ${seed}`;
@@ -123,7 +123,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (!runsIn(scenario, options.world)) {
       throw new Error(`scenario ${scenario.lab} ${scenario.id} runs in the ${scenario.worlds!.join(', ')} world only, not ${options.world}`);
     }
-    const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(options.variant));
+    const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(scenario.lab, options.variant));
     cluster = createCluster(scenario, { ...options, lab }, timing);
     const ctx: ScenarioContext = {
       cluster,

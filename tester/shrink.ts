@@ -8,6 +8,7 @@ import type { Lab } from '../src/lab.js';
 import { countKinds, type Decision, type DecisionKind } from '../src/env/sim/decisions.js';
 import { artifactsName, replayCommand, runScenario, type ScenarioResult } from './run.js';
 import type { Scenario } from './scenario.js';
+import type { Variant } from './variant.js';
 
 /**
  * What "the same check" means: the error's class and the first line of its message, every number
@@ -27,8 +28,8 @@ export interface ShrinkOptions {
   artifactsDir?: string;
   /** Run this Lab instead of the scenario's own (tests shrink deliberately broken variants). */
   lab?: Lab;
-  /** Or the Lab this module exports (FILE#EXPORT): the shrunk replay command names it. */
-  variant?: string;
+  /** Or the Lab this variant names (tester/variant.ts): the shrunk replay command names it. */
+  variant?: Variant;
   /** Stop after this many reruns too (a bound that does not depend on the machine's speed). */
   maxRuns?: number;
   /** Called before each rerun (the worker's heartbeat). */
@@ -59,7 +60,7 @@ export interface ShrinkResult {
 }
 
 /** The lab the original run ran, for every rerun. */
-function same(options: ShrinkOptions): { lab?: Lab; variant?: string } {
+function same(options: ShrinkOptions): { lab?: Lab; variant?: Variant } {
   return { ...(options.lab ? { lab: options.lab } : {}), ...(options.variant === undefined ? {} : { variant: options.variant }) };
 }
 

@@ -11,6 +11,7 @@ import { replayCommand, type ScenarioResult } from './run.js';
 import { runsIn, type Scenario } from './scenario.js';
 import type { ShrinkResult } from './shrink.js';
 import type { WorkerJob, WorkerMessage } from './worker.js';
+import type { Variant } from './variant.js';
 
 const workerPath = fileURLToPath(new URL('./worker.js', import.meta.url));
 /** A lane of test workers (tester/worker.ts). */
@@ -28,8 +29,8 @@ export interface SuiteOptions {
   failFast?: boolean;
   /** Shrink the lowest failing seed of each failed scenario for up to this long (simulator only; 0: never). */
   shrinkMs?: number;
-  /** Run the Lab this module exports instead of the lab's own (FILE#EXPORT, simulator only). */
-  variant?: string;
+  /** Run the Lab this variant names instead of the lab's own (tester/variant.ts, simulator only). */
+  variant?: Variant;
   /** A worker that reports nothing for this long is killed and its seed fails ("hung"). */
   seedTimeoutMs: number;
   artifactsDir: string;
@@ -218,7 +219,7 @@ async function outcomeOf(tally: Tally, options: SuiteOptions, lane: TestLane): P
   return { ...failing, status: 'failed', failure: { ...failure, ok: false }, ...(shrink && { shrink }), ...problem };
 }
 
-function variant(options: SuiteOptions): { variant?: string } {
+function variant(options: SuiteOptions): { variant?: Variant } {
   return options.variant === undefined ? {} : { variant: options.variant };
 }
 

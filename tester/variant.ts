@@ -1,20 +1,28 @@
-// A lab variant: a Lab object that a module exports (a deliberately broken lab, a mutant), run on a
-// registered lab's scenarios in the simulator in place of that lab. The command line names it
-// FILE#EXPORT (`--lab-module`), and every replay command of such a run carries it. It never
+// A lab variant: a Lab run on a registered lab's scenarios in the simulator in place of that lab —
+// one a module exports (a deliberately broken lab: `--lab-module FILE#EXPORT`) or a mutant of the
+// lab's corpus (`--mutant ID`). Every replay command of such a run carries its flag. It never
 // registers the variant as a lab: real nodes load labs by name only.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Lab } from '../src/lab.js';
+import { findMutant } from './mutants/index.js';
 
-function parse(spec: string): { file: string; name: string } {
+/**
+ * How the command line names a variant. A mutant is its id in the lab's corpus, or FILE#ID: its id
+ * in the corpus a compiled module exports (a test's own corpus, tester/mutants/index.ts).
+ */
+export type Variant = { labModule: string } | { mutant: string };
+
+/** FILE#NAME split at its last '#'; `what` says what the flag takes, for the error. */
+function split(spec: string, flag: string, what: string): { file: string; name: string } {
   const at = spec.lastIndexOf('#');
-  if (at <= 0 || at === spec.length - 1) throw new Error(`--lab-module takes FILE#EXPORT (a compiled module and the name of the Lab it exports), not '${spec}'`);
+  if (at <= 0 || at === spec.length - 1) throw new Error(`${flag} takes ${what}, not '${spec}'`);
   return { file: spec.slice(0, at), name: spec.slice(at + 1) };
 }
 
 /** The Lab exported as `EXPORT` by `FILE` (resolved from the working directory). */
-export async function loadVariant(spec: string): Promise<Lab> {
-  const { file, name } = parse(spec);
+async function loadModuleLab(spec: string): Promise<Lab> {
+  const { file, name } = split(spec, '--lab-module', 'FILE#EXPORT (a compiled module and the name of the Lab it exports)');
   const loaded = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
   const lab = loaded[name];
   if (typeof lab !== 'object' || lab === null || typeof (lab as Lab).start !== 'function' || typeof (lab as Lab).name !== 'string') {
@@ -23,7 +31,26 @@ export async function loadVariant(spec: string): Promise<Lab> {
   return lab as Lab;
 }
 
+/** The Lab of mutant `spec` (ID, or FILE#ID) of lab `lab`'s corpus. */
+async function loadMutantLab(lab: string, spec: string): Promise<Lab> {
+  const { file, name } = spec.includes('#') ? split(spec, '--mutant', 'ID or FILE#ID (a mutant of the lab\'s corpus, or of the corpus a compiled module exports)') : { file: undefined, name: spec };
+  return (await findMutant(lab, name, file)).lab;
+}
+
+/** The Lab `variant` names, to run on lab `lab`'s scenarios. */
+export function loadVariant(lab: string, variant: Variant): Promise<Lab> {
+  return 'labModule' in variant ? loadModuleLab(variant.labModule) : loadMutantLab(lab, variant.mutant);
+}
+
 /** The flag a replay command needs to run the same variant ('' for the lab itself). */
-export function variantFlag(spec: string | undefined): string {
-  return spec === undefined ? '' : ` --lab-module ${spec}`;
+export function variantFlag(variant: Variant | undefined): string {
+  if (variant === undefined) return '';
+  return 'labModule' in variant ? ` --lab-module ${variant.labModule}` : ` --mutant ${variant.mutant}`;
+}
+
+/** The variant a command's `--lab-module` or `--mutant` names (at most one of them), if any. */
+export function chosenVariant(options: { labModule?: string; mutant?: string }): Variant | undefined {
+  if (options.labModule !== undefined && options.mutant !== undefined) throw new Error('--mutant and --lab-module each name the Lab to run: give one of them, not both');
+  if (options.labModule !== undefined) return { labModule: options.labModule };
+  return options.mutant === undefined ? undefined : { mutant: options.mutant };
 }

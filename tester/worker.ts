@@ -7,6 +7,7 @@ import { report as send, serveJobs } from './lane-worker.js';
 import { runScenario, type ScenarioResult } from './run.js';
 import { shrinkFailure, type ShrinkResult } from './shrink.js';
 import type { World } from './cluster.js';
+import type { Variant } from './variant.js';
 
 /** Run `seeds` of one scenario, in order; with `failFast`, stop at the first failing seed. */
 export interface SeedsJob {
@@ -15,8 +16,8 @@ export interface SeedsJob {
   scenario: string;
   world: World;
   seeds: number[];
-  /** Run the Lab this module exports instead of the lab's own (FILE#EXPORT, tester/variant.ts). */
-  variant?: string;
+  /** Run the Lab this variant names instead of the lab's own (tester/variant.ts). */
+  variant?: Variant;
   failFast: boolean;
   /** Keep traces and write artifacts (false: hash only; the suite reruns the seed it reports). */
   artifacts: boolean;
@@ -29,7 +30,7 @@ export interface ReportJob {
   lab: string;
   scenario: string;
   seed: number;
-  variant?: string;
+  variant?: Variant;
   artifactsDir: string;
   shrinkMs: number;
 }
@@ -45,7 +46,7 @@ export type WorkerMessage =
   /** ...then its shrinking, if asked for. */
   | { type: 'shrunk'; shrink: ShrinkResult };
 
-function variant(job: WorkerJob): { variant?: string } {
+function variant(job: WorkerJob): { variant?: Variant } {
   return job.variant === undefined ? {} : { variant: job.variant };
 }
 

@@ -120,7 +120,8 @@ program
   .option('--artifacts <dir>', 'where a failing run leaves its trace and notes', 'failures')
   .option('--veto <file-or-ids>', 'veto fault decisions: a veto file written by `rsmlab shrink`, or comma-separated decision ids')
   .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
-  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string; veto?: string; labModule?: string }) =>
+  .option('--mutant <id>', 'run this mutant of the lab\'s corpus (`rsmlab mutants` prints its replay command) instead of the lab itself')
+  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string; veto?: string; labModule?: string; mutant?: string }) =>
     exitWith(async () => (await import('./sim-command.js')).simCommand(lab, scenario, o)),
   );
 
@@ -133,8 +134,9 @@ program
   .option('--shrink-ms <ms>', 'search for at most this long; the smallest failing set found so far is the result', whole('--shrink-ms', 1), 60_000)
   .option('--artifacts <dir>', 'where the failing run and its shrunk rerun leave their traces and notes', 'failures')
   .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
+  .option('--mutant <id>', 'run this mutant of the lab\'s corpus instead of the lab itself')
   .option('--json', 'print the failing run and the shrink result as JSON')
-  .action((lab: string, scenario: string, o: { seed: number; shrinkMs: number; artifacts: string; labModule?: string; json?: boolean }) =>
+  .action((lab: string, scenario: string, o: { seed: number; shrinkMs: number; artifacts: string; labModule?: string; mutant?: string; json?: boolean }) =>
     exitWith(async () => (await import('./shrink-command.js')).shrinkCommand(lab, scenario, o)),
   );
 

@@ -6,21 +6,24 @@ import { failureLines } from '../../tester/failure-text.js';
 import { shrinkText } from '../../tester/report.js';
 import { runScenario } from '../../tester/run.js';
 import { shrinkFailure } from '../../tester/shrink.js';
-import { loadVariant } from '../../tester/variant.js';
+import { chosenVariant, loadVariant } from '../../tester/variant.js';
 
 export interface ShrinkCommandOptions {
   seed: number;
   shrinkMs: number;
   artifacts: string;
   labModule?: string;
+  /** A mutant of the lab's corpus (its id), run instead of the lab itself. */
+  mutant?: string;
   json?: boolean;
 }
 
 export async function shrinkCommand(lab: string, scenarioId: string, options: ShrinkCommandOptions): Promise<number> {
   if (options.shrinkMs < 1) throw new Error(`--shrink-ms must be at least 1, not ${options.shrinkMs}`);
   const scenario = await findScenario(lab, scenarioId);
-  if (options.labModule !== undefined) await loadVariant(options.labModule);
-  const variant = options.labModule === undefined ? {} : { variant: options.labModule };
+  const chosen = chosenVariant(options);
+  if (chosen !== undefined) await loadVariant(lab, chosen);
+  const variant = chosen === undefined ? {} : { variant: chosen };
   const failed = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, ...variant });
   if (failed.ok) throw new Error(`${lab} ${scenario.id} passes with seed ${options.seed}: there is no failure to shrink`);
   const shrink = await shrinkFailure(scenario, failed, { budgetMs: options.shrinkMs, artifactsDir: options.artifacts, ...variant });

@@ -5,7 +5,7 @@ import { countKinds, describeCount, parseVetoPolicy, type VetoPolicy } from '../
 import type { Json } from '../env/types.js';
 import { findScenario } from '../../tester/index.js';
 import { replayCommand, runScenario } from '../../tester/run.js';
-import { loadVariant } from '../../tester/variant.js';
+import { chosenVariant, loadVariant } from '../../tester/variant.js';
 import { failureLines } from '../../tester/failure-text.js';
 
 export interface SimCommandOptions {
@@ -16,6 +16,8 @@ export interface SimCommandOptions {
   /** A veto file (`rsmlab shrink` writes one), or decision ids to veto, comma-separated. */
   veto?: string;
   labModule?: string;
+  /** A mutant of the lab's corpus (its id), run instead of the lab itself. */
+  mutant?: string;
 }
 
 /** The veto policy of `--veto`: a file's JSON, or a comma-separated list of decision ids to veto. */
@@ -32,9 +34,10 @@ function vetoPolicy(value: string): VetoPolicy {
 
 export async function simCommand(lab: string, scenarioId: string, options: SimCommandOptions): Promise<number> {
   const scenario = await findScenario(lab, scenarioId);
-  if (options.labModule !== undefined) await loadVariant(options.labModule);
-  const veto = options.veto === undefined ? {} : { veto: vetoPolicy(options.veto), replay: `${replayCommand(scenario, 'sim', options.seed, options.labModule)} --veto ${options.veto}` };
-  const variant = options.labModule === undefined ? {} : { variant: options.labModule };
+  const chosen = chosenVariant(options);
+  if (chosen !== undefined) await loadVariant(lab, chosen);
+  const veto = options.veto === undefined ? {} : { veto: vetoPolicy(options.veto), replay: `${replayCommand(scenario, 'sim', options.seed, chosen)} --veto ${options.veto}` };
+  const variant = chosen === undefined ? {} : { variant: chosen };
   const result = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, keepTrace: Boolean(options.trace), ...veto, ...variant, ...(options.veto === undefined ? {} : { artifactsName: `${lab}-${scenario.id}-sim-seed${options.seed}-veto` }) });
   if (options.trace && result.trace !== undefined) writeFileSync(options.trace, result.trace);
   if (options.json) {

@@ -45,7 +45,7 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions):
     jobs: options.jobs ?? (world === 'sim' ? availableParallelism() : 1),
     failFast: options.failFast ?? false,
     shrinkMs: options.shrinkMs ?? 0,
-    ...(options.labModule === undefined ? {} : { variant: options.labModule }),
+    ...(options.labModule === undefined ? {} : { variant: { labModule: options.labModule } }),
     seedTimeoutMs: options.hangMs ?? (world === 'sim' ? 60_000 : 180_000),
     artifactsDir: options.artifacts,
     onProgress: (done, total) => {
@@ -63,7 +63,7 @@ export async function testCommand(lab: string, options: TestCommandOptions): Pro
   if (options.shrinkMs !== undefined && options.shrinkMs < 0) throw new Error(`--shrink-ms must be 0 (no shrinking) or more, not ${options.shrinkMs}`);
   if (options.labModule !== undefined) {
     if (options.world !== 'sim') throw new Error('--lab-module runs a Lab object in the simulator only: add --world sim');
-    await loadVariant(options.labModule);
+    await loadVariant(lab, { labModule: options.labModule });
   }
   const worlds: World[] = options.world === 'both' ? ['sim', 'real'] : [options.world];
   const results: SuiteResult[] = [];

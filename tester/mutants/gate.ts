@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadScenarios } from '../index.js';
 import { Lane } from '../lane.js';
+import { replayCommand } from '../run.js';
 import { loadCorpus } from './index.js';
 import type { MutantArea } from './mutant.js';
 import type { MutantJob, MutantMessage, ScenarioCatch } from './worker.js';
@@ -35,6 +36,8 @@ export interface MutantVerdict {
   caught: boolean;
   /** The first scenario that caught it, its first failing seed and error. */
   by?: ScenarioCatch;
+  /** The one command that replays that catch: `rsmlab sim` of its scenario and seed, with `--mutant`. */
+  replay?: string;
   /** Per scenario tried, in gate order. */
   scenarios: ScenarioCatch[];
   /** Scenario runs it took. */
@@ -76,7 +79,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
           area: m.area,
           bug: m.bug,
           caught: by !== undefined,
-          ...(by ? { by } : {}),
+          ...(by ? { by, replay: catchReplay(options, m.id, by) } : {}),
           scenarios: outcome.scenarios,
           runs: outcome.scenarios.reduce((sum, s) => sum + s.ran, 0),
           ...(outcome.problem ? { problem: outcome.problem } : {}),
@@ -88,6 +91,12 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, onLane));
   return { lab: options.lab, seeds: options.seeds, scenarios, verdicts };
+}
+
+/** `rsmlab sim` of the catch's scenario and seed with mutant `id` (of the gate's corpus module, when it has one: FILE#ID). */
+function catchReplay(options: GateOptions, id: string, by: ScenarioCatch): string {
+  const mutant = options.corpus === undefined ? id : `${options.corpus}#${id}`;
+  return replayCommand({ lab: options.lab, id: by.scenario }, 'sim', by.seed!, { mutant });
 }
 
 /**

@@ -1,5 +1,6 @@
 // Formats a mutant gate's result: one line per mutant (caught by which scenario, at which seed, on
-// how many of the seeds run) and a total. Pure formatting: it never runs anything.
+// how many of the seeds run), the one command that replays each catch under it, and a total. Pure
+// formatting: it never runs anything.
 import type { GateResult, MutantVerdict } from './gate.js';
 
 function caughtBy(v: MutantVerdict, seeds: number): string {
@@ -18,6 +19,7 @@ export function formatGate(result: GateResult): string {
     if (v.scenarios.length > 1 && v.by?.ran === seeds.length) {
       lines.push(`${' '.repeat(width)}${''.padEnd(18)}rates: ${v.scenarios.map((s) => `${s.scenario} ${s.failed}/${s.ran}`).join(', ')}`);
     }
+    if (v.replay !== undefined) lines.push(`${' '.repeat(width)}${''.padEnd(18)}replay: ${v.replay}`);
   }
   const caught = verdicts.filter((v) => v.caught).length;
   const pct = verdicts.length === 0 ? 0 : Math.round((100 * caught) / verdicts.length);
