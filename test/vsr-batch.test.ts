@@ -4,7 +4,7 @@
 // duplicate (queued, committed, after a view change) is never run again; a queue left behind by a
 // view change is answered busy; Lab 4's body bound cuts a batch; the wire refuses a malformed one.
 import { expect } from 'chai';
-import { TICKS } from '../labs/vsr/state.js';
+import { createState, TICKS } from '../labs/vsr/state.js';
 import { makeEntry, type BatchBody, type Message } from '../labs/vsr/protocol.js';
 import { canonicalJson } from '../src/json.js';
 import { messageProblem } from '../src/engine/driver.js';
@@ -101,6 +101,37 @@ describe('vsr engine: request batching', () => {
     expect(batches.map((body) => body.requests.map((r) => r.client))).to.deep.equal([['c1', 'c2'], ['c3', 'c4']]);
     for (const body of batches) expect(canonicalJson(body).length).to.be.at.most(bound);
     expect(b.replies.filter((r) => r.reply.status === 'ok')).to.have.length(5);
+  });
+
+  it('a new view whose pipeline holds more than pipeline_max ops (a whole cluster restarted: no replica knew them committed) queues a request until it drains', () => {
+    const b = registered(2, { pipeline_max: 1, batch_max: 4 });
+    b.request(append('c0', 1));
+    b.settle();
+    // Power loss on every replica: each comes back with its log (ops 1..3) and commit_max 0, and
+    // with nobody normal to answer a recovery, they change views; replica 1 leads view 1.
+    b.states.forEach((s, i) => {
+      b.states[i] = createState(s.config, { superblock: { view: 0, log_view: 0 }, entries: s.log.slice(1) });
+      b.run(i, { kind: 'nonce', nonce: `again-${i}` });
+    });
+    b.inbox = [];
+    const primary = b.states[1]!;
+    for (let t = 0; t < 100 * TICKS.recovery && !(primary.status === 'normal' && primary.view > 0); t++) {
+      b.states.forEach((_, i) => b.run(i, { kind: 'tick' }));
+      while ((b.inbox.length > 0 || b.writes.length > 0) && !(primary.status === 'normal' && primary.view > 0)) {
+        b.flushWrites();
+        const m = b.inbox.shift();
+        if (m !== undefined) b.run(m.to, { kind: 'message', message: m.message });
+      }
+    }
+    expect([primary.status, primary.view, primary.pipeline.length]).to.deep.equal(['normal', 1, 3]);
+    // A new client's register now finds the pipeline (3 ops, pipeline_max 1) full: it waits, then commits once.
+    b.replies = [];
+    b.request({ client: 'c2', request: 0, kind: 'register' }, 1);
+    expect(primary.queue.map((q) => q.client)).to.deep.equal(['c2']);
+    b.settle();
+    b.tick(TICKS.commit);
+    expect(b.replies.filter((r) => r.client === 'c2').map((r) => [r.reply.status, r.reply.status === 'ok' && r.reply.op])).to.deep.equal([['ok', 4]]);
+    for (const s of b.states) expect([s.commit_min, s.clients.map((row) => row.client), s.app]).to.deep.equal([4, ['c0', 'c1', 'c2'], [['k', 'c0.1']]]);
   });
 
   it('batch_max 1 (the default) queues nothing: a full pipeline answers busy', () => {

@@ -1605,9 +1605,11 @@ export function assertInvariants(s: ReplicaState): void {
   if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
   assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
   // Requests wait in the queue only at a normal primary whose pipeline is full (a freed slot takes them at once), and only so many.
+  // Full is pipeline_max or more: a new view's pipeline holds every op its log has past the commit
+  // number, more than pipeline_max when no replica of its quorum knew them committed (a power loss).
   if (s.queue.length > 0) {
     assert(s.status === 'normal' && isPrimary(s), 'vsr: a request queue off a normal primary');
-    assert(s.pipeline.length === s.config.pipeline_max, () => `vsr: ${s.queue.length} requests queued with ${s.pipeline.length} of ${s.config.pipeline_max} pipeline slots used`);
+    assert(s.pipeline.length >= s.config.pipeline_max, () => `vsr: ${s.queue.length} requests queued with ${s.pipeline.length} of ${s.config.pipeline_max} pipeline slots used`);
     assert(s.queue.length <= queueMax(s.config), () => `vsr: ${s.queue.length} requests queued (at most ${queueMax(s.config)})`);
   }
   assert(s.start_view_change_from.length < n && !s.start_view_change_from.includes(s.config.replica), 'vsr: start_view_change counted from self');
