@@ -795,7 +795,10 @@ function onPrepareOk(s: ReplicaState, out: Out, m: MessageOf<'prepare_ok'>): voi
   countPrepareOk(s, out, m.replica, m.op);
 }
 
-/** `replica` holds every op up to `op` of this view's log durably; commit what has a quorum now. */
+/**
+ * `replica` holds every op up to `op` of this view's log durably; commit what has a quorum now,
+ * then prepare what waits in the queue in the slots that freed (prepareQueued; batching only).
+ */
 export function countPrepareOk(s: ReplicaState, out: Out, replica: number, op: number): void {
   // BEGIN SOLUTION
   for (const p of s.pipeline) if (p.op <= op) insertSorted(p.ok_from, replica);
@@ -812,8 +815,8 @@ export function countPrepareOk(s: ReplicaState, out: Out, replica: number, op: n
     if (s.pipeline.length === 0) stop(s, 'prepare');
     else start(s, 'prepare');
   }
-  // STUDENT: void [s, out, replica, op];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count the prepare_ok and commit once a quorum holds the op');
+  // STUDENT: void [s, out, replica, op, prepareQueued];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count the prepare_ok and commit once a quorum holds the op, then prepare the queued requests');
   // END SOLUTION
 }
 
@@ -1191,8 +1194,8 @@ export function transitionToViewChange(s: ReplicaState, out: Out, view: number):
   start(s, 'view_change');
   start(s, 'resend');
   broadcast(s, out, { command: 'start_view_change', ...base(s) });
-  // STUDENT: void [s, out, view];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: enter view_change status for the new view');
+  // STUDENT: void [s, out, view, dropReads, dropQueue];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: enter view_change status for the new view (a normal primary first answers its pending reads and queued requests busy)');
   // END SOLUTION
 }
 
@@ -1336,8 +1339,8 @@ function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): voi
   }
   s.view = m.view;
   becomeBackup(s, out, first, m.entries, m.op, m.commit_max, m.replica);
-  // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: adopt the new view\'s log as a backup');
+  // STUDENT: void [s, out, m, dropReads, dropQueue];
+  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: adopt the new view\'s log as a backup (a normal primary of an older view first answers its pending reads and queued requests busy)');
   // END SOLUTION
 }
 
