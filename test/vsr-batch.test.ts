@@ -5,7 +5,7 @@
 // view change is answered busy; Lab 4's body bound cuts a batch; the wire refuses a malformed one.
 import { expect } from 'chai';
 import { createState, TICKS } from '../labs/vsr/state.js';
-import { makeEntry, type BatchBody, type Message } from '../labs/vsr/protocol.js';
+import { makeEntry, parseCheckpoint, type BatchBody, type Message } from '../labs/vsr/protocol.js';
 import { canonicalJson } from '../src/json.js';
 import { messageProblem } from '../src/engine/driver.js';
 import { Bench, type Limits } from './vsr-helpers.js';
@@ -149,5 +149,18 @@ describe('vsr engine: request batching', () => {
     expect(messageProblem(prepare(makeEntry(header, { requests: [write] })), 7)).to.match(/not a batch of writes/);
     expect(messageProblem(prepare(makeEntry(header, { requests: [write, { ...write, request: 0 }] })), 7)).to.match(/not a batch of writes/);
     expect(messageProblem(prepare(makeEntry({ ...header, client: 'c0' }, { requests: [write, { ...write, client: 'c1' }] })), 7)).to.match(/names a client/);
+  });
+
+  it("Lab 4's other ways in refuse a malformed batch too: a headers message's batch header that names a client, a snapshot whose prepare is a malformed batch", () => {
+    const header = { parent: '0'.repeat(32), cluster: 7, view: 0, op: 1, commit: 0, timestamp: 0, client: '', request: 0, operation: 'batch' as const, replica: 0 };
+    const write = { client: 'c0', request: 1, op: { f: 'put', key: 'k', value: 'v' } };
+    const good = makeEntry(header, { requests: [write, { ...write, client: 'c1' }] });
+    const headers = (h: typeof good.header): Message => ({ command: 'headers', cluster: 7, replica: 0, view: 0, headers: [h] });
+    expect(messageProblem(headers(good.header), 7)).to.equal(null);
+    expect(messageProblem(headers(makeEntry({ ...header, client: 'c0', request: 1 }, { requests: [write, { ...write, client: 'c1' }] }).header), 7)).to.match(/impossible header/);
+    const snapshot = (entry: typeof good) => canonicalJson({ op: 1, entry, app: [], clients: [] } as never);
+    expect(parseCheckpoint(snapshot(good), 7)).to.not.equal(null);
+    expect(parseCheckpoint(snapshot(makeEntry(header, { requests: [write] })), 7)).to.equal(null);
+    expect(parseCheckpoint(snapshot(makeEntry({ ...header, client: 'c0' }, { requests: [write, { ...write, client: 'c1' }] })), 7)).to.equal(null);
   });
 });

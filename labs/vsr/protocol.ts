@@ -57,6 +57,16 @@ export const batchBodySchema = z.strictObject({
 });
 export type BatchBody = z.infer<typeof batchBodySchema>;
 
+/** Whether a header is a batch's only as one may be: naming no client and no request (its body names them); any other header passes. */
+export function batchHeaderValid(h: Pick<Header, 'operation' | 'client' | 'request'>): boolean {
+  return h.operation !== 'batch' || (h.client === '' && h.request === 0);
+}
+
+/** Whether an entry that is a batch is a well-formed one (batchHeaderValid, a body of two or more writes); any other entry passes. */
+export function batchValid(entry: Entry): boolean {
+  return entry.header.operation !== 'batch' || (batchHeaderValid(entry.header) && batchBodySchema.safeParse(entry.body).success);
+}
+
 /** UTF-8 bytes of a text at most: 1 per ASCII unit, 2 below U+0800, else 3 (a surrogate pair's 4 counted as 6). */
 export function utf8Bytes(text: string): number {
   let bytes = 0;
@@ -77,7 +87,8 @@ export interface PreparedRequest {
 
 /**
  * The client requests `entry` carries, in execution order: none (the root), its one register or
- * write, or a batch's writes. A batch's body is trusted here: the wire checked it (batchBodySchema).
+ * write, or a batch's writes. A batch's body is trusted here: the wire and the snapshot parser
+ * checked it (batchValid).
  */
 export function preparedRequests(entry: Entry): PreparedRequest[] {
   const h = entry.header;
@@ -301,7 +312,7 @@ export function parseCheckpoint(text: string, cluster: number): z.infer<typeof c
   const parsed = checkpointSchema.safeParse(raw);
   if (!parsed.success) return null;
   const { op, entry } = parsed.data;
-  return entryValid(entry) && entry.header.op === op && entry.header.cluster === cluster && clientsSorted(parsed.data.clients) ? parsed.data : null;
+  return entryValid(entry) && batchValid(entry) && entry.header.op === op && entry.header.cluster === cluster && clientsSorted(parsed.data.clients) ? parsed.data : null;
 }
 
 // ---- clients --------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
-  batchBodySchema,
+  batchHeaderValid,
+  batchValid,
   entryValid,
   headerValid,
   HEADERS_MAX,
@@ -450,7 +451,7 @@ function headersProblem(headers: Header[], view: number, cluster: number): strin
   for (let i = 0; i < headers.length; i++) {
     const h = headers[i]!;
     if (!headerValid(h) || h.cluster !== cluster) return `header of op ${h.op} fails its checksum or is of cluster ${h.cluster}`;
-    if (h.op < 1 || h.op > OP_MAX || h.operation === 'root' || h.commit >= h.op || h.view > view) return `impossible header of op ${h.op}`;
+    if (h.op < 1 || h.op > OP_MAX || h.operation === 'root' || h.commit >= h.op || h.view > view || !batchHeaderValid(h)) return `impossible header of op ${h.op}`;
     if (i > 0 && (h.op !== headers[i - 1]!.op + 1 || h.parent !== headers[i - 1]!.checksum)) return `header of op ${h.op} breaks the hash chain`;
   }
   return null;
@@ -463,7 +464,7 @@ function entryProblem(entry: Entry, cluster: number): string | null {
   if (h.op < 1 || h.op > OP_MAX) return `impossible op ${h.op}`;
   if (h.commit >= h.op) return `op ${h.op} claims commit ${h.commit}`;
   if (h.operation === 'root') return `op ${h.op} claims to be the root`;
-  if (h.operation === 'batch' && (h.client !== '' || h.request !== 0 || !batchBodySchema.safeParse(entry.body).success)) return `op ${h.op}: a batch whose header names a client or whose body is not a batch of writes`;
+  if (!batchValid(entry)) return `op ${h.op}: a batch whose header names a client or whose body is not a batch of writes`;
   return null;
 }
 
