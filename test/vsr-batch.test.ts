@@ -4,7 +4,8 @@
 // duplicate (queued, committed, after a view change) is never run again; a queue left behind by a
 // view change is answered busy; Lab 4's body bound cuts a batch; the wire refuses a malformed one.
 import { expect } from 'chai';
-import { createState, TICKS } from '../labs/vsr/state.js';
+import { cloneState, createState, TICKS } from '../labs/vsr/state.js';
+import { step, type Event } from '../labs/vsr/engine.js';
 import { makeEntry, parseCheckpoint, type BatchBody, type Message } from '../labs/vsr/protocol.js';
 import { canonicalJson } from '../src/json.js';
 import { messageProblem } from '../src/engine/driver.js';
@@ -132,6 +133,24 @@ describe('vsr engine: request batching', () => {
     b.tick(TICKS.commit);
     expect(b.replies.filter((r) => r.client === 'c2').map((r) => [r.reply.status, r.reply.status === 'ok' && r.reply.op])).to.deep.equal([['ok', 4]]);
     for (const s of b.states) expect([s.commit_min, s.clients.map((row) => row.client), s.app]).to.deep.equal([4, ['c0', 'c1', 'c2'], [['k', 'c0.1']]]);
+  });
+
+  it('a primary with requests queued is plain data: a clone (and a JSON round trip) goes on exactly like it', () => {
+    const b = registered(4, { pipeline_max: 1, batch_max: 4 });
+    for (let c = 0; c <= 3; c++) b.request(append(`c${c}`, 1));
+    const primary = b.states[0]!;
+    expect(primary.queue).to.have.length(3);
+    expect(JSON.parse(JSON.stringify(primary))).to.deep.equal(primary);
+    const twin = cloneState(primary);
+    // The pipeline's op commits (the primary's write, a backup's prepare_ok): the queue goes out as one batch.
+    const { op, checksum } = primary.log.at(-1)!.header;
+    const events: Event[] = [
+      { kind: 'written', op, checksum },
+      { kind: 'message', message: { command: 'prepare_ok', cluster: 7, replica: 1, view: 0, op, checksum } },
+    ];
+    for (const e of events) expect(step(twin, structuredClone(e))).to.deep.equal(step(primary, structuredClone(e)));
+    expect(twin).to.deep.equal(primary);
+    expect(primary.log.at(-1)!.header.operation).to.equal('batch');
   });
 
   it('batch_max 1 (the default) queues nothing: a full pipeline answers busy', () => {
