@@ -34,10 +34,10 @@ import { isReadOnly } from './read-only.js';
 import {
   batchMax,
   checksumAt,
-  queueMax,
   entryAt,
   faultyEntry,
   isFaulty,
+  queueMax,
   RECOVERY_ATTEMPTS_WITHOUT_QUORUM,
   TICKS,
   timeoutNames,

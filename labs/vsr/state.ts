@@ -33,12 +33,16 @@ export interface VsrConfig {
   quorum_replication: number;
   /** Replicas that must take part in a view change (and answer a recovery). */
   quorum_view_change: number;
-  /** Uncommitted prepares the primary keeps in flight at most. */
+  /**
+   * Uncommitted prepares the primary puts in flight at most (a new view's pipeline holds every op of
+   * its log past the commit number, which after a power loss on every replica may be more).
+   */
   pipeline_max: number;
   /**
    * Client writes one prepare carries at most (TigerBeetle's batching; absent: 1, no batching).
-   * Above 1, writes that find the pipeline full wait in `queue` (at most pipeline_max × batch_max),
-   * and a freed pipeline slot prepares the waiting ones together, as one `batch` prepare.
+   * Above 1, registers and writes that find the pipeline full wait in `queue` (at most pipeline_max
+   * × batch_max), and a freed pipeline slot prepares the waiting ones: a register alone, writes
+   * together as one `batch` prepare.
    */
   batch_max?: number;
   /** Bytes a batch prepare's body may take at most (Lab 4: what a journal prepare cell holds); absent: no bound. */
