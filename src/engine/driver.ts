@@ -9,7 +9,7 @@ import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
 import { CheckpointStore } from './checkpoint.js';
 import { LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
-import { JournalStorage, JOURNAL_SHAPE, opFits, refusingCorrupt, type JournalShape } from './journal-storage.js';
+import { bodyFits, JournalStorage, JOURNAL_SHAPE, opBytesMax, opFits, refusingCorrupt, type JournalShape } from './journal-storage.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
@@ -122,6 +122,8 @@ export class EngineDriver {
    * in its view: countPrepareOk), so one per group commit says what one per op said.
    */
   private acks: Map<number, MessageOf<'prepare_ok'>> | null = null;
+  /** Lab 4: the bytes a prepare's body may take in a journal cell; a peer's entry with a larger one is dropped at the wire (it could never be written). */
+  private readonly bodyBytesMax: number | undefined;
 
   private constructor(
     private readonly env: Env,
@@ -133,6 +135,7 @@ export class EngineDriver {
     state: ReplicaState,
   ) {
     this.state = state;
+    this.bodyBytesMax = options.storage === 'journal' ? opBytesMax(options.journal ?? JOURNAL_SHAPE) : undefined;
   }
 
   static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
@@ -351,7 +354,7 @@ export class EngineDriver {
     if (m.cluster !== config.cluster) return `wrong cluster ${m.cluster}`;
     if (m.replica === config.replica || m.replica >= config.replicas.length || config.replicas[m.replica] !== from) return `impossible sender: replica ${m.replica} from ${from}`;
     if (m.view > VIEW_MAX) return `impossible view ${m.view}`;
-    return messageProblem(m, config.cluster);
+    return messageProblem(m, config.cluster, this.bodyBytesMax);
   }
 
   private onClient(request: ClientRequest): Promise<ClientReply> {
@@ -407,11 +410,14 @@ function callKey(client: string, request: number, kind: string): string {
   return `${kind}\u0000${request}\u0000${client}`;
 }
 
-/** Structural impossibilities in a message's numbers and entries (the engine sees only consistent messages). */
-export function messageProblem(m: Message, cluster: number): string | null {
+/**
+ * Structural impossibilities in a message's numbers and entries (the engine sees only consistent
+ * messages); with `bodyBytesMax` (Lab 4), an entry whose body no journal cell can hold too.
+ */
+export function messageProblem(m: Message, cluster: number, bodyBytesMax?: number): string | null {
   switch (m.command) {
     case 'prepare':
-      return entryProblem(m.entry, cluster) ?? (m.entry.header.view > m.view ? `prepare of view ${m.entry.header.view} in view ${m.view}` : null);
+      return entryProblem(m.entry, cluster, bodyBytesMax) ?? (m.entry.header.view > m.view ? `prepare of view ${m.entry.header.view} in view ${m.view}` : null);
     case 'prepare_ok':
     case 'request_prepare':
     case 'nack_prepare':
@@ -425,13 +431,13 @@ export function messageProblem(m: Message, cluster: number): string | null {
     case 'do_view_change':
       // A lagging backup may know a commit number past its own log's head: only the chosen log must hold it.
       if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
-      return faultyProblem(m.faulty ?? [], m.entries.length, m.first ?? 1, m.op) ?? logProblem(viewChangeLog(m), m.first ?? 1, m.op, Math.min(m.commit_max, m.op), m.view, cluster, m.faulty ?? []);
+      return faultyProblem(m.faulty ?? [], m.entries.length, m.first ?? 1, m.op) ?? logProblem(viewChangeLog(m), m.first ?? 1, m.op, Math.min(m.commit_max, m.op), m.view, cluster, bodyBytesMax, m.faulty ?? []);
     case 'start_view':
-      return logProblem(m.entries, m.first ?? 1, m.op, m.commit_max, m.view, cluster);
+      return logProblem(m.entries, m.first ?? 1, m.op, m.commit_max, m.view, cluster, bodyBytesMax);
     case 'recovery_response':
       if (m.log_view > m.view) return `log_view ${m.log_view} > view ${m.view}`;
       if (m.entries === null) return m.first === undefined ? null : 'a first op without entries';
-      return logProblem(m.entries, m.first ?? 1, m.op, m.commit_max, m.view, cluster);
+      return logProblem(m.entries, m.first ?? 1, m.op, m.commit_max, m.view, cluster, bodyBytesMax);
     case 'request_sync':
       return m.op > OP_MAX || m.op_checkpoint > OP_MAX || m.chunk > CHUNKS_MAX ? `impossible request_sync of op ${m.op}, checkpoint ${m.op_checkpoint}, chunk ${m.chunk}` : null;
     case 'sync':
@@ -457,7 +463,7 @@ function headersProblem(headers: Header[], view: number, cluster: number): strin
   return null;
 }
 
-function entryProblem(entry: Entry, cluster: number): string | null {
+function entryProblem(entry: Entry, cluster: number, bodyBytesMax: number | undefined): string | null {
   const h = entry.header;
   if (!entryValid(entry)) return `op ${h.op}: header or body fails its checksum`;
   if (h.cluster !== cluster) return `op ${h.op}: of cluster ${h.cluster}`;
@@ -465,6 +471,7 @@ function entryProblem(entry: Entry, cluster: number): string | null {
   if (h.commit >= h.op) return `op ${h.op} claims commit ${h.commit}`;
   if (h.operation === 'root') return `op ${h.op} claims to be the root`;
   if (!batchValid(entry)) return `op ${h.op}: a batch whose header names a client or whose body is not a batch of writes`;
+  if (bodyBytesMax !== undefined && !bodyFits(entry.body, bodyBytesMax)) return `op ${h.op}: a body too large for a journal prepare cell`;
   return null;
 }
 
@@ -487,7 +494,7 @@ function from(first: number): string {
  * the root when it starts at op 1; Lab 4: past a checkpoint, op first − 1 is committed), but (Lab 4,
  * a do_view_change) the `faulty` ops, placeholders, across which no chain is checked.
  */
-function logProblem(entries: Entry[], first: number, op: number, commit: number, view: number, cluster: number, faulty: number[] = []): string | null {
+function logProblem(entries: Entry[], first: number, op: number, commit: number, view: number, cluster: number, bodyBytesMax: number | undefined, faulty: number[] = []): string | null {
   if (first > op + 1 || entries.length !== op - first + 1) return `${entries.length} entries for op ${op}${from(first)}`;
   if (commit > op) return `commit ${commit} > op ${op}`;
   if (first - 1 > commit) return `a log from op ${first} with commit ${commit}: only committed ops are checkpointed`;
@@ -498,7 +505,7 @@ function logProblem(entries: Entry[], first: number, op: number, commit: number,
       parent = null;
       continue;
     }
-    const problem = entryProblem(entry, cluster);
+    const problem = entryProblem(entry, cluster, bodyBytesMax);
     if (problem !== null) return problem;
     if (entry.header.op !== first + i || (parent !== null && entry.header.parent !== parent)) return `entry ${i} (op ${entry.header.op}) breaks the hash chain`;
     if (entry.header.view > view) return `op ${entry.header.op} of view ${entry.header.view} in view ${view}`;

@@ -45,13 +45,20 @@ export function opBytesMax(shape: JournalShape): number {
 const utf8 = new TextEncoder();
 
 /**
- * Whether a client op fits a prepare cell of this shape (the driver refuses one that does not). It
- * runs on every request: a text of at most a third as many UTF-16 units as the cell's bytes fits
- * (UTF-8 takes at most 3 bytes per unit) and is never encoded.
+ * Whether a client op fits a prepare cell of this shape (the driver refuses one that does not; and,
+ * as a prepare's body, drops a peer message carrying one that does not: bodyFits).
  */
 export function opFits(shape: JournalShape, op: unknown): boolean {
-  const text = canonicalJson(op as never);
-  const max = opBytesMax(shape);
+  return bodyFits(op, opBytesMax(shape));
+}
+
+/**
+ * Whether `body`'s canonical text takes at most `max` UTF-8 bytes. It runs on every request: a text
+ * of at most a third as many UTF-16 units as `max` fits (UTF-8 takes at most 3 bytes per unit) and
+ * is never encoded.
+ */
+export function bodyFits(body: unknown, max: number): boolean {
+  const text = canonicalJson(body as never);
   return text.length * 3 <= max || utf8.encode(text).length <= max;
 }
 
