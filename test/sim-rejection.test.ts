@@ -37,6 +37,41 @@ describe('simulator: unhandled rejections in lab code', () => {
     }
   });
 
+  it('of a live run are not taken for the aftermath of another run that failed and closed meanwhile', async () => {
+    // a fails on its own (a runaway of 0 ms sleeps at t=50) and closes while b runs on; b's own
+    // unhandled rejection (t=100) is reported at the host's next turn, after a's close (b ticks
+    // every ms, so it takes thousands of steps to reach t=10000: the loop turns the host on the way).
+    const spinning = labWith(async (env) => {
+      await env.sleep(50);
+      for (;;) await env.sleep(0);
+    });
+    const forgetful = labWith(async (env) => {
+      void (async () => {
+        for (;;) await env.sleep(1);
+      })();
+      await env.sleep(100);
+      throw new Error('forgot to await this');
+    });
+    const a = new SimCluster({ lab: spinning, seed: 5, nodes: 1, limits: { maxEventsPerInstant: 100 } });
+    const b = new SimCluster({ lab: forgetful, seed: 6, nodes: 1 });
+    try {
+      await Promise.all([a.start(0), b.start(0)]);
+      const aFailed = a.sleep(10_000).then(
+        () => false,
+        async () => (await a.close(), true),
+      );
+      const error = await b.sleep(10_000).then(
+        () => null,
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
+      expect(await aFailed).to.equal(true);
+      expect(error).to.match(/^simulation failed at t=\d+ ms \(seed 6\): unhandled rejection in lab code .*Error: forgot to await this/);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('do not count when the node crashed at a breakpoint (its abandoned code unwinds)', async () => {
     const lab = labWith(async (env) => {
       await env.sleep(100);

@@ -2,7 +2,7 @@
 // node:crypto's random functions (and globalThis.crypto's), performance.*, process.hrtime, real
 // timers, process.nextTick, queueMicrotask and fs throw a DeterminismError naming the Env call to use
 // instead (console.* stays allowed, even when its write goes through fs). Outside lab code (the tester, mocha, the simulator itself) every patched function behaves
-// as before; the simulator's own loop uses the unpatched hostNextTick.
+// as before; the simulator's own loop uses the unpatched hostNextTick and hostSetImmediate.
 //
 // Who is running is one module variable, set by the scheduler for each event and kept through the
 // microtask drain that follows it (see scheduler.ts): exact because every event runs the code of
@@ -36,6 +36,8 @@ let running: GuardedCode | null = null;
 
 /** process.nextTick as it was before the guards: the simulator's loop queues its steps with it. */
 export const hostNextTick: typeof process.nextTick = process.nextTick.bind(process);
+/** setImmediate as it was before the guards: for the simulator's own work whoever's code is current (another world's, mid-step). */
+export const hostSetImmediate: typeof setImmediate = setImmediate;
 
 /** Declare whose code runs from now until the next call: a node's lab code, or null (anything else). */
 export function runAs(code: GuardedCode | null): void {

@@ -30,7 +30,7 @@
 //   nobody awaited or caught, which would crash a real node) fails every live run, at a point fixed
 //   by the tester's waits and the step count.
 import { routeUnhandledRejections } from './crash.js';
-import { hostNextTick, runAs } from './guard.js';
+import { hostNextTick, hostSetImmediate, runAs } from './guard.js';
 import { EventQueue, SimEvent } from './event-queue.js';
 import type { Prng } from '../../random.js';
 
@@ -77,8 +77,11 @@ const live = new Set<Scheduler>();
  * jobs still runs after the close (a node's continuation that rejects again on the state its failure
  * left), and its rejection is that failure's aftermath, never a new error of the next run. Without
  * this, it was thrown as uncaught, killing the mutant gate's worker, or failed whichever run was live.
+ * A live run that stepped since the host's last turn may own the rejection, though: it fails it.
  */
 const ending = new Set<Scheduler>();
+/** The host's turns the loop took (setImmediate); a run's lastTurn says in which it last stepped. */
+let turns = 0;
 
 /** Set when the tester starts a wait: the loop lets the host turn once before going on. */
 let turnSoon = false;
@@ -87,20 +90,31 @@ const afterDrain = (): void => {
   if (!turnSoon && ++steps % YIELD_EVERY !== 0) return void hostNextTick(loop);
   turnSoon = false;
   runAs(null); // whatever the host runs meanwhile is not lab code
-  setImmediate(loop);
+  setImmediate(afterTurn);
 };
 
-/** Fails every live run with an unhandled rejection of lab code (routed here by crash.ts). */
+/** The loop again after the host turned (and reported the rejections of the steps before). */
+const afterTurn = (): void => {
+  turns++;
+  loop();
+};
+
+/**
+ * Fails the live runs that may own an unhandled rejection of lab code (routed here by crash.ts):
+ * every live run; while a failed run is ending, only those that stepped since the host's last turn,
+ * and none (its aftermath) if no live run did.
+ */
 function failLiveRuns(reason: unknown): boolean {
-  if (ending.size > 0) return true; // a failed run's aftermath (see `ending`)
-  if (live.size === 0) return false;
-  for (const scheduler of live) scheduler.fail(reason, 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node would crash)');
+  const owners = ending.size === 0 ? [...live] : [...live].filter((s) => s.lastTurn === turns);
+  if (owners.length === 0) return ending.size > 0;
+  for (const scheduler of owners) scheduler.fail(reason, 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node would crash)');
   return true;
 }
 
 function loop(): void {
   while (ready.length > 0) {
     const scheduler = ready[0]!;
+    scheduler.lastTurn = turns;
     if (scheduler.step()) {
       if (ready.length > 1) ready.push(ready.shift()!); // its turn again after the others'
       void settled.then(afterDrain);
@@ -137,6 +151,8 @@ export class Scheduler {
   private holds = 0;
   /** In the loop's list of runs that want to step. */
   ready = false;
+  /** The host's turn (`turns`) in which the loop last stepped this run; -1: never. */
+  lastTurn = -1;
   /**
    * The tester's look at the world after every step (once the last event's continuations have run,
    * before the next event): a checker of invariants. It runs as no one's code; a throw fails the run.
@@ -251,7 +267,7 @@ export class Scheduler {
     this.waiters.clear();
     if (this.failure === undefined || ending.has(this)) return;
     ending.add(this);
-    setImmediate(() => ending.delete(this));
+    hostSetImmediate(() => ending.delete(this)); // the tester may close it mid-step of another world's node
   }
 
   private kick(): void {
