@@ -1,7 +1,7 @@
 // One lane of a worker pool (the suite's, tester/suite.ts, and the mutant gate's, tester/mutants/gate.ts):
 // a worker process that runs jobs one after another, watched by a no-progress watchdog. A worker
 // that stays silent too long is killed ("hung"); one that exits is reported ("crashed"); the next job
-// gets a fresh worker. It runs jobs and passes their messages on; it never decides what they mean.
+// gets a fresh worker (as does a job whose worker died between jobs: it is not blamed). It runs jobs and passes their messages on; it never decides what they mean.
 // A simulating worker beats while its simulation steps (tester/lane-worker.ts), so "silent" means stuck, not slow.
 import type { ChildProcess } from 'node:child_process';
 import { forkWorker } from './worker-process.js';
@@ -44,25 +44,41 @@ export class Lane<J extends object, M extends { type: string }> {
     this.stderr = '';
     this.starting = true;
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
+    // A worker that exits between two jobs is dropped: the next job starts a fresh one.
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
     this.child = child;
     return child;
   }
 
-  /** Run `job`; `onMessage` sees each of its own messages. `at()` names where the worker was, for hung/crashed messages. */
+  /**
+   * Run `job`; `onMessage` sees each of its own messages. `at()` names where the worker was, for
+   * hung/crashed messages. A worker kept from an earlier job that is gone before it said anything of
+   * this one (it died between jobs, unseen yet) never ran it: the job runs again on a fresh worker.
+   */
   run(job: J, onMessage: (message: M) => void, at: () => string): Promise<JobEnd> {
+    const reused = this.child !== undefined;
     const child = this.worker();
     return new Promise((resolve) => {
       let watchdog: NodeJS.Timeout;
-      const end = (result: JobEnd): void => {
+      let heard = false;
+      let ended = false;
+      const detach = (): void => {
+        ended = true;
         clearTimeout(watchdog);
         child.off('message', message);
         child.off('exit', exited);
+      };
+      const end = (result: JobEnd): void => {
+        detach();
         if (result.kind !== 'done') this.discard();
         resolve(result);
       };
       let limitMs = this.starting ? Math.max(this.silenceMs, STARTUP_MS) : this.silenceMs;
       const hung = (): void => end({ kind: 'hung', message: `no progress for ${limitMs} ms at ${at()}${this.starting ? ' (the worker never started)' : ''}: the run was killed` });
       const message = (m: M | LaneSignal): void => {
+        heard = true;
         this.starting = false;
         limitMs = this.silenceMs;
         clearTimeout(watchdog);
@@ -71,13 +87,22 @@ export class Lane<J extends object, M extends { type: string }> {
         if (m.type !== 'alive') onMessage(m as M);
       };
       const exited = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (ended) return;
+        if (reused && !heard) {
+          detach();
+          this.discard();
+          return resolve(this.run(job, onMessage, at));
+        }
         const stderr = this.stderr.trim();
         end({ kind: 'crashed', message: `worker exited (${signal ?? `code ${code}`}) at ${at()}${stderr ? `:\n${stderr}` : ''}` });
       };
       watchdog = setTimeout(hung, limitMs);
       child.on('message', message);
       child.once('exit', exited);
-      child.send({ ...job, beatMs: beatMs(this.silenceMs) } satisfies LaneJob<J>);
+      // A channel closed already (the worker is gone) fails the send: as if it exited now.
+      child.send({ ...job, beatMs: beatMs(this.silenceMs) } satisfies LaneJob<J>, (error) => {
+        if (error) exited(child.exitCode, child.signalCode);
+      });
     });
   }
 
