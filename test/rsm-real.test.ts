@@ -1,6 +1,7 @@
-// The RSM lab's scenarios (rsm_tester.pl tests 8-16 and our own, but lost-join) once each with real node
-// processes over WebSocket JSON-RPC, at the scaled-down real timing (tester/run.ts). A failure
-// names the seed, the replay command and the artifacts folder (traces, node logs, history).
+// The RSM lab's scenarios of the real world (rsm_tester.pl tests 8-16 and our own, all but the
+// simulator-only lost-join) once each with real node processes over WebSocket JSON-RPC, at the
+// scaled-down real timing (tester/run.ts). A failure names the seed, the replay command and the
+// artifacts folder (traces, node logs, history).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

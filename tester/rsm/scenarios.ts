@@ -308,10 +308,11 @@ const VIEW_BOUND = 300;
  * view the nodes end in, not its number. The links are lossless from just before a kill until the
  * live two entered their view: a lost heartbeat there could drop a live node before the dead one,
  * and a view of two that holds a dead node wedges Lab 2 for good (late-ping). The rejoin (joinreq,
- * Paxos round, state transfer, invokes) runs under loss on every link. Loss is
- * cleared before the end: the final view is exactly {p0,p1,p2}, settled, with equal replicas, every
- * acknowledged request kept and a linearizable history. Both worlds: kill -9 is a real SIGKILL in
- * the real one, where loss is drawn from Math.random (the seed still picks the backups killed).
+ * Paxos round, state transfer, invokes) runs under loss on every link, the victim's set as it runs
+ * again (a node's faults go to its own control plane in the real world). Loss is cleared before
+ * the end: the final view is exactly {p0,p1,p2}, settled, with equal replicas, every acknowledged
+ * request kept and a linearizable history. Both worlds: kill -9 is a real SIGKILL in the real one,
+ * where loss is drawn from Math.random (the seed still picks the backups killed).
  */
 const lossViews = async (run: Run): Promise<void> => {
   const { o } = run;
@@ -424,9 +425,9 @@ const kill9MidTransfer = async (run: Run): Promise<void> => {
 /**
  * Our own: a joiner's joinreq is lost. Under load, p3 starts through p0 while its links drop every
  * message for one seed second (simulator only: there a node's faults hold before it runs), so its
- * first joinreq never arrives; it must ask again soon and be
- * in view 4 = {p0,p1,p2,p3} within 60 seed seconds (a joiner that waits out the seed's 120-second
- * join timeout is not: the primary is idle meanwhile, the view long overdue).
+ * first joinreq never arrives; it must ask again soon and be in view 4 = {p0,p1,p2,p3} within 60
+ * seed seconds (a joiner that waits out the seed's 120-second join timeout is not: the primary is
+ * idle meanwhile, the view long overdue).
  */
 const lostJoin = async (run: Run): Promise<void> => {
   const { o } = run;
