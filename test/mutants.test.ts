@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { findScenario } from '../tester/index.js';
+import { findScenario, loadScenarios } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
-import { findMutant } from '../tester/mutants/index.js';
+import { findMutant, loadCorpus, mutantLabs } from '../tester/mutants/index.js';
 import { runGate } from '../tester/mutants/gate.js';
 import { formatGate } from '../tester/mutants/report.js';
 import { readmeBlocks, repo, runBlock, type BlockRun } from './fixtures/readme-blocks.js';
@@ -64,6 +64,16 @@ describe('mutant gate', function () {
       expect(result.verdicts.filter((v) => !v.caught || v.problem !== undefined).map((v) => v.mutant), formatGate(result)).to.deep.equal([]);
     });
   }
+
+  // scenarioOrder and the gate skip an id the lab has no scenario of: a misspelt one would only slow a catch, silently.
+  it('every gate order and every mutant\'s catchers name scenarios of the lab', async () => {
+    for (const lab of mutantLabs) {
+      const { mutants, gateOrder } = await loadCorpus(lab);
+      const ids = new Set((await loadScenarios(lab)).map((s) => s.id));
+      const named = [...gateOrder.map((id) => `gate order: ${id}`), ...mutants.flatMap((m) => (m.catchers ?? []).map((id) => `${m.id}: ${id}`))];
+      expect(named.filter((n) => !ids.has(n.split(': ')[1]!)), lab).to.deep.equal([]);
+    }
+  });
 
   it('a mutant judged right after one whose failed run left lab code queued (the same worker) is judged on its own', async () => {
     // lost-client-table fails scenario 2 with a TypeError while other steps of its replicas are
