@@ -11,8 +11,8 @@ import { runsIn } from '../tester/scenario.js';
 
 describe('vsr scenarios with real processes', function () {
   this.timeout(600_000);
-  // The VOPR runs in the real world too (rsmlab test vsr --world real); here the named scenarios
-  // (the batched VOPR counts its batches in the replicas' memory: simulator only).
+  // The VOPR runs in the real world too (rsmlab test vsr --world real); here the named scenarios and
+  // the batched VOPR (replica processes started with --pipeline-max 1 --batch-max 4).
   const ids = vsrScenarios.filter((s) => runsIn(s, 'real') && s.id !== 'vopr').map((s) => s.id);
 
   it(`scenarios ${ids.join(', ')} pass once each`, async () => {

@@ -92,7 +92,7 @@ export function replayCommand(scenario: Pick<Scenario, 'lab' | 'id'>, world: Wor
 }
 
 function createCluster(scenario: Scenario, options: RunOptions & { lab?: Lab | undefined }, timing: Timing): Cluster {
-  const common = { lab: scenario.lab, nodes: scenario.nodes, timing, app: scenario.app };
+  const common = { lab: scenario.lab, nodes: scenario.nodes, timing, app: scenario.app, ...(scenario.engine && { engine: scenario.engine }) };
   if (options.world === 'real') {
     if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
     return new RealCluster(common);

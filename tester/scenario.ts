@@ -3,7 +3,7 @@
 // exits the process or reads the clock: the runner owns timing, seeds, artifacts and output.
 import type { Cluster, World } from './cluster.js';
 import type { FaultAtlas } from '../src/env/disk-faults.js';
-import type { Lab } from '../src/lab.js';
+import type { EngineLimits, Lab } from '../src/lab.js';
 
 export interface ScenarioContext {
   cluster: Cluster;
@@ -43,6 +43,8 @@ export interface Scenario {
    * A Lab object given to the run (a broken variant) still takes precedence.
    */
   simLab?: Lab;
+  /** The VSR labs' engine limits its replicas run with, in both worlds (LabOptions.engine: rsmlab node --pipeline-max/--batch-max). */
+  engine?: EngineLimits;
   run(ctx: ScenarioContext): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 // The Cluster of the simulated world: nodes p0, p1, ... (the names test titles use) of one lab inside a SimWorld, driven by the
 // scenario's awaits (time moves only while the scenario waits on the simulation). It maps the
 // Cluster interface onto the world; it never decides what happens (the world and its seed do).
-import type { Lab, LabNode, LabOptions } from '../src/lab.js';
+import type { EngineLimits, Lab, LabNode, LabOptions } from '../src/lab.js';
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import { classicTiming, type Timing } from '../src/timing.js';
 import { loadLab } from '../labs/index.js';
@@ -37,6 +37,8 @@ export interface SimClusterOptions {
   pacer?: Pacer;
   /** Fault decisions that take their benign outcome (a shrunk rerun). */
   veto?: VetoPolicy;
+  /** The VSR labs' engine limits, given to every node's lab.start (as RealCluster's are to rsmlab node). */
+  engine?: EngineLimits;
 }
 
 /** Lets a watched run's virtual time pass at a chosen wall-clock pace, paused or one slice at a time. */
@@ -77,6 +79,7 @@ export class SimCluster extends ControlledCluster implements Cluster {
   readonly sim: SimWorld;
   private readonly nodes: number;
   private readonly app: string | undefined;
+  private readonly engine: EngineLimits | undefined;
   private lab: Lab | undefined;
   private readonly labName: string;
   readonly control: SimFaultControl;
@@ -87,6 +90,7 @@ export class SimCluster extends ControlledCluster implements Cluster {
     this.timing = options.timing ?? classicTiming;
     this.nodes = options.nodes;
     this.app = options.app;
+    this.engine = options.engine;
     this.lab = typeof options.lab === 'string' ? undefined : options.lab;
     this.labName = typeof options.lab === 'string' ? options.lab : options.lab.name;
     this.sim = new SimWorld({
@@ -144,7 +148,7 @@ export class SimCluster extends ControlledCluster implements Cluster {
     this.joinsThrough(index, options);
     const lab = await this.loadedLab();
     const replicas = Array.from({ length: this.nodes }, (_, i) => this.id(i));
-    const labOptions: LabOptions = { first, timing: this.timing, replicas, index, ...(this.app === undefined ? {} : { app: this.app }) };
+    const labOptions: LabOptions = { first, timing: this.timing, replicas, index, ...(this.app === undefined ? {} : { app: this.app }), ...(this.engine && { engine: this.engine }) };
     await this.sim.start(id, (env) => lab.start(env, labOptions), { lab: lab.name, first });
   }
 

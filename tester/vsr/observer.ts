@@ -30,6 +30,8 @@ export class VsrRun {
   waitedTicks = 0;
   /** Writes the finished load saw acknowledged (each is one committed op, besides each client's register). */
   writesAcked = 0;
+  /** Writes acknowledged so far, by the op that ran them (both worlds: a batch's writes share one op). */
+  private readonly ackedByOp = new Map<number, number>();
   private loads = 0;
   /** Simulator only: the scenario's own checks, run after every step with the state checker (a throw fails the run). */
   readonly stepObservers: (() => void)[] = [];
@@ -143,9 +145,16 @@ export class VsrRun {
     this.load = new BackgroundLoad(
       this.cluster,
       members,
-      { app: 'kv', clients: shape.clients, ops: shape.ops, prefix, thinkMs: this.ms(shape.thinkTicks ?? 0), invoker: vsrInvoker(this.cluster, members, this.checker) },
+      { app: 'kv', clients: shape.clients, ops: shape.ops, prefix, thinkMs: this.ms(shape.thinkTicks ?? 0), invoker: vsrInvoker(this.cluster, members, this.checker, (op) => this.ackedByOp.set(op, (this.ackedByOp.get(op) ?? 0) + 1)) },
       this.ctx.random,
     );
+  }
+
+  /** Ops that acknowledged two writes or more: batches, as the clients saw them. */
+  get batchesAcked(): number {
+    let batches = 0;
+    for (const writes of this.ackedByOp.values()) if (writes >= 2) batches++;
+    return batches;
   }
 
   get loadFinished(): boolean {

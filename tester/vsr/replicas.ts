@@ -112,12 +112,16 @@ export function watchReplicas(cluster: SimCluster, checker: StateChecker, replic
   });
 }
 
-/** Workload clients on Lab 3's client library; in the simulator every write's ack goes to the state checker. */
-export function vsrInvoker(cluster: Cluster, replicas: NodeId[], checker: StateChecker | null): Invoker {
+/** Workload clients on Lab 3's client library: every write's ack is told to `acked` (its op) and, in the simulator, to the state checker. */
+export function vsrInvoker(cluster: Cluster, replicas: NodeId[], checker: StateChecker | null, acked: (op: number) => void): Invoker {
   return labInvoker((name) => cluster.clientEnv(name), {
     replicas,
     timing: cluster.timing,
-    ...(checker === null ? {} : { onReply: (request, reply) => request.kind === 'write' && checker.acked({ client: request.client, request: request.request, op: reply.op }) }),
+    onReply: (request, reply) => {
+      if (request.kind !== 'write') return;
+      acked(reply.op);
+      checker?.acked({ client: request.client, request: request.request, op: reply.op });
+    },
   });
 }
 
