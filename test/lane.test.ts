@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Lane } from '../tester/lane.js';
 import type { ExitJob, ExitMessage } from './fixtures/lane-worker-exit.js';
+import { isRunning } from './fixtures/pid.js';
 
 const workerPath = join(process.cwd(), 'dist', 'test', 'fixtures', 'lane-worker-exit.js');
 
-/** Whether process `pid` is gone (reaped: its parent, this process, saw it exit). */
-function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 /** Two jobs on one lane, the first one's worker dying `after` it; whether to wait until it is gone before the second. */
 async function twoJobs(after: ExitJob['after'], waitGone: boolean): Promise<void> {
@@ -25,7 +17,7 @@ async function twoJobs(after: ExitJob['after'], waitGone: boolean): Promise<void
     const pids: number[] = [];
     const onPid = (m: ExitMessage): void => void pids.push(m.pid);
     expect(await lane.run({ after }, onPid, () => 'job 1')).to.deep.equal({ kind: 'done' });
-    while (waitGone && !gone(pids[0]!)) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (waitGone && isRunning(pids[0]!)) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await lane.run({ after: 'stay' }, onPid, () => 'job 2')).to.deep.equal({ kind: 'done' });
     expect(pids).to.have.length(2);
     expect(pids[1]).to.not.equal(pids[0]);

@@ -13,15 +13,8 @@ import { compareNodeIds } from '../src/env/node-id.js';
 import { check, note, ping } from '../labs/echo/lab.js';
 import { controlCall } from '../src/control/client.js';
 import * as control from '../src/control/protocol.js';
+import { isRunning } from './fixtures/pid.js';
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: string, check: () => Promise<boolean>, attempts = 200): Promise<void> {
   for (let i = 0; i < attempts; i++) {
