@@ -1,8 +1,10 @@
-// One lane of a worker pool (the suite's, tester/suite.ts, and the mutant gate's, tester/mutants/gate.ts):
-// a worker process that runs jobs one after another, watched by a no-progress watchdog. A worker
-// that stays silent too long is killed ("hung"); one that exits is reported ("crashed"); the next job
-// gets a fresh worker (as does a job whose worker died between jobs: it is not blamed). It runs jobs and passes their messages on; it never decides what they mean.
-// A simulating worker beats while its simulation steps (tester/lane-worker.ts), so "silent" means stuck, not slow.
+// One lane of a worker pool (the suite's, tester/suite.ts, and the mutant gate's,
+// tester/mutants/gate.ts): a worker process that runs jobs one after another, watched by a
+// no-progress watchdog. A worker that stays silent too long is killed ("hung"); one that exits is
+// reported ("crashed"); the next job gets a fresh worker (as does a job whose worker died between
+// jobs: it is not blamed). It runs jobs and passes their messages on; it never decides what they
+// mean. A simulating worker beats while its simulation steps (tester/lane-worker.ts), so "silent"
+// means stuck, not slow.
 import type { ChildProcess } from 'node:child_process';
 import { forkWorker } from './worker-process.js';
 

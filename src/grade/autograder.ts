@@ -12,7 +12,6 @@ import { filesUnder } from '../files-under.js';
 
 /** What the bundle carries from the grader's tree. */
 const CARRIED = ['src', 'tester', 'labs', 'package.json', 'package-lock.json', 'tsconfig.json'];
-/** Instructor-only files the bundle leaves out, as the hand-out does. */
 
 export interface AutograderOptions {
   lab: string;
