@@ -47,6 +47,14 @@ const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; chec
   {
     what: 'a client table that records only the first write of each batch (batched replicas)',
     lab: batchFirstOnlyLab,
+    scenario: 'batch-retransmit',
+    atLeast: 10,
+    // The forgotten writes of a batch, sent again, run again: the state checker's model runs each once.
+    check: /app state after \d+ committed ops differs from the sequential model's|cached reply/,
+  },
+  {
+    what: 'the same, met by chance in the batched VOPR',
+    lab: batchFirstOnlyLab,
     scenario: 'vopr-batch',
     atLeast: 3,
     // A forgotten write runs again when its client retries it: the state checker's model runs it once.

@@ -24,10 +24,10 @@ export const vsrMutants: Mutant[] = [
   { id: 'skips-recovery', area: 'recovery', bug: 'a restarted replica comes back normal at once, without the recovery protocol', lab: skipsRecoveryLab, catchers: ['11'] },
   { id: 'duplicate-again', area: 'exactly-once', bug: 'the client table misses a retransmission: the primary prepares it again', lab: duplicateAgainLab, catchers: ['2'] },
   { id: 'lost-client-table', area: 'exactly-once', bug: 'the replica drops its client table (`s.clients = undefined`) once it holds a few ops', lab: lostClientTableLab, catchers: ['2'] },
-  { id: 'batch-first-only', area: 'exactly-once', bug: 'with batching, the client table records only the first write of each batch', lab: batchFirstOnlyLab, catchers: ['vopr-batch'] },
+  { id: 'batch-first-only', area: 'exactly-once', bug: 'with batching, the client table records only the first write of each batch', lab: batchFirstOnlyLab, catchers: ['batch-retransmit', 'vopr-batch'] },
   { id: 'unverified-reads', area: 'reads', bug: 'the primary answers a read at once, without heartbeats acked after it arrived', lab: unverifiedReadsLab, catchers: ['stale-read'] },
   { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before its write is durable', lab: logAckOnReceiptLab, catchers: ['7', '5'] },
 ];
 
 /** The gate's order for every mutant after its own catchers: the cheap, targeted scenarios first, the VOPR last. */
-export const vsrGateOrder: string[] = ['2', '7', '10', '11', 'log-view', 'stale-read', '5', 'vopr'];
+export const vsrGateOrder: string[] = ['2', 'batch-retransmit', '7', '10', '11', 'log-view', 'stale-read', '5', 'vopr'];

@@ -11,7 +11,7 @@ import type { EngineLimits, Lab } from '../../src/lab.js';
 import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
-import { armFaultPoint, faultPoints, RawClient, retransmitCheck, staleReadCheck, type VsrStatus } from './replicas.js';
+import { armFaultPoint, batchRetransmitCheck, faultPoints, RawClient, retransmitCheck, staleReadCheck, type VsrStatus } from './replicas.js';
 import { VOPR, vopr, type VoprStorage } from './vopr.js';
 
 /** Every replica is normal in view `view`. */
@@ -76,6 +76,14 @@ const retransmit = async (run: VsrRun): Promise<void> => {
   await run.startAll();
   run.startLoad({ clients: 2, ops: 10 });
   await retransmitCheck(run);
+  await run.finish();
+};
+
+/** 2 with batching replicas: writes that shared one prepare, each sent again, get their cached replies and run once. */
+const batchRetransmit = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  run.startLoad({ clients: 2, ops: 10 });
+  await batchRetransmitCheck(run, VOPR_BATCH.batch_max + 1);
   await run.finish();
 };
 
@@ -365,6 +373,7 @@ export function scenario(id: string, n: number, title: string, body: (run: VsrRu
 export const vsrScenarios: Scenario[] = [
   scenario('1', 3, '100 requests, no faults: replicas converge, hash chains agree', noFaults),
   scenario('2', 3, 'a retransmitted request gets its cached reply and no new op; another body with the same number is dropped', retransmit),
+  scenario('batch-retransmit', 3, `2 with batching (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}): writes that shared a prepare, each sent again, get their cached replies and run once`, batchRetransmit, 1, { engine: { pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max } }),
   scenario('3', 3, '30% loss plus replays: exactly-once execution and convergence', lossAndReplays),
   scenario('4', 3, 'a backup partitioned for 40 ops catches up without a view change', laggingBackup),
   scenario('5', 3, 'the primary dies after a prepare_ok quorum, before commit: the op survives into view 1', primaryDiesBeforeCommit),
