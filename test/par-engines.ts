@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { step, type Event } from '../labs/vsr/engine.js';
 import { createState, majority, type ReplicaState } from '../labs/vsr/state.js';
 import type { Message } from '../labs/vsr/protocol.js';
-import { JOURNAL_SHAPE } from '../src/engine/journal-storage.js';
+import { JOURNAL_SHAPE, opBytesMax } from '../src/engine/journal-storage.js';
 
 /** Three par engines moved by hand: every message delivered in order, every write and checkpoint durable at once. */
 export class ParEngines {
@@ -22,7 +22,7 @@ export class ParEngines {
   constructor(private readonly keys: number) {
     const replicas = ['r0', 'r1', 'r2'];
     this.states = replicas.map((_, replica) => {
-      const config = { cluster: 7, replica, replicas, quorum_replication: majority(3), quorum_view_change: majority(3), pipeline_max: 8, app: 'kv' as const, journal: { slot_count: JOURNAL_SHAPE.slot_count } };
+      const config = { cluster: 7, replica, replicas, quorum_replication: majority(3), quorum_view_change: majority(3), pipeline_max: 8, body_bytes_max: opBytesMax(JOURNAL_SHAPE), app: 'kv' as const, journal: { slot_count: JOURNAL_SHAPE.slot_count } };
       const s = createState(config, { superblock: null, entries: [] });
       step(s, { kind: 'nonce', nonce: `n${replica}` });
       return s;

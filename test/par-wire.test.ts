@@ -6,19 +6,18 @@
 import { expect } from 'chai';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { SimWorld } from '../src/env/sim/world.js';
-import type { Env, Json } from '../src/env/types.js';
+import type { Env } from '../src/env/types.js';
 import { runWorkload } from '../src/workload/workload.js';
 import { seededRandom } from '../src/random.js';
 import { vsrInvoker } from '../labs/vsr/client.js';
 import { makeVsrLab, replicaState } from '../labs/vsr/lab.js';
 import { assertInvariants, step, type EngineCommand } from '../labs/vsr/engine.js';
-import { makeEntry, vsrRequest, type Entry, type Message, type MessageOf } from '../labs/vsr/protocol.js';
+import type { Entry, Message, MessageOf } from '../labs/vsr/protocol.js';
 import { createState, faultyEntry, majority, type ReplicaState, type VsrConfig } from '../labs/vsr/state.js';
 import { encodePrepare, formatImage, journalBytes, JOURNAL_FILE, prepareOffset, slotFor, type JournalLayout } from '../labs/vsr/journal/format.js';
 import { hasPrepare } from '../labs/vsr/journal/journal.js';
 import { openJournal, recoverJournal } from '../labs/vsr/journal/recovery.js';
-import { JournalStorage, opBytesMax, type JournalShape } from '../src/engine/journal-storage.js';
-import { oversizedPrepareLab } from './fixtures/par-broken.js';
+import { JournalStorage, type JournalShape } from '../src/engine/journal-storage.js';
 import { LOG_FILE } from '../src/engine/storage.js';
 import { messageProblem } from '../src/engine/driver.js';
 import type { HistoryEvent } from '../src/check/history.js';
@@ -400,37 +399,6 @@ describe('par: the driver checks Lab 4\'s messages at the wire', () => {
     expect(messageProblem({ ...dvc, op: 3, entries: [log[1]!, log[2]!], faulty: [3] }, 5)).to.equal(null);
     expect(messageProblem({ ...dvc, op: 3, entries: [log[1]!, log[1]!], faulty: [2] }, 5)).to.equal('entry 2 (op 1) breaks the hash chain');
   });
-
-  it('drops an entry whose body no journal cell can hold, in a prepare or a log, and only with the cell\'s bound', () => {
-    const [root, first] = chain(1, 0, 5);
-    const { checksum: _, checksum_body: __, ...fields } = first!.header;
-    const big = makeEntry(fields, { pad: 'x'.repeat(SHAPE.prepare_cell_bytes) });
-    const base = { cluster: 5, replica: 1, view: 2 };
-    const bound = opBytesMax(SHAPE);
-    expect(root!.header.checksum).to.equal(big.header.parent);
-    expect(messageProblem({ command: 'prepare', ...base, entry: big }, 5, bound)).to.equal('op 1: a body too large for a journal prepare cell');
-    expect(messageProblem({ command: 'start_view', ...base, op: 1, commit_max: 0, entries: [big] }, 5, bound)).to.equal('op 1: a body too large for a journal prepare cell');
-    expect(messageProblem({ command: 'prepare', ...base, entry: big }, 5)).to.equal(null); // Lab 3's log takes any size
-    expect(messageProblem({ command: 'prepare', ...base, entry: first! }, 5, bound)).to.equal(null);
-  });
-
-  it('a backup sent prepares too large for its journal cells drops each at the wire and never crashes', async () => {
-    const cluster = new SimCluster({ lab: oversizedPrepareLab(SHAPE), seed: 4, nodes: 3, keepTrace: true });
-    try {
-      for (let i = 0; i < 3; i++) await cluster.start(i);
-      const env = cluster.clientEnv('c');
-      const call = (request: number, kind: 'register' | 'write', op: Json) => env.call(cluster.id(0), vsrRequest, { client: 'c', request, kind, op }, { timeoutMs: 2000 });
-      expect((await call(0, 'register', null)).status).to.equal('ok');
-      await call(1, 'write', { f: 'put', key: 'k', value: 'v' }).catch(() => undefined); // no backup takes it: no quorum
-      await cluster.sleep(3000);
-      expect([0, 1, 2].map((i) => cluster.alive(i))).to.deep.equal([true, true, true]);
-      const drops = logged(await traceLines(cluster), 'vsr.drop').filter((l) => JSON.stringify(l).includes('a body too large for a journal prepare cell'));
-      expect(drops.length).to.be.at.least(2);
-      expect([1, 2].map((i) => stateOf(cluster, i).op)).to.deep.equal([1, 1]);
-    } finally {
-      await cluster.close();
-    }
-  });
 });
 
 describe('par: a cluster on the journal in the simulator', function () {
@@ -537,22 +505,6 @@ describe('par: a cluster on the journal in the simulator', function () {
         expect(s.faulty).to.include(4);
         expect(s.log.slice(5, committed.op + 1).map((e) => e.header.checksum)).to.deep.equal(committed.log.slice(5).map((e) => e.header.checksum));
       }
-    } finally {
-      await cluster.close();
-    }
-  });
-
-  it('answers a write whose prepare would not fit a journal cell with rejected, and takes the next one', async () => {
-    const cluster = new SimCluster({ lab: parLab, seed: 9, nodes: 3, keepTrace: false });
-    try {
-      for (let i = 0; i < 3; i++) await cluster.start(i);
-      const env = cluster.clientEnv('big');
-      const call = (request: number, kind: 'register' | 'write', op: Json) => env.call(cluster.id(0), vsrRequest, { client: 'big', request, kind, op }, { timeoutMs: 5000 });
-      expect((await call(0, 'register', null)).status).to.equal('ok');
-      const tooBig = await call(1, 'write', { f: 'put', key: 'k', value: 'x'.repeat(SHAPE.prepare_cell_bytes) });
-      expect(tooBig).to.deep.include({ status: 'rejected', reason: 'op too large for a journal prepare cell' });
-      expect((await call(1, 'write', { f: 'put', key: 'k', value: 'x'.repeat(1000) })).status).to.equal('ok');
-      expect(stateOf(cluster, 0).op).to.equal(2);
     } finally {
       await cluster.close();
     }

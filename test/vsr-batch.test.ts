@@ -95,7 +95,7 @@ describe('vsr engine: request batching', () => {
     const item = (c: string) => canonicalJson({ client: c, request: 1, op: append(c, 1).op });
     // Room for two writes in one body, not three.
     const bound = `{"requests":[${item('c1')},${item('c2')}]}`.length;
-    const b = registered(5, { pipeline_max: 1, batch_max: 4, batch_body_bytes_max: bound });
+    const b = registered(5, { pipeline_max: 1, batch_max: 4, body_bytes_max: bound });
     for (let c = 0; c <= 4; c++) b.request(append(`c${c}`, 1));
     b.settle();
     const batches = unique(batchPrepares(b));

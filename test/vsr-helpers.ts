@@ -27,7 +27,7 @@ export interface Quorums {
 }
 
 /** Pipeline and batching limits a bench's replicas take instead of the defaults (pipeline 8, no batching). */
-export type Limits = Partial<Pick<VsrConfig, 'pipeline_max' | 'batch_max' | 'batch_body_bytes_max'>>;
+export type Limits = Partial<Pick<VsrConfig, 'pipeline_max' | 'batch_max' | 'body_bytes_max'>>;
 
 function replica(index: number, n: number, q: Quorums, limits: Limits): ReplicaState {
   const replicas = Array.from({ length: n }, (_, i) => `r${i}`);

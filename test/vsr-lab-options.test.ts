@@ -6,6 +6,7 @@ import { engineLimits, nodeCommand, replicaPlacement } from '../src/cli/node-com
 import { SimCluster } from '../tester/sim-cluster.js';
 import { parLab, replicaState, vsrLab } from '../labs/vsr/lab.js';
 import { JOURNAL_SHAPE, opBytesMax } from '../src/engine/journal-storage.js';
+import { LOG_BODY_BYTES_MAX } from '../src/engine/storage.js';
 import type { VsrConfig } from '../labs/vsr/state.js';
 
 describe('vsr: LabOptions.replicas and index', () => {
@@ -40,7 +41,7 @@ describe('vsr: LabOptions.replicas and index', () => {
     expect(String(error)).to.include('--lab vsr needs --replicas');
   });
 
-  it('LabOptions.engine (rsmlab node --pipeline-max/--batch-max) sets the engine\'s limits; Lab 4 bounds a batch body by its prepare cell; none given, the config is as without batching', async () => {
+  it('LabOptions.engine (rsmlab node --pipeline-max/--batch-max) sets the engine\'s limits; a prepare\'s body is bounded by the storage (Lab 3: LOG_BODY_BYTES_MAX, Lab 4: its prepare cell); none given, the config is as without batching', async () => {
     const configOf = async (lab: Lab, engine?: { pipeline_max?: number; batch_max?: number }): Promise<VsrConfig> => {
       const wrapped: Lab = { name: lab.name, start: (env, options) => lab.start(env, { ...options, ...(engine && { engine }) }) };
       const cluster = new SimCluster({ lab: wrapped, seed: 1, nodes: 3 });
@@ -52,11 +53,11 @@ describe('vsr: LabOptions.replicas and index', () => {
       }
     };
     const par = await configOf(parLab, { pipeline_max: 2, batch_max: 16 });
-    expect([par.pipeline_max, par.batch_max, par.batch_body_bytes_max]).to.deep.equal([2, 16, opBytesMax(JOURNAL_SHAPE)]);
+    expect([par.pipeline_max, par.batch_max, par.body_bytes_max]).to.deep.equal([2, 16, opBytesMax(JOURNAL_SHAPE)]);
     const vsr = await configOf(vsrLab, { batch_max: 8 });
-    expect([vsr.pipeline_max, vsr.batch_max, 'batch_body_bytes_max' in vsr]).to.deep.equal([64, 8, false]);
+    expect([vsr.pipeline_max, vsr.batch_max, vsr.body_bytes_max]).to.deep.equal([64, 8, LOG_BODY_BYTES_MAX]);
     const plain = await configOf(vsrLab);
-    expect(['batch_max' in plain, 'batch_body_bytes_max' in plain, plain.pipeline_max]).to.deep.equal([false, false, 64]);
+    expect(['batch_max' in plain, plain.body_bytes_max, plain.pipeline_max]).to.deep.equal([false, LOG_BODY_BYTES_MAX, 64]);
     expect(engineLimits('vsr', undefined, undefined)).to.equal(undefined);
     expect(engineLimits('par', 4, undefined)).to.deep.equal({ pipeline_max: 4 });
     expect(() => engineLimits('rsm', undefined, 8)).to.throw('--pipeline-max and --batch-max are for the vsr and par labs');

@@ -14,6 +14,7 @@ import { checksum } from '../../src/engine/checksum.js';
 import { canonicalJson } from '../../src/json.js';
 import {
   clientsSorted,
+  entryBodyFits,
   HEADERS_MAX,
   makeEntry,
   parseCheckpoint,
@@ -392,13 +393,13 @@ const BATCH_FRAME_BYTES = utf8Bytes('{"requests":[]}');
 
 /**
  * Take the next prepare's requests off the queue's front: a register alone; else the writes up to
- * the first register, batch_max of them at most, and (Lab 4) no more than the journal cell's body
- * bound lets one batch body hold. The first always goes: alone it is a plain write, which fits.
+ * the first register, batch_max of them at most, and no more than the body bound (body_bytes_max)
+ * lets one batch body hold. The first always goes: alone it is a plain write, which fits.
  */
 export function takeQueued(s: ReplicaState): QueuedRequest[] {
   const taken = [s.queue.shift()!];
   if (taken[0]!.kind === 'register') return taken;
-  const bound = s.config.batch_body_bytes_max;
+  const bound = s.config.body_bytes_max;
   let bytes = bound === undefined ? 0 : BATCH_FRAME_BYTES + batchItemBytes(taken[0]!);
   while (s.queue.length > 0 && s.queue[0]!.kind === 'write' && taken.length < batchMax(s.config)) {
     if (bound !== undefined) {
@@ -652,11 +653,15 @@ export function installSnapshot(s: ReplicaState, out: Out, session: SyncSession)
   // END SOLUTION
 }
 
-/** The checkpoint a rebuild's chunks make, or null if they are not the one announced (checksum, op). */
+/**
+ * The checkpoint a rebuild's chunks make, or null if they are not the one announced (checksum, op)
+ * or its prepare's body is over our bound (body_bytes_max: our storage could not hold it).
+ */
 export function wholeSnapshot(s: ReplicaState, session: SyncSession): Checkpoint | null {
   const text = session.chunks.join('');
   const c = checksum(text) === session.checksum ? parseCheckpoint(text, s.config.cluster) : null;
-  return c !== null && c.op === session.op_checkpoint ? c : null;
+  const bound = s.config.body_bytes_max;
+  return c !== null && c.op === session.op_checkpoint && (bound === undefined || entryBodyFits(c.entry, bound)) ? c : null;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Timing } from '../../src/timing.js';
 import { isAppName } from '../../src/apps/app.js';
 import { checksum } from '../../src/engine/checksum.js';
 import { EngineDriver } from '../../src/engine/driver.js';
-import type { VsrStorage } from '../../src/engine/storage.js';
+import { LOG_BODY_BYTES_MAX, type VsrStorage } from '../../src/engine/storage.js';
 import { JOURNAL_SHAPE, opBytesMax, type JournalShape } from '../../src/engine/journal-storage.js';
 import type { EngineCommand, Event } from './engine.js';
 import type { JournalState } from './journal/journal.js';
@@ -53,13 +53,9 @@ export function clusterId(replicas: readonly string[]): number {
   return parseInt(checksum(replicas.slice()).slice(0, 8), 16);
 }
 
-/**
- * The config's batching fields: none with batch_max 1 (Lab 3's config and behaviour as without
- * batching); else batch_max and (Lab 4) the bytes a batch body may take in a journal prepare cell.
- */
-function batching(batch_max: number, bodyBytesMax: number | undefined): Pick<VsrConfig, 'batch_max' | 'batch_body_bytes_max'> {
-  if (batch_max === 1) return {};
-  return { batch_max, ...(bodyBytesMax !== undefined && { batch_body_bytes_max: bodyBytesMax }) };
+/** The config's batching field: none with batch_max 1 (the config and behaviour as without batching). */
+function batching(batch_max: number): Pick<VsrConfig, 'batch_max'> {
+  return batch_max === 1 ? {} : { batch_max };
 }
 
 export function makeVsrLab(o: VsrLabOptions = {}): Lab {
@@ -80,7 +76,8 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         quorum_replication: o.quorum_replication ?? majority(replicas.length),
         quorum_view_change: o.quorum_view_change ?? majority(replicas.length),
         pipeline_max: options.engine?.pipeline_max ?? o.pipeline_max ?? 64,
-        ...batching(options.engine?.batch_max ?? o.batch_max ?? 1, storage === 'journal' ? opBytesMax(shape) : undefined),
+        ...batching(options.engine?.batch_max ?? o.batch_max ?? 1),
+        body_bytes_max: storage === 'journal' ? opBytesMax(shape) : LOG_BODY_BYTES_MAX,
         app,
         ...(storage === 'journal' && { journal: { slot_count: shape.slot_count } }),
       };

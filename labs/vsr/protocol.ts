@@ -77,6 +77,28 @@ export function utf8Bytes(text: string): number {
   return bytes;
 }
 
+/** The bodies' UTF-8 encoder (one for all). */
+const utf8 = new TextEncoder();
+
+/**
+ * Whether a prepare's body (a client's op, a batch) takes at most `max` UTF-8 bytes as canonical
+ * text: the storage's bound (VsrConfig.body_bytes_max), which the driver applies to every client op
+ * and every entry a peer sends, and the engine to a rebuild's checkpoint.
+ */
+export function bodyFits(body: Json, max: number): boolean {
+  return textFits(canonicalJson(body), max);
+}
+
+/** bodyFits of an entry's body, from the text entryValid encoded (kept with the entry: nothing is encoded again). */
+export function entryBodyFits(entry: Entry, max: number): boolean {
+  return textFits(entryTexts(entry).body, max);
+}
+
+/** A text of at most a third as many UTF-16 units as `max` fits (UTF-8 takes at most 3 bytes per unit) and is never encoded. */
+function textFits(text: string, max: number): boolean {
+  return text.length * 3 <= max || utf8.encode(text).length <= max;
+}
+
 /** A client request a prepare carries, as its execution needs it (op: the app op; null for a register). */
 export interface PreparedRequest {
   client: string;

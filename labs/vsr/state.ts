@@ -45,8 +45,13 @@ export interface VsrConfig {
    * together as one `batch` prepare.
    */
   batch_max?: number;
-  /** Bytes a batch prepare's body may take at most (Lab 4: what a journal prepare cell holds); absent: no bound. */
-  batch_body_bytes_max?: number;
+  /**
+   * Bytes a prepare's body may take at most, as canonical UTF-8 text (TigerBeetle's
+   * message_body_size_max): the storage's bound (Lab 3: LOG_BODY_BYTES_MAX; Lab 4: what a journal
+   * prepare cell holds). The driver refuses a larger client op and drops a peer's larger entry; a
+   * batch is cut to fit it; a rebuild's checkpoint with a larger prepare is not taken. Absent: no bound.
+   */
+  body_bytes_max?: number;
   app: AppName;
   /**
    * Lab 4: the two-ring journal's ring (absent for Lab 3's append-only log). The primary takes no op

@@ -9,13 +9,15 @@ import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
 import { CheckpointStore } from './checkpoint.js';
 import { LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
-import { bodyFits, JournalStorage, JOURNAL_SHAPE, opBytesMax, opFits, refusingCorrupt, type JournalShape } from './journal-storage.js';
+import { JournalStorage, JOURNAL_SHAPE, opBytesMax, refusingCorrupt, type JournalShape } from './journal-storage.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
   batchHeaderValid,
   batchValid,
+  bodyFits,
+  entryBodyFits,
   entryValid,
   headerValid,
   HEADERS_MAX,
@@ -122,8 +124,6 @@ export class EngineDriver {
    * in its view: countPrepareOk), so one per group commit says what one per op said.
    */
   private acks: Map<number, MessageOf<'prepare_ok'>> | null = null;
-  /** Lab 4: the bytes a prepare's body may take in a journal cell; a peer's entry with a larger one is dropped at the wire (it could never be written). */
-  private readonly bodyBytesMax: number | undefined;
 
   private constructor(
     private readonly env: Env,
@@ -135,7 +135,6 @@ export class EngineDriver {
     state: ReplicaState,
   ) {
     this.state = state;
-    this.bodyBytesMax = options.storage === 'journal' ? opBytesMax(options.journal ?? JOURNAL_SHAPE) : undefined;
   }
 
   static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
@@ -354,12 +353,15 @@ export class EngineDriver {
     if (m.cluster !== config.cluster) return `wrong cluster ${m.cluster}`;
     if (m.replica === config.replica || m.replica >= config.replicas.length || config.replicas[m.replica] !== from) return `impossible sender: replica ${m.replica} from ${from}`;
     if (m.view > VIEW_MAX) return `impossible view ${m.view}`;
-    return messageProblem(m, config.cluster, this.bodyBytesMax);
+    return messageProblem(m, config.cluster, config.body_bytes_max);
   }
 
   private onClient(request: ClientRequest): Promise<ClientReply> {
-    if (this.options.storage === 'journal' && !opFits(this.options.journal ?? JOURNAL_SHAPE, request.op)) {
-      return Promise.resolve({ status: 'rejected', view: this.state.view, reason: 'op too large for a journal prepare cell' });
+    const bound = this.options.config.body_bytes_max;
+    if (bound !== undefined && !bodyFits(request.op, bound)) {
+      const reason = `op too large: a prepare's body takes at most ${bound} bytes`;
+      this.env.log('vsr.refuse', { client: request.client, request: request.request, reason });
+      return Promise.resolve({ status: 'rejected', view: this.state.view, reason });
     }
     return new Promise((resolve) => {
       const key = callKey(request.client, request.request, request.kind);
@@ -402,6 +404,7 @@ async function openStorage(env: Env, options: DriverOptions, superblock: { view:
   }
   const layout = { cluster: config.cluster, ...(options.journal ?? JOURNAL_SHAPE) };
   assert(config.journal?.slot_count === layout.slot_count, `vsr: the engine's ring (${config.journal?.slot_count}) is not the journal's (${layout.slot_count} slots)`);
+  assert(config.body_bytes_max !== undefined && config.body_bytes_max <= opBytesMax(layout), `vsr: a body bound (${config.body_bytes_max}) past what a journal prepare cell holds (${opBytesMax(layout)})`);
   const { store, checkpoint } = await refusingCorrupt(env, () => CheckpointStore.open(env.disk, config.cluster));
   return { ...(await JournalStorage.open(env, layout, config.replicas.length, superblock, checkpoint)), checkpoints: store };
 }
@@ -412,7 +415,8 @@ function callKey(client: string, request: number, kind: string): string {
 
 /**
  * Structural impossibilities in a message's numbers and entries (the engine sees only consistent
- * messages); with `bodyBytesMax` (Lab 4), an entry whose body no journal cell can hold too.
+ * messages); with `bodyBytesMax` (the driver's: VsrConfig.body_bytes_max), an entry whose body is
+ * over it too (the storage could not hold it).
  */
 export function messageProblem(m: Message, cluster: number, bodyBytesMax?: number): string | null {
   switch (m.command) {
@@ -471,7 +475,7 @@ function entryProblem(entry: Entry, cluster: number, bodyBytesMax: number | unde
   if (h.commit >= h.op) return `op ${h.op} claims commit ${h.commit}`;
   if (h.operation === 'root') return `op ${h.op} claims to be the root`;
   if (!batchValid(entry)) return `op ${h.op}: a batch whose header names a client or whose body is not a batch of writes`;
-  if (bodyBytesMax !== undefined && !bodyFits(entry.body, bodyBytesMax)) return `op ${h.op}: a body too large for a journal prepare cell`;
+  if (bodyBytesMax !== undefined && !entryBodyFits(entry, bodyBytesMax)) return `op ${h.op}: a body over ${bodyBytesMax} bytes`;
   return null;
 }
 

@@ -9,7 +9,6 @@
 // fsync it waits for. It never decides what to write and never repairs: the engine does.
 import type { Env } from '../env/types.js';
 import { StorageCorrupt } from '../storage/storage-corrupt.js';
-import { canonicalJson } from '../json.js';
 import type { EngineStorage } from './storage.js';
 import { faultyEntry, type Checkpoint, type Durable } from '../../labs/vsr/state.js';
 import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
@@ -36,30 +35,9 @@ export type JournalShape = Omit<JournalLayout, 'cluster'>;
  */
 export const JOURNAL_SHAPE: JournalShape = { slot_count: 1024, sector_bytes: 4096, prepare_cell_bytes: 4096 };
 
-/** Bytes of a prepare cell a client's op may take: the rest holds the header and the cell's framing. */
+/** Bytes of a prepare cell a prepare's body may take (Lab 4's VsrConfig.body_bytes_max): the rest holds the header and the cell's framing. */
 export function opBytesMax(shape: JournalShape): number {
   return shape.prepare_cell_bytes - 1024;
-}
-
-/** The ops' UTF-8 encoder (one for all). */
-const utf8 = new TextEncoder();
-
-/**
- * Whether a client op fits a prepare cell of this shape (the driver refuses one that does not; and,
- * as a prepare's body, drops a peer message carrying one that does not: bodyFits).
- */
-export function opFits(shape: JournalShape, op: unknown): boolean {
-  return bodyFits(op, opBytesMax(shape));
-}
-
-/**
- * Whether `body`'s canonical text takes at most `max` UTF-8 bytes. It runs on every request: a text
- * of at most a third as many UTF-16 units as `max` fits (UTF-8 takes at most 3 bytes per unit) and
- * is never encoded.
- */
-export function bodyFits(body: unknown, max: number): boolean {
-  const text = canonicalJson(body as never);
-  return text.length * 3 <= max || utf8.encode(text).length <= max;
 }
 
 type Queued = Written | { truncate: number };

@@ -24,6 +24,14 @@ export interface EngineStorage {
 
 export const LOG_FILE = 'vsr.log';
 
+/**
+ * Bytes a prepare's body may take on Lab 3's log (its VsrConfig.body_bytes_max; Lab 4's is the
+ * journal cell's, opBytesMax): a sixteenth of the wire's frame limit (MAX_FRAME_BYTES, 1 MiB), so
+ * a client's request carrying the largest op, and a prepare or log record carrying it, stay far
+ * inside one frame. The driver refuses a larger op and drops a peer's larger entry.
+ */
+export const LOG_BODY_BYTES_MAX = 64 * 1024;
+
 /** A record of the log file: an entry (replacing any ops ≥ its op), or the log's new end. */
 const logRecordSchema = z.union([entrySchema, z.strictObject({ truncate: z.number().int().nonnegative() })]);
 type LogRecord = z.infer<typeof logRecordSchema>;
