@@ -43,6 +43,14 @@ describe('vsr scenarios in the simulator', function () {
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(BATCH_SEEDS);
   });
 
+  it('the batched VOPR run without batching (engine limits pipeline_max 2, batch_max 1) fails naming the limits it ran with, on Lab 3 and Lab 4', async () => {
+    for (const lab of ['vsr', 'par']) {
+      const s = await findScenario(lab, 'vopr-batch');
+      const r = await runScenario({ ...s, engine: { pipeline_max: 2, batch_max: 1 } }, { world: 'sim', seed: 1, quiet: true });
+      expect(r.error, lab).to.equal('ScenarioFailure: the batched VOPR committed no batch of writes (pipeline_max 2, batch_max 1): nothing about batching was checked');
+    }
+  });
+
   it('replays a VOPR seed exactly: same seed, same trace hash', async () => {
     const s = await findScenario('vsr', 'vopr');
     const [a, b, c] = await Promise.all([7, 7, 8].map((seed) => runScenario(s, { world: 'sim', seed })));

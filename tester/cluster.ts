@@ -3,6 +3,7 @@
 // tester/sim-cluster.ts inside the simulator. Scenarios must use only this interface.
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
+import type { EngineLimits } from '../src/lab.js';
 import type { FaultControl } from '../src/control/fault-control.js';
 import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
 
@@ -25,6 +26,8 @@ export interface StartOptions {
 export interface Cluster {
   readonly world: World;
   readonly timing: Timing;
+  /** The VSR labs' engine limits every node is given (LabOptions.engine; undefined: each lab's own). */
+  readonly engine: EngineLimits | undefined;
   /**
    * The world's one fault-and-control interface, by NodeId (the same one `rsmlab ctl` and the
    * dashboard use). The fault methods below are shorthands over it, by index.

@@ -68,6 +68,7 @@ function timeOf(line: string): number {
 export class RealCluster extends ControlledCluster implements Cluster {
   readonly world: World = 'real';
   readonly timing: Timing;
+  readonly engine: EngineLimits | undefined;
   /** The cluster's folder: p0/, p1/, ... (disk/, trace.jsonl, node.log) and clients/. */
   readonly dir: string;
   keepArtifacts: boolean;
@@ -81,6 +82,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
   constructor(private readonly options: RealClusterOptions) {
     super();
     this.timing = options.timing;
+    this.engine = options.engine;
     this.keepArtifacts = options.keepArtifacts ?? false;
     this.host = options.host ?? '127.0.0.1';
     this.ports = reservePortPairsSync(options.nodes, this.host);
@@ -121,7 +123,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
     const args = [mainJs, 'node', '--lab', this.options.lab, '--port', String(this.ports[index]), '--first', this.id(options.first ?? 0), '--dir', dir, '--timing', JSON.stringify(this.timing)];
     if (this.options.app !== undefined) args.push('--app', this.options.app);
     args.push('--replicas', this.ports.map((_, i) => this.id(i)).join(','), '--index', String(index));
-    const { pipeline_max, batch_max } = this.options.engine ?? {};
+    const { pipeline_max, batch_max } = this.engine ?? {};
     if (pipeline_max !== undefined) args.push('--pipeline-max', String(pipeline_max));
     if (batch_max !== undefined) args.push('--batch-max', String(batch_max));
     // The IPC channel is how the node notices that this process died (it then exits too: no orphans).

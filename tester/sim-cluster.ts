@@ -79,7 +79,7 @@ export class SimCluster extends ControlledCluster implements Cluster {
   readonly sim: SimWorld;
   private readonly nodes: number;
   private readonly app: string | undefined;
-  private readonly engine: EngineLimits | undefined;
+  readonly engine: EngineLimits | undefined;
   private lab: Lab | undefined;
   private readonly labName: string;
   readonly control: SimFaultControl;

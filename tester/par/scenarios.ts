@@ -87,7 +87,7 @@ export const parScenarios: Scenario[] = [
     `the batched VOPR (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}) with storage faults on a ${SYNC_RING.slot_count}-slot ring: batch prepares in journal cells, past checkpoints and rebuilds; each write runs once, every replica converges`,
     (run) => voprBatch(run, journalStorage()),
     1,
-    { ...par, atlas: RING_ATLAS, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING, pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max }) },
+    { ...par, atlas: RING_ATLAS, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING }), engine: { pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max } },
   ),
   scenario(
     'sweep',

@@ -343,7 +343,9 @@ export async function voprBatch(run: VsrRun, storage?: VoprStorage): Promise<voi
   // The simulator's state checker counts every committed batch; the real world, the ops that acked two writes or more.
   const batches = run.checker?.batches ?? run.batchesAcked;
   run.note(`${batches} committed ops were batches of writes${run.checker === null ? ' (acked as such)' : ''}`);
-  if (batches === 0) throw new ScenarioFailure(`the batched VOPR committed no batch of writes (pipeline_max ${VOPR_BATCH.pipeline_max}, batch_max ${VOPR_BATCH.batch_max}): nothing about batching was checked`);
+  const { pipeline_max, batch_max } = run.cluster.engine ?? {};
+  const limits = `pipeline_max ${pipeline_max ?? 'the lab default'}, batch_max ${batch_max ?? 'the lab default'}`;
+  if (batches === 0) throw new ScenarioFailure(`the batched VOPR committed no batch of writes (${limits}): nothing about batching was checked`);
 }
 
 /** A scenario of a VSR lab (Lab 3's `vsr` by default; Lab 4's `par` runs them too, with its own): a VsrRun around `body`. */
