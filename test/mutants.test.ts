@@ -185,16 +185,25 @@ describe('mutant gate', function () {
       expect(r.stdout).to.include(`shrunk replay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept --veto ${join(dir, 'failures', 'paxos-7-sim-seed1', 'shrunk', 'veto.json')}`);
     });
 
-    it('an unknown mutant, or --mutant with --lab-module, is a clear error (exit 2) before anything runs', () => {
-      for (const command of ['sim', 'shrink']) {
-        const unknown = rsmlab(command, 'paxos', '7', '--seed', '1', '--mutant', 'no-such-bug');
+    it('`rsmlab test --mutant` runs the scenarios on the mutant: the failed test\'s replay names it', () => {
+      const r = rsmlab('test', 'paxos', '--world', 'sim', '--only', '7', '--seeds', '1', '--mutant', 'amnesiac-accept', '--shrink-ms', '0', '--no-progress');
+      expect(r.status, r.stdout + r.stderr).to.equal(1);
+      expect(r.stdout).to.include('\n  replay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept\n');
+    });
+
+    it('an unknown mutant, --mutant with --lab-module, or (test) --mutant outside the simulator is a clear error (exit 2) before anything runs', () => {
+      const commands = [['sim', 'paxos', '7', '--seed', '1'], ['shrink', 'paxos', '7', '--seed', '1'], ['test', 'paxos', '--world', 'sim', '--only', '7', '--seeds', '1']];
+      for (const command of commands) {
+        const unknown = rsmlab(...command, '--mutant', 'no-such-bug');
         expect(unknown.status, unknown.stderr).to.equal(2);
         expect(unknown.stderr).to.match(/^rsmlab: lab 'paxos' has no mutant 'no-such-bug' \(known: amnesiac-accept, /);
-        const both = rsmlab(command, 'paxos', '7', '--seed', '1', '--mutant', 'amnesiac-accept', '--lab-module', 'dist/test/fixtures/paxos-broken.js#amnesiacPaxosLab');
+        const both = rsmlab(...command, '--mutant', 'amnesiac-accept', '--lab-module', 'dist/test/fixtures/paxos-broken.js#amnesiacPaxosLab');
         expect(both.status, both.stderr).to.equal(2);
         expect(both.stderr).to.equal('rsmlab: --mutant and --lab-module each name the Lab to run: give one of them, not both\n');
         expect(unknown.stdout + both.stdout).to.equal('');
       }
+      const real = rsmlab('test', 'paxos', '--world', 'real', '--only', '7', '--mutant', 'amnesiac-accept');
+      expect([real.status, real.stdout, real.stderr]).to.deep.equal([2, '', 'rsmlab: --mutant runs a Lab object in the simulator only: add --world sim\n']);
     });
   });
 

@@ -96,13 +96,14 @@ program
   .option('--fail-fast', 'stop each test at its first failing seed (default: run every seed and count the failures)')
   .option('--shrink-ms <ms>', 'shrink the lowest failing seed of each failed test for up to this long (simulator; 0: never)', whole('--shrink-ms', 0), 10_000)
   .option('--lab-module <file#export>', 'run the scenarios on the Lab this compiled module exports (a broken variant) instead of the lab itself (simulator only)')
+  .option('--mutant <id>', 'run the scenarios on this mutant of the lab\'s corpus instead of the lab itself (simulator only)')
   .option('--gradescope <file>', 'also write Gradescope results.json here')
   .option('--junit <file>', 'also write JUnit XML here')
   .option('--json', 'print the results as JSON instead of a table')
   .option('--artifacts <dir>', 'where failing runs leave their trace and notes', 'failures')
   .option('--hang-ms <ms>', 'kill a run that makes no progress for this long', whole('--hang-ms', 1))
   .option('--no-progress', 'no progress bar')
-  .action((lab: string, o: { world: 'sim' | 'real' | 'both'; seeds: number; seed: number; only?: string[]; jobs?: number; failFast?: boolean; shrinkMs: number; labModule?: string; gradescope?: string; junit?: string; json?: boolean; artifacts: string; hangMs?: number; progress: boolean }) =>
+  .action((lab: string, o: { world: 'sim' | 'real' | 'both'; seeds: number; seed: number; only?: string[]; jobs?: number; failFast?: boolean; shrinkMs: number; labModule?: string; mutant?: string; gradescope?: string; junit?: string; json?: boolean; artifacts: string; hangMs?: number; progress: boolean }) =>
     exitWith(async () => {
       const { testCommand } = await import('./test-command.js');
       return testCommand(lab, { ...o, seedBase: o.seed, progress: o.progress && process.stderr.isTTY === true });

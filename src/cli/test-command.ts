@@ -6,7 +6,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { World } from '../../tester/cluster.js';
 import { formatGradescope, formatJson, formatJunit, formatTable } from '../../tester/report.js';
 import { runSuite, seedsFrom, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
-import { loadVariant } from '../../tester/variant.js';
+import { chosenVariant, loadVariant, type Variant } from '../../tester/variant.js';
 
 export interface TestCommandOptions {
   world: World | 'both';
@@ -20,6 +20,8 @@ export interface TestCommandOptions {
   shrinkMs?: number;
   /** Run this module's Lab (FILE#EXPORT) instead of the lab's own (simulator only). */
   labModule?: string;
+  /** Run this mutant of the lab's corpus (its id) instead of the lab itself (simulator only). */
+  mutant?: string;
   gradescope?: string;
   junit?: string;
   json?: boolean;
@@ -34,7 +36,7 @@ function seedList(world: World, options: TestCommandOptions): number[] {
   return seedsFrom(options.seedBase, count);
 }
 
-async function runWorld(lab: string, world: World, options: TestCommandOptions): Promise<SuiteResult> {
+async function runWorld(lab: string, world: World, options: TestCommandOptions, variant: Variant | undefined): Promise<SuiteResult> {
   const bar = options.progress ? new SingleBar({ format: `${lab} ${world} [{bar}] {value}/{total} runs | {duration_formatted}`, stream: process.stderr }, Presets.shades_classic) : undefined;
   let started = false;
   const result = await runSuite({
@@ -45,7 +47,7 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions):
     jobs: options.jobs ?? (world === 'sim' ? availableParallelism() : 1),
     failFast: options.failFast ?? false,
     shrinkMs: options.shrinkMs ?? 0,
-    ...(options.labModule === undefined ? {} : { variant: { labModule: options.labModule } }),
+    ...(variant && { variant }),
     seedTimeoutMs: options.hangMs ?? (world === 'sim' ? 60_000 : 180_000),
     artifactsDir: options.artifacts,
     onProgress: (done, total) => {
@@ -61,13 +63,14 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions):
 
 export async function testCommand(lab: string, options: TestCommandOptions): Promise<number> {
   if (options.shrinkMs !== undefined && options.shrinkMs < 0) throw new Error(`--shrink-ms must be 0 (no shrinking) or more, not ${options.shrinkMs}`);
-  if (options.labModule !== undefined) {
-    if (options.world !== 'sim') throw new Error('--lab-module runs a Lab object in the simulator only: add --world sim');
-    await loadVariant(lab, { labModule: options.labModule });
+  const variant = chosenVariant(options);
+  if (variant !== undefined) {
+    if (options.world !== 'sim') throw new Error(`${'labModule' in variant ? '--lab-module' : '--mutant'} runs a Lab object in the simulator only: add --world sim`);
+    await loadVariant(lab, variant);
   }
   const worlds: World[] = options.world === 'both' ? ['sim', 'real'] : [options.world];
   const results: SuiteResult[] = [];
-  for (const world of worlds) results.push(await runWorld(lab, world, options));
+  for (const world of worlds) results.push(await runWorld(lab, world, options, variant));
   if (options.json) process.stdout.write(formatJson(results));
   else for (const r of results) process.stdout.write(`${formatTable(r)}\n`);
   if (options.gradescope) writeFileSync(options.gradescope, formatGradescope(results));
