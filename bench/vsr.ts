@@ -20,8 +20,9 @@ const CLIENTS = 64;
 /**
  * The replicas' limits (rsmlab node --pipeline-max 1 --batch-max 64), picked by measurement on the
  * shared 2-core host (medians of alternating runs, CPU µs per op the robust figure): one prepare in
- * flight, the writes that arrive meanwhile (up to all 64 clients') packed into the next one. Deeper
- * pipelines (2, 4) with batch 64 cost more CPU per op there, not less: fewer writes per prepare.
+ * flight, the 64 clients' next writes (which arrive together, in one read) packed into the next
+ * one, so requests_per_prepare is 64. Deeper pipelines (2, 4) with smaller batches cost more CPU
+ * per op there, not less: fewer writes per prepare.
  */
 export const BATCHING = { pipeline_max: 1, batch_max: 64 } as const;
 /**

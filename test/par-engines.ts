@@ -27,7 +27,7 @@ export class ParEngines {
       step(s, { kind: 'nonce', nonce: `n${replica}` });
       return s;
     });
-    this.run(0, { kind: 'request', request: { client: 'c', request: 0, kind: 'register', op: null }, time: 1 });
+    this.run(0, { kind: 'requests', requests: [{ client: 'c', request: 0, kind: 'register', op: null }], time: 1 });
     this.settle();
   }
 
@@ -56,7 +56,7 @@ export class ParEngines {
   write(count: number): void {
     for (let k = 0; k < count; k++) {
       this.request++;
-      this.run(0, { kind: 'request', request: { client: 'c', request: this.request, kind: 'write', op: { f: 'put', key: `k${this.request % this.keys}`, value: `v${this.request}` } }, time: 1 });
+      this.run(0, { kind: 'requests', requests: [{ client: 'c', request: this.request, kind: 'write', op: { f: 'put', key: `k${this.request % this.keys}`, value: `v${this.request}` } }], time: 1 });
       this.settle();
     }
   }

@@ -203,7 +203,7 @@ describe('par: the engine on the journal', () => {
         if (c.kind === 'reply') replies.push(c.reply.status);
       }
     };
-    for (const r of requests) carryOut(step(s, { kind: 'request', request: { client: 'c', ...r }, time: 1 }));
+    for (const r of requests) carryOut(step(s, { kind: 'requests', requests: [{ client: 'c', ...r }], time: 1 }));
     // Ops 1..3 fit a ring of 4 (slot 0 holds the root); write 3 would be op 4, again on its retry.
     expect(s.op).to.equal(3);
     expect(replies).to.deep.equal(['ok', 'ok', 'ok', 'busy', 'busy']);

@@ -1,5 +1,6 @@
 // Request batching in the VSR engine (VsrConfig.batch_max > 1), driven by hand on the engine bench:
-// writes that find the pipeline full wait in the primary's queue and go out as one `batch` prepare;
+// writes that arrive together, or find the pipeline full, wait in the primary's queue and go out as
+// one `batch` prepare;
 // committing it runs each write once, in order, through the client table, and answers each; a
 // duplicate (queued, committed, after a view change) is never run again; a queue left behind by a
 // view change is answered busy; Lab 4's body bound cuts a batch; the wire refuses a malformed one.
@@ -50,6 +51,24 @@ describe('vsr engine: request batching', () => {
       expect(s.app).to.deep.equal([['k', 'c0.1c1.1c2.1c3.1c4.1']]);
       expect(s.clients.filter((row) => row.request === 1).map((row) => [row.client, row.op])).to.deep.equal([['c0', 7], ['c1', 8], ['c2', 8], ['c3', 8], ['c4', 8]]);
     }
+  });
+
+  it('writes that arrive together share prepares: a full batch as soon as a slot is free, the rest queued; only a full queue answers busy', () => {
+    const b = registered(9, { pipeline_max: 1, batch_max: 4 });
+    b.requests([0, 1, 2, 3, 4, 5].map((c) => append(`c${c}`, 1)));
+    // c0..c3 fill a batch in the free slot (op 10); c4, c5 wait in the queue (1 x 4 at most).
+    expect(b.states[0]!.op).to.equal(10);
+    expect(unique(batchPrepares(b)).map((body) => body.requests.map((r) => r.client))).to.deep.equal([['c0', 'c1', 'c2', 'c3']]);
+    expect(b.states[0]!.queue.map((q) => q.client)).to.deep.equal(['c4', 'c5']);
+    expect(b.replies).to.deep.equal([]);
+    // The slot is taken: the next arrivals queue until the queue is full, then are answered busy.
+    b.requests([6, 7, 8].map((c) => append(`c${c}`, 1)));
+    expect(b.states[0]!.queue.map((q) => q.client)).to.deep.equal(['c4', 'c5', 'c6', 'c7']);
+    expect(b.replies.map((r) => [r.client, r.reply.status])).to.deep.equal([['c8', 'busy']]);
+    b.settle();
+    b.tick(TICKS.commit);
+    expect(unique(batchPrepares(b)).map((body) => body.requests.map((r) => r.client))).to.deep.equal([['c0', 'c1', 'c2', 'c3'], ['c4', 'c5', 'c6', 'c7']]);
+    for (const s of b.states) expect(s.app).to.deep.equal([['k', 'c0.1c1.1c2.1c3.1c4.1c5.1c6.1c7.1']]);
   });
 
   it('a duplicate is never run twice: not while queued, not once its batch committed, not after a view change', () => {

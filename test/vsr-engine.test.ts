@@ -212,7 +212,7 @@ describe('vsr engine: state is plain data', () => {
       { kind: 'tick' },
       { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 2, view: 1 } },
       { kind: 'tick' },
-      { kind: 'request', request: { client: 'c', request: 3, kind: 'write', op: { f: 'put', key: 'k', value: 'v' } }, time: 5 },
+      { kind: 'requests', requests: [{ client: 'c', request: 3, kind: 'write', op: { f: 'put', key: 'k', value: 'v' } }], time: 5 },
     ];
     for (const e of events) expect(step(twin[1]!, structuredClone(e))).to.deep.equal(step(b.states[1]!, structuredClone(e)));
     expect(twin[1]).to.deep.equal(b.states[1]);

@@ -67,7 +67,12 @@ export class Bench {
   }
 
   request(r: Omit<ClientRequest, 'op'> & { op?: ClientRequest['op'] }, to = 0): EngineCommand[] {
-    return this.run(to, { kind: 'request', request: { op: null, ...r }, time: 1000 });
+    return this.requests([r], to);
+  }
+
+  /** Requests that reach replica `to` together (one socket read, one delivery): one `requests` event. */
+  requests(rs: (Omit<ClientRequest, 'op'> & { op?: ClientRequest['op'] })[], to = 0): EngineCommand[] {
+    return this.run(to, { kind: 'requests', requests: rs.map((r) => ({ op: null, ...r })), time: 1000 });
   }
 
   /** Complete every pending write (of live replicas), in order. */

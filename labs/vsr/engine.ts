@@ -55,8 +55,12 @@ import {
 
 export type Event =
   | { kind: 'message'; message: Message }
-  /** A client's request; `time` is the driver's clock, stamped into the prepare (apps never read clocks). */
-  | { kind: 'request'; request: ClientRequest; time: number }
+  /**
+   * The client requests that reached the replica together (one driver job: a socket read, a
+   * simulator delivery), in arrival order; `time` is the driver's clock, stamped into their
+   * prepares (apps never read clocks). With batching, they share prepares.
+   */
+  | { kind: 'requests'; requests: ClientRequest[]; time: number }
   | { kind: 'tick' }
   /** The write of `op` with this header checksum is durable. */
   | { kind: 'written'; op: number; checksum: string }
@@ -91,8 +95,8 @@ export function step(s: ReplicaState, event: Event): EngineCommand[] {
     case 'message':
       onMessage(s, out, event.message);
       break;
-    case 'request':
-      onRequest(s, out, event.request, event.time);
+    case 'requests':
+      onRequests(s, out, event.requests, event.time);
       break;
     case 'tick':
       onTick(s, out);
@@ -424,7 +428,7 @@ export function preparePipelined(s: ReplicaState, out: Out, entry: Entry): void 
   broadcast(s, out, { command: 'prepare', ...base(s), entry });
 }
 
-/** A register or write that finds the pipeline full waits in the queue (batch_max > 1, room left), else is answered busy. */
+/** A register or write waits in the queue (batch_max > 1, room left: onRequests prepares it), else is answered busy. */
 export function queueRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): void {
   assert(r.kind !== 'read', 'vsr: a read never waits for a pipeline slot');
   if (s.queue.length >= queueMax(s.config)) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
@@ -746,6 +750,20 @@ export function advanceCommit(s: ReplicaState, commit: number): void {
 
 // ---- normal operation: the primary ----------------------------------------------------------
 
+/**
+ * Requests that arrived together, each through onRequest. With batching they queue: a full batch
+ * goes out as soon as a pipeline slot is free for it, and what is left once all are in fills the
+ * free slots. So writes that come together share a prepare, rather than the first going alone and
+ * the rest waiting for it to commit.
+ */
+function onRequests(s: ReplicaState, out: Out, requests: readonly ClientRequest[], time: number): void {
+  for (const r of requests) {
+    onRequest(s, out, r, time);
+    if (s.queue.length >= batchMax(s.config)) prepareQueued(s, out);
+  }
+  prepareQueued(s, out);
+}
+
 function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): void {
   if (s.status !== 'normal' || !isPrimary(s)) {
     const primary = s.status === 'normal' ? s.config.replicas[primaryIndex(s, s.view)]! : null;
@@ -767,8 +785,9 @@ function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): v
     }
   }
   if (r.kind === 'register' && registerInFlight(s, r.client)) return; // answered when it commits
-  // A full pipeline: the request waits for a slot (batching), or is answered busy.
-  if (s.pipeline.length >= s.config.pipeline_max) return queueRequest(s, out, r, time);
+  // Batching: the request waits in the queue (onRequests prepares it with the others that came
+  // with it). Without batching, a full pipeline answers it busy.
+  if (batchMax(s.config) > 1 || s.pipeline.length >= s.config.pipeline_max) return queueRequest(s, out, r, time);
   if (!ringAccepts(s, s.op + 1)) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
   preparePipelined(s, out, prepareEntry(s, r, time));
   // STUDENT: void [s, out, r, time, queueRequest, preparePipelined];

@@ -40,9 +40,9 @@ export interface VsrConfig {
   pipeline_max: number;
   /**
    * Client writes one prepare carries at most (TigerBeetle's batching; absent: 1, no batching).
-   * Above 1, registers and writes that find the pipeline full wait in `queue` (at most pipeline_max
-   * × batch_max), and a freed pipeline slot prepares the waiting ones: a register alone, writes
-   * together as one `batch` prepare.
+   * Above 1, registers and writes wait in `queue` (at most pipeline_max × batch_max) and are
+   * prepared from it: those that arrived together once all are in (the `requests` event), the rest
+   * as pipeline slots free; a register alone, writes together as one `batch` prepare.
    */
   batch_max?: number;
   /**

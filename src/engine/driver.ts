@@ -109,6 +109,8 @@ export class EngineDriver {
   /** Client calls waiting for their reply, by callKey (a retry of a request waits with the first call). */
   private readonly pending = new Map<string, PendingCall[]>();
   private calls = 0;
+  /** Client requests that arrived in the current job, stepped together when it is over (onClient). */
+  private arrived: ClientRequest[] = [];
   /** The message sealed last, and its seal: a broadcast's copies are consecutive (a one-slot cache, not a map of every message: that costs the garbage collector more). */
   private lastSealed: { message: Message; sealed: Sealed } | null = null;
   /** The last groups chained on the IO lane (the primary's prepares) and behind the superblock (other sends, replies). */
@@ -369,8 +371,16 @@ export class EngineDriver {
       const waiting = this.pending.get(key);
       if (waiting === undefined) this.pending.set(key, [call]);
       else waiting.push(call);
-      this.step({ kind: 'request', request, time: this.env.now() });
+      if (this.arrived.length === 0) void Promise.resolve().then(() => this.stepArrived());
+      this.arrived.push(request);
     });
+  }
+
+  /** The requests that came in one job (a socket read holds many) go to the engine as one event: with batching they share prepares. */
+  private stepArrived(): void {
+    const requests = this.arrived;
+    this.arrived = [];
+    this.step({ kind: 'requests', requests, time: this.env.now() });
   }
 
   private answer(key: string, reply: ClientReply): void {
