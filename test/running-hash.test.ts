@@ -1,6 +1,7 @@
 // The trace's running hash: strings and bytes hash as the words they stand for, wherever the
-// buffer of unmixed words happens to be (its fast path and its word-at-a-time path agree), a
-// digest changes nothing, and different inputs give different digests.
+// buffer of unmixed words happens to be and wherever the bytes lie in memory (its fast paths and
+// its word-at-a-time path agree), a digest changes nothing, and different inputs give different
+// digests.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { RunningHash } from '../src/trace/running-hash.js';
@@ -20,7 +21,7 @@ function byteWords(h: RunningHash, b: Uint8Array): void {
 describe('running hash', () => {
   it('hashes a string or bytes as their words at every offset of the buffer, across its end too', () => {
     const long = 'ü'.repeat(1500) + 'x'; // longer than the buffer: the word-at-a-time path
-    const bytes = Uint8Array.from({ length: 4099 }, (_, i) => (i * 7) & 0xff);
+    const bytes = Uint8Array.from({ length: 8199 }, (_, i) => (i * 7 + (i >> 8)) & 0xff);
     for (const prefix of [0, 1, 2, 3, 500, 1000, 1019, 1020, 1021, 1022, 1023, 1024, 1025, 2040]) {
       for (const s of ['', 'a', 'ab', 'abc', 'x'.repeat(61), long]) {
         const [fast, slow] = [new RunningHash(), new RunningHash()];
@@ -30,13 +31,14 @@ describe('running hash', () => {
         for (let i = 0; i < 5; i++) for (const h of [fast, slow]) h.word(-i); // words after it land where they should
         expect(fast.digest(), `string of ${s.length} after ${prefix} words`).to.equal(slow.digest());
       }
-      for (const n of [0, 1, 3, 4, 5, 70, 4099]) {
+      // At a four-byte aligned offset (copied as words) and at others (put together byte by byte).
+      for (const [at, n] of [0, 1, 2, 4].flatMap((at) => [0, 1, 3, 4, 5, 70, 4099, 8195].map((n) => [at, n] as const))) {
         const [fast, slow] = [new RunningHash(), new RunningHash()];
         for (let i = 0; i < prefix; i++) for (const h of [fast, slow]) h.word(i);
-        fast.bytes(bytes.subarray(0, n));
-        byteWords(slow, bytes.subarray(0, n));
+        fast.bytes(bytes.subarray(at, at + n));
+        byteWords(slow, bytes.subarray(at, at + n));
         for (let i = 0; i < 5; i++) for (const h of [fast, slow]) h.word(-i);
-        expect(fast.digest(), `${n} bytes after ${prefix} words`).to.equal(slow.digest());
+        expect(fast.digest(), `${n} bytes at offset ${at} after ${prefix} words`).to.equal(slow.digest());
       }
     }
   });

@@ -18,6 +18,8 @@ const FRACTION = 0x4000_0002;
 const NON_FINITE = 0x4000_0003;
 /** Words buffered before they are mixed: a multiple of MurmurHash3's 4-word block. */
 const BUFFER_WORDS = 1024;
+/** Whether this machine lays out an Int32Array's words little-endian, as bytes() reads them. */
+const LITTLE_ENDIAN = new Uint8Array(Int32Array.of(1).buffer)[0] === 1;
 
 function rotl(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
@@ -112,19 +114,31 @@ export class RunningHash {
     if (i < n) this.word(s.charCodeAt(i));
   }
 
-  /** Bytes: their length, then the bytes four to a word (little-endian). */
+  /**
+   * Bytes: their length, then the bytes four to a word (little-endian). Four-byte aligned on a
+   * little-endian machine, the words are the bytes as they lie in memory, copied a buffer at a time
+   * (a journal's format is megabytes); otherwise each word is put together from its bytes.
+   */
   bytes(data: Uint8Array): void {
     const n = data.length;
     this.word(n);
+    const whole = n & ~3;
+    const words = LITTLE_ENDIAN && (data.byteOffset & 3) === 0 ? new Int32Array(data.buffer, data.byteOffset, whole >> 2) : undefined;
     let i = 0;
-    if (this.used + ((n + 3) >> 2) < BUFFER_WORDS) {
-      // Room for all of it: straight into the buffer.
+    while (i < whole) {
       const buffer = this.buffer;
       let used = this.used;
-      for (; i + 3 < n; i += 4) buffer[used++] = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+      const end = Math.min(whole, i + (BUFFER_WORDS - used) * 4);
+      if (words !== undefined) {
+        buffer.set(words.subarray(i >> 2, end >> 2), used);
+        used += (end - i) >> 2;
+        i = end;
+      } else {
+        for (; i < end; i += 4) buffer[used++] = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+      }
       this.used = used;
+      if (used === BUFFER_WORDS) this.mix();
     }
-    for (; i + 3 < n; i += 4) this.word(data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
     if (i < n) {
       let k = 0;
       for (let shift = 0; i < n; i++, shift += 8) k |= data[i]! << shift;
