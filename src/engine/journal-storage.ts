@@ -12,6 +12,7 @@ import { StorageCorrupt } from '../storage/storage-corrupt.js';
 import type { EngineStorage } from './storage.js';
 import { faultyEntry, type Checkpoint, type Durable } from '../../labs/vsr/state.js';
 import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
+import { entryTexts } from '../../labs/vsr/canonical.js';
 import { headerOffset, headersPerSector, isReserved, JOURNAL_FILE, keepHeaderText, slotFor, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import {
   assertSlotInvariants,
@@ -42,10 +43,11 @@ export function opBytesMax(shape: JournalShape): number {
 
 type Queued = Written | { truncate: number };
 
-/** An entry queued or written, and the replica it came from (null: made here). */
+/** An entry queued or written, the replica it came from (null: made here), and its body's canonical text (its prepare cell is encoded from it). */
 interface Written {
   entry: Entry;
   from: number | null;
+  body: string;
 }
 
 /** Bytes to write at an offset of the journal file. */
@@ -119,7 +121,7 @@ export class JournalStorage implements EngineStorage {
   write(entry: Entry, from: number | null = null): boolean {
     // Now, while canonical.ts still holds the texts the entry's making or checking built, not at the flush.
     keepHeaderText(entry);
-    this.queued.push({ entry, from });
+    this.queued.push({ entry, from, body: entryTexts(entry).body });
     return this.queued.length === 1;
   }
 
@@ -226,7 +228,7 @@ export class JournalStorage implements EngineStorage {
       if ('truncate' in q) {
         for (const w of writeTruncation(j, q.truncate)) prepares.push(w);
       } else {
-        prepares.push(writePrepare(j, q.entry, cells.subarray(cell * cellBytes, ++cell * cellBytes)));
+        prepares.push(writePrepare(j, q.entry, cells.subarray(cell * cellBytes, ++cell * cellBytes), q.body));
         entries.set(q.entry.header.checksum, q);
       }
     }

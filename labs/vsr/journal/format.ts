@@ -200,10 +200,12 @@ export function decodeHeader(cell: Uint8Array): JournalHeader | null {
 
 /**
  * A prepare cell: the cell's canonical text (canonical.ts's cellJson, as an entry's), its header's
- * text made once; in `into` if given (prepare_cell_bytes of a caller's buffer: a batch's cells side by side).
+ * text made once; in `into` if given (prepare_cell_bytes of a caller's buffer: a batch's cells side
+ * by side). `bodyText` is canonicalJson(cell.body) if the caller kept it (the journal storage does,
+ * from the entry's making or checking), so a batch's body is not encoded again for its cell.
  */
-export function encodePrepare(layout: JournalLayout, cell: PrepareCell, into?: Uint8Array): Uint8Array {
-  return encodeCell(cellJson(canonicalJson(cell.body), headerText(cell.header, cell as Entry)), layout.prepare_cell_bytes, into);
+export function encodePrepare(layout: JournalLayout, cell: PrepareCell, into?: Uint8Array, bodyText = canonicalJson(cell.body)): Uint8Array {
+  return encodeCell(cellJson(bodyText, headerText(cell.header, cell as Entry)), layout.prepare_cell_bytes, into);
 }
 
 export function decodePrepare(cell: Uint8Array): PrepareCell | null {

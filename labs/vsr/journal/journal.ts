@@ -60,14 +60,14 @@ export function hasPrepare(j: JournalState, header: JournalHeader): boolean {
   return j.headers[slot]!.checksum === header.checksum && !j.dirty[slot];
 }
 
-/** Step 1: take the entry into memory (dirty) and write its prepare cell (encoded into `into` if given: see encodePrepare). */
-export function writePrepare(j: JournalState, entry: Entry, into?: Uint8Array): JournalWrite {
+/** Step 1: take the entry into memory (dirty) and write its prepare cell (encoded into `into`, from `bodyText`, if given: see encodePrepare). */
+export function writePrepare(j: JournalState, entry: Entry, into?: Uint8Array, bodyText?: string): JournalWrite {
   const { op, checksum } = entry.header;
   assert(journalAccepts(j, op), () => `journal: op ${op} ≥ op_checkpoint ${j.op_checkpoint} + slot_count ${j.layout.slot_count}`);
   const slot = slotFor(j.layout, op);
   j.headers[slot] = entry.header;
   j.dirty[slot] = true;
-  return { kind: 'journal_write', ring: 'prepare', slot, checksum, offset: prepareOffset(j.layout, slot), bytes: encodePrepare(j.layout, entry, into) };
+  return { kind: 'journal_write', ring: 'prepare', slot, checksum, offset: prepareOffset(j.layout, slot), bytes: encodePrepare(j.layout, entry, into, bodyText) };
 }
 
 /**
