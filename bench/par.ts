@@ -17,7 +17,12 @@
 //   processes with fsync) on the journal against the same run on Lab 3's log, alternating round by
 //   round: committed ops/s, and (robust on a loaded machine) the replicas' CPU µs per op, whose
 //   limit is the log's divided by 0.9 (issue 8's goal: no worse than 0.9 × the log); and the replicas'
-//   fsyncs per op against the log's.
+//   fsyncs per op against the log's. A journal cell holds about 32 of the workload's writes, the
+//   log's prepare all 64 that arrive together, so the journal takes two prepares per round of
+//   writes; its flush writes one prepare's header sectors beside the next one's cells, one fsync,
+//   when both are in flight (BATCHING's pipeline of 2). With one in flight an op commits after 3
+//   serial fsyncs (the primary's prepare cell, then a backup's cell and header sector, which its
+//   prepare_ok waits for) against the log's 2, and each prepare costs a replica 2 fsyncs.
 // - Catch-up versus rebuild (bench/par-sync.ts): a backup 10,000 writes behind rebuilds, one 100
 //   behind catches up by repair; the engines' own cost, in one process.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
