@@ -2,7 +2,7 @@
 // damages one slot of a live Lab 4 replica's journal, refused with a message that says what they
 // must be. The damage itself is src/control/journal-corrupt.ts; nothing here reaches a node.
 import { whole } from './args.js';
-import { journalRings, type JournalCorruption, type JournalRing } from '../control/journal-corrupt.js';
+import { journalRings, type JournalCorruption, type JournalRing } from '../control/journal-corruption.js';
 
 export const corruptUsage = [
   'corrupt --slot K --ring header|prepare',

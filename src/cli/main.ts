@@ -13,6 +13,7 @@ import { repoRoot } from './repo.js';
 
 // A lab's stack trace names its .ts lines (labs/vsr/engine.ts:212), not dist/*.js: the subcommands,
 // the tester and the labs load after this line (dynamic imports), so their source maps are read.
+// The static imports above load first, so none of them may bring lab code (test/suite.test.ts).
 process.setSourceMapsEnabled(true);
 
 /** Every error the command prints starts with this, on stderr. */

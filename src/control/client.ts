@@ -12,7 +12,6 @@ import { encodeRequest } from '../wire/frame.js';
 import type { BreakpointNumber } from '../env/types.js';
 import { RemoteFaultControl } from './remote-control.js';
 import { diskFaultSchema, type DiskFault } from '../env/disk-faults.js';
-import { corruptJournal } from './journal-corrupt.js';
 import { corruptUsage, journalCorruption } from '../cli/corrupt-command.js';
 
 export const defaultControlTimeoutMs = 2000;
@@ -120,8 +119,12 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
       return control.clearDiskFaults(node, positionals[0]);
     case 'disk-files':
       return { files: await control.diskFiles(node) };
-    case 'corrupt':
+    case 'corrupt': {
+      // Loaded here, not at the top: it brings Lab 4's journal format, and lab code the `rsmlab`
+      // command loads at its start would keep dist/*.js lines in its stack traces (main.ts).
+      const { corruptJournal } = await import('./journal-corrupt.js');
       return { ...(await corruptJournal(control, node, journalCorruption(values, positionals))) };
+    }
     default:
       throw new Error(`unknown ctl command '${command}' (one of: ${ctlCommands.join(', ')})\n${ctlUsage}`);
   }

@@ -7,17 +7,10 @@ import { z } from 'zod';
 import { HEADER_CELL_BYTES, headerOffset, JOURNAL_FILE, prepareOffset, journalBytes, type JournalLayout } from '../../labs/vsr/journal/format.js';
 import type { NodeId } from '../env/types.js';
 import type { FaultControl, FaultStatus } from './fault-control.js';
+import type { JournalCorruption } from './journal-corruption.js';
 
 /** The lab whose replicas keep the two-ring journal. */
 export const JOURNAL_LAB = 'par';
-
-export const journalRings = ['header', 'prepare'] as const;
-export type JournalRing = (typeof journalRings)[number];
-
-export interface JournalCorruption {
-  slot: number;
-  ring: JournalRing;
-}
 
 export interface JournalCorrupted extends JournalCorruption {
   node: NodeId;
