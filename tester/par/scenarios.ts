@@ -6,7 +6,7 @@ import type { Scenario } from '../scenario.js';
 import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
 import { makeVsrLab } from '../../labs/vsr/lab.js';
 import type { JournalLayout } from '../../labs/vsr/journal/format.js';
-import { scenario, voprBatch, VOPR_BATCH, vsrScenarios } from '../vsr/scenarios.js';
+import { BATCH_ENGINE, scenario, voprBatch, VOPR_BATCH, vsrScenarios } from '../vsr/scenarios.js';
 import { VOPR, vopr } from '../vsr/vopr.js';
 import { journalAtlas } from './atlas.js';
 import { journalStorage } from './replicas.js';
@@ -87,7 +87,7 @@ export const parScenarios: Scenario[] = [
     `the batched VOPR (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}) with storage faults on a ${SYNC_RING.slot_count}-slot ring: batch prepares in journal cells, past checkpoints and rebuilds; each write runs once, every replica converges`,
     (run) => voprBatch(run, journalStorage()),
     1,
-    { ...par, atlas: RING_ATLAS, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING }), engine: { pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max } },
+    { ...par, atlas: RING_ATLAS, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING }), engine: BATCH_ENGINE },
   ),
   scenario(
     'sweep',

@@ -336,6 +336,8 @@ async function waitForDeath(run: VsrRun, index: number): Promise<void> {
  * request queue and `batch` prepares), and a load dense enough to fill them on every seed.
  */
 export const VOPR_BATCH = { pipeline_max: 1, batch_max: 4, clients: 12, thinkTicks: 1 };
+/** The engine limits of the batching scenarios (Scenario.engine: both worlds give them to every node). */
+export const BATCH_ENGINE: EngineLimits = { pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max };
 
 /** The VOPR on batching replicas; it fails if no committed op was a batch (it would pass vacuously). */
 export async function voprBatch(run: VsrRun, storage?: VoprStorage): Promise<void> {
@@ -375,7 +377,7 @@ export function scenario(id: string, n: number, title: string, body: (run: VsrRu
 export const vsrScenarios: Scenario[] = [
   scenario('1', 3, '100 requests, no faults: replicas converge, hash chains agree', noFaults),
   scenario('2', 3, 'a retransmitted request gets its cached reply and no new op; another body with the same number is dropped', retransmit),
-  scenario('batch-retransmit', 3, `2 with batching (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}): writes that shared a prepare, each sent again, get their cached replies and run once`, batchRetransmit, 1, { engine: { pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max } }),
+  scenario('batch-retransmit', 3, `2 with batching (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}): writes that shared a prepare, each sent again, get their cached replies and run once`, batchRetransmit, 1, { engine: BATCH_ENGINE }),
   scenario('3', 3, '30% loss plus replays: exactly-once execution and convergence', lossAndReplays),
   scenario('4', 3, 'a backup partitioned for 40 ops catches up without a view change', laggingBackup),
   scenario('5', 3, 'the primary dies after a prepare_ok quorum, before commit: the op survives into view 1', primaryDiesBeforeCommit),
@@ -396,6 +398,6 @@ export const vsrScenarios: Scenario[] = [
     `VOPR with request batching (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}, ${VOPR_BATCH.clients} clients): batches form, each write runs once, a quorum core converges`,
     (run) => voprBatch(run),
     1,
-    { engine: { pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max } },
+    { engine: BATCH_ENGINE },
   ),
 ];
