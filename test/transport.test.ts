@@ -13,6 +13,7 @@ import { LabError, RealEnv } from '../src/env/real/env.js';
 import { RealDisk } from '../src/env/real/disk.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
+import { MAX_FRAME_BYTES } from '../src/wire/frame.js';
 import type { TraceEvent } from '../src/trace/event.js';
 
 const add = method('t.add', z.object({ a: z.number(), b: z.number() }), z.object({ sum: z.number(), from: z.string() }));
@@ -23,6 +24,9 @@ const badResult = method('t.badResult', z.object({}), z.object({ n: z.number() }
 const badResultServed = method('t.badResult', z.object({}), z.object({ n: z.string() }));
 const tick = notice('t.tick', z.object({ n: z.int() }));
 const boom = notice('t.boom', z.object({}));
+const echo = method('t.echo', z.object({ text: z.string() }), z.object({ text: z.string() }));
+const big = method('t.big', z.object({ chars: z.int() }), z.object({ text: z.string() }));
+const note = notice('t.note', z.object({ text: z.string() }));
 
 interface Ticks {
   seen: { n: number; from: NodeId }[];
@@ -75,7 +79,10 @@ describe('real transport (two RealEnvs on loopback)', function () {
     });
     env.serve(hang, () => new Promise<Record<string, never>>(() => undefined));
     env.serve(badResultServed, () => ({ n: 'not a number' }));
+    env.serve(echo, ({ text }) => ({ text }));
+    env.serve(big, ({ chars }) => ({ text: 'x'.repeat(chars) }));
     env.on(tick, ({ n }, from) => served.seen.push({ n, from }));
+    env.on(note, ({ text }) => served.seen.push({ n: text.length, from: 'note' }));
     env.on(boom, () => {
       throw new RangeError('boom in a notice');
     });
@@ -148,6 +155,27 @@ describe('real transport (two RealEnvs on loopback)', function () {
     const remote = await failure(a.call(b.me, addLoose, { a: 1, b: 'x' }, { timeoutMs: 2000 }));
     expect(isRpcError(remote, 'remote'), String(remote)).to.equal(true);
     expect(String(remote)).to.match(/-32602: Invalid params for t\.add: b: /);
+  });
+
+  it('carries frames of several MiB; refuses one over MAX_FRAME_BYTES at its sender: a call at once, a notice dropped and traced, a reply as a server error', async function () {
+    this.timeout(30_000);
+    const large = 'y'.repeat(3 << 20);
+    expect(await a.call(b.me, echo, { text: large }, { timeoutMs: 10_000 })).to.deep.equal({ text: large });
+    const over = 'z'.repeat(MAX_FRAME_BYTES);
+    const call = await failure(a.call(b.me, echo, { text: over }, { timeoutMs: 600_000 }));
+    expect(isRpcError(call), 'refused locally, not a network failure').to.equal(false);
+    expect(String(call)).to.match(/t\.echo to .* not sent: a frame of \d+ bytes is over the 64 MiB frame limit/);
+    a.send(b.me, note, { text: over });
+    a.send(b.me, note, { text: large });
+    await until(() => ticks.seen.length === 1);
+    expect(ticks.seen, 'only the frame that fits arrived').to.deep.equal([{ n: large.length, from: 'note' }]);
+    const dropped = events(a.trace).filter((e) => e.kind === 'drop' && e.msg?.method === 't.note');
+    expect(dropped).to.have.length(1);
+    expect(dropped[0]!.detail?.reason).to.match(/^a frame of \d+ bytes is over the 64 MiB frame limit$/);
+    const reply = await failure(a.call(b.me, big, { chars: MAX_FRAME_BYTES }, { timeoutMs: 10_000 }));
+    expect(isRpcError(reply, 'remote'), String(reply)).to.equal(true);
+    expect(String(reply)).to.match(/-32000: result not sent: a frame of \d+ bytes is over the 64 MiB frame limit/);
+    expect(await a.call(b.me, add, { a: 1, b: 2 }, { timeoutMs: 2000 }), 'the link still works').to.deep.equal({ sum: 3, from: a.me });
   });
 
   it('rejects a reply that fails the result schema at the caller', async function () {

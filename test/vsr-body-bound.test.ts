@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { SimCluster } from '../tester/sim-cluster.js';
 import type { Json } from '../src/env/types.js';
 import type { Lab } from '../src/lab.js';
-import { MAX_FRAME_BYTES } from '../src/env/real/server.js';
+import { MAX_FRAME_BYTES } from '../src/wire/frame.js';
 import { checksum } from '../src/engine/checksum.js';
 import { canonicalJson } from '../src/json.js';
 import { messageProblem } from '../src/engine/driver.js';
@@ -16,7 +16,7 @@ import { opBytesMax, type JournalShape } from '../src/engine/journal-storage.js'
 import { makeVsrLab, replicaState } from '../labs/vsr/lab.js';
 import { step } from '../labs/vsr/engine.js';
 import { cloneState, type Checkpoint, type ReplicaState } from '../labs/vsr/state.js';
-import { makeEntry, seal, SYNC_CHUNK_CHARS, vsrRequest, type Entry, type Message } from '../labs/vsr/protocol.js';
+import { BATCH_MAX, makeEntry, seal, SYNC_CHUNK_CHARS, vsrRequest, type Entry, type Message } from '../labs/vsr/protocol.js';
 import { oversizedPrepareLab } from './fixtures/par-broken.js';
 import { chain } from './journal-image.js';
 import { ParEngines } from './par-engines.js';
@@ -53,11 +53,13 @@ describe('vsr and par: a prepare\'s body bound at the wire', () => {
     });
   }
 
-  it('Lab 3\'s bound keeps a prepare carrying the largest body, and a client request carrying that op, far inside one wire frame', () => {
+  it('Lab 3\'s bound keeps a client request carrying the largest op, and a batch frame of BATCH_MAX prepares carrying it, inside one wire frame', () => {
     const entry = op1WithBody(LOG_BODY_BYTES_MAX);
     const prepare: Message = { command: 'prepare', cluster: 5, replica: 0, view: 0, entry };
     const request = { client: 'c', request: 1, kind: 'write', op: entry.body };
-    for (const params of [seal(prepare), request]) expect(JSON.stringify({ jsonrpc: '2.0', method: 'vsr.message', params }).length).to.be.lessThan(MAX_FRAME_BYTES / 8);
+    expect(JSON.stringify({ jsonrpc: '2.0', method: 'vsr.request', params: request }).length).to.be.lessThan(MAX_FRAME_BYTES / 256);
+    const batch = { messages: Array.from({ length: BATCH_MAX }, () => seal(prepare)) };
+    expect(Buffer.byteLength(JSON.stringify({ jsonrpc: '2.0', mid: 1, method: 'vsr.batch', params: batch }))).to.be.lessThan(MAX_FRAME_BYTES);
   });
 });
 

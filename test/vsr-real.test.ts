@@ -1,6 +1,7 @@
 // The VSR lab with real node processes: `rsmlab load --lab vsr`'s code path drives a live 3-replica
 // cluster while its primary is killed with SIGKILL; the history must be linearizable and the two
-// survivors must agree on their log and executed state.
+// survivors must agree on their log and executed state. A view change must also carry a log of
+// several MiB, as VR's do_view_change and start_view do (the whole log), across the wire.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { RealCluster } from '../tester/real-cluster.js';
 import { runLoad } from '../tester/rsm/run-load.js';
 import { defaultTiming } from '../tester/run.js';
 import { statusHeader, vsrStatusSchema, type VsrStatus } from '../labs/vsr/status.js';
+import { VsrClient } from '../labs/vsr/client.js';
+import { LOG_BODY_BYTES_MAX } from '../src/engine/storage.js';
 
 async function statuses(cluster: RealCluster, indexes: number[]): Promise<(VsrStatus | null)[]> {
   return Promise.all(indexes.map(async (i) => {
@@ -57,6 +60,36 @@ describe('vsr with real processes', function () {
     } finally {
       await cluster.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a view change carries a log of over 2 MiB (VR sends the whole log): the survivors form view 1 and serve, every op kept', async () => {
+    const timing = defaultTiming('real');
+    const cluster = new RealCluster({ lab: 'vsr', nodes: 3, timing, app: 'kv' });
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      const replicas = [0, 1, 2].map((i) => cluster.id(i));
+      const env = cluster.clientEnv('big');
+      const clients = [0, 1, 2, 3].map((c) => new VsrClient(env, { replicas, timing, id: `big-${c}` }));
+      // 4 × 12 puts of values near Lab 3's body bound: the log ~3 MiB, the state (4 keys) far less.
+      const value = 'v'.repeat(LOG_BODY_BYTES_MAX - 1024);
+      await Promise.all(clients.map(async (client, c) => {
+        for (let i = 0; i < 12; i++) expect(await client.invoke({ f: 'put', key: `k${c}`, value: `${i}${value}` })).to.deep.include({ ok: true });
+      }));
+      const [before] = await statuses(cluster, [0]);
+      expect(before?.primary, 'replica 0 is the primary of view 0').to.equal(0);
+      await cluster.kill(0, 'SIGKILL');
+      // A view change takes a few timeouts: 30 s is far past it (with a 1 MiB frame limit it never came).
+      const moved = (s: VsrStatus | null): boolean => s?.status === 'normal' && s.view > 0;
+      let survivors = await statuses(cluster, [1, 2]);
+      for (let tries = 0; tries < 300 && !survivors.every(moved); tries++) survivors = (await cluster.sleep(100), await statuses(cluster, [1, 2]));
+      expect(survivors.map((s) => [s?.status, s?.op]), 'both survivors normal in a new view, with every op').to.deep.equal([['normal', before!.op], ['normal', before!.op]]);
+      expect(survivors.every(moved), 'a new view').to.equal(true);
+      const after = new VsrClient(env, { replicas, timing, id: 'big-after' });
+      expect(await after.invoke({ f: 'put', key: 'after', value: 'x' })).to.deep.include({ ok: true });
+      expect(await after.invoke({ f: 'get', key: 'k3' })).to.deep.equal({ ok: true, value: `11${value}` });
+    } finally {
+      await cluster.close();
     }
   });
 });

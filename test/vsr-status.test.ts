@@ -3,7 +3,6 @@
 // throughput bench), and the tester still compares committed prefixes exactly through the hash chain.
 import { expect } from 'chai';
 import type { Json } from '../src/env/types.js';
-import { MAX_FRAME_BYTES } from '../src/env/real/server.js';
 import { createState, type ReplicaState } from '../labs/vsr/state.js';
 import { headerChecksum, rootEntry, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
 import { STATUS_LOG_HEADERS, statusHeader, vsrStatus, vsrStatusSchema } from '../labs/vsr/status.js';
@@ -54,12 +53,12 @@ function wire(s: ReplicaState): Json {
 }
 
 describe('vsr status: a bounded log suffix', () => {
-  it('a replica with 7,000 ops answers a status far under the frame limit, with its log\'s last headers (the whole log would not fit)', () => {
+  it('a replica with 7,000 ops answers a small status, with its log\'s last headers (the whole log\'s are over 1 MB)', () => {
     const s = replica(chain(7000));
     const whole = JSON.stringify(s.log.map(({ header: h }) => ({ op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, client: h.client, request: h.request, operation: h.operation })));
-    expect(whole.length, 'every header of the log is over the frame limit').to.be.greaterThan(MAX_FRAME_BYTES);
+    expect(whole.length, 'every header of the log').to.be.greaterThan(1e6);
     const text = JSON.stringify(vsrStatus(s));
-    expect(text.length).to.be.lessThan(MAX_FRAME_BYTES / 10);
+    expect(text.length).to.be.lessThan(1e5);
     const status = vsrStatusSchema.parse(JSON.parse(text));
     expect(status.log.map((h) => h.op)).to.deep.equal(Array.from({ length: STATUS_LOG_HEADERS }, (_, i) => 7000 - STATUS_LOG_HEADERS + 1 + i));
     expect(statusHeader(status, 7000)?.checksum).to.equal(s.log[7000]!.header.checksum);

@@ -24,8 +24,8 @@ export const logHeaderSchema = z.object({
 export type LogHeader = z.infer<typeof logHeaderSchema>;
 
 /**
- * Headers a status carries at most: the last ops of the log, so a status stays far below the wire's
- * frame limit however long the log grows (256 headers are about 50 KB of JSON).
+ * Headers a status carries at most: the last ops of the log, so a status (which the dashboard and the
+ * tester poll) stays small however long the log grows (256 headers are about 50 KB of JSON).
  */
 export const STATUS_LOG_HEADERS = 256;
 

@@ -26,9 +26,9 @@ export const LOG_FILE = 'vsr.log';
 
 /**
  * Bytes a prepare's body may take on Lab 3's log (its VsrConfig.body_bytes_max; Lab 4's is the
- * journal cell's, opBytesMax): a sixteenth of the wire's frame limit (MAX_FRAME_BYTES, 1 MiB), so
- * a client's request carrying the largest op, and a prepare or log record carrying it, stay far
- * inside one frame. The driver refuses a larger op and drops a peer's larger entry.
+ * journal cell's, opBytesMax): a client's request carrying the largest op, a prepare or log record
+ * carrying it, and a vsr.batch frame of BATCH_MAX such prepares (16 MiB) all fit in one wire frame
+ * (MAX_FRAME_BYTES, 64 MiB). The driver refuses a larger op and drops a peer's larger entry.
  */
 export const LOG_BODY_BYTES_MAX = 64 * 1024;
 

@@ -6,7 +6,7 @@
 import type { Method, Notice } from '../env/method.js';
 import { describeIssues } from '../env/method.js';
 import type { Handler, NodeId } from '../env/types.js';
-import { clip, decodeFrame, encodeError, encodeResult, ErrorCode, type RpcId } from './frame.js';
+import { clip, decodeFrame, encodeError, encodeResult, ErrorCode, oversizedFrame, type RpcId } from './frame.js';
 import type { z } from 'zod';
 
 interface MethodRoute {
@@ -44,7 +44,9 @@ function success(id: RpcId, result: unknown): Reply {
   } catch (e) {
     return notJson(id, e);
   }
-  return { text: encodeResult(id, resultJson), summary: resultJson };
+  const text = encodeResult(id, resultJson);
+  const oversized = oversizedFrame(text);
+  return oversized === undefined ? { text, summary: resultJson } : failure(id, ErrorCode.server, `result not sent: ${oversized}`);
 }
 
 /** A promise, or anything that behaves like one. */

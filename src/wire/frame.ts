@@ -151,6 +151,22 @@ export function decodeFrame(text: string, payloads = true): Frame {
   }
 }
 
+/**
+ * The largest frame either end of a connection takes, in UTF-8 bytes (ws's maxPayload): 64 MiB. Lab 3's
+ * view-change messages carry the whole log, as VR Revisited's do_view_change and start_view do, so they
+ * grow with it: at 1 MiB a Lab 3 cluster could no longer change views after some 3,000 ops. A sender
+ * never sends a larger frame (oversizedFrame); a receiver closes a connection that does (code 1009).
+ * The simulator has no frame limit: its runs stay far below this one.
+ */
+export const MAX_FRAME_BYTES = 64 << 20;
+
+/** Why `text` may not be sent, or undefined when it fits in a frame (one length check for the usual frame). */
+export function oversizedFrame(text: string): string | undefined {
+  if (text.length * 3 <= MAX_FRAME_BYTES) return undefined;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  return bytes > MAX_FRAME_BYTES ? `a frame of ${bytes} bytes is over the ${MAX_FRAME_BYTES >> 20} MiB frame limit` : undefined;
+}
+
 /** A request frame; `methodJson` and `paramsJson` are already JSON text (JSON.stringify of the name / params). */
 export function encodeRequest(id: number, methodJson: string, paramsJson: string): string {
   return `{"jsonrpc":"2.0","id":${numberText(id)},"method":${methodJson},"params":${paramsJson}}`;

@@ -19,7 +19,7 @@ import { TraceRecorder } from '../../trace/recorder.js';
 import { summarize, summarizeText, type MessageSummary, type TraceKind } from '../../trace/event.js';
 import { Dispatcher } from '../../wire/dispatch.js';
 import { quoted } from '../../json.js';
-import { decodeFrame, encodeError, encodeNotice, encodeRequest, type Frame } from '../../wire/frame.js';
+import { decodeFrame, encodeError, encodeNotice, encodeRequest, oversizedFrame, type Frame } from '../../wire/frame.js';
 import { clientId, linkUrl, nodeId, parseAddress } from './address.js';
 import { LinkFaults, type FaultSettings } from './link-faults.js';
 import { PeerLink, type ResponseFrame, type Settle } from './peer-link.js';
@@ -150,8 +150,10 @@ export class RealEnv implements Env {
       this.emitMessage('drop', msg, sent, 'not a node address');
       return Promise.reject(new RpcError('unreachable', peer, method.name, 'not a node address (HOST:PORT)'));
     }
-    const reply = link.expect(id, method, opts.timeoutMs);
     const frame = encodeRequest(id, quoted(method.name), paramsJson);
+    const oversized = oversizedFrame(frame);
+    if (oversized !== undefined) return Promise.reject(this.unsent(msg, sent, `${method.name} to ${peer}`, oversized));
+    const reply = link.expect(id, method, opts.timeoutMs);
     this.pass(msg, sent, () => link.transmit(frame));
     return reply;
   }
@@ -172,7 +174,20 @@ export class RealEnv implements Env {
     const link = this.linkTo(peer);
     if (link === undefined) return void this.emitMessage('drop', msg, sent, 'not a node address');
     const frame = encodeNotice(id, quoted(notice.name), paramsJson);
+    const oversized = oversizedFrame(frame);
+    if (oversized !== undefined) return void this.unsent(msg, sent, `${notice.name} to ${peer}`, oversized);
     this.pass(msg, sent, () => link.transmit(frame));
+  }
+
+  /**
+   * A frame too large to send (`why`: oversizedFrame's reason): traced as a drop and said on stderr (the
+   * node's log), never sent, since the receiver would close the connection on it. The error for a call.
+   */
+  private unsent(msg: MessageSummary | undefined, sent: number | undefined, what: string, why: string): Error {
+    this.emitMessage('drop', msg, sent, why);
+    const error = new Error(`${this.me}: ${what} not sent: ${why}`);
+    console.error(`rsmlab: ${error.message}`);
+    return error;
   }
 
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {

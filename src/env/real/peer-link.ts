@@ -6,10 +6,9 @@ import WebSocket from 'ws';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Coalescer } from './coalesce.js';
-import { decodeFrame, type Frame } from '../../wire/frame.js';
+import { decodeFrame, MAX_FRAME_BYTES, type Frame } from '../../wire/frame.js';
 import { RpcError, type NodeId } from '../types.js';
 import { describeIssues, type Method } from '../method.js';
-import { MAX_FRAME_BYTES } from './server.js';
 
 export type ResponseFrame = Extract<Frame, { type: 'result' | 'error' }>;
 

@@ -7,9 +7,7 @@ import type { Socket } from 'node:net';
 import type { NodeId } from '../types.js';
 import { isClientId, parseAddress } from './address.js';
 import { Coalescer } from './coalesce.js';
-
-/** Frames larger than this close the connection (code 1009); the server keeps serving. */
-export const MAX_FRAME_BYTES = 1 << 20;
+import { MAX_FRAME_BYTES } from '../../wire/frame.js';
 
 /** One incoming connection, as its owner sees it. */
 export interface Inbound {
@@ -92,7 +90,7 @@ export class RpcServer {
 
   private static accept(socket: WebSocket, request: IncomingMessage, onFrame: FrameHandler): void {
     const inbound = new InboundSocket(peerIdOf(request), urlParam(request.url ?? '/', 'token'), socket, request.socket as Socket);
-    socket.on('error', ignore); // oversized or malformed frames: ws closes this connection only (1009/1007)
+    socket.on('error', ignore); // frames over MAX_FRAME_BYTES or malformed: ws closes this connection only (1009/1007)
     socket.on('message', (data) => onFrame(textOf(data), inbound));
   }
 
