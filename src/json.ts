@@ -34,8 +34,45 @@ export function numberText(x: number): string {
   return `${(x - low) / E8}${ZEROS[8 - lowText.length]!}${lowText}`;
 }
 
-/** The canonical text of `value`: like JSON.stringify, but with keys sorted by code unit. */
+/**
+ * The canonical text of `value`: like JSON.stringify, but with keys sorted by code unit. A value
+ * whose keys are in that order already (at every depth) is JSON.stringify's text, written natively.
+ */
 export function canonicalJson(value: Json): string {
+  return inCanonicalOrder(value) ? JSON.stringify(value) : orderedJson(value);
+}
+
+/**
+ * Whether JSON.stringify(value) is its canonical text: every object's keys (in Object.keys order,
+ * which JSON.stringify follows) strictly ascend by code unit, and every number is finite. Anything
+ * else (unsorted keys, a value JSON cannot carry) is false: orderedJson sorts it, or throws.
+ */
+function inCanonicalOrder(value: Json): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i]!)) return false;
+        return true;
+      }
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) {
+        if ((i > 0 && !(keys[i - 1]! < keys[i]!)) || !inCanonicalOrder(value[keys[i]!]!)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** canonicalJson of a value not in canonical order: its members' texts are canonicalJson's (each subtree takes the native way if it can). */
+function orderedJson(value: Json): string {
   // Built by concatenation, not map/join or templates: checksums of every VSR message and header run through here.
   switch (typeof value) {
     case 'string':

@@ -1,4 +1,4 @@
-// The canonical texts of VSR's hot shapes (a header, an entry, a message carrying entries), equal to
+// The canonical texts of VSR's hot shapes (a header, an entry, a batch body, a message carrying entries), equal to
 // canonicalJson's but built without its sort, and an entry's texts kept for its life (entries are
 // never changed once made), so sealing or checking a prepare encodes its header and body once. It
 // decides nothing about what a checksum covers: protocol.ts does, with these texts.
@@ -12,6 +12,9 @@ const HEADER_FIELDS = shape(FIELDS);
 /** A whole header's shape: the one list of a header's keys in canonical order (the journal's header cells use it too). */
 export const HEADER = shape(['checksum', ...FIELDS]);
 const ENTRY = shape(['body', 'header']);
+/** A batch body and each of its requests (protocol.ts's BatchBody), in canonical key order. */
+const BATCH = shape(['requests']);
+const REQUEST = shape(['client', 'op', 'request']);
 
 /** An entry's canonical texts: its body's, and its header's fields but the checksum. */
 export interface EntryTexts {
@@ -51,20 +54,30 @@ export function bodyJson(bodyText: string): string {
   return '{"body":' + bodyText + '}';
 }
 
+/** The canonical text of a prepare's body: a batch's from its requests' shape (no sort of their keys), any other as canonicalJson writes it. */
+export function bodyText(body: Json): string {
+  const requests = hasShape(body, BATCH) ? body.requests! : null;
+  return Array.isArray(requests) ? '{"requests":' + canonicalArray(requests, requestJson) + '}' : canonicalJson(body);
+}
+
+function requestJson(request: Json): string {
+  return shapedJson(request, REQUEST) ?? canonicalJson(request);
+}
+
 /** An entry's kept texts, or null if it is not exactly an entry's shape (callers then take canonicalJson's way). */
 function textsOf(entry: Entry): EntryTexts | null {
   if (last?.entry === entry) return last.texts;
   if (!hasShape(entry as unknown as Json, ENTRY)) return null;
   const header = shapedJson(entry.header as unknown as Json, HEADER);
   if (header === null) return null;
-  const texts = { body: canonicalJson(entry.body), fields: fieldsOf(header, entry.header) };
+  const texts = { body: bodyText(entry.body), fields: fieldsOf(header, entry.header) };
   last = { entry, texts };
   return texts;
 }
 
 /** An entry's texts: its body's, and its header's fields but the checksum (what its two checksums cover). */
 export function entryTexts(entry: Entry): EntryTexts {
-  return textsOf(entry) ?? { body: canonicalJson(entry.body), fields: headerFieldsJson(entry.header) };
+  return textsOf(entry) ?? { body: bodyText(entry.body), fields: headerFieldsJson(entry.header) };
 }
 
 /** Keep the texts of an entry just made from them (its header of exactly a header's shape), so sealing it encodes nothing again. */

@@ -415,9 +415,9 @@ export function takeQueued(s: ReplicaState): QueuedRequest[] {
   return taken;
 }
 
-/** Bytes of one request's canonical text in a batch body. */
+/** Bytes of one request's canonical text in a batch body (its keys written in canonical order: nothing to sort). */
 function batchItemBytes(w: QueuedRequest): number {
-  return utf8Bytes(canonicalJson({ client: w.client, request: w.request, op: w.op }));
+  return utf8Bytes(canonicalJson({ client: w.client, op: w.op, request: w.request }));
 }
 
 /** Append our next prepare, open its pipeline slot and send it to every backup. */

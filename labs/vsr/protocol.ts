@@ -10,7 +10,7 @@ import type { Json } from '../../src/env/types.js';
 import type { AppResult } from '../../src/apps/app.js';
 import { checksumText } from '../../src/engine/checksum.js';
 import { canonicalJson } from '../../src/json.js';
-import { bodyJson, entryTexts, headerFieldsJson, keepTexts, sealedMessageJson } from './canonical.js';
+import { bodyJson, bodyText, entryTexts, headerFieldsJson, keepTexts, sealedMessageJson } from './canonical.js';
 
 const uint = z.number().int().nonnegative();
 const hash = z.string().regex(/^[0-9a-f]{32}$/);
@@ -51,10 +51,12 @@ export type Entry = z.infer<typeof entrySchema>;
 
 export type HeaderFields = Omit<Header, 'checksum'>;
 
-/** A batch prepare's body: two or more client writes, executed in this order (checksum_body covers them all). */
-export const batchBodySchema = z.strictObject({
-  requests: z.array(z.strictObject({ client: z.string().min(1).max(200), request: z.number().int().positive(), op: json() })).min(2),
-});
+/** A batch prepare's body: two or more client writes, executed in this order (checksum_body covers them all). Compiled: a backup checks every batch it is sent. */
+export const batchBodySchema = z.compile(
+  z.strictObject({
+    requests: z.array(z.strictObject({ client: z.string().min(1).max(200), request: z.number().int().positive(), op: json() })).min(2),
+  }),
+);
 export type BatchBody = z.infer<typeof batchBodySchema>;
 
 /** Whether a header is a batch's only as one may be: naming no client and no request (its body names them); any other header passes. */
@@ -160,11 +162,11 @@ export function entryValid(entry: Entry): boolean {
 
 /** The entry of `fields` and `body` with its checksums: header keys in the order given, checksum_body first, checksum last. */
 export function makeEntry(fields: Omit<HeaderFields, 'checksum_body'>, body: Json): Entry {
-  const bodyText = canonicalJson(body);
-  const withBody: HeaderFields = { checksum_body: checksumText(bodyJson(bodyText)), ...fields };
+  const text = bodyText(body);
+  const withBody: HeaderFields = { checksum_body: checksumText(bodyJson(text)), ...fields };
   const fieldsText = headerFieldsJson(withBody);
   const entry: Entry = { header: { ...withBody, checksum: checksumText(fieldsText) }, body };
-  keepTexts(entry, { body: bodyText, fields: fieldsText });
+  keepTexts(entry, { body: text, fields: fieldsText });
   knownValid(entry.header);
   return Object.freeze(entry);
 }
