@@ -82,29 +82,81 @@ function apply(bytes: Bytes, change: Change): void {
   else bytes.write(change.offset, change.data);
 }
 
+/**
+ * A change not yet fsynced, and how to take it back: the file's length before it, and the bytes it
+ * overwrote (from `at`; null if it overwrote none, as an append).
+ */
+interface Unsynced {
+  readonly change: Change;
+  readonly length: number;
+  readonly at: number;
+  readonly old: Uint8Array | null;
+}
+
+/**
+ * One file. What an fsync made durable is not kept as bytes of its own: it is `current` with the
+ * unsynced changes taken back, last first (durable()), which costs nothing per write or fsync of an
+ * append (a copy per fsync was the simulated disk's main cost). Only a corruption of the medium under
+ * unsynced changes keeps it apart (`diverged`): the changes' bytes stay whole while both copies are
+ * corrupted, so taking them back no longer gives it.
+ */
 class SimFile {
   /** What reads see: the medium plus every unsynced change. */
   current = new Bytes();
-  /** What an fsync made durable; null while the file has never been fsynced. */
-  durable: Bytes | null = null;
-  unsynced: Change[] = [];
+  /** Whether an fsync ever made anything durable (false: a crash that keeps nothing removes the file). */
+  synced = false;
+  /** What an fsync made durable, while it is not `current` with the unsynced changes taken back; else null. */
+  diverged: Bytes | null = null;
+  unsynced: Unsynced[] = [];
   /** Changes ever made durable or settled by a crash: unsynced[i] is change number `settled + i`. */
   settled = 0;
 
   change(c: Change): void {
+    const length = this.current.length;
+    const at = 'size' in c ? c.size : c.offset;
+    const end = 'size' in c ? length : Math.min(length, c.offset + c.data.length);
+    const old = this.diverged === null && end > at ? this.current.slice(at, end - at) : null;
     apply(this.current, c);
-    this.unsynced.push(c);
+    this.unsynced.push({ change: c, length, at, old });
   }
 
   /** Make durable the changes before change number `upTo` (all of them by default). */
   fsync(upTo = this.settled + this.unsynced.length): void {
     const n = upTo - this.settled;
     if (n <= 0) return;
-    this.durable ??= new Bytes();
-    for (let i = 0; i < n; i++) apply(this.durable, this.unsynced[i]!);
+    this.synced = true;
+    if (this.diverged !== null) for (let i = 0; i < n; i++) apply(this.diverged, this.unsynced[i]!.change);
     if (n === this.unsynced.length) this.unsynced = []; // (setting length to 0 is a runtime call, dearer than a new array)
     else this.unsynced.splice(0, n);
     this.settled = upTo;
+  }
+
+  /** A copy of what an fsync made durable (empty if nothing was). */
+  durable(): Bytes {
+    if (this.diverged !== null) return new Bytes(this.diverged);
+    const bytes = new Bytes(this.current);
+    for (let i = this.unsynced.length - 1; i >= 0; i--) {
+      const u = this.unsynced[i]!;
+      if (u.old !== null) bytes.write(u.at, u.old);
+      bytes.resize(u.length);
+    }
+    return bytes;
+  }
+
+  /** XOR `mask` into the medium at `offset`: into what reads see and what an fsync made durable. */
+  xor(offset: number, mask: Uint8Array): void {
+    if (this.diverged === null && this.unsynced.length > 0) this.diverged = this.durable();
+    this.current.xor(offset, mask);
+    this.diverged?.xor(offset, mask);
+  }
+
+  /** A crash left `medium` on the disk: it is what reads see and what is durable. */
+  settle(medium: Bytes): void {
+    this.current = medium;
+    this.synced = true;
+    this.diverged = null;
+    this.settled += this.unsynced.length;
+    this.unsynced = [];
   }
 }
 
@@ -298,22 +350,19 @@ export class SimDisk {
   private settle(name: string, f: SimFile, prng: Prng): CrashEffect {
     const effect: CrashEffect = { file: name, unsynced: f.unsynced.length, kept: 0, torn: 0 };
     const reached: Change[] = [];
-    for (const c of f.unsynced) {
+    for (const { change: c } of f.unsynced) {
       const fate = crashFate(c, this.config, prng, () => this.allow('torn', name));
       if (fate.kind === 'kept') effect.kept++;
       if (fate.kind === 'torn') effect.torn++;
       if (fate.kind !== 'lost') reached.push(fate.kind === 'torn' ? fate.change : c);
     }
-    if (f.durable === null && reached.length === 0) {
+    if (!f.synced && reached.length === 0) {
       this.files.delete(name);
       return effect;
     }
-    const medium = f.durable ?? new Bytes();
+    const medium = f.durable();
     for (const c of reached) apply(medium, c);
-    f.current = medium;
-    f.durable = new Bytes(medium);
-    f.settled += f.unsynced.length;
-    f.unsynced = [];
+    f.settle(medium);
     return effect;
   }
 
@@ -324,8 +373,7 @@ export class SimDisk {
     const n = Math.max(0, Math.min(length, f.current.length - offset));
     const mask = new Uint8Array(n);
     for (let i = 0; i < n; i++) mask[i] = prng.int(1, 255);
-    f.current.xor(offset, mask);
-    f.durable?.xor(offset, mask);
+    f.xor(offset, mask);
     if (n > 0) {
       const damage = this.damage.get(name) ?? new Set<number>();
       const hit = sectorsOf(offset, n, this.faults.sectorBytes);
