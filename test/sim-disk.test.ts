@@ -116,6 +116,32 @@ describe('sim disk', () => {
     expect(disk.size('f')).to.equal(512);
   });
 
+  it('takes back exactly the unsynced changes at a crash: overwrites, truncates, and the changes past a completed fsync', () => {
+    const disk = new SimDisk();
+    disk.write('f', 0, bytes('abcdef'));
+    disk.fsync('f');
+    disk.write('f', 1, bytes('XY'));
+    const mark = disk.fsyncMark('f');
+    disk.truncate('f', 2);
+    disk.write('f', 4, bytes('Z'));
+    disk.fsyncTo('f', mark); // the overwrite is durable, the truncate and the write after it are not
+    expect([...disk.read('f')]).to.deep.equal([...bytes('aX'), 0, 0, ...bytes('Z')]);
+    disk.crash(new Prng(1));
+    expect(text(disk.read('f'))).to.equal('aXYdef');
+  });
+
+  it('corrupts the durable bytes under an unsynced overwrite too: a crash that loses the overwrite leaves them corrupt', () => {
+    const disk = new SimDisk();
+    disk.write('f', 0, bytes('abcd'));
+    disk.fsync('f');
+    disk.write('f', 0, bytes('WXYZ'));
+    expect(disk.corrupt('f', 1, 2, new Prng(4))).to.equal(2);
+    const read = disk.read('f');
+    const mask = [...read].map((x, i) => x ^ bytes('WXYZ')[i]!);
+    disk.crash(new Prng(1));
+    expect([...disk.read('f')]).to.deep.equal([...bytes('abcd')].map((x, i) => x ^ mask[i]!));
+  });
+
   it('corrupts bytes on the medium: they stay corrupt across a crash', () => {
     const disk = new SimDisk();
     disk.write('f', 0, bytes('abcdefgh'));
