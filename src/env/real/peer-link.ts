@@ -2,6 +2,7 @@
 // for their reply, a timeout, or the connection dying ('unreachable', at once). The next transmit
 // after a close opens a new connection. It never decides faults or traces: its owner does.
 // Timeouts share one timer per link, armed for the earliest deadline: a call costs no timer of its own.
+// The timer never holds the process open: a waiting call's connection does (a closed one fails it).
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -37,7 +38,7 @@ export class PeerLink {
   private coalescer: Coalescer | undefined;
   private queued: string[] = [];
   private readonly pending = new Map<number | string, PendingCall>();
-  /** The timeout sweep, armed for `timerAt` (a deadline); it holds the process open only while calls wait. */
+  /** The timeout sweep, armed for `timerAt` (a deadline); unref'd, so a call costs no ref/unref of it. */
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 
@@ -53,7 +54,6 @@ export class PeerLink {
   expect<R>(id: number, method: Method<unknown, R>, timeoutMs: number): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const deadline = performance.now() + timeoutMs;
-      if (this.pending.size === 0) this.timer?.ref();
       this.pending.set(id, { method, timeoutMs, deadline, resolve: resolve as (result: unknown) => void, reject });
       if (deadline < this.timerAt) this.arm(deadline);
     });
@@ -68,7 +68,7 @@ export class PeerLink {
   private arm(deadline: number): void {
     clearTimeout(this.timer);
     this.timerAt = deadline;
-    this.timer = setTimeout(this.sweep, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - performance.now()))));
+    this.timer = setTimeout(this.sweep, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - performance.now())))).unref();
   }
 
   /** Time out every call past its deadline, earliest first, and arm for the next deadline. */
@@ -155,12 +155,10 @@ export class PeerLink {
     call?.reject(new RpcError(kind, this.peer, call.method.name, detail));
   }
 
-  /** Stop waiting for call `id`; once none waits, the sweep no longer holds the process open. */
+  /** Stop waiting for call `id`. */
   private take(id: number | string): PendingCall | undefined {
     const call = this.pending.get(id);
-    if (call === undefined) return undefined;
-    this.pending.delete(id);
-    if (this.pending.size === 0) this.timer?.unref();
+    if (call !== undefined) this.pending.delete(id);
     return call;
   }
 
