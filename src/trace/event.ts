@@ -77,7 +77,27 @@ export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
 
 /** The canonical JSON of a message summary (its part of a trace line). */
 export function messageJson(m: MessageSummary): string {
-  return `{"id":${number(m.id)},"from":${quoted(m.from)},"to":${quoted(m.to)},"method":${quoted(m.method)},"type":${quoted(m.type)},"summary":${summaryJson(m.summary)}}`;
+  return `{"id":${number(m.id)}${routeJson(m)}${summaryJson(m.summary)}}`;
+}
+
+/** A message's members between its id and its summary's text, as last written for a message of its type. */
+interface Route {
+  readonly from: string;
+  readonly to: string;
+  readonly method: string;
+  readonly json: string;
+}
+
+/** One Route per message type (a real node's calls, and its replies, mostly go the same way with the same method). */
+const routes = new Map<string, Route>();
+
+/** `,"from":…,"to":…,"method":…,"type":…,"summary":`: one string, built again only when the route or method changes. */
+function routeJson(m: MessageSummary): string {
+  const last = routes.get(m.type);
+  if (last !== undefined && last.from === m.from && last.to === m.to && last.method === m.method) return last.json;
+  const json = `,"from":${quoted(m.from)},"to":${quoted(m.to)},"method":${quoted(m.method)},"type":${quoted(m.type)},"summary":`;
+  routes.set(m.type, { from: m.from, to: m.to, method: m.method, json });
+  return json;
 }
 
 /** The last summary escaped, and its JSON: a message sent to several peers (an RSM primary's invoke, a broadcast) is escaped once, its longest part of a line. */
