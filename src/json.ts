@@ -4,6 +4,27 @@
 import type { Json } from './env/types.js';
 import { assert, InvariantViolation } from './assert.js';
 
+const hasOwnProperty: (this: object, key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
+
+/**
+ * What JSON.stringify would read as `value`'s toJSON (it calls it if it is a function): the same as
+ * `value.toJSON`, but for a plain object or array whose prototypes hold no toJSON (as they never
+ * do) it asks `value` alone. Reading a property that is missing, at a site that sees objects of
+ * many shapes, is a slow lookup through the whole prototype chain, and the simulator's JSON walks
+ * (message copies, hashing, record bytes) did it for every object they met.
+ */
+export function toJSONOf(value: object): unknown {
+  if (!hasOwnProperty.call(value, 'toJSON')) {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto === null) return undefined;
+    if (!hasOwnProperty.call(Object.prototype, 'toJSON')) {
+      if (proto === Object.prototype) return undefined;
+      if (proto === Array.prototype && !hasOwnProperty.call(Array.prototype, 'toJSON')) return undefined;
+    }
+  }
+  return (value as { toJSON?: unknown }).toJSON;
+}
+
 /** JSON.stringify of short strings that repeat (object keys, node ids, kinds, method names), memoized. */
 const quotes = new Map<string, string>();
 const QUOTES_MAX = 4096;

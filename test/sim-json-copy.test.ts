@@ -64,6 +64,25 @@ describe('sim json copy', () => {
     expect(Object.keys(jsonCopy(JSON.parse('{"__proto__":{"x":1}}')) as object)).to.deep.equal(['__proto__']);
   });
 
+  it('finds every toJSON JSON.stringify calls: hidden, a getter, on a null prototype, or put on Object.prototype or Array.prototype', () => {
+    const hidden = Object.defineProperty({ a: 1 }, 'toJSON', { value: () => 'hidden', enumerable: false });
+    const getter = { a: 1, get toJSON() { return () => 'got'; } };
+    const bare = Object.assign(Object.create(null) as object, { toJSON: () => 'bare' });
+    const cases: unknown[] = [hidden, getter, bare, [hidden], { list: [1, 2], inner: { x: 1 } }];
+    const same = (): void => {
+      for (const value of cases) expect(jsonCopy(value), JSON.stringify(value)).to.deep.equal(viaText(value));
+    };
+    same();
+    for (const proto of [Object.prototype, Array.prototype]) {
+      Object.defineProperty(proto, 'toJSON', { value: () => 'polluted', configurable: true, writable: true });
+      try {
+        same();
+      } finally {
+        delete (proto as { toJSON?: unknown }).toJSON;
+      }
+    }
+  });
+
   it('throws what JSON.stringify throws: a BigInt, a cycle', () => {
     const cycle: Record<string, unknown> = { a: 1 };
     cycle.self = cycle;

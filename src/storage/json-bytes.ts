@@ -2,6 +2,7 @@
 // the record log's payloads, made at a high rate. It writes exactly JSON.stringify's text, and only
 // for values it can be sure of (plain objects and arrays, booleans, null, numbers, printable ASCII
 // strings); for anything else it says so, and the caller uses JSON.stringify. It keeps no value.
+import { toJSONOf } from '../json.js';
 
 let scratch = new Uint8Array(1024);
 let pos = 0;
@@ -103,7 +104,7 @@ function writeNumber(x: number): void {
 }
 
 function writeObject(value: object): void {
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') throw notSimple;
+  if (typeof toJSONOf(value) === 'function') throw notSimple;
   if (Array.isArray(value)) {
     bytes(OPEN_ARRAY);
     for (let i = 0; i < value.length; i++) {

@@ -7,6 +7,7 @@
 // It never decides what happens; worlds call emit() and absorb() for what they did.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { Json } from '../env/types.js';
+import { toJSONOf } from '../json.js';
 import { formatLine, type MessageSummary, type TraceEvent, type TraceKind } from './event.js';
 import { RunningHash } from './running-hash.js';
 
@@ -381,7 +382,7 @@ export class TraceRecorder {
   }
 
   private jsonObject(hash: RunningHash, value: object, key: string | number, plain: boolean): boolean {
-    const toJSON = plain ? undefined : (value as { toJSON?: unknown }).toJSON;
+    const toJSON = plain ? undefined : toJSONOf(value);
     if (typeof toJSON === 'function') return this.jsonValue(hash, (toJSON as (key: string) => unknown).call(value, `${key}`), key, false);
     if (Array.isArray(value)) {
       hash.word(J_ARRAY);

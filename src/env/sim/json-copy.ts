@@ -1,6 +1,7 @@
 // The simulator's copy of a message's params for its receiver: exactly the value JSON.parse would
 // make of the params' wire text, made without parsing the text (a parse cost ~3x this copy, once per
 // delivered request). It decides nothing about what is sent, and shares no object with its input.
+import { toJSONOf } from '../../json.js';
 
 /**
  * JSON.parse(JSON.stringify(value)), copied directly where the value is plain data (strings,
@@ -35,7 +36,7 @@ function copy(value: unknown, key: string | number): unknown {
 }
 
 function copyObject(value: object, key: string | number): unknown {
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  const toJSON = toJSONOf(value);
   if (typeof toJSON === 'function') {
     return copy((toJSON as (key: string) => unknown).call(value, `${key}`), key);
   }
