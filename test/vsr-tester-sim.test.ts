@@ -1,6 +1,6 @@
 // Lab 3's scenarios in the simulator over many seeds each, and the VOPR over 1,000 seeds, with
 // every seed run (the runner deals them to one worker process per core), on the reference engine;
-// a VOPR seed replays exactly. A failure shows the runner's table: its lowest failing seed, the
+// a VOPR seed replays exactly, and some seeds cut the power on every replica at once. A failure shows the runner's table: its lowest failing seed, the
 // replay command and the artifacts (trace, notes, history).
 import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { formatTable } from '../tester/report.js';
 import { runSuite, seedsThrough, type SuiteResult } from '../tester/suite.js';
 import { vsrScenarios } from '../tester/vsr/scenarios.js';
 import { VOPR } from '../tester/vsr/vopr.js';
+import { drawSwarm } from '../tester/vsr/swarm.js';
 
 /** Seeds per scenario (the VOPR gets its own thousand). */
 const SEEDS = 10;
@@ -49,6 +50,17 @@ describe('vsr scenarios in the simulator', function () {
       const r = await runScenario({ ...s, engine: { pipeline_max: 2, batch_max: 1 } }, { world: 'sim', seed: 1, quiet: true });
       expect(r.error, lab).to.equal('ScenarioFailure: the batched VOPR committed no batch of writes (pipeline_max 2, batch_max 1): nothing about batching was checked');
     }
+  });
+
+  it('power-cuts every replica at once with writes in flight on a quarter of the seeds, and the cluster comes back (seed 4, from its notes)', async () => {
+    const cut = seedsThrough(VOPR_SEEDS).filter((seed) => drawSwarm(seed).powerCuts.length > 0).length;
+    expect(cut / VOPR_SEEDS).to.be.within(0.2, 0.3);
+    const r = await runScenario(await findScenario('vsr', 'vopr'), { world: 'sim', seed: 4, quiet: true });
+    expect(r.ok, r.error).to.equal(true);
+    const at = r.notes.indexOf('power cut: every replica at once');
+    expect(at, r.notes.join('\n')).to.be.greaterThan(0);
+    expect(r.notes.slice(at + 1, at + 7)).to.deep.equal(['crash p0 (kill -9)', 'crash p1 (kill -9)', 'crash p2 (kill -9)', 'restart p0', 'restart p1', 'restart p2']);
+    expect(r.notes.at(-1)).to.match(/^converged: view \d+, commit \d+/);
   });
 
   it('replays a VOPR seed exactly: same seed, same trace hash', async () => {

@@ -1,7 +1,8 @@
 // The VOPR's nemesis: at each of its steps it draws, from the scenario's seeded randomness, whether
 // to crash or restart a replica and whether to cut or heal the network, as the seed's swarm rates
 // say. Every fault decision is one draw in this one place. It keeps at most f replicas down, so the
-// cluster can always recover; it never checks anything (the state checker and the scenario do).
+// cluster can always recover, but for a power cut (all at once, all back at once: their superblocks
+// and logs must bring the cluster back); it never checks anything (the state checker and the scenario do).
 import type { NodeId } from '../../src/env/types.js';
 import type { Cluster } from '../cluster.js';
 import { SimCluster } from '../sim-cluster.js';
@@ -19,6 +20,8 @@ export interface NemesisHooks {
 export class Nemesis {
   private cut = false;
   private readonly down = new Set<number>();
+  /** Steps taken so far. */
+  private steps = 0;
 
   constructor(
     private readonly cluster: Cluster,
@@ -51,8 +54,9 @@ export class Nemesis {
     return failed;
   }
 
-  /** One nemesis step: each decision is one draw. */
+  /** One nemesis step: each decision is one draw; at a step of the swarm's powerCuts, a power cut instead. */
   async step(): Promise<void> {
+    if (this.swarm.powerCuts.includes(this.steps++)) return this.powerCut();
     let failed = (await this.failed()).length;
     for (let i = 0; i < this.replicas; i++) {
       if (this.down.has(i)) {
@@ -64,6 +68,13 @@ export class Nemesis {
     }
     if (this.swarm.partition === 'none') return;
     if (this.cut ? this.chance(this.swarm.healRate) : this.chance(this.swarm.partitionRate)) await (this.cut ? this.heal() : this.partition());
+  }
+
+  /** Every live replica crashes at once, with whatever writes it has in flight; then all restart. */
+  private async powerCut(): Promise<void> {
+    this.hooks.note('power cut: every replica at once');
+    for (let i = 0; i < this.replicas; i++) if (!this.down.has(i)) await this.crash(i);
+    for (let i = 0; i < this.replicas; i++) await this.restart(i);
   }
 
   async crash(index: number): Promise<void> {

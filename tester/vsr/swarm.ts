@@ -1,7 +1,7 @@
 // The VOPR's swarm parameters: one seed draws one set of fault rates (TigerBeetle's options_swarm),
 // so a thousand seeds cover calm runs, lossy ones, partitioned ones and crash-heavy ones. It only
 // draws numbers from its own stream of the seed; it never touches a cluster (tester/vsr/vopr.ts does).
-import { Prng } from '../../src/random.js';
+import { Prng, streamSeed } from '../../src/random.js';
 
 /** How the network is cut during the safety phase. */
 export type PartitionMode = 'none' | 'isolate' | 'symmetric' | 'asymmetric';
@@ -27,6 +27,12 @@ export interface Swarm {
   torn: number;
   /** Concurrent clients; together they send the run's requests. */
   clients: number;
+  /**
+   * The nemesis steps (0-based, ascending) at which the power fails on every replica at once, with
+   * writes in flight: each live replica crashes (its unsynced writes kept, lost or torn as above) and
+   * all restart together. Most seeds have none.
+   */
+  powerCuts: number[];
 }
 
 /** A stream of its own, so the swarm of a seed never shifts the world's draws (same seed, same world). */
@@ -60,11 +66,23 @@ export function drawSwarm(seed: number): Swarm {
     unsyncedKept: sometimes(prng, 0.5, () => between(prng, 0, 1)),
     torn: sometimes(prng, 0.5, () => between(prng, 0, 0.5)),
     clients: prng.int(2, 8),
+    powerCuts: drawPowerCuts(seed),
   };
 }
 
+/**
+ * A quarter of the seeds get one or two power cuts within the safety phase's first 40 nemesis steps.
+ * Drawn from a stream of their own, so adding them shifted none of a seed's other draws.
+ */
+function drawPowerCuts(seed: number): number[] {
+  const prng = new Prng(streamSeed(seed, 'vopr:power-cuts'));
+  if (!prng.chance(0.25)) return [];
+  const steps = Array.from({ length: prng.int(1, 2) }, () => prng.int(0, 39));
+  return [...new Set(steps)].sort((a, b) => a - b);
+}
+
 export function describeSwarm(s: Swarm): string {
-  return `delay ${s.minDelayMs}-${s.maxDelayMs} ms, loss ${s.loss}, dup ${s.dup}, partitions ${s.partition} (cut ${s.partitionRate}, heal ${s.healRate}), crash ${s.crashRate}, restart ${s.restartRate}, unsynced kept ${s.unsyncedKept}, torn ${s.torn}, ${s.clients} clients`;
+  return `delay ${s.minDelayMs}-${s.maxDelayMs} ms, loss ${s.loss}, dup ${s.dup}, partitions ${s.partition} (cut ${s.partitionRate}, heal ${s.healRate}), crash ${s.crashRate}, restart ${s.restartRate}, unsynced kept ${s.unsyncedKept}, torn ${s.torn}, ${s.clients} clients${s.powerCuts.length > 0 ? `, power cuts at steps ${s.powerCuts.join(',')}` : ''}`;
 }
 
 /** Lab 4's storage faults: per-operation rates of each sector fault kind (within the scenario's fault atlas). */

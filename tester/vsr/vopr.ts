@@ -1,6 +1,6 @@
 // The VOPR (TigerBeetle's Viewstamped Operation Replicator): one seed, one swarm of fault rates, 3
 // replicas and 200 client requests. A safety phase runs the load under the swarm's loss,
-// duplication, delays, partitions and crashes, with the state checker after every step; then a
+// duplication, delays, partitions, crashes and power cuts, with the state checker after every step; then a
 // liveness phase heals a quorum core (the others stay down) and the core must converge within a
 // bound counted in ticks, the load must finish, and its history must be linearizable. Lab 4 runs
 // it with storage faults too (VoprStorage): sector faults inside the scenario's fault atlas during
