@@ -14,7 +14,7 @@ import { messageProblem } from '../src/engine/driver.js';
 import { LOG_BODY_BYTES_MAX } from '../src/engine/storage.js';
 import { opBytesMax, type JournalShape } from '../src/engine/journal-storage.js';
 import { makeVsrLab, replicaState } from '../labs/vsr/lab.js';
-import { step } from '../labs/vsr/engine.js';
+import { step, type EngineCommand } from '../labs/vsr/engine.js';
 import { cloneState, type Checkpoint, type ReplicaState } from '../labs/vsr/state.js';
 import { BATCH_MAX, makeEntry, seal, SYNC_CHUNK_CHARS, vsrRequest, type Entry, type Message } from '../labs/vsr/protocol.js';
 import { oversizedPrepareLab } from './fixtures/par-broken.js';
@@ -131,13 +131,15 @@ describe('par: a rebuild\'s checkpoint whose prepare is over the body bound', ()
     const c = engines.states[0]!.checkpoint!;
     const { checksum: _, checksum_body: __, ...fields } = c.entry.header;
     const forged: Checkpoint = { ...c, entry: makeEntry(fields, { pad: 'x'.repeat(SHAPE.prepare_cell_bytes) }) };
-    const rebuild = (checkpoint: Checkpoint): ReplicaState => {
+    const rebuild = (checkpoint: Checkpoint): { s: ReplicaState; refusals: EngineCommand[] } => {
       const s = cloneState(engines.states[2]!);
-      for (const message of syncChunks(checkpoint, s.config.cluster)) step(s, { kind: 'message', message });
-      return s;
+      const out = syncChunks(checkpoint, s.config.cluster).flatMap((message) => step(s, { kind: 'message', message }));
+      return { s, refusals: out.filter((command) => command.kind === 'trace' && command.what === 'vsr.sync.refused') };
     };
-    expect(rebuild(c).op_checkpoint, 'the honest checkpoint is installed').to.equal(c.op);
-    const refused = rebuild(forged);
+    const honest = rebuild(c);
+    expect([honest.s.op_checkpoint, honest.refusals.length], 'the honest checkpoint is installed').to.deep.equal([c.op, 0]);
+    const { s: refused, refusals } = rebuild(forged);
     expect([refused.op_checkpoint, refused.sync, refused.checkpoint_writing]).to.deep.equal([0, null, null]);
+    expect(refusals, 'the refusal is traced').to.deep.equal([{ kind: 'trace', what: 'vsr.sync.refused', detail: { replica: 2, op_checkpoint: c.op, target: c.op } }]);
   });
 });

@@ -83,7 +83,7 @@ export type EngineCommand =
   /** Lab 4: persist this checkpoint (two checksummed copies); completes as a `checkpointed` event. */
   | { kind: 'checkpoint'; checkpoint: Checkpoint }
   /** Lab 4: a rebuild started or is done: the driver traces it (vsr.sync.start, vsr.sync.done). */
-  | { kind: 'trace'; what: 'vsr.sync.start' | 'vsr.sync.done'; detail: Record<string, number> }
+  | { kind: 'trace'; what: 'vsr.sync.start' | 'vsr.sync.done' | 'vsr.sync.refused'; detail: Record<string, number> }
   | { kind: 'reply'; client: string; request: number; request_kind: ClientRequest['kind']; reply: ClientReply };
 
 type Out = EngineCommand[];
@@ -642,10 +642,11 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
 
 /**
  * The snapshot is whole: it becomes our state at its op, unless we executed that op already (the
- * log wins: a snapshot never rolls back an op applied here).
+ * log wins: a snapshot never rolls back an op applied here). One that wholeSnapshot refuses is traced.
  */
 export function installSnapshot(s: ReplicaState, out: Out, session: SyncSession): void {
   const c = wholeSnapshot(s, session);
+  if (c === null) out.push({ kind: 'trace', what: 'vsr.sync.refused', detail: { replica: s.config.replica, op_checkpoint: session.op_checkpoint, target: session.target } });
   // BEGIN SOLUTION
   if (c === null || c.op <= s.commit_min) {
     s.sync = null; // not the snapshot announced (ask again), or older than what we executed
