@@ -114,6 +114,17 @@ describe('first-hour traps (CLI)', function () {
     expect(missing.stderr).to.match(/^rsmlab: cannot read .*absent\.jsonl/);
   });
 
+  it('a reader that closes stdout early (`| head`) ends the command quietly with exit 141, as SIGPIPE ends cat: no stack', async () => {
+    for (const args of [['sim', 'paxos', '1', '--seed', '1'], ['sim', 'paxos', '1', '--seed', '1', '--json']]) {
+      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader is gone before the first line
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect([code, stderr], args.join(' ')).to.deep.equal([141, '']);
+    }
+  });
+
   it('--version prints the package version; ctl --help lists every ctl command', () => {
     const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string };
     expect(rsmlab('--version')).to.deep.include({ status: 0, stdout: `${version}\n` });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `rsmlab` command: parses arguments (commander) and hands each subcommand to a function
 // that a test can call directly. It owns exit codes: 0 ok, 1 failed/not linearizable, 2 could
-// not run (bad usage, missing lab, unexpected error). No logic lives here.
+// not run (bad usage, missing lab, unexpected error), 141 its reader closed stdout early. No logic lives here.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ctlUsage } from '../control/client.js';
@@ -15,6 +15,14 @@ import { repoRoot } from './repo.js';
 // the tester and the labs load after this line (dynamic imports), so their source maps are read.
 // The static imports above load first, so none of them may bring lab code (test/suite.test.ts).
 process.setSourceMapsEnabled(true);
+
+// A reader that stops early (`rsmlab ctl ADDR status | head`) closes our stdout. As with cat or grep
+// (killed by SIGPIPE), the command ends at once and quietly, exit 141 (128 + SIGPIPE) so that a
+// pipefail script never takes an unfinished run for a passing one; not with an 'Unhandled error' stack.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(141);
+});
 
 /** Every error the command prints starts with this, on stderr. */
 function complain(e: unknown): void {
