@@ -165,13 +165,23 @@ describe('real transport (two RealEnvs on loopback)', function () {
     const call = await failure(a.call(b.me, echo, { text: over }, { timeoutMs: 600_000 }));
     expect(isRpcError(call), 'refused locally, not a network failure').to.equal(false);
     expect(String(call)).to.match(/t\.echo to .* not sent: a frame of \d+ bytes is over the 64 MiB frame limit/);
-    a.send(b.me, note, { text: over });
+    const said: string[] = [];
+    const stderr = console.error;
+    console.error = (line: string) => void said.push(line);
+    try {
+      a.send(b.me, note, { text: over });
+      a.send(b.me, note, { text: over });
+    } finally {
+      console.error = stderr;
+    }
+    expect(said, 'said once per method and peer').to.have.length(1);
+    expect(said[0]).to.match(/^rsmlab: .*: t\.note to .* not sent: a frame of \d+ bytes is over the 64 MiB frame limit \(said once/);
     a.send(b.me, note, { text: large });
     await until(() => ticks.seen.length === 1);
     expect(ticks.seen, 'only the frame that fits arrived').to.deep.equal([{ n: large.length, from: 'note' }]);
     const dropped = events(a.trace).filter((e) => e.kind === 'drop' && e.msg?.method === 't.note');
-    expect(dropped).to.have.length(1);
-    expect(dropped[0]!.detail?.reason).to.match(/^a frame of \d+ bytes is over the 64 MiB frame limit$/);
+    expect(dropped, 'each refusal traced').to.have.length(2);
+    for (const drop of dropped) expect(drop.detail?.reason).to.match(/^a frame of \d+ bytes is over the 64 MiB frame limit$/);
     const reply = await failure(a.call(b.me, big, { chars: MAX_FRAME_BYTES }, { timeoutMs: 10_000 }));
     expect(isRpcError(reply, 'remote'), String(reply)).to.equal(true);
     expect(String(reply)).to.match(/-32000: result not sent: a frame of \d+ bytes is over the 64 MiB frame limit/);

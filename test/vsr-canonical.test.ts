@@ -45,7 +45,20 @@ function headerReference(h: HeaderFields): string {
   return checksum(rest as unknown as Json);
 }
 
+/** canonicalJson as specified: every object's keys sorted by code unit, at every depth; JSON's own text for the rest. */
+function sortedReference(value: Json): string {
+  if (Array.isArray(value)) return `[${value.map(sortedReference).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${sortedReference(value[k]!)}`).join(',')}}`;
+}
+
 describe('vsr canonical texts', () => {
+  it('canonicalJson is the sorted-keys text of any JSON value, whether its keys come in order or not (the native fast path agrees)', () => {
+    const keyed = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as Json);
+    const sorted = keyed.map((v) => JSON.parse(sortedReference(v)) as Json); // the same value with every key in order: the fast path
+    fc.assert(fc.property(fc.oneof(keyed, sorted), (v) => canonicalJson(v) === sortedReference(v)), { numRuns: 5000 });
+  });
+
   it('header and body checksums equal those of canonicalJson, for any fields', () => {
     fc.assert(fc.property(fc.oneof(fields, odd), (f) => headerChecksum(f) === headerReference(f)), { numRuns: 2000 });
     fc.assert(fc.property(fields, json, ({ checksum_body: _made, ...f }, body) => makeEntry(f, body).header.checksum_body === checksum({ body })), { numRuns: 1000 });

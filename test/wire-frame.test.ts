@@ -4,7 +4,7 @@
 // quotes, commas and member look-alikes (',"method":', ',"result":').
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeFrame, encodeNotice, encodeRequest, encodeResult } from '../src/wire/frame.js';
+import { decodeFrame, encodeNotice, encodeRequest, encodeResult, MAX_FRAME_BYTES, oversizedFrame } from '../src/wire/frame.js';
 import { numberText } from '../src/json.js';
 
 const tricky = fc.constantFrom(',"method":', ',"params":', ',"result":', '"', '\\', '}', '{"jsonrpc":"2.0","id":');
@@ -27,6 +27,18 @@ function shuffled(members: Record<string, unknown>, extra: boolean): string {
 }
 
 describe('wire frames', () => {
+  it('oversizedFrame counts UTF-8 bytes: a frame of exactly MAX_FRAME_BYTES fits, one byte more does not', () => {
+    const over = (bytes: number): string => `a frame of ${bytes} bytes is over the 64 MiB frame limit`;
+    expect(oversizedFrame('x'.repeat(MAX_FRAME_BYTES))).to.equal(undefined);
+    expect(oversizedFrame('x'.repeat(MAX_FRAME_BYTES + 1))).to.equal(over(MAX_FRAME_BYTES + 1));
+    // 'é' is 2 bytes, '€' 3: the byte count decides, never the string's length.
+    expect(oversizedFrame('é'.repeat(MAX_FRAME_BYTES / 2))).to.equal(undefined);
+    expect(oversizedFrame('é'.repeat(MAX_FRAME_BYTES / 2) + 'x')).to.equal(over(MAX_FRAME_BYTES + 1));
+    const thirds = Math.floor(MAX_FRAME_BYTES / 3);
+    expect(oversizedFrame('€'.repeat(thirds) + 'x'.repeat(MAX_FRAME_BYTES - 3 * thirds))).to.equal(undefined);
+    expect(oversizedFrame('€'.repeat(thirds + 1))).to.equal(over(3 * thirds + 3));
+  });
+
   it("decode our requests, notices and results with the params' or result's exact text as payload", () => {
     fc.assert(
       fc.property(id, fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), text, params, value, (rid, mid, method, p, r) => {

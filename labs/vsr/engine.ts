@@ -82,7 +82,7 @@ export type EngineCommand =
   | { kind: 'write_superblock'; view: number; log_view: number }
   /** Lab 4: persist this checkpoint (two checksummed copies); completes as a `checkpointed` event. */
   | { kind: 'checkpoint'; checkpoint: Checkpoint }
-  /** Lab 4: a rebuild started or is done: the driver traces it (vsr.sync.start, vsr.sync.done). */
+  /** Lab 4: a rebuild started, refused a snapshot or is done: the driver traces it (vsr.sync.start, vsr.sync.refused, vsr.sync.done). */
   | { kind: 'trace'; what: 'vsr.sync.start' | 'vsr.sync.done' | 'vsr.sync.refused'; detail: Record<string, number> }
   | { kind: 'reply'; client: string; request: number; request_kind: ClientRequest['kind']; reply: ClientReply };
 

@@ -154,8 +154,10 @@ export function decodeFrame(text: string, payloads = true): Frame {
 /**
  * The largest frame either end of a connection takes, in UTF-8 bytes (ws's maxPayload): 64 MiB. Lab 3's
  * view-change messages carry the whole log, as VR Revisited's do_view_change and start_view do, so they
- * grow with it: at 1 MiB a Lab 3 cluster could no longer change views after some 3,000 ops. A sender
- * never sends a larger frame (oversizedFrame); a receiver closes a connection that does (code 1009).
+ * grow with it: at 1 MiB a Lab 3 cluster could no longer change views after some 3,000 ops. 64 MiB
+ * moves that bound (Lab 3 has no checkpoints) to some 190,000 small ops, or 1,000 at Lab 3's body
+ * bound; Lab 4's logs end at its checkpoint and stay far below it. A sender never sends a larger
+ * frame (oversizedFrame); a receiver closes a connection that does (code 1009).
  * The simulator has no frame limit: its runs stay far below this one.
  */
 export const MAX_FRAME_BYTES = 64 << 20;

@@ -1,6 +1,6 @@
 // The VOPR's nemesis: at each of its steps it draws, from the scenario's seeded randomness, whether
 // to crash or restart a replica and whether to cut or heal the network, as the seed's swarm rates
-// say. Every fault decision is one draw in this one place. It keeps at most f replicas down, so the
+// say. Every fault decision is one draw in this one place (but the power cuts' steps, drawn with the swarm). It keeps at most f replicas down, so the
 // cluster can always recover, but for a power cut (all at once, all back at once: their superblocks
 // and logs must bring the cluster back); it never checks anything (the state checker and the scenario do).
 import type { NodeId } from '../../src/env/types.js';
@@ -70,11 +70,15 @@ export class Nemesis {
     if (this.cut ? this.chance(this.swarm.healRate) : this.chance(this.swarm.partitionRate)) await (this.cut ? this.heal() : this.partition());
   }
 
-  /** Every live replica crashes at once, with whatever writes it has in flight; then all restart. */
+  /**
+   * Every live replica crashes at once, with whatever writes it has in flight; then all restart, on a
+   * whole network (a crash ends a node's isolation anyway: healing says so, and lets the next cut be drawn).
+   */
   private async powerCut(): Promise<void> {
     this.hooks.note('power cut: every replica at once');
     for (let i = 0; i < this.replicas; i++) if (!this.down.has(i)) await this.crash(i);
     for (let i = 0; i < this.replicas; i++) await this.restart(i);
+    if (this.cut) await this.heal();
   }
 
   async crash(index: number): Promise<void> {

@@ -70,14 +70,17 @@ export function drawSwarm(seed: number): Swarm {
   };
 }
 
+/** Power cuts fall within the first this many nemesis steps: every seed's safety phase takes at least as many (VOPR.safetySteps). */
+export const POWER_CUT_STEPS = 10;
+
 /**
- * A quarter of the seeds get one or two power cuts within the safety phase's first 40 nemesis steps.
- * Drawn from a stream of their own, so adding them shifted none of a seed's other draws.
+ * A quarter of the seeds get one or two power cuts within the safety phase's first POWER_CUT_STEPS
+ * nemesis steps. Drawn from a stream of their own, so adding them shifted none of a seed's other draws.
  */
 function drawPowerCuts(seed: number): number[] {
   const prng = new Prng(streamSeed(seed, 'vopr:power-cuts'));
   if (!prng.chance(0.25)) return [];
-  const steps = Array.from({ length: prng.int(1, 2) }, () => prng.int(0, 39));
+  const steps = Array.from({ length: prng.int(1, 2) }, () => prng.int(0, POWER_CUT_STEPS - 1));
   return [...new Set(steps)].sort((a, b) => a - b);
 }
 

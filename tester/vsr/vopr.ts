@@ -8,7 +8,8 @@
 import { SimCluster, simOf } from '../sim-cluster.js';
 import { Nemesis } from './nemesis.js';
 import type { VsrRun } from './observer.js';
-import { describeStorageSwarm, describeSwarm, drawStorageSwarm, drawSwarm, type Swarm } from './swarm.js';
+import { describeStorageSwarm, describeSwarm, drawStorageSwarm, drawSwarm, POWER_CUT_STEPS, type Swarm } from './swarm.js';
+import { assert } from '../../src/assert.js';
 
 /** Lab 4's storage faults in the VOPR (simulator only). */
 export interface VoprStorage {
@@ -91,6 +92,7 @@ export async function vopr(run: VsrRun, storage?: VoprStorage, shape: VoprShape 
   run.startLoad({ clients, ops: Math.ceil(shape.requests / clients), thinkTicks: shape.thinkTicks ?? 4 });
   const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, run);
   const [lo, hi] = shape.safetySteps;
+  assert(lo >= POWER_CUT_STEPS, () => `vopr: a safety phase of ${lo} steps may end before its power cuts`);
   const steps = lo + Math.floor(run.ctx.random() * (hi - lo + 1));
   for (let s = 0; s < steps && !run.loadFinished; s++) {
     await run.sleepTicks(VOPR.nemesisEveryTicks);

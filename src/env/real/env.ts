@@ -87,6 +87,8 @@ export class RealEnv implements Env {
   private readonly dispatcher = new Dispatcher((where, error) => this.labError(where, error));
   private readonly peers = new Map<NodeId, PeerLink>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
+  /** The frames refused as too large that stderr has been told of (unsent's `what`: method and peer). */
+  private readonly saidUnsent = new Set<string>();
   private nextTimer = 0;
   /** Message ids: a random per-incarnation prefix times 2^32, plus a counter, so ids from all processes rarely collide. */
   private nextMessage = randomInt(1, 2 ** 20) * 2 ** 32;
@@ -180,13 +182,15 @@ export class RealEnv implements Env {
   }
 
   /**
-   * A frame too large to send (`why`: oversizedFrame's reason): traced as a drop and said on stderr (the
-   * node's log), never sent, since the receiver would close the connection on it. The error for a call.
+   * A frame too large to send (`why`: oversizedFrame's reason): traced as a drop, never sent, since the
+   * receiver would close the connection on it; said on stderr (the node's log) the first time for each
+   * method and peer (a protocol resends such a message on every timeout). The error for a call.
    */
   private unsent(msg: MessageSummary | undefined, sent: number | undefined, what: string, why: string): Error {
     this.emitMessage('drop', msg, sent, why);
     const error = new Error(`${this.me}: ${what} not sent: ${why}`);
-    console.error(`rsmlab: ${error.message}`);
+    if (!this.saidUnsent.has(what)) console.error(`rsmlab: ${error.message} (said once for ${what}; every one is traced as a drop)`);
+    this.saidUnsent.add(what);
     return error;
   }
 
