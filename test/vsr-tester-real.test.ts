@@ -8,6 +8,9 @@ import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
 import { vsrScenarios } from '../tester/vsr/scenarios.js';
 import { runsIn } from '../tester/scenario.js';
+import { findScenario } from '../tester/index.js';
+import { runScenario } from '../tester/run.js';
+import { drawSwarm } from '../tester/vsr/swarm.js';
 
 describe('vsr scenarios with real processes', function () {
   this.timeout(600_000);
@@ -18,5 +21,19 @@ describe('vsr scenarios with real processes', function () {
   it(`scenarios ${ids.join(', ')} pass once each`, async () => {
     const result = await runSuite({ lab: 'vsr', world: 'real', seeds: [1], only: ids, jobs: 2, seedTimeoutMs: 180_000, artifactsDir: join(tmpdir(), 'rsmlab-vsr-real-failures') });
     expect(result.outcomes.map((o) => `${o.id}: ${o.status}`), formatTable(result)).to.deep.equal(ids.map((id) => `${id}: passed`));
+  });
+
+  it('the VOPR passes a seed with a power cut, and every restarted replica process gets the phase\'s link faults back (seed 4)', async () => {
+    const r = await runScenario(await findScenario('vsr', 'vopr'), { world: 'real', seed: 4, quiet: true });
+    expect(r.ok, `${r.error}\n${r.notes.join('\n')}`).to.equal(true);
+    const swarm = drawSwarm(4);
+    const lossy = JSON.stringify({ loss: swarm.loss / 2, dup: swarm.dup / 2, delayMs: swarm.maxDelayMs });
+    const cut = r.notes.indexOf('power cut: every replica at once');
+    expect(cut, r.notes.join('\n')).to.be.greaterThan(0);
+    expect(r.notes.slice(cut + 4, cut + 10)).to.deep.equal([0, 1, 2].flatMap((i) => [`restart p${i}`, `p${i} has its link faults back: ${lossy}`]));
+    // After the heal: the calm network's (none), to a restarted core replica too.
+    const calm = r.notes.findIndex((n) => n.startsWith('liveness: core'));
+    expect(calm, r.notes.join('\n')).to.be.greaterThan(cut);
+    for (const note of r.notes.slice(calm).filter((n) => n.includes('link faults back'))) expect(note).to.match(/: \{"loss":0,"dup":0,"delayMs":0\}$/);
   });
 });

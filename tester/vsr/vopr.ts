@@ -6,7 +6,8 @@
 // it with storage faults too (VoprStorage): sector faults inside the scenario's fault atlas during
 // the safety phase, its storage checks after every nemesis step and at the end.
 import { SimCluster, simOf } from '../sim-cluster.js';
-import { Nemesis } from './nemesis.js';
+import { Nemesis, type NemesisHooks } from './nemesis.js';
+import type { NetFaults } from '../cluster.js';
 import type { VsrRun } from './observer.js';
 import { describeStorageSwarm, describeSwarm, drawStorageSwarm, drawSwarm, POWER_CUT_STEPS, type Swarm } from './swarm.js';
 import { assert } from '../../src/assert.js';
@@ -35,8 +36,28 @@ export const VOPR = {
   livenessTicks: 3000,
 };
 
+/**
+ * Outside the simulator, the link faults of the phase (the swarm's, then none) are each node's own:
+ * a restarted replica is a new process without any, so the nemesis gives them back (`restarted`).
+ */
+class RealNet {
+  private faults: NetFaults = {};
+
+  constructor(private readonly run: VsrRun) {}
+
+  async apply(faults: NetFaults): Promise<void> {
+    this.faults = faults;
+    for (const i of this.run.all) if (this.run.cluster.alive(i)) await this.run.cluster.faults(i, faults);
+  }
+
+  async restarted(index: number): Promise<void> {
+    await this.run.cluster.faults(index, this.faults);
+    this.run.note(`${this.run.name(index)} has its link faults back: ${JSON.stringify(this.faults)}`);
+  }
+}
+
 /** The network of the safety phase: in the simulator for every link, elsewhere on every node's links. */
-async function applyNet(run: VsrRun, swarm: Swarm): Promise<void> {
+async function applyNet(run: VsrRun, swarm: Swarm, real: RealNet): Promise<void> {
   const { cluster } = run;
   if (cluster instanceof SimCluster) {
     cluster.sim.configureNet({ minDelayMs: swarm.minDelayMs, maxDelayMs: swarm.maxDelayMs, loss: swarm.loss, dup: swarm.dup });
@@ -44,18 +65,32 @@ async function applyNet(run: VsrRun, swarm: Swarm): Promise<void> {
     return;
   }
   // A message crosses two nodes' link faults in the real world: halve the rates to keep the swarm's.
-  for (const i of run.all) await cluster.faults(i, { loss: swarm.loss / 2, dup: swarm.dup / 2, delayMs: swarm.maxDelayMs });
+  await real.apply({ loss: swarm.loss / 2, dup: swarm.dup / 2, delayMs: swarm.maxDelayMs });
 }
 
 /** The liveness phase's network: no loss or duplication, short delays, no cuts. */
-async function calmNet(run: VsrRun): Promise<void> {
+async function calmNet(run: VsrRun, real: RealNet): Promise<void> {
   const { cluster } = run;
   if (cluster instanceof SimCluster) {
     cluster.sim.healAll();
     cluster.sim.configureNet({ loss: 0, dup: 0, minDelayMs: 1, maxDelayMs: 10 });
     return;
   }
-  for (const i of run.all) if (cluster.alive(i)) await cluster.faults(i, { loss: 0, dup: 0, delayMs: 0 });
+  await real.apply({ loss: 0, dup: 0, delayMs: 0 });
+}
+
+/** The run's own hooks for the nemesis, but outside the simulator a restarted replica gets its link faults back. */
+function nemesisHooks(run: VsrRun, real: RealNet): NemesisHooks {
+  const sim = run.cluster instanceof SimCluster;
+  return {
+    note: (message) => run.note(message),
+    crash: (index) => run.crash(index),
+    recovering: (index) => run.recovering(index),
+    restart: async (index) => {
+      await run.restart(index);
+      if (!sim) await real.restarted(index);
+    },
+  };
 }
 
 /**
@@ -86,11 +121,12 @@ export async function vopr(run: VsrRun, storage?: VoprStorage, shape: VoprShape 
   const swarm = drawSwarm(run.ctx.seed);
   run.note(`swarm: ${describeSwarm(swarm)}`);
   await run.startAll();
-  await applyNet(run, swarm);
+  const real = new RealNet(run);
+  await applyNet(run, swarm, real);
   if (storage) applyStorageFaults(run, true);
   const clients = shape.clients ?? swarm.clients;
   run.startLoad({ clients, ops: Math.ceil(shape.requests / clients), thinkTicks: shape.thinkTicks ?? 4 });
-  const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, run);
+  const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, nemesisHooks(run, real));
   const [lo, hi] = shape.safetySteps;
   assert(lo >= POWER_CUT_STEPS, () => `vopr: a safety phase of ${lo} steps may end before its power cuts`);
   const steps = lo + Math.floor(run.ctx.random() * (hi - lo + 1));
@@ -108,7 +144,7 @@ export async function vopr(run: VsrRun, storage?: VoprStorage, shape: VoprShape 
   const core = failed.length > 0 || storage ? run.all : drawn.sort((a, b) => a - b);
   run.note(`liveness: core ${core.map((i) => run.name(i)).join(',')}`);
   await nemesis.heal();
-  await calmNet(run);
+  await calmNet(run, real);
   if (storage) applyStorageFaults(run, false);
   for (const i of run.all) {
     if (!core.includes(i) && run.cluster.alive(i)) await run.crash(i);
