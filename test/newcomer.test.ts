@@ -173,7 +173,7 @@ describe('a newcomer\'s first hour (fresh clone, fresh hand-out, npm install, th
     const exits = Object.fromEntries([...tour.output.matchAll(/^@@ (\w+) exit (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
     expect(exits, tour.output).to.deep.equal({ start: 0, trace: 0, break: 0, heal: 0, replay: 1, stop: 0 });
     const section = (name: string): string => tour.output.split(/^@@ \w+ exit \d+$/m)[[...blocks.keys()].indexOf(name)]!;
-    expect(section('start')).to.match(/"node": "127\.0\.0\.1:7202"/).and.match(/"vid": 0,/).and.match(/"joining": true/);
+    expect(section('start')).to.match(/"node": "127\.0\.0\.1:7402"/).and.match(/"vid": 0,/).and.match(/"joining": true/);
     expect(section('trace')).to.match(/ log paxos\.propose instance=2 /).and.match(/"kind":"crash".*TODO: proposer\.prepare/);
     expect(section('break')).to.match(/"partitioned": true/);
     expect(section('replay')).to.match(/^lab code threw: TODO: proposer\.prepare/m);

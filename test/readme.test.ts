@@ -20,6 +20,20 @@ describe('README commands', function () {
     for (const path of ['demo', 'results.json', 'junit.xml', 'trace.jsonl', 'trace.html', 'failures', 'submissions', 'grades', 'autograder.zip']) rmSync(join(repo, path), { recursive: true, force: true });
   });
 
+  it('each block the tests run (README, hand-outs) has node ports of its own: two run at once never collide', () => {
+    const owner = new Map<number, string>();
+    for (const doc of ['README.md', 'handouts/lab0-tour.md', 'handouts/student-README.md']) {
+      for (const [name, text] of readmeBlocks(readFileSync(join(repo, doc), 'utf8'))) {
+        for (const m of text.matchAll(/--port (\d+)/g)) {
+          const port = Number(m[1]);
+          expect(owner.get(port) ?? `${doc}#${name}`, `port ${port}`).to.equal(`${doc}#${name}`);
+          owner.set(port, `${doc}#${name}`);
+        }
+      }
+    }
+    expect(owner.size, 'the blocks start nodes').to.be.greaterThan(10);
+  });
+
   // The mutants block is run and judged in test/mutants.test.ts (its run is also Lab 1's mutant gate).
   it('has the blocks this test knows how to judge', () => {
     expect([...blocks.keys()].sort()).to.deep.equal(['bench', 'check', 'grade', 'handout', 'kv', 'mutants', 'par', 'partest', 'run', 'shrink', 'tutorial', 'view', 'vsr', 'vsrtest']);
