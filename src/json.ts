@@ -81,10 +81,10 @@ function inCanonicalOrder(value: Json): boolean {
         for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i]!)) return false;
         return true;
       }
+      // The keys' order first: an object out of order is not walked into (orderedJson walks its members).
       const keys = Object.keys(value);
-      for (let i = 0; i < keys.length; i++) {
-        if ((i > 0 && !(keys[i - 1]! < keys[i]!)) || !inCanonicalOrder(value[keys[i]!]!)) return false;
-      }
+      for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
+      for (let i = 0; i < keys.length; i++) if (!inCanonicalOrder(value[keys[i]!]!)) return false;
       return true;
     }
     default:

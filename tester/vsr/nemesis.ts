@@ -1,8 +1,9 @@
 // The VOPR's nemesis: at each of its steps it draws, from the scenario's seeded randomness, whether
 // to crash or restart a replica and whether to cut or heal the network, as the seed's swarm rates
-// say. Every fault decision is one draw in this one place (but the power cuts' steps, drawn with the swarm). It keeps at most f replicas down, so the
-// cluster can always recover, but for a power cut (all at once, all back at once: their superblocks
-// and logs must bring the cluster back); it never checks anything (the state checker and the scenario do).
+// say. Every fault decision is one draw in this one place, but for the power cuts' steps (drawn with
+// the swarm). It keeps at most f replicas down, so the cluster can always recover, except in a power
+// cut (all down at once, all back at once: their superblocks and logs must bring the cluster back).
+// It never checks anything (the state checker and the scenario do).
 import type { NodeId } from '../../src/env/types.js';
 import type { Cluster } from '../cluster.js';
 import { SimCluster } from '../sim-cluster.js';
