@@ -231,8 +231,10 @@ async function twoBreakpoints(run: Run, second: number): Promise<void> {
   await startNodes(run, 5);
   startLoad(run, 5);
   await run.o.sleep(1);
-  await armBreakpoint(run, 4, 1);
+  // Breakpoint 2 first: p4 may reach breakpoint 1 the moment it is armed, and its view change may
+  // then pass `second`'s breakpoint 2 before a later arming reached it (a real-world CI run saw this).
   await armBreakpoint(run, second, 2);
+  await armBreakpoint(run, 4, 1);
   await run.o.waitForDeath(4, 'breakpoint 1', 30);
   // First view change: view 6 = {p0..p3}; `second` dies as it commits there (breakpoint 2), the others know it.
   const final = [0, 1, 2, 3].filter((i) => i !== second);
