@@ -32,7 +32,7 @@ describe('running hash', () => {
         expect(fast.digest(), `string of ${s.length} after ${prefix} words`).to.equal(slow.digest());
       }
       // At a four-byte aligned offset (copied as words) and at others (put together byte by byte).
-      for (const [at, n] of [0, 1, 2, 4].flatMap((at) => [0, 1, 3, 4, 5, 70, 4099, 8195].map((n) => [at, n] as const))) {
+      for (const [at, n] of [0, 1, 2, 4].flatMap((at) => [0, 1, 3, 4, 5, 70, 255, 256, 260, 4099, 8195].map((n) => [at, n] as const))) {
         const [fast, slow] = [new RunningHash(), new RunningHash()];
         for (let i = 0; i < prefix; i++) for (const h of [fast, slow]) h.word(i);
         fast.bytes(bytes.subarray(at, at + n));

@@ -18,6 +18,12 @@ const FRACTION = 0x4000_0002;
 const NON_FINITE = 0x4000_0003;
 /** Words buffered before they are mixed: a multiple of MurmurHash3's 4-word block. */
 const BUFFER_WORDS = 1024;
+/**
+ * Bytes from which bytes() copies aligned words a buffer at a time: below it, the two views that
+ * takes (an Int32Array and its subarray, ~100 bytes of garbage each) cost more than putting each word
+ * together, and most writes are short (a record log's frame is ~80 bytes).
+ */
+const BULK_BYTES = 256;
 /** Whether this machine lays out an Int32Array's words little-endian, as bytes() reads them. */
 const LITTLE_ENDIAN = new Uint8Array(Int32Array.of(1).buffer)[0] === 1;
 
@@ -116,14 +122,15 @@ export class RunningHash {
 
   /**
    * Bytes: their length, then the bytes four to a word (little-endian). Four-byte aligned on a
-   * little-endian machine, the words are the bytes as they lie in memory, copied a buffer at a time
-   * (a journal's format is megabytes); otherwise each word is put together from its bytes.
+   * little-endian machine and BULK_BYTES or more, the words are the bytes as they lie in memory,
+   * copied a buffer at a time (a journal's format is megabytes); otherwise each word is put together
+   * from its bytes.
    */
   bytes(data: Uint8Array): void {
     const n = data.length;
     this.word(n);
     const whole = n & ~3;
-    const words = LITTLE_ENDIAN && (data.byteOffset & 3) === 0 ? new Int32Array(data.buffer, data.byteOffset, whole >> 2) : undefined;
+    const words = LITTLE_ENDIAN && whole >= BULK_BYTES && (data.byteOffset & 3) === 0 ? new Int32Array(data.buffer, data.byteOffset, whole >> 2) : undefined;
     let i = 0;
     while (i < whole) {
       const buffer = this.buffer;
