@@ -2,12 +2,19 @@
 // compare by their trailing number first ("n2" < "n10", "h:9000" < "h:10000"), then as text.
 import type { NodeId } from './types.js';
 
+/** The number its trailing ASCII digits spell (NaN if it ends in none): a scan, not a regex match (an array per call; ids are compared at a high rate). */
 function trailingNumber(id: NodeId): number {
-  const m = /(\d+)$/.exec(id);
-  return m ? Number(m[1]) : Number.NaN;
+  let i = id.length;
+  while (i > 0 && isDigit(id.charCodeAt(i - 1))) i--;
+  return i === id.length ? Number.NaN : Number(id.slice(i));
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 export function compareNodeIds(a: NodeId, b: NodeId): number {
+  if (a === b) return 0; // (what the rules below come to; Paxos compares a proposal's node with itself most often)
   const na = trailingNumber(a);
   const nb = trailingNumber(b);
   if (na !== nb && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
