@@ -23,12 +23,12 @@ const BACKSLASH = 0x5c;
 const NULL_TEXT = [0x6e, 0x75, 0x6c, 0x6c];
 const TRUE_TEXT = [0x74, 0x72, 0x75, 0x65];
 const FALSE_TEXT = [0x66, 0x61, 0x6c, 0x73, 0x65];
-const COMMA = [0x2c];
-const COLON = [0x3a];
-const OPEN_ARRAY = [0x5b];
-const CLOSE_ARRAY = [0x5d];
-const OPEN_OBJECT = [0x7b];
-const CLOSE_OBJECT = [0x7d];
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
 
 /**
  * Write JSON.stringify(value) as UTF-8 bytes into the scratch array (jsonScratch()) and return their
@@ -60,6 +60,12 @@ function room(n: number): void {
 function bytes(text: readonly number[]): void {
   room(text.length);
   for (let i = 0; i < text.length; i++) scratch[pos++] = text[i]!;
+}
+
+/** One byte of punctuation (a record writes a dozen: a loop over a one-byte array each cost more than the byte). */
+function byte(c: number): void {
+  room(1);
+  scratch[pos++] = c;
 }
 
 /** Write `value`; false if JSON leaves it out (undefined, a function, a symbol). */
@@ -114,28 +120,28 @@ function writeNumber(x: number): void {
 function writeObject(value: object): void {
   if (typeof toJSONOf(value) === 'function') throw notSimple;
   if (Array.isArray(value)) {
-    bytes(OPEN_ARRAY);
+    byte(OPEN_ARRAY);
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) bytes(COMMA);
+      if (i > 0) byte(COMMA);
       if (!writeValue(value[i])) bytes(NULL_TEXT);
     }
-    bytes(CLOSE_ARRAY);
+    byte(CLOSE_ARRAY);
     return;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) throw notSimple; // a class instance, a boxed primitive, a Map
-  bytes(OPEN_OBJECT);
+  byte(OPEN_OBJECT);
   let first = true;
   const record = value as Record<string, unknown>;
   for (const k in record) {
     if (!hasOwnProperty.call(record, k)) continue; // (for-in: own keys in JSON.stringify's order)
     const v = record[k];
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    if (!first) bytes(COMMA);
+    if (!first) byte(COMMA);
     first = false;
     writeString(k);
-    bytes(COLON);
+    byte(COLON);
     writeValue(v);
   }
-  bytes(CLOSE_OBJECT);
+  byte(CLOSE_OBJECT);
 }
