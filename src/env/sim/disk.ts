@@ -429,8 +429,6 @@ export interface IoHost {
   traceDiskFaults(node: NodeId, faults: Record<string, Json>[]): void;
 }
 
-export type IoKind = 'read' | 'write' | 'fsync';
-
 /**
  * An operation waiting for its completion; it is also the event at which its disk completes what is
  * due (one per operation, so every operation's completion is an event of its own in the queue).
@@ -465,17 +463,26 @@ class IoOp extends SimEvent {
 /** What a Disk call asks of the SimDisk. */
 type DiskCall = 'read' | 'write' | 'append' | 'truncate' | 'size' | 'fsync' | 'list' | 'remove';
 
-/** How long each call takes: a read, a write (of data or of metadata) or an fsync. */
-const CALL_KIND: Readonly<Record<DiskCall, IoKind>> = {
-  read: 'read',
-  write: 'write',
-  append: 'write',
-  truncate: 'write',
-  size: 'read',
-  fsync: 'fsync',
-  list: 'read',
-  remove: 'write',
-};
+/**
+ * How long `call` takes: a read's, a write's (of data or of metadata) or an fsync's latency range.
+ * A switch, not a look-up in a table by name: the name varies at the one site, so the look-up was
+ * a megamorphic keyed load (twice: the kind, then its range), once per disk operation.
+ */
+function latencyOf(call: DiskCall, latency: DiskFaults['latencyMs']): LatencyRange {
+  switch (call) {
+    case 'read':
+    case 'size':
+    case 'list':
+      return latency.read;
+    case 'fsync':
+      return latency.fsync;
+    case 'write':
+    case 'append':
+    case 'truncate':
+    case 'remove':
+      return latency.write;
+  }
+}
 
 /**
  * The Disk one node incarnation sees. Each operation takes effect on the node's SimDisk when it is
@@ -507,7 +514,7 @@ export class NodeDisk implements Disk {
     if (faults.length > 0) this.host.traceDiskFaults(this.node, faults);
     const promise = newPromise<unknown>();
     const { resolve, reject } = made;
-    const due = Math.max(this.lastDue, this.host.now + this.host.latency(this.disk.latencyMs[CALL_KIND[call]]));
+    const due = Math.max(this.lastDue, this.host.now + this.host.latency(latencyOf(call, this.disk.latencyMs)));
     this.lastDue = due;
     const io = new IoOp(this, due, value, error, call === 'fsync' ? file : undefined, resolve, reject);
     this.queue.push(io);
