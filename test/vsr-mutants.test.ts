@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
-import { batchFirstOnlyLab, commitBeforeQuorumLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
+import { batchFirstOnlyLab, commitBeforeQuorumLab, committedOnlyViewChangeLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
 import { seedsThrough } from '../tester/suite.js';
 
 const SEEDS = seedsThrough(10);
@@ -29,6 +29,16 @@ const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; chec
     atLeast: 2,
     // The longer, older log would overwrite ops committed in the newer view.
     check: /would change executed op|committed prefixes disagree|an acked op was lost|NOT linearizable/,
+  },
+  {
+    what: 'a view change that keeps only ops known committed (an op prepared on a quorum is dropped)',
+    lab: committedOnlyViewChangeLab,
+    // Scenario 5 kills the primary once an op has a quorum, before anyone learns it committed: the
+    // dropped op's write runs again in the new view, so convergence and linearizability still hold,
+    // and only the check that the backups' durable ops survive with p0's checksums sees it.
+    scenario: '5',
+    atLeast: 10,
+    check: /the view change lost an op that had a quorum|its retry must get the reply of op/,
   },
   {
     what: 'a recovering replica that takes answers carrying another nonce',

@@ -32,6 +32,8 @@ export class VsrRun {
   writesAcked = 0;
   /** Writes acknowledged so far, by the op that ran them (both worlds: a batch's writes share one op). */
   private readonly ackedByOp = new Map<number, number>();
+  /** The op each acknowledged write ran as, by client and request number (both worlds). */
+  private readonly ackedAs = new Map<string, number>();
   private loads = 0;
   /** Simulator only: the scenario's own checks, run after every step with the state checker (a throw fails the run). */
   readonly stepObservers: (() => void)[] = [];
@@ -145,9 +147,19 @@ export class VsrRun {
     this.load = new BackgroundLoad(
       this.cluster,
       members,
-      { app: 'kv', clients: shape.clients, ops: shape.ops, prefix, thinkMs: this.ms(shape.thinkTicks ?? 0), invoker: vsrInvoker(this.cluster, members, this.checker, (op) => this.ackedByOp.set(op, (this.ackedByOp.get(op) ?? 0) + 1)) },
+      { app: 'kv', clients: shape.clients, ops: shape.ops, prefix, thinkMs: this.ms(shape.thinkTicks ?? 0), invoker: vsrInvoker(this.cluster, members, this.checker, (request, op) => this.recordAck(request.client, request.request, op)) },
       this.ctx.random,
     );
+  }
+
+  private recordAck(client: string, request: number, op: number): void {
+    this.ackedByOp.set(op, (this.ackedByOp.get(op) ?? 0) + 1);
+    this.ackedAs.set(JSON.stringify([client, request]), op);
+  }
+
+  /** The op the load's write `request` of `client` was acknowledged as, or undefined if it never was. */
+  ackedOp(client: string, request: number): number | undefined {
+    return this.ackedAs.get(JSON.stringify([client, request]));
   }
 
   /** Ops that acknowledged two writes or more: batches, as the clients saw them. */

@@ -7,7 +7,7 @@ import { preparedRequests, vsrRequest, type ClientReply, type ClientRequest } fr
 import type { Timing } from '../../src/timing.js';
 import type { Invoker } from '../../src/workload/workload.js';
 import { describeIssues } from '../../src/env/method.js';
-import { executedState, statusHeader, vsrStatusSchema, type VsrStatus as LabStatus } from '../../labs/vsr/status.js';
+import { executedState, statusHeader, vsrStatusSchema, type LogHeader, type VsrStatus as LabStatus } from '../../labs/vsr/status.js';
 import { replicaState, tickMs as labTickMs } from '../../labs/vsr/lab.js';
 import { checksumAt, entryAt, type ReplicaState } from '../../labs/vsr/state.js';
 import { vsrInvoker as labInvoker } from '../../labs/vsr/client.js';
@@ -18,11 +18,18 @@ import { ScenarioFailure } from '../scenario.js';
 import type { VsrRun } from './observer.js';
 import type { CommittedHeader, ReplicaSnapshot, StateChecker } from './state-checker.js';
 
+/** What a status tells of one op's header: its checksum and the request it carries. */
+export type OpHeader = Pick<LogHeader, 'checksum' | 'client' | 'request' | 'operation'>;
+
 /** What scenarios read of a replica's status. */
 export interface VsrStatus {
   status: LabStatus['status'];
   view: number;
+  /** The last view this replica was normal in: its log is that view's. */
+  logView: number;
   op: number;
+  /** The highest op on its disk exactly as in memory. */
+  durable: number;
   /** Ops executed here (commit_min). */
   commit: number;
   commitMax: number;
@@ -31,13 +38,34 @@ export interface VsrStatus {
   stateHash(): string;
   /** The checksum of op `op`'s header, if the replica reports it (a real replica's status holds its log's last ops only). */
   checksumAt(op: number): string | undefined;
+  /** Op `op`'s header, if the replica reports it (as checksumAt). */
+  headerAt(op: number): OpHeader | undefined;
+}
+
+function opHeader(h: OpHeader): OpHeader {
+  return { checksum: h.checksum, client: h.client, request: h.request, operation: h.operation };
 }
 
 export function parseVsrStatus(name: string, raw: Json): VsrStatus {
   const parsed = vsrStatusSchema.safeParse(raw);
   if (!parsed.success) throw new ScenarioFailure(`${name}: malformed status: ${describeIssues(parsed.error)}`);
   const s = parsed.data;
-  return { status: s.status, view: s.view, op: s.op, commit: s.commit_min, commitMax: s.commit_max, primary: s.primary, stateHash: () => s.state_hash, checksumAt: (op) => statusHeader(s, op)?.checksum };
+  return {
+    status: s.status,
+    view: s.view,
+    logView: s.log_view,
+    op: s.op,
+    durable: s.log_durable,
+    commit: s.commit_min,
+    commitMax: s.commit_max,
+    primary: s.primary,
+    stateHash: () => s.state_hash,
+    checksumAt: (op) => statusHeader(s, op)?.checksum,
+    headerAt: (op) => {
+      const h = statusHeader(s, op);
+      return h && opHeader(h);
+    },
+  };
 }
 
 /**
@@ -51,12 +79,15 @@ export function simStatus(cluster: SimCluster, index: number): VsrStatus | null 
   return {
     status: s.status,
     view: s.view,
+    logView: s.log_view,
     op: s.op,
+    durable: s.log_durable,
     commit: s.commit_min,
     commitMax: s.commit_max,
     primary: s.view % s.config.replicas.length,
     stateHash: () => executedState(s).hash,
     checksumAt: (op) => checksumAt(s, op) ?? undefined,
+    headerAt: (op) => (checksumAt(s, op) === null ? undefined : opHeader(entryAt(s, op).header)),
   };
 }
 
@@ -112,14 +143,14 @@ export function watchReplicas(cluster: SimCluster, checker: StateChecker, replic
   });
 }
 
-/** Workload clients on Lab 3's client library: every write's ack is told to `acked` (its op) and, in the simulator, to the state checker. */
-export function vsrInvoker(cluster: Cluster, replicas: NodeId[], checker: StateChecker | null, acked: (op: number) => void): Invoker {
+/** Workload clients on Lab 3's client library: every write's ack is told to `acked` (the request and its op) and, in the simulator, to the state checker. */
+export function vsrInvoker(cluster: Cluster, replicas: NodeId[], checker: StateChecker | null, acked: (request: ClientRequest, op: number) => void): Invoker {
   return labInvoker((name) => cluster.clientEnv(name), {
     replicas,
     timing: cluster.timing,
     onReply: (request, reply) => {
       if (request.kind !== 'write') return;
-      acked(reply.op);
+      acked(request, reply.op);
       checker?.acked({ client: request.client, request: request.request, op: reply.op });
     },
   });

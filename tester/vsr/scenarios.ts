@@ -11,7 +11,7 @@ import type { EngineLimits, Lab } from '../../src/lab.js';
 import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
-import { armFaultPoint, batchRetransmitCheck, faultPoints, RawClient, retransmitCheck, staleReadCheck, type VsrStatus } from './replicas.js';
+import { armFaultPoint, batchRetransmitCheck, faultPoints, RawClient, retransmitCheck, staleReadCheck, type OpHeader, type VsrStatus } from './replicas.js';
 import { VOPR, vopr, type VoprStorage } from './vopr.js';
 
 /** Every replica is normal in view `view`. */
@@ -120,15 +120,75 @@ const laggingBackup = async (run: VsrRun): Promise<void> => {
   if (cutTicks <= TICKS.normal / 2 && all.some((s) => s.view !== 0)) throw new ScenarioFailure(`a lagging backup must catch up without a view change, but the view is ${all[0]!.view}`);
 };
 
-/** 5: the primary dies once op N has a quorum of prepare_oks, before it commits: N survives into view 1 and the retry gets its reply. */
+/**
+ * 5: the primary dies once op N has a quorum of prepare_oks, before it commits: N survives into view
+ * 1 and the retry gets its reply. N is not visible outside p0, but its quorum is p0 and a backup that
+ * held N durably (p0 writes an op before it prepares it): so every op a backup holds durably when p0
+ * dies, N among them, is on a quorum, and must be committed in the new view with the checksum p0 gave it.
+ */
 const primaryDiesBeforeCommit = async (run: VsrRun): Promise<void> => {
   await startUnderLoad(run, { clients: 3, ops: 30 }, 3);
   await armFaultPoint(run, 0, faultPoints.beforeCommit);
   await waitForDeath(run, 0);
+  const held = await heldOnQuorum(run);
   await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  await checkSurvived(run, held);
   await run.restart(0);
   await run.finish();
+  checkRetriesAnswered(run, held);
 };
+
+/** View 0's ops a backup held durably as its primary died, and the highest op any backup had seen committed. */
+interface HeldOps {
+  /** The highest of them: op N or later. */
+  op: number;
+  checksum: string;
+  /** Their headers, from the op after `commit` through `op`. */
+  headers: OpHeader[];
+  commit: number;
+}
+
+/** Right after p0's death, before any view change: the backups' view-0 logs as far as they are durable. */
+async function heldOnQuorum(run: VsrRun): Promise<HeldOps> {
+  const backups = await Promise.all([1, 2].map((i) => run.statusOf(i)));
+  backups.forEach((s, k) => {
+    if (s.logView !== 0) throw new ScenarioFailure(`${run.name(k + 1)} already holds the log of view ${s.logView} (${describe(s)}): view 0's log could not be read as p0 died`);
+  });
+  const holder = backups.reduce((a, b) => (b.durable > a.durable ? b : a));
+  const commit = Math.max(...backups.map((s) => s.commitMax));
+  const headers: OpHeader[] = [];
+  for (let op = commit + 1; op <= holder.durable; op++) {
+    const h = holder.headerAt(op);
+    if (h === undefined) throw new ScenarioFailure(`a backup reports no header for its durable op ${op} (${describe(holder)})`);
+    headers.push(h);
+  }
+  const checksum = holder.checksumAt(holder.durable);
+  if (checksum === undefined || holder.durable <= commit) throw new ScenarioFailure(`p0 died with a quorum for an op past commit ${commit}, but no backup holds one durably: ${backups.map(describe).join('; ')}`);
+  run.note(`as p0 died, the backups held view 0's ops through ${holder.durable} durably (past commit ${commit}): op N is among them`);
+  return { op: holder.durable, checksum, headers, commit };
+}
+
+/** Every op held on a quorum as p0 died is committed by p1 and p2 in the new view, as p0 prepared it (the hash chain: op `held.op` stands for those before it). */
+async function checkSurvived(run: VsrRun, held: HeldOps): Promise<void> {
+  const after = await run.waitUntil(`p1, p2 to commit op ${held.op} in the new view`, [1, 2], (all) => all.every((s) => s.status === 'normal' && s.view > 0 && s.commit >= held.op), CATCH_UP_TICKS);
+  after.forEach((s, k) => {
+    const sum = s.checksumAt(held.op);
+    if (sum !== held.checksum) {
+      throw new ScenarioFailure(`op ${held.op}, durable on p0 and a backup (a quorum) when p0 died, is ${sum?.slice(0, 12) ?? 'not reported'} on ${run.name(k + 1)} in view ${s.view}, not ${held.checksum.slice(0, 12)} as p0 prepared it: the view change lost an op that had a quorum`);
+    }
+  });
+  run.note(`op ${held.op} survived into view ${after[0]!.view}, committed with p0's checksum`);
+}
+
+/** Each write held on a quorum, retried by its client after p0 died, got its reply as the op p0 gave it: the client table kept it. */
+function checkRetriesAnswered(run: VsrRun, held: HeldOps): void {
+  held.headers.forEach((h, k) => {
+    if (h.operation !== 'request') return;
+    const op = held.commit + 1 + k;
+    const acked = run.ackedOp(h.client, h.request);
+    if (acked !== op) throw new ScenarioFailure(`request ${h.request} of ${h.client}, op ${op} on a quorum when p0 died, was ${acked === undefined ? 'never acknowledged' : `acknowledged as op ${acked}`}: its retry must get the reply of op ${op}`);
+  });
+}
 
 /** 6: the primary dies with op N written only in its own log: N may be dropped, and the retry executes it once. */
 const primaryDiesAfterLocalWrite = async (run: VsrRun): Promise<void> => {
@@ -380,7 +440,7 @@ export const vsrScenarios: Scenario[] = [
   scenario('batch-retransmit', 3, `2 with batching (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}): writes that shared a prepare, each sent again, get their cached replies and run once`, batchRetransmit, 1, { engine: BATCH_ENGINE }),
   scenario('3', 3, '30% loss plus replays: exactly-once execution and convergence', lossAndReplays),
   scenario('4', 3, 'a backup partitioned for 40 ops catches up without a view change', laggingBackup),
-  scenario('5', 3, 'the primary dies after a prepare_ok quorum, before commit: the op survives into view 1', primaryDiesBeforeCommit),
+  scenario('5', 3, 'the primary dies after a prepare_ok quorum, before commit: the op survives into the new view and its retry gets its reply', primaryDiesBeforeCommit),
   scenario('6', 3, 'the primary dies with an op only in its own log: a retry executes it once', primaryDiesAfterLocalWrite),
   scenario('7', 3, 'an isolated old primary cannot commit; healed, it adopts the new view', isolatedOldPrimary),
   scenario('8', 5, 'every do_view_change for view 1 lost: view 1 never starts, a later view led by a reachable replica does', lostDoViewChanges),
