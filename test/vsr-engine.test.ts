@@ -103,6 +103,51 @@ describe('vsr engine: normal operation', () => {
   });
 });
 
+describe('vsr engine: prepare_ok again (liveness)', () => {
+  it('a backup that gets a prepare it holds durably sends prepare_ok again (the first was lost), but not while its write is pending', () => {
+    const b = new Bench();
+    b.request({ client: 'c', request: 0, kind: 'register' });
+    const prepare = b.inbox.find((m) => m.to === 1)!.message;
+    b.inbox = [];
+    b.run(1, { kind: 'message', message: prepare });
+    expect(sent(b.run(1, { kind: 'message', message: prepare }), 'prepare_ok'), 'held, not yet durable').to.deep.equal([]);
+    b.flushWrites();
+    expect(b.inbox.map((m) => m.message.command)).to.deep.equal(['prepare_ok']);
+    b.inbox = []; // the first prepare_ok is lost
+    const again = sent(b.run(1, { kind: 'message', message: prepare }), 'prepare_ok');
+    expect(again).to.deep.equal([{ command: 'prepare_ok', cluster: 7, replica: 1, view: 0, op: 1, checksum: b.states[1]!.log[1]!.header.checksum }]);
+    expect(b.states[1]!.op, 'held once').to.equal(1);
+    b.run(0, { kind: 'message', message: again[0]! });
+    expect(b.states[0]!.commit_max).to.equal(1);
+  });
+
+  it('after start_view, a backup whose last entry is durable sends prepare_ok for it: the new primary commits without waiting to resend', () => {
+    const b = new Bench();
+    b.writeSome('c', 1); // ops 1, 2 committed in view 0
+    // Op 3 reaches both backups' disks; every prepare_ok for it is lost, and r0 dies.
+    b.request({ client: 'c', request: 2, kind: 'write', op: { f: 'append', key: 'k', value: 'c.2' } });
+    for (const m of b.inbox.splice(0)) b.run(m.to, { kind: 'message', message: m.message });
+    b.flushWrites();
+    b.inbox = [];
+    b.down.add(0);
+    const [, r1, r2] = b.states;
+    expect([r1!.op, r1!.log_durable, r1!.commit_max, r2!.op, r2!.log_durable]).to.deep.equal([3, 3, 2, 3, 3]);
+    // The view change to view 1, by hand: r2 hears r1's start_view_change, r1 hears r2's; r2's do_view_change starts the view.
+    b.run(2, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 1, view: 1 } });
+    b.run(1, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 2, view: 1 } });
+    const dvc = b.inbox.find((m) => m.to === 1 && m.message.command === 'do_view_change')!;
+    b.inbox = [];
+    b.run(1, { kind: 'message', message: dvc.message });
+    expect([r1!.status, r1!.view, r1!.commit_max]).to.deep.equal(['normal', 1, 2]);
+    const startView = b.inbox.find((m) => m.to === 2 && m.message.command === 'start_view')!;
+    b.inbox = [];
+    const oks = sent(b.run(2, { kind: 'message', message: startView.message }), 'prepare_ok');
+    expect(oks).to.deep.equal([{ command: 'prepare_ok', cluster: 7, replica: 2, view: 1, op: 3, checksum: r2!.log[3]!.header.checksum }]);
+    b.run(1, { kind: 'message', message: oks[0]! });
+    expect(r1!.commit_max).to.equal(3);
+  });
+});
+
 describe('vsr engine: view change and recovery', () => {
   it('backups that stop hearing from the primary elect the next one, keep every committed op, and go on', () => {
     const b = new Bench();
