@@ -245,6 +245,28 @@ describe('vsr engine: reads with authority verification', () => {
   });
 });
 
+describe('vsr engine: a read counts only acks of beats sent after it arrived', () => {
+  it('acks of a beat sent before a read came do not verify it, even from every backup; an ack of the beat it started does', () => {
+    const b = new Bench();
+    b.writeSome('c', 1);
+    b.replies = [];
+    const read = (request: number): void => void b.request({ client: 'c', request, kind: 'read', op: { f: 'get', key: 'k' } });
+    read(1);
+    const first = b.inbox.splice(0); // beat 1, for read 1
+    read(2);
+    const second = b.inbox.splice(0); // beat 2, for read 2
+    expect([...first, ...second].map((m) => m.message.command === 'commit' && m.message.beat)).to.deep.equal([1, 1, 2, 2]);
+    // Both backups ack beat 1, sent before read 2 arrived: read 1 is verified, read 2 is not.
+    for (const m of first) b.run(m.to, { kind: 'message', message: m.message });
+    b.settle();
+    expect(b.replies.map((r) => r.request)).to.deep.equal([1]);
+    // One backup acks beat 2: with the primary itself, a quorum after read 2 arrived.
+    b.run(second[0]!.to, { kind: 'message', message: second[0]!.message });
+    b.settle();
+    expect(b.replies.map((r) => [r.request, r.reply.status])).to.deep.equal([[1, 'ok'], [2, 'ok']]);
+  });
+});
+
 describe('vsr engine: state is plain data', () => {
   it('a clone taken mid-run continues identically: same commands, same state', () => {
     const b = new Bench();
