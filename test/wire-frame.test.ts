@@ -4,7 +4,7 @@
 // quotes, commas and member look-alikes (',"method":', ',"result":').
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeFrame, encodeNotice, encodeRequest, encodeResult, MAX_FRAME_BYTES, oversizedFrame } from '../src/wire/frame.js';
+import { decodeFrame, encodeNotice, encodeRequest, encodeResult, MAX_FRAME_BYTES, oversizedFrame, type Frame } from '../src/wire/frame.js';
 import { numberText } from '../src/json.js';
 
 const tricky = fc.constantFrom(',"method":', ',"params":', ',"result":', '"', '\\', '}', '{"jsonrpc":"2.0","id":');
@@ -65,6 +65,35 @@ describe('wire frames', () => {
       }),
       { numRuns: 20000 },
     );
+  });
+
+  it("reads a frame in our encoders' layout (envelope unparsed) as the whole frame's parse does, edits of it included", () => {
+    /** The frame but for its payload (and a parse error's message: it names a position). */
+    const gist = (f: Frame): unknown => ({ ...f, payload: undefined, ...(f.type === 'invalid' && { message: undefined }) });
+    /** The same text that only a whole parse reads (a space before it). */
+    const parsedWhole = (t: string): unknown => gist(decodeFrame(` ${t}`));
+    const edit = fc.constantFrom('', '0', '00', '-', ' ', '}', ',"x":1', ',"result":2', ',"method":"m"', '"', '\\', '.5', 'e3', '\u00e9');
+    const frames = fc.tuple(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom('echo.ping', 'a', 'é', 'a"b', 'a\\b', ''), params, value).map(([n, m, p, r]) => [
+      encodeRequest(n, JSON.stringify(m), JSON.stringify(p)),
+      encodeNotice(n, JSON.stringify(m), JSON.stringify(p)),
+      encodeResult(n, JSON.stringify(r)),
+      encodeRequest(n, JSON.stringify(m), JSON.stringify(r)),
+    ]);
+    fc.assert(
+      fc.property(frames, fc.nat(), edit, (texts, at, inserted) => {
+        for (const t of texts) {
+          for (const variant of [t, `${t.slice(0, at % t.length)}${inserted}${t.slice(at % t.length)}`]) {
+            const frame = decodeFrame(variant);
+            expect(gist(frame)).to.deep.equal(parsedWhole(variant));
+            if (variant === t && 'payload' in frame && frame.payload !== undefined) expect(JSON.parse(frame.payload)).to.deep.equal(frame.type === 'result' ? frame.result : frame.params);
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    for (const t of ['{"jsonrpc":"2.0","id":01,"result":1}', '{"jsonrpc":"2.0","id":9007199254740993,"result":1}', '{"jsonrpc":"2.0","id":12345678901234567,"result":1}', '{"jsonrpc":"2.0","id":-0,"result":1}']) {
+      expect(gist(decodeFrame(t))).to.deep.equal(parsedWhole(t));
+    }
   });
 
   it('never gives a payload other than the exact text for a frame laid out otherwise', () => {

@@ -121,8 +121,81 @@ function fromParseError(value: Record<string, unknown>, err: JsonRpcError): Fram
   return invalid(isRpcId(value.id) ? value.id : null, code, `${err.message}: ${detail}`);
 }
 
+/**
+ * A frame exactly as our encoders write it, `{"jsonrpc":"2.0","id":N,"result":R}` or
+ * `{"jsonrpc":"2.0","id":N|"mid":N,"method":"M","params":P}` (N a safe integer in plain digits, M
+ * printable ASCII with no escapes), read without parsing its envelope: only R or P goes through
+ * JSON.parse, and the id is read as it is scanned. The hot path of every reply and request; such a
+ * text is JSON and gives the very frame wellFormed() would, since R or P parsing alone rules out any
+ * other member or trailing text. Anything else (undefined) is parsed whole.
+ */
+function encoderLayout(text: string, payloads: boolean): Frame | undefined {
+  if (!text.startsWith(HEAD) || text.charCodeAt(text.length - 1) !== 0x7d) return undefined; // '}'
+  const isMid = text.startsWith(MID, HEAD.length);
+  if (!isMid && !text.startsWith(ID, HEAD.length)) return undefined;
+  const start = HEAD.length + (isMid ? MID.length : ID.length);
+  const end = digitsEnd(text, start);
+  if (end < 0) return undefined;
+  const id = digitsValue(text, start, end);
+  if (!Number.isSafeInteger(id)) return undefined;
+  if (!isMid && text.startsWith(RESULT, end)) {
+    const payload = text.slice(end + RESULT.length, -1);
+    const result = parsedOr(payload);
+    return result === NOT_JSON ? undefined : { type: 'result', id, result, payload: payloads ? payload : undefined };
+  }
+  if (!text.startsWith(METHOD, end)) return undefined;
+  const methodStart = end + METHOD.length;
+  const methodEnd = plainStringEnd(text, methodStart);
+  if (methodEnd < 0 || !text.startsWith(PARAMS, methodEnd)) return undefined;
+  const method = text.slice(methodStart + 1, methodEnd - 1);
+  const payload = text.slice(methodEnd + PARAMS.length, -1);
+  const params = parsedOr(payload);
+  if (typeof params !== 'object' || params === null) return undefined; // not JSON, or not params: the whole frame's parse says what
+  const kept = payloads ? payload : undefined;
+  return isMid ? { type: 'notice', method, params, mid: id, payload: kept } : { type: 'request', id, method, params, payload: kept };
+}
+
+/** Where the digits of a non-negative JSON integer at `start` end (at most 16, no leading zero), or -1. */
+function digitsEnd(text: string, start: number): number {
+  let end = start;
+  while (end - start <= 16 && isDigit(text.charCodeAt(end))) end++;
+  const n = end - start;
+  return n === 0 || n > 16 || (n > 1 && text.charCodeAt(start) === 0x30) ? -1 : end;
+}
+
+/** Where a non-empty JSON string of printable ASCII without escapes at `start` ends (after its closing quote), or -1. */
+function plainStringEnd(text: string, start: number): number {
+  if (text.charCodeAt(start) !== 0x22) return -1; // '"'
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i > start + 1 ? i + 1 : -1;
+    if (c < 0x20 || c > 0x7e || c === 0x5c) return -1; // a control character, non-ASCII, or '\'
+  }
+  return -1;
+}
+
+/** The value of digits text[start, end): exact up to 2^53; a larger one stays larger (each step rounds to nearest). */
+function digitsValue(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + (text.charCodeAt(i) - 0x30);
+  return value;
+}
+
+const NOT_JSON: unique symbol = Symbol('not JSON');
+
+/** JSON.parse's value of `text`, or NOT_JSON if `text` is not one JSON value. */
+function parsedOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 /** Classify one incoming frame; `payloads: false` leaves every payload out (for a reader that traces nothing). Never throws. */
 export function decodeFrame(text: string, payloads = true): Frame {
+  const ours = encoderLayout(text, payloads);
+  if (ours !== undefined) return ours;
   let value: unknown;
   try {
     value = JSON.parse(text);
