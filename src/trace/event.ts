@@ -77,7 +77,7 @@ export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
 
 /** The canonical JSON of a message summary (its part of a trace line). */
 export function messageJson(m: MessageSummary): string {
-  return `{"id":${number(m.id)}${routeJson(m)}${summaryJson(m.summary)}}`;
+  return `{"id":${number(m.id)}${routeJson(m)}${summaryJson(m)}}`;
 }
 
 /** A message's members between its id and its summary's text, as last written for a message of its type. */
@@ -100,16 +100,27 @@ function routeJson(m: MessageSummary): string {
   return json;
 }
 
-/** The last summary escaped, and its JSON: a message sent to several peers (an RSM primary's invoke, a broadcast) is escaped once, its longest part of a line. */
-let lastSummary = '';
-let lastSummaryJson = '""';
+/** A summary escaped, and its JSON. */
+interface EscapedSummary {
+  summary: string;
+  json: string;
+}
 
-function summaryJson(summary: string): string {
-  if (summary !== lastSummary) {
-    lastSummaryJson = JSON.stringify(summary);
-    lastSummary = summary;
+/**
+ * The last summary escaped for each message type: a message sent to several peers (an RSM primary's
+ * invoke, a broadcast) is escaped once, its longest part of a line; and one per type, since a node's
+ * lines alternate between a request delivered and its reply sent, each like the last of its type.
+ */
+const summaries = new Map<string, EscapedSummary>();
+
+function summaryJson(m: MessageSummary): string {
+  let last = summaries.get(m.type);
+  if (last === undefined) summaries.set(m.type, (last = { summary: '', json: '""' }));
+  if (m.summary !== last.summary) {
+    last.json = JSON.stringify(m.summary);
+    last.summary = m.summary;
   }
-  return lastSummaryJson;
+  return last.json;
 }
 
 /** A message summary that carries its canonical JSON, formatted once (the simulator traces a message up to three times). */
