@@ -26,6 +26,8 @@ export type EventInput = Omit<TraceEvent, 'seq'>;
  * die young (the GC never copies them out of the young generation).
  */
 const LINES_CHUNK = 1 << 13;
+/** A settled promise: its then() queues a job (cheaper than queueMicrotask, which makes an AsyncResource). */
+const settled = Promise.resolve();
 /** How long, and for how many events, holdLinesWhile() may keep emitLater() lines waiting. */
 const HOLD_MS = 20;
 const HOLD_EVENTS = 1024;
@@ -153,7 +155,7 @@ export class TraceRecorder {
   /** Events recorded with emitLater() and not yet formatted; the first one's seq is laterSeq. */
   private later: EventInput[] = [];
   private laterSeq = 0;
-  /** A turn's end is scheduled (setImmediate) to format `later`. */
+  /** A turn's end is scheduled (afterTurn) to format `later`. */
   private turnEnding = false;
   /** See holdLinesWhile(); the timer that ends a hold. */
   private holding: (() => boolean) | undefined;
@@ -219,8 +221,8 @@ export class TraceRecorder {
   }
 
   /**
-   * Record an event now but format it a moment later (at the end of this event-loop turn, or at the
-   * next emit/flush/jsonl/digest, whichever comes first), so a real node's reply leaves before its
+   * Record an event now but format it a moment later (at the end of this turn, once the promise jobs
+   * it queued have run, or at the next emit/flush/jsonl/digest, whichever comes first), so a real node's reply leaves before its
    * trace lines are written. While the owner's holdLinesWhile() predicate says so, a turn's end leaves
    * them waiting too, for at most HOLD_MS. The caller must never change `input` or anything in it afterwards.
    */
@@ -229,7 +231,7 @@ export class TraceRecorder {
     if (this.later.length === 0) this.laterSeq = this.nextSeq;
     if (!this.turnEnding) {
       this.turnEnding = true;
-      setImmediate(this.turnEnd);
+      void settled.then(this.afterTurn);
     }
     this.later.push(input);
     return this.nextSeq++;
@@ -244,6 +246,14 @@ export class TraceRecorder {
   holdLinesWhile(hold: () => boolean): void {
     this.holding = hold;
   }
+
+  /**
+   * The first of two promise jobs to a turn's end. A turn that traces and replies queues this job
+   * first, then its socket's uncork (coalesce.ts, a microtask); hopping once more puts the lines
+   * after the reply's write. Not setImmediate: an immediate costs a native ref toggle each way and
+   * a callback into JS from the loop's check phase, on every turn of a real node that traces.
+   */
+  private readonly afterTurn = (): void => void settled.then(this.turnEnd);
 
   private readonly turnEnd = (): void => {
     this.turnEnding = false;
