@@ -45,6 +45,9 @@ describe('rsmlab ctl (CLI)', function () {
     expect(json(['ctl', node, 'partition'])).to.deep.equal({ partitioned: false, partitionArmed: true });
     expect(json(['ctl', node, 'partition', '--now'])).to.deep.equal({ partitioned: true, partitionArmed: false });
     expect(json(['ctl', node, 'heal'])).to.deep.equal({ partitioned: false, partitionArmed: false });
+    expect(json(['ctl', node, 'partition', '--now', '--peers-only'])).to.deep.equal({ partitioned: true, partitionArmed: false, peersOnly: true });
+    expect(json(['ctl', node, 'status'])).to.include({ partitioned: true, peersOnly: true });
+    expect(json(['ctl', node, 'heal'])).to.deep.equal({ partitioned: false, partitionArmed: false });
     expect(json(['ctl', node, 'breakpoint', '2'])).to.deep.equal({ breakpoints: [2] });
     expect(json(['ctl', node, 'fault-point', 'paxos.test'])).to.deep.equal({ faultPoints: ['paxos.test'] });
     const status = json(['ctl', node, 'status']);

@@ -59,6 +59,23 @@ for (const [world, make] of Object.entries(worlds)) {
       await expectRejected(c.faultPoint(n1, 'no spaces allowed'));
     });
 
+    it('a peers-only cut, armed or taken, is reported and traced as such, and clients still reach the node; a full cut keeps them out', async () => {
+      const c = cluster.control;
+      const client = cluster.clientEnv('t');
+      const pinged = (text: string): Promise<string> => client.call(n1, ping, { text }, { timeoutMs: 500 }).then((r) => r.text, () => 'no answer');
+      expect(await c.partition(n1, false, 'peers')).to.deep.equal({ partitioned: false, partitionArmed: true, peersOnly: true });
+      expect(await c.partition(n1, true, 'peers')).to.deep.equal({ partitioned: true, partitionArmed: false, peersOnly: true });
+      expect(await c.status(n1)).to.include({ partitioned: true, peersOnly: true });
+      expect(await pinged('a')).to.equal('a');
+      expect(await c.partition(n1, true)).to.deep.equal({ partitioned: true, partitionArmed: false });
+      expect(await pinged('b')).to.equal('no answer');
+      expect(await c.heal(n1)).to.deep.equal({ partitioned: false, partitionArmed: false });
+      expect(await pinged('c')).to.equal('c');
+      const trace = await cluster.traceJsonl();
+      expect(trace).to.match(/"kind":"partition","detail":\{"at":"armed","peersOnly":true\}/);
+      expect(trace).to.match(/"kind":"partition","detail":\{"at":"now","peersOnly":true\}/);
+    });
+
     it('a named fault point kills its node like a breakpoint; restart brings it back from its disk', async () => {
       const c = cluster.control;
       const client = cluster.clientEnv('t');

@@ -1,6 +1,6 @@
 // The simulated network: seeded loss, duplication and reordering (exact counts per seed, rates
-// near the setting), per-node faults, and partitions: a node cut now, one armed for its next
-// partitionPoint(), symmetric node sets, one-way links, and healing.
+// near the setting), per-node faults, and partitions: a node cut now (from everyone, or from the
+// other nodes only), one armed for its next partitionPoint(), symmetric node sets, one-way links, and healing.
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { isRpcError, type Env, type NodeId } from '../src/env/types.js';
@@ -123,6 +123,27 @@ describe('sim network', () => {
       expect(cuts.map((e) => [e.kind, e.node, e.detail])).to.deep.equal([
         ['partition', 'p0', { at: 'now' }],
         ['heal', 'p0', {}],
+      ]);
+    });
+
+    it('cuts a node from the other nodes only (peers): its clients still reach it, it reaches itself; heal and death end the cut', async () => {
+      const c = await cluster();
+      expect(await c.control.partition('p0', true, 'peers')).to.deep.equal({ partitioned: true, partitionArmed: false, peersOnly: true });
+      expect(await reaches(c, 'c', 'p0')).to.equal(true);
+      expect(await reaches(c, 0, 'p1')).to.equal(false);
+      expect(await reaches(c, 1, 'p0')).to.equal(false);
+      expect(await reaches(c, 0, 'p0')).to.equal(true);
+      expect(await reaches(c, 1, 'p2')).to.equal(true);
+      expect(await c.control.heal('p0')).to.deep.equal({ partitioned: false, partitionArmed: false });
+      expect(await reaches(c, 0, 'p1')).to.equal(true);
+      await c.partition(1, true, 'peers');
+      await c.kill(1);
+      expect((await c.control.status('p1')).partitioned, 'a cut is its process\'s, as in the real world').to.equal(false);
+      const cuts = await events(c, 'partition', 'heal');
+      expect(cuts.map((e) => [e.kind, e.node, e.detail])).to.deep.equal([
+        ['partition', 'p0', { at: 'now', peersOnly: true }],
+        ['heal', 'p0', {}],
+        ['partition', 'p1', { at: 'now', peersOnly: true }],
       ]);
     });
 

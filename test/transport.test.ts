@@ -220,6 +220,24 @@ describe('real transport (two RealEnvs on loopback)', function () {
     expect(events(a.trace).filter((e) => e.kind === 'drop').map((e) => e.detail?.reason)).to.include('partition');
   });
 
+  it('a peers-only partition cuts node links both ways and spares clients: a client still calls the node, and its reply comes back', async function () {
+    a.partition(true, true);
+    const out = await failure(a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));
+    expect(isRpcError(out, 'timeout'), String(out)).to.equal(true);
+    const inn = await failure(b.call(a.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));
+    expect(isRpcError(inn, 'timeout'), String(inn)).to.equal(true);
+    const c = RealEnv.client('reader');
+    try {
+      expect(await c.call(a.me, add, { a: 2, b: 5 }, { timeoutMs: 2000 })).to.deep.equal({ sum: 7, from: c.me });
+    } finally {
+      await c.close();
+    }
+    expect(a.links.cuts(a.me), 'its links to itself').to.equal(false);
+    a.heal();
+    expect((await b.call(a.me, add, { a: 1, b: 1 }, { timeoutMs: 2000 })).sum).to.equal(2);
+    expect(events(a.trace).filter((e) => e.kind === 'partition').map((e) => e.detail)).to.deep.equal([{ at: 'now', peersOnly: true }]);
+  });
+
   it('applies loss and duplication faults to the node\'s links', async function () {
     a.setFaults({ loss: 1 });
     const lost = await failure(a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));

@@ -4,7 +4,7 @@
 import type { Env, Json, NodeId } from '../src/env/types.js';
 import type { Timing } from '../src/timing.js';
 import type { EngineLimits } from '../src/lab.js';
-import type { FaultControl } from '../src/control/fault-control.js';
+import type { CutScope, FaultControl } from '../src/control/fault-control.js';
 import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
 
 export type World = 'real' | 'sim';
@@ -47,8 +47,11 @@ export interface Cluster {
 
   /** Arm breakpoint n (1..4) on node `index`. */
   breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void>;
-  /** Arm a partition of node `index` (taking effect at its next partitionPoint()), or cut at once with now=true. */
-  partition(index: number, now?: boolean): Promise<void>;
+  /**
+   * Arm a partition of node `index` (taking effect at its next partitionPoint()), or cut at once with
+   * now=true; from everyone, or with scope 'peers' from the other nodes only (clients still reach it).
+   */
+  partition(index: number, now?: boolean, scope?: CutScope): Promise<void>;
   heal(index: number): Promise<void>;
   faults(index: number, faults: NetFaults): Promise<void>;
   /**

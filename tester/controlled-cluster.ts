@@ -3,7 +3,7 @@
 // restart from the control interface, which joins through the node it last joined through. It owns
 // no node: the world's cluster names, starts and kills them.
 import type { DiskFault, DiskFaultResult } from '../src/env/disk-faults.js';
-import type { FaultControl } from '../src/control/fault-control.js';
+import type { CutScope, FaultControl } from '../src/control/fault-control.js';
 import type { Json, NodeId } from '../src/env/types.js';
 import type { NetFaults, StartOptions } from './cluster.js';
 
@@ -31,8 +31,8 @@ export abstract class ControlledCluster {
     await this.control.breakpoint(this.id(index), n);
   }
 
-  async partition(index: number, now = false): Promise<void> {
-    await this.control.partition(this.id(index), now);
+  async partition(index: number, now = false, scope: CutScope = 'all'): Promise<void> {
+    await this.control.partition(this.id(index), now, scope);
   }
 
   async heal(index: number): Promise<void> {

@@ -40,7 +40,9 @@ export const ctlUsage = [
   'pid                     the node process\'s pid, for kill -9 $(rsmlab ctl HOST:PORT pid)',
   'breakpoint N            arm breakpoint N (1..4)',
   'fault-point NAME        arm the named fault point (the node dies at env.faultPoint(NAME))',
-  'partition [--now]       cut at the next partitionPoint(), or at once',
+  'partition [--now] [--peers-only]',
+  '                        cut at the next partitionPoint(), or at once; --peers-only: from the other',
+  '                        nodes only (HOST:PORT), while clients still reach the node and hear back',
   'heal',
   'faults [--loss P] [--dup P] [--delay MS]',
   'disk-fault FILE OFFSET LENGTH [--kind K] [--latent] [--count N] [--to OFFSET]',
@@ -79,6 +81,7 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
     args: [...args],
     options: {
       now: { type: 'boolean' },
+      'peers-only': { type: 'boolean' },
       loss: { type: 'string' },
       dup: { type: 'string' },
       delay: { type: 'string' },
@@ -104,7 +107,7 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
     case 'fault-point':
       return control.faultPoint(node, positionals[0] ?? '');
     case 'partition':
-      return control.partition(node, values.now === true);
+      return control.partition(node, values.now === true, values['peers-only'] === true ? 'peers' : 'all');
     case 'heal':
       return control.heal(node);
     case 'faults':

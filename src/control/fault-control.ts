@@ -9,11 +9,20 @@ export type { DiskFault, DiskFaultResult };
 
 export type ControlWorld = 'real' | 'sim';
 
+/**
+ * Whom a cut separates a node from: everyone, nodes and clients alike ('all', the seed's
+ * set_reachable(false)), or the other nodes only ('peers': its clients still reach it and hear back,
+ * as when an old primary loses its backups but not its clients).
+ */
+export type CutScope = 'all' | 'peers';
+
 export type PartitionState = {
-  /** Cut off from every other node now. */
+  /** Cut off now (from every other node and client, or from the other nodes only: peersOnly). */
   partitioned: boolean;
   /** To be cut off at the node's next env.partitionPoint(). */
   partitionArmed: boolean;
+  /** Present while the cut, taken or armed, is from the other nodes only (CutScope 'peers'). */
+  peersOnly?: true;
 };
 
 /** Faults on one node's links. */
@@ -56,8 +65,8 @@ export interface FaultControl {
   /** Start a dead node again from its disk. Resolves once it serves. */
   restart(node: NodeId): Promise<void>;
 
-  /** Cut the node off now (now=true), or arm a cut taken at its next env.partitionPoint(). */
-  partition(node: NodeId, now?: boolean): Promise<PartitionState>;
+  /** Cut the node off now (now=true), or arm a cut taken at its next env.partitionPoint(); from everyone, or from the other nodes only (scope 'peers'). */
+  partition(node: NodeId, now?: boolean, scope?: CutScope): Promise<PartitionState>;
   /** Heal every cut of the node, armed or taken. */
   heal(node: NodeId): Promise<PartitionState>;
 
@@ -117,7 +126,7 @@ export function observed(control: FaultControl, observe: (action: ControlAction)
     world: control.world,
     crash: (node, signal) => act('crash', node, { signal: signal ?? 'SIGTERM' }, () => control.crash(node, signal)),
     restart: (node) => act('restart', node, {}, () => control.restart(node)),
-    partition: (node, now) => act('partition', node, { now: now ?? false }, () => control.partition(node, now)),
+    partition: (node, now, scope) => act('partition', node, { now: now ?? false, ...(scope === 'peers' && { scope }) }, () => control.partition(node, now, scope)),
     heal: (node) => act('heal', node, {}, () => control.heal(node)),
     breakpoint: (node, n) => act('breakpoint', node, { n }, () => control.breakpoint(node, n)),
     faultPoint: (node, name) => act('faultPoint', node, { name }, () => control.faultPoint(node, name)),

@@ -15,10 +15,16 @@ export const faultSettings = z.object({
   delayMs: z.int().min(0).max(600_000),
 });
 
-const partitionState = z.object({ partitioned: z.boolean(), partitionArmed: z.boolean() });
+/** Present (true) while the node's cut, taken or armed, is from the other nodes only: clients still reach it. */
+const peersOnly = z.literal(true).optional();
 
-/** heal=false arms a partition (cut at the next partitionPoint(), or at once with now=true); heal=true heals at once. */
-export const netRepair = method('net_repair', z.object({ heal: z.boolean(), now: z.boolean().optional() }), partitionState);
+const partitionState = z.object({ partitioned: z.boolean(), partitionArmed: z.boolean(), peersOnly });
+
+/**
+ * heal=false arms a partition (cut at the next partitionPoint(), or at once with now=true), from
+ * everyone or, with peersOnly, from the other nodes only (HOST:PORT ids; `client:…` ids still get through); heal=true heals at once.
+ */
+export const netRepair = method('net_repair', z.object({ heal: z.boolean(), now: z.boolean().optional(), peersOnly: z.boolean().optional() }), partitionState);
 
 /** Arm breakpoint n: the node exits(1) the next time its code calls env.breakpoint(n). */
 export const breakpoint = method('breakpoint', z.object({ n: z.literal([1, 2, 3, 4]) }), z.object({ breakpoints: z.array(z.int()) }));
@@ -34,6 +40,7 @@ export const nodeStatus = z.object({
   cpu_us: z.int().nonnegative().optional(),
   partitioned: z.boolean(),
   partitionArmed: z.boolean(),
+  peersOnly,
   breakpoints: z.array(z.int()),
   faultPoints: z.array(z.string()),
   faults: faultSettings,

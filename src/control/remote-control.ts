@@ -5,7 +5,7 @@
 import type { BreakpointNumber, NodeId } from '../env/types.js';
 import type { Method } from '../env/method.js';
 import { controlCall, defaultControlTimeoutMs } from './client.js';
-import type { DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
+import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
 import * as control from './protocol.js';
 
 export interface RemoteControlOptions {
@@ -49,8 +49,8 @@ export class RemoteFaultControl implements FaultControl {
     await this.processOwner('restart').restart(node);
   }
 
-  partition(node: NodeId, now = false): Promise<PartitionState> {
-    return this.call(node, control.netRepair, { heal: false, now });
+  partition(node: NodeId, now = false, scope: CutScope = 'all'): Promise<PartitionState> {
+    return this.call(node, control.netRepair, { heal: false, now, ...(scope === 'peers' && { peersOnly: true }) });
   }
 
   heal(node: NodeId): Promise<PartitionState> {

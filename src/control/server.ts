@@ -15,10 +15,11 @@ import * as control from './protocol.js';
 /** The fault state of one running node, as the control plane changes it (src/env/real/env.ts implements it). */
 export interface ControlledNode {
   readonly me: NodeId;
-  readonly links: PartitionState & { readonly faults: NetFaults };
+  readonly links: { readonly partitioned: boolean; readonly partitionArmed: boolean; readonly peersOnly: boolean; readonly faults: NetFaults };
   readonly breakpoints: BreakpointNumber[];
   readonly faultPoints: string[];
-  partition(now: boolean): void;
+  /** Cut now or at the next partitionPoint(); peersOnly: from the other nodes only, clients still reach it. */
+  partition(now: boolean, peersOnly: boolean): void;
   heal(): void;
   armBreakpoint(n: BreakpointNumber): void;
   armFaultPoint(name: string): void;
@@ -55,10 +56,13 @@ function cpuMicros(): number {
 function controlMethods(target: ControlTarget): Dispatcher {
   const { node, disk } = target;
   const d = new Dispatcher();
-  const partitionState = (): PartitionState => ({ partitioned: node.links.partitioned, partitionArmed: node.links.partitionArmed });
-  d.addMethod(control.netRepair, ({ heal, now }) => {
+  const partitionState = (): PartitionState => {
+    const { partitioned, partitionArmed, peersOnly } = node.links;
+    return { partitioned, partitionArmed, ...(peersOnly && { peersOnly }) };
+  };
+  d.addMethod(control.netRepair, ({ heal, now, peersOnly }) => {
     if (heal) node.heal();
-    else node.partition(now ?? false);
+    else node.partition(now ?? false, peersOnly ?? false);
     return partitionState();
   });
   d.addMethod(control.breakpoint, ({ n }) => {

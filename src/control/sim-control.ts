@@ -3,7 +3,7 @@
 // owner (the SimCluster). It never advances time and never decides anything the seed decides.
 import type { BreakpointNumber, NodeId } from '../env/types.js';
 import type { SimWorld } from '../env/sim/world.js';
-import type { DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
+import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
 import { checkFaultPointName } from './fault-control.js';
 
 export class SimFaultControl implements FaultControl {
@@ -24,8 +24,8 @@ export class SimFaultControl implements FaultControl {
     return this.owner.restart(node);
   }
 
-  async partition(node: NodeId, now = false): Promise<PartitionState> {
-    this.sim.partition(node, now);
+  async partition(node: NodeId, now = false, scope: CutScope = 'all'): Promise<PartitionState> {
+    this.sim.partition(node, now, scope === 'peers');
     return this.partitionState(node);
   }
 
@@ -77,7 +77,7 @@ export class SimFaultControl implements FaultControl {
   }
 
   private partitionState(node: NodeId): PartitionState {
-    const { partitioned, partitionArmed } = this.sim.netState(node);
-    return { partitioned, partitionArmed };
+    const { partitioned, partitionArmed, peersOnly } = this.sim.netState(node);
+    return { partitioned, partitionArmed, ...(peersOnly && { peersOnly }) };
   }
 }

@@ -1,6 +1,14 @@
 // Node ids and their order. The seed orders nodes by port ("lowest-numbered member"), so ids
 // compare by their trailing number first ("n2" < "n10", "h:9000" < "h:10000"), then as text.
+// A client (not a member: it serves nothing) is `client:<name>` in both worlds.
 import type { NodeId } from './types.js';
+
+const CLIENT_ID = /^client:\S{1,100}$/;
+
+/** Whether `id` names a client, not a node: what a peers-only cut spares. */
+export function isClientId(id: string): boolean {
+  return CLIENT_ID.test(id);
+}
 
 /** The number its trailing ASCII digits spell (NaN if it ends in none): a scan, not a regex match (an array per call; ids are compared at a high rate). */
 function trailingNumber(id: NodeId): number {

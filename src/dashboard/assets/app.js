@@ -125,7 +125,7 @@
         role.textContent = s.role;
         role.className = `badge role ${s.role}`;
         role.hidden = !n.status.alive;
-        const flags = [n.status.partitioned ? 'partitioned' : '', n.status.partitionArmed ? 'partition armed' : '', ...n.status.breakpoints.map((b) => `bp ${b}`), ...n.status.faultPoints.map((p) => `fp ${p}`), n.status.faults.loss ? `loss ${n.status.faults.loss}` : '', n.status.faults.dup ? `dup ${n.status.faults.dup}` : ''].filter(Boolean);
+        const flags = [n.status.partitioned ? 'partitioned' : '', n.status.partitionArmed ? 'partition armed' : '', n.status.peersOnly ? 'peers only' : '', ...n.status.breakpoints.map((b) => `bp ${b}`), ...n.status.faultPoints.map((p) => `fp ${p}`), n.status.faults.loss ? `loss ${n.status.faults.loss}` : '', n.status.faults.dup ? `dup ${n.status.faults.dup}` : ''].filter(Boolean);
         el.querySelector('.flags').textContent = flags.join(', ');
         el.querySelector('.flags').hidden = flags.length === 0;
         el.querySelector('.kv').replaceChildren(

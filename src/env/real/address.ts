@@ -2,8 +2,9 @@
 // test-control plane on PORT+1. Clients are "client:<name>" and have no address. Pure functions only.
 import type { NodeId } from '../types.js';
 
+export { isClientId } from '../node-id.js';
+
 const NODE_ADDRESS = /^([^\s/?#:]+):(\d{1,5})$/;
-const CLIENT_ID = /^client:\S{1,100}$/;
 
 export interface Address {
   host: string;
@@ -24,10 +25,6 @@ export function nodeId(host: string, port: number): NodeId {
 
 export function clientId(name: string): NodeId {
   return `client:${name}`;
-}
-
-export function isClientId(id: string): boolean {
-  return CLIENT_ID.test(id);
 }
 
 /** The control plane's address of node `id` (same host, port + 1). */

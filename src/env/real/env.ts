@@ -79,7 +79,7 @@ function noDisk(me: NodeId): Disk {
 
 export class RealEnv implements Env {
   /** Partition and link-fault state; the control plane changes it through the methods below. */
-  readonly links = new LinkFaults();
+  readonly links: LinkFaults;
   private readonly armed = new Set<BreakpointNumber>();
   private readonly armedPoints = new Set<string>();
   private closed = false;
@@ -103,6 +103,7 @@ export class RealEnv implements Env {
     private readonly exit: (code: number) => void,
     private readonly crash: (error: LabError) => void = crashProcess,
   ) {
+    this.links = new LinkFaults(me);
     this.traced = trace.recording;
   }
 
@@ -156,7 +157,7 @@ export class RealEnv implements Env {
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return Promise.reject(this.unsent(msg, sent, `${method.name} to ${peer}`, oversized));
     const reply = link.expect(id, method, opts.timeoutMs);
-    this.pass(msg, sent, () => link.transmit(frame));
+    this.pass(peer, msg, sent, () => link.transmit(frame));
     return reply;
   }
 
@@ -178,7 +179,7 @@ export class RealEnv implements Env {
     const frame = encodeNotice(id, quoted(notice.name), paramsJson);
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return void this.unsent(msg, sent, `${notice.name} to ${peer}`, oversized);
-    this.pass(msg, sent, () => link.transmit(frame));
+    this.pass(peer, msg, sent, () => link.transmit(frame));
   }
 
   /**
@@ -282,17 +283,19 @@ export class RealEnv implements Env {
     return [...this.armedPoints].sort();
   }
 
-  /** Cut this node off now, or at its next partitionPoint(). */
-  partition(now: boolean): void {
+  /** Cut this node off now, or at its next partitionPoint(): from everyone, or from the other nodes only (peersOnly: clients still reach it). */
+  partition(now: boolean, peersOnly = false): void {
     // Cutting now consumes an armed cut, as the simulator does: the node is partitioned either way.
     if (now) this.links.partitioned = true;
     this.links.partitionArmed = !now;
-    this.note('partition', { at: now ? 'now' : 'armed' });
+    this.links.peersOnly = peersOnly;
+    this.note('partition', { at: now ? 'now' : 'armed', ...(peersOnly && { peersOnly }) });
   }
 
   heal(): void {
     this.links.partitioned = false;
     this.links.partitionArmed = false;
+    this.links.peersOnly = false;
     this.note('heal', {});
   }
 
@@ -353,16 +356,16 @@ export class RealEnv implements Env {
     return link;
   }
 
-  /** Send one message through this node's link faults (the one place they are asked: with none, `deliver` runs now), tracing a drop. */
-  private pass(msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
-    const dropped = this.links.pass(deliver);
+  /** Send one message to or from `other` through this node's link faults (the one place they are asked: with none, `deliver` runs now), tracing a drop. */
+  private pass(other: NodeId, msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
+    const dropped = this.links.pass(other, deliver);
     if (dropped !== undefined) this.emitMessage('drop', msg, sent, dropped);
   }
 
   /** A reply arrived on one of our links: through the faults, then it settles its call. */
   private replied(peer: NodeId, frame: ResponseFrame, method: string, settle: Settle): void {
     const msg = this.traced ? message(typeof frame.id === 'number' ? frame.id : -1, peer, this.me, method, 'res', replySummary(frame)) : undefined;
-    this.pass(msg, undefined, () => {
+    this.pass(peer, msg, undefined, () => {
       this.emitMessage('deliver', msg);
       settle(frame);
     });
@@ -370,7 +373,7 @@ export class RealEnv implements Env {
 
   /** A frame arrived on our server port. */
   private received(text: string, inbound: Inbound): void {
-    if (this.links.partitioned) return; // the seed's rpcs drops everything while unreachable
+    if (this.links.cuts(inbound.from)) return; // the seed's rpcs drops everything while unreachable (a peers-only cut: every node's)
     const frame = decodeFrame(text, this.traced);
     if (frame.type === 'request') this.requested(frame, inbound);
     else if (frame.type === 'notice') this.noticed(frame, inbound);
@@ -380,7 +383,7 @@ export class RealEnv implements Env {
   private requested(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound): void {
     const id = typeof frame.id === 'number' ? frame.id : this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'req', summaryOf(frame.payload, frame.params)) : undefined;
-    this.pass(msg, undefined, () => this.dispatch(frame, inbound, id, msg));
+    this.pass(inbound.from, msg, undefined, () => this.dispatch(frame, inbound, id, msg));
   }
 
   /** Deliver a request to its handler and send its reply back on the connection it came by (through the faults). */
@@ -389,14 +392,14 @@ export class RealEnv implements Env {
     this.dispatcher.request(frame.id, frame.method, frame.params, inbound.from, (reply) => {
       const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
-      this.pass(res, sent, () => inbound.reply(reply.text));
+      this.pass(inbound.from, res, sent, () => inbound.reply(reply.text));
     });
   }
 
   private noticed(frame: Extract<Frame, { type: 'notice' }>, inbound: Inbound): void {
     const id = frame.mid ?? this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'notice', summaryOf(frame.payload, frame.params)) : undefined;
-    this.pass(msg, undefined, () => {
+    this.pass(inbound.from, msg, undefined, () => {
       const delivery = this.dispatcher.notice(frame.method, frame.params, inbound.from);
       if (typeof delivery === 'string') return void this.emitMessage('drop', msg, undefined, delivery); // refused at the wire boundary
       this.emitMessage('deliver', msg);

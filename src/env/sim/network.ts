@@ -1,8 +1,9 @@
 // The simulated network's model: delay range, loss and duplication (for the whole run and per node,
-// changeable at run time) and partitions (a node cut from all others, armed cuts, symmetric node sets,
-// one-way blocked links). It decides what happens to a message on a link, each fault as a decision
+// changeable at run time) and partitions (a node cut from all others or from the other nodes only,
+// armed cuts, symmetric node sets, one-way blocked links). It decides what happens to a message on a link, each fault as a decision
 // (decisions.ts) that a rerun may veto; it never moves messages, traces or runs code.
 import type { NodeId } from '../types.js';
+import { isClientId } from '../node-id.js';
 import type { Prng } from '../../random.js';
 import { Decisions } from './decisions.js';
 
@@ -62,7 +63,10 @@ export class Network {
   private config: NetConfig;
   private readonly faults = new Map<NodeId, NodeFaults>();
   private readonly isolated = new Set<NodeId>();
-  private readonly armed = new Set<NodeId>();
+  /** Nodes cut from the other nodes only: clients still reach them. */
+  private readonly peerCut = new Set<NodeId>();
+  /** Cuts armed for the node's next partitionPoint(), and whether each spares clients. */
+  private readonly armed = new Map<NodeId, { peersOnly: boolean }>();
   private readonly blocked = new Set<string>();
   /** Messages per link and method: the ordinal in a decision's name. */
   private readonly ordinals = new Map<string, number>();
@@ -110,9 +114,10 @@ export class Network {
     return { ...(this.faults.get(node) ?? noFaults) };
   }
 
-  /** Whether `node` is cut off from everyone now, and whether a cut is armed for its next partitionPoint(). */
-  partitionOf(node: NodeId): { partitioned: boolean; partitionArmed: boolean } {
-    return { partitioned: this.isolated.has(node), partitionArmed: this.armed.has(node) };
+  /** Whether `node` is cut off now, whether a cut is armed for its next partitionPoint(), and whether that cut spares clients. */
+  partitionOf(node: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly?: true } {
+    const peersOnly = this.peerCut.has(node) || this.armed.get(node)?.peersOnly === true;
+    return { partitioned: this.isolated.has(node) || this.peerCut.has(node), partitionArmed: this.armed.has(node), ...(peersOnly && { peersOnly }) };
   }
 
   /**
@@ -163,24 +168,31 @@ export class Network {
   /** Whether a partition blocks the link from→to right now. */
   cut(from: NodeId, to: NodeId): boolean {
     if (this.isolated.size > 0 && (this.isolated.has(from) || this.isolated.has(to))) return true;
+    if (this.peerCut.size > 0 && (this.peerCut.has(from) || this.peerCut.has(to)) && from !== to && !isClientId(from) && !isClientId(to)) return true;
     return this.blocked.size > 0 && this.blocked.has(linkKey(from, to));
   }
 
-  /** Cut `node` from every node (itself included, like the seed's set_reachable(false)) and every client. */
-  isolate(node: NodeId): void {
+  /**
+   * Cut `node` from every node (itself included, like the seed's set_reachable(false)) and every
+   * client, or (peersOnly) from every other node only: its clients still reach it and hear back.
+   */
+  isolate(node: NodeId, peersOnly = false): void {
     this.armed.delete(node);
-    this.isolated.add(node);
+    this.isolated.delete(node);
+    this.peerCut.delete(node);
+    (peersOnly ? this.peerCut : this.isolated).add(node);
   }
 
-  /** Cut `node` at its next partitionPoint(). */
-  arm(node: NodeId): void {
-    this.armed.add(node);
+  /** Cut `node` at its next partitionPoint() (from the other nodes only, with peersOnly). */
+  arm(node: NodeId, peersOnly = false): void {
+    this.armed.set(node, { peersOnly });
   }
 
   /** A node reached a partition point: cut it if a cut was armed. Returns whether it was. */
   partitionPoint(node: NodeId): boolean {
-    if (!this.armed.has(node)) return false;
-    this.isolate(node);
+    const armed = this.armed.get(node);
+    if (armed === undefined) return false;
+    this.isolate(node, armed.peersOnly);
     return true;
   }
 
@@ -206,6 +218,7 @@ export class Network {
   /** Remove every partition that involves `node`: its cut, an armed cut, and blocked links to or from it. */
   heal(node: NodeId): void {
     this.isolated.delete(node);
+    this.peerCut.delete(node);
     this.armed.delete(node);
     for (const key of [...this.blocked]) {
       const [from, to] = key.split(LINK);
@@ -215,6 +228,7 @@ export class Network {
 
   healAll(): void {
     this.isolated.clear();
+    this.peerCut.clear();
     this.armed.clear();
     this.blocked.clear();
   }
@@ -225,6 +239,7 @@ export class Network {
    */
   forget(node: NodeId): void {
     this.isolated.delete(node);
+    this.peerCut.delete(node);
     this.armed.delete(node);
   }
 }

@@ -301,17 +301,17 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     return { breakpoints: [...node.breakpoints].sort(), faultPoints: [...node.faultPoints].sort() };
   }
 
-  /** Cut node `id` from every other node and client now, or at its next env.partitionPoint(). */
-  partition(id: NodeId, now = false): void {
+  /** Cut node `id` from every other node and client (or, peersOnly, from the other nodes only) now, or at its next env.partitionPoint(). */
+  partition(id: NodeId, now = false, peersOnly = false): void {
     this.liveNode(id, 'partition');
     if (!this.decisions.allow('partition', id)) return;
-    if (now) this.net.isolate(id);
-    else this.net.arm(id);
-    this.emit('partition', id, { at: now ? 'now' : 'armed' });
+    if (now) this.net.isolate(id, peersOnly);
+    else this.net.arm(id, peersOnly);
+    this.emit('partition', id, { at: now ? 'now' : 'armed', ...(peersOnly && { peersOnly }) });
   }
 
   /** Node `id`'s own partition state and link faults. */
-  netState(id: NodeId): { partitioned: boolean; partitionArmed: boolean; faults: NodeFaults } {
+  netState(id: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly?: true; faults: NodeFaults } {
     return { ...this.net.partitionOf(id), faults: this.net.faultsOf(id) };
   }
 
