@@ -99,6 +99,12 @@ export class VsrRun {
     await this.cluster.partition(index, true);
   }
 
+  /** Cut replica `index` off from the other replicas, both ways, now; clients still reach it and hear back. */
+  async isolateFromPeers(index: number): Promise<void> {
+    this.note(`cut ${this.name(index)} from the other replicas (clients still reach it)`);
+    await this.cluster.partition(index, true, 'peers');
+  }
+
   async heal(index: number): Promise<void> {
     this.note(`heal ${this.name(index)}`);
     await this.cluster.heal(index);

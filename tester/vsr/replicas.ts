@@ -254,19 +254,28 @@ export async function batchRetransmitCheck(run: VsrRun, writers: number): Promis
   throw new ScenarioFailure(`${BATCH_ROUNDS} rounds of ${writers} concurrent writes never shared a prepare: nothing about batching was checked`);
 }
 
+/** Reads staleReadCheck sends to the old primary. */
+const STALE_READS = 3;
+
 /**
  * read-rebuild-vr.md section 1: with the old primary p0 cut off from the other replicas but not from
- * a client, and a write committed in the new view, a read through p0 must never be answered (it
- * would be stale): p0 cannot confirm it is still primary.
+ * a client, and a write committed in the new view, a read through p0 must never be answered ok (it
+ * would be stale): p0 cannot confirm it is still primary. Some read must come back refused (busy,
+ * once it expires unverified): a read that never reached p0, or never came back, checks nothing.
  */
 export async function staleReadCheck(run: VsrRun, newPrimary: number): Promise<void> {
   const raw = new RawClient(run, 'stale-reader');
   await raw.ok('register', newPrimary, 0, 'register', null);
   await raw.ok('write in the new view', newPrimary, 1, 'write', { f: 'put', key: 'fresh', value: 'new view' });
   run.note(`'fresh' written in view ${(await run.statusOf(newPrimary)).view} through p${newPrimary}`);
-  for (let read = 1; read <= 3; read++) {
+  let answered = 0;
+  for (let read = 1; read <= STALE_READS; read++) {
     const reply: ClientReply | { status: 'no answer'; error: string } = await raw.call(0, read, 'read', { f: 'get', key: 'fresh' }).catch((e: unknown) => ({ status: 'no answer' as const, error: String(e) }));
     run.note(`read at the cut-off old primary p0: ${JSON.stringify(reply)}`);
     if (reply.status === 'ok') throw new ScenarioFailure(`the old primary p0, cut off from the other replicas, answered a read (${JSON.stringify(reply.result)}) after view ${(await run.statusOf(newPrimary)).view} committed a write: it never verified it was still primary`);
+    if (reply.status !== 'no answer') answered++;
+  }
+  if (answered === 0) {
+    throw new ScenarioFailure(`nothing checked: none of the ${STALE_READS} reads sent to the cut-off old primary p0 came back (a refusal would do), so none was seen to reach it; a cut that kept clients out too, or a p0 that never answers, tests no stale read`);
   }
 }
