@@ -2,7 +2,7 @@
 // delivers the commands of three replicas by hand, so each test states exactly which messages,
 // ticks and write completions happen, and checks the exact commands that come out.
 import { expect } from 'chai';
-import { step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
+import { joinsLog, step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
 import { cloneState, createState, TICKS } from '../labs/vsr/state.js';
 import { rootEntry, type Message } from '../labs/vsr/protocol.js';
 import { Bench } from './vsr-helpers.js';
@@ -302,5 +302,23 @@ describe('vsr engine: a lost start_view', () => {
     expect(sent(commands, 'request_start_view').map((m) => m.view)).to.deep.equal([1]);
     b.settle();
     expect([r2!.status, r2!.view, r2!.op]).to.deep.equal(['normal', 1, r1!.op]);
+  });
+});
+
+describe('vsr engine: a new view\'s log that ends at its sender\'s checkpoint', () => {
+  // Lab 4's start_view from a primary whose head is its checkpoint carries no entries (first = op + 1),
+  // so nothing checks our op first-1 against the new view's: an uncommitted op of an older view there
+  // (par vopr-ring seed 11: an old primary's op 128 of view 23) must not be kept and committed.
+  it('joins it only where our op before it is committed here', () => {
+    const b = new Bench();
+    b.request({ client: 'c', request: 0, kind: 'register' });
+    const r0 = b.states[0]!;
+    expect([r0.op, r0.commit_min]).to.deep.equal([1, 0]);
+    expect(joinsLog(r0, 2, []), 'op 1 prepared, not committed').to.equal(false);
+    expect(joinsLog(r0, 1, []), 'op 0, the root').to.equal(true);
+    b.settle();
+    b.tick(TICKS.commit);
+    expect(r0.commit_min).to.equal(1);
+    expect(joinsLog(r0, 2, []), 'op 1 committed').to.equal(true);
   });
 });

@@ -273,7 +273,10 @@ export function joinsLog(s: ReplicaState, first: number, entries: Entry[]): bool
     return anchor !== undefined && (isFaulty(anchor) || anchor.header.checksum === s.log[0]!.header.checksum);
   }
   const next = entries[0];
-  return next === undefined || isFaulty(next) || next.header.parent === entryAt(s, first - 1).header.checksum;
+  // An empty log (its sender's head is its checkpoint) names no parent to check our op first-1
+  // against: ours may be an uncommitted op of an older view. Only if we committed it is it theirs.
+  if (next === undefined) return first - 1 <= Math.max(s.op_checkpoint, s.commit_min);
+  return isFaulty(next) || next.header.parent === entryAt(s, first - 1).header.checksum;
 }
 
 /**
