@@ -85,24 +85,23 @@ export type Purpose =
   | 'ties' // the order of events due at the same instant (scheduler.ts)
   | 'network' // message delay, loss and duplication (network.ts)
   | 'disk' // what a crash does to unsynced writes, corruption noise, IO latency and sector faults (disk.ts)
-  | 'faults' // crashes, restarts and partitions chosen at random (a fault schedule)
-  | 'workload'; // the scenario's and the workload's own choices (tester/)
+  | 'faults' // crashes, restarts and partitions a scenario draws: the VOPR's nemesis, kill times (ScenarioContext.faults)
+  | 'workload'; // the client load's and the scenario's other own choices (ScenarioContext.random)
 
-/** A run's randomness: one stream per purpose, all derived from one seed. */
+/**
+ * The simulated world's randomness: one stream per purpose it draws for, all derived from one seed.
+ * The tester's two ('faults', 'workload') come from the same seed through streamRandom.
+ */
 export class Streams {
   readonly ties: Prng;
   readonly network: Prng;
   readonly disk: Prng;
-  readonly faults: Prng;
-  readonly workload: Prng;
   private readonly labs = new Map<string, Prng>();
 
   constructor(readonly seed: number) {
     this.ties = this.stream('ties');
     this.network = this.stream('network');
     this.disk = this.stream('disk');
-    this.faults = this.stream('faults');
-    this.workload = this.stream('workload');
   }
 
   private stream(purpose: Purpose | `lab:${string}`): Prng {
@@ -126,7 +125,7 @@ export function seededRandom(seed: number): () => number {
   return () => prng.float();
 }
 
-/** The run's `purpose` stream as a function (the tester's scenario and workload choices: 'workload'). */
+/** The run's `purpose` stream as a function (the tester's: 'workload' for its load, 'faults' for the faults it draws). */
 export function streamRandom(seed: number, purpose: Purpose): () => number {
   const prng = new Prng(streamSeed(Math.abs(Math.trunc(seed)), purpose));
   return () => prng.float();

@@ -129,6 +129,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       cluster,
       seed: options.seed,
       random: streamRandom(options.seed, 'workload'),
+      faults: streamRandom(options.seed, 'faults'),
       note: (message) => notes.push(message),
       attach: (name, content) => attachments.set(name, content),
     };

@@ -9,8 +9,14 @@ export interface ScenarioContext {
   cluster: Cluster;
   /** The simulator's seed (also given in the real world, for the scenario's own random choices). */
   seed: number;
-  /** Deterministic randomness for the scenario's own choices (e.g. "kill after 1+rand(10) s"). */
+  /** Deterministic randomness for the workload and the scenario's other own choices (which key, how long to think). */
   random(): number;
+  /**
+   * Deterministic randomness for the crashes, restarts and partitions the scenario draws (which
+   * replica, when: "kill after 1+rand(10) s", the VOPR's nemesis): a stream of its own, so a draw
+   * more or less in the workload never moves the fault schedule.
+   */
+  faults(): number;
   /** A progress line, kept in the failure report. */
   note(message: string): void;
   /** Keep a file with the failure artifacts (e.g. 'history.jsonl'); written only if the run fails. */

@@ -1,9 +1,9 @@
-// The VOPR's nemesis: at each of its steps it draws, from the scenario's seeded randomness, whether
-// to crash or restart a replica and whether to cut or heal the network, as the seed's swarm rates
-// say. Every fault decision is one draw in this one place, but for the power cuts' steps (drawn with
-// the swarm). It keeps at most f replicas down, so the cluster can always recover, except in a power
-// cut (all down at once, all back at once: their superblocks and logs must bring the cluster back).
-// It never checks anything (the state checker and the scenario do).
+// The VOPR's nemesis: at each of its steps it draws, from the seed's fault stream (ScenarioContext.faults,
+// never the workload's), whether to crash or restart a replica and whether to cut or heal the network,
+// as the seed's swarm rates say. Every fault decision is one draw in this one place, but for the power
+// cuts' steps (drawn with the swarm). It keeps at most f replicas down, so the cluster can always
+// recover, except in a power cut (all down at once, all back at once: their superblocks and logs must
+// bring the cluster back). It never checks anything (the state checker and the scenario do).
 import type { NodeId } from '../../src/env/types.js';
 import type { Cluster } from '../cluster.js';
 import { SimCluster } from '../sim-cluster.js';
@@ -28,6 +28,7 @@ export class Nemesis {
     private readonly cluster: Cluster,
     private readonly replicas: number,
     private readonly swarm: Swarm,
+    /** The seed's fault stream: the load's draws never shift it. */
     private readonly random: () => number,
     private readonly hooks: NemesisHooks,
   ) {}
@@ -55,14 +56,18 @@ export class Nemesis {
     return failed;
   }
 
-  /** One nemesis step: each decision is one draw; at a step of the swarm's powerCuts, a power cut instead. */
+  /**
+   * One nemesis step: each decision is one draw; at a step of the swarm's powerCuts, a power cut
+   * instead. A live replica's crash is drawn even when f are already failed (and then not done), so
+   * how many draws a step takes never depends on how fast the cluster recovers.
+   */
   async step(): Promise<void> {
     if (this.swarm.powerCuts.includes(this.steps++)) return this.powerCut();
     let failed = (await this.failed()).length;
     for (let i = 0; i < this.replicas; i++) {
       if (this.down.has(i)) {
         if (this.chance(this.swarm.restartRate)) await this.restart(i);
-      } else if (failed < this.faultsAllowed && this.chance(this.swarm.crashRate)) {
+      } else if (this.chance(this.swarm.crashRate) && failed < this.faultsAllowed) {
         await this.crash(i);
         failed++;
       }

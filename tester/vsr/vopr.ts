@@ -126,19 +126,22 @@ export async function vopr(run: VsrRun, storage?: VoprStorage, shape: VoprShape 
   if (storage) applyStorageFaults(run, true);
   const clients = shape.clients ?? swarm.clients;
   run.startLoad({ clients, ops: Math.ceil(shape.requests / clients), thinkTicks: shape.thinkTicks ?? 4 });
-  const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.random, nemesisHooks(run, real));
+  // Every fault choice comes from the seed's fault stream, the load's from its workload stream: a
+  // change to the load's draws leaves the fault schedule where it was. The safety phase's length and
+  // the liveness core are drawn first, so how many steps the load lets the nemesis take moves neither.
   const [lo, hi] = shape.safetySteps;
   assert(lo >= POWER_CUT_STEPS, () => `vopr: a safety phase of ${lo} steps may end before its power cuts`);
-  const steps = lo + Math.floor(run.ctx.random() * (hi - lo + 1));
+  const steps = lo + Math.floor(run.ctx.faults() * (hi - lo + 1));
+  const drawn = run.all.filter(() => run.ctx.faults() < 0.5);
+  const nemesis = new Nemesis(run.cluster, run.n, swarm, run.ctx.faults, nemesisHooks(run, real));
   for (let s = 0; s < steps && !run.loadFinished; s++) {
     await run.sleepTicks(VOPR.nemesisEveryTicks);
     await nemesis.step();
     storage?.check(run);
   }
-  // Liveness: a quorum core (drawn), restarted and healed; the others stay down. A replica that is
+  // Liveness: a quorum core (drawn above), restarted and healed; the others stay down. A replica that is
   // down or recovering needs f+1 normal ones to answer its recovery, so then the core is everyone.
   const failed = await nemesis.failed();
-  const drawn = run.all.filter(() => run.ctx.random() < 0.5);
   for (const i of run.all) if (drawn.length < run.quorum && !drawn.includes(i)) drawn.push(i);
   // With storage faults every replica: an op's only intact copy may be on any one of them.
   const core = failed.length > 0 || storage ? run.all : drawn.sort((a, b) => a - b);
