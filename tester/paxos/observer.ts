@@ -37,14 +37,22 @@ export class PaxosObserver {
     return Math.round((seedSeconds * this.cluster.timing.heartbeatMs) / 3);
   }
 
-  /** The seed's "sleep s", plus up to a third of a heartbeat of seeded jitter so seeds kill and restart at different heartbeat phases. */
+  /**
+   * The seed's "sleep s", plus up to a third of a heartbeat of seeded jitter so seeds kill and restart
+   * at different heartbeat phases: a fault's timing, so drawn from the fault stream.
+   */
   sleep(seedSeconds: number): Promise<void> {
-    return this.cluster.sleep(this.ms(seedSeconds) + Math.floor(this.ctx.random() * this.ms(1)));
+    return this.cluster.sleep(this.ms(seedSeconds) + Math.floor(this.ctx.faults() * this.ms(1)));
   }
 
-  /** The scenario's seeded randomness, for its own choices (which node, how long). */
+  /** The scenario's seeded randomness, for its own choices other than faults (a ghost's proposal number). */
   random(): number {
     return this.ctx.random();
+  }
+
+  /** The seed's fault stream, for the crashes, restarts and partitions the scenario draws (which node, when). */
+  faults(): number {
+    return this.ctx.faults();
   }
 
   note(message: string): void {

@@ -250,9 +250,9 @@ const duel = async (run: Run): Promise<void> => {
   const live = (): number[] => all.filter((i) => o.cluster.alive(i));
   // The rounds last a few message delays: watch every few milliseconds from now on (a value may be
   // chosen for a moment only), and kill and restart an acceptor somewhere in between.
-  const restarted = 2 + Math.floor(o.random() * 2);
-  const killAt = Math.floor(o.random() * 15);
-  const restartAt = killAt + 1 + Math.floor(o.random() * 5);
+  const restarted = 2 + Math.floor(o.faults() * 2);
+  const killAt = Math.floor(o.faults() * 15);
+  const restartAt = killAt + 1 + Math.floor(o.faults() * 5);
   for (let step = 0; step < 150; step++) {
     if (step === killAt) await kill(o, restarted);
     if (step === restartAt) await restart(o, restarted, 1); // through p1: p0 may be dead of its breakpoint by now

@@ -75,9 +75,9 @@ async function armBreakpoint(run: Run, index: number, n: 1 | 2): Promise<void> {
   await run.o.cluster.breakpoint(index, n);
 }
 
-/** The seed's random "1+rand(10)" seconds before a kill. */
+/** The seed's random "1+rand(10)" seconds before a kill (the fault stream's: the load's draws never move it). */
 function randomSeedSeconds(run: Run): number {
-  return 1 + Math.floor(run.ctx.random() * 10);
+  return 1 + Math.floor(run.ctx.faults() * 10);
 }
 
 /**
@@ -334,7 +334,7 @@ const lossViews = async (run: Run): Promise<void> => {
     const backups = all.filter((i) => i !== primary);
     const pending = pendingRemoval(run, view.map((v) => v.status));
     if (pending !== undefined) o.note(`a view without p${pending} was accepted but not decided: it is the next view, so p${pending} dies`);
-    const victim = pending ?? (role === 'primary' ? primary : backups[Math.floor(o.random() * backups.length)]!);
+    const victim = pending ?? (role === 'primary' ? primary : backups[Math.floor(o.faults() * backups.length)]!);
     const live = all.filter((i) => i !== victim);
     const acked = [...run.load!.acked];
     o.note(`${acked.length} requests acknowledged`);
