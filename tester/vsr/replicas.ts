@@ -46,18 +46,17 @@ function opHeader(h: OpHeader): OpHeader {
   return { checksum: h.checksum, client: h.client, request: h.request, operation: h.operation };
 }
 
+/** The status and log positions, named as scenarios read them, from a status or a replica's state (which share the paper's names). */
+function positions(s: Pick<LabStatus, 'status' | 'view' | 'log_view' | 'op' | 'log_durable' | 'commit_min' | 'commit_max'>): Pick<VsrStatus, 'status' | 'view' | 'logView' | 'op' | 'durable' | 'commit' | 'commitMax'> {
+  return { status: s.status, view: s.view, logView: s.log_view, op: s.op, durable: s.log_durable, commit: s.commit_min, commitMax: s.commit_max };
+}
+
 export function parseVsrStatus(name: string, raw: Json): VsrStatus {
   const parsed = vsrStatusSchema.safeParse(raw);
   if (!parsed.success) throw new ScenarioFailure(`${name}: malformed status: ${describeIssues(parsed.error)}`);
   const s = parsed.data;
   return {
-    status: s.status,
-    view: s.view,
-    logView: s.log_view,
-    op: s.op,
-    durable: s.log_durable,
-    commit: s.commit_min,
-    commitMax: s.commit_max,
+    ...positions(s),
     primary: s.primary,
     stateHash: () => s.state_hash,
     checksumAt: (op) => statusHeader(s, op)?.checksum,
@@ -77,13 +76,7 @@ export function simStatus(cluster: SimCluster, index: number): VsrStatus | null 
   const s = node === null ? null : replicaState(node);
   if (s === null) return null;
   return {
-    status: s.status,
-    view: s.view,
-    logView: s.log_view,
-    op: s.op,
-    durable: s.log_durable,
-    commit: s.commit_min,
-    commitMax: s.commit_max,
+    ...positions(s),
     primary: s.view % s.config.replicas.length,
     stateHash: () => executedState(s).hash,
     checksumAt: (op) => checksumAt(s, op) ?? undefined,
