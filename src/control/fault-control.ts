@@ -25,6 +25,11 @@ export type PartitionState = {
   peersOnly?: true;
 };
 
+/** A node's partition state as the control plane reports it: `peersOnly` only while it is true (so a whole cut's answer is as it always was). */
+export function partitionState(s: { partitioned: boolean; partitionArmed: boolean; peersOnly?: boolean }): PartitionState {
+  return { partitioned: s.partitioned, partitionArmed: s.partitionArmed, ...(s.peersOnly === true && { peersOnly: true }) };
+}
+
 /** Faults on one node's links. */
 export type NetFaults = {
   /** Probability in [0, 1] that a message is lost. */

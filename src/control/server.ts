@@ -8,7 +8,7 @@ import { RpcServer, type Inbound } from '../env/real/server.js';
 import { decodeFrame, encodeError } from '../wire/frame.js';
 import { controlPlaneToken, tokenMatches } from './access.js';
 import { Dispatcher } from '../wire/dispatch.js';
-import type { DiskFault, DiskFaultResult, DiskFile, NetFaults, PartitionState } from './fault-control.js';
+import { partitionState, type DiskFault, type DiskFaultResult, type DiskFile, type NetFaults } from './fault-control.js';
 import { armedDetail, clearedDetail, corruptDetail } from '../env/disk-fault-detail.js';
 import * as control from './protocol.js';
 
@@ -56,14 +56,10 @@ function cpuMicros(): number {
 function controlMethods(target: ControlTarget): Dispatcher {
   const { node, disk } = target;
   const d = new Dispatcher();
-  const partitionState = (): PartitionState => {
-    const { partitioned, partitionArmed, peersOnly } = node.links;
-    return { partitioned, partitionArmed, ...(peersOnly && { peersOnly }) };
-  };
   d.addMethod(control.netRepair, ({ heal, now, peersOnly }) => {
     if (heal) node.heal();
     else node.partition(now ?? false, peersOnly ?? false);
-    return partitionState();
+    return partitionState(node.links);
   });
   d.addMethod(control.breakpoint, ({ n }) => {
     node.armBreakpoint(n);
@@ -78,7 +74,7 @@ function controlMethods(target: ControlTarget): Dispatcher {
     lab: target.lab,
     pid: process.pid,
     cpu_us: cpuMicros(),
-    ...partitionState(),
+    ...partitionState(node.links),
     breakpoints: node.breakpoints,
     faultPoints: node.faultPoints,
     faults: node.links.faults,

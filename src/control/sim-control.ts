@@ -4,7 +4,7 @@
 import type { BreakpointNumber, NodeId } from '../env/types.js';
 import type { SimWorld } from '../env/sim/world.js';
 import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
-import { checkFaultPointName } from './fault-control.js';
+import { checkFaultPointName, partitionState } from './fault-control.js';
 
 export class SimFaultControl implements FaultControl {
   readonly world = 'sim' as const;
@@ -26,12 +26,12 @@ export class SimFaultControl implements FaultControl {
 
   async partition(node: NodeId, now = false, scope: CutScope = 'all'): Promise<PartitionState> {
     this.sim.partition(node, now, scope === 'peers');
-    return this.partitionState(node);
+    return this.partitionOf(node);
   }
 
   async heal(node: NodeId): Promise<PartitionState> {
     this.sim.heal(node);
-    return this.partitionState(node);
+    return this.partitionOf(node);
   }
 
   async breakpoint(node: NodeId, n: BreakpointNumber): Promise<{ breakpoints: number[] }> {
@@ -63,21 +63,20 @@ export class SimFaultControl implements FaultControl {
   }
 
   async status(node: NodeId): Promise<FaultStatus> {
-    const { faults, ...partition } = this.sim.netState(node);
+    const state = this.sim.netState(node);
     return {
       node,
       alive: this.owner.alive(node),
       lab: this.lab,
       pid: null,
-      ...partition,
+      ...partitionState(state),
       ...this.sim.armed(node),
-      faults,
+      faults: state.faults,
       state: this.sim.status(node),
     };
   }
 
-  private partitionState(node: NodeId): PartitionState {
-    const { partitioned, partitionArmed, peersOnly } = this.sim.netState(node);
-    return { partitioned, partitionArmed, ...(peersOnly && { peersOnly }) };
+  private partitionOf(node: NodeId): PartitionState {
+    return partitionState(this.sim.netState(node));
   }
 }

@@ -4,12 +4,7 @@
 // strings); for anything else it says so, and the caller uses JSON.stringify. It keeps no value.
 import { toJSONOf } from '../json.js';
 
-/**
- * Object.prototype.hasOwnProperty as it was at load, in this module: in a for-in loop,
- * `hasOwnProperty.call(o, k)` of the loop's own key is answered from the enum cache, no look-up
- * (V8 knows the pattern when the function is a constant of the module; imported, it is not).
- * Object.hasOwn is a look-up each time: it cost the JSON walk about 20 ns an object.
- */
+/** Module-local on purpose, for this module's for-in walk (see src/env/sim/json-copy.ts). */
 const hasOwnProperty: (this: object, key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
 
 let scratch = new Uint8Array(1024);

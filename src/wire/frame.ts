@@ -91,8 +91,8 @@ function idEnd(text: string, start: number, id: RpcId): number {
   const negative = text.charCodeAt(start) === 0x2d; // '-'
   const first = negative ? start + 1 : start;
   let end = first;
-  let value = 0;
-  for (let c = text.charCodeAt(end); isDigit(c); c = text.charCodeAt(++end)) value = value * 10 + (c - 0x30);
+  while (isDigit(text.charCodeAt(end))) end++;
+  const value = digitsValue(text, first, end);
   return end > first && (negative ? -value : value) === id ? end : -1;
 }
 

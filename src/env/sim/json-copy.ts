@@ -6,7 +6,8 @@ import { toJSONOf } from '../../json.js';
 /**
  * Object.prototype.hasOwnProperty as it was at load, in this module: in a for-in loop,
  * `hasOwnProperty.call(o, k)` of the loop's own key is answered from the enum cache, no look-up
- * (V8 knows the pattern when the function is a constant of the module; imported, it is not).
+ * (V8 knows the pattern when the function is a constant of the module; imported, it is not: so
+ * src/storage/json-bytes.ts and src/trace/recorder.ts, which walk JSON the same way, keep their own).
  * Object.hasOwn is a look-up each time: it cost the JSON walk about 20 ns an object.
  */
 const hasOwnProperty: (this: object, key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;

@@ -115,9 +115,9 @@ export class Network {
   }
 
   /** Whether `node` is cut off now, whether a cut is armed for its next partitionPoint(), and whether that cut spares clients. */
-  partitionOf(node: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly?: true } {
+  partitionOf(node: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly: boolean } {
     const peersOnly = this.peerCut.has(node) || this.armed.get(node)?.peersOnly === true;
-    return { partitioned: this.isolated.has(node) || this.peerCut.has(node), partitionArmed: this.armed.has(node), ...(peersOnly && { peersOnly }) };
+    return { partitioned: this.isolated.has(node) || this.peerCut.has(node), partitionArmed: this.armed.has(node), peersOnly };
   }
 
   /**

@@ -311,7 +311,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   }
 
   /** Node `id`'s own partition state and link faults. */
-  netState(id: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly?: true; faults: NodeFaults } {
+  netState(id: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly: boolean; faults: NodeFaults } {
     return { ...this.net.partitionOf(id), faults: this.net.faultsOf(id) };
   }
 
