@@ -107,14 +107,15 @@ describe('rsmlab test: seeds on every core', function () {
   it('calls a seed hung only when its simulation stops: a run longer than --hang-ms passes, a lab stuck in a loop is killed', () => {
     type Test = { id: string; status: string; elapsed_ms: number; failure?: { error: string } };
     const tests = (r: Run): Test[] => (JSON.parse(r.stdout) as { tests: Test[] }).tests;
-    // Ten VOPR seeds on one lane take about 3 s of wall time on this 2-core host (well over 1 s on a
-    // machine twice as fast), and the simulation beats throughout: a gap of 1 s between beats needs a
-    // starved process, where 200 ms (the bound this test had) was reached at load 12.
-    const slow = rsmlab('test', 'vsr', '--world', 'sim', '--seeds', '2', '--only', 'vopr', '--jobs', '1', '--hang-ms', '1000', '--json');
+    // One seed whose simulation runs well past --hang-ms of wall time (par vopr-ring seed 10: about
+    // 0.8 s warm, more in a fresh worker), beating every 100 ms throughout: a watchdog on the seed's
+    // wall time instead of its beats kills it at 400 ms (checked), a beat-gap one never does unless the
+    // process is starved for 300 ms at once (200 ms, this test's bound before, was reached at load 12).
+    const slow = rsmlab('test', 'par', '--world', 'sim', '--seeds', '1', '--seed', '10', '--only', 'vopr-ring', '--jobs', '1', '--hang-ms', '400', '--json');
     expect(slow.status, slow.stdout + slow.stderr).to.equal(0);
     const [long] = tests(slow);
-    expect(long).to.deep.include({ id: 'vopr', status: 'passed' });
-    expect(long!.elapsed_ms, 'the run outlasted --hang-ms').to.be.greaterThan(1000);
+    expect(long).to.deep.include({ id: 'vopr-ring', status: 'passed' });
+    expect(long!.elapsed_ms, 'the run outlasted --hang-ms').to.be.greaterThan(400);
     const stuck = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--only', '5,6', '--hang-ms', '1000', '--json', '--lab-module', `${paxosBroken}#spinningPaxosLab`);
     expect(stuck.status, stuck.stdout + stuck.stderr).to.equal(1);
     expect(tests(stuck).map((t) => [t.id, t.status])).to.deep.equal([['5', 'passed'], ['6', 'hung']]);
