@@ -1,10 +1,10 @@
 // Errors never vanish: a lab error thrown in any kind of handler (an RPC handler, sync or async, a
-// one-way handler, a timer, a disk write's completion) fails the simulated run with its stack, the
-// seed and the replay command, and crashes a real node (exit 70, the error in its log). Only a
+// one-way handler, a timer, a disk write's completion) fails the simulated run with the node, where,
+// its stack, the seed and the replay command, and crashes a real node (exit 70, the same in its log). Only a
 // message refused at the wire boundary is dropped, and the drop is traced.
 import { expect } from 'chai';
 import { z } from 'zod';
-import { fail, failNote, ping } from '../labs/echo/lab.js';
+import { diskWrite, fail, failNote, ping } from '../labs/echo/lab.js';
 import { notice } from '../src/env/method.js';
 import type { Env } from '../src/env/types.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
@@ -49,7 +49,7 @@ describe('lab errors in the simulator', () => {
         expect(failure).to.be.instanceOf(SimulationFailure);
         const message = (failure as SimulationFailure).message;
         expect(message).to.match(/^simulation failed at t=\d+ ms \(seed 17\): /);
-        expect(message).to.contain(where.startsWith('unhandled') ? where : `p0, ${where}`);
+        expect(message).to.contain(`p0, ${where}`); // whose code threw, as for every kind
         expect(message).to.contain(`TypeError: echo: a lab bug thrown in ${thrownIn[kind]}`);
         expect(message).to.match(/\n\s+at .*labs\/echo\/lab\.js:\d+/); // the stack, down to the lab's line
         expect(message).to.contain('replay: npx rsmlab test echo x --seed 17');
@@ -58,6 +58,24 @@ describe('lab errors in the simulator', () => {
       }
     });
   }
+
+  it('name the node whose disk completion threw, among nodes all busy on their disks', async () => {
+    const cluster = new SimCluster({ lab: 'echo', seed: 19, nodes: 3 });
+    try {
+      await Promise.all([0, 1, 2].map((i) => cluster.start(i)));
+      const client = cluster.clientEnv('c');
+      for (const i of [0, 1, 2]) void client.call(cluster.id(i), diskWrite, { file: 'busy', offset: 0, length: 64, fill: i }, { timeoutMs: 1000 }).catch(() => undefined);
+      void client.call(cluster.id(1), fail, { in: 'disk' }, { timeoutMs: 1000 }).catch(() => undefined);
+      const waited = await cluster.sleep(1000).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(((waited ?? cluster.sim.failure) as SimulationFailure).message).to.contain('p1, unhandled rejection in lab code');
+    } finally {
+      await cluster.close();
+    }
+  });
 
   it('drop (and trace) only the notices refused at the wire boundary', async () => {
     const cluster = new SimCluster({ lab: 'echo', seed: 18, nodes: 1 });
@@ -89,13 +107,17 @@ describe('lab errors in the real world', function () {
     await cluster?.close();
   });
 
-  for (const [kind, trigger] of kinds) {
-    it(`crash the node when ${kind} throws: exit 70, the error and its stack in the node's log`, async function () {
+  for (const [kind, trigger, where] of kinds) {
+    it(`crash the node when ${kind} throws: exit 70, the node, where, the error and its stack in the node's log`, async function () {
       await cluster.start(0);
       expect((await client.call(cluster.id(0), ping, { text: 'up' }, { timeoutMs: 5000 })).text).to.equal('up');
       trigger(client, cluster.id(0));
       expect(await cluster.exited(0)).to.deep.equal({ code: 70, signal: null });
       const log = cluster.logTail(0, 40);
+      const me = cluster.id(0);
+      // A handler's error is a LabError naming where; a timer's is thrown as it is (the node still names itself).
+      const named = where.startsWith('unhandled') ? `rsmlab node ${me}: ${where}` : where === 'timer' ? `rsmlab node ${me}: TypeError` : `${me}: ${where} threw: `;
+      expect(log).to.contain(named);
       expect(log).to.contain(`TypeError: echo: a lab bug thrown in ${thrownIn[kind]}`);
       expect(log).to.match(/at .*labs\/echo\/lab\.ts:\d+/);
     });

@@ -30,7 +30,7 @@ describe('simulator: unhandled rejections in lab code', () => {
         () => null,
         (e: unknown) => (e instanceof Error ? e.message : String(e)),
       );
-      expect(error).to.match(/^simulation failed at t=100 ms \(seed 3\): unhandled rejection in lab code .*Error: forgot to await this/);
+      expect(error).to.match(/^simulation failed at t=100 ms \(seed 3\): p0, unhandled rejection in lab code .*Error: forgot to await this/);
       expect(error).to.include('replay: npx rsmlab sim x y --seed 3');
     } finally {
       await cluster.close();
@@ -65,7 +65,7 @@ describe('simulator: unhandled rejections in lab code', () => {
         (e: unknown) => (e instanceof Error ? e.message : String(e)),
       );
       expect(await aFailed).to.equal(true);
-      expect(error).to.match(/^simulation failed at t=\d+ ms \(seed 6\): unhandled rejection in lab code .*Error: forgot to await this/);
+      expect(error).to.match(/^simulation failed at t=\d+ ms \(seed 6\): p0, unhandled rejection in lab code .*Error: forgot to await this/);
     } finally {
       await a.close();
       await b.close();

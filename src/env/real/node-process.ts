@@ -73,14 +73,19 @@ function recordDeath(env: RealEnv): void {
     env.trace.flush();
     process.exit(EXIT_SIGNAL.SIGTERM);
   });
-  process.once('uncaughtException', (e) => dieOfError(env, 'error', e));
+  // A rejection nobody handled comes here too (Node's default): say so, as the simulator does.
+  process.once('uncaughtException', (e, origin) => dieOfError(env, origin === 'unhandledRejection' ? UNHANDLED : 'error', e));
 }
+
+/** Where a rejection nobody handled was, as the simulator names it (src/env/sim/crash.ts). */
+const UNHANDLED = 'unhandled rejection in lab code (a promise nobody awaited or caught)';
 
 /** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced, told on stderr, exit 70. Nothing half-starts. */
 function dieOfError(env: RealEnv, reason: string, e: unknown): never {
   env.note('crash', { reason, error: String(e) });
   env.trace.flush();
-  process.stderr.write(`rsmlab node ${env.me}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const where = reason === UNHANDLED ? `${reason}: ` : '';
+  process.stderr.write(`rsmlab node ${env.me}: ${where}${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(EXIT_LAB_ERROR);
 }
 

@@ -2,6 +2,7 @@
 // breakpoint runs, and a dead env's code may throw it too. It must never be treated as a lab error,
 // and an unhandled NodeCrashed rejection must never kill the process. Any other unhandled rejection
 // while a simulation is live is lab code's (a promise nobody awaited or caught): it fails the runs.
+// (A node's own code's rejection goes to that node instead, named: guard.ts's ownRejections.)
 
 export class NodeCrashed extends Error {
   constructor(readonly node: string) {
@@ -9,6 +10,9 @@ export class NodeCrashed extends Error {
     this.name = 'NodeCrashed';
   }
 }
+
+/** A rejection nobody handled, as a failure names where it was. */
+export const UNHANDLED = 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node would crash)';
 
 /** Takes an unhandled rejection that is not NodeCrashed; returns whether a live simulation took it as its failure. */
 export type RejectionSink = (reason: unknown) => boolean;

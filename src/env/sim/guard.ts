@@ -25,11 +25,19 @@ export class DeterminismError extends Error {
   }
 }
 
+/** What Node hands a rejection nobody handled, when process.domain named it as the promise was rejected (ownRejections). */
+export interface RejectionOwner {
+  /** Takes `reason`; returns true: it is handled (the node's run fails with it). */
+  emit(event: 'error', reason: unknown): boolean;
+}
+
 /** Lab code of one node, as the guards see it. */
 export interface GuardedCode {
   readonly me: string;
   /** Told before the error is thrown, so a violation fails the run even if lab code catches it. */
   violation(error: DeterminismError): void;
+  /** Takes the rejections of this node's promises that nobody handled. */
+  readonly rejections: RejectionOwner;
 }
 
 let running: GuardedCode | null = null;
@@ -174,9 +182,29 @@ function exemptConsole(): void {
   }
 }
 
+/**
+ * A rejection of lab code that nobody handles names its node. Node reads process.domain when a
+ * promise is rejected with no handler, and reports the rejection later (at the host's next turn,
+ * after many steps of many nodes) to that value's emit('error', reason), not to process
+ * 'unhandledRejection': the domain module's routing, without its async hooks. So while a node's
+ * code runs, process.domain reads as that node's RejectionOwner; elsewhere it reads as before. On a
+ * Node that stops doing this, such a rejection still fails the run, by crash.ts, unnamed.
+ */
+function ownRejections(): void {
+  let value: unknown = Reflect.get(process, 'domain');
+  Object.defineProperty(process, 'domain', {
+    get: () => (running === null ? value : running.rejections),
+    set: (v: unknown) => {
+      value = v;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
 let installed = false;
 
-/** Install the guards in this process (idempotent). Until runAs() names a node they change nothing. */
+/** Install the guards (and ownRejections) in this process (idempotent). Until runAs() names a node they change nothing. */
 export function installGuards(): void {
   if (installed) return;
   installed = true;
@@ -189,5 +217,6 @@ export function installGuards(): void {
   guardMethods(fs, 'fs', 'env.disk');
   guardMethods(fs.promises, 'fs.promises', 'env.disk');
   exemptConsole();
+  ownRejections();
   syncBuiltinESMExports();
 }

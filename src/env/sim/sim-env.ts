@@ -4,9 +4,9 @@
 import type { Method, Notice } from '../method.js';
 import type { BreakpointNumber, CallOptions, Disk, Env, Handler, Json, NodeId, TimerHandle } from '../types.js';
 import { Dispatcher, isThenable } from '../../wire/dispatch.js';
-import { NodeCrashed } from './crash.js';
+import { NodeCrashed, UNHANDLED } from './crash.js';
 import { SimEvent } from './event-queue.js';
-import { runAs, type DeterminismError, type GuardedCode } from './guard.js';
+import { runAs, type DeterminismError, type GuardedCode, type RejectionOwner } from './guard.js';
 import type { Endpoint } from './transport.js';
 
 /** What an env asks of its world. */
@@ -74,6 +74,13 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
   dead = false;
   /** A handler's throw or rejection fails the run (with its stack, seed and replay command). */
   readonly dispatcher = new Dispatcher((where, error) => this.host.labError(this, where, error));
+  /** A promise of this node's code rejected with no handler (a disk completion's, a background task's) fails the run, named. */
+  readonly rejections: RejectionOwner = {
+    emit: (_event, reason) => {
+      this.host.labError(this, UNHANDLED, reason);
+      return true;
+    },
+  };
   private nextTimer = 1;
 
   constructor(
