@@ -3,6 +3,8 @@
 // the reference passes those same seeds (test/vsr-tester-sim.test.ts runs them).
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
+import type { Disk } from '../src/env/types.js';
+import { vsrLab } from '../labs/vsr/lab.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
 import { batchFirstOnlyLab, commitBeforeQuorumLab, committedOnlyViewChangeLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
 import { seedsThrough } from '../tester/suite.js';
@@ -79,8 +81,38 @@ const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; chec
   },
 ];
 
+/** The reference replicas on a disk whose every fsync takes a second: ops commit slowly, in both cuts and heals. */
+const slowDiskLab: Lab = {
+  name: 'vsr',
+  start(env, options) {
+    const disk: Disk = new Proxy(env.disk, {
+      get(target, key) {
+        if (key === 'fsync') return async (file: string) => (await env.sleep(1000), target.fsync(file));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const slow = new Proxy(env, {
+      get(target, key) {
+        if (key === 'disk') return disk;
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return vsrLab.start(slow, options);
+  },
+};
+
 describe('vsr scenarios catch broken replicas (the checks bite)', function () {
   this.timeout(300_000);
+
+  // Scenario 4's 'no view change' means something only if p2, cut off, did not reach its view-change
+  // timeout: 40 ops that take longer (here a slow disk; in the real world a slow host) check nothing.
+  it('scenario 4 fails "nothing checked" when its 40 ops outlast a backup\'s view-change timeout', async () => {
+    const errors = (await failingRuns('vsr', '4', slowDiskLab, [1, 2])).map((r) => r.error ?? '');
+    expect(errors).to.have.length(2);
+    for (const e of errors) expect(e).to.match(/nothing checked: a backup must lag 40 ops behind, cut off well inside its view-change timeout/);
+  });
 
   for (const m of mutants) {
     it(`${m.what}: scenario ${m.scenario} fails on at least ${m.atLeast} of seeds 1..${SEEDS.length}`, async () => {
