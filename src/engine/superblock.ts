@@ -7,6 +7,15 @@ import { DualCopies, type CopiesFormat } from './copies.js';
 
 export const SUPERBLOCK_FILES = ['superblock.0', 'superblock.1'] as const;
 
+/**
+ * No op position. Issue 7 asks to persist "the view and the log position": log_view is the log's
+ * position that a view change compares (VRR's v': the last view the log was normal in). The op is
+ * the log's own head, which its records carry, checksummed and hash-chained, and which recovery reads
+ * back (Lab 3's log, Lab 4's rings). A copy here would need a superblock fsync on every group commit
+ * (prepare_ok waits for the write) or go stale, and where it disagreed with the log the log would
+ * have to win. The one op the logs cannot give, the one a Lab 4 checkpoint stands for, is in that
+ * checkpoint's own two copies (checkpoint.ts).
+ */
 const valueSchema = z.strictObject({ view: z.number().int().nonnegative(), log_view: z.number().int().nonnegative() });
 export type SuperblockValue = z.infer<typeof valueSchema>;
 
