@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
-import { vsrScenarios } from '../tester/vsr/scenarios.js';
-import { runsIn } from '../tester/scenario.js';
+import { rmSync } from 'node:fs';
+import { recoveredFirst, scenario, vsrScenarios } from '../tester/vsr/scenarios.js';
+import { runsIn, type Scenario } from '../tester/scenario.js';
+import type { RealCluster } from '../tester/real-cluster.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { drawSwarm } from '../tester/vsr/swarm.js';
@@ -21,6 +23,27 @@ describe('vsr scenarios with real processes', function () {
   it(`scenarios ${ids.join(', ')} pass once each`, async () => {
     const result = await runSuite({ lab: 'vsr', world: 'real', seeds: [1], only: ids, jobs: 2, seedTimeoutMs: 180_000, artifactsDir: join(tmpdir(), 'rsmlab-vsr-real-failures') });
     expect(result.outcomes.map((o) => `${o.id}: ${o.status}`), formatTable(result)).to.deep.equal(ids.map((id) => `${id}: passed`));
+  });
+
+  // Scenario 9's real-world check reads the restarted replica's own trace (its first status may come
+  // after its recovery). A replica whose disk is wiped before its restart comes back fresh: normal at
+  // once, with no recovery (as a replica that skips the protocol would); the check must say so.
+  it('scenario 9\'s real-world check fails a replica that came back without recovering, and passes one that recovered', async () => {
+    const restartOf = (wipe: boolean): Scenario => scenario('recovered-first', 3, 'a restarted p2 recovers first', async (run) => {
+      await run.startAll();
+      run.startLoad({ clients: 1, ops: 5 });
+      await run.waitUntil('p2 holds some ops', [2], (s) => s[0]!.op >= 3, 1500);
+      await run.crash(2);
+      if (wipe) rmSync(join((run.cluster as RealCluster).nodeDir(2), 'disk'), { recursive: true, force: true });
+      await run.restart(2);
+      await run.waitUntil('p2 normal', [2], (s) => s[0]!.status === 'normal', 1500);
+      await recoveredFirst(run, 2);
+    });
+    const wiped = await runScenario(restartOf(true), { world: 'real', seed: 1, quiet: true });
+    expect(wiped.error).to.match(/^ScenarioFailure: a restarted replica must be recovering first, but p2's trace shows it started normal/);
+    const kept = await runScenario(restartOf(false), { world: 'real', seed: 1, quiet: true });
+    expect(kept.ok, kept.error).to.equal(true);
+    expect(kept.notes).to.include("p2's trace: it restarted recovering, then normal");
   });
 
   it('the VOPR passes a seed with a power cut, and every restarted replica process gets the phase\'s link faults back (seed 4)', async () => {

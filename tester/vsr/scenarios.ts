@@ -4,6 +4,7 @@
 // equal state, nothing acked lost) and the history is linearizable; in the simulator the state
 // checker also runs after every step. Scenarios throw ScenarioFailure; they never read the clock,
 // print or exit.
+import { z } from 'zod';
 import { ScenarioFailure, type Scenario } from '../scenario.js';
 import type { FaultAtlas } from '../../src/env/disk-faults.js';
 import type { World } from '../cluster.js';
@@ -240,10 +241,40 @@ const backupRestarts = async (run: VsrRun): Promise<void> => {
   // A real node may answer its control plane before its lab has read its disk (longer on a busy machine).
   const [p2] = await run.waitUntil('p2 answers its status after the restart', [2], () => true, CATCH_UP_TICKS);
   run.note(`p2 after restart: ${describe(p2)}`);
+  // The simulator reads p2 at the instant it started; a real p2 may be done recovering before its
+  // first status answers, so there its own trace says how it came back.
   if (run.cluster instanceof SimCluster && p2.status !== 'recovering') throw new ScenarioFailure(`a restarted replica must be recovering first, but p2 is ${describe(p2)}`);
   await run.waitUntil('p2 normal in view 0', [2], normalIn(0), CATCH_UP_TICKS);
+  if (!(run.cluster instanceof SimCluster)) await recoveredFirst(run, 2);
   await run.finish();
 };
+
+/** A VSR driver's trace line of a status: as it started (vsr.start), or as it changed (vsr.status). */
+const statusLine = z.object({ node: z.string(), kind: z.literal('log'), detail: z.object({ what: z.enum(['vsr.start', 'vsr.status']), status: z.string() }) });
+
+/** A real node's trace lines reach its file within tens of ms: read it for at most this many ticks. */
+const TRACE_TICKS = 100;
+
+/**
+ * The real world: replica `index`'s trace shows its last incarnation started recovering, and turned
+ * normal only later (the driver logs its status at start and at every change).
+ */
+export async function recoveredFirst(run: VsrRun, index: number): Promise<void> {
+  const id = run.cluster.id(index);
+  for (let waited = 0; ; waited++) {
+    const lines = (await run.cluster.traceJsonl()).split('\n').filter((l) => l.includes('"vsr.st') && l.includes(id));
+    const statuses = lines.flatMap((l) => {
+      const parsed = statusLine.safeParse(JSON.parse(l));
+      return parsed.success && parsed.data.node === id ? [parsed.data.detail] : [];
+    });
+    const start = statuses.map((d) => d.what).lastIndexOf('vsr.start');
+    const after = statuses.slice(start).map((d) => d.status);
+    if (start >= 0 && after[0] !== 'recovering') throw new ScenarioFailure(`a restarted replica must be recovering first, but ${run.name(index)}'s trace shows it started ${after[0]}`);
+    if (after.includes('normal')) return run.note(`${run.name(index)}'s trace: it restarted ${after.join(', then ')}`);
+    if (waited >= TRACE_TICKS) throw new ScenarioFailure(`nothing checked: ${run.name(index)} is normal, but its trace shows no restart that turned normal (statuses since its last start: ${after.join(', ') || 'none'})`);
+    await run.sleepTicks(1);
+  }
+}
 
 /**
  * 10: answers to an earlier recovery (an old nonce) arrive during a later one and are ignored: p2
