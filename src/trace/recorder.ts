@@ -104,6 +104,11 @@ function isValued(m: MessageSummary): m is ValuedMessage {
 export interface TraceSink {
   /** One event's line, and its kind (so a sink that treats kinds apart need not read the line for it). */
   write(line: string, kind: string): void;
+  /**
+   * The line of event `seq` written by the sink itself (formatLine's exact bytes), without the line
+   * being made: false if it does not take that event (then write() gets its line).
+   */
+  writeEvent?(seq: number, event: EventInput): boolean;
   /** Make every line written so far durable in the sink now (before the process exits). */
   flush(): void;
 }
@@ -128,6 +133,8 @@ export class TraceRecorder {
   private readonly keep: boolean;
   private readonly file: string | undefined;
   private readonly sink: TraceSink | undefined;
+  /** The sink, when it writes events itself and nothing else reads lines (a real node's trace file). */
+  private readonly direct: TraceSink | undefined;
   /** Nothing to hash, keep, append or hand on (a real client's recorder): events are only counted. */
   private readonly inert: boolean;
   /** Kept lines not yet in `chunks`, and how many characters they hold. */
@@ -160,6 +167,7 @@ export class TraceRecorder {
     this.keep = options.keep ?? true;
     this.file = options.file;
     this.sink = options.sink;
+    this.direct = !this.keep && !this.file && this.sink?.writeEvent !== undefined ? this.sink : undefined;
     this.hash = (options.hash ?? true) ? new RunningHash() : undefined;
     this.inert = this.hash === undefined && !this.keep && !this.file && !this.sink;
     if (this.file) writeFileSync(this.file, '');
@@ -273,8 +281,9 @@ export class TraceRecorder {
     if (this.keep || this.file || this.sink) this.line(seq, input);
   }
 
-  /** Make the event's line and keep, append or hand it on. */
+  /** Make the event's line and keep, append or hand it on (or let a sink that is the line's only reader write it). */
   private line(seq: number, input: EventInput): void {
+    if (this.direct !== undefined && this.direct.writeEvent!(seq, input)) return;
     const line = formatLine(seq, input);
     if (this.keep) this.hold(line);
     if (this.file) appendFileSync(this.file, `${line}\n`);

@@ -1,7 +1,7 @@
 // A real node's human-readable log: the trace lines a person follows (the lab's env.log lines,
 // start, crash, breakpoints, partitions, faults) as one short line each on the node's stdout, which
 // `rsmlab node … > n0.log` keeps. It passes every line on to the trace file; it never drops one.
-import type { TraceSink } from '../../trace/recorder.js';
+import type { EventInput, TraceSink } from '../../trace/recorder.js';
 import type { Json } from '../types.js';
 
 /** The kinds a log reader wants; messages and timers stay in the trace (too many to read). */
@@ -34,6 +34,11 @@ export class LogLines implements TraceSink {
     if (!LOGGED_KINDS.has(kind)) return; // messages and timers, nearly every line: not read at all
     const text = logLine(line);
     if (text !== undefined) this.out(`${text}\n`);
+  }
+
+  /** An event of a kind nobody reads in the log goes straight to the next sink, if it writes events itself. */
+  writeEvent(seq: number, event: EventInput): boolean {
+    return !LOGGED_KINDS.has(event.kind) && this.next.writeEvent !== undefined && this.next.writeEvent(seq, event);
   }
 
   flush(): void {

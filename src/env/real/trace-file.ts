@@ -5,7 +5,8 @@
 // its earlier lines); never parses. flush() writes everything synchronously, in order, and closes the
 // file until the next line, so a finished env holds no descriptor and an exiting process loses nothing.
 import { closeSync, constants, fstatSync, openSync, write, writeSync } from 'node:fs';
-import type { TraceSink } from '../../trace/recorder.js';
+import type { EventInput, TraceSink } from '../../trace/recorder.js';
+import { LineBytes } from '../../trace/line-bytes.js';
 
 /** How long a line may wait in memory before its write starts: what a SIGKILL can lose (with a write in flight). */
 const FLUSH_MS = 20;
@@ -30,6 +31,7 @@ export class TraceFile implements TraceSink {
   private writing = false;
   /** Buffers whose chunk is written, for reuse. */
   private readonly spare: Buffer[] = [];
+  private readonly bytes = new LineBytes();
   private readonly flushLater = (): void => {
     this.scheduled = false;
     this.append();
@@ -46,6 +48,22 @@ export class TraceFile implements TraceSink {
     if (this.used + worst > CAPACITY) this.append();
     this.used += this.buffer.write(line, this.used);
     this.buffer[this.used++] = NEWLINE;
+    this.scheduleFlush();
+  }
+
+  /** A message event's line written into the buffer as bytes (line-bytes.ts), not made as a string first: most of a node's lines. */
+  writeEvent(seq: number, event: EventInput): boolean {
+    const bytes = this.bytes;
+    if (!bytes.takes(event)) return false;
+    const worst = bytes.bound(event);
+    if (worst > CAPACITY) return false;
+    if (this.used + worst > CAPACITY) this.append();
+    this.used = bytes.write(this.buffer, this.used, seq, event);
+    this.scheduleFlush();
+    return true;
+  }
+
+  private scheduleFlush(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       setTimeout(this.flushLater, FLUSH_MS).unref();
