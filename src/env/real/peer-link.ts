@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Coalescer } from './coalesce.js';
+import { PendingCalls } from './pending-calls.js';
 import { decodeFrame, MAX_FRAME_BYTES, type Frame } from '../../wire/frame.js';
 import { RpcError, type NodeId } from '../types.js';
 import { describeIssues, type Method } from '../method.js';
@@ -37,7 +38,7 @@ export class PeerLink {
   private socket: WebSocket | undefined;
   private coalescer: Coalescer | undefined;
   private queued: string[] = [];
-  private readonly pending = new Map<number | string, PendingCall>();
+  private readonly pending = new PendingCalls<PendingCall>();
   /** The timeout sweep, armed for `timerAt` (a deadline); unref'd, so a call costs no ref/unref of it. */
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -54,7 +55,7 @@ export class PeerLink {
   expect<R>(id: number, method: Method<unknown, R>, timeoutMs: number): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       const deadline = performance.now() + timeoutMs;
-      this.pending.set(id, { method, timeoutMs, deadline, resolve: resolve as (result: unknown) => void, reject });
+      this.pending.add(id, { method, timeoutMs, deadline, resolve: resolve as (result: unknown) => void, reject });
       if (deadline < this.timerAt) this.arm(deadline);
     });
   }
@@ -76,9 +77,9 @@ export class PeerLink {
     this.timer = undefined;
     this.timerAt = Infinity;
     const now = performance.now();
-    const expired: [number | string, PendingCall][] = [];
+    const expired: [number, PendingCall][] = [];
     let next = Infinity;
-    for (const entry of this.pending) {
+    for (const entry of this.pending.entries()) {
       if (entry[1].deadline <= now) expired.push(entry);
       else next = Math.min(next, entry[1].deadline);
     }
@@ -142,7 +143,7 @@ export class PeerLink {
 
   /** (One function for every reply: no closure per call.) */
   private readonly settle = (frame: ResponseFrame): void => {
-    const call = frame.id === null ? undefined : this.take(frame.id);
+    const call = frame.id === null ? undefined : this.pending.take(frame.id);
     if (call === undefined) return; // settled already: a duplicated reply
     if (frame.type === 'error') return call.reject(new RpcError('remote', this.peer, call.method.name, `${frame.code}: ${frame.message}`));
     const checked = call.method.result.safeParse(frame.result);
@@ -150,21 +151,14 @@ export class PeerLink {
     else call.reject(new RpcError('remote', this.peer, call.method.name, `reply does not match its schema: ${describeIssues(checked.error)}`));
   };
 
-  private fail(id: number | string, kind: 'timeout' | 'unreachable', detail: string): void {
-    const call = this.take(id);
+  private fail(id: number, kind: 'timeout' | 'unreachable', detail: string): void {
+    const call = this.pending.take(id);
     call?.reject(new RpcError(kind, this.peer, call.method.name, detail));
-  }
-
-  /** Stop waiting for call `id`. */
-  private take(id: number | string): PendingCall | undefined {
-    const call = this.pending.get(id);
-    if (call !== undefined) this.pending.delete(id);
-    return call;
   }
 
   private closed(reason: string): void {
     this.socket = undefined;
     this.queued = [];
-    for (const id of [...this.pending.keys()]) this.fail(id, 'unreachable', reason);
+    for (const [id] of this.pending.entries()) this.fail(id, 'unreachable', reason);
   }
 }
