@@ -81,13 +81,13 @@ const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; chec
   },
 ];
 
-/** The reference replicas on a disk whose every fsync takes a second: ops commit slowly, in both cuts and heals. */
+/** The reference replicas on a disk whose every fsync takes two seconds (one was not enough once the primary wrote beside its backups: their two fsyncs overlap): ops commit slowly, in both cuts and heals. */
 const slowDiskLab: Lab = {
   name: 'vsr',
   start(env, options) {
     const disk: Disk = new Proxy(env.disk, {
       get(target, key) {
-        if (key === 'fsync') return async (file: string) => (await env.sleep(1000), target.fsync(file));
+        if (key === 'fsync') return async (file: string) => (await env.sleep(2000), target.fsync(file));
         const value: unknown = Reflect.get(target, key);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },

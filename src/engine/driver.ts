@@ -1,7 +1,7 @@
 // The VSR engine's driver, the same in both worlds: it reads the replica's disk at start, feeds
 // the engine events (peer messages, client requests, ticks from an env timer, IO completions, the
 // nonce) and carries its commands out through the Env, one after another in order (so a message
-// never overtakes the write it depends on). It checks every peer message before the engine sees
+// never overtakes the write it depends on: a prepare_ok is made only once its write completed). It checks every peer message before the engine sees
 // it: a bad checksum, a wrong cluster, an impossible sender, op or view is dropped and traced,
 // never crashing the node or touching its state. It never makes protocol decisions.
 import type { Env, NodeId } from '../env/types.js';
@@ -41,8 +41,6 @@ import {
 export const FAULT_POINTS = {
   /** The primary has a quorum of prepare_oks for an op; its commit, replies and heartbeat have not left it. */
   beforeCommit: 'vsr.primary.before_commit',
-  /** The primary's own write of an op is durable; its prepares have not been sent. */
-  beforePrepare: 'vsr.primary.before_prepare',
 } as const;
 /** Views and ops past these are impossible in any run (and would lose precision as JSON numbers). */
 const VIEW_MAX = 2 ** 32;
@@ -113,13 +111,12 @@ export class EngineDriver {
   private arrived: ClientRequest[] = [];
   /** The message sealed last, and its seal: a broadcast's copies are consecutive (a one-slot cache, not a map of every message: that costs the garbage collector more). */
   private lastSealed: { message: Message; sealed: Sealed } | null = null;
-  /** The last groups chained on the IO lane (the primary's prepares) and behind the superblock (other sends, replies). */
-  private ioGroup: Group | null = null;
+  /** The last group chained behind the superblock (sends, replies). */
   private superblockGroup: Group | null = null;
+  /** Lab 3: the primary's prepares of writes queued but not yet started, sent as their flush starts (sendMessage). */
+  private atFlush: (() => void)[] = [];
   /** Sealed messages not yet sent, by peer index, in order: they leave when the current job is over (send). */
   private outbox = new Map<number, Sealed[]>();
-  /** Whether the outbox holds a primary's prepare (it passed the beforePrepare fault point). */
-  private outboxPrepares = false;
   /**
    * While a flush steps the entries it made durable: the newest prepare_ok to each replica, held
    * until the flush has stepped them all. A prepare_ok is cumulative (ops ≤ its op are durable here,
@@ -192,10 +189,9 @@ export class EngineDriver {
   /**
    * Carry out one command. Disk writes run one after another on the IO lane, consecutive log
    * writes as one append with one fsync (group commit); Lab 4's regular checkpoint runs beside
-   * the lane's later writes (a rebuild's on it). The primary's prepares follow its own
-   * write on that lane. Other messages and replies wait only for the superblock writes before them
-   * (a view is durable before it is advertised), never for a log write: prepare_ok is made only
-   * after its write completed.
+   * the lane's later writes (a rebuild's on it). Messages and replies wait only for the superblock
+   * writes before them (a view is durable before it is advertised), never for a log write:
+   * prepare_ok is made only after its write completed (Lab 4's primary's prepares: sendMessage).
    */
   private carryOut(command: EngineCommand): void {
     switch (command.kind) {
@@ -245,29 +241,20 @@ export class EngineDriver {
   }
 
   /**
-   * Send one message. The primary's prepares follow its own write on the IO lane; every other
-   * message waits only for the superblock writes before it (a view is durable before it is advertised).
+   * Send one message once the superblock writes before it are durable (a view is durable before it
+   * is advertised). On Lab 3's log a primary's prepares leave as the write of their ops starts, as
+   * TigerBeetle's do: the backups write while it writes, and its own vote counts only once its write
+   * completed (onWritten), so a commit still needs a quorum of durable copies. The prepares of one
+   * group commit leave together, in order, as one frame per peer. On Lab 4's journal they wait until
+   * their prepare cells are durable (recovery fixes the op from there: @H, @K).
    */
   private sendMessage(to: number, message: Message): void {
     const sealed = this.sealOnce(message);
-    if (message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state)) {
-      // Behind its own write on the IO lane: a primary that dies here holds the op alone, durably.
-      // On the journal, as soon as its prepare cell is (recovery fixes the op from there: @H, @K).
-      const go = (): void => {
-        // The first prepare of a batch: what was sent before it leaves, then the node may die here.
-        if (!this.outboxPrepares) {
-          this.sendOutbox();
-          this.env.faultPoint(FAULT_POINTS.beforePrepare);
-          this.outboxPrepares = true;
-        }
-        this.send(to, sealed);
-      };
-      if (this.storage instanceof JournalStorage) this.storage.afterPreparesDurable(go);
-      else {
-        this.ioGroup = chainGrouped(this.io, this.ioGroup, go);
-        this.io = this.ioGroup.tail;
-      }
-    } else this.afterSuperblock(() => this.send(to, sealed));
+    const go = (): void => this.send(to, sealed);
+    if (message.command !== 'prepare' || this.state.status !== 'normal' || !isPrimary(this.state)) this.afterSuperblock(go);
+    else if (this.storage instanceof JournalStorage) this.storage.afterPreparesDurable(go);
+    else if (this.storage instanceof LogStorage && this.storage.queued) this.atFlush.push(go);
+    else this.afterSuperblock(go); // its write started already (a prepare sent again)
   }
 
   /** A broadcast is one message to every peer: its checksum is computed once. (Sent messages are never changed.) */
@@ -296,7 +283,6 @@ export class EngineDriver {
   private sendOutbox(): void {
     const outbox = this.outbox;
     this.outbox = new Map();
-    this.outboxPrepares = false;
     for (const [index, messages] of outbox) {
       const to = this.options.config.replicas[index]!;
       for (let i = 0; i < messages.length; i += BATCH_MAX) {
@@ -325,7 +311,12 @@ export class EngineDriver {
 
   /** Carry out every write queued so far in one go, then tell the engine of each entry now durable, in order (one prepare_ok per peer). */
   private async flush(): Promise<void> {
-    const written = await this.storage.flush();
+    const flushing = this.storage.flush();
+    // The superblock writes before these writes are durable: the IO lane ran them first.
+    const prepares = this.atFlush;
+    this.atFlush = [];
+    for (const go of prepares) go();
+    const written = await flushing;
     const acks = new Map<number, MessageOf<'prepare_ok'>>();
     this.acks = acks;
     try {

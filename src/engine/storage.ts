@@ -49,6 +49,11 @@ export class LogStorage implements EngineStorage {
     return { storage: new LogStorage(log), entries: await readLog(log, cluster) };
   }
 
+  /** Whether writes wait for a flush that has not started (it takes every one queued by then). */
+  get queued(): boolean {
+    return this.unwritten.length > 0;
+  }
+
   write(entry: Entry): boolean {
     this.unwritten.push(entry);
     return this.unwritten.length === 1;

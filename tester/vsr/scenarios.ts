@@ -109,8 +109,10 @@ const LAGGING_OPS = 40;
 /**
  * 5: the primary dies once op N has a quorum of prepare_oks, before it commits: N survives into view
  * 1 and the retry gets its reply. N is not visible outside p0, but its quorum is p0 and a backup that
- * held N durably (p0 writes an op before it prepares it): so every op a backup holds durably when p0
- * dies, N among them, is on a quorum, and must be committed in the new view with the checksum p0 gave it.
+ * held N durably; with p0 dead the two backups are the only view-change quorum, so every op a backup
+ * holds durably when p0 dies, N among them (and on Lab 3's log, where p0's prepares leave beside its
+ * own write, maybe a later one p0 had not written yet), must be committed in the new view with the
+ * checksum p0 gave it.
  */
 const primaryDiesBeforeCommit = async (run: VsrRun): Promise<void> => {
   await startUnderLoad(run, { clients: 3, ops: 30 }, 3);
@@ -176,12 +178,31 @@ function checkRetriesAnswered(run: VsrRun, held: HeldOps): void {
   });
 }
 
-/** 6: the primary dies with op N written only in its own log: N may be dropped, and the retry executes it once. */
+/**
+ * 6: the primary dies with op N written only in its own log: N may be dropped, and the retry executes
+ * it once. p0 is cut off from the other replicas (its clients still reach it), so the prepare of a
+ * write it takes after the cut reaches no one; it dies once that op is durable in its log (a crash
+ * ends the cut in both worlds). The write, sent again to the new primary, is acked, and runs once.
+ */
 const primaryDiesAfterLocalWrite = async (run: VsrRun): Promise<void> => {
   await startUnderLoad(run, { clients: 3, ops: 30 }, 3);
-  await armFaultPoint(run, 0, faultPoints.beforePrepare);
-  await waitForDeath(run, 0);
-  await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  const raw = new RawClient(run, 'alone');
+  const registered = await raw.ok('register', 0, 0, 'register', null);
+  // Its session must be in the new primary's client table, not only in its log, when the write comes again.
+  await run.waitUntil(`p1, p2 to execute the register (op ${registered.op})`, [1, 2], (s) => s.every((x) => x.commit >= registered.op), CATCH_UP_TICKS);
+  await run.isolateFromPeers(0);
+  const cut = await run.statusOf(0);
+  const write = { f: 'append', key: 'alone', value: '[once]' };
+  // Never answered: p0 cannot commit it, and dies.
+  raw.call(0, 1, 'write', write).catch(() => undefined);
+  const [alone] = await run.waitUntil(`p0 to hold an op past op ${cut.op} durably`, [0], (s) => s[0]!.durable > cut.op, CATCH_UP_TICKS);
+  await run.crash(0);
+  run.note(`p0 died holding ops ${cut.op + 1}..${alone!.durable} in its own log only`);
+  const [next] = await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  const retry = await raw.ok('the write sent again', next!.primary, 1, 'write', write);
+  run.note(`the write sent again to ${run.name(next!.primary)}: acked as op ${retry.op}`);
+  const read = await raw.ok('read', next!.primary, 1, 'read', { f: 'get', key: 'alone' });
+  if (JSON.stringify(read.result) !== JSON.stringify({ ok: true, value: '[once]' })) throw new ScenarioFailure(`a write p0 held alone, sent again, must run once, but its key reads ${JSON.stringify(read.result)}`);
   await run.restart(0);
   await run.finish();
 };
@@ -193,12 +214,19 @@ const primaryDiesAfterLocalWrite = async (run: VsrRun): Promise<void> => {
  */
 const isolatedOldPrimary = async (run: VsrRun): Promise<void> => {
   await startUnderLoad(run, { clients: 3, ops: 15 }, 3);
+  const raw = new RawClient(run, 'cut-off');
+  await raw.ok('register', 0, 0, 'register', null);
   await run.isolateFromPeers(0);
   const cut = await run.statusOf(0);
+  // A write that reaches p0 alone whatever the load's clients are waiting for then (reads, or writes
+  // p0 took before the cut): p0 takes it, and must never commit it. Its call is never answered ok.
+  raw.call(0, 1, 'write', { f: 'put', key: 'cut-off', value: 'p0 alone' }).catch(() => undefined);
   await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
   await run.sleepTicks(100);
   const old = await run.statusOf(0);
-  if (old.commit > cut.commit) throw new ScenarioFailure(`p0 committed ops ${cut.commit + 1}..${old.commit} while cut off from every other replica`);
+  // An op p0 took before the cut may still commit after it: a backup's prepare_ok may have come before
+  // the cut and p0's own write (beside the backups') after. An op it took after the cut never may.
+  if (old.commit > cut.op) throw new ScenarioFailure(`p0 committed ops ${cut.op + 1}..${old.commit} while cut off from every other replica`);
   run.note(`p0 cut off: ${describe(old)}`);
   await run.heal(0);
   await run.waitUntil('p0 to adopt the new view', [0], (s) => s[0]!.status === 'normal' && s[0]!.view >= 1, VIEW_CHANGE_TICKS);
