@@ -298,6 +298,18 @@ describe('real transport (two RealEnvs on loopback)', function () {
     expect(events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.add')).to.have.length(3);
   });
 
+  it('sendEach: one notice per peer with the same params, each traced with its own id; bad params throw, nothing sent', async function () {
+    a.sendEach([b.me, 'n7', b.me], tick, { n: 9 });
+    await until(() => ticks.seen.length === 2);
+    expect(ticks.seen).to.deep.equal([{ n: 9, from: a.me }, { n: 9, from: a.me }]);
+    const sent = events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.tick');
+    expect(sent.map((e) => [e.msg?.to, e.msg?.summary])).to.deep.equal([b.me, 'n7', b.me].map((to) => [to, '{"n":9}']));
+    expect(new Set(sent.map((e) => e.msg?.id)).size, 'a message id each').to.equal(3);
+    expect(events(a.trace).filter((e) => e.kind === 'drop' && e.msg?.to === 'n7')).to.have.length(1);
+    expect(() => a.sendEach([b.me, b.me], tick, { n: 'x' } as never)).to.throw(/invalid params for t\.tick/);
+    expect(events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.tick')).to.have.length(3);
+  });
+
   it('traces a call as send/deliver at both ends with one message id', async function () {
     await a.call(b.me, add, { a: 4, b: 5 }, { timeoutMs: 2000 });
     const atA = events(a.trace).filter((e) => e.msg?.method === 't.add');

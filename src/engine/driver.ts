@@ -280,16 +280,25 @@ export class EngineDriver {
     this.outbox.set(to, [sealed]);
   }
 
+  /**
+   * Send each peer its queued messages. Peers next to each other in the outbox that are sent the
+   * same messages (a primary's prepares to its backups) share one sendEach, which validates and
+   * encodes them once; the sends are the same, in the same order, as one peer at a time.
+   */
   private sendOutbox(): void {
-    const outbox = this.outbox;
+    const outbox = [...this.outbox];
     this.outbox = new Map();
-    for (const [index, messages] of outbox) {
-      const to = this.options.config.replicas[index]!;
+    for (let first = 0; first < outbox.length; ) {
+      const messages = outbox[first]![1];
+      let end = first + 1;
+      while (end < outbox.length && sameMessages(outbox[end]![1], messages)) end++;
+      const to = outbox.slice(first, end).map(([index]) => this.options.config.replicas[index]!);
       for (let i = 0; i < messages.length; i += BATCH_MAX) {
         const part = messages.slice(i, i + BATCH_MAX);
-        if (part.length === 1) this.env.send(to, vsrMessage, part[0]!);
-        else this.env.send(to, vsrBatch, { messages: part });
+        if (part.length === 1) this.env.sendEach(to, vsrMessage, part[0]!);
+        else this.env.sendEach(to, vsrBatch, { messages: part });
       }
+      first = end;
     }
   }
 
@@ -517,4 +526,11 @@ function logProblem(entries: Entry[], first: number, op: number, commit: number,
     parent = entry.header.checksum;
   }
   return null;
+}
+
+/** Whether two peers' queued messages are the very same sealed messages, in the same order. */
+function sameMessages(a: readonly Sealed[], b: readonly Sealed[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -77,6 +77,12 @@ export interface Env {
   serve<P, R>(method: Method<P, R>, handler: Handler<P, R>): void;
   /** One-way message: no reply, no error, may be lost. */
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void;
+  /**
+   * Send `notice` to each of `peers` with the same params. The same messages, in the same order, as
+   * a send to each in turn (so the same trace), but the params are validated and written once (a
+   * primary's prepare to its backups).
+   */
+  sendEach<P>(peers: readonly NodeId[], notice: Notice<P>, params: P): void;
   /** Register the handler for a one-way message. One that fails the schema is dropped (traced); a throw is a lab error, as for serve. */
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void;
 

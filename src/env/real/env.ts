@@ -167,18 +167,32 @@ export class RealEnv implements Env {
   }
 
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
+    if (!this.closed) this.notify(peer, notice.name, this.noticeJson(notice, params));
+  }
+
+  sendEach<P>(peers: readonly NodeId[], notice: Notice<P>, params: P): void {
     if (this.closed) return;
+    const paramsJson = this.noticeJson(notice, params);
+    for (const peer of peers) this.notify(peer, notice.name, paramsJson);
+  }
+
+  /** The params' JSON text to send; params that fail the notice's schema are a lab error (thrown). */
+  private noticeJson<P>(notice: Notice<P>, params: P): string {
     const checked = notice.params.safeParse(params);
     if (!checked.success) throw this.invalidParams(notice.name, checked.error);
-    const paramsJson = JSON.stringify(params);
+    return JSON.stringify(params);
+  }
+
+  /** One notice `name` carrying `paramsJson` (noticeJson()'s) to `peer`. */
+  private notify(peer: NodeId, name: string, paramsJson: string): void {
     const id = this.nextMessage++;
-    const msg = this.traced ? message(id, this.me, peer, notice.name, 'notice', summarizeText(paramsJson)) : undefined;
+    const msg = this.traced ? message(id, this.me, peer, name, 'notice', summarizeText(paramsJson)) : undefined;
     const sent = this.emitMessage('send', msg);
     const link = this.linkTo(peer);
     if (link === undefined) return void this.emitMessage('drop', msg, sent, 'not a node address');
-    const frame = encodeNotice(id, quoted(notice.name), paramsJson);
+    const frame = encodeNotice(id, quoted(name), paramsJson);
     const oversized = oversizedFrame(frame);
-    if (oversized !== undefined) return void this.unsent(msg, sent, `${notice.name} to ${peer}`, oversized);
+    if (oversized !== undefined) return void this.unsent(msg, sent, `${name} to ${peer}`, oversized);
     this.pass(peer, msg, sent, () => link.transmit(frame));
   }
 

@@ -120,6 +120,10 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
     if (!this.dead) this.host.send(this, peer, notice, params);
   }
 
+  sendEach<P>(peers: readonly NodeId[], notice: Notice<P>, params: P): void {
+    for (const peer of peers) this.send(peer, notice, params);
+  }
+
   on<P>(notice: Notice<P>, handler: (params: P, from: NodeId) => void): void {
     this.mustServe();
     this.dispatcher.addNotice(notice, handler);
