@@ -90,7 +90,8 @@ export async function throughput(o: ThroughputOptions): Promise<Throughput> {
   // against one socket's 77.5k in one run), and a load generator multiplexes its sessions so anyway.
   const env = RealEnv.client('bench');
   try {
-    for (const i of REPLICAS) await cluster.start(i);
+    // A fixed replica set (--replicas): no replica joins through another, so the three processes boot at once.
+    await Promise.all(REPLICAS.map((i) => cluster.start(i)));
     await settled(cluster);
     const replicas = REPLICAS.map((i) => cluster.id(i));
     const clients = Array.from({ length: o.clients }, (_, i) => new VsrClient(env, { replicas, timing, id: `bench-${process.pid}-${i}` }));
