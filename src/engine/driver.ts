@@ -283,7 +283,8 @@ export class EngineDriver {
   /**
    * Send each peer its queued messages. Peers next to each other in the outbox that are sent the
    * same messages (a primary's prepares to its backups) share one sendEach, which validates and
-   * encodes them once; the sends are the same, in the same order, as one peer at a time.
+   * encodes them once. Each peer gets the same frames in the same order as when sent one peer at a
+   * time; only past BATCH_MAX messages do the peers' frames interleave, part by part.
    */
   private sendOutbox(): void {
     const outbox = [...this.outbox];
