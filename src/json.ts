@@ -39,8 +39,8 @@ export function quoted(s: string): string {
 }
 
 /** Past this, an integer is a heap number to V8, whose `${x}` costs several times a small one's. */
-const SMALL = 2 ** 30;
-const E8 = 1e8;
+export const SMALL = 2 ** 30;
+export const E8 = 1e8;
 const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000'];
 
 /**

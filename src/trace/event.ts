@@ -113,7 +113,8 @@ interface EscapedSummary {
  */
 const summaries = new Map<string, EscapedSummary>();
 
-function summaryJson(m: MessageSummary): string {
+/** A message's summary as JSON text (line-bytes.ts writes it too). */
+export function summaryJson(m: MessageSummary): string {
   let last = summaries.get(m.type);
   if (last === undefined) summaries.set(m.type, (last = { summary: '', json: '""' }));
   if (m.summary !== last.summary) {

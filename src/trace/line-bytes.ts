@@ -3,8 +3,8 @@
 // in place, without building the line as a string, flattening it and encoding it again (a real
 // node writes two to six such lines per request it serves). It owns no buffer and no file, and
 // it takes only what it can write exactly: any other event is left to formatLine.
-import { numberText, quoted } from '../json.js';
-import type { MessageSummary } from './event.js';
+import { E8, numberText, quoted, SMALL } from '../json.js';
+import { summaryJson, type MessageSummary } from './event.js';
 import type { EventInput } from './recorder.js';
 
 /** A byte run and the strings it was made from (compared on every use: a hit costs no allocation). */
@@ -28,9 +28,6 @@ const SEQ = bytesOf('{"seq":');
 const T = bytesOf(',"t":');
 const CAUSE = bytesOf(',"cause":');
 const CLOSE = 0x7d; // '}'
-/** Past this, digits are written from two halves (each a small integer; see numberText). */
-const SMALL = 2 ** 30;
-const E8 = 1e8;
 /** 10^n for n = 0..9: a number below 10^n has at most n digits. */
 const TENS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
@@ -62,9 +59,6 @@ export class LineBytes {
   private readonly heads = new Runs((node, kind) => `,"node":${quoted(node)},"kind":${quoted(kind)},"msg":{"id":`);
   /** `,"from":…,"to":…,"method":…,"type":…,"summary":` for a route. */
   private readonly routes = new Runs((from, to, method, type) => `,"from":${quoted(from)},"to":${quoted(to)},"method":${quoted(method)},"type":${quoted(type)},"summary":`);
-  /** The last summary escaped, and its JSON (a broadcast's sends share it). */
-  private summary = '';
-  private summaryJson = '""';
 
   /** Whether write() takes `e`: a message event without detail, its message a plain summary. */
   takes(e: EventInput): boolean {
@@ -87,11 +81,7 @@ export class LineBytes {
     p = put(buf, p, this.heads.get(e.node, e.kind, '', ''));
     p = number(buf, p, m.id);
     p = put(buf, p, this.routes.get(m.from, m.to, m.method, m.type));
-    if (m.summary !== this.summary) {
-      this.summaryJson = JSON.stringify(m.summary);
-      this.summary = m.summary;
-    }
-    p += buf.write(this.summaryJson, p);
+    p += buf.write(summaryJson(m), p);
     buf[p++] = CLOSE;
     if (e.cause !== undefined) {
       p = put(buf, p, CAUSE);
@@ -111,6 +101,7 @@ function put(buf: Buffer, at: number, bytes: Uint8Array): number {
 /** A number as formatLine writes it (numberText's text; null if not finite): digits in place for a non-negative safe integer. */
 function number(buf: Buffer, at: number, x: number): number {
   if (!(x >= 0 && Number.isSafeInteger(x))) return ascii(buf, at, Number.isFinite(x) ? numberText(x) : 'null');
+  // Past SMALL, digits are written from two halves around 10^8, each a small integer (as numberText does).
   if (x < SMALL) return digits(buf, at, x, 0);
   const low = x % E8;
   return digits(buf, digits(buf, at, (x - low) / E8, 0), low, 8);
