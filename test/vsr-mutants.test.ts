@@ -3,7 +3,8 @@
 // the reference passes those same seeds (test/vsr-tester-sim.test.ts runs them).
 import { expect } from 'chai';
 import type { Lab } from '../src/lab.js';
-import type { Disk } from '../src/env/types.js';
+import type { Disk, Env } from '../src/env/types.js';
+import { replacing } from './fixtures/replacing.js';
 import { vsrLab } from '../labs/vsr/lab.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
 import { batchFirstOnlyLab, commitBeforeQuorumLab, committedOnlyViewChangeLab, duplicateAgainLab, highestOpLab, staleNonceLab, unverifiedReadsLab } from './fixtures/vsr-broken.js';
@@ -85,21 +86,8 @@ const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; chec
 const slowDiskLab: Lab = {
   name: 'vsr',
   start(env, options) {
-    const disk: Disk = new Proxy(env.disk, {
-      get(target, key) {
-        if (key === 'fsync') return async (file: string) => (await env.sleep(2000), target.fsync(file));
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    const slow = new Proxy(env, {
-      get(target, key) {
-        if (key === 'disk') return disk;
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    return vsrLab.start(slow, options);
+    const slow = replacing<Disk>(env.disk, 'fsync', async (file: string) => (await env.sleep(2000), env.disk.fsync(file)));
+    return vsrLab.start(replacing<Env>(env, 'disk', slow), options);
   },
 };
 
