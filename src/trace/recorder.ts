@@ -10,6 +10,7 @@ import type { Json } from '../env/types.js';
 import { toJSONOf } from '../json.js';
 import { formatLine, type MessageSummary, type TraceEvent, type TraceKind } from './event.js';
 import { RunningHash } from './running-hash.js';
+import { settled } from '../settled.js';
 
 /** Module-local on purpose, for this module's for-in walk (see src/env/sim/json-copy.ts). */
 const hasOwnProperty: (this: object, key: PropertyKey) => boolean = Object.prototype.hasOwnProperty;
@@ -21,8 +22,6 @@ export type EventInput = Omit<TraceEvent, 'seq'>;
  * die young (the GC never copies them out of the young generation).
  */
 const LINES_CHUNK = 1 << 13;
-/** A settled promise: its then() queues a job (cheaper than queueMicrotask, which makes an AsyncResource). */
-const settled = Promise.resolve();
 /** How long, and for how many events, holdLinesWhile() may keep emitLater() lines waiting. */
 const HOLD_MS = 20;
 const HOLD_EVENTS = 1024;

@@ -6,8 +6,8 @@
 // queueMicrotask, which makes an AsyncResource and a bound wrapper for every one. Each message stays
 // its own WebSocket frame; this never reorders, drops or delays a frame past the current turn.
 import type { Socket } from 'node:net';
+import { settled } from '../../settled.js';
 
-const settled = Promise.resolve();
 
 export class Coalescer {
   private held = false;

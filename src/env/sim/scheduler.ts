@@ -33,6 +33,7 @@ import { routeUnhandledRejections, UNHANDLED } from './crash.js';
 import { hostNextTick, hostSetImmediate, runAs } from './guard.js';
 import { EventQueue, SimEvent } from './event-queue.js';
 import type { Prng } from '../../random.js';
+import { settled } from '../../settled.js';
 
 export class SimulationFailure extends Error {
   constructor(
@@ -57,8 +58,6 @@ export interface Limits {
 
 export const defaultLimits: Limits = { maxEvents: 50_000_000, maxEventsPerInstant: 200_000 };
 
-/** Queueing a microtask through a settled promise is half the cost of queueMicrotask (no AsyncResource). */
-const settled = Promise.resolve();
 
 /**
  * The process's one simulation loop, shared by every world so that the steps of two worlds never
