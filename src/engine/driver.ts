@@ -287,19 +287,27 @@ export class EngineDriver {
    * time; only past BATCH_MAX messages do the peers' frames interleave, part by part.
    */
   private sendOutbox(): void {
-    const outbox = [...this.outbox];
+    const outbox = this.outbox;
     this.outbox = new Map();
-    for (let first = 0; first < outbox.length; ) {
-      const messages = outbox[first]![1];
-      let end = first + 1;
-      while (end < outbox.length && sameMessages(outbox[end]![1], messages)) end++;
-      const to = outbox.slice(first, end).map(([index]) => this.options.config.replicas[index]!);
-      for (let i = 0; i < messages.length; i += BATCH_MAX) {
-        const part = messages.slice(i, i + BATCH_MAX);
-        if (part.length === 1) this.env.sendEach(to, vsrMessage, part[0]!);
-        else this.env.sendEach(to, vsrBatch, { messages: part });
+    let group: Sealed[] = [];
+    let to: NodeId[] = [];
+    for (const [index, messages] of outbox) {
+      if (!sameMessages(messages, group)) {
+        this.sendGroup(to, group);
+        group = messages;
+        to = [];
       }
-      first = end;
+      to.push(this.options.config.replicas[index]!);
+    }
+    this.sendGroup(to, group);
+  }
+
+  /** Send `messages` to each of `to` (nothing if none): one as vsr.message, several as vsr.batch frames of BATCH_MAX. */
+  private sendGroup(to: readonly NodeId[], messages: readonly Sealed[]): void {
+    for (let i = 0; i < messages.length; i += BATCH_MAX) {
+      const part = messages.slice(i, i + BATCH_MAX);
+      if (part.length === 1) this.env.sendEach(to, vsrMessage, part[0]!);
+      else this.env.sendEach(to, vsrBatch, { messages: part });
     }
   }
 
