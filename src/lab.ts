@@ -4,6 +4,9 @@
 import type { Env, Json, NodeId } from './env/types.js';
 import type { Timing } from './timing.js';
 
+/** How both worlds name a rejection lab code left unhandled: a real node dies of it, a simulated run fails. */
+export const UNHANDLED_REJECTION = 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node dies of it)';
+
 export interface LabOptions {
   /** The node to join through (the seed's "master"); a node whose first is itself founds view 1. */
   first: NodeId;

@@ -187,6 +187,15 @@ export class RawClient {
 }
 
 /**
+ * `count` new clients (`${prefix}0`, `${prefix}1`, …) register at replica `to` at once, unawaited:
+ * ops that arrive together, pipelined and group-committed, whatever answer they get (a scenario
+ * that needs them waits on commit numbers, not on these calls).
+ */
+export function registerAtOnce(run: VsrRun, to: number, prefix: string, count: number): void {
+  for (let c = 0; c < count; c++) void new RawClient(run, `${prefix}${c}`).call(to, 0, 'register', null).catch(() => undefined);
+}
+
+/**
  * Scenario 2's client, by hand: a write acked as op N, sent again, gets the same reply and no new op;
  * the same request number with another body is never executed (the client table answers it as the
  * old request, or refuses it) and no op is added for it.

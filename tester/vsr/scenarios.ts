@@ -12,7 +12,7 @@ import type { EngineLimits, Lab } from '../../src/lab.js';
 import { TICKS } from '../../labs/vsr/state.js';
 import { SimCluster } from '../sim-cluster.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
-import { armFaultPoint, batchRetransmitCheck, faultPoints, RawClient, retransmitCheck, staleReadCheck, type OpHeader, type VsrStatus } from './replicas.js';
+import { armFaultPoint, batchRetransmitCheck, faultPoints, RawClient, registerAtOnce, retransmitCheck, staleReadCheck, type OpHeader, type VsrStatus } from './replicas.js';
 import { VOPR, vopr, type VoprStorage } from './vopr.js';
 
 /** Every replica is normal in view `view`. */
@@ -88,7 +88,7 @@ const laggingBackup = async (run: VsrRun): Promise<void> => {
   // ops come at its pace (its reads wait for heartbeats: ticks); one client's took 9-11 ticks in the
   // real world on a busy host, near p2's view-change timeout, where nothing below is a check.
   run.note(`${LAGGING_OPS} new clients register at p0 while p2 is cut off`);
-  for (let c = 0; c < LAGGING_OPS; c++) void new RawClient(run, `lagging${c}`).call(0, 0, 'register', null).catch(() => undefined);
+  registerAtOnce(run, 0, 'lagging', LAGGING_OPS);
   await run.waitUntil(`${LAGGING_OPS} more ops committed without p2`, [0], (s) => s[0]!.commit >= cut + LAGGING_OPS, CATCH_UP_TICKS);
   const cutTicks = run.waitedTicks;
   const p2 = await run.statusOf(2); // its control plane is never cut
@@ -397,7 +397,7 @@ const highestLogView = async (run: VsrRun): Promise<void> => {
   await startUnderLoad(run, LOG_VIEW_LOAD, 3);
   await run.isolateFromPeers(0);
   run.note(`${LONELY_CLIENTS} new clients register at p0 alone`);
-  for (let c = 0; c < LONELY_CLIENTS; c++) void new RawClient(run, `lonely${c}`).call(0, 0, 'register', null).catch(() => undefined);
+  registerAtOnce(run, 0, 'lonely', LONELY_CLIENTS);
   const [p1] = await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), 2 * VIEW_CHANGE_TICKS);
   const writer = new RawClient(run, 'new-view-writer');
   await writer.ok('register', p1!.primary, 0, 'register', null);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../types.js';
 import { classicTiming, type Timing } from '../../timing.js';
-import type { EngineLimits, LabNode } from '../../lab.js';
+import { UNHANDLED_REJECTION, type EngineLimits, type LabNode } from '../../lab.js';
 import { loadLab } from '../../../labs/index.js';
 import { TraceRecorder } from '../../trace/recorder.js';
 import { startControlPlane } from '../../control/server.js';
@@ -74,17 +74,15 @@ function recordDeath(env: RealEnv): void {
     process.exit(EXIT_SIGNAL.SIGTERM);
   });
   // A rejection nobody handled comes here too (Node's default): say so, as the simulator does.
-  process.once('uncaughtException', (e, origin) => dieOfError(env, origin === 'unhandledRejection' ? UNHANDLED : 'error', e));
+  process.once('uncaughtException', (e, origin) => dieOfError(env, origin === 'unhandledRejection' ? UNHANDLED_REJECTION : 'error', e));
 }
 
-/** Where a rejection nobody handled was, as the simulator names it (src/env/sim/crash.ts). */
-const UNHANDLED = 'unhandled rejection in lab code (a promise nobody awaited or caught)';
 
 /** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced, told on stderr, exit 70. Nothing half-starts. */
 function dieOfError(env: RealEnv, reason: string, e: unknown): never {
   env.note('crash', { reason, error: String(e) });
   env.trace.flush();
-  const where = reason === UNHANDLED ? `${reason}: ` : '';
+  const where = reason === UNHANDLED_REJECTION ? `${reason}: ` : '';
   process.stderr.write(`rsmlab node ${env.me}: ${where}${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(EXIT_LAB_ERROR);
 }

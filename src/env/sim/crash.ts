@@ -11,9 +11,6 @@ export class NodeCrashed extends Error {
   }
 }
 
-/** A rejection nobody handled, as a failure names where it was. */
-export const UNHANDLED = 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node would crash)';
-
 /** Takes an unhandled rejection that is not NodeCrashed; returns whether a live simulation took it as its failure. */
 export type RejectionSink = (reason: unknown) => boolean;
 

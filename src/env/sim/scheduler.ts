@@ -29,11 +29,12 @@
 //   once (setImmediate) so that Node reports unhandled rejections: one from lab code (a promise
 //   nobody awaited or caught, which would crash a real node) fails every live run, at a point fixed
 //   by the tester's waits and the step count.
-import { routeUnhandledRejections, UNHANDLED } from './crash.js';
+import { routeUnhandledRejections } from './crash.js';
 import { hostNextTick, hostSetImmediate, runAs } from './guard.js';
 import { EventQueue, SimEvent } from './event-queue.js';
 import type { Prng } from '../../random.js';
 import { settled } from '../../settled.js';
+import { UNHANDLED_REJECTION } from '../../lab.js';
 
 export class SimulationFailure extends Error {
   constructor(
@@ -106,7 +107,7 @@ const afterTurn = (): void => {
 function failLiveRuns(reason: unknown): boolean {
   const owners = ending.size === 0 ? [...live] : [...live].filter((s) => s.lastTurn === turns);
   if (owners.length === 0) return ending.size > 0;
-  for (const scheduler of owners) scheduler.fail(reason, UNHANDLED);
+  for (const scheduler of owners) scheduler.fail(reason, UNHANDLED_REJECTION);
   return true;
 }
 

@@ -4,10 +4,11 @@
 import type { Method, Notice } from '../method.js';
 import type { BreakpointNumber, CallOptions, Disk, Env, Handler, Json, NodeId, TimerHandle } from '../types.js';
 import { Dispatcher, isThenable } from '../../wire/dispatch.js';
-import { NodeCrashed, UNHANDLED } from './crash.js';
+import { NodeCrashed } from './crash.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type DeterminismError, type GuardedCode, type RejectionOwner } from './guard.js';
 import type { Endpoint } from './transport.js';
+import { UNHANDLED_REJECTION } from '../../lab.js';
 
 /** What an env asks of its world. */
 export interface EnvHost {
@@ -77,7 +78,7 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
   /** A promise of this node's code rejected with no handler (a disk completion's, a background task's) fails the run, named. */
   readonly rejections: RejectionOwner = {
     emit: (_event, reason) => {
-      this.host.labError(this, UNHANDLED, reason);
+      this.host.labError(this, UNHANDLED_REJECTION, reason);
       return true;
     },
   };
