@@ -233,6 +233,29 @@ describe('apps: snapshots', () => {
     });
   }
 
+  it('kv: a snapshot after every op (each made from the last) is the one the state gives afresh, and none handed out changes', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb(kvOpArb), { maxLength: 40 }), (steps) => {
+        const kv = new KvStore();
+        const taken: { snapshot: Json; text: string }[] = [];
+        const take = (): void => {
+          const snapshot = kv.snapshot();
+          taken.push({ snapshot, text: JSON.stringify(snapshot) });
+        };
+        take();
+        for (const [i, step] of steps.entries()) {
+          kv.execute(step.op, at(0, step.client));
+          take();
+          const fresh = new KvStore();
+          run(fresh, steps.slice(0, i + 1));
+          expect(taken.at(-1)!.text).to.equal(JSON.stringify(fresh.snapshot()));
+        }
+        for (const t of taken) expect(JSON.stringify(t.snapshot)).to.equal(t.text);
+      }),
+      FC,
+    );
+  });
+
   it('snapshots are canonical: the same state built in a different order gives the same text', () => {
     const entries: [string, string][] = [['b', '2'], ['10', 'x'], ['9', 'y'], ['__proto__', 'p'], ['a', '1']];
     const one = kvWith(entries);

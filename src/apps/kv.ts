@@ -24,6 +24,12 @@ export class KvStore implements StateMachine {
   readonly name = 'kv';
   /** Only non-empty values are stored, so "" and missing are one state with one snapshot. */
   private data = new Map<string, string>();
+  /**
+   * `data` as its snapshot (sortedEntries), once asked for: a write makes the next one from it by
+   * changing one pair of a copy, rather than every pair being made again (a replica snapshots after
+   * every op). One handed out is never changed.
+   */
+  private entries: [string, string][] | null = null;
 
   execute(op: unknown, _ctx: AppContext): AppResult {
     const parsed = parseOp('kv', kvOp, op);
@@ -47,11 +53,12 @@ export class KvStore implements StateMachine {
   }
 
   snapshot(): Json {
-    return sortedEntries(this.data);
+    return (this.entries ??= sortedEntries(this.data));
   }
 
   restore(snapshot: Json): void {
     this.data = decodeEntries('kv', z.string().min(1), snapshot);
+    this.entries = null;
   }
 
   private read(k: string): string {
@@ -61,5 +68,24 @@ export class KvStore implements StateMachine {
   private write(k: string, value: string): void {
     if (value === '') this.data.delete(k);
     else this.data.set(k, value);
+    if (this.entries !== null) this.entries = withEntry(this.entries, k, value);
   }
+}
+
+/** A copy of sorted `entries` with `key` set to `value` ("": removed), in its place by key. */
+function withEntry(entries: readonly [string, string][], key: string, value: string): [string, string][] {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (entries[middle]![0] < key) low = middle + 1;
+    else high = middle;
+  }
+  const next = entries.slice();
+  const found = low < entries.length && entries[low]![0] === key;
+  if (value === '') {
+    if (found) next.splice(low, 1);
+  } else if (found) next[low] = [key, value];
+  else next.splice(low, 0, [key, value]);
+  return next;
 }
