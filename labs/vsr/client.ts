@@ -72,7 +72,7 @@ export class VsrClient {
 
   /** Run `op` on the replicated app: exactly once for a write, verified for a read. */
   async invoke(op: Json): Promise<AppResult> {
-    await this.register();
+    if (!this.registered) await this.register();
     if (this.options.reads !== false && isReadOnly(this.options.app ?? 'kv', op)) {
       return (await this.send({ client: this.id, request: ++this.read, kind: 'read', op })).result;
     }
