@@ -418,9 +418,9 @@ export function takeQueued(s: ReplicaState): QueuedRequest[] {
   return taken;
 }
 
-/** Bytes of one request's canonical text in a batch body (its keys written in canonical order: nothing to sort). */
+/** Bytes of one request's canonical text in a batch body: JSON.stringify's text has the same characters in another key order. */
 function batchItemBytes(w: QueuedRequest): number {
-  return utf8Bytes(canonicalJson({ client: w.client, op: w.op, request: w.request }));
+  return utf8Bytes(JSON.stringify({ client: w.client, op: w.op, request: w.request }));
 }
 
 /** Append our next prepare, open its pipeline slot and send it to every backup. */
