@@ -28,6 +28,8 @@ const SEQ = bytesOf('{"seq":');
 const T = bytesOf(',"t":');
 const CAUSE = bytesOf(',"cause":');
 const CLOSE = 0x7d; // '}'
+const QUOTE = 0x22; // '"'
+const BACKSLASH = 0x5c; // '\\'
 /** 10^n for n = 0..9: a number below 10^n has at most n digits. */
 const TENS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
@@ -71,21 +73,26 @@ export class LineBytes {
     return FRAME_BYTES + 4 * NUMBER_BYTES + UNIT_BYTES * (e.node.length + e.kind.length + m.from.length + m.to.length + m.method.length + m.type.length + m.summary.length);
   }
 
+  /** The high halves of the large numbers last written: a node's times, and its message ids, share theirs for long runs. */
+  private readonly times = new HighHalf();
+  private readonly ids = new HighHalf();
+
   /** Write the line of `e` (one write() takes) numbered `seq`, and a newline, at `at` in `buf` (with bound(e) bytes of room); returns where it ends. */
   write(buf: Buffer, at: number, seq: number, e: EventInput): number {
     const m: MessageSummary = e.msg!;
     let p = put(buf, at, SEQ);
-    p = number(buf, p, seq);
+    p = number(buf, p, seq, this.ids);
     p = put(buf, p, T);
-    p = number(buf, p, e.t);
+    p = number(buf, p, e.t, this.times);
     p = put(buf, p, this.heads.get(e.node, e.kind, '', ''));
-    p = number(buf, p, m.id);
+    p = number(buf, p, m.id, this.ids);
     p = put(buf, p, this.routes.get(m.from, m.to, m.method, m.type));
-    p += buf.write(summaryJson(m), p);
+    const end = asciiString(buf, p, m.summary);
+    p = end >= 0 ? end : p + buf.write(summaryJson(m), p);
     buf[p++] = CLOSE;
     if (e.cause !== undefined) {
       p = put(buf, p, CAUSE);
-      p = number(buf, p, e.cause);
+      p = number(buf, p, e.cause, this.ids);
     }
     buf[p++] = CLOSE;
     buf[p++] = 0x0a; // '\n'
@@ -93,22 +100,59 @@ export class LineBytes {
   }
 }
 
+/** The digits of the last high half written (see number()), kept to be copied while it stays the same. */
+class HighHalf {
+  value = -1;
+  length = 0;
+  /** A safe integer's high half is below 2^53 / 10^8: 8 digits at most. */
+  readonly digits = new Uint8Array(8);
+}
+
 function put(buf: Buffer, at: number, bytes: Uint8Array): number {
   buf.set(bytes, at);
   return at + bytes.length;
 }
 
-/** A number as formatLine writes it (numberText's text; null if not finite): digits in place for a non-negative safe integer. */
-function number(buf: Buffer, at: number, x: number): number {
+/**
+ * A number as formatLine writes it (numberText's text; null if not finite): digits in place for a
+ * non-negative safe integer. Past SMALL, from two halves around 10^8, each a small integer (as
+ * numberText does), the high one copied from `high` while it repeats. The halves come from a
+ * division, not x % E8 (a floating-point remainder, several times slower): below 2^53, x / 10^8 is
+ * below 2^27, where doubles lie 2^-26 apart or closer, so a quotient at least 10^-8 short of the
+ * next integer never rounds up to it, and its floor is the exact high half.
+ */
+function number(buf: Buffer, at: number, x: number, high: HighHalf): number {
   if (!(x >= 0 && Number.isSafeInteger(x))) return ascii(buf, at, Number.isFinite(x) ? numberText(x) : 'null');
-  // Past SMALL, digits are written from two halves around 10^8, each a small integer (as numberText does).
   if (x < SMALL) return digits(buf, at, x, 0);
-  const low = x % E8;
-  return digits(buf, digits(buf, at, (x - low) / E8, 0), low, 8);
+  const h = Math.floor(x / E8);
+  if (h !== high.value) {
+    high.value = h;
+    high.length = digits(high.digits, 0, h, 0);
+  }
+  for (let i = 0; i < high.length; i++) buf[at + i] = high.digits[i]!;
+  return digits(buf, at + high.length, x - h * E8, 8);
+}
+
+/**
+ * JSON.stringify(s)'s bytes at `at` for a string of printable ASCII, the usual summary (JSON text
+ * of ASCII values: only its quotes and backslashes escaped), written without making that string;
+ * -1 at the first other character (the caller writes JSON.stringify's text over what was written).
+ */
+function asciiString(buf: Buffer, at: number, s: string): number {
+  let p = at;
+  buf[p++] = QUOTE;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return -1;
+    if (c === QUOTE || c === BACKSLASH) buf[p++] = BACKSLASH;
+    buf[p++] = c;
+  }
+  buf[p++] = QUOTE;
+  return p;
 }
 
 /** The digits of `x`, a non-negative integer below 2^31, at least `width` of them (zeros in front). */
-function digits(buf: Buffer, at: number, x: number, width: number): number {
+function digits(buf: Uint8Array, at: number, x: number, width: number): number {
   let n = 1;
   while (n < 10 && x >= TENS[n]!) n++;
   if (n < width) n = width;
