@@ -95,6 +95,8 @@ export class RealEnv implements Env {
   private server: RpcServer | undefined;
   /** Whether this env builds message events at all: a recorder that records nothing (a benchmark's client) needs none, nor their summaries. */
   private readonly traced: boolean;
+  /** Requests delivered to a handler whose reply is not sent yet (a handler that throws never replies: its node crashes). */
+  private serving = 0;
 
   private constructor(
     readonly me: NodeId,
@@ -112,7 +114,9 @@ export class RealEnv implements Env {
     const env = new RealEnv(nodeId(o.host, o.port), o.disk, o.trace, o.exit ?? ((code) => process.exit(code)), o.crash);
     env.server = await RpcServer.listen(o.host, o.port, (text, inbound) => env.received(text, inbound));
     // A node that has just sent calls formats its lines once their replies are in: the peers it woke get the cores first.
-    o.trace.holdLinesWhile(() => env.awaitingReplies());
+    // One serving a request formats them once its reply is sent: a Lab 2 primary's last invoke reply
+    // resumes its handler only some promise jobs after the turn's end, which would write the op's lines first.
+    o.trace.holdLinesWhile(() => env.serving > 0 || env.awaitingReplies());
     return env;
   }
 
@@ -403,7 +407,9 @@ export class RealEnv implements Env {
   /** Deliver a request to its handler and send its reply back on the connection it came by (through the faults). */
   private dispatch(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound, id: number, msg: MessageSummary | undefined): void {
     this.emitMessage('deliver', msg);
+    this.serving++;
     this.dispatcher.request(frame.id, frame.method, frame.params, inbound.from, (reply) => {
+      this.serving--;
       const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
       this.pass(inbound.from, res, sent, () => inbound.reply(reply.text));
