@@ -20,9 +20,10 @@
 //   fsyncs per op against the log's. A journal cell holds about 32 of the workload's writes, the
 //   log's prepare all 64 that arrive together, so the journal takes two prepares per round of
 //   writes; its flush writes one prepare's header sectors beside the next one's cells, one fsync,
-//   when both are in flight (BATCHING's pipeline of 2). With one in flight an op commits after 3
-//   serial fsyncs (the primary's prepare cell, then a backup's cell and header sector, which its
-//   prepare_ok waits for) against the log's 2, and each prepare costs a replica 2 fsyncs.
+//   when both are in flight (BATCHING's pipeline of 2). With one in flight an op commits after 2
+//   serial fsyncs (a replica's prepare cell, then its header sector, which its vote waits for; the
+//   primary's beside the backups': its prepares leave as its write starts) against the log's 1, and
+//   each prepare costs a replica 2 fsyncs.
 // - Catch-up versus rebuild (bench/par-sync.ts): a backup 10,000 writes behind rebuilds, one 100
 //   behind catches up by repair; the engines' own cost, in one process.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -113,7 +113,7 @@ export class EngineDriver {
   private lastSealed: { message: Message; sealed: Sealed } | null = null;
   /** The last group chained behind the superblock (sends, replies). */
   private superblockGroup: Group | null = null;
-  /** Lab 3: the primary's prepares of writes queued but not yet started, sent as their flush starts (sendMessage). */
+  /** The primary's prepares of writes queued but not yet started, sent as their flush starts (sendMessage). */
   private atFlush: (() => void)[] = [];
   /** Sealed messages not yet sent, by peer index, in order: they leave when the current job is over (send). */
   private outbox = new Map<number, Sealed[]>();
@@ -191,7 +191,7 @@ export class EngineDriver {
    * writes as one append with one fsync (group commit); Lab 4's regular checkpoint runs beside
    * the lane's later writes (a rebuild's on it). Messages and replies wait only for the superblock
    * writes before them (a view is durable before it is advertised), never for a log write:
-   * prepare_ok is made only after its write completed (Lab 4's primary's prepares: sendMessage).
+   * prepare_ok is made only after its write completed (a primary's prepares: sendMessage).
    */
   private carryOut(command: EngineCommand): void {
     switch (command.kind) {
@@ -242,19 +242,27 @@ export class EngineDriver {
 
   /**
    * Send one message once the superblock writes before it are durable (a view is durable before it
-   * is advertised). On Lab 3's log a primary's prepares leave as the write of their ops starts, as
-   * TigerBeetle's do: the backups write while it writes, and its own vote counts only once its write
-   * completed (onWritten), so a commit still needs a quorum of durable copies. The prepares of one
-   * group commit leave together, in order, as one frame per peer. On Lab 4's journal they wait until
-   * their prepare cells are durable (recovery fixes the op from there: @H, @K).
+   * is advertised). A primary's prepares leave as the write of their ops starts, as TigerBeetle's
+   * do, on Lab 3's log and Lab 4's journal alike: the backups write while it writes. The flush that
+   * takes a queued write runs on the IO lane after the superblock writes before it; the prepares of
+   * one group commit leave together, in order, as one frame per peer (a prepare sent again, its
+   * write started, waits only for the superblock). Writes that join a journal flush already under
+   * way (joinArrived) send theirs as the flush asked for them starts: never ahead of the IO lane.
+   *
+   * Safe: the primary counts its own vote only once its write completed (onWritten; on the journal
+   * once the slot is clean), so a commit still needs a quorum of durable copies. A primary that
+   * dies before then holds the op as a backup that died mid-write of a prepare it received does
+   * (torn: cut, scenario 13; prepare cell durable: @F/@H/@K fix, scenario 14; part of a batch lost:
+   * faulty), or not at all, and it never voted for it: so what it may later nack or drop it never
+   * acknowledged (the nack rule), what it acknowledged is durable (its recovery timeout rejoins on
+   * that), a checkpoint waits for the IO lane (it covers no op whose write had not completed), and
+   * it restarts recovering, never again primary of that view (no other op of that number in it).
    */
   private sendMessage(to: number, message: Message): void {
     const sealed = this.sealOnce(message);
     const go = (): void => this.send(to, sealed);
-    if (message.command !== 'prepare' || this.state.status !== 'normal' || !isPrimary(this.state)) this.afterSuperblock(go);
-    else if (this.storage instanceof JournalStorage) this.storage.afterPreparesDurable(go);
-    else if (this.storage instanceof LogStorage && this.storage.queued) this.atFlush.push(go);
-    else this.afterSuperblock(go); // its write started already (a prepare sent again)
+    if (message.command === 'prepare' && this.state.status === 'normal' && isPrimary(this.state) && this.storage.queued) this.atFlush.push(go);
+    else this.afterSuperblock(go);
   }
 
   /** A broadcast is one message to every peer: its checksum is computed once. (Sent messages are never changed.) */

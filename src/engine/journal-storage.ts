@@ -65,10 +65,7 @@ interface Batch {
 }
 
 export class JournalStorage implements EngineStorage {
-  private queued: Queued[] = [];
-  /** Run once the prepare cells of everything queued now are durable: for the next flush, and for the one under way. */
-  private waiting: (() => void)[] = [];
-  private preparesSynced: Promise<void> = Promise.resolve();
+  private unwritten: Queued[] = [];
   /** The last batch: its prepare cells durable, its header sectors not yet written. */
   private landed: Batch | null = null;
   fsyncs = 0;
@@ -115,28 +112,27 @@ export class JournalStorage implements EngineStorage {
 
   /** Whether writes wait to be flushed. */
   get pending(): boolean {
-    return this.queued.length > 0 || this.landed !== null;
+    return this.unwritten.length > 0 || this.landed !== null;
+  }
+
+  /**
+   * Whether writes wait for a flush that has not started. The next flush takes them all, unless one
+   * under way takes them first (joinArrived): then the flush asked for them finds them landed.
+   */
+  get queued(): boolean {
+    return this.unwritten.length > 0;
   }
 
   write(entry: Entry, from: number | null = null): boolean {
     // Now, while canonical.ts still holds the texts the entry's making or checking built, not at the flush.
     keepHeaderText(entry);
-    this.queued.push({ entry, from, body: entryTexts(entry).body });
-    return this.queued.length === 1;
+    this.unwritten.push({ entry, from, body: entryTexts(entry).body });
+    return this.unwritten.length === 1;
   }
 
   truncate(op: number): boolean {
-    this.queued.push({ truncate: op });
-    return this.queued.length === 1;
-  }
-
-  /**
-   * Run `then` once the prepare cells of every write queued so far are durable (before their header
-   * sectors are): a primary sends its prepares then, as it holds the op durably (@H/@K fix it).
-   */
-  afterPreparesDurable(then: () => void): void {
-    if (this.queued.length > 0) this.waiting.push(then);
-    else void this.preparesSynced.then(then);
+    this.unwritten.push({ truncate: op });
+    return this.unwritten.length === 1;
   }
 
   /**
@@ -144,7 +140,7 @@ export class JournalStorage implements EngineStorage {
    * is queued (a queued write had its flush asked for when it was queued). The driver flushes then.
    */
   get headersWaiting(): boolean {
-    return this.landed !== null && this.queued.length === 0;
+    return this.landed !== null && this.unwritten.length === 0;
   }
 
   /**
@@ -158,12 +154,8 @@ export class JournalStorage implements EngineStorage {
    * and V8 deoptimized it for each new array shape.)
    */
   async flush(): Promise<Entry[]> {
-    const queued = this.queued;
-    const waiting = this.waiting;
-    this.queued = [];
-    this.waiting = [];
-    let synced = (): void => undefined;
-    this.preparesSynced = new Promise((resolve) => (synced = resolve));
+    const queued = this.unwritten;
+    this.unwritten = [];
     const durable: Entry[] = [];
     if (this.landed !== null && this.rewrites(this.landed.slots, queued)) await this.finish(this.takeLanded()!, durable);
     const previous = this.takeLanded();
@@ -173,11 +165,9 @@ export class JournalStorage implements EngineStorage {
     const entries = this.writePrepares(queued, prepares);
     for (const w of prepares) writes.push(w);
     await this.writeAll(writes);
-    const joined = await this.joinArrived(previous, prepares, entries, waiting);
+    const joined = await this.joinArrived(previous, prepares, entries);
     if (writes.length > 0 || joined) await this.sync();
     if (previous !== null) this.clean(previous, durable);
-    synced();
-    for (const then of waiting) then();
     this.land(prepares, entries);
     return durable.filter((e) => e.header.op > 0).sort((a, b) => a.header.op - b.header.op);
   }
@@ -185,19 +175,17 @@ export class JournalStorage implements EngineStorage {
   /**
    * The prepares queued while this flush's writes went out (a backup's next prepares, often, while
    * it writes the header sectors its acks wait for) join its fsync: their prepare cells are written
-   * now (onto `prepares` and `entries`, their waiting callbacks onto `waiting`), unless they
-   * truncate or rewrite a slot this flush writes. Once per flush, so the fsync is never put off
-   * for long. The flush the driver asked for them then finds them landed. True if any joined.
+   * now (onto `prepares` and `entries`), unless they truncate or rewrite a slot this flush writes.
+   * Once per flush, so the fsync is never put off for long. The flush the driver asked for them then
+   * finds them landed. True if any joined.
    */
-  private async joinArrived(previous: Batch | null, prepares: JournalWrite[], entries: Map<string, Written>, waiting: (() => void)[]): Promise<boolean> {
-    const arrived = this.queued;
+  private async joinArrived(previous: Batch | null, prepares: JournalWrite[], entries: Map<string, Written>): Promise<boolean> {
+    const arrived = this.unwritten;
     if (arrived.length === 0) return false;
     const slots = previous === null ? [] : previous.slots.slice();
     for (const w of prepares) slots.push(w.slot);
     if (this.rewrites(slots, arrived)) return false;
-    this.queued = [];
-    for (const then of this.waiting) waiting.push(then);
-    this.waiting = [];
+    this.unwritten = [];
     const first = prepares.length;
     for (const [checksum, written] of this.writePrepares(arrived, prepares)) entries.set(checksum, written);
     await this.writeAll(prepares.slice(first));

@@ -16,6 +16,8 @@ export interface EngineStorage {
   write(entry: Entry, from?: number | null): boolean;
   /** Queue the log's new end `op` (durable before any later write). True if the queue was empty before. */
   truncate(op: number): boolean;
+  /** Whether writes wait for a flush that has not started (it takes every one queued by then). */
+  readonly queued: boolean;
   /** Carry out everything queued so far, in order; resolves with the written entries now durable (and clean), in order. */
   flush(): Promise<Entry[]>;
   /** fsyncs asked of the disk so far. */
@@ -49,7 +51,6 @@ export class LogStorage implements EngineStorage {
     return { storage: new LogStorage(log), entries: await readLog(log, cluster) };
   }
 
-  /** Whether writes wait for a flush that has not started (it takes every one queued by then). */
   get queued(): boolean {
     return this.unwritten.length > 0;
   }

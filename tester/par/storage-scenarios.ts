@@ -423,7 +423,7 @@ export async function uncommittedTailDiscarded(run: VsrRun): Promise<void> {
   sim.block(p0, p2);
   for (const [request, op] of [[6, 7], [7, 8]] as const) {
     write(request);
-    await watch(run, `p0 to hold op ${op} durably (its prepares are sent once its prepare cell is)`, () => live(run, 0).state.log_durable === op);
+    await watch(run, `p0 to hold op ${op} durably (its prepares left as its write of it started)`, () => live(run, 0).state.log_durable === op);
   }
   await run.sleepTicks(1); // every prepare of ops 7 and 8 sent so far has met the cut
   // Open p0 -> p1 only while p0's prepare timeout (which resends ops 7 and 8) last fired a tick ago or more (its resends met the cut) and is 3 ticks off.

@@ -288,11 +288,19 @@ export async function crashResumesRebuild(run: VsrRun): Promise<void> {
   await run.isolate(2);
   const head = stateOf(run, 2)!.op;
   await run.waitUntil(`the load to finish, a ring (${slots} ops) past ${run.name(2)}'s head ${head} and checkpointed past it`, [0, 1], (all) => run.loadFinished && all.every((s) => s.commit > head + slots) && [0, 1].every((i) => (stateOf(run, i)?.op_checkpoint ?? 0) > head), CONVERGE_TICKS);
-  // A target past the checkpoint: writes until the others' commit is not at their checkpoint.
+  // A target past the checkpoint: writes until the others' commit is not at their checkpoint, each
+  // looked at once both have executed the same commit and written any checkpoint it made due (one
+  // that became durable after the last write could make the rebuild's target its checkpoint: no tail).
   const client = new RawClient(run, 'tail');
   const primary = (await run.statusOf(0)).primary;
   await client.ok('register', primary, 0, 'register', null);
-  for (let request = 1; [0, 1].some((i) => stateOf(run, i)!.commit_max === stateOf(run, i)!.op_checkpoint); request++) {
+  const settled = (): boolean => {
+    const [a, b] = [stateOf(run, 0)!, stateOf(run, 1)!];
+    return a.commit_max === b.commit_max && [a, b].every((s) => s.commit_min === s.commit_max && s.checkpoint_writing === null);
+  };
+  for (let request = 1; ; request++) {
+    await run.waitUntil('p0, p1 to execute one commit and write any checkpoint it made due', [0, 1], settled, CONVERGE_TICKS);
+    if (![0, 1].some((i) => stateOf(run, i)!.commit_max === stateOf(run, i)!.op_checkpoint)) break;
     await client.ok(`write ${request}`, primary, request, 'write', { f: 'put', key: 'tail', value: `${request}` });
   }
   let cut = false;

@@ -110,9 +110,8 @@ const LAGGING_OPS = 40;
  * 5: the primary dies once op N has a quorum of prepare_oks, before it commits: N survives into view
  * 1 and the retry gets its reply. N is not visible outside p0, but its quorum is p0 and a backup that
  * held N durably; with p0 dead the two backups are the only view-change quorum, so every op a backup
- * holds durably when p0 dies, N among them (and on Lab 3's log, where p0's prepares leave beside its
- * own write, maybe a later one p0 had not written yet), must be committed in the new view with the
- * checksum p0 gave it.
+ * holds durably when p0 dies, N among them (and, as p0's prepares leave beside its own write, maybe
+ * a later one p0 had not written yet), must be committed in the new view with the checksum p0 gave it.
  */
 const primaryDiesBeforeCommit = async (run: VsrRun): Promise<void> => {
   await startUnderLoad(run, { clients: 3, ops: 30 }, 3);
@@ -461,9 +460,9 @@ export const VOPR_BATCH = { pipeline_max: 1, batch_max: 4, clients: 12, thinkTic
 /** The engine limits of the batching scenarios (Scenario.engine: both worlds give them to every node). */
 export const BATCH_ENGINE: EngineLimits = { pipeline_max: VOPR_BATCH.pipeline_max, batch_max: VOPR_BATCH.batch_max };
 
-/** The VOPR on batching replicas; it fails if no committed op was a batch (it would pass vacuously). */
-export async function voprBatch(run: VsrRun, storage?: VoprStorage): Promise<void> {
-  await vopr(run, storage, { ...VOPR, clients: VOPR_BATCH.clients, thinkTicks: VOPR_BATCH.thinkTicks });
+/** The VOPR on batching replicas (`clients` of them: VOPR_BATCH's by default); it fails if no committed op was a batch (it would pass vacuously). */
+export async function voprBatch(run: VsrRun, storage?: VoprStorage, clients = VOPR_BATCH.clients): Promise<void> {
+  await vopr(run, storage, { ...VOPR, clients, thinkTicks: VOPR_BATCH.thinkTicks });
   // The simulator's state checker counts every committed batch; the real world, the ops that acked two writes or more.
   const batches = run.checker?.batches ?? run.batchesAcked;
   run.note(`${batches} committed ops were batches of writes${run.checker === null ? ' (acked as such)' : ''}`);
