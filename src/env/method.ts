@@ -14,11 +14,6 @@ export interface Notice<P> {
   readonly kind: 'notice';
   readonly name: string;
   readonly params: z.ZodType<P>;
-  /**
-   * The params' JSON text (of the same value; any key order), when the declaring lab has it more
-   * cheaply than JSON.stringify: a text it built already, for a checksum. The real world sends it.
-   */
-  readonly json?: (params: P) => string;
 }
 
 /**
@@ -31,8 +26,8 @@ export function method<P, R>(name: string, params: z.ZodType<P>, result: z.ZodTy
   return { kind: 'method', name, params: z.compile(params), result: z.compile(result) };
 }
 
-export function notice<P>(name: string, params: z.ZodType<P>, json?: (params: P) => string): Notice<P> {
-  return { kind: 'notice', name, params: z.compile(params), ...(json !== undefined && { json }) };
+export function notice<P>(name: string, params: z.ZodType<P>): Notice<P> {
+  return { kind: 'notice', name, params: z.compile(params) };
 }
 
 /** Human-readable reason a value failed its schema, for JSON-RPC -32602 replies and trace events. */

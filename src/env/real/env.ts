@@ -180,11 +180,11 @@ export class RealEnv implements Env {
     for (const peer of peers) this.notify(peer, notice.name, paramsJson);
   }
 
-  /** The params' JSON text to send (the notice's own, if it makes one); params that fail the notice's schema are a lab error (thrown). */
+  /** The params' JSON text to send; params that fail the notice's schema are a lab error (thrown). */
   private noticeJson<P>(notice: Notice<P>, params: P): string {
     const checked = notice.params.safeParse(params);
     if (!checked.success) throw this.invalidParams(notice.name, checked.error);
-    return notice.json === undefined ? JSON.stringify(params) : notice.json(params);
+    return JSON.stringify(params);
   }
 
   /** One notice `name` carrying `paramsJson` (noticeJson()'s) to `peer`. */
