@@ -34,15 +34,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const settleAtOnce: ResponseGate = (frame, _method, settle) => settle(frame);
 
-/**
- * Every frame's masking key, zero: ws then neither copies a text frame into a buffer to mask it nor
- * XORs it (nor does the receiving end), byte by byte in JS for a 64-write prepare. Masking keeps a
- * browser's script from steering a proxy's cache (RFC 6455 §10.3); a node's links are no browser's.
- */
-function zeroMask(mask: Buffer): void {
-  mask.fill(0);
-}
-
 export class PeerLink {
   private socket: WebSocket | undefined;
   private coalescer: Coalescer | undefined;
@@ -101,8 +92,7 @@ export class PeerLink {
   transmit(text: string): void {
     const socket = this.socket ?? this.open();
     if (socket.readyState === WebSocket.OPEN && this.coalescer !== undefined) {
-      this.coalescer.hold();
-      socket.send(text);
+      this.coalescer.send(text);
     } else {
       this.queued.push(text);
     }
@@ -118,11 +108,11 @@ export class PeerLink {
   }
 
   private open(): WebSocket {
-    const socket = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES, generateMask: zeroMask });
+    const socket = new WebSocket(this.url, { perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES });
     this.socket = socket;
     this.coalescer = undefined;
     socket.on('upgrade', (response) => {
-      this.coalescer = new Coalescer(response.socket as Socket);
+      this.coalescer = new Coalescer(response.socket as Socket, true);
     });
     socket.on('open', () => this.flush());
     socket.on('message', (data) => this.received(String(data)));

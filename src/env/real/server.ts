@@ -57,13 +57,12 @@ class InboundSocket implements Inbound {
     private readonly socket: WebSocket,
     tcp: Socket,
   ) {
-    this.coalescer = new Coalescer(tcp);
+    this.coalescer = new Coalescer(tcp, false);
   }
 
   reply(text: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.coalescer.hold();
-    this.socket.send(text);
+    this.coalescer.send(text);
   }
 }
 
