@@ -8,6 +8,7 @@ import type { Json } from '../src/env/types.js';
 import { canonicalJson, shape, shapedJson } from '../src/json.js';
 import { checksum } from '../src/engine/checksum.js';
 import { entryValid, headerChecksum, makeEntry, rootEntry, seal, sealValid, type Entry, type Header, type HeaderFields, type Message } from '../labs/vsr/protocol.js';
+import { batchBodyText, batchRequestJson, bodyText } from '../labs/vsr/canonical.js';
 
 const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as Json);
 const hex = fc.stringMatching(/^[0-9a-f]{32}$/);
@@ -93,6 +94,19 @@ describe('vsr canonical texts', () => {
     expect(e.header.checksum).to.equal(headerReference(e.header));
     expect(e.header.checksum_body).to.equal(checksum({ body: e.body }));
     expect(seal({ command: 'prepare', cluster: 1, replica: 0, view: 2, entry: e }).checksum).to.equal(checksum({ command: 'prepare', cluster: 1, replica: 0, view: 2, entry: e } as unknown as Json));
+  });
+
+  it("a batch body's text made from its requests' texts (the primary's, as it takes them off its queue) is canonicalJson's", () => {
+    const request = fc.record({ client: fc.string({ minLength: 1 }), request: fc.nat(), op: json });
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 2, maxLength: 6 }), (requests) => {
+        const body = { requests } as unknown as Json;
+        const text = batchBodyText(requests.map((r) => batchRequestJson(r)));
+        expect(text).to.equal(canonicalJson(body));
+        expect(text).to.equal(bodyText(body));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('shapedJson writes canonicalJson text for its shape and refuses any other', () => {

@@ -57,11 +57,19 @@ export function bodyJson(bodyText: string): string {
 /** The canonical text of a prepare's body: a batch's from its requests' shape (no sort of their keys), any other as canonicalJson writes it. */
 export function bodyText(body: Json): string {
   const requests = hasShape(body, BATCH) ? body.requests! : null;
-  return Array.isArray(requests) ? '{"requests":' + canonicalArray(requests, requestJson) + '}' : canonicalJson(body);
+  return Array.isArray(requests) ? '{"requests":' + canonicalArray(requests, batchRequestJson) + '}' : canonicalJson(body);
 }
 
-function requestJson(request: Json): string {
+/** The canonical text of one request of a batch body. */
+export function batchRequestJson(request: Json): string {
   return shapedJson(request, REQUEST) ?? canonicalJson(request);
+}
+
+/** bodyText of a batch body from its requests' texts (batchRequestJson's, in order), which the primary made as it took them off its queue. */
+export function batchBodyText(texts: readonly string[]): string {
+  let text = '{"requests":[' + texts[0]!;
+  for (let i = 1; i < texts.length; i++) text += ',' + texts[i]!;
+  return text + ']}';
 }
 
 /** An entry's kept texts, or null if it is not exactly an entry's shape (callers then take canonicalJson's way). */

@@ -31,6 +31,7 @@ import {
   type MessageOf,
   type PreparedRequest,
 } from './protocol.js';
+import { batchBodyText, batchRequestJson } from './canonical.js';
 import { isReadOnly } from './read-only.js';
 import {
   batchMax,
@@ -389,38 +390,55 @@ export function prepareEntry(s: ReplicaState, r: ClientRequest, time: number): E
 }
 
 /** The next prepare for two or more queued writes: one `batch` op that runs them in this order, stamped with the latest's time. */
-export function batchEntry(s: ReplicaState, writes: readonly QueuedRequest[]): Entry {
+export function batchEntry(s: ReplicaState, taken: Taken): Entry {
+  const { writes, requests, texts } = taken;
   assert(writes.length >= 2 && writes.every((w) => w.kind === 'write'), 'vsr: a batch of two or more writes');
-  const body: BatchBody = { requests: writes.map((w) => ({ client: w.client, request: w.request, op: w.op })) };
-  return makeEntry(nextHeader(s, Math.max(...writes.map((w) => w.time)), '', 0, 'batch'), body);
+  const body: BatchBody = { requests };
+  return makeEntry(nextHeader(s, Math.max(...writes.map((w) => w.time)), '', 0, 'batch'), body, batchBodyText(texts));
 }
 
 /** Bytes of a batch body's canonical text around its requests' texts: `{"requests":[` and `]}`. */
 const BATCH_FRAME_BYTES = utf8Bytes('{"requests":[]}');
 
+/** The queued requests the next prepare takes; for two or more writes, each as its batch body holds it, and that one's canonical text. */
+export interface Taken {
+  writes: QueuedRequest[];
+  requests: BatchBody['requests'];
+  texts: string[];
+}
+
 /**
  * Take the next prepare's requests off the queue's front: a register alone; else the writes up to
  * the first register, batch_max of them at most, and no more than the body bound (body_bytes_max)
- * lets one batch body hold. The first always goes: alone it is a plain write, which fits.
+ * lets one batch body hold. The first always goes: alone it is a plain write, which fits. Each
+ * write's text in a batch body is made once, here: the bound counts its bytes, and the batch's
+ * body text is made of them (batchEntry), so no request is encoded twice.
  */
-export function takeQueued(s: ReplicaState): QueuedRequest[] {
-  const taken = [s.queue.shift()!];
-  if (taken[0]!.kind === 'register') return taken;
-  const bound = s.config.body_bytes_max;
-  let bytes = bound === undefined ? 0 : BATCH_FRAME_BYTES + batchItemBytes(taken[0]!);
-  while (s.queue.length > 0 && s.queue[0]!.kind === 'write' && taken.length < batchMax(s.config)) {
-    if (bound !== undefined) {
-      bytes += 1 + batchItemBytes(s.queue[0]!); // a comma, then the request
-      if (bytes > bound) break;
-    }
-    taken.push(s.queue.shift()!);
+export function takeQueued(s: ReplicaState): Taken {
+  const queue = s.queue;
+  const taken: Taken = { writes: [], requests: [], texts: [] };
+  if (queue[0]!.kind === 'register') {
+    taken.writes = queue.splice(0, 1);
+    return taken;
   }
+  const bound = s.config.body_bytes_max ?? Infinity;
+  const most = Math.min(queue.length, batchMax(s.config));
+  let bytes = BATCH_FRAME_BYTES;
+  let n = 0;
+  while (n < most && queue[n]!.kind === 'write') {
+    const { client, request, op } = queue[n]!;
+    const item = { client, request, op };
+    const text = batchRequestJson(item);
+    if (n > 0) bytes += 1; // the comma before it
+    bytes += utf8Bytes(text);
+    if (n > 0 && bytes > bound) break;
+    taken.requests.push(item);
+    taken.texts.push(text);
+    n++;
+  }
+  // One splice, not a shift per request: each shift moves every request behind it.
+  taken.writes = queue.splice(0, n);
   return taken;
-}
-
-/** Bytes of one request's canonical text in a batch body: JSON.stringify's text has the same characters in another key order. */
-function batchItemBytes(w: QueuedRequest): number {
-  return utf8Bytes(JSON.stringify({ client: w.client, op: w.op, request: w.request }));
 }
 
 /** Append our next prepare, open its pipeline slot and send it to every backup. */
@@ -443,8 +461,8 @@ export function prepareQueued(s: ReplicaState, out: Out): void {
   while (s.queue.length > 0 && s.pipeline.length < s.config.pipeline_max) {
     if (!ringAccepts(s, s.op + 1)) return dropQueue(s, out, { status: 'busy', view: s.view });
     const taken = takeQueued(s);
-    const first = taken[0]!;
-    preparePipelined(s, out, taken.length === 1 ? prepareEntry(s, first, first.time) : batchEntry(s, taken));
+    const first = taken.writes[0]!;
+    preparePipelined(s, out, taken.writes.length === 1 ? prepareEntry(s, first, first.time) : batchEntry(s, taken));
   }
 }
 

@@ -161,9 +161,11 @@ export function entryValid(entry: Entry): boolean {
   return valid;
 }
 
-/** The entry of `fields` and `body` with its checksums: header keys in the order given, checksum_body first, checksum last. */
-export function makeEntry(fields: Omit<HeaderFields, 'checksum_body'>, body: Json): Entry {
-  const text = bodyText(body);
+/**
+ * The entry of `fields` and `body` with its checksums: header keys in the order given, checksum_body
+ * first, checksum last. `text`: the body's canonical text (bodyText's), if the caller has made it.
+ */
+export function makeEntry(fields: Omit<HeaderFields, 'checksum_body'>, body: Json, text = bodyText(body)): Entry {
   const withBody: HeaderFields = { checksum_body: checksumText(bodyJson(text)), ...fields };
   const fieldsText = headerFieldsJson(withBody);
   const entry: Entry = { header: { ...withBody, checksum: checksumText(fieldsText) }, body };
