@@ -35,6 +35,14 @@ export async function rate(total: number, width: number, op: () => Promise<unkno
   return total / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * A raw ws client's options. Its masking key is zero, as on rsmlab's peer links (src/env/real/coalesce.ts):
+ * ws then skips masking, so the limit does not pay a per-byte cost the links no longer pay.
+ */
+const RAW_CLIENT: WebSocket.ClientOptions = { perMessageDeflate: false, generateMask: (mask) => void mask.fill(0) };
+/** The same options, in the code of a raw process. */
+const RAW_CLIENT_JS = '{ perMessageDeflate: false, generateMask: (mask) => mask.fill(0) }';
+
 /** A raw ws peer: sends a text frame, resolves on the next frame back (the echo); no parsing, no ids. */
 export class RawEcho {
   private readonly waiting: (() => void)[] = [];
@@ -44,7 +52,7 @@ export class RawEcho {
   }
 
   static async connect(port: number): Promise<RawEcho> {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/`, RAW_CLIENT);
     await once(socket, 'open');
     return new RawEcho(socket);
   }
@@ -84,7 +92,7 @@ wss.on('listening', () => process.stdout.write('ready\\n'));`);
 export async function rawRelayServer(port: number, backupPorts: readonly number[], forward: string, reply: string): Promise<ChildProcess> {
   return rawProcess(`import WebSocket, { WebSocketServer } from 'ws';
 const connect = (p) => new Promise((resolve) => {
-  const s = new WebSocket('ws://127.0.0.1:' + p + '/', { perMessageDeflate: false });
+  const s = new WebSocket('ws://127.0.0.1:' + p + '/', ${RAW_CLIENT_JS});
   s.on('open', () => resolve(s));
 });
 const backups = await Promise.all(${JSON.stringify(backupPorts)}.map(connect));
