@@ -162,13 +162,19 @@ export function entryValid(entry: Entry): boolean {
 }
 
 /**
- * The entry of `fields` and `body` with its checksums: header keys in the order given, checksum_body
- * first, checksum last. `text`: the body's canonical text (bodyText's), if the caller has made it.
+ * The entry of `fields` and `body` with its checksums: header keys in headerSchema's order but
+ * checksum last (nextHeader's order, checksum_body first). `text`: the body's canonical text
+ * (bodyText's), if the caller has made it. The fields are named, not spread: node 20's V8 builds
+ * { x, ...fields } and { ...withBody, checksum } on a slow path (about 1-2 us each, per prepare).
  */
 export function makeEntry(fields: Omit<HeaderFields, 'checksum_body'>, body: Json, text = bodyText(body)): Entry {
-  const withBody: HeaderFields = { checksum_body: checksumText(bodyJson(text)), ...fields };
+  const { parent, cluster, view, op, commit, timestamp, client, request, operation, replica } = fields;
+  const checksum_body = checksumText(bodyJson(text));
+  const withBody: HeaderFields = { checksum_body, parent, cluster, view, op, commit, timestamp, client, request, operation, replica };
   const fieldsText = headerFieldsJson(withBody);
-  const entry: Entry = { header: { ...withBody, checksum: checksumText(fieldsText) }, body };
+  const checksum = checksumText(fieldsText);
+  const header: Header = { checksum_body, parent, cluster, view, op, commit, timestamp, client, request, operation, replica, checksum };
+  const entry: Entry = { header, body };
   keepTexts(entry, { body: text, fields: fieldsText });
   knownValid(entry.header);
   return Object.freeze(entry);
