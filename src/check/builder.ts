@@ -10,7 +10,7 @@ export class HistoryBuilder {
 
   invoke(process: number | string, f: string, value: Json = null, key?: string): this {
     this.pending.set(process, { f, key });
-    return this.add({ process, type: 'invoke', f, value }, key);
+    return this.add(process, 'invoke', f, value, key);
   }
 
   ok(process: number | string, value: Json = null): this {
@@ -33,12 +33,14 @@ export class HistoryBuilder {
     const open = this.pending.get(process);
     if (open === undefined) throw new Error(`HistoryBuilder: process ${process} has no pending op to complete`);
     this.pending.delete(process);
-    return this.add({ process, type, f: open.f, value }, open.key);
+    return this.add(process, type, open.f, value, open.key);
   }
 
-  private add(event: Omit<HistoryEvent, 'time'>, key: string | undefined): this {
+  private add(process: number | string, type: HistoryEventType, f: string, value: Json, key: string | undefined): this {
     const line = this.lines.length + 1;
-    this.lines.push({ line, event: key === undefined ? { ...event, time: line } : { ...event, key, time: line } });
+    // Named fields, not { ...event, time }: node 20's V8 builds that on a slow path (about 1 us an event).
+    const event: HistoryEvent = key === undefined ? { process, type, f, value, time: line } : { process, type, f, value, key, time: line };
+    this.lines.push({ line, event });
     return this;
   }
 }
