@@ -67,9 +67,7 @@ export function batchRequestJson(request: Json): string {
 
 /** bodyText of a batch body from its requests' texts (batchRequestJson's, in order), which the primary made as it took them off its queue. */
 export function batchBodyText(texts: readonly string[]): string {
-  let text = '{"requests":[' + texts[0]!;
-  for (let i = 1; i < texts.length; i++) text += ',' + texts[i]!;
-  return text + ']}';
+  return '{"requests":[' + texts.join(',') + ']}';
 }
 
 /** An entry's kept texts, or null if it is not exactly an entry's shape (callers then take canonicalJson's way). */

@@ -77,7 +77,6 @@ function recordDeath(env: RealEnv): void {
   process.once('uncaughtException', (e, origin) => dieOfError(env, origin === 'unhandledRejection' ? UNHANDLED_REJECTION : 'error', e));
 }
 
-
 /** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced, told on stderr, exit 70. Nothing half-starts. */
 function dieOfError(env: RealEnv, reason: string, e: unknown): never {
   env.note('crash', { reason, error: String(e) });
