@@ -1,11 +1,12 @@
 // Text frames out of one TCP socket, written coalesced: every frame sent while one callback and the
-// promise jobs queued before its first send run leaves in a single write (cork at the first send,
-// uncork in a microtask queued then, which runs once those jobs are done), so 64 calls in flight
-// cost one syscall, not 64. A microtask, not process.nextTick: a tick costs node's tick-and-rejection
-// pass (~1,500 more instructions) on every turn that sends; and a settled promise's job, not
-// queueMicrotask, which makes an AsyncResource and a bound wrapper for every one. Each message is
-// its own WebSocket frame, written here as one buffer (textFrame); this never reorders, drops or
-// delays a frame past the current turn, and never reads the socket (ws does).
+// promise jobs queued before its first send run is laid next to the last in this link's slab, and
+// all leave in a single socket write in a job queued at that first send (which runs once those jobs
+// are done), so 64 calls in flight cost one syscall, not 64, and one stream write, not 64 (each a
+// Writable.write, its bookkeeping and a chunk in a corked socket's writev). A settled promise's job,
+// not process.nextTick: a tick costs node's tick-and-rejection pass (~1,500 more instructions) on
+// every turn that sends; nor queueMicrotask, which makes an AsyncResource and a bound wrapper for
+// every one. Each message is its own WebSocket frame (textFrame); this never reorders or drops a
+// frame, never delays one past the current turn, and never reads the socket (ws does).
 import type { Socket } from 'node:net';
 import { settled } from '../../settled.js';
 
@@ -18,39 +19,35 @@ const LENGTH_64 = 127;
 /** A header's bytes at most: 2, a 64-bit length, a masking key. */
 const MAX_HEAD = 2 + 8 + 4;
 const TWO_32 = 2 ** 32;
-/** Bytes of the slab frames are written into, and of the largest frame written there (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+/** Bytes of a link's slab, and of the largest frame written there (UTF-8 takes at most 3 bytes per UTF-16 unit). */
 const SLAB_BYTES = 1 << 16;
 const SLAB_TEXT = SLAB_BYTES / 2 / 3;
 
-/** Frames are cut from a slab (as Buffer.allocUnsafe cuts from its pool), each written where the last ended; a full slab is left to the frames in it. */
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabUsed = 0;
-
-/**
- * One unfragmented text frame carrying `text` (RFC 6455 §5.2), header and UTF-8 payload in one buffer:
- * ws's send() writes a header buffer and then the string, two stream writes (each a Writable.write,
- * its bookkeeping and a chunk in the writev) per frame. The payload is written first, MAX_HEAD bytes
- * in, and the header right before it once its length is known: no Buffer.byteLength pass over the
- * text. `masked` (a client's frames): the mask bit with a zero key, so the payload is the text as it
- * is, and the receiving ws skips unmasking it. Masking keeps a browser's script from steering a
- * proxy's cache (RFC 6455 §10.3); a node's links are no browser's.
- */
-export function textFrame(text: string, masked: boolean): Buffer {
-  if (text.length > SLAB_TEXT) return largeTextFrame(text, masked);
-  if (slabUsed + MAX_HEAD + 3 * text.length > SLAB_BYTES) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const payload = slabUsed + MAX_HEAD;
-  const length = slab.write(text, payload);
-  const start = payload - headBytes(length, masked);
-  writeHead(slab, start, length, masked);
-  slabUsed = payload + length;
-  return slab.subarray(start, slabUsed);
+/** The bytes writeTextFrame() may take for `text`: its frame is at most this long. */
+export function frameBound(text: string): number {
+  return MAX_HEAD + 3 * text.length;
 }
 
-/** A frame too large for the slab, in a buffer of its own. */
-function largeTextFrame(text: string, masked: boolean): Buffer {
+/**
+ * Write one unfragmented text frame carrying `text` (RFC 6455 §5.2), header and UTF-8 payload, at
+ * `at` in `buf` (which has frameBound(text) bytes from there); returns where the frame ends. The
+ * payload goes where a header for text.length bytes ends (exact for ASCII, the usual text), and
+ * moves along only if its UTF-8 is longer than that header can say: no Buffer.byteLength pass over
+ * the text. `masked` (a client's frames): the mask bit with a zero key, so the payload is the text
+ * as it is, and the receiving ws skips unmasking it. Masking keeps a browser's script from
+ * steering a proxy's cache (RFC 6455 §10.3); a node's links are no browser's.
+ */
+export function writeTextFrame(buf: Buffer, at: number, text: string, masked: boolean): number {
+  const guess = headBytes(text.length, masked);
+  const length = buf.write(text, at + guess);
+  const head = headBytes(length, masked);
+  if (head !== guess) buf.copyWithin(at + head, at + guess, at + guess + length);
+  writeHead(buf, at, length, masked);
+  return at + head + length;
+}
+
+/** A text frame in a buffer of its own, sized to it (a frame too large for a slab). */
+export function textFrame(text: string, masked: boolean): Buffer {
   const length = Buffer.byteLength(text);
   const head = headBytes(length, masked);
   const frame = Buffer.allocUnsafe(head + length);
@@ -82,10 +79,18 @@ function writeHead(buf: Buffer, at: number, length: number, masked: boolean): vo
 }
 
 export class Coalescer {
+  /**
+   * Frames are written one after another into the slab; bytes handed to the socket are never written
+   * again (a full slab is left to the writes in it, and a new one taken), so no copy is made for a write.
+   */
+  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  /** The frames of this turn not written yet: slab bytes [start, used). */
+  private start = 0;
+  private used = 0;
   private held = false;
   private readonly release = (): void => {
     this.held = false;
-    this.socket.uncork();
+    this.writeHeld();
   };
 
   /** `socket`: an open WebSocket's TCP socket (its owner checks that it is open); `masked`: this end is the client. */
@@ -94,13 +99,34 @@ export class Coalescer {
     private readonly masked: boolean,
   ) {}
 
-  /** Send `text` as one text frame; the first send of a turn corks the socket until the microtask queue reaches the release. */
+  /** Send `text` as one text frame; it leaves with the turn's others when the job queued at the turn's first send runs. */
   send(text: string): void {
     if (!this.held) {
       this.held = true;
-      this.socket.cork();
       void settled.then(this.release);
     }
-    this.socket.write(textFrame(text, this.masked));
+    if (text.length > SLAB_TEXT) {
+      this.writeHeld(); // the frames before it go first
+      this.write(textFrame(text, this.masked));
+      return;
+    }
+    if (this.used + frameBound(text) > SLAB_BYTES) {
+      this.writeHeld();
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.start = this.used = 0;
+    }
+    this.used = writeTextFrame(this.slab, this.used, text, this.masked);
+  }
+
+  private writeHeld(): void {
+    if (this.used === this.start) return;
+    const bytes = this.slab.subarray(this.start, this.used);
+    this.start = this.used;
+    this.write(bytes);
+  }
+
+  /** A socket that closed since the frames were sent takes nothing more (a write after its end is an error). */
+  private write(bytes: Buffer): void {
+    if (this.socket.writable) this.socket.write(bytes);
   }
 }
