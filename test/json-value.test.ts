@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { json } from '../src/env/json-value.js';
+import { checkParsed, json } from '../src/env/json-value.js';
 import { describeIssues } from '../src/env/method.js';
 
 class Point {
@@ -73,5 +73,23 @@ describe('json value schema', () => {
   it('hands on a valid wire value itself, not a copy', () => {
     const v = JSON.parse('{"f":"put","key":"k","value":"v","n":[1,2,{"x":null}]}') as unknown;
     expect(json().parse(v)).to.equal(v);
+    const checked = checkParsed(z.strictObject({ op: json() }), { op: v });
+    expect(checked.success && checked.data.op).to.equal(v);
+  });
+
+  it('judges and outputs what JSON.parse made as z.json() does, through checkParsed (numbers past a double, __proto__ keys)', () => {
+    const ours = z.strictObject({ n: z.number(), op: json() });
+    const zods = z.strictObject({ n: z.number(), op: z.json() });
+    const hostile = fc.constantFrom('1e400', '-1e400', '-0', '{"__proto__":{"a":1},"b":2}', '[{"__proto__":null}]', '{"a":{"b":[1e999]}}', '{"constructor":1,"toString":"x"}');
+    const text = fc.oneof(fc.json({ maxDepth: 3 }), hostile, fc.tuple(fc.json({ maxDepth: 2 }), hostile).map(([a, b]) => `[${a},${b}]`));
+    fc.assert(
+      fc.property(text, (t) => {
+        const parsed = (): unknown => JSON.parse(`{"n":1,"op":${t}}`);
+        const r = checkParsed(ours, parsed());
+        const expected = outcome(zods, parsed());
+        expect(r.success ? `ok ${JSON.stringify(r.data)} ${shape(r.data)}` : `error ${describeIssues(r.error)}`).to.equal(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -5,6 +5,7 @@
 // the real node crashes); it never becomes a polite reply. Never touches sockets, faults or traces.
 import type { Method, Notice } from '../env/method.js';
 import { describeIssues } from '../env/method.js';
+import { checkParsed } from '../env/json-value.js';
 import type { Handler, NodeId } from '../env/types.js';
 import { clip, decodeFrame, encodeError, encodeResult, ErrorCode, oversizedFrame, type RpcId } from './frame.js';
 import type { z } from 'zod';
@@ -97,6 +98,9 @@ export class Dispatcher {
   }
 
   /**
+   * `params` here and in notice() are what JSON.parse made of a frame (the simulator's jsonCopy, the
+   * same values): they are checked with checkParsed.
+   *
    * Run the method's handler and hand its reply (made by `encode` from its result) to `respond`: at
    * once if the handler returns a value, later if a promise. A handler that throws or rejects goes
    * to `fatal` (no reply). Never throws.
@@ -104,7 +108,7 @@ export class Dispatcher {
   request(id: RpcId, name: string, params: unknown, from: NodeId, respond: (reply: Reply) => void, encode: ReplyEncoder = success): void {
     const route = this.methods.get(name);
     if (route === undefined) return respond(failure(id, ErrorCode.methodNotFound, `Method not found: ${clip(name)}`));
-    const checked = route.params.safeParse(params ?? {});
+    const checked = checkParsed(route.params, params ?? {});
     if (!checked.success) return respond(failure(id, ErrorCode.invalidParams, `Invalid params for ${name}: ${describeIssues(checked.error)}`));
     let result: unknown;
     try {
@@ -140,7 +144,7 @@ export class Dispatcher {
   notice(name: string, params: unknown, from: NodeId): NoticeDelivery {
     const route = this.notices.get(name);
     if (route === undefined) return `no handler for notice ${clip(name)}`;
-    const checked = route.params.safeParse(params ?? {});
+    const checked = checkParsed(route.params, params ?? {});
     if (!checked.success) return `invalid params for ${name}: ${describeIssues(checked.error)}`;
     const fatal = this.fatal!;
     return () => {
