@@ -161,7 +161,8 @@ export class RealEnv implements Env {
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return Promise.reject(this.unsent(msg, sent, `${method.name} to ${peer}`, oversized));
     const reply = link.expect(id, method, opts.timeoutMs);
-    this.pass(peer, msg, sent, () => link.transmit(frame));
+    if (this.links.clear(peer)) link.transmit(frame);
+    else this.pass(peer, msg, sent, () => link.transmit(frame));
     return reply;
   }
 
@@ -197,7 +198,8 @@ export class RealEnv implements Env {
     const frame = encodeNotice(id, quoted(name), paramsJson);
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return void this.unsent(msg, sent, `${name} to ${peer}`, oversized);
-    this.pass(peer, msg, sent, () => link.transmit(frame));
+    if (this.links.clear(peer)) link.transmit(frame);
+    else this.pass(peer, msg, sent, () => link.transmit(frame));
   }
 
   /**
@@ -374,7 +376,10 @@ export class RealEnv implements Env {
     return link;
   }
 
-  /** Send one message to or from `other` through this node's link faults (the one place they are asked: with none, `deliver` runs now), tracing a drop. */
+  /**
+   * Send one message to or from `other` through this node's link faults, tracing a drop. A caller
+   * whose link is clear (LinkFaults.clear) delivers at once instead, with no closure made per message.
+   */
   private pass(other: NodeId, msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
     const dropped = this.links.pass(other, deliver);
     if (dropped !== undefined) this.emitMessage('drop', msg, sent, dropped);
@@ -383,10 +388,13 @@ export class RealEnv implements Env {
   /** A reply arrived on one of our links: through the faults, then it settles its call. */
   private replied(peer: NodeId, frame: ResponseFrame, method: string, settle: Settle): void {
     const msg = this.traced ? message(typeof frame.id === 'number' ? frame.id : -1, peer, this.me, method, 'res', replySummary(frame)) : undefined;
-    this.pass(peer, msg, undefined, () => {
-      this.emitMessage('deliver', msg);
-      settle(frame);
-    });
+    if (this.links.clear(peer)) this.settleReply(frame, msg, settle);
+    else this.pass(peer, msg, undefined, () => this.settleReply(frame, msg, settle));
+  }
+
+  private settleReply(frame: ResponseFrame, msg: MessageSummary | undefined, settle: Settle): void {
+    this.emitMessage('deliver', msg);
+    settle(frame);
   }
 
   /** A frame arrived on our server port. */
@@ -401,7 +409,8 @@ export class RealEnv implements Env {
   private requested(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound): void {
     const id = typeof frame.id === 'number' ? frame.id : this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'req', summaryOf(frame.payload, frame.params)) : undefined;
-    this.pass(inbound.from, msg, undefined, () => this.dispatch(frame, inbound, id, msg));
+    if (this.links.clear(inbound.from)) this.dispatch(frame, inbound, id, msg);
+    else this.pass(inbound.from, msg, undefined, () => this.dispatch(frame, inbound, id, msg));
   }
 
   /** Deliver a request to its handler and send its reply back on the connection it came by (through the faults). */
@@ -412,19 +421,23 @@ export class RealEnv implements Env {
       this.serving--;
       const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
-      this.pass(inbound.from, res, sent, () => inbound.reply(reply.text));
+      if (this.links.clear(inbound.from)) inbound.reply(reply.text);
+      else this.pass(inbound.from, res, sent, () => inbound.reply(reply.text));
     });
   }
 
   private noticed(frame: Extract<Frame, { type: 'notice' }>, inbound: Inbound): void {
     const id = frame.mid ?? this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'notice', summaryOf(frame.payload, frame.params)) : undefined;
-    this.pass(inbound.from, msg, undefined, () => {
-      const delivery = this.dispatcher.notice(frame.method, frame.params, inbound.from);
-      if (typeof delivery === 'string') return void this.emitMessage('drop', msg, undefined, delivery); // refused at the wire boundary
-      this.emitMessage('deliver', msg);
-      delivery();
-    });
+    if (this.links.clear(inbound.from)) this.deliverNotice(frame, inbound.from, msg);
+    else this.pass(inbound.from, msg, undefined, () => this.deliverNotice(frame, inbound.from, msg));
+  }
+
+  private deliverNotice(frame: Extract<Frame, { type: 'notice' }>, from: NodeId, msg: MessageSummary | undefined): void {
+    const delivery = this.dispatcher.notice(frame.method, frame.params, from);
+    if (typeof delivery === 'string') return void this.emitMessage('drop', msg, undefined, delivery); // refused at the wire boundary
+    this.emitMessage('deliver', msg);
+    delivery();
   }
 
   /** Trace a message event; each shape is one object literal (no fields added later, so every event of a shape shares one hidden class). */
