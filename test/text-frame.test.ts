@@ -4,9 +4,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { once } from 'node:events';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { frameBound, textFrame, writeTextFrame } from '../src/env/real/coalesce.js';
+import { Coalescer, frameBound, textFrame, writeTextFrame } from '../src/env/real/coalesce.js';
 
 /** The frame written out from the RFC, the plain way: header bytes one by one, then the text's UTF-8. */
 function rfcFrame(text: string, masked: boolean): Buffer {
@@ -37,6 +37,47 @@ describe('text frames written by a node', function () {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it("two links' coalesced frames, sent interleaved within turns and some too large for a slab, reach the server whole and in order", async function () {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    await once(wss, 'listening');
+    const received = new Map<string, string[]>();
+    wss.on('connection', (c, request) => {
+      const texts: string[] = [];
+      received.set(request.url ?? '', texts);
+      c.on('message', (data) => texts.push(String(data)));
+    });
+    const open = async (path: string): Promise<Socket> => {
+      const socket = connect((wss.address() as AddressInfo).port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      await once(socket, 'data'); // 101 Switching Protocols
+      return socket;
+    };
+    const sockets = [await open('/a'), await open('/b')];
+    try {
+      const links = sockets.map((socket) => new Coalescer(socket, true));
+      const sizes = fc.constantFrom(1, 40, 200, 5000, 30000);
+      const turns = fc.sample(fc.array(fc.tuple(fc.nat(1), sizes, fc.constantFrom('a', 'é', '😀')), { minLength: 1, maxLength: 12 }), 40);
+      const sent: string[][] = [[], []];
+      let n = 0;
+      for (const turn of turns) {
+        for (const [link, size, c] of turn) {
+          const text = `${n++}:${c.repeat(size)}`;
+          sent[link]!.push(text);
+          links[link]!.send(text);
+        }
+        await new Promise((resolve) => setImmediate(resolve)); // the turn's end: its frames leave
+      }
+      const total = sent[0]!.length + sent[1]!.length;
+      for (let tries = 0; (received.get('/a')?.length ?? 0) + (received.get('/b')?.length ?? 0) < total && tries < 1000; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(received.get('/a') ?? []).to.deep.equal(sent[0]);
+      expect(received.get('/b') ?? []).to.deep.equal(sent[1]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      wss.close();
+    }
   });
 
   it('a ws server reads each as the text sent, in order', async function () {

@@ -1,8 +1,8 @@
 // Text frames out of one TCP socket, written coalesced: every frame sent while one callback and the
-// promise jobs queued before its first send run is laid next to the last in this link's slab, and
-// all leave in a single socket write in a job queued at that first send (which runs once those jobs
-// are done), so 64 calls in flight cost one syscall, not 64, and one stream write, not 64 (each a
-// Writable.write, its bookkeeping and a chunk in a corked socket's writev). A settled promise's job,
+// promise jobs queued before its first send run is laid next to the last in a slab, and all leave
+// in a single socket write in a job queued at that first send (which runs once those jobs are
+// done), so 64 calls in flight cost one syscall, not 64, and usually one stream write, not 64 (each
+// a Writable.write, its bookkeeping and a chunk in a corked socket's writev). A settled promise's job,
 // not process.nextTick: a tick costs node's tick-and-rejection pass (~1,500 more instructions) on
 // every turn that sends; nor queueMicrotask, which makes an AsyncResource and a bound wrapper for
 // every one. Each message is its own WebSocket frame (textFrame); this never reorders or drops a
@@ -19,9 +19,17 @@ const LENGTH_64 = 127;
 /** A header's bytes at most: 2, a 64-bit length, a masking key. */
 const MAX_HEAD = 2 + 8 + 4;
 const TWO_32 = 2 ** 32;
-/** Bytes of a link's slab, and of the largest frame written there (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+/** Bytes of the slab frames are written into, and of the largest frame written there (UTF-8 takes at most 3 bytes per UTF-16 unit). */
 const SLAB_BYTES = 1 << 16;
 const SLAB_TEXT = SLAB_BYTES / 2 / 3;
+
+/**
+ * Frames are written one after another into one slab shared by every link (as Buffer.allocUnsafe
+ * cuts from its pool: no memory per connection). Bytes handed to a socket are never written again:
+ * a full slab is left to the writes in it, and a new one taken.
+ */
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabUsed = 0;
 
 /** The bytes writeTextFrame() may take for `text`: its frame is at most this long. */
 export function frameBound(text: string): number {
@@ -79,18 +87,20 @@ function writeHead(buf: Buffer, at: number, length: number, masked: boolean): vo
 }
 
 export class Coalescer {
-  /**
-   * Frames are written one after another into the slab; bytes handed to the socket are never written
-   * again (a full slab is left to the writes in it, and a new one taken), so no copy is made for a write.
-   */
-  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-  /** The frames of this turn not written yet: slab bytes [start, used). */
+  /** This turn's frames not handed to the socket yet: bytes [start, end) of `run`, the slab they are in (undefined: none). */
+  private run: Buffer | undefined;
   private start = 0;
-  private used = 0;
+  private end = 0;
   private held = false;
+  /** Whether this turn handed bytes to the socket before its end (see early()). */
+  private corked = false;
   private readonly release = (): void => {
     this.held = false;
-    this.writeHeld();
+    if (this.run !== undefined) this.write(this.takeRun());
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
   };
 
   /** `socket`: an open WebSocket's TCP socket (its owner checks that it is open); `masked`: this end is the client. */
@@ -99,29 +109,45 @@ export class Coalescer {
     private readonly masked: boolean,
   ) {}
 
-  /** Send `text` as one text frame; it leaves with the turn's others when the job queued at the turn's first send runs. */
+  /**
+   * Send `text` as one text frame; it leaves with the turn's others when the job queued at the turn's
+   * first send runs. Usually they are one run in the slab, written at once; a frame too large for a
+   * slab, another link's frame between two of this one's, or a new slab ends the run early.
+   */
   send(text: string): void {
     if (!this.held) {
       this.held = true;
       void settled.then(this.release);
     }
     if (text.length > SLAB_TEXT) {
-      this.writeHeld(); // the frames before it go first
-      this.write(textFrame(text, this.masked));
+      if (this.run !== undefined) this.early(this.takeRun());
+      this.early(textFrame(text, this.masked));
       return;
     }
-    if (this.used + frameBound(text) > SLAB_BYTES) {
-      this.writeHeld();
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.start = this.used = 0;
+    if (slabUsed + frameBound(text) > SLAB_BYTES) {
+      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      slabUsed = 0;
     }
-    this.used = writeTextFrame(this.slab, this.used, text, this.masked);
+    if (this.run !== slab || this.end !== slabUsed) {
+      if (this.run !== undefined) this.early(this.takeRun());
+      this.run = slab;
+      this.start = slabUsed;
+    }
+    slabUsed = this.end = writeTextFrame(slab, slabUsed, text, this.masked);
   }
 
-  private writeHeld(): void {
-    if (this.used === this.start) return;
-    const bytes = this.slab.subarray(this.start, this.used);
-    this.start = this.used;
+  private takeRun(): Buffer {
+    const bytes = this.run!.subarray(this.start, this.end);
+    this.run = undefined;
+    return bytes;
+  }
+
+  /** Hand bytes to the socket before the turn's end, corked until the release: the turn still leaves in one write (a writev). */
+  private early(bytes: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+    }
     this.write(bytes);
   }
 
