@@ -54,10 +54,14 @@ export function bodyJson(bodyText: string): string {
   return '{"body":' + bodyText + '}';
 }
 
-/** The canonical text of a prepare's body: a batch's from its requests' shape (no sort of their keys), any other as canonicalJson writes it. */
+/**
+ * The canonical text of a prepare's body: a batch's from its requests' shape (no sort of their keys),
+ * joined flat (a text concatenated request by request is a tree of thousands of pieces, which each
+ * checksum of it walks again), any other as canonicalJson writes it.
+ */
 export function bodyText(body: Json): string {
   const requests = hasShape(body, BATCH) ? body.requests! : null;
-  return Array.isArray(requests) ? '{"requests":' + canonicalArray(requests, batchRequestJson) + '}' : canonicalJson(body);
+  return Array.isArray(requests) ? batchBodyText(requests.map(batchRequestJson)) : canonicalJson(body);
 }
 
 /** The canonical text of one request of a batch body. */

@@ -345,30 +345,32 @@ export function registerInFlight(s: ReplicaState, client: string): boolean {
 }
 
 /**
- * The live app whose state is the snapshot object it is keyed by: op after op runs on it with no
- * restore from the snapshot. The state stays plain data (s.app is the snapshot); a clone's snapshot
- * is another object, so a cloned state restores once and then goes on exactly like the original.
+ * Each replica state's live app and the snapshot it is at: while s.app is that very snapshot (an
+ * object), op after op runs on the app with no restore from it. Keyed by the state, one entry per
+ * replica changed in place: keyed by each new snapshot, it took a weak key in and one out per write.
+ * The state stays plain data (s.app is the snapshot); a clone is another state, so it restores once
+ * and then goes on exactly like the original.
  */
-const liveApps = new WeakMap<object, StateMachine>();
+const liveApps = new WeakMap<ReplicaState, { app: StateMachine; at: Json }>();
 
-/** The app at s.app, taken out of liveApps while it runs (a snapshot never maps to an app that moved past it). */
-function liveApp(s: ReplicaState): StateMachine {
-  const live = typeof s.app === 'object' && s.app !== null ? liveApps.get(s.app) : undefined;
-  if (live !== undefined) {
-    liveApps.delete(s.app as object);
-    return live;
-  }
+/** The app at s.app: the live one if it is at that snapshot, else one restored from it (then the live one). */
+function liveApp(s: ReplicaState): { app: StateMachine; at: Json } {
+  const live = liveApps.get(s);
+  if (live !== undefined && live.at === s.app && typeof s.app === 'object' && s.app !== null) return live;
   const app = createStateMachine(s.config.app);
   app.restore(s.app);
-  return app;
+  const restored = { app, at: null };
+  liveApps.set(s, restored);
+  return restored;
 }
 
 /** Run `body` on the app after commit_min ops; `keep` makes its change the new s.app (reads pass false: read-only ops change nothing). */
 export function runApp(s: ReplicaState, body: Json, client: string, time: number, keep: boolean): AppResult {
-  const app = liveApp(s);
-  const result = app.execute(body, { client, time });
-  if (keep) s.app = app.snapshot();
-  if (typeof s.app === 'object' && s.app !== null) liveApps.set(s.app, app);
+  const live = liveApp(s);
+  live.at = null; // while it runs: an app that throws part-way is never taken to be at s.app
+  const result = live.app.execute(body, { client, time });
+  if (keep) s.app = live.app.snapshot();
+  live.at = s.app;
   return result;
 }
 
