@@ -56,13 +56,17 @@ export function numberText(x: number): string {
 }
 
 /**
+ * Arrays longer than this that are already in canonical order go to JSON.stringify whole: one call
+ * and a flat text, where a text built member by member is a deep string that a checksum must flatten.
+ */
+const NATIVE_ARRAY_MIN = 16;
+
+/**
  * The canonical text of `value`: like JSON.stringify, but with keys sorted by code unit. Written
  * here, member by member: V8's JSON.stringify costs some 150 ns a call before it writes a byte, more
  * than a small value's whole text takes in JS (a VSR replica writes one for every client op of every
  * prepare it makes or checks). A value with a toJSON (never JSON data) is left to JSON.stringify's rules.
  */
-const NATIVE_ARRAY_MIN = 16;
-
 export function canonicalJson(value: Json): string {
   switch (typeof value) {
     case 'string':

@@ -98,12 +98,10 @@ export class Dispatcher {
   }
 
   /**
-   * `params` here and in notice() are what JSON.parse made of a frame (the simulator's jsonCopy, the
-   * same values): they are checked with checkParsed.
-   *
    * Run the method's handler and hand its reply (made by `encode` from its result) to `respond`: at
    * once if the handler returns a value, later if a promise. A handler that throws or rejects goes
-   * to `fatal` (no reply). Never throws.
+   * to `fatal` (no reply). Never throws. `params` here and in notice() are what JSON.parse made of a
+   * frame (or the simulator's jsonCopy, the same values), so they are checked with checkParsed.
    */
   request(id: RpcId, name: string, params: unknown, from: NodeId, respond: (reply: Reply) => void, encode: ReplyEncoder = success): void {
     const route = this.methods.get(name);
