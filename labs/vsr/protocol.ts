@@ -114,14 +114,15 @@ export function bodyFits(body: Json, max: number): boolean {
 
 /**
  * An upper bound on the UTF-8 bytes of `value`'s JSON text, or a number past `max` once the bound
- * passes it (the walk stops there). A string's unit takes at most 6 bytes (an escape), a number 24.
+ * passes it (the walk stops there). A string's unit takes at most 6 bytes (an escape), a number 25
+ * (-0.0000012345678901234567: 17 digits after "-0.00000"; the exponent form takes 24 at most).
  */
 function bytesAtMost(value: Json, max: number): number {
   switch (typeof value) {
     case 'string':
       return 2 + 6 * value.length;
     case 'number':
-      return 24;
+      return 25;
     case 'boolean':
       return 5;
     case 'object': {
