@@ -3,7 +3,7 @@
 // errors, partitions, loss/dup faults, client envs, the trace of a call; and the real disk.
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { method, notice } from '../src/env/method.js';
 import { isRpcError, type NodeId } from '../src/env/types.js';
 import { LabError, RealEnv } from '../src/env/real/env.js';
 import { RealDisk } from '../src/env/real/disk.js';
+import { FaultyDisk } from '../src/env/real/faulty-disk.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
 import { MAX_FRAME_BYTES } from '../src/wire/frame.js';
@@ -366,6 +367,22 @@ describe('real disk', function () {
     await disk.remove('meta');
     expect(await disk.list()).to.deep.equal(['log']);
     expect(await disk.files()).to.deep.equal([{ name: 'log', size: 2 }]);
+  });
+
+  it('writes an open file within the call, through the faulty layer too while no write fault can strike', async function () {
+    // What a node's order of IO relies on: a log's fsync starts before the prepares queued after its write leave (src/env/real/disk.ts).
+    await disk.write('log', 0, bytes(1)); // opens it
+    const faulty = new FaultyDisk(disk, 'n0');
+    const onDisk = (): number[] => [...readFileSync(join(dir, 'disk', 'log'))];
+    const order: string[] = [];
+    const written = [disk.write('log', 1, bytes(2)).then(() => order.push('disk')), faulty.write('log', 2, bytes(3)).then(() => order.push('faulty'))];
+    void Promise.resolve().then(() => order.push('a job queued after them'));
+    expect(onDisk()).to.deep.equal([1, 2, 3]);
+    await Promise.all(written);
+    expect(order).to.deep.equal(['disk', 'faulty', 'a job queued after them']);
+    await disk.remove('log');
+    await disk.write('log', 0, bytes(4)); // a new file: never the removed one's descriptor
+    expect(onDisk()).to.deep.equal([4]);
   });
 
   it('refuses file names that could leave the directory', async function () {
