@@ -1,18 +1,24 @@
-// The real world's Disk: named files in one directory, with real fsync (of the file, and of the
-// directory when a name was created or removed). File names are plain names: never a path, so
-// lab code can never reach outside its node's directory. A file written once stays open for
-// writing (until it is removed or the process ends), so a write and its fsync cost two IO calls:
-// the write a pwrite on the event loop, the fsync a call on libuv's thread pool. It never defers
-// either call once the file is open: each starts in the call that asks for it.
+// The real world's Disk: named files in one directory, with real fsync (fdatasync of the file,
+// and fsync of the directory when a name was created or removed). File names are plain names:
+// never a path, so lab code can never reach outside its node's directory. A file written once
+// stays open for writing (until it is removed or the process ends), so a write and its fsync cost
+// two IO calls: the write a pwrite on the event loop, the fsync a call on libuv's thread pool. It
+// never defers either call once the file is open: each starts in the call that asks for it.
 import { open, readdir, rm, stat, mkdir } from 'node:fs/promises';
-import { close, fsync, ftruncate, open as openFd, writeSync } from 'node:fs';
+import { close, fdatasync, ftruncate, open as openFd, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Disk } from '../types.js';
 
 const closeFd = promisify(close);
-const fsyncFd = promisify(fsync);
+/**
+ * A file's fsync is fdatasync(2): it makes the data durable, and the metadata a read of it needs
+ * (its size after an append), but not its timestamps, which nothing here reads. On ext4 a write in
+ * place (Lab 4's journal ring, the superblock copies) then needs no journal commit: three replicas
+ * on one disk measured 0.45-0.6 ms per sync against 0.6-0.77 ms for fsync(2).
+ */
+const syncData = promisify(fdatasync);
 const truncateFd = promisify(ftruncate);
 const openPath = promisify(openFd);
 
@@ -113,7 +119,7 @@ export class RealDisk implements Disk {
   async fsync(file: string): Promise<void> {
     const writer = this.writers.get(file);
     if (writer !== undefined) {
-      await fsyncFd(this.openFds.get(file) ?? (await writer));
+      await syncData(this.openFds.get(file) ?? (await writer));
       return this.syncDir();
     }
     let handle;
@@ -123,7 +129,7 @@ export class RealDisk implements Disk {
       if (!isMissing(e)) throw e;
     }
     try {
-      await handle?.sync();
+      await handle?.datasync();
     } finally {
       await handle?.close();
     }
