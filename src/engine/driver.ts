@@ -408,26 +408,28 @@ export class EngineDriver {
   private answer(client: string, request: number, kind: ClientRequest['kind'], reply: ClientReply): void {
     const waiting = this.pending.get(client);
     if (waiting === undefined) return;
-    let answered = 0;
-    for (const p of waiting) if (waitsFor(p, request, kind)) answered++;
-    if (answered === 0) return;
-    if (answered === waiting.length) this.pending.delete(client);
-    else this.pending.set(client, waiting.filter((p) => !waitsFor(p, request, kind)));
-    for (const p of waiting) if (waitsFor(p, request, kind)) p.resolve(reply);
+    const answered: PendingCall[] = [];
+    this.takeCalls(client, waiting, (p) => p.request === request && p.kind === kind, answered);
+    for (const p of answered) p.resolve(reply);
   }
 
   private expireCalls(): void {
     const now = this.env.now();
     const expired: PendingCall[] = [];
-    for (const [key, waiting] of this.pending) {
-      const kept: PendingCall[] = [];
-      for (const p of waiting) (p.deadline <= now ? expired : kept).push(p);
-      if (kept.length === waiting.length) continue;
-      if (kept.length === 0) this.pending.delete(key);
-      else this.pending.set(key, kept);
-    }
+    for (const [client, waiting] of this.pending) this.takeCalls(client, waiting, (p) => p.deadline <= now, expired);
     expired.sort((a, b) => a.seq - b.seq);
     for (const p of expired) p.resolve({ status: 'busy', view: this.state.view });
+  }
+
+  /** Move the calls `taken` picks out of `client`'s waiting ones (`waiting`, the rest keeping their order, in place) onto `into`. */
+  private takeCalls(client: string, waiting: PendingCall[], taken: (call: PendingCall) => boolean, into: PendingCall[]): void {
+    let kept = 0;
+    for (const p of waiting) {
+      if (taken(p)) into.push(p);
+      else waiting[kept++] = p;
+    }
+    if (kept === 0) this.pending.delete(client);
+    else waiting.length = kept;
   }
 }
 
@@ -443,10 +445,6 @@ async function openStorage(env: Env, options: DriverOptions, superblock: { view:
   assert(config.body_bytes_max !== undefined && config.body_bytes_max <= opBytesMax(layout), `vsr: a body bound (${config.body_bytes_max}) past what a journal prepare cell holds (${opBytesMax(layout)})`);
   const { store, checkpoint } = await refusingCorrupt(env, () => CheckpointStore.open(env.disk, config.cluster));
   return { ...(await JournalStorage.open(env, layout, config.replicas.length, superblock, checkpoint)), checkpoints: store };
-}
-
-function waitsFor(call: PendingCall, request: number, kind: ClientRequest['kind']): boolean {
-  return call.request === request && call.kind === kind;
 }
 
 /**
