@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Method, Notice } from '../method.js';
 import { describeIssues } from '../method.js';
 import { RpcError, type NodeId, type RpcErrorKind } from '../types.js';
+import { checkParsed } from '../json-value.js';
 import { notJson, type Dispatcher, type Reply } from '../../wire/dispatch.js';
 import { encodeResult, type RpcId } from '../../wire/frame.js';
 import { messageJson, summarizeText, type FormattedMessage } from '../../trace/event.js';
@@ -374,7 +375,7 @@ export class Transport {
       }
       result = frame.result;
     }
-    const checked = call.method.result.safeParse(result);
+    const checked = checkParsed(call.method.result, result); // a copy or a parse: as the real world's PeerLink checks a reply
     if (checked.success) call.succeed(checked.data);
     else call.fail('remote', `invalid result: ${describeIssues(checked.error)}`);
     return true;
