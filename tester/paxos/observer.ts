@@ -86,8 +86,11 @@ export class PaxosObserver {
     return all;
   }
 
-  /** Poll every `stepSeedSeconds` (default one seed second) until `done` holds for the statuses of `indices`, for at most `boundSeedSeconds`. */
-  async waitFor(what: string, indices: readonly number[], done: (all: Observed[]) => boolean, boundSeedSeconds: number, stepSeedSeconds = 1): Promise<Observed[]> {
+  /**
+   * Poll every `stepSeedSeconds` (default one seed second) until `done` holds for the statuses of `indices`, for at most `boundSeedSeconds`.
+   * With `orDeath`, a node of `indices` that has died also ends the wait (its armed breakpoint may end it before a poll sees the state).
+   */
+  async waitFor(what: string, indices: readonly number[], done: (all: Observed[]) => boolean, boundSeedSeconds: number, { stepSeedSeconds = 1, orDeath = false } = {}): Promise<Observed[]> {
     const step = Math.max(1, this.ms(stepSeedSeconds));
     const deadline = this.ms(boundSeedSeconds);
     let waited = 0;
@@ -96,6 +99,7 @@ export class PaxosObserver {
       const all = await Promise.all(indices.map((i) => this.observe(i)));
       const live = all.filter((o): o is Observed => o !== null);
       if (live.length === indices.length && done(live)) return live;
+      if (orDeath && indices.some((i) => !this.cluster.alive(i))) return live;
       last = all.map((o, k) => (o ? `${o.name}: ${describe(o)}` : `${this.name(indices[k]!)}: no status`)).join('; ');
       if (waited >= deadline) throw new ScenarioFailure(`timed out after ${boundSeedSeconds} seed-seconds (${deadline} ms) waiting for ${what}; last seen: ${last}`);
       await this.cluster.sleep(step);
