@@ -161,8 +161,7 @@ export class RealEnv implements Env {
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return Promise.reject(this.unsent(msg, sent, `${method.name} to ${peer}`, oversized));
     const reply = link.expect(id, method, opts.timeoutMs);
-    if (this.links.clear(peer)) link.transmit(frame);
-    else this.pass(peer, msg, sent, () => link.transmit(frame));
+    this.pass(peer, msg, sent, () => link.transmit(frame));
     return reply;
   }
 
@@ -198,8 +197,7 @@ export class RealEnv implements Env {
     const frame = encodeNotice(id, quoted(name), paramsJson);
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return void this.unsent(msg, sent, `${name} to ${peer}`, oversized);
-    if (this.links.clear(peer)) link.transmit(frame);
-    else this.pass(peer, msg, sent, () => link.transmit(frame));
+    this.pass(peer, msg, sent, () => link.transmit(frame));
   }
 
   /**
@@ -376,10 +374,7 @@ export class RealEnv implements Env {
     return link;
   }
 
-  /**
-   * Send one message to or from `other` through this node's link faults, tracing a drop. A caller
-   * whose link is clear (LinkFaults.clear) delivers at once instead, with no closure made per message.
-   */
+  /** Send one message to or from `other` through this node's link faults (at once, in the usual case of none), tracing a drop. */
   private pass(other: NodeId, msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
     const dropped = this.links.pass(other, deliver);
     if (dropped !== undefined) this.emitMessage('drop', msg, sent, dropped);
@@ -388,8 +383,7 @@ export class RealEnv implements Env {
   /** A reply arrived on one of our links: through the faults, then it settles its call. */
   private replied(peer: NodeId, frame: ResponseFrame, method: string, settle: Settle): void {
     const msg = this.traced ? message(typeof frame.id === 'number' ? frame.id : -1, peer, this.me, method, 'res', replySummary(frame)) : undefined;
-    if (this.links.clear(peer)) this.settleReply(frame, msg, settle);
-    else this.pass(peer, msg, undefined, () => this.settleReply(frame, msg, settle));
+    this.pass(peer, msg, undefined, () => this.settleReply(frame, msg, settle));
   }
 
   private settleReply(frame: ResponseFrame, msg: MessageSummary | undefined, settle: Settle): void {
@@ -409,8 +403,7 @@ export class RealEnv implements Env {
   private requested(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound): void {
     const id = typeof frame.id === 'number' ? frame.id : this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'req', summaryOf(frame.payload, frame.params)) : undefined;
-    if (this.links.clear(inbound.from)) this.dispatch(frame, inbound, id, msg);
-    else this.pass(inbound.from, msg, undefined, () => this.dispatch(frame, inbound, id, msg));
+    this.pass(inbound.from, msg, undefined, () => this.dispatch(frame, inbound, id, msg));
   }
 
   /** Deliver a request to its handler and send its reply back on the connection it came by (through the faults). */
@@ -421,16 +414,14 @@ export class RealEnv implements Env {
       this.serving--;
       const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
-      if (this.links.clear(inbound.from)) inbound.reply(reply.text);
-      else this.pass(inbound.from, res, sent, () => inbound.reply(reply.text));
+      this.pass(inbound.from, res, sent, () => inbound.reply(reply.text));
     });
   }
 
   private noticed(frame: Extract<Frame, { type: 'notice' }>, inbound: Inbound): void {
     const id = frame.mid ?? this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'notice', summaryOf(frame.payload, frame.params)) : undefined;
-    if (this.links.clear(inbound.from)) this.deliverNotice(frame, inbound.from, msg);
-    else this.pass(inbound.from, msg, undefined, () => this.deliverNotice(frame, inbound.from, msg));
+    this.pass(inbound.from, msg, undefined, () => this.deliverNotice(frame, inbound.from, msg));
   }
 
   private deliverNotice(frame: Extract<Frame, { type: 'notice' }>, from: NodeId, msg: MessageSummary | undefined): void {

@@ -45,11 +45,6 @@ export class LinkFaults {
     return this.settings;
   }
 
-  /** Whether a message to or from `other` passes now, once, as it is (no cut, no faults): all pass() would do is run its `deliver`. */
-  clear(other: NodeId): boolean {
-    return this.settings === noFaults && !this.cuts(other);
-  }
-
   /** Pass one message to or from `other` through the link: `deliver` runs 0, 1 or 2 times, now or after delayMs (once, now, in the common case of no faults). Returns why it was dropped. */
   pass(other: NodeId, deliver: () => void): DropReason | undefined {
     if (this.cuts(other)) return 'partition';
