@@ -106,16 +106,16 @@ function requests(page: Page): string[] {
 
 describe('dashboard in Chromium', function () {
   this.timeout(120_000);
-  let browser: Awaited<ReturnType<typeof launch>>;
+  let browser: Awaited<ReturnType<typeof launch>> | undefined;
   let page: Page;
   let errors: string[];
 
   before(async () => {
     browser = await launch();
   });
-  after(() => browser.close());
+  after(() => browser?.close()); // a launch that failed is before()'s one error, not a second one here
   beforeEach(async () => {
-    page = await browser.context.newPage();
+    page = await browser!.context.newPage();
     errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
   });
