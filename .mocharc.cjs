@@ -1,5 +1,6 @@
-// npm test's mocha settings: two test files at once (parallel mode, one worker per core), and the
-// order they are handed out in. It owns only what mocha runs and how; it never selects tests.
+// npm test's mocha settings: two test files at once (parallel mode, one worker per core), the
+// order they are handed out in, and the fast-check seed each worker sets first (test/property-seed.ts).
+// It owns only what mocha runs and how; it never selects tests.
 const { existsSync } = require('node:fs');
 
 /**
@@ -12,6 +13,7 @@ const LONGEST = ['readme', 'grade', 'suite', 'par-sweep', 'newcomer', 'vsr-teste
 
 module.exports = {
   spec: [...LONGEST.map((name) => `dist/test/${name}.test.js`).filter((file) => existsSync(file)), `dist/test/!(${LONGEST.join('|')}).test.js`],
+  require: ['dist/test/property-seed.js'],
   parallel: true,
   jobs: 2,
   timeout: 120000,
