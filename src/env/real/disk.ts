@@ -37,17 +37,15 @@ export class RealDisk implements Disk {
   /** Names created or removed since the directory was last fsynced. */
   private dirDirty = false;
   /**
-   * Descriptors of the files open for writing, by name. Plain descriptors, not FileHandles: they
-   * live as long as the process (a FileHandle left to the garbage collector warns and may throw).
+   * Descriptors of the files open for writing, by name: the open's promise while it runs, then the
+   * descriptor itself. Plain descriptors, not FileHandles: they live as long as the process (a
+   * FileHandle left to the garbage collector warns and may throw). A write or fsync of an open file
+   * starts in its call, not a job later: a primary's log fsync then reaches the thread pool before
+   * its prepares leave, and not after them (the first socket write wakes a backup, which on two
+   * cores often takes this core for as long as it works on the prepare, some 0.5 ms, while the
+   * fsync had not yet started).
    */
-  private readonly writers = new Map<string, Promise<number>>();
-  /**
-   * The same descriptors once open. A write or fsync of an open file starts in its call, not a job
-   * later: a primary's log fsync then reaches the thread pool before its prepares leave, and not
-   * after them (the first socket write wakes a backup, which on two cores often takes this core
-   * for as long as it works on the prepare, some 0.5 ms, while the fsync had not yet started).
-   */
-  private readonly openFds = new Map<string, number>();
+  private readonly writers = new Map<string, number | Promise<number>>();
 
   constructor(readonly dir: string) {}
 
@@ -88,7 +86,8 @@ export class RealDisk implements Disk {
    * its fsync, on the commit's critical path.
    */
   async write(file: string, offset: number, data: Uint8Array): Promise<void> {
-    const fd = this.openFds.get(file) ?? (await this.writer(file));
+    const kept = this.writers.get(file);
+    const fd = typeof kept === 'number' ? kept : await this.writer(file);
     let done = 0;
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
   }
@@ -119,7 +118,7 @@ export class RealDisk implements Disk {
   async fsync(file: string): Promise<void> {
     const writer = this.writers.get(file);
     if (writer !== undefined) {
-      await syncData(this.openFds.get(file) ?? (await writer));
+      await syncData(typeof writer === 'number' ? writer : await writer);
       return this.syncDir();
     }
     let handle;
@@ -143,7 +142,6 @@ export class RealDisk implements Disk {
   async remove(file: string): Promise<void> {
     const writer = this.writers.get(file);
     this.writers.delete(file);
-    this.openFds.delete(file);
     if (writer !== undefined) await closeFd(await writer);
     await rm(this.path(file), { force: true });
     this.dirDirty = true;
@@ -168,14 +166,14 @@ export class RealDisk implements Disk {
   }
 
   /** The file's descriptor for writing, opened (and kept) on first use. */
-  private writer(file: string): Promise<number> {
+  private writer(file: string): number | Promise<number> {
     const kept = this.writers.get(file);
     if (kept !== undefined) return kept;
     const opening = this.openForWrite(file);
     this.writers.set(file, opening);
     opening.then(
       (fd) => {
-        if (this.writers.get(file) === opening) this.openFds.set(file, fd);
+        if (this.writers.get(file) === opening) this.writers.set(file, fd);
       },
       // A failed open is tried again next time (the caller sees the error through `opening`).
       () => this.writers.get(file) === opening && this.writers.delete(file),
