@@ -29,17 +29,26 @@ async function setUp(run: Run): Promise<{ sim: SimCluster; ghost: GhostProposer;
   return { sim, ghost: new GhostProposer(sim), p0 };
 }
 
-/**
- * Poll node `index` every 20 ms until a round of its proposer has started (its my_n moved from
- * `before`, so a round shorter than a poll counts too) and is over, or the node died.
- */
-async function roundOver(sim: SimCluster, o: PaxosObserver, index: number, before: Prop, boundSeedSeconds: number): Promise<void> {
+/** Poll every 20 ms until `probe` gives a value (not undefined), for at most `boundSeedSeconds`; else fail with `failure`. */
+async function pollUntil<T>(sim: SimCluster, o: PaxosObserver, boundSeedSeconds: number, probe: () => T | undefined, failure: string): Promise<T> {
   for (let waited = 0; waited <= o.ms(boundSeedSeconds); waited += 20) {
-    const s = liveStatus(sim, index);
-    if (s === null || (compareProps(s.proposer.my_n, before) !== 0 && !s.proposer.running)) return;
+    const value = probe();
+    if (value !== undefined) return value;
     await sim.sleep(20);
   }
-  throw new ScenarioFailure(`p${index} did not run a Paxos round for view ${VIEW} within ${boundSeedSeconds} seed-seconds`);
+  throw new ScenarioFailure(failure);
+}
+
+/**
+ * Poll node `index` until a round of its proposer has started (its my_n moved from `before`, so a
+ * round shorter than a poll counts too) and is over, or the node died.
+ */
+async function roundOver(sim: SimCluster, o: PaxosObserver, index: number, before: Prop, boundSeedSeconds: number): Promise<void> {
+  const over = (): true | undefined => {
+    const s = liveStatus(sim, index);
+    return s === null || (compareProps(s.proposer.my_n, before) !== 0 && !s.proposer.running) || undefined;
+  };
+  await pollUntil(sim, o, boundSeedSeconds, over, `p${index} did not run a Paxos round for view ${VIEW} within ${boundSeedSeconds} seed-seconds`);
 }
 
 function demand(what: string, ok: boolean): void {
@@ -78,30 +87,44 @@ export const ghostPromise = async (run: Run): Promise<void> => {
 
 /**
  * The value of the highest accepted proposal wins. The ghost had p0 accept {p1,p2} under proposal x,
- * then p1 and p2 accept {p0,p1} under x+1 (chosen: a majority), and died. p2 dies too; p0 proposes
- * view 4 with p0 and p1, whose promises carry both values: p0 must propose {p0,p1}, the one of the
- * higher proposal, not the first in the view's order, nor the first it hears (p1 is slowed, so p0's
- * own promise comes first), nor its own acceptor's: p0 and p1 know view 4 = {p0,p1}.
+ * then p1 and p2 accept {p0,p1} under a higher proposal (chosen: a majority), and died. p2 dies too;
+ * p0 proposes view 4 with p0 and p1, whose promises carry both values: p0 must propose {p0,p1}, the
+ * one of the higher proposal, not the first in the view's order, nor the first it hears (p1 is
+ * slowed, so p0's own promise comes first), nor its own acceptor's: p0 and p1 know view 4 = {p0,p1}.
+ * `higher` is the higher proposal's maker: the same ghost with n = x + 1 (ghost-chosen), or a second
+ * ghost whose node id sorts above the first's with the same n = x (ghost-chosen-tie: a proposer that
+ * compares only the n of two proposals sees a tie and keeps the first value it heard).
  */
-export const ghostChosen = async (run: Run): Promise<void> => {
-  const { o } = run;
-  const { sim, ghost, p0 } = await setUp(run);
-  const x = p0().proposer.my_n.n + 1 + Math.floor(o.random() * 3);
-  const [older, chosen] = [encodeMembers(o.ids([1, 2])), encodeMembers(o.ids([0, 1]))];
-  o.note(`ghost: p0 accepts {p1,p2} under ${x}; p1,p2 accept {p0,p1} under ${x + 1}`);
-  demand(`p0 must promise and accept the ghost's proposal ${x} for view ${VIEW} (fresh round)`, (await ghost.prepare(VIEW, x, [0]))[0]?.accept === true && (await ghost.accept(VIEW, x, older, [0]))[0] === true);
-  const promises = await ghost.prepare(VIEW, x + 1, [1, 2]);
-  const accepted = promises.every((r) => r?.accept === true) && (await ghost.accept(VIEW, x + 1, chosen, [1, 2])).every(Boolean);
-  demand(`p1 and p2 must promise and accept the ghost's proposal ${x + 1} for view ${VIEW} (fresh round)`, accepted);
-  // p1's links are slow through p0's round: p0 hears its own promise (the older value) first.
-  await o.cluster.faults(1, { delayMs: 100 });
-  const before = p0().proposer.my_n;
-  await kill(o, 2);
-  await roundOver(sim, o, 0, before, 15);
-  await o.cluster.faults(1, { delayMs: 0 });
-  run.views.push(o.ids([0, 1]));
-  await o.expectViews([0, 1], run.views);
-};
+function ghostChosenUnder(higher: 'next-n' | 'same-n-higher-id') {
+  return async (run: Run): Promise<void> => {
+    const { o } = run;
+    const { sim, ghost, p0 } = await setUp(run);
+    const x = p0().proposer.my_n.n + 1 + Math.floor(o.random() * 3);
+    const [second, y] = higher === 'next-n' ? [ghost, x + 1] : [new GhostProposer(sim, 'ghost2'), x];
+    const [older, chosen] = [encodeMembers(o.ids([1, 2])), encodeMembers(o.ids([0, 1]))];
+    o.note(`ghost: p0 accepts {p1,p2} under ${show(ghost.prop(x))}; p1,p2 accept {p0,p1} under ${show(second.prop(y))}`);
+    demand(`p0 must promise and accept the ghost's proposal ${show(ghost.prop(x))} for view ${VIEW} (fresh round)`, (await ghost.prepare(VIEW, x, [0]))[0]?.accept === true && (await ghost.accept(VIEW, x, older, [0]))[0] === true);
+    const promises = await second.prepare(VIEW, y, [1, 2]);
+    const accepted = promises.every((r) => r?.accept === true) && (await second.accept(VIEW, y, chosen, [1, 2])).every(Boolean);
+    demand(`p1 and p2 must promise and accept the ghost's proposal ${show(second.prop(y))} for view ${VIEW} (fresh round)`, accepted);
+    // p1's links are slow through p0's round: p0 hears its own promise (the older value) first.
+    await o.cluster.faults(1, { delayMs: 100 });
+    const before = p0().proposer.my_n;
+    await kill(o, 2);
+    await roundOver(sim, o, 0, before, 15);
+    await o.cluster.faults(1, { delayMs: 0 });
+    run.views.push(o.ids([0, 1]));
+    await o.expectViews([0, 1], run.views);
+  };
+}
+
+export const ghostChosen = ghostChosenUnder('next-n');
+export const ghostChosenTie = ghostChosenUnder('same-n-higher-id');
+
+/** A proposal as the safety watcher's messages show it: n/node. */
+function show(p: Prop): string {
+  return `${p.n}/${p.m}`;
+}
 
 /**
  * Only an accept majority decides. p2 dies, so p0 proposes {p0,p1}; p0's links are slowed, and the
@@ -115,13 +138,11 @@ export const ghostRefusal = async (run: Run): Promise<void> => {
   await o.cluster.faults(0, { delayMs: 100 });
   const before = p0().proposer.my_n;
   await kill(o, 2);
-  let n = 0;
-  for (let waited = 0; n === 0; waited += 20) {
+  const promised = (): number | undefined => {
     const [s0, s1] = [liveStatus(sim, 0), liveStatus(sim, 1)];
-    if (s0?.proposer.running && s1 && compareProps(s1.acceptor.n_h, s0.proposer.my_n) === 0) n = s0.proposer.my_n.n + 1;
-    else if (waited > o.ms(15)) throw new ScenarioFailure(`p1 did not promise a proposal of p0 for view ${VIEW} within 15 seed-seconds`);
-    else await sim.sleep(20);
-  }
+    return s0?.proposer.running && s1 && compareProps(s1.acceptor.n_h, s0.proposer.my_n) === 0 ? s0.proposer.my_n.n + 1 : undefined;
+  };
+  const n = await pollUntil(sim, o, 15, promised, `p1 did not promise a proposal of p0 for view ${VIEW} within 15 seed-seconds`);
   o.note(`p1 promised p0; ghost: prepare view ${VIEW} under ${n} at p1`);
   demand(`p1 must promise the ghost's higher proposal ${n}`, (await ghost.prepare(VIEW, n, [1]))[0]?.accept === true);
   await o.cluster.faults(0, { delayMs: 0 });
@@ -152,3 +173,41 @@ export const ghostLeftover = async (run: Run): Promise<void> => {
   await o.expectViews([0, 1, 2], run.views, 20);
   await expectLiveInOneView(o, [0, 1, 2, 3], 30);
 };
+
+/**
+ * A promise binds the whole proposal: its n and then its node id. p3 joins through p0, whose links
+ * are slowed; the moment p0's round for view 4 starts, under (n, p0), the ghost gets p1's and p2's
+ * promises for (n, ghost), the same n with a lower node id, before p0's prepare reaches them. Then
+ * p1 and p2 promise p0's higher proposal and must refuse the ghost's accept of {p1,p2}: an acceptor
+ * that compares only the n accepts it, so a majority has accepted the ghost's value, and p0's accept
+ * under its higher proposal then chooses another. Refused, the ghost leaves nothing chosen, and
+ * view 4 = {p0,p1,p2,p3}.
+ */
+export const ghostTie = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { sim, ghost, p0 } = await setUp(run);
+  await o.cluster.faults(0, { delayMs: 100 });
+  const before = p0().proposer.my_n;
+  o.note('p3 joins through p0, whose links are slow');
+  await o.cluster.start(3, { first: 0 });
+  const mine = await untilProposing(sim, o, before);
+  o.note(`p0 proposes under ${show(mine)}; ghost: prepare view ${VIEW} under ${show(ghost.prop(mine.n))} at p1,p2`);
+  const promises = await ghost.prepare(VIEW, mine.n, [1, 2]);
+  demand(`p1 and p2 must promise the ghost's proposal ${show(ghost.prop(mine.n))} for view ${VIEW} before p0's slowed prepare reaches them, but answered ${JSON.stringify(promises)}`, promises.every((r) => r?.accept === true));
+  const promisedP0 = (): true | undefined => [1, 2].every((i) => compareProps(liveStatus(sim, i)?.acceptor.n_h ?? before, mine) === 0) || undefined;
+  await pollUntil(sim, o, 15, promisedP0, `p1 and p2 did not promise p0's proposal ${show(mine)}, which sorts above the ghost's ${show(ghost.prop(mine.n))} (the same n, a higher node id), within 15 seed-seconds`);
+  const accepted = await ghost.accept(VIEW, mine.n, encodeMembers(o.ids([1, 2])), [1, 2]);
+  demand(`p1 and p2 promised p0's ${show(mine)}, so they must refuse the ghost's accept under the lower ${show(ghost.prop(mine.n))}, but answered ${accepted.join(', ')}`, accepted.every((ok) => !ok));
+  await o.cluster.faults(0, { delayMs: 0 });
+  run.views.push(o.ids([0, 1, 2, 3]));
+  await o.expectViews([0, 1, 2, 3], run.views, 20);
+};
+
+/** Poll p0 until a round of its proposer has started (its my_n moved from `before`): that round's proposal. */
+function untilProposing(sim: SimCluster, o: PaxosObserver, before: Prop): Promise<Prop> {
+  const started = (): Prop | undefined => {
+    const mine = liveStatus(sim, 0)?.proposer.my_n;
+    return mine !== undefined && compareProps(mine, before) !== 0 ? mine : undefined;
+  };
+  return pollUntil(sim, o, 15, started, `p0 did not start a Paxos round for view ${VIEW} within 15 seed-seconds of p3 joining through it`);
+}

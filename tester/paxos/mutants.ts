@@ -99,6 +99,29 @@ export class StrictAcceptor extends Acceptor {
   }
 }
 
+/** The n of two proposals compared, not their node ids: proposals (5, p0) and (5, p1) tie. */
+function byNOnly(a: Prop, b: Prop): number {
+  return a.n - b.n;
+}
+
+/** An acceptor that compares only the n of an accept with its promise's: it accepts (n, a lower node) after promising (n, a higher one). */
+export class AcceptNOnlyAcceptor extends AcceptsAnyAcceptor {
+  protected override acceptreq(a: AcceptArgs): Promise<boolean> {
+    return byNOnly(a.n, this.n_h) < 0 ? Promise.resolve(false) : super.acceptreq(a);
+  }
+}
+
+/** A proposer that takes the v_a of the highest n_a comparing only the n: on a tie it keeps the first it heard. */
+export class HighestNOnlyProposer extends PrepareReading {
+  protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
+    let best: PrepareRes | undefined;
+    const replies = await this.replies(instance, nodes, (r) => {
+      if (r?.accept && r.v_a !== null && (!best || byNOnly(r.n_a, best.n_a) > 0)) best = r;
+    });
+    return this.promisedWith(instance, replies, () => best?.v_a ?? null);
+  }
+}
+
 /** An acceptor that answers oldinstance with its latest decided value, not the asked instance's. */
 export class WrongOldValueAcceptor extends Acceptor {
   protected override preparereq(a: PrepareArgs): Promise<PrepareRes> {
@@ -208,6 +231,8 @@ export const paxosMutants: Mutant[] = [
   { id: 'promise-without-v_a', area: 'choosing a value', bug: 'the acceptor leaves v_a out of its promise', lab: lab({ Acceptor: StaleReplyAcceptor }) },
   { id: 'half-quorum', area: 'quorum', bug: 'half of the view counts as a majority (>= n/2)', lab: lab({ Proposer: HalfQuorumProposer }) },
   { id: 'majority-off-by-one', area: 'quorum', bug: 'the majority test forgets the +1: present >= floor(n/2)', lab: lab({ Proposer: OffByOneQuorumProposer }) },
+  { id: 'accept-n-only', area: 'comparison', bug: 'acceptreq compares only the n of the proposals, not their node ids: a tie in n lets a lower proposal in', lab: lab({ Acceptor: AcceptNOnlyAcceptor }) },
+  { id: 'highest-n-only', area: 'choosing a value', bug: 'the proposer finds the highest n_a comparing only the n: on a tie it keeps the first v_a it hears', lab: lab({ Proposer: HighestNOnlyProposer }) },
   { id: 'strict-accept', area: 'comparison', bug: 'acceptreq accepts only n > n_h (> for >=)', lab: lab({ Acceptor: StrictAcceptor }) },
   { id: 'promise-resets-accepted', area: 'persistence', bug: 'a new promise resets n_a/v_a', lab: lab({ Acceptor: PromiseResetsAcceptor }) },
   { id: 'oldinstance-without-value', area: 'framework point', bug: 'oldinstance answers leave out the decided value', lab: lab({ Acceptor: OldInstanceNoValueAcceptor }) },
@@ -223,4 +248,4 @@ export const paxosMutants: Mutant[] = [
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants paxos --rates`). */
-export const paxosGateOrder: string[] = ['ghost-chosen', 'ghost-promise', 'ghost-refusal', '7', 'catch-up', 'power-accept', 'duel', '6', '4', '5', '3', '0', '1', '2'];
+export const paxosGateOrder: string[] = ['ghost-chosen', 'ghost-promise', 'ghost-refusal', 'ghost-tie', 'ghost-chosen-tie', '7', 'catch-up', 'power-accept', 'duel', '6', '4', '5', '3', '0', '1', '2'];
