@@ -1664,6 +1664,8 @@ export function assertInvariants(s: ReplicaState): void {
     assert(s.queue.length <= queueMax(s.config), () => `vsr: ${s.queue.length} requests queued (at most ${queueMax(s.config)})`);
   }
   assert(s.start_view_change_from.length < n && !s.start_view_change_from.includes(s.config.replica), 'vsr: start_view_change counted from self');
+  // do_view_change records are a view change's, kept by its primary-to-be until the view starts: moving on to another view drops them.
+  assert(s.do_view_change_from.length === 0 || (s.status === 'view_change' && isPrimary(s)), () => `vsr: do_view_change records of replicas ${s.do_view_change_from.map((d) => d.replica).join(',')} kept ${s.status === 'view_change' ? `in view ${s.view}, whose primary is replica ${primaryIndex(s, s.view)}` : `while ${s.status}`}`);
   assert(clientsSorted(s.clients), 'vsr: client table out of order (session() binary-searches it)');
   for (const name of timeoutNames) {
     const t = s.timeouts[name];
