@@ -10,7 +10,7 @@ import { classicTiming, scaleTiming } from '../src/timing.js';
 import { controlCall } from '../src/control/client.js';
 import * as control from '../src/control/protocol.js';
 import { controlAddressOf, parseAddress, type Address } from '../src/env/real/address.js';
-import { MAX_FRAME_BYTES } from '../src/wire/frame.js';
+import { JSON_DEPTH_MAX, MAX_FRAME_BYTES } from '../src/wire/frame.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { ping } from '../labs/echo/lab.js';
 import { malformedFrames, RawPeer, throwFrames } from './frames.js';
@@ -81,6 +81,25 @@ describe('bad input against a live node process', function () {
       await peer.send('{"jsonrpc":"2.0","method":"echo.note","params":{"text":5}}');
       await peer.send('{"jsonrpc":"2.0","id":"after","method":"no.such"}');
       expect(await peer.reply(seen), 'no reply to the notifications').to.nested.include({ id: 'after' });
+    });
+
+    it(`answers JSON nested past the depth bound with -32600, in any layout, and keeps serving (${port} port)`, async function () {
+      const peer = peerOf();
+      const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+      const deep = nested(10_000);
+      const bound = `JSON nested deeper than ${JSON_DEPTH_MAX} levels`;
+      const refused = { 'error.code': -32600, 'error.message': `Invalid request: ${bound}` };
+      expect(await answer(peer, `{"jsonrpc":"2.0","id":11,"method":"echo.ping","params":{"text":"x","deep":${deep}}}`)).to.nested.include({ id: 11, ...refused });
+      expect(await answer(peer, `{"id":12,"jsonrpc":"2.0","method":"no.such","params":{"x":${deep}}}`)).to.nested.include({ id: 12, ...refused });
+      expect(await answer(peer, `{"jsonrpc":"2.0","method":"echo.note","params":{"text":${deep}}}`)).to.nested.include({ id: null, ...refused });
+      // The frame is a level and its params another: 254 more is the bound exactly, 255 past it.
+      expect(await answer(peer, `{"jsonrpc":"2.0","id":13,"method":"no.such","params":{"x":${nested(JSON_DEPTH_MAX - 2)}}}`)).to.nested.include({ id: 13, 'error.code': -32601 });
+      expect(await answer(peer, `{"jsonrpc":"2.0","id":14,"method":"no.such","params":{"x":${nested(JSON_DEPTH_MAX - 1)}}}`)).to.nested.include({ id: 14, ...refused });
+      // Brackets inside a string are text, not nesting.
+      const text = (await answer(peer, `{"jsonrpc":"2.0","id":15,"method":"echo.ping","params":{"text":"${deep}"}}`)) as { id: number; error?: { code: number } };
+      expect(text.id).to.equal(15);
+      expect(text.error?.code, 'a string of brackets is not refused as nesting').to.not.equal(-32600);
+      await stillServing();
     });
 
     it(`closes the connection on an oversized frame and keeps serving (${port} port)`, async function () {

@@ -4,7 +4,7 @@
 // quotes, commas and member look-alikes (',"method":', ',"result":').
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeFrame, encodeNotice, encodeRequest, encodeResult, MAX_FRAME_BYTES, oversizedFrame, type Frame } from '../src/wire/frame.js';
+import { decodeFrame, encodeNotice, encodeRequest, encodeResult, JSON_DEPTH_MAX, MAX_FRAME_BYTES, nestsDeeper, oversizedFrame, type Frame } from '../src/wire/frame.js';
 import { numberText } from '../src/json.js';
 
 const tricky = fc.constantFrom(',"method":', ',"params":', ',"result":', '"', '\\', '}', '{"jsonrpc":"2.0","id":');
@@ -115,5 +115,38 @@ describe('wire frames', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  /** How deep a JSON value nests its arrays and objects (a scalar: 0). */
+  function depthOf(v: unknown): number {
+    if (typeof v !== 'object' || v === null) return 0;
+    return 1 + Math.max(0, ...Object.values(v).map(depthOf));
+  }
+
+  it('nestsDeeper measures the nesting of arrays and objects, never of brackets in strings', () => {
+    const bracketed = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a') });
+    const nested = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.jsonValue(), bracketed, fc.array(tie('v')), fc.dictionary(bracketed, tie('v'))),
+    })).v;
+    fc.assert(
+      fc.property(nested, fc.nat(8), (v, max) => {
+        const text = JSON.stringify(v);
+        expect(nestsDeeper(text, max), text).to.equal(depthOf(v) > max);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('refuses a frame nested past JSON_DEPTH_MAX: a reply becomes its call\'s error, a request or notice an error to send', () => {
+    const deep = '['.repeat(JSON_DEPTH_MAX) + ']'.repeat(JSON_DEPTH_MAX);
+    const message = `JSON nested deeper than ${JSON_DEPTH_MAX} levels`;
+    expect(decodeFrame(`{"jsonrpc":"2.0","id":7,"result":${deep}}`)).to.deep.equal({ type: 'error', id: 7, code: -32600, message: `Invalid response: ${message}` });
+    expect(decodeFrame(`{"jsonrpc":"2.0","id":"r","error":{"code":1,"message":"m","data":${deep}}}`)).to.deep.equal({ type: 'error', id: 'r', code: -32600, message: `Invalid response: ${message}` });
+    expect(decodeFrame(encodeRequest(8, '"m"', `[${deep}]`))).to.deep.equal({ type: 'invalid', id: 8, code: -32600, message: `Invalid request: ${message}` });
+    expect(decodeFrame(`{"jsonrpc":"2.0","method":"n","params":[${deep}]}`)).to.deep.equal({ type: 'invalid', id: null, code: -32600, message: `Invalid request: ${message}` });
+    expect(decodeFrame(`[${deep}`)).to.deep.include({ type: 'invalid', id: null, code: -32700 });
+    // One level less is the bound exactly: decoded as ever.
+    const fits = '['.repeat(JSON_DEPTH_MAX - 2) + ']'.repeat(JSON_DEPTH_MAX - 2);
+    expect(decodeFrame(encodeRequest(9, '"m"', `[${fits}]`))).to.deep.include({ type: 'request', id: 9, method: 'm' });
   });
 });

@@ -192,8 +192,58 @@ function parsedOr(text: string): unknown {
   }
 }
 
+/**
+ * How deep a frame's arrays and objects may nest. Our messages nest a dozen levels at most; past
+ * this, the recursive walks a frame meets downstream (schemas, summaries, canonical JSON) would
+ * overflow the stack and kill the node, so such a frame is refused here, once, for every reader.
+ */
+export const JSON_DEPTH_MAX = 256;
+
+/**
+ * Whether JSON text nests arrays and objects more than `max` deep (brackets in strings do not
+ * count). Valid JSON needs two characters a level, so shorter text is never scanned.
+ */
+export function nestsDeeper(text: string, max: number): boolean {
+  if (text.length <= 2 * max + 1) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(text, i); // '"'
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true; // '[' '{'
+    } else if (c === 0x5d || c === 0x7d) depth--; // ']' '}'
+  }
+  return false;
+}
+
+/** The index of the quote that closes the JSON string opening at `start` (or the text's end). */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) return i;
+    i += c === 0x5c ? 2 : 1; // '\' escapes the next character
+  }
+  return i;
+}
+
+/**
+ * A frame nested past JSON_DEPTH_MAX: a reply becomes an error for its call (the caller learns why
+ * at once), a request is answered with one, anything else with an error of id null.
+ */
+function tooDeep(text: string): Frame {
+  const value = parsedOr(text);
+  if (value === NOT_JSON) return invalid(null, ErrorCode.parse, 'Parse error: not one JSON value');
+  const object = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const id = isRpcId(object.id) ? object.id : null;
+  const what = `JSON nested deeper than ${JSON_DEPTH_MAX} levels`;
+  if (id !== null && !('method' in object) && ('result' in object || 'error' in object)) return { type: 'error', id, code: ErrorCode.invalidRequest, message: `Invalid response: ${what}` };
+  return invalid('method' in object ? id : null, ErrorCode.invalidRequest, `Invalid request: ${what}`);
+}
+
 /** Classify one incoming frame; `payloads: false` leaves every payload out (for a reader that traces nothing). Never throws. */
 export function decodeFrame(text: string, payloads = true): Frame {
+  if (nestsDeeper(text, JSON_DEPTH_MAX)) return tooDeep(text);
   const ours = encoderLayout(text, payloads);
   if (ours !== undefined) return ours;
   let value: unknown;
