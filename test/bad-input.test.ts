@@ -155,3 +155,37 @@ describe('bad input against a live node process', function () {
     expect(status).to.deep.include({ partitioned: false, partitionArmed: false, breakpoints: [], faults: { loss: 0, dup: 0, delayMs: 0 } });
   });
 });
+
+describe('bad node ids in a join, against live Lab 1 and Lab 2 nodes', function () {
+  // A node id goes into a view's Paxos value (ids joined by spaces): one with a space, an empty one
+  // or a client's must be refused as params, never reach the view and kill the node that took it.
+  const BAD_IDS = ['a b', '', ' ', 'client:x', 'x'.repeat(201)];
+
+  for (const [lab, method, params] of [
+    ['paxos', 'config.join', (id: string) => ({ node: id })],
+    ['rsm', 'rsm.joinreq', (id: string) => ({ src: id, last: { vid: 0, seqno: 0 } })],
+  ] as const) {
+    it(`${lab}: ${method} with a bad node id is -32602 naming the rule, and the node serves on in its view`, async function () {
+      const cluster = new RealCluster({ lab, nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+      const peer = new RawPeer(urlOf(parseAddress(cluster.id(0))!));
+      try {
+        await cluster.start(0);
+        const before = await controlCall(cluster.id(0), control.status, {});
+        await peer.open();
+        for (const [i, id] of BAD_IDS.entries()) {
+          const seen = peer.replies.length;
+          await peer.send(JSON.stringify({ jsonrpc: '2.0', id: i, method, params: params(id) }));
+          const reply = (await peer.reply(seen)) as { id: number; error?: { code: number; message: string } };
+          expect(reply.id, JSON.stringify(id)).to.equal(i);
+          expect(reply.error?.code, JSON.stringify(id)).to.equal(-32602);
+          expect(reply.error?.message).to.match(/a node id is 1 to 200 characters without whitespace|a client cannot be a member/);
+        }
+        expect(cluster.alive(0)).to.equal(true);
+        expect((await controlCall(cluster.id(0), control.status, {})).state).to.deep.equal(before.state);
+      } finally {
+        peer.close();
+        await cluster.close();
+      }
+    });
+  }
+});

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { method } from '../../src/env/method.js';
 import { json } from '../../src/env/json-value.js';
 import type { AppResult } from '../../src/apps/app.js';
-import { viewSchema } from '../config/view.js';
+import { memberIdSchema, viewSchema } from '../config/view.js';
 
 /** A viewstamp: the view a request was stamped in and its position in that view (from 1). */
 export const viewstampSchema = z.strictObject({ vid: z.number().int().nonnegative(), seqno: z.number().int().nonnegative() });
@@ -20,7 +20,7 @@ export function compareViewstamps(a: Viewstamp, b: Viewstamp): number {
   return a.vid !== b.vid ? a.vid - b.vid : a.seqno - b.seqno;
 }
 
-const nodeId = z.string().min(1);
+const nodeId = memberIdSchema;
 const vid = z.number().int().nonnegative();
 
 /** A client's request: the op is untrusted JSON, validated by the app when it executes. */
