@@ -1,9 +1,11 @@
 // Lab 4's checkpoints (issue 8 §1): the ring wraps past checkpoints with crashes and restarts on a
 // small ring (64 slots), with the state checker after every step and the journal checks; the
 // checkpoint's two copies on disk (a torn newest copy falls back to the older one, two corrupt
-// copies refuse to start), and a journal newer than its checkpoint is refused, never cut back. A
-// real node (`rsmlab node --lab par`) whose two copies are both corrupt exits 70 at once with the
-// reason on stderr, every byte of its disk as it was.
+// copies refuse to start), the superblock's (a copy is its first 256 bytes; two empty files
+// refuse), and a journal newer than its checkpoint is refused, never cut back. A real node
+// (`rsmlab node --lab par`) whose checkpoint copies are both corrupt, whose journal is emptied or
+// whose superblock copies are both emptied exits 70 at once with the reason on stderr, every byte
+// of its disk as it was.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { bytesUnder } from '../src/files-under.js';
@@ -17,6 +19,7 @@ import { makeVsrLab } from '../labs/vsr/lab.js';
 import type { Disk } from '../src/env/types.js';
 import { SimDisk } from '../src/env/sim/disk.js';
 import { CheckpointStore, CHECKPOINT_FILES } from '../src/engine/checkpoint.js';
+import { Superblock, SUPERBLOCK_FILES } from '../src/engine/superblock.js';
 import { StorageCorrupt } from '../src/storage/storage-corrupt.js';
 import { rootEntry, headerChecksum, parseCheckpoint, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
 import type { Checkpoint } from '../labs/vsr/state.js';
@@ -80,6 +83,27 @@ describe('par: checkpoints bound the ring', function () {
     );
   });
 
+  it('superblock: a copy is its first 256 bytes (bytes past them never hide a later write); both copies empty files refuse, one is a torn first write', async () => {
+    const disk = memoryDisk();
+    const { superblock } = await Superblock.open(disk, 5);
+    await superblock.write({ view: 1, log_view: 1 }); // the first copy: superblock.1
+    await disk.append(SUPERBLOCK_FILES[1], new TextEncoder().encode('#'.repeat(300)));
+    expect((await Superblock.open(disk, 5)).value).to.deep.equal({ view: 1, log_view: 1 });
+    const reopened = (await Superblock.open(disk, 5)).superblock;
+    await reopened.write({ view: 2, log_view: 1 }); // superblock.0
+    await reopened.write({ view: 3, log_view: 3 }); // superblock.1 again: over its first 256 bytes, the 300 after them stay
+    expect(await disk.size(SUPERBLOCK_FILES[1])).to.equal(556);
+    expect((await Superblock.open(disk, 5)).value).to.deep.equal({ view: 3, log_view: 3 });
+    const empty = memoryDisk();
+    await empty.truncate(SUPERBLOCK_FILES[1], 0); // a first write torn before any byte landed
+    expect((await Superblock.open(empty, 5)).value).to.equal(null);
+    await empty.truncate(SUPERBLOCK_FILES[0], 0);
+    await Superblock.open(empty, 5).then(
+      () => expect.fail('both copies empty, yet it opened as a first start'),
+      (e: unknown) => expect(e).to.be.instanceOf(StorageCorrupt).and.to.have.property('message', 'vsr superblock: both copies are empty files; refusing to start rather than forget the view'),
+    );
+  });
+
   it(`a par cluster on a ${SMALL_RING.slot_count}-slot ring commits 4 rings of writes with crashes and restarts; every replica restarts from its checkpoint; the state checker and journal checks hold (seeds ${SEEDS.join(', ')})`, async () => {
     const s = scenario('checkpoints', 3, 'checkpoints wrap the ring', (run) => checkpointsWrapTheRing(run), 1, { name: 'par', worlds: ['sim'] });
     const lab = makeVsrLab({ storage: 'journal', journal: SMALL_RING });
@@ -103,46 +127,88 @@ describe("par: a peer's checkpoint is checked where it comes in", function () {
   });
 });
 
-describe('par: a real node whose two checkpoint copies are both corrupt refuses to start', function () {
+/** A way to break a stopped replica's disk (in place, in `dir`), and the refusal it must meet. */
+interface Breakage {
+  what: string;
+  breakDisk(dir: string): void;
+  refusal: string;
+}
+
+function flipByte(path: string, at: number): void {
+  const bytes = readFileSync(path);
+  bytes[at] = bytes[at]! ^ 0x5a;
+  writeFileSync(path, bytes);
+}
+
+const BREAKAGES: Breakage[] = [
+  {
+    what: 'its two checkpoint copies both corrupt',
+    breakDisk: (dir) => CHECKPOINT_FILES.forEach((f) => flipByte(join(dir, f), 20)), // inside the record: its checksum fails
+    refusal: 'vsr checkpoint: every copy fails its checksum; refusing to start rather than forget the checkpointed ops',
+  },
+  {
+    what: 'its journal emptied',
+    breakDisk: (dir) => writeFileSync(join(dir, JOURNAL_FILE), ''),
+    refusal: `journal ${JOURNAL_FILE}: missing or empty, but its checkpoint of op`,
+  },
+  {
+    what: 'its two superblock copies emptied',
+    breakDisk: (dir) => SUPERBLOCK_FILES.forEach((f) => writeFileSync(join(dir, f), '')),
+    refusal: 'vsr superblock: both copies are empty files; refusing to start rather than forget the view',
+  },
+];
+
+describe('par: a real node whose disk lost what it holds refuses to start', function () {
   this.timeout(300_000);
   const timing = defaultTiming('real');
   let cluster: RealCluster;
+  let members: string[];
+  let disk: string;
+  let intact: Map<string, Buffer>;
 
-  after(() => cluster.close());
-
-  it('exits non-zero at once with the reason on stderr, and leaves every byte of its disk as it was', async () => {
+  before(async () => {
     cluster = new RealCluster({ lab: 'par', nodes: 3, timing, app: 'kv' });
     for (let i = 0; i < 3; i++) await cluster.start(i);
-    const members = [0, 1, 2].map((i) => cluster.id(i));
-    const disk = join(cluster.nodeDir(2), 'disk');
+    members = [0, 1, 2].map((i) => cluster.id(i));
+    disk = join(cluster.nodeDir(2), 'disk');
     // Checkpoints every 512 ops: load until replica 2 wrote both copies (ops 512 and 1,024 or later).
     for (let round = 0; !CHECKPOINT_FILES.every((f) => existsSync(join(disk, f))); round++) {
       if (round === 20) throw new Error(`replica 2 wrote no two checkpoint copies after ${round} loads: ${readdirSync(disk).join(', ')}`);
       const load = await runLoad({ lab: 'par', members, clients: 8, ops: 100, app: 'kv', timing, seed: round + 1 });
       expect(load.counts.ok).to.be.greaterThan(0);
     }
-    await cluster.kill(2, 'SIGKILL');
-    for (const f of CHECKPOINT_FILES) {
-      const path = join(disk, f);
-      const bytes = readFileSync(path);
-      bytes[20] = bytes[20]! ^ 0x5a; // inside the record: its checksum fails
-      writeFileSync(path, bytes);
+    // The primary of view 0 dies: replica 2 writes its superblock, both copies, in the view change.
+    await cluster.kill(0, 'SIGKILL');
+    for (let waited = 0; !SUPERBLOCK_FILES.every((f) => existsSync(join(disk, f))); waited += 100) {
+      if (waited > 60_000) throw new Error(`replica 2 wrote no two superblock copies in a view change: ${readdirSync(disk).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const before = bytesUnder(disk);
-    expect([...before.keys()]).to.include.members([...CHECKPOINT_FILES, JOURNAL_FILE]);
-    const port = Number(cluster.id(2).split(':').at(-1));
-    const r = spawnSync(
-      process.execPath,
-      [cli, 'node', '--lab', 'par', '--port', String(port), '--first', cluster.id(0), '--dir', cluster.nodeDir(2), '--timing', JSON.stringify(timing), '--app', 'kv', '--replicas', members.join(','), '--index', '2'],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    expect(r.signal, 'it exited by itself, not killed at the bound').to.equal(null);
-    expect(r.status, r.stderr).to.equal(70);
-    expect(r.stderr).to.include('vsr checkpoint: every copy fails its checksum; refusing to start rather than forget the checkpointed ops');
-    const after = bytesUnder(disk);
-    expect([...after.keys()].sort()).to.deep.equal([...before.keys()].sort());
-    for (const [name, bytes] of before) expect(after.get(name)!.equals(bytes), `${name} unchanged`).to.equal(true);
-    const refused = readFileSync(join(cluster.nodeDir(2), 'trace.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"vsr.journal.refused"'));
-    expect(refused.length, 'the refusal is traced').to.equal(1);
+    await cluster.kill(2, 'SIGKILL');
+    intact = bytesUnder(disk);
+    expect([...intact.keys()]).to.include.members([...CHECKPOINT_FILES, ...SUPERBLOCK_FILES, JOURNAL_FILE]);
   });
+
+  after(() => cluster.close());
+
+  for (const breakage of BREAKAGES) {
+    it(`with ${breakage.what}: exits 70 at once with the reason on stderr, and leaves every byte of its disk as it was`, () => {
+      for (const [name, bytes] of intact) writeFileSync(join(disk, name), bytes);
+      breakage.breakDisk(disk);
+      const before = bytesUnder(disk);
+      const port = Number(cluster.id(2).split(':').at(-1));
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'node', '--lab', 'par', '--port', String(port), '--first', cluster.id(0), '--dir', cluster.nodeDir(2), '--timing', JSON.stringify(timing), '--app', 'kv', '--replicas', members.join(','), '--index', '2'],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(r.signal, 'it exited by itself, not killed at the bound').to.equal(null);
+      expect(r.status, r.stderr).to.equal(70);
+      expect(r.stderr).to.include(breakage.refusal);
+      const after = bytesUnder(disk);
+      expect([...after.keys()].sort()).to.deep.equal([...before.keys()].sort());
+      for (const [name, bytes] of before) expect(after.get(name)!.equals(bytes), `${name} unchanged`).to.equal(true);
+      const refused = readFileSync(join(cluster.nodeDir(2), 'trace.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"vsr.journal.refused"') && l.includes(breakage.refusal.slice(0, 40)));
+      expect(refused.length, 'the refusal is traced').to.equal(1);
+    });
+  }
 });

@@ -145,7 +145,7 @@ export class EngineDriver {
 
   static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
     const { config } = options;
-    const { superblock, value } = await Superblock.open(env.disk, config.cluster);
+    const { superblock, value } = await refusingCorrupt(env, () => Superblock.open(env.disk, config.cluster));
     const { storage, durable, checkpoints } = await openStorage(env, options, value);
     const state = createState(config, durable);
     const driver = new EngineDriver(env, options, storage, superblock, checkpoints, state);

@@ -93,7 +93,8 @@ export class JournalStorage implements EngineStorage {
    */
   static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock'], checkpoint: Checkpoint | null): Promise<{ storage: JournalStorage; durable: Durable }> {
     const op_checkpoint = checkpoint?.op ?? 0;
-    const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint })));
+    const ranBefore = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : superblock !== null ? `its superblock holds view ${superblock.view}` : null;
+    const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint }, ranBefore)));
     const storage = new JournalStorage(env, recovered.journal);
     const durable: Durable = { superblock, ...(checkpoint !== null && { checkpoint }), ...journalLog(recovered, checkpoint?.entry ?? rootEntry(layout.cluster)) };
     traceRecovered(env, recovered);

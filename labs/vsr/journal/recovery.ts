@@ -63,12 +63,19 @@ interface SlotRead {
   prepare_ok: boolean;
 }
 
-/** Open the journal file on `disk`: format it if absent, refuse it if it is the wrong size, then recover. */
-export async function openJournal(disk: Disk, options: RecoveryOptions): Promise<Recovered> {
+/**
+ * Open the journal file on `disk`: format it if absent, refuse it if it is the wrong size, then
+ * recover. `ranBefore` says what shows that this replica ran before (its superblock or checkpoint
+ * was written, after its journal was formatted): then an absent or empty journal is a lost one,
+ * refused, never formatted afresh.
+ */
+export async function openJournal(disk: Disk, options: RecoveryOptions, ranBefore: string | null = null): Promise<Recovered> {
   const { layout } = options;
   checkLayout(layout);
   const size = await disk.size(JOURNAL_FILE);
-  if (size === 0) {
+  if (size === 0 && ranBefore !== null) {
+    throw new StorageCorrupt(`journal ${JOURNAL_FILE}: missing or empty, but ${ranBefore}; refusing to start rather than come back with an empty log`);
+  } else if (size === 0) {
     const fresh = formatted(options);
     await disk.write(JOURNAL_FILE, 0, fresh.image);
     await disk.fsync(JOURNAL_FILE);
