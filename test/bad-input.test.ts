@@ -70,7 +70,9 @@ describe('bad input against a live node process', function () {
       }
       expect(await answer(peer, '{"jsonrpc":"2.0","id":5,"method":7}')).to.nested.include({ id: 5, 'error.code': -32600 });
       expect(await answer(peer, '{"jsonrpc":"1.0","id":"v","method":"status"}')).to.nested.include({ id: 'v', 'error.code': -32600 });
-      expect(await answer(peer, '{"jsonrpc":"2.0","id":6,"method":"status","params":3}')).to.nested.include({ id: 6, 'error.code': -32602 });
+      expect(await answer(peer, '{"jsonrpc":"2.0","id":6,"method":"status","params":3}')).to.nested.include({ id: 6, 'error.code': -32602, 'error.message': 'Invalid params: params must be an object or an array' });
+      // A bad id is the request's fault, and the message says so (not jsonrpc-lite's "Internal error").
+      expect(await answer(peer, '{"jsonrpc":"2.0","id":true,"method":"status"}')).to.nested.include({ id: null, 'error.code': -32600, 'error.message': 'Invalid request: "id" must be provided, a string or an integer.' });
     });
 
     it(`answers an unknown method with -32601 and ignores notifications (${port} port)`, async function () {

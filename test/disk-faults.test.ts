@@ -13,6 +13,10 @@ describe('disk faults: declarations and the fault atlas', () => {
     expect(diskFaultSchema.safeParse({ kind: 'corrupt', file: '../etc', offset: 0, length: 1 }).success).to.equal(false);
     expect(diskFaultSchema.safeParse({ kind: 'lost-write', file: 'f', offset: -1, length: 1 }).success).to.equal(false);
     expect(diskFaultSchema.safeParse({ kind: 'lost-write', file: 'f', offset: 0, length: 0 }).success).to.equal(false);
+    // A misdirected write lands within a file's first GiB: far past it the filesystem refuses it (EFBIG) and the node would die.
+    expect(diskFaultSchema.safeParse({ kind: 'misdirect', file: 'f', offset: 0, length: 1, to: 1 << 30 }).success).to.equal(true);
+    expect(diskFaultSchema.safeParse({ kind: 'misdirect', file: 'f', offset: 0, length: 1, to: 9007199254740000 }).success).to.equal(false);
+    expect(diskFaultSchema.safeParse({ kind: 'corrupt', file: 'f', offset: 2 ** 31, length: 1 }).success).to.equal(false);
     expect(sectorBytesSchema.safeParse(4096).success).to.equal(true);
     expect(sectorBytesSchema.safeParse(1000).success).to.equal(false);
   });

@@ -22,10 +22,15 @@ export const sectorBytesSchema = z
 export const fileNameSchema = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "a plain file name: letters, digits, '.', '_' and '-', no leading '.'");
 const probability = z.number().min(0).max(1);
 
+/**
+ * A byte position in a file: within its first GiB (our files are MiBs), so a fault never sends a
+ * write where the filesystem refuses it (EFBIG), which would kill the node instead of testing it.
+ */
+const position = z.int().min(0).max(1 << 30);
 /** Bytes [offset, offset + length) of one file; a fault covers every sector this range touches. */
 const range = {
   file: fileNameSchema,
-  offset: z.int().min(0),
+  offset: position,
   length: z.int().min(1).max(1 << 30),
 };
 /** How many matching operations an armed fault hits before it is spent (default 1). */
@@ -48,7 +53,7 @@ export const diskFaultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('corrupt'), ...range }),
   z.object({ kind: z.literal('corrupt-read'), ...range, latent: z.boolean().optional(), count }),
   z.object({ kind: z.literal('corrupt-write'), ...range, count }),
-  z.object({ kind: z.literal('misdirect'), ...range, to: z.int().min(0).optional(), count }),
+  z.object({ kind: z.literal('misdirect'), ...range, to: position.optional(), count }),
   z.object({ kind: z.literal('lost-write'), ...range, count }),
 ]);
 export type DiskFault = z.infer<typeof diskFaultSchema>;

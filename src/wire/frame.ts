@@ -115,10 +115,11 @@ function invalid(id: RpcId | null, code: number, message: string): Frame {
   return { type: 'invalid', id, code, message: clip(message) };
 }
 
+/** jsonrpc-lite's verdict in our words: its own message for a bad id is "Internal error", which the sender would misread as ours. */
 function fromParseError(value: Record<string, unknown>, err: JsonRpcError): Frame {
-  const code = err.code === ErrorCode.invalidParams ? ErrorCode.invalidParams : ErrorCode.invalidRequest;
-  const detail = typeof err.data === 'string' ? err.data : 'not a JSON-RPC 2.0 request, notification or response';
-  return invalid(isRpcId(value.id) ? value.id : null, code, `${err.message}: ${detail}`);
+  const id = isRpcId(value.id) ? value.id : null;
+  if (err.code === ErrorCode.invalidParams) return invalid(id, ErrorCode.invalidParams, `Invalid params: ${typeof err.data === 'string' ? err.data : 'params must be an object or an array'}`);
+  return invalid(id, ErrorCode.invalidRequest, `Invalid request: ${typeof err.data === 'string' ? err.data : 'not a JSON-RPC 2.0 request, notification or response'}`);
 }
 
 /**
