@@ -54,19 +54,13 @@ export class DualCopies<T extends Json> {
     private readonly format: CopiesFormat<T>,
   ) {}
 
-  /**
-   * Open the copies: the newest valid one's record, null if none was ever written; throws if copies
-   * exist but none is valid, or it is another cluster's. Both files there and both empty is no first
-   * start either: the second file is made only once the first copy is durable.
-   */
+  /** Open the copies: the newest valid one's record, null if none was ever written; throws if copies exist but none is valid, or it is another cluster's. */
   static async open<T extends Json>(disk: Disk, cluster: number, format: CopiesFormat<T>): Promise<{ copies: DualCopies<T>; value: T | null }> {
     const read = await Promise.all(format.files.map(async (f) => decode(await disk.read(f), format)));
     const valid = read.filter((c): c is Exclude<Copy<T>, 'absent' | 'corrupt'> => typeof c === 'object');
     const copies = new DualCopies(disk, cluster, format);
     if (valid.length === 0) {
       if (read.includes('corrupt')) throw new StorageCorrupt(`${format.what}: every copy fails its checksum; refusing to start rather than ${format.refusal}`);
-      const listed = await disk.list();
-      if (format.files.every((f) => listed.includes(f))) throw new StorageCorrupt(`${format.what}: both copies are empty files; refusing to start rather than ${format.refusal}`);
       return { copies, value: null };
     }
     const newest = valid.reduce((a, b) => (b.sequence > a.sequence ? b : a));
