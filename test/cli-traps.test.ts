@@ -76,7 +76,23 @@ describe('first-hour traps (CLI)', function () {
   });
 
   it('every bad flag value is exit 2 with a message naming the flag, on stderr, prefixed rsmlab:', () => {
+    const aFile = join(dir, 'a-file');
+    writeFileSync(aFile, '');
+    const otherRun = join(dir, 'veto.json');
+    writeFileSync(otherRun, JSON.stringify({ lab: 'paxos', scenario: '7', seed: 1, check: 'x', keep: [] }));
     const cases: [string[], RegExp][] = [
+      [['start', '--lab', 'foo'], /'foo' is invalid\. Allowed choices are paxos, echo, rsm, vsr, par/],
+      [['start', '--app', 'foo'], /'foo' is invalid\. Allowed choices are kv, lock/],
+      [['node', '--lab', 'paxos', '--port', '7000', '--first', 'nonsense', '--dir', dir], /--first 'nonsense' is not a node address \(HOST:PORT/],
+      [['node', '--lab', 'paxos', '--port', '7000', '--first', 'a:1', '--dir', dir, '--timing', '{bad'], /--timing: not a JSON object of timing constants/],
+      [['dashboard', '--members', 'nonsense'], /--members 'nonsense' is not a node address/],
+      [['test', 'paxos', '--world', 'sim', '--only', '0,,1'], /--only 0,,1: an empty item between commas/],
+      [['test', 'paxos', '--world', 'sim', '--artifacts', aFile], /--artifacts .* is a file, not a folder/],
+      [['test', 'paxos', '--world', 'sim', '--junit', join(dir, 'no', 'x.xml')], /--junit .*: there is no folder .* to write it in/],
+      [['test', 'paxos', '--world', 'sim', '--gradescope', dir], /--gradescope .* is a folder; it names the file to write/],
+      [['sim', 'paxos', '7', '--seed', '1', '--veto', join(dir, 'missing.json')], /--veto .*missing\.json: no such file/],
+      [['sim', 'paxos', '7', '--seed', '1', '--veto', 'abc,def'], /--veto names 2 fault decision\(s\) this run never made: abc; def/],
+      [['sim', 'paxos', '6', '--seed', '1', '--veto', otherRun], /--veto .* is for paxos 7 seed 1, not paxos 6 seed 1/],
       [['test', 'paxos', '--world', 'sim', '--seeds', '0'], /--seeds must be at least 1/],
       [['test', 'paxos', '--world', 'sim', '--seeds', '-3'], /--seeds must be at least 1/],
       [['test', 'paxos', '--world', 'sim', '--seeds', '2.5'], /--seeds must be a whole number/],
@@ -195,6 +211,16 @@ describe('first-hour traps (CLI)', function () {
       await cluster.start(0);
     });
     after(() => cluster.close());
+
+    it('a second node on a live node\'s --dir is exit 2, naming the process that holds it; the first serves on', async () => {
+      const port = await freePort();
+      const r = await nodeRun(['--lab', 'paxos', '--port', String(port), '--first', cluster.id(0), '--dir', cluster.nodeDir(0)]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(/^rsmlab: --dir .* is in use by node process \d+ \(.*node\.pid\): two nodes on one data directory would corrupt its disk\n$/);
+      expect([await portIsFree(port), await portIsFree(port + 1)], 'ports left open').to.deep.equal([true, true]);
+      expect(cluster.alive(0)).to.equal(true);
+      expect(rsmlab('ctl', cluster.id(0), 'status').status).to.equal(0);
+    });
 
     it('ctl disk-fault on a file the node does not have, or past its end, is exit 2', () => {
       const node = cluster.id(0);

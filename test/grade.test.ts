@@ -366,5 +366,18 @@ describe('rsmlab grade', function () {
       expect(output).to.match(/--submissions .* (is not a folder|holds no submission folders)/);
     }
   });
+
+  it('refuses an --out that is, holds or lies in --submissions, with exit 2, before touching any student\'s work', () => {
+    const subs = join(root, 'apart');
+    submission(subs, 'ref');
+    const before = readFileSync(join(subs, 'ref', 'labs', 'paxos', 'acceptor.ts'), 'utf8');
+    symlinkSync(subs, join(root, 'apart-link'));
+    for (const out of [subs, join(subs, 'ref'), join(subs, 'grades'), root, join(root, 'apart-link')]) {
+      const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0']);
+      expect(status, output).to.equal(2);
+      expect(output).to.include('must be apart (neither in the other)');
+      expect(readFileSync(join(subs, 'ref', 'labs', 'paxos', 'acceptor.ts'), 'utf8'), `--out ${out}`).to.equal(before);
+    }
+  });
 });
 

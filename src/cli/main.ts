@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ctlUsage } from '../control/client.js';
 import { labNames } from '../../labs/index.js';
+import { appNames } from '../apps/app.js';
 import { testedLabs } from '../../tester/index.js';
 import { mutantLabs } from '../../tester/mutants/index.js';
-import { list, positive, whole } from './args.js';
+import { address, addresses, list, positive, whole } from './args.js';
 import { repoRoot } from './repo.js';
 
 // A lab's stack trace names its .ts lines (labs/vsr/engine.ts:212), not dist/*.js: the subcommands,
@@ -61,8 +62,8 @@ const program = new Command('rsmlab')
 program
   .command('start')
   .description('the main job (`npm start`): a local cluster of real node processes under light client load, with the dashboard')
-  .option('--lab <lab>', 'lab to run', 'rsm')
-  .option('--app <app>', 'replicated app for the rsm lab (kv or lock; default kv)')
+  .addOption(new Option('--lab <lab>', 'lab to run').choices(labNames).default('rsm'))
+  .addOption(new Option('--app <app>', 'replicated app for the rsm, vsr and par labs (default kv)').choices(appNames))
   .option('--nodes <n>', 'how many nodes', whole('--nodes', 1), 3)
   .option('--port <port>', 'the dashboard\'s port (0: any free port)', whole('--port', 0, 65535), 8080)
   .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
@@ -71,7 +72,10 @@ program
   .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', positive('--timing-scale'), 0.5)
   .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', whole('--seconds', 1))
   .action((o: { lab: string; app?: string; nodes: number; port: number; host: string; token?: string; clients: number; timingScale: number; seconds?: number }) =>
-    exitWith(async () => (await import('./start-command.js')).startCommand(o)),
+    // A start that fails (a node that cannot start) exits 2 at once, its nodes and dashboard closed.
+    exitAtOnce(async () => {
+      process.exitCode = await (await import('./start-command.js')).startCommand(o);
+    }),
   );
 
 program
@@ -79,7 +83,7 @@ program
   .description('run one node as this process: protocol on --port, test-control plane on --port+1')
   .requiredOption('--lab <lab>', `lab to run (${labNames.join(', ')})`)
   .requiredOption('--port <port>', 'protocol port (control plane on port+1)', whole('--port', 1, 65534))
-  .requiredOption('--first <host:port>', 'the node to join through; a node whose first is itself founds view 1')
+  .requiredOption('--first <host:port>', 'the node to join through; a node whose first is itself founds view 1', address('--first'))
   .requiredOption('--dir <dir>', 'data directory (disk, trace, log)')
   .option('--app <app>', 'replicated app for the rsm lab (kv or lock)')
   .option('--host <host>', 'address to bind and to be known by', '127.0.0.1')
@@ -87,7 +91,7 @@ program
   .option('--control-token <token>', 'the token every control call must carry (rsmlab ctl --token T)')
   .option('--timing-scale <factor>', 'multiply every timing constant (0.1 = 300 ms heartbeats)', positive('--timing-scale'), 1)
   .option('--timing <json>', 'every timing constant as a JSON object (overrides --timing-scale; the tester passes its exact timing)')
-  .option('--replicas <list>', 'the static replica set, comma-separated HOST:PORT in replica-index order (vsr)', list('--replicas'))
+  .option('--replicas <list>', 'the static replica set, comma-separated HOST:PORT in replica-index order (vsr)', addresses('--replicas'))
   .option('--index <i>', 'this node\'s index in --replicas (default: where --host:--port appears in it)', whole('--index', 0))
   .option('--pipeline-max <n>', 'vsr, par: uncommitted prepares the primary keeps in flight at most (default 64)', whole('--pipeline-max', 1, 1024))
   .option('--batch-max <n>', 'vsr, par: client writes one prepare carries at most (default 1: no batching)', whole('--batch-max', 1, 1024))
@@ -229,7 +233,7 @@ program
 program
   .command('load')
   .description('drive a live rsm, vsr or par cluster with concurrent clients and record the history for `rsmlab check`')
-  .requiredOption('--members <list>', 'comma-separated HOST:PORT of the cluster\'s nodes', list('--members'))
+  .requiredOption('--members <list>', 'comma-separated HOST:PORT of the cluster\'s nodes', addresses('--members'))
   .addOption(new Option('--lab <lab>', 'the lab the cluster runs (its client library)').choices(['rsm', 'vsr', 'par']).default('rsm'))
   .option('--clients <n>', 'concurrent clients', whole('--clients', 1), 4)
   .option('--ops <m>', 'operations per client (KV ops, or lock acquire/release cycles)', whole('--ops', 1), 100)
@@ -257,7 +261,7 @@ program
 program
   .command('dashboard')
   .description('the dashboard for a running cluster (--members) or a simulated run, live (--sim LAB TEST --seed N)')
-  .option('--members <list>', 'comma-separated HOST:PORT of a running cluster\'s nodes', list('--members'))
+  .option('--members <list>', 'comma-separated HOST:PORT of a running cluster\'s nodes', addresses('--members'))
   .option('--sim <lab-and-test...>', 'run scenario TEST of LAB in the simulator, live: play, pause, step, speed')
   .option('--seed <n>', 'the simulated run\'s seed', whole('--seed', 0), 1)
   .option('--paused', 'start the simulated run paused (play or step it from the page)')

@@ -7,6 +7,7 @@ import { findScenario } from '../../tester/index.js';
 import { replayCommand, runScenario } from '../../tester/run.js';
 import { chosenVariant, loadVariant } from '../../tester/variant.js';
 import { failureLines } from '../../tester/failure-text.js';
+import { checkOutputFile, checkOutputFolder } from './output-paths.js';
 
 export interface SimCommandOptions {
   seed: number;
@@ -20,25 +21,57 @@ export interface SimCommandOptions {
   mutant?: string;
 }
 
-/** The veto policy of `--veto`: a file's JSON, or a comma-separated list of decision ids to veto. */
-function vetoPolicy(value: string): VetoPolicy {
-  if (!existsSync(value)) return { veto: value.split(',').map((id) => id.trim()).filter(Boolean) };
+/** What a run replays: a veto file written for another run is refused, not applied to this one. */
+interface Replayed {
+  lab: string;
+  scenario: string;
+  seed: number;
+}
+
+/**
+ * The veto policy of `--veto`: a file's JSON (`rsmlab shrink` writes one, naming the run it is
+ * for), or a comma-separated list of decision ids to veto. A value that names a file (a path or
+ * .json) but none exists is an error, not a list of ids.
+ */
+function vetoPolicy(value: string, run: Replayed): VetoPolicy {
+  if (!existsSync(value)) {
+    if (value.includes('/') || value.endsWith('.json')) throw new Error(`--veto ${value}: no such file`);
+    return { veto: value.split(',').map((id) => id.trim()).filter(Boolean) };
+  }
   let json: Json;
   try {
     json = JSON.parse(readFileSync(value, 'utf8')) as Json;
   } catch (e) {
     throw new Error(`--veto ${value}: not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+  const named = typeof json === 'object' && json !== null && !Array.isArray(json) ? json : {};
+  const other = (['lab', 'scenario', 'seed'] as const).filter((k) => named[k] !== undefined && named[k] !== run[k]);
+  if (other.length > 0) throw new Error(`--veto ${value} is for ${named.lab} ${named.scenario} seed ${named.seed}, not ${run.lab} ${run.scenario} seed ${run.seed}: its decisions name another run's`);
   return parseVetoPolicy(json);
+}
+
+/**
+ * Decision ids a veto list names that the run never made: a typo, or another run's. (A keep list,
+ * a shrunk run's, may name a decision that its other vetoes made moot; it is not checked.)
+ */
+function unmade(policy: VetoPolicy, made: readonly { id: string }[]): string[] {
+  if (!('veto' in policy)) return [];
+  const ids = new Set(made.map((d) => d.id));
+  return policy.veto.filter((id) => !ids.has(id));
 }
 
 export async function simCommand(lab: string, scenarioId: string, options: SimCommandOptions): Promise<number> {
   const scenario = await findScenario(lab, scenarioId);
+  checkOutputFolder('--artifacts', options.artifacts);
+  if (options.trace !== undefined) checkOutputFile('--trace', options.trace);
   const chosen = chosenVariant(options);
   if (chosen !== undefined) await loadVariant(lab, chosen);
-  const veto = options.veto === undefined ? {} : { veto: vetoPolicy(options.veto), replay: `${replayCommand(scenario, 'sim', options.seed, chosen)} --veto ${options.veto}` };
+  const policy = options.veto === undefined ? undefined : vetoPolicy(options.veto, { lab, scenario: scenario.id, seed: options.seed });
+  const veto = policy === undefined ? {} : { veto: policy, replay: `${replayCommand(scenario, 'sim', options.seed, chosen)} --veto ${options.veto}` };
   const variant = chosen === undefined ? {} : { variant: chosen };
   const result = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, keepTrace: Boolean(options.trace), ...veto, ...variant, ...(options.veto === undefined ? {} : { artifactsName: `${lab}-${scenario.id}-sim-seed${options.seed}-veto` }) });
+  const unknown = policy === undefined ? [] : unmade(policy, result.decisions ?? []);
+  if (unknown.length > 0) throw new Error(`--veto names ${unknown.length} fault decision(s) this run never made: ${unknown.slice(0, 5).join('; ')}${unknown.length > 5 ? '; ...' : ''} (a shrunk run's veto.json names the ones it made)`);
   if (options.trace && result.trace !== undefined) writeFileSync(options.trace, result.trace);
   if (options.json) {
     const { trace: _omitted, decisions: _decisions, ...rest } = result;

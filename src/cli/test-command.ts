@@ -7,6 +7,7 @@ import type { World } from '../../tester/cluster.js';
 import { formatGradescope, formatJson, formatJunit, formatTable } from '../../tester/report.js';
 import { runSuite, seedsFrom, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
 import { chosenVariant, loadVariant, type Variant } from '../../tester/variant.js';
+import { checkOutputFile, checkOutputFolder } from './output-paths.js';
 
 export interface TestCommandOptions {
   world: World | 'both';
@@ -63,6 +64,9 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions, 
 
 export async function testCommand(lab: string, options: TestCommandOptions): Promise<number> {
   if (options.shrinkMs !== undefined && options.shrinkMs < 0) throw new Error(`--shrink-ms must be 0 (no shrinking) or more, not ${options.shrinkMs}`);
+  checkOutputFolder('--artifacts', options.artifacts);
+  if (options.gradescope !== undefined) checkOutputFile('--gradescope', options.gradescope);
+  if (options.junit !== undefined) checkOutputFile('--junit', options.junit);
   const variant = chosenVariant(options);
   if (variant !== undefined) {
     if (options.world !== 'sim') throw new Error(`${'labModule' in variant ? '--lab-module' : '--mutant'} runs a Lab object in the simulator only: add --world sim`);

@@ -6,8 +6,8 @@
 // it) still gets a report and costs only its own tests. It owns the pool, the bounds and the files it
 // writes (grades.csv, and per student report.txt, results.json, junit.xml); never the scoring rules.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
@@ -60,8 +60,29 @@ export function listSubmissions(dir: string): string[] {
   return names;
 }
 
+/** The folder as the filesystem names it (symlinks followed), or as given if it does not exist yet. */
+function realFolder(dir: string): string {
+  return existsSync(dir) ? realpathSync(dir) : resolve(dir);
+}
+
+/** Whether `inner` is `outer` or a folder inside it. */
+function within(inner: string, outer: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * Refuse an --out that is, holds or lies in --submissions: grading clears each student's report
+ * folder under --out, which there would be the student's own work.
+ */
+export function checkOutApart(submissions: string, out: string): void {
+  const [s, o] = [realFolder(submissions), realFolder(out)];
+  if (within(o, s) || within(s, o)) throw new Error(`--out ${out} and --submissions ${submissions} must be apart (neither in the other): grading clears the report folders under --out`);
+}
+
 export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   const students = listSubmissions(options.submissions);
+  checkOutApart(options.submissions, options.out);
   const scenarios = (await loadScenarios(options.lab)).filter((s) => !options.only?.length || options.only.includes(s.id));
   if (scenarios.length === 0) throw new Error(`lab '${options.lab}' has no scenario ${options.only?.join(', ')}`);
   // One framework compile serves the batch (a single submission compiles from scratch: no saving).

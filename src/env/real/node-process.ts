@@ -15,6 +15,7 @@ import { nodeId } from './address.js';
 import { RealEnv } from './env.js';
 import { TraceFile } from './trace-file.js';
 import { LogLines } from './log-lines.js';
+import { claimDir } from './dir-lock.js';
 
 export interface NodeProcessOptions {
   lab: string;
@@ -40,7 +41,12 @@ export interface NodeProcessOptions {
 
 /** The Timing in `--timing <json>`: every constant of classicTiming, each a positive number. */
 export function timingFromJson(text: string): Timing {
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--timing: not a JSON object of timing constants (${e instanceof Error ? e.message : String(e)})`);
+  }
   const timing = { ...classicTiming };
   for (const key of Object.keys(classicTiming) as (keyof Timing)[]) {
     const v = (value as Record<string, unknown> | null)?.[key];
@@ -90,6 +96,7 @@ function dieOfError(env: RealEnv, reason: string, e: unknown): never {
 export async function runNode(o: NodeProcessOptions): Promise<void> {
   const lab = await loadLab(o.lab);
   const host = o.host ?? '127.0.0.1';
+  claimDir(o.dir);
   const disk = new RealDisk(join(o.dir, 'disk'));
   const restarted = hasFiles(disk.dir);
   await disk.init();
