@@ -222,6 +222,18 @@ describe('first-hour traps (CLI)', function () {
       expect(rsmlab('ctl', cluster.id(0), 'status').status).to.equal(0);
     });
 
+    it('ctl with more arguments than its command takes is exit 2, not the extras ignored', () => {
+      for (const [args, message] of [
+        [['status', 'extra', 'args'], "ctl status takes no arguments besides its flags, not 'extra args'"],
+        [['breakpoint', '1', '2'], "ctl breakpoint takes at most 1 arguments besides its flags, not '1 2'"],
+      ] as const) {
+        const r = rsmlab('ctl', cluster.id(0), ...args);
+        expect(r.status, r.stderr).to.equal(2);
+        expect(r.stderr).to.include(message);
+      }
+      expect((JSON.parse(rsmlab('ctl', cluster.id(0), 'status').stdout) as { breakpoints: number[] }).breakpoints, 'nothing armed').to.deep.equal([]);
+    });
+
     it('ctl disk-fault on a file the node does not have, or past its end, is exit 2', () => {
       const node = cluster.id(0);
       const missing = rsmlab('ctl', node, 'disk-fault', 'nosuch.log', '0', '4');

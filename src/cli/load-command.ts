@@ -34,7 +34,9 @@ async function answering(members: readonly NodeId[], timing: Timing): Promise<No
 
 export async function loadCommand(o: LoadCommandOptions): Promise<number> {
   const timing = realTiming(classicTiming, o.timingScale);
-  if ((await answering(o.members, timing)).length === 0) throw new Error(`no member of the cluster answers (${o.members.join(', ')}): is it running? (rsmlab node … --lab ${o.lab ?? 'rsm'}, or npm start)`);
+  const lab = o.lab ?? 'rsm';
+  // Not `npm start` alone: its own clients write the same keys, and a --history without them is not checkable.
+  if ((await answering(o.members, timing)).length === 0) throw new Error(`no member of the cluster answers (${o.members.join(', ')}): is it running? (rsmlab node … --lab ${lab}, or rsmlab start --lab ${lab} --clients 0, so that this load is its only client)`);
   const r = await runLoad({ ...o, timing });
   const { invoke, ok, fail, info } = r.counts;
   process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);

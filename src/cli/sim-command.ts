@@ -66,7 +66,7 @@ export async function simCommand(lab: string, scenarioId: string, options: SimCo
   if (options.trace !== undefined) checkOutputFile('--trace', options.trace);
   const chosen = chosenVariant(options);
   if (chosen !== undefined) await loadVariant(lab, chosen);
-  const policy = options.veto === undefined ? undefined : vetoPolicy(options.veto, { lab, scenario: scenario.id, seed: options.seed });
+  const policy = options.veto === undefined ? undefined : vetoPolicy(options.veto, { lab: scenario.lab, scenario: scenario.id, seed: options.seed });
   const veto = policy === undefined ? {} : { veto: policy, replay: `${replayCommand(scenario, 'sim', options.seed, chosen)} --veto ${options.veto}` };
   const variant = chosen === undefined ? {} : { variant: chosen };
   const result = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, keepTrace: Boolean(options.trace), ...veto, ...variant, ...(options.veto === undefined ? {} : { artifactsName: `${lab}-${scenario.id}-sim-seed${options.seed}-veto` }) });

@@ -34,6 +34,8 @@ export async function controlCall<P, R>(node: NodeId, method: Method<P, R>, para
 }
 
 export const ctlCommands = ['status', 'pid', 'breakpoint', 'fault-point', 'partition', 'heal', 'faults', 'disk-fault', 'disk-clear', 'disk-files', 'corrupt'] as const;
+/** How many arguments (besides flags) each command takes at most: extras are refused, never ignored. */
+const MAX_ARGS: Record<(typeof ctlCommands)[number], number> = { status: 0, pid: 0, breakpoint: 1, 'fault-point': 1, partition: 0, heal: 0, faults: 0, 'disk-fault': 3, 'disk-clear': 1, 'disk-files': 0, corrupt: 0 };
 
 export const ctlUsage = [
   'status',
@@ -95,6 +97,8 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
     },
     allowPositionals: true,
   });
+  const most = (MAX_ARGS as Record<string, number | undefined>)[command];
+  if (most !== undefined && positionals.length > most) throw new Error(`ctl ${command} takes ${most === 0 ? 'no arguments' : `at most ${most} arguments`} besides its flags, not '${positionals.join(' ')}' (usage:\n${ctlUsage})`);
   const token = values.token ?? process.env.RSMLAB_CONTROL_TOKEN;
   const control = new RemoteFaultControl({ timeoutMs, ...(token !== undefined && { token }) });
   switch (command) {
