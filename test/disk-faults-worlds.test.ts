@@ -158,6 +158,29 @@ async function refusesCorruptLog(cluster: Cluster): Promise<void> {
   if (error !== null) expect(String(error)).to.match(/paxos\.log: corrupt record at byte 0/);
 }
 
+/**
+ * A Paxos node whose last record is garbled (a torn last append, as a single copy sees it) drops
+ * it, says so in its log, and starts on the records before it. Returns node 0's log as text.
+ */
+async function saysTornTail(cluster: Cluster, logOf: () => Promise<string>): Promise<string> {
+  await cluster.start(0);
+  await cluster.start(1, { first: 0 });
+  for (let tries = 0; (paxosStatusSchema.safeParse(await cluster.status(0)).data?.vid ?? 0) < 2; tries++) {
+    if (tries === 200) throw new Error('p1 never joined p0 in view 2');
+    await cluster.sleep(cluster.timing.heartbeatMs / 10);
+  }
+  const size = (await cluster.control.diskFiles(cluster.id(0))).find((f) => f.name === 'paxos.log')!.size;
+  await cluster.diskFault(0, { kind: 'corrupt', file: 'paxos.log', offset: size - 1, length: 1 }); // the last record's payload
+  await cluster.kill(0);
+  await cluster.start(0);
+  for (let tries = 0; !(await logOf()).includes('paxos.log.torn_tail'); tries++) {
+    if (tries === 200) throw new Error(`p0 never said it dropped its torn last record:\n${await logOf()}`);
+    await cluster.sleep(cluster.timing.heartbeatMs / 10);
+  }
+  expect(paxosStatusSchema.safeParse(await cluster.status(0)).data?.vid, 'p0 runs on the records before the torn one').to.be.at.least(1);
+  return logOf();
+}
+
 /** Run `body` on `cluster`, then close it. */
 async function on<C extends Cluster>(cluster: C, body: (cluster: C) => Promise<void>): Promise<void> {
   try {
@@ -200,6 +223,18 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       await refusesCorruptLog(cluster);
       expect(cluster.exitStatus(0)).to.deep.equal({ code: 70, signal: null });
       expect(cluster.logTail(0)).to.match(/paxos\.log: corrupt record at byte 0 \(payload checksum mismatch, and more records follow\)/);
+    }));
+
+  it('a Paxos node whose last record is garbled drops it and says so, in the simulator', () =>
+    on(new SimCluster({ lab: 'paxos', seed: 4, nodes: 2 }), async (cluster) => {
+      const log = await saysTornTail(cluster, () => cluster.traceJsonl());
+      expect(log).to.match(/"detail":\{"file":"paxos\.log","bytes":\d+,"what":"paxos\.log\.torn_tail"\}/);
+    }));
+
+  it('a Paxos node whose last record is garbled drops it and says so, with real processes', () =>
+    on(new RealCluster({ lab: 'paxos', nodes: 2, timing: realTiming }), async (cluster) => {
+      const log = await saysTornTail(cluster, () => Promise.resolve(cluster.logTail(0, 200)));
+      expect(log).to.match(/paxos\.log\.torn_tail.*bytes=\d+/);
     }));
 
   it('the real faulty disk keeps concurrent appends whole, with and without a write fault armed', () =>

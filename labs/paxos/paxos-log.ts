@@ -40,10 +40,15 @@ export class PaxosLog {
     this.records = new RecordLog(disk, PAXOS_LOG_FILE, recordSchema);
   }
 
+  /** Bytes of a torn last append that replay() dropped (a crash mid-write; 0 if the log was whole). */
+  droppedBytes = 0;
+
   /** Rebuild the acceptor's state from the disk (once, at start). */
   async replay(): Promise<AcceptorState> {
     const state: AcceptorState = { instance_h: 0, values: new Map(), ...freshRound(this.me) };
-    for (const record of await this.records.replay()) apply(state, record, this.me);
+    const { records, droppedBytes } = await this.records.replayReport();
+    this.droppedBytes = droppedBytes;
+    for (const record of records) apply(state, record, this.me);
     return state;
   }
 

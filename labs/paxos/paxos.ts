@@ -4,7 +4,7 @@
 import type { Disk, Env, NodeId } from '../../src/env/types.js';
 import type { Timing } from '../../src/timing.js';
 import { Acceptor } from './acceptor.js';
-import { type AcceptorState, PaxosLog } from './paxos-log.js';
+import { type AcceptorState, PAXOS_LOG_FILE, PaxosLog } from './paxos-log.js';
 import { Proposer } from './proposer.js';
 
 export interface Paxos {
@@ -22,6 +22,8 @@ export interface PaxosKinds {
 export async function startPaxos(env: Env, timing: Timing, kinds: PaxosKinds = {}): Promise<Paxos> {
   const log = new (kinds.Log ?? PaxosLog)(env.disk, env.me);
   const acceptor = new (kinds.Acceptor ?? Acceptor)(env, log, await log.replay());
+  // Said, not silent: the last record was torn by a crash (or garbled on the medium, which a single copy cannot tell apart).
+  if (log.droppedBytes > 0) env.log('paxos.log.torn_tail', { file: PAXOS_LOG_FILE, bytes: log.droppedBytes });
   const proposer = new (kinds.Proposer ?? Proposer)(env, timing, acceptor);
   return { acceptor, proposer };
 }
