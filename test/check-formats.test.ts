@@ -164,6 +164,9 @@ describe('check: pairing events into ops', () => {
     const mismatch = [line(0, 'invoke', 'read', 1), line(0, 'ok', 'write', 2)].join('\n');
     expect(() => pairOperations(registerModel, readHistory(mismatch).lines)).to.throw(HistoryError, /^line 2: process 0 completes write, but its pending op \(line 1\) is read/);
     expect(() => pairOperations(registerModel, readHistory(line(0, 'invoke', 'delete', 1)).lines)).to.throw(HistoryError, /^line 1: register has no op 'delete'/);
+    // The invoke is there, a line earlier, but later in time: the message names the times, not a missing invoke.
+    const backwards = [line(0, 'invoke', 'write', 5), line(0, 'ok', 'write', 1)].join('\n');
+    expect(() => pairOperations(registerModel, readHistory(backwards).lines)).to.throw(HistoryError, /^line 2: process 0 completes write \(ok\) at time 1, before its invoke at line 1 \(time 5\): a completion's time must not precede its invoke's/);
   });
 
   it('orders by time, not by line, and numbers ops by call time', () => {

@@ -80,4 +80,27 @@ describe('vsr: the lab in the simulator', function () {
       await cluster.close();
     }
   });
+
+  it('a replica whose log\'s last record is garbled drops it as torn, says so, and catches up', async () => {
+    const cluster = new SimCluster({ lab: 'vsr', seed: 3, nodes: 3, keepTrace: true });
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      const client = cluster.clientEnv('w');
+      const replicas = [0, 1, 2].map((i) => cluster.id(i));
+      const invoke = vsrInvoker(() => client, { replicas, timing: cluster.timing, giveUpMs: 60_000 })('w');
+      for (let v = 1; v <= 3; v++) expect(await invoke({ f: 'put', key: 'k', value: `${v}` })).to.deep.include({ ok: true });
+      await cluster.sleep(1000);
+      const size = (await cluster.control.diskFiles(cluster.id(1))).find((f) => f.name === 'vsr.log')!.size;
+      await cluster.kill(1, 'SIGKILL');
+      await cluster.diskFault(1, { kind: 'corrupt', file: 'vsr.log', offset: size - 1, length: 1 }); // the last record's payload
+      await cluster.start(1);
+      await cluster.sleep(10_000);
+      expect(await cluster.traceJsonl()).to.match(/"detail":\{"file":"vsr\.log","bytes":\d+,"what":"vsr\.log\.torn_tail"\}/);
+      const all = (await statuses(cluster, 3)).map((s) => s!);
+      expect(all.map((s) => [s.status, s.commit_min])).to.deep.equal([0, 1, 2].map(() => ['normal', all[0]!.commit_min]));
+      expect(new Set(all.map((s) => s.state_hash)).size, 'replica 1 caught up to the same state').to.equal(1);
+    } finally {
+      await cluster.close();
+    }
+  });
 });

@@ -42,7 +42,7 @@ export function pairOperations<S, I, O>(model: Model<S, I, O>, lines: readonly H
       invoke(model, pending, line, event);
       continue;
     }
-    const p = complete(pending, line, event);
+    const p = complete(pending, line, event, lines);
     if (event.type === 'ok') done.push(returned(p, atLine(line, () => model.output(p.input, event)), event.time, line));
     else if (event.type === 'info') done.push(returned(p, UNKNOWN, Infinity, line));
     else failed.push(p);
@@ -66,9 +66,14 @@ function invoke<S, I, O>(model: Model<S, I, O>, pending: Map<number | string, Pe
   pending.set(event.process, { process: event.process, input, call: event.time, line, f: event.f });
 }
 
-function complete<I>(pending: Map<number | string, Pending<I>>, line: number, event: HistoryEvent): Invocation<I> {
+function complete<I>(pending: Map<number | string, Pending<I>>, line: number, event: HistoryEvent, lines: readonly HistoryLine[]): Invocation<I> {
   const open = pending.get(event.process);
-  if (open === undefined) throw new HistoryError(line, `process ${event.process} completes ${event.f} (${event.type}) with no pending invoke`);
+  if (open === undefined) {
+    // Its invoke may be there, earlier in the file but later in time: the history's times, not its lines, are wrong.
+    const later = lines.find((l) => l.line < line && l.event.process === event.process && l.event.type === 'invoke' && l.event.time > event.time);
+    if (later !== undefined) throw new HistoryError(line, `process ${event.process} completes ${event.f} (${event.type}) at time ${event.time}, before its invoke at line ${later.line} (time ${later.event.time}): a completion's time must not precede its invoke's`);
+    throw new HistoryError(line, `process ${event.process} completes ${event.f} (${event.type}) with no pending invoke`);
+  }
   if (open.f !== event.f) throw new HistoryError(line, `process ${event.process} completes ${event.f}, but its pending op (line ${open.line}) is ${open.f}`);
   pending.delete(event.process);
   return { process: open.process, input: open.input, call: open.call, line: open.line };

@@ -8,7 +8,7 @@ import type { Env, NodeId } from '../env/types.js';
 import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
 import { CheckpointStore } from './checkpoint.js';
-import { LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
+import { LOG_FILE, LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
 import { JournalStorage, JOURNAL_SHAPE, opBytesMax, refusingCorrupt, type JournalShape } from './journal-storage.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
@@ -437,7 +437,9 @@ export class EngineDriver {
 async function openStorage(env: Env, options: DriverOptions, superblock: { view: number; log_view: number } | null): Promise<{ storage: EngineStorage; durable: Durable; checkpoints: CheckpointStore | null }> {
   const { config } = options;
   if (options.storage !== 'journal') {
-    const { storage, entries } = await LogStorage.open(env.disk, config.cluster);
+    const { storage, entries, droppedBytes } = await LogStorage.open(env.disk, config.cluster);
+    // Said, not silent: the log's last record was torn by a crash (or garbled on the medium: one copy cannot tell).
+    if (droppedBytes > 0) env.log('vsr.log.torn_tail', { file: LOG_FILE, bytes: droppedBytes });
     return { storage, durable: { superblock, entries }, checkpoints: null };
   }
   const layout = { cluster: config.cluster, ...(options.journal ?? JOURNAL_SHAPE) };

@@ -45,10 +45,11 @@ export class LogStorage implements EngineStorage {
 
   private constructor(private readonly log: RecordLog<LogRecord>) {}
 
-  /** Open the log file and read it: ops 1..n. */
-  static async open(disk: Disk, cluster: number): Promise<{ storage: LogStorage; entries: Entry[] }> {
+  /** Open the log file and read it: ops 1..n, and the bytes of a torn last append it dropped (0 if none). */
+  static async open(disk: Disk, cluster: number): Promise<{ storage: LogStorage; entries: Entry[]; droppedBytes: number }> {
     const log = new RecordLog<LogRecord>(disk, LOG_FILE, logRecordSchema);
-    return { storage: new LogStorage(log), entries: await readLog(log, cluster) };
+    const { records, droppedBytes } = await log.replayReport();
+    return { storage: new LogStorage(log), entries: readLog(records, cluster), droppedBytes };
   }
 
   get queued(): boolean {
@@ -74,11 +75,11 @@ export class LogStorage implements EngineStorage {
   }
 }
 
-/** Read the log file: records in order, a record for op k replacing ops ≥ k, a truncation cutting the tail. */
-async function readLog(log: RecordLog<LogRecord>, cluster: number): Promise<Entry[]> {
+/** The log's entries from its records in order: a record for op k replacing ops ≥ k, a truncation cutting the tail. */
+function readLog(records: readonly LogRecord[], cluster: number): Entry[] {
   const entries: Entry[] = [];
   const root = rootEntry(cluster);
-  for (const record of await log.replay()) {
+  for (const record of records) {
     if ('truncate' in record) {
       if (record.truncate > entries.length) throw new StorageCorrupt(`vsr log: a truncation to op ${record.truncate} past the end (op ${entries.length})`);
       entries.length = record.truncate;
