@@ -20,7 +20,6 @@ export function compareViewstamps(a: Viewstamp, b: Viewstamp): number {
   return a.vid !== b.vid ? a.vid - b.vid : a.seqno - b.seqno;
 }
 
-const nodeId = memberIdSchema;
 const vid = z.number().int().nonnegative();
 
 /** A client's request: the op is untrusted JSON, validated by the app when it executes. */
@@ -47,7 +46,7 @@ export type ClientInvokeRes = z.infer<typeof clientInvokeRes>;
 export const rsmClientInvoke = method('rsm.client_invoke', clientRequestSchema, clientInvokeRes);
 
 /** The members of the view this node last committed, and who it thinks is primary. */
-export const membersRes = z.strictObject({ vid, members: z.array(nodeId), primary: nodeId });
+export const membersRes = z.strictObject({ vid, members: z.array(memberIdSchema), primary: memberIdSchema });
 export type MembersRes = z.infer<typeof membersRes>;
 export const rsmClientMembers = method('rsm.client_members', z.strictObject({}), membersRes);
 
@@ -59,7 +58,7 @@ export type InvokeRes = z.infer<typeof invokeRes>;
 export const rsmInvoke = method('rsm.invoke', invokeArgs, invokeRes);
 
 /** Backup -> primary: my last executed viewstamp is `last`; send your state for view `vid`. */
-export const transferArgs = z.strictObject({ src: nodeId, last: viewstampSchema, vid });
+export const transferArgs = z.strictObject({ src: memberIdSchema, last: viewstampSchema, vid });
 /** OK: the primary's last viewstamp, and its snapshot unless the backup's `last` already equals it. */
 export const transferRes = z.discriminatedUnion('status', [
   z.strictObject({ status: z.literal('OK'), last: viewstampSchema, state: json().optional() }),
@@ -69,16 +68,16 @@ export type TransferRes = z.infer<typeof transferRes>;
 export const rsmTransfer = method('rsm.transferreq', transferArgs, transferRes);
 
 /** Backup -> primary: I hold your state of view `vid`. */
-export const transferDoneArgs = z.strictObject({ src: nodeId, vid });
+export const transferDoneArgs = z.strictObject({ src: memberIdSchema, vid });
 export const rsmTransferDone = method('rsm.transferdonereq', transferDoneArgs, z.strictObject({ status: z.enum(['OK', 'BUSY']) }));
 
 /** Joiner -> primary: add me to the view. */
-export const joinArgs = z.strictObject({ src: nodeId, last: viewstampSchema });
+export const joinArgs = z.strictObject({ src: memberIdSchema, last: viewstampSchema });
 /**
  * OK: added (or already added and still to sync). BUSY: try later. NOTPRIMARY: ask `primary`.
  * Every answer carries the views the answerer knows: a joiner behind on views catches up from
  * anyone (its Paxos acceptor refuses instances past the next one until it does).
  */
-export const joinRes = z.strictObject({ status: z.enum(['OK', 'BUSY', 'NOTPRIMARY']), primary: nodeId, views: z.array(viewSchema) });
+export const joinRes = z.strictObject({ status: z.enum(['OK', 'BUSY', 'NOTPRIMARY']), primary: memberIdSchema, views: z.array(viewSchema) });
 export type JoinRes = z.infer<typeof joinRes>;
 export const rsmJoin = method('rsm.joinreq', joinArgs, joinRes);

@@ -45,8 +45,7 @@ function vetoPolicy(value: string, run: Replayed): VetoPolicy {
     throw new Error(`--veto ${value}: not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const named = typeof json === 'object' && json !== null && !Array.isArray(json) ? json : {};
-  const other = (['lab', 'scenario', 'seed'] as const).filter((k) => named[k] !== undefined && named[k] !== run[k]);
-  if (other.length > 0) throw new Error(`--veto ${value} is for ${named.lab} ${named.scenario} seed ${named.seed}, not ${run.lab} ${run.scenario} seed ${run.seed}: its decisions name another run's`);
+  if ((['lab', 'scenario', 'seed'] as const).some((k) => named[k] !== undefined && named[k] !== run[k])) throw new Error(`--veto ${value} is for ${named.lab} ${named.scenario} seed ${named.seed}, not ${run.lab} ${run.scenario} seed ${run.seed}: its decisions name another run's`);
   return parseVetoPolicy(json);
 }
 
