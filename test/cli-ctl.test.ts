@@ -56,6 +56,17 @@ describe('rsmlab ctl (CLI)', function () {
     expect(status.faultPoints).to.deep.equal(['paxos.test']);
   });
 
+  it('faults --methods strikes only those methods, --methods \'\' every message again, and a bad name is refused', () => {
+    const methods = ['paxos.prepare', 'paxos.accept'];
+    expect(json(['ctl', node, 'faults', '--loss', '0', '--dup', '0', '--delay', '9', '--methods', methods.join(',')])).to.deep.equal({ loss: 0, dup: 0, delayMs: 9, methods });
+    expect((json(['ctl', node, 'status']) as { faults: unknown }).faults).to.deep.equal({ loss: 0, dup: 0, delayMs: 9, methods });
+    const bad = rsmlab('ctl', node, 'faults', '--methods', 'paxos.prepare,two words');
+    expect(bad.status).to.not.equal(0);
+    expect(bad.stderr).to.match(/method name/);
+    expect(json(['ctl', node, 'faults', '--methods', ''])).to.deep.equal({ loss: 0, dup: 0, delayMs: 9 });
+    expect(json(['ctl', node, 'faults', '--delay', '0'])).to.deep.equal({ loss: 0, dup: 0, delayMs: 0 });
+  });
+
   it('disk-files lists the node\'s files and disk-fault corrupts bytes of one', () => {
     const { files } = json(['ctl', node, 'disk-files']) as { files: { name: string; size: number }[] };
     expect(files.length).to.be.greaterThan(0);

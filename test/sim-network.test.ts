@@ -99,6 +99,41 @@ describe('sim network', () => {
     ]);
   });
 
+  it('per-node faults with methods strike only those methods\' messages (requests and their replies), and [] every message again', async () => {
+    envs.clear();
+    const got: number[] = [];
+    const cluster = await probeCluster((env) => {
+      env.on(tell, ({ n }) => got.push(n));
+      env.serve(get, () => ({ value: 1 }));
+    }, { nodes: 1, seed: 3, net: { minDelayMs: 4, maxDelayMs: 4 } });
+    const client = cluster.clientEnv('c');
+    /** How long a probe.get takes there and back, in world ms (up to 1000). */
+    const roundTrip = async (): Promise<number> => {
+      const t0 = cluster.sim.now;
+      let took = -1;
+      void client.call('p0', get, { key: 'x' }, { timeoutMs: 1000 }).then(() => (took = cluster.sim.now - t0));
+      await cluster.sleep(1000);
+      return took;
+    };
+    await cluster.faults(0, { delayMs: 100, methods: [tell.name] });
+    expect(await roundTrip()).to.equal(8);
+    client.send('p0', tell, { n: 1 });
+    await cluster.sleep(103);
+    expect(got).to.deep.equal([]);
+    await cluster.sleep(2);
+    expect(got).to.deep.equal([1]);
+    await cluster.faults(0, { methods: [get.name, tell.name] });
+    expect(await roundTrip()).to.equal(208);
+    await cluster.faults(0, { methods: [] });
+    expect(await roundTrip()).to.equal(208);
+    const faults = await events(cluster, 'faults');
+    expect(faults.map((e) => e.detail)).to.deep.equal([
+      { loss: 0, dup: 0, delayMs: 100, methods: [tell.name] },
+      { loss: 0, dup: 0, delayMs: 100, methods: [get.name, tell.name] },
+      { loss: 0, dup: 0, delayMs: 100 },
+    ]);
+  });
+
   describe('partitions', () => {
     async function cluster(): Promise<SimCluster> {
       envs.clear();

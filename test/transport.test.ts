@@ -256,6 +256,19 @@ describe('real transport (two RealEnvs on loopback)', function () {
     expect((await a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 2000 })).sum).to.equal(2); // the duplicate reply is ignored
   });
 
+  it('faults with methods strike only those methods\' messages; [] strikes every message again', async function () {
+    a.setFaults({ loss: 1, methods: [tick.name] });
+    expect((await a.call(b.me, add, { a: 2, b: 2 }, { timeoutMs: 2000 })).sum, 'a call of another method').to.equal(4);
+    a.send(b.me, tick, { n: 8 });
+    expect(events(a.trace).filter((e) => e.kind === 'drop' && e.detail?.reason === 'loss').map((e) => e.msg?.method)).to.deep.equal([tick.name]);
+    a.setFaults({ methods: [] });
+    const lost = await failure(a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 100 }));
+    expect(isRpcError(lost, 'timeout'), String(lost)).to.equal(true);
+    a.setFaults({ loss: 0 });
+    expect((await a.call(b.me, add, { a: 1, b: 1 }, { timeoutMs: 2000 })).sum).to.equal(2);
+    expect(ticks.seen.filter((t) => t.n === 8), 'the struck notice').to.deep.equal([]);
+  });
+
   it('serves client envs, which are named client:<name> and cannot serve', async function () {
     const c = RealEnv.client('alice');
     try {

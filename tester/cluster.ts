@@ -16,6 +16,8 @@ export interface NetFaults {
   dup?: number;
   /** Extra delay in ms added to each message on this node's links. */
   delayMs?: number;
+  /** The RPC methods these faults strike (requests, notices and their replies); absent: every message, [] every message again. */
+  methods?: string[];
 }
 
 export interface StartOptions {

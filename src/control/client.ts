@@ -46,7 +46,9 @@ export const ctlUsage = [
   '                        cut at the next partitionPoint(), or at once; --peers-only: from the other',
   '                        nodes only (HOST:PORT), while clients still reach the node and hear back',
   'heal',
-  'faults [--loss P] [--dup P] [--delay MS]',
+  'faults [--loss P] [--dup P] [--delay MS] [--methods M,M]',
+  '                        --methods: the faults strike only those methods\' messages (e.g. rsm.invoke);',
+  '                        --methods \'\' strikes every message again',
   'disk-fault FILE OFFSET LENGTH [--kind K] [--latent] [--count N] [--to OFFSET]',
   '                        K: corrupt (XOR the bytes now; the default), corrupt-read, corrupt-write,',
   '                        misdirect, lost-write (armed: they strike the next --count IOs on those sectors)',
@@ -60,6 +62,11 @@ function number(text: string | undefined, what: string): number {
   const n = Number(text);
   if (text === undefined || text === '' || !Number.isFinite(n)) throw new Error(`${what} must be a number (usage:\n${ctlUsage})`);
   return n;
+}
+
+/** `--methods a,b`: the method names (the control plane checks each); '' is none, every message again. */
+function methodList(text: string): string[] {
+  return text === '' ? [] : text.split(',').map((m) => m.trim());
 }
 
 /** The DiskFault of `disk-fault FILE OFFSET LENGTH [--kind K] [--latent] [--count N] [--to OFFSET]`, or a clear error. */
@@ -87,6 +94,7 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
       loss: { type: 'string' },
       dup: { type: 'string' },
       delay: { type: 'string' },
+      methods: { type: 'string' },
       token: { type: 'string' },
       kind: { type: 'string' },
       latent: { type: 'boolean' },
@@ -119,6 +127,7 @@ export async function ctl(node: NodeId, command: string, args: readonly string[]
         ...(values.loss !== undefined && { loss: number(values.loss, '--loss') }),
         ...(values.dup !== undefined && { dup: number(values.dup, '--dup') }),
         ...(values.delay !== undefined && { delayMs: number(values.delay, '--delay') }),
+        ...(values.methods !== undefined && { methods: methodList(values.methods) }),
       });
     case 'disk-fault':
       return control.diskFault(node, diskFaultOf(positionals, values));

@@ -4,6 +4,7 @@
 // simulator (sim-control.ts) and the real control plane's client (remote-control.ts) implement it.
 import type { BreakpointNumber, Json, NodeId } from '../env/types.js';
 import type { DiskFault, DiskFaultResult } from '../env/disk-faults.js';
+import type { NetFaults } from '../env/net-faults.js';
 
 export type { DiskFault, DiskFaultResult };
 
@@ -30,15 +31,8 @@ export function partitionState(s: { partitioned: boolean; partitionArmed: boolea
   return { partitioned: s.partitioned, partitionArmed: s.partitionArmed, ...(s.peersOnly === true && { peersOnly: true }) };
 }
 
-/** Faults on one node's links. */
-export type NetFaults = {
-  /** Probability in [0, 1] that a message is lost. */
-  loss: number;
-  /** Probability in [0, 1] that a message is delivered twice. */
-  dup: number;
-  /** Extra delay in ms for each message. */
-  delayMs: number;
-};
+/** Faults on one node's links (src/env/net-faults.ts). */
+export type { NetFaults } from '../env/net-faults.js';
 
 export type DiskFile = {
   name: string;

@@ -6,6 +6,11 @@ import { method } from '../env/method.js';
 import { diskFaultResultSchema, diskFaultSchema, fileNameSchema } from '../env/disk-faults.js';
 import { FAULT_POINT_NAME } from './fault-control.js';
 
+/** A method name as labs declare them ('rsm.invoke', 'vsr.prepare'), for the link faults' filter. */
+const methodNameSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a method name: letters, digits and . _ : - (1 to 64)');
+/** At most this many methods in one filter. */
+const METHODS_MAX = 32;
+
 export const faultSettings = z.object({
   /** Probability in [0, 1] that a message on the node's links is lost. */
   loss: z.number().min(0).max(1),
@@ -13,6 +18,8 @@ export const faultSettings = z.object({
   dup: z.number().min(0).max(1),
   /** Extra delay in ms for each message on the node's links. */
   delayMs: z.int().min(0).max(600_000),
+  /** The RPC methods the faults strike (absent: every message; [] in a change: every message again). */
+  methods: z.array(methodNameSchema).max(METHODS_MAX).optional(),
 });
 
 /** Present (true) while the node's cut, taken or armed, is from the other nodes only: clients still reach it. */

@@ -6,6 +6,7 @@ import type { NodeId } from '../../src/env/types.js';
 import type { AppResult } from '../../src/apps/app.js';
 import { makeRsmLab } from '../../labs/rsm/lab.js';
 import { Rsm } from '../../labs/rsm/rsm.js';
+import { Mutex } from '../../labs/rsm/mutex.js';
 import { type ClientInvokeRes, type ClientRequestArgs, type InvokeArgs, type ReplicatedRequest, type TransferRes, type Viewstamp } from '../../labs/rsm/protocol.js';
 import type { Mutant } from '../mutants/mutant.js';
 // The broken variants the framework's own tests use are corpus members too (one copy of each).
@@ -108,6 +109,25 @@ export class ImpatientPrimary extends Rsm {
   }
 }
 
+/**
+ * A primary that starts handing out its state without letting a request in flight finish (the
+ * drain forgotten): super's first step, the drain, is handed a mutex nobody holds.
+ */
+export class UndrainedSync extends Rsm {
+  private readonly unheld = new Mutex();
+
+  protected override syncWithBackups(): Promise<boolean> {
+    const held = this.invokeMutex;
+    // The drain reads this.invokeMutex before its first await, that is, within this call.
+    Object.assign(this, { invokeMutex: this.unheld });
+    try {
+      return super.syncWithBackups();
+    } finally {
+      Object.assign(this, { invokeMutex: held });
+    }
+  }
+}
+
 /** A primary that never answers BUSY: it takes requests in the middle of a view change. */
 export class NoBusyPrimary extends Rsm {
   protected override clientInvoke(args: ClientRequestArgs): Promise<ClientInvokeRes> {
@@ -136,6 +156,7 @@ export const rsmMutants: Mutant[] = [
   { id: 'backup-skips-dedup', area: 'exactly-once', bug: 'the backup applies requests to the app directly, past the duplicate table', lab: makeRsmLab(BackupSkipsDedup) },
   { id: 'smallest-primary', area: 'view change', bug: 'the primary of a new view is its smallest id, not the seed\'s rule', lab: makeRsmLab(SmallestPrimary) },
   { id: 'impatient-primary', area: 'view change', bug: 'the primary enters the view without waiting for its backups\' transferdonereq', lab: makeRsmLab(ImpatientPrimary) },
+  { id: 'undrained-sync', area: 'view change', bug: 'the primary hands out its state for a new view while a request is still in flight', lab: makeRsmLab(UndrainedSync) },
   { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
   { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
 ];

@@ -11,7 +11,7 @@ import { checkLastView, sameMembers } from '../paxos/checks.js';
 import { firstNodes, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
-import { rsmClientInvoke } from '../../labs/rsm/protocol.js';
+import { rsmClientInvoke, rsmInvoke, rsmJoin } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
 import { decodeMembers } from '../../labs/config/view.js';
 import { checkAckedKept, checkHistory, checkReplicasEqual, settled, showMembers, type RsmObserved } from './checks.js';
@@ -535,6 +535,42 @@ const ackThenKill = async (run: Run): Promise<void> => {
 };
 
 /**
+ * Our own: a view change lands while a request is in flight. p2's rsm.invoke messages (only those:
+ * its heartbeats and Paxos run on time) take 2/5 of an RPC timeout each way, and p0 holds rsm.join
+ * messages a quarter of that longer. p3 starts through p0 and a client at once sends one request to
+ * p0: p3's joinreq reaches p0 after p2 executed the request and before p2's OK is back, so view 4 =
+ * {p0,p1,p2,p3} commits with the request in flight. p0 must let it finish before it hands its state
+ * out: a sync that starts at once gives p1 a state without the request, which p0 then acknowledges.
+ */
+const requestAcrossSync = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  await o.waitForRsm('p0, p1, p2 to settle in view 3', [0, 1, 2], (all) => settled(all, 3), 30);
+  const slowMs = Math.round((2 * o.cluster.timing.rpcTimeoutMs) / 5);
+  const invokes = { delayMs: slowMs, methods: [rsmInvoke.name] };
+  const joins = { delayMs: Math.round((5 * slowMs) / 4), methods: [rsmJoin.name] };
+  o.note(`faults on p2: ${JSON.stringify(invokes)}; on p0: ${JSON.stringify(joins)}`);
+  await o.cluster.faults(2, invokes);
+  await o.cluster.faults(0, joins);
+  await restart(run, 3, 0);
+  const client = o.cluster.clientEnv('straddler');
+  const request = { client: 'straddler', seq: 1, op: { type: 'put', key: 'straddles', value: 'yes' } };
+  const answer = await client.call(o.id(0), rsmClientInvoke, request, { timeoutMs: o.cluster.timing.clientTimeoutMs });
+  o.note(`p0 answered ${answer.status}`);
+  for (const i of [0, 2]) await o.cluster.faults(i, { delayMs: 0, methods: [] });
+  run.views.push(o.ids([0, 1, 2, 3]));
+  const acked = answer.status === 'OK' ? [{ client: 'straddler', seq: 1 }] : [];
+  const members = [0, 1, 2, 3];
+  const observed = await o.waitForRsm('p0..p3 to settle in view 4', members, (all) => settled(all, 4), 30).catch(async (e: unknown) => {
+    checkAckedKept(await o.observeAnswering(members), acked);
+    throw e;
+  });
+  for (const m of observed) checkLastView(m, o.ids(members));
+  checkReplicasEqual(observed);
+  checkAckedKept(observed, acked);
+};
+
+/**
  * Our own: heartbeats come back late for a moment, then the primary dies. Pulses of half an RPC
  * timeout make p1's links an RPC timeout slower, so a heartbeat between p1 and the hub p0 caught in
  * one comes back late; the pulses are a heartbeat and a pulse apart, so they sweep every heartbeat
@@ -607,4 +643,5 @@ export const rsmScenarios: Scenario[] = [
   scenario('loss-views', 3, 'under 3% loss with clients, kill -9 the primary, a backup, the primary, each rejoining: exact views, acked requests kept', 'kv', lossViews),
   scenario('lost-join', 4, 'p3\'s first joinreq is lost (its links drop everything for a second): it asks again and is in view 4 = {p0,p1,p2,p3} within 60 seed-seconds', 'kv', lostJoin, ['sim']),
   scenario('five-lose-two', 5, '5 nodes lose primary p0 and backup p3 at once: views 6 = {p1,p2,p3,p4}, 7 = {p1,p2,p4}', 'kv', fiveLoseTwo),
+  scenario('request-across-sync', 4, 'a join commits view 4 while a request waits for p2\'s slow rsm.invoke: p0 finishes it before it syncs, replicas equal', 'kv', requestAcrossSync),
 ];

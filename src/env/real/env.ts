@@ -161,7 +161,7 @@ export class RealEnv implements Env {
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return Promise.reject(this.unsent(msg, sent, `${method.name} to ${peer}`, oversized));
     const reply = link.expect(id, method, opts.timeoutMs);
-    this.pass(peer, msg, sent, () => link.transmit(frame));
+    this.pass(peer, method.name, msg, sent, () => link.transmit(frame));
     return reply;
   }
 
@@ -197,7 +197,7 @@ export class RealEnv implements Env {
     const frame = encodeNotice(id, quoted(name), paramsJson);
     const oversized = oversizedFrame(frame);
     if (oversized !== undefined) return void this.unsent(msg, sent, `${name} to ${peer}`, oversized);
-    this.pass(peer, msg, sent, () => link.transmit(frame));
+    this.pass(peer, name, msg, sent, () => link.transmit(frame));
   }
 
   /**
@@ -374,16 +374,16 @@ export class RealEnv implements Env {
     return link;
   }
 
-  /** Send one message to or from `other` through this node's link faults (at once, in the usual case of none), tracing a drop. */
-  private pass(other: NodeId, msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
-    const dropped = this.links.pass(other, deliver);
+  /** Send one message of `method` to or from `other` through this node's link faults (at once, in the usual case of none), tracing a drop. */
+  private pass(other: NodeId, method: string, msg: MessageSummary | undefined, sent: number | undefined, deliver: () => void): void {
+    const dropped = this.links.pass(other, method, deliver);
     if (dropped !== undefined) this.emitMessage('drop', msg, sent, dropped);
   }
 
   /** A reply arrived on one of our links: through the faults, then it settles its call. */
   private replied(peer: NodeId, frame: ResponseFrame, method: string, settle: Settle): void {
     const msg = this.traced ? message(typeof frame.id === 'number' ? frame.id : -1, peer, this.me, method, 'res', replySummary(frame)) : undefined;
-    this.pass(peer, msg, undefined, () => this.settleReply(frame, msg, settle));
+    this.pass(peer, method, msg, undefined, () => this.settleReply(frame, msg, settle));
   }
 
   private settleReply(frame: ResponseFrame, msg: MessageSummary | undefined, settle: Settle): void {
@@ -403,7 +403,7 @@ export class RealEnv implements Env {
   private requested(frame: Extract<Frame, { type: 'request' }>, inbound: Inbound): void {
     const id = typeof frame.id === 'number' ? frame.id : this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'req', summaryOf(frame.payload, frame.params)) : undefined;
-    this.pass(inbound.from, msg, undefined, () => this.dispatch(frame, inbound, id, msg));
+    this.pass(inbound.from, frame.method, msg, undefined, () => this.dispatch(frame, inbound, id, msg));
   }
 
   /** Deliver a request to its handler and send its reply back on the connection it came by (through the faults). */
@@ -414,14 +414,14 @@ export class RealEnv implements Env {
       this.serving--;
       const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
-      this.pass(inbound.from, res, sent, () => inbound.reply(reply.text));
+      this.pass(inbound.from, frame.method, res, sent, () => inbound.reply(reply.text));
     });
   }
 
   private noticed(frame: Extract<Frame, { type: 'notice' }>, inbound: Inbound): void {
     const id = frame.mid ?? this.nextMessage++;
     const msg = this.traced ? message(id, inbound.from, this.me, frame.method, 'notice', summaryOf(frame.payload, frame.params)) : undefined;
-    this.pass(inbound.from, msg, undefined, () => this.deliverNotice(frame, inbound.from, msg));
+    this.pass(inbound.from, frame.method, msg, undefined, () => this.deliverNotice(frame, inbound.from, msg));
   }
 
   private deliverNotice(frame: Extract<Frame, { type: 'notice' }>, from: NodeId, msg: MessageSummary | undefined): void {

@@ -1,18 +1,13 @@
 // What happens to a message on this node's links: the partition (seed's set_reachable) and the
-// network faults {loss, dup, delayMs} (seed's RPC_LOSSY). It decides drop / once / twice and when;
-// it never sends, traces or parses anything.
+// network faults {loss, dup, delayMs, methods} (seed's RPC_LOSSY). It decides drop / once / twice
+// and when; it never sends, traces or parses anything.
 import { isClientId } from '../node-id.js';
+import { changeNetFaults, noNetFaults, strikes, type NetFaults } from '../net-faults.js';
 import type { NodeId } from '../types.js';
 
 export type DropReason = 'partition' | 'loss';
 
-export interface FaultSettings {
-  loss: number;
-  dup: number;
-  delayMs: number;
-}
-
-export const noFaults: FaultSettings = { loss: 0, dup: 0, delayMs: 0 };
+export type FaultSettings = NetFaults;
 
 export class LinkFaults {
   /** Cut off: nothing leaves, nothing arrives (the control port is never affected), or only to and from other nodes (peersOnly). */
@@ -21,7 +16,7 @@ export class LinkFaults {
   partitionArmed = false;
   /** The cut, taken or armed, spares clients: only links to and from other nodes are cut. */
   peersOnly = false;
-  private settings: FaultSettings = noFaults;
+  private settings: FaultSettings = noNetFaults;
 
   constructor(
     /** This node's own id: a peers-only cut leaves its links to itself alone, as the simulator's does. */
@@ -40,16 +35,19 @@ export class LinkFaults {
 
   /** Change some settings; the others keep their values. */
   setFaults(change: Partial<FaultSettings>): FaultSettings {
-    const next = { ...this.settings, ...definedOnly(change) };
-    this.settings = next.loss === 0 && next.dup === 0 && next.delayMs === 0 ? noFaults : next;
+    this.settings = changeNetFaults(this.settings, change);
     return this.settings;
   }
 
-  /** Pass one message to or from `other` through the link: `deliver` runs 0, 1 or 2 times, now or after delayMs (once, now, in the common case of no faults). Returns why it was dropped. */
-  pass(other: NodeId, deliver: () => void): DropReason | undefined {
+  /**
+   * Pass one message of `method` to or from `other` through the link: `deliver` runs 0, 1 or 2
+   * times, now or after delayMs (once, now, in the common case of no faults, or of faults that
+   * strike other methods). Returns why it was dropped.
+   */
+  pass(other: NodeId, method: string, deliver: () => void): DropReason | undefined {
     if (this.cuts(other)) return 'partition';
     const f = this.settings;
-    if (f === noFaults) {
+    if (f === noNetFaults || !strikes(f, method)) {
       deliver();
       return undefined;
     }
@@ -64,12 +62,4 @@ export class LinkFaults {
     }
     return undefined;
   }
-}
-
-function definedOnly(change: Partial<FaultSettings>): Partial<FaultSettings> {
-  const out: Partial<FaultSettings> = {};
-  if (change.loss !== undefined) out.loss = change.loss;
-  if (change.dup !== undefined) out.dup = change.dup;
-  if (change.delayMs !== undefined) out.delayMs = change.delayMs;
-  return out;
 }

@@ -6,6 +6,7 @@ import type { NodeId } from '../types.js';
 import { isClientId } from '../node-id.js';
 import type { Prng } from '../../random.js';
 import { Decisions } from './decisions.js';
+import { changeNetFaults, noNetFaults, strikes, type NetFaults } from '../net-faults.js';
 
 export interface NetConfig {
   /** Each message copy takes a uniform integer delay in [minDelayMs, maxDelayMs]; random delays reorder. */
@@ -34,13 +35,7 @@ export class Fate {
 export const defaultNet: NetConfig = { minDelayMs: 1, maxDelayMs: 10, loss: 0, dup: 0 };
 
 /** Faults on one node's links: combined with the run's (probabilities compound, delays add). */
-export interface NodeFaults {
-  loss: number;
-  dup: number;
-  delayMs: number;
-}
-
-const noFaults: NodeFaults = { loss: 0, dup: 0, delayMs: 0 };
+export type NodeFaults = NetFaults;
 
 function checkProbability(name: string, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new Error(`${name} must be a probability in [0, 1], not ${p}`);
@@ -100,18 +95,18 @@ export class Network {
 
   /** Change some of one node's link faults; the others keep their values. */
   setFaults(node: NodeId, change: Partial<NodeFaults>): NodeFaults {
-    const next = { ...(this.faults.get(node) ?? noFaults), ...defined(change) };
+    const next = changeNetFaults(this.faults.get(node) ?? noNetFaults, change);
     checkProbability('loss', next.loss);
     checkProbability('dup', next.dup);
     checkDelay('delayMs', next.delayMs);
-    if (next.loss === 0 && next.dup === 0 && next.delayMs === 0) this.faults.delete(node);
+    if (next === noNetFaults) this.faults.delete(node);
     else this.faults.set(node, next);
     return { ...next };
   }
 
   /** One node's own link faults (not counting the run's). */
   faultsOf(node: NodeId): NodeFaults {
-    return { ...(this.faults.get(node) ?? noFaults) };
+    return { ...(this.faults.get(node) ?? noNetFaults) };
   }
 
   /** Whether `node` is cut off now, whether a cut is armed for its next partitionPoint(), and whether that cut spares clients. */
@@ -132,8 +127,8 @@ export class Network {
     let dup = this.config.dup;
     let extra = 0;
     if (this.faults.size > 0) {
-      const a = this.faults.get(from) ?? noFaults;
-      const b = this.faults.get(to) ?? noFaults;
+      const a = this.struck(from, method);
+      const b = this.struck(to, method);
       loss = compound(loss, a.loss, b.loss);
       dup = compound(dup, a.dup, b.dup);
       extra = a.delayMs + b.delayMs;
@@ -158,7 +153,13 @@ export class Network {
   delay(from: NodeId, to: NodeId): number {
     const base = this.baseDelay();
     if (this.faults.size === 0) return base;
-    return base + (this.faults.get(from) ?? noFaults).delayMs + (this.faults.get(to) ?? noFaults).delayMs;
+    return base + this.struck(from, undefined).delayMs + this.struck(to, undefined).delayMs;
+  }
+
+  /** `node`'s faults if they strike `method` (undefined: a connection's news), else none. */
+  private struck(node: NodeId, method: string | undefined): NodeFaults {
+    const faults = this.faults.get(node);
+    return faults !== undefined && strikes(faults, method) ? faults : noNetFaults;
   }
 
   private baseDelay(): number {
