@@ -158,6 +158,35 @@ describe('bad input against a live node process', function () {
   });
 });
 
+describe('an empty Paxos value, against a live Lab 1 node', function () {
+  it('paxos.accept and paxos.decide of an empty value are -32602 naming the rule, and the node serves on in its view', async function () {
+    const cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+    const peer = new RawPeer(urlOf(parseAddress(cluster.id(0))!));
+    try {
+      await cluster.start(0);
+      const before = await controlCall(cluster.id(0), control.status, {});
+      await peer.open();
+      const forged = [
+        { method: 'paxos.accept', params: { instance: 2, n: { n: 99, m: 'x:1' }, v: '' } },
+        { method: 'paxos.decide', params: { instance: 2, v: '' } },
+      ];
+      for (const [i, { method, params }] of forged.entries()) {
+        const seen = peer.replies.length;
+        await peer.send(JSON.stringify({ jsonrpc: '2.0', id: i, method, params }));
+        const reply = (await peer.reply(seen)) as { id: number; error?: { code: number; message: string } };
+        expect(reply.id, method).to.equal(i);
+        expect(reply.error?.code, method).to.equal(-32602);
+        expect(reply.error?.message, method).to.match(/a Paxos value is never empty/);
+      }
+      expect(cluster.alive(0)).to.equal(true);
+      expect((await controlCall(cluster.id(0), control.status, {})).state).to.deep.equal(before.state);
+    } finally {
+      peer.close();
+      await cluster.close();
+    }
+  });
+});
+
 describe('bad node ids in a join, against live Lab 1 and Lab 2 nodes', function () {
   // A node id goes into a view's Paxos value (ids joined by spaces): one with a space, an empty one
   // or a client's must be refused as params, never reach the view and kill the node that took it.

@@ -14,8 +14,11 @@ export function compareProps(a: Prop, b: Prop): number {
   return a.n !== b.n ? a.n - b.n : compareNodeIds(a.m, b.m);
 }
 
-/** A Paxos value: opaque to Paxos (Config stores a view's member list in it). */
-export const valueSchema = z.string();
+/**
+ * A Paxos value: opaque to Paxos, but never empty. Config stores a view's member list in it, and a
+ * view has at least one member: an empty value decided would leave every node in a view of nobody.
+ */
+export const valueSchema = z.string().min(1, 'a Paxos value is never empty (it holds a view\'s members)');
 
 export const prepareArgs = z.object({ instance: z.number().int().positive(), n: propSchema });
 export type PrepareArgs = z.infer<typeof prepareArgs>;
