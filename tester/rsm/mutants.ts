@@ -128,6 +128,13 @@ export class UndrainedSync extends Rsm {
   }
 }
 
+/** A primary that takes a backup's transferdonereq of any view as one for the view it syncs (the vid check forgotten). */
+export class AnyViewTransferDone extends Rsm {
+  protected override transferdonereq(src: NodeId): { status: 'OK' | 'BUSY' } {
+    return super.transferdonereq(src, this.vid_insync);
+  }
+}
+
 /** A primary that never answers BUSY: it takes requests in the middle of a view change. */
 export class NoBusyPrimary extends Rsm {
   protected override clientInvoke(args: ClientRequestArgs): Promise<ClientInvokeRes> {
@@ -157,6 +164,7 @@ export const rsmMutants: Mutant[] = [
   { id: 'smallest-primary', area: 'view change', bug: 'the primary of a new view is its smallest id, not the seed\'s rule', lab: makeRsmLab(SmallestPrimary) },
   { id: 'impatient-primary', area: 'view change', bug: 'the primary enters the view without waiting for its backups\' transferdonereq', lab: makeRsmLab(ImpatientPrimary) },
   { id: 'undrained-sync', area: 'view change', bug: 'the primary hands out its state for a new view while a request is still in flight', lab: makeRsmLab(UndrainedSync) },
+  { id: 'any-view-transfer-done', area: 'view change', bug: 'transferdonereq does not compare the view: a late one from the last sync counts in this one', lab: makeRsmLab(AnyViewTransferDone) },
   { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
   { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
 ];

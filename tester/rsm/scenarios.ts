@@ -11,7 +11,7 @@ import { checkLastView, sameMembers } from '../paxos/checks.js';
 import { firstNodes, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
-import { rsmClientInvoke, rsmInvoke, rsmJoin } from '../../labs/rsm/protocol.js';
+import { rsmClientInvoke, rsmInvoke, rsmJoin, rsmTransfer, rsmTransferDone } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
 import { decodeMembers } from '../../labs/config/view.js';
 import { checkAckedKept, checkHistory, checkReplicasEqual, settled, showMembers, type RsmObserved } from './checks.js';
@@ -571,6 +571,45 @@ const requestAcrossSync = async (run: Run): Promise<void> => {
 };
 
 /**
+ * Our own: a transferdonereq of an old view arrives in the next view's sync. p2's
+ * rsm.transferdonereq messages take a heartbeat and four RPC timeouts. p3 joins through p0: view 4
+ * = {p0,p1,p2,p3}, whose sync waits for p2's slow done. Once p2 fetched its state, its
+ * rsm.transferreq messages are as slow too, and p3 is killed: view 5 = {p0,p1,p2} commits, and p2's
+ * done for view 4 reaches p0 in the sync of view 5, before p2 could fetch that view's state. p0
+ * must not count it for view 5: a primary that does enters view 5 without p2, which then hears BUSY
+ * for good. With the faults healed, p0..p2 must settle in view 5 and serve a request.
+ */
+const staleTransferDone = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { heartbeatMs, rpcTimeoutMs } = o.cluster.timing;
+  await startNodes(run, 3);
+  await o.waitForRsm('p0, p1, p2 to settle in view 3', [0, 1, 2], (all) => settled(all, 3), 30);
+  const slowMs = heartbeatMs + 4 * rpcTimeoutMs;
+  o.note(`p2's ${rsmTransferDone.name} messages take ${slowMs} ms`);
+  await o.cluster.faults(2, { delayMs: slowMs, methods: [rsmTransferDone.name] });
+  await restart(run, 3, 0);
+  run.views.push(o.ids([0, 1, 2, 3]));
+  const inView4 = (s: RsmStatus): boolean => s.vid_commit === 4 && !s.inviewchange;
+  await o.waitForRsm('p2 and p3 to enter view 4', [2, 3], (all) => all.every(inView4), 30);
+  o.note(`p2's ${rsmTransfer.name} messages slow too; p0 still waits for p2's done`);
+  await o.cluster.faults(2, { methods: [rsmTransferDone.name, rsmTransfer.name] });
+  await kill(run, 3, 'SIGKILL');
+  await expectNextView(run, [0, 1, 2]);
+  await o.cluster.sleep(slowMs + rpcTimeoutMs);
+  await o.cluster.faults(2, { delayMs: 0, methods: [] });
+  const observed = await o.waitForRsm('p0, p1, p2 to settle in view 5', [0, 1, 2], (all) => settled(all, 5), 30).catch(async (e: unknown) => {
+    const stuck = (await o.observeAnswering([0, 1, 2])).filter((m) => m.status.inviewchange).map((m) => m.name);
+    if (stuck.length > 0) throw new ScenarioFailure(`${stuck.join(', ')} still in the view change to view 5 after the faults healed (did p0 count a transferdonereq of view 4 in the sync of view 5?): ${String(e)}`);
+    throw e;
+  });
+  checkReplicasEqual(observed);
+  const client = o.cluster.clientEnv('after-stale');
+  const request = { client: 'after-stale', seq: 1, op: { type: 'put', key: 'after', value: 'stale' } };
+  const answer = await client.call(o.id(0), rsmClientInvoke, request, { timeoutMs: o.cluster.timing.clientTimeoutMs });
+  if (answer.status !== 'OK') throw new ScenarioFailure(`p0 answered ${answer.status} to a request in view 5 after every member settled`);
+};
+
+/**
  * Our own: heartbeats come back late for a moment, then the primary dies. Pulses of half an RPC
  * timeout make p1's links an RPC timeout slower, so a heartbeat between p1 and the hub p0 caught in
  * one comes back late; the pulses are a heartbeat and a pulse apart, so they sweep every heartbeat
@@ -644,4 +683,5 @@ export const rsmScenarios: Scenario[] = [
   scenario('lost-join', 4, 'p3\'s first joinreq is lost (its links drop everything for a second): it asks again and is in view 4 = {p0,p1,p2,p3} within 60 seed-seconds', 'kv', lostJoin, ['sim']),
   scenario('five-lose-two', 5, '5 nodes lose primary p0 and backup p3 at once: views 6 = {p1,p2,p3,p4}, 7 = {p1,p2,p4}', 'kv', fiveLoseTwo),
   scenario('request-across-sync', 4, 'a join commits view 4 while a request waits for p2\'s slow rsm.invoke: p0 finishes it before it syncs, replicas equal', 'kv', requestAcrossSync),
+  scenario('stale-transfer-done', 4, 'p2\'s transferdonereq for view 4 arrives in the sync of view 5: p0 must not count it, and view 5 = {p0,p1,p2} settles', 'kv', staleTransferDone),
 ];
