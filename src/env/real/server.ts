@@ -66,6 +66,69 @@ class InboundSocket implements Inbound {
   }
 }
 
+/**
+ * The most a server holds, over all its connections, in frames not yet whole: a peer may send a
+ * frame's bound (MAX_FRAME_BYTES) short of its end and stop, so a dozen connections would otherwise
+ * hold most of a gigabyte. Four whole frames: a Lab 3 view change may bring a long log from every
+ * replica at once.
+ */
+export const UNFINISHED_BYTES_MAX = 4 * MAX_FRAME_BYTES;
+
+/** The bytes of a client-to-server frame (masked, unfragmented) whose payload is `payload` bytes. */
+function frameBytes(payload: number): number {
+  return 2 + (payload > 0xffff ? 8 : payload > 125 ? 2 : 0) + 4 + payload;
+}
+
+function payloadBytes(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, b) => sum + b.length, 0) : data.byteLength;
+}
+
+/**
+ * The bytes each connection has received that are not yet part of a whole message (or ping, or
+ * pong), and their sum. Past the bound, the connections holding the most are cut until it holds.
+ */
+class UnfinishedBytes {
+  private total = 0;
+  private readonly held = new Map<WebSocket, number>();
+
+  constructor(
+    private readonly max: number,
+    private readonly where: string,
+  ) {}
+
+  received(socket: WebSocket, bytes: number): void {
+    this.held.set(socket, (this.held.get(socket) ?? 0) + bytes);
+    this.total += bytes;
+    while (this.total > this.max) this.cut(this.largest());
+  }
+
+  /** `bytes` of the connection's became a whole message (at most what it holds: a fragmented frame has more headers). */
+  finished(socket: WebSocket, bytes: number): void {
+    const held = this.held.get(socket);
+    if (held === undefined) return;
+    const done = Math.min(held, bytes);
+    this.held.set(socket, held - done);
+    this.total -= done;
+  }
+
+  closed(socket: WebSocket): void {
+    this.total -= this.held.get(socket) ?? 0;
+    this.held.delete(socket);
+  }
+
+  private largest(): WebSocket {
+    let most: [WebSocket, number] | undefined;
+    for (const entry of this.held) if (most === undefined || entry[1] > most[1]) most = entry;
+    return most![0];
+  }
+
+  private cut(socket: WebSocket): void {
+    console.error(`rsmlab: server ${this.where}: cut a connection holding ${this.held.get(socket)} bytes of unfinished frames (the server holds at most ${this.max} in all)`);
+    this.closed(socket);
+    socket.terminate();
+  }
+}
+
 export class RpcServer {
   private constructor(
     private readonly wss: WebSocketServer,
@@ -73,24 +136,35 @@ export class RpcServer {
     readonly port: number,
   ) {}
 
-  /** Listen on host:port; resolves once bound (rejects on e.g. EADDRINUSE). */
-  static listen(host: string, port: number, onFrame: FrameHandler): Promise<RpcServer> {
+  /** Listen on host:port; resolves once bound (rejects on e.g. EADDRINUSE). `unfinishedMax`: tests set a small bound. */
+  static listen(host: string, port: number, onFrame: FrameHandler, unfinishedMax = UNFINISHED_BYTES_MAX): Promise<RpcServer> {
     return new Promise((resolve, reject) => {
       const wss = new WebSocketServer({ host, port, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: true });
+      const unfinished = new UnfinishedBytes(unfinishedMax, `${host}:${port}`);
       wss.once('error', reject);
       wss.once('listening', () => {
         wss.off('error', reject);
         wss.on('error', (e) => console.error(`rsmlab: server ${host}:${port}: ${e.message}`));
         resolve(new RpcServer(wss, host, port));
       });
-      wss.on('connection', (socket, request) => RpcServer.accept(socket, request, onFrame));
+      wss.on('connection', (socket, request) => RpcServer.accept(socket, request, onFrame, unfinished));
     });
   }
 
-  private static accept(socket: WebSocket, request: IncomingMessage, onFrame: FrameHandler): void {
-    const inbound = new InboundSocket(peerIdOf(request), urlParam(request.url ?? '/', 'token'), socket, request.socket as Socket);
+  private static accept(socket: WebSocket, request: IncomingMessage, onFrame: FrameHandler, unfinished: UnfinishedBytes): void {
+    const tcp = request.socket as Socket;
+    const inbound = new InboundSocket(peerIdOf(request), urlParam(request.url ?? '/', 'token'), socket, tcp);
+    // Counted before ws parses the chunk (its own listener came first), so a message it completes is counted first.
+    tcp.prependListener('data', (chunk: Buffer) => unfinished.received(socket, chunk.length));
+    const finished = (data: RawData): void => unfinished.finished(socket, frameBytes(payloadBytes(data)));
     socket.on('error', ignore); // frames over MAX_FRAME_BYTES or malformed: ws closes this connection only (1009/1007)
-    socket.on('message', (data) => onFrame(textOf(data), inbound));
+    socket.on('ping', finished);
+    socket.on('pong', finished);
+    socket.on('close', () => unfinished.closed(socket));
+    socket.on('message', (data) => {
+      finished(data);
+      onFrame(textOf(data), inbound);
+    });
   }
 
   /** Stop listening and cut every open connection (peers see them close). */
