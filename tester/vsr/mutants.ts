@@ -10,6 +10,7 @@ import {
   duplicateAgainLab,
   highestOpLab,
   lostClientTableLab,
+  readBeforeExecutionLab,
   skipsRecoveryLab,
   staleDoViewChangesLab,
   staleNonceLab,
@@ -29,9 +30,10 @@ export const vsrMutants: Mutant[] = [
   { id: 'duplicate-again', area: 'exactly-once', bug: 'the client table misses a retransmission: the primary prepares it again', lab: duplicateAgainLab, catchers: ['2'] },
   { id: 'lost-client-table', area: 'exactly-once', bug: 'the replica drops its client table (`s.clients = undefined`) once it holds a few ops', lab: lostClientTableLab, catchers: ['2'] },
   { id: 'batch-first-only', area: 'exactly-once', bug: 'with batching, the client table records only the first write of each batch', lab: batchFirstOnlyLab, catchers: ['batch-retransmit', 'vopr-batch'] },
+  { id: 'read-before-execution', area: 'reads', bug: 'the primary answers a read once its authority is verified, before it has executed the ops that came before it', lab: readBeforeExecutionLab, catchers: ['read-after-view-change'] },
   { id: 'unverified-reads', area: 'reads', bug: 'the primary answers a read at once, without heartbeats acked after it arrived', lab: unverifiedReadsLab, catchers: ['stale-read'] },
   { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before its write is durable', lab: logAckOnReceiptLab, catchers: ['7', '5'] },
 ];
 
 /** The gate's order for every mutant after its own catchers: the cheap, targeted scenarios first, the VOPR last. */
-export const vsrGateOrder: string[] = ['2', 'batch-retransmit', '7', '10', '11', 'log-view', 'stale-read', '5', 'vopr'];
+export const vsrGateOrder: string[] = ['2', 'batch-retransmit', '7', '10', '11', 'log-view', 'stale-read', 'read-after-view-change', '5', 'vopr'];

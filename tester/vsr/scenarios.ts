@@ -9,8 +9,10 @@ import { ScenarioFailure, type Scenario } from '../scenario.js';
 import type { FaultAtlas } from '../../src/env/disk-faults.js';
 import type { World } from '../cluster.js';
 import type { EngineLimits, Lab } from '../../src/lab.js';
-import { TICKS } from '../../labs/vsr/state.js';
-import { SimCluster } from '../sim-cluster.js';
+import { TICKS, type ReplicaState } from '../../labs/vsr/state.js';
+import { SimCluster, simClusterOf } from '../sim-cluster.js';
+import { replicaState } from '../../labs/vsr/lab.js';
+import type { ClientReply } from '../../labs/vsr/protocol.js';
 import { describe, VsrRun, type LoadShape } from './observer.js';
 import { armFaultPoint, batchRetransmitCheck, faultPoints, RawClient, registerAtOnce, retransmitCheck, staleReadCheck, type OpHeader, type VsrStatus } from './replicas.js';
 import { VOPR, vopr, type VoprStorage } from './vopr.js';
@@ -434,6 +436,114 @@ const staleRead = async (run: VsrRun): Promise<void> => {
   await run.finish();
 };
 
+/** read-after-view-change's write: acked by the old primary, not yet executed by the new one when a read of its key comes. */
+const ACKED_WRITE = { f: 'put', key: 'acked', value: 'by p0' } as const;
+
+/**
+ * Ours (read-rebuild-vr.md section 1, the sentinel; simulator only): a new primary answers a read
+ * only once it has executed every op its log held when the read came, among them one the old
+ * primary acked. p2 is cut off; p0 commits a write with p1, acks it and dies before a heartbeat
+ * tells p1 it is committed. p2 back, p1 leads view 1 with that op in its pipeline, committed again
+ * once p2 has written it. A read sent to p1 at the step its view starts reaches it while start_view
+ * waits for p1's superblock write: p1's heartbeat leaves with start_view. p2 acks it as it takes
+ * start_view, and every message p2 sends from then waits for its own superblock write, which its IO
+ * lane runs after its log write of the op: the ack leaves ahead of the prepare_ok that write makes.
+ * So the read is verified before p1 executes the op; answered then, it misses a write the client saw
+ * acked. Only the simulator can aim a read at that step (a real client learns of the new view from
+ * polled statuses, a tick or more late: the op is committed again by then, and nothing is checked).
+ */
+const readAfterViewChange = async (run: VsrRun): Promise<void> => {
+  // In-order links, as TCP gives the real world, so a heartbeat sent behind start_view never overtakes
+  // it; and 1 ms, under a superblock write's least (an fsync: 2 ms), so the read reaches p1 first.
+  simClusterOf(run.cluster).sim.configureNet({ minDelayMs: 1, maxDelayMs: 1 });
+  await run.startAll();
+  const writer = new RawClient(run, 'writer');
+  const registered = await writer.ok('register', 0, 0, 'register', null);
+  await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
+  await run.isolateFromPeers(2);
+  // A read restarts p0's heartbeat timer: no heartbeat leaves p0 for a commit timeout (TICKS.commit), long past the write and p0's death.
+  await writer.ok('read at p0', 0, 1, 'read', { f: 'get', key: ACKED_WRITE.key });
+  const write = await writer.ok('write at p0', 0, 1, 'write', ACKED_WRITE);
+  await run.crash(0);
+  await ackedOnlyByOldPrimary(run, write.op);
+  const read = readAtViewStart(run, ACKED_WRITE.key);
+  await run.heal(2);
+  await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
+  await checkFreshRead(run, read(), write.op);
+  await run.restart(0);
+  run.startLoad({ clients: 3, ops: 10 });
+  await run.finish();
+};
+
+/** As p0 died having acked op `op` (p2 cut off): p1 holds it durably (else the ack had no quorum), not known committed; p2 lacks it (else nothing is checked). */
+async function ackedOnlyByOldPrimary(run: VsrRun, op: number): Promise<void> {
+  const [p1, p2] = [await run.statusOf(1), await run.statusOf(2)];
+  if (p1.durable < op) throw new ScenarioFailure(`p0 acked op ${op} with p2 cut off, but p1 does not hold it durably (${describe(p1)}, durable ${p1.durable}): the ack had no quorum`);
+  if (p1.commitMax >= op || p2.op >= op) {
+    throw new ScenarioFailure(`nothing checked: as p0 died having acked op ${op}, p1 must not know it committed and the cut-off p2 must lack it; but p1 is ${describe(p1)} (commit_max ${p1.commitMax}) and p2 ${describe(p2)}`);
+  }
+  run.note(`p0 died having acked op ${op}: p1 holds it uncommitted (${describe(p1)}), p2 lacks it (${describe(p2)})`);
+}
+
+/** The read readAtViewStart sent, and what its observer saw of it. */
+interface ViewStartRead {
+  primary: number;
+  view: number;
+  reply: Promise<ClientReply | { status: 'no answer'; error: string }>;
+  /** The new primary's commit at the first step the read was pending there (null: never seen pending). */
+  commitAtArrival: number | null;
+}
+
+/** Replica `index`'s live state in the simulator, or null while it is down. */
+function simState(run: VsrRun, index: number): ReplicaState | null {
+  const node = simClusterOf(run.cluster).labNode(index);
+  return node === null ? null : replicaState(node);
+}
+
+/** The replica normal as primary of a view past 0, if any. */
+function newPrimary(run: VsrRun): number | undefined {
+  return run.all.find((i) => {
+    const s = simState(run, i);
+    return s !== null && s.status === 'normal' && s.view > 0 && s.view % run.n === i;
+  });
+}
+
+/**
+ * After every step of the simulation: at the step a replica starts a view past 0 as its primary, a
+ * read of `key` is sent to it; then its commit is noted at the step the read is first pending there.
+ * Returns what was sent (null until then).
+ */
+function readAtViewStart(run: VsrRun, key: string): () => ViewStartRead | null {
+  const reader = new RawClient(run, 'fresh-reader');
+  let sent: ViewStartRead | null = null;
+  run.stepObservers.push(() => {
+    if (sent === null) {
+      const primary = newPrimary(run);
+      if (primary === undefined) return;
+      const reply = reader.call(primary, 1, 'read', { f: 'get', key }).catch((e: unknown) => ({ status: 'no answer' as const, error: String(e) }));
+      sent = { primary, view: simState(run, primary)!.view, reply, commitAtArrival: null };
+    } else if (sent.commitAtArrival === null) {
+      const s = simState(run, sent.primary);
+      if (s?.reads.some((r) => r.client === reader.client)) sent.commitAtArrival = s.commit_min;
+    }
+  });
+  return () => sent;
+}
+
+/** The read sent as the new view started came while op `op` (acked by p0) was not executed there, and was answered ok with the acked write. */
+async function checkFreshRead(run: VsrRun, read: ViewStartRead | null, op: number): Promise<void> {
+  if (read === null) throw new ScenarioFailure('nothing checked: no replica was seen starting a new view as its primary, so no read was sent to one');
+  const reply = await read.reply;
+  const at = `${run.name(read.primary)} (primary of view ${read.view})`;
+  run.note(`read sent to ${at} at the step its view started (commit there when it arrived: ${read.commitAtArrival ?? 'never pending'}): ${JSON.stringify(reply)}`);
+  if (reply.status !== 'ok' || read.commitAtArrival === null || read.commitAtArrival >= op) {
+    throw new ScenarioFailure(`nothing checked: the read sent to ${at} as its view started must arrive before it executed op ${op} and be answered ok, but it was ${read.commitAtArrival === null ? 'never seen pending' : `pending at commit ${read.commitAtArrival}`} and answered ${JSON.stringify(reply)}`);
+  }
+  if (JSON.stringify(reply.result) !== JSON.stringify({ ok: true, value: ACKED_WRITE.value })) {
+    throw new ScenarioFailure(`${at} answered a read of '${ACKED_WRITE.key}' with ${JSON.stringify(reply.result)} at op ${reply.op}, but p0 had acked the write of '${ACKED_WRITE.value}' as op ${op} before the read was sent: a read must wait until the ops before it are executed`);
+  }
+}
+
 /** 15: power loss on every replica at once: they recover from their superblocks instead of stalling. */
 const powerLoss = async (run: VsrRun): Promise<void> => {
   await startUnderLoad(run, { clients: 3, ops: 15 }, 8);
@@ -512,6 +622,7 @@ export const vsrScenarios: Scenario[] = [
   scenario('15', 3, 'power loss on every replica: the superblock brings the cluster back', powerLoss),
   scenario('log-view', 3, 'a view change picks the log of the highest last-normal view, not the longest', highestLogView),
   scenario('stale-read', 3, 'an old primary cut off from the other replicas never answers a read', staleRead),
+  scenario('read-after-view-change', 3, 'a new primary answers a read only after executing an op the old primary acked', readAfterViewChange, 1, { worlds: ['sim'] }),
   scenario('vopr', VOPR.replicas, `VOPR: ${VOPR.requests} requests under a swarm of faults, then a quorum core converges`, vopr, VOPR.seedFactor),
   scenario(
     'vopr-batch',
