@@ -3,8 +3,8 @@
 // checkpoint's two copies on disk (a torn newest copy falls back to the older one, two corrupt
 // copies refuse to start), the superblock's (a copy is its first 256 bytes), and a journal newer
 // than its checkpoint is refused, never cut back. A real node (`rsmlab node --lab par`) whose
-// checkpoint copies are both corrupt or whose journal is emptied exits 70 at once with the reason
-// on stderr, every byte of its disk as it was.
+// checkpoint copies are both corrupt, whose journal is emptied or whose superblock copies are both
+// emptied exits 70 at once with the reason on stderr, every byte of its disk as it was.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { bytesUnder } from '../src/files-under.js';
@@ -142,6 +142,11 @@ const BREAKAGES: Breakage[] = [
     breakDisk: (dir) => writeFileSync(join(dir, JOURNAL_FILE), ''),
     refusal: `journal ${JOURNAL_FILE}: missing or empty, but its checkpoint of op`,
   },
+  {
+    what: 'its two superblock copies emptied',
+    breakDisk: (dir) => SUPERBLOCK_FILES.forEach((f) => writeFileSync(join(dir, f), '')),
+    refusal: `vsr superblock: no copy in ${SUPERBLOCK_FILES.join(' or ')}, but its checkpoint of op`,
+  },
 ];
 
 describe('par: a real node whose disk lost what it holds refuses to start', function () {
@@ -163,9 +168,15 @@ describe('par: a real node whose disk lost what it holds refuses to start', func
       const load = await runLoad({ lab: 'par', members, clients: 8, ops: 100, app: 'kv', timing, seed: round + 1 });
       expect(load.counts.ok).to.be.greaterThan(0);
     }
+    // The primary of view 0 dies: replica 2's view change writes its superblock's second copy (the format wrote the first).
+    await cluster.kill(0, 'SIGKILL');
+    for (let waited = 0; !SUPERBLOCK_FILES.every((f) => existsSync(join(disk, f))); waited += 100) {
+      if (waited > 60_000) throw new Error(`replica 2 wrote no two superblock copies in a view change: ${readdirSync(disk).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await cluster.kill(2, 'SIGKILL');
     intact = bytesUnder(disk);
-    expect([...intact.keys()]).to.include.members([...CHECKPOINT_FILES, JOURNAL_FILE]);
+    expect([...intact.keys()]).to.include.members([...CHECKPOINT_FILES, ...SUPERBLOCK_FILES, JOURNAL_FILE]);
   });
 
   after(() => cluster.close());

@@ -4,7 +4,7 @@
 // scenario fails a seed that did not). Its seeds pass on the reference, dealt to one worker per
 // core; a seed's crashes, sector faults and checkpoints show in its notes and trace; and a replica
 // whose checkpoint copies leave out the client table (a forgotten field, still checksummed) fails
-// on at least 9 of seeds 1..15 (10 measured, 13 of 1..20: the seeds whose nemesis crashed a replica
+// on at least 9 of seeds 1..15 (11 measured, 15 of 1..20: the seeds whose nemesis crashed a replica
 // after its first checkpoint; on the 1,024-slot ring no checkpoint is ever read back, so the VOPR there
 // cannot see it).
 import { expect } from 'chai';

@@ -1,10 +1,10 @@
 // Lab 4's catch-up versus rebuild (issue 8 §5) on the `par` reference in the simulator, on the
 // scenarios' 64-slot ring: the four named scenarios on seeds 1..3 (dealt to one worker per core),
 // and the checks bite: a rebuild whose snapshot overwrites ops applied since (the log does not win)
-// fails sync-writes on at least 3 of seeds 1..5 (4 of 1..5, 7 of 1..10 measured), the state
+// fails sync-writes on at least 3 of seeds 1..6 (4 of 1..6, 6 of 1..10 measured), the state
 // checker seeing a replica's commit go back; a rebuild declared done once its snapshot is installed
-// (its tail short of the target) fails sync-rebuild on at least 9 of seeds 1..10 (9 measured: on
-// seed 3 the snapshot is already at the target, so there is no tail to skip), the rebuild watch
+// (its tail short of the target) fails sync-rebuild on at least 9 of seeds 1..11 (10 measured: on
+// seed 10 the snapshot is already at the target, so there is no tail to skip), the rebuild watch
 // seeing it end below its target. A crash between a snapshot's install and its
 // tail's target (scenario sync-resume) resumes that rebuild from its durable mark: the trace shows
 // the restarted backup's vsr.sync.start (resumed) with the checkpoint and target of the start before
@@ -43,7 +43,7 @@ describe('par: catch up or rebuild (scenarios sync-*) in the simulator', functio
       what: 'a rebuild whose snapshot overwrites ops applied since (a late or duplicated chunk installed)',
       lab: snapshotOverAppliedLab,
       id: 'sync-writes',
-      seeds: 5,
+      seeds: 6,
       atLeast: 3,
       check: /^SimulationFailure: simulation failed at t=\d+ ms \(seed \d+\): p\d: commit went back from (\d+) to (\d+) without a restart$/,
     },
@@ -51,7 +51,7 @@ describe('par: catch up or rebuild (scenarios sync-*) in the simulator', functio
       what: 'a rebuild declared done once its snapshot is installed, before its tail reaches the target',
       lab: doneBeforeTargetLab,
       id: 'sync-rebuild',
-      seeds: 10,
+      seeds: 11,
       atLeast: 9,
       check: /^SimulationFailure: simulation failed at t=\d+ ms \(seed \d+\): p2: its rebuild from checkpoint (\d+) ended done at op \1, before its tail reached its target op \d+: done means the snapshot whole and the tail at the target$/,
     },

@@ -1,8 +1,9 @@
 // Lab 4's storage wiring: the VSR engine on the two-ring journal (lab `par`). The journal storage
 // writes prepares then header sectors and reports an entry durable only when its slot is clean; a
 // replica starts from its recovered journal (faulty ops stay in its log as placeholders, never cut
-// off), refuses a foreign, wrong-size or (n=1) faulty journal, and the primary answers busy when
-// the ring cannot take the next op.
+// off), refuses a foreign, wrong-size or (n=1) faulty journal or one that outlived its superblock
+// (the format ends with the superblock's first copy; a restart finishes a format a crash cut
+// short), and the primary answers busy when the ring cannot take the next op.
 import { expect } from 'chai';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { SimWorld } from '../src/env/sim/world.js';
@@ -19,6 +20,8 @@ import { hasPrepare } from '../labs/vsr/journal/journal.js';
 import { openJournal, recoverJournal } from '../labs/vsr/journal/recovery.js';
 import { JournalStorage, type JournalShape } from '../src/engine/journal-storage.js';
 import { LOG_FILE } from '../src/engine/storage.js';
+import { SUPERBLOCK_FILES } from '../src/engine/superblock.js';
+import type { SimDisk } from '../src/env/sim/disk.js';
 import { messageProblem } from '../src/engine/driver.js';
 import type { HistoryEvent } from '../src/check/history.js';
 import { chain, decisions, entryAfter } from './journal-image.js';
@@ -86,6 +89,8 @@ async function flushAll(storage: JournalStorage): Promise<Entry[]> {
 
 describe('par: the journal storage', () => {
   const layout: JournalLayout = { cluster: 7, ...SHAPE };
+  /** The superblock once the journal's format finished (the driver writes it): a journal with ops and no superblock is refused. */
+  const FORMATTED = { view: 0, log_view: 0 };
 
   /** Run `body` inside a simulated node whose disk holds a fresh journal of `layout`. */
   async function inNode(body: (env: Env) => Promise<void>): Promise<SimWorld> {
@@ -177,7 +182,7 @@ describe('par: the journal storage', () => {
     await inNode(async (env) => {
       await env.disk.write(JOURNAL_FILE, 0, image);
       const recovered = await openJournal(env.disk, { layout, replica_count: 3, op_checkpoint: 0 });
-      const { durable } = await JournalStorage.open(env, layout, 3, null, null);
+      const { durable } = await JournalStorage.open(env, layout, 3, FORMATTED, null);
       out = { durable, recovered };
     });
     return out!;
@@ -447,7 +452,10 @@ describe('par: a cluster on the journal in the simulator', function () {
       expect(restarted.op).to.be.at.least(12);
       for (let t = 0; t < 600 && run.history === undefined; t++) await cluster.sleep(200);
       const all = await untilConverged(cluster, 30_000);
-      expect(all[1]!.log.map((e) => e.header.checksum)).to.deep.equal(all[0]!.log.map((e) => e.header.checksum));
+      // Each replica checkpoints on its own (replica 0 at op 32, the others at 33 on this seed): the ops both logs hold.
+      const from = Math.max(all[0]!.op_checkpoint, all[1]!.op_checkpoint);
+      const checksums = (s: ReplicaState): string[] => s.log.slice(from - s.op_checkpoint).map((e) => e.header.checksum);
+      expect(checksums(all[1]!)).to.deep.equal(checksums(all[0]!));
       const lines = await traceLines(cluster);
       const slot = logged(lines, 'vsr.journal.slot').map((l) => l.detail);
       expect(JSON.stringify(slot)).to.include('"slot":4').and.include('"decision":"vsr"');
@@ -557,4 +565,98 @@ describe('par: a cluster on the journal in the simulator', function () {
       }
     });
   }
+});
+
+describe("par: the journal's format ends with the superblock's first copy", function () {
+  this.timeout(120_000);
+  const [second, first] = SUPERBLOCK_FILES;
+
+  /** Every file of a simulated disk and its bytes on the medium (hex). */
+  function filesOf(disk: SimDisk): Record<string, string> {
+    return Object.fromEntries(disk.list().map((f) => [f, Buffer.from(disk.medium(f)).toString('hex')]));
+  }
+
+  /** Empty both superblock files of replica `i`'s disk (durably). */
+  function emptySuperblocks(cluster: SimCluster, i: number): void {
+    const disk = cluster.sim.disk(cluster.id(i));
+    for (const f of SUPERBLOCK_FILES) {
+      disk.truncate(f, 0);
+      disk.fsync(f);
+    }
+  }
+
+  /** Start replica `i`, which must refuse its disk: it dies of it, every byte as it was; its one traced refusal. */
+  async function refusal(cluster: SimCluster, i: number): Promise<string> {
+    const disk = cluster.sim.disk(cluster.id(i));
+    const before = filesOf(disk);
+    await cluster.start(i);
+    expect(cluster.alive(i), 'it refused to start').to.equal(false);
+    const lines = await traceLines(cluster);
+    expect(lines.some((l) => l.node === cluster.id(i) && l.kind === 'crash' && l.detail['reason'] === 'corrupt disk')).to.equal(true);
+    expect(filesOf(disk), 'every byte as it was').to.deep.equal(before);
+    const refused = logged(lines, 'vsr.journal.refused');
+    expect(refused.length).to.equal(1);
+    return String(refused[0]!.detail['error']);
+  }
+
+  it('both superblock copies emptied, the journal holding ops: refused (vsr.journal.refused names both files), the node dies, every byte as it was', async () => {
+    const cluster = new SimCluster({ lab: parLab, seed: 9, nodes: 3, keepTrace: true });
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      const run = load(cluster, 9, 2, 4);
+      for (let t = 0; t < 600 && run.history === undefined; t++) await cluster.sleep(200);
+      expect(stateOf(cluster, 2).op).to.be.greaterThan(0);
+      await cluster.kill(2, 'SIGKILL');
+      emptySuperblocks(cluster, 2);
+      expect(await refusal(cluster, 2)).to.match(
+        /^vsr superblock: no copy in superblock\.0 or superblock\.1, but journal vsr\.journal holds op \d+ \(the journal's format ends with the superblock's first copy\); refusing to start rather than forget the view$/,
+      );
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it(`both copies emptied after a view change, the journal as formatted: refused, as only a view change makes ${second}`, async () => {
+    const cluster = new SimCluster({ lab: parLab, seed: 10, nodes: 3, keepTrace: true });
+    try {
+      // Alone, replica 1 hears from no primary: its view change persists view 1, the second copy.
+      await cluster.start(1);
+      const disk = cluster.sim.disk(cluster.id(1));
+      for (let t = 0; t < 100 && !(disk.list().includes(second) && !disk.dirty(second)); t++) await cluster.sleep(100);
+      expect(disk.list()).to.include(second);
+      expect(stateOf(cluster, 1).op, 'its journal holds nothing past its format').to.equal(0);
+      await cluster.kill(1, 'SIGKILL');
+      emptySuperblocks(cluster, 1);
+      expect(await refusal(cluster, 1)).to.equal(
+        `vsr superblock: no copy in superblock.0 or superblock.1, but ${second} exists (only a view change makes it, after the format's copy was durable); refusing to start rather than forget the view`,
+      );
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it(`a crash between the journal's format and the superblock's first copy (${first}): the restart finishes the format (traced) and starts fresh`, async () => {
+    const cluster = new SimCluster({ lab: parLab, seed: 11, nodes: 3, keepTrace: true });
+    try {
+      const starting = cluster.start(0);
+      await cluster.sleep(0);
+      const disk = cluster.sim.disk(cluster.id(0));
+      // The journal is durable and the copy's write issued, not yet durable: the crash loses it.
+      for (let t = 0; t < 200 && !disk.list().includes(first); t++) await cluster.sleep(1);
+      expect([disk.dirty(JOURNAL_FILE), disk.dirty(first)]).to.deep.equal([false, true]);
+      await cluster.kill(0, 'SIGKILL');
+      await starting;
+      expect(disk.list()).to.deep.equal([JOURNAL_FILE]);
+      await cluster.start(0);
+      expect(cluster.alive(0)).to.equal(true);
+      expect(logged(await traceLines(cluster), 'vsr.journal.format_finished').map((l) => l.detail)).to.deep.equal([{ file: JOURNAL_FILE, what: 'vsr.journal.format_finished' }]);
+      expect(disk.size(first)).to.equal(256);
+      expect(disk.dirty(first)).to.equal(false);
+      expect(disk.list()).to.deep.equal([first, JOURNAL_FILE]);
+      const s = stateOf(cluster, 0);
+      expect([s.status, s.view, s.log_view, s.op]).to.deep.equal(['normal', 0, 0, 0]);
+    } finally {
+      await cluster.close();
+    }
+  });
 });

@@ -45,6 +45,11 @@ function decode<T>(bytes: Uint8Array, format: CopiesFormat<T>): Copy<T> {
   return 'corrupt';
 }
 
+/** The file copy number `sequence` goes to: the first to files[1], the second to files[0], and so on in turn. */
+export function copyFile<T>(format: CopiesFormat<T>, sequence: number): string {
+  return format.files[sequence % 2]!;
+}
+
 export class DualCopies<T extends Json> {
   private sequence = 0;
 
@@ -76,7 +81,7 @@ export class DualCopies<T extends Json> {
     const encoded = Buffer.from(this.format.bytes === null ? `${text}\n` : text, 'utf8');
     const bytes = this.format.bytes === null ? new Uint8Array(encoded) : new Uint8Array(this.format.bytes).fill(0x20);
     if (this.format.bytes !== null) bytes.set(encoded);
-    const file = this.format.files[this.sequence % 2]!;
+    const file = copyFile(this.format, this.sequence);
     await this.disk.write(file, 0, bytes);
     await this.disk.fsync(file);
   }

@@ -1,4 +1,5 @@
-// The VSR engine's driver, the same in both worlds: it reads the replica's disk at start, feeds
+// The VSR engine's driver, the same in both worlds: it reads the replica's disk at start (on Lab 4,
+// a new journal's format ends with the superblock's first copy, written before anything else), feeds
 // the engine events (peer messages, client requests, ticks from an env timer, IO completions, the
 // nonce) and carries its commands out through the Env, one after another in order (so a message
 // never overtakes the write it depends on: a prepare_ok is made only once its write completed). It checks every peer message before the engine sees
@@ -146,7 +147,9 @@ export class EngineDriver {
   static async start(env: Env, options: DriverOptions): Promise<EngineDriver> {
     const { config } = options;
     const { superblock, value } = await refusingCorrupt(env, () => Superblock.open(env.disk, config.cluster));
-    const { storage, durable, checkpoints } = await openStorage(env, options, value);
+    const { storage, durable, checkpoints, formatting } = await openStorage(env, options, value);
+    // Lab 4: the journal's format ends with the superblock's first copy; the replica starts only once it is durable.
+    if (formatting) await superblock.write(FORMAT_SUPERBLOCK);
     const state = createState(config, durable);
     const driver = new EngineDriver(env, options, storage, superblock, checkpoints, state);
     env.log('vsr.start', { replica: config.replica, status: state.status, view: state.view, log_view: state.log_view, op: state.op });
@@ -166,7 +169,7 @@ export class EngineDriver {
     return this.storage instanceof JournalStorage ? this.storage.journal : null;
   }
 
-  /** fsyncs this incarnation asked of its disk: the storage's (one per group commit) and the superblock's. */
+  /** fsyncs this incarnation asked of its disk: the storage's (one per group commit) and the superblock's (not Lab 4's format's: neither its journal's nor its superblock's). */
   get fsyncs(): number {
     return this.storage.fsyncs + this.superblockFsyncs;
   }
@@ -433,14 +436,25 @@ export class EngineDriver {
   }
 }
 
-/** The replica's storage, opened and read: Lab 3's log, or Lab 4's checkpoint and journal (recovered and traced). */
-async function openStorage(env: Env, options: DriverOptions, superblock: { view: number; log_view: number } | null): Promise<{ storage: EngineStorage; durable: Durable; checkpoints: CheckpointStore | null }> {
+/** The superblock's first copy, the last write of Lab 4's journal format (JournalStorage.open): view 0, which no view change persists. */
+const FORMAT_SUPERBLOCK = { view: 0, log_view: 0 } as const;
+
+/**
+ * The replica's storage, opened and read: Lab 3's log (its superblock is written only by view
+ * changes), or Lab 4's checkpoint and journal (recovered and traced; `formatting`: the journal's
+ * format waits for the superblock's first copy).
+ */
+async function openStorage(
+  env: Env,
+  options: DriverOptions,
+  superblock: { view: number; log_view: number } | null,
+): Promise<{ storage: EngineStorage; durable: Durable; checkpoints: CheckpointStore | null; formatting: boolean }> {
   const { config } = options;
   if (options.storage !== 'journal') {
     const { storage, entries, droppedBytes } = await LogStorage.open(env.disk, config.cluster);
     // Said, not silent: the log's last record was torn by a crash (or garbled on the medium: one copy cannot tell).
     if (droppedBytes > 0) env.log('vsr.log.torn_tail', { file: LOG_FILE, bytes: droppedBytes });
-    return { storage, durable: { superblock, entries }, checkpoints: null };
+    return { storage, durable: { superblock, entries }, checkpoints: null, formatting: false };
   }
   const layout = { cluster: config.cluster, ...(options.journal ?? JOURNAL_SHAPE) };
   assert(config.journal?.slot_count === layout.slot_count, `vsr: the engine's ring (${config.journal?.slot_count}) is not the journal's (${layout.slot_count} slots)`);

@@ -1,6 +1,7 @@
 // Lab 4's storage: the two-ring journal (labs/vsr/journal) on the replica's disk. At start it opens
-// and recovers the journal, traces what recovery decided, and hands the engine its log: every op up
-// to the journal's head, a faulty one as a placeholder (corruption never shortens the log). It
+// and recovers the journal (one that outlived its superblock is refused: the journal's format ends
+// with the superblock's first copy), traces what recovery decided, and hands the engine its log:
+// every op up to the journal's head, a faulty one as a placeholder (corruption never shortens the log). It
 // carries the engine's writes out as journal writes, pipelined: a batch's prepare cells share one
 // fsync with the header sectors of the batch before it (whose prepare cells are durable already), so
 // a header sector never goes out before the prepare it describes is durable (prepares queued while a
@@ -25,7 +26,8 @@ import {
   type JournalState,
   type JournalWrite,
 } from '../../labs/vsr/journal/journal.js';
-import { openJournal, type Recovered } from '../../labs/vsr/journal/recovery.js';
+import { openJournal, type OpenedJournal, type Recovered } from '../../labs/vsr/journal/recovery.js';
+import { SUPERBLOCK_FILES, SUPERBLOCK_SECOND_FILE } from './superblock.js';
 
 /** The journal's shape: slots per ring, and bytes per sector and per prepare cell. */
 export type JournalShape = Omit<JournalLayout, 'cluster'>;
@@ -89,21 +91,27 @@ export class JournalStorage implements EngineStorage {
   /**
    * Open and recover the journal, trace it (vsr.journal.recovered, one vsr.journal.slot per fix, vsr
    * or cut slot), and build the engine's durable log. A refusal (wrong size, foreign cluster, n=1
-   * with a faulty slot) is traced as vsr.journal.refused and thrown: the node does not start.
+   * with a faulty slot, a lost superblock: formatUnfinished) is traced as vsr.journal.refused and
+   * thrown: the node does not start. `formatting`: the caller must finish the journal's format (the
+   * superblock's first copy, of view 0) before the replica does anything else.
    */
-  static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock'], checkpoint: Checkpoint | null): Promise<{ storage: JournalStorage; durable: Durable }> {
+  static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock'], checkpoint: Checkpoint | null): Promise<{ storage: JournalStorage; durable: Durable; formatting: boolean }> {
     const op_checkpoint = checkpoint?.op ?? 0;
     const ranBefore = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : superblock !== null ? `its superblock holds view ${superblock.view}` : null;
     const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint }, ranBefore)));
+    const formatting = superblock === null && (await refusingCorrupt(env, () => formatUnfinished(env, recovered, checkpoint)));
     const storage = new JournalStorage(env, recovered.journal);
-    const durable: Durable = { superblock, ...(checkpoint !== null && { checkpoint }), ...journalLog(recovered, checkpoint?.entry ?? rootEntry(layout.cluster)) };
+    // A superblock of view 0 is the format's (the engine persists only a view change's, and views
+    // only grow): the engine sees none, so a restart before any view change is fresh, as on Lab 3's log.
+    const viewChanged = superblock !== null && superblock.view > 0 ? superblock : null;
+    const durable: Durable = { superblock: viewChanged, ...(checkpoint !== null && { checkpoint }), ...journalLog(recovered, checkpoint?.entry ?? rootEntry(layout.cluster)) };
     traceRecovered(env, recovered);
     // Ops whose prepare is intact but whose slot is not clean (fix) are written again before any ack;
     // so is a faulty root (slot 0 holds op 0 until the ring first wraps, and the root is the cluster's).
     if (recovered.journal.faulty[0] && op_checkpoint === 0) storage.write(rootEntry(layout.cluster));
     const faulty = durable.faulty ?? [];
     for (let op = durable.log_durable! + 1; op <= op_checkpoint + durable.entries.length && !faulty.includes(op); op++) storage.write(durable.entries[op - op_checkpoint - 1]!);
-    return { storage, durable };
+    return { storage, durable, formatting };
   }
 
   /** The checkpoint of `op` is durable: the ring takes ops up to op + slot_count − 1 (slots of ops before `op` are free). */
@@ -357,10 +365,43 @@ export async function refusingCorrupt<T>(env: Env, open: () => Promise<T>): Prom
 }
 
 /**
+ * With no superblock copy on disk: whether the journal's format is unfinished (true), or the
+ * superblock was lost (refused). The format's order: the journal is written and fsynced, then the
+ * superblock's first copy (view 0, in SUPERBLOCK_FILES[1]) is, and the format is finished only
+ * once that copy is durable; the replica starts only then, so nothing left it before. A checkpoint,
+ * or a journal holding an op past the root (a valid header or prepare names it), thus outlived the
+ * superblock: refused. A journal exactly as its format left it (formatted now, or a crash cut the
+ * format short before the copy was durable) is unfinished, unless the second copy's file exists:
+ * only a view change makes it, after the format's copy was durable. Only a restart that finds no
+ * superblock lists the disk (one IO), so no other start's schedule moves. The first copy emptied
+ * while it was the only one, the journal untouched, reads as a cut format: finishing it forgets
+ * nothing, as that copy held view 0.
+ */
+async function formatUnfinished(env: Env, recovered: OpenedJournal, checkpoint: Checkpoint | null): Promise<true> {
+  const lost = `vsr superblock: no copy in ${SUPERBLOCK_FILES.join(' or ')}`;
+  const op = opPastFormat(recovered);
+  const outlived = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : op !== null ? `journal ${JOURNAL_FILE} holds op ${op}` : null;
+  if (outlived !== null) throw new StorageCorrupt(`${lost}, but ${outlived} (the journal's format ends with the superblock's first copy); refusing to start rather than forget the view`);
+  if (recovered.formatted) return true;
+  if ((await env.disk.list()).includes(SUPERBLOCK_SECOND_FILE)) {
+    throw new StorageCorrupt(`${lost}, but ${SUPERBLOCK_SECOND_FILE} exists (only a view change makes it, after the format's copy was durable); refusing to start rather than forget the view`);
+  }
+  env.log('vsr.journal.format_finished', { file: JOURNAL_FILE });
+  return true;
+}
+
+/** The highest op past the root that a valid header or prepare of the journal names, or null: it holds only what its format wrote. */
+function opPastFormat(recovered: Recovered): number | null {
+  let op = recovered.op_max;
+  for (const named of recovered.header_ops) if (named !== null && named > op) op = named;
+  return op > 0 ? op : null;
+}
+
+/**
  * A journal holding an op the ring could not take after this checkpoint (op ≥ op_checkpoint +
  * slot_count) was written after a newer checkpoint than the one read: refused, never cut back.
  */
-function refuseAhead(recovered: Recovered): Recovered {
+function refuseAhead<R extends Recovered>(recovered: R): R {
   const { op_checkpoint, layout } = recovered.journal;
   if (recovered.op_max >= op_checkpoint + layout.slot_count) {
     throw new StorageCorrupt(`journal ${JOURNAL_FILE}: it holds op ${recovered.op_max}, past checkpoint ${op_checkpoint} + ${layout.slot_count} slots: the checkpoint read is older than the journal; refusing to start`);

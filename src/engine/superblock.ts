@@ -3,7 +3,7 @@
 // files; it never decides what the numbers mean. A copy that fails its checksum is never trusted.
 import { z } from 'zod';
 import type { Disk } from '../env/types.js';
-import { DualCopies, type CopiesFormat } from './copies.js';
+import { copyFile, DualCopies, type CopiesFormat } from './copies.js';
 
 export const SUPERBLOCK_FILES = ['superblock.0', 'superblock.1'] as const;
 
@@ -20,6 +20,9 @@ const valueSchema = z.strictObject({ view: z.number().int().nonnegative(), log_v
 export type SuperblockValue = z.infer<typeof valueSchema>;
 
 const FORMAT: CopiesFormat<SuperblockValue> = { files: SUPERBLOCK_FILES, schema: valueSchema, what: 'vsr superblock', refusal: 'forget the view', bytes: 256 };
+
+/** The file the second copy makes (copies.ts writes them in turn): it exists only once the first copy was durable. */
+export const SUPERBLOCK_SECOND_FILE = copyFile(FORMAT, 2);
 
 export class Superblock {
   private constructor(private readonly copies: DualCopies<SuperblockValue>) {}

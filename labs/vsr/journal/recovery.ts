@@ -63,13 +63,18 @@ interface SlotRead {
   prepare_ok: boolean;
 }
 
+/** An opened journal: its recovery, and whether this open formatted it (it was absent or empty). */
+export interface OpenedJournal extends Recovered {
+  formatted: boolean;
+}
+
 /**
  * Open the journal file on `disk`: format it if absent, refuse it if it is the wrong size, then
  * recover. `ranBefore` says what shows that this replica ran before (its superblock or checkpoint
  * was written, after its journal was formatted): then an absent or empty journal is a lost one,
  * refused, never formatted afresh.
  */
-export async function openJournal(disk: Disk, options: RecoveryOptions, ranBefore: string | null = null): Promise<Recovered> {
+export async function openJournal(disk: Disk, options: RecoveryOptions, ranBefore: string | null = null): Promise<OpenedJournal> {
   const { layout } = options;
   checkLayout(layout);
   const size = await disk.size(JOURNAL_FILE);
@@ -79,12 +84,12 @@ export async function openJournal(disk: Disk, options: RecoveryOptions, ranBefor
     const fresh = formatted(options);
     await disk.write(JOURNAL_FILE, 0, fresh.image);
     await disk.fsync(JOURNAL_FILE);
-    return structuredClone(fresh.recovered);
+    return { ...structuredClone(fresh.recovered), formatted: true };
   } else if (size !== journalBytes(layout)) {
     throw new StorageCorrupt(`journal ${JOURNAL_FILE}: ${size} bytes, but ${layout.slot_count} slots of this layout take ${journalBytes(layout)}; refusing to start on a journal that is not this replica's`);
   }
   // Both rings in full, as TB reads them (they are one file: one read).
-  return recoverJournal(options, await disk.read(JOURNAL_FILE, 0, journalBytes(layout)));
+  return { ...recoverJournal(options, await disk.read(JOURNAL_FILE, 0, journalBytes(layout))), formatted: false };
 }
 
 /** A formatted image and its recovery, by options: the same for every fresh replica of a layout (pure, so computed once). */
