@@ -91,7 +91,7 @@ export class JournalStorage implements EngineStorage {
   /**
    * Open and recover the journal, trace it (vsr.journal.recovered, one vsr.journal.slot per fix, vsr
    * or cut slot), and build the engine's durable log. A refusal (wrong size, foreign cluster, n=1
-   * with a faulty slot, a lost superblock: formatUnfinished) is traced as vsr.journal.refused and
+   * with a faulty slot, a lost superblock: refuseLostSuperblock) is traced as vsr.journal.refused and
    * thrown: the node does not start. `formatting`: the caller must finish the journal's format (the
    * superblock's first copy, of view 0) before the replica does anything else.
    */
@@ -99,7 +99,8 @@ export class JournalStorage implements EngineStorage {
     const op_checkpoint = checkpoint?.op ?? 0;
     const ranBefore = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : superblock !== null ? `its superblock holds view ${superblock.view}` : null;
     const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint }, ranBefore)));
-    const formatting = superblock === null && (await refusingCorrupt(env, () => formatUnfinished(env, recovered, checkpoint)));
+    const formatting = superblock === null;
+    if (formatting) await refusingCorrupt(env, () => refuseLostSuperblock(env, recovered, checkpoint));
     const storage = new JournalStorage(env, recovered.journal);
     // A superblock of view 0 is the format's (the engine persists only a view change's, and views
     // only grow): the engine sees none, so a restart before any view change is fresh, as on Lab 3's log.
@@ -365,8 +366,8 @@ export async function refusingCorrupt<T>(env: Env, open: () => Promise<T>): Prom
 }
 
 /**
- * With no superblock copy on disk: whether the journal's format is unfinished (true), or the
- * superblock was lost (refused). The format's order: the journal is written and fsynced, then the
+ * With no superblock copy on disk: the journal's format is unfinished (returns), or the superblock
+ * was lost (refused). The format's order: the journal is written and fsynced, then the
  * superblock's first copy (view 0, in SUPERBLOCK_FILES[1]) is, and the format is finished only
  * once that copy is durable; the replica starts only then, so nothing left it before. A checkpoint,
  * or a journal holding an op past the root (a valid header or prepare names it), thus outlived the
@@ -377,17 +378,16 @@ export async function refusingCorrupt<T>(env: Env, open: () => Promise<T>): Prom
  * while it was the only one, the journal untouched, reads as a cut format: finishing it forgets
  * nothing, as that copy held view 0.
  */
-async function formatUnfinished(env: Env, recovered: OpenedJournal, checkpoint: Checkpoint | null): Promise<true> {
+async function refuseLostSuperblock(env: Env, recovered: OpenedJournal, checkpoint: Checkpoint | null): Promise<void> {
   const lost = `vsr superblock: no copy in ${SUPERBLOCK_FILES.join(' or ')}`;
   const op = opPastFormat(recovered);
   const outlived = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : op !== null ? `journal ${JOURNAL_FILE} holds op ${op}` : null;
   if (outlived !== null) throw new StorageCorrupt(`${lost}, but ${outlived} (the journal's format ends with the superblock's first copy); refusing to start rather than forget the view`);
-  if (recovered.formatted) return true;
+  if (recovered.formatted) return;
   if ((await env.disk.list()).includes(SUPERBLOCK_SECOND_FILE)) {
     throw new StorageCorrupt(`${lost}, but ${SUPERBLOCK_SECOND_FILE} exists (only a view change makes it, after the format's copy was durable); refusing to start rather than forget the view`);
   }
   env.log('vsr.journal.format_finished', { file: JOURNAL_FILE });
-  return true;
 }
 
 /** The highest op past the root that a valid header or prepare of the journal names, or null: it holds only what its format wrote. */

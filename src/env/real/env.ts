@@ -21,7 +21,8 @@ import { Dispatcher } from '../../wire/dispatch.js';
 import { quoted } from '../../json.js';
 import { decodeFrame, encodeError, encodeNotice, encodeRequest, oversizedFrame, type Frame } from '../../wire/frame.js';
 import { clientId, linkUrl, nodeId, parseAddress } from './address.js';
-import { LinkFaults, type FaultSettings } from './link-faults.js';
+import { LinkFaults } from './link-faults.js';
+import type { NetFaults } from '../net-faults.js';
 import { PeerLink, type ResponseFrame, type Settle } from './peer-link.js';
 import { RpcServer, type Inbound } from './server.js';
 
@@ -317,7 +318,7 @@ export class RealEnv implements Env {
     this.note('heal', {});
   }
 
-  setFaults(change: Partial<FaultSettings>): FaultSettings {
+  setFaults(change: Partial<NetFaults>): NetFaults {
     const faults = this.links.setFaults(change);
     this.note('faults', { ...faults });
     return faults;

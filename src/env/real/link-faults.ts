@@ -7,7 +7,6 @@ import type { NodeId } from '../types.js';
 
 export type DropReason = 'partition' | 'loss';
 
-export type FaultSettings = NetFaults;
 
 export class LinkFaults {
   /** Cut off: nothing leaves, nothing arrives (the control port is never affected), or only to and from other nodes (peersOnly). */
@@ -16,7 +15,7 @@ export class LinkFaults {
   partitionArmed = false;
   /** The cut, taken or armed, spares clients: only links to and from other nodes are cut. */
   peersOnly = false;
-  private settings: FaultSettings = noNetFaults;
+  private settings: NetFaults = noNetFaults;
 
   constructor(
     /** This node's own id: a peers-only cut leaves its links to itself alone, as the simulator's does. */
@@ -29,12 +28,12 @@ export class LinkFaults {
     return !this.peersOnly || (other !== this.me && !isClientId(other));
   }
 
-  get faults(): FaultSettings {
+  get faults(): NetFaults {
     return this.settings;
   }
 
   /** Change some settings; the others keep their values. */
-  setFaults(change: Partial<FaultSettings>): FaultSettings {
+  setFaults(change: Partial<NetFaults>): NetFaults {
     this.settings = changeNetFaults(this.settings, change);
     return this.settings;
   }

@@ -34,8 +34,6 @@ export class Fate {
 
 export const defaultNet: NetConfig = { minDelayMs: 1, maxDelayMs: 10, loss: 0, dup: 0 };
 
-/** Faults on one node's links: combined with the run's (probabilities compound, delays add). */
-export type NodeFaults = NetFaults;
 
 function checkProbability(name: string, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new Error(`${name} must be a probability in [0, 1], not ${p}`);
@@ -56,7 +54,8 @@ function compound(a: number, b: number, c: number): number {
 
 export class Network {
   private config: NetConfig;
-  private readonly faults = new Map<NodeId, NodeFaults>();
+  /** Faults on each node's links: combined with the run's (probabilities compound, delays add). */
+  private readonly faults = new Map<NodeId, NetFaults>();
   private readonly isolated = new Set<NodeId>();
   /** Nodes cut from the other nodes only: clients still reach them. */
   private readonly peerCut = new Set<NodeId>();
@@ -94,7 +93,7 @@ export class Network {
   }
 
   /** Change some of one node's link faults; the others keep their values. */
-  setFaults(node: NodeId, change: Partial<NodeFaults>): NodeFaults {
+  setFaults(node: NodeId, change: Partial<NetFaults>): NetFaults {
     const next = changeNetFaults(this.faults.get(node) ?? noNetFaults, change);
     checkProbability('loss', next.loss);
     checkProbability('dup', next.dup);
@@ -105,7 +104,7 @@ export class Network {
   }
 
   /** One node's own link faults (not counting the run's). */
-  faultsOf(node: NodeId): NodeFaults {
+  faultsOf(node: NodeId): NetFaults {
     return { ...(this.faults.get(node) ?? noNetFaults) };
   }
 
@@ -157,7 +156,7 @@ export class Network {
   }
 
   /** `node`'s faults if they strike `method` (undefined: a connection's news), else none. */
-  private struck(node: NodeId, method: string | undefined): NodeFaults {
+  private struck(node: NodeId, method: string | undefined): NetFaults {
     const faults = this.faults.get(node);
     return faults !== undefined && strikes(faults, method) ? faults : noNetFaults;
   }

@@ -16,7 +16,8 @@ import { armedDetail, clearedDetail, corruptDetail } from '../disk-fault-detail.
 import type { SimEvent } from './event-queue.js';
 import { installGuards, runAs } from './guard.js';
 import { HashedDisk } from './hashed-disk.js';
-import { Network, type NetConfig, type NodeFaults } from './network.js';
+import { Network, type NetConfig } from './network.js';
+import type { NetFaults } from '../net-faults.js';
 import { Streams } from '../../random.js';
 import { defaultLimits, Scheduler, type Limits, type SimulationFailure } from './scheduler.js';
 import { SimEnv, type EnvHost, type Timer } from './sim-env.js';
@@ -311,7 +312,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   }
 
   /** Node `id`'s own partition state and link faults. */
-  netState(id: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly: boolean; faults: NodeFaults } {
+  netState(id: NodeId): { partitioned: boolean; partitionArmed: boolean; peersOnly: boolean; faults: NetFaults } {
     return { ...this.net.partitionOf(id), faults: this.net.faultsOf(id) };
   }
 
@@ -353,7 +354,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   }
 
   /** Change one node's link faults. */
-  setFaults(id: NodeId, change: Partial<NodeFaults>): NodeFaults {
+  setFaults(id: NodeId, change: Partial<NetFaults>): NetFaults {
     const faults = this.net.setFaults(id, change);
     this.emit('faults', id, { ...faults });
     return faults;
