@@ -1,9 +1,10 @@
 // The dashboard and the trace viewer in real Chromium (Debian's, driven by playwright-core): the
 // live page of the main job (`rsmlab start`, what `npm start` runs: a real 3-node replicated KV
 // cluster under load; kill the primary with its button and see a new view; partition and heal a
-// node; a disk fault; Ctrl-C leaves nothing behind), a recorded failure in the viewer (hover a
-// message, move the time cursor, click a non-linearizable op), a 50,000-event trace scrolled, the
-// self-contained page with no network, and a simulated run played, paused, stepped and faulted.
+// node; a disk fault; link faults on some methods only; Ctrl-C leaves nothing behind), a recorded
+// failure in the viewer (hover a message, move the time cursor, click a non-linearizable op), a
+// 50,000-event trace scrolled, the self-contained page with no network, and a simulated run
+// played, paused, stepped and faulted.
 // Screenshots go to artifacts/screenshots/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -22,6 +23,8 @@ import { loadArtifact } from '../src/dashboard/artifact.js';
 import { selfContainedPage } from '../src/dashboard/page.js';
 import { carelessPrimaryLab, oneStrike } from './fixtures/rsm-broken.js';
 import { startSimRun } from '../src/dashboard/sim-run.js';
+import { controlCall } from '../src/control/client.js';
+import * as control from '../src/control/protocol.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -210,6 +213,40 @@ describe('dashboard in Chromium', function () {
       await card(node).locator('select.disk-kind').selectOption('lost-write');
       await card(node).locator('button.disk-fault').click();
       await until('the armed fault', async () => /diskFault .*"kind":"lost-write".*"sectors":\{"first":0,"count":1\}/.test((await page.locator('#action-status').textContent()) ?? ''));
+    });
+
+    it('sets link faults on some methods only from the page, refuses a bad method name whole, and clears the filter', async () => {
+      await page.goto(server.url);
+      const node = cluster.id(2);
+      await until('the card', async () => (await card(node).locator('.up-down').textContent()) === 'up');
+      const faultsOf = async () => (await controlCall(node, control.status, {})).faults;
+      const flags = async () => (await card(node).locator('.flags').textContent()) ?? '';
+      const answer = async () => (await page.locator('#action-status').textContent()) ?? '';
+      /** Fill the delay and methods fields, press Set, and return the page's answer. */
+      const set = async (delayMs: number, methods: string) => {
+        const before = await answer();
+        await card(node).locator('input.delay').fill(String(delayMs));
+        await card(node).locator('input.methods').fill(methods);
+        await card(node).locator('button.set-faults').click();
+        await until('the answer to Set', async () => (await answer()) !== before);
+        return answer();
+      };
+      const twoMethods = { loss: 0, dup: 0, delayMs: 20, methods: ['rsm.invoke', 'rsm.transferreq'] };
+      expect(await set(20, 'rsm.invoke, rsm.transferreq')).to.equal(`netFaults ${node}: ${JSON.stringify(twoMethods)}`);
+      expect(await faultsOf(), 'the node\'s status through its control plane').to.deep.equal(twoMethods);
+      await until('the methods in the node\'s flags', async () => (await flags()).includes('delay 20 ms, on rsm.invoke + rsm.transferreq only'));
+      await shot(page, 'live-method-faults');
+      // a bad name: the error in the page, and nothing of the request applied (not the delay either)
+      expect(await set(40, 'rsm.invoke, two words')).to.match(/^netFaults \S+ failed: bad control request: methods\.1: a method name/);
+      expect(await faultsOf()).to.deep.equal(twoMethods);
+      // an empty field: every method again
+      await set(20, '');
+      expect(await faultsOf()).to.deep.equal({ loss: 0, dup: 0, delayMs: 20 });
+      await until('the filter gone from the flags', async () => (await flags()) === 'delay 20 ms');
+      await set(0, '');
+      expect(await faultsOf()).to.deep.equal({ loss: 0, dup: 0, delayMs: 0 });
+      await until('no link faults left', async () => !(await flags()).includes('delay'));
+      expect(await page.locator('#stream').textContent()).to.include(`${node} control: netFaults loss=0 dup=0 delayMs=20 methods=["rsm.invoke","rsm.transferreq"]`);
     });
 
     it('partitions a node away from the view and heals it back in', async () => {

@@ -1,6 +1,8 @@
 // Who may drive a cluster: the dashboard and the control plane bind loopback by default, any other
 // address needs an explicit flag and a token, every control request is checked against the token,
-// a request without it is refused and changes nothing, and the page loads nothing from elsewhere.
+// a request without it is refused and changes nothing, a bad one is refused whole with its reason
+// (a good one reaches the control interface as the control plane takes it), and the page loads
+// nothing from elsewhere.
 // handout: framework test (passes without the lab solutions)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { expect } from 'chai';
 import WebSocket from 'ws';
 import type { NodeId } from '../src/env/types.js';
 import type { FaultControl, FaultStatus } from '../src/control/fault-control.js';
+import { changeNetFaults, noNetFaults } from '../src/env/net-faults.js';
 import { LiveFeed, type LiveSource } from '../src/dashboard/live.js';
 import { DashboardServer, TOKEN_HEADER } from '../src/dashboard/server.js';
 import { asset } from '../src/dashboard/page.js';
@@ -42,7 +45,10 @@ function recordingControl(calls: string[]): FaultControl {
     heal: refuse('heal'),
     breakpoint: refuse('breakpoint'),
     faultPoint: refuse('faultPoint'),
-    netFaults: refuse('netFaults'),
+    netFaults: async (node, change) => {
+      calls.push(`netFaults ${node} ${JSON.stringify(change)}`);
+      return changeNetFaults(noNetFaults, change);
+    },
     diskFault: refuse('diskFault'),
     clearDiskFaults: refuse('clearDiskFaults'),
     diskFiles: refuse('diskFiles'),
@@ -117,7 +123,22 @@ describe('dashboard access', function () {
     expect(JSON.parse(badNode.body).error).to.match(/no node p9/);
     const badAction = await http(`${base}api/control`, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: JSON.stringify({ action: 'explode', node: 'p0' }) });
     expect(badAction.status).to.equal(400);
+    // one bad method name refuses the whole change: the delay is not set either
+    const badMethod = await http(`${base}api/control`, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: JSON.stringify({ action: 'netFaults', node: 'p0', delayMs: 50, methods: ['rsm.invoke', 'two words'] }) });
+    expect(badMethod.status).to.equal(400);
+    expect(JSON.parse(badMethod.body).error).to.match(/methods\.1: a method name/);
     expect(calls).to.deep.equal([]);
+  });
+
+  it('passes link faults on to the node as the control plane takes them: methods named, or [] for every method again', async () => {
+    const netFaults = async (change: object) => {
+      const reply = await http(`${base}api/control`, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: JSON.stringify({ action: 'netFaults', node: 'p0', ...change }) });
+      expect(reply.status, reply.body).to.equal(200);
+      return JSON.parse(reply.body) as unknown;
+    };
+    expect(await netFaults({ loss: 0, dup: 0, delayMs: 50, methods: ['rsm.invoke'] })).to.deep.equal({ loss: 0, dup: 0, delayMs: 50, methods: ['rsm.invoke'] });
+    expect(await netFaults({ delayMs: 50, methods: [] })).to.deep.equal({ loss: 0, dup: 0, delayMs: 50 });
+    expect(calls).to.deep.equal(['netFaults p0 {"loss":0,"dup":0,"delayMs":50,"methods":["rsm.invoke"]}', 'netFaults p0 {"delayMs":50,"methods":[]}']);
   });
 
   it('refuses a foreign Host (DNS rebinding) and a foreign Origin even with the token', async () => {

@@ -8,6 +8,7 @@ import type { Json, NodeId } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
 import { diskFaultSchema } from '../env/disk-faults.js';
 import { observed, type ControlAction, type FaultControl, type FaultStatus } from '../control/fault-control.js';
+import { faultSettings } from '../control/protocol.js';
 import { summarize, type NodeSummary } from './node-summary.js';
 
 /** Where a live feed's world comes from: a real cluster's folder, or a simulated run. */
@@ -74,7 +75,8 @@ export const controlRequestSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('heal'), node: nodeField }),
   z.object({ action: z.literal('breakpoint'), node: nodeField, n: z.literal([1, 2, 3, 4]) }),
   z.object({ action: z.literal('faultPoint'), node: nodeField, name: z.string() }),
-  z.object({ action: z.literal('netFaults'), node: nodeField, loss: z.number().min(0).max(1).optional(), dup: z.number().min(0).max(1).optional(), delayMs: z.int().min(0).max(600_000).optional() }),
+  // The control plane's own `faults` params (its rules for loss, dup, delay and method names): `methods: []` is every method again.
+  faultSettings.partial().extend({ action: z.literal('netFaults'), node: nodeField }),
   z.object({ action: z.literal('diskFault'), node: nodeField, fault: diskFaultSchema }),
   z.object({ action: z.literal('diskFiles'), node: nodeField }),
 ]);
@@ -226,8 +228,10 @@ export class LiveFeed {
           return await c.breakpoint(r.node, r.n);
         case 'faultPoint':
           return await c.faultPoint(r.node, r.name);
-        case 'netFaults':
-          return await c.netFaults(r.node, { ...(r.loss !== undefined && { loss: r.loss }), ...(r.dup !== undefined && { dup: r.dup }), ...(r.delayMs !== undefined && { delayMs: r.delayMs }) });
+        case 'netFaults': {
+          const { action, node, ...change } = r;
+          return await c.netFaults(node, change);
+        }
         case 'diskFault':
           return await c.diskFault(r.node, r.fault);
         case 'diskFiles':

@@ -74,6 +74,8 @@
       const bp = h('select.bp-n', {}, [1, 2, 3, 4].map((n) => h('option', { value: n, text: `breakpoint ${n}` })));
       const loss = h('input.loss', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'loss probability' });
       const dup = h('input.dup', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'duplication probability' });
+      const delay = h('input.delay', { type: 'number', min: 0, max: 600000, step: 50, value: 0, title: 'extra delay of each message, in ms' });
+      const methods = h('input.methods', { type: 'text', placeholder: 'every method', title: "Strike only these RPC methods' messages (requests and replies), comma-separated, e.g. rsm.invoke to slow client requests while heartbeats and Paxos run on time. Empty: every message." });
       const point = h('input.fault-point', { type: 'text', placeholder: 'fault point', size: 12 });
       const file = h('select.disk-file', {}, h('option', { value: '', text: '(files)' }));
       const kind = h('select.disk-kind', {}, ['corrupt', 'corrupt-read', 'corrupt-write', 'misdirect', 'lost-write'].map((k) => h('option', { value: k, text: k })));
@@ -85,7 +87,8 @@
         kv,
         h('div.controls', {}, button('kill.danger', 'Kill', () => act({ action: 'crash', node })), button('restart', 'Restart', () => act({ action: 'restart', node })), button('partition', 'Partition', () => act({ action: 'partition', node, now: true })), button('heal', 'Heal', () => act({ action: 'heal', node }))),
         h('div.controls', {}, bp, button('arm-bp', 'Arm', () => act({ action: 'breakpoint', node, n: Number(bp.value) })), point, button('arm-fp', 'Arm', () => act({ action: 'faultPoint', node, name: point.value }))),
-        h('div.controls', {}, h('label', { text: 'loss' }), loss, h('label', { text: 'dup' }), dup, button('set-faults', 'Set', () => act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value) }))),
+        h('div.controls', {}, h('label', { text: 'loss' }), loss, h('label', { text: 'dup' }), dup, h('label', { text: 'delay' }), delay, h('label', { text: 'ms' })),
+        h('div.controls', {}, h('label', { text: 'only on methods' }), methods, button('set-faults', 'Set', () => act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value), delayMs: Number(delay.value), methods: methodList(methods.value) }))),
         h(
           'div.controls',
           {},
@@ -111,6 +114,16 @@
       return el;
     }
 
+    /** The methods field as `rsmlab ctl faults --methods` reads it: comma-separated, '' for every method (the server checks each name). */
+    function methodList(text) {
+      return text.trim() === '' ? [] : text.split(',').map((m) => m.trim());
+    }
+
+    /** A node's link faults for its card's flags: only those set, and the methods they strike when not every one. */
+    function faultFlags(f) {
+      return [f.loss ? `loss ${f.loss}` : '', f.dup ? `dup ${f.dup}` : '', f.delayMs ? `delay ${f.delayMs} ms` : '', f.methods ? `on ${f.methods.join(' + ')} only` : ''];
+    }
+
     function render(u) {
       document.getElementById('title').textContent = `rsmlab — ${u.title}`;
       totals.textContent = `messages: ${u.totals.sent} sent, ${u.totals.delivered} delivered, ${u.totals.dropped} dropped`;
@@ -125,7 +138,7 @@
         role.textContent = s.role;
         role.className = `badge role ${s.role}`;
         role.hidden = !n.status.alive;
-        const flags = [n.status.partitioned ? 'partitioned' : '', n.status.partitionArmed ? 'partition armed' : '', n.status.peersOnly ? 'peers only' : '', ...n.status.breakpoints.map((b) => `bp ${b}`), ...n.status.faultPoints.map((p) => `fp ${p}`), n.status.faults.loss ? `loss ${n.status.faults.loss}` : '', n.status.faults.dup ? `dup ${n.status.faults.dup}` : ''].filter(Boolean);
+        const flags = [n.status.partitioned ? 'partitioned' : '', n.status.partitionArmed ? 'partition armed' : '', n.status.peersOnly ? 'peers only' : '', ...n.status.breakpoints.map((b) => `bp ${b}`), ...n.status.faultPoints.map((p) => `fp ${p}`), ...faultFlags(n.status.faults)].filter(Boolean);
         el.querySelector('.flags').textContent = flags.join(', ');
         el.querySelector('.flags').hidden = flags.length === 0;
         el.querySelector('.kv').replaceChildren(
