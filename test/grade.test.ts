@@ -48,7 +48,7 @@ function grade(submissions: string, out: string, extra: string[]): { status: num
 
 interface Gradescope {
   score: number;
-  tests: { name: string; score: number; status: string; output: string }[];
+  tests: { name: string; score: number; max_score: number; status: string; output: string }[];
 }
 
 /** Whether a run with a user of its own can be had here: the grader is root and others can search every folder down to its packages. */
@@ -186,8 +186,9 @@ describe('rsmlab grade', function () {
     const targets = `[fs.realpathSync('node_modules') + '/${planted}', '${repo}/${planted}', ...[['..', 'tree'], ['${out}', 'outputs'], ['${subs}', 'submission']].flatMap(([dir, what]) => fs.readdirSync(dir).filter((n) => n !== 'writes-elsewhere' && n !== '.work' && fs.statSync(dir + '/' + n).isDirectory()).map((n) => what + ':' + dir + '/' + n + '/${planted}'))]`;
     const writes = `void import('node:' + 'fs').then((fs) => { const done: Record<string, string> = {}; for (const t of ${targets}) { const path = t.replace(/^\\w+:/, ''); try { fs.writeFileSync(path, 'x'); done[t] = 'written'; } catch (e) { done[t] = (e as { code: string }).code; } } fs.writeFileSync('${out}/writes-elsewhere/attempts.json', JSON.stringify(done)); });\n${STATUS}`;
     submission(subs, 'writes-elsewhere', plant('paxos/status.ts', STATUS, writes));
-    // As the grading process exits (result.json written), turns result.json into a link to a file only
-    // the grader may read and report.txt into a link to a file of the grader's: neither may be followed.
+    // As the grading process exits, leaves a result.json that links to a file only the grader may read
+    // (the batch takes outcomes over IPC, never from a file) and turns report.txt into a link to a file
+    // of the grader's: neither may be followed.
     const secret = join(root, 'secret.txt');
     const victim = join(root, 'victim.txt');
     writeFileSync(secret, 'SECRET-of-the-grader', { mode: 0o600 });
@@ -216,7 +217,7 @@ describe('rsmlab grade', function () {
     expect(report('floods-stdout')).to.not.include('flood flood');
     expect(csv).to.match(/^leaves-processes,20,20,10,10,/m);
     expect(csv).to.match(/^writes-elsewhere,20,20,10,10,/m);
-    expect(csv, csv).to.match(/^links-outputs,0,20,0,0,"the grading process left a result\.json that cannot be read: ELOOP/m);
+    expect(csv, csv).to.match(/^links-outputs,20,20,10,10,/m);
     expect(report('links-outputs')).to.not.include('SECRET');
     expect(readFileSync(victim, 'utf8'), 'report.txt was written through the link').to.equal("the grader's file");
     expect(statSync(join(out, 'links-outputs', 'report.txt')).isFile()).to.equal(true);
@@ -238,6 +239,25 @@ describe('rsmlab grade', function () {
       socket.on('error', () => resolve(true));
     });
     expect(refused, `port ${port} left open`).to.equal(true);
+  });
+
+  it('takes no result from a file the submission can write, and no test\'s name or worth from the run: a forger scores at most the tests\' points', () => {
+    const subs = join(root, 'forgers');
+    const out = join(root, 'forgers-out');
+    const forged = JSON.stringify({ lab: 'paxos', world: 'sim', seeds: [1], outcomes: [{ id: '0', title: 'forged', points: 1000, status: 'passed', passedSeeds: 1, failedSeeds: 0, skippedSeeds: 0, totalSeeds: 1, elapsedMs: 0 }] });
+    // In the grading process (status.ts is imported there): writes a passing result.json where the old batch read it, and ends the process.
+    submission(subs, 'forges-file', plant('paxos/status.ts', STATUS, `void import('node:' + 'fs').then((fs) => { fs.writeFileSync('${out}/forges-file/result.json', ${JSON.stringify(forged)}); globalThis.process.exit(0); });\n${STATUS}`));
+    // Rewrites every outcome it sends the batch: 1000 points, another title.
+    const inflate = "const p = globalThis.process as unknown as { send?: (m: { outcome?: object }, ...r: unknown[]) => boolean }; const send = p.send?.bind(p); if (send) p.send = (m, ...r) => send(m.outcome ? { ...m, outcome: { ...m.outcome, points: 1000, title: 'forged' } } : m, ...r);";
+    submission(subs, 'inflates', plant('paxos/status.ts', STATUS, `${inflate}\n${STATUS}`));
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '5000', '--jobs', '2']);
+    expect(status, output).to.equal(0);
+    const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
+    expect(csv, csv).to.match(/^forges-file,0,20,0,0,"?the grading process ended \(exit code 0\) before the last test: the submission's code ended the test process/m);
+    expect(csv, csv).to.match(/^inflates,20,20,10,10,/m);
+    const results = JSON.parse(readFileSync(join(out, 'inflates', 'results.json'), 'utf8')) as Gradescope;
+    expect(results.score).to.equal(20);
+    expect(results.tests.map((t) => [t.name.includes('forged'), t.max_score])).to.deep.equal([[false, 10], [false, 10]]);
   });
 
   it("grades the rest of the batch when a submission holds a directory, a symlink to one or a FIFO where a lab file goes, and ignores a killed batch's leftover tree", () => {
@@ -318,8 +338,24 @@ describe('rsmlab grade', function () {
       const gone = join(out, 'no-such-tree');
       const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 60_000, memoryMb: 256 };
       const run = await runIsolated(gone, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
-      expect(run.result).to.equal(undefined);
+      expect(run.outcomes).to.deep.equal([]);
       expect(run.problem).to.match(/^the grading process could not start: spawn .*ENOENT/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the tests a grading process finished before --timeout-ms stopped it', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'rsmlab-grade-partial-'));
+    try {
+      // A grading tree whose grade-one finishes test 0, sends it, and never finishes test 1.
+      const tree = join(out, 'tree');
+      mkdirSync(join(tree, 'dist', 'src', 'grade'), { recursive: true });
+      const outcome = { id: '0', title: 'zero', points: 10, status: 'passed', passedSeeds: 1, failedSeeds: 0, skippedSeeds: 0, totalSeeds: 1, elapsedMs: 5 };
+      writeFileSync(join(tree, 'dist', 'src', 'grade', 'grade-one.js'), `process.send(${JSON.stringify({ outcome })});\nsetInterval(() => {}, 1000);\n`);
+      const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 1500, memoryMb: 256 };
+      const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
+      expect(run).to.deep.equal({ outcomes: [outcome], problem: 'grading took longer than 1500 ms and was stopped' });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -338,7 +374,7 @@ describe('rsmlab grade', function () {
       writeFileSync(join(tree, 'dist', 'src', 'grade', 'grade-one.js'), `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(escape)}]);\n${forever};\n`);
       const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 1500, memoryMb: 256 };
       const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
-      expect(run).to.deep.equal({ problem: 'grading took longer than 1500 ms and was stopped' });
+      expect(run).to.deep.equal({ outcomes: [], problem: 'grading took longer than 1500 ms and was stopped' });
       escaped = Number(readFileSync(join(out, 'escaped.pid'), 'utf8'));
       const state = (): string => procFile(escaped!, 'stat').split(') ')[1]?.[0] ?? 'gone';
       for (let waited = 0; !['gone', 'Z'].includes(state()) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));

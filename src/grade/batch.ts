@@ -6,6 +6,7 @@
 // it) still gets a report and costs only its own tests. It owns the pool, the bounds and the files it
 // writes (grades.csv, and per student report.txt, results.json, junit.xml); never the scoring rules.
 import { spawn } from 'node:child_process';
+import { z } from 'zod';
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadScenarios } from '../../tester/index.js';
@@ -13,7 +14,7 @@ import { formatGradescope, formatJunit, formatTable } from '../../tester/report.
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
 import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from './workspace.js';
 import { RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
-import { handTo, readLeft, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
+import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
 
 export interface GradeOptions {
@@ -122,7 +123,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
       else {
         if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
         const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options, user);
-        result = run.result;
+        result = { lab: options.lab, world: 'sim', seeds: options.seeds, outcomes: run.outcomes };
         problem = run.problem;
       }
     } catch (e) {
@@ -145,18 +146,30 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
  * Run grade-one in the grading tree as a child process in its own process group, bounded in time
  * and heap, its environment marked with a token of this run, as the run's own `user` if it has one
  * (then it can write only job.out); afterwards kill the whole group and every process with the token
- * or the user, so nothing the submission started outlives its grading, and take job.out back.
+ * or the user, so nothing the submission started outlives its grading, and take job.out back. The
+ * outcomes come over the IPC channel, each as its scenario finishes: a run stopped by the timeout
+ * keeps those it finished, and nothing the submission writes in job.out is taken for a result.
  */
-export function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user: RunUser | undefined): Promise<{ result?: SuiteResult; problem?: string }> {
+export function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user: RunUser | undefined): Promise<{ outcomes: ScenarioOutcome[]; problem?: string }> {
   const token = runToken();
   if (user) handTo(job.out, user);
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(tree, 'dist', 'src', 'grade', 'grade-one.js'), JSON.stringify(job)], {
       cwd: tree,
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: `--max-old-space-size=${options.memoryMb}`, [RUN_TOKEN_VAR]: token },
       ...user,
+    });
+    const outcomes: ScenarioOutcome[] = [];
+    let finished = false;
+    let unreadable: string | undefined;
+    child.on('message', (message: unknown) => {
+      const read = messageSchema.safeParse(message);
+      if (!read.success) unreadable ??= `the grading process sent a message that cannot be read: ${read.error.issues[0]?.message ?? 'unknown shape'}`;
+      // An outcome is checked where scoring reads it; the rest (the failure's text, its replay) is shown as sent.
+      else if ('outcome' in read.data) outcomes.push(read.data.outcome as unknown as ScenarioOutcome);
+      else finished = true;
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-TAIL)));
@@ -182,28 +195,35 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
       if (child.pid !== undefined) return; // it started: its 'exit' settles the run
       clearTimeout(timer);
       reclaim();
-      done({ problem: `the grading process could not start: ${e.message}` });
+      done({ outcomes, problem: `the grading process could not start: ${e.message}` });
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       end();
       reclaim();
-      const file = join(job.out, 'result.json');
-      if (existsSync(file)) {
-        // The submission's code ran in that process: a result.json cut short (killed mid-write) is its problem, not a throw here.
-        try {
-          const result = JSON.parse(readLeft(file)) as SuiteResult;
-          rmSync(file);
-          return done({ result });
-        } catch (e) {
-          return done({ problem: `the grading process left a result.json that cannot be read: ${e instanceof Error ? e.message : String(e)}` });
-        }
-      }
-      if (timedOut) return done({ problem: `grading took longer than ${options.timeoutMs} ms and was stopped` });
-      done({ problem: `the grading process ended (${signal ?? `exit code ${code}`}) before any result: ${explainText(stderr, options.memoryMb) || 'no message'}` });
+      if (unreadable !== undefined) return done({ outcomes, problem: unreadable });
+      if (timedOut) return done({ outcomes, problem: `grading took longer than ${options.timeoutMs} ms and was stopped` });
+      if (code === 0 && finished) return done({ outcomes });
+      const why = code === 0 ? "the submission's code ended the test process (process.exit or a crash)" : explainText(stderr, options.memoryMb);
+      done({ outcomes, problem: `the grading process ended (${signal ?? `exit code ${code}`}) before the last test: ${why || 'no message'}` });
     });
   });
 }
+
+/** What grade-one sends (GradeOneMessage): of an outcome, the fields scoring reads are checked; title and points are the grader's own (withEveryScenario). */
+const messageSchema = z.union([
+  z.object({
+    outcome: z.looseObject({
+      id: z.string(),
+      status: z.enum(['passed', 'failed', 'hung', 'crashed']),
+      passedSeeds: z.int().min(0),
+      failedSeeds: z.int().min(0),
+      skippedSeeds: z.int().min(0),
+      totalSeeds: z.int().min(0),
+    }),
+  }),
+  z.object({ done: z.literal(true) }),
+]);
 
 /**
  * Every planned scenario has an outcome: one the run did not reach scores 0 with the problem as
@@ -211,8 +231,10 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
  */
 function withEveryScenario(result: SuiteResult, scenarios: Planned[], problem: string | undefined, memoryMb: number): SuiteResult {
   const outcomes = scenarios.map((s): ScenarioOutcome => {
-    const ran = result.outcomes.find((o) => o.id === s.id);
-    if (ran === undefined) return { ...s, status: 'crashed', passedSeeds: 0, failedSeeds: 0, skippedSeeds: result.seeds.length, totalSeeds: result.seeds.length, message: problem ?? 'not run', elapsedMs: 0 };
+    const found = result.outcomes.find((o) => o.id === s.id);
+    if (found === undefined) return { ...s, status: 'crashed', passedSeeds: 0, failedSeeds: 0, skippedSeeds: result.seeds.length, totalSeeds: result.seeds.length, message: problem ?? 'not run', elapsedMs: 0 };
+    // What a test is called and is worth is the grader's, never what the run reported.
+    const ran = { ...found, id: s.id, title: s.title, points: s.points };
     if (ran.status !== 'crashed' || ran.message === undefined) return ran;
     return { ...ran, message: `${explainText(ran.message, memoryMb)}\n${ran.message}` };
   });

@@ -1,9 +1,12 @@
 // Grades one submission inside its grading tree (src/grade/workspace.ts): runs the lab's scenarios
 // in the simulator on a fixed seed list with the tree's own suite runner (worker processes, each
-// under a no-progress watchdog; each scenario stops at its lowest failing seed), and writes result.json for the batch. It is started
-// by src/grade/batch.ts as a child process in a process group of its own; it never prints results.
-import { writeFileSync } from 'node:fs';
-import { runSuite } from '../../tester/suite.js';
+// under a no-progress watchdog; each scenario stops at its lowest failing seed), one scenario at a
+// time, and sends each outcome to the batch as it finishes, over the IPC channel only this process
+// holds (never a file: the submission's user can write the run's folder). It is started by
+// src/grade/batch.ts as a child process in a process group of its own; it never prints results.
+import { runSuite, type ScenarioOutcome } from '../../tester/suite.js';
+import { loadScenarios } from '../../tester/index.js';
+import { runsIn } from '../../tester/scenario.js';
 
 export interface GradeOneJob {
   lab: string;
@@ -11,14 +14,28 @@ export interface GradeOneJob {
   /** Scenario ids (default: all). */
   only?: string[];
   hangMs: number;
-  /** Where result.json and failures/ go. */
+  /** Where failures/ go. */
   out: string;
+}
+
+/** What grade-one sends the batch: an outcome per scenario, as it finishes (a run stopped midway keeps those sent), then `done`. */
+export type GradeOneMessage = { outcome: ScenarioOutcome } | { done: true };
+
+function send(message: GradeOneMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (process.send === undefined) return reject(new Error('grade-one runs only under rsmlab grade (no IPC channel)'));
+    process.send(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '') as GradeOneJob;
-  const result = await runSuite({ lab: job.lab, world: 'sim', seeds: job.seeds, ...(job.only ? { only: job.only } : {}), jobs: 1, failFast: true, seedTimeoutMs: job.hangMs, artifactsDir: `${job.out}/failures` });
-  writeFileSync(`${job.out}/result.json`, JSON.stringify(result));
+  const scenarios = (await loadScenarios(job.lab)).filter((s) => runsIn(s, 'sim') && (!job.only?.length || job.only.includes(s.id)));
+  for (const scenario of scenarios) {
+    const result = await runSuite({ lab: job.lab, world: 'sim', seeds: job.seeds, only: [scenario.id], jobs: 1, failFast: true, seedTimeoutMs: job.hangMs, artifactsDir: `${job.out}/failures` });
+    for (const outcome of result.outcomes) await send({ outcome });
+  }
+  await send({ done: true });
 }
 
 main().then(

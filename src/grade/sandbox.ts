@@ -4,7 +4,7 @@
 // and hands folders to them; it never runs submission code (src/grade/batch.ts does).
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chownSync, closeSync, constants, existsSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A grading run's own user and group id. */
@@ -95,22 +95,6 @@ export function runUsers(repo: string, work: string): { user: () => RunUser } | 
       return { uid: id, gid: id };
     },
   };
-}
-
-/**
- * What a run left in `file` of its folder, read only if it is a plain file of its own: never
- * through a link (a run could point one at a file only the grader may read), never a FIFO (it
- * would block) or a device.
- */
-export function readLeft(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.nlink !== 1) throw new Error(`${file} is not a plain file`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Write `text` to a new file at `path` in a run's folder, whatever the run left there (a link is replaced, never followed). */
