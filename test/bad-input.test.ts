@@ -13,6 +13,7 @@ import { controlAddressOf, parseAddress, type Address } from '../src/env/real/ad
 import { JSON_DEPTH_MAX, MAX_FRAME_BYTES } from '../src/wire/frame.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { ping } from '../labs/echo/lab.js';
+import { PROP_N_MAX } from '../labs/paxos/protocol.js';
 import { malformedFrames, RawPeer, throwFrames } from './frames.js';
 
 function urlOf(a: Address): string {
@@ -158,8 +159,8 @@ describe('bad input against a live node process', function () {
   });
 });
 
-describe('an empty Paxos value, against a live Lab 1 node', function () {
-  it('paxos.accept and paxos.decide of an empty value are -32602 naming the rule, and the node serves on in its view', async function () {
+describe('forged Paxos messages, against a live Lab 1 node', function () {
+  it('an empty value, and a proposal number past PROP_N_MAX (the node would die proposing one more), are -32602 naming the rule; the node serves on in its view', async function () {
     const cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
     const peer = new RawPeer(urlOf(parseAddress(cluster.id(0))!));
     try {
@@ -169,6 +170,8 @@ describe('an empty Paxos value, against a live Lab 1 node', function () {
       const forged = [
         { method: 'paxos.accept', params: { instance: 2, n: { n: 99, m: 'x:1' }, v: '' } },
         { method: 'paxos.decide', params: { instance: 2, v: '' } },
+        { method: 'paxos.prepare', params: { instance: 2, n: { n: PROP_N_MAX + 1, m: 'x:1' } } },
+        { method: 'paxos.accept', params: { instance: 2, n: { n: Number.MAX_SAFE_INTEGER, m: 'x:1' }, v: 'x:1' } },
       ];
       for (const [i, { method, params }] of forged.entries()) {
         const seen = peer.replies.length;
@@ -176,7 +179,7 @@ describe('an empty Paxos value, against a live Lab 1 node', function () {
         const reply = (await peer.reply(seen)) as { id: number; error?: { code: number; message: string } };
         expect(reply.id, method).to.equal(i);
         expect(reply.error?.code, method).to.equal(-32602);
-        expect(reply.error?.message, method).to.match(/a Paxos value is never empty/);
+        expect(reply.error?.message, method).to.match(/a Paxos value is never empty|a proposal number past 2\^40 is forged/);
       }
       expect(cluster.alive(0)).to.equal(true);
       expect((await controlCall(cluster.id(0), control.status, {})).state).to.deep.equal(before.state);

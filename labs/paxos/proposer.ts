@@ -5,7 +5,7 @@ import { isRpcError, type Env, type NodeId } from '../../src/env/types.js';
 import type { Method } from '../../src/env/method.js';
 import type { Timing } from '../../src/timing.js';
 import type { Acceptor } from './acceptor.js';
-import type { Prop } from './protocol.js';
+import { PROP_N_MAX, type Prop } from './protocol.js';
 // BEGIN SOLUTION
 // STUDENT: // Import what your phases need from './protocol.js' (the paxos.* methods, compareProps).
 import { compareProps, paxosAccept, paxosDecide, paxosPrepare, type PrepareRes } from './protocol.js';
@@ -75,9 +75,12 @@ export class Proposer {
     return present >= Math.floor(l1.length / 2) + 1;
   }
 
-  /** Pick a proposal number above any this node has seen: my_n.n = max(n_h.n, my_n.n) + 1. */
+  /**
+   * Pick a proposal number above any this node has seen: my_n.n = max(n_h.n, my_n.n) + 1. Never past
+   * PROP_N_MAX, which only a forged message reaches: there the node stays alive and proposes in vain.
+   */
   protected setn(): void {
-    this.my_n = { n: Math.max(this.acceptor.promised().n, this.my_n.n) + 1, m: this.env.me };
+    this.my_n = { n: Math.min(PROP_N_MAX, Math.max(this.acceptor.promised().n, this.my_n.n) + 1), m: this.env.me };
   }
 
   /**

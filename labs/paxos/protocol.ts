@@ -5,8 +5,10 @@ import { z } from 'zod';
 import { method } from '../../src/env/method.js';
 import { compareNodeIds } from '../../src/env/node-id.js';
 
+/** A round no cluster reaches by counting up one a round: one past it is forged, and refused at the wire. */
+export const PROP_N_MAX = 2 ** 40;
 /** A proposal number (the seed's prop_t): round n, made unique by the proposer's node id m. */
-export const propSchema = z.object({ n: z.number().int().nonnegative(), m: z.string() });
+export const propSchema = z.object({ n: z.number().int().nonnegative().max(PROP_N_MAX, 'a proposal number past 2^40 is forged'), m: z.string() });
 export type Prop = z.infer<typeof propSchema>;
 
 /** Order proposals by n, then by node id (compareNodeIds). Negative if a < b. */
