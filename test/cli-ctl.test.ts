@@ -88,6 +88,13 @@ describe('rsmlab ctl (CLI)', function () {
     const badCount = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', '--kind', 'lost-write', '--count', '0');
     expect(badCount.status).to.equal(2);
     expect(badCount.stderr).to.match(/disk-fault: count/);
+    // A flag of another kind (--latent without --kind corrupt-read) is refused, never dropped: the
+    // default kind would corrupt the bytes at once instead of arming a read fault.
+    for (const [kind, flag] of [[[], ['--latent']], [[], ['--count', '3']], [['--kind', 'corrupt-read'], ['--to', '0']]] as const) {
+      const mismatched = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', ...kind, ...flag);
+      expect(mismatched.status, flag.join(' ')).to.equal(2);
+      expect(mismatched.stderr, flag.join(' ')).to.match(/disk-fault: .*[Uu]nrecognized key/);
+    }
     // disk-clear drops what was armed on the file: four armed faults and one latent sector.
     expect(json(['ctl', node, 'disk-clear', 'scratch.bin'])).to.deep.equal({ cleared: 5 });
     expect(json(['ctl', node, 'disk-clear'])).to.deep.equal({ cleared: 0 });

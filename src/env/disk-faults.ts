@@ -50,11 +50,11 @@ const count = z.int().min(1).max(1_000_000).optional();
  *   medium (a write past the end still grows the file, with zeros: the metadata made it, the data did not).
  */
 export const diskFaultSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('corrupt'), ...range }),
-  z.object({ kind: z.literal('corrupt-read'), ...range, latent: z.boolean().optional(), count }),
-  z.object({ kind: z.literal('corrupt-write'), ...range, count }),
-  z.object({ kind: z.literal('misdirect'), ...range, to: position.optional(), count }),
-  z.object({ kind: z.literal('lost-write'), ...range, count }),
+  z.strictObject({ kind: z.literal('corrupt'), ...range }),
+  z.strictObject({ kind: z.literal('corrupt-read'), ...range, latent: z.boolean().optional(), count }),
+  z.strictObject({ kind: z.literal('corrupt-write'), ...range, count }),
+  z.strictObject({ kind: z.literal('misdirect'), ...range, to: position.optional(), count }),
+  z.strictObject({ kind: z.literal('lost-write'), ...range, count }),
 ]);
 export type DiskFault = z.infer<typeof diskFaultSchema>;
 export type DiskFaultKind = DiskFault['kind'];
