@@ -3,7 +3,7 @@
 // a node that cannot start exits at once with its ports closed; `load` refuses a dead cluster;
 // a node's stdout log holds its log lines; timers and nodes are named as the tests name them.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +202,24 @@ describe('first-hour traps (CLI)', function () {
     expect(r.stderr).to.match(/^rsmlab: no member of the cluster answers \(127\.0\.0\.1:1, 127\.0\.0\.1:3\)/);
     // Not a wall-time gate: a dead cluster must not be retried for the client's give-up time (20 heartbeats).
     expect(Date.now() - started).to.be.below(25_000);
+  });
+
+  it('load with a --history it cannot write is exit 2 at once, naming the path, before any load', () => {
+    for (const path of ['/nonexistent-rsmlab-dir/h.jsonl', tmpdir()]) {
+      const r = rsmlab('load', '--members', '127.0.0.1:1', '--ops', '5', '--history', path);
+      expect(r.status, r.stdout + r.stderr).to.equal(2);
+      expect(r.stderr).to.match(new RegExp(`^rsmlab: cannot write --history ${path.replace(/[/.]/g, '\\$&')}: (ENOENT|EISDIR)`));
+    }
+  });
+
+  it('a node whose trace file cannot be written is exit 2 before it listens, naming the file', async () => {
+    const port = await freePort();
+    const nodeDir = join(dir, 'trace-is-a-folder');
+    mkdirSync(join(nodeDir, 'trace.jsonl'), { recursive: true });
+    const r = await nodeRun(['--lab', 'paxos', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', nodeDir]);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.match(/^rsmlab: cannot write the trace file .*trace\.jsonl: EISDIR/);
+    expect([await portIsFree(port), await portIsFree(port + 1)], 'ports left open').to.deep.equal([true, true]);
   });
 
   describe('against a live node', () => {

@@ -1,6 +1,7 @@
 // `rsmlab load`: client load against a live rsm cluster. It first checks that some member answers
 // (a dead cluster is exit 2 at once, not a minute of silent retries), then runs the load and exits
 // 1 when no operation succeeded. The load itself is tester/rsm/run-load.ts.
+import { closeSync, openSync } from 'node:fs';
 import type { NodeId } from '../env/types.js';
 import { isRpcError } from '../env/types.js';
 import { RealEnv } from '../env/real/env.js';
@@ -32,7 +33,17 @@ async function answering(members: readonly NodeId[], timing: Timing): Promise<No
   }
 }
 
+/** Create (or empty) the --history file now: a path it cannot be written at is exit 2 before any load, not a crash after. */
+function openHistory(path: string): void {
+  try {
+    closeSync(openSync(path, 'w'));
+  } catch (e) {
+    throw new Error(`cannot write --history ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 export async function loadCommand(o: LoadCommandOptions): Promise<number> {
+  if (o.history !== undefined) openHistory(o.history);
   const timing = realTiming(classicTiming, o.timingScale);
   const lab = o.lab ?? 'rsm';
   // Not `npm start` alone: its own clients write the same keys, and a --history without them is not checkable.

@@ -1,7 +1,7 @@
 // One node as this OS process: lays out its directory (disk/, trace.jsonl), serves the protocol on
 // port p and the control plane on p+1, then starts the lab on a RealEnv. It owns the process's
 // signals and exit; it never runs protocol logic and never changes the lab's state.
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../types.js';
 import { classicTiming, type Timing } from '../../timing.js';
@@ -83,10 +83,24 @@ function recordDeath(env: RealEnv): void {
   process.once('uncaughtException', (e, origin) => dieOfError(env, origin === 'unhandledRejection' ? UNHANDLED_REJECTION : 'error', e));
 }
 
-/** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced, told on stderr, exit 70. Nothing half-starts. */
+/** `path`, once a file can be appended there: the trace file is written lazily, and a node must not start, then die at its first line. */
+function writable(path: string): string {
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (e) {
+    throw new Error(`cannot write the trace file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return path;
+}
+
+/** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced if the trace can still be written, told on stderr, exit 70. Nothing half-starts. */
 function dieOfError(env: RealEnv, reason: string, e: unknown): never {
   env.note('crash', { reason, error: String(e) });
-  env.trace.flush();
+  try {
+    env.trace.flush();
+  } catch (flushError) {
+    process.stderr.write(`rsmlab node ${env.me}: the trace could not be written: ${flushError instanceof Error ? flushError.message : String(flushError)}\n`);
+  }
   const where = reason === UNHANDLED_REJECTION ? `${reason}: ` : '';
   process.stderr.write(`rsmlab node ${env.me}: ${where}${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(EXIT_LAB_ERROR);
@@ -100,7 +114,7 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   const disk = new RealDisk(join(o.dir, 'disk'));
   const restarted = hasFiles(disk.dir);
   await disk.init();
-  const trace = new TraceRecorder({ keep: false, hash: false, sink: new LogLines(new TraceFile(join(o.dir, 'trace.jsonl'))) });
+  const trace = new TraceRecorder({ keep: false, hash: false, sink: new LogLines(new TraceFile(writable(join(o.dir, 'trace.jsonl')))) });
   let env: RealEnv | undefined;
   const faulty = new FaultyDisk(disk, nodeId(host, o.port), (detail) => env?.note('disk', detail));
   env = await RealEnv.listen({ host, port: o.port, disk: faulty, trace });
