@@ -393,14 +393,18 @@ describe('rsmlab grade', function () {
     expect(freshIds([], new Set())(), 'no mapped id').to.equal(undefined);
   });
 
-  it('refuses a submissions folder that does not exist or holds nothing, with exit 2', () => {
+  it('refuses a submissions folder that does not exist, holds nothing or holds one named grades.csv, with exit 2', () => {
     const empty = join(root, 'empty');
     mkdirSync(empty);
-    for (const dir of [join(root, 'nosuch'), empty]) {
+    const clash = join(root, 'clash');
+    mkdirSync(join(clash, 'grades.csv'), { recursive: true });
+    submission(clash, 'alice');
+    for (const dir of [join(root, 'nosuch'), empty, clash]) {
       const { status, output } = grade(dir, join(root, 'x'), []);
       expect(status, output).to.equal(2);
-      expect(output).to.match(/--submissions .* (is not a folder|holds no submission folders)/);
+      expect(output).to.match(/--submissions .* (is not a folder|holds no submission folders|holds a folder named grades\.csv, the file the batch writes in --out: rename that submission)/);
     }
+    expect(existsSync(join(root, 'x', 'alice')), 'nobody graded').to.equal(false);
   });
 
   it('refuses an --out that is, holds or lies in --submissions, with exit 2, before touching any student\'s work', () => {

@@ -52,12 +52,15 @@ export interface StudentGrade {
 }
 
 const TAIL = 4000;
+const GRADES_CSV = 'grades.csv';
 
 /** Submission folders, sorted by name. */
 export function listSubmissions(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--submissions ${dir} is not a folder`);
   const names = readdirSync(dir).filter((name) => !name.startsWith('.') && statSync(join(dir, name)).isDirectory()).sort();
   if (names.length === 0) throw new Error(`--submissions ${dir} holds no submission folders`);
+  // A student's reports go in --out/<name>/: one named as the batch's own file would take its place.
+  if (names.includes(GRADES_CSV)) throw new Error(`--submissions ${dir} holds a folder named ${GRADES_CSV}, the file the batch writes in --out: rename that submission`);
   return names;
 }
 
@@ -99,7 +102,7 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
-  writeFileSync(join(options.out, 'grades.csv'), gradesCsv(grades, scenarios.map((s) => s.id)));
+  writeFileSync(join(options.out, GRADES_CSV), gradesCsv(grades, scenarios.map((s) => s.id)));
   rmSync(join(options.out, '.work'), { recursive: true, force: true });
   return grades;
 }
