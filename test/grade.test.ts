@@ -260,6 +260,17 @@ describe('rsmlab grade', function () {
     expect(results.tests.map((t) => [t.name.includes('forged'), t.max_score])).to.deep.equal([[false, 10], [false, 10]]);
   });
 
+  it('stops a submission whose Buffers, outside the heap bound, take its resident memory past --memory-mb twice over plus the runtime', () => {
+    const subs = join(root, 'buffers');
+    const out = join(root, 'buffers-out');
+    // 1 GB of Buffers (the heap bound never sees them), then a loop: only the resident bound stops it before --hang-ms.
+    submission(subs, 'hoards-buffers', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    const hoard: Buffer[] = [];\n    for (let i = 0; i < 16; i++) hoard.push(Buffer.alloc(64 << 20, 1));\n    for (;;) args.n = this.my_n + hoard.length;\n`));
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0', '--hang-ms', '60000', '--memory-mb', '64']);
+    expect(status, output).to.equal(0);
+    const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
+    expect(csv, csv).to.match(/^hoards-buffers,0,10,0,"?ran out of memory: a process held \d+ MB resident \(the bound is 256 MB: 64 MB of heap, as much again outside it, and 128 MB for the runtime\)/m);
+  });
+
   it("grades the rest of the batch when a submission holds a directory, a symlink to one or a FIFO where a lab file goes, and ignores a killed batch's leftover tree", () => {
     const subs = join(root, 'odd');
     submission(subs, 'normal');

@@ -13,7 +13,7 @@ import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
 import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from './workspace.js';
-import { RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
+import { largestResident, RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
 import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
 
@@ -34,7 +34,7 @@ export interface GradeOptions {
   hangMs: number;
   /** A whole submission that takes longer is stopped; the tests it did not finish score 0. */
   timeoutMs: number;
-  /** Heap bound of every process that runs submission code. */
+  /** Heap bound of every process that runs submission code; its resident memory may be twice that plus the runtime's (residentBound). */
   memoryMb: number;
   /** Told why runs cannot get users of their own (then they run with the grader's rights). */
   warn?: (text: string) => void;
@@ -52,6 +52,15 @@ export interface StudentGrade {
 }
 
 const TAIL = 4000;
+const MB = 1024 * 1024;
+/** Resident memory a Node process takes beside its heap and Buffers (code, stacks, the runtime's own). */
+const RUNTIME_MB = 128;
+const RESIDENT_CHECK_MS = 500;
+
+/** The resident bytes one process of a run may hold: its heap bound, as much again outside the heap (Buffers), and the runtime. */
+function residentBound(memoryMb: number): number {
+  return (2 * memoryMb + RUNTIME_MB) * MB;
+}
 const GRADES_CSV = 'grades.csv';
 
 /** Submission folders, sorted by name. */
@@ -192,19 +201,30 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
       timedOut = true;
       end();
     }, options.timeoutMs);
+    // --memory-mb bounds the heap in each process; Buffers live outside it, so resident memory is watched too.
+    let overMemory: string | undefined;
+    const watch = setInterval(() => {
+      const top = child.pid === undefined ? undefined : largestResident(token, child.pid, user?.uid);
+      if (top === undefined || top.bytes <= residentBound(options.memoryMb)) return;
+      overMemory = `ran out of memory: a process held ${Math.round(top.bytes / MB)} MB resident (the bound is ${residentBound(options.memoryMb) / MB} MB: ${options.memoryMb} MB of heap, as much again outside it, and ${RUNTIME_MB} MB for the runtime)`;
+      end();
+    }, RESIDENT_CHECK_MS);
     // No process (EAGAIN when a run before this one used up the process table, ENOMEM, a tree gone):
     // this student's problem, never an uncaught 'error' that ends the batch.
     child.on('error', (e) => {
       if (child.pid !== undefined) return; // it started: its 'exit' settles the run
       clearTimeout(timer);
+      clearInterval(watch);
       reclaim();
       done({ outcomes, problem: `the grading process could not start: ${e.message}` });
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(watch);
       end();
       reclaim();
       if (unreadable !== undefined) return done({ outcomes, problem: unreadable });
+      if (overMemory !== undefined) return done({ outcomes, problem: overMemory });
       if (timedOut) return done({ outcomes, problem: `grading took longer than ${options.timeoutMs} ms and was stopped` });
       if (code === 0 && finished) return done({ outcomes });
       const why = code === 0 ? "the submission's code ended the test process (process.exit or a crash)" : explainText(stderr, options.memoryMb);

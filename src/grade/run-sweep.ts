@@ -2,7 +2,8 @@
 // spawn, setsid, a double fork whose middle process exited): each carries the run's token in its
 // environment (and, when the run has a user of its own, that user id), and a /proc sweep finds the
 // group, the token's bearers, the user's processes and their descendants, stops them all (a
-// stopped process cannot fork), then kills them. It never touches a process of no run.
+// stopped process cannot fork), then kills them; it also finds the run's largest resident process,
+// for the memory bound. It never touches a process of no run.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 
@@ -34,7 +35,7 @@ const MAX_ROUNDS = 50;
  */
 export function sweepRun(token: string, pgid: number, uid?: number): number {
   const caught = new Set<number>();
-  const ofRun = (p: ProcessFacts): boolean => p.pgid === pgid || p.marked || p.uid === uid || caught.has(p.ppid);
+  const ofRun = (p: ProcessFacts): boolean => isOfRun(p, pgid, uid) || caught.has(p.ppid);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const fresh = processes(token).filter((p) => p.pid !== process.pid && !caught.has(p.pid) && ofRun(p));
     if (fresh.length === 0) break;
@@ -46,6 +47,33 @@ export function sweepRun(token: string, pgid: number, uid?: number): number {
   signal(-pgid, 'SIGKILL');
   for (const pid of caught) signal(pid, 'SIGKILL');
   return caught.size;
+}
+
+/** Whether `p` is of the run: in its group, bearing its token, or of its own user. */
+function isOfRun(p: ProcessFacts, pgid: number, uid: number | undefined): boolean {
+  return p.pgid === pgid || p.marked || p.uid === uid;
+}
+
+/** The run's process holding the most resident memory now, and its bytes (none found: undefined, as off Linux). */
+export function largestResident(token: string, pgid: number, uid?: number): { pid: number; bytes: number } | undefined {
+  let largest: { pid: number; bytes: number } | undefined;
+  for (const p of processes(token)) {
+    if (p.pid === process.pid || !isOfRun(p, pgid, uid)) continue;
+    const bytes = residentBytes(p.pid);
+    if (largest === undefined || bytes > largest.bytes) largest = { pid: p.pid, bytes };
+  }
+  return largest;
+}
+
+const PAGE_BYTES = 4096;
+
+/** Process `pid`'s resident bytes (statm's second field, in pages); 0 once it is gone. */
+function residentBytes(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ')[1]) * PAGE_BYTES;
+  } catch {
+    return 0;
+  }
 }
 
 /** Every process this one can read in /proc (none without /proc), with whether it bears `token`. */
