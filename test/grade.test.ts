@@ -301,7 +301,11 @@ describe('rsmlab grade', function () {
     for (const student of ['dir-named-ts', 'symlink-named-ts']) {
       expect(csv, student).to.match(new RegExp(`^${student},0,10,0,`, 'm'));
       expect(readFileSync(join(out, student, 'compile-errors.txt'), 'utf8'), student).to.include("Cannot find module './acceptor.js'");
+      // The file and line tsc names reach the student: in the report and at the top of results.json.
+      expect(report(student), student).to.match(/tsc reported errors \(the code ran as far as it compiled\):\n[\s\S]*Cannot find module '\.\/acceptor\.js'/);
+      expect((JSON.parse(readFileSync(join(out, student, 'results.json'), 'utf8')) as { output?: string }).output, student).to.include("Cannot find module './acceptor.js'");
     }
+    expect(JSON.parse(readFileSync(join(out, 'normal', 'results.json'), 'utf8'))).to.not.have.property('output');
     expect(csv).to.match(/^fifo,0,10,0,the submission's labs\/ could not be made into a grading tree: /m);
     expect(report('fifo')).to.match(/problem: the submission's labs\/ could not be made into a grading tree: .*FIFO/i);
     expect(existsSync(join(out, '.work')), 'the batch removes its trees').to.equal(false);

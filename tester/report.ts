@@ -75,8 +75,12 @@ export function testName(result: SuiteResult, o: ScenarioOutcome): string {
   return `${result.lab} ${o.id}: ${o.title} [${result.world}]`;
 }
 
-/** Gradescope's autograder results.json (https://gradescope-autograders.readthedocs.io, "Output format"): every world's tests. */
-export function formatGradescope(results: SuiteResult[]): string {
+/**
+ * Gradescope's autograder results.json (https://gradescope-autograders.readthedocs.io, "Output
+ * format"): every world's tests; `output`, when not empty, is shown above them (what stopped
+ * grading, a compiler's errors).
+ */
+export function formatGradescope(results: SuiteResult[], output = ''): string {
   const tests = results.flatMap((result) =>
     result.outcomes.map((o) => ({
       name: testName(result, o),
@@ -87,7 +91,7 @@ export function formatGradescope(results: SuiteResult[]): string {
     })),
   );
   const score = tests.reduce((sum, t) => sum + t.score, 0);
-  return `${JSON.stringify({ score, tests }, null, 2)}\n`;
+  return `${JSON.stringify({ score, ...(output ? { output } : {}), tests }, null, 2)}\n`;
 }
 
 /** `rsmlab test --json`: one object for the whole run, every test labelled with its world, failures with their replay. */

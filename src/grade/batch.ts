@@ -124,6 +124,8 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   mkdirSync(dir, { recursive: true });
   let result: SuiteResult | undefined;
   let problem: string | undefined;
+  /** tsc's errors in a tree that still ran (a syntax error, say): the file and line the runtime's error lacks. */
+  let typeErrors: string | undefined;
   const labs = join(options.submissions, student, 'labs');
   if (!existsSync(labs)) problem = `the submission has no labs/ folder (it must hold the student's copy of labs/)`;
   else {
@@ -133,7 +135,10 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
       const workspace = await buildWorkspace(options.repo, labs, resolve(options.out, '.work', student), framework);
       if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
       else {
-        if (workspace.compileErrors) writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
+        if (workspace.compileErrors) {
+          writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
+          typeErrors = `tsc reported errors (the code ran as far as it compiled):\n${workspace.compileErrors.slice(0, TAIL)}`;
+        }
         const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options, user);
         result = { lab: options.lab, world: 'sim', seeds: options.seeds, outcomes: run.outcomes };
         problem = run.problem;
@@ -146,10 +151,11 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   result = withEveryScenario(result, scenarios, problem, options.memoryMb);
   const score = result.outcomes.reduce((sum, o) => sum + (o.status === 'passed' ? o.points : 0), 0);
   const max = scenarios.reduce((sum, s) => sum + s.points, 0);
-  const header = [`student: ${student}`, `score: ${score}/${max}`, ...(problem ? [`problem: ${problem}`] : []), ''];
+  const notes = [...(problem ? [`problem: ${problem}`] : []), ...(typeErrors ? [typeErrors] : [])];
+  const header = [`student: ${student}`, `score: ${score}/${max}`, ...notes, ''];
   // The run's processes (maybe of a user of its own) wrote in `dir`: whatever they left there is replaced, not followed.
   writeFresh(join(dir, 'report.txt'), `${header.join('\n')}\n${formatTable(result)}`);
-  writeFresh(join(dir, 'results.json'), formatGradescope([result]));
+  writeFresh(join(dir, 'results.json'), formatGradescope([result], notes.join('\n\n')));
   writeFresh(join(dir, 'junit.xml'), formatJunit([result]));
   return { student, score, max, result, dir, ...(problem ? { problem } : {}) };
 }
