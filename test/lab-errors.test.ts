@@ -1,5 +1,6 @@
 // Errors never vanish: a lab error thrown in any kind of handler (an RPC handler, sync or async, a
-// one-way handler, a timer, a disk write's completion) fails the simulated run with the node, where,
+// one-way handler, a timer, a disk write's completion; the VSR engine's step, which its driver runs
+// in promise continuations too) fails the simulated run with the node, where,
 // its stack, the seed and the replay command, and crashes a real node (exit 70, the same in its log). Only a
 // message refused at the wire boundary is dropped, and the drop is traced.
 import { expect } from 'chai';
@@ -12,6 +13,10 @@ import { classicTiming, scaleTiming } from '../src/timing.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { events } from './fixtures/sim-probe.js';
+import { makeVsrLab } from '../labs/vsr/lab.js';
+import { vsrInvoker } from '../labs/vsr/client.js';
+import type { Event } from '../labs/vsr/engine.js';
+import { labErrorsThrown } from '../tester/failure-text.js';
 
 type Trigger = (client: Env, node: string) => void;
 
@@ -76,6 +81,35 @@ describe('lab errors in the simulator', () => {
       await cluster.close();
     }
   });
+
+  // The driver steps the engine in promise continuations too (the requests of one job, a write's
+  // completion): a throw there is the engine's, never "a promise nobody awaited".
+  for (const kind of ['requests', 'written'] as const) {
+    it(`fail the run when the VSR engine's step throws on a ${kind} event: the node, the step, the stack, at once`, async () => {
+      const throwOn = (state: { config: { replica: number } }, event: Event): void => {
+        if (state.config.replica === 0 && event.kind === kind) throw new TypeError(`vsr: a lab bug thrown in a ${kind} step`);
+      };
+      const cluster = new SimCluster({ lab: makeVsrLab({ afterStep: throwOn }), seed: 21, nodes: 3, replay: 'npx rsmlab test vsr x --seed 21' });
+      try {
+        for (const i of [0, 1, 2]) await cluster.start(i);
+        const replicas = [0, 1, 2].map((i) => cluster.id(i));
+        const invoke = vsrInvoker((c) => cluster.clientEnv(c), { replicas, timing: cluster.timing, giveUpMs: 5000 })('c');
+        void invoke({ f: 'put', key: 'k', value: '1' }).catch(() => undefined);
+        const failure = await cluster.sleep(5000).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(failure).to.be.instanceOf(SimulationFailure);
+        const message = (failure as SimulationFailure).message;
+        expect(message).to.match(new RegExp(`^simulation failed at t=\\d+ ms \\(seed 21\\): p0, engine step: ${kind}: TypeError: vsr: a lab bug thrown in a ${kind} step\n\\s+at .*throwOn `));
+        expect(message).to.not.contain('unhandled rejection');
+        expect(message).to.contain('replay: npx rsmlab test vsr x --seed 21');
+        expect(labErrorsThrown(failure)).to.deep.equal([`vsr: a lab bug thrown in a ${kind} step (in p0, engine step: ${kind})`]);
+      } finally {
+        await cluster.close();
+      }
+    });
+  }
 
   it('drop (and trace) only the notices refused at the wire boundary', async () => {
     const cluster = new SimCluster({ lab: 'echo', seed: 18, nodes: 1 });

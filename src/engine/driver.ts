@@ -5,7 +5,7 @@
 // never overtakes the write it depends on: a prepare_ok is made only once its write completed). It checks every peer message before the engine sees
 // it: a bad checksum, a wrong cluster, an impossible sender, op or view is dropped and traced,
 // never crashing the node or touching its state. It never makes protocol decisions.
-import type { Env, NodeId } from '../env/types.js';
+import { isLabErrorSink, type Env, type NodeId } from '../env/types.js';
 import { assert } from '../assert.js';
 import { Superblock } from './superblock.js';
 import { CheckpointStore } from './checkpoint.js';
@@ -182,6 +182,21 @@ export class EngineDriver {
     });
   }
 
+  /**
+   * Step the engine from a promise continuation (an IO completion, the requests of one job), where
+   * no handler or timer of the env is around to catch a throw: the throw is the lab error it is,
+   * reported with where it happened (the run fails, the node crashes) as a handler's would be, never
+   * left to surface later as an unhandled rejection. It is thrown on, so the continuation stops there.
+   */
+  private stepOutside(event: Event): void {
+    try {
+      this.step(event);
+    } catch (e) {
+      if (isLabErrorSink(this.env)) this.env.labThrew(`engine step: ${event.kind}`, e);
+      throw e;
+    }
+  }
+
   private step(event: Event): void {
     const committed = this.state.commit_max;
     const { status, view } = this.state;
@@ -245,7 +260,7 @@ export class EngineDriver {
     await this.checkpoints.write(checkpoint);
     this.storage.checkpointed(checkpoint.op);
     this.env.log('vsr.checkpoint', { op: checkpoint.op });
-    this.step({ kind: 'checkpointed', op: checkpoint.op });
+    this.stepOutside({ kind: 'checkpointed', op: checkpoint.op });
   }
 
   /**
@@ -354,7 +369,7 @@ export class EngineDriver {
     const acks = new Map<number, MessageOf<'prepare_ok'>>();
     this.acks = acks;
     try {
-      for (const e of written) this.step({ kind: 'written', op: e.header.op, checksum: e.header.checksum });
+      for (const e of written) this.stepOutside({ kind: 'written', op: e.header.op, checksum: e.header.checksum });
     } finally {
       this.acks = null;
     }
@@ -404,7 +419,7 @@ export class EngineDriver {
   private stepArrived(): void {
     const requests = this.arrived;
     this.arrived = [];
-    this.step({ kind: 'requests', requests, time: this.env.now() });
+    this.stepOutside({ kind: 'requests', requests, time: this.env.now() });
   }
 
   /** Answer every call of `client` waiting for the reply to `request` (of `kind`), in arrival order. */

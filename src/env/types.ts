@@ -116,3 +116,18 @@ export interface Env {
   /** If a partition is armed on this node, cut it from every other node now (the seed's partition1()). */
   partitionPoint(): void;
 }
+
+/**
+ * What both worlds' envs also take, from framework code that runs lab code outside the env's own
+ * handlers and timers (the VSR driver steps the engine in promise continuations): a throw of that
+ * code, reported as the lab error it is. The simulated run fails (its stack, seed and replay
+ * command) and a real node crashes, naming the node and `where`, exactly as for a handler's throw.
+ */
+export interface LabErrorSink {
+  labThrew(where: string, error: unknown): void;
+}
+
+/** Whether `env` takes lab errors from the framework (the simulator's and the real world's do; a test's fake may not). */
+export function isLabErrorSink(env: Env): env is Env & LabErrorSink {
+  return typeof (env as Partial<LabErrorSink>).labThrew === 'function';
+}

@@ -12,6 +12,7 @@ import {
   type Env,
   type Handler,
   type Json,
+  type LabErrorSink,
   type NodeId,
   type TimerHandle,
 } from '../types.js';
@@ -78,14 +79,14 @@ function noDisk(me: NodeId): Disk {
   return { read: fail, write: fail, append: fail, truncate: fail, size: fail, fsync: fail, list: fail, remove: fail };
 }
 
-export class RealEnv implements Env {
+export class RealEnv implements Env, LabErrorSink {
   /** Partition and link-fault state; the control plane changes it through the methods below. */
   readonly links: LinkFaults;
   private readonly armed = new Set<BreakpointNumber>();
   private readonly armedPoints = new Set<string>();
   private closed = false;
   /** A handler's throw or rejection crashes the node: no reply, never a polite 'remote' error. */
-  private readonly dispatcher = new Dispatcher((where, error) => this.labError(where, error));
+  private readonly dispatcher = new Dispatcher((where, error) => this.labThrew(where, error));
   private readonly peers = new Map<NodeId, PeerLink>();
   private readonly timers = new Map<number, NodeJS.Timeout>();
   /** The frames refused as too large that stderr has been told of (unsent's `what`: method and peer). */
@@ -350,8 +351,8 @@ export class RealEnv implements Env {
     if (this.server === undefined) throw new Error(`${this.me}: clients do not serve`);
   }
 
-  /** A lab handler threw or rejected: the node crashes (node-process.ts traces and logs it); a closed env is already dead. */
-  private labError(where: string, error: unknown): void {
+  /** A lab handler (or the VSR engine's step) threw or rejected: the node crashes (node-process.ts traces and logs it); a closed env is already dead. */
+  labThrew(where: string, error: unknown): void {
     if (!this.closed) this.crash(new LabError(this.me, where, error));
   }
 

@@ -2,7 +2,7 @@
 // world. Once its node has crashed the env is dead: its calls, sleeps and disk operations never
 // settle and its sends, timers and logs have no effect, so a crashed node can never act again.
 import type { Method, Notice } from '../method.js';
-import type { BreakpointNumber, CallOptions, Disk, Env, Handler, Json, NodeId, TimerHandle } from '../types.js';
+import type { BreakpointNumber, CallOptions, Disk, Env, Handler, Json, LabErrorSink, NodeId, TimerHandle } from '../types.js';
 import { Dispatcher, isThenable } from '../../wire/dispatch.js';
 import { NodeCrashed } from './crash.js';
 import { SimEvent } from './event-queue.js';
@@ -71,10 +71,10 @@ function checkMs(what: string, ms: number): number {
   return Math.ceil(ms);
 }
 
-export class SimEnv implements Env, Endpoint, GuardedCode {
+export class SimEnv implements Env, LabErrorSink, Endpoint, GuardedCode {
   dead = false;
   /** A handler's throw or rejection fails the run (with its stack, seed and replay command). */
-  readonly dispatcher = new Dispatcher((where, error) => this.host.labError(this, where, error));
+  readonly dispatcher = new Dispatcher((where, error) => this.labThrew(where, error));
   /** A promise of this node's code rejected with no handler (a disk completion's, a background task's) fails the run, named. */
   readonly rejections: RejectionOwner = {
     emit: (_event, reason) => {
@@ -97,7 +97,12 @@ export class SimEnv implements Env, Endpoint, GuardedCode {
   }
 
   violation(error: DeterminismError): void {
-    this.host.labError(this, 'determinism guard', error);
+    this.labThrew('determinism guard', error);
+  }
+
+  /** Lab code threw where no one can catch it (`where`: a handler, the VSR engine's step): the run fails. */
+  labThrew(where: string, error: unknown): void {
+    this.host.labError(this, where, error);
   }
 
   call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R> {
