@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { rsmScenarios } from '../tester/rsm/scenarios.js';
 import { generateHandout, HANDOUT_TEST_MARKER, STUDENT_README } from '../src/handout/generate.js';
+import { STAFF_DOCS } from '../src/handout/instructor-only.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,6 +48,17 @@ describe('handout', function () {
       const replay = run(process.execPath, ['dist/src/cli/main.js', command, 'paxos', '7', '--seed', '1', '--mutant', 'amnesiac-accept']);
       expect(replay.status, replay.stdout + replay.stderr).to.equal(2);
       expect(replay.stderr).to.equal('rsmlab: the paxos mutant corpus is not in this tree (the student hand-out leaves it out)\n');
+    }
+  });
+
+  it('leaves out the staff\'s docs, and nothing it ships links to them', () => {
+    for (const doc of STAFF_DOCS) expect(existsSync(join(out, doc)), doc).to.equal(false);
+    expect(readdirSync(join(out, 'handouts')).sort()).to.deep.equal(['lab0-tour.md', 'lab1-paxos.md', 'lab2-rsm.md', 'lab3-vsr.md', 'lab4-par.md', 'student-README.md']);
+    const docs = ['README.md', ...readdirSync(join(out, 'handouts')).map((f) => join('handouts', f))];
+    const names = [...STAFF_DOCS.map((d) => d.split('/').at(-1)!), 'DESIGN.md'];
+    for (const doc of docs) {
+      const text = readFileSync(join(out, doc), 'utf8');
+      expect(names.filter((name) => text.includes(name)), doc).to.deep.equal([]);
     }
   });
 

@@ -8,8 +8,8 @@ import { filesUnder } from '../files-under.js';
 import { stripSolutions } from './strip.js';
 import { instructorOnly } from './instructor-only.js';
 
-/** What a student gets: the framework, the labs, the tester, the write-ups, and how to build them. */
-const DISTRIBUTED = ['bin', 'src', 'labs', 'tester', 'test', 'bench', 'handouts', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.cjs', 'CONTRIBUTING.md', '.gitignore'];
+/** What a student gets: the framework, the labs, the tester, the write-ups, and how to build them (less what instructor-only.ts names). */
+const DISTRIBUTED = ['bin', 'src', 'labs', 'tester', 'test', 'bench', 'handouts', 'package.json', 'package-lock.json', 'tsconfig.json', '.mocharc.cjs', '.gitignore'];
 
 /** The hand-out's README.md (for students: what to edit, how to test, replay and view). */
 export const STUDENT_README = 'handouts/student-README.md';
