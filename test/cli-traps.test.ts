@@ -103,6 +103,8 @@ describe('first-hour traps (CLI)', function () {
       [['sim', 'paxos', '0', '--seed', '-1'], /--seed must be at least 0/],
       [['node', '--lab', 'paxos', '--port', '0', '--first', 'a:1', '--dir', dir], /--port must be between 1 and 65534/],
       [['node', '--lab', 'paxos', '--port', '7000', '--first', 'a:1', '--dir', dir, '--timing-scale', '0'], /--timing-scale must be a number above 0/],
+      [['node', '--lab', 'paxos', '--port', '7000', '--first', 'a:1', '--dir', dir, '--timing-scale', '1e6'], /--timing-scale must be a number above 0 and at most 1000/],
+      [['node', '--lab', 'paxos', '--port', '7000', '--first', 'a:1', '--dir', dir, '--timing', JSON.stringify({ ...classicTiming, joinTimeoutMs: 2 ** 31 })], /--timing: joinTimeoutMs must be a positive number of ms, at most 2147483647/],
       [['start', '--nodes', '0'], /--nodes must be at least 1/],
       [['load', '--members', '127.0.0.1:1', '--clients', '0'], /--clients must be at least 1/],
       [['load', '--members', '127.0.0.1:1', '--ops', '-5'], /--ops must be at least 1/],

@@ -13,11 +13,18 @@ export function whole(name: string, min: number, max = Number.MAX_SAFE_INTEGER) 
   };
 }
 
-/** A number above zero (`--timing-scale`: a zero scale would make every timeout fire at once). */
-export function positive(name: string) {
+/** A 50-minute heartbeat: far past any use, far inside Node's timers. */
+const TIMING_SCALE_MAX = 1000;
+
+/**
+ * A timing scale above zero and at most TIMING_SCALE_MAX (`--timing-scale`): a zero scale would make
+ * every timeout fire at once, and past the bound the longest constant (the 120 s join timeout)
+ * would outgrow Node's longest timer, which then fires at once too.
+ */
+export function timingScale(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number above 0`);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > TIMING_SCALE_MAX) throw new InvalidArgumentError(`${name} must be a number above 0 and at most ${TIMING_SCALE_MAX}`);
     return n;
   };
 }

@@ -9,7 +9,7 @@ import { labNames } from '../../labs/index.js';
 import { appNames } from '../apps/app.js';
 import { testedLabs } from '../../tester/index.js';
 import { mutantLabs } from '../../tester/mutants/index.js';
-import { address, addresses, list, positive, whole } from './args.js';
+import { address, addresses, list, timingScale, whole } from './args.js';
 import { repoRoot } from './repo.js';
 
 // A lab's stack trace names its .ts lines (labs/vsr/engine.ts:212), not dist/*.js: the subcommands,
@@ -69,7 +69,7 @@ program
   .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
   .option('--token <token>', 'the token every control request must carry (default on loopback: a random one, given to the page)')
   .option('--clients <n>', 'client load on an rsm cluster: concurrent clients (0: none)', whole('--clients', 0), 2)
-  .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', positive('--timing-scale'), 0.5)
+  .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', timingScale('--timing-scale'), 0.5)
   .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', whole('--seconds', 1))
   .action((o: { lab: string; app?: string; nodes: number; port: number; host: string; token?: string; clients: number; timingScale: number; seconds?: number }) =>
     // A start that fails (a node that cannot start) exits 2 at once, its nodes and dashboard closed.
@@ -89,7 +89,7 @@ program
   .option('--host <host>', 'address to bind and to be known by', '127.0.0.1')
   .option('--control-host <host>', 'address the control plane binds; anything but loopback needs --control-token', '127.0.0.1')
   .option('--control-token <token>', 'the token every control call must carry (rsmlab ctl --token T)')
-  .option('--timing-scale <factor>', 'multiply every timing constant (0.1 = 300 ms heartbeats)', positive('--timing-scale'), 1)
+  .option('--timing-scale <factor>', 'multiply every timing constant (0.1 = 300 ms heartbeats)', timingScale('--timing-scale'), 1)
   .option('--timing <json>', 'every timing constant as a JSON object (overrides --timing-scale; the tester passes its exact timing)')
   .option('--replicas <list>', 'the static replica set, comma-separated HOST:PORT in replica-index order (vsr)', addresses('--replicas'))
   .option('--index <i>', 'this node\'s index in --replicas (default: where --host:--port appears in it)', whole('--index', 0))
@@ -239,7 +239,7 @@ program
   .option('--ops <m>', 'operations per client (KV ops, or lock acquire/release cycles)', whole('--ops', 1), 100)
   .addOption(new Option('--app <app>', 'the app the cluster runs').choices(['kv', 'lock']).default('kv'))
   .option('--history <file>', 'write the history here as JSONL')
-  .option('--timing-scale <factor>', 'the cluster\'s timing scale (client timeouts and retry pauses follow it)', positive('--timing-scale'), 1)
+  .option('--timing-scale <factor>', 'the cluster\'s timing scale (client timeouts and retry pauses follow it)', timingScale('--timing-scale'), 1)
   .option('--seed <n>', 'seed of the workload\'s choices', whole('--seed', 0))
   .action((o: { members: string[]; lab: 'rsm' | 'vsr' | 'par'; clients: number; ops: number; app: 'kv' | 'lock'; history?: string; timingScale: number; seed?: number }) =>
     exitWith(async () => (await import('./load-command.js')).loadCommand(o)),

@@ -39,7 +39,10 @@ export interface NodeProcessOptions {
   engine?: EngineLimits;
 }
 
-/** The Timing in `--timing <json>`: every constant of classicTiming, each a positive number. */
+/** The longest delay Node's timers take: a longer one fires at once (TimeoutOverflowWarning). */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** The Timing in `--timing <json>`: every constant of classicTiming, each a positive number a timer can wait. */
 export function timingFromJson(text: string): Timing {
   let value: unknown;
   try {
@@ -50,7 +53,7 @@ export function timingFromJson(text: string): Timing {
   const timing = { ...classicTiming };
   for (const key of Object.keys(classicTiming) as (keyof Timing)[]) {
     const v = (value as Record<string, unknown> | null)?.[key];
-    if (typeof v !== 'number' || !(v > 0)) throw new Error(`--timing: ${key} must be a positive number`);
+    if (typeof v !== 'number' || !(v > 0) || v > TIMER_MAX_MS) throw new Error(`--timing: ${key} must be a positive number of ms, at most ${TIMER_MAX_MS} (Node's longest timer)`);
     timing[key] = v;
   }
   return timing;
