@@ -1,11 +1,23 @@
 // What a lab is to the framework: a factory that builds one node's protocol stack on an Env.
 // The framework starts, kills and restarts nodes and asks them for status; it never reaches
 // into a lab's state any other way.
-import type { Env, Json, NodeId } from './env/types.js';
+import { isLabErrorSink, type Env, type Json, type NodeId } from './env/types.js';
 import type { Timing } from './timing.js';
 
 /** How both worlds name a rejection lab code left unhandled: a real node dies of it, a simulated run fails. */
 export const UNHANDLED_REJECTION = 'unhandled rejection in lab code (a promise nobody awaited or caught; a real node dies of it)';
+
+/**
+ * Run a lab's background loop (one nobody awaits, as the seed's threads were): a throw from the lab
+ * code it calls (a student's TODO, say) is the lab error it is, reported with where it happened,
+ * never an 'unhandled rejection' blamed on a promise the student never made.
+ */
+export function inBackground(env: Env, where: string, loop: Promise<void>): void {
+  loop.catch((e: unknown) => {
+    if (!isLabErrorSink(env)) throw e;
+    env.labThrew(where, e);
+  });
+}
 
 export interface LabOptions {
   /** The node to join through (the seed's "master"); a node whose first is itself founds view 1. */

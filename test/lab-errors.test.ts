@@ -17,6 +17,9 @@ import { makeVsrLab } from '../labs/vsr/lab.js';
 import { vsrInvoker } from '../labs/vsr/client.js';
 import type { Event } from '../labs/vsr/engine.js';
 import { labErrorsThrown } from '../tester/failure-text.js';
+import { runScenario } from '../tester/run.js';
+import { loadScenarios } from '../tester/index.js';
+import { throwingSyncLab } from './fixtures/rsm-broken.js';
 
 type Trigger = (client: Env, node: string) => void;
 
@@ -110,6 +113,14 @@ describe('lab errors in the simulator', () => {
       }
     });
   }
+
+  it('fail the run when lab code throws in a given background loop (the RSM\'s recovery loop), as a lab error, not an unhandled rejection', async () => {
+    const run = await runScenario((await loadScenarios('rsm')).find((s) => s.id === '8')!, { world: 'sim', seed: 1, lab: throwingSyncLab, quiet: true });
+    expect(run.ok).to.equal(false);
+    expect(run.error).to.match(/p0, rsm recovery loop/);
+    expect(run.error).to.contain('Error: TODO: rsm.syncWithBackups (view 1)');
+    expect(run.error).to.not.contain('unhandled rejection');
+  });
 
   it('drop (and trace) only the notices refused at the wire boundary', async () => {
     const cluster = new SimCluster({ lab: 'echo', seed: 18, nodes: 1 });

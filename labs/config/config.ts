@@ -31,6 +31,7 @@
 //                                   Lab 2 passes its own (rsm.joinreq to the primary); null: never join.
 import type { Env, NodeId } from '../../src/env/types.js';
 import type { Timing } from '../../src/timing.js';
+import { inBackground } from '../../src/lab.js';
 import { type Paxos, type PaxosKinds, startPaxos } from '../paxos/paxos.js';
 import { runHeartbeater, serveHeartbeat } from './heartbeater.js';
 import { joinThroughFirst, serveJoin } from './join.js';
@@ -73,7 +74,7 @@ export class Config {
     serveHeartbeat(env, cfg);
     serveJoin(env, cfg);
     if (cfg.vid === 0 && options.first === env.me) await cfg.paxos.acceptor.commit(1, encodeMembers([env.me]));
-    void runHeartbeater(env, options.timing, cfg);
+    inBackground(env, 'config heartbeater', runHeartbeater(env, options.timing, cfg));
     void cfg.joinWhileOutside();
     return cfg;
   }
@@ -144,7 +145,7 @@ export class Config {
    */
   private paxosCommit(instance: number, value: string): void {
     this.options.onCommit?.(instance, decodeMembers(value));
-    void this.joinWhileOutside();
+    inBackground(this.env, 'config join loop', this.joinWhileOutside());
   }
 
   private async joinWhileOutside(): Promise<void> {

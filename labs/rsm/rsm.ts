@@ -30,6 +30,7 @@ import type { Env, NodeId } from '../../src/env/types.js';
 import { isRpcError } from '../../src/env/types.js';
 import type { Timing } from '../../src/timing.js';
 import { assert } from '../../src/assert.js';
+import { inBackground } from '../../src/lab.js';
 import type { AppName, AppResult } from '../../src/apps/app.js';
 import { createStateMachine } from '../../src/apps/app.js';
 import { ExactlyOnce } from '../../src/apps/exactly-once.js';
@@ -135,7 +136,7 @@ export class Rsm {
     this.serve();
     // Like the seed's constructor: view 1 committed inside Config.start, before cfg existed.
     if (founded !== undefined) this.commitChange(founded);
-    void this.recovery();
+    inBackground(this.env, 'rsm recovery loop', this.recovery());
   }
 
   private serve(): void {
