@@ -46,6 +46,12 @@ export interface Cluster {
   kill(index: number, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Whether node `index` is running (it may have died at a breakpoint). */
   alive(index: number): boolean;
+  /**
+   * Rejects, naming the node and what its lab code threw, when a running node dies of a lab error
+   * the scenario did not cause (a real process's exit 70); the run fails with it at once, whatever it
+   * waits on (tester/run.ts). The simulator's never settles: its lab errors fail the run's sleep.
+   */
+  readonly crashed: Promise<never>;
 
   /** Arm breakpoint n (1..4) on node `index`. */
   breakpoint(index: number, n: 1 | 2 | 3 | 4): Promise<void>;

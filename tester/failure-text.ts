@@ -4,6 +4,7 @@
 // One text for the table, `rsmlab sim`, graders' files and failures/…/notes.txt. Pure formatting.
 import { viewCommand } from '../src/dashboard/view-command.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
+import { NodeCrashed } from './node-crash.js';
 import { ScenarioFailure } from './scenario.js';
 
 /** The part of a failed run a student reads first (a ScenarioResult's fields). */
@@ -31,8 +32,9 @@ export function describeError(e: unknown): string {
   return [head!, ...new Set(frames)].slice(0, 6).join('\n');
 }
 
-/** What the lab code threw, when that is what failed the run (the simulator stops at a lab handler's error). */
+/** What the lab code threw, when that is what failed the run (the simulator stops at a lab handler's error, a real run at its node's crash). */
 export function labErrorsThrown(e: unknown): string[] {
+  if (e instanceof NodeCrashed) return e.labError === undefined ? [] : [e.labError];
   if (!(e instanceof SimulationFailure) || e.where === undefined) return [];
   const cause: unknown = e.cause;
   return [`${cause instanceof Error ? cause.message : String(cause)} (in ${e.where})`];

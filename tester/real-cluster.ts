@@ -1,6 +1,7 @@
 // The real-world Cluster: each node is an OS process (`rsmlab node`) on its own port pair, driven
 // through signals and its control plane, with its directory under one temp folder. It owns those
 // processes, ports and folders, and never reaches into a node except through the control plane.
+// A node it did not kill that dies of its lab code's error fails the run at once (`crashed`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ import * as control from '../src/control/protocol.js';
 import { RemoteFaultControl } from '../src/control/remote-control.js';
 import { nodeId } from '../src/env/real/address.js';
 import { RealEnv } from '../src/env/real/env.js';
+import { EXIT_LAB_ERROR } from '../src/env/real/node-process.js';
+import { nodeCrashed, type NodeCrashed } from './node-crash.js';
 import { releasePorts, reservePortPairsSync } from '../src/env/real/ports.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
 import { TraceFile } from '../src/env/real/trace-file.js';
@@ -45,6 +48,10 @@ interface NodeProcess {
   child: ChildProcess;
   exited: Promise<ExitStatus>;
   exit?: ExitStatus;
+  /** Its lab started: from now on, its death of a lab error is the run's failure. */
+  serving?: boolean;
+  /** This cluster killed it (a scenario's kill or crash, or close): its death is no failure. */
+  killed?: boolean;
 }
 
 const mainJs = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -78,6 +85,10 @@ export class RealCluster extends ControlledCluster implements Cluster {
   private readonly clients: RealEnv[] = [];
   /** The control planes' client; this cluster owns the processes, so it kills and restarts them. */
   readonly control: RemoteFaultControl;
+  /** Rejects with the first lab error a node died of (see Cluster.crashed). */
+  readonly crashed: Promise<never>;
+  private failRun: (crash: NodeCrashed) => void = () => undefined;
+  private closed = false;
 
   constructor(private readonly options: RealClusterOptions) {
     super();
@@ -90,6 +101,8 @@ export class RealCluster extends ControlledCluster implements Cluster {
     const base = options.baseDir ?? tmpdir();
     mkdirSync(base, { recursive: true });
     this.dir = mkdtempSync(join(base, `rsmlab-${options.lab}-`));
+    this.crashed = new Promise<never>((_, reject) => (this.failRun = reject));
+    this.crashed.catch(() => undefined); // a cluster with no scenario (the dashboard's) need not watch it
     this.control = new RemoteFaultControl({
       statusTimeoutMs: STATUS_TIMEOUT_MS,
       owner: {
@@ -115,6 +128,8 @@ export class RealCluster extends ControlledCluster implements Cluster {
   }
 
   async start(index: number, options: StartOptions = {}): Promise<void> {
+    // A scenario left running after its run failed (tester/run.ts) must not start nodes on released ports.
+    if (this.closed) throw new Error(`node ${index} not started: the cluster is closed`);
     if (this.alive(index)) throw new Error(`node ${index} is already running`);
     const dir = this.nodeDir(index);
     this.joinsThrough(index, options);
@@ -134,8 +149,22 @@ export class RealCluster extends ControlledCluster implements Cluster {
       child,
       exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve((proc.exit = { code, signal })))),
     };
+    void proc.exited.then(() => this.failIfLabCrash(index, proc));
     this.procs[index] = proc;
     await this.untilServing(index, proc);
+    proc.serving = true;
+    this.failIfLabCrash(index, proc); // it may have died between its last status and now
+  }
+
+  /**
+   * Fail the run (`crashed`) if node `index`, once serving, died of a lab error that this cluster did
+   * not cause. A node dying while it starts fails its start() instead; one killed on purpose, or dying
+   * at a breakpoint (exit 1), fails nothing.
+   */
+  private failIfLabCrash(index: number, proc: NodeProcess): void {
+    if (!proc.serving || proc.killed || proc.exit?.code !== EXIT_LAB_ERROR) return;
+    const trace = join(this.nodeDir(index), 'trace.jsonl');
+    this.failRun(nodeCrashed(`p${index}`, this.id(index), `exit ${EXIT_LAB_ERROR}`, existsSync(trace) ? readFileSync(trace, 'utf8') : '', this.logTail(index)));
   }
 
   /** Poll the control plane until the node's lab has started; fail if the process dies or never gets there. */
@@ -159,6 +188,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
   async kill(index: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const proc = this.procs[index];
     if (proc === undefined || proc.exit !== undefined) return;
+    proc.killed = true;
     proc.child.kill(signal);
     await proc.exited;
   }
@@ -186,7 +216,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
   }
 
   sleep(ms: number): Promise<void> {
-    return pause(ms);
+    return this.closed ? Promise.reject(new Error('the cluster is closed')) : pause(ms);
   }
 
   clientEnv(name: string): Env {
@@ -216,6 +246,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.procs.map((_, i) => this.kill(i, 'SIGKILL')));
     await Promise.all(this.clients.map((c) => c.close()));
     releasePorts(this.ports);

@@ -69,6 +69,28 @@ export interface ScenarioResult {
 }
 
 const MAX_LAB_ERRORS = 5;
+/** A real node's lab crash may reach the scenario first as a symptom (its status gone): wait this long for the cause. */
+const CRASH_NEWS_MS = 500;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The scenario's run, failed at once by a node's lab crash (Cluster.crashed) whatever it waits on:
+ * one rule for every wait of every scenario. A run that fails otherwise in the real world fails with
+ * the crash instead, if one follows within CRASH_NEWS_MS. A run left behind stops at its next wait
+ * on the closed cluster, and its own error is dropped.
+ */
+async function runUntilCrash(run: Promise<void>, cluster: Cluster): Promise<void> {
+  run.catch(() => undefined);
+  try {
+    await Promise.race([run, cluster.crashed]);
+  } catch (e) {
+    if (cluster.world === 'real') await Promise.race([cluster.crashed, pause(CRASH_NEWS_MS)]);
+    throw e;
+  }
+}
 
 /** Errors that lab handlers threw, as the trace recorded their error replies ("error -32000: …"). */
 export function labErrorsIn(trace: string): string[] {
@@ -133,7 +155,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       note: (message) => notes.push(message),
       attach: (name, content) => attachments.set(name, content),
     };
-    await scenario.run(ctx);
+    await runUntilCrash(scenario.run(ctx), cluster);
     result.ok = true;
   } catch (e) {
     thrown = e;

@@ -83,6 +83,8 @@ export class SimCluster extends ControlledCluster implements Cluster {
   private lab: Lab | undefined;
   private readonly labName: string;
   readonly control: SimFaultControl;
+  /** Never settles: a lab error stops the simulation, which fails the scenario's next sleep. */
+  readonly crashed: Promise<never> = new Promise<never>(() => undefined);
   private readonly pacer: Pacer | undefined;
 
   constructor(options: SimClusterOptions) {

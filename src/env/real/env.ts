@@ -58,7 +58,12 @@ function message(id: number, from: NodeId, to: NodeId, method: string, type: Mes
 
 /** A lab handler threw or rejected: the node crashes with this (its stack shows the handler's error). */
 export class LabError extends Error {
-  constructor(node: NodeId, where: string, error: unknown) {
+  constructor(
+    node: NodeId,
+    /** Whose code threw: 'handler config.join', 'notice echo.fail_note', … */
+    readonly where: string,
+    error: unknown,
+  ) {
     const what = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
     super(`${node}: ${where} threw: ${what}`, { cause: error });
     this.name = 'LabError';

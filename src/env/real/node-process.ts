@@ -12,7 +12,7 @@ import { startControlPlane } from '../../control/server.js';
 import { RealDisk } from './disk.js';
 import { FaultyDisk } from './faulty-disk.js';
 import { nodeId } from './address.js';
-import { RealEnv } from './env.js';
+import { LabError, RealEnv } from './env.js';
 import { TraceFile } from './trace-file.js';
 import { LogLines } from './log-lines.js';
 import { claimDir } from './dir-lock.js';
@@ -63,8 +63,8 @@ function hasFiles(dir: string): boolean {
   return existsSync(dir) && readdirSync(dir).length > 0;
 }
 
-/** Exit codes: 1 at a breakpoint (as the seed), these otherwise. */
-const EXIT_LAB_ERROR = 70;
+/** Exit codes: 1 at a breakpoint (as the seed), these otherwise (a RealCluster fails its run on EXIT_LAB_ERROR). */
+export const EXIT_LAB_ERROR = 70;
 const EXIT_SIGNAL = { SIGTERM: 143, SIGINT: 130 } as const;
 
 /** Record the process's death in the trace (a stop signal, its cluster's death, or a lab error such as a violated invariant), then exit. */
@@ -96,16 +96,27 @@ function writable(path: string): string {
   return path;
 }
 
-/** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced if the trace can still be written, told on stderr, exit 70. Nothing half-starts. */
+/** An error with its stack (a LabError's stack is its message, which quotes the handler's error and stack). */
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? String(e)) : String(e);
+}
+
+/** The crash event of a lab error: the error with its stack, what the lab code threw (its message) and, for a handler's, where. */
+function crashDetail(reason: string, e: unknown): Record<string, Json> {
+  const thrown: unknown = e instanceof LabError ? e.cause : e;
+  return { reason, error: errorText(e), thrown: thrown instanceof Error ? thrown.message : String(thrown), ...(e instanceof LabError && { where: e.where }) };
+}
+
+/** A lab error (or a lab that cannot start, e.g. on a corrupt disk): traced with its stack if the trace can still be written, told on stderr, exit 70. Nothing half-starts. */
 function dieOfError(env: RealEnv, reason: string, e: unknown): never {
-  env.note('crash', { reason, error: String(e) });
+  env.note('crash', crashDetail(reason, e));
   try {
     env.trace.flush();
   } catch (flushError) {
     process.stderr.write(`rsmlab node ${env.me}: the trace could not be written: ${flushError instanceof Error ? flushError.message : String(flushError)}\n`);
   }
   const where = reason === UNHANDLED_REJECTION ? `${reason}: ` : '';
-  process.stderr.write(`rsmlab node ${env.me}: ${where}${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(`rsmlab node ${env.me}: ${where}${errorText(e)}\n`);
   process.exit(EXIT_LAB_ERROR);
 }
 
