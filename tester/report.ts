@@ -135,8 +135,25 @@ export function formatJson(results: SuiteResult[]): string {
   return `${JSON.stringify(summary, null, 2)}\n`;
 }
 
+/**
+ * What XML 1.0 cannot hold at all, not even as a character reference: C0 controls other than tab,
+ * newline and carriage return, U+FFFE, U+FFFF and lone surrogates (a paired one is one code point).
+ */
+const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|\p{Cs}/gu;
+
+/**
+ * Each such character spelled out as a JavaScript escape (`\x1b`, `\x00`, `\ud800`): a student's
+ * error keeps its text and shows exactly which character it held (`\x1b[31m` is an ANSI colour
+ * code, as the student would write it in a string), where U+FFFD for every one of them would say
+ * only that something was there.
+ */
+function spellOut(c: string): string {
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
 function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text.replace(NOT_XML, spellOut).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
