@@ -1,8 +1,8 @@
 // What graders read from tester/report.ts, built from hand-made suite results: JUnit XML that an
-// XML parser accepts whatever a student's error holds.
+// XML parser accepts whatever a student's error holds, and what a failed test's output says.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { formatJunit } from '../tester/report.js';
+import { formatGradescope, formatJunit, formatTable } from '../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../tester/suite.js';
 
 /** A handler's error with every kind of character XML 1.0 cannot hold, and markup. */
@@ -39,5 +39,25 @@ describe('report: junit.xml', () => {
     expect(parsed.texts).to.have.length(2);
     expect(parsed.texts![0]).to.include(`seed 1: Error: ${SPELLED}`).and.include(`lab code threw: ${SPELLED}`);
     expect(parsed.texts![1]).to.include(SPELLED);
+  });
+});
+
+describe('report: a test that never ran', () => {
+  const problem = 'the submission does not compile:\nlabs/paxos/acceptor.ts(3,1): error TS1005: \';\' expected.';
+  // As src/grade/batch.ts's withEveryScenario makes it for a test the grading never reached.
+  const notRun = outcome({ status: 'crashed', passedSeeds: 0, failedSeeds: 0, skippedSeeds: 2, totalSeeds: 2, message: problem });
+  const crashedAtOne = outcome({ id: '8', status: 'crashed', passedSeeds: 0, failedSeeds: 1, lowestFailingSeed: 1, skippedSeeds: 1, totalSeeds: 2, message: 'lab code ended the process', replay: 'npx rsmlab sim paxos 8 --seed 1' });
+
+  it('says "not run" and why, in Gradescope\'s output and the table, never "no seed failed"', () => {
+    const tests = (JSON.parse(formatGradescope([suite(notRun)])) as { tests: { output: string }[] }).tests;
+    expect(tests.map((t) => t.output)).to.deep.equal([`not run: ${problem}`]);
+    const table = formatTable(suite(notRun));
+    expect(table).to.include(`not run: ${problem.replace('\n', '\n  ')}`).and.not.include('no seed failed');
+    expect(formatJunit([suite(notRun)])).to.include('not run: the submission does not compile').and.not.include('no seed failed');
+  });
+
+  it('a test stopped after a seed that ran still counts its seeds', () => {
+    const tests = (JSON.parse(formatGradescope([suite(crashedAtOne)])) as { tests: { output: string }[] }).tests;
+    expect(tests[0]!.output).to.equal('1 of 2 seeds failed (lowest: 1); 1 not run (stopped after the crashed seed)\nlab code ended the process\nreplay: npx rsmlab sim paxos 8 --seed 1');
   });
 });

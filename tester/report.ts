@@ -22,7 +22,16 @@ function seedsLine(o: ScenarioOutcome): string {
   return o.skippedSeeds === 0 ? failed : `${failed}; ${o.skippedSeeds} not run (stopped ${o.status === 'failed' ? 'at the first failure' : `after the ${o.status} seed`})`;
 }
 
+/**
+ * Not one seed of it ran: the submission was empty or did not compile, its grading timed out or
+ * crashed before any result. Its seed counts would read "no seed failed", which it never earned.
+ */
+function neverRan(o: ScenarioOutcome): boolean {
+  return o.passedSeeds + o.failedSeeds === 0;
+}
+
 function failureText(o: ScenarioOutcome): string {
+  if (neverRan(o)) return `not run: ${seedText(o) || 'no reason was given'}`;
   return [seedsLine(o), seedText(o)].join('\n');
 }
 
