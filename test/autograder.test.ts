@@ -1,6 +1,7 @@
 // The Gradescope autograder bundle (`rsmlab autograder`): unpacked as Gradescope would, set up,
-// and run with run_autograder against sample submissions, with Gradescope's paths moved into a
-// temporary folder; results.json must be valid Gradescope output with the right score.
+// and run with run_autograder against sample submissions of every shape (src/grade/upload.ts), with
+// Gradescope's paths moved into a temporary folder; results.json must be valid Gradescope output
+// with the right score.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AdmZip from 'adm-zip';
 import { expect } from 'chai';
+import { UPLOAD_INSTRUCTION } from '../src/grade/upload.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,10 +83,36 @@ describe('rsmlab autograder', function () {
     expect(seven!.output).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
   });
 
-  it('run_autograder scores an empty upload 0 with a reason', () => {
+  /** Every test passed, with full points. */
+  function expectFullMarks(results: Results): void {
+    expect(results.tests).to.have.length(paxosScenarios.length);
+    expect(results.tests!.filter((t) => t.status !== 'passed').map((t) => t.name)).to.deep.equal([]);
+    expect(results.score).to.equal(10 * paxosScenarios.length);
+  }
+
+  it('run_autograder grades the labs/ folder of a repository uploaded one folder deep, and says where it took it', () => {
+    const results = runAutograder('one-deep', (submission) => {
+      cpSync(join(repo, 'labs'), join(submission, 'rsmlab-main', 'labs'), { recursive: true });
+      writeFileSync(join(submission, 'rsmlab-main', 'README.md'), '# my labs\n');
+    });
+    expectFullMarks(results);
+    expect(results.output).to.equal('Graded the labs/ folder at rsmlab-main/labs/ in your upload.');
+  });
+
+  it('run_autograder grades Lab 1\'s files uploaded without their folders in labs/paxos/, and says so', () => {
+    const results = runAutograder('flat', (submission) => cpSync(join(repo, 'labs', 'paxos'), submission, { recursive: true }));
+    expectFullMarks(results);
+    expect(results.output).to.match(/^Your upload has no labs\/ folder: graded labs\/paxos\/acceptor\.ts, /).and.include(UPLOAD_INSTRUCTION);
+  });
+
+  it('run_autograder scores an empty upload, or files that fit no one folder of labs/, 0 with what to upload', () => {
     const empty = runAutograder('empty', () => undefined);
-    expect(empty.score).to.equal(0);
-    expect(empty.tests!.every((t) => t.status === 'failed'), JSON.stringify(empty)).to.equal(true);
-    expect(empty.tests![0]!.output).to.match(/Cannot find module .*labs/);
+    expect(empty).to.deep.equal({ score: 0, output: `The autograder found nothing to grade in your upload: the upload is empty.\n${UPLOAD_INSTRUCTION}` });
+    const ambiguous = runAutograder('ambiguous', (submission) => {
+      for (const file of ['lab.ts', 'protocol.ts', 'status.ts']) cpSync(join(repo, 'labs', 'paxos', file), join(submission, file));
+    });
+    expect(ambiguous.score).to.equal(0);
+    expect(ambiguous.output).to.include('lab.ts, protocol.ts, status.ts could belong in labs/paxos/ or labs/rsm/ or labs/vsr/').and.include(UPLOAD_INSTRUCTION);
+    expect(UPLOAD_INSTRUCTION).to.include('labs/paxos/acceptor.ts');
   });
 });

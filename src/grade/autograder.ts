@@ -2,7 +2,8 @@
 // unpacks into /autograder/source: setup.sh (Node, npm ci, build), run_autograder (grades
 // /autograder/submission with `rsmlab grade` and writes /autograder/results/results.json), and the
 // grader's framework with the hand-out's labs (stubs: the bundle never carries the solutions; the
-// submission brings its own labs/). It writes the zip; it never runs a submission.
+// submission brings its own labs/, or files laid over these). It writes the zip; it never runs a
+// submission.
 import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import AdmZip from 'adm-zip';
@@ -51,11 +52,14 @@ trap 'rm -rf "$WORK"' EXIT
 # Searchable by others: the submission runs as a user of its own (rsmlab grade, as root) and must reach its tree.
 chmod 711 "$WORK"
 mkdir -p "$WORK/submissions/submission" "$(dirname "$RESULTS")"
-# The upload is the student's labs/ folder, or the folder's contents.
-if [ -d "$SUBMISSION/labs" ]; then cp -r "$SUBMISSION/labs" "$WORK/submissions/submission/labs"; else cp -r "$SUBMISSION" "$WORK/submissions/submission/labs"; fi
+PLACE="$SOURCE/dist/src/grade/place-upload.js"
+# The student's labs/ folder, at the upload's top or one folder down, or the lab's files laid over the
+# hand-out's labs/ where they fit (src/grade/upload.ts); nothing of the sort: score 0 and what to upload.
+NOTE="$(node "$PLACE" place "$SUBMISSION" "$SOURCE/labs" "$WORK/submissions/submission/labs" "$RESULTS")" || exit 0
 node "$SOURCE/dist/src/cli/main.js" grade --lab ${options.lab} --submissions "$WORK/submissions" --out "$WORK/out" --jobs 1 --seeds ${options.seeds} --hang-ms ${options.hangMs} --memory-mb ${options.memoryMb} > "$WORK/grade.log" 2>&1
 if [ -f "$WORK/out/submission/results.json" ]; then
   cp "$WORK/out/submission/results.json" "$RESULTS"
+  [ -z "$NOTE" ] || node "$PLACE" note "$RESULTS" "$NOTE"
 else
   node -e 'const [log, out] = process.argv.slice(1); require("fs").writeFileSync(out, JSON.stringify({ score: 0, output: "The autograder could not grade this submission:\\n" + require("fs").readFileSync(log, "utf8").slice(-4000) }));' "$WORK/grade.log" "$RESULTS"
 fi

@@ -127,7 +127,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   /** tsc's errors in a tree that still ran (a syntax error, say): the file and line the runtime's error lacks. */
   let typeErrors: string | undefined;
   const labs = join(options.submissions, student, 'labs');
-  if (!existsSync(labs)) problem = `the submission has no labs/ folder (it must hold the student's copy of labs/)`;
+  if (!existsSync(labs)) problem = `the submission has no labs/ folder: upload your labs/ folder itself, every file in it, so that the paths in your upload read labs/paxos/acceptor.ts, labs/paxos/proposer.ts, …`;
   else {
     // Whatever the submission's folder holds (a directory or a FIFO where a lab file should be, ...),
     // a failure to build or compile its tree is that student's problem, never the batch's.
