@@ -16,6 +16,7 @@ import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from '.
 import { largestResident, RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
 import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
+import { UPLOAD_INSTRUCTION } from './upload.js';
 
 export interface GradeOptions {
   /** The grader's own rsmlab tree (built). */
@@ -127,7 +128,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   /** tsc's errors in a tree that still ran (a syntax error, say): the file and line the runtime's error lacks. */
   let typeErrors: string | undefined;
   const labs = join(options.submissions, student, 'labs');
-  if (!existsSync(labs)) problem = `the submission has no labs/ folder: upload your labs/ folder itself, every file in it, so that the paths in your upload read labs/paxos/acceptor.ts, labs/paxos/proposer.ts, …`;
+  if (!existsSync(labs)) problem = `the submission has no labs/ folder. ${UPLOAD_INSTRUCTION}`;
   else {
     // Whatever the submission's folder holds (a directory or a FIFO where a lab file should be, ...),
     // a failure to build or compile its tree is that student's problem, never the batch's.
