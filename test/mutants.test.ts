@@ -162,6 +162,7 @@ describe('mutant gate', function () {
     ['own-v_a', 'ghost-chosen', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
     ['stubborn-proposer', 'ghost-leftover', /p\d: view 4 is \{p0,p1,p2,p3\}, expected \{p0,p1\}/],
     ['accept-n-only', 'ghost-tie', /p1 and p2 promised p0's \d+\/p0, so they must refuse the ghost's accept under the lower \d+\/client:ghost, but answered true, true/],
+    ['promise-n-only', 'ghost-tie-promise', /p1 and p2 promised p0's \d+\/p0, so they must refuse to promise the ghost's lower \d+\/client:ghost \(the same n, a lower node id/],
     ['highest-n-only', 'ghost-chosen-tie', /view 4 was chosen as \{p0,p1\} under proposal \d+\/client:ghost2 .*, but p0 accepted \{p1,p2\} under the higher proposal \d+\/p0/],
     ['counts-refusals', 'ghost-refusal', /view 4 = \{p0,p1\} was decided \(first seen on p\d\), but no majority of view 3 \{p0,p1,p2\} accepted it under one proposal \(accepted: \{p0,p1\} under \d+\/p0 by p0\)/],
   ];

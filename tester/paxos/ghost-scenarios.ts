@@ -185,23 +185,56 @@ export const ghostLeftover = async (run: Run): Promise<void> => {
  */
 export const ghostTie = async (run: Run): Promise<void> => {
   const { o } = run;
+  const { sim, ghost, mine, before } = await slowRoundOfP0(run);
+  o.note(`p0 proposes under ${show(mine)}; ghost: prepare view ${VIEW} under ${show(ghost.prop(mine.n))} at p1,p2`);
+  const promises = await ghost.prepare(VIEW, mine.n, [1, 2]);
+  demand(`p1 and p2 must promise the ghost's proposal ${show(ghost.prop(mine.n))} for view ${VIEW} before p0's slowed prepare reaches them, but answered ${JSON.stringify(promises)}`, promises.every((r) => r?.accept === true));
+  await untilPromised(sim, o, mine, before, `p1 and p2 did not promise p0's proposal ${show(mine)}, which sorts above the ghost's ${show(ghost.prop(mine.n))} (the same n, a higher node id), within 15 seed-seconds`);
+  const accepted = await ghost.accept(VIEW, mine.n, encodeMembers(o.ids([1, 2])), [1, 2]);
+  demand(`p1 and p2 promised p0's ${show(mine)}, so they must refuse the ghost's accept under the lower ${show(ghost.prop(mine.n))}, but answered ${accepted.join(', ')}`, accepted.every((ok) => !ok));
+  await healAndExpectAllFour(run);
+};
+
+/**
+ * ghost-tie in phase 1: a promise refuses the same n with a lower node id. p3 joins through p0,
+ * whose links are slowed; once p1 and p2 have promised p0's (n, p0), the ghost asks them to promise
+ * (n, ghost): they must refuse. An acceptor that compares only the n (`a.n.n >= n_h.n`) promises
+ * it, lowering its promise, and then accepts both the ghost's value and p0's: two values chosen
+ * for view 4. Refused, view 4 = {p0,p1,p2,p3}.
+ */
+export const ghostTiePromise = async (run: Run): Promise<void> => {
+  const { o } = run;
+  const { sim, ghost, mine, before } = await slowRoundOfP0(run);
+  await untilPromised(sim, o, mine, before, `p1 and p2 did not promise p0's proposal ${show(mine)} within 15 seed-seconds`);
+  o.note(`p1,p2 promised p0's ${show(mine)}; ghost: prepare view ${VIEW} under ${show(ghost.prop(mine.n))} at p1,p2`);
+  const promises = await ghost.prepare(VIEW, mine.n, [1, 2]);
+  demand(`p1 and p2 promised p0's ${show(mine)}, so they must refuse to promise the ghost's lower ${show(ghost.prop(mine.n))} (the same n, a lower node id: compare whole proposals, never their n alone), but answered ${JSON.stringify(promises)}`, promises.every((r) => r !== null && !r.accept));
+  await healAndExpectAllFour(run);
+};
+
+/** p0's links slowed and p3 joining through it: the ghost, p0's proposal for view 4 once its round starts, and its proposal before. */
+async function slowRoundOfP0(run: Run): Promise<{ sim: SimCluster; ghost: GhostProposer; mine: Prop; before: Prop }> {
+  const { o } = run;
   const { sim, ghost, p0 } = await setUp(run);
   await o.cluster.faults(0, { delayMs: 100 });
   const before = p0().proposer.my_n;
   o.note('p3 joins through p0, whose links are slow');
   await o.cluster.start(3, { first: 0 });
-  const mine = await untilProposing(sim, o, before);
-  o.note(`p0 proposes under ${show(mine)}; ghost: prepare view ${VIEW} under ${show(ghost.prop(mine.n))} at p1,p2`);
-  const promises = await ghost.prepare(VIEW, mine.n, [1, 2]);
-  demand(`p1 and p2 must promise the ghost's proposal ${show(ghost.prop(mine.n))} for view ${VIEW} before p0's slowed prepare reaches them, but answered ${JSON.stringify(promises)}`, promises.every((r) => r?.accept === true));
-  const promisedP0 = (): true | undefined => [1, 2].every((i) => compareProps(liveStatus(sim, i)?.acceptor.n_h ?? before, mine) === 0) || undefined;
-  await pollUntil(sim, o, 15, promisedP0, `p1 and p2 did not promise p0's proposal ${show(mine)}, which sorts above the ghost's ${show(ghost.prop(mine.n))} (the same n, a higher node id), within 15 seed-seconds`);
-  const accepted = await ghost.accept(VIEW, mine.n, encodeMembers(o.ids([1, 2])), [1, 2]);
-  demand(`p1 and p2 promised p0's ${show(mine)}, so they must refuse the ghost's accept under the lower ${show(ghost.prop(mine.n))}, but answered ${accepted.join(', ')}`, accepted.every((ok) => !ok));
-  await o.cluster.faults(0, { delayMs: 0 });
-  run.views.push(o.ids([0, 1, 2, 3]));
-  await o.expectViews([0, 1, 2, 3], run.views, 20);
-};
+  return { sim, ghost, mine: await untilProposing(sim, o, before), before };
+}
+
+/** Poll until p1 and p2 have promised `mine` (their n_h is exactly it). */
+async function untilPromised(sim: SimCluster, o: PaxosObserver, mine: Prop, before: Prop, failure: string): Promise<void> {
+  const promised = (): true | undefined => [1, 2].every((i) => compareProps(liveStatus(sim, i)?.acceptor.n_h ?? before, mine) === 0) || undefined;
+  await pollUntil(sim, o, 15, promised, failure);
+}
+
+/** p0's links healed: all four end in view 4 = {p0,p1,p2,p3}. */
+async function healAndExpectAllFour(run: Run): Promise<void> {
+  await run.o.cluster.faults(0, { delayMs: 0 });
+  run.views.push(run.o.ids([0, 1, 2, 3]));
+  await run.o.expectViews([0, 1, 2, 3], run.views, 20);
+}
 
 /** Poll p0 until a round of its proposer has started (its my_n moved from `before`): that round's proposal. */
 function untilProposing(sim: SimCluster, o: PaxosObserver, before: Prop): Promise<Prop> {

@@ -178,6 +178,13 @@ export class PromisesAnyAcceptor extends Acceptor {
   }
 }
 
+/** An acceptor whose promise compares only the n (`a.n.n >= n_h.n`): after promising (n, a higher node) it promises (n, a lower one) too. */
+export class PromiseNOnlyAcceptor extends PromisesAnyAcceptor {
+  protected override preparereq(a: PrepareArgs): Promise<PrepareRes> {
+    return a.instance > this.instance_h && byNOnly(a.n, this.n_h) < 0 ? Promise.resolve(this.refusal()) : super.preparereq(a);
+  }
+}
+
 /** A proposer that takes the first v_a among the promises in the view's order, not the one with the highest n_a. */
 export class FirstListedValueProposer extends PrepareReading {
   protected override async prepare(instance: number, nodes: NodeId[]): Promise<Promised | null> {
@@ -231,6 +238,7 @@ export const paxosMutants: Mutant[] = [
   { id: 'promise-without-v_a', area: 'choosing a value', bug: 'the acceptor leaves v_a out of its promise', lab: lab({ Acceptor: StaleReplyAcceptor }) },
   { id: 'half-quorum', area: 'quorum', bug: 'half of the view counts as a majority (>= n/2)', lab: lab({ Proposer: HalfQuorumProposer }) },
   { id: 'majority-off-by-one', area: 'quorum', bug: 'the majority test forgets the +1: present >= floor(n/2)', lab: lab({ Proposer: OffByOneQuorumProposer }) },
+  { id: 'promise-n-only', area: 'comparison', bug: 'preparereq compares only the n of the proposals (a.n.n >= n_h.n): after promising (n, p0) it promises (n, a lower node id) too', lab: lab({ Acceptor: PromiseNOnlyAcceptor }) },
   { id: 'accept-n-only', area: 'comparison', bug: 'acceptreq compares only the n of the proposals, not their node ids: a tie in n lets a lower proposal in', lab: lab({ Acceptor: AcceptNOnlyAcceptor }) },
   { id: 'highest-n-only', area: 'choosing a value', bug: 'the proposer finds the highest n_a comparing only the n: on a tie it keeps the first v_a it hears', lab: lab({ Proposer: HighestNOnlyProposer }) },
   { id: 'strict-accept', area: 'comparison', bug: 'acceptreq accepts only n > n_h (> for >=)', lab: lab({ Acceptor: StrictAcceptor }) },
@@ -248,4 +256,4 @@ export const paxosMutants: Mutant[] = [
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants paxos --rates`). */
-export const paxosGateOrder: string[] = ['ghost-chosen', 'ghost-promise', 'ghost-refusal', 'ghost-tie', 'ghost-chosen-tie', '7', 'catch-up', 'power-accept', 'duel', '6', '4', '5', '3', '0', '1', '2'];
+export const paxosGateOrder: string[] = ['ghost-chosen', 'ghost-promise', 'ghost-refusal', 'ghost-tie', 'ghost-tie-promise', 'ghost-chosen-tie', '7', 'catch-up', 'power-accept', 'duel', '6', '4', '5', '3', '0', '1', '2'];

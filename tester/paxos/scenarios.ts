@@ -8,7 +8,7 @@ import { ScenarioFailure, type Scenario, type ScenarioContext } from '../scenari
 import { checkLastView, checkNoNewViews, checkNotInView, checkViewsStartWith, sameMembers, type Observed } from './checks.js';
 import { PaxosObserver } from './observer.js';
 import { seedsFrom } from '../suite.js';
-import { ghostChosen, ghostChosenTie, ghostLeftover, ghostPromise, ghostRefusal, ghostTie } from './ghost-scenarios.js';
+import { ghostChosen, ghostChosenTie, ghostLeftover, ghostPromise, ghostRefusal, ghostTie, ghostTiePromise } from './ghost-scenarios.js';
 import type { World } from '../cluster.js';
 
 /** A scenario body with the views it expects so far (the seed's @views); Lab 2's scenarios extend it. */
@@ -304,6 +304,7 @@ export const paxosScenarios: Scenario[] = [
   scenario('ghost-chosen', 3, 'a ghost left {p0,p1} chosen under a higher proposal than p0\'s own accepted {p1,p2}: view 4 = {p0,p1}', ghostChosen, ['sim']),
   scenario('ghost-chosen-tie', 3, 'ghost-chosen with a tie in n: a second ghost, whose node id sorts higher, left {p0,p1} chosen under the n of p0\'s own accepted {p1,p2}: view 4 = {p0,p1}', ghostChosenTie, ['sim']),
   scenario('ghost-tie', 4, 'p1,p2 promise a ghost, then p0 under the same n (a higher node id), and refuse the ghost\'s accept: view 4 = {p0,p1,p2,p3}', ghostTie, ['sim']),
+  scenario('ghost-tie-promise', 4, 'p1,p2 promise p0, then refuse a ghost\'s prepare under the same n (a lower node id): view 4 = {p0,p1,p2,p3}', ghostTiePromise, ['sim']),
   scenario('ghost-refusal', 3, 'p1 refuses p0\'s accept for view 4 (a ghost got a higher promise in between): no decision, then view 4 = {p0,p1}', ghostRefusal, ['sim']),
   scenario('ghost-leftover', 4, 'p1 alone accepted a ghost\'s {p0,p1} for view 4; p3 joins: view 4 = {p0,p1} leaves out the live p2, which joins again', ghostLeftover, ['sim']),
   scenario('catch-up', 4, 'p2 cut off misses views 4 and 5, learns them exactly, rejoins last: view 6 = {p0,p1,p3,p2}', catchUp),
