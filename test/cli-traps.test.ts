@@ -3,7 +3,7 @@
 // a node that cannot start exits at once with its ports closed; `load` refuses a dead cluster;
 // a node's stdout log holds its log lines; timers and nodes are named as the tests name them.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -222,6 +222,21 @@ describe('first-hour traps (CLI)', function () {
     expect(r.code, r.stderr).to.equal(2);
     expect(r.stderr).to.match(/^rsmlab: cannot write the trace file .*trace\.jsonl: EISDIR/);
     expect([await portIsFree(port), await portIsFree(port + 1)], 'ports left open').to.deep.equal([true, true]);
+  });
+
+  it('a node.pid naming a live process that runs no rsmlab node (pid 1, as after a reboot) is taken over, and a clean exit removes it', async () => {
+    const cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+    const pidFile = join(cluster.nodeDir(0), 'node.pid');
+    try {
+      mkdirSync(cluster.nodeDir(0), { recursive: true });
+      writeFileSync(pidFile, '1\n');
+      await cluster.start(0);
+      expect(readFileSync(pidFile, 'utf8').trim()).to.equal(String(cluster.pid(0)));
+      await cluster.kill(0, 'SIGTERM');
+      expect(existsSync(pidFile), 'node.pid after a clean exit').to.equal(false);
+    } finally {
+      await cluster.close();
+    }
   });
 
   describe('against a live node', () => {
