@@ -83,6 +83,8 @@ describe('first-hour traps (CLI)', function () {
     const cases: [string[], RegExp][] = [
       [['start', '--lab', 'foo'], /'foo' is invalid\. Allowed choices are paxos, echo, rsm, vsr, par/],
       [['start', '--app', 'foo'], /'foo' is invalid\. Allowed choices are kv, lock/],
+      [['start', '--lab', 'paxos', '--clients', '3'], /--lab paxos runs no app and no client load: --clients would do nothing/],
+      [['start', '--lab', 'echo', '--app', 'kv', '--clients', '0'], /--lab echo runs no app and no client load: --app and --clients would do nothing/],
       [['node', '--lab', 'paxos', '--port', '7000', '--first', 'nonsense', '--dir', dir], /--first 'nonsense' is not a node address \(HOST:PORT/],
       [['node', '--lab', 'paxos', '--port', '7000', '--first', 'a:1', '--dir', dir, '--timing', '{bad'], /--timing: not a JSON object of timing constants/],
       [['dashboard', '--members', 'nonsense'], /--members 'nonsense' is not a node address/],

@@ -71,10 +71,10 @@ program
   .option('--clients <n>', 'client load on an rsm cluster: concurrent clients (0: none)', whole('--clients', 0), 2)
   .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', timingScale('--timing-scale'), 0.5)
   .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', whole('--seconds', 1))
-  .action((o: { lab: string; app?: string; nodes: number; port: number; host: string; token?: string; clients: number; timingScale: number; seconds?: number }) =>
+  .action((o: { lab: string; app?: string; nodes: number; port: number; host: string; token?: string; clients: number; timingScale: number; seconds?: number }, command: Command) =>
     // A start that fails (a node that cannot start) exits 2 at once, its nodes and dashboard closed.
     exitAtOnce(async () => {
-      process.exitCode = await (await import('./start-command.js')).startCommand(o);
+      process.exitCode = await (await import('./start-command.js')).startCommand({ ...o, clientsGiven: command.getOptionValueSource('clients') === 'cli' });
     }),
   );
 

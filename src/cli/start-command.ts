@@ -26,8 +26,10 @@ export interface StartCommandOptions {
   /** The dashboard's address (default 127.0.0.1); another needs a token. */
   host?: string;
   token?: string;
-  /** Client load (rsm lab only): this many clients, each pausing up to thinkMs between ops. */
+  /** Client load (rsm, vsr and par labs): this many clients, each pausing up to thinkMs between ops. */
   clients: number;
+  /** Whether --clients was typed (not its default): refused for a lab without client load. */
+  clientsGiven?: boolean;
   /** Stop by itself after this many seconds (default: run until Ctrl-C). */
   seconds?: number;
   print?: (line: string) => void;
@@ -47,7 +49,7 @@ function vsrFamily(lab: string): boolean {
 
 /** A light, endless client load (rsm, vsr and par labs): rounds of a few ops per client, each round with fresh client names. */
 function lightLoad(cluster: RealCluster, o: StartCommandOptions, app: AppName, stopped: () => boolean): void {
-  if ((o.lab !== 'rsm' && !vsrFamily(o.lab)) || o.clients <= 0) return;
+  if (!hasApp(o.lab) || o.clients <= 0) return;
   const members = Array.from({ length: o.nodes }, (_, i) => cluster.id(i));
   const random = seededRandom(Date.now() >>> 0);
   const invoker = vsrFamily(o.lab) ? vsrInvoker((c) => cluster.clientEnv(c), { replicas: members, timing: cluster.timing, app, giveUpMs: giveUpMs(cluster.timing) }) : undefined;
@@ -63,11 +65,23 @@ function lightLoad(cluster: RealCluster, o: StartCommandOptions, app: AppName, s
   round(1);
 }
 
+/** Whether `lab` runs a replicated app under client load (rsm, vsr, par); Paxos and echo run neither. */
+function hasApp(lab: string): boolean {
+  return lab === 'rsm' || vsrFamily(lab);
+}
+
+/** Refuse, before anything starts, flags the lab has no use for: typed, they would be ignored in silence. */
+export function refuseUnusedFlags(lab: string, flags: { app: boolean; clients: boolean }): void {
+  const unused = [...(flags.app ? ['--app'] : []), ...(flags.clients ? ['--clients'] : [])];
+  if (!hasApp(lab) && unused.length > 0) throw new Error(`--lab ${lab} runs no app and no client load: ${unused.join(' and ')} would do nothing (they are for --lab rsm, vsr or par)`);
+}
+
 export async function startCommand(o: StartCommandOptions): Promise<number> {
   const print = o.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   if (!(o.nodes >= 1 && o.nodes <= 9)) throw new Error(`--nodes must be between 1 and 9, not ${o.nodes}`);
+  refuseUnusedFlags(o.lab, { app: o.app !== undefined, clients: o.clientsGiven === true });
   const timing = realTiming(classicTiming, o.timingScale);
-  const app = o.lab === 'rsm' || vsrFamily(o.lab) ? (o.app ?? 'kv') : o.app;
+  const app = hasApp(o.lab) ? (o.app ?? 'kv') : undefined;
   const cluster = new RealCluster({ lab: o.lab, ...(app !== undefined && { app }), nodes: o.nodes, timing });
   let stopping = false;
   let dashboard: DashboardServer | undefined;
