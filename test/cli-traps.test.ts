@@ -283,8 +283,17 @@ describe('first-hour traps (CLI)', function () {
       expect(past.stderr).to.match(/is past the end/);
     });
 
-    it('load against a live cluster that serves no request (a Paxos node) is exit 1: not one operation succeeded', () => {
-      const r = rsmlab('load', '--members', cluster.id(0), '--clients', '1', '--ops', '1', '--timing-scale', '0.02');
+    it('load --lab rsm (the default) against a node of another lab (a Paxos node) is exit 2, naming it: its probe answered Method not found', () => {
+      for (const lab of [[], ['--lab', 'rsm']]) {
+        const r = rsmlab('load', ...lab, '--members', cluster.id(0), '--clients', '1', '--ops', '1');
+        expect(r.status, r.stdout + r.stderr).to.equal(2);
+        expect(r.stdout).to.equal('');
+        expect(r.stderr).to.equal(`rsmlab: ${cluster.id(0)} does not serve rsm.client_members: is it running --lab rsm? (it answered: Method not found)\n`);
+      }
+    });
+
+    it('load --lab vsr against a live node that serves no vsr request (a Paxos node) is exit 1: it answers the probe, not one operation succeeded', () => {
+      const r = rsmlab('load', '--lab', 'vsr', '--members', cluster.id(0), '--clients', '1', '--ops', '1', '--timing-scale', '0.02');
       expect(r.status, r.stdout + r.stderr).to.equal(1);
       expect(r.stdout).to.match(/^1 operations by 1 clients .*: 0 ok, 0 failed, 1 unknown outcome$/m);
       expect(r.stderr).to.equal('rsmlab: no operation succeeded: the cluster never served a request\n');

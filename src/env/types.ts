@@ -22,10 +22,17 @@ export class RpcError extends Error {
     readonly peer: NodeId,
     readonly method: string,
     detail: string,
+    /** A peer's JSON-RPC error answer (kind 'remote'): its code (-32601 Method not found, ...); absent for any other failure. */
+    readonly code?: number,
   ) {
     super(`${method} to ${peer}: ${kind}${detail ? ` (${detail})` : ''}`);
     this.name = 'RpcError';
   }
+}
+
+/** The failure of a call the peer answered with a JSON-RPC error (both worlds make it here): kind 'remote', with its code. */
+export function answeredError(peer: NodeId, method: string, code: number, message: string): RpcError {
+  return new RpcError('remote', peer, method, `${code}: ${message}`, code);
 }
 
 export function isRpcError(e: unknown, kind?: RpcErrorKind): e is RpcError {

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { Coalescer } from './coalesce.js';
 import { PendingCalls } from './pending-calls.js';
 import { decodeFrame, MAX_FRAME_BYTES, type Frame } from '../../wire/frame.js';
-import { RpcError, type NodeId } from '../types.js';
+import { answeredError, RpcError, type NodeId } from '../types.js';
 import { describeIssues, type Method } from '../method.js';
 import { checkParsed } from '../json-value.js';
 
@@ -145,7 +145,7 @@ export class PeerLink {
   private readonly settle = (frame: ResponseFrame): void => {
     const call = frame.id === null ? undefined : this.pending.take(frame.id);
     if (call === undefined) return; // settled already: a duplicated reply
-    if (frame.type === 'error') return call.reject(new RpcError('remote', this.peer, call.method.name, `${frame.code}: ${frame.message}`));
+    if (frame.type === 'error') return call.reject(answeredError(this.peer, call.method.name, frame.code, frame.message));
     const checked = checkParsed(call.method.result, frame.result);
     if (checked.success) call.resolve(checked.data);
     else call.reject(new RpcError('remote', this.peer, call.method.name, `reply does not match its schema: ${describeIssues(checked.error)}`));

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { Method, Notice } from '../method.js';
 import { describeIssues } from '../method.js';
-import { RpcError, type NodeId, type RpcErrorKind } from '../types.js';
+import { answeredError, RpcError, type NodeId, type RpcErrorKind } from '../types.js';
 import { checkParsed } from '../json-value.js';
 import { notJson, type Dispatcher, type Reply } from '../../wire/dispatch.js';
 import { encodeResult, type RpcId } from '../../wire/frame.js';
@@ -191,10 +191,15 @@ class PendingCall extends SimEvent {
   }
 
   fail(kind: RpcErrorKind, detail: string): void {
+    this.failWith(new RpcError(kind, this.peer, this.method.name, detail));
+  }
+
+  /** Reject the caller's promise with `error`, in the caller's context. */
+  failWith(error: RpcError): void {
     const reject = this.reject!;
     this.release();
     runAs(this.caller.code);
-    reject(new RpcError(kind, this.peer, this.method.name, detail));
+    reject(error);
   }
 
   private release(): void {
@@ -370,7 +375,7 @@ export class Transport {
     } else {
       const frame = JSON.parse(msg.wireText()) as ReplyFrame;
       if (frame.error !== undefined) {
-        call.fail('remote', `${frame.error.code}: ${frame.error.message}`);
+        call.failWith(answeredError(call.peer, call.method.name, frame.error.code, frame.error.message));
         return true;
       }
       result = frame.result;
