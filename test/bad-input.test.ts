@@ -1,10 +1,12 @@
 // Bad input never crashes a node: against a live echo node process, each bad frame by hand with
-// its exact JSON-RPC error code, peers that vanish, then a fast-check property that throws
-// thousands of generated frames at the protocol port and the control port.
+// its exact JSON-RPC error code, a result too large to send, peers that vanish, then a fast-check
+// property that throws thousands of generated frames at the protocol port and the control port.
 import { expect } from 'chai';
 import fc from 'fast-check';
 import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { RealCluster } from '../tester/real-cluster.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 import { controlCall } from '../src/control/client.js';
@@ -12,7 +14,8 @@ import * as control from '../src/control/protocol.js';
 import { controlAddressOf, parseAddress, type Address } from '../src/env/real/address.js';
 import { JSON_DEPTH_MAX, MAX_FRAME_BYTES } from '../src/wire/frame.js';
 import { RealEnv } from '../src/env/real/env.js';
-import { ping } from '../labs/echo/lab.js';
+import { fill, ping } from '../labs/echo/lab.js';
+import { isRpcError } from '../src/env/types.js';
 import { PROP_N_MAX } from '../labs/paxos/protocol.js';
 import { malformedFrames, RawPeer, throwFrames } from './frames.js';
 
@@ -126,6 +129,28 @@ describe('bad input against a live node process', function () {
     expect(ctl).to.nested.include({ id: 10, 'error.code': -32602 });
     expect(ctl.error.message).to.match(/^Invalid params for breakpoint: n: /);
     expect((await controlCall(node, control.status, {})).breakpoints).to.deep.equal([]);
+  });
+
+  it('answers a result over the frame limit with a server error, serves on, and says so in its log once per method and peer', async function () {
+    this.timeout(180_000); // several 64 MiB strings on a starved host, never a speed claim
+    const clients = [RealEnv.client('big-a'), RealEnv.client('big-b')];
+    try {
+      for (const client of [clients[0]!, ...clients]) {
+        for (let i = 0; i < 2; i++) {
+          const e = await client.call(node, fill, { chars: MAX_FRAME_BYTES }, { timeoutMs: 60_000 }).then(() => undefined, (err: unknown) => err);
+          expect(isRpcError(e, 'remote'), String(e)).to.equal(true);
+          expect(String(e)).to.match(/-32000: result not sent: a frame of \d+ bytes is over the 64 MiB frame limit/);
+        }
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+    await stillServing();
+    const said = readFileSync(join(cluster.nodeDir(0), 'node.log'), 'utf8').split('\n').filter((line) => line.includes('not sent'));
+    expect(said, 'one line per peer, however many replies were refused').to.have.length(2);
+    for (const [i, line] of said.entries()) {
+      expect(line).to.match(new RegExp(`^rsmlab: ${node}: reply to echo\\.fill for ${clients[i]!.me} not sent: a frame of \\d+ bytes is over the 64 MiB frame limit \\(said once`));
+    }
   });
 
   it('survives peers that connect and vanish, half handshakes and garbage before the upgrade', async function () {

@@ -187,6 +187,9 @@ describe('real transport (two RealEnvs on loopback)', function () {
     const reply = await failure(a.call(b.me, big, { chars: MAX_FRAME_BYTES }, { timeoutMs: 60_000 }));
     expect(isRpcError(reply, 'remote'), String(reply)).to.equal(true);
     expect(String(reply)).to.match(/-32000: result not sent: a frame of \d+ bytes is over the 64 MiB frame limit/);
+    const refused = events(b.trace).filter((e) => e.kind === 'drop' && e.msg?.method === 't.big');
+    expect(refused.map((e) => e.msg?.type), 'the refused result traced as a drop').to.deep.equal(['res']);
+    expect(refused[0]!.detail?.reason).to.match(/^a frame of \d+ bytes is over the 64 MiB frame limit$/);
     expect(await a.call(b.me, add, { a: 1, b: 2 }, { timeoutMs: 2000 }), 'the link still works').to.deep.equal({ sum: 3, from: a.me });
   });
 

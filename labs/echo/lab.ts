@@ -27,6 +27,9 @@ export const diskRead = method(
   z.object({ runs: z.array(z.tuple([z.int(), z.int()])) }),
 );
 
+/** Framework tests of the frame bound: a reply of `chars` x's (at most 128 Mi, twice MAX_FRAME_BYTES). */
+export const fill = method('echo.fill', z.object({ chars: z.int().min(0).max(1 << 27) }), z.object({ text: z.string() }));
+
 /** Where echo.fail throws: in its handler, in an async handler, in a timer, or on a disk write's completion. */
 export const failIn = z.enum(['handler', 'async', 'timer', 'disk']);
 export const fail = method('echo.fail', z.object({ in: failIn }), z.object({ ok: z.literal(true) }));
@@ -98,6 +101,7 @@ export const echoLab: Lab = {
       if (params.in === 'disk') void env.disk.write('scratch', 0, new Uint8Array(1)).then(() => bug('a disk completion'));
       return { ok: true as const };
     });
+    env.serve(fill, ({ chars }) => ({ text: 'x'.repeat(chars) }));
     env.on(failNote, () => bug('a notice handler'));
     env.serve(diskWrite, async ({ file, offset, length, fill }) => {
       await env.disk.write(file, offset, new Uint8Array(length).fill(fill));

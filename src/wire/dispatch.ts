@@ -24,6 +24,13 @@ interface NoticeRoute {
 export interface Reply {
   readonly text: string;
   readonly summary: string;
+  /** A result refused as too large to send (`text` is then the server error sent instead): its JSON, and oversizedFrame's reason. */
+  readonly refused?: RefusedResult;
+}
+
+export interface RefusedResult {
+  readonly resultJson: string;
+  readonly why: string;
 }
 
 /** How a handler's result becomes its reply: success() writes its JSON into a frame (the simulator's keeps a copy instead). */
@@ -47,7 +54,8 @@ function success(id: RpcId, result: unknown): Reply {
   }
   const text = encodeResult(id, resultJson);
   const oversized = oversizedFrame(text);
-  return oversized === undefined ? { text, summary: resultJson } : failure(id, ErrorCode.server, `result not sent: ${oversized}`);
+  if (oversized === undefined) return { text, summary: resultJson };
+  return { ...failure(id, ErrorCode.server, `result not sent: ${oversized}`), refused: { resultJson, why: oversized } };
 }
 
 /** A promise, or anything that behaves like one. */

@@ -18,7 +18,7 @@ import {
 } from '../types.js';
 import { TraceRecorder } from '../../trace/recorder.js';
 import { summarize, summarizeText, type MessageSummary, type TraceKind } from '../../trace/event.js';
-import { Dispatcher } from '../../wire/dispatch.js';
+import { Dispatcher, type RefusedResult } from '../../wire/dispatch.js';
 import { quoted } from '../../json.js';
 import { decodeFrame, encodeError, encodeNotice, encodeRequest, oversizedFrame, type Frame } from '../../wire/frame.js';
 import { clientId, linkUrl, nodeId, parseAddress } from './address.js';
@@ -208,9 +208,10 @@ export class RealEnv implements Env, LabErrorSink {
   }
 
   /**
-   * A frame too large to send (`why`: oversizedFrame's reason): traced as a drop, never sent, since the
-   * receiver would close the connection on it; said on stderr (the node's log) the first time for each
-   * method and peer (a protocol resends such a message on every timeout). The error for a call.
+   * A frame too large to send (`why`: oversizedFrame's reason), a request, notice or reply: traced as a
+   * drop, never sent, since the receiver would close the connection on it; said on stderr (the node's
+   * log) the first time for each method and peer (a protocol resends such a message on every timeout).
+   * The error for a call.
    */
   private unsent(msg: MessageSummary | undefined, sent: number | undefined, what: string, why: string): Error {
     this.emitMessage('drop', msg, sent, why);
@@ -419,10 +420,17 @@ export class RealEnv implements Env, LabErrorSink {
     this.serving++;
     this.dispatcher.request(frame.id, frame.method, frame.params, inbound.from, (reply) => {
       this.serving--;
+      if (reply.refused !== undefined) this.refusedResult(id, frame.method, inbound.from, reply.refused);
       const res = this.traced ? message(id, this.me, inbound.from, frame.method, 'res', summarizeText(reply.summary)) : undefined;
       const sent = this.emitMessage('send', res);
       this.pass(inbound.from, frame.method, res, sent, () => inbound.reply(reply.text));
     });
+  }
+
+  /** A handler's result too large to send: refused as a request is (unsent), before the error that replaces it goes back. */
+  private refusedResult(id: number, method: string, peer: NodeId, refused: RefusedResult): void {
+    const msg = this.traced ? message(id, this.me, peer, method, 'res', summarizeText(refused.resultJson)) : undefined;
+    this.unsent(msg, this.emitMessage('send', msg), `reply to ${method} for ${peer}`, refused.why);
   }
 
   private noticed(frame: Extract<Frame, { type: 'notice' }>, inbound: Inbound): void {
