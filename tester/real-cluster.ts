@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as pause } from 'node:timers/promises';
 import { ControlledCluster } from './controlled-cluster.js';
 import type { Cluster, StartOptions, World } from './cluster.js';
 import type { Env, Json, NodeId } from '../src/env/types.js';
@@ -59,9 +60,6 @@ const mainJs = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const START_LIMIT_MS = 20_000;
 const STATUS_TIMEOUT_MS = 1000;
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function fileName(name: string): string {
   return name.replace(/[^\w.-]/g, '_');

@@ -4,6 +4,7 @@
 import { viewCommand } from '../src/dashboard/view-command.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import type { Lab } from '../src/lab.js';
 import { classicTiming, realTiming, type Timing } from '../src/timing.js';
 import { streamRandom } from '../src/random.js';
@@ -72,9 +73,6 @@ const MAX_LAB_ERRORS = 5;
 /** A real node's lab crash may reach the scenario first as a symptom (its status gone): wait this long for the cause. */
 const CRASH_NEWS_MS = 500;
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * The scenario's run, failed at once by a node's lab crash (Cluster.crashed) whatever it waits on:

@@ -53,6 +53,7 @@ export interface StudentGrade {
 }
 
 const TAIL = 4000;
+const GRADES_CSV = 'grades.csv';
 const MB = 1024 * 1024;
 /** Resident memory a Node process takes beside its heap and Buffers (code, stacks, the runtime's own). */
 const RUNTIME_MB = 128;
@@ -62,7 +63,6 @@ const RESIDENT_CHECK_MS = 500;
 function residentBound(memoryMb: number): number {
   return (2 * memoryMb + RUNTIME_MB) * MB;
 }
-const GRADES_CSV = 'grades.csv';
 
 /** Submission folders, sorted by name. */
 export function listSubmissions(dir: string): string[] {
@@ -192,7 +192,6 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-TAIL)));
-    let timedOut = false;
     let swept = false;
     // Once: a timeout sweeps, and the exit it causes must not walk /proc again.
     const end = (): void => {
@@ -200,39 +199,37 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
       swept = true;
       sweepRun(token, child.pid, user?.uid);
     };
-    // Only a run of a user of its own wrote files that the grader must take back.
-    const reclaim = (): void => {
-      if (user) takeBack(job.out);
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
+    // Why the batch stopped the run (its time or memory bound), if it did: the first reason stands.
+    let stopped: string | undefined;
+    const stop = (why: string): void => {
+      stopped ??= why;
       end();
-    }, options.timeoutMs);
+    };
+    const timer = setTimeout(() => stop(`grading took longer than ${options.timeoutMs} ms and was stopped`), options.timeoutMs);
     // --memory-mb bounds the heap in each process; Buffers live outside it, so resident memory is watched too.
-    let overMemory: string | undefined;
     const watch = setInterval(() => {
       const top = child.pid === undefined ? undefined : largestResident(token, child.pid, user?.uid);
       if (top === undefined || top.bytes <= residentBound(options.memoryMb)) return;
-      overMemory = `ran out of memory: a process held ${Math.round(top.bytes / MB)} MB resident (the bound is ${residentBound(options.memoryMb) / MB} MB: ${options.memoryMb} MB of heap, as much again outside it, and ${RUNTIME_MB} MB for the runtime)`;
-      end();
+      stop(`ran out of memory: a process held ${Math.round(top.bytes / MB)} MB resident (the bound is ${residentBound(options.memoryMb) / MB} MB: ${options.memoryMb} MB of heap, as much again outside it, and ${RUNTIME_MB} MB for the runtime)`);
     }, RESIDENT_CHECK_MS);
+    // The bounds' watchers end with the run; only a run of a user of its own wrote files that the grader must take back.
+    const settle = (): void => {
+      clearTimeout(timer);
+      clearInterval(watch);
+      if (user) takeBack(job.out);
+    };
     // No process (EAGAIN when a run before this one used up the process table, ENOMEM, a tree gone):
     // this student's problem, never an uncaught 'error' that ends the batch.
     child.on('error', (e) => {
       if (child.pid !== undefined) return; // it started: its 'exit' settles the run
-      clearTimeout(timer);
-      clearInterval(watch);
-      reclaim();
+      settle();
       done({ outcomes, problem: `the grading process could not start: ${e.message}` });
     });
     child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      clearInterval(watch);
       end();
-      reclaim();
+      settle();
       if (unreadable !== undefined) return done({ outcomes, problem: unreadable });
-      if (overMemory !== undefined) return done({ outcomes, problem: overMemory });
-      if (timedOut) return done({ outcomes, problem: `grading took longer than ${options.timeoutMs} ms and was stopped` });
+      if (stopped !== undefined) return done({ outcomes, problem: stopped });
       if (code === 0 && finished) return done({ outcomes });
       const why = code === 0 ? "the submission's code ended the test process (process.exit or a crash)" : explainText(stderr, options.memoryMb);
       done({ outcomes, problem: `the grading process ended (${signal ?? `exit code ${code}`}) before the last test: ${why || 'no message'}` });
