@@ -75,28 +75,30 @@ describe('rsmlab ctl (CLI)', function () {
   });
 
   it('disk-fault arms every other kind with --kind (and --latent, --count, --to), and refuses a bad one with exit 2', () => {
-    const armed = (kind: string, ...more: string[]) => json(['ctl', node, 'disk-fault', 'scratch.bin', '5000', '10', '--kind', kind, ...more]);
+    // Sector 1 of the node's log: past its end (the one node is idle), so no IO of the node meets these faults.
+    const file = 'paxos.log';
+    const armed = (kind: string, ...more: string[]) => json(['ctl', node, 'disk-fault', file, '5000', '10', '--kind', kind, ...more]);
     const sectors = { first: 1, count: 1 };
-    expect(armed('corrupt-read', '--latent')).to.deep.equal({ kind: 'corrupt-read', file: 'scratch.bin', offset: 5000, corrupted: 0, sectors });
-    expect(armed('corrupt-read', '--count', '3')).to.deep.equal({ kind: 'corrupt-read', file: 'scratch.bin', offset: 5000, corrupted: 0, sectors });
+    expect(armed('corrupt-read', '--latent')).to.deep.equal({ kind: 'corrupt-read', file, offset: 5000, corrupted: 0, sectors });
+    expect(armed('corrupt-read', '--count', '3')).to.deep.equal({ kind: 'corrupt-read', file, offset: 5000, corrupted: 0, sectors });
     expect(armed('corrupt-write')).to.include({ kind: 'corrupt-write' });
     expect(armed('misdirect', '--to', '0')).to.include({ kind: 'misdirect' });
     expect(armed('lost-write', '--count', '2')).to.include({ kind: 'lost-write' });
-    const bad = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', '--kind', 'melt');
+    const bad = rsmlab('ctl', node, 'disk-fault', file, '0', '1', '--kind', 'melt');
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.match(/disk-fault: kind/);
-    const badCount = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', '--kind', 'lost-write', '--count', '0');
+    const badCount = rsmlab('ctl', node, 'disk-fault', file, '0', '1', '--kind', 'lost-write', '--count', '0');
     expect(badCount.status).to.equal(2);
     expect(badCount.stderr).to.match(/disk-fault: count/);
     // A flag of another kind (--latent without --kind corrupt-read) is refused, never dropped: the
     // default kind would corrupt the bytes at once instead of arming a read fault.
     for (const [kind, flag] of [[[], ['--latent']], [[], ['--count', '3']], [['--kind', 'corrupt-read'], ['--to', '0']]] as const) {
-      const mismatched = rsmlab('ctl', node, 'disk-fault', 'scratch.bin', '0', '1', ...kind, ...flag);
+      const mismatched = rsmlab('ctl', node, 'disk-fault', file, '0', '1', ...kind, ...flag);
       expect(mismatched.status, flag.join(' ')).to.equal(2);
       expect(mismatched.stderr, flag.join(' ')).to.match(/disk-fault: .*[Uu]nrecognized key/);
     }
     // disk-clear drops what was armed on the file: four armed faults and one latent sector.
-    expect(json(['ctl', node, 'disk-clear', 'scratch.bin'])).to.deep.equal({ cleared: 5 });
+    expect(json(['ctl', node, 'disk-clear', file])).to.deep.equal({ cleared: 5 });
     expect(json(['ctl', node, 'disk-clear'])).to.deep.equal({ cleared: 0 });
     const badFile = rsmlab('ctl', node, 'disk-clear', '../x');
     expect(badFile.status).to.equal(2);

@@ -22,6 +22,7 @@ import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 import { labNames } from '../labs/index.js';
+import { diskFaultKinds } from '../src/env/disk-faults.js';
 import { testedLabs } from '../tester/index.js';
 import { mutantLabs } from '../tester/mutants/index.js';
 
@@ -271,11 +272,14 @@ describe('first-hour traps (CLI)', function () {
       expect((JSON.parse(rsmlab('ctl', cluster.id(0), 'status').stdout) as { breakpoints: number[] }).breakpoints, 'nothing armed').to.deep.equal([]);
     });
 
-    it('ctl disk-fault on a file the node does not have, or past its end, is exit 2', () => {
+    it('ctl disk-fault on a file the node does not have (every kind, armed ones too), or past its end, is exit 2', () => {
       const node = cluster.id(0);
-      const missing = rsmlab('ctl', node, 'disk-fault', 'nosuch.log', '0', '4');
-      expect(missing.status, missing.stdout).to.equal(2);
-      expect(missing.stderr).to.match(/^rsmlab: .*no file 'nosuch\.log' on this node's disk/);
+      for (const kind of diskFaultKinds) {
+        const missing = rsmlab('ctl', node, 'disk-fault', 'nosuch.log', '0', '4', '--kind', kind);
+        expect(missing.status, `${kind}: ${missing.stdout}`).to.equal(2);
+        expect(missing.stderr, kind).to.match(/^rsmlab: .*no file 'nosuch\.log' on this node's disk/);
+      }
+      expect(JSON.parse(rsmlab('ctl', node, 'disk-clear').stdout), 'nothing was armed').to.deep.equal({ cleared: 0 });
       const { files } = JSON.parse(rsmlab('ctl', node, 'disk-files').stdout) as { files: { name: string; size: number }[] };
       const file = files.find((f) => f.size > 0)!;
       const past = rsmlab('ctl', node, 'disk-fault', file.name, String(file.size), '4');

@@ -10,7 +10,7 @@ import { RealCluster } from '../tester/real-cluster.js';
 import { diskRead, diskWrite } from '../labs/echo/lab.js';
 import { paxosStatusSchema } from '../labs/paxos/status.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
-import { DEFAULT_SECTOR_BYTES as S } from '../src/env/disk-faults.js';
+import { DEFAULT_SECTOR_BYTES as S, diskFaultKinds } from '../src/env/disk-faults.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +128,7 @@ async function survivesRestart(cluster: Cluster): Promise<void> {
 
   // Cleared through the control interface (one file, then every file): gone, restart or not.
   await cluster.diskFault(0, { kind: 'corrupt-read', file: FILE, offset: S, length: 2 * S, latent: true });
+  await write(0, 1, 0, 'other'); // a fault names a file the node has
   await cluster.diskFault(0, { kind: 'lost-write', file: 'other', offset: 0, length: 1 });
   await cluster.diskFault(0, { kind: 'corrupt-write', file: 'other', offset: 0, length: 1 });
   expect(await cluster.control.clearDiskFaults(p0, FILE), 'two latent sectors of FILE').to.deep.equal({ cleared: 2 });
@@ -138,6 +139,16 @@ async function survivesRestart(cluster: Cluster): Promise<void> {
   await restart('SIGTERM');
   await write(0, 1, 3, 'other');
   expect(await read(0, 1, 'other'), 'cleared: the write lands whole').to.deep.equal([3]);
+}
+
+/** Every kind refuses a file the node does not have, as `corrupt` does, and arms nothing: a misspelt file never passes in silence. */
+async function refusesMissingFile(cluster: Cluster): Promise<void> {
+  await echoDisk(cluster);
+  for (const kind of diskFaultKinds) {
+    const refused = await cluster.diskFault(0, { kind, file: 'nothere', offset: 0, length: 10 }).then(() => 'armed', (e: unknown) => String(e));
+    expect(refused, kind).to.match(/no file 'nothere' on this node's disk/);
+  }
+  expect(await cluster.control.clearDiskFaults(cluster.id(0)), 'nothing was armed').to.deep.equal({ cleared: 0 });
 }
 
 /** A Paxos node whose log (views 1 and 2: several records) gets a flipped byte in its first record refuses to start again. */
@@ -206,6 +217,10 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
   it('in the simulator', () => on(new SimCluster({ lab: 'echo', seed: 4, nodes: 1 }), everyKind));
 
   it('with a real node process (the faulty-disk layer, driven through its control plane)', () => on(new RealCluster({ lab: 'echo', nodes: 1, timing: realTiming }), everyKind));
+
+  it('every kind refuses a file the node does not have, in the simulator', () => on(new SimCluster({ lab: 'echo', seed: 4, nodes: 1 }), refusesMissingFile));
+
+  it('every kind refuses a file the node does not have, with a real node process', () => on(new RealCluster({ lab: 'echo', nodes: 1, timing: realTiming }), refusesMissingFile));
 
   it('armed faults survive a restart as they were, in the simulator', () => on(new SimCluster({ lab: 'echo', seed: 4, nodes: 1 }), survivesRestart));
 

@@ -10,6 +10,7 @@ import { controlPlaneToken, tokenMatches } from './access.js';
 import { Dispatcher } from '../wire/dispatch.js';
 import { partitionState, type DiskFault, type DiskFaultResult, type DiskFile, type NetFaults } from './fault-control.js';
 import { armedDetail, clearedDetail, corruptDetail } from '../env/disk-fault-detail.js';
+import { checkDiskFaultTarget } from './disk-fault-target.js';
 import * as control from './protocol.js';
 
 /** The fault state of one running node, as the control plane changes it (src/env/real/env.ts implements it). */
@@ -83,11 +84,7 @@ function controlMethods(target: ControlTarget): Dispatcher {
   }));
   d.addMethod(control.faults, (change) => node.setFaults(change));
   d.addMethod(control.diskFault, async (fault) => {
-    if (fault.kind === 'corrupt') {
-      const size = (await disk.files()).find((f) => f.name === fault.file)?.size;
-      if (size === undefined) throw new Error(`no file '${fault.file}' on this node's disk (ctl … disk-files lists them)`);
-      if (fault.offset >= size) throw new Error(`offset ${fault.offset} is past the end of '${fault.file}' (${size} bytes)`);
-    }
+    checkDiskFaultTarget(fault, await disk.files());
     const result = await disk.diskFault(fault);
     node.note('disk', fault.kind === 'corrupt' ? corruptDetail(fault, result.corrupted) : armedDetail(fault));
     return result;

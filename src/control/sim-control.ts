@@ -5,6 +5,7 @@ import type { BreakpointNumber, NodeId } from '../env/types.js';
 import type { SimWorld } from '../env/sim/world.js';
 import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
 import { checkFaultPointName, partitionState } from './fault-control.js';
+import { checkDiskFaultTarget } from './disk-fault-target.js';
 
 export class SimFaultControl implements FaultControl {
   readonly world = 'sim' as const;
@@ -50,6 +51,7 @@ export class SimFaultControl implements FaultControl {
   }
 
   async diskFault(node: NodeId, fault: DiskFault): Promise<DiskFaultResult> {
+    checkDiskFaultTarget(fault, this.filesOf(node));
     return this.sim.diskFault(node, fault);
   }
 
@@ -58,8 +60,7 @@ export class SimFaultControl implements FaultControl {
   }
 
   async diskFiles(node: NodeId): Promise<DiskFile[]> {
-    const disk = this.sim.disk(node);
-    return disk.list().map((name) => ({ name, size: disk.size(name) }));
+    return this.filesOf(node);
   }
 
   async status(node: NodeId): Promise<FaultStatus> {
@@ -74,6 +75,12 @@ export class SimFaultControl implements FaultControl {
       faults: state.faults,
       state: this.sim.status(node),
     };
+  }
+
+  /** The node's disk files, now (no await between a check and the fault it checks). */
+  private filesOf(node: NodeId): DiskFile[] {
+    const disk = this.sim.disk(node);
+    return disk.list().map((name) => ({ name, size: disk.size(name) }));
   }
 
   private partitionOf(node: NodeId): PartitionState {
