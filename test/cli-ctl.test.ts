@@ -56,13 +56,17 @@ describe('rsmlab ctl (CLI)', function () {
     expect(status.faultPoints).to.deep.equal(['paxos.test']);
   });
 
-  it('faults --methods strikes only those methods, --methods \'\' every message again, and a bad name is refused', () => {
+  it('faults --methods strikes only those methods, --methods \'\' every message again, and a bad name or one the lab does not serve is refused', () => {
     const methods = ['paxos.prepare', 'paxos.accept'];
     expect(json(['ctl', node, 'faults', '--loss', '0', '--dup', '0', '--delay', '9', '--methods', methods.join(',')])).to.deep.equal({ loss: 0, dup: 0, delayMs: 9, methods });
     expect((json(['ctl', node, 'status']) as { faults: unknown }).faults).to.deep.equal({ loss: 0, dup: 0, delayMs: 9, methods });
     const bad = rsmlab('ctl', node, 'faults', '--methods', 'paxos.prepare,two words');
     expect(bad.status).to.not.equal(0);
     expect(bad.stderr).to.match(/method name/);
+    const typo = rsmlab('ctl', node, 'faults', '--delay', '20', '--methods', 'paxos.prepar');
+    expect(typo.status, typo.stdout).to.equal(2);
+    expect(typo.stderr).to.match(/^rsmlab: .*this node's lab \(paxos\) serves no method 'paxos\.prepar' \(did you mean 'paxos\.prepare'\?\): the faults would strike nothing\. It serves: .*paxos\.accept/);
+    expect((json(['ctl', node, 'status']) as { faults: unknown }).faults, 'refused whole: nothing changed').to.deep.equal({ loss: 0, dup: 0, delayMs: 9, methods });
     expect(json(['ctl', node, 'faults', '--methods', ''])).to.deep.equal({ loss: 0, dup: 0, delayMs: 9 });
     expect(json(['ctl', node, 'faults', '--delay', '0'])).to.deep.equal({ loss: 0, dup: 0, delayMs: 0 });
   });

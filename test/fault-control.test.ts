@@ -1,6 +1,7 @@
 // The one fault-and-control interface (src/control/fault-control.ts), driven the same way in both
 // worlds on the echo lab: every action's effect is read back from status, a named fault point
-// kills its node like a breakpoint, and a crashed node restarts from its disk.
+// kills its node like a breakpoint, and a crashed node restarts from its disk. A link-fault filter
+// is checked against the methods the lab serves (and, on a real node still starting, said unchecked).
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import type { Cluster } from '../tester/cluster.js';
@@ -10,6 +11,17 @@ import { classicTiming, scaleTiming } from '../src/timing.js';
 import { ping, note } from '../labs/echo/lab.js';
 import { isRpcError } from '../src/env/types.js';
 import { observed, type ControlAction } from '../src/control/fault-control.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
+import { RealDisk } from '../src/env/real/disk.js';
+import { FaultyDisk } from '../src/env/real/faulty-disk.js';
+import { RealEnv } from '../src/env/real/env.js';
+import { TraceRecorder } from '../src/trace/recorder.js';
+import { startControlPlane } from '../src/control/server.js';
+import { controlCall } from '../src/control/client.js';
+import { faults } from '../src/control/protocol.js';
 
 const worlds: Record<string, () => Cluster> = {
   sim: () => new SimCluster({ lab: 'echo', seed: 7, nodes: 2 }),
@@ -57,6 +69,15 @@ for (const [world, make] of Object.entries(worlds)) {
       expect(after).to.deep.include({ breakpoints: [2], faultPoints: ['echo.ping'], faults: { loss: 0.25, dup: 0.5, delayMs: 3 } });
       expect((await c.status(n0)).faultPoints).to.deep.equal([]);
       await expectRejected(c.faultPoint(n1, 'no spaces allowed'));
+    });
+
+    it('a link-fault filter naming a method the lab does not serve is refused, naming the closest one, and the faults stay as they were', async () => {
+      const c = cluster.control;
+      await c.netFaults(n1, { delayMs: 3, methods: ['echo.ping'] });
+      const refused = await c.netFaults(n1, { delayMs: 9, methods: ['echo.pign', 'echo.note'] }).then(() => 'set', (e: unknown) => String(e));
+      expect(refused).to.match(/this node's lab \(echo\) serves no method 'echo\.pign' \(did you mean 'echo\.ping'\?\): the faults would strike nothing\. It serves: .*echo\.note.*echo\.ping/);
+      expect((await c.status(n1)).faults, 'nothing changed').to.deep.equal({ loss: 0, dup: 0, delayMs: 3, methods: ['echo.ping'] });
+      expect(await c.netFaults(n1, { methods: ['echo.note'] }), 'a notice it serves is a method it serves').to.deep.equal({ loss: 0, dup: 0, delayMs: 3, methods: ['echo.note'] });
     });
 
     it('a peers-only cut, armed or taken, is reported and traced as such, and clients still reach the node; a full cut keeps them out', async () => {
@@ -113,6 +134,35 @@ for (const [world, make] of Object.entries(worlds)) {
     });
   });
 }
+
+describe('the real control plane while its lab is starting', function () {
+  this.timeout(30_000);
+
+  it('sets a link-fault filter it cannot check yet, with a warning; once the lab serves, a method it does not serve is refused', async () => {
+    const [port] = await reservePortPairs(1);
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-starting-'));
+    const disk = new RealDisk(dir);
+    await disk.init();
+    const env = await RealEnv.listen({ host: '127.0.0.1', port: port!, disk, trace: new TraceRecorder({ keep: false, hash: false }) });
+    let started = false;
+    const plane = await startControlPlane({ node: env, disk: new FaultyDisk(disk, env.me), lab: 'echo', started: () => started, state: () => null }, '127.0.0.1', port! + 1);
+    try {
+      const early = await controlCall(env.me, faults, { delayMs: 5, methods: ['echo.pign'] });
+      expect(early).to.deep.include({ delayMs: 5, methods: ['echo.pign'] });
+      expect(early.warning).to.match(/^the methods were not checked: this node's lab \(echo\) has not started yet/);
+      env.serve(ping, ({ text }) => ({ text, count: 0 }));
+      started = true;
+      const refused = await controlCall(env.me, faults, { methods: ['echo.pign'] }).then(() => 'set', (e: unknown) => String(e));
+      expect(refused).to.match(/serves no method 'echo\.pign' \(did you mean 'echo\.ping'\?\)/);
+      expect(await controlCall(env.me, faults, { methods: ['echo.ping'] }), 'checked: no warning').to.deep.equal({ loss: 0, dup: 0, delayMs: 5, methods: ['echo.ping'] });
+    } finally {
+      await plane.close();
+      await env.close();
+      releasePorts([port!]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 async function expectRejected(p: Promise<unknown>): Promise<void> {
   const outcome = await p.then(() => 'resolved', () => 'rejected');

@@ -60,8 +60,12 @@ export type NodeStatus = z.infer<typeof nodeStatus>;
 
 export const status = method('status', z.object({}), nodeStatus);
 
-/** Change some link fault settings (the others keep their values); returns all of them. */
-export const faults = method('faults', faultSettings.partial(), faultSettings);
+/**
+ * Change some link fault settings (the others keep their values); returns all of them. Methods the
+ * node's lab does not serve are refused; while its lab is starting they cannot be checked, and
+ * `warning` says so.
+ */
+export const faults = method('faults', faultSettings.partial(), faultSettings.extend({ warning: z.string().optional() }));
 
 /**
  * Apply or arm a disk fault of any kind (src/env/disk-faults.ts). Params without a `kind` are the

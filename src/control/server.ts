@@ -11,6 +11,7 @@ import { Dispatcher } from '../wire/dispatch.js';
 import { partitionState, type DiskFault, type DiskFaultResult, type DiskFile, type NetFaults } from './fault-control.js';
 import { armedDetail, clearedDetail, corruptDetail } from '../env/disk-fault-detail.js';
 import { checkDiskFaultTarget } from './disk-fault-target.js';
+import { checkServedMethods, uncheckedMethodsWarning } from './method-filter.js';
 import * as control from './protocol.js';
 
 /** The fault state of one running node, as the control plane changes it (src/env/real/env.ts implements it). */
@@ -25,6 +26,8 @@ export interface ControlledNode {
   armBreakpoint(n: BreakpointNumber): void;
   armFaultPoint(name: string): void;
   setFaults(change: Partial<NetFaults>): NetFaults;
+  /** The methods and notices its lab serves so far (complete once the lab's start() has returned). */
+  served(): string[];
   /** Record what the control plane did in the node's trace. */
   note(kind: TraceKind, detail: Record<string, Json>): void;
 }
@@ -82,7 +85,12 @@ function controlMethods(target: ControlTarget): Dispatcher {
     started: target.started(),
     state: target.state(),
   }));
-  d.addMethod(control.faults, (change) => node.setFaults(change));
+  d.addMethod(control.faults, (change) => {
+    const filter = change.methods ?? [];
+    if (filter.length > 0 && target.started()) checkServedMethods(filter, node.served(), target.lab);
+    const settings = node.setFaults(change);
+    return filter.length > 0 && !target.started() ? { ...settings, warning: uncheckedMethodsWarning(target.lab) } : settings;
+  });
   d.addMethod(control.diskFault, async (fault) => {
     checkDiskFaultTarget(fault, await disk.files());
     const result = await disk.diskFault(fault);

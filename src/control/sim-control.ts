@@ -6,6 +6,7 @@ import type { SimWorld } from '../env/sim/world.js';
 import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
 import { checkFaultPointName, partitionState } from './fault-control.js';
 import { checkDiskFaultTarget } from './disk-fault-target.js';
+import { checkServedMethods } from './method-filter.js';
 
 export class SimFaultControl implements FaultControl {
   readonly world = 'sim' as const;
@@ -47,6 +48,10 @@ export class SimFaultControl implements FaultControl {
   }
 
   async netFaults(node: NodeId, change: Partial<NetFaults>): Promise<NetFaults> {
+    // A node down or still starting is not checked: its scenarios name methods by their declarations.
+    const filter = change.methods ?? [];
+    const served = this.sim.served(node);
+    if (filter.length > 0 && served !== undefined) checkServedMethods(filter, served, this.lab);
     return this.sim.setFaults(node, change);
   }
 

@@ -97,6 +97,11 @@ export class Dispatcher {
     this.notices.set(notice.name, { params: notice.params, handler: handler as (params: unknown, from: NodeId) => void });
   }
 
+  /** The names of the methods and notices it serves so far, sorted. */
+  served(): string[] {
+    return [...this.methods.keys(), ...this.notices.keys()].sort();
+  }
+
   /** Answer one raw frame directly, with no faults or traces (the control plane's way). Never throws. */
   answer(text: string, from: NodeId, reply: (text: string) => void): void {
     const frame = decodeFrame(text);

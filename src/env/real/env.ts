@@ -177,6 +177,11 @@ export class RealEnv implements Env, LabErrorSink {
     this.dispatcher.addMethod(method, handler);
   }
 
+  /** The methods and notices the lab serves so far (the control plane checks a link-fault filter against them). */
+  served(): string[] {
+    return this.dispatcher.served();
+  }
+
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
     if (!this.closed) this.notify(peer, notice.name, this.noticeJson(notice, params));
   }

@@ -295,6 +295,12 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     this.emit('breakpoint', id, { point: name, hit: false });
   }
 
+  /** The methods and notices node `id`'s lab serves, once its start() has returned; undefined while it is down or starting. */
+  served(id: NodeId): string[] | undefined {
+    const node = this.nodes.get(id);
+    return node?.env && node.lab ? node.env.dispatcher.served() : undefined;
+  }
+
   /** What is armed on a live node: breakpoints and fault points (empty for a dead or unknown node). */
   armed(id: NodeId): { breakpoints: BreakpointNumber[]; faultPoints: string[] } {
     const node = this.nodes.get(id);
