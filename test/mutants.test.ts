@@ -223,8 +223,8 @@ describe('mutant gate', function () {
     it('`rsmlab shrink --mutant` shrinks the mutant\'s failure, and its shrunk replay names the mutant', () => {
       const r = rsmlab('shrink', 'paxos', '7', '--seed', '1', '--mutant', 'amnesiac-accept', '--shrink-ms', '1');
       expect(r.status, r.stdout + r.stderr).to.equal(0);
-      expect(r.stdout).to.include('\nreplay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept\n');
-      expect(r.stdout).to.include(`shrunk replay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept --veto ${join(dir, 'failures', 'paxos-7-sim-seed1', 'shrunk', 'veto.json')}`);
+      expect(r.stdout).to.include('\nthe original run, with every fault decision of seed 1:\n  replay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept\n');
+      expect(r.stdout).to.include(`:\n  replay: npx rsmlab sim paxos 7 --seed 1 --mutant amnesiac-accept --veto ${join(dir, 'failures', 'paxos-7-sim-seed1', 'shrunk', 'veto.json')}\n`);
     });
 
     it('`rsmlab test --mutant` runs the scenarios on the mutant: the failed test\'s replay names it', () => {

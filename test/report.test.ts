@@ -61,3 +61,46 @@ describe('report: a test that never ran', () => {
     expect(tests[0]!.output).to.equal('1 of 2 seeds failed (lowest: 1); 1 not run (stopped after the crashed seed)\nlab code ended the process\nreplay: npx rsmlab sim paxos 8 --seed 1');
   });
 });
+
+describe('report: a shrunk failure', () => {
+  const failure = { lab: 'paxos', scenario: '4', title: 'a title', world: 'sim' as const, seed: 1, ok: false, error: 'ScenarioFailure: p0: knows view 6', replay: 'npx rsmlab sim paxos 4 --seed 1', artifacts: 'failures/paxos-4-sim-seed1', notes: [] };
+  const shrink = {
+    seed: 1,
+    check: 'ScenarioFailure: p#: knows view #',
+    decisionsBefore: 64,
+    decisionsAfter: 3,
+    eventsBefore: 190,
+    eventsAfter: 194,
+    kindsBefore: { delay: 61, crash: 2, restart: 1 },
+    kept: ['crash p2#1', 'crash p1#1', 'restart p2#1'],
+    runs: 9,
+    complete: true,
+    error: 'ScenarioFailure: p0: knows view 6',
+    replay: 'npx rsmlab sim paxos 4 --seed 1 --veto failures/paxos-4-sim-seed1/shrunk/veto.json',
+    artifacts: 'failures/paxos-4-sim-seed1/shrunk',
+  };
+  const output = (): string => (JSON.parse(formatGradescope([suite(outcome({ id: '4', lowestFailingSeed: 1, failure, shrink }))])) as { tests: { output: string }[] }).tests[0]!.output;
+
+  it('gives one block: the smallest failing run first, with its replay and viewer commands, then the original run, each labelled', () => {
+    expect(output()).to.equal([
+      '1 of 1 seed failed (lowest: 1)',
+      'seed 1: ScenarioFailure: p0: knows view 6',
+      'the smallest failing run: seed 1 with 3 of its 64 fault decisions, still failing the same check (shrunk in 9 reruns):',
+      '  replay: npx rsmlab sim paxos 4 --seed 1 --veto failures/paxos-4-sim-seed1/shrunk/veto.json',
+      '  trace and notes: failures/paxos-4-sim-seed1/shrunk',
+      '  see it: npx rsmlab view failures/paxos-4-sim-seed1/shrunk',
+      '  fault decisions 64 (delay 61, crash 2, restart 1) → 3 (crash 2, restart 1)',
+      '  left: crash p2#1, crash p1#1, restart p2#1',
+      '  trace events: 194 (the original run: 190; fewer faults let more happen before the check failed)',
+      'the original run, with every fault decision of seed 1:',
+      '  replay: npx rsmlab sim paxos 4 --seed 1',
+      '  trace and notes: failures/paxos-4-sim-seed1',
+      '  see it: npx rsmlab view failures/paxos-4-sim-seed1',
+    ].join('\n'));
+  });
+
+  it('never reads as fewer trace events when the shrunk run has more: both counts are named, with why', () => {
+    expect(output()).to.not.match(/trace events \d+ → \d+/);
+    expect(output()).to.include('trace events: 194 (the original run: 190; fewer faults let more happen');
+  });
+});

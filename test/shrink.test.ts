@@ -176,7 +176,7 @@ describe('shrinking', () => {
     });
   }
 
-  it('`rsmlab shrink` prints both runs and the shrunk replay command; a passing seed is an error (exit 2)', () => {
+  it('`rsmlab shrink` prints the smallest failing run and its replay command first, then the original run; a passing seed is an error (exit 2)', () => {
     const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
     const variant = `${join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js')}#stubbornPaxosLab`;
     const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args, '--artifacts', join(dir, 'cli')], { encoding: 'utf8', timeout: 120_000 });
@@ -184,7 +184,10 @@ describe('shrinking', () => {
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.include('paxos 6 (breakpoint 4 on p0: accepted view 5 wins) seed 1: FAIL');
     expect(r.stdout).to.match(/fault decisions \d+ \(delay \d+, .*\) → 3 \(breakpoint 1, crash 1, restart 1\)/);
-    expect(r.stdout).to.include(`shrunk replay: npx rsmlab sim paxos 6 --seed 1 --lab-module ${variant} --veto ${join(dir, 'cli', 'paxos-6-sim-seed1', 'shrunk', 'veto.json')}`);
+    expect(r.stdout).to.include(`the smallest failing run: seed 1 with 3 of its `);
+    expect(r.stdout).to.include(`(shrunk in `);
+    expect(r.stdout).to.include(`:\n  replay: npx rsmlab sim paxos 6 --seed 1 --lab-module ${variant} --veto ${join(dir, 'cli', 'paxos-6-sim-seed1', 'shrunk', 'veto.json')}\n`);
+    expect(r.stdout).to.include(`\nthe original run, with every fault decision of seed 1:\n  replay: npx rsmlab sim paxos 6 --seed 1 --lab-module ${variant}\n`);
     const pass = run('shrink', 'paxos', '6', '--seed', '1');
     expect(pass.status).to.equal(2);
     expect(pass.stderr).to.include('paxos 6 passes with seed 1: there is no failure to shrink');

@@ -122,19 +122,19 @@ describe('rsmlab test: seeds on every core', function () {
     expect(tests(stuck)[1]!.failure?.error).to.match(/no progress for 1000 ms at seed 1: the run was killed/);
   });
 
-  it('shrinks the lowest failing seed in the report: fault decisions and trace events before and after, and the shrunk replay', async () => {
+  it('shrinks the lowest failing seed in the report: the smallest failing run and its replay first, its fault decisions and trace events beside the original\'s, then the original run', async () => {
     const [two, one] = await twoAndOne('test', 'paxos', '--world', 'sim', '--seeds', '6', '--only', '7', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`);
     expect(two.status, two.stdout + two.stderr).to.equal(1);
     expect(one.stdout).to.equal(two.stdout);
-    const m = /fault decisions (\d+) \(.*\) → (\d+) \(.*\)\n +trace events \d+ → \d+\n +left: (.*)\n +shrunk replay: (npx rsmlab sim paxos 7 --seed \d+ --lab-module \S+ --veto (\S+))\n/.exec(two.stdout);
+    const m = /the smallest failing run: seed \d+ with \d+ of its \d+ fault decisions, .*:\n +replay: (npx rsmlab sim paxos 7 --seed \d+ --lab-module \S+ --veto (\S+))\n(?: +.*\n){2} +fault decisions (\d+) \(.*\) → (\d+) \(.*\)\n +left: (.*)\n +trace events: \d+ \(the original run: \d+.*\)\n +the original run, with every fault decision of seed \d+:\n +replay: npx rsmlab sim paxos 7 --seed \d+ --lab-module \S+\n/.exec(two.stdout);
     expect(m, two.stdout).to.not.equal(null);
-    expect(Number(m![2])).to.be.lessThan(Number(m![1]));
-    expect(m![3]).to.include('breakpoint p0 4#1');
-    const replay = m![4]!.replace(/^npx rsmlab /, '').split(' ');
+    expect(Number(m![4])).to.be.lessThan(Number(m![3]));
+    expect(m![5]).to.include('breakpoint p0 4#1');
+    const replay = m![1]!.replace(/^npx rsmlab /, '').split(' ');
     const shrunk = rsmlab(...replay);
     expect(shrunk.status, shrunk.stdout + shrunk.stderr).to.equal(1);
     expect(shrunk.stdout).to.match(/: FAIL\n/);
-    expect(shrunk.stdout).to.include(`fault decisions: ${m![2]} (`);
+    expect(shrunk.stdout).to.include(`fault decisions: ${m![4]} (`);
     expect(shrunk.stdout).to.include('view 5 is {p1,p2,p3}, expected {p0,p1,p2}');
   });
 

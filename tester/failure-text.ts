@@ -1,11 +1,13 @@
 // How a failing run reads to a student: the scenario's complaint without framework stack frames,
 // then each error the lab code threw (`lab code threw: …`), the replay command, the folder and
-// the command that opens it in the viewer.
+// the command that opens it in the viewer; for a shrunk failure, its smallest failing run first.
 // One text for the table, `rsmlab sim`, graders' files and failures/…/notes.txt. Pure formatting.
 import { viewCommand } from '../src/dashboard/view-command.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { NodeCrashed } from './node-crash.js';
 import { ScenarioFailure } from './scenario.js';
+import { countKinds, describeCount } from '../src/env/sim/decisions.js';
+import type { ShrinkResult } from './shrink.js';
 
 /** The part of a failed run a student reads first (a ScenarioResult's fields). */
 export interface FailureFacts {
@@ -45,10 +47,45 @@ export function labErrorLines(labErrors: readonly string[] | undefined): string[
   return (labErrors ?? []).map((e) => `lab code threw: ${e}`);
 }
 
-/** The failure, as lines: the error, what the lab threw, the replay command and where trace and notes are. */
-export function failureLines(f: FailureFacts): string[] {
+/** How to replay one run and where its trace and notes are, with the command that opens them in the viewer. */
+function runLines(replay: string, artifacts: string | undefined): string[] {
+  return [`replay: ${replay}`, ...(artifacts ? [`trace and notes: ${artifacts}`, `see it: ${viewCommand(artifacts)}`] : [])];
+}
+
+function indented(lines: string[]): string[] {
+  return lines.map((l) => `  ${l}`);
+}
+
+/** How many of the shrunk run's fault decisions are named. */
+const KEPT_SHOWN = 12;
+
+/**
+ * The shrunk run, first: the one to replay. Shrinking keeps the fewest fault decisions, not the
+ * fewest events: without the faults it vetoed a run may do more before it fails (messages on time
+ * fit more exchanges into the scenario's steps), so both event counts are given, each named.
+ */
+function smallestRunLines(s: ShrinkResult): string[] {
+  const shown = s.kept.slice(0, KEPT_SHOWN).join(', ') + (s.kept.length > KEPT_SHOWN ? `, … ${s.kept.length - KEPT_SHOWN} more` : '');
+  const search = s.complete ? `shrunk in ${s.runs} reruns` : `${s.runs} reruns; the budget ran out: smaller, not minimal`;
+  const more = s.eventsAfter > s.eventsBefore ? '; fewer faults let more happen before the check failed' : '';
+  return [
+    `the smallest failing run${s.complete ? '' : ' found'}: seed ${s.seed} with ${s.decisionsAfter} of its ${s.decisionsBefore} fault decisions, still failing the same check (${search}):`,
+    ...indented([
+      ...runLines(s.replay, s.artifacts),
+      `fault decisions ${describeCount(s.decisionsBefore, s.kindsBefore)} → ${describeCount(s.decisionsAfter, countKinds(s.kept))}`,
+      ...(s.kept.length > 0 ? [`left: ${shown}`] : []),
+      `trace events: ${s.eventsAfter} (the original run: ${s.eventsBefore}${more})`,
+    ]),
+  ];
+}
+
+/**
+ * The failure, as lines: the error and what the lab threw, then how to replay it. A shrunk failure
+ * gives its smallest failing run first, then the original run, each labelled; otherwise the one run.
+ */
+export function failureLines(f: FailureFacts, shrink?: ShrinkResult): string[] {
   const error = (f.error ?? '').split('\n').slice(0, 6);
-  const lines = [`seed ${f.seed}: ${error[0] ?? ''}`, ...error.slice(1), ...labErrorLines(f.labErrors), `replay: ${f.replay}`];
-  if (f.artifacts) lines.push(`trace and notes: ${f.artifacts}`, `see it: ${viewCommand(f.artifacts)}`);
-  return lines;
+  const lines = [`seed ${f.seed}: ${error[0] ?? ''}`, ...error.slice(1), ...labErrorLines(f.labErrors)];
+  if (shrink === undefined) return [...lines, ...runLines(f.replay, f.artifacts)];
+  return [...lines, ...smallestRunLines(shrink), `the original run, with every fault decision of seed ${f.seed}:`, ...indented(runLines(f.replay, f.artifacts))];
 }

@@ -1,10 +1,7 @@
 // Turns a suite result into what graders consume: a human table with points, Gradescope's
 // results.json, and JUnit XML. Pure formatting: it never runs anything or touches files. The
 // table holds no wall times, so the same run gives the same table whatever the number of workers.
-import { viewCommand } from '../src/dashboard/view-command.js';
 import { failureLines } from './failure-text.js';
-import { countKinds, describeCount } from '../src/env/sim/decisions.js';
-import type { ShrinkResult } from './shrink.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
 
 function pad(text: string, width: number): string {
@@ -36,29 +33,8 @@ function failureText(o: ScenarioOutcome): string {
 }
 
 function seedText(o: ScenarioOutcome): string {
-  if (o.failure) {
-    const lines = failureLines(o.failure);
-    if (o.shrink) lines.push(...shrinkText(o.shrink));
-    if (o.shrinkProblem) lines.push(o.shrinkProblem);
-    return lines.join('\n');
-  }
+  if (o.failure) return [...failureLines(o.failure, o.shrink), ...(o.shrinkProblem ? [o.shrinkProblem] : [])].join('\n');
   return [o.message ?? '', o.replay ? `replay: ${o.replay}` : ''].filter(Boolean).join('\n');
-}
-
-const KEPT_SHOWN = 12;
-
-/** The shrunk failure: decisions and trace events before → after, what is left, and how to replay it. */
-export function shrinkText(s: ShrinkResult): string[] {
-  const shown = s.kept.slice(0, KEPT_SHOWN).join(', ') + (s.kept.length > KEPT_SHOWN ? `, … ${s.kept.length - KEPT_SHOWN} more` : '');
-  return [
-    `shrunk in ${s.runs} reruns${s.complete ? '' : ' (the budget ran out: smaller, not minimal)'}, still failing the same check:`,
-    `  fault decisions ${describeCount(s.decisionsBefore, s.kindsBefore)} → ${describeCount(s.decisionsAfter, countKinds(s.kept))}`,
-    `  trace events ${s.eventsBefore} → ${s.eventsAfter}`,
-    ...(s.kept.length > 0 ? [`  left: ${shown}`] : []),
-    `  shrunk replay: ${s.replay}`,
-    `  shrunk trace and notes: ${s.artifacts}`,
-    `  see it: ${viewCommand(s.artifacts)}`,
-  ];
 }
 
 export function formatTable(result: SuiteResult): string {

@@ -1,9 +1,8 @@
 // `rsmlab shrink <lab> <test> --seed N`: rerun a failing simulator seed, then delta-debug its fault
-// decisions down to a set that still fails the same check, and print both runs with their replay
-// commands. The search is tester/shrink.ts; this only runs it and prints.
+// decisions down to a set that still fails the same check, and print the smallest failing run
+// first, then the original, each with its replay command. The search is tester/shrink.ts; this only runs it and prints.
 import { findScenario } from '../../tester/index.js';
 import { failureLines } from '../../tester/failure-text.js';
-import { shrinkText } from '../../tester/report.js';
 import { runScenario } from '../../tester/run.js';
 import { shrinkFailure } from '../../tester/shrink.js';
 import { chosenVariant, loadVariant } from '../../tester/variant.js';
@@ -32,7 +31,7 @@ export async function shrinkCommand(lab: string, scenarioId: string, options: Sh
     process.stdout.write(`${JSON.stringify({ result, shrink }, null, 2)}\n`);
     return 0;
   }
-  const lines = [`${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`, ...failureLines(failed), ...shrinkText(shrink)];
+  const lines = [`${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`, ...failureLines(failed, shrink)];
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
