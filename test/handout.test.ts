@@ -36,6 +36,16 @@ describe('handout', function () {
     expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
   });
 
+  it('with --world both, a test every simulator seed of which failed is not run in the real world, saying why', () => {
+    const test = run(process.execPath, ['dist/src/cli/main.js', 'test', 'paxos', '--world', 'both', '--only', '0', '--seeds', '2', '--shrink-ms', '0', '--no-progress']);
+    expect(test.status, test.stdout + test.stderr).to.equal(1);
+    const [sim, real] = test.stdout.split('rsmlab test paxos — world real');
+    expect(sim).to.match(/^0 .* FAILED +0\/2/m);
+    expect(real).to.match(/^0 .* NOT RUN +0\/1/m);
+    expect(real).to.include('\nNOT RUN paxos 0 (');
+    expect(real).to.include('\n  not run: the simulator already failed (seed 1)\n  replay: npx rsmlab sim paxos 0 --seed 1\n');
+  });
+
   it('leaves out the mutant corpora (each mutant is the solution with one bug), and says so when asked for them', () => {
     for (const lab of ['paxos', 'rsm', 'vsr', 'par']) expect(existsSync(join(out, 'tester', lab, 'mutants.ts')), lab).to.equal(false);
     expect(existsSync(join(out, 'test', 'mutants.test.ts'))).to.equal(false);

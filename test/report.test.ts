@@ -2,7 +2,7 @@
 // XML parser accepts whatever a student's error holds, and what a failed test's output says.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { formatGradescope, formatJunit, formatTable } from '../tester/report.js';
+import { formatGradescope, formatJson, formatJunit, formatTable } from '../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../tester/suite.js';
 
 /** A handler's error with every kind of character XML 1.0 cannot hold, and markup. */
@@ -102,5 +102,29 @@ describe('report: a shrunk failure', () => {
   it('never reads as fewer trace events when the shrunk run has more: both counts are named, with why', () => {
     expect(output()).to.not.match(/trace events \d+ → \d+/);
     expect(output()).to.include('trace events: 194 (the original run: 190; fewer faults let more happen');
+  });
+});
+
+describe('report: a test the runner did not run in this world', () => {
+  // As tester/suite.ts makes it in the real world for a scenario the simulator already failed whole (notRunAfter).
+  const skipped = outcome({ status: 'not run', passedSeeds: 0, failedSeeds: 0, skippedSeeds: 1, totalSeeds: 1, elapsedMs: 0, message: 'the simulator already failed (seed 3)', replay: 'npx rsmlab sim paxos 7 --seed 3' });
+  const real = (...outcomes: ScenarioOutcome[]): SuiteResult => ({ lab: 'paxos', world: 'real', seeds: [1], outcomes });
+
+  it('says NOT RUN and why, with the replay of the simulator\'s failure, never FAILED', () => {
+    const table = formatTable(real(skipped));
+    expect(table).to.match(/^7 +a title +NOT RUN +0\/1 +0\/10$/m);
+    expect(table).to.include('\nNOT RUN paxos 7 (a title)\n  not run: the simulator already failed (seed 3)\n  replay: npx rsmlab sim paxos 7 --seed 3\n');
+    expect(table).to.not.include('FAILED');
+    const tests = (JSON.parse(formatGradescope([real(skipped)])) as { tests: { status: string; score: number; output: string }[] }).tests;
+    expect(tests).to.deep.equal([{ name: 'paxos 7: a title [real]', score: 0, max_score: 10, status: 'failed', output: 'not run: the simulator already failed (seed 3)\nreplay: npx rsmlab sim paxos 7 --seed 3' }]);
+  });
+
+  it('is <skipped> in junit.xml, counted apart from failures, and `not_run` in --json', () => {
+    const junit = formatJunit([real(skipped, outcome({ id: '8' }))]);
+    expect(junit).to.include('<testsuite name="rsmlab paxos (real)" tests="2" failures="1" skipped="1"');
+    expect(junit).to.include('<skipped message="not run">not run: the simulator already failed (seed 3)\nreplay: npx rsmlab sim paxos 7 --seed 3</skipped>');
+    const json = JSON.parse(formatJson([real(skipped)])) as { tests: Record<string, unknown>[] };
+    expect(json.tests[0]).to.deep.include({ status: 'not run', not_run: { why: 'the simulator already failed (seed 3)', replay: 'npx rsmlab sim paxos 7 --seed 3' } });
+    expect(json.tests[0]).to.not.have.property('failure');
   });
 });

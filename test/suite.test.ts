@@ -11,6 +11,7 @@ import { loadScenarios } from '../tester/index.js';
 import { runsIn } from '../tester/scenario.js';
 import { simClusterOf } from '../tester/sim-cluster.js';
 import type { Cluster } from '../tester/cluster.js';
+import { notRunAfter, type ScenarioOutcome, type SuiteResult } from '../tester/suite.js';
 
 const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 const paxosBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js');
@@ -178,5 +179,28 @@ describe('which world may run a scenario', () => {
     expect([runsIn({}, 'sim'), runsIn({}, 'real')]).to.deep.equal([true, true]);
     expect([runsIn({ worlds: ['sim'] }, 'sim'), runsIn({ worlds: ['sim'] }, 'real')]).to.deep.equal([true, false]);
     expect(() => simClusterOf({ world: 'real' } as unknown as Cluster)).to.throw("a simulator-only scenario was given a real cluster: it must declare worlds ['sim']");
+  });
+});
+
+describe('rsmlab test --world both: what the real world does not run', () => {
+  const outcome = (id: string, fields: Partial<ScenarioOutcome>): ScenarioOutcome => ({ id, title: id, points: 1, status: 'failed', passedSeeds: 0, failedSeeds: 3, skippedSeeds: 0, totalSeeds: 3, lowestFailingSeed: 2, replay: `npx rsmlab sim paxos ${id} --seed 2`, elapsedMs: 1, ...fields });
+  const sim: SuiteResult = {
+    lab: 'paxos',
+    world: 'sim',
+    seeds: [1, 2, 3],
+    outcomes: [
+      outcome('every-seed-failed', {}),
+      outcome('hung', { status: 'hung', failedSeeds: 1, skippedSeeds: 2 }),
+      outcome('some-seeds-passed', { passedSeeds: 2, failedSeeds: 1 }),
+      outcome('passed', { status: 'passed', passedSeeds: 3, failedSeeds: 0 }),
+    ],
+  };
+
+  it('skips a scenario none of whose simulator seeds passed, saying why with the replay of its failure; one some seeds passed still runs', () => {
+    expect([...notRunAfter([sim])]).to.deep.equal([
+      ['every-seed-failed', { why: 'the simulator already failed (seed 2)', replay: 'npx rsmlab sim paxos every-seed-failed --seed 2' }],
+      ['hung', { why: 'the simulator already failed (seed 2: hung)', replay: 'npx rsmlab sim paxos hung --seed 2' }],
+    ]);
+    expect([...notRunAfter([])], 'no simulator run before: everything runs').to.deep.equal([]);
   });
 });

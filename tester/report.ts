@@ -37,6 +37,12 @@ function seedText(o: ScenarioOutcome): string {
   return [o.message ?? '', o.replay ? `replay: ${o.replay}` : ''].filter(Boolean).join('\n');
 }
 
+/** A test that did not pass, as the table names it: failed (and how), or not run. */
+function heading(result: SuiteResult, o: ScenarioOutcome): string {
+  const test = `${result.lab} ${o.id} (${o.title})`;
+  return o.status === 'not run' ? `NOT RUN ${test}` : `FAILED ${test} — ${o.status}`;
+}
+
 export function formatTable(result: SuiteResult): string {
   const seeds = result.world === 'sim' ? `${result.seeds.length} seed${result.seeds.length === 1 ? '' : 's'} (${result.seeds[0]}..${result.seeds.at(-1)})` : `seed ${result.seeds[0]}`;
   const lines = [`rsmlab test ${result.lab} — world ${result.world}, ${seeds}`, ''];
@@ -51,7 +57,7 @@ export function formatTable(result: SuiteResult): string {
   const points = result.outcomes.reduce((sum, o) => sum + earned(o), 0);
   const max = result.outcomes.reduce((sum, o) => sum + o.points, 0);
   lines.push('', `${passed}/${result.outcomes.length} tests passed. Points: ${points}/${max}`);
-  for (const o of result.outcomes.filter((x) => x.status !== 'passed')) lines.push('', `FAILED ${result.lab} ${o.id} (${o.title}) — ${o.status}`, `  ${failureText(o).split('\n').join('\n  ')}`);
+  for (const o of result.outcomes.filter((x) => x.status !== 'passed')) lines.push('', heading(result, o), `  ${failureText(o).split('\n').join('\n  ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -96,7 +102,8 @@ export function formatJson(results: SuiteResult[]): string {
       skipped_seeds: o.skippedSeeds,
       total_seeds: o.totalSeeds,
       elapsed_ms: o.elapsedMs,
-      ...(o.status !== 'passed' && {
+      ...(o.status === 'not run' && { not_run: { why: o.message, replay: o.replay } }),
+      ...(o.status !== 'passed' && o.status !== 'not run' && {
         failure: {
           seed: o.lowestFailingSeed,
           error: o.failure?.error ?? o.message,
@@ -143,21 +150,26 @@ function xml(text: string): string {
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
-function junitSuite(result: SuiteResult): string[] {
-  const failures = result.outcomes.filter((o) => o.status !== 'passed').length;
-  const total = result.outcomes.reduce((sum, o) => sum + o.elapsedMs, 0);
-  const cases = result.outcomes.map((o) => {
-    const open = `    <testcase classname="rsmlab.${xml(result.lab)}.${result.world}" name="${xml(`${o.id}: ${o.title}`)}" time="${seconds(o.elapsedMs)}"`;
-    if (o.status === 'passed') return `${open}/>`;
-    return `${open}>\n      <failure message="${xml(o.status)}">${xml(failureText(o))}</failure>\n    </testcase>`;
-  });
-  return [`  <testsuite name="rsmlab ${xml(result.lab)} (${result.world})" tests="${result.outcomes.length}" failures="${failures}" time="${seconds(total)}">`, ...cases, '  </testsuite>'];
+/** JUnit's counts of `outcomes`: tests, failures (failed, hung or crashed) and, when any, skipped (not run). */
+function junitCounts(outcomes: readonly ScenarioOutcome[]): string {
+  const failures = outcomes.filter((o) => o.status !== 'passed' && o.status !== 'not run').length;
+  const skipped = outcomes.filter((o) => o.status === 'not run').length;
+  const total = outcomes.reduce((sum, o) => sum + o.elapsedMs, 0);
+  return `tests="${outcomes.length}" failures="${failures}"${skipped > 0 ? ` skipped="${skipped}"` : ''} time="${seconds(total)}"`;
 }
 
-/** JUnit XML: one <testsuite> per world, so a CI shows the simulator's and the real world's results apart. */
+function junitCase(result: SuiteResult, o: ScenarioOutcome): string {
+  const open = `    <testcase classname="rsmlab.${xml(result.lab)}.${result.world}" name="${xml(`${o.id}: ${o.title}`)}" time="${seconds(o.elapsedMs)}"`;
+  if (o.status === 'passed') return `${open}/>`;
+  const element = o.status === 'not run' ? 'skipped' : 'failure';
+  return `${open}>\n      <${element} message="${xml(o.status)}">${xml(failureText(o))}</${element}>\n    </testcase>`;
+}
+
+function junitSuite(result: SuiteResult): string[] {
+  return [`  <testsuite name="rsmlab ${xml(result.lab)} (${result.world})" ${junitCounts(result.outcomes)}>`, ...result.outcomes.map((o) => junitCase(result, o)), '  </testsuite>'];
+}
+
+/** JUnit XML: one <testsuite> per world, so a CI shows the simulator's and the real world's results apart; a test not run is <skipped>. */
 export function formatJunit(results: SuiteResult[]): string {
-  const outcomes = results.flatMap((r) => r.outcomes);
-  const failures = outcomes.filter((o) => o.status !== 'passed').length;
-  const total = outcomes.reduce((sum, o) => sum + o.elapsedMs, 0);
-  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites tests="${outcomes.length}" failures="${failures}" time="${seconds(total)}">`, ...results.flatMap(junitSuite), '</testsuites>', ''].join('\n');
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites ${junitCounts(results.flatMap((r) => r.outcomes))}>`, ...results.flatMap(junitSuite), '</testsuites>', ''].join('\n');
 }

@@ -36,9 +36,18 @@ export interface SuiteOptions {
   artifactsDir: string;
   /** Called after each seed of each scenario, for progress bars. */
   onProgress?: (done: number, total: number) => void;
+  /** Scenarios not to run in this world, by id (notRunAfter's): each gets a 'not run' outcome saying why. */
+  notRun?: ReadonlyMap<string, NotRun>;
 }
 
-export type OutcomeStatus = 'passed' | 'failed' | 'hung' | 'crashed';
+/** 'not run': none of its seeds ran in this world, by the runner's choice (SuiteOptions.notRun); its message says why. */
+export type OutcomeStatus = 'passed' | 'failed' | 'hung' | 'crashed' | 'not run';
+
+/** Why a scenario is not run in a world, and the command that replays what decided it. */
+export interface NotRun {
+  why: string;
+  replay?: string;
+}
 
 export interface ScenarioOutcome {
   id: string;
@@ -60,7 +69,7 @@ export interface ScenarioOutcome {
   shrink?: ShrinkResult;
   /** Why shrinking that seed gave nothing: its worker hung or crashed while it searched. */
   shrinkProblem?: string;
-  /** For 'hung' and 'crashed': what happened and the command that reruns the seed in question. */
+  /** For 'hung' and 'crashed': what happened and the command that reruns the seed in question ('not run': why, and what decided it). */
   message?: string;
   replay?: string;
   /** Every seed that failed, hung or crashed, by seed, with its error (the table shows only the lowest). */
@@ -78,7 +87,7 @@ export interface SuiteResult {
 
 /** How one seed failed: the run's own error, or its worker hung or crashed. */
 interface SeedFailure {
-  status: Exclude<OutcomeStatus, 'passed'>;
+  status: Exclude<OutcomeStatus, 'passed' | 'not run'>;
   message: string;
   /** The full result, when the seed ran with its artifacts (the real world). */
   result?: ScenarioResult;
@@ -131,12 +140,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   if (!Number.isInteger(options.jobs) || options.jobs < 1) throw new Error(`jobs must be a positive whole number, not ${options.jobs}`);
   const selected = await selectScenarios(options);
   const tallies = selected.map((s) => new Tally(s));
-  const chunks: Chunk[] = tallies.flatMap((tally) => {
+  const chunks: Chunk[] = tallies.filter((t) => !options.notRun?.has(t.scenario.id)).flatMap((tally) => {
     const seeds = seedsOf(tally.scenario, options);
     const size = chunkSize(seeds.length, options.jobs);
     return Array.from({ length: Math.ceil(seeds.length / size) }, (_, i) => ({ tally, seeds: seeds.slice(i * size, (i + 1) * size) }));
   });
-  const total = selected.reduce((sum, s) => sum + seedsOf(s, options).length, 0);
+  const total = chunks.reduce((sum, c) => sum + c.seeds.length, 0);
   let done = 0;
   const progress = (): void => options.onProgress?.(++done, total);
   const lanes = Array.from({ length: options.jobs }, () => new Lane<WorkerJob, WorkerMessage>(workerPath, options.seedTimeoutMs));
@@ -205,6 +214,8 @@ async function outcomeOf(tally: Tally, options: SuiteOptions, lane: TestLane): P
   const { scenario } = tally;
   const totalSeeds = seedsOf(scenario, options).length;
   const base = { id: scenario.id, title: scenario.title, points: scenario.points, passedSeeds: tally.passed, failedSeeds: tally.failed.size, totalSeeds, skippedSeeds: totalSeeds - tally.ran, elapsedMs: tally.elapsedMs, failures: [...tally.failed].sort(([a], [b]) => a - b).map(([seed, f]) => ({ seed, message: f.message })) };
+  const notRun = options.notRun?.get(scenario.id);
+  if (notRun !== undefined) return { ...base, status: 'not run', message: notRun.why, ...(notRun.replay !== undefined && { replay: notRun.replay }) };
   const lowest = tally.lowestFailure();
   if (lowest === undefined) return { ...base, status: base.skippedSeeds === 0 ? 'passed' : 'failed' };
   const first = tally.failed.get(lowest)!;
@@ -238,7 +249,25 @@ async function reportSeed(lane: TestLane, scenario: Scenario, seed: number, opti
   return { ...(failure && { failure }), ...(shrink && { shrink }), end };
 }
 
-/** 0: every scenario passed; 1: some failed, hung or crashed. (2, could not run, is the CLI's.) */
+/**
+ * What not to run in the real world after the simulator's results (`earlier`): each scenario none of
+ * whose simulator seeds passed. Its failure is known and replays exactly; a real run would spend
+ * minutes of processes and timeouts to fail again, less clearly. A scenario some seeds of which
+ * passed still runs: real timing may catch what its failing seeds did not, or pass.
+ */
+export function notRunAfter(earlier: readonly SuiteResult[]): Map<string, NotRun> {
+  const sim = earlier.find((r) => r.world === 'sim');
+  const failedWhole = (sim?.outcomes ?? []).filter((o) => o.passedSeeds === 0 && o.failedSeeds > 0);
+  return new Map(failedWhole.map((o) => [o.id, simulatorFailed(o)]));
+}
+
+function simulatorFailed(o: ScenarioOutcome): NotRun {
+  const how = o.status === 'failed' ? '' : `: ${o.status}`;
+  const replay = o.failure?.replay ?? o.replay;
+  return { why: `the simulator already failed (seed ${o.lowestFailingSeed}${how})`, ...(replay !== undefined && { replay }) };
+}
+
+/** 0: every scenario passed; 1: some failed, hung, crashed or were not run. (2, could not run, is the CLI's.) */
 export function suiteExitCode(result: SuiteResult): 0 | 1 {
   return result.outcomes.every((o) => o.status === 'passed') ? 0 : 1;
 }

@@ -1,11 +1,12 @@
 // `rsmlab test <lab>`: run a lab's scenarios in one or both worlds and print what graders need
-// (table, Gradescope JSON, JUnit XML). Exit 0 all passed, 1 some failed, 2 could not run.
+// (table, Gradescope JSON, JUnit XML). With both worlds, a scenario none of whose simulator seeds
+// passed is not run in the real world. Exit 0 all passed, 1 some failed, 2 could not run.
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import type { World } from '../../tester/cluster.js';
 import { formatGradescope, formatJson, formatJunit, formatTable } from '../../tester/report.js';
-import { runSuite, seedsFrom, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
+import { notRunAfter, runSuite, seedsFrom, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
 import { chosenVariant, loadVariant, type Variant } from '../../tester/variant.js';
 import { checkOutputFile, checkOutputFolder } from './output-paths.js';
 
@@ -37,7 +38,8 @@ function seedList(world: World, options: TestCommandOptions): number[] {
   return seedsFrom(options.seedBase, count);
 }
 
-async function runWorld(lab: string, world: World, options: TestCommandOptions, variant: Variant | undefined): Promise<SuiteResult> {
+/** Run the lab's scenarios in `world`; in the real world, not those the simulator's results (`earlier`) already failed whole. */
+async function runWorld(lab: string, world: World, options: TestCommandOptions, variant: Variant | undefined, earlier: readonly SuiteResult[]): Promise<SuiteResult> {
   const bar = options.progress ? new SingleBar({ format: `${lab} ${world} [{bar}] {value}/{total} runs | {duration_formatted}`, stream: process.stderr }, Presets.shades_classic) : undefined;
   let started = false;
   const result = await runSuite({
@@ -51,6 +53,7 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions, 
     ...(variant && { variant }),
     seedTimeoutMs: options.hangMs ?? (world === 'sim' ? 60_000 : 180_000),
     artifactsDir: options.artifacts,
+    ...(world === 'real' && { notRun: notRunAfter(earlier) }),
     onProgress: (done, total) => {
       if (!bar) return;
       if (!started) bar.start(total, 0);
@@ -74,7 +77,7 @@ export async function testCommand(lab: string, options: TestCommandOptions): Pro
   }
   const worlds: World[] = options.world === 'both' ? ['sim', 'real'] : [options.world];
   const results: SuiteResult[] = [];
-  for (const world of worlds) results.push(await runWorld(lab, world, options, variant));
+  for (const world of worlds) results.push(await runWorld(lab, world, options, variant, results));
   if (options.json) process.stdout.write(formatJson(results));
   else for (const r of results) process.stdout.write(`${formatTable(r)}\n`);
   if (options.gradescope) writeFileSync(options.gradescope, formatGradescope(results));
