@@ -16,7 +16,9 @@ import { JSON_DEPTH_MAX, MAX_FRAME_BYTES } from '../src/wire/frame.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { fill, ping } from '../labs/echo/lab.js';
 import { isRpcError } from '../src/env/types.js';
-import { PROP_N_MAX } from '../labs/paxos/protocol.js';
+import { PROP_N_MAX, paxosAccept, paxosDecide } from '../labs/paxos/protocol.js';
+import { paxosStatusSchema } from '../labs/paxos/status.js';
+import { RsmClient } from '../labs/rsm/client.js';
 import { malformedFrames, RawPeer, throwFrames } from './frames.js';
 
 function urlOf(a: Address): string {
@@ -214,6 +216,82 @@ describe('forged Paxos messages, against a live Lab 1 node', function () {
     }
   });
 });
+
+describe('forged decisions of impossible views, against live Lab 1 and Lab 2 nodes', function () {
+  // Any connection may send paxos.decide or paxos.accept (the tester's ghosts are clients), with a
+  // well-formed value that is no view after view 1 = {me}: Config refuses it before it is accepted
+  // or decided, and the node neither dies (primaryOf's "shares no member") nor keeps it on disk.
+  function impossible(me: string): [string, string][] {
+    const change = `not view 1 {${me}} with one member added or removed`;
+    return [
+      ['garbage !!', change],
+      ['x:1', change],
+      [`${me} a:1 b:2`, change],
+      [`${me}  x:1`, change],
+      [`${me}\tx:1`, change],
+      [`${me} ${me}`, 'a member is listed twice'],
+      [`${me} client:x`, '"client:x" is not a node id'],
+    ];
+  }
+
+  for (const lab of ['paxos', 'rsm'] as const) {
+    it(`${lab}: paxos.decide and paxos.accept of a value that is no view are refused, traced as paxos.drop with the reason; the node serves on in view 1, on its disk too`, async function () {
+      const cluster = new RealCluster({ lab, nodes: 1, timing: scaleTiming(classicTiming, 0.1), ...(lab === 'rsm' ? { app: 'kv' as const } : {}) });
+      const forger = RealEnv.client('forger');
+      try {
+        await cluster.start(0);
+        const me = cluster.id(0);
+        const cases = impossible(me);
+        for (const [v] of cases) {
+          expect(await forger.call(me, paxosDecide, { instance: 2, v }, { timeoutMs: 5000 }), v).to.equal(null);
+          expect(await forger.call(me, paxosAccept, { instance: 2, n: { n: 99, m: forger.me }, v }, { timeoutMs: 5000 }), v).to.equal(false);
+        }
+        expect(cluster.alive(0), 'node process alive').to.equal(true);
+        const raw = await cluster.status(0);
+        const status = paxosStatusSchema.parse(raw);
+        expect([status.vid, status.members, status.acceptor.v_a]).to.deep.equal([1, [me], null]);
+        const [lastValue, lastReason] = cases[cases.length - 1]!;
+        expect(raw, 'status shows the last value refused').to.have.deep.property('dropped', { phase: 'accept', instance: 2, v: lastValue, reason: lastReason });
+        const drops = await tracedUntil(cluster, 0, '"paxos.drop"', 2 * cases.length);
+        for (const [i, [v, reason]] of cases.entries()) {
+          for (const [k, phase] of (['decide', 'accept'] as const).entries()) {
+            expect(drops[2 * i + k], v).to.deep.include({ what: 'paxos.drop', phase, instance: 2, v, reason });
+          }
+        }
+        if (lab === 'rsm') await expectServes(me);
+        await cluster.kill(0);
+        await cluster.start(0);
+        expect(paxosStatusSchema.parse(await cluster.status(0)).views, 'view 1 alone on its disk').to.deep.equal([{ vid: 1, members: [me] }]);
+      } finally {
+        await forger.close();
+        await cluster.close();
+      }
+    });
+  }
+
+  /** A kv client's put and get through node `me`. */
+  async function expectServes(me: string): Promise<void> {
+    const env = RealEnv.client('kv');
+    try {
+      const client = new RsmClient(env, { members: [me], timing: scaleTiming(classicTiming, 0.1), giveUpMs: 10_000 });
+      expect(await client.invoke({ f: 'put', key: 'k', value: 'v' })).to.deep.equal({ ok: true, value: null });
+      expect(await client.invoke({ f: 'get', key: 'k' })).to.deep.equal({ ok: true, value: 'v' });
+    } finally {
+      await env.close();
+    }
+  }
+});
+
+/** The `detail`s of node `index`'s trace lines that contain `marker`, once there are at least `count` (a live node writes its trace a little late). */
+async function tracedUntil(cluster: RealCluster, index: number, marker: string, count: number): Promise<Record<string, unknown>[]> {
+  const file = join(cluster.nodeDir(index), 'trace.jsonl');
+  let found: Record<string, unknown>[] = [];
+  for (let tries = 0; tries < 100 && found.length < count; tries++) {
+    if (tries > 0) await cluster.sleep(50);
+    found = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(marker)).map((l) => (JSON.parse(l) as { detail: Record<string, unknown> }).detail);
+  }
+  return found;
+}
 
 describe('bad node ids in a join, against live Lab 1 and Lab 2 nodes', function () {
   // A node id goes into a view's Paxos value (ids joined by spaces): one with a space, an empty one

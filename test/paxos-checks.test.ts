@@ -23,6 +23,7 @@ function node(name: string, views: string[][]): Observed {
     views: views.map((members, i) => ({ vid: i + 1, members })),
     acceptor: { instance_h: views.length, n_h: { n: 0, m: name }, n_a: { n: 0, m: name }, v_a: null },
     proposer: { running: false, my_n: { n: 0, m: name } },
+    dropped: null,
     joining: false,
   };
   return { name, status };

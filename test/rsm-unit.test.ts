@@ -76,6 +76,7 @@ function status(over: Partial<RsmStatus>): RsmStatus {
     ],
     acceptor: { instance_h: 3, n_h: { n: 0, m: 'n0' }, n_a: { n: 0, m: 'n0' }, v_a: null },
     proposer: { running: false, my_n: { n: 0, m: 'n0' } },
+    dropped: null,
     joining: false,
     app: 'kv',
     vid_commit: 3,

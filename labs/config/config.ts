@@ -1,6 +1,7 @@
 // Config (the seed's config.cc, provided): the sequence of views, agreed with Paxos. View i is
 // Paxos instance i; its value is the member list in join order; view 1 = {first node}. It owns
-// membership changes (add, remove, restore) and the join loop; it never holds anything across an
+// membership changes (add, remove, restore), the join loop, and which values can be a view (Paxos
+// asks it before accepting or deciding one: see ValueCheck); it never holds anything across an
 // upcall and never sends application messages.
 //
 // API for the layer above (Lab 2, labs/rsm, codes against exactly this):
@@ -35,7 +36,7 @@ import { inBackground } from '../../src/lab.js';
 import { type Paxos, type PaxosKinds, startPaxos } from '../paxos/paxos.js';
 import { runHeartbeater, serveHeartbeat } from './heartbeater.js';
 import { joinThroughFirst, serveJoin } from './join.js';
-import { decodeMembers, encodeMembers, type View } from './view.js';
+import { decodeMembers, encodeMembers, type View, viewProblem } from './view.js';
 
 /** Told about each newly decided view (see the API above). */
 export type ViewListener = (vid: number, members: NodeId[]) => void;
@@ -70,7 +71,10 @@ export class Config {
   /** Build the node's config from its disk, serve its messages, found view 1 or join, start heartbeats. */
   static async start(env: Env, options: ConfigOptions): Promise<Config> {
     const cfg = new Config(env, options, await startPaxos(env, options.timing, options.paxos));
-    cfg.paxos.acceptor.serve((instance, value) => cfg.paxosCommit(instance, value));
+    cfg.paxos.acceptor.serve(
+      (instance, value) => cfg.paxosCommit(instance, value),
+      (instance, value) => viewProblem(instance, value, cfg.viewOf(instance - 1)),
+    );
     serveHeartbeat(env, cfg);
     serveJoin(env, cfg);
     if (cfg.vid === 0 && options.first === env.me) await cfg.paxos.acceptor.commit(1, encodeMembers([env.me]));

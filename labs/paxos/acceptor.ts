@@ -1,8 +1,11 @@
 // The Paxos acceptor (the seed's acceptor class): answers prepare/accept/decide for one instance
 // at a time, keeps n_h/n_a/v_a and the decided values durable before it replies, and upcalls
-// each decision. It never proposes and never holds anything across the upcall.
+// each decision. It never proposes, never holds anything across the upcall, and never takes a
+// value its user's check refuses.
 import type { Env } from '../../src/env/types.js';
+import { clip } from '../../src/wire/frame.js';
 import { type AcceptorState, freshRound, type PaxosLog } from './paxos-log.js';
+import type { Drop } from './status.js';
 import {
   type AcceptArgs,
   type DecideArgs,
@@ -21,6 +24,20 @@ import { compareProps } from './protocol.js';
 /** Called once per decided instance, in instance order, after the decision is durable. */
 export type CommitListener = (instance: number, value: string) => void;
 
+/**
+ * Why `value` cannot be the value of `instance`, or null if it can. Paxos is generic over values and
+ * cannot tell; its user can (Config: a view follows the one before it). Any connection may send
+ * paxos.accept and paxos.decide (the tester's ghost proposers are clients), so a well-formed but
+ * impossible value reaches the acceptor; it asks this check before it accepts a value and before
+ * it decides one (a decide, an oldinstance answer, Config's own commits and restores). A value
+ * refused is traced as a paxos.drop with the reason and goes nowhere: not to disk, not to the
+ * upcall. At accept too, not only at decide: an impossible v_a, once accepted, would be the value
+ * every later round of the instance must propose, and no decision could ever follow. The check
+ * must give the same answer on every node (Config's reads only decided instances), so no honest
+ * round is ever refused.
+ */
+export type ValueCheck = (instance: number, value: string) => string | null;
+
 export class Acceptor {
   /** The highest decided instance; this acceptor takes part in instance_h + 1 only. */
   protected instance_h: number;
@@ -31,6 +48,8 @@ export class Acceptor {
   protected n_a: Prop;
   protected v_a: string | null;
   private onCommit: CommitListener = () => undefined;
+  private check: ValueCheck = () => null;
+  private lastDrop: Drop | null = null;
 
   constructor(
     protected readonly env: Env,
@@ -45,14 +64,16 @@ export class Acceptor {
   }
 
   /**
-   * Start answering Paxos messages; decisions go to `onCommit`. Messages for an instance past
-   * instance_h + 1 are refused here (this node is behind and must catch up first), so your
-   * handlers only see instance_h + 1, or (prepare only) an instance already decided.
+   * Start answering Paxos messages; decisions go to `onCommit`, and `check` says which values can be
+   * decided (default: any). Messages for an instance past instance_h + 1 are refused here (this
+   * node is behind and must catch up first), so your handlers only see instance_h + 1, or (prepare
+   * only) an instance already decided; an accept whose value `check` refuses is answered false here.
    */
-  serve(onCommit: CommitListener): void {
+  serve(onCommit: CommitListener, check: ValueCheck = () => null): void {
     this.onCommit = onCommit;
+    this.check = check;
     this.env.serve(paxosPrepare, (a) => (a.instance > this.instance_h + 1 ? this.refusal() : this.preparereq(a)));
-    this.env.serve(paxosAccept, (a) => (a.instance === this.instance_h + 1 ? this.acceptreq(a) : false));
+    this.env.serve(paxosAccept, (a) => (a.instance === this.instance_h + 1 && this.admits('accept', a.instance, a.v) ? this.acceptreq(a) : false));
     this.env.serve(paxosDecide, (a) => this.decidereq(a));
   }
 
@@ -100,10 +121,11 @@ export class Acceptor {
 
   /**
    * Record that `instance` decided `value` (the seed's commit_wo): log `done`, start a fresh
-   * round for the next instance, then upcall. Only instance_h + 1 is taken; others are ignored.
+   * round for the next instance, then upcall. Only instance_h + 1 is taken, and only a value the
+   * user's check admits; others are ignored.
    */
   async commit(instance: number, value: string): Promise<void> {
-    if (instance !== this.instance_h + 1) return;
+    if (instance !== this.instance_h + 1 || !this.admits('decide', instance, value)) return;
     this.values.set(instance, value);
     this.instance_h = instance;
     this.startRound();
@@ -130,6 +152,20 @@ export class Acceptor {
   /** A snapshot of the acceptor's state, for status. */
   state(): { instance_h: number; n_h: Prop; n_a: Prop; v_a: string | null } {
     return { instance_h: this.instance_h, n_h: this.n_h, n_a: this.n_a, v_a: this.v_a };
+  }
+
+  /** The last value the check refused, or null: status shows it, so a node stuck behind says which decision it would not take. */
+  dropped(): Drop | null {
+    return this.lastDrop;
+  }
+
+  /** Whether the user's check admits `value` for `instance`; a refusal is traced as a paxos.drop with its reason (ValueCheck). */
+  private admits(phase: Drop['phase'], instance: number, value: string): boolean {
+    const reason = this.check(instance, value);
+    if (reason === null) return true;
+    this.lastDrop = { phase, instance, v: clip(value), reason };
+    this.env.log('paxos.drop', { ...this.lastDrop });
+    return false;
   }
 
   /** Forget the finished instance's n_h/n_a/v_a: the next instance starts from nothing. */

@@ -30,6 +30,7 @@ export function paxosStatus(cfg: Config): PaxosStatus {
     views: cfg.views(),
     acceptor: acceptor.state(),
     proposer: { running: proposer.isRunning(), my_n: proposer.proposal() },
+    dropped: acceptor.dropped(),
     joining: cfg.isJoining(),
   };
 }

@@ -5,6 +5,10 @@ import { z } from 'zod';
 import { viewSchema } from '../config/view.js';
 import { propSchema, valueSchema } from './protocol.js';
 
+/** A value the acceptor refused as impossible for its instance (labs/paxos/acceptor.ts, ValueCheck): in which phase, the value (clipped), and why. */
+export const dropSchema = z.object({ phase: z.enum(['accept', 'decide']), instance: z.number().int().positive(), v: z.string(), reason: z.string() });
+export type Drop = z.infer<typeof dropSchema>;
+
 export const paxosStatusSchema = z.object({
   /** The latest view this node knows (0: none yet), and its members in join order. */
   vid: z.number().int().nonnegative(),
@@ -20,6 +24,8 @@ export const paxosStatusSchema = z.object({
     v_a: valueSchema.nullable(),
   }),
   proposer: z.object({ running: z.boolean(), my_n: propSchema }),
+  /** The last value the acceptor refused (a paxos.drop of the trace), or null: none since the node started. */
+  dropped: dropSchema.nullable(),
   /** Whether the node is trying to join (it is not a member of its latest view). */
   joining: z.boolean(),
 });

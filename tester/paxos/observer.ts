@@ -141,5 +141,11 @@ export class PaxosObserver {
 }
 
 function describe({ status }: Observed): string {
-  return `view ${status.vid} {${status.members.join(',')}}${status.proposer.running ? ' (proposing)' : ''}${status.joining ? ' (joining)' : ''}`;
+  return `view ${status.vid} {${status.members.join(',')}}${status.proposer.running ? ' (proposing)' : ''}${status.joining ? ' (joining)' : ''}${refusal(status)}`;
+}
+
+/** The value a node behind refused for its next view, if it did: the decision it would not take is why it is stuck. */
+function refusal({ dropped, vid }: PaxosStatus): string {
+  if (dropped === null || dropped.instance <= vid) return '';
+  return ` (refused to ${dropped.phase} view ${dropped.instance} = {${dropped.v.split(' ').join(',')}}: ${dropped.reason})`;
 }
