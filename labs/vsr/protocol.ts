@@ -9,6 +9,7 @@ import { json } from '../../src/env/json-value.js';
 import type { Json } from '../../src/env/types.js';
 import type { AppResult } from '../../src/apps/app.js';
 import { checksumText } from '../../src/engine/checksum.js';
+import { jsonFits, textFits } from '../../src/json-bytes.js';
 import { bodyJson, bodyText, entryTexts, headerFieldsJson, keepTexts, sealedMessageJson } from './canonical.js';
 
 const uint = z.number().int().nonnegative();
@@ -97,60 +98,18 @@ export function utf8Bytes(text: string): number {
   return bytes;
 }
 
-/** The bodies' UTF-8 encoder (one for all). */
-const utf8 = new TextEncoder();
-
 /**
  * Whether a prepare's body (a client's op, a batch) takes at most `max` UTF-8 bytes as canonical
  * text: the storage's bound (VsrConfig.body_bytes_max), which the driver applies to every client op
  * and every entry a peer sends, and the engine to a rebuild's checkpoint.
  */
 export function bodyFits(body: Json, max: number): boolean {
-  // The driver asks this of every client op: most are far below any bound, which a walk over them
-  // shows without their text. Else JSON.stringify's text: the canonical text's characters in another
-  // key order, so as long, and made without canonicalJson's walk over the keys.
-  return bytesAtMost(body, max) <= max || textFits(JSON.stringify(body), max);
-}
-
-/**
- * An upper bound on the UTF-8 bytes of `value`'s JSON text, or a number past `max` once the bound
- * passes it (the walk stops there). A string's unit takes at most 6 bytes (an escape), a number 25
- * (-0.0000012345678901234567: 17 digits after "-0.00000"; the exponent form takes 24 at most).
- */
-function bytesAtMost(value: Json, max: number): number {
-  switch (typeof value) {
-    case 'string':
-      return 2 + 6 * value.length;
-    case 'number':
-      return 25;
-    case 'boolean':
-      return 5;
-    case 'object': {
-      if (value === null) return 4;
-      let bytes = 2;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length && bytes <= max; i++) bytes += 1 + bytesAtMost(value[i]!, max);
-        return bytes;
-      }
-      for (const key in value) {
-        if (bytes > max) break;
-        bytes += 4 + 6 * key.length + bytesAtMost(value[key]!, max);
-      }
-      return bytes;
-    }
-    default:
-      return Infinity; // not JSON: JSON.stringify's text says what it is
-  }
+  return jsonFits(body, max);
 }
 
 /** bodyFits of an entry's body, from the text entryValid encoded (kept with the entry: nothing is encoded again). */
 export function entryBodyFits(entry: Entry, max: number): boolean {
   return textFits(entryTexts(entry).body, max);
-}
-
-/** A text of at most a third as many UTF-16 units as `max` fits (UTF-8 takes at most 3 bytes per unit) and is never encoded. */
-function textFits(text: string, max: number): boolean {
-  return text.length * 3 <= max || utf8.encode(text).length <= max;
 }
 
 /** A client request a prepare carries, as its execution needs it (op: the app op; null for a register). */
