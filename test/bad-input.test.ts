@@ -20,6 +20,7 @@ import { PROP_N_MAX, paxosAccept, paxosDecide } from '../labs/paxos/protocol.js'
 import { paxosStatusSchema } from '../labs/paxos/status.js';
 import { RsmClient } from '../labs/rsm/client.js';
 import { malformedFrames, RawPeer, throwFrames } from './frames.js';
+import { tracedUntil } from './fixtures/node-trace.js';
 
 function urlOf(a: Address): string {
   return `ws://${a.host}:${a.port}/?from=fuzzer`;
@@ -281,17 +282,6 @@ describe('forged decisions of impossible views, against live Lab 1 and Lab 2 nod
     }
   }
 });
-
-/** The `detail`s of node `index`'s trace lines that contain `marker`, once there are at least `count` (a live node writes its trace a little late). */
-async function tracedUntil(cluster: RealCluster, index: number, marker: string, count: number): Promise<Record<string, unknown>[]> {
-  const file = join(cluster.nodeDir(index), 'trace.jsonl');
-  let found: Record<string, unknown>[] = [];
-  for (let tries = 0; tries < 100 && found.length < count; tries++) {
-    if (tries > 0) await cluster.sleep(50);
-    found = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(marker)).map((l) => (JSON.parse(l) as { detail: Record<string, unknown> }).detail);
-  }
-  return found;
-}
 
 describe('bad node ids in a join, against live Lab 1 and Lab 2 nodes', function () {
   // A node id goes into a view's Paxos value (ids joined by spaces): one with a space, an empty one

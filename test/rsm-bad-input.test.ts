@@ -30,7 +30,7 @@ function client(cluster: SimCluster, name: string): RsmClient {
 
 /** Each replica's app state (the snapshot without the duplicate table). */
 async function appStates(cluster: SimCluster): Promise<string[]> {
-  return (await statuses(cluster)).map((s) => JSON.stringify((JSON.parse(s.snapshot) as { state: unknown }).state));
+  return (await statuses(cluster)).map((s) => JSON.stringify((JSON.parse(s.snapshot ?? '{}') as { state?: unknown }).state));
 }
 
 describe('rsm: bad client input and vanished clients (simulator)', () => {

@@ -6,8 +6,8 @@ import type { HistoryEvent } from '../src/check/history.js';
 import { primaryOf } from '../labs/config/primary.js';
 import { Mutex } from '../labs/rsm/mutex.js';
 import { Condition } from '../labs/rsm/condition.js';
-import type { RsmStatus, SyncRecord } from '../labs/rsm/status.js';
-import { SyncLedger, checkHistory, checkPrimary, checkReplicasEqual, settled, type RsmObserved } from '../tester/rsm/checks.js';
+import { digestSnapshot, STATUS_SNAPSHOT_BYTES, summarizeSnapshot, type RsmStatus, type SyncRecord } from '../labs/rsm/status.js';
+import { SyncLedger, checkAckedKept, checkHistory, checkPrimary, checkReplicasEqual, settled, type RsmObserved } from '../tester/rsm/checks.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 
 function lookup(views: NodeId[][]): (vid: number) => NodeId[] | undefined {
@@ -88,7 +88,9 @@ function status(over: Partial<RsmStatus>): RsmStatus {
     last_myvs: { vid: 3, seqno: 4 },
     executed: 4,
     snapshot: '{"app":"kv","clients":[],"state":[]}',
+    snapshotBytes: 36,
     snapshotHash: 'aaaa',
+    lastSeqs: [],
     syncs: [],
   };
   return { ...base, ...over };
@@ -113,6 +115,28 @@ describe('rsm tester checks', () => {
     const b: RsmObserved = { name: 'p1', status: status({ snapshot: '{"app":"kv","clients":[],"state":[["k","v"]]}', snapshotHash: 'bbbb' }) };
     expect(() => checkReplicasEqual([a, { ...a, name: 'p2' }])).to.not.throw();
     expect(() => checkReplicasEqual([a, b])).to.throw(ScenarioFailure, /replica state differs at 3.4: p0 aaaa .* p1 bbbb/);
+  });
+
+  it('a snapshot past the status bound is compared and shown by its digest and size, its text left out', () => {
+    const big = (hash: string): RsmObserved => ({ name: 'p1', status: status({ snapshot: null, snapshotBytes: 70_000_000, snapshotHash: hash }) });
+    expect(() => checkReplicasEqual([big('cccc'), { ...big('cccc'), name: 'p2' }])).to.not.throw();
+    expect(() => checkReplicasEqual([{ name: 'p0', status: status({}) }, big('cccc')])).to.throw(ScenarioFailure, /p0 aaaa = \{"app":"kv","clients":\[\],"state":\[\]\}, p1 cccc = \(70000000 bytes\)$/);
+  });
+
+  it('acknowledged requests are checked against lastSeqs, the duplicate table without its results', () => {
+    const kept: RsmObserved = { name: 'p1', status: status({ snapshot: null, lastSeqs: [['c1', 3]] }) };
+    expect(() => checkAckedKept([kept], [{ client: 'c1', seq: 3 }])).to.not.throw();
+    expect(() => checkAckedKept([kept], [{ client: 'c1', seq: 4 }])).to.throw(ScenarioFailure, /p1: acknowledged request 4 of client c1 is lost: its exactly-once table holds seq 3/);
+    expect(() => checkAckedKept([kept], [{ client: 'c2', seq: 1 }])).to.throw(ScenarioFailure, /holds nothing for that client/);
+  });
+
+  it('a status carries the snapshot text up to STATUS_SNAPSHOT_BYTES of UTF-8, past that its size and digest alone', () => {
+    const frame = '{"app":"kv","clients":[],"state":[["k",""]]}'.length;
+    const of = (value: string) => ({ app: 'kv', clients: [], state: [['k', value]] });
+    const at = of('é'.repeat((STATUS_SNAPSHOT_BYTES - frame) / 2)); // two bytes a character: counted in bytes, not characters
+    expect(summarizeSnapshot(at)).to.deep.equal({ snapshot: digestSnapshot(at).text, snapshotBytes: STATUS_SNAPSHOT_BYTES, snapshotHash: digestSnapshot(at).hash });
+    const past = of(`${'é'.repeat((STATUS_SNAPSHOT_BYTES - frame) / 2)}x`);
+    expect(summarizeSnapshot(past)).to.deep.equal({ snapshot: null, snapshotBytes: STATUS_SNAPSHOT_BYTES + 1, snapshotHash: digestSnapshot(past).hash });
   });
 
   it('settled needs the same view, no view change and the same last viewstamp everywhere', () => {

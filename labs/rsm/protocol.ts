@@ -22,6 +22,23 @@ export function compareViewstamps(a: Viewstamp, b: Viewstamp): number {
 
 const vid = z.number().int().nonnegative();
 
+/**
+ * The most UTF-8 bytes a client's op may take as JSON text: 64 KiB, as Lab 3's (LOG_BODY_BYTES_MAX).
+ * Every node answers a larger one with an error result and replicates nothing (rsm.ts, serve).
+ * It bounds each message that carries one op, a client's request and the primary's rsm.invoke, to a
+ * thousandth of a frame (MAX_FRAME_BYTES, 64 MiB). It does not bound the state, which a state
+ * transfer carries whole in one reply: a write adds at most its op's text to the app's state (a kv
+ * put or append, a lock), and the duplicate table keeps each client's last result, a small one but
+ * for a kv get (a whole value). That reply must fit one frame, which holds about a thousand writes
+ * at this bound, and arrive within one RPC timeout: encoding, sending and checking it take some
+ * tens of ms per MiB on a loopback, so the classic 1 s carries a few hundred such writes and a
+ * timing scaled down for tests fewer (the real-world test gives 128 of them a 10 s timeout). Past
+ * either, no op bound could help (the kv store bounds neither its keys nor what appends add): the
+ * transfer fails on every retry, the primary says on its stderr that a reply was too large, and the
+ * joiner traces each reason once (rsm.transfer_failed).
+ */
+export const OP_BYTES_MAX = 64 * 1024;
+
 /** A client's request: the op is untrusted JSON, validated by the app when it executes. */
 export const clientRequestSchema = z.strictObject({ client: z.string().min(1), seq: z.number().int().nonnegative(), op: json() });
 export type ClientRequestArgs = z.infer<typeof clientRequestSchema>;

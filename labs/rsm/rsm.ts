@@ -33,6 +33,8 @@ import { assert } from '../../src/assert.js';
 import { inBackground } from '../../src/lab.js';
 import type { AppName, AppResult } from '../../src/apps/app.js';
 import { createStateMachine } from '../../src/apps/app.js';
+import { fail } from '../../src/apps/result.js';
+import { jsonFits } from '../../src/json-bytes.js';
 import { ExactlyOnce } from '../../src/apps/exactly-once.js';
 import { Config } from '../config/config.js';
 import { Condition } from './condition.js';
@@ -47,6 +49,7 @@ import {
   rsmTransferDone,
   sameViewstamp,
   compareViewstamps,
+  OP_BYTES_MAX,
   type ClientInvokeRes,
   type ClientRequestArgs,
   type InvokeArgs,
@@ -57,7 +60,7 @@ import {
   type TransferRes,
   type Viewstamp,
 } from './protocol.js';
-import { digestSnapshot, type RsmStatus, type SyncRecord } from './status.js';
+import { digestSnapshot, summarizeSnapshot, type RsmStatus, type SyncRecord } from './status.js';
 import { paxosStatus } from '../paxos/lab.js';
 
 export interface RsmOptions {
@@ -110,6 +113,8 @@ export class Rsm {
   private joinHint: NodeId | undefined;
   /** viewMembers()'s last answer. */
   private lastView: { vid: number; members: NodeId[] } = { vid: -1, members: [] };
+  /** Why state transfers failed since the last one that succeeded, each traced once (untilSuccess retries every retryMs). */
+  private readonly transferFailures = new Set<string>();
 
   constructor(
     protected readonly env: Env,
@@ -141,7 +146,7 @@ export class Rsm {
 
   private serve(): void {
     const env = this.env;
-    env.serve(rsmClientInvoke, (args) => this.clientInvoke(args));
+    env.serve(rsmClientInvoke, (args) => this.opTooLarge(args) ?? this.clientInvoke(args));
     env.serve(rsmClientMembers, () => this.clientMembers());
     env.serve(rsmInvoke, (args) => this.invoke(args));
     env.serve(rsmTransfer, (args) => this.transferreq(args.src, args.last, args.vid));
@@ -290,13 +295,25 @@ export class Rsm {
       answer = await this.env.call(primary, rsmTransfer, { src: this.me, last: this.last_myvs, vid: this.vid_insync }, { timeoutMs: this.timing.rpcTimeoutMs });
     } catch (e) {
       if (!isRpcError(e)) throw e;
+      this.transferFailed(primary, e.message);
       return false;
     }
     if (answer.status !== 'OK' || this.vid_insync !== this.vid_commit) return false;
     if (answer.state === undefined) assert(sameViewstamp(answer.last, this.last_myvs), 'transferreq sent no state for a different last viewstamp');
     else this.state.restore(answer.state);
     this.last_myvs = answer.last;
+    this.transferFailures.clear();
     return true;
+  }
+
+  /**
+   * Trace why a state transfer failed (rsm.transfer_failed), once per reason until one succeeds. A
+   * reply too large for a frame fails every retry alike; unsaid, the view change wedged in silence.
+   */
+  private transferFailed(primary: NodeId, reason: string): void {
+    if (this.transferFailures.has(reason)) return;
+    this.transferFailures.add(reason);
+    this.env.log('rsm.transfer_failed', { primary, vid: this.vid_insync, reason });
   }
 
   /** Tell the primary this backup holds its state of vid_insync. */
@@ -356,6 +373,17 @@ export class Rsm {
   }
 
   // ---- normal operation ----
+
+  /**
+   * A client's op past OP_BYTES_MAX (provided): answered at once, by any node, with an error result
+   * (no retry makes it smaller), and traced; it never reaches clientInvoke. Undefined for any other.
+   */
+  private opTooLarge(args: ClientRequestArgs): ClientInvokeRes | undefined {
+    if (jsonFits(args.op, OP_BYTES_MAX)) return undefined;
+    const reason = `op too large: an op takes at most ${OP_BYTES_MAX} bytes as JSON`;
+    this.env.log('rsm.refuse', { client: args.client, seq: args.seq, reason });
+    return { status: 'OK', result: fail(reason) };
+  }
 
   /** A client's request at (what it believes is) the primary (the seed's client_invoke). */
   protected async clientInvoke(args: ClientRequestArgs): Promise<ClientInvokeRes> {
@@ -462,9 +490,8 @@ export class Rsm {
     return this.state.apply(req);
   }
 
-  /** Lab-1 fields plus the replication state and the app's canonical snapshot. */
+  /** Lab-1 fields plus the replication state and a summary of the app's snapshot (its text too while it is small). */
   status(): RsmStatus {
-    const { text, hash } = digestSnapshot(this.state.snapshot());
     return {
       ...paxosStatus(this.cfg),
       app: this.options.app,
@@ -476,8 +503,8 @@ export class Rsm {
       myvs: this.myvs,
       last_myvs: this.last_myvs,
       executed: this.executed,
-      snapshot: text,
-      snapshotHash: hash,
+      ...summarizeSnapshot(this.state.snapshot()),
+      lastSeqs: this.state.lastSeqs(),
       syncs: this.syncs,
     };
   }

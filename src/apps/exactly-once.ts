@@ -51,6 +51,11 @@ export class ExactlyOnce {
     return this.replies.get(client)?.seq;
   }
 
+  /** Each client's last seq, sorted by client: the duplicate table without its cached results. */
+  lastSeqs(): [string, number][] {
+    return sortedEntries(this.replies).map(([client, { seq }]) => [client, seq]);
+  }
+
   /** App state and duplicate table together: {app, clients, state}. Compare with canonicalJson. */
   snapshot(): Json {
     return { app: this.app.name, clients: sortedEntries(this.replies), state: this.app.snapshot() };
