@@ -120,4 +120,14 @@ describe('handout', function () {
     expect(test.stdout).to.include(`0/${rsmScenarios.length} tests passed`);
     expect(test.stdout).to.match(/TODO: rsm\./);
   });
+
+  it('fails Lab 3\'s first scenario on the stubs, naming the engine handler to write as handouts/lab3-vsr.md quotes it', () => {
+    const quoted = /`(lab code threw: TODO: engine\.[^`]*)`/.exec(readFileSync(join(repo, 'handouts', 'lab3-vsr.md'), 'utf8'));
+    expect(quoted, 'lab3-vsr.md quotes a `lab code threw: TODO: engine.…` line').to.not.equal(null);
+    const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']);
+    expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
+    const test = run(process.execPath, ['dist/src/cli/main.js', 'test', 'vsr', '--world', 'sim', '--seeds', '1', '--only', '1', '--no-progress']);
+    expect(test.status, test.stdout + test.stderr).to.equal(1);
+    expect(test.stdout).to.include(quoted![1]!.replace(/\s+/g, ' '));
+  });
 });

@@ -484,7 +484,7 @@ export function execute(s: ReplicaState, out: Out): void {
   for (const r of preparedRequests(entry)) executeRequest(s, out, h.op, h.timestamp, r);
   s.commit_min = h.op;
   // STUDENT: void [s, out, preparedRequests];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: execute the op\'s requests (one, or a batch\'s) through the client table');
+  // STUDENT: throw new Error('TODO: engine.execute: execute the op\'s requests (one, or a batch\'s) through the client table');
   // END SOLUTION
 }
 
@@ -506,7 +506,7 @@ export function executeRequest(s: ReplicaState, out: Out, op: number, time: numb
     reply(out, r.client, r.request, kind, { status: 'ok', view: s.view, request: row.request, op: row.op, result: row.reply });
   }
   // STUDENT: void [s, out, op, time, r, newSession, runApp];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: run the request through the client table (a duplicate never runs again) and answer it');
+  // STUDENT: throw new Error('TODO: engine.executeRequest: run the request through the client table (a duplicate never runs again) and answer it');
   // END SOLUTION
 }
 
@@ -659,7 +659,7 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
   if (session.chunks.includes(null)) return requestChunks(s, out, m.chunk + SYNC_WINDOW, 1);
   installSnapshot(s, out, session);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: start or go on with a rebuild from this chunk (the log wins)');
+  // STUDENT: throw new Error('TODO: engine.onSync: start or go on with a rebuild from this chunk (the log wins)');
   // END SOLUTION
 }
 
@@ -677,7 +677,7 @@ export function installSnapshot(s: ReplicaState, out: Out, session: SyncSession)
   }
   applySnapshot(s, out, session, c);
   // STUDENT: void [s, out, session, c];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: install the whole snapshot (applySnapshot) unless we executed its op already');
+  // STUDENT: throw new Error('TODO: engine.installSnapshot: install the whole snapshot (applySnapshot) unless we executed its op already');
   // END SOLUTION
 }
 
@@ -764,7 +764,7 @@ export function syncDoneIfReached(s: ReplicaState, out: Out): void {
   s.sync = null;
   out.push({ kind: 'trace', what: 'vsr.sync.done', detail: { op_checkpoint: session.op_checkpoint, op: s.commit_min } });
   // STUDENT: void [s, out, session];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: end the rebuild once it is done');
+  // STUDENT: throw new Error('TODO: engine.syncDoneIfReached: end the rebuild once it is done');
   // END SOLUTION
 }
 
@@ -815,7 +815,7 @@ function onRequest(s: ReplicaState, out: Out, r: ClientRequest, time: number): v
   if (!ringAccepts(s, s.op + 1)) return reply(out, r.client, r.request, r.kind, { status: 'busy', view: s.view });
   preparePipelined(s, out, prepareEntry(s, r, time));
   // STUDENT: void [s, out, r, time, queueRequest, preparePipelined];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: check the client table, then prepare the request');
+  // STUDENT: throw new Error('TODO: engine.onRequest: check the client table, then prepare the request');
   // END SOLUTION
 }
 
@@ -832,7 +832,7 @@ function onWritten(s: ReplicaState, out: Out, op: number, checksum: string): voi
     send(s, out, primaryIndex(s, s.view), { command: 'prepare_ok', ...base(s), op, checksum });
   }
   // STUDENT: void [s, out, op, checksum];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count your own prepare_ok (primary) or send one (backup)');
+  // STUDENT: throw new Error('TODO: engine.onWritten: count your own prepare_ok (primary) or send one (backup)');
   // END SOLUTION
 }
 
@@ -864,7 +864,7 @@ export function countPrepareOk(s: ReplicaState, out: Out, replica: number, op: n
     else start(s, 'prepare');
   }
   // STUDENT: void [s, out, replica, op, prepareQueued];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count the prepare_ok and commit once a quorum holds the op, then prepare the queued requests');
+  // STUDENT: throw new Error('TODO: engine.countPrepareOk: count the prepare_ok and commit once a quorum holds the op, then prepare the queued requests');
   // END SOLUTION
 }
 
@@ -885,7 +885,7 @@ function onRead(s: ReplicaState, out: Out, r: ClientRequest): void {
   reset(s, 'commit');
   releaseReads(s, out);
   // STUDENT: void [s, out, r];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: queue the read and start a heartbeat round');
+  // STUDENT: throw new Error('TODO: engine.onRead: queue the read and start a heartbeat round');
   // END SOLUTION
 }
 
@@ -904,7 +904,7 @@ export function releaseReads(s: ReplicaState, out: Out): void {
     reply(out, read.client, read.request, 'read', { status: 'ok', view: s.view, request: read.request, op: s.commit_min, result });
   }
   // STUDENT: void [s, out];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: release the verified reads');
+  // STUDENT: throw new Error('TODO: engine.releaseReads: release the verified reads');
   // END SOLUTION
 }
 
@@ -953,7 +953,7 @@ function onPrepare(s: ReplicaState, out: Out, m: MessageOf<'prepare'>): void {
   repairGap(s, out, h.op);
   commitOps(s, out);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: append the prepare if it extends the chain');
+  // STUDENT: throw new Error('TODO: engine.onPrepare: append the prepare if it extends the chain');
   // END SOLUTION
 }
 
@@ -967,7 +967,7 @@ function onCommit(s: ReplicaState, out: Out, m: MessageOf<'commit'>): void {
   repairGap(s, out, m.commit);
   commitOps(s, out);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: learn the commit number and execute');
+  // STUDENT: throw new Error('TODO: engine.onCommit: learn the commit number and execute');
   // END SOLUTION
 }
 
@@ -987,7 +987,7 @@ export function repairGap(s: ReplicaState, out: Out, known: number): void {
     if (r.entry === null) send(s, out, primary, { command: 'request_prepare', ...base(s), op: r.header.op, checksum: r.header.checksum });
   }
   // STUDENT: void [s, out, primary];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: ask the primary for the headers after the head, then their prepares');
+  // STUDENT: throw new Error('TODO: engine.repairGap: ask the primary for the headers after the head, then their prepares');
   // END SOLUTION
 }
 
@@ -1020,7 +1020,7 @@ function onHeaders(s: ReplicaState, out: Out, m: MessageOf<'headers'>): void {
   }
   repairGap(s, out, s.op + s.repair_headers.length);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: accept the headers that extend the chain (repair_header)');
+  // STUDENT: throw new Error('TODO: engine.onHeaders: accept the headers that extend the chain (repair_header)');
   // END SOLUTION
 }
 
@@ -1035,7 +1035,7 @@ export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
   if (r !== undefined && r.entry === null) r.entry = entry;
   while (s.repair_headers.length > 0 && s.repair_headers[0]!.entry !== null && ringAccepts(s, s.op + 1)) append(s, out, s.repair_headers.shift()!.entry!, primaryIndex(s, s.view));
   // STUDENT: void [s, out, entry];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the repair with the prepare and append what is next');
+  // STUDENT: throw new Error('TODO: engine.takeRepaired: fill the repair with the prepare and append what is next');
   // END SOLUTION
 }
 
@@ -1075,7 +1075,7 @@ function onRepairRequest(s: ReplicaState, out: Out, m: MessageOf<'request_prepar
   }
   send(s, out, m.replica, { command: 'nack_prepare', ...base(s), op: m.op, checksum: m.checksum });
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: answer a new primary\'s request_prepare: the prepare, silence, or a nack');
+  // STUDENT: throw new Error('TODO: engine.onRepairRequest: answer a new primary\'s request_prepare: the prepare, silence, or a nack');
   // END SOLUTION
 }
 
@@ -1138,7 +1138,7 @@ export function fillChosenLog(s: ReplicaState, best: DoViewChangeRecord): Entry[
     if (same !== undefined) entries[op - first] = same.entry;
   }
   // STUDENT: void [s, best, first, logViewOf, rootEntry, viewChangeEntry];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: fill the chosen log\'s faulty ops from copies that are certainly the same prepare');
+  // STUDENT: throw new Error('TODO: engine.fillChosenLog: fill the chosen log\'s faulty ops from copies that are certainly the same prepare');
   // END SOLUTION
   return entries;
 }
@@ -1171,7 +1171,7 @@ export function nacksFor(s: ReplicaState, op: number, checksum: string | null): 
     if (op > d.op || (checksum !== null && viewChangeEntry(d, op)!.header.checksum !== checksum)) insertSorted(from, d.replica);
   }
   // STUDENT: void [s, op, checksum];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count the replicas that never acknowledged the op');
+  // STUDENT: throw new Error('TODO: engine.nacksFor: count the replicas that never acknowledged the op');
   // END SOLUTION
   return from;
 }
@@ -1205,7 +1205,7 @@ export function repairChosenLog(s: ReplicaState, out: Out, best: DoViewChangeRec
     return null;
   }
   // STUDENT: void [s, out, commit, first];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: discard by the nack rule or ask for the highest faulty op');
+  // STUDENT: throw new Error('TODO: engine.repairChosenLog: discard by the nack rule or ask for the highest faulty op');
   // END SOLUTION
   return entries;
 }
@@ -1243,7 +1243,7 @@ export function transitionToViewChange(s: ReplicaState, out: Out, view: number):
   start(s, 'resend');
   broadcast(s, out, { command: 'start_view_change', ...base(s) });
   // STUDENT: void [s, out, view, dropReads, dropQueue];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: enter view_change status for the new view (a normal primary first answers its pending reads and queued requests busy)');
+  // STUDENT: throw new Error('TODO: engine.transitionToViewChange: enter view_change status for the new view (a normal primary first answers its pending reads and queued requests busy)');
   // END SOLUTION
 }
 
@@ -1260,7 +1260,7 @@ function onStartViewChange(s: ReplicaState, out: Out, m: MessageOf<'start_view_c
   insertSorted(s.start_view_change_from, m.replica);
   if (!s.do_view_change_sent && s.start_view_change_from.length >= s.config.quorum_view_change - 1) sendDoViewChange(s, out);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: count start_view_change; at a quorum send do_view_change');
+  // STUDENT: throw new Error('TODO: engine.onStartViewChange: count start_view_change; at a quorum send do_view_change');
   // END SOLUTION
 }
 
@@ -1290,7 +1290,7 @@ function onDoViewChange(s: ReplicaState, out: Out, m: MessageOf<'do_view_change'
   if (!s.do_view_change_sent || s.do_view_change_from.length < s.config.quorum_view_change) return;
   startViewAsPrimary(s, out);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: collect do_view_change; at a quorum start the view');
+  // STUDENT: throw new Error('TODO: engine.onDoViewChange: collect do_view_change; at a quorum start the view');
   // END SOLUTION
 }
 
@@ -1317,7 +1317,7 @@ export function startViewAsPrimary(s: ReplicaState, out: Out): void {
   }
   startView(s, out);
   // STUDENT: void [s, out];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: choose the log and start the view as its primary');
+  // STUDENT: throw new Error('TODO: engine.startViewAsPrimary: choose the log and start the view as its primary');
   // END SOLUTION
 }
 
@@ -1335,7 +1335,7 @@ export function startView(s: ReplicaState, out: Out): void {
   commitOps(s, out);
   countPrepareOk(s, out, s.config.replica, s.log_durable);
   // STUDENT: void [s, out];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: start the view as its primary: pipeline, start_view');
+  // STUDENT: throw new Error('TODO: engine.startView: start the view as its primary: pipeline, start_view');
   // END SOLUTION
 }
 
@@ -1388,7 +1388,7 @@ function onStartView(s: ReplicaState, out: Out, m: MessageOf<'start_view'>): voi
   s.view = m.view;
   becomeBackup(s, out, first, m.entries, m.op, m.commit_max, m.replica);
   // STUDENT: void [s, out, m, dropReads, dropQueue];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: adopt the new view\'s log as a backup (a normal primary of an older view first answers its pending reads and queued requests busy)');
+  // STUDENT: throw new Error('TODO: engine.onStartView: adopt the new view\'s log as a backup (a normal primary of an older view first answers its pending reads and queued requests busy)');
   // END SOLUTION
 }
 
@@ -1415,7 +1415,7 @@ function onRecovery(s: ReplicaState, out: Out, m: MessageOf<'recovery'>): void {
   const log = isPrimary(s) ? logSuffix(s) : { entries: null };
   send(s, out, m.replica, { command: 'recovery_response', ...base(s), nonce: m.nonce, log_view: s.log_view, op: s.op, commit_max: s.commit_max, ...log });
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: answer a recovery (the primary sends its log)');
+  // STUDENT: throw new Error('TODO: engine.onRecovery: answer a recovery (the primary sends its log)');
   // END SOLUTION
 }
 
@@ -1449,7 +1449,7 @@ function onRecoveryResponse(s: ReplicaState, out: Out, m: MessageOf<'recovery_re
   s.view = view;
   becomeBackup(s, out, leader.first, leader.entries!, leader.op, leader.commit_max, leader.replica);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: labs/vsr/engine.ts: a quorum of answers with our nonce, the leader\'s included: adopt its log');
+  // STUDENT: throw new Error('TODO: engine.onRecoveryResponse: a quorum of answers with our nonce, the leader\'s included: adopt its log');
   // END SOLUTION
 }
 
