@@ -3,8 +3,8 @@
 // cluster under load; kill the primary with its button and see a new view; partition and heal a
 // node; a disk fault; link faults on some methods only; Ctrl-C leaves nothing behind), a recorded
 // failure in the viewer (hover a message, move the time cursor, click a non-linearizable op), a
-// 50,000-event trace scrolled, the self-contained page with no network, and a simulated run
-// played, paused, stepped and faulted.
+// 50,000-event trace scrolled, the self-contained page with no network, a simulated run
+// played, paused, stepped and faulted, and a VSR run's messages filtered by command.
 // Screenshots go to artifacts/screenshots/.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { selfContainedPage } from '../src/dashboard/page.js';
 import { carelessPrimaryLab, oneStrike } from './fixtures/rsm-broken.js';
 import { startSimRun } from '../src/dashboard/sim-run.js';
 import { controlCall } from '../src/control/client.js';
+import { formatEvent, type TraceEvent } from '../src/trace/event.js';
 import * as control from '../src/control/protocol.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -413,5 +414,60 @@ describe('dashboard in Chromium', function () {
         await server.close();
       }
     });
+  });
+
+  describe('the trace viewer on a VSR run (every peer message travels as vsr.message, or several as one vsr.batch)', () => {
+    let dir: string;
+    let file: string;
+    /** The same trace as real nodes write it: a label on each send only (a receiver's line has none). */
+    let realFile: string;
+    /** The trace's deliver and drop events (each an arrow) of messages and batches that carry one of these commands (by their labels). */
+    let arrowsOf: (commands: string[]) => TraceEvent[];
+
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'rsmlab-viewer-vsr-'));
+      file = join(dir, 'vsr-8.jsonl');
+      // Scenario 8 (every do_view_change lost until the cluster heals): do_view_change goes alone and, after a start_view_change, in one batch with it.
+      const run = spawnSync(process.execPath, [cli, 'sim', 'vsr', '8', '--seed', '1', '--trace', file], { encoding: 'utf8' });
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      const events = loadArtifact(file).traces[0]!.events;
+      arrowsOf = (commands) => events.filter((e) => (e.kind === 'deliver' || e.kind === 'drop') && (e.msg!.label ?? '').split('+').some((c) => commands.includes(c)));
+      const labels = new Set(arrowsOf(['do_view_change']).map((e) => `${e.msg!.method} ${e.msg!.label!}`));
+      expect([...labels].sort(), 'do_view_change alone and batched').to.deep.equal(['vsr.batch start_view_change+do_view_change', 'vsr.message do_view_change']);
+      realFile = join(dir, 'vsr-8-real.jsonl');
+      writeFileSync(realFile, events.map((e) => formatEvent(e.kind === 'send' || e.msg === undefined ? e : { ...e, msg: { ...e.msg, label: undefined } })).join('\n'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    for (const [world, trace] of [['as the simulator writes it', () => file], ['as real nodes write it (labels on sends only)', () => realFile]] as const) {
+      it(`filters the messages by VSR command, batched or not: only do_view_change and start_view, each named in its tooltip; a trace ${world}`, async () => {
+        const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(trace()) });
+        try {
+          await page.goto(server.url);
+          await page.waitForSelector('#kind-filter');
+          const kind = (k: string) => page.locator(`[id="kind-${k}"]`);
+          for (const command of ['prepare', 'prepare_ok', 'commit', 'start_view_change', 'do_view_change', 'start_view', 'vsr.request']) expect(await kind(command).count(), command).to.equal(1);
+          for (const method of ['vsr.message', 'vsr.batch']) expect(await kind(method).count(), `${method} is split by command`).to.equal(0);
+          await page.locator('#kinds-none').click();
+          expect(await page.evaluate<number>('rsmlabViewer.model().arrows')).to.equal(0);
+          await kind('do_view_change').check();
+          await kind('start_view').check();
+          const model = await page.evaluate<{ arrows: number; kinds: string[] }>('rsmlabViewer.model()');
+          expect(model.kinds).to.deep.equal(['do_view_change', 'start_view', 'start_view_change+do_view_change']);
+          expect(model.arrows).to.equal(arrowsOf(['do_view_change', 'start_view']).length);
+          await page.evaluate(`rsmlabViewer.jumpTo(${arrowsOf(['start_view'])[0]!.seq})`);
+          const point = await page.evaluate<{ x: number; y: number } | null>("rsmlabViewer.arrowPoint('start_view')");
+          expect(point, 'a start_view arrow on screen').to.not.equal(null);
+          await page.mouse.move(point!.x, point!.y);
+          await page.waitForSelector('#tip', { state: 'visible' });
+          expect(await page.locator('#tip').textContent()).to.match(/^#\d+ .*\nnotice vsr\.message start_view p\d → p\d/);
+          await shot(page, 'viewer-vsr-commands');
+          await page.locator('#kinds-all').click();
+          expect(await page.evaluate<string[]>('rsmlabViewer.model().kinds')).to.include.members(['prepare', 'commit', 'vsr.request']);
+        } finally {
+          await server.close();
+        }
+      });
+    }
   });
 });

@@ -20,7 +20,7 @@ const event: fc.Arbitrary<EventInput> = fc.record(
     t: number,
     node: text,
     kind: fc.constantFrom<TraceKind>('send', 'deliver'),
-    msg: fc.record({ id: number, from: text, to: text, method: text, type: fc.constantFrom('req' as const, 'res' as const, 'notice' as const), summary }),
+    msg: fc.record({ id: number, from: text, to: text, method: text, type: fc.constantFrom('req' as const, 'res' as const, 'notice' as const), summary, label: fc.option(fc.oneof(fc.constantFrom('prepare', 'start_view_change+do_view_change'), text), { nil: undefined }) }),
     cause: fc.nat(),
   },
   { requiredKeys: ['t', 'node', 'kind', 'msg'] },

@@ -4,7 +4,7 @@
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import { z } from 'zod';
-import { method } from '../src/env/method.js';
+import { method, notice } from '../src/env/method.js';
 import { isRpcError, RpcError, type Env } from '../src/env/types.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { events, get, probeCluster, tell } from './fixtures/sim-probe.js';
@@ -147,5 +147,20 @@ describe('sim rpc', () => {
     expect(got).to.deep.equal([[7, 'client:c']]);
     const drops = await events(cluster, 'drop');
     expect(drops.map((e) => [e.node, e.detail])).to.deep.equal([['p1', { reason: 'no handler for notice probe.tell' }]]);
+  });
+
+  it('traces a notice\'s label (its declaration\'s, of its params) on its lines, and hashes the same as without one', async () => {
+    const run = async (labelled: boolean) => {
+      const shout = notice('probe.shout', z.object({ words: z.array(z.string()) }), labelled ? ({ words }) => words.join('+') : undefined);
+      const cluster = await probeCluster((env: Env) => env.on(shout, ({ words }) => void words.splice(0))); // the receiver empties its copy
+      cluster.clientEnv('c').send('p0', shout, { words: ['do', 're'] });
+      await cluster.sleep(50);
+      return { lines: await events(cluster, 'send', 'deliver'), hash: cluster.traceHash() };
+    };
+    const plain = await run(false);
+    const labelled = await run(true);
+    expect(labelled.lines.map((e) => [e.kind, (e.msg as { label?: string }).label])).to.deep.equal([['send', 'do+re'], ['deliver', 'do+re']]);
+    expect(plain.lines.map((e) => (e.msg as { label?: string }).label)).to.deep.equal([undefined, undefined]);
+    expect(labelled.hash, 'a label is a function of the params, which the hash takes').to.equal(plain.hash);
   });
 });

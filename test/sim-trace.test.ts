@@ -12,7 +12,7 @@ import { get, probeCluster } from './fixtures/sim-probe.js';
 /** The canonical line as the contract defines it: JSON.stringify of the event in key order. */
 function reference(e: TraceEvent): string {
   const ordered: Record<string, unknown> = { seq: e.seq, t: e.t, node: e.node, kind: e.kind };
-  if (e.msg) ordered.msg = { id: e.msg.id, from: e.msg.from, to: e.msg.to, method: e.msg.method, type: e.msg.type, summary: e.msg.summary };
+  if (e.msg) ordered.msg = { id: e.msg.id, from: e.msg.from, to: e.msg.to, method: e.msg.method, type: e.msg.type, summary: e.msg.summary, label: e.msg.label };
   if (e.cause !== undefined) ordered.cause = e.cause;
   if (e.detail !== undefined) ordered.detail = e.detail;
   return JSON.stringify(ordered);
@@ -25,6 +25,7 @@ const message = fc.record({
   method: fc.string(),
   type: fc.constantFrom('req' as const, 'res' as const, 'notice' as const),
   summary: fc.string({ unit: 'binary' }),
+  label: fc.option(fc.string({ unit: 'binary' }), { nil: undefined }),
 });
 
 const event: fc.Arbitrary<TraceEvent> = fc.record(
@@ -96,6 +97,9 @@ describe('sim trace lines', () => {
       { ...base, detail: undefined },
       { ...base, msg: undefined },
       ...(['id', 'from', 'to', 'method', 'type', 'summary'] as const).map((k) => ({ ...base, msg: { ...msg, [k]: k === 'id' ? 2 : k === 'type' ? 'res' : `${msg[k]}x` } })),
+      { ...base, msg: { ...msg, label: 'prepare' } },
+      { ...base, msg: { ...msg, label: 'commit' } },
+      { ...base, msg: { ...msg, label: '' } },
     ];
     const digests = variants.map((e) => {
       const r = new TraceRecorder({ keep: false });

@@ -28,6 +28,8 @@ const boom = notice('t.boom', z.object({}));
 const echo = method('t.echo', z.object({ text: z.string() }), z.object({ text: z.string() }));
 const big = method('t.big', z.object({ chars: z.int() }), z.object({ text: z.string() }));
 const note = notice('t.note', z.object({ text: z.string() }));
+let labels = 0;
+const labelled = notice('t.labelled', z.object({ kinds: z.array(z.string()) }), ({ kinds }) => (labels++, kinds.join('+')));
 
 interface Ticks {
   seen: { n: number; from: NodeId }[];
@@ -84,6 +86,7 @@ describe('real transport (two RealEnvs on loopback)', function () {
     env.serve(big, ({ chars }) => ({ text: 'x'.repeat(chars) }));
     env.on(tick, ({ n }, from) => served.seen.push({ n, from }));
     env.on(note, ({ text }) => served.seen.push({ n: text.length, from: 'note' }));
+    env.on(labelled, ({ kinds }) => served.seen.push({ n: kinds.length, from: 'labelled' }));
     env.on(boom, () => {
       throw new RangeError('boom in a notice');
     });
@@ -325,6 +328,18 @@ describe('real transport (two RealEnvs on loopback)', function () {
     expect(events(a.trace).filter((e) => e.kind === 'drop' && e.msg?.to === 'n7')).to.have.length(1);
     expect(() => a.sendEach([b.me, b.me], tick, { n: 'x' } as never)).to.throw(/invalid params for t\.tick/);
     expect(events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.tick')).to.have.length(3);
+  });
+
+  it('traces a notice\'s label on its send (send and sendEach), computed once; the receiver\'s deliver line has none', async function () {
+    labels = 0;
+    a.send(b.me, labelled, { kinds: ['prepare'] });
+    a.sendEach([b.me, b.me], labelled, { kinds: ['start_view_change', 'do_view_change'] });
+    await until(() => ticks.seen.length === 3);
+    const sent = events(a.trace).filter((e) => e.kind === 'send' && e.msg?.method === 't.labelled');
+    expect(sent.map((e) => e.msg?.label)).to.deep.equal(['prepare', 'start_view_change+do_view_change', 'start_view_change+do_view_change']);
+    expect(labels, 'once per send and per sendEach').to.equal(2);
+    const delivered = events(b.trace).filter((e) => e.kind === 'deliver' && e.msg?.method === 't.labelled');
+    expect(delivered.map((e) => [e.msg?.id, e.msg?.label])).to.deep.equal(sent.map((e) => [e.msg?.id, undefined]));
   });
 
   it('traces a call as send/deliver at both ends with one message id', async function () {

@@ -301,7 +301,8 @@ export type MessageOf<C extends Command> = Extract<Message, { command: C }>;
 /** On the wire: the message and the checksum of its canonical encoding. */
 export const sealedSchema = z.strictObject({ checksum: hash, message: messageSchema });
 export type Sealed = z.infer<typeof sealedSchema>;
-export const vsrMessage = notice('vsr.message', sealedSchema);
+/** Every peer message travels as this one notice; its trace label is its command, for the viewer's filter. */
+export const vsrMessage = notice('vsr.message', sealedSchema, (sealed) => sealed.message.command);
 
 /** Messages in one batch frame at most. */
 export const BATCH_MAX = 256;
@@ -310,7 +311,12 @@ export const BATCH_MAX = 256;
  * (e.g. the prepares of one group commit), in order, each sealed on its own. A lone message goes as
  * vsr.message. Never a new kind of message: the receiver takes them one by one, as if sent apart.
  */
-export const vsrBatch = notice('vsr.batch', z.strictObject({ messages: z.array(sealedSchema).min(2).max(BATCH_MAX) }));
+export const vsrBatch = notice('vsr.batch', z.strictObject({ messages: z.array(sealedSchema).min(2).max(BATCH_MAX) }), batchLabel);
+
+/** A batch's trace label: the commands it carries, each once, in order, `start_view_change+do_view_change`. */
+function batchLabel(batch: { messages: readonly Sealed[] }): string {
+  return [...new Set(batch.messages.map((sealed) => sealed.message.command))].join('+');
+}
 
 export function seal(message: Message): Sealed {
   return { checksum: checksumText(sealedMessageJson(message)), message };

@@ -14,6 +14,12 @@ export interface Notice<P> {
   readonly kind: 'notice';
   readonly name: string;
   readonly params: z.ZodType<P>;
+  /**
+   * What one notice carries, for a method that carries several kinds of message (VSR's vsr.message:
+   * its command): traced as its send's `label`, so the viewer filters by it. A function of the
+   * params only, which the trace hash takes whole.
+   */
+  readonly label?: (params: P) => string;
 }
 
 /**
@@ -26,8 +32,8 @@ export function method<P, R>(name: string, params: z.ZodType<P>, result: z.ZodTy
   return { kind: 'method', name, params: z.compile(params), result: z.compile(result) };
 }
 
-export function notice<P>(name: string, params: z.ZodType<P>): Notice<P> {
-  return { kind: 'notice', name, params: z.compile(params) };
+export function notice<P>(name: string, params: z.ZodType<P>, label?: (params: P) => string): Notice<P> {
+  return { kind: 'notice', name, params: z.compile(params), label };
 }
 
 /** Human-readable reason a value failed its schema, for JSON-RPC -32602 replies and trace events. */

@@ -30,6 +30,13 @@ export interface MessageSummary {
   type: 'req' | 'res' | 'notice';
   /** Short text of the params or result, at most ~160 characters. */
   summary: string;
+  /**
+   * What a notice carries, as its declaration labels it (VSR's command: `prepare`; a batch's,
+   * `start_view_change+do_view_change`): on its send's line (the simulator's deliver and drop lines
+   * show it too). A function of the params: where the hash takes those whole (a simulated notice's
+   * value), it leaves the label out, so no run's hash changed when labels came.
+   */
+  label?: string;
 }
 
 export interface TraceEvent {
@@ -77,7 +84,21 @@ export function formatLine(seq: number, e: Omit<TraceEvent, 'seq'>): string {
 
 /** The canonical JSON of a message summary (its part of a trace line). */
 export function messageJson(m: MessageSummary): string {
-  return `{"id":${number(m.id)}${routeJson(m)}${summaryJson(m)}}`;
+  return `{"id":${number(m.id)}${routeJson(m)}${summaryJson(m)}${labelJson(m)}}`;
+}
+
+/** The last label written, and its `,"label":…` (a node sends the same few labels over and over). */
+let lastLabel = '';
+let lastLabelJson = ',"label":""';
+
+/** `,"label":…` of a message that has a label, else nothing (line-bytes.ts writes it too). */
+export function labelJson(m: MessageSummary): string {
+  if (m.label === undefined) return '';
+  if (m.label !== lastLabel) {
+    lastLabelJson = `,"label":${JSON.stringify(m.label)}`;
+    lastLabel = m.label;
+  }
+  return lastLabelJson;
 }
 
 /** A message's members between its id and its summary's text, as last written for a message of its type. */

@@ -4,7 +4,7 @@
 // node writes two to six such lines per request it serves). It owns no buffer and no file, and
 // it takes only what it can write exactly: any other event is left to formatLine.
 import { E8, numberText, quoted, SMALL } from '../json.js';
-import { summaryJson, type MessageSummary } from './event.js';
+import { labelJson, summaryJson, type MessageSummary } from './event.js';
 import type { EventInput } from './recorder.js';
 
 /** A byte run and the strings it was made from (compared on every use: a hit costs no allocation). */
@@ -70,7 +70,7 @@ export class LineBytes {
   /** At most how many bytes write() needs for `e` (one of those it takes), its newline included. */
   bound(e: EventInput): number {
     const m = e.msg!;
-    return FRAME_BYTES + 4 * NUMBER_BYTES + UNIT_BYTES * (e.node.length + e.kind.length + m.from.length + m.to.length + m.method.length + m.type.length + m.summary.length);
+    return FRAME_BYTES + 4 * NUMBER_BYTES + UNIT_BYTES * (e.node.length + e.kind.length + m.from.length + m.to.length + m.method.length + m.type.length + m.summary.length + (m.label?.length ?? 0));
   }
 
   /** The high halves of the large numbers last written: a node's times, and its message ids, share theirs for long runs. */
@@ -89,6 +89,7 @@ export class LineBytes {
     p = put(buf, p, this.routes.get(m.from, m.to, m.method, m.type));
     const end = asciiString(buf, p, m.summary);
     p = end >= 0 ? end : p + buf.write(summaryJson(m), p);
+    if (m.label !== undefined) p += buf.write(labelJson(m), p);
     buf[p++] = CLOSE;
     if (e.cause !== undefined) {
       p = put(buf, p, CAUSE);

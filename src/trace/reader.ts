@@ -30,6 +30,7 @@ const messageSchema = z.object({
   method: z.string(),
   type: z.enum(['req', 'res', 'notice']),
   summary: z.string(),
+  label: z.string().optional(),
 });
 
 const eventSchema = z.object({

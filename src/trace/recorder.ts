@@ -55,6 +55,8 @@ const VALUED_MESSAGE = 0x7e5f0320;
 const SAME_VALUED_MESSAGE = 0x7e5f0303;
 /** A message's summary that is the previous hashed summary again (a broadcast): no string length is this large. */
 const SAME_SUMMARY = 0x7e5f0302;
+/** Before a message's label (a message hashed by its summary; a ValuedMessage's label is a function of its value). */
+const LABEL = 0x7e5f0304;
 /** Recent events whose message a later event may name by its cause (a power of two). */
 const MESSAGE_RING = 1 << 8;
 /**
@@ -291,10 +293,11 @@ export class TraceRecorder {
 
   /**
    * Hash an event's fields: all that its line shows but its seq (the place in the stream is the
-   * seq). A ValuedMessage is hashed by its value (valuedMessage()); another message by its summary
-   * (its sender absorbs a text the summary cuts short), and an event whose message is the very
-   * object of its `cause` event's (a deliver or drop of a send) hashes a mark instead, since that
-   * event hashed the same message: messages never change.
+   * seq). A ValuedMessage is hashed by its value (valuedMessage()), which its summary and label are
+   * made from; another message by its summary and label (its sender absorbs a text the summary
+   * cuts short), and an event whose message is the very object of its `cause` event's (a deliver
+   * or drop of a send) hashes a mark instead, since that event hashed the same message: messages
+   * never change.
    */
   private hashEvent(
     hash: RunningHash,
@@ -326,6 +329,10 @@ export class TraceRecorder {
         } else {
           hash.string(m.summary);
           this.lastSummary = m.summary;
+        }
+        if (m.label !== undefined) {
+          hash.word(LABEL);
+          hash.string(m.label);
         }
       }
       const own = seq & (MESSAGE_RING - 1);

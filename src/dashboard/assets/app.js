@@ -275,6 +275,24 @@
   const MARK_COLOR = { crash: '#c0392b', start: '#1e8449', restart: '#1e8449', partition: '#e67e22', heal: '#16a085', breakpoint: '#8e44ad', disk: '#b9770e', faults: '#7f8c8d', client: '#1d6fd1', log: '#95a5a6' };
   const OP_COLOR = { linearized: '#58b368', ok: '#a9d8b3', failing: '#c0392b', unplaced: '#f0a35e', unchecked: '#c8ced6' };
 
+  /**
+   * The kinds the viewer filters each message event of `events` by: the parts of its label (VSR's
+   * command, `prepare`; a batch's, `start_view_change+do_view_change`: both), or its method if it
+   * has none. A real node's deliver and drop lines carry no label: theirs is their send's.
+   */
+  function messageKinds(events) {
+    const sent = new Map();
+    const kinds = new Map();
+    for (const e of events) {
+      if (!e.msg) continue;
+      const key = `${e.msg.from}|${e.msg.id}|${e.msg.type}`;
+      if (e.kind === 'send' && e.msg.label !== undefined) sent.set(key, e.msg.label);
+      const label = e.msg.label ?? sent.get(key);
+      kinds.set(e, label === undefined ? [e.msg.method] : label.split('+'));
+    }
+    return kinds;
+  }
+
   function laneOf(node, clientLanes) {
     return node.startsWith('client:') && !clientLanes ? 'clients' : node;
   }
@@ -300,6 +318,14 @@
     root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, cursorPanel, linPanel, notes)), tip);
 
     let model;
+    /** The kinds of a message event of the trace shown (messageKinds()), made once per trace. */
+    let kindsOf;
+    const traceKinds = new Map();
+    function kindsIn(trace) {
+      if (!traceKinds.has(trace)) traceKinds.set(trace, messageKinds(trace.events));
+      const kinds = traceKinds.get(trace);
+      return (e) => kinds.get(e);
+    }
     /** Times from the trace's first event (a real trace's are wall-clock ms since 1970). */
     const rel = (t) => t - model.t0;
     function build() {
@@ -314,7 +340,8 @@
       };
       [...new Set(events.filter((e) => e.node !== '*' && !e.node.startsWith('client:')).map((e) => e.node))].sort().forEach(addLane);
       [...clientNodes].sort().forEach((n) => addLane(laneOf(n, clientLanes)));
-      const methods = [...new Set(events.filter((e) => e.msg).map((e) => e.msg.method))].sort();
+      kindsOf = kindsIn(trace);
+      const messageKinds = [...new Set(events.filter((e) => e.msg).flatMap(kindsOf))].sort();
       const lanes = laneNames.filter((l) => !state.hidden.has(l));
       const visibleLane = new Map(lanes.map((l, i) => [l, i]));
       const rows = [];
@@ -326,7 +353,7 @@
       for (const e of events) {
         if (!DRAWN.has(e.kind)) continue;
         if (e.msg) {
-          if (state.hiddenKinds.has(e.msg.method)) continue;
+          if (kindsOf(e).every((k) => state.hiddenKinds.has(k))) continue;
           if (state.collapse && HEARTBEAT.test(e.msg.method)) {
             if (e.kind === 'send') hiddenBeats++;
             continue;
@@ -358,7 +385,7 @@
       }
       arrows.sort((a, b) => a.start - b.start);
       const LONG = 400;
-      model = { t0: events.length ? events[0].t : 0, trace, events, lanes, laneNames, methods, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
+      model = { t0: events.length ? events[0].t : 0, trace, events, lanes, laneNames, messageKinds, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
       document.getElementById('counts').textContent = `${events.length} events, ${rows.length} drawn, ${arrows.length} messages${hiddenBeats ? `, ${hiddenBeats} heartbeats collapsed` : ''}`;
       cursorInput.max = String(Math.max(0, rows.length - 1));
       layout();
@@ -384,10 +411,26 @@
         zoom,
         check('collapse', 'collapse heartbeats', state.collapse, (v) => ((state.collapse = v), build())),
         h('fieldset', { id: 'node-filter' }, h('span', { text: 'nodes:' }), model.laneNames.map((l) => check(`lane-${l}`, short(l, 24), !state.hidden.has(l), (v) => (v ? state.hidden.delete(l) : state.hidden.add(l), build())))),
-        h('fieldset', { id: 'kind-filter' }, h('span', { text: 'messages:' }), model.methods.map((m) => check(`kind-${m}`, m, !state.hiddenKinds.has(m), (v) => (v ? state.hiddenKinds.delete(m) : state.hiddenKinds.add(m), build())))),
+        kindFilter(check),
         h('label', { text: 'time cursor' }),
         cursorInput,
       );
+    }
+
+    /**
+     * One checkbox per message kind (a message shows if one of its kinds is ticked), and all/none to
+     * start from every kind or from none, then tick the few to see.
+     */
+    function kindFilter(check) {
+      const showOnly = (hidden) => ((state.hiddenKinds = new Set(hidden)), build());
+      const box = (k) => check(`kind-${k}`, k, !state.hiddenKinds.has(k), (v) => (v ? state.hiddenKinds.delete(k) : state.hiddenKinds.add(k), build()));
+      return h('fieldset', { id: 'kind-filter' }, h('span', { text: 'messages:' }), h('button', { id: 'kinds-all', text: 'all', onclick: () => showOnly([]) }), h('button', { id: 'kinds-none', text: 'none', onclick: () => showOnly(model.messageKinds) }), model.messageKinds.map(box));
+    }
+
+    /** A message event's method, and the kinds it carries if it has a label: `vsr.batch start_view_change+do_view_change`. */
+    function methodAndKinds(e) {
+      const kinds = kindsOf(e);
+      return kinds[0] === e.msg.method ? e.msg.method : `${e.msg.method} ${kinds.join('+')}`;
     }
 
     const LEFT = 70;
@@ -561,7 +604,7 @@
 
     function describe(e) {
       const lines = [`#${e.seq} t=${rel(e.t)} ms ${e.node} ${e.kind}`];
-      if (e.msg) lines.push(`${e.msg.type} ${e.msg.method} ${e.msg.from} → ${e.msg.to} (id ${e.msg.id})`, e.msg.summary);
+      if (e.msg) lines.push(`${e.msg.type} ${methodAndKinds(e)} ${e.msg.from} → ${e.msg.to} (id ${e.msg.id})`, e.msg.summary);
       if (e.detail) lines.push(JSON.stringify(e.detail));
       return lines.join('\n');
     }
@@ -733,16 +776,21 @@
       };
     }
 
+    /** What the messages drawn carry, each message's kinds joined by +, in order. */
+    function drawnKinds() {
+      return [...new Set(model.rows.filter((row) => row.e.msg).map((row) => kindsOf(row.e).join('+')))].sort();
+    }
+
     /** For tests and the curious: where things are drawn, in page coordinates. */
     const viewerApi = {
-      model: () => ({ rows: model.rows.length, arrows: model.arrows.length, lanes: model.lanes.slice(), cursor: state.cursor, scrollTop: diagram.scrollTop, highlight: state.highlight }),
-      /** The page point of the middle of the first arrow of a message drawn on screen now. */
+      model: () => ({ rows: model.rows.length, arrows: model.arrows.length, lanes: model.lanes.slice(), cursor: state.cursor, scrollTop: diagram.scrollTop, highlight: state.highlight, kinds: drawnKinds() }),
+      /** The page point of the middle of the first arrow drawn on screen now, of a message of this method or kind (any, if none given). */
       arrowPoint: (method) => {
         const box = canvas.getBoundingClientRect();
         const top = diagram.scrollTop;
         const a = Math.floor((top - TOP) / state.rowH);
         const b = a + Math.floor(diagram.clientHeight / state.rowH);
-        const arrow = visibleArrows(a, b).find((ar) => ar.kind === 'deliver' && ar.from !== ar.to && (!method || ar.e.msg.method === method) && rowY(ar.start) > top + TOP + 10 && rowY(ar.end) < top + diagram.clientHeight - 10);
+        const arrow = visibleArrows(a, b).find((ar) => ar.kind === 'deliver' && ar.from !== ar.to && (!method || ar.e.msg.method === method || kindsOf(ar.e).includes(method)) && rowY(ar.start) > top + TOP + 10 && rowY(ar.end) < top + diagram.clientHeight - 10);
         if (!arrow) return null;
         const mx = (laneX(arrow.from) + laneX(arrow.to)) / 2;
         const my = (rowY(arrow.start) + rowY(arrow.end)) / 2;

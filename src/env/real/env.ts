@@ -52,8 +52,8 @@ function replySummary(frame: ResponseFrame): string {
   return frame.type === 'result' ? summaryOf(frame.payload, frame.result) : `error ${frame.code}: ${summarizeText(frame.message)}`;
 }
 
-function message(id: number, from: NodeId, to: NodeId, method: string, type: MessageSummary['type'], summary: string): MessageSummary {
-  return { id, from, to, method, type, summary };
+function message(id: number, from: NodeId, to: NodeId, method: string, type: MessageSummary['type'], summary: string, label?: string): MessageSummary {
+  return label === undefined ? { id, from, to, method, type, summary } : { id, from, to, method, type, summary, label };
 }
 
 /** A lab handler threw or rejected: the node crashes with this (its stack shows the handler's error). */
@@ -183,13 +183,19 @@ export class RealEnv implements Env, LabErrorSink {
   }
 
   send<P>(peer: NodeId, notice: Notice<P>, params: P): void {
-    if (!this.closed) this.notify(peer, notice.name, this.noticeJson(notice, params));
+    if (!this.closed) this.notify(peer, notice.name, this.noticeJson(notice, params), this.labelOf(notice, params));
   }
 
   sendEach<P>(peers: readonly NodeId[], notice: Notice<P>, params: P): void {
     if (this.closed) return;
     const paramsJson = this.noticeJson(notice, params);
-    for (const peer of peers) this.notify(peer, notice.name, paramsJson);
+    const label = this.labelOf(notice, params);
+    for (const peer of peers) this.notify(peer, notice.name, paramsJson, label);
+  }
+
+  /** The trace label of a notice's params (checked by noticeJson), if traced and declared. */
+  private labelOf<P>(notice: Notice<P>, params: P): string | undefined {
+    return this.traced && notice.label !== undefined ? notice.label(params) : undefined;
   }
 
   /** The params' JSON text to send; params that fail the notice's schema are a lab error (thrown). */
@@ -199,10 +205,10 @@ export class RealEnv implements Env, LabErrorSink {
     return JSON.stringify(params);
   }
 
-  /** One notice `name` carrying `paramsJson` (noticeJson()'s) to `peer`. */
-  private notify(peer: NodeId, name: string, paramsJson: string): void {
+  /** One notice `name` carrying `paramsJson` (noticeJson()'s, labelled `label`) to `peer`. */
+  private notify(peer: NodeId, name: string, paramsJson: string, label: string | undefined): void {
     const id = this.nextMessage++;
-    const msg = this.traced ? message(id, this.me, peer, name, 'notice', summarizeText(paramsJson)) : undefined;
+    const msg = this.traced ? message(id, this.me, peer, name, 'notice', summarizeText(paramsJson), label) : undefined;
     const sent = this.emitMessage('send', msg);
     const link = this.linkTo(peer);
     if (link === undefined) return void this.emitMessage('drop', msg, sent, 'not a node address');

@@ -47,6 +47,7 @@ class Message extends SimEvent implements FormattedMessage {
   /** For the trace recorder (ValuedMessage): the seq of the event that hashed `value`; undefined for an error reply, hashed by its summary. */
   hashedAt: number | undefined;
   private summaryText: string | undefined;
+  private labelText: string | undefined;
   private formatted: string | undefined;
   /** A success reply's result JSON, made when first read. */
   private resultJson: string | undefined;
@@ -65,6 +66,8 @@ class Message extends SimEvent implements FormattedMessage {
     readonly value: unknown,
     /** An error reply's summary (the error). */
     private readonly summarized?: string,
+    /** A notice's declared label of its params (Notice.label), if it has one. */
+    private readonly labelOf?: (params: unknown) => string,
   ) {
     super();
     this.hashedAt = value === undefined ? undefined : -1;
@@ -74,6 +77,11 @@ class Message extends SimEvent implements FormattedMessage {
   /** What a trace line shows of it: its params' JSON, a reply's result JSON or error, cut to a bounded length. */
   get summary(): string {
     return (this.summaryText ??= summarizeText(this.summarized ?? this.content()));
+  }
+
+  /** What a trace line shows it carries (Notice.label of its params), made with the line's summary, at the send. */
+  get label(): string | undefined {
+    return this.labelOf === undefined ? undefined : (this.labelText ??= this.labelOf(this.value));
   }
 
   /** The wire text, if the trace hash must absorb it: an error reply's that its summary cuts short (a value is hashed whole). */
@@ -280,12 +288,12 @@ export class Transport {
     const invalid = invalidParams(sender.me, notice.name, notice.params, params);
     if (invalid !== undefined) throw invalid;
     const copy = jsonCopy(params);
-    this.transmit(this.paramsMessage(this.nextId++, sender.me, peer, notice.name, 'notice', copy));
+    this.transmit(this.paramsMessage(this.nextId++, sender.me, peer, notice.name, 'notice', copy, notice.label as ((params: unknown) => string) | undefined));
   }
 
-  /** A request or notice carrying `copy` (checkedCopy of its params; undefined, which JSON writes as null, is null). */
-  private paramsMessage(id: number, from: NodeId, to: NodeId, method: string, type: 'req' | 'notice', copy: unknown): Message {
-    return new Message(this, id, from, to, method, type, undefined, copy ?? null);
+  /** A request or notice carrying `copy` (checkedCopy of its params; undefined, which JSON writes as null, is null), and a notice's label. */
+  private paramsMessage(id: number, from: NodeId, to: NodeId, method: string, type: 'req' | 'notice', copy: unknown, labelOf?: (params: unknown) => string): Message {
+    return new Message(this, id, from, to, method, type, undefined, copy ?? null, undefined, labelOf);
   }
 
   private transmit(msg: Message): void {
