@@ -6,7 +6,8 @@ import type { HistoryEvent } from '../src/check/history.js';
 import { primaryOf } from '../labs/config/primary.js';
 import { Mutex } from '../labs/rsm/mutex.js';
 import { Condition } from '../labs/rsm/condition.js';
-import { digestSnapshot, STATUS_SNAPSHOT_BYTES, summarizeSnapshot, type RsmStatus, type SyncRecord } from '../labs/rsm/status.js';
+import { STATUS_TEXT_BYTES } from '../src/status-text.js';
+import { digestSnapshot, summarizeSnapshot, type RsmStatus, type SyncRecord } from '../labs/rsm/status.js';
 import { SyncLedger, checkAckedKept, checkHistory, checkPrimary, checkReplicasEqual, settled, type RsmObserved } from '../tester/rsm/checks.js';
 import { ScenarioFailure } from '../tester/scenario.js';
 
@@ -130,13 +131,13 @@ describe('rsm tester checks', () => {
     expect(() => checkAckedKept([kept], [{ client: 'c2', seq: 1 }])).to.throw(ScenarioFailure, /holds nothing for that client/);
   });
 
-  it('a status carries the snapshot text up to STATUS_SNAPSHOT_BYTES of UTF-8, past that its size and digest alone', () => {
+  it('a status carries the snapshot text up to STATUS_TEXT_BYTES of UTF-8, past that its size and digest alone', () => {
     const frame = '{"app":"kv","clients":[],"state":[["k",""]]}'.length;
     const of = (value: string) => ({ app: 'kv', clients: [], state: [['k', value]] });
-    const at = of('é'.repeat((STATUS_SNAPSHOT_BYTES - frame) / 2)); // two bytes a character: counted in bytes, not characters
-    expect(summarizeSnapshot(at)).to.deep.equal({ snapshot: digestSnapshot(at).text, snapshotBytes: STATUS_SNAPSHOT_BYTES, snapshotHash: digestSnapshot(at).hash });
-    const past = of(`${'é'.repeat((STATUS_SNAPSHOT_BYTES - frame) / 2)}x`);
-    expect(summarizeSnapshot(past)).to.deep.equal({ snapshot: null, snapshotBytes: STATUS_SNAPSHOT_BYTES + 1, snapshotHash: digestSnapshot(past).hash });
+    const at = of('é'.repeat((STATUS_TEXT_BYTES - frame) / 2)); // two bytes a character: counted in bytes, not characters
+    expect(summarizeSnapshot(at)).to.deep.equal({ snapshot: digestSnapshot(at).text, snapshotBytes: STATUS_TEXT_BYTES, snapshotHash: digestSnapshot(at).hash });
+    const past = of(`${'é'.repeat((STATUS_TEXT_BYTES - frame) / 2)}x`);
+    expect(summarizeSnapshot(past)).to.deep.equal({ snapshot: null, snapshotBytes: STATUS_TEXT_BYTES + 1, snapshotHash: digestSnapshot(past).hash });
   });
 
   it('settled needs the same view, no view change and the same last viewstamp everywhere', () => {

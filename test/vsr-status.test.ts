@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import type { Json } from '../src/env/types.js';
 import { createState, type ReplicaState } from '../labs/vsr/state.js';
 import { headerChecksum, rootEntry, type Entry, type HeaderFields } from '../labs/vsr/protocol.js';
-import { STATUS_LOG_HEADERS, statusHeader, vsrStatus, vsrStatusSchema } from '../labs/vsr/status.js';
+import { executedState, STATUS_LOG_HEADERS, statusHeader, vsrStatus, vsrStatusSchema } from '../labs/vsr/status.js';
+import { STATUS_TEXT_BYTES } from '../src/status-text.js';
 import { VsrClient } from '../labs/vsr/client.js';
 import { checkCommittedPrefix, parseVsrStatus } from '../tester/vsr/replicas.js';
 import { RealCluster } from '../tester/real-cluster.js';
@@ -89,6 +90,28 @@ describe('vsr status: a bounded log suffix', () => {
     checkCommittedPrefix(1000, statuses.slice(0, 2));
     expect(() => checkCommittedPrefix(1000, statuses)).to.throw(/committed prefixes disagree: op 1000 is \w+ on p2 but \w+ on p0/);
     expect(() => checkCommittedPrefix(4, statuses)).to.throw(/p0 reports no header for committed op 4/);
+  });
+});
+
+describe('vsr status: a bounded executed state', () => {
+  /** A replica whose executed kv state holds the one value `value`. */
+  function holding(value: string): ReplicaState {
+    const s = replica(chain(2));
+    s.app = { k: value };
+    return s;
+  }
+
+  it('carries the state\'s text while it takes at most STATUS_TEXT_BYTES of UTF-8, past that its size and hash alone, which the tester compares', () => {
+    const room = STATUS_TEXT_BYTES - Buffer.byteLength(executedState(holding('')).text);
+    const fill = `${'é'.repeat(Math.floor(room / 2))}${'x'.repeat(room % 2)}`; // é takes two bytes: counted in bytes, not characters
+    const at = holding(fill);
+    const atStatus = vsrStatusSchema.parse(wire(at));
+    expect([atStatus.state, atStatus.state_bytes, atStatus.state_hash]).to.deep.equal([executedState(at).text, STATUS_TEXT_BYTES, executedState(at).hash]);
+    const past = holding(`${fill}x`);
+    const pastStatus = vsrStatusSchema.parse(wire(past));
+    expect([pastStatus.state, pastStatus.state_bytes, pastStatus.state_hash]).to.deep.equal([null, STATUS_TEXT_BYTES + 1, executedState(past).hash]);
+    expect(JSON.stringify(vsrStatus(past)).length, 'the status without the text').to.be.lessThan(STATUS_TEXT_BYTES);
+    expect(parseVsrStatus('p0', wire(past)).stateHash()).to.equal(executedState(past).hash);
   });
 });
 

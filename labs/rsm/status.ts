@@ -4,6 +4,7 @@
 // itself.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { statusText } from '../../src/status-text.js';
 import type { Json } from '../../src/env/types.js';
 import { canonicalJson } from '../../src/json.js';
 import { appNames } from '../../src/apps/app.js';
@@ -30,7 +31,7 @@ export const rsmStatusSchema = paxosStatusSchema.extend({
   executed: z.number().int().nonnegative(),
   /**
    * The app snapshot (duplicate table included): canonicalJson's text while it takes at most
-   * STATUS_SNAPSHOT_BYTES (null past that), its size in UTF-8 bytes, and its digest.
+   * STATUS_TEXT_BYTES (null past that), its size in UTF-8 bytes, and its digest.
    */
   snapshot: z.string().nullable(),
   snapshotBytes: z.number().int().nonnegative(),
@@ -42,18 +43,11 @@ export const rsmStatusSchema = paxosStatusSchema.extend({
 });
 export type RsmStatus = z.infer<typeof rsmStatusSchema>;
 
-/**
- * Bytes of snapshot text a status carries at most. A status is polled (the tester, the dashboard,
- * `rsmlab ctl status`) and must stay small: a kv state may grow past a frame, and its status then
- * could not be sent at all. The tester compares digests and reads lastSeqs; the text is for reading.
- */
-export const STATUS_SNAPSHOT_BYTES = 16 * 1024;
-
-/** A status's snapshot fields: its text only while that is at most STATUS_SNAPSHOT_BYTES, its size and its digest always. */
+/** A status's snapshot fields: its text only while that is at most STATUS_TEXT_BYTES (src/status-text.ts), its size and its digest always. */
 export function summarizeSnapshot(snapshot: Json): Pick<RsmStatus, 'snapshot' | 'snapshotBytes' | 'snapshotHash'> {
   const { text, hash } = digestSnapshot(snapshot);
-  const bytes = Buffer.byteLength(text);
-  return { snapshot: bytes <= STATUS_SNAPSHOT_BYTES ? text : null, snapshotBytes: bytes, snapshotHash: hash };
+  const bounded = statusText(text);
+  return { snapshot: bounded.text, snapshotBytes: bounded.bytes, snapshotHash: hash };
 }
 
 /** The canonical text of a snapshot and its sha256 (hex, first 16 digits). */

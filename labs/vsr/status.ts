@@ -1,11 +1,12 @@
 // The VSR replica's status JSON (what `status` on the control plane returns, and what the tester
 // reads of a real replica): its numbers, the headers of its log's last ops (a bounded suffix: the hash
-// chain makes op k's checksum stand for ops 0..k) and the canonical text and hash of its executed
-// state. Declared once; it never reads a node.
+// chain makes op k's checksum stand for ops 0..k) and the hash and size of its executed state (its
+// canonical text too while that is small). Declared once; it never reads a node.
 import { z } from 'zod';
 import type { Json } from '../../src/env/types.js';
 import { canonicalJson } from '../../src/json.js';
 import { checksum } from '../../src/engine/checksum.js';
+import { statusText } from '../../src/status-text.js';
 import { appNames } from '../../src/apps/app.js';
 import { operations } from './protocol.js';
 import { statuses, type ReplicaState } from './state.js';
@@ -51,8 +52,12 @@ export const vsrStatusSchema = z.object({
   /** The highest op on disk exactly as in memory. */
   log_durable: uint,
   app: z.enum(appNames),
-  /** canonicalJson of {app, clients} after commit_min ops, and its checksum: equal ⇔ equal executed state. */
-  state: z.string(),
+  /**
+   * canonicalJson of {app, clients} after commit_min ops while it takes at most STATUS_TEXT_BYTES
+   * (null past that: src/status-text.ts), its UTF-8 bytes, and its checksum: equal ⇔ equal executed state.
+   */
+  state: z.string().nullable(),
+  state_bytes: uint,
   state_hash: z.string(),
   /** fsyncs this process asked of its disk so far (group commit: one per batch of log appends). */
   fsyncs: uint.optional(),
@@ -77,6 +82,7 @@ export function executedState(s: ReplicaState): { text: string; hash: string } {
 export function vsrStatus(s: ReplicaState): VsrStatus {
   const primary = s.view % s.config.replicas.length;
   const { text, hash } = executedState(s);
+  const state = statusText(text);
   return {
     replica: s.config.replica,
     replicas: [...s.config.replicas],
@@ -91,7 +97,8 @@ export function vsrStatus(s: ReplicaState): VsrStatus {
     log: s.log.slice(-STATUS_LOG_HEADERS).map(({ header: h }) => ({ op: h.op, view: h.view, checksum: h.checksum, parent: h.parent, client: h.client, request: h.request, operation: h.operation })),
     log_durable: s.log_durable,
     app: s.config.app,
-    state: text,
+    state: state.text,
+    state_bytes: state.bytes,
     state_hash: hash,
   };
 }
