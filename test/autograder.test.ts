@@ -11,6 +11,7 @@ import AdmZip from 'adm-zip';
 import { expect } from 'chai';
 import { UPLOAD_INSTRUCTION } from '../src/grade/upload.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
+import { lyingStatus } from './fixtures/lying-status.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -81,6 +82,17 @@ describe('rsmlab autograder', function () {
     const seven = failed.find((t) => t.name.startsWith('paxos 7:'));
     expect(seven, JSON.stringify(failed.map((t) => t.name))).to.not.equal(undefined);
     expect(seven!.output).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
+  });
+
+  it("run_autograder grades the files the hand-out gives as it gives them: the stubs with a status.ts that reports every test passed score 0, and the results name it", () => {
+    const results = runAutograder('lying', (submission) => {
+      cpSync(join(source, 'labs'), join(submission, 'labs'), { recursive: true });
+      const status = join(submission, 'labs', 'paxos', 'status.ts');
+      writeFileSync(status, lyingStatus(readFileSync(status, 'utf8')));
+    });
+    expect(results.tests).to.have.length(paxosScenarios.length);
+    expect(results.score).to.equal(0);
+    expect(results.output).to.include("labs/paxos/status.ts: your changes were replaced by the hand-out's copy.");
   });
 
   /** Every test passed, with full points. */

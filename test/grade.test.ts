@@ -1,22 +1,24 @@
 // Batch grading (`rsmlab grade`): three sample submissions (the reference, the bare hand-out, one
 // with a planted bug and a planted hang) get the right score in every format without the hang
-// stalling the batch; and a submission that loops, throws at import, exits, floods stdout,
+// stalling the batch; a file the hand-out gives is graded as it gives it, whatever the submission
+// made of it, and the student is told; and a submission that loops, throws at import, exits, floods stdout,
 // exhausts memory, leaves processes (escaped from its process group too) and ports behind, writes
 // outside its own outputs or leaves links there still gets a report with a clear reason, and (as
 // root) writes nothing of the grader's or of another student's.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
-import { buildFramework, buildWorkspace, compiled } from '../src/grade/workspace.js';
+import { buildFramework, buildWorkspace, compiled, graderTree } from '../src/grade/workspace.js';
 import { runIsolated } from '../src/grade/batch.js';
 import { freshIds } from '../src/grade/sandbox.js';
 import { filesUnder } from '../src/files-under.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
+import { lyingStatus } from './fixtures/lying-status.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'src', 'cli', 'main.js');
@@ -41,8 +43,8 @@ function plant(rel: string, find: string, replace: string): (file: string, text:
   };
 }
 
-function grade(submissions: string, out: string, extra: string[]): { status: number | null; output: string } {
-  const run = spawnSync(process.execPath, [cli, 'grade', '--lab', 'paxos', '--submissions', submissions, '--out', out, ...extra], { encoding: 'utf8', timeout: 240_000 });
+function grade(submissions: string, out: string, extra: string[], lab = 'paxos'): { status: number | null; output: string } {
+  const run = spawnSync(process.execPath, [cli, 'grade', '--lab', lab, '--submissions', submissions, '--out', out, ...extra], { encoding: 'utf8', timeout: 240_000 });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -67,6 +69,14 @@ function procFile(pid: number, name: string): string {
   }
 }
 
+/** A grader's tree at `dir` (the framework linked from this one) whose tsc kills itself at once, as its time bound or the OOM killer would. */
+function killingTsc(dir: string): string {
+  mkdirSync(join(dir, 'node_modules', 'typescript', 'bin'), { recursive: true });
+  for (const entry of ['src', 'tester', 'package.json']) symlinkSync(join(repo, entry), join(dir, entry));
+  writeFileSync(join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), "process.kill(process.pid, 'SIGKILL');\n");
+  return dir;
+}
+
 const PREPARE = '    const args = { instance, n: this.my_n };\n';
 /** The planted bug: acceptreq no longer logs n_a/v_a (test 7 loses view 5). */
 const plantedBug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
@@ -74,7 +84,12 @@ const plantedBug = plant('paxos/acceptor.ts', '    await this.log.logaccept(this
 const plantedHang = plant('paxos/proposer.ts', PREPARE, `${PREPARE}    while (instance === 6 && nodes.length === 3) args.n = this.my_n;\n`);
 /** The 'planted' sample: the reference with the bug and the hang. */
 const plantedBugAndHang = (file: string, text: string): string => plantedHang(file, plantedBug(file, text));
-const STATUS = 'export const paxosStatusSchema = z.object({\n';
+const ACCEPTOR_TOP = '/** Called once per decided instance';
+/** Lab 1's acceptor.ts (a file students write) with `code` at its top level: every worker that loads the lab runs it. */
+const atAcceptorTop = (code: string): ((file: string, text: string) => string) => plant('paxos/acceptor.ts', ACCEPTOR_TOP, `${code}\n${ACCEPTOR_TOP}`);
+const ENGINE_TOP = '/** Run one event through the replica; returns the commands it produced, in order. */';
+/** Lab 3's engine.ts (a file students write) with `code` at its top level: Lab 3's tester imports it in the grading process too. */
+const atEngineTop = (code: string): ((file: string, text: string) => string) => plant('vsr/engine.ts', ENGINE_TOP, `${code}\n${ENGINE_TOP}`);
 
 describe('rsmlab grade', function () {
   this.timeout(300_000);
@@ -128,6 +143,26 @@ describe('rsmlab grade', function () {
     expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.match(/TODO: (acceptor|proposer)\./);
   });
 
+  it("grades a given file the submission changed as the hand-out gives it: a status.ts that reports every test passed scores what the stubs score, and the report names it", () => {
+    const subs = join(root, 'given');
+    const stubs = (file: string, text: string): string => (file.endsWith('.ts') ? stripSolutions(file, text).text : text);
+    submission(subs, 'handout', stubs);
+    submission(subs, 'liar', (file, text) => (file === join('paxos', 'status.ts') ? lyingStatus(text) : stubs(file, text)));
+    // The reference with a module of the student's own, which acceptor.ts imports: a file the student added is graded.
+    submission(subs, 'helper', atAcceptorTop("import { helped } from './helper.js';\nvoid helped;"));
+    writeFileSync(join(subs, 'helper', 'labs', 'paxos', 'helper.ts'), 'export const helped = 1;\n');
+    const out = join(root, 'given-out');
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0', '--hang-ms', '5000', '--jobs', '2']);
+    expect(status, output).to.equal(0);
+    const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
+    expect(csv, csv).to.match(/^handout,0,10,0,/m).and.match(/^liar,0,10,0,/m).and.match(/^helper,10,10,10,$/m);
+    const replaced = "labs/paxos/status.ts: your changes were replaced by the hand-out's copy.";
+    const graded = 'Only the files you write are graded as you uploaded them: labs/paxos/acceptor.ts, labs/paxos/proposer.ts, labs/rsm/rsm.ts, labs/vsr/engine.ts, ';
+    const outputOf = (student: string): string => (JSON.parse(readFileSync(join(out, student, 'results.json'), 'utf8')) as { output?: string }).output ?? '';
+    for (const told of [readFileSync(join(out, 'liar', 'report.txt'), 'utf8'), outputOf('liar')]) expect(told).to.include(replaced).and.include(graded);
+    for (const student of ['handout', 'helper']) expect(readFileSync(join(out, student, 'report.txt'), 'utf8'), student).to.not.include('replaced');
+  });
+
   it('grades the same submission to the same score on every run', () => {
     // Its own copies of the planted sample: two graded at once (--jobs 2), then one alone (--jobs 1);
     // on tests 5 (passes), 6 (hangs) and 7 (fails).
@@ -155,10 +190,10 @@ describe('rsmlab grade', function () {
     const ownUsers = ownUsersExpected();
     const port = 20_000 + (process.pid % 20_000);
     submission(subs, 'loops', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    for (;;) args.n = this.my_n;\n`));
-    submission(subs, 'throws-at-import', plant('paxos/acceptor.ts', '/** Called once per decided instance', "throw new Error('planted: acceptor.ts fails at import');\n\n/** Called once per decided instance"));
+    submission(subs, 'throws-at-import', atAcceptorTop("throw new Error('planted: acceptor.ts fails at import');\n"));
     submission(subs, 'exits', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    globalThis.process.exit(instance + 40);\n`));
-    // Module top level runs where the tester imports it too: in the grading process and in every worker.
-    submission(subs, 'floods-stdout', plant('paxos/status.ts', STATUS, `for (let i = 0; i < 2000; i++) console.log('flood '.repeat(2000));\n${STATUS}`));
+    // A student file's top level runs in every worker that loads the lab (Lab 1's grading process loads none of them).
+    submission(subs, 'floods-stdout', atAcceptorTop("for (let i = 0; i < 2000; i++) console.log('flood '.repeat(2000));"));
     submission(subs, 'allocates', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    const hoard: number[][] = [];\n    for (;;) hoard.push(new Array(1_000_000).fill(instance));\n`));
     // Sleepers unique to this run (another run of this test at the same time cannot be mistaken for
     // ours), each touching its marker first: one in the grading process's group, and four that
@@ -178,23 +213,24 @@ describe('rsmlab grade', function () {
     const out = join(root, 'isolation-out');
     const marker = (name: string): string => join(out, 'leaves-processes', `spawned-${name}`); // its own output folder: it may write there
     const spawns = Object.entries(escapes).map(([name, spawn], k) => spawn(`touch ${marker(name)}; exec ${sleeper(k)}`));
-    const leave = `void import('node:' + 'child_process').then((cp) => { ${spawns.join('; ')}; });\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));\n${STATUS}`;
-    submission(subs, 'leaves-processes', plant('paxos/status.ts', STATUS, leave));
+    const leave = `void import('node:' + 'child_process').then((cp) => { ${spawns.join('; ')}; });\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));`;
+    submission(subs, 'leaves-processes', atAcceptorTop(leave));
     // Tries to write the grader's packages and tree, and every other student's grading tree (beside its
     // own), outputs and submission; notes what each write did in its own output folder.
     const planted = `.planted-${process.pid}`;
     const targets = `[fs.realpathSync('node_modules') + '/${planted}', '${repo}/${planted}', ...[['..', 'tree'], ['${out}', 'outputs'], ['${subs}', 'submission']].flatMap(([dir, what]) => fs.readdirSync(dir).filter((n) => n !== 'writes-elsewhere' && n !== '.work' && fs.statSync(dir + '/' + n).isDirectory()).map((n) => what + ':' + dir + '/' + n + '/${planted}'))]`;
-    const writes = `void import('node:' + 'fs').then((fs) => { const done: Record<string, string> = {}; for (const t of ${targets}) { const path = t.replace(/^\\w+:/, ''); try { fs.writeFileSync(path, 'x'); done[t] = 'written'; } catch (e) { done[t] = (e as { code: string }).code; } } fs.writeFileSync('${out}/writes-elsewhere/attempts.json', JSON.stringify(done)); });\n${STATUS}`;
-    submission(subs, 'writes-elsewhere', plant('paxos/status.ts', STATUS, writes));
-    // As the grading process exits, leaves a result.json that links to a file only the grader may read
+    const writes = `void import('node:' + 'fs').then((fs) => { const done: Record<string, string> = {}; for (const t of ${targets}) { const path = t.replace(/^\\w+:/, ''); try { fs.writeFileSync(path, 'x'); done[t] = 'written'; } catch (e) { done[t] = (e as { code: string }).code; } } fs.writeFileSync('${out}/writes-elsewhere/attempts.json', JSON.stringify(done)); });`;
+    submission(subs, 'writes-elsewhere', atAcceptorTop(writes));
+    // As a worker exits, leaves a result.json that links to a file only the grader may read
     // (the batch takes outcomes over IPC, never from a file) and turns report.txt into a link to a file
     // of the grader's: neither may be followed.
     const secret = join(root, 'secret.txt');
     const victim = join(root, 'victim.txt');
     writeFileSync(secret, 'SECRET-of-the-grader', { mode: 0o600 });
     writeFileSync(victim, 'the grader\'s file', { mode: 0o600 });
-    const links = `void import('node:' + 'fs').then((fs) => globalThis.process.on('exit', () => { const own = '${out}/links-outputs/'; fs.rmSync(own + 'result.json', { force: true }); fs.symlinkSync('${secret}', own + 'result.json'); fs.symlinkSync('${victim}', own + 'report.txt'); }));\n${STATUS}`;
-    submission(subs, 'links-outputs', plant('paxos/status.ts', STATUS, links));
+    // (Each test's worker does: the second replaces the first's links.)
+    const links = `void import('node:' + 'fs').then((fs) => globalThis.process.on('exit', () => { const own = '${out}/links-outputs/'; for (const name of ['result.json', 'report.txt']) fs.rmSync(own + name, { force: true }); fs.symlinkSync('${secret}', own + 'result.json'); fs.symlinkSync('${victim}', own + 'report.txt'); }));`;
+    submission(subs, 'links-outputs', atAcceptorTop(links));
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '2000', '--memory-mb', '128', '--jobs', '2']);
     const notes = join(out, 'writes-elsewhere', 'attempts.json');
     const attempts = existsSync(notes) ? (JSON.parse(readFileSync(notes, 'utf8')) as Record<string, string>) : {};
@@ -244,13 +280,14 @@ describe('rsmlab grade', function () {
   it('takes no result from a file the submission can write, and no test\'s name or worth from the run: a forger scores at most the tests\' points', () => {
     const subs = join(root, 'forgers');
     const out = join(root, 'forgers-out');
-    const forged = JSON.stringify({ lab: 'paxos', world: 'sim', seeds: [1], outcomes: [{ id: '0', title: 'forged', points: 1000, status: 'passed', passedSeeds: 1, failedSeeds: 0, skippedSeeds: 0, totalSeeds: 1, elapsedMs: 0 }] });
-    // In the grading process (status.ts is imported there): writes a passing result.json where the old batch read it, and ends the process.
-    submission(subs, 'forges-file', plant('paxos/status.ts', STATUS, `void import('node:' + 'fs').then((fs) => { fs.writeFileSync('${out}/forges-file/result.json', ${JSON.stringify(forged)}); globalThis.process.exit(0); });\n${STATUS}`));
+    const forged = JSON.stringify({ lab: 'vsr', world: 'sim', seeds: [1], outcomes: [{ id: '1', title: 'forged', points: 1000, status: 'passed', passedSeeds: 1, failedSeeds: 0, skippedSeeds: 0, totalSeeds: 1, elapsedMs: 0 }] });
+    // Lab 3, whose engine.ts runs in the grading process too (Lab 3's tester imports it there): writes a
+    // passing result.json where the old batch read it, and ends the process.
+    submission(subs, 'forges-file', atEngineTop(`void import('node:' + 'fs').then((fs) => { fs.writeFileSync('${out}/forges-file/result.json', ${JSON.stringify(forged)}); globalThis.process.exit(0); });`));
     // Rewrites every outcome it sends the batch: 1000 points, another title.
-    const inflate = "const p = globalThis.process as unknown as { send?: (m: { outcome?: object }, ...r: unknown[]) => boolean }; const send = p.send?.bind(p); if (send) p.send = (m, ...r) => send(m.outcome ? { ...m, outcome: { ...m.outcome, points: 1000, title: 'forged' } } : m, ...r);";
-    submission(subs, 'inflates', plant('paxos/status.ts', STATUS, `${inflate}\n${STATUS}`));
-    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '5000', '--jobs', '2']);
+    const inflate = "const run = globalThis.process as unknown as { send?: (m: { outcome?: object }, ...r: unknown[]) => boolean }; const sendAsIs = run.send?.bind(run); if (sendAsIs) run.send = (m, ...r) => sendAsIs(m.outcome ? { ...m, outcome: { ...m.outcome, points: 1000, title: 'forged' } } : m, ...r);";
+    submission(subs, 'inflates', atEngineTop(inflate));
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '1,2', '--hang-ms', '5000', '--jobs', '2'], 'vsr');
     expect(status, output).to.equal(0);
     const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
     expect(csv, csv).to.match(/^forges-file,0,20,0,0,"?the grading process ended \(exit code 0\) before the last test: the submission's code ended the test process/m);
@@ -311,40 +348,76 @@ describe('rsmlab grade', function () {
     expect(existsSync(join(out, '.work')), 'the batch removes its trees').to.equal(false);
   });
 
-  it("compiles a submission from the batch's framework build to the same dist/ and errors as from scratch, with none of the grader's lab code it changed or lacks", async () => {
+  it("compiles a submission from the batch's framework build to the same dist/ and errors as from scratch, with none of the grader's code for a file it changed or lacks, and no given file's redone", async () => {
     const labs = join(root, 'changed', 'labs');
-    submission(join(root, 'changed'), '', (file, text) => (file === join('paxos', 'protocol.ts') ? `${text}\nexport const addedExport = 1;\n` : plantedBug(file, text)));
+    // Of the files students write: one with a bug, one with another export (tsc redoes what its types
+    // reach), one lacking, one added. Of the given files: one changed, one lacking (the grader's are used).
+    const exported = [join('paxos', 'proposer.ts'), join('paxos', 'protocol.ts')];
+    submission(join(root, 'changed'), '', (file, text) => (exported.includes(file) ? `${text}\nexport const addedExport = 1;\n` : plantedBug(file, text)));
+    rmSync(join(labs, 'vsr', 'journal', 'recovery-table.ts'));
     rmSync(join(labs, 'echo', 'lab.ts'));
     writeFileSync(join(labs, 'paxos', 'added.ts'), 'export const added = 2;\n');
+    const grader = graderTree(repo);
     const work = join(root, 'compile', '.work');
-    const framework = await buildFramework(repo, join(work, '.framework'));
+    const framework = await buildFramework(grader, join(work, '.framework'));
     expect(framework, 'the framework build').to.not.equal(undefined);
     expect(existsSync(join(work, '.framework')), 'the framework build is held in memory, not on disk').to.equal(false);
-    const scratch = await buildWorkspace(repo, labs, join(work, 'scratch'));
-    const cached = await buildWorkspace(repo, labs, join(work, 'cached'), framework);
+    const scratch = await buildWorkspace(grader, labs, join(work, 'scratch'));
+    const cached = await buildWorkspace(grader, labs, join(work, 'cached'), framework);
     const lines = (text: string): string[] => text.split('\n').sort();
     expect(lines(cached.compileErrors)).to.deep.equal(lines(scratch.compileErrors));
-    expect(scratch.compileErrors).to.include("Cannot find module './echo/lab.js'");
+    expect(scratch.compileErrors).to.include("Cannot find module './recovery-table.js'").and.not.include('echo');
+    expect([scratch.replaced, cached.replaced]).to.deep.equal([['labs/paxos/protocol.ts'], ['labs/paxos/protocol.ts']]);
     const emitted = (tree: string): Map<string, string> =>
       new Map(filesUnder(join(tree, 'dist')).filter((f) => !f.endsWith('.tsbuildinfo')).map((f) => [relative(tree, f), readFileSync(f, 'utf8')]));
     const fromScratch = emitted(scratch.dir);
-    expect([...fromScratch.keys()]).to.include.members([join('dist', 'labs', 'paxos', 'added.js'), join('dist', 'src', 'grade', 'grade-one.js')]).and.not.include(join('dist', 'labs', 'echo', 'lab.js'));
-    expect(fromScratch.get(join('dist', 'labs', 'paxos', 'acceptor.js'))).to.not.include('logaccept(this.n_a, this.v_a)');
+    const out = (rel: string): string => join('dist', 'labs', ...rel.split('/'));
+    expect([...fromScratch.keys()]).to.include.members([out('paxos/added.js'), out('echo/lab.js'), join('dist', 'src', 'grade', 'grade-one.js')]).and.not.include(out('vsr/journal/recovery-table.js'));
+    expect(fromScratch.get(out('paxos/acceptor.js'))).to.not.include('logaccept(this.n_a, this.v_a)');
+    expect([fromScratch.get(out('paxos/proposer.js')), fromScratch.get(out('paxos/protocol.js'))].map((js) => js?.includes('addedExport'))).to.deep.equal([true, false]);
     expect(emitted(cached.dir)).to.deep.equal(fromScratch);
     expect(compiled(cached), 'a tsc that ran to its end with type errors').to.equal(true);
 
+    // tsc redoes only what the submission's files reach: the output of the given file it had changed is
+    // the framework build's (marked here), never written again.
+    const mark = '// as the framework build holds it\n';
+    const protocol = join('labs', 'paxos', 'protocol.js');
+    const marked = { ...framework!, dist: new Map([...framework!.dist].map(([path, bytes]) => [path, path === protocol ? Buffer.concat([bytes, Buffer.from(mark)]) : bytes])) };
+    const reused = await buildWorkspace(grader, labs, join(work, 'reused'), marked);
+    expect(readFileSync(join(reused.dir, 'dist', protocol), 'utf8')).to.include(mark);
+
     // A tsc that is killed (its time bound, the OOM killer) leaves the framework build's entry in place: not compiled.
-    const killer = join(root, 'killed-tsc');
-    for (const entry of ['src', 'tester', 'package.json']) {
-      mkdirSync(killer, { recursive: true });
-      symlinkSync(join(repo, entry), join(killer, entry));
-    }
-    mkdirSync(join(killer, 'node_modules', 'typescript', 'bin'), { recursive: true });
-    writeFileSync(join(killer, 'node_modules', 'typescript', 'bin', 'tsc'), "process.kill(process.pid, 'SIGKILL');\n");
-    const killed = await buildWorkspace(killer, labs, join(work, 'killed'), framework);
+    const killed = await buildWorkspace({ ...grader, repo: killingTsc(join(root, 'killed-tsc')) }, labs, join(work, 'killed'), framework);
     expect(existsSync(join(killed.dir, 'dist', 'src', 'grade', 'grade-one.js'))).to.equal(true);
     expect(compiled(killed), 'a killed tsc').to.equal(false);
     expect(killed.compileErrors).to.include('tsc was killed (SIGKILL');
+  });
+
+  it("builds a grading tree with the grader's given files in place of whatever the submission holds there, its own files as it has them, never writing through its links", async () => {
+    const labs = join(root, 'overlay', 'labs');
+    submission(join(root, 'overlay'), '', plantedBug);
+    writeFileSync(join(labs, 'paxos', 'added.ts'), 'export const added = 2;\n');
+    const outside = join(root, 'overlay-outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'status.ts'), 'outside\n');
+    // Given files: one of other bytes, one a link to a file outside, one a folder, one lacking; and rsm/ a link to a folder outside.
+    writeFileSync(join(labs, 'paxos', 'status.ts'), lyingStatus(readFileSync(join(labs, 'paxos', 'status.ts'), 'utf8')));
+    rmSync(join(labs, 'paxos', 'protocol.ts'));
+    symlinkSync(join(outside, 'status.ts'), join(labs, 'paxos', 'protocol.ts'));
+    rmSync(join(labs, 'config', 'view.ts'));
+    mkdirSync(join(labs, 'config', 'view.ts', 'inner.ts'), { recursive: true });
+    rmSync(join(labs, 'echo', 'lab.ts'));
+    rmSync(join(labs, 'rsm'), { recursive: true });
+    symlinkSync(outside, join(labs, 'rsm'));
+    // The tree is what is checked here: its tsc ends at once.
+    const grader = graderTree(repo);
+    const tree = await buildWorkspace({ ...grader, repo: killingTsc(join(root, 'overlay-tsc')) }, labs, join(root, 'overlay-tree'));
+    expect(tree.replaced).to.deep.equal(['labs/config/view.ts', 'labs/paxos/protocol.ts', 'labs/paxos/status.ts']);
+    for (const [rel, bytes] of grader.given) expect(readFileSync(join(tree.dir, 'labs', rel)).equals(bytes), rel).to.equal(true);
+    for (const rel of [join('paxos', 'acceptor.ts'), join('paxos', 'added.ts')]) expect(readFileSync(join(tree.dir, 'labs', rel), 'utf8'), rel).to.equal(readFileSync(join(labs, rel), 'utf8'));
+    expect(grader.studentFiles).to.deep.equal(['labs/paxos/acceptor.ts', 'labs/paxos/proposer.ts', 'labs/rsm/rsm.ts', 'labs/vsr/engine.ts', 'labs/vsr/journal/journal.ts', 'labs/vsr/journal/recovery-table.ts', 'labs/vsr/journal/recovery.ts']);
+    expect(readdirSync(outside), 'the folder outside').to.deep.equal(['status.ts']);
+    expect(readFileSync(join(outside, 'status.ts'), 'utf8'), 'the file outside').to.equal('outside\n');
   });
 
   it('makes a grading process that cannot start (EAGAIN, ENOMEM, its tree gone) that student\'s problem, not an uncaught error', async () => {

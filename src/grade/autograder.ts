@@ -2,13 +2,15 @@
 // unpacks into /autograder/source: setup.sh (Node, npm ci, build), run_autograder (grades
 // /autograder/submission with `rsmlab grade` and writes /autograder/results/results.json), and the
 // grader's framework with the hand-out's labs (stubs: the bundle never carries the solutions; the
-// submission brings its own labs/, or files laid over these). It writes the zip; it never runs a
-// submission.
+// submission brings its own labs/, or files laid over these) and the list of the files students
+// write (the stubs have no solution regions left to tell them by; the rest of labs/ is graded as
+// the bundle has it). It writes the zip; it never runs a submission.
 import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import AdmZip from 'adm-zip';
 import { stripSolutions } from '../handout/strip.js';
 import { instructorOnly } from '../handout/instructor-only.js';
+import { STUDENT_FILES, studentFiles } from '../handout/student-files.js';
 import { filesUnder } from '../files-under.js';
 
 /** What the bundle carries from the grader's tree. */
@@ -66,12 +68,13 @@ fi
 `;
 }
 
-/** The bundle as a zip buffer: setup.sh, run_autograder and the carried tree, labs stripped to their stubs. */
+/** The bundle as a zip buffer: setup.sh, run_autograder, the carried tree, labs stripped to their stubs, and the list of the students' files. */
 export function buildAutograder(repo: string, options: AutograderOptions): Buffer {
   const zip = new AdmZip();
   const executable = 0o755;
   zip.addFile('setup.sh', Buffer.from(setupScript()), '', executable);
   zip.addFile('run_autograder', Buffer.from(runScript(options)), '', executable);
+  zip.addFile(STUDENT_FILES, Buffer.from(`${JSON.stringify(studentFiles(repo), null, 2)}\n`));
   for (const entry of CARRIED) {
     for (const file of filesUnder(join(repo, entry))) {
       const rel = relative(repo, file).split(sep).join('/');

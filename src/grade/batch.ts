@@ -1,5 +1,5 @@
 // Batch grading: every submission folder of a class, over a pool of child processes. Each
-// submission gets its own grading tree (its labs/ over the grader's framework), runs there in a
+// submission gets its own grading tree (its files in labs/ over the grader's framework), runs there in a
 // process group of its own under a time and a memory bound, and is cleaned up by killing that group
 // and every process that carries its run's token (src/grade/run-sweep.ts), so a submission that hangs,
 // exits, floods its output, exhausts memory or leaves processes behind (in its group or escaped from
@@ -12,7 +12,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
-import { buildFramework, buildWorkspace, compiled, type FrameworkBuild } from './workspace.js';
+import { buildFramework, buildWorkspace, compiled, graderTree, type FrameworkBuild, type GraderTree } from './workspace.js';
 import { largestResident, RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
 import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
@@ -99,8 +99,9 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   checkOutApart(options.submissions, options.out);
   const scenarios = (await loadScenarios(options.lab)).filter((s) => !options.only?.length || options.only.includes(s.id));
   if (scenarios.length === 0) throw new Error(`lab '${options.lab}' has no scenario ${options.only?.join(', ')}`);
+  const grader = graderTree(options.repo);
   // One framework compile serves the batch (a single submission compiles from scratch: no saving).
-  const framework = students.length > 1 ? await buildFramework(options.repo, resolve(options.out, '.work', '.framework')) : undefined;
+  const framework = students.length > 1 ? await buildFramework(grader, resolve(options.out, '.work', '.framework')) : undefined;
   const users = runUsers(options.repo, resolve(options.out, '.work'));
   if ('reason' in users) options.warn?.(`submissions run as the grader's user, with its rights: ${users.reason}`);
   const grades = new Array<StudentGrade>(students.length);
@@ -108,7 +109,7 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   const lane = async (): Promise<void> => {
     while (next < students.length) {
       const index = next++;
-      grades[index] = await gradeOne(options, students[index]!, scenarios, framework, 'user' in users ? users.user() : undefined);
+      grades[index] = await gradeOne(options, students[index]!, scenarios, { grader, framework }, 'user' in users ? users.user() : undefined);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
@@ -119,7 +120,17 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
 
 type Planned = { id: string; title: string; points: number };
 
-async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], framework: FrameworkBuild | undefined, user: RunUser | undefined): Promise<StudentGrade> {
+/** What every grading tree of the batch is built from: the grader's tree and, when made, its framework build. */
+type TreeSources = { grader: GraderTree; framework: FrameworkBuild | undefined };
+
+/** What a student reads about the given files their submission changed: each was replaced, and which files are graded as theirs. */
+function replacedNote(replaced: readonly string[], grader: GraderTree): string | undefined {
+  if (replaced.length === 0) return undefined;
+  const each = replaced.map((file) => `${file}: your changes were replaced by the hand-out's copy.`);
+  return [...each, `Only the files you write are graded as you uploaded them: ${grader.studentFiles.join(', ')}, and any file you added to labs/. Every other file of labs/ is graded as the hand-out gives it.`].join('\n');
+}
+
+async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined): Promise<StudentGrade> {
   const dir = resolve(options.out, student);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -127,13 +138,16 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   let problem: string | undefined;
   /** tsc's errors in a tree that still ran (a syntax error, say): the file and line the runtime's error lacks. */
   let typeErrors: string | undefined;
+  /** The given files the submission changed, which it must be told were not graded as it had them. */
+  let replaced: string | undefined;
   const labs = join(options.submissions, student, 'labs');
   if (!existsSync(labs)) problem = `the submission has no labs/ folder. ${UPLOAD_INSTRUCTION}`;
   else {
     // Whatever the submission's folder holds (a directory or a FIFO where a lab file should be, ...),
     // a failure to build or compile its tree is that student's problem, never the batch's.
     try {
-      const workspace = await buildWorkspace(options.repo, labs, resolve(options.out, '.work', student), framework);
+      const workspace = await buildWorkspace(trees.grader, labs, resolve(options.out, '.work', student), trees.framework);
+      replaced = replacedNote(workspace.replaced, trees.grader);
       if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
       else {
         if (workspace.compileErrors) {
@@ -152,7 +166,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   result = withEveryScenario(result, scenarios, problem, options.memoryMb);
   const score = result.outcomes.reduce((sum, o) => sum + (o.status === 'passed' ? o.points : 0), 0);
   const max = scenarios.reduce((sum, s) => sum + s.points, 0);
-  const notes = [...(problem ? [`problem: ${problem}`] : []), ...(typeErrors ? [typeErrors] : [])];
+  const notes = [...(problem ? [`problem: ${problem}`] : []), ...(replaced ? [replaced] : []), ...(typeErrors ? [typeErrors] : [])];
   const header = [`student: ${student}`, `score: ${score}/${max}`, ...notes, ''];
   // The run's processes (maybe of a user of its own) wrote in `dir`: whatever they left there is replaced, not followed.
   writeFresh(join(dir, 'report.txt'), `${header.join('\n')}\n${formatTable(result)}`);

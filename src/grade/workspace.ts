@@ -1,19 +1,45 @@
-// A grading tree for one submission: the grader's own framework (src/, tester/, package.json) with
-// the submission's labs/ in place of the grader's, compiled with the grader's TypeScript. Students
-// edit only labs/, so nothing else of theirs is ever used. It copies and compiles; it never runs
-// the submission (src/grade/batch.ts does, in a child process). A batch compiles the framework once
-// (with the grader's labs) and each tree's tsc starts from that build, redoing what its labs change.
+// A grading tree for one submission: the grader's own framework (src/, tester/, package.json) and
+// the grader's labs/ as the hand-out gives them, with the submission's files in labs/ in place of
+// the files students write, plus the files it added; compiled with the grader's TypeScript. Nothing
+// else of the submission's is ever used: a given file it changed is replaced and named. It copies
+// and compiles; it never runs the submission (src/grade/batch.ts does, in a child process). A batch
+// compiles the framework once (with the grader's labs) and each tree's tsc starts from that build,
+// redoing what the submission's files change.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { bytesUnder } from '../files-under.js';
 import { instructorOnly } from '../handout/instructor-only.js';
+import { studentFiles } from '../handout/student-files.js';
 
-/** What a grading tree takes from the grader's tree (never the grader's labs/, tests or mutant corpora). */
+/** What a grading tree takes whole from the grader's tree (of its labs/, only the given files; never its tests or mutant corpora). */
 const FROM_GRADER = ['src', 'tester', 'package.json'];
+
+/** The grader's side of every grading tree: its tree, and which of its labs/ files are the students' to write. */
+export interface GraderTree {
+  repo: string;
+  /** The files students write ('labs/…' paths, src/handout/student-files.ts): a submission's own are graded. */
+  studentFiles: readonly string[];
+  /** Every other file of the grader's labs/, by path inside labs/: the hand-out gives them as they are. */
+  given: ReadonlyMap<string, Buffer>;
+}
+
+/** The grader's tree `repo`, read once for a batch. */
+export function graderTree(repo: string): GraderTree {
+  const ofStudents = studentFiles(repo);
+  const given = [...bytesUnder(join(repo, 'labs'))].filter(([rel]) => !ofStudents.includes(labsPath(rel)));
+  return { repo, studentFiles: ofStudents, given: new Map(given) };
+}
+
+/** A path inside labs/ as students and the hand-out name it: 'labs/…', '/'-separated. */
+function labsPath(rel: string): string {
+  return `labs/${rel.split(sep).join('/')}`;
+}
 
 export interface Workspace {
   dir: string;
+  /** The given files the submission had changed, replaced by the grader's ('labs/…' paths). */
+  replaced: string[];
   /** tsc's diagnostics (type errors do not stop grading: tsc still emits what it can). */
   compileErrors: string;
   /** Whether tsc ran to its end (an exit, with or without type errors); not when it was killed or could not start. */
@@ -33,16 +59,18 @@ export interface FrameworkBuild {
 }
 
 /**
- * Build the grading tree in `dir` from the grader's tree `repo` and the submission's `labs` folder;
- * from `framework`'s build, when given. Whatever `dir` held (a killed batch's tree) is deleted first.
+ * Build the grading tree in `dir` from the grader's tree and the submission's `labs` folder; from
+ * `framework`'s build, when given. Whatever `dir` held (a killed batch's tree) is deleted first.
  */
-export async function buildWorkspace(repo: string, labs: string, dir: string, framework?: FrameworkBuild): Promise<Workspace> {
+export async function buildWorkspace(grader: GraderTree, labs: string, dir: string, framework?: FrameworkBuild): Promise<Workspace> {
+  const { repo } = grader;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const entry of FROM_GRADER) {
     cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !instructorOnly(relative(repo, source)) });
   }
   cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => !source.endsWith('.js') && !source.includes('node_modules') });
+  const replaced = putGiven(grader.given, dir);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   const tsconfig = {
     extends: join(repo, 'tsconfig.json'),
@@ -51,15 +79,46 @@ export async function buildWorkspace(repo: string, labs: string, dir: string, fr
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   if (framework) startFrom(framework, dir);
-  return { dir, ...(await compile(repo, dir)) };
+  return { dir, replaced, ...(await compile(repo, dir)) };
 }
 
 /**
- * The framework build of `repo` (its labs/ as the lab code), made in `dir` and kept in memory; none
- * when the tree did not compile far enough to grade (then each submission compiles from scratch).
+ * Put each given file of the grader's in the tree `dir`'s labs/ in place of whatever the submission
+ * holds there, never writing through a link it made; the given files it had changed (other bytes,
+ * or a folder or link in the file's place). One it lacks is put back without a word: it is the
+ * hand-out's.
  */
-export async function buildFramework(repo: string, dir: string): Promise<FrameworkBuild | undefined> {
-  const workspace = await buildWorkspace(repo, join(repo, 'labs'), dir);
+function putGiven(given: ReadonlyMap<string, Buffer>, dir: string): string[] {
+  const replaced: string[] = [];
+  for (const [rel, bytes] of given) {
+    realFolders(dir, join('labs', dirname(rel)));
+    const path = join(dir, 'labs', rel);
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat?.isFile() && readFileSync(path).equals(bytes)) continue;
+    if (stat) replaced.push(labsPath(rel));
+    rmSync(path, { recursive: true, force: true });
+    writeFileSync(path, bytes, { flag: 'wx' });
+  }
+  return replaced.sort();
+}
+
+/** Make each step of folder `rel` under `root` a real folder: a link or a file on the way is removed (never followed) and a folder made. */
+function realFolders(root: string, rel: string): void {
+  let at = root;
+  for (const step of rel.split(sep).filter((part) => part !== '' && part !== '.')) {
+    at = join(at, step);
+    if (lstatSync(at, { throwIfNoEntry: false })?.isDirectory()) continue;
+    rmSync(at, { force: true });
+    mkdirSync(at);
+  }
+}
+
+/**
+ * The framework build of the grader's tree (its labs/ as the lab code), made in `dir` and kept in
+ * memory; none when the tree did not compile far enough to grade (then each submission compiles from scratch).
+ */
+export async function buildFramework(grader: GraderTree, dir: string): Promise<FrameworkBuild | undefined> {
+  const workspace = await buildWorkspace(grader, join(grader.repo, 'labs'), dir);
   const build = compiled(workspace) ? { dist: bytesUnder(join(dir, 'dist')), labs: bytesUnder(join(dir, 'labs')) } : undefined;
   rmSync(dir, { recursive: true, force: true });
   return build;
@@ -67,9 +126,10 @@ export async function buildFramework(repo: string, dir: string): Promise<Framewo
 
 /**
  * Put the framework build's dist/ in the tree, where tsc takes it as its previous build and redoes
- * only what differs: the submission's labs and what their types reach. Of the grader's lab outputs
- * it keeps only those whose source the submission holds byte for byte (tsc would not write them
- * again), so no grader's lab code stands in for a file the submission changed or lacks.
+ * only what differs: the submission's files and what their types reach. Of the grader's lab outputs
+ * it keeps only those whose source the tree holds byte for byte (every given file, and a student's
+ * file left as the grader has it: tsc would not write them again), so no grader's lab code stands
+ * in for a file the submission changed or lacks.
  */
 function startFrom(framework: FrameworkBuild, dir: string): void {
   const labs = `labs${sep}`;
