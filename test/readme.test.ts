@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { rsmScenarios } from '../tester/rsm/scenarios.js';
+import { studentFiles } from '../src/handout/student-files.js';
 import { killGroup, readmeBlocks, repo, runBlock } from './fixtures/readme-blocks.js';
 
 /** How many scenarios each lab has (the outputs below count them). */
@@ -231,6 +232,15 @@ describe('README commands', function () {
 });
 
 describe('handout write-ups', () => {
+  it('name every file students write where they say which files are graded (the student README, the grader guide)', () => {
+    const files = studentFiles(repo);
+    expect(files, 'the files with solution regions').to.include('labs/paxos/acceptor.ts');
+    for (const doc of ['handouts/student-README.md', 'handouts/grader.md']) {
+      const named = new Set([...readFileSync(join(repo, doc), 'utf8').matchAll(/`(labs\/[\w/.-]+\.ts)`/g)].map((m) => m[1]!));
+      expect(files.filter((file) => !named.has(file)), `${doc} does not name`).to.deep.equal([]);
+    }
+  });
+
   /** Write-ups whose command blocks are marked and run by their own tests, by the block names those tests run. */
   const selfTested: Record<string, string[]> = {
     'student-README.md': ['lab', 'replay', 'setup'], // test/newcomer.test.ts, in a fresh hand-out
