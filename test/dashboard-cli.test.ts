@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { RealCluster } from '../tester/real-cluster.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
+import { TOKEN_HEADER } from '../src/dashboard/server.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -33,6 +34,17 @@ async function served(args: string[], use: (url: string) => Promise<void>): Prom
     child.kill('SIGINT');
   }
   return { code: await exited, url, output };
+}
+
+/** The page's nodes, once every one of them is up. */
+async function liveNodes(url: string): Promise<string[]> {
+  type State = { nodes: { status: { node: string; alive: boolean } }[] } | null;
+  for (let i = 0; i < 300; i++) {
+    const state = (await (await fetch(`${url}api/state`)).json()) as State;
+    if (state !== null && state.nodes.every((n) => n.status.alive)) return state.nodes.map((n) => n.status.node);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the cluster never came up');
 }
 
 describe('rsmlab view and rsmlab dashboard (CLI)', function () {
@@ -70,6 +82,33 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
     // The tester's real-world timing: every constant x0.1 but the RPC timeout, which a loaded host's jitter would beat at 100 ms (src/timing.ts realTiming).
     expect(output).to.include('(heartbeat 300 ms, RPC timeout 250 ms)');
     expect(await fetch(url).then(() => 'open', () => 'closed')).to.equal('closed');
+  });
+
+  it('rsmlab start --lab vsr: the page refuses, naming the node, a kill of a node already down, a restart of one up, a heal of one down', async () => {
+    const answers: string[] = [];
+    const { code } = await served(['start', '--lab', 'vsr', '--port', '0', '--clients', '0', '--timing-scale', '0.2'], async (url) => {
+      const token = /"token":"([0-9a-f]+)"/.exec(await (await fetch(url)).text())![1]!;
+      const nodes = await liveNodes(url);
+      const act = async (body: Record<string, unknown>): Promise<void> => {
+        const res = await fetch(`${url}api/control`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body: JSON.stringify(body) });
+        answers.push(`${res.status} ${await res.text()}`);
+      };
+      await act({ action: 'crash', node: nodes[0], signal: 'SIGKILL' });
+      await act({ action: 'crash', node: nodes[0], signal: 'SIGKILL' });
+      await act({ action: 'heal', node: nodes[0] });
+      await act({ action: 'restart', node: nodes[1] });
+      await act({ action: 'restart', node: nodes[0] });
+      answers.push(...nodes.slice(0, 2));
+    });
+    expect(code).to.equal(0);
+    const [n0, n1] = answers.slice(5);
+    expect(answers.slice(0, 5)).to.deep.equal([
+      '200 {"ok":true}',
+      `400 {"error":"${n0} is already down: restart it first"}`,
+      `400 {"error":"${n0} is down, and its control plane with it: restart it first"}`,
+      `400 {"error":"${n1} is already running: kill it first"}`,
+      '200 {"ok":true}',
+    ]);
   });
 
   it('rsmlab dashboard --members watches a running cluster through its control planes', async () => {

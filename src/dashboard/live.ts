@@ -204,6 +204,11 @@ export class LiveFeed {
     return { status: rest, summary, logTail: [...(this.logTails.get(status.node) ?? [])], clientRequests: [...(this.requests.get(status.node) ?? [])] };
   }
 
+  private async checkUpOrDown(r: ControlRequest): Promise<void> {
+    const problem = upOrDownProblem(r, (await this.source.control.status(r.node)).alive, this.source.world);
+    if (problem !== undefined) throw new BadRequest(problem);
+  }
+
   /** Carry out one control request from the page (already authorized); the answer is JSON. */
   async act(body: unknown): Promise<Json> {
     const checked = controlRequestSchema.safeParse(body);
@@ -213,6 +218,7 @@ export class LiveFeed {
     if (this.source.over) throw new BadRequest(`the run is over (${this.source.over}): replay it to try again`);
     const c = observed(this.source.control, (a) => this.stream(this.now(), a.node, 'control', actionText(a)));
     try {
+      await this.checkUpOrDown(r);
       switch (r.action) {
         case 'crash':
           await c.crash(r.node, r.signal);
@@ -242,6 +248,18 @@ export class LiveFeed {
       throw e;
     }
   }
+}
+
+/**
+ * Refuse, naming the node, a request its state makes pointless: a kill of a node that is already
+ * down (it would answer ok and do nothing), a restart of one that is up, and in the real world any
+ * other request to a down node (its control plane went with its process).
+ */
+function upOrDownProblem(r: ControlRequest, alive: boolean, world: LiveSource['world']): string | undefined {
+  if (r.action === 'crash' && !alive) return `${r.node} is already down: restart it first`;
+  if (r.action === 'restart' && alive) return `${r.node} is already running: kill it first`;
+  if (r.action !== 'restart' && !alive && world === 'real') return `${r.node} is down, and its control plane with it: restart it first`;
+  return undefined;
 }
 
 /** A request the page got wrong (HTTP 400), as opposed to a control action that failed (HTTP 500). */
