@@ -242,6 +242,19 @@ describe('first-hour traps (CLI)', function () {
     }
   });
 
+  it('load --app lock against a vsr kv replica is exit 1 and says what the cluster answered, not that it never served a request', async () => {
+    const cluster = new RealCluster({ lab: 'vsr', nodes: 1, app: 'kv', timing: scaleTiming(classicTiming, 0.1) });
+    try {
+      await cluster.start(0);
+      const r = rsmlab('load', '--lab', 'vsr', '--app', 'lock', '--members', cluster.id(0), '--clients', '1', '--ops', '1', '--timing-scale', '0.1');
+      expect(r.status, r.stdout + r.stderr).to.equal(1);
+      expect(r.stdout).to.match(/: 0 ok, 1 failed, 0 unknown outcome$/m);
+      expect(r.stderr).to.match(/^rsmlab: no operation succeeded: the cluster refused every one, the first with "kv: bad op \(f: .*\)" \(does it run --app lock\?\)\n$/);
+    } finally {
+      await cluster.close();
+    }
+  });
+
   describe('against a live node', () => {
     let cluster: RealCluster;
     before(async () => {

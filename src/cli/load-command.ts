@@ -4,6 +4,7 @@
 // tester/rsm/run-load.ts.
 import { closeSync, openSync } from 'node:fs';
 import type { NodeId } from '../env/types.js';
+import type { HistoryEvent } from '../check/history.js';
 import { isRpcError } from '../env/types.js';
 import { RealEnv } from '../env/real/env.js';
 import { rsmClientMembers } from '../../labs/rsm/protocol.js';
@@ -64,6 +65,13 @@ export async function loadCommand(o: LoadCommandOptions): Promise<number> {
   const { invoke, ok, fail, info } = r.counts;
   process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);
   if (ok > 0) return 0;
-  process.stderr.write('rsmlab: no operation succeeded: the cluster never served a request\n');
+  process.stderr.write(`rsmlab: no operation succeeded: ${whyNoneSucceeded(r.history, o.app)}\n`);
   return 1;
+}
+
+/** Why a load had no ok: the cluster's first refusal (a cluster of another app refuses every op) or its silence. */
+function whyNoneSucceeded(history: readonly HistoryEvent[], app: string): string {
+  const refused = history.find((e) => e.type === 'fail');
+  if (refused === undefined) return 'the cluster never served a request';
+  return `the cluster refused every one, the first with ${JSON.stringify(refused.value)} (does it run --app ${app}?)`;
 }
