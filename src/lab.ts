@@ -1,7 +1,7 @@
 // What a lab is to the framework: a factory that builds one node's protocol stack on an Env.
 // The framework starts, kills and restarts nodes and asks them for status; it never reaches
 // into a lab's state any other way.
-import { isLabErrorSink, type Env, type Json, type NodeId } from './env/types.js';
+import { isLabErrorSink, type BreakpointNumber, type Env, type Json, type NodeId } from './env/types.js';
 import type { Timing } from './timing.js';
 
 /** How both worlds name a rejection lab code left unhandled: a real node dies of it, a simulated run fails. */
@@ -50,8 +50,17 @@ export interface LabNode {
   status(): Json;
 }
 
+/** The fault sites a lab's code reaches: env.breakpoint(n), env.partitionPoint(), env.faultPoint(name). */
+export interface FaultSites {
+  readonly breakpoints: readonly BreakpointNumber[];
+  readonly partitionPoint: boolean;
+  readonly faultPoints: readonly string[];
+}
+
 export interface Lab {
   readonly name: string;
+  /** Its fault sites, when it declares them: both worlds' control then refuses to arm one it never reaches. */
+  readonly sites?: FaultSites;
   /**
    * Build the node on `env`: read its disk, register its handlers, start its timers.
    * Called at first start and at every restart (same disk, fresh memory).

@@ -19,17 +19,21 @@ function json(args: string[]): Record<string, unknown> {
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
+/** One live node of `lab`, started before the enclosing describe's tests (its address given to `started`) and closed after them. */
+function liveNode(lab: string, started: (id: string) => void): void {
+  let cluster: RealCluster | undefined;
+  before(async () => {
+    cluster = new RealCluster({ lab, nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
+    await cluster.start(0);
+    started(cluster.id(0));
+  });
+  after(() => cluster?.close());
+}
+
 describe('rsmlab ctl (CLI)', function () {
   this.timeout(60_000);
-  let cluster: RealCluster;
-  let node: string;
-
-  before(async () => {
-    cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
-    await cluster.start(0);
-    node = cluster.id(0);
-  });
-  after(() => cluster.close());
+  let node = '';
+  liveNode('paxos', (id) => (node = id));
 
   it('status and pid name the live process', () => {
     const status = json(['ctl', node, 'status']);
@@ -148,5 +152,29 @@ describe('rsmlab ctl (CLI)', function () {
     expect(rsmlab('sim', 'paxos', '99', '--seed', '1').status).to.equal(2);
     expect(rsmlab('sim', 'paxos', '0', '--seed', 'x').status).to.equal(2);
     expect(rsmlab('check', '/nonexistent', '--model', 'kv').status).to.equal(2);
+  });
+});
+
+describe('rsmlab ctl against a VSR replica (CLI)', function () {
+  this.timeout(60_000);
+  let node = '';
+  liveNode('par', (id) => (node = id));
+
+  it('a breakpoint, a deferred partition or a fault point the lab never reaches is exit 2, naming what it reaches; nothing is armed', () => {
+    const refusals: [string[], RegExp][] = [
+      [['breakpoint', '1'], /never reaches breakpoint 1: arming it would do nothing\. It reaches: breakpoints none; fault points vsr\.primary\.before_commit;/],
+      [['partition'], /never reaches a partitionPoint\(\), so an armed partition would never cut: .*partition --now cuts at once/],
+      [['fault-point', 'vsr.primary.before_comit'], /never reaches fault point 'vsr\.primary\.before_comit' \(did you mean 'vsr\.primary\.before_commit'\?\)/],
+    ];
+    for (const [args, message] of refusals) {
+      const r = rsmlab('ctl', node, ...args);
+      expect(r.status, `${args.join(' ')}: ${r.stdout}`).to.equal(2);
+      expect(r.stderr, args.join(' ')).to.match(/^rsmlab: .*this node's lab \(par\) /).and.match(message);
+    }
+    const status = json(['ctl', node, 'status']);
+    expect([status.breakpoints, status.faultPoints, status.partitionArmed], 'nothing armed').to.deep.equal([[], [], false]);
+    expect(json(['ctl', node, 'fault-point', 'vsr.primary.before_commit']).faultPoints).to.deep.equal(['vsr.primary.before_commit']);
+    expect(json(['ctl', node, 'partition', '--now']).partitioned).to.equal(true);
+    expect(json(['ctl', node, 'heal']).partitioned).to.equal(false);
   });
 });

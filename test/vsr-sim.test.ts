@@ -22,6 +22,22 @@ async function statuses(cluster: SimCluster, n: number): Promise<(VsrStatus | nu
 describe('vsr: the lab in the simulator', function () {
   this.timeout(60_000);
 
+  it('the simulator\'s control refuses, as a live replica\'s does, a breakpoint, a deferred partition or a fault point the engine never reaches', async () => {
+    const cluster = new SimCluster({ lab: 'vsr', seed: 7, nodes: 1, keepTrace: false });
+    try {
+      await cluster.start(0);
+      const p0 = cluster.id(0);
+      const refusals = await Promise.all([cluster.control.breakpoint(p0, 2), cluster.control.partition(p0), cluster.control.faultPoint(p0, 'vsr.primary.before-commit')].map((p) => p.then(() => 'armed', (e: unknown) => String(e))));
+      expect(refusals[0]).to.match(/this node's lab \(vsr\) never reaches breakpoint 2: arming it would do nothing/);
+      expect(refusals[1]).to.match(/never reaches a partitionPoint\(\), so an armed partition would never cut/);
+      expect(refusals[2]).to.match(/never reaches fault point 'vsr\.primary\.before-commit' \(did you mean 'vsr\.primary\.before_commit'\?\)/);
+      const status = await cluster.control.status(p0);
+      expect([status.breakpoints, status.faultPoints, status.partitionArmed], 'nothing armed').to.deep.equal([[], [], false]);
+    } finally {
+      await cluster.close();
+    }
+  });
+
   it('3 replicas, 4 clients, 40 ops each: every replica converges to the same log and state', async () => {
     const cluster = new SimCluster({ lab: 'vsr', seed: 7, nodes: 3, keepTrace: false });
     try {

@@ -111,7 +111,7 @@ export class SimCluster extends ControlledCluster implements Cluster {
       kill: (id, signal) => this.kill(this.indexOf(id), signal),
       restart: (id) => this.restartAsBefore(id),
       alive: (id) => this.sim.alive(id),
-    });
+    }, () => this.lab?.sites);
   }
 
   id(index: number): NodeId {

@@ -6,7 +6,7 @@ import type { Lab, LabNode, LabOptions } from '../../src/lab.js';
 import type { Timing } from '../../src/timing.js';
 import { isAppName } from '../../src/apps/app.js';
 import { checksum } from '../../src/engine/checksum.js';
-import { EngineDriver } from '../../src/engine/driver.js';
+import { EngineDriver, FAULT_POINTS } from '../../src/engine/driver.js';
 import { LOG_BODY_BYTES_MAX, type VsrStorage } from '../../src/engine/storage.js';
 import { JOURNAL_SHAPE, opBytesMax, type JournalShape } from '../../src/engine/journal-storage.js';
 import type { EngineCommand, Event } from './engine.js';
@@ -64,6 +64,8 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
   const shape = o.journal ?? JOURNAL_SHAPE;
   return {
     name,
+    // The engine has no breakpoints or partition points; the driver passes its named fault points.
+    sites: { breakpoints: [], partitionPoint: false, faultPoints: Object.values(FAULT_POINTS) },
     async start(env: Env, options: LabOptions): Promise<LabNode> {
       const { replicas, index } = options;
       if (replicas === undefined || index === undefined) throw new Error(`${name} lab: needs the replica set (rsmlab node --replicas HOST:PORT,... --index I)`);

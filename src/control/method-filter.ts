@@ -14,7 +14,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The served name nearest `name`, if one is near enough to be a slip (a third of its letters at most). */
-function closest(name: string, served: readonly string[]): string | undefined {
+export function closest(name: string, served: readonly string[]): string | undefined {
   const ranked = served.map((s) => ({ s, d: distance(name, s) })).sort((x, y) => x.d - y.d);
   const best = ranked[0];
   return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.s : undefined;

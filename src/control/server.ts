@@ -12,6 +12,8 @@ import { partitionState, type DiskFault, type DiskFaultResult, type DiskFile, ty
 import { armedDetail, clearedDetail, corruptDetail } from '../env/disk-fault-detail.js';
 import { checkDiskFaultTarget } from './disk-fault-target.js';
 import { checkServedMethods, uncheckedMethodsWarning } from './method-filter.js';
+import { checkArmedSite } from './fault-sites.js';
+import type { FaultSites } from '../lab.js';
 import * as control from './protocol.js';
 
 /** The fault state of one running node, as the control plane changes it (src/env/real/env.ts implements it). */
@@ -45,6 +47,8 @@ export interface ControlTarget {
   node: ControlledNode;
   disk: ControlledDisk;
   lab: string;
+  /** The fault sites the lab declares (Lab.sites); arming one it never reaches is refused. */
+  sites?: FaultSites;
   /** Whether the lab's start() has returned. */
   started(): boolean;
   /** The lab's LabNode.status(), or null while it is starting. */
@@ -61,15 +65,18 @@ function controlMethods(target: ControlTarget): Dispatcher {
   const { node, disk } = target;
   const d = new Dispatcher();
   d.addMethod(control.netRepair, ({ heal, now, peersOnly }) => {
+    if (!heal && now !== true) checkArmedSite({ partitionPoint: true }, target.sites, target.lab);
     if (heal) node.heal();
     else node.partition(now ?? false, peersOnly ?? false);
     return partitionState(node.links);
   });
   d.addMethod(control.breakpoint, ({ n }) => {
+    checkArmedSite({ breakpoint: n }, target.sites, target.lab);
     node.armBreakpoint(n);
     return { breakpoints: node.breakpoints };
   });
   d.addMethod(control.faultPoint, ({ name }) => {
+    checkArmedSite({ faultPoint: name }, target.sites, target.lab);
     node.armFaultPoint(name);
     return { faultPoints: node.faultPoints };
   });

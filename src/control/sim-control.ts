@@ -7,6 +7,8 @@ import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, Faul
 import { checkFaultPointName, partitionState } from './fault-control.js';
 import { checkDiskFaultTarget } from './disk-fault-target.js';
 import { checkServedMethods } from './method-filter.js';
+import { checkArmedSite } from './fault-sites.js';
+import type { FaultSites } from '../lab.js';
 
 export class SimFaultControl implements FaultControl {
   readonly world = 'sim' as const;
@@ -16,6 +18,8 @@ export class SimFaultControl implements FaultControl {
     private readonly lab: string,
     /** Restarts nodes (it has the lab); kill and alive also go through it so it sees every death. */
     private readonly owner: NodeOwner,
+    /** The fault sites the lab declares (Lab.sites), once it is loaded; arming one it never reaches is refused. */
+    private readonly sites: () => FaultSites | undefined = () => undefined,
   ) {}
 
   crash(node: NodeId, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
@@ -27,6 +31,7 @@ export class SimFaultControl implements FaultControl {
   }
 
   async partition(node: NodeId, now = false, scope: CutScope = 'all'): Promise<PartitionState> {
+    if (!now) checkArmedSite({ partitionPoint: true }, this.sites(), this.lab);
     this.sim.partition(node, now, scope === 'peers');
     return this.partitionOf(node);
   }
@@ -37,12 +42,14 @@ export class SimFaultControl implements FaultControl {
   }
 
   async breakpoint(node: NodeId, n: BreakpointNumber): Promise<{ breakpoints: number[] }> {
+    checkArmedSite({ breakpoint: n }, this.sites(), this.lab);
     this.sim.armBreakpoint(node, n);
     return { breakpoints: this.sim.armed(node).breakpoints };
   }
 
   async faultPoint(node: NodeId, name: string): Promise<{ faultPoints: string[] }> {
     checkFaultPointName(name);
+    checkArmedSite({ faultPoint: name }, this.sites(), this.lab);
     this.sim.armFaultPoint(node, name);
     return { faultPoints: this.sim.armed(node).faultPoints };
   }
