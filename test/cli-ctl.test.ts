@@ -99,11 +99,16 @@ describe('rsmlab ctl (CLI)', function () {
     expect(badCount.status).to.equal(2);
     expect(badCount.stderr).to.match(/disk-fault: count/);
     // A flag of another kind (--latent without --kind corrupt-read) is refused, never dropped: the
-    // default kind would corrupt the bytes at once instead of arming a read fault.
-    for (const [kind, flag] of [[[], ['--latent']], [[], ['--count', '3']], [['--kind', 'corrupt-read'], ['--to', '0']]] as const) {
+    // default kind would corrupt the bytes at once instead of arming a read fault. The error says
+    // which kinds the flag arms.
+    for (const [kind, flag, message] of [
+      [[], ['--latent'], '--latent does not apply to --kind corrupt (the default: it changes the bytes at once); it arms --kind corrupt-read'],
+      [[], ['--count', '3'], '--count does not apply to --kind corrupt (the default: it changes the bytes at once); it arms --kind corrupt-read, corrupt-write, misdirect, lost-write'],
+      [['--kind', 'corrupt-read'], ['--to', '0'], '--to does not apply to --kind corrupt-read; it arms --kind misdirect'],
+    ] as const) {
       const mismatched = rsmlab('ctl', node, 'disk-fault', file, '0', '1', ...kind, ...flag);
       expect(mismatched.status, flag.join(' ')).to.equal(2);
-      expect(mismatched.stderr, flag.join(' ')).to.match(/disk-fault: .*[Uu]nrecognized key/);
+      expect(mismatched.stderr, flag.join(' ')).to.include(`rsmlab: disk-fault: ${message} (usage:`);
     }
     // disk-clear drops what was armed on the file: four armed faults and one latent sector.
     expect(json(['ctl', node, 'disk-clear', file])).to.deep.equal({ cleared: 5 });

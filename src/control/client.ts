@@ -11,7 +11,7 @@ import { PeerLink } from '../env/real/peer-link.js';
 import { encodeRequest } from '../wire/frame.js';
 import type { BreakpointNumber } from '../env/types.js';
 import { RemoteFaultControl } from './remote-control.js';
-import { diskFaultSchema, type DiskFault } from '../env/disk-faults.js';
+import { diskFaultKinds, diskFaultSchema, type DiskFault } from '../env/disk-faults.js';
 import { corruptUsage, journalCorruption } from '../cli/corrupt-command.js';
 
 export const defaultControlTimeoutMs = 2000;
@@ -70,10 +70,25 @@ function methodList(text: string): string[] {
   return text === '' ? [] : text.split(',').map((m) => m.trim());
 }
 
+/**
+ * Why a flag of `disk-fault` (`--latent`, `--count`, `--to`) does not go with `kind`, or undefined: the
+ * kinds that take it, read from the schema. Said plainly, never dropped: the default kind, corrupt,
+ * would flip the bytes at once instead of arming what the flag asked for.
+ */
+function flagMismatch(kind: string, flags: readonly string[]): string | undefined {
+  const takes = (key: string): string[] => diskFaultSchema.options.filter((o) => key in o.shape).map((o) => o.shape.kind.value);
+  const wrong = flags.find((flag) => !takes(flag).includes(kind));
+  if (wrong === undefined || !diskFaultKinds.some((k) => k === kind)) return undefined; // an unknown kind: the schema says so
+  return `--${wrong} does not apply to --kind ${kind}${kind === 'corrupt' ? ' (the default: it changes the bytes at once)' : ''}; it arms --kind ${takes(wrong).join(', ')}`;
+}
+
 /** The DiskFault of `disk-fault FILE OFFSET LENGTH [--kind K] [--latent] [--count N] [--to OFFSET]`, or a clear error. */
 function diskFaultOf(positionals: readonly string[], values: { kind?: string; latent?: boolean; count?: string; to?: string }): DiskFault {
+  const kind = values.kind ?? 'corrupt';
+  const mismatch = flagMismatch(kind, (['latent', 'count', 'to'] as const).filter((flag) => values[flag] !== undefined));
+  if (mismatch !== undefined) throw new Error(`disk-fault: ${mismatch} (usage:\n${ctlUsage})`);
   const fault = diskFaultSchema.safeParse({
-    kind: values.kind ?? 'corrupt',
+    kind,
     file: positionals[0] ?? '',
     offset: number(positionals[1], 'OFFSET'),
     length: number(positionals[2], 'LENGTH'),
