@@ -6,12 +6,13 @@
 import { expect } from 'chai';
 import type { Cluster } from '../tester/cluster.js';
 import { SimCluster } from '../tester/sim-cluster.js';
+import type { SimDisk } from '../src/env/sim/disk.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { diskRead, diskWrite } from '../labs/echo/lab.js';
 import { paxosStatusSchema } from '../labs/paxos/status.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 import { DEFAULT_SECTOR_BYTES as S, diskFaultKinds } from '../src/env/disk-faults.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealDisk } from '../src/env/real/disk.js';
@@ -151,21 +152,44 @@ async function refusesMissingFile(cluster: Cluster): Promise<void> {
   expect(await cluster.control.clearDiskFaults(cluster.id(0)), 'nothing was armed').to.deep.equal({ cleared: 0 });
 }
 
-/** A Paxos node whose log (views 1 and 2: several records) gets a flipped byte in its first record refuses to start again. */
-async function refusesCorruptLog(cluster: Cluster): Promise<void> {
+/** Start p0, then p1 through it, and wait until p0 is in view 2 (p1 joined: several records in p0's log). */
+async function twoInView2(cluster: Cluster): Promise<void> {
   await cluster.start(0);
   await cluster.start(1, { first: 0 });
-  // p0's log must hold p1's join (view 2) after the first record: a corrupt last record is a torn tail.
   for (let tries = 0; (paxosStatusSchema.safeParse(await cluster.status(0)).data?.vid ?? 0) < 2; tries++) {
     if (tries === 200) throw new Error('p1 never joined p0 in view 2');
     await cluster.sleep(cluster.timing.heartbeatMs / 10);
   }
-  await cluster.diskFault(0, { kind: 'corrupt', file: 'paxos.log', offset: 14, length: 1 }); // the first record's payload: more records follow
-  await cluster.kill(0);
+}
+
+/** Restart node 0, which must refuse to start: it is not running a bounded while later. Returns start()'s error, or null. */
+async function refusesToRestart(cluster: Cluster): Promise<unknown> {
   const error = await cluster.start(0).then(() => null, (e: unknown) => e);
   // A real node may answer its control plane before its lab has read its disk: give it a bounded while to die.
   for (let tries = 0; tries < 200 && cluster.alive(0); tries++) await cluster.sleep(cluster.timing.heartbeatMs / 10);
-  expect(cluster.alive(0), 'the node with a corrupt log is not running').to.equal(false);
+  expect(cluster.alive(0), 'the node is not running').to.equal(false);
+  return error;
+}
+
+/**
+ * A Paxos node whose log is emptied while it is down (an instructor's `: > paxos.log`, or a lost
+ * file) refuses to start rather than come back as a new acceptor, and leaves the file as it was.
+ */
+async function refusesEmptiedLog(cluster: Cluster, empty: () => Promise<void>, size: () => Promise<number>): Promise<void> {
+  await twoInView2(cluster);
+  await cluster.kill(0);
+  await empty();
+  await refusesToRestart(cluster);
+  expect(await size(), 'the refusal leaves paxos.log as it was').to.equal(0);
+}
+
+/** A Paxos node whose log (views 1 and 2: several records) gets a flipped byte in its first record refuses to start again. */
+async function refusesCorruptLog(cluster: Cluster): Promise<void> {
+  // p0's log must hold p1's join (view 2) after the first record: a corrupt last record is a torn tail.
+  await twoInView2(cluster);
+  await cluster.diskFault(0, { kind: 'corrupt', file: 'paxos.log', offset: 14, length: 1 }); // the first record's payload: more records follow
+  await cluster.kill(0);
+  const error = await refusesToRestart(cluster);
   if (error !== null) expect(String(error)).to.match(/paxos\.log: corrupt record at byte 0/);
 }
 
@@ -174,12 +198,7 @@ async function refusesCorruptLog(cluster: Cluster): Promise<void> {
  * it, says so in its log, and starts on the records before it. Returns node 0's log as text.
  */
 async function saysTornTail(cluster: Cluster, logOf: () => Promise<string>): Promise<string> {
-  await cluster.start(0);
-  await cluster.start(1, { first: 0 });
-  for (let tries = 0; (paxosStatusSchema.safeParse(await cluster.status(0)).data?.vid ?? 0) < 2; tries++) {
-    if (tries === 200) throw new Error('p1 never joined p0 in view 2');
-    await cluster.sleep(cluster.timing.heartbeatMs / 10);
-  }
+  await twoInView2(cluster);
   const size = (await cluster.control.diskFiles(cluster.id(0))).find((f) => f.name === 'paxos.log')!.size;
   await cluster.diskFault(0, { kind: 'corrupt', file: 'paxos.log', offset: size - 1, length: 1 }); // the last record's payload
   await cluster.kill(0);
@@ -238,6 +257,27 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       await refusesCorruptLog(cluster);
       expect(cluster.exitStatus(0)).to.deep.equal({ code: 70, signal: null });
       expect(cluster.logTail(0)).to.match(/paxos\.log: corrupt record at byte 0 \(payload checksum mismatch, and more records follow\)/);
+    }));
+
+  it('a Paxos node whose log was emptied refuses to start, in the simulator', () =>
+    on(new SimCluster({ lab: 'paxos', seed: 4, nodes: 2 }), async (cluster) => {
+      const disk = (): SimDisk => cluster.sim.disk(cluster.id(0));
+      const emptied = async (): Promise<void> => {
+        disk().truncate('paxos.log', 0);
+        disk().fsync('paxos.log');
+      };
+      await refusesEmptiedLog(cluster, emptied, () => Promise.resolve(disk().size('paxos.log')));
+      const crash = (await cluster.traceJsonl()).trim().split('\n').map((l) => JSON.parse(l) as { kind: string; detail: { reason?: string; error?: string } }).filter((e) => e.kind === 'crash').pop();
+      expect(crash?.detail.reason).to.equal('corrupt disk');
+      expect(crash?.detail.error).to.match(/^record log paxos\.log: it holds no record, but paxos\.log\.written exists/);
+    }));
+
+  it('a Paxos node whose log was emptied refuses to start, with real processes: exit 70 and the reason on stderr', () =>
+    on(new RealCluster({ lab: 'paxos', nodes: 2, timing: realTiming }), async (cluster) => {
+      const log = join(cluster.nodeDir(0), 'disk', 'paxos.log');
+      await refusesEmptiedLog(cluster, async () => truncateSync(log, 0), async () => statSync(log).size);
+      expect(cluster.exitStatus(0)).to.deep.equal({ code: 70, signal: null });
+      expect(cluster.logTail(0)).to.match(/record log paxos\.log: it holds no record, but paxos\.log\.written exists/);
     }));
 
   it('a Paxos node whose last record is garbled drops it and says so, in the simulator', () =>

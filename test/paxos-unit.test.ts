@@ -3,7 +3,9 @@
 // proposer's rounds (majority, highest v_a, oldinstance, breakpoints 3 and 4, setn).
 import { expect } from 'chai';
 import { type Paxos, startPaxos } from '../labs/paxos/paxos.js';
+import { PAXOS_LOG_FILE, PAXOS_WITNESS_FILE } from '../labs/paxos/paxos-log.js';
 import { paxosAccept, paxosDecide, paxosPrepare } from '../labs/paxos/protocol.js';
+import { StorageCorrupt } from '../src/storage/storage-corrupt.js';
 import { classicTiming } from '../src/timing.js';
 import { FakeEnv, FakeNet, MemoryDisk } from './fixtures/paxos-memory.js';
 
@@ -106,6 +108,21 @@ describe('paxos: acceptor', () => {
     const b = await boot(new FakeNet(), 'n0', disk.afterCrash());
     expect(b.paxos.acceptor.state()).to.deep.equal(a.paxos.acceptor.state());
     expect([1, 2].map((i) => b.paxos.acceptor.value(i))).to.deep.equal(['n0', 'n0 n1']);
+  });
+
+  it('refuses to restart on an emptied or removed paxos.log once it promised (never a new acceptor\'s amnesia), naming the file', async () => {
+    for (const lose of [(d: MemoryDisk) => d.set(PAXOS_LOG_FILE, new Uint8Array()), (d: MemoryDisk) => d.files.delete(PAXOS_LOG_FILE)]) {
+      const disk = new MemoryDisk();
+      const a = await boot(new FakeNet(), 'n0', disk);
+      await a.env.handle(paxosPrepare, { instance: 1, n: { n: 7, m: 'n1' } });
+      const after = disk.afterCrash();
+      lose(after);
+      const error = await boot(new FakeNet(), 'n0', after).then(() => null, (e: unknown) => e);
+      expect(error).to.be.instanceOf(StorageCorrupt);
+      expect((error as Error).message).to.include(`record log ${PAXOS_LOG_FILE}: it holds no record`).and.include(PAXOS_WITNESS_FILE);
+    }
+    const fresh = await boot(new FakeNet(), 'n0', new MemoryDisk());
+    expect(fresh.paxos.acceptor.state().instance_h, 'a node with no log starts new').to.equal(0);
   });
 });
 

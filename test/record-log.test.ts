@@ -1,13 +1,14 @@
 // Unit tests of the durable record log (src/storage/record-log.ts) on an in-memory Disk: round
 // trips, fsync before resolve, torn and garbled last appends dropped and truncated, and every
-// other corruption refused without touching the file (property: a flipped byte anywhere).
+// other corruption refused without touching the file (property: a flipped byte anywhere), and a log
+// that lost every record refused while its witness says it once held some.
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { InvariantViolation } from '../src/assert.js';
 import type { Disk } from '../src/env/types.js';
-import { encodeRecords, RecordLog, RecordLogCorrupt } from '../src/storage/record-log.js';
+import { encodeRecords, RecordLog, RecordLogCorrupt, RecordLogLost } from '../src/storage/record-log.js';
 import { MemoryDisk } from './fixtures/paxos-memory.js';
 
 const recordSchema = z.object({ k: z.string(), v: z.number() });
@@ -226,5 +227,80 @@ describe('storage: record log', () => {
     );
     expect(dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
     expect(refused, 'flips that were refused as corruption').to.be.greaterThan(0);
+  });
+});
+
+const WITNESS = 'test.log.written';
+
+function witnessed(disk: Disk): RecordLog<Rec> {
+  return new RecordLog(disk, FILE, recordSchema, { witness: WITNESS });
+}
+
+/** A disk whose fsyncs are noted, in order, by file name. */
+function noting(disk: MemoryDisk, fsyncs: string[]): MemoryDisk {
+  return Object.assign(Object.create(disk) as MemoryDisk, {
+    fsync: async (file: string): Promise<void> => {
+      await disk.fsync(file);
+      fsyncs.push(file);
+    },
+  });
+}
+
+describe('storage: record log with a witness (a log that lost every record is not a new one)', () => {
+  const losses: [string, (disk: MemoryDisk) => void][] = [
+    ['emptied', (disk) => disk.set(FILE, new Uint8Array())],
+    ['removed', (disk) => disk.files.delete(FILE)],
+    ['cut inside its first record', (disk) => disk.set(FILE, disk.files.get(FILE)!.slice(0, 5))],
+  ];
+  for (const [what, lose] of losses) {
+    it(`refuses a log ${what} after its first durable record, naming both files, and changes nothing`, async () => {
+      const disk = new MemoryDisk();
+      const log = witnessed(disk);
+      await log.replay();
+      await log.append(three[0]!);
+      const after = disk.afterCrash();
+      lose(after);
+      const files = new Map([...after.files].map(([name, bytes]) => [name, bytes.slice()]));
+      const error = await witnessed(after).replay().then(() => null, (e: unknown) => e);
+      expect(error).to.be.instanceOf(RecordLogLost);
+      expect((error as Error).message).to.include(`record log ${FILE}: it holds no record, but ${WITNESS} exists`);
+      expect(after.files, 'a refusal changes nothing').to.deep.equal(files);
+    });
+  }
+
+  it('starts a new log (no witness) as empty, and resolves its first append only once the witness is durable after the record', async () => {
+    const disk = new MemoryDisk();
+    const fsyncs: string[] = [];
+    const log = witnessed(noting(disk, fsyncs));
+    expect(await log.replay()).to.deep.equal([]);
+    expect(disk.files.has(WITNESS), 'no witness before a record').to.equal(false);
+    await Promise.all([log.append(three[0]!), log.append(three[1]!)]);
+    expect(fsyncs, 'the record, then its witness, then the next record').to.deep.equal([FILE, WITNESS, FILE]);
+    expect(disk.durable.get(WITNESS)?.length).to.be.greaterThan(0);
+    await log.append(three[2]!);
+    expect(fsyncs.slice(3), 'the witness is made once').to.deep.equal([FILE]);
+  });
+
+  it('restarts safely from every crash of the first append: a torn record is a new log; a durable one without its witness gets it at replay', async () => {
+    const first = encodeRecords(three.slice(0, 1));
+    for (let cut = 0; cut < first.length; cut++) {
+      const disk = new MemoryDisk();
+      disk.set(FILE, first.slice(0, cut));
+      expect(await witnessed(disk).replay(), `torn at ${cut}: nothing was acknowledged`).to.deep.equal([]);
+    }
+    const disk = new MemoryDisk();
+    disk.set(FILE, first);
+    expect(await witnessed(disk).replay()).to.deep.equal(three.slice(0, 1));
+    expect(disk.durable.get(WITNESS)?.length, 'the witness, made at replay').to.be.greaterThan(0);
+    const emptied = disk.afterCrash();
+    emptied.set(FILE, new Uint8Array());
+    expect(await witnessed(emptied).replay().then(() => null, (e: unknown) => e)).to.be.instanceOf(RecordLogLost);
+  });
+
+  it('replays a log without a witness option as before: no witness made, an emptied log is a new one', async () => {
+    const disk = await written(three);
+    expect([...disk.files.keys()]).to.deep.equal([FILE]);
+    disk.set(FILE, new Uint8Array());
+    expect(await open(disk).replay()).to.deep.equal([]);
   });
 });

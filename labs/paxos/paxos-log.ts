@@ -1,6 +1,6 @@
 // The acceptor's durable log (the seed's log.cc, provided: students call it, never change it):
-// `propseen n_h`, `accepted n_a v_a` and `done instance value` records in a checksummed record log,
-// and the replay that rebuilds the acceptor's state from them. It never decides anything.
+// `propseen n_h`, `accepted n_a v_a` and `done instance value` records, and the replay that rebuilds
+// the acceptor's state. It never decides anything, and never replays a lost (emptied) log as new.
 import { z } from 'zod';
 import { assert } from '../../src/assert.js';
 import type { Disk, NodeId } from '../../src/env/types.js';
@@ -27,6 +27,8 @@ export interface AcceptorState {
 }
 
 export const PAXOS_LOG_FILE = 'paxos.log';
+/** Made once paxos.log first holds a durable record: while it exists, an emptied or missing paxos.log is refused, never replayed as a new acceptor's. */
+export const PAXOS_WITNESS_FILE = 'paxos.log.written';
 
 /** State of an acceptor that has seen nothing in instance `instance_h + 1` yet (the seed's reset). */
 export function freshRound(me: NodeId): Pick<AcceptorState, 'n_h' | 'n_a' | 'v_a'> {
@@ -37,7 +39,7 @@ export class PaxosLog {
   private readonly records: RecordLog<PaxosRecord>;
 
   constructor(disk: Disk, private readonly me: NodeId) {
-    this.records = new RecordLog(disk, PAXOS_LOG_FILE, recordSchema);
+    this.records = new RecordLog(disk, PAXOS_LOG_FILE, recordSchema, { witness: PAXOS_WITNESS_FILE });
   }
 
   /** Bytes of a torn last append that replay() dropped (a crash mid-write; 0 if the log was whole). */

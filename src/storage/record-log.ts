@@ -1,7 +1,8 @@
 // The durable record log: an append-only file of checksummed JSON records on an Env disk.
 // It owns the byte format, the fsync-before-resolve rule and the replay rule that tells a torn
 // tail from corruption; it never touches `fs` (only `Disk`) and never interprets what a record
-// means. It never truncates durable history on corruption: it refuses, loudly.
+// means. It never truncates durable history on corruption: it refuses, loudly. With a witness file,
+// it also refuses a log that lost every record (emptied or removed): it never comes back as new.
 //
 // Format, per record: [length: u32 LE][hcrc: u32 LE][crc: u32 LE][payload: `length` bytes of UTF-8 JSON],
 // hcrc = CRC32 over the length bytes, crc = CRC32 over the length bytes and the payload. A header
@@ -20,6 +21,13 @@
 //   durable history: replay throws RecordLogCorrupt, changes nothing, recovers nothing.
 // Before it drops or refuses anything, replay reads the file a second time, so a transient read
 // error is never taken for a torn tail.
+//
+// Witness (optional). A log with no record may be a new one or one that lost them all; its bytes
+// cannot tell (a crash can tear the very first append down to nothing). So the first append, once
+// its record is fsynced and before it resolves, makes a small witness file and fsyncs it: no record
+// was ever acknowledged without it. A witness present and no valid record on replay is lost history:
+// replay throws RecordLogLost, changing nothing. A log with records and no witness (a crash between
+// the two fsyncs) gets its witness at replay. The witness's bytes mean nothing; only its presence.
 import type { z } from 'zod';
 import * as zlib from 'node:zlib';
 import { assert } from '../assert.js';
@@ -44,6 +52,21 @@ export class RecordLogCorrupt extends StorageCorrupt {
   }
 }
 
+export class RecordLogLost extends StorageCorrupt {
+  constructor(
+    readonly file: string,
+    readonly witness: string,
+  ) {
+    super(`record log ${file}: it holds no record, but ${witness} exists, so it once held durable records (emptied, removed or every record torn away); refusing to start rather than come back with no memory of them (to start this node afresh on purpose, remove ${witness} too)`);
+    this.name = 'RecordLogLost';
+  }
+}
+
+export interface RecordLogOptions {
+  /** The witness file (see the replay rule above): made after the first record is durable, it makes a log without records a refused one. */
+  witness?: string;
+}
+
 /** What replay found, for tests and diagnostics. */
 export interface ReplayReport<T> {
   records: T[];
@@ -59,12 +82,17 @@ export class RecordLog<T> {
   private queue: Promise<void> = Promise.resolve();
   /** Set when an append failed: what is on the medium is unknown, so no later append may follow it. */
   private broken: Error | null = null;
+  /** Whether the witness is durable (or there is none to make): until it is, an append makes it before resolving. */
+  private witnessed: boolean;
 
   constructor(
     private readonly disk: Disk,
     readonly file: string,
     private readonly schema: z.ZodType<T>,
-  ) {}
+    private readonly options: RecordLogOptions = {},
+  ) {
+    this.witnessed = options.witness === undefined;
+  }
 
   /** Every valid record, in order. Drops (and truncates) a torn tail; throws RecordLogCorrupt on any other bad record. Call once, before the first append. */
   async replay(): Promise<T[]> {
@@ -73,6 +101,7 @@ export class RecordLog<T> {
 
   async replayReport(): Promise<ReplayReport<T>> {
     assert(!this.replayed, `record log ${this.file}: replay() called twice`);
+    const witnessed = await this.presentWitness();
     let bytes = await this.disk.read(this.file);
     let found = scan(bytes);
     if (found.bad !== null) {
@@ -80,10 +109,13 @@ export class RecordLog<T> {
       found = scan(bytes);
     }
     if (found.bad?.corrupt === true) throw new RecordLogCorrupt(this.file, found.validEnd, found.bad.why);
+    if (witnessed !== null && found.payloads.length === 0) throw new RecordLogLost(this.file, witnessed);
     if (found.validEnd < bytes.length) {
       await this.disk.truncate(this.file, found.validEnd);
       await this.disk.fsync(this.file);
     }
+    if (witnessed !== null) this.witnessed = true;
+    else if (found.payloads.length > 0) await this.witness();
     this.replayed = true;
     this.end = found.validEnd;
     return { records: found.payloads.map((p, i) => this.parse(p, i)), droppedBytes: bytes.length - found.validEnd };
@@ -123,6 +155,7 @@ export class RecordLog<T> {
       try {
         await this.disk.write(this.file, at, bytes);
         await this.disk.fsync(this.file);
+        await this.witness();
       } catch (e) {
         this.broken = new Error(`record log ${this.file}: an append failed, so no later one may follow it (${e instanceof Error ? e.message : String(e)})`);
         throw e;
@@ -132,12 +165,32 @@ export class RecordLog<T> {
     return done;
   }
 
+  /** The witness's name if it is on the disk; null if it is absent (or there is none). */
+  private async presentWitness(): Promise<string | null> {
+    const { witness } = this.options;
+    return witness !== undefined && (await this.disk.size(witness)) > 0 ? witness : null;
+  }
+
+  /** Make the witness durable, unless it is (or there is none). */
+  private async witness(): Promise<void> {
+    const { witness } = this.options;
+    if (this.witnessed || witness === undefined) return;
+    await this.disk.write(witness, 0, witnessText(this.file));
+    await this.disk.fsync(witness);
+    this.witnessed = true;
+  }
+
   private parse(payload: Uint8Array, index: number): T {
     const value: unknown = JSON.parse(Buffer.from(payload).toString('utf8'));
     const parsed = this.schema.safeParse(value);
     if (!parsed.success) throw new Error(`record log ${this.file}: record ${index} passed its checksum but not its schema: ${parsed.error.message}`);
     return parsed.data;
   }
+}
+
+/** What a witness file says, for a person who finds it next to the log. */
+function witnessText(file: string): Uint8Array {
+  return Buffer.from(`${file} has held durable records since this file was made: an empty or missing ${file} is lost history, and the node refuses to start on it.\n`, 'utf8');
 }
 
 /** A failed append's error, as the queue of later appends sees it (they check `broken`). */
