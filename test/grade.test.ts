@@ -143,7 +143,7 @@ describe('rsmlab grade', function () {
     expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.match(/TODO: (acceptor|proposer)\./);
   });
 
-  it("grades a given file the submission changed as the hand-out gives it: a status.ts that reports every test passed scores what the stubs score, and the report names it", () => {
+  it("grades a given file the submission changed as the hand-out gives it (a status.ts that reports every test passed scores what the stubs score) and leaves out a file it added that is not .ts; the report names both", () => {
     const subs = join(root, 'given');
     const stubs = (file: string, text: string): string => (file.endsWith('.ts') ? stripSolutions(file, text).text : text);
     submission(subs, 'handout', stubs);
@@ -151,6 +151,8 @@ describe('rsmlab grade', function () {
     // The reference with a module of the student's own, which acceptor.ts imports: a file the student added is graded.
     submission(subs, 'helper', atAcceptorTop("import { helped } from './helper.js';\nvoid helped;"));
     writeFileSync(join(subs, 'helper', 'labs', 'paxos', 'helper.ts'), 'export const helped = 1;\n');
+    // And a stray package.json, which would have tsc compile labs/paxos/ as CommonJS: ignored, and named.
+    writeFileSync(join(subs, 'helper', 'labs', 'paxos', 'package.json'), '{ "type": "commonjs" }\n');
     const out = join(root, 'given-out');
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0', '--hang-ms', '5000', '--jobs', '2']);
     expect(status, output).to.equal(0);
@@ -161,6 +163,8 @@ describe('rsmlab grade', function () {
     const outputOf = (student: string): string => (JSON.parse(readFileSync(join(out, student, 'results.json'), 'utf8')) as { output?: string }).output ?? '';
     for (const told of [readFileSync(join(out, 'liar', 'report.txt'), 'utf8'), outputOf('liar')]) expect(told).to.include(replaced).and.include(graded);
     for (const student of ['handout', 'helper']) expect(readFileSync(join(out, student, 'report.txt'), 'utf8'), student).to.not.include('replaced');
+    expect(readFileSync(join(out, 'helper', 'report.txt'), 'utf8')).to.include('labs/paxos/package.json: ignored (only .ts files of labs/ are graded).');
+    expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.not.include('ignored');
   });
 
   it('grades the same submission to the same score on every run', () => {
@@ -393,7 +397,7 @@ describe('rsmlab grade', function () {
     expect(killed.compileErrors).to.include('tsc was killed (SIGKILL');
   });
 
-  it("builds a grading tree with the grader's given files in place of whatever the submission holds there, its own files as it has them, never writing through its links", async () => {
+  it("builds a grading tree with the grader's given files in place of whatever the submission holds there, its own .ts files as it has them and nothing else of it, never writing through its links", async () => {
     const labs = join(root, 'overlay', 'labs');
     submission(join(root, 'overlay'), '', plantedBug);
     writeFileSync(join(labs, 'paxos', 'added.ts'), 'export const added = 2;\n');
@@ -409,10 +413,18 @@ describe('rsmlab grade', function () {
     rmSync(join(labs, 'echo', 'lab.ts'));
     rmSync(join(labs, 'rsm'), { recursive: true });
     symlinkSync(outside, join(labs, 'rsm'));
+    // Files it added that are not .ts (what tsc would read as settings, build output, packages): left out, and named.
+    writeFileSync(join(labs, 'paxos', 'package.json'), '{ "type": "commonjs" }\n');
+    writeFileSync(join(labs, 'tsconfig.json'), '{}\n');
+    writeFileSync(join(labs, 'paxos', 'acceptor.js'), 'export {};\n');
+    mkdirSync(join(labs, 'paxos', 'node_modules', 'x'), { recursive: true });
+    writeFileSync(join(labs, 'paxos', 'node_modules', 'x', 'index.ts'), 'export {};\n');
     // The tree is what is checked here: its tsc ends at once.
     const grader = graderTree(repo);
     const tree = await buildWorkspace({ ...grader, repo: killingTsc(join(root, 'overlay-tsc')) }, labs, join(root, 'overlay-tree'));
     expect(tree.replaced).to.deep.equal(['labs/config/view.ts', 'labs/paxos/protocol.ts', 'labs/paxos/status.ts']);
+    expect(tree.ignored).to.deep.equal(['labs/paxos/acceptor.js', 'labs/paxos/node_modules/', 'labs/paxos/package.json', 'labs/rsm', 'labs/tsconfig.json']);
+    for (const rel of ['paxos/acceptor.js', 'paxos/node_modules', 'paxos/package.json', 'tsconfig.json']) expect(existsSync(join(tree.dir, 'labs', rel)), rel).to.equal(false);
     for (const [rel, bytes] of grader.given) expect(readFileSync(join(tree.dir, 'labs', rel)).equals(bytes), rel).to.equal(true);
     for (const rel of [join('paxos', 'acceptor.ts'), join('paxos', 'added.ts')]) expect(readFileSync(join(tree.dir, 'labs', rel), 'utf8'), rel).to.equal(readFileSync(join(labs, rel), 'utf8'));
     expect(grader.studentFiles).to.deep.equal(['labs/paxos/acceptor.ts', 'labs/paxos/proposer.ts', 'labs/rsm/rsm.ts', 'labs/vsr/engine.ts', 'labs/vsr/journal/journal.ts', 'labs/vsr/journal/recovery-table.ts', 'labs/vsr/journal/recovery.ts']);

@@ -12,7 +12,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
-import { buildFramework, buildWorkspace, compiled, graderTree, type FrameworkBuild, type GraderTree } from './workspace.js';
+import { buildFramework, buildWorkspace, compiled, graderTree, type FrameworkBuild, type GraderTree, type Workspace } from './workspace.js';
 import { largestResident, RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
 import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
@@ -123,12 +123,17 @@ type Planned = { id: string; title: string; points: number };
 /** What every grading tree of the batch is built from: the grader's tree and, when made, its framework build. */
 type TreeSources = { grader: GraderTree; framework: FrameworkBuild | undefined };
 
-/** What a student reads about the given files their submission changed: each was replaced, and which files are graded as theirs. */
-function replacedNote(replaced: readonly string[], grader: GraderTree): string | undefined {
-  if (replaced.length === 0) return undefined;
+/** What a student reads about the files of their labs/ not graded as they uploaded them: each given file replaced, each other file left out, and which files are graded as theirs. */
+function replacedNote({ replaced, ignored }: Pick<Workspace, 'replaced' | 'ignored'>, grader: GraderTree): string | undefined {
+  if (replaced.length === 0 && ignored.length === 0) return undefined;
   const each = replaced.map((file) => `${file}: your changes were replaced by the hand-out's copy.`);
-  return [...each, `Only the files you write are graded as you uploaded them: ${grader.studentFiles.join(', ')}, and any file you added to labs/. Every other file of labs/ is graded as the hand-out gives it.`].join('\n');
+  const shown = ignored.slice(0, MAX_IGNORED_NAMED).map((file) => `${file}: ignored (only .ts files of labs/ are graded).`);
+  const more = ignored.length > MAX_IGNORED_NAMED ? [`… and ${ignored.length - MAX_IGNORED_NAMED} more files ignored.`] : [];
+  return [...each, ...shown, ...more, `Only the files you write are graded as you uploaded them: ${grader.studentFiles.join(', ')}, and any .ts file you added to labs/. Every other file of labs/ is graded as the hand-out gives it.`].join('\n');
 }
+
+/** How many ignored files a report names (a folder of build output could hold thousands). */
+const MAX_IGNORED_NAMED = 20;
 
 async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined): Promise<StudentGrade> {
   const dir = resolve(options.out, student);
@@ -138,7 +143,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   let problem: string | undefined;
   /** tsc's errors in a tree that still ran (a syntax error, say): the file and line the runtime's error lacks. */
   let typeErrors: string | undefined;
-  /** The given files the submission changed, which it must be told were not graded as it had them. */
+  /** The files of the submission's labs/ not graded as it had them (given files replaced, files left out), which it must be told. */
   let replaced: string | undefined;
   const labs = join(options.submissions, student, 'labs');
   if (!existsSync(labs)) problem = `the submission has no labs/ folder. ${UPLOAD_INSTRUCTION}`;
@@ -147,7 +152,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
     // a failure to build or compile its tree is that student's problem, never the batch's.
     try {
       const workspace = await buildWorkspace(trees.grader, labs, resolve(options.out, '.work', student), trees.framework);
-      replaced = replacedNote(workspace.replaced, trees.grader);
+      replaced = replacedNote(workspace, trees.grader);
       if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
       else {
         if (workspace.compileErrors) {

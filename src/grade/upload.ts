@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 /** What a student must upload: said wherever an upload is not shaped like it. */
 export const UPLOAD_INSTRUCTION =
   'Upload your labs/ folder itself, every file in it, so that the paths in your upload read labs/paxos/acceptor.ts, labs/paxos/proposer.ts, …: e.g. a zip made with `zip -r labs.zip labs` in your copy of the hand-out. ' +
-  "Only the files you write (the README's table names them) and files you add to labs/ are graded as you upload them; every other file of labs/ is graded as the hand-out gives it.";
+  "Only the files you write (the README's table names them) and .ts files you add to labs/ are graded as you upload them (any other file you add is ignored); every other file of labs/ is graded as the hand-out gives it.";
 
 export type Placement =
   /** A labs/ folder (`from`, relative to the upload): graded as it is. */

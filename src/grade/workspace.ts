@@ -1,13 +1,13 @@
 // A grading tree for one submission: the grader's own framework (src/, tester/, package.json) and
 // the grader's labs/ as the hand-out gives them, with the submission's files in labs/ in place of
-// the files students write, plus the files it added; compiled with the grader's TypeScript. Nothing
-// else of the submission's is ever used: a given file it changed is replaced and named. It copies
+// the files students write, plus the .ts files it added; compiled with the grader's TypeScript. Nothing
+// else of the submission's is ever used: a given file it changed is replaced, any other file left out, and both named. It copies
 // and compiles; it never runs the submission (src/grade/batch.ts does, in a child process). A batch
 // compiles the framework once (with the grader's labs) and each tree's tsc starts from that build,
 // redoing what the submission's files change.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { bytesUnder } from '../files-under.js';
 import { instructorOnly } from '../handout/instructor-only.js';
 import { studentFiles } from '../handout/student-files.js';
@@ -40,6 +40,8 @@ export interface Workspace {
   dir: string;
   /** The given files the submission had changed, replaced by the grader's ('labs/…' paths). */
   replaced: string[];
+  /** The submission's entries of labs/ left out: anything but a folder or a .ts file ('labs/…' paths; a folder's ends in '/'). */
+  ignored: string[];
   /** tsc's diagnostics (type errors do not stop grading: tsc still emits what it can). */
   compileErrors: string;
   /** Whether tsc ran to its end (an exit, with or without type errors); not when it was killed or could not start. */
@@ -69,7 +71,8 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
   for (const entry of FROM_GRADER) {
     cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !instructorOnly(relative(repo, source)) });
   }
-  cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => !source.endsWith('.js') && !source.includes('node_modules') });
+  const ignored: string[] = [];
+  cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => keptFromSubmission(labs, source, ignored) });
   const replaced = putGiven(grader.given, dir);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   const tsconfig = {
@@ -79,7 +82,21 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   if (framework) startFrom(framework, dir);
-  return { dir, replaced, ...(await compile(repo, dir)) };
+  return { dir, replaced, ignored: ignored.sort(), ...(await compile(repo, dir)) };
+}
+
+/**
+ * Whether the submission's `source` (its `labs` folder or something in it) goes into the tree:
+ * folders (but node_modules) and .ts files, the only files of labs/ tsc compiles. Anything else,
+ * say a package.json or tsconfig.json that would change how tsc compiles the tree, is left out
+ * and noted in `ignored`.
+ */
+function keptFromSubmission(labs: string, source: string, ignored: string[]): boolean {
+  if (source === labs) return true;
+  const folder = lstatSync(source).isDirectory();
+  if (folder ? basename(source) !== 'node_modules' : source.endsWith('.ts')) return true;
+  ignored.push(`${labsPath(relative(labs, source))}${folder ? '/' : ''}`);
+  return false;
 }
 
 /**
