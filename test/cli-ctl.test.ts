@@ -127,6 +127,12 @@ describe('rsmlab ctl (CLI)', function () {
     expect(badN.stderr).to.match(/invalid params for breakpoint/);
     const noNode = rsmlab('ctl', '127.0.0.1:1', 'status');
     expect(noNode.status).to.equal(2);
+    expect(noNode.stderr).to.match(/^rsmlab: status to 127\.0\.0\.1:2: unreachable \(.*\): is 127\.0\.0\.1:1 up, and is it the node's own port\? ctl reaches a node's control plane at that port \+ 1\n$/);
+    // The control plane's own port (the node's + 1), as an instructor may copy it from a log: the hint says what to give.
+    const [host, port] = node.split(':');
+    const controlPort = rsmlab('ctl', `${host}:${Number(port) + 1}`, 'status');
+    expect(controlPort.status).to.equal(2);
+    expect(controlPort.stderr).to.include(`is ${host}:${Number(port) + 1} up, and is it the node's own port?`);
     expect(json(['ctl', node, 'status']).node).to.equal(node);
   });
 

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { Method } from '../env/method.js';
 import { describeIssues } from '../env/method.js';
-import type { Json, NodeId } from '../env/types.js';
+import { isRpcError, type Json, type NodeId } from '../env/types.js';
 import { controlAddressOf, linkUrl } from '../env/real/address.js';
 import { PeerLink } from '../env/real/peer-link.js';
 import { encodeRequest } from '../wire/frame.js';
@@ -101,30 +101,38 @@ function diskFaultOf(positionals: readonly string[], values: { kind?: string; la
 }
 
 /** Run one `rsmlab ctl` command against node `node` and return the control plane's JSON answer. */
+const ctlFlags = {
+  now: { type: 'boolean' },
+  'peers-only': { type: 'boolean' },
+  loss: { type: 'string' },
+  dup: { type: 'string' },
+  delay: { type: 'string' },
+  methods: { type: 'string' },
+  token: { type: 'string' },
+  kind: { type: 'string' },
+  latent: { type: 'boolean' },
+  count: { type: 'string' },
+  to: { type: 'string' },
+  slot: { type: 'string' },
+  ring: { type: 'string' },
+} as const;
+type CtlFlags = ReturnType<typeof parseArgs<{ options: typeof ctlFlags; allowPositionals: true }>>['values'];
+
 export async function ctl(node: NodeId, command: string, args: readonly string[], timeoutMs = defaultControlTimeoutMs): Promise<Json> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    options: {
-      now: { type: 'boolean' },
-      'peers-only': { type: 'boolean' },
-      loss: { type: 'string' },
-      dup: { type: 'string' },
-      delay: { type: 'string' },
-      methods: { type: 'string' },
-      token: { type: 'string' },
-      kind: { type: 'string' },
-      latent: { type: 'boolean' },
-      count: { type: 'string' },
-      to: { type: 'string' },
-      slot: { type: 'string' },
-      ring: { type: 'string' },
-    },
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseArgs({ args: [...args], options: ctlFlags, allowPositionals: true });
   const most = (MAX_ARGS as Record<string, number | undefined>)[command];
   if (most !== undefined && positionals.length > most) throw new Error(`ctl ${command} takes ${most === 0 ? 'no arguments' : `at most ${most} arguments`} besides its flags, not '${positionals.join(' ')}' (usage:\n${ctlUsage})`);
   const token = values.token ?? process.env.RSMLAB_CONTROL_TOKEN;
   const control = new RemoteFaultControl({ timeoutMs, ...(token !== undefined && { token }) });
+  try {
+    return await run(control, node, command, values, positionals);
+  } catch (e) {
+    throw isRpcError(e) && e.kind === 'unreachable' ? new Error(`${e.message}: is ${node} up, and is it the node's own port? ctl reaches a node's control plane at that port + 1`) : e;
+  }
+}
+
+/** Carry out `ctl` command `command` (its flags `values`, its arguments `positionals`) against `node` through `control`. */
+async function run(control: RemoteFaultControl, node: NodeId, command: string, values: CtlFlags, positionals: readonly string[]): Promise<Json> {
   switch (command) {
     case 'status':
       return control.status(node);
