@@ -2,7 +2,7 @@
 // lab declares (Lab.sites): one its code never reaches would sit armed and do nothing, so it is
 // refused, naming what the lab does reach. Both worlds' control use it. Pure: it never arms anything.
 import type { FaultSites } from '../lab.js';
-import { closest } from './method-filter.js';
+import { quotedWithSuggestion } from './method-filter.js';
 
 /** What the control plane is asked to arm. */
 export type ArmedSite = { breakpoint: number } | { faultPoint: string } | { partitionPoint: true };
@@ -16,8 +16,7 @@ function unreached(site: ArmedSite, sites: FaultSites): string | undefined {
   if ('breakpoint' in site) return sites.breakpoints.some((n) => n === site.breakpoint) ? undefined : `breakpoint ${site.breakpoint}`;
   if ('partitionPoint' in site) return sites.partitionPoint ? undefined : 'a partitionPoint(), so an armed partition would never cut';
   if (sites.faultPoints.includes(site.faultPoint)) return undefined;
-  const near = closest(site.faultPoint, sites.faultPoints);
-  return `fault point '${site.faultPoint}'${near === undefined ? '' : ` (did you mean '${near}'?)`}`;
+  return `fault point ${quotedWithSuggestion(site.faultPoint, sites.faultPoints)}`;
 }
 
 /** Throws a clear error if `lab`, whose declared sites are `sites` (undefined: not declared, not checked), never reaches `site`. */

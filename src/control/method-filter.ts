@@ -14,10 +14,16 @@ function distance(a: string, b: string): number {
 }
 
 /** The served name nearest `name`, if one is near enough to be a slip (a third of its letters at most). */
-export function closest(name: string, served: readonly string[]): string | undefined {
+function closest(name: string, served: readonly string[]): string | undefined {
   const ranked = served.map((s) => ({ s, d: distance(name, s) })).sort((x, y) => x.d - y.d);
   const best = ranked[0];
   return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 3)) ? best.s : undefined;
+}
+
+/** `name` quoted, with the nearest of `among` when one is near enough to be a slip: `'x' (did you mean 'y'?)`. */
+export function quotedWithSuggestion(name: string, among: readonly string[]): string {
+  const near = closest(name, among);
+  return near === undefined ? `'${name}'` : `'${name}' (did you mean '${near}'?)`;
 }
 
 /**
@@ -27,10 +33,7 @@ export function closest(name: string, served: readonly string[]): string | undef
 export function checkServedMethods(methods: readonly string[], served: readonly string[], lab: string): void {
   const unknown = methods.filter((m) => !served.includes(m));
   if (unknown.length === 0) return;
-  const named = unknown.map((m) => {
-    const near = closest(m, served);
-    return near === undefined ? `'${m}'` : `'${m}' (did you mean '${near}'?)`;
-  });
+  const named = unknown.map((m) => quotedWithSuggestion(m, served));
   throw new Error(`this node's lab (${lab}) serves no method ${named.join(', ')}: the faults would strike nothing. It serves: ${served.join(', ')}`);
 }
 

@@ -1,10 +1,10 @@
 // A grading tree for one submission: the grader's own framework (src/, tester/, package.json) and
 // the grader's labs/ as the hand-out gives them, with the submission's files in labs/ in place of
-// the files students write, plus the .ts files it added; compiled with the grader's TypeScript. Nothing
-// else of the submission's is ever used: a given file it changed is replaced, any other file left out, and both named. It copies
-// and compiles; it never runs the submission (src/grade/batch.ts does, in a child process). A batch
-// compiles the framework once (with the grader's labs) and each tree's tsc starts from that build,
-// redoing what the submission's files change.
+// the files students write, plus the .ts files it added; compiled with the grader's TypeScript.
+// Nothing else of the submission's is ever used: a given file it changed is replaced, any other
+// file left out, and both named. It copies and compiles; it never runs the submission
+// (src/grade/batch.ts does, in a child process). A batch compiles the framework once (with the
+// grader's labs) and each tree's tsc starts from that build, redoing what the submission's files change.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';

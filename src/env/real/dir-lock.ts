@@ -124,8 +124,8 @@ function whole(dir: string): string {
 /** Remove the pid file at exit if it still names this process (a node that took it over since keeps it). */
 function release(file: string): void {
   try {
-    if (Number(readFileSync(file, 'utf8').trim()) === process.pid) rmSync(file);
+    if (pidIn(file) === process.pid) rmSync(file);
   } catch {
-    // Gone already, or the directory was removed with the node's data.
+    // The directory was removed with the node's data, or is no longer ours to read.
   }
 }
