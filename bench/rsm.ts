@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { figure, median, type Figure } from './figure.js';
 import { count } from './mode.js';
 import { cpuMsEach } from './cpu.js';
-import { RawEcho, rate, rawEchoServer, rawRelayServer } from './transport.js';
+import { RawEcho, leadIn, rate, rawEchoServer, rawRelayServer } from './transport.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { RealEnv } from '../src/env/real/env.js';
 import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
@@ -158,8 +158,12 @@ async function measureCluster(echo: RawEcho, samples: Samples): Promise<void> {
     const relayPids = [2, 0, 1].map((i) => relayProcesses[i]!.pid);
     const { cpuMs } = samples;
     for (let round = 0; round < ROUNDS; round++) {
+      // Each timed round right after a lead-in on its own path: the others' rounds left it idle (LEAD_IN_MS).
+      await leadIn(put);
       cpuMs.lab = addRoles(cpuMs.lab, await cpuMsEach(nodePids, async () => void samples.seq.push(await rate(SEQUENTIAL_OPS, 1, put))));
+      await leadIn(bounce);
       samples.rawSeq.push(await rate(RAW_ROUND_TRIPS, 1, bounce));
+      await leadIn(relayed);
       cpuMs.relay = addRoles(cpuMs.relay, await cpuMsEach(relayPids, async () => void samples.relaySeq.push(await rate(RAW_ROUND_TRIPS, 1, relayed))));
     }
     // After every sequential round, not between them: a concurrent round still makes the primary

@@ -21,6 +21,22 @@ const WARM_UP_CALLS = count(2000, 200);
 const IN_FLIGHT = 64;
 const TEXT = 'the quick brown fox';
 
+/**
+ * How long a timed round first runs its operations untimed. Processes that sat idle for a few hundred
+ * ms (while the other side of a comparison ran) come back slow, and take about 100-150 ms of load to
+ * reach their pace again, on this host for raw `ws` and rsmlab alike: after a 300 ms pause, Lab 2's
+ * sequential ops ran at 2.5k/s for their first 50, 3k/s until the 400th, then 4.3-5k/s; the raw
+ * relay's at 4.4k, 5k, then 6.7k/s. With no pause both were flat from the first op (5k and 8k/s).
+ * A round of a few hundred ops measured mostly that wake-up, and it weighs more on the slower path.
+ */
+export const LEAD_IN_MS = 250;
+
+/** Run `op` one at a time for `ms` ms, untimed: the lead-in before a timed round (LEAD_IN_MS). */
+export async function leadIn(op: () => Promise<unknown>, ms = LEAD_IN_MS): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) await op();
+}
+
 /** Run `total` operations with `width` in flight; resolves with operations per second. */
 export async function rate(total: number, width: number, op: () => Promise<unknown>): Promise<number> {
   let started = 0;
