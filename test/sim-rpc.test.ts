@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { method, notice } from '../src/env/method.js';
 import { isRpcError, RpcError, type Env } from '../src/env/types.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
-import { events, get, probeCluster, tell } from './fixtures/sim-probe.js';
+import { events, get, probeCluster, probeLab, tell } from './fixtures/sim-probe.js';
+import { SimCluster } from '../tester/sim-cluster.js';
 
 async function failure(p: Promise<unknown>): Promise<Error> {
   try {
@@ -65,6 +66,22 @@ describe('sim rpc', () => {
     const bad = await failure(client.call('p0', badResult, {}, { timeoutMs: 1000 }));
     expect(bad).to.be.instanceOf(RpcError);
     expect(bad.message).to.match(/^probe\.bad to p0: remote \(invalid result: value: /);
+  });
+
+  it("says a node is still starting when a call comes before its lab's start() registered the method, and serves it once started", async () => {
+    const lab = probeLab(async (env) => {
+      await env.sleep(100);
+      env.serve(get, ({ key }) => ({ value: key.length }));
+    });
+    const cluster = new SimCluster({ seed: 1, nodes: 1, net: fixedDelay, lab });
+    const started = cluster.start(0);
+    const client = cluster.clientEnv('c');
+    const early = await failure(client.call('p0', get, { key: 'k' }, { timeoutMs: 1000 }));
+    expect(early.message).to.equal("probe.get to p0: remote (-32601: Method not found: probe.get (the node is still starting: its lab has not finished start(), where it registers its handlers))");
+    await started;
+    expect(await client.call('p0', get, { key: 'abc' }, { timeoutMs: 1000 })).to.deep.equal({ value: 3 });
+    const none = await failure(client.call('p0', method('probe.none', z.object({}), z.null()), {}, { timeoutMs: 1000 }));
+    expect(none.message).to.equal('probe.none to p0: remote (-32601: Method not found: probe.none)');
   });
 
   it('fails the run (no polite remote error) when a handler throws', async () => {

@@ -10,6 +10,7 @@ import { RealEnv } from '../env/real/env.js';
 import { rsmClientMembers } from '../../labs/rsm/protocol.js';
 import { runLoad, type RunLoadOptions } from '../../tester/rsm/run-load.js';
 import { ErrorCode } from '../wire/frame.js';
+import { saysStillStarting } from '../wire/dispatch.js';
 import { classicTiming, realTiming, type Timing } from '../timing.js';
 
 /** runLoad's options, with the cluster's timing given as the scale the nodes were started with. */
@@ -20,7 +21,7 @@ type LoadLab = NonNullable<RunLoadOptions['lab']>;
 /**
  * The members that answer a client's call within the RPC timeout. An error answer counts (a vsr node
  * knows no client_members, but it is up), except that for --lab rsm, Method not found says the member
- * runs another lab: that is thrown at once, naming it.
+ * runs another lab (unless it adds that the member is still starting): that is thrown at once, naming it.
  */
 async function answering(members: readonly NodeId[], timing: Timing, lab: LoadLab): Promise<NodeId[]> {
   const env = RealEnv.client(`load-probe-${process.pid}`);
@@ -42,7 +43,7 @@ async function answering(members: readonly NodeId[], timing: Timing, lab: LoadLa
 /** The member a failed probe `e` heard from (undefined: none answered); throws if it is no rsm node though `lab` is rsm. */
 function probeFailed(e: unknown, lab: LoadLab): NodeId | undefined {
   if (!isRpcError(e)) throw e;
-  if (lab === 'rsm' && e.code === ErrorCode.methodNotFound) throw new Error(`${e.peer} does not serve ${e.method}: is it running --lab rsm? (it answered: Method not found)`);
+  if (lab === 'rsm' && e.code === ErrorCode.methodNotFound && !saysStillStarting(e.message)) throw new Error(`${e.peer} does not serve ${e.method}: is it running --lab rsm? (it answered: Method not found)`);
   return e.kind === 'remote' ? e.peer : undefined;
 }
 

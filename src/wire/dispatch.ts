@@ -73,12 +73,22 @@ function errorText(e: unknown): string {
  */
 export type Fatal = (where: string, error: unknown) => void;
 
+/** What a method-not-found answer adds while the node's lab is starting (Dispatcher.starting). */
+const STILL_STARTING = 'the node is still starting';
+
+/** Whether a method-not-found answer's message says the node was still starting: the method may well be served once it has. */
+export function saysStillStarting(message: string): boolean {
+  return message.includes(STILL_STARTING);
+}
+
 /** A validated notice, ready to run its handler; or, as a string, why it was refused. */
 export type NoticeDelivery = (() => void) | string;
 
 export class Dispatcher {
   private readonly methods = new Map<string, MethodRoute>();
   private readonly notices = new Map<string, NoticeRoute>();
+  /** A node's lab is in its start() (see starting()): a method it has not registered yet may be one it serves once started. */
+  private inStart = false;
 
   /**
    * `fatal`: a lab's env passes where handler errors go. Without it (the control plane, framework
@@ -97,9 +107,23 @@ export class Dispatcher {
     this.notices.set(notice.name, { params: notice.params, handler: handler as (params: unknown, from: NodeId) => void });
   }
 
+  /**
+   * The node's lab is starting (true) or has started (false). While it starts, a call of a method it
+   * has not registered yet is answered as before (method not found), with why: the caller learns
+   * the node is still starting, not that it named a method that does not exist.
+   */
+  starting(inStart: boolean): void {
+    this.inStart = inStart;
+  }
+
   /** The names of the methods and notices it serves so far, sorted. */
   served(): string[] {
     return [...this.methods.keys(), ...this.notices.keys()].sort();
+  }
+
+  private notFound(name: string): string {
+    const text = `Method not found: ${clip(name)}`;
+    return this.inStart ? `${text} (${STILL_STARTING}: its lab has not finished start(), where it registers its handlers)` : text;
   }
 
   /** Answer one raw frame directly, with no faults or traces (the control plane's way). Never throws. */
@@ -118,7 +142,7 @@ export class Dispatcher {
    */
   request(id: RpcId, name: string, params: unknown, from: NodeId, respond: (reply: Reply) => void, encode: ReplyEncoder = success): void {
     const route = this.methods.get(name);
-    if (route === undefined) return respond(failure(id, ErrorCode.methodNotFound, `Method not found: ${clip(name)}`));
+    if (route === undefined) return respond(failure(id, ErrorCode.methodNotFound, this.notFound(name)));
     const checked = checkParsed(route.params, params ?? {});
     if (!checked.success) return respond(failure(id, ErrorCode.invalidParams, `Invalid params for ${name}: ${describeIssues(checked.error)}`));
     let result: unknown;

@@ -177,6 +177,11 @@ export class RealEnv implements Env, LabErrorSink {
     this.dispatcher.addMethod(method, handler);
   }
 
+  /** The node's lab is in its start() (true) or has started (false): a call of a method not registered yet says why (Dispatcher.starting). */
+  labStarting(inStart: boolean): void {
+    this.dispatcher.starting(inStart);
+  }
+
   /** The methods and notices the lab serves so far (the control plane checks a link-fault filter against them). */
   served(): string[] {
     return this.dispatcher.served();

@@ -132,6 +132,7 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   let env: RealEnv | undefined;
   const faulty = new FaultyDisk(disk, nodeId(host, o.port), (detail) => env?.note('disk', detail));
   env = await RealEnv.listen({ host, port: o.port, disk: faulty, trace });
+  env.labStarting(true);
   process.once('exit', () => trace.flush());
   recordDeath(env);
   let node: LabNode | undefined;
@@ -143,4 +144,5 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
   node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }), ...(o.engine !== undefined && { engine: o.engine }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));
+  env.labStarting(false);
 }

@@ -164,6 +164,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     if (env.dead) return;
     runAs(env.code);
     let started: Promise<LabNode>;
+    env.dispatcher.starting(true);
     try {
       started = boot(env);
     } catch (e) {
@@ -172,6 +173,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     started.then(
       (lab) => {
         if (env.dead) return;
+        env.dispatcher.starting(false);
         node.lab = lab;
         this.startSettled(node);
       },
