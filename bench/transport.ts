@@ -145,11 +145,16 @@ export async function run(): Promise<Figure[]> {
     await rate(WARM_UP_CALLS, IN_FLIGHT, bounce);
     const seq = { rsmlab: [] as number[], raw: [] as number[] };
     const pipe = { rsmlab: [] as number[], raw: [] as number[] };
+    // Each timed round right after a lead-in on its own path: the other path's round left it idle (LEAD_IN_MS).
+    const timed = async (width: number, op: () => Promise<unknown>, total: number): Promise<number> => {
+      await leadIn(op);
+      return rate(total, width, op);
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      seq.rsmlab.push(await rate(SEQUENTIAL_CALLS, 1, call));
-      seq.raw.push(await rate(SEQUENTIAL_CALLS, 1, bounce));
-      pipe.rsmlab.push(await rate(PIPELINED_CALLS, IN_FLIGHT, call));
-      pipe.raw.push(await rate(PIPELINED_CALLS, IN_FLIGHT, bounce));
+      seq.rsmlab.push(await timed(1, call, SEQUENTIAL_CALLS));
+      seq.raw.push(await timed(1, bounce, SEQUENTIAL_CALLS));
+      pipe.rsmlab.push(await timed(IN_FLIGHT, call, PIPELINED_CALLS));
+      pipe.raw.push(await timed(IN_FLIGHT, bounce, PIPELINED_CALLS));
     }
     return [
       figure('transport.calls_sequential', median(seq.rsmlab), 'calls/s', median(seq.raw)),
