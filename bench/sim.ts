@@ -5,6 +5,7 @@
 import type { Env } from '../src/env/types.js';
 import type { Lab, LabNode, LabOptions } from '../src/lab.js';
 import { startPaxos } from '../labs/paxos/paxos.js';
+import { PAXOS_SITES } from '../labs/paxos/lab.js';
 import { echoLab, ping } from '../labs/echo/lab.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { figure, median, type Figure } from './figure.js';
@@ -19,6 +20,7 @@ const GOAL = 300_000;
 /** Paxos under load: every node is an acceptor; p0 proposes instance after instance, back to back. */
 const paxosLoad: Lab = {
   name: 'paxos-load',
+  sites: PAXOS_SITES,
   async start(env: Env, options: LabOptions): Promise<LabNode> {
     const paxos = await startPaxos(env, options.timing);
     paxos.acceptor.serve(() => undefined);
@@ -34,6 +36,7 @@ const paxosLoad: Lab = {
 /** The wire alone: p0 pings p1 and p2, each back to back, with the echo lab's handler. */
 const pingLoad: Lab = {
   name: 'ping-load',
+  sites: echoLab.sites,
   async start(env: Env, options: LabOptions): Promise<LabNode> {
     const node = await echoLab.start(env, options);
     if (env.me === NODES[0]) {

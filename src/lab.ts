@@ -57,10 +57,20 @@ export interface FaultSites {
   readonly faultPoints: readonly string[];
 }
 
+/** Fault sites from those a lab reaches; each one left out it never reaches (faultSites(): none at all). */
+export function faultSites(reached: Partial<FaultSites> = {}): FaultSites {
+  return { breakpoints: reached.breakpoints ?? [], partitionPoint: reached.partitionPoint ?? false, faultPoints: reached.faultPoints ?? [] };
+}
+
+/** `inner`'s lab under another start(): a wrapper (a test's bent disk or network) reaches what the lab it runs reaches. */
+export function wrapping(inner: Lab, start: Lab['start']): Lab {
+  return { name: inner.name, sites: inner.sites, start };
+}
+
 export interface Lab {
   readonly name: string;
-  /** Its fault sites, when it declares them: both worlds' control then refuses to arm one it never reaches. */
-  readonly sites?: FaultSites;
+  /** The fault sites its code reaches: both worlds' control refuse to arm one it never reaches, and report them in status. */
+  readonly sites: FaultSites;
   /**
    * Build the node on `env`: read its disk, register its handlers, start its timers.
    * Called at first start and at every restart (same disk, fresh memory).

@@ -44,20 +44,38 @@ describe('rsmlab ctl (CLI)', function () {
     expect(() => process.kill(pid, 0)).to.not.throw();
   });
 
-  it('faults, partition, heal and breakpoint change exactly what they say', () => {
+  it('a deferred partition, a breakpoint or a fault point Paxos never reaches is exit 2, naming what it reaches; nothing is armed', () => {
+    // The whole message, to the end of the line (the ')' closes the CLI's 'remote (…)' around the node's answer).
+    const reaches = 'It reaches: breakpoints 3, 4; fault points none; partitionPoint() never (partition --now cuts at once)';
+    const refusals: [string[], string][] = [
+      [['partition'], `never reaches a partitionPoint(), so an armed partition would never cut. ${reaches})\n`],
+      [['partition', '--peers-only'], 'never reaches a partitionPoint()'],
+      [['breakpoint', '1'], `never reaches breakpoint 1: arming it would do nothing. ${reaches})\n`],
+      [['breakpoint', '2'], 'never reaches breakpoint 2'],
+      [['fault-point', 'paxos.test'], "never reaches fault point 'paxos.test': arming it would do nothing."],
+    ];
+    for (const [args, message] of refusals) {
+      const r = rsmlab('ctl', node, ...args);
+      expect(r.status, `${args.join(' ')}: ${r.stdout}`).to.equal(2);
+      expect(r.stderr, args.join(' ')).to.match(/^rsmlab: .*this node's lab \(paxos\) never reaches /).and.include(message);
+    }
+    const status = json(['ctl', node, 'status']);
+    expect([status.breakpoints, status.faultPoints, status.partitionArmed], 'nothing armed').to.deep.equal([[], [], false]);
+    expect(status.sites, 'what status says the lab reaches').to.deep.equal({ breakpoints: [3, 4], partitionPoint: false, faultPoints: [] });
+  });
+
+  it('faults, partition --now, heal and breakpoint change exactly what they say', () => {
     expect(json(['ctl', node, 'faults', '--loss', '0.25', '--dup', '0.5', '--delay', '7'])).to.deep.equal({ loss: 0.25, dup: 0.5, delayMs: 7 });
-    expect(json(['ctl', node, 'partition'])).to.deep.equal({ partitioned: false, partitionArmed: true });
     expect(json(['ctl', node, 'partition', '--now'])).to.deep.equal({ partitioned: true, partitionArmed: false });
     expect(json(['ctl', node, 'heal'])).to.deep.equal({ partitioned: false, partitionArmed: false });
     expect(json(['ctl', node, 'partition', '--now', '--peers-only'])).to.deep.equal({ partitioned: true, partitionArmed: false, peersOnly: true });
     expect(json(['ctl', node, 'status'])).to.include({ partitioned: true, peersOnly: true });
     expect(json(['ctl', node, 'heal'])).to.deep.equal({ partitioned: false, partitionArmed: false });
-    expect(json(['ctl', node, 'breakpoint', '2'])).to.deep.equal({ breakpoints: [2] });
-    expect(json(['ctl', node, 'fault-point', 'paxos.test'])).to.deep.equal({ faultPoints: ['paxos.test'] });
+    // The one node is idle (its view of one needs no Paxos), so the armed breakpoint stays armed.
+    expect(json(['ctl', node, 'breakpoint', '3'])).to.deep.equal({ breakpoints: [3] });
     const status = json(['ctl', node, 'status']);
     expect(status.faults).to.deep.equal({ loss: 0.25, dup: 0.5, delayMs: 7 });
-    expect(status.breakpoints).to.deep.equal([2]);
-    expect(status.faultPoints).to.deep.equal(['paxos.test']);
+    expect(status.breakpoints).to.deep.equal([3]);
   });
 
   it('faults --methods strikes only those methods, --methods \'\' every message again, and a bad name or one the lab does not serve is refused', () => {
@@ -174,7 +192,7 @@ describe('rsmlab ctl against a VSR replica (CLI)', function () {
   it('a breakpoint, a deferred partition or a fault point the lab never reaches is exit 2, naming what it reaches; nothing is armed', () => {
     const refusals: [string[], RegExp][] = [
       [['breakpoint', '1'], /never reaches breakpoint 1: arming it would do nothing\. It reaches: breakpoints none; fault points vsr\.primary\.before_commit;/],
-      [['partition'], /never reaches a partitionPoint\(\), so an armed partition would never cut: .*partition --now cuts at once/],
+      [['partition'], /never reaches a partitionPoint\(\), so an armed partition would never cut\. It reaches: .*partition --now cuts at once/],
       [['fault-point', 'vsr.primary.before_comit'], /never reaches fault point 'vsr\.primary\.before_comit' \(did you mean 'vsr\.primary\.before_commit'\?\)/],
     ];
     for (const [args, message] of refusals) {

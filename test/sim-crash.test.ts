@@ -7,6 +7,7 @@ import { isRpcError, type Env } from '../src/env/types.js';
 import { NodeCrashed } from '../src/env/sim/crash.js';
 import { ping, note, type EchoStatus } from '../labs/echo/lab.js';
 import { SimCluster } from '../tester/sim-cluster.js';
+import { faultSites } from '../src/lab.js';
 import { events, get, probeCluster, probeLab, tell } from './fixtures/sim-probe.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -103,7 +104,7 @@ describe('sim crash', () => {
         after.push('ran on');
         return { value: 1 };
       });
-    });
+    }, {}, faultSites({ breakpoints: [2] }));
     const client = cluster.clientEnv('c');
     expect(await client.call('p0', get, { key: 'k' }, { timeoutMs: 100 })).to.deep.equal({ value: 1 });
     await cluster.breakpoint(0, 2);

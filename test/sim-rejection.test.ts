@@ -4,12 +4,14 @@
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import type { Env } from '../src/env/types.js';
-import type { Lab } from '../src/lab.js';
+import { faultSites, type FaultSites, type Lab } from '../src/lab.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 
-function labWith(background: (env: Env) => Promise<void>): Lab {
+/** A lab whose nodes run `background` unawaited; `sites`: the fault sites it reaches (default none). */
+function labWith(background: (env: Env) => Promise<void>, sites: FaultSites = faultSites()): Lab {
   return {
     name: 'background',
+    sites,
     async start(env) {
       void background(env);
       return { status: () => null };
@@ -76,7 +78,7 @@ describe('simulator: unhandled rejections in lab code', () => {
     const lab = labWith(async (env) => {
       await env.sleep(100);
       env.breakpoint(1);
-    });
+    }, faultSites({ breakpoints: [1] }));
     const cluster = new SimCluster({ lab, seed: 4, nodes: 1 });
     try {
       await cluster.start(0);

@@ -1,7 +1,7 @@
 // LabOptions.replicas/index: the static replica set a VSR node is started with. The simulated
 // cluster fills them, and `rsmlab node` refuses a replica set that does not match the node.
 import { expect } from 'chai';
-import type { Lab } from '../src/lab.js';
+import { faultSites, wrapping, type Lab } from '../src/lab.js';
 import { engineLimits, nodeCommand, replicaPlacement } from '../src/cli/node-command.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 import { parLab, replicaState, vsrLab } from '../labs/vsr/lab.js';
@@ -11,7 +11,7 @@ import type { VsrConfig } from '../labs/vsr/state.js';
 
 describe('vsr: LabOptions.replicas and index', () => {
   it('the simulated cluster gives every node the whole replica set and its own index', async () => {
-    const lab: Lab = { name: 'options', start: async (env, options) => ({ status: () => ({ me: env.me, replicas: options.replicas ?? null, index: options.index ?? null }) }) };
+    const lab: Lab = { name: 'options', sites: faultSites(), start: async (env, options) => ({ status: () => ({ me: env.me, replicas: options.replicas ?? null, index: options.index ?? null }) }) };
     const cluster = new SimCluster({ lab, seed: 1, nodes: 3 });
     try {
       for (const i of [0, 1, 2]) await cluster.start(i);
@@ -43,7 +43,7 @@ describe('vsr: LabOptions.replicas and index', () => {
 
   it('LabOptions.engine (rsmlab node --pipeline-max/--batch-max) sets the engine\'s limits; a prepare\'s body is bounded by the storage (Lab 3: LOG_BODY_BYTES_MAX, Lab 4: its prepare cell); none given, the config is as without batching', async () => {
     const configOf = async (lab: Lab, engine?: { pipeline_max?: number; batch_max?: number }): Promise<VsrConfig> => {
-      const wrapped: Lab = { name: lab.name, start: (env, options) => lab.start(env, { ...options, ...(engine && { engine }) }) };
+      const wrapped = wrapping(lab, (env, options) => lab.start(env, { ...options, ...(engine && { engine }) }));
       const cluster = new SimCluster({ lab: wrapped, seed: 1, nodes: 3 });
       try {
         await cluster.start(0);

@@ -2,7 +2,7 @@
 // scenario on pinned seeds 1..10 at least as often as stated, with the check that should catch it;
 // the reference passes those same seeds (test/vsr-tester-sim.test.ts runs them).
 import { expect } from 'chai';
-import type { Lab } from '../src/lab.js';
+import { wrapping, type Lab } from '../src/lab.js';
 import type { Disk, Env } from '../src/env/types.js';
 import { replacing } from './fixtures/replacing.js';
 import { vsrLab } from '../labs/vsr/lab.js';
@@ -83,13 +83,10 @@ const mutants: { what: string; lab: Lab; scenario: string; atLeast: number; chec
 ];
 
 /** The reference replicas on a disk whose every fsync takes two seconds (one was not enough once the primary wrote beside its backups: their two fsyncs overlap): ops commit slowly, in both cuts and heals. */
-const slowDiskLab: Lab = {
-  name: 'vsr',
-  start(env, options) {
-    const slow = replacing<Disk>(env.disk, 'fsync', async (file: string) => (await env.sleep(2000), env.disk.fsync(file)));
-    return vsrLab.start(replacing<Env>(env, 'disk', slow), options);
-  },
-};
+const slowDiskLab: Lab = wrapping(vsrLab, (env, options) => {
+  const slow = replacing<Disk>(env.disk, 'fsync', async (file: string) => (await env.sleep(2000), env.disk.fsync(file)));
+  return vsrLab.start(replacing<Env>(env, 'disk', slow), options);
+});
 
 describe('vsr scenarios catch broken replicas (the checks bite)', function () {
   this.timeout(300_000);

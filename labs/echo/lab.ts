@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { method, notice } from '../../src/env/method.js';
 import type { Env } from '../../src/env/types.js';
-import type { Lab, LabNode } from '../../src/lab.js';
+import { faultSites, type Lab, type LabNode } from '../../src/lab.js';
 import { assert } from '../../src/assert.js';
 
 export const ping = method('echo.ping', z.object({ text: z.string() }), z.object({ text: z.string(), count: z.number() }));
@@ -77,8 +77,12 @@ function encodeCount(count: number): Uint8Array {
   return bytes;
 }
 
+/** What echo.ping reaches: breakpoint 1, the fault point 'echo.ping' and partitionPoint(). */
+export const ECHO_SITES = faultSites({ breakpoints: [1], partitionPoint: true, faultPoints: ['echo.ping'] });
+
 export const echoLab: Lab = {
   name: 'echo',
+  sites: ECHO_SITES,
   async start(env: Env): Promise<LabNode> {
     const count = await readCount(env);
     const status: EchoStatus = { pings: 0, notes: 0, count, synced: count };

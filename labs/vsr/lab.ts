@@ -2,7 +2,7 @@
 // (src/engine/driver.ts) and reports the replica's status. It owns only this wiring: the replica
 // set and quorums from LabOptions, the tick length from Timing; the protocol lives in engine.ts.
 import type { Env, Json } from '../../src/env/types.js';
-import type { Lab, LabNode, LabOptions } from '../../src/lab.js';
+import { faultSites, type Lab, type LabNode, type LabOptions } from '../../src/lab.js';
 import type { Timing } from '../../src/timing.js';
 import { isAppName } from '../../src/apps/app.js';
 import { checksum } from '../../src/engine/checksum.js';
@@ -58,14 +58,16 @@ function batching(batch_max: number): Pick<VsrConfig, 'batch_max'> {
   return batch_max === 1 ? {} : { batch_max };
 }
 
+/** What Labs 3 and 4 reach: the driver's named fault points; the engine has no breakpoints and no partitionPoint(). */
+export const VSR_SITES = faultSites({ faultPoints: Object.values(FAULT_POINTS) });
+
 export function makeVsrLab(o: VsrLabOptions = {}): Lab {
   const storage = o.storage ?? 'log';
   const name = storage === 'journal' ? 'par' : 'vsr';
   const shape = o.journal ?? JOURNAL_SHAPE;
   return {
     name,
-    // The engine has no breakpoints or partition points; the driver passes its named fault points.
-    sites: { breakpoints: [], partitionPoint: false, faultPoints: Object.values(FAULT_POINTS) },
+    sites: VSR_SITES,
     async start(env: Env, options: LabOptions): Promise<LabNode> {
       const { replicas, index } = options;
       if (replicas === undefined || index === undefined) throw new Error(`${name} lab: needs the replica set (rsmlab node --replicas HOST:PORT,... --index I)`);

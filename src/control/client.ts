@@ -38,13 +38,15 @@ export const ctlCommands = ['status', 'pid', 'breakpoint', 'fault-point', 'parti
 const MAX_ARGS: Record<(typeof ctlCommands)[number], number> = { status: 0, pid: 0, breakpoint: 1, 'fault-point': 1, partition: 0, heal: 0, faults: 0, 'disk-fault': 3, 'disk-clear': 1, 'disk-files': 0, corrupt: 0 };
 
 export const ctlUsage = [
-  'status',
+  'status                  the node, what is armed, and sites: the breakpoints, partitionPoint() and',
+  '                        fault points its lab reaches (arming any other is refused)',
   'pid                     the node process\'s pid, for kill -9 $(rsmlab ctl HOST:PORT pid)',
-  'breakpoint N            arm breakpoint N (1..4)',
+  'breakpoint N            arm breakpoint N (1..4), one its lab reaches (Lab 1: 3, 4; Lab 2: 1-4)',
   'fault-point NAME        arm the named fault point (the node dies at env.faultPoint(NAME))',
   'partition [--now] [--peers-only]',
-  '                        cut at the next partitionPoint(), or at once; --peers-only: from the other',
-  '                        nodes only (HOST:PORT), while clients still reach the node and hear back',
+  '                        cut at the lab\'s next partitionPoint() (only Lab 2 has one), or at once;',
+  '                        --peers-only: from the other nodes only (HOST:PORT), while clients still',
+  '                        reach the node and hear back',
   'heal',
   'faults [--loss P] [--dup P] [--delay MS] [--methods M,M]',
   '                        --methods: the faults strike only those methods\' messages (e.g. rsm.invoke;',

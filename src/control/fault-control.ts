@@ -34,6 +34,13 @@ export function partitionState(s: { partitioned: boolean; partitionArmed: boolea
 /** Faults on one node's links (src/env/net-faults.ts). */
 export type { NetFaults } from '../env/net-faults.js';
 
+/** A lab's fault sites as status reports them (a copy of its Lab.sites: plain JSON, the lab's own never handed out). */
+export type SitesReport = {
+  breakpoints: BreakpointNumber[];
+  partitionPoint: boolean;
+  faultPoints: string[];
+};
+
 export type DiskFile = {
   name: string;
   size: number;
@@ -48,9 +55,15 @@ export type FaultStatus = PartitionState & {
   pid: number | null;
   /** CPU µs its process has used so far (real world, while alive; benchmarks' per-op CPU). */
   cpu_us?: number;
+  /** Armed breakpoints. */
   breakpoints: number[];
   /** Armed named fault points. */
   faultPoints: string[];
+  /**
+   * The fault sites the node's lab reaches (Lab.sites), when known: a real node that answers, a
+   * simulated one once its lab is loaded. Absent for a real node that does not answer.
+   */
+  sites?: SitesReport;
   faults: NetFaults;
   /** The lab's LabNode.status(), or null while the node is down or still starting. */
   state: Json;

@@ -33,8 +33,18 @@ const partitionState = z.object({ partitioned: z.boolean(), partitionArmed: z.bo
  */
 export const netRepair = method('net_repair', z.object({ heal: z.boolean(), now: z.boolean().optional(), peersOnly: z.boolean().optional() }), partitionState);
 
+/** A breakpoint's number: what env.breakpoint(n) takes. */
+const breakpointNumber = z.literal([1, 2, 3, 4]);
+
 /** Arm breakpoint n: the node exits(1) the next time its code calls env.breakpoint(n). */
-export const breakpoint = method('breakpoint', z.object({ n: z.literal([1, 2, 3, 4]) }), z.object({ breakpoints: z.array(z.int()) }));
+export const breakpoint = method('breakpoint', z.object({ n: breakpointNumber }), z.object({ breakpoints: z.array(z.int()) }));
+
+/** The fault sites the node's lab reaches (Lab.sites): what arming a breakpoint, deferred partition or fault point can hit. */
+export const faultSitesSchema = z.object({
+  breakpoints: z.array(breakpointNumber),
+  partitionPoint: z.boolean(),
+  faultPoints: z.array(z.string()),
+});
 
 /** Arm the named fault point: the node exits(1) the next time its code calls env.faultPoint(name). */
 export const faultPoint = method('fault_point', z.object({ name: z.string().regex(FAULT_POINT_NAME) }), z.object({ faultPoints: z.array(z.string()) }));
@@ -48,8 +58,12 @@ export const nodeStatus = z.object({
   partitioned: z.boolean(),
   partitionArmed: z.boolean(),
   peersOnly,
+  /** Armed breakpoints. */
   breakpoints: z.array(z.int()),
+  /** Armed named fault points. */
   faultPoints: z.array(z.string()),
+  /** What the lab reaches at all (the dashboard offers only these). */
+  sites: faultSitesSchema,
   faults: faultSettings,
   /** Whether the lab's start() has returned; until then `state` is null (a node serves its control plane first). */
   started: z.boolean(),

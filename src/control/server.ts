@@ -12,7 +12,7 @@ import { partitionState, type DiskFault, type DiskFaultResult, type DiskFile, ty
 import { armedDetail, clearedDetail, corruptDetail } from '../env/disk-fault-detail.js';
 import { checkDiskFaultTarget } from './disk-fault-target.js';
 import { checkServedMethods, uncheckedMethodsWarning } from './method-filter.js';
-import { checkArmedSite } from './fault-sites.js';
+import { checkArmedSite, sitesReport } from './fault-sites.js';
 import type { FaultSites } from '../lab.js';
 import * as control from './protocol.js';
 
@@ -47,8 +47,8 @@ export interface ControlTarget {
   node: ControlledNode;
   disk: ControlledDisk;
   lab: string;
-  /** The fault sites the lab declares (Lab.sites); arming one it never reaches is refused. */
-  sites?: FaultSites;
+  /** The fault sites the lab declares (Lab.sites): status reports them, and arming one it never reaches is refused. */
+  sites: FaultSites;
   /** Whether the lab's start() has returned. */
   started(): boolean;
   /** The lab's LabNode.status(), or null while it is starting. */
@@ -88,6 +88,7 @@ function controlMethods(target: ControlTarget): Dispatcher {
     ...partitionState(node.links),
     breakpoints: node.breakpoints,
     faultPoints: node.faultPoints,
+    sites: sitesReport(target.sites),
     faults: node.links.faults,
     started: target.started(),
     state: target.state(),

@@ -7,7 +7,7 @@ import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, Faul
 import { checkFaultPointName, partitionState } from './fault-control.js';
 import { checkDiskFaultTarget } from './disk-fault-target.js';
 import { checkServedMethods } from './method-filter.js';
-import { checkArmedSite } from './fault-sites.js';
+import { checkArmedSite, sitesReport } from './fault-sites.js';
 import type { FaultSites } from '../lab.js';
 
 export class SimFaultControl implements FaultControl {
@@ -18,7 +18,7 @@ export class SimFaultControl implements FaultControl {
     private readonly lab: string,
     /** Restarts nodes (it has the lab); kill and alive also go through it so it sees every death. */
     private readonly owner: NodeOwner,
-    /** The fault sites the lab declares (Lab.sites), once it is loaded; arming one it never reaches is refused. */
+    /** The fault sites the lab declares (Lab.sites), once it is loaded: status reports them, and arming one it never reaches is refused. */
     private readonly sites: () => FaultSites | undefined = () => undefined,
   ) {}
 
@@ -77,6 +77,7 @@ export class SimFaultControl implements FaultControl {
 
   async status(node: NodeId): Promise<FaultStatus> {
     const state = this.sim.netState(node);
+    const sites = this.sites();
     return {
       node,
       alive: this.owner.alive(node),
@@ -84,6 +85,7 @@ export class SimFaultControl implements FaultControl {
       pid: null,
       ...partitionState(state),
       ...this.sim.armed(node),
+      ...(sites && { sites: sitesReport(sites) }),
       faults: state.faults,
       state: this.sim.status(node),
     };

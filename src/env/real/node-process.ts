@@ -138,7 +138,7 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   let node: LabNode | undefined;
   const started = (): boolean => node !== undefined;
   const state = (): Json => (node === undefined ? null : node.status());
-  await startControlPlane({ node: env, disk: faulty, lab: lab.name, ...(lab.sites && { sites: lab.sites }), started, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken).catch((e: unknown) => {
+  await startControlPlane({ node: env, disk: faulty, lab: lab.name, sites: lab.sites, started, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken).catch((e: unknown) => {
     throw new Error(`cannot serve the control plane on port ${o.port + 1}: ${e instanceof Error ? e.message : String(e)}`);
   });
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
