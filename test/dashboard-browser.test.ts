@@ -1,7 +1,9 @@
 // The dashboard and the trace viewer in real Chromium (Debian's, driven by playwright-core): the
 // live page of the main job (`rsmlab start`, what `npm start` runs: a real 3-node replicated KV
-// cluster under load; kill the primary with its button and see a new view; partition and heal a
-// node; a disk fault; link faults on some methods only; Ctrl-C leaves nothing behind), a recorded
+// cluster under load; each card offers only the breakpoints and fault points its lab reaches; kill
+// the primary with its button and see a new view; partition and heal a node; a disk fault; link
+// faults on some methods only; Ctrl-C leaves nothing behind), a VSR run's cards (no breakpoints, the
+// driver's fault point armed from its select), a recorded
 // failure in the viewer (hover a message, move the time cursor, click a non-linearizable op), a
 // 50,000-event trace scrolled, the self-contained page with no network, a simulated run
 // played, paused, stepped and faulted, and a VSR run's messages filtered by command.
@@ -26,6 +28,7 @@ import { startSimRun } from '../src/dashboard/sim-run.js';
 import { controlCall } from '../src/control/client.js';
 import { formatEvent, type TraceEvent } from '../src/trace/event.js';
 import * as control from '../src/control/protocol.js';
+import { FAULT_POINTS } from '../src/engine/driver.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -173,6 +176,15 @@ describe('dashboard in Chromium', function () {
       expect(urls.filter((u) => !u.startsWith(origin) && !u.startsWith('ws://127.0.0.1'))).to.deep.equal([]);
     });
 
+    it('offers on each card only the fault sites Lab 2 reaches: breakpoints 1-4, and no fault point box (it has none)', async () => {
+      await page.goto(server.url);
+      for (const node of [0, 1, 2].map((i) => cluster.id(i))) {
+        await until(`${node}'s breakpoints`, () => card(node).locator('select.bp-n').isEnabled());
+        expect(await card(node).locator('select.bp-n option').allTextContents(), node).to.deep.equal(['breakpoint 1', 'breakpoint 2', 'breakpoint 3', 'breakpoint 4']);
+        expect(await card(node).locator('.fault-points').isHidden(), `${node}'s fault point box`).to.equal(true);
+      }
+    });
+
     it('kills the primary with its button, and a new view without it appears; the action is in the event stream', async () => {
       await page.goto(server.url);
       const primary = cluster.id(0);
@@ -309,6 +321,35 @@ describe('dashboard in Chromium', function () {
       await run.result;
       expect(run.player.done).to.equal('stopped');
       expect(readdirSync(dir), 'a stopped run leaves no failure artifacts').to.deep.equal([]);
+    });
+  });
+
+  describe('a simulated VSR run, live', () => {
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'rsmlab-simlive-vsr-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('offers no breakpoint (the engine reaches none) and only the driver\'s fault points, and arms the one chosen', async () => {
+      const run = await startSimRun({ lab: 'vsr', test: '1', seed: 1, port: 0, paused: true, artifactsDir: dir });
+      try {
+        await page.goto(run.server.url);
+        const card = page.locator('.card[data-node="p0"]');
+        // Paused, the run has started its replicas already: their first status names the sites.
+        await waitFor(page, "document.querySelector('.card[data-node=\"p0\"]')?.dataset.sites !== undefined");
+        expect(await card.locator('select.bp-n option').allTextContents()).to.deep.equal(['no breakpoints in this lab']);
+        expect([await card.locator('select.bp-n').isDisabled(), await card.locator('button.arm-bp').isDisabled()], 'the breakpoint select and its Arm').to.deep.equal([true, true]);
+        expect(await card.locator('.fault-points').isVisible(), 'the fault point box').to.equal(true);
+        expect(await card.locator('select.fault-point option').allTextContents()).to.deep.equal(Object.values(FAULT_POINTS));
+        await card.locator('button.arm-fp').click();
+        await waitFor(page, '/faultPoint p0: .*vsr\\.primary\\.before_commit/.test(document.getElementById(\'action-status\').textContent)');
+        await waitFor(page, "/fp vsr\\.primary\\.before_commit/.test(document.querySelector('.card[data-node=\"p0\"] .flags').textContent)");
+        await shot(page, 'sim-vsr-sites');
+      } finally {
+        await run.close();
+      }
+      await run.result;
     });
   });
 

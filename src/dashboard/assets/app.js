@@ -71,12 +71,13 @@
       const el = h('div.card', { 'data-node': node });
       const title = h('h2', {}, h('span.node-id', { text: node }), h('span.badge.up-down'), h('span.badge.role'), h('span.badge.warn.flags'));
       const kv = h('dl.kv');
-      const bp = h('select.bp-n', {}, [1, 2, 3, 4].map((n) => h('option', { value: n, text: `breakpoint ${n}` })));
+      // The breakpoints and fault points offered are the lab's own (showSites, once a status names them).
+      const bp = h('select.bp-n', { disabled: true, title: "the breakpoints this node's lab reaches" }, h('option', { value: '', text: 'breakpoints: waiting for the node' }));
       const loss = h('input.loss', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'loss probability' });
       const dup = h('input.dup', { type: 'number', min: 0, max: 1, step: 0.05, value: 0, title: 'duplication probability' });
       const delay = h('input.delay', { type: 'number', min: 0, max: 600000, step: 50, value: 0, title: 'extra delay of each message, in ms' });
       const methods = h('input.methods', { type: 'text', placeholder: 'every method', title: "Strike only these RPC methods' messages (requests and replies), comma-separated, e.g. rsm.invoke to slow client requests while heartbeats and Paxos run on time. Empty: every message." });
-      const point = h('input.fault-point', { type: 'text', placeholder: 'fault point', size: 12 });
+      const point = h('select.fault-point', { title: "the named fault points this node's lab reaches" });
       const file = h('select.disk-file', {}, h('option', { value: '', text: '(files)' }));
       const kind = h('select.disk-kind', {}, ['corrupt', 'corrupt-read', 'corrupt-write', 'misdirect', 'lost-write'].map((k) => h('option', { value: k, text: k })));
       const offset = h('input.disk-offset', { type: 'number', min: 0, value: 0, title: 'offset' });
@@ -86,7 +87,7 @@
         title,
         kv,
         h('div.controls', {}, button('kill.danger', 'Kill', () => act({ action: 'crash', node })), button('restart', 'Restart', () => act({ action: 'restart', node })), button('partition', 'Partition', () => act({ action: 'partition', node, now: true })), button('heal', 'Heal', () => act({ action: 'heal', node }))),
-        h('div.controls', {}, bp, button('arm-bp', 'Arm', () => act({ action: 'breakpoint', node, n: Number(bp.value) })), point, button('arm-fp', 'Arm', () => act({ action: 'faultPoint', node, name: point.value }))),
+        h('div.controls', {}, bp, h('button.arm-bp', { text: 'Arm', disabled: true, onclick: () => act({ action: 'breakpoint', node, n: Number(bp.value) }) }), h('span.fault-points', { hidden: true }, point, button('arm-fp', 'Arm', () => act({ action: 'faultPoint', node, name: point.value })))),
         h('div.controls', {}, h('label', { text: 'loss' }), loss, h('label', { text: 'dup' }), dup, h('label', { text: 'delay' }), delay, h('label', { text: 'ms' })),
         h('div.controls', {}, h('label', { text: 'only on methods' }), methods, button('set-faults', 'Set', () => act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value), delayMs: Number(delay.value), methods: methodList(methods.value) }))),
         h(
@@ -114,6 +115,25 @@
       return el;
     }
 
+    /**
+     * Offer on a node's card only the fault sites its lab reaches (status.sites): its breakpoints (the
+     * select disabled, saying so, when it has none) and its named fault points (hidden when none).
+     * A down node's status names none; the card keeps what it was shown.
+     */
+    function showSites(el, sites) {
+      if (!sites) return;
+      const key = JSON.stringify(sites);
+      if (el.dataset.sites === key) return;
+      el.dataset.sites = key;
+      const none = sites.breakpoints.length === 0;
+      const bp = el.querySelector('select.bp-n');
+      bp.replaceChildren(...(none ? [h('option', { value: '', text: 'no breakpoints in this lab' })] : sites.breakpoints.map((n) => h('option', { value: n, text: `breakpoint ${n}` }))));
+      bp.disabled = none;
+      el.querySelector('button.arm-bp').disabled = none;
+      el.querySelector('select.fault-point').replaceChildren(...sites.faultPoints.map((p) => h('option', { value: p, text: p })));
+      el.querySelector('.fault-points').hidden = sites.faultPoints.length === 0;
+    }
+
     /** The methods field as `rsmlab ctl faults --methods` reads it: comma-separated, '' for every method (the server checks each name). */
     function methodList(text) {
       return text.trim() === '' ? [] : text.split(',').map((m) => m.trim());
@@ -131,6 +151,7 @@
         const id = n.status.node;
         const el = cards.get(id) || cards.set(id, card(id)).get(id);
         const s = n.summary;
+        showSites(el, n.status.sites);
         el.classList.toggle('down', !n.status.alive);
         el.querySelector('.up-down').textContent = n.status.alive ? 'up' : 'down';
         el.querySelector('.up-down').className = `badge up-down ${n.status.alive ? 'up' : 'down'}`;
