@@ -2,7 +2,8 @@
 // (port p+1), one short-lived connection per call. Killing and restarting a process belongs to its
 // owner (the cluster driver or the dashboard's launcher), given here as a NodeOwner. It never
 // reaches a node's protocol port and never keeps connections open.
-import type { BreakpointNumber, NodeId } from '../env/types.js';
+import { isRpcError, type BreakpointNumber, type NodeId } from '../env/types.js';
+import { ErrorCode } from '../wire/frame.js';
 import type { Method } from '../env/method.js';
 import { controlCall, defaultControlTimeoutMs } from './client.js';
 import type { CutScope, DiskFault, DiskFaultResult, DiskFile, FaultControl, FaultStatus, NetFaults, NodeOwner, PartitionState } from './fault-control.js';
@@ -32,8 +33,11 @@ export class RemoteFaultControl implements FaultControl {
     this.token = options.token;
   }
 
+  /** A control plane's refusal (its handler threw: a server error) rejects with the refusal's own words, as the simulator's control does. */
   private call<P, R>(node: NodeId, method: Method<P, R>, params: P): Promise<R> {
-    return controlCall(node, method, params, this.timeoutMs, this.token);
+    return controlCall(node, method, params, this.timeoutMs, this.token).catch((e: unknown) => {
+      throw isRpcError(e, 'remote') && e.code === ErrorCode.server && e.answer !== undefined ? new Error(e.answer) : e;
+    });
   }
 
   private processOwner(what: string): NodeOwner {

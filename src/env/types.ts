@@ -24,6 +24,8 @@ export class RpcError extends Error {
     detail: string,
     /** A peer's JSON-RPC error answer (kind 'remote'): its code (-32601 Method not found, ...); absent for any other failure. */
     readonly code?: number,
+    /** That answer's own message, as the peer wrote it; absent for any other failure. */
+    readonly answer?: string,
   ) {
     super(`${method} to ${peer}: ${kind}${detail ? ` (${detail})` : ''}`);
     this.name = 'RpcError';
@@ -32,7 +34,7 @@ export class RpcError extends Error {
 
 /** The failure of a call the peer answered with a JSON-RPC error (both worlds make it here): kind 'remote', with its code. */
 export function answeredError(peer: NodeId, method: string, code: number, message: string): RpcError {
-  return new RpcError('remote', peer, method, `${code}: ${message}`, code);
+  return new RpcError('remote', peer, method, `${code}: ${message}`, code, message);
 }
 
 export function isRpcError(e: unknown, kind?: RpcErrorKind): e is RpcError {
