@@ -148,13 +148,17 @@ describe('rsmlab test: seeds on every core', function () {
     });
   }
 
-  it('refuses a negative --shrink-ms and a --lab-module that exports no Lab, with exit 2', () => {
+  it('refuses a negative --shrink-ms, a --lab-module that exports no Lab and one whose Lab declares no fault sites, with exit 2', () => {
     const negative = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--shrink-ms', '-1');
     expect(negative.status).to.equal(2);
     expect(negative.stderr).to.include('--shrink-ms must be at least 0');
     const missing = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--lab-module', `${paxosBroken}#noSuchLab`);
     expect(missing.status).to.equal(2);
     expect(missing.stderr).to.include(`${paxosBroken} exports no Lab named 'noSuchLab'`);
+    const siteless = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--lab-module', `${paxosBroken}#sitelessPaxosLab`);
+    expect(siteless.status).to.equal(2);
+    expect(siteless.stderr).to.include(`${paxosBroken}'s Lab 'sitelessPaxosLab' declares no fault sites: a Lab declares the breakpoints`);
+    expect(siteless.stdout).to.equal('');
     expect(rsmlab('test', 'paxos', '--seeds', '1', '--lab-module', `${paxosBroken}#amnesiacPaxosLab`).stderr).to.include('--lab-module runs a Lab object in the simulator only');
   });
 

@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Lab } from '../src/lab.js';
 import { findMutant } from './mutants/index.js';
+import { faultSitesSchema } from '../src/control/protocol.js';
+import { describeIssues } from '../src/env/method.js';
 
 /**
  * How the command line names a variant. A mutant is its id in the lab's corpus, or FILE#ID: its id
@@ -27,6 +29,13 @@ async function loadModuleLab(spec: string): Promise<Lab> {
   const lab = loaded[name];
   if (typeof lab !== 'object' || lab === null || typeof (lab as Lab).start !== 'function' || typeof (lab as Lab).name !== 'string') {
     throw new Error(`${file} exports no Lab named '${name}'`);
+  }
+  // A Lab from outside the type checker: without its sites, control would arm what it never reaches.
+  const declared = (lab as Partial<Lab>).sites;
+  const sites = faultSitesSchema.safeParse(declared);
+  if (!sites.success) {
+    const what = declared === undefined ? 'no fault sites' : `fault sites that are not valid (${describeIssues(sites.error)})`;
+    throw new Error(`${file}'s Lab '${name}' declares ${what}: a Lab declares the breakpoints, partitionPoint and faultPoints its code reaches as Lab.sites (a wrapper takes the lab's own with wrapping())`);
   }
   return lab as Lab;
 }
