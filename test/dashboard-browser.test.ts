@@ -335,16 +335,18 @@ describe('dashboard in Chromium', function () {
       const run = await startSimRun({ lab: 'vsr', test: '1', seed: 1, port: 0, paused: true, artifactsDir: dir });
       try {
         await page.goto(run.server.url);
-        const card = page.locator('.card[data-node="p0"]');
-        // Paused, the run has started its replicas already: their first status names the sites.
-        await waitFor(page, "document.querySelector('.card[data-node=\"p0\"]')?.dataset.sites !== undefined");
+        const card = page.locator('.card[data-node="p1"]');
+        // A backup's card: the run may still be in a phase the pause does not hold (only the scenario's
+        // sleeps are paced), and the primary p0 would hit vsr.primary.before_commit at its next commit.
+        // Its first status names the sites (the lab's, known once the lab is loaded).
+        await waitFor(page, "document.querySelector('.card[data-node=\"p1\"]')?.dataset.sites !== undefined");
         expect(await card.locator('select.bp-n option').allTextContents()).to.deep.equal(['no breakpoints in this lab']);
         expect([await card.locator('select.bp-n').isDisabled(), await card.locator('button.arm-bp').isDisabled()], 'the breakpoint select and its Arm').to.deep.equal([true, true]);
         expect(await card.locator('.fault-points').isVisible(), 'the fault point box').to.equal(true);
         expect(await card.locator('select.fault-point option').allTextContents()).to.deep.equal(Object.values(FAULT_POINTS));
         await card.locator('button.arm-fp').click();
-        await waitFor(page, '/faultPoint p0: .*vsr\\.primary\\.before_commit/.test(document.getElementById(\'action-status\').textContent)');
-        await waitFor(page, "/fp vsr\\.primary\\.before_commit/.test(document.querySelector('.card[data-node=\"p0\"] .flags').textContent)");
+        await waitFor(page, '/faultPoint p1: .*vsr\\.primary\\.before_commit/.test(document.getElementById(\'action-status\').textContent)');
+        await waitFor(page, "/fp vsr\\.primary\\.before_commit/.test(document.querySelector('.card[data-node=\"p1\"] .flags').textContent)");
         await shot(page, 'sim-vsr-sites');
       } finally {
         await run.close();
