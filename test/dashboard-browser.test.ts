@@ -336,10 +336,13 @@ describe('dashboard in Chromium', function () {
       try {
         await page.goto(run.server.url);
         const card = page.locator('.card[data-node="p1"]');
-        // A backup's card: the run may still be in a phase the pause does not hold (only the scenario's
-        // sleeps are paced), and the primary p0 would hit vsr.primary.before_commit at its next commit.
-        // Its first status names the sites (the lab's, known once the lab is loaded).
+        // The first status names the sites (the lab's, known once the lab is loaded), at t = 0 of the paused run.
         await waitFor(page, "document.querySelector('.card[data-node=\"p1\"]')?.dataset.sites !== undefined");
+        // Played until the replicas are up (a node that is not running arms nothing), then paused. A
+        // backup's card: p1 stays a backup in scenario 1 and never reaches vsr.primary.before_commit.
+        await page.locator('#play').click();
+        await waitFor(page, "document.querySelectorAll('.card .up-down.up').length === 3");
+        await page.locator('#pause').click();
         expect(await card.locator('select.bp-n option').allTextContents()).to.deep.equal(['no breakpoints in this lab']);
         expect([await card.locator('select.bp-n').isDisabled(), await card.locator('button.arm-bp').isDisabled()], 'the breakpoint select and its Arm').to.deep.equal([true, true]);
         expect(await card.locator('.fault-points').isVisible(), 'the fault point box').to.equal(true);

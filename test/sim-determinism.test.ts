@@ -1,10 +1,16 @@
 // Same seed, same trace, byte for byte: in one process, in two separate processes, and through a
-// trace's round trip by the reader; a different seed gives a different trace.
+// trace's round trip by the reader; a different seed gives a different trace. A run watched live
+// (paced slice by slice, or paused) is the same run.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { replay } from './fixtures/sim-replay.js';
+import { tmpdir } from 'node:os';
+import { RATES, SimPlayer } from '../src/dashboard/sim-player.js';
+import { findScenario } from '../tester/index.js';
+import { runScenario } from '../tester/run.js';
+import type { SimCluster } from '../tester/sim-cluster.js';
 
 const run = promisify(execFile);
 const main = fileURLToPath(new URL('./fixtures/sim-replay-main.js', import.meta.url));
@@ -30,5 +36,35 @@ describe('sim determinism', () => {
     expect(one.stdout).to.match(/^[0-9a-f]{32}\n$/);
     expect(two.stdout).to.equal(one.stdout);
     expect(one.stdout.trim()).to.equal((await replay(42)).hash);
+  });
+});
+
+describe('a watched run (the dashboard paces it slice by slice)', () => {
+  /** The dashboard's player at its fastest, playing or paused; it reads the run's clock once the run has made its cluster. */
+  async function player(playing: boolean): Promise<{ player: SimPlayer; watch: { pacer: SimPlayer; cluster(c: SimCluster): void }; cluster(): SimCluster | undefined }> {
+    let made: SimCluster | undefined;
+    const p = new SimPlayer(() => made?.sim.now ?? 0, { playing });
+    await p.handle({ action: 'speed', speed: RATES.length - 1 });
+    return { player: p, watch: { pacer: p, cluster: (c) => (made = c) }, cluster: () => made };
+  }
+
+  it('runs exactly as the same seed unwatched: one trace hash', async () => {
+    const scenario = await findScenario('vsr', '1');
+    const alone = await runScenario(scenario, { world: 'sim', seed: 3, artifactsDir: tmpdir() });
+    const watched = await runScenario(scenario, { world: 'sim', seed: 3, artifactsDir: tmpdir(), watch: (await player(true)).watch });
+    expect([alone.ok, watched.ok], watched.error).to.deep.equal([true, true]);
+    expect(watched.traceHash).to.equal(alone.traceHash);
+  });
+
+  it('holds a paused run still from its first instant, startup included, and goes on when played', async () => {
+    const scenario = await findScenario('vsr', '1');
+    const paused = await player(false);
+    const result = runScenario(scenario, { world: 'sim', seed: 3, artifactsDir: tmpdir(), watch: paused.watch });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(paused.cluster()?.sim.now).to.equal(0);
+    expect(paused.cluster()?.labNode(0), "p0's lab is still starting (its disk reads take virtual time)").to.equal(null);
+    await paused.player.handle({ action: 'play' });
+    expect((await result).ok).to.equal(true);
+    expect(paused.cluster()?.sim.now).to.be.greaterThan(1000);
   });
 });

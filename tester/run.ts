@@ -12,7 +12,8 @@ import type { Decision, VetoPolicy } from '../src/env/sim/decisions.js';
 import type { Cluster, World } from './cluster.js';
 import { runsIn, ScenarioFailure, type Scenario, type ScenarioContext } from './scenario.js';
 import { RealCluster } from './real-cluster.js';
-import { SimCluster, type Pacer } from './sim-cluster.js';
+import { SimCluster } from './sim-cluster.js';
+import type { Pacer } from '../src/env/sim/scheduler.js';
 import { loadVariant, variantFlag, type Variant } from './variant.js';
 import { describeError, labErrorLines, labErrorsThrown } from './failure-text.js';
 

@@ -8,7 +8,7 @@ import { loadLab } from '../labs/index.js';
 import { SimWorld, type WorldStats } from '../src/env/sim/world.js';
 import type { NetConfig } from '../src/env/sim/network.js';
 import type { DiskFaults } from '../src/env/sim/disk.js';
-import type { Limits } from '../src/env/sim/scheduler.js';
+import type { Limits, Pacer } from '../src/env/sim/scheduler.js';
 import type { VetoPolicy } from '../src/env/sim/decisions.js';
 import type { FaultAtlas } from '../src/env/disk-faults.js';
 import { ControlledCluster } from './controlled-cluster.js';
@@ -33,20 +33,12 @@ export interface SimClusterOptions {
   hashTrace?: boolean;
   /** The command that replays this run, printed with every simulation failure. */
   replay?: string;
-  /** Watched live (the dashboard): the scenario's sleeps pass in slices, each let through by the pacer. */
+  /** Watched live (the dashboard): the run's virtual time passes in slices, each let through by the pacer. */
   pacer?: Pacer;
   /** Fault decisions that take their benign outcome (a shrunk rerun). */
   veto?: VetoPolicy;
   /** The VSR labs' engine limits, given to every node's lab.start (as RealCluster's are to rsmlab node). */
   engine?: EngineLimits;
-}
-
-/** Lets a watched run's virtual time pass at a chosen wall-clock pace, paused or one slice at a time. */
-export interface Pacer {
-  /** Virtual ms per slice of a sleep. */
-  readonly sliceMs: number;
-  /** Resolves when the next slice of `ms` virtual ms may pass. */
-  gate(ms: number): Promise<void>;
 }
 
 /**
@@ -85,7 +77,6 @@ export class SimCluster extends ControlledCluster implements Cluster {
   readonly control: SimFaultControl;
   /** Never settles: a lab error stops the simulation, which fails the scenario's next sleep. */
   readonly crashed: Promise<never> = new Promise<never>(() => undefined);
-  private readonly pacer: Pacer | undefined;
 
   constructor(options: SimClusterOptions) {
     super();
@@ -106,7 +97,7 @@ export class SimCluster extends ControlledCluster implements Cluster {
       replay: options.replay,
       veto: options.veto,
     });
-    this.pacer = options.pacer;
+    if (options.pacer !== undefined) this.sim.pace(options.pacer);
     this.control = new SimFaultControl(this.sim, this.labName, {
       kill: (id, signal) => this.kill(this.indexOf(id), signal),
       restart: (id) => this.restartAsBefore(id),
@@ -162,15 +153,8 @@ export class SimCluster extends ControlledCluster implements Cluster {
     return this.sim.alive(this.id(index));
   }
 
-  async sleep(ms: number): Promise<void> {
-    const pacer = this.pacer;
-    if (pacer === undefined) return this.sim.sleep(ms);
-    for (let left = ms; left > 0; ) {
-      const slice = Math.min(left, pacer.sliceMs);
-      await pacer.gate(slice);
-      await this.sim.sleep(slice);
-      left -= slice;
-    }
+  sleep(ms: number): Promise<void> {
+    return this.sim.sleep(ms);
   }
 
   clientEnv(name: string): Env {

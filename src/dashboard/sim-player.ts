@@ -3,7 +3,7 @@
 // step while paused. It decides only when; what happens is the seed's (and the page's faults).
 import { z } from 'zod';
 import type { Json } from '../env/types.js';
-import type { Pacer } from '../../tester/sim-cluster.js';
+import type { Pacer } from '../env/sim/scheduler.js';
 
 /** Virtual ms per wall-clock ms, by the speed slider's position. */
 export const RATES = [0.1, 0.5, 2, 10, 50] as const;

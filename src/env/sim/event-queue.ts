@@ -39,6 +39,11 @@ export class EventQueue {
     this.up(event, time, tie, seq, i);
   }
 
+  /** The due time of the next event, left queued; undefined if none is queued. */
+  get nextTime(): number | undefined {
+    return this.events.length === 0 ? undefined : this.times[0];
+  }
+
   /** The next event (its due time in poppedTime), taken out; undefined if none is queued. */
   pop(): SimEvent | undefined {
     const top = this.events[0];

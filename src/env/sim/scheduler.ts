@@ -143,6 +143,18 @@ interface Waiter {
   reject(error: Error): void;
 }
 
+/**
+ * Lets a watched run's virtual time pass at a chosen wall-clock pace, paused or one slice at a time
+ * (the dashboard's player). It decides only when time may move, never what happens: a paced run's
+ * events, and so its trace, are those of the same seed unwatched.
+ */
+export interface Pacer {
+  /** Virtual ms per slice. */
+  readonly sliceMs: number;
+  /** Resolves when the next slice of `ms` virtual ms may pass; rejects to end the run. */
+  gate(ms: number): Promise<void>;
+}
+
 export class Scheduler {
   private clock = 0;
   private nextSeq = 0;
@@ -159,6 +171,9 @@ export class Scheduler {
    */
   observer: (() => void) | undefined;
   private closed = false;
+  /** A watched run's pacer (pace()), and the virtual time up to which it has let the run go. */
+  private pacer: Pacer | undefined;
+  private pacedTo = 0;
   private failure: SimulationFailure | undefined;
   private eventCount = 0;
   private instantEvents = 0;
@@ -241,6 +256,35 @@ export class Scheduler {
     };
   }
 
+  /**
+   * Pace the run from now on: virtual time moves past each slice boundary only once `pacer` lets the
+   * slice pass. The loop is held between slices (hold()), whatever the tester waits on: a node's
+   * start, a client's call or a sleep.
+   */
+  pace(pacer: Pacer): void {
+    this.pacer = pacer;
+    this.pacedTo = this.clock;
+  }
+
+  /** Whether the next event lies past the slice the pacer let through: then the loop is held at the gate of the next (gateSlice). */
+  private pastPace(pacer: Pacer): boolean {
+    const next = this.queue.nextTime;
+    if (next === undefined || next <= this.pacedTo) return false;
+    this.gateSlice(pacer);
+    return true;
+  }
+
+  /** Hold the loop until the pacer lets the next slice pass; a refusal (the run stopped from the page) fails the run. */
+  private gateSlice(pacer: Pacer): void {
+    const release = this.hold();
+    this.pacedTo += pacer.sliceMs;
+    runAs(null); // the pacer is the host's code (it sets real timers), not the last event's node's
+    pacer.gate(pacer.sliceMs).then(release, (e: unknown) => {
+      this.fail(e);
+      release();
+    });
+  }
+
   /** End the run: every pending and future wait rejects with a failure naming the seed, the replay command and (for a lab error: `where`) the error's stack. */
   fail(cause: unknown, where?: string): void {
     if (this.failure) return;
@@ -297,6 +341,7 @@ export class Scheduler {
     }
     for (;;) {
       if (!this.wantsToRun()) return false;
+      if (this.pacer !== undefined && this.pastPace(this.pacer)) return false;
       const event = this.queue.pop();
       if (event === undefined) {
         this.fail(new Error('the tester waits on the simulation, but no event is scheduled: nothing can ever happen'));

@@ -19,7 +19,7 @@ import { HashedDisk } from './hashed-disk.js';
 import { Network, type NetConfig } from './network.js';
 import type { NetFaults } from '../net-faults.js';
 import { Streams } from '../../random.js';
-import { defaultLimits, Scheduler, type Limits, type SimulationFailure } from './scheduler.js';
+import { defaultLimits, Scheduler, type Limits, type Pacer, type SimulationFailure } from './scheduler.js';
 import { SimEnv, type EnvHost, type Timer } from './sim-env.js';
 import { Transport, type Directory, type Endpoint } from './transport.js';
 
@@ -126,6 +126,11 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   sleep(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new Error(`sleep: bad duration ${ms}`));
     return this.scheduler.wait<void>((resolve) => this.scheduler.task(Math.ceil(ms), () => resolve()));
+  }
+
+  /** Watch the run live: its virtual time passes slice by slice, as `pacer` lets it (Scheduler.pace). */
+  pace(pacer: Pacer): void {
+    this.scheduler.pace(pacer);
   }
 
   /** Pause the simulation while something outside it completes (e.g. loading a lab module). */
