@@ -1,6 +1,7 @@
-// The play/pause/step/speed of a simulated run watched live: a Pacer that lets the scenario's
-// virtual time pass in slices, each after a wall-clock pause set by the speed, or one slice per
-// step while paused. It decides only when; what happens is the seed's (and the page's faults).
+// The play/pause/step/speed of a simulated run watched live: a Pacer that lets the run's virtual
+// time pass in slices (the scheduler asks it at each), each after a wall-clock pause set by the
+// speed, or one slice per step while paused. It decides only when; what happens is the seed's
+// (and the page's faults).
 import { z } from 'zod';
 import type { Json } from '../env/types.js';
 import type { Pacer } from '../env/sim/scheduler.js';
@@ -69,7 +70,7 @@ export class SimPlayer implements Pacer {
     if (this.stopped) throw new Error('the run was stopped from the dashboard');
   }
 
-  /** End the run: the scenario's next slice fails (it is reported, its cluster closed). */
+  /** End the run: its next slice is refused, which fails it (it is reported, its cluster closed). */
   stop(): void {
     this.stopped = true;
     this.playing = false;
