@@ -263,6 +263,8 @@ export interface ReplicaState {
    * chains to the one before, the first to our head), each with its prepare once that arrived.
    */
   repair_headers: { header: Header; entry: Entry | null }[];
+  /** Lab 3: the op a lagging backup last asked its primary for (0: none); asked again only by the resend timeout. */
+  repair_asked: number;
   /** Lab 4: the new primary's repair in progress, or null. */
   view_repair: ViewRepair | null;
   /** Lab 4: the new primary holds the whole log of its view; it starts the view once its journal is clean. */
@@ -335,6 +337,7 @@ export function createState(config: VsrConfig, durable: Durable): ReplicaState {
     do_view_change_sent: false,
     do_view_change_from: [],
     repair_headers: [],
+    repair_asked: 0,
     view_repair: null,
     start_view_pending: false,
     nonce: null,

@@ -10,6 +10,7 @@ import {
   duplicateAgainLab,
   highestOpLab,
   lostClientTableLab,
+  noRepairOnPrepareLab,
   readBeforeExecutionLab,
   skipsRecoveryLab,
   staleDoViewChangesLab,
@@ -32,7 +33,8 @@ export const vsrMutants: Mutant[] = [
   { id: 'batch-first-only', area: 'exactly-once', bug: 'with batching, the client table records only the first write of each batch', lab: batchFirstOnlyLab, catchers: ['batch-retransmit', 'vopr-batch'] },
   { id: 'read-before-execution', area: 'reads', bug: 'the primary answers a read once its authority is verified, before it has executed the ops that came before it', lab: readBeforeExecutionLab, catchers: ['read-after-view-change'] },
   { id: 'unverified-reads', area: 'reads', bug: 'the primary answers a read at once, without heartbeats acked after it arrived', lab: unverifiedReadsLab, catchers: ['stale-read'] },
-  { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before its write is durable', lab: logAckOnReceiptLab, catchers: ['7', '5'] },
+  { id: 'no-repair-on-prepare', area: 'state transfer', bug: 'onPrepare never asks for the ops a backup misses: it catches up only at heartbeats and resends', lab: noRepairOnPrepareLab, catchers: ['4'] },
+  { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before its write is durable', lab: logAckOnReceiptLab, catchers: ['read-after-view-change', '7', '5'] },
 ];
 
 /** The gate's order for every mutant after its own catchers: the cheap, targeted scenarios first, the VOPR last. */
