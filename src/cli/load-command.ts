@@ -43,7 +43,7 @@ async function answering(members: readonly NodeId[], timing: Timing, lab: LoadLa
 /** The member a failed probe `e` heard from (undefined: none answered); throws if it is no rsm node though `lab` is rsm. */
 function probeFailed(e: unknown, lab: LoadLab): NodeId | undefined {
   if (!isRpcError(e)) throw e;
-  if (lab === 'rsm' && e.code === ErrorCode.methodNotFound && !saysStillStarting(e.message)) throw new Error(`${e.peer} does not serve ${e.method}: is it running --lab rsm? (it answered: Method not found)`);
+  if (lab === 'rsm' && e.code === ErrorCode.methodNotFound && !saysStillStarting(e.answer ?? '')) throw new Error(`${e.peer} does not serve ${e.method}: is it running --lab rsm? (it answered: Method not found)`);
   return e.kind === 'remote' ? e.peer : undefined;
 }
 
