@@ -12,6 +12,8 @@ import { runSuite, seedsThrough, type SuiteResult } from '../tester/suite.js';
 import { vsrScenarios } from '../tester/vsr/scenarios.js';
 import { VOPR } from '../tester/vsr/vopr.js';
 import { drawSwarm } from '../tester/vsr/swarm.js';
+import { failingRuns } from './fixtures/mutant-rate.js';
+import { neverRepairsLab } from './fixtures/vsr-broken.js';
 
 /** Seeds per scenario (the VOPR gets its own thousand). */
 const SEEDS = 10;
@@ -37,6 +39,16 @@ describe('vsr scenarios in the simulator', function () {
     const result = await suite(['vopr'], VOPR_SEEDS / VOPR.seedFactor);
     expect(result.outcomes[0]!.totalSeeds).to.equal(VOPR_SEEDS);
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(VOPR_SEEDS);
+  });
+
+  it(`the VOPR's liveness phase fails a backup that never asks for an op it missed (it stays behind until a view change): at least 4 of seeds 1..20, by its convergence bound (${VOPR.livenessTicks} ticks) or the load's`, async () => {
+    const failed = await failingRuns('vsr', 'vopr', neverRepairsLab, seedsThrough(20));
+    expect(failed.length, failed.map((r) => r.error).join('\n')).to.be.at.least(4); // 5 when written
+    // Each fails the liveness phase: the core does not converge in its bound, or (a lagging backup
+    // in the quorum the load needs) the load itself makes no progress.
+    const converge = new RegExp(`^ScenarioFailure: not within ${VOPR.livenessTicks} ticks: p\\d(,p\\d)* to converge`);
+    for (const r of failed) expect(r.error, `seed ${r.seed}`).to.match(new RegExp(`${converge.source}|no progress: liveness`));
+    expect(failed.filter((r) => converge.test(r.error ?? '')).length).to.be.at.least(3);
   });
 
   it(`the batched VOPR passes ${BATCH_SEEDS} seeds: every seed commits batches of writes, each write runs once, the checker holds`, async () => {
