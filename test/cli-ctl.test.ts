@@ -191,7 +191,7 @@ describe('rsmlab ctl against a VSR replica (CLI)', function () {
 
   it('a breakpoint, a deferred partition or a fault point the lab never reaches is exit 2, naming what it reaches; nothing is armed', () => {
     const refusals: [string[], RegExp][] = [
-      [['breakpoint', '1'], /never reaches breakpoint 1: arming it would do nothing\. It reaches: breakpoints none; fault points vsr\.primary\.before_commit;/],
+      [['breakpoint', '1'], /never reaches breakpoint 1: arming it would do nothing\. It reaches: breakpoints none; fault points vsr\.primary\.before_commit, vsr\.view_change\.before_do_view_change;/],
       [['partition'], /never reaches a partitionPoint\(\), so an armed partition would never cut\. It reaches: .*partition --now cuts at once/],
       [['fault-point', 'vsr.primary.before_comit'], /never reaches fault point 'vsr\.primary\.before_comit' \(did you mean 'vsr\.primary\.before_commit'\?\)/],
     ];

@@ -42,6 +42,8 @@ import {
 export const FAULT_POINTS = {
   /** The primary has a quorum of prepare_oks for an op; its commit, replies and heartbeat have not left it. */
   beforeCommit: 'vsr.primary.before_commit',
+  /** The replica has a start_view_change quorum (or resends): its do_view_change to the new primary has not left it. */
+  beforeDoViewChange: 'vsr.view_change.before_do_view_change',
 } as const;
 /** Views and ops past these are impossible in any run (and would lose precision as JSON numbers). */
 const VIEW_MAX = 2 ** 32;
@@ -208,6 +210,8 @@ export class EngineDriver {
     this.options.afterStep?.(this.state, event, commands);
     // A primary that just learned of a quorum may die before anything of the commit leaves it.
     if (this.state.commit_max > committed && this.state.status === 'normal' && isPrimary(this.state)) this.env.faultPoint(FAULT_POINTS.beforeCommit);
+    // A view change that loses a replica between its start_view_change quorum and its do_view_change.
+    if (this.state.status === 'view_change' && commands.some(sendsDoViewChange)) this.env.faultPoint(FAULT_POINTS.beforeDoViewChange);
     for (const command of commands) this.carryOut(command);
   }
 
@@ -588,4 +592,8 @@ function sameMessages(a: readonly Sealed[], b: readonly Sealed[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+function sendsDoViewChange(c: EngineCommand): boolean {
+  return c.kind === 'send' && c.message.command === 'do_view_change';
 }

@@ -22,10 +22,10 @@ import { logAckOnReceiptLab } from '../../test/fixtures/par-broken.js';
 
 export const vsrMutants: Mutant[] = [
   { id: 'commit-before-quorum', area: 'quorum', bug: 'the primary commits an op once its own write is durable', lab: commitBeforeQuorumLab, catchers: ['7'] },
-  { id: 'view-change-quorum-one', area: 'quorum', bug: 'the new primary counts one do_view_change too few (it forgets its own)', lab: viewChangeQuorumOneLab, catchers: ['7', 'vopr'] },
+  { id: 'view-change-quorum-one', area: 'quorum', bug: 'the new primary counts one do_view_change too few (it forgets its own)', lab: viewChangeQuorumOneLab, catchers: ['failed-view-change', '7', 'vopr'] },
   { id: 'highest-op', area: 'view change', bug: 'the new primary takes the log with the highest op, not the highest last-normal view', lab: highestOpLab, catchers: ['log-view'] },
   { id: 'committed-only', area: 'view change', bug: 'the view change keeps only the ops a do_view_change reports committed: an op prepared on a quorum is dropped', lab: committedOnlyViewChangeLab, catchers: ['5'] },
-  { id: 'stale-do-view-changes', area: 'view change', bug: 'a replica moving to a new view keeps the do_view_change records of the view change it leaves', lab: staleDoViewChangesLab, catchers: ['11', '12', 'vopr'] },
+  { id: 'stale-do-view-changes', area: 'view change', bug: 'a replica moving to a new view keeps the do_view_change records of the view change it leaves', lab: staleDoViewChangesLab, catchers: ['failed-view-change', '11', '12', 'vopr'] },
   { id: 'stale-nonce', area: 'recovery', bug: 'a recovering replica takes a recovery_response without comparing its nonce', lab: staleNonceLab, catchers: ['10'] },
   { id: 'skips-recovery', area: 'recovery', bug: 'a restarted replica comes back normal at once, without the recovery protocol', lab: skipsRecoveryLab, catchers: ['11'] },
   { id: 'duplicate-again', area: 'exactly-once', bug: 'the client table misses a retransmission: the primary prepares it again', lab: duplicateAgainLab, catchers: ['2'] },

@@ -265,6 +265,34 @@ const lostDoViewChanges = async (run: VsrRun): Promise<void> => {
   await run.finish();
 };
 
+/**
+ * failed-view-change: p2, cut off, starts the view change to view 1; p0 (view 0's primary) dies
+ * and p2 is healed, so its start_view_change brings p1, view 1's primary-to-be, into the view
+ * change with a quorum: p1 records its own do_view_change. p2 dies at its fault point as its
+ * do_view_change is about to leave it, so view 1 never starts, and p1 moves on to view 2 (p2's).
+ * p0 and p2 come back, and the cluster must settle whole. A replica that carries the
+ * do_view_changes of a view change it left into the next (counted there as if sent for it) fails
+ * the engine's invariant at once.
+ */
+const failedViewChange = async (run: VsrRun): Promise<void> => {
+  await startUnderLoad(run, { clients: 3, ops: 12 }, 3);
+  await armFaultPoint(run, 2, faultPoints.beforeDoViewChange);
+  await run.isolate(2);
+  // Healed while still in view 1's change (its timeout is 12 ticks or more): its start_view_change
+  // for view 1, resent every few ticks, is what p1 hears first.
+  await run.waitUntil('p2 in the view change to view 1', [2], (s) => s[0]!.status === 'view_change' && s[0]!.view === 1, VIEW_CHANGE_TICKS);
+  await run.crash(0);
+  await run.heal(2);
+  await waitForDeath(run, 2);
+  const p1 = await run.statusOf(1);
+  if (p1.status === 'normal' && p1.view === 1) throw new ScenarioFailure(`p1 started view 1 on its own do_view_change alone (p0 is down, p2 died before sending its own): a new primary needs a quorum of them`);
+  if (p1.status !== 'view_change' || p1.view !== 1) throw new ScenarioFailure(`nothing checked: p1 must be in the view change to view 1 when p2 dies before its do_view_change, but it is ${describe(p1)}`);
+  await run.waitUntil('p1 to leave the failed view change to view 1', [1], (s) => s[0]!.view >= 2, VIEW_CHANGE_TICKS);
+  await run.restart(0);
+  await run.restart(2);
+  await run.finish();
+};
+
 /** 9: a backup restarts with its log intact: recovering, then normal once 2 replicas (the primary among them) answer, then caught up. */
 const backupRestarts = async (run: VsrRun): Promise<void> => {
   await run.startAll();
@@ -621,6 +649,7 @@ export const vsrScenarios: Scenario[] = [
   scenario('6', 3, 'the primary dies with an op only in its own log: a retry executes it once', primaryDiesAfterLocalWrite),
   scenario('7', 3, 'an isolated old primary cannot commit; healed, it adopts the new view', isolatedOldPrimary),
   scenario('8', 5, 'every do_view_change for view 1 lost: view 1 never starts, a later view led by a reachable replica does', lostDoViewChanges),
+  scenario('failed-view-change', 3, 'a view change fails after its primary-to-be recorded its own do_view_change: the next view starts without it', failedViewChange),
   scenario('9', 3, 'a backup restarts: recovering, then normal and caught up', backupRestarts),
   scenario('10', 3, 'recovery answers with an old nonce are ignored', staleNonce),
   scenario('11', 5, 'no recovery answer from the primary: the replica stays recovering', noAnswerFromPrimary),
