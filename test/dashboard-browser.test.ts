@@ -283,11 +283,12 @@ describe('dashboard in Chromium', function () {
   });
 
   describe('a simulated run, live', () => {
+    // Each run's own artifacts folder: a stopped run must leave it empty.
     let dir: string;
-    before(() => {
+    beforeEach(() => {
       dir = mkdtempSync(join(tmpdir(), 'rsmlab-simlive-'));
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('steps, plays and pauses the run; a partition from the page lands in the run and its trace', async () => {
       const run = await startSimRun({ lab: 'rsm', test: '12', seed: 3, port: 0, paused: true, artifactsDir: dir });
@@ -322,16 +323,8 @@ describe('dashboard in Chromium', function () {
       expect(run.player.done).to.equal('stopped');
       expect(readdirSync(dir), 'a stopped run leaves no failure artifacts').to.deep.equal([]);
     });
-  });
 
-  describe('a simulated VSR run, live', () => {
-    let dir: string;
-    before(() => {
-      dir = mkdtempSync(join(tmpdir(), 'rsmlab-simlive-vsr-'));
-    });
-    after(() => rmSync(dir, { recursive: true, force: true }));
-
-    it('offers no breakpoint (the engine reaches none) and only the driver\'s fault points, and arms the one chosen', async () => {
+    it('a VSR run offers no breakpoint (the engine reaches none) and only the driver\'s fault points, and arms the one chosen', async () => {
       const run = await startSimRun({ lab: 'vsr', test: '1', seed: 1, port: 0, paused: true, artifactsDir: dir });
       try {
         await page.goto(run.server.url);
