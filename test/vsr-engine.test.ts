@@ -305,6 +305,30 @@ describe('vsr engine: a lost start_view', () => {
   });
 });
 
+describe('vsr engine: catch-up across a view change', () => {
+  it('a backup that asked the old primary for an op asks the new one for the same op at once, not at its resend timeout', () => {
+    const b = new Bench();
+    b.writeSome('c', 3); // ops 1-4 committed in view 0
+    const [, r1, r2] = b.states;
+    // r2 asked r0 for op 5 (its prepare was on its way), and then r0 died: no answer will come.
+    r2!.repair_asked = r2!.op + 1;
+    b.down.add(0);
+    b.tick(3 * TICKS.normal);
+    expect([r1!.status, r1!.view, r2!.status, r2!.view, r2!.op]).to.deep.equal(['normal', 1, 'normal', 1, 4]);
+    // In view 1, r1 prepares ops 5 and 6; r2 misses 5 and gets 6: it must ask r1 for op 5 now.
+    b.request({ client: 'c', request: 4, kind: 'write', op: { f: 'append', key: 'k', value: 'c.4' } }, 1);
+    b.request({ client: 'c', request: 5, kind: 'write', op: { f: 'append', key: 'k', value: 'c.5' } }, 1);
+    const prepares = b.inbox.splice(0).filter((m) => m.to === 2 && m.message.command === 'prepare');
+    expect(prepares.map((m) => m.message.command === 'prepare' && m.message.entry.header.op)).to.deep.equal([5, 6]);
+    const asked = sent(b.run(2, { kind: 'message', message: prepares[1]!.message }), 'request_prepare');
+    expect(asked).to.deep.equal([{ command: 'request_prepare', cluster: 7, replica: 2, view: 1, op: 5, checksum: null }]);
+    b.settle();
+    expect(r2!.op).to.equal(5);
+    b.tick(TICKS.prepare); // r1 resends op 6, which has no quorum yet
+    expect([r1!.commit_max, r2!.op]).to.deep.equal([6, 6]);
+  });
+});
+
 describe('vsr engine: a new view\'s log that ends at its sender\'s checkpoint', () => {
   // Lab 4's start_view from a primary whose head is its checkpoint carries no entries (first = op + 1),
   // so nothing checks our op first-1 against the new view's: an uncommitted op of an older view there

@@ -1357,6 +1357,7 @@ export function becomeNormal(s: ReplicaState, out: Out): void {
   s.view_repair = null;
   s.start_view_pending = false;
   s.recovery_responses = [];
+  s.repair_asked = 0; // a catch-up request sent in an older view or status is moot: ask this view's primary at once
   s.beat_acked.fill(0);
   persistView(s, out);
   startRoleTimeouts(s);
