@@ -1,10 +1,13 @@
 // Lab 2 against bad client input and vanished clients, end to end through the RSM in the
 // simulator: a bad op gets an error and changes no replica's app state; a lock whose holder
-// vanished is granted to another client once its lease has run out (the rule in src/apps/lock.ts).
+// vanished is granted to another client once its lease has run out (the rule in src/apps/lock.ts); a
+// client id past its bound is refused at the wire.
 import { expect } from 'chai';
 import type { AppName } from '../src/apps/app.js';
 import type { Json } from '../src/env/types.js';
 import { RsmClient } from '../labs/rsm/client.js';
+import { rsmClientInvoke } from '../labs/rsm/protocol.js';
+import { CLIENT_ID_MAX } from '../src/apps/client-id.js';
 import { rsmStatusSchema, type RsmStatus } from '../labs/rsm/status.js';
 import { SimCluster } from '../tester/sim-cluster.js';
 
@@ -49,6 +52,26 @@ describe('rsm: bad client input and vanished clients (simulator)', () => {
       }
       expect(await appStates(cluster)).to.deep.equal(before);
       expect(await c.invoke({ f: 'get', key: 'k' })).to.deep.equal({ ok: true, value: 'v' });
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('a client id past CLIENT_ID_MAX is refused at the wire as invalid params and kept nowhere; one at the bound runs', async () => {
+    const cluster = await cluster3('kv', 13);
+    try {
+      const env = cluster.clientEnv('ids');
+      const put = { f: 'put', key: 'k', value: 'v' };
+      const long = 'c'.repeat(CLIENT_ID_MAX + 1);
+      const refused = await env.call(cluster.id(0), rsmClientInvoke, { client: long, seq: 1, op: put }, { timeoutMs: 5000 }).then(
+        () => 'answered',
+        (e: unknown) => String(e),
+      );
+      expect(refused).to.match(/invalid params/i).and.match(/client/);
+      const atBound = 'c'.repeat(CLIENT_ID_MAX);
+      expect(await env.call(cluster.id(0), rsmClientInvoke, { client: atBound, seq: 1, op: put }, { timeoutMs: 5000 })).to.deep.equal({ status: 'OK', result: { ok: true, value: null } });
+      const tables = (await statuses(cluster)).map((s) => s.lastSeqs.map(([client]) => client));
+      expect(tables[0], 'the primary\'s duplicate table').to.deep.equal([atBound]);
     } finally {
       await cluster.close();
     }

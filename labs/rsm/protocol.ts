@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { method } from '../../src/env/method.js';
 import { json } from '../../src/env/json-value.js';
 import type { AppResult } from '../../src/apps/app.js';
+import { clientIdSchema } from '../../src/apps/client-id.js';
 import { memberIdSchema, viewSchema } from '../config/view.js';
 
 /** A viewstamp: the view a request was stamped in and its position in that view (from 1). */
@@ -40,7 +41,7 @@ const vid = z.number().int().nonnegative();
 export const OP_BYTES_MAX = 64 * 1024;
 
 /** A client's request: the op is untrusted JSON, validated by the app when it executes. */
-export const clientRequestSchema = z.strictObject({ client: z.string().min(1), seq: z.number().int().nonnegative(), op: json() });
+export const clientRequestSchema = z.strictObject({ client: clientIdSchema, seq: z.number().int().nonnegative(), op: json() });
 export type ClientRequestArgs = z.infer<typeof clientRequestSchema>;
 
 /** A request as the primary replicates it: stamped with the primary's clock (apps never read clocks). */

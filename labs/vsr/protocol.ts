@@ -8,6 +8,7 @@ import { method, notice } from '../../src/env/method.js';
 import { json } from '../../src/env/json-value.js';
 import type { Json } from '../../src/env/types.js';
 import type { AppResult } from '../../src/apps/app.js';
+import { CLIENT_ID_MAX, clientIdSchema } from '../../src/apps/client-id.js';
 import { checksumText } from '../../src/engine/checksum.js';
 import { jsonFits, textFits } from '../../src/json-bytes.js';
 import { bodyJson, bodyText, entryTexts, headerFieldsJson, keepTexts, sealedMessageJson } from './canonical.js';
@@ -54,7 +55,7 @@ export type HeaderFields = Omit<Header, 'checksum'>;
 /** A batch prepare's body: two or more client writes, executed in this order (checksum_body covers them all). Compiled: a backup checks every batch it is sent. */
 export const batchBodySchema = z.compile(
   z.strictObject({
-    requests: z.array(z.strictObject({ client: z.string().min(1).max(200), request: z.number().int().positive(), op: json() })).min(2),
+    requests: z.array(z.strictObject({ client: clientIdSchema, request: z.number().int().positive(), op: json() })).min(2),
   }),
 );
 export type BatchBody = z.infer<typeof batchBodySchema>;
@@ -72,7 +73,7 @@ export function batchValid(entry: Entry): boolean {
 /**
  * A batch body batchBodySchema certainly passes, checked without its parse (which copies every
  * request, and walks every op again, for each batch a backup is sent): requests of exactly its
- * keys, a client of 1 to 200 UTF-16 units (so as many code points at most, zod's measure), a
+ * keys, a client of 1 to CLIENT_ID_MAX UTF-16 units (so as many code points at most, zod's measure), a
  * positive safe integer (zod's int). Each op is JSON: an Entry's body is (the wire's schema and the
  * disk's walked it). False says nothing: the schema decides.
  */
@@ -83,7 +84,7 @@ function plainBatchBody(body: Json): boolean {
   for (const r of requests) {
     if (typeof r !== 'object' || r === null || Array.isArray(r) || Object.keys(r).length !== 3 || r.op === undefined) return false;
     const { client, request } = r;
-    if (typeof client !== 'string' || client.length < 1 || client.length > 200 || !Number.isSafeInteger(request) || (request as number) <= 0) return false;
+    if (typeof client !== 'string' || client.length < 1 || client.length > CLIENT_ID_MAX || !Number.isSafeInteger(request) || (request as number) <= 0) return false;
   }
   return true;
 }
@@ -373,7 +374,7 @@ export function parseCheckpoint(text: string, cluster: number): z.infer<typeof c
  * apart from its writes, so that each call gets its own answer).
  */
 export const requestKinds = ['register', 'write', 'read'] as const;
-export const clientRequestSchema = z.strictObject({ client: z.string().min(1).max(200), request: uint, kind: z.enum(requestKinds), op: json() });
+export const clientRequestSchema = z.strictObject({ client: clientIdSchema, request: uint, kind: z.enum(requestKinds), op: json() });
 export type ClientRequest = z.infer<typeof clientRequestSchema>;
 
 export const appResultSchema: z.ZodType<AppResult> = z.union([
