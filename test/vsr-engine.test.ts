@@ -12,6 +12,21 @@ function sent(commands: EngineCommand[], command: Message['command']): Message[]
   return commands.flatMap((c) => (c.kind === 'send' && c.message.command === command ? [c.message] : []));
 }
 
+/**
+ * The view change to view 1 of r1 and r2 (r0 down), by hand: r2 hears r1's start_view_change, r1
+ * hears r2's; r2's do_view_change makes r1 primary. Returns r1's start_view to r2, undelivered.
+ */
+function startViewOneByHand(b: Bench): Message {
+  b.run(2, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 1, view: 1 } });
+  b.run(1, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 2, view: 1 } });
+  const dvc = b.inbox.find((m) => m.to === 1 && m.message.command === 'do_view_change')!;
+  b.inbox = [];
+  b.run(1, { kind: 'message', message: dvc.message });
+  const startView = b.inbox.find((m) => m.to === 2 && m.message.command === 'start_view')!;
+  b.inbox = [];
+  return startView.message;
+}
+
 describe('vsr engine: normal operation', () => {
   it('request → prepare → durable write → prepare_ok → commit → one reply, over a hash chain', () => {
     const b = new Bench();
@@ -132,16 +147,9 @@ describe('vsr engine: prepare_ok again (liveness)', () => {
     b.down.add(0);
     const [, r1, r2] = b.states;
     expect([r1!.op, r1!.log_durable, r1!.commit_max, r2!.op, r2!.log_durable]).to.deep.equal([3, 3, 2, 3, 3]);
-    // The view change to view 1, by hand: r2 hears r1's start_view_change, r1 hears r2's; r2's do_view_change starts the view.
-    b.run(2, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 1, view: 1 } });
-    b.run(1, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 2, view: 1 } });
-    const dvc = b.inbox.find((m) => m.to === 1 && m.message.command === 'do_view_change')!;
-    b.inbox = [];
-    b.run(1, { kind: 'message', message: dvc.message });
+    const startView = startViewOneByHand(b);
     expect([r1!.status, r1!.view, r1!.commit_max]).to.deep.equal(['normal', 1, 2]);
-    const startView = b.inbox.find((m) => m.to === 2 && m.message.command === 'start_view')!;
-    b.inbox = [];
-    const oks = sent(b.run(2, { kind: 'message', message: startView.message }), 'prepare_ok');
+    const oks = sent(b.run(2, { kind: 'message', message: startView }), 'prepare_ok');
     expect(oks).to.deep.equal([{ command: 'prepare_ok', cluster: 7, replica: 2, view: 1, op: 3, checksum: r2!.log[3]!.header.checksum }]);
     b.run(1, { kind: 'message', message: oks[0]! });
     expect(r1!.commit_max).to.equal(3);
@@ -310,10 +318,12 @@ describe('vsr engine: catch-up across a view change', () => {
     const b = new Bench();
     b.writeSome('c', 3); // ops 1-4 committed in view 0
     const [, r1, r2] = b.states;
-    // r2 asked r0 for op 5 (its prepare was on its way), and then r0 died: no answer will come.
-    r2!.repair_asked = r2!.op + 1;
     b.down.add(0);
-    b.tick(3 * TICKS.normal);
+    const startView = startViewOneByHand(b); // no tick: no resend timeout clears anything on the way
+    // Just before, in view 0, r2 had asked r0 for op 5 (a prepare past it had come): no answer will come.
+    r2!.repair_asked = r2!.op + 1;
+    b.run(2, { kind: 'message', message: startView });
+    b.inbox = [];
     expect([r1!.status, r1!.view, r2!.status, r2!.view, r2!.op]).to.deep.equal(['normal', 1, 'normal', 1, 4]);
     // In view 1, r1 prepares ops 5 and 6; r2 misses 5 and gets 6: it must ask r1 for op 5 now.
     b.request({ client: 'c', request: 4, kind: 'write', op: { f: 'append', key: 'k', value: 'c.4' } }, 1);
