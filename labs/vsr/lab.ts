@@ -24,7 +24,7 @@ export interface VsrLabOptions {
   /** Client writes one prepare carries at most (default 1: no batching; see VsrConfig.batch_max). */
   batch_max?: number;
   /** Called after every engine step of every replica (the tester's state checker, clone tests). */
-  afterStep?: (state: ReplicaState, event: Event, commands: readonly EngineCommand[]) => void;
+  afterStep?: (state: ReplicaState, event: Event, commands: EngineCommand[]) => void;
   /** Lab 3's append-only log (default, lab `vsr`) or Lab 4's two-ring journal (lab `par`). */
   storage?: VsrStorage;
   /** The journal's shape (default JOURNAL_SHAPE). */
