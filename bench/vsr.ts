@@ -33,10 +33,10 @@ export const BATCHING = { pipeline_max: 2, batch_max: 64 } as const;
  * (V8 compiles a replica's per-prepare paths, one call per 64 ops, long after its per-op ones): in
  * 400-put windows (25,600 ops) on two fresh clusters, ops/s went 18.8k/17.6k, 27.7k/24.0k,
  * 25.7k/22.8k, 27.5k/24.2k, 28.8k/29.1k, 28.6k/28.3k, 32.8k/30.1k, and then held at 26-34k
- * (medians 30.4k/32.7k) through 770,000 ops. The window after 1,200 warm-up puts (76,800 ops),
- * measured there until stop 35, sat on that climb, about 15% below where it ends; after 4,000
- * (256,000 ops) it measures the replicas as they run for the rest of their lives, and 800 puts
- * (51,200 ops, about 2 s) span the plateau's swings rather than one of them.
+ * (medians 30.4k/32.7k) through 770,000 ops. A window after 1,200 warm-up puts (76,800 ops) sits
+ * on that climb, about 15% below where it ends; after 4,000 (256,000 ops) it measures the replicas
+ * as they run for the rest of their lives, and 800 puts (51,200 ops, about 2 s) span the plateau's
+ * swings rather than one of them.
  */
 export const WORKLOAD = { clients: CLIENTS, opsPerClient: count(800, 3), warmupOpsPerClient: count(4000, 2), engine: BATCHING } as const;
 const RAW_CALLS = count(50_000, 500);
