@@ -38,7 +38,8 @@ export const headerSchema = z.strictObject({
   op: uint,
   commit: uint,
   timestamp: uint,
-  client: z.string(),
+  /** The client's id ('' in a header no client sent: root, batch). */
+  client: z.string().max(CLIENT_ID_MAX),
   request: uint,
   operation: z.enum(operations),
   /** The primary that prepared it. */
@@ -335,7 +336,7 @@ export const checkpointSchema = z.strictObject({
   op: z.number().int().positive(),
   entry: entrySchema,
   app: json(),
-  clients: z.array(z.strictObject({ client: z.string(), session: uint, request: uint, op: uint, reply: z.lazy(() => appResultSchema) })),
+  clients: z.array(z.strictObject({ client: clientIdSchema, session: uint, request: uint, op: uint, reply: z.lazy(() => appResultSchema) })),
 });
 
 /**
