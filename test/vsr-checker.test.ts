@@ -29,7 +29,7 @@ function replica(headers: CommittedHeader[], commit: number, extra: Partial<Repl
   const kv = new KvStore();
   for (const h of headers.slice(0, commit)) for (const r of h.requests) kv.execute(r.operation, { client: r.client, time: 0 });
   const state = JSON.stringify(kv.snapshot());
-  return { status: 'normal', view: 0, op: headers.length, commit, header: (op) => headers[op - 1], appState: () => state, ...extra };
+  return { status: 'normal', view: 0, op: headers.length, commit, opCheckpoint: 0, header: (op) => headers[op - 1], appState: () => state, ...extra };
 }
 
 describe('vsr state checker', () => {
@@ -92,7 +92,7 @@ describe('vsr state checker', () => {
       const kv = new KvStore();
       for (const op of ran) kv.execute(op, { client: 'c', time: 0 });
       const state = JSON.stringify(kv.snapshot());
-      return { status: 'normal', view: 0, op: headers.length, commit: headers.length, header: (op) => headers[op - 1], appState: () => state };
+      return { status: 'normal', view: 0, op: headers.length, commit: headers.length, opCheckpoint: 0, header: (op) => headers[op - 1], appState: () => state };
     };
 
     it('passes a replica that ran the batch in order, and acks of each of its requests as its op', () => {
@@ -129,5 +129,18 @@ describe('vsr state checker', () => {
     c.restarted('p2');
     c.check('p2', replica(h, 0, { status: 'recovering', op: 0 }));
     expect(() => c.check('p2', replica(h, 2, { view: 1, op: 2 }))).to.throw(/p2 came back normal in view 1 at op 2, but when it restarted view 1 was normal and 4 ops were committed/);
+  });
+
+  it('takes a replica back from a restart through a state sync whose log starts before ops committed while it was down (Lab 4: it repairs them)', () => {
+    const c = new StateChecker();
+    const h = chain(ops);
+    c.check('p0', replica(h, 4, { view: 1 }));
+    c.restarted('p2');
+    c.check('p2', replica(h, 0, { status: 'recovering', op: 1, opCheckpoint: 1 }));
+    c.check('p2', replica(h, 2, { status: 'view_change', view: 1, op: 2, opCheckpoint: 2 }));
+    expect(() => c.check('p2', replica(h, 2, { view: 1, op: 2, opCheckpoint: 2 }))).to.not.throw();
+    c.restarted('p2');
+    c.check('p2', replica(h, 2, { status: 'recovering', op: 2, opCheckpoint: 2 }));
+    expect(() => c.check('p2', replica(h, 2, { view: 1, op: 2, opCheckpoint: 2 })), 'no newer checkpoint: checked as before').to.throw(/p2 came back normal in view 1 at op 2, but when it restarted view 1 was normal and 4 ops were committed/);
   });
 });

@@ -112,6 +112,7 @@ function snapshotOf(s: ReplicaState): ReplicaSnapshot {
     view: s.view,
     op: s.op,
     commit: s.commit_min,
+    opCheckpoint: s.op_checkpoint,
     header(op: number): CommittedHeader | undefined {
       if (op < s.op_checkpoint || op > s.op) return undefined;
       const entry = entryAt(s, op);

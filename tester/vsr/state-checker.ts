@@ -25,6 +25,8 @@ export interface ReplicaSnapshot {
   op: number;
   /** Ops executed here (TigerBeetle's commit_min). */
   commit: number;
+  /** The op of the checkpoint its log starts after (Lab 4; 0 in Lab 3). */
+  opCheckpoint: number;
   /** The header of committed op `op` (1 <= op <= commit) in this replica's log. */
   header(op: number): CommittedHeader | undefined;
   /** The app's state after `commit` ops, as the JSON of KvStore.snapshot(). */
@@ -50,7 +52,7 @@ export class StateChecker {
   /** What each replica had executed when last checked (reset at each restart). */
   private readonly seen = new Map<string, number>();
   /** Replicas restarted and not yet normal again: what the cluster had reached when each restarted. */
-  private readonly recovering = new Map<string, { view: number; committed: number; seenRecovering: boolean }>();
+  private readonly recovering = new Map<string, { view: number; committed: number; seenRecovering: boolean; opCheckpoint: number }>();
   /** The highest view any replica was normal in. */
   private viewNormal = 0;
   private readonly acks: Ack[] = [];
@@ -71,7 +73,7 @@ export class StateChecker {
    */
   restarted(replica: string): void {
     this.seen.delete(replica);
-    this.recovering.set(replica, { view: this.viewNormal, committed: this.chain.length, seenRecovering: false });
+    this.recovering.set(replica, { view: this.viewNormal, committed: this.chain.length, seenRecovering: false, opCheckpoint: 0 });
   }
 
   /** Check `replica` after a step. Cheap when nothing was committed since its last check. */
@@ -79,7 +81,7 @@ export class StateChecker {
     this.steps++;
     if (now.status === 'recovering') {
       const since = this.recovering.get(replica);
-      if (since !== undefined) since.seenRecovering = true;
+      if (since !== undefined && !since.seenRecovering) Object.assign(since, { seenRecovering: true, opCheckpoint: now.opCheckpoint });
     }
     if (now.status === 'normal') this.checkRecovered(replica, now);
     const before = this.seen.get(replica);
@@ -128,7 +130,10 @@ export class StateChecker {
     this.recovering.delete(replica);
     // A replica with nothing on its disk comes back as a fresh backup (it never acked or promised anything).
     if (!since.seenRecovering) return;
-    if (now.view < since.view || now.op < since.committed) {
+    // Lab 4: a replica that installed a newer checkpoint from a peer (a state sync) starts its log
+    // there, which may be before ops committed while it was down; it repairs those as a backup.
+    const synced = now.opCheckpoint > since.opCheckpoint;
+    if (now.view < since.view || (!synced && now.op < since.committed)) {
       throw new ScenarioFailure(
         `${replica} came back normal in view ${now.view} at op ${now.op}, but when it restarted view ${since.view} was normal and ${since.committed} ops were committed: it adopted stale state (an answer to an older recovery?)`,
       );
