@@ -13,9 +13,12 @@ import { parseVetoPolicy, type Decision } from '../src/env/sim/decisions.js';
 import type { SimClusterOptions } from '../tester/sim-cluster.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario, type ScenarioResult } from '../tester/run.js';
-import { ddmin, failureKey, shrinkFailure } from '../tester/shrink.js';
+import { ddmin, failureKey, RERUN_EVENTS_MIN, shrinkFailure } from '../tester/shrink.js';
 import { brokenVariants } from './fixtures/broken-variants.js';
-import { get, probeCluster, tell } from './fixtures/sim-probe.js';
+import { get, probeCluster, probeLab, tell } from './fixtures/sim-probe.js';
+import { simClusterOf } from '../tester/sim-cluster.js';
+import type { Scenario } from '../tester/scenario.js';
+import { ScenarioFailure } from '../tester/scenario.js';
 
 /** `count` notices from a client to p0 at one instant: what p0 got, the decisions and the trace hash. */
 async function blast(options: Partial<SimClusterOptions>, count: number): Promise<{ got: number[]; decisions: Decision[]; hash: string }> {
@@ -133,6 +136,42 @@ describe('shrinking', () => {
     expect(runs).to.be.lessThan(100);
     expect(await ddmin(items, async () => true, () => false)).to.deep.equal({ kept: [], complete: true });
     expect((await ddmin(items, fails, () => true)).complete).to.equal(false);
+  });
+
+  it("bounds each rerun by the failing run's length: a rerun that would wait for ever fails as a runaway, and the shrink ends", async () => {
+    // Fails when a notice is dropped; with the drop vetoed, it waits for ever for one. Unbounded, the
+    // first rerun would fire the simulator's 50 million events (minutes, and every decision kept).
+    const got: number[] = [];
+    let waits = 0;
+    const scenario: Scenario = {
+      id: 'forever',
+      title: 'a dropped notice fails; without one, it waits for ever',
+      lab: 'probe',
+      nodes: 1,
+      points: 1,
+      worlds: ['sim'],
+      simLab: probeLab((env) => env.on(tell, ({ n }) => got.push(n))),
+      async run({ cluster }) {
+        got.length = 0;
+        await cluster.start(0);
+        simClusterOf(cluster).sim.configureNet({ loss: 0.5 });
+        const client = cluster.clientEnv('c');
+        for (let n = 0; n < 4; n++) client.send(cluster.id(0), tell, { n });
+        await cluster.sleep(100);
+        if (got.length < 4) throw new ScenarioFailure(`p0 got ${got.length} of 4 notices`);
+        for (;; waits++) await cluster.sleep(10);
+      },
+    };
+    const failed = await runScenario(scenario, { world: 'sim', seed: 1, artifactsDir: dir });
+    expect(failed.error, 'seed 1 drops a notice').to.match(/^ScenarioFailure: p0 got \d of 4 notices/);
+    const rerun = await runScenario(scenario, { world: 'sim', seed: 1, quiet: true, veto: { keep: [] }, maxEvents: 4 * failed.simEvents! });
+    expect(rerun.error).to.match(new RegExp(`runaway: more than ${4 * failed.simEvents!} events in this run`));
+    waits = 0;
+    const shrunk = await shrinkFailure(scenario, failed, { budgetMs: 600_000, artifactsDir: dir });
+    expect(shrunk.complete, 'ddmin finished: every rerun ended').to.equal(true);
+    // Each wait is an event: no rerun (nor the shrunk run, which fails before waiting) went past the bound.
+    expect(waits, `${shrunk.runs} reruns`).to.be.at.most(shrunk.runs * RERUN_EVENTS_MIN);
+    expect(shrunk.kept.every((id) => id.startsWith('drop ')), shrunk.kept.join(', ')).to.equal(true);
   });
 
   it('"the same check" is the error class and first line with numbers and digests masked', () => {

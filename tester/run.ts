@@ -39,6 +39,8 @@ export interface RunOptions {
   watch?: { pacer: Pacer; cluster(cluster: SimCluster): void };
   /** Simulator only: fault decisions that take their benign outcome (tester/shrink.ts). */
   veto?: VetoPolicy;
+  /** Simulator only: fail the run as a runaway once it has fired this many events (default: the simulator's own bound). */
+  maxEvents?: number;
   /** The replay command to print, when it is not the plain seed's (a run with a veto file). */
   replay?: string;
   /** Where the artifacts go inside artifactsDir (default: <lab>-<scenario>-<world>-seed<seed>). */
@@ -68,6 +70,8 @@ export interface ScenarioResult {
   decisions?: Decision[];
   /** Simulator only: how many events the trace holds. */
   traceEvents?: number;
+  /** Simulator only: how many events the run fired (the runaway bound counts these). */
+  simEvents?: number;
 }
 
 const MAX_LAB_ERRORS = 5;
@@ -118,7 +122,7 @@ function createCluster(scenario: Scenario, options: RunOptions & { lab?: Lab | u
     if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
     return new RealCluster(common);
   }
-  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.simLab ?? scenario.lab, seed: options.seed, atlas: scenario.atlas, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, hashTrace: !options.quiet, veto: options.veto, ...(options.watch && { pacer: options.watch.pacer }) });
+  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.simLab ?? scenario.lab, seed: options.seed, atlas: scenario.atlas, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, hashTrace: !options.quiet, veto: options.veto, ...(options.maxEvents !== undefined && { limits: { maxEvents: options.maxEvents } }), ...(options.watch && { pacer: options.watch.pacer }) });
   options.watch?.cluster(sim);
   return sim;
 }
@@ -166,6 +170,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       if (!options.quiet) result.traceHash = cluster.traceHash();
       result.decisions = [...cluster.sim.decisions.all];
       result.traceEvents = cluster.sim.trace.events;
+      result.simEvents = cluster.sim.stats.events;
     }
     if (!result.ok && !options.quiet) {
       result.labErrors = [...new Set([...labErrorsThrown(thrown), ...labErrorsIn(trace)])];

@@ -21,6 +21,10 @@ export function failureKey(error: string): string {
   return named.replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b/g, '#').replace(/\d+/g, '#');
 }
 
+/** A rerun fails as a runaway past this many times the failing run's events (and never below RERUN_EVENTS_MIN). */
+const RERUN_EVENTS_FACTOR = 4;
+export const RERUN_EVENTS_MIN = 100_000;
+
 export interface ShrinkOptions {
   /** Stop searching after this much wall time; the smallest failing set found so far is the result. */
   budgetMs: number;
@@ -88,6 +92,9 @@ export async function shrinkFailure(scenario: Scenario, failed: ScenarioResult, 
   const started = Date.now();
   let runs = 0;
   const cache = new Map<string, boolean>();
+  // A rerun that goes on far longer than the failing run is not a smaller failure; bounding it keeps
+  // one rerun from outliving the budget (a vetoed fault can leave a cluster retrying for ever).
+  const maxEvents = Math.max(RERUN_EVENTS_MIN, RERUN_EVENTS_FACTOR * (failed.simEvents ?? Infinity));
   /** Does the run with only `keep` allowed still fail the same check? */
   const fails = async (keep: string[]): Promise<boolean> => {
     const key = keep.join('\n');
@@ -95,7 +102,7 @@ export async function shrinkFailure(scenario: Scenario, failed: ScenarioResult, 
     if (known !== undefined) return known;
     await options.onRun?.();
     runs++;
-    const result = await runScenario(scenario, { world: 'sim', seed, quiet: true, veto: { keep }, ...same(options) });
+    const result = await runScenario(scenario, { world: 'sim', seed, quiet: true, veto: { keep }, maxEvents, ...same(options) });
     const sameCheck = !result.ok && failureKey(result.error ?? '') === check;
     cache.set(key, sameCheck);
     return sameCheck;
