@@ -32,6 +32,17 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(SEEDS);
   });
 
+  it("a checkpoint installed by a sync stays the state after its op, so the replica that syncs from it next gets that state (seed 600126)", async () => {
+    // p1 syncs checkpoint 322 from p2 and executes on; p0 restarts and syncs the same checkpoint from
+    // p1. Its client table once shared rows with p1's live one, so p0 got 322's app with a later
+    // table, took ops 323..345 for duplicates and never ran them ("app state after 345 committed ops
+    // differs"). 6 of seeds 600000..601999 failed so; this one is pinned.
+    const r = await runScenario(await findScenario('par', 'vopr-ring'), { world: 'sim', seed: 600126, keepTrace: true });
+    expect(r.ok, r.error).to.equal(true);
+    const syncs = [...(r.trace ?? '').matchAll(/"node":"(p\d)","kind":"log","detail":\{"replica":\d,"op_checkpoint":322,"target":\d+,"what":"vsr\.sync\.start"/g)].map((m) => m[1]);
+    expect(syncs, 'p1, then p0, sync checkpoint 322').to.deep.equal(['p1', 'p0']);
+  });
+
   it('a seed crashes replicas, lands sector faults and checkpoints every half ring on the way (seed 4, from its notes and trace)', async () => {
     const s = await findScenario('par', 'vopr-ring');
     const seed = 4;

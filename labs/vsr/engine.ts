@@ -712,8 +712,10 @@ export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c
   s.log_durable = durable;
   s.op = c.op + kept.length;
   s.commit_max = Math.max(s.commit_max, c.op);
-  s.app = c.app;
-  s.clients = c.clients;
+  // Copies: executing mutates client-table rows in place, and the checkpoint (written, then served
+  // to other replicas' syncs) must stay the state after its op.
+  s.app = structuredClone(c.app);
+  s.clients = structuredClone(c.clients);
   s.faulty = kept.filter(isFaulty).map((e) => e.header.op);
   s.inhabited = s.inhabited.filter((e) => s.faulty.includes(e.header.op));
   s.repair_headers = [];
