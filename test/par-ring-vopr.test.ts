@@ -43,6 +43,16 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
     expect(syncs, 'p1, then p0, sync checkpoint 322').to.deep.equal(['p1', 'p0']);
   });
 
+  it('a rebuild whose requested chunks were lost asks for them again when a chunk it holds comes back (seed 601464)', async () => {
+    // Once, p2 (primary of an old view) began a rebuild from p0's checkpoint 395 with chunk 0, and p0's
+    // answer carrying the other chunks was lost. Each later request_sync asked for the rebuild's start,
+    // p0 sent chunk 0 again, and p2 dropped it as held without asking again: never converged (the
+    // liveness phase's 300 ticks). A held chunk now asks for the missing ones again.
+    const r = await runScenario(await findScenario('par', 'vopr-ring'), { world: 'sim', seed: 601464, keepTrace: true });
+    expect(r.ok, r.error).to.equal(true);
+    expect(r.trace ?? '', 'p2 rebuilds on the way').to.match(/"node":"p2","kind":"log","detail":\{"op_checkpoint":\d+,"op":\d+,"what":"vsr\.sync\.done"/);
+  });
+
   it('a seed crashes replicas, lands sector faults and checkpoints every half ring on the way (seed 4, from its notes and trace)', async () => {
     const s = await findScenario('par', 'vopr-ring');
     const seed = 4;

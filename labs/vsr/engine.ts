@@ -653,7 +653,10 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
     out.push({ kind: 'trace', what: 'vsr.sync.start', detail: { replica: s.config.replica, op_checkpoint: session.op_checkpoint, target: session.target } });
     requestChunks(s, out);
   }
-  if (session.installed || m.op_checkpoint !== session.op_checkpoint || m.checksum !== session.checksum || m.chunks !== session.chunks.length || session.chunks[m.chunk] !== null) return;
+  if (session.installed || m.op_checkpoint !== session.op_checkpoint || m.checksum !== session.checksum || m.chunks !== session.chunks.length) return;
+  // A chunk we hold: its sender answered again, so the ones we asked for since may have been lost on
+  // the way (a rebuild has no timer of its own): ask for the missing ones again.
+  if (session.chunks[m.chunk] !== null) return requestChunks(s, out);
   session.chunks[m.chunk] = m.data;
   // A window of chunks in flight: each one in asks for the one a window further on.
   if (session.chunks.includes(null)) return requestChunks(s, out, m.chunk + SYNC_WINDOW, 1);
