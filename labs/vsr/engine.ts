@@ -662,7 +662,7 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
   if (session.chunks.includes(null)) return requestChunks(s, out, m.chunk + SYNC_WINDOW, 1);
   installSnapshot(s, out, session);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: engine.onSync: start or go on with a rebuild from this chunk (the log wins)');
+  // STUDENT: throw new Error('TODO: engine.onSync: start or go on with a rebuild from this chunk (the log wins; a chunk already held asks again for the missing ones)');
   // END SOLUTION
 }
 
