@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findScenario } from '../tester/index.js';
-import { runScenario } from '../tester/run.js';
+import { runScenario, type ScenarioResult } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite, seedsThrough } from '../tester/suite.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
@@ -19,6 +19,11 @@ import { RING_VOPR } from '../tester/par/ring-vopr.js';
 import { checkpointWithoutClientsLab } from './fixtures/par-broken.js';
 
 const SEEDS = 30;
+
+/** One seed of vopr-ring with its trace kept. */
+async function ringRun(seed: number): Promise<ScenarioResult> {
+  return runScenario(await findScenario('par', 'vopr-ring'), { world: 'sim', seed, keepTrace: true });
+}
 const MUTANT_SEEDS = 15;
 const MUTANT_AT_LEAST = 9;
 
@@ -37,7 +42,7 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
     // p1. Its client table once shared rows with p1's live one, so p0 got 322's app with a later
     // table, took ops 323..345 for duplicates and never ran them ("app state after 345 committed ops
     // differs"). 6 of seeds 600000..601999 failed so; this one is pinned.
-    const r = await runScenario(await findScenario('par', 'vopr-ring'), { world: 'sim', seed: 600126, keepTrace: true });
+    const r = await ringRun(600126);
     expect(r.ok, r.error).to.equal(true);
     const syncs = [...(r.trace ?? '').matchAll(/"node":"(p\d)","kind":"log","detail":\{"replica":\d,"op_checkpoint":322,"target":\d+,"what":"vsr\.sync\.start"/g)].map((m) => m[1]);
     expect(syncs, 'p1, then p0, sync checkpoint 322').to.deep.equal(['p1', 'p0']);
@@ -48,15 +53,14 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
     // answer carrying the other chunks was lost. Each later request_sync asked for the rebuild's start,
     // p0 sent chunk 0 again, and p2 dropped it as held without asking again: never converged (the
     // liveness phase's 300 ticks). A held chunk now asks for the missing ones again.
-    const r = await runScenario(await findScenario('par', 'vopr-ring'), { world: 'sim', seed: 601464, keepTrace: true });
+    const r = await ringRun(601464);
     expect(r.ok, r.error).to.equal(true);
     expect(r.trace ?? '', 'p2 rebuilds on the way').to.match(/"node":"p2","kind":"log","detail":\{"op_checkpoint":\d+,"op":\d+,"what":"vsr\.sync\.done"/);
   });
 
   it('a seed crashes replicas, lands sector faults and checkpoints every half ring on the way (seed 4, from its notes and trace)', async () => {
-    const s = await findScenario('par', 'vopr-ring');
     const seed = 4;
-    const r = await runScenario(s, { world: 'sim', seed, keepTrace: true });
+    const r = await ringRun(seed);
     const notes = r.notes.join('\n');
     expect(r.ok, `seed ${seed}: ${r.error}\n${notes}`).to.equal(true);
     expect(notes.match(/^crash p\d \(kill -9\)$/gm)?.length ?? 0, `seed ${seed}: crashes`).to.be.greaterThan(0);

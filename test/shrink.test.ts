@@ -17,8 +17,7 @@ import { ddmin, failureKey, RERUN_EVENTS_MIN, shrinkFailure } from '../tester/sh
 import { brokenVariants } from './fixtures/broken-variants.js';
 import { get, probeCluster, probeLab, tell } from './fixtures/sim-probe.js';
 import { simClusterOf } from '../tester/sim-cluster.js';
-import type { Scenario } from '../tester/scenario.js';
-import { ScenarioFailure } from '../tester/scenario.js';
+import { ScenarioFailure, type Scenario } from '../tester/scenario.js';
 
 /** `count` notices from a client to p0 at one instant: what p0 got, the decisions and the trace hash. */
 async function blast(options: Partial<SimClusterOptions>, count: number): Promise<{ got: number[]; decisions: Decision[]; hash: string }> {

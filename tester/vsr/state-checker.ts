@@ -51,8 +51,11 @@ export class StateChecker {
   private readonly model = new SequentialModel();
   /** What each replica had executed when last checked (reset at each restart). */
   private readonly seen = new Map<string, number>();
-  /** Replicas restarted and not yet normal again: what the cluster had reached when each restarted. */
-  private readonly recovering = new Map<string, { view: number; committed: number; seenRecovering: boolean; opCheckpoint: number }>();
+  /**
+   * Replicas restarted and not yet normal again: what the cluster had reached when each restarted,
+   * and the replica's checkpoint op at its first recovering step (null until it is seen recovering).
+   */
+  private readonly recovering = new Map<string, { view: number; committed: number; recoveredFrom: number | null }>();
   /** The highest view any replica was normal in. */
   private viewNormal = 0;
   private readonly acks: Ack[] = [];
@@ -73,7 +76,7 @@ export class StateChecker {
    */
   restarted(replica: string): void {
     this.seen.delete(replica);
-    this.recovering.set(replica, { view: this.viewNormal, committed: this.chain.length, seenRecovering: false, opCheckpoint: 0 });
+    this.recovering.set(replica, { view: this.viewNormal, committed: this.chain.length, recoveredFrom: null });
   }
 
   /** Check `replica` after a step. Cheap when nothing was committed since its last check. */
@@ -81,7 +84,7 @@ export class StateChecker {
     this.steps++;
     if (now.status === 'recovering') {
       const since = this.recovering.get(replica);
-      if (since !== undefined && !since.seenRecovering) Object.assign(since, { seenRecovering: true, opCheckpoint: now.opCheckpoint });
+      if (since !== undefined) since.recoveredFrom ??= now.opCheckpoint;
     }
     if (now.status === 'normal') this.checkRecovered(replica, now);
     const before = this.seen.get(replica);
@@ -129,10 +132,10 @@ export class StateChecker {
     if (since === undefined) return;
     this.recovering.delete(replica);
     // A replica with nothing on its disk comes back as a fresh backup (it never acked or promised anything).
-    if (!since.seenRecovering) return;
+    if (since.recoveredFrom === null) return;
     // Lab 4: a replica that installed a newer checkpoint from a peer (a state sync) starts its log
     // there, which may be before ops committed while it was down; it repairs those as a backup.
-    const synced = now.opCheckpoint > since.opCheckpoint;
+    const synced = now.opCheckpoint > since.recoveredFrom;
     if (now.view < since.view || (!synced && now.op < since.committed)) {
       throw new ScenarioFailure(
         `${replica} came back normal in view ${now.view} at op ${now.op}, but when it restarted view ${since.view} was normal and ${since.committed} ops were committed: it adopted stale state (an answer to an older recovery?)`,
