@@ -1,7 +1,8 @@
 // Three Lab 4 (par) engines in one process, moved by hand: the par configuration (a 1,024-slot ring,
 // checkpoints every 512 ops), every message delivered in order, every write and checkpoint durable
-// at once; replica 2 can be kept down and brought back to catch up or rebuild. It owns no checks:
-// the rebuild bench times it, and the bad-input test mutates the messages it recorded.
+// at once; replica 2 can be kept down and brought back to catch up or rebuild, and chosen messages
+// lost on the way. It owns no checks: the rebuild bench times it, the bad-input test mutates the
+// messages it recorded, and the rebuild tests lose some.
 import { performance } from 'node:perf_hooks';
 import { step, type Event } from '../labs/vsr/engine.js';
 import { createState, majority, type ReplicaState } from '../labs/vsr/state.js';
@@ -18,6 +19,8 @@ export class ParEngines {
   rebuilds = 0;
   /** Every message sent, delivered or not (the bad-input test mutates them). */
   readonly sent: Message[] = [];
+  /** Messages this returns true for are lost on the way (still recorded in `sent`). */
+  lose: (to: number, message: Message) => boolean = () => false;
 
   constructor(private readonly keys: number) {
     const replicas = ['r0', 'r1', 'r2'];
@@ -34,8 +37,8 @@ export class ParEngines {
   private run(i: number, event: Event): void {
     for (const c of step(this.states[i]!, event)) {
       if (c.kind === 'send') {
-        this.inbox.push({ to: c.to, message: c.message });
         this.sent.push(c.message);
+        if (!this.lose(c.to, c.message)) this.inbox.push({ to: c.to, message: c.message });
       }
       else if (c.kind === 'write') this.events.push({ replica: i, event: { kind: 'written', op: c.entry.header.op, checksum: c.entry.header.checksum } });
       else if (c.kind === 'checkpoint') this.events.push({ replica: i, event: { kind: 'checkpointed', op: c.checkpoint.op } });
@@ -61,14 +64,19 @@ export class ParEngines {
     }
   }
 
+  /** One tick on every live replica, then everything in flight delivered. */
+  tick(): void {
+    for (let i = 0; i < 3; i++) if (!this.down.has(i)) this.run(i, { kind: 'tick' });
+    this.settle();
+  }
+
   /** Bring replica 2 back and tick every replica until it executed what the primary did: the ms it took. */
   catchUp(stepsMax = 5_000_000): number {
     this.down.delete(2);
     const started = performance.now();
     for (let steps = 0; this.states[2]!.commit_min < this.states[0]!.commit_min || this.states[2]!.sync !== null; steps++) {
       if (steps > stepsMax) throw new Error(`bench: replica 2 did not catch up (commit_min ${this.states[2]!.commit_min} of ${this.states[0]!.commit_min})`);
-      for (let i = 0; i < 3; i++) this.run(i, { kind: 'tick' });
-      this.settle();
+      this.tick();
     }
     return performance.now() - started;
   }

@@ -22,7 +22,7 @@ import { failingRuns, failsOnEvery } from './fixtures/mutant-rate.js';
 import type { Lab } from '../src/lab.js';
 import { doneBeforeTargetLab, rebuildMarkIgnoredLab, snapshotOverAppliedLab } from './fixtures/par-broken.js';
 import { ParEngines } from './par-engines.js';
-import { step } from '../labs/vsr/engine.js';
+import { step, SYNC_WINDOW } from '../labs/vsr/engine.js';
 import { cloneState, type ReplicaState } from '../labs/vsr/state.js';
 import { messageSchema, type Message } from '../labs/vsr/protocol.js';
 import { messageProblem } from '../src/engine/driver.js';
@@ -145,5 +145,37 @@ describe('par: bad rebuild messages never crash a replica', function () {
       { numRuns: 1000, seed: 8 },
     );
     expect(taken, 'some mutated messages pass the checks and reach the engine').to.be.greaterThan(100);
+  });
+});
+
+describe('par: a rebuild whose asked-for chunks are lost', function () {
+  this.timeout(120_000);
+
+  it('asks again for the missing chunks each time a chunk it holds comes back, and completes once they arrive (onSync)', () => {
+    const engines = new ParEngines(50);
+    engines.write(600);
+    engines.down.add(2);
+    engines.write(1100);
+    // Replica 2 is behind the log's tail (a rebuild), and every chunk but the first is lost on its way.
+    // It is a backup, whose resend timeout asks again too; a stale primary has none, and relies on
+    // the held chunk alone (vopr-ring's seed 601464, par-ring-vopr.test).
+    engines.lose = (to, m) => to === 2 && m.command === 'sync' && m.chunk > 0;
+    engines.down.delete(2);
+    const firstChunks = (): number => engines.sent.filter((m) => m.command === 'sync' && m.chunk === 0).length;
+    const askedAgain = (): number => engines.sent.filter((m) => m.command === 'request_sync' && m.replica === 2 && m.chunk > 0).length;
+    for (let ticks = 0; firstChunks() < 4; ticks++) {
+      expect(ticks, 'replica 2 asks for its rebuild again').to.be.below(10_000);
+      engines.tick();
+    }
+    const session = engines.states[2]!.sync!;
+    expect(session, 'replica 2 is rebuilding').to.not.equal(null);
+    const missing = session.chunks.filter((c) => c === null).length;
+    expect(missing, 'chunks lost').to.be.greaterThan(0);
+    // Each of the 4 first chunks asked for the missing ones (at most SYNC_WINDOW at once).
+    expect(askedAgain()).to.be.at.least(4 * Math.min(missing, SYNC_WINDOW));
+    engines.lose = () => false;
+    engines.catchUp(20_000);
+    expect(engines.states[2]!.commit_min).to.equal(engines.states[0]!.commit_min);
+    expect(engines.states[2]!.app).to.deep.equal(engines.states[0]!.app);
   });
 });

@@ -655,7 +655,7 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
   }
   if (session.installed || m.op_checkpoint !== session.op_checkpoint || m.checksum !== session.checksum || m.chunks !== session.chunks.length) return;
   // A chunk we hold: its sender answered again, so the ones we asked for since may have been lost on
-  // the way (a rebuild has no timer of its own): ask for the missing ones again.
+  // the way: ask for the missing ones again (a backup's resend timeout does too; a stale primary has none).
   if (session.chunks[m.chunk] !== null) return requestChunks(s, out);
   session.chunks[m.chunk] = m.data;
   // A window of chunks in flight: each one in asks for the one a window further on.
