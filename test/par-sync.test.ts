@@ -1,7 +1,7 @@
 // Lab 4's catch-up versus rebuild (issue 8 §5) on the `par` reference in the simulator, on the
 // scenarios' 64-slot ring: the four named scenarios on seeds 1..3 (dealt to one worker per core),
 // and the checks bite: a rebuild whose snapshot overwrites ops applied since (the log does not win)
-// fails sync-writes on at least 3 of seeds 1..6 (4 of 1..6, 6 of 1..10 measured), the state
+// fails sync-writes on at least 3 of seeds 1..6 (4 of 1..6 when written; every seed of 1..40 since), the state
 // checker seeing a replica's commit go back; a rebuild declared done once its snapshot is installed
 // (its tail short of the target) fails sync-rebuild on at least 9 of seeds 1..11 (10 measured: on
 // seed 10 the snapshot is already at the target, so there is no tail to skip), the rebuild watch

@@ -41,14 +41,16 @@ describe('vsr scenarios in the simulator', function () {
     expect(result.outcomes[0]!.passedSeeds, formatTable(result)).to.equal(VOPR_SEEDS);
   });
 
-  it(`the VOPR's liveness phase fails a backup that never asks for an op it missed (it stays behind until a view change): at least 4 of seeds 1..20, by its convergence bound (${VOPR.livenessTicks} ticks) or the load's`, async () => {
-    const failed = await failingRuns('vsr', 'vopr', neverRepairsLab, seedsThrough(20));
-    expect(failed.length, failed.map((r) => r.error).join('\n')).to.be.at.least(4); // 5 when written
+  // 26 of seeds 1..100 when restated over them (16 by the convergence bound), 5 of 1..20 when
+  // written: bound at about 60% of that rate, where 20 seeds left a count of 5 against a bound of 4.
+  it(`the VOPR's liveness phase fails a backup that never asks for an op it missed (it stays behind until a view change): at least 15 of seeds 1..100, by its convergence bound (${VOPR.livenessTicks} ticks) or the load's`, async () => {
+    const failed = await failingRuns('vsr', 'vopr', neverRepairsLab, seedsThrough(100));
+    expect(failed.length, failed.map((r) => r.error).join('\n')).to.be.at.least(15);
     // Each fails the liveness phase: the core does not converge in its bound, or (a lagging backup
     // in the quorum the load needs) the load itself makes no progress.
     const converge = new RegExp(`^ScenarioFailure: not within ${VOPR.livenessTicks} ticks: p\\d(,p\\d)* to converge`);
     for (const r of failed) expect(r.error, `seed ${r.seed}`).to.match(new RegExp(`${converge.source}|no progress: liveness`));
-    expect(failed.filter((r) => converge.test(r.error ?? '')).length).to.be.at.least(3);
+    expect(failed.filter((r) => converge.test(r.error ?? '')).length).to.be.at.least(8);
   });
 
   it(`the batched VOPR passes ${BATCH_SEEDS} seeds: every seed commits batches of writes, each write runs once, the checker holds`, async () => {
