@@ -58,6 +58,18 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
     expect(r.trace ?? '', 'p2 rebuilds on the way').to.match(/"node":"p2","kind":"log","detail":\{"op_checkpoint":\d+,"op":\d+,"what":"vsr\.sync\.done"/);
   });
 
+  it('a stale primary rebuilds from a newer view\'s checkpoint at an op it holds forked (seed 1000915)', async () => {
+    // p1 was primary of view 7 with an uncommitted op 384 when p0 and p2 moved to view 8, whose log
+    // has another op 384 and checkpoints at it. p1 could not join view 8's start_view (its 384 forks
+    // from that log) and asked for a sync; it refused checkpoint 384 because it held an op 384 (the
+    // log wins), so it never converged (the liveness phase's 300 ticks). From a newer view, only the
+    // ops a replica executed win: 1 of seeds 1000000..1002999 failed so; this one is pinned.
+    const r = await ringRun(1000915);
+    expect(r.ok, r.error).to.equal(true);
+    expect(r.trace ?? '', 'p1 rebuilds from checkpoint 384').to.match(/"node":"p1","kind":"log","detail":\{"replica":1,"op_checkpoint":384,"target":\d+,"what":"vsr\.sync\.start"\}/);
+    expect(r.trace ?? '', 'and ends that rebuild').to.match(/"node":"p1","kind":"log","detail":\{"op_checkpoint":384,"op":\d+,"what":"vsr\.sync\.done"\}/);
+  });
+
   it('a seed crashes replicas, lands sector faults and checkpoints every half ring on the way (seed 4, from its notes and trace)', async () => {
     const seed = 4;
     const r = await ringRun(seed);

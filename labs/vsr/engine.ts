@@ -645,9 +645,11 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
   // BEGIN SOLUTION
   let session = s.sync;
   if (session === null || m.op_checkpoint > session.op_checkpoint) {
-    // The log wins: a snapshot never replaces ops we executed, nor (a normal replica) ops we hold.
-    // A replica recovering or changing views asked for it: the log it must join forks from ours.
-    if (m.op_checkpoint <= s.commit_min || (s.status === 'normal' && m.op_checkpoint <= lastIntact(s))) return;
+    // The log wins: a snapshot never replaces ops we executed, nor (a normal replica) ops we hold
+    // in its view or a newer one. A replica recovering or changing views, or normal in an older
+    // view than the snapshot's, asked for it: the log it must join forks from ours, so our ops past
+    // what we executed are uncommitted ones that log supersedes (a stale primary's last prepares).
+    if (m.op_checkpoint <= s.commit_min || (s.status === 'normal' && m.view <= s.view && m.op_checkpoint <= lastIntact(s))) return;
     session = { op_checkpoint: m.op_checkpoint, checksum: m.checksum, from: m.replica, chunks: new Array<string | null>(m.chunks).fill(null), target: m.target, installed: false };
     s.sync = session;
     out.push({ kind: 'trace', what: 'vsr.sync.start', detail: { replica: s.config.replica, op_checkpoint: session.op_checkpoint, target: session.target } });
@@ -732,7 +734,8 @@ export function applySnapshot(s: ReplicaState, out: Out, session: SyncSession, c
     broadcast(s, out, { command: 'recovery', ...base(s), nonce: s.nonce! });
   } else if (s.status === 'view_change' || isPrimary(s)) {
     if (s.status === 'normal') {
-      // A stale primary: its uncommitted ops were before the snapshot; it learns the newer view next.
+      // A stale primary: the snapshot replaced its uncommitted ops up to its op (kept after it are
+      // only those that chain onto it); it learns the newer view next.
       dropReads(s, out, { status: 'busy', view: s.view });
       dropQueue(s, out, { status: 'busy', view: s.view });
       s.pipeline = [];
