@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealDisk } from '../src/env/real/disk.js';
 import { FAULTS_FILE, FaultyDisk } from '../src/env/real/faulty-disk.js';
+import { encodeRecords, RecordLog } from '../src/storage/record-log.js';
+import { z } from 'zod';
 
 const FILE = 'f';
 
@@ -300,6 +302,25 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       await appendAll('armed');
       for (const file of ['plain', 'armed']) expect([...new Set(await disk.read(file))].sort(), file).to.deep.equal([1, 2, 3, 4]);
       expect(await disk.size('armed')).to.equal(400);
+    }));
+
+  it('the real disk preallocates with zeros written as data past the end (through the faulty layer), a record log replays through them, and a smaller size changes nothing', () =>
+    onFaultyDisk(async (disk) => {
+      const log = new RecordLog(disk, 'pre.log', z.number(), { preallocate: true });
+      await log.replay();
+      await log.append(7);
+      const size = await disk.size('pre.log');
+      expect(size, 'zeros written ahead of the record').to.be.at.least(64 * 1024);
+      expect(statSync(join(disk.disk.dir, 'pre.log')).blocks * 512, 'as data: blocks on the medium, no hole').to.be.at.least(size);
+      const bytes = await disk.read('pre.log');
+      const record = encodeRecords([7]);
+      expect(bytes.slice(0, record.length)).to.deep.equal(record);
+      expect(bytes.slice(record.length).every((b) => b === 0), 'all zeros after the record').to.equal(true);
+      await disk.preallocate('pre.log', 10);
+      expect(await disk.size('pre.log')).to.equal(size);
+      await log.append(8);
+      expect(await disk.size('pre.log'), 'the next record lands in the zeros').to.equal(size);
+      expect(await new RecordLog(disk, 'pre.log', z.number(), { preallocate: true }).replay()).to.deep.equal([7, 8]);
     }));
 
   it('the real faulty disk rewrites its faults file only when an IO changed the faults, and serialises them only then', () =>

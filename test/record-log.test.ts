@@ -1,7 +1,8 @@
 // Unit tests of the durable record log (src/storage/record-log.ts) on an in-memory Disk: round
 // trips, fsync before resolve, torn and garbled last appends dropped and truncated, and every
-// other corruption refused without touching the file (property: a flipped byte anywhere), and a log
-// that lost every record refused while its witness says it once held some.
+// other corruption refused without touching the file (property: a flipped byte anywhere), the same
+// with zeros written ahead (preallocation), and a log that lost every record refused while its
+// witness says it once held some.
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -227,6 +228,115 @@ describe('storage: record log', () => {
     );
     expect(dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
     expect(refused, 'flips that were refused as corruption').to.be.greaterThan(0);
+  });
+});
+
+describe('storage: a preallocating record log (zeros written ahead of the last record)', () => {
+  const preallocating = (disk: Disk): RecordLog<Rec> => new RecordLog(disk, FILE, recordSchema, { preallocate: true });
+  /** A log's bytes followed by `zeros` zero bytes, as preallocation leaves them. */
+  const withZeros = (bytes: Uint8Array, zeros: number): Uint8Array => {
+    const out = new Uint8Array(bytes.length + zeros);
+    out.set(bytes);
+    return out;
+  };
+  const ends = [0, ...three.map((_, i) => encodeRecords(three.slice(0, i + 1)).length)];
+
+  it('writes zeros ahead in steps, not at every append; replay reads them as the clean end and keeps them; the next append lands on them', async () => {
+    const disk = new MemoryDisk();
+    const log = preallocating(disk);
+    await log.replay();
+    const sizes: number[] = [];
+    for (const r of three) {
+      await log.append(r);
+      sizes.push(disk.files.get(FILE)!.length);
+      expect(disk.durable.get(FILE), 'the zeros are durable with the record').to.deep.equal(disk.files.get(FILE));
+    }
+    expect(sizes[0]).to.equal(ends[1]! + 64 * 1024);
+    expect(sizes, 'the later appends landed inside the zeros').to.deep.equal([sizes[0], sizes[0], sizes[0]]);
+    const bytes = disk.files.get(FILE)!;
+    expect(bytes.slice(0, ends[3]!)).to.deep.equal(encodeRecords(three));
+    expect(bytes.slice(ends[3]!).every((b) => b === 0)).to.equal(true);
+    const reopened = preallocating(disk);
+    const report = await reopened.replayReport();
+    expect(report).to.deep.equal({ records: three, droppedBytes: 0 });
+    expect(disk.files.get(FILE)!.length, 'the zeros stay').to.equal(sizes[0]);
+    await reopened.append({ k: 'd', v: 4 });
+    expect(await preallocating(disk).replay()).to.deep.equal([...three, { k: 'd', v: 4 }]);
+    expect(disk.files.get(FILE)!.length).to.equal(sizes[0]);
+  });
+
+  it('drops a torn last append inside the zeros (every sector-aligned tear), truncating it and the zeros after it, then appends after the good prefix', async () => {
+    // A tear keeps whole sectors: headers never straddle one, so a torn record keeps its header whole or loses it.
+    const records = Array.from({ length: 40 }, (_, i) => ({ k: 'x'.repeat(i * 7), v: i }));
+    const full = encodeRecords(records);
+    const recordEnds = [0, ...records.map((_, i) => encodeRecords(records.slice(0, i + 1)).length)];
+    const cuts = [...new Set([...recordEnds, ...Array.from({ length: Math.ceil(full.length / 512) }, (_, i) => i * 512)])].sort((a, b) => a - b);
+    for (const cut of cuts) {
+      const disk = new MemoryDisk();
+      disk.set(FILE, withZeros(full.slice(0, cut), 4096));
+      const whole = recordEnds.filter((end) => end <= cut).length - 1;
+      const log = preallocating(disk);
+      expect(await log.replay(), `torn at ${cut}`).to.deep.equal(records.slice(0, whole));
+      const clean = cut === recordEnds[whole];
+      expect(disk.files.get(FILE)!.length, `torn at ${cut}: a torn record goes with the zeros after it; a clean end keeps them`).to.equal(clean ? cut + 4096 : recordEnds[whole]);
+      await log.append({ k: 'after', v: cut });
+      expect(await preallocating(disk).replay()).to.deep.equal([...records.slice(0, whole), { k: 'after', v: cut }]);
+    }
+  });
+
+  it('a log that does not preallocate still refuses zeros after its last record (a lost write past the end reads as corruption there)', async () => {
+    const disk = new MemoryDisk();
+    const bytes = withZeros(encodeRecords(three), 100);
+    disk.set(FILE, bytes);
+    const error = await open(disk).replay().then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(RecordLogCorrupt);
+    expect(disk.files.get(FILE)).to.deep.equal(bytes);
+  });
+
+  it('the price, stated: a lost write of the last append leaves zeros, which a preallocating log reads as its clean end', async () => {
+    const disk = new MemoryDisk();
+    disk.set(FILE, withZeros(encodeRecords(three.slice(0, 2)), ends[3]! - ends[2]! + 4096));
+    expect(await preallocating(disk).replay()).to.deep.equal(three.slice(0, 2));
+  });
+
+  it('property: a flip of any byte of any record or of the zeros after them drops at most the last record, and otherwise refuses loudly (a flip in the zeros never loses one)', async () => {
+    const rec = fc.record({ k: fc.string({ maxLength: 90 }), v: fc.integer() });
+    let dropped = 0;
+    let refusedInZeros = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(rec, { minLength: 2, maxLength: 10 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 1, max: 1200 }), async (records, mask, zeros) => {
+        const full = withZeros(encodeRecords(records), zeros);
+        const logEnd = full.length - zeros;
+        const lastStart = encodeRecords(records.slice(0, -1)).length;
+        for (let at = 0; at < full.length; at++) {
+          const bytes = full.slice();
+          bytes[at]! ^= mask;
+          const disk = new MemoryDisk();
+          disk.set(FILE, bytes.slice());
+          const outcome = await preallocating(disk).replayReport().then((r) => r, (e: unknown) => e);
+          if (outcome instanceof RecordLogCorrupt) {
+            if (at >= logEnd) refusedInZeros++;
+            expect(disk.files.get(FILE), `flip at ${at}: a refusal changes nothing`).to.deep.equal(bytes);
+            continue;
+          }
+          if (!('records' in (outcome as object))) throw outcome;
+          const { records: got } = outcome as { records: Rec[] };
+          // In zeros shorter than a header, a flip reads as a torn header: cut, and no record lost.
+          if (at >= logEnd) expect(got, `flip at ${at}, in the zeros after the last record, lost a record`).to.deep.equal(records);
+          if (got.length === records.length) {
+            expect(got, `flip at ${at}`).to.deep.equal(records); // a flip in padding: nothing is lost
+          } else {
+            dropped++;
+            expect(at, `flip at ${at} dropped a record: only a flip in the last record may`).to.be.at.least(lastStart);
+            expect(got, `flip at ${at}`).to.deep.equal(records.slice(0, -1));
+            expect(disk.files.get(FILE)!.length).to.equal(lastStart);
+          }
+        }
+      }),
+      { numRuns: 30 },
+    );
+    expect(dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
+    expect(refusedInZeros, 'flips in the zeros, refused').to.be.greaterThan(0);
   });
 });
 

@@ -59,6 +59,13 @@ export interface Disk {
   fsync(file: string): Promise<void>;
   list(): Promise<string[]>;
   remove(file: string): Promise<void>;
+  /**
+   * Optional: make `file` at least `size` bytes long, the new bytes zeros written as data (durable
+   * with the file's next fsync), so that later writes inside them change no file-system metadata
+   * and their fsyncs flush data alone. A disk whose fsyncs cost no metadata (the simulator's)
+   * leaves it out, and callers then do without (src/storage/record-log.ts).
+   */
+  preallocate?(file: string, size: number): Promise<void>;
 }
 
 /** The yfs breakpoints: 1 and 2 live in the RSM layer, 3 and 4 in the Paxos proposer. */

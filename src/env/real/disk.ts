@@ -5,7 +5,7 @@
 // two IO calls: the write a pwrite on the event loop, the fsync a call on libuv's thread pool. It
 // never defers either call once the file is open: each starts in the call that asks for it.
 import { open, readdir, rm, stat, mkdir } from 'node:fs/promises';
-import { close, fdatasync, ftruncate, open as openFd, writeSync } from 'node:fs';
+import { close, fdatasync, fstatSync, ftruncate, open as openFd, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
@@ -32,6 +32,9 @@ export function checkFileName(file: string): void {
 function isMissing(e: unknown): boolean {
   return (e as NodeJS.ErrnoException).code === 'ENOENT';
 }
+
+/** The zeros preallocate() writes, a piece at a time (never written to). */
+const zeros = new Uint8Array(1 << 20);
 
 export class RealDisk implements Disk {
   /** Names created or removed since the directory was last fsynced. */
@@ -90,6 +93,13 @@ export class RealDisk implements Disk {
     const fd = typeof kept === 'number' ? kept : await this.writer(file);
     let done = 0;
     while (done < data.length) done += writeSync(fd, data, done, data.length - done, offset + done);
+  }
+
+  /** Zeros from the file's end to `size`, written on the event loop as write() does (an fstat first: the file's own size). */
+  async preallocate(file: string, size: number): Promise<void> {
+    const kept = this.writers.get(file);
+    const fd = typeof kept === 'number' ? kept : await this.writer(file);
+    for (let at = fstatSync(fd).size; at < size; ) at += writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
   }
 
   async append(file: string, data: Uint8Array): Promise<void> {
