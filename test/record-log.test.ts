@@ -195,50 +195,61 @@ describe('storage: record log', () => {
 
   it('property: a flip of any byte of any record drops at most the last record, never an earlier one, and otherwise refuses loudly', async () => {
     const rec = fc.record({ k: fc.string({ maxLength: 90 }), v: fc.integer() });
-    let dropped = 0;
-    let refused = 0;
+    const seen = { dropped: 0, refused: 0, refusedInZeros: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(rec, { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 255 }), async (records, mask) => {
-        const full = encodeRecords(records);
-        const lastStart = encodeRecords(records.slice(0, -1)).length;
-        for (let at = 0; at < full.length; at++) {
-          const bytes = full.slice();
-          bytes[at]! ^= mask;
-          const disk = new MemoryDisk();
-          disk.set(FILE, bytes.slice());
-          const outcome = await open(disk).replayReport().then((r) => r, (e: unknown) => e);
-          if (outcome instanceof RecordLogCorrupt) {
-            refused++;
-            expect(disk.files.get(FILE), `flip at ${at}: a refusal changes nothing`).to.deep.equal(bytes);
-            continue;
-          }
-          if (!('records' in (outcome as object))) throw outcome;
-          const { records: got } = outcome as { records: Rec[] };
-          if (got.length === records.length) {
-            expect(got, `flip at ${at}`).to.deep.equal(records); // a flip in padding: nothing is lost
-          } else {
-            dropped++;
-            expect(at, `flip at ${at} dropped a record: only a flip in the last record may`).to.be.at.least(lastStart);
-            expect(got, `flip at ${at}`).to.deep.equal(records.slice(0, -1));
-            expect(disk.files.get(FILE)!.length).to.equal(lastStart);
-          }
-        }
-      }),
+      fc.asyncProperty(fc.array(rec, { minLength: 2, maxLength: 12 }), fc.integer({ min: 1, max: 255 }), (records, mask) => flipEach(records, mask, 0, open, seen)),
       { numRuns: 40 },
     );
-    expect(dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
-    expect(refused, 'flips that were refused as corruption').to.be.greaterThan(0);
+    expect(seen.dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
+    expect(seen.refused, 'flips that were refused as corruption').to.be.greaterThan(0);
   });
 });
 
+/** A log's bytes followed by `zeros` zero bytes, as preallocation leaves them. */
+function withZeros(bytes: Uint8Array, zeros: number): Uint8Array {
+  const out = new Uint8Array(bytes.length + zeros);
+  out.set(bytes);
+  return out;
+}
+
+/**
+ * Flip each byte of the log of `records` followed by `zeros` zero bytes by `mask`, replay each
+ * with `opened`, and check: a refusal changes nothing; else only a flip in the last record drops
+ * a record (that one, truncated away), and a flip in the zeros drops none. Counts what happened.
+ */
+async function flipEach(records: Rec[], mask: number, zeros: number, opened: (disk: Disk) => RecordLog<Rec>, seen: { dropped: number; refused: number; refusedInZeros: number }): Promise<void> {
+  const full = withZeros(encodeRecords(records), zeros);
+  const logEnd = full.length - zeros;
+  const lastStart = encodeRecords(records.slice(0, -1)).length;
+  for (let at = 0; at < full.length; at++) {
+    const bytes = full.slice();
+    bytes[at]! ^= mask;
+    const disk = new MemoryDisk();
+    disk.set(FILE, bytes.slice());
+    const outcome = await opened(disk).replayReport().then((r) => r, (e: unknown) => e);
+    if (outcome instanceof RecordLogCorrupt) {
+      seen.refused++;
+      if (at >= logEnd) seen.refusedInZeros++;
+      expect(disk.files.get(FILE), `flip at ${at}: a refusal changes nothing`).to.deep.equal(bytes);
+      continue;
+    }
+    if (!('records' in (outcome as object))) throw outcome;
+    const { records: got } = outcome as { records: Rec[] };
+    // In zeros shorter than a header, a flip reads as a torn header: cut, and no record lost.
+    if (at >= logEnd) expect(got, `flip at ${at}, in the zeros after the last record, lost a record`).to.deep.equal(records);
+    if (got.length === records.length) {
+      expect(got, `flip at ${at}`).to.deep.equal(records); // a flip in padding: nothing is lost
+    } else {
+      seen.dropped++;
+      expect(at, `flip at ${at} dropped a record: only a flip in the last record may`).to.be.at.least(lastStart);
+      expect(got, `flip at ${at}`).to.deep.equal(records.slice(0, -1));
+      expect(disk.files.get(FILE)!.length).to.equal(lastStart);
+    }
+  }
+}
+
 describe('storage: a preallocating record log (zeros written ahead of the last record)', () => {
   const preallocating = (disk: Disk): RecordLog<Rec> => new RecordLog(disk, FILE, recordSchema, { preallocate: true });
-  /** A log's bytes followed by `zeros` zero bytes, as preallocation leaves them. */
-  const withZeros = (bytes: Uint8Array, zeros: number): Uint8Array => {
-    const out = new Uint8Array(bytes.length + zeros);
-    out.set(bytes);
-    return out;
-  };
   const ends = [0, ...three.map((_, i) => encodeRecords(three.slice(0, i + 1)).length)];
 
   it('writes zeros ahead in steps, not at every append; replay reads them as the clean end and keeps them; the next append lands on them', async () => {
@@ -301,42 +312,13 @@ describe('storage: a preallocating record log (zeros written ahead of the last r
 
   it('property: a flip of any byte of any record or of the zeros after them drops at most the last record, and otherwise refuses loudly (a flip in the zeros never loses one)', async () => {
     const rec = fc.record({ k: fc.string({ maxLength: 90 }), v: fc.integer() });
-    let dropped = 0;
-    let refusedInZeros = 0;
+    const seen = { dropped: 0, refused: 0, refusedInZeros: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(rec, { minLength: 2, maxLength: 10 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 1, max: 1200 }), async (records, mask, zeros) => {
-        const full = withZeros(encodeRecords(records), zeros);
-        const logEnd = full.length - zeros;
-        const lastStart = encodeRecords(records.slice(0, -1)).length;
-        for (let at = 0; at < full.length; at++) {
-          const bytes = full.slice();
-          bytes[at]! ^= mask;
-          const disk = new MemoryDisk();
-          disk.set(FILE, bytes.slice());
-          const outcome = await preallocating(disk).replayReport().then((r) => r, (e: unknown) => e);
-          if (outcome instanceof RecordLogCorrupt) {
-            if (at >= logEnd) refusedInZeros++;
-            expect(disk.files.get(FILE), `flip at ${at}: a refusal changes nothing`).to.deep.equal(bytes);
-            continue;
-          }
-          if (!('records' in (outcome as object))) throw outcome;
-          const { records: got } = outcome as { records: Rec[] };
-          // In zeros shorter than a header, a flip reads as a torn header: cut, and no record lost.
-          if (at >= logEnd) expect(got, `flip at ${at}, in the zeros after the last record, lost a record`).to.deep.equal(records);
-          if (got.length === records.length) {
-            expect(got, `flip at ${at}`).to.deep.equal(records); // a flip in padding: nothing is lost
-          } else {
-            dropped++;
-            expect(at, `flip at ${at} dropped a record: only a flip in the last record may`).to.be.at.least(lastStart);
-            expect(got, `flip at ${at}`).to.deep.equal(records.slice(0, -1));
-            expect(disk.files.get(FILE)!.length).to.equal(lastStart);
-          }
-        }
-      }),
+      fc.asyncProperty(fc.array(rec, { minLength: 2, maxLength: 10 }), fc.integer({ min: 1, max: 255 }), fc.integer({ min: 1, max: 1200 }), (records, mask, zeros) => flipEach(records, mask, zeros, preallocating, seen)),
       { numRuns: 30 },
     );
-    expect(dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
-    expect(refusedInZeros, 'flips in the zeros, refused').to.be.greaterThan(0);
+    expect(seen.dropped, 'flips in the last record that dropped it').to.be.greaterThan(0);
+    expect(seen.refusedInZeros, 'flips in the zeros, refused').to.be.greaterThan(0);
   });
 });
 
