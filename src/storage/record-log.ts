@@ -97,6 +97,8 @@ export class RecordLog<T> {
   private end = 0;
   /** Where the file ends: zeros from `end` to here (a preallocating log's; else `end`). */
   private allocated = 0;
+  /** Whether appends have the disk write zeros ahead (the option, on a disk that can). */
+  private readonly preallocating: boolean;
   /** Appends run one after another, in call order, so the file order is the call order. */
   private queue: Promise<void> = Promise.resolve();
   /** Set when an append failed: what is on the medium is unknown, so no later append may follow it. */
@@ -111,6 +113,7 @@ export class RecordLog<T> {
     private readonly options: RecordLogOptions = {},
   ) {
     this.witnessed = options.witness === undefined;
+    this.preallocating = options.preallocate === true && disk.preallocate !== undefined;
   }
 
   /** Every valid record, in order. Drops (and truncates) a torn tail; throws RecordLogCorrupt on any other bad record. Call once, before the first append. */
@@ -177,7 +180,8 @@ export class RecordLog<T> {
       if (this.broken) throw this.broken;
       try {
         await this.disk.write(this.file, at, bytes);
-        await this.preallocate(at + bytes.length);
+        // Only when the record passed the zeros: an await more would start every fsync a job later.
+        if (this.preallocating && at + bytes.length > this.allocated) await this.preallocate(at + bytes.length);
         await this.disk.fsync(this.file);
         await this.witness();
       } catch (e) {
@@ -189,11 +193,10 @@ export class RecordLog<T> {
     return done;
   }
 
-  /** A preallocating log whose record now ends at `end`, past its zeros: zeros after it, about as many as the log holds (the caller's fsync makes them durable), if its disk writes them. */
+  /** The record now ends at `end`, past the zeros: the disk writes more after it, about as many as the log holds (the caller's fsync makes them durable). */
   private async preallocate(end: number): Promise<void> {
-    if (this.options.preallocate !== true || this.disk.preallocate === undefined || end <= this.allocated) return;
     const size = end + Math.min(PREALLOCATE_MAX, Math.max(PREALLOCATE_MIN, end));
-    await this.disk.preallocate(this.file, size);
+    await this.disk.preallocate?.(this.file, size);
     this.allocated = size;
   }
 

@@ -97,8 +97,7 @@ export class RealDisk implements Disk {
 
   /** Zeros from the file's end to `size`, written on the event loop as write() does (an fstat first: the file's own size). */
   async preallocate(file: string, size: number): Promise<void> {
-    const kept = this.writers.get(file);
-    const fd = typeof kept === 'number' ? kept : await this.writer(file);
+    const fd = await this.writer(file);
     for (let at = fstatSync(fd).size; at < size; ) at += writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
   }
 
