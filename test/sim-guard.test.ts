@@ -4,7 +4,7 @@
 // handout: framework test (passes without the lab solutions)
 import { spawnSync } from 'node:child_process';
 import crypto, { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fsPromises from 'node:fs/promises';
@@ -116,15 +116,20 @@ describe('sim determinism guards', () => {
 
 describe('sim determinism guards and printing', () => {
   it('lets lab code print with console.* even when stdout is a file (its write goes through fs)', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'rsmlab-console-')), 'stdout.txt');
-    const fd = openSync(out, 'w');
-    const main = new URL('./fixtures/console-lab-main.js', import.meta.url).pathname;
-    const run = spawnSync(process.execPath, [main], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
-    closeSync(fd);
-    expect(run.stderr).to.not.contain('run failed');
-    expect(run.status).to.equal(0);
-    expect(readFileSync(out, 'utf8')).to.equal('lab says hello at 1\n');
-    expect(run.stderr).to.contain('lab says hello on stderr');
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-console-'));
+    try {
+      const out = join(dir, 'stdout.txt');
+      const fd = openSync(out, 'w');
+      const main = new URL('./fixtures/console-lab-main.js', import.meta.url).pathname;
+      const run = spawnSync(process.execPath, [main], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      closeSync(fd);
+      expect(run.stderr).to.not.contain('run failed');
+      expect(run.status).to.equal(0);
+      expect(readFileSync(out, 'utf8')).to.equal('lab says hello at 1\n');
+      expect(run.stderr).to.contain('lab says hello on stderr');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
