@@ -159,6 +159,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       attach: (name, content) => attachments.set(name, content),
     };
     await runUntilCrash(scenario.run(ctx), cluster);
+    if (cluster instanceof SimCluster) await cluster.finish();
     result.ok = true;
   } catch (e) {
     thrown = e;

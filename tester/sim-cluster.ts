@@ -179,6 +179,11 @@ export class SimCluster extends ControlledCluster implements Cluster {
     return this.sim.stats;
   }
 
+  /** The scenario is done: its run's failure, if the last steps' lab code left one for Node to report (SimWorld.finish). */
+  finish(): Promise<void> {
+    return this.sim.finish();
+  }
+
   async close(): Promise<void> {
     this.sim.close();
   }

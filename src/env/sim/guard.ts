@@ -37,8 +37,11 @@ export interface GuardedCode {
   readonly me: string;
   /** Told before the error is thrown, so a violation fails the run even if lab code catches it. */
   violation(error: DeterminismError): void;
-  /** Takes the rejections of this node's promises that nobody handled. */
-  readonly rejections: RejectionOwner;
+  /**
+   * Takes a rejection of this node's promises that nobody handled: asked for as the rejection happens
+   * (process.domain, read then), told of it later, when Node reports it.
+   */
+  rejectionOwner(): RejectionOwner;
 }
 
 let running: GuardedCode | null = null;
@@ -188,13 +191,14 @@ function exemptConsole(): void {
  * promise is rejected with no handler, and reports the rejection later (at the host's next turn,
  * after many steps of many nodes) to that value's emit('error', reason), not to process
  * 'unhandledRejection': the domain module's routing, without its async hooks. So while a node's
- * code runs, process.domain reads as that node's RejectionOwner; elsewhere it reads as before. On a
+ * code runs, process.domain reads as a RejectionOwner of that node's, made at that read: the run
+ * fails at the instant of the rejection, not of its report. Elsewhere it reads as before. On a
  * Node that stops doing this, such a rejection still fails the run, by crash.ts, unnamed.
  */
 function ownRejections(): void {
   let value: unknown = Reflect.get(process, 'domain');
   Object.defineProperty(process, 'domain', {
-    get: () => (running === null ? value : running.rejections),
+    get: () => (running === null ? value : running.rejectionOwner()),
     set: (v: unknown) => {
       value = v;
     },

@@ -286,16 +286,16 @@ export class Scheduler {
   }
 
   /** End the run: every pending and future wait rejects with a failure naming the seed, the replay command and (for a lab error: `where`) the error's stack. */
-  fail(cause: unknown, where?: string): void {
+  fail(cause: unknown, where?: string, at = this.clock): void {
     if (this.failure) return;
     runAs(null); // whatever runs after a failure (the tester's catch, mocha) is not lab code
     // A lab error (`where` says whose) shows its stack: the student's file and line.
     const what = cause instanceof Error ? (where === undefined ? cause.message : (cause.stack ?? `${cause.name}: ${cause.message}`)) : String(cause);
     const why = where === undefined ? what : `${where}: ${what}`;
     this.failure = new SimulationFailure(
-      `simulation failed at t=${this.clock} ms (seed ${this.seed}): ${why}\n  replay: ${this.replay}`,
+      `simulation failed at t=${at} ms (seed ${this.seed}): ${why}\n  replay: ${this.replay}`,
       this.seed,
-      this.clock,
+      at,
       cause,
       where,
     );

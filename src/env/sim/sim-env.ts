@@ -31,7 +31,8 @@ export interface EnvHost {
   faultPoint(env: SimEnv, name: string): void;
   partitionPoint(env: SimEnv): void;
   /** Lab code threw where no one can catch it, or broke a determinism guard: the run fails. */
-  labError(env: SimEnv, where: string, error: unknown): void;
+  /** Lab code of `env` failed (`where`: whose code); `at`: when, if before now (an unhandled rejection's report comes later). */
+  labError(env: SimEnv, where: string, error: unknown, at?: number): void;
 }
 
 const never = new Promise<never>(() => {});
@@ -75,13 +76,16 @@ export class SimEnv implements Env, LabErrorSink, Endpoint, GuardedCode {
   dead = false;
   /** A handler's throw or rejection fails the run (with its stack, seed and replay command). */
   readonly dispatcher = new Dispatcher((where, error) => this.labThrew(where, error));
-  /** A promise of this node's code rejected with no handler (a disk completion's, a background task's) fails the run, named. */
-  readonly rejections: RejectionOwner = {
-    emit: (_event, reason) => {
-      this.host.labError(this, UNHANDLED_REJECTION, reason);
-      return true;
-    },
-  };
+  /** A promise of this node's code rejected with no handler (a disk completion's, a background task's) fails the run, named, at the instant it was rejected. */
+  rejectionOwner(): RejectionOwner {
+    const at = this.host.now;
+    return {
+      emit: (_event, reason) => {
+        this.host.labError(this, UNHANDLED_REJECTION, reason, at);
+        return true;
+      },
+    };
+  }
   private nextTimer = 1;
 
   constructor(

@@ -164,6 +164,26 @@ class Duplicate extends SimEvent {
   }
 }
 
+/** A stack frame of the simulator's own code (this folder's modules): never where lab code went wrong. */
+const SIM_FRAMES = new URL('.', import.meta.url).href;
+
+/**
+ * Where lab code called env.call, as an Error whose stack is that moment's. A failed call's RpcError
+ * is made much later, by a timeout or a reply, with none of lab code's frames on the stack; atCallSite
+ * gives it these. Taken only in runs a person reads (kept traces: replays, a failing seed's report),
+ * since capturing a stack costs about as much as delivering a message.
+ */
+function callSite(): Error {
+  return new Error('call site');
+}
+
+/** `error` with the stack of `site` (callSite's) below its message, less the simulator's own frames: it reads as thrown where the call was made. */
+function atCallSite(error: RpcError, site: Error): RpcError {
+  const frames = (site.stack ?? '').split('\n').slice(1).filter((line) => !line.includes(SIM_FRAMES));
+  error.stack = [`${error.name}: ${error.message}`, ...frames].join('\n');
+  return error;
+}
+
 /** A call waiting for its reply; it is also the event of its own timeout. */
 class PendingCall extends SimEvent {
   settled = false;
@@ -180,6 +200,8 @@ class PendingCall extends SimEvent {
     readonly timeoutMs: number,
     resolve: (value: unknown) => void,
     reject: (error: RpcError) => void,
+    /** Where lab code made the call (callSite's), if this run keeps its trace. */
+    private site: Error | undefined,
   ) {
     super();
     this.resolve = resolve;
@@ -202,17 +224,19 @@ class PendingCall extends SimEvent {
     this.failWith(new RpcError(kind, this.peer, this.method.name, detail));
   }
 
-  /** Reject the caller's promise with `error`, in the caller's context. */
+  /** Reject the caller's promise with `error` (its stack the call's, if taken), in the caller's context. */
   failWith(error: RpcError): void {
     const reject = this.reject!;
+    const site = this.site;
     this.release();
     runAs(this.caller.code);
-    reject(error);
+    reject(site === undefined ? error : atCallSite(error, site));
   }
 
   private release(): void {
     this.resolve = undefined;
     this.reject = undefined;
+    this.site = undefined;
   }
 }
 
@@ -277,7 +301,8 @@ export class Transport {
       return reply;
     }
     const id = this.nextId++;
-    const call = new PendingCall(this, id, caller, peer, method as Method<unknown, unknown>, timeoutMs, resolve, reject);
+    const site = this.trace.keepsLines ? callSite() : undefined;
+    const call = new PendingCall(this, id, caller, peer, method as Method<unknown, unknown>, timeoutMs, resolve, reject, site);
     this.calls.set(id, call);
     this.scheduler.schedule(call, Math.ceil(timeoutMs));
     this.transmit(this.paramsMessage(id, caller.me, peer, method.name, 'req', copy));

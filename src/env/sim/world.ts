@@ -14,7 +14,7 @@ import { effectDetail, NodeDisk, noDiskFaults, SimDisk, type DiskFaults, type Io
 import { sectorsOf, type DiskFault, type DiskFaultResult, type FaultAtlas } from '../disk-faults.js';
 import { armedDetail, clearedDetail, corruptDetail } from '../disk-fault-detail.js';
 import type { SimEvent } from './event-queue.js';
-import { installGuards, runAs } from './guard.js';
+import { hostSetImmediate, installGuards, runAs } from './guard.js';
 import { HashedDisk } from './hashed-disk.js';
 import { Network, type NetConfig } from './network.js';
 import type { NetFaults } from '../net-faults.js';
@@ -126,6 +126,17 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   sleep(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new Error(`sleep: bad duration ${ms}`));
     return this.scheduler.wait<void>((resolve) => this.scheduler.task(Math.ceil(ms), () => resolve()));
+  }
+
+  /**
+   * The tester is done: let the host turn once, with the loop paused, so that Node reports the
+   * unhandled rejections of lab code's last steps (it does so only at a host turn, which the loop
+   * gives at the tester's next wait: a finished tester makes none); then reject with the run's
+   * failure, if any. Without this, a promise lab code left to reject during the last wait passed.
+   */
+  async finish(): Promise<void> {
+    await new Promise<void>((resolve) => hostSetImmediate(resolve));
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /** Watch the run live: its virtual time passes slice by slice, as `pacer` lets it (Scheduler.pace). */
@@ -494,9 +505,9 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     if (this.net.partitionPoint(env.me)) this.emit('partition', env.me, { at: 'partitionPoint' });
   }
 
-  labError(env: SimEnv, where: string, error: unknown): void {
+  labError(env: SimEnv, where: string, error: unknown, at?: number): void {
     if (error instanceof NodeCrashed) return;
-    this.scheduler.fail(error, `${env.me}, ${where}`);
+    this.scheduler.fail(error, `${env.me}, ${where}`, at);
   }
 
   endpoint(id: NodeId): Endpoint | undefined {
