@@ -96,7 +96,7 @@ describe('simulator: unhandled rejections in lab code', () => {
       async function askPeer(env: Env): Promise<void> {
         await env.call(peer, method, { key: 'k' }, { timeoutMs: 100 });
       }
-      const cluster = new SimCluster({ lab: labWith(async (env) => (env.me === 'p0' ? askPeer(env) : undefined)), seed: 8, nodes: 2 });
+      const cluster = new SimCluster({ lab: labWith(async (env) => (env.me === 'p0' ? askPeer(env) : undefined)), seed: 8, nodes: 2, callSites: true });
       try {
         await cluster.start(0);
         await cluster.start(1);

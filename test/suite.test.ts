@@ -176,6 +176,20 @@ describe('rsmlab test: seeds on every core', function () {
     expect(replayed.status, replayed.stderr).to.equal(1);
     expect(stackFrames(replayed.stdout), replayed.stdout).to.deep.equal(frames);
   });
+
+  it("a failed call lab code left uncaught shows the lab's lines where the call was made, in the report and its replay", () => {
+    const variant = `${paxosBroken}#uncaughtCallPaxosLab`;
+    const r = rsmlab('test', 'paxos', '--world', 'sim', '--seeds', '1', '--only', '1', '--jobs', '1', '--shrink-ms', '0', '--lab-module', variant);
+    expect(r.status, r.stderr).to.equal(1);
+    const error = /RpcError: paxos\.\w+ to p2: unreachable \(connection refused\)\n((?:\s+at .*\n)+)/.exec(r.stdout);
+    expect(error, r.stdout).to.not.equal(null);
+    const frames = error![1]!.trim().split('\n').map((l) => l.trim());
+    for (const frame of frames) expect(frame, r.stdout).to.match(/[/\\]labs[/\\]paxos[/\\]proposer\.ts:\d+:\d+\)$/);
+    expect(frames.some((frame) => /^at UncaughtCallProposer\.(prepare|accept|decide) /.test(frame)), r.stdout).to.equal(true);
+    const replayed = rsmlab('sim', 'paxos', '1', '--seed', '1', '--lab-module', variant);
+    expect(replayed.status, replayed.stderr).to.equal(1);
+    expect(replayed.stdout, replayed.stdout).to.include(`unreachable (connection refused)\n    ${frames.join('\n    ')}\n`);
+  });
 });
 
 describe('which world may run a scenario', () => {

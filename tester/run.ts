@@ -39,6 +39,8 @@ export interface RunOptions {
   watch?: { pacer: Pacer; cluster(cluster: SimCluster): void };
   /** Simulator only: fault decisions that take their benign outcome (tester/shrink.ts). */
   veto?: VetoPolicy;
+  /** Simulator only: a failed call's error shows where lab code made the call (a failing seed's report, a replay; WorldOptions.callSites). */
+  callSites?: boolean;
   /** Simulator only: fail the run as a runaway once it has fired this many events (default: the simulator's own bound). */
   maxEvents?: number;
   /** The replay command to print, when it is not the plain seed's (a run with a veto file). */
@@ -122,7 +124,7 @@ function createCluster(scenario: Scenario, options: RunOptions & { lab?: Lab | u
     if (options.lab) throw new Error('a Lab object can only run in the simulator; real nodes load their lab by name');
     return new RealCluster(common);
   }
-  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.simLab ?? scenario.lab, seed: options.seed, atlas: scenario.atlas, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, hashTrace: !options.quiet, veto: options.veto, ...(options.maxEvents !== undefined && { limits: { maxEvents: options.maxEvents } }), ...(options.watch && { pacer: options.watch.pacer }) });
+  const sim = new SimCluster({ ...common, lab: options.lab ?? scenario.simLab ?? scenario.lab, seed: options.seed, atlas: scenario.atlas, replay: options.replay ?? replayCommand(scenario, 'sim', options.seed, options.variant), keepTrace: !options.quiet, hashTrace: !options.quiet, veto: options.veto, callSites: options.callSites, ...(options.maxEvents !== undefined && { limits: { maxEvents: options.maxEvents } }), ...(options.watch && { pacer: options.watch.pacer }) });
   options.watch?.cluster(sim);
   return sim;
 }

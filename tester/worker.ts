@@ -65,7 +65,7 @@ async function runSeeds(job: SeedsJob): Promise<void> {
 async function runReport(job: ReportJob): Promise<void> {
   const scenario = await findScenario(job.lab, job.scenario);
   await report({ type: 'seed', seed: job.seed });
-  const result = await runScenario(scenario, { world: 'sim', seed: job.seed, artifactsDir: job.artifactsDir, ...variant(job) });
+  const result = await runScenario(scenario, { world: 'sim', seed: job.seed, artifactsDir: job.artifactsDir, callSites: true, ...variant(job) });
   const { decisions: _decisions, ...sent } = result;
   await report({ type: 'report', result: sent });
   if (result.ok || job.shrinkMs <= 0) return;

@@ -68,7 +68,7 @@ export async function simCommand(lab: string, scenarioId: string, options: SimCo
   const policy = options.veto === undefined ? undefined : vetoPolicy(options.veto, { lab: scenario.lab, scenario: scenario.id, seed: options.seed });
   const veto = policy === undefined ? {} : { veto: policy, replay: `${replayCommand(scenario, 'sim', options.seed, chosen)} --veto ${options.veto}` };
   const variant = chosen === undefined ? {} : { variant: chosen };
-  const result = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, keepTrace: Boolean(options.trace), ...veto, ...variant, ...(options.veto === undefined ? {} : { artifactsName: `${lab}-${scenario.id}-sim-seed${options.seed}-veto` }) });
+  const result = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, keepTrace: Boolean(options.trace), callSites: true, ...veto, ...variant, ...(options.veto === undefined ? {} : { artifactsName: `${lab}-${scenario.id}-sim-seed${options.seed}-veto` }) });
   const unknown = policy === undefined ? [] : unmade(policy, result.decisions ?? []);
   if (unknown.length > 0) throw new Error(`--veto names ${unknown.length} fault decision(s) this run never made: ${unknown.slice(0, 5).join('; ')}${unknown.length > 5 ? '; ...' : ''} (a shrunk run's veto.json names the ones it made)`);
   if (options.trace && result.trace !== undefined) writeFileSync(options.trace, result.trace);

@@ -179,11 +179,6 @@ export class TraceRecorder {
     return !this.inert;
   }
 
-  /** Whether lines are made (kept, appended to a file or handed on): a run a person will read. */
-  get keepsLines(): boolean {
-    return this.keep || this.file !== undefined || this.sink !== undefined;
-  }
-
   /** How many events were recorded so far. */
   get events(): number {
     return this.nextSeq;

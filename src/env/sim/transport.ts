@@ -170,8 +170,8 @@ const SIM_FRAMES = new URL('.', import.meta.url).href;
 /**
  * Where lab code called env.call, as an Error whose stack is that moment's. A failed call's RpcError
  * is made much later, by a timeout or a reply, with none of lab code's frames on the stack; atCallSite
- * gives it these. Taken only in runs a person reads (kept traces: replays, a failing seed's report),
- * since capturing a stack costs about as much as delivering a message.
+ * gives it these. Taken only in the runs that show a failure to a person (a failing seed's report, a
+ * replay: WorldOptions.callSites): a capture costs more than the call's two deliveries.
  */
 function callSite(): Error {
   return new Error('call site');
@@ -200,7 +200,7 @@ class PendingCall extends SimEvent {
     readonly timeoutMs: number,
     resolve: (value: unknown) => void,
     reject: (error: RpcError) => void,
-    /** Where lab code made the call (callSite's), if this run keeps its trace. */
+    /** Where lab code made the call (callSite's), if this run takes call sites. */
     private site: Error | undefined,
   ) {
     super();
@@ -271,6 +271,8 @@ export class Transport {
     private readonly net: Network,
     private readonly trace: TraceRecorder,
     private readonly directory: Directory,
+    /** Take each call's call site (callSite()): WorldOptions.callSites. */
+    private readonly callSites: boolean,
   ) {}
 
   call<P, R>(caller: Endpoint, peer: NodeId, method: Method<P, R>, params: P, timeoutMs: number): Promise<R> {
@@ -301,7 +303,7 @@ export class Transport {
       return reply;
     }
     const id = this.nextId++;
-    const site = this.trace.keepsLines ? callSite() : undefined;
+    const site = this.callSites ? callSite() : undefined;
     const call = new PendingCall(this, id, caller, peer, method as Method<unknown, unknown>, timeoutMs, resolve, reject, site);
     this.calls.set(id, call);
     this.scheduler.schedule(call, Math.ceil(timeoutMs));

@@ -40,6 +40,8 @@ export interface WorldOptions {
   veto?: VetoPolicy;
   /** Record every fault decision (default: when the trace's lines are kept; a veto always does). */
   recordDecisions?: boolean;
+  /** Give a failed call's error the stack of lab code where the call was made (default false): a failing seed's report and its replays. It costs runs of call-heavy labs about a third of their speed. */
+  callSites?: boolean;
 }
 
 /** Builds a node's protocol stack on its env (e.g. env => lab.start(env, options)). */
@@ -98,7 +100,7 @@ export class SimWorld implements EnvHost, Directory, IoHost {
     this.scheduler = new Scheduler(options.seed, this.streams.ties, { ...defaultLimits, ...options.limits }, replay);
     this.decisions = new Decisions(() => this.now, { policy: options.veto, record: options.recordDecisions ?? options.keepTrace ?? true });
     this.net = new Network(this.streams.network, options.net, this.decisions);
-    this.transport = new Transport(this.scheduler, this.net, this.trace, this);
+    this.transport = new Transport(this.scheduler, this.net, this.trace, this, options.callSites ?? false);
     this.diskFaults = { ...noDiskFaults, ...options.disk };
     this.atlas = options.atlas;
   }
