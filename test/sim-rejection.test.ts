@@ -26,6 +26,14 @@ function labWith(background: (env: Env) => Promise<void>, sites: FaultSites = fa
   };
 }
 
+/** What a wait on the simulation failed with (its message), or null if it resolved. */
+function failureOf(wait: Promise<unknown>): Promise<string | null> {
+  return wait.then(
+    () => null,
+    (e: unknown) => (e instanceof Error ? e.message : String(e)),
+  );
+}
+
 describe('simulator: unhandled rejections in lab code', () => {
   it('fail the run at the instant they happened, with the error and the replay command', async () => {
     const lab = labWith(async (env) => {
@@ -35,10 +43,7 @@ describe('simulator: unhandled rejections in lab code', () => {
     const cluster = new SimCluster({ lab, seed: 3, nodes: 1, replay: 'npx rsmlab sim x y --seed 3' });
     try {
       await cluster.start(0);
-      const error = await cluster.sleep(10_000).then(
-        () => null,
-        (e: unknown) => (e instanceof Error ? e.message : String(e)),
-      );
+      const error = await failureOf(cluster.sleep(10_000));
       expect(error).to.match(/^simulation failed at t=100 ms \(seed 3\): p0, unhandled rejection in lab code .*Error: forgot to await this/);
       expect(error).to.include('replay: npx rsmlab sim x y --seed 3');
     } finally {
@@ -57,10 +62,7 @@ describe('simulator: unhandled rejections in lab code', () => {
     const cluster = new SimCluster({ lab, seed: 7, nodes: 1 });
     try {
       await cluster.start(0);
-      const error = await cluster.sleep(10_000).then(
-        () => null,
-        (e: unknown) => (e instanceof Error ? e.message : String(e)),
-      );
+      const error = await failureOf(cluster.sleep(10_000));
       expect(error).to.match(/^simulation failed at t=10 ms \(seed 7\): p0, unhandled rejection in lab code .*Error: forgot to await this/);
     } finally {
       await cluster.close();
@@ -78,10 +80,7 @@ describe('simulator: unhandled rejections in lab code', () => {
       await cluster.start(0);
       await cluster.sleep(100); // resolves: Node reports the rejection at the host's next turn, after the wait
       expect(cluster.sim.failure).to.equal(undefined);
-      const error = await cluster.finish().then(
-        () => null,
-        (e: unknown) => (e instanceof Error ? e.message : String(e)),
-      );
+      const error = await failureOf(cluster.finish());
       expect(error).to.match(/^simulation failed at t=20 ms \(seed 9\): p0, unhandled rejection in lab code .*Error: forgot to await this/);
     } finally {
       await cluster.close();
@@ -100,13 +99,7 @@ describe('simulator: unhandled rejections in lab code', () => {
       try {
         await cluster.start(0);
         await cluster.start(1);
-        const error = await cluster
-          .sleep(1_000)
-          .then(() => cluster.finish())
-          .then(
-            () => '',
-            (e: unknown) => (e instanceof Error ? e.message : String(e)),
-          );
+        const error = (await failureOf(cluster.sleep(1_000).then(() => cluster.finish()))) ?? '';
         const stack = error.slice(error.indexOf('RpcError'), error.indexOf('\n  replay:'));
         expect(stack, error).to.match(answer);
         expect(stack.split('\n')[1], error).to.match(/^ +at askPeer \(.*sim-rejection\.test\.js:\d+:\d+\)$/);
@@ -140,10 +133,7 @@ describe('simulator: unhandled rejections in lab code', () => {
         () => false,
         async () => (await a.close(), true),
       );
-      const error = await b.sleep(10_000).then(
-        () => null,
-        (e: unknown) => (e instanceof Error ? e.message : String(e)),
-      );
+      const error = await failureOf(b.sleep(10_000));
       expect(await aFailed).to.equal(true);
       expect(error).to.match(/^simulation failed at t=100 ms \(seed 6\): p0, unhandled rejection in lab code .*Error: forgot to await this/);
     } finally {
