@@ -4,6 +4,11 @@
 // head, its faulty ops, its journal's bits) says what recovery decided, and then every replica
 // converges with nothing acked lost. They read replicas in place and never change one; the
 // simulator's disk faults do the damage.
+//
+// Scenarios 20, 21, 23 and 24 keep an op from some replicas by cutting p0's links to them one way,
+// then crash p0. Those cuts stay until p0 comes back: a prepare p0 sent just before its crash is
+// still on the wire, and a heal at the crash let it through (scenario 23, seed 920004: op 10 reached
+// p3 after the heal, so it sat on a quorum, and the cluster rightly kept it).
 import { ScenarioFailure } from '../scenario.js';
 import { labNodeOf, simOf } from '../sim-cluster.js';
 import type { VsrRun } from '../vsr/observer.js';
@@ -246,11 +251,11 @@ export async function guaranteedPrepareNotNacked(run: VsrRun): Promise<void> {
   run.note(`op ${reply.op} acked, held by p0 and p2`);
   await run.crash(0);
   const s = await restartDamaged(run, 2, `op ${reply.op}'s prepare garbled (p0 stays down)`, (layout, id) => {
-    sim.healAll();
     sim.corrupt(id, JOURNAL_FILE, prepareOffset(layout, slotFor(layout, reply.op)) + 200, 8);
   });
   expectFaulty(run, 2, s, { faulty: [reply.op], headAtLeast: reply.op }, 'its copy of the acked op is unreadable');
   await staysUnavailable(run, client, 10, [1, 2], `op ${reply.op} was acked and its only readable copy is on the crashed p0`);
+  sim.healAll();
   await run.restart(0);
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
@@ -304,7 +309,6 @@ export async function uncommittedFaultyOpWaitsForNacks(run: VsrRun): Promise<voi
   });
   await run.crash(0);
   const s = await restartDamaged(run, 1, "op 10's prepare garbled (p0 stays down)", (layout, id) => {
-    sim.healAll();
     sim.corrupt(id, JOURNAL_FILE, prepareOffset(layout, slot) + 200, 8);
   });
   expectFaulty(run, 1, s, { faulty: [10], headAtLeast: 10 }, 'its copy of op 10 is unreadable');
@@ -336,7 +340,6 @@ export async function faultyHeaderPrepareForwarded(run: VsrRun): Promise<void> {
   await run.waitUntil('p2 to hold ops 1..11 clean', [2], () => cleanThrough(run, 2, 11), COMMIT_TICKS);
   await run.crash(0);
   const s = await restartDamaged(run, 2, "op 10's header cell garbled, its prepare intact (p0 stays down)", (layout, id) => {
-    sim.healAll();
     sim.corrupt(id, JOURNAL_FILE, headerOffset(slotFor(layout, 10)), HEADER_CELL_BYTES);
   });
   expectFaulty(run, 2, s, { faulty: [10], notFaulty: [11], headAtLeast: 11 }, "op 10's header is unreadable (its prepare is intact, but not the max: @E)");
@@ -374,7 +377,6 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   const slots = Array.from({ length: headersPerSector(layout) }, (_, i) => sector.first + i);
   const faulty = slots.filter((slot) => slot > 8);
   const first = await restartDamaged(run, 2, `the header sector of slots ${slots.join(',')} garbled (p0 stays down)`, (l, id) => {
-    sim.healAll();
     sim.corrupt(id, JOURNAL_FILE, sector.offset, l.sector_bytes);
   });
   expectFaulty(run, 2, first, { faulty, notFaulty: [1, 2, 3, 4, 5, 6, 7, 8], headAtLeast: faulty[faulty.length - 1]! }, 'op 8 is the highest valid prepare (@F fix); slots 9-11 lost their headers and hold reserved prepares (@D vsr)');
@@ -392,6 +394,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   expectFaulty(run, 2, again, { faulty, notFaulty: [1, 2, 3, 4, 5, 6, 7, 8], headAtLeast: faulty[faulty.length - 1]! }, 'a faulty slot written beside a repaired one stays faulty across a crash (@D, not @J)');
   if (live(run, 2).journal.dirty[slotFor(layout, 8)]) throw new ScenarioFailure("p2 right after its second restart: op 8's slot was written clean before the crash, but recovery did not find it so (@N eql)");
   await staysUnavailable(run, client, 9, [1, 2], 'op 9 was acked and its only intact copy is on the crashed p0');
+  sim.healAll();
   await run.restart(0);
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
