@@ -30,8 +30,10 @@ export interface EnvHost {
   breakpoint(env: SimEnv, n: BreakpointNumber): void;
   faultPoint(env: SimEnv, name: string): void;
   partitionPoint(env: SimEnv): void;
-  /** Lab code threw where no one can catch it, or broke a determinism guard: the run fails. */
-  /** Lab code of `env` failed (`where`: whose code); `at`: when, if before now (an unhandled rejection's report comes later). */
+  /**
+   * Lab code of `env` threw where no one can catch it, or broke a determinism guard (`where`: whose
+   * code): the run fails. `at`: when, if before now (an unhandled rejection is reported later).
+   */
   labError(env: SimEnv, where: string, error: unknown, at?: number): void;
 }
 

@@ -131,10 +131,11 @@ export class SimWorld implements EnvHost, Directory, IoHost {
   }
 
   /**
-   * The tester is done: let the host turn once, with the loop paused, so that Node reports the
-   * unhandled rejections of lab code's last steps (it does so only at a host turn, which the loop
-   * gives at the tester's next wait: a finished tester makes none); then reject with the run's
-   * failure, if any. Without this, a promise lab code left to reject during the last wait passed.
+   * The tester is done: let the host turn once (the loop steps on only for waits still pending), so
+   * that Node reports the unhandled rejections of lab code's last steps (it does so only at a host
+   * turn, which the loop gives at the tester's next wait: a finished tester makes none); then reject
+   * with the run's failure, if any. Without this, a promise lab code left to reject during the last
+   * wait passed.
    */
   async finish(): Promise<void> {
     await new Promise<void>((resolve) => hostSetImmediate(resolve));
