@@ -37,7 +37,7 @@ export interface SimClusterOptions {
   pacer?: Pacer;
   /** Fault decisions that take their benign outcome (a shrunk rerun). */
   veto?: VetoPolicy;
-  /** Give a failed call's error the stack of lab code where the call was made (default false): a failing seed's report and its replays. It costs runs of call-heavy labs about a third of their speed. */
+  /** A failed call's error shows where lab code made the call (WorldOptions.callSites). */
   callSites?: boolean;
   /** The VSR labs' engine limits, given to every node's lab.start (as RealCluster's are to rsmlab node). */
   engine?: EngineLimits;
