@@ -30,6 +30,12 @@ describe('par: storage scenarios 13, 14, 16-25 in the simulator', function () {
     expect(result.outcomes.map((o) => `${o.id}: ${o.passedSeeds}/${o.totalSeeds}`), formatTable(result)).to.deep.equal(IDS.map((id) => `${id}: ${SEEDS.length}/${SEEDS.length}`));
   });
 
+  it('scenario 23 passes seed 920004, where p0\'s last prepare to p3 was still on the wire at its crash (a heal then let it through)', async () => {
+    const result = await runScenario(await findScenario('par', '23'), { world: 'sim', seed: 920004, quiet: true });
+    expect(result.error, result.replay).to.equal(undefined);
+    expect(result.ok).to.equal(true);
+  });
+
   /** The state checker's verdict on a cluster that took a new log over committed ops. */
   const lostOps = /^SimulationFailure: simulation failed at t=\d+ ms \(seed \d+\): p\d came back normal in view \d+ at op \d+, but when it restarted view \d+ was normal and \d+ ops were committed: it adopted stale state|committed prefixes disagree|an acked op was lost/;
   const restartCheck = /^ScenarioFailure: p2 right after its restart: .*expected faulty ops [\d,]+ .*and its log's head at op \d+ or later, got faulty \[\] and head op \d+$/;
