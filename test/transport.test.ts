@@ -139,6 +139,29 @@ describe('real transport (two RealEnvs on loopback)', function () {
     expect(isRpcError(bad, 'unreachable'), String(bad)).to.equal(true);
   });
 
+  it("gives a failed call's RpcError the frames of the lab code awaiting it, and keeps its fields", async function () {
+    const unserved = method('t.unserved', z.object({}), z.object({}));
+    async function labAwaitsCall(): Promise<unknown> {
+      return await a.call(b.me, hang, {}, { timeoutMs: 30 });
+    }
+    async function labAwaitsEach(): Promise<unknown> {
+      return await Promise.all(a.callEach([b.me, `127.0.0.1:${ports[2]}`], add, { a: 1, b: 1 }, { timeoutMs: 2000 }));
+    }
+    async function labAwaitsAnswer(): Promise<unknown> {
+      return await b.call(a.me, unserved, {}, { timeoutMs: 2000 });
+    }
+    const timedOut = await failure(labAwaitsCall());
+    expect(isRpcError(timedOut, 'timeout'), String(timedOut)).to.equal(true);
+    expect((timedOut as Error).stack).to.match(/^RpcError: t\.hang to [^\n]+: timeout[^\n]*\n(\s+at [^\n]+\n)*\s+at async labAwaitsCall \([^)]*transport\.test\./);
+    const unreachable = await failure(labAwaitsEach());
+    expect(isRpcError(unreachable, 'unreachable'), String(unreachable)).to.equal(true);
+    expect((unreachable as Error).stack).to.match(/\n\s+at async labAwaitsEach \(/);
+    const answered = await failure(labAwaitsAnswer());
+    expect(answered).to.include({ kind: 'remote', peer: a.me, method: 't.unserved', code: -32601 });
+    expect((answered as Error).message).to.match(/^t\.unserved to [^:]+:\d+: remote \(-32601: Method not found: t\.unserved\)$/);
+    expect((answered as Error).stack).to.match(/\n\s+at async labAwaitsAnswer \(/);
+  });
+
   it('fails calls in flight as unreachable when the peer dies, and reconnects after it restarts', async function () {
     this.timeout(10_000);
     const inFlight = a.call(b.me, hang, {}, { timeoutMs: 600_000 });

@@ -21,7 +21,8 @@ export class RpcError extends Error {
     readonly kind: RpcErrorKind,
     readonly peer: NodeId,
     readonly method: string,
-    detail: string,
+    /** What went wrong, in words (the message's part in brackets; '' for none). */
+    readonly detail: string,
     /** A peer's JSON-RPC error answer (kind 'remote'): its code (-32601 Method not found, ...); absent for any other failure. */
     readonly code?: number,
     /** That answer's own message, as the peer wrote it; absent for any other failure. */

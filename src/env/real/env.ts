@@ -78,6 +78,20 @@ function crashProcess(error: LabError): void {
   });
 }
 
+/**
+ * `reply` as lab code awaits it, a failed call's RpcError made again here. The first is made in a
+ * socket's or a timer's callback, with only the transport's frames; one made in this async function
+ * once it resumes gets V8's async frames of the lab code awaiting it ("at async Proposer.round
+ * (labs/…)"), so a node that dies of it logs where. It costs an await per call, and a stack only on failure.
+ */
+async function fromCallSite<R>(reply: Promise<R>): Promise<R> {
+  try {
+    return await reply;
+  } catch (e) {
+    throw e instanceof RpcError ? new RpcError(e.kind, e.peer, e.method, e.detail, e.code, e.answer) : e;
+  }
+}
+
 /** A disk for an Env that has none (clients): every call fails with a clear message. */
 function noDisk(me: NodeId): Disk {
   const fail = (): Promise<never> => Promise.reject(new Error(`${me} is a client and has no disk`));
@@ -138,12 +152,12 @@ export class RealEnv implements Env, LabErrorSink {
   // ---- messages -------------------------------------------------------------------------
 
   call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R> {
-    return this.request(peer, method, this.paramsJson(method, params), opts);
+    return fromCallSite(this.request(peer, method, this.paramsJson(method, params), opts));
   }
 
   callEach<P, R>(peers: readonly NodeId[], method: Method<P, R>, params: P, opts: CallOptions): Promise<R>[] {
     const paramsJson = this.paramsJson(method, params);
-    return peers.map((peer) => this.request(peer, method, paramsJson, opts));
+    return peers.map((peer) => fromCallSite(this.request(peer, method, paramsJson, opts)));
   }
 
   /** The params' JSON text to send, or why they may not be sent (they fail the method's schema). */
