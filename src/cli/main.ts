@@ -68,7 +68,7 @@ program
   .option('--port <port>', 'the dashboard\'s port (0: any free port)', whole('--port', 0, 65535), 8080)
   .option('--host <address>', 'the dashboard\'s address; anything but loopback needs --token', '127.0.0.1')
   .option('--token <token>', 'the token every control request must carry (default on loopback: a random one, given to the page)')
-  .option('--clients <n>', 'client load on an rsm cluster: concurrent clients (0: none)', whole('--clients', 0), 2)
+  .option('--clients <n>', 'client load on an rsm, vsr or par cluster: concurrent clients (0: none)', whole('--clients', 0), 2)
   .option('--timing-scale <factor>', 'multiply every timing constant (1 = the classic 3 s heartbeat)', timingScale('--timing-scale'), 0.5)
   .option('--seconds <s>', 'stop after this many seconds (default: run until Ctrl-C)', whole('--seconds', 1))
   .action((o: { lab: string; app?: string; nodes: number; port: number; host: string; token?: string; clients: number; timingScale: number; seconds?: number }, command: Command) =>
