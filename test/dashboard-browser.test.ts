@@ -62,6 +62,13 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
+/** The controls (buttons, selects, inputs) shown on `node`'s card that stick out past its right edge: its layout pushed them out. */
+async function pastCardEdge(page: Page, node: string): Promise<string[]> {
+  return page.evaluate<string[]>(
+    `(() => { const card = document.querySelector('.card[data-node="${node}"]'); const right = card.getBoundingClientRect().right; return [...card.querySelectorAll('button, select, input')].filter((c) => c.offsetParent !== null && c.getBoundingClientRect().right > right).map((c) => c.className || c.tagName); })()`,
+  );
+}
+
 /** Poll a JavaScript expression in the page until it is true (waitForFunction's eval is refused by the page's CSP). */
 async function waitFor(page: Page, expression: string, ms = 30_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await page.waitForTimeout(50)) if (await page.evaluate<boolean>(expression)) return;
@@ -340,6 +347,8 @@ describe('dashboard in Chromium', function () {
         expect([await card.locator('select.bp-n').isDisabled(), await card.locator('button.arm-bp').isDisabled()], 'the breakpoint select and its Arm').to.deep.equal([true, true]);
         expect(await card.locator('.fault-points').isVisible(), 'the fault point box').to.equal(true);
         expect(await card.locator('select.fault-point option').allTextContents()).to.deep.equal(Object.values(FAULT_POINTS));
+        // The fault point names are long: their select shrinks to the card, its Arm button stays on it.
+        expect(await pastCardEdge(page, 'p1'), "controls past the card's right edge").to.deep.equal([]);
         await card.locator('button.arm-fp').click();
         await waitFor(page, '/faultPoint p1: .*vsr\\.primary\\.before_commit/.test(document.getElementById(\'action-status\').textContent)');
         await waitFor(page, "/fp vsr\\.primary\\.before_commit/.test(document.querySelector('.card[data-node=\"p1\"] .flags').textContent)");
