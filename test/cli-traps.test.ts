@@ -374,6 +374,13 @@ describe('failure text', () => {
     expect(labErrorsThrown(failure)).to.deep.equal(['TODO: proposer.prepare (instance 2 at p0) (in p0, handler config.join)']);
     expect(labErrorsThrown(new SimulationFailure('runaway', 5, 19, new Error('runaway')))).to.deep.equal([]);
   });
+
+  it('a state checker\'s complaint that stopped the simulator keeps every line of it: both replicas and the op', () => {
+    const complaint = 'committed prefixes disagree at op 19:\n  p0: op 19 view 0 c0-1#6 checksum 3da5f6adb51e\n  p1 (first to commit it): op 19 view 1 w#0 checksum 42454bca552d';
+    const failure = new SimulationFailure(`simulation failed at t=19841 ms (seed 1): ${complaint}\n  replay: npx rsmlab sim vsr log-view --seed 1`, 1, 19841, new ScenarioFailure(complaint));
+    failure.stack = `SimulationFailure: ${failure.message}\n    at Scheduler.fail (file:///h/dist/src/env/sim/scheduler.js:295:20)`;
+    expect(describeError(failure)).to.equal(`SimulationFailure: simulation failed at t=19841 ms (seed 1): ${complaint}`);
+  });
 });
 
 describe('rsm client against a dead primary (real sockets)', () => {

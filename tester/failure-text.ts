@@ -21,17 +21,28 @@ export interface FailureFacts {
 /** Stack frames worth a student's time: the ones in lab code. */
 const LAB_FRAME = /[/\\]labs[/\\]/;
 
+/** Stack frames a failure report shows at most. */
+const LAB_FRAMES_SHOWN = 5;
+
+/** A line of a stack trace. */
+function isFrame(line: string): boolean {
+  return /^\s+at /.test(line);
+}
+
 /**
  * An error as the failure report shows it: a scenario's own complaint is its message alone; any
- * other error keeps its first line and only the stack frames in labs/ (where the student can act),
- * including those of a lab error quoted in its message (a SimulationFailure's).
+ * other error keeps every line of its message (a state checker's complaint that stopped the
+ * simulator names both replicas and the op on the lines after its first) and only the stack frames
+ * in labs/ (where the student can act), including those of a lab error quoted in its message (a
+ * SimulationFailure's). A SimulationFailure's replay line is left out: every report prints its own.
  */
 export function describeError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  const [head, ...rest] = `${e.name}: ${e.message}`.split('\n');
-  if (e instanceof ScenarioFailure) return [head, ...rest].join('\n');
-  const frames = [...rest, ...(e.stack ?? '').split('\n')].filter((l) => /^\s+at /.test(l) && LAB_FRAME.test(l));
-  return [head!, ...new Set(frames)].slice(0, 6).join('\n');
+  const lines = `${e.name}: ${e.message}`.split('\n');
+  if (e instanceof ScenarioFailure) return lines.join('\n');
+  const said = lines.filter((l) => !isFrame(l) && !(e instanceof SimulationFailure && l.startsWith('  replay: ')));
+  const frames = [...lines, ...(e.stack ?? '').split('\n')].filter((l) => isFrame(l) && LAB_FRAME.test(l));
+  return [...said, ...[...new Set(frames)].slice(0, LAB_FRAMES_SHOWN)].join('\n');
 }
 
 /** What the lab code threw, when that is what failed the run (the simulator stops at a lab handler's error, a real run at its node's crash). */
