@@ -34,8 +34,13 @@ describe('trace viewer input', function () {
     it(`a failure of the ${variant.name} prints the view command, which opens it as printed`, async () => {
       const scenario = await findScenario(variant.labName, variant.scenario);
       let artifacts: string | undefined;
-      for (let seed = 1; seed <= 40 && artifacts === undefined; seed++) artifacts = (await runScenario(scenario, { world: 'sim', seed, lab: variant.lab, artifactsDir: join(dir, 'failures') })).artifacts;
+      let error = '';
+      for (let seed = 1; seed <= 40 && artifacts === undefined; seed++) ({ artifacts, error = '' } = await runScenario(scenario, { world: 'sim', seed, lab: variant.lab, artifactsDir: join(dir, 'failures') }));
       expect(artifacts, 'a failing seed').to.be.a('string');
+      // What failed, as the report says it, for the viewer's first panel.
+      const { failure } = loadArtifact(artifacts!);
+      expect(error).to.not.equal('');
+      expect(failure.startsWith(error), failure).to.equal(true);
       const command = /^see it: (npx rsmlab view \S+)$/m.exec(readFileSync(join(artifacts!, 'notes.txt'), 'utf8'))?.[1];
       expect(command, 'notes.txt names the view command').to.be.a('string');
       const args = command!.replace(/^npx rsmlab /, '').split(' ');
@@ -43,7 +48,7 @@ describe('trace viewer input', function () {
       const r = rsmlab([...args, '--html', out], repo);
       expect(r.status, r.stderr).to.equal(0);
       const html = readFileSync(out, 'utf8');
-      expect(html).to.include(JSON.stringify(artifacts!.split('/').at(-1)));
+      expect(html).to.include(JSON.stringify(artifacts!.split('/').at(-1))).and.include(JSON.stringify(failure).slice(1, -1).replace(/</g, '\\u003c'));
       expect(html).to.not.match(/<script[^>]+src=|<link[^>]+href=/);
     });
   }
@@ -57,6 +62,7 @@ describe('trace viewer input', function () {
     cpSync(join(scenarioDir, 'trace.jsonl'), join(scenarioDir, 'shrunk', 'trace.jsonl'));
     const data = loadArtifact(scenarioDir);
     expect(data.notes).to.equal('replay: x\n');
+    expect(data.failure, 'a folder without failure.txt says nothing failed').to.equal('');
     expect(data.traces.map((t) => t.name)).to.deep.equal(['trace.jsonl', 'shrunk/trace.jsonl (after shrinking)']);
   });
 

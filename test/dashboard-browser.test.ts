@@ -381,6 +381,13 @@ describe('dashboard in Chromium', function () {
         await page.goto(server.url);
         await page.waitForSelector('#verdict');
         expect(await page.locator('#verdict').textContent()).to.match(/^not linearizable \(kv model/);
+        // What failed comes first, and its button puts the cursor on the run's last event (where a failing run stops).
+        expect(await page.locator('.side > .panel').first().getAttribute('id')).to.equal('failure');
+        expect(await page.locator('#failure pre').textContent()).to.match(/NOT linearizable/);
+        await page.locator('#to-failure').click();
+        const end = await page.evaluate<{ rows: number; cursor: number | null; scrollTop: number }>('rsmlabViewer.model()');
+        expect(end.cursor).to.equal(end.rows - 1);
+        expect(end.scrollTop, 'scrolled to the end').to.be.greaterThan(0);
         // hover: the tooltip shows the message's method and content
         await page.evaluate("document.getElementById('diagram').scrollTop = 600");
         await page.waitForTimeout(100);

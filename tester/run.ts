@@ -2,6 +2,7 @@
 // grader can trust: pass/fail, the error, the trace hash, the replay command, and (on failure)
 // the trace and attachments written to a folder. It never prints and never exits the process.
 import { viewCommand } from '../src/dashboard/view-command.js';
+import { FAILURE_FILE } from '../src/dashboard/artifact.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
@@ -196,6 +197,8 @@ function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: stri
   const stack = thrown instanceof Error && !(thrown instanceof ScenarioFailure) && thrown.stack ? ['', 'full stack (for framework developers):', thrown.stack] : [];
   const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', result.error ?? '', ...labErrorLines(result.labErrors), ...stack];
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
+  // What failed, alone: the trace viewer shows it first, with a jump to the run's end (where a failing run stops).
+  writeFileSync(join(dir, FAILURE_FILE), `${[result.error ?? '', ...labErrorLines(result.labErrors)].join('\n')}\n`);
   if (result.decisions?.length) writeFileSync(join(dir, 'decisions.txt'), result.decisions.map((d) => `t=${d.t} ${d.id}${d.vetoed ? ' (vetoed)' : ''}\n`).join(''));
   for (const [name, content] of attachments) writeFileSync(join(dir, name.replace(/[^\w.-]/g, '_')), content);
   return dir;

@@ -46,6 +46,8 @@ export interface ViewTrace {
 export interface ViewData {
   title: string;
   notes: string;
+  /** What failed (a failures/ folder's FAILURE_FILE: the report's error and what lab code threw), '' if the artifact does not say. */
+  failure: string;
   /** The trace, then the shrunk trace when the folder has one. */
   traces: ViewTrace[];
 }
@@ -105,23 +107,32 @@ function traceOf(name: string, file: string): ViewTrace {
   return { name, events, lin: linearizabilityOf(events) };
 }
 
-/** Load a failures/ folder (trace.jsonl, notes.txt, a shrunk trace if any) or one trace file. */
+/** The file of a failures/ folder that says what failed, alone (notes.txt says it among the scenario's steps). */
+export const FAILURE_FILE = 'failure.txt';
+
+/** A text file of the folder, '' if it has none. */
+function textIn(folder: string, name: string): string {
+  const file = join(folder, name);
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+/** Load a failures/ folder (trace.jsonl, notes.txt, failure.txt, a shrunk trace if any) or one trace file. */
 export function loadArtifact(target: string): ViewData {
   const path = resolve(target);
   if (!existsSync(path)) throw new Error(`no such file or folder: ${target}`);
   if (!statSync(path).isDirectory()) {
     const trace = traceOf(basename(path), path);
     if (trace.events.length === 0) throw new Error(`${target}: the trace is empty`);
-    return { title: basename(path), notes: '', traces: [trace] };
+    return { title: basename(path), notes: '', failure: '', traces: [trace] };
   }
   const main = join(path, 'trace.jsonl');
   if (!existsSync(main)) throw new Error(`${target}: no trace.jsonl in this folder (is it a failures/ folder?)`);
   // rsmlab shrink writes the shrunk run's own artifacts (trace.jsonl, notes.txt, veto.json) in shrunk/.
   const shrunk = join(path, 'shrunk', 'trace.jsonl');
-  const notesFile = join(path, 'notes.txt');
   return {
     title: basename(path),
-    notes: existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : '',
+    notes: textIn(path, 'notes.txt'),
+    failure: textIn(path, FAILURE_FILE).trimEnd(),
     traces: [traceOf('trace.jsonl', main), ...(existsSync(shrunk) ? [traceOf('shrunk/trace.jsonl (after shrinking)', shrunk)] : [])],
   };
 }

@@ -334,9 +334,13 @@
     const cursorPanel = h('div.panel', { id: 'cursor-panel' }, h('h3', { text: 'At the time cursor' }), h('div', { id: 'cursor-status', text: 'click the diagram to place the cursor' }));
     const linPanel = h('div.panel.lin', { id: 'lin' });
     const notes = h('div.panel', {}, h('h3', { text: 'Notes' }), h('pre.notes', { text: data.notes || '(none)' }));
+    // What failed, first: a failing run stops where it failed, so its last event is the place to start reading.
+    const failurePanel = data.failure
+      ? h('div.panel.failure', { id: 'failure' }, h('h3', { text: 'What failed' }), h('pre.notes', { text: data.failure }), h('button', { id: 'to-failure', text: 'go to the end of the run, where it failed', onclick: () => jumpToEnd() }))
+      : null;
     const toolbar = h('div.toolbar', { id: 'toolbar' });
     const cursorInput = h('input', { id: 'cursor', type: 'range', min: 0, max: 0, value: 0, title: 'time cursor' });
-    root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, cursorPanel, linPanel, notes)), tip);
+    root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, failurePanel, cursorPanel, linPanel, notes)), tip);
 
     let model;
     /** The kinds of a message event of the trace shown (messageKinds()), made once per trace. */
@@ -729,6 +733,12 @@
       state.highlight = seq;
       diagram.scrollTop = Math.max(0, rowY(r) - diagram.clientHeight / 2);
       setCursor(r);
+    }
+
+    /** Put the cursor on the diagram's last row (the trace shown, as filtered), scrolled into view. */
+    function jumpToEnd() {
+      const last = model.rows[model.rows.length - 1];
+      if (last) jumpTo(last.e.seq);
     }
 
     function buildLin() {
