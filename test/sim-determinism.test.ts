@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { replay } from './fixtures/sim-replay.js';
 import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { RATES, SimPlayer } from '../src/dashboard/sim-player.js';
 import { findScenario } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
@@ -36,6 +38,21 @@ describe('sim determinism', () => {
     expect(one.stdout).to.match(/^[0-9a-f]{32}\n$/);
     expect(two.stdout).to.equal(one.stdout);
     expect(one.stdout.trim()).to.equal((await replay(42)).hash);
+  });
+
+  it('gives a failing run the hash and event count of the trace it wrote, taken at the failure (stopped lab code may run on a few promise jobs)', async () => {
+    // Seed 1 of this mutant on log-view: lab code recorded one more event after the failure, in the
+    // await that read the trace, and the count (and hash) printed took it in while the trace did not.
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-determinism-'));
+    try {
+      const result = await runScenario(await findScenario('vsr', 'log-view'), { world: 'sim', seed: 1, variant: { mutant: 'highest-op' }, keepTrace: true, artifactsDir: dir });
+      expect(result.ok).to.equal(false);
+      const lines = result.trace!.split('\n').filter((l) => l !== '');
+      expect(result.traceEvents).to.equal(lines.length);
+      expect((JSON.parse(lines.at(-1)!) as { seq: number }).seq).to.equal(lines.length - 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -169,13 +169,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     result.error = describeError(e);
   }
   if (cluster) {
-    const trace = await cluster.traceJsonl().catch(() => '');
+    // A simulated run's trace, hash and counts are all taken in this turn: lab code that a failure
+    // stopped mid-way may still run a few promise jobs in the await below, past what the trace shows.
+    const text = cluster.traceJsonl();
     if (cluster instanceof SimCluster) {
       if (!options.quiet) result.traceHash = cluster.traceHash();
       result.decisions = [...cluster.sim.decisions.all];
       result.traceEvents = cluster.sim.trace.events;
       result.simEvents = cluster.sim.stats.events;
     }
+    const trace = await text.catch(() => '');
     if (!result.ok && !options.quiet) {
       result.labErrors = [...new Set([...labErrorsThrown(thrown), ...labErrorsIn(trace)])];
       result.artifacts = writeArtifacts(result, options, trace, attachments, thrown);
