@@ -141,6 +141,12 @@ describe('rsmlab grade', function () {
     expect(report).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
     expect(report).to.match(/see it: npx rsmlab view .*planted\/failures\/paxos-7-sim-seed1/);
     expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.match(/TODO: (acceptor|proposer)\./);
+    // Its stack frames name the student's .ts file and line, relative to their folder: no path or .js of the grading tree.
+    for (const file of ['report.txt', 'results.json', 'junit.xml']) {
+      const text = readFileSync(join(out, 'handout', file), 'utf8');
+      expect(text, file).to.match(/at \S+ \(labs\/paxos\/(acceptor|proposer)\.ts:\d+:\d+\)/);
+      expect(text, file).to.not.include('.work').and.not.include('dist/labs');
+    }
   });
 
   it("grades a given file the submission changed as the hand-out gives it (a status.ts that reports every test passed scores what the stubs score) and leaves out a file it added that is not .ts; the report names both", () => {

@@ -132,6 +132,14 @@ function replacedNote({ replaced, ignored }: Pick<Workspace, 'replaced' | 'ignor
   return [...each, ...shown, ...more, `Only the files you write are graded as you uploaded them: ${grader.studentFiles.join(', ')}, and any .ts file you added to labs/. Every other file of labs/ is graded as the hand-out gives it.`].join('\n');
 }
 
+/**
+ * `text` with the paths inside the grading tree (`tree`: its path and real path) made relative to it: a stack frame reads
+ * `labs/paxos/proposer.ts:87:11`, as in the student's own folder, not a path on the grader's machine.
+ */
+function inTree(text: string, tree: readonly string[]): string {
+  return tree.reduce((t, root) => t.replaceAll(`file://${root}/`, '').replaceAll(`${root}/`, ''), text);
+}
+
 /** How many ignored files a report names (a folder of build output could hold thousands). */
 const MAX_IGNORED_NAMED = 20;
 
@@ -145,6 +153,8 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   let typeErrors: string | undefined;
   /** The files of the submission's labs/ not graded as it had them (given files replaced, files left out), which it must be told. */
   let replaced: string | undefined;
+  /** The grading tree's path (and its real path), once built: the report shows paths in it relative to it (inTree). */
+  let tree: string[] = [];
   const labs = join(options.submissions, student, 'labs');
   if (!existsSync(labs)) problem = `the submission has no labs/ folder. ${UPLOAD_INSTRUCTION}`;
   else {
@@ -152,6 +162,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
     // a failure to build or compile its tree is that student's problem, never the batch's.
     try {
       const workspace = await buildWorkspace(trees.grader, labs, resolve(options.out, '.work', student), trees.framework);
+      tree = [...new Set([workspace.dir, realpathSync(workspace.dir)])];
       replaced = replacedNote(workspace, trees.grader);
       if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
       else {
@@ -174,9 +185,10 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   const notes = [...(problem ? [`problem: ${problem}`] : []), ...(replaced ? [replaced] : []), ...(typeErrors ? [typeErrors] : [])];
   const header = [`student: ${student}`, `score: ${score}/${max}`, ...notes, ''];
   // The run's processes (maybe of a user of its own) wrote in `dir`: whatever they left there is replaced, not followed.
-  writeFresh(join(dir, 'report.txt'), `${header.join('\n')}\n${formatTable(result)}`);
-  writeFresh(join(dir, 'results.json'), formatGradescope([result], notes.join('\n\n')));
-  writeFresh(join(dir, 'junit.xml'), formatJunit([result]));
+  const shown = (text: string): string => inTree(text, tree);
+  writeFresh(join(dir, 'report.txt'), shown(`${header.join('\n')}\n${formatTable(result)}`));
+  writeFresh(join(dir, 'results.json'), shown(formatGradescope([result], notes.join('\n\n'))));
+  writeFresh(join(dir, 'junit.xml'), shown(formatJunit([result])));
   return { student, score, max, result, dir, ...(problem ? { problem } : {}) };
 }
 

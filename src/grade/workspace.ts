@@ -75,9 +75,10 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
   cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => keptFromSubmission(labs, source, ignored) });
   const replaced = putGiven(grader.given, dir);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  // Source maps: a failure's stack frames name the student's .ts file and line (the runner enables them), not the emitted .js.
   const tsconfig = {
     extends: join(repo, 'tsconfig.json'),
-    compilerOptions: { outDir: 'dist', rootDir: '.', types: ['node'], sourceMap: false, noUnusedLocals: false, noUnusedParameters: false },
+    compilerOptions: { outDir: 'dist', rootDir: '.', types: ['node'], sourceMap: true, noUnusedLocals: false, noUnusedParameters: false },
     include: ['src', 'labs', 'tester'],
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
