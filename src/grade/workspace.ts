@@ -158,9 +158,9 @@ function startFrom(framework: FrameworkBuild, dir: string): void {
   }
 }
 
-/** Whether the submission in tree `dir` holds the grader's source of dist/labs/`output` (a .js from its .ts) byte for byte. */
+/** Whether the submission in tree `dir` holds the grader's source of dist/labs/`output` (a .js, or its .js.map, from its .ts) byte for byte. */
 function sameLabSource(framework: FrameworkBuild, dir: string, output: string): boolean {
-  const source = output.replace(/\.([mc]?)js$/, '.$1ts');
+  const source = output.replace(/\.([mc]?)js(\.map)?$/, '.$1ts');
   const ours = framework.labs.get(source);
   const theirs = join(dir, 'labs', source);
   return ours !== undefined && statSync(theirs, { throwIfNoEntry: false })?.isFile() === true && readFileSync(theirs).equals(ours);
