@@ -78,6 +78,11 @@ function crashProcess(error: LabError): void {
   });
 }
 
+/** How a call's reply reaches its caller: a node's lab through fromCallSite, a client (the framework's client libraries, which catch every RpcError) as it is. */
+type Delivery = <R>(reply: Promise<R>) => Promise<R>;
+
+const asIs: Delivery = (reply) => reply;
+
 /**
  * `reply` as lab code awaits it, a failed call's RpcError made again here. The first is made in a
  * socket's or a timer's callback, with only the transport's frames; one made in this async function
@@ -124,6 +129,7 @@ export class RealEnv implements Env, LabErrorSink {
     readonly disk: Disk,
     readonly trace: TraceRecorder,
     private readonly exit: (code: number) => void,
+    private readonly delivered: Delivery,
     private readonly crash: (error: LabError) => void = crashProcess,
   ) {
     this.links = new LinkFaults(me);
@@ -132,7 +138,7 @@ export class RealEnv implements Env, LabErrorSink {
 
   /** A node: serves the protocol on host:port (resolves once listening). */
   static async listen(o: NodeEnvOptions): Promise<RealEnv> {
-    const env = new RealEnv(nodeId(o.host, o.port), o.disk, o.trace, o.exit ?? ((code) => process.exit(code)), o.crash);
+    const env = new RealEnv(nodeId(o.host, o.port), o.disk, o.trace, o.exit ?? ((code) => process.exit(code)), fromCallSite, o.crash);
     env.server = await RpcServer.listen(o.host, o.port, (text, inbound) => env.received(text, inbound));
     // A node that has just sent calls formats its lines once their replies are in: the peers it woke get the cores first.
     // One serving a request formats them once its reply is sent: a Lab 2 primary's last invoke reply
@@ -144,20 +150,21 @@ export class RealEnv implements Env, LabErrorSink {
   /** A client: calls and sends, serves nothing, has no disk. Its id is `client:<name>`. */
   static client(name: string, o: ClientEnvOptions = {}): RealEnv {
     const me = clientId(name);
-    return new RealEnv(me, noDisk(me), o.trace ?? new TraceRecorder({ keep: false, hash: false }), () => {
+    const exit = (): never => {
       throw new Error(`${me}: clients have no breakpoints`);
-    });
+    };
+    return new RealEnv(me, noDisk(me), o.trace ?? new TraceRecorder({ keep: false, hash: false }), exit, asIs);
   }
 
   // ---- messages -------------------------------------------------------------------------
 
   call<P, R>(peer: NodeId, method: Method<P, R>, params: P, opts: CallOptions): Promise<R> {
-    return fromCallSite(this.request(peer, method, this.paramsJson(method, params), opts));
+    return this.delivered(this.request(peer, method, this.paramsJson(method, params), opts));
   }
 
   callEach<P, R>(peers: readonly NodeId[], method: Method<P, R>, params: P, opts: CallOptions): Promise<R>[] {
     const paramsJson = this.paramsJson(method, params);
-    return peers.map((peer) => fromCallSite(this.request(peer, method, paramsJson, opts)));
+    return peers.map((peer) => this.delivered(this.request(peer, method, paramsJson, opts)));
   }
 
   /** The params' JSON text to send, or why they may not be sent (they fail the method's schema). */
