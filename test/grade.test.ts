@@ -138,6 +138,7 @@ describe('rsmlab grade', function () {
     expect(report).to.match(/^6 .* HUNG /m);
     expect(report).to.match(/^7 .* FAILED /m);
     expect(report).to.include('no progress for 2000 ms at seed 1: the run was killed');
+    expect(report, 'grading opens no hung worker\'s inspector (another submission could reach its port)').to.not.include('stuck at');
     expect(report).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
     expect(report).to.match(/see it: npx rsmlab view .*planted\/failures\/paxos-7-sim-seed1/);
     expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.match(/TODO: (acceptor|proposer)\./);

@@ -99,6 +99,8 @@ describe('handout', function () {
     expect(stdout).to.match(/^0 .* HUNG +0\/2/m);
     expect(stdout).to.match(/^1 .* HUNG +0\/2/m);
     expect(stdout).to.include('no progress for 4000 ms at seed 1: the run was killed');
+    // ... and where the student's loop is: the line of proposer.prepare they wrote it on.
+    expect(stdout).to.match(/its code was stuck at:\n +at Proposer\.prepare \(\S*labs\/paxos\/proposer\.ts:\d+:\d+\)\n/);
     expect(stdout).to.include('replay: npx rsmlab sim paxos 0 --seed 1');
   });
 

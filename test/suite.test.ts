@@ -121,6 +121,8 @@ describe('rsmlab test: seeds on every core', function () {
     expect(stuck.status, stuck.stdout + stuck.stderr).to.equal(1);
     expect(tests(stuck).map((t) => [t.id, t.status])).to.deep.equal([['5', 'passed'], ['6', 'hung']]);
     expect(tests(stuck)[1]!.failure?.error).to.match(/no progress for 1000 ms at seed 1: the run was killed/);
+    // Where: the worker's inspector paused the loop, and the stack names its line (paxos-broken.ts: `while (instance === 6 ...) spins++;`).
+    expect(tests(stuck)[1]!.failure?.error).to.match(/its code was stuck at:\n {4}at SpinningProposer\.prepare \(\S*test\/fixtures\/paxos-broken\.ts:66:\d+\)\n {4}at SpinningProposer\.round \(\S*labs\/paxos\/proposer\.ts:\d+:\d+\)/);
   });
 
   it('shrinks the lowest failing seed in the report: the smallest failing run and its replay first, its fault decisions and trace events beside the original\'s, then the original run', async () => {

@@ -7,6 +7,7 @@
 // means stuck, not slow.
 import type { ChildProcess } from 'node:child_process';
 import { forkWorker } from './worker-process.js';
+import { stuckStack } from './stuck-stack.js';
 
 /** How a job ended: its worker said 'done', or it was killed for silence, or it exited. */
 export type JobEnd = { kind: 'done' } | { kind: 'hung' | 'crashed'; message: string };
@@ -38,6 +39,12 @@ export class Lane<J extends object, M extends { type: string }> {
   constructor(
     private readonly workerPath: string,
     private readonly silenceMs: number,
+    /**
+     * Before killing a hung worker, read where its code is stuck (stuckStack: it opens the worker's
+     * inspector on loopback for a moment). Off in grading, where another submission's processes
+     * could reach that port.
+     */
+    private readonly stackOnHang = true,
   ) {}
 
   private worker(): ChildProcess {
@@ -78,7 +85,14 @@ export class Lane<J extends object, M extends { type: string }> {
         resolve(result);
       };
       let limitMs = this.starting ? Math.max(this.silenceMs, STARTUP_MS) : this.silenceMs;
-      const hung = (): void => end({ kind: 'hung', message: `no progress for ${limitMs} ms at ${at()}${this.starting ? ' (the worker never started)' : ''}: the run was killed` });
+      const hung = (): void => {
+        // Nothing the worker says from here on counts for the job: it is hung, whatever it sends.
+        detach();
+        const killed = `no progress for ${limitMs} ms at ${at()}${this.starting ? ' (the worker never started)' : ''}: the run was killed`;
+        void (this.stackOnHang && !this.starting ? stuckStack(child) : Promise.resolve(undefined)).then((stack) =>
+          end({ kind: 'hung', message: stack === undefined ? killed : `${killed}; its code was stuck at:\n${stack}` }),
+        );
+      };
       const message = (m: M | LaneSignal): void => {
         heard = true;
         this.starting = false;

@@ -33,6 +33,8 @@ export interface SuiteOptions {
   variant?: Variant;
   /** A worker that reports nothing for this long is killed and its seed fails ("hung"). */
   seedTimeoutMs: number;
+  /** Say where a hung worker's code was stuck (Lane's stackOnHang; default true). */
+  stackOnHang?: boolean;
   artifactsDir: string;
   /** Called after each seed of each scenario, for progress bars. */
   onProgress?: (done: number, total: number) => void;
@@ -148,7 +150,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const total = chunks.reduce((sum, c) => sum + c.seeds.length, 0);
   let done = 0;
   const progress = (): void => options.onProgress?.(++done, total);
-  const lanes = Array.from({ length: options.jobs }, () => new Lane<WorkerJob, WorkerMessage>(workerPath, options.seedTimeoutMs));
+  const lanes = Array.from({ length: options.jobs }, () => new Lane<WorkerJob, WorkerMessage>(workerPath, options.seedTimeoutMs, options.stackOnHang));
   try {
     await onLanes(lanes, chunks, (lane, chunk) => runChunk(lane, chunk, options, progress));
     // Each failed scenario's lowest seed is rerun (and shrunk) on whichever lane is free.

@@ -66,7 +66,8 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   const verdicts = new Array<MutantVerdict>(selected.length);
   let next = 0;
   const onLane = async (): Promise<void> => {
-    const lane = new Lane<MutantJob, MutantMessage>(workerPath, options.hangMs);
+    // A hung mutant is caught; where its planted loop spins would only lengthen the gate's one-line verdict.
+    const lane = new Lane<MutantJob, MutantMessage>(workerPath, options.hangMs, false);
     try {
       while (next < selected.length) {
         const index = next++;
