@@ -25,7 +25,7 @@ const LAB_FRAME = /[/\\]labs[/\\]/;
 const LAB_FRAMES_SHOWN = 5;
 
 /** A line of a stack trace. */
-function isFrame(line: string): boolean {
+export function isFrame(line: string): boolean {
   return /^\s+at /.test(line);
 }
 

@@ -198,10 +198,11 @@ function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: stri
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'trace.jsonl'), trace);
   const stack = thrown instanceof Error && !(thrown instanceof ScenarioFailure) && thrown.stack ? ['', 'full stack (for framework developers):', thrown.stack] : [];
-  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', result.error ?? '', ...labErrorLines(result.labErrors), ...stack];
+  const failed = [result.error ?? '', ...labErrorLines(result.labErrors)];
+  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', ...failed, ...stack];
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
   // What failed, alone: the trace viewer shows it first, with a jump to the run's end (where a failing run stops).
-  writeFileSync(join(dir, FAILURE_FILE), `${[result.error ?? '', ...labErrorLines(result.labErrors)].join('\n')}\n`);
+  writeFileSync(join(dir, FAILURE_FILE), `${failed.join('\n')}\n`);
   if (result.decisions?.length) writeFileSync(join(dir, 'decisions.txt'), result.decisions.map((d) => `t=${d.t} ${d.id}${d.vetoed ? ' (vetoed)' : ''}\n`).join(''));
   for (const [name, content] of attachments) writeFileSync(join(dir, name.replace(/[^\w.-]/g, '_')), content);
   return dir;

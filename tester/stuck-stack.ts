@@ -5,6 +5,7 @@
 // asked (no inspector, gone, too slow) gives no stack.
 import type { ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
+import { isFrame } from './failure-text.js';
 
 /** How long the whole attempt may take before the caller kills the worker without a stack. */
 const STUCK_STACK_MS = 3_000;
@@ -77,6 +78,6 @@ function parsed(text: string): InspectorMessage | undefined {
 
 /** The frames of an evaluated `new Error().stack`, less the evaluation's own frame and node's internals. */
 function framesOf(stack: string): string | undefined {
-  const frames = stack.split('\n').filter((l) => /^\s+at /.test(l) && !/\(eval at |<anonymous>:\d+:\d+\)$|\(node:/.test(l));
+  const frames = stack.split('\n').filter((l) => isFrame(l) && !/\(eval at |<anonymous>:\d+:\d+\)$|\(node:/.test(l));
   return frames.length === 0 ? undefined : frames.slice(0, FRAMES_SHOWN).join('\n');
 }
