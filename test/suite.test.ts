@@ -122,7 +122,15 @@ describe('rsmlab test: seeds on every core', function () {
     expect(tests(stuck).map((t) => [t.id, t.status])).to.deep.equal([['5', 'passed'], ['6', 'hung']]);
     expect(tests(stuck)[1]!.failure?.error).to.match(/no progress for 1000 ms at seed 1: the run was killed/);
     // Where: the worker's inspector paused the loop, and the stack names its line (paxos-broken.ts: `while (instance === 6 ...) spins++;`).
-    expect(tests(stuck)[1]!.failure?.error).to.match(/its code was stuck at:\n {4}at SpinningProposer\.prepare \(\S*test\/fixtures\/paxos-broken\.ts:66:\d+\)\n {4}at SpinningProposer\.round \(\S*labs\/paxos\/proposer\.ts:\d+:\d+\)/);
+    const where = /its code was stuck at:\n {4}at SpinningProposer\.prepare \(\S*test\/fixtures\/paxos-broken\.ts:66:\d+\)\n {4}at SpinningProposer\.round \(\S*labs\/paxos\/proposer\.ts:\d+:\d+\)/;
+    expect(tests(stuck)[1]!.failure?.error).to.match(where);
+    // Its replay, with the same limit, says the same and ends: it does not spin on for ever.
+    const replay = (tests(stuck)[1] as Test & { failure: { replay: string } }).failure.replay;
+    expect(replay).to.equal(`npx rsmlab sim paxos 6 --seed 1 --lab-module ${paxosBroken}#spinningPaxosLab --hang-ms 1000`);
+    const replayed = rsmlab(...replay.replace(/^npx rsmlab /, '').split(' '));
+    expect(replayed.status, replayed.stdout + replayed.stderr).to.equal(1);
+    expect(replayed.stdout).to.match(/^paxos 6 \(.*\) seed 1: HUNG\nno progress for 1000 ms at seed 1: the run was killed; /);
+    expect(replayed.stdout).to.match(where);
   });
 
   it('shrinks the lowest failing seed in the report: the smallest failing run and its replay first, its fault decisions and trace events beside the original\'s, then the original run', async () => {

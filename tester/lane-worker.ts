@@ -20,6 +20,8 @@ export function report<M>(message: M | LaneSignal): Promise<void> {
  */
 async function beatWhileSimulating(simulates: boolean, beatMs: number, work: () => Promise<void>): Promise<void> {
   if (!simulates) return work();
+  // The first beat before any lab code runs: a job stuck from its first step is then stuck, not a worker still loading.
+  await report({ type: 'alive' });
   const beat = setInterval(() => void report({ type: 'alive' }), beatMs);
   try {
     return await work();

@@ -12,6 +12,13 @@ import { stuckStack } from './stuck-stack.js';
 /** How a job ended: its worker said 'done', or it was killed for silence, or it exited. */
 export type JobEnd = { kind: 'done' } | { kind: 'hung' | 'crashed'; message: string };
 
+/**
+ * How long a seed may make no progress, by default, before it is called hung: a simulating worker
+ * beats while it steps, so this only has to outlast a starved machine; a real world run's silence is
+ * wall time, and its waits on real processes are long.
+ */
+export const HANG_MS = { sim: 60_000, real: 180_000 } as const;
+
 /** What every lane worker sends besides its jobs' own messages: a beat while it simulates, and the end of a job. */
 export type LaneSignal = { type: 'alive' } | { type: 'done' };
 

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import type { World } from './cluster.js';
 import { loadScenarios } from './index.js';
-import { Lane, type JobEnd } from './lane.js';
+import { HANG_MS, Lane, type JobEnd } from './lane.js';
 import { replayCommand, type ScenarioResult } from './run.js';
 import { runsIn, type Scenario } from './scenario.js';
 import type { ShrinkResult } from './shrink.js';
@@ -31,7 +31,7 @@ export interface SuiteOptions {
   shrinkMs?: number;
   /** Run the Lab this variant names instead of the lab's own (tester/variant.ts, simulator only). */
   variant?: Variant;
-  /** A worker that reports nothing for this long is killed and its seed fails ("hung"). */
+  /** A worker that reports nothing for this long is killed and its seed fails ("hung"); HANG_MS by default. */
   seedTimeoutMs: number;
   /** Say where a hung worker's code was stuck (Lane's stackOnHang; default true). */
   stackOnHang?: boolean;
@@ -223,7 +223,8 @@ async function outcomeOf(tally: Tally, options: SuiteOptions, lane: TestLane): P
   const first = tally.failed.get(lowest)!;
   const failing = { ...base, lowestFailingSeed: lowest };
   const replay = replayCommand(scenario, options.world, lowest, options.variant);
-  if (first.status !== 'failed') return { ...failing, status: first.status, message: first.message, replay };
+  // A hang replays with the same limit, so that the replay says the same thing as soon.
+  if (first.status !== 'failed') return { ...failing, status: first.status, message: first.message, replay: first.status === 'hung' && options.seedTimeoutMs !== HANG_MS[options.world] ? `${replay} --hang-ms ${options.seedTimeoutMs}` : replay };
   if (first.result) return { ...failing, status: 'failed', failure: first.result };
   const { failure, shrink, end } = await reportSeed(lane, scenario, lowest, options);
   if (!failure) return { ...failing, status: end.kind === 'done' ? 'crashed' : end.kind, message: end.kind === 'done' ? 'the worker reported nothing' : end.message, replay };

@@ -8,6 +8,7 @@ import { ctlUsage } from '../control/client.js';
 import { labNames } from '../../labs/index.js';
 import { appNames } from '../apps/app.js';
 import { testedLabs } from '../../tester/index.js';
+import { HANG_MS } from '../../tester/lane.js';
 import { mutantLabs } from '../../tester/mutants/index.js';
 import { address, addresses, list, timingScale, whole } from './args.js';
 import { repoRoot } from './repo.js';
@@ -114,7 +115,7 @@ program
   .option('--junit <file>', 'also write JUnit XML here')
   .option('--json', 'print the results as JSON instead of a table')
   .option('--artifacts <dir>', 'where failing runs leave their trace and notes', 'failures')
-  .option('--hang-ms <ms>', 'kill a run that makes no progress for this long', whole('--hang-ms', 1))
+  .option('--hang-ms <ms>', `kill a run that makes no progress for this long (default: ${HANG_MS.sim} in the simulator, ${HANG_MS.real} for real processes)`, whole('--hang-ms', 1))
   .option('--no-progress', 'no progress bar')
   .action((lab: string, o: { world: 'sim' | 'real' | 'both'; seeds: number; seed: number; only?: string[]; jobs?: number; failFast?: boolean; shrinkMs: number; labModule?: string; mutant?: string; gradescope?: string; junit?: string; json?: boolean; artifacts: string; hangMs?: number; progress: boolean }) =>
     exitWith(async () => {
@@ -135,7 +136,8 @@ program
   .option('--veto <file-or-ids>', 'veto fault decisions: a veto file written by `rsmlab shrink`, or comma-separated decision ids')
   .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
   .option('--mutant <id>', 'run this mutant of the lab\'s corpus (`rsmlab mutants` prints its replay command) instead of the lab itself')
-  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string; veto?: string; labModule?: string; mutant?: string }) =>
+  .option('--hang-ms <ms>', 'stop a replay whose lab code makes no progress for this long, and say where it was stuck', whole('--hang-ms', 1), HANG_MS.sim)
+  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string; veto?: string; labModule?: string; mutant?: string; hangMs: number }) =>
     exitWith(async () => (await import('./sim-command.js')).simCommand(lab, scenario, o)),
   );
 

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import type { World } from '../../tester/cluster.js';
+import { HANG_MS } from '../../tester/lane.js';
 import { formatGradescope, formatJson, formatJunit, formatTable } from '../../tester/report.js';
 import { notRunAfter, runSuite, seedsFrom, suiteExitCode, type SuiteResult } from '../../tester/suite.js';
 import { chosenVariant, loadVariant, type Variant } from '../../tester/variant.js';
@@ -51,7 +52,7 @@ async function runWorld(lab: string, world: World, options: TestCommandOptions, 
     failFast: options.failFast ?? false,
     shrinkMs: options.shrinkMs ?? 0,
     ...(variant && { variant }),
-    seedTimeoutMs: options.hangMs ?? (world === 'sim' ? 60_000 : 180_000),
+    seedTimeoutMs: options.hangMs ?? HANG_MS[world],
     artifactsDir: options.artifacts,
     ...(world === 'real' && { notRun: notRunAfter(earlier) }),
     onProgress: (done, total) => {
