@@ -80,7 +80,7 @@ describe('a real node that dies of a lab error fails the run at once', function 
       expect(text).to.contain(`lab code threw: echo: a lab bug thrown in a ${where} (in ${whose})`);
       expect(text).to.match(/\n\s+at .*labs\/echo\/lab\.ts:\d+/);
       expect(text).to.not.match(/\n\s+at .*tester\//);
-      expect(text).to.contain(`replay: npx rsmlab test echo --world real --only throws-in-${where} --seed 3`);
+      expect(text).to.contain(`rerun (real processes do not replay exactly): npx rsmlab test echo --world real --only throws-in-${where} --seed 3`);
       expect(result.artifacts).to.be.a('string');
       expect(existsSync(join(result.artifacts!, 'trace.jsonl'))).to.equal(true);
       expect(existsSync(join(result.artifacts!, 'notes.txt'))).to.equal(true);

@@ -58,9 +58,18 @@ export function labErrorLines(labErrors: readonly string[] | undefined): string[
   return (labErrors ?? []).map((e) => `lab code threw: ${e}`);
 }
 
+/**
+ * The line that gives a run's replay command (tester/run.ts, replayCommand). A simulated run replays
+ * exactly; real processes only rerun the scenario with its seed, their timing anew, so the line says
+ * so and does not call it a replay.
+ */
+export function replayLine(command: string): string {
+  return command.startsWith('npx rsmlab test ') ? `rerun (real processes do not replay exactly): ${command}` : `replay: ${command}`;
+}
+
 /** How to replay one run and where its trace and notes are, with the command that opens them in the viewer. */
 function runLines(replay: string, artifacts: string | undefined): string[] {
-  return [`replay: ${replay}`, ...(artifacts ? [`trace and notes: ${artifacts}`, `see it: ${viewCommand(artifacts)}`] : [])];
+  return [replayLine(replay), ...(artifacts ? [`trace and notes: ${artifacts}`, `see it: ${viewCommand(artifacts)}`] : [])];
 }
 
 function indented(lines: string[]): string[] {

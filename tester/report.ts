@@ -1,7 +1,7 @@
 // Turns a suite result into what graders consume: a human table with points, Gradescope's
 // results.json, and JUnit XML. Pure formatting: it never runs anything or touches files. The
 // table holds no wall times, so the same run gives the same table whatever the number of workers.
-import { failureLines } from './failure-text.js';
+import { failureLines, replayLine } from './failure-text.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
 
 function pad(text: string, width: number): string {
@@ -34,7 +34,7 @@ function failureText(o: ScenarioOutcome): string {
 
 function seedText(o: ScenarioOutcome): string {
   if (o.failure) return [...failureLines(o.failure, o.shrink), ...(o.shrinkProblem ? [o.shrinkProblem] : [])].join('\n');
-  return [o.message ?? '', o.replay ? `replay: ${o.replay}` : ''].filter(Boolean).join('\n');
+  return [o.message ?? '', o.replay ? replayLine(o.replay) : ''].filter(Boolean).join('\n');
 }
 
 /** A test that did not pass, as the table names it: failed (and how), or not run. */

@@ -16,7 +16,7 @@ import { RealCluster } from './real-cluster.js';
 import { SimCluster } from './sim-cluster.js';
 import type { Pacer } from '../src/env/sim/scheduler.js';
 import { loadVariant, variantFlag, type Variant } from './variant.js';
-import { describeError, labErrorLines, labErrorsThrown } from './failure-text.js';
+import { describeError, labErrorLines, labErrorsThrown, replayLine } from './failure-text.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
@@ -199,7 +199,7 @@ function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: stri
   writeFileSync(join(dir, 'trace.jsonl'), trace);
   const stack = thrown instanceof Error && !(thrown instanceof ScenarioFailure) && thrown.stack ? ['', 'full stack (for framework developers):', thrown.stack] : [];
   const failed = [result.error ?? '', ...labErrorLines(result.labErrors)];
-  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, `replay: ${result.replay}`, `see it: ${viewCommand(dir)}`, '', ...result.notes, '', ...failed, ...stack];
+  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, replayLine(result.replay), `see it: ${viewCommand(dir)}`, '', ...result.notes, '', ...failed, ...stack];
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
   // What failed, alone: the trace viewer shows it first, with a jump to the run's end (where a failing run stops).
   writeFileSync(join(dir, FAILURE_FILE), `${failed.join('\n')}\n`);
