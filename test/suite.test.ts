@@ -131,6 +131,11 @@ describe('rsmlab test: seeds on every core', function () {
     expect(replayed.status, replayed.stdout + replayed.stderr).to.equal(1);
     expect(replayed.stdout).to.match(/^paxos 6 \(.*\) seed 1: HUNG\nno progress for 1000 ms at seed 1: the run was killed; /);
     expect(replayed.stdout).to.match(where);
+    // So does shrinking it, which reruns the same seed.
+    const shrunk = rsmlab('shrink', 'paxos', '6', '--seed', '1', '--hang-ms', '1000', '--lab-module', `${paxosBroken}#spinningPaxosLab`);
+    expect(shrunk.status, shrunk.stdout + shrunk.stderr).to.equal(1);
+    expect(shrunk.stdout).to.match(/^paxos 6 \(.*\) seed 1: HUNG\nno progress for 1000 ms at seed 1: the run was killed; /);
+    expect(shrunk.stdout).to.match(where);
   });
 
   it('shrinks the lowest failing seed in the report: the smallest failing run and its replay first, its fault decisions and trace events beside the original\'s, then the original run', async () => {

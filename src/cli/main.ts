@@ -138,7 +138,10 @@ program
   .option('--mutant <id>', 'run this mutant of the lab\'s corpus (`rsmlab mutants` prints its replay command) instead of the lab itself')
   .option('--hang-ms <ms>', 'stop a replay whose lab code makes no progress for this long, and say where it was stuck', whole('--hang-ms', 1), HANG_MS.sim)
   .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string; veto?: string; labModule?: string; mutant?: string; hangMs: number }) =>
-    exitWith(async () => (await import('./sim-command.js')).simCommand(lab, scenario, o)),
+    exitWith(async () => {
+      const { hangMs, ...options } = o;
+      return (await import('./watched.js')).runWatched({ command: 'sim', lab, scenario, options }, hangMs);
+    }),
   );
 
 program
@@ -152,8 +155,12 @@ program
   .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
   .option('--mutant <id>', 'run this mutant of the lab\'s corpus instead of the lab itself')
   .option('--json', 'print the failing run and the shrink result as JSON')
-  .action((lab: string, scenario: string, o: { seed: number; shrinkMs: number; artifacts: string; labModule?: string; mutant?: string; json?: boolean }) =>
-    exitWith(async () => (await import('./shrink-command.js')).shrinkCommand(lab, scenario, o)),
+  .option('--hang-ms <ms>', 'stop a run whose lab code makes no progress for this long, and say where it was stuck', whole('--hang-ms', 1), HANG_MS.sim)
+  .action((lab: string, scenario: string, o: { seed: number; shrinkMs: number; artifacts: string; labModule?: string; mutant?: string; json?: boolean; hangMs: number }) =>
+    exitWith(async () => {
+      const { hangMs, ...options } = o;
+      return (await import('./watched.js')).runWatched({ command: 'shrink', lab, scenario, options }, hangMs);
+    }),
   );
 
 program

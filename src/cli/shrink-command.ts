@@ -1,11 +1,13 @@
 // `rsmlab shrink <lab> <test> --seed N`: rerun a failing simulator seed, then delta-debug its fault
 // decisions down to a set that still fails the same check, and print the smallest failing run
-// first, then the original, each with its replay command. The search is tester/shrink.ts; this only runs it and prints.
+// first, then the original, each with its replay command. The search is tester/shrink.ts; this only runs
+// it, in a watched worker (src/cli/watched.ts), and returns the text to print.
 import { findScenario } from '../../tester/index.js';
 import { failureLines } from '../../tester/failure-text.js';
 import { runScenario } from '../../tester/run.js';
 import { shrinkFailure } from '../../tester/shrink.js';
 import { chosenVariant, loadVariant } from '../../tester/variant.js';
+import type { CommandOutput } from './watched.js';
 
 export interface ShrinkCommandOptions {
   seed: number;
@@ -17,7 +19,7 @@ export interface ShrinkCommandOptions {
   json?: boolean;
 }
 
-export async function shrinkCommand(lab: string, scenarioId: string, options: ShrinkCommandOptions): Promise<number> {
+export async function shrinkCommand(lab: string, scenarioId: string, options: ShrinkCommandOptions): Promise<CommandOutput> {
   if (options.shrinkMs < 1) throw new Error(`--shrink-ms must be at least 1, not ${options.shrinkMs}`);
   const scenario = await findScenario(lab, scenarioId);
   const chosen = chosenVariant(options);
@@ -28,10 +30,7 @@ export async function shrinkCommand(lab: string, scenarioId: string, options: Sh
   const shrink = await shrinkFailure(scenario, failed, { budgetMs: options.shrinkMs, artifactsDir: options.artifacts, ...variant });
   if (options.json) {
     const { decisions: _decisions, ...result } = failed;
-    process.stdout.write(`${JSON.stringify({ result, shrink }, null, 2)}\n`);
-    return 0;
+    return { text: JSON.stringify({ result, shrink }, null, 2), code: 0 };
   }
-  const lines = [`${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`, ...failureLines(failed, shrink)];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return { text: [`${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`, ...failureLines(failed, shrink)].join('\n'), code: 0 };
 }
