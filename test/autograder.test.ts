@@ -14,6 +14,8 @@ import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { lyingStatus } from './fixtures/lying-status.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
+/** A line of the proposer's prepare, after which a planted loop spins (grade.test plants the same). */
+const PREPARE = '    const args = { instance, n: this.my_n };\n';
 
 interface Results {
   score: number;
@@ -70,11 +72,16 @@ describe('rsmlab autograder', function () {
     return results;
   }
 
-  it('run_autograder grades an upload of a labs folder\'s contents with a planted bug: valid results.json, test 7 among the tests lost', () => {
+  it('run_autograder grades an upload of a labs folder\'s contents with a planted bug and a hang: valid results.json, tests 7 and 6 lost, the hang with where it was stuck', () => {
     const results = runAutograder('planted', (submission) => {
       cpSync(join(repo, 'labs'), submission, { recursive: true });
-      const acceptor = join(submission, 'paxos', 'acceptor.ts');
-      writeFileSync(acceptor, readFileSync(acceptor, 'utf8').replace('    await this.log.logaccept(this.n_a, this.v_a);\n', ''));
+      const edit = (file: string, from: string, to: string): void => {
+        const text = readFileSync(join(submission, file), 'utf8');
+        expect(text, file).to.include(from);
+        writeFileSync(join(submission, file), text.replace(from, to));
+      };
+      edit(join('paxos', 'acceptor.ts'), '    await this.log.logaccept(this.n_a, this.v_a);\n', '');
+      edit(join('paxos', 'proposer.ts'), PREPARE, `${PREPARE}    while (instance === 6 && nodes.length === 3) args.n = this.my_n;\n`);
     });
     expect(results.tests).to.have.length(paxosScenarios.length);
     const failed = results.tests!.filter((t) => t.status === 'failed');
@@ -82,6 +89,9 @@ describe('rsmlab autograder', function () {
     const seven = failed.find((t) => t.name.startsWith('paxos 7:'));
     expect(seven, JSON.stringify(failed.map((t) => t.name))).to.not.equal(undefined);
     expect(seven!.output).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
+    // One submission at a time, as on Gradescope: the hang says where the student's loop is, in their file.
+    const six = failed.find((t) => t.name.startsWith('paxos 6:'));
+    expect(six?.output, JSON.stringify(failed.map((t) => t.name))).to.match(/no progress for 5000 ms at seed 1: the run was killed; its code was stuck at:\n +at Proposer\.prepare \(labs\/paxos\/proposer\.ts:\d+:\d+\)\n/);
   });
 
   it("run_autograder grades the files the hand-out gives as it gives them: the stubs with a status.ts that reports every test passed score 0, and the results name it", () => {

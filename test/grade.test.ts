@@ -444,7 +444,7 @@ describe('rsmlab grade', function () {
     try {
       const gone = join(out, 'no-such-tree');
       const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 60_000, memoryMb: 256 };
-      const run = await runIsolated(gone, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
+      const run = await runIsolated(gone, { lab: 'paxos', seeds: [1], hangMs: 2000, stackOnHang: false, out }, options, undefined);
       expect(run.outcomes).to.deep.equal([]);
       expect(run.problem).to.match(/^the grading process could not start: spawn .*ENOENT/);
     } finally {
@@ -461,7 +461,7 @@ describe('rsmlab grade', function () {
       const outcome = { id: '0', title: 'zero', points: 10, status: 'passed', passedSeeds: 1, failedSeeds: 0, skippedSeeds: 0, totalSeeds: 1, elapsedMs: 5 };
       writeFileSync(join(tree, 'dist', 'src', 'grade', 'grade-one.js'), `process.send(${JSON.stringify({ outcome })});\nsetInterval(() => {}, 1000);\n`);
       const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 1500, memoryMb: 256 };
-      const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
+      const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, stackOnHang: false, out }, options, undefined);
       expect(run).to.deep.equal({ outcomes: [outcome], problem: 'grading took longer than 1500 ms and was stopped' });
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -480,7 +480,7 @@ describe('rsmlab grade', function () {
       const escape = `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(forever)}], { detached: true, stdio: 'ignore' }); c.unref(); require('node:fs').writeFileSync(${JSON.stringify(join(out, 'escaped.pid'))}, String(c.pid));`;
       writeFileSync(join(tree, 'dist', 'src', 'grade', 'grade-one.js'), `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(escape)}]);\n${forever};\n`);
       const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 1500, memoryMb: 256 };
-      const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, out }, options, undefined);
+      const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, stackOnHang: false, out }, options, undefined);
       expect(run).to.deep.equal({ outcomes: [], problem: 'grading took longer than 1500 ms and was stopped' });
       escaped = Number(readFileSync(join(out, 'escaped.pid'), 'utf8'));
       const state = (): string => procFile(escaped!, 'stat').split(') ')[1]?.[0] ?? 'gone';

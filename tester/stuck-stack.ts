@@ -13,6 +13,9 @@ const STUCK_STACK_MS = 3_000;
 /** Stack frames a hang report shows at most. */
 const FRAMES_SHOWN = 6;
 
+/** The largest inspector message read (a pause names every frame with its scopes: a few hundred KB for a deep stack). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
 /** What the inspector prints on the worker's stderr once it listens. */
 const LISTENING = /Debugger listening on (ws:\/\/\S+)/;
 
@@ -40,7 +43,8 @@ export function stuckStack(child: ChildProcess): Promise<string | undefined> {
 
 /** Pause the inspected thread and evaluate a stack trace in its top frame (so it comes source-mapped, as the worker formats stacks). */
 function ask(url: string, finish: (stack: string | undefined) => void): WebSocket {
-  const socket = new WebSocket(url, { perMessageDeflate: false });
+  // The worker runs student code, which could answer in its inspector's place: bound what it can send.
+  const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: MAX_ANSWER_BYTES });
   let id = 0;
   const send = (method: string, params?: object): void => socket.send(JSON.stringify({ id: ++id, method, params }));
   socket.on('error', () => finish(undefined));

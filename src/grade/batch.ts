@@ -105,11 +105,14 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   const users = runUsers(options.repo, resolve(options.out, '.work'));
   if ('reason' in users) options.warn?.(`submissions run as the grader's user, with its rights: ${users.reason}`);
   const grades = new Array<StudentGrade>(students.length);
+  // Where a hung worker was stuck is read through its inspector, on a loopback port: only when no
+  // other submission's processes run meanwhile (they could reach it), as on Gradescope.
+  const stackOnHang = Math.min(options.jobs, students.length) <= 1;
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < students.length) {
       const index = next++;
-      grades[index] = await gradeOne(options, students[index]!, scenarios, { grader, framework }, 'user' in users ? users.user() : undefined);
+      grades[index] = await gradeOne(options, students[index]!, scenarios, { grader, framework }, 'user' in users ? users.user() : undefined, stackOnHang);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
@@ -143,7 +146,7 @@ function inTree(text: string, tree: readonly string[]): string {
 /** How many ignored files a report names (a folder of build output could hold thousands). */
 const MAX_IGNORED_NAMED = 20;
 
-async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined): Promise<StudentGrade> {
+async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined, stackOnHang: boolean): Promise<StudentGrade> {
   const dir = resolve(options.out, student);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -170,7 +173,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
           writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
           typeErrors = `tsc reported errors (the code ran as far as it compiled):\n${workspace.compileErrors.slice(0, TAIL)}`;
         }
-        const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, out: dir, ...(options.only ? { only: options.only } : {}) }, options, user);
+        const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, stackOnHang, out: dir, ...(options.only ? { only: options.only } : {}) }, options, user);
         result = { lab: options.lab, world: 'sim', seeds: options.seeds, outcomes: run.outcomes };
         problem = run.problem;
       }

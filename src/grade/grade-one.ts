@@ -2,9 +2,9 @@
 // in the simulator on a fixed seed list with the tree's own suite runner (worker processes, each
 // under a no-progress watchdog; each scenario stops at its lowest failing seed), one scenario at a
 // time, and sends each outcome to the batch as it finishes, over the IPC channel only this process
-// holds (never a file: the submission's user can write the run's folder). A hung seed is reported
-// without where it was stuck: that would open its worker's inspector on a port every submission's
-// processes can reach. It is started by
+// holds (never a file: the submission's user can write the run's folder). A hung seed says where it
+// was stuck only when the batch says no other submission runs meanwhile (job.stackOnHang): reading
+// it opens the worker's inspector on a loopback port any process can reach. It is started by
 // src/grade/batch.ts as a child process in a process group of its own; it never prints results.
 import { runSuite, type ScenarioOutcome } from '../../tester/suite.js';
 import { loadScenarios } from '../../tester/index.js';
@@ -16,6 +16,8 @@ export interface GradeOneJob {
   /** Scenario ids (default: all). */
   only?: string[];
   hangMs: number;
+  /** Say where a hung seed's code was stuck (Lane's stackOnHang): only when this submission is the only one running. */
+  stackOnHang: boolean;
   /** Where failures/ go. */
   out: string;
 }
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '') as GradeOneJob;
   const scenarios = (await loadScenarios(job.lab)).filter((s) => runsIn(s, 'sim') && (!job.only?.length || job.only.includes(s.id)));
   for (const scenario of scenarios) {
-    const result = await runSuite({ lab: job.lab, world: 'sim', seeds: job.seeds, only: [scenario.id], jobs: 1, failFast: true, seedTimeoutMs: job.hangMs, stackOnHang: false, artifactsDir: `${job.out}/failures` });
+    const result = await runSuite({ lab: job.lab, world: 'sim', seeds: job.seeds, only: [scenario.id], jobs: 1, failFast: true, seedTimeoutMs: job.hangMs, stackOnHang: job.stackOnHang, artifactsDir: `${job.out}/failures` });
     for (const outcome of result.outcomes) await send({ outcome });
   }
   await send({ done: true });
