@@ -1,6 +1,7 @@
 // RealCluster with echo nodes as real processes: calls through a client env, SIGKILL and restart
 // with the durable count kept, a breakpoint that exits(1), a violated invariant that crashes the
-// node, an armed partition, no orphans when the cluster's process dies, and the merged trace.
+// node, SIGKILL for a node stuck in a loop, an armed partition, no orphans when the cluster's
+// process dies, and the merged trace.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,7 +11,7 @@ import { RealCluster } from '../tester/real-cluster.js';
 import { isRpcError, type Env, type Json } from '../src/env/types.js';
 import { scaleTiming, classicTiming } from '../src/timing.js';
 import { compareNodeIds } from '../src/env/node-id.js';
-import { check, note, ping } from '../labs/echo/lab.js';
+import { check, note, ping, spin } from '../labs/echo/lab.js';
 import { controlCall } from '../src/control/client.js';
 import * as control from '../src/control/protocol.js';
 import { isRunning } from './fixtures/pid.js';
@@ -82,6 +83,17 @@ describe('RealCluster (echo nodes as processes)', function () {
     await cluster.kill(2);
     expect(cluster.exitStatus(2)).to.deep.equal({ code: 143, signal: null });
     await cluster.start(2);
+  });
+
+  it('kills a node stuck in a loop with SIGKILL when SIGTERM gets no answer, and its node.log says so', async function () {
+    client.send(cluster.id(2), spin, {});
+    const stuck = await client.call(cluster.id(2), ping, { text: 'anyone?' }, { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(isRpcError(stuck, 'timeout'), String(stuck)).to.equal(true);
+    await cluster.kill(2); // SIGTERM: its handler never runs
+    expect(cluster.exitStatus(2)).to.deep.equal({ code: null, signal: 'SIGKILL' });
+    expect(cluster.logTail(2)).to.match(/did not stop within 5000 ms of SIGTERM .*: killed with SIGKILL/);
+    await cluster.start(2);
+    expect(await client.call(cluster.id(2), ping, { text: 'back' }, { timeoutMs: 2000 })).to.include({ text: 'back' });
   });
 
   it('cuts an armed partition at partitionPoint and heals it', async function () {

@@ -3,7 +3,7 @@
 // processes, ports and folders, and never reaches into a node except through the control plane.
 // A node it did not kill that dies of its lab code's error fails the run at once (`crashed`).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,8 @@ const mainJs = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 /** A node that does not answer `status` this long after its spawn failed to start. */
 const START_LIMIT_MS = 20_000;
 const STATUS_TIMEOUT_MS = 1000;
+/** How long a node may take to die of SIGTERM (trace it, flush, exit) before it gets SIGKILL. */
+const TERM_GRACE_MS = 5_000;
 
 
 function fileName(name: string): string {
@@ -183,12 +185,23 @@ export class RealCluster extends ControlledCluster implements Cluster {
     return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n') : '';
   }
 
+  /**
+   * Stop node `index` with `signal`. A node whose code is stuck in a loop never runs its SIGTERM
+   * handler: after TERM_GRACE_MS it gets SIGKILL, and its node.log says why (its trace cannot).
+   */
   async kill(index: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const proc = this.procs[index];
     if (proc === undefined || proc.exit !== undefined) return;
     proc.killed = true;
     proc.child.kill(signal);
+    const stuck = signal === 'SIGTERM' ? setTimeout(() => this.killStuck(index, proc), TERM_GRACE_MS) : undefined;
     await proc.exited;
+    clearTimeout(stuck);
+  }
+
+  private killStuck(index: number, proc: NodeProcess): void {
+    appendFileSync(join(this.nodeDir(index), 'node.log'), `rsmlab: ${this.id(index)} did not stop within ${TERM_GRACE_MS} ms of SIGTERM (its code stuck in a loop, never returning to its event loop?): killed with SIGKILL\n`);
+    proc.child.kill('SIGKILL');
   }
 
   alive(index: number): boolean {

@@ -1,8 +1,8 @@
 // The echo lab: a tiny, deterministic node for framework tests in both worlds (not a protocol).
 // It answers echo.ping, counts echo.note notices durably (disk + fsync), writes and reads disk bytes
 // on request, calls breakpoint(1), the fault point 'echo.ping' and partitionPoint() on every ping,
-// asserts on echo.check, and throws on echo.fail / echo.fail_note (lab errors, in each kind of
-// handler). It touches the world only through Env.
+// asserts on echo.check, throws on echo.fail / echo.fail_note (lab errors, in each kind of
+// handler) and loops for ever on echo.spin. It touches the world only through Env.
 import { z } from 'zod';
 import { method, notice } from '../../src/env/method.js';
 import type { Env } from '../../src/env/types.js';
@@ -35,6 +35,8 @@ export const failIn = z.enum(['handler', 'async', 'timer', 'disk']);
 export const fail = method('echo.fail', z.object({ in: failIn }), z.object({ ok: z.literal(true) }));
 /** A one-way message whose handler throws. */
 export const failNote = notice('echo.fail_note', z.object({}));
+/** A one-way message whose handler never returns (a student's endless loop): the node stops answering anything. */
+export const spin = notice('echo.spin', z.object({}));
 
 /** The error echo.fail throws: a bug a student could write. */
 function bug(where: string): never {
@@ -107,6 +109,9 @@ export const echoLab: Lab = {
     });
     env.serve(fill, ({ chars }) => ({ text: 'x'.repeat(chars) }));
     env.on(failNote, () => bug('a notice handler'));
+    env.on(spin, () => {
+      for (;;) status.pings += 0;
+    });
     env.serve(diskWrite, async ({ file, offset, length, fill }) => {
       await env.disk.write(file, offset, new Uint8Array(length).fill(fill));
       await env.disk.fsync(file);
