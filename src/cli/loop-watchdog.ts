@@ -1,0 +1,40 @@
+// A watchdog for a command that runs lab code in its own process (the dashboard's live simulation):
+// a worker thread watches a counter that the main thread bumps as its event loop turns. Lab code
+// stuck in a loop stops the loop, and with it the page and the Ctrl-C handler; after `ms` of that
+// the watchdog says so on stderr and kills the process, which nothing else could. It never touches
+// the run itself, and it keeps no process alive.
+import { Worker } from 'node:worker_threads';
+
+/** The watching thread: a CommonJS body, fed the counter, the limit and the words to say. */
+const WATCHER = `
+const { workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const { beats, ms, message } = workerData;
+let seen = -1;
+setInterval(() => {
+  const now = Atomics.load(beats, 0);
+  if (now === seen) {
+    // The main thread is stuck: process.stderr would wait for it, so write to fd 2 directly.
+    writeSync(2, message);
+    process.kill(process.pid, 'SIGKILL');
+  }
+  seen = now;
+}, ms);
+`;
+
+/**
+ * Watch this process's event loop: if it makes no turn for `ms` (give or take `ms`), print `message`
+ * on stderr and kill the process. Returns the function that stops watching.
+ */
+export function watchLoop(ms: number, message: string): () => void {
+  const beats = new Int32Array(new SharedArrayBuffer(4));
+  const beat = setInterval(() => Atomics.add(beats, 0, 1), Math.max(1, Math.floor(ms / 4)));
+  beat.unref();
+  // execArgv []: none of the process's flags (an --input-type=module would make the body a module).
+  const watcher = new Worker(WATCHER, { eval: true, execArgv: [], workerData: { beats, ms, message: `${message}\n` } });
+  watcher.unref();
+  return () => {
+    clearInterval(beat);
+    void watcher.terminate();
+  };
+}
