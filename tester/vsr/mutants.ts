@@ -10,6 +10,7 @@ import {
   duplicateAgainLab,
   highestOpLab,
   lostClientTableLab,
+  quorumPlusOneLab,
   noRepairOnPrepareLab,
   readBeforeExecutionLab,
   skipsRecoveryLab,
@@ -22,6 +23,7 @@ import { logAckOnReceiptLab } from '../../test/fixtures/par-broken.js';
 
 export const vsrMutants: Mutant[] = [
   { id: 'commit-before-quorum', area: 'quorum', bug: 'the primary commits an op once its own write is durable', lab: commitBeforeQuorumLab, catchers: ['7'] },
+  { id: 'quorum-plus-one', area: 'comparison', bug: 'the primary commits an op only at one prepare_ok more than a quorum (`>` for `>=`)', lab: quorumPlusOneLab, catchers: ['log-view'] },
   { id: 'view-change-quorum-one', area: 'quorum', bug: 'the new primary counts one do_view_change too few (it forgets its own)', lab: viewChangeQuorumOneLab, catchers: ['failed-view-change', '7', 'vopr'] },
   { id: 'highest-op', area: 'view change', bug: 'the new primary takes the log with the highest op, not the highest last-normal view', lab: highestOpLab, catchers: ['log-view'] },
   { id: 'committed-only', area: 'view change', bug: 'the view change keeps only the ops a do_view_change reports committed: an op prepared on a quorum is dropped', lab: committedOnlyViewChangeLab, catchers: ['5'] },
