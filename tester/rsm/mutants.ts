@@ -137,19 +137,19 @@ export class AnyViewTransferDone extends Rsm {
 
 /**
  * A primary that handles concurrent client requests at once, not one at a time (the invoke mutex
- * forgotten): two requests replicate side by side, and the later viewstamp can finish first.
+ * forgotten): two requests replicate side by side, and the later viewstamp can finish first. Seeds
+ * 1..30 fail on request-across-sync 27 times, loss-views 17, loss-backups 8, and 0-6 elsewhere.
  */
 export class UnserializedPrimary extends Rsm {
-  protected override async clientInvoke(args: ClientRequestArgs): Promise<ClientInvokeRes> {
-    if (this.primary !== this.me) return { status: 'NOTPRIMARY' };
-    if (this.inviewchange) return { status: 'BUSY' };
-    const done = this.answeredAlready(args);
-    if (done !== undefined) return { status: 'OK', result: done };
-    const vs = this.myvs;
-    this.myvs = { vid: vs.vid, seqno: vs.seqno + 1 };
-    const req = this.stamp(args);
-    if (!(await this.replicate(vs, req))) return { status: 'BUSY' };
-    return { status: 'OK', result: this.execute(vs, req) };
+  protected override clientInvoke(args: ClientRequestArgs): Promise<ClientInvokeRes> {
+    const held = this.invokeMutex;
+    // A lock of its own for each request: nothing waits for another (nor does the sync's drain).
+    Object.assign(this, { invokeMutex: new Mutex() });
+    try {
+      return super.clientInvoke(args);
+    } finally {
+      Object.assign(this, { invokeMutex: held });
+    }
   }
 }
 
@@ -183,7 +183,7 @@ export const rsmMutants: Mutant[] = [
   { id: 'impatient-primary', area: 'view change', bug: 'the primary enters the view without waiting for its backups\' transferdonereq', lab: makeRsmLab(ImpatientPrimary) },
   { id: 'undrained-sync', area: 'view change', bug: 'the primary hands out its state for a new view while a request is still in flight', lab: makeRsmLab(UndrainedSync) },
   { id: 'any-view-transfer-done', area: 'view change', bug: 'transferdonereq does not compare the view: a late one from the last sync counts in this one', lab: makeRsmLab(AnyViewTransferDone) },
-  { id: 'unserialized-primary', area: 'ordering', bug: 'the primary handles concurrent client requests at once, not one at a time', lab: makeRsmLab(UnserializedPrimary) },
+  { id: 'unserialized-primary', area: 'ordering', bug: 'the primary handles concurrent client requests at once, not one at a time', lab: makeRsmLab(UnserializedPrimary), catchers: ['request-across-sync'] },
   { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
   { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
 ];
