@@ -3,7 +3,7 @@
 // the same report whatever --jobs is, a lab's stack frames named by their .ts lines. Also the clear
 // refusals of a bad --jobs, and the one rule of which world may run a scenario.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -12,6 +12,7 @@ import { runsIn } from '../tester/scenario.js';
 import { simClusterOf } from '../tester/sim-cluster.js';
 import type { Cluster } from '../tester/cluster.js';
 import { notRunAfter, type ScenarioOutcome, type SuiteResult } from '../tester/suite.js';
+import { loadArtifact } from '../src/dashboard/artifact.js';
 
 const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 const paxosBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js');
@@ -27,9 +28,9 @@ const vsrBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'vsr-broken.js
 const CHILD_MS = 300_000;
 
 describe('rsmlab test: seeds on every core', function () {
-  // A test runs at most two children one after the other (a report, then its replay): mocha's bound
-  // is theirs plus a margin, so a slow child is killed and reported before mocha gives up on the test.
-  this.timeout(2 * CHILD_MS + 60_000);
+  // A test runs at most three children one after the other (a report, its replay, its shrinking):
+  // mocha's bound is theirs plus a margin, so a slow child is killed and reported before mocha gives up on the test.
+  this.timeout(3 * CHILD_MS + 60_000);
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'rsmlab-suite-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -131,6 +132,15 @@ describe('rsmlab test: seeds on every core', function () {
     expect(replayed.status, replayed.stdout + replayed.stderr).to.equal(1);
     expect(replayed.stdout).to.match(/^paxos 6 \(.*\) seed 1: HUNG\nno progress for 1000 ms at seed 1: the run was killed; /);
     expect(replayed.stdout).to.match(where);
+    // It leaves the run's trace and notes up to the step that never ended: p2 proposing instance 6 among three nodes.
+    const folder = join(dir, 'failures', 'paxos-6-sim-seed1');
+    expect(replayed.stdout).to.include(`\ntrace and notes: ${folder}\nsee it: npx rsmlab view ${folder}\n`);
+    const last = readFileSync(join(folder, 'trace.jsonl'), 'utf8').trim().split('\n').at(-1)!;
+    expect((JSON.parse(last) as { node: string; detail: object }).detail, last).to.deep.include({ what: 'paxos.propose', instance: 6, nodes: ['p0', 'p1', 'p2'] });
+    // The viewer opens it as any failure: what failed first, and every event up to the hang.
+    const view = loadArtifact(folder);
+    expect(view.failure).to.match(/^no progress for 1000 ms at seed 1: the run was killed; its code was stuck at:\n {4}at SpinningProposer\.prepare /);
+    expect(view.traces[0]?.events.at(-1)?.seq).to.equal((JSON.parse(last) as { seq: number }).seq);
     // So does shrinking it, which reruns the same seed.
     const shrunk = rsmlab('shrink', 'paxos', '6', '--seed', '1', '--hang-ms', '1000', '--lab-module', `${paxosBroken}#spinningPaxosLab`);
     expect(shrunk.status, shrunk.stdout + shrunk.stderr).to.equal(1);

@@ -67,9 +67,14 @@ export function replayLine(command: string): string {
   return command.startsWith('npx rsmlab test ') ? `rerun (real processes do not replay exactly): ${command}` : `replay: ${command}`;
 }
 
-/** How to replay one run and where its trace and notes are, with the command that opens them in the viewer. */
+/** Where a run's trace and notes are, with the command that opens them in the viewer (none if it wrote none). */
+export function artifactLines(artifacts: string | undefined): string[] {
+  return artifacts ? [`trace and notes: ${artifacts}`, `see it: ${viewCommand(artifacts)}`] : [];
+}
+
+/** How to replay one run and where its trace and notes are. */
 function runLines(replay: string, artifacts: string | undefined): string[] {
-  return [replayLine(replay), ...(artifacts ? [`trace and notes: ${artifacts}`, `see it: ${viewCommand(artifacts)}`] : [])];
+  return [replayLine(replay), ...artifactLines(artifacts)];
 }
 
 function indented(lines: string[]): string[] {

@@ -7,10 +7,13 @@
 // means stuck, not slow.
 import type { ChildProcess } from 'node:child_process';
 import { forkWorker } from './worker-process.js';
-import { stuckStack } from './stuck-stack.js';
+import { stuckStack, type Stuck } from './stuck-stack.js';
 
-/** How a job ended: its worker said 'done', or it was killed for silence, or it exited. */
-export type JobEnd = { kind: 'done' } | { kind: 'hung' | 'crashed'; message: string };
+/**
+ * How a job ended: its worker said 'done', or it was killed for silence (with the folder of what its
+ * run wrote before it was killed, if it kept its trace: tester/hang-dump.ts), or it exited.
+ */
+export type JobEnd = { kind: 'done' } | { kind: 'hung'; message: string; artifacts?: string } | { kind: 'crashed'; message: string };
 
 /**
  * How long a seed may make no progress, by default, before it is called hung: a simulating worker
@@ -47,9 +50,9 @@ export class Lane<J extends object, M extends { type: string }> {
     private readonly workerPath: string,
     private readonly silenceMs: number,
     /**
-     * Before killing a hung worker, read where its code is stuck (stuckStack: it opens the worker's
-     * inspector on loopback for a moment). Off in grading, where another submission's processes
-     * could reach that port.
+     * Before killing a hung worker, read where its code is stuck and have its run write what it
+     * traced (stuckStack: it opens the worker's inspector on loopback for a moment). Off in grading
+     * with submissions side by side, where another submission's processes could reach that port.
      */
     private readonly stackOnHang = true,
   ) {}
@@ -96,8 +99,9 @@ export class Lane<J extends object, M extends { type: string }> {
         // Nothing the worker says from here on counts for the job: it is hung, whatever it sends.
         detach();
         const killed = `no progress for ${limitMs} ms at ${at()}${this.starting ? ' (the worker never started)' : ''}: the run was killed`;
-        void (this.stackOnHang && !this.starting ? stuckStack(child) : Promise.resolve(undefined)).then((stack) =>
-          end({ kind: 'hung', message: stack === undefined ? killed : `${killed}; its code was stuck at:\n${stack}` }),
+        const said = (stack: string | undefined): string => (stack === undefined ? killed : `${killed}; its code was stuck at:\n${stack}`);
+        void (this.stackOnHang && !this.starting ? stuckStack(child, said) : Promise.resolve<Stuck>({})).then(({ stack, artifacts }) =>
+          end({ kind: 'hung', message: said(stack), ...(artifacts !== undefined && { artifacts }) }),
         );
       };
       const message = (m: M | LaneSignal): void => {

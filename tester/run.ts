@@ -17,6 +17,7 @@ import { SimCluster } from './sim-cluster.js';
 import type { Pacer } from '../src/env/sim/scheduler.js';
 import { loadVariant, variantFlag, type Variant } from './variant.js';
 import { describeError, labErrorLines, labErrorsThrown, replayLine } from './failure-text.js';
+import { onHang } from './hang-dump.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
 export const REAL_TIMING_SCALE = 0.1;
@@ -146,13 +147,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   };
   let cluster: Cluster | undefined;
   let thrown: unknown;
+  let unregisterDump = (): void => undefined;
   try {
     // The suite leaves these out of a world they cannot run in; a direct caller is refused the same way, never half-run.
     if (!runsIn(scenario, options.world)) {
       throw new Error(`scenario ${scenario.lab} ${scenario.id} runs in the ${scenario.worlds!.join(', ')} world only, not ${options.world}`);
     }
     const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(scenario.lab, options.variant));
-    cluster = createCluster(scenario, { ...options, lab }, timing);
+    const created = (cluster = createCluster(scenario, { ...options, lab }, timing));
+    if (created instanceof SimCluster && !options.quiet) unregisterDump = onHang((message) => hungArtifacts(created, result, options, attachments, message));
     const ctx: ScenarioContext = {
       cluster,
       seed: options.seed,
@@ -168,6 +171,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     thrown = e;
     result.error = describeError(e);
   }
+  unregisterDump();
   if (cluster) {
     // A simulated run's trace, hash and counts are all taken in this turn: lab code that a failure
     // stopped mid-way may still run a few promise jobs in the await below, past what the trace shows.
@@ -187,6 +191,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await cluster.close().catch(() => undefined);
   }
   return result;
+}
+
+/**
+ * A simulated run stuck in lab code, asked through the inspector (tester/hang-dump.ts): its artifacts
+ * as they stand, `message` its failure (where it was stuck), the trace up to the step that never ended.
+ */
+function hungArtifacts(cluster: SimCluster, result: ScenarioResult, options: RunOptions, attachments: Map<string, string>, message: string): string {
+  const hung = { ...result, error: message, decisions: [...cluster.sim.decisions.all] };
+  return writeArtifacts(hung, options, cluster.sim.trace.jsonl(), attachments, undefined);
 }
 
 export function artifactsName(result: { lab: string; scenario: string; world: World; seed: number }): string {

@@ -4,6 +4,7 @@
 // seed, instead of spinning for ever. This side checks the scenario and output paths first and
 // prints what the worker sends; it never runs lab code itself.
 import { fileURLToPath } from 'node:url';
+import { artifactLines } from '../../tester/failure-text.js';
 import { findScenario } from '../../tester/index.js';
 import { Lane } from '../../tester/lane.js';
 import { checkOutputFile, checkOutputFolder } from './output-paths.js';
@@ -35,9 +36,10 @@ export async function runWatched(job: WatchedJob, hangMs: number): Promise<numbe
     const end = await lane.run(job, (m) => (answer = m), () => `seed ${seed}`);
     if (end.kind !== 'done') {
       const verdict = end.kind === 'hung' ? 'HUNG' : 'CRASHED';
+      const artifacts = end.kind === 'hung' ? end.artifacts : undefined;
       const text = json
-        ? JSON.stringify({ lab: job.lab, scenario: scenario.id, title: scenario.title, world: 'sim', seed, ok: false, [end.kind]: true, error: end.message })
-        : `${job.lab} ${scenario.id} (${scenario.title}) seed ${seed}: ${verdict}\n${end.message}`;
+        ? JSON.stringify({ lab: job.lab, scenario: scenario.id, title: scenario.title, world: 'sim', seed, ok: false, [end.kind]: true, error: end.message, ...(artifacts !== undefined && { artifacts }) })
+        : [`${job.lab} ${scenario.id} (${scenario.title}) seed ${seed}: ${verdict}`, end.message, ...artifactLines(artifacts)].join('\n');
       process.stdout.write(`${text}\n`);
       return 1;
     }
