@@ -43,9 +43,9 @@ function plant(rel: string, find: string, replace: string): (file: string, text:
   };
 }
 
-function grade(submissions: string, out: string, extra: string[], lab = 'paxos'): { status: number | null; output: string } {
+function grade(submissions: string, out: string, extra: string[], lab = 'paxos'): { status: number | null; output: string; stderr: string } {
   const run = spawnSync(process.execPath, [cli, 'grade', '--lab', lab, '--submissions', submissions, '--out', out, ...extra], { encoding: 'utf8', timeout: 240_000 });
-  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+  return { status: run.status, output: `${run.stdout}${run.stderr}`, stderr: run.stderr };
 }
 
 interface Gradescope {
@@ -106,8 +106,12 @@ describe('rsmlab grade', function () {
     submission(subs, 'handout', (file, text) => (file.endsWith('.ts') ? stripSolutions(file, text).text : text));
     submission(subs, 'planted', plantedBugAndHang);
     const out = join(root, 'samples-out');
-    const { status, output } = grade(subs, out, ['--seeds', '1', '--hang-ms', '2000', '--jobs', '2']);
+    const { status, output, stderr } = grade(subs, out, ['--seeds', '1', '--hang-ms', '2000', '--jobs', '2']);
     expect(status, output).to.equal(0);
+    // Each submission is told on stderr as it is graded, in the order they finish: 1/3, 2/3, 3/3.
+    const told = [...stderr.matchAll(/^rsmlab grade: (\d)\/3 graded, \d+m\d\ds: (\S+) (\d+)\/(\d+)/gm)];
+    expect(told.map((m) => m[1]), stderr).to.deep.equal(['1', '2', '3']);
+    expect(told.map((m) => m[2]).sort(), stderr).to.deep.equal(['handout', 'planted', 'reference']);
 
     // Every format says the same: grades.csv, report.txt, results.json and junit.xml.
     const ids = paxosScenarios.map((sc) => sc.id);
@@ -126,6 +130,7 @@ describe('rsmlab grade', function () {
       const score = [...points(student).values()].reduce((a, b) => a + b, 0);
       expect(rows.get(student)!.slice(1, 3), student).to.deep.equal([String(score), String(max)]);
       expect(output, student).to.match(new RegExp(`^${student} +${score}/${max}$`, 'm'));
+      expect(told.find((m) => m[2] === student)?.slice(3), student).to.deep.equal([String(score), String(max)]);
       expect(readFileSync(join(out, student, 'report.txt'), 'utf8'), student).to.include(`score: ${score}/${max}`);
       const gs = JSON.parse(readFileSync(join(out, student, 'results.json'), 'utf8')) as Gradescope;
       expect(gs.score, student).to.equal(score);

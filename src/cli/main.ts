@@ -190,7 +190,8 @@ program
   .option('--hang-ms <ms>', 'a scenario run with no progress for this long scores 0 (hung)', whole('--hang-ms', 1), 10_000)
   .option('--timeout-ms <ms>', 'a whole submission taking longer is stopped; unfinished tests score 0', whole('--timeout-ms', 1), 900_000)
   .option('--memory-mb <mb>', 'heap bound of every process running submission code', whole('--memory-mb', 1), 512)
-  .action((o: { lab: string; submissions: string; out: string; jobs: number; seeds: number; only?: string[]; hangMs: number; timeoutMs: number; memoryMb: number }) =>
+  .option('--no-progress', 'say nothing on stderr as each submission is graded')
+  .action((o: { lab: string; submissions: string; out: string; jobs: number; seeds: number; only?: string[]; hangMs: number; timeoutMs: number; memoryMb: number; progress: boolean }) =>
     exitWith(async () => (await import('./grade-command.js')).gradeCommand(o)),
   );
 

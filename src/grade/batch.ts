@@ -39,6 +39,8 @@ export interface GradeOptions {
   memoryMb: number;
   /** Told why runs cannot get users of their own (then they run with the grader's rights). */
   warn?: (text: string) => void;
+  /** Told of each submission as its grading ends (`done` of `total` graded so far): a batch of a class runs for a while. */
+  onGraded?: (grade: StudentGrade, done: number, total: number) => void;
 }
 
 export interface StudentGrade {
@@ -109,10 +111,13 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   // other submission's processes run meanwhile (they could reach it), as on Gradescope.
   const stackOnHang = Math.min(options.jobs, students.length) <= 1;
   let next = 0;
+  let done = 0;
   const lane = async (): Promise<void> => {
     while (next < students.length) {
       const index = next++;
-      grades[index] = await gradeOne(options, students[index]!, scenarios, { grader, framework }, 'user' in users ? users.user() : undefined, stackOnHang);
+      const grade = await gradeOne(options, students[index]!, scenarios, { grader, framework }, 'user' in users ? users.user() : undefined, stackOnHang);
+      grades[index] = grade;
+      options.onGraded?.(grade, ++done, students.length);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, lane));
