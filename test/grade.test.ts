@@ -186,8 +186,10 @@ describe('rsmlab grade', function () {
     const alone = join(root, 'same-alone');
     for (const [subs, name] of [[together, 'planted'], [together, 'twin'], [alone, 'planted']] as const) submission(subs, name, plantedBugAndHang);
     const rows = (subs: string): Map<string, string> => {
-      const { status, output } = grade(subs, `${subs}-out`, ['--seeds', '1', '--hang-ms', '2000', '--only', '5,6,7', '--jobs', subs === together ? '2' : '1']);
+      // The run alone also says nothing on stderr as it goes (--no-progress).
+      const { status, output, stderr } = grade(subs, `${subs}-out`, ['--seeds', '1', '--hang-ms', '2000', '--only', '5,6,7', ...(subs === together ? ['--jobs', '2'] : ['--jobs', '1', '--no-progress'])]);
       expect(status, output).to.equal(0);
+      expect(stderr.includes('rsmlab grade: '), stderr).to.equal(subs === together);
       return new Map(readFileSync(join(`${subs}-out`, 'grades.csv'), 'utf8').trim().split('\n').slice(1).map((line) => [line.split(',')[0]!, line.slice(line.indexOf(','))]));
     };
     const [first, again] = [rows(together), rows(alone)];
