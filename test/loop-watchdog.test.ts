@@ -1,8 +1,10 @@
 // The loop watchdog of commands that run lab code in their own process (src/cli/loop-watchdog.ts):
 // a process whose code never returns to its event loop is told about on stderr and killed; one
-// whose loop turns is left alone and exits by itself, the watchdog keeping nothing alive.
+// whose loop turns is left alone and exits by itself, the watchdog keeping nothing alive; a check
+// held up with the whole process (a suspended laptop) judges nothing.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
+import { stuck } from '../src/cli/loop-watchdog.js';
 
 const watchdog = new URL('../src/cli/loop-watchdog.js', import.meta.url).href;
 
@@ -18,6 +20,12 @@ describe('loop watchdog', function () {
     const r = run('setTimeout(() => { for (;;); }, 100);');
     expect(r.signal).to.equal('SIGKILL');
     expect(r.stderr).to.equal('stuck: stopped\n');
+  });
+
+  it('judges the loop stuck on a check without a beat that came on time, never on a late one (the whole process was held up)', () => {
+    expect(stuck(7, 7, 1000, 1000), 'no beat, on time').to.equal(true);
+    expect(stuck(8, 7, 1000, 1000), 'a beat').to.equal(false);
+    expect(stuck(7, 7, 30_000, 1000), 'no beat, but the check itself came 29 s late: a suspended laptop').to.equal(false);
   });
 
   it('leaves a process alone while its loop turns, busy or not, and lets it exit', () => {

@@ -5,20 +5,33 @@
 // the run itself, and it keeps no process alive.
 import { Worker } from 'node:worker_threads';
 
-/** The watching thread: a CommonJS body, fed the counter, the limit and the words to say. */
+/**
+ * Whether the loop is stuck: no beat (`count` as at the last check, `seen`) and that check came on
+ * time. A late check was held up with the whole process (a suspended laptop, SIGSTOP): the main
+ * thread had no chance to beat either, so it gets another period before it is judged.
+ */
+export function stuck(count: number, seen: number, sinceCheckMs: number, ms: number): boolean {
+  return count === seen && sinceCheckMs <= 2 * ms;
+}
+
+/** The watching thread: a CommonJS body (stuck() is written into it), fed the counter, the limit and the words to say. */
 const WATCHER = `
 const { workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
 const { beats, ms, message } = workerData;
+const stuck = ${stuck.toString()};
 let seen = -1;
+let checked = Date.now();
 setInterval(() => {
-  const now = Atomics.load(beats, 0);
-  if (now === seen) {
+  const count = Atomics.load(beats, 0);
+  const since = Date.now() - checked;
+  checked = Date.now();
+  if (stuck(count, seen, since, ms)) {
     // The main thread is stuck: process.stderr would wait for it, so write to fd 2 directly.
     writeSync(2, message);
     process.kill(process.pid, 'SIGKILL');
   }
-  seen = now;
+  seen = count;
 }, ms);
 `;
 
