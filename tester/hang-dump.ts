@@ -4,7 +4,9 @@
 // before it kills the worker. It only holds the one function; it writes nothing itself.
 import { runAs } from '../src/env/sim/guard.js';
 
-const KEY = Symbol.for('rsmlab.hangDump');
+/** The dump's global name: a symbol in the global registry, which the inspector's expression names too. */
+const KEY_NAME = 'rsmlab.hangDump';
+const KEY = Symbol.for(KEY_NAME);
 
 type Dump = (message: string) => string;
 
@@ -24,5 +26,5 @@ export function onHang(dump: Dump): () => void {
 
 /** The expression the inspector evaluates in the stuck thread: the artifacts' folder, or undefined when no run registered a dump. */
 export function hangDumpExpression(message: string): string {
-  return `globalThis[Symbol.for('rsmlab.hangDump')]?.(${JSON.stringify(message)})`;
+  return `globalThis[Symbol.for(${JSON.stringify(KEY_NAME)})]?.(${JSON.stringify(message)})`;
 }
