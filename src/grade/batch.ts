@@ -108,7 +108,10 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   if ('reason' in users) options.warn?.(`submissions run as the grader's user, with its rights: ${users.reason}`);
   const grades = new Array<StudentGrade>(students.length);
   // Where a hung worker was stuck is read through its inspector, on a loopback port: only when no
-  // other submission's processes run meanwhile (they could reach it), as on Gradescope.
+  // other submission's processes run meanwhile (they could reach it), as on Gradescope. One at a
+  // time, the cleanup after each kills everything a submission started; a process that escapes it
+  // (possible only without users of their own: see the grader's handout) has the grader's uid, and
+  // could tamper with the next submission's tree and processes with or without that port.
   const stackOnHang = Math.min(options.jobs, students.length) <= 1;
   let next = 0;
   let done = 0;
