@@ -110,21 +110,30 @@ export class ImpatientPrimary extends Rsm {
 }
 
 /**
- * A primary that starts handing out its state without letting a request in flight finish (the
- * drain forgotten): super's first step, the drain, is handed a mutex nobody holds.
+ * The reference with its invoke mutex swapped for another during the synchronous part of one call:
+ * every use of this.invokeMutex that call makes before its first await takes the other.
  */
-export class UndrainedSync extends Rsm {
-  private readonly unheld = new Mutex();
-
-  protected override syncWithBackups(): Promise<boolean> {
+abstract class SwappedMutex extends Rsm {
+  protected withInvokeMutex<T>(mutex: Mutex, call: () => T): T {
     const held = this.invokeMutex;
-    // The drain reads this.invokeMutex before its first await, that is, within this call.
-    Object.assign(this, { invokeMutex: this.unheld });
+    Object.assign(this, { invokeMutex: mutex });
     try {
-      return super.syncWithBackups();
+      return call();
     } finally {
       Object.assign(this, { invokeMutex: held });
     }
+  }
+}
+
+/**
+ * A primary that starts handing out its state without letting a request in flight finish (the
+ * drain forgotten): super's first step, the drain, is handed a mutex nobody holds.
+ */
+export class UndrainedSync extends SwappedMutex {
+  private readonly unheld = new Mutex();
+
+  protected override syncWithBackups(): Promise<boolean> {
+    return this.withInvokeMutex(this.unheld, () => super.syncWithBackups());
   }
 }
 
@@ -140,16 +149,10 @@ export class AnyViewTransferDone extends Rsm {
  * forgotten): two requests replicate side by side, and the later viewstamp can finish first. Seeds
  * 1..30 fail on request-across-sync 27 times, loss-views 17, loss-backups 8, and 0-6 elsewhere.
  */
-export class UnserializedPrimary extends Rsm {
+export class UnserializedPrimary extends SwappedMutex {
   protected override clientInvoke(args: ClientRequestArgs): Promise<ClientInvokeRes> {
-    const held = this.invokeMutex;
     // A lock of its own for each request: nothing waits for another (nor does the sync's drain).
-    Object.assign(this, { invokeMutex: new Mutex() });
-    try {
-      return super.clientInvoke(args);
-    } finally {
-      Object.assign(this, { invokeMutex: held });
-    }
+    return this.withInvokeMutex(new Mutex(), () => super.clientInvoke(args));
   }
 }
 
