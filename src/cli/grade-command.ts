@@ -21,9 +21,9 @@ export interface GradeCommandOptions {
   progress?: boolean;
 }
 
-/** One submission's line: its score, and the first line of what stopped it, if anything did. */
-function gradeLine(g: StudentGrade): string {
-  return `${g.student.padEnd(24)} ${String(g.score).padStart(4)}/${g.max}${g.problem ? `  (${g.problem.split('\n')[0]})` : ''}`;
+/** What stopped a submission's grading, by its first line, if anything did. */
+function problemText(g: StudentGrade): string {
+  return g.problem ? `  (${g.problem.split('\n')[0]})` : '';
 }
 
 function elapsed(ms: number): string {
@@ -35,9 +35,9 @@ export async function gradeCommand(o: GradeCommandOptions): Promise<number> {
   const seeds = seedsThrough(o.seeds);
   const started = Date.now();
   // A class takes a while: each submission is told on stderr as it is graded; stdout gets the table, in order, at the end.
-  const onGraded = (g: StudentGrade, done: number, total: number): void => void process.stderr.write(`rsmlab grade: ${done}/${total} graded, ${elapsed(Date.now() - started)}: ${gradeLine(g).replace(/ +/, ' ')}\n`);
+  const onGraded = (g: StudentGrade, done: number, total: number): void => void process.stderr.write(`rsmlab grade: ${done}/${total} graded, ${elapsed(Date.now() - started)}: ${g.student} ${g.score}/${g.max}${problemText(g)}\n`);
   const grades = await gradeAll({ repo: repoRoot(), lab: o.lab, submissions: resolve(o.submissions), out: resolve(o.out), jobs: o.jobs, seeds, ...(o.only ? { only: o.only } : {}), hangMs: o.hangMs, timeoutMs: o.timeoutMs, memoryMb: o.memoryMb, warn: (text) => process.stderr.write(`${text}\n`), ...((o.progress ?? true) && { onGraded }) });
-  for (const g of grades) process.stdout.write(`${gradeLine(g)}\n`);
+  for (const g of grades) process.stdout.write(`${g.student.padEnd(24)} ${String(g.score).padStart(4)}/${g.max}${problemText(g)}\n`);
   process.stdout.write(`graded ${grades.length} submissions: ${resolve(o.out, 'grades.csv')}, reports in ${resolve(o.out)}/<student>/report.txt\n`);
   return 0;
 }
