@@ -12,6 +12,9 @@ import { HANG_MS } from '../../tester/lane.js';
 import { mutantLabs } from '../../tester/mutants/index.js';
 import { address, addresses, list, timingScale, whole } from './args.js';
 import { repoRoot } from './repo.js';
+import type { WatchedJob } from './watched.js';
+import type { SimCommandOptions } from './sim-command.js';
+import type { ShrinkCommandOptions } from './shrink-command.js';
 
 // A lab's stack trace names its .ts lines (labs/vsr/engine.ts:212), not dist/*.js: the subcommands,
 // the tester and the labs load after this line (dynamic imports), so their source maps are read.
@@ -50,6 +53,11 @@ function exitAtOnce(run: () => Promise<void>): Promise<void> {
     complain(e);
     process.exit(2);
   });
+}
+
+/** `rsmlab sim` and `rsmlab shrink`: the command in a worker watched for hangs (src/cli/watched.ts). */
+function watched(job: WatchedJob, hangMs: number): Promise<void> {
+  return exitWith(async () => (await import('./watched.js')).runWatched(job, hangMs));
 }
 
 const { version } = JSON.parse(readFileSync(`${repoRoot()}/package.json`, 'utf8')) as { version: string };
@@ -137,12 +145,7 @@ program
   .option('--lab-module <file#export>', 'run the Lab this compiled module exports (a broken variant) instead of the lab itself')
   .option('--mutant <id>', 'run this mutant of the lab\'s corpus (`rsmlab mutants` prints its replay command) instead of the lab itself')
   .option('--hang-ms <ms>', 'stop a replay whose lab code makes no progress for this long, and say where it was stuck', whole('--hang-ms', 1), HANG_MS.sim)
-  .action((lab: string, scenario: string, o: { seed: number; trace?: string; json?: boolean; artifacts: string; veto?: string; labModule?: string; mutant?: string; hangMs: number }) =>
-    exitWith(async () => {
-      const { hangMs, ...options } = o;
-      return (await import('./watched.js')).runWatched({ command: 'sim', lab, scenario, options }, hangMs);
-    }),
-  );
+  .action((lab: string, scenario: string, { hangMs, ...options }: SimCommandOptions & { hangMs: number }) => watched({ command: 'sim', lab, scenario, options }, hangMs));
 
 program
   .command('shrink')
@@ -156,12 +159,7 @@ program
   .option('--mutant <id>', 'run this mutant of the lab\'s corpus instead of the lab itself')
   .option('--json', 'print the failing run and the shrink result as JSON')
   .option('--hang-ms <ms>', 'stop a run whose lab code makes no progress for this long, and say where it was stuck', whole('--hang-ms', 1), HANG_MS.sim)
-  .action((lab: string, scenario: string, o: { seed: number; shrinkMs: number; artifacts: string; labModule?: string; mutant?: string; json?: boolean; hangMs: number }) =>
-    exitWith(async () => {
-      const { hangMs, ...options } = o;
-      return (await import('./watched.js')).runWatched({ command: 'shrink', lab, scenario, options }, hangMs);
-    }),
-  );
+  .action((lab: string, scenario: string, { hangMs, ...options }: ShrinkCommandOptions & { hangMs: number }) => watched({ command: 'shrink', lab, scenario, options }, hangMs));
 
 program
   .command('mutants')
