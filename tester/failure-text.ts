@@ -58,13 +58,16 @@ export function labErrorLines(labErrors: readonly string[] | undefined): string[
   return (labErrors ?? []).map((e) => `lab code threw: ${e}`);
 }
 
+/** How a real-world run's command begins (tester/run.ts, replayCommand): real processes are rerun by the test command. */
+export const REAL_RERUN = 'npx rsmlab test';
+
 /**
  * The line that gives a run's replay command (tester/run.ts, replayCommand). A simulated run replays
  * exactly; real processes only rerun the scenario with its seed, their timing anew, so the line says
  * so and does not call it a replay.
  */
 export function replayLine(command: string): string {
-  return command.startsWith('npx rsmlab test ') ? `rerun (real processes do not replay exactly): ${command}` : `replay: ${command}`;
+  return command.startsWith(`${REAL_RERUN} `) ? `rerun (real processes do not replay exactly): ${command}` : `replay: ${command}`;
 }
 
 /** Where a run's trace and notes are, with the command that opens them in the viewer (none if it wrote none). */

@@ -16,7 +16,7 @@ import { RealCluster } from './real-cluster.js';
 import { SimCluster } from './sim-cluster.js';
 import type { Pacer } from '../src/env/sim/scheduler.js';
 import { loadVariant, variantFlag, type Variant } from './variant.js';
-import { describeError, labErrorLines, labErrorsThrown, replayLine } from './failure-text.js';
+import { REAL_RERUN, describeError, labErrorLines, labErrorsThrown, replayLine } from './failure-text.js';
 import { onHang } from './hang-dump.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
@@ -117,7 +117,7 @@ export function defaultTiming(world: World): Timing {
 export function replayCommand(scenario: Pick<Scenario, 'lab' | 'id'>, world: World, seed: number, variant?: Variant): string {
   return world === 'sim'
     ? `npx rsmlab sim ${scenario.lab} ${scenario.id} --seed ${seed}${variantFlag(variant)}`
-    : `npx rsmlab test ${scenario.lab} --world real --only ${scenario.id} --seed ${seed}`;
+    : `${REAL_RERUN} ${scenario.lab} --world real --only ${scenario.id} --seed ${seed}`;
 }
 
 function createCluster(scenario: Scenario, options: RunOptions & { lab?: Lab | undefined }, timing: Timing): Cluster {

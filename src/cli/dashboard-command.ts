@@ -11,6 +11,7 @@ import { DashboardServer } from '../dashboard/server.js';
 import { startSimRun } from '../dashboard/sim-run.js';
 import { viewCommand as viewerCommand } from '../dashboard/view-command.js';
 import { watchLoop } from './loop-watchdog.js';
+import { replayCommand } from '../../tester/run.js';
 
 /** How long the live simulation's lab code may hold the process before the dashboard gives up on it. */
 const STUCK_MS = 10_000;
@@ -49,7 +50,7 @@ export async function dashboardCommand(o: DashboardCommandOptions): Promise<numb
   if (lab === undefined || test === undefined || rest.length > 0) throw new Error('--sim takes a lab and a test: --sim paxos 7');
   const run = await startSimRun({ lab, test, seed: o.seed, ...access, ...(o.paused !== undefined && { paused: o.paused }) });
   print(`rsmlab: simulated run of ${lab} ${test} seed ${o.seed}, live at ${run.server.url}\nCtrl-C stops it.`);
-  const unwatch = watchLoop(STUCK_MS, `rsmlab: the simulated run's lab code has not returned for ${STUCK_MS / 1000} s (a loop that never ends?): the page and Ctrl-C cannot go on, so the dashboard stops. Where the code is stuck: npx rsmlab sim ${lab} ${test} --seed ${o.seed}`);
+  const unwatch = watchLoop(STUCK_MS, `rsmlab: the simulated run's lab code has not returned for ${STUCK_MS / 1000} s (a loop that never ends?): the page and Ctrl-C cannot go on, so the dashboard stops. Where the code is stuck: ${replayCommand({ lab, id: test }, 'sim', o.seed)}`);
   const stopped = untilStopped(o.seconds);
   void run.result.then((result) => {
     if (run.player.done === 'stopped') return;
