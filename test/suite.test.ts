@@ -132,6 +132,8 @@ describe('rsmlab test: seeds on every core', function () {
     expect(replayed.status, replayed.stdout + replayed.stderr).to.equal(1);
     expect(replayed.stdout).to.match(/^paxos 6 \(.*\) seed 1: HUNG\nno progress for 1000 ms at seed 1: the run was killed; /);
     expect(replayed.stdout).to.match(where);
+    // Like any failure it gives the command that replays it: the very one it was run by.
+    expect(replayed.stdout).to.include(`\nreplay: ${replay}\n`);
     // It leaves the run's trace and notes up to the step that never ended: p2 proposing instance 6 among three nodes.
     const folder = join(dir, 'failures', 'paxos-6-sim-seed1');
     expect(replayed.stdout).to.include(`\ntrace and notes: ${folder}\nsee it: npx rsmlab view ${folder}\n`);
@@ -146,6 +148,7 @@ describe('rsmlab test: seeds on every core', function () {
     expect(shrunk.status, shrunk.stdout + shrunk.stderr).to.equal(1);
     expect(shrunk.stdout).to.match(/^paxos 6 \(.*\) seed 1: HUNG\nno progress for 1000 ms at seed 1: the run was killed; /);
     expect(shrunk.stdout).to.match(where);
+    expect(shrunk.stdout).to.include(`\nreplay: ${replay}\n`);
   });
 
   it('shrinks the lowest failing seed in the report: the smallest failing run and its replay first, its fault decisions and trace events beside the original\'s, then the original run', async () => {

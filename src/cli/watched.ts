@@ -4,9 +4,12 @@
 // seed, instead of spinning for ever. This side checks the scenario and output paths first and
 // prints what the worker sends; it never runs lab code itself.
 import { fileURLToPath } from 'node:url';
-import { artifactLines } from '../../tester/failure-text.js';
+import { artifactLines, replayLine } from '../../tester/failure-text.js';
 import { findScenario } from '../../tester/index.js';
-import { Lane } from '../../tester/lane.js';
+import { HANG_MS, Lane } from '../../tester/lane.js';
+import { replayCommand } from '../../tester/run.js';
+import type { Scenario } from '../../tester/scenario.js';
+import { chosenVariant } from '../../tester/variant.js';
 import { checkOutputFile, checkOutputFolder } from './output-paths.js';
 import type { SimCommandOptions } from './sim-command.js';
 import type { ShrinkCommandOptions } from './shrink-command.js';
@@ -24,7 +27,14 @@ export type WatchedMessage = ({ type: 'output' } & CommandOutput) | { type: 'ref
 
 const workerPath = fileURLToPath(new URL('./watched-worker.js', import.meta.url));
 
-/** Run `job` in a watched worker, print its output and resolve with its exit code; a hang or a crash is reported as the run's failure (exit 1). */
+/** The command that replays the job's seed as it ran (its variant, its vetoes, its hang limit): `rsmlab sim`, for a shrink too. */
+function replayOf(job: WatchedJob, scenario: Scenario, hangMs: number): string {
+  const veto = job.command === 'sim' && job.options.veto !== undefined ? ` --veto ${job.options.veto}` : '';
+  const limit = hangMs === HANG_MS.sim ? '' : ` --hang-ms ${hangMs}`;
+  return `${replayCommand(scenario, 'sim', job.options.seed, chosenVariant(job.options))}${veto}${limit}`;
+}
+
+/** Run `job` in a watched worker, print its output and resolve with its exit code; a hang or a crash is reported as the run's failure (exit 1), with its replay command. */
 export async function runWatched(job: WatchedJob, hangMs: number): Promise<number> {
   const scenario = await findScenario(job.lab, job.scenario);
   checkOutputFolder('--artifacts', job.options.artifacts);
@@ -37,9 +47,10 @@ export async function runWatched(job: WatchedJob, hangMs: number): Promise<numbe
     if (end.kind !== 'done') {
       const verdict = end.kind === 'hung' ? 'HUNG' : 'CRASHED';
       const artifacts = end.kind === 'hung' ? end.artifacts : undefined;
+      const replay = replayOf(job, scenario, hangMs);
       const text = json
-        ? JSON.stringify({ lab: job.lab, scenario: scenario.id, title: scenario.title, world: 'sim', seed, ok: false, [end.kind]: true, error: end.message, ...(artifacts !== undefined && { artifacts }) })
-        : [`${job.lab} ${scenario.id} (${scenario.title}) seed ${seed}: ${verdict}`, end.message, ...artifactLines(artifacts)].join('\n');
+        ? JSON.stringify({ lab: job.lab, scenario: scenario.id, title: scenario.title, world: 'sim', seed, ok: false, [end.kind]: true, error: end.message, replay, ...(artifacts !== undefined && { artifacts }) })
+        : [`${job.lab} ${scenario.id} (${scenario.title}) seed ${seed}: ${verdict}`, end.message, replayLine(replay), ...artifactLines(artifacts)].join('\n');
       process.stdout.write(`${text}\n`);
       return 1;
     }
