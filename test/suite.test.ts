@@ -13,6 +13,7 @@ import { simClusterOf } from '../tester/sim-cluster.js';
 import type { Cluster } from '../tester/cluster.js';
 import { notRunAfter, type ScenarioOutcome, type SuiteResult } from '../tester/suite.js';
 import { loadArtifact } from '../src/dashboard/artifact.js';
+import { isRunning } from './fixtures/pid.js';
 
 const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
 const paxosBroken = join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js');
@@ -104,6 +105,25 @@ describe('rsmlab test: seeds on every core', function () {
     const m = /1 of 20 seeds failed \(lowest: (\d+)\); (\d+) not run \(stopped at the first failure\)/.exec(r.stdout);
     expect(m, r.stdout).to.not.equal(null);
     expect(Number(m![2])).to.equal(20 - Number(m![1]));
+  });
+
+  it('a worker stuck in lab code dies with its parent, even one killed by SIGKILL (nothing spins on)', async () => {
+    const parent = spawn(process.execPath, [cli, 'sim', 'paxos', '6', '--seed', '1', '--hang-ms', '600000', '--lab-module', `${paxosBroken}#spinningPaxosLab`, '--artifacts', join(dir, 'orphan')], { stdio: 'ignore' });
+    const childOf = (pid: number): number | undefined => {
+      const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+      return r.stdout.trim() === '' ? undefined : Number(r.stdout.trim().split('\n')[0]);
+    };
+    const until = async (what: string, done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(done(), what).to.equal(true);
+    };
+    let worker: number | undefined;
+    await until('the sim worker started', () => (worker = childOf(parent.pid!)) !== undefined);
+    // Past its start: seed 1 of the spinning lab reaches its loop within a second of simulated work.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(isRunning(worker!), 'the worker spins on, its parent waiting 600 s for a beat').to.equal(true);
+    parent.kill('SIGKILL');
+    await until('the worker died with its parent', () => !isRunning(worker!));
   });
 
   it('calls a seed hung only when its simulation stops: a run longer than --hang-ms passes, a lab stuck in a loop is killed', () => {

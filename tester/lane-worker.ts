@@ -3,6 +3,7 @@
 // throws ends the process (exit 3, the error on stderr): the lane reports it as a crash. It never
 // decides what a job does (tester/worker.ts, tester/mutants/worker.ts do).
 import type { LaneJob, LaneSignal } from './lane.js';
+import { dieWithParent } from './orphan-guard.js';
 
 /** Send `message` to the parent; resolves once it is handed to the channel. */
 export function report<M>(message: M | LaneSignal): Promise<void> {
@@ -43,4 +44,6 @@ export function serveJobs<J>(work: (job: J) => Promise<void>, simulates: (job: J
   });
   // The parent closes the channel when its pool is done; nothing else keeps a worker alive.
   process.on('disconnect', () => process.exit(0));
+  // A parent gone without closing it (killed) leaves a worker stuck in lab code nothing else would end.
+  dieWithParent();
 }

@@ -3,7 +3,7 @@
 // stuck in a loop stops the loop, and with it the page and the Ctrl-C handler; after `ms` of that
 // the watchdog says so on stderr and kills the process, which nothing else could. It never touches
 // the run itself, and it keeps no process alive.
-import { Worker } from 'node:worker_threads';
+import { startWatcher } from '../watcher-thread.js';
 
 /**
  * Whether the loop is stuck: no beat (`count` as at the last check, `seen`) and that check came on
@@ -43,9 +43,7 @@ export function watchLoop(ms: number, message: string): () => void {
   const beats = new Int32Array(new SharedArrayBuffer(4));
   const beat = setInterval(() => Atomics.add(beats, 0, 1), Math.max(1, Math.floor(ms / 4)));
   beat.unref();
-  // execArgv []: none of the process's flags (an --input-type=module would make the body a module).
-  const watcher = new Worker(WATCHER, { eval: true, execArgv: [], workerData: { beats, ms, message: `${message}\n` } });
-  watcher.unref();
+  const watcher = startWatcher(WATCHER, { beats, ms, message: `${message}\n` });
   return () => {
     clearInterval(beat);
     void watcher.terminate();
