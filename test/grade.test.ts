@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
 import { buildFramework, buildWorkspace, compiled, graderTree } from '../src/grade/workspace.js';
-import { runIsolated } from '../src/grade/batch.js';
+import { FOLDERS_LEFT, runIsolated } from '../src/grade/batch.js';
 import { freshIds } from '../src/grade/sandbox.js';
 import { filesUnder } from '../src/files-under.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
@@ -146,6 +146,11 @@ describe('rsmlab grade', function () {
     expect(report, 'grading opens no hung worker\'s inspector (another submission could reach its port)').to.not.include('stuck at');
     expect(report).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
     expect(report).to.match(/see it: npx rsmlab view .*planted\/failures\/paxos-7-sim-seed1/);
+    // The student's results.json gives the replay but no folder of the grading machine (on Gradescope, gone with the run), and says why.
+    const plantedResults = JSON.parse(readFileSync(join(out, 'planted', 'results.json'), 'utf8')) as Gradescope & { output?: string };
+    expect(plantedResults.tests.find((t) => t.name.startsWith('paxos 7: '))?.output).to.include('replay: npx rsmlab sim paxos 7 --seed 1');
+    expect(JSON.stringify(plantedResults)).to.not.include('failures/').and.not.include('trace and notes:');
+    expect(plantedResults.output).to.equal(FOLDERS_LEFT);
     expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.match(/TODO: (acceptor|proposer)\./);
     // Its stack frames name the student's .ts file and line, relative to their folder: no path or .js of the grading tree.
     for (const file of ['report.txt', 'results.json', 'junit.xml']) {

@@ -151,6 +151,26 @@ function inTree(text: string, tree: readonly string[]): string {
   return tree.reduce((t, root) => t.replaceAll(`file://${root}/`, '').replaceAll(`${root}/`, ''), text);
 }
 
+/** What results.json says instead of the folders of failing runs, which stay with the grader. */
+export const FOLDERS_LEFT = "A failing test's trace and notes stay on the grading machine. Its replay command, run in your own copy of the labs, writes them again and prints the command that opens them in the viewer.";
+
+/**
+ * The result as the student's results.json shows it: a failing run's folder (its trace and notes)
+ * is a path on the grading machine (on Gradescope, a temporary folder gone when the run ends), of
+ * no use to the student, so it is left out; `left` says whether any was. report.txt keeps them.
+ * (Grading never shrinks, so no outcome has a shrunk run's folder.)
+ */
+function withoutFolders(result: SuiteResult): { result: SuiteResult; left: boolean } {
+  let left = false;
+  const outcomes = result.outcomes.map((o): ScenarioOutcome => {
+    if (o.failure?.artifacts === undefined) return o;
+    left = true;
+    const { artifacts: _left, ...failure } = o.failure;
+    return { ...o, failure };
+  });
+  return { result: { ...result, outcomes }, left };
+}
+
 /** How many ignored files a report names (a folder of build output could hold thousands). */
 const MAX_IGNORED_NAMED = 20;
 
@@ -198,7 +218,9 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   // The run's processes (maybe of a user of its own) wrote in `dir`: whatever they left there is replaced, not followed.
   const shown = (text: string): string => inTree(text, tree);
   writeFresh(join(dir, 'report.txt'), shown(`${header.join('\n')}\n${formatTable(result)}`));
-  writeFresh(join(dir, 'results.json'), shown(formatGradescope([result], notes.join('\n\n'))));
+  const forStudent = withoutFolders(result);
+  const studentNotes = [...notes, ...(forStudent.left ? [FOLDERS_LEFT] : [])];
+  writeFresh(join(dir, 'results.json'), shown(formatGradescope([forStudent.result], studentNotes.join('\n\n'))));
   writeFresh(join(dir, 'junit.xml'), shown(formatJunit([result])));
   return { student, score, max, result, dir, ...(problem ? { problem } : {}) };
 }
