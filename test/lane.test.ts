@@ -1,12 +1,15 @@
 // A lane (tester/lane.ts) whose worker exits between two jobs: the next job runs on a fresh worker
-// and ends 'done', neither blamed for the exit nor left waiting for the silence limit.
+// and ends 'done', neither blamed for the exit nor left waiting for the silence limit. A lane held up
+// with its worker (Ctrl-Z, then fg) does not call the worker hung when it resumes.
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Lane } from '../tester/lane.js';
 import type { ExitJob, ExitMessage } from './fixtures/lane-worker-exit.js';
+import type { TickJob, TickMessage } from './fixtures/lane-worker-ticks.js';
 import { isRunning } from './fixtures/pid.js';
 
 const workerPath = join(process.cwd(), 'dist', 'test', 'fixtures', 'lane-worker-exit.js');
+const ticksPath = join(process.cwd(), 'dist', 'test', 'fixtures', 'lane-worker-ticks.js');
 
 
 /** Two jobs on one lane, the first one's worker dying `after` it; whether to wait until it is gone before the second. */
@@ -32,4 +35,29 @@ describe('lane: a worker that exits between jobs', function () {
   it('costs the next job nothing once its exit was seen: the job starts a fresh worker', () => twoJobs('exit', true));
 
   it('costs the next job nothing when it dies as the job reaches it: the job runs again on a fresh worker', () => twoJobs('exit-at-next-job', false));
+});
+
+describe('lane: stopped and resumed with its worker (Ctrl-Z, then fg)', function () {
+  this.timeout(60_000);
+
+  it('calls nothing hung: its overdue strike, held up with it, gives the worker another limit to speak', async () => {
+    const lane = new Lane<TickJob, TickMessage>(ticksPath, 1000);
+    let held = false;
+    // At the worker's first tick: stop it (nothing more of it is on the way), hold this process up for
+    // three silence limits, resume the worker. The lane's strike is overdue, and runs before the
+    // worker's next tick is read; judging it, the lane called the worker hung, every time.
+    const holdUp = (m: TickMessage): void => {
+      if (held) return;
+      held = true;
+      process.kill(m.pid, 'SIGSTOP');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+      process.kill(m.pid, 'SIGCONT');
+    };
+    try {
+      expect(await lane.run({ ticks: 10, everyMs: 100 }, holdUp, () => 'the ticking job')).to.deep.equal({ kind: 'done' });
+      expect(held, 'the job was held up').to.equal(true);
+    } finally {
+      lane.close();
+    }
+  });
 });

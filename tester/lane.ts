@@ -6,6 +6,7 @@
 // mean. A simulating worker beats while its simulation steps (tester/lane-worker.ts), so "silent"
 // means stuck, not slow.
 import type { ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { forkWorker } from './worker-process.js';
 import { stuckStack, type Stuck } from './stuck-stack.js';
 
@@ -104,12 +105,23 @@ export class Lane<J extends object, M extends { type: string }> {
           end({ kind: 'hung', message: said(stack), ...(artifacts !== undefined && { artifacts }) }),
         );
       };
+      // When the watchdog is due to strike (performance.now()).
+      let due = 0;
+      const arm = (): void => {
+        clearTimeout(watchdog);
+        due = performance.now() + limitMs;
+        watchdog = setTimeout(strike, limitMs);
+      };
+      // A strike that comes more than a beat late was held up with this whole process, and the worker
+      // may have been too (Ctrl-Z then fg stops and resumes them together: the overdue timer runs
+      // before the beat the worker sends as it resumes is read). It judges nothing: the worker gets
+      // another whole limit from now.
+      const strike = (): void => (performance.now() - due > beatMs(this.silenceMs) ? arm() : hung());
       const message = (m: M | LaneSignal): void => {
         heard = true;
         this.starting = false;
         limitMs = this.silenceMs;
-        clearTimeout(watchdog);
-        watchdog = setTimeout(hung, limitMs);
+        arm();
         if (m.type === 'done') return end({ kind: 'done' });
         if (m.type !== 'alive') onMessage(m as M);
       };
@@ -123,7 +135,7 @@ export class Lane<J extends object, M extends { type: string }> {
         const stderr = this.stderr.trim();
         end({ kind: 'crashed', message: `worker exited (${signal ?? `code ${code}`}) at ${at()}${stderr ? `:\n${stderr}` : ''}` });
       };
-      watchdog = setTimeout(hung, limitMs);
+      arm();
       child.on('message', message);
       child.once('exit', exited);
       // A channel closed already (the worker is gone) fails the send: as if it exited now.
