@@ -80,13 +80,18 @@ describe('handout', function () {
     expect(existsSync(join(out, 'bin', 'rsmlab.js'))).to.equal(true);
   });
 
-  /** Replace the student's proposer.prepare stub with `body`, rebuild, and run tests 0 and 1 on two seeds. */
-  function runWithPrepare(body: string): { status: number | null; stdout: string } {
+  /** Replace the first line of the student's proposer.prepare with `body`. */
+  function writePrepare(body: string): void {
     const proposer = join(out, 'labs', 'paxos', 'proposer.ts');
     const stub = readFileSync(proposer, 'utf8');
     const source = stub.replace(/(protected async prepare\(instance: number, nodes: NodeId\[\]\): Promise<Promised \| null> \{\n)[^\n]*\n/, `$1    ${body}\n`);
     expect(source).to.not.equal(stub);
     writeFileSync(proposer, source);
+  }
+
+  /** Replace the student's proposer.prepare stub with `body`, rebuild, and run tests 0 and 1 on two seeds. */
+  function runWithPrepare(body: string): { status: number | null; stdout: string } {
+    writePrepare(body);
     const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']);
     expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0);
     const test = run(process.execPath, ['dist/src/cli/main.js', 'test', 'paxos', '--world', 'sim', '--seeds', '2', '--only', '0,1', '--hang-ms', '4000', '--no-progress']);
@@ -111,6 +116,17 @@ describe('handout', function () {
     expect(stdout).to.match(/^1 .* CRASHED +0\/2/m);
     expect(stdout).to.include('worker exited (code 42) at seed 1');
     expect(stdout).to.include('replay: npx rsmlab sim paxos 1 --seed 1');
+  });
+
+  it('a lab file edited and not rebuilt: `rsmlab test` builds it first, says so, and runs the new code', () => {
+    writePrepare('return globalThis.process.exit(43);');
+    const test = (): ReturnType<typeof run> => run(process.execPath, ['dist/src/cli/main.js', 'test', 'paxos', '--world', 'sim', '--seeds', '1', '--only', '0', '--no-progress']);
+    const edited = test();
+    expect(edited.stderr, edited.stderr).to.include('rsmlab: labs/paxos/proposer.ts changed since the last build: building first (npm run build)');
+    expect(edited.stdout, 'the new code ran').to.include('worker exited (code 43) at seed 1');
+    const again = test();
+    expect(again.stderr, 'built once, not again').to.not.include('changed since the last build');
+    expect(again.stdout).to.include('worker exited (code 43) at seed 1');
   });
 
   it('fails every Lab 2 scenario on the Lab 2 stubs even with Lab 1 solved, naming the rsm part to write', () => {

@@ -12,6 +12,7 @@ import { HANG_MS } from '../../tester/lane.js';
 import { mutantLabs } from '../../tester/mutants/index.js';
 import { address, addresses, list, timingScale, whole } from './args.js';
 import { repoRoot } from './repo.js';
+import { buildIfStale } from './stale-build.js';
 import type { WatchedJob } from './watched.js';
 import type { SimCommandOptions } from './sim-command.js';
 import type { ShrinkCommandOptions } from './shrink-command.js';
@@ -294,6 +295,12 @@ program
       process.stdout.write(`wrote ${summary.files} files to ${summary.out}; replaced ${regions} solution regions in ${Object.keys(summary.stripped).length} lab files\n`);
     }),
   );
+
+/** The commands that run this tree's lab code: each builds it first if a lab source changed since the last build. */
+const RUNS_LABS = new Set(['test', 'sim', 'shrink', 'mutants', 'start', 'dashboard', 'node']);
+program.hook('preAction', (_program, action) => {
+  if (RUNS_LABS.has(action.name())) buildIfStale(repoRoot(), (line) => process.stderr.write(`${line}\n`));
+});
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`rsmlab: ${e instanceof Error ? e.message : String(e)}\n`);
