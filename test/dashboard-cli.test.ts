@@ -3,7 +3,7 @@
 // cluster started by hand, each printing its address, answering there, and on Ctrl-C (SIGINT)
 // exiting 0 with its port closed.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,8 @@ import { TOKEN_HEADER } from '../src/dashboard/server.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-/** Run `rsmlab ARGS` until it prints its address; then `use` it, Ctrl-C it, and return its exit code. */
-async function served(args: string[], use: (url: string) => Promise<void>): Promise<{ code: number | null; url: string; output: string }> {
+/** Run `rsmlab ARGS` until it prints its address; then `use` it, stop it with `signals` (Ctrl-C), and return its exit code. */
+async function served(args: string[], use: (url: string) => Promise<void>, signals: NodeJS.Signals[] = ['SIGINT']): Promise<{ code: number | null; url: string; output: string }> {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -31,7 +31,11 @@ async function served(args: string[], use: (url: string) => Promise<void>): Prom
   try {
     await use(url);
   } finally {
-    child.kill('SIGINT');
+    // A moment between two signals: one sent while the first is still pending merges with it.
+    for (const [k, signal] of signals.entries()) {
+      if (k > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      child.kill(signal);
+    }
   }
   return { code: await exited, url, output };
 }
@@ -84,6 +88,21 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
     expect(await fetch(url).then(() => 'open', () => 'closed')).to.equal('closed');
   });
 
+  for (const [how, signals] of [
+    ['a closed terminal (SIGHUP)', ['SIGHUP']],
+    ['Ctrl-C twice', ['SIGINT', 'SIGINT']],
+  ] as const) {
+    it(`rsmlab start stopped by ${how} still kills its nodes and removes their data`, async () => {
+      const { code, output } = await served(['start', '--lab', 'paxos', '--nodes', '1', '--port', '0', '--timing-scale', '0.1'], async () => undefined, [...signals]);
+      expect(code, output).to.equal(0);
+      const data = /data in (\S+)/.exec(output)?.[1];
+      expect(data, output).to.be.a('string');
+      expect(existsSync(data!), `${data} removed`).to.equal(false);
+      expect(output).to.match(/stopped \((SIGHUP: the terminal closed|Ctrl-C)\); all nodes killed and their data removed/);
+      if (signals.length === 2) expect(output).to.include('rsmlab: still stopping');
+    });
+  }
+
   it('rsmlab start --lab vsr: the page refuses, naming the node, a kill of a node already down, a restart of one up, a heal of one down', async () => {
     const answers: string[] = [];
     const { code } = await served(['start', '--lab', 'vsr', '--port', '0', '--clients', '0', '--timing-scale', '0.2'], async (url) => {
@@ -109,6 +128,36 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
       `400 {"error":"${n1} is already running: kill it first"}`,
       '200 {"ok":true}',
     ]);
+  });
+
+  it('rsmlab dashboard --members shows a member that is down, from the start or later, as down, and goes on with the rest', async () => {
+    // p2 is never started; p1 is killed while the page watches. Before, one silent member stopped every update (or left the page empty).
+    const cluster = new RealCluster({ lab: 'paxos', nodes: 3, timing: scaleTiming(classicTiming, 0.1) });
+    try {
+      await cluster.start(0);
+      await cluster.start(1);
+      const members = [0, 1, 2].map((i) => cluster.id(i));
+      const { code } = await served(['dashboard', '--members', members.join(','), '--port', '0'], async (url) => {
+        type State = { tick: number; nodes: { status: { node: string; alive: boolean } }[] } | null;
+        const alive = (state: State): [string, boolean][] => state?.nodes.map((n) => [n.status.node, n.status.alive]) ?? [];
+        const until = async (what: string, done: (state: State) => boolean): Promise<State> => {
+          let state: State = null;
+          for (let i = 0; i < 100 && !done(state); i++) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            state = (await (await fetch(`${url}api/state`)).json()) as State;
+          }
+          expect(done(state), `${what}: ${JSON.stringify(alive(state))}`).to.equal(true);
+          return state;
+        };
+        await until('p0 and p1 up, p2 down', (state) => JSON.stringify(alive(state)) === JSON.stringify([[members[0], true], [members[1], true], [members[2], false]]));
+        await cluster.kill(1, 'SIGKILL');
+        const after = await until('p1 down too', (state) => JSON.stringify(alive(state)) === JSON.stringify([[members[0], true], [members[1], false], [members[2], false]]));
+        await until('and the page goes on updating', (state) => state !== null && state.tick > after!.tick + 2);
+      });
+      expect(code).to.equal(0);
+    } finally {
+      await cluster.close();
+    }
   });
 
   it('rsmlab dashboard --members watches a running cluster through its control planes', async () => {

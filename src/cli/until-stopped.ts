@@ -1,10 +1,18 @@
-// How the long-running commands (start, dashboard, view) end: Ctrl-C, SIGTERM, or --seconds. It
-// only waits and says why; the command itself closes what it opened.
+// How the long-running commands (start, dashboard, view) end: Ctrl-C, SIGTERM, a closed terminal
+// (SIGHUP), or --seconds. It only waits and says why; the command itself closes what it opened. A
+// second Ctrl-C while it does so is told to wait, not obeyed by dying half-way (which would leave
+// the cluster's data folder behind); a third is obeyed at once, for a cleanup that never ends.
 export function untilStopped(seconds: number | undefined): Promise<string> {
   return new Promise((resolve) => {
-    const stop = (why: string) => () => resolve(why);
-    process.once('SIGINT', stop('Ctrl-C'));
-    process.once('SIGTERM', stop('SIGTERM'));
+    let signals = 0;
+    const stop = (why: string) => () => {
+      if (++signals === 2) process.stderr.write('rsmlab: still stopping (every node is being killed and its data removed); a third Ctrl-C quits at once\n');
+      if (signals === 3) process.exit(130);
+      resolve(why);
+    };
+    process.on('SIGINT', stop('Ctrl-C'));
+    process.on('SIGTERM', stop('SIGTERM'));
+    process.on('SIGHUP', stop('SIGHUP: the terminal closed'));
     if (seconds !== undefined) setTimeout(stop(`${seconds} s elapsed`), seconds * 1000).unref();
   });
 }

@@ -17,6 +17,12 @@ export interface RemoteControlOptions {
   statusTimeoutMs?: number;
   /** The control planes' token, when they bind a non-loopback address. */
   token?: string;
+  /**
+   * Without an owner, a control plane that does not answer status is `alive: false` instead of an
+   * error (a dashboard watching a cluster started by hand, whose nodes come and go). `rsmlab ctl`
+   * leaves it unset: there dead and unreachable look alike and the caller must hear why.
+   */
+  silentIsDown?: boolean;
 }
 
 export class RemoteFaultControl implements FaultControl {
@@ -25,12 +31,14 @@ export class RemoteFaultControl implements FaultControl {
   private readonly timeoutMs: number;
   private readonly statusTimeoutMs: number;
   private readonly token: string | undefined;
+  private readonly silentIsDown: boolean;
 
   constructor(options: RemoteControlOptions = {}) {
     this.owner = options.owner;
     this.timeoutMs = options.timeoutMs ?? defaultControlTimeoutMs;
     this.statusTimeoutMs = options.statusTimeoutMs ?? this.timeoutMs;
     this.token = options.token;
+    this.silentIsDown = options.silentIsDown === true;
   }
 
   /** A control plane's refusal (its handler threw: a server error) rejects with the refusal's own words, as the simulator's control does. */
@@ -91,7 +99,15 @@ export class RemoteFaultControl implements FaultControl {
    */
   async status(node: NodeId): Promise<FaultStatus> {
     const status = () => controlCall(node, control.status, {}, this.statusTimeoutMs, this.token);
-    if (this.owner === undefined) return { ...(await status()), alive: true };
+    if (this.owner === undefined && !this.silentIsDown) return { ...(await status()), alive: true };
+    if (this.owner === undefined)
+      return status().then(
+        (s) => ({ ...s, alive: true }),
+        (e: unknown) => {
+          if (isRpcError(e, 'remote')) throw e; // it answered (e.g. unauthorized): up, and the caller must hear why
+          return downStatus(node);
+        },
+      );
     if (!this.owner.alive(node)) return downStatus(node);
     return status().then(
       (s) => ({ ...s, alive: true }),
