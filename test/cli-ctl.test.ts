@@ -131,6 +131,10 @@ describe('rsmlab ctl (CLI)', function () {
     // disk-clear drops what was armed on the file: four armed faults and one latent sector.
     expect(json(['ctl', node, 'disk-clear', file])).to.deep.equal({ cleared: 5 });
     expect(json(['ctl', node, 'disk-clear'])).to.deep.equal({ cleared: 0 });
+    expect(json(['ctl', node, 'disk-clear', file]), 'a file with nothing armed').to.deep.equal({ cleared: 0 });
+    const misspelt = rsmlab('ctl', node, 'disk-clear', `${file}x`);
+    expect(misspelt.status, 'a misspelt file clears nothing, and says so').to.equal(2);
+    expect(misspelt.stderr).to.include(`no file '${file}x' on this node's disk (disk-files lists them)`);
     const badFile = rsmlab('ctl', node, 'disk-clear', '../x');
     expect(badFile.status).to.equal(2);
     expect(badFile.stderr).to.match(/invalid params for disk_clear/);

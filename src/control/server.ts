@@ -107,6 +107,8 @@ function controlMethods(target: ControlTarget): Dispatcher {
   });
   d.addMethod(control.diskClear, async ({ file }) => {
     const cleared = await disk.clearFaults(file);
+    // A misspelt name clears nothing: say so (exit 2), as disk-fault does, instead of `cleared: 0`.
+    if (file !== undefined && cleared === 0 && !(await disk.files()).some((f) => f.name === file)) throw new Error(`no file '${file}' on this node's disk (disk-files lists them)`);
     node.note('disk', clearedDetail(file, cleared));
     return { cleared };
   });
