@@ -1,12 +1,14 @@
 // RealCluster with echo nodes as real processes: calls through a client env, SIGKILL and restart
 // with the durable count kept, a breakpoint that exits(1), a violated invariant that crashes the
 // node, SIGKILL for a node stuck in a loop, an armed partition, no orphans when the cluster's
-// process dies, and the merged trace.
+// process dies (even while a node is still starting), and the merged trace.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RealCluster } from '../tester/real-cluster.js';
 import { isRpcError, type Env, type Json } from '../src/env/types.js';
 import { scaleTiming, classicTiming } from '../src/timing.js';
@@ -15,6 +17,9 @@ import { check, note, ping, spin } from '../labs/echo/lab.js';
 import { controlCall } from '../src/control/client.js';
 import * as control from '../src/control/protocol.js';
 import { isRunning } from './fixtures/pid.js';
+import { releasePorts, reservePortPairs } from '../src/env/real/ports.js';
+
+const mainJs = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 
 async function until(what: string, check: () => Promise<boolean>, attempts = 200): Promise<void> {
@@ -125,6 +130,22 @@ setInterval(() => undefined, 1000);`;
       expect(readFileSync(join(dir, 'p0', 'trace.jsonl'), 'utf8')).to.contain('"reason":"parent exited"');
     } finally {
       if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves no orphan of a node whose parent dies while it is still starting: it exits once started', async function () {
+    // The channel closes before the node listens for it (as when `rsmlab start` is killed a second
+    // after it spawned its nodes): before, that close went unseen and the node ran on for good.
+    const [port] = await reservePortPairs(1);
+    const dir = mkdtempSync(join(tmpdir(), 'rsmlab-early-orphan-'));
+    const node = spawn(process.execPath, [mainJs, 'node', '--lab', 'echo', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', dir], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    try {
+      node.disconnect();
+      await until('the node to exit', async () => node.exitCode !== null || node.signalCode !== null, 400);
+    } finally {
+      node.kill('SIGKILL');
+      releasePorts([port!]);
       rmSync(dir, { recursive: true, force: true });
     }
   });

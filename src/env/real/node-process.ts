@@ -76,12 +76,16 @@ function recordDeath(env: RealEnv): void {
       process.exit(EXIT_SIGNAL[signal]);
     });
   }
-  process.once('disconnect', () => {
+  const orphaned = (): void => {
     // Started by a RealCluster whose process has died: do not outlive it as an orphan.
     env.note('crash', { reason: 'parent exited' });
     env.trace.flush();
     process.exit(EXIT_SIGNAL.SIGTERM);
-  });
+  };
+  process.once('disconnect', orphaned);
+  // The parent may have died while this node was still starting, before the listener above: then
+  // 'disconnect' has already fired and never fires again.
+  if (process.send !== undefined && !process.connected) orphaned();
   // A rejection nobody handled comes here too (Node's default): say so, as the simulator does.
   process.once('uncaughtException', (e, origin) => dieOfError(env, origin === 'unhandledRejection' ? UNHANDLED_REJECTION : 'error', e));
 }
