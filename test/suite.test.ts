@@ -126,6 +126,16 @@ describe('rsmlab test: seeds on every core', function () {
     await until('the worker died with its parent', () => !isRunning(worker!));
   });
 
+  it('says in words that lab code ran out of memory (V8 dies with no JavaScript stack), and how to see where', () => {
+    // A proposer that fills an array for ever, in workers whose heap is bounded at 64 MB (NODE_OPTIONS reaches them): they die of it at once.
+    const r = spawnSync(process.execPath, argv(['test', 'paxos', '--world', 'sim', '--seeds', '1', '--only', '6', '--lab-module', `${paxosBroken}#hoardingPaxosLab`]), { encoding: 'utf8', timeout: CHILD_MS, env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=64' } });
+    expect(r.status, r.stdout + r.stderr).to.equal(1);
+    expect(r.stdout).to.match(/^6 .* CRASHED +0\/1/m);
+    expect(r.stdout).to.include('the lab code ran out of memory (worker exited (');
+    expect(r.stdout).to.include('Replay the seed with a short --hang-ms (2000)');
+    expect(r.stdout, "V8's own dump is left out").to.not.include('JavaScript heap out of memory');
+  });
+
   it('calls a seed hung only when its simulation stops: a run longer than --hang-ms passes, a lab stuck in a loop is killed', () => {
     type Test = { id: string; status: string; elapsed_ms: number; failure?: { error: string } };
     const tests = (r: Run): Test[] => (JSON.parse(r.stdout) as { tests: Test[] }).tests;

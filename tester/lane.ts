@@ -40,6 +40,9 @@ function beatMs(silenceMs: number): number {
   return Math.max(1, Math.min(250, Math.floor(silenceMs / 4)));
 }
 
+/** What V8 prints when it dies of memory (a heap past its limit, an array or a map past its largest size). */
+const OUT_OF_MEMORY = /Fatal JavaScript invalid size error|JavaScript heap out of memory|Reached heap limit|invalid table size|Invalid array length/;
+
 /** A lane of the worker module at `workerPath`, which takes jobs `J` and sends messages `M` (tester/lane-worker.ts). */
 export class Lane<J extends object, M extends { type: string }> {
   private child: ChildProcess | undefined;
@@ -133,7 +136,10 @@ export class Lane<J extends object, M extends { type: string }> {
           return resolve(this.run(job, onMessage, at));
         }
         const stderr = this.stderr.trim();
-        end({ kind: 'crashed', message: `worker exited (${signal ?? `code ${code}`}) at ${at()}${stderr ? `:\n${stderr}` : ''}` });
+        const exit = `worker exited (${signal ?? `code ${code}`}) at ${at()}`;
+        // V8 dies of memory with no JavaScript stack: say it in words, and how to see where the code was.
+        if (OUT_OF_MEMORY.test(stderr)) return end({ kind: 'crashed', message: `the lab code ran out of memory (${exit}): a loop that never ends while it adds to an array, a map or a string? Replay the seed with a short --hang-ms (2000): the run stops before memory runs out and prints where its code was stuck` });
+        end({ kind: 'crashed', message: `${exit}${stderr ? `:\n${stderr}` : ''}` });
       };
       arm();
       child.on('message', message);
