@@ -20,6 +20,14 @@ export interface NetFaults {
   methods?: string[];
 }
 
+/**
+ * How a failure names a node that gave no status: down, or running and silent (its code never
+ * returns to its event loop: a loop that never ends? The simulator meets the same code and says where).
+ */
+export function noStatus(alive: boolean): string {
+  return alive ? 'no status: its process runs but does not answer (code stuck in a loop? the simulator replay of this test shows where)' : 'no status (not running)';
+}
+
 export interface StartOptions {
   /** Index of the node to join through (the seed's master). Default 0. */
   first?: number;

@@ -6,7 +6,7 @@ import type { NodeId } from '../../src/env/types.js';
 import { describeIssues } from '../../src/env/method.js';
 import type { z } from 'zod';
 import { paxosStatusSchema, type PaxosStatus } from '../../labs/paxos/status.js';
-import type { Cluster } from '../cluster.js';
+import { noStatus, type Cluster } from '../cluster.js';
 import { ScenarioFailure, type ScenarioContext } from '../scenario.js';
 import { checkViewsStartWith, sameMembers, type Observed, ViewLedger } from './checks.js';
 
@@ -100,7 +100,7 @@ export class PaxosObserver {
       const live = all.filter((o): o is Observed => o !== null);
       if (live.length === indices.length && done(live)) return live;
       if (orDeath && indices.some((i) => !this.cluster.alive(i))) return live;
-      last = all.map((o, k) => (o ? `${o.name}: ${describe(o)}` : `${this.name(indices[k]!)}: no status`)).join('; ');
+      last = all.map((o, k) => (o ? `${o.name}: ${describe(o)}` : `${this.name(indices[k]!)}: ${noStatus(this.cluster.alive(indices[k]!))}`)).join('; ');
       if (waited >= deadline) throw new ScenarioFailure(`timed out after ${boundSeedSeconds} seed-seconds (${deadline} ms) waiting for ${what}; last seen: ${last}`);
       await this.cluster.sleep(step);
       waited += step;

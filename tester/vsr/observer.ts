@@ -3,7 +3,7 @@
 // informed, the client load, and the end-of-scenario checks (liveness, convergence, linearizable
 // history, no acked op lost). In the simulator the state checker sees every replica after every step.
 import type { Json } from '../../src/env/types.js';
-import type { Cluster } from '../cluster.js';
+import { noStatus, type Cluster } from '../cluster.js';
 import { ScenarioFailure, type ScenarioContext } from '../scenario.js';
 import { SimCluster } from '../sim-cluster.js';
 import { BackgroundLoad } from '../rsm/load.js';
@@ -139,7 +139,7 @@ export class VsrRun {
       const live = all.filter((s): s is VsrStatus => s !== null);
       this.waitedTicks = waited;
       if (live.length === indices.length && done(live)) return live;
-      last = all.map((s, k) => `${this.name(indices[k]!)}: ${s ? describe(s) : 'no status'}`).join('; ');
+      last = all.map((s, k) => `${this.name(indices[k]!)}: ${s ? describe(s) : noStatus(this.cluster.alive(indices[k]!))}`).join('; ');
       if (waited >= boundTicks) throw new ScenarioFailure(`not within ${boundTicks} ticks: ${what}; last seen: ${last}`);
       await this.sleepTicks(step);
     }
