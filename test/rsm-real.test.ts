@@ -48,6 +48,16 @@ describe('rsmlab load against a live cluster', function () {
       expect(verdict.exitCode, verdict.output).to.equal(0);
       const hashes = (await settledStatuses(cluster, 3)).map((s) => s.snapshotHash);
       expect(new Set(hashes).size, `replica snapshots ${hashes.join(' ')}`).to.equal(1);
+      // A second load on the same cluster: its history alone is checked from empty keys, which k0..k2
+      // are not any more. With keys of its own (what `rsmlab load` asks for) it checks; with the
+      // first load's keys, only both histories together do.
+      const again = async (ownNames: boolean): Promise<number> => {
+        const second = join(dir, `second-${ownNames}.jsonl`);
+        await runLoad({ members, clients: 4, ops: 25, app: 'kv', history: second, timing, seed: 8, ownNames });
+        return (await runCheck(second, { model: 'kv' })).exitCode;
+      };
+      expect(await again(true), 'its own keys: checkable alone').to.equal(0);
+      expect(await again(false), 'the shared keys: not checkable alone').to.equal(1);
     } finally {
       await cluster.close();
       rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,10 @@ import { completionOf, type WorkloadClient } from './client.js';
 
 export interface KvClientOptions {
   ops: number;
-  /** Keys are "k0" .. "k{keys-1}". */
+  /** Keys are "k0" .. "k{keys-1}", after `names`. */
   keys: number;
+  /** What every key name starts with (WorkloadOptions.names). */
+  names: string;
   random(): number;
   /** Pause before each op (think time); may be a no-op. */
   think(): Promise<void>;
@@ -36,7 +38,7 @@ export async function runKvClient(client: WorkloadClient, options: KvClientOptio
 }
 
 function chooseOp(options: KvClientOptions, seen: ReadonlyMap<string, string>, unique: string): KvOp {
-  const key = `k${Math.floor(options.random() * options.keys)}`;
+  const key = `${options.names}k${Math.floor(options.random() * options.keys)}`;
   const r = options.random();
   const f = MIX.find(([upTo]) => r < upTo)?.[1] ?? 'cas';
   switch (f) {

@@ -8,8 +8,10 @@ import { completionOf, type WorkloadClient } from './client.js';
 export interface LockClientOptions {
   /** Acquire/hold/release cycles (two history ops each, plus a release after an unknown outcome). */
   cycles: number;
-  /** Locks are "l0" .. "l{locks-1}". */
+  /** Locks are "l0" .. "l{locks-1}", after `names`. */
   locks: number;
+  /** What every lock name starts with (WorkloadOptions.names). */
+  names: string;
   holdMs: number;
   retryMs: number;
   random(): number;
@@ -24,7 +26,7 @@ export async function runLockClient(client: WorkloadClient, options: LockClientO
   for (let n = 0; n < options.cycles; n++) {
     await options.think();
     if (options.stopped()) return;
-    const lock = `l${Math.floor(options.random() * options.locks)}`;
+    const lock = `${options.names}l${Math.floor(options.random() * options.locks)}`;
     const acquired = await client.op('acquire', lock, client.name, async () => completionOf(await acquireUntilGranted(send, lock, options)));
     if (acquired?.type === 'fail') continue;
     let unknown = acquired === null;

@@ -31,6 +31,12 @@ export interface WorkloadOptions {
   clientPrefix?: string;
   /** KV: number of keys, default 3. */
   keys?: number;
+  /**
+   * What key and lock names start with, default none (k0, l0, ...). A history is checked from empty
+   * keys and free locks: a load on a cluster that other clients used before, or use beside it,
+   * needs names of its own.
+   */
+  names?: string;
   /** Lock: number of locks, default 2. */
   locks?: number;
   /** Lock: how long a granted lock is held before release (ms), default 10. */
@@ -64,8 +70,9 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const runs = Array.from({ length: clients }, (_, i) => {
     const name = `${prefix}${i}`;
     const client = new WorkloadClient(name, options.invoker(name), log);
-    if (app === 'kv') return runKvClient(client, { ops: opsPerClient, keys: options.keys ?? 3, random, think, stopped });
-    return runLockClient(client, { cycles: opsPerClient, locks: options.locks ?? 2, holdMs: options.holdMs ?? 10, retryMs: options.retryMs ?? 20, random, sleep, think, stopped });
+    const names = options.names ?? '';
+    if (app === 'kv') return runKvClient(client, { ops: opsPerClient, keys: options.keys ?? 3, names, random, think, stopped });
+    return runLockClient(client, { cycles: opsPerClient, locks: options.locks ?? 2, names, holdMs: options.holdMs ?? 10, retryMs: options.retryMs ?? 20, random, sleep, think, stopped });
   });
   await Promise.all(runs);
   return { history: log.events, counts: log.counts };

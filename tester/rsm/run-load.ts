@@ -27,6 +27,13 @@ export interface RunLoadOptions {
   timing?: Timing;
   /** Seed of the workload's choices. Default: from the clock. */
   seed?: number;
+  /**
+   * Keys and locks of this run's own (named after its client prefix), not k0, l0, ...: its history
+   * alone is then checkable (from empty keys and free locks) after an earlier load, or beside other
+   * clients such as `rsmlab start`'s. Without it, loads share keys, and only their histories together
+   * are checkable. Default false.
+   */
+  ownNames?: boolean;
 }
 
 export interface RunLoadResult extends WorkloadResult {
@@ -39,7 +46,8 @@ export async function runLoad(options: RunLoadOptions): Promise<RunLoadResult> {
   const timing = options.timing ?? classicTiming;
   const started = Date.now();
   // Client names carry seqs in the replicas' duplicate tables: a fresh prefix per run keeps them new.
-  const prefix = `load${started.toString(36)}-c`;
+  const run = `load${started.toString(36)}-`;
+  const prefix = `${run}c`;
   const envs: RealEnv[] = [];
   const envOf = (name: string): RealEnv => {
     const env = RealEnv.client(name);
@@ -59,6 +67,7 @@ export async function runLoad(options: RunLoadOptions): Promise<RunLoadResult> {
       clock: envOf(`${prefix}clock`),
       random: seededRandom(options.seed ?? started),
       clientPrefix: prefix,
+      ...(options.ownNames === true && { names: run }),
       ...(out === undefined ? {} : { write: (line: string) => void out.write(line) }),
     });
     const elapsedMs = Date.now() - started;
