@@ -137,12 +137,16 @@ describe('a newcomer\'s first hour (fresh clone, fresh hand-out, npm install, th
     expect(test.leftover, 'npm test left processes behind').to.equal('');
 
     // lab: the lab's scenarios fail on the stubs (exit 1), each naming the part to write.
+    const frame = /^ +at Proposer\.\w+ \(.*\/labs\/paxos\/proposer\.ts:\d+:\d+\)$/gm;
+    const shownFrames = (text: string): string[] => [...text.matchAll(frame)].map((m) => m[0].replace(/\(.*\/labs\//, '(/…/labs/').trim());
     for (const line of blocks.get('lab')!.trim().split('\n')) {
       const lab = await sh(line, handout, 180_000);
       expect(lab.status, `${line}\n${lab.output}`).to.equal(1);
       expect(lab.output).to.match(/^0\/\d+ tests passed/m);
       expect(lab.output).to.match(/lab code threw: TODO: (acceptor|proposer)\./);
       expect(lab.leftover, `${line} left processes behind`).to.equal('');
+      // The README's sample failure shows the stub's own frames, lines included.
+      expect(shownFrames(lab.output).slice(0, 2), 'the README sample\'s frames').to.deep.equal(shownFrames(readme));
     }
 
     // replay: the student sees what their code threw, not framework stack frames, and gets the trace.

@@ -150,7 +150,7 @@ program
 
 program
   .command('shrink')
-  .description('shrink a failing simulator seed: the fewest fault decisions that still fail the same check, with its replay command')
+  .description('shrink a failing simulator seed: the fewest fault decisions that still fail the same check, with its replay command; exit 0 shrunk, 1 the run hung or crashed, 2 could not run (the seed passes, a bad flag)')
   .argument('<lab>', testedLabs.join(', '))
   .argument('<scenario>', 'scenario id')
   .requiredOption('--seed <n>', 'the failing seed', whole('--seed', 0))
