@@ -39,7 +39,7 @@ export interface RecoveryCase {
 }
 
 // BEGIN SOLUTION
-// STUDENT: const caseRows: RecoveryCase[] = []; // TODO: the 14 cases @A–@N of vsr-par.md §2
+// STUDENT: const caseRows: RecoveryCase[] = []; // TODO: the 14 cases @A–@N of handouts/lab4-par.md, "Recovery at startup"
 const caseRows: RecoveryCase[] = [
   { name: '@A', when: { header_ok: false, prepare_ok: false }, decision_many: 'vsr', decision_one: 'vsr' },
   { name: '@B', when: { header_ok: true, header_reserved: true, prepare_ok: false }, decision_many: 'vsr', decision_one: 'vsr' },
@@ -68,6 +68,8 @@ export function caseMatches(c: RecoveryCase, facts: SlotFacts): boolean {
 
 /** The one case that matches `facts` (the table is exhaustive and its cases disjoint: the table test proves it). */
 export function recoveryCase(facts: SlotFacts, cases: readonly RecoveryCase[] = recoveryCases): RecoveryCase {
+  // The hand-out's empty table: the part to write, named as every stub names its own.
+  if (cases.length === 0) throw new Error('TODO: recovery-table.caseRows: the 14 cases @A–@N (handouts/lab4-par.md, "Recovery at startup")');
   const matching = cases.filter((c) => caseMatches(c, facts));
   assert(matching.length === 1, `journal: ${matching.length} recovery cases match ${JSON.stringify(facts)}`);
   return matching[0]!;
