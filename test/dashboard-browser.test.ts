@@ -251,6 +251,16 @@ describe('dashboard in Chromium', function () {
         await until('the answer to Set', async () => (await answer()) !== before);
         return answer();
       };
+      // Set elsewhere (rsmlab ctl): the fields show it, and Set from the page changes only the field typed in.
+      await controlCall(node, control.faults, { loss: 0, dup: 0, delayMs: 30, methods: ['rsm.invoke'] });
+      await until('the fields showing the node\'s faults', async () => (await card(node).locator('input.delay').inputValue()) === '30' && (await card(node).locator('input.methods').inputValue()) === 'rsm.invoke');
+      const before = await answer();
+      await card(node).locator('input.loss').fill('0.1');
+      await card(node).locator('button.set-faults').click();
+      await until('the answer to Set', async () => (await answer()) !== before);
+      expect(await faultsOf(), 'the delay and the method filter kept').to.deep.equal({ loss: 0.1, dup: 0, delayMs: 30, methods: ['rsm.invoke'] });
+      await controlCall(node, control.faults, { loss: 0, dup: 0, delayMs: 0, methods: [] });
+      await until('the fields following the node again', async () => (await card(node).locator('input.loss').inputValue()) === '0' && (await card(node).locator('input.methods').inputValue()) === '');
       const twoMethods = { loss: 0, dup: 0, delayMs: 20, methods: ['rsm.invoke', 'rsm.transferreq'] };
       expect(await set(20, 'rsm.invoke, rsm.transferreq')).to.equal(`netFaults ${node}: ${JSON.stringify(twoMethods)}`);
       expect(await faultsOf(), 'the node\'s status through its control plane').to.deep.equal(twoMethods);

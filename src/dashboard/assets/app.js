@@ -83,13 +83,19 @@
       const offset = h('input.disk-offset', { type: 'number', min: 0, value: 0, title: 'offset' });
       const length = h('input.disk-length', { type: 'number', min: 1, value: 16, title: 'length' });
       const button = (cls, text, run) => h(`button.${cls}`, { text, onclick: run });
+      // Typing in a link-fault field stops it following the node's settings (showFaults) until Set.
+      for (const field of [loss, dup, delay, methods]) field.addEventListener('input', () => (el.dataset.faultsEdited = 'true'));
+      const setFaults = async () => {
+        await act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value), delayMs: Number(delay.value), methods: methodList(methods.value) });
+        delete el.dataset.faultsEdited;
+      };
       el.append(
         title,
         kv,
         h('div.controls', {}, button('kill.danger', 'Kill', () => act({ action: 'crash', node })), button('restart', 'Restart', () => act({ action: 'restart', node })), button('partition', 'Partition', () => act({ action: 'partition', node, now: true })), button('heal', 'Heal', () => act({ action: 'heal', node }))),
         h('div.controls', {}, bp, h('button.arm-bp', { text: 'Arm', disabled: true, onclick: () => act({ action: 'breakpoint', node, n: Number(bp.value) }) }), h('span.fault-points', { hidden: true }, point, button('arm-fp', 'Arm', () => act({ action: 'faultPoint', node, name: point.value })))),
         h('div.controls', {}, h('label', { text: 'loss' }), loss, h('label', { text: 'dup' }), dup, h('label', { text: 'delay' }), delay, h('label', { text: 'ms' })),
-        h('div.controls', {}, h('label', { text: 'only on methods' }), methods, button('set-faults', 'Set', () => act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value), delayMs: Number(delay.value), methods: methodList(methods.value) }))),
+        h('div.controls', {}, h('label', { text: 'only on methods' }), methods, button('set-faults', 'Set', setFaults)),
         h(
           'div.controls',
           {},
@@ -139,6 +145,18 @@
       return text.trim() === '' ? [] : text.split(',').map((m) => m.trim());
     }
 
+    /**
+     * The link-fault fields show the node's own settings (set from another page, or with rsmlab ctl),
+     * so that Set changes what was asked and keeps the rest; a field being edited is left alone.
+     */
+    function showFaults(el, f) {
+      if (el.dataset.faultsEdited === 'true') return;
+      el.querySelector('.loss').value = String(f.loss);
+      el.querySelector('.dup').value = String(f.dup);
+      el.querySelector('.delay').value = String(f.delayMs);
+      el.querySelector('.methods').value = (f.methods ?? []).join(', ');
+    }
+
     /** A node's link faults for its card's flags: only those set, and the methods they strike when not every one. */
     function faultFlags(f) {
       return [f.loss ? `loss ${f.loss}` : '', f.dup ? `dup ${f.dup}` : '', f.delayMs ? `delay ${f.delayMs} ms` : '', f.methods ? `on ${f.methods.join(' + ')} only` : ''];
@@ -162,6 +180,7 @@
         const flags = [n.status.partitioned ? 'partitioned' : '', n.status.partitionArmed ? 'partition armed' : '', n.status.peersOnly ? 'peers only' : '', ...n.status.breakpoints.map((b) => `bp ${b}`), ...n.status.faultPoints.map((p) => `fp ${p}`), ...faultFlags(n.status.faults)].filter(Boolean);
         el.querySelector('.flags').textContent = flags.join(', ');
         el.querySelector('.flags').hidden = flags.length === 0;
+        if (n.status.alive) showFaults(el, n.status.faults);
         el.querySelector('.kv').replaceChildren(
           h('dt', { text: 'view' }),
           h('dd.view', { text: s.view === null ? '-' : String(s.view) }),
