@@ -144,6 +144,11 @@ describe('rsmlab ctl (CLI)', function () {
     const unknown = rsmlab('ctl', node, 'explode');
     expect(unknown.status).to.equal(2);
     expect(unknown.stderr).to.match(/unknown ctl command 'explode'/);
+    for (const blank of ['', ' ']) {
+      const noDelay = rsmlab('ctl', node, 'faults', '--delay', blank);
+      expect(noDelay.status, `--delay '${blank}'`).to.equal(2);
+      expect(noDelay.stderr).to.match(/--delay must be a number/);
+    }
     const badN = rsmlab('ctl', node, 'breakpoint', '9');
     expect(badN.status).to.equal(2);
     expect(badN.stderr).to.match(/invalid params for breakpoint/);

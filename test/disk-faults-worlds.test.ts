@@ -259,6 +259,8 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
       await refusesCorruptLog(cluster);
       expect(cluster.exitStatus(0)).to.deep.equal({ code: 70, signal: null });
       expect(cluster.logTail(0)).to.match(/paxos\.log: corrupt record at byte 0 \(payload checksum mismatch, and more records follow\)/);
+      // A refusal on purpose, with its reason: no stack trace of the framework's code after it.
+      expect(cluster.logTail(0)).to.not.match(/^\s+at /m);
     }));
 
   it('a Paxos node whose log was emptied refuses to start, in the simulator', () =>

@@ -63,7 +63,7 @@ export const ctlUsage = [
 
 function number(text: string | undefined, what: string): number {
   const n = Number(text);
-  if (text === undefined || text === '' || !Number.isFinite(n)) throw new Error(`${what} must be a number (usage:\n${ctlUsage})`);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(n)) throw new Error(`${what} must be a number (usage:\n${ctlUsage})`);
   return n;
 }
 

@@ -16,6 +16,7 @@ import { LabError, RealEnv } from './env.js';
 import { TraceFile } from './trace-file.js';
 import { LogLines } from './log-lines.js';
 import { claimDir } from './dir-lock.js';
+import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 
 export interface NodeProcessOptions {
   lab: string;
@@ -102,6 +103,8 @@ function writable(path: string): string {
 
 /** An error with its stack (a LabError's stack is its message, which quotes the handler's error and stack). */
 function errorText(e: unknown): string {
+  // A disk that cannot be durable history is refused on purpose, with its reason: where in the code does not help.
+  if (e instanceof StorageCorrupt) return `${e.name}: ${e.message}`;
   return e instanceof Error ? (e.stack ?? String(e)) : String(e);
 }
 
