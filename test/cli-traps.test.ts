@@ -315,6 +315,20 @@ describe('first-hour traps (CLI)', function () {
       expect(r.stdout).to.match(/^1 operations by 1 clients .*: 0 ok, 0 failed, 1 unknown outcome$/m);
       expect(r.stderr).to.equal('rsmlab: no operation succeeded: the cluster never served a request\n');
     });
+
+    it('load --lab vsr or par against a Lab 2 node is exit 2 at once, naming --lab rsm: it serves the rsm probe', async () => {
+      const rsm = new RealCluster({ lab: 'rsm', nodes: 1, app: 'kv', timing: scaleTiming(classicTiming, 0.1) });
+      try {
+        await rsm.start(0);
+        for (const lab of ['vsr', 'par']) {
+          const r = rsmlab('load', '--lab', lab, '--members', rsm.id(0), '--clients', '1', '--ops', '1');
+          expect(r.status, r.stdout + r.stderr).to.equal(2);
+          expect(r.stderr).to.equal(`rsmlab: ${rsm.id(0)} runs --lab rsm (it serves rsm.client_members), not ${lab}: give load --lab rsm\n`);
+        }
+      } finally {
+        await rsm.close();
+      }
+    });
   });
 
   it('a node\'s stdout (its log file) holds its log lines, not only its banner', async () => {

@@ -1,5 +1,5 @@
 // `rsmlab load`: client load against a live rsm cluster. It first checks that some member answers
-// (a dead cluster, or for --lab rsm a node of another lab, is exit 2 at once, not a minute of silent
+// (a dead cluster, a node of another lab for --lab rsm, or an rsm node for --lab vsr or par, is exit 2 at once, not a minute of silent
 // retries), then runs the load and exits 1 when no operation succeeded. The load itself is
 // tester/rsm/run-load.ts.
 import { closeSync, openSync } from 'node:fs';
@@ -29,7 +29,7 @@ async function answering(members: readonly NodeId[], timing: Timing, lab: LoadLa
     const answers = await Promise.all(
       members.map((m) =>
         env.call(m, rsmClientMembers, {}, { timeoutMs: Math.max(timing.rpcTimeoutMs, 1000) }).then(
-          () => m,
+          () => runsRsm(m, lab),
           (e: unknown) => probeFailed(e, lab),
         ),
       ),
@@ -38,6 +38,12 @@ async function answering(members: readonly NodeId[], timing: Timing, lab: LoadLa
   } finally {
     await env.close();
   }
+}
+
+/** A member that serves rsm.client_members runs Lab 2: for --lab vsr or par, every op would time out against it, so that is thrown at once. */
+function runsRsm(member: NodeId, lab: LoadLab): NodeId {
+  if (lab !== 'rsm') throw new Error(`${member} runs --lab rsm (it serves rsm.client_members), not ${lab}: give load --lab rsm`);
+  return member;
 }
 
 /** The member a failed probe `e` heard from (undefined: none answered); throws if it is no rsm node though `lab` is rsm. */
