@@ -3,7 +3,7 @@
 // the same report whatever --jobs is, a lab's stack frames named by their .ts lines. Also the clear
 // refusals of a bad --jobs, and the one rule of which world may run a scenario.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -124,6 +124,31 @@ describe('rsmlab test: seeds on every core', function () {
     expect(isRunning(worker!), 'the worker spins on, its parent waiting 600 s for a beat').to.equal(true);
     parent.kill('SIGKILL');
     await until('the worker died with its parent', () => !isRunning(worker!));
+  });
+
+  it('Ctrl-C during a real-world test leaves no cluster folder behind', async () => {
+    // Its own temporary folder (TMPDIR) and process group, Ctrl-C to the group as a terminal sends it.
+    const tmp = mkdtempSync(join(tmpdir(), 'rsmlab-ctrl-c-'));
+    const clusters = (): string[] => readdirSync(tmp).filter((f) => f.startsWith('rsmlab-paxos-'));
+    const run = spawn(process.execPath, argv(['test', 'paxos', '--world', 'real', '--only', '3']), { stdio: 'ignore', detached: true, env: { ...process.env, TMPDIR: tmp } });
+    const exited = new Promise((resolve) => run.once('exit', resolve));
+    const until = async (what: string, done: () => boolean): Promise<void> => {
+      for (let i = 0; i < 300 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(done(), what).to.equal(true);
+    };
+    try {
+      await until('the real cluster started', () => clusters().length > 0);
+      process.kill(-run.pid!, 'SIGINT');
+      await exited;
+      await until(`its folder removed (left: ${clusters().join(', ')})`, () => clusters().length === 0);
+    } finally {
+      try {
+        process.kill(-run.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('says in words that lab code ran out of memory (V8 dies with no JavaScript stack), and how to see where', () => {

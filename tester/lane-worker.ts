@@ -4,6 +4,7 @@
 // decides what a job does (tester/worker.ts, tester/mutants/worker.ts do).
 import type { LaneJob, LaneSignal } from './lane.js';
 import { dieWithParent } from './orphan-guard.js';
+import { removeTempDirsAtExit } from './temp-dirs.js';
 
 /** Send `message` to the parent; resolves once it is handed to the channel. */
 export function report<M>(message: M | LaneSignal): Promise<void> {
@@ -44,6 +45,10 @@ export function serveJobs<J>(work: (job: J) => Promise<void>, simulates: (job: J
   });
   // The parent closes the channel when its pool is done; nothing else keeps a worker alive.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl-C reaches the worker with its parent (one process group): it exits, as by default, but
+  // through 'exit', so the folders of the real clusters it had open go with it.
+  removeTempDirsAtExit();
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => process.exit(code));
   // A parent gone without closing it (killed) leaves a worker stuck in lab code nothing else would end.
   dieWithParent();
 }

@@ -23,6 +23,7 @@ import { nodeCrashed, type NodeCrashed } from './node-crash.js';
 import { releasePorts, reservePortPairsSync } from '../src/env/real/ports.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
 import { TraceFile } from '../src/env/real/trace-file.js';
+import { holdTempDir, releaseTempDir } from './temp-dirs.js';
 
 export interface RealClusterOptions {
   lab: string;
@@ -101,6 +102,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
     const base = options.baseDir ?? tmpdir();
     mkdirSync(base, { recursive: true });
     this.dir = mkdtempSync(join(base, `rsmlab-${options.lab}-`));
+    holdTempDir(this.dir);
     this.crashed = new Promise<never>((_, reject) => (this.failRun = reject));
     this.crashed.catch(() => undefined); // a cluster with no scenario (the dashboard's) need not watch it
     this.control = new RemoteFaultControl({
@@ -261,6 +263,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
     await Promise.all(this.procs.map((_, i) => this.kill(i, 'SIGKILL')));
     await Promise.all(this.clients.map((c) => c.close()));
     releasePorts(this.ports);
+    releaseTempDir(this.dir);
     if (!this.keepArtifacts) rmSync(this.dir, { recursive: true, force: true });
   }
 }
