@@ -13,7 +13,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
-import { buildFramework, buildWorkspace, compiled, graderTree } from '../src/grade/workspace.js';
+import { buildFramework, buildWorkspace, compiled, graderTree, LINK_IGNORED } from '../src/grade/workspace.js';
 import { FOLDERS_LEFT, runIsolated } from '../src/grade/batch.js';
 import { freshIds } from '../src/grade/sandbox.js';
 import { filesUnder } from '../src/files-under.js';
@@ -364,7 +364,10 @@ describe('rsmlab grade', function () {
       // The file and line tsc names reach the student: in the report and at the top of results.json.
       expect(report(student), student).to.match(/tsc reported errors \(the code ran as far as it compiled\):\n[\s\S]*Cannot find module '\.\/acceptor\.js'/);
       expect((JSON.parse(readFileSync(join(out, student, 'results.json'), 'utf8')) as { output?: string }).output, student).to.include("Cannot find module './acceptor.js'");
+      // The run's own error names the student's missing source, not the grader's build output.
+      expect(report(student), student).to.include("Cannot find module 'labs/paxos/acceptor.ts' imported from labs/paxos/").and.not.include('dist/');
     }
+    expect(report('symlink-named-ts'), 'the link named, with what to do').to.include('labs/paxos/acceptor.ts: ignored, a link and not a file (upload the file itself).');
     expect(JSON.parse(readFileSync(join(out, 'normal', 'results.json'), 'utf8'))).to.not.have.property('output');
     expect(csv).to.match(/^fifo,0,10,0,the submission's labs\/ could not be made into a grading tree: /m);
     expect(report('fifo')).to.match(/problem: the submission's labs\/ could not be made into a grading tree: .*FIFO/i);
@@ -432,6 +435,9 @@ describe('rsmlab grade', function () {
     rmSync(join(labs, 'echo', 'lab.ts'));
     rmSync(join(labs, 'rsm'), { recursive: true });
     symlinkSync(outside, join(labs, 'rsm'));
+    // A file the student writes, a link to the grader's solution: tsc, with the grader's rights, would compile the solution.
+    rmSync(join(labs, 'paxos', 'proposer.ts'));
+    symlinkSync(join(repo, 'labs', 'paxos', 'proposer.ts'), join(labs, 'paxos', 'proposer.ts'));
     // Files it added that are not .ts (what tsc would read as settings, build output, packages): left out, and named.
     writeFileSync(join(labs, 'paxos', 'package.json'), '{ "type": "commonjs" }\n');
     writeFileSync(join(labs, 'tsconfig.json'), '{}\n');
@@ -442,8 +448,8 @@ describe('rsmlab grade', function () {
     const grader = graderTree(repo);
     const tree = await buildWorkspace({ ...grader, repo: killingTsc(join(root, 'overlay-tsc')) }, labs, join(root, 'overlay-tree'));
     expect(tree.replaced).to.deep.equal(['labs/config/view.ts', 'labs/paxos/protocol.ts', 'labs/paxos/status.ts']);
-    expect(tree.ignored).to.deep.equal(['labs/paxos/acceptor.js', 'labs/paxos/node_modules/', 'labs/paxos/package.json', 'labs/rsm', 'labs/tsconfig.json']);
-    for (const rel of ['paxos/acceptor.js', 'paxos/node_modules', 'paxos/package.json', 'tsconfig.json']) expect(existsSync(join(tree.dir, 'labs', rel)), rel).to.equal(false);
+    expect(tree.ignored).to.deep.equal(['labs/paxos/acceptor.js', 'labs/paxos/node_modules/', 'labs/paxos/package.json', `labs/paxos/proposer.ts${LINK_IGNORED}`, `labs/rsm${LINK_IGNORED}`, 'labs/tsconfig.json']);
+    for (const rel of ['paxos/acceptor.js', 'paxos/node_modules', 'paxos/package.json', 'paxos/proposer.ts', 'tsconfig.json']) expect(existsSync(join(tree.dir, 'labs', rel)), rel).to.equal(false);
     for (const [rel, bytes] of grader.given) expect(readFileSync(join(tree.dir, 'labs', rel)).equals(bytes), rel).to.equal(true);
     for (const rel of [join('paxos', 'acceptor.ts'), join('paxos', 'added.ts')]) expect(readFileSync(join(tree.dir, 'labs', rel), 'utf8'), rel).to.equal(readFileSync(join(labs, rel), 'utf8'));
     expect(grader.studentFiles).to.deep.equal(['labs/paxos/acceptor.ts', 'labs/paxos/proposer.ts', 'labs/rsm/rsm.ts', 'labs/vsr/engine.ts', 'labs/vsr/journal/journal.ts', 'labs/vsr/journal/recovery-table.ts', 'labs/vsr/journal/recovery.ts']);
@@ -491,9 +497,11 @@ describe('rsmlab grade', function () {
       const forever = 'setInterval(() => {}, 1000)';
       const escape = `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(forever)}], { detached: true, stdio: 'ignore' }); c.unref(); require('node:fs').writeFileSync(${JSON.stringify(join(out, 'escaped.pid'))}, String(c.pid));`;
       writeFileSync(join(tree, 'dist', 'src', 'grade', 'grade-one.js'), `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(escape)}]);\n${forever};\n`);
-      const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 1500, memoryMb: 256 };
+      // Time for two node processes to start one after the other before the bound strikes, on a loaded host
+      // (1500 ms was missed once at load 8: the escape had not written its pid yet).
+      const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 5000, memoryMb: 256 };
       const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, stackOnHang: false, out }, options, undefined);
-      expect(run).to.deep.equal({ outcomes: [], problem: 'grading took longer than 1500 ms and was stopped' });
+      expect(run).to.deep.equal({ outcomes: [], problem: 'grading took longer than 5000 ms and was stopped' });
       escaped = Number(readFileSync(join(out, 'escaped.pid'), 'utf8'));
       const state = (): string => procFile(escaped!, 'stat').split(') ')[1]?.[0] ?? 'gone';
       for (let waited = 0; !['gone', 'Z'].includes(state()) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
@@ -524,6 +532,13 @@ describe('rsmlab grade', function () {
       expect(output).to.match(/--submissions .* (is not a folder|holds no submission folders|holds a folder named grades\.csv, the file the batch writes in --out: rename that submission)/);
     }
     expect(existsSync(join(root, 'x', 'alice')), 'nobody graded').to.equal(false);
+    // A mistyped --only id, as rsmlab test refuses it: never a test left out of everyone's maximum.
+    const one = join(root, 'one');
+    submission(one, 'bob');
+    const typo = grade(one, join(root, 'x'), ['--only', '0,duell']);
+    expect(typo.status, typo.output).to.equal(2);
+    expect(typo.output).to.match(/lab 'paxos' has no scenario duell \(known: 0, 1, /);
+    expect(existsSync(join(root, 'x', 'bob')), 'nobody graded').to.equal(false);
   });
 
   it('refuses an --out that is, holds or lies in --submissions, with exit 2, before touching any student\'s work', () => {

@@ -12,7 +12,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { loadScenarios } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
-import { buildFramework, buildWorkspace, compiled, graderTree, type FrameworkBuild, type GraderTree, type Workspace } from './workspace.js';
+import { buildFramework, buildWorkspace, compiled, graderTree, LINK_IGNORED, type FrameworkBuild, type GraderTree, type Workspace } from './workspace.js';
 import { largestResident, RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
 import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
@@ -99,8 +99,11 @@ export function checkOutApart(submissions: string, out: string): void {
 export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   const students = listSubmissions(options.submissions);
   checkOutApart(options.submissions, options.out);
-  const scenarios = (await loadScenarios(options.lab)).filter((s) => !options.only?.length || options.only.includes(s.id));
-  if (scenarios.length === 0) throw new Error(`lab '${options.lab}' has no scenario ${options.only?.join(', ')}`);
+  const all = await loadScenarios(options.lab);
+  // As `rsmlab test --only`: a mistyped id is an error, never a test left out of everyone's maximum.
+  const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`lab '${options.lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
+  const scenarios = all.filter((s) => !options.only?.length || options.only.includes(s.id));
   const grader = graderTree(options.repo);
   // One framework compile serves the batch (a single submission compiles from scratch: no saving).
   const framework = students.length > 1 ? await buildFramework(grader, resolve(options.out, '.work', '.framework')) : undefined;
@@ -138,7 +141,9 @@ type TreeSources = { grader: GraderTree; framework: FrameworkBuild | undefined }
 function replacedNote({ replaced, ignored }: Pick<Workspace, 'replaced' | 'ignored'>, grader: GraderTree): string | undefined {
   if (replaced.length === 0 && ignored.length === 0) return undefined;
   const each = replaced.map((file) => `${file}: your changes were replaced by the hand-out's copy.`);
-  const shown = ignored.slice(0, MAX_IGNORED_NAMED).map((file) => `${file}: ignored (only .ts files of labs/ are graded).`);
+  const shown = ignored.slice(0, MAX_IGNORED_NAMED).map((file) =>
+    file.endsWith(LINK_IGNORED) ? `${file.slice(0, -LINK_IGNORED.length)}: ignored, a link and not a file (upload the file itself).` : `${file}: ignored (only .ts files of labs/ are graded).`,
+  );
   const more = ignored.length > MAX_IGNORED_NAMED ? [`… and ${ignored.length - MAX_IGNORED_NAMED} more files ignored.`] : [];
   return [...each, ...shown, ...more, `Only the files you write are graded as you uploaded them: ${grader.studentFiles.join(', ')}, and any .ts file you added to labs/. Every other file of labs/ is graded as the hand-out gives it.`].join('\n');
 }
@@ -148,7 +153,9 @@ function replacedNote({ replaced, ignored }: Pick<Workspace, 'replaced' | 'ignor
  * `labs/paxos/proposer.ts:87:11`, as in the student's own folder, not a path on the grader's machine.
  */
 function inTree(text: string, tree: readonly string[]): string {
-  return tree.reduce((t, root) => t.replaceAll(`file://${root}/`, '').replaceAll(`${root}/`, ''), text);
+  const relative = tree.reduce((t, root) => t.replaceAll(`file://${root}/`, '').replaceAll(`${root}/`, ''), text);
+  // What Node names by its output (a module not found: a lab file missing), named as the student's source.
+  return relative.replace(/\bdist\/((?:labs|src|tester)\/[\w./-]+?)\.js\b/g, '$1.ts');
 }
 
 /** What results.json says instead of the folders of failing runs, which stay with the grader. */
@@ -327,14 +334,16 @@ function withEveryScenario(result: SuiteResult, scenarios: Planned[], problem: s
     // What a test is called and is worth is the grader's, never what the run reported.
     const ran = { ...found, id: s.id, title: s.title, points: s.points };
     if (ran.status !== 'crashed' || ran.message === undefined) return ran;
-    return { ...ran, message: `${explainText(ran.message, memoryMb)}\n${ran.message}` };
+    // The reason in a line, above the text it was read from: unless that text is already the line.
+    const why = explainText(ran.message, memoryMb);
+    return ran.message.includes(why) ? ran : { ...ran, message: `${why}\n${ran.message}` };
   });
   return { ...result, outcomes };
 }
 
 /** A one-line reason for what a dead process left on stderr. */
 function explainText(text: string, memoryMb: number): string {
-  if (/heap out of memory|Reached heap limit/i.test(text)) return `ran out of memory (the bound is ${memoryMb} MB of heap)`;
+  if (/heap out of memory|Reached heap limit|lab code ran out of memory/i.test(text)) return `ran out of memory (the bound is ${memoryMb} MB of heap)`;
   if (/exited \(code \d+\)/.test(text)) return 'the submission\'s code ended the test process (process.exit or a crash)';
   const lines = text.trim().split('\n');
   return lines.find((l) => /^\w*Error\b|Error:/.test(l.trim()))?.trim() ?? lines.slice(-3).join(' | ');

@@ -72,7 +72,7 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
     cpSync(join(repo, entry), join(dir, entry), { recursive: true, filter: (source) => !instructorOnly(relative(repo, source)) });
   }
   const ignored: string[] = [];
-  cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => keptFromSubmission(labs, source, ignored) });
+  cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => keptFromSubmission(labs, source, ignored, grader.given) });
   const replaced = putGiven(grader.given, dir);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   // Source maps: a failure's stack frames name the student's .ts file and line (the runner enables them), not the emitted .js.
@@ -92,9 +92,20 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
  * say a package.json or tsconfig.json that would change how tsc compiles the tree, is left out
  * and noted in `ignored`.
  */
-function keptFromSubmission(labs: string, source: string, ignored: string[]): boolean {
+/** How `ignored` marks a link (its note says why it was left out: not the rule for files that are not .ts). */
+export const LINK_IGNORED = ' (a link)';
+
+function keptFromSubmission(labs: string, source: string, ignored: string[], given: GraderTree['given']): boolean {
   if (source === labs) return true;
-  const folder = lstatSync(source).isDirectory();
+  const stat = lstatSync(source);
+  // A link is never taken for a file of the student's: cpSync would keep it a link, and tsc, run with
+  // the grader's rights, would compile whatever it points at (the grader's own solutions, any file).
+  // One in place of a given file is copied as a link, then removed and named by putGiven.
+  if (stat.isSymbolicLink() && !given.has(relative(labs, source))) {
+    ignored.push(`${labsPath(relative(labs, source))}${LINK_IGNORED}`);
+    return false;
+  }
+  const folder = stat.isDirectory();
   if (folder ? basename(source) !== 'node_modules' : source.endsWith('.ts')) return true;
   ignored.push(`${labsPath(relative(labs, source))}${folder ? '/' : ''}`);
   return false;
