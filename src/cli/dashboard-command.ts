@@ -41,17 +41,18 @@ export async function dashboardCommand(o: DashboardCommandOptions): Promise<numb
   if (o.members !== undefined) {
     if (o.members.length === 0) throw new Error('--members: no addresses');
     const server = await DashboardServer.start({ mode: 'live', ...access, feed: new LiveFeed(membersSource(o.members)) });
+    const stopped = untilStopped(o.seconds); // before the address is printed: a Ctrl-C right after it is a stop
     print(`rsmlab: dashboard for ${o.members.join(', ')} at ${server.url}\nCtrl-C stops it.`);
-    await untilStopped(o.seconds);
+    await stopped;
     await server.close();
     return 0;
   }
   const [lab, test, ...rest] = o.sim ?? [];
   if (lab === undefined || test === undefined || rest.length > 0) throw new Error('--sim takes a lab and a test: --sim paxos 7');
   const run = await startSimRun({ lab, test, seed: o.seed, ...access, ...(o.paused !== undefined && { paused: o.paused }) });
+  const stopped = untilStopped(o.seconds); // before the address is printed: a Ctrl-C right after it is a stop
   print(`rsmlab: simulated run of ${lab} ${test} seed ${o.seed}, live at ${run.server.url}\nCtrl-C stops it.`);
   const unwatch = watchLoop(STUCK_MS, `rsmlab: the simulated run's lab code has not returned for ${STUCK_MS / 1000} s (a loop that never ends?): the page and Ctrl-C cannot go on, so the dashboard stops. Where the code is stuck: ${replayCommand({ lab, id: test }, 'sim', o.seed)}`);
-  const stopped = untilStopped(o.seconds);
   void run.result.then((result) => {
     if (run.player.done === 'stopped') return;
     print(`run finished: ${run.player.done}${result.artifacts ? `\n  trace and notes: ${result.artifacts}\n  see it: ${viewerCommand(result.artifacts)}` : ''}`);

@@ -98,6 +98,8 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
     const began = Date.now();
     const stamp = (): string => `[${((Date.now() - began) / 1000).toFixed(1).padStart(5)} s]`;
     const label = `${o.lab}${app ? `/${app}` : ''}`;
+    // Listening for Ctrl-C before anything is announced: a Ctrl-C right after the address is printed is a stop, not a death.
+    const stopped = untilStopped(o.seconds);
     dashboard = await DashboardServer.start({
       mode: 'live',
       port: o.port,
@@ -107,7 +109,6 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
     });
     print(`rsmlab: starting a ${o.nodes}-node ${label} cluster of real processes (heartbeat ${timing.heartbeatMs} ms, RPC timeout ${timing.rpcTimeoutMs} ms); data in ${cluster.dir}`);
     print(`rsmlab: dashboard at ${dashboard.url}`);
-    const stopped = untilStopped(o.seconds);
     const seen = new Map<number, string>();
     const watch = setInterval(() => {
       void Promise.all(Array.from({ length: o.nodes }, (_, i) => cluster.status(i))).then((all) => {

@@ -26,8 +26,9 @@ export async function viewCommand(target: string, o: ViewCommandOptions): Promis
     return 0;
   }
   const server = await DashboardServer.start({ mode: 'view', view: data, port: o.port, ...(o.host !== undefined && { host: o.host }), ...(o.token !== undefined && { token: o.token }) });
+  const stopped = untilStopped(o.seconds); // before the address is printed: a Ctrl-C right after it is a stop
   print(`rsmlab: trace viewer for ${target} (${events} events) at ${server.url}\nCtrl-C stops it.`);
-  await untilStopped(o.seconds);
+  await stopped;
   await server.close();
   return 0;
 }
