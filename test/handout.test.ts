@@ -157,6 +157,6 @@ describe('handout', function () {
     });
     const test = run('npm', ['run', 'lab4', '--', '--world', 'sim', '--seeds', '1', '--only', '13', '--shrink-ms', '0', '--no-progress']);
     expect(test.status, test.stdout + test.stderr).to.equal(1);
-    expect(test.stdout).to.include('rsmlab test par — world sim, 1 seed').and.include('lab code threw: TODO: recovery-table.caseRows: the 14 cases @A–@N (handouts/lab4-par.md, "Recovery at startup")');
+    expect(test.stdout).to.include('rsmlab test par — world sim, 1 seed').and.include('lab code threw: TODO: recovery-table.recoveryCase: the table is empty: write caseRows, the 14 cases @A–@N (handouts/lab4-par.md, "Recovery at startup")');
   });
 });

@@ -69,7 +69,7 @@ export function caseMatches(c: RecoveryCase, facts: SlotFacts): boolean {
 /** The one case that matches `facts` (the table is exhaustive and its cases disjoint: the table test proves it). */
 export function recoveryCase(facts: SlotFacts, cases: readonly RecoveryCase[] = recoveryCases): RecoveryCase {
   // The hand-out's empty table: the part to write, named as every stub names its own.
-  if (cases.length === 0) throw new Error('TODO: recovery-table.caseRows: the 14 cases @A–@N (handouts/lab4-par.md, "Recovery at startup")');
+  if (cases.length === 0) throw new Error('TODO: recovery-table.recoveryCase: the table is empty: write caseRows, the 14 cases @A–@N (handouts/lab4-par.md, "Recovery at startup")');
   const matching = cases.filter((c) => caseMatches(c, facts));
   assert(matching.length === 1, `journal: ${matching.length} recovery cases match ${JSON.stringify(facts)}`);
   return matching[0]!;
