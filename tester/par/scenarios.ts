@@ -2,7 +2,6 @@
 // journal, the VOPR with storage faults inside the journal fault atlas and the journal checks, and
 // PAR's targeted-corruption sweep (one combination per seed). Written against the Cluster interface
 // like Lab 3's; they throw ScenarioFailure and never read the clock, print or exit.
-import type { Scenario } from '../scenario.js';
 import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
 import { makeVsrLab } from '../../labs/vsr/lab.js';
 import type { JournalLayout } from '../../labs/vsr/journal/format.js';
@@ -26,6 +25,10 @@ import {
   uncommittedTailDiscarded,
 } from './storage-scenarios.js';
 import { RING_VOPR, ringVopr } from './ring-vopr.js';
+import { coverageProblems, tableMismatches } from './table-check.js';
+import { recoveryCases } from '../../labs/vsr/journal/recovery-table.js';
+import { ScenarioFailure, type Scenario } from '../scenario.js';
+import type { VsrRun } from '../vsr/observer.js';
 import { briefPartitionCatchesUp, crashMidRebuild, crashResumesRebuild, partitionedRebuilds, writesDuringRebuild } from './sync-scenarios.js';
 
 /** The reference's journal layout (the cluster id takes no part in where cells are). */
@@ -53,8 +56,20 @@ const PAR_BATCH_CLIENTS = 16;
 /** The small-ring VOPR's atlas: the same bound on the 64-slot ring's 16 chunks. */
 const RING_ATLAS = journalAtlas({ layout: { ...PAR_LAYOUT, ...SYNC_RING }, nodes: nodes(VOPR.replicas), quorum_replication: Math.floor(VOPR.replicas / 2) + 1, diskSectorBytes: 4096 });
 
+/**
+ * The lab's recovery table against the handout's: a wrong decision for a case the other scenarios'
+ * disks rarely reach (@L: a header of a newer op over a prepare) would otherwise pass them all.
+ * It reads the table as the lab loaded it; no replica runs.
+ */
+async function recoveryTableAsSpecified(run: VsrRun): Promise<void> {
+  const problems = [...tableMismatches(recoveryCases), ...coverageProblems(recoveryCases)];
+  if (problems.length > 0) throw new ScenarioFailure(`the recovery table disagrees with handouts/lab4-par.md in ${problems.length} places: ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? '; …' : ''}`);
+  run.note(`the 14 cases decide as the handout's table says; each of the 128 input combinations matches exactly one`);
+}
+
 export const parScenarios: Scenario[] = [
   ...vsrScenarios.filter((s) => s.id !== 'vopr' && s.id !== 'vopr-batch').map((s) => ({ ...s, lab: 'par' })),
+  scenario('table', 1, "the recovery table (recovery-table.ts): each case @A–@N decides as handouts/lab4-par.md's table says, and each of the 128 combinations of its inputs is matched by exactly one case", recoveryTableAsSpecified, 1, par),
   scenario('13', 3, 'a crash tears the tail prepare before its fsync: recovery cuts it (head N−1, nothing faulty, no remote repair)', tornTailIsCut, 1, par),
   scenario('14', 3, 'a crash after the prepare is durable, before its header sector: recovery fixes the slot from the prepare', prepareWithoutHeaderIsFixed, 1, par),
   scenario('16', 3, "a bit flip in committed op 5's prepare: faulty (vsr), repaired from the cluster, ops after it kept", corruptCommittedPrepareIsRepaired, 1, par),
