@@ -94,7 +94,9 @@ const KEPT_SHOWN = 12;
  */
 function smallestRunLines(s: ShrinkResult): string[] {
   const shown = s.kept.slice(0, KEPT_SHOWN).join(', ') + (s.kept.length > KEPT_SHOWN ? `, … ${s.kept.length - KEPT_SHOWN} more` : '');
-  const search = s.complete ? `shrunk in ${s.runs} reruns` : `${s.runs} reruns; the budget ran out: smaller, not minimal`;
+  const search = s.complete
+    ? `shrunk in ${s.runs} reruns`
+    : `${s.runs} reruns; the budget ran out: ${s.decisionsAfter < s.decisionsBefore ? 'smaller, not minimal' : 'none could be left out yet (a longer --shrink-ms may)'}`;
   const more = s.eventsAfter > s.eventsBefore ? '; fewer faults let more happen before the check failed' : '';
   return [
     `the smallest failing run${s.complete ? '' : ' found'}: seed ${s.seed} with ${s.decisionsAfter} of its ${s.decisionsBefore} fault decisions, still failing the same check (${search}):`,

@@ -114,8 +114,19 @@ export function step(s: ReplicaState, event: Event): EngineCommand[] {
     default:
       assertNever(event);
   }
-  assertInvariants(s);
+  try {
+    assertInvariants(s);
+  } catch (e) {
+    // Name the event whose handler left the state broken: the stack only shows step.
+    if (e instanceof Error) e.message += ` (after ${eventName(event)})`;
+    throw e;
+  }
   return out;
+}
+
+function eventName(event: Event): string {
+  if (event.kind === 'message') return `${event.message.command} from replica ${event.message.replica} (view ${event.message.view})`;
+  return event.kind === 'requests' ? `${event.requests.length} client request(s)` : `event ${event.kind}`;
 }
 
 function assertNever(x: never): never {

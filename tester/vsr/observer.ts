@@ -139,10 +139,15 @@ export class VsrRun {
       const live = all.filter((s): s is VsrStatus => s !== null);
       this.waitedTicks = waited;
       if (live.length === indices.length && done(live)) return live;
-      last = all.map((s, k) => `${this.name(indices[k]!)}: ${s ? describe(s) : noStatus(this.cluster.alive(indices[k]!))}`).join('; ');
+      last = this.seen(indices, all);
       if (waited >= boundTicks) throw new ScenarioFailure(`not within ${boundTicks} ticks: ${what}; last seen: ${last}`);
       await this.sleepTicks(step);
     }
+  }
+
+  /** What `statuses` (of `indices`, as just read) say, for a failure's "last seen". */
+  private seen(indices: readonly number[], statuses: readonly (VsrStatus | null)[]): string {
+    return statuses.map((s, k) => `${this.name(indices[k]!)}: ${s ? describe(s) : noStatus(this.cluster.alive(indices[k]!))}`).join('; ');
   }
 
   /** Start the client load (concurrent KV clients through Lab 3's client library), in the background. */
@@ -185,7 +190,12 @@ export class VsrRun {
    */
   async finish(live: readonly number[] = this.all, boundTicks = 3000): Promise<VsrStatus[]> {
     if (this.load === undefined) throw new Error('scenario finished without a load');
-    const result = await this.load.finish(this.cluster, this.ms(LOAD_BOUND_TICKS));
+    const load = this.load;
+    const result = await load.finish(this.cluster, this.ms(LOAD_BOUND_TICKS)).catch(async (e: unknown) => {
+      // A load that never finished (liveness): where the replicas stand says more than the bound does.
+      if (!(e instanceof ScenarioFailure) || load.finished) throw e;
+      throw new ScenarioFailure(`${e.message}; last seen: ${this.seen(this.all, await Promise.all(this.all.map((i) => this.status(i))))}`);
+    });
     this.note(`load done: ${JSON.stringify(result.counts)}`);
     this.writesAcked = result.history.filter((e) => e.type === 'ok' && e.f !== 'get').length;
     if (result.counts.ok === 0) throw new ScenarioFailure('no client operation succeeded');

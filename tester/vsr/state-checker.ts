@@ -137,9 +137,13 @@ export class StateChecker {
     // there, which may be before ops committed while it was down; it repairs those as a backup.
     const synced = now.opCheckpoint > since.recoveredFrom;
     if (now.view < since.view || (!synced && now.op < since.committed)) {
-      throw new ScenarioFailure(
-        `${replica} came back normal in view ${now.view} at op ${now.op}, but when it restarted view ${since.view} was normal and ${since.committed} ops were committed: it adopted stale state (an answer to an older recovery?)`,
-      );
+      // A newer view that holds fewer ops than were committed: the view change that started it (or the
+      // log it chose) dropped committed ops; the same view: the replica took stale state.
+      const why =
+        now.view > since.view && now.op < since.committed
+          ? `view ${now.view} holds no op past ${now.op}: the view change that started it dropped committed ops ${now.op + 1}..${since.committed} (check the log the new primary chose), or it adopted stale state`
+          : 'it adopted stale state (an answer to an older recovery?)';
+      throw new ScenarioFailure(`${replica} came back normal in view ${now.view} at op ${now.op}, but when it restarted view ${since.view} was normal and ${since.committed} ops were committed: ${why}`);
     }
   }
 
