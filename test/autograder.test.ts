@@ -41,7 +41,8 @@ describe('rsmlab autograder', function () {
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'rsmlab-autograder-'));
     chmodSync(root, 0o755); // as /autograder is: searchable, so that (as root) each submission runs as a user of its own
-    const zip = join(root, 'autograder.zip');
+    // In a folder not made yet: the command makes it.
+    const zip = join(root, 'bundle', 'autograder.zip');
     const made = spawnSync(process.execPath, [join(repo, 'dist', 'src', 'cli', 'main.js'), 'autograder', '--lab', 'paxos', '--out', zip, '--seeds', '1', '--hang-ms', '5000'], { encoding: 'utf8' });
     expect(made.status, made.stdout + made.stderr).to.equal(0);
     source = join(root, 'source');
@@ -55,6 +56,8 @@ describe('rsmlab autograder', function () {
 
   it('carries setup.sh and run_autograder (executable) and no solutions', () => {
     for (const script of ['setup.sh', 'run_autograder']) expect(spawnSync('test', ['-x', join(source, script)]).status, script).to.equal(0);
+    // Its grading bound, under Gradescope's default 10 minutes: a slow submission keeps the tests it finished.
+    expect(readFileSync(join(source, 'run_autograder'), 'utf8')).to.include('--jobs 1 --seeds 1 --hang-ms 5000 --memory-mb 512 --timeout-ms 540000 >');
     const acceptor = readFileSync(join(source, 'labs', 'paxos', 'acceptor.ts'), 'utf8');
     expect(acceptor).to.include('TODO: acceptor.preparereq');
     expect(acceptor).to.not.include('BEGIN SOLUTION');

@@ -22,6 +22,8 @@ export interface AutograderOptions {
   seeds: number;
   hangMs: number;
   memoryMb: number;
+  /** A submission's whole grading bound: under Gradescope's own limit, so that a slow one still reports the tests it finished. */
+  timeoutMs: number;
 }
 
 export function setupScript(): string {
@@ -58,7 +60,7 @@ PLACE="$SOURCE/dist/src/grade/place-upload.js"
 # The student's labs/ folder, at the upload's top or one folder down, or the lab's files laid over the
 # hand-out's labs/ where they fit (src/grade/upload.ts); nothing of the sort: score 0 and what to upload.
 NOTE="$(node "$PLACE" place "$SUBMISSION" "$SOURCE/labs" "$WORK/submissions/submission/labs" "$RESULTS")" || exit 0
-node "$SOURCE/dist/src/cli/main.js" grade --lab ${options.lab} --submissions "$WORK/submissions" --out "$WORK/out" --jobs 1 --seeds ${options.seeds} --hang-ms ${options.hangMs} --memory-mb ${options.memoryMb} > "$WORK/grade.log" 2>&1
+node "$SOURCE/dist/src/cli/main.js" grade --lab ${options.lab} --submissions "$WORK/submissions" --out "$WORK/out" --jobs 1 --seeds ${options.seeds} --hang-ms ${options.hangMs} --memory-mb ${options.memoryMb} --timeout-ms ${options.timeoutMs} > "$WORK/grade.log" 2>&1
 if [ -f "$WORK/out/submission/results.json" ]; then
   cp "$WORK/out/submission/results.json" "$RESULTS"
   [ -z "$NOTE" ] || node "$PLACE" note "$RESULTS" "$NOTE"
