@@ -6,7 +6,7 @@
 // outside its own outputs or leaves links there still gets a report with a clear reason, and (as
 // root) writes nothing of the grader's or of another student's.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -357,8 +357,10 @@ describe('rsmlab grade', function () {
     expect(csv, csv).to.match(/^normal,10,10,10,$/m);
     expect(existsSync(join(out, 'normal', 'compile-errors.txt')), 'the stale lab file was compiled').to.equal(false);
     expect(report('normal')).to.not.include('problem:');
-    // No acceptor.ts file: graded, with tsc's errors, to 0.
-    for (const student of ['dir-named-ts', 'symlink-named-ts']) {
+    // No acceptor.ts file: a folder in its place is graded, with tsc's errors, to 0; a link in its place is left out, and the stub is graded, to 0.
+    expect(csv).to.match(/^symlink-named-ts,0,10,0,/m);
+    expect(report('symlink-named-ts')).to.include("labs/paxos/acceptor.ts: not in your upload, so graded as the hand-out's stub (it throws TODO).").and.include('TODO: acceptor.');
+    for (const student of ['dir-named-ts']) {
       expect(csv, student).to.match(new RegExp(`^${student},0,10,0,`, 'm'));
       expect(readFileSync(join(out, student, 'compile-errors.txt'), 'utf8'), student).to.include("Cannot find module './acceptor.js'");
       // The file and line tsc names reach the student: in the report and at the top of results.json.
@@ -377,12 +379,13 @@ describe('rsmlab grade', function () {
   it("compiles a submission from the batch's framework build to the same dist/ and errors as from scratch, with none of the grader's code for a file it changed or lacks, and no given file's redone", async () => {
     const labs = join(root, 'changed', 'labs');
     // Of the files students write: one with a bug, one with another export (tsc redoes what its types
-    // reach), one lacking, one added. Of the given files: one changed, one lacking (the grader's are used).
+    // reach), one lacking (graded as the hand-out's stub), one added with a type error. Of the given
+    // files: one changed, one lacking (the grader's are used).
     const exported = [join('paxos', 'proposer.ts'), join('paxos', 'protocol.ts')];
     submission(join(root, 'changed'), '', (file, text) => (exported.includes(file) ? `${text}\nexport const addedExport = 1;\n` : plantedBug(file, text)));
     rmSync(join(labs, 'vsr', 'journal', 'recovery-table.ts'));
     rmSync(join(labs, 'echo', 'lab.ts'));
-    writeFileSync(join(labs, 'paxos', 'added.ts'), 'export const added = 2;\n');
+    writeFileSync(join(labs, 'paxos', 'added.ts'), "export const added: number = 'two';\n");
     const grader = graderTree(repo);
     const work = join(root, 'compile', '.work');
     const framework = await buildFramework(grader, join(work, '.framework'));
@@ -392,13 +395,16 @@ describe('rsmlab grade', function () {
     const cached = await buildWorkspace(grader, labs, join(work, 'cached'), framework);
     const lines = (text: string): string[] => text.split('\n').sort();
     expect(lines(cached.compileErrors)).to.deep.equal(lines(scratch.compileErrors));
-    expect(scratch.compileErrors).to.include("Cannot find module './recovery-table.js'").and.not.include('echo');
+    expect(scratch.compileErrors).to.match(/labs\/paxos\/added\.ts\(1,14\): error TS2322/).and.not.include('echo').and.not.include('recovery-table');
     expect([scratch.replaced, cached.replaced]).to.deep.equal([['labs/paxos/protocol.ts'], ['labs/paxos/protocol.ts']]);
+    expect([scratch.stubbed, cached.stubbed]).to.deep.equal([['labs/vsr/journal/recovery-table.ts'], ['labs/vsr/journal/recovery-table.ts']]);
     const emitted = (tree: string): Map<string, string> =>
       new Map(filesUnder(join(tree, 'dist')).filter((f) => !f.endsWith('.tsbuildinfo')).map((f) => [relative(tree, f), readFileSync(f, 'utf8')]));
     const fromScratch = emitted(scratch.dir);
     const out = (rel: string): string => join('dist', 'labs', ...rel.split('/'));
-    expect([...fromScratch.keys()]).to.include.members([out('paxos/added.js'), out('echo/lab.js'), join('dist', 'src', 'grade', 'grade-one.js')]).and.not.include(out('vsr/journal/recovery-table.js'));
+    expect([...fromScratch.keys()]).to.include.members([out('paxos/added.js'), out('echo/lab.js'), out('vsr/journal/recovery-table.js'), join('dist', 'src', 'grade', 'grade-one.js')]);
+    // The lacking file is the stub (an empty table), never the grader's: no case of the solution's table in its output.
+    expect(fromScratch.get(out('vsr/journal/recovery-table.js'))).to.include('const caseRows = [];').and.not.include("name: '@A'");
     expect(fromScratch.get(out('paxos/acceptor.js'))).to.not.include('logaccept(this.n_a, this.v_a)');
     expect([fromScratch.get(out('paxos/proposer.js')), fromScratch.get(out('paxos/protocol.js'))].map((js) => js?.includes('addedExport'))).to.deep.equal([true, false]);
     expect(emitted(cached.dir)).to.deep.equal(fromScratch);
@@ -449,7 +455,11 @@ describe('rsmlab grade', function () {
     const tree = await buildWorkspace({ ...grader, repo: killingTsc(join(root, 'overlay-tsc')) }, labs, join(root, 'overlay-tree'));
     expect(tree.replaced).to.deep.equal(['labs/config/view.ts', 'labs/paxos/protocol.ts', 'labs/paxos/status.ts']);
     expect(tree.ignored).to.deep.equal(['labs/paxos/acceptor.js', 'labs/paxos/node_modules/', 'labs/paxos/package.json', `labs/paxos/proposer.ts${LINK_IGNORED}`, `labs/rsm${LINK_IGNORED}`, 'labs/tsconfig.json']);
-    for (const rel of ['paxos/acceptor.js', 'paxos/node_modules', 'paxos/package.json', 'paxos/proposer.ts', 'tsconfig.json']) expect(existsSync(join(tree.dir, 'labs', rel)), rel).to.equal(false);
+    for (const rel of ['paxos/acceptor.js', 'paxos/node_modules', 'paxos/package.json', 'tsconfig.json']) expect(existsSync(join(tree.dir, 'labs', rel)), rel).to.equal(false);
+    // The files students write that it lacks (the link dropped, rsm/ left out) are the hand-out's stubs, never the grader's solutions.
+    expect(tree.stubbed).to.deep.equal(['labs/paxos/proposer.ts', 'labs/rsm/rsm.ts']);
+    expect(lstatSync(join(tree.dir, 'labs', 'paxos', 'proposer.ts')).isFile(), 'a file, not the link').to.equal(true);
+    expect(readFileSync(join(tree.dir, 'labs', 'paxos', 'proposer.ts'), 'utf8')).to.include('TODO: proposer.prepare').and.not.include('BEGIN SOLUTION');
     for (const [rel, bytes] of grader.given) expect(readFileSync(join(tree.dir, 'labs', rel)).equals(bytes), rel).to.equal(true);
     for (const rel of [join('paxos', 'acceptor.ts'), join('paxos', 'added.ts')]) expect(readFileSync(join(tree.dir, 'labs', rel), 'utf8'), rel).to.equal(readFileSync(join(labs, rel), 'utf8'));
     expect(grader.studentFiles).to.deep.equal(['labs/paxos/acceptor.ts', 'labs/paxos/proposer.ts', 'labs/rsm/rsm.ts', 'labs/vsr/engine.ts', 'labs/vsr/journal/journal.ts', 'labs/vsr/journal/recovery-table.ts', 'labs/vsr/journal/recovery.ts']);

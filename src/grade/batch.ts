@@ -138,9 +138,9 @@ type Planned = { id: string; title: string; points: number };
 type TreeSources = { grader: GraderTree; framework: FrameworkBuild | undefined };
 
 /** What a student reads about the files of their labs/ not graded as they uploaded them: each given file replaced, each other file left out, and which files are graded as theirs. */
-function replacedNote({ replaced, ignored }: Pick<Workspace, 'replaced' | 'ignored'>, grader: GraderTree): string | undefined {
-  if (replaced.length === 0 && ignored.length === 0) return undefined;
-  const each = replaced.map((file) => `${file}: your changes were replaced by the hand-out's copy.`);
+function replacedNote({ replaced, ignored, stubbed }: Pick<Workspace, 'replaced' | 'ignored' | 'stubbed'>, grader: GraderTree): string | undefined {
+  if (replaced.length === 0 && ignored.length === 0 && stubbed.length === 0) return undefined;
+  const each = [...replaced.map((file) => `${file}: your changes were replaced by the hand-out's copy.`), ...stubbed.map((file) => `${file}: not in your upload, so graded as the hand-out's stub (it throws TODO).`)];
   const shown = ignored.slice(0, MAX_IGNORED_NAMED).map((file) =>
     file.endsWith(LINK_IGNORED) ? `${file.slice(0, -LINK_IGNORED.length)}: ignored, a link and not a file (upload the file itself).` : `${file}: ignored (only .ts files of labs/ are graded).`,
   );

@@ -11,6 +11,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { bytesUnder } from '../files-under.js';
 import { instructorOnly } from '../handout/instructor-only.js';
 import { studentFiles } from '../handout/student-files.js';
+import { stripSolutions } from '../handout/strip.js';
 
 /** What a grading tree takes whole from the grader's tree (of its labs/, only the given files; never its tests or mutant corpora). */
 const FROM_GRADER = ['src', 'tester', 'package.json'];
@@ -22,13 +23,16 @@ export interface GraderTree {
   studentFiles: readonly string[];
   /** Every other file of the grader's labs/, by path inside labs/: the hand-out gives them as they are. */
   given: ReadonlyMap<string, Buffer>;
+  /** The hand-out's stub of each file students write, by its 'labs/…' path: what a submission that lacks one is graded with. */
+  stubs: ReadonlyMap<string, string>;
 }
 
 /** The grader's tree `repo`, read once for a batch. */
 export function graderTree(repo: string): GraderTree {
   const ofStudents = studentFiles(repo);
   const given = [...bytesUnder(join(repo, 'labs'))].filter(([rel]) => !ofStudents.includes(labsPath(rel)));
-  return { repo, studentFiles: ofStudents, given: new Map(given) };
+  const stubs = ofStudents.map((file): [string, string] => [file, stripSolutions(file, readFileSync(join(repo, ...file.split('/')), 'utf8')).text]);
+  return { repo, studentFiles: ofStudents, given: new Map(given), stubs: new Map(stubs) };
 }
 
 /** A path inside labs/ as students and the hand-out name it: 'labs/…', '/'-separated. */
@@ -42,6 +46,8 @@ export interface Workspace {
   replaced: string[];
   /** The submission's entries of labs/ left out: anything but a folder or a .ts file ('labs/…' paths; a folder's ends in '/'). */
   ignored: string[];
+  /** The files students write that the submission lacks, graded as the hand-out's stubs ('labs/…' paths). */
+  stubbed: string[];
   /** tsc's diagnostics (type errors do not stop grading: tsc still emits what it can). */
   compileErrors: string;
   /** Whether tsc ran to its end (an exit, with or without type errors); not when it was killed or could not start. */
@@ -74,6 +80,7 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
   const ignored: string[] = [];
   cpSync(labs, join(dir, 'labs'), { recursive: true, filter: (source) => keptFromSubmission(labs, source, ignored, grader.given) });
   const replaced = putGiven(grader.given, dir);
+  const stubbed = putStubs(grader, dir);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
   // Source maps: a failure's stack frames name the student's .ts file and line (the runner enables them), not the emitted .js.
   const tsconfig = {
@@ -83,7 +90,7 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
   if (framework) startFrom(framework, dir);
-  return { dir, replaced, ignored: ignored.sort(), ...(await compile(repo, dir)) };
+  return { dir, replaced, ignored: ignored.sort(), stubbed, ...(await compile(repo, dir)) };
 }
 
 /**
@@ -129,6 +136,21 @@ function putGiven(given: ReadonlyMap<string, Buffer>, dir: string): string[] {
     writeFileSync(path, bytes, { flag: 'wx' });
   }
   return replaced.sort();
+}
+
+/**
+ * Write the hand-out's stub of each file students write that the tree lacks (a Lab 1 upload holds
+ * no labs/rsm/rsm.ts): the tree then compiles as the hand-out does, and a missing file of the lab
+ * graded throws its TODO, not tsc's "Cannot find module" and errors in labs the student has not
+ * started. Returns their 'labs/…' paths.
+ */
+function putStubs(grader: GraderTree, dir: string): string[] {
+  const missing = [...grader.stubs].filter(([file]) => !lstatSync(join(dir, ...file.split('/')), { throwIfNoEntry: false }));
+  for (const [file, stub] of missing) {
+    realFolders(dir, dirname(join(...file.split('/'))));
+    writeFileSync(join(dir, ...file.split('/')), stub, { flag: 'wx' });
+  }
+  return missing.map(([file]) => file);
 }
 
 /** Make each step of folder `rel` under `root` a real folder: a link or a file on the way is removed (never followed) and a folder made. */
