@@ -276,6 +276,16 @@ describe('vsr engine: a read counts only acks of beats sent after it arrived', (
 });
 
 describe('vsr engine: state is plain data', () => {
+  it('an invariant broken by a handler names the event it handled, not only the check (its stack shows step alone)', () => {
+    const b = new Bench();
+    b.writeSome('c', 2);
+    // A state no handler should leave: commit_min past commit_max on a normal backup.
+    const broken = (): ReturnType<typeof cloneState> => ({ ...cloneState(b.states[1]!), commit_min: b.states[1]!.commit_max + 1 });
+    expect(() => step(broken(), { kind: 'tick' })).to.throw(/^vsr: commit_min \d+ > commit_max \d+ \(after event tick\)$/);
+    const commit = b.sentLog.find((m) => m.command === 'commit' || m.command === 'prepare')!;
+    expect(() => step(broken(), { kind: 'message', message: commit })).to.throw(new RegExp(`\\(after ${commit.command} from replica 0 \\(view 0\\)\\)$`));
+  });
+
   it('a clone taken mid-run continues identically: same commands, same state', () => {
     const b = new Bench();
     b.writeSome('c', 2);
