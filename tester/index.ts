@@ -20,6 +20,14 @@ export async function loadScenarios(lab: string): Promise<Scenario[]> {
   }
 }
 
+/** The lab's scenarios named in `only` (all of them when it is absent or empty), in the lab's order; an id it has none of is refused, never left out. */
+export async function scenariosNamed(lab: string, only: readonly string[] = []): Promise<Scenario[]> {
+  const all = await loadScenarios(lab);
+  const unknown = only.filter((id) => !all.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`lab '${lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
+  return only.length > 0 ? all.filter((s) => only.includes(s.id)) : all;
+}
+
 export async function findScenario(lab: string, id: string): Promise<Scenario> {
   const all = await loadScenarios(lab);
   const found = all.find((s) => s.id === id);

@@ -23,6 +23,11 @@ export type JobEnd = { kind: 'done' } | { kind: 'hung'; message: string; artifac
  */
 export const HANG_MS = { sim: 60_000, real: 180_000 } as const;
 
+/** What a replay command adds so that it stops a hang as soon as the run it replays did: ` --hang-ms N`, or nothing for the world's default. */
+export function hangFlag(ms: number, world: keyof typeof HANG_MS): string {
+  return ms === HANG_MS[world] ? '' : ` --hang-ms ${ms}`;
+}
+
 /** What every lane worker sends besides its jobs' own messages: a beat while it simulates, and the end of a job. */
 export type LaneSignal = { type: 'alive' } | { type: 'done' };
 

@@ -5,8 +5,8 @@
 // time bounds; it never formats output (tester/report.ts) nor decides pass/fail (the scenarios do).
 import { fileURLToPath } from 'node:url';
 import type { World } from './cluster.js';
-import { loadScenarios } from './index.js';
-import { HANG_MS, Lane, type JobEnd } from './lane.js';
+import { scenariosNamed } from './index.js';
+import { hangFlag, Lane, type JobEnd } from './lane.js';
 import { replayCommand, type ScenarioResult } from './run.js';
 import { runsIn, type Scenario } from './scenario.js';
 import type { ShrinkResult } from './shrink.js';
@@ -171,10 +171,7 @@ async function onLanes<T>(lanes: TestLane[], items: readonly T[], work: (lane: T
 }
 
 async function selectScenarios(options: SuiteOptions): Promise<Scenario[]> {
-  const all = await loadScenarios(options.lab);
-  const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`lab '${options.lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
-  const chosen = options.only?.length ? all.filter((s) => options.only!.includes(s.id)) : all;
+  const chosen = await scenariosNamed(options.lab, options.only);
   const here = chosen.filter((s) => runsIn(s, options.world));
   if (here.length === 0 && chosen.length > 0) throw new Error(`lab '${options.lab}': ${chosen.map((s) => s.id).join(', ')} run(s) in the ${chosen[0]!.worlds!.join(', ')} world only, not ${options.world} (add --world ${chosen[0]!.worlds![0]})`);
   return here;
@@ -224,7 +221,7 @@ async function outcomeOf(tally: Tally, options: SuiteOptions, lane: TestLane): P
   const failing = { ...base, lowestFailingSeed: lowest };
   const replay = replayCommand(scenario, options.world, lowest, options.variant);
   // A hang replays with the same limit, so that the replay says the same thing as soon.
-  if (first.status !== 'failed') return { ...failing, status: first.status, message: first.message, replay: first.status === 'hung' && options.seedTimeoutMs !== HANG_MS[options.world] ? `${replay} --hang-ms ${options.seedTimeoutMs}` : replay };
+  if (first.status !== 'failed') return { ...failing, status: first.status, message: first.message, replay: first.status === 'hung' ? `${replay}${hangFlag(options.seedTimeoutMs, options.world)}` : replay };
   if (first.result) return { ...failing, status: 'failed', failure: first.result };
   const { failure, shrink, end } = await reportSeed(lane, scenario, lowest, options);
   if (!failure) return { ...failing, status: end.kind === 'done' ? 'crashed' : end.kind, message: end.kind === 'done' ? 'the worker reported nothing' : end.message, replay };

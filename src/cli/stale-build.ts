@@ -8,10 +8,10 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
 /** Touched by every build (`npm run build`, and this module's): tsc leaves an unchanged file's .js as it was. */
-export const BUILT_STAMP = join('dist', '.built');
+const BUILT_STAMP = join('dist', '.built');
 
 /** The labs/**.ts files of `root` (relative to it) changed since the last build: newer than both their .js and the build's stamp. */
-export function staleLabSources(root: string): string[] {
+function staleLabSources(root: string): string[] {
   const stamp = join(root, BUILT_STAMP);
   const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
   const stale: string[] = [];

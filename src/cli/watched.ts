@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { artifactLines, replayLine } from '../../tester/failure-text.js';
 import { findScenario } from '../../tester/index.js';
-import { HANG_MS, Lane } from '../../tester/lane.js';
+import { hangFlag, Lane } from '../../tester/lane.js';
 import { replayCommand } from '../../tester/run.js';
 import type { Scenario } from '../../tester/scenario.js';
 import { chosenVariant } from '../../tester/variant.js';
@@ -30,8 +30,7 @@ const workerPath = fileURLToPath(new URL('./watched-worker.js', import.meta.url)
 /** The command that replays the job's seed as it ran (its variant, its vetoes, its hang limit): `rsmlab sim`, for a shrink too. */
 function replayOf(job: WatchedJob, scenario: Scenario, hangMs: number): string {
   const veto = job.command === 'sim' && job.options.veto !== undefined ? ` --veto ${job.options.veto}` : '';
-  const limit = hangMs === HANG_MS.sim ? '' : ` --hang-ms ${hangMs}`;
-  return `${replayCommand(scenario, 'sim', job.options.seed, chosenVariant(job.options))}${veto}${limit}`;
+  return `${replayCommand(scenario, 'sim', job.options.seed, chosenVariant(job.options))}${veto}${hangFlag(hangMs, 'sim')}`;
 }
 
 /** Run `job` in a watched worker, print its output and resolve with its exit code; a hang or a crash is reported as the run's failure (exit 1), with its replay command. */

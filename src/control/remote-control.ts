@@ -94,24 +94,21 @@ export class RemoteFaultControl implements FaultControl {
   }
 
   /**
-   * With an owner, a node it knows to be dead, or one that does not answer, is `alive: false`.
-   * Without one (`rsmlab ctl`), a silent control plane is an error: dead and unreachable look alike.
+   * With an owner, a node it knows to be dead, or one that does not answer, is `alive: false`; with
+   * silentIsDown, one that does not answer is too. Otherwise (`rsmlab ctl`), a silent control plane
+   * is an error: dead and unreachable look alike.
    */
   async status(node: NodeId): Promise<FaultStatus> {
     const status = () => controlCall(node, control.status, {}, this.statusTimeoutMs, this.token);
     if (this.owner === undefined && !this.silentIsDown) return { ...(await status()), alive: true };
-    if (this.owner === undefined)
-      return status().then(
-        (s) => ({ ...s, alive: true }),
-        (e: unknown) => {
-          if (isRpcError(e, 'remote')) throw e; // it answered (e.g. unauthorized): up, and the caller must hear why
-          return downStatus(node);
-        },
-      );
-    if (!this.owner.alive(node)) return downStatus(node);
+    if (this.owner !== undefined && !this.owner.alive(node)) return downStatus(node);
     return status().then(
       (s) => ({ ...s, alive: true }),
-      () => downStatus(node),
+      (e: unknown) => {
+        // Without an owner, a node that answered with an error (unauthorized, say) is up: the caller must hear why.
+        if (this.owner === undefined && isRpcError(e, 'remote')) throw e;
+        return downStatus(node);
+      },
     );
   }
 }

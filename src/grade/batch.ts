@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { loadScenarios } from '../../tester/index.js';
+import { scenariosNamed } from '../../tester/index.js';
 import { formatGradescope, formatJunit, formatTable } from '../../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
 import { buildFramework, buildWorkspace, compiled, graderTree, LINK_IGNORED, type FrameworkBuild, type GraderTree, type Workspace } from './workspace.js';
@@ -99,11 +99,8 @@ export function checkOutApart(submissions: string, out: string): void {
 export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   const students = listSubmissions(options.submissions);
   checkOutApart(options.submissions, options.out);
-  const all = await loadScenarios(options.lab);
   // As `rsmlab test --only`: a mistyped id is an error, never a test left out of everyone's maximum.
-  const unknown = (options.only ?? []).filter((id) => !all.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`lab '${options.lab}' has no scenario ${unknown.join(', ')} (known: ${all.map((s) => s.id).join(', ')})`);
-  const scenarios = all.filter((s) => !options.only?.length || options.only.includes(s.id));
+  const scenarios = await scenariosNamed(options.lab, options.only);
   const grader = graderTree(options.repo);
   // One framework compile serves the batch (a single submission compiles from scratch: no saving).
   const framework = students.length > 1 ? await buildFramework(grader, resolve(options.out, '.work', '.framework')) : undefined;

@@ -93,15 +93,15 @@ export async function buildWorkspace(grader: GraderTree, labs: string, dir: stri
   return { dir, replaced, ignored: ignored.sort(), stubbed, ...(await compile(repo, dir)) };
 }
 
+/** How `ignored` marks a link (its note says why it was left out: not the rule for files that are not .ts). */
+export const LINK_IGNORED = ' (a link)';
+
 /**
  * Whether the submission's `source` (its `labs` folder or something in it) goes into the tree:
  * folders (but node_modules) and .ts files, the only files of labs/ tsc compiles. Anything else,
  * say a package.json or tsconfig.json that would change how tsc compiles the tree, is left out
  * and noted in `ignored`.
  */
-/** How `ignored` marks a link (its note says why it was left out: not the rule for files that are not .ts). */
-export const LINK_IGNORED = ' (a link)';
-
 function keptFromSubmission(labs: string, source: string, ignored: string[], given: GraderTree['given']): boolean {
   if (source === labs) return true;
   const stat = lstatSync(source);
