@@ -4,9 +4,10 @@
 // made of it, and the student is told; and a submission that loops, throws at import, exits, floods stdout,
 // exhausts memory, leaves processes (escaped from its process group too) and ports behind, writes
 // outside its own outputs or leaves links there still gets a report with a clear reason, and (as
-// root) writes nothing of the grader's or of another student's.
+// root) writes nothing of the grader's or of another student's. A folder of downloaded uploads
+// (Lab 1's files alone, labs/ one folder down, nothing to grade) grades as the autograder grades each.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -16,6 +17,7 @@ import { stripSolutions } from '../src/handout/strip.js';
 import { buildFramework, buildWorkspace, compiled, graderTree, LINK_IGNORED } from '../src/grade/workspace.js';
 import { FOLDERS_LEFT, runIsolated } from '../src/grade/batch.js';
 import { freshIds } from '../src/grade/sandbox.js';
+import { UPLOAD_INSTRUCTION } from '../src/grade/upload.js';
 import { filesUnder } from '../src/files-under.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { lyingStatus } from './fixtures/lying-status.js';
@@ -182,6 +184,25 @@ describe('rsmlab grade', function () {
     for (const student of ['handout', 'helper']) expect(readFileSync(join(out, student, 'report.txt'), 'utf8'), student).to.not.include('replaced');
     expect(readFileSync(join(out, 'helper', 'report.txt'), 'utf8')).to.include('labs/paxos/package.json: ignored (only .ts files of labs/ are graded).');
     expect(readFileSync(join(out, 'handout', 'report.txt'), 'utf8')).to.not.include('ignored');
+  });
+
+  it("grades a folder of downloaded uploads as the autograder graded each: Lab 1's files alone, labs/ one folder down, nothing to grade", () => {
+    const subs = join(root, 'uploads');
+    submission(join(subs, 'nested'), 'rsmlab-main');
+    cpSync(join(repo, 'labs', 'paxos'), join(subs, 'flat'), { recursive: true });
+    mkdirSync(join(subs, 'notes'), { recursive: true });
+    writeFileSync(join(subs, 'notes', 'notes.txt'), 'my answers\n');
+    const out = join(root, 'uploads-out');
+    const { status, output } = grade(subs, out, ['--seeds', '1', '--jobs', '2']);
+    expect(status, output).to.equal(0);
+    const max = 10 * paxosScenarios.length;
+    expect(output).to.match(new RegExp(`^flat +${max}/${max}$`, 'm')).and.match(new RegExp(`^nested +${max}/${max}$`, 'm')).and.match(new RegExp(`^notes +0/${max} +\\(nothing to grade: `, 'm'));
+    const report = (student: string): string => readFileSync(join(out, student, 'report.txt'), 'utf8');
+    expect(report('nested')).to.include('Graded the labs/ folder at rsmlab-main/labs/ in your upload.');
+    // Placed files: the note says the rest of labs/ is the hand-out's, without naming each stub of Labs 2-4.
+    expect(report('flat')).to.match(/^Your upload has no labs\/ folder: graded labs\/paxos\/acceptor\.ts, /m).and.not.include('labs/rsm/rsm.ts');
+    expect(report('notes')).to.include(`problem: nothing to grade: it holds no labs/ folder and no .ts file (only notes.txt). ${UPLOAD_INSTRUCTION}`);
+    expect(existsSync(join(subs, 'flat', 'labs')), 'the submission folder is left as it was').to.equal(false);
   });
 
   it('grades the same submission to the same score on every run', () => {

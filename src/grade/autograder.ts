@@ -2,7 +2,7 @@
 // unpacks into /autograder/source: setup.sh (Node, npm ci, build), run_autograder (grades
 // /autograder/submission with `rsmlab grade` and writes /autograder/results/results.json), and the
 // grader's framework with the hand-out's labs (stubs: the bundle never carries the solutions; the
-// submission brings its own labs/, or files laid over these) and the list of the files students
+// submission brings its own labs/, or files placed among these) and the list of the files students
 // write (the stubs have no solution regions left to tell them by; the rest of labs/ is graded as
 // the bundle has it). It writes the zip; it never runs a submission.
 import { readFileSync } from 'node:fs';
@@ -55,15 +55,13 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 # Searchable by others: the submission runs as a user of its own (rsmlab grade, as root) and must reach its tree.
 chmod 711 "$WORK"
-mkdir -p "$WORK/submissions/submission" "$(dirname "$RESULTS")"
-PLACE="$SOURCE/dist/src/grade/place-upload.js"
-# The student's labs/ folder, at the upload's top or one folder down, or the lab's files laid over the
-# hand-out's labs/ where they fit (src/grade/upload.ts); nothing of the sort: score 0 and what to upload.
-NOTE="$(node "$PLACE" place "$SUBMISSION" "$SOURCE/labs" "$WORK/submissions/submission/labs" "$RESULTS")" || exit 0
+mkdir -p "$WORK/submissions" "$(dirname "$RESULTS")"
+# The upload as one submission folder; rsmlab grade finds its labs/ (at its top or one folder down, or
+# the lab's files alone, placed where they belong: src/grade/upload.ts) and says how it took it.
+cp -R "$SUBMISSION" "$WORK/submissions/submission"
 node "$SOURCE/dist/src/cli/main.js" grade --lab ${options.lab} --submissions "$WORK/submissions" --out "$WORK/out" --jobs 1 --seeds ${options.seeds} --hang-ms ${options.hangMs} --memory-mb ${options.memoryMb} --timeout-ms ${options.timeoutMs} > "$WORK/grade.log" 2>&1
 if [ -f "$WORK/out/submission/results.json" ]; then
   cp "$WORK/out/submission/results.json" "$RESULTS"
-  [ -z "$NOTE" ] || node "$PLACE" note "$RESULTS" "$NOTE"
 else
   node -e 'const [log, out] = process.argv.slice(1); require("fs").writeFileSync(out, JSON.stringify({ score: 0, output: "The autograder could not grade this submission:\\n" + require("fs").readFileSync(log, "utf8").slice(-4000) }));' "$WORK/grade.log" "$RESULTS"
 fi

@@ -16,7 +16,7 @@ import { buildFramework, buildWorkspace, compiled, graderTree, LINK_IGNORED, typ
 import { largestResident, RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
 import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
-import { UPLOAD_INSTRUCTION } from './upload.js';
+import { UPLOAD_INSTRUCTION, findLabs, placeFiles, placementNote } from './upload.js';
 
 export interface GradeOptions {
   /** The grader's own rsmlab tree (built). */
@@ -178,6 +178,26 @@ function withoutFolders(result: SuiteResult): { result: SuiteResult; left: boole
 /** How many ignored files a report names (a folder of build output could hold thousands). */
 const MAX_IGNORED_NAMED = 20;
 
+/**
+ * A submission's lab code, found as in a Gradescope upload (src/grade/upload.ts), so that a folder of
+ * downloaded uploads grades as the autograder graded each: its labs/ folder (at its top or one
+ * folder down), or its files copied to `placeAt` where they belong in labs/; with the note a
+ * student reads about it ('' when it was as asked), or why there is nothing to grade.
+ */
+function submittedLabs(upload: string, grader: GraderTree, placeAt: string): { labs: string; placed: boolean; note: string } | { problem: string } {
+  try {
+    const placement = findLabs(upload, join(grader.repo, 'labs'));
+    if (placement.kind === 'refused') return { problem: `nothing to grade: ${placement.reason}. ${UPLOAD_INSTRUCTION}` };
+    const note = placementNote(placement);
+    if (placement.kind === 'labs') return { labs: join(upload, placement.from), placed: false, note };
+    rmSync(placeAt, { recursive: true, force: true });
+    placeFiles(placement, upload, placeAt);
+    return { labs: placeAt, placed: true, note };
+  } catch (e) {
+    return { problem: `the submission could not be read: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
 async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined, stackOnHang: boolean): Promise<StudentGrade> {
   const dir = resolve(options.out, student);
   rmSync(dir, { recursive: true, force: true });
@@ -190,15 +210,17 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   let replaced: string | undefined;
   /** The grading tree's path (and its real path), once built: the report shows paths in it relative to it (inTree). */
   let tree: string[] = [];
-  const labs = join(options.submissions, student, 'labs');
-  if (!existsSync(labs)) problem = `the submission has no labs/ folder. ${UPLOAD_INSTRUCTION}`;
+  const found = submittedLabs(join(options.submissions, student), trees.grader, resolve(options.out, '.work', '.placed', student));
+  const placedNote = 'labs' in found ? found.note : '';
+  if ('problem' in found) problem = found.problem;
   else {
     // Whatever the submission's folder holds (a directory or a FIFO where a lab file should be, ...),
     // a failure to build or compile its tree is that student's problem, never the batch's.
     try {
-      const workspace = await buildWorkspace(trees.grader, labs, resolve(options.out, '.work', student), trees.framework);
+      const workspace = await buildWorkspace(trees.grader, found.labs, resolve(options.out, '.work', student), trees.framework);
       tree = [...new Set([workspace.dir, realpathSync(workspace.dir)])];
-      replaced = replacedNote(workspace, trees.grader);
+      // Placed files: their note says the rest of labs/ is the hand-out's, so the stubs are not listed one by one.
+      replaced = replacedNote(found.placed ? { ...workspace, stubbed: [] } : workspace, trees.grader);
       if (!compiled(workspace)) problem = `the submission does not compile:\n${workspace.compileErrors.slice(0, TAIL)}`;
       else {
         if (workspace.compileErrors) {
@@ -217,7 +239,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   result = withEveryScenario(result, scenarios, problem, options.memoryMb);
   const score = result.outcomes.reduce((sum, o) => sum + (o.status === 'passed' ? o.points : 0), 0);
   const max = scenarios.reduce((sum, s) => sum + s.points, 0);
-  const notes = [...(problem ? [`problem: ${problem}`] : []), ...(replaced ? [replaced] : []), ...(typeErrors ? [typeErrors] : [])];
+  const notes = [...(problem ? [`problem: ${problem}`] : []), ...(placedNote ? [placedNote] : []), ...(replaced ? [replaced] : []), ...(typeErrors ? [typeErrors] : [])];
   const header = [`student: ${student}`, `score: ${score}/${max}`, ...notes, ''];
   // The run's processes (maybe of a user of its own) wrote in `dir`: whatever they left there is replaced, not followed.
   const shown = (text: string): string => inTree(text, tree);

@@ -1,8 +1,9 @@
-// Where the lab code of a Gradescope upload is: the student's labs/ folder, at the upload's top or
-// one folder down; else the upload's files, if they fit exactly one folder of the hand-out's labs/,
-// laid over that labs/. It reads the upload and copies it; it never compiles or grades anything.
+// Where the lab code of an upload (a submission folder of rsmlab grade, so a Gradescope upload too)
+// is: the student's labs/ folder, at the upload's top or one folder down; else the upload's files,
+// if they fit exactly one folder of the hand-out's labs/, placed there. It reads the upload and
+// copies it; it never compiles or grades anything.
 import { cpSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /** What a student must upload: said wherever an upload is not shaped like it. */
 export const UPLOAD_INSTRUCTION =
@@ -75,12 +76,10 @@ export function findLabs(upload: string, stubs: string): Placement {
   return labsOneDown(upload) ?? labFolderOf(upload, stubs);
 }
 
-/** Copies what `findLabs` found to `dest` (the labs/ folder to grade), real folders and files only. */
-export function placeUpload(placement: Exclude<Placement, { kind: 'refused' }>, upload: string, stubs: string, dest: string): void {
+/** Copies the files findLabs placed to `dest` (the labs/ folder to grade), each where it belongs, real folders and files only; the grading tree adds the rest of labs/ (src/grade/workspace.ts). */
+export function placeFiles(placement: Extract<Placement, { kind: 'placed' }>, upload: string, dest: string): void {
   const copy = (from: string, to: string): void => cpSync(from, to, { recursive: true, filter: (path) => kindOf(path) !== undefined });
-  mkdirSync(dirname(dest), { recursive: true });
-  if (placement.kind === 'labs') return copy(join(upload, placement.from), dest);
-  copy(stubs, dest);
+  mkdirSync(dest, { recursive: true });
   for (const name of placement.names) copy(join(upload, name), join(dest, placement.at, name));
 }
 
