@@ -398,6 +398,16 @@ describe('dashboard in Chromium', function () {
         const end = await page.evaluate<{ rows: number; cursor: number | null; scrollTop: number }>('rsmlabViewer.model()');
         expect(end.cursor).to.equal(end.rows - 1);
         expect(end.scrollTop, 'scrolled to the end').to.be.greaterThan(0);
+        // on a projector's or a laptop's window too, with the toolbar wrapped to several lines: the diagram (its last row,
+        // where the run failed) ends inside the window, and the page itself does not scroll
+        for (const size of [{ width: 1280, height: 720 }, { width: 1024, height: 768 }, { width: 1920, height: 1080 }]) {
+          await page.setViewportSize(size);
+          await page.waitForTimeout(100);
+          const fit = await page.evaluate<{ bottom: number; inner: number; page: number }>("({ bottom: document.getElementById('diagram').getBoundingClientRect().bottom, inner: innerHeight, page: document.documentElement.scrollHeight })");
+          expect(fit.bottom, `the diagram's bottom in a ${size.width}x${size.height} window`).to.be.at.most(fit.inner);
+          expect(fit.page, `the page's height in a ${size.width}x${size.height} window`).to.be.at.most(fit.inner);
+        }
+        await page.setViewportSize({ width: 1400, height: 900 });
         // hover: the tooltip shows the message's method and content
         await page.evaluate("document.getElementById('diagram').scrollTop = 600");
         await page.waitForTimeout(100);

@@ -359,6 +359,7 @@
       : null;
     const toolbar = h('div.toolbar', { id: 'toolbar' });
     const cursorInput = h('input', { id: 'cursor', type: 'range', min: 0, max: 0, value: 0, title: 'time cursor' });
+    root.classList.add('viewer-page');
     root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, failurePanel, cursorPanel, linPanel, notes)), tip);
 
     let model;
@@ -432,8 +433,8 @@
       model = { t0: events.length ? events[0].t : 0, trace, events, lanes, laneNames, messageKinds, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
       document.getElementById('counts').textContent = `${events.length} events, ${rows.length} drawn, ${arrows.length} messages${hiddenBeats ? `, ${hiddenBeats} heartbeats collapsed` : ''}`;
       cursorInput.max = String(Math.max(0, rows.length - 1));
+      buildToolbar(); // first: the lines it wraps to decide the diagram's height
       layout();
-      buildToolbar();
       buildLin();
       draw();
     }
@@ -706,6 +707,8 @@
     cursorInput.addEventListener('input', () => setCursor(Number(cursorInput.value)));
     diagram.addEventListener('scroll', draw);
     window.addEventListener('resize', () => (layout(), draw()));
+    // The diagram's box also changes when the toolbar wraps to more or fewer lines (another trace, other message kinds).
+    if (typeof ResizeObserver === 'function') new ResizeObserver(() => model && (layout(), draw())).observe(diagram);
 
     function setCursor(r) {
       state.cursor = r;
