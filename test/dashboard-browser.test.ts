@@ -545,4 +545,39 @@ describe('dashboard in Chromium', function () {
       });
     }
   });
+
+  describe('the trace viewer on a failed VSR run: the time cursor shows each replica\'s state', () => {
+    let dir: string;
+    let folder: string;
+
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'rsmlab-viewer-vsr-failed-'));
+      // The old primary, cut off from the other replicas, commits on its own (the mutant): scenario 7 catches it at seed 1.
+      const run = spawnSync(process.execPath, [cli, 'sim', 'vsr', '7', '--seed', '1', '--mutant', 'commit-before-quorum', '--artifacts', dir], { encoding: 'utf8' });
+      expect(run.status, run.stdout + run.stderr).to.equal(1);
+      folder = join(dir, readdirSync(dir)[0]!);
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('at the end of the run: the cut-off old primary still normal in view 0 with the commit it should not have, the others in view 1', async () => {
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(folder) });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#to-failure');
+        const failure = (await page.locator('#failure pre').textContent()) ?? '';
+        const committed = /p0 committed ops \d+\.\.(\d+) while cut off/.exec(failure);
+        expect(committed, failure).to.not.equal(null);
+        await page.locator('#to-failure').click();
+        const state = async (node: string) => (await page.locator(`#cursor-status tr[data-node="${node}"] .vsr-state`).textContent()) ?? '';
+        expect(await page.locator('#cursor-status tr[data-node="p0"] .node-state').textContent()).to.equal('up, partitioned');
+        expect(await state('p0')).to.equal(`normal view 0, commit ${committed![1]}`);
+        for (const node of ['p1', 'p2']) expect(await state(node), node).to.match(/^normal view 1, commit \d+$/);
+        const commitOf = async (node: string) => Number(/commit (\d+)$/.exec(await state(node))![1]);
+        expect(await commitOf('p0'), 'the old primary committed past what the new view holds').to.be.greaterThan(await commitOf('p1'));
+        await shot(page, 'viewer-vsr-cursor-state');
+      } finally {
+        await server.close();
+      }
+    });
+  });
 });

@@ -723,28 +723,62 @@
       if (!row) return;
       const until = row.e.seq;
       const nodes = new Map();
-      const get = (n, kind) => nodes.get(n) || nodes.set(n, { up: kind !== 'crash', partitioned: false, armed: new Set(), last: '', sent: 0, received: 0 }).get(n);
+      const get = (n, kind) => nodes.get(n) || nodes.set(n, { up: kind !== 'crash', partitioned: false, armed: new Set(), last: '', sent: 0, received: 0, vsr: null, commit: null }).get(n);
       for (const e of model.events) {
         if (e.seq > until) break;
         if (e.node === '*' || e.node.startsWith('client:')) continue;
         const s = get(e.node, e.kind);
         const d = e.detail || {};
-        if (e.kind === 'start' || e.kind === 'restart') (s.up = true), (s.partitioned = false), s.armed.clear();
+        if (e.kind === 'start' || e.kind === 'restart') (s.up = true), (s.partitioned = false), s.armed.clear(), (s.vsr = null), (s.commit = null);
         else if (e.kind === 'crash') (s.up = false), (s.partitioned = false), s.armed.clear(), (s.last = `crashed (${d.reason || ''})`);
         else if (e.kind === 'partition' && d.at !== 'armed') s.partitioned = true;
         else if (e.kind === 'heal') s.partitioned = false;
         else if (e.kind === 'breakpoint') d.hit ? s.armed.clear() : s.armed.add(d.point ? `fp ${d.point}` : `bp ${d.n}`);
-        else if (e.kind === 'send') s.sent++;
+        else if (e.kind === 'send') {
+          s.sent++;
+          const c = sentCommit(e.msg);
+          if (c > (s.commit ?? -1)) s.commit = c;
+        }
         else if (e.kind === 'deliver') s.received++;
         if (e.kind === 'log') s.last = `${d.what || 'log'} ${JSON.stringify(d)}`;
+        if (e.kind === 'log' && (d.what === 'vsr.start' || d.what === 'vsr.status')) {
+          s.vsr = d;
+          if (typeof d.commit_max === 'number' && d.commit_max > (s.commit ?? -1)) s.commit = d.commit_max;
+        }
       }
+      const anyVsr = [...nodes.values()].some((s) => s.vsr !== null);
       const table = h(
         'table.cursor-status',
         {},
-        h('tr', {}, h('th', { text: 'node' }), h('th', { text: 'status' }), h('th', { text: 'msgs out/in' }), h('th', { text: 'last log' })),
-        [...nodes.entries()].sort().map(([n, s]) => h('tr', { 'data-node': n }, h('td', { text: n }), h('td.node-state', { text: [s.up ? 'up' : 'down', s.partitioned ? 'partitioned' : '', [...s.armed].join(' ')].filter(Boolean).join(', ') }), h('td', { text: `${s.sent}/${s.received}` }), h('td', { text: short(s.last, 80) }))),
+        h('tr', {}, h('th', { text: 'node' }), h('th', { text: 'status' }), ...(anyVsr ? [h('th', { text: 'replica state' })] : []), h('th', { text: 'msgs out/in' })),
+        [...nodes.entries()].sort().flatMap(([n, s]) => [
+          h(
+            'tr',
+            { 'data-node': n },
+            h('td', { text: n }),
+            h('td.node-state', { text: [s.up ? 'up' : 'down', s.partitioned ? 'partitioned' : '', [...s.armed].join(' ')].filter(Boolean).join(', ') }),
+            ...(anyVsr ? [h('td.vsr-state', { text: vsrState(s), title: 'status and view: its last vsr.start or vsr.status line (written when they change); commit: the highest commit number in its status lines and in the messages it sent since it (re)started' })] : []),
+            h('td', { text: `${s.sent}/${s.received}` }),
+          ),
+          // its last log line under it, the table's whole width: a JSON line wraps there instead of squeezing the columns
+          ...(s.last ? [h('tr.last-log-row', {}, h('td.last-log', { colspan: anyVsr ? 4 : 3, text: `last log: ${short(s.last, 160)}` }))] : []),
+        ]),
       );
       document.getElementById('cursor-status').replaceChildren(h('div', { id: 'cursor-time', text: `event #${row.e.seq}, t = ${rel(row.e.t)} ms` }), table);
+    }
+
+    /** The highest commit number a VSR message (or batch) carries, as its summary shows it; -1 if none. */
+    function sentCommit(msg) {
+      if (!msg || !msg.method.startsWith('vsr.') || msg.type === 'res') return -1;
+      let best = -1;
+      for (const m of msg.summary.matchAll(/"commit":(\d+)/g)) best = Math.max(best, Number(m[1]));
+      return best;
+    }
+
+    /** A VSR replica's state at the cursor: `normal view 1, commit 27`. */
+    function vsrState(s) {
+      if (!s.up) return '';
+      return [s.vsr ? `${s.vsr.status} view ${s.vsr.view}` : '', s.commit !== null ? `commit ${s.commit}` : ''].filter(Boolean).join(', ');
     }
 
     /** Scroll the diagram so that trace event `seq` is in the middle, put the cursor on it and highlight it. */
