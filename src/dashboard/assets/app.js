@@ -85,9 +85,10 @@
       const button = (cls, text, run) => h(`button.${cls}`, { text, onclick: run });
       // Typing in a link-fault field stops it following the node's settings (showFaults) until Set.
       for (const field of [loss, dup, delay, methods]) field.addEventListener('input', () => (el.dataset.faultsEdited = 'true'));
+      // A refused Set keeps what was typed (the fields go on ignoring the node's settings) so that it can be fixed and set again.
       const setFaults = async () => {
-        await act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value), delayMs: Number(delay.value), methods: methodList(methods.value) });
-        delete el.dataset.faultsEdited;
+        const answer = await act({ action: 'netFaults', node, loss: Number(loss.value), dup: Number(dup.value), delayMs: Number(delay.value), methods: methodList(methods.value) });
+        if (answer !== null) delete el.dataset.faultsEdited;
       };
       el.append(
         title,
