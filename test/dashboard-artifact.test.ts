@@ -60,10 +60,17 @@ describe('trace viewer input', function () {
     writeFileSync(join(scenarioDir, 'trace.jsonl'), trace);
     writeFileSync(join(scenarioDir, 'notes.txt'), 'replay: x\n');
     cpSync(join(scenarioDir, 'trace.jsonl'), join(scenarioDir, 'shrunk', 'trace.jsonl'));
+    writeFileSync(join(scenarioDir, 'shrunk', 'notes.txt'), 'replay: x --veto shrunk/veto.json\n');
+    writeFileSync(join(scenarioDir, 'shrunk', 'failure.txt'), 'ScenarioFailure: the shrunk run\'s own\n');
     const data = loadArtifact(scenarioDir);
     expect(data.notes).to.equal('replay: x\n');
     expect(data.failure, 'a folder without failure.txt says nothing failed').to.equal('');
     expect(data.traces.map((t) => t.name)).to.deep.equal(['trace.jsonl', 'shrunk/trace.jsonl (after shrinking)']);
+    // each trace carries its own run's notes and failure: the page shows the shrunk run's when it is the one shown
+    expect(data.traces.map((t) => [t.notes, t.failure])).to.deep.equal([
+      ['replay: x\n', ''],
+      ['replay: x --veto shrunk/veto.json\n', "ScenarioFailure: the shrunk run's own"],
+    ]);
   });
 
   it('checks the client ops of a trace and ties each to its trace events', () => {

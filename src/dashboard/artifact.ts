@@ -41,6 +41,9 @@ export interface ViewTrace {
   name: string;
   events: TraceEvent[];
   lin: LinView | null;
+  /** Its own run's notes and what failed (a failures/ folder's, or its shrunk/ folder's: another replay command, and the shrunk run's own failure), when it has them. */
+  notes?: string;
+  failure?: string;
 }
 
 export interface ViewData {
@@ -129,10 +132,16 @@ export function loadArtifact(target: string): ViewData {
   if (!existsSync(main)) throw new Error(`${target}: no trace.jsonl in this folder (is it a failures/ folder?)`);
   // rsmlab shrink writes the shrunk run's own artifacts (trace.jsonl, notes.txt, veto.json) in shrunk/.
   const shrunk = join(path, 'shrunk', 'trace.jsonl');
+  const notes = textIn(path, 'notes.txt');
+  const failure = textIn(path, FAILURE_FILE).trimEnd();
+  const shrunkDir = join(path, 'shrunk');
   return {
     title: basename(path),
-    notes: textIn(path, 'notes.txt'),
-    failure: textIn(path, FAILURE_FILE).trimEnd(),
-    traces: [traceOf('trace.jsonl', main), ...(existsSync(shrunk) ? [traceOf('shrunk/trace.jsonl (after shrinking)', shrunk)] : [])],
+    notes,
+    failure,
+    traces: [
+      { ...traceOf('trace.jsonl', main), notes, failure },
+      ...(existsSync(shrunk) ? [{ ...traceOf('shrunk/trace.jsonl (after shrinking)', shrunk), notes: textIn(shrunkDir, 'notes.txt'), failure: textIn(shrunkDir, FAILURE_FILE).trimEnd() }] : []),
+    ],
   };
 }

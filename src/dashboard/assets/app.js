@@ -353,10 +353,15 @@
     const diagram = h('div.diagram', { id: 'diagram' }, canvas, spacer);
     const cursorPanel = h('div.panel', { id: 'cursor-panel' }, h('h3', { text: 'At the time cursor' }), h('div', { id: 'cursor-status', text: 'click the diagram to place the cursor' }));
     const linPanel = h('div.panel.lin', { id: 'lin' });
-    const notes = h('div.panel', {}, h('h3', { text: 'Notes' }), h('pre.notes', { text: data.notes || '(none)' }));
+    // The notes and what failed are the trace shown's own (a shrunk run has its replay command and may fail a little differently).
+    const notesOf = (trace) => (trace.notes !== undefined ? trace.notes : data.notes);
+    const failureOf = (trace) => (trace.failure !== undefined ? trace.failure : data.failure);
+    const notesText = h('pre.notes', { id: 'notes' });
+    const notes = h('div.panel', {}, h('h3', { text: 'Notes' }), notesText);
     // What failed, first: a failing run stops where it failed, so its last event is the place to start reading.
-    const failurePanel = data.failure
-      ? h('div.panel.failure', { id: 'failure' }, h('h3', { text: 'What failed' }), h('pre.notes', { text: data.failure }), h('button', { id: 'to-failure', text: 'go to the end of the run, where it failed', onclick: () => jumpToEnd() }))
+    const failureText = h('pre.notes');
+    const failurePanel = data.traces.some((t) => failureOf(t))
+      ? h('div.panel.failure', { id: 'failure' }, h('h3', { text: 'What failed' }), failureText, h('button', { id: 'to-failure', text: 'go to the end of the run, where it failed', onclick: () => jumpToEnd() }))
       : null;
     const toolbar = h('div.toolbar', { id: 'toolbar' });
     const cursorInput = h('input', { id: 'cursor', type: 'range', min: 0, max: 0, value: 0, title: 'time cursor' });
@@ -433,6 +438,8 @@
       const LONG = 400;
       model = { t0: events.length ? events[0].t : 0, trace, events, lanes, laneNames, messageKinds, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
       document.getElementById('counts').textContent = `${events.length} events, ${rows.length} drawn, ${arrows.length} messages${hiddenBeats ? `, ${hiddenBeats} heartbeats collapsed` : ''}`;
+      notesText.textContent = notesOf(trace) || '(none)';
+      if (failurePanel) (failureText.textContent = failureOf(trace)), (failurePanel.hidden = !failureOf(trace));
       cursorInput.max = String(Math.max(0, rows.length - 1));
       buildToolbar(); // first: the lines it wraps to decide the diagram's height
       layout();
