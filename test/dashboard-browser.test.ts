@@ -204,6 +204,8 @@ describe('dashboard in Chromium', function () {
       const before = await viewOf(cluster.id(1));
       await card(primary).locator('button.kill').click();
       await until('the primary down', async () => (await card(primary).locator('.up-down').textContent()) === 'down');
+      // the card says why, as the event stream does
+      await until('why it is down, on its card', async () => (await card(primary).locator('.down-reason').textContent()) === 'crashed: reason=signal signal=SIGTERM');
       const survivors = [cluster.id(1), cluster.id(2)].sort();
       await until('a new view of the survivors', async () => (await viewOf(survivors[0]!)) > before && (await membersOf(survivors[0]!)).join() === survivors.join());
       await until('a new primary', async () => (await page.locator('.badge.role.primary').count()) === 1);

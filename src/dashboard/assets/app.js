@@ -67,9 +67,16 @@
       }
     }
 
+    /** Each node's last crash as the event stream told it (`reason=faultPoint name=…`), until it starts again: a down card says why. */
+    const crashes = new Map();
+    function noteDeath(e) {
+      if (e.kind === 'crash') crashes.set(e.node, e.text);
+      else if (e.kind === 'start' || e.kind === 'restart') crashes.delete(e.node);
+    }
+
     function card(node) {
       const el = h('div.card', { 'data-node': node });
-      const title = h('h2', {}, h('span.node-id', { text: node }), h('span.badge.up-down'), h('span.badge.role'), h('span.badge.warn.flags'));
+      const title = h('h2', {}, h('span.node-id', { text: node }), h('span.badge.up-down'), h('span.badge.role'), h('span.badge.warn.flags'), h('span.down-reason'));
       const kv = h('dl.kv');
       // The breakpoints and fault points offered are the lab's own (showSites, once a status names them).
       const bp = h('select.bp-n', { disabled: true, title: "the breakpoints this node's lab reaches" }, h('option', { value: '', text: 'breakpoints: waiting for the node' }));
@@ -166,6 +173,7 @@
     function render(u) {
       document.getElementById('title').textContent = `rsmlab — ${u.title}`;
       totals.textContent = `messages: ${u.totals.sent} sent, ${u.totals.delivered} delivered, ${u.totals.dropped} dropped`;
+      u.stream.forEach(noteDeath);
       for (const n of u.nodes) {
         const id = n.status.node;
         const el = cards.get(id) || cards.set(id, card(id)).get(id);
@@ -174,6 +182,7 @@
         el.classList.toggle('down', !n.status.alive);
         el.querySelector('.up-down').textContent = n.status.alive ? 'up' : 'down';
         el.querySelector('.up-down').className = `badge up-down ${n.status.alive ? 'up' : 'down'}`;
+        el.querySelector('.down-reason').textContent = n.status.alive ? '' : crashes.has(id) ? `crashed: ${crashes.get(id)}` : 'not answering';
         const role = el.querySelector('.role');
         role.textContent = s.role;
         role.className = `badge role ${s.role}`;
@@ -211,6 +220,7 @@
       .then((r) => r.json())
       .then((events) => {
         for (const e of events) stream.prepend(h(`div.${e.kind}`, { text: `${(e.t / 1000).toFixed(1)}s ${e.node} ${e.kind}: ${e.text}` }));
+        events.forEach(noteDeath);
       });
     function connect() {
       const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?token=${encodeURIComponent(token)}`);
