@@ -433,6 +433,18 @@ describe('dashboard in Chromium', function () {
         const first = await page.locator('#cursor-time').textContent();
         await page.locator('#cursor').fill('700');
         expect(await page.locator('#cursor-time').textContent()).to.not.equal(first);
+        // the slider's cursor is on screen: the diagram scrolled to it, by mouse or by keyboard (End: the run's last event)
+        const onScreen = async () => {
+          const m = await page.evaluate<{ cursorY: number; height: number }>('rsmlabViewer.model()');
+          return m.cursorY >= 0 && m.cursorY <= m.height;
+        };
+        expect(await onScreen(), 'the cursor at row 700 on screen').to.equal(true);
+        await page.locator('#cursor').focus();
+        await page.keyboard.press('End');
+        expect(await page.evaluate<number | null>('rsmlabViewer.model().cursor')).to.equal(end.rows - 1);
+        expect(await onScreen(), 'the cursor at the last row on screen').to.equal(true);
+        await page.keyboard.press('Home');
+        expect(await onScreen(), 'the cursor at the first row on screen').to.equal(true);
         await shot(page, 'viewer');
         // the linearizability view: click the op that could not be placed; the diagram jumps to it
         const failing = page.locator('#failing-ops button', { hasText: '✗' }).first();

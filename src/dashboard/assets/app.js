@@ -722,7 +722,13 @@
       const p = canvasPoint(ev);
       setCursor(Math.max(0, Math.min(model.rows.length - 1, Math.round((p.y - TOP - state.rowH / 2) / state.rowH))));
     });
-    cursorInput.addEventListener('input', () => setCursor(Number(cursorInput.value)));
+    // The slider (dragged, or its arrow, Home and End keys) moves the cursor anywhere in the run: the diagram follows it.
+    cursorInput.addEventListener('input', () => {
+      const r = Number(cursorInput.value);
+      const y = rowY(r);
+      if (y < diagram.scrollTop + TOP || y > diagram.scrollTop + diagram.clientHeight - state.rowH) diagram.scrollTop = Math.max(0, y - diagram.clientHeight / 2);
+      setCursor(r);
+    });
     diagram.addEventListener('scroll', draw);
     window.addEventListener('resize', () => (layout(), draw()));
     // The diagram's box also changes when the toolbar wraps to more or fewer lines (another trace, other message kinds).
@@ -888,7 +894,7 @@
 
     /** For tests and the curious: where things are drawn, in page coordinates. */
     const viewerApi = {
-      model: () => ({ rows: model.rows.length, arrows: model.arrows.length, lanes: model.lanes.slice(), cursor: state.cursor, scrollTop: diagram.scrollTop, highlight: state.highlight, kinds: drawnKinds() }),
+      model: () => ({ rows: model.rows.length, arrows: model.arrows.length, lanes: model.lanes.slice(), cursor: state.cursor, scrollTop: diagram.scrollTop, highlight: state.highlight, kinds: drawnKinds(), cursorY: state.cursor === null ? null : rowY(state.cursor) - diagram.scrollTop, height: diagram.clientHeight }),
       /** The page point of the middle of the first arrow drawn on screen now, of a message of this method or kind (any, if none given). */
       arrowPoint: (method) => {
         const box = canvas.getBoundingClientRect();
