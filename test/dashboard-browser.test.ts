@@ -235,6 +235,14 @@ describe('dashboard in Chromium', function () {
       await card(node).locator('select.disk-kind').selectOption('lost-write');
       await card(node).locator('button.disk-fault').click();
       await until('the armed fault', async () => /diskFault .*"kind":"lost-write".*"sectors":\{"first":0,"count":1\}/.test((await page.locator('#action-status').textContent()) ?? ''));
+      // a long answer stays on one line (whole in its tooltip), in a narrow window too: the cards do not move under the mouse
+      await page.setViewportSize({ width: 1024, height: 768 });
+      const cardsTop = async (): Promise<number> => page.evaluate<number>("document.getElementById('nodes').getBoundingClientRect().top");
+      const long = await cardsTop();
+      await page.evaluate("document.getElementById('action-status').textContent = ''");
+      expect(await cardsTop(), 'the cards, with no answer shown').to.equal(long);
+      expect(await page.locator('#action-status').getAttribute('title')).to.match(/"kind":"lost-write"/);
+      await page.setViewportSize({ width: 1400, height: 900 });
     });
 
     it('sets link faults on some methods only from the page, refuses a bad method name whole, and clears the filter', async () => {

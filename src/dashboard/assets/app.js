@@ -52,8 +52,10 @@
       h('div.live', {}, h('div.main', {}, h('div.panel.flow', {}, h('h3', { text: 'Messages between nodes (recent)' }), flow.canvas), nodes), h('div.side', {}, h('div.panel', {}, h('h3', { text: 'Event stream' }), stream), h('div.panel', {}, h('h3', { text: 'Messages (rate-limited)' }), messages), h('div.panel', {}, h('h3', { text: 'Last client operations' }), clientOps))),
     );
 
+    /** The last action's answer: one line that never wraps (the cards below would jump under the mouse); the whole of it in its tooltip. */
     function say(text) {
       status.textContent = text;
+      status.title = text;
     }
 
     async function act(body) {
