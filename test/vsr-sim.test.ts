@@ -97,6 +97,29 @@ describe('vsr: the lab in the simulator', function () {
     }
   });
 
+  it('replicas whose logs were emptied while down refuse to start, and the cluster never comes back without its committed ops', async () => {
+    const cluster = new SimCluster({ lab: 'vsr', seed: 3, nodes: 3, keepTrace: true });
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      const client = cluster.clientEnv('w');
+      const replicas = [0, 1, 2].map((i) => cluster.id(i));
+      const invoke = vsrInvoker(() => client, { replicas, timing: cluster.timing, giveUpMs: 60_000 })('w');
+      for (let v = 1; v <= 3; v++) expect(await invoke({ f: 'put', key: 'k', value: `${v}` })).to.deep.include({ ok: true });
+      await cluster.sleep(1000);
+      for (let i = 0; i < 3; i++) {
+        await cluster.kill(i, 'SIGKILL');
+        cluster.sim.disk(cluster.id(i)).truncate('vsr.log', 0);
+        cluster.sim.disk(cluster.id(i)).fsync('vsr.log');
+      }
+      for (let i = 0; i < 3; i++) await cluster.start(i).catch(() => undefined);
+      await cluster.sleep(5000);
+      for (let i = 0; i < 3; i++) expect(cluster.alive(i), `replica ${i} refused to start`).to.equal(false);
+      expect(await cluster.traceJsonl()).to.match(/record log vsr\.log: it holds no record, but vsr\.log\.written exists/);
+    } finally {
+      await cluster.close();
+    }
+  });
+
   it('a replica whose log\'s last record is garbled drops it as torn, says so, and catches up', async () => {
     const cluster = new SimCluster({ lab: 'vsr', seed: 3, nodes: 3, keepTrace: true });
     try {

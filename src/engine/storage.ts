@@ -25,6 +25,8 @@ export interface EngineStorage {
 }
 
 export const LOG_FILE = 'vsr.log';
+/** Made once the log's first record is durable: a log without records next to it is lost history, refused (as Lab 1's paxos.log.written). */
+export const LOG_WITNESS_FILE = 'vsr.log.written';
 
 /**
  * Bytes a prepare's body may take on Lab 3's log (its VsrConfig.body_bytes_max; Lab 4's is the
@@ -51,7 +53,7 @@ export class LogStorage implements EngineStorage {
 
   /** Open the log file and read it: ops 1..n, and the bytes of a torn last append it dropped (0 if none). */
   static async open(disk: Disk, cluster: number): Promise<{ storage: LogStorage; entries: Entry[]; droppedBytes: number }> {
-    const log = new RecordLog<LogRecord>(disk, LOG_FILE, logRecordSchema, { preallocate: true });
+    const log = new RecordLog<LogRecord>(disk, LOG_FILE, logRecordSchema, { preallocate: true, witness: LOG_WITNESS_FILE });
     const { records, droppedBytes } = await log.replayReport();
     return { storage: new LogStorage(log), entries: readLog(records, cluster), droppedBytes };
   }
