@@ -109,6 +109,23 @@ describe('check: runCheck', () => {
   });
 });
 
+describe('check: runCheck on a history of failed ops only', () => {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rsmlab-check-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits 2 when every op failed: no op took effect, which proves nothing (as an empty file)', async () => {
+    const path = join(dir, 'all-failed.jsonl');
+    writeFileSync(path, new HistoryBuilder().invoke(0, 'get', null, 'k').fail(0).invoke(1, 'put', 'v', 'k').fail(1).build().map((l) => formatHistoryEvent(l.event)).join('\n') + '\n');
+    const r = await runCheck(path, { model: 'kv' });
+    expect(r.exitCode).to.equal(2);
+    expect(r.error).to.match(/every one failed/);
+    expect(r.output).to.equal('');
+  });
+});
+
 describe('check: judgeEvents', () => {
   const events = (h: HistoryBuilder): HistoryEvent[] => h.build().map((l) => l.event);
 

@@ -38,7 +38,10 @@ export async function runCheck(file: string, opts: RunCheckOptions): Promise<Run
     const { format, lines } = readHistory(text, opts.format);
     if (lines.length === 0) return failure(opts, `${file}: no operations in the history (an empty file proves nothing)`);
     const checkOptions: CheckOptions = opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs };
-    return output(judgeLines(opts.model, lines, checkOptions), format, opts, performance.now() - started);
+    const judged = judgeLines(opts.model, lines, checkOptions);
+    // Failed ops took no effect and are left out: a history of nothing else proves nothing, as an empty file does.
+    if (judged.report.operations === 0) return failure(opts, `${file}: no operation in the history succeeded or may have taken effect (every one failed), so there is nothing to check`);
+    return output(judged, format, opts, performance.now() - started);
   } catch (err) {
     if (err instanceof HistoryError) return failure(opts, `${file}: ${err.message}`);
     throw err;
