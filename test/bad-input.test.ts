@@ -78,6 +78,8 @@ describe('bad input against a live node process', function () {
       expect(await answer(peer, '{"jsonrpc":"2.0","id":5,"method":7}')).to.nested.include({ id: 5, 'error.code': -32600 });
       expect(await answer(peer, '{"jsonrpc":"1.0","id":"v","method":"status"}')).to.nested.include({ id: 'v', 'error.code': -32600 });
       expect(await answer(peer, '{"jsonrpc":"2.0","id":6,"method":"status","params":3}')).to.nested.include({ id: 6, 'error.code': -32602, 'error.message': 'Invalid params: params must be an object or an array' });
+      // A string is not echoed back as if it were the reason.
+      expect(await answer(peer, '{"jsonrpc":"2.0","id":7,"method":"status","params":"all is well"}')).to.nested.include({ id: 7, 'error.code': -32602, 'error.message': 'Invalid params: params must be an object or an array' });
       // A bad id is the request's fault, and the message says so (not jsonrpc-lite's "Internal error").
       expect(await answer(peer, '{"jsonrpc":"2.0","id":true,"method":"status"}')).to.nested.include({ id: null, 'error.code': -32600, 'error.message': 'Invalid request: "id" must be provided, a string or an integer.' });
     });
@@ -132,6 +134,19 @@ describe('bad input against a live node process', function () {
     expect(ctl).to.nested.include({ id: 10, 'error.code': -32602 });
     expect(ctl.error.message).to.match(/^Invalid params for breakpoint: n: /);
     expect((await controlCall(node, control.status, {})).breakpoints).to.deep.equal([]);
+  });
+
+  it('refuses a misspelt control param with -32602 naming the key, never acting as if it were absent', async function () {
+    // peers_only for peersOnly would arm a full cut; delay for delayMs would set no delay: both "succeed" doing the wrong thing.
+    const cut = (await answer(controlPeer, '{"jsonrpc":"2.0","id":11,"method":"net_repair","params":{"heal":false,"peers_only":true}}')) as { error: { message: string } };
+    expect(cut).to.nested.include({ id: 11, 'error.code': -32602 });
+    expect(cut.error.message).to.match(/^Invalid params for net_repair: .*Unrecognized key: "peers_only"/);
+    const delay = (await answer(controlPeer, '{"jsonrpc":"2.0","id":12,"method":"faults","params":{"delay":50}}')) as { error: { message: string } };
+    expect(delay).to.nested.include({ id: 12, 'error.code': -32602 });
+    expect(delay.error.message).to.match(/^Invalid params for faults: .*Unrecognized key: "delay"/);
+    const status = await controlCall(node, control.status, {});
+    expect(status).to.deep.include({ partitioned: false, partitionArmed: false });
+    expect(status.faults).to.deep.include({ delayMs: 0 });
   });
 
   it('answers a result over the frame limit with a server error, serves on, and says so in its log once per method and peer', async function () {

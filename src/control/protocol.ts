@@ -31,13 +31,13 @@ const partitionState = z.object({ partitioned: z.boolean(), partitionArmed: z.bo
  * heal=false arms a partition (cut at the next partitionPoint(), or at once with now=true), from
  * everyone or, with peersOnly, from the other nodes only (HOST:PORT ids; `client:…` ids still get through); heal=true heals at once.
  */
-export const netRepair = method('net_repair', z.object({ heal: z.boolean(), now: z.boolean().optional(), peersOnly: z.boolean().optional() }), partitionState);
+export const netRepair = method('net_repair', z.strictObject({ heal: z.boolean(), now: z.boolean().optional(), peersOnly: z.boolean().optional() }), partitionState);
 
 /** A breakpoint's number: what env.breakpoint(n) takes. */
 const breakpointNumber = z.literal([1, 2, 3, 4]);
 
 /** Arm breakpoint n: the node exits(1) the next time its code calls env.breakpoint(n). */
-export const breakpoint = method('breakpoint', z.object({ n: breakpointNumber }), z.object({ breakpoints: z.array(z.int()) }));
+export const breakpoint = method('breakpoint', z.strictObject({ n: breakpointNumber }), z.object({ breakpoints: z.array(z.int()) }));
 
 /** The fault sites the node's lab reaches (Lab.sites): what arming a breakpoint, deferred partition or fault point can hit. */
 export const faultSitesSchema = z.object({
@@ -47,7 +47,7 @@ export const faultSitesSchema = z.object({
 });
 
 /** Arm the named fault point: the node exits(1) the next time its code calls env.faultPoint(name). */
-export const faultPoint = method('fault_point', z.object({ name: z.string().regex(FAULT_POINT_NAME) }), z.object({ faultPoints: z.array(z.string()) }));
+export const faultPoint = method('fault_point', z.strictObject({ name: z.string().regex(FAULT_POINT_NAME) }), z.object({ faultPoints: z.array(z.string()) }));
 
 export const nodeStatus = z.object({
   node: z.string(),
@@ -79,7 +79,7 @@ export const status = method('status', z.object({}), nodeStatus);
  * node's lab does not serve are refused; while its lab is starting they cannot be checked, and
  * `warning` says so.
  */
-export const faults = method('faults', faultSettings.partial(), faultSettings.extend({ warning: z.string().optional() }));
+export const faults = method('faults', z.strictObject(faultSettings.shape).partial(), faultSettings.extend({ warning: z.string().optional() }));
 
 /**
  * Apply or arm a disk fault of any kind (src/env/disk-faults.ts). Params without a `kind` are the
@@ -92,6 +92,6 @@ export const diskFault = method(
 );
 
 /** Drop the armed faults and latent errors of one file (of every file when absent); they would otherwise outlive restarts until spent. */
-export const diskClear = method('disk_clear', z.object({ file: fileNameSchema.optional() }), z.object({ cleared: z.int() }));
+export const diskClear = method('disk_clear', z.strictObject({ file: fileNameSchema.optional() }), z.object({ cleared: z.int() }));
 
 export const diskFiles = method('disk_files', z.object({}), z.object({ files: z.array(z.object({ name: z.string(), size: z.int() })) }));

@@ -118,7 +118,8 @@ function invalid(id: RpcId | null, code: number, message: string): Frame {
 /** jsonrpc-lite's verdict in our words: its own message for a bad id is "Internal error", which the sender would misread as ours. */
 function fromParseError(value: Record<string, unknown>, err: JsonRpcError): Frame {
   const id = isRpcId(value.id) ? value.id : null;
-  if (err.code === ErrorCode.invalidParams) return invalid(id, ErrorCode.invalidParams, `Invalid params: ${typeof err.data === 'string' ? err.data : 'params must be an object or an array'}`);
+  // jsonrpc-lite's data for bad params is the params themselves: a string there is the sender's text, never the reason.
+  if (err.code === ErrorCode.invalidParams) return invalid(id, ErrorCode.invalidParams, 'Invalid params: params must be an object or an array');
   return invalid(id, ErrorCode.invalidRequest, `Invalid request: ${typeof err.data === 'string' ? err.data : 'not a JSON-RPC 2.0 request, notification or response'}`);
 }
 
