@@ -12,12 +12,13 @@ import { diskRead, diskWrite } from '../labs/echo/lab.js';
 import { paxosStatusSchema } from '../labs/paxos/status.js';
 import { classicTiming, scaleTiming } from '../src/timing.js';
 import { DEFAULT_SECTOR_BYTES as S, diskFaultKinds } from '../src/env/disk-faults.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RealDisk } from '../src/env/real/disk.js';
 import { FAULTS_FILE, FaultyDisk } from '../src/env/real/faulty-disk.js';
 import { encodeRecords, RecordLog } from '../src/storage/record-log.js';
+import { StorageCorrupt } from '../src/storage/storage-corrupt.js';
 import { z } from 'zod';
 
 const FILE = 'f';
@@ -294,6 +295,17 @@ describe('disk faults of every kind, one scenario for both worlds', () => {
     on(new RealCluster({ lab: 'paxos', nodes: 2, timing: realTiming }), async (cluster) => {
       const log = await saysTornTail(cluster, () => Promise.resolve(cluster.logTail(0, 200)));
       expect(log).to.match(/paxos\.log\.torn_tail.*bytes=\d+/);
+    }));
+
+  it('the real disk refuses a directory where a file should be: a StorageCorrupt naming the path, not an EISDIR stack', () =>
+    onFaultyDisk(async (disk, dir) => {
+      mkdirSync(join(dir, 'vsr.log'));
+      const error = await disk.read('vsr.log').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(StorageCorrupt);
+      expect((error as Error).message).to.match(/disk file .*vsr\.log is not a regular file \(a directory\)/);
     }));
 
   it('the real faulty disk keeps concurrent appends whole, with and without a write fault armed', () =>

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import type { Disk } from '../types.js';
+import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 
 const closeFd = promisify(close);
 /**
@@ -72,7 +73,10 @@ export class RealDisk implements Disk {
       throw e;
     }
     try {
-      const size = (await handle.stat()).size;
+      const stats = await handle.stat();
+      // A directory (or device, or fifo) where a file should be is a disk that is not this node's: refused with its path, never an EISDIR stack.
+      if (!stats.isFile()) throw new StorageCorrupt(`disk file ${path} is not a regular file (${stats.isDirectory() ? 'a directory' : 'a special file'}); refusing to start on a disk that is not this node's`);
+      const size = stats.size;
       const n = Math.max(0, Math.min(length ?? size, size - offset));
       const buffer = new Uint8Array(n);
       if (n > 0) await handle.read(buffer, 0, n, offset);
