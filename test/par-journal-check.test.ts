@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { SimWorld } from '../src/env/sim/world.js';
 import type { Env } from '../src/env/types.js';
 import type { Entry } from '../labs/vsr/protocol.js';
-import { headerOffset, HEADER_CELL_BYTES, headerSector, JOURNAL_FILE } from '../labs/vsr/journal/format.js';
+import { headerOffset, HEADER_CELL_BYTES, headerSector, JOURNAL_FILE, prepareOffset } from '../labs/vsr/journal/format.js';
 import { onHeaderWritten, onPrepareWritten, writePrepare, type JournalState } from '../labs/vsr/journal/journal.js';
 import { openJournal } from '../labs/vsr/journal/recovery.js';
 import { checkJournals, checkMemory, VerifiedCells, type JournalOnDisk } from '../tester/par/journal-check.js';
@@ -148,5 +148,10 @@ describe('the journal checks (clean slot: redundant header = prepare header; has
     medium.set(medium.subarray(headerOffset(5), headerOffset(5) + HEADER_CELL_BYTES), headerOffset(6));
     const changed = disks.map((d, i) => (i === 1 ? { ...d, medium } : d));
     expect(failure(() => checkJournals(changed, canonical, verified))).to.match(/^r1: slot 6 is clean with op 6 \(checksum [0-9a-f]{12}\), but its header ring holds op 5 view 0/);
+    // Op 6's prepare cell rewritten on r2's medium with op 5's, its header cell left as it was.
+    const prepares = disks[2]!.medium.slice();
+    prepares.set(prepares.subarray(prepareOffset(LAYOUT, 5), prepareOffset(LAYOUT, 5) + LAYOUT.prepare_cell_bytes), prepareOffset(LAYOUT, 6));
+    const changedPrepare = disks.map((d, i) => (i === 2 ? { ...d, medium: prepares } : d));
+    expect(failure(() => checkJournals(changedPrepare, canonical, verified))).to.match(/^r2: slot 6 is clean with op 6, its header ring agrees, but its prepare ring holds .*op 5 view 0/);
   });
 });

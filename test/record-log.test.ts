@@ -164,6 +164,20 @@ describe('storage: record log', () => {
     expect(disk.files.get(FILE)).to.deep.equal(bytes);
   });
 
+  it('refuses a garbled record followed by zeros when the log does not preallocate: a lost write after it does not make it a torn tail', async () => {
+    const disk = await written(three);
+    const bytes = disk.files.get(FILE)!.slice();
+    const second = encodeRecords(three.slice(0, 1)).length;
+    const third = encodeRecords(three.slice(0, 2)).length;
+    bytes[third - 2] ^= 0x01; // the second record's payload
+    bytes.fill(0, third); // the third record's write lost, the file's size kept
+    disk.set(FILE, bytes);
+    const error = await open(disk).replay().then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(RecordLogCorrupt);
+    expect((error as Error).message).to.include(`byte ${second}`).and.include('more records follow');
+    expect(disk.files.get(FILE)).to.deep.equal(bytes);
+  });
+
   it("property: large records of any text replay: zlib's crc32 writes them, the JS loop checks them on reading", async () => {
     // From 256 payload bytes encodeRecord checksums with node:zlib; replay always with its own loop.
     const rec = fc.record({ k: fc.string({ unit: 'binary', minLength: 100, maxLength: 3000 }), v: fc.integer() });

@@ -103,6 +103,13 @@ describe('vsr state checker', () => {
       expect(() => c.acked({ client: 'c2', request: 1, op: 1 })).to.throw(/c2#1 was acked as op 1, but op 1 is op 1 view 0 batch c0#1,c1#1/);
     });
 
+    it('fails an ack for a request its op carries twice', () => {
+      const twice: CommittedHeader = { ...batch, requests: [batch.requests[0]!, batch.requests[0]!] };
+      const c = new StateChecker();
+      c.check('p0', ranAs([twice], [x]));
+      expect(() => c.acked({ client: 'c0', request: 1, op: 1 })).to.throw(/c0#1 was acked as op 1, but op 1 is op 1 view 0 batch c0#1,c0#1/);
+    });
+
     it('fails a replica that ran the batch\'s requests out of order', () => {
       expect(() => new StateChecker().check('p1', ranAs([batch], [y, x]))).to.throw(/p1: app state after 1 committed ops differs from the sequential model's/);
     });
@@ -135,6 +142,15 @@ describe('vsr state checker', () => {
     d.restarted('p2');
     d.check('p2', replica(h, 0, { status: 'recovering', op: 0 }));
     expect(() => d.check('p2', replica(h, 2, { view: 2, op: 2 }))).to.throw(/p2 came back normal in view 2 at op 2, but when it restarted view 1 was normal and 4 ops were committed: view 2 holds no op past 2: the view change that started it dropped committed ops 3\.\.4 \(check the log the new primary chose\), or it adopted stale state/);
+  });
+
+  it('fails a replica that comes back from a restart normal in an older view than was normal when it restarted, even holding every committed op', () => {
+    const c = new StateChecker();
+    const h = chain(ops);
+    c.check('p0', replica(h, 4, { view: 2 }));
+    c.restarted('p2');
+    c.check('p2', replica(h, 0, { status: 'recovering', op: 0 }));
+    expect(() => c.check('p2', replica(h, 4, { view: 1, op: 4 }))).to.throw(/p2 came back normal in view 1 at op 4, but when it restarted view 2 was normal and 4 ops were committed: it adopted stale state/);
   });
 
   it('takes a replica back from a restart through a state sync whose log starts before ops committed while it was down (Lab 4: it repairs them)', () => {

@@ -96,6 +96,13 @@ describe('wire frames', () => {
     }
   });
 
+  it('refuses an empty string id, as jsonrpc-lite does, in a request and in a result (the layouts above carry only numeric ids)', () => {
+    for (const t of ['{"jsonrpc":"2.0","id":"","method":"m","params":{}}', '{"jsonrpc":"2.0","id":"","result":1}']) {
+      expect(decodeFrame(t)).to.deep.include({ type: 'invalid', id: null, code: -32600 });
+    }
+    expect(decodeFrame('{"jsonrpc":"2.0","id":"a","result":1}')).to.deep.include({ type: 'result', id: 'a', result: 1 });
+  });
+
   it('never gives a payload other than the exact text for a frame laid out otherwise', () => {
     fc.assert(
       fc.property(id, text, params, value, fc.boolean(), (rid, method, p, r, extra) => {
