@@ -1,8 +1,9 @@
 // The first-hour traps, each as a newcomer meets it through the real `rsmlab` binary: bad flag
 // values and bad input files are exit 2 with an `rsmlab:` message on stderr, never a silent pass;
 // a node that cannot start exits at once with its ports closed; `load` refuses a dead cluster;
-// a node's stdout log holds its log lines; timers and nodes are named as the tests name them.
-import { spawn, spawnSync } from 'node:child_process';
+// a node's stdout log holds its log lines, and one whose --first never answers says so; timers and
+// nodes are named as the tests name them.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -353,6 +354,40 @@ describe('first-hour traps (CLI)', function () {
     expect(out).to.match(/^\d\d:\d\d:\d\d\.\d{3} start lab=paxos /m);
     expect(out).to.match(/^rsmlab node 127\.0\.0\.1:\d+ lab=paxos/m);
     expect(out).to.match(/^\d\d:\d\d:\d\d\.\d{3} crash reason=signal signal=SIGTERM$/m);
+  });
+
+  it('a node whose --first does not answer says so on stderr, keeps trying, and says when it answers', async () => {
+    const [port, first] = [await freePort(), await freePort()];
+    const node = (p: number, firstPort: number, name: string) =>
+      spawn(process.execPath, [cli, 'node', '--lab', 'paxos', '--port', String(p), '--first', `127.0.0.1:${firstPort}`, '--dir', join(dir, name), '--timing-scale', '0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const joiner = node(port, first, 'joiner');
+    let err = '';
+    joiner.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const saying = (pattern: RegExp): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const bound = setTimeout(() => reject(new Error(`stderr never matched ${pattern} within 20 s:\n${err}`)), 20_000);
+        const look = (): void => {
+          if (!pattern.test(err)) return;
+          clearTimeout(bound);
+          resolve();
+        };
+        joiner.stderr.on('data', look);
+        look();
+      });
+    let founder: ChildProcess | undefined;
+    try {
+      await saying(new RegExp(`^rsmlab node 127\\.0\\.0\\.1:${port}: no answer yet from 127\\.0\\.0\\.1:${first} \\(nothing accepts a connection there\\): is it running, at that address\\? still trying$`, 'm'));
+      expect(joiner.exitCode, 'the node keeps running: the first may start later').to.equal(null);
+      founder = node(first, first, 'founder');
+      await saying(new RegExp(`^rsmlab node 127\\.0\\.0\\.1:${port}: 127\\.0\\.0\\.1:${first} answers now$`, 'm'));
+    } finally {
+      for (const child of [joiner, founder]) {
+        if (child === undefined || child.exitCode !== null) continue;
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.on('exit', resolve));
+      }
+    }
+    expect(err.match(/no answer yet/g), 'said once').to.have.length(1);
   });
 });
 

@@ -16,6 +16,7 @@ import { LabError, RealEnv } from './env.js';
 import { TraceFile } from './trace-file.js';
 import { LogLines } from './log-lines.js';
 import { claimDir } from './dir-lock.js';
+import { watchPeers } from './peer-watch.js';
 import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 
 export interface NodeProcessOptions {
@@ -127,6 +128,12 @@ function dieOfError(env: RealEnv, reason: string, e: unknown): never {
   process.exit(EXIT_LAB_ERROR);
 }
 
+/** The nodes this one must reach to take part: the other replicas of a static set, else its --first (none for the node that founds the cluster). */
+function peersToReach(me: string, o: NodeProcessOptions): string[] {
+  if (o.replicas !== undefined) return o.replicas.filter((r) => r !== me);
+  return o.first === me ? [] : [o.first];
+}
+
 /** Run the node until the process is killed, dies at a breakpoint (exit 1) or from a lab error (exit 70). */
 export async function runNode(o: NodeProcessOptions): Promise<void> {
   const lab = await loadLab(o.lab);
@@ -150,6 +157,7 @@ export async function runNode(o: NodeProcessOptions): Promise<void> {
   });
   env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
   process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
+  watchPeers(peersToReach(env.me, o), (line) => process.stderr.write(`rsmlab node ${env!.me}: ${line}\n`));
   node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }), ...(o.engine !== undefined && { engine: o.engine }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));
   env.labStarting(false);
 }
