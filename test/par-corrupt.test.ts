@@ -185,4 +185,24 @@ describe('ctl corrupt on a live par cluster (real processes)', function () {
       expect(verdict.exitCode, verdict.output).to.equal(0);
     });
   }
+
+  it("a committed op's prepare cell on every replica (more faults than the atlas allows): no view starts, and the trace says which op stalls it (last: it breaks the cluster)", async () => {
+    const slot = 7;
+    for (let i = 0; i < 3; i++) await corrupt(i, slot, 'prepare');
+    for (let i = 0; i < 3; i++) await cluster.kill(i, 'SIGTERM');
+    for (let i = 0; i < 3; i++) await cluster.start(i);
+    type Stalled = { what: string; view: number; op: number; prepares: number; nacks: number; nacks_needed: number };
+    const stalled = (): Stalled[] =>
+      [0, 1, 2].flatMap((i) =>
+        readFileSync(join(cluster.nodeDir(i), 'trace.jsonl'), 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"vsr.repair.stalled"'))
+          .map((l) => (JSON.parse(l) as { detail: Stalled }).detail),
+      );
+    for (let tries = 0; tries < 600 && stalled().length === 0; tries++) await cluster.sleep(50);
+    const first = stalled()[0];
+    expect(first, 'a new primary says why its view change timed out').to.not.equal(undefined);
+    expect(first).to.deep.include({ op: slot, prepares: 0, nacks: 0, nacks_needed: 2 });
+    expect((await statuses(cluster)).every((s) => s !== null && s.status !== 'normal'), 'no replica is normal').to.equal(true);
+  });
 });

@@ -83,8 +83,12 @@ export type EngineCommand =
   | { kind: 'write_superblock'; view: number; log_view: number }
   /** Lab 4: persist this checkpoint (two checksummed copies); completes as a `checkpointed` event. */
   | { kind: 'checkpoint'; checkpoint: Checkpoint }
-  /** Lab 4: a rebuild started, refused a snapshot or is done: the driver traces it (vsr.sync.start, vsr.sync.refused, vsr.sync.done). */
-  | { kind: 'trace'; what: 'vsr.sync.start' | 'vsr.sync.done' | 'vsr.sync.refused'; detail: Record<string, number> }
+  /**
+   * Lab 4: a rebuild started, refused a snapshot or is done, or a new primary's view change timed out
+   * waiting for a faulty op no replica could repair: the driver traces it (vsr.sync.start,
+   * vsr.sync.refused, vsr.sync.done, vsr.repair.stalled).
+   */
+  | { kind: 'trace'; what: 'vsr.sync.start' | 'vsr.sync.done' | 'vsr.sync.refused' | 'vsr.repair.stalled'; detail: Record<string, number> }
   | { kind: 'reply'; client: string; request: number; request_kind: ClientRequest['kind']; reply: ClientReply };
 
 type Out = EngineCommand[];
@@ -1563,6 +1567,7 @@ function onTimeout(s: ReplicaState, out: Out, name: TimeoutName): void {
       assert(s.status === 'normal' && !isPrimary(s), 'vsr: normal timeout off a normal backup');
       return transitionToViewChange(s, out, s.view + 1);
     case 'view_change':
+      traceStalledRepair(s, out);
       return transitionToViewChange(s, out, s.view + 1);
     case 'resend':
       onResend(s, out);
@@ -1586,6 +1591,18 @@ function onResend(s: ReplicaState, out: Out): void {
     repairGap(s, out, s.commit_max);
   }
   if (s.sync !== null && !s.sync.installed) requestChunks(s, out);
+}
+
+/**
+ * Lab 4: a new primary whose view change times out while it still waits for a faulty op says so:
+ * with the op's copy faulty on every replica that answered (more faults than the atlas allows, say
+ * an instructor's corruption on all of them), each later view change stalls the same way, and the
+ * trace is where an instructor finds out why the cluster never becomes normal.
+ */
+function traceStalledRepair(s: ReplicaState, out: Out): void {
+  const r = s.view_repair;
+  if (r === null || !isPrimary(s)) return;
+  out.push({ kind: 'trace', what: 'vsr.repair.stalled', detail: { view: s.view, op: r.op, prepares: r.prepares.length, nacks: nacksFor(s, r.op, r.checksum).length, nacks_needed: nacksNeeded(s, r.op) } });
 }
 
 /**
