@@ -59,6 +59,21 @@ export class PaxosObserver {
     this.ctx.note(message);
   }
 
+  /** One node's state in a failure's "last seen" (a lab's observer adds its own fields). */
+  protected describe(observed: Observed): string {
+    return describe(observed);
+  }
+
+  /** Where each of `indices` stands now, for a failure's "last seen". */
+  async lastSeen(indices: readonly number[]): Promise<string> {
+    return this.seen(indices, await Promise.all(indices.map((i) => this.observe(i))));
+  }
+
+  /** What `all` (the statuses of `indices`, as just read) say. */
+  private seen(indices: readonly number[], all: readonly (Observed | null)[]): string {
+    return all.map((o, k) => (o ? `${o.name}: ${this.describe(o)}` : `${this.name(indices[k]!)}: ${noStatus(this.cluster.alive(indices[k]!))}`)).join('; ');
+  }
+
   /** Node `index`'s status, checked against the ledger; null if it is dead or does not answer. */
   async observe(index: number): Promise<Observed | null> {
     return this.observeAs(index, paxosStatusSchema);
@@ -100,7 +115,7 @@ export class PaxosObserver {
       const live = all.filter((o): o is Observed => o !== null);
       if (live.length === indices.length && done(live)) return live;
       if (orDeath && indices.some((i) => !this.cluster.alive(i))) return live;
-      last = all.map((o, k) => (o ? `${o.name}: ${describe(o)}` : `${this.name(indices[k]!)}: ${noStatus(this.cluster.alive(indices[k]!))}`)).join('; ');
+      last = this.seen(indices, all);
       if (waited >= deadline) throw new ScenarioFailure(`timed out after ${boundSeedSeconds} seed-seconds (${deadline} ms) waiting for ${what}; last seen: ${last}`);
       await this.cluster.sleep(step);
       waited += step;

@@ -25,6 +25,12 @@ export class RsmObserver extends PaxosObserver {
     return observed;
   }
 
+  /** The Paxos view, then where the RSM stands: a wait that never ends is most often a sync that never ends. */
+  protected override describe(observed: Observed): string {
+    // observe() reads every status with the RSM lab's schema.
+    return `${super.describe(observed)}, ${rsmState(observed.status as RsmStatus)}`;
+  }
+
   /** The statuses of those of `indices` that answer now. */
   async observeAnswering(indices: readonly number[]): Promise<RsmObserved[]> {
     const all = await Promise.all(indices.map((i) => this.observeRsm(i)));
@@ -47,4 +53,11 @@ export class RsmObserver extends PaxosObserver {
     await this.waitFor(what, indices, () => done(indices.map((i) => this.latest.get(i)!)), boundSeedSeconds);
     return indices.map((i) => ({ name: this.name(i), status: this.latest.get(i)! }));
   }
+}
+
+/** A node's RSM state in a few words: its committed view and primary, whether it is in a view change or (primary) waiting for backups' transferdonereq, its viewstamps. */
+function rsmState(s: RsmStatus): string {
+  const vs = (v: { vid: number; seqno: number }): string => `${v.vid}.${v.seqno}`;
+  const change = s.inviewchange ? (s.insync ? ', in view change (insync: waiting for transferdonereq)' : ', in view change') : '';
+  return `rsm view ${s.vid_commit} primary ${s.primary}${change}, myvs ${vs(s.myvs)}, last_myvs ${vs(s.last_myvs)}`;
 }

@@ -11,6 +11,7 @@ import { checkLastView, sameMembers } from '../paxos/checks.js';
 import { firstNodes, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
+import type { WorkloadResult } from '../../src/workload/workload.js';
 import { rsmClientInvoke, rsmInvoke, rsmJoin, rsmTransfer, rsmTransferDone } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
 import { decodeMembers } from '../../labs/config/view.js';
@@ -23,6 +24,8 @@ interface Run {
   app: AppName;
   views: NodeId[][];
   load?: BackgroundLoad;
+  /** The nodes the load was started against: a load that never finishes says where each stands. */
+  nodes?: number[];
 }
 
 /** A client load: clients, ops per client, and the think time before each op (uniform up to it). */
@@ -38,9 +41,17 @@ const LOAD: LoadShape = { clients: 3, ops: 12, thinkSeedSeconds: 3 };
 /** Start the client load (the seed's lock_tester) against every node of the cluster. */
 function startLoad(run: Run, nodes: number, shape: LoadShape = LOAD): void {
   const { o, ctx } = run;
-  const members = o.ids(firstNodes(nodes));
+  run.nodes = firstNodes(nodes);
   o.note(`load: ${shape.clients} ${run.app} clients x ${shape.ops} ops`);
-  run.load = new BackgroundLoad(o.cluster, members, { app: run.app, clients: shape.clients, ops: shape.ops, thinkMs: o.ms(shape.thinkSeedSeconds) }, ctx.random);
+  run.load = new BackgroundLoad(o.cluster, o.ids(run.nodes), { app: run.app, clients: shape.clients, ops: shape.ops, thinkMs: o.ms(shape.thinkSeedSeconds) }, ctx.random);
+}
+
+/** `load`'s result once it finished within `boundMs`; one that never finishes (liveness) fails with where each node of the run stands. */
+async function finished(run: Run, load: BackgroundLoad, boundMs: number): Promise<WorkloadResult> {
+  return load.finish(run.o.cluster, boundMs).catch(async (e: unknown) => {
+    if (!(e instanceof ScenarioFailure) || load.finished || run.nodes === undefined) throw e;
+    throw new ScenarioFailure(`${e.message}; last seen: ${await run.o.lastSeen(run.nodes)}`);
+  });
 }
 
 /** The next view has exactly `members`: every node of `on` (default: the members) knows it, and every view before it as expected. */
@@ -87,9 +98,9 @@ function randomSeedSeconds(run: Run): number {
 async function expectNewWork(run: Run, nodes: number, boundSeedSeconds: number): Promise<void> {
   const { o } = run;
   // After the scenario's own load: both write the same keys, and its history is checked alone.
-  await run.load?.finish(o.cluster, o.ms(300));
+  if (run.load !== undefined) await finished(run, run.load, o.ms(300));
   const load = new BackgroundLoad(o.cluster, o.ids(firstNodes(nodes)), { app: run.app, clients: 2, ops: 3, prefix: 'after' }, run.ctx.random);
-  const result = await load.finish(o.cluster, o.ms(boundSeedSeconds));
+  const result = await finished(run, load, o.ms(boundSeedSeconds));
   const done = result.counts.ok + result.counts.fail;
   o.note(`new work after the heal: ${JSON.stringify(result.counts)}`);
   if (result.counts.info > 0 || done < result.counts.invoke) throw new ScenarioFailure(`after the heal, ${result.counts.invoke - done} of ${result.counts.invoke} new requests did not complete`);
@@ -117,7 +128,7 @@ async function finishInAnyView(run: Run, members: number[]): Promise<void> {
 async function finishIn(run: Run, members: number[], what: string, done: (s: RsmStatus[]) => boolean, boundSeedSeconds: number): Promise<void> {
   const { o } = run;
   if (run.load === undefined) throw new Error('scenario finished without a load');
-  const result = await run.load.finish(o.cluster, o.ms(300));
+  const result = await finished(run, run.load, o.ms(300));
   o.note(`load done: ${JSON.stringify(result.counts)}`);
   if (result.counts.ok === 0) throw new ScenarioFailure('no client operation succeeded');
   const acked = run.load.acked;
