@@ -83,11 +83,35 @@ export class BackupSkipsDedup extends Rsm {
   }
 }
 
-/** A primary that replicates without calling the fault points (partitionPoint, breakpoint 1) the tester relies on. */
-export class NoFaultPoints extends Rsm {
-  protected override async replicate(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean> {
+/** A primary whose replicate invokes every backup and waits for all their answers (the variants below differ in what they make of them). */
+abstract class AllAnswers extends Rsm {
+  protected async answers(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean[]> {
     const backups = this.viewMembers(vs.vid).filter((m) => m !== this.me);
-    return (await Promise.all(backups.map((b) => this.invokeBackup(b, { vs, req })))).every(Boolean);
+    return Promise.all(backups.map((b) => this.invokeBackup(b, { vs, req })));
+  }
+}
+
+/** A primary that replicates without calling the fault points (partitionPoint, breakpoint 1) the tester relies on. */
+export class NoFaultPoints extends AllAnswers {
+  protected override async replicate(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean> {
+    return (await this.answers(vs, req)).every(Boolean);
+  }
+}
+
+/**
+ * Two slips at once: a request counts as replicated once any backup executed it (`some` for
+ * `every`), and the fault points come once every backup answered, not after the first. Test 16's
+ * partition then lands only once the request is everywhere, so it never sees the first slip;
+ * invoke-cut cuts the primary off without a fault point, and its late OK loses the request.
+ */
+export class AnyBackupLateFaultPoints extends AllAnswers {
+  protected override async replicate(vs: Viewstamp, req: ReplicatedRequest): Promise<boolean> {
+    const replicated = (await this.answers(vs, req)).some(Boolean);
+    if (replicated) {
+      this.env.partitionPoint();
+      this.env.breakpoint(1);
+    }
+    return replicated;
   }
 }
 
@@ -189,6 +213,7 @@ export const rsmMutants: Mutant[] = [
   { id: 'unserialized-primary', area: 'ordering', bug: 'the primary handles concurrent client requests at once, not one at a time', lab: makeRsmLab(UnserializedPrimary), catchers: ['request-across-sync'] },
   { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
   { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
+  { id: 'any-backup-late-fault-points', area: 'quorum', bug: 'replicate counts a request done once any backup executed it, and calls the fault points only after every backup answered', lab: makeRsmLab(AnyBackupLateFaultPoints) },
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants rsm --rates`). */
