@@ -15,6 +15,7 @@ import { findScenario, loadScenarios } from '../tester/index.js';
 import { runScenario } from '../tester/run.js';
 import { formatTable } from '../tester/report.js';
 import { runSuite } from '../tester/suite.js';
+import { vsrScenarios } from '../tester/vsr/scenarios.js';
 import { failsOnEvery } from './fixtures/mutant-rate.js';
 import type { Lab } from '../src/lab.js';
 import { ackOnReceiptLab, faultyCellAsReservedLab, nackThresholdOffByOneLab, nackWhenUnreadableLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
@@ -28,6 +29,15 @@ describe('par: storage scenarios 13, 14, 16-25 in the simulator', function () {
   it(`scenarios ${IDS.join(', ')} pass on seeds 1..${SEEDS.length} each`, async () => {
     const result = await runSuite({ lab: 'par', world: 'sim', seeds: SEEDS, only: IDS, jobs: availableParallelism(), seedTimeoutMs: 120_000, shrinkMs: 0, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') });
     expect(result.outcomes.map((o) => `${o.id}: ${o.passedSeeds}/${o.totalSeeds}`), formatTable(result)).to.deep.equal(IDS.map((id) => `${id}: ${SEEDS.length}/${SEEDS.length}`));
+  });
+
+  // Lab 4 runs Lab 3's scenarios on its journal (tester/par/scenarios.ts takes every vsrScenarios
+  // entry but the VOPRs, which par-vopr.test.ts runs): each must pass on the par reference too, so
+  // a scenario added to Lab 3 is checked on Lab 4 as well.
+  it('Lab 3\'s scenarios pass on the journal, on seeds 1..5 each', async () => {
+    const inherited = vsrScenarios.map((s) => s.id).filter((id) => id !== 'vopr' && id !== 'vopr-batch');
+    const result = await runSuite({ lab: 'par', world: 'sim', seeds: SEEDS, only: inherited, jobs: availableParallelism(), seedTimeoutMs: 120_000, shrinkMs: 0, artifactsDir: join(tmpdir(), 'rsmlab-par-failures') });
+    expect(result.outcomes.map((o) => `${o.id}: ${o.passedSeeds}/${o.totalSeeds}`), formatTable(result)).to.deep.equal(inherited.map((id) => `${id}: ${SEEDS.length}/${SEEDS.length}`));
   });
 
   it('scenario 23 passes seed 920004, where p0\'s last prepare to p3 was still on the wire at its crash (a heal then let it through)', async () => {

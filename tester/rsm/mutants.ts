@@ -213,7 +213,7 @@ export const rsmMutants: Mutant[] = [
   { id: 'unserialized-primary', area: 'ordering', bug: 'the primary handles concurrent client requests at once, not one at a time', lab: makeRsmLab(UnserializedPrimary), catchers: ['request-across-sync'] },
   { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
   { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
-  { id: 'any-backup-late-fault-points', area: 'quorum', bug: 'replicate counts a request done once any backup executed it, and calls the fault points only after every backup answered', lab: makeRsmLab(AnyBackupLateFaultPoints) },
+  { id: 'any-backup-late-fault-points', area: 'quorum', bug: 'replicate counts a request done once any backup executed it, and calls the fault points only after every backup answered', lab: makeRsmLab(AnyBackupLateFaultPoints), catchers: ['invoke-cut'] },
 ];
 
 /** The gate tries scenarios in this order (the likeliest to catch first; measured with `rsmlab mutants rsm --rates`). */
