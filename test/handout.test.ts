@@ -127,6 +127,10 @@ describe('handout', function () {
     const again = test();
     expect(again.stderr, 'built once, not again').to.not.include('changed since the last build');
     expect(again.stdout).to.include('worker exited (code 43) at seed 1');
+    // A scenario edited (an instructor's, say): built first too.
+    const scenarios = join(out, 'tester', 'paxos', 'scenarios.ts');
+    writeFileSync(scenarios, `${readFileSync(scenarios, 'utf8')}\n// edited\n`);
+    expect(test().stderr).to.include('rsmlab: tester/paxos/scenarios.ts changed since the last build: building first (npm run build)');
   });
 
   it('fails every Lab 2 scenario on the Lab 2 stubs even with Lab 1 solved, naming the rsm part to write', () => {

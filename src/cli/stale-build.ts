@@ -1,6 +1,7 @@
 // Keeps the commands that run lab code from running an old build of it: rsmlab runs the compiled
-// dist/, so a labs/*.ts edited since the last build would run its old code, and a stack trace would
-// name lines of a file that no longer says that. It builds first, as `go test` or make would, and says
+// dist/, so a labs/ or tester/ .ts edited since the last build (a student's lab, an instructor's
+// scenario or mutant) would run its old code, and a stack trace would name lines of a file that no
+// longer says that. It builds first, as `go test` or make would, and says
 // so; it never builds anything but this tree, and never stops a command for a build's type errors.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,11 @@ import { dirname, join, relative } from 'node:path';
 /** Touched by every build (`npm run build`, and this module's): tsc leaves an unchanged file's .js as it was. */
 const BUILT_STAMP = join('dist', '.built');
 
-/** The labs/**.ts files of `root` (relative to it) changed since the last build: newer than both their .js and the build's stamp. */
-function staleLabSources(root: string): string[] {
+/** The folders whose .ts files a command runs as they were last built: the labs, and the scenarios and mutant corpora. */
+const WATCHED = ['labs', 'tester'];
+
+/** The .ts files under WATCHED of `root` (relative to it) changed since the last build: newer than both their .js and the build's stamp. */
+function staleSources(root: string): string[] {
   const stamp = join(root, BUILT_STAMP);
   const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
   const stale: string[] = [];
@@ -26,7 +30,7 @@ function staleLabSources(root: string): string[] {
       }
     }
   };
-  if (existsSync(join(root, 'labs'))) walk(join(root, 'labs'));
+  for (const folder of WATCHED) if (existsSync(join(root, folder))) walk(join(root, folder));
   return stale;
 }
 
@@ -42,12 +46,12 @@ function tscOf(root: string): string | undefined {
 }
 
 /**
- * Build `root` if a lab source changed since its last build, telling `say` (the command's stderr)
+ * Build `root` if a lab or tester source changed since its last build, telling `say` (the command's stderr)
  * why, and tsc's errors if it has any: the code then runs as far as it compiled (tsc still writes
  * it), as it is graded. Without a compiler here, it says that the old build runs.
  */
 export function buildIfStale(root: string, say: (line: string) => void): void {
-  const stale = staleLabSources(root);
+  const stale = staleSources(root);
   if (stale.length === 0) return;
   const named = stale.slice(0, 3).join(', ') + (stale.length > 3 ? ` and ${stale.length - 3} more` : '');
   const tsc = tscOf(root);
