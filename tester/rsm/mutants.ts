@@ -38,6 +38,13 @@ export class StuckBackup extends Rsm {
   }
 }
 
+/** A backup that compares an invoke's seqno alone with myvs: an invoke of another view with the seqno it expects runs as its own next one. */
+export class SeqnoOnlyBackup extends Rsm {
+  protected override invoke(args: InvokeArgs): { status: 'OK' | 'ERR' } {
+    return super.invoke(args.vs.seqno === this.myvs.seqno ? { ...args, vs: this.myvs } : args);
+  }
+}
+
 /** A backup that answers ERR to a retry of the request it executed last (its first OK was lost). */
 export class NoRetryOkBackup extends Rsm {
   protected override invoke(args: InvokeArgs): { status: 'OK' | 'ERR' } {
@@ -213,6 +220,7 @@ export const rsmMutants: Mutant[] = [
   { id: 'unserialized-primary', area: 'ordering', bug: 'the primary handles concurrent client requests at once, not one at a time', lab: makeRsmLab(UnserializedPrimary), catchers: ['request-across-sync'] },
   { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
   { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
+  { id: 'seqno-only-invoke', area: 'comparison', bug: 'the backup checks only the seqno of an invoke against myvs, not its view', lab: makeRsmLab(SeqnoOnlyBackup), catchers: ['stale-invoke'] },
   { id: 'any-backup-late-fault-points', area: 'quorum', bug: 'replicate counts a request done once any backup executed it, and calls the fault points only after every backup answered', lab: makeRsmLab(AnyBackupLateFaultPoints), catchers: ['invoke-cut'] },
 ];
 

@@ -12,7 +12,7 @@ import { firstNodes, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
 import { BackgroundLoad } from './load.js';
 import type { WorkloadResult } from '../../src/workload/workload.js';
-import { rsmClientInvoke, rsmInvoke, rsmJoin, rsmTransfer, rsmTransferDone } from '../../labs/rsm/protocol.js';
+import { rsmClientInvoke, rsmInvoke, rsmJoin, rsmTransfer, rsmTransferDone, type InvokeArgs, type Viewstamp } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
 import { decodeMembers } from '../../labs/config/view.js';
 import { checkAckedKept, checkHistory, checkReplicasEqual, settled, showMembers, type RsmObserved } from './checks.js';
@@ -320,6 +320,32 @@ const invokeCut = async (run: Run): Promise<void> => {
   });
   checkReplicasEqual(observed);
   checkAckedKept(observed, acked);
+};
+
+/**
+ * Our own: an rsm.invoke of an older view reaches backup p2 (an old primary's, held up in the network
+ * past a view change), numbered with the very seqno p2 expects next. p2 must refuse it (ERR) and
+ * execute nothing: a viewstamp is a view and a seqno, and a backup that compares seqnos alone runs a
+ * request no primary of its view sent, in place of the one that comes next. Then the cluster serves
+ * a load as usual.
+ */
+const staleInvoke = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 3);
+  const [p2] = await o.waitForRsm('p0, p1, p2 to settle in view 3', [2, 0, 1], (all) => settled(all, 3), 30);
+  const next = p2!.status.myvs;
+  const stale: InvokeArgs = { vs: { vid: next.vid - 1, seqno: next.seqno }, req: { client: 'stale-probe', seq: 1, op: { type: 'put', key: 'stale', value: `view ${next.vid - 1}` }, time: 0 } };
+  const probe = o.cluster.clientEnv('stale-probe');
+  const answer = await probe.call(o.id(2), rsmInvoke, stale, { timeoutMs: o.cluster.timing.clientTimeoutMs });
+  const shown = (vs: Viewstamp): string => `${vs.vid}.${vs.seqno}`;
+  o.note(`p2 answered ${answer.status} to an rsm.invoke of ${shown(stale.vs)} (it expects ${shown(next)})`);
+  if (answer.status !== 'ERR') throw new ScenarioFailure(`p2, in view ${next.vid} and expecting viewstamp ${shown(next)}, answered ${answer.status} to an rsm.invoke of ${shown(stale.vs)}: a backup executes only the next viewstamp of its own view (the view and the seqno both), and refuses every other with ERR`);
+  const after = await o.observeRsm(2);
+  if (after !== null && (after.status.executed !== p2!.status.executed || shown(after.status.myvs) !== shown(next))) {
+    throw new ScenarioFailure(`p2 refused the rsm.invoke of ${shown(stale.vs)}, but its state moved: executed ${p2!.status.executed} -> ${after.status.executed}, myvs ${shown(next)} -> ${shown(after.status.myvs)}`);
+  }
+  startLoad(run, 3);
+  await finish(run, [0, 1, 2]);
 };
 
 /** Our own: 3% loss and 10% duplication on every link of both backups, under load; faults cleared at the end. */
@@ -728,6 +754,7 @@ export const rsmScenarios: Scenario[] = [
   scenario('14', 5, 'start 5; breakpoint 1 on p4, breakpoint 2 on p3: views 6 = {p0..p3}, 7 = {p0,p1,p2}', 'lock', test14),
   scenario('15', 5, 'start 5; breakpoint 1 on p4, breakpoint 2 on primary p0: views 6 = {p0..p3}, 7 = {p1,p2,p3}', 'lock', test15),
   scenario('16', 3, 'partition primary p0 mid-request: view 4 = {p1,p2}; healed, p0 rejoins: view 5 = {p1,p2,p0}', 'lock', test16),
+  scenario('stale-invoke', 3, 'an rsm.invoke of view 2 with the seqno p2 expects next in view 3: p2 answers ERR and executes nothing', 'kv', staleInvoke),
   scenario('invoke-cut', 3, 'a request only p2 executed (p1\'s rsm.invoke links drop all), then p0 cut off: view 4 = {p1,p2}, p0 rejoins: it never acknowledges the request', 'kv', invokeCut),
   scenario('loss-backups', 3, 'loss and duplication on both backups\' links under load: linearizable, replicas equal', 'kv', lossBackups),
   scenario('kill9-transfer', 3, 'kill -9 of the primary while it transfers state to a joiner: view 6 = {p1,p2}, primary p1', 'kv', kill9MidTransfer),
