@@ -128,6 +128,8 @@ describe('mutant gate', function () {
     ['rsm', 'unawaited-replicate', 'ack-kill', 45, /acknowledged request 1 of client acker is lost/],
     // The liveness failure says where each node stands: the backups' myvs stuck at their last_myvs, the primary's past them. 50 of 50 when written.
     ['rsm', 'backup-myvs-stuck', '8', 45, /the client load did not finish within \d+ ms of world time \(no progress: liveness\); last seen: p0: view 3 \{p0,p1,p2\}, rsm view 3 primary p0, myvs 3\.(\d+), last_myvs 3\.\d+; p1: view 3 \{p0,p1,p2\}, rsm view 3 primary p0, myvs 3\.(\d+), last_myvs 3\.\2; p2: .* myvs 3\.(\d+), last_myvs 3\.\3$/],
+    // The backups' first transferdonereq is lost; they never send another, and p0 waits in its sync. 30 of 30 when written.
+    ['rsm', 'done-once', 'lost-transfer-done', 45, /no progress: liveness\); last seen: p0: view 3 \{p0,p1,p2\}, rsm view 3 primary p0, in view change \(insync: waiting for transferdonereq\)/],
     // An invoke of view 2 with the seqno p2 expects next in view 3: p2 answers OK. 30 of 30 when written.
     ['rsm', 'seqno-only-invoke', 'stale-invoke', 45, /p2, in view 3 and expecting viewstamp 3\.1, answered OK to an rsm\.invoke of 2\.1/],
     // The primary is cut off while only p2 executed a request: its late OK loses it (test 16 never sees the

@@ -45,6 +45,18 @@ export class SeqnoOnlyBackup extends Rsm {
   }
 }
 
+/** A backup that reports its sync done once per view and takes it as heard, whatever came back (no retry of a lost report). */
+export class DoneOnceBackup extends Rsm {
+  private reported = -1;
+  protected override async statetransferdone(primary: NodeId): Promise<boolean> {
+    if (this.reported !== this.vid_insync) {
+      this.reported = this.vid_insync;
+      await super.statetransferdone(primary);
+    }
+    return true;
+  }
+}
+
 /** A backup that answers ERR to a retry of the request it executed last (its first OK was lost). */
 export class NoRetryOkBackup extends Rsm {
   protected override invoke(args: InvokeArgs): { status: 'OK' | 'ERR' } {
@@ -220,6 +232,7 @@ export const rsmMutants: Mutant[] = [
   { id: 'unserialized-primary', area: 'ordering', bug: 'the primary handles concurrent client requests at once, not one at a time', lab: makeRsmLab(UnserializedPrimary), catchers: ['request-across-sync'] },
   { id: 'no-busy', area: 'view change', bug: 'clientInvoke never answers BUSY: it takes requests during a view change', lab: makeRsmLab(NoBusyPrimary) },
   { id: 'no-fault-points', area: 'framework point', bug: 'replicate never calls partitionPoint() and breakpoint(1) after the first backup', lab: makeRsmLab(NoFaultPoints) },
+  { id: 'done-once', area: 'state transfer', bug: 'the backup sends transferdonereq once and never again, though the primary may not have heard it', lab: makeRsmLab(DoneOnceBackup), catchers: ['lost-transfer-done'] },
   { id: 'seqno-only-invoke', area: 'comparison', bug: 'the backup checks only the seqno of an invoke against myvs, not its view', lab: makeRsmLab(SeqnoOnlyBackup), catchers: ['stale-invoke'] },
   { id: 'any-backup-late-fault-points', area: 'quorum', bug: 'replicate counts a request done once any backup executed it, and calls the fault points only after every backup answered', lab: makeRsmLab(AnyBackupLateFaultPoints), catchers: ['invoke-cut'] },
 ];

@@ -348,6 +348,27 @@ const staleInvoke = async (run: Run): Promise<void> => {
   await finish(run, [0, 1, 2]);
 };
 
+/**
+ * Our own: p2 joins while primary p0's links drop every rsm.transferdonereq (request and reply) for
+ * a few seconds: the backups' first reports that they hold view 3's state are lost. They must report
+ * again (the seed's sync_with_primary retries until it succeeds), or p0 waits in its sync forever.
+ * With the faults cleared, view 3 = {p0,p1,p2} settles and serves a load.
+ */
+const lostTransferDone = async (run: Run): Promise<void> => {
+  const { o } = run;
+  await startNodes(run, 2);
+  const lost = { loss: 1, methods: [rsmTransferDone.name] };
+  o.note(`faults on p0: ${JSON.stringify(lost)}`);
+  await o.cluster.faults(0, lost);
+  await restart(run, 2, 0);
+  await expectNextView(run, [0, 1, 2]);
+  await o.sleep(3);
+  o.note('faults cleared');
+  await o.cluster.faults(0, { loss: 0, methods: [] });
+  startLoad(run, 3);
+  await finish(run, [0, 1, 2]);
+};
+
 /** Our own: 3% loss and 10% duplication on every link of both backups, under load; faults cleared at the end. */
 const lossBackups = async (run: Run): Promise<void> => {
   await startNodes(run, 3);
@@ -754,6 +775,7 @@ export const rsmScenarios: Scenario[] = [
   scenario('14', 5, 'start 5; breakpoint 1 on p4, breakpoint 2 on p3: views 6 = {p0..p3}, 7 = {p0,p1,p2}', 'lock', test14),
   scenario('15', 5, 'start 5; breakpoint 1 on p4, breakpoint 2 on primary p0: views 6 = {p0..p3}, 7 = {p1,p2,p3}', 'lock', test15),
   scenario('16', 3, 'partition primary p0 mid-request: view 4 = {p1,p2}; healed, p0 rejoins: view 5 = {p1,p2,p0}', 'lock', test16),
+  scenario('lost-transfer-done', 3, 'p2 joins while p0 drops every rsm.transferdonereq for 3 seed-seconds: the backups report again, and view 3 = {p0,p1,p2} settles', 'kv', lostTransferDone),
   scenario('stale-invoke', 3, 'an rsm.invoke of view 2 with the seqno p2 expects next in view 3: p2 answers ERR and executes nothing', 'kv', staleInvoke),
   scenario('invoke-cut', 3, 'a request only p2 executed (p1\'s rsm.invoke links drop all), then p0 cut off: view 4 = {p1,p2}, p0 rejoins: it never acknowledges the request', 'kv', invokeCut),
   scenario('loss-backups', 3, 'loss and duplication on both backups\' links under load: linearizable, replicas equal', 'kv', lossBackups),
