@@ -204,6 +204,11 @@ describe('dashboard in Chromium', function () {
       const before = await viewOf(cluster.id(1));
       await card(primary).locator('button.kill').click();
       await until('the primary down', async () => (await card(primary).locator('.up-down').textContent()) === 'down');
+      // the header accounts for every message sent: those to the dead node are neither delivered nor dropped
+      await until('the undelivered messages counted', async () => {
+        const m = /^messages: (\d+) sent, (\d+) delivered, (\d+) dropped, (\d+) neither \(in flight, or lost on a link to a node that went down\)$/.exec((await page.locator('#totals').textContent()) ?? '');
+        return m !== null && Number(m[1]) === Number(m[2]) + Number(m[3]) + Number(m[4]);
+      });
       // the card says why, as the event stream does
       await until('why it is down, on its card', async () => (await card(primary).locator('.down-reason').textContent()) === 'crashed: reason=signal signal=SIGTERM');
       const survivors = [cluster.id(1), cluster.id(2)].sort();

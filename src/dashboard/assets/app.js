@@ -69,6 +69,16 @@
       }
     }
 
+    /**
+     * The sent messages neither delivered nor dropped yet, when there are any: in flight, or lost with
+     * a link to a node that went down (a real node discards what it queued for a peer it cannot
+     * reach). Duplicates can make delivered outrun sent; then nothing is said.
+     */
+    function neitherText({ sent, delivered, dropped }) {
+      const neither = sent - delivered - dropped;
+      return neither > 0 ? `, ${neither} neither (in flight, or lost on a link to a node that went down)` : '';
+    }
+
     /** Each node's last crash as the event stream told it (`reason=faultPoint name=…`), until it starts again: a down card says why. */
     const crashes = new Map();
     function noteDeath(e) {
@@ -174,7 +184,7 @@
 
     function render(u) {
       document.getElementById('title').textContent = `rsmlab — ${u.title}`;
-      totals.textContent = `messages: ${u.totals.sent} sent, ${u.totals.delivered} delivered, ${u.totals.dropped} dropped`;
+      totals.textContent = `messages: ${u.totals.sent} sent, ${u.totals.delivered} delivered, ${u.totals.dropped} dropped${neitherText(u.totals)}`;
       u.stream.forEach(noteDeath);
       for (const n of u.nodes) {
         const id = n.status.node;
