@@ -129,27 +129,27 @@ describe('vsr state checker', () => {
     c.check('p0', replica(h, 2, { status: 'recovering' }));
   });
 
-  it('fails a replica that comes back from a restart older than the cluster was when it restarted', () => {
+  /** A checker that saw p0 normal in `view` with ops 1..4 of `h` committed, then p2 restart and recover. */
+  function restartedWhileNormal(h: CommittedHeader[], view: number): StateChecker {
     const c = new StateChecker();
-    const h = chain(ops);
-    c.check('p0', replica(h, 4, { view: 1 }));
+    c.check('p0', replica(h, 4, { view }));
     c.restarted('p2');
     c.check('p2', replica(h, 0, { status: 'recovering', op: 0 }));
+    return c;
+  }
+
+  it('fails a replica that comes back from a restart older than the cluster was when it restarted', () => {
+    const h = chain(ops);
+    const c = restartedWhileNormal(h, 1);
     expect(() => c.check('p2', replica(h, 2, { view: 1, op: 2 }))).to.throw(/p2 came back normal in view 1 at op 2, but when it restarted view 1 was normal and 4 ops were committed: it adopted stale state/);
     // In a newer view that holds fewer ops than were committed: the view change may have dropped them, and the failure says which.
-    const d = new StateChecker();
-    d.check('p0', replica(h, 4, { view: 1 }));
-    d.restarted('p2');
-    d.check('p2', replica(h, 0, { status: 'recovering', op: 0 }));
+    const d = restartedWhileNormal(h, 1);
     expect(() => d.check('p2', replica(h, 2, { view: 2, op: 2 }))).to.throw(/p2 came back normal in view 2 at op 2, but when it restarted view 1 was normal and 4 ops were committed: view 2 holds no op past 2: the view change that started it dropped committed ops 3\.\.4 \(check the log the new primary chose\), or it adopted stale state/);
   });
 
   it('fails a replica that comes back from a restart normal in an older view than was normal when it restarted, even holding every committed op', () => {
-    const c = new StateChecker();
     const h = chain(ops);
-    c.check('p0', replica(h, 4, { view: 2 }));
-    c.restarted('p2');
-    c.check('p2', replica(h, 0, { status: 'recovering', op: 0 }));
+    const c = restartedWhileNormal(h, 2);
     expect(() => c.check('p2', replica(h, 4, { view: 1, op: 4 }))).to.throw(/p2 came back normal in view 1 at op 4, but when it restarted view 2 was normal and 4 ops were committed: it adopted stale state/);
   });
 

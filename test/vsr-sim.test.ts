@@ -97,7 +97,8 @@ describe('vsr: the lab in the simulator', function () {
     }
   });
 
-  it('replicas whose logs were emptied while down refuse to start, and the cluster never comes back without its committed ops', async () => {
+  /** Run `body` on a 3-replica cluster (seed 3, its trace kept) that committed puts 1..3 of key k and then sat idle a second. */
+  async function afterThreePuts(body: (cluster: SimCluster) => Promise<void>): Promise<void> {
     const cluster = new SimCluster({ lab: 'vsr', seed: 3, nodes: 3, keepTrace: true });
     try {
       for (let i = 0; i < 3; i++) await cluster.start(i);
@@ -106,6 +107,14 @@ describe('vsr: the lab in the simulator', function () {
       const invoke = vsrInvoker(() => client, { replicas, timing: cluster.timing, giveUpMs: 60_000 })('w');
       for (let v = 1; v <= 3; v++) expect(await invoke({ f: 'put', key: 'k', value: `${v}` })).to.deep.include({ ok: true });
       await cluster.sleep(1000);
+      await body(cluster);
+    } finally {
+      await cluster.close();
+    }
+  }
+
+  it('replicas whose logs were emptied while down refuse to start, and the cluster never comes back without its committed ops', () =>
+    afterThreePuts(async (cluster) => {
       for (let i = 0; i < 3; i++) {
         await cluster.kill(i, 'SIGKILL');
         cluster.sim.disk(cluster.id(i)).truncate('vsr.log', 0);
@@ -115,20 +124,10 @@ describe('vsr: the lab in the simulator', function () {
       await cluster.sleep(5000);
       for (let i = 0; i < 3; i++) expect(cluster.alive(i), `replica ${i} refused to start`).to.equal(false);
       expect(await cluster.traceJsonl()).to.match(/record log vsr\.log: it holds no record, but vsr\.log\.written exists/);
-    } finally {
-      await cluster.close();
-    }
-  });
+    }));
 
-  it('a replica whose log\'s last record is garbled drops it as torn, says so, and catches up', async () => {
-    const cluster = new SimCluster({ lab: 'vsr', seed: 3, nodes: 3, keepTrace: true });
-    try {
-      for (let i = 0; i < 3; i++) await cluster.start(i);
-      const client = cluster.clientEnv('w');
-      const replicas = [0, 1, 2].map((i) => cluster.id(i));
-      const invoke = vsrInvoker(() => client, { replicas, timing: cluster.timing, giveUpMs: 60_000 })('w');
-      for (let v = 1; v <= 3; v++) expect(await invoke({ f: 'put', key: 'k', value: `${v}` })).to.deep.include({ ok: true });
-      await cluster.sleep(1000);
+  it('a replica whose log\'s last record is garbled drops it as torn, says so, and catches up', () =>
+    afterThreePuts(async (cluster) => {
       const size = (await cluster.control.diskFiles(cluster.id(1))).find((f) => f.name === 'vsr.log')!.size;
       await cluster.kill(1, 'SIGKILL');
       await cluster.diskFault(1, { kind: 'corrupt', file: 'vsr.log', offset: size - 1, length: 1 }); // the last record's payload
@@ -138,8 +137,5 @@ describe('vsr: the lab in the simulator', function () {
       const all = (await statuses(cluster, 3)).map((s) => s!);
       expect(all.map((s) => [s.status, s.commit_min])).to.deep.equal([0, 1, 2].map(() => ['normal', all[0]!.commit_min]));
       expect(new Set(all.map((s) => s.state_hash)).size, 'replica 1 caught up to the same state').to.equal(1);
-    } finally {
-      await cluster.close();
-    }
-  });
+    }));
 });
