@@ -160,7 +160,7 @@ export function send(s: ReplicaState, out: Out, to: number, message: Message): v
   assert(to !== s.config.replica && to >= 0 && to < replicaCount(s), () => `vsr: send ${message.command} to replica ${to}`);
   assert(message.view <= s.superblock.view || message.command === 'recovery', () => `vsr: ${message.command} advertises view ${message.view} before it is durable (${s.superblock.view})`);
   if (message.command === 'prepare_ok') {
-    assert(s.status === 'normal' && to === primaryIndex(s, s.view) && message.op <= s.log_durable, 'vsr: prepare_ok only when normal, durable, to the primary of the view');
+    assert(s.status === 'normal' && to === primaryIndex(s, s.view) && message.op <= s.log_durable, () => `vsr: prepare_ok for op ${message.op} to replica ${to}: only when normal (here: ${s.status}), to the primary of view ${s.view} (replica ${primaryIndex(s, s.view)}), for an op durable here (log_durable ${s.log_durable}: a backup acks from onWritten, once the write completed)`);
   }
   if (message.command === 'prepare' && message.entry.header.op > s.commit_max) {
     // Lab 4: a replica in a view change answers its new primary's request_prepare with a prepare too.
@@ -782,8 +782,9 @@ function keptAfter(s: ReplicaState, c: Checkpoint): Entry[] {
 /** Done means both: the snapshot installed and the tail executed up to the target taken when the rebuild started. */
 export function syncDoneIfReached(s: ReplicaState, out: Out): void {
   const session = s.sync;
+  if (session === null) return; // no rebuild under way (always so in Lab 3: commitOps calls this after every commit)
   // BEGIN SOLUTION
-  if (session === null || !session.installed || s.commit_min < session.target) return;
+  if (!session.installed || s.commit_min < session.target) return;
   s.sync = null;
   out.push({ kind: 'trace', what: 'vsr.sync.done', detail: { op_checkpoint: session.op_checkpoint, op: s.commit_min } });
   // STUDENT: void [s, out, session];

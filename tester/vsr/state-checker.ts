@@ -8,6 +8,9 @@
 import { ScenarioFailure } from '../scenario.js';
 import { SequentialModel, type ModelOp } from './model.js';
 
+/** What a student reads under "committed prefixes disagree": the two rules whose break it most often is. */
+const PREFIX_RULES = 'one of them committed an op no quorum held, or a view change dropped a committed op: a primary commits an op only once quorum_replication replicas, itself included, hold it durably (countPrepareOk); a new primary takes the log of the highest log_view, then the highest op (startViewAsPrimary)';
+
 /** A committed op's header as the checker compares it, with the client requests it carries (one; a batch's several, in order). */
 export interface CommittedHeader {
   op: number;
@@ -151,7 +154,7 @@ export class StateChecker {
     const known = this.chain[header.op - 1];
     if (known !== undefined) {
       if (known.header.checksum !== header.checksum) {
-        throw new ScenarioFailure(`committed prefixes disagree at op ${header.op}:\n  ${replica}: ${show(header)}\n  ${known.by} (first to commit it): ${show(known.header)}`);
+        throw new ScenarioFailure(`committed prefixes disagree at op ${header.op}:\n  ${replica}: ${show(header)}\n  ${known.by} (first to commit it): ${show(known.header)}\n  ${PREFIX_RULES}`);
       }
       return;
     }
