@@ -16,6 +16,7 @@ import {
   silentBeatsLab,
   skipsRecoveryLab,
   staleDoViewChangesLab,
+  staleBeatReadsLab,
   staleNonceLab,
   unverifiedReadsLab,
   viewChangeQuorumOneLab,
@@ -37,6 +38,7 @@ export const vsrMutants: Mutant[] = [
   { id: 'read-before-execution', area: 'reads', bug: 'the primary answers a read once its authority is verified, before it has executed the ops that came before it', lab: readBeforeExecutionLab, catchers: ['read-after-view-change'] },
   { id: 'silent-beats', area: 'reads', bug: 'a backup never answers a heartbeat\'s beat with commit_ok: the primary cannot verify a read', lab: silentBeatsLab },
   { id: 'unverified-reads', area: 'reads', bug: 'the primary answers a read at once, without heartbeats acked after it arrived', lab: unverifiedReadsLab, catchers: ['stale-read'] },
+  { id: 'stale-beat-reads', area: 'reads', bug: 'the primary takes an ack of any heartbeat of the view as verifying a read, even one sent before the read arrived', lab: staleBeatReadsLab, catchers: ['stale-read'] },
   { id: 'no-repair-on-prepare', area: 'state transfer', bug: 'onPrepare never asks for the ops a backup misses: it catches up only at heartbeats and resends', lab: noRepairOnPrepareLab, catchers: ['4'] },
   { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before its write is durable', lab: logAckOnReceiptLab, catchers: ['read-after-view-change', '7', '5'] },
 ];

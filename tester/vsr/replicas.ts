@@ -275,7 +275,7 @@ export async function staleReadCheck(run: VsrRun, newPrimary: number): Promise<v
   for (let read = 1; read <= STALE_READS; read++) {
     const reply: ClientReply | { status: 'no answer'; error: string } = await raw.call(0, read, 'read', { f: 'get', key: 'fresh' }).catch((e: unknown) => ({ status: 'no answer' as const, error: String(e) }));
     run.note(`read at the cut-off old primary p0: ${JSON.stringify(reply)}`);
-    if (reply.status === 'ok') throw new ScenarioFailure(`the old primary p0, cut off from the other replicas, answered a read (${JSON.stringify(reply.result)}) after view ${(await run.statusOf(newPrimary)).view} committed a write: it never verified it was still primary`);
+    if (reply.status === 'ok') throw new ScenarioFailure(`the old primary p0, cut off from the other replicas, answered a read (${JSON.stringify(reply.result)}) after view ${(await run.statusOf(newPrimary)).view} committed a write: it never verified it was still primary (only acks of heartbeats sent after a read arrived verify it)`);
     if (reply.status !== 'no answer') answered++;
   }
   if (answered === 0) {

@@ -461,6 +461,9 @@ const staleRead = async (run: VsrRun): Promise<void> => {
   const writer = new RawClient(run, 'writer');
   await writer.ok('register', 0, 0, 'register', null);
   await writer.ok('write in view 0', 0, 1, 'write', { f: 'put', key: 'fresh', value: 'view 0' });
+  // A read verified before the cut: both backups acked one of p0's heartbeats, so a p0 that counts
+  // acks of heartbeats sent before a read (not after it) answers the reads below.
+  await writer.ok('read in view 0', 0, 1, 'read', { f: 'get', key: 'fresh' });
   await run.sleepTicks(5);
   await run.isolateFromPeers(0);
   const [p1] = await run.waitUntil('p1, p2 normal in a new view', [1, 2], normalPast(0), VIEW_CHANGE_TICKS);
