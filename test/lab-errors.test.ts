@@ -111,6 +111,16 @@ describe('lab errors in the simulator', () => {
       } finally {
         await cluster.close();
       }
+      // The error, thrown on to stop its continuation, rejects too: no failure of the next run (a shrinker's, a lane's seed).
+      const next = new SimCluster({ lab: 'vsr', seed: 22, nodes: 3 });
+      try {
+        for (const i of [0, 1, 2]) await next.start(i);
+        const replicas = [0, 1, 2].map((i) => next.id(i));
+        const invoke = vsrInvoker((c) => next.clientEnv(c), { replicas, timing: next.timing, giveUpMs: 5000 })('c');
+        expect(await invoke({ f: 'put', key: 'k', value: '1' })).to.deep.include({ ok: true });
+      } finally {
+        await next.close();
+      }
     });
   }
 

@@ -2,13 +2,32 @@
 // breakpoint runs, and a dead env's code may throw it too. It must never be treated as a lab error,
 // and an unhandled NodeCrashed rejection must never kill the process. Any other unhandled rejection
 // while a simulation is live is lab code's (a promise nobody awaited or caught): it fails the runs.
-// (A node's own code's rejection goes to that node instead, named: guard.ts's ownRejections.)
+// (A node's own code's rejection goes to that node instead, named: guard.ts's ownRejections.) A lab
+// error the run already failed with where it was thrown is no second failure when it rejects too.
 
 export class NodeCrashed extends Error {
   constructor(readonly node: string) {
     super(`node ${node} crashed in the simulator (this unwinds its code; it is not an error)`);
     this.name = 'NodeCrashed';
   }
+}
+
+/**
+ * Lab errors a run already failed with where they were thrown (SimEnv.labThrew). The VSR driver throws
+ * such an error on to stop the continuation it was stepped from; the rejection that leaves is the
+ * same error again, no second failure (in a shrinker's or a lane's next run it would fail a run that
+ * never threw it).
+ */
+const reported = new WeakSet<object>();
+
+/** Note that `error` failed its run where it was thrown: its rejection, if any, is no new failure. */
+export function reportedWhereThrown(error: unknown): void {
+  if (typeof error === 'object' && error !== null) reported.add(error);
+}
+
+/** Whether `error` already failed its run where it was thrown. */
+export function wasReported(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && reported.has(error);
 }
 
 /** Takes an unhandled rejection that is not NodeCrashed; returns whether a live simulation took it as its failure. */
@@ -26,7 +45,7 @@ let listener: ((reason: unknown) => void) | null = null;
  */
 export function routeUnhandledRejections(sink: RejectionSink): void {
   listener ??= (reason) => {
-    if (reason instanceof NodeCrashed || sink(reason)) return;
+    if (reason instanceof NodeCrashed || wasReported(reason) || sink(reason)) return;
     if (process.listenerCount('unhandledRejection') === 1) throw reason;
   };
   if (!process.listeners('unhandledRejection').includes(listener)) process.on('unhandledRejection', listener);

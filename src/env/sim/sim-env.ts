@@ -4,7 +4,7 @@
 import type { Method, Notice } from '../method.js';
 import type { BreakpointNumber, CallOptions, Disk, Env, Handler, Json, LabErrorSink, NodeId, TimerHandle } from '../types.js';
 import { Dispatcher, isThenable } from '../../wire/dispatch.js';
-import { NodeCrashed } from './crash.js';
+import { NodeCrashed, reportedWhereThrown, wasReported } from './crash.js';
 import { SimEvent } from './event-queue.js';
 import { runAs, type DeterminismError, type GuardedCode, type RejectionOwner } from './guard.js';
 import type { Endpoint } from './transport.js';
@@ -83,7 +83,7 @@ export class SimEnv implements Env, LabErrorSink, Endpoint, GuardedCode {
     const at = this.host.now;
     return {
       emit: (_event, reason) => {
-        this.host.labError(this, UNHANDLED_REJECTION, reason, at);
+        if (!wasReported(reason)) this.host.labError(this, UNHANDLED_REJECTION, reason, at);
         return true;
       },
     };
@@ -108,6 +108,7 @@ export class SimEnv implements Env, LabErrorSink, Endpoint, GuardedCode {
 
   /** Lab code threw where no one can catch it (`where`: a handler, the VSR engine's step): the run fails. */
   labThrew(where: string, error: unknown): void {
+    reportedWhereThrown(error);
     this.host.labError(this, where, error);
   }
 
