@@ -672,14 +672,17 @@ function onSync(s: ReplicaState, out: Out, m: MessageOf<'sync'>): void {
   }
   if (session.installed || m.op_checkpoint !== session.op_checkpoint || m.checksum !== session.checksum || m.chunks !== session.chunks.length) return;
   // A chunk we hold: its sender answered again, so the ones we asked for since may have been lost on
-  // the way: ask for the missing ones again (a backup's resend timeout does too; a stale primary has none).
-  if (session.chunks[m.chunk] !== null) return requestChunks(s, out);
+  // the way: ask again for the first one missing (a backup's resend timeout asks for a window; a stale
+  // primary has none). One, not a window: answers to a window asked again come back as more held
+  // chunks while the first answers are on the way, and each asking for a window again multiplies the
+  // traffic every round trip until the run drowns (par sync-crash, seed 970009).
+  if (session.chunks[m.chunk] !== null) return requestChunks(s, out, 0, 1);
   session.chunks[m.chunk] = m.data;
   // A window of chunks in flight: each one in asks for the one a window further on.
   if (session.chunks.includes(null)) return requestChunks(s, out, m.chunk + SYNC_WINDOW, 1);
   installSnapshot(s, out, session);
   // STUDENT: void [s, out, m];
-  // STUDENT: throw new Error('TODO: engine.onSync: start or go on with a rebuild from this chunk (the log wins; a chunk already held asks again for the missing ones)');
+  // STUDENT: throw new Error('TODO: engine.onSync: start or go on with a rebuild from this chunk (the log wins; a chunk already held asks again for the first one missing)');
   // END SOLUTION
 }
 
