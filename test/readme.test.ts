@@ -103,8 +103,8 @@ describe('README commands', function () {
   it('vsr: three VSR replicas under load, the primary killed with kill -9, the history linearizable', () => {
     const { status, output } = runBlock(blocks.get('vsr')!);
     expect(status, output).to.equal(0);
-    expect(output).to.match(/1200 operations by 4 clients .*: 1200 ok, 0 failed, 0 unknown outcome/);
-    expect(output).to.match(/^linearizable: 1200 ops of the kv model/m);
+    expect(output).to.match(/4000 operations by 4 clients .*: 4000 ok, 0 failed, 0 unknown outcome/);
+    expect(output).to.match(/^linearizable: 4000 ops of the kv model/m);
     expect(output).to.match(/"status": "normal"/);
     expect(Number(/"view": (\d+)/.exec(output)?.[1]), output).to.be.greaterThan(0);
   });
