@@ -1059,8 +1059,13 @@ function onHeaders(s: ReplicaState, out: Out, m: MessageOf<'headers'>): void {
   // END SOLUTION
 }
 
-/** Lab 4: a prepare whose header the backup's repair holds fills it; every repaired op next after the head is appended. */
+/**
+ * Lab 4: a prepare whose header the backup's repair holds fills it; every repaired op next after the
+ * head is appended. onPrepare calls it with every prepare it accepts from its primary (a repair's
+ * answer is a plain `prepare`), after its own append: with no repair under way it has nothing to do.
+ */
 export function takeRepaired(s: ReplicaState, out: Out, entry: Entry): void {
+  if (s.repair_headers.length === 0) return;
   // BEGIN SOLUTION
   while (s.repair_headers.length > 0 && s.repair_headers[0]!.header.op <= s.op) {
     const r = s.repair_headers.shift()!;

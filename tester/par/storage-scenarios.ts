@@ -132,6 +132,9 @@ export async function prepareWithoutHeaderIsFixed(run: VsrRun): Promise<void> {
   if (s.op !== 7 || s.faulty.length > 0 || s.log[7]?.header.checksum !== checksum) {
     throw new ScenarioFailure(`p2 right after its restart: op 7's prepare was durable (its header was not), so recovery must fix the slot from it; expected head op 7 with that prepare and no faulty op, got head op ${s.op} (${s.log[7]?.header.checksum.slice(0, 12) ?? 'none'}), faulty [${s.faulty.join(',')}]`);
   }
+  if (!live(run, 2).journal.dirty[slot]) {
+    throw new ScenarioFailure(`p2 right after its restart: op 7's slot was fixed from its prepare, but it is clean; with more than one replica a fixed slot stays dirty (only the faulty bit is cleared) and is fetched again from the others (handouts/lab4-par.md, "fix")`);
+  }
   run.startLoad({ clients: 2, ops: 5 });
   await run.finish(run.all, CONVERGE_TICKS);
 }
@@ -380,6 +383,9 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
     sim.corrupt(id, JOURNAL_FILE, sector.offset, l.sector_bytes);
   });
   expectFaulty(run, 2, first, { faulty, notFaulty: [1, 2, 3, 4, 5, 6, 7, 8], headAtLeast: faulty[faulty.length - 1]! }, 'op 8 is the highest valid prepare (@F fix); slots 9-11 lost their headers and hold reserved prepares (@D vsr)');
+  if (!live(run, 2).journal.dirty[slotFor(layout, 8)]) {
+    throw new ScenarioFailure(`p2 right after its restart: op 8's slot was fixed from its prepare (@F fix), but it is clean; with more than one replica a fixed slot stays dirty and is written again, header sector included: the rewrite this scenario then watches (handouts/lab4-par.md, "fix")`);
+  }
   await watch(run, "p2's rewrite of op 8 from its own prepare durable, header sector included", () => !live(run, 2).journal.dirty[slotFor(layout, 8)] && !sim.disk(p2).dirty(JOURNAL_FILE));
   const { state, journal } = live(run, 2);
   const medium = sim.disk(p2).medium(JOURNAL_FILE);
