@@ -112,7 +112,7 @@ program
   .description('run a lab\'s scenarios and print a table with points; exit 0 all passed, 1 some failed, 2 could not run')
   .argument('<lab>', testedLabs.join(', '))
   .addOption(new Option('--world <world>', 'where to run').choices(['sim', 'real', 'both']).default('both'))
-  .option('--seeds <n>', 'simulator seeds per scenario', whole('--seeds', 1), 200)
+  .option('--seeds <n>', 'simulator seeds per scenario (a VOPR scenario runs several runs per seed: its row says how many)', whole('--seeds', 1), 200)
   .option('--seed <n>', 'first seed', whole('--seed', 0), 1)
   .option('--only <ids>', 'comma-separated scenario ids', list('--only'))
   .option('--jobs <n>', 'worker processes at once; one scenario\'s seeds are split across them (default: the number of cores in the simulator, 1 for real processes)', whole('--jobs', 1))
