@@ -63,7 +63,7 @@ const RING_ATLAS = journalAtlas({ layout: { ...PAR_LAYOUT, ...SYNC_RING }, nodes
  */
 async function recoveryTableAsSpecified(run: VsrRun): Promise<void> {
   const problems = [...tableMismatches(recoveryCases), ...coverageProblems(recoveryCases)];
-  if (problems.length > 0) throw new ScenarioFailure(`the recovery table disagrees with handouts/lab4-par.md in ${problems.length} places: ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? '; …' : ''}`);
+  if (problems.length > 0) throw new ScenarioFailure(`the recovery table disagrees with handouts/lab4-par.md in ${problems.length} ${problems.length === 1 ? 'place' : 'places'}: ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? '; …' : ''}`);
   run.note(`the 14 cases decide as the handout's table says; each of the 128 input combinations matches exactly one`);
 }
 
