@@ -10,7 +10,7 @@ import type { World } from '../cluster.js';
 import { checkLastView, sameMembers } from '../paxos/checks.js';
 import { firstNodes, startNodes } from '../paxos/scenarios.js';
 import type { RsmStatus } from '../../labs/rsm/status.js';
-import { BackgroundLoad } from './load.js';
+import { BackgroundLoad, type Ack } from './load.js';
 import type { WorkloadResult } from '../../src/workload/workload.js';
 import { rsmClientInvoke, rsmInvoke, rsmJoin, rsmTransfer, rsmTransferDone, type InvokeArgs, type Viewstamp } from '../../labs/rsm/protocol.js';
 import { RsmObserver } from './observer.js';
@@ -311,16 +311,22 @@ const invokeCut = async (run: Run): Promise<void> => {
   await expectNextView(run, [1, 2, 0]);
   const answer = await answered;
   o.note(`p0 answered ${answer === null ? 'nothing (timeout)' : answer.status}`);
-  const members = [0, 1, 2];
   const acked = answer?.status === 'OK' ? [{ client: 'cut-client', seq: 1 }] : [];
-  const observed = await o.waitForRsm('p0, p1, p2 to settle in view 5', members, (all) => settled(all, 5), 30).catch(async (e: unknown) => {
-    // Never settled: the acknowledged request that view 5 lacks is why.
+  checkReplicasEqual(await settledKeeping(o, 'p0, p1, p2 to settle in view 5', [0, 1, 2], 5, acked));
+};
+
+/**
+ * The statuses of `members` once they settle in view `vid`, every request of `acked` kept by each;
+ * if they never settle, an acknowledged request one of them lacks is named as why.
+ */
+async function settledKeeping(o: RsmObserver, what: string, members: number[], vid: number, acked: readonly Ack[]): Promise<RsmObserved[]> {
+  const observed = await o.waitForRsm(what, members, (all) => settled(all, vid), 30).catch(async (e: unknown) => {
     checkAckedKept(await o.observeAnswering(members), acked);
     throw e;
   });
-  checkReplicasEqual(observed);
   checkAckedKept(observed, acked);
-};
+  return observed;
+}
 
 /**
  * Our own: an rsm.invoke of an older view reaches backup p2 (an old primary's, held up in the network
@@ -663,13 +669,9 @@ const requestAcrossSync = async (run: Run): Promise<void> => {
   run.views.push(o.ids([0, 1, 2, 3]));
   const acked = answer.status === 'OK' ? [{ client: 'straddler', seq: 1 }] : [];
   const members = [0, 1, 2, 3];
-  const observed = await o.waitForRsm('p0..p3 to settle in view 4', members, (all) => settled(all, 4), 30).catch(async (e: unknown) => {
-    checkAckedKept(await o.observeAnswering(members), acked);
-    throw e;
-  });
+  const observed = await settledKeeping(o, 'p0..p3 to settle in view 4', members, 4, acked);
   for (const m of observed) checkLastView(m, o.ids(members));
   checkReplicasEqual(observed);
-  checkAckedKept(observed, acked);
 };
 
 /**
