@@ -105,11 +105,17 @@ export class BackgroundLoad {
     return this.result !== undefined || this.error !== undefined;
   }
 
-  /** Let world time pass until the load finishes; a load still running after `boundMs` is a liveness failure. */
-  async finish(cluster: Cluster, boundMs: number): Promise<WorkloadResult> {
+  /**
+   * Let world time pass until the load finishes; a load still running after `boundMs` is a liveness
+   * failure, which says where the nodes stand when `lastSeen` can tell.
+   */
+  async finish(cluster: Cluster, boundMs: number, lastSeen?: () => Promise<string>): Promise<WorkloadResult> {
     const step = Math.max(1, Math.round(cluster.timing.heartbeatMs / 6));
     for (let waited = 0; !this.finished && waited < boundMs; waited += step) await cluster.sleep(step);
-    if (!this.finished) throw new ScenarioFailure(`the client load did not finish within ${boundMs} ms of world time (no progress: liveness)`);
+    if (!this.finished) {
+      const seen = lastSeen === undefined ? '' : `; last seen: ${await lastSeen()}`;
+      throw new ScenarioFailure(`the client load did not finish within ${boundMs} ms of world time (no progress: liveness)${seen}`);
+    }
     await this.running;
     if (this.error !== undefined) throw this.error;
     return this.result!;

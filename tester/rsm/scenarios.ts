@@ -47,11 +47,9 @@ function startLoad(run: Run, nodes: number, shape: LoadShape = LOAD): void {
 }
 
 /** `load`'s result once it finished within `boundMs`; one that never finishes (liveness) fails with where each node of the run stands. */
-async function finished(run: Run, load: BackgroundLoad, boundMs: number): Promise<WorkloadResult> {
-  return load.finish(run.o.cluster, boundMs).catch(async (e: unknown) => {
-    if (!(e instanceof ScenarioFailure) || load.finished || run.nodes === undefined) throw e;
-    throw new ScenarioFailure(`${e.message}; last seen: ${await run.o.lastSeen(run.nodes)}`);
-  });
+function finished(run: Run, load: BackgroundLoad, boundMs: number): Promise<WorkloadResult> {
+  const nodes = run.nodes;
+  return load.finish(run.o.cluster, boundMs, nodes === undefined ? undefined : () => run.o.lastSeen(nodes));
 }
 
 /** The next view has exactly `members`: every node of `on` (default: the members) knows it, and every view before it as expected. */

@@ -191,11 +191,8 @@ export class VsrRun {
   async finish(live: readonly number[] = this.all, boundTicks = 3000): Promise<VsrStatus[]> {
     if (this.load === undefined) throw new Error('scenario finished without a load');
     const load = this.load;
-    const result = await load.finish(this.cluster, this.ms(LOAD_BOUND_TICKS)).catch(async (e: unknown) => {
-      // A load that never finished (liveness): where the replicas stand says more than the bound does.
-      if (!(e instanceof ScenarioFailure) || load.finished) throw e;
-      throw new ScenarioFailure(`${e.message}; last seen: ${this.seen(this.all, await Promise.all(this.all.map((i) => this.status(i))))}`);
-    });
+    // A load that never finished (liveness): where the replicas stand says more than the bound does.
+    const result = await load.finish(this.cluster, this.ms(LOAD_BOUND_TICKS), async () => this.seen(this.all, await Promise.all(this.all.map((i) => this.status(i)))));
     this.note(`load done: ${JSON.stringify(result.counts)}`);
     this.writesAcked = result.history.filter((e) => e.type === 'ok' && e.f !== 'get').length;
     if (result.counts.ok === 0) throw new ScenarioFailure('no client operation succeeded');
