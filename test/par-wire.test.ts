@@ -567,7 +567,7 @@ describe('par: a cluster on the journal in the simulator', function () {
   }
 });
 
-describe("par: the journal's format ends with the superblock's first copy", function () {
+describe("vsr and par: a replica's storage format ends with the superblock's first copy", function () {
   this.timeout(120_000);
   const [second, first] = SUPERBLOCK_FILES;
 
@@ -599,41 +599,48 @@ describe("par: the journal's format ends with the superblock's first copy", func
     return String(refused[0]!.detail['error']);
   }
 
-  it('both superblock copies emptied, the journal holding ops: refused (vsr.journal.refused names both files), the node dies, every byte as it was', async () => {
-    const cluster = new SimCluster({ lab: parLab, seed: 9, nodes: 3, keepTrace: true });
-    try {
-      for (let i = 0; i < 3; i++) await cluster.start(i);
-      const run = load(cluster, 9, 2, 4);
-      for (let t = 0; t < 600 && run.history === undefined; t++) await cluster.sleep(200);
-      expect(stateOf(cluster, 2).op).to.be.greaterThan(0);
-      await cluster.kill(2, 'SIGKILL');
-      emptySuperblocks(cluster, 2);
-      expect(await refusal(cluster, 2)).to.match(
-        /^vsr superblock: no copy in superblock\.0 or superblock\.1, but journal vsr\.journal holds op \d+ \(the journal's format ends with the superblock's first copy\); refusing to start rather than forget the view$/,
-      );
-    } finally {
-      await cluster.close();
-    }
-  });
+  // Both storages' formats end with the superblock's first copy: Lab 3's log (a record) and Lab 4's journal (an op past its format).
+  const storages = [
+    { name: 'Lab 3 log', lab: makeVsrLab(), holds: /but log vsr\.log is not empty \(\d+ records\)/ },
+    { name: 'Lab 4 journal', lab: parLab, holds: /but journal vsr\.journal holds op \d+/ },
+  ];
+  for (const { name, lab, holds } of storages) {
+    it(`${name}: both superblock copies emptied, the storage holding ops: refused (vsr.journal.refused names both files), the node dies, every byte as it was`, async () => {
+      const cluster = new SimCluster({ lab, seed: 9, nodes: 3, keepTrace: true });
+      try {
+        for (let i = 0; i < 3; i++) await cluster.start(i);
+        const run = load(cluster, 9, 2, 4);
+        for (let t = 0; t < 600 && run.history === undefined; t++) await cluster.sleep(200);
+        expect(stateOf(cluster, 2).op).to.be.greaterThan(0);
+        await cluster.kill(2, 'SIGKILL');
+        emptySuperblocks(cluster, 2);
+        const error = await refusal(cluster, 2);
+        expect(error).to.match(/^vsr superblock: no copy in superblock\.0 or superblock\.1, but .* \(a replica's storage is formatted with the superblock's first copy before it first starts\); refusing to start rather than forget the view$/);
+        expect(error).to.match(holds);
+      } finally {
+        await cluster.close();
+      }
+    });
 
-  it(`both copies emptied after a view change, the journal as formatted: refused, as only a view change makes ${second}`, async () => {
-    const cluster = new SimCluster({ lab: parLab, seed: 10, nodes: 3, keepTrace: true });
-    try {
-      // Alone, replica 1 hears from no primary: its view change persists view 1, the second copy.
-      await cluster.start(1);
-      const disk = cluster.sim.disk(cluster.id(1));
-      for (let t = 0; t < 100 && !(disk.list().includes(second) && !disk.dirty(second)); t++) await cluster.sleep(100);
-      expect(disk.list()).to.include(second);
-      expect(stateOf(cluster, 1).op, 'its journal holds nothing past its format').to.equal(0);
-      await cluster.kill(1, 'SIGKILL');
-      emptySuperblocks(cluster, 1);
-      expect(await refusal(cluster, 1)).to.equal(
-        `vsr superblock: no copy in superblock.0 or superblock.1, but ${second} exists (only a view change makes it, after the format's copy was durable); refusing to start rather than forget the view`,
-      );
-    } finally {
-      await cluster.close();
-    }
-  });
+    it(`${name}: both copies emptied after a view change, the storage as formatted: refused, as only a view change makes ${second}`, async () => {
+      const cluster = new SimCluster({ lab, seed: 10, nodes: 3, keepTrace: true });
+      try {
+        // Alone, replica 1 hears from no primary: its view change persists view 1, the second copy.
+        await cluster.start(1);
+        const disk = cluster.sim.disk(cluster.id(1));
+        for (let t = 0; t < 100 && !(disk.list().includes(second) && !disk.dirty(second)); t++) await cluster.sleep(100);
+        expect(disk.list()).to.include(second);
+        expect(stateOf(cluster, 1).op, 'its storage holds nothing past its format').to.equal(0);
+        await cluster.kill(1, 'SIGKILL');
+        emptySuperblocks(cluster, 1);
+        expect(await refusal(cluster, 1)).to.equal(
+          `vsr superblock: no copy in superblock.0 or superblock.1, but ${second} exists (only a view change makes it, after the format's copy was durable); refusing to start rather than forget the view`,
+        );
+      } finally {
+        await cluster.close();
+      }
+    });
+  }
 
   it(`a crash between the journal's format and the superblock's first copy (${first}): the restart finishes the format (traced) and starts fresh`, async () => {
     const cluster = new SimCluster({ lab: parLab, seed: 11, nodes: 3, keepTrace: true });

@@ -7,7 +7,7 @@
 // never crashing the node or touching its state. It never makes protocol decisions.
 import { isLabErrorSink, type Env, type NodeId } from '../env/types.js';
 import { assert } from '../assert.js';
-import { Superblock } from './superblock.js';
+import { FORMAT_SUPERBLOCK, refuseLostSuperblock, Superblock, viewChanged } from './superblock.js';
 import { CheckpointStore } from './checkpoint.js';
 import { LOG_FILE, LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
 import { JournalStorage, JOURNAL_SHAPE, opBytesMax, refusingCorrupt, type JournalShape } from './journal-storage.js';
@@ -153,7 +153,7 @@ export class EngineDriver {
     const { config } = options;
     const { superblock, value } = await refusingCorrupt(env, () => Superblock.open(env.disk, config.cluster));
     const { storage, durable, checkpoints, formatting } = await openStorage(env, options, value);
-    // Lab 4: the journal's format ends with the superblock's first copy; the replica starts only once it is durable.
+    // Both storages' formats end with the superblock's first copy; the replica starts only once it is durable.
     if (formatting) await superblock.write(FORMAT_SUPERBLOCK);
     const state = createState(config, durable);
     const driver = new EngineDriver(env, options, storage, superblock, checkpoints, state);
@@ -458,13 +458,10 @@ export class EngineDriver {
   }
 }
 
-/** The superblock's first copy, the last write of Lab 4's journal format (JournalStorage.open): view 0, which no view change persists. */
-const FORMAT_SUPERBLOCK = { view: 0, log_view: 0 } as const;
-
 /**
- * The replica's storage, opened and read: Lab 3's log (its superblock is written only by view
- * changes), or Lab 4's checkpoint and journal (recovered and traced; `formatting`: the journal's
- * format waits for the superblock's first copy).
+ * The replica's storage, opened and read: Lab 3's log, or Lab 4's checkpoint and journal (recovered
+ * and traced). `formatting`: no superblock copy is on disk and nothing shows the replica ran before
+ * (refuseLostSuperblock), so its storage's format waits for the superblock's first copy.
  */
 async function openStorage(
   env: Env,
@@ -473,10 +470,13 @@ async function openStorage(
 ): Promise<{ storage: EngineStorage; durable: Durable; checkpoints: CheckpointStore | null; formatting: boolean }> {
   const { config } = options;
   if (options.storage !== 'journal') {
-    const { storage, entries, droppedBytes } = await LogStorage.open(env.disk, config.cluster);
+    const { storage, entries, records, droppedBytes } = await LogStorage.open(env.disk, config.cluster);
     // Said, not silent: the log's last record was torn by a crash (or garbled on the medium: one copy cannot tell).
     if (droppedBytes > 0) env.log('vsr.log.torn_tail', { file: LOG_FILE, bytes: droppedBytes });
-    return { storage, durable: { superblock, entries }, checkpoints: null, formatting: false };
+    const formatting = superblock === null;
+    const written = records > 0 || droppedBytes > 0 ? `log ${LOG_FILE} is not empty (${records} records${droppedBytes > 0 ? ' and a torn one' : ''})` : null;
+    if (formatting) await refusingCorrupt(env, () => refuseLostSuperblock(env.disk, written, false));
+    return { storage, durable: { superblock: viewChanged(superblock), entries }, checkpoints: null, formatting };
   }
   const layout = { cluster: config.cluster, ...(options.journal ?? JOURNAL_SHAPE) };
   assert(config.journal?.slot_count === layout.slot_count, `vsr: the engine's ring (${config.journal?.slot_count}) is not the journal's (${layout.slot_count} slots)`);

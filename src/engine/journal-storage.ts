@@ -27,7 +27,7 @@ import {
   type JournalWrite,
 } from '../../labs/vsr/journal/journal.js';
 import { openJournal, type OpenedJournal, type Recovered } from '../../labs/vsr/journal/recovery.js';
-import { SUPERBLOCK_FILES, SUPERBLOCK_SECOND_FILE } from './superblock.js';
+import { refuseLostSuperblock, viewChanged } from './superblock.js';
 
 /** The journal's shape: slots per ring, and bytes per sector and per prepare cell. */
 export type JournalShape = Omit<JournalLayout, 'cluster'>;
@@ -100,12 +100,9 @@ export class JournalStorage implements EngineStorage {
     const ranBefore = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : superblock !== null ? `its superblock holds view ${superblock.view}` : null;
     const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint }, ranBefore)));
     const formatting = superblock === null;
-    if (formatting) await refusingCorrupt(env, () => refuseLostSuperblock(env, recovered, checkpoint));
+    if (formatting) await refusingCorrupt(env, () => refuseLostJournalSuperblock(env, recovered, checkpoint));
     const storage = new JournalStorage(env, recovered.journal);
-    // A superblock of view 0 is the format's (the engine persists only a view change's, and views
-    // only grow): the engine sees none, so a restart before any view change is fresh, as on Lab 3's log.
-    const viewChanged = superblock !== null && superblock.view > 0 ? superblock : null;
-    const durable: Durable = { superblock: viewChanged, ...(checkpoint !== null && { checkpoint }), ...journalLog(recovered, checkpoint?.entry ?? rootEntry(layout.cluster)) };
+    const durable: Durable = { superblock: viewChanged(superblock), ...(checkpoint !== null && { checkpoint }), ...journalLog(recovered, checkpoint?.entry ?? rootEntry(layout.cluster)) };
     traceRecovered(env, recovered);
     // Ops whose prepare is intact but whose slot is not clean (fix) are written again before any ack;
     // so is a faulty root (slot 0 holds op 0 until the ring first wraps, and the root is the cluster's).
@@ -367,27 +364,20 @@ export async function refusingCorrupt<T>(env: Env, open: () => Promise<T>): Prom
 
 /**
  * With no superblock copy on disk: the journal's format is unfinished (returns), or the superblock
- * was lost (refused). The format's order: the journal is written and fsynced, then the
- * superblock's first copy (view 0, in SUPERBLOCK_FILES[1]) is, and the format is finished only
- * once that copy is durable; the replica starts only then, so nothing left it before. A checkpoint,
- * or a journal holding an op past the root (a valid header or prepare names it), thus outlived the
- * superblock: refused. A journal exactly as its format left it (formatted now, or a crash cut the
- * format short before the copy was durable) is unfinished, unless the second copy's file exists:
- * only a view change makes it, after the format's copy was durable. Only a restart that finds no
- * superblock lists the disk (one IO), so no other start's schedule moves. The first copy emptied
+ * was lost (refused: refuseLostSuperblock). The format's order: the journal is written and fsynced,
+ * then the superblock's first copy (view 0, in SUPERBLOCK_FILES[1]). A checkpoint, or a journal
+ * holding an op past the root (a valid header or prepare names it), thus outlived the superblock. A
+ * journal exactly as its format left it (formatted now, or a crash cut the format short before the
+ * copy was durable) is unfinished, unless the second copy's file exists. Only a restart that finds
+ * no superblock lists the disk (one IO), so no other start's schedule moves. The first copy emptied
  * while it was the only one, the journal untouched, reads as a cut format: finishing it forgets
  * nothing, as that copy held view 0.
  */
-async function refuseLostSuperblock(env: Env, recovered: OpenedJournal, checkpoint: Checkpoint | null): Promise<void> {
-  const lost = `vsr superblock: no copy in ${SUPERBLOCK_FILES.join(' or ')}`;
+async function refuseLostJournalSuperblock(env: Env, recovered: OpenedJournal, checkpoint: Checkpoint | null): Promise<void> {
   const op = opPastFormat(recovered);
   const outlived = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : op !== null ? `journal ${JOURNAL_FILE} holds op ${op}` : null;
-  if (outlived !== null) throw new StorageCorrupt(`${lost}, but ${outlived} (the journal's format ends with the superblock's first copy); refusing to start rather than forget the view`);
-  if (recovered.formatted) return;
-  if ((await env.disk.list()).includes(SUPERBLOCK_SECOND_FILE)) {
-    throw new StorageCorrupt(`${lost}, but ${SUPERBLOCK_SECOND_FILE} exists (only a view change makes it, after the format's copy was durable); refusing to start rather than forget the view`);
-  }
-  env.log('vsr.journal.format_finished', { file: JOURNAL_FILE });
+  await refuseLostSuperblock(env.disk, outlived, recovered.formatted);
+  if (!recovered.formatted) env.log('vsr.journal.format_finished', { file: JOURNAL_FILE });
 }
 
 /** The highest op past the root that a valid header or prepare of the journal names, or null: it holds only what its format wrote. */

@@ -51,11 +51,11 @@ export class LogStorage implements EngineStorage {
 
   private constructor(private readonly log: RecordLog<LogRecord>) {}
 
-  /** Open the log file and read it: ops 1..n, and the bytes of a torn last append it dropped (0 if none). */
-  static async open(disk: Disk, cluster: number): Promise<{ storage: LogStorage; entries: Entry[]; droppedBytes: number }> {
+  /** Open the log file and read it: ops 1..n, how many records held them, and the bytes of a torn last append it dropped (0 if none). */
+  static async open(disk: Disk, cluster: number): Promise<{ storage: LogStorage; entries: Entry[]; records: number; droppedBytes: number }> {
     const log = new RecordLog<LogRecord>(disk, LOG_FILE, logRecordSchema, { preallocate: true, witness: LOG_WITNESS_FILE });
     const { records, droppedBytes } = await log.replayReport();
-    return { storage: new LogStorage(log), entries: readLog(records, cluster), droppedBytes };
+    return { storage: new LogStorage(log), entries: readLog(records, cluster), records: records.length, droppedBytes };
   }
 
   get queued(): boolean {
