@@ -4,7 +4,7 @@
 // a node's stdout log holds its log lines, and one whose --first never answers says so; timers and
 // nodes are named as the tests name them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,19 +164,38 @@ describe('first-hour traps (CLI)', function () {
     }
   });
 
-  describe('rsmlab node: a startup error exits 2 at once and leaves no port open', () => {
+  describe('rsmlab node: a startup error exits 2 at once and leaves no port open, nor anything it made in --dir', () => {
     let blocker: Server | undefined;
     afterEach(() => blocker?.close());
 
-    it('its control port is taken', async () => {
-      const port = await freePort();
-      blocker = createServer().listen(port + 1, '127.0.0.1');
-      await new Promise((resolve) => blocker!.once('listening', resolve));
-      const r = await nodeRun(['--lab', 'paxos', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', join(dir, 'taken')]);
-      expect(r.code, r.stderr).to.equal(2);
-      expect(r.stderr).to.match(new RegExp(`^rsmlab: cannot serve the control plane on port ${port + 1}: .*EADDRINUSE`));
-      expect(await portIsFree(port), 'protocol port left open').to.equal(true);
-    });
+    /** Every path under `root` with its text (a directory's: null); undefined when there is no `root`. */
+    function contents(root: string): Record<string, string | null> | undefined {
+      if (!existsSync(root)) return undefined;
+      const paths = readdirSync(root, { recursive: true, encoding: 'utf8' }).sort();
+      return Object.fromEntries(paths.map((path) => [path, statSync(join(root, path)).isDirectory() ? null : readFileSync(join(root, path), 'utf8')]));
+    }
+
+    for (const [taken, offset] of [['protocol', 0], ['control', 1]] as const) {
+      it(`its ${taken} port is taken: a new --dir is not made, a restarting node's is left as it was`, async () => {
+        const port = await freePort();
+        blocker = createServer().listen(port + offset, '127.0.0.1');
+        await new Promise((resolve) => blocker!.once('listening', resolve));
+        const restarting = join(dir, `restarting-${taken}`);
+        mkdirSync(join(restarting, 'disk'), { recursive: true });
+        writeFileSync(join(restarting, 'disk', 'log'), 'durable bytes');
+        writeFileSync(join(restarting, 'trace.jsonl'), '{"earlier":"lines"}\n');
+        const before = contents(restarting);
+        const fresh = join(dir, `taken-${taken}`);
+        for (const nodeDir of [fresh, restarting]) {
+          const r = await nodeRun(['--lab', 'paxos', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', nodeDir]);
+          expect(r.code, r.stderr).to.equal(2);
+          expect(r.stderr).to.match(offset === 1 ? new RegExp(`^rsmlab: cannot serve the control plane on port ${port + 1}: .*EADDRINUSE`) : new RegExp(`^rsmlab: .*EADDRINUSE.*:${port}\n`));
+          expect(await portIsFree(port + 1 - offset), 'the other port left open').to.equal(true);
+        }
+        expect(contents(fresh), 'a new --dir').to.equal(undefined);
+        expect(contents(restarting), "a restarting node's --dir").to.deep.equal(before);
+      });
+    }
 
     it('--app nosuch', async () => {
       const port = await freePort();
@@ -226,6 +245,7 @@ describe('first-hour traps (CLI)', function () {
     expect(r.code, r.stderr).to.equal(2);
     expect(r.stderr).to.match(/^rsmlab: cannot write the trace file .*trace\.jsonl: EISDIR/);
     expect([await portIsFree(port), await portIsFree(port + 1)], 'ports left open').to.deep.equal([true, true]);
+    expect(readdirSync(nodeDir), 'made in --dir').to.deep.equal(['trace.jsonl']);
   });
 
   it('a node.pid naming a live process that runs no rsmlab node (pid 1, as after a reboot) is taken over, and a clean exit removes it', async () => {

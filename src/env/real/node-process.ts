@@ -1,11 +1,11 @@
 // One node as this OS process: lays out its directory (disk/, trace.jsonl), serves the protocol on
-// port p and the control plane on p+1, then starts the lab on a RealEnv. It owns the process's
-// signals and exit; it never runs protocol logic and never changes the lab's state.
+// port p and the control plane on p+1 (a start that fails takes back what it made), then starts the
+// lab on a RealEnv. It owns the process's signals and exit; it never runs protocol logic or changes the lab's state.
 import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Json } from '../types.js';
 import { classicTiming, type Timing } from '../../timing.js';
-import { UNHANDLED_REJECTION, type EngineLimits, type LabNode } from '../../lab.js';
+import { UNHANDLED_REJECTION, type EngineLimits, type Lab, type LabNode } from '../../lab.js';
 import { loadLab } from '../../../labs/index.js';
 import { TraceRecorder } from '../../trace/recorder.js';
 import { startControlPlane } from '../../control/server.js';
@@ -15,7 +15,8 @@ import { nodeId } from './address.js';
 import { LabError, RealEnv } from './env.js';
 import { TraceFile } from './trace-file.js';
 import { LogLines } from './log-lines.js';
-import { claimDir } from './dir-lock.js';
+import { claimDir, releaseDir } from './dir-lock.js';
+import { StartDebris } from './start-debris.js';
 import { watchPeers } from './peer-watch.js';
 import { StorageCorrupt } from '../../storage/storage-corrupt.js';
 
@@ -134,30 +135,48 @@ function peersToReach(me: string, o: NodeProcessOptions): string[] {
   return o.first === me ? [] : [o.first];
 }
 
+/** What the control plane reports of the lab: whether it has started, and its status. */
+interface LabView {
+  started(): boolean;
+  state(): Json;
+}
+
 /** Run the node until the process is killed, dies at a breakpoint (exit 1) or from a lab error (exit 70). */
 export async function runNode(o: NodeProcessOptions): Promise<void> {
   const lab = await loadLab(o.lab);
+  let node: LabNode | undefined;
+  const view: LabView = { started: () => node !== undefined, state: () => (node === undefined ? null : node.status()) };
+  // A start that fails before both ports serve (e.g. one is in use) leaves its --dir as it found it.
+  const debris = new StartDebris();
+  const { env, restarted } = await serve(o, lab, view, debris).catch((e: unknown) => {
+    debris.takeBack();
+    throw e;
+  });
+  env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
+  process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
+  watchPeers(peersToReach(env.me, o), (line) => process.stderr.write(`rsmlab node ${env.me}: ${line}\n`));
+  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }), ...(o.engine !== undefined && { engine: o.engine }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));
+  env.labStarting(false);
+}
+
+/** Claim and lay out the --dir, then serve the protocol port and the control plane; each thing it makes goes into `debris` first. */
+async function serve(o: NodeProcessOptions, lab: Lab, view: LabView, debris: StartDebris): Promise<{ env: RealEnv; restarted: boolean }> {
   const host = o.host ?? '127.0.0.1';
-  claimDir(o.dir);
-  const disk = new RealDisk(join(o.dir, 'disk'));
+  claimDir(debris.path(o.dir));
+  debris.step(() => releaseDir(o.dir));
+  const disk = new RealDisk(debris.path(join(o.dir, 'disk')));
   const restarted = hasFiles(disk.dir);
   await disk.init();
-  const trace = new TraceRecorder({ keep: false, hash: false, sink: new LogLines(new TraceFile(writable(join(o.dir, 'trace.jsonl')))) });
+  const trace = new TraceRecorder({ keep: false, hash: false, sink: new LogLines(new TraceFile(writable(debris.path(join(o.dir, 'trace.jsonl'))))) });
+  debris.step(() => trace.flush()); // its file closed before it goes
   let env: RealEnv | undefined;
   const faulty = new FaultyDisk(disk, nodeId(host, o.port), (detail) => env?.note('disk', detail));
   env = await RealEnv.listen({ host, port: o.port, disk: faulty, trace });
   env.labStarting(true);
   process.once('exit', () => trace.flush());
   recordDeath(env);
-  let node: LabNode | undefined;
-  const started = (): boolean => node !== undefined;
-  const state = (): Json => (node === undefined ? null : node.status());
-  await startControlPlane({ node: env, disk: faulty, lab: lab.name, sites: lab.sites, started, state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken).catch((e: unknown) => {
+  await startControlPlane({ node: env, disk: faulty, lab: lab.name, sites: lab.sites, started: view.started, state: view.state }, o.controlHost ?? '127.0.0.1', o.port + 1, o.controlToken).catch((e: unknown) => {
     throw new Error(`cannot serve the control plane on port ${o.port + 1}: ${e instanceof Error ? e.message : String(e)}`);
   });
-  env.note('start', { lab: lab.name, first: o.first, restarted, pid: process.pid });
-  process.stdout.write(`rsmlab node ${env.me} lab=${lab.name} first=${o.first} control=${o.controlHost ?? '127.0.0.1'}:${o.port + 1} pid=${process.pid} dir=${o.dir}${restarted ? ' (restarted from disk)' : ''}\n`);
-  watchPeers(peersToReach(env.me, o), (line) => process.stderr.write(`rsmlab node ${env!.me}: ${line}\n`));
-  node = await lab.start(env, { first: o.first, timing: o.timing, app: o.app, ...(o.replicas === undefined ? {} : { replicas: o.replicas, index: o.index }), ...(o.engine !== undefined && { engine: o.engine }) }).catch((e: unknown) => dieOfError(env, 'start failed', e));
-  env.labStarting(false);
+  return { env, restarted };
 }
