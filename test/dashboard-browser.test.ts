@@ -1,7 +1,7 @@
 // The dashboard and the trace viewer in real Chromium (Debian's, driven by playwright-core): the
 // live page of the main job (`rsmlab start`, what `npm start` runs: a real 3-node replicated KV
 // cluster under load; each card offers only the breakpoints and fault points its lab reaches; kill
-// the primary with its button and see a new view; partition and heal a node; a disk fault; link
+// the primary with its button and see a new view (its down card offers only Restart); partition and heal a node; a disk fault; link
 // faults on some methods only; Ctrl-C leaves nothing behind), a VSR run's cards (no breakpoints, the
 // driver's fault point armed from its select), a recorded
 // failure in the viewer (hover a message, move the time cursor, click a non-linearizable op), a
@@ -163,6 +163,13 @@ describe('dashboard in Chromium', function () {
       for (const end = Date.now() + ms; Date.now() < end; await page.waitForTimeout(100)) if (await done()) return;
       throw new Error(`the page never showed: ${what}`);
     }
+    /** Whether each of a card's action buttons is disabled, by its class (Lab 2 has no fault point, so no fault point's Arm). */
+    const disabledOf = async (node: string): Promise<Record<string, boolean>> => {
+      const buttons = ['kill', 'restart', 'partition', 'heal', 'arm-bp', 'set-faults', 'disk-refresh', 'disk-fault'];
+      return Object.fromEntries(await Promise.all(buttons.map(async (b) => [b, await card(node).locator(`button.${b}`).isDisabled()] as const)));
+    };
+    /** Which buttons a real node's card disables, up or down: all it cannot take (a down node's control plane went with it; Restart is for a down node only). */
+    const disabledWhen = (up: boolean): Record<string, boolean> => ({ kill: !up, restart: up, partition: !up, heal: !up, 'arm-bp': !up, 'set-faults': !up, 'disk-refresh': !up, 'disk-fault': !up });
 
     it('shows every node: up, view 3 with all members, one primary, op/commit and client load; loads nothing from elsewhere', async () => {
       const urls = requests(page);
@@ -192,7 +199,7 @@ describe('dashboard in Chromium', function () {
       }
     });
 
-    it('kills the primary with its button, and a new view without it appears; the action is in the event stream', async () => {
+    it('kills the primary with its button, and a new view without it appears; the action is in the event stream; its down card offers only Restart', async () => {
       await page.goto(server.url);
       const primary = cluster.id(0);
       await until('the primary card', async () => (await card(primary).locator('.role').textContent()) === 'primary');
@@ -211,6 +218,7 @@ describe('dashboard in Chromium', function () {
       });
       // the card says why, as the event stream does
       await until('why it is down, on its card', async () => (await card(primary).locator('.down-reason').textContent()) === 'crashed: reason=signal signal=SIGTERM');
+      expect(await disabledOf(primary), 'disabled on the down card: all but Restart').to.deep.equal(disabledWhen(false));
       const survivors = [cluster.id(1), cluster.id(2)].sort();
       await until('a new view of the survivors', async () => (await viewOf(survivors[0]!)) > before && (await membersOf(survivors[0]!)).join() === survivors.join());
       await until('a new primary', async () => (await page.locator('.badge.role.primary').count()) === 1);
@@ -219,6 +227,7 @@ describe('dashboard in Chromium', function () {
       await shot(page, 'live-killed-primary');
       await card(primary).locator('button.restart').click();
       await until('the old primary back up', async () => (await card(primary).locator('.up-down').textContent()) === 'up');
+      expect(await disabledOf(primary), 'disabled on the card back up: only Restart').to.deep.equal(disabledWhen(true));
     });
 
     it('injects disk faults (corrupt now, a lost write armed) into a node\'s file from the page, through the same interface', async () => {

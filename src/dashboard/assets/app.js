@@ -143,7 +143,7 @@
 
     /**
      * Offer on a node's card only the fault sites its lab reaches (status.sites): its breakpoints (the
-     * select disabled, saying so, when it has none) and its named fault points (hidden when none).
+     * select disabled, saying so, when it has none: showUsable) and its named fault points (hidden when none).
      * A down node's status names none; the card keeps what it was shown.
      */
     function showSites(el, sites) {
@@ -152,12 +152,25 @@
       if (el.dataset.sites === key) return;
       el.dataset.sites = key;
       const none = sites.breakpoints.length === 0;
-      const bp = el.querySelector('select.bp-n');
-      bp.replaceChildren(...(none ? [h('option', { value: '', text: 'no breakpoints in this lab' })] : sites.breakpoints.map((n) => h('option', { value: n, text: `breakpoint ${n}` }))));
-      bp.disabled = none;
-      el.querySelector('button.arm-bp').disabled = none;
+      el.querySelector('select.bp-n').replaceChildren(...(none ? [h('option', { value: '', text: 'no breakpoints in this lab' })] : sites.breakpoints.map((n) => h('option', { value: n, text: `breakpoint ${n}` }))));
+      el.dataset.breakpoints = none ? 'none' : 'some';
       el.querySelector('select.fault-point').replaceChildren(...sites.faultPoints.map((p) => h('option', { value: p, text: p })));
       el.querySelector('.fault-points').hidden = sites.faultPoints.length === 0;
+    }
+
+    /**
+     * Disable the card's controls the node cannot take as it is, as the server refuses them
+     * (src/dashboard/live.ts upOrDownProblem): Kill when down, Restart when up, and every other one
+     * when a real node is down (its control plane went with its process). The breakpoint controls
+     * also wait for a lab that offers breakpoints (showSites).
+     */
+    function showUsable(el, alive, world) {
+      const gone = !alive && world === 'real';
+      el.querySelector('button.kill').disabled = !alive;
+      el.querySelector('button.restart').disabled = alive;
+      for (const control of el.querySelectorAll('.controls :is(button, select, input):not(.kill, .restart)')) {
+        control.disabled = gone || (control.matches('.bp-n, .arm-bp') && el.dataset.breakpoints !== 'some');
+      }
     }
 
     /** The methods field as `rsmlab ctl faults --methods` reads it: comma-separated, '' for every method (the server checks each name). */
@@ -191,6 +204,7 @@
         const el = cards.get(id) || cards.set(id, card(id)).get(id);
         const s = n.summary;
         showSites(el, n.status.sites);
+        showUsable(el, n.status.alive, u.world);
         el.classList.toggle('down', !n.status.alive);
         el.querySelector('.up-down').textContent = n.status.alive ? 'up' : 'down';
         el.querySelector('.up-down').className = `badge up-down ${n.status.alive ? 'up' : 'down'}`;
