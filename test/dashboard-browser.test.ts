@@ -592,14 +592,14 @@ describe('dashboard in Chromium', function () {
 
     before(() => {
       dir = mkdtempSync(join(tmpdir(), 'rsmlab-viewer-vsr-failed-'));
-      // The old primary, cut off from the other replicas, commits on its own (the mutant): scenario 7 catches it at seed 1.
-      const run = spawnSync(process.execPath, [cli, 'sim', 'vsr', '7', '--seed', '1', '--mutant', 'commit-before-quorum', '--artifacts', dir], { encoding: 'utf8' });
+      // The old primary, cut off from the other replicas, commits on its own (the mutant): scenario 7 catches it at seed 2 (its check, not an engine assertion).
+      const run = spawnSync(process.execPath, [cli, 'sim', 'vsr', '7', '--seed', '2', '--mutant', 'commit-before-quorum', '--artifacts', dir], { encoding: 'utf8' });
       expect(run.status, run.stdout + run.stderr).to.equal(1);
       folder = join(dir, readdirSync(dir)[0]!);
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('at the end of the run: the cut-off old primary still normal in view 0 with the commit it should not have, the others in view 1', async () => {
+    it('at the end of the run: the cut-off old primary still normal in view 0 with the commit it should not have, the others in one later view', async () => {
       const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(folder) });
       try {
         await page.goto(server.url);
@@ -611,7 +611,9 @@ describe('dashboard in Chromium', function () {
         const state = async (node: string) => (await page.locator(`#cursor-status tr[data-node="${node}"] .vsr-state`).textContent()) ?? '';
         expect(await page.locator('#cursor-status tr[data-node="p0"] .node-state').textContent()).to.equal('up, partitioned');
         expect(await state('p0')).to.equal(`normal view 0, commit ${committed![1]}`);
-        for (const node of ['p1', 'p2']) expect(await state(node), node).to.match(/^normal view 1, commit \d+$/);
+        const later = /^normal view ([1-9]\d*), commit \d+$/.exec(await state('p1'));
+        expect(later, 'p1 normal in a later view').to.not.equal(null);
+        expect(await state('p2'), 'p2 in the same view').to.match(new RegExp(`^normal view ${later![1]}, commit \\d+$`));
         const commitOf = async (node: string) => Number(/commit (\d+)$/.exec(await state(node))![1]);
         expect(await commitOf('p0'), 'the old primary committed past what the new view holds').to.be.greaterThan(await commitOf('p1'));
         await shot(page, 'viewer-vsr-cursor-state');

@@ -146,16 +146,18 @@ describe('mutant gate', function () {
     ['vsr', 'view-change-quorum-one', 'failed-view-change', 45, /p1 started view 1 on its own do_view_change alone .*: a new primary needs a quorum of them/],
     // Scenario 7 was not written for it: 8 of 50 when written, 5 since a lagging backup catches up at
     // one round trip per op (its view changes meet fewer laggards); there it loses a committed op.
-    // 69 of 500 (13.8%) when restated over them; bound at half that rate.
-    ['vsr', 'view-change-quorum-one', '7', 35, /the chosen log \(op \d+\) lacks committed op|committed prefixes disagree/, wide],
+    // 69 of 500 (13.8%) when restated over them; 50 of 500 (10%, none of seeds 1..30, so it is no
+    // catcher of the gate's) once Lab 3's log was formatted with the superblock; bound at half that rate.
+    ['vsr', 'view-change-quorum-one', '7', 25, /the chosen log \(op \d+\) lacks committed op|committed prefixes disagree/, wide],
     // p0 acks a write with p2 cut off: p1 must hold it durably. 30 of 50 when written; 266 of 500
     // (53%) when restated over them, bound at 40%.
     ['vsr', 'ack-on-receipt', 'read-after-view-change', 200, /p0 acked op 2 with p2 cut off, but p1 does not hold it durably .*: the ack had no quorum/, wide],
-    // Its second catcher: p0 dies once it counted a quorum, and no backup holds the op durably. 7 of 50
+    // Scenario 5 catches it too, more rarely: p0 dies once it counted a quorum, and no backup holds the op durably. 7 of 50
     // when written; 5 once Lab 3's primary sent its prepares beside its own write (its quorum now waits
     // for that write, by which time a backup's own write, started as early, has often completed too).
-    // 32 of 500 (6.4%) when restated over them; bound at half that rate.
-    ['vsr', 'ack-on-receipt', '5', 16, /p0 died with a quorum for an op past commit \d+, but no backup holds one durably/, wide],
+    // 32 of 500 (6.4%) when restated over them; 20 of 500 (4%, none of seeds 1..30, so it is no
+    // catcher of the gate's) once Lab 3's log was formatted with the superblock; bound at half that rate.
+    ['vsr', 'ack-on-receipt', '5', 10, /p0 died with a quorum for an op past commit \d+, but no backup holds one durably/, wide],
     // A view change fails after its primary-to-be recorded its own do_view_change (p2 dies at its
     // fault point before sending its own), and the engine's invariant check sees the record kept
     // into the next view. 50 of 50 when written (scenarios 11 and 12 meet that schedule by chance: 2-3 of 50).
