@@ -1,15 +1,19 @@
 // The VSR lab with real node processes: `rsmlab load --lab vsr`'s code path drives a live 3-replica
 // cluster while its primary is killed with SIGKILL; the history must be linearizable and the two
 // survivors must agree on their log and executed state. A view change must also carry a log of
-// several MiB, as VR's do_view_change and start_view do (the whole log), across the wire.
+// several MiB, as VR's do_view_change and start_view do (the whole log), across the wire. And
+// `rsmlab load` itself says so while a lost majority serves nothing, and when it serves again.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { runCheck } from '../src/check/run.js';
 import { RealCluster } from '../tester/real-cluster.js';
 import { runLoad } from '../tester/rsm/run-load.js';
 import { defaultTiming } from '../tester/run.js';
+import { classicTiming, scaleTiming } from '../src/timing.js';
 import { statusHeader, vsrStatusSchema, type VsrStatus } from '../labs/vsr/status.js';
 import { VsrClient } from '../labs/vsr/client.js';
 import { LOG_BODY_BYTES_MAX } from '../src/engine/storage.js';
@@ -88,6 +92,29 @@ describe('vsr with real processes', function () {
       const after = new VsrClient(env, { replicas, timing, id: 'big-after' });
       expect(await after.invoke({ f: 'put', key: 'after', value: 'x' })).to.deep.include({ ok: true });
       expect(await after.invoke({ f: 'get', key: 'k3' })).to.deep.equal({ ok: true, value: `11${value}` });
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('`rsmlab load` with a majority down says so while no op completes, naming who answers, and says when ops complete again', async () => {
+    const cluster = new RealCluster({ lab: 'vsr', nodes: 3, timing: scaleTiming(classicTiming, 0.2), app: 'kv' });
+    try {
+      for (let i = 0; i < 3; i++) await cluster.start(i);
+      await cluster.kill(1, 'SIGKILL');
+      await cluster.kill(2, 'SIGKILL');
+      const members = [0, 1, 2].map((i) => cluster.id(i)).join(',');
+      const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+      const load = spawn(process.execPath, [cli, 'load', '--lab', 'vsr', '--members', members, '--clients', '1', '--ops', '5', '--timing-scale', '0.2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      load.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => load.on('exit', resolve));
+      const stalled = new RegExp(`^rsmlab load: no operation completed for \\d+ s; 1 of 3 members answer \\(${cluster.id(0).replace(/\./g, '\\.')}\\)\\. A cluster serves only while a majority of its members is up and connected\\.$`, 'm');
+      for (let t = 0; t < 600 && !stalled.test(stderr); t++) await cluster.sleep(50);
+      expect(stderr, 'the stall is said').to.match(stalled);
+      await cluster.start(1);
+      expect(await exited, stderr).to.equal(0);
+      expect(stderr).to.match(/^rsmlab load: operations complete again, after \d+ s without one$/m);
     } finally {
       await cluster.close();
     }

@@ -1,7 +1,7 @@
 // `rsmlab load`: client load against a live rsm cluster. It first checks that some member answers
 // (a dead cluster, a node of another lab for --lab rsm, or an rsm node for --lab vsr or par, is exit 2 at once, not a minute of silent
-// retries), then runs the load and exits 1 when no operation succeeded. The load itself is
-// tester/rsm/run-load.ts.
+// retries), then runs the load, saying on stderr while no operation completes (load-stall.ts), and
+// exits 1 when no operation succeeded. The load itself is tester/rsm/run-load.ts.
 import { closeSync, openSync } from 'node:fs';
 import type { NodeId } from '../env/types.js';
 import type { HistoryEvent } from '../check/history.js';
@@ -12,6 +12,7 @@ import { runLoad, type RunLoadOptions } from '../../tester/rsm/run-load.js';
 import { ErrorCode } from '../wire/frame.js';
 import { saysStillStarting } from '../wire/dispatch.js';
 import { classicTiming, realTiming, type Timing } from '../timing.js';
+import { StallWatch } from './load-stall.js';
 
 /** runLoad's options, with the cluster's timing given as the scale the nodes were started with. */
 export type LoadCommandOptions = Omit<RunLoadOptions, 'timing'> & { timingScale: number };
@@ -67,8 +68,9 @@ export async function loadCommand(o: LoadCommandOptions): Promise<number> {
   const timing = realTiming(classicTiming, o.timingScale);
   const lab = o.lab ?? 'rsm';
   if ((await answering(o.members, timing, lab)).length === 0) throw new Error(`no member of the cluster answers (${o.members.join(', ')}): is it running? (rsmlab node … --lab ${lab}, or rsmlab start --lab ${lab})`);
+  const stall = new StallWatch({ members: o.members, answering: () => answering(o.members, timing, lab), write: (line) => void process.stderr.write(line) });
   // Each run's own keys: its --history alone is checkable, whatever ran on the cluster before or beside it.
-  const r = await runLoad({ ...o, timing, ownNames: true });
+  const r = await runLoad({ ...o, timing, ownNames: true, observe: (e) => (e.type === 'ok' || e.type === 'fail' ? stall.progress() : undefined) }).finally(() => stall.stop());
   const { invoke, ok, fail, info } = r.counts;
   process.stdout.write(`${invoke} operations by ${o.clients} clients in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.opsPerSecond.toFixed(0)} ops/s): ${ok} ok, ${fail} failed, ${info} unknown outcome${o.history ? `; history in ${o.history}` : ''}\n`);
   if (ok > 0) return 0;

@@ -9,6 +9,7 @@ import { classicTiming, type Timing } from '../../src/timing.js';
 import type { AppName } from '../../src/apps/app.js';
 import { seededRandom } from '../../src/random.js';
 import { runWorkload, type WorkloadResult } from '../../src/workload/workload.js';
+import type { HistoryEvent } from '../../src/check/history.js';
 import { giveUpMs, rsmInvoker } from './load.js';
 import { vsrInvoker } from '../../labs/vsr/client.js';
 
@@ -34,6 +35,8 @@ export interface RunLoadOptions {
    * are checkable. Default false.
    */
   ownNames?: boolean;
+  /** Gets each history event as it happens (the CLI's stall watch). */
+  observe?: (event: HistoryEvent) => void;
 }
 
 export interface RunLoadResult extends WorkloadResult {
@@ -69,6 +72,7 @@ export async function runLoad(options: RunLoadOptions): Promise<RunLoadResult> {
       clientPrefix: prefix,
       ...(options.ownNames === true && { names: run }),
       ...(out === undefined ? {} : { write: (line: string) => void out.write(line) }),
+      ...(options.observe !== undefined && { observe: options.observe }),
     });
     const elapsedMs = Date.now() - started;
     const completed = result.counts.ok + result.counts.fail;
