@@ -142,6 +142,9 @@ describe('mutant gate', function () {
     ['rsm', 'careless-primary', 'loss-backups', 32, /acknowledged request \d+ of client c\d+ is lost/], // 38 of 50 when written, all directly (12 before the heartbeater confirmed silent pings)
     // Lab 3's own slips (its pinned fixtures' rates are in test/vsr-mutants.test.ts).
     ['vsr', 'skips-recovery', '11', 45, /must stay recovering without an answer from the primary p\d, but it is normal/],
+    // The new primary of view 2 adds ops to its log and counts its own prepare_ok for them at once: the
+    // engine's invariant sees it at its next step. 48 of 50 when written (scenario 8: 33 of 50).
+    ['vsr', 'own-ack-before-write', 'failed-view-change', 40, /InvariantViolation: vsr: pipeline op \d+ counts this primary's own prepare_ok before its write is durable/],
     // p1 holds its own do_view_change alone (p0 down, p2 dead at its fault point). 50 of 50 when written.
     ['vsr', 'view-change-quorum-one', 'failed-view-change', 45, /p1 started view 1 on its own do_view_change alone .*: a new primary needs a quorum of them/],
     // Scenario 7 was not written for it: 8 of 50 when written, 5 since a lagging backup catches up at

@@ -1648,13 +1648,15 @@ function chainBreak(s: ReplicaState): number | null {
   return null;
 }
 
-/** What is wrong with the first pipeline slot that is not op commit_max + 1 + slot as the log holds it, short of a quorum; or null. */
+/** What is wrong with the first pipeline slot that is not op commit_max + 1 + slot as the log holds it, short of a quorum, with its own ack only once durable; or null. */
 function pipelineProblem(s: ReplicaState): string | null {
   for (let i = 0; i < s.pipeline.length; i++) {
     const p = s.pipeline[i]!;
     if (p.op !== s.commit_max + 1 + i || p.op > s.op) return `vsr: pipeline slot ${i} holds op ${p.op} (commit_max ${s.commit_max})`;
     if (s.log[p.op - s.op_checkpoint]!.header.checksum !== p.checksum) return `vsr: pipeline op ${p.op} is not the log's`;
     if (p.ok_from.length >= s.config.quorum_replication) return `vsr: pipeline op ${p.op} has a quorum but is not committed`;
+    // Its own prepare_ok is a promise too: counted only once the op is durable here (a new primary writes the ops its chosen log adds).
+    if (p.op > s.log_durable && p.ok_from.includes(s.config.replica)) return `vsr: pipeline op ${p.op} counts this primary's own prepare_ok before its write is durable (log_durable ${s.log_durable})`;
   }
   return null;
 }
