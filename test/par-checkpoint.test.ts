@@ -198,7 +198,7 @@ describe('par: a real node whose disk lost what it holds refuses to start', func
       const after = bytesUnder(disk);
       expect([...after.keys()].sort()).to.deep.equal([...before.keys()].sort());
       for (const [name, bytes] of before) expect(after.get(name)!.equals(bytes), `${name} unchanged`).to.equal(true);
-      const refused = readFileSync(join(cluster.nodeDir(2), 'trace.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"vsr.journal.refused"') && l.includes(breakage.refusal.slice(0, 40)));
+      const refused = readFileSync(join(cluster.nodeDir(2), 'trace.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"vsr.storage.refused"') && l.includes(breakage.refusal.slice(0, 40)));
       expect(refused.length, 'the refusal is traced').to.equal(1);
     });
   }

@@ -530,7 +530,7 @@ describe('par: a cluster on the journal in the simulator', function () {
       await one.diskFault(0, { kind: 'corrupt', file: JOURNAL_FILE, offset: prepareOffset(layout, 2), length: 32 });
       await one.start(0);
       expect(one.alive(0)).to.equal(false);
-      const refused = logged(await traceLines(one), 'vsr.journal.refused');
+      const refused = logged(await traceLines(one), 'vsr.storage.refused');
       expect(JSON.stringify(refused)).to.include('WAL is corrupt');
     } finally {
       await one.close();
@@ -541,7 +541,7 @@ describe('par: a cluster on the journal in the simulator', function () {
     ['a journal of the wrong size', (cluster: number) => formatImage({ cluster, ...SHAPE }).subarray(0, 4096 * 3)],
     ['another cluster\'s journal', (cluster: number) => formatImage({ cluster: cluster + 1, ...SHAPE })],
   ] as const) {
-    it(`refuses to start on ${name}: vsr.journal.refused, then the node's death, the file untouched`, async () => {
+    it(`refuses to start on ${name}: vsr.storage.refused, then the node's death, the file untouched`, async () => {
       const cluster = new SimCluster({ lab: parLab, seed: 7, nodes: 3, keepTrace: true });
       try {
         await cluster.start(0);
@@ -555,7 +555,7 @@ describe('par: a cluster on the journal in the simulator', function () {
         await cluster.start(0);
         expect(cluster.alive(0)).to.equal(false);
         const lines = await traceLines(cluster);
-        const refused = logged(lines, 'vsr.journal.refused');
+        const refused = logged(lines, 'vsr.storage.refused');
         expect(refused.length).to.equal(1);
         expect(JSON.stringify(refused[0])).to.match(/refusing to start/);
         expect(lines.some((l) => l.kind === 'crash' && l.detail['reason'] === 'corrupt disk')).to.equal(true);
@@ -594,7 +594,7 @@ describe("vsr and par: a replica's storage format ends with the superblock's fir
     const lines = await traceLines(cluster);
     expect(lines.some((l) => l.node === cluster.id(i) && l.kind === 'crash' && l.detail['reason'] === 'corrupt disk')).to.equal(true);
     expect(filesOf(disk), 'every byte as it was').to.deep.equal(before);
-    const refused = logged(lines, 'vsr.journal.refused');
+    const refused = logged(lines, 'vsr.storage.refused');
     expect(refused.length).to.equal(1);
     return String(refused[0]!.detail['error']);
   }
@@ -605,7 +605,7 @@ describe("vsr and par: a replica's storage format ends with the superblock's fir
     { name: 'Lab 4 journal', lab: parLab, holds: /but journal vsr\.journal holds op \d+/ },
   ];
   for (const { name, lab, holds } of storages) {
-    it(`${name}: both superblock copies emptied, the storage holding ops: refused (vsr.journal.refused names both files), the node dies, every byte as it was`, async () => {
+    it(`${name}: both superblock copies emptied, the storage holding ops: refused (vsr.storage.refused names both files), the node dies, every byte as it was`, async () => {
       const cluster = new SimCluster({ lab, seed: 9, nodes: 3, keepTrace: true });
       try {
         for (let i = 0; i < 3; i++) await cluster.start(i);

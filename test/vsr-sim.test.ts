@@ -123,7 +123,8 @@ describe('vsr: the lab in the simulator', function () {
       for (let i = 0; i < 3; i++) await cluster.start(i).catch(() => undefined);
       await cluster.sleep(5000);
       for (let i = 0; i < 3; i++) expect(cluster.alive(i), `replica ${i} refused to start`).to.equal(false);
-      expect(await cluster.traceJsonl()).to.match(/record log vsr\.log: it holds no record, but vsr\.log\.written exists/);
+      // Traced as every refused start of a VSR replica's storage is (vsr.storage.refused), then the node's death.
+      expect(await cluster.traceJsonl()).to.match(/"error":"record log vsr\.log: it holds no record, but vsr\.log\.written exists[^"]*","what":"vsr\.storage\.refused"/);
     }));
 
   it('a replica whose log\'s last record is garbled drops it as torn, says so, and catches up', () =>

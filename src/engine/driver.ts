@@ -9,8 +9,8 @@ import { isLabErrorSink, type Env, type NodeId } from '../env/types.js';
 import { assert } from '../assert.js';
 import { FORMAT_SUPERBLOCK, refuseLostSuperblock, Superblock, viewChanged } from './superblock.js';
 import { CheckpointStore } from './checkpoint.js';
-import { LOG_FILE, LogStorage, type EngineStorage, type VsrStorage } from './storage.js';
-import { JournalStorage, JOURNAL_SHAPE, opBytesMax, refusingCorrupt, type JournalShape } from './journal-storage.js';
+import { LOG_FILE, LogStorage, refusingCorrupt, type EngineStorage, type VsrStorage } from './storage.js';
+import { JournalStorage, JOURNAL_SHAPE, opBytesMax, type JournalShape } from './journal-storage.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
@@ -470,7 +470,7 @@ async function openStorage(
 ): Promise<{ storage: EngineStorage; durable: Durable; checkpoints: CheckpointStore | null; formatting: boolean }> {
   const { config } = options;
   if (options.storage !== 'journal') {
-    const { storage, entries, records, droppedBytes } = await LogStorage.open(env.disk, config.cluster);
+    const { storage, entries, records, droppedBytes } = await refusingCorrupt(env, () => LogStorage.open(env.disk, config.cluster));
     // Said, not silent: the log's last record was torn by a crash (or garbled on the medium: one copy cannot tell).
     if (droppedBytes > 0) env.log('vsr.log.torn_tail', { file: LOG_FILE, bytes: droppedBytes });
     const formatting = superblock === null;

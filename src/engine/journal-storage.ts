@@ -10,7 +10,7 @@
 // fsync it waits for. It never decides what to write and never repairs: the engine does.
 import type { Env } from '../env/types.js';
 import { StorageCorrupt } from '../storage/storage-corrupt.js';
-import type { EngineStorage } from './storage.js';
+import { refusingCorrupt, type EngineStorage } from './storage.js';
 import { faultyEntry, type Checkpoint, type Durable } from '../../labs/vsr/state.js';
 import { rootEntry, type Entry } from '../../labs/vsr/protocol.js';
 import { entryTexts } from '../../labs/vsr/canonical.js';
@@ -91,7 +91,7 @@ export class JournalStorage implements EngineStorage {
   /**
    * Open and recover the journal, trace it (vsr.journal.recovered, one vsr.journal.slot per fix, vsr
    * or cut slot), and build the engine's durable log. A refusal (wrong size, foreign cluster, n=1
-   * with a faulty slot, a lost superblock: refuseLostSuperblock) is traced as vsr.journal.refused and
+   * with a faulty slot, a lost superblock: refuseLostSuperblock) is traced as vsr.storage.refused and
    * thrown: the node does not start. `formatting`: the caller must finish the journal's format (the
    * superblock's first copy, of view 0) before the replica does anything else.
    */
@@ -350,16 +350,6 @@ function joined(writes: readonly { bytes: Uint8Array }[], length: number): Uint8
     at += w.bytes.length;
   }
   return bytes;
-}
-
-/** Run `open`; a refusal (StorageCorrupt) is traced as vsr.journal.refused and thrown: the node does not start. */
-export async function refusingCorrupt<T>(env: Env, open: () => Promise<T>): Promise<T> {
-  try {
-    return await open();
-  } catch (e) {
-    if (e instanceof StorageCorrupt) env.log('vsr.journal.refused', { error: e.message });
-    throw e;
-  }
 }
 
 /**

@@ -3,10 +3,20 @@
 // carrying out queued writes and truncations in order, reporting which entries became durable;
 // it never sends, never steps the engine and never decides what to write.
 import { z } from 'zod';
-import type { Disk } from '../env/types.js';
+import type { Disk, Env } from '../env/types.js';
 import { RecordLog } from '../storage/record-log.js';
 import { StorageCorrupt } from '../storage/storage-corrupt.js';
 import { entrySchema, entryValid, rootEntry, type Entry } from '../../labs/vsr/protocol.js';
+
+/** Run `open`; a refusal (StorageCorrupt) is traced as vsr.storage.refused and thrown: the node does not start. */
+export async function refusingCorrupt<T>(env: Env, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (e) {
+    if (e instanceof StorageCorrupt) env.log('vsr.storage.refused', { error: e.message });
+    throw e;
+  }
+}
 
 /** Which storage a VSR replica keeps its log in: Lab 3's append-only log, or Lab 4's two-ring journal. */
 export type VsrStorage = 'log' | 'journal';
