@@ -83,7 +83,9 @@ export class RealCluster extends ControlledCluster implements Cluster {
   private readonly host: string;
   private readonly ports: number[];
   private readonly procs: (NodeProcess | undefined)[];
+  /** The client envs still open, oldest first, and the first of each name (recordClient's lookup). */
   private readonly clients: RealEnv[] = [];
+  private readonly clientsByMe = new Map<NodeId, RealEnv>();
   /** The control planes' client; this cluster owns the processes, so it kills and restarts them. */
   readonly control: RemoteFaultControl;
   /** Rejects with the first lab error a node died of (see Cluster.crashed). */
@@ -238,12 +240,30 @@ export class RealCluster extends ControlledCluster implements Cluster {
     const trace = new TraceRecorder({ keep: false, hash: false, sink: new TraceFile(join(dir, `${fileName(name)}.trace.jsonl`)) });
     const env = RealEnv.client(name, { trace });
     this.clients.push(env);
+    if (!this.clientsByMe.has(env.me)) this.clientsByMe.set(env.me, env);
     return env;
+  }
+
+  /** How many client envs are open (made by clientEnv and not yet closed by closeClients or close). */
+  get openClients(): number {
+    return this.clients.length;
+  }
+
+  /**
+   * Close every client env made so far and forget it: its connections to the nodes, its trace file's
+   * descriptor and its buffers go, its trace file stays (traceJsonl still reads it). An env closed
+   * is dead (its calls never settle): call this only once the clients' work is over, e.g. between two
+   * rounds of an endless load (rsmlab start), which would otherwise hold every round's envs for hours.
+   */
+  async closeClients(): Promise<void> {
+    const done = this.clients.splice(0);
+    this.clientsByMe.clear();
+    await Promise.all(done.map((c) => c.close()));
   }
 
   /** Trace a client operation of the workload (kind 'client') in that client's own trace file. */
   recordClient(name: string, detail: Record<string, Json>): void {
-    const env = this.clients.find((c) => c.me === `client:${name}`) ?? (this.clientEnv(name) as RealEnv);
+    const env = this.clientsByMe.get(`client:${name}`) ?? (this.clientEnv(name) as RealEnv);
     env.note('client', detail);
   }
 
@@ -261,7 +281,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.procs.map((_, i) => this.kill(i, 'SIGKILL')));
-    await Promise.all(this.clients.map((c) => c.close()));
+    await this.closeClients();
     releasePorts(this.ports);
     releaseTempDir(this.dir);
     if (!this.keepArtifacts) rmSync(this.dir, { recursive: true, force: true });

@@ -47,19 +47,46 @@ function vsrFamily(lab: string): boolean {
   return lab === 'vsr' || lab === 'par';
 }
 
-/** A light, endless client load (rsm, vsr and par labs): rounds of a few ops per client, each round with fresh client names. */
-function lightLoad(cluster: RealCluster, o: StartCommandOptions, app: AppName, stopped: () => boolean): void {
+/** The shape of one round of the light load: ops per client and the pause before each op. */
+export interface LoadRound {
+  ops: number;
+  thinkMs: number;
+}
+
+const LIGHT_ROUND: LoadRound = { ops: 20, thinkMs: 400 };
+
+/**
+ * A light, endless client load (rsm, vsr and par labs): rounds of a few ops per client, each round
+ * with fresh client names. A finished round's client envs are closed before the next round starts:
+ * kept, each would hold its connections to the nodes, its trace file's descriptor and a 1 MiB trace
+ * buffer for the whole lecture (about 40 envs a minute). `onRound(n)` is told once round n's are closed.
+ */
+export function lightLoad(
+  cluster: RealCluster,
+  o: Pick<StartCommandOptions, 'lab' | 'nodes' | 'clients'>,
+  app: AppName,
+  stopped: () => boolean,
+  shape: LoadRound = LIGHT_ROUND,
+  onRound?: (n: number) => void,
+): void {
   if (!hasApp(o.lab) || o.clients <= 0) return;
   const members = Array.from({ length: o.nodes }, (_, i) => cluster.id(i));
   const random = seededRandom(Date.now() >>> 0);
   const invoker = vsrFamily(o.lab) ? vsrInvoker((c) => cluster.clientEnv(c), { replicas: members, timing: cluster.timing, app, giveUpMs: giveUpMs(cluster.timing) }) : undefined;
   const round = (n: number): void => {
     if (stopped()) return;
-    const load = new BackgroundLoad(cluster, members, { app, clients: o.clients, ops: 20, prefix: `r${n}`, thinkMs: 400, ...(invoker && { invoker }) }, random);
+    const load = new BackgroundLoad(cluster, members, { app, clients: o.clients, ops: shape.ops, prefix: `r${n}`, thinkMs: shape.thinkMs, ...(invoker && { invoker }) }, random);
     const check = setInterval(() => {
       if (!load.finished && !stopped()) return;
       clearInterval(check);
-      round(n + 1);
+      if (stopped()) return;
+      void cluster
+        .closeClients()
+        .catch((e: unknown) => void process.stderr.write(`rsmlab: closing round ${n}'s clients: ${e instanceof Error ? e.message : String(e)}\n`))
+        .then(() => {
+          onRound?.(n);
+          round(n + 1);
+        });
     }, 250);
   };
   round(1);
