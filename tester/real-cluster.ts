@@ -86,6 +86,9 @@ export class RealCluster extends ControlledCluster implements Cluster {
   /** The client envs still open, oldest first, and the first of each name (recordClient's lookup). */
   private readonly clients: RealEnv[] = [];
   private readonly clientsByMe = new Map<NodeId, RealEnv>();
+  /** Each open client env's trace file, and the files of those closed since the last clientTraceFiles(). */
+  private readonly clientFiles = new Map<RealEnv, string>();
+  private closedClientFiles: string[] = [];
   /** The control planes' client; this cluster owns the processes, so it kills and restarts them. */
   readonly control: RemoteFaultControl;
   /** Rejects with the first lab error a node died of (see Cluster.crashed). */
@@ -237,9 +240,11 @@ export class RealCluster extends ControlledCluster implements Cluster {
   clientEnv(name: string): Env {
     const dir = join(this.dir, 'clients');
     mkdirSync(dir, { recursive: true });
-    const trace = new TraceRecorder({ keep: false, hash: false, sink: new TraceFile(join(dir, `${fileName(name)}.trace.jsonl`)) });
+    const file = join(dir, `${fileName(name)}.trace.jsonl`);
+    const trace = new TraceRecorder({ keep: false, hash: false, sink: new TraceFile(file) });
     const env = RealEnv.client(name, { trace });
     this.clients.push(env);
+    this.clientFiles.set(env, file);
     if (!this.clientsByMe.has(env.me)) this.clientsByMe.set(env.me, env);
     return env;
   }
@@ -259,6 +264,21 @@ export class RealCluster extends ControlledCluster implements Cluster {
     const done = this.clients.splice(0);
     this.clientsByMe.clear();
     await Promise.all(done.map((c) => c.close()));
+    for (const env of done) {
+      this.closedClientFiles.push(this.clientFiles.get(env)!);
+      this.clientFiles.delete(env);
+    }
+  }
+
+  /**
+   * The client trace files a follower of this cluster's traces (the live dashboard) must still read:
+   * `open`, those of the open client envs, and `closed`, those of the envs closed since the last call
+   * (complete now: read their last lines, then stop following them). Each closed file is given once.
+   */
+  clientTraceFiles(): { open: string[]; closed: string[] } {
+    const closed = this.closedClientFiles;
+    this.closedClientFiles = [];
+    return { open: [...new Set(this.clientFiles.values())], closed: [...new Set(closed)] };
   }
 
   /** Trace a client operation of the workload (kind 'client') in that client's own trace file. */

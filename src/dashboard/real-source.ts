@@ -5,12 +5,19 @@ import type { NodeId } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
 import type { RealCluster } from '../../tester/real-cluster.js';
 import type { LiveSource } from './live.js';
-import { TraceTail, clusterTraceFiles } from './trace-tail.js';
+import { join } from 'node:path';
+import { TraceTail } from './trace-tail.js';
 
 export class RealLiveSource implements LiveSource {
   readonly world = 'real' as const;
   readonly nodes: NodeId[];
   private readonly tail: TraceTail;
+  /** Client trace files whose env is closed, followed until read to their end (their position is kept: a few bytes each). */
+  private readonly draining = new Set<string>();
+  /** The client trace files of open envs, as of the last look. */
+  private open = new Set<string>();
+  /** How many files the last look listed. */
+  private listed = 0;
 
   constructor(
     private readonly cluster: RealCluster,
@@ -18,7 +25,18 @@ export class RealLiveSource implements LiveSource {
     readonly title: string,
   ) {
     this.nodes = Array.from({ length: count }, (_, i) => cluster.id(i));
-    this.tail = new TraceTail(() => clusterTraceFiles(cluster.dir));
+    // Only the files still written to: every node's, and the open client envs' (rsmlab start's load
+    // makes ~40 a minute and closes them round by round). Listing every file the clients/ folder ever
+    // got would stat thousands of finished files on each tick of an hour-long run.
+    const nodeFiles = this.nodes.map((_, i) => join(cluster.nodeDir(i), 'trace.jsonl'));
+    this.tail = new TraceTail(() => {
+      const { open, closed } = cluster.clientTraceFiles();
+      for (const file of closed) this.draining.add(file);
+      this.open = new Set(open);
+      const files = [...nodeFiles, ...new Set([...open, ...this.draining])];
+      this.listed = files.length;
+      return files;
+    });
   }
 
   get control(): RealCluster['control'] {
@@ -26,6 +44,15 @@ export class RealLiveSource implements LiveSource {
   }
 
   events(): TraceEvent[] {
-    return this.tail.poll();
+    const events = this.tail.poll();
+    for (const file of this.draining) {
+      if (this.open.has(file) || this.tail.readToEnd(file)) this.draining.delete(file); // (open: a new env of the same name writes it)
+    }
+    return events;
+  }
+
+  /** How many trace files the last look read (for tests): the nodes', the open client envs' and those still draining. */
+  get following(): number {
+    return this.listed;
   }
 }

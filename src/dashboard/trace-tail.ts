@@ -16,6 +16,11 @@ export class TraceTail {
   /** `files()` lists the files to follow now (it may grow as nodes and clients appear). */
   constructor(private readonly files: () => string[]) {}
 
+  /** Whether everything in `file` has been read (a torn last line waits for its end). */
+  readToEnd(file: string): boolean {
+    return (existsSync(file) ? statSync(file).size : 0) <= (this.offsets.get(file) ?? 0);
+  }
+
   /** New events from every file, ordered by time. */
   poll(): TraceEvent[] {
     const events: TraceEvent[] = [];
@@ -39,7 +44,9 @@ export class TraceTail {
     this.offsets.set(file, from + length);
     const text = (this.partial.get(file) ?? '') + buffer.toString('utf8');
     const lines = text.split('\n');
-    this.partial.set(file, lines.pop() ?? '');
+    const rest = lines.pop() ?? '';
+    if (rest === '') this.partial.delete(file);
+    else this.partial.set(file, rest);
     const events: TraceEvent[] = [];
     for (const line of lines) {
       if (line.trim() === '') continue;
