@@ -83,11 +83,10 @@ export class RealCluster extends ControlledCluster implements Cluster {
   private readonly host: string;
   private readonly ports: number[];
   private readonly procs: (NodeProcess | undefined)[];
-  /** The client envs still open, oldest first, and the first of each name (recordClient's lookup). */
-  private readonly clients: RealEnv[] = [];
-  private readonly clientsByMe = new Map<NodeId, RealEnv>();
-  /** Each open client env's trace file, and the files of those closed since the last clientTraceFiles(). */
+  /** The client envs still open, oldest first, each with its trace file; and the first of each name (recordClient's lookup). */
   private readonly clientFiles = new Map<RealEnv, string>();
+  private readonly clientsByMe = new Map<NodeId, RealEnv>();
+  /** The trace files of the client envs closed since the last clientTraceFiles(). */
   private closedClientFiles: string[] = [];
   /** The control planes' client; this cluster owns the processes, so it kills and restarts them. */
   readonly control: RemoteFaultControl;
@@ -243,7 +242,6 @@ export class RealCluster extends ControlledCluster implements Cluster {
     const file = join(dir, `${fileName(name)}.trace.jsonl`);
     const trace = new TraceRecorder({ keep: false, hash: false, sink: new TraceFile(file) });
     const env = RealEnv.client(name, { trace });
-    this.clients.push(env);
     this.clientFiles.set(env, file);
     if (!this.clientsByMe.has(env.me)) this.clientsByMe.set(env.me, env);
     return env;
@@ -251,7 +249,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
 
   /** How many client envs are open (made by clientEnv and not yet closed by closeClients or close). */
   get openClients(): number {
-    return this.clients.length;
+    return this.clientFiles.size;
   }
 
   /**
@@ -261,12 +259,12 @@ export class RealCluster extends ControlledCluster implements Cluster {
    * rounds of an endless load (rsmlab start), which would otherwise hold every round's envs for hours.
    */
   async closeClients(): Promise<void> {
-    const done = this.clients.splice(0);
+    const done = [...this.clientFiles];
     this.clientsByMe.clear();
-    await Promise.all(done.map((c) => c.close()));
-    for (const env of done) {
-      this.closedClientFiles.push(this.clientFiles.get(env)!);
+    await Promise.all(done.map(([env]) => env.close()));
+    for (const [env, file] of done) {
       this.clientFiles.delete(env);
+      this.closedClientFiles.push(file);
     }
   }
 
@@ -289,7 +287,7 @@ export class RealCluster extends ControlledCluster implements Cluster {
 
   /** Every node's and client's trace, merged by time (ties keep each trace's own order). */
   async traceJsonl(): Promise<string> {
-    for (const client of this.clients) client.trace.flush();
+    for (const client of this.clientFiles.keys()) client.trace.flush();
     const files = this.procs.map((_, i) => join(this.nodeDir(i), 'trace.jsonl'));
     const clientDir = join(this.dir, 'clients');
     if (existsSync(clientDir)) files.push(...readdirSync(clientDir).map((f) => join(clientDir, f)));

@@ -1,8 +1,7 @@
 // Follows the JSONL trace files of a live real cluster's folder (each node's trace.jsonl and each
 // client's), returning the complete lines appended since the last look, parsed. It reads files
 // only; a half-written last line waits for the next look, and a bad line is skipped, never fatal.
-import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { TraceEvent } from '../trace/event.js';
 import { parseEvent } from '../trace/reader.js';
 
@@ -58,16 +57,4 @@ export class TraceTail {
     }
     return events;
   }
-}
-
-/** The trace files of a RealCluster folder: p<i>/trace.jsonl and clients/*.jsonl. */
-export function clusterTraceFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const files: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    if (/^p\d+$/.test(entry)) files.push(join(dir, entry, 'trace.jsonl'));
-  }
-  const clients = join(dir, 'clients');
-  if (existsSync(clients)) for (const f of readdirSync(clients)) if (f.endsWith('.jsonl')) files.push(join(clients, f));
-  return files;
 }
