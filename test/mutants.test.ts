@@ -142,6 +142,9 @@ describe('mutant gate', function () {
     ['rsm', 'careless-primary', 'loss-backups', 32, /acknowledged request \d+ of client c\d+ is lost/], // 38 of 50 when written, all directly (12 before the heartbeater confirmed silent pings)
     // Lab 3's own slips (its pinned fixtures' rates are in test/vsr-mutants.test.ts).
     ['vsr', 'skips-recovery', '11', 45, /must stay recovering without an answer from the primary p\d, but it is normal/],
+    // p4 recovers hearing the cut-off old primary p0 (with its log of view 0) and two backups of the new
+    // view before the slowed new primary: it executes p0's registers where the new view committed writes. 50 of 50 when written.
+    ['vsr', 'old-primary-recovery', 'stale-primary-recovery', 45, /committed prefixes disagree at op \d+:\n {2}p4: op \d+ view 0 /],
     // The new primary of view 2 adds ops to its log and counts its own prepare_ok for them at once: the
     // engine's invariant sees it at its next step. 48 of 50 when written (scenario 8: 33 of 50).
     ['vsr', 'own-ack-before-write', 'failed-view-change', 40, /InvariantViolation: vsr: pipeline op \d+ counts this primary's own prepare_ok before its write is durable/],

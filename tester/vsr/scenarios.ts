@@ -450,6 +450,47 @@ const highestLogView = async (run: VsrRun): Promise<void> => {
   await run.finish();
 };
 
+/** Ticks of extra delay on the new primary's links while p4 recovers: its answer comes last, well under a backup's normal timeout (TICKS.normal). */
+const SLOW_PRIMARY_TICKS = 6;
+
+/**
+ * Ours (VR Revisited 4.3, n=5): a recovering replica takes the log of the primary of the highest view
+ * among its quorum of answers, never an old primary's. p4 is down and p0, cut off from the other
+ * replicas, takes registers of lonely clients as uncommitted ops of view 0 while p1..p3 start a new
+ * view and commit writes in it (as in log-view). Then the new primary's links are slowed, p4 restarts
+ * and p0 is healed: p4 hears p0 (still primary of view 0, with its log) and two backups of the new
+ * view first. It must wait for the new primary's answer; a replica that takes p0's log executes p0's
+ * ops where the new view committed others (the state checker's committed prefixes disagree).
+ */
+const stalePrimaryRecovery = async (run: VsrRun): Promise<void> => {
+  await startUnderLoad(run, LOG_VIEW_LOAD, 3);
+  await run.waitUntil('some ops committed on p4 (it restarts with a log to recover)', [4], (s) => s[0]!.commit >= 3, CATCH_UP_TICKS);
+  await run.crash(4);
+  await run.isolateFromPeers(0);
+  run.note(`${LONELY_CLIENTS} new clients register at p0 alone`);
+  registerAtOnce(run, 0, 'lonely', LONELY_CLIENTS);
+  const [p1] = await run.waitUntil('p1, p2, p3 normal in a new view', [1, 2, 3], normalPast(0), 2 * VIEW_CHANGE_TICKS);
+  const primary = p1!.primary;
+  const writer = new RawClient(run, 'new-view-writer');
+  await writer.ok('register', primary, 0, 'register', null);
+  for (let w = 1; w <= NEW_VIEW_WRITES; w++) await writer.ok(`write ${w} in the new view`, primary, w, 'write', { f: 'put', key: 'stale-primary', value: `${w}` });
+  await run.sleepTicks(10);
+  const [p0, leader] = [await run.statusOf(0), await run.statusOf(primary)];
+  run.note(`before p4 restarts: p0 ${describe(p0)}; ${run.name(primary)} ${describe(leader)}`);
+  if (p0.op <= leader.op || p0.view >= leader.view) {
+    throw new ScenarioFailure(`nothing checked: p4's recovery needs p0's log longer but older than the new primary's, but p0 is ${describe(p0)} and ${run.name(primary)} ${describe(leader)}`);
+  }
+  const delayMs = run.ms(SLOW_PRIMARY_TICKS);
+  run.note(`${run.name(primary)}'s links slowed by ${delayMs} ms`);
+  await run.cluster.faults(primary, { delayMs });
+  await run.restart(4);
+  await run.heal(0);
+  await run.sleepTicks(4 * SLOW_PRIMARY_TICKS);
+  await run.cluster.faults(primary, { delayMs: 0 });
+  await run.waitUntil('p4 normal', [4], (s) => s[0]!.status === 'normal', CATCH_UP_TICKS);
+  await run.finish();
+};
+
 /**
  * Ours (read-rebuild-vr.md section 1): the old primary p0, idle, is cut off from the other replicas
  * but not from its clients (a peers-only cut, in both worlds); the others move to a new view and
@@ -659,6 +700,7 @@ export const vsrScenarios: Scenario[] = [
   scenario('12', 5, 'the primary dies during a recovery: the recovering replica stays out of the view change', viewChangeDuringRecovery),
   scenario('15', 3, 'power loss on every replica: the superblock brings the cluster back', powerLoss),
   scenario('log-view', 3, 'a view change picks the log of the highest last-normal view, not the longest', highestLogView),
+  scenario('stale-primary-recovery', 5, 'a recovering replica waits for the new view\'s primary, never takes the log of an old primary cut off from it', stalePrimaryRecovery),
   scenario('stale-read', 3, 'an old primary cut off from the other replicas never answers a read', staleRead),
   scenario('read-after-view-change', 3, 'a new primary answers a read only after executing an op the old primary acked', readAfterViewChange, 1, { worlds: ['sim'] }),
   scenario('vopr', VOPR.replicas, `VOPR: ${VOPR.requests} requests under a swarm of faults, then a quorum core converges`, vopr, VOPR.seedFactor),
