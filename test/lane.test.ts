@@ -1,9 +1,10 @@
 // A lane (tester/lane.ts) whose worker exits between two jobs: the next job runs on a fresh worker
 // and ends 'done', neither blamed for the exit nor left waiting for the silence limit. A lane held up
-// with its worker (Ctrl-Z, then fg) does not call the worker hung when it resumes.
+// with its worker (Ctrl-Z, then fg) does not call the worker hung when it resumes. A simulating
+// worker starved of CPU (here: stopped alone) is not hung either; one spinning in a loop is.
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { Lane } from '../tester/lane.js';
+import { Lane, type JobEnd } from '../tester/lane.js';
 import type { ExitJob, ExitMessage } from './fixtures/lane-worker-exit.js';
 import type { TickJob, TickMessage } from './fixtures/lane-worker-ticks.js';
 import { isRunning } from './fixtures/pid.js';
@@ -59,5 +60,42 @@ describe('lane: stopped and resumed with its worker (Ctrl-Z, then fg)', function
     } finally {
       lane.close();
     }
+  });
+});
+
+describe('lane: a simulating worker silent for a limit is hung only if it ran (stuck), not if it was starved', function () {
+  this.timeout(60_000);
+
+  /** Run `job` on a lane with a 1 s limit; at its first tick, stop its worker alone for `stopMs` (this process runs on: its strikes come on time). */
+  async function stoppedAtFirstTick(job: TickJob, stopMs: number): Promise<{ end: JobEnd; stopped: boolean }> {
+    const lane = new Lane<TickJob, TickMessage>(ticksPath, 1000, false);
+    let stopped = false;
+    const stop = (m: TickMessage): void => {
+      if (stopped || stopMs === 0) return;
+      stopped = true;
+      process.kill(m.pid, 'SIGSTOP');
+      setTimeout(() => isRunning(m.pid) && process.kill(m.pid, 'SIGCONT'), stopMs);
+    };
+    try {
+      return { end: await lane.run(job, stop, () => 'the ticking job'), stopped };
+    } finally {
+      lane.close();
+    }
+  }
+
+  it('a beating worker stopped for three limits (it runs no CPU) is starved: it finishes its job', async () => {
+    const { end, stopped } = await stoppedAtFirstTick({ ticks: 10, everyMs: 100, simulates: true }, 3000);
+    expect(stopped, 'the worker was stopped').to.equal(true);
+    expect(end).to.deep.equal({ kind: 'done' });
+  });
+
+  it('a job that never beats (a real world run) is judged by its silence alone: stopped the same way, it is hung', async () => {
+    const { end } = await stoppedAtFirstTick({ ticks: 10, everyMs: 100 }, 3000);
+    expect(end.kind).to.equal('hung');
+  });
+
+  it('a beating worker spinning in a loop (it runs a core) is hung', async () => {
+    const { end } = await stoppedAtFirstTick({ ticks: 10, everyMs: 100, simulates: true, spinAfter: 2 }, 0);
+    expect(end).to.deep.equal({ kind: 'hung', message: 'no progress for 1000 ms at the ticking job: the run was killed' });
   });
 });

@@ -4,9 +4,10 @@
 // reported ("crashed"); the next job gets a fresh worker (as does a job whose worker died between
 // jobs: it is not blamed). It runs jobs and passes their messages on; it never decides what they
 // mean. A simulating worker beats while its simulation steps (tester/lane-worker.ts), so "silent"
-// means stuck, not slow.
+// means stuck, not slow; and one silent while it got little CPU was starved, not stuck.
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { processCpuMs } from '../src/process-cpu.js';
 import { forkWorker } from './worker-process.js';
 import { stuckStack, type Stuck } from './stuck-stack.js';
 
@@ -18,8 +19,9 @@ export type JobEnd = { kind: 'done' } | { kind: 'hung'; message: string; artifac
 
 /**
  * How long a seed may make no progress, by default, before it is called hung: a simulating worker
- * beats while it steps, so this only has to outlast a starved machine; a real world run's silence is
- * wall time, and its waits on real processes are long.
+ * beats while it steps, and on Linux a starved one is told from a stuck one by its CPU time
+ * (STUCK_CPU_SHARE), so this bounds how long a stuck loop runs (elsewhere it must also outlast a
+ * starved machine); a real world run's silence is wall time, and its waits on real processes are long.
  */
 export const HANG_MS = { sim: 60_000, real: 180_000 } as const;
 
@@ -39,6 +41,16 @@ export type LaneJob<J> = J & { beatMs: number };
  * lab progress, and on a loaded grading machine it alone can outlast a short --hang-ms.
  */
 const STARTUP_MS = 30_000;
+
+/**
+ * A beating worker silent for a whole limit is hung only if it ran at least this share of the limit
+ * in CPU time since it last spoke: lab code stuck in a loop keeps a core busy, while a worker starved
+ * on a loaded machine (or stopped) runs little, and gets another limit. Where /proc cannot tell (not
+ * Linux), silence alone decides, as for a real world run, which never beats.
+ */
+const STUCK_CPU_SHARE = 0.5;
+/** A worker silent this many limits is hung however little it ran: one that neither speaks nor runs for so long will not. */
+const STARVED_LIMITS = 10;
 
 /** A simulating worker beats four times per silence limit, at most every 250 ms. */
 function beatMs(silenceMs: number): number {
@@ -91,6 +103,11 @@ export class Lane<J extends object, M extends { type: string }> {
     return new Promise((resolve) => {
       let watchdog: NodeJS.Timeout;
       let heard = false;
+      // This job's worker beats (it simulates); when it last spoke, and its CPU ms then.
+      let beating = false;
+      let heardAt = performance.now();
+      let cpuAtHeard: number | undefined;
+      const cpuMs = (): number | undefined => (child.pid === undefined ? undefined : processCpuMs(child.pid));
       let ended = false;
       const detach = (): void => {
         ended = true;
@@ -123,10 +140,18 @@ export class Lane<J extends object, M extends { type: string }> {
       // A strike that comes more than a beat late was held up with this whole process, and the worker
       // may have been too (Ctrl-Z then fg stops and resumes them together: the overdue timer runs
       // before the beat the worker sends as it resumes is read). It judges nothing: the worker gets
-      // another whole limit from now.
-      const strike = (): void => (performance.now() - due > beatMs(this.silenceMs) ? arm() : hung());
+      // another whole limit from now. So does a strike on a beating worker that was starved, not stuck.
+      const strike = (): void => (performance.now() - due > beatMs(this.silenceMs) || starved() ? arm() : hung());
+      const starved = (): boolean => {
+        if (!beating || cpuAtHeard === undefined || performance.now() - heardAt >= STARVED_LIMITS * limitMs) return false;
+        const cpu = cpuMs();
+        return cpu !== undefined && cpu - cpuAtHeard < STUCK_CPU_SHARE * limitMs;
+      };
       const message = (m: M | LaneSignal): void => {
         heard = true;
+        beating ||= m.type === 'alive';
+        heardAt = performance.now();
+        cpuAtHeard = cpuMs();
         this.starting = false;
         limitMs = this.silenceMs;
         arm();
