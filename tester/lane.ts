@@ -141,7 +141,11 @@ export class Lane<J extends object, M extends { type: string }> {
       // may have been too (Ctrl-Z then fg stops and resumes them together: the overdue timer runs
       // before the beat the worker sends as it resumes is read). It judges nothing: the worker gets
       // another whole limit from now. So does a strike on a beating worker that was starved, not stuck.
-      const strike = (): void => (performance.now() - due > beatMs(this.silenceMs) || starved() ? arm() : hung());
+      const strike = (): void => {
+        const heldUp = performance.now() - due > beatMs(this.silenceMs);
+        if (heldUp || starved()) arm();
+        else hung();
+      };
       const starved = (): boolean => {
         if (!beating || cpuAtHeard === undefined || performance.now() - heardAt >= STARVED_LIMITS * limitMs) return false;
         const cpu = cpuMs();
