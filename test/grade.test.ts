@@ -4,7 +4,7 @@
 // made of it, and the student is told; and a submission that loops, throws at import, exits, floods stdout,
 // exhausts memory, leaves processes (escaped from its process group too) and ports behind, writes
 // outside its own outputs or leaves links there still gets a report with a clear reason, and (as
-// root) writes nothing of the grader's or of another student's. A folder of downloaded uploads
+// root) writes nothing of the grader's or of another student's and reads no other grading tree. A folder of downloaded uploads
 // (Lab 1's files alone, labs/ one folder down, nothing to grade) grades as the autograder grades each.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { stripSolutions } from '../src/handout/strip.js';
 import { buildFramework, buildWorkspace, compiled, graderTree, LINK_IGNORED } from '../src/grade/workspace.js';
-import { FOLDERS_LEFT, runIsolated } from '../src/grade/batch.js';
-import { freshIds } from '../src/grade/sandbox.js';
+import { FOLDERS_LEFT, gradesCsv, runIsolated, type StudentGrade } from '../src/grade/batch.js';
+import { freshIds, runUsers } from '../src/grade/sandbox.js';
 import { UPLOAD_INSTRUCTION } from '../src/grade/upload.js';
 import { filesUnder } from '../src/files-under.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
@@ -233,7 +233,8 @@ describe('rsmlab grade', function () {
     const subs = join(root, 'isolation');
     const ownUsers = ownUsersExpected();
     const port = 20_000 + (process.pid % 20_000);
-    submission(subs, 'loops', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    for (;;) args.n = this.my_n;\n`));
+    // Graded first, side by side (two lanes): ab-loops, hung twice over, is still being graded when aa-elsewhere's code runs.
+    submission(subs, 'ab-loops', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    for (;;) args.n = this.my_n;\n`));
     submission(subs, 'throws-at-import', atAcceptorTop("throw new Error('planted: acceptor.ts fails at import');\n"));
     submission(subs, 'exits', plant('paxos/proposer.ts', PREPARE, `${PREPARE}    globalThis.process.exit(instance + 40);\n`));
     // A student file's top level runs in every worker that loads the lab (Lab 1's grading process loads none of them).
@@ -259,12 +260,34 @@ describe('rsmlab grade', function () {
     const spawns = Object.entries(escapes).map(([name, spawn], k) => spawn(`touch ${marker(name)}; exec ${sleeper(k)}`));
     const leave = `void import('node:' + 'child_process').then((cp) => { ${spawns.join('; ')}; });\nvoid import('node:' + 'net').then((net) => net.createServer().on('error', () => undefined).listen(${port}));`;
     submission(subs, 'leaves-processes', atAcceptorTop(leave));
-    // Tries to write the grader's packages and tree, and every other student's grading tree (beside its
-    // own), outputs and submission; notes what each write did in its own output folder.
+    // Tries to write the grader's packages and tree, and every other student's grading tree (its folder
+    // under .work, beside its own), outputs and submission, and to read every other student's grading
+    // tree, the grader's solution and another student's submission; notes what each did in its own output folder.
     const planted = `.planted-${process.pid}`;
-    const targets = `[fs.realpathSync('node_modules') + '/${planted}', '${repo}/${planted}', ...[['..', 'tree'], ['${out}', 'outputs'], ['${subs}', 'submission']].flatMap(([dir, what]) => fs.readdirSync(dir).filter((n) => n !== 'writes-elsewhere' && n !== '.work' && fs.statSync(dir + '/' + n).isDirectory()).map((n) => what + ':' + dir + '/' + n + '/${planted}'))]`;
-    const writes = `void import('node:' + 'fs').then((fs) => { const done: Record<string, string> = {}; for (const t of ${targets}) { const path = t.replace(/^\\w+:/, ''); try { fs.writeFileSync(path, 'x'); done[t] = 'written'; } catch (e) { done[t] = (e as { code: string }).code; } } fs.writeFileSync('${out}/writes-elsewhere/attempts.json', JSON.stringify(done)); });`;
-    submission(subs, 'writes-elsewhere', atAcceptorTop(writes));
+    const targets = [
+      `fs.realpathSync('node_modules') + '/${planted}'`,
+      `'${repo}/${planted}'`,
+      `...others(work, 's-aa-elsewhere').map((n) => 'tree:' + work + '/' + n + '/${planted}')`,
+      `...others('${out}', 'aa-elsewhere').map((n) => 'outputs:${out}/' + n + '/${planted}')`,
+      `...others('${subs}', 'aa-elsewhere').map((n) => 'submission:${subs}/' + n + '/${planted}')`,
+      `...others(work, 's-aa-elsewhere').map((n) => 'read-tree:' + work + '/' + n + '/tree/package.json')`,
+      `'read-solution:${repo}/labs/paxos/acceptor.ts'`,
+      `'read-submission:${subs}/ab-loops/labs/paxos/acceptor.ts'`,
+    ];
+    const tries = [
+      "void import('node:' + 'fs').then((fs) => {",
+      "  const others = (dir: string, own: string): string[] => fs.readdirSync(dir).filter((n) => n !== own && n !== '.work' && fs.statSync(dir + '/' + n).isDirectory());",
+      "  const work = fs.realpathSync('../..');", // the grading tree's folder's folder: .work
+      '  const done: Record<string, string> = {};',
+      `  for (const t of [${targets.join(', ')}]) {`,
+      "    const path = t.replace(/^[\\w-]+:/, '');",
+      "    const read = t.startsWith('read-');",
+      "    try { if (read) fs.readFileSync(path); else fs.writeFileSync(path, 'x'); done[t] = read ? 'read' : 'written'; } catch (e) { done[t] = (e as { code: string }).code; }",
+      '  }',
+      `  fs.writeFileSync('${out}/aa-elsewhere/attempts.json', JSON.stringify(done));`,
+      '});',
+    ].join('\n');
+    submission(subs, 'aa-elsewhere', atAcceptorTop(tries));
     // As a worker exits, leaves a result.json that links to a file only the grader may read
     // (the batch takes outcomes over IPC, never from a file) and turns report.txt into a link to a file
     // of the grader's: neither may be followed.
@@ -276,40 +299,46 @@ describe('rsmlab grade', function () {
     const links = `void import('node:' + 'fs').then((fs) => globalThis.process.on('exit', () => { const own = '${out}/links-outputs/'; for (const name of ['result.json', 'report.txt']) fs.rmSync(own + name, { force: true }); fs.symlinkSync('${secret}', own + 'result.json'); fs.symlinkSync('${victim}', own + 'report.txt'); }));`;
     submission(subs, 'links-outputs', atAcceptorTop(links));
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0,1', '--hang-ms', '2000', '--memory-mb', '128', '--jobs', '2']);
-    const notes = join(out, 'writes-elsewhere', 'attempts.json');
+    const notes = join(out, 'aa-elsewhere', 'attempts.json');
     const attempts = existsSync(notes) ? (JSON.parse(readFileSync(notes, 'utf8')) as Record<string, string>) : {};
-    const written = Object.entries(attempts).filter(([, what]) => what === 'written').map(([path]) => path.replace(/^\w+:/, ''));
+    const written = Object.entries(attempts).filter(([, what]) => what === 'written').map(([path]) => path.replace(/^[\w-]+:/, ''));
     for (const path of written) rmSync(path, { force: true }); // what a run with the grader's rights wrote
     const left = spawnSync('pgrep', ['-af', `sleep 31[0-9][.]${process.pid}$`], { encoding: 'utf8' }).stdout;
     for (const line of left.split('\n').filter((l) => l !== '')) process.kill(Number(line.split(' ')[0]), 'SIGKILL'); // a failed run leaves none behind either
     expect(status, output).to.equal(0);
     const report = (student: string): string => readFileSync(join(out, student, 'report.txt'), 'utf8');
     const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
-    for (const student of ['loops', 'throws-at-import', 'exits', 'allocates']) {
+    for (const student of ['ab-loops', 'throws-at-import', 'exits', 'allocates']) {
       expect(csv, student).to.match(new RegExp(`^${student},0,20,0,0,`, 'm'));
       expect(report(student), student).to.include('score: 0/20');
     }
-    expect(report('loops')).to.include('no progress for 2000 ms at seed 1: the run was killed');
+    expect(report('ab-loops')).to.include('no progress for 2000 ms at seed 1: the run was killed');
     expect(report('throws-at-import'), report('throws-at-import')).to.include('planted: acceptor.ts fails at import');
     expect(report('exits')).to.match(/the submission's code ended the test process[\s\S]*code 4\d/);
     expect(report('allocates')).to.include('ran out of memory (the bound is 128 MB of heap)');
     expect(csv).to.match(/^floods-stdout,20,20,10,10,/m);
     expect(report('floods-stdout')).to.not.include('flood flood');
     expect(csv).to.match(/^leaves-processes,20,20,10,10,/m);
-    expect(csv).to.match(/^writes-elsewhere,20,20,10,10,/m);
+    expect(csv).to.match(/^aa-elsewhere,20,20,10,10,/m);
     expect(csv, csv).to.match(/^links-outputs,20,20,10,10,/m);
     expect(report('links-outputs')).to.not.include('SECRET');
     expect(readFileSync(victim, 'utf8'), 'report.txt was written through the link').to.equal("the grader's file");
     expect(statSync(join(out, 'links-outputs', 'report.txt')).isFile()).to.equal(true);
     const kinds = (kind: string): number => Object.keys(attempts).filter((t) => t.startsWith(`${kind}:`)).length;
-    expect([kinds('tree') >= 1, kinds('outputs') >= 1, kinds('submission')], 'the other students it found').to.deep.equal([true, true, 7]);
+    expect([kinds('tree') >= 1, kinds('outputs') >= 1, kinds('submission'), kinds('read-tree') >= 1], `the other students it found: ${JSON.stringify(attempts)}`).to.deep.equal([true, true, 7, true]);
+    // What every user can read (this test's folders and tree are so), the batch names; the rest is refused a run of a user of its own.
+    const open = (t: string): boolean => t.startsWith('read-solution:') || t.startsWith('read-submission:');
+    const opened = Object.entries(attempts).filter(([t]) => open(t)).map(([, what]) => what);
+    const closed = Object.entries(attempts).filter(([t]) => !open(t)).map(([, what]) => what);
+    expect(opened, JSON.stringify(attempts)).to.deep.equal(['read', 'read']);
     if (ownUsers) {
       expect(output).to.not.include("submissions run as the grader's user");
-      expect(Object.values(attempts), JSON.stringify(attempts)).to.satisfy((all: string[]) => all.every((what) => what === 'EACCES'));
+      expect(closed, JSON.stringify(attempts)).to.satisfy((all: string[]) => all.every((what) => what === 'EACCES'));
+      expect(output).to.include(`every user can read ${subs}, ${join(repo, 'labs')}, ${join(repo, 'dist', 'labs')}, and so can the submissions' code`);
     } else {
-      // Not root (or a folder others cannot search): the batch says so, and the writes are the stated limit.
+      // Not root (or a folder others cannot search): the batch says so, and the writes and reads are the stated limit.
       expect(output).to.include("submissions run as the grader's user, with its rights: ");
-      expect(written.length).to.equal(Object.keys(attempts).length);
+      expect(closed, JSON.stringify(attempts)).to.satisfy((all: string[]) => all.every((what) => what === 'written' || what === 'read'));
     }
     for (const name of Object.keys(escapes)) expect(existsSync(marker(name)), `the planted ${name} process ran`).to.equal(true);
     expect(left, 'processes left behind').to.equal('');
@@ -367,15 +396,22 @@ describe('rsmlab grade', function () {
     expect(spawnSync('mkfifo', [join(subs, 'fifo', 'labs', 'paxos', 'pipe.ts')]).status, 'mkfifo').to.equal(0);
     const out = join(root, 'odd-out');
     // A killed batch left normal's tree: a lab file with a type error and its output. Neither may be used.
-    mkdirSync(join(out, '.work', 'normal', 'labs', 'paxos'), { recursive: true });
-    writeFileSync(join(out, '.work', 'normal', 'labs', 'paxos', 'stale.ts'), "export const stale: number = 'stale';\n");
-    mkdirSync(join(out, '.work', 'normal', 'dist', 'labs', 'paxos'), { recursive: true });
-    writeFileSync(join(out, '.work', 'normal', 'dist', 'labs', 'paxos', 'stale.js'), 'export const stale = 1;\n');
+    const stale = join(out, '.work', 's-normal', 'tree');
+    mkdirSync(join(stale, 'labs', 'paxos'), { recursive: true });
+    writeFileSync(join(stale, 'labs', 'paxos', 'stale.ts'), "export const stale: number = 'stale';\n");
+    mkdirSync(join(stale, 'dist', 'labs', 'paxos'), { recursive: true });
+    writeFileSync(join(stale, 'dist', 'labs', 'paxos', 'stale.js'), 'export const stale = 1;\n');
+    // A student named as Node's package folder (its tree must not sit in a folder of that name), and an editor's folder, no student's.
+    submission(subs, 'node_modules');
+    mkdirSync(join(subs, '.vscode'));
     const { status, output } = grade(subs, out, ['--seeds', '1', '--only', '0', '--hang-ms', '2000', '--jobs', '2']);
     expect(status, output).to.equal(0);
     const csv = readFileSync(join(out, 'grades.csv'), 'utf8');
     const report = (student: string): string => readFileSync(join(out, student, 'report.txt'), 'utf8');
     expect(csv, csv).to.match(/^normal,10,10,10,$/m);
+    expect(csv, csv).to.match(/^node_modules,10,10,10,$/m);
+    expect(csv, 'the editor\'s folder is graded').to.not.include('.vscode');
+    expect(output).to.include(`skipped .vscode in ${subs}: a folder whose name begins with '.' is not graded`);
     expect(existsSync(join(out, 'normal', 'compile-errors.txt')), 'the stale lab file was compiled').to.equal(false);
     expect(report('normal')).to.not.include('problem:');
     // No acceptor.ts file: a folder in its place is graded, with tsc's errors, to 0; a link in its place is left out, and the stub is graded, to 0.
@@ -549,6 +585,25 @@ describe('rsmlab grade', function () {
     expect(new Set(Array.from({ length: 50 }, fresh))).to.deep.equal(new Set([100_002]));
     expect(freshIds([[100_000, 100_002]], new Set([100_000, 100_001]))(), 'every mapped id named').to.equal(undefined);
     expect(freshIds([], new Set())(), 'no mapped id').to.equal(undefined);
+  });
+
+  it("names what a run's user could read of the grader's secrets: what every user may read, not what only the grader may", () => {
+    const work = join(root, 'probe-work');
+    const open = join(root, 'open.txt');
+    const closed = join(root, 'closed');
+    mkdirSync(work);
+    writeFileSync(open, 'every user may read this', { mode: 0o644 });
+    mkdirSync(join(closed, 'alice'), { recursive: true });
+    chmodSync(closed, 0o700);
+    const users = runUsers(repo, work, [open, closed]);
+    if (!ownUsersExpected()) return void expect(users).to.have.property('reason');
+    expect(users).to.have.property('exposed').that.deep.equals([open]);
+  });
+
+  it('writes grades.csv with a student named as a formula shown as text, never run by a spreadsheet', () => {
+    const graded = (student: string): StudentGrade => ({ student, score: 10, max: 10, dir: '', result: { lab: 'paxos', world: 'sim', seeds: [1], outcomes: [] } });
+    const csv = gradesCsv(['=HYPERLINK("http://x")', '-dash', '@sum', 'plain', 'a,b'].map(graded), []);
+    expect(csv.split('\n')).to.deep.equal(['student,score,max,problem', `"'=HYPERLINK(""http://x"")",10,10,`, "'-dash,10,10,", "'@sum,10,10,", 'plain,10,10,', '"a,b",10,10,', '']);
   });
 
   it('refuses a submissions folder that does not exist, holds nothing or holds one named grades.csv, with exit 2', () => {

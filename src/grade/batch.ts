@@ -1,5 +1,6 @@
 // Batch grading: every submission folder of a class, over a pool of child processes. Each
-// submission gets its own grading tree (its files in labs/ over the grader's framework), runs there in a
+// submission gets its own grading tree (its files in labs/ over the grader's framework; deleted once
+// graded, and closed to other runs meanwhile), runs there in a
 // process group of its own under a time and a memory bound, and is cleaned up by killing that group
 // and every process that carries its run's token (src/grade/run-sweep.ts), so a submission that hangs,
 // exits, floods its output, exhausts memory or leaves processes behind (in its group or escaped from
@@ -14,7 +15,7 @@ import { formatGradescope, formatJunit, formatTable } from '../../tester/report.
 import type { ScenarioOutcome, SuiteResult } from '../../tester/suite.js';
 import { buildFramework, buildWorkspace, compiled, graderTree, LINK_IGNORED, type FrameworkBuild, type GraderTree, type Workspace } from './workspace.js';
 import { largestResident, RUN_TOKEN_VAR, runToken, sweepRun } from './run-sweep.js';
-import { handTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
+import { handTo, lockTo, runUsers, takeBack, writeFresh, type RunUser } from './sandbox.js';
 import type { GradeOneJob } from './grade-one.js';
 import { UPLOAD_INSTRUCTION, findLabs, placeFiles, placementNote } from './upload.js';
 
@@ -66,14 +67,18 @@ function residentBound(memoryMb: number): number {
   return (2 * memoryMb + RUNTIME_MB) * MB;
 }
 
-/** Submission folders, sorted by name. */
-export function listSubmissions(dir: string): string[] {
+/**
+ * Submission folders, sorted by name, and the folders left out: a name beginning with '.' (.git, an
+ * editor's) is no student's, and the batch says it skipped it.
+ */
+export function listSubmissions(dir: string): { students: string[]; hidden: string[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--submissions ${dir} is not a folder`);
-  const names = readdirSync(dir).filter((name) => !name.startsWith('.') && statSync(join(dir, name)).isDirectory()).sort();
+  const folders = readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory()).sort();
+  const names = folders.filter((name) => !name.startsWith('.'));
   if (names.length === 0) throw new Error(`--submissions ${dir} holds no submission folders`);
   // A student's reports go in --out/<name>/: one named as the batch's own file would take its place.
   if (names.includes(GRADES_CSV)) throw new Error(`--submissions ${dir} holds a folder named ${GRADES_CSV}, the file the batch writes in --out: rename that submission`);
-  return names;
+  return { students: names, hidden: folders.filter((name) => name.startsWith('.')) };
 }
 
 /** The folder as the filesystem names it (symlinks followed), or as given if it does not exist yet. */
@@ -96,16 +101,26 @@ export function checkOutApart(submissions: string, out: string): void {
   if (within(o, s) || within(s, o)) throw new Error(`--out ${out} and --submissions ${submissions} must be apart (neither in the other): grading clears the report folders under --out`);
 }
 
+/**
+ * What a submission's code must not read: the submissions (another student's code) and the
+ * grader's solutions (its labs/ and their build). Its own grading tree holds all it needs.
+ */
+function secrets(options: GradeOptions): string[] {
+  return [options.submissions, join(options.repo, 'labs'), join(options.repo, 'dist', 'labs')].filter((path) => existsSync(path));
+}
+
 export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
-  const students = listSubmissions(options.submissions);
+  const { students, hidden } = listSubmissions(options.submissions);
+  if (hidden.length > 0) options.warn?.(`skipped ${hidden.join(', ')} in ${options.submissions}: a folder whose name begins with '.' is not graded`);
   checkOutApart(options.submissions, options.out);
   // As `rsmlab test --only`: a mistyped id is an error, never a test left out of everyone's maximum.
   const scenarios = await scenariosNamed(options.lab, options.only);
   const grader = graderTree(options.repo);
   // One framework compile serves the batch (a single submission compiles from scratch: no saving).
   const framework = students.length > 1 ? await buildFramework(grader, resolve(options.out, '.work', '.framework')) : undefined;
-  const users = runUsers(options.repo, resolve(options.out, '.work'));
+  const users = runUsers(options.repo, resolve(options.out, '.work'), secrets(options));
   if ('reason' in users) options.warn?.(`submissions run as the grader's user, with its rights: ${users.reason}`);
+  else if (users.exposed.length > 0) options.warn?.(`every user can read ${users.exposed.join(', ')}, and so can the submissions' code: the grader's solutions or the other students' work. Close them to other users first (chmod o-rwx)`);
   const grades = new Array<StudentGrade>(students.length);
   // Where a hung worker was stuck is read through its inspector, on a loopback port: only when no
   // other submission's processes run meanwhile (they could reach it), as on Gradescope. One at a
@@ -118,7 +133,7 @@ export async function gradeAll(options: GradeOptions): Promise<StudentGrade[]> {
   const lane = async (): Promise<void> => {
     while (next < students.length) {
       const index = next++;
-      const grade = await gradeOne(options, students[index]!, scenarios, { grader, framework }, 'user' in users ? users.user() : undefined, stackOnHang);
+      const grade = await gradeApart(options, students[index]!, scenarios, { grader, framework }, 'user' in users ? users.user() : undefined, stackOnHang);
       grades[index] = grade;
       options.onGraded?.(grade, ++done, students.length);
     }
@@ -198,7 +213,25 @@ function submittedLabs(upload: string, grader: GraderTree, placeAt: string): { l
   }
 }
 
-async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined, stackOnHang: boolean): Promise<StudentGrade> {
+/**
+ * Grade `student` with its grading tree and placed files in a folder of its own under .work: one
+ * only its run's user (and the grader) may enter, deleted once graded, so no other submission's
+ * code reads its compiled lab code, during the batch or after. (Not named as the student alone: a
+ * tree in a folder called node_modules would change how Node resolves its modules.)
+ */
+async function gradeApart(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined, stackOnHang: boolean): Promise<StudentGrade> {
+  const apart = resolve(options.out, '.work', `s-${student}`);
+  rmSync(apart, { recursive: true, force: true });
+  mkdirSync(apart, { recursive: true });
+  if (user) lockTo(apart, user);
+  try {
+    return await gradeOne(options, student, scenarios, trees, user, stackOnHang, apart);
+  } finally {
+    rmSync(apart, { recursive: true, force: true });
+  }
+}
+
+async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined, stackOnHang: boolean, apart: string): Promise<StudentGrade> {
   const dir = resolve(options.out, student);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -210,14 +243,14 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
   let replaced: string | undefined;
   /** The grading tree's path (and its real path), once built: the report shows paths in it relative to it (inTree). */
   let tree: string[] = [];
-  const found = submittedLabs(join(options.submissions, student), trees.grader, resolve(options.out, '.work', '.placed', student));
+  const found = submittedLabs(join(options.submissions, student), trees.grader, join(apart, 'placed'));
   const placedNote = 'labs' in found ? found.note : '';
   if ('problem' in found) problem = found.problem;
   else {
     // Whatever the submission's folder holds (a directory or a FIFO where a lab file should be, ...),
     // a failure to build or compile its tree is that student's problem, never the batch's.
     try {
-      const workspace = await buildWorkspace(trees.grader, found.labs, resolve(options.out, '.work', student), trees.framework);
+      const workspace = await buildWorkspace(trees.grader, found.labs, join(apart, 'tree'), trees.framework);
       tree = [...new Set([workspace.dir, realpathSync(workspace.dir)])];
       // Placed files: their note says the rest of labs/ is the hand-out's, so the stubs are not listed one by one.
       replaced = replacedNote(found.placed ? { ...workspace, stubbed: [] } : workspace, trees.grader);
@@ -368,8 +401,14 @@ function explainText(text: string, memoryMb: number): string {
   return lines.find((l) => /^\w*Error\b|Error:/.test(l.trim()))?.trim() ?? lines.slice(-3).join(' | ');
 }
 
+/**
+ * A CSV field, quoted when it holds a quote, comma or line break. One that begins as a spreadsheet
+ * formula does (=, +, -, @, a tab: a student folder named `=HYPERLINK(…)`) is written after a `'`,
+ * so a spreadsheet shows it as text and never runs it.
+ */
 function csvField(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /** grades.csv: one row per student, the score, the maximum, every test's points, and the problem if any. */

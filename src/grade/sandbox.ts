@@ -1,10 +1,11 @@
 // Who a grading run's processes are: when the grader is root, each run gets a fresh unprivileged
 // user id of its own, so the submission's code can write only its own output folder (never the
-// grader's tree or node_modules, never another student's tree or outputs). It picks and checks ids
-// and hands folders to them; it never runs submission code (src/grade/batch.ts does).
+// grader's tree or node_modules, never another student's tree or outputs) and read no other
+// student's grading tree. It picks and checks ids, hands folders to them and finds what they could
+// read that they must not; it never runs submission code (src/grade/batch.ts does).
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A grading run's own user and group id. */
@@ -65,12 +66,20 @@ export function freshIds(ranges: readonly [number, number][], named: ReadonlySet
   };
 }
 
+/** A batch's runs with users of their own: a fresh one per call, and what of `secrets` they can read (readable by every user). */
+export interface RunUsers {
+  user: () => RunUser;
+  exposed: string[];
+}
+
 /**
- * How this batch can give each run a user of its own: a function that makes one, or why it cannot
- * (the grader is not root, no id is free, or a run could not read the grader's packages or reach
- * `work`, its folder for grading trees). A run then runs as the grader, with the grader's rights.
+ * How this batch can give each run a user of its own: a function that makes one and which of
+ * `secrets` (the grader's solutions, the submissions: files or folders) such a user could read, or
+ * why it cannot (the grader is not root, no id is free, or a run could not read the grader's
+ * packages or reach `work`, its folder for grading trees). A run then runs as the grader, with the
+ * grader's rights.
  */
-export function runUsers(repo: string, work: string): { user: () => RunUser } | { reason: string } {
+export function runUsers(repo: string, work: string, secrets: readonly string[]): RunUsers | { reason: string } {
   if (process.getuid?.() !== 0) return { reason: 'the grader is not root, so runs cannot get users of their own' };
   // The id map and the named ids are read once for the batch, not once per student.
   const freshId = freshIds(mappedIds(), namedIds());
@@ -82,7 +91,8 @@ export function runUsers(repo: string, work: string): { user: () => RunUser } | 
   mkdirSync(folder, { recursive: true });
   chownSync(folder, probe, probe);
   const packages = join(repo, 'node_modules', 'zod', 'package.json');
-  const check = `const fs = require('node:fs'); fs.readFileSync(${JSON.stringify(packages)}); fs.writeFileSync(${JSON.stringify(join(folder, 'w'))}, '');`;
+  const readable = `(p) => { try { fs.statSync(p).isDirectory() ? fs.readdirSync(p) : fs.readFileSync(p); return true; } catch { return false; } }`;
+  const check = `const fs = require('node:fs'); fs.readFileSync(${JSON.stringify(packages)}); fs.writeFileSync(${JSON.stringify(join(folder, 'w'))}, ''); process.stdout.write(JSON.stringify(${JSON.stringify(secrets)}.filter(${readable})));`;
   const run = spawnSync(process.execPath, ['-e', check], { uid: probe, gid: probe, encoding: 'utf8' });
   rmSync(folder, { recursive: true, force: true });
   if (run.status !== 0) {
@@ -94,7 +104,17 @@ export function runUsers(repo: string, work: string): { user: () => RunUser } | 
       const id = freshId() ?? probe;
       return { uid: id, gid: id };
     },
+    exposed: JSON.parse(run.stdout) as string[],
   };
+}
+
+/**
+ * Let `user` alone (and the grader) into folder `dir`, which holds one submission's grading tree:
+ * its files stay readable, but no other run can reach them (another student's compiled code).
+ */
+export function lockTo(dir: string, user: RunUser): void {
+  chownSync(dir, process.getuid?.() ?? 0, user.gid);
+  chmodSync(dir, 0o750);
 }
 
 /** Write `text` to a new file at `path` in a run's folder, whatever the run left there (a link is replaced, never followed). */
