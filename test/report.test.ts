@@ -2,7 +2,7 @@
 // XML parser accepts whatever a student's error holds, and what a failed test's output says.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { formatGradescope, formatJson, formatJunit, formatTable } from '../tester/report.js';
+import { formatGradescope, formatJson, formatJunit, formatTable, LINE_MAX } from '../tester/report.js';
 import type { ScenarioOutcome, SuiteResult } from '../tester/suite.js';
 
 /** A handler's error with every kind of character XML 1.0 cannot hold, and markup. */
@@ -39,6 +39,22 @@ describe('report: junit.xml', () => {
     expect(parsed.texts).to.have.length(2);
     expect(parsed.texts![0]).to.include(`seed 1: Error: ${SPELLED}`).and.include(`lab code threw: ${SPELLED}`);
     expect(parsed.texts![1]).to.include(SPELLED);
+  });
+});
+
+describe('report: a student error of megabytes', () => {
+  it('shows each line of a failure up to LINE_MAX characters in every format, and keeps the lines after it (the replay command)', () => {
+    const huge = `Error: ${'x'.repeat(1_000_000)}`;
+    const crashed = outcome({ status: 'crashed', lowestFailingSeed: 1, message: `${huge}\nsecond line`, replay: 'npx rsmlab sim paxos 7 --seed 1' });
+    const failed = outcome({ id: '8', failure: { lab: 'paxos', scenario: '8', title: 'a title', world: 'sim', seed: 1, ok: false, error: huge, labErrors: [huge], replay: 'npx rsmlab sim paxos 8 --seed 1', notes: [] } });
+    const clipped = `${huge.slice(0, LINE_MAX)} … (${huge.length - LINE_MAX} more characters)`;
+    const outputs = (JSON.parse(formatGradescope([suite(crashed, failed)])) as { tests: { output: string }[] }).tests.map((t) => t.output);
+    for (const text of [...outputs, formatTable(suite(crashed, failed)), formatJunit([suite(crashed, failed)])]) {
+      expect(text.length, 'the output is bounded').to.be.below(4 * LINE_MAX + 2000);
+      expect(text).to.include('more characters)').and.include('--seed 1');
+    }
+    expect(outputs[0]).to.include(`${clipped}\nsecond line`).and.include('npx rsmlab sim paxos 7 --seed 1');
+    expect(outputs[1]).to.match(/^seed 1: Error: x+ … \(\d+ more characters\)$/m).and.match(/^lab code threw: Error: x+ … \(\d+ more characters\)$/m).and.include('npx rsmlab sim paxos 8 --seed 1');
   });
 });
 

@@ -27,9 +27,20 @@ function neverRan(o: ScenarioOutcome): boolean {
   return o.passedSeeds + o.failedSeeds === 0;
 }
 
+/**
+ * The characters of a failure's line shown at most: a student's error can be megabytes on one line
+ * (a thrown string built in a loop), which every test's output and the table would repeat. Its
+ * other lines (the replay command among them) are kept.
+ */
+export const LINE_MAX = 2000;
+
+function clipLine(line: string): string {
+  return line.length <= LINE_MAX ? line : `${line.slice(0, LINE_MAX)} … (${line.length - LINE_MAX} more characters)`;
+}
+
 function failureText(o: ScenarioOutcome): string {
-  if (neverRan(o)) return `not run: ${seedText(o) || 'no reason was given'}`;
-  return [seedsLine(o), seedText(o)].join('\n');
+  const text = neverRan(o) ? `not run: ${seedText(o) || 'no reason was given'}` : [seedsLine(o), seedText(o)].join('\n');
+  return text.split('\n').map(clipLine).join('\n');
 }
 
 function seedText(o: ScenarioOutcome): string {
