@@ -103,9 +103,9 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
     });
   }
 
-  it('rsmlab start --lab vsr: the page refuses, naming the node, a kill of a node already down, a restart of one up, a heal of one down', async () => {
+  it('rsmlab start --lab vsr: the page refuses, naming the node, a kill of a node already down, a restart of one up, a heal of one down; the narration says a node went down', async () => {
     const answers: string[] = [];
-    const { code } = await served(['start', '--lab', 'vsr', '--port', '0', '--clients', '0', '--timing-scale', '0.2'], async (url) => {
+    const { code, output } = await served(['start', '--lab', 'vsr', '--port', '0', '--clients', '0', '--timing-scale', '0.2'], async (url) => {
       const token = /"token":"([0-9a-f]+)"/.exec(await (await fetch(url)).text())![1]!;
       const nodes = await liveNodes(url);
       const act = async (body: Record<string, unknown>): Promise<void> => {
@@ -113,6 +113,7 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
         answers.push(`${res.status} ${await res.text()}`);
       };
       await act({ action: 'crash', node: nodes[0], signal: 'SIGKILL' });
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // the narration looks every 100 ms
       await act({ action: 'crash', node: nodes[0], signal: 'SIGKILL' });
       await act({ action: 'heal', node: nodes[0] });
       await act({ action: 'restart', node: nodes[1] });
@@ -128,6 +129,7 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
       `400 {"error":"${n1} is already running: kill it first"}`,
       '200 {"ok":true}',
     ]);
+    expect(output).to.match(/\] node 0 now down \(killed by SIGKILL\): restart it from the dashboard\n/);
   });
 
   it('rsmlab dashboard --members shows a member that is down, from the start or later, as down, and goes on with the rest', async () => {

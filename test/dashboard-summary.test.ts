@@ -2,7 +2,7 @@
 // log, from the status JSON the paxos, rsm and vsr labs publish.
 // handout: framework test (passes without the lab solutions)
 import { expect } from 'chai';
-import { summarize } from '../src/dashboard/node-summary.js';
+import { summarize, viewSentence } from '../src/dashboard/node-summary.js';
 
 describe('dashboard node summary', () => {
   it('reads a paxos/rsm status: view and members of the latest view, primary by address, the last viewstamp executed as op/commit', () => {
@@ -26,6 +26,20 @@ describe('dashboard node summary', () => {
     const s = summarize('a', { replica: 0, replicas: ['a', 'b', 'c'], status: 'normal', view: 2, op: 1000, commit_min: 1000, commit_max: 1000, primary: 2, primary_id: 'c', log });
     expect([s.op, s.commit, s.role]).to.deep.equal(['1000', '1000', 'backup']);
     expect(s.log).to.deep.equal([995, 996, 997, 998, 999, 1000].map((op) => `op ${op} v2 request c1#${op - 45}`));
+  });
+
+  it("narrates a view change under way as one, never as a view with the last view's primary (Lab 2's flag, VSR's status)", () => {
+    // Lab 2 after two kills and restarts: Config's latest view 4 of two members, its primary still the last committed view's, not among them.
+    const rsm = { vid: 4, vid_commit: 2, members: ['b', 'c'], primary: 'a', inviewchange: true, joined: false, myvs: { vid: 2, seqno: 1 }, last_myvs: { vid: 2, seqno: 0 } };
+    expect(summarize('b', rsm).status).to.equal('view_change');
+    expect(viewSentence(summarize('b', rsm))).to.equal('now changing to view 4 = {b, c}: no primary until it starts');
+    expect(viewSentence(summarize('b', { ...rsm, vid_commit: 4, primary: 'b', inviewchange: false }))).to.equal('now in view 4 = {b, c} primary b');
+    const vsr = { replica: 0, replicas: ['a', 'b', 'c'], view: 7, op: 3, commit_min: 3, commit_max: 3, primary: 1, primary_id: 'b', log: [] };
+    expect(viewSentence(summarize('a', { ...vsr, status: 'view_change' }))).to.equal('now changing to view 7 = {a, b, c}: no primary until it starts');
+    expect(viewSentence(summarize('a', { ...vsr, status: 'recovering' }))).to.equal('now recovering (last in view 7 = {a, b, c})');
+    expect(viewSentence(summarize('a', { ...vsr, status: 'normal' }))).to.equal('now in view 7 = {a, b, c} primary b');
+    expect(viewSentence(summarize('d', { ...rsm, inviewchange: false }))).to.equal('now joining (no view yet)');
+    expect(viewSentence(summarize('a', null))).to.equal(undefined);
   });
 
   it('says unknown for a node that has no status yet', () => {

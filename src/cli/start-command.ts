@@ -1,20 +1,21 @@
 // `rsmlab start` (what `npm start` runs): the main job. A local cluster of real node processes (by
 // default a 3-node replicated KV store on the reference labs) under a light client load, with the
-// dashboard at http://127.0.0.1:8080. It narrates views as the nodes agree on them, prints the
+// dashboard at http://127.0.0.1:8080. It narrates views as the nodes agree on them (and view changes
+// under way, nodes that went down), prints the
 // dashboard's address and the commands to break things, and on Ctrl-C (or after --seconds) stops
 // the load, the dashboard and every node, leaving no process or port behind.
+import { repoRoot } from './repo.js';
 import { untilStopped } from './until-stopped.js';
 import { RealCluster } from '../../tester/real-cluster.js';
 import { BackgroundLoad, giveUpMs } from '../../tester/rsm/load.js';
 import { vsrInvoker } from '../../labs/vsr/client.js';
 import type { AppName } from '../apps/app.js';
-import type { Json, NodeId } from '../env/types.js';
 import { seededRandom } from '../random.js';
 import { classicTiming, realTiming } from '../timing.js';
 import { LiveFeed } from '../dashboard/live.js';
 import { RealLiveSource } from '../dashboard/real-source.js';
 import { DashboardServer } from '../dashboard/server.js';
-import { summarize } from '../dashboard/node-summary.js';
+import { summarize, viewSentence } from '../dashboard/node-summary.js';
 
 export interface StartCommandOptions {
   lab: string;
@@ -35,11 +36,12 @@ export interface StartCommandOptions {
   print?: (line: string) => void;
 }
 
-function viewText(node: NodeId, state: Json): string | undefined {
-  const s = summarize(node, state);
-  if (s.view === null) return undefined;
-  if (s.role === 'joining' || s.members.length === 0) return 'no view yet (joining)';
-  return `view ${s.view} = {${s.members.join(', ')}}${s.primary ? ` primary ${s.primary}` : ''}`;
+/** What the narration says of a node that did not answer: down, and how it ended; undefined while its process lives (a slow answer). */
+function downText(cluster: RealCluster, index: number): string | undefined {
+  if (cluster.alive(index)) return undefined;
+  const exit = cluster.exitStatus(index);
+  const how = exit === undefined ? 'not started' : exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  return `now down (${how}): restart it from the dashboard`;
 }
 
 /** The labs whose clients speak VSR: Lab 3 (vsr) and Lab 4 (par, the same engine on the journal). */
@@ -140,9 +142,9 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
     const watch = setInterval(() => {
       void Promise.all(Array.from({ length: o.nodes }, (_, i) => cluster.status(i))).then((all) => {
         all.forEach((status, i) => {
-          const text = status === null ? undefined : viewText(cluster.id(i), status);
+          const text = status === null ? downText(cluster, i) : viewSentence(summarize(cluster.id(i), status));
           if (text === undefined) return;
-          if (seen.get(i) !== text) print(`${stamp()} node ${i} now in ${text}`);
+          if (seen.get(i) !== text) print(`${stamp()} node ${i} ${text}`);
           seen.set(i, text);
         });
       });
@@ -152,7 +154,8 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
       print(`${stamp()} node ${i} is ${cluster.id(i)} (control plane on port+1)`);
     }
     if (app === 'kv' || app === 'lock') lightLoad(cluster, o, app, () => stopping);
-    print(`Break it from the dashboard (${dashboard.url}) or from another terminal:\n  npx rsmlab ctl ${cluster.id(0)} status\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} partition --now\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} heal\nCtrl-C stops the cluster.`);
+    // npx finds rsmlab in its own tree only: elsewhere it would ask the npm registry for a package of that name.
+    print(`Break it from the dashboard (${dashboard.url}) or from another terminal, in ${repoRoot()}:\n  npx rsmlab ctl ${cluster.id(0)} status\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} partition --now\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} heal\nCtrl-C stops the cluster.`);
     const why = await stopped;
     stopping = true;
     clearInterval(watch);

@@ -9,7 +9,7 @@ import type { TraceEvent } from '../trace/event.js';
 import { diskFaultSchema } from '../env/disk-faults.js';
 import { observed, type ControlAction, type FaultControl, type FaultStatus } from '../control/fault-control.js';
 import { faultSettings } from '../control/protocol.js';
-import { summarize, type NodeSummary } from './node-summary.js';
+import { summarize, viewSentence, type NodeSummary } from './node-summary.js';
 
 /** Where a live feed's world comes from: a real cluster's folder, or a simulated run. */
 export interface LiveSource {
@@ -102,7 +102,7 @@ export class LiveFeed {
   private readonly logTails = new Map<NodeId, string[]>();
   private readonly requests = new Map<NodeId, string[]>();
   private readonly clientOps: string[] = [];
-  private readonly views = new Map<NodeId, number | null>();
+  private readonly views = new Map<NodeId, string | undefined>();
   private pending: StreamEvent[] = [];
   /** The event stream so far (bounded), for a page that connects late. */
   readonly history: StreamEvent[] = [];
@@ -195,11 +195,9 @@ export class LiveFeed {
   private nodeView(status: FaultStatus): NodeView {
     const { state, ...rest } = status;
     const summary = summarize(status.node, state);
-    const before = this.views.get(status.node);
-    if (status.alive && summary.view !== null && summary.members.length > 0 && summary.view !== before) {
-      this.stream(this.now(), status.node, 'view', `now in view ${summary.view} = {${summary.members.join(', ')}}${summary.primary ? ` primary ${summary.primary}` : ''}`);
-    }
-    if (status.alive) this.views.set(status.node, summary.view);
+    const sentence = summary.members.length > 0 ? viewSentence(summary) : undefined;
+    if (status.alive && sentence !== undefined && sentence !== this.views.get(status.node)) this.stream(this.now(), status.node, 'view', sentence);
+    if (status.alive) this.views.set(status.node, sentence);
     else this.views.delete(status.node);
     return { status: rest, summary, logTail: [...(this.logTails.get(status.node) ?? [])], clientRequests: [...(this.requests.get(status.node) ?? [])] };
   }

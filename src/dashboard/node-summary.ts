@@ -15,7 +15,7 @@ export interface NodeSummary {
    */
   op: string | null;
   commit: string | null;
-  /** The replica's protocol status when the lab has one (vsr: normal, view_change, recovering). */
+  /** The replica's protocol status when the lab has one (vsr: normal, view_change, recovering; rsm: view_change while inviewchange). */
   status: string | null;
   /** The last entries of the replica's own log, when its status carries one (vsr: the log's last ops, a bounded suffix). */
   log: string[];
@@ -56,8 +56,24 @@ export function summarize(node: NodeId, state: Json): NodeSummary {
   const commit = numText(s.commit_min) ?? numText(s.commit) ?? executed;
   const joining = s.joining === true || (members.length > 0 && !members.includes(node));
   const role = joining ? 'joining' : primary === null ? 'unknown' : primary === node ? 'primary' : 'backup';
-  const status = typeof s.status === 'string' ? s.status : null;
+  // Lab 2 says it is in a view change with a flag; its primary is then the last committed view's.
+  const status = typeof s.status === 'string' ? s.status : s.inviewchange === true ? 'view_change' : null;
   return { view, members, primary, role, op, commit, status, log: logTail(s.log) };
+}
+
+/**
+ * A node's view as the narration and the dashboard's events say it (after "node x "): the view it
+ * is in, or the one it is changing to (no primary yet: the view has not started, whatever its
+ * number), or that it is recovering or joining; undefined before it has any view. Each begins
+ * "now": "node x is HOST:PORT" is the narration's line that names a node's address.
+ */
+export function viewSentence(s: NodeSummary): string | undefined {
+  if (s.view === null) return undefined;
+  if (s.role === 'joining' || s.members.length === 0) return 'now joining (no view yet)';
+  const view = `view ${s.view} = {${s.members.join(', ')}}`;
+  if (s.status === 'recovering') return `now recovering (last in ${view})`;
+  if (s.status === 'view_change') return `now changing to ${view}: no primary until it starts`;
+  return `now in ${view}${s.primary ? ` primary ${s.primary}` : ''}`;
 }
 
 /** The last log entries as text: "op 7 v2 put c1#3" (vsr headers), or each entry's JSON. */
