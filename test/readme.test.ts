@@ -229,6 +229,31 @@ describe('README commands', function () {
       killGroup(child.pid!);
     }
   });
+
+  it("npm start: a SIGTERM to npm's own process (a launcher stopping the pid it started) stops it all, as Ctrl-C does", async () => {
+    const child = spawn('npm', ['start', '--silent', '--', '--port', '0', '--clients', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    try {
+      let output = '';
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not started within 60 s:\n${output}`)), 60_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Ctrl-C stops the cluster.')) resolve(clearTimeout(timer));
+        });
+      });
+      process.kill(child.pid!, 'SIGTERM'); // npm alone: its shell dies of it, and does not pass it on to rsmlab
+      await new Promise((resolve) => child.on('exit', resolve));
+      const ports = [...output.matchAll(/node \d is 127\.0\.0\.1:(\d+)/g)].map((m) => m[1]!);
+      expect(ports).to.have.length(3);
+      // npm exits as it passes the signal on; rsmlab stops its cluster after it, and says so.
+      for (let i = 0; i < 150 && !output.includes('stopped ('); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(spawnSync('pgrep', ['-af', `--port (${ports.join('|')}) `], { encoding: 'utf8' }).stdout, 'node processes left running').to.equal('');
+      expect(output).to.match(/stopped \(npm, which started it, has ended\); all nodes killed/);
+    } finally {
+      killGroup(child.pid!);
+    }
+  });
 });
 
 describe('handout write-ups', () => {
