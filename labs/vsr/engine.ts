@@ -225,6 +225,8 @@ function jitter(s: ReplicaState, name: TimeoutName): number {
 
 export function persistView(s: ReplicaState, out: Out): void {
   if (s.superblock.view === s.view && s.superblock.log_view === s.log_view) return;
+  // A durable view never goes back: a replica that promised a view (do_view_change) keeps that promise.
+  assert(s.view >= s.superblock.view && (s.view > s.superblock.view || s.log_view >= s.superblock.log_view), () => `vsr: the durable view goes back from ${s.superblock.view} (log_view ${s.superblock.log_view}) to ${s.view} (log_view ${s.log_view})`);
   s.superblock = { view: s.view, log_view: s.log_view };
   out.push({ kind: 'write_superblock', view: s.view, log_view: s.log_view });
 }
