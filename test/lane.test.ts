@@ -4,6 +4,7 @@
 // worker starved of CPU (here: stopped alone) is not hung either; one spinning in a loop is.
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { NO_LAB_FRAME } from '../tester/failure-text.js';
 import { Lane, type JobEnd } from '../tester/lane.js';
 import type { ExitJob, ExitMessage } from './fixtures/lane-worker-exit.js';
 import type { TickJob, TickMessage } from './fixtures/lane-worker-ticks.js';
@@ -97,5 +98,15 @@ describe('lane: a simulating worker silent for a limit is hung only if it ran (s
   it('a beating worker spinning in a loop (it runs a core) is hung', async () => {
     const { end } = await stoppedAtFirstTick({ ticks: 10, everyMs: 100, simulates: true, spinAfter: 2 }, 0);
     expect(end).to.deep.equal({ kind: 'hung', message: 'no progress for 1000 ms at the ticking job: the run was killed' });
+  });
+
+  it('a hang whose stack holds no frame of lab code says so: the framework was busy with what the lab asked of it', async () => {
+    const lane = new Lane<TickJob, TickMessage>(ticksPath, 1000);
+    try {
+      const end = await lane.run({ ticks: 10, everyMs: 100, simulates: true, spinAfter: 2 }, () => undefined, () => 'the ticking job');
+      expect(end.kind === 'hung' ? end.message : end.kind).to.match(/its code was stuck at:\n {4}at .*lane-worker-ticks/).and.include(`\n${NO_LAB_FRAME}`);
+    } finally {
+      lane.close();
+    }
   });
 });

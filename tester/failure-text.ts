@@ -29,6 +29,17 @@ export function isFrame(line: string): boolean {
   return /^\s+at /.test(line);
 }
 
+/** Whether `stack` has a frame in lab code. */
+export function hasLabFrame(stack: string): boolean {
+  return stack.split('\n').some((line) => isFrame(line) && LAB_FRAME.test(line));
+}
+
+/**
+ * What a hang report adds under a stack with no frame of lab code: the framework was stuck on what
+ * the lab asked of it, so the stack alone points nowhere a student can act.
+ */
+export const NO_LAB_FRAME = '(no frame of lab code: the framework was busy with what the lab code asked of it, such as a flood of messages or one huge message; the last events of the run\'s trace show which)';
+
 /**
  * An error as the failure report shows it: a scenario's own complaint is its message alone; any
  * other error keeps every line of its message (a state checker's complaint that stopped the

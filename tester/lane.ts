@@ -8,6 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { processCpuMs } from '../src/process-cpu.js';
+import { hasLabFrame, NO_LAB_FRAME } from './failure-text.js';
 import { forkWorker } from './worker-process.js';
 import { stuckStack, type Stuck } from './stuck-stack.js';
 
@@ -125,7 +126,7 @@ export class Lane<J extends object, M extends { type: string }> {
         // Nothing the worker says from here on counts for the job: it is hung, whatever it sends.
         detach();
         const killed = `no progress for ${limitMs} ms at ${at()}${this.starting ? ' (the worker never started)' : ''}: the run was killed`;
-        const said = (stack: string | undefined): string => (stack === undefined ? killed : `${killed}; its code was stuck at:\n${stack}`);
+        const said = (stack: string | undefined): string => (stack === undefined ? killed : `${killed}; its code was stuck at:\n${stack}${hasLabFrame(stack) ? '' : `\n${NO_LAB_FRAME}`}`);
         void (this.stackOnHang && !this.starting ? stuckStack(child, said) : Promise.resolve<Stuck>({})).then(({ stack, artifacts }) =>
           end({ kind: 'hung', message: said(stack), ...(artifacts !== undefined && { artifacts }) }),
         );
