@@ -1,6 +1,6 @@
 // Unit tests of the Paxos acceptor and proposer (labs/paxos) on an in-process FakeEnv network:
 // the acceptor's rules and durability (reply only after fsync; state survives a restart), and the
-// proposer's rounds (majority, highest v_a, oldinstance, breakpoints 3 and 4, setn).
+// proposer's rounds (majority, highest v_a, oldinstance, breakpoints 3 and 4, setn, a refusal's n_h).
 import { expect } from 'chai';
 import { type Paxos, startPaxos } from '../labs/paxos/paxos.js';
 import { PAXOS_LOG_FILE, PAXOS_WITNESS_FILE } from '../labs/paxos/paxos-log.js';
@@ -187,6 +187,16 @@ describe('paxos: proposer', () => {
     expect(nodes[0]!.paxos.proposer.proposal()).to.deep.equal({ n: 6, m: 'n0' });
     await nodes[0]!.paxos.proposer.run(1, ids, 'x');
     expect(nodes[0]!.paxos.proposer.proposal()).to.deep.equal({ n: 7, m: 'n0' });
+  });
+
+  it("setn goes above the n_h a refusal named: a node back from an outage catches up in one round, not one per failed round", async () => {
+    const { nodes, ids } = await cluster(3);
+    // While n0 was away, n1 and n2 promised n 30 (a survivor's failed rounds run n_h up).
+    for (const k of [1, 2]) await nodes[k]!.env.handle(paxosPrepare, { instance: 1, n: { n: 30, m: 'n1' } });
+    expect(await nodes[0]!.paxos.proposer.run(1, ids, 'x'), 'n 1 is refused').to.equal(false);
+    expect(await nodes[0]!.paxos.proposer.run(1, ids, 'x')).to.equal(true);
+    expect(nodes[0]!.paxos.proposer.proposal()).to.deep.equal({ n: 31, m: 'n0' });
+    expect(nodes.map((n) => n.commits)).to.deep.equal([[[1, 'x']], [[1, 'x']], [[1, 'x']]]);
   });
 
   it('runs one round at a time', async () => {

@@ -176,8 +176,8 @@ export class Acceptor {
     this.v_a = fresh.v_a;
   }
 
-  /** The answer to a prepare this acceptor will not promise. */
+  /** The answer to a prepare this acceptor will not promise, with the n_h it beats (the proposer's next n goes above it). */
   protected refusal(): PrepareRes {
-    return { oldinstance: false, accept: false, n_a: this.n_a, v_a: null };
+    return { oldinstance: false, accept: false, n_a: this.n_a, v_a: null, n_h: this.n_h };
   }
 }

@@ -5,7 +5,8 @@ import { isRpcError, type Env, type NodeId } from '../../src/env/types.js';
 import type { Method } from '../../src/env/method.js';
 import type { Timing } from '../../src/timing.js';
 import type { Acceptor } from './acceptor.js';
-import { PROP_N_MAX, type Prop } from './protocol.js';
+// (paxosPrepare under a name of its own: the phases below import it too.)
+import { PROP_N_MAX, paxosPrepare as preparing, type Prop } from './protocol.js';
 // BEGIN SOLUTION
 // STUDENT: // Import what your phases need from './protocol.js' (the paxos.* methods, compareProps).
 import { compareProps, paxosAccept, paxosDecide, paxosPrepare, type PrepareRes } from './protocol.js';
@@ -20,6 +21,8 @@ export interface Promised {
 export class Proposer {
   /** This proposer's current proposal number; m is always this node. */
   protected my_n: Prop;
+  /** The highest n_h a refusal of its prepare told it of (0: none), which its next n goes above. */
+  private refused_n = 0;
   private running = false;
 
   constructor(
@@ -76,11 +79,12 @@ export class Proposer {
   }
 
   /**
-   * Pick a proposal number above any this node has seen: my_n.n = max(n_h.n, my_n.n) + 1. Never past
-   * PROP_N_MAX, which only a forged message reaches: there the node stays alive and proposes in vain.
+   * Pick a proposal number above any this node has seen: my_n.n = max(n_h.n, my_n.n) + 1, n_h its
+   * own acceptor's or one a refusal named. Never past PROP_N_MAX, which only a forged message
+   * reaches: there the node stays alive and proposes in vain.
    */
   protected setn(): void {
-    this.my_n = { n: Math.min(PROP_N_MAX, Math.max(this.acceptor.promised().n, this.my_n.n) + 1), m: this.env.me };
+    this.my_n = { n: Math.min(PROP_N_MAX, Math.max(this.acceptor.promised().n, this.refused_n, this.my_n.n) + 1), m: this.env.me };
   }
 
   /**
@@ -131,10 +135,19 @@ export class Proposer {
   /** Call `method` on `node` with the Paxos RPC timeout; null if it failed (timeout, unreachable, remote error). */
   protected async rpc<P, R>(node: NodeId, method: Method<P, R>, params: P): Promise<R | null> {
     try {
-      return await this.env.call(node, method, params, { timeoutMs: this.timing.rpcTimeoutMs });
+      const result = await this.env.call(node, method, params, { timeoutMs: this.timing.rpcTimeoutMs });
+      this.noteRefusal(method.name, result);
+      return result;
     } catch (e) {
       if (isRpcError(e)) return null;
       throw e;
     }
+  }
+
+  /** A prepare's refusal that names the acceptor's n_h: the next n goes above it (setn). */
+  private noteRefusal(method: string, result: unknown): void {
+    if (method !== preparing.name) return;
+    const r = preparing.result.safeParse(result);
+    if (r.success && !r.data.accept && r.data.n_h !== undefined) this.refused_n = Math.max(this.refused_n, r.data.n_h.n);
   }
 }

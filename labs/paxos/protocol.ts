@@ -28,13 +28,16 @@ export type PrepareArgs = z.infer<typeof prepareArgs>;
 /**
  * The acceptor's answer to prepare. `oldinstance`: the instance is already decided here, and v_a
  * is its decided value. Otherwise `accept` says whether n was above n_h; if so, n_a/v_a are what
- * this acceptor accepted in the instance so far (v_a null: nothing yet).
+ * this acceptor accepted in the instance so far (v_a null: nothing yet). A refusal may carry the
+ * acceptor's n_h (not in the yfs seed): the proposer's next n goes above it at once, not one step
+ * per failed round (a node back from a long outage, whose peers' n_h ran on meanwhile).
  */
 export const prepareRes = z.object({
   oldinstance: z.boolean(),
   accept: z.boolean(),
   n_a: propSchema,
   v_a: valueSchema.nullable(),
+  n_h: propSchema.optional(),
 });
 export type PrepareRes = z.infer<typeof prepareRes>;
 
