@@ -162,18 +162,23 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
     }
   });
 
-  it('rsmlab dashboard --members watches a running cluster through its control planes', async () => {
+  it('rsmlab dashboard --members watches a running cluster through its control planes; it neither kills nor restarts what it did not start', async () => {
     const cluster = new RealCluster({ lab: 'paxos', nodes: 1, timing: scaleTiming(classicTiming, 0.1) });
     try {
       await cluster.start(0);
       const { code } = await served(['dashboard', '--members', cluster.id(0), '--port', '0'], async (url) => {
-        type State = { nodes: { status: { node: string; alive: boolean }; summary: { view: number | null; role: string } }[] } | null;
+        type State = { owned: boolean; nodes: { status: { node: string; alive: boolean }; summary: { view: number | null; role: string } }[] } | null;
         let state: State = null;
         for (let i = 0; i < 100 && state === null; i++) {
           await new Promise((resolve) => setTimeout(resolve, 100));
           state = (await (await fetch(`${url}api/state`)).json()) as State;
         }
         expect(state?.nodes.map((n) => [n.status.node, n.status.alive, n.summary.view, n.summary.role])).to.deep.equal([[cluster.id(0), true, 1, 'primary']]);
+        expect(state?.owned, 'the page is told to offer no kill or restart').to.equal(false);
+        const token = /"token":"([0-9a-f]+)"/.exec(await (await fetch(url)).text())![1]!;
+        const res = await fetch(`${url}api/control`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body: JSON.stringify({ action: 'crash', node: cluster.id(0), signal: 'SIGKILL' }) });
+        expect(`${res.status} ${await res.text()}`).to.equal(`400 {"error":"this dashboard watches nodes it did not start: kill ${cluster.id(0)} where it was started"}`);
+        expect(cluster.alive(0)).to.equal(true);
       });
       expect(code).to.equal(0);
     } finally {

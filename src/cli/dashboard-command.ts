@@ -31,7 +31,7 @@ export interface DashboardCommandOptions {
 
 /** A running cluster known only by its members' addresses: control planes only, no trace files. */
 function membersSource(members: NodeId[]): LiveSource {
-  return { world: 'real', title: `cluster ${members.join(', ')}`, nodes: members, control: new RemoteFaultControl({ timeoutMs: 1000, silentIsDown: true, ...(process.env.RSMLAB_CONTROL_TOKEN !== undefined && { token: process.env.RSMLAB_CONTROL_TOKEN }) }), events: (): TraceEvent[] => [] };
+  return { world: 'real', owned: false, title: `cluster ${members.join(', ')}`, nodes: members, control: new RemoteFaultControl({ timeoutMs: 1000, silentIsDown: true, ...(process.env.RSMLAB_CONTROL_TOKEN !== undefined && { token: process.env.RSMLAB_CONTROL_TOKEN }) }), events: (): TraceEvent[] => [] };
 }
 
 export async function dashboardCommand(o: DashboardCommandOptions): Promise<number> {

@@ -25,6 +25,11 @@ export interface LiveSource {
   now?(): number;
   /** A simulated run's player state (play/pause, speed, virtual time), shown in the page's player bar. */
   player?(): Json;
+  /**
+   * False when the feed watches processes it did not start (rsmlab dashboard --members): it can
+   * neither kill nor restart them, and the page offers neither. Default true.
+   */
+  readonly owned?: boolean;
 }
 
 /** At most this many message events go to the page per tick; the rest are counted. */
@@ -53,6 +58,8 @@ export interface StreamEvent {
 export interface LiveUpdate {
   type: 'update';
   world: 'real' | 'sim';
+  /** Whether the page may kill and restart nodes (LiveSource.owned). */
+  owned: boolean;
   title: string;
   tick: number;
   nodes: NodeView[];
@@ -162,6 +169,7 @@ export class LiveFeed {
     return {
       type: 'update',
       world: this.source.world,
+      owned: this.source.owned !== false,
       title: this.source.title,
       tick: ++this.tickCount,
       nodes,
@@ -203,7 +211,7 @@ export class LiveFeed {
   }
 
   private async checkUpOrDown(r: ControlRequest): Promise<void> {
-    const problem = upOrDownProblem(r, (await this.source.control.status(r.node)).alive, this.source.world);
+    const problem = lifecycleProblem(r, this.source.owned !== false) ?? upOrDownProblem(r, (await this.source.control.status(r.node)).alive, this.source.world);
     if (problem !== undefined) throw new BadRequest(problem);
   }
 
@@ -258,6 +266,12 @@ function upOrDownProblem(r: ControlRequest, alive: boolean, world: LiveSource['w
   if (r.action === 'restart' && alive) return `${r.node} is already running: kill it first`;
   if (r.action !== 'restart' && !alive && world === 'real') return `${r.node} is down, and its control plane with it: restart it first`;
   return undefined;
+}
+
+/** Refuse a kill or a restart of a node the feed did not start (dashboard --members): it holds no process to act on. */
+function lifecycleProblem(r: ControlRequest, owned: boolean): string | undefined {
+  if (owned || (r.action !== 'crash' && r.action !== 'restart')) return undefined;
+  return `this dashboard watches nodes it did not start: ${r.action === 'crash' ? 'kill' : 'restart'} ${r.node} where it was started`;
 }
 
 /** A request the page got wrong (HTTP 400), as opposed to a control action that failed (HTTP 500). */

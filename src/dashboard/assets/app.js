@@ -160,14 +160,17 @@
 
     /**
      * Disable the card's controls the node cannot take as it is, as the server refuses them
-     * (src/dashboard/live.ts upOrDownProblem): Kill when down, Restart when up, and every other one
+     * (src/dashboard/live.ts upOrDownProblem, lifecycleProblem): Kill when down, Restart when up,
+     * both when the page did not start the nodes (rsmlab dashboard --members), and every other one
      * when a real node is down (its control plane went with its process). The breakpoint controls
      * also wait for a lab that offers breakpoints (showSites).
      */
-    function showUsable(el, alive, world) {
+    function showUsable(el, alive, world, owned) {
       const gone = !alive && world === 'real';
-      el.querySelector('button.kill').disabled = !alive;
-      el.querySelector('button.restart').disabled = alive;
+      el.querySelector('button.kill').disabled = !alive || !owned;
+      el.querySelector('button.restart').disabled = alive || !owned;
+      const notOwned = owned ? '' : 'this dashboard did not start the nodes: kill and restart them where they were started';
+      for (const button of el.querySelectorAll('button.kill, button.restart')) button.title = notOwned;
       for (const control of el.querySelectorAll('.controls :is(button, select, input):not(.kill, .restart)')) {
         control.disabled = gone || (control.matches('.bp-n, .arm-bp') && el.dataset.breakpoints !== 'some');
       }
@@ -204,7 +207,7 @@
         const el = cards.get(id) || cards.set(id, card(id)).get(id);
         const s = n.summary;
         showSites(el, n.status.sites);
-        showUsable(el, n.status.alive, u.world);
+        showUsable(el, n.status.alive, u.world, u.owned);
         el.classList.toggle('down', !n.status.alive);
         el.querySelector('.up-down').textContent = n.status.alive ? 'up' : 'down';
         el.querySelector('.up-down').className = `badge up-down ${n.status.alive ? 'up' : 'down'}`;
