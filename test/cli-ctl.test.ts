@@ -126,7 +126,8 @@ describe('rsmlab ctl (CLI)', function () {
     ] as const) {
       const mismatched = rsmlab('ctl', node, 'disk-fault', file, '0', '1', ...kind, ...flag);
       expect(mismatched.status, flag.join(' ')).to.equal(2);
-      expect(mismatched.stderr, flag.join(' ')).to.include(`rsmlab: disk-fault: ${message} (usage:`);
+      expect(mismatched.stderr, flag.join(' ')).to.include(`rsmlab: disk-fault: ${message} (usage:\ndisk-fault FILE OFFSET LENGTH`);
+      expect(mismatched.stderr, 'the usage of disk-fault alone, not of every command').to.not.include('breakpoint N');
     }
     // disk-clear drops what was armed on the file: four armed faults and one latent sector.
     expect(json(['ctl', node, 'disk-clear', file])).to.deep.equal({ cleared: 5 });

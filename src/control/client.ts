@@ -61,9 +61,22 @@ export const ctlUsage = [
   '(any command) --token T  the control plane\'s token, when it binds a non-loopback address (or RSMLAB_CONTROL_TOKEN)',
 ].join('\n');
 
+/** A ctl command's arguments are wrong: `ctl` adds the lines of the usage that describe that command. */
+class UsageError extends Error {}
+
+/** The lines of the usage that describe `command`: its own and those indented under it (the whole usage for an unknown one). */
+export function usageOf(command: string): string {
+  const lines = ctlUsage.split('\n');
+  const first = lines.findIndex((line) => line === command || line.startsWith(`${command} `));
+  if (first < 0) return ctlUsage;
+  let end = first + 1;
+  while (end < lines.length && lines[end]!.startsWith(' ')) end++;
+  return lines.slice(first, end).join('\n');
+}
+
 function number(text: string | undefined, what: string): number {
   const n = Number(text);
-  if (text === undefined || text.trim() === '' || !Number.isFinite(n)) throw new Error(`${what} must be a number (usage:\n${ctlUsage})`);
+  if (text === undefined || text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${what} must be a number`);
   return n;
 }
 
@@ -88,7 +101,7 @@ function flagMismatch(kind: string, flags: readonly string[]): string | undefine
 function diskFaultOf(positionals: readonly string[], values: { kind?: string; latent?: boolean; count?: string; to?: string }): DiskFault {
   const kind = values.kind ?? 'corrupt';
   const mismatch = flagMismatch(kind, (['latent', 'count', 'to'] as const).filter((flag) => values[flag] !== undefined));
-  if (mismatch !== undefined) throw new Error(`disk-fault: ${mismatch} (usage:\n${ctlUsage})`);
+  if (mismatch !== undefined) throw new UsageError(`disk-fault: ${mismatch}`);
   const fault = diskFaultSchema.safeParse({
     kind,
     file: positionals[0] ?? '',
@@ -98,7 +111,7 @@ function diskFaultOf(positionals: readonly string[], values: { kind?: string; la
     ...(values.count !== undefined && { count: number(values.count, '--count') }),
     ...(values.to !== undefined && { to: number(values.to, '--to') }),
   });
-  if (!fault.success) throw new Error(`disk-fault: ${describeIssues(fault.error)} (usage:\n${ctlUsage})`);
+  if (!fault.success) throw new UsageError(`disk-fault: ${describeIssues(fault.error)}`);
   return fault.data;
 }
 
@@ -123,12 +136,13 @@ type CtlFlags = ReturnType<typeof parseArgs<{ options: typeof ctlFlags; allowPos
 export async function ctl(node: NodeId, command: string, args: readonly string[], timeoutMs = defaultControlTimeoutMs): Promise<Json> {
   const { values, positionals } = parseArgs({ args: [...args], options: ctlFlags, allowPositionals: true });
   const most = (MAX_ARGS as Record<string, number | undefined>)[command];
-  if (most !== undefined && positionals.length > most) throw new Error(`ctl ${command} takes ${most === 0 ? 'no arguments' : `at most ${most} arguments`} besides its flags, not '${positionals.join(' ')}' (usage:\n${ctlUsage})`);
   const token = values.token ?? process.env.RSMLAB_CONTROL_TOKEN;
   const control = new RemoteFaultControl({ timeoutMs, ...(token !== undefined && { token }) });
   try {
+    if (most !== undefined && positionals.length > most) throw new UsageError(`ctl ${command} takes ${most === 0 ? 'no arguments' : `at most ${most} arguments`} besides its flags, not '${positionals.join(' ')}'`);
     return await run(control, node, command, values, positionals);
   } catch (e) {
+    if (e instanceof UsageError) throw new Error(`${e.message} (usage:\n${usageOf(command)})`);
     throw isRpcError(e) && e.kind === 'unreachable' ? new Error(`${e.message}: is ${node} up, and is it the node's own port? ctl reaches a node's control plane at that port + 1`) : e;
   }
 }
