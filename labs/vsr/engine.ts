@@ -1712,7 +1712,7 @@ export function assertInvariants(s: ReplicaState): void {
     const problem = pipelineProblem(s);
     assert(problem === null, () => problem!);
   }
-  if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
+  if (s.status === 'normal' && isPrimary(s)) assert(s.pipeline.length === s.op - s.commit_max, () => `vsr: primary of view ${s.view} (status normal) has ${s.pipeline.length} in its pipeline for ops ${s.commit_max + 1}..${s.op}`);
   assert(s.reads.length === 0 || (s.status === 'normal' && isPrimary(s)), 'vsr: pending reads off a normal primary');
   // Requests wait in the queue only at a normal primary whose pipeline is full (a freed slot takes them at once), and only so many.
   // Full is pipeline_max or more: a new view's pipeline holds every op its log has past the commit

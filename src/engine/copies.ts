@@ -1,6 +1,7 @@
 // Two checksummed copies of one small record in two files, written in turn (the older copy each
 // time) with an fsync each, so a crash mid-write leaves the other copy whole: the format of the VSR
-// superblock and of Lab 4's checkpoint. It owns the bytes and the choice of copy at start; it never
+// superblock and of Lab 4's checkpoint. Until the second write, only the first copy exists: a fault
+// in it then leaves no whole copy, and the record is refused (never taken for absent). It owns the bytes and the choice of copy at start; it never
 // decides what the record means. A copy that fails its checksum is never trusted.
 import { z } from 'zod';
 import type { Disk, Json } from '../env/types.js';
