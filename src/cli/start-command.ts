@@ -36,12 +36,14 @@ export interface StartCommandOptions {
   print?: (line: string) => void;
 }
 
-/** What the narration says of a node that did not answer: down, and how it ended; undefined while its process lives (a slow answer). */
+/**
+ * What the narration says of a node that did not answer: down, and how its process ended; undefined
+ * while it lives (a slow answer) or has not been started yet (the cluster starts its nodes in turn).
+ */
 function downText(cluster: RealCluster, index: number): string | undefined {
-  if (cluster.alive(index)) return undefined;
-  const exit = cluster.exitStatus(index);
-  const how = exit === undefined ? 'not started' : exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-  return `now down (${how}): restart it from the dashboard`;
+  const exit = cluster.alive(index) ? undefined : cluster.exitStatus(index);
+  if (exit === undefined) return undefined;
+  return `now down (${exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`}): restart it from the dashboard`;
 }
 
 /** The labs whose clients speak VSR: Lab 3 (vsr) and Lab 4 (par, the same engine on the journal). */
@@ -155,7 +157,7 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
     }
     if (app === 'kv' || app === 'lock') lightLoad(cluster, o, app, () => stopping);
     // npx finds rsmlab in its own tree only: elsewhere it would ask the npm registry for a package of that name.
-    print(`Break it from the dashboard (${dashboard.url}) or from another terminal, in ${repoRoot()}:\n  npx rsmlab ctl ${cluster.id(0)} status\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} partition --now\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} heal\nCtrl-C stops the cluster.`);
+    print(`Break it from the dashboard (${dashboard.url}) or from another terminal, in ${repoRoot().replace(/\/$/, '')}:\n  npx rsmlab ctl ${cluster.id(0)} status\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} partition --now\n  npx rsmlab ctl ${cluster.id(o.nodes - 1)} heal\nCtrl-C stops the cluster.`);
     const why = await stopped;
     stopping = true;
     clearInterval(watch);
