@@ -216,8 +216,9 @@ function submittedLabs(upload: string, grader: GraderTree, placeAt: string): { l
 /**
  * Grade `student` with its grading tree and placed files in a folder of its own under .work: one
  * only its run's user (and the grader) may enter, deleted once graded, so no other submission's
- * code reads its compiled lab code, during the batch or after. (Not named as the student alone: a
- * tree in a folder called node_modules would change how Node resolves its modules.)
+ * code reads its compiled lab code, during the batch or after. The tree is that folder's `tree/`,
+ * never the folder itself: a tree at a folder named as the student, when the student is called
+ * node_modules, would change how Node resolves its modules.
  */
 async function gradeApart(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined, stackOnHang: boolean): Promise<StudentGrade> {
   const apart = resolve(options.out, '.work', `s-${student}`);
