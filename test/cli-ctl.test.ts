@@ -161,6 +161,27 @@ describe('rsmlab ctl (CLI)', function () {
     const controlPort = rsmlab('ctl', `${host}:${Number(port) + 1}`, 'status');
     expect(controlPort.status).to.equal(2);
     expect(controlPort.stderr).to.include(`is ${host}:${Number(port) + 1} up, and is it the node's own port?`);
+    // A port one below the node's: ctl reaches the node's protocol port, which serves no control
+    // method, as another node's protocol port would when a control port is given in a cluster.
+    const below = rsmlab('ctl', `${host}:${Number(port) - 1}`, 'status');
+    expect(below.status).to.equal(2);
+    expect(below.stderr).to.match(/Method not found: status\): that is no control plane; is \S+ a control port, not a node's own\? ctl reaches a node's control plane at that port \+ 1\n$/);
+    expect(json(['ctl', node, 'status']).node).to.equal(node);
+  });
+
+  it('a negative number is refused by name, never taken for an option', () => {
+    const refused = (args: string[], message: RegExp) => {
+      const r = rsmlab('ctl', node, ...args);
+      expect(r.status, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(message).and.not.match(/option/i);
+    };
+    const faults = json(['ctl', node, 'faults']);
+    refused(['faults', '--delay', '-5'], /^rsmlab: --delay must be a number ≥ 0, not -5 \(usage:\nfaults /);
+    refused(['faults', '--loss', '-.5'], /--loss must be a number ≥ 0, not -\.5/);
+    refused(['disk-fault', 'paxos.log', '0', '10', '--kind', 'corrupt-read', '--count', '-1'], /--count must be a number ≥ 0, not -1/);
+    refused(['breakpoint', '-1'], /^rsmlab: ctl breakpoint: '-1': no argument of breakpoint is a negative number \(usage:\nbreakpoint N /);
+    refused(['disk-fault', 'paxos.log', '-1', '10'], /ctl disk-fault: '-1': no argument of disk-fault is a negative number/);
+    expect(json(['ctl', node, 'faults']), 'the refused commands changed nothing').to.deep.equal(faults);
     expect(json(['ctl', node, 'status']).node).to.equal(node);
   });
 

@@ -74,9 +74,11 @@ export function usageOf(command: string): string {
   return lines.slice(first, end).join('\n');
 }
 
+/** A number `ctl` was given for `what`: every one it takes (a count, an offset, a delay, a probability) is ≥ 0. */
 function number(text: string | undefined, what: string): number {
   const n = Number(text);
   if (text === undefined || text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${what} must be a number`);
+  if (n < 0) throw new UsageError(`${what} must be a number ≥ 0, not ${text}`);
   return n;
 }
 
@@ -133,18 +135,51 @@ const ctlFlags = {
 } as const;
 type CtlFlags = ReturnType<typeof parseArgs<{ options: typeof ctlFlags; allowPositionals: true }>>['values'];
 
+/**
+ * `args` with a negative number after a flag that takes a value joined to it (`--delay -5` as
+ * `--delay=-5`), so that the check of the value refuses it by name. parseArgs would read `-5` as an
+ * option of its own and talk about options; a negative number anywhere else is refused here, plainly.
+ */
+function negativesJoined(command: string, args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (const arg of args) {
+    if (!/^-\.?\d/.test(arg)) joined.push(arg);
+    else if (takesValue(joined.at(-1))) joined.push(`${joined.pop()!}=${arg}`);
+    else throw new UsageError(`ctl ${command}: '${arg}': no argument of ${command} is a negative number`);
+  }
+  return joined;
+}
+
+/** Whether `arg` is a flag of ctlFlags that takes a value and was given none with `=`. */
+function takesValue(arg: string | undefined): boolean {
+  const name = arg?.startsWith('--') === true ? arg.slice(2) : '';
+  return name in ctlFlags && ctlFlags[name as keyof typeof ctlFlags].type === 'string';
+}
+
 export async function ctl(node: NodeId, command: string, args: readonly string[], timeoutMs = defaultControlTimeoutMs): Promise<Json> {
-  const { values, positionals } = parseArgs({ args: [...args], options: ctlFlags, allowPositionals: true });
-  const most = (MAX_ARGS as Record<string, number | undefined>)[command];
-  const token = values.token ?? process.env.RSMLAB_CONTROL_TOKEN;
-  const control = new RemoteFaultControl({ timeoutMs, ...(token !== undefined && { token }) });
   try {
+    const { values, positionals } = parseArgs({ args: negativesJoined(command, args), options: ctlFlags, allowPositionals: true });
+    const most = (MAX_ARGS as Record<string, number | undefined>)[command];
+    const token = values.token ?? process.env.RSMLAB_CONTROL_TOKEN;
+    const control = new RemoteFaultControl({ timeoutMs, ...(token !== undefined && { token }) });
     if (most !== undefined && positionals.length > most) throw new UsageError(`ctl ${command} takes ${most === 0 ? 'no arguments' : `at most ${most} arguments`} besides its flags, not '${positionals.join(' ')}'`);
     return await run(control, node, command, values, positionals);
   } catch (e) {
     if (e instanceof UsageError) throw new Error(`${e.message} (usage:\n${usageOf(command)})`);
-    throw isRpcError(e) && e.kind === 'unreachable' ? new Error(`${e.message}: is ${node} up, and is it the node's own port? ctl reaches a node's control plane at that port + 1`) : e;
+    throw withPortHint(e, node);
   }
+}
+
+/**
+ * A failure to reach `node`'s control plane, with a hint when the port looks wrong: nothing answered
+ * at port + 1, or something that serves no control method did (`Method not found`): most often
+ * another node's protocol port, because ctl was given a control port (p+1), not a node's own.
+ */
+function withPortHint(e: unknown, node: NodeId): unknown {
+  const hint = "ctl reaches a node's control plane at that port + 1";
+  if (isRpcError(e, 'unreachable')) return new Error(`${e.message}: is ${node} up, and is it the node's own port? ${hint}`);
+  if (isRpcError(e, 'remote') && e.code === -32601) return new Error(`${e.message}: that is no control plane; is ${node} a control port, not a node's own? ${hint}`);
+  return e;
 }
 
 /** Carry out `ctl` command `command` (its flags `values`, its arguments `positionals`) against `node` through `control`. */
