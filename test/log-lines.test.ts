@@ -21,3 +21,15 @@ describe('node log lines', () => {
     );
   });
 });
+
+describe('node log lines of breakpoints and fault points', () => {
+  const line = (detail: Record<string, string | number | boolean>): string | undefined =>
+    logLine(formatLine(1, { t: Date.UTC(2026, 0, 1, 12, 0, 1, 250), node: '127.0.0.1:7000', kind: 'breakpoint', detail }));
+
+  it('name a breakpoint by its number and a fault point by its name, armed or hit', () => {
+    expect(line({ n: 3, hit: false })).to.equal('12:00:01.250 breakpoint 3 armed');
+    expect(line({ n: 3, hit: true })).to.equal('12:00:01.250 breakpoint 3 hit');
+    expect(line({ point: 'vsr.after_prepare_ok', hit: false })).to.equal('12:00:01.250 fault-point vsr.after_prepare_ok armed');
+    expect(line({ point: 'vsr.after_prepare_ok', hit: true, pid: 7 })).to.equal('12:00:01.250 fault-point vsr.after_prepare_ok hit pid=7');
+  });
+});

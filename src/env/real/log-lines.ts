@@ -17,10 +17,24 @@ export function logLine(line: string): string | undefined {
   const kind = LOGGED.exec(line)?.[1];
   if (kind === undefined) return undefined;
   const event = JSON.parse(line) as { t: number; detail?: Record<string, Json> };
-  const { what, ...fields } = event.detail ?? {};
   const time = new Date(event.t).toISOString().slice(11, 23);
-  const words = [time, kind, ...(what === undefined ? [] : [value(what)]), ...Object.entries(fields).map(([k, v]) => `${k}=${value(v)}`)];
-  return words.join(' ');
+  return [time, ...(kind === 'breakpoint' ? armedOrHit(event.detail ?? {}) : fieldWords(kind, event.detail ?? {}))].join(' ');
+}
+
+/** A kind's words: the kind, its `what`, then its other fields as key=value. */
+function fieldWords(kind: string, detail: Record<string, Json>): string[] {
+  const { what, ...fields } = detail;
+  return [kind, ...(what === undefined ? [] : [value(what)]), ...Object.entries(fields).map(([k, v]) => `${k}=${value(v)}`)];
+}
+
+/**
+ * A breakpoint event's words, `breakpoint 3 armed` or `fault-point NAME hit`: the trace keeps both
+ * under one kind (detail `n` or `point`), and a reader should not see a fault point called a breakpoint.
+ */
+function armedOrHit(detail: Record<string, Json>): string[] {
+  const { n, point, hit, ...rest } = detail;
+  const site = point === undefined ? ['breakpoint', value(n ?? '?')] : ['fault-point', value(point)];
+  return [...site, hit === true ? 'hit' : 'armed', ...fieldWords('', rest).slice(1)];
 }
 
 export class LogLines implements TraceSink {
