@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Json, NodeId } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
+import { eventWords } from '../trace/event-words.js';
 import { diskFaultSchema } from '../env/disk-faults.js';
 import { observed, type ControlAction, type FaultControl, type FaultStatus } from '../control/fault-control.js';
 import { faultSettings } from '../control/protocol.js';
@@ -153,8 +154,9 @@ export class LiveFeed {
       } else if (e.kind === 'client') {
         ring(this.clientOps, `${e.node.replace(/^client:/, '')} ${detailText(e.detail)}`, CLIENT_OPS);
       } else if (e.kind !== 'timer') {
-        ring(this.logTailOf(e.node), `${e.kind} ${detailText(e.detail)}`.trim(), LOG_TAIL);
-        if (e.kind !== 'log') this.stream(e.t - this.origin, e.node, e.kind, detailText(e.detail));
+        const [kind = e.kind, ...words] = eventWords(e.kind, e.detail);
+        ring(this.logTailOf(e.node), [kind, ...words].join(' '), LOG_TAIL);
+        if (e.kind !== 'log') this.stream(e.t - this.origin, e.node, kind, words.join(' '));
       }
     }
     const over = this.source.over ?? null;
@@ -250,7 +252,7 @@ export class LiveFeed {
           return { files: await c.diskFiles(r.node) };
       }
     } catch (e) {
-      this.stream(this.now(), r.node, 'control', `${r.action} failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.stream(this.now(), r.node, 'control', `${r.action} failed: ${firstAndLast(e instanceof Error ? e.message : String(e))}`);
       throw e;
     }
   }
@@ -272,6 +274,16 @@ function upOrDownProblem(r: ControlRequest, alive: boolean, world: LiveSource['w
 function lifecycleProblem(r: ControlRequest, owned: boolean): string | undefined {
   if (owned || (r.action !== 'crash' && r.action !== 'restart')) return undefined;
   return `this dashboard watches nodes it did not start: ${r.action === 'crash' ? 'kill' : 'restart'} ${r.node} where it was started`;
+}
+
+/**
+ * A failure's message as one stream line: a failed restart's carries the end of the node's log
+ * (20 lines), whole in the page's answer to the request; the stream keeps its first line and its
+ * last, which says why the node would not start.
+ */
+export function firstAndLast(message: string): string {
+  const lines = message.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  return lines.length <= 2 ? lines.join(' ') : `${lines[0]} … ${lines.at(-1)} (${lines.length - 2} lines more in the node's log)`;
 }
 
 /** A request the page got wrong (HTTP 400), as opposed to a control action that failed (HTTP 500). */

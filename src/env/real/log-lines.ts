@@ -3,14 +3,11 @@
 // `rsmlab node … > n0.log` keeps. It passes every line on to the trace file; it never drops one.
 import type { EventInput, TraceSink } from '../../trace/recorder.js';
 import type { Json } from '../types.js';
+import { eventWords } from '../../trace/event-words.js';
 
 /** The kinds a log reader wants; messages and timers stay in the trace (too many to read). */
 const LOGGED_KINDS: ReadonlySet<string> = new Set(['log', 'start', 'crash', 'restart', 'breakpoint', 'partition', 'heal', 'faults', 'disk']);
 const LOGGED = new RegExp(`^\\{"seq":\\d+,"t":\\d+,"node":"(?:[^"\\\\]|\\\\.)*","kind":"(${[...LOGGED_KINDS].join('|')})"`);
-
-function value(v: Json): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
 
 /** `12:00:01.250 log paxos.propose instance=2 n=5` for a trace line of a logged kind. */
 export function logLine(line: string): string | undefined {
@@ -18,23 +15,7 @@ export function logLine(line: string): string | undefined {
   if (kind === undefined) return undefined;
   const event = JSON.parse(line) as { t: number; detail?: Record<string, Json> };
   const time = new Date(event.t).toISOString().slice(11, 23);
-  return [time, ...(kind === 'breakpoint' ? armedOrHit(event.detail ?? {}) : fieldWords(kind, event.detail ?? {}))].join(' ');
-}
-
-/** A kind's words: the kind, its `what`, then its other fields as key=value. */
-function fieldWords(kind: string, detail: Record<string, Json>): string[] {
-  const { what, ...fields } = detail;
-  return [kind, ...(what === undefined ? [] : [value(what)]), ...Object.entries(fields).map(([k, v]) => `${k}=${value(v)}`)];
-}
-
-/**
- * A breakpoint event's words, `breakpoint 3 armed` or `fault-point NAME hit`: the trace keeps both
- * under one kind (detail `n` or `point`), and a reader should not see a fault point called a breakpoint.
- */
-function armedOrHit(detail: Record<string, Json>): string[] {
-  const { n, point, hit, ...rest } = detail;
-  const site = point === undefined ? ['breakpoint', value(n ?? '?')] : ['fault-point', value(point)];
-  return [...site, hit === true ? 'hit' : 'armed', ...fieldWords('', rest).slice(1)];
+  return [time, ...eventWords(kind, event.detail)].join(' ');
 }
 
 export class LogLines implements TraceSink {
