@@ -230,11 +230,11 @@ describe('dashboard in Chromium', function () {
       expect(await disabledOf(primary), 'disabled on the card back up: only Restart').to.deep.equal(disabledWhen(true));
     });
 
-    it('injects disk faults (corrupt now, a lost write armed) into a node\'s file from the page, through the same interface', async () => {
+    it('injects disk faults (corrupt now, a lost write and a latent read error armed) into a node\'s file from the page, and clears them, through the same interface', async () => {
       await page.goto(server.url);
       const node = cluster.id(2);
       await until('the card', async () => (await card(node).locator('.up-down').textContent()) === 'up');
-      await card(node).locator('button.disk-refresh').click();
+      // The files are listed once the card sees the node up, with no ↻ pressed.
       const written = card(node).locator('select.disk-file option').filter({ hasNotText: '(0 B)' }).filter({ hasText: ' B)' });
       await until('the node\'s files listed', async () => (await written.count()) > 0);
       const file = (await written.first().getAttribute('value'))!;
@@ -257,6 +257,22 @@ describe('dashboard in Chromium', function () {
       expect(await cardsTop(), 'the cards, with no answer shown').to.equal(long);
       expect(await page.locator('#action-status').getAttribute('title')).to.match(/"kind":"lost-write"/);
       await page.setViewportSize({ width: 1400, height: 900 });
+      // Each kind shows the fields it takes (ctl's --count, --latent, --to), and they reach the node.
+      const shown = async (): Promise<string[]> => (await Promise.all(['count', 'latent', 'to'].map(async (f) => ((await card(node).locator(`input.disk-${f}`).isVisible()) ? f : '')))).filter(Boolean);
+      expect(await shown(), 'lost-write').to.deep.equal(['count']);
+      await card(node).locator('select.disk-kind').selectOption('misdirect');
+      expect(await shown(), 'misdirect').to.deep.equal(['count', 'to']);
+      await card(node).locator('select.disk-kind').selectOption('corrupt');
+      expect(await shown(), 'corrupt').to.deep.equal([]);
+      await card(node).locator('select.disk-kind').selectOption('corrupt-read');
+      expect(await shown(), 'corrupt-read').to.deep.equal(['count', 'latent']);
+      await card(node).locator('input.disk-count').fill('3');
+      await card(node).locator('input.disk-latent').check();
+      await card(node).locator('button.disk-fault').click();
+      await until('the latent read error in the stream', async () => ((await page.locator('#stream').textContent()) ?? '').includes(`${node} control: diskFault kind=corrupt-read file=${file} offset=0 length=4 latent=true count=3`));
+      await card(node).locator('button.disk-clear').click();
+      await until('the armed faults cleared', async () => /clearDiskFaults \S+: \{"cleared":[1-9]\d*\}/.test((await page.locator('#action-status').textContent()) ?? ''));
+      expect(await page.locator('#stream').textContent()).to.include(`${node} control: clearDiskFaults file=${file}`);
     });
 
     it('sets link faults on some methods only from the page, refuses a bad method name whole, and clears the filter', async () => {

@@ -86,6 +86,7 @@ export const controlRequestSchema = z.discriminatedUnion('action', [
   // The control plane's own `faults` params (its rules for loss, dup, delay and method names): `methods: []` is every method again.
   faultSettings.partial().extend({ action: z.literal('netFaults'), node: nodeField }),
   z.object({ action: z.literal('diskFault'), node: nodeField, fault: diskFaultSchema }),
+  z.object({ action: z.literal('clearDiskFaults'), node: nodeField, file: z.string().min(1).optional() }),
   z.object({ action: z.literal('diskFiles'), node: nodeField }),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
@@ -248,6 +249,8 @@ export class LiveFeed {
         }
         case 'diskFault':
           return await c.diskFault(r.node, r.fault);
+        case 'clearDiskFaults':
+          return await c.clearDiskFaults(r.node, r.file);
         case 'diskFiles':
           return { files: await c.diskFiles(r.node) };
       }

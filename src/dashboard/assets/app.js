@@ -101,6 +101,36 @@
       const kind = h('select.disk-kind', {}, ['corrupt', 'corrupt-read', 'corrupt-write', 'misdirect', 'lost-write'].map((k) => h('option', { value: k, text: k })));
       const offset = h('input.disk-offset', { type: 'number', min: 0, value: 0, title: 'offset' });
       const length = h('input.disk-length', { type: 'number', min: 1, value: 16, title: 'length' });
+      // What an armed kind also takes (rsmlab ctl disk-fault's --count, --latent, --to), shown only with a kind that takes it.
+      const count = h('input.disk-count', { type: 'number', min: 1, value: 1, title: 'how many of the next IOs on those sectors the fault strikes' });
+      const latent = h('input.disk-latent', { type: 'checkbox', title: 'a latent error: every read of those sectors fails until they are written again' });
+      const to = h('input.disk-to', { type: 'number', min: 0, value: 0, title: 'the offset a misdirected write lands at' });
+      const armedFields = [
+        [h('label.disk-count-label', { text: 'count' }), count, (k) => k !== 'corrupt'],
+        [h('label.disk-latent-label', { text: 'latent' }), latent, (k) => k === 'corrupt-read'],
+        [h('label.disk-to-label', { text: 'to' }), to, (k) => k === 'misdirect'],
+      ];
+      const showArmedFields = () => {
+        for (const [label, field, takes] of armedFields) label.hidden = field.hidden = !takes(kind.value);
+      };
+      kind.addEventListener('change', showArmedFields);
+      showArmedFields();
+      const diskFault = () => {
+        const fault = { kind: kind.value, file: file.value, offset: Number(offset.value), length: Number(length.value) };
+        if (!count.hidden) fault.count = Number(count.value);
+        if (!latent.hidden && latent.checked) fault.latent = true;
+        if (!to.hidden) fault.to = Number(to.value);
+        return act({ action: 'diskFault', node, fault });
+      };
+      // The node's files, listed when its card first sees it up and again on ↻ (a silent list: no action status).
+      const listFiles = async (answer) => {
+        if (!answer) return;
+        const chosen = file.value;
+        file.replaceChildren(...answer.files.map((f) => h('option', { value: f.name, text: `${f.name} (${f.size} B)` })));
+        if (answer.files.some((f) => f.name === chosen)) file.value = chosen;
+        el.dataset.filesListed = 'true';
+      };
+      el.listFiles = () => post('/api/control', { action: 'diskFiles', node }).then(listFiles, () => undefined);
       const button = (cls, text, run) => h(`button.${cls}`, { text, onclick: run });
       // Typing in a link-fault field stops it following the node's settings (showFaults) until Set.
       for (const field of [loss, dup, delay, methods]) field.addEventListener('input', () => (el.dataset.faultsEdited = 'true'));
@@ -120,17 +150,15 @@
           'div.controls',
           {},
           file,
-          button('disk-refresh', '↻', async () => {
-            const answer = await act({ action: 'diskFiles', node });
-            if (!answer) return;
-            file.replaceChildren(...answer.files.map((f) => h('option', { value: f.name, text: `${f.name} (${f.size} B)` })));
-          }),
+          button('disk-refresh', '↻', async () => listFiles(await act({ action: 'diskFiles', node }))),
           kind,
           h('label', { text: 'offset' }),
           offset,
           h('label', { text: 'length' }),
           length,
-          button('disk-fault', 'Inject', () => act({ action: 'diskFault', node, fault: { kind: kind.value, file: file.value, offset: Number(offset.value), length: Number(length.value) } })),
+          ...armedFields.flatMap(([label, field]) => [label, field]),
+          button('disk-fault', 'Inject', diskFault),
+          h('button.disk-clear', { text: 'Clear', title: "drop the armed faults and latent errors of the chosen file (rsmlab ctl … disk-clear FILE); they outlive restarts", onclick: () => act({ action: 'clearDiskFaults', node, ...(file.value !== '' && { file: file.value }) }) }),
         ),
         h('div.section-title', { text: 'log tail' }),
         h('pre.log-tail'),
@@ -220,6 +248,10 @@
         el.querySelector('.flags').textContent = flags.join(', ');
         el.querySelector('.flags').hidden = flags.length === 0;
         if (n.status.alive) showFaults(el, n.status.faults);
+        if (n.status.alive && el.dataset.filesListed !== 'true' && !el.dataset.filesAsked) {
+          el.dataset.filesAsked = 'true';
+          el.listFiles().finally(() => delete el.dataset.filesAsked);
+        }
         el.querySelector('.kv').replaceChildren(
           h('dt', { text: 'view' }),
           h('dd.view', { text: s.view === null ? '-' : String(s.view) }),
