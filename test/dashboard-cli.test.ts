@@ -73,7 +73,7 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
 
   it('rsmlab start --lab paxos --nodes 5 --port P: another lab, size and port, the same page; Ctrl-C stops it all', async () => {
     const { code, url, output } = await served(['start', '--lab', 'paxos', '--nodes', '5', '--port', '0', '--timing-scale', '0.1'], async (url) => {
-      type State = { nodes: { summary: { view: number | null; members: string[] } }[] } | null;
+      type State = { nodes: { summary: { view: number | null; members: string[] } }[]; clientless?: string } | null;
       let state: State = null;
       for (let i = 0; i < 300 && !state?.nodes.every((n) => n.summary.view === 5); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -81,6 +81,8 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
       }
       expect(state?.nodes.map((n) => n.summary.view)).to.deep.equal([5, 5, 5, 5, 5]);
       expect(state?.nodes[0]?.summary.members).to.have.length(5);
+      // Its client panels say why they stay empty (the page shows it as "(none: …)").
+      expect(state?.clientless).to.equal('--lab paxos runs no app, so no client sends it operations');
     });
     expect(code).to.equal(0);
     // The tester's real-world timing: every constant x0.1 but the RPC timeout, which a loaded host's jitter would beat at 100 ms (src/timing.ts realTiming).
@@ -105,9 +107,11 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
 
   it('rsmlab start --lab vsr: the page refuses, naming the node, a kill of a node already down, a restart of one up, a heal of one down; the narration says a node went down', async () => {
     const answers: string[] = [];
+    let clientless: string | undefined;
     const { code, output } = await served(['start', '--lab', 'vsr', '--port', '0', '--clients', '0', '--timing-scale', '0.2'], async (url) => {
       const token = /"token":"([0-9a-f]+)"/.exec(await (await fetch(url)).text())![1]!;
       const nodes = await liveNodes(url);
+      clientless = ((await (await fetch(`${url}api/state`)).json()) as { clientless?: string }).clientless;
       const act = async (body: Record<string, unknown>): Promise<void> => {
         const res = await fetch(`${url}api/control`, { method: 'POST', headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token }, body: JSON.stringify(body) });
         answers.push(`${res.status} ${await res.text()}`);
@@ -130,6 +134,7 @@ describe('rsmlab view and rsmlab dashboard (CLI)', function () {
       '200 {"ok":true}',
     ]);
     expect(output).to.match(/\] node 0 now down \(killed by SIGKILL\): restart it from the dashboard\n/);
+    expect(clientless, 'what its empty client panels say').to.equal('no client load: --clients 0');
   });
 
   it('rsmlab dashboard --members shows a member that is down, from the start or later, as down, and goes on with the rest', async () => {

@@ -102,6 +102,12 @@ function hasApp(lab: string): boolean {
 }
 
 /** Refuse, before anything starts, flags the lab has no use for: typed, they would be ignored in silence. */
+/** Why `rsmlab start` runs no client load on this cluster (the page says it in its client panels), or undefined when it runs one. */
+function clientless(o: Pick<StartCommandOptions, 'lab' | 'clients'>): string | undefined {
+  if (!hasApp(o.lab)) return `--lab ${o.lab} runs no app, so no client sends it operations`;
+  return o.clients <= 0 ? 'no client load: --clients 0' : undefined;
+}
+
 export function refuseUnusedFlags(lab: string, flags: { app: boolean; clients: boolean }): void {
   const unused = [...(flags.app ? ['--app'] : []), ...(flags.clients ? ['--clients'] : [])];
   if (!hasApp(lab) && unused.length > 0) throw new Error(`--lab ${lab} runs no app and no client load: ${unused.join(' and ')} would do nothing (they are for --lab rsm, vsr or par)`);
@@ -136,7 +142,7 @@ export async function startCommand(o: StartCommandOptions): Promise<number> {
       port: o.port,
       ...(o.host !== undefined && { host: o.host }),
       ...(o.token !== undefined && { token: o.token }),
-      feed: new LiveFeed(new RealLiveSource(cluster, o.nodes, `${o.nodes}-node ${label} cluster (real processes)`)),
+      feed: new LiveFeed(new RealLiveSource(cluster, o.nodes, `${o.nodes}-node ${label} cluster (real processes)`, clientless(o))),
     });
     print(`rsmlab: starting a ${o.nodes}-node ${label} cluster of real processes (heartbeat ${timing.heartbeatMs} ms, RPC timeout ${timing.rpcTimeoutMs} ms); data in ${cluster.dir}`);
     print(`rsmlab: dashboard at ${dashboard.url}`);

@@ -31,6 +31,8 @@ export interface LiveSource {
    * neither kill nor restart them, and the page offers neither. Default true.
    */
   readonly owned?: boolean;
+  /** Why this world has no client load (a Paxos cluster, --clients 0), when it has none: the page says so where client operations would show. */
+  readonly clientless?: string;
 }
 
 /** At most this many message events go to the page per tick; the rest are counted. */
@@ -71,6 +73,8 @@ export interface LiveUpdate {
   /** Message events left out of this update by the rate limit. */
   skipped: number;
   clientOps: string[];
+  /** LiveSource.clientless: why no client operation will show, when none will. */
+  clientless?: string;
   totals: { sent: number; delivered: number; dropped: number };
   player?: Json;
 }
@@ -180,6 +184,7 @@ export class LiveFeed {
       messages,
       skipped,
       clientOps: [...this.clientOps],
+      ...(this.source.clientless !== undefined && { clientless: this.source.clientless }),
       totals: { ...this.totals },
       ...(this.source.player && { player: this.source.player() }),
     };

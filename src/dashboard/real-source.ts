@@ -23,6 +23,8 @@ export class RealLiveSource implements LiveSource {
     private readonly cluster: RealCluster,
     count: number,
     readonly title: string,
+    /** LiveSource.clientless: why this cluster has no client load, when it has none. */
+    readonly clientless?: string,
   ) {
     this.nodes = Array.from({ length: count }, (_, i) => cluster.id(i));
     // Only the files still written to: every node's, and the open client envs' (rsmlab start's load

@@ -226,6 +226,11 @@
       return [f.loss ? `loss ${f.loss}` : '', f.dup ? `dup ${f.dup}` : '', f.delayMs ? `delay ${f.delayMs} ms` : '', f.methods ? `on ${f.methods.join(' + ')} only` : ''];
     }
 
+    /** What an empty client panel says: why no client operation will show (LiveUpdate.clientless), or that none has yet. */
+    function noClientsYet(u) {
+      return u.clientless ? `(none: ${u.clientless})` : '(none yet)';
+    }
+
     function render(u) {
       document.getElementById('title').textContent = `rsmlab — ${u.title}`;
       totals.textContent = `messages: ${u.totals.sent} sent, ${u.totals.delivered} delivered, ${u.totals.dropped} dropped${neitherText(u.totals)}`;
@@ -265,7 +270,7 @@
           ...(s.log.length ? [h('dt', { text: 'log' }), h('dd', {}, h('pre.replica-log', { text: s.log.join('\n') }))] : []),
         );
         el.querySelector('.log-tail').textContent = n.logTail.join('\n');
-        el.querySelector('.client-requests').textContent = n.clientRequests.map((r) => short(r, 90)).join('\n');
+        el.querySelector('.client-requests').textContent = n.clientRequests.map((r) => short(r, 90)).join('\n') || noClientsYet(u);
       }
       for (const e of u.stream) stream.prepend(h(`div.${e.kind}`, { text: `${(e.t / 1000).toFixed(1)}s ${e.node} ${e.kind}: ${e.text}` }));
       while (stream.childElementCount > 300) stream.lastChild.remove();
@@ -273,7 +278,7 @@
       for (const m of u.messages) messages.prepend(h('div', { text: `${m.kind} ${m.msg.from} → ${m.msg.to} ${m.msg.method} ${short(m.msg.summary, 60)}` }));
       if (u.skipped > 0) messages.prepend(h('div', { text: `… ${u.skipped} more messages (rate limit)` }));
       while (messages.childElementCount > 100) messages.lastChild.remove();
-      clientOps.textContent = u.clientOps.join('\n');
+      clientOps.textContent = u.clientOps.join('\n') || noClientsYet(u);
       if (u.player) renderPlayer(u.player);
     }
 
