@@ -19,19 +19,25 @@ const PREPARE = '    const args = { instance, n: this.my_n };\n';
 
 interface Results {
   score: number;
+  execution_time?: number;
   output?: string;
-  tests?: { name: string; score: number; max_score: number; status: string; output: string }[];
+  tests?: { name: string; score: number; max_score: number; status: string; execution_time: number; output: string }[];
 }
 
-/** Gradescope's results.json: a numeric score equal to the sum of the tests', each test named and scored. */
+/** Gradescope's results.json: a numeric score equal to the sum of the tests', each test named, scored and timed (seconds, their sum the run's). */
 function checkResults(results: Results): void {
   expect(results.score).to.be.a('number');
   for (const t of results.tests ?? []) {
-    expect(Object.keys(t).sort()).to.deep.equal(['max_score', 'name', 'output', 'score', 'status']);
+    expect(Object.keys(t).sort()).to.deep.equal(['execution_time', 'max_score', 'name', 'output', 'score', 'status']);
     expect(t.status).to.be.oneOf(['passed', 'failed']);
     expect(t.score).to.be.within(0, t.max_score);
+    expect(t.execution_time).to.be.a('number').and.at.least(0);
   }
   expect((results.tests ?? []).reduce((sum, t) => sum + t.score, 0)).to.equal(results.score);
+  if (results.tests !== undefined && results.tests.length > 0) {
+    expect(results.execution_time).to.be.closeTo(results.tests.reduce((sum, t) => sum + t.execution_time, 0), 0.001 * results.tests.length);
+    if (results.tests.some((t) => t.status === 'passed')) expect(results.tests.some((t) => t.execution_time > 0), 'some test that ran took time').to.equal(true);
+  }
 }
 
 describe('rsmlab autograder', function () {

@@ -132,7 +132,13 @@ describe('report: a test the runner did not run in this world', () => {
     expect(table).to.include('\nNOT RUN paxos 7 (a title)\n  not run: the simulator already failed (seed 3)\n  replay: npx rsmlab sim paxos 7 --seed 3\n');
     expect(table).to.not.include('FAILED');
     const tests = (JSON.parse(formatGradescope([real(skipped)])) as { tests: { status: string; score: number; output: string }[] }).tests;
-    expect(tests).to.deep.equal([{ name: 'paxos 7: a title [real]', score: 0, max_score: 10, status: 'failed', output: 'not run: the simulator already failed (seed 3)\nreplay: npx rsmlab sim paxos 7 --seed 3' }]);
+    expect(tests).to.deep.equal([{ name: 'paxos 7: a title [real]', score: 0, max_score: 10, status: 'failed', execution_time: 0, output: 'not run: the simulator already failed (seed 3)\nreplay: npx rsmlab sim paxos 7 --seed 3' }]);
+  });
+
+  it("gives Gradescope each test's seconds and their sum as the run's", () => {
+    const results = JSON.parse(formatGradescope([real(outcome({ id: '6', elapsedMs: 1234.4 }), outcome({ id: '8', elapsedMs: 20 }), skipped)])) as { execution_time: number; tests: { execution_time: number }[] };
+    expect(results.tests.map((t) => t.execution_time)).to.deep.equal([1.234, 0.02, 0]);
+    expect(results.execution_time).to.equal(1.254);
   });
 
   it('is <skipped> in junit.xml, counted apart from failures, and `not_run` in --json', () => {
