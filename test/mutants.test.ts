@@ -150,6 +150,10 @@ describe('mutant gate', function () {
     ['vsr', 'own-ack-before-write', 'failed-view-change', 40, /InvariantViolation: vsr: pipeline op \d+ counts this primary's own prepare_ok before its write is durable/],
     // p1 holds its own do_view_change alone (p0 down, p2 dead at its fault point). 50 of 50 when written.
     ['vsr', 'view-change-quorum-one', 'failed-view-change', 45, /p1 started view 1 on its own do_view_change alone .*: a new primary needs a quorum of them/],
+    // p1 holds its own do_view_change and p4's, resent every few ticks (p0, p3 down, p2 dead at its
+    // fault point): two of five replicas, neither with the write p0 committed on p2, p3. 50 of 50 when
+    // written (200 of seeds 1..200; the reference passes all 200).
+    ['vsr', 'duplicate-do-view-change', 'resent-do-view-change', 45, /p1 started view 1 \(normal view 1 op \d+ commit \d+\) on the do_view_changes of p1 and p4 alone .*neither holding op \d+, committed on p0, p2, p3/],
     // Scenario 7 was not written for it: 8 of 50 when written, 5 since a lagging backup catches up at
     // one round trip per op (its view changes meet fewer laggards); there it loses a committed op.
     // 69 of 500 (13.8%) when restated over them; 50 of 500 (10%, none of seeds 1..30, so it is no

@@ -293,6 +293,85 @@ const failedViewChange = async (run: VsrRun): Promise<void> => {
   await run.finish();
 };
 
+/** resent-do-view-change's write: committed in view 0 on p0, p2 and p3 alone. */
+const QUORUM_WRITE = { f: 'put', key: 'quorum', value: 'on p0, p2, p3' } as const;
+/**
+ * Ticks of extra delay on p1's and p4's links in resent-do-view-change's view change: p2's
+ * start_view_change leaves it (after its superblock write) before the second of theirs reaches it,
+ * whichever of the three times out first; and p4's do_view_change still reaches p1 again and again
+ * inside p1's view-change timeout (TICKS.view_change), resent every TICKS.resend.
+ */
+const SLOW_PAIR_TICKS = 1;
+
+/**
+ * Ours (n=5): a new primary counts the replicas whose do_view_change it holds, never the messages (a
+ * backup resends its own every few ticks until the view starts). In a quiet cluster, p1 and p4 are
+ * cut off while p0 commits a write with p2 and p3; p0 and p3 die, p1 and p4 come back on slow links,
+ * and p2 dies at its fault point as its do_view_change for view 1 is about to leave it (its
+ * start_view_change brought p1 and p4 to a quorum of them). So view 1's primary p1 holds
+ * do_view_changes from p1 and p4 alone, p4's again and again: two replicas, neither holding the
+ * write. View 1 must wait for a third; started on those two, it lacks the committed write (lost once
+ * a replica takes its log). Once the others are back, the write must still read as written, under
+ * a client load.
+ */
+const resentDoViewChange = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  const writer = new RawClient(run, 'quorum-writer');
+  const registered = await writer.ok('register', 0, 0, 'register', null);
+  // A quiet cluster, level: p1 and p4 hold the same log (a do_view_change whose log ends before the
+  // ops its primary-to-be executed is dropped, so the two must be level for p4's to count at p1).
+  await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
+  await run.isolate(1);
+  await run.isolate(4);
+  const write = await writer.ok('write with p1, p4 cut off', 0, 1, 'write', QUORUM_WRITE);
+  await armFaultPoint(run, 2, faultPoints.beforeDoViewChange);
+  await run.crash(0);
+  await run.crash(3);
+  await slowLinks(run, [1, 4], run.ms(SLOW_PAIR_TICKS));
+  await run.heal(1);
+  await run.heal(4);
+  await lackedByBoth(run, write.op);
+  await waitForDeath(run, 2);
+  await noViewOnTwo(run, write.op);
+  await slowLinks(run, [1, 4], 0);
+  for (const i of [0, 2, 3]) await run.restart(i);
+  run.startLoad({ clients: 3, ops: 12 });
+  const [after] = await run.finish();
+  const read = await writer.ok('read after the view change', after!.primary, 1, 'read', { f: 'get', key: QUORUM_WRITE.key });
+  if (JSON.stringify(read.result) !== JSON.stringify({ ok: true, value: QUORUM_WRITE.value })) {
+    throw new ScenarioFailure(`the write acked as op ${write.op} (committed on p0, p2, p3) reads ${JSON.stringify(read.result)} in view ${after!.view}: a view change lost it`);
+  }
+};
+
+/** Every message on the links of replicas `indices` takes `delayMs` more (0: as before). */
+async function slowLinks(run: VsrRun, indices: readonly number[], delayMs: number): Promise<void> {
+  run.note(`${indices.map((i) => run.name(i)).join(', ')}: links ${delayMs === 0 ? 'no longer slowed' : `slowed by ${delayMs} ms`}`);
+  for (const i of indices) await run.cluster.faults(i, { delayMs });
+}
+
+/** The cut-off p1 and p4, back, lack op `op` (else nothing is checked). */
+async function lackedByBoth(run: VsrRun, op: number): Promise<void> {
+  const [p1, p4] = [await run.statusOf(1), await run.statusOf(4)];
+  if (p1.op >= op || p4.op >= op) throw new ScenarioFailure(`nothing checked: p1 and p4, cut off as op ${op} committed, must lack it, but p1 is ${describe(p1)} and p4 ${describe(p4)}`);
+  run.note(`op ${op} committed on p0, p2, p3; p1 (${describe(p1)}) and p4 (${describe(p4)}) lack it`);
+}
+
+/** With p2 dead before its do_view_change, p1 holds those of p1 and p4 only: it stays in the view change to view 1 until its timeout moves it on. */
+async function noViewOnTwo(run: VsrRun, op: number): Promise<void> {
+  const startedOnTwo = (p1: VsrStatus): void => {
+    if (p1.status === 'normal' && p1.view === 1) {
+      throw new ScenarioFailure(`p1 started view 1 (${describe(p1)}) on the do_view_changes of p1 and p4 alone (p0, p3 down, p2 died before sending its own), neither holding op ${op}, committed on p0, p2, p3: a new primary needs do_view_changes from a quorum of replicas (p4's, resent, counts once)`);
+    }
+  };
+  const p1 = await run.statusOf(1);
+  startedOnTwo(p1);
+  if (p1.status !== 'view_change' || p1.view !== 1) throw new ScenarioFailure(`nothing checked: p1 must be in the view change to view 1 when p2 dies before its do_view_change, but it is ${describe(p1)}`);
+  await run.waitUntil('p1 to leave the view change to view 1', [1], ([s]) => {
+    startedOnTwo(s!);
+    return s!.view >= 2;
+  }, VIEW_CHANGE_TICKS);
+}
+
 /** 9: a backup restarts with its log intact: recovering, then normal once 2 replicas (the primary among them) answer, then caught up. */
 const backupRestarts = async (run: VsrRun): Promise<void> => {
   await run.startAll();
@@ -694,6 +773,7 @@ export const vsrScenarios: Scenario[] = [
   scenario('7', 3, 'an isolated old primary cannot commit; healed, it adopts the new view', isolatedOldPrimary),
   scenario('8', 5, 'every do_view_change for view 1 lost: view 1 never starts, a later view led by a reachable replica does', lostDoViewChanges),
   scenario('failed-view-change', 3, 'a view change fails after its primary-to-be recorded its own do_view_change: the next view starts without it', failedViewChange),
+  scenario('resent-do-view-change', 5, 'a new primary holding do_view_changes from two of five replicas, one resent again and again, waits for a third: started on them, it would lack a write committed on the other three', resentDoViewChange),
   scenario('9', 3, 'a backup restarts: recovering, then normal and caught up', backupRestarts),
   scenario('10', 3, 'recovery answers with an old nonce are ignored', staleNonce),
   scenario('11', 5, 'no recovery answer from the primary: the replica stays recovering', noAnswerFromPrimary),
