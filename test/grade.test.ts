@@ -548,6 +548,9 @@ describe('rsmlab grade', function () {
       const options = { repo, lab: 'paxos', submissions: out, out, jobs: 1, seeds: [1], hangMs: 2000, timeoutMs: 1500, memoryMb: 256 };
       const run = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, stackOnHang: false, out }, options, undefined);
       expect(run).to.deep.equal({ outcomes: [outcome], problem: 'grading took longer than 1500 ms and was stopped' });
+      // The bound counts from the start of the submission's grading (its tree's build and tsc): with all of it spent, the run is stopped before a test ends.
+      const late = await runIsolated(tree, { lab: 'paxos', seeds: [1], hangMs: 2000, stackOnHang: false, out }, options, undefined, Date.now() - 1500);
+      expect(late).to.deep.equal({ outcomes: [], problem: 'grading took longer than 1500 ms and was stopped' });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

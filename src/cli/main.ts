@@ -187,7 +187,7 @@ program
   .option('--seeds <n>', 'simulator seeds per scenario (seeds 1..n, the same for everyone)', whole('--seeds', 1), 20)
   .option('--only <ids>', 'comma-separated scenario ids', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .option('--hang-ms <ms>', 'a scenario run with no progress for this long scores 0 (hung)', whole('--hang-ms', 1), 10_000)
-  .option('--timeout-ms <ms>', 'a whole submission taking longer is stopped; unfinished tests score 0', whole('--timeout-ms', 1), 900_000)
+  .option('--timeout-ms <ms>', 'a submission whose grading (its compile included) takes longer is stopped; unfinished tests score 0', whole('--timeout-ms', 1), 900_000)
   .option('--memory-mb <mb>', 'heap bound of every process running submission code', whole('--memory-mb', 1), 512)
   .option('--no-progress', 'say nothing on stderr as each submission is graded')
   .action((o: { lab: string; submissions: string; out: string; jobs: number; seeds: number; only?: string[]; hangMs: number; timeoutMs: number; memoryMb: number; progress: boolean }) =>
@@ -203,7 +203,7 @@ program
   .option('--hang-ms <ms>', 'a scenario run with no progress for this long scores 0 (hung)', whole('--hang-ms', 1), 10_000)
   .option('--memory-mb <mb>', 'heap bound of every process running submission code', whole('--memory-mb', 1), 512)
   // Gradescope stops a run at its own limit (10 minutes unless the assignment sets more) and then shows no result at all.
-  .option('--timeout-ms <ms>', "a submission's grading is stopped after this long, keeping the tests it finished: keep it under the assignment's Gradescope limit", whole('--timeout-ms', 1), 540_000)
+  .option('--timeout-ms <ms>', "a submission's grading (its compile included) is stopped after this long, keeping the tests it finished: keep it under the assignment's Gradescope limit", whole('--timeout-ms', 1), 540_000)
   .action((o: { lab: string; out: string; seeds: number; hangMs: number; memoryMb: number; timeoutMs: number }) =>
     exitWith(async () => (await import('./autograder-command.js')).autograderCommand(o)),
   );

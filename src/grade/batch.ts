@@ -233,6 +233,7 @@ async function gradeApart(options: GradeOptions, student: string, scenarios: Pla
 }
 
 async function gradeOne(options: GradeOptions, student: string, scenarios: Planned[], trees: TreeSources, user: RunUser | undefined, stackOnHang: boolean, apart: string): Promise<StudentGrade> {
+  const startedAt = Date.now();
   const dir = resolve(options.out, student);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -261,7 +262,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
           writeFileSync(join(dir, 'compile-errors.txt'), `${workspace.compileErrors}\n`);
           typeErrors = `tsc reported errors (the code ran as far as it compiled):\n${workspace.compileErrors.slice(0, TAIL)}`;
         }
-        const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, stackOnHang, out: dir, ...(options.only ? { only: options.only } : {}) }, options, user);
+        const run = await runIsolated(workspace.dir, { lab: options.lab, seeds: options.seeds, hangMs: options.hangMs, stackOnHang, out: dir, ...(options.only ? { only: options.only } : {}) }, options, user, startedAt);
         result = { lab: options.lab, world: 'sim', seeds: options.seeds, outcomes: run.outcomes };
         problem = run.problem;
       }
@@ -293,7 +294,7 @@ async function gradeOne(options: GradeOptions, student: string, scenarios: Plann
  * outcomes come over the IPC channel, each as its scenario finishes: a run stopped by the timeout
  * keeps those it finished, and nothing the submission writes in job.out is taken for a result.
  */
-export function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user: RunUser | undefined): Promise<{ outcomes: ScenarioOutcome[]; problem?: string }> {
+export function runIsolated(tree: string, job: GradeOneJob, options: GradeOptions, user: RunUser | undefined, startedAt = Date.now()): Promise<{ outcomes: ScenarioOutcome[]; problem?: string }> {
   const token = runToken();
   if (user) handTo(job.out, user);
   return new Promise((done) => {
@@ -329,7 +330,8 @@ export function runIsolated(tree: string, job: GradeOneJob, options: GradeOption
       stopped ??= why;
       end();
     };
-    const timer = setTimeout(() => stop(`grading took longer than ${options.timeoutMs} ms and was stopped`), options.timeoutMs);
+    // --timeout-ms bounds the whole grading of a submission from `startedAt` (its tree's build and tsc included), as Gradescope's limit does.
+    const timer = setTimeout(() => stop(`grading took longer than ${options.timeoutMs} ms and was stopped`), Math.max(0, startedAt + options.timeoutMs - Date.now()));
     // --memory-mb bounds the heap in each process; Buffers live outside it, so resident memory is watched too.
     const watch = setInterval(() => {
       const top = child.pid === undefined ? undefined : largestResident(token, child.pid, user?.uid);
