@@ -1,4 +1,4 @@
-// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-25) on the `par` reference in the
+// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-25; and 26) on the `par` reference in the
 // simulator, each on seeds 1..5 dealt to one worker per core, and the checks bite, each on every
 // seed: PAR's "truncate on corruption" replica fails the scenarios where a corrupt op keeps its
 // successors (16, 17, 18: the restart check names what it cut off) and PAR's Fig. 2 (25: the state
@@ -7,7 +7,8 @@
 // discards its own faulty op at n − qr nacks (not n − qr + 1) fails 23, going on while the replica
 // that may hold the op is cut off; header sectors written without the faulty-cell rule fail 20 (the
 // faulty slots come back clean after a crash); a backup that acks a prepare on receipt fails 22, the
-// state checker seeing the ops it never held committed and then replaced.
+// state checker seeing the ops it never held committed and then replaced; recovery's torn-tail rule
+// without its span check fails 26 (the restart check: the acked ops from the look-alike torn slot on cut off).
 import { expect } from 'chai';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +19,12 @@ import { runSuite } from '../tester/suite.js';
 import { vsrScenarios } from '../tester/vsr/scenarios.js';
 import { failsOnEvery } from './fixtures/mutant-rate.js';
 import type { Lab } from '../src/lab.js';
-import { ackOnReceiptLab, faultyCellAsReservedLab, nackThresholdOffByOneLab, nackWhenUnreadableLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
+import { ackOnReceiptLab, faultyCellAsReservedLab, nackThresholdOffByOneLab, nackWhenUnreadableLab, tornAnywhereLab, truncateOnCorruptionLab } from './fixtures/par-broken.js';
 
 const SEEDS = [1, 2, 3, 4, 5];
-const IDS = ['13', '14', '16', '17', '18', '19', '20', '21', '22', '23', '24', '25'];
+const IDS = ['13', '14', '16', '17', '18', '19', '20', '21', '22', '23', '24', '25', '26'];
 
-describe('par: storage scenarios 13, 14, 16-25 in the simulator', function () {
+describe('par: storage scenarios 13, 14, 16-26 in the simulator', function () {
   this.timeout(600_000);
 
   it(`scenarios ${IDS.join(', ')} pass on seeds 1..${SEEDS.length} each`, async () => {
@@ -73,6 +74,8 @@ describe('par: storage scenarios 13, 14, 16-25 in the simulator', function () {
       // Caught on disk, before the crash: the sector holds valid reserved cells for the faulty slots (without that check, the restart finds them @J: 'got faulty [] and head op 8').
       check: /^ScenarioFailure: p2 with op 8 clean again: .* slots 9,10,11 still faulty and written invalid in its header sector; got recovering, faulty slots \[9,10,11\], invalid cells \[\]$/,
     },
+    // 200 of seeds 1..200 when written (the reference passes all 200); without the restart check the state checker sees committed ops 11..12 dropped.
+    { what: '"torn anywhere" (the torn-tail rule without its span check: a corrupt op with a faulty one past it cut as torn)', lab: tornAnywhereLab, id: '26', check: restartCheck },
     { what: 'a backup that acks a prepare on receipt (before it holds it: ops 7-9 "committed" by p0 and p1\'s empty ack)', lab: ackOnReceiptLab, id: '22', check: lostOps },
   ];
   for (const m of mutants) {

@@ -13,7 +13,7 @@ export async function loadScenarios(lab: string): Promise<Scenario[]> {
     case 'vsr':
       return (await import('./vsr/scenarios.js')).vsrScenarios;
     case 'par':
-      // Lab 4: Lab 3's scenarios on the two-ring journal, the VOPR with storage faults, the corruption sweep, scenarios 13-25.
+      // Lab 4: Lab 3's scenarios on the two-ring journal, the VOPR with storage faults, the corruption sweep, scenarios 13-26.
       return (await import('./par/scenarios.js')).parScenarios;
     default:
       throw new Error(`no scenarios for lab '${lab}' (known: ${testedLabs.join(', ')})`);

@@ -11,6 +11,7 @@ import { LOG_BODY_BYTES_MAX, type VsrStorage } from '../../src/engine/storage.js
 import { JOURNAL_SHAPE, opBytesMax, type JournalShape } from '../../src/engine/journal-storage.js';
 import type { EngineCommand, Event } from './engine.js';
 import type { JournalState } from './journal/journal.js';
+import type { RecoveryBends } from './journal/recovery.js';
 import { majority, type ReplicaState, type VsrConfig } from './state.js';
 import { vsrStatus } from './status.js';
 
@@ -29,6 +30,8 @@ export interface VsrLabOptions {
   storage?: VsrStorage;
   /** The journal's shape (default JOURNAL_SHAPE). */
   journal?: JournalShape;
+  /** Lab 4: a test's broken journal recovery (default: the reference's). */
+  recovery?: RecoveryBends;
 }
 
 /** A VSR node: its status, and (for the simulator's state checker) its replica's live state. */
@@ -92,6 +95,7 @@ export function makeVsrLab(o: VsrLabOptions = {}): Lab {
         afterStep: o.afterStep,
         storage,
         journal: shape,
+        recovery: o.recovery,
       });
       const journal = storage === 'journal' ? { journal: { cluster: config.cluster, ...shape } } : {};
       const status = (): Json => ({ ...vsrStatus(driver.state), fsyncs: driver.fsyncs, ...journal, ...(storage === 'journal' && { faulty: [...driver.state.faulty] }) });

@@ -12,6 +12,7 @@ import { CheckpointStore } from './checkpoint.js';
 import { LOG_FILE, LogStorage, refusingCorrupt, type EngineStorage, type VsrStorage } from './storage.js';
 import { JournalStorage, JOURNAL_SHAPE, opBytesMax, type JournalShape } from './journal-storage.js';
 import type { JournalState } from '../../labs/vsr/journal/journal.js';
+import type { RecoveryBends } from '../../labs/vsr/journal/recovery.js';
 import { isPrimary, step, viewChangeLog, type EngineCommand, type Event } from '../../labs/vsr/engine.js';
 import { createState, type Checkpoint, type Durable, type ReplicaState, type VsrConfig } from '../../labs/vsr/state.js';
 import {
@@ -60,6 +61,8 @@ export interface DriverOptions {
   /** Lab 3's append-only log (default) or Lab 4's two-ring journal (its shape: JOURNAL_SHAPE by default). */
   storage?: VsrStorage;
   journal?: JournalShape;
+  /** Lab 4: a test's broken journal recovery (absent: the reference's). */
+  recovery?: RecoveryBends;
   /**
    * Called after every step with the state and what the step did (the tester's state checker). A
    * broken variant may take commands out of the list: the driver carries out what is left in it.
@@ -482,7 +485,7 @@ async function openStorage(
   assert(config.journal?.slot_count === layout.slot_count, `vsr: the engine's ring (${config.journal?.slot_count}) is not the journal's (${layout.slot_count} slots)`);
   assert(config.body_bytes_max !== undefined && config.body_bytes_max <= opBytesMax(layout), `vsr: a body bound (${config.body_bytes_max}) past what a journal prepare cell holds (${opBytesMax(layout)})`);
   const { store, checkpoint } = await refusingCorrupt(env, () => CheckpointStore.open(env.disk, config.cluster));
-  return { ...(await JournalStorage.open(env, layout, config.replicas.length, superblock, checkpoint)), checkpoints: store };
+  return { ...(await JournalStorage.open(env, layout, config.replicas.length, superblock, checkpoint, options.recovery)), checkpoints: store };
 }
 
 /**

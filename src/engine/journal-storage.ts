@@ -26,7 +26,7 @@ import {
   type JournalState,
   type JournalWrite,
 } from '../../labs/vsr/journal/journal.js';
-import { openJournal, type OpenedJournal, type Recovered } from '../../labs/vsr/journal/recovery.js';
+import { openJournal, type OpenedJournal, type Recovered, type RecoveryBends } from '../../labs/vsr/journal/recovery.js';
 import { refuseLostSuperblock, viewChanged } from './superblock.js';
 
 /** The journal's shape: slots per ring, and bytes per sector and per prepare cell. */
@@ -93,12 +93,13 @@ export class JournalStorage implements EngineStorage {
    * or cut slot), and build the engine's durable log. A refusal (wrong size, foreign cluster, n=1
    * with a faulty slot, a lost superblock: refuseLostSuperblock) is traced as vsr.storage.refused and
    * thrown: the node does not start. `formatting`: the caller must finish the journal's format (the
-   * superblock's first copy, of view 0) before the replica does anything else.
+   * superblock's first copy, of view 0) before the replica does anything else. `bends`: a test's
+   * broken recovery (none: the reference's).
    */
-  static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock'], checkpoint: Checkpoint | null): Promise<{ storage: JournalStorage; durable: Durable; formatting: boolean }> {
+  static async open(env: Env, layout: JournalLayout, replica_count: number, superblock: Durable['superblock'], checkpoint: Checkpoint | null, bends: RecoveryBends = {}): Promise<{ storage: JournalStorage; durable: Durable; formatting: boolean }> {
     const op_checkpoint = checkpoint?.op ?? 0;
     const ranBefore = checkpoint !== null ? `its checkpoint of op ${checkpoint.op} is on disk` : superblock !== null ? `its superblock holds view ${superblock.view}` : null;
-    const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint }, ranBefore)));
+    const recovered = await refusingCorrupt(env, async () => refuseAhead(await openJournal(env.disk, { layout, replica_count, op_checkpoint, ...bends }, ranBefore)));
     const formatting = superblock === null;
     if (formatting) await refusingCorrupt(env, () => refuseLostJournalSuperblock(env, recovered, checkpoint));
     const storage = new JournalStorage(env, recovered.journal);

@@ -14,6 +14,7 @@ import {
   nackWhenUnreadableLab,
   rebuildMarkIgnoredLab,
   snapshotOverAppliedLab,
+  tornAnywhereLab,
   truncateOnCorruptionLab,
 } from '../../test/fixtures/par-broken.js';
 
@@ -22,6 +23,7 @@ export const parMutants: Mutant[] = [
   { id: 'ack-on-receipt', area: 'persistence', bug: 'a backup sends prepare_ok as the prepare arrives, before it holds it', lab: ackOnReceiptLab, catchers: ['22'] },
   { id: 'misplaced-headers', area: 'persistence', bug: 'the header ring\'s sector address is off by one', lab: misplacedHeadersLab, catchers: ['vopr'] },
   { id: 'faulty-cell-as-reserved', area: 'persistence', bug: 'header sectors are written without the faulty-cell rule', lab: faultyCellAsReservedLab, catchers: ['20'] },
+  { id: 'torn-anywhere', area: 'persistence', bug: 'the torn-tail rule cuts the slot after the highest op even with faulty slots past it (no span check)', lab: tornAnywhereLab, catchers: ['26'] },
   { id: 'faulty-clean-slot', area: 'persistence', bug: 'recovery leaves a slot faulty but not dirty', lab: faultyCleanSlotLab, catchers: ['vopr'] },
   { id: 'nack-when-unreadable', area: 'choosing a value', bug: 'a replica whose copy is unreadable nacks it (it may have acked it)', lab: nackWhenUnreadableLab, catchers: ['24'] },
   { id: 'nack-threshold-off-by-one', area: 'comparison', bug: 'a new primary with a faulty copy discards the op at n − qr nacks, not n − qr + 1', lab: nackThresholdOffByOneLab, catchers: ['23'] },
@@ -32,4 +34,4 @@ export const parMutants: Mutant[] = [
 ];
 
 /** The gate's order for every mutant after its own catchers: the targeted storage scenarios first, the VOPRs last. */
-export const parGateOrder: string[] = ['22', '25', '24', '23', '20', '16', 'sync-rebuild', 'sync-writes', 'sync-resume', 'vopr', 'vopr-ring'];
+export const parGateOrder: string[] = ['22', '25', '24', '23', '20', '26', '16', 'sync-rebuild', 'sync-writes', 'sync-resume', 'vopr', 'vopr-ring'];

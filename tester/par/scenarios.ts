@@ -13,6 +13,7 @@ import { COMBINATIONS, SWEEP, sweepScenario } from './sweep.js';
 import {
   corruptCommittedPrepareIsRepaired,
   corruptHeaderSector,
+  corruptionPastTornTail,
   faultyHeaderPrepareForwarded,
   faultySlotStaysFaulty,
   guaranteedPrepareNotNacked,
@@ -82,6 +83,7 @@ export const parScenarios: Scenario[] = [
   scenario('23', 5, 'n=5: uncommitted op 10 on p0, p1 only; p0 down, p1 corrupt: the cluster waits while p4 is cut off, then discards op 10 by the nack rule and goes on', uncommittedFaultyOpWaitsForNacks, 1, par),
   scenario('24', 3, 'an acked op whose only readable copy is on a crashed replica: the others (one lacks it, one cannot read it) stall rather than nack it; back with p0 it is repaired', guaranteedPrepareNotNacked, 1, par),
   scenario('25', 5, "PAR Fig. 2: ops 1-3 committed on p0-p2, p1's op 1 corrupt, p1 back with the laggards p3, p4: unavailable, never truncated; back with p0, p2 op 1 is repaired", truncationLosesCommittedOps, 1, par),
+  scenario('26', 3, "acked ops 11, 12 only on p0, p2; p2's header write of op 11 lost; p0 down; p2's prepares of 11, 12 and header of 12 garbled: slot 11 looks torn but op 12 past it is faulty, so both are faulty (never cut); stall, then repaired from p0", corruptionPastTornTail, 1, par),
   scenario('sync-rebuild', 3, 'a backup cut off until the ring wrapped past its head rebuilds: a checkpoint snapshot in chunks, then the tail; done at its target', partitionedRebuilds, 1, parSync),
   scenario('sync-catch-up', 3, "a backup cut off briefly (its head at or past the others' log tail) catches up by repair, with no rebuild", briefPartitionCatchesUp, 1, parSync),
   scenario('sync-writes', 3, 'writes go on during a rebuild on a duplicating network: none is lost, the state checker holds after every step', writesDuringRebuild, 1, parSync),

@@ -1,11 +1,11 @@
-// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-25) on a live `par` cluster in the simulator:
+// Lab 4's storage scenarios (vsr-par.md §7: 13, 14, 16-25; and 26) on a live `par` cluster in the simulator:
 // a replica crashes at a chosen instant of its journal's write order, or its journal is damaged
 // on its disk while it is down, and it restarts; what it holds right after the restart (its log's
 // head, its faulty ops, its journal's bits) says what recovery decided, and then every replica
 // converges with nothing acked lost. They read replicas in place and never change one; the
 // simulator's disk faults do the damage.
 //
-// Scenarios 20, 21, 23 and 24 keep an op from some replicas by cutting p0's links to them one way,
+// Scenarios 20, 21, 23, 24 and 26 keep an op from some replicas by cutting p0's links to them one way,
 // then crash p0. Those cuts stay until p0 comes back: a prepare p0 sent just before its crash is
 // still on the wire, and a heal at the crash let it through (scenario 23, seed 920004: op 10 reached
 // p3 after the heal, so it sat on a quorum, and the cluster rightly kept it).
@@ -238,6 +238,14 @@ function acked(run: VsrRun, client: RawClient, request: number, op: number): voi
   run.checker?.acked({ client: client.client, request, op });
 }
 
+/** The stall is over: the network heals and p0, down since before the damage, comes back with its intact copies; every replica converges under a load. */
+async function backWithP0(run: VsrRun): Promise<void> {
+  simOf(run).healAll();
+  await run.restart(0);
+  run.startLoad({ clients: 2, ops: 5 });
+  await run.finish(run.all, CONVERGE_TICKS);
+}
+
 /**
  * 24: op 10 is committed on p0 and p2 (p1 never got it) and acked. p0 and p2 crash; p2's copy of
  * op 10 is corrupt. p1 and p2 are a quorum, but p1 lacks op 10 and p2 cannot read it: p2 must not
@@ -258,10 +266,49 @@ export async function guaranteedPrepareNotNacked(run: VsrRun): Promise<void> {
   });
   expectFaulty(run, 2, s, { faulty: [reply.op], headAtLeast: reply.op }, 'its copy of the acked op is unreadable');
   await staysUnavailable(run, client, 10, [1, 2], `op ${reply.op} was acked and its only readable copy is on the crashed p0`);
-  sim.healAll();
-  await run.restart(0);
-  run.startLoad({ clients: 2, ops: 5 });
-  await run.finish(run.all, CONVERGE_TICKS);
+  await backWithP0(run);
+}
+
+/**
+ * 26 (the torn-tail rule's span): ops 11 and 12 are committed on p0 and p2 (p1 never got them) and
+ * acked, but p2's disk lost its write of op 11's header sector (acknowledged, never on the medium:
+ * the cell keeps its reserved header). p0 crashes; while p2 is down its prepares of ops 11 and 12 and
+ * its header cell of op 12 are garbled. On restart slot 11 looks like a torn tail (the slot after the
+ * highest valid op, 10: its prepare invalid, its header reserved), but slot 12 past it is faulty too,
+ * which no crash explains: both are faulty (vsr), never cut. p1 lacks them and p2 cannot read them,
+ * so the cluster stalls; back with p0, both are repaired. A replica that cuts slot 11 anyway comes
+ * back at op 10 and forgets the acked ops 11 and 12.
+ */
+export async function corruptionPastTornTail(run: VsrRun): Promise<void> {
+  const client = await committed(run, 10);
+  const sim = simOf(run);
+  const layout = layoutOf(run);
+  const [torn, past] = [11, 12];
+  // Op 12's header sector is not op 11's: its write never rewrites op 11's cell, which stays as the lost write left it.
+  if (slotFor(layout, past) % headersPerSector(layout) !== 0) throw new Error(`scenario 26: slots ${torn} and ${past} share a header sector in this layout`);
+  const p2 = run.cluster.id(2);
+  run.note(`p0 -> p1 cut one way: ops ${torn} and ${past} reach p2 only; p2's write of op ${torn}'s header sector is lost`);
+  sim.block(run.cluster.id(0), run.cluster.id(1));
+  sim.diskFault(p2, { kind: 'lost-write', file: JOURNAL_FILE, offset: headerOffset(slotFor(layout, torn)), length: HEADER_CELL_BYTES });
+  for (const op of [torn, past]) {
+    const reply = await client.ok(`write ${op - 1} (op ${op})`, 0, op - 1, 'write', { f: 'append', key: 'k', value: `[${op - 1}]` });
+    acked(run, client, op - 1, reply.op);
+    if (reply.op !== op) throw new ScenarioFailure(`write ${op - 1} was acked as op ${reply.op}, not op ${op} (ops 1..${op - 1} were committed before it)`);
+    await run.waitUntil(`p2 to hold op ${op} clean (as far as it knows)`, [2], () => cleanThrough(run, 2, op), COMMIT_TICKS);
+  }
+  const intact = [torn, past].map((op) => checksumAt(live(run, 0).state, op));
+  await run.crash(0);
+  const s = await restartDamaged(run, 2, `the prepares of ops ${torn} and ${past} and the header cell of op ${past} garbled (p0 stays down)`, (l, id) => {
+    for (const op of [torn, past]) sim.corrupt(id, JOURNAL_FILE, prepareOffset(l, slotFor(l, op)) + 200, 8);
+    sim.corrupt(id, JOURNAL_FILE, headerOffset(slotFor(l, past)), HEADER_CELL_BYTES);
+  });
+  const before = Array.from({ length: torn - 1 }, (_, i) => i + 1);
+  expectFaulty(run, 2, s, { faulty: [torn, past], notFaulty: before, headAtLeast: past }, `slot ${torn} looks like a torn tail, but op ${past} past it is faulty too: corruption, which is repaired, never cut`);
+  await staysUnavailable(run, client, past, [1, 2], `ops ${torn} and ${past} were acked and their only readable copies are on the crashed p0`);
+  await backWithP0(run);
+  if (!cleanThrough(run, 2, past) || [torn, past].some((op, k) => checksumAt(live(run, 2).state, op) !== intact[k])) {
+    throw new ScenarioFailure(`p2 converged, but its journal does not hold the acked ops ${torn} and ${past} clean: they were never repaired from p0's copies`);
+  }
 }
 
 /**
@@ -400,10 +447,7 @@ export async function faultySlotStaysFaulty(run: VsrRun): Promise<void> {
   expectFaulty(run, 2, again, { faulty, notFaulty: [1, 2, 3, 4, 5, 6, 7, 8], headAtLeast: faulty[faulty.length - 1]! }, 'a faulty slot written beside a repaired one stays faulty across a crash (@D, not @J)');
   if (live(run, 2).journal.dirty[slotFor(layout, 8)]) throw new ScenarioFailure("p2 right after its second restart: op 8's slot was written clean before the crash, but recovery did not find it so (@N eql)");
   await staysUnavailable(run, client, 9, [1, 2], 'op 9 was acked and its only intact copy is on the crashed p0');
-  sim.healAll();
-  await run.restart(0);
-  run.startLoad({ clients: 2, ops: 5 });
-  await run.finish(run.all, CONVERGE_TICKS);
+  await backWithP0(run);
   if (!cleanThrough(run, 2, 9) || checksumAt(live(run, 2).state, 9) !== op9) throw new ScenarioFailure("p2 converged, but its journal does not hold the acked op 9 clean: it was never repaired from p0's copy");
 }
 

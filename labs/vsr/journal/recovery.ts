@@ -35,7 +35,15 @@ export interface RecoveryOptions {
   op_checkpoint: number;
   /** The table to classify by (the reference's unless a test hands in a broken one). */
   cases?: readonly RecoveryCase[];
+  /**
+   * Whether the torn-tail rule checks its span: every other faulty slot lies between the checkpoint
+   * and the torn slot (the reference's: true, the default; a test's broken variant turns it off).
+   */
+  torn_span?: boolean;
 }
+
+/** What a test may bend in recovery (the reference's when absent): the table, the torn-tail rule's span check. */
+export type RecoveryBends = Pick<RecoveryOptions, 'cases' | 'torn_span'>;
 
 /** What recovery found in one slot and what it decided. */
 export interface SlotRecovery {
@@ -96,7 +104,7 @@ export async function openJournal(disk: Disk, options: RecoveryOptions, ranBefor
 const formattedCache = new Map<string, { image: Uint8Array; recovered: Recovered }>();
 
 function formatted(options: RecoveryOptions): { image: Uint8Array; recovered: Recovered } {
-  const key = JSON.stringify([options.layout, options.replica_count, options.op_checkpoint, options.cases ?? null]);
+  const key = JSON.stringify([options.layout, options.replica_count, options.op_checkpoint, options.cases ?? null, options.torn_span ?? true]);
   let fresh = formattedCache.get(key);
   if (fresh === undefined) {
     const image = formatImage(options.layout);
@@ -221,6 +229,7 @@ function tornSlot(options: RecoveryOptions, reads: SlotRead[], decisions: Decisi
   const first = slotFor(layout, op_checkpoint + 1);
   const span = (torn - first + layout.slot_count) % layout.slot_count;
   const inSpan = (slot: number): boolean => (slot - first + layout.slot_count) % layout.slot_count <= span;
+  if (options.torn_span === false) return torn;
   return decisions.every((d, slot) => d !== 'vsr' || inSpan(slot)) ? torn : null;
   // END SOLUTION
 }
