@@ -39,10 +39,16 @@ export interface LabOptions {
   engine?: EngineLimits;
 }
 
-/** A VSR replica's pipeline and batching limits (see labs/vsr/state.ts, VsrConfig). */
+/** A VSR replica's pipeline and batching limits (see labs/vsr/state.ts, VsrConfig), and Lab 4's ring size. */
 export interface EngineLimits {
   pipeline_max?: number;
   batch_max?: number;
+  /**
+   * Lab 4: the journal ring's slots (default JOURNAL_SHAPE's), for a scenario on a small ring that
+   * wraps within a short run. A scenario asks for it here, not by a lab of its own, so that every lab
+   * it runs (a mutant, a student's) runs on that ring. Simulator only: `rsmlab node` has no flag for it.
+   */
+  slot_count?: number;
 }
 
 export interface LabNode {

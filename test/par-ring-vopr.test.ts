@@ -17,6 +17,7 @@ import { runSuite, seedsThrough } from '../tester/suite.js';
 import { failingRuns } from './fixtures/mutant-rate.js';
 import { RING_VOPR } from '../tester/par/ring-vopr.js';
 import { checkpointWithoutClientsLab } from './fixtures/par-broken.js';
+import { makeVsrLab } from '../labs/vsr/lab.js';
 
 const SEEDS = 30;
 
@@ -85,6 +86,16 @@ describe('par: the VOPR on a small ring (vopr-ring)', function () {
     expect((trace.match(/"what":"vsr\.checkpoint"/g) ?? []).length, `seed ${seed}: checkpoints traced`).to.be.at.least(2 * RING_VOPR.wraps - 1);
     const restarts = [...trace.matchAll(/"status":"recovering","view":\d+,"log_view":\d+,"op":(\d+),"what":"vsr\.start"/g)].map((m) => Number(m[1]));
     expect(Math.max(0, ...restarts), `seed ${seed}: a replica restarted past the first wrap (its journal recovered relative to a checkpoint)`).to.be.greaterThan(64);
+  });
+
+  // A lab in the scenario's place (a mutant, a student's) runs on the ring the scenario asks for:
+  // the reference built on the journal's own ring, as every mutant of the corpus is, passes. Built
+  // so, a mutant whose bug the scenario missed was once 'caught' by it all the same, for its ring.
+  it('runs a lab on its own 1024-slot ring on the small ring it asks for, as every ring scenario does: the reference, so built, passes them', async () => {
+    for (const id of ['vopr-ring', 'vopr-batch', 'sync-writes']) {
+      const failed = await failingRuns('par', id, makeVsrLab({ storage: 'journal' }), [1]);
+      expect(failed.map((r) => `${id} seed ${r.seed}: ${r.error}`), id).to.deep.equal([]);
+    }
   });
 
   it(`catches checkpoint copies without the client table (restarts from them forget every session) on at least ${MUTANT_AT_LEAST} of seeds 1..${MUTANT_SEEDS}`, async () => {

@@ -98,6 +98,8 @@ export class RealCluster extends ControlledCluster implements Cluster {
   constructor(private readonly options: RealClusterOptions) {
     super();
     this.timing = options.timing;
+    // Refused, never dropped: a scenario on a small ring would otherwise run on the full one and fail for it.
+    if (options.engine?.slot_count !== undefined) throw new Error(`a ring of ${options.engine.slot_count} slots is for the simulator only: rsmlab node runs the journal's own ring`);
     this.engine = options.engine;
     this.keepArtifacts = options.keepArtifacts ?? false;
     this.host = options.host ?? '127.0.0.1';

@@ -64,14 +64,20 @@ function batching(batch_max: number): Pick<VsrConfig, 'batch_max'> {
 /** What Labs 3 and 4 reach: the driver's named fault points; the engine has no breakpoints and no partitionPoint(). */
 export const VSR_SITES = faultSites({ faultPoints: Object.values(FAULT_POINTS) });
 
+/** The journal shape a replica runs on: `base` (the lab's), on the ring a scenario asks for (LabOptions.engine.slot_count), if it asks. */
+export function journalShapeOf(base: JournalShape, options: LabOptions): JournalShape {
+  const slot_count = options.engine?.slot_count;
+  return slot_count === undefined ? base : { ...base, slot_count };
+}
+
 export function makeVsrLab(o: VsrLabOptions = {}): Lab {
   const storage = o.storage ?? 'log';
   const name = storage === 'journal' ? 'par' : 'vsr';
-  const shape = o.journal ?? JOURNAL_SHAPE;
   return {
     name,
     sites: VSR_SITES,
     async start(env: Env, options: LabOptions): Promise<LabNode> {
+      const shape = journalShapeOf(o.journal ?? JOURNAL_SHAPE, options);
       const { replicas, index } = options;
       if (replicas === undefined || index === undefined) throw new Error(`${name} lab: needs the replica set (rsmlab node --replicas HOST:PORT,... --index I)`);
       const app = options.app ?? 'kv';

@@ -3,7 +3,6 @@
 // PAR's targeted-corruption sweep (one combination per seed). Written against the Cluster interface
 // like Lab 3's; they throw ScenarioFailure and never read the clock, print or exit.
 import { JOURNAL_SHAPE, type JournalShape } from '../../src/engine/journal-storage.js';
-import { makeVsrLab } from '../../labs/vsr/lab.js';
 import type { JournalLayout } from '../../labs/vsr/journal/format.js';
 import { BATCH_ENGINE, scenario, voprBatch, VOPR_BATCH, vsrScenarios } from '../vsr/scenarios.js';
 import { VOPR, vopr } from '../vsr/vopr.js';
@@ -45,7 +44,7 @@ const par = { name: 'par', worlds: ['sim'] as const };
 
 /** Lab 4's rebuild scenarios on a 64-slot ring (checkpoints every 32 ops): the ring wraps past a cut-off replica within a short run. */
 export const SYNC_RING: JournalShape = { ...JOURNAL_SHAPE, slot_count: 64 };
-const parSync = { ...par, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING }) };
+const parSync = { ...par, engine: { slot_count: SYNC_RING.slot_count } };
 
 /**
  * The batched VOPR's clients on the journal: 16, not Lab 3's 12. The primary's prepares leave as its
@@ -111,7 +110,7 @@ export const parScenarios: Scenario[] = [
     `the batched VOPR (pipeline ${VOPR_BATCH.pipeline_max}, batch ${VOPR_BATCH.batch_max}) with storage faults on a ${SYNC_RING.slot_count}-slot ring: batch prepares in journal cells, past checkpoints and rebuilds; each write runs once, every replica converges`,
     (run) => voprBatch(run, journalStorage(), PAR_BATCH_CLIENTS),
     1,
-    { ...par, atlas: RING_ATLAS, simLab: makeVsrLab({ storage: 'journal', journal: SYNC_RING }), engine: BATCH_ENGINE },
+    { ...par, atlas: RING_ATLAS, engine: { ...BATCH_ENGINE, slot_count: SYNC_RING.slot_count } },
   ),
   scenario(
     'sweep',
