@@ -372,6 +372,45 @@ async function noViewOnTwo(run: VsrRun, op: number): Promise<void> {
   }, VIEW_CHANGE_TICKS);
 }
 
+/** recovery-below-own-view's write: committed in view 0, before p2 is cut off. */
+const BELOW_WRITE = { f: 'put', key: 'below', value: 'view 0' } as const;
+
+/**
+ * Ours (the durable view of a disk-backed VR): p2, cut off, starts a view change alone: the view it
+ * moves to is durable in its superblock (it may have promised it in a do_view_change). It crashes,
+ * is healed and restarts: recovering, it hears a quorum answer as normal in view 0, older than its
+ * own. It must never go back to view 0 (its superblock holds its promise): it moves the cluster past
+ * its own view by a view change, and the write committed in view 0 reads back.
+ */
+const recoveryBelowOwnView = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  const writer = new RawClient(run, 'below-writer');
+  await writer.ok('register', 0, 0, 'register', null);
+  await writer.ok('write in view 0', 0, 1, 'write', BELOW_WRITE);
+  await run.isolate(2);
+  const [alone] = await run.waitUntil('p2, cut off, to move to a view change of its own', [2], ([s]) => s!.status === 'view_change' && s!.view >= 1, VIEW_CHANGE_TICKS);
+  await run.sleepTicks(2); // its superblock write of that view lands
+  await run.crash(2);
+  // Healed while down: the simulator's cut is the world's and outlives the crash; a real node's goes with its process.
+  if (run.cluster instanceof SimCluster) await run.heal(2);
+  const [p0, p1] = [await run.statusOf(0), await run.statusOf(1)];
+  if (p0.status !== 'normal' || p0.view !== 0 || p1.view !== 0) throw new ScenarioFailure(`nothing checked: p0 and p1 must still be normal in view 0 as p2 restarts, but p0 is ${describe(p0)} and p1 ${describe(p1)}`);
+  run.note(`p2 crashed in ${describe(alone!)}; p0 and p1 normal in view 0`);
+  await run.restart(2);
+  const own = alone!.view;
+  const [after] = await run.waitUntil(`p0, p1, p2 normal in one view past p2's own (${own})`, [0, 1, 2], (all) => {
+    const p2 = all[2]!;
+    if (p2.view < own) throw new ScenarioFailure(`p2 went back to view ${p2.view} (${describe(p2)}) from view ${own}, durable in its superblock: a recovering replica whose quorum answers from an older view rejoins by a view change past its own, never in the older view`);
+    return normalPast(own)(all);
+  }, 2 * VIEW_CHANGE_TICKS);
+  const read = await writer.ok('read after the view change', after!.primary, 2, 'read', { f: 'get', key: BELOW_WRITE.key });
+  if (JSON.stringify(read.result) !== JSON.stringify({ ok: true, value: BELOW_WRITE.value })) {
+    throw new ScenarioFailure(`the write committed in view 0 reads ${JSON.stringify(read.result)} in view ${after!.view}`);
+  }
+  run.startLoad({ clients: 3, ops: 10 });
+  await run.finish();
+};
+
 /** 9: a backup restarts with its log intact: recovering, then normal once 2 replicas (the primary among them) answer, then caught up. */
 const backupRestarts = async (run: VsrRun): Promise<void> => {
   await run.startAll();
@@ -775,6 +814,7 @@ export const vsrScenarios: Scenario[] = [
   scenario('failed-view-change', 3, 'a view change fails after its primary-to-be recorded its own do_view_change: the next view starts without it', failedViewChange),
   scenario('resent-do-view-change', 5, 'a new primary holding do_view_changes from two of five replicas, one resent again and again, waits for a third: started on them, it would lack a write committed on the other three', resentDoViewChange),
   scenario('9', 3, 'a backup restarts: recovering, then normal and caught up', backupRestarts),
+  scenario('recovery-below-own-view', 3, 'a replica that moved to a view change alone, crashed and restarted hears a quorum normal in an older view: it never goes back to it, and moves the cluster past its own view', recoveryBelowOwnView),
   scenario('10', 3, 'recovery answers with an old nonce are ignored', staleNonce),
   scenario('11', 5, 'no recovery answer from the primary: the replica stays recovering', noAnswerFromPrimary),
   scenario('12', 5, 'the primary dies during a recovery: the recovering replica stays out of the view change', viewChangeDuringRecovery),
