@@ -26,7 +26,8 @@ import { selfContainedPage } from '../src/dashboard/page.js';
 import { carelessPrimaryLab, oneStrike } from './fixtures/rsm-broken.js';
 import { startSimRun } from '../src/dashboard/sim-run.js';
 import { controlCall } from '../src/control/client.js';
-import { formatEvent, type TraceEvent } from '../src/trace/event.js';
+import { formatEvent, formatLine, type TraceEvent } from '../src/trace/event.js';
+import { mergeTraces } from '../src/trace/merge.js';
 import * as control from '../src/control/protocol.js';
 import { FAULT_POINTS } from '../src/engine/driver.js';
 
@@ -496,6 +497,29 @@ describe('dashboard in Chromium', function () {
         expect(after.scrollTop).to.not.equal(before);
         expect(await page.locator('#cursor-time').textContent()).to.include(`event #${after.highlight}`);
         await shot(page, 'viewer-linearizability');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("shows each node's state at the end of a real cluster's run (its nodes' traces merged, each numbered from 0), a last event not drawn included", async () => {
+      const [a, b] = ['127.0.0.1:7000', '127.0.0.1:7002'];
+      const msg = { id: 1, from: a, to: b, method: 'demo.ping', type: 'req' as const, summary: '{}' };
+      const nodeA = [formatLine(0, { t: 1000, node: a, kind: 'start' }), formatLine(1, { t: 1010, node: a, kind: 'send', msg }), formatLine(2, { t: 1030, node: a, kind: 'log', detail: { what: 'a.sent' } }), formatLine(3, { t: 1100, node: a, kind: 'timer', detail: { id: 1, ms: 50, name: 'a.retry' } })];
+      const nodeB = [formatLine(0, { t: 1000, node: b, kind: 'start' }), formatLine(1, { t: 1020, node: b, kind: 'deliver', msg }), formatLine(2, { t: 1040, node: b, kind: 'log', detail: { what: 'b.last' } })];
+      const file = join(dir, 'real-merged.jsonl');
+      writeFileSync(file, `${mergeTraces([nodeA, nodeB]).join('\n')}\n`);
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(file) });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#cursor');
+        await page.locator('#cursor').focus();
+        await page.keyboard.press('End');
+        expect(await page.locator('#cursor-time').textContent()).to.equal(`event #6, t = 100 ms (the run's last event: ${a} timer a.retry, not drawn)`);
+        const cells = async (node: string): Promise<string[]> => page.locator(`#cursor-status tr[data-node="${node}"] td`).allTextContents();
+        expect(await cells(a)).to.deep.equal([a, 'up', '1/0']);
+        expect(await cells(b)).to.deep.equal([b, 'up', '0/1']);
+        expect(await page.locator('#cursor-status td.last-log').allTextContents()).to.deep.equal(['last log: a.sent {"what":"a.sent"}', 'last log: b.last {"what":"b.last"}']);
       } finally {
         await server.close();
       }

@@ -22,6 +22,7 @@ import { EXIT_LAB_ERROR } from '../src/env/real/node-process.js';
 import { nodeCrashed, type NodeCrashed } from './node-crash.js';
 import { releasePorts, reservePortPairsSync } from '../src/env/real/ports.js';
 import { TraceRecorder } from '../src/trace/recorder.js';
+import { mergeTraces } from '../src/trace/merge.js';
 import { TraceFile } from '../src/env/real/trace-file.js';
 import { holdTempDir, releaseTempDir } from './temp-dirs.js';
 
@@ -66,11 +67,6 @@ const TERM_GRACE_MS = 5_000;
 
 function fileName(name: string): string {
   return name.replace(/[^\w.-]/g, '_');
-}
-
-/** The `t` of one trace line (lines are canonical: seq first, then t). */
-function timeOf(line: string): number {
-  return Number(/"t":(\d+)/.exec(line)?.[1] ?? 0);
 }
 
 export class RealCluster extends ControlledCluster implements Cluster {
@@ -287,15 +283,14 @@ export class RealCluster extends ControlledCluster implements Cluster {
     env.note('client', detail);
   }
 
-  /** Every node's and client's trace, merged by time (ties keep each trace's own order). */
+  /** Every node's and client's trace, merged by time (ties keep each trace's own order) and numbered as one (mergeTraces). */
   async traceJsonl(): Promise<string> {
     for (const client of this.clientFiles.keys()) client.trace.flush();
     const files = this.procs.map((_, i) => join(this.nodeDir(i), 'trace.jsonl'));
     const clientDir = join(this.dir, 'clients');
     if (existsSync(clientDir)) files.push(...readdirSync(clientDir).map((f) => join(clientDir, f)));
-    const lines = files.filter(existsSync).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l !== ''));
-    const merged = lines.map((line) => ({ line, t: timeOf(line) })).sort((a, b) => a.t - b.t);
-    return merged.length === 0 ? '' : `${merged.map((m) => m.line).join('\n')}\n`;
+    const merged = mergeTraces(files.filter(existsSync).map((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l !== '')));
+    return merged.length === 0 ? '' : `${merged.join('\n')}\n`;
   }
 
   async close(): Promise<void> {

@@ -807,11 +807,16 @@
       draw();
     }
 
-    /** Each node's status at the cursor's event, from every event up to it (filters do not apply). */
+    /**
+     * Each node's status at the cursor's event, from every event up to it (filters do not apply). On
+     * the last row it is the end of the run: every event, those after it that are not drawn (a timer
+     * that fired last, say, where a run may have failed) included.
+     */
     function renderCursor() {
       const row = model.rows[state.cursor];
       if (!row) return;
-      const until = row.e.seq;
+      const last = state.cursor === model.rows.length - 1 ? model.events[model.events.length - 1] : row.e;
+      const until = last.seq;
       const nodes = new Map();
       const get = (n, kind) => nodes.get(n) || nodes.set(n, { up: kind !== 'crash', partitioned: false, armed: new Set(), last: '', sent: 0, received: 0, vsr: null, commit: null }).get(n);
       for (const e of model.events) {
@@ -854,7 +859,8 @@
           ...(s.last ? [h('tr.last-log-row', {}, h('td.last-log', { colspan: anyVsr ? 4 : 3, text: `last log: ${short(s.last, 160)}` }))] : []),
         ]),
       );
-      document.getElementById('cursor-status').replaceChildren(h('div', { id: 'cursor-time', text: `event #${row.e.seq}, t = ${rel(row.e.t)} ms` }), table);
+      const undrawn = last === row.e ? '' : ` (the run's last event: ${[last.node, last.kind, last.detail?.name ?? last.detail?.what].filter(Boolean).join(' ')}, not drawn)`;
+      document.getElementById('cursor-status').replaceChildren(h('div', { id: 'cursor-time', text: `event #${last.seq}, t = ${rel(last.t)} ms${undrawn}` }), table);
     }
 
     /** The highest commit number a VSR message (or batch) carries, as its summary shows it; -1 if none. */
