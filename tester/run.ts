@@ -3,7 +3,7 @@
 // the trace and attachments written to a folder. It never prints and never exits the process.
 import { viewCommand } from '../src/dashboard/view-command.js';
 import { FAILURE_FILE } from '../src/dashboard/artifact.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Lab } from '../src/lab.js';
@@ -208,6 +208,7 @@ export function artifactsName(result: { lab: string; scenario: string; world: Wo
 
 function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: string, attachments: Map<string, string>, thrown: unknown): string {
   const dir = resolve(options.artifactsDir ?? 'failures', options.artifactsName ?? artifactsName(result));
+  rmSync(dir, { recursive: true, force: true }); // an earlier failure of this seed (its shrunk/ folder too) is replaced whole
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'trace.jsonl'), trace);
   const stack = thrown instanceof Error && !(thrown instanceof ScenarioFailure) && thrown.stack ? ['', 'full stack (for framework developers):', thrown.stack] : [];

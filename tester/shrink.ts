@@ -176,9 +176,7 @@ function split<T>(items: T[], n: number): T[][] {
 async function writeShrunk(scenario: Scenario, failed: ScenarioResult, keep: string[], o: ShrinkOptions & { check: string; runs: number; complete: boolean }): Promise<ShrinkResult> {
   const original = failed.artifacts ?? resolve(o.artifactsDir ?? 'failures', artifactsName(failed));
   const folder = join(original, 'shrunk');
-  mkdirSync(folder, { recursive: true });
   const vetoFile = join(folder, 'veto.json');
-  writeFileSync(vetoFile, `${JSON.stringify({ lab: scenario.lab, scenario: scenario.id, seed: failed.seed, check: o.check, keep }, null, 2)}\n`);
   const replay = `${replayCommand(scenario, 'sim', failed.seed, o.variant)} --veto ${vetoFile}`;
   const shrunk = await runScenario(scenario, {
     world: 'sim',
@@ -190,6 +188,9 @@ async function writeShrunk(scenario: Scenario, failed: ScenarioResult, keep: str
     ...same(o),
   });
   if (shrunk.ok || failureKey(shrunk.error ?? '') !== o.check) throw new Error(`the shrunk run of seed ${failed.seed} did not fail the same check (${o.check}); got: ${shrunk.ok ? 'a pass' : failureKey(shrunk.error ?? '')}`);
+  // Written once the run wrote its folder (which it replaces whole); the run took the veto as `keep`.
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(vetoFile, `${JSON.stringify({ lab: scenario.lab, scenario: scenario.id, seed: failed.seed, check: o.check, keep }, null, 2)}\n`);
   const kept = takenIds(shrunk);
   return {
     seed: failed.seed,

@@ -3,11 +3,13 @@
 // outcome per scenario that does not depend on how many lanes ran it: the seeds that failed, the
 // lowest one (rerun with its artifacts, and shrunk), hangs and crashes. It owns isolation and
 // time bounds; it never formats output (tester/report.ts) nor decides pass/fail (the scenarios do).
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { World } from './cluster.js';
 import { scenariosNamed } from './index.js';
 import { hangFlag, Lane, type JobEnd } from './lane.js';
-import { replayCommand, type ScenarioResult } from './run.js';
+import { artifactsName, replayCommand, type ScenarioResult } from './run.js';
 import { runsIn, type Scenario } from './scenario.js';
 import type { ShrinkResult } from './shrink.js';
 import type { WorkerJob, WorkerMessage } from './worker.js';
@@ -147,6 +149,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const size = chunkSize(seeds.length, options.jobs);
     return Array.from({ length: Math.ceil(seeds.length / size) }, (_, i) => ({ tally, seeds: seeds.slice(i * size, (i + 1) * size) }));
   });
+  if (options.variant === undefined) clearEarlierFailures(chunks, options);
   const total = chunks.reduce((sum, c) => sum + c.seeds.length, 0);
   let done = 0;
   const progress = (): void => options.onProgress?.(++done, total);
@@ -159,6 +162,18 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     return { lab: options.lab, world: options.world, seeds: options.seeds, outcomes };
   } finally {
     for (const lane of lanes) lane.close();
+  }
+}
+
+/**
+ * Remove the failure folders an earlier run left for the seeds about to run (failures/<lab>-<id>-
+ * <world>-seed<N>): a seed that passes now would otherwise keep an old failure, which a student who
+ * fixed the bug opens and reads as new. A variant's run (a mutant, --lab-module) writes under the
+ * same names, so it leaves the lab's own alone.
+ */
+function clearEarlierFailures(chunks: readonly Chunk[], options: SuiteOptions): void {
+  for (const { tally, seeds } of chunks) {
+    for (const seed of seeds) rmSync(resolve(options.artifactsDir, artifactsName({ lab: options.lab, scenario: tally.scenario.id, world: options.world, seed })), { recursive: true, force: true });
   }
 }
 
