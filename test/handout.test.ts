@@ -133,6 +133,20 @@ describe('handout', function () {
     expect(test().stderr).to.include('rsmlab: tester/paxos/scenarios.ts changed since the last build: building first (npm run build)');
   });
 
+  it('a type error in a lab file: built and run as far as it compiled, and every later run says so again until it is fixed', () => {
+    writePrepare('const typo: number = `${instance}/${nodes.length}`; return globalThis.process.exit(typo === typo ? 44 : 0);');
+    const test = (): ReturnType<typeof run> => run(process.execPath, ['dist/src/cli/main.js', 'test', 'paxos', '--world', 'sim', '--seeds', '1', '--only', '0', '--no-progress']);
+    const built = test();
+    expect(built.stderr).to.match(/labs\/paxos\/proposer\.ts\(\d+,\d+\): error TS2322/).and.include('rsmlab: the build reported errors (above): the code runs as far as it compiled');
+    expect(built.stdout, 'the code ran').to.include('worker exited (code 44) at seed 1');
+    const again = test();
+    expect(again.stderr, 'not built again, and still told').to.match(/^rsmlab: warning: the last build reported 1 type error, the first: labs\/paxos\/proposer\.ts\(\d+,\d+\): error TS2322: .* \(all of them: dist\/\.type-errors\); the code runs as far as it compiled$/m);
+    expect(again.stderr).to.not.include('changed since the last build');
+    writePrepare('return globalThis.process.exit(nodes.length > instance ? 45 : 45);');
+    expect(test().stderr, 'fixed: built clean').to.not.include('error TS');
+    expect(test().stderr, 'and no longer told').to.not.include('type error');
+  });
+
   it('fails every Lab 2 scenario on the Lab 2 stubs even with Lab 1 solved, naming the rsm part to write', () => {
     cpSync(join(repo, 'labs', 'paxos'), join(out, 'labs', 'paxos'), { recursive: true });
     const tsc = run(process.execPath, [join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']);
