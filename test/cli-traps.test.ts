@@ -189,13 +189,24 @@ describe('first-hour traps (CLI)', function () {
         for (const nodeDir of [fresh, restarting]) {
           const r = await nodeRun(['--lab', 'paxos', '--port', String(port), '--first', `127.0.0.1:${port}`, '--dir', nodeDir]);
           expect(r.code, r.stderr).to.equal(2);
-          expect(r.stderr).to.match(offset === 1 ? new RegExp(`^rsmlab: cannot serve the control plane on port ${port + 1}: .*EADDRINUSE`) : new RegExp(`^rsmlab: .*EADDRINUSE.*:${port}\n`));
+          expect(r.stderr).to.match(offset === 1 ? new RegExp(`^rsmlab: cannot serve the control plane on port ${port + 1}: .*EADDRINUSE`) : new RegExp(`^rsmlab: port ${port} is taken: another process listens there \\(an rsmlab node still running\\? npx rsmlab ctl 127\\.0\\.0\\.1:${port} pid names its process; or give another --port\\)\n$`));
           expect(await portIsFree(port + 1 - offset), 'the other port left open').to.equal(true);
         }
         expect(contents(fresh), 'a new --dir').to.equal(undefined);
         expect(contents(restarting), "a restarting node's --dir").to.deep.equal(before);
       });
     }
+
+    it('rsmlab view on a taken port: exit 2, saying what most often holds it and that --port 0 takes any free one', async () => {
+      const port = await freePort();
+      blocker = createServer().listen(port, '127.0.0.1');
+      await new Promise((resolve) => blocker!.once('listening', resolve));
+      const trace = join(dir, 'view.jsonl');
+      writeFileSync(trace, '{"seq":0,"t":0,"node":"p0","kind":"start"}\n');
+      const r = rsmlab('view', trace, '--port', String(port));
+      expect(r.status, r.stderr).to.equal(2);
+      expect(r.stderr).to.equal(`rsmlab: port ${port} is taken: another process listens there (another rsmlab view, dashboard or npm start? --port 0 takes any free port)\n`);
+    });
 
     it('--app nosuch', async () => {
       const port = await freePort();

@@ -10,6 +10,7 @@ import type { ViewData } from './artifact.js';
 import { BadRequest, type LiveFeed, type LiveUpdate } from './live.js';
 import { asset, servedPage, type PageMode } from './page.js';
 import { accessFor, isLoopback, tokenMatches, type Access } from '../control/access.js';
+import { portTaken } from '../env/real/ports.js';
 
 export interface DashboardOptions {
   mode: PageMode;
@@ -76,7 +77,7 @@ export class DashboardServer {
   static async start(options: DashboardOptions): Promise<DashboardServer> {
     const server = new DashboardServer(options);
     await new Promise<void>((resolve, reject) => {
-      server.http.once('error', reject);
+      server.http.once('error', (e) => reject(portTaken(e, `port ${options.port}`, 'another rsmlab view, dashboard or npm start? --port 0 takes any free port')));
       server.http.listen(options.port, server.access.host, () => resolve());
     });
     server.port = (server.http.address() as AddressInfo).port;

@@ -19,6 +19,7 @@ import { claimDir, releaseDir } from './dir-lock.js';
 import { StartDebris } from './start-debris.js';
 import { watchPeers } from './peer-watch.js';
 import { StorageCorrupt } from '../../storage/storage-corrupt.js';
+import { portTaken } from './ports.js';
 
 export interface NodeProcessOptions {
   lab: string;
@@ -171,7 +172,9 @@ async function serve(o: NodeProcessOptions, lab: Lab, view: LabView, debris: Sta
   debris.step(() => trace.flush()); // its file closed before it goes
   let env: RealEnv | undefined;
   const faulty = new FaultyDisk(disk, nodeId(host, o.port), (detail) => env?.note('disk', detail));
-  env = await RealEnv.listen({ host, port: o.port, disk: faulty, trace });
+  env = await RealEnv.listen({ host, port: o.port, disk: faulty, trace }).catch((e: unknown) => {
+    throw portTaken(e, `port ${o.port}`, `an rsmlab node still running? npx rsmlab ctl ${host}:${o.port} pid names its process; or give another --port`);
+  });
   env.labStarting(true);
   process.once('exit', () => trace.flush());
   recordDeath(env);

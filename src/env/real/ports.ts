@@ -86,3 +86,13 @@ export function reservePortPairsSync(count: number, host = '127.0.0.1'): number[
   const out = execFileSync(process.execPath, [probe, String(count), host, String(process.pid)], { encoding: 'utf8' });
   return JSON.parse(out) as number[];
 }
+
+/**
+ * A listen that failed because `address`'s port is taken (EADDRINUSE), said with what most often
+ * holds it and what to do (`hint`); any other failure as it was. Node's own words name no remedy.
+ */
+export function portTaken(e: unknown, address: string, hint: string): unknown {
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  return code === 'EADDRINUSE' ? new Error(`${address} is taken: another process listens there (${hint})`, { cause: e }) : e;
+}
+
