@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { progressLines } from '../src/cli/test-command.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -52,5 +53,18 @@ describe('rsmlab test: every output labels each world', function () {
       ['sim', '2 seeds (1..2)'],
       ['real', 'seed 1'],
     ]);
+  });
+});
+
+describe('rsmlab test: progress on a stderr that is no terminal', () => {
+  it('is a line every 15 s of a run (none for a shorter one), never a bar redrawn', () => {
+    const lines: string[] = [];
+    let now = 1_000;
+    const progress = progressLines('paxos sim', (line) => lines.push(line), () => now);
+    for (const [at, done] of [[5_000, 10], [15_999, 40], [16_000, 41], [20_000, 60], [31_000, 90], [32_000, 95]] as const) {
+      now = at;
+      progress(done, 100);
+    }
+    expect(lines).to.deep.equal(['rsmlab: paxos sim: 41/100 runs, 15 s\n', 'rsmlab: paxos sim: 90/100 runs, 30 s\n']);
   });
 });
