@@ -3,7 +3,7 @@
 // any of them (the draws still happen, so the others keep their names); and `rsmlab shrink` finds a
 // small set that still fails the same check for every broken variant the tests keep.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -229,5 +229,19 @@ describe('shrinking', () => {
     const pass = run('shrink', 'paxos', '6', '--seed', '1');
     expect(pass.status).to.equal(2);
     expect(pass.stderr).to.include('paxos 6 passes with seed 1: there is no failure to shrink');
+  });
+
+  it('a run that failed before the world made one fault decision is not shrunk: rsmlab test reports that one run, rsmlab shrink says why', () => {
+    const cli = join(process.cwd(), 'dist', 'src', 'cli', 'main.js');
+    const variant = `${join(process.cwd(), 'dist', 'test', 'fixtures', 'paxos-broken.js')}#failingStartPaxosLab`;
+    const artifacts = join(dir, 'no-decisions');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args, '--lab-module', variant, '--artifacts', artifacts], { encoding: 'utf8', timeout: 120_000 });
+    const test = run('test', 'paxos', '--world', 'sim', '--only', '0', '--seeds', '1', '--no-progress');
+    expect(test.status, test.stdout + test.stderr).to.equal(1);
+    expect(test.stdout).to.include('lab code threw: a node that never starts (in p0, start)').and.not.include('smallest failing run');
+    expect(readdirSync(join(artifacts, 'paxos-0-sim-seed1')).sort()).to.deep.equal(['failure.txt', 'notes.txt', 'trace.jsonl']);
+    const shrink = run('shrink', 'paxos', '0', '--seed', '1');
+    expect(shrink.status, shrink.stdout + shrink.stderr).to.equal(0);
+    expect(shrink.stdout).to.match(/\nnothing to shrink: the run failed before the world made one fault decision \(it is its own smallest\)\n?$/).and.not.include('smallest failing run:');
   });
 });

@@ -68,7 +68,8 @@ async function runReport(job: ReportJob): Promise<void> {
   const result = await runScenario(scenario, { world: 'sim', seed: job.seed, artifactsDir: job.artifactsDir, callSites: true, ...variant(job) });
   const { decisions: _decisions, ...sent } = result;
   await report({ type: 'report', result: sent });
-  if (result.ok || job.shrinkMs <= 0) return;
+  // A run that failed before the world made one fault decision is its own smallest: its report is that one run.
+  if (result.ok || job.shrinkMs <= 0 || (result.decisions?.length ?? 0) === 0) return;
   const heartbeat = (): Promise<void> => report({ type: 'seed', seed: job.seed });
   const shrink = await shrinkFailure(scenario, result, { budgetMs: job.shrinkMs, artifactsDir: job.artifactsDir, onRun: heartbeat, ...variant(job) });
   await report({ type: 'shrunk', shrink });

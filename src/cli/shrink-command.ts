@@ -27,10 +27,11 @@ export async function shrinkCommand(lab: string, scenarioId: string, options: Sh
   const variant = chosen === undefined ? {} : { variant: chosen };
   const failed = await runScenario(scenario, { world: 'sim', seed: options.seed, artifactsDir: options.artifacts, ...variant });
   if (failed.ok) throw new Error(`${lab} ${scenario.id} passes with seed ${options.seed}: there is no failure to shrink`);
-  const shrink = await shrinkFailure(scenario, failed, { budgetMs: options.shrinkMs, artifactsDir: options.artifacts, ...variant });
-  if (options.json) {
-    const { decisions: _decisions, ...result } = failed;
-    return { text: JSON.stringify({ result, shrink }, null, 2), code: 0 };
-  }
-  return { text: [`${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`, ...failureLines(failed, shrink)].join('\n'), code: 0 };
+  const head = `${lab} ${scenario.id} (${scenario.title}) seed ${options.seed}: FAIL`;
+  const { decisions, ...result } = failed;
+  // A run that failed before the world made one fault decision is its own smallest.
+  const shrink = decisions?.length ? await shrinkFailure(scenario, failed, { budgetMs: options.shrinkMs, artifactsDir: options.artifacts, ...variant }) : null;
+  if (options.json) return { text: JSON.stringify({ result, shrink }, null, 2), code: 0 };
+  if (shrink === null) return { text: [head, ...failureLines(failed), 'nothing to shrink: the run failed before the world made one fault decision (it is its own smallest)'].join('\n'), code: 0 };
+  return { text: [head, ...failureLines(failed, shrink)].join('\n'), code: 0 };
 }
