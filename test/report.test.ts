@@ -150,3 +150,22 @@ describe('report: a test the runner did not run in this world', () => {
     expect(json.tests[0]).to.not.have.property('failure');
   });
 });
+
+describe('report: failed tests whose lab code threw the same error (a hand-out\'s stubs)', () => {
+  const todo = 'TODO: proposer.prepare: send prepare to the nodes, count the promises';
+  const failedWith = (id: string, node: string, error = todo): ScenarioOutcome =>
+    outcome({ id, lowestFailingSeed: 1, failure: { lab: 'paxos', scenario: id, title: 'a title', world: 'sim', seed: 1, ok: false, error: `SimulationFailure: ${node}: Error: ${error}\n    at ${error.split(':')[1]!.trim()} (labs/paxos/file.ts:94:11)`, labErrors: [`${error} (in ${node}, notice paxos.join)`], replay: `npx rsmlab sim paxos ${id} --seed 1`, artifacts: `failures/paxos-${id}-sim-seed1`, notes: [] } });
+  const result = suite(failedWith('0', 'p0'), failedWith('1', 'p1'), failedWith('2', 'p0', 'TODO: acceptor.prepare'));
+
+  it('tells the error whole once in the table, and points each later test at it with its own replay', () => {
+    const table = formatTable(result);
+    expect(table.match(/at proposer\.prepare /g), 'the stack, once').to.have.length(1);
+    expect(table).to.include(`\nFAILED paxos 1 (a title) — failed\n  1 of 1 seed failed (lowest: 1)\n  seed 1: lab code threw what it threw in test 0: ${todo}\n  replay: npx rsmlab sim paxos 1 --seed 1\n`);
+    expect(table, 'another error is told whole').to.include('lab code threw: TODO: acceptor.prepare (in p0, notice paxos.join)');
+  });
+
+  it('keeps each test\'s whole text in Gradescope\'s results.json, which shows each test alone', () => {
+    const tests = (JSON.parse(formatGradescope([result])) as { tests: { output: string }[] }).tests;
+    for (const t of tests) expect(t.output).to.match(/lab code threw: TODO: \w+\.prepare.* \(in p\d, notice paxos\.join\)/).and.include('see it: npx rsmlab view');
+  });
+});
