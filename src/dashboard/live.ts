@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Json, NodeId } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
-import { eventWords } from '../trace/event-words.js';
+import { eventWords, fieldWords } from '../trace/event-words.js';
 import { diskFaultSchema } from '../env/disk-faults.js';
 import { observed, type ControlAction, type FaultControl, type FaultStatus } from '../control/fault-control.js';
 import { faultSettings } from '../control/protocol.js';
@@ -101,10 +101,7 @@ function ring<T>(list: T[], item: T, keep: number): void {
 }
 
 function detailText(detail: Record<string, Json> | undefined): string {
-  if (detail === undefined) return '';
-  return Object.entries(detail)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
+  return fieldWords(detail).join(' ');
 }
 
 function isMessage(e: TraceEvent): boolean {

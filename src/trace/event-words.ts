@@ -14,7 +14,8 @@ export function eventWords(kind: string, detail: Record<string, Json> = {}): str
   return [kind, ...(what === undefined ? [] : [value(what)]), ...fieldWords(fields)];
 }
 
-function fieldWords(fields: Record<string, Json>): string[] {
+/** Fields as `key=value` words (a string as it is, anything else as JSON). */
+export function fieldWords(fields: Record<string, Json> = {}): string[] {
   return Object.entries(fields).map(([k, v]) => `${k}=${value(v)}`);
 }
 
