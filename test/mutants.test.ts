@@ -251,6 +251,27 @@ describe('mutant gate', function () {
       });
     }
 
+    it('`rsmlab test`\'s report gives the failed run\'s trace hash, and its replay prints the same one', () => {
+      const test = rsmlab('test', 'paxos', '--world', 'sim', '--mutant', 'amnesiac-accept', '--only', '7', '--seeds', '1', '--shrink-ms', '0', '--no-progress');
+      expect(test.status, test.stdout + test.stderr).to.equal(1);
+      const [, replay, hash] = /\n  replay: npx rsmlab (sim paxos 7 --seed 1 --mutant amnesiac-accept)\n  trace hash (\w{32}) \(the replay prints the same one: same seed, same run\)\n/.exec(test.stdout) ?? [];
+      expect(hash, test.stdout).to.be.a('string');
+      const sim = rsmlab(...replay!.split(' '));
+      expect(sim.stdout).to.include(`seed 1: FAIL\ntrace hash ${hash} (`);
+      expect(sim.stdout.match(/trace hash/g), 'the replay prints its hash once').to.have.length(1);
+    });
+
+    it('a Lab 2 failure with clients names the command that checks its history, with the app\'s model, and that command runs as printed', () => {
+      const test = rsmlab('test', 'rsm', '--world', 'sim', '--mutant', 'backup-skips-dedup', '--only', '8', '--seeds', '1', '--shrink-ms', '0', '--no-progress');
+      expect(test.status, test.stdout + test.stderr).to.equal(1);
+      const check = 'npx rsmlab check failures/rsm-8-sim-seed1/history.jsonl --model lock';
+      expect(test.stdout).to.include(`\n  see it: npx rsmlab view failures/rsm-8-sim-seed1\n  check its history: ${check}\n`);
+      expect(readFileSync(join(dir, 'failures', 'rsm-8-sim-seed1', 'notes.txt'), 'utf8')).to.include(`\ncheck its history: ${check}\n`);
+      const checked = rsmlab(...check.split(' ').slice(2));
+      expect(checked.status, checked.stdout + checked.stderr).to.equal(0);
+      expect(checked.stdout).to.match(/^linearizable: \d+ ops of the lock model/);
+    });
+
     it('`rsmlab shrink --mutant` shrinks the mutant\'s failure, and its shrunk replay names the mutant', () => {
       const r = rsmlab('shrink', 'paxos', '7', '--seed', '1', '--mutant', 'amnesiac-accept', '--shrink-ms', '1');
       expect(r.status, r.stdout + r.stderr).to.equal(0);

@@ -14,7 +14,7 @@ describe('real world: a wait that times out names each silent node', function ()
       for (const i of [0, 1, 2]) await cluster.start(i);
       process.kill(cluster.pid(1)!, 'SIGSTOP');
       await cluster.kill(2, 'SIGKILL');
-      const observer = new PaxosObserver({ cluster, seed: 1, random: () => 0.5, faults: () => 0.5, note: () => undefined, attach: () => undefined });
+      const observer = new PaxosObserver({ cluster, seed: 1, random: () => 0.5, faults: () => 0.5, note: () => undefined, attach: () => undefined, attachHistory: () => undefined });
       const failure = await observer.waitFor('a view that never comes', [0, 1, 2], () => false, 3).then(
         () => 'no failure',
         (e: unknown) => String(e),

@@ -2,7 +2,8 @@
 // then each error the lab code threw (`lab code threw: …`), the replay command, the folder and
 // the command that opens it in the viewer; for a shrunk failure, its smallest failing run first.
 // One text for the table, `rsmlab sim`, graders' files and failures/…/notes.txt. Pure formatting.
-import { viewCommand } from '../src/dashboard/view-command.js';
+import { checkCommand, viewCommand } from '../src/dashboard/view-command.js';
+import type { AppName } from '../src/apps/app.js';
 import { SimulationFailure } from '../src/env/sim/scheduler.js';
 import { NodeCrashed } from './node-crash.js';
 import { ScenarioFailure } from './scenario.js';
@@ -15,7 +16,11 @@ export interface FailureFacts {
   error?: string;
   labErrors?: string[];
   replay: string;
+  /** The simulated run's trace hash: its replay prints the same one. */
+  traceHash?: string;
   artifacts?: string;
+  /** The model the folder's history.jsonl is checked against, when the run kept one. */
+  historyModel?: AppName;
 }
 
 /** Stack frames worth a student's time: the ones in lab code. */
@@ -81,14 +86,27 @@ export function replayLine(command: string): string {
   return command.startsWith(`${REAL_RERUN} `) ? `rerun (real processes do not replay exactly): ${command}` : `replay: ${command}`;
 }
 
-/** Where a run's trace and notes are, with the command that opens them in the viewer (none if it wrote none). */
-export function artifactLines(artifacts: string | undefined): string[] {
-  return artifacts ? [`trace and notes: ${artifacts}`, `see it: ${viewCommand(artifacts)}`] : [];
+/**
+ * Where a run's trace and notes are, with the command that opens them in the viewer and, when it
+ * kept its clients' history, the one that checks it (none if it wrote none).
+ */
+export function artifactLines(artifacts: string | undefined, historyModel?: AppName): string[] {
+  return artifacts ? [`trace and notes: ${artifacts}`, ...openingLines(artifacts, historyModel)] : [];
+}
+
+/** The commands that open a failure folder: the viewer, and the checker when it holds the clients' history (notes.txt gives them too). */
+export function openingLines(folder: string, historyModel: AppName | undefined): string[] {
+  return [`see it: ${viewCommand(folder)}`, ...(historyModel === undefined ? [] : [`check its history: ${checkCommand(folder, historyModel)}`])];
+}
+
+/** The line that lets a student see a replay is the same run: `rsmlab sim` prints the hash it got. */
+function traceHashLines(traceHash: string | undefined): string[] {
+  return traceHash === undefined ? [] : [`trace hash ${traceHash} (the replay prints the same one: same seed, same run)`];
 }
 
 /** How to replay one run and where its trace and notes are. */
-function runLines(replay: string, artifacts: string | undefined): string[] {
-  return [replayLine(replay), ...artifactLines(artifacts)];
+function runLines(run: { replay: string; artifacts?: string | undefined; traceHash?: string | undefined; historyModel?: AppName | undefined }): string[] {
+  return [replayLine(run.replay), ...traceHashLines(run.traceHash), ...artifactLines(run.artifacts, run.historyModel)];
 }
 
 function indented(lines: string[]): string[] {
@@ -112,7 +130,7 @@ function smallestRunLines(s: ShrinkResult): string[] {
   return [
     `the smallest failing run${s.complete ? '' : ' found'}: seed ${s.seed} with ${s.decisionsAfter} of its ${s.decisionsBefore} fault decisions, still failing the same check (${search}):`,
     ...indented([
-      ...runLines(s.replay, s.artifacts),
+      ...runLines(s),
       `fault decisions ${describeCount(s.decisionsBefore, s.kindsBefore)} → ${describeCount(s.decisionsAfter, countKinds(s.kept))}`,
       ...(s.kept.length > 0 ? [`left: ${shown}`] : []),
       `trace events: ${s.eventsAfter} (the original run: ${s.eventsBefore}${more})`,
@@ -127,6 +145,6 @@ function smallestRunLines(s: ShrinkResult): string[] {
 export function failureLines(f: FailureFacts, shrink?: ShrinkResult): string[] {
   const error = (f.error ?? '').split('\n').slice(0, 6);
   const lines = [`seed ${f.seed}: ${error[0] ?? ''}`, ...error.slice(1), ...labErrorLines(f.labErrors)];
-  if (shrink === undefined) return [...lines, ...runLines(f.replay, f.artifacts)];
-  return [...lines, ...smallestRunLines(shrink), `the original run, with every fault decision of seed ${f.seed}:`, ...indented(runLines(f.replay, f.artifacts))];
+  if (shrink === undefined) return [...lines, ...runLines(f)];
+  return [...lines, ...smallestRunLines(shrink), `the original run, with every fault decision of seed ${f.seed}:`, ...indented(runLines(f))];
 }

@@ -1,12 +1,13 @@
 // Runs one scenario once, in one world, with one seed, and turns the outcome into a result a
 // grader can trust: pass/fail, the error, the trace hash, the replay command, and (on failure)
 // the trace and attachments written to a folder. It never prints and never exits the process.
-import { viewCommand } from '../src/dashboard/view-command.js';
+import { HISTORY_FILE } from '../src/dashboard/view-command.js';
 import { FAILURE_FILE } from '../src/dashboard/artifact.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import type { Lab } from '../src/lab.js';
+import type { AppName } from '../src/apps/app.js';
 import { classicTiming, realTiming, type Timing } from '../src/timing.js';
 import { streamRandom } from '../src/random.js';
 import type { Decision, VetoPolicy } from '../src/env/sim/decisions.js';
@@ -16,7 +17,7 @@ import { RealCluster } from './real-cluster.js';
 import { SimCluster } from './sim-cluster.js';
 import type { Pacer } from '../src/env/sim/scheduler.js';
 import { loadVariant, variantFlag, type Variant } from './variant.js';
-import { REAL_RERUN, describeError, labErrorLines, labErrorsThrown, replayLine } from './failure-text.js';
+import { REAL_RERUN, describeError, labErrorLines, labErrorsThrown, openingLines, replayLine } from './failure-text.js';
 import { onHang } from './hang-dump.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
@@ -65,6 +66,8 @@ export interface ScenarioResult {
   replay: string;
   /** Folder with trace.jsonl, notes.txt and attachments, written only on failure. */
   artifacts?: string;
+  /** The model the clients' history (the folder's history.jsonl) is checked against, when the scenario kept one. */
+  historyModel?: AppName;
   notes: string[];
   /** The trace JSONL, when asked for with keepTrace. */
   trace?: string;
@@ -163,6 +166,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       faults: streamRandom(options.seed, 'faults'),
       note: (message) => notes.push(message),
       attach: (name, content) => attachments.set(name, content),
+      attachHistory: (jsonl, model) => {
+        attachments.set(HISTORY_FILE, jsonl);
+        result.historyModel = model;
+      },
     };
     await runUntilCrash(scenario.run(ctx), cluster);
     if (cluster instanceof SimCluster) await cluster.finish();
@@ -213,7 +220,7 @@ function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: stri
   writeFileSync(join(dir, 'trace.jsonl'), trace);
   const stack = thrown instanceof Error && !(thrown instanceof ScenarioFailure) && thrown.stack ? ['', 'full stack (for framework developers):', thrown.stack] : [];
   const failed = [result.error ?? '', ...labErrorLines(result.labErrors)];
-  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, replayLine(result.replay), `see it: ${viewCommand(dir)}`, '', ...result.notes, '', ...failed, ...stack];
+  const summary = [`scenario ${result.lab} ${result.scenario}: ${result.title}`, `world ${result.world}, seed ${result.seed}`, replayLine(result.replay), ...openingLines(dir, result.historyModel), '', ...result.notes, '', ...failed, ...stack];
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
   // What failed, alone: the trace viewer shows it first, with a jump to the run's end (where a failing run stops).
   writeFileSync(join(dir, FAILURE_FILE), `${failed.join('\n')}\n`);

@@ -4,6 +4,7 @@
 import type { Cluster, World } from './cluster.js';
 import type { FaultAtlas } from '../src/env/disk-faults.js';
 import type { EngineLimits, Lab } from '../src/lab.js';
+import type { AppName } from '../src/apps/app.js';
 
 export interface ScenarioContext {
   cluster: Cluster;
@@ -19,8 +20,10 @@ export interface ScenarioContext {
   faults(): number;
   /** A progress line, kept in the failure report. */
   note(message: string): void;
-  /** Keep a file with the failure artifacts (e.g. 'history.jsonl'); written only if the run fails. */
+  /** Keep a file with the failure artifacts; written only if the run fails. */
   attach(name: string, content: string): void;
+  /** Keep the clients' history (JSONL) as the failure's history.jsonl; its report says how to check it against `model`. */
+  attachHistory(jsonl: string, model: AppName): void;
 }
 
 export interface Scenario {

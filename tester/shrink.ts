@@ -9,6 +9,7 @@ import { countKinds, type Decision, type DecisionKind } from '../src/env/sim/dec
 import { artifactsName, replayCommand, runScenario, type ScenarioResult } from './run.js';
 import type { Scenario } from './scenario.js';
 import type { Variant } from './variant.js';
+import type { AppName } from '../src/apps/app.js';
 
 /**
  * What "the same check" means: the error's class and the first line of its message, every number
@@ -61,6 +62,8 @@ export interface ShrinkResult {
   error: string;
   replay: string;
   artifacts: string;
+  /** The model the shrunk folder's history.jsonl is checked against, when the run kept one. */
+  historyModel?: AppName;
 }
 
 /** The lab the original run ran, for every rerun. */
@@ -206,5 +209,6 @@ async function writeShrunk(scenario: Scenario, failed: ScenarioResult, keep: str
     error: shrunk.error ?? '',
     replay,
     artifacts: folder,
+    ...(shrunk.historyModel === undefined ? {} : { historyModel: shrunk.historyModel }),
   };
 }

@@ -84,6 +84,6 @@ export async function simCommand(lab: string, scenarioId: string, options: SimCo
     `trace hash ${result.traceHash ?? '-'} (${result.traceEvents ?? 0} events)`,
     `fault decisions: ${describeCount(taken.length, countKinds(taken))}${options.veto === undefined ? '' : `; ${vetoed} vetoed`}`,
   ];
-  if (!result.ok) lines.push(...failureLines(result));
+  if (!result.ok) lines.push(...failureLines({ ...result, traceHash: undefined })); // its hash is on the second line
   return { text: lines.join('\n'), code };
 }

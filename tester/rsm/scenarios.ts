@@ -168,7 +168,7 @@ function scenario(id: string, nodes: number, title: string, app: AppName, body: 
         await body(run);
       } finally {
         // Kept only if the run fails: the clients' history so far (complete once the load finished).
-        if (run.load !== undefined) ctx.attach('history.jsonl', run.load.historyJsonl());
+        if (run.load !== undefined) ctx.attachHistory(run.load.historyJsonl(), run.app);
       }
     },
   };

@@ -223,7 +223,7 @@ export class VsrRun {
 
   /** Attach the history so far to a failure report. */
   attachHistory(): void {
-    if (this.load !== undefined) this.ctx.attach('history.jsonl', this.load.historyJsonl());
+    if (this.load !== undefined) this.ctx.attachHistory(this.load.historyJsonl(), 'kv');
   }
 }
 
