@@ -9,7 +9,7 @@
 // played, paused, stepped and faulted, and a VSR run's messages filtered by command.
 // Screenshots go to artifacts/screenshots/.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -520,6 +520,75 @@ describe('dashboard in Chromium', function () {
         expect(await cells(a)).to.deep.equal([a, 'up', '1/0']);
         expect(await cells(b)).to.deep.equal([b, 'up', '0/1']);
         expect(await page.locator('#cursor-status td.last-log').allTextContents()).to.deep.equal(['last log: a.sent {"what":"a.sent"}', 'last log: b.last {"what":"b.last"}']);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('shows each Paxos acceptor\'s n_h, n_a, v_a and highest decided instance at the cursor, as the messages it answered show them', async () => {
+      const prepare = { id: 1, from: 'p0', to: 'p1', method: 'paxos.prepare', summary: '{"instance":2,"n":{"n":3,"m":"p0"}}' };
+      const promise = { ...prepare, from: 'p1', to: 'p0', summary: '{"oldinstance":false,"accept":true,"n_a":{"n":0,"m":"p1"},"v_a":null}' };
+      // p2's accept under a higher n than p1 promised (p2 prepared it with a majority without p1): accepted, n_h unchanged
+      const accept = { id: 2, from: 'p2', to: 'p1', method: 'paxos.accept', summary: '{"instance":2,"n":{"n":4,"m":"p2"},"v":"p1 p2"}' };
+      const decide = { id: 3, from: 'p0', to: 'p1', method: 'paxos.decide', summary: '{"instance":2,"v":"p1 p2"}' };
+      const refused = { id: 4, from: 'p2', to: 'p1', method: 'paxos.prepare', summary: '{"instance":3,"n":{"n":1,"m":"p2"}}' };
+      const events = [
+        { node: 'p1', kind: 'start' },
+        { node: 'p0', kind: 'send', msg: { ...prepare, type: 'req' } },
+        { node: 'p1', kind: 'deliver', msg: { ...prepare, type: 'req' } },
+        { node: 'p1', kind: 'send', msg: { ...promise, type: 'res' } },
+        { node: 'p2', kind: 'send', msg: { ...accept, type: 'req' } },
+        { node: 'p1', kind: 'deliver', msg: { ...accept, type: 'req' } },
+        { node: 'p1', kind: 'send', msg: { ...accept, from: 'p1', to: 'p2', type: 'res', summary: 'true' } },
+        { node: 'p0', kind: 'send', msg: { ...decide, type: 'req' } },
+        { node: 'p1', kind: 'deliver', msg: { ...decide, type: 'req' } },
+        { node: 'p2', kind: 'send', msg: { ...refused, type: 'req' } },
+        { node: 'p1', kind: 'deliver', msg: { ...refused, type: 'req' } },
+        { node: 'p1', kind: 'send', msg: { ...refused, from: 'p1', to: 'p2', type: 'res', summary: '{"oldinstance":false,"accept":false,"n_a":{"n":0,"m":"p1"},"v_a":null,"n_h":{"n":3,"m":"p0"}}' } },
+      ] as const;
+      const file = join(dir, 'paxos-acceptor.jsonl');
+      writeFileSync(file, `${events.map((e, i) => formatLine(i, { t: 1000 + 10 * i, ...e } as Parameters<typeof formatLine>[1])).join('\n')}\n`);
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(file) });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#cursor');
+        const p1At = async (row: number): Promise<string | null> => {
+          await page.locator('#cursor').fill(String(row));
+          expect(await page.locator('#cursor-time').textContent()).to.match(new RegExp(`^event #${row},`));
+          const cell = page.locator('#cursor-status tr[data-node="p1"] .paxos-state');
+          return (await cell.count()) === 0 ? null : await cell.textContent();
+        };
+        expect(await p1At(2), 'asked, not yet answered: nothing known of its state').to.equal(null);
+        expect(await p1At(3)).to.equal('nothing decided; instance 2: n_h (3, p0), n_a none, v_a none');
+        expect(await p1At(6)).to.equal('nothing decided; instance 2: n_h (3, p0), n_a (4, p2), v_a "p1 p2"');
+        expect(await page.locator('#cursor-status th').allTextContents()).to.deep.equal(['node', 'status', 'replica state', 'msgs out/in']);
+        expect(await p1At(8)).to.equal('decided ≤ 2');
+        expect(await p1At(11), 'a refused prepare changes nothing').to.equal('decided ≤ 2');
+        expect(await page.locator('#cursor-status tr[data-node="p1"] .paxos-state').getAttribute('title')).to.include('n_h (the highest proposal it promised');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('at the end of a simulated Paxos run, every acceptor\'s highest decided instance is the highest its own paxos.commit lines name', async () => {
+      const trace = join(dir, 'paxos-3.jsonl');
+      const run = spawnSync(process.execPath, [cli, 'sim', 'paxos', '3', '--seed', '1', '--trace', trace], { encoding: 'utf8' });
+      expect(run.status, run.stdout + run.stderr).to.equal(0);
+      const decided = new Map<string, number>();
+      for (const line of readFileSync(trace, 'utf8').split('\n').filter(Boolean)) {
+        const e = JSON.parse(line) as { node: string; kind: string; detail?: { what?: string; instance?: number } };
+        if (e.kind === 'log' && e.detail?.what === 'paxos.commit') decided.set(e.node, Math.max(decided.get(e.node) ?? 0, e.detail.instance!));
+      }
+      expect([...decided.keys()].sort()).to.deep.equal(['p0', 'p1', 'p2']);
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(trace) });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#cursor');
+        await page.locator('#cursor').focus();
+        await page.keyboard.press('End');
+        for (const [node, instance] of decided) {
+          expect(await page.locator(`#cursor-status tr[data-node="${node}"] .paxos-state`).textContent(), node).to.match(new RegExp(`^decided ≤ ${instance}(;|$)`));
+        }
       } finally {
         await server.close();
       }

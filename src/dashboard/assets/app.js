@@ -818,7 +818,8 @@
       const last = state.cursor === model.rows.length - 1 ? model.events[model.events.length - 1] : row.e;
       const until = last.seq;
       const nodes = new Map();
-      const get = (n, kind) => nodes.get(n) || nodes.set(n, { up: kind !== 'crash', partitioned: false, armed: new Set(), last: '', sent: 0, received: 0, vsr: null, commit: null }).get(n);
+      const get = (n, kind) => nodes.get(n) || nodes.set(n, { up: kind !== 'crash', partitioned: false, armed: new Set(), last: '', sent: 0, received: 0, vsr: null, commit: null, paxos: null }).get(n);
+      const asked = new Map();
       for (const e of model.events) {
         if (e.seq > until) break;
         if (e.node === '*' || e.node.startsWith('client:')) continue;
@@ -833,30 +834,35 @@
           s.sent++;
           const c = sentCommit(e.msg);
           if (c > (s.commit ?? -1)) s.commit = c;
+          paxosAnswered(s, e.msg, asked);
         }
-        else if (e.kind === 'deliver') s.received++;
+        else if (e.kind === 'deliver') {
+          s.received++;
+          paxosAsked(s, e.msg, asked);
+        }
         if (e.kind === 'log') s.last = `${d.what || 'log'} ${JSON.stringify(d)}`;
         if (e.kind === 'log' && (d.what === 'vsr.start' || d.what === 'vsr.status')) {
           s.vsr = d;
           if (typeof d.commit_max === 'number' && d.commit_max > (s.commit ?? -1)) s.commit = d.commit_max;
         }
+        if (e.kind === 'log' && d.what === 'paxos.commit' && typeof d.instance === 'number') paxosDecided(s, d.instance);
       }
-      const anyVsr = [...nodes.values()].some((s) => s.vsr !== null);
+      const anyState = [...nodes.values()].some((s) => s.vsr !== null || s.paxos !== null);
       const table = h(
         'table.cursor-status',
         {},
-        h('tr', {}, h('th', { text: 'node' }), h('th', { text: 'status' }), ...(anyVsr ? [h('th', { text: 'replica state' })] : []), h('th', { text: 'msgs out/in' })),
+        h('tr', {}, h('th', { text: 'node' }), h('th', { text: 'status' }), ...(anyState ? [h('th', { text: 'replica state' })] : []), h('th', { text: 'msgs out/in' })),
         [...nodes.entries()].sort().flatMap(([n, s]) => [
           h(
             'tr',
             { 'data-node': n },
             h('td', { text: n }),
             h('td.node-state', { text: [s.up ? 'up' : 'down', s.partitioned ? 'partitioned' : '', [...s.armed].join(' ')].filter(Boolean).join(', ') }),
-            ...(anyVsr ? [h('td.vsr-state', { text: vsrState(s), title: 'status and view: its last vsr.start or vsr.status line (written when they change); commit: the highest commit number in its status lines and in the messages it sent since it (re)started' })] : []),
+            ...(anyState ? [s.paxos !== null ? h('td.paxos-state', { text: paxosState(s.paxos), title: PAXOS_STATE_TITLE }) : h('td.vsr-state', { text: vsrState(s), title: 'status and view: its last vsr.start or vsr.status line (written when they change); commit: the highest commit number in its status lines and in the messages it sent since it (re)started' })] : []),
             h('td', { text: `${s.sent}/${s.received}` }),
           ),
           // its last log line under it, the table's whole width: a JSON line wraps there instead of squeezing the columns
-          ...(s.last ? [h('tr.last-log-row', {}, h('td.last-log', { colspan: anyVsr ? 4 : 3, text: `last log: ${short(s.last, 160)}` }))] : []),
+          ...(s.last ? [h('tr.last-log-row', {}, h('td.last-log', { colspan: anyState ? 4 : 3, text: `last log: ${short(s.last, 160)}` }))] : []),
         ]),
       );
       const undrawn = last === row.e ? '' : ` (the run's last event: ${[last.node, last.kind, last.detail?.name ?? last.detail?.what].filter(Boolean).join(' ')}, not drawn)`;
@@ -869,6 +875,69 @@
       let best = -1;
       for (const m of msg.summary.matchAll(/"commit":(\d+)/g)) best = Math.max(best, Number(m[1]));
       return best;
+    }
+
+    const PAXOS_STATE_TITLE = 'the acceptor\'s state as its own messages show it: the highest instance it decided (a paxos.decide it got, or its paxos.commit line), and in the instance it is in, n_h (the highest proposal it promised, from the prepares it answered OK), n_a and v_a (what it accepted: its prepare answers and the accepts it answered true); proposals as (n, node). Kept across restarts: the acceptor\'s log keeps them';
+
+    /** JSON text of a message summary, or undefined when the trace cut it (a summary is at most 160 characters). */
+    function parsedSummary(msg) {
+      try {
+        return JSON.parse(msg.summary);
+      } catch {
+        return undefined;
+      }
+    }
+
+    /** A request's key, the same for its answer (which goes the other way under the same id). */
+    const requestKey = (from, to, id) => `${from}>${to}#${id}`;
+
+    /** A Paxos prepare or accept delivered to acceptor `s`: kept until it answers. A decide: the instance is decided there. */
+    function paxosAsked(s, msg, asked) {
+      if (!msg || msg.type !== 'req' || !msg.method.startsWith('paxos.')) return;
+      const args = parsedSummary(msg);
+      if (!args || typeof args.instance !== 'number') return;
+      if (msg.method === 'paxos.decide') paxosDecided(s, args.instance);
+      else asked.set(requestKey(msg.from, msg.to, msg.id), { method: msg.method, args });
+    }
+
+    /** Acceptor `s` answers a prepare or accept it was asked: a promise sets n_h (and tells n_a, v_a), an accept n_a and v_a. */
+    function paxosAnswered(s, msg, asked) {
+      if (!msg || msg.type !== 'res' || !msg.method.startsWith('paxos.')) return;
+      const key = requestKey(msg.to, msg.from, msg.id);
+      const request = asked.get(key);
+      asked.delete(key);
+      const answer = parsedSummary(msg);
+      if (!request || answer === undefined) return;
+      const { instance, n, v } = request.args;
+      const promised = request.method === 'paxos.prepare' && answer.accept === true && answer.oldinstance === false;
+      const accepted = request.method === 'paxos.accept' && answer === true;
+      const a = promised || accepted ? paxosInstance(s, instance) : null; // a refusal changes nothing
+      if (a) Object.assign(a, promised ? { n_h: n, n_a: answer.n_a, v_a: answer.v_a } : { n_a: n, v_a: v });
+    }
+
+    /** The acceptor's state for `instance`, fresh when it moves on to a later one; null for an earlier one. */
+    function paxosInstance(s, instance) {
+      const p = paxosOf(s);
+      if (instance < p.instance) return null;
+      if (instance > p.instance) Object.assign(p, { instance, n_h: null, n_a: null, v_a: null });
+      return p;
+    }
+
+    function paxosDecided(s, instance) {
+      const p = paxosOf(s);
+      p.decided = Math.max(p.decided, instance);
+    }
+
+    /** Node `s`'s acceptor state, made when its first Paxos message shows. */
+    function paxosOf(s) {
+      return s.paxos || (s.paxos = { decided: 0, instance: 0, n_h: null, n_a: null, v_a: null });
+    }
+
+    /** `decided ≤ 3; instance 4: n_h (2, p1), n_a (2, p1), v_a "p0 p1"`. */
+    function paxosState(p) {
+      const prop = (x) => (x && typeof x.n === 'number' && x.n > 0 ? `(${x.n}, ${x.m})` : 'none'); // n 0: the yfs seed's "nothing yet"
+      const current = p.instance > p.decided ? [`instance ${p.instance}: n_h ${prop(p.n_h)}, n_a ${prop(p.n_a)}, v_a ${p.v_a === null ? 'none' : JSON.stringify(p.v_a)}`] : [];
+      return [p.decided > 0 ? `decided ≤ ${p.decided}` : 'nothing decided', ...current].join('; ');
     }
 
     /** A VSR replica's state at the cursor: `normal view 1, commit 27`. */
