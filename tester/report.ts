@@ -57,12 +57,14 @@ function heading(result: SuiteResult, o: ScenarioOutcome): string {
 export function formatTable(result: SuiteResult): string {
   const seeds = result.world === 'sim' ? `${result.seeds.length} seed${result.seeds.length === 1 ? '' : 's'} (${result.seeds[0]}..${result.seeds.at(-1)})` : `seed ${result.seeds[0]}`;
   const lines = [`rsmlab test ${result.lab} — world ${result.world}, ${seeds}`, ''];
+  // The title goes last: the columns stay narrow and aligned, and a long title runs on to the right
+  // instead of widening every row (some titles are over 150 characters).
   const idWidth = Math.max(6, ...result.outcomes.map((o) => o.id.length + 2));
-  const titleWidth = Math.max(7, ...result.outcomes.map((o) => o.title.length + 2));
   const seedsWidth = Math.max(7, ...result.outcomes.map((o) => `${o.passedSeeds}/${o.totalSeeds}`.length + 2));
-  lines.push(`${pad('test', idWidth)}${pad('title', titleWidth)}${pad('result', 9)}${pad('seeds', seedsWidth)}points`);
+  const pointsWidth = Math.max(8, ...result.outcomes.map((o) => `${earned(o)}/${o.points}`.length + 2));
+  lines.push(`${pad('test', idWidth)}${pad('result', 9)}${pad('seeds', seedsWidth)}${pad('points', pointsWidth)}title`);
   for (const o of result.outcomes) {
-    lines.push(`${pad(o.id, idWidth)}${pad(o.title, titleWidth)}${pad(o.status.toUpperCase(), 9)}${pad(`${o.passedSeeds}/${o.totalSeeds}`, seedsWidth)}${earned(o)}/${o.points}`);
+    lines.push(`${pad(o.id, idWidth)}${pad(o.status.toUpperCase(), 9)}${pad(`${o.passedSeeds}/${o.totalSeeds}`, seedsWidth)}${pad(`${earned(o)}/${o.points}`, pointsWidth)}${o.title}`);
   }
   const passed = result.outcomes.filter((o) => o.status === 'passed').length;
   const points = result.outcomes.reduce((sum, o) => sum + earned(o), 0);
