@@ -96,8 +96,13 @@ describe('trace viewer input', function () {
     writeFileSync(empty, '');
     const garbage = join(dir, 'garbage.jsonl');
     writeFileSync(garbage, '{"seq":0}\nnot json\n');
+    const badNames = join(dir, 'bad-names');
+    mkdirSync(badNames, { recursive: true });
+    writeFileSync(join(badNames, 'trace.jsonl'), '{"seq":0,"t":0,"node":"p0","kind":"start","detail":{}}\n');
+    writeFileSync(join(badNames, 'nodes.json'), '{"127.0.0.1:7000": 0}\n');
     for (const [target, message] of [
       [empty, /the trace is empty/],
+      [badNames, /nodes\.json: not a map of node address to name/],
       [garbage, /trace line 1/],
       [join(dir, 'missing'), /no such file or folder/],
       [dir, /no trace\.jsonl in this folder/],

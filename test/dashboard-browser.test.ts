@@ -525,6 +525,26 @@ describe('dashboard in Chromium', function () {
       }
     });
 
+    it('labels a real run\'s lanes and cursor rows with the names its notes use (its nodes.json), p2 before p10', async () => {
+      const names: Record<string, string> = { '127.0.0.1:7010': 'p0', '127.0.0.1:7008': 'p2', '127.0.0.1:7004': 'p10' };
+      const real = join(dir, 'real-named');
+      mkdirSync(real, { recursive: true });
+      writeFileSync(join(real, 'trace.jsonl'), `${Object.keys(names).map((node, i) => formatLine(i, { t: 1000 + i, node, kind: 'start' })).join('\n')}\n`);
+      writeFileSync(join(real, 'nodes.json'), JSON.stringify(names));
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(real) });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#cursor');
+        expect((await page.evaluate<{ lanes: string[] }>('rsmlabViewer.model()')).lanes).to.deep.equal(['127.0.0.1:7010', '127.0.0.1:7008', '127.0.0.1:7004']);
+        expect((await page.locator('#node-filter label').allTextContents()).map((t) => t.trim())).to.deep.equal(['p0 127.0.0.1:7010', 'p2 127.0.0.1:7008', 'p10 127.0.0.1:7004']);
+        await page.locator('#cursor').focus();
+        await page.keyboard.press('End');
+        expect(await page.locator('#cursor-status tr[data-node] td:first-child').allTextContents()).to.deep.equal(['p0 127.0.0.1:7010', 'p2 127.0.0.1:7008', 'p10 127.0.0.1:7004']);
+      } finally {
+        await server.close();
+      }
+    });
+
     it('shows each Paxos acceptor\'s n_h, n_a, v_a and highest decided instance at the cursor, as the messages it answered show them', async () => {
       const prepare = { id: 1, from: 'p0', to: 'p1', method: 'paxos.prepare', summary: '{"instance":2,"n":{"n":3,"m":"p0"}}' };
       const promise = { ...prepare, from: 'p1', to: 'p0', summary: '{"oldinstance":false,"accept":true,"n_a":{"n":0,"m":"p1"},"v_a":null}' };

@@ -3,13 +3,14 @@
 // labs/ frames, the replay command and the failure's folder. Nodes the scenario kills, or that die at
 // its breakpoints, fail nothing (the echo lab, and Paxos's power-accept on the reference lab).
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fail, failIn, ping } from '../labs/echo/lab.js';
 import type { z } from 'zod';
 import type { Cluster } from '../tester/cluster.js';
 import { failureLines } from '../tester/failure-text.js';
+import { loadArtifact } from '../src/dashboard/artifact.js';
 import { paxosScenarios } from '../tester/paxos/scenarios.js';
 import { runScenario, type ScenarioResult } from '../tester/run.js';
 import { ScenarioFailure, type Scenario, type ScenarioContext } from '../tester/scenario.js';
@@ -84,6 +85,11 @@ describe('a real node that dies of a lab error fails the run at once', function 
       expect(result.artifacts).to.be.a('string');
       expect(existsSync(join(result.artifacts!, 'trace.jsonl'))).to.equal(true);
       expect(existsSync(join(result.artifacts!, 'notes.txt'))).to.equal(true);
+      // The notes call the node p0 and the trace knows it by address: both files say which is which.
+      const p0 = /^seed 3: NodeCrashed: p0 \((127\.0\.0\.1:\d+)\)/.exec(text)![1]!;
+      expect(readFileSync(join(result.artifacts!, 'notes.txt'), 'utf8')).to.include(`\nnodes: p0 = ${p0}`);
+      expect(JSON.parse(readFileSync(join(result.artifacts!, 'nodes.json'), 'utf8'))).to.include({ [p0]: 'p0' });
+      expect(loadArtifact(result.artifacts!).nodeNames).to.include({ [p0]: 'p0' });
     });
   }
 

@@ -2,7 +2,7 @@
 // grader can trust: pass/fail, the error, the trace hash, the replay command, and (on failure)
 // the trace and attachments written to a folder. It never prints and never exits the process.
 import { HISTORY_FILE } from '../src/dashboard/view-command.js';
-import { FAILURE_FILE } from '../src/dashboard/artifact.js';
+import { FAILURE_FILE, NODE_NAMES_FILE } from '../src/dashboard/artifact.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
@@ -158,6 +158,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
     const lab = options.lab ?? (options.variant === undefined ? undefined : await loadVariant(scenario.lab, options.variant));
     const created = (cluster = createCluster(scenario, { ...options, lab }, timing));
+    if (created instanceof RealCluster) recordNodeNames(created, scenario.nodes, notes, attachments);
     if (created instanceof SimCluster && !options.quiet) unregisterDump = onHang((message) => hungArtifacts(created, result, options, attachments, message));
     const ctx: ScenarioContext = {
       cluster,
@@ -198,6 +199,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await cluster.close().catch(() => undefined);
   }
   return result;
+}
+
+/**
+ * A real cluster's nodes are known by address (its trace's lanes, its views' members) while the
+ * scenario's notes call them p0, p1, …: the notes say which is which, and nodes.json tells the viewer.
+ */
+function recordNodeNames(cluster: RealCluster, count: number, notes: string[], attachments: Map<string, string>): void {
+  const names = Object.fromEntries(Array.from({ length: count }, (_, i) => [cluster.id(i), `p${i}`]));
+  notes.push(`nodes: ${Object.entries(names).map(([id, name]) => `${name} = ${id}`).join(', ')}`);
+  attachments.set(NODE_NAMES_FILE, `${JSON.stringify(names, null, 2)}\n`);
 }
 
 /**

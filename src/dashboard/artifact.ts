@@ -2,6 +2,7 @@
 // holding one, its notes and the shrunk run's trace in shrunk/), and the linearizability of the client operations the
 // trace recorded, with each op tied to its trace events so the page can jump between the two views.
 // It reads files and runs the checker; it never writes and never runs a world.
+import { z } from 'zod';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Json } from '../env/types.js';
@@ -53,6 +54,8 @@ export interface ViewData {
   failure: string;
   /** The trace, then the shrunk trace when the folder has one. */
   traces: ViewTrace[];
+  /** A real run's nodes, address -> name (p0, p1, …: the names its notes use); {} otherwise. */
+  nodeNames: Record<string, string>;
 }
 
 function modelFor(events: readonly HistoryEvent[]): ModelName | undefined {
@@ -113,6 +116,26 @@ function traceOf(name: string, file: string): ViewTrace {
 /** The file of a failures/ folder that says what failed, alone (notes.txt says it among the scenario's steps). */
 export const FAILURE_FILE = 'failure.txt';
 
+/** The file of a real run's failures/ folder that names its nodes: address -> p0, p1, … (the scenario's names). */
+export const NODE_NAMES_FILE = 'nodes.json';
+
+const nodeNamesSchema = z.record(z.string(), z.string());
+
+/** A folder's node names ({} when it has none: a simulated run's nodes are named p0, p1, … already). */
+function nodeNamesIn(folder: string): Record<string, string> {
+  const text = textIn(folder, NODE_NAMES_FILE);
+  if (text === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${join(folder, NODE_NAMES_FILE)}: not JSON (${(e as Error).message})`);
+  }
+  const names = nodeNamesSchema.safeParse(parsed);
+  if (!names.success) throw new Error(`${join(folder, NODE_NAMES_FILE)}: not a map of node address to name`);
+  return names.data;
+}
+
 /** A text file of the folder, '' if it has none. */
 function textIn(folder: string, name: string): string {
   const file = join(folder, name);
@@ -126,7 +149,7 @@ export function loadArtifact(target: string): ViewData {
   if (!statSync(path).isDirectory()) {
     const trace = traceOf(basename(path), path);
     if (trace.events.length === 0) throw new Error(`${target}: the trace is empty`);
-    return { title: basename(path), notes: '', failure: '', traces: [trace] };
+    return { title: basename(path), notes: '', failure: '', traces: [trace], nodeNames: {} };
   }
   const main = join(path, 'trace.jsonl');
   if (!existsSync(main)) throw new Error(`${target}: no trace.jsonl in this folder (is it a failures/ folder?)`);
@@ -139,6 +162,7 @@ export function loadArtifact(target: string): ViewData {
     title: basename(path),
     notes,
     failure,
+    nodeNames: nodeNamesIn(path),
     traces: [
       { ...traceOf('trace.jsonl', main), notes, failure },
       ...(existsSync(shrunk) ? [{ ...traceOf('shrunk/trace.jsonl (after shrinking)', shrunk), notes: textIn(shrunkDir, 'notes.txt'), failure: textIn(shrunkDir, FAILURE_FILE).trimEnd() }] : []),

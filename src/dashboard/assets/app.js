@@ -422,6 +422,11 @@
   }
 
   function viewer(data) {
+    /** A lane's label: a real run's node by the scenario's name and its address (`p1 127.0.0.1:7002`), any other as it is. */
+    const nodeNames = data.nodeNames || {};
+    const laneLabel = (l) => (nodeNames[l] ? `${nodeNames[l]} ${l}` : l);
+    /** Lanes in label order, numbers by value: a real run's p2 before its p10, whatever their ports. */
+    const byLabel = (a, b) => laneLabel(a).localeCompare(laneLabel(b), 'en', { numeric: true });
     const state = { trace: 0, rowH: 12, cursor: null, hidden: new Set(), hiddenKinds: new Set(), collapse: true, highlight: null };
     const tip = h('div.tip', { id: 'tip' });
     const canvas = h('canvas', { id: 'diagram-canvas' });
@@ -465,7 +470,7 @@
       const addLane = (name) => {
         if (!laneIndex.has(name)) laneIndex.set(name, laneNames.push(name) - 1);
       };
-      [...new Set(events.filter((e) => e.node !== '*' && !e.node.startsWith('client:')).map((e) => e.node))].sort().forEach(addLane);
+      [...new Set(events.filter((e) => e.node !== '*' && !e.node.startsWith('client:')).map((e) => e.node))].sort(byLabel).forEach(addLane);
       [...clientNodes].sort().forEach((n) => addLane(laneOf(n, clientLanes)));
       kindsOf = kindsIn(trace);
       const messageKinds = [...new Set(events.filter((e) => e.msg).flatMap(kindsOf))].sort();
@@ -539,7 +544,7 @@
         h('label', { text: 'zoom' }),
         zoom,
         check('collapse', 'collapse heartbeats', state.collapse, (v) => ((state.collapse = v), build())),
-        h('fieldset', { id: 'node-filter' }, h('span', { text: 'nodes:' }), model.laneNames.map((l) => check(`lane-${l}`, short(l, 24), !state.hidden.has(l), (v) => (v ? state.hidden.delete(l) : state.hidden.add(l), build())))),
+        h('fieldset', { id: 'node-filter' }, h('span', { text: 'nodes:' }), model.laneNames.map((l) => check(`lane-${l}`, short(laneLabel(l), 24), !state.hidden.has(l), (v) => (v ? state.hidden.delete(l) : state.hidden.add(l), build())))),
         kindFilter(check),
         h('label', { text: 'time cursor' }),
         cursorInput,
@@ -658,7 +663,7 @@
       ctx.fillStyle = '#1d232a';
       ctx.font = '11px system-ui, sans-serif';
       ctx.textAlign = 'center';
-      model.lanes.forEach((l, i) => ctx.fillText(short(l, 22), laneX(i), 15));
+      model.lanes.forEach((l, i) => ctx.fillText(short(laneLabel(l), 22), laneX(i), 15));
       ctx.textAlign = 'left';
     }
 
@@ -852,11 +857,11 @@
         'table.cursor-status',
         {},
         h('tr', {}, h('th', { text: 'node' }), h('th', { text: 'status' }), ...(anyState ? [h('th', { text: 'replica state' })] : []), h('th', { text: 'msgs out/in' })),
-        [...nodes.entries()].sort().flatMap(([n, s]) => [
+        [...nodes.entries()].sort(([a], [b]) => byLabel(a, b)).flatMap(([n, s]) => [
           h(
             'tr',
             { 'data-node': n },
-            h('td', { text: n }),
+            h('td', { text: laneLabel(n) }),
             h('td.node-state', { text: [s.up ? 'up' : 'down', s.partitioned ? 'partitioned' : '', [...s.armed].join(' ')].filter(Boolean).join(', ') }),
             ...(anyState ? [s.paxos !== null ? h('td.paxos-state', { text: paxosState(s.paxos), title: PAXOS_STATE_TITLE }) : h('td.vsr-state', { text: vsrState(s), title: 'status and view: its last vsr.start or vsr.status line (written when they change); commit: the highest commit number in its status lines and in the messages it sent since it (re)started' })] : []),
             h('td', { text: `${s.sent}/${s.received}` }),
