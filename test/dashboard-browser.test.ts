@@ -705,7 +705,13 @@ describe('dashboard in Chromium', function () {
           await page.mouse.move(point!.x, point!.y);
           await page.waitForSelector('#tip', { state: 'visible' });
           expect(await page.locator('#tip').textContent()).to.match(/^#\d+ .*\nnotice vsr\.message start_view p\d → p\d/);
+          // each arrow on screen is labelled with the commands it carries, and only while the rows are tall enough to read them
+          const labels = await page.evaluate<string[]>('rsmlabViewer.arrowLabels()');
+          expect(labels).to.include('start_view');
+          expect(new Set(labels), 'only the kinds shown, named without the lab prefix').to.satisfy((shown: Set<string>) => [...shown].every((l) => ['do_view_change', 'start_view', 'start_view_change+do_view_change'].includes(l)));
           await shot(page, 'viewer-vsr-commands');
+          await page.evaluate("(() => { const z = document.getElementById('zoom'); z.value = '6'; z.dispatchEvent(new Event('input')); })()");
+          expect(await page.evaluate<string[]>('rsmlabViewer.arrowLabels()'), 'no labels on 6-pixel rows').to.deep.equal([]);
           await page.locator('#kinds-all').click();
           expect(await page.evaluate<string[]>('rsmlabViewer.model().kinds')).to.include.members(['prepare', 'commit', 'vsr.request']);
         } finally {

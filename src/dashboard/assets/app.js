@@ -644,6 +644,7 @@
           lastLabel = y;
         }
       }
+      drawnLabels = [];
       for (const arrow of visibleArrows(a, b)) drawArrow(ctx, arrow);
       for (let r = a; r <= b; r++) drawMark(ctx, model.rows[r], r);
       if (state.cursor !== null) {
@@ -701,6 +702,29 @@
         ctx.fill();
       }
       ctx.lineWidth = 1;
+      if (state.rowH >= ARROW_LABEL_MIN_ROW && arrow.e.msg.type !== 'res' && arrow.from !== arrow.to) drawArrowLabel(ctx, arrow, x1, y1, xe, ye);
+    }
+
+    /** Rows at least this tall (the zoom) label each request's and notice's arrow with what it carries. */
+    const ARROW_LABEL_MIN_ROW = 10;
+    /** The labels the last draw put on arrows, for tests. */
+    let drawnLabels = [];
+
+    /** A message's label on its arrow: its kinds without the lab's prefix (`prepare`, `prepare_ok+commit`). */
+    function arrowLabel(e) {
+      return kindsOf(e).map((k) => k.replace(/^[a-z]+\./, '')).join('+');
+    }
+
+    /** The label near the arrow's start, on the side it goes to, in the arrow's colour: the message's name where it leaves. */
+    function drawArrowLabel(ctx, arrow, x1, y1, xe, ye) {
+      const text = short(arrowLabel(arrow.send), 40);
+      const rightward = xe >= x1;
+      ctx.font = '9px ui-monospace, Menlo, monospace';
+      ctx.textAlign = rightward ? 'left' : 'right';
+      ctx.fillStyle = ctx.strokeStyle;
+      ctx.fillText(text, x1 + (xe - x1) * 0.12 + (rightward ? 3 : -3), y1 + (ye - y1) * 0.12 - 2);
+      ctx.textAlign = 'left';
+      drawnLabels.push(text);
     }
 
     function drawMark(ctx, row, r) {
@@ -1054,6 +1078,8 @@
         return { x: box.left + mx, y: box.top + my - top, method: arrow.e.msg.method, seq: arrow.e.seq };
       },
       jumpTo,
+      /** The labels on the arrows drawn now (requests and notices, when the rows are tall enough). */
+      arrowLabels: () => drawnLabels.slice(),
       opBox: () => null,
     };
     window.rsmlabViewer = viewerApi;
