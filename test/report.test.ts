@@ -169,3 +169,12 @@ describe('report: failed tests whose lab code threw the same error (a hand-out\'
     for (const t of tests) expect(t.output).to.match(/lab code threw: TODO: \w+\.prepare.* \(in p\d, notice paxos\.join\)/).and.include('see it: npx rsmlab view');
   });
 });
+
+describe('report: a simulated seed that hung', () => {
+  it('says its replay writes the trace up to the hang, and the command that then opens it', () => {
+    const hung = outcome({ id: '6', status: 'hung', lowestFailingSeed: 4, message: 'no progress for 1000 ms at seed 4: the run was killed', replay: 'npx rsmlab sim paxos 6 --seed 4 --hang-ms 1000' });
+    expect(formatTable(suite(hung))).to.include('\n  replay: npx rsmlab sim paxos 6 --seed 4 --hang-ms 1000\n  the replay stops it the same way and writes its trace up to there; then: npx rsmlab view failures/paxos-6-sim-seed4\n');
+    const realHang = outcome({ id: '6', status: 'hung', lowestFailingSeed: 4, message: 'no progress', replay: 'npx rsmlab test paxos --world real --only 6 --seed 4' });
+    expect(formatTable({ ...suite(realHang), world: 'real' }), 'a real rerun writes its folder itself').to.not.include('the replay stops it');
+  });
+});

@@ -3,6 +3,8 @@
 // table holds no wall times, so the same run gives the same table whatever the number of workers.
 import { failureLines, replayLine } from './failure-text.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
+import { artifactsName } from './run.js';
+import { viewCommand } from '../src/dashboard/view-command.js';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text.slice(0, width) : text + ' '.repeat(width - text.length);
@@ -38,14 +40,25 @@ function clipLine(line: string): string {
   return line.length <= LINE_MAX ? line : `${line.slice(0, LINE_MAX)} … (${line.length - LINE_MAX} more characters)`;
 }
 
-function failureText(o: ScenarioOutcome): string {
-  const text = neverRan(o) ? `not run: ${seedText(o) || 'no reason was given'}` : [seedsLine(o), seedText(o)].join('\n');
+function failureText(lab: string, o: ScenarioOutcome): string {
+  const text = neverRan(o) ? `not run: ${seedText(lab, o) || 'no reason was given'}` : [seedsLine(o), seedText(lab, o)].join('\n');
   return text.split('\n').map(clipLine).join('\n');
 }
 
-function seedText(o: ScenarioOutcome): string {
+function seedText(lab: string, o: ScenarioOutcome): string {
   if (o.failure) return [...failureLines(o.failure, o.shrink), ...(o.shrinkProblem ? [o.shrinkProblem] : [])].join('\n');
-  return [o.message ?? '', o.replay ? replayLine(o.replay) : ''].filter(Boolean).join('\n');
+  return [o.message ?? '', o.replay ? replayLine(o.replay) : '', ...hungReplayLines(lab, o)].filter(Boolean).join('\n');
+}
+
+/**
+ * A simulated seed that hung was killed in a quiet worker, which keeps no trace: its replay (with
+ * the same --hang-ms) stops it the same way and writes the trace up to where it stuck, in the
+ * default failures/ folder of wherever it is run.
+ */
+function hungReplayLines(lab: string, o: ScenarioOutcome): string[] {
+  if (o.status !== 'hung' || o.lowestFailingSeed === undefined || !o.replay?.startsWith('npx rsmlab sim ')) return [];
+  const folder = `failures/${artifactsName({ lab, scenario: o.id, world: 'sim', seed: o.lowestFailingSeed })}`;
+  return [`the replay stops it the same way and writes its trace up to there; then: ${viewCommand(folder)}`];
 }
 
 /** A test that did not pass, as the table names it: failed (and how), or not run. */
@@ -75,7 +88,7 @@ export function formatTable(result: SuiteResult): string {
     const error = labError(o);
     const earlier = error === undefined ? undefined : firstWith.get(error);
     if (error !== undefined && earlier === undefined) firstWith.set(error, o.id);
-    const text = earlier === undefined || error === undefined ? failureText(o) : sameFailureText(o, earlier, error);
+    const text = earlier === undefined || error === undefined ? failureText(result.lab, o) : sameFailureText(o, earlier, error);
     lines.push('', heading(result, o), `  ${text.split('\n').join('\n  ')}`);
   }
   return `${lines.join('\n')}\n`;
@@ -115,7 +128,7 @@ export function formatGradescope(results: SuiteResult[], output = ''): string {
       max_score: o.points,
       status: o.status === 'passed' ? 'passed' : 'failed',
       execution_time: seconds(o.elapsedMs),
-      output: o.status === 'passed' ? `passed ${o.passedSeeds}/${o.totalSeeds} seeds` : failureText(o),
+      output: o.status === 'passed' ? `passed ${o.passedSeeds}/${o.totalSeeds} seeds` : failureText(result.lab, o),
     })),
   );
   const score = tests.reduce((sum, t) => sum + t.score, 0);
@@ -204,7 +217,7 @@ function junitCase(result: SuiteResult, o: ScenarioOutcome): string {
   const open = `    <testcase classname="rsmlab.${xml(result.lab)}.${result.world}" name="${xml(`${o.id}: ${o.title}`)}" time="${seconds(o.elapsedMs).toFixed(3)}"`;
   if (o.status === 'passed') return `${open}/>`;
   const element = o.status === 'not run' ? 'skipped' : 'failure';
-  return `${open}>\n      <${element} message="${xml(o.status)}">${xml(failureText(o))}</${element}>\n    </testcase>`;
+  return `${open}>\n      <${element} message="${xml(o.status)}">${xml(failureText(result.lab, o))}</${element}>\n    </testcase>`;
 }
 
 function junitSuite(result: SuiteResult): string[] {
