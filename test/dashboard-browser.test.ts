@@ -525,6 +525,31 @@ describe('dashboard in Chromium', function () {
       }
     });
 
+    it('shows a failure folder\'s fault decisions: counted by kind, every one listed when opened; none for a plain trace file', async () => {
+      const lines = readFileSync(join(folder!, 'decisions.txt'), 'utf8').trim().split('\n');
+      const delays = lines.filter((l) => l.split(' ')[1] === 'delay').length;
+      expect(delays, 'the run delayed messages').to.be.greaterThan(0);
+      const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(folder!) });
+      try {
+        await page.goto(server.url);
+        await page.waitForSelector('#decisions-count');
+        expect(await page.locator('#decisions-count').textContent()).to.match(new RegExp(`^${lines.length} \\(.*delay ${delays}.*\\)$`));
+        expect(await page.locator('#decisions').isVisible(), 'listed only when opened').to.equal(false);
+        await page.locator('#decisions-panel summary').click();
+        expect(await page.locator('#decisions').textContent()).to.equal(lines.join('\n'));
+      } finally {
+        await server.close();
+      }
+      const plain = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(join(folder!, 'trace.jsonl')) });
+      try {
+        await page.goto(plain.url);
+        await page.waitForSelector('#cursor');
+        expect(await page.locator('#decisions-panel').isHidden()).to.equal(true);
+      } finally {
+        await plain.close();
+      }
+    });
+
     it('labels a real run\'s lanes and cursor rows with the names its notes use (its nodes.json), p2 before p10', async () => {
       const names: Record<string, string> = { '127.0.0.1:7010': 'p0', '127.0.0.1:7008': 'p2', '127.0.0.1:7004': 'p10' };
       const real = join(dir, 'real-named');
@@ -706,11 +731,14 @@ describe('dashboard in Chromium', function () {
           await page.waitForSelector('#tip', { state: 'visible' });
           expect(await page.locator('#tip').textContent()).to.match(/^#\d+ .*\nnotice vsr\.message start_view p\d → p\d/);
           // each arrow on screen is labelled with the commands it carries, and only while the rows are tall enough to read them
+          const painted = () => page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))'); // the page paints on the next frame
+          await painted();
           const labels = await page.evaluate<string[]>('rsmlabViewer.arrowLabels()');
           expect(labels).to.include('start_view');
           expect(new Set(labels), 'only the kinds shown, named without the lab prefix').to.satisfy((shown: Set<string>) => [...shown].every((l) => ['do_view_change', 'start_view', 'start_view_change+do_view_change'].includes(l)));
           await shot(page, 'viewer-vsr-commands');
           await page.evaluate("(() => { const z = document.getElementById('zoom'); z.value = '6'; z.dispatchEvent(new Event('input')); })()");
+          await painted();
           expect(await page.evaluate<string[]>('rsmlabViewer.arrowLabels()'), 'no labels on 6-pixel rows').to.deep.equal([]);
           await page.locator('#kinds-all').click();
           expect(await page.evaluate<string[]>('rsmlabViewer.model().kinds')).to.include.members(['prepare', 'commit', 'vsr.request']);

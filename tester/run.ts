@@ -2,7 +2,7 @@
 // grader can trust: pass/fail, the error, the trace hash, the replay command, and (on failure)
 // the trace and attachments written to a folder. It never prints and never exits the process.
 import { HISTORY_FILE } from '../src/dashboard/view-command.js';
-import { FAILURE_FILE, NODE_NAMES_FILE } from '../src/dashboard/artifact.js';
+import { DECISIONS_FILE, FAILURE_FILE, NODE_NAMES_FILE } from '../src/dashboard/artifact.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
@@ -235,7 +235,7 @@ function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: stri
   writeFileSync(join(dir, 'notes.txt'), `${summary.join('\n')}\n`);
   // What failed, alone: the trace viewer shows it first, with a jump to the run's end (where a failing run stops).
   writeFileSync(join(dir, FAILURE_FILE), `${failed.join('\n')}\n`);
-  if (result.decisions?.length) writeFileSync(join(dir, 'decisions.txt'), result.decisions.map((d) => `t=${d.t} ${d.id}${d.vetoed ? ' (vetoed)' : ''}\n`).join(''));
+  if (result.decisions?.length) writeFileSync(join(dir, DECISIONS_FILE), result.decisions.map((d) => `t=${d.t} ${d.id}${d.vetoed ? ' (vetoed)' : ''}\n`).join(''));
   for (const [name, content] of attachments) writeFileSync(join(dir, name.replace(/[^\w.-]/g, '_')), content);
   return dir;
 }

@@ -45,6 +45,8 @@ export interface ViewTrace {
   /** Its own run's notes and what failed (a failures/ folder's, or its shrunk/ folder's: another replay command, and the shrunk run's own failure), when it has them. */
   notes?: string;
   failure?: string;
+  /** Its simulated run's fault decisions, a line each (`t=1897 delay p0>p1 paxos.prepare#1`), '' if the folder has none. */
+  decisions?: string;
 }
 
 export interface ViewData {
@@ -116,6 +118,9 @@ function traceOf(name: string, file: string): ViewTrace {
 /** The file of a failures/ folder that says what failed, alone (notes.txt says it among the scenario's steps). */
 export const FAILURE_FILE = 'failure.txt';
 
+/** The file of a simulated run's failures/ folder that lists its fault decisions, in order (vetoed ones marked). */
+export const DECISIONS_FILE = 'decisions.txt';
+
 /** The file of a real run's failures/ folder that names its nodes: address -> p0, p1, … (the scenario's names). */
 export const NODE_NAMES_FILE = 'nodes.json';
 
@@ -164,8 +169,8 @@ export function loadArtifact(target: string): ViewData {
     failure,
     nodeNames: nodeNamesIn(path),
     traces: [
-      { ...traceOf('trace.jsonl', main), notes, failure },
-      ...(existsSync(shrunk) ? [{ ...traceOf('shrunk/trace.jsonl (after shrinking)', shrunk), notes: textIn(shrunkDir, 'notes.txt'), failure: textIn(shrunkDir, FAILURE_FILE).trimEnd() }] : []),
+      { ...traceOf('trace.jsonl', main), notes, failure, decisions: textIn(path, DECISIONS_FILE) },
+      ...(existsSync(shrunk) ? [{ ...traceOf('shrunk/trace.jsonl (after shrinking)', shrunk), notes: textIn(shrunkDir, 'notes.txt'), failure: textIn(shrunkDir, FAILURE_FILE).trimEnd(), decisions: textIn(shrunkDir, DECISIONS_FILE) }] : []),
     ],
   };
 }

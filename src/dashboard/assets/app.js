@@ -439,6 +439,10 @@
     const failureOf = (trace) => (trace.failure !== undefined ? trace.failure : data.failure);
     const notesText = h('pre.notes', { id: 'notes' });
     const notes = h('div.panel', {}, h('h3', { text: 'Notes' }), notesText);
+    // A simulated run's fault decisions (the ones a shrunk run kept, for a shrunk trace): counted by kind, listed when opened.
+    const decisionsCount = h('div', { id: 'decisions-count' });
+    const decisionsText = h('pre.notes', { id: 'decisions' });
+    const decisions = h('div.panel', { id: 'decisions-panel' }, h('h3', { text: 'Fault decisions' }), decisionsCount, h('details', {}, h('summary', { text: 'every one, in order' }), decisionsText));
     // What failed, first: a failing run stops where it failed, so its last event is the place to start reading.
     const failureText = h('pre.notes');
     const failurePanel = data.traces.some((t) => failureOf(t))
@@ -447,7 +451,7 @@
     const toolbar = h('div.toolbar', { id: 'toolbar' });
     const cursorInput = h('input', { id: 'cursor', type: 'range', min: 0, max: 0, value: 0, title: 'time cursor' });
     root.classList.add('viewer-page');
-    root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, failurePanel, cursorPanel, linPanel, notes)), tip);
+    root.append(h('header', {}, h('h1', { text: `rsmlab trace viewer — ${data.title}` }), h('span.meta', { id: 'counts' })), toolbar, h('div.viewer', {}, diagram, h('div.side', {}, failurePanel, cursorPanel, linPanel, notes, decisions)), tip);
 
     let model;
     /** The kinds of a message event of the trace shown (messageKinds()), made once per trace. */
@@ -520,6 +524,7 @@
       model = { t0: events.length ? events[0].t : 0, trace, events, lanes, laneNames, messageKinds, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
       document.getElementById('counts').textContent = `${events.length} events, ${rows.length} drawn, ${arrows.length} messages${hiddenBeats ? `, ${hiddenBeats} heartbeats collapsed` : ''}`;
       notesText.textContent = notesOf(trace) || '(none)';
+      showDecisions(trace.decisions || '');
       if (failurePanel) (failureText.textContent = failureOf(trace)), (failurePanel.hidden = !failureOf(trace));
       cursorInput.max = String(Math.max(0, rows.length - 1));
       buildToolbar(); // first: the lines it wraps to decide the diagram's height
@@ -1055,6 +1060,20 @@
         const box = lc.getBoundingClientRect();
         return { x: box.left + (b.x1 + b.x2) / 2, y: box.top + b.y + b.h / 2 };
       };
+    }
+
+    /** The panel of the trace's fault decisions: `3 (crash 1, delay 2)`, then the lines; hidden when it has none (a real run, a plain trace file). */
+    function showDecisions(text) {
+      const lines = text.split('\n').filter((l) => l !== '');
+      decisions.hidden = lines.length === 0;
+      const kinds = new Map();
+      for (const l of lines) {
+        const kind = l.split(' ')[1] || '?';
+        kinds.set(kind, (kinds.get(kind) || 0) + 1);
+      }
+      const vetoed = lines.filter((l) => l.endsWith(' (vetoed)')).length;
+      decisionsCount.textContent = `${lines.length} (${[...kinds].sort().map(([k, n]) => `${k} ${n}`).join(', ')})${vetoed ? `; ${vetoed} vetoed` : ''}`;
+      decisionsText.textContent = lines.join('\n');
     }
 
     /** What the messages drawn carry, each message's kinds joined by +, in order. */
