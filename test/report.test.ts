@@ -176,5 +176,6 @@ describe('report: a simulated seed that hung', () => {
     expect(formatTable(suite(hung))).to.include('\n  replay: npx rsmlab sim paxos 6 --seed 4 --hang-ms 1000\n  the replay stops it the same way and writes its trace up to there; then: npx rsmlab view failures/paxos-6-sim-seed4\n');
     const realHang = outcome({ id: '6', status: 'hung', lowestFailingSeed: 4, message: 'no progress', replay: 'npx rsmlab test paxos --world real --only 6 --seed 4' });
     expect(formatTable({ ...suite(realHang), world: 'real' }), 'a real rerun writes its folder itself').to.not.include('the replay stops it');
+    expect(formatGradescope([suite(hung)]), 'Gradescope\'s results name no folder (the grader says why instead)').to.not.include('failures/');
   });
 });
