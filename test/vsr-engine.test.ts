@@ -2,7 +2,7 @@
 // delivers the commands of three replicas by hand, so each test states exactly which messages,
 // ticks and write completions happen, and checks the exact commands that come out.
 import { expect } from 'chai';
-import { joinsLog, step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
+import { contradictsExecuted, countsDoViewChange, joinsLog, step, type EngineCommand, type Event } from '../labs/vsr/engine.js';
 import { cloneState, createState, TICKS } from '../labs/vsr/state.js';
 import { rootEntry, type Message } from '../labs/vsr/protocol.js';
 import { Bench } from './vsr-helpers.js';
@@ -230,6 +230,31 @@ describe('vsr engine: view change and recovery', () => {
     const commands = b.run(2, { kind: 'message', message: { command: 'start_view_change', cluster: 7, replica: 1, view: 1 } });
     expect(commands).to.deep.equal([]);
     expect([s.status, s.view]).to.deep.equal(['recovering', 0]);
+  });
+});
+
+describe('vsr engine: which do_view_changes a new primary counts (by log_view)', () => {
+  it('counts an honest laggard (its log_view or older), drops a log that changes an executed op (its log_view or later) or a later one that ends before them', () => {
+    const b = new Bench();
+    b.writeSome('c', 3);
+    const s = b.states[0]!; // normal in view 0, every op executed
+    const ours = s.log.slice(1);
+    const other = new Bench();
+    other.writeSome('other', 3);
+    const forked = other.states[0]!.log.slice(1); // another chain at the ops s executed
+    const short = ours.slice(0, 2);
+    expect([s.log_view, s.commit_min]).to.deep.equal([0, ours.length]);
+    expect(countsDoViewChange(s, 0, 1, ours)).to.equal(true);
+    expect(countsDoViewChange(s, 0, 1, short), 'our log_view, ending before commit_min: a laggard').to.equal(true);
+    expect(countsDoViewChange(s, 0, 1, forked), 'our log_view, another op where we executed one').to.equal(false);
+    expect(countsDoViewChange(s, 1, 1, ours)).to.equal(true);
+    expect(countsDoViewChange(s, 1, 1, short), 'a later log_view holds every op we executed').to.equal(false);
+    expect(countsDoViewChange(s, 1, 1, forked)).to.equal(false);
+    const later = { ...cloneState(s), view: 2, log_view: 2 }; // as if normal in view 2 since
+    expect(countsDoViewChange(later, 1, 1, short), 'an older log_view, lagging').to.equal(true);
+    expect(countsDoViewChange(later, 1, 1, forked), 'an older log_view, an op replaced in a later view').to.equal(true);
+    // A start_view or recovery_response replaces the log: the strict rule.
+    expect([contradictsExecuted(s, 1, short), contradictsExecuted(s, 1, forked), contradictsExecuted(s, 1, ours)]).to.deep.equal([true, true, false]);
   });
 });
 

@@ -266,14 +266,42 @@ export function append(s: ReplicaState, out: Out, entry: Entry, from: number | n
   out.push(from === null ? { kind: 'write', entry } : { kind: 'write', entry, from });
 }
 
-/** Whether a log (ops first..) would change an op we executed, or ends before them: no honest replica sends one; such a message is dropped. */
+/**
+ * Whether a log (ops first..) would change an op we executed, or ends before them. A start_view or
+ * recovery_response replaces our log: no honest replica sends such a one, so it is dropped (a
+ * do_view_change: countsDoViewChange).
+ */
 export function contradictsExecuted(s: ReplicaState, first: number, entries: Entry[]): boolean {
+  return changesExecuted(s, first, entries) || first + entries.length - 1 < s.commit_min;
+}
+
+/** Whether a log (ops first..) holds another prepare than ours at an op we executed (its faulty ops hold none). */
+export function changesExecuted(s: ReplicaState, first: number, entries: Entry[]): boolean {
   const upTo = Math.min(s.commit_min, first + entries.length - 1);
   for (let op = Math.max(first, s.op_checkpoint + 1); op <= upTo; op++) {
     const entry = entries[op - first]!;
     if (!isFaulty(entry) && entry.header.checksum !== entryAt(s, op).header.checksum) return true;
   }
-  return first + entries.length - 1 < s.commit_min;
+  return false;
+}
+
+/**
+ * Whether a new primary counts a do_view_change (log_view, ops first..) toward its quorum; it drops
+ * one that no honest replica sends. It chooses the log of the highest log_view, then the highest op,
+ * and its own do_view_change (of our log_view, reaching commit_min) is among them:
+ * - a later log_view: it would be chosen over our own, so it must hold every op we executed (an
+ *   honest replica normal in a view after ours holds every op committed before it): one that ends
+ *   before them or changes one is dropped;
+ * - our log_view: logs of one view are prefixes of its primary's, so one that changes an op we
+ *   executed is forged: dropped; one that ends before commit_min is an honest laggard's, never
+ *   chosen over our own longer one: counted (dropping it can leave the view without a quorum);
+ * - an older log_view: never chosen over our own; its sender may hold an op of an older view where
+ *   a later one committed another (replaced there), or lag: counted.
+ */
+export function countsDoViewChange(s: ReplicaState, log_view: number, first: number, entries: Entry[]): boolean {
+  if (log_view > s.log_view) return !contradictsExecuted(s, first, entries);
+  if (log_view === s.log_view) return !changesExecuted(s, first, entries);
+  return true;
 }
 
 /**
@@ -1323,7 +1351,7 @@ export function sendDoViewChange(s: ReplicaState, out: Out): void {
 function onDoViewChange(s: ReplicaState, out: Out, m: MessageOf<'do_view_change'>): void {
   const entries = viewChangeLog(m);
   const first = m.first ?? 1;
-  if (primaryIndex(s, m.view) !== s.config.replica || contradictsExecuted(s, first, entries)) return;
+  if (primaryIndex(s, m.view) !== s.config.replica || !countsDoViewChange(s, m.log_view, first, entries)) return;
   if (!joinViewChange(s, out, m) || s.start_view_pending) return;
   // BEGIN SOLUTION
   s.do_view_change_from = s.do_view_change_from.filter((d) => d.replica !== m.replica);
