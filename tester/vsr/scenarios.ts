@@ -318,8 +318,8 @@ const resentDoViewChange = async (run: VsrRun): Promise<void> => {
   await run.startAll();
   const writer = new RawClient(run, 'quorum-writer');
   const registered = await writer.ok('register', 0, 0, 'register', null);
-  // A quiet cluster, level: p1 and p4 hold the same log (a do_view_change whose log ends before the
-  // ops its primary-to-be executed is dropped, so the two must be level for p4's to count at p1).
+  // A quiet cluster, level: p1 and p4 hold the same log (p4's do_view_change counts at p1 under any
+  // rule for one that ends before the ops its primary-to-be executed: lagging-do-view-change's).
   await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
   await run.isolate(1);
   await run.isolate(4);
@@ -370,6 +370,63 @@ async function noViewOnTwo(run: VsrRun, op: number): Promise<void> {
     startedOnTwo(s!);
     return s!.view >= 2;
   }, VIEW_CHANGE_TICKS);
+}
+
+/** lagging-do-view-change's write: committed in view 0 on p0, p1 and p2 alone. */
+const LAGGED_WRITE = { f: 'put', key: 'lagged', value: 'on p0, p1, p2' } as const;
+/**
+ * lagging-do-view-change's bound on view 1, from the heal: the backups' view-change timeout (from
+ * their last word from p0), then a few round trips. A primary-to-be that drops the laggards' two
+ * do_view_changes waits out its own view-change timeout and the view moves on past 1.
+ */
+const LAGGARD_VIEW_TICKS = 3 * TICKS.normal;
+
+/**
+ * Ours (n=5): a new primary counts an honest laggard's do_view_change. In a quiet cluster, p3 and p4
+ * are cut off while p0 commits a write with p1 and p2, and p1 executes it; p0 dies and p3, p4 come
+ * back. View 1's primary p1 holds do_view_changes from p1, p2 and the laggards p3, p4, whose logs
+ * (normal in view 0 like p1's) end before the write: they are honest, and never chosen over p1's own
+ * longer log of the same view. View 1 must start, led by p1, with p1, p2, p3, p4: a primary-to-be
+ * that drops them holds two of five and never starts it (p2 may not either; the cluster settles in
+ * view 3, led by the laggard p3). The write must still read as written, under a client load.
+ */
+const laggingDoViewChange = async (run: VsrRun): Promise<void> => {
+  await run.startAll();
+  const writer = new RawClient(run, 'lagged-writer');
+  const registered = await writer.ok('register', 0, 0, 'register', null);
+  await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
+  await run.isolate(3);
+  await run.isolate(4);
+  const write = await writer.ok('write with p3, p4 cut off', 0, 1, 'write', LAGGED_WRITE);
+  await run.waitUntil(`p1 to execute the write (op ${write.op})`, [1], ([p1]) => p1!.commit >= write.op, CATCH_UP_TICKS);
+  await lagBehind(run, write.op);
+  await run.crash(0);
+  await run.heal(3);
+  await run.heal(4);
+  const [p1] = await run.waitUntil('p1, p2, p3, p4 normal in view 1, led by p1', [1, 2, 3, 4], (all) => {
+    const past = all.find((s) => s.view > 1);
+    if (past !== undefined) {
+      throw new ScenarioFailure(`the view change moved past view 1 (${all.map((s, k) => `p${k + 1}: ${describe(s)}`).join('; ')}): view 1's primary p1, which executed op ${write.op}, must count the do_view_changes of p3 and p4 (normal in view 0 like p1, their logs end before op ${write.op}: honest laggards, never chosen over p1's own longer log)`);
+    }
+    return normalIn(1)(all);
+  }, LAGGARD_VIEW_TICKS);
+  if (p1!.primary !== 1) throw new ScenarioFailure(`view 1 must be led by p1, but p1 reports primary p${p1!.primary}`);
+  run.note(`view 1 started within ${run.waitedTicks} ticks of the heal: ${describe(p1!)}`);
+  await run.restart(0);
+  run.startLoad({ clients: 3, ops: 12 });
+  const [after] = await run.finish();
+  const read = await writer.ok('read after the view change', after!.primary, 2, 'read', { f: 'get', key: LAGGED_WRITE.key });
+  if (JSON.stringify(read.result) !== JSON.stringify({ ok: true, value: LAGGED_WRITE.value })) {
+    throw new ScenarioFailure(`the write acked as op ${write.op} (committed on p0, p1, p2) reads ${JSON.stringify(read.result)} in view ${after!.view}: a view change lost it`);
+  }
+};
+
+/** The cut-off p3 and p4 lack op `op`, still normal in view 0 (else nothing is checked). */
+async function lagBehind(run: VsrRun, op: number): Promise<void> {
+  const [p3, p4] = [await run.statusOf(3), await run.statusOf(4)];
+  const lags = (s: VsrStatus): boolean => s.op < op && s.status === 'normal' && s.view === 0;
+  if (!lags(p3) || !lags(p4)) throw new ScenarioFailure(`nothing checked: p3 and p4, cut off as op ${op} committed, must lack it, still normal in view 0, but p3 is ${describe(p3)} and p4 ${describe(p4)}`);
+  run.note(`op ${op} committed on p0, p1, p2 and executed on p1; p3 (${describe(p3)}) and p4 (${describe(p4)}) lack it`);
 }
 
 /** recovery-below-own-view's write: committed in view 0, before p2 is cut off. */
@@ -815,6 +872,8 @@ export const vsrScenarios: Scenario[] = [
   // Simulator only: its check needs p1 to sit in the view change to view 1 while p4's do_view_change
   // is resent, and a loaded host's timers move a real p1 on to view 2 first (a CI run, two clusters at once).
   scenario('resent-do-view-change', 5, 'a new primary holding do_view_changes from two of five replicas, one resent again and again, waits for a third: started on them, it would lack a write committed on the other three', resentDoViewChange, 1, { worlds: ['sim'] }),
+  // Simulator only, as resent-do-view-change: p3 and p4 must be cut off well inside their view-change timeout.
+  scenario('lagging-do-view-change', 5, 'a new primary that executed a write counts the do_view_changes of two live laggards that lack it: the next view starts at once, led by it', laggingDoViewChange, 1, { worlds: ['sim'] }),
   scenario('9', 3, 'a backup restarts: recovering, then normal and caught up', backupRestarts),
   scenario('recovery-below-own-view', 3, 'a replica that moved to a view change alone, crashed and restarted hears a quorum normal in an older view: it never goes back to it, and moves the cluster past its own view', recoveryBelowOwnView),
   scenario('10', 3, 'recovery answers with an old nonce are ignored', staleNonce),
