@@ -303,6 +303,14 @@ const QUORUM_WRITE = { f: 'put', key: 'quorum', value: 'on p0, p2, p3' } as cons
  */
 const SLOW_PAIR_TICKS = 1;
 
+/** A raw client registered on a quiet cluster, once every replica executed its register: the replicas level. */
+async function levelWriter(run: VsrRun, name: string): Promise<RawClient> {
+  const writer = new RawClient(run, name);
+  const registered = await writer.ok('register', 0, 0, 'register', null);
+  await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
+  return writer;
+}
+
 /**
  * Ours (n=5): a new primary counts the replicas whose do_view_change it holds, never the messages (a
  * backup resends its own every few ticks until the view starts). In a quiet cluster, p1 and p4 are
@@ -316,11 +324,9 @@ const SLOW_PAIR_TICKS = 1;
  */
 const resentDoViewChange = async (run: VsrRun): Promise<void> => {
   await run.startAll();
-  const writer = new RawClient(run, 'quorum-writer');
-  const registered = await writer.ok('register', 0, 0, 'register', null);
   // A quiet cluster, level: p1 and p4 hold the same log (p4's do_view_change counts at p1 under any
   // rule for one that ends before the ops its primary-to-be executed: lagging-do-view-change's).
-  await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
+  const writer = await levelWriter(run, 'quorum-writer');
   await run.isolate(1);
   await run.isolate(4);
   const write = await writer.ok('write with p1, p4 cut off', 0, 1, 'write', QUORUM_WRITE);
@@ -392,9 +398,7 @@ const LAGGARD_VIEW_TICKS = 3 * TICKS.normal;
  */
 const laggingDoViewChange = async (run: VsrRun): Promise<void> => {
   await run.startAll();
-  const writer = new RawClient(run, 'lagged-writer');
-  const registered = await writer.ok('register', 0, 0, 'register', null);
-  await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
+  const writer = await levelWriter(run, 'lagged-writer');
   await run.isolate(3);
   await run.isolate(4);
   const write = await writer.ok('write with p3, p4 cut off', 0, 1, 'write', LAGGED_WRITE);
@@ -710,9 +714,7 @@ const readAfterViewChange = async (run: VsrRun): Promise<void> => {
   // it; and 1 ms, under a superblock write's least (an fsync: 2 ms), so the read reaches p1 first.
   simClusterOf(run.cluster).sim.configureNet({ minDelayMs: 1, maxDelayMs: 1 });
   await run.startAll();
-  const writer = new RawClient(run, 'writer');
-  const registered = await writer.ok('register', 0, 0, 'register', null);
-  await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
+  const writer = await levelWriter(run, 'writer');
   await run.isolateFromPeers(2);
   // A read restarts p0's heartbeat timer: no heartbeat leaves p0 for a commit timeout (TICKS.commit), long past the write and p0's death.
   await writer.ok('read at p0', 0, 1, 'read', { f: 'get', key: ACKED_WRITE.key });
