@@ -63,6 +63,19 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
+/** Put the viewer's time cursor on the run's last event, as a user does: the slider focused, End. */
+async function cursorToEnd(page: Page): Promise<void> {
+  await page.locator('#cursor').focus();
+  await page.keyboard.press('End');
+}
+
+/** Open a viewer page with the time cursor on the run's last event. */
+async function openAtEnd(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector('#cursor');
+  await cursorToEnd(page);
+}
+
 /** The controls (buttons, selects, inputs) shown on `node`'s card that stick out past its right edge: its layout pushed them out. */
 async function pastCardEdge(page: Page, node: string): Promise<string[]> {
   return page.evaluate<string[]>(
@@ -478,8 +491,7 @@ describe('dashboard in Chromium', function () {
           return m.cursorY >= 0 && m.cursorY <= m.height;
         };
         expect(await onScreen(), 'the cursor at row 700 on screen').to.equal(true);
-        await page.locator('#cursor').focus();
-        await page.keyboard.press('End');
+        await cursorToEnd(page);
         expect(await page.evaluate<number | null>('rsmlabViewer.model().cursor')).to.equal(end.rows - 1);
         expect(await onScreen(), 'the cursor at the last row on screen').to.equal(true);
         await page.keyboard.press('Home');
@@ -511,10 +523,7 @@ describe('dashboard in Chromium', function () {
       writeFileSync(file, `${mergeTraces([nodeA, nodeB]).join('\n')}\n`);
       const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(file) });
       try {
-        await page.goto(server.url);
-        await page.waitForSelector('#cursor');
-        await page.locator('#cursor').focus();
-        await page.keyboard.press('End');
+        await openAtEnd(page, server.url);
         expect(await page.locator('#cursor-time').textContent()).to.equal(`event #6, t = 100 ms (the run's last event: ${a} timer a.retry, not drawn)`);
         const cells = async (node: string): Promise<string[]> => page.locator(`#cursor-status tr[data-node="${node}"] td`).allTextContents();
         expect(await cells(a)).to.deep.equal([a, 'up', '1/0']);
@@ -562,8 +571,7 @@ describe('dashboard in Chromium', function () {
         await page.waitForSelector('#cursor');
         expect((await page.evaluate<{ lanes: string[] }>('rsmlabViewer.model()')).lanes).to.deep.equal(['127.0.0.1:7010', '127.0.0.1:7008', '127.0.0.1:7004']);
         expect((await page.locator('#node-filter label').allTextContents()).map((t) => t.trim())).to.deep.equal(['p0 127.0.0.1:7010', 'p2 127.0.0.1:7008', 'p10 127.0.0.1:7004']);
-        await page.locator('#cursor').focus();
-        await page.keyboard.press('End');
+        await cursorToEnd(page);
         expect(await page.locator('#cursor-status tr[data-node] td:first-child').allTextContents()).to.deep.equal(['p0 127.0.0.1:7010', 'p2 127.0.0.1:7008', 'p10 127.0.0.1:7004']);
       } finally {
         await server.close();
@@ -627,10 +635,7 @@ describe('dashboard in Chromium', function () {
       expect([...decided.keys()].sort()).to.deep.equal(['p0', 'p1', 'p2']);
       const server = await DashboardServer.start({ mode: 'view', port: 0, view: loadArtifact(trace) });
       try {
-        await page.goto(server.url);
-        await page.waitForSelector('#cursor');
-        await page.locator('#cursor').focus();
-        await page.keyboard.press('End');
+        await openAtEnd(page, server.url);
         for (const [node, instance] of decided) {
           expect(await page.locator(`#cursor-status tr[data-node="${node}"] .paxos-state`).textContent(), node).to.match(new RegExp(`^decided ≤ ${instance}(;|$)`));
         }
