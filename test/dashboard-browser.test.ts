@@ -595,6 +595,7 @@ describe('dashboard in Chromium', function () {
         { node: 'p1', kind: 'send', msg: { ...accept, from: 'p1', to: 'p2', type: 'res', summary: 'true' } },
         { node: 'p0', kind: 'send', msg: { ...decide, type: 'req' } },
         { node: 'p1', kind: 'deliver', msg: { ...decide, type: 'req' } },
+        { node: 'p1', kind: 'log', detail: { what: 'paxos.commit', instance: 2, value: 'p1 p2' } },
         { node: 'p2', kind: 'send', msg: { ...refused, type: 'req' } },
         { node: 'p1', kind: 'deliver', msg: { ...refused, type: 'req' } },
         { node: 'p1', kind: 'send', msg: { ...refused, from: 'p1', to: 'p2', type: 'res', summary: '{"oldinstance":false,"accept":false,"n_a":{"n":0,"m":"p1"},"v_a":null,"n_h":{"n":3,"m":"p0"}}' } },
@@ -615,8 +616,9 @@ describe('dashboard in Chromium', function () {
         expect(await p1At(3)).to.equal('nothing decided; instance 2: n_h (3, p0), n_a none, v_a none');
         expect(await p1At(6)).to.equal('nothing decided; instance 2: n_h (3, p0), n_a (4, p2), v_a "p1 p2"');
         expect(await page.locator('#cursor-status th').allTextContents()).to.deep.equal(['node', 'status', 'replica state', 'msgs out/in']);
-        expect(await p1At(8)).to.equal('decided ≤ 2');
-        expect(await p1At(11), 'a refused prepare changes nothing').to.equal('decided ≤ 2');
+        expect(await p1At(8), 'a decide delivered is not yet decided there (an acceptor behind ignores it)').to.equal('nothing decided; instance 2: n_h (3, p0), n_a (4, p2), v_a "p1 p2"');
+        expect(await p1At(9), 'its paxos.commit line').to.equal('decided ≤ 2');
+        expect(await p1At(12), 'a refused prepare changes nothing').to.equal('decided ≤ 2');
         expect(await page.locator('#cursor-status tr[data-node="p1"] .paxos-state').getAttribute('title')).to.include('n_h (the highest proposal it promised');
       } finally {
         await server.close();

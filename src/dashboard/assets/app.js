@@ -872,7 +872,7 @@
         }
         else if (e.kind === 'deliver') {
           s.received++;
-          paxosAsked(s, e.msg, asked);
+          paxosAsked(e.msg, asked);
         }
         if (e.kind === 'log') s.last = `${d.what || 'log'} ${JSON.stringify(d)}`;
         if (e.kind === 'log' && (d.what === 'vsr.start' || d.what === 'vsr.status')) {
@@ -911,7 +911,7 @@
       return best;
     }
 
-    const PAXOS_STATE_TITLE = 'the acceptor\'s state as its own messages show it: the highest instance it decided (a paxos.decide it got, or its paxos.commit line), and in the instance it is in, n_h (the highest proposal it promised, from the prepares it answered OK), n_a and v_a (what it accepted: its prepare answers and the accepts it answered true); proposals as (n, node). Kept across restarts: the acceptor\'s log keeps them';
+    const PAXOS_STATE_TITLE = 'the acceptor\'s state as its own trace shows it: the highest instance it decided (its paxos.commit lines), and in the instance it is in, n_h (the highest proposal it promised, from the prepares it answered OK), n_a and v_a (what it accepted: its prepare answers and the accepts it answered true); proposals as (n, node). Kept across restarts: the acceptor\'s log keeps them';
 
     /** JSON text of a message summary, or undefined when the trace cut it (a summary is at most 160 characters). */
     function parsedSummary(msg) {
@@ -925,13 +925,14 @@
     /** A request's key, the same for its answer (which goes the other way under the same id). */
     const requestKey = (from, to, id) => `${from}>${to}#${id}`;
 
-    /** A Paxos prepare or accept delivered to acceptor `s`: kept until it answers. A decide: the instance is decided there. */
-    function paxosAsked(s, msg, asked) {
-      if (!msg || msg.type !== 'req' || !msg.method.startsWith('paxos.')) return;
+    /**
+     * A Paxos prepare or accept delivered to an acceptor: kept until it answers. (A decide is not
+     * taken as decided: an acceptor behind ignores it; its paxos.commit line says when it decides.)
+     */
+    function paxosAsked(msg, asked) {
+      if (!msg || msg.type !== 'req' || (msg.method !== 'paxos.prepare' && msg.method !== 'paxos.accept')) return;
       const args = parsedSummary(msg);
-      if (!args || typeof args.instance !== 'number') return;
-      if (msg.method === 'paxos.decide') paxosDecided(s, args.instance);
-      else asked.set(requestKey(msg.from, msg.to, msg.id), { method: msg.method, args });
+      if (args && typeof args.instance === 'number') asked.set(requestKey(msg.from, msg.to, msg.id), { method: msg.method, args });
     }
 
     /** Acceptor `s` answers a prepare or accept it was asked: a promise sets n_h (and tells n_a, v_a), an accept n_a and v_a. */
