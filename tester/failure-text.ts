@@ -9,6 +9,7 @@ import { NodeCrashed } from './node-crash.js';
 import { ScenarioFailure } from './scenario.js';
 import { countKinds, describeCount } from '../src/env/sim/decisions.js';
 import type { ShrinkResult } from './shrink.js';
+import type { World } from './cluster.js';
 
 /** The part of a failed run a student reads first (a ScenarioResult's fields). */
 export interface FailureFacts {
@@ -72,6 +73,11 @@ export function labErrorsThrown(e: unknown): string[] {
 /** One line per error the lab code threw during the run. */
 export function labErrorLines(labErrors: readonly string[] | undefined): string[] {
   return (labErrors ?? []).map((e) => `lab code threw: ${e}`);
+}
+
+/** A failed run's folder, under the artifacts folder (failures/ by default): `paxos-7-sim-seed3`. */
+export function artifactsName(result: { lab: string; scenario: string; world: World; seed: number }): string {
+  return `${result.lab}-${result.scenario}-${result.world}-seed${result.seed}`;
 }
 
 /** How a real-world run's command begins (tester/run.ts, replayCommand): real processes are rerun by the test command. */

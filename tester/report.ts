@@ -1,9 +1,8 @@
 // Turns a suite result into what graders consume: a human table with points, Gradescope's
 // results.json, and JUnit XML. Pure formatting: it never runs anything or touches files. The
 // table holds no wall times, so the same run gives the same table whatever the number of workers.
-import { failureLines, replayLine } from './failure-text.js';
+import { artifactsName, failureLines, replayLine } from './failure-text.js';
 import type { ScenarioOutcome, SuiteResult } from './suite.js';
-import { artifactsName } from './run.js';
 import { viewCommand } from '../src/dashboard/view-command.js';
 
 function pad(text: string, width: number): string {

@@ -17,7 +17,7 @@ import { RealCluster } from './real-cluster.js';
 import { SimCluster } from './sim-cluster.js';
 import type { Pacer } from '../src/env/sim/scheduler.js';
 import { loadVariant, variantFlag, type Variant } from './variant.js';
-import { REAL_RERUN, describeError, labErrorLines, labErrorsThrown, openingLines, replayLine } from './failure-text.js';
+import { REAL_RERUN, artifactsName, describeError, labErrorLines, labErrorsThrown, openingLines, replayLine } from './failure-text.js';
 import { onHang } from './hang-dump.js';
 
 /** Real processes run the classic constants scaled down by this factor (300 ms heartbeats). */
@@ -218,10 +218,6 @@ function recordNodeNames(cluster: RealCluster, count: number, notes: string[], a
 function hungArtifacts(cluster: SimCluster, result: ScenarioResult, options: RunOptions, attachments: Map<string, string>, message: string): string {
   const hung = { ...result, error: message, decisions: [...cluster.sim.decisions.all] };
   return writeArtifacts(hung, options, cluster.sim.trace.jsonl(), attachments, undefined);
-}
-
-export function artifactsName(result: { lab: string; scenario: string; world: World; seed: number }): string {
-  return `${result.lab}-${result.scenario}-${result.world}-seed${result.seed}`;
 }
 
 function writeArtifacts(result: ScenarioResult, options: RunOptions, trace: string, attachments: Map<string, string>, thrown: unknown): string {

@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Json } from '../env/types.js';
 import type { TraceEvent } from '../trace/event.js';
 import { parseTrace } from '../trace/reader.js';
+import { countKinds, describeCount } from '../env/sim/decisions.js';
 import type { HistoryEvent, HistoryEventType, HistoryLine } from '../check/history.js';
 import { judgeLines } from '../check/judge.js';
 import { MODELS, type ModelName } from '../check/models/index.js';
@@ -45,8 +46,14 @@ export interface ViewTrace {
   /** Its own run's notes and what failed (a failures/ folder's, or its shrunk/ folder's: another replay command, and the shrunk run's own failure), when it has them. */
   notes?: string;
   failure?: string;
-  /** Its simulated run's fault decisions, a line each (`t=1897 delay p0>p1 paxos.prepare#1`), '' if the folder has none. */
-  decisions?: string;
+  /** Its simulated run's fault decisions (decisions.txt): counted by kind, and its lines (`t=1897 delay p0>p1 paxos.prepare#1`); absent if the folder has none. */
+  decisions?: Decisions;
+}
+
+export interface Decisions {
+  /** `221 (delay 219, crash 2)`, then `; 3 vetoed` when some were. */
+  summary: string;
+  lines: string[];
 }
 
 export interface ViewData {
@@ -141,6 +148,15 @@ function nodeNamesIn(folder: string): Record<string, string> {
   return names.data;
 }
 
+/** A folder's decisions.txt, counted by kind as every other report counts decisions (describeCount); undefined when it has none. */
+function decisionsIn(folder: string): { decisions?: Decisions } {
+  const lines = textIn(folder, DECISIONS_FILE).split('\n').filter((l) => l !== '');
+  if (lines.length === 0) return {};
+  const ids = lines.map((l) => l.replace(/^t=\d+ /, '').replace(/ \(vetoed\)$/, ''));
+  const vetoed = lines.filter((l) => l.endsWith(' (vetoed)')).length;
+  return { decisions: { summary: `${describeCount(ids.length, countKinds(ids))}${vetoed > 0 ? `; ${vetoed} vetoed` : ''}`, lines } };
+}
+
 /** A text file of the folder, '' if it has none. */
 function textIn(folder: string, name: string): string {
   const file = join(folder, name);
@@ -169,8 +185,8 @@ export function loadArtifact(target: string): ViewData {
     failure,
     nodeNames: nodeNamesIn(path),
     traces: [
-      { ...traceOf('trace.jsonl', main), notes, failure, decisions: textIn(path, DECISIONS_FILE) },
-      ...(existsSync(shrunk) ? [{ ...traceOf('shrunk/trace.jsonl (after shrinking)', shrunk), notes: textIn(shrunkDir, 'notes.txt'), failure: textIn(shrunkDir, FAILURE_FILE).trimEnd(), decisions: textIn(shrunkDir, DECISIONS_FILE) }] : []),
+      { ...traceOf('trace.jsonl', main), notes, failure, ...decisionsIn(path) },
+      ...(existsSync(shrunk) ? [{ ...traceOf('shrunk/trace.jsonl (after shrinking)', shrunk), notes: textIn(shrunkDir, 'notes.txt'), failure: textIn(shrunkDir, FAILURE_FILE).trimEnd(), ...decisionsIn(shrunkDir) }] : []),
     ],
   };
 }

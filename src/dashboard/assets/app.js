@@ -524,7 +524,7 @@
       model = { t0: events.length ? events[0].t : 0, trace, events, lanes, laneNames, messageKinds, rows, rowOfSeq, arrows, long: arrows.filter((a) => a.end - a.start > LONG), LONG, hiddenBeats, clientLanes };
       document.getElementById('counts').textContent = `${events.length} events, ${rows.length} drawn, ${arrows.length} messages${hiddenBeats ? `, ${hiddenBeats} heartbeats collapsed` : ''}`;
       notesText.textContent = notesOf(trace) || '(none)';
-      showDecisions(trace.decisions || '');
+      showDecisions(trace.decisions);
       if (failurePanel) (failureText.textContent = failureOf(trace)), (failurePanel.hidden = !failureOf(trace));
       cursorInput.max = String(Math.max(0, rows.length - 1));
       buildToolbar(); // first: the lines it wraps to decide the diagram's height
@@ -1063,18 +1063,11 @@
       };
     }
 
-    /** The panel of the trace's fault decisions: `3 (crash 1, delay 2)`, then the lines; hidden when it has none (a real run, a plain trace file). */
-    function showDecisions(text) {
-      const lines = text.split('\n').filter((l) => l !== '');
-      decisions.hidden = lines.length === 0;
-      const kinds = new Map();
-      for (const l of lines) {
-        const kind = l.split(' ')[1] || '?';
-        kinds.set(kind, (kinds.get(kind) || 0) + 1);
-      }
-      const vetoed = lines.filter((l) => l.endsWith(' (vetoed)')).length;
-      decisionsCount.textContent = `${lines.length} (${[...kinds].sort().map(([k, n]) => `${k} ${n}`).join(', ')})${vetoed ? `; ${vetoed} vetoed` : ''}`;
-      decisionsText.textContent = lines.join('\n');
+    /** The panel of the trace's fault decisions (counted by the server), hidden when it has none (a real run, a plain trace file). */
+    function showDecisions(d) {
+      decisions.hidden = !d;
+      decisionsCount.textContent = d ? d.summary : '';
+      decisionsText.textContent = d ? d.lines.join('\n') : '';
     }
 
     /** What the messages drawn carry, each message's kinds joined by +, in order. */
