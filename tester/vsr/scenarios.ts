@@ -303,8 +303,9 @@ const QUORUM_WRITE = { f: 'put', key: 'quorum', value: 'on p0, p2, p3' } as cons
  */
 const SLOW_PAIR_TICKS = 1;
 
-/** A raw client registered on a quiet cluster, once every replica executed its register: the replicas level. */
+/** Every replica started, and a raw client registered once every replica executed its register: a quiet cluster, level. */
 async function levelWriter(run: VsrRun, name: string): Promise<RawClient> {
+  await run.startAll();
   const writer = new RawClient(run, name);
   const registered = await writer.ok('register', 0, 0, 'register', null);
   await run.waitUntil(`every replica to execute the register (op ${registered.op})`, run.all, (all) => all.every((s) => s.commit >= registered.op), CATCH_UP_TICKS);
@@ -323,7 +324,6 @@ async function levelWriter(run: VsrRun, name: string): Promise<RawClient> {
  * a client load.
  */
 const resentDoViewChange = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
   // A quiet cluster, level: p1 and p4 hold the same log (p4's do_view_change counts at p1 under any
   // rule for one that ends before the ops its primary-to-be executed: lagging-do-view-change's).
   const writer = await levelWriter(run, 'quorum-writer');
@@ -397,7 +397,6 @@ const LAGGARD_VIEW_TICKS = 3 * TICKS.normal;
  * view 3, led by the laggard p3). The write must still read as written, under a client load.
  */
 const laggingDoViewChange = async (run: VsrRun): Promise<void> => {
-  await run.startAll();
   const writer = await levelWriter(run, 'lagged-writer');
   await run.isolate(3);
   await run.isolate(4);
@@ -713,7 +712,6 @@ const readAfterViewChange = async (run: VsrRun): Promise<void> => {
   // In-order links, as TCP gives the real world, so a heartbeat sent behind start_view never overtakes
   // it; and 1 ms, under a superblock write's least (an fsync: 2 ms), so the read reaches p1 first.
   simClusterOf(run.cluster).sim.configureNet({ minDelayMs: 1, maxDelayMs: 1 });
-  await run.startAll();
   const writer = await levelWriter(run, 'writer');
   await run.isolateFromPeers(2);
   // A read restarts p0's heartbeat timer: no heartbeat leaves p0 for a commit timeout (TICKS.commit), long past the write and p0's death.
